@@ -1,0 +1,39 @@
+# orengen: one binary, CGO on (mattn/go-sqlite3 with its bundled SQLite).
+GO       ?= go
+TAGS     := sqlite_fts5
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+export CGO_ENABLED := 1
+
+.PHONY: build run test test-short bench lint fuzz clean-data
+
+## build: compile ./orengen
+build:
+	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o orengen .
+
+## run: build and start on localhost with ./data (prints the three URLs and the setup link)
+run: build
+	./orengen serve --data-dir ./data --domain localhost --http-addr :8080
+
+## test: vet, then every test with the race detector (browser tests need chromium: see .ci/run)
+test:
+	$(GO) vet -tags '$(TAGS)' ./...
+	$(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m ./...
+
+## test-short: the quick subset
+test-short:
+	$(GO) test -tags '$(TAGS)' -short -count=1 ./...
+
+## bench: Go benchmarks plus the load script; figures go to docs/BENCHMARKS.md by hand
+bench: build
+	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem -count=1 ./...
+	bash scripts/bench.sh
+
+## lint: go vet and shellcheck
+lint:
+	$(GO) vet -tags '$(TAGS)' ./...
+	shellcheck install.sh scripts/*.sh .ci/run
+
+## fuzz: short fuzz runs of the parsers
+fuzz:
+	@echo "see FUZZ targets in *_test.go"

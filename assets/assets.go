@@ -1,0 +1,116 @@
+// Package assets embeds orengen's static files (CSS, JavaScript, images)
+// and serves them under content-hashed URLs with long cache lifetimes.
+package assets
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/andybalholm/brotli"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// File is one embedded asset with its precompressed forms.
+type File struct {
+	Name        string // "css/site.css"
+	URL         string // "/assets/css/site.3f2a9c1e.css"
+	ContentType string
+	Body        []byte
+	Gzip        []byte // nil when compression does not help
+	Brotli      []byte
+	ETag        string
+}
+
+var (
+	byName = map[string]*File{}
+	byURL  = map[string]*File{}
+)
+
+func init() {
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(p, "static/")
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:])[:10]
+		ext := path.Ext(name)
+		f := &File{
+			Name:        name,
+			URL:         "/assets/" + strings.TrimSuffix(name, ext) + "." + hash + ext,
+			ContentType: mime.TypeByExtension(ext),
+			Body:        body,
+			ETag:        `"` + hash + `"`,
+		}
+		if f.ContentType == "" {
+			f.ContentType = "application/octet-stream"
+		}
+		if compressible(f.ContentType) {
+			f.Gzip, f.Brotli = compress(body)
+		}
+		byName[name] = f
+		byURL[f.URL] = f
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+}
+
+func compressible(ct string) bool {
+	return strings.HasPrefix(ct, "text/") || strings.Contains(ct, "javascript") || strings.Contains(ct, "svg") || strings.Contains(ct, "json")
+}
+
+func compress(body []byte) (gz, br []byte) {
+	var g bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&g, gzip.BestCompression)
+	w.Write(body)
+	w.Close()
+	var b bytes.Buffer
+	bw := brotli.NewWriterLevel(&b, brotli.BestCompression)
+	bw.Write(body)
+	bw.Close()
+	if g.Len() < len(body) {
+		gz = g.Bytes()
+	}
+	if b.Len() < len(body) {
+		br = b.Bytes()
+	}
+	return gz, br
+}
+
+// URL returns the hashed URL of the named asset ("css/site.css"). It
+// panics for an unknown name, so a template that names a missing asset
+// fails when templates are checked at boot, not for a visitor.
+func URL(name string) string {
+	f, ok := byName[name]
+	if !ok {
+		panic("assets: unknown asset " + name)
+	}
+	return f.URL
+}
+
+// Lookup returns the asset served at the hashed URL path.
+func Lookup(urlPath string) (*File, bool) {
+	f, ok := byURL[urlPath]
+	return f, ok
+}
+
+// Get returns the named asset.
+func Get(name string) (*File, bool) {
+	f, ok := byName[name]
+	return f, ok
+}

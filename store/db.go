@@ -1,0 +1,346 @@
+// Package store is orengen's SQLite storage: connections, embedded numbered
+// migrations and plain SQL implementations of the app's store interfaces.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"orengen/app"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DefaultBusyTimeout is how long a connection waits on a lock. Litestream's
+// checkpoints take the write lock briefly, so this must not be zero.
+const DefaultBusyTimeout = 5 * time.Second
+
+// DB is the application database: one write connection and a read pool on
+// the same file. SQLite allows one writer at a time, so a single write
+// connection serialises writers in Go instead of in SQLITE_BUSY retries.
+type DB struct {
+	Path string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// ReadConns is the size of the read pool (default: 2 × CPUs, at least 4).
+	ReadConns int
+
+	write *sql.DB
+	read  *sql.DB
+}
+
+// NewDB returns a DB for the file at path; call Open next.
+func NewDB(path string) *DB {
+	return &DB{Path: path, Now: time.Now}
+}
+
+// DSN returns the connection string for path. Every connection setting is
+// in the DSN so each pooled connection gets it (never PRAGMA on a pool):
+// WAL, synchronous=NORMAL (durable at checkpoints, safe with WAL),
+// busy_timeout, foreign keys, and BEGIN IMMEDIATE for writers so a
+// transaction that will write takes the lock up front instead of failing
+// at its first write.
+func DSN(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_busy_timeout", fmt.Sprint(DefaultBusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "on")
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Set("_query_only", "on")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// OpenPools opens a write pool (one connection) and a read pool on path.
+// Redka uses it too, so every database in the process is opened the same way.
+func OpenPools(path string, readConns int) (write, read *sql.DB, err error) {
+	if readConns <= 0 {
+		readConns = max(4, 2*runtime.NumCPU())
+	}
+	if write, err = sql.Open("sqlite3", DSN(path, false)); err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	// The first connection creates the file and switches it to WAL; the
+	// read-only pool cannot do either.
+	if err := write.Ping(); err != nil {
+		write.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if read, err = sql.Open("sqlite3", DSN(path, true)); err != nil {
+		write.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(readConns)
+	read.SetMaxIdleConns(readConns)
+	return write, read, nil
+}
+
+// Open opens the database, creating its directory and file if needed, and
+// applies pending migrations.
+func (db *DB) Open(ctx context.Context) error {
+	if db.Path == "" {
+		return errors.New("database path required")
+	}
+	if db.Now == nil {
+		db.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(db.Path), 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	var err error
+	if db.write, db.read, err = OpenPools(db.Path, db.ReadConns); err != nil {
+		return err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return err
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
+
+// Migration is one embedded schema change.
+type Migration struct {
+	Name string
+	SQL  string
+}
+
+// Migrations returns the embedded migrations in order.
+func Migrations() ([]Migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]Migration, 0, len(names))
+	for _, n := range names {
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Name: filepath.Base(n), SQL: string(b)})
+	}
+	return out, nil
+}
+
+// Pending returns the names of migrations not yet applied to the file at
+// path, without changing it (used to decide whether to record a restore
+// point before an upgrade). A missing file has every migration pending.
+func Pending(ctx context.Context, path string) ([]string, error) {
+	all, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(all))
+	for _, m := range all {
+		names = append(names, m.Name)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return names, nil
+	}
+	r, err := sql.Open("sqlite3", DSN(path, true))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	applied := map[string]bool{}
+	rows, err := r.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return names, nil
+		}
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		applied[n] = true
+	}
+	var out []string
+	for _, n := range names {
+		if !applied[n] {
+			out = append(out, n)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Migrate applies pending migrations, each in its own transaction, and
+// returns the names applied.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	all, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, m := range all {
+		ok, err := db.migrateOne(ctx, m)
+		if err != nil {
+			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if ok {
+			applied = append(applied, m.Name)
+		}
+	}
+	return applied, nil
+}
+
+func (db *DB) migrateOne(ctx context.Context, m Migration) (bool, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, m.Name).Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.Name, FormatTime(db.Now())); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// Tx is a write transaction with its time fixed at BeginTx, so every row it
+// touches carries the same timestamp.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// BeginTx starts a write transaction on the write connection.
+func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+}
+
+// ReadDB returns the read pool, for queries outside a write transaction.
+func (db *DB) ReadDB() *sql.DB { return db.read }
+
+// Stats reports pool statistics (for metrics).
+func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.read.Stats() }
+
+// TimeLayout is how times are stored: UTC, RFC 3339 with milliseconds,
+// fixed width so text order is time order.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// FormatTime formats t for storage.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// ParseTime parses a stored time.
+func ParseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
+
+// NullTime scans a nullable TEXT time column.
+type NullTime struct{ T *time.Time }
+
+// Scan implements sql.Scanner.
+func (n *NullTime) Scan(v any) error {
+	n.T = nil
+	switch s := v.(type) {
+	case nil:
+		return nil
+	case string:
+		t, err := ParseTime(s)
+		if err != nil {
+			return err
+		}
+		n.T = &t
+	case []byte:
+		t, err := ParseTime(string(s))
+		if err != nil {
+			return err
+		}
+		n.T = &t
+	default:
+		return fmt.Errorf("NullTime: cannot scan %T", v)
+	}
+	return nil
+}
+
+// Time scans a NOT NULL TEXT time column.
+type Time struct{ T *time.Time }
+
+// Scan implements sql.Scanner.
+func (t Time) Scan(v any) error {
+	var n NullTime
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	if n.T == nil {
+		return errors.New("Time: NULL")
+	}
+	*t.T = *n.T
+	return nil
+}
+
+// FormatError maps driver constraint errors to app errors by their typed
+// extended code, never by message text.
+func FormatError(err error, conflictMsg string) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.ExtendedCode {
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return app.Errorf(app.ECONFLICT, "%s", conflictMsg)
+		case sqlite3.ErrConstraintForeignKey:
+			return app.Errorf(app.EINVALID, "A referenced record does not exist.")
+		}
+		if se.Code == sqlite3.ErrFull {
+			return app.Errorf(app.EINTERNAL, "The disk is full; free space and try again.")
+		}
+	}
+	return err
+}

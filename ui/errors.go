@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+)
+
+// codes maps application error codes to HTTP statuses; the only place
+// that does (WTF).
+var codes = map[string]int{
+	app.ECONFLICT:     fiber.StatusConflict,
+	app.EINVALID:      fiber.StatusBadRequest,
+	app.ENOTFOUND:     fiber.StatusNotFound,
+	app.EUNAUTHORIZED: fiber.StatusUnauthorized,
+	app.EFORBIDDEN:    fiber.StatusForbidden,
+	app.ETOOMANY:      fiber.StatusTooManyRequests,
+	app.ETOOLARGE:     fiber.StatusRequestEntityTooLarge,
+	app.EINTERNAL:     fiber.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for an application error code.
+func ErrorStatus(code string) int {
+	if s, ok := codes[code]; ok {
+		return s
+	}
+	return fiber.StatusInternalServerError
+}
+
+type errorPage struct {
+	Layout
+	Status  int
+	Message string
+}
+
+// errorHandler answers every error that reaches Fiber: app errors by
+// their code, Fiber's own errors (404, 405, 413) by their status, and
+// anything else as 500 with the details only in the log.
+func (s *Server) errorHandler(host string) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status, msg := fiber.StatusInternalServerError, "Internal error."
+		var fe *fiber.Error
+		var rl *app.RateLimitError
+		switch {
+		case errors.As(err, &fe):
+			status, msg = fe.Code, fe.Message
+			if status == fiber.StatusNotFound {
+				msg = "Page not found."
+			} else if status == fiber.StatusRequestEntityTooLarge {
+				msg = "The request is too large."
+			}
+		case app.ErrorCode(err) != app.EINTERNAL:
+			status, msg = ErrorStatus(app.ErrorCode(err)), app.ErrorMessage(err)
+		}
+		if errors.As(err, &rl) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds())))
+		}
+		if status >= 500 {
+			s.Logger.Error("request failed", "err", err, "method", c.Method(), "path", c.Path(), "host", c.Hostname(), "status", status)
+		} else {
+			s.Logger.Debug("request error", "err", err, "method", c.Method(), "path", c.Path(), "status", status)
+		}
+		c.Status(status)
+		if wantsJSON(c) {
+			return c.JSON(fiber.Map{"error": fiber.Map{"code": jsonCode(status, err), "message": msg, "field": app.ErrorField(err)}})
+		}
+		p := &errorPage{Status: status, Message: msg}
+		p.Layout = s.layout(c, host, strconv.Itoa(status))
+		if rerr := s.render(c, layoutForHost(host)+"/error", p); rerr != nil {
+			s.Logger.Error("render error page", "err", rerr)
+			c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+			return c.SendString(msg)
+		}
+		return nil
+	}
+}
+
+func layoutForHost(host string) string {
+	switch host {
+	case HostSite:
+		return "site"
+	case HostNexus:
+		return "nexus"
+	default:
+		return "portal"
+	}
+}
+
+func jsonCode(status int, err error) string {
+	if c := app.ErrorCode(err); c != app.EINTERNAL || status == fiber.StatusInternalServerError {
+		return c
+	}
+	switch status {
+	case fiber.StatusNotFound:
+		return app.ENOTFOUND
+	case fiber.StatusRequestEntityTooLarge:
+		return app.ETOOLARGE
+	case fiber.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	}
+	return strings.ToLower(strings.ReplaceAll(fiber.ErrInternalServerError.Message, " ", "_"))
+}
+
+func wantsJSON(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/") || c.Path() == "/healthz" ||
+		strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+}
+
+// logRecovered logs a panic with its value; the recover middleware turns
+// it into a 500.
+func logRecovered(l *slog.Logger, c *fiber.Ctx, v any, stack []byte) {
+	l.Error("panic in handler", "panic", v, "method", c.Method(), "path", c.Path(), "stack", string(stack))
+}

@@ -1,0 +1,219 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+	"orengen/assets"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Layout is the data every page shares: title, brand, CSRF token, flash,
+// navigation.
+type Layout struct {
+	Title       string
+	Description string
+	Canonical   string
+	Host        string
+	Path        string
+	CSRF        string
+	Flash       *Flash
+	Admin       *app.Admin
+	Site        *app.SiteSettings
+	Pages       []*app.Page // marketing navigation
+	Nav         []NavSection
+	Brand       Brand
+	Year        int
+}
+
+// Brand is what a page shows as its owner: the agency on the site and in
+// Nexus, a tenant in its portal.
+type Brand struct {
+	Name    string
+	LogoURL string
+}
+
+// NavSection is a group of Nexus navigation entries. A section is listed
+// only when at least one of its entries works.
+type NavSection struct {
+	Name  string
+	Items []NavItem
+}
+
+// NavItem is one navigation entry.
+type NavItem struct {
+	Label string
+	Path  string
+}
+
+// renderer holds every page template, parsed at boot with its layout and
+// the partials.
+type renderer struct {
+	pages map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"asset": assets.URL,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"datep": func(t *time.Time) string {
+		if t == nil {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"hasPrefix": strings.HasPrefix,
+	"active": func(cur, p string) bool {
+		return cur == p || p != "/" && strings.HasPrefix(cur, p+"/")
+	},
+}
+
+// newRenderer parses templates/<layout>/<page>.html, each with
+// templates/layouts/<layout>.html and templates/partials/*.html. Any error
+// (a missing layout, a bad template, an unknown asset) fails the boot.
+func newRenderer() (*renderer, error) {
+	r := &renderer{pages: map[string]*template.Template{}}
+	partials, err := fs.Glob(templateFS, "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(templateFS, "templates/*/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		dir := path.Base(path.Dir(f))
+		if dir == "layouts" || dir == "partials" {
+			continue
+		}
+		name := dir + "/" + strings.TrimSuffix(path.Base(f), ".html")
+		layoutFile := "templates/layouts/" + dir + ".html"
+		t, err := template.New(dir).Funcs(funcs).ParseFS(templateFS, append([]string{layoutFile, f}, partials...)...)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("template %s: no content block", name)
+		}
+		r.pages[name] = t
+	}
+	for _, required := range []string{"site/page", "site/error", "nexus/error", "portal/error", "nexus/login", "portal/login"} {
+		if r.pages[required] == nil {
+			return nil, fmt.Errorf("template %s missing", required)
+		}
+	}
+	return r, nil
+}
+
+// Names returns every page template name (for the render-all test).
+func (r *renderer) Names() []string {
+	out := make([]string, 0, len(r.pages))
+	for n := range r.pages {
+		out = append(out, n)
+	}
+	return out
+}
+
+func (r *renderer) execute(name string, data any) ([]byte, error) {
+	t, ok := r.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("template %s not found", name)
+	}
+	var buf bytes.Buffer
+	// The layout is the template named after its directory.
+	if err := t.ExecuteTemplate(&buf, path.Dir(name), data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// render writes a page. Rendering goes to a buffer first, so a template
+// error is a clean 500, never half a page.
+func (s *Server) render(c *fiber.Ctx, name string, data any) error {
+	b, err := s.tmpl.execute(name, data)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+// layout fills the shared page data for a request.
+func (s *Server) layout(c *fiber.Ctx, host, title string) Layout {
+	l := Layout{
+		Title: title,
+		Host:  host,
+		Path:  c.Path(),
+		Year:  time.Now().Year(),
+	}
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodPost {
+		l.CSRF = s.csrfToken(c)
+		l.Flash = s.takeFlash(c)
+	}
+	switch host {
+	case HostNexus:
+		l.Admin = currentAdmin(c)
+		l.Brand = Brand{Name: "OrenGen Nexus", LogoURL: assets.URL("img/logo.svg")}
+		if l.Admin != nil {
+			l.Nav = s.nexusNav()
+		}
+	case HostSite:
+		l.Brand = Brand{Name: "OrenGen", LogoURL: assets.URL("img/logo.svg")}
+		if st, err := s.Site.SiteSettings(c.UserContext()); err == nil {
+			l.Site = st
+			l.Brand.Name = st.Name
+		}
+		l.Pages, _ = s.Site.FindPages(c.UserContext())
+	default:
+		// The portal never shows the agency's brand (white label).
+		l.Brand = Brand{Name: "Client portal"}
+	}
+	return l
+}
+
+// handleAsset serves an embedded asset by its hashed URL, with the
+// precompressed body the client accepts and a year-long cache lifetime.
+func handleAsset(c *fiber.Ctx) error {
+	f, ok := assets.Lookup(c.Path())
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderETag, f.ETag)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if c.Get(fiber.HeaderIfNoneMatch) == f.ETag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return sendEncoded(c, f.Body, f.Gzip, f.Brotli)
+}
+
+// sendEncoded sends the smallest representation the client accepts.
+func sendEncoded(c *fiber.Ctx, body, gz, br []byte) error {
+	ae := c.Get(fiber.HeaderAcceptEncoding)
+	switch {
+	case br != nil && strings.Contains(ae, "br"):
+		c.Set(fiber.HeaderContentEncoding, "br")
+		return c.Send(br)
+	case gz != nil && strings.Contains(ae, "gzip"):
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(gz)
+	}
+	return c.Send(body)
+}

@@ -1,0 +1,219 @@
+// Package ui is orengen's HTTP layer: one Fiber server that routes by host
+// to the marketing site, the client portal and Nexus, with the middleware,
+// handlers and embedded templates for each.
+package ui
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+)
+
+// Defaults for the HTTP server.
+const (
+	DefaultBodyLimit    = 1 << 20 // 1 MiB; larger bodies get 413
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 60 * time.Second
+	DefaultIdleTimeout  = 120 * time.Second
+)
+
+// Host kinds.
+const (
+	HostSite   = "site"
+	HostPortal = "portal"
+	HostNexus  = "nexus"
+)
+
+// HealthItem is one line of /healthz: a key, its value and a status
+// ("ok", "degraded" or "error").
+type HealthItem struct {
+	Key    string
+	Value  any
+	Status string
+}
+
+// HealthCheck reports one aspect of the server's health.
+type HealthCheck func(ctx context.Context) HealthItem
+
+// Server serves every host of the appliance.
+type Server struct {
+	Domain     string // "localhost" in development
+	Secure     bool   // TLS terminates here: Secure cookies, HSTS, https links
+	PublicPort string // port to show in links ("" for the scheme default)
+	Version    string
+	StartedAt  time.Time
+	Logger     *slog.Logger
+	SessionKey []byte // HMAC key for CSRF tokens
+	BodyLimit  int
+
+	Auth   *app.AuthService
+	Admins app.AdminStore
+	Site   app.SiteStore
+	Leads  app.LeadStore
+	Health []HealthCheck
+
+	// Extra lets later features register routes on a host without editing
+	// this file: called once per host app while routes are registered.
+	Extra []func(host string, r fiber.Router)
+	// NexusNav adds navigation entries for features registered through Extra.
+	NexusNav []NavSection
+
+	root   *fiber.App
+	apps   map[string]*fiber.App
+	tmpl   *renderer
+	pages  pageCache
+	mu     sync.Mutex
+	lns    []net.Listener
+	closed bool
+}
+
+// Open parses templates and builds the routes. It fails if a template is
+// missing or broken, so a bad build fails at boot, not on a request.
+func (s *Server) Open() error {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.StartedAt.IsZero() {
+		s.StartedAt = time.Now()
+	}
+	if s.BodyLimit == 0 {
+		s.BodyLimit = DefaultBodyLimit
+	}
+	if len(s.SessionKey) < 32 {
+		return errors.New("ui: session key must be at least 32 bytes")
+	}
+	var err error
+	if s.tmpl, err = newRenderer(); err != nil {
+		return err
+	}
+	s.root = fiber.New(s.fiberConfig(""))
+	s.root.Use(s.dispatch)
+	s.apps = map[string]*fiber.App{}
+	for _, h := range []string{HostSite, HostPortal, HostNexus} {
+		a := fiber.New(s.fiberConfig(h))
+		s.apps[h] = a
+		s.registerCommon(h, a)
+		switch h {
+		case HostSite:
+			s.registerSiteRoutes(a)
+		case HostPortal:
+			s.registerPortalRoutes(a)
+		case HostNexus:
+			s.registerNexusRoutes(a)
+		}
+		for _, f := range s.Extra {
+			f(h, a)
+		}
+	}
+	return nil
+}
+
+func (s *Server) fiberConfig(host string) fiber.Config {
+	return fiber.Config{
+		DisableStartupMessage: true,
+		BodyLimit:             s.BodyLimit,
+		ReadTimeout:           DefaultReadTimeout,
+		WriteTimeout:          DefaultWriteTimeout,
+		IdleTimeout:           DefaultIdleTimeout,
+		ErrorHandler:          s.errorHandler(host),
+		ServerHeader:          "",
+		AppName:               "orengen",
+		ReadBufferSize:        8192,
+	}
+}
+
+// HostKind returns which app serves host (without port), or "".
+func (s *Server) HostKind(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	switch host {
+	case s.Domain, "www." + s.Domain:
+		return HostSite
+	case "app." + s.Domain:
+		return HostPortal
+	case "nexus." + s.Domain:
+		return HostNexus
+	}
+	return ""
+}
+
+// dispatch hands the request to the app for its host. Unknown hosts get a
+// bare 404 and nothing else.
+func (s *Server) dispatch(c *fiber.Ctx) error {
+	kind := s.HostKind(c.Hostname())
+	a, ok := s.apps[kind]
+	if !ok {
+		c.Status(fiber.StatusNotFound)
+		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+		return c.SendString("404 not found\n")
+	}
+	a.Handler()(c.Context())
+	return nil
+}
+
+// Handler returns the root app (for tests with app.Test and for listeners
+// set up by the caller).
+func (s *Server) Handler() *fiber.App { return s.root }
+
+// Serve serves HTTP on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errors.New("ui: server closed")
+	}
+	s.lns = append(s.lns, ln)
+	s.mu.Unlock()
+	return s.root.Listener(ln)
+}
+
+// ServeTLS serves HTTPS on ln with cfg.
+func (s *Server) ServeTLS(ln net.Listener, cfg *tls.Config) error {
+	return s.Serve(tls.NewListener(ln, cfg))
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	if s.root == nil {
+		return nil
+	}
+	if err := s.root.ShutdownWithContext(ctx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// URL returns the public base URL of a host kind.
+func (s *Server) URL(kind string) string {
+	scheme := "http"
+	if s.Secure {
+		scheme = "https"
+	}
+	host := s.Domain
+	switch kind {
+	case HostPortal:
+		host = "app." + s.Domain
+	case HostNexus:
+		host = "nexus." + s.Domain
+	}
+	if s.PublicPort != "" {
+		host = net.JoinHostPort(host, s.PublicPort)
+	}
+	return scheme + "://" + host
+}

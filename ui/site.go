@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+)
+
+func (s *Server) registerSiteRoutes(r fiber.Router) {
+	r.Get("/robots.txt", s.handleRobots)
+	r.Get("/sitemap.xml", s.handleSitemap)
+	r.Post("/leads", s.csrfProtect(HostSite), s.handleLeadCreate)
+	r.Get("/thanks", s.handleLeadThanks)
+	r.Get("/", s.handleSitePage)
+	r.Get("/:slug", s.handleSitePage)
+}
+
+type sitePage struct {
+	Layout
+	Page   *app.Page
+	Form   leadForm
+	Errors map[string]string
+}
+
+type leadForm struct {
+	FirstName, LastName, Email, Phone, Company, Message string
+}
+
+// cachedPage is a rendered marketing page with its compressed forms. The
+// pages are the same for every visitor, so they are rendered once and
+// served from memory until the content changes.
+type cachedPage struct {
+	body, gz, br []byte
+	etag         string
+}
+
+type pageCache struct {
+	mu    sync.RWMutex
+	pages map[string]*cachedPage
+}
+
+func (pc *pageCache) get(slug string) *cachedPage {
+	pc.mu.RLock()
+	defer pc.mu.RUnlock()
+	return pc.pages[slug]
+}
+
+func (pc *pageCache) put(slug string, p *cachedPage) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.pages == nil {
+		pc.pages = map[string]*cachedPage{}
+	}
+	pc.pages[slug] = p
+}
+
+// Reset drops every cached page (after an edit).
+func (pc *pageCache) Reset() {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.pages = nil
+}
+
+func newCachedPage(body []byte) *cachedPage {
+	var g bytes.Buffer
+	gw, _ := gzip.NewWriterLevel(&g, gzip.BestCompression)
+	gw.Write(body)
+	gw.Close()
+	var b bytes.Buffer
+	bw := brotli.NewWriterLevel(&b, 9)
+	bw.Write(body)
+	bw.Close()
+	sum := sha256.Sum256(body)
+	return &cachedPage{body: body, gz: g.Bytes(), br: b.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+}
+
+// handleSitePage serves a marketing page from the cache, rendering it on
+// the first request after start or after an edit.
+func (s *Server) handleSitePage(c *fiber.Ctx) error {
+	slug := c.Params("slug")
+	if strings.HasPrefix(c.Hostname(), "www.") {
+		return c.Redirect(s.URL(HostSite)+c.OriginalURL(), fiber.StatusMovedPermanently)
+	}
+	cp := s.pages.get(slug)
+	if cp == nil {
+		p, err := s.Site.FindPageBySlug(c.UserContext(), utils.CopyString(slug))
+		if err != nil {
+			return err
+		}
+		data := &sitePage{Page: p}
+		data.Layout = s.siteLayout(c, p)
+		b, err := s.tmpl.execute("site/page", data)
+		if err != nil {
+			return err
+		}
+		cp = newCachedPage(b)
+		s.pages.put(utils.CopyString(slug), cp)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	c.Set(fiber.HeaderETag, cp.etag)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if c.Get(fiber.HeaderIfNoneMatch) == cp.etag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return sendEncoded(c, cp.body, cp.gz, cp.br)
+}
+
+// siteLayout is the layout of a cacheable page: no per-visitor data.
+func (s *Server) siteLayout(c *fiber.Ctx, p *app.Page) Layout {
+	l := Layout{Title: p.Title, Description: p.Description, Host: HostSite, Path: p.Path(), Canonical: s.URL(HostSite) + p.Path()}
+	full := s.layout(c, HostSite, p.Title)
+	l.Site, l.Pages, l.Brand, l.Year = full.Site, full.Pages, full.Brand, full.Year
+	return l
+}
+
+// handleLeadCreate stores a lead from the site's form. The form is public
+// and anonymous, so cross-site posts are refused by origin (csrfProtect)
+// rather than by a per-visitor token, which keeps the pages cacheable.
+func (s *Server) handleLeadCreate(c *fiber.Ctx) error {
+	f := leadForm{
+		FirstName: utils.CopyString(c.FormValue("first_name")),
+		LastName:  utils.CopyString(c.FormValue("last_name")),
+		Email:     utils.CopyString(c.FormValue("email")),
+		Phone:     utils.CopyString(c.FormValue("phone")),
+		Company:   utils.CopyString(c.FormValue("company")),
+		Message:   utils.CopyString(c.FormValue("message")),
+	}
+	if c.FormValue("website") != "" { // honeypot: people never see this field
+		return app.Errorf(app.EINVALID, "Your submission was rejected. If you are a person, reload the page and try again.")
+	}
+	l := &app.Lead{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone, Company: f.Company,
+		Message: f.Message, Source: utils.CopyString(c.FormValue("source")), IP: app.RequestFromContext(c.UserContext()).IP}
+	if l.Source == "" {
+		l.Source = "website"
+	}
+	err := s.Leads.CreateLead(c.UserContext(), l)
+	if app.ErrorCode(err) == app.EINVALID {
+		slug := strings.Trim(c.FormValue("page"), "/")
+		p, perr := s.Site.FindPageBySlug(c.UserContext(), utils.CopyString(slug))
+		if perr != nil {
+			p, perr = s.Site.FindPageBySlug(c.UserContext(), "contact")
+			if perr != nil {
+				return err
+			}
+		}
+		data := &sitePage{Page: p, Form: f, Errors: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}}
+		data.Layout = s.siteLayout(c, p)
+		c.Status(fiber.StatusBadRequest)
+		return s.render(c, "site/page", data)
+	} else if err != nil {
+		return err
+	}
+	s.Logger.Info("lead captured", "lead_id", l.ID, "source", l.Source)
+	return c.Redirect("/thanks", fiber.StatusSeeOther)
+}
+
+func (s *Server) handleLeadThanks(c *fiber.Ctx) error {
+	p := &app.Page{Slug: "thanks", Title: "Thank you", Blocks: []app.Block{{Type: "hero", Heading: "Thank you!",
+		Subheading: "We received your message and will reply within one business day.", CTA: &app.Link{Label: "Back to the home page", URL: "/"}}}}
+	data := &sitePage{Page: p}
+	data.Layout = s.siteLayout(c, p)
+	return s.render(c, "site/page", data)
+}
+
+func (s *Server) handleRobots(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+	return c.SendString("User-agent: *\nAllow: /\nDisallow: /leads\nSitemap: " + s.URL(HostSite) + "/sitemap.xml\n")
+}
+
+func (s *Server) handleSitemap(c *fiber.Ctx) error {
+	pages, err := s.Site.FindPages(c.UserContext())
+	if err != nil {
+		return err
+	}
+	type url struct {
+		Loc     string `xml:"loc"`
+		LastMod string `xml:"lastmod"`
+	}
+	var set struct {
+		XMLName xml.Name `xml:"urlset"`
+		NS      string   `xml:"xmlns,attr"`
+		URLs    []url    `xml:"url"`
+	}
+	set.NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+	for _, p := range pages {
+		set.URLs = append(set.URLs, url{Loc: s.URL(HostSite) + p.Path(), LastMod: p.UpdatedAt.UTC().Format("2006-01-02")})
+	}
+	b, err := xml.MarshalIndent(set, "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/xml; charset=utf-8")
+	return c.Send(append([]byte(xml.Header), b...))
+}
