@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -69,15 +70,27 @@ func (s *Server) errorHandler(host string) fiber.ErrorHandler {
 		if wantsJSON(c) {
 			return c.JSON(fiber.Map{"error": fiber.Map{"code": jsonCode(status, err), "message": msg, "field": app.ErrorField(err)}})
 		}
-		p := &errorPage{Status: status, Message: msg}
-		p.Layout = s.layout(c, host, strconv.Itoa(status))
-		if rerr := s.render(c, layoutForHost(host)+"/error", p); rerr != nil {
+		if rerr := s.renderError(c, host, status, msg); rerr != nil {
 			s.Logger.Error("render error page", "err", rerr)
 			c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 			return c.SendString(msg)
 		}
 		return nil
 	}
+}
+
+// renderError renders the host's error page. The page needs data (the
+// site's navigation) that may be what failed, so a panic here is caught
+// and answered as plain text.
+func (s *Server) renderError(c *fiber.Ctx, host string, status int, msg string) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic rendering error page: %v", v)
+		}
+	}()
+	p := &errorPage{Status: status, Message: msg}
+	p.Layout = s.layout(c, host, strconv.Itoa(status))
+	return s.render(c, layoutForHost(host)+"/error", p)
 }
 
 func layoutForHost(host string) string {

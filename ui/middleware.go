@@ -117,7 +117,7 @@ func currentAdmin(c *fiber.Ctx) *app.Admin {
 func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	if currentAdmin(c) == nil {
 		if c.Method() == fiber.MethodGet {
-			return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			return c.Redirect("/login?next="+url.QueryEscape(requestURI(c)), fiber.StatusSeeOther)
 		}
 		return app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
 	}

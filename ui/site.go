@@ -89,7 +89,7 @@ func newCachedPage(body []byte) *cachedPage {
 func (s *Server) handleSitePage(c *fiber.Ctx) error {
 	slug := c.Params("slug")
 	if strings.HasPrefix(c.Hostname(), "www.") {
-		return c.Redirect(s.URL(HostSite)+c.OriginalURL(), fiber.StatusMovedPermanently)
+		return c.Redirect(s.URL(HostSite)+requestURI(c), fiber.StatusMovedPermanently)
 	}
 	cp := s.pages.get(slug)
 	if cp == nil {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gofiber/fiber/v2"
+
 	"orengen/app"
 )
 
@@ -23,3 +25,7 @@ func atoiDefault(s string, def int) (int, error) {
 }
 
 func asRateLimit(err error, rl **app.RateLimitError) bool { return errors.As(err, rl) }
+
+// requestURI is the path and query of the request, whatever form the
+// request line had (absolute-form requests carry scheme and host).
+func requestURI(c *fiber.Ctx) string { return string(c.Request().URI().RequestURI()) }

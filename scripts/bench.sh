@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Load benchmark on loopback: orengen's marketing home and /healthz, and
+# nginx (Debian's package) serving the same bytes, at the same concurrency,
+# in the same run. Also idle and loaded RSS and cold start to first 200.
+# Prints a Markdown table for docs/BENCHMARKS.md. Traffic goes to
+# 127.0.0.1 only; every run is bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-2}
+BIN=${BIN:-./orengen}
+
+for tool in wrk nginx curl; do
+  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get install -y -q "$tool" >/dev/null
+    else
+      echo "bench: $tool is missing: apt-get install -y $tool" >&2
+      exit 1
+    fi
+  fi
+done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -f "$work/nginx.pid" ]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# Cold start: time from exec to the first 200 on /healthz.
+port=$(free_port)
+start=$(date +%s%N)
+"$BIN" serve --data-dir "$work/data" --backup-dir "" --http-addr "127.0.0.1:$port" --log-level warn >"$work/out" 2>"$work/err" &
+pid=$!
+pids+=("$pid")
+until curl -fsS -o /dev/null -H "Host: localhost" "http://127.0.0.1:$port/healthz" 2>/dev/null; do sleep 0.005; done
+ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+# Second start on an existing data dir (the usual restart).
+kill "$pid"; wait "$pid" 2>/dev/null || true
+start=$(date +%s%N)
+"$BIN" serve --data-dir "$work/data" --backup-dir "" --http-addr "127.0.0.1:$port" --log-level warn >"$work/out" 2>"$work/err" &
+pid=$!
+pids+=("$pid")
+until curl -fsS -o /dev/null -H "Host: localhost" "http://127.0.0.1:$port/healthz" 2>/dev/null; do sleep 0.005; done
+restart_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+curl -fsS -o /dev/null -H "Host: localhost" "http://127.0.0.1:$port/" # render and cache the home page
+sleep 1
+idle_kb=$(rss_kb "$pid")
+
+# nginx serving the very same bytes.
+mkdir -p "$work/www"
+curl -fsS -H "Host: localhost" "http://127.0.0.1:$port/" -o "$work/www/index.html"
+bytes=$(wc -c <"$work/www/index.html")
+nport=$(free_port)
+cat >"$work/nginx.conf" <<NGX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path $work/ngx-body;
+  proxy_temp_path $work/ngx-proxy;
+  fastcgi_temp_path $work/ngx-fcgi;
+  uwsgi_temp_path $work/ngx-uwsgi;
+  scgi_temp_path $work/ngx-scgi;
+  server {
+    listen 127.0.0.1:$nport;
+    root $work/www;
+    location = / { default_type "text/html; charset=utf-8"; try_files /index.html =404; }
+  }
+}
+NGX
+"$NGINX" -c "$work/nginx.conf" -e "$work/nginx-error.log"
+until curl -fsS -o /dev/null "http://127.0.0.1:$nport/"; do sleep 0.01; done
+
+# wrk prints Requests/sec and a latency distribution; keep req/s and p99.
+run_wrk() { # url host
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Host: $2" "$1" >"$work/wrk.txt" 2>&1
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
+  echo "$rps $p99"
+}
+
+read -r ng_rps ng_p99 < <(run_wrk "http://127.0.0.1:$nport/" localhost)
+peak_kb=0
+( while sleep 0.2; do r=$(rss_kb "$pid" 2>/dev/null || echo 0); echo "$r"; done ) >"$work/rss.txt" &
+sampler=$!
+pids+=("$sampler")
+read -r og_rps og_p99 < <(run_wrk "http://127.0.0.1:$port/" localhost)
+read -r hz_rps hz_p99 < <(run_wrk "http://127.0.0.1:$port/healthz" localhost)
+kill "$sampler" 2>/dev/null || true
+peak_kb=$(sort -n "$work/rss.txt" | tail -1)
+ratio=$(awk -v a="$og_rps" -v b="$ng_rps" 'BEGIN { printf "%.2f", a / b }')
+
+cat <<MD
+Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); date $(date -u +%Y-%m-%d); wrk -t$THREADS -c$CONNS -d$DURATION on 127.0.0.1, same run.
+
+| what | figure |
+| --- | --- |
+| marketing home (orengen), requests/s | $og_rps (p99 $og_p99) |
+| same $bytes bytes from nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), requests/s | $ng_rps (p99 $ng_p99) |
+| orengen / nginx ratio | $ratio |
+| /healthz (orengen), requests/s | $hz_rps (p99 $hz_p99) |
+| RSS idle | $((idle_kb / 1024)) MiB |
+| RSS peak under load | $((peak_kb / 1024)) MiB |
+| cold start to first 200 (fresh data dir: migrate + seed) | ${ready_ms} ms |
+| restart to first 200 (existing data dir) | ${restart_ms} ms |
+MD

@@ -1,0 +1,133 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"orengen/store"
+)
+
+// MustOpenDB opens a database in a temp dir with a fixed clock.
+func MustOpenDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	db := store.NewDB(filepath.Join(tb.TempDir(), "orengen.db"))
+	db.Now = func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }
+	if err := db.Open(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestDB_Pragmas(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"synchronous", "1"}, // NORMAL
+		{"busy_timeout", "5000"},
+	} {
+		for name, pool := range map[string]interface {
+			QueryRowContext(context.Context, string, ...any) interface{ Scan(...any) error }
+		}{"read": rowDB{db, false}, "write": rowDB{db, true}} {
+			var got string
+			if err := pool.QueryRowContext(ctx, "PRAGMA "+tc.pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("%s pool: PRAGMA %s = %q, want %q", name, tc.pragma, got, tc.want)
+			}
+		}
+	}
+	// The read pool is read-only.
+	if _, err := db.ReadDB().ExecContext(ctx, "CREATE TABLE x (id INTEGER)"); err == nil {
+		t.Fatal("read pool accepted a write")
+	}
+}
+
+type rowDB struct {
+	db    *store.DB
+	write bool
+}
+
+func (r rowDB) QueryRowContext(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	if r.write {
+		tx, err := r.db.BeginTx(ctx)
+		if err != nil {
+			panic(err)
+		}
+		defer tx.Rollback()
+		var v string
+		err = tx.QueryRowContext(ctx, q, args...).Scan(&v)
+		return staticRow{v, err}
+	}
+	return r.db.ReadDB().QueryRowContext(ctx, q, args...)
+}
+
+type staticRow struct {
+	v   string
+	err error
+}
+
+func (s staticRow) Scan(dst ...any) error {
+	if s.err != nil {
+		return s.err
+	}
+	*(dst[0].(*string)) = s.v
+	return nil
+}
+
+func TestDB_MigrateIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "orengen.db")
+	ctx := context.Background()
+	pending, err := store.Pending(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := store.Migrations()
+	if len(pending) != len(all) || len(all) == 0 {
+		t.Fatalf("pending on a missing file = %v, want all %d", pending, len(all))
+	}
+	for i := 0; i < 2; i++ {
+		db := store.NewDB(path)
+		if err := db.Open(ctx); err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(applied) != 0 {
+			t.Fatalf("open %d: Migrate after Open applied %v again", i, applied)
+		}
+		var n int
+		if err := db.ReadDB().QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != len(all) {
+			t.Fatalf("schema_migrations has %d rows, want %d", n, len(all))
+		}
+		db.Close()
+	}
+	if pending, err = store.Pending(ctx, path); err != nil || len(pending) != 0 {
+		t.Fatalf("pending after migrate = %v, %v", pending, err)
+	}
+}
+
+func TestFormatTime_RoundTrip(t *testing.T) {
+	in := time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.FixedZone("x", 3600))
+	s := store.FormatTime(in)
+	if s != "2026-01-02T02:04:05.678Z" {
+		t.Fatalf("FormatTime = %q", s)
+	}
+	out, err := store.ParseTime(s)
+	if err != nil || !out.Equal(in) {
+		t.Fatalf("ParseTime = %v, %v", out, err)
+	}
+}

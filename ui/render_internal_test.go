@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"testing"
+
+	"orengen/app"
+)
+
+// pageData maps every page template to its data type. A template added
+// without an entry here fails this test, so every page is rendered at
+// least once with zero values.
+var pageData = map[string]func() any{
+	"site/page":       func() any { return &sitePage{Page: &app.Page{Blocks: allBlocks()}} },
+	"site/error":      func() any { return &errorPage{} },
+	"nexus/error":     func() any { return &errorPage{} },
+	"portal/error":    func() any { return &errorPage{} },
+	"nexus/login":     func() any { return &loginPage{} },
+	"portal/login":    func() any { return &loginPage{} },
+	"nexus/setup":     func() any { return &setupPage{Token_: &app.AdminToken{}} },
+	"nexus/dashboard": func() any { return &dashboardPage{Leads: []*app.Lead{{}}, Layout: Layout{Admin: &app.Admin{}}} },
+	"nexus/leads":     func() any { return &leadsPage{Leads: []*app.Lead{{Message: "m"}}} },
+	"nexus/admins":    func() any { return &adminsPage{Admins: []*app.Admin{{}}, CanWrite: true, Link: "x"} },
+	"nexus/site":      func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
+}
+
+func allBlocks() []app.Block {
+	var out []app.Block
+	for t := range app.BlockTypes {
+		out = append(out, app.Block{Type: t, Items: []app.Item{{Features: []string{"f"}}}, CTA: &app.Link{}, CTA2: &app.Link{}})
+	}
+	return out
+}
+
+func TestRenderer_EveryPage(t *testing.T) {
+	r, err := newRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range r.Names() {
+		mk, ok := pageData[name]
+		if !ok {
+			t.Errorf("template %s has no entry in pageData", name)
+			continue
+		}
+		if _, err := r.execute(name, mk()); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
