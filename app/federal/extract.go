@@ -168,8 +168,13 @@ func (ex *Extraction) scanSentence(section, s string) {
 			ex.Requirements = append(ex.Requirements, Requirement{Section: section, Text: s, Kind: KindEvaluation})
 		}
 	}
-	for _, d := range findDates(s) {
-		d.Section, d.Text, d.Label = section, s, dateLabel(s)
+	dates := findDates(s)
+	if len(dates) == 0 {
+		return
+	}
+	label := dateLabel(s) // once per sentence: it lower-cases the whole sentence
+	for _, d := range dates {
+		d.Section, d.Text, d.Label = section, s, label
 		ex.Dates = append(ex.Dates, d)
 	}
 }
@@ -269,7 +274,9 @@ func findDates(s string) []DatedItem {
 		item := DatedItem{Date: date}
 		tm := timeAfterRE.FindStringSubmatch(s[m[1]:])
 		if tm == nil {
-			tm = timeBeforeRE.FindStringSubmatch(s[:m[0]])
+			// Only the text just before the date can hold its time; bounding
+			// it keeps a long sentence full of dates linear.
+			tm = timeBeforeRE.FindStringSubmatch(s[max(0, m[0]-80):m[0]])
 		}
 		if tm != nil {
 			if h, mi, ok := clock(tm); ok {

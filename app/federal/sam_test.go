@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -590,5 +589,4 @@ func TestSAMClient_ConcurrentQuota(t *testing.T) {
 	if exhausted != 7 || calls.Load() != 5 {
 		t.Fatalf("exhausted %d, requests %d; want 7 and 5", exhausted, calls.Load())
 	}
-	_ = strconv.Itoa
 }
