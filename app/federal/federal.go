@@ -51,6 +51,7 @@ type RateLimitError struct {
 	Message string
 }
 
+// Error says when to retry.
 func (e *RateLimitError) Error() string {
 	msg := "rate limited"
 	if e.Message != "" {
@@ -68,6 +69,7 @@ type APIError struct {
 	Message string
 }
 
+// Error gives status, code and message (never the API key).
 func (e *APIError) Error() string {
 	s := fmt.Sprintf("api error: status %d", e.Status)
 	if e.Code != "" {
@@ -90,6 +92,7 @@ type ValidationError struct {
 	Message string
 }
 
+// Error reads "field: message".
 func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
 
 func invalid(field, format string, args ...any) error {
@@ -103,6 +106,7 @@ type Secret string
 
 const redacted = "REDACTED"
 
+// String redacts the secret ("" stays "", so a missing key is visible).
 func (s Secret) String() string {
 	if s == "" {
 		return ""

@@ -94,6 +94,7 @@ type CodeName struct {
 	Name string
 }
 
+// UnmarshalJSON accepts {"code","name"}, a bare string or null.
 func (c *CodeName) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	*c = CodeName{}

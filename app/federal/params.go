@@ -253,4 +253,5 @@ func (p SearchParams) Windows() ([]SearchParams, error) {
 	return out, nil
 }
 
+// String formats the window as "MM/dd/yyyy-MM/dd/yyyy".
 func (w Window) String() string { return fmt.Sprintf("%s-%s", FormatDate(w.From), FormatDate(w.To)) }

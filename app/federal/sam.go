@@ -107,9 +107,12 @@ func (c *SAMClient) QuotaStatus(ctx context.Context) (limit, used int, err error
 	return limit, used, nil
 }
 
-// Search fetches one page. Errors: *ValidationError for bad params,
-// ErrInvalidKey, ErrQuotaExhausted, *RateLimitError, ErrTimeout, *APIError.
-// An empty result is a Page with no notices and a nil error.
+// Search fetches one page. Errors: *ValidationError for bad params (nothing
+// sent, no quota used), ErrInvalidKey, ErrQuotaExhausted, *RateLimitError,
+// ErrTimeout, *APIError. An empty result is a Page with no notices and a nil
+// error. A 404 with a JSON body that is not an auth error (S1 lists 404 "No
+// Data found"; UNCONFIRMED) is an *APIError with Status 404, never a silent
+// empty page. A failing Quota (redka down) fails closed: nothing is sent.
 func (c *SAMClient) Search(ctx context.Context, p SearchParams) (Page, error) {
 	page, err := c.search(ctx, p)
 	return page, c.scrubErr(err)
