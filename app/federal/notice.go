@@ -35,7 +35,7 @@ type Notice struct {
 	NAICSCode          string
 	NAICSCodes         []string
 	ClassificationCode string // PSC
-	Active             bool   // "Yes"; false means archived
+	Active             bool   // false only for an explicit "No" (archived); true when missing
 	Award              *Award // nil when the notice has no award
 	PointsOfContact    []Contact
 	DescriptionURL     string // "description": a URL, fetched with SAMClient.FetchDescription
@@ -297,11 +297,14 @@ func (n *Notice) UnmarshalJSON(b []byte) error {
 			n.Office = strings.TrimSpace(parts[len(parts)-1])
 		}
 	}
+	// Only an explicit "No" marks a notice archived: a missing or null
+	// "active" must not zero every score.
 	switch strings.ToLower(s(w.Active)) {
-	case "yes", "true", "y", "1":
+	case "no", "false", "n", "0":
+	case "yes", "true", "y", "1", "":
 		n.Active = true
-	case "no", "false", "n", "0", "":
 	default:
+		n.Active = true
 		n.warn("active", string(w.Active))
 	}
 	n.PostedDate = n.timeOf("postedDate", w.PostedDate)
@@ -344,7 +347,27 @@ func (n *Notice) UnmarshalJSON(b []byte) error {
 	for _, l := range w.Links {
 		n.Links = append(n.Links, Link{Rel: s(l.Rel), Href: s(l.Href)})
 	}
+	n.redactURLs()
 	return nil
+}
+
+// redactURLs removes an api_key the API might echo in a URL, so that a
+// stored notice never carries a key. FetchDescription sets its own key.
+func (n *Notice) redactURLs() {
+	r := func(u *string) {
+		if strings.Contains(*u, "api_key") {
+			*u = redactURL(*u)
+		}
+	}
+	r(&n.DescriptionURL)
+	r(&n.AdditionalInfoLink)
+	r(&n.UILink)
+	for i := range n.Links {
+		r(&n.Links[i].Href)
+	}
+	for i := range n.ResourceLinks {
+		r(&n.ResourceLinks[i])
+	}
 }
 
 func (n *Notice) warn(field, value string) {

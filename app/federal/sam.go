@@ -132,6 +132,9 @@ func (c *SAMClient) search(ctx context.Context, p SearchParams) (Page, error) {
 	if err := c.classify(status, header, body); err != nil {
 		return Page{}, fmt.Errorf("sam search: %w", err)
 	}
+	if len(c.APIKey) >= 4 { // a key the API echoes must not reach Notice.Raw (and the database)
+		body = bytes.ReplaceAll(body, []byte(c.APIKey), []byte(redacted))
+	}
 	page, err := decodePage(body)
 	if err != nil {
 		return Page{}, fmt.Errorf("sam search: %w", err)

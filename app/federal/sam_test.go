@@ -555,6 +555,25 @@ func TestSAMClient_FetchDescription(t *testing.T) {
 	}
 }
 
+func TestNotice_EchoedKeyRedacted(t *testing.T) {
+	srv, _ := samServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		fmt.Fprintf(w, `{"totalRecords":1,"opportunitiesData":[{"noticeId":"k1","description":"https://api.sam.gov/prod/opportunities/v1/noticedesc?noticeid=k1&api_key=%[1]s","links":[{"rel":"self","href":"https://api.sam.gov/x?api_key=%[1]s"}]}],"links":[{"rel":"self","href":"https://api.sam.gov/prod/opportunities/v2/search?api_key=%[1]s&limit=1"}]}`, testKey)
+	})
+	page, err := newTestClient(srv).Search(context.Background(), januaryParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := page.Notices[0]
+	for _, s := range []string{n.DescriptionURL, n.Links[0].Href, page.Links[0].Href} {
+		if strings.Contains(s, testKey) || !strings.Contains(s, "api_key=REDACTED") {
+			t.Fatalf("URL keeps the key: %s", s)
+		}
+	}
+	if strings.Contains(string(n.Raw), testKey) {
+		t.Fatalf("Raw keeps the key: %s", n.Raw)
+	}
+}
+
 func TestSecret_Redacted(t *testing.T) {
 	c := SAMClient{APIKey: testKey}
 	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprint(c.APIKey)} {

@@ -171,6 +171,10 @@ func TestNotice_TolerantDecoding(t *testing.T) {
 	if len(n.Warnings) != 1 || !strings.Contains(n.Warnings[0], "postedDate") {
 		t.Fatalf("warnings = %v", n.Warnings)
 	}
+	var bare Notice
+	if err := json.Unmarshal([]byte(`{"noticeId":"x","active":null}`), &bare); err != nil || !bare.Active {
+		t.Fatalf("missing active must mean active: %+v %v", bare, err)
+	}
 	if err := json.Unmarshal([]byte(`[1,2]`), &n); err == nil {
 		t.Fatal("array decoded as a notice")
 	}
