@@ -305,6 +305,9 @@ func (c *SAMClient) fetchDescription(ctx context.Context, descURL string) (strin
 	if err := c.classify(status, header, body); err != nil {
 		return "", fmt.Errorf("sam description: %w", err)
 	}
+	if len(c.APIKey) >= 4 {
+		body = bytes.ReplaceAll(body, []byte(c.APIKey), []byte(redacted))
+	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		var w struct {
