@@ -344,7 +344,7 @@ user_exists() { getent passwd "$SVC_USER" >/dev/null 2>&1 && getent group "$SVC_
 
 # ---- install -----------------------------------------------------------------
 
-EXISTING_ENV=0 DOMAIN="" HTTP_PORT=80 HTTPS_PORT=443
+EXISTING_ENV=0 KEPT_KEYS=0 DOMAIN="" HTTP_PORT=80 HTTPS_PORT=443
 
 preflight_install() {
 	local env_file envd=0 v
@@ -462,6 +462,7 @@ preflight_install() {
 	if ((have_replica)); then set_key ORENGEN_REPLICAS "${opt_replicas[*]}"; fi
 	if [[ -z $(env_get "$env_file" ORENGEN_DATA_DIR 2>/dev/null || true) ]]; then set_key ORENGEN_DATA_DIR "$DATA_DIR"; fi
 	if [[ -z $(env_get "$env_file" ORENGEN_BACKUP_DIR 2>/dev/null || true) ]]; then set_key ORENGEN_BACKUP_DIR "$BACKUP_DIR"; fi
+	[[ -z $mk || -z $sk ]] || KEPT_KEYS=1
 	[[ -n $mk ]] || set_key ORENGEN_MASTER_KEY "$(gen_key)"
 	[[ -n $sk ]] || set_key ORENGEN_SESSION_KEY "$(gen_key)"
 	[[ -z $opt_s3_id ]] || set_key ORENGEN_S3_ACCESS_KEY_ID "$opt_s3_id"
@@ -478,8 +479,10 @@ print_plan() {
 		say "installing $SRC_VERSION from $SRC_BIN${opt_root:+ into $opt_root}"
 	fi
 	note "domain: $DOMAIN"
-	if ((EXISTING_ENV)); then
+	if ((EXISTING_ENV && KEPT_KEYS)); then
 		note "keeping $ENV_FILE and its secrets"
+	elif ((EXISTING_ENV)); then
+		note "keeping $ENV_FILE; adding the settings it lacks"
 	else
 		note "new $ENV_FILE with a generated master key and session key"
 	fi
@@ -713,7 +716,9 @@ public_ip() {
 	if [[ $1 == 4 ]]; then
 		ip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
 		case $ip in
-		"" | 10.* | 127.* | 192.168.* | 169.254.* | 172.1[6-9].* | 172.2[0-9].* | 172.3[01].* | 100.6[4-9].* | 100.[7-9][0-9].* | 100.1[01][0-9].* | 100.12[0-7].*) return 1 ;;
+		"" | 10.* | 127.* | 192.168.* | 169.254.* | 172.1[6-9].* | 172.2[0-9].* | 172.3[01].* | \
+			100.6[4-9].* | 100.[7-9][0-9].* | 100.1[01][0-9].* | 100.12[0-7].* | \
+			192.0.2.* | 198.51.100.* | 203.0.113.* | 198.1[89].*) return 1 ;;
 		esac
 	else
 		ip=$(ip -6 -o route get 2606:4700:4700::1111 2>/dev/null | sed -n 's/.* src \([0-9a-fA-F:]*\).*/\1/p')
