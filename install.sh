@@ -645,7 +645,8 @@ do_install() {
 	open_firewall
 	systemctl daemon-reload
 	if ((opt_no_start)); then
-		say "not started (--no-start). Start with: systemctl enable --now orengen"
+		say "not started (--no-start); a running orengen keeps its old binary until restarted."
+		note "start: systemctl enable --now orengen    restart: systemctl restart orengen"
 		return
 	fi
 	systemctl enable --quiet "$UNIT_NAME"

@@ -636,3 +636,48 @@ func TestCheckReportsMissingSystemd(t *testing.T) {
 		t.Errorf("want a refusal naming systemd: %s", r)
 	}
 }
+
+// TestBuildsFromSourceCheckout: with a Makefile and go.mod beside it and Go on
+// PATH, install.sh runs `make build` and installs the ./orengen it produces;
+// a failed build is a refusal that changes nothing.
+func TestBuildsFromSourceCheckout(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make not found: install Debian's make package")
+	}
+	for _, c := range []struct {
+		name, recipe string
+		ok           bool
+	}{
+		{"build", "\tprintf '#!/bin/sh\\necho orengen built-from-source\\n' >orengen\n\tchmod +x orengen\n", true},
+		{"failed build", "\t@echo 'main.go:1: syntax error' >&2; exit 1\n", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := stage(t, "stale")
+			if err := os.Remove(filepath.Join(dir, "orengen")); err != nil {
+				t.Fatal(err)
+			}
+			mustWrite(t, filepath.Join(dir, "Makefile"), "build:\n"+c.recipe, 0o644)
+			mustWrite(t, filepath.Join(dir, "go.mod"), "module orengen\n", 0o644)
+			// Only the presence of go matters to the script; make does the build.
+			bin := filepath.Join(t.TempDir(), "bin")
+			mustWrite(t, filepath.Join(bin, "go"), "#!/bin/sh\nexit 0\n", 0o755)
+			root := filepath.Join(t.TempDir(), "root")
+			r := run(t, dir, scriptEnv(t, "PATH="+bin+":"+os.Getenv("PATH")), "--root", root, "--no-start", "--yes", "--domain", "example.test")
+			if c.ok {
+				if r.code != 0 || !strings.Contains(r.stdout, "make build") {
+					t.Fatalf("%s", r)
+				}
+				if got := readFile(t, filepath.Join(root, "usr/local/bin/orengen")); !strings.Contains(got, "built-from-source") {
+					t.Errorf("installed binary is not the built one: %q", got)
+				}
+				return
+			}
+			if r.code != 1 || !strings.Contains(r.stderr, "make build failed") || !strings.Contains(r.stderr, "nothing was changed") {
+				t.Errorf("failed build: %s", r)
+			}
+			if got := listTree(t, root); len(got) > 0 {
+				t.Errorf("a failed build installed files: %v", got)
+			}
+		})
+	}
+}
