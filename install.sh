@@ -676,14 +676,14 @@ wait_healthy() {
 	deadline=$((SECONDS + opt_timeout))
 	say "waiting up to ${opt_timeout}s for http://127.0.0.1:$HTTP_PORT/healthz (Host: $DOMAIN)"
 	while ((SECONDS < deadline)); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Host: $DOMAIN" \
+		code=$(curl --noproxy "*" -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Host: $DOMAIN" \
 			"http://127.0.0.1:$HTTP_PORT/healthz" || true)
 		if [[ $code == 200 ]]; then
-			HEALTH=$(curl -s --max-time 3 -H "Host: $DOMAIN" "http://127.0.0.1:$HTTP_PORT/healthz" || true)
+			HEALTH=$(curl --noproxy "*" -s --max-time 3 -H "Host: $DOMAIN" "http://127.0.0.1:$HTTP_PORT/healthz" || true)
 			return 0
 		fi
 		if [[ $code == 3?? ]]; then
-			if out=$(curl -fsSk --max-time 3 --resolve "$DOMAIN:$HTTPS_PORT:127.0.0.1" \
+			if out=$(curl --noproxy "*" -fsSk --max-time 3 --resolve "$DOMAIN:$HTTPS_PORT:127.0.0.1" \
 				"https://$DOMAIN:$HTTPS_PORT/healthz" 2>/dev/null); then
 				HEALTH=$out
 				return 0
@@ -812,7 +812,7 @@ main() {
 	parse_args "$@"
 	if real_system && ((opt_check == 0)); then
 		mkdir -p "$(dirname "$LOCK_FILE")" 2>/dev/null || true
-		if ((EUID == 0)) && { exec 9>"$LOCK_FILE"; } 2>/dev/null; then
+		if ((EUID == 0)) && command -v flock >/dev/null && { exec 9>"$LOCK_FILE"; } 2>/dev/null; then
 			flock -n 9 || die "another install.sh is running"
 		fi
 	fi

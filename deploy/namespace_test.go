@@ -136,6 +136,14 @@ cd "$wd"
 exec setpriv --reuid="$user" --regid="$user" --init-groups "$@"
 `
 
+// fakeUfw is an active firewall that records its rules (the mount namespace
+// shares the network, so the real ufw must never run here).
+const fakeUfw = `#!/bin/sh
+echo "ufw $*" >>"$FAKE_SYSTEMD_STATE/calls"
+[ "$1" = status ] && echo "Status: active"
+exit 0
+`
+
 const fakeJournalctl = `#!/bin/sh
 echo "-- journal (stand-in) --"
 tail -n 5 "$FAKE_SYSTEMD_STATE/service.log" 2>/dev/null
@@ -203,6 +211,7 @@ func TestSystemdInstallInNamespace(t *testing.T) {
 	mustWrite(t, filepath.Join(fake, "systemctl"), fakeSystemctl, 0o755)
 	mustWrite(t, filepath.Join(fake, "systemd-run"), fakeSystemdRun, 0o755)
 	mustWrite(t, filepath.Join(fake, "journalctl"), fakeJournalctl, 0o755)
+	mustWrite(t, filepath.Join(fake, "ufw"), fakeUfw, 0o755)
 	if err := os.MkdirAll(filepath.Join(work, "state"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -330,9 +339,12 @@ func namespaceScenario(t *testing.T, work string) {
 		t.Errorf("the setup link ran as root:\n%s", r.stdout)
 	}
 	calls := readFile(t, filepath.Join(state, "calls"))
-	for _, want := range []string{"systemctl daemon-reload", "systemctl enable --quiet orengen.service", "systemctl restart orengen.service"} {
+	for _, want := range []string{
+		"systemctl daemon-reload", "systemctl enable --quiet orengen.service", "systemctl restart orengen.service",
+		fmt.Sprintf("ufw allow %d/tcp", port), fmt.Sprintf("ufw allow %d/tcp", httpsPort),
+	} {
 		if !strings.Contains(calls, want) {
-			t.Errorf("no %q in systemctl calls:\n%s", want, calls)
+			t.Errorf("no %q in the calls:\n%s", want, calls)
 		}
 	}
 
