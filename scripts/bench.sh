@@ -35,6 +35,15 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# wait_200 URL [HOST]: poll until a 200, for at most 10 s.
+wait_200() {
+  for _ in $(seq 1 2000); do
+    curl -fsS -o /dev/null -H "Host: ${2:-localhost}" "$1" 2>/dev/null && return 0
+    sleep 0.005
+  done
+  echo "bench: $1 did not answer 200 within 10 s" >&2
+  return 1
+}
 
 # Cold start: time from exec to the first 200 on /healthz.
 port=$(free_port)
@@ -42,7 +51,7 @@ start=$(date +%s%N)
 "$BIN" serve --data-dir "$work/data" --backup-dir "" --http-addr "127.0.0.1:$port" --log-level warn >"$work/out" 2>"$work/err" &
 pid=$!
 pids+=("$pid")
-until curl -fsS -o /dev/null -H "Host: localhost" "http://127.0.0.1:$port/healthz" 2>/dev/null; do sleep 0.005; done
+wait_200 "http://127.0.0.1:$port/healthz"
 ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 # Second start on an existing data dir (the usual restart).
 kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -50,7 +59,7 @@ start=$(date +%s%N)
 "$BIN" serve --data-dir "$work/data" --backup-dir "" --http-addr "127.0.0.1:$port" --log-level warn >"$work/out" 2>"$work/err" &
 pid=$!
 pids+=("$pid")
-until curl -fsS -o /dev/null -H "Host: localhost" "http://127.0.0.1:$port/healthz" 2>/dev/null; do sleep 0.005; done
+wait_200 "http://127.0.0.1:$port/healthz"
 restart_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 curl -fsS -o /dev/null -H "Host: localhost" "http://127.0.0.1:$port/" # render and cache the home page
 sleep 1
@@ -58,7 +67,9 @@ idle_kb=$(rss_kb "$pid")
 
 # nginx serving the very same bytes.
 mkdir -p "$work/www"
+chmod 755 "$work" "$work/www" # nginx workers run as nobody
 curl -fsS -H "Host: localhost" "http://127.0.0.1:$port/" -o "$work/www/index.html"
+chmod 644 "$work/www/index.html"
 bytes=$(wc -c <"$work/www/index.html")
 nport=$(free_port)
 cat >"$work/nginx.conf" <<NGX
@@ -84,7 +95,7 @@ http {
 }
 NGX
 "$NGINX" -c "$work/nginx.conf" -e "$work/nginx-error.log"
-until curl -fsS -o /dev/null "http://127.0.0.1:$nport/"; do sleep 0.01; done
+wait_200 "http://127.0.0.1:$nport/"
 
 # wrk prints Requests/sec and a latency distribution; keep req/s and p99.
 run_wrk() { # url host

@@ -1,19 +1,17 @@
 package ui
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
 	"strings"
 	"sync"
 
-	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
+	"orengen/assets"
 )
 
 func (s *Server) registerSiteRoutes(r fiber.Router) {
@@ -72,16 +70,9 @@ func (pc *pageCache) Reset() {
 }
 
 func newCachedPage(body []byte) *cachedPage {
-	var g bytes.Buffer
-	gw, _ := gzip.NewWriterLevel(&g, gzip.BestCompression)
-	gw.Write(body)
-	gw.Close()
-	var b bytes.Buffer
-	bw := brotli.NewWriterLevel(&b, 9)
-	bw.Write(body)
-	bw.Close()
+	gz, br := assets.Compress(body)
 	sum := sha256.Sum256(body)
-	return &cachedPage{body: body, gz: g.Bytes(), br: b.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	return &cachedPage{body: body, gz: gz, br: br, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 }
 
 // handleSitePage serves a marketing page from the cache, rendering it on
