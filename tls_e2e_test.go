@@ -210,6 +210,10 @@ func TestServeTLS_Pebble(t *testing.T) {
 
 	t0 := time.Now()
 	stop, logs := start()
+	// The built-in hosts are obtained at start, before any visitor.
+	for deadline := time.Now().Add(20 * time.Second); orders.Load() < 4 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	for _, h := range hosts {
 		st := waitTLS(h)
 		if st.NegotiatedProtocol != "http/1.1" {
@@ -286,6 +290,9 @@ func TestServeTLS_Pebble(t *testing.T) {
 	if n := orders.Load(); n != 5 {
 		t.Errorf("orders after unknown names = %d, want 5 (no order for names that are not allowed)", n)
 	}
+	if l := logs.String(); !strings.Contains(l, `level=DEBUG msg="tls: no certificate for this server name" server_name=evil.test`) {
+		t.Error("refused server name not logged at debug")
+	}
 	// /healthz on nexus reports the nearest expiry.
 	hresp, err := client.Get("https://nexus.example.test" + httpsBase + "/healthz")
 	if err != nil {
@@ -313,6 +320,19 @@ func TestServeTLS_Pebble(t *testing.T) {
 	}
 	if n := orders.Load(); n != 5 {
 		t.Errorf("orders after restart = %d, want 5 (certificates should load from storage)", n)
+	}
+	stop()
+	if t.Failed() {
+		t.Logf("serve log:\n%s", logs.String())
+		t.FailNow()
+	}
+
+	// The ACME server goes away: a restart still serves every certificate
+	// from storage.
+	acmeSrv.Close()
+	stop, logs = start()
+	for _, h := range append(hosts, "shop.tenant.test") {
+		waitTLS(h)
 	}
 	stop()
 	if t.Failed() {

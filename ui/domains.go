@@ -29,7 +29,7 @@ func (s *Server) redirectWWW(c *fiber.Ctx) error {
 		host = h
 	}
 	if strings.TrimSuffix(host, ".") == "www."+s.Domain {
-		return c.Redirect(s.URL(HostSite)+c.OriginalURL(), fiber.StatusMovedPermanently)
+		return c.Redirect(s.URL(HostSite)+string(c.Request().URI().RequestURI()), fiber.StatusMovedPermanently)
 	}
 	return c.Next()
 }

@@ -50,10 +50,10 @@ type CertManager struct {
 	Domains    *app.DomainService
 	Logger     *slog.Logger
 
-	cfg     *certmagic.Config
-	cache   *certmagic.Cache
-	issuer  *certmagic.ACMEIssuer
-	httpApp *fiber.App
+	managed  *certmagic.Config
+	onDemand *certmagic.Config
+	cache    *certmagic.Cache
+	httpApp  *fiber.App
 	mu      sync.Mutex
 	errs    map[string]certError
 }
@@ -83,17 +83,22 @@ func (m *CertManager) Open() error {
 	}
 	m.errs = map[string]certError{}
 	zl := zap.New(&slogCore{l: m.Logger.With("component", "certmagic")})
+	// Two configurations share one cache and one storage: the built-in
+	// hosts are managed from the start (certmagic defers everything to
+	// handshakes on a configuration with OnDemand set), custom domains are
+	// on demand. GetConfigForCert and getCertificate pick by name.
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
-		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return m.cfg, nil },
-		Logger:           zl,
+		GetConfigForCert: func(c certmagic.Certificate) (*certmagic.Config, error) {
+			for _, n := range c.Names {
+				if m.Domains.IsBuiltin(n) {
+					return m.managed, nil
+				}
+			}
+			return m.onDemand, nil
+		},
+		Logger: zl,
 	})
-	m.cfg = certmagic.New(m.cache, certmagic.Config{
-		Storage:  m.Storage,
-		Logger:   zl,
-		OnDemand: &certmagic.OnDemandConfig{DecisionFunc: m.decide},
-		OnEvent:  m.onEvent,
-	})
-	m.issuer = certmagic.NewACMEIssuer(m.cfg, certmagic.ACMEIssuer{
+	tmpl := certmagic.ACMEIssuer{
 		CA:             m.CA,
 		TestCA:         m.CA,
 		Email:          m.Email,
@@ -103,8 +108,19 @@ func (m *CertManager) Open() error {
 		AltTLSALPNPort: m.HTTPSPort,
 		TrustedRoots:   m.CARoots,
 		Logger:         zl,
+	}
+	m.managed = certmagic.New(m.cache, certmagic.Config{Storage: m.Storage, Logger: zl, OnEvent: m.onEvent})
+	managedIssuer := certmagic.NewACMEIssuer(m.managed, tmpl)
+	m.managed.Issuers = []certmagic.Issuer{managedIssuer}
+	m.onDemand = certmagic.New(m.cache, certmagic.Config{
+		Storage:  m.Storage,
+		Logger:   zl,
+		OnDemand: &certmagic.OnDemandConfig{DecisionFunc: m.decide},
+		OnEvent:  m.onEvent,
 	})
-	m.cfg.Issuers = []certmagic.Issuer{m.issuer}
+	onDemandIssuer := certmagic.NewACMEIssuer(m.onDemand, tmpl)
+	m.onDemand.Issuers = []certmagic.Issuer{onDemandIssuer}
+	challenges := managedIssuer.HTTPChallengeHandler(onDemandIssuer.HTTPChallengeHandler(http.HandlerFunc(m.redirect)))
 	m.httpApp = fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		ReadTimeout:           DefaultReadTimeout,
@@ -112,7 +128,7 @@ func (m *CertManager) Open() error {
 		IdleTimeout:           DefaultIdleTimeout,
 		BodyLimit:             64 << 10,
 	})
-	m.httpApp.Use(adaptor.HTTPHandler(m.issuer.HTTPChallengeHandler(http.HandlerFunc(m.redirect))))
+	m.httpApp.Use(adaptor.HTTPHandler(challenges))
 	return nil
 }
 
@@ -129,7 +145,7 @@ func (m *CertManager) Hosts() []string {
 // or renews them in the background, retrying with backoff on failure;
 // serving goes on meanwhile with whatever certificates exist.
 func (m *CertManager) Manage(ctx context.Context) error {
-	if err := m.cfg.ManageAsync(ctx, m.Hosts()); err != nil {
+	if err := m.managed.ManageAsync(ctx, m.Hosts()); err != nil {
 		return fmt.Errorf("manage certificates: %w", err)
 	}
 	return nil
@@ -139,10 +155,19 @@ func (m *CertManager) Manage(ctx context.Context) error {
 // certmagic, ALPN http/1.1 (Fiber has no HTTP/2) and acme-tls/1 for
 // TLS-ALPN-01 challenges.
 func (m *CertManager) TLSConfig() *tls.Config {
-	tc := m.cfg.TLSConfig()
-	tc.NextProtos = []string{"http/1.1", "acme-tls/1"}
-	tc.MinVersion = tls.VersionTLS12
-	return tc
+	return &tls.Config{
+		GetCertificate: m.getCertificate,
+		NextProtos:     []string{"http/1.1", "acme-tls/1"},
+		MinVersion:     tls.VersionTLS12,
+	}
+}
+
+// getCertificate hands the handshake to the configuration for its name.
+func (m *CertManager) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if m.Domains.IsBuiltin(strings.TrimSuffix(strings.ToLower(hello.ServerName), ".")) {
+		return m.managed.GetCertificate(hello)
+	}
+	return m.onDemand.GetCertificate(hello)
 }
 
 // ServeHTTP serves the port-80 app on ln until Shutdown.
