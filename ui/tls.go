@@ -54,8 +54,8 @@ type CertManager struct {
 	onDemand *certmagic.Config
 	cache    *certmagic.Cache
 	httpApp  *fiber.App
-	mu      sync.Mutex
-	errs    map[string]certError
+	mu       sync.Mutex
+	errs     map[string]certError
 }
 
 type certError struct {
