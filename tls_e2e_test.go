@@ -223,6 +223,15 @@ func TestServeTLS_Pebble(t *testing.T) {
 			t.Errorf("%s: certificate names %v", h, leaf.DNSNames)
 		}
 	}
+	// No server name (an old client, a scan of the IP): the apex's certificate.
+	if conn, err := tls.Dial("tcp", httpsAddr, &tls.Config{InsecureSkipVerify: true}); err != nil {
+		t.Errorf("handshake without a server name: %v", err)
+	} else {
+		if leaf := conn.ConnectionState().PeerCertificates[0]; leaf.VerifyHostname("example.test") != nil {
+			t.Errorf("certificate without a server name is for %v", leaf.DNSNames)
+		}
+		conn.Close()
+	}
 	if n := orders.Load(); n != 4 {
 		t.Errorf("orders after the built-in hosts = %d, want 4", n)
 	}

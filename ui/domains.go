@@ -185,6 +185,9 @@ func (s *Server) handleDomainDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if s.Certs != nil {
+		s.Certs.Evict(d.Name)
+	}
 	s.Logger.Info("custom domain removed", "domain", d.Name, "by", currentAdmin(c).ID)
 	s.setFlash(c, "ok", "Removed "+d.Name+". No certificate will be requested or renewed for it.")
 	return c.Redirect("/domains", fiber.StatusSeeOther)
@@ -202,6 +205,9 @@ func (s *Server) handleDomainEnable(enabled bool) fiber.Handler {
 		d, err := s.Domains.SetDomainEnabled(c.UserContext(), id, enabled)
 		if err != nil {
 			return err
+		}
+		if s.Certs != nil && !enabled {
+			s.Certs.Evict(d.Name)
 		}
 		s.setFlash(c, "ok", d.Name+" is now "+d.Status+".")
 		return c.Redirect("/domains", fiber.StatusSeeOther)

@@ -109,7 +109,10 @@ func (m *CertManager) Open() error {
 		TrustedRoots:   m.CARoots,
 		Logger:         zl,
 	}
-	m.managed = certmagic.New(m.cache, certmagic.Config{Storage: m.Storage, Logger: zl, OnEvent: m.onEvent})
+	// Clients that send no server name (or an IP address) get the apex's
+	// certificate rather than a failed handshake.
+	m.managed = certmagic.New(m.cache, certmagic.Config{Storage: m.Storage, Logger: zl, OnEvent: m.onEvent,
+		DefaultServerName: m.Domain, FallbackServerName: m.Domain})
 	managedIssuer := certmagic.NewACMEIssuer(m.managed, tmpl)
 	m.managed.Issuers = []certmagic.Issuer{managedIssuer}
 	m.onDemand = certmagic.New(m.cache, certmagic.Config{
@@ -162,9 +165,12 @@ func (m *CertManager) TLSConfig() *tls.Config {
 	}
 }
 
-// getCertificate hands the handshake to the configuration for its name.
+// getCertificate hands the handshake to the configuration for its name:
+// built-in hosts (and no name or an IP) to the managed one, anything else
+// to the on-demand one, which asks the DomainService.
 func (m *CertManager) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-	if m.Domains.IsBuiltin(strings.TrimSuffix(strings.ToLower(hello.ServerName), ".")) {
+	name := strings.TrimSuffix(strings.ToLower(hello.ServerName), ".")
+	if name == "" || net.ParseIP(name) != nil || m.Domains.IsBuiltin(name) {
 		return m.managed.GetCertificate(hello)
 	}
 	return m.onDemand.GetCertificate(hello)
@@ -303,6 +309,14 @@ func (m *CertManager) Status(name string) CertStatus {
 	}
 	m.mu.Unlock()
 	return st
+}
+
+// Evict drops name's certificate from memory, so a removed or disabled
+// custom domain stops being served at once (not at the next restart) and
+// stops being renewed. The stored copy stays until certmagic's storage
+// cleaning removes it after expiry.
+func (m *CertManager) Evict(name string) {
+	m.cache.RemoveManaged([]certmagic.SubjectIssuer{{Subject: name}})
 }
 
 // Health reports the nearest certificate expiry among the built-in hosts
