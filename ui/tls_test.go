@@ -2,8 +2,15 @@ package ui
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/certmagic"
+
+	"orengen/app"
 	"orengen/store"
 )
 
@@ -71,5 +81,70 @@ func TestCertManager_UnreachableCA(t *testing.T) {
 	req.Host = "bad host!"
 	if resp, err = m.httpApp.Test(req); err != nil || resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad host: %v %v", resp.StatusCode, err)
+	}
+}
+
+// TestCertManager_EvictAndStatus: a custom domain's certificate loaded
+// from storage shows in Status and Health; Evict (on removal) drops it
+// from memory at once.
+func TestCertManager_EvictAndStatus(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := domainsTestServer(t)
+	db := store.NewDB(filepath.Join(t.TempDir(), "certs.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cs := store.NewCertStorage(db)
+	m := &CertManager{Domain: "agency.test", CA: "https://127.0.0.1:9/dir", Storage: cs, Domains: s.Domains,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPPort: 1, HTTPSPort: 2}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(ctx)
+
+	// A certificate for shop.client.com in storage, as certmagic saves it.
+	const name = "shop.client.com"
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	notAfter := time.Now().Add(10 * 24 * time.Hour).Truncate(time.Second)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter,
+		Issuer: pkix.Name{CommonName: "Test CA"}, Subject: pkix.Name{CommonName: "Test CA"}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	ik := m.onDemand.Issuers[0].IssuerKey()
+	for k, v := range map[string][]byte{
+		certmagic.StorageKeys.SiteCert(ik, name):       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		certmagic.StorageKeys.SitePrivateKey(ik, name): pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}),
+		certmagic.StorageKeys.SiteMeta(ik, name):       []byte(`{"sans":["` + name + `"]}`),
+	} {
+		if err := cs.Store(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := m.onDemand.CacheManagedCertificate(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	st := m.Status(name)
+	if st.NotAfter == nil || !st.NotAfter.Equal(notAfter) || st.Issuer != "Test CA" {
+		t.Fatalf("Status = %+v", st)
+	}
+	d := &app.CustomDomain{Name: name}
+	if err := s.Domains.AddDomain(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = s.Domains.VerifyDomain(ctx, d.ID); err != nil || !d.Servable() {
+		t.Fatalf("verify: %+v %v", d, err)
+	}
+	h := m.Health(ctx)
+	v, _ := h.Value.(map[string]any)
+	if h.Status != "degraded" || v["nearest_expiry_name"] != name || v["days_left"] != 9 {
+		t.Fatalf("Health with a certificate 10 days from expiry = %+v", h)
+	}
+	m.Evict(name)
+	if st := m.Status(name); st.NotAfter != nil {
+		t.Fatalf("after Evict: %+v", st)
 	}
 }
