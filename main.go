@@ -273,7 +273,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	} else {
 		go func() { errc <- m.Server.Serve(ln) }()
 	}
-	go m.Domains.Run(ctx)
+	dnsDone := make(chan struct{})
+	go func() { m.Domains.Run(ctx); close(dnsDone) }()
 	m.Logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds())
 	fmt.Fprintf(stdout, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
 	fmt.Fprintf(stdout, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
@@ -297,6 +298,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err := stopTLS(sctx); err != nil {
 		m.Logger.Error("shutdown tls", "err", err)
 	}
+	<-dnsDone
 	if err := m.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)
 	}
