@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,6 +32,13 @@ type Config struct {
 	LogLevel   string
 	LogFormat  string
 	BodyLimit  int
+
+	// PublicIPs are this server's public addresses, for DNS checks of
+	// domains and the records shown to the admin.
+	PublicIPs []netip.Addr
+	// DNSResolver is host:port of a DNS server for those checks ("" = the
+	// system resolver).
+	DNSResolver string
 
 	BackupDir              string
 	Replicas               []string
@@ -100,6 +108,17 @@ var settings = []setting{
 	{flag: "acme-ca", env: "ORENGEN_ACME_CA", def: LetsEncryptProd, usage: "ACME directory URL, or 'staging' for Let's Encrypt staging", set: str(func(c *Config) *string { return &c.ACMECA })},
 	{flag: "acme-ca-root", env: "ORENGEN_ACME_CA_ROOT", usage: "PEM file of extra roots to trust for the ACME server", set: str(func(c *Config) *string { return &c.ACMECARoot })},
 	{flag: "acme-email", env: "ORENGEN_ACME_EMAIL", usage: "contact email for the ACME account", set: str(func(c *Config) *string { return &c.ACMEEmail })},
+	{flag: "public-ips", env: "ORENGEN_PUBLIC_IPS", usage: "this server's public IPv4/IPv6 addresses, space- or comma-separated (for domain DNS checks)", set: func(c *Config, v string) error {
+		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
+			a, err := netip.ParseAddr(f)
+			if err != nil || a.Zone() != "" {
+				return fmt.Errorf("--public-ips: %q is not an IPv4 or IPv6 address", f)
+			}
+			c.PublicIPs = append(c.PublicIPs, a.Unmap())
+		}
+		return nil
+	}},
+	{flag: "dns-resolver", env: "ORENGEN_DNS_RESOLVER", usage: "host:port of a DNS server for domain checks (default: the system resolver)", set: str(func(c *Config) *string { return &c.DNSResolver })},
 	{flag: "log-level", env: "ORENGEN_LOG_LEVEL", def: "info", usage: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.LogLevel })},
 	{flag: "log-format", env: "ORENGEN_LOG_FORMAT", def: "text", usage: "text or json", set: str(func(c *Config) *string { return &c.LogFormat })},
 	{flag: "body-limit", env: "ORENGEN_BODY_LIMIT", def: "1048576", usage: "largest request body in bytes (larger: 413)", set: func(c *Config, v string) error {
@@ -258,6 +277,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ACMEEmail != "" && (!strings.Contains(c.ACMEEmail, "@") || strings.ContainsAny(c.ACMEEmail, " <>")) {
 		return fmt.Errorf("--acme-email: %q is not an email address", c.ACMEEmail)
+	}
+	if c.DNSResolver != "" {
+		if _, port, err := net.SplitHostPort(c.DNSResolver); err != nil || port == "" {
+			return fmt.Errorf("--dns-resolver: %q is not host:port (like 127.0.0.1:53)", c.DNSResolver)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -160,6 +160,9 @@ type Main struct {
 	KV     *store.KV
 	Server *ui.Server
 	Auth   *app.AuthService
+	// Domains and Certs: custom domains and certificates (tls.go).
+	Domains *app.DomainService
+	Certs   *ui.CertManager
 
 	listeners []net.Listener
 }
@@ -228,7 +231,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if cfg.TLS == "off" && port == "80" || cfg.TLS == "auto" {
 		publicPort = ""
 	}
+	m.Domains = m.newDomainService()
 	m.Server = &ui.Server{
+		Domains:    m.Domains,
 		Domain:     cfg.Domain,
 		Secure:     cfg.TLS == "auto",
 		PublicPort: publicPort,
@@ -257,8 +262,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		ln.Close()
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- m.Server.Serve(ln) }()
+	errc := make(chan error, 3)
+	stopTLS := func(context.Context) error { return nil }
+	if cfg.TLS == "auto" {
+		if stopTLS, err = m.serveTLS(ctx, ln, errc, stdout); err != nil {
+			ln.Close()
+			m.Server.Shutdown(context.Background())
+			return err
+		}
+	} else {
+		go func() { errc <- m.Server.Serve(ln) }()
+	}
+	dnsDone := make(chan struct{})
+	go func() { m.Domains.Run(ctx); close(dnsDone) }()
 	m.Logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds())
 	fmt.Fprintf(stdout, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
 	fmt.Fprintf(stdout, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
@@ -279,6 +295,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err := m.Server.Shutdown(sctx); err != nil {
 		m.Logger.Error("shutdown", "err", err)
 	}
+	if err := stopTLS(sctx); err != nil {
+		m.Logger.Error("shutdown tls", "err", err)
+	}
+	<-dnsDone
 	if err := m.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)
 	}

@@ -27,6 +27,9 @@ func (s *Server) registerCommon(host string, a *fiber.App) {
 	a.Use(s.recoverer)
 	a.Use(s.requestLog)
 	a.Use(s.securityHeaders)
+	if host == HostSite {
+		a.Use(s.redirectWWW)
+	}
 	a.Use(s.requestContext)
 	a.Get("/healthz", s.handleHealth)
 	a.Get("/assets/*", handleAsset)

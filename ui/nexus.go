@@ -27,6 +27,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	authed.Get("/site", s.handleSiteEditor)
 	authed.Get("/site/:slug?", s.handleSiteEditor)
 	authed.Post("/site", csrf, s.handleSiteSave)
+	s.registerDomainRoutes(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -35,6 +36,7 @@ func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
 		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}}},
 		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
+		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}}},
 		{Name: "System", Items: []NavItem{{"Admins", "/admins"}}},
 	}
 	for _, ex := range s.NexusNav {

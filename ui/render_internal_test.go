@@ -21,6 +21,9 @@ var pageData = map[string]func() any{
 	"nexus/leads":     func() any { return &leadsPage{Leads: []*app.Lead{{Message: "m"}}} },
 	"nexus/admins":    func() any { return &adminsPage{Admins: []*app.Admin{{}}, CanWrite: true, Link: "x"} },
 	"nexus/site":      func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
+	"nexus/domains": func() any {
+		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}
+	},
 }
 
 func allBlocks() []app.Block {

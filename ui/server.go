@@ -62,6 +62,11 @@ type Server struct {
 	Leads  app.LeadStore
 	Health []HealthCheck
 
+	// Domains manages custom domains (Nexus > Infrastructure > Domains);
+	// Certs is the certificate manager, nil when TLS is off.
+	Domains *app.DomainService
+	Certs   *CertManager
+
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
 	Extra []func(host string, r fiber.Router)

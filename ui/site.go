@@ -79,9 +79,6 @@ func newCachedPage(body []byte) *cachedPage {
 // the first request after start or after an edit.
 func (s *Server) handleSitePage(c *fiber.Ctx) error {
 	slug := c.Params("slug")
-	if strings.HasPrefix(c.Hostname(), "www.") {
-		return c.Redirect(s.URL(HostSite)+requestURI(c), fiber.StatusMovedPermanently)
-	}
 	cp := s.pages.get(slug)
 	if cp == nil {
 		p, err := s.Site.FindPageBySlug(c.UserContext(), utils.CopyString(slug))
