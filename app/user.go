@@ -197,7 +197,8 @@ func (s *UserService) log() *slog.Logger {
 var ErrCodeRequired = &Error{Code: EUNAUTHORIZED, Message: "Enter the 6-digit code from your authenticator app."}
 
 var errBadUserLogin = &Error{Code: EUNAUTHORIZED, Message: "Wrong email or password."}
-var errBadCode = &Error{Code: EUNAUTHORIZED, Message: "That code is not right. Check your authenticator app's clock and try again."}
+// ErrBadCode is a wrong two-factor code on a still-pending login.
+var ErrBadCode = &Error{Code: EUNAUTHORIZED, Message: "That code is not right. Check your authenticator app's clock and try again."}
 
 func (s *UserService) checkLimits(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
@@ -340,7 +341,7 @@ func (s *UserService) VerifyLoginCode(ctx context.Context, sessionID, code strin
 		if err := s.Sessions.UpdatePortalSession(ctx, sess); err != nil {
 			return nil, err
 		}
-		return nil, errBadCode
+		return nil, ErrBadCode
 	}
 	t, err := s.Tenants.FindTenantByID(ctx, u.TenantID)
 	if err != nil {

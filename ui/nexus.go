@@ -18,6 +18,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	r.Post("/logout", csrf, s.handleLogout)
 	r.Get("/setup", s.handleSetupView)
 	r.Post("/setup", csrf, s.handleSetup)
+	s.registerAdminAPIRoutes(r)
 
 	authed := r.Group("", s.requireAdmin)
 	authed.Get("/", s.handleDashboard)
@@ -27,15 +28,19 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	authed.Get("/site", s.handleSiteEditor)
 	authed.Get("/site/:slug?", s.handleSiteEditor)
 	authed.Post("/site", csrf, s.handleSiteSave)
+	s.registerTenantRoutes(authed, csrf)
+	s.registerVaultRoutes(authed, csrf)
+	s.registerAuditRoutes(authed)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
 // only once its feature is built; nothing links to an empty page.
 func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
-		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}}},
+		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}}},
 		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
-		{Name: "System", Items: []NavItem{{"Admins", "/admins"}}},
+		{Name: "Infrastructure", Items: []NavItem{{"Vault", "/vault"}, {"API keys", "/apikeys"}}},
+		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}}},
 	}
 	for _, ex := range s.NexusNav {
 		added := false
@@ -82,8 +87,11 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	email := utils.CopyString(c.FormValue("email"))
 	password := utils.CopyString(c.FormValue("password"))
 	next := safeNext(c.FormValue("next"))
-	sess, _, err := s.Auth.Login(c.UserContext(), email, password)
+	sess, a, err := s.Auth.Login(c.UserContext(), email, password)
 	if err != nil {
+		if app.ErrorCode(err) == app.EUNAUTHORIZED {
+			s.Audit.RecordAs(c.UserContext(), &app.AuditEntry{ActorKind: app.ActorAnonymous, Actor: strings.ToLower(strings.TrimSpace(email)), Action: "login.failed", Target: "nexus"})
+		}
 		code := app.ErrorCode(err)
 		if code != app.EUNAUTHORIZED && code != app.ETOOMANY {
 			return err
@@ -97,6 +105,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		p.Layout = s.layout(c, HostNexus, "Sign in")
 		return s.render(c, "nexus/login", p)
 	}
+	s.Audit.Record(app.NewContextWithAdmin(c.UserContext(), a), "login", "nexus", "")
 	s.setCookie(c, sessionCookie, sess.ID, app.SessionTTL)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
@@ -248,6 +257,7 @@ func (s *Server) handleAdminInvite(c *fiber.Ctx) error {
 		return s.renderAdmins(c, p)
 	}
 	s.Logger.Info("admin invited", "by", currentAdmin(c).ID, "email", p.Email)
+	s.Audit.Record(c.UserContext(), "admin.invite", "admin:"+strings.ToLower(p.Email), "role "+p.Role)
 	return s.renderAdmins(c, &adminsPage{Role: app.RoleStaff, Link: s.URL(HostNexus) + "/setup?token=" + url.QueryEscape(tok)})
 }
 
