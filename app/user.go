@@ -197,6 +197,7 @@ func (s *UserService) log() *slog.Logger {
 var ErrCodeRequired = &Error{Code: EUNAUTHORIZED, Message: "Enter the 6-digit code from your authenticator app."}
 
 var errBadUserLogin = &Error{Code: EUNAUTHORIZED, Message: "Wrong email or password."}
+
 // ErrBadCode is a wrong two-factor code on a still-pending login.
 var ErrBadCode = &Error{Code: EUNAUTHORIZED, Message: "That code is not right. Check your authenticator app's clock and try again."}
 

@@ -266,8 +266,8 @@ type portalSessionRecord struct {
 	UserAgent string    `json:"user_agent"`
 }
 
-func psKey(key string) string          { return "psession:" + key }
-func psIndex(userID int64) string      { return "psessions:" + strconv.FormatInt(userID, 10) }
+func psKey(key string) string     { return "psession:" + key }
+func psIndex(userID int64) string { return "psessions:" + strconv.FormatInt(userID, 10) }
 func recordOf(s *app.PortalSession) portalSessionRecord {
 	return portalSessionRecord{s.UserID, s.TenantID, s.Pending, s.Attempts, s.CreatedAt, s.ExpiresAt, s.IP, s.UserAgent}
 }

@@ -275,4 +275,3 @@ func (s *Server) handleAdminAPIKeyRevoke(c *fiber.Ctx) error {
 	s.setFlash(c, "ok", "API key revoked.")
 	return c.Redirect("/apikeys", fiber.StatusSeeOther)
 }
-
