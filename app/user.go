@@ -618,12 +618,12 @@ func (s *UserService) SetRole(ctx context.Context, id int64, role string) error 
 	if err := canManage(ctx); err != nil {
 		return err
 	}
-	if role != UserRoleOwner && role != UserRoleMember {
-		return FieldErrorf("role", "Role must be owner or member.")
-	}
 	u, err := s.Users.FindTenantUser(ctx, id)
 	if err != nil {
 		return err
+	}
+	if role != UserRoleOwner && role != UserRoleMember {
+		return FieldErrorf("role", "Role must be owner or member.")
 	}
 	if u.Role == UserRoleOwner && role != UserRoleOwner {
 		if err := s.keepAnOwner(ctx, id); err != nil {

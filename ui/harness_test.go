@@ -1,0 +1,271 @@
+package ui_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"orengen/app"
+	"orengen/store"
+	"orengen/ui"
+)
+
+// testEnv is a whole server on a temp data directory with two tenants (A
+// and B), each with an owner, a lead, API keys and a session, plus an
+// admin with a session and admin keys.
+type testEnv struct {
+	t       *testing.T
+	DB      *store.DB
+	KV      *store.KV
+	Server  *ui.Server
+	Key     []byte
+	Mailer  *app.LogMailer
+	Outbox  *store.OutboxStore
+	Domains *fakeDomains
+
+	Admin        *app.Admin
+	AdminCookie  string
+	AdminKeyRead string
+	AdminKeyW    string
+	A, B         *side
+}
+
+// side is one tenant's fixtures.
+type side struct {
+	T          *app.Tenant
+	Owner      *app.User
+	Member     *app.User
+	Cookie     string // owner's portal session ID
+	SessionKey string // hash of Cookie (what lists and revocation use)
+	Lead       *app.Lead
+	KeyRead    string
+	KeyWrite   string
+	KeyID      int64
+}
+
+type fakeDomains struct{ m map[string]int64 }
+
+func (f *fakeDomains) TenantIDByDomain(ctx context.Context, host string) (int64, error) {
+	if id, ok := f.m[host]; ok {
+		return id, nil
+	}
+	return 0, app.Errorf(app.ENOTFOUND, "Unknown domain.")
+}
+
+func (f *fakeDomains) DomainsByTenant(ctx context.Context, id int64) ([]string, error) {
+	var out []string
+	for h, t := range f.m {
+		if t == id {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeDomains) AddTenantDomain(ctx context.Context, id int64, host string) error {
+	f.m[host] = id
+	return nil
+}
+
+const testPassword = "correct horse battery"
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	e := &testEnv{t: t, Key: []byte(strings.Repeat("k", 32)), Domains: &fakeDomains{m: map[string]int64{}}}
+	e.DB = store.NewDB(filepath.Join(dir, "orengen.db"))
+	if err := e.DB.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.KV = store.NewKV(filepath.Join(dir, "redka.db"))
+	if err := e.KV.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.KV.Close(); e.DB.Close() })
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	limiter := store.NewRateLimiter(e.KV)
+	auth := &app.AuthService{Admins: store.NewAdminStore(e.DB), Sessions: store.NewSessionStore(e.KV), Limiter: limiter, Logger: logger}
+	ciph, err := app.NewCipher([]byte(strings.Repeat("m", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := &app.AuditService{Store: store.NewAuditStore(e.DB), Logger: logger}
+	e.Outbox = store.NewOutboxStore(e.DB)
+	e.Mailer = &app.LogMailer{Outbox: e.Outbox, Logger: logger}
+	vault := &app.VaultService{Store: store.NewVaultStore(e.DB), Cipher: ciph, Audit: audit}
+	tenants := store.NewTenantStore(e.DB)
+	users := &app.UserService{Users: store.NewUserStore(e.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(e.KV),
+		Limiter: limiter, Mailer: e.Mailer, Secrets: vault, Audit: audit, Logger: logger}
+	e.Server = &ui.Server{
+		Domain: "localhost", SessionKey: e.Key, Logger: logger, Version: "test",
+		Auth: auth, Admins: auth.Admins, Site: store.NewSiteStore(e.DB), Leads: store.NewLeadStore(e.DB),
+		Tenants:     &app.TenantService{Store: tenants, Audit: audit, Domains: e.Domains},
+		Users:       users,
+		APIKeys:     &app.APIKeyService{Store: store.NewAPIKeyStore(e.DB), Audit: audit},
+		Vault:       vault,
+		Audit:       audit,
+		Outbox:      &app.OutboxService{Store: e.Outbox},
+		TenantLeads: store.NewTenantLeadStore(e.DB),
+	}
+	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return e.Server.URL(ui.HostPortal) }
+	if _, err := store.NewSiteStore(e.DB).SeedSite(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Server.Open(); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := app.HashPassword(ctx, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Admin = &app.Admin{Email: "boss@agency.test", Role: app.RoleOwner, PasswordHash: hash}
+	if err := auth.Admins.CreateAdmin(ctx, e.Admin); err != nil {
+		t.Fatal(err)
+	}
+	e.AdminCookie = app.RandomToken(32)
+	if err := auth.Sessions.CreateSession(ctx, &app.Session{ID: e.AdminCookie, AdminID: e.Admin.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if e.AdminKeyRead, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "r", app.ScopeRead); err != nil {
+		t.Fatal(err)
+	}
+	if e.AdminKeyW, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "w", app.ScopeWrite); err != nil {
+		t.Fatal(err)
+	}
+	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
+	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
+	return e
+}
+
+func (e *testEnv) newSide(name, colour, hash string) *side {
+	t, ctx := e.t, context.Background()
+	s := &side{T: &app.Tenant{Name: name, PrimaryColor: colour, SupportEmail: "help@" + app.Slugify(name) + ".test"}}
+	if err := e.Server.Tenants.CreateTenant(ctx, s.T, ""); err != nil {
+		t.Fatal(err)
+	}
+	tctx := app.NewContextWithTenant(ctx, s.T)
+	us := store.NewUserStore(e.DB)
+	s.Owner = &app.User{Email: "owner@" + s.T.Slug + ".test", Name: name + " Owner", Role: app.UserRoleOwner, PasswordHash: hash}
+	s.Member = &app.User{Email: "member@" + s.T.Slug + ".test", Name: name + " Member", Role: app.UserRoleMember, PasswordHash: hash}
+	for _, u := range []*app.User{s.Owner, s.Member} {
+		if err := us.CreateTenantUser(tctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Lead = &app.Lead{FirstName: name + " Lead", Email: "lead@" + s.T.Slug + ".test", Source: "test"}
+	if err := e.Server.TenantLeads.CreateTenantLead(tctx, s.Lead); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	var k *app.APIKey
+	if s.KeyRead, k, err = e.Server.APIKeys.CreateTenantKey(tctx, "read", app.ScopeRead); err != nil {
+		t.Fatal(err)
+	}
+	s.KeyID = k.ID
+	if s.KeyWrite, _, err = e.Server.APIKeys.CreateTenantKey(tctx, "write", app.ScopeWrite); err != nil {
+		t.Fatal(err)
+	}
+	s.Cookie = e.portalSession(s.Owner)
+	s.SessionKey = app.HashToken(s.Cookie)
+	return s
+}
+
+func (e *testEnv) portalSession(u *app.User) string {
+	id := app.RandomToken(32)
+	err := store.NewPortalSessionStore(e.KV).CreatePortalSession(context.Background(), &app.PortalSession{ID: id, UserID: u.ID, TenantID: u.TenantID,
+		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour), IP: "192.0.2.1", UserAgent: "test"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// req describes one request.
+type req struct {
+	Host    string // site, portal, nexus, or a literal host
+	Method  string
+	Path    string
+	Form    url.Values
+	JSON    string
+	Cookies map[string]string
+	Bearer  string
+	CSRF    bool // add a valid CSRF cookie and token
+}
+
+const csrfNonce = "test-csrf-nonce-0123456789abcdef"
+
+func (e *testEnv) csrfToken() string {
+	m := hmac.New(sha256.New, e.Key)
+	m.Write([]byte("csrf|" + csrfNonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func hostName(h string) string {
+	switch h {
+	case ui.HostSite:
+		return "localhost"
+	case ui.HostPortal:
+		return "app.localhost"
+	case ui.HostNexus:
+		return "nexus.localhost"
+	}
+	return h
+}
+
+// do runs r and returns the status, body and response.
+func (e *testEnv) do(r req) (int, string, *http.Response) {
+	e.t.Helper()
+	form := r.Form
+	if r.CSRF {
+		if form == nil {
+			form = url.Values{}
+		}
+		form.Set("_csrf", e.csrfToken())
+	}
+	var body io.Reader
+	if r.JSON != "" {
+		body = strings.NewReader(r.JSON)
+	} else if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	hr, err := http.NewRequest(r.Method, "http://"+hostName(r.Host)+r.Path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	hr.Host = hostName(r.Host)
+	if r.JSON != "" {
+		hr.Header.Set("Content-Type", "application/json")
+	} else if form != nil {
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if r.Bearer != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.Bearer)
+	}
+	cookies := map[string]string{}
+	for k, v := range r.Cookies {
+		cookies[k] = v
+	}
+	if r.CSRF {
+		cookies["orengen_csrf"] = csrfNonce
+	}
+	for k, v := range cookies {
+		hr.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	resp, err := e.Server.Handler().Test(hr, -1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b), resp
+}
