@@ -19,10 +19,10 @@ import (
 	"orengen/ui"
 )
 
-// testEnv is a whole server on a temp data directory with two tenants (A
+// tenantEnv is a whole server on a temp data directory with two tenants (A
 // and B), each with an owner, a lead, API keys and a session, plus an
 // admin with a session and admin keys.
-type testEnv struct {
+type tenantEnv struct {
 	t       *testing.T
 	DB      *store.DB
 	KV      *store.KV
@@ -30,17 +30,17 @@ type testEnv struct {
 	Key     []byte
 	Mailer  *app.LogMailer
 	Outbox  *store.OutboxStore
-	Domains *fakeDomains
+	Domains *fakeTenantDomains
 
 	Admin        *app.Admin
 	AdminCookie  string
 	AdminKeyRead string
 	AdminKeyW    string
-	A, B         *side
+	A, B         *tenantSide
 }
 
-// side is one tenant's fixtures.
-type side struct {
+// tenantSide is one tenant's fixtures.
+type tenantSide struct {
 	T          *app.Tenant
 	Owner      *app.User
 	Member     *app.User
@@ -52,16 +52,16 @@ type side struct {
 	KeyID      int64
 }
 
-type fakeDomains struct{ m map[string]int64 }
+type fakeTenantDomains struct{ m map[string]int64 }
 
-func (f *fakeDomains) TenantIDByDomain(ctx context.Context, host string) (int64, error) {
+func (f *fakeTenantDomains) TenantIDByDomain(ctx context.Context, host string) (int64, error) {
 	if id, ok := f.m[host]; ok {
 		return id, nil
 	}
 	return 0, app.Errorf(app.ENOTFOUND, "Unknown domain.")
 }
 
-func (f *fakeDomains) DomainsByTenant(ctx context.Context, id int64) ([]string, error) {
+func (f *fakeTenantDomains) DomainsByTenant(ctx context.Context, id int64) ([]string, error) {
 	var out []string
 	for h, t := range f.m {
 		if t == id {
@@ -71,18 +71,18 @@ func (f *fakeDomains) DomainsByTenant(ctx context.Context, id int64) ([]string, 
 	return out, nil
 }
 
-func (f *fakeDomains) AddTenantDomain(ctx context.Context, id int64, host string) error {
+func (f *fakeTenantDomains) AddTenantDomain(ctx context.Context, id int64, host string) error {
 	f.m[host] = id
 	return nil
 }
 
-const testPassword = "correct horse battery"
+const tenantTestPassword = "correct horse battery"
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTenantEnv(t *testing.T) *tenantEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	e := &testEnv{t: t, Key: []byte(strings.Repeat("k", 32)), Domains: &fakeDomains{m: map[string]int64{}}}
+	e := &tenantEnv{t: t, Key: []byte(strings.Repeat("k", 32)), Domains: &fakeTenantDomains{m: map[string]int64{}}}
 	e.DB = store.NewDB(filepath.Join(dir, "orengen.db"))
 	if err := e.DB.Open(ctx); err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err := e.Server.Open(); err != nil {
 		t.Fatal(err)
 	}
-	hash, err := app.HashPassword(ctx, testPassword)
+	hash, err := app.HashPassword(ctx, tenantTestPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +147,9 @@ func newTestEnv(t *testing.T) *testEnv {
 	return e
 }
 
-func (e *testEnv) newSide(name, colour, hash string) *side {
+func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	t, ctx := e.t, context.Background()
-	s := &side{T: &app.Tenant{Name: name, PrimaryColor: colour, SupportEmail: "help@" + app.Slugify(name) + ".test"}}
+	s := &tenantSide{T: &app.Tenant{Name: name, PrimaryColor: colour, SupportEmail: "help@" + app.Slugify(name) + ".test"}}
 	if err := e.Server.Tenants.CreateTenant(ctx, s.T, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func (e *testEnv) newSide(name, colour, hash string) *side {
 	return s
 }
 
-func (e *testEnv) portalSession(u *app.User) string {
+func (e *tenantEnv) portalSession(u *app.User) string {
 	id := app.RandomToken(32)
 	err := store.NewPortalSessionStore(e.KV).CreatePortalSession(context.Background(), &app.PortalSession{ID: id, UserID: u.ID, TenantID: u.TenantID,
 		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour), IP: "192.0.2.1", UserAgent: "test"})
@@ -191,7 +191,7 @@ func (e *testEnv) portalSession(u *app.User) string {
 }
 
 // req describes one request.
-type req struct {
+type treq struct {
 	Host    string // site, portal, nexus, or a literal host
 	Method  string
 	Path    string
@@ -202,15 +202,15 @@ type req struct {
 	CSRF    bool // add a valid CSRF cookie and token
 }
 
-const csrfNonce = "test-csrf-nonce-0123456789abcdef"
+const tenantCSRFNonce = "test-csrf-nonce-0123456789abcdef"
 
-func (e *testEnv) csrfToken() string {
+func (e *tenantEnv) csrfToken() string {
 	m := hmac.New(sha256.New, e.Key)
-	m.Write([]byte("csrf|" + csrfNonce))
+	m.Write([]byte("csrf|" + tenantCSRFNonce))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func hostName(h string) string {
+func tenantHostName(h string) string {
 	switch h {
 	case ui.HostSite:
 		return "localhost"
@@ -223,7 +223,7 @@ func hostName(h string) string {
 }
 
 // do runs r and returns the status, body and response.
-func (e *testEnv) do(r req) (int, string, *http.Response) {
+func (e *tenantEnv) do(r treq) (int, string, *http.Response) {
 	e.t.Helper()
 	form := r.Form
 	if r.CSRF {
@@ -238,11 +238,11 @@ func (e *testEnv) do(r req) (int, string, *http.Response) {
 	} else if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	hr, err := http.NewRequest(r.Method, "http://"+hostName(r.Host)+r.Path, body)
+	hr, err := http.NewRequest(r.Method, "http://"+tenantHostName(r.Host)+r.Path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	hr.Host = hostName(r.Host)
+	hr.Host = tenantHostName(r.Host)
 	if r.JSON != "" {
 		hr.Header.Set("Content-Type", "application/json")
 	} else if form != nil {
@@ -256,7 +256,7 @@ func (e *testEnv) do(r req) (int, string, *http.Response) {
 		cookies[k] = v
 	}
 	if r.CSRF {
-		cookies["orengen_csrf"] = csrfNonce
+		cookies["orengen_csrf"] = tenantCSRFNonce
 	}
 	for k, v := range cookies {
 		hr.AddCookie(&http.Cookie{Name: k, Value: v})

@@ -13,14 +13,14 @@ import (
 
 // Access levels in the isolation matrix.
 const (
-	public     = "public"     // anyone
-	user       = "user"       // a signed-in tenant user (portal)
-	owner      = "owner"      // a tenant owner (portal)
-	admin      = "admin"      // a signed-in Nexus admin
-	tenantKey  = "tenantkey"  // tenant API key, read scope is enough
-	tenantKeyW = "tenantkeyw" // tenant API key with write scope
-	adminKey   = "adminkey"   // admin API key, read scope is enough
-	adminKeyW  = "adminkeyw"  // admin API key with write scope
+	accPublic     = "public"     // anyone
+	accUser       = "user"       // a signed-in tenant user (portal)
+	accOwner      = "owner"      // a tenant owner (portal)
+	accAdmin      = "admin"      // a signed-in Nexus admin
+	accTenantKey  = "tenantkey"  // tenant API key, read scope is enough
+	accTenantKeyW = "tenantkeyw" // tenant API key with write scope
+	accAdminKey   = "adminkey"   // admin API key, read scope is enough
+	accAdminKeyW  = "adminkeyw"  // admin API key with write scope
 )
 
 // Object kinds a route's parameter names; the matrix puts tenant B's
@@ -33,116 +33,116 @@ const (
 	objTenant  = "tenant" // Nexus: B's tenant ID (admins may see it)
 )
 
-type matrixLine struct {
+type isoLine struct {
 	Access string
 	Obj    string
 }
 
-// matrix has one line per registered route: host, method and the path as
+// isolationMatrix has one line per registered route: host, method and the path as
 // registered. A new route without a line fails TestIsolationMatrix: add
 // the line here when you add the route.
-var matrix = map[string]matrixLine{
+var isolationMatrix = map[string]isoLine{
 	// Every host.
-	"*|GET|/healthz":  {public, ""},
-	"*|GET|/assets/*": {public, ""},
+	"*|GET|/healthz":  {accPublic, ""},
+	"*|GET|/assets/*": {accPublic, ""},
 
-	// Marketing site (house tenant's public pages and forms).
-	"site|GET|/robots.txt":  {public, ""},
-	"site|GET|/sitemap.xml": {public, ""},
-	"site|POST|/leads":      {public, ""},
-	"site|GET|/thanks":      {public, ""},
-	"site|GET|/":            {public, ""},
-	"site|GET|/:slug":       {public, ""},
+	// Marketing site (house tenant's accPublic pages and forms).
+	"site|GET|/robots.txt":  {accPublic, ""},
+	"site|GET|/sitemap.xml": {accPublic, ""},
+	"site|POST|/leads":      {accPublic, ""},
+	"site|GET|/thanks":      {accPublic, ""},
+	"site|GET|/":            {accPublic, ""},
+	"site|GET|/:slug":       {accPublic, ""},
 
 	// Portal: public.
-	"portal|GET|/brand.css":      {public, ""},
-	"portal|GET|/logo":           {public, ""},
-	"portal|GET|/login":          {public, ""},
-	"portal|POST|/login":         {public, ""},
-	"portal|POST|/login/code":    {public, ""},
-	"portal|POST|/logout":        {public, ""},
-	"portal|GET|/invite":         {public, ""},
-	"portal|POST|/invite":        {public, ""},
-	"portal|GET|/reset":          {public, ""},
-	"portal|POST|/reset":         {public, ""},
-	"portal|GET|/reset/confirm":  {public, ""},
-	"portal|POST|/reset/confirm": {public, ""},
+	"portal|GET|/brand.css":      {accPublic, ""},
+	"portal|GET|/logo":           {accPublic, ""},
+	"portal|GET|/login":          {accPublic, ""},
+	"portal|POST|/login":         {accPublic, ""},
+	"portal|POST|/login/code":    {accPublic, ""},
+	"portal|POST|/logout":        {accPublic, ""},
+	"portal|GET|/invite":         {accPublic, ""},
+	"portal|POST|/invite":        {accPublic, ""},
+	"portal|GET|/reset":          {accPublic, ""},
+	"portal|POST|/reset":         {accPublic, ""},
+	"portal|GET|/reset/confirm":  {accPublic, ""},
+	"portal|POST|/reset/confirm": {accPublic, ""},
 	// Portal: tenant API.
-	"portal|GET|/api/v1/me":           {tenantKey, ""},
-	"portal|GET|/api/v1/leads":        {tenantKey, ""},
-	"portal|POST|/api/v1/leads":       {tenantKeyW, ""},
-	"portal|GET|/api/v1/leads/:id":    {tenantKey, objLead},
-	"portal|DELETE|/api/v1/leads/:id": {tenantKeyW, objLead},
+	"portal|GET|/api/v1/me":           {accTenantKey, ""},
+	"portal|GET|/api/v1/leads":        {accTenantKey, ""},
+	"portal|POST|/api/v1/leads":       {accTenantKeyW, ""},
+	"portal|GET|/api/v1/leads/:id":    {accTenantKey, objLead},
+	"portal|DELETE|/api/v1/leads/:id": {accTenantKeyW, objLead},
 	// Portal: signed in.
-	"portal|GET|/":                              {user, ""},
-	"portal|GET|/leads":                         {user, ""},
-	"portal|POST|/leads":                        {user, ""},
-	"portal|GET|/leads/:id":                     {user, objLead},
-	"portal|POST|/leads/:id/delete":             {user, objLead},
-	"portal|GET|/account":                       {user, ""},
-	"portal|POST|/account/password":             {user, ""},
-	"portal|GET|/account/2fa":                   {user, ""},
-	"portal|POST|/account/2fa":                  {user, ""},
-	"portal|POST|/account/2fa/disable":          {user, ""},
-	"portal|POST|/account/sessions/:key/revoke": {user, objSession},
-	"portal|GET|/team":                          {user, ""},
-	"portal|POST|/team":                         {owner, ""},
-	"portal|POST|/team/:id/role":                {owner, objUser},
-	"portal|POST|/team/:id/delete":              {owner, objUser},
-	"portal|GET|/apikeys":                       {owner, ""},
-	"portal|POST|/apikeys":                      {owner, ""},
-	"portal|POST|/apikeys/:id/revoke":           {owner, objKey},
+	"portal|GET|/":                              {accUser, ""},
+	"portal|GET|/leads":                         {accUser, ""},
+	"portal|POST|/leads":                        {accUser, ""},
+	"portal|GET|/leads/:id":                     {accUser, objLead},
+	"portal|POST|/leads/:id/delete":             {accUser, objLead},
+	"portal|GET|/account":                       {accUser, ""},
+	"portal|POST|/account/password":             {accUser, ""},
+	"portal|GET|/account/2fa":                   {accUser, ""},
+	"portal|POST|/account/2fa":                  {accUser, ""},
+	"portal|POST|/account/2fa/disable":          {accUser, ""},
+	"portal|POST|/account/sessions/:key/revoke": {accUser, objSession},
+	"portal|GET|/team":                          {accUser, ""},
+	"portal|POST|/team":                         {accOwner, ""},
+	"portal|POST|/team/:id/role":                {accOwner, objUser},
+	"portal|POST|/team/:id/delete":              {accOwner, objUser},
+	"portal|GET|/apikeys":                       {accOwner, ""},
+	"portal|POST|/apikeys":                      {accOwner, ""},
+	"portal|POST|/apikeys/:id/revoke":           {accOwner, objKey},
 
 	// Nexus: public.
-	"nexus|GET|/login":   {public, ""},
-	"nexus|POST|/login":  {public, ""},
-	"nexus|POST|/logout": {public, ""},
-	"nexus|GET|/setup":   {public, ""},
-	"nexus|POST|/setup":  {public, ""},
+	"nexus|GET|/login":   {accPublic, ""},
+	"nexus|POST|/login":  {accPublic, ""},
+	"nexus|POST|/logout": {accPublic, ""},
+	"nexus|GET|/setup":   {accPublic, ""},
+	"nexus|POST|/setup":  {accPublic, ""},
 	// Nexus: admin API.
-	"nexus|GET|/api/v1/me":          {adminKey, ""},
-	"nexus|GET|/api/v1/tenants":     {adminKey, ""},
-	"nexus|POST|/api/v1/tenants":    {adminKeyW, ""},
-	"nexus|GET|/api/v1/tenants/:id": {adminKey, objTenant},
+	"nexus|GET|/api/v1/me":          {accAdminKey, ""},
+	"nexus|GET|/api/v1/tenants":     {accAdminKey, ""},
+	"nexus|POST|/api/v1/tenants":    {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/tenants/:id": {accAdminKey, objTenant},
 	// Nexus: admins.
-	"nexus|GET|/":                                 {admin, ""},
-	"nexus|GET|/leads":                            {admin, ""},
-	"nexus|GET|/admins":                           {admin, ""},
-	"nexus|POST|/admins":                          {admin, ""},
-	"nexus|GET|/site":                             {admin, ""},
-	"nexus|GET|/site/:slug?":                      {admin, ""},
-	"nexus|POST|/site":                            {admin, ""},
-	"nexus|GET|/tenants":                          {admin, ""},
-	"nexus|POST|/tenants":                         {admin, ""},
-	"nexus|GET|/tenants/:id":                      {admin, objTenant},
-	"nexus|POST|/tenants/:id":                     {admin, objTenant},
-	"nexus|POST|/tenants/:id/status":              {admin, objTenant},
-	"nexus|GET|/tenants/:id/logo":                 {admin, objTenant},
-	"nexus|POST|/tenants/:id/logo":                {admin, objTenant},
-	"nexus|POST|/tenants/:id/logo/delete":         {admin, objTenant},
-	"nexus|POST|/tenants/:id/users":               {admin, objTenant},
-	"nexus|POST|/tenants/:id/apikeys":             {admin, objTenant},
-	"nexus|POST|/tenants/:id/apikeys/:kid/revoke": {admin, objTenant},
-	"nexus|GET|/apikeys":                          {admin, ""},
-	"nexus|POST|/apikeys":                         {admin, ""},
-	"nexus|POST|/apikeys/:id/revoke":              {admin, ""},
-	"nexus|GET|/vault":                            {admin, ""},
-	"nexus|POST|/vault":                           {admin, ""},
-	"nexus|POST|/vault/delete":                    {admin, ""},
-	"nexus|GET|/audit":                            {admin, ""},
-	"nexus|GET|/outbox":                           {admin, ""},
-	"nexus|GET|/outbox/:id":                       {admin, ""},
+	"nexus|GET|/":                                 {accAdmin, ""},
+	"nexus|GET|/leads":                            {accAdmin, ""},
+	"nexus|GET|/admins":                           {accAdmin, ""},
+	"nexus|POST|/admins":                          {accAdmin, ""},
+	"nexus|GET|/site":                             {accAdmin, ""},
+	"nexus|GET|/site/:slug?":                      {accAdmin, ""},
+	"nexus|POST|/site":                            {accAdmin, ""},
+	"nexus|GET|/tenants":                          {accAdmin, ""},
+	"nexus|POST|/tenants":                         {accAdmin, ""},
+	"nexus|GET|/tenants/:id":                      {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id":                     {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/status":              {accAdmin, objTenant},
+	"nexus|GET|/tenants/:id/logo":                 {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/logo":                {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/logo/delete":         {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/users":               {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/apikeys":             {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/apikeys/:kid/revoke": {accAdmin, objTenant},
+	"nexus|GET|/apikeys":                          {accAdmin, ""},
+	"nexus|POST|/apikeys":                         {accAdmin, ""},
+	"nexus|POST|/apikeys/:id/revoke":              {accAdmin, ""},
+	"nexus|GET|/vault":                            {accAdmin, ""},
+	"nexus|POST|/vault":                           {accAdmin, ""},
+	"nexus|POST|/vault/delete":                    {accAdmin, ""},
+	"nexus|GET|/audit":                            {accAdmin, ""},
+	"nexus|GET|/outbox":                           {accAdmin, ""},
+	"nexus|GET|/outbox/:id":                       {accAdmin, ""},
 }
 
-type route struct {
+type isoRoute struct {
 	Host, Method, Path string
-	Line               matrixLine
+	Line               isoLine
 }
 
-// registeredRoutes lists every route of every host app, failing the test
-// for any route without a matrix line.
-func registeredRoutes(t *testing.T, s *ui.Server) []route {
-	var out []route
+// isoRegisteredRoutes lists every route of every host app, failing the test
+// for any route without a isolationMatrix line.
+func isoRegisteredRoutes(t *testing.T, s *ui.Server) []isoRoute {
+	var out []isoRoute
 	seen := map[string]bool{}
 	for _, h := range []string{ui.HostSite, ui.HostPortal, ui.HostNexus} {
 		rs := s.Routes(h)
@@ -158,22 +158,22 @@ func registeredRoutes(t *testing.T, s *ui.Server) []route {
 				continue
 			}
 			seen[key] = true
-			line, ok := matrix[key]
+			line, ok := isolationMatrix[key]
 			if !ok {
-				line, ok = matrix["*|"+r.Method+"|"+r.Path]
+				line, ok = isolationMatrix["*|"+r.Method+"|"+r.Path]
 			}
 			if !ok {
 				t.Errorf("route %s %s on %s has no line in the isolation matrix (ui/isolation_test.go): add %q", r.Method, r.Path, h, key)
 				continue
 			}
-			out = append(out, route{h, r.Method, r.Path, line})
+			out = append(out, isoRoute{h, r.Method, r.Path, line})
 		}
 	}
 	return out
 }
 
 // fill puts B's object (or harmless values) in a route's parameters.
-func (e *testEnv) fill(r route) string {
+func (e *tenantEnv) fill(r isoRoute) string {
 	p := r.Path
 	var id string
 	switch r.Line.Obj {
@@ -200,17 +200,17 @@ func (e *testEnv) fill(r route) string {
 }
 
 // bMarkers are strings only tenant B's data contains.
-func (e *testEnv) bMarkers() []string {
+func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12]}
 }
 
-func isAuthRefusal(status int, resp *http.Response) bool {
+func isoAuthRefusal(status int, resp *http.Response) bool {
 	return status == http.StatusUnauthorized || status == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login")
 }
 
 func TestIsolationMatrix(t *testing.T) {
-	e := newTestEnv(t)
-	routes := registeredRoutes(t, e.Server)
+	e := newTenantEnv(t)
+	routes := isoRegisteredRoutes(t, e.Server)
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -218,7 +218,7 @@ func TestIsolationMatrix(t *testing.T) {
 		name := r.Host + " " + r.Method + " " + r.Path
 		path := e.fill(r)
 		post := r.Method != http.MethodGet
-		base := req{Host: r.Host, Method: r.Method, Path: path, CSRF: post}
+		base := treq{Host: r.Host, Method: r.Method, Path: path, CSRF: post}
 		if strings.HasPrefix(r.Path, "/api/") {
 			base.CSRF = false
 			if r.Method == http.MethodPost {
@@ -228,8 +228,8 @@ func TestIsolationMatrix(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.
 			status, _, resp := e.do(base)
-			if r.Line.Access != public {
-				if !isAuthRefusal(status, resp) {
+			if r.Line.Access != accPublic {
+				if !isoAuthRefusal(status, resp) {
 					t.Errorf("anonymous: status %d (location %q), want 401 or redirect to /login", status, resp.Header.Get("Location"))
 				}
 			} else if status >= 500 {
@@ -237,7 +237,7 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 
 			switch r.Line.Access {
-			case user, owner:
+			case accUser, accOwner:
 				// Tenant A's owner never touches B's objects: 404.
 				a := base
 				a.Cookies = map[string]string{"psid": e.A.Cookie}
@@ -262,10 +262,10 @@ func TestIsolationMatrix(t *testing.T) {
 				// A tenant API key is not a session.
 				k := base
 				k.Bearer = e.A.KeyWrite
-				if st, _, resp := e.do(k); !isAuthRefusal(st, resp) && st != http.StatusForbidden {
+				if st, _, resp := e.do(k); !isoAuthRefusal(st, resp) && st != http.StatusForbidden {
 					t.Errorf("tenant key as a portal session: status %d", st)
 				}
-			case tenantKey, tenantKeyW:
+			case accTenantKey, accTenantKeyW:
 				a := base
 				a.Bearer = e.A.KeyWrite
 				status, body, _ := e.do(a)
@@ -280,11 +280,11 @@ func TestIsolationMatrix(t *testing.T) {
 						t.Errorf("tenant A's API response contains tenant B's %q", m)
 					}
 				}
-				if r.Line.Access == tenantKeyW {
+				if r.Line.Access == accTenantKeyW {
 					ro := base
 					ro.Bearer = e.A.KeyRead
 					if st, _, _ := e.do(ro); st != http.StatusForbidden {
-						t.Errorf("read-scoped key on a write route: status %d, want 403", st)
+						t.Errorf("read-scoped key on a write isoRoute: status %d, want 403", st)
 					}
 				}
 				// Admin keys and sessions are not tenant keys.
@@ -301,16 +301,16 @@ func TestIsolationMatrix(t *testing.T) {
 				if st, _, resp := e.do(n); st < 300 {
 					t.Errorf("tenant key on nexus %s: status %d (location %q)", path, st, resp.Header.Get("Location"))
 				}
-			case admin:
+			case accAdmin:
 				// A tenant user's session, even an owner's, is no admin.
 				a := base
 				a.Cookies = map[string]string{"psid": e.A.Cookie}
-				if st, _, resp := e.do(a); !isAuthRefusal(st, resp) {
+				if st, _, resp := e.do(a); !isoAuthRefusal(st, resp) {
 					t.Errorf("tenant user on nexus: status %d, want 401 or redirect to /login", st)
 				}
 				k := base
 				k.Bearer = e.A.KeyWrite
-				if st, _, resp := e.do(k); !isAuthRefusal(st, resp) && st != http.StatusForbidden {
+				if st, _, resp := e.do(k); !isoAuthRefusal(st, resp) && st != http.StatusForbidden {
 					t.Errorf("tenant key on a nexus page: status %d", st)
 				}
 				// The admin does reach it (GETs only: POSTs change data).
@@ -321,7 +321,7 @@ func TestIsolationMatrix(t *testing.T) {
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}
-			case adminKey, adminKeyW:
+			case accAdminKey, accAdminKeyW:
 				for _, k := range []string{e.A.KeyWrite, e.A.KeyRead} {
 					x := base
 					x.Bearer = k
@@ -339,11 +339,11 @@ func TestIsolationMatrix(t *testing.T) {
 				if st, body, _ := e.do(ad); st >= 400 {
 					t.Errorf("admin write key: status %d: %s", st, body)
 				}
-				if r.Line.Access == adminKeyW {
+				if r.Line.Access == accAdminKeyW {
 					ro := base
 					ro.Bearer = e.AdminKeyRead
 					if st, _, _ := e.do(ro); st != http.StatusForbidden {
-						t.Errorf("read-scoped admin key on a write route: status %d, want 403", st)
+						t.Errorf("read-scoped admin key on a write isoRoute: status %d, want 403", st)
 					}
 				}
 			}
@@ -353,23 +353,23 @@ func TestIsolationMatrix(t *testing.T) {
 	// Nothing of B's was changed by all of the above.
 	ctx := app.NewContextWithTenant(context.Background(), e.B.T)
 	if _, err := e.Server.TenantLeads.FindTenantLead(ctx, e.B.Lead.ID); err != nil {
-		t.Errorf("B's lead after the matrix: %v", err)
+		t.Errorf("B's lead after the isolationMatrix: %v", err)
 	}
 	if u, err := e.Server.Users.Users.FindTenantUser(ctx, e.B.Owner.ID); err != nil || u.Role != app.UserRoleOwner {
-		t.Errorf("B's owner after the matrix: %v %+v", err, u)
+		t.Errorf("B's owner after the isolationMatrix: %v %+v", err, u)
 	}
 	if _, err := e.Server.APIKeys.Authenticate(ctx, e.B.KeyRead); err != nil {
-		t.Errorf("B's key after the matrix: %v", err)
+		t.Errorf("B's key after the isolationMatrix: %v", err)
 	}
 	if _, _, _, err := e.Server.Users.Authenticate(ctx, e.B.Cookie); err != nil {
-		t.Errorf("B's session after the matrix: %v", err)
+		t.Errorf("B's session after the isolationMatrix: %v", err)
 	}
 }
 
 // A store method called without a tenant in ctx refuses: a handler cannot
 // forget the filter.
 func TestTenantScopedStoreNeedsTenant(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	ctx := context.Background()
 	checks := map[string]error{}
 	_, _, checks["FindTenantLeads"] = e.Server.TenantLeads.FindTenantLeads(ctx, 10)

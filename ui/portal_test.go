@@ -22,15 +22,15 @@ import (
 	"orengen/ui"
 )
 
-// agencyBrand are strings that must never appear in a tenant's portal.
-var agencyBrand = []string{"OrenGen", "orengen", "img/logo", "Nexus"}
+// agencyBrandStrings are strings that must never appear in a tenant's portal.
+var agencyBrandStrings = []string{"OrenGen", "orengen", "img/logo", "Nexus"}
 
-func assertWhiteLabel(t *testing.T, what, body string, tn *app.Tenant) {
+func assertTenantWhiteLabel(t *testing.T, what, body string, tn *app.Tenant) {
 	t.Helper()
 	if !strings.Contains(body, tn.BrandName()) {
 		t.Errorf("%s: does not show the tenant's name %q", what, tn.BrandName())
 	}
-	for _, b := range agencyBrand {
+	for _, b := range agencyBrandStrings {
 		if strings.Contains(body, b) {
 			t.Errorf("%s: shows the agency's brand %q", what, b)
 		}
@@ -43,10 +43,10 @@ func assertWhiteLabel(t *testing.T, what, body string, tn *app.Tenant) {
 // Every portal page a signed-in user can open shows the tenant's brand
 // and never the agency's, on app.DOMAIN and on the tenant's own domain.
 func TestPortal_WhiteLabel(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	e.Domains.m["portal.alpha.test"] = e.A.T.ID
 	// A logo, so its URL is on every page.
-	if err := e.Server.Tenants.SetLogo(context.Background(), e.A.T.ID, pngBytes(t, 8)); err != nil {
+	if err := e.Server.Tenants.SetLogo(context.Background(), e.A.T.ID, tenantPNG(t, 8)); err != nil {
 		t.Fatal(err)
 	}
 	tn, _ := e.Server.Tenants.Store.FindTenantByID(context.Background(), e.A.T.ID)
@@ -57,7 +57,7 @@ func TestPortal_WhiteLabel(t *testing.T) {
 				continue
 			}
 			p := strings.ReplaceAll(r.Path, ":id", strconv.FormatInt(e.A.Lead.ID, 10))
-			status, body, resp := e.do(req{Host: host, Method: "GET", Path: p, Cookies: map[string]string{"psid": e.A.Cookie}})
+			status, body, resp := e.do(treq{Host: host, Method: "GET", Path: p, Cookies: map[string]string{"psid": e.A.Cookie}})
 			if status == http.StatusSeeOther {
 				// Signed-in users are sent from /login to the overview.
 				continue
@@ -66,7 +66,7 @@ func TestPortal_WhiteLabel(t *testing.T) {
 			if status >= 500 {
 				t.Errorf("%s %s: status %d", host, p, status)
 			}
-			assertWhiteLabel(t, host+p, body, tn)
+			assertTenantWhiteLabel(t, host+p, body, tn)
 			if !strings.Contains(body, "/brand.css?v="+tn.BrandVersion()) || !strings.Contains(body, "/logo?v="+tn.LogoHash) {
 				t.Errorf("%s %s: no brand stylesheet or logo", host, p)
 			}
@@ -75,22 +75,22 @@ func TestPortal_WhiteLabel(t *testing.T) {
 			}
 		}
 		// Error pages too.
-		_, body, _ := e.do(req{Host: host, Method: "GET", Path: "/leads/999999", Cookies: map[string]string{"psid": e.A.Cookie}})
-		assertWhiteLabel(t, host+" 404 page", body, tn)
+		_, body, _ := e.do(treq{Host: host, Method: "GET", Path: "/leads/999999", Cookies: map[string]string{"psid": e.A.Cookie}})
+		assertTenantWhiteLabel(t, host+" 404 page", body, tn)
 	}
 	if pages < 10 {
 		t.Fatalf("only %d portal pages checked", pages)
 	}
 	// On its own domain the tenant's brand shows before sign-in.
-	_, body, _ := e.do(req{Host: "portal.alpha.test", Method: "GET", Path: "/login"})
-	assertWhiteLabel(t, "custom domain login", body, tn)
-	_, css, resp := e.do(req{Host: "portal.alpha.test", Method: "GET", Path: "/brand.css?v=" + tn.BrandVersion()})
+	_, body, _ := e.do(treq{Host: "portal.alpha.test", Method: "GET", Path: "/login"})
+	assertTenantWhiteLabel(t, "custom domain login", body, tn)
+	_, css, resp := e.do(treq{Host: "portal.alpha.test", Method: "GET", Path: "/brand.css?v=" + tn.BrandVersion()})
 	if !strings.Contains(css, "--brand:"+tn.PrimaryColor) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("brand.css = %q (%s)", css, resp.Header.Get("Content-Type"))
 	}
 	// On app.DOMAIN before sign-in: neutral, never the agency.
-	_, body, _ = e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/login"})
-	for _, b := range agencyBrand {
+	_, body, _ = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/login"})
+	for _, b := range agencyBrandStrings {
 		if strings.Contains(body, b) {
 			t.Errorf("anonymous portal login shows %q", b)
 		}
@@ -102,10 +102,10 @@ func TestPortal_WhiteLabel(t *testing.T) {
 	}
 	msgs, _, _ := e.Outbox.FindOutboxMessages(context.Background(), 1)
 	m := msgs[0]
-	assertWhiteLabel(t, "invitation email", m.Subject+m.FromName+m.Body, tn)
+	assertTenantWhiteLabel(t, "invitation email", m.Subject+m.FromName+m.Body, tn)
 }
 
-func pngBytes(t *testing.T, n int) []byte {
+func tenantPNG(t *testing.T, n int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, n, n))
 	img.Set(1, 1, color.RGBA{200, 10, 10, 255})
 	var b bytes.Buffer
@@ -116,12 +116,12 @@ func pngBytes(t *testing.T, n int) []byte {
 }
 
 func TestPortal_Login(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	login := func(host, email, pw, ip string) (int, string, *http.Response) {
-		return e.do(req{Host: host, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {email}, "password": {pw}},
+		return e.do(treq{Host: host, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {email}, "password": {pw}},
 			Cookies: map[string]string{}, Bearer: ""})
 	}
-	st, _, resp := login(ui.HostPortal, e.A.Owner.Email, testPassword, "")
+	st, _, resp := login(ui.HostPortal, e.A.Owner.Email, tenantTestPassword, "")
 	if st != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Set-Cookie"), "psid=") {
 		t.Fatalf("login: status %d, cookies %q", st, resp.Header.Get("Set-Cookie"))
 	}
@@ -133,7 +133,7 @@ func TestPortal_Login(t *testing.T) {
 	}
 	// On A's custom domain, B's user cannot sign in (same message).
 	e.Domains.m["portal.alpha.test"] = e.A.T.ID
-	if st, b, _ := login("portal.alpha.test", e.B.Owner.Email, testPassword, ""); st != 401 || !strings.Contains(b, "Wrong email or password.") {
+	if st, b, _ := login("portal.alpha.test", e.B.Owner.Email, tenantTestPassword, ""); st != 401 || !strings.Contains(b, "Wrong email or password.") {
 		t.Errorf("B's user on A's domain: %d", st)
 	}
 	// Suspended tenant: no login, and live sessions stop working.
@@ -141,13 +141,13 @@ func TestPortal_Login(t *testing.T) {
 	if _, err := e.Server.Tenants.UpdateTenant(context.Background(), e.B.T.ID, app.TenantUpdate{Status: &sus}); err != nil {
 		t.Fatal(err)
 	}
-	if st, _, _ := login(ui.HostPortal, e.B.Member.Email, testPassword, ""); st != 401 {
+	if st, _, _ := login(ui.HostPortal, e.B.Member.Email, tenantTestPassword, ""); st != 401 {
 		t.Errorf("suspended tenant's user logged in: %d", st)
 	}
-	if st, _, resp := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/", Cookies: map[string]string{"psid": e.B.Cookie}}); st != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+	if st, _, resp := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/", Cookies: map[string]string{"psid": e.B.Cookie}}); st != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
 		t.Errorf("suspended tenant's session: %d", st)
 	}
-	if st, _, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/api/v1/me", Bearer: e.B.KeyRead}); st != 401 {
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/api/v1/me", Bearer: e.B.KeyRead}); st != 401 {
 		t.Errorf("suspended tenant's key: %d", st)
 	}
 	// Too many failures for one account: 429 with Retry-After.
@@ -174,7 +174,7 @@ func TestPortal_Login(t *testing.T) {
 }
 
 func TestPortal_TwoFactor(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	ctx := app.NewContextWithUser(app.NewContextWithTenant(context.Background(), e.A.T), e.A.Member)
 	setup, err := e.Server.Users.NewTOTP(ctx)
 	if err != nil {
@@ -187,39 +187,39 @@ func TestPortal_TwoFactor(t *testing.T) {
 	if err := e.Server.Users.EnableTOTP(ctx, setup.Secret, code); err != nil {
 		t.Fatal(err)
 	}
-	st, body, resp := e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {e.A.Member.Email}, "password": {testPassword}}})
+	st, body, resp := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {e.A.Member.Email}, "password": {tenantTestPassword}}})
 	if st != 200 || !strings.Contains(body, `action="/login/code"`) {
 		t.Fatalf("password step: %d", st)
 	}
-	pending := cookieValue(resp, "psid")
+	pending := tenantCookie(resp, "psid")
 	// A pending session is not a session.
-	if st, _, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/", Cookies: map[string]string{"psid": pending}}); st != http.StatusSeeOther {
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/", Cookies: map[string]string{"psid": pending}}); st != http.StatusSeeOther {
 		t.Errorf("pending session reached the portal: %d", st)
 	}
-	st, body, _ = e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {"123456"}}, Cookies: map[string]string{"psid": pending}})
+	st, body, _ = e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {"123456"}}, Cookies: map[string]string{"psid": pending}})
 	if st != 401 || !strings.Contains(body, "That code is not right") {
 		t.Errorf("bad code: %d", st)
 	}
 	// The code used at enrolment is refused as a replay; wait for a fresh
 	// one only if needed by using the next window's code with skew.
 	next, _ := totp.GenerateCode(setup.Secret, time.Now().Add(30*time.Second))
-	st, _, resp = e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {next}}, Cookies: map[string]string{"psid": pending}})
-	full := cookieValue(resp, "psid")
+	st, _, resp = e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {next}}, Cookies: map[string]string{"psid": pending}})
+	full := tenantCookie(resp, "psid")
 	if st != http.StatusSeeOther || full == "" || full == pending {
 		t.Fatalf("good code: %d, new session %v", st, full != pending)
 	}
-	if st, _, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/account", Cookies: map[string]string{"psid": full}}); st != 200 {
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/account", Cookies: map[string]string{"psid": full}}); st != 200 {
 		t.Errorf("after two-factor: %d", st)
 	}
 	// Replaying the same code on a new login is refused.
-	_, _, resp = e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {e.A.Member.Email}, "password": {testPassword}}})
-	st, _, _ = e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {next}}, Cookies: map[string]string{"psid": cookieValue(resp, "psid")}})
+	_, _, resp = e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {e.A.Member.Email}, "password": {tenantTestPassword}}})
+	st, _, _ = e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {next}}, Cookies: map[string]string{"psid": tenantCookie(resp, "psid")}})
 	if st != 401 {
 		t.Errorf("replayed code: %d", st)
 	}
 }
 
-func cookieValue(resp *http.Response, name string) string {
+func tenantCookie(resp *http.Response, name string) string {
 	for _, c := range resp.Cookies() {
 		if c.Name == name {
 			return c.Value
@@ -228,31 +228,31 @@ func cookieValue(resp *http.Response, name string) string {
 	return ""
 }
 
-var linkRE = regexp.MustCompile(`/(invite|reset/confirm)\?token=([A-Za-z0-9_-]+)`)
+var tenantLinkRE = regexp.MustCompile(`/(invite|reset/confirm)\?token=([A-Za-z0-9_-]+)`)
 
 func TestPortal_InviteAndReset(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	// The admin invites a user from Nexus; the link is in the outbox.
-	st, _, _ := e.do(req{Host: ui.HostNexus, Method: "POST", Path: "/tenants/" + strconv.FormatInt(e.A.T.ID, 10) + "/users", CSRF: true,
+	st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/tenants/" + strconv.FormatInt(e.A.T.ID, 10) + "/users", CSRF: true,
 		Form: url.Values{"email": {"newbie@alpha.test"}, "role": {"member"}}, Cookies: map[string]string{"orengen_session": e.AdminCookie}})
 	if st != http.StatusSeeOther {
 		t.Fatalf("invite: %d", st)
 	}
 	msgs, _, _ := e.Outbox.FindOutboxMessages(context.Background(), 10)
-	m := linkRE.FindStringSubmatch(msgs[0].Body)
+	m := tenantLinkRE.FindStringSubmatch(msgs[0].Body)
 	if m == nil || msgs[0].To != "newbie@alpha.test" {
 		t.Fatalf("no invite link in %q", msgs[0].Body)
 	}
 	// The admin sees it in Nexus > Outbox.
-	if _, body, _ := e.do(req{Host: ui.HostNexus, Method: "GET", Path: "/outbox/" + strconv.FormatInt(msgs[0].ID, 10), Cookies: map[string]string{"orengen_session": e.AdminCookie}}); !strings.Contains(body, m[2]) {
+	if _, body, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/outbox/" + strconv.FormatInt(msgs[0].ID, 10), Cookies: map[string]string{"orengen_session": e.AdminCookie}}); !strings.Contains(body, m[2]) {
 		t.Error("outbox page does not show the link")
 	}
 	tok := m[2]
-	if st, body, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/invite?token=" + tok}); st != 200 || !strings.Contains(body, "newbie@alpha.test") || !strings.Contains(body, e.A.T.Name) {
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/invite?token=" + tok}); st != 200 || !strings.Contains(body, "newbie@alpha.test") || !strings.Contains(body, e.A.T.Name) {
 		t.Errorf("invite page: %d", st)
 	}
 	accept := func(tok, pw, confirm string) (int, string) {
-		st, body, _ := e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/invite", CSRF: true, Form: url.Values{"token": {tok}, "password": {pw}, "confirm": {confirm}, "name": {"Newbie"}}})
+		st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/invite", CSRF: true, Form: url.Values{"token": {tok}, "password": {pw}, "confirm": {confirm}, "name": {"Newbie"}}})
 		return st, body
 	}
 	if st, body := accept(tok, "short", "short"); st != 400 || !strings.Contains(body, "at least 10") {
@@ -265,19 +265,19 @@ func TestPortal_InviteAndReset(t *testing.T) {
 		t.Errorf("reused invite: %d", st)
 	}
 	// Reset: the same answer for known and unknown emails; mail only for known.
-	n0 := outboxCount(e)
-	_, b1, _ := e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/reset", CSRF: true, Form: url.Values{"email": {"newbie@alpha.test"}}})
-	_, b2, _ := e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/reset", CSRF: true, Form: url.Values{"email": {"ghost@alpha.test"}}})
+	n0 := tenantOutboxCount(e)
+	_, b1, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/reset", CSRF: true, Form: url.Values{"email": {"newbie@alpha.test"}}})
+	_, b2, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/reset", CSRF: true, Form: url.Values{"email": {"ghost@alpha.test"}}})
 	if !strings.Contains(b1, `id="reset-sent"`) || !strings.Contains(b2, `id="reset-sent"`) {
 		t.Error("reset request answers differ or are missing")
 	}
-	if outboxCount(e) != n0+1 {
-		t.Errorf("outbox grew by %d, want 1", outboxCount(e)-n0)
+	if tenantOutboxCount(e) != n0+1 {
+		t.Errorf("outbox grew by %d, want 1", tenantOutboxCount(e)-n0)
 	}
 	msgs, _, _ = e.Outbox.FindOutboxMessages(context.Background(), 1)
-	rtok := linkRE.FindStringSubmatch(msgs[0].Body)[2]
+	rtok := tenantLinkRE.FindStringSubmatch(msgs[0].Body)[2]
 	reset := func(tok string) (int, string) {
-		st, body, _ := e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/reset/confirm", CSRF: true, Form: url.Values{"token": {tok}, "password": {"another long pw"}, "confirm": {"another long pw"}}})
+		st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/reset/confirm", CSRF: true, Form: url.Values{"token": {tok}, "password": {"another long pw"}, "confirm": {"another long pw"}}})
 		return st, body
 	}
 	if st, _ := reset(rtok); st != http.StatusSeeOther {
@@ -291,7 +291,7 @@ func TestPortal_InviteAndReset(t *testing.T) {
 	if st, _ := reset(tok); st != 404 {
 		t.Errorf("invite token as reset: %d", st)
 	}
-	if st, _, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/invite?token=%00garbage"}); st != 404 {
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/invite?token=%00garbage"}); st != 404 {
 		t.Errorf("garbage token: %d", st)
 	}
 	// Expired: a fresh invitation, then the clock moves 8 days.
@@ -300,43 +300,43 @@ func TestPortal_InviteAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs, _, _ = e.Outbox.FindOutboxMessages(context.Background(), 1)
-	late := linkRE.FindStringSubmatch(msgs[0].Body)[2]
+	late := tenantLinkRE.FindStringSubmatch(msgs[0].Body)[2]
 	e.DB.Now = func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
-	if st, body, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/invite?token=" + late}); st != 404 || !strings.Contains(body, "expired") {
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/invite?token=" + late}); st != 404 || !strings.Contains(body, "expired") {
 		t.Errorf("expired invite: %d", st)
 	}
 }
 
-func outboxCount(e *testEnv) int {
+func tenantOutboxCount(e *tenantEnv) int {
 	_, n, _ := e.Outbox.FindOutboxMessages(context.Background(), 1)
 	return n
 }
 
 func TestPortal_Sessions(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	other := e.portalSession(e.A.Owner)
-	_, body, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/account", Cookies: map[string]string{"psid": e.A.Cookie}})
+	_, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/account", Cookies: map[string]string{"psid": e.A.Cookie}})
 	if strings.Contains(body, e.A.Cookie) || strings.Contains(body, other) {
 		t.Fatal("a session ID is shown on the page")
 	}
 	if !strings.Contains(body, app.HashToken(other)) {
 		t.Fatal("the other session is not listed")
 	}
-	st, _, _ := e.do(req{Host: ui.HostPortal, Method: "POST", Path: "/account/sessions/" + app.HashToken(other) + "/revoke", CSRF: true, Cookies: map[string]string{"psid": e.A.Cookie}})
+	st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/account/sessions/" + app.HashToken(other) + "/revoke", CSRF: true, Cookies: map[string]string{"psid": e.A.Cookie}})
 	if st != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", st)
 	}
-	if st, _, _ := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/account", Cookies: map[string]string{"psid": other}}); st != http.StatusSeeOther {
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/account", Cookies: map[string]string{"psid": other}}); st != http.StatusSeeOther {
 		t.Errorf("revoked session still works: %d", st)
 	}
 }
 
 func TestNexus_TenantBrandAndLogo(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	admin := map[string]string{"orengen_session": e.AdminCookie}
 	path := "/tenants/" + strconv.FormatInt(e.A.T.ID, 10)
 	// Too light a colour is refused with a clear field error.
-	st, body, _ := e.do(req{Host: ui.HostNexus, Method: "POST", Path: path, CSRF: true, Cookies: admin,
+	st, body, _ := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: path, CSRF: true, Cookies: admin,
 		Form: url.Values{"name": {"Alpha"}, "primary_color": {"#ffff00"}, "accent_color": {"#0e7490"}, "timezone": {"UTC"}}})
 	if st != 400 || !strings.Contains(body, "too light") {
 		t.Errorf("light colour: %d", st)
@@ -352,7 +352,7 @@ func TestNexus_TenantBrandAndLogo(t *testing.T) {
 		hr.Host = "nexus.localhost"
 		hr.Header.Set("Content-Type", w.FormDataContentType())
 		hr.AddCookie(&http.Cookie{Name: "orengen_session", Value: e.AdminCookie})
-		hr.AddCookie(&http.Cookie{Name: "orengen_csrf", Value: csrfNonce})
+		hr.AddCookie(&http.Cookie{Name: "orengen_csrf", Value: tenantCSRFNonce})
 		resp, err := e.Server.Handler().Test(hr, -1)
 		if err != nil {
 			t.Fatal(err)
@@ -364,17 +364,17 @@ func TestNexus_TenantBrandAndLogo(t *testing.T) {
 	if st, body := upload("x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)); st != 400 || !strings.Contains(body, "PNG or JPEG") {
 		t.Errorf("svg upload: %d", st)
 	}
-	if st, _ := upload("big.png", append(pngBytes(t, 4), make([]byte, app.MaxLogoBytes)...)); st != http.StatusRequestEntityTooLarge {
+	if st, _ := upload("big.png", append(tenantPNG(t, 4), make([]byte, app.MaxLogoBytes)...)); st != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized upload: %d", st)
 	}
 	if st, _ := upload("fake.png", append([]byte("\x89PNG\r\n\x1a\n"), []byte("not really")...)); st != 400 {
 		t.Errorf("broken png: %d", st)
 	}
-	if st, body := upload("ok.png", pngBytes(t, 16)); st != http.StatusSeeOther {
+	if st, body := upload("ok.png", tenantPNG(t, 16)); st != http.StatusSeeOther {
 		t.Fatalf("png upload: %d %s", st, body)
 	}
 	tn, _ := e.Server.Tenants.Store.FindTenantByID(context.Background(), e.A.T.ID)
-	st, _, resp := e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/logo?v=" + tn.LogoHash, Cookies: map[string]string{"psid": e.A.Cookie}})
+	st, _, resp := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/logo?v=" + tn.LogoHash, Cookies: map[string]string{"psid": e.A.Cookie}})
 	if st != 200 || resp.Header.Get("Content-Type") != "image/png" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("logo: %d %q %q", st, resp.Header.Get("Content-Type"), resp.Header.Get("X-Content-Type-Options"))
 	}
@@ -383,7 +383,7 @@ func TestNexus_TenantBrandAndLogo(t *testing.T) {
 // A route opts into being framed with ui.Embeddable; every other page
 // keeps frame-ancestors 'none'.
 func TestHeaders_Embeddable(t *testing.T) {
-	e := newTestEnv(t)
+	e := newTenantEnv(t)
 	s := &ui.Server{Domain: "localhost", SessionKey: e.Key, Site: e.Server.Site, Leads: e.Server.Leads, Tenants: e.Server.Tenants, Users: e.Server.Users,
 		APIKeys: e.Server.APIKeys, Vault: e.Server.Vault, Audit: e.Server.Audit, Outbox: e.Server.Outbox, TenantLeads: e.Server.TenantLeads, Auth: e.Server.Auth, Admins: e.Server.Admins,
 		Extra: []func(string, fiber.Router){func(h string, r fiber.Router) {
@@ -395,14 +395,13 @@ func TestHeaders_Embeddable(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Server = s
-	_, _, resp := e.do(req{Host: ui.HostSite, Method: "GET", Path: "/embed/test"})
+	_, _, resp := e.do(treq{Host: ui.HostSite, Method: "GET", Path: "/embed/test"})
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors *") || resp.Header.Get("X-Frame-Options") != "" {
 		t.Errorf("embeddable: CSP %q, XFO %q", csp, resp.Header.Get("X-Frame-Options"))
 	}
-	_, _, resp = e.do(req{Host: ui.HostPortal, Method: "GET", Path: "/login"})
+	_, _, resp = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/login"})
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || resp.Header.Get("X-Frame-Options") != "DENY" ||
 		resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Referrer-Policy") == "" {
 		t.Errorf("default headers: %v", resp.Header)
 	}
 }
-
