@@ -29,6 +29,7 @@ type Services struct {
 	Vault       *app.VaultService
 	Audit       *app.AuditService
 	Outbox      *app.OutboxService
+	AdminTOTP   *app.AdminTOTPService
 	Mailer      app.Mailer
 	TenantLeads app.TenantLeadStore
 	// MasterKeyFile is the development key file, or "" when the key came
@@ -65,14 +66,15 @@ func (m *Main) OpenServices(ctx context.Context) (*Services, error) {
 		Users: store.NewUserStore(m.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(m.KV),
 		Limiter: m.Auth.Limiter, Mailer: sv.Mailer, Secrets: sv.Vault, Audit: sv.Audit, Logger: m.Logger,
 	}
+	sv.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(m.DB), Secrets: sv.Vault, Limiter: m.Auth.Limiter, Audit: sv.Audit}
 	return sv, nil
 }
 
 // Wire copies the services into the HTTP server and points email links
 // at the portal.
 func (sv *Services) Wire(s *ui.Server) {
-	s.Tenants, s.Users, s.APIKeys, s.Vault, s.Audit, s.Outbox, s.TenantLeads =
-		sv.Tenants, sv.Users, sv.APIKeys, sv.Vault, sv.Audit, sv.Outbox, sv.TenantLeads
+	s.Tenants, s.Users, s.APIKeys, s.Vault, s.Audit, s.Outbox, s.TenantLeads, s.AdminTOTP =
+		sv.Tenants, sv.Users, sv.APIKeys, sv.Vault, sv.Audit, sv.Outbox, sv.TenantLeads, sv.AdminTOTP
 	sv.Users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return s.URL(ui.HostPortal) }
 }
 

@@ -366,19 +366,23 @@ func (s *UserService) VerifyLoginCode(ctx context.Context, sessionID, code strin
 // checkCode validates a TOTP code against a sealed secret and refuses a
 // code already used in its window (replay).
 func (s *UserService) checkCode(ctx context.Context, account string, sealed []byte, code string) (bool, error) {
+	return verifyTOTP(ctx, s.Limiter, s.Secrets, s.now(), account, sealed, code)
+}
+
+func verifyTOTP(ctx context.Context, limiter RateLimiter, secrets TOTPSealer, now time.Time, account string, sealed []byte, code string) (bool, error) {
 	code = strings.TrimSpace(strings.ReplaceAll(code, " ", ""))
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" || len(sealed) == 0 {
 		return false, nil
 	}
-	secret, err := s.Secrets.OpenTOTP(account, sealed)
+	secret, err := secrets.OpenTOTP(account, sealed)
 	if err != nil {
 		return false, fmt.Errorf("two-factor secret of %s: %w", account, err)
 	}
-	ok, err := totp.ValidateCustom(code, secret, s.now(), totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	ok, err := totp.ValidateCustom(code, secret, now, totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil || !ok {
 		return false, nil
 	}
-	n, _, err := s.Limiter.Hit(ctx, "totp-used:"+account+":"+code, 2*time.Minute)
+	n, _, err := limiter.Hit(ctx, "totp-used:"+account+":"+code, 2*time.Minute)
 	if err != nil {
 		return false, err
 	}

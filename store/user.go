@@ -413,3 +413,76 @@ func (st *PortalSessionStore) DeleteUserSessions(ctx context.Context, userID int
 	}
 	return st.delete(ctx, userID, keys...)
 }
+
+// AdminTOTPStore implements app.AdminTOTPStore on the admins table and a
+// "security" site setting.
+type AdminTOTPStore struct{ db *DB }
+
+var _ app.AdminTOTPStore = (*AdminTOTPStore)(nil)
+
+// NewAdminTOTPStore returns an AdminTOTPStore on db.
+func NewAdminTOTPStore(db *DB) *AdminTOTPStore { return &AdminTOTPStore{db: db} }
+
+// FindAdminTOTP returns the sealed secret or nil. Returns ENOTFOUND.
+func (s *AdminTOTPStore) FindAdminTOTP(ctx context.Context, adminID int64) ([]byte, error) {
+	var b []byte
+	err := s.db.read.QueryRowContext(ctx, `SELECT totp_secret FROM admins WHERE id = ?`, adminID).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Admin not found.")
+	}
+	return b, err
+}
+
+// SetAdminTOTP stores the sealed secret (nil: off). Returns ENOTFOUND.
+func (s *AdminTOTPStore) SetAdminTOTP(ctx context.Context, adminID int64, sealed []byte) error {
+	var v any
+	if len(sealed) > 0 {
+		v = sealed
+	}
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE admins SET totp_secret = ?, updated_at = ? WHERE id = ?`, v, FormatTime(tx.now), adminID)
+	if err != nil {
+		return fmt.Errorf("set admin two-factor: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.ENOTFOUND, "Admin not found.")
+	}
+	return tx.Commit()
+}
+
+type securitySettings struct {
+	RequireOwnerTOTP bool `json:"require_owner_totp"`
+}
+
+// RequireOwnerTOTP reports the owners' two-factor policy (off by default).
+func (s *AdminTOTPStore) RequireOwnerTOTP(ctx context.Context) (bool, error) {
+	var v string
+	err := s.db.read.QueryRowContext(ctx, `SELECT value FROM site_settings WHERE key = 'security'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	var st securitySettings
+	if err := json.Unmarshal([]byte(v), &st); err != nil {
+		return false, fmt.Errorf("security settings: %w", err)
+	}
+	return st.RequireOwnerTOTP, nil
+}
+
+// SetRequireOwnerTOTP switches the policy.
+func (s *AdminTOTPStore) SetRequireOwnerTOTP(ctx context.Context, on bool) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := saveSetting(ctx, tx, "security", securitySettings{RequireOwnerTOTP: on}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

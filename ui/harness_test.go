@@ -116,6 +116,7 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 		Audit:       audit,
 		Outbox:      &app.OutboxService{Store: e.Outbox},
 		TenantLeads: store.NewTenantLeadStore(e.DB),
+		AdminTOTP:   &app.AdminTOTPService{Store: store.NewAdminTOTPStore(e.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 	}
 	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return e.Server.URL(ui.HostPortal) }
 	if _, err := store.NewSiteStore(e.DB).SeedSite(ctx); err != nil {

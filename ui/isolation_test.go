@@ -94,11 +94,12 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/apikeys/:id/revoke":           {accOwner, objKey},
 
 	// Nexus: public.
-	"nexus|GET|/login":   {accPublic, ""},
-	"nexus|POST|/login":  {accPublic, ""},
-	"nexus|POST|/logout": {accPublic, ""},
-	"nexus|GET|/setup":   {accPublic, ""},
-	"nexus|POST|/setup":  {accPublic, ""},
+	"nexus|GET|/login":       {accPublic, ""},
+	"nexus|POST|/login":      {accPublic, ""},
+	"nexus|POST|/logout":     {accPublic, ""},
+	"nexus|GET|/setup":       {accPublic, ""},
+	"nexus|POST|/setup":      {accPublic, ""},
+	"nexus|POST|/login/code": {accPublic, ""},
 	// Nexus: admin API.
 	"nexus|GET|/api/v1/me":          {accAdminKey, ""},
 	"nexus|GET|/api/v1/tenants":     {accAdminKey, ""},
@@ -132,6 +133,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/audit":                            {accAdmin, ""},
 	"nexus|GET|/outbox":                           {accAdmin, ""},
 	"nexus|GET|/outbox/:id":                       {accAdmin, ""},
+	"nexus|GET|/account":                          {accAdmin, ""},
+	"nexus|POST|/account/2fa":                     {accAdmin, ""},
+	"nexus|POST|/account/2fa/disable":             {accAdmin, ""},
+	"nexus|POST|/account/2fa/policy":              {accAdmin, ""},
 }
 
 type isoRoute struct {

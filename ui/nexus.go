@@ -15,12 +15,13 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	r.Get("/login", s.handleLoginView(HostNexus))
 	csrf := s.csrfProtect(HostNexus)
 	r.Post("/login", csrf, s.handleLogin)
+	r.Post("/login/code", csrf, s.handleAdminLoginCode)
 	r.Post("/logout", csrf, s.handleLogout)
 	r.Get("/setup", s.handleSetupView)
 	r.Post("/setup", csrf, s.handleSetup)
 	s.registerAdminAPIRoutes(r)
 
-	authed := r.Group("", s.requireAdmin)
+	authed := r.Group("", s.requireAdmin, s.requireAdminTOTP)
 	authed.Get("/", s.handleDashboard)
 	authed.Get("/leads", s.handleLeads)
 	authed.Get("/admins", s.handleAdmins)
@@ -31,6 +32,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	s.registerTenantRoutes(authed, csrf)
 	s.registerVaultRoutes(authed, csrf)
 	s.registerAuditRoutes(authed)
+	s.registerAdminSecurityRoutes(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -40,7 +42,7 @@ func (s *Server) nexusNav() []NavSection {
 		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}}},
 		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
 		{Name: "Infrastructure", Items: []NavItem{{"Vault", "/vault"}, {"API keys", "/apikeys"}}},
-		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}}},
+		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},
 	}
 	for _, ex := range s.NexusNav {
 		added := false
@@ -62,6 +64,7 @@ type loginPage struct {
 	Email string
 	Next  string
 	Error string
+	Code  bool // the two-factor step
 }
 
 func (s *Server) handleLoginView(host string) fiber.Handler {
@@ -104,6 +107,9 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		p := &loginPage{Email: email, Next: next, Error: app.ErrorMessage(err)}
 		p.Layout = s.layout(c, HostNexus, "Sign in")
 		return s.render(c, "nexus/login", p)
+	}
+	if shown, err := s.adminNeedsCode(c, sess, a, next); err != nil || shown {
+		return err
 	}
 	s.Audit.Record(app.NewContextWithAdmin(c.UserContext(), a), "login", "nexus", "")
 	s.setCookie(c, sessionCookie, sess.ID, app.SessionTTL)

@@ -405,3 +405,57 @@ func TestHeaders_Embeddable(t *testing.T) {
 		t.Errorf("default headers: %v", resp.Header)
 	}
 }
+
+func TestNexus_TwoFactor(t *testing.T) {
+	e := newTenantEnv(t)
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	ctx := app.NewContextWithAdmin(context.Background(), e.Admin)
+	// The policy cannot be switched on by an owner without two-factor.
+	if err := e.Server.AdminTOTP.SetPolicy(ctx, true); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("policy without own 2FA: %v", err)
+	}
+	setup, _ := e.Server.AdminTOTP.New(ctx)
+	code, _ := totp.GenerateCode(setup.Secret, time.Now())
+	if err := e.Server.AdminTOTP.Enable(ctx, setup.Secret, code); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Server.AdminTOTP.SetPolicy(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	// Password step, then the code step.
+	st, body, resp := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {e.Admin.Email}, "password": {tenantTestPassword}}})
+	if st != 200 || !strings.Contains(body, `action="/login/code"`) || tenantCookie(resp, "orengen_session") != "" {
+		t.Fatalf("password step: %d", st)
+	}
+	pending := tenantCookie(resp, "orengen_mfa")
+	st, _, _ = e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {"000000"}}, Cookies: map[string]string{"orengen_mfa": pending}})
+	if st != 401 {
+		t.Errorf("wrong code: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {"000000"}}, Cookies: map[string]string{"orengen_mfa": pending + "x"}}); st != 401 {
+		t.Errorf("forged pending cookie: %d", st)
+	}
+	next, _ := totp.GenerateCode(setup.Secret, time.Now().Add(30*time.Second))
+	st, _, resp = e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/login/code", CSRF: true, Form: url.Values{"code": {next}}, Cookies: map[string]string{"orengen_mfa": pending}})
+	if st != http.StatusSeeOther || tenantCookie(resp, "orengen_session") == "" {
+		t.Fatalf("good code: %d", st)
+	}
+	// A second owner without two-factor is held at the account page.
+	hash, _ := app.HashPassword(context.Background(), tenantTestPassword)
+	o2 := &app.Admin{Email: "second@agency.test", Role: app.RoleOwner, PasswordHash: hash}
+	if err := e.Server.Admins.CreateAdmin(context.Background(), o2); err != nil {
+		t.Fatal(err)
+	}
+	sid := app.RandomToken(32)
+	e.Server.Auth.Sessions.CreateSession(context.Background(), &app.Session{ID: sid, AdminID: o2.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
+	if st, _, resp := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/tenants", Cookies: map[string]string{"orengen_session": sid}}); st != http.StatusSeeOther || resp.Header.Get("Location") != "/account" {
+		t.Errorf("owner without 2FA: %d %q", st, resp.Header.Get("Location"))
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/account", Cookies: map[string]string{"orengen_session": sid}}); st != 200 {
+		t.Errorf("account page: %d", st)
+	}
+	// The first owner (enrolled) is not held.
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/tenants", Cookies: admin}); st != 200 {
+		t.Errorf("enrolled owner: %d", st)
+	}
+}

@@ -72,6 +72,7 @@ type Server struct {
 	Audit       *app.AuditService
 	Outbox      *app.OutboxService
 	TenantLeads app.TenantLeadStore
+	AdminTOTP   *app.AdminTOTPService // nil: Nexus without two-factor
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
