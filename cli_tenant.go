@@ -75,7 +75,16 @@ func (m *Main) OpenServices(ctx context.Context) (*Services, error) {
 func (sv *Services) Wire(s *ui.Server) {
 	s.Tenants, s.Users, s.APIKeys, s.Vault, s.Audit, s.Outbox, s.TenantLeads, s.AdminTOTP =
 		sv.Tenants, sv.Users, sv.APIKeys, sv.Vault, sv.Audit, sv.Outbox, sv.TenantLeads, sv.AdminTOTP
-	sv.Users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return s.URL(ui.HostPortal) }
+	// Links in a tenant's email point at its own domain when it has one,
+	// else at app.DOMAIN.
+	sv.Users.PortalURL = func(ctx context.Context, t *app.Tenant) string {
+		if d := sv.Tenants.Domains; d != nil {
+			if ds, err := d.DomainsByTenant(ctx, t.ID); err == nil && len(ds) > 0 {
+				return s.TenantURL(ds[0])
+			}
+		}
+		return s.URL(ui.HostPortal)
+	}
 }
 
 func (m *Main) openForCLI(ctx context.Context) (*Services, error) {

@@ -233,6 +233,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// TenantURL returns the public base URL of a tenant's custom domain.
+func (s *Server) TenantURL(domain string) string {
+	scheme := "http"
+	if s.Secure {
+		scheme = "https"
+	}
+	if s.PublicPort != "" {
+		domain = net.JoinHostPort(domain, s.PublicPort)
+	}
+	return scheme + "://" + domain
+}
+
 // URL returns the public base URL of a host kind.
 func (s *Server) URL(kind string) string {
 	scheme := "http"
