@@ -23,15 +23,18 @@ import (
 // built on the open stores. The Mailer is swappable: the SMTP issue
 // replaces the LogMailer here.
 type Services struct {
-	Tenants     *app.TenantService
-	Users       *app.UserService
-	APIKeys     *app.APIKeyService
-	Vault       *app.VaultService
-	Audit       *app.AuditService
-	Outbox      *app.OutboxService
-	AdminTOTP   *app.AdminTOTPService
-	Mailer      app.Mailer
-	TenantLeads app.TenantLeadStore
+	Tenants   *app.TenantService
+	Users     *app.UserService
+	APIKeys   *app.APIKeyService
+	Vault     *app.VaultService
+	Audit     *app.AuditService
+	Outbox    *app.OutboxService
+	AdminTOTP *app.AdminTOTPService
+	// AdminSessions replaces the Nexus session store with one that indexes
+	// sessions per admin, so admins can list and revoke theirs.
+	AdminSessions *store.AdminSessionStore
+	Mailer        app.Mailer
+	TenantLeads   app.TenantLeadStore
 	// MasterKeyFile is the development key file, or "" when the key came
 	// from ORENGEN_MASTER_KEY.
 	MasterKeyFile string
@@ -66,6 +69,8 @@ func (m *Main) OpenServices(ctx context.Context) (*Services, error) {
 		Users: store.NewUserStore(m.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(m.KV),
 		Limiter: m.Auth.Limiter, Mailer: sv.Mailer, Secrets: sv.Vault, Audit: sv.Audit, Logger: m.Logger,
 	}
+	sv.AdminSessions = store.NewAdminSessionStore(m.KV)
+	m.Auth.Sessions = sv.AdminSessions
 	sv.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(m.DB), Secrets: sv.Vault, Limiter: m.Auth.Limiter, Audit: sv.Audit}
 	return sv, nil
 }
@@ -75,6 +80,7 @@ func (m *Main) OpenServices(ctx context.Context) (*Services, error) {
 func (sv *Services) Wire(s *ui.Server) {
 	s.Tenants, s.Users, s.APIKeys, s.Vault, s.Audit, s.Outbox, s.TenantLeads, s.AdminTOTP =
 		sv.Tenants, sv.Users, sv.APIKeys, sv.Vault, sv.Audit, sv.Outbox, sv.TenantLeads, sv.AdminTOTP
+	s.AdminSessions = sv.AdminSessions
 	// Links in a tenant's email point at its own domain when it has one,
 	// else at app.DOMAIN.
 	sv.Users.PortalURL = func(ctx context.Context, t *app.Tenant) string {

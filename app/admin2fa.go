@@ -173,3 +173,17 @@ func (s *AdminTOTPService) SetPolicy(ctx context.Context, on bool) error {
 	s.Audit.Record(ctx, "2fa.policy", "nexus", map[bool]string{true: "owners must use two-factor", false: "two-factor optional for owners"}[on])
 	return nil
 }
+
+// AdminSessionInfo is one of an admin's sessions as listed to them: Key is
+// the hash of the session ID, used to revoke it.
+type AdminSessionInfo struct {
+	Key string
+	Session
+}
+
+// AdminSessionLister lets admins list and revoke their own sessions.
+type AdminSessionLister interface {
+	FindAdminSessions(ctx context.Context, adminID int64) ([]*AdminSessionInfo, error)
+	// DeleteAdminSession returns ENOTFOUND if key is not one of the admin's.
+	DeleteAdminSession(ctx context.Context, adminID int64, key string) error
+}

@@ -486,3 +486,101 @@ func (s *AdminTOTPStore) SetRequireOwnerTOTP(ctx context.Context, on bool) error
 	}
 	return tx.Commit()
 }
+
+// AdminSessionStore is the Nexus SessionStore with a per-admin index in
+// redka, so admins can list and revoke their own sessions. It stores
+// sessions exactly as SessionStore does (same keys and records).
+type AdminSessionStore struct {
+	*SessionStore
+}
+
+var (
+	_ app.SessionStore       = (*AdminSessionStore)(nil)
+	_ app.AdminSessionLister = (*AdminSessionStore)(nil)
+)
+
+// NewAdminSessionStore returns an AdminSessionStore on kv.
+func NewAdminSessionStore(kv *KV) *AdminSessionStore {
+	return &AdminSessionStore{SessionStore: NewSessionStore(kv)}
+}
+
+func asIndex(adminID int64) string { return "asessions:" + strconv.FormatInt(adminID, 10) }
+
+// CreateSession stores the session and indexes it under its admin.
+func (s *AdminSessionStore) CreateSession(ctx context.Context, sess *app.Session) error {
+	if err := s.SessionStore.CreateSession(ctx, sess); err != nil {
+		return err
+	}
+	_, err := s.kv.rdb.Hash().Set(asIndex(sess.AdminID), app.HashToken(sess.ID), sess.ExpiresAt.UTC().Format(time.RFC3339))
+	return err
+}
+
+// DeleteSession forgets the session and its index entry.
+func (s *AdminSessionStore) DeleteSession(ctx context.Context, id string) error {
+	if sess, err := s.SessionStore.FindSession(ctx, id); err == nil {
+		if _, err := s.kv.rdb.Hash().Delete(asIndex(sess.AdminID), app.HashToken(id)); err != nil {
+			return err
+		}
+	}
+	return s.SessionStore.DeleteSession(ctx, id)
+}
+
+func (s *AdminSessionStore) loadByKey(key string) (*app.Session, error) {
+	v, err := s.kv.rdb.Str().Get("session:" + key)
+	if errors.Is(err, redka.ErrNotFound) {
+		return nil, app.Errorf(app.ENOTFOUND, "Session not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find session: %w", err)
+	}
+	var r sessionRecord
+	if err := json.Unmarshal(v.Bytes(), &r); err != nil {
+		return nil, fmt.Errorf("decode session: %w", err)
+	}
+	if !r.ExpiresAt.After(s.kv.Now()) {
+		return nil, app.Errorf(app.ENOTFOUND, "Session not found.")
+	}
+	return &app.Session{AdminID: r.AdminID, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, IP: r.IP, UserAgent: r.UserAgent}, nil
+}
+
+// FindAdminSessions lists the admin's live sessions newest first, keyed
+// by the hash of their IDs (a listing never holds a usable ID).
+func (s *AdminSessionStore) FindAdminSessions(ctx context.Context, adminID int64) ([]*app.AdminSessionInfo, error) {
+	items, err := s.kv.rdb.Hash().Items(asIndex(adminID))
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	var out []*app.AdminSessionInfo
+	for key := range items {
+		sess, err := s.loadByKey(key)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			_, _ = s.kv.rdb.Hash().Delete(asIndex(adminID), key)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if sess.AdminID == adminID {
+			out = append(out, &app.AdminSessionInfo{Key: key, Session: *sess})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out, nil
+}
+
+// DeleteAdminSession revokes one of the admin's sessions by key. Returns
+// ENOTFOUND if the key is not one of theirs.
+func (s *AdminSessionStore) DeleteAdminSession(ctx context.Context, adminID int64, key string) error {
+	sess, err := s.loadByKey(key)
+	if err != nil {
+		return err
+	}
+	if sess.AdminID != adminID {
+		return app.Errorf(app.ENOTFOUND, "Session not found.")
+	}
+	return s.kv.rdb.UpdateContext(ctx, func(tx *redka.Tx) error {
+		if _, err := tx.Key().Delete("session:" + key); err != nil {
+			return err
+		}
+		_, err := tx.Hash().Delete(asIndex(adminID), key)
+		return err
+	})
+}

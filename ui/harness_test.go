@@ -32,11 +32,13 @@ type tenantEnv struct {
 	Outbox  *store.OutboxStore
 	Domains *fakeTenantDomains
 
-	Admin        *app.Admin
-	AdminCookie  string
-	AdminKeyRead string
-	AdminKeyW    string
-	A, B         *tenantSide
+	Admin *app.Admin
+	// OtherAdminSessionKey is the hash of a second admin's session.
+	OtherAdminSessionKey string
+	AdminCookie          string
+	AdminKeyRead         string
+	AdminKeyW            string
+	A, B                 *tenantSide
 }
 
 // tenantSide is one tenant's fixtures.
@@ -94,7 +96,8 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 	t.Cleanup(func() { e.KV.Close(); e.DB.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	limiter := store.NewRateLimiter(e.KV)
-	auth := &app.AuthService{Admins: store.NewAdminStore(e.DB), Sessions: store.NewSessionStore(e.KV), Limiter: limiter, Logger: logger}
+	adminSessions := store.NewAdminSessionStore(e.KV)
+	auth := &app.AuthService{Admins: store.NewAdminStore(e.DB), Sessions: adminSessions, Limiter: limiter, Logger: logger}
 	ciph, err := app.NewCipher([]byte(strings.Repeat("m", 32)))
 	if err != nil {
 		t.Fatal(err)
@@ -109,14 +112,15 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 	e.Server = &ui.Server{
 		Domain: "localhost", SessionKey: e.Key, Logger: logger, Version: "test",
 		Auth: auth, Admins: auth.Admins, Site: store.NewSiteStore(e.DB), Leads: store.NewLeadStore(e.DB),
-		Tenants:     &app.TenantService{Store: tenants, Audit: audit, Domains: e.Domains},
-		Users:       users,
-		APIKeys:     &app.APIKeyService{Store: store.NewAPIKeyStore(e.DB), Audit: audit},
-		Vault:       vault,
-		Audit:       audit,
-		Outbox:      &app.OutboxService{Store: e.Outbox},
-		TenantLeads: store.NewTenantLeadStore(e.DB),
-		AdminTOTP:   &app.AdminTOTPService{Store: store.NewAdminTOTPStore(e.DB), Secrets: vault, Limiter: limiter, Audit: audit},
+		Tenants:       &app.TenantService{Store: tenants, Audit: audit, Domains: e.Domains},
+		Users:         users,
+		APIKeys:       &app.APIKeyService{Store: store.NewAPIKeyStore(e.DB), Audit: audit},
+		Vault:         vault,
+		Audit:         audit,
+		Outbox:        &app.OutboxService{Store: e.Outbox},
+		TenantLeads:   store.NewTenantLeadStore(e.DB),
+		AdminSessions: adminSessions,
+		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(e.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 	}
 	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return e.Server.URL(ui.HostPortal) }
 	if _, err := store.NewSiteStore(e.DB).SeedSite(ctx); err != nil {
@@ -137,6 +141,15 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 	if err := auth.Sessions.CreateSession(ctx, &app.Session{ID: e.AdminCookie, AdminID: e.Admin.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	other := &app.Admin{Email: "staff@agency.test", Role: app.RoleStaff, PasswordHash: hash}
+	if err := auth.Admins.CreateAdmin(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	otherID := app.RandomToken(32)
+	if err := auth.Sessions.CreateSession(ctx, &app.Session{ID: otherID, AdminID: other.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	e.OtherAdminSessionKey = app.HashToken(otherID)
 	if e.AdminKeyRead, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "r", app.ScopeRead); err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,8 @@ const (
 	objKey     = "apikey"
 	objSession = "session"
 	objTenant  = "tenant" // Nexus: B's tenant ID (admins may see it)
+	// Nexus: another admin's session, which an admin may not revoke.
+	objAdminSession = "adminsession"
 )
 
 type isoLine struct {
@@ -137,6 +139,7 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/account/2fa":                     {accAdmin, ""},
 	"nexus|POST|/account/2fa/disable":             {accAdmin, ""},
 	"nexus|POST|/account/2fa/policy":              {accAdmin, ""},
+	"nexus|POST|/account/sessions/:key/revoke":    {accAdmin, objAdminSession},
 }
 
 type isoRoute struct {
@@ -192,6 +195,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.B.SessionKey
 	case objTenant:
 		id = strconv.FormatInt(e.B.T.ID, 10)
+	case objAdminSession:
+		id = e.OtherAdminSessionKey
 	default:
 		id = "1"
 	}
@@ -317,6 +322,13 @@ func TestIsolationMatrix(t *testing.T) {
 				k.Bearer = e.A.KeyWrite
 				if st, _, resp := e.do(k); !isoAuthRefusal(st, resp) && st != http.StatusForbidden {
 					t.Errorf("tenant key on a nexus page: status %d", st)
+				}
+				if r.Line.Obj == objAdminSession {
+					ad := base
+					ad.Cookies = map[string]string{"orengen_session": e.AdminCookie}
+					if st, _, _ := e.do(ad); st != http.StatusNotFound {
+						t.Errorf("admin revoking another admin's session: status %d, want 404", st)
+					}
 				}
 				// The admin does reach it (GETs only: POSTs change data).
 				if r.Method == http.MethodGet {

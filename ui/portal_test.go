@@ -459,3 +459,23 @@ func TestNexus_TwoFactor(t *testing.T) {
 		t.Errorf("enrolled owner: %d", st)
 	}
 }
+
+func TestNexus_Sessions(t *testing.T) {
+	e := newTenantEnv(t)
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	second := app.RandomToken(32)
+	e.Server.Auth.Sessions.CreateSession(context.Background(), &app.Session{ID: second, AdminID: e.Admin.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
+	_, body, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/account", Cookies: admin})
+	if !strings.Contains(body, app.HashToken(second)) || strings.Contains(body, e.OtherAdminSessionKey) || strings.Contains(body, second) {
+		t.Fatal("session list wrong: missing own session, shows another admin's, or shows an ID")
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/account/sessions/" + app.HashToken(second) + "/revoke", CSRF: true, Cookies: admin}); st != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/tenants", Cookies: map[string]string{"orengen_session": second}}); st != http.StatusSeeOther {
+		t.Errorf("revoked admin session still works: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/tenants", Cookies: admin}); st != 200 {
+		t.Errorf("own session: %d", st)
+	}
+}

@@ -28,6 +28,25 @@ func (s *Server) registerAdminSecurityRoutes(authed fiber.Router, csrf fiber.Han
 	authed.Post("/account/2fa", csrf, s.handleAdminTOTPEnable)
 	authed.Post("/account/2fa/disable", csrf, s.handleAdminTOTPDisable)
 	authed.Post("/account/2fa/policy", csrf, s.handleAdminTOTPPolicy)
+	authed.Post("/account/sessions/:key/revoke", csrf, s.handleAdminSessionRevoke)
+}
+
+func (s *Server) handleAdminSessionRevoke(c *fiber.Ctx) error {
+	if s.AdminSessions == nil {
+		return app.Errorf(app.ENOTFOUND, "Session not found.")
+	}
+	key := utils.CopyString(c.Params("key"))
+	a := currentAdmin(c)
+	if err := s.AdminSessions.DeleteAdminSession(c.UserContext(), a.ID, key); err != nil {
+		return err
+	}
+	s.Audit.Record(c.UserContext(), "session.revoke", "admin:"+a.Email, "")
+	if key == app.HashToken(c.Cookies(sessionCookie)) {
+		s.clearCookie(c, sessionCookie)
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	s.setFlash(c, "ok", "Session signed out.")
+	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
 func (s *Server) mfaMAC(payload string) string {
@@ -150,10 +169,12 @@ func (s *Server) requireAdminTOTP(c *fiber.Ctx) error {
 
 type adminAccountPage struct {
 	Layout
-	TOTP     bool
-	Required bool
-	Setup    *app.TOTPSetup
-	Errors   map[string]string
+	Sessions   []*app.AdminSessionInfo
+	CurrentKey string
+	TOTP       bool
+	Required   bool
+	Setup      *app.TOTPSetup
+	Errors     map[string]string
 }
 
 func (s *Server) handleAdminAccount(c *fiber.Ctx) error {
@@ -168,6 +189,12 @@ func (s *Server) renderAdminAccount(c *fiber.Ctx, p *adminAccountPage) error {
 	}
 	if p.Required, err = s.AdminTOTP.Store.RequireOwnerTOTP(ctx); err != nil {
 		return err
+	}
+	if s.AdminSessions != nil {
+		if p.Sessions, err = s.AdminSessions.FindAdminSessions(ctx, currentAdmin(c).ID); err != nil {
+			return err
+		}
+		p.CurrentKey = app.HashToken(c.Cookies(sessionCookie))
 	}
 	if !p.TOTP && p.Setup == nil {
 		if p.Setup, err = s.AdminTOTP.New(ctx); err != nil {

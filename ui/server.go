@@ -73,6 +73,9 @@ type Server struct {
 	Outbox      *app.OutboxService
 	TenantLeads app.TenantLeadStore
 	AdminTOTP   *app.AdminTOTPService // nil: Nexus without two-factor
+	// AdminSessions lists and revokes an admin's own sessions (nil: the
+	// account page shows none).
+	AdminSessions app.AdminSessionLister
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.

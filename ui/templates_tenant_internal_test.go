@@ -17,7 +17,7 @@ func TestTenantTemplates_ZeroData(t *testing.T) {
 		"portal/login": &portalLoginPage{}, "portal/token": &tokenPage{}, "portal/reset": &tokenPage{},
 		"portal/dashboard": &portalDashboardPage{}, "portal/leads": &portalLeadsPage{}, "portal/lead": &portalLeadPage{},
 		"portal/account": &accountPage{}, "portal/totp": &totpPage{}, "portal/team": &teamPage{}, "portal/apikeys": &apiKeysPage{},
-		"portal/error": &errorPage{},
+		"portal/error":  &errorPage{},
 		"nexus/tenants": &tenantsPage{}, "nexus/tenant": &tenantPage{}, "nexus/apikeys": &apiKeysPage{}, "nexus/vault": &vaultPage{},
 		"nexus/audit": &auditPage{}, "nexus/outbox": &outboxPage{}, "nexus/account": &adminAccountPage{}, "nexus/login": &loginPage{},
 	}
