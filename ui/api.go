@@ -47,7 +47,9 @@ func (s *Server) requireAPIKey(host string) fiber.Handler {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 			return err
 		}
-		ctx := app.NewContextWithAPIKey(c.UserContext(), k)
+		// The key is the only principal of an API request, even if the
+		// browser also sent a portal session cookie.
+		ctx := app.NewContextWithAPIKey(app.NewContextWithUser(c.UserContext(), nil), k)
 		if host == HostNexus {
 			if !k.Admin() {
 				return bad
