@@ -87,6 +87,9 @@ Commands:
   serve      run the appliance (HTTP/HTTPS, workers)
   migrate    apply database migrations and exit
   user       manage Nexus admins: create, reset-password, list, setup-link
+  tenant     manage tenants: create, list
+  apikey     create API keys for a tenant or for admins
+  vault      rotate-key: re-encrypt the vault under a new master key
   version    print the version
 
 Run 'orengen <command> --help' for a command's flags.
@@ -109,6 +112,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		return runMigrate(ctx, rest, stdout, stderr, env)
 	case "user":
 		return runUser(ctx, rest, stdout, stderr, env)
+	case "tenant":
+		return runTenant(ctx, rest, stdout, stderr, env)
+	case "apikey":
+		return runAPIKey(ctx, rest, stdout, stderr, env)
+	case "vault":
+		return runVault(ctx, rest, stdout, stderr, env, os.Stdin)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orengen", buildVersion())
 		return nil
@@ -258,6 +267,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			},
 		},
 	}
+	sv, err := m.OpenServices(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sv.Wire(m.Server)
 	if err := m.Server.Open(); err != nil {
 		ln.Close()
 		return err

@@ -625,3 +625,39 @@ func (s *DomainService) RecordCertificate(ctx context.Context, name, issuer stri
 	_, err = s.Store.UpdateDomain(ctx, d.ID, upd)
 	return err
 }
+
+var _ TenantDomains = (*DomainService)(nil)
+
+// TenantIDByDomain returns the tenant that owns host, for serving its
+// portal there. A disabled domain or one with no tenant is ENOTFOUND.
+func (s *DomainService) TenantIDByDomain(ctx context.Context, host string) (int64, error) {
+	d, err := s.Store.FindDomainByName(ctx, host)
+	if err != nil {
+		return 0, err
+	}
+	if d.TenantID == nil || d.Status == DomainDisabled {
+		return 0, Errorf(ENOTFOUND, "Domain not found.")
+	}
+	return *d.TenantID, nil
+}
+
+// DomainsByTenant lists the names of a tenant's custom domains.
+func (s *DomainService) DomainsByTenant(ctx context.Context, tenantID int64) ([]string, error) {
+	all, err := s.Store.FindDomains(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range all {
+		if d.TenantID != nil && *d.TenantID == tenantID {
+			out = append(out, d.Name)
+		}
+	}
+	return out, nil
+}
+
+// AddTenantDomain registers host for the tenant (pending until its DNS
+// checks out). Returns EINVALID or ECONFLICT.
+func (s *DomainService) AddTenantDomain(ctx context.Context, tenantID int64, host string) error {
+	return s.AddDomain(ctx, &CustomDomain{Name: host, TenantID: &tenantID})
+}

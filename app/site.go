@@ -128,6 +128,7 @@ type SiteStore interface {
 // Lead is a submission of the marketing site's lead form.
 type Lead struct {
 	ID        int64
+	TenantID  int64 // HouseTenantID for the marketing site's form
 	FirstName string
 	LastName  string
 	Email     string
@@ -178,7 +179,17 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// LeadStore persists leads.
+// TenantLeadStore is the tenant-scoped view of leads: every method reads
+// the tenant from ctx (EUNAUTHORIZED without one) and another tenant's
+// lead is ENOTFOUND.
+type TenantLeadStore interface {
+	FindTenantLeads(ctx context.Context, limit int) ([]*Lead, int, error)
+	FindTenantLead(ctx context.Context, id int64) (*Lead, error)
+	CreateTenantLead(ctx context.Context, l *Lead) error
+	DeleteTenantLead(ctx context.Context, id int64) error
+}
+
+// LeadStore persists leads. FindLeads reads across tenants (Nexus).
 type LeadStore interface {
 	CreateLead(ctx context.Context, l *Lead) error
 	// FindLeads returns the newest leads first, at most limit, and the total.

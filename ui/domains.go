@@ -123,15 +123,8 @@ func (s *Server) fillCert(r *domainRow) {
 	}
 }
 
-func (s *Server) requireOwner(c *fiber.Ctx, what string) error {
-	if currentAdmin(c).Role != app.RoleOwner {
-		return app.Errorf(app.EFORBIDDEN, "Only owners can %s.", what)
-	}
-	return nil
-}
-
 func (s *Server) handleDomainCreate(c *fiber.Ctx) error {
-	if err := s.requireOwner(c, "change domains"); err != nil {
+	if err := requireOwnerAdmin(c, "change domains"); err != nil {
 		return err
 	}
 	p := &domainsPage{Name: utils.CopyString(strings.TrimSpace(c.FormValue("name"))), TenantID: utils.CopyString(strings.TrimSpace(c.FormValue("tenant_id")))}
@@ -174,7 +167,7 @@ func domainID(c *fiber.Ctx) (int64, error) {
 }
 
 func (s *Server) handleDomainDelete(c *fiber.Ctx) error {
-	if err := s.requireOwner(c, "change domains"); err != nil {
+	if err := requireOwnerAdmin(c, "change domains"); err != nil {
 		return err
 	}
 	id, err := domainID(c)
@@ -195,7 +188,7 @@ func (s *Server) handleDomainDelete(c *fiber.Ctx) error {
 
 func (s *Server) handleDomainEnable(enabled bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := s.requireOwner(c, "change domains"); err != nil {
+		if err := requireOwnerAdmin(c, "change domains"); err != nil {
 			return err
 		}
 		id, err := domainID(c)

@@ -3,11 +3,9 @@ package ui_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -29,35 +27,8 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
-	ctx := context.Background()
-	db := store.NewDB(filepath.Join(dir, "orengen.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	kv := store.NewKV(filepath.Join(dir, "redka.db"))
-	if err := kv.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { kv.Close(); db.Close() })
-	site := store.NewSiteStore(db)
-	if _, err := site.SeedSite(ctx); err != nil {
-		t.Fatal(err)
-	}
-	auth := &app.AuthService{Admins: store.NewAdminStore(db), Sessions: store.NewSessionStore(kv), Limiter: store.NewRateLimiter(kv),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	s := &ui.Server{
-		Domain: "localhost", Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SessionKey: []byte("0123456789abcdef0123456789abcdef"),
-		Auth:       auth, Admins: auth.Admins, Site: site, Leads: store.NewLeadStore(db),
-		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
-			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
-		}},
-	}
-	if err := s.Open(); err != nil {
-		t.Fatal(err)
-	}
-	return &testEnv{t: t, Server: s, DB: db, KV: kv, Auth: auth}
+	w := newWired(t)
+	return &testEnv{t: t, Server: w.Server, DB: w.DB, KV: w.KV, Auth: w.Auth}
 }
 
 // do sends a request to host and returns the response and its body.

@@ -68,13 +68,29 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	return err
 }
 
-// securityHeaders sets the headers every response carries. Pages have no
-// inline script, so the CSP allows scripts from this origin only.
+// ContentSecurityPolicy is every page's CSP. Pages have no inline script
+// or style, so both come from this origin only.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// EmbeddableCSP is the CSP of pages other sites may frame.
+const EmbeddableCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors *; base-uri 'none'; object-src 'none'"
+
+// Embeddable is a route-level override for pages meant to be framed by
+// other sites (embeddable forms): it lifts frame-ancestors 'none' and
+// X-Frame-Options for that route only. Use it as the route's first
+// handler: r.Get("/f/:id", ui.Embeddable, s.handleForm).
+func Embeddable(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", EmbeddableCSP)
+	c.Response().Header.Del("X-Frame-Options")
+	return c.Next()
+}
+
+// securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	c.Set("X-Frame-Options", "DENY")
-	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	c.Set("Content-Security-Policy", ContentSecurityPolicy)
 	if s.Secure {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}

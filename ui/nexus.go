@@ -15,11 +15,13 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	r.Get("/login", s.handleLoginView(HostNexus))
 	csrf := s.csrfProtect(HostNexus)
 	r.Post("/login", csrf, s.handleLogin)
+	r.Post("/login/code", csrf, s.handleAdminLoginCode)
 	r.Post("/logout", csrf, s.handleLogout)
 	r.Get("/setup", s.handleSetupView)
 	r.Post("/setup", csrf, s.handleSetup)
+	s.registerAdminAPIRoutes(r)
 
-	authed := r.Group("", s.requireAdmin)
+	authed := r.Group("", s.requireAdmin, s.requireAdminTOTP)
 	authed.Get("/", s.handleDashboard)
 	authed.Get("/leads", s.handleLeads)
 	authed.Get("/admins", s.handleAdmins)
@@ -28,16 +30,20 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	authed.Get("/site/:slug?", s.handleSiteEditor)
 	authed.Post("/site", csrf, s.handleSiteSave)
 	s.registerDomainRoutes(authed, csrf)
+	s.registerTenantRoutes(authed, csrf)
+	s.registerVaultRoutes(authed, csrf)
+	s.registerAuditRoutes(authed)
+	s.registerAdminSecurityRoutes(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
 // only once its feature is built; nothing links to an empty page.
 func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
-		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}}},
+		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}}},
 		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
-		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}}},
-		{Name: "System", Items: []NavItem{{"Admins", "/admins"}}},
+		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
+		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},
 	}
 	for _, ex := range s.NexusNav {
 		added := false
@@ -59,6 +65,7 @@ type loginPage struct {
 	Email string
 	Next  string
 	Error string
+	Code  bool // the two-factor step
 }
 
 func (s *Server) handleLoginView(host string) fiber.Handler {
@@ -84,8 +91,11 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	email := utils.CopyString(c.FormValue("email"))
 	password := utils.CopyString(c.FormValue("password"))
 	next := safeNext(c.FormValue("next"))
-	sess, _, err := s.Auth.Login(c.UserContext(), email, password)
+	sess, a, err := s.Auth.Login(c.UserContext(), email, password)
 	if err != nil {
+		if app.ErrorCode(err) == app.EUNAUTHORIZED {
+			s.Audit.RecordAs(c.UserContext(), &app.AuditEntry{ActorKind: app.ActorAnonymous, Actor: strings.ToLower(strings.TrimSpace(email)), Action: "login.failed", Target: "nexus"})
+		}
 		code := app.ErrorCode(err)
 		if code != app.EUNAUTHORIZED && code != app.ETOOMANY {
 			return err
@@ -99,6 +109,10 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		p.Layout = s.layout(c, HostNexus, "Sign in")
 		return s.render(c, "nexus/login", p)
 	}
+	if shown, err := s.adminNeedsCode(c, sess, a, next); err != nil || shown {
+		return err
+	}
+	s.Audit.Record(app.NewContextWithAdmin(c.UserContext(), a), "login", "nexus", "")
 	s.setCookie(c, sessionCookie, sess.ID, app.SessionTTL)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
@@ -236,8 +250,8 @@ func (s *Server) renderAdmins(c *fiber.Ctx, p *adminsPage) error {
 // handleAdminInvite creates an admin and shows the one-time link to pass
 // on (there is no mailer yet, so the owner copies it).
 func (s *Server) handleAdminInvite(c *fiber.Ctx) error {
-	if currentAdmin(c).Role != app.RoleOwner {
-		return app.Errorf(app.EFORBIDDEN, "Only owners can add admins.")
+	if err := requireOwnerAdmin(c, "add admins"); err != nil {
+		return err
 	}
 	p := &adminsPage{Email: utils.CopyString(c.FormValue("email")), Name: utils.CopyString(c.FormValue("name")), Role: utils.CopyString(c.FormValue("role"))}
 	tok, err := s.Auth.InviteAdmin(c.UserContext(), &app.Admin{Email: p.Email, Name: p.Name, Role: p.Role})
@@ -250,6 +264,7 @@ func (s *Server) handleAdminInvite(c *fiber.Ctx) error {
 		return s.renderAdmins(c, p)
 	}
 	s.Logger.Info("admin invited", "by", currentAdmin(c).ID, "email", p.Email)
+	s.Audit.Record(c.UserContext(), "admin.invite", "admin:"+strings.ToLower(p.Email), "role "+p.Role)
 	return s.renderAdmins(c, &adminsPage{Role: app.RoleStaff, Link: s.URL(HostNexus) + "/setup?token=" + url.QueryEscape(tok)})
 }
 

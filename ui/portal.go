@@ -1,22 +1,513 @@
 package ui
 
 import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
 )
 
-// registerPortalRoutes serves the client portal. Tenants and their users
-// arrive in a later issue; until then the sign-in page is real but no
-// account can pass it, and it says so honestly.
+// portalSessionCookie holds a portal session ID. It is not the Nexus
+// cookie: the two hosts never share a session.
+const portalSessionCookie = "psid"
+
+// registerPortalRoutes serves the white-label client portal: app.DOMAIN
+// (the tenant is chosen by the login) and tenants' custom domains (the
+// tenant is fixed by the host). Public routes first, then the API (its
+// own bearer auth), then everything behind requireUser.
 func (s *Server) registerPortalRoutes(r fiber.Router) {
-	r.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/login", fiber.StatusSeeOther) })
-	r.Get("/login", s.handleLoginView(HostPortal))
-	r.Post("/login", s.csrfProtect(HostPortal), s.handlePortalLogin)
+	csrf := s.csrfProtect(HostPortal)
+	r.Use(s.loadPortalSession)
+	r.Get("/brand.css", s.handleBrandCSS)
+	r.Get("/logo", s.handlePortalLogo)
+	r.Get("/login", s.handlePortalLoginView)
+	r.Post("/login", csrf, s.handlePortalLogin)
+	r.Post("/login/code", csrf, s.handlePortalLoginCode)
+	r.Post("/logout", csrf, s.handlePortalLogout)
+	r.Get("/invite", s.handleInviteView)
+	r.Post("/invite", csrf, s.handleInviteAccept)
+	r.Get("/reset", s.handleResetRequestView)
+	r.Post("/reset", csrf, s.handleResetRequest)
+	r.Get("/reset/confirm", s.handleResetConfirmView)
+	r.Post("/reset/confirm", csrf, s.handleResetConfirm)
+	s.registerTenantAPIRoutes(r)
+
+	authed := r.Group("", s.requireUser)
+	authed.Get("/", s.handlePortalDashboard)
+	authed.Get("/leads", s.handlePortalLeads)
+	authed.Post("/leads", csrf, s.handlePortalLeadCreate)
+	authed.Get("/leads/:id", s.handlePortalLead)
+	authed.Post("/leads/:id/delete", csrf, s.handlePortalLeadDelete)
+	s.registerPortalUserRoutes(authed, csrf)
+}
+
+// domainTenant is the tenant fixed by a custom domain, or nil on app.DOMAIN.
+func domainTenant(c *fiber.Ctx) *app.Tenant {
+	t, _ := c.Locals("domain_tenant").(*app.Tenant)
+	return t
+}
+
+func fixedTenantID(c *fiber.Ctx) int64 {
+	if t := domainTenant(c); t != nil {
+		return t.ID
+	}
+	return 0
+}
+
+func currentUser(c *fiber.Ctx) *app.User {
+	u, _ := c.Locals("user").(*app.User)
+	return u
+}
+
+// portalTenant is the tenant whose brand the page shows: the signed-in
+// user's, else the custom domain's, else nil (neutral brand).
+func portalTenant(c *fiber.Ctx) *app.Tenant {
+	if t, ok := c.Locals("tenant").(*app.Tenant); ok && t != nil {
+		return t
+	}
+	return domainTenant(c)
+}
+
+// tenantBrand is what the portal shows as its owner. Without a tenant it
+// is neutral: never the agency's name or logo.
+func tenantBrand(t *app.Tenant) Brand {
+	if t == nil {
+		return Brand{Name: "Client portal"}
+	}
+	b := Brand{Name: t.BrandName(), CSSURL: "/brand.css?v=" + t.BrandVersion(), SupportEmail: t.SupportEmail}
+	if t.LogoHash != "" {
+		b.LogoURL = "/logo?v=" + t.LogoHash
+	}
+	return b
+}
+
+func portalNav(u *app.User) []NavSection {
+	nav := []NavSection{
+		{Name: "Workspace", Items: []NavItem{{"Overview", "/"}, {"Leads", "/leads"}}},
+		{Name: "Account", Items: []NavItem{{"My account", "/account"}, {"Team", "/team"}}},
+	}
+	if u.Role == app.UserRoleOwner {
+		nav[1].Items = append(nav[1].Items, NavItem{"API keys", "/apikeys"})
+	}
+	return nav
+}
+
+// loadPortalSession resolves the portal session cookie to a user and
+// tenant. On a custom domain a session of another tenant counts as none.
+func (s *Server) loadPortalSession(c *fiber.Ctx) error {
+	id := c.Cookies(portalSessionCookie)
+	if id == "" || s.Users == nil {
+		return c.Next()
+	}
+	_, u, t, err := s.Users.Authenticate(c.UserContext(), utils.CopyString(id))
+	if app.ErrorCode(err) == app.EUNAUTHORIZED {
+		s.clearCookie(c, portalSessionCookie)
+		return c.Next()
+	} else if err != nil {
+		return err
+	}
+	if dt := domainTenant(c); dt != nil && dt.ID != t.ID {
+		return c.Next()
+	}
+	c.Locals("user", u)
+	c.Locals("tenant", t)
+	c.SetUserContext(app.NewContextWithUser(app.NewContextWithTenant(c.UserContext(), t), u))
+	return c.Next()
+}
+
+// requireUser sends anonymous visitors to the portal's sign-in page.
+func (s *Server) requireUser(c *fiber.Ctx) error {
+	if currentUser(c) == nil {
+		if c.Method() == fiber.MethodGet {
+			return c.Redirect("/login", fiber.StatusSeeOther)
+		}
+		return app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
+	}
+	return c.Next()
+}
+
+// handleBrandCSS serves the tenant's colours as CSS custom properties. The
+// versioned URL changes with the brand, so it may be cached for long; it
+// is private because on app.DOMAIN it depends on the session.
+func (s *Server) handleBrandCSS(c *fiber.Ctx) error {
+	t := portalTenant(c)
+	css := ":root{}\n"
+	if t != nil {
+		css = t.BrandCSS()
+		if c.Query("v") == t.BrandVersion() {
+			c.Set(fiber.HeaderCacheControl, "private, max-age=31536000, immutable")
+		} else {
+			c.Set(fiber.HeaderCacheControl, "no-cache")
+		}
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+	c.Set(fiber.HeaderVary, fiber.HeaderCookie)
+	return c.SendString(css)
+}
+
+// handlePortalLogo serves the tenant's logo with its stored type.
+func (s *Server) handlePortalLogo(c *fiber.Ctx) error {
+	t := portalTenant(c)
+	if t == nil {
+		return app.Errorf(app.ENOTFOUND, "Logo not found.")
+	}
+	return s.sendLogo(c, t.ID, "private")
+}
+
+func (s *Server) sendLogo(c *fiber.Ctx, tenantID int64, cache string) error {
+	l, err := s.Tenants.Store.FindTenantLogo(c.UserContext(), tenantID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, l.ContentType)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	if c.Query("v") == l.Hash {
+		c.Set(fiber.HeaderCacheControl, cache+", max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	return c.Send(l.Data)
+}
+
+// loginForm is a parsed sign-in form.
+type loginForm struct {
+	Email    string
+	Password string
+	Next     string
+}
+
+// parseLoginForm normalises a sign-in form. It refuses oversized or
+// non-UTF-8 input with a field error, and keeps Next on this host.
+func parseLoginForm(get func(string) string) (loginForm, error) {
+	f := loginForm{Email: strings.ToLower(strings.TrimSpace(get("email"))), Password: get("password"), Next: safeNext(get("next"))}
+	switch {
+	case f.Email == "":
+		return f, app.FieldErrorf("email", "Email required.")
+	case len(f.Email) > 254 || !utf8.ValidString(f.Email) || strings.ContainsAny(f.Email, "\x00\r\n"):
+		return f, app.FieldErrorf("email", "Enter a valid email address, like name@example.com.")
+	case f.Password == "":
+		return f, app.FieldErrorf("password", "Password required.")
+	case len(f.Password) > 1024:
+		return f, app.FieldErrorf("password", "Password must be at most 1024 bytes.")
+	}
+	return f, nil
+}
+
+func formGetter(c *fiber.Ctx) func(string) string {
+	return func(k string) string { return utils.CopyString(c.FormValue(k)) }
+}
+
+type portalLoginPage struct {
+	Layout
+	Email string
+	Error string
+	Code  bool // the two-factor step
+}
+
+func (s *Server) handlePortalLoginView(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	p := &portalLoginPage{}
+	p.Layout = s.layout(c, HostPortal, "Sign in")
+	return s.render(c, "portal/login", p)
+}
+
+func (s *Server) renderLoginError(c *fiber.Ctx, p *portalLoginPage, err error) error {
+	code := app.ErrorCode(err)
+	if code == app.EINTERNAL {
+		return err
+	}
+	var rl *app.RateLimitError
+	if errors.As(err, &rl) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds())))
+	}
+	status := ErrorStatus(code)
+	if code == app.EINVALID {
+		status = fiber.StatusUnauthorized
+	}
+	c.Status(status)
+	p.Error = app.ErrorMessage(err)
+	p.Layout = s.layout(c, HostPortal, "Sign in")
+	return s.render(c, "portal/login", p)
 }
 
 func (s *Server) handlePortalLogin(c *fiber.Ctx) error {
-	p := &loginPage{Email: utils.CopyString(c.FormValue("email")), Error: "Wrong email or password."}
-	p.Layout = s.layout(c, HostPortal, "Sign in")
-	c.Status(fiber.StatusUnauthorized)
-	return s.render(c, "portal/login", p)
+	f, err := parseLoginForm(formGetter(c))
+	p := &portalLoginPage{Email: f.Email}
+	if err != nil {
+		return s.renderLoginError(c, p, app.Errorf(app.EUNAUTHORIZED, "Wrong email or password."))
+	}
+	sess, err := s.Users.Login(c.UserContext(), fixedTenantID(c), f.Email, f.Password)
+	if errors.Is(err, app.ErrCodeRequired) {
+		s.setCookie(c, portalSessionCookie, sess.ID, app.PendingLoginTTL)
+		p.Code = true
+		p.Layout = s.layout(c, HostPortal, "Two-factor code")
+		return s.render(c, "portal/login", p)
+	} else if err != nil {
+		return s.renderLoginError(c, p, err)
+	}
+	s.setCookie(c, portalSessionCookie, sess.ID, app.SessionTTL)
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+func (s *Server) handlePortalLoginCode(c *fiber.Ctx) error {
+	sess, err := s.Users.VerifyLoginCode(c.UserContext(), utils.CopyString(c.Cookies(portalSessionCookie)), utils.CopyString(c.FormValue("code")))
+	if err != nil {
+		p := &portalLoginPage{Code: errors.Is(err, app.ErrBadCode)}
+		return s.renderLoginError(c, p, err)
+	}
+	s.setCookie(c, portalSessionCookie, sess.ID, app.SessionTTL)
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+func (s *Server) handlePortalLogout(c *fiber.Ctx) error {
+	if id := c.Cookies(portalSessionCookie); id != "" {
+		if err := s.Users.Logout(c.UserContext(), utils.CopyString(id)); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(c, portalSessionCookie)
+	s.setFlash(c, "ok", "You are signed out.")
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// tokenPage serves the invitation and password-reset forms.
+type tokenPage struct {
+	Layout
+	Purpose string // invite, reset
+	Token   string
+	Email   string
+	Name    string
+	Error   string
+	Errors  map[string]string
+	Sent    bool // reset request acknowledged
+}
+
+func (s *Server) renderTokenPage(c *fiber.Ctx, page string, p *tokenPage, title string) error {
+	p.Layout = s.layout(c, HostPortal, title)
+	return s.render(c, page, p)
+}
+
+// tokenView shows the set-password form of a valid link, or a clear error.
+func (s *Server) tokenView(purpose, title string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		tok := utils.CopyString(c.Query("token"))
+		p := &tokenPage{Purpose: purpose, Token: tok}
+		_, u, t, err := s.Users.CheckToken(c.UserContext(), tok, purpose)
+		if err != nil {
+			if app.ErrorCode(err) == app.EINTERNAL {
+				return err
+			}
+			var rl *app.RateLimitError
+			if errors.As(err, &rl) {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds())))
+			}
+			c.Status(ErrorStatus(app.ErrorCode(err)))
+			p.Error, p.Token = app.ErrorMessage(err), ""
+			return s.renderTokenPage(c, "portal/token", p, title)
+		}
+		if dt := domainTenant(c); dt != nil && dt.ID != t.ID {
+			c.Status(fiber.StatusNotFound)
+			p.Error, p.Token = "This link is invalid, expired or already used. Ask for a new one.", ""
+			return s.renderTokenPage(c, "portal/token", p, title)
+		}
+		c.Locals("tenant", t)
+		p.Email, p.Name = u.Email, u.Name
+		return s.renderTokenPage(c, "portal/token", p, title)
+	}
+}
+
+func (s *Server) tokenSubmit(purpose, title, done string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := &tokenPage{Purpose: purpose, Token: utils.CopyString(c.FormValue("token")), Name: utils.CopyString(c.FormValue("name"))}
+		password, confirm := utils.CopyString(c.FormValue("password")), c.FormValue("confirm")
+		var err error
+		if password != confirm {
+			err = app.FieldErrorf("confirm", "The two passwords do not match.")
+		} else if dt := domainTenant(c); dt != nil {
+			if _, _, t, cerr := s.Users.CheckToken(c.UserContext(), p.Token, purpose); cerr != nil {
+				err = cerr
+			} else if t.ID != dt.ID {
+				err = app.Errorf(app.ENOTFOUND, "This link is invalid, expired or already used. Ask for a new one.")
+			}
+		}
+		if err == nil {
+			_, err = s.Users.RedeemToken(c.UserContext(), p.Token, purpose, p.Name, password)
+		}
+		if err != nil {
+			code := app.ErrorCode(err)
+			if code == app.EINTERNAL {
+				return err
+			}
+			var rl *app.RateLimitError
+			if errors.As(err, &rl) {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds())))
+			}
+			c.Status(ErrorStatus(code))
+			if f := app.ErrorField(err); f != "" {
+				p.Errors = map[string]string{f: app.ErrorMessage(err)}
+				if _, u, t, cerr := s.Users.CheckToken(c.UserContext(), p.Token, purpose); cerr == nil {
+					p.Email = u.Email
+					c.Locals("tenant", t)
+				}
+			} else {
+				p.Error, p.Token = app.ErrorMessage(err), ""
+			}
+			return s.renderTokenPage(c, "portal/token", p, title)
+		}
+		s.setFlash(c, "ok", done)
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+}
+
+func (s *Server) handleInviteView(c *fiber.Ctx) error {
+	return s.tokenView(app.TokenInvite, "Accept your invitation")(c)
+}
+
+func (s *Server) handleInviteAccept(c *fiber.Ctx) error {
+	return s.tokenSubmit(app.TokenInvite, "Accept your invitation", "Your password is set. Sign in with it now.")(c)
+}
+
+func (s *Server) handleResetConfirmView(c *fiber.Ctx) error {
+	return s.tokenView(app.TokenPwReset, "Choose a new password")(c)
+}
+
+func (s *Server) handleResetConfirm(c *fiber.Ctx) error {
+	return s.tokenSubmit(app.TokenPwReset, "Choose a new password", "Your password is changed and your other sessions are signed out. Sign in now.")(c)
+}
+
+func (s *Server) handleResetRequestView(c *fiber.Ctx) error {
+	return s.renderTokenPage(c, "portal/reset", &tokenPage{Purpose: app.TokenPwReset}, "Reset your password")
+}
+
+// handleResetRequest always answers the same way, so it does not tell
+// whether an account exists.
+func (s *Server) handleResetRequest(c *fiber.Ctx) error {
+	email := utils.CopyString(c.FormValue("email"))
+	err := s.Users.RequestReset(c.UserContext(), fixedTenantID(c), email)
+	p := &tokenPage{Purpose: app.TokenPwReset, Email: email}
+	if err != nil {
+		var rl *app.RateLimitError
+		if !errors.As(err, &rl) {
+			return err
+		}
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.RetryAfter.Seconds())))
+		c.Status(fiber.StatusTooManyRequests)
+		p.Error = app.ErrorMessage(err)
+	} else {
+		p.Sent = true
+	}
+	return s.renderTokenPage(c, "portal/reset", p, "Reset your password")
+}
+
+type portalDashboardPage struct {
+	Layout
+	Leads      []*app.Lead
+	LeadsTotal int
+	Users      int
+}
+
+func (s *Server) handlePortalDashboard(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	leads, total, err := s.TenantLeads.FindTenantLeads(ctx, 5)
+	if err != nil {
+		return err
+	}
+	users, err := s.Users.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	p := &portalDashboardPage{Leads: leads, LeadsTotal: total, Users: len(users)}
+	p.Layout = s.layout(c, HostPortal, "Overview")
+	return s.render(c, "portal/dashboard", p)
+}
+
+type portalLeadsPage struct {
+	Layout
+	Leads  []*app.Lead
+	Total  int
+	Form   leadForm
+	Errors map[string]string
+}
+
+func (s *Server) handlePortalLeads(c *fiber.Ctx) error {
+	return s.renderPortalLeads(c, &portalLeadsPage{})
+}
+
+func (s *Server) renderPortalLeads(c *fiber.Ctx, p *portalLeadsPage) error {
+	var err error
+	if p.Leads, p.Total, err = s.TenantLeads.FindTenantLeads(c.UserContext(), 200); err != nil {
+		return err
+	}
+	p.Layout = s.layout(c, HostPortal, "Leads")
+	return s.render(c, "portal/leads", p)
+}
+
+func (s *Server) handlePortalLeadCreate(c *fiber.Ctx) error {
+	f := leadForm{
+		FirstName: utils.CopyString(c.FormValue("first_name")), LastName: utils.CopyString(c.FormValue("last_name")),
+		Email: utils.CopyString(c.FormValue("email")), Phone: utils.CopyString(c.FormValue("phone")),
+		Company: utils.CopyString(c.FormValue("company")), Message: utils.CopyString(c.FormValue("message")),
+	}
+	l := &app.Lead{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone, Company: f.Company, Message: f.Message, Source: "portal",
+		IP: app.RequestFromContext(c.UserContext()).IP}
+	if err := s.TenantLeads.CreateTenantLead(c.UserContext(), l); err != nil {
+		if app.ErrorCode(err) != app.EINVALID {
+			return err
+		}
+		c.Status(fiber.StatusBadRequest)
+		return s.renderPortalLeads(c, &portalLeadsPage{Form: f, Errors: map[string]string{fieldOr(err, "first_name"): app.ErrorMessage(err)}})
+	}
+	s.setFlash(c, "ok", "Lead added.")
+	return c.Redirect(fmt.Sprintf("/leads/%d", l.ID), fiber.StatusSeeOther)
+}
+
+func paramID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, app.Errorf(app.ENOTFOUND, "Not found.")
+	}
+	return id, nil
+}
+
+type portalLeadPage struct {
+	Layout
+	Lead *app.Lead
+}
+
+func (s *Server) handlePortalLead(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.TenantLeads.FindTenantLead(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	p := &portalLeadPage{Lead: l}
+	p.Layout = s.layout(c, HostPortal, "Lead")
+	return s.render(c, "portal/lead", p)
+}
+
+func (s *Server) handlePortalLeadDelete(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.TenantLeads.DeleteTenantLead(c.UserContext(), id); err != nil {
+		return err
+	}
+	s.Audit.Record(c.UserContext(), "lead.delete", fmt.Sprintf("lead:%d", id), "")
+	s.setFlash(c, "ok", "Lead deleted.")
+	return c.Redirect("/leads", fiber.StatusSeeOther)
 }

@@ -30,6 +30,8 @@ type Layout struct {
 	CSRF        string
 	Flash       *Flash
 	Admin       *app.Admin
+	User        *app.User   // portal: the signed-in tenant user
+	Tenant      *app.Tenant // portal: the tenant whose brand is shown
 	Site        *app.SiteSettings
 	Pages       []*app.Page // marketing navigation
 	Nav         []NavSection
@@ -40,8 +42,10 @@ type Layout struct {
 // Brand is what a page shows as its owner: the agency on the site and in
 // Nexus, a tenant in its portal.
 type Brand struct {
-	Name    string
-	LogoURL string
+	Name         string
+	LogoURL      string
+	CSSURL       string // portal: the tenant's /brand.css?v=...
+	SupportEmail string
 }
 
 // NavSection is a group of Nexus navigation entries. A section is listed
@@ -181,8 +185,15 @@ func (s *Server) layout(c *fiber.Ctx, host, title string) Layout {
 		}
 		l.Pages, _ = s.Site.FindPages(c.UserContext())
 	default:
-		// The portal never shows the agency's brand (white label).
-		l.Brand = Brand{Name: "Client portal"}
+		// The portal never shows the agency's brand (white label): the
+		// tenant's brand once known (signed in, or its custom domain), a
+		// neutral one before.
+		l.User = currentUser(c)
+		l.Tenant = portalTenant(c)
+		l.Brand = tenantBrand(l.Tenant)
+		if l.User != nil {
+			l.Nav = portalNav(l.User)
+		}
 	}
 	return l
 }

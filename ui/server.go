@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
 )
@@ -66,6 +67,19 @@ type Server struct {
 	// Certs is the certificate manager, nil when TLS is off.
 	Domains *app.DomainService
 	Certs   *CertManager
+	// Tenants, users, API keys, vault, audit log and outbox. TenantLeads
+	// is the tenant-scoped view of leads used by the portal and its API.
+	Tenants     *app.TenantService
+	Users       *app.UserService
+	APIKeys     *app.APIKeyService
+	Vault       *app.VaultService
+	Audit       *app.AuditService
+	Outbox      *app.OutboxService
+	TenantLeads app.TenantLeadStore
+	AdminTOTP   *app.AdminTOTPService // nil: Nexus without two-factor
+	// AdminSessions lists and revokes an admin's own sessions (nil: the
+	// account page shows none).
+	AdminSessions app.AdminSessionLister
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -154,10 +168,21 @@ func (s *Server) HostKind(host string) string {
 	return ""
 }
 
-// dispatch hands the request to the app for its host. Unknown hosts get a
-// bare 404 and nothing else.
+// dispatch hands the request to the app for its host. A tenant's custom
+// domain is served by the portal app with that tenant fixed (Locals
+// "domain_tenant", shared with the sub-app through the fasthttp context).
+// Unknown hosts get a bare 404 and nothing else.
 func (s *Server) dispatch(c *fiber.Ctx) error {
 	kind := s.HostKind(c.Hostname())
+	if kind == "" && s.Tenants != nil {
+		t, err := s.Tenants.TenantByDomain(c.UserContext(), utils.CopyString(c.Hostname()))
+		if err == nil {
+			c.Locals("domain_tenant", t)
+			kind = HostPortal
+		} else if app.ErrorCode(err) != app.ENOTFOUND {
+			s.Logger.Error("custom domain lookup", "err", err)
+		}
+	}
 	a, ok := s.apps[kind]
 	if !ok {
 		c.Status(fiber.StatusNotFound)
@@ -166,6 +191,17 @@ func (s *Server) dispatch(c *fiber.Ctx) error {
 	}
 	a.Handler()(c.Context())
 	return nil
+}
+
+// Routes returns the routes registered on a host's app (middleware
+// excluded), for the isolation matrix test, which fails when a route has
+// no line in its table.
+func (s *Server) Routes(host string) []fiber.Route {
+	a, ok := s.apps[host]
+	if !ok {
+		return nil
+	}
+	return a.GetRoutes(true)
 }
 
 // Handler returns the root app (for tests with app.Test and for listeners
@@ -202,6 +238,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// TenantURL returns the public base URL of a tenant's custom domain.
+func (s *Server) TenantURL(domain string) string {
+	scheme := "http"
+	if s.Secure {
+		scheme = "https"
+	}
+	if s.PublicPort != "" {
+		domain = net.JoinHostPort(domain, s.PublicPort)
+	}
+	return scheme + "://" + domain
 }
 
 // URL returns the public base URL of a host kind.

@@ -97,7 +97,6 @@ func TestServer_Hosts(t *testing.T) {
 		{Name: "WrongMethod", Method: "DELETE", Host: "localhost", URL: "/", WantStatus: 405},
 		{Name: "PortalLogin", Method: "GET", Host: "app.localhost", URL: "/login", WantStatus: 200, WantContains: []string{"Sign in", `name="_csrf"`}, WantNotContains: []string{"OrenGen", "logo"}},
 		{Name: "PortalLoginRefused", Method: "POST", Host: "app.localhost", URL: "/login", Form: url.Values{"_csrf": {"auto"}, "email": {"a@b.co"}, "password": {"x"}}, WantStatus: 401, WantContains: []string{"Wrong email or password."}, WantNotContains: []string{"OrenGen"}},
-		{Name: "PortalErrorPageUnbranded", Method: "GET", Host: "app.localhost", URL: "/missing", WantStatus: 404, WantNotContains: []string{"OrenGen"}},
 		{Name: "NexusRedirectsToLogin", Method: "GET", Host: "nexus.localhost", URL: "/leads", WantStatus: 303, WantLocation: "/login?next=%2Fleads"},
 		{Name: "NexusLoginPage", Method: "GET", Host: "nexus.localhost", URL: "/login", WantStatus: 200, WantContains: []string{"Sign in to Nexus"}},
 		{Name: "NexusDashboard", Method: "GET", Host: "nexus.localhost", URL: "/", As: "owner", WantStatus: 200,

@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Message is an outgoing email. Text may contain one-time links, so it is
+// never logged.
+type Message struct {
+	TenantID int64  // 0: from the agency itself
+	FromName string // the tenant's brand name for tenant mail (white label)
+	To       string
+	Subject  string
+	Text     string
+}
+
+// Mailer sends email. The default LogMailer only records messages in the
+// outbox; the SMTP issue adds a Mailer that delivers them.
+type Mailer interface {
+	Send(ctx context.Context, m *Message) error
+}
+
+// OutboxMessage is a message as recorded in the outbox.
+type OutboxMessage struct {
+	ID        int64
+	TenantID  int64
+	To        string
+	FromName  string
+	Subject   string
+	Body      string
+	Status    string // logged, sent, failed
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
+// OutboxStore records outgoing messages.
+type OutboxStore interface {
+	CreateOutboxMessage(ctx context.Context, m *OutboxMessage) error
+	// FindOutboxMessages returns the newest messages first, and the total.
+	FindOutboxMessages(ctx context.Context, limit int) ([]*OutboxMessage, int, error)
+	// FindOutboxMessageByID returns ENOTFOUND if there is no such message.
+	FindOutboxMessageByID(ctx context.Context, id int64) (*OutboxMessage, error)
+}
+
+// LogMailer is the Mailer used until SMTP is configured: it logs
+// "email to X: subject" (never the body, which may hold a link token) and
+// stores the message in the outbox, where Nexus admins can read it and
+// pass an invitation link on by hand.
+type LogMailer struct {
+	Outbox OutboxStore
+	Logger *slog.Logger
+}
+
+var _ Mailer = (*LogMailer)(nil)
+
+// Send implements Mailer.
+func (m *LogMailer) Send(ctx context.Context, msg *Message) error {
+	if err := ValidateEmail("to", msg.To); err != nil {
+		return err
+	}
+	om := &OutboxMessage{TenantID: msg.TenantID, To: msg.To, FromName: msg.FromName, Subject: msg.Subject, Body: msg.Text, Status: "logged"}
+	if err := m.Outbox.CreateOutboxMessage(ctx, om); err != nil {
+		return err
+	}
+	l := m.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.Info("email to "+msg.To+": "+msg.Subject, "outbox_id", om.ID)
+	return nil
+}
+
+// OutboxService lets Nexus admins read the outbox.
+type OutboxService struct {
+	Store OutboxStore
+}
+
+// Find lists outbox messages. Returns EFORBIDDEN for anyone but an admin.
+func (s *OutboxService) Find(ctx context.Context, limit int) ([]*OutboxMessage, int, error) {
+	if AdminFromContext(ctx) == nil {
+		return nil, 0, Errorf(EFORBIDDEN, "Only Nexus admins can read the outbox.")
+	}
+	return s.Store.FindOutboxMessages(ctx, limit)
+}
+
+// FindByID returns one message. Returns EFORBIDDEN or ENOTFOUND.
+func (s *OutboxService) FindByID(ctx context.Context, id int64) (*OutboxMessage, error) {
+	if AdminFromContext(ctx) == nil {
+		return nil, Errorf(EFORBIDDEN, "Only Nexus admins can read the outbox.")
+	}
+	return s.Store.FindOutboxMessageByID(ctx, id)
+}

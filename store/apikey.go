@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"orengen/app"
+)
+
+// APIKeyStore implements app.APIKeyStore.
+type APIKeyStore struct{ db *DB }
+
+var _ app.APIKeyStore = (*APIKeyStore)(nil)
+
+// NewAPIKeyStore returns an APIKeyStore on db.
+func NewAPIKeyStore(db *DB) *APIKeyStore { return &APIKeyStore{db: db} }
+
+const apiKeyColumns = `id, COALESCE(tenant_id, 0), name, scope, prefix, created_by, created_at, last_used_at, revoked_at`
+
+func scanAPIKey(row interface{ Scan(...any) error }) (*app.APIKey, error) {
+	var k app.APIKey
+	var last, revoked NullTime
+	if err := row.Scan(&k.ID, &k.TenantID, &k.Name, &k.Scope, &k.Prefix, &k.CreatedBy, Time{&k.CreatedAt}, &last, &revoked); err != nil {
+		return nil, err
+	}
+	k.LastUsedAt, k.RevokedAt = last.T, revoked.T
+	return &k, nil
+}
+
+// CreateAPIKey stores a key by its hash.
+func (s *APIKeyStore) CreateAPIKey(ctx context.Context, k *app.APIKey, keyHash string) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var tid any
+	if k.TenantID != 0 {
+		tid = k.TenantID
+	}
+	k.CreatedAt = tx.now
+	res, err := tx.ExecContext(ctx, `INSERT INTO api_keys (tenant_id, name, scope, key_hash, prefix, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		tid, k.Name, k.Scope, keyHash, k.Prefix, k.CreatedBy, FormatTime(tx.now))
+	if err != nil {
+		return FormatError(err, "API key already exists.")
+	}
+	if k.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FindAPIKeyByHash returns ENOTFOUND for an unknown or revoked key.
+func (s *APIKeyStore) FindAPIKeyByHash(ctx context.Context, keyHash string) (*app.APIKey, error) {
+	k, err := scanAPIKey(s.db.read.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`, keyHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "API key not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find api key: %w", err)
+	}
+	return k, nil
+}
+
+func (s *APIKeyStore) list(ctx context.Context, where string, args ...any) ([]*app.APIKey, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE `+where+` ORDER BY revoked_at IS NOT NULL, id DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find api keys: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.APIKey
+	for rows.Next() {
+		k, err := scanAPIKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// FindTenantAPIKeys lists the keys of the tenant in ctx.
+func (s *APIKeyStore) FindTenantAPIKeys(ctx context.Context) ([]*app.APIKey, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.list(ctx, `tenant_id = ?`, tid)
+}
+
+// FindAdminAPIKeys lists admin keys.
+func (s *APIKeyStore) FindAdminAPIKeys(ctx context.Context) ([]*app.APIKey, error) {
+	return s.list(ctx, `tenant_id IS NULL`)
+}
+
+func (s *APIKeyStore) revoke(ctx context.Context, where string, args ...any) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND `+where, append([]any{FormatTime(tx.now)}, args...)...)
+	if err != nil {
+		return fmt.Errorf("revoke api key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.ENOTFOUND, "API key not found.")
+	}
+	return tx.Commit()
+}
+
+// RevokeTenantAPIKey revokes a key of the tenant in ctx; another tenant's
+// key, or a revoked one, is ENOTFOUND.
+func (s *APIKeyStore) RevokeTenantAPIKey(ctx context.Context, id int64) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	return s.revoke(ctx, `id = ? AND tenant_id = ?`, id, tid)
+}
+
+// RevokeAdminAPIKey revokes an admin key. Returns ENOTFOUND.
+func (s *APIKeyStore) RevokeAdminAPIKey(ctx context.Context, id int64) error {
+	return s.revoke(ctx, `id = ? AND tenant_id IS NULL`, id)
+}
+
+// TouchAPIKey records a use.
+func (s *APIKeyStore) TouchAPIKey(ctx context.Context, id int64, at time.Time) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, FormatTime(at), id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,324 @@
+package ui_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"orengen/app"
+	"orengen/store"
+	"orengen/ui"
+)
+
+// tenantEnv is a whole server on a temp data directory with two tenants (A
+// and B), each with an owner, a lead, API keys and a session, plus an
+// admin with a session and admin keys.
+type tenantEnv struct {
+	t       *testing.T
+	DB      *store.DB
+	KV      *store.KV
+	Server  *ui.Server
+	Key     []byte
+	Mailer  *app.LogMailer
+	Outbox  *store.OutboxStore
+	Domains *fakeTenantDomains
+
+	Admin *app.Admin
+	// OtherAdminSessionKey is the hash of a second admin's session.
+	OtherAdminSessionKey string
+	AdminCookie          string
+	AdminKeyRead         string
+	AdminKeyW            string
+	A, B                 *tenantSide
+}
+
+// tenantSide is one tenant's fixtures.
+type tenantSide struct {
+	T          *app.Tenant
+	Owner      *app.User
+	Member     *app.User
+	Cookie     string // owner's portal session ID
+	SessionKey string // hash of Cookie (what lists and revocation use)
+	Lead       *app.Lead
+	KeyRead    string
+	KeyWrite   string
+	KeyID      int64
+}
+
+type fakeTenantDomains struct{ m map[string]int64 }
+
+func (f *fakeTenantDomains) TenantIDByDomain(ctx context.Context, host string) (int64, error) {
+	if id, ok := f.m[host]; ok {
+		return id, nil
+	}
+	return 0, app.Errorf(app.ENOTFOUND, "Unknown domain.")
+}
+
+func (f *fakeTenantDomains) DomainsByTenant(ctx context.Context, id int64) ([]string, error) {
+	var out []string
+	for h, t := range f.m {
+		if t == id {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeTenantDomains) AddTenantDomain(ctx context.Context, id int64, host string) error {
+	f.m[host] = id
+	return nil
+}
+
+const tenantTestPassword = "correct horse battery"
+
+// wired is a Server with every service, on temp databases: the one
+// construction all ui tests share.
+type wired struct {
+	DB      *store.DB
+	KV      *store.KV
+	Server  *ui.Server
+	Auth    *app.AuthService
+	Outbox  *store.OutboxStore
+	Mailer  *app.LogMailer
+	Domains *fakeTenantDomains
+	Key     []byte
+}
+
+func newWired(t *testing.T) *wired {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := &wired{Key: []byte(strings.Repeat("k", 32)), Domains: &fakeTenantDomains{m: map[string]int64{}}}
+	w.DB = store.NewDB(filepath.Join(dir, "orengen.db"))
+	if err := w.DB.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.KV = store.NewKV(filepath.Join(dir, "redka.db"))
+	if err := w.KV.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.KV.Close(); w.DB.Close() })
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	limiter := store.NewRateLimiter(w.KV)
+	adminSessions := store.NewAdminSessionStore(w.KV)
+	w.Auth = &app.AuthService{Admins: store.NewAdminStore(w.DB), Sessions: adminSessions, Limiter: limiter, Logger: logger}
+	ciph, err := app.NewCipher([]byte(strings.Repeat("m", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := &app.AuditService{Store: store.NewAuditStore(w.DB), Logger: logger}
+	w.Outbox = store.NewOutboxStore(w.DB)
+	w.Mailer = &app.LogMailer{Outbox: w.Outbox, Logger: logger}
+	vault := &app.VaultService{Store: store.NewVaultStore(w.DB), Cipher: ciph, Audit: audit}
+	tenants := store.NewTenantStore(w.DB)
+	users := &app.UserService{Users: store.NewUserStore(w.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(w.KV),
+		Limiter: limiter, Mailer: w.Mailer, Secrets: vault, Audit: audit, Logger: logger}
+	w.Server = &ui.Server{
+		Domain: "localhost", SessionKey: w.Key, Logger: logger, Version: "test",
+		Auth: w.Auth, Admins: w.Auth.Admins, Site: store.NewSiteStore(w.DB), Leads: store.NewLeadStore(w.DB),
+		Tenants:       &app.TenantService{Store: tenants, Audit: audit, Domains: w.Domains},
+		Users:         users,
+		APIKeys:       &app.APIKeyService{Store: store.NewAPIKeyStore(w.DB), Audit: audit},
+		Vault:         vault,
+		Audit:         audit,
+		Outbox:        &app.OutboxService{Store: w.Outbox},
+		TenantLeads:   store.NewTenantLeadStore(w.DB),
+		AdminSessions: adminSessions,
+		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
+		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
+		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
+			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
+		}},
+	}
+	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return w.Server.URL(ui.HostPortal) }
+	if _, err := store.NewSiteStore(w.DB).SeedSite(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Server.Open(); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func newTenantEnv(t *testing.T) *tenantEnv {
+	t.Helper()
+	ctx := context.Background()
+	w := newWired(t)
+	e := &tenantEnv{t: t, Key: w.Key, Domains: w.Domains, DB: w.DB, KV: w.KV, Server: w.Server, Mailer: w.Mailer, Outbox: w.Outbox}
+	auth := w.Auth
+	hash, err := app.HashPassword(ctx, tenantTestPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Admin = &app.Admin{Email: "boss@agency.test", Role: app.RoleOwner, PasswordHash: hash}
+	if err := auth.Admins.CreateAdmin(ctx, e.Admin); err != nil {
+		t.Fatal(err)
+	}
+	e.AdminCookie = app.RandomToken(32)
+	if err := auth.Sessions.CreateSession(ctx, &app.Session{ID: e.AdminCookie, AdminID: e.Admin.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	other := &app.Admin{Email: "staff@agency.test", Role: app.RoleStaff, PasswordHash: hash}
+	if err := auth.Admins.CreateAdmin(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	otherID := app.RandomToken(32)
+	if err := auth.Sessions.CreateSession(ctx, &app.Session{ID: otherID, AdminID: other.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	e.OtherAdminSessionKey = app.HashToken(otherID)
+	if e.AdminKeyRead, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "r", app.ScopeRead); err != nil {
+		t.Fatal(err)
+	}
+	if e.AdminKeyW, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "w", app.ScopeWrite); err != nil {
+		t.Fatal(err)
+	}
+	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
+	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
+	return e
+}
+
+func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
+	t, ctx := e.t, context.Background()
+	s := &tenantSide{T: &app.Tenant{Name: name, PrimaryColor: colour, SupportEmail: "help@" + app.Slugify(name) + ".test"}}
+	if err := e.Server.Tenants.CreateTenant(ctx, s.T, ""); err != nil {
+		t.Fatal(err)
+	}
+	tctx := app.NewContextWithTenant(ctx, s.T)
+	us := store.NewUserStore(e.DB)
+	s.Owner = &app.User{Email: "owner@" + s.T.Slug + ".test", Name: name + " Owner", Role: app.UserRoleOwner, PasswordHash: hash}
+	s.Member = &app.User{Email: "member@" + s.T.Slug + ".test", Name: name + " Member", Role: app.UserRoleMember, PasswordHash: hash}
+	for _, u := range []*app.User{s.Owner, s.Member} {
+		if err := us.CreateTenantUser(tctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Lead = &app.Lead{FirstName: name + " Lead", Email: "lead@" + s.T.Slug + ".test", Source: "test"}
+	if err := e.Server.TenantLeads.CreateTenantLead(tctx, s.Lead); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	var k *app.APIKey
+	if s.KeyRead, k, err = e.Server.APIKeys.CreateTenantKey(tctx, "read", app.ScopeRead); err != nil {
+		t.Fatal(err)
+	}
+	s.KeyID = k.ID
+	if s.KeyWrite, _, err = e.Server.APIKeys.CreateTenantKey(tctx, "write", app.ScopeWrite); err != nil {
+		t.Fatal(err)
+	}
+	s.Cookie = e.portalSession(s.Owner)
+	s.SessionKey = app.HashToken(s.Cookie)
+	return s
+}
+
+func (e *tenantEnv) portalSession(u *app.User) string {
+	id := app.RandomToken(32)
+	err := store.NewPortalSessionStore(e.KV).CreatePortalSession(context.Background(), &app.PortalSession{ID: id, UserID: u.ID, TenantID: u.TenantID,
+		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour), IP: "192.0.2.1", UserAgent: "test"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// req describes one request.
+type treq struct {
+	Host    string // site, portal, nexus, or a literal host
+	Method  string
+	Path    string
+	Form    url.Values
+	JSON    string
+	Cookies map[string]string
+	Bearer  string
+	CSRF    bool // add a valid CSRF cookie and token
+}
+
+const tenantCSRFNonce = "test-csrf-nonce-0123456789abcdef"
+
+func (e *tenantEnv) csrfToken() string {
+	m := hmac.New(sha256.New, e.Key)
+	m.Write([]byte("csrf|" + tenantCSRFNonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func tenantHostName(h string) string {
+	switch h {
+	case ui.HostSite:
+		return "localhost"
+	case ui.HostPortal:
+		return "app.localhost"
+	case ui.HostNexus:
+		return "nexus.localhost"
+	}
+	return h
+}
+
+// do runs r and returns the status, body and response.
+func (e *tenantEnv) do(r treq) (int, string, *http.Response) {
+	e.t.Helper()
+	form := r.Form
+	if r.CSRF {
+		if form == nil {
+			form = url.Values{}
+		}
+		form.Set("_csrf", e.csrfToken())
+	}
+	var body io.Reader
+	if r.JSON != "" {
+		body = strings.NewReader(r.JSON)
+	} else if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	hr, err := http.NewRequest(r.Method, "http://"+tenantHostName(r.Host)+r.Path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	hr.Host = tenantHostName(r.Host)
+	if r.JSON != "" {
+		hr.Header.Set("Content-Type", "application/json")
+	} else if form != nil {
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if r.Bearer != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.Bearer)
+	}
+	cookies := map[string]string{}
+	for k, v := range r.Cookies {
+		cookies[k] = v
+	}
+	if r.CSRF {
+		cookies["orengen_csrf"] = tenantCSRFNonce
+	}
+	for k, v := range cookies {
+		hr.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	resp, err := e.Server.Handler().Test(hr, -1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b), resp
+}
+
+// stubResolver answers every name with one documentation address and no
+// TXT records, so no test sends a DNS query.
+type stubResolver struct{}
+
+func (stubResolver) LookupIP(context.Context, string, string) ([]net.IP, error) {
+	return []net.IP{net.ParseIP("203.0.113.7")}, nil
+}
+
+func (stubResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}

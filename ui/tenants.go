@@ -1,0 +1,277 @@
+package ui
+
+import (
+	"io"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+)
+
+// registerTenantRoutes serves Nexus > Control Room > Tenants and the admin
+// API keys page. Nexus acts on one tenant by scoping the context to it,
+// so the same tenant-scoped store methods serve both hosts.
+func (s *Server) registerTenantRoutes(r fiber.Router, csrf fiber.Handler) {
+	r.Get("/tenants", s.handleTenants)
+	r.Post("/tenants", csrf, s.handleTenantCreate)
+	r.Get("/tenants/:id", s.handleTenant)
+	r.Post("/tenants/:id", csrf, s.handleTenantUpdate)
+	r.Post("/tenants/:id/status", csrf, s.handleTenantStatus)
+	r.Get("/tenants/:id/logo", s.handleTenantLogo)
+	r.Post("/tenants/:id/logo", csrf, s.handleTenantLogoUpload)
+	r.Post("/tenants/:id/logo/delete", csrf, s.handleTenantLogoDelete)
+	r.Post("/tenants/:id/users", csrf, s.handleTenantUserInvite)
+	r.Post("/tenants/:id/apikeys", csrf, s.handleTenantAPIKeyCreate)
+	r.Post("/tenants/:id/apikeys/:kid/revoke", csrf, s.handleTenantAPIKeyRevoke)
+	r.Get("/apikeys", s.handleAdminAPIKeys)
+	r.Post("/apikeys", csrf, s.handleAdminAPIKeyCreate)
+	r.Post("/apikeys/:id/revoke", csrf, s.handleAdminAPIKeyRevoke)
+}
+
+type tenantsPage struct {
+	Layout
+	Tenants []*app.Tenant
+	Form    tenantForm
+	Errors  map[string]string
+}
+
+type tenantForm struct {
+	Name, Slug, DisplayName, PrimaryColor, AccentColor, SupportEmail, Timezone, Domain string
+}
+
+func readTenantForm(c *fiber.Ctx) tenantForm {
+	g := formGetter(c)
+	return tenantForm{Name: g("name"), Slug: g("slug"), DisplayName: g("display_name"), PrimaryColor: g("primary_color"),
+		AccentColor: g("accent_color"), SupportEmail: g("support_email"), Timezone: g("timezone"), Domain: g("domain")}
+}
+
+func (s *Server) handleTenants(c *fiber.Ctx) error {
+	return s.renderTenants(c, &tenantsPage{Form: tenantForm{PrimaryColor: app.DefaultPrimaryColor, AccentColor: app.DefaultAccentColor, Timezone: "UTC"}})
+}
+
+func (s *Server) renderTenants(c *fiber.Ctx, p *tenantsPage) error {
+	var err error
+	if p.Tenants, err = s.Tenants.Store.FindTenants(c.UserContext()); err != nil {
+		return err
+	}
+	p.Layout = s.layout(c, HostNexus, "Tenants")
+	return s.render(c, "nexus/tenants", p)
+}
+
+func (s *Server) handleTenantCreate(c *fiber.Ctx) error {
+	f := readTenantForm(c)
+	t := &app.Tenant{Name: f.Name, Slug: f.Slug, DisplayName: f.DisplayName, PrimaryColor: f.PrimaryColor, AccentColor: f.AccentColor,
+		SupportEmail: f.SupportEmail, Timezone: f.Timezone}
+	if err := s.Tenants.CreateTenant(c.UserContext(), t, f.Domain); err != nil {
+		return formError(c, err, "name", func(e map[string]string) error { return s.renderTenants(c, &tenantsPage{Form: f, Errors: e}) })
+	}
+	s.setFlash(c, "ok", "Tenant "+t.Name+" created. Invite its first user below.")
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+}
+
+type tenantPage struct {
+	Layout
+	T        *app.Tenant
+	Form     tenantForm
+	Errors   map[string]string
+	Users    []*app.User
+	Keys     []*app.APIKey
+	Domains  []string
+	NewKey   string
+	Invited  string
+	Contrast map[string]string
+}
+
+func (s *Server) tenantParam(c *fiber.Ctx) (*app.Tenant, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.Tenants.Store.FindTenantByID(c.UserContext(), id)
+}
+
+func (s *Server) handleTenant(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderTenant(c, t, &tenantPage{})
+}
+
+func (s *Server) renderTenant(c *fiber.Ctx, t *app.Tenant, p *tenantPage) error {
+	ctx := app.NewContextWithTenant(c.UserContext(), t)
+	var err error
+	p.T = t
+	if p.Form.Name == "" {
+		p.Form = tenantForm{Name: t.Name, DisplayName: t.DisplayName, PrimaryColor: t.PrimaryColor, AccentColor: t.AccentColor, SupportEmail: t.SupportEmail, Timezone: t.Timezone}
+	}
+	if p.Users, err = s.Users.ListUsers(ctx); err != nil {
+		return err
+	}
+	if p.Keys, err = s.APIKeys.ListTenantKeys(ctx); err != nil {
+		return err
+	}
+	if s.Tenants.Domains != nil {
+		if p.Domains, err = s.Tenants.Domains.DomainsByTenant(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	p.Layout = s.layout(c, HostNexus, t.Name)
+	return s.render(c, "nexus/tenant", p)
+}
+
+func (s *Server) handleTenantUpdate(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	f := readTenantForm(c)
+	upd := app.TenantUpdate{Name: &f.Name, DisplayName: &f.DisplayName, PrimaryColor: &f.PrimaryColor, AccentColor: &f.AccentColor,
+		SupportEmail: &f.SupportEmail, Timezone: &f.Timezone}
+	if _, err := s.Tenants.UpdateTenant(c.UserContext(), t.ID, upd); err != nil {
+		return formError(c, err, "name", func(e map[string]string) error { return s.renderTenant(c, t, &tenantPage{Form: f, Errors: e}) })
+	}
+	s.setFlash(c, "ok", "Saved.")
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+}
+
+func (s *Server) handleTenantStatus(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	status := utils.CopyString(c.FormValue("status"))
+	if _, err := s.Tenants.UpdateTenant(c.UserContext(), t.ID, app.TenantUpdate{Status: &status}); err != nil {
+		if app.ErrorCode(err) != app.EINVALID {
+			return err
+		}
+		s.setFlash(c, "error", app.ErrorMessage(err))
+	} else if status == app.TenantSuspended {
+		s.setFlash(c, "ok", t.Name+" is suspended: its users cannot sign in and its API keys stop working.")
+	} else {
+		s.setFlash(c, "ok", t.Name+" is active again.")
+	}
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+}
+
+func (s *Server) handleTenantLogo(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	return s.sendLogo(c, t.ID, "private")
+}
+
+func (s *Server) handleTenantLogoUpload(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	err = app.FieldErrorf("logo", "Choose a PNG or JPEG file.")
+	if fh, ferr := c.FormFile("logo"); ferr == nil {
+		var data []byte
+		if f, oerr := fh.Open(); oerr == nil {
+			data, err = io.ReadAll(io.LimitReader(f, app.MaxLogoBytes+1))
+			f.Close()
+			if err == nil {
+				err = s.Tenants.SetLogo(c.UserContext(), t.ID, data)
+			}
+		}
+	}
+	if err != nil {
+		return formError(c, err, "logo", func(e map[string]string) error { return s.renderTenant(c, t, &tenantPage{Errors: e}) })
+	}
+	s.setFlash(c, "ok", "Logo saved.")
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+}
+
+func (s *Server) handleTenantLogoDelete(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Tenants.Store.SetTenantLogo(c.UserContext(), t.ID, nil); err != nil {
+		return err
+	}
+	s.Audit.Record(c.UserContext(), "tenant.logo_delete", "tenant:"+t.Slug, "")
+	s.setFlash(c, "ok", "Logo removed.")
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+}
+
+func (s *Server) handleTenantUserInvite(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	email, name, role := utils.CopyString(c.FormValue("email")), utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("role"))
+	if _, err := s.Users.Invite(app.NewContextWithTenant(c.UserContext(), t), email, name, role); err != nil {
+		return formError(c, err, "email", func(e map[string]string) error { return s.renderTenant(c, t, &tenantPage{Errors: e}) })
+	}
+	s.setFlash(c, "ok", "Invitation for "+email+" is in the outbox (no email server yet): open System > Outbox to copy the link.")
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+}
+
+func (s *Server) handleTenantAPIKeyCreate(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	raw, _, err := s.APIKeys.CreateTenantKey(app.NewContextWithTenant(c.UserContext(), t), utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("scope")))
+	if err != nil {
+		return formError(c, err, "key_name", func(e map[string]string) error { return s.renderTenant(c, t, &tenantPage{Errors: e}) })
+	}
+	return s.renderTenant(c, t, &tenantPage{NewKey: raw})
+}
+
+func (s *Server) handleTenantAPIKeyRevoke(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	kid, err := paramID(c, "kid")
+	if err != nil {
+		return err
+	}
+	if err := s.APIKeys.RevokeTenantKey(app.NewContextWithTenant(c.UserContext(), t), kid); err != nil {
+		return err
+	}
+	s.setFlash(c, "ok", "API key revoked.")
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+}
+
+func (s *Server) handleAdminAPIKeys(c *fiber.Ctx) error {
+	return s.renderAdminAPIKeys(c, &apiKeysPage{})
+}
+
+func (s *Server) renderAdminAPIKeys(c *fiber.Ctx, p *apiKeysPage) error {
+	var err error
+	if p.Keys, err = s.APIKeys.ListAdminKeys(c.UserContext()); err != nil {
+		return err
+	}
+	p.CanWrite = currentAdmin(c).Role == app.RoleOwner
+	p.APIBase = s.URL(HostNexus) + "/api/v1"
+	p.Layout = s.layout(c, HostNexus, "API keys")
+	return s.render(c, "nexus/apikeys", p)
+}
+
+func (s *Server) handleAdminAPIKeyCreate(c *fiber.Ctx) error {
+	raw, _, err := s.APIKeys.CreateAdminKey(c.UserContext(), utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("scope")))
+	if err != nil {
+		return formError(c, err, "name", func(e map[string]string) error { return s.renderAdminAPIKeys(c, &apiKeysPage{Errors: e}) })
+	}
+	return s.renderAdminAPIKeys(c, &apiKeysPage{NewKey: raw})
+}
+
+func (s *Server) handleAdminAPIKeyRevoke(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.APIKeys.RevokeAdminKey(c.UserContext(), id); err != nil {
+		return err
+	}
+	s.setFlash(c, "ok", "API key revoked.")
+	return c.Redirect("/apikeys", fiber.StatusSeeOther)
+}
