@@ -194,7 +194,8 @@ type dbState struct {
 type recordingClient struct {
 	litestream.ReplicaClient
 	mu      sync.Mutex
-	lastErr string
+	lastErr string // last write error, cleared by a successful write
+	listErr string // last listing error, cleared by a successful listing
 	lastOK  time.Time
 }
 
@@ -212,10 +213,25 @@ func (c *recordingClient) WriteLTXFile(ctx context.Context, level int, minTXID, 
 	return info, err
 }
 
+func (c *recordingClient) LTXFiles(ctx context.Context, level int, seek ltx.TXID, useMetadata bool) (ltx.FileIterator, error) {
+	itr, err := c.ReplicaClient.LTXFiles(ctx, level, seek, useMetadata)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		c.listErr = ""
+	} else if ctx.Err() == nil {
+		c.listErr = err.Error()
+	}
+	return itr, err
+}
+
 func (c *recordingClient) state() (string, time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lastErr, c.lastOK
+	if c.lastErr != "" {
+		return c.lastErr, c.lastOK
+	}
+	return c.listErr, c.lastOK
 }
 
 // scanLoop registers new *.db files. It retries quickly while a database's
