@@ -36,7 +36,16 @@ func TestMain(m *testing.M) {
 
 // childReplicate runs Replicate with the configuration in BT_* variables.
 func childReplicate() int {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var out io.Writer = os.Stderr
+	if p := os.Getenv("BT_LOGFILE"); p != "" {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return 2
+		}
+		defer f.Close()
+		out = io.MultiWriter(f, os.Stderr)
+	}
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	replicas, err := ParseReplicas(SplitReplicaSpecs(os.Getenv("BT_SPECS")), os.Getenv("BT_BACKUP_DIR"))
 	if err != nil {
 		logger.Error("parse replicas", "error", err)
@@ -84,7 +93,8 @@ func childEnv(dataDir, backupDir string, specs ...string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "BACKUPS_TEST_CHILD=replicate", "BT_FAST=1", "BT_DATA="+dataDir,
+	// GORACE: a -race binary sleeps 1 s at exit by default.
+	return append(env, "GORACE=atexit_sleep_ms=0", "BACKUPS_TEST_CHILD=replicate", "BT_FAST=1", "BT_DATA="+dataDir,
 		"BT_BACKUP_DIR="+backupDir, "BT_SPECS="+strings.Join(specs, ","))
 }
 

@@ -170,6 +170,7 @@ type replicator struct {
 	syncSeq int64
 	points  []RestorePoint
 	stopped bool
+	ready   bool
 
 	// syncMu serialises forced and final syncs with mirror rounds.
 	syncMu sync.Mutex
@@ -241,6 +242,13 @@ func (rp *replicator) scanLoop(ctx context.Context) {
 	deadline := time.Now().Add(rp.cfg.LockWait)
 	for {
 		busy := rp.scan(ctx)
+		rp.mu.Lock()
+		ready := !rp.ready
+		rp.ready = true
+		rp.mu.Unlock()
+		if ready {
+			rp.writeStatus(ctx, false)
+		}
 		d := rp.cfg.ScanInterval
 		if busy && time.Now().Before(deadline) {
 			d = 200 * time.Millisecond
@@ -468,7 +476,7 @@ func (rp *replicator) writeStatus(ctx context.Context, withStats bool) {
 	now := time.Now()
 	rp.mu.Lock()
 	st := Status{PID: os.Getpid(), StartedAt: rp.started.UTC(), UpdatedAt: now.UTC(), SyncSeq: rp.syncSeq,
-		RestorePoints: rp.points, Stopped: rp.stopped}
+		RestorePoints: rp.points, Stopped: rp.stopped, Ready: rp.ready}
 	rp.mu.Unlock()
 	for _, d := range rp.list() {
 		pos, _ := d.db.Pos()

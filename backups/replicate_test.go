@@ -286,7 +286,8 @@ func TestSupervisor_ChildKilled(t *testing.T) {
 func TestSupervisor_ParentKilled(t *testing.T) {
 	data, local := t.TempDir(), t.TempDir()
 	db := openApp(t, filepath.Join(data, "orengen.db"))
-	env := childEnv(data, local)
+	childLog := filepath.Join(t.TempDir(), "child.log") // its stderr dies with the parent
+	env := append(childEnv(data, local), "BT_LOGFILE="+childLog)
 	for i, kv := range env {
 		if kv == "BACKUPS_TEST_CHILD=replicate" {
 			env[i] = "BACKUPS_TEST_CHILD=parent"
@@ -328,6 +329,13 @@ func TestSupervisor_ParentKilled(t *testing.T) {
 	if err != nil || !st.Stopped || st.PID != child {
 		t.Errorf("final status: %+v %v", st, err)
 	}
+	logb, _ := os.ReadFile(childLog)
+	if !strings.Contains(string(logb), "final sync") {
+		t.Errorf("no final sync in the child's log:\n%s", logb)
+	}
+	if os.Getenv("BT_DEBUG") != "" {
+		t.Logf("child log:\n%s", logb)
+	}
 	restored := restoreOut(t, mustReplica(t, local), "orengen.db")
 	ic, n, _ := checkDB(t, restored)
 	if ic != "ok" {
@@ -340,4 +348,40 @@ func TestSupervisor_ParentKilled(t *testing.T) {
 	if present != ackedAtKill {
 		t.Fatalf("restore holds %d of %d rows acknowledged before the kill (total %d)", present, ackedAtKill, n)
 	}
+}
+
+// TestReplicate_MirrorDown checks that an unreachable secondary replica
+// shows its error and lag in the status, fails SyncNow by name, and does not
+// hold back the primary.
+func TestReplicate_MirrorDown(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "client")
+	if b, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Skipf("ssh-keygen unavailable: %v: %s", err, b)
+	}
+	port := freePort(t) // nothing listens there
+	data, local := t.TempDir(), t.TempDir()
+	db := openApp(t, filepath.Join(data, "orengen.db"))
+	insertBatch(t, db, 20, "x")
+	c := startReplicator(t, childEnv(data, local, "dead=sftp://u@127.0.0.1:"+strconv.Itoa(port)+"/b?key="+key))
+	points, err := SyncNow(context.Background(), data, 15*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "dead: ") {
+		t.Fatalf("SyncNow with a dead mirror: %v", err)
+	}
+	if len(points) != 1 || strings.Join(points[0].Replicas, ",") != "local" {
+		t.Fatalf("restore points: %+v", points)
+	}
+	st := waitStatus(t, data, 10*time.Second, "mirror error and lag", func(s Status) bool {
+		return len(s.Databases) == 1 && len(s.Databases[0].Replicas) == 2 &&
+			s.Databases[0].Replicas[1].LastError != "" && s.Databases[0].Replicas[1].LagSeconds > 0.5
+	})
+	if p := st.Databases[0].Replicas[0]; !p.InSync || p.LastError != "" {
+		t.Fatalf("primary held back by the dead mirror: %+v", p)
+	}
+	if st.MaxLag() < 500*time.Millisecond || len(st.Errors()) != 1 {
+		t.Fatalf("MaxLag %s errors %v", st.MaxLag(), st.Errors())
+	}
+	t.Logf("dead mirror: %s", st.Errors()[0])
+	db.Close()
+	c.stop(t)
 }

@@ -28,6 +28,7 @@ type Status struct {
 	StartedAt time.Time `json:"started_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Stopped   bool      `json:"stopped,omitempty"` // written last on a clean stop
+	Ready     bool      `json:"ready"`             // the first scan of the data dir is done
 
 	// SyncSeq counts forced syncs (SyncNow); RestorePoints holds the result
 	// of the last one.

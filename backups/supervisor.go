@@ -253,18 +253,29 @@ func (s *Supervisor) Stop(timeout time.Duration) error {
 func SyncNow(ctx context.Context, dataDir string, timeout time.Duration) ([]RestorePoint, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	st, err := ReadStatus(dataDir)
-	if err != nil {
-		return nil, fmt.Errorf("sync now: %w", err)
-	}
-	if st.Stale() || st.PID <= 0 {
-		return nil, fmt.Errorf("sync now: replicator not running (status updated %s)", st.UpdatedAt.Format(time.RFC3339))
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	// A replicator that was just started has not written its status or
+	// found its databases yet: wait for it to be ready.
+	var st Status
+	for {
+		var err error
+		st, err = ReadStatus(dataDir)
+		if err == nil && st.Ready && !st.Stale() && st.PID > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return nil, fmt.Errorf("sync now: %w", err)
+			}
+			return nil, fmt.Errorf("sync now: replicator not running (status updated %s)", st.UpdatedAt.Format(time.RFC3339))
+		case <-t.C:
+		}
 	}
 	if err := syscall.Kill(st.PID, SyncSignal); err != nil {
 		return nil, fmt.Errorf("sync now: signal replicator %d: %w", st.PID, err)
 	}
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
