@@ -157,6 +157,9 @@ func (c *testChild) stop(t *testing.T) {
 	select {
 	case err := <-c.done:
 		c.done <- err
+		if strings.Contains(c.out.String(), "DATA RACE") {
+			t.Errorf("race detected in the replicator:\n%s", c.out.String())
+		}
 		if err != nil {
 			t.Fatalf("replicator exit: %v\n%s", err, c.out.String())
 		}

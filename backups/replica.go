@@ -312,9 +312,10 @@ func (r Replica) client(dbName string) (litestream.ReplicaClient, error) {
 		if sc.Region == "" {
 			sc.Region = lss3.DefaultRegion
 		}
-		// This machine class exports AWS_CA_BUNDLE, which makes the AWS SDK
-		// refuse Litestream's own HTTP client. Litestream's client does not
-		// need it: it uses the system roots.
+		// With AWS_CA_BUNDLE set, the AWS SDK refuses the HTTP client
+		// Litestream gives it ("unable to add custom RootCAs HTTPClient")
+		// and every request fails; Litestream's client uses the system
+		// roots instead, so the variable cannot be honoured and is dropped.
 		os.Unsetenv("AWS_CA_BUNDLE")
 		return sc, nil
 	case TypeSFTP:

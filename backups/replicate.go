@@ -174,6 +174,8 @@ type replicator struct {
 
 	// syncMu serialises forced and final syncs with mirror rounds.
 	syncMu sync.Mutex
+	// statusMu serialises writeStatus.
+	statusMu sync.Mutex
 }
 
 type dbState struct {
@@ -473,6 +475,10 @@ func (rp *replicator) statusLoop(ctx context.Context) {
 const statsEvery = 30 * time.Second
 
 func (rp *replicator) writeStatus(ctx context.Context, withStats bool) {
+	// One writer at a time: the stats fields of dbState are guarded by this,
+	// and a slow writer must not rename an older status over a newer one.
+	rp.statusMu.Lock()
+	defer rp.statusMu.Unlock()
 	now := time.Now()
 	rp.mu.Lock()
 	st := Status{PID: os.Getpid(), StartedAt: rp.started.UTC(), UpdatedAt: now.UTC(), SyncSeq: rp.syncSeq,

@@ -270,6 +270,9 @@ func TestSupervisor_ChildKilled(t *testing.T) {
 	if err := s.Stop(15 * time.Second); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
+	if strings.Contains(logs.String(), "DATA RACE") {
+		t.Errorf("race detected in the replicator:\n%s", logs.String())
+	}
 	if !strings.Contains(logs.String(), "replicator exited unexpectedly") || !strings.Contains(logs.String(), "signal: killed") {
 		t.Errorf("supervisor did not log the exit:\n%s", logs.String())
 	}
