@@ -86,6 +86,8 @@ Usage:
 Commands:
   serve      run the appliance (HTTP/HTTPS, workers)
   migrate    apply database migrations and exit
+  restore    restore databases from a replica (point in time, drills)
+  replicate  the Litestream replicator (started and supervised by serve)
   user       manage Nexus admins: create, reset-password, list, setup-link
   tenant     manage tenants: create, list
   apikey     create API keys for a tenant or for admins
@@ -118,6 +120,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		return runAPIKey(ctx, rest, stdout, stderr, env)
 	case "vault":
 		return runVault(ctx, rest, stdout, stderr, env, os.Stdin)
+	case "replicate":
+		return runReplicate(ctx, rest, stdout, stderr, env)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orengen", buildVersion())
 		return nil
@@ -169,6 +175,8 @@ type Main struct {
 	KV     *store.KV
 	Server *ui.Server
 	Auth   *app.AuthService
+	// Backups runs restore drills and reports replication (nil without a replica).
+	Backups *app.BackupService
 	// Domains and Certs: custom domains and certificates (tls.go).
 	Domains *app.DomainService
 	Certs   *ui.CertManager
@@ -216,11 +224,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	t0 := time.Now()
 	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr)}
 	slog.SetDefault(m.Logger)
+	bs, err := m.startBackups(ctx)
+	if err != nil {
+		return err
+	}
+	defer bs.stop(m) // after m.Close: deferred calls run last-in first-out
 	if err := m.OpenStores(ctx); err != nil {
 		m.Close()
 		return err
 	}
 	defer m.Close()
+	if err := bs.afterOpen(ctx, m); err != nil {
+		return err
+	}
 	site := store.NewSiteStore(m.DB)
 	if seeded, err := site.SeedSite(ctx); err != nil {
 		return fmt.Errorf("seed site: %w", err)
@@ -273,6 +289,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	sv.Wire(m.Server)
+	if m.Backups != nil {
+		m.Server.Backups = m.Backups
+		m.Server.Health = append(m.Server.Health, backupHealth(cfg, m.Logger))
+	}
 	if err := m.Server.Open(); err != nil {
 		ln.Close()
 		return err
@@ -314,6 +334,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		m.Logger.Error("shutdown tls", "err", err)
 	}
 	<-dnsDone
+	if m.Backups != nil {
+		m.Backups.Wait()
+	}
 	if err := m.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)
 	}

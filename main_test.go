@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	// Children that serve starts from os.Executable() (the replicator, a
+	// restore drill) are this test binary: make them run main too.
+	os.Setenv("ORENGEN_TEST_RUN_MAIN", "1")
+	os.Unsetenv("AWS_CA_BUNDLE") // breaks Litestream's S3 client
 	os.Exit(m.Run())
 }
 
@@ -55,7 +59,11 @@ func MustRunMain(tb testing.TB, dataDir string, extra ...string) (addr string, s
 	stdout = &syncBuffer{}
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)
-	args := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--backup-dir", ""}, extra...)
+	args := []string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0"}
+	if !strings.Contains(strings.Join(extra, " "), "--backup-dir") {
+		args = append(args, "--backup-dir", "")
+	}
+	args = append(args, extra...)
 	go func() { done <- Run(ctx, args, stdout, stderr, envFrom(nil)) }()
 	re := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 	deadline := time.Now().Add(20 * time.Second)

@@ -117,6 +117,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/site":                            {accAdmin, ""},
 	"nexus|GET|/tenants":                          {accAdmin, ""},
 	"nexus|GET|/domains":                          {accAdmin, ""},
+	"nexus|GET|/backups":                          {accAdmin, ""},
+	"nexus|POST|/backups/drill":                   {accAdmin, ""},
 	"nexus|POST|/domains":                         {accAdmin, ""},
 	"nexus|POST|/domains/check":                   {accAdmin, ""},
 	"nexus|POST|/domains/:id/delete":              {accAdmin, ""},

@@ -30,6 +30,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	authed.Get("/site/:slug?", s.handleSiteEditor)
 	authed.Post("/site", csrf, s.handleSiteSave)
 	s.registerDomainRoutes(authed, csrf)
+	s.registerBackupRoutes(authed, csrf)
 	s.registerTenantRoutes(authed, csrf)
 	s.registerVaultRoutes(authed, csrf)
 	s.registerAuditRoutes(authed)
@@ -42,7 +43,7 @@ func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
 		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}}},
 		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
-		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
+		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Backups", "/backups"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
 		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},
 	}
 	for _, ex := range s.NexusNav {

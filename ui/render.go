@@ -82,6 +82,14 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"hasPrefix": strings.HasPrefix,
+	"ago":       ago,
+	"bytes":     bytesHuman,
+	"secs": func(d time.Duration) string {
+		if d < time.Second {
+			return fmt.Sprintf("%d ms", d.Milliseconds())
+		}
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	},
 	"active": func(cur, p string) bool {
 		return cur == p || p != "/" && strings.HasPrefix(cur, p+"/")
 	},

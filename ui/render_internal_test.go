@@ -37,6 +37,9 @@ var pageData = map[string]func() any{
 	"nexus/audit":      func() any { return &auditPage{} },
 	"nexus/outbox":     func() any { return &outboxPage{} },
 	"nexus/account":    func() any { return &adminAccountPage{} },
+	"nexus/backups": func() any {
+		return &backupsPage{Configured: true, Overview: &app.BackupOverview{Replicas: []string{"local"}, Databases: []app.BackupDB{{Replicas: []app.BackupReplica{{}}}}}, Drills: []*app.BackupDrill{{Status: "ok"}}, Points: []*app.RestorePoint{{}}, CanWrite: true}
+	},
 	"nexus/domains": func() any {
 		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}
 	},

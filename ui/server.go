@@ -67,6 +67,9 @@ type Server struct {
 	// Certs is the certificate manager, nil when TLS is off.
 	Domains *app.DomainService
 	Certs   *CertManager
+	// Backups reports replication and runs restore drills (nil when no
+	// replica is configured).
+	Backups *app.BackupService
 	// Tenants, users, API keys, vault, audit log and outbox. TenantLeads
 	// is the tenant-scoped view of leads used by the portal and its API.
 	Tenants     *app.TenantService
