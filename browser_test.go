@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"regexp"
@@ -10,6 +12,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"orengen/app"
+	"orengen/store"
 )
 
 // newBrowser starts headless Chromium (Debian's package, installed by
@@ -144,5 +149,97 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	screenshot(t, ctx, "dashboard")
 	if heading != "Dashboard" || !strings.Contains(who, "owner@example.com") {
 		t.Fatalf("after login: %q / %q", heading, who)
+	}
+}
+
+// TestBrowser_TenantWhiteLabel: a tenant user on the tenant's own domain
+// accepts an invitation, signs in and sees only the tenant's brand: its
+// name and colour, never the agency's name, logo or links.
+func TestBrowser_TenantWhiteLabel(t *testing.T) {
+	ctx := newBrowser(t)
+	dir := t.TempDir()
+	// Set the tenant up through the services, before serve starts.
+	cfg, err := loadConfig(newFlagSet("t", "t", io.Discard), []string{"--data-dir", dir}, envFrom(nil), "data-dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sv, err := m.openForCLI(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &app.Tenant{Name: "Alpha Plumbing", PrimaryColor: "#1d4ed8", AccentColor: "#0f766e", SupportEmail: "help@alpha-plumbing.test"}
+	if err := sv.Tenants.CreateTenant(context.Background(), tn, "alpha-plumbing.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	actx := app.NewContextWithTenant(app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1, Role: app.RoleOwner}), tn)
+	if _, err := sv.Users.Invite(actx, "ann@alpha-plumbing.test", "Ann", app.UserRoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, err := store.NewOutboxStore(m.DB).FindOutboxMessages(context.Background(), 10)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("outbox: %v %v", msgs, err)
+	}
+	token := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[0].Body)
+	if token == nil {
+		t.Fatalf("no link in the invitation: %s", msgs[0].Body)
+	}
+	m.Close()
+
+	addr, _, _ := MustRunMain(t, dir)
+	base := "http://alpha-plumbing.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	var msg string
+	defer func() {
+		if t.Failed() {
+			screenshot(t, ctx, "tenant-failed")
+		}
+	}()
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/invite?token="+token[1]),
+		chromedp.WaitVisible("#password", chromedp.ByID),
+		chromedp.SendKeys("#password", "tenant browser password", chromedp.ByID),
+		chromedp.SendKeys("#confirm", "tenant browser password", chromedp.ByID),
+		chromedp.Submit("#password", chromedp.ByID),
+		chromedp.WaitVisible("#email", chromedp.ByID),
+		chromedp.Text("body", &msg, chromedp.ByQuery),
+		chromedp.SendKeys("#email", "ann@alpha-plumbing.test", chromedp.ByID),
+		chromedp.SendKeys("#password", "tenant browser password", chromedp.ByID),
+		chromedp.Submit("#password", chromedp.ByID),
+		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("%v (page: %.300s)", err, msg)
+	}
+	screenshot(t, ctx, "tenant-portal")
+	// Every page the user can reach from the navigation carries only the
+	// tenant's brand.
+	var links []string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll("aside.side a")).map(a => a.href)`, &links)); err != nil {
+		t.Fatal(err)
+	}
+	if len(links) < 2 {
+		t.Fatalf("navigation links: %v", links)
+	}
+	for _, link := range links {
+		var html, title, brand string
+		if err := chromedp.Run(ctx,
+			chromedp.Navigate(link),
+			chromedp.WaitVisible("main", chromedp.ByQuery),
+			chromedp.OuterHTML("html", &html, chromedp.ByQuery),
+			chromedp.Title(&title),
+			chromedp.Evaluate(`getComputedStyle(document.documentElement).getPropertyValue("--brand").trim()`, &brand),
+		); err != nil {
+			t.Fatalf("%s: %v", link, err)
+		}
+		if !strings.Contains(title, "Alpha Plumbing") || !strings.Contains(html, "Alpha Plumbing") {
+			t.Errorf("%s: tenant name missing (title %q)", link, title)
+		}
+		if strings.EqualFold(brand, "#1d4ed8") == false {
+			t.Errorf("%s: --brand = %q, want the tenant's #1d4ed8", link, brand)
+		}
+		for _, leak := range []string{"OrenGen", "orengen", "logo.", "Nexus", "nexus."} {
+			if strings.Contains(html, leak) {
+				t.Errorf("%s: page shows the agency's %q", link, leak)
+			}
+		}
 	}
 }

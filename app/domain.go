@@ -42,6 +42,7 @@ type CustomDomain struct {
 	TenantID     *int64 // no foreign key until tenants exist
 	Name         string
 	Status       string
+	allowLocal   bool // set by DomainService in development (see devLocal)
 	VerifyToken  string
 	DNSCheckedAt *time.Time
 	DNSOK        bool
@@ -61,7 +62,7 @@ func (d *CustomDomain) Servable() bool { return d.Status == DomainActive && d.DN
 // Validate normalizes and checks the domain's fields. Returns EINVALID
 // naming the field.
 func (d *CustomDomain) Validate() error {
-	name, err := NormalizeDomainName(d.Name)
+	name, err := normalizeDomainName(d.Name, d.allowLocal)
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,12 @@ var reservedSuffixes = []string{"localhost", "local", "internal", "home.arpa", "
 // is a plain DNS host name that could get a certificate: no IP literal, no
 // wildcard, labels of letters, digits and inner hyphens, at least two
 // labels. Returns EINVALID for the field "name".
-func NormalizeDomainName(name string) (string, error) {
+func NormalizeDomainName(name string) (string, error) { return normalizeDomainName(name, false) }
+
+// normalizeDomainName is NormalizeDomainName; allowLocal accepts names
+// under .localhost (development, where the appliance itself runs on
+// localhost with TLS off and no certificate is ever requested).
+func normalizeDomainName(name string, allowLocal bool) (string, error) {
 	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
 	switch {
 	case name == "":
@@ -130,6 +136,9 @@ func NormalizeDomainName(name string) (string, error) {
 		return "", FieldErrorf("name", "The last part of a domain name cannot be a number.")
 	}
 	for _, s := range reservedSuffixes {
+		if allowLocal && s == "localhost" {
+			continue
+		}
 		if name == s || strings.HasSuffix(name, "."+s) {
 			return "", FieldErrorf("name", "%s is a private name: public certificate authorities do not issue certificates for it.", name)
 		}
@@ -256,6 +265,7 @@ func (s *DomainService) FindDomains(ctx context.Context) ([]*CustomDomain, error
 // one of the appliance's own hosts, and ECONFLICT if it is registered.
 func (s *DomainService) AddDomain(ctx context.Context, d *CustomDomain) error {
 	d.Status = DomainPending
+	d.allowLocal = s.devLocal()
 	if err := d.Validate(); err != nil {
 		return err
 	}
@@ -627,6 +637,24 @@ func (s *DomainService) RecordCertificate(ctx context.Context, name, issuer stri
 }
 
 var _ TenantDomains = (*DomainService)(nil)
+
+// devLocal reports whether the appliance runs on localhost (development):
+// then custom domains under .localhost are allowed, for trying the
+// white-label portal without DNS.
+func (s *DomainService) devLocal() bool { return s.Domain == "localhost" }
+
+// ValidateDomainName normalises a custom domain name and refuses what
+// AddDomain would refuse for its form (EINVALID, field "name").
+func (s *DomainService) ValidateDomainName(name string) (string, error) {
+	n, err := normalizeDomainName(name, s.devLocal())
+	if err != nil {
+		return "", err
+	}
+	if s.IsBuiltin(n) {
+		return "", FieldErrorf("name", "%s is one of this server's own hosts; it is always served.", n)
+	}
+	return n, nil
+}
 
 // TenantIDByDomain returns the tenant that owns host, for serving its
 // portal there. A disabled domain or one with no tenant is ENOTFOUND.

@@ -326,6 +326,8 @@ type TenantDomains interface {
 	// AddTenantDomain attaches host to the tenant. Returns ECONFLICT if
 	// another tenant has it.
 	AddTenantDomain(ctx context.Context, tenantID int64, host string) error
+	// ValidateDomainName normalises a name, or returns EINVALID.
+	ValidateDomainName(name string) (string, error)
 }
 
 // DomainCacheTTL is how long TenantByDomain remembers an answer.
@@ -369,7 +371,7 @@ func (s *TenantService) CreateTenant(ctx context.Context, t *Tenant, domain stri
 		if s.Domains == nil {
 			return FieldErrorf("domain", "Custom domains are not configured; create the tenant without --domain.")
 		}
-		name, err := NormalizeDomainName(domain)
+		name, err := s.Domains.ValidateDomainName(domain)
 		if err != nil {
 			return FieldErrorf("domain", "%s", ErrorMessage(err))
 		}

@@ -297,7 +297,7 @@ func (e *tenantEnv) do(r treq) (int, string, *http.Response) {
 		cookies[k] = v
 	}
 	if r.CSRF {
-		cookies["orengen_csrf"] = tenantCSRFNonce
+		cookies["csrf"] = tenantCSRFNonce
 	}
 	for k, v := range cookies {
 		hr.AddCookie(&http.Cookie{Name: k, Value: v})
@@ -321,4 +321,8 @@ func (stubResolver) LookupIP(context.Context, string, string) ([]net.IP, error) 
 
 func (stubResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
 	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (f *fakeTenantDomains) ValidateDomainName(name string) (string, error) {
+	return app.NormalizeDomainName(name)
 }

@@ -17,9 +17,9 @@ import (
 )
 
 const (
-	csrfCookie    = "orengen_csrf"
+	csrfCookie    = "csrf" // neutral names: the portal is white-label
 	sessionCookie = "orengen_session"
-	flashCookie   = "orengen_flash"
+	flashCookie   = "flash"
 	csrfField     = "_csrf"
 )
 

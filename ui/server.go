@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
 )
@@ -156,11 +155,7 @@ func (s *Server) fiberConfig(host string) fiber.Config {
 
 // HostKind returns which app serves host (without port), or "".
 func (s *Server) HostKind(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	switch host {
+	switch bareHost(host) {
 	case s.Domain, "www." + s.Domain:
 		return HostSite
 	case "app." + s.Domain:
@@ -171,14 +166,24 @@ func (s *Server) HostKind(host string) string {
 	return ""
 }
 
+// bareHost is a Host header without its port, lower case, without a
+// trailing dot (a new string: it outlives the request in caches).
+func bareHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.Clone(strings.TrimSuffix(strings.ToLower(host), "."))
+}
+
 // dispatch hands the request to the app for its host. A tenant's custom
 // domain is served by the portal app with that tenant fixed (Locals
 // "domain_tenant", shared with the sub-app through the fasthttp context).
 // Unknown hosts get a bare 404 and nothing else.
 func (s *Server) dispatch(c *fiber.Ctx) error {
-	kind := s.HostKind(c.Hostname())
+	host := bareHost(c.Hostname())
+	kind := s.HostKind(host)
 	if kind == "" && s.Tenants != nil {
-		t, err := s.Tenants.TenantByDomain(c.UserContext(), utils.CopyString(c.Hostname()))
+		t, err := s.Tenants.TenantByDomain(c.UserContext(), host)
 		if err == nil {
 			c.Locals("domain_tenant", t)
 			kind = HostPortal

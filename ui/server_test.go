@@ -123,7 +123,7 @@ func TestServer_LoginFlow(t *testing.T) {
 	req.Host = "nexus.localhost"
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	req.AddCookie(&http.Cookie{Name: "orengen_csrf", Value: b.cookies["orengen_csrf"]})
+	req.AddCookie(&http.Cookie{Name: "csrf", Value: b.cookies["csrf"]})
 	if resp, _ := env.do(req); resp.StatusCode != 403 {
 		t.Fatalf("cross-site: %d", resp.StatusCode)
 	}

@@ -1,4 +1,4 @@
-// orengen: small progressive enhancements. Every page works without this file.
+// Small progressive enhancements. Every page works without this file.
 (function () {
   "use strict";
   // Ask before destructive actions: <form data-confirm="Delete this?">.
