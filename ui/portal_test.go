@@ -352,7 +352,7 @@ func TestNexus_TenantBrandAndLogo(t *testing.T) {
 		hr.Host = "nexus.localhost"
 		hr.Header.Set("Content-Type", w.FormDataContentType())
 		hr.AddCookie(&http.Cookie{Name: "orengen_session", Value: e.AdminCookie})
-		hr.AddCookie(&http.Cookie{Name: "orengen_csrf", Value: tenantCSRFNonce})
+		hr.AddCookie(&http.Cookie{Name: "csrf", Value: tenantCSRFNonce})
 		resp, err := e.Server.Handler().Test(hr, -1)
 		if err != nil {
 			t.Fatal(err)
