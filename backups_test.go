@@ -292,3 +292,60 @@ func TestBackups_RestoreIfMissing(t *testing.T) {
 		t.Fatal("the lead was not restored at first start")
 	}
 }
+
+// TestBackups_RestorePointBeforeMigrations: when serve finds migrations to
+// apply to an existing database, it ships everything first and records a
+// restore point; restoring at that point gives the database as it was
+// before the upgrade.
+func TestBackups_RestorePointBeforeMigrations(t *testing.T) {
+	dir := t.TempDir()
+	data, bdir := filepath.Join(dir, "data"), filepath.Join(dir, "backups")
+	_, _, stop := MustRunMain(t, data, "--backup-dir", bdir)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Make the database look like one from before migration 0004.
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(data, "orengen.db")+"?_journal_mode=WAL&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TABLE backup_drills", "DROP TABLE restore_points", "DELETE FROM schema_migrations WHERE name = '0004_backups.sql'"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	addr, _, stop := MustRunMain(t, data, "--backup-dir", bdir)
+	_, body := get(t, addr, "nexus.localhost", "/healthz")
+	if !strings.Contains(body, `"database":"ok"`) {
+		t.Fatalf("healthz: %s", body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = sql.Open("sqlite3", "file:"+filepath.Join(data, "orengen.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var txid, migrations, at string
+	err = db.QueryRow("SELECT txid, migrations, point_time FROM restore_points WHERE db = 'orengen.db'").Scan(&txid, &migrations, &at)
+	db.Close()
+	if err != nil || txid == "" || !strings.Contains(migrations, "0004_backups.sql") {
+		t.Fatalf("restore point: %q %q %v", txid, migrations, err)
+	}
+	// Roll back: restore at the restore point's time, beside the data.
+	pt, _ := time.Parse(time.RFC3339Nano, at)
+	out := filepath.Join(dir, "rollback")
+	if o, err := runChild(t, "restore", "--data-dir", data, "--backup-dir", bdir, "--db", "orengen.db", "--output", out, "--timestamp", pt.UTC().Format(time.RFC3339Nano)); err != nil {
+		t.Fatalf("restore at the point: %v %s", err, o)
+	}
+	rb, err := sql.Open("sqlite3", "file:"+filepath.Join(out, "orengen.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Close()
+	var n int
+	if err := rb.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'restore_points'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the rolled-back database has the upgrade's table (n=%d, %v)", n, err)
+	}
+}

@@ -414,11 +414,15 @@ func (rp *replicator) syncAll(ctx context.Context) []RestorePoint {
 	var wg sync.WaitGroup
 	for i, st := range dbs {
 		wg.Go(func() {
-			p := RestorePoint{DB: st.name, Time: time.Now().UTC()}
+			p := RestorePoint{DB: st.name}
 			var errs []string
 			if err := st.db.SyncAndWait(ctx); err != nil {
 				errs = append(errs, rp.cfg.Replicas[0].Name+": "+err.Error())
 			}
+			// The point's time is taken once the primary holds TXID, so it
+			// is not earlier than the last LTX file's timestamp: a restore
+			// at this time includes every transaction up to TXID.
+			p.Time = time.Now().UTC()
 			pos, _ := st.db.Pos()
 			p.TXID = uint64(pos.TXID)
 			if uint64(st.primary.Pos().TXID) >= p.TXID && p.TXID > 0 {

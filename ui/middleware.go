@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
@@ -27,6 +28,9 @@ func (s *Server) registerCommon(host string, a *fiber.App) {
 	a.Use(s.recoverer)
 	a.Use(s.requestLog)
 	a.Use(s.securityHeaders)
+	// gzip/brotli for dynamic text; precompressed assets and cached pages
+	// already carry Content-Encoding and are left alone.
+	a.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
 	if host == HostSite {
 		a.Use(s.redirectWWW)
 	}

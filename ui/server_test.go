@@ -104,6 +104,10 @@ func TestServer_Hosts(t *testing.T) {
 		{Name: "NexusLeads", Method: "GET", Host: "nexus.localhost", URL: "/leads", As: "staff", WantStatus: 200, WantContains: []string{"No leads yet."}},
 		{Name: "NexusAdminsStaffCannotInvite", Method: "GET", Host: "nexus.localhost", URL: "/admins", As: "staff", WantStatus: 200, WantNotContains: []string{"Add an admin"}},
 		{Name: "AssetsHashed", Method: "GET", Host: "localhost", URL: "/assets/css/site.nope.css", WantStatus: 404},
+		{Name: "NexusLoginCompressed", Method: "GET", Host: "nexus.localhost", URL: "/login", Headers: map[string]string{"Accept-Encoding": "br"}, WantStatus: 200,
+			WantHeaders: map[string]string{"Content-Encoding": "br"}},
+		{Name: "SitePagePrecompressed", Method: "GET", Host: "localhost", URL: "/", Headers: map[string]string{"Accept-Encoding": "gzip"}, WantStatus: 200,
+			WantHeaders: map[string]string{"Content-Encoding": "gzip"}},
 		{Name: "HealthEveryHost", Method: "GET", Host: "app.localhost", URL: "/healthz", WantStatus: 200, WantContains: []string{`"status":"ok"`, `"database":"ok"`, `"version":"test"`, `"uptime_seconds"`}},
 	})
 }
