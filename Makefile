@@ -15,10 +15,11 @@ build:
 run: build
 	./orengen serve --data-dir ./data --domain localhost --http-addr :8080
 
-## test: vet, then every test with the race detector (browser tests need chromium: see .ci/run)
+## test: vet, every test with the race detector (browser tests need chromium: see .ci/run), then short fuzz runs
 test:
 	$(GO) vet -tags '$(TAGS)' ./...
 	$(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m ./...
+	$(MAKE) fuzz FUZZTIME=4s
 
 ## test-short: the quick subset
 test-short:
@@ -34,6 +35,13 @@ lint:
 	$(GO) vet -tags '$(TAGS)' ./...
 	shellcheck install.sh scripts/*.sh .ci/run
 
-## fuzz: short fuzz runs of the parsers
+## fuzz: fuzz every parser for FUZZTIME each (go test -fuzz takes one target at a time)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./app:FuzzParseAPIKey ./app:FuzzParseLinkToken ./app:FuzzParseBearer ./app:FuzzVerifyPassword \
+	./ui:FuzzParseLoginForm ./app/federal:FuzzParseTime ./app/federal:FuzzParseAmount ./app/federal:FuzzExtractRequirements
 fuzz:
-	@echo "see FUZZ targets in *_test.go"
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
