@@ -86,6 +86,11 @@ type Server struct {
 	Extra []func(host string, r fiber.Router)
 	// NexusNav adds navigation entries for features registered through Extra.
 	NexusNav []NavSection
+	// Metrics is served at /metrics on the nexus host (metrics.go); Open
+	// creates one if nil. Set it before Open to add collectors or a token.
+	Metrics *Metrics
+
+	metricsHandler fiber.Handler
 
 	root   *fiber.App
 	apps   map[string]*fiber.App
@@ -113,6 +118,9 @@ func (s *Server) Open() error {
 	}
 	var err error
 	if s.tmpl, err = newRenderer(); err != nil {
+		return err
+	}
+	if err := s.openMetrics(); err != nil {
 		return err
 	}
 	s.root = fiber.New(s.fiberConfig(""))
