@@ -267,6 +267,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			},
 		},
 	}
+	m.wireOps() // ops.go: /metrics collectors and token, disk health
 	sv, err := m.OpenServices(ctx)
 	if err != nil {
 		ln.Close()
