@@ -90,6 +90,7 @@ Commands:
   tenant     manage tenants: create, list
   apikey     create API keys for a tenant or for admins
   vault      rotate-key: re-encrypt the vault under a new master key
+  doctor     check configuration, permissions, ports, DNS, certificates, backups and disk
   version    print the version
 
 Run 'orengen <command> --help' for a command's flags.
@@ -118,6 +119,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		return runAPIKey(ctx, rest, stdout, stderr, env)
 	case "vault":
 		return runVault(ctx, rest, stdout, stderr, env, os.Stdin)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orengen", buildVersion())
 		return nil
