@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/user"
 	"path"
@@ -372,8 +373,64 @@ func checkPort(ctx context.Context, cfg *Config, flagName, addr string, isTLS bo
 	if v, ok := probeOrengen(ctx, cfg.Domain, addr, isTLS); ok {
 		return okf(name, "%s %s is held by orengen itself (version %s)", flagName, addr, v)
 	}
+	n, _ := strconv.Atoi(port)
+	pid, comm := portOwner(n)
+	if comm == "orengen" {
+		// Serving, but /healthz did not answer the probe (over HTTPS, for
+		// example, before the first certificate exists).
+		return okf(name, "%s %s is held by orengen itself (pid %d)", flagName, addr, pid)
+	}
+	who := "another program"
+	if comm != "" {
+		who = fmt.Sprintf("%s (pid %d)", comm, pid)
+	}
 	return failf(name, fmt.Sprintf("find the program with: ss -ltnp 'sport = :%s'; stop it, or choose another %s", port, flagName),
-		"%s %s is in use by another program", flagName, addr)
+		"%s %s is in use by %s", flagName, addr, who)
+}
+
+// portOwner finds the process listening on TCP port through /proc: the
+// socket's inode in /proc/net/tcp{,6}, then the process holding it. It
+// sees every process when run as root and the user's own otherwise; it
+// returns 0, "" when it cannot tell.
+func portOwner(port int) (pid int, comm string) {
+	inodes := map[string]bool{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(line)
+			if len(fs) < 10 || fs[3] != "0A" { // 0A: LISTEN
+				continue
+			}
+			i := strings.LastIndexByte(fs[1], ':')
+			if p, err := strconv.ParseUint(fs[1][i+1:], 16, 16); err == nil && int(p) == port {
+				inodes["socket:["+fs[9]+"]"] = true
+			}
+		}
+	}
+	if len(inodes) == 0 {
+		return 0, ""
+	}
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		n, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		fds, err := os.ReadDir(filepath.Join("/proc", p.Name(), "fd"))
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if l, err := os.Readlink(filepath.Join("/proc", p.Name(), "fd", fd.Name())); err == nil && inodes[l] {
+				c, _ := os.ReadFile(filepath.Join("/proc", p.Name(), "comm"))
+				return n, strings.TrimSpace(string(c))
+			}
+		}
+	}
+	return 0, ""
 }
 
 // probeOrengen asks addr for /healthz as the nexus host and reports
@@ -456,19 +513,28 @@ func checkDNS(ctx context.Context, cfg *Config, db *store.DB) []checkResult {
 	if isLocalDomain(cfg.Domain) {
 		return []checkResult{okf(name, "%s resolves to this machine without DNS records", cfg.Domain)}
 	}
-	ds := &app.DomainService{Resolver: doctorResolver(cfg), Domain: cfg.Domain, PublicIPs: cfg.PublicIPs}
+	// Without --public-ips, the machine's own global addresses stand in:
+	// right on most VPSs, wrong behind NAT, so a mismatch is only a warning.
+	ips, guessed := cfg.PublicIPs, false
+	if len(ips) == 0 {
+		ips, guessed = interfaceIPs(), true
+	}
+	ds := &app.DomainService{Resolver: doctorResolver(cfg), Domain: cfg.Domain, PublicIPs: ips}
 	builtin, custom, err := doctorHosts(ctx, cfg, db)
 	var out []checkResult
-	ips := joinIPs(cfg)
+	want := joinAddrList(ips)
 	for _, h := range builtin {
 		c := ds.CheckDNS(ctx, h, "")
 		switch {
+		case c.OK && guessed:
+			out = append(out, okf(name, "%s → %s (an address of this machine)", h, strings.Join(c.Addrs, ", ")))
 		case c.OK:
 			out = append(out, okf(name, "%s → %s", h, strings.Join(c.Addrs, ", ")))
-		case len(cfg.PublicIPs) == 0 && len(c.Addrs) > 0:
-			out = append(out, warnf(name, "set --public-ips (ORENGEN_PUBLIC_IPS) to this server's addresses so doctor can compare", "%s → %s, but this server's public IPs are not configured", h, strings.Join(c.Addrs, ", ")))
+		case guessed && len(c.Addrs) > 0:
+			out = append(out, warnf(name, "if this server is behind NAT, set --public-ips (ORENGEN_PUBLIC_IPS) to its public addresses; otherwise point the record at "+want,
+				"%s → %s, which is not an address of this machine (%s)", h, strings.Join(c.Addrs, ", "), want))
 		default:
-			fix := "create an A (and AAAA for IPv6) record for " + h + " pointing at " + ips
+			fix := "create an A (and AAAA for IPv6) record for " + h + " pointing at " + want
 			out = append(out, failf(name, fix, "%s", strings.TrimSuffix(c.Error, ".")))
 		}
 	}
@@ -480,21 +546,36 @@ func checkDNS(ctx context.Context, cfg *Config, db *store.DB) []checkResult {
 		if c.OK {
 			out = append(out, okf(name, "custom domain %s → %s", d.Name, strings.Join(c.Addrs, ", ")))
 		} else {
-			out = append(out, warnf(name, "ask the tenant to point "+d.Name+" at "+ips+" (Nexus > Domains shows the records)", "custom domain %s", strings.TrimSuffix(c.Error, ".")))
+			out = append(out, warnf(name, "ask the tenant to point "+d.Name+" at "+want+" (Nexus > Domains shows the records)", "custom domain %s", strings.TrimSuffix(c.Error, ".")))
 		}
 	}
 	return out
 }
 
-func joinIPs(cfg *Config) string {
-	if len(cfg.PublicIPs) == 0 {
+func joinAddrList(ips []netip.Addr) string {
+	if len(ips) == 0 {
 		return "this server's public IP"
 	}
-	s := make([]string, len(cfg.PublicIPs))
-	for i, a := range cfg.PublicIPs {
+	s := make([]string, len(ips))
+	for i, a := range ips {
 		s[i] = a.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// interfaceIPs returns this machine's global unicast addresses.
+func interfaceIPs() []netip.Addr {
+	as, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range as {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().IsGlobalUnicast() {
+			out = append(out, p.Addr().Unmap())
+		}
+	}
+	return out
 }
 
 // storedCerts maps each name to the latest certificate stored for it in
