@@ -50,7 +50,7 @@ func NewMetrics() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "orengen_http_requests_total",
-		Help: "HTTP requests answered, by host kind (site, portal, nexus), route pattern, method and status class.",
+		Help: "HTTP requests answered, by host kind (site, portal, nexus; unknown for hosts not served), route pattern, method and status class.",
 	}, []string{"host", "route", "method", "code"})
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "orengen_http_request_duration_seconds",
@@ -153,6 +153,12 @@ func (m *Metrics) middleware(host string) fiber.Handler {
 		m.latency.WithLabelValues(host, route, method).Observe(d.Seconds())
 		return err
 	}
+}
+
+// countUnknownHost counts a request for a host this server does not
+// serve (scanners, stale DNS), answered 404 before any host app.
+func (m *Metrics) countUnknownHost(method string) {
+	m.requests.WithLabelValues("unknown", routeOther, methodLabel(method), "4xx").Inc()
 }
 
 // tokenOK compares a bearer token with Token in constant time (over

@@ -27,3 +27,18 @@ func TestRouteMatches(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMetrics_Middleware is the cost the metrics middleware adds to
+// a request (route match, two label lookups, a counter and a histogram).
+func BenchmarkMetrics_Middleware(b *testing.B) {
+	m := NewMetrics()
+	b.ReportAllocs()
+	for b.Loop() {
+		route := routeOther
+		if routeMatches("/leads/:id", "/leads/42") {
+			route = "/leads/:id"
+		}
+		m.requests.WithLabelValues(HostPortal, route, methodLabel("GET"), "2xx").Inc()
+		m.latency.WithLabelValues(HostPortal, route, "GET").Observe(0.0012)
+	}
+}

@@ -30,6 +30,7 @@ func TestMetrics_Access(t *testing.T) {
 	e.do(httptest.NewRequest("GET", "http://localhost/pricing", nil))
 	e.do(httptest.NewRequest("GET", "http://localhost/no/such/page", nil))
 	e.do(httptest.NewRequest("GET", "http://app.localhost/no/such/page", nil))
+	e.do(httptest.NewRequest("GET", "http://scanner.example/wp-login.php", nil))
 
 	get := func(auth string, cookies map[string]string) (*http.Response, string) {
 		req := httptest.NewRequest("GET", "http://nexus.localhost/metrics", nil)
@@ -75,6 +76,7 @@ func TestMetrics_Access(t *testing.T) {
 				`route="/:slug"`,
 				`orengen_http_requests_total{code="4xx",host="site",method="GET",route="other"}`,
 				`orengen_http_requests_total{code="3xx",host="portal",method="GET",route="other"}`,
+				`orengen_http_requests_total{code="4xx",host="unknown",method="GET",route="other"} 1`,
 				"orengen_http_request_duration_seconds_bucket{",
 				"go_goroutines ",
 				"process_resident_memory_bytes ",
@@ -84,7 +86,7 @@ func TestMetrics_Access(t *testing.T) {
 					t.Errorf("metrics lack %s", want)
 				}
 			}
-			if strings.Contains(body, "/no/such/page") || strings.Contains(body, "pricing") {
+			if strings.Contains(body, "/no/such/page") || strings.Contains(body, "pricing") || strings.Contains(body, "scanner") {
 				t.Error("a raw path became a label")
 			}
 		})

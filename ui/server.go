@@ -193,6 +193,7 @@ func (s *Server) dispatch(c *fiber.Ctx) error {
 	}
 	a, ok := s.apps[kind]
 	if !ok {
+		s.Metrics.countUnknownHost(c.Method())
 		c.Status(fiber.StatusNotFound)
 		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 		return c.SendString("404 not found\n")
