@@ -79,7 +79,15 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		}
 		// The configuration itself is broken: say so in the doctor's
 		// format. Config errors name the setting, never a secret's value.
-		fmt.Fprintln(stdout, failf("configuration", "fix that setting in the flags, the environment or the --config file", "%v", err))
+		fix := "fix that setting in the flags, the environment or the --config file"
+		inner := err
+		if ue := (usageError{}); errors.As(err, &ue) {
+			inner = ue.error
+		}
+		if errors.Is(inner, os.ErrPermission) {
+			fix = "run doctor as root (sudo orengen doctor --config FILE): the env file is root's"
+		}
+		fmt.Fprintln(stdout, failf("configuration", fix, "%v", err))
 		return errors.New("doctor: the configuration does not load")
 	}
 	exportReplicaSecrets(cfg, env)
@@ -266,6 +274,9 @@ func checkDataDir(cfg *Config) []checkResult {
 			who += " (the service user; doctor runs as root)"
 		}
 		out = append(out, okf(name, "data directory %s: mode 0700, owner %s", cfg.DataDir, who))
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "orengen.db")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return append(out, failf(name, "run doctor as root, or as the service user "+userName(owner), "cannot look inside %s: %v", cfg.DataDir, errors.Unwrap(err)))
 	}
 	// The databases and their WAL companions must be the service user's:
 	// a -shm created by root locks the service out.

@@ -488,6 +488,17 @@ func TestRunDoctor(t *testing.T) {
 		t.Fatalf("err = %v\n%s", err, out.String())
 	}
 
+	// An env file doctor may not read (run as the service user).
+	if os.Geteuid() != 0 {
+		out.Reset()
+		f := filepath.Join(t.TempDir(), "orengen.env")
+		os.WriteFile(f, []byte("ORENGEN_DOMAIN=example.com\n"), 0o000)
+		err = Run(ctx, []string{"doctor", "--config", f}, &out, io.Discard, func(string) string { return "" })
+		if err == nil || !strings.Contains(out.String(), "run doctor as root") {
+			t.Errorf("unreadable env file: err = %v\n%s", err, out.String())
+		}
+	}
+
 	// All good: exit status 0.
 	out.Reset()
 	os.Chmod(data, 0o700)
