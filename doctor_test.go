@@ -507,3 +507,23 @@ func TestRunDoctor(t *testing.T) {
 		t.Fatalf("err = %v\n%s", err, out.String())
 	}
 }
+
+// As the service user (not root), doctor uses access(2): files it cannot
+// write and a data directory it cannot enter are failures with a fix.
+func TestCheckPermissions_NotRoot(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("needs a non-root user: root may read and write anything (run the test binary with setpriv --reuid to cover it)")
+	}
+	root := t.TempDir()
+	data := filepath.Join(root, "data")
+	os.Mkdir(data, 0o700)
+	cfg := doctorConfig(t, nil, "--data-dir", data, "--backup-dir", filepath.Join(root, "bk"))
+	db := filepath.Join(data, "orengen.db")
+	os.WriteFile(db, nil, 0o400)
+	find(t, checkPermissions(cfg), levelFail, "orengen.db (owner", "mode 0400) not readable and writable", "chmod 0600")
+	os.Chmod(db, 0o600)
+	find(t, checkPermissions(cfg), levelOK, "orengen.db readable and writable")
+	os.Chmod(data, 0o600) // no x: cannot look inside
+	defer os.Chmod(data, 0o700)
+	find(t, checkPermissions(cfg), levelFail, "cannot look inside "+data, "run doctor as root")
+}
