@@ -144,7 +144,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			return json.NewEncoder(stdout).Encode(res)
 		}
 		fmt.Fprintf(stdout, "drill ok: %s from %s at txid %x (%s): %d tables, %d rows, %s, integrity %s, %s\n",
-			res.DB, res.Replica, res.TXID, res.PointInTime.Format(time.RFC3339), res.Tables, res.Rows, humanBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
+			res.DB, res.Replica, res.TXID, res.PointInTime.Format(time.RFC3339), res.Tables, res.Rows, app.FormatBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
 		return nil
 	}
 	results, err := backups.Restore(ctx, backups.RestoreOptions{DataDir: cfg.DataDir, Replica: r, DBName: *db, Timestamp: at, OutputDir: *output, Force: *force, Logger: logger})
@@ -156,7 +156,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	}
 	for _, res := range results {
 		fmt.Fprintf(stdout, "restored %s from %s to %s: point in time %s (txid %x), %s, integrity %s, %s\n",
-			res.DB, res.Replica, res.Path, res.PointInTime.Format(time.RFC3339), res.TXID, humanBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
+			res.DB, res.Replica, res.Path, res.PointInTime.Format(time.RFC3339), res.TXID, app.FormatBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
 	}
 	return nil
 }
@@ -172,18 +172,6 @@ func restoreError(err error, r backups.Replica) error {
 		return fmt.Errorf("the database exists; pass --force to replace it, or --output DIR to restore beside it: %w", err)
 	}
 	return err
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // backupSource adapts the backups package (status file, drills in a child

@@ -92,6 +92,7 @@ Commands:
   tenant     manage tenants: create, list
   apikey     create API keys for a tenant or for admins
   vault      rotate-key: re-encrypt the vault under a new master key
+  doctor     check configuration, permissions, ports, DNS, certificates, backups and disk
   version    print the version
 
 Run 'orengen <command> --help' for a command's flags.
@@ -124,6 +125,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		return runReplicate(ctx, rest, stdout, stderr, env)
 	case "restore":
 		return runRestore(ctx, rest, stdout, stderr, env)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orengen", buildVersion())
 		return nil
@@ -283,6 +286,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			},
 		},
 	}
+	m.wireOps() // ops.go: /metrics collectors and token, disk health
 	sv, err := m.OpenServices(ctx)
 	if err != nil {
 		ln.Close()

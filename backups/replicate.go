@@ -149,6 +149,15 @@ func Replicate(ctx context.Context, cfg Config, stdin io.Reader) error {
 	if err != nil {
 		log.Error("close store", "error", scrub(err.Error(), cfg.Replicas))
 	}
+	// Close's own last sync can ship one more LTX file (a checkpoint) to
+	// the primary: bring the mirrors level with it.
+	for _, st := range rp.list() {
+		for _, m := range st.mirrors {
+			if err := m.round(cctx, false); err != nil {
+				log.Error("final mirror round", "db", st.name, "replica", m.replica.Name, "error", scrub(err.Error(), cfg.Replicas))
+			}
+		}
+	}
 	rp.mu.Lock()
 	rp.stopped = true
 	rp.mu.Unlock()

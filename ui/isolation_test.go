@@ -102,6 +102,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/setup":       {accPublic, ""},
 	"nexus|POST|/setup":      {accPublic, ""},
 	"nexus|POST|/login/code": {accPublic, ""},
+	// Nexus: an admin session or the metrics token (ui/metrics_test.go).
+	"nexus|GET|/metrics": {accAdmin, ""},
 	// Nexus: admin API.
 	"nexus|GET|/api/v1/me":          {accAdminKey, ""},
 	"nexus|GET|/api/v1/tenants":     {accAdminKey, ""},

@@ -25,6 +25,7 @@ const (
 )
 
 func (s *Server) registerCommon(host string, a *fiber.App) {
+	a.Use(s.Metrics.middleware(host))
 	a.Use(s.recoverer)
 	a.Use(s.requestLog)
 	a.Use(s.securityHeaders)
@@ -39,6 +40,7 @@ func (s *Server) registerCommon(host string, a *fiber.App) {
 	a.Get("/assets/*", handleAsset)
 	if host == HostNexus {
 		a.Use(s.loadSession)
+		a.Get("/metrics", s.handleMetrics)
 	}
 }
 

@@ -83,7 +83,7 @@ var funcs = template.FuncMap{
 	},
 	"hasPrefix": strings.HasPrefix,
 	"ago":       ago,
-	"bytes":     bytesHuman,
+	"bytes":     app.FormatBytes,
 	"secs": func(d time.Duration) string {
 		if d < time.Second {
 			return fmt.Sprintf("%d ms", d.Milliseconds())

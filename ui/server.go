@@ -88,6 +88,11 @@ type Server struct {
 	Extra []func(host string, r fiber.Router)
 	// NexusNav adds navigation entries for features registered through Extra.
 	NexusNav []NavSection
+	// Metrics is served at /metrics on the nexus host (metrics.go); Open
+	// creates one if nil. Set it before Open to add collectors or a token.
+	Metrics *Metrics
+
+	metricsHandler fiber.Handler
 
 	root   *fiber.App
 	apps   map[string]*fiber.App
@@ -115,6 +120,9 @@ func (s *Server) Open() error {
 	}
 	var err error
 	if s.tmpl, err = newRenderer(); err != nil {
+		return err
+	}
+	if err := s.openMetrics(); err != nil {
 		return err
 	}
 	s.root = fiber.New(s.fiberConfig(""))
@@ -193,6 +201,7 @@ func (s *Server) dispatch(c *fiber.Ctx) error {
 	}
 	a, ok := s.apps[kind]
 	if !ok {
+		s.Metrics.countUnknownHost(c.Method())
 		c.Status(fiber.StatusNotFound)
 		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 		return c.SendString("404 not found\n")
