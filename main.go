@@ -118,6 +118,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		return runAPIKey(ctx, rest, stdout, stderr, env)
 	case "vault":
 		return runVault(ctx, rest, stdout, stderr, env, os.Stdin)
+	case "federal":
+		return runFederal(ctx, rest, stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orengen", buildVersion())
 		return nil
@@ -273,6 +275,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	sv.Wire(m.Server)
+	fed, err := m.OpenFederal(sv)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fed.Wire(m.Server)
 	if err := m.Server.Open(); err != nil {
 		ln.Close()
 		return err
@@ -288,6 +296,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	} else {
 		go func() { errc <- m.Server.Serve(ln) }()
 	}
+	fedDone := fed.Start(ctx)
 	dnsDone := make(chan struct{})
 	go func() { m.Domains.Run(ctx); close(dnsDone) }()
 	m.Logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds())
@@ -314,6 +323,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		m.Logger.Error("shutdown tls", "err", err)
 	}
 	<-dnsDone
+	<-fedDone
 	if err := m.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)
 	}

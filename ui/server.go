@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
+	"orengen/app/federal"
 )
 
 // Defaults for the HTTP server.
@@ -83,6 +84,10 @@ type Server struct {
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
+	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and
+	// compliance matrices (nil: the Federal pages answer 404).
+	Federal *federal.Service
+
 	Extra []func(host string, r fiber.Router)
 	// NexusNav adds navigation entries for features registered through Extra.
 	NexusNav []NavSection

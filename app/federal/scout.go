@@ -111,6 +111,9 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 	if err != nil {
 		return nil, fmt.Errorf("scout: saved searches: %w", err)
 	}
+	if len(searches) == 0 {
+		return res, nil // nothing to run, nothing to record
+	}
 	slices.SortStableFunc(searches, func(a, b *SavedSearch) int {
 		switch {
 		case a.LastRunAt == nil && b.LastRunAt == nil:
@@ -137,6 +140,13 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 			c := *s.SAM
 			c.APIKey = key
 			client = &c
+		}
+	}
+	// Failed requests cost quota too; the counter says how many were sent.
+	usedBefore := -1
+	if client != nil {
+		if _, u, err := client.QuotaStatus(ctx); err == nil && client.Quota != nil {
+			usedBefore = u
 		}
 	}
 	var runErr error
@@ -183,6 +193,11 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 		res.Searches = append(res.Searches, sr)
 	}
 
+	if usedBefore >= 0 {
+		if _, u, err := client.QuotaStatus(ctx); err == nil && u-usedBefore > res.Run.Requests {
+			res.Run.Requests = u - usedBefore
+		}
+	}
 	var errs []string
 	statuses := map[string]int{}
 	for _, sr := range res.Searches {
