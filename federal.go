@@ -96,6 +96,7 @@ const federalUsage = `Usage: orengen federal <scout|search> [flags]
   search add --name N [--naics 541511] [--psc D302] [--set-aside SBA] [--state VA]
              [--title WORDS] [--ptype o,k] [--days 30] [--descriptions] [--grants] [--tenant ID]
   search list [--tenant ID]
+  enable --tenant ID | disable --tenant ID           turn federal work on or off for a client tenant
 `
 
 // runFederal is `orengen federal ...`. Federal work belongs to the house
@@ -115,7 +116,7 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			return usageError{errors.New("federal search: add or list is required")}
 		}
 		sub, rest = "search "+rest[0], rest[1:]
-	} else if sub != "scout" {
+	} else if sub != "scout" && sub != "enable" && sub != "disable" {
 		fmt.Fprint(stderr, federalUsage)
 		return usageError{fmt.Errorf("federal: unknown subcommand %q", sub)}
 	}
@@ -165,6 +166,12 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return fmt.Errorf("--tenant %d: %s", *tenant, app.ErrorMessage(err))
 	}
 	switch sub {
+	case "enable", "disable":
+		if err := f.Store.SetFederalEnabled(ctx, *tenant, sub == "enable"); err != nil {
+			return cliError(err)
+		}
+		fmt.Fprintf(stdout, "federal work %sd for tenant %d\n", sub, *tenant)
+		return nil
 	case "search add":
 		ss.TenantID = *tenant
 		if *grants {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -320,5 +322,87 @@ func TestFederalCLI_SearchAddErrors(t *testing.T) {
 	db, _ := c.db()
 	if n := countRows(t, db, `SELECT count(*) FROM federal_searches`); n != 0 {
 		t.Errorf("%d searches written by bad input", n)
+	}
+}
+
+func TestFederalCLI_EnableClient(t *testing.T) {
+	c := newFedCLI(t, "http://127.0.0.1:1")
+	if _, code, err := c.run("tenant", "create", "--name", "Client Co"); code != 0 {
+		t.Fatal(err)
+	}
+	if _, code, err := c.run("federal", "enable", "--tenant", "1"); code != 1 || !strings.Contains(err.Error(), "always on") {
+		t.Errorf("enable house: %d %v", code, err)
+	}
+	if _, code, err := c.run("federal", "enable", "--tenant", "99"); code != 1 {
+		t.Errorf("enable unknown tenant: %d %v", code, err)
+	}
+	if out, code, err := c.run("federal", "enable", "--tenant", "2"); code != 0 || !strings.Contains(out, "enabled for tenant 2") {
+		t.Fatalf("enable: %s %v", out, err)
+	}
+	_, fs := c.db()
+	ids, err := fs.FederalTenants(context.Background())
+	if err != nil || fmt.Sprint(ids) != "[1 2]" {
+		t.Errorf("federal tenants %v %v", ids, err)
+	}
+	if _, code, _ := c.run("federal", "disable", "--tenant", "2"); code != 0 {
+		t.Fatal("disable")
+	}
+	if ids, _ := fs.FederalTenants(context.Background()); fmt.Sprint(ids) != "[1]" {
+		t.Errorf("after disable: %v", ids)
+	}
+}
+
+// The scheduler spreads the day's quota over the runs left until 00:00 UTC
+// and stops when serve's context ends.
+func TestFederalScheduler(t *testing.T) {
+	now := time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)
+	q := &federal.MemoryQuota{}
+	q.Set(federal.KeySystem, "2026-11-24", 300)
+	sc := &federal.Scout{SAM: &federal.SAMClient{Quota: q, KeyType: federal.KeySystem, Now: func() time.Time { return now }},
+		Now: func() time.Time { return now }, Interval: time.Hour}
+	if b, err := sc.Budget(context.Background()); err != nil || b != 100 { // 700 left over 7 runs (18:00 ... 00:00)
+		t.Errorf("budget %d %v, want 100", b, err)
+	}
+	q.Set(federal.KeySystem, "2026-11-24", 1000)
+	if b, _ := sc.Budget(context.Background()); b != 0 {
+		t.Errorf("budget when spent: %d", b)
+	}
+
+	sam := &fakeSAM{}
+	srv := httptest.NewServer(sam.handler(t))
+	defer srv.Close()
+	c := newFedCLI(t, srv.URL)
+	c.run("federal", "search", "add", "--name", "IT")
+	m := &Main{Config: &Config{DataDir: c.dir, SAMAPIURL: srv.URL, GrantsAPIURL: srv.URL, SAMKeyType: "system", SAMAPIKey: "k-123456"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sv, err := m.openForCLI(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	fed, err := m.OpenFederal(sv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := fed.Start(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runs, _ := fed.Store.FindScoutRuns(context.Background(), app.HouseTenantID, 5)
+		if len(runs) > 0 {
+			if runs[0].Trigger != "schedule" || runs[0].New != 5 {
+				t.Errorf("scheduled run: %+v", runs[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduler did not run")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the scheduler did not stop")
 	}
 }

@@ -874,3 +874,30 @@ func (s *FederalStore) FederalTenants(ctx context.Context) ([]int64, error) {
 	}
 	return out, rows.Err()
 }
+
+// SetFederalEnabled turns federal work on or off for a client tenant (the
+// house tenant is always on). Enabling creates an empty profile row when
+// the tenant has none. Returns ENOTFOUND for an unknown tenant and
+// EINVALID for the house tenant.
+func (s *FederalStore) SetFederalEnabled(ctx context.Context, tenantID int64, on bool) error {
+	if tenantID == app.HouseTenantID {
+		return app.FieldErrorf("tenant", "Federal work is always on for the house tenant.")
+	}
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tenants WHERE id = ?`, tenantID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return app.Errorf(app.ENOTFOUND, "Tenant not found.")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO federal_profiles (tenant_id, enabled, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at`, tenantID, on, FormatTime(tx.now)); err != nil {
+		return fmt.Errorf("set federal enabled: %w", err)
+	}
+	return tx.Commit()
+}
