@@ -58,8 +58,11 @@ func (f *fakeSAM) handler(t testing.TB) http.Handler {
 		case mode == "empty404":
 			w.WriteHeader(http.StatusNotFound)
 		case mode == "429":
+			// The recorded body, with the next 00:00 UTC as the reset time.
+			next := federal.QuotaResetAt(time.Now()).Format("2006-Jan-02")
+			body := strings.ReplaceAll(string(fixture(t, "sam_error_rate_limited.json")), "2026-Nov-25", next)
 			w.WriteHeader(http.StatusTooManyRequests)
-			w.Write(fixture(t, "sam_error_rate_limited.json"))
+			w.Write([]byte(body))
 		case q.Get("title") == "broken":
 			w.Write([]byte(`{"totalRecords": 3, "opportunitiesData": [{"noticeId": `))
 		case q.Get("title") == "gateway":
@@ -257,8 +260,15 @@ func TestFederalCLI_QuotaAnd429Defer(t *testing.T) {
 	c2.run("federal", "search", "add", "--name", "IT")
 	sam.setMode("429")
 	out, code, _ = c2.run("federal", "scout", "--once")
-	if code != 1 || !strings.Contains(out, "rate limiting this key until 2026-11-25T00:00:00Z") || !strings.Contains(out, "status: deferred") {
+	if code != 1 || !strings.Contains(out, "rate limiting this key until "+federal.QuotaResetAt(time.Now()).Format(time.RFC3339)) || !strings.Contains(out, "status: deferred") {
 		t.Errorf("429: exit %d\n%s", code, out)
+	}
+	// The 429 said "after 00:00 UTC": the day is marked spent in redka, so
+	// the next run (a new process) sends nothing.
+	before := sam.count()
+	out, code, _ = c2.run("federal", "scout", "--once")
+	if code != 1 || sam.count() != before || !strings.Contains(out, "quota is used up") {
+		t.Errorf("after 429: exit %d, %d new requests\n%s", code, sam.count()-before, out)
 	}
 	_, fs := c2.db()
 	ss, _ := fs.FindSavedSearches(context.Background(), app.HouseTenantID)

@@ -17,7 +17,10 @@ import (
 // so a restart keeps the day's count and old days disappear by themselves.
 type SAMQuota struct{ kv *KV }
 
-var _ federal.QuotaCounter = (*SAMQuota)(nil)
+var (
+	_ federal.QuotaCounter = (*SAMQuota)(nil)
+	_ federal.QuotaSetter  = (*SAMQuota)(nil)
+)
 
 // NewSAMQuota returns a SAMQuota on kv.
 func NewSAMQuota(kv *KV) *SAMQuota { return &SAMQuota{kv: kv} }
@@ -49,6 +52,20 @@ func (q *SAMQuota) Take(ctx context.Context, keyType, day string) (int, error) {
 		return 0, fmt.Errorf("sam quota take: %w", err)
 	}
 	return n, nil
+}
+
+// SetUsed sets the count for keyType on day (SAM.gov said 429 before the
+// local count reached the limit).
+func (q *SAMQuota) SetUsed(ctx context.Context, keyType, day string, used int) error {
+	exp, err := quotaExpiry(day)
+	if err != nil {
+		return err
+	}
+	key := federal.QuotaKey(keyType, day)
+	if err := q.kv.rdb.Str().SetExpire(key, used, time.Until(exp)); err != nil {
+		return fmt.Errorf("sam quota set: %w", err)
+	}
+	return nil
 }
 
 // Used returns the count for keyType on day (0 when none).

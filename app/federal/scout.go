@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,41 @@ type Scout struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Interval time.Duration // scheduler period; default DefaultScoutInterval
+
+	mu          sync.Mutex
+	pausedUntil time.Time // after a 429: no SAM.gov request before this
+}
+
+// QuotaSetter is implemented by quota counters that can be told the day is
+// spent (SAM.gov answered 429 "quota exceeded" before the local count
+// reached the limit), so later runs, even after a restart, send nothing.
+type QuotaSetter interface {
+	SetUsed(ctx context.Context, keyType, day string, used int) error
+}
+
+// pause records a 429: no SAM.gov request until rl.RetryAt. A retry time
+// at or after the next 00:00 UTC means the day's quota is spent, which is
+// written to the quota counter when it can take it.
+func (s *Scout) pause(ctx context.Context, c *SAMClient, rl *RateLimitError) {
+	s.mu.Lock()
+	if rl.RetryAt.After(s.pausedUntil) {
+		s.pausedUntil = rl.RetryAt
+	}
+	s.mu.Unlock()
+	now := s.now()
+	if qs, ok := c.Quota.(QuotaSetter); ok && !rl.RetryAt.Before(QuotaResetAt(now)) {
+		if limit, _, err := c.QuotaStatus(ctx); err == nil {
+			if err := qs.SetUsed(ctx, c.keyType(), QuotaDay(now), limit); err != nil {
+				s.logger().Error("federal scout: mark quota spent", "err", err)
+			}
+		}
+	}
+}
+
+func (s *Scout) paused() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pausedUntil, s.now().Before(s.pausedUntil)
 }
 
 func (s *Scout) now() time.Time {
@@ -129,7 +165,9 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 	var client *SAMClient
 	var stopSAM error // set once the key is bad or the quota is spent
 	needSAM := slices.ContainsFunc(searches, func(x *SavedSearch) bool { return x.Kind == SearchSAM })
-	if needSAM {
+	if until, ok := s.paused(); needSAM && ok {
+		stopSAM = &RateLimitError{RetryAt: until, Message: "paused after SAM.gov answered 429"}
+	} else if needSAM {
 		key, err := s.Key(ctx)
 		switch {
 		case err != nil:
@@ -163,6 +201,10 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 			res.Run.Requests += sr.Summary.Requests
 			if IsConfigError(sr.Err) || IsDeferral(sr.Err) {
 				stopSAM = sr.Err
+			}
+			var rl *RateLimitError
+			if errors.As(sr.Err, &rl) {
+				s.pause(ctx, client, rl)
 			}
 		}
 		switch {
