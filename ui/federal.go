@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"html/template"
 	"net/url"
 	"sort"
 	"strconv"
@@ -95,7 +96,7 @@ type federalListPage struct {
 	Next      string
 	Filter    federal.NoticeFilter
 	SetAsides []federal.SetAside
-	Query     string // the filter as a query string, for the next-page link
+	NextURL   template.URL // the next page with the same filter ("" on the last)
 }
 
 func noticeFilterFrom(c *fiber.Ctx) (federal.NoticeFilter, error) {
@@ -143,6 +144,10 @@ func (f federalListPage) nextQuery() string {
 	set("set_aside", f.Filter.SetAside)
 	set("state", f.Filter.State)
 	set("sort", f.Filter.Sort)
+	set("type", f.Filter.Type)
+	if f.Filter.Limit != 50 {
+		q.Set("limit", strconv.Itoa(f.Filter.Limit))
+	}
 	if f.Filter.ActiveOnly {
 		q.Set("active", "1")
 	}
@@ -164,7 +169,7 @@ func (s *Server) handleFederalOpportunities(c *fiber.Ctx) error {
 	}
 	p := &federalListPage{Status: s.federalStatus(c), Notices: ns, Next: next, Filter: f, SetAsides: federal.SetAsides}
 	if next != "" {
-		p.Query = p.nextQuery()
+		p.NextURL = template.URL("/federal?" + p.nextQuery()) // built from url.Values: safe
 	}
 	p.Layout = s.layout(c, HostNexus, "Opportunity Studio")
 	return s.render(c, "nexus/federal", p)

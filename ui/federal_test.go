@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -302,6 +303,31 @@ func TestFederalRunNow(t *testing.T) {
 	_, body, _ = e.admin("GET", "/federal?sort=posted", nil)
 	if !strings.Contains(body, "Enterprise Data Platform") {
 		t.Errorf("studio lacks page-2 notice")
+	}
+	// Paging through the studio with a filter keeps the filter.
+	seen := map[string]bool{}
+	next := "/federal?limit=2&sort=posted"
+	for i := 0; next != ""; i++ {
+		_, body, _ := e.admin("GET", next, nil)
+		for _, m := range regexp.MustCompile(`href="/federal/opportunities/([0-9a-f]{32})"`).FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Errorf("notice %s on two pages", m[1])
+			}
+			seen[m[1]] = true
+		}
+		next = ""
+		if m := regexp.MustCompile(`href="(/federal\?[^"]+)">Next page`).FindStringSubmatch(body); m != nil {
+			next = strings.ReplaceAll(m[1], "&amp;", "&")
+			if !strings.Contains(next, "sort=posted") || !strings.Contains(next, "limit=2") {
+				t.Errorf("next link lost the filter: %s", next)
+			}
+		}
+		if i > 5 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("paged through %d notices, want 5", len(seen))
 	}
 	_, body, _ = e.admin("GET", "/federal/grants", nil)
 	if strings.Contains(body, "No grants yet") {

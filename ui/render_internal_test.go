@@ -40,7 +40,7 @@ var pageData = map[string]func() any{
 	"nexus/outbox":     func() any { return &outboxPage{} },
 	"nexus/account":    func() any { return &adminAccountPage{} },
 	"nexus/federal": func() any {
-		return &federalListPage{Notices: []*federal.StoredNotice{{Fit: federal.FitScore{Reasons: []federal.Reason{{}}}}}, Next: "x",
+		return &federalListPage{Notices: []*federal.StoredNotice{{Fit: federal.FitScore{Reasons: []federal.Reason{{}}}}}, Next: "x", NextURL: "/federal?cursor=x",
 			Status: federalStatus{KeyError: "k", LastRun: &federal.ScoutRun{Status: "config"}}}
 	},
 	"nexus/federal_notice": func() any {
