@@ -16,9 +16,10 @@ import (
 	"orengen/app/federal"
 )
 
-// Federal pages on Nexus. Federal work belongs to the house tenant: every
-// page reads and writes the house tenant's rows (clients get federal work
-// once the admin saves a profile for them; the scheduler runs theirs).
+// Federal pages on Nexus. Federal work belongs to the house tenant; the
+// admin can turn it on for a client in Settings > Federal and switch the
+// pages to that client (a cookie, checked against the enabled tenants on
+// every request). Every store call passes fedTenant(c).
 
 func (s *Server) registerFederalRoutes(r fiber.Router, csrf fiber.Handler) {
 	g := r.Group("/federal", s.requireFederal)
@@ -33,6 +34,7 @@ func (s *Server) registerFederalRoutes(r fiber.Router, csrf fiber.Handler) {
 	g.Post("/searches", csrf, s.handleFederalSearchCreate)
 	g.Post("/searches/:id/delete", csrf, s.handleFederalSearchDelete)
 	g.Post("/run", csrf, s.handleFederalRun)
+	g.Post("/tenant", csrf, s.handleFederalTenant)
 	g.Get("/settings", s.handleFederalSettings)
 	g.Post("/settings", csrf, s.handleFederalSettingsSave)
 	g.Get("/grants", s.handleFederalGrants)
@@ -43,11 +45,41 @@ func (s *Server) requireFederal(c *fiber.Ctx) error {
 	if s.Federal == nil {
 		return app.Errorf(app.ENOTFOUND, "Federal scouting is not configured on this server.")
 	}
+	if err := s.loadFedTenant(c); err != nil {
+		return err
+	}
 	return c.Next()
 }
 
-// fedTenant is the tenant federal pages work for.
-func fedTenant(*fiber.Ctx) int64 { return app.HouseTenantID }
+// fedTenantCookie holds the tenant the admin works on in the Federal pages.
+const fedTenantCookie = "orengen_fed_tenant"
+
+// fedTenant is the tenant the Federal pages work for: the house tenant, or
+// the client chosen in Settings > Federal while its federal work is on.
+func fedTenant(c *fiber.Ctx) int64 {
+	if id, ok := c.Locals("fed_tenant").(int64); ok {
+		return id
+	}
+	return app.HouseTenantID
+}
+
+// loadFedTenant resolves the cookie once per request (requireFederal).
+func (s *Server) loadFedTenant(c *fiber.Ctx) error {
+	id := app.HouseTenantID
+	if v, err := strconv.ParseInt(c.Cookies(fedTenantCookie), 10, 64); err == nil && v != id {
+		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+		if err != nil {
+			return err
+		}
+		for _, x := range ids {
+			if x == v {
+				id = v
+			}
+		}
+	}
+	c.Locals("fed_tenant", id)
+	return nil
+}
 
 // fedErr turns a federal validation error into an app EINVALID naming the
 // field; other errors pass through.
@@ -69,6 +101,7 @@ type federalStatus struct {
 	QuotaUsed     int
 	LastRun       *federal.ScoutRun
 	Running       bool
+	TenantName    string // whose federal work the page shows
 }
 
 func (s *Server) federalStatus(c *fiber.Ctx) federalStatus {
@@ -86,6 +119,7 @@ func (s *Server) federalStatus(c *fiber.Ctx) federalStatus {
 		st.LastRun = runs[0]
 	}
 	st.Running = s.Federal.Running(fedTenant(c))
+	st.TenantName = s.fedTenantName(c)
 	return st
 }
 
@@ -412,9 +446,88 @@ func (s *Server) handleFederalRun(c *fiber.Ctx) error {
 
 type federalSettingsPage struct {
 	Layout
-	Form      federalProfileForm
-	Errors    map[string]string
-	SetAsides []federal.SetAside
+	Form       federalProfileForm
+	Errors     map[string]string
+	SetAsides  []federal.SetAside
+	Tenants    []*app.Tenant
+	Enabled    map[int64]bool
+	TenantID   int64
+	TenantName string
+}
+
+func (s *Server) fedTenantName(c *fiber.Ctx) string {
+	if s.Tenants == nil {
+		return ""
+	}
+	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), fedTenant(c))
+	if err != nil {
+		return ""
+	}
+	return t.BrandName()
+}
+
+func (s *Server) renderFederalSettings(c *fiber.Ctx, p *federalSettingsPage) error {
+	p.SetAsides, p.TenantID, p.TenantName = federal.SetAsides, fedTenant(c), s.fedTenantName(c)
+	if s.Tenants != nil {
+		ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+		if err != nil {
+			return err
+		}
+		p.Tenants = ts
+	}
+	ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p.Enabled = map[int64]bool{}
+	for _, id := range ids {
+		p.Enabled[id] = true
+	}
+	p.Layout = s.layout(c, HostNexus, "Federal profile")
+	return s.render(c, "nexus/federal_settings", p)
+}
+
+// handleFederalTenant switches the Federal pages to another tenant, turning
+// federal work on for a client when the admin ticked "enable".
+func (s *Server) handleFederalTenant(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.FormValue("tenant"), 10, 64)
+	if err != nil {
+		return app.FieldErrorf("tenant", "Choose a tenant.")
+	}
+	if _, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id); err != nil {
+		return err
+	}
+	if id != app.HouseTenantID {
+		switch c.FormValue("federal") {
+		case "on":
+			if err := s.Federal.Store.SetFederalEnabled(c.UserContext(), id, true); err != nil {
+				return err
+			}
+			s.Audit.Record(c.UserContext(), "federal.enable", "tenant:"+strconv.FormatInt(id, 10), "")
+		case "off":
+			if err := s.Federal.Store.SetFederalEnabled(c.UserContext(), id, false); err != nil {
+				return err
+			}
+			s.Audit.Record(c.UserContext(), "federal.disable", "tenant:"+strconv.FormatInt(id, 10), "")
+			s.clearCookie(c, fedTenantCookie)
+			s.setFlash(c, "ok", "Federal work is off for that client; the pages show the house tenant.")
+			return c.Redirect("/federal/settings", fiber.StatusSeeOther)
+		}
+		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+		if err != nil {
+			return err
+		}
+		on := false
+		for _, x := range ids {
+			on = on || x == id
+		}
+		if !on {
+			return app.FieldErrorf("tenant", "Federal work is off for this client: tick “turn federal work on” to enable it.")
+		}
+	}
+	s.setCookie(c, fedTenantCookie, strconv.FormatInt(id, 10), 30*24*time.Hour)
+	s.setFlash(c, "ok", "The Federal pages now work for this tenant.")
+	return c.Redirect("/federal/settings", fiber.StatusSeeOther)
 }
 
 // federalProfileForm is the profile as the form shows it: lists as
@@ -501,15 +614,14 @@ func (f federalProfileForm) profile() (*federal.Profile, error) {
 }
 
 func (s *Server) handleFederalSettings(c *fiber.Ctx) error {
-	p := &federalSettingsPage{SetAsides: federal.SetAsides, Form: federalProfileForm{SetAsides: map[string]bool{}}}
+	p := &federalSettingsPage{Form: federalProfileForm{SetAsides: map[string]bool{}}}
 	prof, err := s.Federal.Store.FindProfile(c.UserContext(), fedTenant(c))
 	if err == nil {
 		p.Form = profileForm(prof)
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
 		return err
 	}
-	p.Layout = s.layout(c, HostNexus, "Federal profile")
-	return s.render(c, "nexus/federal_settings", p)
+	return s.renderFederalSettings(c, p)
 }
 
 func (s *Server) handleFederalSettingsSave(c *fiber.Ctx) error {
@@ -538,9 +650,7 @@ func (s *Server) handleFederalSettingsSave(c *fiber.Ctx) error {
 			return err
 		}
 		c.Status(fiber.StatusBadRequest)
-		p := &federalSettingsPage{Form: f, SetAsides: federal.SetAsides, Errors: map[string]string{"profile": app.ErrorMessage(err)}}
-		p.Layout = s.layout(c, HostNexus, "Federal profile")
-		return s.render(c, "nexus/federal_settings", p)
+		return s.renderFederalSettings(c, &federalSettingsPage{Form: f, Errors: map[string]string{"profile": app.ErrorMessage(err)}})
 	}
 	s.Audit.Record(c.UserContext(), "federal.profile", "tenant:"+strconv.FormatInt(fedTenant(c), 10), "")
 	s.setFlash(c, "ok", "Federal profile saved; every stored notice was re-scored.")

@@ -341,3 +341,56 @@ func TestFederalRunNow(t *testing.T) {
 		t.Errorf("bad key not shown as a configuration error:\n%.2000s", body)
 	}
 }
+
+// The admin switches the Federal pages to a client only after turning its
+// federal work on; a client never sees the house tenant's notices, and a
+// cookie naming a client whose federal work is off falls back to house.
+func TestFederalTenantSwitch(t *testing.T) {
+	e := newTenantEnv(t)
+	cookies := func(extra string) map[string]string {
+		m := map[string]string{"orengen_session": e.AdminCookie}
+		if extra != "" {
+			m["orengen_fed_tenant"] = extra
+		}
+		return m
+	}
+	post := func(form url.Values) (int, *http.Response) {
+		st, _, resp := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/federal/tenant", Form: form, CSRF: true, Cookies: cookies("")})
+		return st, resp
+	}
+	aID := itoa64(e.A.T.ID)
+	if st, _ := post(url.Values{"tenant": {aID}}); st != 400 {
+		t.Errorf("switch to a client with federal off: %d, want 400", st)
+	}
+	st, resp := post(url.Values{"tenant": {aID}, "federal": {"on"}})
+	if st != 303 {
+		t.Fatalf("enable: %d", st)
+	}
+	var val string
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "orengen_fed_tenant" {
+			val = ck.Value
+		}
+	}
+	if val != aID {
+		t.Fatalf("cookie %q, want %s", val, aID)
+	}
+	_, body, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/federal", Cookies: cookies(val)})
+	if strings.Contains(body, "Case Management System") || !strings.Contains(body, "Alpha Plumbing") {
+		t.Errorf("client view shows house notices or not the client:\n%.1500s", body)
+	}
+	_, body, _ = e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/federal", Cookies: cookies(itoa64(e.B.T.ID))})
+	if !strings.Contains(body, "Case Management System") {
+		t.Errorf("cookie for a client with federal off did not fall back to house")
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/federal/opportunities/" + e.NoticeID, Cookies: cookies(val)}); st != 404 {
+		t.Errorf("house notice from the client view: %d, want 404", st)
+	}
+	if st, _ := post(url.Values{"tenant": {aID}, "federal": {"off"}}); st != 303 {
+		t.Errorf("disable: %d", st)
+	}
+	_, body, _ = e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/federal", Cookies: cookies(val)})
+	if !strings.Contains(body, "Case Management System") {
+		t.Errorf("after disable the pages should show the house tenant")
+	}
+}

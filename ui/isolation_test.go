@@ -165,6 +165,7 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/federal/searches":                           {accAdmin, ""},
 	"nexus|POST|/federal/searches/:id/delete":                {accAdmin, ""},
 	"nexus|POST|/federal/run":                                {accAdmin, ""},
+	"nexus|POST|/federal/tenant":                             {accAdmin, ""},
 	"nexus|GET|/federal/settings":                            {accAdmin, ""},
 	"nexus|POST|/federal/settings":                           {accAdmin, ""},
 	"nexus|GET|/federal/grants":                              {accAdmin, ""},

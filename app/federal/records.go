@@ -347,6 +347,11 @@ type Store interface {
 	RecordScoutRun(ctx context.Context, r *ScoutRun) error
 	FindScoutRuns(ctx context.Context, tenantID int64, limit int) ([]*ScoutRun, error)
 
+	// FederalTenants lists the tenants with federal work on (the house
+	// tenant always); SetFederalEnabled turns it on or off for a client.
+	FederalTenants(ctx context.Context) ([]int64, error)
+	SetFederalEnabled(ctx context.Context, tenantID int64, on bool) error
+
 	UpsertGrants(ctx context.Context, tenantID int64, gs []Grant, now time.Time) (UpsertCounts, error)
 	FindGrants(ctx context.Context, tenantID int64, f GrantFilter) ([]*StoredGrant, string, error)
 }
