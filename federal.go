@@ -81,6 +81,7 @@ func (f *Federal) Wire(s *ui.Server) { s.Federal = f.Service }
 // Start runs the scout's scheduler until ctx is done; the returned channel
 // closes when it has stopped (and any "run now" has finished).
 func (f *Federal) Start(ctx context.Context) <-chan struct{} {
+	f.Service.SetContext(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -18,6 +18,7 @@ type Service struct {
 	Now   func() time.Time
 
 	mu      sync.Mutex
+	base    context.Context // bounds background runs; see SetContext
 	running map[int64]bool
 	wg      sync.WaitGroup
 }
@@ -150,17 +151,29 @@ func (s *Service) RunNow(tenantID int64, trigger string) bool {
 	}
 	s.running[tenantID] = true
 	s.wg.Add(1)
+	base := s.base
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		defer func() { s.mu.Lock(); delete(s.running, tenantID); s.mu.Unlock() }()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		if base == nil {
+			base = context.Background()
+		}
+		ctx, cancel := context.WithTimeout(base, 30*time.Minute)
 		defer cancel()
 		if _, err := s.Scout.Run(ctx, tenantID, trigger, 0); err != nil && !IsConfigError(err) && !IsDeferral(err) {
 			s.Scout.logger().Error("federal run now", "tenant", tenantID, "err", err)
 		}
 	}()
 	return true
+}
+
+// SetContext bounds background runs (RunNow) by ctx: serve passes its own,
+// so shutdown cancels a run instead of waiting for it.
+func (s *Service) SetContext(ctx context.Context) {
+	s.mu.Lock()
+	s.base = ctx
+	s.mu.Unlock()
 }
 
 // Running reports whether a background run for the tenant is going.
