@@ -47,6 +47,14 @@ type Config struct {
 	RestoreIfMissing       string // "", true, false ("" = on when a replica is configured)
 	MetricsToken           string
 
+	// Federal scouting (federal.go): API base URLs and the SAM.gov key
+	// type that sets the daily quota. The key itself is in the vault
+	// (sam_api_key) or ORENGEN_SAM_API_KEY.
+	SAMAPIURL    string
+	GrantsAPIURL string
+	SAMKeyType   string
+	SAMAPIKey    string
+
 	// Secrets: environment or config file only, never flags.
 	MasterKey  []byte
 	SessionKey []byte
@@ -138,6 +146,10 @@ var settings = []setting{
 	{flag: "backup-snapshot-interval", env: "ORENGEN_BACKUP_SNAPSHOT_INTERVAL", def: "24h", usage: "how often a full snapshot is written", set: dur("backup-snapshot-interval", func(c *Config) *time.Duration { return &c.BackupSnapshotInterval })},
 	{flag: "restore-if-missing", env: "ORENGEN_RESTORE_IF_MISSING", usage: "restore missing databases from the replica at start (default: true when a remote replica is configured)", set: str(func(c *Config) *string { return &c.RestoreIfMissing })},
 	{flag: "metrics-token", env: "ORENGEN_METRICS_TOKEN", usage: "bearer token for /metrics on the nexus host", secret: true, set: str(func(c *Config) *string { return &c.MetricsToken })},
+	{flag: "sam-api-url", env: "ORENGEN_SAM_API_URL", def: "https://api.sam.gov", usage: "SAM.gov API base URL (alpha: https://api-alpha.sam.gov)", set: str(func(c *Config) *string { return &c.SAMAPIURL })},
+	{flag: "grants-api-url", env: "ORENGEN_GRANTS_API_URL", def: "https://api.grants.gov", usage: "Grants.gov API base URL", set: str(func(c *Config) *string { return &c.GrantsAPIURL })},
+	{flag: "sam-key-type", env: "ORENGEN_SAM_KEY_TYPE", def: "personal", usage: "SAM.gov key type, sets the daily quota: personal (10), personal-role, personal-federal, system (1,000), system-federal (10,000)", set: str(func(c *Config) *string { return &c.SAMKeyType })},
+	{env: "ORENGEN_SAM_API_KEY", usage: "SAM.gov API key (else the vault's sam_api_key)", secret: true, set: str(func(c *Config) *string { return &c.SAMAPIKey })},
 	{env: "ORENGEN_MASTER_KEY", usage: "vault master key", secret: true, set: key32("ORENGEN_MASTER_KEY", func(c *Config) *[]byte { return &c.MasterKey })},
 	{env: "ORENGEN_SESSION_KEY", usage: "session/CSRF signing key", secret: true, set: key32("ORENGEN_SESSION_KEY", func(c *Config) *[]byte { return &c.SessionKey })},
 }

@@ -127,6 +127,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		return runRestore(ctx, rest, stdout, stderr, env)
 	case "doctor":
 		return runDoctor(ctx, rest, stdout, stderr, env)
+	case "federal":
+		return runFederal(ctx, rest, stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orengen", buildVersion())
 		return nil
@@ -297,6 +299,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		m.Server.Backups = m.Backups
 		m.Server.Health = append(m.Server.Health, backupHealth(cfg, m.Logger))
 	}
+	fed, err := m.OpenFederal(sv)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fed.Wire(m.Server)
 	if err := m.Server.Open(); err != nil {
 		ln.Close()
 		return err
@@ -312,6 +320,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	} else {
 		go func() { errc <- m.Server.Serve(ln) }()
 	}
+	fedDone := fed.Start(ctx)
 	dnsDone := make(chan struct{})
 	go func() { m.Domains.Run(ctx); close(dnsDone) }()
 	m.Logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds())
@@ -341,6 +350,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if m.Backups != nil {
 		m.Backups.Wait()
 	}
+	<-fedDone
 	if err := m.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)
 	}

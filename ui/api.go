@@ -29,6 +29,7 @@ func (s *Server) registerAdminAPIRoutes(r fiber.Router) {
 	api.Get("/tenants", s.handleAPITenants)
 	api.Post("/tenants", requireWriteKey, s.handleAPITenantCreate)
 	api.Get("/tenants/:id", s.handleAPITenant)
+	s.registerFederalAPIRoutes(api)
 }
 
 // requireAPIKey authenticates the bearer key for host: tenant keys on the

@@ -5,17 +5,20 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"orengen/app"
+	"orengen/app/federal"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -40,6 +43,8 @@ type tenantEnv struct {
 	AdminKeyRead         string
 	AdminKeyW            string
 	A, B                 *tenantSide
+	// NoticeID is a house-tenant SAM.gov notice (federal routes).
+	NoticeID string
 }
 
 // tenantSide is one tenant's fixtures.
@@ -140,6 +145,13 @@ func newWired(t *testing.T) *wired {
 			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
 		}},
 	}
+	fedStore := store.NewFederalStore(w.DB)
+	w.Server.Federal = &federal.Service{Store: fedStore, Scout: &federal.Scout{
+		Store:  fedStore,
+		SAM:    &federal.SAMClient{BaseURL: "http://127.0.0.1:1", Quota: &federal.MemoryQuota{}, KeyType: federal.KeySystem},
+		Key:    func(context.Context) (federal.Secret, error) { return "", nil },
+		Logger: logger,
+	}}
 	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return w.Server.URL(ui.HostPortal) }
 	if _, err := store.NewSiteStore(w.DB).SeedSite(ctx); err != nil {
 		t.Fatal(err)
@@ -183,6 +195,7 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 	if e.AdminKeyW, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "w", app.ScopeWrite); err != nil {
 		t.Fatal(err)
 	}
+	e.NoticeID = seedFederal(t, e.Server.Federal)
 	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
 	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
 	return e
@@ -325,4 +338,26 @@ func (stubResolver) LookupTXT(_ context.Context, name string) ([]string, error) 
 
 func (f *fakeTenantDomains) ValidateDomainName(name string) (string, error) {
 	return app.NormalizeDomainName(name)
+}
+
+// seedFederal stores one recorded SAM.gov notice and one saved search for
+// the house tenant and returns the notice ID.
+func seedFederal(t *testing.T, f *federal.Service) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "app", "federal", "testdata", "sam_notice_a_v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n federal.Notice
+	if err := json.Unmarshal(b, &n); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := f.Store.UpsertNotices(ctx, app.HouseTenantID, []federal.Notice{n}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.CreateSearch(ctx, &federal.SavedSearch{TenantID: app.HouseTenantID, Name: "Seeded"}); err != nil {
+		t.Fatal(err)
+	}
+	return n.NoticeID
 }

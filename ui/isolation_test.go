@@ -109,6 +109,13 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/tenants":     {accAdminKey, ""},
 	"nexus|POST|/api/v1/tenants":    {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/tenants/:id": {accAdminKey, objTenant},
+	// Nexus: federal API (house tenant's data).
+	"nexus|GET|/api/v1/federal/opportunities":           {accAdminKey, ""},
+	"nexus|GET|/api/v1/federal/opportunities/:noticeId": {accAdminKey, ""},
+	"nexus|GET|/api/v1/federal/searches":                {accAdminKey, ""},
+	"nexus|POST|/api/v1/federal/searches":               {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/federal/searches/:id":         {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/federal/grants":                  {accAdminKey, ""},
 	// Nexus: admins.
 	"nexus|GET|/":                                 {accAdmin, ""},
 	"nexus|GET|/leads":                            {accAdmin, ""},
@@ -150,6 +157,23 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/account/2fa/disable":             {accAdmin, ""},
 	"nexus|POST|/account/2fa/policy":              {accAdmin, ""},
 	"nexus|POST|/account/sessions/:key/revoke":    {accAdmin, objAdminSession},
+	// Nexus: federal (house tenant).
+	"nexus|GET|/federal/":                                    {accAdmin, ""},
+	"nexus|GET|/federal/opportunities/:noticeId":             {accAdmin, ""},
+	"nexus|POST|/federal/opportunities/:noticeId/pursue":     {accAdmin, ""},
+	"nexus|POST|/federal/opportunities/:noticeId/pipeline":   {accAdmin, ""},
+	"nexus|POST|/federal/opportunities/:noticeId/matrix":     {accAdmin, ""},
+	"nexus|POST|/federal/opportunities/:noticeId/matrix/:id": {accAdmin, ""},
+	"nexus|GET|/federal/pipeline":                            {accAdmin, ""},
+	"nexus|GET|/federal/searches":                            {accAdmin, ""},
+	"nexus|POST|/federal/searches":                           {accAdmin, ""},
+	"nexus|POST|/federal/searches/:id/delete":                {accAdmin, ""},
+	"nexus|POST|/federal/run":                                {accAdmin, ""},
+	"nexus|POST|/federal/tenant":                             {accAdmin, ""},
+	"nexus|GET|/federal/settings":                            {accAdmin, ""},
+	"nexus|POST|/federal/settings":                           {accAdmin, ""},
+	"nexus|GET|/federal/grants":                              {accAdmin, ""},
+	"nexus|GET|/federal/compliance":                          {accAdmin, ""},
 }
 
 type isoRoute struct {
@@ -210,6 +234,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	default:
 		id = "1"
 	}
+	p = strings.ReplaceAll(p, ":noticeId", e.NoticeID)
 	p = strings.ReplaceAll(p, ":slug?", "")
 	p = strings.ReplaceAll(p, ":kid", strconv.FormatInt(e.B.KeyID, 10))
 	p = strings.ReplaceAll(p, ":id", id)

@@ -35,6 +35,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	s.registerVaultRoutes(authed, csrf)
 	s.registerAuditRoutes(authed)
 	s.registerAdminSecurityRoutes(authed, csrf)
+	s.registerFederalRoutes(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -45,6 +46,11 @@ func (s *Server) nexusNav() []NavSection {
 		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
 		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Backups", "/backups"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
 		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},
+	}
+	if s.Federal != nil {
+		nav = append(nav[:2:2], append([]NavSection{{Name: "Federal", Items: []NavItem{{"Opportunity Studio", "/federal"}, {"Bid pipeline", "/federal/pipeline"},
+			{"Saved searches", "/federal/searches"}, {"Grants", "/federal/grants"}, {"Compliance & risk", "/federal/compliance"},
+			{"Settings › Federal", "/federal/settings"}}}}, nav[2:]...)...)
 	}
 	for _, ex := range s.NexusNav {
 		added := false

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"testing"
+	"time"
 
 	"orengen/app"
+	"orengen/app/federal"
 )
 
 // pageData maps every page template to its data type. A template added
@@ -39,6 +41,31 @@ var pageData = map[string]func() any{
 	"nexus/account":    func() any { return &adminAccountPage{} },
 	"nexus/backups": func() any {
 		return &backupsPage{Configured: true, Overview: &app.BackupOverview{Replicas: []string{"local"}, Databases: []app.BackupDB{{Replicas: []app.BackupReplica{{}}}}}, Drills: []*app.BackupDrill{{Status: "ok"}}, Points: []*app.RestorePoint{{}}, CanWrite: true}
+	},
+	"nexus/federal": func() any {
+		return &federalListPage{Notices: []*federal.StoredNotice{{Fit: federal.FitScore{Reasons: []federal.Reason{{}}}}}, Next: "x", NextURL: "/federal?cursor=x",
+			Status: federalStatus{KeyError: "k", LastRun: &federal.ScoutRun{Status: "config"}}}
+	},
+	"nexus/federal_notice": func() any {
+		n := &federal.StoredNotice{}
+		n.OfficeAddress, n.PlaceOfPerformance, n.Award = &federal.OfficeAddress{}, &federal.Place{}, &federal.Award{}
+		n.PointsOfContact, n.ResourceLinks, n.DescriptionText = []federal.Contact{{Email: "a@b"}}, []string{"x"}, "d"
+		return &federalNoticePage{Notice: n, Changes: []*federal.NoticeChange{{Changes: []federal.FieldChange{{}}}}, Pipeline: &federal.PipelineEntry{},
+			Stages: federal.Stages, Matrix: []*federal.MatrixRow{{}}, Statuses: federal.RequirementStatuses}
+	},
+	"nexus/federal_pipeline": func() any {
+		return &federalPipelinePage{Entries: []*federal.PipelineEntry{{}}, Stages: federal.Stages, ByStage: map[string]int{}}
+	},
+	"nexus/federal_searches": func() any {
+		now := time.Now()
+		return &federalSearchesPage{Searches: []*federal.SavedSearch{{LastRunAt: &now, LastError: "e"}}, Runs: []*federal.ScoutRun{{}}, SetAsides: federal.SetAsides}
+	},
+	"nexus/federal_settings": func() any {
+		return &federalSettingsPage{SetAsides: federal.SetAsides, Form: federalProfileForm{SetAsides: map[string]bool{"SBA": true}}}
+	},
+	"nexus/federal_grants": func() any { return &federalGrantsPage{Grants: []*federal.StoredGrant{{}}, Next: "x"} },
+	"nexus/federal_compliance": func() any {
+		return &federalCompliancePage{Rows: []expiryRow{{Bucket: "7"}}, Deadlines: []*federal.PipelineEntry{{}}}
 	},
 	"nexus/domains": func() any {
 		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}

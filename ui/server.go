@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"orengen/app"
+	"orengen/app/federal"
 )
 
 // Defaults for the HTTP server.
@@ -85,6 +86,10 @@ type Server struct {
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
+	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and
+	// compliance matrices (nil: the Federal pages answer 404).
+	Federal *federal.Service
+
 	Extra []func(host string, r fiber.Router)
 	// NexusNav adds navigation entries for features registered through Extra.
 	NexusNav []NavSection

@@ -1,0 +1,406 @@
+package federal
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Saved-search kinds.
+const (
+	SearchSAM    = "sam"    // SAM.gov Get Opportunities
+	SearchGrants = "grants" // Grants.gov search2
+)
+
+// MaxPostedDays is the longest posted-date window a saved search may use:
+// SAM.gov refuses windows over one year.
+const MaxPostedDays = 365
+
+// SavedSearch is a search the scout runs on a schedule for one tenant.
+type SavedSearch struct {
+	ID       int64
+	TenantID int64
+	Kind     string // SearchSAM or SearchGrants
+	Name     string
+	NAICS    string // ncode (SAM)
+	PSC      string // ccode (SAM)
+	SetAside string // typeOfSetAside (SAM), a SetAsides code
+	State    string // place of performance (SAM)
+	Title    string // title words (SAM) or keyword (Grants)
+	// ProcurementTypes are ptype codes (SAM), e.g. "o", "k".
+	ProcurementTypes []string
+	// PostedDays is the posted-date window ending today, 1..MaxPostedDays.
+	PostedDays int
+	// FetchDescriptions fetches each new notice's description text (one
+	// more request from the quota per notice). Off by default: a personal
+	// key has 10 requests a day.
+	FetchDescriptions bool
+
+	LastRunAt  *time.Time
+	LastStatus string // "ok", "deferred", "error", "config"
+	LastError  string
+	CreatedAt  time.Time
+}
+
+// Normalize trims fields and canonicalizes codes.
+func (s *SavedSearch) Normalize() {
+	s.Kind = strings.ToLower(strings.TrimSpace(s.Kind))
+	if s.Kind == "" {
+		s.Kind = SearchSAM
+	}
+	s.Name = strings.TrimSpace(s.Name)
+	s.NAICS = strings.TrimSpace(s.NAICS)
+	s.PSC = strings.ToUpper(strings.TrimSpace(s.PSC))
+	s.State = strings.ToUpper(strings.TrimSpace(s.State))
+	s.Title = strings.TrimSpace(s.Title)
+	if c, ok := CanonicalSetAside(s.SetAside); ok {
+		s.SetAside = c
+	} else {
+		s.SetAside = strings.TrimSpace(s.SetAside)
+	}
+	var pt []string
+	for _, p := range s.ProcurementTypes {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+			pt = append(pt, p)
+		}
+	}
+	s.ProcurementTypes = pt
+	if s.PostedDays == 0 {
+		s.PostedDays = 30
+	}
+}
+
+// Validate checks the search as it will be sent; errors are
+// *ValidationError naming the field (name, kind, postedDays, naics,
+// setAside, ...).
+func (s *SavedSearch) Validate() error {
+	if s.Name == "" {
+		return invalid("name", "required")
+	}
+	if len(s.Name) > 100 {
+		return invalid("name", "at most 100 characters")
+	}
+	if s.Kind != SearchSAM && s.Kind != SearchGrants {
+		return invalid("kind", "must be sam or grants, got %q", s.Kind)
+	}
+	if s.PostedDays < 1 || s.PostedDays > MaxPostedDays {
+		return invalid("postedDays", "must be 1 to %d days (SAM.gov allows a window of at most one year), got %d", MaxPostedDays, s.PostedDays)
+	}
+	if s.Kind == SearchGrants {
+		return nil
+	}
+	// Everything else is checked by the request the search becomes.
+	err := s.Params(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Validate()
+	if err == nil {
+		return nil
+	}
+	if ve, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range ve.Unwrap() {
+			if v, ok := e.(*ValidationError); ok {
+				return renameField(v)
+			}
+		}
+	}
+	if v, ok := err.(*ValidationError); ok {
+		return renameField(v)
+	}
+	return err
+}
+
+func renameField(v *ValidationError) error {
+	names := map[string]string{"typeOfSetAside": "setAside", "ncode": "naics", "ccode": "psc", "ptype": "procurementTypes"}
+	if n, ok := names[v.Field]; ok {
+		return &ValidationError{Field: n, Message: v.Message}
+	}
+	return v
+}
+
+// Params returns the SAM.gov request for the window of PostedDays days
+// ending on now's UTC date.
+func (s *SavedSearch) Params(now time.Time) SearchParams {
+	to := now.UTC()
+	from := to.AddDate(0, 0, -(s.PostedDays - 1))
+	return SearchParams{
+		PostedFrom: FormatDate(from), PostedTo: FormatDate(to),
+		ProcurementTypes: append([]string(nil), s.ProcurementTypes...),
+		Title:            s.Title, State: s.State, SetAside: s.SetAside, NAICS: s.NAICS, PSC: s.PSC,
+	}
+}
+
+// StoredNotice is a notice as the store keeps it: the latest version, its
+// fit score and where it is in the bid pipeline.
+type StoredNotice struct {
+	Notice
+	TenantID    int64
+	Fit         FitScore
+	Versions    int // stored versions (1 + amendments seen)
+	FirstSeenAt time.Time
+	UpdatedAt   time.Time
+	Stage       string // pipeline stage, "" when not pursued
+}
+
+// NoticeChange is one recorded amendment.
+type NoticeChange struct {
+	ID        int64
+	NoticeID  string
+	ChangedAt time.Time
+	Changes   []FieldChange
+}
+
+// Upsert outcomes.
+const (
+	UpsertNew       = "new"
+	UpsertUpdated   = "updated"
+	UpsertUnchanged = "unchanged"
+)
+
+// UpsertCounts counts what a batch upsert did.
+type UpsertCounts struct {
+	New, Updated, Unchanged int
+}
+
+// Sort orders for notice listings.
+const (
+	SortScore    = "score"    // best fit first
+	SortPosted   = "posted"   // newest first
+	SortDeadline = "deadline" // soonest response deadline first
+)
+
+// NoticeFilter selects stored notices. Query is full-text over titles and
+// description text. Cursor is the NextCursor of the previous page.
+type NoticeFilter struct {
+	Query      string
+	NAICS      string
+	SetAside   string
+	State      string
+	Type       string
+	ActiveOnly bool
+	MinScore   int
+	Sort       string
+	Limit      int
+	Cursor     string
+}
+
+// Pipeline stages, in order.
+const (
+	StageTriage      = "triage"
+	StageBidDecision = "bid_decision"
+	StageCapture     = "capture"
+	StageProposal    = "proposal"
+	StageSubmitted   = "submitted"
+	StageWon         = "won"
+	StageLost        = "lost"
+	StageNoBid       = "no_bid"
+)
+
+// Stages lists the pipeline stages with their labels, in order.
+var Stages = []struct{ Code, Label string }{
+	{StageTriage, "Triage"}, {StageBidDecision, "Bid/No-bid"}, {StageCapture, "Capture"},
+	{StageProposal, "Proposal"}, {StageSubmitted, "Submitted"}, {StageWon, "Won"}, {StageLost, "Lost"}, {StageNoBid, "No bid"},
+}
+
+// StageLabel returns the display label of a stage code.
+func StageLabel(code string) string {
+	for _, s := range Stages {
+		if s.Code == code {
+			return s.Label
+		}
+	}
+	return code
+}
+
+// PipelineEntry is a notice being pursued.
+type PipelineEntry struct {
+	TenantID            int64
+	NoticeID            string
+	Title               string // from the notice (read only)
+	ResponseDeadline    time.Time
+	Stage               string
+	EstimatedValueCents int64
+	WinProbability      int // percent, 0..100
+	Owner               string
+	Notes               string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// ProbableValueCents is the estimated value weighted by the win probability.
+func (e *PipelineEntry) ProbableValueCents() int64 {
+	return e.EstimatedValueCents * int64(e.WinProbability) / 100
+}
+
+// Validate checks the stage, the value and the probability.
+func (e *PipelineEntry) Validate() error {
+	ok := false
+	for _, s := range Stages {
+		ok = ok || s.Code == e.Stage
+	}
+	if !ok {
+		return invalid("stage", "unknown stage %q", e.Stage)
+	}
+	if e.EstimatedValueCents < 0 {
+		return invalid("estimatedValue", "must not be negative")
+	}
+	if e.WinProbability < 0 || e.WinProbability > 100 {
+		return invalid("winProbability", "must be 0 to 100, got %d", e.WinProbability)
+	}
+	if len(e.Owner) > 200 {
+		return invalid("owner", "at most 200 characters")
+	}
+	return nil
+}
+
+// Requirement statuses in a compliance matrix.
+var RequirementStatuses = []string{"open", "drafted", "answered", "na"}
+
+// MatrixRow is one compliance-matrix requirement.
+type MatrixRow struct {
+	ID         int64
+	NoticeID   string
+	Section    string
+	Text       string
+	Kind       string
+	Owner      string
+	Status     string
+	AnsweredIn string // where the proposal answers it ("Vol I §2.3")
+	CreatedAt  time.Time
+}
+
+// Completeness returns the percentage of rows answered or not applicable.
+func Completeness(rows []*MatrixRow) int {
+	if len(rows) == 0 {
+		return 0
+	}
+	done := 0
+	for _, r := range rows {
+		if r.Status == "answered" || r.Status == "na" {
+			done++
+		}
+	}
+	return done * 100 / len(rows)
+}
+
+// ScoutRun records one run of the scout for a tenant.
+type ScoutRun struct {
+	ID         int64
+	TenantID   int64
+	Trigger    string // "schedule", "cli", "ui"
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Status     string // "ok", "deferred", "partial", "config", "error"
+	Searches   int
+	Requests   int
+	New        int
+	Updated    int
+	Error      string
+}
+
+// StoredGrant is a Grants.gov opportunity as stored.
+type StoredGrant struct {
+	Grant
+	TenantID    int64
+	FirstSeenAt time.Time
+	UpdatedAt   time.Time
+}
+
+// GrantFilter selects stored grants.
+type GrantFilter struct {
+	Query      string // words in the title or number
+	OpenOnly   bool   // close date today or later, or none
+	Limit      int
+	Cursor     string
+	AgencyCode string
+}
+
+// Store persists federal data. Every method is scoped to tenantID, so a
+// caller cannot read another tenant's rows.
+type Store interface {
+	FindProfile(ctx context.Context, tenantID int64) (*Profile, error)
+	SaveProfile(ctx context.Context, tenantID int64, p *Profile, now time.Time) error
+
+	FindSavedSearches(ctx context.Context, tenantID int64) ([]*SavedSearch, error)
+	CreateSavedSearch(ctx context.Context, s *SavedSearch) error
+	DeleteSavedSearch(ctx context.Context, tenantID, id int64) error
+	FindSavedSearch(ctx context.Context, tenantID, id int64) (*SavedSearch, error)
+	MarkSearchRun(ctx context.Context, tenantID, id int64, at time.Time, status, errMsg string) error
+
+	// UpsertNotices stores each notice once per tenant in one transaction:
+	// new notices are inserted, changed ones updated with a change row
+	// (DiffNotice) and every one re-scored against the tenant's profile.
+	UpsertNotices(ctx context.Context, tenantID int64, ns []Notice, now time.Time) (UpsertCounts, error)
+	SetDescription(ctx context.Context, tenantID int64, noticeID, text string) error
+	FindNotices(ctx context.Context, tenantID int64, f NoticeFilter) ([]*StoredNotice, string, error)
+	FindNotice(ctx context.Context, tenantID int64, noticeID string) (*StoredNotice, error)
+	FindNoticeChanges(ctx context.Context, tenantID int64, noticeID string) ([]*NoticeChange, error)
+	RescoreNotices(ctx context.Context, tenantID int64, now time.Time) (int, error)
+
+	FindPipeline(ctx context.Context, tenantID int64) ([]*PipelineEntry, error)
+	FindPipelineEntry(ctx context.Context, tenantID int64, noticeID string) (*PipelineEntry, error)
+	SavePipelineEntry(ctx context.Context, e *PipelineEntry, now time.Time) error
+
+	FindMatrix(ctx context.Context, tenantID int64, noticeID string) ([]*MatrixRow, error)
+	AddMatrixRows(ctx context.Context, tenantID int64, noticeID string, reqs []Requirement, now time.Time) (int, error)
+	UpdateMatrixRow(ctx context.Context, tenantID int64, r *MatrixRow) error
+
+	RecordScoutRun(ctx context.Context, r *ScoutRun) error
+	FindScoutRuns(ctx context.Context, tenantID int64, limit int) ([]*ScoutRun, error)
+
+	// FederalTenants lists the tenants with federal work on (the house
+	// tenant always); SetFederalEnabled turns it on or off for a client.
+	FederalTenants(ctx context.Context) ([]int64, error)
+	SetFederalEnabled(ctx context.Context, tenantID int64, on bool) error
+
+	UpsertGrants(ctx context.Context, tenantID int64, gs []Grant, now time.Time) (UpsertCounts, error)
+	FindGrants(ctx context.Context, tenantID int64, f GrantFilter) ([]*StoredGrant, string, error)
+}
+
+// ParseDollars parses "1,250,000.50" or "$2.5" into cents. "" is 0.
+func ParseDollars(s string) (int64, error) {
+	s = strings.TrimSpace(strings.NewReplacer("$", "", ",", "", " ", "").Replace(s))
+	if s == "" {
+		return 0, nil
+	}
+	parts := strings.SplitN(s, ".", 2)
+	digits := func(d string) bool {
+		for i := 0; i < len(d); i++ {
+			if d[i] < '0' || d[i] > '9' {
+				return false
+			}
+		}
+		return d != ""
+	}
+	if !digits(parts[0]) || len(parts[0]) > 13 {
+		return 0, invalid("estimatedValue", "%q is not an amount in dollars", s)
+	}
+	whole, _ := strconv.ParseInt(parts[0], 10, 64)
+	var frac int64
+	if len(parts) == 2 {
+		f := parts[1]
+		if len(f) > 2 || !digits(f) {
+			return 0, invalid("estimatedValue", "%q: give at most two decimals", s)
+		}
+		for len(f) < 2 {
+			f += "0"
+		}
+		frac, _ = strconv.ParseInt(f, 10, 64)
+	}
+	return whole*100 + frac, nil
+}
+
+// FormatDollars formats cents as "$1,250,000.50" (no cents when whole).
+func FormatDollars(cents int64) string {
+	whole := fmt.Sprint(cents / 100)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if c := cents % 100; c != 0 {
+		return fmt.Sprintf("$%s.%02d", b.String(), c)
+	}
+	return "$" + b.String()
+}

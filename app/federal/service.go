@@ -1,0 +1,206 @@
+package federal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Service is what the Nexus pages, the API and the CLI call: validation and
+// orchestration over Store, plus the Scout. Reads go straight to Store.
+type Service struct {
+	Store Store
+	Scout *Scout
+	Now   func() time.Time
+
+	mu      sync.Mutex
+	base    context.Context // bounds background runs; see SetContext
+	running map[int64]bool
+	wg      sync.WaitGroup
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// SaveProfile normalizes and validates p, stores it and re-scores the
+// tenant's notices. Returns a *ValidationError naming the field.
+func (s *Service) SaveProfile(ctx context.Context, tenantID int64, p *Profile) error {
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		return firstValidation(err)
+	}
+	return s.Store.SaveProfile(ctx, tenantID, p, s.now())
+}
+
+// firstValidation returns the first *ValidationError of a joined error.
+func firstValidation(err error) error {
+	var v *ValidationError
+	if errors.As(err, &v) {
+		return v
+	}
+	return err
+}
+
+// CreateSearch normalizes, validates and stores a saved search. Returns a
+// *ValidationError naming the field (an unknown set-aside code, a window
+// over one year ...).
+func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
+	ss.Normalize()
+	if err := ss.Validate(); err != nil {
+		return firstValidation(err)
+	}
+	return s.Store.CreateSavedSearch(ctx, ss)
+}
+
+// Pursue puts a notice in the pipeline at Triage (no change if it is
+// already there) and returns the entry.
+func (s *Service) Pursue(ctx context.Context, tenantID int64, noticeID string) (*PipelineEntry, error) {
+	if e, err := s.Store.FindPipelineEntry(ctx, tenantID, noticeID); err == nil {
+		return e, nil
+	}
+	e := &PipelineEntry{TenantID: tenantID, NoticeID: noticeID, Stage: StageTriage}
+	if err := s.Store.SavePipelineEntry(ctx, e, s.now()); err != nil {
+		return nil, err
+	}
+	return s.Store.FindPipelineEntry(ctx, tenantID, noticeID)
+}
+
+// SavePipelineEntry validates and stores e.
+func (s *Service) SavePipelineEntry(ctx context.Context, e *PipelineEntry) error {
+	e.Owner, e.Notes = strings.TrimSpace(e.Owner), strings.TrimSpace(e.Notes)
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return s.Store.SavePipelineEntry(ctx, e, s.now())
+}
+
+// MaxRFPText bounds pasted solicitation text (bytes).
+const MaxRFPText = 2 << 20
+
+// ExtractMatrix runs ExtractRequirements over the notice's description text
+// and the pasted RFP text and adds the requirements not yet in its
+// compliance matrix. Returns how many were added.
+func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, pasted string) (int, error) {
+	if len(pasted) > MaxRFPText {
+		return 0, invalid("rfpText", "at most %d MB of text", MaxRFPText>>20)
+	}
+	n, err := s.Store.FindNotice(ctx, tenantID, noticeID)
+	if err != nil {
+		return 0, err
+	}
+	text := strings.TrimSpace(n.DescriptionText + "\n\n" + PlainText(pasted))
+	if text == "" {
+		return 0, invalid("rfpText", "the notice has no description text yet: paste the solicitation text")
+	}
+	ex := ExtractRequirements(text)
+	return s.Store.AddMatrixRows(ctx, tenantID, noticeID, ex.Requirements, s.now())
+}
+
+// UpdateMatrixRow validates the status and saves the row.
+func (s *Service) UpdateMatrixRow(ctx context.Context, tenantID int64, r *MatrixRow) error {
+	if !slices.Contains(RequirementStatuses, r.Status) {
+		return invalid("status", "must be one of %s", strings.Join(RequirementStatuses, ", "))
+	}
+	r.Owner, r.AnsweredIn = strings.TrimSpace(r.Owner), strings.TrimSpace(r.AnsweredIn)
+	if len(r.Owner) > 200 || len(r.AnsweredIn) > 200 {
+		return invalid("owner", "at most 200 characters")
+	}
+	return s.Store.UpdateMatrixRow(ctx, tenantID, r)
+}
+
+// KeyConfigured reports whether a SAM.gov key is set (never the key).
+func (s *Service) KeyConfigured(ctx context.Context) (bool, error) {
+	if s.Scout == nil || s.Scout.Key == nil {
+		return false, nil
+	}
+	k, err := s.Scout.Key(ctx)
+	return k != "", err
+}
+
+// Quota returns today's SAM.gov limit and use for the configured key type.
+func (s *Service) Quota(ctx context.Context) (limit, used int, keyType string, err error) {
+	if s.Scout == nil || s.Scout.SAM == nil {
+		return 0, 0, "", nil
+	}
+	limit, used, err = s.Scout.SAM.QuotaStatus(ctx)
+	return limit, used, s.Scout.SAM.keyType(), err
+}
+
+// RunNow runs the tenant's saved searches in the background (the SAM.gov
+// API can take a minute per request) and reports false when a run for the
+// tenant is already going. The run is recorded like a scheduled one.
+func (s *Service) RunNow(tenantID int64, trigger string) bool {
+	if s.Scout == nil {
+		return false
+	}
+	s.mu.Lock()
+	if s.running == nil {
+		s.running = map[int64]bool{}
+	}
+	if s.running[tenantID] {
+		s.mu.Unlock()
+		return false
+	}
+	s.running[tenantID] = true
+	s.wg.Add(1)
+	base := s.base
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		defer func() { s.mu.Lock(); delete(s.running, tenantID); s.mu.Unlock() }()
+		if base == nil {
+			base = context.Background()
+		}
+		ctx, cancel := context.WithTimeout(base, 30*time.Minute)
+		defer cancel()
+		if _, err := s.Scout.Run(ctx, tenantID, trigger, 0); err != nil && !IsConfigError(err) && !IsDeferral(err) {
+			s.Scout.logger().Error("federal run now", "tenant", tenantID, "err", err)
+		}
+	}()
+	return true
+}
+
+// SetContext bounds background runs (RunNow) by ctx: serve passes its own,
+// so shutdown cancels a run instead of waiting for it.
+func (s *Service) SetContext(ctx context.Context) {
+	s.mu.Lock()
+	s.base = ctx
+	s.mu.Unlock()
+}
+
+// Running reports whether a background run for the tenant is going.
+func (s *Service) Running(tenantID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running[tenantID]
+}
+
+// Wait waits for background runs started by RunNow (shutdown, tests).
+func (s *Service) Wait() { s.wg.Wait() }
+
+// ErrorMessage turns a scout error into the sentence the Federal page and
+// the CLI show.
+func ErrorMessage(err error) string {
+	var rl *RateLimitError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrNoKey):
+		return "No SAM.gov API key is configured: add sam_api_key to the vault (global scope) or set ORENGEN_SAM_API_KEY."
+	case errors.Is(err, ErrInvalidKey):
+		return "SAM.gov rejected the API key: check sam_api_key in the vault (keys expire every 90 days; alpha and production keys differ)."
+	case errors.Is(err, ErrQuotaExhausted):
+		return "The SAM.gov daily request quota is used up; searches resume after 00:00 UTC."
+	case errors.As(err, &rl):
+		return fmt.Sprintf("SAM.gov is rate limiting this key until %s.", rl.RetryAt.UTC().Format(time.RFC3339))
+	}
+	return err.Error()
+}
