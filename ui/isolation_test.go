@@ -33,6 +33,17 @@ const (
 	objTenant  = "tenant" // Nexus: B's tenant ID (admins may see it)
 	// Nexus: another admin's session, which an admin may not revoke.
 	objAdminSession = "adminsession"
+	// CRM records of B; the spare ones are for Nexus routes that delete.
+	objPerson       = "person"
+	objCompany      = "company"
+	objDeal         = "deal"
+	objNote         = "note"
+	objTask         = "task"
+	objSparePerson  = "spare:person"
+	objSpareCompany = "spare:company"
+	objSpareDeal    = "spare:deal"
+	objSpareNote    = "spare:note"
+	objSpareTask    = "spare:task"
 )
 
 type isoLine struct {
@@ -75,6 +86,42 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/api/v1/leads":       {accTenantKeyW, ""},
 	"portal|GET|/api/v1/leads/:id":    {accTenantKey, objLead},
 	"portal|DELETE|/api/v1/leads/:id": {accTenantKeyW, objLead},
+	// Portal: CRM API.
+	"portal|GET|/api/v1/openapi.json":               {accTenantKey, ""},
+	"portal|GET|/api/v1/pipelines":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/people":                     {accTenantKey, ""},
+	"portal|POST|/api/v1/people":                    {accTenantKeyW, ""},
+	"portal|POST|/api/v1/people/batch":              {accTenantKeyW, ""},
+	"portal|GET|/api/v1/people/:id":                 {accTenantKey, objPerson},
+	"portal|PATCH|/api/v1/people/:id":               {accTenantKeyW, objPerson},
+	"portal|DELETE|/api/v1/people/:id":              {accTenantKeyW, objPerson},
+	"portal|GET|/api/v1/people/:id/timeline":        {accTenantKey, objPerson},
+	"portal|GET|/api/v1/companies":                  {accTenantKey, ""},
+	"portal|POST|/api/v1/companies":                 {accTenantKeyW, ""},
+	"portal|POST|/api/v1/companies/batch":           {accTenantKeyW, ""},
+	"portal|GET|/api/v1/companies/:id":              {accTenantKey, objCompany},
+	"portal|PATCH|/api/v1/companies/:id":            {accTenantKeyW, objCompany},
+	"portal|DELETE|/api/v1/companies/:id":           {accTenantKeyW, objCompany},
+	"portal|GET|/api/v1/companies/:id/timeline":     {accTenantKey, objCompany},
+	"portal|GET|/api/v1/opportunities":              {accTenantKey, ""},
+	"portal|POST|/api/v1/opportunities":             {accTenantKeyW, ""},
+	"portal|POST|/api/v1/opportunities/batch":       {accTenantKeyW, ""},
+	"portal|GET|/api/v1/opportunities/:id":          {accTenantKey, objDeal},
+	"portal|PATCH|/api/v1/opportunities/:id":        {accTenantKeyW, objDeal},
+	"portal|DELETE|/api/v1/opportunities/:id":       {accTenantKeyW, objDeal},
+	"portal|GET|/api/v1/opportunities/:id/timeline": {accTenantKey, objDeal},
+	"portal|GET|/api/v1/notes":                      {accTenantKey, ""},
+	"portal|POST|/api/v1/notes":                     {accTenantKeyW, ""},
+	"portal|POST|/api/v1/notes/batch":               {accTenantKeyW, ""},
+	"portal|GET|/api/v1/notes/:id":                  {accTenantKey, objNote},
+	"portal|PATCH|/api/v1/notes/:id":                {accTenantKeyW, objNote},
+	"portal|DELETE|/api/v1/notes/:id":               {accTenantKeyW, objNote},
+	"portal|GET|/api/v1/tasks":                      {accTenantKey, ""},
+	"portal|POST|/api/v1/tasks":                     {accTenantKeyW, ""},
+	"portal|POST|/api/v1/tasks/batch":               {accTenantKeyW, ""},
+	"portal|GET|/api/v1/tasks/:id":                  {accTenantKey, objTask},
+	"portal|PATCH|/api/v1/tasks/:id":                {accTenantKeyW, objTask},
+	"portal|DELETE|/api/v1/tasks/:id":               {accTenantKeyW, objTask},
 	// Portal: signed in.
 	"portal|GET|/":                              {accUser, ""},
 	"portal|GET|/leads":                         {accUser, ""},
@@ -107,6 +154,42 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/tenants":     {accAdminKey, ""},
 	"nexus|POST|/api/v1/tenants":    {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/tenants/:id": {accAdminKey, objTenant},
+	// Nexus: CRM API across tenants.
+	"nexus|GET|/api/v1/openapi.json":               {accAdminKey, ""},
+	"nexus|GET|/api/v1/pipelines":                  {accAdminKey, ""},
+	"nexus|GET|/api/v1/people":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/people":                    {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/people/batch":              {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/people/:id":                 {accAdminKey, objPerson},
+	"nexus|PATCH|/api/v1/people/:id":               {accAdminKeyW, objPerson},
+	"nexus|DELETE|/api/v1/people/:id":              {accAdminKeyW, objSparePerson},
+	"nexus|GET|/api/v1/people/:id/timeline":        {accAdminKey, objPerson},
+	"nexus|GET|/api/v1/companies":                  {accAdminKey, ""},
+	"nexus|POST|/api/v1/companies":                 {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/companies/batch":           {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/companies/:id":              {accAdminKey, objCompany},
+	"nexus|PATCH|/api/v1/companies/:id":            {accAdminKeyW, objCompany},
+	"nexus|DELETE|/api/v1/companies/:id":           {accAdminKeyW, objSpareCompany},
+	"nexus|GET|/api/v1/companies/:id/timeline":     {accAdminKey, objCompany},
+	"nexus|GET|/api/v1/opportunities":              {accAdminKey, ""},
+	"nexus|POST|/api/v1/opportunities":             {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/opportunities/batch":       {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/opportunities/:id":          {accAdminKey, objDeal},
+	"nexus|PATCH|/api/v1/opportunities/:id":        {accAdminKeyW, objDeal},
+	"nexus|DELETE|/api/v1/opportunities/:id":       {accAdminKeyW, objSpareDeal},
+	"nexus|GET|/api/v1/opportunities/:id/timeline": {accAdminKey, objDeal},
+	"nexus|GET|/api/v1/notes":                      {accAdminKey, ""},
+	"nexus|POST|/api/v1/notes":                     {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/notes/batch":               {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/notes/:id":                  {accAdminKey, objNote},
+	"nexus|PATCH|/api/v1/notes/:id":                {accAdminKeyW, objNote},
+	"nexus|DELETE|/api/v1/notes/:id":               {accAdminKeyW, objSpareNote},
+	"nexus|GET|/api/v1/tasks":                      {accAdminKey, ""},
+	"nexus|POST|/api/v1/tasks":                     {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tasks/batch":               {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/tasks/:id":                  {accAdminKey, objTask},
+	"nexus|PATCH|/api/v1/tasks/:id":                {accAdminKeyW, objTask},
+	"nexus|DELETE|/api/v1/tasks/:id":               {accAdminKeyW, objSpareTask},
 	// Nexus: admins.
 	"nexus|GET|/":                                 {accAdmin, ""},
 	"nexus|GET|/leads":                            {accAdmin, ""},
@@ -203,6 +286,13 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.T.ID, 10)
 	case objAdminSession:
 		id = e.OtherAdminSessionKey
+	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
+		f := e.B.CRM
+		kind := r.Line.Obj
+		if k, ok := strings.CutPrefix(kind, "spare:"); ok {
+			f, kind = e.B.Spare, k
+		}
+		id = strconv.FormatInt(map[string]int64{objPerson: f.Person.ID, objCompany: f.Company.ID, objDeal: f.Deal.ID, objNote: f.Note.ID, objTask: f.Task.ID}[kind], 10)
 	default:
 		id = "1"
 	}
@@ -215,9 +305,36 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	return p
 }
 
+// isoCRMRequest gives CRM API writes a body valid for every record type
+// (a note or task on B's person), and Nexus creates and pipelines
+// ?tenant=B, so the admin key's requests succeed.
+func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
+	crm := false
+	for _, p := range []string{"people", "companies", "opportunities", "notes", "tasks", "pipelines"} {
+		if strings.HasPrefix(r.Path, "/api/v1/"+p) {
+			crm = true
+		}
+	}
+	if !crm {
+		return
+	}
+	rec := `{"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
+		strconv.FormatInt(e.B.CRM.Person.ID, 10) + `,"body":"Api note"}`
+	if r.Method == http.MethodPost {
+		req.JSON = rec
+		if strings.HasSuffix(r.Path, "/batch") {
+			req.JSON = `{"records":[` + rec + `]}`
+		}
+	}
+	if r.Host == ui.HostNexus && (r.Method == http.MethodPost || strings.HasSuffix(r.Path, "/pipelines")) {
+		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
-	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12]}
+	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
+		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain}
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
@@ -240,6 +357,7 @@ func TestIsolationMatrix(t *testing.T) {
 			if r.Method == http.MethodPost {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
+			e.isoCRMRequest(r, &base)
 		}
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.
@@ -384,6 +502,9 @@ func TestIsolationMatrix(t *testing.T) {
 	if _, err := e.Server.APIKeys.Authenticate(ctx, e.B.KeyRead); err != nil {
 		t.Errorf("B's key after the isolationMatrix: %v", err)
 	}
+	if p, err := e.Server.CRM.FindPerson(ctx, e.B.CRM.Person.ID); err != nil || p.FirstName != e.B.CRM.Person.FirstName || len(p.Emails) != 1 {
+		t.Errorf("B's person after the isolationMatrix: %v %+v", err, p)
+	}
 	if _, _, _, err := e.Server.Users.Authenticate(ctx, e.B.Cookie); err != nil {
 		t.Errorf("B's session after the isolationMatrix: %v", err)
 	}
@@ -402,6 +523,15 @@ func TestTenantScopedStoreNeedsTenant(t *testing.T) {
 	_, checks["FindTenantUsers"] = e.Server.Users.Users.FindTenantUsers(ctx)
 	_, checks["FindTenantAPIKeys"] = e.Server.APIKeys.Store.FindTenantAPIKeys(ctx)
 	checks["RevokeTenantAPIKey"] = e.Server.APIKeys.Store.RevokeTenantAPIKey(ctx, e.A.KeyID)
+	_, _, checks["FindPeople"] = e.Server.CRM.FindPeople(ctx, app.PersonFilter{})
+	_, checks["FindPerson"] = e.Server.CRM.FindPerson(ctx, e.A.CRM.Person.ID)
+	checks["CreatePerson"] = e.Server.CRM.CreatePerson(ctx, &app.Person{FirstName: "x"})
+	_, checks["UpdateDeal"] = e.Server.CRM.UpdateDeal(ctx, e.A.CRM.Deal.ID, app.DealUpdate{})
+	checks["DeleteNote"] = e.Server.CRM.DeleteNote(ctx, e.A.CRM.Note.ID)
+	_, checks["FindTimeline"] = e.Server.CRM.FindTimeline(ctx, app.RecordPerson, e.A.CRM.Person.ID)
+	checks["AddTimelineEntry"] = e.Server.CRM.AddTimelineEntry(ctx, &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: e.A.CRM.Person.ID, Kind: "sms"})
+	_, checks["Pipelines"] = e.Server.CRM.Pipelines(ctx)
+	_, _, checks["FindPeopleAcross"] = e.Server.CRM.FindPeople(app.NewContextAcrossTenants(ctx), app.PersonFilter{})
 	for name, err := range checks {
 		if app.ErrorCode(err) != app.EUNAUTHORIZED {
 			t.Errorf("%s without a tenant: %v, want EUNAUTHORIZED", name, err)
