@@ -857,6 +857,10 @@ type CRMStore interface {
 	// "Sales" pipeline on first use.
 	Pipelines(ctx context.Context) ([]*Pipeline, error)
 
+	// StageTotals counts deals and sums their amounts per stage and
+	// currency in one of the tenant's pipelines (the kanban's headers).
+	StageTotals(ctx context.Context, pipelineID int64) ([]StageTotal, error)
+
 	FindDeals(ctx context.Context, f DealFilter) ([]*Deal, string, error)
 	FindDeal(ctx context.Context, id int64) (*Deal, error)
 	CreateDeal(ctx context.Context, d *Deal) error
@@ -881,6 +885,14 @@ type CRMStore interface {
 	// RecordTenant returns the tenant that owns a record, for Nexus,
 	// which acts on any tenant's record. Returns ENOTFOUND.
 	RecordTenant(ctx context.Context, recordType string, id int64) (int64, error)
+}
+
+// StageTotal is the number and value of a stage's deals in one currency.
+type StageTotal struct {
+	StageID  int64
+	Currency string
+	Count    int
+	Amount   int64
 }
 
 // BatchError names the record and field that failed a batch.

@@ -935,6 +935,30 @@ func (s *CRMStore) Pipelines(ctx context.Context) ([]*app.Pipeline, error) {
 	return ps, tx.Commit()
 }
 
+// StageTotals counts and sums the deals of each stage of a pipeline of
+// the tenant in ctx, per currency. Returns EUNAUTHORIZED without a tenant.
+func (s *CRMStore) StageTotals(ctx context.Context, pipelineID int64) ([]app.StageTotal, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT stage_id, currency, count(*), sum(amount) FROM crm_deals
+		WHERE tenant_id = ? AND pipeline_id = ? GROUP BY stage_id, currency ORDER BY stage_id, currency`, tid, pipelineID)
+	if err != nil {
+		return nil, fmt.Errorf("stage totals: %w", err)
+	}
+	defer rows.Close()
+	var out []app.StageTotal
+	for rows.Next() {
+		var t app.StageTotal
+		if err := rows.Scan(&t.StageID, &t.Currency, &t.Count, &t.Amount); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // ---- deals ----
 
 const dealCols = `r.id, r.tenant_id, r.name, r.amount, r.currency, r.pipeline_id, r.stage_id, st.name, r.expected_close, r.probability,

@@ -141,6 +141,31 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/apikeys":                       {accOwner, ""},
 	"portal|POST|/apikeys":                      {accOwner, ""},
 	"portal|POST|/apikeys/:id/revoke":           {accOwner, objKey},
+	// Portal: CRM pages.
+	"portal|GET|/crm/pipeline":              {accUser, ""},
+	"portal|POST|/crm/deals/:id/move":       {accUser, objDeal},
+	"portal|POST|/crm/tasks/:id/done":       {accUser, objTask},
+	"portal|GET|/crm/people":                {accUser, ""},
+	"portal|POST|/crm/people":               {accUser, ""},
+	"portal|GET|/crm/people/:id":            {accUser, objPerson},
+	"portal|POST|/crm/people/:id":           {accUser, objPerson},
+	"portal|POST|/crm/people/:id/delete":    {accUser, objPerson},
+	"portal|POST|/crm/people/:id/notes":     {accUser, objPerson},
+	"portal|POST|/crm/people/:id/tasks":     {accUser, objPerson},
+	"portal|GET|/crm/companies":             {accUser, ""},
+	"portal|POST|/crm/companies":            {accUser, ""},
+	"portal|GET|/crm/companies/:id":         {accUser, objCompany},
+	"portal|POST|/crm/companies/:id":        {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/delete": {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/notes":  {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/tasks":  {accUser, objCompany},
+	"portal|GET|/crm/deals":                 {accUser, ""},
+	"portal|POST|/crm/deals":                {accUser, ""},
+	"portal|GET|/crm/deals/:id":             {accUser, objDeal},
+	"portal|POST|/crm/deals/:id":            {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/delete":     {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/notes":      {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/tasks":      {accUser, objDeal},
 
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
@@ -229,6 +254,13 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/account/2fa/disable":             {accAdmin, ""},
 	"nexus|POST|/account/2fa/policy":              {accAdmin, ""},
 	"nexus|POST|/account/sessions/:key/revoke":    {accAdmin, objAdminSession},
+	// Nexus: Control Room > CRM.
+	"nexus|GET|/crm/people":        {accAdmin, ""},
+	"nexus|GET|/crm/people/:id":    {accAdmin, objPerson},
+	"nexus|GET|/crm/companies":     {accAdmin, ""},
+	"nexus|GET|/crm/companies/:id": {accAdmin, objCompany},
+	"nexus|GET|/crm/deals":         {accAdmin, ""},
+	"nexus|GET|/crm/deals/:id":     {accAdmin, objDeal},
 }
 
 type isoRoute struct {

@@ -82,6 +82,15 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"hasPrefix": strings.HasPrefix,
+	"money":     app.FormatAmount,
+	"dated": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"list":         func(v ...any) []any { return v },
+	"companySizes": func() []string { return app.CompanySizes },
 	"active": func(cur, p string) bool {
 		return cur == p || p != "/" && strings.HasPrefix(cur, p+"/")
 	},

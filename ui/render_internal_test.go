@@ -10,36 +10,58 @@ import (
 // without an entry here fails this test, so every page is rendered at
 // least once with zero values.
 var pageData = map[string]func() any{
-	"site/page":        func() any { return &sitePage{Page: &app.Page{Blocks: allBlocks()}} },
-	"site/error":       func() any { return &errorPage{} },
-	"nexus/error":      func() any { return &errorPage{} },
-	"portal/error":     func() any { return &errorPage{} },
-	"nexus/login":      func() any { return &loginPage{} },
-	"portal/login":     func() any { return &portalLoginPage{} },
-	"nexus/setup":      func() any { return &setupPage{Token_: &app.AdminToken{}} },
-	"nexus/dashboard":  func() any { return &dashboardPage{Leads: []*app.Lead{{}}, Layout: Layout{Admin: &app.Admin{}}} },
-	"nexus/leads":      func() any { return &leadsPage{Leads: []*app.Lead{{Message: "m"}}} },
-	"nexus/admins":     func() any { return &adminsPage{Admins: []*app.Admin{{}}, CanWrite: true, Link: "x"} },
-	"nexus/site":       func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
-	"portal/token":     func() any { return &tokenPage{} },
-	"portal/reset":     func() any { return &tokenPage{} },
-	"portal/dashboard": func() any { return &portalDashboardPage{} },
-	"portal/leads":     func() any { return &portalLeadsPage{} },
-	"portal/lead":      func() any { return &portalLeadPage{} },
-	"portal/account":   func() any { return &accountPage{} },
-	"portal/totp":      func() any { return &totpPage{} },
-	"portal/team":      func() any { return &teamPage{} },
-	"portal/apikeys":   func() any { return &apiKeysPage{} },
-	"nexus/tenants":    func() any { return &tenantsPage{} },
-	"nexus/tenant":     func() any { return &tenantPage{} },
-	"nexus/apikeys":    func() any { return &apiKeysPage{} },
-	"nexus/vault":      func() any { return &vaultPage{} },
-	"nexus/audit":      func() any { return &auditPage{} },
-	"nexus/outbox":     func() any { return &outboxPage{} },
-	"nexus/account":    func() any { return &adminAccountPage{} },
+	"site/page":         func() any { return &sitePage{Page: &app.Page{Blocks: allBlocks()}} },
+	"site/error":        func() any { return &errorPage{} },
+	"nexus/error":       func() any { return &errorPage{} },
+	"portal/error":      func() any { return &errorPage{} },
+	"nexus/login":       func() any { return &loginPage{} },
+	"portal/login":      func() any { return &portalLoginPage{} },
+	"nexus/setup":       func() any { return &setupPage{Token_: &app.AdminToken{}} },
+	"nexus/dashboard":   func() any { return &dashboardPage{Leads: []*app.Lead{{}}, Layout: Layout{Admin: &app.Admin{}}} },
+	"nexus/leads":       func() any { return &leadsPage{Leads: []*app.Lead{{Message: "m"}}} },
+	"nexus/admins":      func() any { return &adminsPage{Admins: []*app.Admin{{}}, CanWrite: true, Link: "x"} },
+	"nexus/site":        func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
+	"portal/token":      func() any { return &tokenPage{} },
+	"portal/reset":      func() any { return &tokenPage{} },
+	"portal/dashboard":  func() any { return &portalDashboardPage{} },
+	"portal/leads":      func() any { return &portalLeadsPage{} },
+	"portal/lead":       func() any { return &portalLeadPage{} },
+	"portal/account":    func() any { return &accountPage{} },
+	"portal/totp":       func() any { return &totpPage{} },
+	"portal/team":       func() any { return &teamPage{} },
+	"portal/apikeys":    func() any { return &apiKeysPage{} },
+	"nexus/tenants":     func() any { return &tenantsPage{} },
+	"nexus/tenant":      func() any { return &tenantPage{} },
+	"nexus/apikeys":     func() any { return &apiKeysPage{} },
+	"nexus/vault":       func() any { return &vaultPage{} },
+	"nexus/audit":       func() any { return &auditPage{} },
+	"nexus/outbox":      func() any { return &outboxPage{} },
+	"nexus/account":     func() any { return &adminAccountPage{} },
+	"portal/crm_list":   func() any { return crmListFull(false) },
+	"nexus/crm_list":    func() any { return crmListFull(true) },
+	"portal/crm_record": func() any { return crmRecordFull(false) },
+	"nexus/crm_record":  func() any { return crmRecordFull(true) },
+	"portal/crm_kanban": func() any {
+		st := &app.Stage{ID: 1, Name: "Lead"}
+		return &kanbanPage{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}},
+			Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
+	},
 	"nexus/domains": func() any {
 		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}
 	},
+}
+
+func crmListFull(nexus bool) *crmListPage {
+	return &crmListPage{Nexus: nexus, Kind: "people", People: []*app.Person{{Emails: []string{"a@b.test"}, Tags: []string{"t"}}}, NextURL: "/x",
+		Tenants: []*app.Tenant{{}}, CompanyChoices: []*app.Company{{}}, Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{}}}}}
+}
+
+func crmRecordFull(nexus bool) *crmRecordPage {
+	d := &app.Deal{PersonIDs: []int64{1}, CompanyID: 1}
+	return &crmRecordPage{Nexus: nexus, Kind: "deals", Person: &app.Person{CompanyID: 1}, Company: &app.Company{}, Deal: d,
+		People: []*app.Person{{}}, Deals: []*app.Deal{d}, Tasks: []*app.Task{{Done: true}, {}},
+		Timeline:  []timelineRow{{TimelineEntry: &app.TimelineEntry{Kind: "note"}, HTML: "<p>x</p>"}, {TimelineEntry: &app.TimelineEntry{Kind: "updated", Old: "a"}}, {TimelineEntry: &app.TimelineEntry{Kind: "sms"}}},
+		NoteError: "x", TaskError: "y", Errors: map[string]string{"name": "bad"}}
 }
 
 func allBlocks() []app.Block {
