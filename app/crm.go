@@ -841,6 +841,15 @@ type CRMStore interface {
 	CreatePerson(ctx context.Context, p *Person) error
 	UpdatePerson(ctx context.Context, id int64, upd PersonUpdate) (*Person, error)
 	DeletePerson(ctx context.Context, id int64) error
+	// FindDuplicates returns the other people of the tenant who share a
+	// normalised email or phone with person id. Returns ENOTFOUND.
+	FindDuplicates(ctx context.Context, id int64) ([]*Person, error)
+	// MergePeople merges person dropID into keepID in one transaction:
+	// emails, phones and tags are united, keep's empty fields are filled
+	// from drop, every note, task, deal link and timeline entry moves to
+	// keep, a "merged" entry is written and drop is deleted. Returns
+	// ENOTFOUND or EINVALID (the same person twice).
+	MergePeople(ctx context.Context, keepID, dropID int64) (*Person, error)
 	// UpsertPeople creates (ID 0) or updates (ID set, every field
 	// replaced) up to MaxBatch people in one transaction: any invalid
 	// record fails the whole batch with a *BatchError.

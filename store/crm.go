@@ -636,6 +636,109 @@ func (s *CRMStore) UpsertPeople(ctx context.Context, ps []*app.Person) error {
 	return tx.Commit()
 }
 
+// FindDuplicates returns the tenant's other people sharing an email or a
+// phone with person id, oldest first. Returns ENOTFOUND.
+func (s *CRMStore) FindDuplicates(ctx context.Context, id int64) ([]*app.Person, error) {
+	tid, err := app.CRMReadScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := findPerson(ctx, s.db.read, id, tid)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+personCols+` FROM crm_people r`+personJoin+` WHERE r.id IN (
+		SELECT o.person_id FROM crm_contact_points m JOIN crm_contact_points o ON o.tenant_id = m.tenant_id AND o.kind = m.kind AND o.value = m.value
+		WHERE m.person_id = ? AND o.person_id <> m.person_id) AND r.tenant_id = ? ORDER BY r.id LIMIT 50`, id, p.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.Person
+	for rows.Next() {
+		d, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// MergePeople merges dropID into keepID in one transaction (see
+// app.CRMStore). Returns ENOTFOUND or EINVALID.
+func (s *CRMStore) MergePeople(ctx context.Context, keepID, dropID int64) (*app.Person, error) {
+	if keepID == dropID {
+		return nil, app.FieldErrorf("merge_id", "A person cannot be merged into themselves.")
+	}
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	keep, err := findPerson(ctx, tx, keepID, tid)
+	if err != nil {
+		return nil, err
+	}
+	drop, err := findPerson(ctx, tx, dropID, tid)
+	if err != nil {
+		return nil, err
+	}
+	m := *keep
+	m.Emails = append(slices.Clone(keep.Emails), drop.Emails...)
+	m.Phones = append(slices.Clone(keep.Phones), drop.Phones...)
+	m.Tags = append(slices.Clone(keep.Tags), drop.Tags...)
+	for _, f := range []struct{ dst, src *string }{{&m.FirstName, &drop.FirstName}, {&m.LastName, &drop.LastName}, {&m.Title, &drop.Title},
+		{&m.Address, &drop.Address}, {&m.Source, &drop.Source}} {
+		if *f.dst == "" {
+			*f.dst = *f.src
+		}
+	}
+	if m.CompanyID == 0 {
+		m.CompanyID = drop.CompanyID
+	}
+	if m.OwnerID == 0 {
+		m.OwnerID = drop.OwnerID
+	}
+	m.Consent = app.Consent{Email: keep.Consent.Email || drop.Consent.Email, SMS: keep.Consent.SMS || drop.Consent.SMS, Calls: keep.Consent.Calls || drop.Consent.Calls}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	// Move everything attached to drop, then delete it (its contact
+	// points go with it) before keep takes over its emails and phones.
+	for _, q := range []string{
+		`UPDATE crm_notes SET record_id = ? WHERE record_type = 'person' AND record_id = ? AND tenant_id = ?`,
+		`UPDATE crm_tasks SET record_id = ? WHERE record_type = 'person' AND record_id = ? AND tenant_id = ?`,
+		`UPDATE crm_timeline SET record_id = ? WHERE record_type = 'person' AND record_id = ? AND tenant_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, keepID, dropID, tid); err != nil {
+			return nil, fmt.Errorf("merge people: %w", err)
+		}
+	}
+	// Both people are the tenant's (found above), so are their deals.
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO crm_deal_people (deal_id, person_id) SELECT deal_id, ? FROM crm_deal_people WHERE person_id = ?`, keepID, dropID); err != nil {
+		return nil, fmt.Errorf("merge deal links: %w", err)
+	}
+	if err := deleteFTS(ctx, tx, app.RecordPerson, dropID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM crm_people WHERE id = ? AND tenant_id = ?`, dropID, tid); err != nil {
+		return nil, fmt.Errorf("merge people: %w", err)
+	}
+	if err := replacePerson(ctx, tx, tid, keep, &m); err != nil {
+		return nil, err
+	}
+	e := timeline(ctx, tx, tid, app.RecordPerson, keepID, app.TimelineMerged)
+	e.Body, e.RefType, e.RefID = fmt.Sprintf("Merged %s (#%d) into this person.", drop.Name(), dropID), app.RecordPerson, dropID
+	if err := AddTimelineEntryTx(ctx, tx, e); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return s.FindPerson(ctx, keepID)
+}
+
 // deleteLinked removes a record's notes, timeline and index entries and
 // unlinks its tasks, in tx.
 func deleteLinked(ctx context.Context, tx *Tx, tid int64, typ string, id int64) error {

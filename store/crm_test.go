@@ -344,3 +344,69 @@ func TestCRMStore_BatchAtomic(t *testing.T) {
 		t.Errorf("upsert update: %+v", got)
 	}
 }
+
+func TestCRMStore_DuplicatesAndMerge(t *testing.T) {
+	e := newCRMEnv(t)
+	keep := &app.Person{FirstName: "Kim", Emails: []string{"kim@x.test"}, Phones: []string{"512 555 0101"}}
+	drop := &app.Person{FirstName: "Kimberly", LastName: "Ray", Title: "CFO", Emails: []string{"KIM@x.test", "kr@y.test"}, Tags: []string{"vip"}}
+	other := &app.Person{FirstName: "Other", Phones: []string{"+1 (512) 555-0101"}}
+	for _, p := range []*app.Person{keep, drop, other} {
+		if err := e.S.CreatePerson(e.A, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Same phone in B is no duplicate of A's.
+	if err := e.S.CreatePerson(e.B, &app.Person{FirstName: "B", Phones: []string{"5125550101"}}); err != nil {
+		t.Fatal(err)
+	}
+	dups, err := e.S.FindDuplicates(e.A, keep.ID)
+	if err != nil || len(dups) != 2 || dups[0].ID != drop.ID || dups[1].ID != other.ID {
+		t.Fatalf("duplicates: %v %v", dups, err)
+	}
+	n := &app.Note{RecordType: app.RecordPerson, RecordID: drop.ID, Body: "dropped note"}
+	if err := e.S.CreateNote(e.A, n); err != nil {
+		t.Fatal(err)
+	}
+	task := &app.Task{Title: "drop task", RecordType: app.RecordPerson, RecordID: drop.ID}
+	if err := e.S.CreateTask(e.A, task); err != nil {
+		t.Fatal(err)
+	}
+	d := &app.Deal{Name: "Shared", PersonIDs: []int64{drop.ID}}
+	if err := e.S.CreateDeal(e.A, d); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := e.S.FindTimeline(e.A, app.RecordPerson, drop.ID)
+	got, err := e.S.MergePeople(e.A, keep.ID, drop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Emails, []string{"kim@x.test", "kr@y.test"}) || got.LastName != "Ray" || got.Title != "CFO" || got.FirstName != "Kim" || !slices.Equal(got.Tags, []string{"vip"}) {
+		t.Errorf("merged: %+v", got)
+	}
+	if _, err := e.S.FindPerson(e.A, drop.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("drop still there: %v", err)
+	}
+	if x, _ := e.S.FindNote(e.A, n.ID); x == nil || x.RecordID != keep.ID {
+		t.Errorf("note not moved: %+v", x)
+	}
+	if x, _ := e.S.FindTask(e.A, task.ID); x == nil || x.RecordID != keep.ID {
+		t.Errorf("task not moved: %+v", x)
+	}
+	if x, _ := e.S.FindDeal(e.A, d.ID); !slices.Equal(x.PersonIDs, []int64{keep.ID}) {
+		t.Errorf("deal people: %v", x.PersonIDs)
+	}
+	tl, _ := e.S.FindTimeline(e.A, app.RecordPerson, keep.ID)
+	if len(tl) < len(before)+2 || tl[len(tl)-1].Kind != app.TimelineMerged {
+		t.Errorf("timeline after merge: %d entries (drop had %d)", len(tl), len(before))
+	}
+	if ps, _, _ := e.S.FindPeople(e.A, app.PersonFilter{Email: ptr("kr@y.test")}); len(ps) != 1 || ps[0].ID != keep.ID {
+		t.Errorf("email index after merge: %v", ps)
+	}
+	if _, err := e.S.MergePeople(e.A, keep.ID, keep.ID); app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("self merge: %v", err)
+	}
+	bp := mustPerson(t, e.S, e.B, "Bee", "bee@b.test")
+	if _, err := e.S.MergePeople(e.A, keep.ID, bp.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("merge B's person: %v", err)
+	}
+}

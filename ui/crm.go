@@ -29,6 +29,7 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/crm/pipeline", s.handleCRMKanban)
 	r.Post("/crm/deals/:id/move", csrf, s.handleCRMDealMove)
 	r.Post("/crm/tasks/:id/done", csrf, s.handleCRMTaskDone)
+	r.Post("/crm/people/:id/merge", csrf, s.handleCRMMerge)
 	for seg := range crmKinds {
 		r.Get("/crm/"+seg, s.handleCRMList(seg))
 		r.Post("/crm/"+seg, csrf, s.handleCRMCreate(seg))
@@ -81,6 +82,7 @@ type crmRecordPage struct {
 	Deals          []*app.Deal   // a company's or person's deals
 	CompanyChoices []*app.Company
 	Pipelines      []*app.Pipeline
+	Duplicates     []*app.Person // people sharing an email or phone
 	Form           map[string]string
 	Errors         map[string]string
 	NoteError      string
@@ -426,6 +428,9 @@ func (s *Server) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmRecor
 		if p.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{PersonID: &id, ListOptions: app.ListOptions{Limit: 50}}); err != nil {
 			return err
 		}
+		if p.Duplicates, err = s.CRM.FindDuplicates(ctx, id); err != nil {
+			return err
+		}
 	case "companies":
 		if p.Company, err = s.CRM.FindCompany(ctx, id); err != nil {
 			return err
@@ -610,6 +615,30 @@ func (s *Server) handleCRMTaskDone(c *fiber.Ctx) error {
 		}
 	}
 	return c.Redirect(back, fiber.StatusSeeOther)
+}
+
+// handleCRMMerge merges the person merge_id into :id.
+func (s *Server) handleCRMMerge(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	other, err := formID("merge_id", c.FormValue("merge_id"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.CRM.FindPerson(c.UserContext(), id); err != nil {
+		return err
+	}
+	if _, err := s.CRM.MergePeople(c.UserContext(), id, other); err != nil {
+		if code := app.ErrorCode(err); code != app.EINVALID && code != app.ENOTFOUND {
+			return err
+		}
+		s.setFlash(c, "error", app.ErrorMessage(err))
+	} else {
+		s.setFlash(c, "ok", "Merged. Every note, task and timeline entry is kept here.")
+	}
+	return c.Redirect(fmt.Sprintf("/crm/people/%d", id), fiber.StatusSeeOther)
 }
 
 // ---- kanban ----

@@ -53,7 +53,48 @@ func (s *Server) registerCRMAPIRoutes(api fiber.Router, host string) {
 		if r.Record != app.RecordNote && r.Record != app.RecordTask {
 			api.Get("/"+r.Path+"/:id/timeline", s.crmHandler(r, s.apiCRMTimeline))
 		}
+		if r.Record == app.RecordPerson {
+			api.Get("/people/:id/duplicates", s.crmHandler(r, s.apiPersonDuplicates))
+			api.Post("/people/:id/merge", requireWriteKey, s.crmHandler(r, s.apiPersonMerge))
+		}
 	}
+}
+
+// apiPersonDuplicates lists people sharing an email or phone with :id.
+func (s *Server) apiPersonDuplicates(c *fiber.Ctx, call crmCall) error {
+	ps, err := s.CRM.FindDuplicates(call.ctx, call.id)
+	if err != nil {
+		return err
+	}
+	out := make([]apiPerson, len(ps))
+	for i, p := range ps {
+		out[i] = toAPIPerson(p)
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+// apiPersonMerge merges {"merge_id": N} into :id, keeping everything of
+// both in one transaction.
+func (s *Server) apiPersonMerge(c *fiber.Ctx, call crmCall) error {
+	var in struct {
+		MergeID int64 `json:"merge_id"`
+	}
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	if _, err := s.CRM.FindPerson(call.ctx, call.id); err != nil {
+		return err
+	}
+	if in.MergeID <= 0 {
+		return app.FieldErrorf("merge_id", "merge_id: the ID of the person to merge into this one.")
+	}
+	p, err := s.CRM.MergePeople(call.ctx, call.id, in.MergeID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return app.FieldErrorf("merge_id", "Unknown person %d.", in.MergeID)
+	} else if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIPerson(p)})
 }
 
 type crmCall struct {

@@ -85,8 +85,8 @@ func TestCRMAPI_Scenarios(t *testing.T) {
 	// Nothing invalid was written: A has its fixtures, Nia and one deal.
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
 	ps, _, _ := e.Server.CRM.FindPeople(ctx, app.PersonFilter{})
-	if len(ps) != 3 {
-		t.Errorf("A has %d people, want 3", len(ps))
+	if len(ps) != 5 {
+		t.Errorf("A has %d people, want 5 (fixtures and Nia)", len(ps))
 	}
 }
 
@@ -296,5 +296,28 @@ func TestOpenAPI_MatchesRoutes(t *testing.T) {
 				t.Errorf("openapi.json documents %s %s, which no host registers", m, p)
 			}
 		}
+	}
+}
+
+func TestCRMAPI_DuplicatesMerge(t *testing.T) {
+	e := newTenantEnv(t)
+	k := e.A.KeyWrite
+	keep, drop := e.A.MergeKeep.ID, e.A.MergeDrop.ID
+	_, p, raw := e.api(ui.HostPortal, "GET", fmt.Sprintf("/api/v1/people/%d/duplicates", keep), k, "")
+	if len(p.Data) != 1 || p.Data[0]["id"].(float64) != float64(drop) {
+		t.Fatalf("duplicates: %s", raw)
+	}
+	if st, p, _ := e.api(ui.HostPortal, "POST", fmt.Sprintf("/api/v1/people/%d/merge", keep), k, fmt.Sprintf(`{"merge_id":%d}`, e.B.MergeDrop.ID)); st != 400 || p.Error.Field != "merge_id" {
+		t.Errorf("merge B's person: %d", st)
+	}
+	if st, _, raw := e.api(ui.HostPortal, "POST", fmt.Sprintf("/api/v1/people/%d/merge", keep), k, fmt.Sprintf(`{"merge_id":%d}`, drop)); st != 200 {
+		t.Fatalf("merge: %d %s", st, raw)
+	}
+	if st, _, _ := e.api(ui.HostPortal, "GET", fmt.Sprintf("/api/v1/people/%d", drop), k, ""); st != 404 {
+		t.Errorf("merged person still there: %d", st)
+	}
+	_, p, _ = e.api(ui.HostPortal, "GET", fmt.Sprintf("/api/v1/people/%d/timeline", keep), k, "")
+	if last := p.Data[len(p.Data)-1]; last["kind"] != "merged" {
+		t.Errorf("timeline: %v", last)
 	}
 }

@@ -56,6 +56,8 @@ type tenantSide struct {
 	CRM        crmFixtures
 	// Spare is a second set of CRM records, for routes that delete.
 	Spare crmFixtures
+	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
+	MergeKeep, MergeDrop *app.Person
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -265,6 +267,13 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.Spare.Note = &app.Note{RecordType: app.RecordPerson, RecordID: s.CRM.Person.ID, Body: name + " spare note"}
 	if err := e.Server.CRM.CreateNote(tctx, s.Spare.Note); err != nil {
 		t.Fatal(err)
+	}
+	s.MergeKeep = &app.Person{FirstName: name + " Keep", Emails: []string{"dup@" + s.T.Slug + ".test"}}
+	s.MergeDrop = &app.Person{FirstName: name + " Drop", Emails: []string{"dup@" + s.T.Slug + ".test"}}
+	for _, p := range []*app.Person{s.MergeKeep, s.MergeDrop} {
+		if err := e.Server.CRM.CreatePerson(tctx, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)

@@ -44,6 +44,7 @@ const (
 	objSpareDeal    = "spare:deal"
 	objSpareNote    = "spare:note"
 	objSpareTask    = "spare:task"
+	objMergePerson  = "mergekeep"
 )
 
 type isoLine struct {
@@ -95,6 +96,8 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/api/v1/people/:id":                 {accTenantKey, objPerson},
 	"portal|PATCH|/api/v1/people/:id":               {accTenantKeyW, objPerson},
 	"portal|DELETE|/api/v1/people/:id":              {accTenantKeyW, objPerson},
+	"portal|GET|/api/v1/people/:id/duplicates":      {accTenantKey, objPerson},
+	"portal|POST|/api/v1/people/:id/merge":          {accTenantKeyW, objPerson},
 	"portal|GET|/api/v1/people/:id/timeline":        {accTenantKey, objPerson},
 	"portal|GET|/api/v1/companies":                  {accTenantKey, ""},
 	"portal|POST|/api/v1/companies":                 {accTenantKeyW, ""},
@@ -145,6 +148,7 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/crm/pipeline":              {accUser, ""},
 	"portal|POST|/crm/deals/:id/move":       {accUser, objDeal},
 	"portal|POST|/crm/tasks/:id/done":       {accUser, objTask},
+	"portal|POST|/crm/people/:id/merge":     {accUser, objPerson},
 	"portal|GET|/crm/people":                {accUser, ""},
 	"portal|POST|/crm/people":               {accUser, ""},
 	"portal|GET|/crm/people/:id":            {accUser, objPerson},
@@ -188,6 +192,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/people/:id":                 {accAdminKey, objPerson},
 	"nexus|PATCH|/api/v1/people/:id":               {accAdminKeyW, objPerson},
 	"nexus|DELETE|/api/v1/people/:id":              {accAdminKeyW, objSparePerson},
+	"nexus|GET|/api/v1/people/:id/duplicates":      {accAdminKey, objPerson},
+	"nexus|POST|/api/v1/people/:id/merge":          {accAdminKeyW, objMergePerson},
 	"nexus|GET|/api/v1/people/:id/timeline":        {accAdminKey, objPerson},
 	"nexus|GET|/api/v1/companies":                  {accAdminKey, ""},
 	"nexus|POST|/api/v1/companies":                 {accAdminKeyW, ""},
@@ -318,6 +324,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.T.ID, 10)
 	case objAdminSession:
 		id = e.OtherAdminSessionKey
+	case objMergePerson:
+		id = strconv.FormatInt(e.B.MergeKeep.ID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
 		f := e.B.CRM
 		kind := r.Line.Obj
@@ -350,7 +358,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 	if !crm {
 		return
 	}
-	rec := `{"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
+	rec := `{"merge_id":` + strconv.FormatInt(e.B.MergeDrop.ID, 10) + `,"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
 		strconv.FormatInt(e.B.CRM.Person.ID, 10) + `,"body":"Api note"}`
 	if r.Method == http.MethodPost {
 		req.JSON = rec

@@ -181,6 +181,12 @@ func OpenAPI() []byte {
 					"get": obj{"summary": "The record's activity, oldest first", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("TimelineEntry")))}, "404")}}
 			}
 		}
+		paths["/api/v1/people/{id}/duplicates"] = obj{"parameters": []obj{idParam},
+			"get": obj{"summary": "People of the tenant sharing a normalised email or phone with this one", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Person")))}, "404")}}
+		paths["/api/v1/people/{id}/merge"] = obj{"parameters": []obj{idParam},
+			"post": obj{"summary": "Merge person merge_id into this one, keeping every note, task, deal link and timeline entry (one transaction)",
+				"requestBody": jsonBody(props([]string{"merge_id"}, obj{"merge_id": integ})),
+				"responses":   std(obj{"200": jsonResp("Merged", dataOf(ref("Person")))}, "400", "403", "404")}}
 		doc := obj{
 			"openapi": "3.1.0",
 			"info": obj{"title": "orengen API", "version": "1",
