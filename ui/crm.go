@@ -30,6 +30,9 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Post("/crm/deals/:id/move", csrf, s.handleCRMDealMove)
 	r.Post("/crm/tasks/:id/done", csrf, s.handleCRMTaskDone)
 	r.Post("/crm/people/:id/merge", csrf, s.handleCRMMerge)
+	r.Get("/crm/people.csv", s.handleCRMPeopleExport)
+	r.Get("/crm/import", s.handleCRMImportView)
+	r.Post("/crm/import", csrf, s.handleCRMImport)
 	for seg := range crmKinds {
 		r.Get("/crm/"+seg, s.handleCRMList(seg))
 		r.Post("/crm/"+seg, csrf, s.handleCRMCreate(seg))

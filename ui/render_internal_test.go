@@ -41,6 +41,9 @@ var pageData = map[string]func() any{
 	"nexus/crm_list":    func() any { return crmListFull(true) },
 	"portal/crm_record": func() any { return crmRecordFull(false) },
 	"nexus/crm_record":  func() any { return crmRecordFull(true) },
+	"portal/crm_import": func() any {
+		return &importPage{Mapping: map[string]string{"a": "b"}, Ignored: []string{"c"}, Errors: []importRowError{{}}, Imported: 1, Skipped: 1, FormError: "x"}
+	},
 	"portal/crm_kanban": func() any {
 		st := &app.Stage{ID: 1, Name: "Lead"}
 		return &kanbanPage{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}},
