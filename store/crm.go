@@ -291,6 +291,11 @@ type list struct {
 	args              []any
 	opts              app.ListOptions
 	searchExtra       string // extra FTS source (people: their notes)
+	// selective is set by filters that match few rows (an email, a
+	// company, a search): the rows are then found through the filter's
+	// index and sorted, instead of walking the sort index and testing
+	// each row, which is slow when the filter matches few of many.
+	selective bool
 }
 
 func (l *list) filter(cond string, args ...any) {
@@ -325,6 +330,7 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 			args = append(args, fq)
 		}
 		l.filter(cond+")", args...)
+		l.selective = true
 	}
 	if l.opts.Cursor != "" {
 		c, _ := app.DecodeCursor(l.opts.Cursor)
@@ -332,7 +338,11 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 		if desc {
 			op = "<"
 		}
-		l.filter(`(r.`+col+`, r.id) `+op+` (?, ?)`, c.Key, c.ID)
+		if l.selective {
+			l.filter(`(+r.`+col+`, +r.id) `+op+` (?, ?)`, c.Key, c.ID)
+		} else {
+			l.filter(`(r.`+col+`, r.id) `+op+` (?, ?)`, c.Key, c.ID)
+		}
 	}
 	dir := ""
 	if desc {
@@ -342,7 +352,12 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 	if len(l.where) > 0 {
 		q += ` WHERE ` + strings.Join(l.where, " AND ")
 	}
-	q += ` ORDER BY r.` + col + dir + `, r.id` + dir + ` LIMIT ?`
+	// A unary + keeps SQLite from using the sort index (see selective).
+	plus := ""
+	if l.selective {
+		plus = "+"
+	}
+	q += ` ORDER BY ` + plus + `r.` + col + dir + `, ` + plus + `r.id` + dir + ` LIMIT ?`
 	rows, err := db.QueryContext(ctx, q, append(l.args, l.opts.Limit+1)...)
 	if err != nil {
 		return "", fmt.Errorf("list %s: %w", l.table, err)
@@ -429,10 +444,16 @@ func (s *CRMStore) FindPeople(ctx context.Context, f app.PersonFilter) ([]*app.P
 	if err != nil {
 		return nil, "", err
 	}
+	// A whole email address is looked up in the contact-point index: as
+	// FTS terms its domain part would match most rows.
+	if q := strings.ToLower(strings.TrimSpace(f.Q)); f.Email == nil && strings.Contains(q, "@") && app.ValidateEmail("q", q) == nil {
+		f.Email, f.Q = &q, ""
+	}
 	l := &list{table: "crm_people", cols: personCols, join: personJoin, typ: app.RecordPerson, opts: f.ListOptions,
 		searchExtra: `SELECT n.record_id FROM crm_notes n WHERE n.record_type = 'person' AND n.id IN (SELECT rowid >> 3 FROM crm_fts WHERE crm_fts MATCH ? AND (rowid & 7) = 4)`}
 	if f.Email != nil {
 		l.filter(`r.id IN (SELECT person_id FROM crm_contact_points WHERE kind = 'email' AND value = ?)`, strings.ToLower(strings.TrimSpace(*f.Email)))
+		l.selective = true
 	}
 	if f.Phone != nil {
 		ph, err := app.NormalizePhone("phone", *f.Phone)
@@ -440,9 +461,11 @@ func (s *CRMStore) FindPeople(ctx context.Context, f app.PersonFilter) ([]*app.P
 			return nil, "", err
 		}
 		l.filter(`r.id IN (SELECT person_id FROM crm_contact_points WHERE kind = 'phone' AND value = ?)`, ph)
+		l.selective = true
 	}
 	if f.CompanyID != nil {
 		l.filter(`r.company_id = ?`, *f.CompanyID)
+		l.selective = true
 	}
 	if f.OwnerID != nil {
 		l.filter(`r.owner_id = ?`, *f.OwnerID)
@@ -1159,12 +1182,14 @@ func (s *CRMStore) FindDeals(ctx context.Context, f app.DealFilter) ([]*app.Deal
 	}
 	if f.CompanyID != nil {
 		l.filter(`r.company_id = ?`, *f.CompanyID)
+		l.selective = true
 	}
 	if f.OwnerID != nil {
 		l.filter(`r.owner_id = ?`, *f.OwnerID)
 	}
 	if f.PersonID != nil {
 		l.filter(`r.id IN (SELECT deal_id FROM crm_deal_people WHERE person_id = ?)`, *f.PersonID)
+		l.selective = true
 	}
 	var out []*app.Deal
 	next, err := l.query(ctx, s.db.read, tid, func(row scanner, key *string) (int64, error) {
@@ -1425,6 +1450,7 @@ func (s *CRMStore) FindNotes(ctx context.Context, f app.NoteFilter) ([]*app.Note
 	}
 	if f.RecordID != nil {
 		l.filter(`r.record_id = ?`, *f.RecordID)
+		l.selective = true
 	}
 	var out []*app.Note
 	next, err := l.query(ctx, s.db.read, tid, func(row scanner, key *string) (int64, error) {
@@ -1611,6 +1637,7 @@ func (s *CRMStore) FindTasks(ctx context.Context, f app.TaskFilter) ([]*app.Task
 	}
 	if f.RecordID != nil {
 		l.filter(`r.record_id = ?`, *f.RecordID)
+		l.selective = true
 	}
 	var out []*app.Task
 	next, err := l.query(ctx, s.db.read, tid, func(row scanner, key *string) (int64, error) {

@@ -44,7 +44,7 @@ CREATE TABLE crm_people (
 CREATE INDEX crm_people_created ON crm_people (tenant_id, created_at, id);
 CREATE INDEX crm_people_updated ON crm_people (tenant_id, updated_at, id);
 CREATE INDEX crm_people_name ON crm_people (tenant_id, name_key, id);
-CREATE INDEX crm_people_company ON crm_people (company_id);
+CREATE INDEX crm_people_company ON crm_people (company_id, created_at);
 
 CREATE TABLE crm_contact_points (
 	tenant_id INTEGER NOT NULL,
@@ -53,7 +53,7 @@ CREATE TABLE crm_contact_points (
 	value TEXT NOT NULL,
 	PRIMARY KEY (person_id, kind, value)
 ) WITHOUT ROWID;
-CREATE INDEX crm_contact_points_value ON crm_contact_points (tenant_id, kind, value);
+CREATE INDEX crm_contact_points_value ON crm_contact_points (value, kind);
 
 CREATE TABLE crm_pipelines (
 	id INTEGER PRIMARY KEY,
