@@ -59,6 +59,7 @@ type Person struct {
 	OwnerID     int64 // a tenant user; 0: none
 	Tags        []string
 	Consent     Consent
+	Custom      map[string]any // custom field values by key
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -217,6 +218,7 @@ type Company struct {
 	Industry  string
 	Size      string
 	Address   string
+	Custom    map[string]any
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -346,6 +348,7 @@ type Deal struct {
 	// StageRef picks the stage by ID or name when StageID is 0 (API and
 	// forms); the store resolves it.
 	StageRef  string
+	Custom    map[string]any
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -709,6 +712,8 @@ type PersonUpdate struct {
 	OwnerID   *int64    `json:"owner_id"`
 	Tags      *[]string `json:"tags"`
 	Consent   *Consent  `json:"consent"`
+	// Custom sets the given custom values; a null value removes one.
+	Custom map[string]any `json:"custom"`
 }
 
 // Apply copies the set fields onto p.
@@ -732,15 +737,19 @@ func (u PersonUpdate) Apply(p *Person) {
 	if u.Consent != nil {
 		p.Consent = *u.Consent
 	}
+	if u.Custom != nil {
+		p.Custom = MergeCustom(p.Custom, u.Custom)
+	}
 }
 
 // CompanyUpdate holds the fields to change; nil fields are kept.
 type CompanyUpdate struct {
-	Name     *string `json:"name"`
-	Domain   *string `json:"domain"`
-	Industry *string `json:"industry"`
-	Size     *string `json:"size"`
-	Address  *string `json:"address"`
+	Name     *string        `json:"name"`
+	Domain   *string        `json:"domain"`
+	Industry *string        `json:"industry"`
+	Size     *string        `json:"size"`
+	Address  *string        `json:"address"`
+	Custom   map[string]any `json:"custom"`
 }
 
 // Apply copies the set fields onto c.
@@ -750,6 +759,9 @@ func (u CompanyUpdate) Apply(c *Company) {
 	setS(&c.Industry, u.Industry)
 	setS(&c.Size, u.Size)
 	setS(&c.Address, u.Address)
+	if u.Custom != nil {
+		c.Custom = MergeCustom(c.Custom, u.Custom)
+	}
 }
 
 // DealUpdate holds the fields to change; nil fields are kept. Stage is a
@@ -765,6 +777,7 @@ type DealUpdate struct {
 	OwnerID       *int64
 	CompanyID     *int64
 	PersonIDs     *[]int64
+	Custom        map[string]any
 }
 
 // Apply copies the set fields onto d.
@@ -788,6 +801,9 @@ func (u DealUpdate) Apply(d *Deal) {
 	}
 	if u.PersonIDs != nil {
 		d.PersonIDs = slices.Clone(*u.PersonIDs)
+	}
+	if u.Custom != nil {
+		d.Custom = MergeCustom(d.Custom, u.Custom)
 	}
 }
 
@@ -835,6 +851,7 @@ func setI[T int64 | int](dst *T, src *T) {
 // the same transaction.
 type CRMStore interface {
 	Timeline
+	CustomFieldStore
 
 	FindPeople(ctx context.Context, f PersonFilter) ([]*Person, string, error)
 	FindPerson(ctx context.Context, id int64) (*Person, error)

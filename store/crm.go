@@ -180,18 +180,86 @@ func timeline(ctx context.Context, tx *Tx, tid int64, typ string, id int64, kind
 	return &app.TimelineEntry{TenantID: tid, RecordType: typ, RecordID: id, Kind: kind, Actor: app.ActorFromContext(ctx)}
 }
 
-// diffTimeline writes one "updated" entry per changed field.
+// diffTimeline writes one "updated" entry per changed field. Lists may
+// differ in length (custom fields come and go).
 func diffTimeline(ctx context.Context, tx *Tx, tid int64, typ string, id int64, old, cur [][2]string) error {
-	for i := range cur {
-		if old[i][1] == cur[i][1] {
-			continue
+	was := map[string]string{}
+	for _, kv := range old {
+		was[kv[0]] = kv[1]
+	}
+	seen := map[string]bool{}
+	changes := [][3]string{}
+	for _, kv := range cur {
+		seen[kv[0]] = true
+		if was[kv[0]] != kv[1] {
+			changes = append(changes, [3]string{kv[0], was[kv[0]], kv[1]})
 		}
+	}
+	for _, kv := range old {
+		if !seen[kv[0]] && kv[1] != "" {
+			changes = append(changes, [3]string{kv[0], kv[1], ""})
+		}
+	}
+	for _, c := range changes {
 		e := timeline(ctx, tx, tid, typ, id, app.TimelineUpdated)
-		e.Field, e.Old, e.New = cur[i][0], old[i][1], cur[i][1]
+		e.Field, e.Old, e.New = c[0], c[1], c[2]
 		if err := AddTimelineEntryTx(ctx, tx, e); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// customFields appends a record's custom values to its timeline fields.
+func customFields(fs [][2]string, custom map[string]any) [][2]string {
+	keys := make([]string, 0, len(custom))
+	for k := range custom {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := custom[k]
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		default:
+			b, _ := json.Marshal(x)
+			s = string(b)
+		}
+		fs = append(fs, [2]string{"custom." + k, s})
+	}
+	return fs
+}
+
+func customJSON(m map[string]any) string {
+	if m == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func scanCustom(s string, dst *map[string]any) error {
+	*dst = map[string]any{}
+	return json.Unmarshal([]byte(s), dst)
+}
+
+// checkCustom validates custom values against the tenant's definitions.
+func checkCustom(ctx context.Context, tx *Tx, tid int64, object string, vals *map[string]any) error {
+	if len(*vals) == 0 {
+		*vals = map[string]any{}
+		return nil
+	}
+	defs, err := findCustomFields(ctx, tx, tid, object)
+	if err != nil {
+		return err
+	}
+	out, err := app.CheckCustom(defs, *vals)
+	if err != nil {
+		return err
+	}
+	*vals = out
 	return nil
 }
 
@@ -314,10 +382,6 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 		}
 		col = "name_key"
 	}
-	if tid != 0 {
-		l.where = append([]string{"r.tenant_id = ?"}, l.where...)
-		l.args = append([]any{tid}, l.args...)
-	}
 	if l.opts.Q != "" {
 		fq := ftsQuery(l.opts.Q)
 		if fq == "" {
@@ -343,6 +407,16 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 		} else {
 			l.filter(`(r.`+col+`, r.id) `+op+` (?, ?)`, c.Key, c.ID)
 		}
+	}
+	if tid != 0 {
+		// With a selective filter the tenant test must not pick the
+		// tenant-prefixed sort index either (unary + again).
+		cond := "r.tenant_id = ?"
+		if l.selective {
+			cond = "+r.tenant_id = ?"
+		}
+		l.where = append([]string{cond}, l.where...)
+		l.args = append([]any{tid}, l.args...)
 	}
 	dir := ""
 	if desc {
@@ -385,15 +459,15 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 // ---- people ----
 
 const personCols = `r.id, r.tenant_id, r.first_name, r.last_name, r.emails, r.phones, COALESCE(r.company_id, 0), COALESCE(c.name, ''),
-	r.title, r.address, r.source, COALESCE(r.owner_id, 0), r.tags, r.consent_email, r.consent_sms, r.consent_calls, r.created_at, r.updated_at`
+	r.title, r.address, r.source, COALESCE(r.owner_id, 0), r.tags, r.consent_email, r.consent_sms, r.consent_calls, r.custom, r.created_at, r.updated_at`
 
 const personJoin = ` LEFT JOIN crm_companies c ON c.id = r.company_id`
 
 func scanPerson(row scanner, extra ...any) (*app.Person, error) {
 	var p app.Person
-	var emails, phones, tags string
+	var emails, phones, tags, custom string
 	dest := []any{&p.ID, &p.TenantID, &p.FirstName, &p.LastName, &emails, &phones, &p.CompanyID, &p.CompanyName,
-		&p.Title, &p.Address, &p.Source, &p.OwnerID, &tags, &p.Consent.Email, &p.Consent.SMS, &p.Consent.Calls, Time{&p.CreatedAt}, Time{&p.UpdatedAt}}
+		&p.Title, &p.Address, &p.Source, &p.OwnerID, &tags, &p.Consent.Email, &p.Consent.SMS, &p.Consent.Calls, &custom, Time{&p.CreatedAt}, Time{&p.UpdatedAt}}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -405,16 +479,19 @@ func scanPerson(row scanner, extra ...any) (*app.Person, error) {
 			return nil, fmt.Errorf("person %d: %w", p.ID, err)
 		}
 	}
+	if err := scanCustom(custom, &p.Custom); err != nil {
+		return nil, fmt.Errorf("person %d custom: %w", p.ID, err)
+	}
 	return &p, nil
 }
 
 func personFields(p *app.Person) [][2]string {
 	b := func(v bool) string { return strconv.FormatBool(v) }
-	return [][2]string{
+	return customFields([][2]string{
 		{"first_name", p.FirstName}, {"last_name", p.LastName}, {"emails", strings.Join(p.Emails, ", ")}, {"phones", strings.Join(p.Phones, ", ")},
 		{"company_id", idStr(p.CompanyID)}, {"title", p.Title}, {"address", p.Address}, {"source", p.Source}, {"owner_id", idStr(p.OwnerID)},
 		{"tags", strings.Join(p.Tags, ", ")}, {"consent.email", b(p.Consent.Email)}, {"consent.sms", b(p.Consent.SMS)}, {"consent.calls", b(p.Consent.Calls)},
-	}
+	}, p.Custom)
 }
 
 func idStr(id int64) string {
@@ -514,6 +591,9 @@ func (s *CRMStore) FindPerson(ctx context.Context, id int64) (*app.Person, error
 }
 
 func personRefs(ctx context.Context, tx *Tx, tid int64, p *app.Person) error {
+	if err := checkCustom(ctx, tx, tid, app.RecordPerson, &p.Custom); err != nil {
+		return err
+	}
 	if p.CompanyID != 0 {
 		if err := checkRecord(ctx, tx, app.RecordCompany, p.CompanyID, tid, "company_id"); err != nil {
 			return err
@@ -545,9 +625,9 @@ func insertPerson(ctx context.Context, tx *Tx, tid int64, p *app.Person) error {
 	}
 	p.TenantID, p.CreatedAt, p.UpdatedAt = tid, tx.now, tx.now
 	res, err := tx.ExecContext(ctx, `INSERT INTO crm_people (tenant_id, first_name, last_name, name_key, emails, phones, company_id, title, address, source,
-		owner_id, tags, consent_email, consent_sms, consent_calls, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		owner_id, tags, consent_email, consent_sms, consent_calls, custom, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tid, p.FirstName, p.LastName, strings.ToLower(p.Name()), jsonList(p.Emails), jsonList(p.Phones), nullID(p.CompanyID), p.Title, p.Address, p.Source,
-		nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, FormatTime(tx.now), FormatTime(tx.now))
+		nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, customJSON(p.Custom), FormatTime(tx.now), FormatTime(tx.now))
 	if err != nil {
 		return FormatError(err, "Person already exists.")
 	}
@@ -569,9 +649,9 @@ func replacePerson(ctx context.Context, tx *Tx, tid int64, old, p *app.Person) e
 	}
 	p.ID, p.TenantID, p.CreatedAt, p.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
 	if _, err := tx.ExecContext(ctx, `UPDATE crm_people SET first_name = ?, last_name = ?, name_key = ?, emails = ?, phones = ?, company_id = ?, title = ?,
-		address = ?, source = ?, owner_id = ?, tags = ?, consent_email = ?, consent_sms = ?, consent_calls = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+		address = ?, source = ?, owner_id = ?, tags = ?, consent_email = ?, consent_sms = ?, consent_calls = ?, custom = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
 		p.FirstName, p.LastName, strings.ToLower(p.Name()), jsonList(p.Emails), jsonList(p.Phones), nullID(p.CompanyID), p.Title, p.Address, p.Source,
-		nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, FormatTime(tx.now), p.ID, tid); err != nil {
+		nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, customJSON(p.Custom), FormatTime(tx.now), p.ID, tid); err != nil {
 		return fmt.Errorf("update person: %w", err)
 	}
 	if err := writeContactPoints(ctx, tx, tid, p); err != nil {
@@ -819,18 +899,19 @@ func (s *CRMStore) DeletePerson(ctx context.Context, id int64) error {
 
 // ---- companies ----
 
-const companyCols = `r.id, r.tenant_id, r.name, r.domain, r.industry, r.size, r.address, r.created_at, r.updated_at`
+const companyCols = `r.id, r.tenant_id, r.name, r.domain, r.industry, r.size, r.address, r.custom, r.created_at, r.updated_at`
 
 func scanCompany(row scanner, extra ...any) (*app.Company, error) {
 	var c app.Company
-	if err := row.Scan(append([]any{&c.ID, &c.TenantID, &c.Name, &c.Domain, &c.Industry, &c.Size, &c.Address, Time{&c.CreatedAt}, Time{&c.UpdatedAt}}, extra...)...); err != nil {
+	var custom string
+	if err := row.Scan(append([]any{&c.ID, &c.TenantID, &c.Name, &c.Domain, &c.Industry, &c.Size, &c.Address, &custom, Time{&c.CreatedAt}, Time{&c.UpdatedAt}}, extra...)...); err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return &c, scanCustom(custom, &c.Custom)
 }
 
 func companyFields(c *app.Company) [][2]string {
-	return [][2]string{{"name", c.Name}, {"domain", c.Domain}, {"industry", c.Industry}, {"size", c.Size}, {"address", c.Address}}
+	return customFields([][2]string{{"name", c.Name}, {"domain", c.Domain}, {"industry", c.Industry}, {"size", c.Size}, {"address", c.Address}}, c.Custom)
 }
 
 // FindCompanies lists companies in scope.
@@ -884,9 +965,12 @@ func (s *CRMStore) FindCompany(ctx context.Context, id int64) (*app.Company, err
 }
 
 func insertCompany(ctx context.Context, tx *Tx, tid int64, c *app.Company) error {
+	if err := checkCustom(ctx, tx, tid, app.RecordCompany, &c.Custom); err != nil {
+		return err
+	}
 	c.TenantID, c.CreatedAt, c.UpdatedAt = tid, tx.now, tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO crm_companies (tenant_id, name, name_key, domain, industry, size, address, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, FormatTime(tx.now), FormatTime(tx.now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_companies (tenant_id, name, name_key, domain, industry, size, address, custom, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, customJSON(c.Custom), FormatTime(tx.now), FormatTime(tx.now))
 	if err != nil {
 		return FormatError(err, "Company already exists.")
 	}
@@ -900,9 +984,12 @@ func insertCompany(ctx context.Context, tx *Tx, tid int64, c *app.Company) error
 }
 
 func replaceCompany(ctx context.Context, tx *Tx, tid int64, old, c *app.Company) error {
+	if err := checkCustom(ctx, tx, tid, app.RecordCompany, &c.Custom); err != nil {
+		return err
+	}
 	c.ID, c.TenantID, c.CreatedAt, c.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
-	if _, err := tx.ExecContext(ctx, `UPDATE crm_companies SET name = ?, name_key = ?, domain = ?, industry = ?, size = ?, address = ?, updated_at = ?
-		WHERE id = ? AND tenant_id = ?`, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, FormatTime(tx.now), c.ID, tid); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE crm_companies SET name = ?, name_key = ?, domain = ?, industry = ?, size = ?, address = ?, custom = ?, updated_at = ?
+		WHERE id = ? AND tenant_id = ?`, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, customJSON(c.Custom), FormatTime(tx.now), c.ID, tid); err != nil {
 		return fmt.Errorf("update company: %w", err)
 	}
 	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, c.Name+" "+c.Domain+" "+c.Industry); err != nil {
@@ -1088,15 +1175,19 @@ func (s *CRMStore) StageTotals(ctx context.Context, pipelineID int64) ([]app.Sta
 // ---- deals ----
 
 const dealCols = `r.id, r.tenant_id, r.name, r.amount, r.currency, r.pipeline_id, r.stage_id, st.name, r.expected_close, r.probability,
-	COALESCE(r.owner_id, 0), COALESCE(r.company_id, 0), r.created_at, r.updated_at`
+	COALESCE(r.owner_id, 0), COALESCE(r.company_id, 0), r.custom, r.created_at, r.updated_at`
 
 const dealJoin = ` JOIN crm_stages st ON st.id = r.stage_id`
 
 func scanDeal(row scanner, extra ...any) (*app.Deal, error) {
 	var d app.Deal
 	var prob sql.NullInt64
+	var custom string
 	if err := row.Scan(append([]any{&d.ID, &d.TenantID, &d.Name, &d.Amount, &d.Currency, &d.PipelineID, &d.StageID, &d.Stage, NullTime{}.into(&d.ExpectedClose),
-		&prob, &d.OwnerID, &d.CompanyID, Time{&d.CreatedAt}, Time{&d.UpdatedAt}}, extra...)...); err != nil {
+		&prob, &d.OwnerID, &d.CompanyID, &custom, Time{&d.CreatedAt}, Time{&d.UpdatedAt}}, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := scanCustom(custom, &d.Custom); err != nil {
 		return nil, err
 	}
 	if prob.Valid {
@@ -1132,9 +1223,9 @@ func dealFields(d *app.Deal) [][2]string {
 	for i, id := range d.PersonIDs {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
-	return [][2]string{{"name", d.Name}, {"amount", strconv.FormatInt(d.Amount, 10)}, {"currency", d.Currency}, {"pipeline_id", idStr(d.PipelineID)},
+	return customFields([][2]string{{"name", d.Name}, {"amount", strconv.FormatInt(d.Amount, 10)}, {"currency", d.Currency}, {"pipeline_id", idStr(d.PipelineID)},
 		{"stage", d.Stage}, {"expected_close", ec}, {"probability", pr}, {"owner_id", idStr(d.OwnerID)}, {"company_id", idStr(d.CompanyID)},
-		{"person_ids", strings.Join(ids, ", ")}}
+		{"person_ids", strings.Join(ids, ", ")}}, d.Custom)
 }
 
 func loadDealPeople(ctx context.Context, q querier, ds []*app.Deal) error {
@@ -1235,6 +1326,9 @@ func (s *CRMStore) FindDeal(ctx context.Context, id int64) (*app.Deal, error) {
 // pipeline (default: the first) and stage (StageRef, StageID or the first
 // stage). Returns EINVALID naming the field.
 func resolveDeal(ctx context.Context, tx *Tx, tid int64, d *app.Deal) error {
+	if err := checkCustom(ctx, tx, tid, app.RecordDeal, &d.Custom); err != nil {
+		return err
+	}
 	ps, err := ensurePipelines(ctx, tx, tid)
 	if err != nil {
 		return err
@@ -1304,9 +1398,9 @@ func insertDeal(ctx context.Context, tx *Tx, tid int64, d *app.Deal) error {
 	}
 	d.TenantID, d.CreatedAt, d.UpdatedAt = tid, tx.now, tx.now
 	res, err := tx.ExecContext(ctx, `INSERT INTO crm_deals (tenant_id, name, name_key, amount, currency, pipeline_id, stage_id, expected_close, probability,
-		owner_id, company_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		owner_id, company_id, custom, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tid, d.Name, strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
-		nullID(d.OwnerID), nullID(d.CompanyID), FormatTime(tx.now), FormatTime(tx.now))
+		nullID(d.OwnerID), nullID(d.CompanyID), customJSON(d.Custom), FormatTime(tx.now), FormatTime(tx.now))
 	if err != nil {
 		return FormatError(err, "Deal already exists.")
 	}
@@ -1333,9 +1427,9 @@ func replaceDeal(ctx context.Context, tx *Tx, tid int64, old, d *app.Deal) error
 	}
 	d.ID, d.TenantID, d.CreatedAt, d.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
 	if _, err := tx.ExecContext(ctx, `UPDATE crm_deals SET name = ?, name_key = ?, amount = ?, currency = ?, pipeline_id = ?, stage_id = ?, expected_close = ?,
-		probability = ?, owner_id = ?, company_id = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+		probability = ?, owner_id = ?, company_id = ?, custom = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
 		d.Name, strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
-		nullID(d.OwnerID), nullID(d.CompanyID), FormatTime(tx.now), d.ID, tid); err != nil {
+		nullID(d.OwnerID), nullID(d.CompanyID), customJSON(d.Custom), FormatTime(tx.now), d.ID, tid); err != nil {
 		return fmt.Errorf("update deal: %w", err)
 	}
 	if err := writeDealPeople(ctx, tx, d); err != nil {

@@ -410,3 +410,64 @@ func TestCRMStore_DuplicatesAndMerge(t *testing.T) {
 		t.Errorf("merge B's person: %v", err)
 	}
 }
+
+func TestCRMStore_CustomFields(t *testing.T) {
+	e := newCRMEnv(t)
+	for _, f := range []*app.CustomField{
+		{Object: app.RecordPerson, Key: "budget", Type: app.CustomNumber},
+		{Object: app.RecordPerson, Key: "plan", Type: app.CustomSelect, Options: []string{"basic", "pro"}},
+		{Object: app.RecordPerson, Key: "site", Type: app.CustomURL},
+	} {
+		if err := e.S.CreateCustomField(e.A, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.S.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "plan", Type: app.CustomText}); app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("duplicate key: %v", err)
+	}
+	if err := e.S.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "x", Type: app.CustomSelect}); app.ErrorField(err) != "options" {
+		t.Errorf("select without options: %v", err)
+	}
+	p := &app.Person{FirstName: "Cy", Custom: map[string]any{"budget": 1200.5, "plan": "pro"}}
+	if err := e.S.CreatePerson(e.A, p); err != nil {
+		t.Fatal(err)
+	}
+	for field, vals := range map[string]map[string]any{
+		"custom.plan":    {"plan": "gold"},
+		"custom.budget":  {"budget": "lots"},
+		"custom.site":    {"site": "javascript:alert(1)"},
+		"custom.unknown": {"unknown": "x"},
+	} {
+		if _, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Custom: vals}); app.ErrorField(err) != field {
+			t.Errorf("%s: %v", field, err)
+		}
+	}
+	// B has no such fields: the same values are unknown there.
+	if err := e.S.CreatePerson(e.B, &app.Person{FirstName: "B", Custom: map[string]any{"plan": "pro"}}); app.ErrorField(err) != "custom.plan" {
+		t.Errorf("B: %v", err)
+	}
+	got, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Custom: map[string]any{"plan": "basic", "budget": nil}})
+	if err != nil || got.Custom["plan"] != "basic" || got.Custom["budget"] != nil {
+		t.Fatalf("update: %+v %v", got, err)
+	}
+	tl, _ := e.S.FindTimeline(e.A, app.RecordPerson, p.ID)
+	var changed []string
+	for _, x := range tl {
+		if x.Kind == app.TimelineUpdated {
+			changed = append(changed, x.Field+":"+x.Old+">"+x.New)
+		}
+	}
+	if !slices.Equal(changed, []string{"custom.plan:pro>basic", "custom.budget:1200.5>"}) {
+		t.Errorf("timeline: %v", changed)
+	}
+	fs, _ := e.S.FindCustomFields(e.A, app.RecordPerson)
+	if err := e.S.DeleteCustomField(e.A, fs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.S.FindPerson(e.A, p.ID); len(got.Custom) != 0 {
+		t.Errorf("values left after the field was deleted: %v", got.Custom)
+	}
+	if err := e.S.DeleteCustomField(e.B, fs[0].ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("B deletes A's field: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ CREATE TABLE crm_companies (
 	industry TEXT NOT NULL DEFAULT '',
 	size TEXT NOT NULL DEFAULT '',
 	address TEXT NOT NULL DEFAULT '',
+	custom TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(custom)),
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
@@ -38,6 +39,7 @@ CREATE TABLE crm_people (
 	consent_email INTEGER NOT NULL DEFAULT 0,
 	consent_sms INTEGER NOT NULL DEFAULT 0,
 	consent_calls INTEGER NOT NULL DEFAULT 0,
+	custom TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(custom)),
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
@@ -89,6 +91,7 @@ CREATE TABLE crm_deals (
 	probability INTEGER,
 	owner_id INTEGER REFERENCES tenant_users (id) ON DELETE SET NULL,
 	company_id INTEGER REFERENCES crm_companies (id) ON DELETE SET NULL,
+	custom TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(custom)),
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL
 );
@@ -137,6 +140,21 @@ CREATE INDEX crm_tasks_created ON crm_tasks (tenant_id, created_at, id);
 CREATE INDEX crm_tasks_updated ON crm_tasks (tenant_id, updated_at, id);
 CREATE INDEX crm_tasks_name ON crm_tasks (tenant_id, name_key, id);
 CREATE INDEX crm_tasks_record ON crm_tasks (record_type, record_id);
+
+-- Custom fields a tenant defines per object; values live in each
+-- record's custom JSON object, checked against these definitions.
+CREATE TABLE crm_custom_fields (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+	object TEXT NOT NULL CHECK (object IN ('person', 'company', 'deal')),
+	key TEXT NOT NULL,
+	label TEXT NOT NULL,
+	type TEXT NOT NULL CHECK (type IN ('text', 'number', 'date', 'select', 'multi_select', 'checkbox', 'url')),
+	options TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(options)),
+	position INTEGER NOT NULL DEFAULT 0,
+	created_at TEXT NOT NULL,
+	UNIQUE (tenant_id, object, key)
+);
 
 -- The timeline of every record: created, field changes (field, old, new),
 -- notes, tasks, and later forms, SMS, calls, emails. Written in the same
