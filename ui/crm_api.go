@@ -42,6 +42,9 @@ func (s *Server) registerCRMAPIRoutes(api fiber.Router, host string) {
 	}
 	api.Get("/openapi.json", s.handleOpenAPI)
 	api.Get("/pipelines", s.handleAPIPipelines)
+	api.Get("/custom-fields", s.handleAPICustomFields)
+	api.Post("/custom-fields", requireWriteKey, s.handleAPICustomFieldCreate)
+	api.Delete("/custom-fields/:id", requireWriteKey, s.handleAPICustomFieldDelete)
 	for _, r := range crmResources {
 		r := r
 		api.Get("/"+r.Path, s.crmHandler(r, s.apiCRMList))
@@ -162,22 +165,23 @@ func (s *Server) findTenantRef(ctx context.Context, ref string) (*app.Tenant, er
 // ---- JSON shapes ----
 
 type apiPerson struct {
-	ID          int64       `json:"id"`
-	TenantID    int64       `json:"tenant_id"`
-	FirstName   string      `json:"first_name"`
-	LastName    string      `json:"last_name"`
-	Emails      []string    `json:"emails"`
-	Phones      []string    `json:"phones"`
-	CompanyID   *int64      `json:"company_id"`
-	CompanyName string      `json:"company_name"`
-	Title       string      `json:"title"`
-	Address     string      `json:"address"`
-	Source      string      `json:"source"`
-	OwnerID     *int64      `json:"owner_id"`
-	Tags        []string    `json:"tags"`
-	Consent     app.Consent `json:"consent"`
-	CreatedAt   time.Time   `json:"created_at"`
-	UpdatedAt   time.Time   `json:"updated_at"`
+	ID          int64          `json:"id"`
+	TenantID    int64          `json:"tenant_id"`
+	FirstName   string         `json:"first_name"`
+	LastName    string         `json:"last_name"`
+	Emails      []string       `json:"emails"`
+	Phones      []string       `json:"phones"`
+	CompanyID   *int64         `json:"company_id"`
+	CompanyName string         `json:"company_name"`
+	Title       string         `json:"title"`
+	Address     string         `json:"address"`
+	Source      string         `json:"source"`
+	OwnerID     *int64         `json:"owner_id"`
+	Tags        []string       `json:"tags"`
+	Consent     app.Consent    `json:"consent"`
+	Custom      map[string]any `json:"custom"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
 }
 
 func optID(id int64) *int64 {
@@ -189,7 +193,14 @@ func optID(id int64) *int64 {
 
 func toAPIPerson(p *app.Person) apiPerson {
 	return apiPerson{p.ID, p.TenantID, p.FirstName, p.LastName, nonNil(p.Emails), nonNil(p.Phones), optID(p.CompanyID), p.CompanyName, p.Title, p.Address,
-		p.Source, optID(p.OwnerID), nonNil(p.Tags), p.Consent, p.CreatedAt, p.UpdatedAt}
+		p.Source, optID(p.OwnerID), nonNil(p.Tags), p.Consent, customOut(p.Custom), p.CreatedAt, p.UpdatedAt}
+}
+
+func customOut(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 func nonNil[T any](v []T) []T {
@@ -202,20 +213,21 @@ func nonNil[T any](v []T) []T {
 // personIn is a person as clients send it; "email" and "phone" are
 // shorthands for one-element lists.
 type personIn struct {
-	ID        int64        `json:"id"`
-	FirstName string       `json:"first_name"`
-	LastName  string       `json:"last_name"`
-	Emails    []string     `json:"emails"`
-	Email     string       `json:"email"`
-	Phones    []string     `json:"phones"`
-	Phone     string       `json:"phone"`
-	CompanyID *int64       `json:"company_id"`
-	Title     string       `json:"title"`
-	Address   string       `json:"address"`
-	Source    string       `json:"source"`
-	OwnerID   *int64       `json:"owner_id"`
-	Tags      []string     `json:"tags"`
-	Consent   *app.Consent `json:"consent"`
+	ID        int64          `json:"id"`
+	FirstName string         `json:"first_name"`
+	LastName  string         `json:"last_name"`
+	Emails    []string       `json:"emails"`
+	Email     string         `json:"email"`
+	Phones    []string       `json:"phones"`
+	Phone     string         `json:"phone"`
+	CompanyID *int64         `json:"company_id"`
+	Title     string         `json:"title"`
+	Address   string         `json:"address"`
+	Source    string         `json:"source"`
+	OwnerID   *int64         `json:"owner_id"`
+	Tags      []string       `json:"tags"`
+	Consent   *app.Consent   `json:"consent"`
+	Custom    map[string]any `json:"custom"`
 }
 
 func (in personIn) person() *app.Person {
@@ -236,50 +248,54 @@ func (in personIn) person() *app.Person {
 	if in.Consent != nil {
 		p.Consent = *in.Consent
 	}
+	p.Custom = in.Custom
 	return p
 }
 
 type apiCompany struct {
-	ID        int64     `json:"id"`
-	TenantID  int64     `json:"tenant_id"`
-	Name      string    `json:"name"`
-	Domain    string    `json:"domain"`
-	Industry  string    `json:"industry"`
-	Size      string    `json:"size"`
-	Address   string    `json:"address"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        int64          `json:"id"`
+	TenantID  int64          `json:"tenant_id"`
+	Name      string         `json:"name"`
+	Domain    string         `json:"domain"`
+	Industry  string         `json:"industry"`
+	Size      string         `json:"size"`
+	Address   string         `json:"address"`
+	Custom    map[string]any `json:"custom"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
 }
 
 func toAPICompany(c *app.Company) apiCompany {
-	return apiCompany{c.ID, c.TenantID, c.Name, c.Domain, c.Industry, c.Size, c.Address, c.CreatedAt, c.UpdatedAt}
+	return apiCompany{c.ID, c.TenantID, c.Name, c.Domain, c.Industry, c.Size, c.Address, customOut(c.Custom), c.CreatedAt, c.UpdatedAt}
 }
 
 type companyIn struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	Domain   string `json:"domain"`
-	Industry string `json:"industry"`
-	Size     string `json:"size"`
-	Address  string `json:"address"`
+	ID       int64          `json:"id"`
+	Name     string         `json:"name"`
+	Domain   string         `json:"domain"`
+	Industry string         `json:"industry"`
+	Size     string         `json:"size"`
+	Address  string         `json:"address"`
+	Custom   map[string]any `json:"custom"`
 }
 
 type apiDeal struct {
-	ID            int64     `json:"id"`
-	TenantID      int64     `json:"tenant_id"`
-	Name          string    `json:"name"`
-	Amount        int64     `json:"amount"`
-	Currency      string    `json:"currency"`
-	PipelineID    int64     `json:"pipeline_id"`
-	StageID       int64     `json:"stage_id"`
-	Stage         string    `json:"stage"`
-	ExpectedClose *string   `json:"expected_close"`
-	Probability   *int      `json:"probability"`
-	OwnerID       *int64    `json:"owner_id"`
-	CompanyID     *int64    `json:"company_id"`
-	PersonIDs     []int64   `json:"person_ids"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            int64          `json:"id"`
+	TenantID      int64          `json:"tenant_id"`
+	Name          string         `json:"name"`
+	Amount        int64          `json:"amount"`
+	Currency      string         `json:"currency"`
+	PipelineID    int64          `json:"pipeline_id"`
+	StageID       int64          `json:"stage_id"`
+	Stage         string         `json:"stage"`
+	ExpectedClose *string        `json:"expected_close"`
+	Probability   *int           `json:"probability"`
+	OwnerID       *int64         `json:"owner_id"`
+	CompanyID     *int64         `json:"company_id"`
+	PersonIDs     []int64        `json:"person_ids"`
+	Custom        map[string]any `json:"custom"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
 }
 
 func optDate(t *time.Time) *string {
@@ -292,29 +308,30 @@ func optDate(t *time.Time) *string {
 
 func toAPIDeal(d *app.Deal) apiDeal {
 	return apiDeal{d.ID, d.TenantID, d.Name, d.Amount, d.Currency, d.PipelineID, d.StageID, d.Stage, optDate(d.ExpectedClose), d.Probability,
-		optID(d.OwnerID), optID(d.CompanyID), nonNil(d.PersonIDs), d.CreatedAt, d.UpdatedAt}
+		optID(d.OwnerID), optID(d.CompanyID), nonNil(d.PersonIDs), customOut(d.Custom), d.CreatedAt, d.UpdatedAt}
 }
 
 // dealIn is a deal as clients send it: amount in minor units (cents),
 // stage by name or ID.
 type dealIn struct {
-	ID            int64    `json:"id"`
-	Name          *string  `json:"name"`
-	Amount        *int64   `json:"amount"`
-	Currency      *string  `json:"currency"`
-	PipelineID    *int64   `json:"pipeline_id"`
-	Stage         *string  `json:"stage"`
-	StageID       *int64   `json:"stage_id"`
-	ExpectedClose *string  `json:"expected_close"`
-	Probability   *int     `json:"probability"`
-	OwnerID       *int64   `json:"owner_id"`
-	CompanyID     *int64   `json:"company_id"`
-	PersonIDs     *[]int64 `json:"person_ids"`
+	ID            int64          `json:"id"`
+	Name          *string        `json:"name"`
+	Amount        *int64         `json:"amount"`
+	Currency      *string        `json:"currency"`
+	PipelineID    *int64         `json:"pipeline_id"`
+	Stage         *string        `json:"stage"`
+	StageID       *int64         `json:"stage_id"`
+	ExpectedClose *string        `json:"expected_close"`
+	Probability   *int           `json:"probability"`
+	OwnerID       *int64         `json:"owner_id"`
+	CompanyID     *int64         `json:"company_id"`
+	PersonIDs     *[]int64       `json:"person_ids"`
+	Custom        map[string]any `json:"custom"`
 }
 
 func (in dealIn) update() (app.DealUpdate, error) {
 	u := app.DealUpdate{Name: in.Name, Amount: in.Amount, Currency: in.Currency, PipelineID: in.PipelineID, Stage: in.Stage,
-		OwnerID: in.OwnerID, CompanyID: in.CompanyID, PersonIDs: in.PersonIDs}
+		OwnerID: in.OwnerID, CompanyID: in.CompanyID, PersonIDs: in.PersonIDs, Custom: in.Custom}
 	if in.StageID != nil && in.Stage == nil {
 		s := strconv.FormatInt(*in.StageID, 10)
 		u.Stage = &s
@@ -647,7 +664,7 @@ func decodeRecord(typ string, body []byte) (any, error) {
 		if err := decodeJSON(body, &in); err != nil {
 			return nil, err
 		}
-		return &app.Company{ID: in.ID, Name: in.Name, Domain: in.Domain, Industry: in.Industry, Size: in.Size, Address: in.Address}, nil
+		return &app.Company{ID: in.ID, Name: in.Name, Domain: in.Domain, Industry: in.Industry, Size: in.Size, Address: in.Address, Custom: in.Custom}, nil
 	case app.RecordDeal:
 		var in dealIn
 		if err := decodeJSON(body, &in); err != nil {
@@ -897,18 +914,97 @@ type apiPipeline struct {
 	Stages []apiStage `json:"stages"`
 }
 
-func (s *Server) handleAPIPipelines(c *fiber.Ctx) error {
+// tenantCtx is the request's context scoped to one tenant: the key's on
+// the portal, ?tenant= for admin keys on Nexus.
+func (s *Server) tenantCtx(c *fiber.Ctx) (context.Context, error) {
 	ctx := c.UserContext()
 	if k := app.APIKeyFromContext(ctx); k != nil && k.Admin() {
 		ref := strings.TrimSpace(c.Query("tenant"))
 		if ref == "" {
-			return app.FieldErrorf("tenant", "Add ?tenant=ID or slug: pipelines belong to a tenant.")
+			return nil, app.FieldErrorf("tenant", "Add ?tenant=ID or slug: this belongs to a tenant.")
 		}
 		t, err := s.findTenantRef(ctx, utils.CopyString(ref))
 		if err != nil {
-			return app.FieldErrorf("tenant", "Unknown tenant %q.", ref)
+			return nil, app.FieldErrorf("tenant", "Unknown tenant %q.", ref)
 		}
 		ctx = app.NewContextWithTenant(ctx, t)
+	}
+	return ctx, nil
+}
+
+type apiCustomField struct {
+	ID        int64     `json:"id"`
+	Object    string    `json:"object"`
+	Key       string    `json:"key"`
+	Label     string    `json:"label"`
+	Type      string    `json:"type"`
+	Options   []string  `json:"options"`
+	Position  int       `json:"position"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAPICustomField(f *app.CustomField) apiCustomField {
+	return apiCustomField{f.ID, f.Object, f.Key, f.Label, f.Type, nonNil(f.Options), f.Position, f.CreatedAt}
+}
+
+func (s *Server) handleAPICustomFields(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	fs, err := s.CRM.FindCustomFields(ctx, utils.CopyString(c.Query("object")))
+	if err != nil {
+		return err
+	}
+	out := make([]apiCustomField, len(fs))
+	for i, f := range fs {
+		out[i] = toAPICustomField(f)
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+func (s *Server) handleAPICustomFieldCreate(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Object  string   `json:"object"`
+		Key     string   `json:"key"`
+		Label   string   `json:"label"`
+		Type    string   `json:"type"`
+		Options []string `json:"options"`
+	}
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	f := &app.CustomField{Object: in.Object, Key: in.Key, Label: in.Label, Type: in.Type, Options: in.Options}
+	if err := s.CRM.CreateCustomField(ctx, f); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"data": toAPICustomField(f)})
+}
+
+func (s *Server) handleAPICustomFieldDelete(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	if err := s.CRM.DeleteCustomField(ctx, id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) handleAPIPipelines(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
 	}
 	ps, err := s.CRM.Pipelines(ctx)
 	if err != nil {

@@ -321,3 +321,29 @@ func TestCRMAPI_DuplicatesMerge(t *testing.T) {
 		t.Errorf("timeline: %v", last)
 	}
 }
+
+func TestCRMAPI_CustomFields(t *testing.T) {
+	e := newTenantEnv(t)
+	k := e.A.KeyWrite
+	if st, _, raw := e.api(ui.HostPortal, "POST", "/api/v1/custom-fields", k, `{"object":"person","key":"budget","type":"number"}`); st != 201 {
+		t.Fatalf("define: %d %s", st, raw)
+	}
+	if st, p, _ := e.api(ui.HostPortal, "POST", "/api/v1/custom-fields", k, `{"object":"person","key":"Bad Key","type":"number"}`); st != 400 || p.Error.Field != "key" {
+		t.Errorf("bad key: %d", st)
+	}
+	st, _, raw := e.api(ui.HostPortal, "POST", "/api/v1/people", k, `{"first_name":"Cus","custom":{"budget":2500}}`)
+	if st != 201 || !strings.Contains(raw, `"custom":{"budget":2500}`) {
+		t.Fatalf("create: %d %s", st, raw)
+	}
+	if st, p, _ := e.api(ui.HostPortal, "POST", "/api/v1/people", k, `{"first_name":"Cus","custom":{"budget":"much"}}`); st != 400 || p.Error.Field != "custom.budget" {
+		t.Errorf("wrong type: %d", st)
+	}
+	if st, p, _ := e.api(ui.HostPortal, "POST", "/api/v1/people/batch", k, `{"records":[{"first_name":"a"},{"first_name":"b","custom":{"nope":1}}]}`); st != 400 || p.Error.Field != "records[1].custom.nope" {
+		t.Errorf("batch unknown field: %d %+v", st, p.Error)
+	}
+	// B's definitions are invisible to A.
+	_, p, _ := e.api(ui.HostPortal, "GET", "/api/v1/custom-fields", k, "")
+	if len(p.Data) != 2 { // A's fixture (region) and budget
+		t.Errorf("A's fields: %v", p.Data)
+	}
+}

@@ -58,6 +58,7 @@ type tenantSide struct {
 	Spare crmFixtures
 	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
 	MergeKeep, MergeDrop *app.Person
+	CustomField          *app.CustomField
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -274,6 +275,10 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		if err := e.Server.CRM.CreatePerson(tctx, p); err != nil {
 			t.Fatal(err)
 		}
+	}
+	s.CustomField = &app.CustomField{Object: app.RecordDeal, Key: "region", Type: app.CustomSelect, Options: []string{"north", "south"}}
+	if err := e.Server.CRM.CreateCustomField(tctx, s.CustomField); err != nil {
+		t.Fatal(err)
 	}
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)

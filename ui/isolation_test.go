@@ -45,6 +45,7 @@ const (
 	objSpareNote    = "spare:note"
 	objSpareTask    = "spare:task"
 	objMergePerson  = "mergekeep"
+	objCustomField  = "customfield"
 )
 
 type isoLine struct {
@@ -89,6 +90,9 @@ var isolationMatrix = map[string]isoLine{
 	"portal|DELETE|/api/v1/leads/:id": {accTenantKeyW, objLead},
 	// Portal: CRM API.
 	"portal|GET|/api/v1/openapi.json":               {accTenantKey, ""},
+	"portal|GET|/api/v1/custom-fields":              {accTenantKey, ""},
+	"portal|POST|/api/v1/custom-fields":             {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/custom-fields/:id":       {accTenantKeyW, objCustomField},
 	"portal|GET|/api/v1/pipelines":                  {accTenantKey, ""},
 	"portal|GET|/api/v1/people":                     {accTenantKey, ""},
 	"portal|POST|/api/v1/people":                    {accTenantKeyW, ""},
@@ -188,6 +192,9 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/tenants/:id": {accAdminKey, objTenant},
 	// Nexus: CRM API across tenants.
 	"nexus|GET|/api/v1/openapi.json":               {accAdminKey, ""},
+	"nexus|GET|/api/v1/custom-fields":              {accAdminKey, ""},
+	"nexus|POST|/api/v1/custom-fields":             {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/custom-fields/:id":       {accAdminKeyW, objCustomField},
 	"nexus|GET|/api/v1/pipelines":                  {accAdminKey, ""},
 	"nexus|GET|/api/v1/people":                     {accAdminKey, ""},
 	"nexus|POST|/api/v1/people":                    {accAdminKeyW, ""},
@@ -329,6 +336,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.OtherAdminSessionKey
 	case objMergePerson:
 		id = strconv.FormatInt(e.B.MergeKeep.ID, 10)
+	case objCustomField:
+		id = strconv.FormatInt(e.B.CustomField.ID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
 		f := e.B.CRM
 		kind := r.Line.Obj
@@ -353,7 +362,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 // ?tenant=B, so the admin key's requests succeed.
 func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 	crm := false
-	for _, p := range []string{"people", "companies", "opportunities", "notes", "tasks", "pipelines"} {
+	for _, p := range []string{"people", "companies", "opportunities", "notes", "tasks", "pipelines", "custom-fields"} {
 		if strings.HasPrefix(r.Path, "/api/v1/"+p) {
 			crm = true
 		}
@@ -361,7 +370,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 	if !crm {
 		return
 	}
-	rec := `{"merge_id":` + strconv.FormatInt(e.B.MergeDrop.ID, 10) + `,"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
+	rec := `{"object":"person","key":"api_field","type":"text","merge_id":` + strconv.FormatInt(e.B.MergeDrop.ID, 10) + `,"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
 		strconv.FormatInt(e.B.CRM.Person.ID, 10) + `,"body":"Api note"}`
 	if r.Method == http.MethodPost {
 		req.JSON = rec
@@ -369,7 +378,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 			req.JSON = `{"records":[` + rec + `]}`
 		}
 	}
-	if r.Host == ui.HostNexus && (r.Method == http.MethodPost || strings.HasSuffix(r.Path, "/pipelines")) {
+	if r.Host == ui.HostNexus && (r.Method == http.MethodPost || strings.HasSuffix(r.Path, "/pipelines") || strings.HasPrefix(r.Path, "/api/v1/custom-fields")) {
 		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
 	}
 }

@@ -75,28 +75,32 @@ func OpenAPI() []byte {
 				"emails":     obj{"type": "array", "items": obj{"type": "string", "format": "email"}},
 				"phones":     obj{"type": "array", "items": obj{"type": "string", "description": "E.164, e.g. +15125550100"}},
 				"company_id": nInt, "company_name": str, "title": str, "address": str, "source": str, "owner_id": nInt,
-				"tags": strArr, "consent": ref("Consent"), "created_at": tstamp, "updated_at": tstamp,
+				"tags": strArr, "consent": ref("Consent"), "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
 			}),
+			"Custom": obj{"type": "object", "description": "Custom field values by key, checked by the field's type; in PATCH a null value removes one.", "additionalProperties": true},
+			"CustomField": props([]string{"id", "object", "key", "type"}, obj{"id": integ, "object": obj{"type": "string", "enum": []string{"person", "company", "deal"}},
+				"key": obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}, "label": str, "type": obj{"type": "string", "enum": app.CustomTypes},
+				"options": strArr, "position": integ, "created_at": tstamp}),
 			"PersonInput": props(nil, obj{
 				"id": obj{"type": "integer", "description": "batch only: replace this person"}, "first_name": str, "last_name": str, "emails": strArr,
 				"email": obj{"type": "string", "description": "shorthand for one email"}, "phones": strArr,
 				"phone":      obj{"type": "string", "description": "shorthand for one phone; any format, US by default"},
-				"company_id": nInt, "title": str, "address": str, "source": str, "owner_id": nInt, "tags": strArr, "consent": ref("Consent"),
+				"company_id": nInt, "title": str, "address": str, "source": str, "owner_id": nInt, "tags": strArr, "consent": ref("Consent"), "custom": ref("Custom"),
 			}),
 			"Company": props(append(common, "name"), obj{"id": integ, "tenant_id": integ, "name": str, "domain": str, "industry": str,
-				"size": obj{"type": "string", "enum": append([]string{""}, app.CompanySizes...)}, "address": str, "created_at": tstamp, "updated_at": tstamp}),
-			"CompanyInput": props(nil, obj{"id": integ, "name": str, "domain": str, "industry": str, "size": str, "address": str}),
+				"size": obj{"type": "string", "enum": append([]string{""}, app.CompanySizes...)}, "address": str, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp}),
+			"CompanyInput": props(nil, obj{"id": integ, "name": str, "domain": str, "industry": str, "size": str, "address": str, "custom": ref("Custom")}),
 			"Opportunity": props(append(common, "name", "amount", "currency", "stage"), obj{
 				"id": integ, "tenant_id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"},
 				"currency": obj{"type": "string", "pattern": "^[A-Z]{3}$"}, "pipeline_id": integ, "stage_id": integ, "stage": str,
 				"expected_close": obj{"type": []string{"string", "null"}, "format": "date"}, "probability": nInt, "owner_id": nInt, "company_id": nInt,
-				"person_ids": obj{"type": "array", "items": integ}, "created_at": tstamp, "updated_at": tstamp,
+				"person_ids": obj{"type": "array", "items": integ}, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
 			}),
 			"OpportunityInput": props(nil, obj{
 				"id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"}, "currency": str,
 				"pipeline_id": integ, "stage": obj{"type": "string", "description": "stage name or ID in the pipeline"}, "stage_id": integ,
 				"expected_close": obj{"type": "string", "format": "date"}, "probability": integ, "owner_id": nInt, "company_id": nInt,
-				"person_ids": obj{"type": "array", "items": integ},
+				"person_ids": obj{"type": "array", "items": integ}, "custom": ref("Custom"),
 			}),
 			"Note": props(append(common, "record_type", "record_id", "body"), obj{"id": integ, "tenant_id": integ,
 				"record_type": obj{"type": "string", "enum": []string{"person", "company", "deal"}}, "record_id": integ,
@@ -181,6 +185,14 @@ func OpenAPI() []byte {
 					"get": obj{"summary": "The record's activity, oldest first", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("TimelineEntry")))}, "404")}}
 			}
 		}
+		paths["/api/v1/custom-fields"] = obj{
+			"get": obj{"summary": "The tenant's custom field definitions", "parameters": []obj{qparam("object", "person, company or deal", str), tenantParam},
+				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("CustomField")))}, "400")},
+			"post": obj{"summary": "Define a custom field", "parameters": []obj{tenantParam}, "requestBody": jsonBody(ref("CustomField")),
+				"responses": std(obj{"201": jsonResp("Created", dataOf(ref("CustomField")))}, "400", "403")},
+		}
+		paths["/api/v1/custom-fields/{id}"] = obj{"parameters": []obj{idParam, tenantParam},
+			"delete": obj{"summary": "Delete a definition and its values on every record", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
 		paths["/api/v1/people/{id}/duplicates"] = obj{"parameters": []obj{idParam},
 			"get": obj{"summary": "People of the tenant sharing a normalised email or phone with this one", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Person")))}, "404")}}
 		paths["/api/v1/people/{id}/merge"] = obj{"parameters": []obj{idParam},

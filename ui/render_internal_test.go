@@ -60,8 +60,8 @@ func crmListFull(nexus bool) *crmListPage {
 }
 
 func crmRecordFull(nexus bool) *crmRecordPage {
-	d := &app.Deal{PersonIDs: []int64{1}, CompanyID: 1}
-	return &crmRecordPage{Nexus: nexus, Kind: "deals", Person: &app.Person{CompanyID: 1}, Company: &app.Company{}, Deal: d,
+	d := &app.Deal{PersonIDs: []int64{1}, CompanyID: 1, Custom: map[string]any{"region": "north"}}
+	return &crmRecordPage{Nexus: nexus, Kind: "deals", Person: &app.Person{CompanyID: 1, Custom: map[string]any{"n": 1.5}}, Company: &app.Company{Custom: map[string]any{"b": true}}, Deal: d,
 		People: []*app.Person{{}}, Deals: []*app.Deal{d}, Duplicates: []*app.Person{{Emails: []string{"x@y.test"}}}, Tasks: []*app.Task{{Done: true}, {}},
 		Timeline:  []timelineRow{{TimelineEntry: &app.TimelineEntry{Kind: "note"}, HTML: "<p>x</p>"}, {TimelineEntry: &app.TimelineEntry{Kind: "updated", Old: "a"}}, {TimelineEntry: &app.TimelineEntry{Kind: "sms"}}},
 		NoteError: "x", TaskError: "y", Errors: map[string]string{"name": "bad"}}
