@@ -882,6 +882,15 @@ type CRMStore interface {
 	// Pipelines returns the tenant's pipelines, creating the default
 	// "Sales" pipeline on first use.
 	Pipelines(ctx context.Context) ([]*Pipeline, error)
+	// CreatePipeline adds a pipeline with its stages. Returns EINVALID or
+	// ECONFLICT (name taken).
+	CreatePipeline(ctx context.Context, p *Pipeline) error
+	// UpdatePipeline renames a pipeline and, when stages is not nil,
+	// replaces its stages in the given order: a stage with an ID is kept
+	// (renamed, re-weighted), one without is added, and a stage left out
+	// is removed, unless deals are still in it (EINVALID naming stages).
+	// Returns ENOTFOUND or EINVALID.
+	UpdatePipeline(ctx context.Context, id int64, name *string, stages []*Stage) (*Pipeline, error)
 
 	// StageTotals counts deals and sums their amounts per stage and
 	// currency in one of the tenant's pipelines (the kanban's headers).

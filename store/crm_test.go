@@ -471,3 +471,38 @@ func TestCRMStore_CustomFields(t *testing.T) {
 		t.Errorf("B deletes A's field: %v", err)
 	}
 }
+
+func TestCRMStore_Pipelines(t *testing.T) {
+	e := newCRMEnv(t)
+	p := &app.Pipeline{Name: "Renewals", Stages: []*app.Stage{{Name: "Due", Probability: 50}, {Name: "Renewed", Probability: 100, Won: true}, {Name: "Churned", Lost: true}}}
+	if err := e.S.CreatePipeline(e.A, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.S.CreatePipeline(e.A, &app.Pipeline{Name: "Renewals", Stages: []*app.Stage{{Name: "x"}}}); app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("same name: %v", err)
+	}
+	if err := e.S.CreatePipeline(e.A, &app.Pipeline{Name: "Bad", Stages: []*app.Stage{{Name: "x", Probability: 120}}}); app.ErrorField(err) != "stages" {
+		t.Errorf("bad probability: %v", err)
+	}
+	ps, _ := e.S.Pipelines(e.A)
+	if len(ps) != 2 || ps[0].Name != "Sales" || ps[1].Name != "Renewals" {
+		t.Fatalf("pipelines: %v", ps)
+	}
+	d := &app.Deal{Name: "Renew X", PipelineID: p.ID, StageRef: "due"}
+	if err := e.S.CreateDeal(e.A, d); err != nil || d.StageID != p.Stages[0].ID {
+		t.Fatalf("deal in Renewals: %+v %v", d, err)
+	}
+	// Swap names, drop an empty stage, add one; the deal's stage keeps its ID.
+	due, renewed := p.Stages[0], p.Stages[1]
+	got, err := e.S.UpdatePipeline(e.A, p.ID, nil, []*app.Stage{{ID: renewed.ID, Name: "Due", Probability: 40}, {ID: due.ID, Name: "Renewed", Probability: 100, Won: true}, {Name: "Lost"}})
+	if err != nil || len(got.Stages) != 3 || got.Stages[0].ID != renewed.ID || got.Stages[2].Name != "Lost" {
+		t.Fatalf("update: %+v %v", got, err)
+	}
+	// A stage with deals cannot go.
+	if _, err := e.S.UpdatePipeline(e.A, p.ID, nil, []*app.Stage{{ID: renewed.ID, Name: "Only"}}); app.ErrorField(err) != "stages" {
+		t.Errorf("remove a stage with deals: %v", err)
+	}
+	if _, err := e.S.UpdatePipeline(e.B, p.ID, nil, nil); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("B updates A's pipeline: %v", err)
+	}
+}

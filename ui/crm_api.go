@@ -42,6 +42,8 @@ func (s *Server) registerCRMAPIRoutes(api fiber.Router, host string) {
 	}
 	api.Get("/openapi.json", s.handleOpenAPI)
 	api.Get("/pipelines", s.handleAPIPipelines)
+	api.Post("/pipelines", requireWriteKey, s.handleAPIPipelineCreate)
+	api.Patch("/pipelines/:id", requireWriteKey, s.handleAPIPipelineUpdate)
 	api.Get("/custom-fields", s.handleAPICustomFields)
 	api.Post("/custom-fields", requireWriteKey, s.handleAPICustomFieldCreate)
 	api.Delete("/custom-fields/:id", requireWriteKey, s.handleAPICustomFieldDelete)
@@ -1012,10 +1014,85 @@ func (s *Server) handleAPIPipelines(c *fiber.Ctx) error {
 	}
 	out := make([]apiPipeline, len(ps))
 	for i, p := range ps {
-		out[i] = apiPipeline{ID: p.ID, Name: p.Name}
-		for _, st := range p.Stages {
-			out[i].Stages = append(out[i].Stages, apiStage{st.ID, st.Name, st.Position, st.Probability, st.Won, st.Lost})
-		}
+		out[i] = toAPIPipeline(p)
 	}
 	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+type pipelineIn struct {
+	Name   *string `json:"name"`
+	Stages []struct {
+		ID          int64  `json:"id"`
+		Name        string `json:"name"`
+		Probability int    `json:"probability"`
+		Won         bool   `json:"won"`
+		Lost        bool   `json:"lost"`
+	} `json:"stages"`
+}
+
+func (in pipelineIn) stages() []*app.Stage {
+	if in.Stages == nil {
+		return nil
+	}
+	out := make([]*app.Stage, len(in.Stages))
+	for i, st := range in.Stages {
+		out[i] = &app.Stage{ID: st.ID, Name: st.Name, Probability: st.Probability, Won: st.Won, Lost: st.Lost}
+	}
+	return out
+}
+
+func toAPIPipeline(p *app.Pipeline) apiPipeline {
+	out := apiPipeline{ID: p.ID, Name: p.Name}
+	for _, st := range p.Stages {
+		out.Stages = append(out.Stages, apiStage{st.ID, st.Name, st.Position, st.Probability, st.Won, st.Lost})
+	}
+	return out
+}
+
+// handleAPIPipelineCreate adds a pipeline: {"name", "stages":[{"name",
+// "probability", "won", "lost"}]}.
+func (s *Server) handleAPIPipelineCreate(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	var in pipelineIn
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	p := &app.Pipeline{Stages: in.stages()}
+	if in.Name != nil {
+		p.Name = *in.Name
+	}
+	if err := s.CRM.CreatePipeline(ctx, p); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"data": toAPIPipeline(p)})
+}
+
+// handleAPIPipelineUpdate renames a pipeline and, with "stages", replaces
+// its stages in order (stages with an id are kept).
+func (s *Server) handleAPIPipelineUpdate(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	var in pipelineIn
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	p, err := s.CRM.UpdatePipeline(ctx, id, in.Name, in.stages())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIPipeline(p)})
 }

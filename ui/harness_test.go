@@ -59,6 +59,7 @@ type tenantSide struct {
 	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
 	MergeKeep, MergeDrop *app.Person
 	CustomField          *app.CustomField
+	PipelineID           int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -280,6 +281,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	if err := e.Server.CRM.CreateCustomField(tctx, s.CustomField); err != nil {
 		t.Fatal(err)
 	}
+	s.PipelineID = s.CRM.Deal.PipelineID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s

@@ -46,6 +46,7 @@ const (
 	objSpareTask    = "spare:task"
 	objMergePerson  = "mergekeep"
 	objCustomField  = "customfield"
+	objPipeline     = "pipeline"
 )
 
 type isoLine struct {
@@ -93,6 +94,8 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/api/v1/custom-fields":              {accTenantKey, ""},
 	"portal|POST|/api/v1/custom-fields":             {accTenantKeyW, ""},
 	"portal|DELETE|/api/v1/custom-fields/:id":       {accTenantKeyW, objCustomField},
+	"portal|POST|/api/v1/pipelines":                 {accTenantKeyW, ""},
+	"portal|PATCH|/api/v1/pipelines/:id":            {accTenantKeyW, objPipeline},
 	"portal|GET|/api/v1/pipelines":                  {accTenantKey, ""},
 	"portal|GET|/api/v1/people":                     {accTenantKey, ""},
 	"portal|POST|/api/v1/people":                    {accTenantKeyW, ""},
@@ -195,6 +198,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/custom-fields":              {accAdminKey, ""},
 	"nexus|POST|/api/v1/custom-fields":             {accAdminKeyW, ""},
 	"nexus|DELETE|/api/v1/custom-fields/:id":       {accAdminKeyW, objCustomField},
+	"nexus|POST|/api/v1/pipelines":                 {accAdminKeyW, ""},
+	"nexus|PATCH|/api/v1/pipelines/:id":            {accAdminKeyW, objPipeline},
 	"nexus|GET|/api/v1/pipelines":                  {accAdminKey, ""},
 	"nexus|GET|/api/v1/people":                     {accAdminKey, ""},
 	"nexus|POST|/api/v1/people":                    {accAdminKeyW, ""},
@@ -336,6 +341,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.OtherAdminSessionKey
 	case objMergePerson:
 		id = strconv.FormatInt(e.B.MergeKeep.ID, 10)
+	case objPipeline:
+		id = strconv.FormatInt(e.B.PipelineID, 10)
 	case objCustomField:
 		id = strconv.FormatInt(e.B.CustomField.ID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
@@ -370,7 +377,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 	if !crm {
 		return
 	}
-	rec := `{"object":"person","key":"api_field","type":"text","merge_id":` + strconv.FormatInt(e.B.MergeDrop.ID, 10) + `,"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
+	rec := `{"stages":[{"name":"Api stage"}],"object":"person","key":"api_field","type":"text","merge_id":` + strconv.FormatInt(e.B.MergeDrop.ID, 10) + `,"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
 		strconv.FormatInt(e.B.CRM.Person.ID, 10) + `,"body":"Api note"}`
 	if r.Method == http.MethodPost {
 		req.JSON = rec
@@ -378,7 +385,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 			req.JSON = `{"records":[` + rec + `]}`
 		}
 	}
-	if r.Host == ui.HostNexus && (r.Method == http.MethodPost || strings.HasSuffix(r.Path, "/pipelines") || strings.HasPrefix(r.Path, "/api/v1/custom-fields")) {
+	if r.Host == ui.HostNexus && (r.Method == http.MethodPost || strings.HasPrefix(r.Path, "/api/v1/pipelines") || strings.HasPrefix(r.Path, "/api/v1/custom-fields")) {
 		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
 	}
 }

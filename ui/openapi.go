@@ -134,8 +134,15 @@ func OpenAPI() []byte {
 		paths := obj{
 			"/api/v1/me":           obj{"get": obj{"summary": "The key and (portal) its tenant", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})}},
 			"/api/v1/openapi.json": obj{"get": obj{"summary": "This document", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})}},
-			"/api/v1/pipelines": obj{"get": obj{"summary": "Pipelines and stages (the default Sales pipeline is created on first use)",
-				"parameters": []obj{tenantParam}, "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Pipeline")))}, "400")}},
+			"/api/v1/pipelines": obj{
+				"get": obj{"summary": "Pipelines and stages (the default Sales pipeline is created on first use)",
+					"parameters": []obj{tenantParam}, "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Pipeline")))}, "400")},
+				"post": obj{"summary": "Add a pipeline with its stages", "parameters": []obj{tenantParam}, "requestBody": jsonBody(ref("PipelineInput")),
+					"responses": std(obj{"201": jsonResp("Created", dataOf(ref("Pipeline")))}, "400", "403")},
+			},
+			"/api/v1/pipelines/{id}": obj{"parameters": []obj{idParam, tenantParam},
+				"patch": obj{"summary": "Rename; with stages, replace the stages in order (stages with an id are kept; one left out is removed unless it has deals)",
+					"requestBody": jsonBody(ref("PipelineInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Pipeline")))}, "400", "403", "404")}},
 			"/api/v1/leads": obj{
 				"get":  obj{"summary": "Portal: the tenant's leads", "x-host": "portal", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})},
 				"post": obj{"summary": "Portal: add a lead", "x-host": "portal", "requestBody": jsonBody(ref("Lead")), "responses": std(obj{"201": jsonResp("Created", obj{"type": "object"})}, "400", "403")},
