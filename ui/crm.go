@@ -31,6 +31,11 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Post("/crm/tasks/:id/done", csrf, s.handleCRMTaskDone)
 	r.Post("/crm/people/:id/merge", csrf, s.handleCRMMerge)
 	r.Get("/crm/people.csv", s.handleCRMPeopleExport)
+	r.Get("/crm/settings", s.handleCRMSettings)
+	r.Post("/crm/settings/fields", csrf, s.handleCRMFieldCreate)
+	r.Post("/crm/settings/fields/:id/delete", csrf, s.handleCRMFieldDelete)
+	r.Post("/crm/settings/pipelines", csrf, s.handleCRMPipelineCreate)
+	r.Post("/crm/settings/pipelines/:id", csrf, s.handleCRMPipelineUpdate)
 	r.Get("/crm/import", s.handleCRMImportView)
 	r.Post("/crm/import", csrf, s.handleCRMImport)
 	for seg := range crmKinds {
@@ -60,6 +65,8 @@ type crmListPage struct {
 	Pipelines      []*app.Pipeline
 	Tenants        []*app.Tenant
 	TenantNames    map[int64]string
+	CustomFields   []*app.CustomField
+	CustomValues   map[string]any
 	Form           map[string]string
 	Errors         map[string]string
 }
@@ -86,6 +93,8 @@ type crmRecordPage struct {
 	CompanyChoices []*app.Company
 	Pipelines      []*app.Pipeline
 	Duplicates     []*app.Person // people sharing an email or phone
+	CustomFields   []*app.CustomField
+	CustomValues   map[string]any
 	Form           map[string]string
 	Errors         map[string]string
 	NoteError      string
@@ -238,6 +247,15 @@ func idStr(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
+// customForm reads the custom field inputs of a record form.
+func (s *Server) customForm(c *fiber.Ctx, seg string) (map[string]any, error) {
+	defs, err := s.CRM.FindCustomFields(c.UserContext(), crmKinds[seg])
+	if err != nil {
+		return nil, err
+	}
+	return customFromForm(c, defs)
+}
+
 // ---- list ----
 
 func (s *Server) handleCRMList(seg string) fiber.Handler {
@@ -315,6 +333,9 @@ func (s *Server) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, nexus b
 		if err := s.crmChoices(ctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
 			return err
 		}
+		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
+			return err
+		}
 	}
 	if p.Form == nil {
 		p.Form = map[string]string{"currency": app.DefaultCurrency}
@@ -356,6 +377,9 @@ func (s *Server) handleCRMCreate(seg string) fiber.Handler {
 			form = formMap(c, personFormFields...)
 			var u app.PersonUpdate
 			if u, err = personUpdateFromForm(form); err == nil {
+				u.Custom, err = s.customForm(c, seg)
+			}
+			if err == nil {
 				p := &app.Person{Source: "portal"}
 				u.Apply(p)
 				if p.Source == "" {
@@ -366,12 +390,18 @@ func (s *Server) handleCRMCreate(seg string) fiber.Handler {
 		case "companies":
 			form = formMap(c, companyFormFields...)
 			x := &app.Company{}
-			companyUpdateFromForm(form).Apply(x)
-			err, id = s.CRM.CreateCompany(ctx, x), x.ID
+			u := companyUpdateFromForm(form)
+			if u.Custom, err = s.customForm(c, seg); err == nil {
+				u.Apply(x)
+				err, id = s.CRM.CreateCompany(ctx, x), x.ID
+			}
 		case "deals":
 			form = formMap(c, dealFormFields...)
 			var u app.DealUpdate
 			if u, err = dealUpdateFromForm(form); err == nil {
+				u.Custom, err = s.customForm(c, seg)
+			}
+			if err == nil {
 				d := &app.Deal{}
 				u.Apply(d)
 				err, id = s.CRM.CreateDeal(ctx, d), d.ID
@@ -476,6 +506,17 @@ func (s *Server) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmRecor
 		if err := s.crmChoices(ctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
 			return err
 		}
+		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
+			return err
+		}
+	}
+	switch {
+	case p.Person != nil:
+		p.CustomValues = p.Person.Custom
+	case p.Company != nil:
+		p.CustomValues = p.Company.Custom
+	case p.Deal != nil:
+		p.CustomValues = p.Deal.Custom
 	}
 	host, page := HostPortal, "portal/crm_record"
 	if nexus {
@@ -498,16 +539,23 @@ func (s *Server) handleCRMUpdate(seg string) fiber.Handler {
 			form = formMap(c, personFormFields...)
 			var u app.PersonUpdate
 			if u, err = personUpdateFromForm(form); err == nil {
-				_, err = s.CRM.UpdatePerson(ctx, id, u)
+				if u.Custom, err = s.customForm(c, seg); err == nil {
+					_, err = s.CRM.UpdatePerson(ctx, id, u)
+				}
 			}
 		case "companies":
 			form = formMap(c, companyFormFields...)
-			_, err = s.CRM.UpdateCompany(ctx, id, companyUpdateFromForm(form))
+			u := companyUpdateFromForm(form)
+			if u.Custom, err = s.customForm(c, seg); err == nil {
+				_, err = s.CRM.UpdateCompany(ctx, id, u)
+			}
 		case "deals":
 			form = formMap(c, dealFormFields...)
 			var u app.DealUpdate
 			if u, err = dealUpdateFromForm(form); err == nil {
-				_, err = s.CRM.UpdateDeal(ctx, id, u)
+				if u.Custom, err = s.customForm(c, seg); err == nil {
+					_, err = s.CRM.UpdateDeal(ctx, id, u)
+				}
 			}
 		}
 		if err != nil {

@@ -119,3 +119,52 @@ func TestCRMNexus_AllTenants(t *testing.T) {
 		t.Fatalf("nexus deal: %d %.300s", st, body)
 	}
 }
+
+func TestCRMPortal_Settings(t *testing.T) {
+	e := newTenantEnv(t)
+	owner := map[string]string{"psid": e.A.Cookie}
+	member := map[string]string{"psid": e.portalSession(e.A.Member)}
+	post := func(cookies map[string]string, path string, form url.Values) (int, string) {
+		st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: path, Form: form, Cookies: cookies, CSRF: true})
+		return st, body
+	}
+	if st, _ := post(member, "/crm/settings/fields", url.Values{"object": {"person"}, "key": {"budget"}, "type": {"number"}}); st != 403 {
+		t.Errorf("member adds a field: %d", st)
+	}
+	if st, body := post(owner, "/crm/settings/fields", url.Values{"object": {"person"}, "key": {"Budget!"}, "type": {"number"}}); st != 400 || !strings.Contains(body, "lowercase letters") {
+		t.Errorf("bad key: %d", st)
+	}
+	if st, _ := post(owner, "/crm/settings/fields", url.Values{"object": {"person"}, "key": {"budget"}, "label": {"Budget"}, "type": {"number"}}); st != 303 {
+		t.Fatalf("add field: %d", st)
+	}
+	path := fmt.Sprintf("/crm/people/%d", e.A.CRM.Person.ID)
+	base := url.Values{"first_name": {"Alpha"}, "emails": {e.A.CRM.Person.Emails[0]}}
+	bad := url.Values{"custom.budget": {"lots"}}
+	for k, v := range base {
+		bad[k] = v
+	}
+	if st, body := post(owner, path, bad); st != 400 || !strings.Contains(body, "Budget must be a number") {
+		t.Errorf("bad custom value: %d", st)
+	}
+	base.Set("custom.budget", "1500")
+	if st, _ := post(owner, path, base); st != 303 {
+		t.Fatalf("set custom value: %d", st)
+	}
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	if p, _ := e.Server.CRM.FindPerson(ctx, e.A.CRM.Person.ID); p.Custom["budget"] != 1500.0 {
+		t.Errorf("custom: %v", p.Custom)
+	}
+	// Pipelines: rename a stage line by line; a bad line is reported.
+	pid := e.A.PipelineID
+	if st, body := post(owner, fmt.Sprintf("/crm/settings/pipelines/%d", pid), url.Values{"name": {"Sales"}, "stages": {"Lead | lots"}}); st != 400 || !strings.Contains(body, "Line 1") {
+		t.Errorf("bad stage line: %d", st)
+	}
+	stages := "Lead | 10\nQualified | 30\nProposal | 50\nNegotiation | 80\nWon | 100 | won\nLost | 0 | lost\nOn hold | 5"
+	if st, _ := post(owner, fmt.Sprintf("/crm/settings/pipelines/%d", pid), url.Values{"name": {"Sales"}, "stages": {stages}}); st != 303 {
+		t.Fatalf("save pipeline: %d", st)
+	}
+	ps, _ := e.Server.CRM.Pipelines(ctx)
+	if len(ps[0].Stages) != 7 || ps[0].Stages[1].Probability != 30 || ps[0].Stages[6].Name != "On hold" {
+		t.Errorf("stages: %+v", ps[0].Stages)
+	}
+}

@@ -91,7 +91,7 @@ func tenantBrand(t *app.Tenant) Brand {
 func portalNav(u *app.User) []NavSection {
 	nav := []NavSection{
 		{Name: "Workspace", Items: []NavItem{{"Overview", "/"}, {"Leads", "/leads"}}},
-		{Name: "CRM", Items: []NavItem{{"People", "/crm/people"}, {"Companies", "/crm/companies"}, {"Deals", "/crm/deals"}, {"Pipeline", "/crm/pipeline"}}},
+		{Name: "CRM", Items: []NavItem{{"People", "/crm/people"}, {"Companies", "/crm/companies"}, {"Deals", "/crm/deals"}, {"Pipeline", "/crm/pipeline"}, {"CRM settings", "/crm/settings"}}},
 		{Name: "Account", Items: []NavItem{{"My account", "/account"}, {"Team", "/team"}}},
 	}
 	if u.Role == app.UserRoleOwner {
