@@ -385,7 +385,8 @@ func (s *Server) handleCRMCreate(seg string) fiber.Handler {
 				if p.Source == "" {
 					p.Source = "portal"
 				}
-				err, id = s.CRM.CreatePerson(ctx, p), p.ID
+				err = s.CRM.CreatePerson(ctx, p)
+				id = p.ID
 			}
 		case "companies":
 			form = formMap(c, companyFormFields...)
@@ -393,7 +394,8 @@ func (s *Server) handleCRMCreate(seg string) fiber.Handler {
 			u := companyUpdateFromForm(form)
 			if u.Custom, err = s.customForm(c, seg); err == nil {
 				u.Apply(x)
-				err, id = s.CRM.CreateCompany(ctx, x), x.ID
+				err = s.CRM.CreateCompany(ctx, x)
+				id = x.ID
 			}
 		case "deals":
 			form = formMap(c, dealFormFields...)
@@ -404,7 +406,8 @@ func (s *Server) handleCRMCreate(seg string) fiber.Handler {
 			if err == nil {
 				d := &app.Deal{}
 				u.Apply(d)
-				err, id = s.CRM.CreateDeal(ctx, d), d.ID
+				err = s.CRM.CreateDeal(ctx, d)
+				id = d.ID
 			}
 		}
 		if err != nil {

@@ -700,19 +700,24 @@ func (s *Server) apiCRMCreate(c *fiber.Ctx, call crmCall) error {
 		if x.Source == "" {
 			x.Source = "api"
 		}
-		err, id = s.CRM.CreatePerson(call.ctx, x), x.ID
+		err = s.CRM.CreatePerson(call.ctx, x)
+		id = x.ID
 	case *app.Company:
 		x.ID = 0
-		err, id = s.CRM.CreateCompany(call.ctx, x), x.ID
+		err = s.CRM.CreateCompany(call.ctx, x)
+		id = x.ID
 	case *app.Deal:
 		x.ID = 0
-		err, id = s.CRM.CreateDeal(call.ctx, x), x.ID
+		err = s.CRM.CreateDeal(call.ctx, x)
+		id = x.ID
 	case *app.Note:
 		x.ID = 0
-		err, id = s.CRM.CreateNote(call.ctx, x), x.ID
+		err = s.CRM.CreateNote(call.ctx, x)
+		id = x.ID
 	case *app.Task:
 		x.ID = 0
-		err, id = s.CRM.CreateTask(call.ctx, x), x.ID
+		err = s.CRM.CreateTask(call.ctx, x)
+		id = x.ID
 	}
 	if err != nil {
 		return err
