@@ -35,6 +35,7 @@ type Services struct {
 	AdminSessions *store.AdminSessionStore
 	Mailer        app.Mailer
 	TenantLeads   app.TenantLeadStore
+	CRM           *store.CRMStore // people, companies, deals, notes, tasks, timeline
 	// MasterKeyFile is the development key file, or "" when the key came
 	// from ORENGEN_MASTER_KEY.
 	MasterKeyFile string
@@ -53,7 +54,7 @@ func (m *Main) OpenServices(ctx context.Context) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv := &Services{TenantLeads: store.NewTenantLeadStore(m.DB)}
+	sv := &Services{TenantLeads: store.NewTenantLeadStore(m.DB), CRM: store.NewCRMStore(m.DB)}
 	if len(m.Config.MasterKey) != 32 {
 		sv.MasterKeyFile = keyFile
 	}
@@ -86,6 +87,7 @@ func (sv *Services) Wire(s *ui.Server) {
 	s.Tenants, s.Users, s.APIKeys, s.Vault, s.Audit, s.Outbox, s.TenantLeads, s.AdminTOTP =
 		sv.Tenants, sv.Users, sv.APIKeys, sv.Vault, sv.Audit, sv.Outbox, sv.TenantLeads, sv.AdminTOTP
 	s.AdminSessions = sv.AdminSessions
+	s.CRM = sv.CRM
 	// Links in a tenant's email point at its own domain when it has one,
 	// else at app.DOMAIN.
 	sv.Users.PortalURL = func(ctx context.Context, t *app.Tenant) string {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"orengen/app"
 	"orengen/app/federal"
@@ -23,14 +22,6 @@ var _ federal.Store = (*FederalStore)(nil)
 
 // NewFederalStore returns a FederalStore on db.
 func NewFederalStore(db *DB) *FederalStore { return &FederalStore{db: db} }
-
-func jsonList(v []string) string {
-	if v == nil {
-		v = []string{}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
 
 func parseList(s string) []string {
 	var v []string
@@ -411,21 +402,6 @@ func (s *FederalStore) SetDescription(ctx context.Context, tenantID int64, notic
 		return err
 	}
 	return tx.Commit()
-}
-
-// ftsQuery turns typed words into an FTS5 query that matches every word
-// (prefix match on the last), so user input can never be an FTS syntax
-// error.
-func ftsQuery(q string) string {
-	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	var parts []string
-	for _, w := range words {
-		parts = append(parts, `"`+w+`"`)
-	}
-	if len(parts) > 0 {
-		parts[len(parts)-1] += "*"
-	}
-	return strings.Join(parts, " ")
 }
 
 // noticeSortKey is the SQL expression and direction of each sort order.

@@ -21,6 +21,7 @@ func (s *Server) registerTenantAPIRoutes(r fiber.Router) {
 	api.Post("/leads", requireWriteKey, s.handleAPILeadCreate)
 	api.Get("/leads/:id", s.handleAPILead)
 	api.Delete("/leads/:id", requireWriteKey, s.handleAPILeadDelete)
+	s.registerCRMAPIRoutes(api, HostPortal)
 }
 
 func (s *Server) registerAdminAPIRoutes(r fiber.Router) {
@@ -30,6 +31,7 @@ func (s *Server) registerAdminAPIRoutes(r fiber.Router) {
 	api.Post("/tenants", requireWriteKey, s.handleAPITenantCreate)
 	api.Get("/tenants/:id", s.handleAPITenant)
 	s.registerFederalAPIRoutes(api)
+	s.registerCRMAPIRoutes(api, HostNexus)
 }
 
 // requireAPIKey authenticates the bearer key for host: tenant keys on the

@@ -558,10 +558,6 @@ func profileForm(p *federal.Profile) federalProfileForm {
 	return f
 }
 
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == ';' })
-}
-
 // profile parses the form. Returns EINVALID naming the field for a date
 // or certification line it cannot read.
 func (f federalProfileForm) profile() (*federal.Profile, error) {

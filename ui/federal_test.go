@@ -26,7 +26,7 @@ func (e *tenantEnv) admin(method, path string, form url.Values) (int, string, *h
 		Cookies: map[string]string{"orengen_session": e.AdminCookie}})
 }
 
-func (e *tenantEnv) api(method, path, body string) (int, map[string]any) {
+func (e *tenantEnv) adminAPI(method, path, body string) (int, map[string]any) {
 	e.t.Helper()
 	st, b, _ := e.do(treq{Host: ui.HostNexus, Method: method, Path: path, JSON: body, Bearer: e.AdminKeyW})
 	var m map[string]any
@@ -187,7 +187,7 @@ func TestFederalAPI(t *testing.T) {
 	seen := map[string]bool{}
 	cursor := ""
 	for i := 0; ; i++ {
-		st, m := e.api("GET", "/api/v1/federal/opportunities?limit=2&cursor="+url.QueryEscape(cursor), "")
+		st, m := e.adminAPI("GET", "/api/v1/federal/opportunities?limit=2&cursor="+url.QueryEscape(cursor), "")
 		if st != 200 {
 			t.Fatalf("list: %d %v", st, m)
 		}
@@ -209,23 +209,23 @@ func TestFederalAPI(t *testing.T) {
 	if len(seen) != 3 {
 		t.Errorf("paged through %d notices, want 3", len(seen))
 	}
-	_, m := e.api("GET", "/api/v1/federal/opportunities?q=quokka", "")
+	_, m := e.adminAPI("GET", "/api/v1/federal/opportunities?q=quokka", "")
 	if d := m["data"].([]any); len(d) != 1 || d[0].(map[string]any)["notice_id"] != page.Data[2].NoticeID {
 		t.Errorf("q=quokka: %v", m)
 	}
-	if st, m := e.api("GET", "/api/v1/federal/opportunities?cursor=garbage", ""); st != 400 || !strings.Contains(jsonNumberAny(m), "cursor") {
+	if st, m := e.adminAPI("GET", "/api/v1/federal/opportunities?cursor=garbage", ""); st != 400 || !strings.Contains(jsonNumberAny(m), "cursor") {
 		t.Errorf("bad cursor: %d %v", st, m)
 	}
-	st, m := e.api("GET", "/api/v1/federal/opportunities/"+e.NoticeID, "")
+	st, m := e.adminAPI("GET", "/api/v1/federal/opportunities/"+e.NoticeID, "")
 	if st != 200 || m["data"].(map[string]any)["solicitation_number"] != "70SBUR26R00000012" || len(m["data"].(map[string]any)["contacts"].([]any)) == 0 {
 		t.Errorf("detail: %d %v", st, m)
 	}
-	if st, _ := e.api("GET", "/api/v1/federal/opportunities/nope", ""); st != 404 {
+	if st, _ := e.adminAPI("GET", "/api/v1/federal/opportunities/nope", ""); st != 404 {
 		t.Errorf("unknown: %d", st)
 	}
 
 	// Saved searches: create, bad input, list, delete.
-	if st, m := e.api("POST", "/api/v1/federal/searches", `{"name":"API","naics":"541511","procurement_types":["o"],"posted_days":60}`); st != 201 || m["data"].(map[string]any)["posted_days"].(float64) != 60 {
+	if st, m := e.adminAPI("POST", "/api/v1/federal/searches", `{"name":"API","naics":"541511","procurement_types":["o"],"posted_days":60}`); st != 201 || m["data"].(map[string]any)["posted_days"].(float64) != 60 {
 		t.Fatalf("create: %d %v", st, m)
 	}
 	for body, want := range map[string]string{
@@ -234,23 +234,23 @@ func TestFederalAPI(t *testing.T) {
 		`{"name":`:                        "JSON object",
 		`{"naics":"541511"}`:              "name",
 	} {
-		if st, m := e.api("POST", "/api/v1/federal/searches", body); st != 400 || !strings.Contains(jsonNumberAny(m), want) {
+		if st, m := e.adminAPI("POST", "/api/v1/federal/searches", body); st != 400 || !strings.Contains(jsonNumberAny(m), want) {
 			t.Errorf("%s: %d %v, want 400 naming %s", body, st, m, want)
 		}
 	}
-	_, m = e.api("GET", "/api/v1/federal/searches", "")
+	_, m = e.adminAPI("GET", "/api/v1/federal/searches", "")
 	list := m["data"].([]any)
 	if len(list) != 2 {
 		t.Fatalf("searches: %v", m)
 	}
 	id := int64(list[0].(map[string]any)["id"].(float64))
-	if st, _ := e.api("DELETE", "/api/v1/federal/searches/"+jsonNumber(id), ""); st != 204 {
+	if st, _ := e.adminAPI("DELETE", "/api/v1/federal/searches/"+jsonNumber(id), ""); st != 204 {
 		t.Errorf("delete: %d", st)
 	}
-	if st, _ := e.api("DELETE", "/api/v1/federal/searches/"+jsonNumber(id), ""); st != 404 {
+	if st, _ := e.adminAPI("DELETE", "/api/v1/federal/searches/"+jsonNumber(id), ""); st != 404 {
 		t.Errorf("delete again: %d", st)
 	}
-	if st, m := e.api("GET", "/api/v1/federal/grants", ""); st != 200 || m["data"] == nil {
+	if st, m := e.adminAPI("GET", "/api/v1/federal/grants", ""); st != 200 || m["data"] == nil {
 		t.Errorf("grants: %d %v", st, m)
 	}
 }

@@ -58,6 +58,51 @@ type tenantSide struct {
 	KeyRead    string
 	KeyWrite   string
 	KeyID      int64
+	CRM        crmFixtures
+	// Spare is a second set of CRM records, for routes that delete.
+	Spare crmFixtures
+	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
+	MergeKeep, MergeDrop *app.Person
+	CustomField          *app.CustomField
+	PipelineID           int64
+}
+
+// crmFixtures is one of each CRM record of a tenant.
+type crmFixtures struct {
+	Person  *app.Person
+	Company *app.Company
+	Deal    *app.Deal
+	Note    *app.Note
+	Task    *app.Task
+}
+
+func (e *tenantEnv) newCRMFixtures(tctx context.Context, name string) crmFixtures {
+	t := e.t
+	crm := e.Server.CRM
+	f := crmFixtures{
+		Company: &app.Company{Name: name + " Company", Domain: app.Slugify(name) + ".test"},
+		Person:  &app.Person{FirstName: name + " Contact", LastName: "Person", Emails: []string{"contact@" + app.Slugify(name) + ".test"}, Phones: []string{"+1 512 555 0199"}},
+	}
+	if err := crm.CreateCompany(tctx, f.Company); err != nil {
+		t.Fatal(err)
+	}
+	f.Person.CompanyID = f.Company.ID
+	if err := crm.CreatePerson(tctx, f.Person); err != nil {
+		t.Fatal(err)
+	}
+	f.Deal = &app.Deal{Name: name + " Deal", Amount: 500000, CompanyID: f.Company.ID, PersonIDs: []int64{f.Person.ID}}
+	if err := crm.CreateDeal(tctx, f.Deal); err != nil {
+		t.Fatal(err)
+	}
+	f.Note = &app.Note{RecordType: app.RecordPerson, RecordID: f.Person.ID, Body: name + " private note"}
+	if err := crm.CreateNote(tctx, f.Note); err != nil {
+		t.Fatal(err)
+	}
+	f.Task = &app.Task{Title: name + " follow-up", RecordType: app.RecordDeal, RecordID: f.Deal.ID}
+	if err := crm.CreateTask(tctx, f.Task); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 type fakeTenantDomains struct{ m map[string]int64 }
@@ -139,6 +184,7 @@ func newWired(t *testing.T) *wired {
 		Outbox:        &app.OutboxService{Store: w.Outbox},
 		TenantLeads:   store.NewTenantLeadStore(w.DB),
 		AdminSessions: adminSessions,
+		CRM:           store.NewCRMStore(w.DB),
 		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
@@ -229,6 +275,26 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	if s.KeyWrite, _, err = e.Server.APIKeys.CreateTenantKey(tctx, "write", app.ScopeWrite); err != nil {
 		t.Fatal(err)
 	}
+	s.CRM = e.newCRMFixtures(tctx, name)
+	s.Spare = e.newCRMFixtures(tctx, name+" Spare")
+	// The spare note hangs on the main person, so deleting the spare
+	// person (which takes its notes along) leaves it for its own route.
+	s.Spare.Note = &app.Note{RecordType: app.RecordPerson, RecordID: s.CRM.Person.ID, Body: name + " spare note"}
+	if err := e.Server.CRM.CreateNote(tctx, s.Spare.Note); err != nil {
+		t.Fatal(err)
+	}
+	s.MergeKeep = &app.Person{FirstName: name + " Keep", Emails: []string{"dup@" + s.T.Slug + ".test"}}
+	s.MergeDrop = &app.Person{FirstName: name + " Drop", Emails: []string{"dup@" + s.T.Slug + ".test"}}
+	for _, p := range []*app.Person{s.MergeKeep, s.MergeDrop} {
+		if err := e.Server.CRM.CreatePerson(tctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.CustomField = &app.CustomField{Object: app.RecordDeal, Key: "region", Type: app.CustomSelect, Options: []string{"north", "south"}}
+	if err := e.Server.CRM.CreateCustomField(tctx, s.CustomField); err != nil {
+		t.Fatal(err)
+	}
+	s.PipelineID = s.CRM.Deal.PipelineID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s

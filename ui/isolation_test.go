@@ -33,6 +33,20 @@ const (
 	objTenant  = "tenant" // Nexus: B's tenant ID (admins may see it)
 	// Nexus: another admin's session, which an admin may not revoke.
 	objAdminSession = "adminsession"
+	// CRM records of B; the spare ones are for Nexus routes that delete.
+	objPerson       = "person"
+	objCompany      = "company"
+	objDeal         = "deal"
+	objNote         = "note"
+	objTask         = "task"
+	objSparePerson  = "spare:person"
+	objSpareCompany = "spare:company"
+	objSpareDeal    = "spare:deal"
+	objSpareNote    = "spare:note"
+	objSpareTask    = "spare:task"
+	objMergePerson  = "mergekeep"
+	objCustomField  = "customfield"
+	objPipeline     = "pipeline"
 )
 
 type isoLine struct {
@@ -75,6 +89,49 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/api/v1/leads":       {accTenantKeyW, ""},
 	"portal|GET|/api/v1/leads/:id":    {accTenantKey, objLead},
 	"portal|DELETE|/api/v1/leads/:id": {accTenantKeyW, objLead},
+	// Portal: CRM API.
+	"portal|GET|/api/v1/openapi.json":               {accTenantKey, ""},
+	"portal|GET|/api/v1/custom-fields":              {accTenantKey, ""},
+	"portal|POST|/api/v1/custom-fields":             {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/custom-fields/:id":       {accTenantKeyW, objCustomField},
+	"portal|POST|/api/v1/pipelines":                 {accTenantKeyW, ""},
+	"portal|PATCH|/api/v1/pipelines/:id":            {accTenantKeyW, objPipeline},
+	"portal|GET|/api/v1/pipelines":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/people":                     {accTenantKey, ""},
+	"portal|POST|/api/v1/people":                    {accTenantKeyW, ""},
+	"portal|POST|/api/v1/people/batch":              {accTenantKeyW, ""},
+	"portal|GET|/api/v1/people/:id":                 {accTenantKey, objPerson},
+	"portal|PATCH|/api/v1/people/:id":               {accTenantKeyW, objPerson},
+	"portal|DELETE|/api/v1/people/:id":              {accTenantKeyW, objPerson},
+	"portal|GET|/api/v1/people/:id/duplicates":      {accTenantKey, objPerson},
+	"portal|POST|/api/v1/people/:id/merge":          {accTenantKeyW, objPerson},
+	"portal|GET|/api/v1/people/:id/timeline":        {accTenantKey, objPerson},
+	"portal|GET|/api/v1/companies":                  {accTenantKey, ""},
+	"portal|POST|/api/v1/companies":                 {accTenantKeyW, ""},
+	"portal|POST|/api/v1/companies/batch":           {accTenantKeyW, ""},
+	"portal|GET|/api/v1/companies/:id":              {accTenantKey, objCompany},
+	"portal|PATCH|/api/v1/companies/:id":            {accTenantKeyW, objCompany},
+	"portal|DELETE|/api/v1/companies/:id":           {accTenantKeyW, objCompany},
+	"portal|GET|/api/v1/companies/:id/timeline":     {accTenantKey, objCompany},
+	"portal|GET|/api/v1/opportunities":              {accTenantKey, ""},
+	"portal|POST|/api/v1/opportunities":             {accTenantKeyW, ""},
+	"portal|POST|/api/v1/opportunities/batch":       {accTenantKeyW, ""},
+	"portal|GET|/api/v1/opportunities/:id":          {accTenantKey, objDeal},
+	"portal|PATCH|/api/v1/opportunities/:id":        {accTenantKeyW, objDeal},
+	"portal|DELETE|/api/v1/opportunities/:id":       {accTenantKeyW, objDeal},
+	"portal|GET|/api/v1/opportunities/:id/timeline": {accTenantKey, objDeal},
+	"portal|GET|/api/v1/notes":                      {accTenantKey, ""},
+	"portal|POST|/api/v1/notes":                     {accTenantKeyW, ""},
+	"portal|POST|/api/v1/notes/batch":               {accTenantKeyW, ""},
+	"portal|GET|/api/v1/notes/:id":                  {accTenantKey, objNote},
+	"portal|PATCH|/api/v1/notes/:id":                {accTenantKeyW, objNote},
+	"portal|DELETE|/api/v1/notes/:id":               {accTenantKeyW, objNote},
+	"portal|GET|/api/v1/tasks":                      {accTenantKey, ""},
+	"portal|POST|/api/v1/tasks":                     {accTenantKeyW, ""},
+	"portal|POST|/api/v1/tasks/batch":               {accTenantKeyW, ""},
+	"portal|GET|/api/v1/tasks/:id":                  {accTenantKey, objTask},
+	"portal|PATCH|/api/v1/tasks/:id":                {accTenantKeyW, objTask},
+	"portal|DELETE|/api/v1/tasks/:id":               {accTenantKeyW, objTask},
 	// Portal: signed in.
 	"portal|GET|/":                              {accUser, ""},
 	"portal|GET|/leads":                         {accUser, ""},
@@ -94,6 +151,40 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/apikeys":                       {accOwner, ""},
 	"portal|POST|/apikeys":                      {accOwner, ""},
 	"portal|POST|/apikeys/:id/revoke":           {accOwner, objKey},
+	// Portal: CRM pages.
+	"portal|GET|/crm/pipeline":                    {accUser, ""},
+	"portal|POST|/crm/deals/:id/move":             {accUser, objDeal},
+	"portal|POST|/crm/tasks/:id/done":             {accUser, objTask},
+	"portal|POST|/crm/people/:id/merge":           {accUser, objPerson},
+	"portal|GET|/crm/people.csv":                  {accUser, ""},
+	"portal|GET|/crm/settings":                    {accUser, ""},
+	"portal|POST|/crm/settings/fields":            {accOwner, ""},
+	"portal|POST|/crm/settings/fields/:id/delete": {accOwner, objCustomField},
+	"portal|POST|/crm/settings/pipelines":         {accOwner, ""},
+	"portal|POST|/crm/settings/pipelines/:id":     {accOwner, objPipeline},
+	"portal|GET|/crm/import":                      {accUser, ""},
+	"portal|POST|/crm/import":                     {accUser, ""},
+	"portal|GET|/crm/people":                      {accUser, ""},
+	"portal|POST|/crm/people":                     {accUser, ""},
+	"portal|GET|/crm/people/:id":                  {accUser, objPerson},
+	"portal|POST|/crm/people/:id":                 {accUser, objPerson},
+	"portal|POST|/crm/people/:id/delete":          {accUser, objPerson},
+	"portal|POST|/crm/people/:id/notes":           {accUser, objPerson},
+	"portal|POST|/crm/people/:id/tasks":           {accUser, objPerson},
+	"portal|GET|/crm/companies":                   {accUser, ""},
+	"portal|POST|/crm/companies":                  {accUser, ""},
+	"portal|GET|/crm/companies/:id":               {accUser, objCompany},
+	"portal|POST|/crm/companies/:id":              {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/delete":       {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/notes":        {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/tasks":        {accUser, objCompany},
+	"portal|GET|/crm/deals":                       {accUser, ""},
+	"portal|POST|/crm/deals":                      {accUser, ""},
+	"portal|GET|/crm/deals/:id":                   {accUser, objDeal},
+	"portal|POST|/crm/deals/:id":                  {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/delete":           {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/notes":            {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/tasks":            {accUser, objDeal},
 
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
@@ -116,6 +207,49 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/federal/searches":               {accAdminKeyW, ""},
 	"nexus|DELETE|/api/v1/federal/searches/:id":         {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/federal/grants":                  {accAdminKey, ""},
+	// Nexus: CRM API across tenants.
+	"nexus|GET|/api/v1/openapi.json":               {accAdminKey, ""},
+	"nexus|GET|/api/v1/custom-fields":              {accAdminKey, ""},
+	"nexus|POST|/api/v1/custom-fields":             {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/custom-fields/:id":       {accAdminKeyW, objCustomField},
+	"nexus|POST|/api/v1/pipelines":                 {accAdminKeyW, ""},
+	"nexus|PATCH|/api/v1/pipelines/:id":            {accAdminKeyW, objPipeline},
+	"nexus|GET|/api/v1/pipelines":                  {accAdminKey, ""},
+	"nexus|GET|/api/v1/people":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/people":                    {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/people/batch":              {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/people/:id":                 {accAdminKey, objPerson},
+	"nexus|PATCH|/api/v1/people/:id":               {accAdminKeyW, objPerson},
+	"nexus|DELETE|/api/v1/people/:id":              {accAdminKeyW, objSparePerson},
+	"nexus|GET|/api/v1/people/:id/duplicates":      {accAdminKey, objPerson},
+	"nexus|POST|/api/v1/people/:id/merge":          {accAdminKeyW, objMergePerson},
+	"nexus|GET|/api/v1/people/:id/timeline":        {accAdminKey, objPerson},
+	"nexus|GET|/api/v1/companies":                  {accAdminKey, ""},
+	"nexus|POST|/api/v1/companies":                 {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/companies/batch":           {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/companies/:id":              {accAdminKey, objCompany},
+	"nexus|PATCH|/api/v1/companies/:id":            {accAdminKeyW, objCompany},
+	"nexus|DELETE|/api/v1/companies/:id":           {accAdminKeyW, objSpareCompany},
+	"nexus|GET|/api/v1/companies/:id/timeline":     {accAdminKey, objCompany},
+	"nexus|GET|/api/v1/opportunities":              {accAdminKey, ""},
+	"nexus|POST|/api/v1/opportunities":             {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/opportunities/batch":       {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/opportunities/:id":          {accAdminKey, objDeal},
+	"nexus|PATCH|/api/v1/opportunities/:id":        {accAdminKeyW, objDeal},
+	"nexus|DELETE|/api/v1/opportunities/:id":       {accAdminKeyW, objSpareDeal},
+	"nexus|GET|/api/v1/opportunities/:id/timeline": {accAdminKey, objDeal},
+	"nexus|GET|/api/v1/notes":                      {accAdminKey, ""},
+	"nexus|POST|/api/v1/notes":                     {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/notes/batch":               {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/notes/:id":                  {accAdminKey, objNote},
+	"nexus|PATCH|/api/v1/notes/:id":                {accAdminKeyW, objNote},
+	"nexus|DELETE|/api/v1/notes/:id":               {accAdminKeyW, objSpareNote},
+	"nexus|GET|/api/v1/tasks":                      {accAdminKey, ""},
+	"nexus|POST|/api/v1/tasks":                     {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tasks/batch":               {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/tasks/:id":                  {accAdminKey, objTask},
+	"nexus|PATCH|/api/v1/tasks/:id":                {accAdminKeyW, objTask},
+	"nexus|DELETE|/api/v1/tasks/:id":               {accAdminKeyW, objSpareTask},
 	// Nexus: admins.
 	"nexus|GET|/":                                 {accAdmin, ""},
 	"nexus|GET|/leads":                            {accAdmin, ""},
@@ -174,6 +308,13 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/federal/settings":                           {accAdmin, ""},
 	"nexus|GET|/federal/grants":                              {accAdmin, ""},
 	"nexus|GET|/federal/compliance":                          {accAdmin, ""},
+	// Nexus: Control Room > CRM.
+	"nexus|GET|/crm/people":        {accAdmin, ""},
+	"nexus|GET|/crm/people/:id":    {accAdmin, objPerson},
+	"nexus|GET|/crm/companies":     {accAdmin, ""},
+	"nexus|GET|/crm/companies/:id": {accAdmin, objCompany},
+	"nexus|GET|/crm/deals":         {accAdmin, ""},
+	"nexus|GET|/crm/deals/:id":     {accAdmin, objDeal},
 }
 
 type isoRoute struct {
@@ -231,6 +372,19 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.T.ID, 10)
 	case objAdminSession:
 		id = e.OtherAdminSessionKey
+	case objMergePerson:
+		id = strconv.FormatInt(e.B.MergeKeep.ID, 10)
+	case objPipeline:
+		id = strconv.FormatInt(e.B.PipelineID, 10)
+	case objCustomField:
+		id = strconv.FormatInt(e.B.CustomField.ID, 10)
+	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
+		f := e.B.CRM
+		kind := r.Line.Obj
+		if k, ok := strings.CutPrefix(kind, "spare:"); ok {
+			f, kind = e.B.Spare, k
+		}
+		id = strconv.FormatInt(map[string]int64{objPerson: f.Person.ID, objCompany: f.Company.ID, objDeal: f.Deal.ID, objNote: f.Note.ID, objTask: f.Task.ID}[kind], 10)
 	default:
 		id = "1"
 	}
@@ -244,9 +398,36 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	return p
 }
 
+// isoCRMRequest gives CRM API writes a body valid for every record type
+// (a note or task on B's person), and Nexus creates and pipelines
+// ?tenant=B, so the admin key's requests succeed.
+func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
+	crm := false
+	for _, p := range []string{"people", "companies", "opportunities", "notes", "tasks", "pipelines", "custom-fields"} {
+		if strings.HasPrefix(r.Path, "/api/v1/"+p) {
+			crm = true
+		}
+	}
+	if !crm {
+		return
+	}
+	rec := `{"stages":[{"name":"Api stage"}],"object":"person","key":"api_field","type":"text","merge_id":` + strconv.FormatInt(e.B.MergeDrop.ID, 10) + `,"first_name":"Api","email":"api@a.test","name":"Api Tenant","title":"Api task","record_type":"person","record_id":` +
+		strconv.FormatInt(e.B.CRM.Person.ID, 10) + `,"body":"Api note"}`
+	if r.Method == http.MethodPost {
+		req.JSON = rec
+		if strings.HasSuffix(r.Path, "/batch") {
+			req.JSON = `{"records":[` + rec + `]}`
+		}
+	}
+	if r.Host == ui.HostNexus && (r.Method == http.MethodPost || strings.HasPrefix(r.Path, "/api/v1/pipelines") || strings.HasPrefix(r.Path, "/api/v1/custom-fields")) {
+		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
-	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12]}
+	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
+		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain}
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
@@ -269,6 +450,7 @@ func TestIsolationMatrix(t *testing.T) {
 			if r.Method == http.MethodPost {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
+			e.isoCRMRequest(r, &base)
 		}
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.
@@ -413,6 +595,9 @@ func TestIsolationMatrix(t *testing.T) {
 	if _, err := e.Server.APIKeys.Authenticate(ctx, e.B.KeyRead); err != nil {
 		t.Errorf("B's key after the isolationMatrix: %v", err)
 	}
+	if p, err := e.Server.CRM.FindPerson(ctx, e.B.CRM.Person.ID); err != nil || p.FirstName != e.B.CRM.Person.FirstName || len(p.Emails) != 1 {
+		t.Errorf("B's person after the isolationMatrix: %v %+v", err, p)
+	}
 	if _, _, _, err := e.Server.Users.Authenticate(ctx, e.B.Cookie); err != nil {
 		t.Errorf("B's session after the isolationMatrix: %v", err)
 	}
@@ -431,6 +616,15 @@ func TestTenantScopedStoreNeedsTenant(t *testing.T) {
 	_, checks["FindTenantUsers"] = e.Server.Users.Users.FindTenantUsers(ctx)
 	_, checks["FindTenantAPIKeys"] = e.Server.APIKeys.Store.FindTenantAPIKeys(ctx)
 	checks["RevokeTenantAPIKey"] = e.Server.APIKeys.Store.RevokeTenantAPIKey(ctx, e.A.KeyID)
+	_, _, checks["FindPeople"] = e.Server.CRM.FindPeople(ctx, app.PersonFilter{})
+	_, checks["FindPerson"] = e.Server.CRM.FindPerson(ctx, e.A.CRM.Person.ID)
+	checks["CreatePerson"] = e.Server.CRM.CreatePerson(ctx, &app.Person{FirstName: "x"})
+	_, checks["UpdateDeal"] = e.Server.CRM.UpdateDeal(ctx, e.A.CRM.Deal.ID, app.DealUpdate{})
+	checks["DeleteNote"] = e.Server.CRM.DeleteNote(ctx, e.A.CRM.Note.ID)
+	_, checks["FindTimeline"] = e.Server.CRM.FindTimeline(ctx, app.RecordPerson, e.A.CRM.Person.ID)
+	checks["AddTimelineEntry"] = e.Server.CRM.AddTimelineEntry(ctx, &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: e.A.CRM.Person.ID, Kind: "sms"})
+	_, checks["Pipelines"] = e.Server.CRM.Pipelines(ctx)
+	_, _, checks["FindPeopleAcross"] = e.Server.CRM.FindPeople(app.NewContextAcrossTenants(ctx), app.PersonFilter{})
 	for name, err := range checks {
 		if app.ErrorCode(err) != app.EUNAUTHORIZED {
 			t.Errorf("%s without a tenant: %v, want EUNAUTHORIZED", name, err)

@@ -36,13 +36,14 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	s.registerAuditRoutes(authed)
 	s.registerAdminSecurityRoutes(authed, csrf)
 	s.registerFederalRoutes(authed, csrf)
+	s.registerNexusCRMRoutes(authed)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
 // only once its feature is built; nothing links to an empty page.
 func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
-		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}}},
+		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}, {"CRM", "/crm/people"}}},
 		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
 		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Backups", "/backups"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
 		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},

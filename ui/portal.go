@@ -45,6 +45,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	authed.Get("/leads/:id", s.handlePortalLead)
 	authed.Post("/leads/:id/delete", csrf, s.handlePortalLeadDelete)
 	s.registerPortalUserRoutes(authed, csrf)
+	s.registerCRMRoutes(authed, csrf)
 }
 
 // domainTenant is the tenant fixed by a custom domain, or nil on app.DOMAIN.
@@ -90,10 +91,11 @@ func tenantBrand(t *app.Tenant) Brand {
 func portalNav(u *app.User) []NavSection {
 	nav := []NavSection{
 		{Name: "Workspace", Items: []NavItem{{"Overview", "/"}, {"Leads", "/leads"}}},
+		{Name: "CRM", Items: []NavItem{{"People", "/crm/people"}, {"Companies", "/crm/companies"}, {"Deals", "/crm/deals"}, {"Pipeline", "/crm/pipeline"}, {"CRM settings", "/crm/settings"}}},
 		{Name: "Account", Items: []NavItem{{"My account", "/account"}, {"Team", "/team"}}},
 	}
 	if u.Role == app.UserRoleOwner {
-		nav[1].Items = append(nav[1].Items, NavItem{"API keys", "/apikeys"})
+		nav[2].Items = append(nav[2].Items, NavItem{"API keys", "/apikeys"})
 	}
 	return nav
 }

@@ -90,6 +90,32 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f s", d.Seconds())
 	},
+	"money": app.FormatAmount,
+	"dated": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"list":         func(v ...any) []any { return v },
+	"companySizes": func() []string { return app.CompanySizes },
+	"customTypes":  func() []string { return app.CustomTypes },
+	"stagesText":   stagesText,
+	"hasString": func(v any, s string) bool {
+		l, _ := v.([]any)
+		for _, x := range l {
+			if x == s {
+				return true
+			}
+		}
+		ls, _ := v.([]string)
+		for _, x := range ls {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	},
 	"active": func(cur, p string) bool {
 		return cur == p || p != "/" && strings.HasPrefix(cur, p+"/")
 	},

@@ -67,9 +67,46 @@ var pageData = map[string]func() any{
 	"nexus/federal_compliance": func() any {
 		return &federalCompliancePage{Rows: []expiryRow{{Bucket: "7"}}, Deadlines: []*federal.PipelineEntry{{}}}
 	},
+	"portal/crm_list":   func() any { return crmListFull(false) },
+	"nexus/crm_list":    func() any { return crmListFull(true) },
+	"portal/crm_record": func() any { return crmRecordFull(false) },
+	"nexus/crm_record":  func() any { return crmRecordFull(true) },
+	"portal/crm_settings": func() any {
+		return &crmSettingsPage{Fields: allCustomFields(), Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{Won: true}, {Lost: true}}}}, CanWrite: true}
+	},
+	"portal/crm_import": func() any {
+		return &importPage{Mapping: map[string]string{"a": "b"}, Ignored: []string{"c"}, Errors: []importRowError{{}}, Imported: 1, Skipped: 1, FormError: "x"}
+	},
+	"portal/crm_kanban": func() any {
+		st := &app.Stage{ID: 1, Name: "Lead"}
+		return &kanbanPage{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}},
+			Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
+	},
 	"nexus/domains": func() any {
 		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}
 	},
+}
+
+func allCustomFields() []*app.CustomField {
+	var out []*app.CustomField
+	for _, t := range app.CustomTypes {
+		out = append(out, &app.CustomField{Key: t, Type: t, Options: []string{"a", "b"}})
+	}
+	return out
+}
+
+func crmListFull(nexus bool) *crmListPage {
+	return &crmListPage{CustomFields: allCustomFields(), Nexus: nexus, Kind: "people", People: []*app.Person{{Emails: []string{"a@b.test"}, Tags: []string{"t"}}}, NextURL: "/x",
+		Tenants: []*app.Tenant{{}}, CompanyChoices: []*app.Company{{}}, Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{}}}}}
+}
+
+func crmRecordFull(nexus bool) *crmRecordPage {
+	d := &app.Deal{PersonIDs: []int64{1}, CompanyID: 1, Custom: map[string]any{"region": "north"}}
+	return &crmRecordPage{CustomFields: allCustomFields(), CustomValues: map[string]any{"text": "x", "number": 2.5, "select": "a", "multi_select": []any{"a"}, "checkbox": true},
+		Nexus: nexus, Kind: "deals", Person: &app.Person{CompanyID: 1, Custom: map[string]any{"n": 1.5}}, Company: &app.Company{Custom: map[string]any{"b": true}}, Deal: d,
+		People: []*app.Person{{}}, Deals: []*app.Deal{d}, Duplicates: []*app.Person{{Emails: []string{"x@y.test"}}}, Tasks: []*app.Task{{Done: true}, {}},
+		Timeline:  []timelineRow{{TimelineEntry: &app.TimelineEntry{Kind: "note"}, HTML: "<p>x</p>"}, {TimelineEntry: &app.TimelineEntry{Kind: "updated", Old: "a"}}, {TimelineEntry: &app.TimelineEntry{Kind: "sms"}}},
+		NoteError: "x", TaskError: "y", Errors: map[string]string{"name": "bad"}}
 }
 
 func allBlocks() []app.Block {

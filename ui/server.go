@@ -83,6 +83,9 @@ type Server struct {
 	// AdminSessions lists and revokes an admin's own sessions (nil: the
 	// account page shows none).
 	AdminSessions app.AdminSessionLister
+	// CRM is the tenant-scoped CRM store (people, companies, deals,
+	// notes, tasks, timeline); nil: no CRM routes.
+	CRM app.CRMStore
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.

@@ -18,4 +18,39 @@
       b.textContent = "Copied";
     }
   });
+  // Kanban: drag a deal card onto another stage column. The drop sets
+  // the card's own Move form to that stage and submits it, so the server
+  // sees exactly what the no-JavaScript form sends.
+  var dragged = null;
+  document.addEventListener("dragstart", function (e) {
+    var card = e.target.closest && e.target.closest(".kanban-card");
+    if (!card) return;
+    dragged = card;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", card.dataset.deal || "");
+  });
+  document.addEventListener("dragover", function (e) {
+    var col = dragged && e.target.closest && e.target.closest(".kanban-col");
+    if (!col) return;
+    e.preventDefault();
+    col.classList.add("drop");
+  });
+  document.addEventListener("dragleave", function (e) {
+    var col = e.target.closest && e.target.closest(".kanban-col");
+    if (col && !col.contains(e.relatedTarget)) col.classList.remove("drop");
+  });
+  document.addEventListener("drop", function (e) {
+    var col = dragged && e.target.closest && e.target.closest(".kanban-col");
+    if (!col) return;
+    e.preventDefault();
+    col.classList.remove("drop");
+    var form = dragged.querySelector("form.kanban-move");
+    var sel = form && form.querySelector("select[name=stage]");
+    if (sel && sel.value !== col.dataset.stage) {
+      sel.value = col.dataset.stage;
+      col.appendChild(dragged);
+      form.submit();
+    }
+    dragged = null;
+  });
 })();
