@@ -31,8 +31,8 @@ var ProcurementTypes = map[string]string{
 	"i": "Intent to Bundle Requirements (DoD-Funded)",
 }
 
-// NoticeStatuses are the documented v2 status values ("Coming Soon" in the
-// docs: whether the API applies the filter is UNCONFIRMED).
+// NoticeStatuses are the documented v2 status values (the docs mark the
+// status filter as not yet live: whether the API applies it is UNCONFIRMED).
 var NoticeStatuses = []string{"active", "inactive", "archived", "cancelled", "deleted"}
 
 // SearchParams holds every documented Get Opportunities v2 query parameter
@@ -57,7 +57,7 @@ type SearchParams struct {
 	PSC                 string   // ccode, classification code
 	ResponseFrom        string   // rdlfrom, MM/dd/yyyy
 	ResponseTo          string   // rdlto, MM/dd/yyyy; at most one year after ResponseFrom
-	Status              string   // status (v2, "Coming Soon"): one of NoticeStatuses
+	Status              string   // status (v2, documented as not yet live): one of NoticeStatuses
 	OrganizationCode    string   // organizationCode (v2)
 	OrganizationName    string   // organizationName (v2)
 
