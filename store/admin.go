@@ -77,15 +77,7 @@ func (s *AdminStore) FindAdmins(ctx context.Context) ([]*app.Admin, error) {
 
 // CreateAdmin returns ECONFLICT if the email is taken.
 func (s *AdminStore) CreateAdmin(ctx context.Context, a *app.Admin) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := createAdmin(ctx, tx, a); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.db.Update(ctx, func(tx *Tx) error { return createAdmin(ctx, tx, a) })
 }
 
 func createAdmin(ctx context.Context, tx *Tx, a *app.Admin) error {
@@ -101,32 +93,24 @@ func createAdmin(ctx context.Context, tx *Tx, a *app.Admin) error {
 
 // SetAdminPassword replaces the password hash.
 func (s *AdminStore) SetAdminPassword(ctx context.Context, id int64, hash string) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE admins SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, FormatTime(tx.now), id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return app.Errorf(app.ENOTFOUND, "Admin not found.")
-	}
-	return tx.Commit()
+	return s.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE admins SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, FormatTime(tx.now), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Admin not found.")
+		}
+		return nil
+	})
 }
 
 // TouchAdminLogin records a successful login.
 func (s *AdminStore) TouchAdminLogin(ctx context.Context, id int64) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
+	return s.db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE admins SET last_login_at = ? WHERE id = ?`, FormatTime(tx.now), id)
 		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE admins SET last_login_at = ? WHERE id = ?`, FormatTime(tx.now), id); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // CreateAdminToken stores a one-time token by its hash.

@@ -16,21 +16,9 @@ var _ app.BackupStore = (*BackupStore)(nil)
 // NewBackupStore returns a BackupStore on db.
 func NewBackupStore(db *DB) *BackupStore { return &BackupStore{db: db} }
 
-func (s *BackupStore) write(ctx context.Context, f func(tx *Tx) error) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := f(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // CreateDrill records a drill that has started.
 func (s *BackupStore) CreateDrill(ctx context.Context, d *app.BackupDrill) error {
-	return s.write(ctx, func(tx *Tx) error {
+	return s.db.Update(ctx, func(tx *Tx) error {
 		var admin any
 		if d.AdminID != 0 {
 			admin = d.AdminID
@@ -47,7 +35,7 @@ func (s *BackupStore) CreateDrill(ctx context.Context, d *app.BackupDrill) error
 
 // FinishDrill records a drill's result.
 func (s *BackupStore) FinishDrill(ctx context.Context, d *app.BackupDrill) error {
-	return s.write(ctx, func(tx *Tx) error {
+	return s.db.Update(ctx, func(tx *Tx) error {
 		var fin, pit any
 		if d.FinishedAt != nil {
 			fin = FormatTime(*d.FinishedAt)
@@ -64,7 +52,7 @@ func (s *BackupStore) FinishDrill(ctx context.Context, d *app.BackupDrill) error
 
 // FailRunningDrills marks drills that a stopped server left running.
 func (s *BackupStore) FailRunningDrills(ctx context.Context, reason string) error {
-	return s.write(ctx, func(tx *Tx) error {
+	return s.db.Update(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE backup_drills SET status = 'failed', error = ?, finished_at = ? WHERE status = 'running'`, reason, FormatTime(tx.now))
 		return err
 	})
@@ -95,7 +83,7 @@ func (s *BackupStore) FindDrills(ctx context.Context, limit int) ([]*app.BackupD
 
 // CreateRestorePoint records a restore point.
 func (s *BackupStore) CreateRestorePoint(ctx context.Context, p *app.RestorePoint) error {
-	return s.write(ctx, func(tx *Tx) error {
+	return s.db.Update(ctx, func(tx *Tx) error {
 		p.CreatedAt = tx.now
 		res, err := tx.ExecContext(ctx, `INSERT INTO restore_points (db, txid, point_time, replicas, from_version, to_version, migrations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.DB, p.TXID, FormatTime(p.Time), p.Replicas, p.FromVersion, p.ToVersion, p.Migrations, FormatTime(tx.now))

@@ -268,6 +268,21 @@ func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
 }
 
+// Update runs fn in a write transaction and commits it if fn returns nil;
+// any error rolls everything back, so a failed write leaves nothing half
+// done.
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // ReadDB returns the read pool, for queries outside a write transaction.
 func (db *DB) ReadDB() *sql.DB { return db.read }
 
