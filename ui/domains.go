@@ -61,6 +61,7 @@ type domainsPage struct {
 	TLSOff    bool
 	Name      string
 	TenantID  string
+	Tenants   []*app.Tenant // client tenants a domain can belong to
 	Errors    map[string]string
 	Error     string
 	CanWrite  bool
@@ -84,6 +85,19 @@ func (s *Server) renderDomains(c *fiber.Ctx, p *domainsPage) error {
 		}
 	}
 	p.NoIPsHint = len(s.Domains.PublicIPs) == 0
+	names := map[int64]string{}
+	if s.Tenants != nil {
+		ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if !t.House {
+				p.Tenants = append(p.Tenants, t)
+			}
+			names[t.ID] = t.Name
+		}
+	}
 	p.TLSOff = s.Certs == nil
 	for _, h := range s.Domains.BuiltinHosts() {
 		r := domainRow{Name: h.Name, Kind: "built-in (" + h.Role + ")", Tenant: "agency", Status: app.DomainActive}
@@ -98,7 +112,10 @@ func (s *Server) renderDomains(c *fiber.Ctx, p *domainsPage) error {
 		r := domainRow{ID: d.ID, Name: d.Name, Kind: "custom", Status: d.Status, DNSChecked: d.DNSCheckedAt, DNSOK: d.DNSOK, DNSError: d.DNSError,
 			CertIssuer: d.CertIssuer, CertExpiry: d.CertExpiry, LastError: d.LastError, VerifyName: d.VerifyRecord(), VerifyToken: d.VerifyToken, Tenant: "none"}
 		if d.TenantID != nil {
-			r.Tenant = strconv.FormatInt(*d.TenantID, 10)
+			r.Tenant = names[*d.TenantID]
+			if r.Tenant == "" {
+				r.Tenant = "#" + strconv.FormatInt(*d.TenantID, 10)
+			}
 		}
 		s.fillCert(&r)
 		p.Rows = append(p.Rows, r)
@@ -134,6 +151,12 @@ func (s *Server) handleDomainCreate(c *fiber.Ctx) error {
 		id, perr := strconv.ParseInt(p.TenantID, 10, 64)
 		if perr != nil || id <= 0 {
 			err = app.FieldErrorf("tenant_id", "Tenant must be a positive number, or empty.")
+		} else if s.Tenants != nil {
+			if _, terr := s.Tenants.Store.FindTenantByID(c.UserContext(), id); app.ErrorCode(terr) == app.ENOTFOUND {
+				err = app.FieldErrorf("tenant_id", "No tenant has ID %d.", id)
+			} else if terr != nil {
+				return terr
+			}
 		}
 		d.TenantID = &id
 	}

@@ -149,7 +149,7 @@ func TestDomainsPage(t *testing.T) {
 			WantNotContains: []string{"public IP addresses are not set"}},
 		{Name: "AddValid", Method: "POST", URL: "/domains", Session: owner, Form: add(" Portal.Client.COM ", "7"), WantStatus: 303, WantLocation: "/domains"},
 		{Name: "ShowsRecords", Method: "GET", URL: "/domains", Session: owner, WantStatus: 200,
-			WantContains: []string{"portal.client.com", "_orengen-verify.portal.client.com", "<td>7</td>", "<td>A</td>", "203.0.113.7", "<td>AAAA</td>", "2001:db8::7", "pending"}},
+			WantContains: []string{"portal.client.com", "_orengen-verify.portal.client.com", "<td>#7</td>", "<td>A</td>", "203.0.113.7", "<td>AAAA</td>", "2001:db8::7", "pending"}},
 		{Name: "Duplicate", Method: "POST", URL: "/domains", Session: owner, Form: add("portal.client.com.", ""), WantStatus: 409,
 			WantContains: []string{"portal.client.com is already registered."}},
 		{Name: "IPLiteral", Method: "POST", URL: "/domains", Session: owner, Form: add("203.0.113.9", ""), WantStatus: 400,
