@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -273,3 +274,31 @@ func TestServer_PanicIs500(t *testing.T) {
 type panicSite struct{ app.SiteStore }
 
 func (panicSite) FindPages(context.Context) ([]*app.Page, error) { panic("boom") }
+
+func TestDomains_TenantMustExist(t *testing.T) {
+	env := newTestEnv(t)
+	b := env.signedIn(app.RoleOwner)
+	resp, body := b.post("nexus.localhost", "/domains", "/domains", url.Values{"name": {"portal.client.com"}, "tenant_id": {"999"}})
+	if resp.StatusCode != 400 || !strings.Contains(body, "No tenant has ID 999.") {
+		t.Fatalf("unknown tenant: %d", resp.StatusCode)
+	}
+	if ds, _ := env.Server.Domains.FindDomains(t.Context()); len(ds) != 0 {
+		t.Fatalf("a domain was written: %+v", ds)
+	}
+	// Client tenants are offered in the form.
+	tn := &app.Tenant{Name: "Bravo Dental"}
+	if err := env.Server.Tenants.CreateTenant(t.Context(), tn, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.request("GET", "nexus.localhost", "/domains", nil)
+	if !strings.Contains(body, "Bravo Dental (bravo-dental)") {
+		t.Fatalf("tenant not offered: %.500s", body)
+	}
+	resp, _ = b.post("nexus.localhost", "/domains", "/domains", url.Values{"name": {"portal.bravo.com"}, "tenant_id": {fmt.Sprint(tn.ID)}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("add for the tenant: %d", resp.StatusCode)
+	}
+	if _, body = b.request("GET", "nexus.localhost", "/domains", nil); !strings.Contains(body, "<td>Bravo Dental</td>") {
+		t.Fatal("tenant name not shown for its domain")
+	}
+}
