@@ -46,6 +46,7 @@ type Config struct {
 	BackupSnapshotInterval time.Duration
 	RestoreIfMissing       string // "", true, false ("" = on when a replica is configured)
 	MetricsToken           string
+	WebhookAllowPrivate    bool
 
 	// Federal scouting (federal.go): API base URLs and the SAM.gov key
 	// type that sets the daily quota. The key itself is in the vault
@@ -145,6 +146,14 @@ var settings = []setting{
 	{flag: "backup-retention", env: "ORENGEN_BACKUP_RETENTION", def: "720h", usage: "how long replicas keep history", set: dur("backup-retention", func(c *Config) *time.Duration { return &c.BackupRetention })},
 	{flag: "backup-snapshot-interval", env: "ORENGEN_BACKUP_SNAPSHOT_INTERVAL", def: "24h", usage: "how often a full snapshot is written", set: dur("backup-snapshot-interval", func(c *Config) *time.Duration { return &c.BackupSnapshotInterval })},
 	{flag: "restore-if-missing", env: "ORENGEN_RESTORE_IF_MISSING", usage: "restore missing databases from the replica at start (default: true when a remote replica is configured)", set: str(func(c *Config) *string { return &c.RestoreIfMissing })},
+	{flag: "webhook-allow-private", env: "ORENGEN_WEBHOOK_ALLOW_PRIVATE", def: "false", usage: "let outbound webhooks reach loopback and private addresses", set: func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("--webhook-allow-private: %q must be true or false", v)
+		}
+		c.WebhookAllowPrivate = b
+		return nil
+	}},
 	{flag: "metrics-token", env: "ORENGEN_METRICS_TOKEN", usage: "bearer token for /metrics on the nexus host", secret: true, set: str(func(c *Config) *string { return &c.MetricsToken })},
 	{flag: "sam-api-url", env: "ORENGEN_SAM_API_URL", def: "https://api.sam.gov", usage: "SAM.gov API base URL (alpha: https://api-alpha.sam.gov)", set: str(func(c *Config) *string { return &c.SAMAPIURL })},
 	{flag: "grants-api-url", env: "ORENGEN_GRANTS_API_URL", def: "https://api.grants.gov", usage: "Grants.gov API base URL", set: str(func(c *Config) *string { return &c.GrantsAPIURL })},

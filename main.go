@@ -295,6 +295,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	sv.Wire(m.Server)
+	stopWebhooks := m.startWebhooks(ctx, sv)
+	defer stopWebhooks() // idempotent; also called before the databases close
 	if m.Backups != nil {
 		m.Server.Backups = m.Backups
 		m.Server.Health = append(m.Server.Health, backupHealth(cfg, m.Logger))
@@ -350,6 +352,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if m.Backups != nil {
 		m.Backups.Wait()
 	}
+	stopWebhooks()
 	<-fedDone
 	if err := m.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)

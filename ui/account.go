@@ -206,15 +206,16 @@ type apiKeysPage struct {
 	Tenants  []*app.Tenant
 }
 
-func (s *Server) requireOwner(c *fiber.Ctx) error {
+// requireOwner refuses a tenant member an owner-only action.
+func (s *Server) requireOwner(c *fiber.Ctx, what string) error {
 	if u := currentUser(c); u == nil || u.Role != app.UserRoleOwner {
-		return app.Errorf(app.EFORBIDDEN, "Only the account owner can manage API keys.")
+		return app.Errorf(app.EFORBIDDEN, "Only the account owner can %s.", what)
 	}
 	return nil
 }
 
 func (s *Server) handlePortalAPIKeys(c *fiber.Ctx) error {
-	if err := s.requireOwner(c); err != nil {
+	if err := s.requireOwner(c, "manage API keys"); err != nil {
 		return err
 	}
 	return s.renderPortalAPIKeys(c, &apiKeysPage{})
@@ -232,7 +233,7 @@ func (s *Server) renderPortalAPIKeys(c *fiber.Ctx, p *apiKeysPage) error {
 }
 
 func (s *Server) handlePortalAPIKeyCreate(c *fiber.Ctx) error {
-	if err := s.requireOwner(c); err != nil {
+	if err := s.requireOwner(c, "manage API keys"); err != nil {
 		return err
 	}
 	raw, _, err := s.APIKeys.CreateTenantKey(c.UserContext(), utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("scope")))
@@ -244,7 +245,7 @@ func (s *Server) handlePortalAPIKeyCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) handlePortalAPIKeyRevoke(c *fiber.Ctx) error {
-	if err := s.requireOwner(c); err != nil {
+	if err := s.requireOwner(c, "manage API keys"); err != nil {
 		return err
 	}
 	id, err := paramID(c, "id")

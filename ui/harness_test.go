@@ -65,6 +65,9 @@ type tenantSide struct {
 	MergeKeep, MergeDrop *app.Person
 	CustomField          *app.CustomField
 	PipelineID           int64
+	// WebhookID and DeliveryID are a webhook of the tenant and one of its
+	// deliveries (to a refused address, so it stays pending).
+	WebhookID, DeliveryID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -185,6 +188,7 @@ func newWired(t *testing.T) *wired {
 		TenantLeads:   store.NewTenantLeadStore(w.DB),
 		AdminSessions: adminSessions,
 		CRM:           store.NewCRMStore(w.DB),
+		Webhooks:      &app.WebhookService{Store: store.NewWebhookStore(w.DB), Vault: vault, Logger: logger},
 		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
@@ -295,6 +299,19 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.PipelineID = s.CRM.Deal.PipelineID
+	wh := &app.WebhookSubscription{URL: "http://127.0.0.1:9/hook", Events: []string{"person.created"}}
+	if _, err := e.Server.Webhooks.Subscribe(tctx, wh); err != nil {
+		t.Fatal(err)
+	}
+	s.WebhookID = wh.ID
+	if _, err := e.Server.Webhooks.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := e.Server.Webhooks.Store.FindDeliveries(tctx, 1)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("webhook fixture: %v %v", ds, err)
+	}
+	s.DeliveryID = ds[0].ID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s

@@ -47,6 +47,8 @@ const (
 	objMergePerson  = "mergekeep"
 	objCustomField  = "customfield"
 	objPipeline     = "pipeline"
+	objWebhook      = "webhook"
+	objDelivery     = "delivery"
 )
 
 type isoLine struct {
@@ -133,24 +135,28 @@ var isolationMatrix = map[string]isoLine{
 	"portal|PATCH|/api/v1/tasks/:id":                {accTenantKeyW, objTask},
 	"portal|DELETE|/api/v1/tasks/:id":               {accTenantKeyW, objTask},
 	// Portal: signed in.
-	"portal|GET|/":                              {accUser, ""},
-	"portal|GET|/leads":                         {accUser, ""},
-	"portal|POST|/leads":                        {accUser, ""},
-	"portal|GET|/leads/:id":                     {accUser, objLead},
-	"portal|POST|/leads/:id/delete":             {accUser, objLead},
-	"portal|GET|/account":                       {accUser, ""},
-	"portal|POST|/account/password":             {accUser, ""},
-	"portal|GET|/account/2fa":                   {accUser, ""},
-	"portal|POST|/account/2fa":                  {accUser, ""},
-	"portal|POST|/account/2fa/disable":          {accUser, ""},
-	"portal|POST|/account/sessions/:key/revoke": {accUser, objSession},
-	"portal|GET|/team":                          {accUser, ""},
-	"portal|POST|/team":                         {accOwner, ""},
-	"portal|POST|/team/:id/role":                {accOwner, objUser},
-	"portal|POST|/team/:id/delete":              {accOwner, objUser},
-	"portal|GET|/apikeys":                       {accOwner, ""},
-	"portal|POST|/apikeys":                      {accOwner, ""},
-	"portal|POST|/apikeys/:id/revoke":           {accOwner, objKey},
+	"portal|GET|/":                                   {accUser, ""},
+	"portal|GET|/leads":                              {accUser, ""},
+	"portal|POST|/leads":                             {accUser, ""},
+	"portal|GET|/leads/:id":                          {accUser, objLead},
+	"portal|POST|/leads/:id/delete":                  {accUser, objLead},
+	"portal|GET|/account":                            {accUser, ""},
+	"portal|POST|/account/password":                  {accUser, ""},
+	"portal|GET|/account/2fa":                        {accUser, ""},
+	"portal|POST|/account/2fa":                       {accUser, ""},
+	"portal|POST|/account/2fa/disable":               {accUser, ""},
+	"portal|POST|/account/sessions/:key/revoke":      {accUser, objSession},
+	"portal|GET|/team":                               {accUser, ""},
+	"portal|POST|/team":                              {accOwner, ""},
+	"portal|POST|/team/:id/role":                     {accOwner, objUser},
+	"portal|POST|/team/:id/delete":                   {accOwner, objUser},
+	"portal|GET|/apikeys":                            {accOwner, ""},
+	"portal|GET|/webhooks":                           {accOwner, ""},
+	"portal|POST|/webhooks":                          {accOwner, ""},
+	"portal|POST|/webhooks/:id/delete":               {accOwner, objWebhook},
+	"portal|POST|/webhooks/deliveries/:id/redeliver": {accOwner, objDelivery},
+	"portal|POST|/apikeys":                           {accOwner, ""},
+	"portal|POST|/apikeys/:id/revoke":                {accOwner, objKey},
 	// Portal: CRM pages.
 	"portal|GET|/crm/pipeline":                    {accUser, ""},
 	"portal|POST|/crm/deals/:id/move":             {accUser, objDeal},
@@ -376,6 +382,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.MergeKeep.ID, 10)
 	case objPipeline:
 		id = strconv.FormatInt(e.B.PipelineID, 10)
+	case objWebhook:
+		id = strconv.FormatInt(e.B.WebhookID, 10)
+	case objDelivery:
+		id = strconv.FormatInt(e.B.DeliveryID, 10)
 	case objCustomField:
 		id = strconv.FormatInt(e.B.CustomField.ID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:

@@ -46,6 +46,9 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	authed.Post("/leads/:id/delete", csrf, s.handlePortalLeadDelete)
 	s.registerPortalUserRoutes(authed, csrf)
 	s.registerCRMRoutes(authed, csrf)
+	if s.Webhooks != nil {
+		s.registerWebhookRoutes(authed, csrf)
+	}
 }
 
 // domainTenant is the tenant fixed by a custom domain, or nil on app.DOMAIN.
@@ -95,7 +98,7 @@ func portalNav(u *app.User) []NavSection {
 		{Name: "Account", Items: []NavItem{{"My account", "/account"}, {"Team", "/team"}}},
 	}
 	if u.Role == app.UserRoleOwner {
-		nav[2].Items = append(nav[2].Items, NavItem{"API keys", "/apikeys"})
+		nav[2].Items = append(nav[2].Items, NavItem{"API keys", "/apikeys"}, NavItem{"Webhooks", "/webhooks"})
 	}
 	return nav
 }

@@ -82,6 +82,11 @@ var pageData = map[string]func() any{
 		return &kanbanPage{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}},
 			Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
 	},
+	"portal/webhooks": func() any {
+		now := time.Now()
+		return &webhooksPage{Subscriptions: []*app.WebhookSubscription{{Events: []string{"person.created"}}}, Events: app.WebhookEvents, Secret: "s",
+			Deliveries: []*app.WebhookDelivery{{Status: "succeeded", DeliveredAt: &now}, {Status: "failed"}, {Status: "pending"}}}
+	},
 	"nexus/domains": func() any {
 		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}
 	},

@@ -67,6 +67,8 @@ type Server struct {
 	// Certs is the certificate manager, nil when TLS is off.
 	Domains *app.DomainService
 	Certs   *CertManager
+	// Webhooks delivers CRM events to tenants' endpoints (nil: no page).
+	Webhooks *app.WebhookService
 	// Backups reports replication and runs restore drills (nil when no
 	// replica is configured).
 	Backups *app.BackupService

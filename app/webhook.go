@@ -1,0 +1,400 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// WebhookEvents are the events a subscription can choose. Each comes from
+// a CRM timeline entry, which the CRM writes in the same transaction as
+// the change, so an event is never announced for a change that rolled
+// back, and never lost for one that committed.
+var WebhookEvents = []string{
+	"person.created", "person.updated", "person.merged",
+	"company.created", "company.updated",
+	"opportunity.created", "opportunity.updated", "opportunity.stage_changed",
+	"note.created", "task.created", "task.completed",
+}
+
+// WebhookSubscription sends chosen events of a tenant to a URL.
+type WebhookSubscription struct {
+	ID        int64
+	TenantID  int64
+	URL       string
+	Events    []string
+	Active    bool
+	CreatedAt time.Time
+}
+
+// Validate checks the URL and events. Returns EINVALID naming the field.
+func (w *WebhookSubscription) Validate() error {
+	w.URL = strings.TrimSpace(w.URL)
+	u, err := url.Parse(w.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return FieldErrorf("url", "Enter an http:// or https:// URL, like https://hooks.example.com/crm.")
+	}
+	if len(w.URL) > 2000 {
+		return FieldErrorf("url", "The URL must be at most 2000 characters.")
+	}
+	if len(w.Events) == 0 {
+		return FieldErrorf("events", "Choose at least one event.")
+	}
+	known := map[string]bool{}
+	for _, e := range WebhookEvents {
+		known[e] = true
+	}
+	for _, e := range w.Events {
+		if !known[e] {
+			return FieldErrorf("events", "Unknown event %q.", e)
+		}
+	}
+	return nil
+}
+
+// Wants reports whether the subscription takes the event.
+func (w *WebhookSubscription) Wants(event string) bool {
+	for _, e := range w.Events {
+		if e == event {
+			return true
+		}
+	}
+	return false
+}
+
+// WebhookDelivery is one event sent (or to send) to one subscription.
+type WebhookDelivery struct {
+	ID             int64
+	TenantID       int64
+	SubscriptionID int64
+	URL            string
+	Event          string
+	EventID        string
+	Payload        string
+	Status         string // pending, sending, succeeded, failed
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastStatusCode int
+	LastError      string
+	CreatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+// WebhookEvent is a CRM change to fan out.
+type WebhookEvent struct {
+	TenantID int64
+	ID       string // stable: the timeline entry's ID
+	Name     string
+	Payload  []byte
+}
+
+// WebhookStore persists subscriptions and deliveries. Tenant-scoped
+// methods take the tenant from ctx.
+type WebhookStore interface {
+	CreateSubscription(ctx context.Context, w *WebhookSubscription) error
+	FindSubscriptions(ctx context.Context) ([]*WebhookSubscription, error)
+	DeleteSubscription(ctx context.Context, id int64) error
+	FindDeliveries(ctx context.Context, limit int) ([]*WebhookDelivery, error)
+	// Redeliver makes a delivery of the tenant due now. ENOTFOUND.
+	Redeliver(ctx context.Context, id int64) error
+
+	// FanOut turns timeline entries after the cursor into deliveries for
+	// the subscriptions that want them and advances the cursor, in one
+	// transaction. Returns how many entries it read.
+	FanOut(ctx context.Context, limit int, event func(e *TimelineEntry) (name string, payload []byte)) (int, error)
+	// ClaimDeliveries marks up to limit due deliveries as sending (a lease
+	// until leaseUntil) and returns them with their URL.
+	ClaimDeliveries(ctx context.Context, limit int, leaseUntil time.Time) ([]*WebhookDelivery, error)
+	// FinishDelivery records an attempt's outcome.
+	FinishDelivery(ctx context.Context, d *WebhookDelivery) error
+}
+
+// Webhook delivery policy.
+const (
+	WebhookTimeout     = 10 * time.Second
+	WebhookMaxAttempts = 8
+	WebhookLease       = time.Minute
+)
+
+// WebhookBackoff is the wait before attempt n+1 after n failed attempts:
+// 10 s, 20 s, 40 s ... at most an hour.
+func WebhookBackoff(attempts int) time.Duration {
+	d := 10 * time.Second << min(max(attempts-1, 0), 10)
+	return min(d, time.Hour)
+}
+
+// SignWebhook returns the signature header value for a body sent at t:
+// "t=UNIX,v1=HEX(HMAC-SHA256(secret, UNIX + "." + body))". Receivers
+// recompute it and refuse old timestamps to stop replays.
+func SignWebhook(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifyWebhook checks a signature header against the body, accepting a
+// timestamp at most tolerance old.
+func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance time.Duration) bool {
+	var ts, sig string
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sig = v
+		}
+	}
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || now.Sub(time.Unix(n, 0)).Abs() > tolerance {
+		return false
+	}
+	want := SignWebhook(secret, time.Unix(n, 0), body)
+	return hmac.Equal([]byte(want), []byte("t="+ts+",v1="+sig))
+}
+
+// WebhookService manages subscriptions and delivers events.
+type WebhookService struct {
+	Store  WebhookStore
+	Vault  Vault // signing secrets, one per subscription, in the tenant's vault
+	Logger *slog.Logger
+	// AllowPrivate lets deliveries reach loopback and private addresses
+	// (tests, and a receiver on the same network). Off by default so a
+	// tenant cannot use webhooks to probe the server's own network.
+	AllowPrivate bool
+	HTTP         *http.Client
+	Now          func() time.Time
+
+	once sync.Once
+}
+
+func webhookSecretName(id int64) string { return fmt.Sprintf("webhook.%d.secret", id) }
+
+// Subscribe stores a subscription for the tenant of ctx and returns its
+// signing secret (shown once). Returns EINVALID or EUNAUTHORIZED.
+func (s *WebhookService) Subscribe(ctx context.Context, w *WebhookSubscription) (string, error) {
+	t := TenantFromContext(ctx)
+	if t == nil {
+		return "", Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	if err := w.Validate(); err != nil {
+		return "", err
+	}
+	w.TenantID, w.Active = t.ID, true
+	if err := s.Store.CreateSubscription(ctx, w); err != nil {
+		return "", err
+	}
+	secret := "whsec_" + RandomToken(24)
+	if err := s.Vault.Put(ctx, TenantScope(t.ID), webhookSecretName(w.ID), secret); err != nil {
+		_ = s.Store.DeleteSubscription(ctx, w.ID)
+		return "", err
+	}
+	return secret, nil
+}
+
+// Unsubscribe deletes a subscription of the tenant of ctx. ENOTFOUND.
+func (s *WebhookService) Unsubscribe(ctx context.Context, id int64) error {
+	if err := s.Store.DeleteSubscription(ctx, id); err != nil {
+		return err
+	}
+	if t := TenantFromContext(ctx); t != nil {
+		_ = s.Vault.Delete(ctx, TenantScope(t.ID), webhookSecretName(id))
+	}
+	return nil
+}
+
+// EventFor maps a CRM timeline entry to its webhook event and payload.
+func EventFor(e *TimelineEntry) (string, []byte) {
+	obj := e.RecordType
+	if obj == RecordDeal {
+		obj = "opportunity"
+	}
+	name := obj + "." + e.Kind
+	switch e.Kind {
+	case TimelineCreated, TimelineUpdated, TimelineMerged:
+	case TimelineNote:
+		name = "note.created"
+	case TimelineTask:
+		name = "task.created"
+	case TimelineTaskDone:
+		name = "task.completed"
+	}
+	if e.Kind == TimelineUpdated && e.RecordType == RecordDeal && e.Field == "stage" {
+		name = "opportunity.stage_changed"
+	}
+	api := map[string]string{RecordPerson: "people", RecordCompany: "companies", RecordDeal: "opportunities"}[e.RecordType]
+	data := map[string]any{"record_type": obj, "record_id": e.RecordID, "api_path": fmt.Sprintf("/api/v1/%s/%d", api, e.RecordID), "actor": e.Actor}
+	if e.Field != "" {
+		data["field"], data["old"], data["new"] = e.Field, e.Old, e.New
+	}
+	if e.Body != "" {
+		data["body"] = e.Body
+	}
+	if e.RefType != "" {
+		data["ref_type"], data["ref_id"] = e.RefType, e.RefID
+	}
+	b, _ := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(e.ID, 10), "event": name, "created_at": e.CreatedAt.UTC().Format(time.RFC3339Nano), "data": data})
+	return name, b
+}
+
+func (s *WebhookService) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *WebhookService) client() *http.Client {
+	s.once.Do(func() {
+		if s.HTTP != nil {
+			return
+		}
+		d := &net.Dialer{Timeout: 5 * time.Second}
+		if !s.AllowPrivate {
+			d.Control = refusePrivate
+		}
+		s.HTTP = &http.Client{
+			Timeout:   WebhookTimeout,
+			Transport: &http.Transport{DialContext: d.DialContext, Proxy: nil, MaxIdleConnsPerHost: 2, TLSHandshakeTimeout: 5 * time.Second},
+			// A redirect is a failed delivery: the receiver should answer 2xx.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	})
+	return s.HTTP
+}
+
+// refusePrivate refuses connections to loopback, private, link-local and
+// unspecified addresses, checked on the address actually dialled (so DNS
+// tricks cannot get around it).
+func refusePrivate(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) {
+		return errors.New("webhook target is a private or loopback address; refused")
+	}
+	return nil
+}
+
+// Tick fans out new events and delivers what is due; Run calls it every
+// second. Returns how many deliveries it attempted.
+func (s *WebhookService) Tick(ctx context.Context) (int, error) {
+	for {
+		n, err := s.Store.FanOut(ctx, 500, EventFor)
+		if err != nil {
+			return 0, fmt.Errorf("webhook fan-out: %w", err)
+		}
+		if n < 500 {
+			break
+		}
+	}
+	ds, err := s.Store.ClaimDeliveries(ctx, 20, s.now().Add(WebhookLease))
+	if err != nil {
+		return 0, fmt.Errorf("webhook claim: %w", err)
+	}
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Go(func() { s.deliver(ctx, d) })
+	}
+	wg.Wait()
+	return len(ds), nil
+}
+
+// Run delivers webhooks until ctx is done.
+func (s *WebhookService) Run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.log().Error("webhooks", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *WebhookService) deliver(ctx context.Context, d *WebhookDelivery) {
+	d.Attempts++
+	code, err := s.send(ctx, d)
+	d.LastStatusCode = code
+	now := s.now().UTC()
+	switch {
+	case err == nil:
+		d.Status, d.LastError, d.DeliveredAt = "succeeded", "", &now
+	case d.Attempts >= WebhookMaxAttempts:
+		d.Status, d.LastError = "failed", err.Error()
+	default:
+		d.Status, d.LastError, d.NextAttemptAt = "pending", err.Error(), now.Add(WebhookBackoff(d.Attempts))
+	}
+	if ferr := s.Store.FinishDelivery(context.WithoutCancel(ctx), d); ferr != nil {
+		s.log().Error("webhook record", "delivery", d.ID, "err", ferr)
+	}
+}
+
+func (s *WebhookService) send(ctx context.Context, d *WebhookDelivery) (int, error) {
+	// The worker acts for the system, not a user: the vault lets it read
+	// the subscription's tenant-scoped secret.
+	secret, err := s.Vault.Get(ctx, TenantScope(d.TenantID), webhookSecretName(d.SubscriptionID))
+	if err != nil {
+		return 0, fmt.Errorf("signing secret: %s", ErrorMessage(err))
+	}
+	body := []byte(d.Payload)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(d.Payload))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "webhooks/1")
+	req.Header.Set("X-Webhook-Event", d.Event)
+	req.Header.Set("X-Webhook-Id", d.EventID)
+	req.Header.Set("X-Webhook-Delivery", strconv.FormatInt(d.ID, 10))
+	req.Header.Set("X-Webhook-Signature", SignWebhook(secret, s.now(), body))
+	resp, err := s.client().Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is shown beside the error already
+		}
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("the receiver answered %s", resp.Status)
+	}
+	return resp.StatusCode, nil
+}
+
+func (s *WebhookService) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}

@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"orengen/app"
+)
+
+// WebhookStore implements app.WebhookStore.
+type WebhookStore struct{ db *DB }
+
+var _ app.WebhookStore = (*WebhookStore)(nil)
+
+// NewWebhookStore returns a WebhookStore on db.
+func NewWebhookStore(db *DB) *WebhookStore { return &WebhookStore{db: db} }
+
+// CreateSubscription stores a subscription for its TenantID (the service
+// sets it from ctx).
+func (s *WebhookStore) CreateSubscription(ctx context.Context, w *app.WebhookSubscription) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	events, _ := json.Marshal(w.Events)
+	return s.db.Update(ctx, func(tx *Tx) error {
+		w.CreatedAt = tx.now
+		res, err := tx.ExecContext(ctx, `INSERT INTO webhook_subscriptions (tenant_id, url, events, active, created_at) VALUES (?, ?, ?, 1, ?)`,
+			tid, w.URL, string(events), FormatTime(tx.now))
+		if err != nil {
+			return err
+		}
+		w.ID, err = res.LastInsertId()
+		return err
+	})
+}
+
+const subscriptionColumns = `id, tenant_id, url, events, active, created_at`
+
+func scanSubscription(row interface{ Scan(...any) error }) (*app.WebhookSubscription, error) {
+	var w app.WebhookSubscription
+	var events string
+	if err := row.Scan(&w.ID, &w.TenantID, &w.URL, &events, &w.Active, Time{&w.CreatedAt}); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(events), &w.Events); err != nil {
+		return nil, fmt.Errorf("subscription %d events: %w", w.ID, err)
+	}
+	return &w, nil
+}
+
+// FindSubscriptions lists the tenant's subscriptions.
+func (s *WebhookStore) FindSubscriptions(ctx context.Context) ([]*app.WebhookSubscription, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM webhook_subscriptions WHERE tenant_id = ? ORDER BY id`, tid)
+	if err != nil {
+		return nil, fmt.Errorf("find subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.WebhookSubscription
+	for rows.Next() {
+		w, err := scanSubscription(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSubscription deletes a subscription of the tenant and its
+// deliveries. Returns ENOTFOUND for another tenant's.
+func (s *WebhookStore) DeleteSubscription(ctx context.Context, id int64) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhook_subscriptions WHERE id = ? AND tenant_id = ?`, id, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Webhook not found.")
+		}
+		return nil
+	})
+}
+
+const deliveryColumns = `d.id, d.tenant_id, d.subscription_id, s.url, d.event, d.event_id, d.payload, d.status, d.attempts, d.next_attempt_at,
+	d.last_status_code, d.last_error, d.created_at, d.delivered_at`
+
+func scanDelivery(row interface{ Scan(...any) error }) (*app.WebhookDelivery, error) {
+	var d app.WebhookDelivery
+	var delivered NullTime
+	if err := row.Scan(&d.ID, &d.TenantID, &d.SubscriptionID, &d.URL, &d.Event, &d.EventID, &d.Payload, &d.Status, &d.Attempts, Time{&d.NextAttemptAt},
+		&d.LastStatusCode, &d.LastError, Time{&d.CreatedAt}, &delivered); err != nil {
+		return nil, err
+	}
+	d.DeliveredAt = delivered.T
+	return &d, nil
+}
+
+// FindDeliveries returns the tenant's newest deliveries first.
+func (s *WebhookStore) FindDeliveries(ctx context.Context, limit int) ([]*app.WebhookDelivery, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+		WHERE d.tenant_id = ? ORDER BY d.id DESC LIMIT ?`, tid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.WebhookDelivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Redeliver makes a delivery of the tenant due now (with a fresh attempt
+// budget). Returns ENOTFOUND for another tenant's.
+func (s *WebhookStore) Redeliver(ctx context.Context, id int64) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND tenant_id = ? AND status != 'sending'`,
+			FormatTime(tx.now), id, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Delivery not found (or it is being sent now).")
+		}
+		return nil
+	})
+}
+
+// FanOut reads timeline entries after the cursor, queues a delivery per
+// subscription that wants each event, and moves the cursor, atomically.
+func (s *WebhookStore) FanOut(ctx context.Context, limit int, event func(*app.TimelineEntry) (string, []byte)) (int, error) {
+	n := 0
+	err := s.db.Update(ctx, func(tx *Tx) error {
+		var cursor int64
+		if err := tx.QueryRowContext(ctx, `SELECT timeline_id FROM webhook_cursor WHERE id = 1`).Scan(&cursor); err != nil {
+			return fmt.Errorf("webhook cursor: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at
+			FROM crm_timeline WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
+		if err != nil {
+			return err
+		}
+		var entries []*app.TimelineEntry
+		for rows.Next() {
+			var e app.TimelineEntry
+			if err := rows.Scan(&e.ID, &e.TenantID, &e.RecordType, &e.RecordID, &e.Kind, &e.Actor, &e.Field, &e.Old, &e.New, &e.Body, &e.RefType, &e.RefID, Time{&e.CreatedAt}); err != nil {
+				rows.Close()
+				return err
+			}
+			entries = append(entries, &e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = len(entries)
+		if n == 0 {
+			return nil
+		}
+		subs, err := activeSubscriptions(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			for _, w := range subs[e.TenantID] {
+				name, payload := event(e)
+				if !w.Wants(name) {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO webhook_deliveries (tenant_id, subscription_id, event, event_id, payload, status, next_attempt_at, created_at)
+					VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`, e.TenantID, w.ID, name, "evt_"+strconv.FormatInt(e.ID, 10), string(payload), FormatTime(tx.now), FormatTime(tx.now)); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE webhook_cursor SET timeline_id = ? WHERE id = 1`, entries[len(entries)-1].ID)
+		return err
+	})
+	return n, err
+}
+
+func activeSubscriptions(ctx context.Context, tx *Tx) (map[int64][]*app.WebhookSubscription, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM webhook_subscriptions WHERE active = 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]*app.WebhookSubscription{}
+	for rows.Next() {
+		w, err := scanSubscription(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[w.TenantID] = append(out[w.TenantID], w)
+	}
+	return out, rows.Err()
+}
+
+// ClaimDeliveries leases due deliveries (pending and due, or sending with
+// an expired lease after a crash) and returns them with their URL.
+func (s *WebhookStore) ClaimDeliveries(ctx context.Context, limit int, leaseUntil time.Time) ([]*app.WebhookDelivery, error) {
+	var out []*app.WebhookDelivery
+	err := s.db.Update(ctx, func(tx *Tx) error {
+		now := FormatTime(tx.now)
+		rows, err := tx.QueryContext(ctx, `UPDATE webhook_deliveries SET status = 'sending', next_attempt_at = ?
+			WHERE id IN (SELECT id FROM webhook_deliveries WHERE status IN ('pending', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+			RETURNING id`, FormatTime(leaseUntil), now, limit)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return rows.Err()
+		}
+		rs, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+			WHERE d.id IN (`+strings.Join(ids, ",")+`) ORDER BY d.id`)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			d, err := scanDelivery(rs)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return rs.Err()
+	})
+	return out, err
+}
+
+// FinishDelivery records an attempt.
+func (s *WebhookStore) FinishDelivery(ctx context.Context, d *app.WebhookDelivery) error {
+	return s.db.Update(ctx, func(tx *Tx) error {
+		var delivered any
+		if d.DeliveredAt != nil {
+			delivered = FormatTime(*d.DeliveredAt)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
+			d.Status, d.Attempts, FormatTime(d.NextAttemptAt), d.LastStatusCode, truncateString(d.LastError, 500), delivered, d.ID)
+		return err
+	})
+}
+
+func truncateString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
