@@ -100,7 +100,17 @@ func markdownBlocks(src string) []block {
 			}
 		}
 		rec(n, false, false, false)
-		return runs
+		// goldmark splits text at candidate boundaries (linkify): join
+		// neighbours of one style so a phrase stays one run.
+		var merged []run
+		for _, r := range runs {
+			if k := len(merged) - 1; k >= 0 && merged[k].Bold == r.Bold && merged[k].Italic == r.Italic && merged[k].Code == r.Code {
+				merged[k].Text += r.Text
+				continue
+			}
+			merged = append(merged, r)
+		}
+		return merged
 	}
 	walk = func(n ast.Node, depth int) {
 		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {

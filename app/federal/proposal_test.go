@@ -80,7 +80,7 @@ func TestProposal_WritePDF(t *testing.T) {
 	if !strings.HasPrefix(s, "%PDF-") || !strings.Contains(s, "%%EOF") {
 		t.Fatalf("not a PDF: %.40q", s)
 	}
-	for _, want := range []string{"(Technical Approach)", "(agile sprints)", "(Past Performance)", "(Program)", "( manager)", "(Discover)", "Page 1 of 1"} {
+	for _, want := range []string{"(Technical Approach)", "(agile sprints)", "(Past Performance)", "(Program manager)", "(Discover)", "Page 1 of 1"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("PDF lacks %s", want)
 		}
