@@ -100,17 +100,7 @@ func markdownBlocks(src string) []block {
 			}
 		}
 		rec(n, false, false, false)
-		// goldmark splits text at candidate boundaries (linkify): join
-		// neighbours of one style so a phrase stays one run.
-		var merged []run
-		for _, r := range runs {
-			if k := len(merged) - 1; k >= 0 && merged[k].Bold == r.Bold && merged[k].Italic == r.Italic && merged[k].Code == r.Code {
-				merged[k].Text += r.Text
-				continue
-			}
-			merged = append(merged, r)
-		}
-		return merged
+		return mergeRuns(runs)
 	}
 	walk = func(n ast.Node, depth int) {
 		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
@@ -152,7 +142,7 @@ func markdownBlocks(src string) []block {
 						}
 						runs = append(runs, cr...)
 					}
-					out = append(out, block{Kind: blockParagraph, Runs: runs})
+					out = append(out, block{Kind: blockParagraph, Runs: mergeRuns(runs)})
 				}
 			default:
 				walk(ch, depth)
@@ -196,9 +186,23 @@ func taskPrefix(p ast.Node, runs []run) []run {
 		if cb.IsChecked {
 			mark = "[x] "
 		}
-		return append([]run{{Text: mark}}, runs...)
+		return mergeRuns(append([]run{{Text: mark}}, runs...))
 	}
 	return runs
+}
+
+// mergeRuns joins neighbouring runs of one style. goldmark splits text at
+// candidate boundaries (linkify), and a phrase should stay one run.
+func mergeRuns(runs []run) []run {
+	var merged []run
+	for _, r := range runs {
+		if k := len(merged) - 1; k >= 0 && merged[k].Bold == r.Bold && merged[k].Italic == r.Italic && merged[k].Code == r.Code {
+			merged[k].Text += r.Text
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
 }
 
 // blocks is the whole proposal as the block model.

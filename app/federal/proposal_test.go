@@ -3,6 +3,7 @@ package federal
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"io"
 	"strings"
 	"testing"
@@ -66,6 +67,49 @@ func TestProposal_WriteDOCX(t *testing.T) {
 	}
 	if strings.Contains(doc, "<script>") || strings.Contains(doc, "alert(1)") || strings.Contains(doc, "<b>") {
 		t.Error("raw HTML reached the document")
+	}
+	// Every part is well-formed XML (Word refuses a file that is not).
+	for name, data := range parts {
+		d := xml.NewDecoder(strings.NewReader(data))
+		for {
+			_, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+	}
+}
+
+func TestProposal_ExportOddText(t *testing.T) {
+	// Characters outside Windows-1252, control characters and markup-like
+	// text neither fail the export nor break the XML.
+	p := &Proposal{Title: "Título “quoted” — 日本 \x01", Sections: []*ProposalSection{{Title: "<&>", Body: "Ctrl \x07 char, emoji 🚀.\n\n```\ncode <x>\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n"}}}
+	var d, f bytes.Buffer
+	if err := p.WriteDOCX(&d); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WritePDF(&f); err != nil || !bytes.HasPrefix(f.Bytes(), []byte("%PDF-")) {
+		t.Fatalf("pdf: %v", err)
+	}
+	zr, _ := zip.NewReader(bytes.NewReader(d.Bytes()), int64(d.Len()))
+	for _, zf := range zr.File {
+		if zf.Name != "word/document.xml" {
+			continue
+		}
+		rc, _ := zf.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if err := xml.Unmarshal(b, new(struct{})); err != nil {
+			t.Fatalf("document.xml: %v", err)
+		}
+		for _, want := range []string{"&lt;&amp;&gt;", "日本", "[x] done", "code &lt;x&gt;", "1 | 2"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("document.xml lacks %q", want)
+			}
+		}
 	}
 }
 
