@@ -71,21 +71,32 @@ func (m *Main) OpenFederal(sv *Services) (*Federal, error) {
 		},
 		Logger: m.Logger,
 	}
-	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout}
+	// Alerts and digests go to the log (federal.LogSink) and Nexus until
+	// the automation engine provides a federal.AlertSink (Service.Sink).
+	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout,
+		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
 	return f, nil
 }
 
 // Wire gives the HTTP server the federal service.
 func (f *Federal) Wire(s *ui.Server) { s.Federal = f.Service }
 
-// Start runs the scout's scheduler until ctx is done; the returned channel
-// closes when it has stopped (and any "run now" has finished).
+// Start runs the scout's scheduler and the alert job (90/30/7-day
+// reminders and the daily digest, hourly; each alert fires once) until ctx
+// is done; the returned channel closes when both have stopped (and any
+// "run now" has finished).
 func (f *Federal) Start(ctx context.Context) <-chan struct{} {
 	f.Service.SetContext(ctx)
 	done := make(chan struct{})
+	alerts := make(chan struct{})
+	go func() {
+		defer close(alerts)
+		f.Service.RunAlertScheduler(ctx, federal.DefaultAlertInterval, f.Store.FederalTenants)
+	}()
 	go func() {
 		defer close(done)
 		f.Scout.RunScheduler(ctx, f.Store.FederalTenants)
+		<-alerts
 		f.Service.Wait()
 	}()
 	return done

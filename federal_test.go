@@ -393,14 +393,23 @@ func TestFederalScheduler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The alert job runs at start too: a registration expiring in 20 days
+	// gives its 30-day alert.
+	if err := fed.Service.SaveProfile(context.Background(), app.HouseTenantID, &federal.Profile{NAICSPrimary: "541511", SAMExpires: time.Now().AddDate(0, 0, 20)}); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := fed.Start(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		runs, _ := fed.Store.FindScoutRuns(context.Background(), app.HouseTenantID, 5)
-		if len(runs) > 0 {
+		alerts, _ := fed.Store.FindAlerts(context.Background(), app.HouseTenantID, federal.AlertFilter{})
+		if len(runs) > 0 && len(alerts) > 0 {
 			if runs[0].Trigger != "schedule" || runs[0].New != 5 {
 				t.Errorf("scheduled run: %+v", runs[0])
+			}
+			if alerts[0].DaysBefore != 30 || alerts[0].DeliveredAt.IsZero() {
+				t.Errorf("alert: %+v", alerts[0])
 			}
 			break
 		}

@@ -39,6 +39,7 @@ func (s *Server) registerFederalRoutes(r fiber.Router, csrf fiber.Handler) {
 	g.Post("/settings", csrf, s.handleFederalSettingsSave)
 	g.Get("/grants", s.handleFederalGrants)
 	g.Get("/compliance", s.handleFederalCompliance)
+	s.registerFederalStudioRoutes(g, csrf)
 }
 
 func (s *Server) requireFederal(c *fiber.Ctx) error {
@@ -684,6 +685,7 @@ type federalCompliancePage struct {
 	HasProfile bool
 	Rows       []expiryRow
 	Deadlines  []*federal.PipelineEntry // open pursuits due in 30 days
+	Alerts     []*federal.FederalAlert  // recorded 90/30/7-day alerts, newest first
 }
 
 func (s *Server) handleFederalCompliance(c *fiber.Ctx) error {
@@ -718,6 +720,9 @@ func (s *Server) handleFederalCompliance(c *fiber.Ctx) error {
 		if open && !e.ResponseDeadline.IsZero() && e.ResponseDeadline.After(now) && e.ResponseDeadline.Before(now.AddDate(0, 0, 30)) {
 			p.Deadlines = append(p.Deadlines, e)
 		}
+	}
+	if p.Alerts, err = s.Federal.Store.FindAlerts(c.UserContext(), fedTenant(c), federal.AlertFilter{Limit: 50}); err != nil {
+		return err
 	}
 	p.Layout = s.layout(c, HostNexus, "Compliance & risk")
 	return s.render(c, "nexus/federal_compliance", p)

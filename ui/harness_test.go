@@ -201,7 +201,7 @@ func newWired(t *testing.T) *wired {
 		SAM:    &federal.SAMClient{BaseURL: "http://127.0.0.1:1", Quota: &federal.MemoryQuota{}, KeyType: federal.KeySystem},
 		Key:    func(context.Context) (federal.Secret, error) { return "", nil },
 		Logger: logger,
-	}}
+	}, NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
 	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return w.Server.URL(ui.HostPortal) }
 	if _, err := store.NewSiteStore(w.DB).SeedSite(ctx); err != nil {
 		t.Fatal(err)
@@ -441,6 +441,15 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 	}
 	if err := f.CreateSearch(ctx, &federal.SavedSearch{TenantID: app.HouseTenantID, Name: "Seeded"}); err != nil {
 		t.Fatal(err)
+	}
+	// A grant (361874) and a proposal section (ID 1) for the Grant and
+	// Proposal Studio routes.
+	if _, err := f.Store.UpsertGrants(ctx, app.HouseTenantID, []federal.Grant{{ID: "361874", Number: "HHS-SEED-1", Title: "Seeded grant"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sec := &federal.ProposalSection{TenantID: app.HouseTenantID, NoticeID: n.NoticeID, Title: "Seeded section", Position: 10, Status: "draft"}
+	if err := f.Store.CreateSection(ctx, sec); err != nil || sec.ID != 1 {
+		t.Fatalf("seed section: %v (id %d)", err, sec.ID)
 	}
 	return n.NoticeID
 }

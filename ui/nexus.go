@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"net/url"
+	"orengen/app/federal"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -50,7 +51,8 @@ func (s *Server) nexusNav() []NavSection {
 	}
 	if s.Federal != nil {
 		nav = append(nav[:2:2], append([]NavSection{{Name: "Federal", Items: []NavItem{{"Opportunity Studio", "/federal"}, {"Bid pipeline", "/federal/pipeline"},
-			{"Saved searches", "/federal/searches"}, {"Grants", "/federal/grants"}, {"Compliance & risk", "/federal/compliance"},
+			{"Saved searches", "/federal/searches"}, {"Grants", "/federal/grants"}, {"Grant pipeline", "/federal/grant-pipeline"},
+			{"Compliance & risk", "/federal/compliance"}, {"Daily digest", "/federal/digest"},
 			{"Settings › Federal", "/federal/settings"}}}}, nav[2:]...)...)
 	}
 	for _, ex := range s.NexusNav {
@@ -197,6 +199,9 @@ type dashboardPage struct {
 	LeadsTotal int
 	Admins     int
 	URLs       map[string]string
+	// FederalAlerts are the house tenant's latest federal alerts
+	// (expiries, deadlines, digests); nil when federal work is off.
+	FederalAlerts []*federal.FederalAlert
 }
 
 func (s *Server) handleDashboard(c *fiber.Ctx) error {
@@ -210,6 +215,11 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	}
 	p := &dashboardPage{Leads: leads, LeadsTotal: total, Admins: n,
 		URLs: map[string]string{"Marketing site": s.URL(HostSite), "Client portal": s.URL(HostPortal), "Nexus": s.URL(HostNexus)}}
+	if s.Federal != nil {
+		if p.FederalAlerts, err = s.Federal.Store.FindAlerts(c.UserContext(), app.HouseTenantID, federal.AlertFilter{Limit: 5}); err != nil {
+			return err
+		}
+	}
 	p.Layout = s.layout(c, HostNexus, "Dashboard")
 	return s.render(c, "nexus/dashboard", p)
 }

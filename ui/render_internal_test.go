@@ -12,14 +12,16 @@ import (
 // without an entry here fails this test, so every page is rendered at
 // least once with zero values.
 var pageData = map[string]func() any{
-	"site/page":        func() any { return &sitePage{Page: &app.Page{Blocks: allBlocks()}} },
-	"site/error":       func() any { return &errorPage{} },
-	"nexus/error":      func() any { return &errorPage{} },
-	"portal/error":     func() any { return &errorPage{} },
-	"nexus/login":      func() any { return &loginPage{} },
-	"portal/login":     func() any { return &portalLoginPage{} },
-	"nexus/setup":      func() any { return &setupPage{Token_: &app.AdminToken{}} },
-	"nexus/dashboard":  func() any { return &dashboardPage{Leads: []*app.Lead{{}}, Layout: Layout{Admin: &app.Admin{}}} },
+	"site/page":    func() any { return &sitePage{Page: &app.Page{Blocks: allBlocks()}} },
+	"site/error":   func() any { return &errorPage{} },
+	"nexus/error":  func() any { return &errorPage{} },
+	"portal/error": func() any { return &errorPage{} },
+	"nexus/login":  func() any { return &loginPage{} },
+	"portal/login": func() any { return &portalLoginPage{} },
+	"nexus/setup":  func() any { return &setupPage{Token_: &app.AdminToken{}} },
+	"nexus/dashboard": func() any {
+		return &dashboardPage{Leads: []*app.Lead{{}}, Layout: Layout{Admin: &app.Admin{}}, FederalAlerts: []*federal.FederalAlert{{Link: "/federal/compliance"}}}
+	},
 	"nexus/leads":      func() any { return &leadsPage{Leads: []*app.Lead{{Message: "m"}}} },
 	"nexus/admins":     func() any { return &adminsPage{Admins: []*app.Admin{{}}, CanWrite: true, Link: "x"} },
 	"nexus/site":       func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
@@ -65,7 +67,27 @@ var pageData = map[string]func() any{
 	},
 	"nexus/federal_grants": func() any { return &federalGrantsPage{Grants: []*federal.StoredGrant{{}}, Next: "x"} },
 	"nexus/federal_compliance": func() any {
-		return &federalCompliancePage{Rows: []expiryRow{{Bucket: "7"}}, Deadlines: []*federal.PipelineEntry{{}}}
+		return &federalCompliancePage{Rows: []expiryRow{{Bucket: "7"}}, Deadlines: []*federal.PipelineEntry{{}}, Alerts: []*federal.FederalAlert{{Link: "/x"}, {DeliveryError: "e"}}}
+	},
+	"nexus/federal_proposal": func() any {
+		sec := &federal.ProposalSection{Title: "T", Owner: "o", RequirementGroup: "L.2", Status: "final"}
+		return &federalProposalPage{Notice: &federal.StoredNotice{}, Sections: []sectionView{{ProposalSection: sec, Preview: "<p>x</p>", Requirements: []*federal.MatrixRow{{}}}},
+			Coverage: federal.ProposalCoverage{Requirements: 2, Unmapped: []*federal.MatrixRow{{AnsweredIn: "x"}}}, Matrix: 2, Statuses: federal.SectionStatuses, Errors: map[string]string{"matrix": "m", "section": "s"}}
+	},
+	"nexus/federal_section": func() any {
+		return &federalSectionPage{Notice: &federal.StoredNotice{}, Section: &federal.ProposalSection{}, Statuses: federal.SectionStatuses, Errors: map[string]string{"section": "s"}}
+	},
+	"nexus/federal_grant": func() any {
+		g := &federal.StoredGrant{}
+		g.Detailed, g.ALNs, g.ApplicantTypes, g.ContactEmail = true, []string{"93.1"}, []federal.CodeName{{}}, "a@b"
+		return &federalGrantPage{Grant: g, Pipeline: &federal.GrantPipelineEntry{}, Stages: federal.GrantStages, Description: "d", Errors: map[string]string{"pipeline": "p"}}
+	},
+	"nexus/federal_grant_pipeline": func() any {
+		return &federalGrantPipelinePage{Entries: []*federal.GrantPipelineEntry{{}}, Stages: federal.GrantStages, ByStage: map[string]int{}}
+	},
+	"nexus/federal_digest": func() any {
+		return &federalDigestPage{Digest: &federal.Digest{New: []*federal.StoredNotice{{}}, Changed: []*federal.StoredNotice{{}}, Grants: []*federal.StoredGrant{{}}},
+			History: []*federal.FederalAlert{{Link: "/federal/digest?day=2026-11-24"}, {DeliveryError: "e"}}}
 	},
 	"portal/crm_list":   func() any { return crmListFull(false) },
 	"nexus/crm_list":    func() any { return crmListFull(true) },

@@ -303,6 +303,7 @@ type StoredGrant struct {
 	TenantID    int64
 	FirstSeenAt time.Time
 	UpdatedAt   time.Time
+	Stage       string // grant pipeline stage, "" when not pursued
 }
 
 // GrantFilter selects stored grants.
@@ -354,6 +355,27 @@ type Store interface {
 
 	UpsertGrants(ctx context.Context, tenantID int64, gs []Grant, now time.Time) (UpsertCounts, error)
 	FindGrants(ctx context.Context, tenantID int64, f GrantFilter) ([]*StoredGrant, string, error)
+	FindGrant(ctx context.Context, tenantID int64, grantID string) (*StoredGrant, error)
+	SetGrantDetail(ctx context.Context, tenantID int64, grantID string, d Grant) error
+	FindNewGrants(ctx context.Context, tenantID int64, from, to time.Time) ([]*StoredGrant, error)
+
+	// Proposal Studio: markdown sections of a pursued notice.
+	FindSections(ctx context.Context, tenantID int64, noticeID string) ([]*ProposalSection, error)
+	FindSection(ctx context.Context, tenantID int64, noticeID string, id int64) (*ProposalSection, error)
+	CreateSection(ctx context.Context, s *ProposalSection) error
+	UpdateSection(ctx context.Context, s *ProposalSection) error
+	DeleteSection(ctx context.Context, tenantID int64, noticeID string, id int64) error
+	CreateSectionsFromMatrix(ctx context.Context, tenantID int64, noticeID string, ss []*ProposalSection) (int, error)
+
+	FindGrantPipeline(ctx context.Context, tenantID int64) ([]*GrantPipelineEntry, error)
+	FindGrantPipelineEntry(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error)
+	SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEntry) error
+
+	// Alerts fire once per key; FindNoticeActivity feeds the digest.
+	RecordAlert(ctx context.Context, a *FederalAlert) (bool, error)
+	MarkAlertDelivered(ctx context.Context, tenantID, id int64, at time.Time, errMsg string) error
+	FindAlerts(ctx context.Context, tenantID int64, f AlertFilter) ([]*FederalAlert, error)
+	FindNoticeActivity(ctx context.Context, tenantID int64, from, to time.Time) ([]*StoredNotice, error)
 }
 
 // ParseDollars parses "1,250,000.50" or "$2.5" into cents. "" is 0.

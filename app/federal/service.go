@@ -16,6 +16,13 @@ type Service struct {
 	Store Store
 	Scout *Scout
 	Now   func() time.Time
+	// Sink delivers alerts and digests; nil logs them (LogSink). Either
+	// way they are stored and shown in Nexus.
+	Sink AlertSink
+	// NotFound reports whether a Store error means "not found" (the
+	// store's ENOTFOUND). Without it, a missing profile fails the alert
+	// job instead of being read as "no expiries".
+	NotFound func(error) bool
 
 	mu      sync.Mutex
 	base    context.Context // bounds background runs; see SetContext

@@ -1,0 +1,288 @@
+package federal
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// requirePursued returns a *ValidationError when the notice is not in the
+// bid pipeline: proposals are written for pursued opportunities only.
+func (s *Service) requirePursued(ctx context.Context, tenantID int64, noticeID string) error {
+	if _, err := s.Store.FindPipelineEntry(ctx, tenantID, noticeID); err != nil {
+		if s.notFound(err) {
+			return invalid("notice", "pursue the opportunity first: proposals are written for notices in the bid pipeline")
+		}
+		return err
+	}
+	return nil
+}
+
+// notFound reports whether err is the store's not-found error (through
+// NotFound; without it no error counts as not-found, so callers fail
+// closed).
+func (s *Service) notFound(err error) bool {
+	return err != nil && s.NotFound != nil && s.NotFound(err)
+}
+
+// CreateSection normalizes, validates and stores a proposal section of a
+// pursued notice, placed last unless a position is given. Returns a
+// *ValidationError naming the field, or the store's ENOTFOUND/ECONFLICT.
+func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error {
+	sec.Normalize()
+	if err := sec.Validate(); err != nil {
+		return err
+	}
+	if err := s.requirePursued(ctx, sec.TenantID, sec.NoticeID); err != nil {
+		return err
+	}
+	if sec.Position == 0 {
+		secs, err := s.Store.FindSections(ctx, sec.TenantID, sec.NoticeID)
+		if err != nil {
+			return err
+		}
+		for _, x := range secs {
+			sec.Position = max(sec.Position, x.Position)
+		}
+		sec.Position += 10
+	}
+	return s.Store.CreateSection(ctx, sec)
+}
+
+// UpdateSection normalizes, validates and saves a section.
+func (s *Service) UpdateSection(ctx context.Context, sec *ProposalSection) error {
+	sec.Normalize()
+	if err := sec.Validate(); err != nil {
+		return err
+	}
+	return s.Store.UpdateSection(ctx, sec)
+}
+
+// CreateSectionsFromMatrix adds one section per compliance-matrix
+// requirement group the proposal lacks and points the group's unanswered
+// rows at it. Returns how many sections were added; a *ValidationError
+// when the notice is not pursued or its matrix is empty.
+func (s *Service) CreateSectionsFromMatrix(ctx context.Context, tenantID int64, noticeID string) (int, error) {
+	if err := s.requirePursued(ctx, tenantID, noticeID); err != nil {
+		return 0, err
+	}
+	rows, err := s.Store.FindMatrix(ctx, tenantID, noticeID)
+	if err != nil {
+		return 0, err
+	}
+	secs := SectionsFromMatrix(rows)
+	if len(secs) == 0 {
+		return 0, invalid("matrix", "the compliance matrix has no open requirements: extract requirements first")
+	}
+	existing, err := s.Store.FindSections(ctx, tenantID, noticeID)
+	if err != nil {
+		return 0, err
+	}
+	base := 0
+	for _, x := range existing {
+		base = max(base, x.Position)
+	}
+	for _, sec := range secs {
+		sec.Position += base
+	}
+	return s.Store.CreateSectionsFromMatrix(ctx, tenantID, noticeID, secs)
+}
+
+// Proposal gathers a notice's sections for export. Returns a
+// *ValidationError when there are none.
+func (s *Service) Proposal(ctx context.Context, tenantID int64, noticeID string) (*Proposal, error) {
+	n, err := s.Store.FindNotice(ctx, tenantID, noticeID)
+	if err != nil {
+		return nil, err
+	}
+	secs, err := s.Store.FindSections(ctx, tenantID, noticeID)
+	if err != nil {
+		return nil, err
+	}
+	if len(secs) == 0 {
+		return nil, invalid("sections", "the proposal has no sections yet")
+	}
+	p := &Proposal{Title: n.Title, Sections: secs}
+	p.Subtitle = n.SolicitationNumber
+	if n.FullParentPathName != "" {
+		if p.Subtitle != "" {
+			p.Subtitle += " · "
+		}
+		p.Subtitle += n.FullParentPathName
+	}
+	return p, nil
+}
+
+// PursueGrant puts a grant in the grant pipeline at Triage (no change if
+// it is there already) and returns the entry.
+func (s *Service) PursueGrant(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error) {
+	if e, err := s.Store.FindGrantPipelineEntry(ctx, tenantID, grantID); err == nil {
+		return e, nil
+	}
+	e := &GrantPipelineEntry{TenantID: tenantID, GrantID: grantID, Stage: GrantTriage}
+	if err := s.Store.SaveGrantPipelineEntry(ctx, e); err != nil {
+		return nil, err
+	}
+	return s.Store.FindGrantPipelineEntry(ctx, tenantID, grantID)
+}
+
+// SaveGrantPipelineEntry validates and stores e.
+func (s *Service) SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEntry) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return s.Store.SaveGrantPipelineEntry(ctx, e)
+}
+
+// FetchGrantDetail calls Grants.gov fetchOpportunity for a stored grant
+// and keeps the answer for its detail page.
+func (s *Service) FetchGrantDetail(ctx context.Context, tenantID int64, grantID string) error {
+	if _, err := s.Store.FindGrant(ctx, tenantID, grantID); err != nil {
+		return err
+	}
+	if s.Scout == nil || s.Scout.Grants == nil {
+		return invalid("grant", "Grants.gov is not configured on this server")
+	}
+	d, err := s.Scout.Grants.Fetch(ctx, grantID)
+	if err != nil {
+		return fmt.Errorf("fetch grant %s: %w", grantID, err)
+	}
+	return s.Store.SetGrantDetail(ctx, tenantID, grantID, d)
+}
+
+func (s *Service) sink() AlertSink {
+	if s.Sink != nil {
+		return s.Sink
+	}
+	var l *slog.Logger
+	if s.Scout != nil {
+		l = s.Scout.logger()
+	}
+	return LogSink{Logger: l}
+}
+
+// deliver records a once and, when it is new, hands it to the sink and
+// records the delivery. A sink error is kept on the alert (shown in
+// Nexus), not returned: the alert exists either way.
+func (s *Service) deliver(ctx context.Context, a *FederalAlert) (bool, error) {
+	created, err := s.Store.RecordAlert(ctx, a)
+	if err != nil || !created {
+		return false, err
+	}
+	msg := ""
+	if err := s.sink().Alert(ctx, *a); err != nil {
+		msg = "delivery failed: " + err.Error()
+	}
+	return true, s.Store.MarkAlertDelivered(ctx, a.TenantID, a.ID, s.now(), msg)
+}
+
+// RunAlerts records (once each) the 90/30/7-day alerts due now for the
+// tenant's registration and certification expiries and open pursuit
+// deadlines, delivers the new ones to the sink and returns how many fired.
+func (s *Service) RunAlerts(ctx context.Context, tenantID int64) (int, error) {
+	now := s.now()
+	prof, err := s.Store.FindProfile(ctx, tenantID)
+	if s.notFound(err) {
+		prof, err = nil, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	pipe, err := s.Store.FindPipeline(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	grants, err := s.Store.FindGrantPipeline(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	fired := 0
+	for _, a := range DueAlerts(tenantID, now, prof, pipe, grants) {
+		ok, err := s.deliver(ctx, &a)
+		if err != nil {
+			return fired, err
+		}
+		if ok {
+			fired++
+		}
+	}
+	return fired, nil
+}
+
+// Digest returns the digest of the UTC day containing day: notices first
+// seen or amended that day (the saved searches found them) and new grants.
+func (s *Service) Digest(ctx context.Context, tenantID int64, day time.Time) (*Digest, error) {
+	y, m, d := day.UTC().Date()
+	from := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 1)
+	ns, err := s.Store.FindNoticeActivity(ctx, tenantID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	dg := &Digest{Day: from}
+	for _, n := range ns {
+		if !n.FirstSeenAt.Before(from) && n.FirstSeenAt.Before(to) {
+			dg.New = append(dg.New, n)
+		} else {
+			dg.Changed = append(dg.Changed, n)
+		}
+	}
+	if dg.Grants, err = s.Store.FindNewGrants(ctx, tenantID, from, to); err != nil {
+		return nil, err
+	}
+	return dg, nil
+}
+
+// RunDigest records and delivers yesterday's digest (UTC) once, when it
+// is not empty, and reports whether it fired.
+func (s *Service) RunDigest(ctx context.Context, tenantID int64) (bool, error) {
+	day := s.now().UTC().AddDate(0, 0, -1)
+	dg, err := s.Digest(ctx, tenantID, day)
+	if err != nil || dg.Empty() {
+		return false, err
+	}
+	key := dg.Day.Format(time.DateOnly)
+	a := &FederalAlert{TenantID: tenantID, Kind: AlertDigest, Key: "digest:" + key, Link: "/federal/digest?day=" + key,
+		Subject: fmt.Sprintf("Federal digest %s: %d new, %d amended, %d new grant(s)", key, len(dg.New), len(dg.Changed), len(dg.Grants)),
+		Body:    dg.Text()}
+	return s.deliver(ctx, a)
+}
+
+// DefaultAlertInterval is how often the alert job looks for due alerts;
+// keys make every run after the first of a day a no-op.
+const DefaultAlertInterval = time.Hour
+
+// RunAlertScheduler runs RunAlerts and RunDigest for every federal tenant
+// now and then every interval (DefaultAlertInterval when 0) until ctx is
+// done. Errors are logged; the next run retries.
+func (s *Service) RunAlertScheduler(ctx context.Context, interval time.Duration, tenants func(context.Context) ([]int64, error)) {
+	if interval <= 0 {
+		interval = DefaultAlertInterval
+	}
+	log := slog.Default()
+	if s.Scout != nil {
+		log = s.Scout.logger()
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		ids, err := tenants(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("federal alerts: tenants", "err", err)
+		}
+		for _, id := range ids {
+			if _, err := s.RunAlerts(ctx, id); err != nil && ctx.Err() == nil {
+				log.Error("federal alerts", "tenant", id, "err", err)
+			}
+			if _, err := s.RunDigest(ctx, id); err != nil && ctx.Err() == nil {
+				log.Error("federal digest", "tenant", id, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
