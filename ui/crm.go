@@ -38,6 +38,8 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Post("/crm/settings/pipelines/:id", csrf, s.handleCRMPipelineUpdate)
 	r.Get("/crm/import", s.handleCRMImportView)
 	r.Post("/crm/import", csrf, s.handleCRMImport)
+	r.Get("/crm/import/:id", s.handleCRMImportJob)
+	r.Post("/crm/import/:id", csrf, s.handleCRMImportJobUpdate)
 	for seg := range crmKinds {
 		r.Get("/crm/"+seg, s.handleCRMList(seg))
 		r.Post("/crm/"+seg, csrf, s.handleCRMCreate(seg))

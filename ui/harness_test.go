@@ -64,7 +64,9 @@ type tenantSide struct {
 	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
 	MergeKeep, MergeDrop *app.Person
 	CustomField          *app.CustomField
-	PipelineID           int64
+	// ImportJob is a CSV import waiting for its mapping.
+	ImportJob  *app.ImportJob
+	PipelineID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -185,6 +187,7 @@ func newWired(t *testing.T) *wired {
 		TenantLeads:   store.NewTenantLeadStore(w.DB),
 		AdminSessions: adminSessions,
 		CRM:           store.NewCRMStore(w.DB),
+		ImportDir:     t.TempDir(),
 		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
@@ -295,6 +298,14 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.PipelineID = s.CRM.Deal.PipelineID
+	csvPath := filepath.Join(e.Server.ImportDir, s.T.Slug+".csv")
+	if err := os.WriteFile(csvPath, []byte("Name,Email\n"+name+" Import,import@"+s.T.Slug+".test\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.ImportJob = &app.ImportJob{Object: app.RecordPerson, FileName: "fixture.csv", Path: csvPath, Header: []string{"Name", "Email"}, Mapping: []string{"name", "emails"}}
+	if err := e.Server.CRM.(app.CRMImportStore).CreateImportJob(tctx, s.ImportJob); err != nil {
+		t.Fatal(err)
+	}
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s

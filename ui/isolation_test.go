@@ -47,6 +47,7 @@ const (
 	objMergePerson  = "mergekeep"
 	objCustomField  = "customfield"
 	objPipeline     = "pipeline"
+	objImportJob    = "importjob"
 )
 
 type isoLine struct {
@@ -164,6 +165,8 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/settings/pipelines/:id":     {accOwner, objPipeline},
 	"portal|GET|/crm/import":                      {accUser, ""},
 	"portal|POST|/crm/import":                     {accUser, ""},
+	"portal|GET|/crm/import/:id":                  {accUser, objImportJob},
+	"portal|POST|/crm/import/:id":                 {accUser, objImportJob},
 	"portal|GET|/crm/people":                      {accUser, ""},
 	"portal|POST|/crm/people":                     {accUser, ""},
 	"portal|GET|/crm/people/:id":                  {accUser, objPerson},
@@ -378,6 +381,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.PipelineID, 10)
 	case objCustomField:
 		id = strconv.FormatInt(e.B.CustomField.ID, 10)
+	case objImportJob:
+		id = strconv.FormatInt(e.B.ImportJob.ID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
 		f := e.B.CRM
 		kind := r.Line.Obj
@@ -427,7 +432,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
-		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain}
+		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test"}
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {

@@ -75,7 +75,11 @@ var pageData = map[string]func() any{
 		return &crmSettingsPage{Fields: allCustomFields(), Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{Won: true}, {Lost: true}}}}, CanWrite: true}
 	},
 	"portal/crm_import": func() any {
-		return &importPage{Mapping: map[string]string{"a": "b"}, Ignored: []string{"c"}, Errors: []importRowError{{}}, Imported: 1, Skipped: 1, FormError: "x"}
+		return &importPage{Jobs: []*app.ImportJob{{}}, Objects: importObjects, FormError: "x"}
+	},
+	"portal/crm_import_job": func() any {
+		return &importJobPage{Job: &app.ImportJob{Status: app.ImportMapping, Error: "x"}, Fields: app.ImportFields(app.RecordPerson, allCustomFields()),
+			Columns: []importColumn{{Field: "emails"}}, Preview: []importPreviewRow{{Cells: []string{"a"}, Problem: "x"}, {}}, Errors: []app.ImportRowError{{}}, FormError: "x"}
 	},
 	"portal/crm_kanban": func() any {
 		st := &app.Stage{ID: 1, Name: "Lead"}
