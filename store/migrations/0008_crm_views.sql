@@ -31,3 +31,19 @@ CREATE TABLE crm_import_errors (
 	PRIMARY KEY (job_id, line)
 ) WITHOUT ROWID;
 
+
+-- Saved views: a tenant's named table of people, companies or deals:
+-- columns (JSON list of field keys), conditions (JSON {match, conditions})
+-- and sort.
+CREATE TABLE crm_views (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+	object TEXT NOT NULL CHECK (object IN ('person', 'company', 'deal')),
+	name TEXT NOT NULL,
+	columns TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(columns)),
+	filters TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(filters)),
+	sort TEXT NOT NULL DEFAULT '-created_at',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	UNIQUE (tenant_id, object, name)
+);
