@@ -157,7 +157,7 @@ var importAliases = map[string]map[string]string{
 		"company": "company", "company_name": "company", "organization": "company", "organisation": "company",
 		"title": "title", "job_title": "title", "jobtitle": "title", "position": "title",
 		"address": "address", "city": "address", "street": "address",
-		"source": "source", "tags": "tags",
+		"source": "source", "tags": "tags", "tag": "tags",
 		"consent_email": "consent_email", "consent_sms": "consent_sms", "consent_calls": "consent_calls",
 	},
 	RecordCompany: {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"orengen/app"
 )
@@ -30,7 +31,11 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Post("/crm/deals/:id/move", csrf, s.handleCRMDealMove)
 	r.Post("/crm/tasks/:id/done", csrf, s.handleCRMTaskDone)
 	r.Post("/crm/people/:id/merge", csrf, s.handleCRMMerge)
-	r.Get("/crm/people.csv", s.handleCRMPeopleExport)
+	for seg := range crmKinds {
+		r.Get("/crm/"+seg+".csv", s.handleCRMExport(seg))
+	}
+	r.Post("/crm/views", csrf, s.handleCRMViewCreate)
+	r.Post("/crm/views/:id/delete", csrf, s.handleCRMViewDelete)
 	r.Get("/crm/settings", s.handleCRMSettings)
 	r.Post("/crm/settings/fields", csrf, s.handleCRMFieldCreate)
 	r.Post("/crm/settings/fields/:id/delete", csrf, s.handleCRMFieldDelete)
@@ -70,7 +75,11 @@ type crmListPage struct {
 	CustomFields   []*app.CustomField
 	CustomValues   map[string]any
 	Form           map[string]string
-	Errors         map[string]string
+	// Table is the list in a view's columns (nil: the default table);
+	// ViewForm is the columns-and-filters form and the saved views.
+	Table    *viewTable
+	ViewForm viewForm
+	Errors   map[string]string
 }
 
 // timelineRow is an entry with its note rendered.
@@ -299,6 +308,25 @@ func (s *Server) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, nexus b
 	}
 	var next string
 	var err error
+	var view *app.View
+	if !nexus {
+		if view, err = s.listView(c, ctx, crmKinds[seg]); app.ErrorCode(err) == app.EINVALID {
+			p.ViewForm.Error, view = app.ErrorMessage(err), nil
+		} else if err != nil {
+			return err
+		}
+		if view != nil {
+			opts.Where = view.Where
+			if opts.Sort == "" {
+				opts.Sort = view.Sort
+			}
+			// Keep the view's parameters on the next page's link.
+			args := &fasthttp.Args{}
+			c.Context().QueryArgs().CopyTo(args)
+			args.Del("cursor")
+			qs, _ = url.ParseQuery(args.String())
+		}
+	}
 	optID := func(k string) *int64 {
 		if v, e := strconv.ParseInt(p.Filter[k], 10, 64); e == nil {
 			return &v
@@ -336,6 +364,9 @@ func (s *Server) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, nexus b
 			return err
 		}
 		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
+			return err
+		}
+		if err := s.fillViewForm(c, ctx, seg, p, view); err != nil {
 			return err
 		}
 	}

@@ -2,10 +2,8 @@ package ui
 
 import (
 	"bufio"
-	"context"
 	"encoding/csv"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -13,10 +11,7 @@ import (
 	"orengen/app"
 )
 
-// CSV export (streamed, page by page) and import (people) in the portal.
-
-var peopleCSVHeader = []string{"id", "first_name", "last_name", "emails", "phones", "company", "title", "address", "source", "tags",
-	"consent_email", "consent_sms", "consent_calls", "created_at", "updated_at"}
+// CSV export of any list or view, streamed page by page.
 
 // csvSafe keeps a cell from being read as a formula by spreadsheet
 // programs (CSV injection): a leading =, @, tab or CR, or a + or - that
@@ -29,45 +24,87 @@ func csvSafe(s string) string {
 	case '=', '@', '\t', '\r':
 		return "'" + s
 	case '+', '-':
-		if strings.Trim(s[1:], "0123456789 .") != "" {
+		if strings.Trim(s[1:], "0123456789 .;+") != "" {
 			return "'" + s
 		}
 	}
 	return s
 }
 
-// handleCRMPeopleExport streams every person of the tenant as CSV, 200
-// rows per query, so memory stays flat whatever the size.
-func (s *Server) handleCRMPeopleExport(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	// Fail before the 200 if the first page cannot be read.
-	first, next, err := s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: app.MaxPageSize, Sort: "created_at"}})
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="people.csv"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	logger := s.Logger
-	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
-		if err := writePeopleCSV(ctx, s.CRM, bw, first, next); err != nil {
-			logger.Error("people export", "err", err)
+// handleCRMExport streams a list as CSV: every record of the tenant, or
+// those of a view (?view=ID or the list's columns-and-filters query),
+// with the view's columns and sort. Pages of app.MaxPageSize rows are
+// read one after the other with a cursor, so memory stays flat whatever
+// the size, and there is no row cap.
+func (s *Server) handleCRMExport(seg string) fiber.Handler {
+	object := crmKinds[seg]
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		v, err := s.listView(c, ctx, object)
+		if err != nil {
+			return err
 		}
-	})
-	return nil
+		defs, err := s.CRM.FindCustomFields(ctx, object)
+		if err != nil {
+			return err
+		}
+		cols, where, sort := exportColumns(object, defs), app.Where{}, "created_at"
+		if v != nil {
+			cols, where, sort = v.Columns, v.Where, v.Sort
+		}
+		fetch := func(cursor string) ([]any, string, error) {
+			opts := app.ListOptions{Limit: app.MaxPageSize, Sort: sort, Cursor: cursor, Where: where}
+			var out []any
+			var next string
+			var err error
+			switch object {
+			case app.RecordPerson:
+				var ps []*app.Person
+				ps, next, err = s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: opts})
+				for _, p := range ps {
+					out = append(out, p)
+				}
+			case app.RecordCompany:
+				var cs []*app.Company
+				cs, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts})
+				for _, x := range cs {
+					out = append(out, x)
+				}
+			default:
+				var ds []*app.Deal
+				ds, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts})
+				for _, x := range ds {
+					out = append(out, x)
+				}
+			}
+			return out, next, err
+		}
+		// Fail before the 200 if the first page cannot be read.
+		first, next, err := fetch("")
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+seg+`.csv"`)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		logger, crm := s.Logger, s.CRM
+		c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+			if err := writeCSV(bw, cols, newCellNames(ctx, crm), first, next, fetch); err != nil {
+				logger.Error("crm export", "object", object, "err", err)
+			}
+		})
+		return nil
+	}
 }
 
-func writePeopleCSV(ctx context.Context, crm app.CRMStore, w io.Writer, page []*app.Person, next string) error {
+func writeCSV(w io.Writer, cols []string, names *cellNames, page []any, next string, fetch func(string) ([]any, string, error)) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(peopleCSVHeader); err != nil {
+	if err := cw.Write(cols); err != nil {
 		return err
 	}
-	b := strconv.FormatBool
 	for {
-		for _, p := range page {
-			row := []string{strconv.FormatInt(p.ID, 10), p.FirstName, p.LastName, strings.Join(p.Emails, "; "), strings.Join(p.Phones, "; "), p.CompanyName,
-				p.Title, p.Address, p.Source, strings.Join(p.Tags, ", "), b(p.Consent.Email), b(p.Consent.SMS), b(p.Consent.Calls),
-				p.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), p.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+		for _, rec := range page {
+			row := recordCells(rec, cols, names)
 			for i := range row {
 				row[i] = csvSafe(row[i])
 			}
@@ -80,7 +117,7 @@ func writePeopleCSV(ctx context.Context, crm app.CRMStore, w io.Writer, page []*
 			return err
 		}
 		var err error
-		if page, next, err = crm.FindPeople(ctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: app.MaxPageSize, Sort: "created_at", Cursor: next}}); err != nil {
+		if page, next, err = fetch(next); err != nil {
 			return err
 		}
 	}

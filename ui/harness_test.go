@@ -65,7 +65,9 @@ type tenantSide struct {
 	MergeKeep, MergeDrop *app.Person
 	CustomField          *app.CustomField
 	// ImportJob is a CSV import waiting for its mapping.
-	ImportJob  *app.ImportJob
+	ImportJob *app.ImportJob
+	// View is a saved view of people.
+	View       *app.View
 	PipelineID int64
 }
 
@@ -304,6 +306,10 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	}
 	s.ImportJob = &app.ImportJob{Object: app.RecordPerson, FileName: "fixture.csv", Path: csvPath, Header: []string{"Name", "Email"}, Mapping: []string{"name", "emails"}}
 	if err := e.Server.CRM.(app.CRMImportStore).CreateImportJob(tctx, s.ImportJob); err != nil {
+		t.Fatal(err)
+	}
+	s.View = &app.View{Name: name + " view", Object: app.RecordPerson, Columns: []string{"name", "email"}}
+	if err := e.Server.CRM.(app.CRMViewStore).CreateView(tctx, s.View); err != nil {
 		t.Fatal(err)
 	}
 	s.Cookie = e.portalSession(s.Owner)

@@ -48,6 +48,7 @@ const (
 	objCustomField  = "customfield"
 	objPipeline     = "pipeline"
 	objImportJob    = "importjob"
+	objView         = "view"
 )
 
 type isoLine struct {
@@ -158,6 +159,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/tasks/:id/done":             {accUser, objTask},
 	"portal|POST|/crm/people/:id/merge":           {accUser, objPerson},
 	"portal|GET|/crm/people.csv":                  {accUser, ""},
+	"portal|GET|/crm/companies.csv":               {accUser, ""},
+	"portal|GET|/crm/deals.csv":                   {accUser, ""},
+	"portal|POST|/crm/views":                      {accUser, ""},
+	"portal|POST|/crm/views/:id/delete":           {accUser, objView},
 	"portal|GET|/crm/settings":                    {accUser, ""},
 	"portal|POST|/crm/settings/fields":            {accOwner, ""},
 	"portal|POST|/crm/settings/fields/:id/delete": {accOwner, objCustomField},
@@ -383,6 +388,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.CustomField.ID, 10)
 	case objImportJob:
 		id = strconv.FormatInt(e.B.ImportJob.ID, 10)
+	case objView:
+		id = strconv.FormatInt(e.B.View.ID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
 		f := e.B.CRM
 		kind := r.Line.Obj

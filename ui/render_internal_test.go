@@ -101,7 +101,10 @@ func allCustomFields() []*app.CustomField {
 
 func crmListFull(nexus bool) *crmListPage {
 	return &crmListPage{CustomFields: allCustomFields(), Nexus: nexus, Kind: "people", People: []*app.Person{{Emails: []string{"a@b.test"}, Tags: []string{"t"}}}, NextURL: "/x",
-		Tenants: []*app.Tenant{{}}, CompanyChoices: []*app.Company{{}}, Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{}}}}}
+		Tenants: []*app.Tenant{{}}, CompanyChoices: []*app.Company{{}}, Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{}}}},
+		Table: &viewTable{Headers: []string{"a"}, Rows: []viewRow{{Cells: []string{"x", "y"}}}},
+		ViewForm: viewForm{Fields: app.ViewFields(app.RecordPerson, nil), Ops: app.ConditionOps, Views: []*app.View{{}}, Error: "x",
+			Current: &app.View{Columns: []string{"name"}, Where: app.Where{Match: "or", Conditions: []app.Condition{{Field: "name"}}}}, Conditions: []app.Condition{{Field: "name"}}}}
 }
 
 func crmRecordFull(nexus bool) *crmRecordPage {
