@@ -128,9 +128,7 @@ func (p *crmRecordPage) RecordID() int64 {
 // kanbanPage is the deals of a pipeline by stage.
 type kanbanPage struct {
 	Layout
-	Pipelines []*app.Pipeline
-	Pipeline  *app.Pipeline
-	Columns   []kanbanColumn
+	Board *kanbanBoard
 }
 
 type kanbanColumn struct {
@@ -731,33 +729,57 @@ func (s *Server) handleCRMMerge(c *fiber.Ctx) error {
 // ---- kanban ----
 
 func (s *Server) handleCRMKanban(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	ps, err := s.CRM.Pipelines(ctx)
+	b, err := s.kanbanBoard(c.UserContext(), c.Query("pipeline"))
 	if err != nil {
 		return err
 	}
-	p := &kanbanPage{Pipelines: ps, Pipeline: ps[0]}
-	if v := c.Query("pipeline"); v != "" {
+	p := &kanbanPage{Board: b}
+	p.Layout = s.layout(c, HostPortal, "Pipeline")
+	b.CSRF = p.CSRF
+	return s.render(c, "portal/crm_kanban", p)
+}
+
+// kanbanBoard is one pipeline's deals by stage, for the portal (with
+// move forms) and Nexus (read-only, one board per tenant).
+type kanbanBoard struct {
+	Pipelines  []*app.Pipeline
+	Pipeline   *app.Pipeline
+	Columns    []kanbanColumn
+	Nexus      bool
+	CSRF       string
+	TenantID   int64
+	TenantName string
+}
+
+// kanbanBoard builds the board of the pipeline with ID ref (default the
+// first) of the tenant in ctx. Returns ENOTFOUND for an unknown pipeline.
+func (s *Server) kanbanBoard(ctx context.Context, ref string) (*kanbanBoard, error) {
+	ps, err := s.CRM.Pipelines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &kanbanBoard{Pipelines: ps, Pipeline: ps[0]}
+	if ref != "" {
 		p.Pipeline = nil
 		for _, x := range ps {
-			if strconv.FormatInt(x.ID, 10) == v {
+			if strconv.FormatInt(x.ID, 10) == ref {
 				p.Pipeline = x
 			}
 		}
 		if p.Pipeline == nil {
-			return app.Errorf(app.ENOTFOUND, "Pipeline not found.")
+			return nil, app.Errorf(app.ENOTFOUND, "Pipeline not found.")
 		}
 	}
 	totals, err := s.CRM.StageTotals(ctx, p.Pipeline.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, st := range p.Pipeline.Stages {
 		col := kanbanColumn{Stage: st}
 		ref := strconv.FormatInt(st.ID, 10)
 		pid := p.Pipeline.ID
 		if col.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{PipelineID: &pid, Stage: &ref, ListOptions: app.ListOptions{Limit: 50, Sort: "-updated_at"}}); err != nil {
-			return err
+			return nil, err
 		}
 		for _, t := range totals {
 			if t.StageID == st.ID {
@@ -768,8 +790,7 @@ func (s *Server) handleCRMKanban(c *fiber.Ctx) error {
 		col.More = col.Count - len(col.Deals)
 		p.Columns = append(p.Columns, col)
 	}
-	p.Layout = s.layout(c, HostPortal, "Pipeline")
-	return s.render(c, "portal/crm_kanban", p)
+	return p, nil
 }
 
 // handleCRMDealMove moves a deal to another stage: the kanban card's
@@ -802,6 +823,7 @@ func (s *Server) registerNexusCRMRoutes(r fiber.Router) {
 	if s.CRM == nil {
 		return
 	}
+	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
 	for seg := range crmKinds {
 		seg := seg
 		r.Get("/crm/"+seg, func(c *fiber.Ctx) error { return s.renderCRMList(c, seg, &crmListPage{}, true) })
@@ -813,4 +835,51 @@ func (s *Server) registerNexusCRMRoutes(r fiber.Router) {
 			return s.renderCRMRecord(c, seg, id, &crmRecordPage{}, true)
 		})
 	}
+}
+
+// nexusKanbanMaxTenants is how many tenants' boards Nexus shows without
+// a tenant filter.
+const nexusKanbanMaxTenants = 20
+
+type nexusKanbanPage struct {
+	Layout
+	Tenants []*app.Tenant
+	Tenant  string // the tenant filter ("": every tenant)
+	Boards  []*kanbanBoard
+	More    int // tenants not shown
+}
+
+// handleNexusCRMKanban shows the deals of every tenant (or the filtered
+// one) by stage: the portal's board, read-only, one per tenant.
+func (s *Server) handleNexusCRMKanban(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	tenants, err := s.Tenants.Store.FindTenants(ctx)
+	if err != nil {
+		return err
+	}
+	p := &nexusKanbanPage{Tenants: tenants, Tenant: utils.CopyString(c.Query("tenant"))}
+	for _, t := range tenants {
+		if p.Tenant != "" && strconv.FormatInt(t.ID, 10) != p.Tenant {
+			continue
+		}
+		if len(p.Boards) == nexusKanbanMaxTenants {
+			p.More++
+			continue
+		}
+		ref := ""
+		if p.Tenant != "" {
+			ref = c.Query("pipeline")
+		}
+		b, err := s.kanbanBoard(app.NewContextWithTenant(app.NewContextAcrossTenants(ctx), t), ref)
+		if err != nil {
+			return err
+		}
+		b.Nexus, b.TenantID, b.TenantName = true, t.ID, t.BrandName()
+		p.Boards = append(p.Boards, b)
+	}
+	if p.Tenant != "" && len(p.Boards) == 0 {
+		return app.Errorf(app.ENOTFOUND, "Tenant not found.")
+	}
+	p.Layout = s.layout(c, HostNexus, "Pipeline")
+	return s.render(c, "nexus/crm_kanban", p)
 }

@@ -317,6 +317,7 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/federal/grants":                              {accAdmin, ""},
 	"nexus|GET|/federal/compliance":                          {accAdmin, ""},
 	// Nexus: Control Room > CRM.
+	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/people":        {accAdmin, ""},
 	"nexus|GET|/crm/people/:id":    {accAdmin, objPerson},
 	"nexus|GET|/crm/companies":     {accAdmin, ""},

@@ -82,9 +82,10 @@ var pageData = map[string]func() any{
 			Columns: []importColumn{{Field: "emails"}}, Preview: []importPreviewRow{{Cells: []string{"a"}, Problem: "x"}, {}}, Errors: []app.ImportRowError{{}}, FormError: "x"}
 	},
 	"portal/crm_kanban": func() any {
-		st := &app.Stage{ID: 1, Name: "Lead"}
-		return &kanbanPage{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}},
-			Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
+		return &kanbanPage{Board: fullBoard(false)}
+	},
+	"nexus/crm_kanban": func() any {
+		return &nexusKanbanPage{Tenants: []*app.Tenant{{}}, Tenant: "1", Boards: []*kanbanBoard{fullBoard(true)}, More: 1}
 	},
 	"nexus/domains": func() any {
 		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}
@@ -139,4 +140,10 @@ func TestRenderer_EveryPage(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+func fullBoard(nexus bool) *kanbanBoard {
+	st := &app.Stage{ID: 1, Name: "Lead"}
+	return &kanbanBoard{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}}, Nexus: nexus, TenantName: "t",
+		Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
 }
