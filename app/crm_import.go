@@ -290,6 +290,24 @@ func jsonCell(v string) ([]string, bool) {
 	return out, true
 }
 
+// sizeBucket turns a head count (Twenty's "Employees") into one of
+// CompanySizes; other values are kept for Validate to judge.
+func sizeBucket(v string) string {
+	n, err := strconv.Atoi(strings.ReplaceAll(v, ",", ""))
+	if err != nil || n < 1 {
+		return v
+	}
+	for _, b := range []struct {
+		max  int
+		size string
+	}{{10, "1-10"}, {50, "11-50"}, {200, "51-200"}, {1000, "201-1000"}, {5000, "1001-5000"}} {
+		if n <= b.max {
+			return b.size
+		}
+	}
+	return "5000+"
+}
+
 // customFromText converts a CSV cell to the custom field's value type.
 func customFromText(d *CustomField, v string) (any, error) {
 	switch d.Type {
@@ -413,7 +431,7 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 			case "industry":
 				c.Industry = v
 			case "size":
-				c.Size = v
+				c.Size = sizeBucket(v)
 			case "address":
 				join(&c.Address, v, ", ")
 			}

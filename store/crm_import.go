@@ -225,15 +225,32 @@ func importMatch(ctx context.Context, tx *Tx, tid int64, r *app.ImportRecord) (i
 	var args []any
 	switch {
 	case r.Person != nil:
-		vals := append(slices.Clone(r.Person.Emails), r.Person.Phones...)
-		if len(vals) == 0 {
-			return 0, nil
+		// One indexed lookup per value (value, kind): the oldest match.
+		best := int64(0)
+		look := func(kind, v string) error {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT person_id FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ? LIMIT 1`, v, kind, tid).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("find duplicate: %w", err)
+			}
+			if best == 0 || id < best {
+				best = id
+			}
+			return nil
 		}
-		q = `SELECT person_id FROM crm_contact_points WHERE value IN (?` + strings.Repeat(", ?", len(vals)-1) + `) AND tenant_id = ? ORDER BY person_id LIMIT 1`
-		for _, v := range vals {
-			args = append(args, v)
+		for _, v := range r.Person.Emails {
+			if err := look("email", v); err != nil {
+				return 0, err
+			}
 		}
-		args = append(args, tid)
+		for _, v := range r.Person.Phones {
+			if err := look("phone", v); err != nil {
+				return 0, err
+			}
+		}
+		return best, nil
 	case r.Company != nil:
 		if r.Company.Domain != "" {
 			q, args = `SELECT id FROM crm_companies WHERE tenant_id = ? AND domain = ? ORDER BY id LIMIT 1`, []any{tid, r.Company.Domain}

@@ -114,6 +114,9 @@ func TestCRMImport_Twenty(t *testing.T) {
 	if len(cs) != 1 || cs[0].Name != "Qonto" || cs[0].Address != "18 rue de Navarin, Paris, France" {
 		t.Fatalf("qonto: %+v", cs)
 	}
+	if cs, _, _ = e.Server.CRM.FindCompanies(ctx, app.CompanyFilter{Domain: ptr("linkedin.com")}); len(cs) != 1 || cs[0].Size != "5000+" {
+		t.Fatalf("linkedin (domain from a URL, employees to a size): %+v", cs)
+	}
 
 	// People: names, primary and additional emails ("[]"), phone with
 	// its calling code, company linked by name.
