@@ -372,7 +372,9 @@ func (s *Server) handleCRMImportJobUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	s.Audit.Record(ctx, "crm.import", j.Object, fmt.Sprintf("job %d: %s", j.ID, j.FileName))
-	s.startImport(context.WithoutCancel(ctx), imp, j, ic)
+	// The goroutine owns its own copy of the job from here on.
+	run := *j
+	s.startImport(context.WithoutCancel(ctx), imp, &run, ic)
 	return c.Redirect(fmt.Sprintf("/crm/import/%d", j.ID), fiber.StatusSeeOther)
 }
 
