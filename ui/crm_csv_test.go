@@ -234,6 +234,18 @@ func TestCRMImport_DedupeAndBadRows(t *testing.T) {
 	if j.Status != app.ImportDone || j.Invalid != 3 || j.Created != 2 || count() != before+2 {
 		t.Fatalf("continue: %+v", j)
 	}
+	// A job left running by a restart (no goroutine runs it) is shown
+	// as stopped, not polled forever.
+	imp := e.Server.CRM.(app.CRMImportStore)
+	orphan, _ := imp.FindImportJob(ctx, e.uploadCSV(e.A.Cookie, app.RecordPerson, bad))
+	orphan.Status = app.ImportRunning
+	if err := imp.UpdateImportJob(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	st, body, resp = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: fmt.Sprintf("/crm/import/%d", orphan.ID), Cookies: map[string]string{"psid": e.A.Cookie}})
+	if st != 200 || resp.Header.Get("Refresh") != "" || !strings.Contains(body, "stopped by a server shutdown or restart") {
+		t.Errorf("orphan: %d %q", st, resp.Header.Get("Refresh"))
+	}
 	// A mapping without a name field is refused before anything runs.
 	id = e.uploadCSV(e.A.Cookie, app.RecordPerson, bad)
 	st, body, _ = e.do(treq{Host: ui.HostPortal, Method: "POST", Path: fmt.Sprintf("/crm/import/%d", id), Form: url.Values{"col_1": {"emails"}, "action": {"start"}}, CSRF: true, Cookies: map[string]string{"psid": e.A.Cookie}})
@@ -255,8 +267,39 @@ func TestCRMImport_Large(t *testing.T) {
 	}
 	start := time.Now()
 	id := e.uploadCSV(e.A.Cookie, app.RecordPerson, b.String())
-	j := e.startImport(ctx, e.A.Cookie, id, nil, app.DedupeSkip, false)
+	page := fmt.Sprintf("/crm/import/%d", id)
+	// Start with the proposed mapping; the page polls while it runs.
+	st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: page, Form: url.Values{"col_0": {"first_name"}, "col_1": {"last_name"}, "col_2": {"emails"}, "action": {"start"}},
+		CSRF: true, Cookies: map[string]string{"psid": e.A.Cookie}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("start: %d", st)
+	}
+	polled := false
+	var j *app.ImportJob
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && j == nil; time.Sleep(50 * time.Millisecond) {
+		st, body, resp := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: page, Cookies: map[string]string{"psid": e.A.Cookie}})
+		if st != 200 {
+			t.Fatalf("progress page: %d", st)
+		}
+		if strings.Contains(body, "Running: this page refreshes") {
+			polled = true
+			if resp.Header.Get("Refresh") != "2" {
+				t.Fatalf("running page without Refresh: %v", resp.Header)
+			}
+			continue
+		}
+		if resp.Header.Get("Refresh") != "" {
+			t.Fatal("finished page still refreshes")
+		}
+		j, _ = e.Server.CRM.(app.CRMImportStore).FindImportJob(ctx, id)
+	}
 	took := time.Since(start)
+	if !polled {
+		t.Log("the import ended before the first poll")
+	}
+	if j == nil {
+		t.Fatal("import did not end")
+	}
 	if j.Status != app.ImportDone || j.Created != n || j.Rows != n {
 		t.Fatalf("large: %+v", j)
 	}

@@ -314,6 +314,22 @@ func (s *Server) renderImportJob(c *fiber.Ctx, j *app.ImportJob, p *importJobPag
 			p.FormError = app.ErrorMessage(err)
 		}
 	case app.ImportRunning:
+		if _, ok := s.importsRunning.Load(j.ID); !ok {
+			// Read again: the goroutine writes the job's end before it
+			// leaves importsRunning.
+			if j, err = imp.FindImportJob(ctx, j.ID); err != nil {
+				return err
+			}
+			if j.Status == app.ImportRunning {
+				// No goroutine of this process runs it: the server
+				// restarted mid-import. Say so instead of polling forever.
+				j.Status, j.Error = app.ImportFailed, importFailMessage(context.Canceled, j)
+				if err := imp.UpdateImportJob(ctx, j); err != nil {
+					return err
+				}
+			}
+			return s.renderImportJob(c, j, p)
+		}
 		c.Set("Refresh", importRefreshSecs)
 	default:
 		if p.Errors, err = imp.FindImportErrors(ctx, j.ID, app.MaxImportErrors); err != nil {
@@ -390,8 +406,10 @@ func (s *Server) startImport(ctx context.Context, imp app.CRMImportStore, j *app
 	s.mu.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(bg, cancel)
+	s.importsRunning.Store(j.ID, true)
 	go func() {
 		defer s.bgWG.Done()
+		defer s.importsRunning.Delete(j.ID)
 		defer stop()
 		defer cancel()
 		if err := RunImport(ctx, imp, j, ic); err != nil {
@@ -523,7 +541,7 @@ func importFailMessage(err error, j *app.ImportJob) string {
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		return "The import was stopped by a server shutdown." + done
+		return "The import was stopped by a server shutdown or restart." + done
 	case app.ErrorCode(err) == app.EINTERNAL:
 		return "The import failed with an internal error." + done
 	}

@@ -110,6 +110,8 @@ type Server struct {
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	bgWG     sync.WaitGroup
+	// importsRunning holds the IDs of the import jobs this process runs.
+	importsRunning sync.Map
 
 	root   *fiber.App
 	apps   map[string]*fiber.App
