@@ -246,6 +246,18 @@ func TestCRMImport_DedupeAndBadRows(t *testing.T) {
 	if st != 200 || resp.Header.Get("Refresh") != "" || !strings.Contains(body, "stopped by a server shutdown or restart") {
 		t.Errorf("orphan: %d %q", st, resp.Header.Get("Refresh"))
 	}
+	// An upload never started is expired (file deleted) a day later, at
+	// the tenant's next upload.
+	e.DB.Now = func() time.Time { return time.Now().Add(-25 * time.Hour) }
+	stale, _ := imp.FindImportJob(ctx, e.uploadCSV(e.A.Cookie, app.RecordPerson, bad))
+	e.DB.Now = time.Now
+	e.uploadCSV(e.A.Cookie, app.RecordPerson, bad)
+	if j, _ := imp.FindImportJob(ctx, stale.ID); j.Status != app.ImportFailed || !strings.Contains(j.Error, "Not started within a day") {
+		t.Errorf("stale upload: %+v", j)
+	}
+	if _, err := os.Stat(stale.Path); !os.IsNotExist(err) {
+		t.Errorf("stale upload's file: %v", err)
+	}
 	// A mapping without a name field is refused before anything runs.
 	id = e.uploadCSV(e.A.Cookie, app.RecordPerson, bad)
 	st, body, _ = e.do(treq{Host: ui.HostPortal, Method: "POST", Path: fmt.Sprintf("/crm/import/%d", id), Form: url.Values{"col_1": {"emails"}, "action": {"start"}}, CSRF: true, Cookies: map[string]string{"psid": e.A.Cookie}})

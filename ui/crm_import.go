@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -167,7 +168,36 @@ func (s *Server) handleCRMImport(c *fiber.Ctx) error {
 		return err
 	}
 	keep = true
+	if err := s.expireImports(ctx, imp); err != nil {
+		return err
+	}
 	return c.Redirect(fmt.Sprintf("/crm/import/%d", j.ID), fiber.StatusSeeOther)
+}
+
+// importMappingTTL is how long an upload waits for its mapping before its
+// file is deleted.
+const importMappingTTL = 24 * time.Hour
+
+// expireImports deletes the files of the tenant's recent uploads that
+// were never started within importMappingTTL and marks them failed.
+func (s *Server) expireImports(ctx context.Context, imp app.CRMImportStore) error {
+	jobs, err := imp.FindImportJobs(ctx, 50)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Status != app.ImportMapping || time.Since(j.CreatedAt) < importMappingTTL {
+			continue
+		}
+		if err := os.Remove(j.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove import file: %w", err)
+		}
+		j.Status, j.Error = app.ImportFailed, "Not started within a day; the file was deleted. Upload it again."
+		if err := imp.UpdateImportJob(ctx, j); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newCSVReader(r io.Reader) *csv.Reader {
