@@ -272,6 +272,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		Logger:     m.Logger,
 		SessionKey: sessionKey,
 		BodyLimit:  cfg.BodyLimit,
+		ImportDir:  filepath.Join(cfg.DataDir, "imports"), // inside ReadWritePaths when installed
 		Auth:       m.Auth,
 		Admins:     m.Auth.Admins,
 		Site:       site,

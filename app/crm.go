@@ -598,6 +598,9 @@ type ListOptions struct {
 	Cursor string // opaque, from the previous page's NextCursor
 	Sort   string // created_at, updated_at, name; "-" prefix: descending. Default -created_at
 	Q      string // full-text search
+	// Where filters on any field (a view's conditions); checked by the
+	// store against the tenant's custom fields.
+	Where Where
 }
 
 // Sort keys a CRM list accepts.

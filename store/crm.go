@@ -375,6 +375,11 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 	if err := l.opts.Normalize(); err != nil {
 		return "", err
 	}
+	if cond, args, err := whereSQL(l.typ, l.opts.Where); err != nil {
+		return "", err
+	} else if cond != "" {
+		l.filter(cond, args...)
+	}
 	col, desc := strings.TrimPrefix(l.opts.Sort, "-"), strings.HasPrefix(l.opts.Sort, "-")
 	if col == "name" {
 		if l.typ == app.RecordNote {

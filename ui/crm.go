@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"orengen/app"
 )
@@ -30,7 +31,11 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Post("/crm/deals/:id/move", csrf, s.handleCRMDealMove)
 	r.Post("/crm/tasks/:id/done", csrf, s.handleCRMTaskDone)
 	r.Post("/crm/people/:id/merge", csrf, s.handleCRMMerge)
-	r.Get("/crm/people.csv", s.handleCRMPeopleExport)
+	for seg := range crmKinds {
+		r.Get("/crm/"+seg+".csv", s.handleCRMExport(seg))
+	}
+	r.Post("/crm/views", csrf, s.handleCRMViewCreate)
+	r.Post("/crm/views/:id/delete", csrf, s.handleCRMViewDelete)
 	r.Get("/crm/settings", s.handleCRMSettings)
 	r.Post("/crm/settings/fields", csrf, s.handleCRMFieldCreate)
 	r.Post("/crm/settings/fields/:id/delete", csrf, s.handleCRMFieldDelete)
@@ -38,6 +43,8 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Post("/crm/settings/pipelines/:id", csrf, s.handleCRMPipelineUpdate)
 	r.Get("/crm/import", s.handleCRMImportView)
 	r.Post("/crm/import", csrf, s.handleCRMImport)
+	r.Get("/crm/import/:id", s.handleCRMImportJob)
+	r.Post("/crm/import/:id", csrf, s.handleCRMImportJobUpdate)
 	for seg := range crmKinds {
 		r.Get("/crm/"+seg, s.handleCRMList(seg))
 		r.Post("/crm/"+seg, csrf, s.handleCRMCreate(seg))
@@ -68,7 +75,11 @@ type crmListPage struct {
 	CustomFields   []*app.CustomField
 	CustomValues   map[string]any
 	Form           map[string]string
-	Errors         map[string]string
+	// Table is the list in a view's columns (nil: the default table);
+	// ViewForm is the columns-and-filters form and the saved views.
+	Table    *viewTable
+	ViewForm viewForm
+	Errors   map[string]string
 }
 
 // timelineRow is an entry with its note rendered.
@@ -117,9 +128,7 @@ func (p *crmRecordPage) RecordID() int64 {
 // kanbanPage is the deals of a pipeline by stage.
 type kanbanPage struct {
 	Layout
-	Pipelines []*app.Pipeline
-	Pipeline  *app.Pipeline
-	Columns   []kanbanColumn
+	Board *kanbanBoard
 }
 
 type kanbanColumn struct {
@@ -297,6 +306,25 @@ func (s *Server) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, nexus b
 	}
 	var next string
 	var err error
+	var view *app.View
+	if !nexus {
+		if view, err = s.listView(c, ctx, crmKinds[seg]); app.ErrorCode(err) == app.EINVALID {
+			p.ViewForm.Error, view = app.ErrorMessage(err), nil
+		} else if err != nil {
+			return err
+		}
+		if view != nil {
+			opts.Where = view.Where
+			if opts.Sort == "" {
+				opts.Sort = view.Sort
+			}
+			// Keep the view's parameters on the next page's link.
+			args := &fasthttp.Args{}
+			c.Context().QueryArgs().CopyTo(args)
+			args.Del("cursor")
+			qs, _ = url.ParseQuery(args.String())
+		}
+	}
 	optID := func(k string) *int64 {
 		if v, e := strconv.ParseInt(p.Filter[k], 10, 64); e == nil {
 			return &v
@@ -334,6 +362,9 @@ func (s *Server) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, nexus b
 			return err
 		}
 		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
+			return err
+		}
+		if err := s.fillViewForm(c, ctx, seg, p, view); err != nil {
 			return err
 		}
 	}
@@ -698,33 +729,57 @@ func (s *Server) handleCRMMerge(c *fiber.Ctx) error {
 // ---- kanban ----
 
 func (s *Server) handleCRMKanban(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	ps, err := s.CRM.Pipelines(ctx)
+	b, err := s.kanbanBoard(c.UserContext(), c.Query("pipeline"))
 	if err != nil {
 		return err
 	}
-	p := &kanbanPage{Pipelines: ps, Pipeline: ps[0]}
-	if v := c.Query("pipeline"); v != "" {
+	p := &kanbanPage{Board: b}
+	p.Layout = s.layout(c, HostPortal, "Pipeline")
+	b.CSRF = p.CSRF
+	return s.render(c, "portal/crm_kanban", p)
+}
+
+// kanbanBoard is one pipeline's deals by stage, for the portal (with
+// move forms) and Nexus (read-only, one board per tenant).
+type kanbanBoard struct {
+	Pipelines  []*app.Pipeline
+	Pipeline   *app.Pipeline
+	Columns    []kanbanColumn
+	Nexus      bool
+	CSRF       string
+	TenantID   int64
+	TenantName string
+}
+
+// kanbanBoard builds the board of the pipeline with ID ref (default the
+// first) of the tenant in ctx. Returns ENOTFOUND for an unknown pipeline.
+func (s *Server) kanbanBoard(ctx context.Context, ref string) (*kanbanBoard, error) {
+	ps, err := s.CRM.Pipelines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &kanbanBoard{Pipelines: ps, Pipeline: ps[0]}
+	if ref != "" {
 		p.Pipeline = nil
 		for _, x := range ps {
-			if strconv.FormatInt(x.ID, 10) == v {
+			if strconv.FormatInt(x.ID, 10) == ref {
 				p.Pipeline = x
 			}
 		}
 		if p.Pipeline == nil {
-			return app.Errorf(app.ENOTFOUND, "Pipeline not found.")
+			return nil, app.Errorf(app.ENOTFOUND, "Pipeline not found.")
 		}
 	}
 	totals, err := s.CRM.StageTotals(ctx, p.Pipeline.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, st := range p.Pipeline.Stages {
 		col := kanbanColumn{Stage: st}
 		ref := strconv.FormatInt(st.ID, 10)
 		pid := p.Pipeline.ID
 		if col.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{PipelineID: &pid, Stage: &ref, ListOptions: app.ListOptions{Limit: 50, Sort: "-updated_at"}}); err != nil {
-			return err
+			return nil, err
 		}
 		for _, t := range totals {
 			if t.StageID == st.ID {
@@ -735,8 +790,7 @@ func (s *Server) handleCRMKanban(c *fiber.Ctx) error {
 		col.More = col.Count - len(col.Deals)
 		p.Columns = append(p.Columns, col)
 	}
-	p.Layout = s.layout(c, HostPortal, "Pipeline")
-	return s.render(c, "portal/crm_kanban", p)
+	return p, nil
 }
 
 // handleCRMDealMove moves a deal to another stage: the kanban card's
@@ -769,6 +823,7 @@ func (s *Server) registerNexusCRMRoutes(r fiber.Router) {
 	if s.CRM == nil {
 		return
 	}
+	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
 	for seg := range crmKinds {
 		seg := seg
 		r.Get("/crm/"+seg, func(c *fiber.Ctx) error { return s.renderCRMList(c, seg, &crmListPage{}, true) })
@@ -780,4 +835,51 @@ func (s *Server) registerNexusCRMRoutes(r fiber.Router) {
 			return s.renderCRMRecord(c, seg, id, &crmRecordPage{}, true)
 		})
 	}
+}
+
+// nexusKanbanMaxTenants is how many tenants' boards Nexus shows without
+// a tenant filter.
+const nexusKanbanMaxTenants = 20
+
+type nexusKanbanPage struct {
+	Layout
+	Tenants []*app.Tenant
+	Tenant  string // the tenant filter ("": every tenant)
+	Boards  []*kanbanBoard
+	More    int // tenants not shown
+}
+
+// handleNexusCRMKanban shows the deals of every tenant (or the filtered
+// one) by stage: the portal's board, read-only, one per tenant.
+func (s *Server) handleNexusCRMKanban(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	tenants, err := s.Tenants.Store.FindTenants(ctx)
+	if err != nil {
+		return err
+	}
+	p := &nexusKanbanPage{Tenants: tenants, Tenant: utils.CopyString(c.Query("tenant"))}
+	for _, t := range tenants {
+		if p.Tenant != "" && strconv.FormatInt(t.ID, 10) != p.Tenant {
+			continue
+		}
+		if len(p.Boards) == nexusKanbanMaxTenants {
+			p.More++
+			continue
+		}
+		ref := ""
+		if p.Tenant != "" {
+			ref = c.Query("pipeline")
+		}
+		b, err := s.kanbanBoard(app.NewContextWithTenant(app.NewContextAcrossTenants(ctx), t), ref)
+		if err != nil {
+			return err
+		}
+		b.Nexus, b.TenantID, b.TenantName = true, t.ID, t.BrandName()
+		p.Boards = append(p.Boards, b)
+	}
+	if p.Tenant != "" && len(p.Boards) == 0 {
+		return app.Errorf(app.ENOTFOUND, "Tenant not found.")
+	}
+	p.Layout = s.layout(c, HostNexus, "Pipeline")
+	return s.render(c, "nexus/crm_kanban", p)
 }

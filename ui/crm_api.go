@@ -489,6 +489,10 @@ func decodeJSON(body []byte, v any) error {
 
 func (s *Server) apiCRMList(c *fiber.Ctx, call crmCall) error {
 	allowed := map[string]bool{"limit": true, "cursor": true, "sort": true, "q": true, "tenant": true}
+	switch call.res.Record {
+	case app.RecordPerson, app.RecordCompany, app.RecordDeal:
+		allowed["view"] = true
+	}
 	for _, f := range call.res.Filter {
 		allowed[f] = true
 	}
@@ -507,6 +511,30 @@ func (s *Server) apiCRMList(c *fiber.Ctx, call crmCall) error {
 		return app.FieldErrorf("limit", "limit must be a number from 1 to %d.", app.MaxPageSize)
 	}
 	opts.Cursor, opts.Sort, opts.Q = utils.CopyString(c.Query("cursor")), utils.CopyString(c.Query("sort")), utils.CopyString(c.Query("q"))
+	if ref := c.Query("view"); ref != "" {
+		// A saved view's conditions and sort (the tenant's own views).
+		vs, err := s.viewStore()
+		if err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(ref, 10, 64)
+		if err != nil {
+			return app.FieldErrorf("view", "view must be a view ID.")
+		}
+		v, err := vs.FindView(call.ctx, id)
+		if app.ErrorCode(err) == app.EUNAUTHORIZED {
+			return app.FieldErrorf("view", "Views belong to a tenant: pass ?tenant= with view.")
+		} else if err != nil {
+			return err
+		}
+		if v.Object != call.res.Record {
+			return app.FieldErrorf("view", "View %d does not list %s.", id, call.res.Path)
+		}
+		opts.Where = v.Where
+		if opts.Sort == "" {
+			opts.Sort = v.Sort
+		}
+	}
 	str := func(k string) *string {
 		if v := c.Query(k); v != "" {
 			v = utils.CopyString(v)

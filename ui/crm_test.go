@@ -118,6 +118,18 @@ func TestCRMNexus_AllTenants(t *testing.T) {
 	if st != 200 || !strings.Contains(body, e.B.T.Name) || !strings.Contains(body, "Timeline") {
 		t.Fatalf("nexus deal: %d %.300s", st, body)
 	}
+	// The kanban of every tenant, read-only, then one tenant's.
+	st, body, _ = e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/crm/pipeline", Cookies: admin})
+	if st != 200 || !strings.Contains(body, e.A.CRM.Deal.Name) || !strings.Contains(body, e.B.CRM.Deal.Name) || strings.Contains(body, "/move") || !strings.Contains(body, `class="kanban-col"`) {
+		t.Fatalf("nexus kanban: %d %.300s", st, body)
+	}
+	st, body, _ = e.do(treq{Host: ui.HostNexus, Method: "GET", Path: fmt.Sprintf("/crm/pipeline?tenant=%d", e.B.T.ID), Cookies: admin})
+	if st != 200 || strings.Contains(body, e.A.CRM.Deal.Name) || !strings.Contains(body, e.B.CRM.Deal.Name) {
+		t.Fatalf("nexus kanban, tenant B: %d", st)
+	}
+	if st, _, _ = e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/crm/pipeline?tenant=999999", Cookies: admin}); st != 404 {
+		t.Errorf("unknown tenant: %d", st)
+	}
 }
 
 func TestCRMPortal_Settings(t *testing.T) {

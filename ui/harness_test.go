@@ -64,7 +64,11 @@ type tenantSide struct {
 	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
 	MergeKeep, MergeDrop *app.Person
 	CustomField          *app.CustomField
-	PipelineID           int64
+	// ImportJob is a CSV import waiting for its mapping.
+	ImportJob *app.ImportJob
+	// View is a saved view of people.
+	View       *app.View
+	PipelineID int64
 	// WebhookID and DeliveryID are a webhook of the tenant and one of its
 	// deliveries (to a refused address, so it stays pending).
 	WebhookID, DeliveryID int64
@@ -189,6 +193,7 @@ func newWired(t *testing.T) *wired {
 		AdminSessions: adminSessions,
 		CRM:           store.NewCRMStore(w.DB),
 		Webhooks:      &app.WebhookService{Store: store.NewWebhookStore(w.DB), Vault: vault, Logger: logger},
+		ImportDir:     t.TempDir(),
 		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
@@ -312,6 +317,18 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatalf("webhook fixture: %v %v", ds, err)
 	}
 	s.DeliveryID = ds[0].ID
+	csvPath := filepath.Join(e.Server.ImportDir, s.T.Slug+".csv")
+	if err := os.WriteFile(csvPath, []byte("Name,Email\n"+name+" Import,import@"+s.T.Slug+".test\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.ImportJob = &app.ImportJob{Object: app.RecordPerson, FileName: "fixture.csv", Path: csvPath, Header: []string{"Name", "Email"}, Mapping: []string{"name", "emails"}}
+	if err := e.Server.CRM.(app.CRMImportStore).CreateImportJob(tctx, s.ImportJob); err != nil {
+		t.Fatal(err)
+	}
+	s.View = &app.View{Name: name + " view", Object: app.RecordPerson, Columns: []string{"name", "email"}}
+	if err := e.Server.CRM.(app.CRMViewStore).CreateView(tctx, s.View); err != nil {
+		t.Fatal(err)
+	}
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s

@@ -49,6 +49,8 @@ const (
 	objPipeline     = "pipeline"
 	objWebhook      = "webhook"
 	objDelivery     = "delivery"
+	objImportJob    = "importjob"
+	objView         = "view"
 )
 
 type isoLine struct {
@@ -163,6 +165,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/tasks/:id/done":             {accUser, objTask},
 	"portal|POST|/crm/people/:id/merge":           {accUser, objPerson},
 	"portal|GET|/crm/people.csv":                  {accUser, ""},
+	"portal|GET|/crm/companies.csv":               {accUser, ""},
+	"portal|GET|/crm/deals.csv":                   {accUser, ""},
+	"portal|POST|/crm/views":                      {accUser, ""},
+	"portal|POST|/crm/views/:id/delete":           {accUser, objView},
 	"portal|GET|/crm/settings":                    {accUser, ""},
 	"portal|POST|/crm/settings/fields":            {accOwner, ""},
 	"portal|POST|/crm/settings/fields/:id/delete": {accOwner, objCustomField},
@@ -170,6 +176,8 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/settings/pipelines/:id":     {accOwner, objPipeline},
 	"portal|GET|/crm/import":                      {accUser, ""},
 	"portal|POST|/crm/import":                     {accUser, ""},
+	"portal|GET|/crm/import/:id":                  {accUser, objImportJob},
+	"portal|POST|/crm/import/:id":                 {accUser, objImportJob},
 	"portal|GET|/crm/people":                      {accUser, ""},
 	"portal|POST|/crm/people":                     {accUser, ""},
 	"portal|GET|/crm/people/:id":                  {accUser, objPerson},
@@ -330,6 +338,7 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/federal/digest":                                                {accAdmin, ""},
 	"nexus|POST|/federal/alerts/run":                                           {accAdmin, ""},
 	// Nexus: Control Room > CRM.
+	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/people":        {accAdmin, ""},
 	"nexus|GET|/crm/people/:id":    {accAdmin, objPerson},
 	"nexus|GET|/crm/companies":     {accAdmin, ""},
@@ -403,6 +412,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.DeliveryID, 10)
 	case objCustomField:
 		id = strconv.FormatInt(e.B.CustomField.ID, 10)
+	case objImportJob:
+		id = strconv.FormatInt(e.B.ImportJob.ID, 10)
+	case objView:
+		id = strconv.FormatInt(e.B.View.ID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
 		f := e.B.CRM
 		kind := r.Line.Obj
@@ -453,7 +466,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
-		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain}
+		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test"}
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {

@@ -171,6 +171,10 @@ func OpenAPI() []byte {
 			for _, f := range r.Filter {
 				params = append(params, qparam(f, "Filter: exact match.", str))
 			}
+			switch r.Record {
+			case app.RecordPerson, app.RecordCompany, app.RecordDeal:
+				params = append(params, qparam("view", "ID of a saved view (portal: CRM > Views): its conditions and, unless sort is given, its sort.", integ))
+			}
 			paths["/api/v1/"+r.Path] = obj{
 				"get": obj{"summary": "List " + r.Path, "parameters": params, "responses": std(obj{"200": jsonResp("A page", pageOf(ref(sc)))}, "400")},
 				"post": obj{"summary": "Create one of " + r.Path, "parameters": []obj{tenantParam}, "requestBody": jsonBody(ref(sc + "Input")),

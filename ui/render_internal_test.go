@@ -97,12 +97,17 @@ var pageData = map[string]func() any{
 		return &crmSettingsPage{Fields: allCustomFields(), Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{Won: true}, {Lost: true}}}}, CanWrite: true}
 	},
 	"portal/crm_import": func() any {
-		return &importPage{Mapping: map[string]string{"a": "b"}, Ignored: []string{"c"}, Errors: []importRowError{{}}, Imported: 1, Skipped: 1, FormError: "x"}
+		return &importPage{Jobs: []*app.ImportJob{{}}, Objects: importObjects, FormError: "x"}
+	},
+	"portal/crm_import_job": func() any {
+		return &importJobPage{Job: &app.ImportJob{Status: app.ImportMapping, Error: "x"}, Fields: app.ImportFields(app.RecordPerson, allCustomFields()),
+			Columns: []importColumn{{Field: "emails"}}, Preview: []importPreviewRow{{Cells: []string{"a"}, Problem: "x"}, {}}, Errors: []app.ImportRowError{{}}, FormError: "x"}
 	},
 	"portal/crm_kanban": func() any {
-		st := &app.Stage{ID: 1, Name: "Lead"}
-		return &kanbanPage{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}},
-			Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
+		return &kanbanPage{Board: fullBoard(false)}
+	},
+	"nexus/crm_kanban": func() any {
+		return &nexusKanbanPage{Tenants: []*app.Tenant{{}}, Tenant: "1", Boards: []*kanbanBoard{fullBoard(true)}, More: 1}
 	},
 	"portal/webhooks": func() any {
 		now := time.Now()
@@ -124,7 +129,10 @@ func allCustomFields() []*app.CustomField {
 
 func crmListFull(nexus bool) *crmListPage {
 	return &crmListPage{CustomFields: allCustomFields(), Nexus: nexus, Kind: "people", People: []*app.Person{{Emails: []string{"a@b.test"}, Tags: []string{"t"}}}, NextURL: "/x",
-		Tenants: []*app.Tenant{{}}, CompanyChoices: []*app.Company{{}}, Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{}}}}}
+		Tenants: []*app.Tenant{{}}, CompanyChoices: []*app.Company{{}}, Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{}}}},
+		Table: &viewTable{Headers: []string{"a"}, Rows: []viewRow{{Cells: []string{"x", "y"}}}},
+		ViewForm: viewForm{Fields: app.ViewFields(app.RecordPerson, nil), Ops: app.ConditionOps, Views: []*app.View{{}}, Error: "x",
+			Current: &app.View{Columns: []string{"name"}, Where: app.Where{Match: "or", Conditions: []app.Condition{{Field: "name"}}}}, Conditions: []app.Condition{{Field: "name"}}}}
 }
 
 func crmRecordFull(nexus bool) *crmRecordPage {
@@ -159,4 +167,10 @@ func TestRenderer_EveryPage(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+func fullBoard(nexus bool) *kanbanBoard {
+	st := &app.Stage{ID: 1, Name: "Lead"}
+	return &kanbanBoard{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}}, Nexus: nexus, TenantName: "t",
+		Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
 }

@@ -88,6 +88,9 @@ type Server struct {
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline); nil: no CRM routes.
 	CRM app.CRMStore
+	// ImportDir holds CSV uploads while their import runs (default: the
+	// system temporary directory).
+	ImportDir string
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -103,6 +106,14 @@ type Server struct {
 	Metrics *Metrics
 
 	metricsHandler fiber.Handler
+
+	// Background work started by requests (CSV imports): Shutdown
+	// cancels bgCtx and waits for bgWG.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bgWG     sync.WaitGroup
+	// importsRunning holds the IDs of the import jobs this process runs.
+	importsRunning sync.Map
 
 	root   *fiber.App
 	apps   map[string]*fiber.App
@@ -257,7 +268,11 @@ func (s *Server) ServeTLS(ln net.Listener, cfg *tls.Config) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
+	if s.bgCancel != nil {
+		s.bgCancel()
+	}
 	s.mu.Unlock()
+	s.bgWG.Wait()
 	if s.root == nil {
 		return nil
 	}

@@ -1,0 +1,171 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Saved views: a tenant's named table of people, companies or deals with
+// its columns, filters (on any field, custom fields too, all or any
+// matching) and sort, used by the portal tables, CSV export and the API
+// (?view=ID).
+
+// Condition operators.
+var ConditionOps = []ImportField{
+	{"eq", "is"}, {"neq", "is not"}, {"contains", "contains"}, {"gt", "greater than"}, {"lt", "less than"},
+	{"empty", "is empty"}, {"not_empty", "is not empty"},
+}
+
+// Condition is one filter of a view: Field ("title", "custom.budget"),
+// Op (ConditionOps) and Value (unused by empty and not_empty). Text is
+// compared case-insensitively; amounts are decimal ("1250.00").
+type Condition struct {
+	Field string `json:"field"`
+	Op    string `json:"op"`
+	Value string `json:"value,omitempty"`
+}
+
+// Where is a list's conditions: all must match (Match "and", the
+// default) or any ("or").
+type Where struct {
+	Match      string      `json:"match,omitempty"`
+	Conditions []Condition `json:"conditions,omitempty"`
+}
+
+// View is a saved table of a tenant.
+type View struct {
+	ID        int64
+	TenantID  int64
+	Name      string
+	Object    string   // person, company or deal
+	Columns   []string // field keys shown and exported, in order
+	Where     Where
+	Sort      string // one of SortKeys
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// MaxConditions is the most conditions a view or list takes.
+const MaxConditions = 20
+
+var viewFields = map[string][]ImportField{
+	RecordPerson: {{"name", "Name"}, {"first_name", "First name"}, {"last_name", "Last name"}, {"email", "Emails"}, {"phone", "Phones"},
+		{"company", "Company"}, {"title", "Job title"}, {"address", "Address"}, {"source", "Source"}, {"tag", "Tags"},
+		{"consent_email", "Consent: email"}, {"consent_sms", "Consent: SMS"}, {"consent_calls", "Consent: calls"},
+		{"created_at", "Created"}, {"updated_at", "Updated"}},
+	RecordCompany: {{"name", "Name"}, {"domain", "Domain"}, {"industry", "Industry"}, {"size", "Size"}, {"address", "Address"},
+		{"created_at", "Created"}, {"updated_at", "Updated"}},
+	RecordDeal: {{"name", "Name"}, {"amount", "Amount"}, {"currency", "Currency"}, {"pipeline", "Pipeline"}, {"stage", "Stage"},
+		{"expected_close", "Expected close"}, {"probability", "Probability"}, {"company", "Company"},
+		{"created_at", "Created"}, {"updated_at", "Updated"}},
+}
+
+// DefaultViewColumns are the columns of an object's table without a view.
+var DefaultViewColumns = map[string][]string{
+	RecordPerson:  {"name", "email", "phone", "company", "tag", "created_at"},
+	RecordCompany: {"name", "domain", "industry", "size", "created_at"},
+	RecordDeal:    {"name", "stage", "amount", "expected_close", "updated_at"},
+}
+
+// ViewFields lists the fields of an object a view can show and filter
+// on, custom fields last ("custom.<key>").
+func ViewFields(object string, defs []*CustomField) []ImportField {
+	out := append([]ImportField(nil), viewFields[object]...)
+	for _, d := range defs {
+		out = append(out, ImportField{"custom." + d.Key, d.Label})
+	}
+	return out
+}
+
+// FieldLabel is a field's label for a column header.
+func FieldLabel(object, key string, defs []*CustomField) string {
+	for _, f := range ViewFields(object, defs) {
+		if f.Key == key {
+			return f.Label
+		}
+	}
+	return key
+}
+
+// Validate checks where against an object's fields. Returns EINVALID
+// naming the condition.
+func (w *Where) Validate(object string, defs []*CustomField) error {
+	if w.Match == "" {
+		w.Match = "and"
+	}
+	if w.Match != "and" && w.Match != "or" {
+		return FieldErrorf("match", "Match must be and (all conditions) or or (any).")
+	}
+	if len(w.Conditions) > MaxConditions {
+		return FieldErrorf("conditions", "At most %d conditions.", MaxConditions)
+	}
+	fields := ViewFields(object, defs)
+	for i := range w.Conditions {
+		c := &w.Conditions[i]
+		c.Value = strings.TrimSpace(c.Value)
+		if !slices.ContainsFunc(fields, func(f ImportField) bool { return f.Key == c.Field }) {
+			return FieldErrorf("conditions", "Condition %d: unknown field %q.", i+1, c.Field)
+		}
+		if !slices.ContainsFunc(ConditionOps, func(f ImportField) bool { return f.Key == c.Op }) {
+			return FieldErrorf("conditions", "Condition %d: unknown operator %q.", i+1, c.Op)
+		}
+		if c.Op != "empty" && c.Op != "not_empty" && c.Value == "" {
+			return FieldErrorf("conditions", "Condition %d needs a value.", i+1)
+		}
+		if len(c.Value) > 200 {
+			return FieldErrorf("conditions", "Condition %d: the value must be at most 200 characters.", i+1)
+		}
+		if c.Field == "amount" && c.Value != "" {
+			if _, err := ParseAmount("conditions", c.Value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks a view. Returns EINVALID naming the field.
+func (v *View) Validate(defs []*CustomField) error {
+	v.Name = clean(v.Name)
+	if v.Name == "" || len(v.Name) > 100 {
+		return FieldErrorf("name", "View name required (at most 100 characters).")
+	}
+	if _, ok := viewFields[v.Object]; !ok {
+		return FieldErrorf("object", "A view shows people, companies or deals.")
+	}
+	if len(v.Columns) == 0 {
+		v.Columns = slices.Clone(DefaultViewColumns[v.Object])
+	}
+	fields := ViewFields(v.Object, defs)
+	seen := map[string]bool{}
+	for _, c := range v.Columns {
+		if !slices.ContainsFunc(fields, func(f ImportField) bool { return f.Key == c }) {
+			return FieldErrorf("columns", "Unknown column %q.", c)
+		}
+		if seen[c] {
+			return FieldErrorf("columns", "Column %q is chosen twice.", c)
+		}
+		seen[c] = true
+	}
+	if v.Sort == "" {
+		v.Sort = "-created_at"
+	}
+	if !slices.Contains(SortKeys, v.Sort) {
+		return FieldErrorf("sort", "sort must be one of %s.", strings.Join(SortKeys, ", "))
+	}
+	return v.Where.Validate(v.Object, defs)
+}
+
+// CRMViewStore keeps a tenant's saved views (tenant from ctx).
+type CRMViewStore interface {
+	// FindViews lists the views of an object ("" for all) by name.
+	FindViews(ctx context.Context, object string) ([]*View, error)
+	// FindView returns ENOTFOUND for another tenant's view.
+	FindView(ctx context.Context, id int64) (*View, error)
+	// CreateView returns EINVALID or ECONFLICT (name taken).
+	CreateView(ctx context.Context, v *View) error
+	// DeleteView returns ENOTFOUND.
+	DeleteView(ctx context.Context, id int64) error
+}

@@ -1,0 +1,422 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"orengen/app"
+)
+
+var _ app.CRMImportStore = (*CRMStore)(nil)
+
+const importJobCols = `id, tenant_id, object, file_name, path, header, mapping, dedupe, continue_bad, status, error, rows, created, updated, skipped, invalid,
+	actor, created_at, updated_at`
+
+func scanImportJob(row scanner) (*app.ImportJob, error) {
+	j := &app.ImportJob{}
+	var header, mapping string
+	if err := row.Scan(&j.ID, &j.TenantID, &j.Object, &j.FileName, &j.Path, &header, &mapping, &j.Dedupe, &j.Continue, &j.Status, &j.Error,
+		&j.Rows, &j.Created, &j.Updated, &j.Skipped, &j.Invalid, &j.Actor, Time{&j.CreatedAt}, Time{&j.UpdatedAt}); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, app.Errorf(app.ENOTFOUND, "Import not found.")
+		}
+		return nil, fmt.Errorf("scan import job: %w", err)
+	}
+	if err := json.Unmarshal([]byte(header), &j.Header); err != nil {
+		return nil, fmt.Errorf("import header: %w", err)
+	}
+	if err := json.Unmarshal([]byte(mapping), &j.Mapping); err != nil {
+		return nil, fmt.Errorf("import mapping: %w", err)
+	}
+	return j, nil
+}
+
+func checkImportJob(j *app.ImportJob) error {
+	if _, ok := recordTable[j.Object]; !ok || j.Object == app.RecordNote || j.Object == app.RecordTask {
+		return app.FieldErrorf("object", "Import people, companies or deals.")
+	}
+	if !slices.Contains([]string{app.DedupeSkip, app.DedupeUpdate, app.DedupeCreate}, j.Dedupe) {
+		return app.FieldErrorf("dedupe", "Duplicates must be skipped, updated or created.")
+	}
+	return nil
+}
+
+// CreateImportJob stores a new job in the tenant of ctx. Returns
+// EUNAUTHORIZED or EINVALID.
+func (s *CRMStore) CreateImportJob(ctx context.Context, j *app.ImportJob) error {
+	if j.Dedupe == "" {
+		j.Dedupe = app.DedupeSkip
+	}
+	if j.Status == "" {
+		j.Status = app.ImportMapping
+	}
+	if err := checkImportJob(j); err != nil {
+		return err
+	}
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	j.TenantID, j.CreatedAt, j.UpdatedAt = tid, tx.now, tx.now
+	if j.Actor == "" {
+		j.Actor = app.ActorFromContext(ctx)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_import_jobs (tenant_id, object, file_name, path, header, mapping, dedupe, continue_bad, status, actor,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, j.Object, j.FileName, j.Path, jsonList(j.Header), jsonList(j.Mapping),
+		j.Dedupe, j.Continue, j.Status, j.Actor, FormatTime(tx.now), FormatTime(tx.now))
+	if err != nil {
+		return fmt.Errorf("create import job: %w", err)
+	}
+	if j.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FindImportJob returns a job of the tenant in ctx. Returns ENOTFOUND.
+func (s *CRMStore) FindImportJob(ctx context.Context, id int64) (*app.ImportJob, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanImportJob(s.db.read.QueryRowContext(ctx, `SELECT `+importJobCols+` FROM crm_import_jobs WHERE id = ? AND tenant_id = ?`, id, tid))
+}
+
+// FindImportJobs lists the tenant's latest jobs, newest first.
+func (s *CRMStore) FindImportJobs(ctx context.Context, limit int) ([]*app.ImportJob, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+importJobCols+` FROM crm_import_jobs WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`, tid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find import jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.ImportJob
+	for rows.Next() {
+		j, err := scanImportJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+func updateImportJob(ctx context.Context, tx *Tx, tid int64, j *app.ImportJob) error {
+	j.UpdatedAt = tx.now
+	res, err := tx.ExecContext(ctx, `UPDATE crm_import_jobs SET path = ?, mapping = ?, dedupe = ?, continue_bad = ?, status = ?, error = ?, rows = ?, created = ?,
+		updated = ?, skipped = ?, invalid = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`, j.Path, jsonList(j.Mapping), j.Dedupe, j.Continue, j.Status,
+		j.Error, j.Rows, j.Created, j.Updated, j.Skipped, j.Invalid, FormatTime(tx.now), j.ID, tid)
+	if err != nil {
+		return fmt.Errorf("update import job: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.ENOTFOUND, "Import not found.")
+	}
+	return nil
+}
+
+// UpdateImportJob saves j's mapping, policy, state and counts. Returns
+// ENOTFOUND or EINVALID.
+func (s *CRMStore) UpdateImportJob(ctx context.Context, j *app.ImportJob) error {
+	if err := checkImportJob(j); err != nil {
+		return err
+	}
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := updateImportJob(ctx, tx, tid, j); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// AddImportErrors appends bad rows to job jobID's report (a line already
+// reported keeps its first error). Returns ENOTFOUND.
+func (s *CRMStore) AddImportErrors(ctx context.Context, jobID int64, errs []app.ImportRowError) error {
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := checkJob(ctx, tx, jobID, tid); err != nil {
+		return err
+	}
+	for _, e := range errs {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO crm_import_errors (job_id, line, field, message) VALUES (?, ?, ?, ?)`,
+			jobID, e.Line, e.Field, e.Message); err != nil {
+			return fmt.Errorf("add import error: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+func checkJob(ctx context.Context, q queryer, jobID, tid int64) error {
+	var one int
+	if err := q.QueryRowContext(ctx, `SELECT 1 FROM crm_import_jobs WHERE id = ? AND tenant_id = ?`, jobID, tid).Scan(&one); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return app.Errorf(app.ENOTFOUND, "Import not found.")
+		}
+		return fmt.Errorf("check import job: %w", err)
+	}
+	return nil
+}
+
+// FindImportErrors returns the first limit bad rows of job jobID by line.
+// Returns ENOTFOUND.
+func (s *CRMStore) FindImportErrors(ctx context.Context, jobID int64, limit int) ([]app.ImportRowError, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkJob(ctx, s.db.read, jobID, tid); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT line, field, message FROM crm_import_errors WHERE job_id = ? ORDER BY line LIMIT ?`, jobID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find import errors: %w", err)
+	}
+	defer rows.Close()
+	var out []app.ImportRowError
+	for rows.Next() {
+		var e app.ImportRowError
+		if err := rows.Scan(&e.Line, &e.Field, &e.Message); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// importCompanyID finds the tenant's company named name (case-insensitive),
+// creating it when missing.
+func importCompanyID(ctx context.Context, tx *Tx, tid int64, name string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM crm_companies WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, tid, strings.ToLower(name)).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("find company: %w", err)
+	}
+	c := &app.Company{Name: name}
+	if err := c.Validate(); err != nil {
+		return 0, app.FieldErrorf("company", "%s", app.ErrorMessage(err))
+	}
+	if err := insertCompany(ctx, tx, tid, c); err != nil {
+		return 0, err
+	}
+	return c.ID, nil
+}
+
+// importMatch returns the ID of the existing record a row duplicates, or 0.
+func importMatch(ctx context.Context, tx *Tx, tid int64, r *app.ImportRecord) (int64, error) {
+	var q string
+	var args []any
+	switch {
+	case r.Person != nil:
+		// One indexed lookup per value (value, kind): the oldest match.
+		best := int64(0)
+		look := func(kind, v string) error {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT person_id FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ? LIMIT 1`, v, kind, tid).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("find duplicate: %w", err)
+			}
+			if best == 0 || id < best {
+				best = id
+			}
+			return nil
+		}
+		for _, v := range r.Person.Emails {
+			if err := look("email", v); err != nil {
+				return 0, err
+			}
+		}
+		for _, v := range r.Person.Phones {
+			if err := look("phone", v); err != nil {
+				return 0, err
+			}
+		}
+		return best, nil
+	case r.Company != nil:
+		if r.Company.Domain != "" {
+			q, args = `SELECT id FROM crm_companies WHERE tenant_id = ? AND domain = ? ORDER BY id LIMIT 1`, []any{tid, r.Company.Domain}
+		} else {
+			q, args = `SELECT id FROM crm_companies WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, []any{tid, strings.ToLower(r.Company.Name)}
+		}
+	default:
+		q, args = `SELECT id FROM crm_deals WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, []any{tid, strings.ToLower(r.Deal.Name)}
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("find duplicate: %w", err)
+	}
+	return id, nil
+}
+
+func orS(v, cur string) string {
+	if v != "" {
+		return v
+	}
+	return cur
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// importOne writes one record under the dedupe policy.
+func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.ImportRecord, n *app.ImportCounts) error {
+	companyID := int64(0)
+	if r.CompanyName != "" {
+		var err error
+		if companyID, err = importCompanyID(ctx, tx, tid, r.CompanyName); err != nil {
+			return err
+		}
+	}
+	match := int64(0)
+	if policy != app.DedupeCreate {
+		var err error
+		if match, err = importMatch(ctx, tx, tid, r); err != nil {
+			return err
+		}
+	}
+	if match != 0 && policy == app.DedupeSkip {
+		n.Skipped++
+		return nil
+	}
+	switch {
+	case r.Person != nil:
+		p := r.Person
+		if p.CompanyID == 0 {
+			p.CompanyID = companyID
+		}
+		if match == 0 {
+			n.Created++
+			return insertPerson(ctx, tx, tid, p)
+		}
+		old, err := findPerson(ctx, tx, match, tid)
+		if err != nil {
+			return err
+		}
+		m := *old
+		m.FirstName, m.LastName = orS(p.FirstName, old.FirstName), orS(p.LastName, old.LastName)
+		m.Emails, m.Phones, m.Tags = union(old.Emails, p.Emails), union(old.Phones, p.Phones), union(old.Tags, p.Tags)
+		m.Title, m.Address = orS(p.Title, old.Title), orS(p.Address, old.Address)
+		if p.CompanyID != 0 {
+			m.CompanyID = p.CompanyID
+		}
+		m.Consent.Email, m.Consent.SMS, m.Consent.Calls = old.Consent.Email || p.Consent.Email, old.Consent.SMS || p.Consent.SMS, old.Consent.Calls || p.Consent.Calls
+		m.Custom = app.MergeCustom(old.Custom, p.Custom)
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		n.Updated++
+		return replacePerson(ctx, tx, tid, old, &m)
+	case r.Company != nil:
+		c := r.Company
+		if match == 0 {
+			n.Created++
+			return insertCompany(ctx, tx, tid, c)
+		}
+		old, err := findCompany(ctx, tx, match, tid)
+		if err != nil {
+			return err
+		}
+		m := *old
+		m.Name, m.Domain, m.Industry = orS(c.Name, old.Name), orS(c.Domain, old.Domain), orS(c.Industry, old.Industry)
+		m.Size, m.Address = orS(c.Size, old.Size), orS(c.Address, old.Address)
+		m.Custom = app.MergeCustom(old.Custom, c.Custom)
+		n.Updated++
+		return replaceCompany(ctx, tx, tid, old, &m)
+	}
+	d := r.Deal
+	if d.CompanyID == 0 {
+		d.CompanyID = companyID
+	}
+	if match == 0 {
+		n.Created++
+		return insertDeal(ctx, tx, tid, d)
+	}
+	old, err := findDeal(ctx, tx, match, tid)
+	if err != nil {
+		return err
+	}
+	m := *old
+	m.PersonIDs = slices.Clone(old.PersonIDs)
+	if d.Amount != 0 {
+		m.Amount, m.Currency = d.Amount, d.Currency
+	}
+	if d.StageID != 0 {
+		m.PipelineID, m.StageID = d.PipelineID, d.StageID
+	}
+	if d.ExpectedClose != nil {
+		m.ExpectedClose = d.ExpectedClose
+	}
+	if d.Probability != nil {
+		m.Probability = d.Probability
+	}
+	if d.CompanyID != 0 {
+		m.CompanyID = d.CompanyID
+	}
+	m.Custom = app.MergeCustom(old.Custom, d.Custom)
+	n.Updated++
+	return replaceDeal(ctx, tx, tid, old, &m)
+}
+
+// ImportBatch writes recs in one transaction under j's dedupe policy and
+// saves j with the batch's counts added, so the job's progress is always
+// what is committed. Returns a *app.BatchError naming the first record
+// the store refused (EINVALID, e.g. an unknown custom field); then
+// nothing of the batch is written and j is unchanged.
+func (s *CRMStore) ImportBatch(ctx context.Context, j *app.ImportJob, recs []*app.ImportRecord) (app.ImportCounts, error) {
+	var n app.ImportCounts
+	if len(recs) > app.MaxBatch {
+		return n, app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)
+	}
+	if err := checkImportJob(j); err != nil {
+		return n, err
+	}
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return n, err
+	}
+	defer tx.Rollback()
+	for i, r := range recs {
+		if err := importOne(ctx, tx, tid, j.Dedupe, r, &n); err != nil {
+			return app.ImportCounts{}, app.BatchFail(i, err)
+		}
+	}
+	upd := *j
+	upd.Created, upd.Updated, upd.Skipped = j.Created+n.Created, j.Updated+n.Updated, j.Skipped+n.Skipped
+	if err := updateImportJob(ctx, tx, tid, &upd); err != nil {
+		return app.ImportCounts{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return app.ImportCounts{}, fmt.Errorf("commit import batch: %w", err)
+	}
+	*j = upd
+	return n, nil
+}

@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"orengen/app"
+)
+
+var _ app.CRMViewStore = (*CRMStore)(nil)
+
+// ---- conditions (views and ?where) ----
+
+// viewExprs are the SQL expressions of each filterable field (alias r;
+// people have their company joined as c). kind: text, num, date, bool,
+// or multi (email, phone, tag: a condition on any of the values).
+var viewExprs = map[string]map[string][2]string{
+	app.RecordPerson: {
+		"name": {"r.name_key", "text"}, "first_name": {"r.first_name", "text"}, "last_name": {"r.last_name", "text"},
+		"email": {"email", "multi"}, "phone": {"phone", "multi"}, "tag": {"tag", "multi"},
+		"company": {"c.name", "text"}, "title": {"r.title", "text"}, "address": {"r.address", "text"}, "source": {"r.source", "text"},
+		"consent_email": {"r.consent_email", "bool"}, "consent_sms": {"r.consent_sms", "bool"}, "consent_calls": {"r.consent_calls", "bool"},
+		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+	},
+	app.RecordCompany: {
+		"name": {"r.name", "text"}, "domain": {"r.domain", "text"}, "industry": {"r.industry", "text"}, "size": {"r.size", "text"},
+		"address": {"r.address", "text"}, "created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+	},
+	app.RecordDeal: {
+		"name": {"r.name", "text"}, "amount": {"r.amount", "amount"}, "currency": {"r.currency", "text"},
+		"pipeline":       {"(SELECT name FROM crm_pipelines WHERE id = r.pipeline_id)", "text"},
+		"stage":          {"(SELECT name FROM crm_stages WHERE id = r.stage_id)", "text"},
+		"expected_close": {"r.expected_close", "date"}, "probability": {"r.probability", "num"},
+		"company":    {"(SELECT name FROM crm_companies WHERE id = r.company_id)", "text"},
+		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+	},
+}
+
+var customKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// cmpSQL compares expr with op; text comparisons ignore case.
+func cmpSQL(expr, kind, op, v string) (string, []any, error) {
+	switch op {
+	case "empty":
+		return "COALESCE(" + expr + ", '') = ''", nil, nil
+	case "not_empty":
+		return "COALESCE(" + expr + ", '') <> ''", nil, nil
+	}
+	var arg any = v
+	switch kind {
+	case "amount":
+		n, err := app.ParseAmount("conditions", v)
+		if err != nil {
+			return "", nil, err
+		}
+		arg = n
+	case "num":
+		n, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+		if err != nil {
+			return "", nil, app.FieldErrorf("conditions", "%q is not a number.", v)
+		}
+		arg = n
+	case "bool":
+		arg = 0
+		switch strings.ToLower(v) {
+		case "true", "yes", "1", "on", "x":
+			arg = 1
+		}
+	case "custom":
+		// Numbers compare as numbers, true/false as JSON booleans (1/0).
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			arg, kind = n, "num"
+		} else if b, err := strconv.ParseBool(v); err == nil && (op == "eq" || op == "neq") {
+			arg, kind = 0, "num"
+			if b {
+				arg = 1
+			}
+		} else {
+			kind = "text"
+		}
+	case "date":
+		if op == "eq" || op == "neq" {
+			expr = "substr(" + expr + ", 1, 10)"
+		}
+	}
+	text := kind == "text" || kind == "date"
+	switch op {
+	case "eq", "neq":
+		o := map[string]string{"eq": "=", "neq": "<>"}[op]
+		if text {
+			return "lower(COALESCE(" + expr + ", '')) " + o + " lower(?)", []any{arg}, nil
+		}
+		if op == "neq" {
+			return "(" + expr + " IS NULL OR " + expr + " <> ?)", []any{arg}, nil
+		}
+		return expr + " = ?", []any{arg}, nil
+	case "contains":
+		return "instr(lower(COALESCE(" + expr + ", '')), lower(?)) > 0", []any{v}, nil
+	case "gt":
+		return expr + " > ?", []any{arg}, nil
+	case "lt":
+		return expr + " < ?", []any{arg}, nil
+	}
+	return "", nil, app.FieldErrorf("conditions", "Unknown operator %q.", op)
+}
+
+// whereSQL turns conditions into one SQL condition on alias r. Returns
+// EINVALID naming "conditions".
+func whereSQL(typ string, w app.Where) (string, []any, error) {
+	if len(w.Conditions) == 0 {
+		return "", nil, nil
+	}
+	// Custom keys are checked by form; the tenant's definitions are not
+	// needed to filter (an unknown key matches nothing).
+	var defs []*app.CustomField
+	for _, c := range w.Conditions {
+		if k, ok := strings.CutPrefix(c.Field, "custom."); ok {
+			if !customKeyRE.MatchString(k) {
+				return "", nil, app.FieldErrorf("conditions", "Unknown field %q.", c.Field)
+			}
+			defs = append(defs, &app.CustomField{Key: k})
+		}
+	}
+	if err := w.Validate(typ, defs); err != nil {
+		return "", nil, err
+	}
+	var parts []string
+	var args []any
+	for _, c := range w.Conditions {
+		var cond string
+		var a []any
+		var err error
+		if k, ok := strings.CutPrefix(c.Field, "custom."); ok {
+			cond, a, err = cmpSQL("json_extract(r.custom, '$."+k+"')", "custom", c.Op, c.Value)
+		} else {
+			e := viewExprs[typ][c.Field]
+			if e[1] != "multi" {
+				cond, a, err = cmpSQL(e[0], e[1], c.Op, c.Value)
+			} else {
+				src := `SELECT value FROM json_each(r.tags)`
+				if e[0] != "tag" {
+					src = `SELECT value FROM crm_contact_points cp WHERE cp.person_id = r.id AND cp.kind = '` + e[0] + `'`
+				}
+				switch c.Op {
+				case "empty":
+					cond = `NOT EXISTS (` + src + `)`
+				case "not_empty":
+					cond = `EXISTS (` + src + `)`
+				case "neq":
+					cond, a, err = cmpSQL("value", "text", "eq", c.Value)
+					cond = `NOT EXISTS (SELECT 1 FROM (` + src + `) WHERE ` + cond + `)`
+				default:
+					if c.Field == "phone" && c.Op == "eq" {
+						if ph, perr := app.NormalizePhone("conditions", c.Value); perr == nil {
+							c.Value = ph
+						}
+					}
+					cond, a, err = cmpSQL("value", "text", c.Op, c.Value)
+					cond = `EXISTS (SELECT 1 FROM (` + src + `) WHERE ` + cond + `)`
+				}
+			}
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		parts = append(parts, "("+cond+")")
+		args = append(args, a...)
+	}
+	sep := " AND "
+	if w.Match == "or" {
+		sep = " OR "
+	}
+	return "(" + strings.Join(parts, sep) + ")", args, nil
+}
+
+// ---- saved views ----
+
+const viewCols = `id, tenant_id, object, name, columns, filters, sort, created_at, updated_at`
+
+func scanView(row scanner) (*app.View, error) {
+	v := &app.View{}
+	var cols, filters string
+	if err := row.Scan(&v.ID, &v.TenantID, &v.Object, &v.Name, &cols, &filters, &v.Sort, Time{&v.CreatedAt}, Time{&v.UpdatedAt}); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, app.Errorf(app.ENOTFOUND, "View not found.")
+		}
+		return nil, fmt.Errorf("scan view: %w", err)
+	}
+	if err := json.Unmarshal([]byte(cols), &v.Columns); err != nil {
+		return nil, fmt.Errorf("view columns: %w", err)
+	}
+	if err := json.Unmarshal([]byte(filters), &v.Where); err != nil {
+		return nil, fmt.Errorf("view filters: %w", err)
+	}
+	return v, nil
+}
+
+// FindViews lists the tenant's views of object ("" for all) by name.
+func (s *CRMStore) FindViews(ctx context.Context, object string) ([]*app.View, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+viewCols+` FROM crm_views WHERE tenant_id = ? AND (? = '' OR object = ?) ORDER BY name, id`, tid, object, object)
+	if err != nil {
+		return nil, fmt.Errorf("find views: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.View
+	for rows.Next() {
+		v, err := scanView(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// FindView returns a view of the tenant in ctx. Returns ENOTFOUND.
+func (s *CRMStore) FindView(ctx context.Context, id int64) (*app.View, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanView(s.db.read.QueryRowContext(ctx, `SELECT `+viewCols+` FROM crm_views WHERE id = ? AND tenant_id = ?`, id, tid))
+}
+
+// CreateView validates v against the tenant's custom fields and stores
+// it. Returns EINVALID or ECONFLICT (a view of that name exists).
+func (s *CRMStore) CreateView(ctx context.Context, v *app.View) error {
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	defs, err := findCustomFields(ctx, tx, tid, v.Object)
+	if err != nil {
+		return err
+	}
+	if err := v.Validate(defs); err != nil {
+		return err
+	}
+	filters, err := json.Marshal(v.Where)
+	if err != nil {
+		return fmt.Errorf("view filters: %w", err)
+	}
+	v.TenantID, v.CreatedAt, v.UpdatedAt = tid, tx.now, tx.now
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_views (tenant_id, object, name, columns, filters, sort, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		tid, v.Object, v.Name, jsonList(v.Columns), string(filters), v.Sort, FormatTime(tx.now), FormatTime(tx.now))
+	if err != nil {
+		return FormatError(err, "A view of that name exists.")
+	}
+	if v.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// DeleteView deletes a view of the tenant in ctx. Returns ENOTFOUND.
+func (s *CRMStore) DeleteView(ctx context.Context, id int64) error {
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM crm_views WHERE id = ? AND tenant_id = ?`, id, tid)
+	if err != nil {
+		return fmt.Errorf("delete view: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.ENOTFOUND, "View not found.")
+	}
+	return tx.Commit()
+}

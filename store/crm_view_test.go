@@ -1,0 +1,94 @@
+package store_test
+
+import (
+	"slices"
+	"testing"
+
+	"orengen/app"
+)
+
+func TestCRMStore_Where(t *testing.T) {
+	e := newCRMEnv(t)
+	if err := e.S.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "budget", Label: "Budget", Type: app.CustomNumber}); err != nil {
+		t.Fatal(err)
+	}
+	co := &app.Company{Name: "Acme"}
+	if err := e.S.CreateCompany(e.A, co); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(first, title string, budget float64, tags ...string) *app.Person {
+		p := &app.Person{FirstName: first, Title: title, Emails: []string{first + "@x.test"}, Tags: tags, Custom: map[string]any{"budget": budget}}
+		if first == "Cy" {
+			p.CompanyID = co.ID
+		}
+		if err := e.S.CreatePerson(e.A, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mk("Ann", "CTO", 500, "vip")
+	mk("Bob", "Engineer", 50)
+	mk("Cy", "Sales CTO", 5000, "lead")
+	mustPerson(t, e.S, e.B, "Ann", "ann@b.test") // B's Ann never shows
+	names := func(w app.Where) []string {
+		t.Helper()
+		ps, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: w, Sort: "name"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.FirstName)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		w    app.Where
+		want []string
+	}{
+		{"contains", app.Where{Conditions: []app.Condition{{Field: "title", Op: "contains", Value: "cto"}}}, []string{"Ann", "Cy"}},
+		{"and custom number", app.Where{Conditions: []app.Condition{{Field: "title", Op: "contains", Value: "cto"}, {Field: "custom.budget", Op: "gt", Value: "1000"}}}, []string{"Cy"}},
+		{"or", app.Where{Match: "or", Conditions: []app.Condition{{Field: "tag", Op: "eq", Value: "vip"}, {Field: "custom.budget", Op: "lt", Value: "100"}}}, []string{"Ann", "Bob"}},
+		{"email", app.Where{Conditions: []app.Condition{{Field: "email", Op: "eq", Value: "BOB@x.test"}}}, []string{"Bob"}},
+		{"company", app.Where{Conditions: []app.Condition{{Field: "company", Op: "eq", Value: "acme"}}}, []string{"Cy"}},
+		{"tag empty", app.Where{Conditions: []app.Condition{{Field: "tag", Op: "empty"}}}, []string{"Bob"}},
+		{"neq", app.Where{Conditions: []app.Condition{{Field: "first_name", Op: "neq", Value: "ann"}}}, []string{"Bob", "Cy"}},
+	} {
+		if got := names(tc.w); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	_, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{{Field: "password", Op: "eq", Value: "x"}}}}})
+	if app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("unknown field: %v", err)
+	}
+
+	// Saved views are per tenant.
+	v := &app.View{Name: "Big CTOs", Object: app.RecordPerson, Columns: []string{"name", "custom.budget"}, Where: app.Where{Conditions: []app.Condition{{Field: "custom.budget", Op: "gt", Value: "100"}}}, Sort: "name"}
+	if err := e.S.CreateView(e.A, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.S.CreateView(e.A, &app.View{Name: "Big CTOs", Object: app.RecordPerson}); app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("same name: %v", err)
+	}
+	if err := e.S.CreateView(e.A, &app.View{Name: "Bad", Object: app.RecordPerson, Columns: []string{"custom.nope"}}); app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("unknown column: %v", err)
+	}
+	got, err := e.S.FindView(e.A, v.ID)
+	if err != nil || got.Name != "Big CTOs" || !slices.Equal(got.Columns, v.Columns) || got.Where.Conditions[0].Value != "100" || got.Sort != "name" {
+		t.Fatalf("find view: %+v %v", got, err)
+	}
+	if _, err := e.S.FindView(e.B, v.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("B sees A's view: %v", err)
+	}
+	if err := e.S.DeleteView(e.B, v.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("B deletes A's view: %v", err)
+	}
+	if vs, _ := e.S.FindViews(e.A, app.RecordPerson); len(vs) != 1 {
+		t.Errorf("views: %v", vs)
+	}
+	if got := names(v.Where); !slices.Equal(got, []string{"Ann", "Cy"}) {
+		t.Errorf("view rows: %v", got)
+	}
+}
