@@ -92,6 +92,7 @@ Commands:
   tenant     manage tenants: create, list
   apikey     create API keys for a tenant or for admins
   vault      rotate-key: re-encrypt the vault under a new master key
+  crm        import a CSV file of people, companies or deals into a tenant
   doctor     check configuration, permissions, ports, DNS, certificates, backups and disk
   version    print the version
 
@@ -125,6 +126,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		return runReplicate(ctx, rest, stdout, stderr, env)
 	case "restore":
 		return runRestore(ctx, rest, stdout, stderr, env)
+	case "crm":
+		return runCRM(ctx, rest, stdout, stderr, env)
 	case "doctor":
 		return runDoctor(ctx, rest, stdout, stderr, env)
 	case "federal":

@@ -45,6 +45,8 @@ var importSegs = map[string]string{app.RecordPerson: "people", app.RecordCompany
 
 type importPage struct {
 	Layout
+	MaxUpload string // the server's body limit, for people
+	MaxRows   int
 	Jobs      []*app.ImportJob
 	Objects   []struct{ Value, Label string }
 	Object    string
@@ -105,6 +107,8 @@ func (s *Server) renderImport(c *fiber.Ctx, p *importPage) error {
 		return err
 	}
 	p.Objects = importObjects
+	// A people row is about 80 bytes; the form itself needs a little room.
+	p.MaxUpload, p.MaxRows = app.FormatBytes(int64(s.BodyLimit)), max(s.BodyLimit-4096, 0)/80/1000*1000
 	p.Layout = s.layout(c, HostPortal, "Import CSV")
 	return s.render(c, "portal/crm_import", p)
 }
@@ -579,4 +583,87 @@ func importFailMessage(err error, j *app.ImportJob) string {
 		return "The import failed with an internal error." + done
 	}
 	return app.ErrorMessage(err) + done
+}
+
+// ImportFile imports a CSV file on disk for the tenant of ctx, with the
+// columns mapped from its header (the CLI's path for files larger than a
+// web upload may be). The file is copied into dir first (RunImport
+// removes its copy). progress, if set, is called with the job as batches
+// commit. Returns the finished job; its Status says whether it succeeded.
+func ImportFile(ctx context.Context, crm app.CRMStore, dir, src, object, dedupe string, cont bool, progress func(*app.ImportJob)) (*app.ImportJob, error) {
+	imp, ok := crm.(app.CRMImportStore)
+	if !ok {
+		return nil, errors.New("this store cannot import")
+	}
+	switch object {
+	case app.RecordPerson, app.RecordCompany, app.RecordDeal:
+	default:
+		return nil, app.FieldErrorf("object", "Object must be person, company or deal.")
+	}
+	switch dedupe {
+	case app.DedupeSkip, app.DedupeUpdate, app.DedupeCreate:
+	default:
+		return nil, app.FieldErrorf("dedupe", "Dedupe must be skip, update or create.")
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", src, err)
+	}
+	defer in.Close()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("import directory: %w", err)
+	}
+	dst, err := os.CreateTemp(dir, "import-*.csv")
+	if err != nil {
+		return nil, err
+	}
+	if _, err = io.Copy(dst, in); err == nil {
+		err = dst.Close()
+	}
+	if err != nil {
+		os.Remove(dst.Name())
+		return nil, fmt.Errorf("copy %s: %w", src, err)
+	}
+	header, err := readCSVHeader(dst.Name())
+	if err != nil {
+		os.Remove(dst.Name())
+		return nil, err
+	}
+	defs, err := crm.FindCustomFields(ctx, object)
+	if err != nil {
+		return nil, err
+	}
+	j := &app.ImportJob{Object: object, FileName: filepath.Base(src), Path: dst.Name(), Header: header,
+		Mapping: app.AutoMap(object, header, defs), Dedupe: dedupe, Continue: cont}
+	if err := imp.CreateImportJob(ctx, j); err != nil {
+		os.Remove(dst.Name())
+		return nil, err
+	}
+	ic := &app.ImportContext{Object: object, Mapping: j.Mapping, Custom: defs}
+	if object == app.RecordDeal {
+		if ic.Pipelines, err = crm.Pipelines(ctx); err != nil {
+			return nil, err
+		}
+	}
+	done := make(chan error, 1)
+	run := *j
+	go func() { done <- RunImport(ctx, imp, &run, ic) }()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			final, ferr := imp.FindImportJob(context.WithoutCancel(ctx), j.ID)
+			if ferr != nil {
+				return nil, errors.Join(err, ferr)
+			}
+			return final, nil
+		case <-tick.C:
+			if progress != nil {
+				if cur, err := imp.FindImportJob(ctx, j.ID); err == nil {
+					progress(cur)
+				}
+			}
+		}
+	}
 }
