@@ -54,4 +54,3 @@ func TestCLI_CRMImport(t *testing.T) {
 		}
 	}
 }
-
