@@ -294,3 +294,97 @@ func TestBrowser_TenantWhiteLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowser_KanbanDrag: a tenant user drags a deal to another stage on
+// the pipeline board; the page's script submits the card's move form and
+// the deal is in the new stage after the reload, and in the database.
+func TestBrowser_KanbanDrag(t *testing.T) {
+	ctx := newBrowser(t)
+	dir := t.TempDir()
+	cfg, err := loadConfig(newFlagSet("t", "t", io.Discard), []string{"--data-dir", dir}, envFrom(nil), "data-dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sv, err := m.openForCLI(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Kanban Roofing"}
+	if err := sv.Tenants.CreateTenant(bg, tn, ""); err != nil {
+		t.Fatal(err)
+	}
+	tctx := app.NewContextWithTenant(bg, tn)
+	if _, err := sv.Users.Invite(app.NewContextWithAdmin(tctx, &app.Admin{ID: 1, Role: app.RoleOwner}), "kim@roofing.test", "Kim", app.UserRoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, err := store.NewOutboxStore(m.DB).FindOutboxMessages(bg, 1)
+	if err != nil || len(msgs) != 1 {
+		t.Fatal(err)
+	}
+	tok := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[0].Body)[1]
+	if _, err := sv.Users.RedeemToken(bg, tok, app.TokenInvite, "Kim", "kanban board password"); err != nil {
+		t.Fatal(err)
+	}
+	deal := &app.Deal{Name: "Roof for the Lees", Amount: 1250000, Currency: "USD"}
+	if err := sv.CRM.CreateDeal(tctx, deal); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+
+	addr, _, _ := MustRunMain(t, dir)
+	base := "http://app.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	var first, second string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible("#email", chromedp.ByID),
+		chromedp.SendKeys("#email", "kim@roofing.test", chromedp.ByID),
+		chromedp.SendKeys("#password", "kanban board password", chromedp.ByID),
+		chromedp.Submit("#password", chromedp.ByID),
+		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
+		chromedp.Navigate(base+"/crm/pipeline"),
+		chromedp.WaitVisible(`.kanban-card[data-deal]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll(".kanban-col")[0].getAttribute("aria-label")`, &first),
+		chromedp.Evaluate(`document.querySelectorAll(".kanban-col")[1].getAttribute("aria-label")`, &second),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Drag the card from the first column onto the second. Headless
+	// Chromium has no native drag from synthetic mouse input, so the
+	// drag events are dispatched as a browser would fire them.
+	var ok bool
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+		var card = document.querySelector(".kanban-col .kanban-card[data-deal]");
+		var col = document.querySelectorAll(".kanban-col")[1];
+		if (!card || !col || card.closest(".kanban-col") === col) return false;
+		var dt = new DataTransfer();
+		card.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: dt}));
+		col.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: dt}));
+		col.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
+		return true;
+	})()`, &ok)); err != nil || !ok {
+		t.Fatalf("drag: %v %v", ok, err)
+	}
+	// The move form posts and the board reloads with the card in its new column.
+	var where string
+	for deadline := time.Now().Add(10 * time.Second); where != second; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("card in %q after the drag, want %q", where, second)
+		}
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		chromedp.Run(rctx, chromedp.Evaluate(`(function () { var c = document.querySelector(".kanban-card[data-deal]"); return c ? c.closest(".kanban-col").getAttribute("aria-label") : ""; })()`, &where))
+		cancel()
+	}
+	screenshot(t, ctx, "kanban")
+	// And in the database.
+	m2 := &Main{Config: cfg, Logger: m.Logger}
+	if err := m2.OpenStores(bg); err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	got, err := store.NewCRMStore(m2.DB).FindDeal(tctx, deal.ID)
+	if err != nil || got.Stage != second || first == second {
+		t.Fatalf("deal stage %q (%v), want %q (was %q)", got.Stage, err, second, first)
+	}
+}
