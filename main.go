@@ -333,10 +333,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	fmt.Fprintf(stdout, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
 	fmt.Fprintf(stdout, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
 		m.Server.URL(ui.HostSite)+"/", m.Server.URL(ui.HostPortal)+"/", m.Server.URL(ui.HostNexus)+"/")
-	if tok, err := m.Auth.SetupToken(ctx); err == nil {
+	// A failure here must not skip the orderly shutdown below.
+	if tok, err := m.Auth.SetupToken(context.WithoutCancel(ctx)); err == nil {
 		fmt.Fprintf(stdout, "  no admin yet: create one at %s/setup?token=%s (valid 24h, works once)\n", m.Server.URL(ui.HostNexus), url.QueryEscape(tok))
 	} else if app.ErrorCode(err) != app.ECONFLICT {
-		return err
+		m.Logger.Error("create the first-owner setup link (run `orengen user setup-link`)", "err", err)
 	}
 	select {
 	case err := <-errc:
