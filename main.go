@@ -330,15 +330,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	dnsDone := make(chan struct{})
 	go func() { m.Domains.Run(ctx); close(dnsDone) }()
 	m.Logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds())
-	fmt.Fprintf(stdout, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
-	fmt.Fprintf(stdout, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
+	// One write, so whoever reads the address also sees the setup link.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
+	fmt.Fprintf(&banner, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
 		m.Server.URL(ui.HostSite)+"/", m.Server.URL(ui.HostPortal)+"/", m.Server.URL(ui.HostNexus)+"/")
 	// A failure here must not skip the orderly shutdown below.
 	if tok, err := m.Auth.SetupToken(context.WithoutCancel(ctx)); err == nil {
-		fmt.Fprintf(stdout, "  no admin yet: create one at %s/setup?token=%s (valid 24h, works once)\n", m.Server.URL(ui.HostNexus), url.QueryEscape(tok))
+		fmt.Fprintf(&banner, "  no admin yet: create one at %s/setup?token=%s (valid 24h, works once)\n", m.Server.URL(ui.HostNexus), url.QueryEscape(tok))
 	} else if app.ErrorCode(err) != app.ECONFLICT {
 		m.Logger.Error("create the first-owner setup link (run `orengen user setup-link`)", "err", err)
 	}
+	io.WriteString(stdout, banner.String())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
