@@ -224,7 +224,9 @@ func TestEngine_FailReplayAndReconcile(t *testing.T) {
 		t.Fatalf("want failed with the reason: %+v", r)
 	}
 	var got []string
-	e.Mailer = func(context.Context, int64) (app.Mailer, error) { return mailFunc(func(m *app.Message) { got = append(got, m.To) }), nil }
+	e.Mailer = func(context.Context, int64) (app.Mailer, error) {
+		return mailFunc(func(m *app.Message) { got = append(got, m.To) }), nil
+	}
 	if err := ws.ReplayRun(ctx, r.ID); err != nil {
 		t.Fatal(err)
 	}

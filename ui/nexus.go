@@ -35,6 +35,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	s.registerVaultRoutes(authed, csrf)
 	s.registerAuditRoutes(authed)
 	s.registerAdminSecurityRoutes(authed, csrf)
+	s.registerAutomationRoutes(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -42,7 +43,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
 		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}}},
-		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
+		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}, {"Automations", "/automations"}, {"Run log", "/automations/runs"}}},
 		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Backups", "/backups"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
 		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},
 	}

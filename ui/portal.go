@@ -25,6 +25,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	csrf := s.csrfProtect(HostPortal)
 	r.Use(s.loadPortalSession)
 	r.Get("/brand.css", s.handleBrandCSS)
+	s.registerTwilioRoutes(r)
 	r.Get("/logo", s.handlePortalLogo)
 	r.Get("/login", s.handlePortalLoginView)
 	r.Post("/login", csrf, s.handlePortalLogin)
