@@ -293,6 +293,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	sv.Wire(m.Server)
+	eng, err := m.wireAutomations(ctx, sv) // automation.go
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if m.Backups != nil {
 		m.Server.Backups = m.Backups
 		m.Server.Health = append(m.Server.Health, backupHealth(cfg, m.Logger))
@@ -338,6 +343,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		m.Logger.Error("shutdown tls", "err", err)
 	}
 	<-dnsDone
+	eng.Wait()
 	if m.Backups != nil {
 		m.Backups.Wait()
 	}
