@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"orengen/app"
 	"orengen/integrations"
@@ -31,14 +33,44 @@ func (m *Main) smtpMailer(outbox app.OutboxStore) (app.Mailer, error) {
 	return &integrations.SMTPMailer{Config: *c, Outbox: outbox}, nil
 }
 
+// secretCache keeps integration secrets for a few seconds: every SMS,
+// call and email step needs them, and a vault read decrypts and records
+// its use (a write).
+type secretCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSecret
+}
+
+type cachedSecret struct {
+	v  string
+	at time.Time
+}
+
+const secretCacheTTL = 10 * time.Second
+
+var integrationSecrets = &secretCache{m: map[string]cachedSecret{}}
+
 // vaultGet reads a secret of the tenant, else the global one ("" if none).
 func vaultGet(ctx context.Context, v *app.VaultService, tenantID int64, name string) string {
+	key := fmt.Sprintf("%p/%d/%s", v, tenantID, name)
+	c := integrationSecrets
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < secretCacheTTL {
+		return e.v
+	}
+	val := ""
 	for _, scope := range []app.VaultScope{app.TenantScope(tenantID), app.GlobalScope} {
 		if s, err := v.Get(ctx, scope, name); err == nil && s != "" {
-			return s
+			val = s
+			break
 		}
 	}
-	return ""
+	c.mu.Lock()
+	c.m[key] = cachedSecret{v: val, at: time.Now()}
+	c.mu.Unlock()
+	return val
 }
 
 // wireAutomations builds the automation service and engine, seeds the

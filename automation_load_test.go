@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -26,12 +27,15 @@ func TestLeadCapture_Load(t *testing.T) {
 	if os.Getenv("ORENGEN_LOAD") != "1" {
 		t.Skip("load figures: set ORENGEN_LOAD=1")
 	}
+	if os.Getenv("ORENGEN_LOAD_WORKERS") == "" {
+		os.Setenv("ORENGEN_LOAD_WORKERS", "2")
+	}
 	dir := t.TempDir()
 	prepareAutomationData(t, dir)
 	tw, sink := newFakeTwilio(t), newSMTPSink(t)
 	cfgFile := filepath.Join(dir, "orengen.env")
 	os.WriteFile(cfgFile, []byte("ORENGEN_SMTP_URL=smtp://"+sink.ln.Addr().String()+"?from=bot@example.com\n"), 0o600)
-	addr, _, stop := MustRunMain(t, dir, "--config", cfgFile, "--twilio-api-url", tw.srv.URL, "--lead-rate-limit", "-1", "--log-level", "warn")
+	addr, _, stop := MustRunMain(t, dir, "--config", cfgFile, "--twilio-api-url", tw.srv.URL, "--lead-rate-limit", "-1", "--log-level", "warn", "--automation-workers", os.Getenv("ORENGEN_LOAD_WORKERS"))
 	defer stop()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 	var seq atomic.Int64
@@ -54,6 +58,11 @@ func TestLeadCapture_Load(t *testing.T) {
 		return time.Since(t0), nil
 	}
 
+	if f := os.Getenv("ORENGEN_LOAD_PROFILE"); f != "" {
+		pf, _ := os.Create(f)
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
 	// 1. Sustained: 32 concurrent posters for 5 s.
 	var ok, failed atomic.Int64
 	deadline := time.Now().Add(5 * time.Second)
@@ -74,6 +83,9 @@ func TestLeadCapture_Load(t *testing.T) {
 	}
 	wg.Wait()
 	el := time.Since(t0)
+	if os.Getenv("ORENGEN_LOAD_PROFILE") != "" {
+		pprof.StopCPUProfile()
+	}
 	t.Logf("sustained: %d leads in %v = %.0f leads/s (%d failed)", ok.Load(), el.Round(time.Millisecond), float64(ok.Load())/el.Seconds(), failed.Load())
 
 	// 2. Fixed rate: 1,000 leads/s for 5 s, latency of each.

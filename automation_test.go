@@ -68,7 +68,10 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 		n := len(f.calls)
 		hold := f.hold
 		f.mu.Unlock()
-		f.received <- key
+		select {
+		case f.received <- key:
+		default:
+		}
 		if hold != nil {
 			select {
 			case <-hold:

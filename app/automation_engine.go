@@ -260,8 +260,15 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 	rs.Attempt++
 	rs.StartedAt = e.now()
 	rs.Input = stepInput(st)
-	if err := e.Store.StartStep(ctx, token, rs, e.now().Add(e.Lease)); err != nil {
-		return true, err
+	// Steps with an outside effect are recorded as started first, so a
+	// crash leaves a trace to reconcile; steps that only touch this
+	// database (or repeat harmlessly) are recorded once, when done.
+	switch st.Type {
+	case StepContact, StepTag, StepIf, StepWait:
+	default:
+		if err := e.Store.StartStep(ctx, token, rs, e.now().Add(e.Lease)); err != nil {
+			return true, err
+		}
 	}
 	out, adv, uncertain, err := e.exec(ctx, run, st, rs, data)
 	if err != nil {

@@ -50,7 +50,8 @@ func (s *ContactStore) UpsertContact(ctx context.Context, in app.ContactInput) (
 }
 
 // upsertContact finds the tenant's lead by email, then by normalised
-// phone, and fills in what it lacks; else it inserts one.
+// phone, and fills in what it lacks; else it inserts one. The <> ''
+// terms let SQLite use the partial indexes leads_tenant_email/_phone.
 func upsertContact(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
 	if in.TenantID == 0 {
 		return 0, false, app.Errorf(app.EINVALID, "Contact has no tenant.")
@@ -59,10 +60,10 @@ func upsertContact(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bo
 	var id int64
 	err := sql.ErrNoRows
 	if in.Email != "" {
-		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND email = ? ORDER BY id LIMIT 1`, in.TenantID, in.Email).Scan(&id)
+		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND email = ? AND email <> '' ORDER BY id LIMIT 1`, in.TenantID, in.Email).Scan(&id)
 	}
 	if errors.Is(err, sql.ErrNoRows) && phone != "" {
-		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND phone_norm = ? ORDER BY id LIMIT 1`, in.TenantID, phone).Scan(&id)
+		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND phone_norm = ? AND phone_norm <> '' ORDER BY id LIMIT 1`, in.TenantID, phone).Scan(&id)
 	}
 	now := FormatTime(tx.now)
 	switch {

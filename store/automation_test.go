@@ -317,3 +317,20 @@ func TestDefinitionValidate_NamesStepAndField(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestUpsertContact_UsesIndexes(t *testing.T) {
+	db, _, _, _ := openAutomation(t)
+	for _, q := range []string{
+		`SELECT id FROM leads WHERE tenant_id = 1 AND email = 'a' AND email <> '' ORDER BY id LIMIT 1`,
+		`SELECT id FROM leads WHERE tenant_id = 1 AND phone_norm = '1' AND phone_norm <> '' ORDER BY id LIMIT 1`,
+	} {
+		var id, parent, notused int
+		var detail string
+		if err := db.ReadDB().QueryRow(`EXPLAIN QUERY PLAN `+q).Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(detail, "INDEX leads_tenant_") {
+			t.Errorf("%s: plan %q, want an index", q, detail)
+		}
+	}
+}
