@@ -50,7 +50,7 @@ func (s *ContactStore) UpsertContact(ctx context.Context, in app.ContactInput) (
 }
 
 // upsertContact finds the tenant's lead by email, then by normalised
-// phone, and fills in what it lacks; else it inserts one. The <> ''
+// phone, and fills in what it lacks; else it inserts one. The <> ”
 // terms let SQLite use the partial indexes leads_tenant_email/_phone.
 func upsertContact(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
 	if in.TenantID == 0 {
