@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
@@ -58,6 +59,22 @@ func TestLeadCapture_Load(t *testing.T) {
 		return time.Since(t0), nil
 	}
 
+	if os.Getenv("ORENGEN_LOAD_WRK") == "1" { // wrk's own figure first, on a fresh queue
+		script := filepath.Join(dir, "post.lua")
+		os.WriteFile(script, []byte(`wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Host"] = "localhost"
+local n = 0
+math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+local tid = math.random(1, 1e9)
+request = function()
+  n = n + 1
+  return wrk.format(nil, "/webhook/lead-capture", nil, string.format('{"firstName":"W","email":"w%d_%d@example.com","phone":"+1512%07d","source":"wrk"}', tid, n, n % 10000000))
+end
+`), 0o600)
+		out, err := exec.Command("wrk", "-t2", "-c64", "-d10s", "--latency", "-s", script, "http://"+addr+"/").CombinedOutput()
+		t.Logf("wrk (err %v):\n%s", err, out)
+	}
 	if f := os.Getenv("ORENGEN_LOAD_PROFILE"); f != "" {
 		pf, _ := os.Create(f)
 		pprof.StartCPUProfile(pf)

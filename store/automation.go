@@ -50,8 +50,9 @@ func (s *ContactStore) UpsertContact(ctx context.Context, in app.ContactInput) (
 }
 
 // upsertContact finds the tenant's lead by email, then by normalised
-// phone, and fills in what it lacks; else it inserts one. The <> ”
-// terms let SQLite use the partial indexes leads_tenant_email/_phone.
+// phone, and fills in what it lacks; else it inserts one. The "not
+// empty" terms let SQLite use the partial indexes leads_tenant_email and
+// leads_tenant_phone.
 func upsertContact(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
 	if in.TenantID == 0 {
 		return 0, false, app.Errorf(app.EINVALID, "Contact has no tenant.")
