@@ -115,6 +115,9 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 			return integrations.NewTwilio(c)
 		},
 		Mailer: mailer,
+		GatherAction: func(tenantID int64, key, forward string) string {
+			return m.Server.TwilioGatherURL(tenantID, key, forward)
+		},
 		AdminEmail: func(ctx context.Context) string {
 			if as, err := m.Auth.Admins.FindAdmins(ctx); err == nil {
 				for _, a := range as {

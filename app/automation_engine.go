@@ -73,9 +73,9 @@ type Engine struct {
 	HTTP   HTTPSender
 	// AdminEmail is where notify steps go when they have no "to".
 	AdminEmail func(ctx context.Context) string
-	// StatusCallback returns the URL Twilio posts status reports to for a
-	// tenant and idempotency key ("" for none).
-	StatusCallback func(tenantID int64, key string) string
+	// GatherAction returns the URL Twilio posts a call's pressed key to;
+	// with forward set, pressing 1 connects the callee to that number.
+	GatherAction func(tenantID int64, key, forward string) string
 
 	Workers     int
 	Lease       time.Duration
@@ -421,7 +421,7 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 				return "", nil, !isPermanent(err), err
 			}
 		} else {
-			twiml, err := e.twiml(st, render)
+			twiml, err := e.twiml(run.TenantID, rs.IdempotencyKey, st, render)
 			if err != nil {
 				return "", nil, false, err
 			}
@@ -572,8 +572,10 @@ func fieldValue(field string, d *TemplateData) string {
 	return ""
 }
 
-// twiml builds the call's TwiML: say, then gather one key, then forward.
-func (e *Engine) twiml(st Step, render func(string) (string, error)) (string, error) {
+// twiml builds the call's TwiML: say; then gather one key (with forward:
+// pressing 1 connects to the forward number, through GatherAction); or,
+// without gather, forward at once.
+func (e *Engine) twiml(tenantID int64, key string, st Step, render func(string) (string, error)) (string, error) {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response>`)
 	if st.Say != "" {
@@ -583,23 +585,28 @@ func (e *Engine) twiml(st Step, render func(string) (string, error)) (string, er
 		}
 		b.WriteString("<Say>" + xmlEscape(s) + "</Say>")
 	}
-	if st.Gather != "" {
-		s, err := render(st.Gather)
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(`<Gather numDigits="1" timeout="8"><Say>` + xmlEscape(s) + `</Say></Gather>`)
-	}
+	forward := ""
 	if st.Forward != "" {
 		s, err := render(st.Forward)
 		if err != nil {
 			return "", err
 		}
-		if n := NormalizePhone(s); len(n) >= 7 {
-			b.WriteString("<Dial>" + xmlEscape(n) + "</Dial>")
-		} else {
+		if forward = NormalizePhone(s); len(forward) < 7 {
 			return "", &PermanentError{fmt.Errorf("step %s: forward number %q is not a phone number", st.ID, s)}
 		}
+	}
+	if st.Gather != "" {
+		s, err := render(st.Gather)
+		if err != nil {
+			return "", err
+		}
+		action := ""
+		if e.GatherAction != nil {
+			action = ` action="` + xmlEscape(e.GatherAction(tenantID, key, forward)) + `" method="POST"`
+		}
+		b.WriteString(`<Gather numDigits="1" timeout="8"` + action + `><Say>` + xmlEscape(s) + `</Say></Gather>`)
+	} else if forward != "" {
+		b.WriteString("<Dial>" + xmlEscape(forward) + "</Dial>")
 	}
 	b.WriteString("</Response>")
 	return b.String(), nil
@@ -617,7 +624,7 @@ func LeadCaptureWorkflow() *Workflow {
 			{ID: "contact", Type: StepContact},
 			{ID: "has-phone", Type: StepIf, Field: "contact.phone", Op: "empty", Then: "notify"},
 			{ID: "call", Type: StepCall, Say: "Hello {{.Contact.FirstName}}, thank you for contacting us. We will call you back within one business day.",
-				Gather: "Press 1 to be connected now.", Retries: 3},
+				Gather: "Press 1 to confirm that you would like a call back.", Retries: 3},
 			{ID: "notify", Type: StepNotify, Subject: "New lead: {{.Contact.FirstName}} {{.Contact.LastName}}",
 				Body: "Name: {{.Contact.FirstName}} {{.Contact.LastName}}\nEmail: {{.Contact.Email}}\nPhone: {{.Contact.Phone}}\nSource: {{.Trigger.source}}\n"},
 		}}}

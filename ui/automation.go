@@ -177,6 +177,16 @@ func (s *Server) TwilioCallbackURL(tenantID int64, key string) string {
 	return s.URL(HostPortal) + "/twilio/status?" + url.Values{"tenant": {strconv.FormatInt(tenantID, 10)}, "key": {key}}.Encode()
 }
 
+// TwilioGatherURL is the action of a call's <Gather>: the pressed key is
+// posted there (signed by Twilio, so forward cannot be forged).
+func (s *Server) TwilioGatherURL(tenantID int64, key, forward string) string {
+	v := url.Values{"tenant": {strconv.FormatInt(tenantID, 10)}, "key": {key}}
+	if forward != "" {
+		v.Set("forward", forward)
+	}
+	return s.URL(HostPortal) + "/twilio/voice?" + v.Encode()
+}
+
 // handleTwilio verifies and records a Twilio webhook. The tenant is the
 // custom domain's, else ?tenant= (default the house tenant); the signature
 // is checked against the public URL Twilio posted to.
@@ -212,9 +222,16 @@ func (s *Server) handleTwilio(kind string) fiber.Handler {
 			return c.SendStatus(fiber.StatusNoContent)
 		case "voice":
 			c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+			if fwd := app.NormalizePhone(c.Query("forward")); fwd != "" && len(fwd) >= 7 && params["Digits"] == "1" {
+				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now.</Say><Dial>` + xmlText(fwd) + `</Dial></Response>`)
+			} else if params["Digits"] != "" {
+				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. Goodbye.</Say></Response>`)
+			}
 			name := "us"
-			if t, err := s.Tenants.Store.FindTenantByID(ctx, tenantID); err == nil {
-				name = t.BrandName()
+			if s.Tenants != nil {
+				if t, err := s.Tenants.Store.FindTenantByID(ctx, tenantID); err == nil {
+					name = t.BrandName()
+				}
 			}
 			return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you for calling ` + xmlText(name) + `. We will call you back shortly.</Say></Response>`)
 		}

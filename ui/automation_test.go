@@ -138,6 +138,18 @@ func TestTwilioWebhooks_Signature(t *testing.T) {
 	if code, body := post("/twilio/voice", form, twilioSign(testTwilioToken, base+"/twilio/voice", form)); code != 200 || !strings.Contains(body, "<Say>") {
 		t.Fatalf("voice: %d %s", code, body)
 	}
+	// The key pressed during a call's gather: 1 connects to the signed
+	// forward number.
+	gather := e.Server.TwilioGatherURL(1, "r1-s2", "+15125550199")
+	path = strings.TrimPrefix(gather, base)
+	digits := url.Values{"CallSid": {"CA1"}, "Digits": {"1"}}
+	if code, body := post(path, digits, twilioSign(testTwilioToken, gather, digits)); code != 200 || !strings.Contains(body, "<Dial>+15125550199</Dial>") {
+		t.Fatalf("gather: %d %s", code, body)
+	}
+	forged := strings.Replace(path, "15125550199", "19005550000", 1)
+	if code, _ := post(forged, digits, twilioSign(testTwilioToken, gather, digits)); code != 403 {
+		t.Fatalf("forged forward number: %d, want 403", code)
+	}
 }
 
 func TestAutomationsNexus_EditValidateEnableReplay(t *testing.T) {
