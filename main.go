@@ -325,7 +325,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		m.Server.URL(ui.HostSite)+"/", m.Server.URL(ui.HostPortal)+"/", m.Server.URL(ui.HostNexus)+"/")
 	if tok, err := m.Auth.SetupToken(ctx); err == nil {
 		fmt.Fprintf(stdout, "  no admin yet: create one at %s/setup?token=%s (valid 24h, works once)\n", m.Server.URL(ui.HostNexus), url.QueryEscape(tok))
-	} else if app.ErrorCode(err) != app.ECONFLICT {
+	} else if app.ErrorCode(err) != app.ECONFLICT && ctx.Err() == nil { // stopped while starting: not an error
 		return err
 	}
 	select {

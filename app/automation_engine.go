@@ -152,8 +152,14 @@ func (e *Engine) retain(ctx context.Context) {
 	if age <= 0 {
 		age = DefaultRunMaxAge
 	}
+	// The first pass waits a minute: startup has more urgent writes.
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(time.Minute):
+	}
 	for {
 		if n, err := e.Store.DeleteOldRuns(ctx, e.now().Add(-age), keep); err != nil && ctx.Err() == nil {
 			e.Logger.Error("automation retention", "err", err)
