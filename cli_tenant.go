@@ -62,6 +62,11 @@ func (m *Main) OpenServices(ctx context.Context) (*Services, error) {
 	outbox := store.NewOutboxStore(m.DB)
 	sv.Outbox = &app.OutboxService{Store: outbox}
 	sv.Mailer = &app.LogMailer{Outbox: outbox, Logger: m.Logger}
+	if sm, err := m.smtpMailer(outbox); err != nil { // automation.go: ORENGEN_SMTP_URL
+		return nil, err
+	} else if sm != nil {
+		sv.Mailer = sm
+	}
 	sv.Vault = &app.VaultService{Store: store.NewVaultStore(m.DB), Cipher: ciph, Audit: sv.Audit}
 	tenants := store.NewTenantStore(m.DB)
 	if m.Domains == nil {

@@ -59,6 +59,15 @@ type Config struct {
 	// Secrets: environment or config file only, never flags.
 	MasterKey  []byte
 	SessionKey []byte
+
+	// Automations (automation.go).
+	TwilioAPIURL        string
+	SMTPURL             string // holds a password: env or config file only
+	AutomationWorkers   int
+	AutomationLease     time.Duration
+	AutomationRetention time.Duration
+	AutomationKeepRuns  int
+	LeadRateLimit       int
 }
 
 // Defaults.
@@ -92,6 +101,17 @@ func dur(name string, p func(*Config) *time.Duration) func(*Config, string) erro
 			return fmt.Errorf("--%s: %q is not a positive duration like 720h or 30m", name, v)
 		}
 		*p(c) = d
+		return nil
+	}
+}
+
+func intRange(name string, lo, hi int, p func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("--%s: %q must be a number from %d to %d", name, v, lo, hi)
+		}
+		*p(c) = n
 		return nil
 	}
 }
@@ -159,6 +179,13 @@ var settings = []setting{
 	{flag: "grants-api-url", env: "ORENGEN_GRANTS_API_URL", def: "https://api.grants.gov", usage: "Grants.gov API base URL", set: str(func(c *Config) *string { return &c.GrantsAPIURL })},
 	{flag: "sam-key-type", env: "ORENGEN_SAM_KEY_TYPE", def: "personal", usage: "SAM.gov key type, sets the daily quota: personal (10), personal-role, personal-federal, system (1,000), system-federal (10,000)", set: str(func(c *Config) *string { return &c.SAMKeyType })},
 	{env: "ORENGEN_SAM_API_KEY", usage: "SAM.gov API key (else the vault's sam_api_key)", secret: true, set: str(func(c *Config) *string { return &c.SAMAPIKey })},
+	{flag: "twilio-api-url", env: "ORENGEN_TWILIO_API_URL", def: "https://api.twilio.com", usage: "Twilio REST base URL (tests and proxies)", set: str(func(c *Config) *string { return &c.TwilioAPIURL })},
+	{env: "ORENGEN_SMTP_URL", usage: "SMTP server for email: smtp://user:pass@host:587 or smtps://user:pass@host:465 (?from=addr)", secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
+	{flag: "automation-workers", env: "ORENGEN_AUTOMATION_WORKERS", def: "2", usage: "goroutines running workflow runs", set: intRange("automation-workers", 1, 64, func(c *Config) *int { return &c.AutomationWorkers })},
+	{flag: "automation-lease", env: "ORENGEN_AUTOMATION_LEASE", def: "1m", usage: "how long a worker holds a run before another may reclaim it", set: dur("automation-lease", func(c *Config) *time.Duration { return &c.AutomationLease })},
+	{flag: "automation-retention", env: "ORENGEN_AUTOMATION_RETENTION", def: "720h", usage: "finished workflow runs older than this are deleted", set: dur("automation-retention", func(c *Config) *time.Duration { return &c.AutomationRetention })},
+	{flag: "automation-keep-runs", env: "ORENGEN_AUTOMATION_KEEP_RUNS", def: "10000", usage: "at most this many finished workflow runs are kept", set: intRange("automation-keep-runs", 10, 10_000_000, func(c *Config) *int { return &c.AutomationKeepRuns })},
+	{flag: "lead-rate-limit", env: "ORENGEN_LEAD_RATE_LIMIT", def: "60", usage: "posts to /webhook/* per client IP per minute (-1: unlimited)", set: intRange("lead-rate-limit", -1, 1_000_000, func(c *Config) *int { return &c.LeadRateLimit })},
 	{env: "ORENGEN_MASTER_KEY", usage: "vault master key", secret: true, set: key32("ORENGEN_MASTER_KEY", func(c *Config) *[]byte { return &c.MasterKey })},
 	{env: "ORENGEN_SESSION_KEY", usage: "session/CSRF signing key", secret: true, set: key32("ORENGEN_SESSION_KEY", func(c *Config) *[]byte { return &c.SessionKey })},
 }

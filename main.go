@@ -300,7 +300,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	}
 	sv.Wire(m.Server)
 	stopWebhooks := m.startWebhooks(ctx, sv)
-	defer stopWebhooks() // idempotent; also called before the databases close
+	defer stopWebhooks()                   // idempotent; also called before the databases close
+	eng, err := m.wireAutomations(ctx, sv) // automation.go
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if m.Backups != nil {
 		m.Server.Backups = m.Backups
 		m.Server.Health = append(m.Server.Health, backupHealth(cfg, m.Logger))
@@ -357,6 +362,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		m.Logger.Error("shutdown tls", "err", err)
 	}
 	<-dnsDone
+	eng.Wait()
 	if m.Backups != nil {
 		m.Backups.Wait()
 	}

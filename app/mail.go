@@ -14,6 +14,7 @@ type Message struct {
 	To       string
 	Subject  string
 	Text     string
+	HTML     string // optional HTML alternative (automation emails)
 }
 
 // Mailer sends email. The default LogMailer only records messages in the

@@ -120,7 +120,7 @@ func jsonCode(status int, err error) string {
 }
 
 func wantsJSON(c *fiber.Ctx) bool {
-	return strings.HasPrefix(c.Path(), "/api/") || c.Path() == "/healthz" ||
+	return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/webhook/") || c.Path() == "/healthz" ||
 		strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 }
 

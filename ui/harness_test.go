@@ -19,6 +19,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/integrations"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -196,6 +197,9 @@ func newWired(t *testing.T) *wired {
 		ImportDir:     t.TempDir(),
 		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
+		Automations: &app.AutomationService{Store: store.NewWorkflowStore(w.DB), Events: store.NewWorkflowStore(w.DB), Audit: audit,
+			TwilioAuthToken: func(ctx context.Context, tenantID int64) (string, error) { return testTwilioToken, nil },
+			ValidSignature:  integrations.ValidTwilioSignature},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
 		}},
@@ -209,6 +213,22 @@ func newWired(t *testing.T) *wired {
 	}, NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
 	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return w.Server.URL(ui.HostPortal) }
 	if _, err := store.NewSiteStore(w.DB).SeedSite(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Workflow 1 and its run 1, for the pages that show them.
+	wfs := store.NewWorkflowStore(w.DB)
+	wf := app.LeadCaptureWorkflow()
+	wf.Enabled = true
+	if _, err := wfs.SeedWorkflow(ctx, wf); err != nil {
+		t.Fatal(err)
+	}
+	sub := &app.Submission{TenantID: app.HouseTenantID, Form: "lead-capture", Contact: app.ContactInput{Email: "seed@example.com"}, Payload: map[string]string{"email": "seed@example.com"}}
+	if err := wfs.CaptureSubmission(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	// Other tests count leads: the run keeps its contact id, the lead goes.
+	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
+	if err := store.NewTenantLeadStore(w.DB).DeleteTenantLead(house, sub.ContactID); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Server.Open(); err != nil {
@@ -470,3 +490,6 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 	}
 	return n.NoticeID
 }
+
+// testTwilioToken is the Twilio auth token of every tenant in ui tests.
+const testTwilioToken = "testauthtoken0123456789abcdef0123"

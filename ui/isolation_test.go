@@ -71,8 +71,11 @@ var isolationMatrix = map[string]isoLine{
 	"site|GET|/sitemap.xml": {accPublic, ""},
 	"site|POST|/leads":      {accPublic, ""},
 	"site|GET|/thanks":      {accPublic, ""},
-	"site|GET|/":            {accPublic, ""},
-	"site|GET|/:slug":       {accPublic, ""},
+	// Lead-capture API: public, cross-origin, rate-limited per IP.
+	"site|OPTIONS|/webhook/:form": {accPublic, ""},
+	"site|POST|/webhook/:form":    {accPublic, ""},
+	"site|GET|/":                  {accPublic, ""},
+	"site|GET|/:slug":             {accPublic, ""},
 
 	// Portal: public.
 	"portal|GET|/brand.css":      {accPublic, ""},
@@ -87,6 +90,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/reset":         {accPublic, ""},
 	"portal|GET|/reset/confirm":  {accPublic, ""},
 	"portal|POST|/reset/confirm": {accPublic, ""},
+	// Twilio webhooks: public, each checked by X-Twilio-Signature (403).
+	"portal|POST|/twilio/sms":    {accPublic, ""},
+	"portal|POST|/twilio/voice":  {accPublic, ""},
+	"portal|POST|/twilio/status": {accPublic, ""},
 	// Portal: tenant API.
 	"portal|GET|/api/v1/me":           {accTenantKey, ""},
 	"portal|GET|/api/v1/leads":        {accTenantKey, ""},
@@ -295,6 +302,15 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/apikeys":                         {accAdmin, ""},
 	"nexus|POST|/apikeys/:id/revoke":              {accAdmin, ""},
 	"nexus|GET|/vault":                            {accAdmin, ""},
+	"nexus|GET|/automations":                      {accAdmin, ""},
+	"nexus|GET|/automations/runs":                 {accAdmin, ""},
+	"nexus|GET|/automations/runs/:id":             {accAdmin, ""},
+	"nexus|POST|/automations/runs/:id/replay":     {accAdmin, ""},
+	"nexus|GET|/automations/new":                  {accAdmin, ""},
+	"nexus|POST|/automations/new":                 {accAdmin, ""},
+	"nexus|GET|/automations/:id/edit":             {accAdmin, ""},
+	"nexus|POST|/automations/:id/edit":            {accAdmin, ""},
+	"nexus|POST|/automations/:id/enable":          {accAdmin, ""},
 	"nexus|POST|/vault":                           {accAdmin, ""},
 	"nexus|POST|/vault/delete":                    {accAdmin, ""},
 	"nexus|GET|/audit":                            {accAdmin, ""},

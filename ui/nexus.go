@@ -38,6 +38,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	s.registerAdminSecurityRoutes(authed, csrf)
 	s.registerFederalRoutes(authed, csrf)
 	s.registerNexusCRMRoutes(authed)
+	s.registerAutomationRoutes(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -45,7 +46,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
 		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}, {"CRM", "/crm/people"}}},
-		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}}},
+		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}, {"Automations", "/automations"}, {"Run log", "/automations/runs"}}},
 		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Backups", "/backups"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
 		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},
 	}

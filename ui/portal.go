@@ -25,6 +25,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	csrf := s.csrfProtect(HostPortal)
 	r.Use(s.loadPortalSession)
 	r.Get("/brand.css", s.handleBrandCSS)
+	s.registerTwilioRoutes(r)
 	r.Get("/logo", s.handlePortalLogo)
 	r.Get("/login", s.handlePortalLoginView)
 	r.Post("/login", csrf, s.handlePortalLogin)
@@ -47,7 +48,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	s.registerPortalUserRoutes(authed, csrf)
 	s.registerCRMRoutes(authed, csrf)
 	if s.Webhooks != nil {
-		s.registerWebhookRoutes(authed, csrf)
+		s.registerOutboundWebhookRoutes(authed, csrf)
 	}
 }
 

@@ -38,9 +38,23 @@ var pageData = map[string]func() any{
 	"nexus/tenant":     func() any { return &tenantPage{} },
 	"nexus/apikeys":    func() any { return &apiKeysPage{} },
 	"nexus/vault":      func() any { return &vaultPage{} },
-	"nexus/audit":      func() any { return &auditPage{} },
-	"nexus/outbox":     func() any { return &outboxPage{} },
-	"nexus/account":    func() any { return &adminAccountPage{} },
+	"nexus/automations": func() any {
+		w := app.LeadCaptureWorkflow()
+		w.ID = 1
+		return &workflowsPage{Workflows: []*app.Workflow{w}, Missing: map[int64][]string{1: {"Twilio"}}, Banner: []string{"b"}}
+	},
+	"nexus/workflow": func() any {
+		return &workflowPage{Workflow: &app.Workflow{ID: 1}, Errors: map[string]string{"definition": "x"}}
+	},
+	"nexus/runs": func() any {
+		return &runsPage{Runs: []*app.Run{{ID: 1, Status: "failed"}}, Statuses: []string{"failed"}}
+	},
+	"nexus/run": func() any {
+		return &runPage{Run: &app.Run{ID: 1, Status: "failed", Payload: map[string]string{"a": "b"}, Steps: []*app.RunStep{{Error: "e"}}}}
+	},
+	"nexus/audit":   func() any { return &auditPage{} },
+	"nexus/outbox":  func() any { return &outboxPage{} },
+	"nexus/account": func() any { return &adminAccountPage{} },
 	"nexus/backups": func() any {
 		return &backupsPage{Configured: true, Overview: &app.BackupOverview{Replicas: []string{"local"}, Databases: []app.BackupDB{{Replicas: []app.BackupReplica{{}}}}}, Drills: []*app.BackupDrill{{Status: "ok"}}, Points: []*app.RestorePoint{{}}, CanWrite: true}
 	},

@@ -92,6 +92,13 @@ type Server struct {
 	// system temporary directory).
 	ImportDir string
 
+	// Automations serves the lead-capture API, Twilio's webhooks and
+	// Nexus > Growth > Automations (nil: none of them).
+	Automations *app.AutomationService
+	// LeadRateLimit is how many public form posts an IP may make a minute
+	// (0: DefaultLeadRateLimit; negative: unlimited, for load tests).
+	LeadRateLimit int
+
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
 	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and

@@ -19,6 +19,7 @@ func (s *Server) registerSiteRoutes(r fiber.Router) {
 	r.Get("/sitemap.xml", s.handleSitemap)
 	r.Post("/leads", s.csrfProtect(HostSite), s.handleLeadCreate)
 	r.Get("/thanks", s.handleLeadThanks)
+	s.registerWebhookRoutes(r)
 	r.Get("/", s.handleSitePage)
 	r.Get("/:slug", s.handleSitePage)
 }
@@ -132,7 +133,7 @@ func (s *Server) handleLeadCreate(c *fiber.Ctx) error {
 	if l.Source == "" {
 		l.Source = "website"
 	}
-	err := s.Leads.CreateLead(c.UserContext(), l)
+	err := s.captureLead(c, l)
 	if app.ErrorCode(err) == app.EINVALID {
 		slug := strings.Trim(c.FormValue("page"), "/")
 		p, perr := s.Site.FindPageBySlug(c.UserContext(), utils.CopyString(slug))
@@ -151,6 +152,28 @@ func (s *Server) handleLeadCreate(c *fiber.Ctx) error {
 	}
 	s.Logger.Info("lead captured", "lead_id", l.ID, "source", l.Source)
 	return c.Redirect("/thanks", fiber.StatusSeeOther)
+}
+
+// captureLead stores the site form's lead: with automations, as a
+// submission whose contact and workflow runs commit in one transaction
+// (the same path as /webhook/lead-capture).
+func (s *Server) captureLead(c *fiber.Ctx, l *app.Lead) error {
+	if s.Automations == nil {
+		return s.Leads.CreateLead(c.UserContext(), l)
+	}
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	sub := &app.Submission{TenantID: app.HouseTenantID, Form: "website",
+		Contact: app.ContactInput{TenantID: app.HouseTenantID, FirstName: l.FirstName, LastName: l.LastName, Email: l.Email, Phone: l.Phone,
+			Company: l.Company, Message: l.Message, Source: l.Source, IP: l.IP},
+		Payload: map[string]string{"firstName": l.FirstName, "lastName": l.LastName, "email": l.Email, "phone": l.Phone,
+			"company": l.Company, "message": l.Message, "source": l.Source}}
+	if err := s.Automations.Capture(c.UserContext(), sub); err != nil {
+		return err
+	}
+	l.ID = sub.ContactID
+	return nil
 }
 
 func (s *Server) handleLeadThanks(c *fiber.Ctx) error {

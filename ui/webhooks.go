@@ -9,7 +9,7 @@ import (
 	"orengen/app"
 )
 
-func (s *Server) registerWebhookRoutes(r fiber.Router, csrf fiber.Handler) {
+func (s *Server) registerOutboundWebhookRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/webhooks", s.handleWebhooks)
 	r.Post("/webhooks", csrf, s.handleWebhookCreate)
 	r.Post("/webhooks/:id/delete", csrf, s.handleWebhookDelete)

@@ -1,0 +1,637 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Engine defaults.
+const (
+	DefaultWorkers     = 2
+	DefaultLease       = time.Minute
+	DefaultPoll        = time.Second
+	DefaultBackoffBase = 10 * time.Second
+	DefaultKeepRuns    = 10000
+	DefaultRunMaxAge   = 30 * 24 * time.Hour
+)
+
+// SMS is an outgoing text message.
+type SMS struct {
+	From, To, Body string
+	// IdempotencyKey is put in the status callback URL so a status report
+	// finds the step even when the sender crashed before recording it.
+	IdempotencyKey string
+}
+
+// Call is an outgoing voice call answered with TwiML.
+type Call struct {
+	From, To, TwiML string
+	IdempotencyKey  string
+}
+
+// Telephony sends SMS and places calls (Twilio).
+type Telephony interface {
+	SendSMS(ctx context.Context, m SMS) (sid string, err error)
+	PlaceCall(ctx context.Context, c Call) (sid string, err error)
+	// FindSent looks for a message (kind "sms") or call ("call") from
+	// from to to created at or after since, with this body for SMS:
+	// the reconciliation of a send whose result was never recorded.
+	// Returns "" when there is none.
+	FindSent(ctx context.Context, kind, from, to, body string, since time.Time) (sid string, err error)
+	From() string
+}
+
+// PermanentError marks a provider error that retrying cannot fix (for
+// example Twilio's 400 for an invalid number): the provider did not send.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// HTTPSender makes a step's HTTP request.
+type HTTPSender interface {
+	SendHTTP(ctx context.Context, method, url string, headers map[string]string, body string) (status int, respBody string, err error)
+}
+
+// Engine runs workflow runs from the queue with Workers goroutines.
+type Engine struct {
+	Store    WorkflowStore
+	Contacts ContactStore
+	// Telephony returns the tenant's Twilio client, or an error saying
+	// what is missing.
+	Telephony func(ctx context.Context, tenantID int64) (Telephony, error)
+	// Mailer returns the tenant's mailer, or an error when no SMTP server
+	// is configured.
+	Mailer func(ctx context.Context, tenantID int64) (Mailer, error)
+	HTTP   HTTPSender
+	// AdminEmail is where notify steps go when they have no "to".
+	AdminEmail func(ctx context.Context) string
+	// GatherAction returns the URL Twilio posts a call's pressed key to;
+	// with forward set, pressing 1 connects the callee to that number.
+	GatherAction func(tenantID int64, key, forward string) string
+
+	Workers     int
+	Lease       time.Duration
+	Poll        time.Duration
+	BackoffBase time.Duration
+	KeepRuns    int
+	RunMaxAge   time.Duration
+	Logger      *slog.Logger
+	Now         func() time.Time
+
+	wake chan struct{}
+	wg   sync.WaitGroup
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Wake tells an idle worker to look at the queue now (after an enqueue).
+func (e *Engine) Wake() {
+	if e.wake == nil {
+		return
+	}
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start starts the workers and the retention loop; they stop when ctx is
+// done. Wait waits for them.
+func (e *Engine) Start(ctx context.Context) {
+	if e.Workers <= 0 {
+		e.Workers = DefaultWorkers
+	}
+	if e.Lease <= 0 {
+		e.Lease = DefaultLease
+	}
+	if e.Poll <= 0 {
+		e.Poll = DefaultPoll
+	}
+	if e.BackoffBase <= 0 {
+		e.BackoffBase = DefaultBackoffBase
+	}
+	if e.Logger == nil {
+		e.Logger = slog.Default()
+	}
+	e.wake = make(chan struct{}, e.Workers)
+	for i := 0; i < e.Workers; i++ {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.work(ctx)
+		}()
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.retain(ctx)
+	}()
+}
+
+// Wait waits for the workers to stop.
+func (e *Engine) Wait() { e.wg.Wait() }
+
+func (e *Engine) retain(ctx context.Context) {
+	keep, age := e.KeepRuns, e.RunMaxAge
+	if keep <= 0 {
+		keep = DefaultKeepRuns
+	}
+	if age <= 0 {
+		age = DefaultRunMaxAge
+	}
+	// The first pass waits a minute: startup has more urgent writes.
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(time.Minute):
+	}
+	for {
+		if n, err := e.Store.DeleteOldRuns(ctx, e.now().Add(-age), keep); err != nil && ctx.Err() == nil {
+			e.Logger.Error("automation retention", "err", err)
+		} else if n > 0 {
+			e.Logger.Info("automation retention: deleted old runs", "runs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (e *Engine) work(ctx context.Context) {
+	for ctx.Err() == nil {
+		ran, err := e.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.Logger.Error("automation worker", "err", err)
+		}
+		if ran {
+			continue
+		}
+		t := time.NewTimer(e.Poll)
+		select {
+		case <-ctx.Done():
+		case <-e.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// RunOnce claims one due run and runs its steps until it finishes, waits
+// or fails a step. It reports whether it found a run.
+func (e *Engine) RunOnce(ctx context.Context) (bool, error) {
+	if e.Lease <= 0 {
+		e.Lease = DefaultLease
+	}
+	if e.BackoffBase <= 0 {
+		e.BackoffBase = DefaultBackoffBase
+	}
+	if e.Logger == nil {
+		e.Logger = slog.Default()
+	}
+	token := RandomToken(12)
+	run, err := e.Store.ClaimRun(ctx, token, e.Lease)
+	if err != nil || run == nil {
+		return false, err
+	}
+	for {
+		if ctx.Err() != nil {
+			return true, e.Store.ReleaseRun(context.WithoutCancel(ctx), token, run.ID)
+		}
+		done, err := e.step(ctx, token, run)
+		if err != nil || done {
+			return true, err
+		}
+	}
+}
+
+// step runs run.Definition.Steps[run.StepIndex] and records the outcome;
+// done means the run left this worker (finished, waiting, retrying, failed).
+func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, err error) {
+	steps := run.Definition.Steps
+	if run.StepIndex >= len(steps) {
+		rs := &RunStep{RunID: run.ID, StepIndex: run.StepIndex, StepID: "end", Type: "end"}
+		return true, e.Store.FinishStep(ctx, token, rs, RunAdvance{StepIndex: run.StepIndex, Status: RunSucceeded})
+	}
+	st := steps[run.StepIndex]
+	key := fmt.Sprintf("r%d-s%d", run.ID, run.StepIndex)
+	prev, err := e.Store.FindRunStep(ctx, run.ID, run.StepIndex)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return true, err
+	}
+	rs := &RunStep{RunID: run.ID, StepIndex: run.StepIndex, StepID: st.ID, Type: st.Type, IdempotencyKey: key}
+	if prev != nil {
+		rs.Attempt = prev.Attempt
+		rs.ProviderID = prev.ProviderID
+		rs.StartedAt = prev.StartedAt
+	}
+	next := RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning}
+	if prev != nil && prev.Status == StepSucceeded { // recorded, but the run did not move on
+		rs.Status, rs.Output = prev.Status, prev.Output
+		return e.advance(ctx, token, run, rs, next)
+	}
+	data, err := e.templateData(ctx, run)
+	if err != nil {
+		return true, err
+	}
+	// Reconcile a send that may have happened: the previous attempt
+	// started and never recorded a result.
+	if prev != nil && prev.Status == StepStarted && (st.Type == StepSMS || st.Type == StepCall) {
+		sid, rerr := e.reconcile(ctx, run, st, prev, data)
+		if rerr == nil && sid != "" {
+			e.Logger.Info("automation: reconciled a send recorded by the provider", "run_id", run.ID, "step", st.ID, "sid", sid)
+			rs.ProviderID, rs.Output, rs.Status = sid, `{"reconciled":true,"sid":"`+sid+`"}`, StepSucceeded
+			return e.advance(ctx, token, run, rs, next)
+		}
+		if rerr != nil {
+			return true, e.fail(ctx, token, run, st, rs, fmt.Errorf("reconcile with provider: %w", rerr), true)
+		}
+	}
+	rs.Attempt++
+	rs.StartedAt = e.now()
+	rs.Input = stepInput(st)
+	// Steps with an outside effect are recorded as started first, so a
+	// crash leaves a trace to reconcile; steps that only touch this
+	// database (or repeat harmlessly) are recorded once, when done.
+	switch st.Type {
+	case StepContact, StepTag, StepIf, StepWait:
+	default:
+		if err := e.Store.StartStep(ctx, token, rs, e.now().Add(e.Lease)); err != nil {
+			return true, err
+		}
+	}
+	out, adv, uncertain, err := e.exec(ctx, run, st, rs, data)
+	if err != nil {
+		return true, e.fail(ctx, token, run, st, rs, err, uncertain)
+	}
+	if adv != nil {
+		next = *adv
+	}
+	rs.Output, rs.Status = out, StepSucceeded
+	return e.advance(ctx, token, run, rs, next)
+}
+
+func (e *Engine) advance(ctx context.Context, token string, run *Run, rs *RunStep, next RunAdvance) (bool, error) {
+	if next.StepIndex >= len(run.Definition.Steps) && next.Status == RunRunning {
+		next.Status = RunSucceeded
+	}
+	if err := e.Store.FinishStep(context.WithoutCancel(ctx), token, rs, next); err != nil {
+		return true, err
+	}
+	if next.ContactID != 0 {
+		run.ContactID = next.ContactID
+	}
+	run.StepIndex, run.Attempts = next.StepIndex, 0
+	return next.Status != RunRunning, nil
+}
+
+func (e *Engine) fail(ctx context.Context, token string, run *Run, st Step, rs *RunStep, err error, uncertain bool) error {
+	rs.Error = err.Error()
+	limit := st.Retries
+	if limit == 0 {
+		limit = DefaultStepRetries
+	}
+	var retryAt *time.Time
+	var perm *PermanentError
+	if rs.Attempt < limit && !errors.As(err, &perm) {
+		d := e.BackoffBase << (rs.Attempt - 1)
+		d += time.Duration(rand.Int64N(int64(d)/4 + 1))
+		t := e.now().Add(d)
+		retryAt = &t
+	}
+	e.Logger.Warn("automation step failed", "run_id", run.ID, "step", st.ID, "attempt", rs.Attempt, "retry", retryAt != nil, "err", err)
+	return e.Store.FailStep(context.WithoutCancel(ctx), token, rs, uncertain, retryAt)
+}
+
+func (e *Engine) templateData(ctx context.Context, run *Run) (*TemplateData, error) {
+	d := &TemplateData{Trigger: run.Payload, Contact: &Contact{}}
+	if run.ContactID != 0 {
+		c, err := e.Contacts.FindContact(ctx, run.TenantID, run.ContactID)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return nil, err
+		}
+		if c != nil {
+			d.Contact = c
+		}
+	}
+	return d, nil
+}
+
+func stepInput(st Step) string {
+	b, _ := json.Marshal(st)
+	return string(b)
+}
+
+func (e *Engine) reconcile(ctx context.Context, run *Run, st Step, prev *RunStep, data *TemplateData) (string, error) {
+	if prev.ProviderID != "" { // a status callback told us
+		return prev.ProviderID, nil
+	}
+	tel, err := e.Telephony(ctx, run.TenantID)
+	if err != nil {
+		return "", err
+	}
+	to, err := e.recipient(st, data)
+	if err != nil {
+		return "", err
+	}
+	body := ""
+	if st.Type == StepSMS {
+		if body, err = RenderTemplate(st.Body, data); err != nil {
+			return "", err
+		}
+	}
+	return tel.FindSent(ctx, st.Type, tel.From(), to, body, prev.StartedAt.Add(-time.Minute))
+}
+
+func (e *Engine) recipient(st Step, data *TemplateData) (string, error) {
+	to := st.To
+	if to == "" {
+		to = "{{.Contact.Phone}}"
+	}
+	r, err := RenderTemplate(to, data)
+	if err != nil {
+		return "", err
+	}
+	r = PhoneDigits(r)
+	if len(strings.TrimPrefix(r, "+")) < 7 {
+		return "", &PermanentError{fmt.Errorf("step %s: no phone number to reach (to=%q)", st.ID, r)}
+	}
+	return r, nil
+}
+
+// exec performs one step. uncertain reports that an error left it unknown
+// whether the side effect happened (a timeout after sending).
+func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data *TemplateData) (out string, adv *RunAdvance, uncertain bool, err error) {
+	render := func(s string) (string, error) { return RenderTemplate(s, data) }
+	outJSON := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	switch st.Type {
+	case StepContact:
+		in := ContactInput{TenantID: run.TenantID, FirstName: run.Payload["firstName"], LastName: run.Payload["lastName"],
+			Email: run.Payload["email"], Phone: run.Payload["phone"], Source: run.Payload["source"]}
+		if run.ContactID != 0 && data.Contact.ID != 0 && in.Email == "" && in.Phone == "" {
+			return outJSON(map[string]any{"contact_id": run.ContactID, "created": false}), nil, false, nil
+		}
+		if err := in.Validate(); err != nil {
+			return "", nil, false, &PermanentError{err}
+		}
+		id, created, err := e.Contacts.UpsertContact(ctx, in)
+		if err != nil {
+			return "", nil, false, err
+		}
+		return outJSON(map[string]any{"contact_id": id, "created": created}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, ContactID: id}, false, nil
+	case StepTag:
+		tag, err := render(st.Tag)
+		if err != nil {
+			return "", nil, false, err
+		}
+		if run.ContactID == 0 {
+			return "", nil, false, &PermanentError{errors.New("no contact: add a contact step first")}
+		}
+		if err := e.Contacts.TagContact(ctx, run.TenantID, run.ContactID, strings.TrimSpace(tag), st.Remove); err != nil {
+			return "", nil, false, err
+		}
+		return outJSON(map[string]any{"tag": tag, "removed": st.Remove}), nil, false, nil
+	case StepSMS, StepCall:
+		tel, err := e.Telephony(ctx, run.TenantID)
+		if err != nil {
+			return "", nil, false, err
+		}
+		to, err := e.recipient(st, data)
+		if err != nil {
+			return "", nil, false, err
+		}
+		var sid string
+		if st.Type == StepSMS {
+			body, err := render(st.Body)
+			if err != nil {
+				return "", nil, false, err
+			}
+			sid, err = tel.SendSMS(ctx, SMS{From: tel.From(), To: to, Body: body, IdempotencyKey: rs.IdempotencyKey})
+			if err != nil {
+				return "", nil, !isPermanent(err), err
+			}
+		} else {
+			twiml, err := e.twiml(run.TenantID, rs.IdempotencyKey, st, render)
+			if err != nil {
+				return "", nil, false, err
+			}
+			sid, err = tel.PlaceCall(ctx, Call{From: tel.From(), To: to, TwiML: twiml, IdempotencyKey: rs.IdempotencyKey})
+			if err != nil {
+				return "", nil, !isPermanent(err), err
+			}
+		}
+		rs.ProviderID = sid
+		return outJSON(map[string]any{"sid": sid, "to": to}), nil, false, nil
+	case StepEmail, StepNotify:
+		m, err := e.Mailer(ctx, run.TenantID)
+		if err != nil {
+			return "", nil, false, err
+		}
+		to := st.To
+		if st.Type == StepNotify && to == "" && e.AdminEmail != nil {
+			to = e.AdminEmail(ctx)
+		}
+		msg := &Message{TenantID: run.TenantID}
+		for _, f := range []struct {
+			dst *string
+			src string
+		}{{&msg.To, to}, {&msg.Subject, st.Subject}, {&msg.Text, st.Body}, {&msg.HTML, st.HTML}} {
+			if *f.dst, err = render(f.src); err != nil {
+				return "", nil, false, err
+			}
+		}
+		msg.To, msg.Subject = strings.TrimSpace(msg.To), strings.Join(strings.Fields(msg.Subject), " ")
+		if err := ValidateEmail("to", msg.To); err != nil {
+			return "", nil, false, &PermanentError{fmt.Errorf("step %s: %s", st.ID, ErrorMessage(err))}
+		}
+		if err := m.Send(ctx, msg); err != nil {
+			return "", nil, false, err
+		}
+		return outJSON(map[string]any{"to": msg.To, "subject": msg.Subject}), nil, false, nil
+	case StepHTTP:
+		u, err := render(st.URL)
+		if err != nil {
+			return "", nil, false, err
+		}
+		body, err := render(st.Body)
+		if err != nil {
+			return "", nil, false, err
+		}
+		h := map[string]string{"Idempotency-Key": rs.IdempotencyKey}
+		for k, v := range st.Headers {
+			if h[k], err = render(v); err != nil {
+				return "", nil, false, err
+			}
+		}
+		status, resp, err := e.HTTP.SendHTTP(ctx, st.Method, u, h, body)
+		if err != nil {
+			return "", nil, true, err
+		}
+		out := outJSON(map[string]any{"status": status, "body": truncate(resp, 2000)})
+		if status >= 400 {
+			err := fmt.Errorf("%s %s answered %d", st.Method, u, status)
+			if status < 500 && status != 429 {
+				err = &PermanentError{err}
+			}
+			return out, nil, false, err
+		}
+		return out, nil, false, nil
+	case StepWait:
+		d, err := time.ParseDuration(st.Wait)
+		if err != nil {
+			return "", nil, false, &PermanentError{err}
+		}
+		at := e.now().Add(d)
+		return outJSON(map[string]any{"until": at.UTC().Format(time.RFC3339)}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunWaiting, At: at}, false, nil
+	case StepIf:
+		v := fieldValue(st.Field, data)
+		want, err := render(st.Value)
+		if err != nil {
+			return "", nil, false, err
+		}
+		var ok bool
+		switch st.Op {
+		case "eq":
+			ok = strings.EqualFold(v, want)
+		case "ne":
+			ok = !strings.EqualFold(v, want)
+		case "contains":
+			ok = strings.Contains(strings.ToLower(v), strings.ToLower(want))
+		case "empty":
+			ok = strings.TrimSpace(v) == ""
+		case "notempty":
+			ok = strings.TrimSpace(v) != ""
+		}
+		target := st.Else
+		if ok {
+			target = st.Then
+		}
+		next := run.StepIndex + 1
+		if target == "end" {
+			next = len(run.Definition.Steps)
+		} else if target != "" {
+			for i, s := range run.Definition.Steps {
+				if s.ID == target {
+					next = i
+				}
+			}
+		}
+		return outJSON(map[string]any{"value": v, "result": ok, "next": next}), &RunAdvance{StepIndex: next, Status: RunRunning}, false, nil
+	}
+	return "", nil, false, &PermanentError{fmt.Errorf("unknown step type %q", st.Type)}
+}
+
+func isPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// fieldValue reads "contact.email", "trigger.source" or a bare trigger
+// field name.
+func fieldValue(field string, d *TemplateData) string {
+	f := strings.ToLower(field)
+	if name, ok := strings.CutPrefix(f, "contact."); ok {
+		c := d.Contact
+		switch name {
+		case "first_name", "firstname":
+			return c.FirstName
+		case "last_name", "lastname":
+			return c.LastName
+		case "email":
+			return c.Email
+		case "phone":
+			return c.Phone
+		case "company":
+			return c.Company
+		case "source":
+			return c.Source
+		case "tags":
+			return strings.Join(c.Tags, ",")
+		}
+		return ""
+	}
+	name := strings.TrimPrefix(field, "trigger.")
+	if v, ok := d.Trigger[name]; ok {
+		return v
+	}
+	for k, v := range d.Trigger {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// twiml builds the call's TwiML: say; then gather one key (with forward:
+// pressing 1 connects to the forward number, through GatherAction); or,
+// without gather, forward at once.
+func (e *Engine) twiml(tenantID int64, key string, st Step, render func(string) (string, error)) (string, error) {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response>`)
+	if st.Say != "" {
+		s, err := render(st.Say)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("<Say>" + xmlEscape(s) + "</Say>")
+	}
+	forward := ""
+	if st.Forward != "" {
+		s, err := render(st.Forward)
+		if err != nil {
+			return "", err
+		}
+		if forward = PhoneDigits(s); len(forward) < 7 {
+			return "", &PermanentError{fmt.Errorf("step %s: forward number %q is not a phone number", st.ID, s)}
+		}
+	}
+	if st.Gather != "" {
+		s, err := render(st.Gather)
+		if err != nil {
+			return "", err
+		}
+		action := ""
+		if e.GatherAction != nil {
+			action = ` action="` + xmlEscape(e.GatherAction(tenantID, key, forward)) + `" method="POST"`
+		}
+		b.WriteString(`<Gather numDigits="1" timeout="8"` + action + `><Say>` + xmlEscape(s) + `</Say></Gather>`)
+	} else if forward != "" {
+		b.WriteString("<Dial>" + xmlEscape(forward) + "</Dial>")
+	}
+	b.WriteString("</Response>")
+	return b.String(), nil
+}
+
+var xmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
+
+func xmlEscape(s string) string { return xmlReplacer.Replace(s) }
+
+// LeadCaptureWorkflow is the seeded workflow of the house tenant: form
+// submitted → contact → call the lead → email the admin.
+func LeadCaptureWorkflow() *Workflow {
+	return &Workflow{TenantID: HouseTenantID, Name: "Lead capture", Trigger: TriggerFormSubmitted, Seed: "lead-capture",
+		Definition: &Definition{Steps: []Step{
+			{ID: "contact", Type: StepContact},
+			{ID: "has-phone", Type: StepIf, Field: "contact.phone", Op: "empty", Then: "notify"},
+			{ID: "call", Type: StepCall, Say: "Hello {{.Contact.FirstName}}, thank you for contacting us. We will call you back within one business day.",
+				Gather: "Press 1 to confirm that you would like a call back.", Retries: 3},
+			{ID: "notify", Type: StepNotify, Subject: "New lead: {{.Contact.FirstName}} {{.Contact.LastName}}",
+				Body: "Name: {{.Contact.FirstName}} {{.Contact.LastName}}\nEmail: {{.Contact.Email}}\nPhone: {{.Contact.Phone}}\nSource: {{.Trigger.source}}\n"},
+		}}}
+}

@@ -1,0 +1,250 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// TwilioEventStore records verified inbound Twilio webhooks.
+type TwilioEventStore interface {
+	CreateTwilioEvent(ctx context.Context, tenantID int64, kind, sid, from, to, body string, payload map[string]string) error
+}
+
+// AutomationService is the use-case layer of automations: form capture
+// (public), inbound Twilio webhooks, and the Nexus pages (admins only).
+type AutomationService struct {
+	Store  WorkflowStore
+	Engine *Engine // Wake after an enqueue; nil in tests without workers
+	Events TwilioEventStore
+	// Missing says which integrations a tenant lacks for its workflows
+	// ("Twilio", "SMTP"); used by the Nexus banner and on enable.
+	Missing func(ctx context.Context, tenantID int64) []string
+	// TwilioAuthToken returns the tenant's (or the global) Twilio auth
+	// token for checking webhook signatures.
+	TwilioAuthToken func(ctx context.Context, tenantID int64) (string, error)
+	// ValidSignature checks an X-Twilio-Signature (integrations.ValidTwilioSignature).
+	ValidSignature func(token, url string, params map[string]string, sig string) bool
+	Audit          *AuditService
+}
+
+// Capture validates a form post and stores the submission, its contact and
+// the runs it triggers in one transaction.
+func (s *AutomationService) Capture(ctx context.Context, sub *Submission) error {
+	if !KnownForms[sub.Form] {
+		return FieldErrorf("form", "Unknown form %q.", sub.Form)
+	}
+	if sub.TenantID == 0 {
+		sub.TenantID = HouseTenantID
+	}
+	if err := sub.Contact.Validate(); err != nil {
+		return err
+	}
+	if len(sub.Payload) > 50 {
+		return FieldErrorf("payload", "A form may have at most 50 fields.")
+	}
+	if err := s.Store.CaptureSubmission(ctx, sub); err != nil {
+		return err
+	}
+	if len(sub.RunIDs) > 0 && s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return nil
+}
+
+func requireAdmin(ctx context.Context) error {
+	if AdminFromContext(ctx) == nil {
+		return Errorf(EFORBIDDEN, "Only Nexus admins can manage automations.")
+	}
+	return nil
+}
+
+// Workflows lists every tenant's workflows.
+func (s *AutomationService) Workflows(ctx context.Context) ([]*Workflow, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.FindWorkflows(ctx, 0)
+}
+
+// Workflow returns one workflow.
+func (s *AutomationService) Workflow(ctx context.Context, id int64) (*Workflow, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.FindWorkflow(ctx, id)
+}
+
+// SaveDefinition stores a new version of a workflow (or a new workflow
+// when id is 0) from its JSON definition.
+func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name string, def []byte) (*Workflow, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	d, err := ParseDefinition(def)
+	if err != nil {
+		return nil, err
+	}
+	w := &Workflow{TenantID: HouseTenantID, Trigger: TriggerFormSubmitted}
+	if id != 0 {
+		if w, err = s.Store.FindWorkflow(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	w.Name, w.Definition = name, d
+	if err := s.Store.SaveWorkflow(ctx, w); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, "workflow.save", w)
+	return w, nil
+}
+
+// SetEnabled turns a workflow on or off. Turning on a workflow whose steps
+// need an integration that is not configured fails and says which.
+func (s *AutomationService) SetEnabled(ctx context.Context, id int64, enabled bool) error {
+	if err := requireAdmin(ctx); err != nil {
+		return err
+	}
+	w, err := s.Store.FindWorkflow(ctx, id)
+	if err != nil {
+		return err
+	}
+	if enabled && s.Missing != nil {
+		if miss := s.MissingFor(ctx, w); len(miss) > 0 {
+			return Errorf(EINVALID, "Configure %s before enabling %q.", strings.Join(miss, " and "), w.Name)
+		}
+	}
+	if err := s.Store.SetWorkflowEnabled(ctx, id, enabled); err != nil {
+		return err
+	}
+	action := "workflow.disable"
+	if enabled {
+		action = "workflow.enable"
+	}
+	s.audit(ctx, action, w)
+	return nil
+}
+
+// MissingFor lists the integrations w's steps need that are not configured.
+func (s *AutomationService) MissingFor(ctx context.Context, w *Workflow) []string {
+	if s.Missing == nil {
+		return nil
+	}
+	needT, needM := false, false
+	for _, st := range w.Definition.Steps {
+		switch st.Type {
+		case StepSMS, StepCall:
+			needT = true
+		case StepEmail, StepNotify:
+			needM = true
+		}
+	}
+	var out []string
+	for _, m := range s.Missing(ctx, w.TenantID) {
+		if m == "Twilio" && needT || m == "SMTP" && needM {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Runs lists runs for the execution log.
+func (s *AutomationService) Runs(ctx context.Context, f RunFilter) ([]*Run, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.FindRuns(ctx, f)
+}
+
+// Run returns a run with its step log.
+func (s *AutomationService) Run(ctx context.Context, id int64) (*Run, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.FindRun(ctx, id)
+}
+
+// Replay requeues a failed run from its failed step.
+func (s *AutomationService) Replay(ctx context.Context, id int64) error {
+	if err := requireAdmin(ctx); err != nil {
+		return err
+	}
+	if err := s.Store.ReplayRun(ctx, id); err != nil {
+		return err
+	}
+	if s.Audit != nil {
+		s.Audit.Record(ctx, "run.replay", fmt.Sprintf("run %d", id), "")
+	}
+	if s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return nil
+}
+
+func (s *AutomationService) audit(ctx context.Context, action string, w *Workflow) {
+	if s.Audit != nil {
+		s.Audit.Record(ctx, action, fmt.Sprintf("workflow %d", w.ID), w.Name)
+	}
+}
+
+// TwilioWebhook is a verified inbound Twilio request.
+type TwilioWebhook struct {
+	TenantID int64
+	Kind     string // sms, voice, status
+	Params   map[string]string
+	// Key is the idempotency key of a status callback (from its URL).
+	Key string
+}
+
+// CheckTwilioSignature verifies X-Twilio-Signature of a webhook for
+// tenantID against the public URL Twilio posted to. A forged or
+// unverifiable request is EFORBIDDEN.
+func (s *AutomationService) CheckTwilioSignature(ctx context.Context, tenantID int64, publicURL string, params map[string]string, signature string) error {
+	if s.TwilioAuthToken == nil || s.ValidSignature == nil {
+		return Errorf(EFORBIDDEN, "Twilio is not configured.")
+	}
+	tok, err := s.TwilioAuthToken(ctx, tenantID)
+	if err != nil || tok == "" {
+		return Errorf(EFORBIDDEN, "Twilio is not configured for this account.")
+	}
+	if !s.ValidSignature(tok, publicURL, params, signature) {
+		return Errorf(EFORBIDDEN, "Invalid Twilio signature.")
+	}
+	return nil
+}
+
+// HandleTwilio records a verified webhook; a status callback also updates
+// the step it reports on.
+func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) error {
+	p := h.Params
+	sid := p["MessageSid"]
+	if sid == "" {
+		sid = p["CallSid"]
+	}
+	if h.Kind == "status" && h.Key != "" {
+		status := p["MessageStatus"]
+		if status == "" {
+			status = p["CallStatus"]
+		}
+		if err := s.Store.RecordProviderStatus(ctx, h.Key, sid, truncate(status, 40)); err != nil {
+			return err
+		}
+	}
+	if s.Events == nil {
+		return nil
+	}
+	return s.Events.CreateTwilioEvent(ctx, h.TenantID, h.Kind, truncate(sid, 64), truncate(p["From"], 40), truncate(p["To"], 40), truncate(p["Body"], 2000), p)
+}
+
+// ParseRunFilterTime parses a yyyy-mm-dd filter date ("" is none).
+func ParseRunFilterTime(field, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return nil, FieldErrorf(field, "Date must look like 2026-11-24.")
+	}
+	return &t, nil
+}

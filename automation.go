@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"orengen/app"
+	"orengen/integrations"
+	"orengen/store"
+)
+
+// Vault names of the integration secrets (per tenant, or global).
+const (
+	secretTwilioSID   = "twilio_account_sid"
+	secretTwilioToken = "twilio_auth_token"
+	secretTwilioFrom  = "twilio_from"
+	secretSMTPURL     = "smtp_url"
+)
+
+// smtpMailer returns the SMTP mailer of ORENGEN_SMTP_URL (nil when unset),
+// keeping the outbox record of every message.
+func (m *Main) smtpMailer(outbox app.OutboxStore) (app.Mailer, error) {
+	if m.Config.SMTPURL == "" {
+		return nil, nil
+	}
+	c, err := integrations.ParseSMTPURL(m.Config.SMTPURL)
+	if err != nil {
+		return nil, fmt.Errorf("ORENGEN_SMTP_URL: %w", err)
+	}
+	return &integrations.SMTPMailer{Config: *c, Outbox: outbox}, nil
+}
+
+// secretCache keeps integration secrets for a few seconds: every SMS,
+// call and email step needs them, and a vault read decrypts and records
+// its use (a write).
+type secretCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSecret
+}
+
+type cachedSecret struct {
+	v  string
+	at time.Time
+}
+
+const secretCacheTTL = 10 * time.Second
+
+var integrationSecrets = &secretCache{m: map[string]cachedSecret{}}
+
+// vaultGet reads a secret of the tenant, else the global one ("" if none).
+func vaultGet(ctx context.Context, v *app.VaultService, tenantID int64, name string) string {
+	key := fmt.Sprintf("%p/%d/%s", v, tenantID, name)
+	c := integrationSecrets
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < secretCacheTTL {
+		return e.v
+	}
+	val := ""
+	for _, scope := range []app.VaultScope{app.TenantScope(tenantID), app.GlobalScope} {
+		if s, err := v.Get(ctx, scope, name); err == nil && s != "" {
+			val = s
+			break
+		}
+	}
+	c.mu.Lock()
+	c.m[key] = cachedSecret{v: val, at: time.Now()}
+	c.mu.Unlock()
+	return val
+}
+
+// wireAutomations builds the automation service and engine, seeds the
+// house tenant's "Lead capture" workflow and starts the workers; they
+// stop when ctx ends (Wait on the engine before closing the database).
+func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, error) {
+	ws := store.NewWorkflowStore(m.DB)
+	outbox := store.NewOutboxStore(m.DB)
+	global, err := m.smtpMailer(outbox)
+	if err != nil {
+		return nil, err
+	}
+	vault := sv.Vault
+	twilioCfg := func(ctx context.Context, tenantID int64) integrations.TwilioConfig {
+		return integrations.TwilioConfig{
+			AccountSID: vaultGet(ctx, vault, tenantID, secretTwilioSID), AuthToken: vaultGet(ctx, vault, tenantID, secretTwilioToken),
+			From: vaultGet(ctx, vault, tenantID, secretTwilioFrom), APIURL: m.Config.TwilioAPIURL,
+			StatusCallback: func(key string) string { return m.Server.TwilioCallbackURL(tenantID, key) },
+		}
+	}
+	mailer := func(ctx context.Context, tenantID int64) (app.Mailer, error) {
+		if u := vaultGet(ctx, vault, tenantID, secretSMTPURL); u != "" {
+			c, err := integrations.ParseSMTPURL(u)
+			if err != nil {
+				return nil, &app.PermanentError{Err: fmt.Errorf("vault %s: %w", secretSMTPURL, err)}
+			}
+			return &integrations.SMTPMailer{Config: *c, Outbox: outbox}, nil
+		}
+		if global == nil {
+			return nil, fmt.Errorf("email is not configured: set ORENGEN_SMTP_URL or the vault secret %s", secretSMTPURL)
+		}
+		return global, nil
+	}
+	eng := &app.Engine{
+		Store: ws, Contacts: store.NewContactStore(m.DB), HTTP: &integrations.HTTPSender{}, Logger: m.Logger,
+		Workers: m.Config.AutomationWorkers, Lease: m.Config.AutomationLease, RunMaxAge: m.Config.AutomationRetention, KeepRuns: m.Config.AutomationKeepRuns,
+		Telephony: func(ctx context.Context, tenantID int64) (app.Telephony, error) {
+			c := twilioCfg(ctx, tenantID)
+			if c.AccountSID == "" || c.AuthToken == "" || c.From == "" {
+				return nil, fmt.Errorf("twilio is not configured: add %s, %s and %s to the vault", secretTwilioSID, secretTwilioToken, secretTwilioFrom)
+			}
+			return integrations.NewTwilio(c)
+		},
+		Mailer: mailer,
+		GatherAction: func(tenantID int64, key, forward string) string {
+			return m.Server.TwilioGatherURL(tenantID, key, forward)
+		},
+		AdminEmail: func(ctx context.Context) string {
+			if as, err := m.Auth.Admins.FindAdmins(ctx); err == nil {
+				for _, a := range as {
+					if a.Role == app.RoleOwner {
+						return a.Email
+					}
+				}
+				if len(as) > 0 {
+					return as[0].Email
+				}
+			}
+			return ""
+		},
+	}
+	svc := &app.AutomationService{Store: ws, Engine: eng, Events: ws, Audit: sv.Audit, ValidSignature: integrations.ValidTwilioSignature,
+		TwilioAuthToken: func(ctx context.Context, tenantID int64) (string, error) {
+			return vaultGet(ctx, vault, tenantID, secretTwilioToken), nil
+		},
+		Missing: func(ctx context.Context, tenantID int64) []string {
+			var out []string
+			c := twilioCfg(ctx, tenantID)
+			if c.AccountSID == "" || c.AuthToken == "" || c.From == "" {
+				out = append(out, "Twilio")
+			}
+			if _, err := mailer(ctx, tenantID); err != nil {
+				out = append(out, "SMTP")
+			}
+			return out
+		},
+	}
+	m.Server.Automations = svc
+	m.Server.LeadRateLimit = m.Config.LeadRateLimit
+	if m.Server.LeadRateLimit == 0 {
+		m.Server.LeadRateLimit = -1 // --lead-rate-limit 0: no limit either
+	}
+	// The seeded workflow is disabled until Twilio and SMTP are configured.
+	seed := app.LeadCaptureWorkflow()
+	seed.Enabled = len(svc.Missing(ctx, app.HouseTenantID)) == 0
+	if created, err := ws.SeedWorkflow(ctx, seed); err != nil {
+		return nil, fmt.Errorf("seed workflow: %w", err)
+	} else if created {
+		state := "disabled until Twilio and SMTP are configured"
+		if seed.Enabled {
+			state = "enabled"
+		}
+		m.Logger.Info("seeded the \"Lead capture\" workflow: " + state)
+	}
+	eng.Start(ctx)
+	m.Logger.Info("automation workers started", "workers", eng.Workers, "missing", strings.Join(svc.Missing(ctx, app.HouseTenantID), ","))
+	return eng, nil
+}

@@ -1,0 +1,150 @@
+package integrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"orengen/app"
+)
+
+// SMTPConfig is parsed from smtp://user:pass@host:port (STARTTLS when the
+// server offers it) or smtps://user:pass@host:port (implicit TLS), with
+// ?from=addr for the sender (default: no-reply@host).
+type SMTPConfig struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	SSL      bool
+	From     string
+	// Insecure (?tls=none) never tries STARTTLS.
+	Insecure bool
+}
+
+// ParseSMTPURL parses an SMTP URL. Errors never contain the password.
+func ParseSMTPURL(raw string) (*SMTPConfig, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("SMTP URL is not a valid URL (smtp://user:pass@host:port or smtps://...)")
+	}
+	c := &SMTPConfig{Host: u.Hostname()}
+	switch u.Scheme {
+	case "smtp":
+		c.Port = 587
+	case "smtps":
+		c.Port, c.SSL = 465, true
+	default:
+		return nil, fmt.Errorf("SMTP URL scheme must be smtp or smtps, not %q", u.Scheme)
+	}
+	if c.Host == "" {
+		return nil, errors.New("SMTP URL needs a host")
+	}
+	if p := u.Port(); p != "" {
+		if c.Port, err = strconv.Atoi(p); err != nil || c.Port <= 0 || c.Port > 65535 {
+			return nil, fmt.Errorf("SMTP URL port %q is not a port number", p)
+		}
+	}
+	if u.User != nil {
+		c.Username = u.User.Username()
+		c.Password, _ = u.User.Password()
+	}
+	c.From = u.Query().Get("from")
+	if c.From == "" {
+		c.From = "no-reply@" + c.Host
+	}
+	if err := app.ValidateEmail("from", c.From); err != nil {
+		return nil, fmt.Errorf("SMTP URL from=%q: %s", c.From, app.ErrorMessage(err))
+	}
+	c.Insecure = u.Query().Get("tls") == "none"
+	return c, nil
+}
+
+// SMTPMailer implements app.Mailer with go-mail and keeps the outbox
+// record: every message is stored (status sent or failed) like LogMailer.
+type SMTPMailer struct {
+	Config  SMTPConfig
+	Outbox  app.OutboxStore // optional
+	Timeout time.Duration
+}
+
+var _ app.Mailer = (*SMTPMailer)(nil)
+
+// Send implements app.Mailer.
+func (m *SMTPMailer) Send(ctx context.Context, msg *app.Message) error {
+	if err := app.ValidateEmail("to", msg.To); err != nil {
+		return err
+	}
+	err := m.send(ctx, msg)
+	if m.Outbox != nil {
+		status := "sent"
+		if err != nil {
+			status = "failed"
+		}
+		now := time.Now()
+		om := &app.OutboxMessage{TenantID: msg.TenantID, To: msg.To, FromName: msg.FromName, Subject: msg.Subject, Body: msg.Text, Status: status}
+		if err == nil {
+			om.SentAt = &now
+		}
+		if oerr := m.Outbox.CreateOutboxMessage(context.WithoutCancel(ctx), om); oerr != nil && err == nil {
+			return fmt.Errorf("record sent email in the outbox: %w", oerr)
+		}
+	}
+	return err
+}
+
+func (m *SMTPMailer) send(ctx context.Context, msg *app.Message) error {
+	c := m.Config
+	mm := mail.NewMsg()
+	var err error
+	if msg.FromName != "" {
+		err = mm.FromFormat(msg.FromName, c.From)
+	} else {
+		err = mm.From(c.From)
+	}
+	if err != nil {
+		return fmt.Errorf("email from: %w", err)
+	}
+	if err := mm.To(msg.To); err != nil {
+		return fmt.Errorf("email to: %w", err)
+	}
+	mm.Subject(strings.Join(strings.Fields(msg.Subject), " "))
+	mm.SetMessageID()
+	mm.SetDate()
+	mm.SetBodyString(mail.TypeTextPlain, msg.Text)
+	if msg.HTML != "" {
+		mm.AddAlternativeString(mail.TypeTextHTML, msg.HTML)
+	}
+	timeout := m.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	opts := []mail.Option{mail.WithPort(c.Port), mail.WithTimeout(timeout)}
+	switch {
+	case c.SSL:
+		opts = append(opts, mail.WithSSL())
+	case c.Insecure:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	}
+	if c.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(c.Username), mail.WithPassword(c.Password))
+	}
+	cl, err := mail.NewClient(c.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client: %w", err)
+	}
+	if err := cl.DialAndSendWithContext(ctx, mm); err != nil {
+		// go-mail's errors name the server and the SMTP reply, never the
+		// password.
+		return fmt.Errorf("send email via %s:%d: %w", c.Host, c.Port, err)
+	}
+	return nil
+}

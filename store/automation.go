@@ -1,0 +1,643 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"orengen/app"
+)
+
+// WorkflowStore implements app.WorkflowStore: workflows, their versions,
+// form submissions and the run queue. Every write goes through the single
+// write connection, so claiming a run is one atomic UPDATE ... RETURNING.
+type WorkflowStore struct{ db *DB }
+
+var _ app.WorkflowStore = (*WorkflowStore)(nil)
+
+// NewWorkflowStore returns a WorkflowStore on db.
+func NewWorkflowStore(db *DB) *WorkflowStore { return &WorkflowStore{db: db} }
+
+// ContactStore implements app.ContactStore on the tenant-scoped leads
+// table until the CRM replaces it.
+type ContactStore struct{ db *DB }
+
+var _ app.ContactStore = (*ContactStore)(nil)
+
+// NewContactStore returns a ContactStore on db.
+func NewContactStore(db *DB) *ContactStore { return &ContactStore{db: db} }
+
+// UpsertContact implements app.ContactUpserter.
+func (s *ContactStore) UpsertContact(ctx context.Context, in app.ContactInput) (int64, bool, error) {
+	if err := in.Validate(); err != nil {
+		return 0, false, err
+	}
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer tx.Rollback()
+	id, created, err := upsertContact(ctx, tx, &in)
+	if err != nil {
+		return 0, false, err
+	}
+	return id, created, tx.Commit()
+}
+
+// upsertContact finds the tenant's lead by email, then by normalised
+// phone, and fills in what it lacks; else it inserts one. The "not
+// empty" terms let SQLite use the partial indexes leads_tenant_email and
+// leads_tenant_phone.
+func upsertContact(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
+	if in.TenantID == 0 {
+		return 0, false, app.Errorf(app.EINVALID, "Contact has no tenant.")
+	}
+	phone := app.PhoneDigits(in.Phone)
+	var id int64
+	err := sql.ErrNoRows
+	if in.Email != "" {
+		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND email = ? AND email <> '' ORDER BY id LIMIT 1`, in.TenantID, in.Email).Scan(&id)
+	}
+	if errors.Is(err, sql.ErrNoRows) && phone != "" {
+		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND phone_norm = ? AND phone_norm <> '' ORDER BY id LIMIT 1`, in.TenantID, phone).Scan(&id)
+	}
+	now := FormatTime(tx.now)
+	switch {
+	case err == nil:
+		_, err = tx.ExecContext(ctx, `UPDATE leads SET
+			first_name = CASE WHEN ? <> '' THEN ? ELSE first_name END,
+			last_name = CASE WHEN ? <> '' THEN ? ELSE last_name END,
+			email = CASE WHEN email = '' THEN ? ELSE email END,
+			phone = CASE WHEN ? <> '' THEN ? ELSE phone END,
+			phone_norm = CASE WHEN ? <> '' THEN ? ELSE phone_norm END,
+			company = CASE WHEN ? <> '' THEN ? ELSE company END,
+			message = CASE WHEN ? <> '' THEN ? ELSE message END,
+			updated_at = ? WHERE id = ?`,
+			in.FirstName, in.FirstName, in.LastName, in.LastName, in.Email, in.Phone, in.Phone, phone, phone,
+			in.Company, in.Company, in.Message, in.Message, now, id)
+		if err != nil {
+			return 0, false, fmt.Errorf("update contact: %w", err)
+		}
+		return id, false, nil
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := tx.ExecContext(ctx, `INSERT INTO leads (tenant_id, first_name, last_name, email, phone, phone_norm, company, message, source, ip, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			in.TenantID, in.FirstName, in.LastName, in.Email, in.Phone, phone, in.Company, in.Message, in.Source, in.IP, now, now)
+		if err != nil {
+			return 0, false, FormatError(err, "Contact already exists.")
+		}
+		id, err = res.LastInsertId()
+		return id, true, err
+	default:
+		return 0, false, fmt.Errorf("find contact: %w", err)
+	}
+}
+
+// FindContact implements app.ContactStore.
+func (s *ContactStore) FindContact(ctx context.Context, tenantID, id int64) (*app.Contact, error) {
+	var c app.Contact
+	var tags string
+	err := s.db.read.QueryRowContext(ctx, `SELECT id, tenant_id, first_name, last_name, email, phone, company, source, tags FROM leads WHERE id = ? AND tenant_id = ?`, id, tenantID).
+		Scan(&c.ID, &c.TenantID, &c.FirstName, &c.LastName, &c.Email, &c.Phone, &c.Company, &c.Source, &tags)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Contact not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find contact: %w", err)
+	}
+	_ = json.Unmarshal([]byte(tags), &c.Tags)
+	return &c, nil
+}
+
+// TagContact implements app.ContactStore.
+func (s *ContactStore) TagContact(ctx context.Context, tenantID, id int64, tag string, remove bool) error {
+	tag = strings.TrimSpace(tag)
+	if tag == "" || len(tag) > 50 {
+		return app.FieldErrorf("tag", "Tag required (at most 50 characters).")
+	}
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var raw string
+	err = tx.QueryRowContext(ctx, `SELECT tags FROM leads WHERE id = ? AND tenant_id = ?`, id, tenantID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return app.Errorf(app.ENOTFOUND, "Contact not found.")
+	} else if err != nil {
+		return err
+	}
+	var tags []string
+	_ = json.Unmarshal([]byte(raw), &tags)
+	i := slices.Index(tags, tag)
+	switch {
+	case remove && i >= 0:
+		tags = slices.Delete(tags, i, i+1)
+	case !remove && i < 0:
+		tags = append(tags, tag)
+	default:
+		return nil
+	}
+	if tags == nil {
+		tags = []string{}
+	}
+	b, _ := json.Marshal(tags)
+	if _, err := tx.ExecContext(ctx, `UPDATE leads SET tags = ?, updated_at = ? WHERE id = ?`, string(b), FormatTime(tx.now), id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CaptureSubmission implements app.WorkflowStore.
+func (s *WorkflowStore) CaptureSubmission(ctx context.Context, sub *app.Submission) error {
+	sub.Contact.TenantID = sub.TenantID
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if sub.ContactID, _, err = upsertContact(ctx, tx, &sub.Contact); err != nil {
+		return err
+	}
+	payload, _ := json.Marshal(sub.Payload)
+	now := FormatTime(tx.now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO form_submissions (tenant_id, form, lead_id, payload, ip, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		sub.TenantID, sub.Form, sub.ContactID, string(payload), sub.Contact.IP, now)
+	if err != nil {
+		return FormatError(err, "Submission already exists.")
+	}
+	if sub.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	sub.CreatedAt = tx.now
+	rows, err := tx.QueryContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, submission_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
+		SELECT w.tenant_id, w.id, v.id, ?, 'queued', ?, ?, ?, ?, ?
+		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1
+		RETURNING id`, sub.ID, now, string(payload), sub.ContactID, now, now, sub.TenantID, app.TriggerFormSubmitted)
+	if err != nil {
+		return fmt.Errorf("enqueue runs: %w", err)
+	}
+	sub.RunIDs = sub.RunIDs[:0]
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		sub.RunIDs = append(sub.RunIDs, id)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+const workflowColumns = `w.id, w.tenant_id, w.name, w.trigger, w.enabled, w.version, w.seed, w.created_at, w.updated_at, v.id, v.definition`
+
+func scanWorkflow(row interface{ Scan(...any) error }) (*app.Workflow, error) {
+	var w app.Workflow
+	var def string
+	if err := row.Scan(&w.ID, &w.TenantID, &w.Name, &w.Trigger, &w.Enabled, &w.Version, &w.Seed, Time{&w.CreatedAt}, Time{&w.UpdatedAt}, &w.VersionID, &def); err != nil {
+		return nil, err
+	}
+	w.Definition = &app.Definition{}
+	if err := json.Unmarshal([]byte(def), w.Definition); err != nil {
+		return nil, fmt.Errorf("workflow %d: definition: %w", w.ID, err)
+	}
+	return &w, nil
+}
+
+// FindWorkflows returns the tenant's workflows (every tenant's for 0).
+func (s *WorkflowStore) FindWorkflows(ctx context.Context, tenantID int64) ([]*app.Workflow, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+workflowColumns+` FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+		WHERE ? = 0 OR w.tenant_id = ? ORDER BY w.tenant_id, w.name, w.id`, tenantID, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("find workflows: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.Workflow
+	for rows.Next() {
+		w, err := scanWorkflow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// FindWorkflow returns ENOTFOUND for an unknown id.
+func (s *WorkflowStore) FindWorkflow(ctx context.Context, id int64) (*app.Workflow, error) {
+	w, err := scanWorkflow(s.db.read.QueryRowContext(ctx, `SELECT `+workflowColumns+` FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version WHERE w.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Workflow not found.")
+	}
+	return w, err
+}
+
+// SaveWorkflow validates w and creates it, or stores its definition as a
+// new version (runs in flight keep theirs).
+func (s *WorkflowStore) SaveWorkflow(ctx context.Context, w *app.Workflow) error {
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := saveWorkflow(ctx, tx, w); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
+	def, err := json.Marshal(w.Definition)
+	if err != nil {
+		return err
+	}
+	now := FormatTime(tx.now)
+	if w.ID == 0 {
+		res, err := tx.ExecContext(ctx, `INSERT INTO workflows (tenant_id, name, trigger, enabled, version, seed, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
+			w.TenantID, w.Name, w.Trigger, w.Enabled, w.Seed, now, now)
+		if err != nil {
+			return FormatError(err, "That workflow already exists.")
+		}
+		if w.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		w.Version, w.CreatedAt = 1, tx.now
+	} else {
+		err := tx.QueryRowContext(ctx, `UPDATE workflows SET name = ?, trigger = ?, version = version + 1, updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING version`,
+			w.Name, w.Trigger, now, w.ID, w.TenantID).Scan(&w.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return app.Errorf(app.ENOTFOUND, "Workflow not found.")
+		} else if err != nil {
+			return fmt.Errorf("update workflow: %w", err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO workflow_versions (workflow_id, version, definition, created_at) VALUES (?, ?, ?, ?)`, w.ID, w.Version, string(def), now)
+	if err != nil {
+		return fmt.Errorf("save workflow version: %w", err)
+	}
+	w.VersionID, err = res.LastInsertId()
+	w.UpdatedAt = tx.now
+	return err
+}
+
+// SeedWorkflow creates w unless the tenant already has the seed w.Seed.
+// It reports whether it created it.
+func (s *WorkflowStore) SeedWorkflow(ctx context.Context, w *app.Workflow) (bool, error) {
+	if err := w.Validate(); err != nil {
+		return false, err
+	}
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM workflows WHERE tenant_id = ? AND seed = ?`, w.TenantID, w.Seed).Scan(&n); err != nil || n > 0 {
+		return false, err
+	}
+	if err := saveWorkflow(ctx, tx, w); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
+
+// SetWorkflowEnabled turns a workflow on or off.
+func (s *WorkflowStore) SetWorkflowEnabled(ctx context.Context, id int64, enabled bool) error {
+	res, err := s.db.write.ExecContext(ctx, `UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?`, enabled, FormatTime(s.db.Now()), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.ENOTFOUND, "Workflow not found.")
+	}
+	return nil
+}
+
+// ClaimRun implements app.WorkflowStore: one UPDATE ... RETURNING on the
+// single write connection, so two workers never get the same run.
+func (s *WorkflowStore) ClaimRun(ctx context.Context, token string, lease time.Duration) (*app.Run, error) {
+	now := s.db.Now().UTC()
+	var r app.Run
+	var payload string
+	err := s.db.write.QueryRowContext(ctx, `UPDATE runs SET status = 'running', claim_token = ?, lease_until = ?, updated_at = ?
+		WHERE id = (SELECT id FROM runs WHERE status IN ('queued', 'waiting') AND next_attempt_at <= ?
+			UNION ALL SELECT id FROM runs WHERE status = 'running' AND lease_until < ? ORDER BY 1 LIMIT 1)
+		RETURNING id, tenant_id, workflow_id, version_id, step_index, attempts, payload, contact_id, created_at`,
+		token, FormatTime(now.Add(lease)), FormatTime(now), FormatTime(now), FormatTime(now)).
+		Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.StepIndex, &r.Attempts, &payload, &r.ContactID, Time{&r.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("claim run: %w", err)
+	}
+	r.Status = app.RunRunning
+	_ = json.Unmarshal([]byte(payload), &r.Payload)
+	if err := s.loadDefinition(ctx, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (s *WorkflowStore) loadDefinition(ctx context.Context, r *app.Run) error {
+	var def string
+	if err := s.db.read.QueryRowContext(ctx, `SELECT v.definition, v.version, w.name FROM workflow_versions v JOIN workflows w ON w.id = v.workflow_id WHERE v.id = ?`, r.VersionID).
+		Scan(&def, &r.Version, &r.WorkflowName); err != nil {
+		return fmt.Errorf("run %d: load workflow version: %w", r.ID, err)
+	}
+	r.Definition = &app.Definition{}
+	return json.Unmarshal([]byte(def), r.Definition)
+}
+
+const runStepColumns = `id, run_id, step_index, step_id, type, status, input, output, error, attempt, idempotency_key, provider_id, started_at, finished_at`
+
+func scanRunStep(row interface{ Scan(...any) error }) (*app.RunStep, error) {
+	var rs app.RunStep
+	err := row.Scan(&rs.ID, &rs.RunID, &rs.StepIndex, &rs.StepID, &rs.Type, &rs.Status, &rs.Input, &rs.Output, &rs.Error, &rs.Attempt,
+		&rs.IdempotencyKey, &rs.ProviderID, Time{&rs.StartedAt}, timePtr{&rs.FinishedAt})
+	return &rs, err
+}
+
+// FindRunStep returns ENOTFOUND when the step never started.
+func (s *WorkflowStore) FindRunStep(ctx context.Context, runID int64, index int) (*app.RunStep, error) {
+	// The write connection: the row may have been written a moment ago by
+	// this worker, and the decision to resend depends on it.
+	rs, err := scanRunStep(s.db.write.QueryRowContext(ctx, `SELECT `+runStepColumns+` FROM run_steps WHERE run_id = ? AND step_index = ?`, runID, index))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Step not started.")
+	}
+	return rs, err
+}
+
+func holdRun(ctx context.Context, tx *Tx, token string, runID int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE id = ? AND claim_token = ? AND status = 'running'`, runID, token).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return app.Errorf(app.ECONFLICT, "Run %d is no longer held by this worker (its lease ended).", runID)
+	}
+	return nil
+}
+
+func upsertRunStep(ctx context.Context, tx *Tx, rs *app.RunStep, finished bool) error {
+	var fin any
+	if finished {
+		fin = FormatTime(tx.now)
+	}
+	if rs.StartedAt.IsZero() {
+		rs.StartedAt = tx.now
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO run_steps (run_id, step_index, step_id, type, status, input, output, error, attempt, idempotency_key, provider_id, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, input = CASE WHEN excluded.input <> '' THEN excluded.input ELSE input END,
+			output = excluded.output, error = excluded.error, attempt = excluded.attempt,
+			provider_id = CASE WHEN excluded.provider_id <> '' THEN excluded.provider_id ELSE provider_id END,
+			started_at = excluded.started_at, finished_at = excluded.finished_at`,
+		rs.RunID, rs.StepIndex, rs.StepID, rs.Type, rs.Status, rs.Input, rs.Output, rs.Error, rs.Attempt, rs.IdempotencyKey, rs.ProviderID,
+		FormatTime(rs.StartedAt), fin)
+	if err != nil {
+		return fmt.Errorf("record step %s: %w", rs.StepID, err)
+	}
+	return nil
+}
+
+// StartStep implements app.WorkflowStore.
+func (s *WorkflowStore) StartStep(ctx context.Context, token string, rs *app.RunStep, leaseUntil time.Time) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
+		return err
+	}
+	rs.Status, rs.Error, rs.Output = app.StepStarted, "", ""
+	if err := upsertRunStep(ctx, tx, rs, false); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET lease_until = ?, attempts = ?, updated_at = ? WHERE id = ?`, FormatTime(leaseUntil), rs.Attempt, FormatTime(tx.now), rs.RunID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FinishStep implements app.WorkflowStore.
+func (s *WorkflowStore) FinishStep(ctx context.Context, token string, rs *app.RunStep, next app.RunAdvance) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
+		return err
+	}
+	if rs.Type != "end" {
+		rs.Status = app.StepSucceeded
+		if err := upsertRunStep(ctx, tx, rs, true); err != nil {
+			return err
+		}
+	}
+	at := tx.now
+	if !next.At.IsZero() {
+		at = next.At
+	}
+	var tok, lease any = token, "keep"
+	if next.Status != app.RunRunning {
+		tok, lease = nil, nil
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET step_index = ?, status = ?, next_attempt_at = ?, attempts = 0, error = '',
+		contact_id = CASE WHEN ? <> 0 THEN ? ELSE contact_id END,
+		claim_token = ?, lease_until = CASE WHEN ? IS NULL THEN NULL ELSE lease_until END, updated_at = ? WHERE id = ?`,
+		next.StepIndex, next.Status, FormatTime(at), next.ContactID, next.ContactID, tok, lease, FormatTime(tx.now), rs.RunID)
+	if err != nil {
+		return fmt.Errorf("advance run: %w", err)
+	}
+	return tx.Commit()
+}
+
+// FailStep implements app.WorkflowStore. An uncertain failure keeps the
+// step 'started' so the next attempt reconciles before resending.
+func (s *WorkflowStore) FailStep(ctx context.Context, token string, rs *app.RunStep, uncertain bool, retryAt *time.Time) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
+		return err
+	}
+	rs.Status = app.StepFailed
+	if uncertain {
+		rs.Status = app.StepStarted
+	}
+	if err := upsertRunStep(ctx, tx, rs, true); err != nil {
+		return err
+	}
+	status, at := app.RunFailed, tx.now
+	if retryAt != nil {
+		status, at = app.RunQueued, *retryAt
+	}
+	msg := fmt.Sprintf("step %s (attempt %d): %s", rs.StepID, rs.Attempt, rs.Error)
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, next_attempt_at = ?, attempts = ?, error = ?, claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
+		status, FormatTime(at), rs.Attempt, msg, FormatTime(tx.now), rs.RunID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ReleaseRun implements app.WorkflowStore.
+func (s *WorkflowStore) ReleaseRun(ctx context.Context, token string, runID int64) error {
+	_, err := s.db.write.ExecContext(ctx, `UPDATE runs SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND claim_token = ? AND status = 'running'`,
+		FormatTime(s.db.Now()), runID, token)
+	return err
+}
+
+const runColumns = `r.id, r.tenant_id, r.workflow_id, w.name, r.version_id, v.version, r.status, r.step_index, r.attempts, r.next_attempt_at, r.lease_until, r.payload, r.contact_id, r.error, r.created_at, r.updated_at`
+
+func scanRun(row interface{ Scan(...any) error }) (*app.Run, error) {
+	var r app.Run
+	var payload string
+	if err := row.Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.WorkflowName, &r.VersionID, &r.Version, &r.Status, &r.StepIndex, &r.Attempts,
+		Time{&r.NextAttemptAt}, timePtr{&r.LeaseUntil}, &payload, &r.ContactID, &r.Error, Time{&r.CreatedAt}, Time{&r.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	_ = json.Unmarshal([]byte(payload), &r.Payload)
+	return &r, nil
+}
+
+// FindRuns returns runs newest first.
+func (s *WorkflowStore) FindRuns(ctx context.Context, f app.RunFilter) ([]*app.Run, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.TenantID != 0 {
+		where, args = append(where, "r.tenant_id = ?"), append(args, f.TenantID)
+	}
+	if f.WorkflowID != 0 {
+		where, args = append(where, "r.workflow_id = ?"), append(args, f.WorkflowID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "r.status = ?"), append(args, f.Status)
+	}
+	if f.Since != nil {
+		where, args = append(where, "r.created_at >= ?"), append(args, FormatTime(*f.Since))
+	}
+	if f.Until != nil {
+		where, args = append(where, "r.created_at < ?"), append(args, FormatTime(*f.Until))
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+runColumns+` FROM runs r JOIN workflows w ON w.id = r.workflow_id JOIN workflow_versions v ON v.id = r.version_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY r.id DESC LIMIT ?`, append(args, f.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("find runs: %w", err)
+	}
+	defer rows.Close()
+	var out []*app.Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FindRun returns a run with its definition and step log.
+func (s *WorkflowStore) FindRun(ctx context.Context, id int64) (*app.Run, error) {
+	r, err := scanRun(s.db.read.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs r JOIN workflows w ON w.id = r.workflow_id JOIN workflow_versions v ON v.id = r.version_id WHERE r.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Run not found.")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := s.loadDefinition(ctx, r); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+runStepColumns+` FROM run_steps WHERE run_id = ? ORDER BY step_index`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rs, err := scanRunStep(rows)
+		if err != nil {
+			return nil, err
+		}
+		r.Steps = append(r.Steps, rs)
+	}
+	return r, rows.Err()
+}
+
+// ReplayRun implements app.WorkflowStore: the failed step runs again (its
+// attempt count starts over; a send left uncertain is reconciled first).
+func (s *WorkflowStore) ReplayRun(ctx context.Context, id int64) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var idx int
+	err = tx.QueryRowContext(ctx, `UPDATE runs SET status = 'queued', next_attempt_at = ?, attempts = 0, error = '', updated_at = ? WHERE id = ? AND status = 'failed' RETURNING step_index`,
+		FormatTime(tx.now), FormatTime(tx.now), id).Scan(&idx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return app.Errorf(app.ECONFLICT, "Only a failed run can be replayed.")
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE run_steps SET attempt = 0 WHERE run_id = ? AND step_index = ? AND status <> 'succeeded'`, id, idx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// RecordProviderStatus implements app.WorkflowStore.
+func (s *WorkflowStore) RecordProviderStatus(ctx context.Context, key, providerID, status string) error {
+	_, err := s.db.write.ExecContext(ctx, `UPDATE run_steps SET provider_status = ?, provider_id = CASE WHEN provider_id = '' THEN ? ELSE provider_id END WHERE idempotency_key = ?`,
+		status, providerID, key)
+	return err
+}
+
+// DeleteOldRuns implements app.WorkflowStore.
+func (s *WorkflowStore) DeleteOldRuns(ctx context.Context, before time.Time, keep int) (int, error) {
+	res, err := s.db.write.ExecContext(ctx, `DELETE FROM runs WHERE status IN ('succeeded', 'failed') AND (created_at < ?
+		OR id < (SELECT min(id) FROM (SELECT id FROM runs WHERE status IN ('succeeded', 'failed') ORDER BY id DESC LIMIT ?)))`, FormatTime(before), keep)
+	if err != nil {
+		return 0, fmt.Errorf("delete old runs: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// CreateTwilioEvent records an inbound, verified Twilio webhook.
+func (s *WorkflowStore) CreateTwilioEvent(ctx context.Context, tenantID int64, kind, sid, from, to, body string, payload map[string]string) error {
+	b, _ := json.Marshal(payload)
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO twilio_events (tenant_id, kind, sid, from_number, to_number, body, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		tenantID, kind, sid, from, to, body, string(b), FormatTime(s.db.Now()))
+	return err
+}
+
+// timePtr scans a nullable time column into a *time.Time field.
+type timePtr struct{ p **time.Time }
+
+func (t timePtr) Scan(v any) error {
+	var n NullTime
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	*t.p = n.T
+	return nil
+}

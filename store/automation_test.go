@@ -1,0 +1,336 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"orengen/app"
+	"orengen/store"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func openAutomation(t *testing.T) (*store.DB, *store.WorkflowStore, *store.ContactStore, *clock) {
+	t.Helper()
+	db := MustOpenDB(t)
+	clk := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	db.Now = clk.Now
+	return db, store.NewWorkflowStore(db), store.NewContactStore(db), clk
+}
+
+func saveWorkflow(t *testing.T, ws *store.WorkflowStore, steps ...app.Step) *app.Workflow {
+	t.Helper()
+	w := &app.Workflow{TenantID: app.HouseTenantID, Name: "wf " + steps[0].Type, Trigger: app.TriggerFormSubmitted, Enabled: true, Definition: &app.Definition{Steps: steps}}
+	if err := ws.SaveWorkflow(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func capture(t *testing.T, ws *store.WorkflowStore, email, phone string) *app.Submission {
+	t.Helper()
+	sub := &app.Submission{TenantID: app.HouseTenantID, Form: "lead-capture",
+		Contact: app.ContactInput{FirstName: "Ada", Email: email, Phone: phone},
+		Payload: map[string]string{"firstName": "Ada", "email": email, "phone": phone}}
+	if err := sub.Contact.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.CaptureSubmission(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func TestCaptureSubmission_DedupesAndEnqueues(t *testing.T) {
+	ctx := context.Background()
+	_, ws, cs, _ := openAutomation(t)
+	w := saveWorkflow(t, ws, app.Step{Type: app.StepContact})
+	off := saveWorkflow(t, ws, app.Step{Type: app.StepTag, Tag: "x"})
+	if err := ws.SetWorkflowEnabled(ctx, off.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	a := capture(t, ws, "ada@example.com", "")
+	b := capture(t, ws, "ada@example.com", "+1 512 555 0100")
+	c := capture(t, ws, "", "+15125550100") // same phone, normalised
+	if a.ContactID != b.ContactID || b.ContactID != c.ContactID {
+		t.Fatalf("contacts %d %d %d, want one", a.ContactID, b.ContactID, c.ContactID)
+	}
+	if len(a.RunIDs) != 1 || a.ID == b.ID {
+		t.Fatalf("runs %v (want 1 for the enabled workflow), submissions %d %d", a.RunIDs, a.ID, b.ID)
+	}
+	runs, err := ws.FindRuns(ctx, app.RunFilter{WorkflowID: w.ID})
+	if err != nil || len(runs) != 3 || runs[0].Status != app.RunQueued {
+		t.Fatalf("runs %v %v", runs, err)
+	}
+	ct, err := cs.FindContact(ctx, app.HouseTenantID, a.ContactID)
+	if err != nil || ct.Phone != "+15125550100" || ct.Email != "ada@example.com" {
+		t.Fatalf("contact %+v %v", ct, err)
+	}
+	if err := cs.TagContact(ctx, app.HouseTenantID, ct.ID, "vip", false); err != nil {
+		t.Fatal(err)
+	}
+	if ct, _ = cs.FindContact(ctx, app.HouseTenantID, ct.ID); len(ct.Tags) != 1 || ct.Tags[0] != "vip" {
+		t.Fatalf("tags %v", ct.Tags)
+	}
+	if _, err := cs.FindContact(ctx, 999, ct.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("other tenant: %v", err)
+	}
+}
+
+func TestClaimRun_LeaseAndReclaim(t *testing.T) {
+	ctx := context.Background()
+	_, ws, _, clk := openAutomation(t)
+	saveWorkflow(t, ws, app.Step{Type: app.StepContact})
+	sub := capture(t, ws, "a@example.com", "")
+	r1, err := ws.ClaimRun(ctx, "tok1", time.Minute)
+	if err != nil || r1 == nil || r1.ID != sub.RunIDs[0] || len(r1.Definition.Steps) != 1 {
+		t.Fatalf("claim: %+v %v", r1, err)
+	}
+	if r2, err := ws.ClaimRun(ctx, "tok2", time.Minute); err != nil || r2 != nil {
+		t.Fatalf("second claim while leased: %+v %v", r2, err)
+	}
+	clk.Add(61 * time.Second) // the worker died: its lease ends
+	r2, err := ws.ClaimRun(ctx, "tok2", time.Minute)
+	if err != nil || r2 == nil || r2.ID != r1.ID {
+		t.Fatalf("reclaim after lease: %+v %v", r2, err)
+	}
+	rs := &app.RunStep{RunID: r1.ID, StepIndex: 0, StepID: "s", Type: "contact", IdempotencyKey: "k1", Attempt: 1}
+	if err := ws.StartStep(ctx, "tok1", rs, clk.Now().Add(time.Minute)); app.ErrorCode(err) != app.ECONFLICT {
+		t.Fatalf("old token must lose the run: %v", err)
+	}
+	if err := ws.StartStep(ctx, "tok2", rs, clk.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fakeTel records sends per idempotency key.
+type fakeTel struct {
+	mu    sync.Mutex
+	sent  map[string]int
+	fail  int // fail this many sends first
+	since []time.Time
+}
+
+func (f *fakeTel) From() string { return "+15550000000" }
+func (f *fakeTel) SendSMS(ctx context.Context, m app.SMS) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail > 0 {
+		f.fail--
+		return "", errors.New("twilio: 503")
+	}
+	f.sent[m.IdempotencyKey]++
+	return "SM" + m.IdempotencyKey, nil
+}
+func (f *fakeTel) PlaceCall(ctx context.Context, c app.Call) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent[c.IdempotencyKey]++
+	return "CA" + c.IdempotencyKey, nil
+}
+func (f *fakeTel) FindSent(ctx context.Context, kind, from, to, body string, since time.Time) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k, n := range f.sent {
+		if n > 0 && strings.HasPrefix(k, "r") {
+			return "SM" + k, nil
+		}
+	}
+	return "", nil
+}
+
+func newEngine(ws *store.WorkflowStore, cs *store.ContactStore, clk *clock, tel *fakeTel) *app.Engine {
+	return &app.Engine{Store: ws, Contacts: cs, Now: clk.Now, Lease: time.Minute, BackoffBase: 10 * time.Second,
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Telephony: func(context.Context, int64) (app.Telephony, error) { return tel, nil },
+		Mailer:    func(context.Context, int64) (app.Mailer, error) { return nil, errors.New("SMTP is not configured") },
+	}
+}
+
+func TestEngine_RetryBackoffThenSucceed(t *testing.T) {
+	ctx := context.Background()
+	_, ws, cs, clk := openAutomation(t)
+	saveWorkflow(t, ws, app.Step{ID: "c", Type: app.StepContact}, app.Step{ID: "text", Type: app.StepSMS, Body: "Hi {{.Contact.FirstName}}"},
+		app.Step{ID: "w", Type: app.StepWait, Wait: "1h"}, app.Step{ID: "t", Type: app.StepTag, Tag: "texted"})
+	sub := capture(t, ws, "a@example.com", "+15125550100")
+	tel := &fakeTel{sent: map[string]int{}, fail: 2}
+	e := newEngine(ws, cs, clk, tel)
+	if ran, err := e.RunOnce(ctx); !ran || err != nil {
+		t.Fatalf("run: %v %v", ran, err)
+	}
+	r, _ := ws.FindRun(ctx, sub.RunIDs[0])
+	if r.Status != app.RunQueued || r.StepIndex != 1 || !r.NextAttemptAt.After(clk.Now().Add(9*time.Second)) || !strings.Contains(r.Error, "503") {
+		t.Fatalf("after 1st failure: %+v", r)
+	}
+	if ran, _ := e.RunOnce(ctx); ran {
+		t.Fatal("a run in backoff must not be claimed")
+	}
+	clk.Add(13 * time.Second)
+	e.RunOnce(ctx)
+	r, _ = ws.FindRun(ctx, sub.RunIDs[0])
+	if r.Attempts != 2 || !r.NextAttemptAt.After(clk.Now().Add(19*time.Second)) {
+		t.Fatalf("second backoff must double: %+v", r)
+	}
+	clk.Add(30 * time.Second)
+	e.RunOnce(ctx)
+	r, _ = ws.FindRun(ctx, sub.RunIDs[0])
+	if r.Status != app.RunWaiting || r.StepIndex != 3 || tel.sent[fmt.Sprintf("r%d-s1", r.ID)] != 1 {
+		t.Fatalf("after send: %+v sent=%v", r, tel.sent)
+	}
+	if r.Steps[1].ProviderID == "" || r.Steps[1].Attempt != 3 {
+		t.Fatalf("step log: %+v", r.Steps[1])
+	}
+	if ran, _ := e.RunOnce(ctx); ran {
+		t.Fatal("waiting run claimed before its time")
+	}
+	clk.Add(time.Hour)
+	e.RunOnce(ctx)
+	r, _ = ws.FindRun(ctx, sub.RunIDs[0])
+	if r.Status != app.RunSucceeded {
+		t.Fatalf("want succeeded: %+v", r)
+	}
+	c, _ := cs.FindContact(ctx, app.HouseTenantID, r.ContactID)
+	if len(c.Tags) != 1 || c.Tags[0] != "texted" {
+		t.Fatalf("tags %v", c.Tags)
+	}
+}
+
+func TestEngine_FailReplayAndReconcile(t *testing.T) {
+	ctx := context.Background()
+	_, ws, cs, clk := openAutomation(t)
+	mailWF := saveWorkflow(t, ws, app.Step{ID: "mail", Type: app.StepNotify, Subject: "s", Body: "b", To: "boss@example.com", Retries: 1})
+	sub := capture(t, ws, "a@example.com", "")
+	e := newEngine(ws, cs, clk, &fakeTel{sent: map[string]int{}})
+	e.RunOnce(ctx)
+	r, _ := ws.FindRun(ctx, sub.RunIDs[0])
+	if r.Status != app.RunFailed || !strings.Contains(r.Error, "SMTP is not configured") || r.Steps[0].Status != app.StepFailed {
+		t.Fatalf("want failed with the reason: %+v", r)
+	}
+	var got []string
+	e.Mailer = func(context.Context, int64) (app.Mailer, error) {
+		return mailFunc(func(m *app.Message) { got = append(got, m.To) }), nil
+	}
+	if err := ws.ReplayRun(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.ReplayRun(ctx, r.ID); app.ErrorCode(err) != app.ECONFLICT {
+		t.Fatalf("replay of a queued run: %v", err)
+	}
+	e.RunOnce(ctx)
+	if r, _ = ws.FindRun(ctx, r.ID); r.Status != app.RunSucceeded || len(got) != 1 {
+		t.Fatalf("after replay: %+v %v", r, got)
+	}
+
+	// A send that happened but was never recorded (crash): the step is
+	// left 'started'; the next worker finds it at the provider and does
+	// not send again.
+	if err := ws.SetWorkflowEnabled(ctx, mailWF.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	saveWorkflow(t, ws, app.Step{ID: "text", Type: app.StepSMS, Body: "hi"})
+	sub = capture(t, ws, "b@example.com", "+15125550111")
+	runID := sub.RunIDs[0]
+	tel := &fakeTel{sent: map[string]int{}}
+	e.Telephony = func(context.Context, int64) (app.Telephony, error) { return tel, nil }
+	{
+		claimed, err := ws.ClaimRun(ctx, "crash", time.Minute)
+		if err != nil || claimed == nil || claimed.ID != runID || len(sub.RunIDs) != 1 {
+			t.Fatalf("claim: %v %v", claimed, err)
+		}
+		key := fmt.Sprintf("r%d-s0", runID)
+		if err := ws.StartStep(ctx, "crash", &app.RunStep{RunID: runID, StepID: "text", Type: app.StepSMS, IdempotencyKey: key, Attempt: 1}, clk.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		tel.sent[key] = 1 // the provider sent it; then the process died
+	}
+	clk.Add(2 * time.Minute)
+	for i := 0; i < 3; i++ {
+		e.RunOnce(ctx)
+	}
+	r, _ = ws.FindRun(ctx, runID)
+	if r.Status != app.RunSucceeded || tel.sent[fmt.Sprintf("r%d-s0", runID)] != 1 || !strings.Contains(r.Steps[0].Output, "reconciled") {
+		t.Fatalf("reconcile: %+v %+v sent=%v", r, r.Steps, tel.sent)
+	}
+}
+
+type mailFunc func(*app.Message)
+
+func (f mailFunc) Send(_ context.Context, m *app.Message) error { f(m); return nil }
+
+func TestDeleteOldRuns(t *testing.T) {
+	ctx := context.Background()
+	_, ws, cs, clk := openAutomation(t)
+	saveWorkflow(t, ws, app.Step{Type: app.StepContact})
+	for i := 0; i < 5; i++ {
+		capture(t, ws, fmt.Sprintf("u%d@example.com", i), "")
+	}
+	e := newEngine(ws, cs, clk, &fakeTel{sent: map[string]int{}})
+	for i := 0; i < 5; i++ {
+		e.RunOnce(ctx)
+	}
+	capture(t, ws, "queued@example.com", "")
+	if n, err := ws.DeleteOldRuns(ctx, clk.Now().Add(-time.Hour), 3); err != nil || n != 2 {
+		t.Fatalf("keep 3: deleted %d %v", n, err)
+	}
+	clk.Add(31 * 24 * time.Hour)
+	if n, err := ws.DeleteOldRuns(ctx, clk.Now().Add(-30*24*time.Hour), 100); err != nil || n != 3 {
+		t.Fatalf("older than 30 days: deleted %d %v", n, err)
+	}
+	if runs, _ := ws.FindRuns(ctx, app.RunFilter{}); len(runs) != 1 || runs[0].Status != app.RunQueued {
+		t.Fatalf("a queued run is never deleted: %v", runs)
+	}
+}
+
+func TestDefinitionValidate_NamesStepAndField(t *testing.T) {
+	for _, tc := range []struct{ json, want string }{
+		{`{"steps":[]}`, "at least one step"},
+		{`{"steps":[{"type":"sms"}]}`, `Step 1 (step1), field "body"`},
+		{`{"steps":[{"type":"if","field":"contact.phone","op":"empty","then":"nope"}]}`, `field "then": no step has id "nope"`},
+		{`{"steps":[{"id":"a","type":"wait","wait":"soon"}]}`, `Step 1 (a), field "wait"`},
+		{`{"steps":[{"type":"email","to":"x","subject":"{{.Oops","body":"b"}]}`, `field "subject": template error`},
+		{`{"steps":[{"type":"http","url":"ftp://x"}]}`, `field "url"`},
+		{`{"steps":[{"type":"sms","bdy":"x"}]}`, `unknown field "bdy"`},
+	} {
+		_, err := app.ParseDefinition([]byte(tc.json))
+		if err == nil || !strings.Contains(app.ErrorMessage(err), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.json, err, tc.want)
+		}
+	}
+	if _, err := app.ParseDefinition([]byte(`{"steps":[{"type":"contact"},{"id":"x","type":"if","field":"email","op":"notempty","then":"end"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUpsertContact_UsesIndexes(t *testing.T) {
+	db, _, _, _ := openAutomation(t)
+	for _, q := range []string{
+		`SELECT id FROM leads WHERE tenant_id = 1 AND email = 'a' AND email <> '' ORDER BY id LIMIT 1`,
+		`SELECT id FROM leads WHERE tenant_id = 1 AND phone_norm = '1' AND phone_norm <> '' ORDER BY id LIMIT 1`,
+	} {
+		var id, parent, notused int
+		var detail string
+		if err := db.ReadDB().QueryRow(`EXPLAIN QUERY PLAN `+q).Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(detail, "INDEX leads_tenant_") {
+			t.Errorf("%s: plan %q, want an index", q, detail)
+		}
+	}
+}

@@ -1,0 +1,450 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+)
+
+// Lead-capture limits.
+const (
+	WebhookBodyLimit     = 64 << 10
+	DefaultLeadRateLimit = 60 // posts per IP per minute
+)
+
+// registerWebhookRoutes adds the public form API (inbound; the CRM's
+// outbound webhooks are in webhooks.go) on the marketing host:
+// cross-origin posts are allowed (no CSRF token, no origin check), limited
+// per IP instead.
+func (s *Server) registerWebhookRoutes(r fiber.Router) {
+	r.Options("/webhook/:form", s.handleWebhookPreflight)
+	r.Post("/webhook/:form", s.handleWebhookCapture)
+}
+
+// registerTwilioRoutes adds Twilio's webhooks on the tenant host; each
+// request must carry a valid X-Twilio-Signature for the tenant's token.
+func (s *Server) registerTwilioRoutes(r fiber.Router) {
+	r.Post("/twilio/sms", s.handleTwilio("sms"))
+	r.Post("/twilio/voice", s.handleTwilio("voice"))
+	r.Post("/twilio/status", s.handleTwilio("status"))
+}
+
+func (s *Server) registerAutomationRoutes(r fiber.Router, csrf fiber.Handler) {
+	r.Get("/automations", s.handleWorkflows)
+	r.Get("/automations/runs", s.handleRuns)
+	r.Get("/automations/runs/:id", s.handleRun)
+	r.Post("/automations/runs/:id/replay", csrf, s.handleRunReplay)
+	r.Get("/automations/new", s.handleWorkflowEdit)
+	r.Post("/automations/new", csrf, s.handleWorkflowSave)
+	r.Get("/automations/:id/edit", s.handleWorkflowEdit)
+	r.Post("/automations/:id/edit", csrf, s.handleWorkflowSave)
+	r.Post("/automations/:id/enable", csrf, s.handleWorkflowEnable)
+}
+
+func corsHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+	c.Set(fiber.HeaderAccessControlAllowMethods, "POST, OPTIONS")
+	c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type")
+	c.Set(fiber.HeaderAccessControlMaxAge, "86400")
+}
+
+func (s *Server) handleWebhookPreflight(c *fiber.Ctx) error {
+	corsHeaders(c)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// webhookFields maps the compatible JSON/form names to contact fields.
+var webhookFields = map[string]string{
+	"firstName": "first", "first_name": "first", "lastName": "last", "last_name": "last",
+	"email": "email", "phone": "phone", "source": "source", "company": "company", "message": "message",
+}
+
+// handleWebhookCapture is POST /webhook/:form (the n8n-compatible
+// lead-capture endpoint): submission, contact and runs commit together
+// before the 201.
+func (s *Server) handleWebhookCapture(c *fiber.Ctx) error {
+	corsHeaders(c)
+	ctx := c.UserContext()
+	if s.Automations == nil {
+		return app.Errorf(app.ENOTFOUND, "Not found.")
+	}
+	if err := s.limitLeads(c); err != nil {
+		return err
+	}
+	form := utils.CopyString(c.Params("form"))
+	if !app.KnownForms[form] {
+		return app.FieldErrorf("form", "Unknown form %q.", form)
+	}
+	body := c.Body()
+	if len(body) > WebhookBodyLimit {
+		return app.FieldErrorf("body", "The request body must be at most 64 KB.")
+	}
+	payload := map[string]string{}
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	switch {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
+		var raw map[string]any
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return app.FieldErrorf("body", "The body is not a JSON object.")
+		}
+		for k, v := range raw {
+			switch v := v.(type) {
+			case string:
+				payload[k] = v
+			case float64, bool:
+				payload[k] = fmt.Sprint(v)
+			case nil:
+			default:
+				return app.FieldErrorf(k, "Field %q must be a string.", k)
+			}
+		}
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		vals, err := url.ParseQuery(string(body))
+		if err != nil {
+			return app.FieldErrorf("body", "The form body is not valid.")
+		}
+		for k, v := range vals {
+			payload[k] = v[0]
+		}
+	default:
+		return app.FieldErrorf("body", "Send application/json or application/x-www-form-urlencoded.")
+	}
+	if len(payload) > 50 {
+		return app.FieldErrorf("body", "A form may have at most 50 fields.")
+	}
+	in := app.ContactInput{TenantID: app.HouseTenantID, IP: app.RequestFromContext(ctx).IP}
+	for k, v := range payload {
+		if len(v) > 5000 {
+			return app.FieldErrorf(k, "Field %q must be at most 5000 characters.", k)
+		}
+		switch webhookFields[k] {
+		case "first":
+			in.FirstName = v
+		case "last":
+			in.LastName = v
+		case "email":
+			in.Email = v
+		case "phone":
+			in.Phone = v
+		case "source":
+			in.Source = v
+		case "company":
+			in.Company = v
+		case "message":
+			in.Message = v
+		}
+	}
+	if in.Source == "" {
+		in.Source = form
+	}
+	sub := &app.Submission{TenantID: app.HouseTenantID, Form: form, Contact: in, Payload: payload}
+	if err := s.Automations.Capture(ctx, sub); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": sub.ID, "contact_id": sub.ContactID})
+}
+
+// limitLeads counts a public form post against its IP's budget.
+func (s *Server) limitLeads(c *fiber.Ctx) error {
+	limit := s.LeadRateLimit
+	if limit == 0 {
+		limit = DefaultLeadRateLimit
+	}
+	if limit < 0 || s.Auth == nil || s.Auth.Limiter == nil {
+		return nil
+	}
+	ctx := c.UserContext()
+	n, reset, err := s.Auth.Limiter.Hit(ctx, "leadform:"+app.RequestFromContext(ctx).IP, time.Minute)
+	if err != nil {
+		return err
+	}
+	if n > limit {
+		return &app.RateLimitError{Err: app.Errorf(app.ETOOMANY, "Too many submissions from your address; try again in a minute."), RetryAfter: time.Until(reset)}
+	}
+	return nil
+}
+
+// TwilioCallbackURL is the status callback URL given to Twilio for a
+// step's idempotency key.
+func (s *Server) TwilioCallbackURL(tenantID int64, key string) string {
+	return s.URL(HostPortal) + "/twilio/status?" + url.Values{"tenant": {strconv.FormatInt(tenantID, 10)}, "key": {key}}.Encode()
+}
+
+// TwilioGatherURL is the action of a call's <Gather>: the pressed key is
+// posted there (signed by Twilio, so forward cannot be forged).
+func (s *Server) TwilioGatherURL(tenantID int64, key, forward string) string {
+	v := url.Values{"tenant": {strconv.FormatInt(tenantID, 10)}, "key": {key}}
+	if forward != "" {
+		v.Set("forward", forward)
+	}
+	return s.URL(HostPortal) + "/twilio/voice?" + v.Encode()
+}
+
+// handleTwilio verifies and records a Twilio webhook. The tenant is the
+// custom domain's, else ?tenant= (default the house tenant); the signature
+// is checked against the public URL Twilio posted to.
+func (s *Server) handleTwilio(kind string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		if s.Automations == nil {
+			return app.Errorf(app.ENOTFOUND, "Not found.")
+		}
+		tenantID := app.HouseTenantID
+		base := s.URL(HostPortal)
+		if t, ok := c.Locals("domain_tenant").(*app.Tenant); ok {
+			tenantID, base = t.ID, s.TenantURL(bareHost(c.Hostname()))
+		} else if v := c.Query("tenant"); v != "" {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				return app.Errorf(app.EFORBIDDEN, "Invalid Twilio signature.")
+			}
+			tenantID = id
+		}
+		params := map[string]string{}
+		c.Request().PostArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
+		publicURL := base + utils.CopyString(c.OriginalURL())
+		if err := s.Automations.CheckTwilioSignature(ctx, tenantID, publicURL, params, utils.CopyString(c.Get("X-Twilio-Signature"))); err != nil {
+			return err
+		}
+		h := &app.TwilioWebhook{TenantID: tenantID, Kind: kind, Params: params, Key: utils.CopyString(c.Query("key"))}
+		if err := s.Automations.HandleTwilio(ctx, h); err != nil {
+			return err
+		}
+		switch kind {
+		case "status":
+			return c.SendStatus(fiber.StatusNoContent)
+		case "voice":
+			c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+			if fwd := app.PhoneDigits(c.Query("forward")); fwd != "" && len(fwd) >= 7 && params["Digits"] == "1" {
+				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now.</Say><Dial>` + xmlText(fwd) + `</Dial></Response>`)
+			} else if params["Digits"] != "" {
+				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. Goodbye.</Say></Response>`)
+			}
+			name := "us"
+			if s.Tenants != nil {
+				if t, err := s.Tenants.Store.FindTenantByID(ctx, tenantID); err == nil {
+					name = t.BrandName()
+				}
+			}
+			return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you for calling ` + xmlText(name) + `. We will call you back shortly.</Say></Response>`)
+		}
+		c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+		return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`)
+	}
+}
+
+var xmlTextReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+func xmlText(s string) string { return xmlTextReplacer.Replace(s) }
+
+type workflowsPage struct {
+	Layout
+	Workflows []*app.Workflow
+	Missing   map[int64][]string // workflow id → integrations it needs and lacks
+	Banner    []string
+	Tenants   map[int64]string
+}
+
+func (s *Server) tenantNames(c *fiber.Ctx) map[int64]string {
+	out := map[int64]string{}
+	if s.Tenants == nil {
+		return out
+	}
+	if ts, err := s.Tenants.Store.FindTenants(c.UserContext()); err == nil {
+		for _, t := range ts {
+			out[t.ID] = t.Name
+		}
+	}
+	return out
+}
+
+func (s *Server) handleWorkflows(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	ws, err := s.Automations.Workflows(ctx)
+	if err != nil {
+		return err
+	}
+	p := &workflowsPage{Workflows: ws, Missing: map[int64][]string{}, Tenants: s.tenantNames(c)}
+	for _, w := range ws {
+		if m := s.Automations.MissingFor(ctx, w); len(m) > 0 {
+			p.Missing[w.ID] = m
+		}
+	}
+	if s.Automations.Missing != nil {
+		for _, m := range s.Automations.Missing(ctx, app.HouseTenantID) {
+			switch m {
+			case "Twilio":
+				p.Banner = append(p.Banner, "Twilio is not configured: add twilio_account_sid, twilio_auth_token and twilio_from to the vault (global or the house tenant). Calls and SMS steps cannot run.")
+			case "SMTP":
+				p.Banner = append(p.Banner, "Email is not configured: set ORENGEN_SMTP_URL (smtp://user:pass@host:587) or add smtp_url to the vault. Email and notify steps cannot run.")
+			}
+		}
+	}
+	p.Layout = s.layout(c, HostNexus, "Automations")
+	return s.render(c, "nexus/automations", p)
+}
+
+type workflowPage struct {
+	Layout
+	Workflow   *app.Workflow
+	Name       string
+	Definition string
+	Errors     map[string]string
+}
+
+func (s *Server) handleWorkflowEdit(c *fiber.Ctx) error {
+	p := &workflowPage{Workflow: &app.Workflow{}, Definition: "{\n  \"steps\": [\n    {\"id\": \"contact\", \"type\": \"contact\"}\n  ]\n}"}
+	if c.Params("id") != "" {
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		if p.Workflow, err = s.Automations.Workflow(c.UserContext(), id); err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(p.Workflow.Definition, "", "  ")
+		p.Name, p.Definition = p.Workflow.Name, string(b)
+	}
+	return s.renderWorkflow(c, p)
+}
+
+func (s *Server) renderWorkflow(c *fiber.Ctx, p *workflowPage) error {
+	title := "New workflow"
+	if p.Workflow.ID != 0 {
+		title = p.Workflow.Name
+	}
+	p.Layout = s.layout(c, HostNexus, title)
+	return s.render(c, "nexus/workflow", p)
+}
+
+func (s *Server) handleWorkflowSave(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	var id int64
+	if c.Params("id") != "" {
+		var err error
+		if id, err = paramID(c, "id"); err != nil {
+			return err
+		}
+	}
+	name, def := utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("definition"))
+	w, err := s.Automations.SaveDefinition(ctx, id, name, []byte(def))
+	if app.ErrorCode(err) == app.EINVALID {
+		p := &workflowPage{Workflow: &app.Workflow{ID: id}, Name: name, Definition: def, Errors: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}}
+		if id != 0 {
+			if p.Workflow, err = s.Automations.Workflow(ctx, id); err != nil {
+				return err
+			}
+		}
+		c.Status(fiber.StatusBadRequest)
+		return s.renderWorkflow(c, p)
+	} else if err != nil {
+		return err
+	}
+	s.setFlash(c, "ok", fmt.Sprintf("Saved %q (version %d).", w.Name, w.Version))
+	return c.Redirect("/automations", fiber.StatusSeeOther)
+}
+
+func (s *Server) handleWorkflowEnable(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	on := c.FormValue("enabled") == "1"
+	if err := s.Automations.SetEnabled(c.UserContext(), id, on); app.ErrorCode(err) == app.EINVALID {
+		s.setFlash(c, "error", app.ErrorMessage(err))
+	} else if err != nil {
+		return err
+	} else if on {
+		s.setFlash(c, "ok", "Workflow enabled.")
+	} else {
+		s.setFlash(c, "ok", "Workflow disabled.")
+	}
+	return c.Redirect("/automations", fiber.StatusSeeOther)
+}
+
+type runsPage struct {
+	Layout
+	Runs      []*app.Run
+	Workflows []*app.Workflow
+	Status    string
+	Workflow  int64
+	Since     string
+	Until     string
+	Statuses  []string
+	Errors    map[string]string
+}
+
+func (s *Server) handleRuns(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	p := &runsPage{Status: utils.CopyString(c.Query("status")), Since: utils.CopyString(c.Query("since")), Until: utils.CopyString(c.Query("until")),
+		Statuses: []string{app.RunQueued, app.RunRunning, app.RunWaiting, app.RunSucceeded, app.RunFailed}, Errors: map[string]string{}}
+	f := app.RunFilter{Limit: 200}
+	if v := c.Query("workflow"); v != "" {
+		p.Workflow, _ = strconv.ParseInt(v, 10, 64)
+		f.WorkflowID = p.Workflow
+	}
+	for _, st := range p.Statuses {
+		if st == p.Status {
+			f.Status = st
+		}
+	}
+	var err error
+	if f.Since, err = app.ParseRunFilterTime("since", p.Since); err != nil {
+		p.Errors["since"] = app.ErrorMessage(err)
+	}
+	if f.Until, err = app.ParseRunFilterTime("until", p.Until); err != nil {
+		p.Errors["until"] = app.ErrorMessage(err)
+	} else if f.Until != nil {
+		u := f.Until.Add(24 * time.Hour) // through the end of that day
+		f.Until = &u
+	}
+	if p.Runs, err = s.Automations.Runs(ctx, f); err != nil {
+		return err
+	}
+	if p.Workflows, err = s.Automations.Workflows(ctx); err != nil {
+		return err
+	}
+	p.Layout = s.layout(c, HostNexus, "Run log")
+	return s.render(c, "nexus/runs", p)
+}
+
+type runPage struct {
+	Layout
+	Run *app.Run
+}
+
+func (s *Server) handleRun(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	p := &runPage{}
+	if p.Run, err = s.Automations.Run(c.UserContext(), id); err != nil {
+		return err
+	}
+	p.Layout = s.layout(c, HostNexus, fmt.Sprintf("Run %d", id))
+	return s.render(c, "nexus/run", p)
+}
+
+func (s *Server) handleRunReplay(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Automations.Replay(c.UserContext(), id); app.ErrorCode(err) == app.ECONFLICT {
+		s.setFlash(c, "error", app.ErrorMessage(err))
+	} else if err != nil {
+		return err
+	} else {
+		s.setFlash(c, "ok", "Run queued again from its failed step.")
+	}
+	return c.Redirect(fmt.Sprintf("/automations/runs/%d", id), fiber.StatusSeeOther)
+}
