@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"orengen/app"
+	"orengen/app/federal"
 	"orengen/integrations"
 	"orengen/store"
 )
@@ -168,4 +170,35 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 	eng.Start(ctx)
 	m.Logger.Info("automation workers started", "workers", eng.Workers, "missing", strings.Join(svc.Missing(ctx, app.HouseTenantID), ","))
 	return eng, nil
+}
+
+// federalAlertSink hands federal alerts (the daily digest of new and
+// changed opportunities, and deadline/expiry reminders) to the automation
+// engine as "federal_alert" runs, so the admin chooses email or SMS in a
+// workflow. With no workflow listening, the alert goes to the log sink and
+// stays visible in Nexus.
+type federalAlertSink struct {
+	store  *store.WorkflowStore
+	engine *app.Engine
+	next   federal.AlertSink
+}
+
+func (s *federalAlertSink) Alert(ctx context.Context, a federal.FederalAlert) error {
+	fields := map[string]any{"kind": a.Kind, "subject": a.Subject, "body": a.Body, "link": a.Link, "days_before": a.DaysBefore}
+	if !a.Due.IsZero() {
+		fields["due"] = a.Due.UTC().Format("2006-01-02")
+	}
+	payload, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	ids, err := s.store.EnqueueTrigger(ctx, a.TenantID, app.TriggerFederalAlert, payload)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return s.next.Alert(ctx, a)
+	}
+	s.engine.Wake()
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"orengen/app"
+	"orengen/app/federal"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -316,6 +317,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	fed.Wire(m.Server)
+	fed.Service.Sink = &federalAlertSink{store: store.NewWorkflowStore(m.DB), engine: eng, next: federal.LogSink{Logger: m.Logger}}
 	if err := m.Server.Open(); err != nil {
 		ln.Close()
 		return err

@@ -13,7 +13,18 @@ import (
 // Workflow triggers.
 const (
 	TriggerFormSubmitted = "form_submitted"
+	// TriggerFederalAlert starts a run for each federal alert: new or
+	// changed opportunities (the daily digest) and registration,
+	// certification and deadline reminders. The trigger fields are kind,
+	// subject, body, link, due and days_before.
+	TriggerFederalAlert = "federal_alert"
 )
+
+// WorkflowTriggers names each trigger for people.
+var WorkflowTriggers = map[string]string{
+	TriggerFormSubmitted: "A form is submitted (/webhook/lead-capture or the site's form)",
+	TriggerFederalAlert:  "Federal: opportunity found (daily digest) or a deadline/expiry reminder",
+}
 
 // Run statuses.
 const (
@@ -242,8 +253,8 @@ func (w *Workflow) Validate() error {
 	if w.Name == "" || len(w.Name) > 100 {
 		return FieldErrorf("name", "Name required (at most 100 characters).")
 	}
-	if w.Trigger != TriggerFormSubmitted {
-		return FieldErrorf("trigger", "Trigger must be %q.", TriggerFormSubmitted)
+	if _, ok := WorkflowTriggers[w.Trigger]; !ok {
+		return FieldErrorf("trigger", "Trigger must be %q or %q.", TriggerFormSubmitted, TriggerFederalAlert)
 	}
 	if w.Definition == nil {
 		return FieldErrorf("definition", "Definition required.")

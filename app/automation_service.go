@@ -78,7 +78,7 @@ func (s *AutomationService) Workflow(ctx context.Context, id int64) (*Workflow, 
 
 // SaveDefinition stores a new version of a workflow (or a new workflow
 // when id is 0) from its JSON definition.
-func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name string, def []byte) (*Workflow, error) {
+func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, trigger string, def []byte) (*Workflow, error) {
 	if err := requireAdmin(ctx); err != nil {
 		return nil, err
 	}
@@ -93,6 +93,9 @@ func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name s
 		}
 	}
 	w.Name, w.Definition = name, d
+	if trigger != "" {
+		w.Trigger = trigger
+	}
 	if err := s.Store.SaveWorkflow(ctx, w); err != nil {
 		return nil, err
 	}

@@ -641,3 +641,31 @@ func (t timePtr) Scan(v any) error {
 	*t.p = n.T
 	return nil
 }
+
+// EnqueueTrigger queues a run of every enabled workflow of the tenant
+// that has the trigger, with payload as its trigger fields, in one
+// transaction, and returns the run IDs (none when no workflow listens).
+func (s *WorkflowStore) EnqueueTrigger(ctx context.Context, tenantID int64, trigger string, payload []byte) ([]int64, error) {
+	var ids []int64
+	err := s.db.Update(ctx, func(tx *Tx) error {
+		now := FormatTime(tx.now)
+		rows, err := tx.QueryContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
+			SELECT w.tenant_id, w.id, v.id, 'queued', ?, ?, 0, ?, ?
+			FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+			WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1
+			RETURNING id`, now, string(payload), now, now, tenantID, trigger)
+		if err != nil {
+			return fmt.Errorf("enqueue %s runs: %w", trigger, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	return ids, err
+}

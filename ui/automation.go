@@ -294,6 +294,7 @@ func (s *Server) handleWorkflows(c *fiber.Ctx) error {
 
 type workflowPage struct {
 	Layout
+	Triggers   map[string]string
 	Workflow   *app.Workflow
 	Name       string
 	Definition string
@@ -317,6 +318,10 @@ func (s *Server) handleWorkflowEdit(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderWorkflow(c *fiber.Ctx, p *workflowPage) error {
+	p.Triggers = app.WorkflowTriggers
+	if p.Workflow.Trigger == "" {
+		p.Workflow.Trigger = app.TriggerFormSubmitted
+	}
 	title := "New workflow"
 	if p.Workflow.ID != 0 {
 		title = p.Workflow.Name
@@ -335,9 +340,10 @@ func (s *Server) handleWorkflowSave(c *fiber.Ctx) error {
 		}
 	}
 	name, def := utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("definition"))
-	w, err := s.Automations.SaveDefinition(ctx, id, name, []byte(def))
+	trigger := utils.CopyString(c.FormValue("trigger"))
+	w, err := s.Automations.SaveDefinition(ctx, id, name, trigger, []byte(def))
 	if app.ErrorCode(err) == app.EINVALID {
-		p := &workflowPage{Workflow: &app.Workflow{ID: id}, Name: name, Definition: def, Errors: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}}
+		p := &workflowPage{Workflow: &app.Workflow{ID: id, Trigger: trigger}, Name: name, Definition: def, Errors: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}}
 		if id != 0 {
 			if p.Workflow, err = s.Automations.Workflow(ctx, id); err != nil {
 				return err
