@@ -104,6 +104,22 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	if !strings.Contains(title, "OrenGen") || !strings.Contains(h1, "Every lead answered") || navLinks < 5 {
 		t.Fatalf("home: title %q h1 %q nav %d", title, h1, navLinks)
 	}
+	// A visitor fills in the lead form; the contact is later seen in Nexus.
+	var thanks string
+	if err := chromedp.Run(ctx,
+		chromedp.SendKeys("#first_name", "Dana", chromedp.ByID),
+		chromedp.SendKeys("#last_name", "Visitor", chromedp.ByID),
+		chromedp.SendKeys("#email", "dana.visitor@example.com", chromedp.ByID),
+		chromedp.SendKeys("#phone", "+1 512 555 0177", chromedp.ByID),
+		chromedp.Submit("#first_name", chromedp.ByID),
+		chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Text("h1", &thanks, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(thanks, "Thank you") {
+		t.Fatalf("after the lead form: %q", thanks)
+	}
 
 	// First owner through the setup link printed at start.
 	m := regexp.MustCompile(`/setup\?token=\S+`).FindString(stdout.String())
@@ -162,6 +178,14 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	screenshot(t, ctx, "dashboard")
 	if heading != "Dashboard" || !strings.Contains(who, "owner@example.com") {
 		t.Fatalf("after login: %q / %q", heading, who)
+	}
+	var leads string
+	if err := chromedp.Run(ctx, chromedp.Navigate(nexus+"/leads"), chromedp.WaitVisible("main.content", chromedp.ByQuery),
+		chromedp.Text("main.content", &leads, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(leads, "dana.visitor@example.com") || !strings.Contains(leads, "Dana Visitor") {
+		t.Fatalf("the visitor's lead is not in Nexus:\n%s", leads)
 	}
 
 	// Infrastructure > Backups shows the live replicator, and a restore
