@@ -14,10 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -323,33 +321,9 @@ func TestLeadCapture_KillDuringSend(t *testing.T) {
 	tw, sink := newFakeTwilio(t), newSMTPSink(t)
 	tw.hold = make(chan struct{})
 	start := func() (*exec.Cmd, string) {
-		exe, _ := os.Executable()
-		cmd := exec.Command(exe, "serve", "--data-dir", dir, "--backup-dir", "", "--http-addr", "127.0.0.1:0", "--log-level", "warn",
-			"--twilio-api-url", tw.srv.URL, "--automation-lease", "1s")
-		cmd.Env = append(os.Environ(), "ORENGEN_SMTP_URL=smtp://"+sink.ln.Addr().String()+"?from=bot@example.com")
-		out := &syncBuffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(15 * time.Second):
-				cmd.Process.Kill()
-			}
-		})
-		re := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if m := re.FindStringSubmatch(out.String()); m != nil {
-				return cmd, m[1]
-			}
-		}
-		t.Fatalf("serve did not start:\n%s", out.String())
-		return nil, ""
+		cmd, addr, _ := startServeChild(t, []string{"ORENGEN_SMTP_URL=smtp://" + sink.ln.Addr().String() + "?from=bot@example.com"},
+			"--data-dir", dir, "--backup-dir", "", "--twilio-api-url", tw.srv.URL, "--automation-lease", "1s")
+		return cmd, addr
 	}
 	cmd, addr := start()
 	if status, body := postLead(t, addr, seedLead, "application/json"); status != 201 {

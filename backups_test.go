@@ -23,8 +23,17 @@ import (
 // process, so it can be killed with SIGKILL.
 func startServeProcess(t *testing.T, dataDir, backupDir string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
+	return startServeChild(t, nil, "--data-dir", dataDir, "--backup-dir", backupDir)
+}
+
+// startServeChild runs `orengen serve` on a free loopback port as a child
+// process with extra environment and flags, stopped with SIGTERM (so it
+// stops its replicator) when the test ends.
+func startServeChild(t *testing.T, env []string, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
 	exe, _ := os.Executable()
-	cmd := exec.Command(exe, "serve", "--data-dir", dataDir, "--backup-dir", backupDir, "--http-addr", "127.0.0.1:0", "--log-level", "warn")
+	cmd := exec.Command(exe, append([]string{"serve", "--http-addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
