@@ -603,8 +603,34 @@ type ListOptions struct {
 	Where Where
 }
 
-// Sort keys a CRM list accepts.
+// Sort keys every CRM list accepts.
 var SortKeys = []string{"created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"}
+
+// ObjectSortFields are the further fields each object's lists sort by.
+var ObjectSortFields = map[string][]string{
+	RecordPerson:  {"title", "source"},
+	RecordCompany: {"domain", "industry", "size"},
+	RecordDeal:    {"amount", "expected_close", "probability"},
+}
+
+// SortKeysFor lists the sort keys of an object's lists ("-" descending).
+func SortKeysFor(object string) []string {
+	out := append([]string{}, SortKeys...)
+	for _, f := range ObjectSortFields[object] {
+		out = append(out, f, "-"+f)
+	}
+	return out
+}
+
+// allSortKeys is every key of any object; the store checks the key
+// against the object being listed.
+var allSortKeys = func() []string {
+	out := append([]string{}, SortKeys...)
+	for _, o := range []string{RecordPerson, RecordCompany, RecordDeal} {
+		out = append(out, SortKeysFor(o)[len(SortKeys):]...)
+	}
+	return out
+}()
 
 // Normalize checks the options and fills defaults. Returns EINVALID
 // naming limit, sort or cursor.
@@ -618,8 +644,8 @@ func (o *ListOptions) Normalize() error {
 	if o.Sort == "" {
 		o.Sort = "-created_at"
 	}
-	if !slices.Contains(SortKeys, o.Sort) {
-		return FieldErrorf("sort", "sort must be one of %s.", strings.Join(SortKeys, ", "))
+	if !slices.Contains(allSortKeys, o.Sort) {
+		return FieldErrorf("sort", "sort must be one of %s.", strings.Join(allSortKeys, ", "))
 	}
 	o.Q = strings.TrimSpace(o.Q)
 	if len(o.Q) > 200 {

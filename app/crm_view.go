@@ -152,8 +152,8 @@ func (v *View) Validate(defs []*CustomField) error {
 	if v.Sort == "" {
 		v.Sort = "-created_at"
 	}
-	if !slices.Contains(SortKeys, v.Sort) {
-		return FieldErrorf("sort", "sort must be one of %s.", strings.Join(SortKeys, ", "))
+	if keys := SortKeysFor(v.Object); !slices.Contains(keys, v.Sort) {
+		return FieldErrorf("sort", "sort must be one of %s.", strings.Join(keys, ", "))
 	}
 	return v.Where.Validate(v.Object, defs)
 }

@@ -381,11 +381,25 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 		l.filter(cond, args...)
 	}
 	col, desc := strings.TrimPrefix(l.opts.Sort, "-"), strings.HasPrefix(l.opts.Sort, "-")
-	if col == "name" {
-		if l.typ == app.RecordNote {
-			return "", app.FieldErrorf("sort", "Notes sort by created_at or updated_at.")
-		}
-		col = "name_key"
+	if col == "name" && l.typ == app.RecordNote {
+		return "", app.FieldErrorf("sort", "Notes sort by created_at or updated_at.")
+	}
+	if !slices.Contains(app.SortKeysFor(l.typ), l.opts.Sort) && col != "name" {
+		return "", app.FieldErrorf("sort", "sort must be one of %s.", strings.Join(app.SortKeysFor(l.typ), ", "))
+	}
+	// The sort expression never yields NULL, so row-value comparisons for
+	// the cursor hold (a NULL would make them false and drop rows).
+	expr := map[string]string{
+		"name": "r.name_key", "expected_close": "COALESCE(r.expected_close, '')", "probability": "COALESCE(r.probability, -1)",
+	}[col]
+	if expr == "" {
+		expr = "r." + col
+	}
+	// The cursor carries the key as text; numeric keys compare as numbers
+	// (an expression has no column affinity to convert it).
+	param := "?"
+	if col == "amount" || col == "probability" {
+		param = "CAST(? AS INTEGER)"
 	}
 	if l.opts.Q != "" {
 		fq := ftsQuery(l.opts.Q)
@@ -408,9 +422,9 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 			op = "<"
 		}
 		if l.selective {
-			l.filter(`(+r.`+col+`, +r.id) `+op+` (?, ?)`, c.Key, c.ID)
+			l.filter(`(+`+expr+`, +r.id) `+op+` (`+param+`, ?)`, c.Key, c.ID)
 		} else {
-			l.filter(`(r.`+col+`, r.id) `+op+` (?, ?)`, c.Key, c.ID)
+			l.filter(`(`+expr+`, r.id) `+op+` (`+param+`, ?)`, c.Key, c.ID)
 		}
 	}
 	if tid != 0 {
@@ -427,7 +441,7 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 	if desc {
 		dir = " DESC"
 	}
-	q := `SELECT ` + l.cols + `, r.` + col + ` FROM ` + l.table + ` r` + l.join
+	q := `SELECT ` + l.cols + `, ` + expr + ` FROM ` + l.table + ` r` + l.join
 	if len(l.where) > 0 {
 		q += ` WHERE ` + strings.Join(l.where, " AND ")
 	}
@@ -436,7 +450,7 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 	if l.selective {
 		plus = "+"
 	}
-	q += ` ORDER BY ` + plus + `r.` + col + dir + `, ` + plus + `r.id` + dir + ` LIMIT ?`
+	q += ` ORDER BY ` + plus + expr + dir + `, ` + plus + `r.id` + dir + ` LIMIT ?`
 	rows, err := db.QueryContext(ctx, q, append(l.args, l.opts.Limit+1)...)
 	if err != nil {
 		return "", fmt.Errorf("list %s: %w", l.table, err)

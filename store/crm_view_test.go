@@ -3,6 +3,7 @@ package store_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"orengen/app"
 )
@@ -90,5 +91,49 @@ func TestCRMStore_Where(t *testing.T) {
 	}
 	if got := names(v.Where); !slices.Equal(got, []string{"Ann", "Cy"}) {
 		t.Errorf("view rows: %v", got)
+	}
+}
+
+// TestCRMStore_SortByObjectFields pages deals by amount and by expected
+// close (NULLs included) across pages with cursors: every deal once, in
+// order; a key of another object is refused naming sort.
+func TestCRMStore_SortByObjectFields(t *testing.T) {
+	e := newCRMEnv(t)
+	s, ctx := e.S, e.A
+	for i, amt := range []int64{500, 100, 300, 200, 400} {
+		d := &app.Deal{Name: "Deal " + string(rune('A'+i)), Amount: amt, Currency: "USD"}
+		if i%2 == 0 {
+			when := time.Date(2027, 1, 10-i, 0, 0, 0, 0, time.UTC)
+			d.ExpectedClose = &when
+		}
+		if err := s.CreateDeal(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sort := range []string{"amount", "-amount", "expected_close", "-expected_close", "probability"} {
+		var got []int64
+		cursor := ""
+		for page := 0; page < 5; page++ {
+			ds, next, err := s.FindDeals(ctx, app.DealFilter{ListOptions: app.ListOptions{Limit: 2, Sort: sort, Cursor: cursor}})
+			if err != nil {
+				t.Fatalf("%s: %v", sort, err)
+			}
+			for _, d := range ds {
+				got = append(got, d.Amount)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if len(got) != 5 {
+			t.Fatalf("%s: paged %d deals, want 5: %v", sort, len(got), got)
+		}
+		if sort == "amount" && !slices.IsSorted(got) || sort == "-amount" && (got[0] != 500 || got[4] != 100) {
+			t.Errorf("%s: order %v", sort, got)
+		}
+	}
+	if _, _, err := s.FindPeople(ctx, app.PersonFilter{ListOptions: app.ListOptions{Sort: "amount"}}); app.ErrorField(err) != "sort" {
+		t.Fatalf("people by amount: %v", err)
 	}
 }

@@ -83,3 +83,21 @@ func TestCRMViews(t *testing.T) {
 		t.Errorf("deleted view: %d", st)
 	}
 }
+
+// TestCRM_SortByObjectFields: the API and the portal sort deals by their
+// own fields; a key of another object is a 400 naming sort.
+func TestCRM_SortByObjectFields(t *testing.T) {
+	e := newTenantEnv(t)
+	st, _, raw := e.api(ui.HostPortal, "GET", "/api/v1/opportunities?sort=-amount&limit=5", e.A.KeyRead, "")
+	if st != 200 || !strings.Contains(raw, `"data":[`) {
+		t.Fatalf("deals by amount: %d %s", st, raw)
+	}
+	st, p, _ := e.api(ui.HostPortal, "GET", "/api/v1/people?sort=amount", e.A.KeyRead, "")
+	if st != 400 || p.Error == nil || p.Error.Field != "sort" {
+		t.Fatalf("people by amount: %d %+v", st, p.Error)
+	}
+	st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/crm/deals?sort=-expected_close", Cookies: map[string]string{"psid": e.A.Cookie}})
+	if st != 200 || !strings.Contains(body, `<option value="-expected_close" selected>`) {
+		t.Fatalf("portal deals by close date: %d", st)
+	}
+}

@@ -164,7 +164,7 @@ func OpenAPI() []byte {
 			params := []obj{
 				qparam("limit", "Page size, 1 to 200 (default 50).", obj{"type": "integer", "minimum": 1, "maximum": app.MaxPageSize}),
 				qparam("cursor", "next_cursor of the previous page.", str),
-				qparam("sort", "Sort key; - for descending. Default -created_at.", obj{"type": "string", "enum": app.SortKeys}),
+				qparam("sort", "Sort key; - for descending. Default -created_at.", obj{"type": "string", "enum": app.SortKeysFor(r.Record)}),
 				qparam("q", "Full-text search (names, emails, phones, notes).", str),
 				tenantParam,
 			}

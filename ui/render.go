@@ -83,6 +83,10 @@ var funcs = template.FuncMap{
 	},
 	"hasPrefix": strings.HasPrefix,
 	"ago":       ago,
+	// sortFields: the further sort fields of a CRM list ("people", ...).
+	"sortFields": func(kind string) []string {
+		return app.ObjectSortFields[map[string]string{"people": app.RecordPerson, "companies": app.RecordCompany, "deals": app.RecordDeal}[kind]]
+	},
 	"bytes":     app.FormatBytes,
 	"secs": func(d time.Duration) string {
 		if d < time.Second {
