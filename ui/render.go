@@ -87,7 +87,7 @@ var funcs = template.FuncMap{
 	"sortFields": func(kind string) []string {
 		return app.ObjectSortFields[map[string]string{"people": app.RecordPerson, "companies": app.RecordCompany, "deals": app.RecordDeal}[kind]]
 	},
-	"bytes":     app.FormatBytes,
+	"bytes": app.FormatBytes,
 	"secs": func(d time.Duration) string {
 		if d < time.Second {
 			return fmt.Sprintf("%d ms", d.Milliseconds())
