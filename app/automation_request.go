@@ -326,7 +326,7 @@ func (s *AutomationService) ApproveRequest(ctx context.Context, id int64) (w *Wo
 	if len(missing) > 0 {
 		detail += " (disabled: needs " + strings.Join(missing, " and ") + ")"
 	}
-	s.Audit.Record(ctx, "automation_request.approve", fmt.Sprintf("automation_request %d", r.ID), detail)
+	s.auditRequest(ctx, "automation_request.approve", r, detail)
 	return w, missing, nil
 }
 
@@ -350,6 +350,17 @@ func (s *AutomationService) RejectRequest(ctx context.Context, id int64, note st
 	if err := s.Requests.RejectAutomationRequest(ctx, r); err != nil {
 		return err
 	}
-	s.Audit.Record(ctx, "automation_request.reject", fmt.Sprintf("automation_request %d", r.ID), note)
+	s.auditRequest(ctx, "automation_request.reject", r, note)
 	return nil
+}
+
+// auditRequest records an admin's decision under the client's tenant, so
+// it shows in that tenant's audit trail too.
+func (s *AutomationService) auditRequest(ctx context.Context, action string, r *AutomationRequest, detail string) {
+	if s.Audit == nil {
+		return
+	}
+	e := &AuditEntry{Action: action, Target: fmt.Sprintf("automation_request %d", r.ID), Detail: detail, ActorKind: ActorAnonymous, TenantID: r.TenantID}
+	FillActor(ctx, e)
+	s.Audit.RecordAs(ctx, e)
 }
