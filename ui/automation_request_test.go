@@ -158,7 +158,7 @@ func TestAutomationRequests_Flow(t *testing.T) {
 	}
 
 	// Audit: request, approve, reject.
-	entries, _, err := store.NewAuditStore(e.DB).FindAuditEntries(ctx, app.AuditFilter{Limit: 1000})
+	entries, _, err := store.NewAuditStore(e.DB).FindAuditEntries(ctx, app.AuditFilter{Action: "automation_request", Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
