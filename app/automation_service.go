@@ -27,6 +27,9 @@ type AutomationService struct {
 	// ValidSignature checks an X-Twilio-Signature (integrations.ValidTwilioSignature).
 	ValidSignature func(token, url string, params map[string]string, sig string) bool
 	Audit          *AuditService
+	// Requests holds clients' automation requests (nil: the portal's
+	// Automations page and the Nexus request list are off).
+	Requests AutomationRequestStore
 }
 
 // Capture validates a form post and stores the submission, its contact and

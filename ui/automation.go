@@ -47,6 +47,9 @@ func (s *Server) registerAutomationRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/automations/:id/edit", s.handleWorkflowEdit)
 	r.Post("/automations/:id/edit", csrf, s.handleWorkflowSave)
 	r.Post("/automations/:id/enable", csrf, s.handleWorkflowEnable)
+	if s.Automations != nil && s.Automations.Requests != nil {
+		s.registerAutomationRequestRoutes(r, csrf)
+	}
 }
 
 func corsHeaders(c *fiber.Ctx) {
@@ -251,6 +254,7 @@ type workflowsPage struct {
 	Missing   map[int64][]string // workflow id → integrations it needs and lacks
 	Banner    []string
 	Tenants   map[int64]string
+	Requests  []requestRow // clients' automation requests, pending first
 }
 
 func (s *Server) tenantNames(c *fiber.Ctx) map[int64]string {
@@ -286,6 +290,21 @@ func (s *Server) handleWorkflows(c *fiber.Ctx) error {
 			case "SMTP":
 				p.Banner = append(p.Banner, "Email is not configured: set ORENGEN_SMTP_URL (smtp://user:pass@host:587) or add smtp_url to the vault. Email and notify steps cannot run.")
 			}
+		}
+	}
+	if s.Automations.Requests != nil {
+		rs, err := s.Automations.AutomationRequests(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			row := requestRow{AutomationRequest: r}
+			if t := app.FindAutomationTemplate(r.Template); t != nil && r.Status == app.RequestPending {
+				if w, err := t.Instantiate(r.TenantID, r.Params); err == nil {
+					row.Missing = s.Automations.MissingFor(ctx, w)
+				}
+			}
+			p.Requests = append(p.Requests, row)
 		}
 	}
 	p.Layout = s.layout(c, HostNexus, "Automations")

@@ -73,6 +73,8 @@ type tenantSide struct {
 	// WebhookID and DeliveryID are a webhook of the tenant and one of its
 	// deliveries (to a refused address, so it stays pending).
 	WebhookID, DeliveryID int64
+	// AutoRequestID is a pending automation request of the tenant.
+	AutoRequestID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -198,6 +200,7 @@ func newWired(t *testing.T) *wired {
 		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
 		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
 		Automations: &app.AutomationService{Store: store.NewWorkflowStore(w.DB), Events: store.NewWorkflowStore(w.DB), Audit: audit,
+			Requests:        store.NewAutomationRequestStore(w.DB),
 			TwilioAuthToken: func(ctx context.Context, tenantID int64) (string, error) { return testTwilioToken, nil },
 			ValidSignature:  integrations.ValidTwilioSignature},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
@@ -349,6 +352,11 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	if err := e.Server.CRM.(app.CRMViewStore).CreateView(tctx, s.View); err != nil {
 		t.Fatal(err)
 	}
+	ar := &app.AutomationRequest{TenantID: s.T.ID, Template: "email-new-leads", Params: map[string]string{"notify_email": "owner@" + s.T.Slug + ".test"}, CreatedBy: s.Owner.ID}
+	if err := store.NewAutomationRequestStore(e.DB).CreateAutomationRequest(ctx, ar); err != nil {
+		t.Fatal(err)
+	}
+	s.AutoRequestID = ar.ID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s

@@ -50,6 +50,9 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	if s.Webhooks != nil {
 		s.registerOutboundWebhookRoutes(authed, csrf)
 	}
+	if s.Automations != nil && s.Automations.Requests != nil {
+		s.registerPortalAutomationRoutes(authed, csrf)
+	}
 }
 
 // domainTenant is the tenant fixed by a custom domain, or nil on app.DOMAIN.
@@ -99,6 +102,7 @@ func portalNav(u *app.User) []NavSection {
 		{Name: "Account", Items: []NavItem{{"My account", "/account"}, {"Team", "/team"}}},
 	}
 	if u.Role == app.UserRoleOwner {
+		nav[0].Items = append(nav[0].Items, NavItem{"Automations", "/automations"})
 		nav[2].Items = append(nav[2].Items, NavItem{"API keys", "/apikeys"}, NavItem{"Webhooks", "/webhooks"})
 	}
 	return nav
@@ -421,6 +425,8 @@ type portalDashboardPage struct {
 	Leads      []*app.Lead
 	LeadsTotal int
 	Users      int
+	// Automations are the owner's approved automations (workflow and runs).
+	Automations []*app.TenantAutomation
 }
 
 func (s *Server) handlePortalDashboard(c *fiber.Ctx) error {
@@ -434,6 +440,17 @@ func (s *Server) handlePortalDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	p := &portalDashboardPage{Leads: leads, LeadsTotal: total, Users: len(users)}
+	if u := currentUser(c); u.Role == app.UserRoleOwner && s.Automations != nil && s.Automations.Requests != nil {
+		as, err := s.Automations.TenantAutomations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if a.Workflow != nil {
+				p.Automations = append(p.Automations, a)
+			}
+		}
+	}
 	p.Layout = s.layout(c, HostPortal, "Overview")
 	return s.render(c, "portal/dashboard", p)
 }

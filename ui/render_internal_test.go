@@ -27,21 +27,32 @@ var pageData = map[string]func() any{
 	"nexus/site":       func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
 	"portal/token":     func() any { return &tokenPage{} },
 	"portal/reset":     func() any { return &tokenPage{} },
-	"portal/dashboard": func() any { return &portalDashboardPage{} },
-	"portal/leads":     func() any { return &portalLeadsPage{} },
-	"portal/lead":      func() any { return &portalLeadPage{} },
-	"portal/account":   func() any { return &accountPage{} },
-	"portal/totp":      func() any { return &totpPage{} },
-	"portal/team":      func() any { return &teamPage{} },
-	"portal/apikeys":   func() any { return &apiKeysPage{} },
-	"nexus/tenants":    func() any { return &tenantsPage{} },
-	"nexus/tenant":     func() any { return &tenantPage{} },
-	"nexus/apikeys":    func() any { return &apiKeysPage{} },
-	"nexus/vault":      func() any { return &vaultPage{} },
+	"portal/dashboard": func() any { return &portalDashboardPage{Automations: []*app.TenantAutomation{fullTenantAutomation()}} },
+	"portal/automations": func() any {
+		r := fullTenantAutomation()
+		return &portalAutomationsPage{Templates: app.AutomationTemplates, Template: "call-new-leads", Params: map[string]string{"forward_to": "x"},
+			Errors: map[string]string{"forward_to": "bad"}, Automations: []*app.TenantAutomation{r,
+				{Request: &app.AutomationRequest{Status: app.RequestRejected, Note: "n", Template: "gone"}}, {Request: &app.AutomationRequest{Status: app.RequestPending}}}}
+	},
+	"portal/automation": func() any { return &portalAutomationPage{Automation: fullTenantAutomation()} },
+	"portal/leads":      func() any { return &portalLeadsPage{} },
+	"portal/lead":       func() any { return &portalLeadPage{} },
+	"portal/account":    func() any { return &accountPage{} },
+	"portal/totp":       func() any { return &totpPage{} },
+	"portal/team":       func() any { return &teamPage{} },
+	"portal/apikeys":    func() any { return &apiKeysPage{} },
+	"nexus/tenants":     func() any { return &tenantsPage{} },
+	"nexus/tenant":      func() any { return &tenantPage{} },
+	"nexus/apikeys":     func() any { return &apiKeysPage{} },
+	"nexus/vault":       func() any { return &vaultPage{} },
 	"nexus/automations": func() any {
 		w := app.LeadCaptureWorkflow()
 		w.ID = 1
-		return &workflowsPage{Workflows: []*app.Workflow{w}, Missing: map[int64][]string{1: {"Twilio"}}, Banner: []string{"b"}}
+		now := time.Now()
+		return &workflowsPage{Workflows: []*app.Workflow{w}, Missing: map[int64][]string{1: {"Twilio"}}, Banner: []string{"b"}, Requests: []requestRow{
+			{AutomationRequest: &app.AutomationRequest{ID: 1, Status: app.RequestPending, Template: "call-new-leads", Params: map[string]string{"a": "b"}}, Missing: []string{"Twilio"}},
+			{AutomationRequest: &app.AutomationRequest{ID: 2, Status: app.RequestApproved, WorkflowID: 1, DecidedAt: &now}},
+			{AutomationRequest: &app.AutomationRequest{ID: 3, Status: app.RequestRejected, Note: "n"}}}}
 	},
 	"nexus/workflow": func() any {
 		return &workflowPage{Workflow: &app.Workflow{ID: 1}, Errors: map[string]string{"definition": "x"}}
@@ -187,4 +198,16 @@ func fullBoard(nexus bool) *kanbanBoard {
 	st := &app.Stage{ID: 1, Name: "Lead"}
 	return &kanbanBoard{Pipeline: &app.Pipeline{Stages: []*app.Stage{st}}, Pipelines: []*app.Pipeline{{}, {}}, Nexus: nexus, TenantName: "t",
 		Columns: []kanbanColumn{{Stage: st, Deals: []*app.Deal{{}}, Totals: []string{"1.00 USD"}, More: 1}}}
+}
+
+// fullTenantAutomation is an approved request with its workflow and runs.
+func fullTenantAutomation() *app.TenantAutomation {
+	now := time.Now()
+	w := app.LeadCaptureWorkflow()
+	w.ID, w.Enabled = 1, true
+	return &app.TenantAutomation{
+		Request:  &app.AutomationRequest{ID: 1, Template: "email-new-leads", Status: app.RequestApproved, Note: "ok", Params: map[string]string{"notify_email": "a@b.test"}, WorkflowID: 1, DecidedAt: &now},
+		Workflow: w,
+		Runs:     []*app.Run{{ID: 1, Status: app.RunSucceeded}, {ID: 2, Status: app.RunFailed, Error: "e"}, {ID: 3, Status: app.RunQueued}},
+	}
 }

@@ -1,0 +1,366 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Automation request statuses.
+const (
+	RequestPending  = "pending"
+	RequestApproved = "approved"
+	RequestRejected = "rejected"
+)
+
+// Kinds of template parameters.
+const (
+	ParamEmail = "email"
+	ParamPhone = "phone"
+	ParamText  = "text"
+)
+
+// TemplateParam is one value a client fills in when requesting a template.
+// Steps refer to it as {{.Param.NAME}}, replaced on approval.
+type TemplateParam struct {
+	Name     string
+	Label    string
+	Kind     string // email, phone or text
+	Required bool
+	Help     string
+}
+
+// AutomationTemplate is a workflow of the catalogue clients request from.
+type AutomationTemplate struct {
+	Key         string
+	Name        string
+	Description string
+	Params      []TemplateParam
+	Definition  Definition
+}
+
+// AutomationTemplates is the catalogue, in display order.
+var AutomationTemplates = []*AutomationTemplate{
+	{
+		Key: "call-new-leads", Name: "Call new leads within a minute",
+		Description: "Each new lead is saved, then called at once: the call says who is calling and connects them to your phone; you get an email about the lead.",
+		Params: []TemplateParam{
+			{Name: "forward_to", Label: "Your phone number (the lead is connected to it)", Kind: ParamPhone, Required: true},
+			{Name: "business_name", Label: "Business name spoken on the call", Kind: ParamText, Required: true},
+			{Name: "notify_email", Label: "Email for the lead summary", Kind: ParamEmail, Required: true},
+		},
+		Definition: Definition{Steps: []Step{
+			{ID: "contact", Type: StepContact},
+			{ID: "call", Type: StepCall, Say: "Hello {{.Contact.FirstName}}, thanks for contacting {{.Param.business_name}}.", Gather: "Press 1 to be connected now.", Forward: "{{.Param.forward_to}}"},
+			{ID: "notify", Type: StepNotify, To: "{{.Param.notify_email}}", Subject: "New lead: {{.Contact.FirstName}} {{.Contact.LastName}}", Body: "Email: {{.Contact.Email}}\nPhone: {{.Contact.Phone}}\nWe called them and offered to connect them to {{.Param.forward_to}}."},
+		}},
+	},
+	{
+		Key: "text-new-leads", Name: "Text new leads",
+		Description: "Each new lead with a phone number gets a text message from you right away.",
+		Params: []TemplateParam{
+			{Name: "business_name", Label: "Business name in the message", Kind: ParamText, Required: true},
+			{Name: "reply_phone", Label: "Phone number they can call back", Kind: ParamPhone, Required: true},
+		},
+		Definition: Definition{Steps: []Step{
+			{ID: "contact", Type: StepContact},
+			{ID: "sms", Type: StepSMS, Body: "Hi {{.Contact.FirstName}}, thanks for reaching out to {{.Param.business_name}}! We will be in touch shortly. Call us any time at {{.Param.reply_phone}}."},
+		}},
+	},
+	{
+		Key: "email-new-leads", Name: "Email me each new lead",
+		Description: "You get an email with the details of each new lead.",
+		Params: []TemplateParam{
+			{Name: "notify_email", Label: "Your email address", Kind: ParamEmail, Required: true},
+		},
+		Definition: Definition{Steps: []Step{
+			{ID: "notify", Type: StepNotify, To: "{{.Param.notify_email}}", Subject: "New lead: {{.Contact.FirstName}} {{.Contact.LastName}}", Body: "Name: {{.Contact.FirstName}} {{.Contact.LastName}}\nEmail: {{.Contact.Email}}\nPhone: {{.Contact.Phone}}\nCompany: {{.Contact.Company}}"},
+		}},
+	},
+}
+
+// FindAutomationTemplate returns the catalogue's template key, or nil.
+func FindAutomationTemplate(key string) *AutomationTemplate {
+	for _, t := range AutomationTemplates {
+		if t.Key == key {
+			return t
+		}
+	}
+	return nil
+}
+
+// ValidateParams checks and normalises the values of a request: emails
+// are plain addresses, phones become E.164, required ones are set, text
+// is short and holds no template syntax. Unknown names are dropped.
+func (t *AutomationTemplate) ValidateParams(in map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range t.Params {
+		v := strings.TrimSpace(in[p.Name])
+		if v == "" {
+			if p.Required {
+				return nil, FieldErrorf(p.Name, "%s: required.", p.Label)
+			}
+			continue
+		}
+		switch p.Kind {
+		case ParamEmail:
+			v = strings.ToLower(v)
+			if err := ValidateEmail(p.Name, v); err != nil {
+				return nil, err
+			}
+		case ParamPhone:
+			n, err := NormalizePhone(p.Name, v)
+			if err != nil {
+				return nil, err
+			}
+			v = n
+		default:
+			if !utf8.ValidString(v) || len(v) > 100 || strings.ContainsAny(v, "{}\r\n") {
+				return nil, FieldErrorf(p.Name, "%s: at most 100 characters on one line, without { or }.", p.Label)
+			}
+		}
+		out[p.Name] = v
+	}
+	return out, nil
+}
+
+// Instantiate returns the template's workflow for tenantID with params
+// substituted (params must come from ValidateParams). The workflow is
+// triggered by form submissions and starts disabled.
+func (t *AutomationTemplate) Instantiate(tenantID int64, params map[string]string) (*Workflow, error) {
+	pairs := []string{}
+	for _, p := range t.Params {
+		pairs = append(pairs, "{{.Param."+p.Name+"}}", params[p.Name])
+	}
+	r := strings.NewReplacer(pairs...)
+	d := Definition{Steps: make([]Step, len(t.Definition.Steps))}
+	for i, s := range t.Definition.Steps {
+		s.To, s.Subject, s.Body, s.HTML = r.Replace(s.To), r.Replace(s.Subject), r.Replace(s.Body), r.Replace(s.HTML)
+		s.Say, s.Gather, s.Forward = r.Replace(s.Say), r.Replace(s.Gather), r.Replace(s.Forward)
+		d.Steps[i] = s
+	}
+	w := &Workflow{TenantID: tenantID, Name: t.Name, Trigger: TriggerFormSubmitted, Definition: &d}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("template %s: %w", t.Key, err)
+	}
+	return w, nil
+}
+
+// AutomationRequest is a client's request for a template.
+type AutomationRequest struct {
+	ID         int64
+	TenantID   int64
+	Template   string
+	Params     map[string]string
+	Status     string
+	Note       string // the reason of a rejection
+	WorkflowID int64  // set on approval
+	CreatedBy  int64  // portal user
+	DecidedBy  int64  // Nexus admin
+	CreatedAt  time.Time
+	DecidedAt  *time.Time
+}
+
+// TemplateName names the request's template for people.
+func (r *AutomationRequest) TemplateName() string {
+	if t := FindAutomationTemplate(r.Template); t != nil {
+		return t.Name
+	}
+	return r.Template
+}
+
+// AutomationRequestStore persists requests.
+type AutomationRequestStore interface {
+	CreateAutomationRequest(ctx context.Context, r *AutomationRequest) error
+	// FindAutomationRequests lists a tenant's requests (every tenant's for
+	// 0), pending first, then newest first.
+	FindAutomationRequests(ctx context.Context, tenantID int64) ([]*AutomationRequest, error)
+	// FindAutomationRequest returns ENOTFOUND unless the request is
+	// tenantID's (any tenant's for 0).
+	FindAutomationRequest(ctx context.Context, tenantID, id int64) (*AutomationRequest, error)
+	// ApproveAutomationRequest creates w and marks the pending request
+	// approved, in one transaction; ECONFLICT if it is no longer pending.
+	ApproveAutomationRequest(ctx context.Context, r *AutomationRequest, w *Workflow) error
+	// RejectAutomationRequest marks the pending request rejected.
+	RejectAutomationRequest(ctx context.Context, r *AutomationRequest) error
+}
+
+func requireTenantOwner(ctx context.Context) (*Tenant, *User, error) {
+	t, u := TenantFromContext(ctx), UserFromContext(ctx)
+	if t == nil || u == nil {
+		return nil, nil, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	if u.Role != UserRoleOwner {
+		return nil, nil, Errorf(EFORBIDDEN, "Only the account owner can request automations.")
+	}
+	return t, u, nil
+}
+
+// RequestAutomation records a tenant owner's request for template key.
+func (s *AutomationService) RequestAutomation(ctx context.Context, key string, params map[string]string) (*AutomationRequest, error) {
+	t, u, err := requireTenantOwner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tpl := FindAutomationTemplate(key)
+	if tpl == nil {
+		return nil, FieldErrorf("template", "Unknown automation %q.", key)
+	}
+	p, err := tpl.ValidateParams(params)
+	if err != nil {
+		return nil, err
+	}
+	r := &AutomationRequest{TenantID: t.ID, Template: key, Params: p, Status: RequestPending, CreatedBy: u.ID}
+	if err := s.Requests.CreateAutomationRequest(ctx, r); err != nil {
+		return nil, err
+	}
+	s.Audit.Record(ctx, "automation_request.create", fmt.Sprintf("automation_request %d", r.ID), tpl.Name)
+	return r, nil
+}
+
+// TenantAutomation is what a client sees of one request: the request and,
+// once approved, its workflow and recent runs.
+type TenantAutomation struct {
+	Request  *AutomationRequest
+	Workflow *Workflow
+	Runs     []*Run
+}
+
+// TenantAutomations lists the signed-in tenant's requests with their
+// workflows and each workflow's recent runs.
+func (s *AutomationService) TenantAutomations(ctx context.Context) ([]*TenantAutomation, error) {
+	t, _, err := requireTenantOwner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.Requests.FindAutomationRequests(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*TenantAutomation, 0, len(rs))
+	for _, r := range rs {
+		ta, err := s.tenantAutomation(ctx, t.ID, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ta)
+	}
+	return out, nil
+}
+
+// TenantAutomation returns one request of the signed-in tenant (ENOTFOUND
+// for another tenant's).
+func (s *AutomationService) TenantAutomation(ctx context.Context, id int64) (*TenantAutomation, error) {
+	t, _, err := requireTenantOwner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Requests.FindAutomationRequest(ctx, t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.tenantAutomation(ctx, t.ID, r)
+}
+
+func (s *AutomationService) tenantAutomation(ctx context.Context, tenantID int64, r *AutomationRequest) (*TenantAutomation, error) {
+	ta := &TenantAutomation{Request: r}
+	if r.WorkflowID == 0 {
+		return ta, nil
+	}
+	w, err := s.Store.FindWorkflow(ctx, r.WorkflowID)
+	if ErrorCode(err) == ENOTFOUND || err == nil && w.TenantID != tenantID {
+		return ta, nil // deleted since
+	} else if err != nil {
+		return nil, err
+	}
+	ta.Workflow = w
+	if ta.Runs, err = s.Store.FindRuns(ctx, RunFilter{TenantID: tenantID, WorkflowID: w.ID, Limit: 20}); err != nil {
+		return nil, err
+	}
+	return ta, nil
+}
+
+// AutomationRequests lists every tenant's requests, pending first (Nexus).
+func (s *AutomationService) AutomationRequests(ctx context.Context) ([]*AutomationRequest, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return s.Requests.FindAutomationRequests(ctx, 0)
+}
+
+// ApproveRequest creates the requested workflow in the client's tenant
+// and marks the request approved, together. The workflow is enabled when
+// the tenant has the integrations its steps need; otherwise it is created
+// disabled and missing names them.
+func (s *AutomationService) ApproveRequest(ctx context.Context, id int64) (w *Workflow, missing []string, err error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, nil, err
+	}
+	r, err := s.Requests.FindAutomationRequest(ctx, 0, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Status != RequestPending {
+		return nil, nil, Errorf(ECONFLICT, "This request is already %s.", r.Status)
+	}
+	tpl := FindAutomationTemplate(r.Template)
+	if tpl == nil {
+		return nil, nil, Errorf(EINVALID, "The template %q no longer exists; reject the request.", r.Template)
+	}
+	p, err := tpl.ValidateParams(r.Params)
+	if err != nil {
+		return nil, nil, err
+	}
+	if w, err = tpl.Instantiate(r.TenantID, p); err != nil {
+		return nil, nil, err
+	}
+	missing = s.MissingFor(ctx, w)
+	w.Enabled = len(missing) == 0
+	r.DecidedBy = AdminFromContext(ctx).ID
+	if err := s.Requests.ApproveAutomationRequest(ctx, r, w); err != nil {
+		return nil, nil, err
+	}
+	detail := fmt.Sprintf("%s for tenant %d: workflow %d", tpl.Name, r.TenantID, w.ID)
+	if len(missing) > 0 {
+		detail += " (disabled: needs " + strings.Join(missing, " and ") + ")"
+	}
+	s.auditRequest(ctx, "automation_request.approve", r, detail)
+	return w, missing, nil
+}
+
+// RejectRequest rejects a pending request with a reason the client sees.
+func (s *AutomationService) RejectRequest(ctx context.Context, id int64, note string) error {
+	if err := requireAdmin(ctx); err != nil {
+		return err
+	}
+	note = strings.TrimSpace(note)
+	if note == "" || len(note) > 1000 || !utf8.ValidString(note) {
+		return FieldErrorf("note", "Give a reason (at most 1000 characters).")
+	}
+	r, err := s.Requests.FindAutomationRequest(ctx, 0, id)
+	if err != nil {
+		return err
+	}
+	if r.Status != RequestPending {
+		return Errorf(ECONFLICT, "This request is already %s.", r.Status)
+	}
+	r.Note, r.DecidedBy = note, AdminFromContext(ctx).ID
+	if err := s.Requests.RejectAutomationRequest(ctx, r); err != nil {
+		return err
+	}
+	s.auditRequest(ctx, "automation_request.reject", r, note)
+	return nil
+}
+
+// auditRequest records an admin's decision under the client's tenant, so
+// it shows in that tenant's audit trail too.
+func (s *AutomationService) auditRequest(ctx context.Context, action string, r *AutomationRequest, detail string) {
+	if s.Audit == nil {
+		return
+	}
+	e := &AuditEntry{Action: action, Target: fmt.Sprintf("automation_request %d", r.ID), Detail: detail, ActorKind: ActorAnonymous, TenantID: r.TenantID}
+	FillActor(ctx, e)
+	s.Audit.RecordAs(ctx, e)
+}
