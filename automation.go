@@ -135,6 +135,7 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 		},
 	}
 	svc := &app.AutomationService{Store: ws, Engine: eng, Events: ws, Audit: sv.Audit, ValidSignature: integrations.ValidTwilioSignature,
+		Requests: store.NewAutomationRequestStore(m.DB), // clients request automations from the catalogue
 		TwilioAuthToken: func(ctx context.Context, tenantID int64) (string, error) {
 			return vaultGet(ctx, vault, tenantID, secretTwilioToken), nil
 		},

@@ -39,6 +39,9 @@ func (s *AuditStore) CreateAuditEntry(ctx context.Context, e *app.AuditEntry) er
 
 // FindAuditEntries returns matching entries newest first and their count.
 func (s *AuditStore) FindAuditEntries(ctx context.Context, f app.AuditFilter) ([]*app.AuditEntry, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100 // a zero filter means "the newest page", not "no rows"
+	}
 	where, args := []string{"1 = 1"}, []any{}
 	if f.Action != "" {
 		where, args = append(where, `(action = ? OR action LIKE ? ESCAPE '\')`), append(args, f.Action, likeEscape(f.Action)+".%")
