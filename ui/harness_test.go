@@ -204,6 +204,7 @@ func newWired(t *testing.T) *wired {
 			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
 		}},
 	}
+	w.Server.Forms = &app.FormService{Store: store.NewFormStore(w.DB), Automations: w.Server.Automations, Mailer: w.Mailer, Tenants: tenants, Audit: audit, Logger: logger}
 	fedStore := store.NewFederalStore(w.DB)
 	w.Server.Federal = &federal.Service{Store: fedStore, Scout: &federal.Scout{
 		Store:  fedStore,
