@@ -46,6 +46,8 @@ type tenantEnv struct {
 	A, B                 *tenantSide
 	// NoticeID is a house-tenant SAM.gov notice (federal routes).
 	NoticeID string
+	// HouseFormID is a form of the house tenant (Nexus > Forms).
+	HouseFormID int64
 }
 
 // tenantSide is one tenant's fixtures.
@@ -73,6 +75,8 @@ type tenantSide struct {
 	// WebhookID and DeliveryID are a webhook of the tenant and one of its
 	// deliveries (to a refused address, so it stays pending).
 	WebhookID, DeliveryID int64
+	// FormID is a built form of the tenant.
+	FormID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -272,6 +276,7 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 		t.Fatal(err)
 	}
 	e.NoticeID = seedFederal(t, e.Server.Federal)
+	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
 	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
 	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
 	return e
@@ -350,6 +355,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	if err := e.Server.CRM.(app.CRMViewStore).CreateView(tctx, s.View); err != nil {
 		t.Fatal(err)
 	}
+	s.FormID = e.newForm(tctx, name+" quote form")
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s
@@ -494,3 +500,15 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 
 // testTwilioToken is the Twilio auth token of every tenant in ui tests.
 const testTwilioToken = "testauthtoken0123456789abcdef0123"
+
+// newForm saves a form with a required name and email in ctx's tenant.
+func (e *tenantEnv) newForm(ctx context.Context, name string) int64 {
+	f := &app.Form{Name: name, Fields: []app.FormField{
+		{Name: "name", Label: "Your name", Type: app.FieldText, Required: true},
+		{Name: "email", Label: "Email", Type: app.FieldEmail, Required: true},
+	}}
+	if err := e.Server.Forms.SaveForm(ctx, f); err != nil {
+		e.t.Fatal(err)
+	}
+	return f.ID
+}
