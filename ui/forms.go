@@ -24,7 +24,7 @@ const (
 	// formMaxAge is how long a rendered form may be submitted.
 	formMaxAge = 24 * time.Hour
 	// formHoneypot is a field hidden from people; bots fill it.
-	formHoneypot = "website_url"
+	formHoneypot   = "website_url"
 	formStampField = "_ts"
 )
 
