@@ -8,8 +8,8 @@
   var scripts = document.querySelectorAll("script[data-form]");
   for (var i = 0; i < scripts.length; i++) {
     var s = scripts[i];
-    if (s.getAttribute("data-orengen-done")) continue;
-    s.setAttribute("data-orengen-done", "1");
+    if (s.getAttribute("data-form-done")) continue;
+    s.setAttribute("data-form-done", "1");
     var src;
     try { src = new URL(s.getAttribute("data-form"), s.src); } catch (e) { continue; }
     var page = new URLSearchParams(window.location.search);
@@ -28,7 +28,7 @@
       window.addEventListener("message", function (ev) {
         if (ev.source !== frame.contentWindow || ev.origin !== origin) return;
         var d = ev.data;
-        if (d && d.orengenForm && typeof d.height === "number" && d.height > 0 && d.height < 20000) {
+        if (d && d.hostedFormHeight && typeof d.height === "number" && d.height > 0 && d.height < 20000) {
           frame.style.height = d.height + "px";
         }
       });

@@ -8,7 +8,7 @@
     var h = Math.ceil(document.documentElement.scrollHeight);
     if (h === last) return;
     last = h;
-    window.parent.postMessage({ orengenForm: true, height: h }, "*");
+    window.parent.postMessage({ hostedFormHeight: true, height: h }, "*");
   }
   window.addEventListener("load", post);
   window.addEventListener("resize", post);
