@@ -228,3 +228,40 @@ func TestForms_PortalToSubmission(t *testing.T) {
 		t.Fatalf("deleted form's page: %d", st)
 	}
 }
+
+// Nexus > Growth > Forms edits the house tenant's forms, shown on the
+// marketing host.
+func TestForms_NexusHouseForms(t *testing.T) {
+	e := newTenantEnv(t)
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	st, _, resp := e.do(treq{Host: "nexus", Method: "POST", Path: "/forms/new", CSRF: true, Cookies: admin, Form: url.Values{
+		"name": {"Agency contact"}, "fields": {"email | Email | email\nphone | Phone | phone"}, "redirect_url": {"https://example.com/thanks"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("nexus create: %d", st)
+	}
+	id, _ := strconv.ParseInt(strings.TrimPrefix(resp.Header.Get("Location"), "/forms/"), 10, 64)
+	f, err := e.Server.Forms.Store.FindPublicForm(context.Background(), id)
+	if err != nil || f.TenantID != app.HouseTenantID {
+		t.Fatalf("nexus form: %v %+v", err, f)
+	}
+	if st, body, _ := e.do(treq{Host: "nexus", Method: "GET", Path: "/forms", Cookies: admin}); st != 200 || !strings.Contains(body, "Agency contact") || !strings.Contains(body, "http://localhost/f/") || strings.Contains(body, e.A.T.Name+" quote form") {
+		t.Fatalf("nexus list: %d %.1500s", st, body)
+	}
+	// A tenant's form is not the house's: 404 in Nexus's editor.
+	if st, _, _ := e.do(treq{Host: "nexus", Method: "GET", Path: "/forms/" + strconv.FormatInt(e.A.FormID, 10), Cookies: admin}); st != 404 {
+		t.Fatalf("tenant form in nexus: %d", st)
+	}
+	path := "/f/" + strconv.FormatInt(id, 10)
+	st, hb, resp := e.do(treq{Host: "site", Method: "POST", Path: path, Form: url.Values{"phone": {"+1 555 010 9999"}, "_ts": {e.formStamp(id, time.Now().Add(-4*time.Second))}}})
+	if st != http.StatusSeeOther || resp.Header.Get("Location") != "https://example.com/thanks" {
+		t.Fatalf("house form post: %d %q %.2000s", st, resp.Header.Get("Location"), hb)
+	}
+	if e.count(`SELECT COUNT(*) FROM leads WHERE tenant_id = 1 AND phone_norm = '+15550109999'`) != 1 {
+		t.Fatal("house contact not stored")
+	}
+	// A stamp for another form does not pass.
+	st, body, _ := e.do(treq{Host: "site", Method: "POST", Path: path, Form: url.Values{"phone": {"+1 555 010 9999"}, "_ts": {e.formStamp(e.HouseFormID, time.Now().Add(-4*time.Second))}}})
+	if st != 400 || !strings.Contains(body, "could not be checked") {
+		t.Fatalf("stamp of another form: %d", st)
+	}
+}
