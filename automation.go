@@ -152,6 +152,7 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 		},
 	}
 	m.Server.Automations = svc
+	m.wireForms(sv, svc)
 	m.Server.LeadRateLimit = m.Config.LeadRateLimit
 	if m.Server.LeadRateLimit == 0 {
 		m.Server.LeadRateLimit = -1 // --lead-rate-limit 0: no limit either

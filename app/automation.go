@@ -22,7 +22,7 @@ const (
 
 // WorkflowTriggers names each trigger for people.
 var WorkflowTriggers = map[string]string{
-	TriggerFormSubmitted: "A form is submitted (/webhook/lead-capture or the site's form)",
+	TriggerFormSubmitted: "A form is submitted (/webhook/lead-capture, the site's form, or a built form /f/:id: trigger.form_id names it)",
 	TriggerFederalAlert:  "Federal: opportunity found (daily digest) or a deadline/expiry reminder",
 }
 

@@ -38,6 +38,11 @@ func (s *AutomationService) Capture(ctx context.Context, sub *Submission) error 
 	if !KnownForms[sub.Form] {
 		return FieldErrorf("form", "Unknown form %q.", sub.Form)
 	}
+	return s.capture(ctx, sub)
+}
+
+// capture stores a submission of a known or built form (FormService).
+func (s *AutomationService) capture(ctx context.Context, sub *Submission) error {
 	if sub.TenantID == 0 {
 		sub.TenantID = HouseTenantID
 	}

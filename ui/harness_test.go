@@ -46,6 +46,8 @@ type tenantEnv struct {
 	A, B                 *tenantSide
 	// NoticeID is a house-tenant SAM.gov notice (federal routes).
 	NoticeID string
+	// HouseFormID is a form of the house tenant (Nexus > Forms).
+	HouseFormID int64
 }
 
 // tenantSide is one tenant's fixtures.
@@ -75,6 +77,8 @@ type tenantSide struct {
 	WebhookID, DeliveryID int64
 	// AutoRequestID is a pending automation request of the tenant.
 	AutoRequestID int64
+	// FormID is a built form of the tenant.
+	FormID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -207,6 +211,7 @@ func newWired(t *testing.T) *wired {
 			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
 		}},
 	}
+	w.Server.Forms = &app.FormService{Store: store.NewFormStore(w.DB), Automations: w.Server.Automations, Mailer: w.Mailer, Tenants: tenants, Audit: audit, Logger: logger}
 	fedStore := store.NewFederalStore(w.DB)
 	w.Server.Federal = &federal.Service{Store: fedStore, Scout: &federal.Scout{
 		Store:  fedStore,
@@ -274,6 +279,7 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 		t.Fatal(err)
 	}
 	e.NoticeID = seedFederal(t, e.Server.Federal)
+	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
 	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
 	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
 	return e
@@ -357,6 +363,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.AutoRequestID = ar.ID
+	s.FormID = e.newForm(tctx, name+" quote form")
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	return s
@@ -501,3 +508,15 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 
 // testTwilioToken is the Twilio auth token of every tenant in ui tests.
 const testTwilioToken = "testauthtoken0123456789abcdef0123"
+
+// newForm saves a form with a required name and email in ctx's tenant.
+func (e *tenantEnv) newForm(ctx context.Context, name string) int64 {
+	f := &app.Form{Name: name, Fields: []app.FormField{
+		{Name: "name", Label: "Your name", Type: app.FieldText, Required: true},
+		{Name: "email", Label: "Email", Type: app.FieldEmail, Required: true},
+	}}
+	if err := e.Server.Forms.SaveForm(ctx, f); err != nil {
+		e.t.Fatal(err)
+	}
+	return f.ID
+}

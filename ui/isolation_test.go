@@ -52,6 +52,8 @@ const (
 	objImportJob    = "importjob"
 	objView         = "view"
 	objAutoRequest  = "autorequest"
+	objForm         = "form"      // B's built form
+	objHouseForm    = "houseform" // Nexus: the house tenant's form
 )
 
 type isoLine struct {
@@ -75,8 +77,15 @@ var isolationMatrix = map[string]isoLine{
 	// Lead-capture API: public, cross-origin, rate-limited per IP.
 	"site|OPTIONS|/webhook/:form": {accPublic, ""},
 	"site|POST|/webhook/:form":    {accPublic, ""},
-	"site|GET|/":                  {accPublic, ""},
-	"site|GET|/:slug":             {accPublic, ""},
+	// Hosted forms: public, embeddable; the marketing host serves only
+	// the house tenant's forms (B's is 404 there).
+	"site|GET|/embed.js":        {accPublic, ""},
+	"site|GET|/f/:id":           {accPublic, objForm},
+	"site|POST|/f/:id":          {accPublic, objForm},
+	"site|GET|/f/:id/brand.css": {accPublic, objForm},
+	"site|GET|/f/:id/logo":      {accPublic, objForm},
+	"site|GET|/":                {accPublic, ""},
+	"site|GET|/:slug":           {accPublic, ""},
 
 	// Portal: public.
 	"portal|GET|/brand.css":      {accPublic, ""},
@@ -91,6 +100,12 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/reset":         {accPublic, ""},
 	"portal|GET|/reset/confirm":  {accPublic, ""},
 	"portal|POST|/reset/confirm": {accPublic, ""},
+	// Hosted forms: public, embeddable, rate-limited posts.
+	"portal|GET|/embed.js":        {accPublic, ""},
+	"portal|GET|/f/:id":           {accPublic, objForm},
+	"portal|POST|/f/:id":          {accPublic, objForm},
+	"portal|GET|/f/:id/brand.css": {accPublic, objForm},
+	"portal|GET|/f/:id/logo":      {accPublic, objForm},
 	// Twilio webhooks: public, each checked by X-Twilio-Signature (403).
 	"portal|POST|/twilio/sms":    {accPublic, ""},
 	"portal|POST|/twilio/voice":  {accPublic, ""},
@@ -169,6 +184,12 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/automations/request":               {accOwner, ""},
 	"portal|GET|/automations/requests/:id":           {accOwner, objAutoRequest},
 	"portal|POST|/apikeys":                           {accOwner, ""},
+	"portal|GET|/forms":                              {accOwner, ""},
+	"portal|GET|/forms/new":                          {accOwner, ""},
+	"portal|POST|/forms/new":                         {accOwner, ""},
+	"portal|GET|/forms/:id":                          {accOwner, objForm},
+	"portal|POST|/forms/:id":                         {accOwner, objForm},
+	"portal|POST|/forms/:id/delete":                  {accOwner, objForm},
 	"portal|POST|/apikeys/:id/revoke":                {accOwner, objKey},
 	// Portal: CRM pages.
 	"portal|GET|/crm/pipeline":                    {accUser, ""},
@@ -327,6 +348,12 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/account/2fa/disable":              {accAdmin, ""},
 	"nexus|POST|/account/2fa/policy":               {accAdmin, ""},
 	"nexus|POST|/account/sessions/:key/revoke":     {accAdmin, objAdminSession},
+	"nexus|GET|/forms":                             {accAdmin, ""},
+	"nexus|GET|/forms/new":                         {accAdmin, ""},
+	"nexus|POST|/forms/new":                        {accAdmin, ""},
+	"nexus|GET|/forms/:id":                         {accAdmin, objHouseForm},
+	"nexus|POST|/forms/:id":                        {accAdmin, objHouseForm},
+	"nexus|POST|/forms/:id/delete":                 {accAdmin, objHouseForm},
 	// Nexus: federal (house tenant).
 	"nexus|GET|/federal/":                                                      {accAdmin, ""},
 	"nexus|GET|/federal/opportunities/:noticeId":                               {accAdmin, ""},
@@ -440,6 +467,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.View.ID, 10)
 	case objAutoRequest:
 		id = strconv.FormatInt(e.B.AutoRequestID, 10)
+	case objForm:
+		id = strconv.FormatInt(e.B.FormID, 10)
+	case objHouseForm:
+		id = strconv.FormatInt(e.HouseFormID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
 		f := e.B.CRM
 		kind := r.Line.Obj

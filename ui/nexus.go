@@ -39,6 +39,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 	s.registerFederalRoutes(authed, csrf)
 	s.registerNexusCRMRoutes(authed)
 	s.registerAutomationRoutes(authed, csrf)
+	s.registerFormEditorRoutes(authed, csrf, HostNexus)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -46,7 +47,7 @@ func (s *Server) registerNexusRoutes(r fiber.Router) {
 func (s *Server) nexusNav() []NavSection {
 	nav := []NavSection{
 		{Name: "Control Room", Items: []NavItem{{"Dashboard", "/"}, {"Tenants", "/tenants"}, {"CRM", "/crm/people"}}},
-		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}, {"Automations", "/automations"}, {"Run log", "/automations/runs"}}},
+		{Name: "Growth", Items: []NavItem{{"Leads", "/leads"}, {"Site content", "/site"}, {"Forms", "/forms"}, {"Automations", "/automations"}, {"Run log", "/automations/runs"}}},
 		{Name: "Infrastructure", Items: []NavItem{{"Domains", "/domains"}, {"Backups", "/backups"}, {"Vault", "/vault"}, {"API keys", "/apikeys"}}},
 		{Name: "System", Items: []NavItem{{"Admins", "/admins"}, {"Audit log", "/audit"}, {"Outbox", "/outbox"}, {"My account", "/account"}}},
 	}

@@ -37,6 +37,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	r.Post("/reset", csrf, s.handleResetRequest)
 	r.Get("/reset/confirm", s.handleResetConfirmView)
 	r.Post("/reset/confirm", csrf, s.handleResetConfirm)
+	s.registerHostedFormRoutes(r, HostPortal)
 	s.registerTenantAPIRoutes(r)
 
 	authed := r.Group("", s.requireUser)
@@ -53,6 +54,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	if s.Automations != nil && s.Automations.Requests != nil {
 		s.registerPortalAutomationRoutes(authed, csrf)
 	}
+	s.registerFormEditorRoutes(authed, csrf, HostPortal)
 }
 
 // domainTenant is the tenant fixed by a custom domain, or nil on app.DOMAIN.
@@ -103,6 +105,7 @@ func portalNav(u *app.User) []NavSection {
 	}
 	if u.Role == app.UserRoleOwner {
 		nav[0].Items = append(nav[0].Items, NavItem{"Automations", "/automations"})
+		nav[0].Items = append(nav[0].Items, NavItem{"Forms", "/forms"})
 		nav[2].Items = append(nav[2].Items, NavItem{"API keys", "/apikeys"}, NavItem{"Webhooks", "/webhooks"})
 	}
 	return nav

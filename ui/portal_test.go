@@ -53,10 +53,14 @@ func TestPortal_WhiteLabel(t *testing.T) {
 	pages := 0
 	for _, host := range []string{ui.HostPortal, "portal.alpha.test"} {
 		for _, r := range e.Server.Routes(ui.HostPortal) {
-			if r.Method != http.MethodGet || strings.HasPrefix(r.Path, "/api/") || r.Path == "/assets/*" || r.Path == "/healthz" || r.Path == "/logo" || r.Path == "/brand.css" || strings.HasSuffix(r.Path, ".csv") {
+			if r.Method != http.MethodGet || strings.HasPrefix(r.Path, "/api/") || r.Path == "/assets/*" || r.Path == "/healthz" || r.Path == "/logo" || r.Path == "/brand.css" || strings.HasSuffix(r.Path, ".csv") ||
+				r.Path == "/embed.js" || r.Path == "/f/:id/brand.css" || r.Path == "/f/:id/logo" {
 				continue
 			}
 			p := strings.ReplaceAll(r.Path, ":id", strconv.FormatInt(e.A.Lead.ID, 10))
+			if strings.HasPrefix(r.Path, "/f/") || strings.HasPrefix(r.Path, "/forms/") {
+				p = strings.ReplaceAll(r.Path, ":id", strconv.FormatInt(e.A.FormID, 10))
+			}
 			status, body, resp := e.do(treq{Host: host, Method: "GET", Path: p, Cookies: map[string]string{"psid": e.A.Cookie}})
 			if status == http.StatusSeeOther {
 				// Signed-in users are sent from /login to the overview.

@@ -63,6 +63,17 @@ var pageData = map[string]func() any{
 	"nexus/run": func() any {
 		return &runPage{Run: &app.Run{ID: 1, Status: "failed", Payload: map[string]string{"a": "b"}, Steps: []*app.RunStep{{Error: "e"}}}}
 	},
+	"portal/forms": func() any { return &formsPage{Forms: []*app.Form{{ID: 1, Name: "F"}}, Counts: map[int64]int{1: 2}} },
+	"nexus/forms":  func() any { return &formsPage{} },
+	"portal/form": func() any {
+		return &formEditPage{Form: &app.Form{ID: 1}, URL: "u", EmbedJS: "e", Errors: map[string]string{"fields": "x"}}
+	},
+	"nexus/form": func() any { return &formEditPage{Form: &app.Form{}} },
+	"hosted/form": func() any {
+		return &hostedFormPage{Form: &app.Form{Consent: "ok", Fields: []app.FormField{{Name: "a", Type: "text"}, {Name: "b", Type: "select", Options: []string{"x"}},
+			{Name: "c", Type: "checkbox"}, {Name: "d", Type: "textarea"}, {Name: "e", Type: "email", Required: true}}}, Values: map[string]string{"utm_source": "s"}, Errors: map[string]string{"a": "x"}, Error: "y"}
+	},
+	"hosted/done":   func() any { return &hostedFormPage{Form: &app.Form{}, Message: "m"} },
 	"nexus/audit":   func() any { return &auditPage{} },
 	"nexus/outbox":  func() any { return &outboxPage{} },
 	"nexus/account": func() any { return &adminAccountPage{} },

@@ -98,6 +98,12 @@ type Server struct {
 	// LeadRateLimit is how many public form posts an IP may make a minute
 	// (0: DefaultLeadRateLimit; negative: unlimited, for load tests).
 	LeadRateLimit int
+	// Forms serves the form editor (Portal > Forms, Nexus > Growth >
+	// Forms) and hosted forms at /f/:id (nil: none of them).
+	Forms *app.FormService
+	// FormMinFillTime is the least time between rendering a hosted form
+	// and its post (0: DefaultFormMinFillTime).
+	FormMinFillTime time.Duration
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.

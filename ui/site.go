@@ -20,6 +20,7 @@ func (s *Server) registerSiteRoutes(r fiber.Router) {
 	r.Post("/leads", s.csrfProtect(HostSite), s.handleLeadCreate)
 	r.Get("/thanks", s.handleLeadThanks)
 	s.registerWebhookRoutes(r)
+	s.registerHostedFormRoutes(r, HostSite)
 	r.Get("/", s.handleSitePage)
 	r.Get("/:slug", s.handleSitePage)
 }
