@@ -364,21 +364,27 @@ func (bs *backupStart) afterOpen(ctx context.Context, m *Main) error {
 	return nil
 }
 
-// stop stops the replicator last, after the databases are closed: its
-// final sync ships every write they made.
+// flush ships every committed write to the replicas while the databases
+// are still open (closing the last connection checkpoints the WAL, which
+// the replicator then has to catch up on): serve calls it after draining
+// requests and before closing the databases. A replicator started a moment
+// ago may not have opened the databases yet; SyncNow waits for it.
+func (bs *backupStart) flush(m *Main) {
+	if bs.sup == nil || !bs.started {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if _, err := backups.SyncNow(ctx, m.Config.DataDir, 15*time.Second); err != nil {
+		m.Logger.Warn("final sync before closing the databases", "err", err)
+	}
+}
+
+// stop stops the replicator last, after the databases are closed; it
+// syncs once more on SIGTERM before it exits.
 func (bs *backupStart) stop(m *Main) {
 	if bs.sup == nil {
 		return
-	}
-	// A replicator started a moment ago may not have opened the databases
-	// yet, and SIGTERM would stop it before its first sync: wait for it to
-	// be ready and ship everything, then stop it.
-	if bs.started {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		if _, err := backups.SyncNow(ctx, m.Config.DataDir, 15*time.Second); err != nil {
-			m.Logger.Warn("final sync before stopping the replicator", "err", err)
-		}
-		cancel()
 	}
 	if err := bs.sup.Stop(backups.DefaultStopTimeout); err != nil {
 		m.Logger.Error("stop replicator", "err", err)

@@ -370,6 +370,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	}
 	stopWebhooks()
 	<-fedDone
+	bs.flush(m) // every write on the replicas while the databases are open
 	if err := m.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)
 	}
