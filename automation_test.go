@@ -175,7 +175,7 @@ func (s *smtpSink) session(c net.Conn) {
 			say("221 bye")
 			return
 		default:
-			say("502 not implemented")
+			say("502 command unrecognised")
 		}
 	}
 }
