@@ -685,18 +685,7 @@ func replacePerson(ctx context.Context, tx *Tx, tid int64, old, p *app.Person) e
 // CreatePerson validates and stores p in the tenant of ctx, with its
 // "created" timeline entry. Returns EUNAUTHORIZED or EINVALID.
 func (s *CRMStore) CreatePerson(ctx context.Context, p *app.Person) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := insertPerson(ctx, tx, tid, p); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return createRecord(ctx, s, personOps, p)
 }
 
 // UpdatePerson applies upd, writing one timeline entry per changed field.
@@ -729,33 +718,7 @@ func (s *CRMStore) UpdatePerson(ctx context.Context, id int64, upd app.PersonUpd
 // *app.BatchError (EINVALID or ENOTFOUND) naming the first bad record;
 // then nothing is written.
 func (s *CRMStore) UpsertPeople(ctx context.Context, ps []*app.Person) error {
-	if len(ps) > app.MaxBatch {
-		return app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)
-	}
-	for i, p := range ps {
-		if err := p.Validate(); err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for i, p := range ps {
-		if p.ID == 0 {
-			err = insertPerson(ctx, tx, tid, p)
-		} else {
-			var old *app.Person
-			if old, err = findPerson(ctx, tx, p.ID, tid); err == nil {
-				err = replacePerson(ctx, tx, tid, old, p)
-			}
-		}
-		if err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	return tx.Commit()
+	return upsertRecords(ctx, s, personOps, ps)
 }
 
 // FindDuplicates returns the tenant's other people sharing an email or a
@@ -1019,18 +982,7 @@ func replaceCompany(ctx context.Context, tx *Tx, tid int64, old, c *app.Company)
 
 // CreateCompany validates and stores c. Returns EUNAUTHORIZED or EINVALID.
 func (s *CRMStore) CreateCompany(ctx context.Context, c *app.Company) error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := insertCompany(ctx, tx, tid, c); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return createRecord(ctx, s, companyOps, c)
 }
 
 // UpdateCompany applies upd. Returns ENOTFOUND or EINVALID.
@@ -1058,33 +1010,7 @@ func (s *CRMStore) UpdateCompany(ctx context.Context, id int64, upd app.CompanyU
 // UpsertCompanies creates or replaces companies in one transaction.
 // Returns a *app.BatchError naming the first bad record.
 func (s *CRMStore) UpsertCompanies(ctx context.Context, cs []*app.Company) error {
-	if len(cs) > app.MaxBatch {
-		return app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)
-	}
-	for i, c := range cs {
-		if err := c.Validate(); err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for i, c := range cs {
-		if c.ID == 0 {
-			err = insertCompany(ctx, tx, tid, c)
-		} else {
-			var old *app.Company
-			if old, err = findCompany(ctx, tx, c.ID, tid); err == nil {
-				err = replaceCompany(ctx, tx, tid, old, c)
-			}
-		}
-		if err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	return tx.Commit()
+	return upsertRecords(ctx, s, companyOps, cs)
 }
 
 // DeleteCompany deletes a company; its people and deals stay, without a
@@ -1590,18 +1516,7 @@ func replaceDeal(ctx context.Context, tx *Tx, tid int64, old, d *app.Deal) error
 // (default pipeline and first stage when unset). Returns EINVALID naming
 // the field (stage, company_id, ...).
 func (s *CRMStore) CreateDeal(ctx context.Context, d *app.Deal) error {
-	if err := d.Validate(); err != nil {
-		return err
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := insertDeal(ctx, tx, tid, d); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return createRecord(ctx, s, dealOps, d)
 }
 
 // UpdateDeal applies upd (a stage move is a "stage" field change on the
@@ -1631,33 +1546,7 @@ func (s *CRMStore) UpdateDeal(ctx context.Context, id int64, upd app.DealUpdate)
 // UpsertDeals creates or replaces deals in one transaction. Returns a
 // *app.BatchError naming the first bad record.
 func (s *CRMStore) UpsertDeals(ctx context.Context, ds []*app.Deal) error {
-	if len(ds) > app.MaxBatch {
-		return app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)
-	}
-	for i, d := range ds {
-		if err := d.Validate(); err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for i, d := range ds {
-		if d.ID == 0 {
-			err = insertDeal(ctx, tx, tid, d)
-		} else {
-			var old *app.Deal
-			if old, err = findDeal(ctx, tx, d.ID, tid); err == nil {
-				err = replaceDeal(ctx, tx, tid, old, d)
-			}
-		}
-		if err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	return tx.Commit()
+	return upsertRecords(ctx, s, dealOps, ds)
 }
 
 // DeleteDeal deletes a deal with its notes and timeline. Returns ENOTFOUND.
@@ -1767,18 +1656,7 @@ func replaceNote(ctx context.Context, tx *Tx, tid int64, old, n *app.Note) error
 // CreateNote stores a note on a record of the tenant, with its timeline
 // entry. Returns EINVALID (record_id names an unknown record).
 func (s *CRMStore) CreateNote(ctx context.Context, n *app.Note) error {
-	if err := n.Validate(); err != nil {
-		return err
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := insertNote(ctx, tx, tid, n); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return createRecord(ctx, s, noteOps, n)
 }
 
 // UpdateNote changes a note's text. Returns ENOTFOUND or EINVALID.
@@ -1811,33 +1689,7 @@ func setStr(dst, src *string) {
 
 // UpsertNotes creates or replaces notes in one transaction.
 func (s *CRMStore) UpsertNotes(ctx context.Context, ns []*app.Note) error {
-	if len(ns) > app.MaxBatch {
-		return app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)
-	}
-	for i, n := range ns {
-		if err := n.Validate(); err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for i, n := range ns {
-		if n.ID == 0 {
-			err = insertNote(ctx, tx, tid, n)
-		} else {
-			var old *app.Note
-			if old, err = findNote(ctx, tx, n.ID, tid); err == nil {
-				err = replaceNote(ctx, tx, tid, old, n)
-			}
-		}
-		if err != nil {
-			return app.BatchFail(i, err)
-		}
-	}
-	return tx.Commit()
+	return upsertRecords(ctx, s, noteOps, ns)
 }
 
 // DeleteNote deletes a note and its timeline entry. Returns ENOTFOUND.
@@ -1987,18 +1839,7 @@ func replaceTask(ctx context.Context, tx *Tx, tid int64, old, t *app.Task) error
 // CreateTask stores a task (linked to a record of the tenant, or not).
 // Returns EINVALID.
 func (s *CRMStore) CreateTask(ctx context.Context, t *app.Task) error {
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	tid, tx, err := s.writeScope(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := insertTask(ctx, tx, tid, t); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return createRecord(ctx, s, taskOps, t)
 }
 
 // UpdateTask applies upd; marking a linked task done adds a task_done
@@ -2026,11 +1867,65 @@ func (s *CRMStore) UpdateTask(ctx context.Context, id int64, upd app.TaskUpdate)
 
 // UpsertTasks creates or replaces tasks in one transaction.
 func (s *CRMStore) UpsertTasks(ctx context.Context, ts []*app.Task) error {
-	if len(ts) > app.MaxBatch {
+	return upsertRecords(ctx, s, taskOps, ts)
+}
+
+// DeleteTask deletes a task. Returns ENOTFOUND.
+func (s *CRMStore) DeleteTask(ctx context.Context, id int64) error {
+	return s.deleteRecord(ctx, app.RecordTask, id)
+}
+
+// recordOps are the per-object pieces the generic CRM writes use.
+type recordOps[T interface{ Validate() error }] struct {
+	id      func(T) int64
+	find    func(ctx context.Context, tx *Tx, id, tid int64) (T, error)
+	insert  func(ctx context.Context, tx *Tx, tid int64, r T) error
+	replace func(ctx context.Context, tx *Tx, tid int64, old, r T) error
+}
+
+var (
+	personOps = recordOps[*app.Person]{id: func(r *app.Person) int64 { return r.ID }, insert: insertPerson, replace: replacePerson,
+		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Person, error) {
+			return findPerson(ctx, tx, id, tid)
+		}}
+	companyOps = recordOps[*app.Company]{id: func(r *app.Company) int64 { return r.ID }, insert: insertCompany, replace: replaceCompany,
+		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Company, error) {
+			return findCompany(ctx, tx, id, tid)
+		}}
+	dealOps = recordOps[*app.Deal]{id: func(r *app.Deal) int64 { return r.ID }, insert: insertDeal, replace: replaceDeal,
+		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Deal, error) { return findDeal(ctx, tx, id, tid) }}
+	noteOps = recordOps[*app.Note]{id: func(r *app.Note) int64 { return r.ID }, insert: insertNote, replace: replaceNote,
+		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Note, error) { return findNote(ctx, tx, id, tid) }}
+	taskOps = recordOps[*app.Task]{id: func(r *app.Task) int64 { return r.ID }, insert: insertTask, replace: replaceTask,
+		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Task, error) { return findTask(ctx, tx, id, tid) }}
+)
+
+// createRecord validates r and inserts it (with its timeline entry) in the
+// tenant of ctx. Returns EUNAUTHORIZED or EINVALID.
+func createRecord[T interface{ Validate() error }](ctx context.Context, s *CRMStore, ops recordOps[T], r T) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := ops.insert(ctx, tx, tid, r); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// upsertRecords creates (ID 0) or replaces records in one transaction.
+// Returns a *app.BatchError naming the first bad record; then nothing is
+// written.
+func upsertRecords[T interface{ Validate() error }](ctx context.Context, s *CRMStore, ops recordOps[T], rs []T) error {
+	if len(rs) > app.MaxBatch {
 		return app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)
 	}
-	for i, t := range ts {
-		if err := t.Validate(); err != nil {
+	for i, r := range rs {
+		if err := r.Validate(); err != nil {
 			return app.BatchFail(i, err)
 		}
 	}
@@ -2039,13 +1934,13 @@ func (s *CRMStore) UpsertTasks(ctx context.Context, ts []*app.Task) error {
 		return err
 	}
 	defer tx.Rollback()
-	for i, t := range ts {
-		if t.ID == 0 {
-			err = insertTask(ctx, tx, tid, t)
+	for i, r := range rs {
+		if ops.id(r) == 0 {
+			err = ops.insert(ctx, tx, tid, r)
 		} else {
-			var old *app.Task
-			if old, err = findTask(ctx, tx, t.ID, tid); err == nil {
-				err = replaceTask(ctx, tx, tid, old, t)
+			var old T
+			if old, err = ops.find(ctx, tx, ops.id(r), tid); err == nil {
+				err = ops.replace(ctx, tx, tid, old, r)
 			}
 		}
 		if err != nil {
@@ -2053,9 +1948,4 @@ func (s *CRMStore) UpsertTasks(ctx context.Context, ts []*app.Task) error {
 		}
 	}
 	return tx.Commit()
-}
-
-// DeleteTask deletes a task. Returns ENOTFOUND.
-func (s *CRMStore) DeleteTask(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordTask, id)
 }

@@ -846,80 +846,41 @@ func (s *Server) apiCRMBatch(c *fiber.Ctx, call crmCall) error {
 	var err error
 	switch call.res.Record {
 	case app.RecordPerson:
-		recs := make([]*app.Person, len(in.Records))
-		for i, raw := range in.Records {
-			v, err := decodeRecord(call.res.Record, raw)
-			if err != nil {
-				return app.BatchFail(i, err)
-			}
-			recs[i] = v.(*app.Person)
-		}
-		if err = s.CRM.UpsertPeople(call.ctx, recs); err == nil {
-			for _, r := range recs {
-				ids = append(ids, r.ID)
-			}
-		}
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertPeople, func(r *app.Person) int64 { return r.ID })
 	case app.RecordCompany:
-		recs := make([]*app.Company, len(in.Records))
-		for i, raw := range in.Records {
-			v, err := decodeRecord(call.res.Record, raw)
-			if err != nil {
-				return app.BatchFail(i, err)
-			}
-			recs[i] = v.(*app.Company)
-		}
-		if err = s.CRM.UpsertCompanies(call.ctx, recs); err == nil {
-			for _, r := range recs {
-				ids = append(ids, r.ID)
-			}
-		}
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertCompanies, func(r *app.Company) int64 { return r.ID })
 	case app.RecordDeal:
-		recs := make([]*app.Deal, len(in.Records))
-		for i, raw := range in.Records {
-			v, err := decodeRecord(call.res.Record, raw)
-			if err != nil {
-				return app.BatchFail(i, err)
-			}
-			recs[i] = v.(*app.Deal)
-		}
-		if err = s.CRM.UpsertDeals(call.ctx, recs); err == nil {
-			for _, r := range recs {
-				ids = append(ids, r.ID)
-			}
-		}
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertDeals, func(r *app.Deal) int64 { return r.ID })
 	case app.RecordNote:
-		recs := make([]*app.Note, len(in.Records))
-		for i, raw := range in.Records {
-			v, err := decodeRecord(call.res.Record, raw)
-			if err != nil {
-				return app.BatchFail(i, err)
-			}
-			recs[i] = v.(*app.Note)
-		}
-		if err = s.CRM.UpsertNotes(call.ctx, recs); err == nil {
-			for _, r := range recs {
-				ids = append(ids, r.ID)
-			}
-		}
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertNotes, func(r *app.Note) int64 { return r.ID })
 	case app.RecordTask:
-		recs := make([]*app.Task, len(in.Records))
-		for i, raw := range in.Records {
-			v, err := decodeRecord(call.res.Record, raw)
-			if err != nil {
-				return app.BatchFail(i, err)
-			}
-			recs[i] = v.(*app.Task)
-		}
-		if err = s.CRM.UpsertTasks(call.ctx, recs); err == nil {
-			for _, r := range recs {
-				ids = append(ids, r.ID)
-			}
-		}
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertTasks, func(r *app.Task) int64 { return r.ID })
 	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"data": fiber.Map{"ids": ids, "count": len(ids)}})
+}
+
+// batchUpsert decodes every record (a bad one is a BatchError naming its
+// index), upserts them all in one transaction and returns their IDs.
+func batchUpsert[T any](call crmCall, raws []json.RawMessage, upsert func(context.Context, []T) error, id func(T) int64) ([]int64, error) {
+	recs := make([]T, len(raws))
+	for i, raw := range raws {
+		v, err := decodeRecord(call.res.Record, raw)
+		if err != nil {
+			return nil, app.BatchFail(i, err)
+		}
+		recs[i] = v.(T)
+	}
+	if err := upsert(call.ctx, recs); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(recs))
+	for i, r := range recs {
+		ids[i] = id(r)
+	}
+	return ids, nil
 }
 
 func (s *Server) apiCRMTimeline(c *fiber.Ctx, call crmCall) error {
