@@ -238,31 +238,8 @@ func TestBrowser_TenantWhiteLabel(t *testing.T) {
 	ctx := newBrowser(t)
 	dir := t.TempDir()
 	// Set the tenant up through the services, before serve starts.
-	cfg, err := loadConfig(newFlagSet("t", "t", io.Discard), []string{"--data-dir", dir}, envFrom(nil), "data-dir")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sv, err := m.openForCLI(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	tn := &app.Tenant{Name: "Alpha Plumbing", PrimaryColor: "#1d4ed8", AccentColor: "#0f766e", SupportEmail: "help@alpha-plumbing.test"}
-	if err := sv.Tenants.CreateTenant(context.Background(), tn, "alpha-plumbing.localhost"); err != nil {
-		t.Fatal(err)
-	}
-	actx := app.NewContextWithTenant(app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1, Role: app.RoleOwner}), tn)
-	if _, err := sv.Users.Invite(actx, "ann@alpha-plumbing.test", "Ann", app.UserRoleOwner); err != nil {
-		t.Fatal(err)
-	}
-	msgs, _, err := store.NewOutboxStore(m.DB).FindOutboxMessages(context.Background(), 10)
-	if err != nil || len(msgs) != 1 {
-		t.Fatalf("outbox: %v %v", msgs, err)
-	}
-	token := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[0].Body)
-	if token == nil {
-		t.Fatalf("no link in the invitation: %s", msgs[0].Body)
-	}
+	m, _, tok := setupTenantInvite(t, dir, tn, "alpha-plumbing.localhost", "ann@alpha-plumbing.test")
 	m.Close()
 
 	addr, _, _ := MustRunMain(t, dir)
@@ -274,7 +251,7 @@ func TestBrowser_TenantWhiteLabel(t *testing.T) {
 		}
 	}()
 	if err := chromedp.Run(ctx,
-		chromedp.Navigate(base+"/invite?token="+token[1]),
+		chromedp.Navigate(base+"/invite?token="+tok),
 		chromedp.WaitVisible("#password", chromedp.ByID),
 		chromedp.SendKeys("#password", "tenant browser password", chromedp.ByID),
 		chromedp.SendKeys("#confirm", "tenant browser password", chromedp.ByID),
@@ -329,29 +306,11 @@ func TestBrowser_TenantWhiteLabel(t *testing.T) {
 func TestBrowser_KanbanDrag(t *testing.T) {
 	ctx := newBrowser(t)
 	dir := t.TempDir()
-	cfg, err := loadConfig(newFlagSet("t", "t", io.Discard), []string{"--data-dir", dir}, envFrom(nil), "data-dir")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sv, err := m.openForCLI(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	bg := context.Background()
 	tn := &app.Tenant{Name: "Kanban Roofing"}
-	if err := sv.Tenants.CreateTenant(bg, tn, ""); err != nil {
-		t.Fatal(err)
-	}
+	m, sv, tok := setupTenantInvite(t, dir, tn, "", "kim@roofing.test")
+	cfg := m.Config
 	tctx := app.NewContextWithTenant(bg, tn)
-	if _, err := sv.Users.Invite(app.NewContextWithAdmin(tctx, &app.Admin{ID: 1, Role: app.RoleOwner}), "kim@roofing.test", "Kim", app.UserRoleOwner); err != nil {
-		t.Fatal(err)
-	}
-	msgs, _, err := store.NewOutboxStore(m.DB).FindOutboxMessages(bg, 1)
-	if err != nil || len(msgs) != 1 {
-		t.Fatal(err)
-	}
-	tok := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[0].Body)[1]
 	if _, err := sv.Users.RedeemToken(bg, tok, app.TokenInvite, "Kim", "kanban board password"); err != nil {
 		t.Fatal(err)
 	}
@@ -415,4 +374,36 @@ func TestBrowser_KanbanDrag(t *testing.T) {
 	if err != nil || got.Stage != second || first == second {
 		t.Fatalf("deal stage %q (%v), want %q (was %q)", got.Stage, err, second, first)
 	}
+}
+
+// setupTenantInvite creates a tenant (with a custom domain if given) in
+// the data dir and invites an owner; it returns the open stores (close
+// them before serve starts), the services and the invitation's token.
+func setupTenantInvite(t *testing.T, dir string, tn *app.Tenant, domain, email string) (*Main, *Services, string) {
+	t.Helper()
+	cfg, err := loadConfig(newFlagSet("t", "t", io.Discard), []string{"--data-dir", dir}, envFrom(nil), "data-dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sv, err := m.openForCLI(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Tenants.CreateTenant(context.Background(), tn, domain); err != nil {
+		t.Fatal(err)
+	}
+	actx := app.NewContextWithTenant(app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1, Role: app.RoleOwner}), tn)
+	if _, err := sv.Users.Invite(actx, email, "", app.UserRoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, err := store.NewOutboxStore(m.DB).FindOutboxMessages(context.Background(), 1)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("outbox: %v %v", msgs, err)
+	}
+	tok := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[0].Body)
+	if tok == nil {
+		t.Fatalf("no link in the invitation: %s", msgs[0].Body)
+	}
+	return m, sv, tok[1]
 }
