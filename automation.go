@@ -169,6 +169,7 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 		}
 		m.Logger.Info("seeded the \"Lead capture\" workflow: " + state)
 	}
+	eng.Triggers = &app.Triggers{Store: ws, Logger: m.Logger}
 	eng.Start(ctx)
 	m.Logger.Info("automation workers started", "workers", eng.Workers, "missing", strings.Join(svc.Missing(ctx, app.HouseTenantID), ","))
 	return eng, nil

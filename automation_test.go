@@ -288,7 +288,7 @@ func TestLeadCapture_EndToEnd(t *testing.T) {
 			msg = m
 		}
 	}
-	for _, want := range []string{"Subject: New lead: Ada Lovelace", "To: <boss@example.com>", "Phone: +1 (512) 555-0100", "Source: landing"} {
+	for _, want := range []string{"Subject: New lead: Ada Lovelace", "To: <boss@example.com>", "Phone: +15125550100", "Source: landing"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("email lacks %q:\n%s", want, msg)
 		}
@@ -298,8 +298,17 @@ func TestLeadCapture_EndToEnd(t *testing.T) {
 	}
 	db := openDataDB(t, dir)
 	ct, err := store.NewContactStore(db).FindContact(context.Background(), app.HouseTenantID, got.ContactID)
-	if err != nil || ct.Email != "ada@example.com" || ct.FirstName != "Ada" {
+	if err != nil || ct.Email != "ada@example.com" || ct.FirstName != "Ada" || ct.LastName != "Lovelace" || ct.Phone != "+15125550100" {
 		t.Fatalf("contact: %+v %v", ct, err)
+	}
+	// The contact is a CRM person: the rep sees it, with both form
+	// submissions and the call in its timeline.
+	var people, forms, callEntries int
+	if err := db.ReadDB().QueryRow(`SELECT (SELECT count(*) FROM crm_people WHERE tenant_id = 1 AND id = ? AND emails = '["ada@example.com"]'),
+		(SELECT count(*) FROM crm_timeline WHERE record_type = 'person' AND record_id = ? AND kind = 'form' AND actor = 'form:lead-capture'),
+		(SELECT count(*) FROM crm_timeline WHERE record_type = 'person' AND record_id = ? AND kind = 'call' AND actor LIKE 'workflow:%')`,
+		got.ContactID, got.ContactID, got.ContactID).Scan(&people, &forms, &callEntries); err != nil || people != 1 || forms != 2 || callEntries != 2 {
+		t.Fatalf("CRM person %d: people %d, form entries %d, call entries %d (%v)", got.ContactID, people, forms, callEntries, err)
 	}
 	runs, err := store.NewWorkflowStore(db).FindRuns(context.Background(), app.RunFilter{})
 	if err != nil || len(runs) != 2 {

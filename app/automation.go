@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // Workflow triggers.
@@ -18,12 +20,109 @@ const (
 	// certification and deadline reminders. The trigger fields are kind,
 	// subject, body, link, due and days_before.
 	TriggerFederalAlert = "federal_alert"
+	// CRM events, read from the CRM timeline after they commit. The
+	// trigger fields are record_id, actor, and for updates field, old and
+	// new; tag_added adds tag; deal_stage_changed adds deal_id, deal_name,
+	// old_stage and stage.
+	TriggerContactCreated   = "contact_created"
+	TriggerContactUpdated   = "contact_updated"
+	TriggerTagAdded         = "tag_added"
+	TriggerDealStageChanged = "deal_stage_changed"
+	// Twilio: a text or a call to one of the tenant's numbers (from, to,
+	// body, sid; phone is from, so a contact step finds the caller).
+	TriggerInboundSMS  = "inbound_sms"
+	TriggerInboundCall = "inbound_call"
+	// TriggerWebhook: a POST to the workflow's secret URL; its JSON or
+	// form fields are the trigger fields.
+	TriggerWebhook = "webhook"
+	// TriggerSchedule fires on the cron expression in when.cron (fired_at).
+	TriggerSchedule = "schedule"
+	// TriggerDateReached fires once per record when the date in
+	// when.field, moved by when.offset_days, is today (UTC).
+	TriggerDateReached = "date_reached"
 )
 
 // WorkflowTriggers names each trigger for people.
 var WorkflowTriggers = map[string]string{
-	TriggerFormSubmitted: "A form is submitted (/webhook/lead-capture, the site's form, or a built form /f/:id: trigger.form_id names it)",
-	TriggerFederalAlert:  "Federal: opportunity found (daily digest) or a deadline/expiry reminder",
+	TriggerFormSubmitted:    "A form is submitted (/webhook/lead-capture, the site's form, or a built form /f/:id; when.form limits it to one form)",
+	TriggerContactCreated:   "A contact (CRM person) is created",
+	TriggerContactUpdated:   "A contact is updated (when.field limits it to one field, like phones or tags)",
+	TriggerTagAdded:         "A tag is added to a contact (when.tag limits it to one tag)",
+	TriggerDealStageChanged: "A deal moves to another stage (when.stage limits it to one stage)",
+	TriggerInboundSMS:       "A text message arrives on one of the tenant's Twilio numbers",
+	TriggerInboundCall:      "A call arrives on one of the tenant's Twilio numbers",
+	TriggerWebhook:          "A POST to the workflow's secret webhook URL (JSON or form fields)",
+	TriggerSchedule:         "On a schedule: when.cron, like \"0 9 * * 1-5\" (UTC, or CRON_TZ=America/New_York first)",
+	TriggerDateReached:      "A date on a record is reached: when.object person or deal, when.field expected_close or a custom date field, when.offset_days",
+	TriggerFederalAlert:     "Federal: opportunity found (daily digest) or a deadline/expiry reminder",
+}
+
+// TriggerOrder lists the triggers in the order the editor offers them.
+var TriggerOrder = []string{TriggerFormSubmitted, TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged,
+	TriggerInboundSMS, TriggerInboundCall, TriggerWebhook, TriggerSchedule, TriggerDateReached, TriggerFederalAlert}
+
+// When narrows a trigger: only the fields of the workflow's trigger apply.
+type When struct {
+	Form       string `json:"form,omitempty"`        // form_submitted: the form key or built form id
+	Field      string `json:"field,omitempty"`       // contact_updated: the field; date_reached: the date field
+	Tag        string `json:"tag,omitempty"`         // tag_added
+	Stage      string `json:"stage,omitempty"`       // deal_stage_changed: the new stage's name
+	Cron       string `json:"cron,omitempty"`        // schedule
+	Object     string `json:"object,omitempty"`      // date_reached: person or deal
+	OffsetDays int    `json:"offset_days,omitempty"` // date_reached: fire this many days after the date (negative: before)
+}
+
+// CronParser parses schedule triggers: five fields or a descriptor like
+// @daily, with an optional CRON_TZ= prefix.
+var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// NextFire returns when a schedule trigger fires next after t.
+func (w *When) NextFire(t time.Time) (time.Time, error) {
+	sch, err := CronParser.Parse(w.Cron)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sch.Next(t), nil
+}
+
+// validate checks the options of trigger.
+func (w *When) validate(trigger string) error {
+	bad := func(field, format string, args ...any) error {
+		return FieldErrorf("when", "Trigger option %q: %s", field, fmt.Sprintf(format, args...))
+	}
+	w.Tag, w.Stage, w.Field, w.Form = strings.ToLower(strings.TrimSpace(w.Tag)), strings.TrimSpace(w.Stage), strings.TrimSpace(w.Field), strings.TrimSpace(w.Form)
+	switch trigger {
+	case TriggerSchedule:
+		if strings.TrimSpace(w.Cron) == "" {
+			return bad("cron", "a schedule needs a cron expression, like \"0 9 * * 1-5\" or @daily.")
+		}
+		sch, err := CronParser.Parse(w.Cron)
+		if err != nil {
+			return bad("cron", "%v.", err)
+		}
+		if first := sch.Next(time.Now()); sch.Next(first).Sub(first) < 5*time.Minute {
+			return bad("cron", "a schedule may fire at most every 5 minutes.")
+		}
+	case TriggerDateReached:
+		switch w.Object {
+		case RecordPerson, RecordDeal:
+		default:
+			return bad("object", "must be person or deal.")
+		}
+		if w.Field == "" {
+			return bad("field", "name the date field: expected_close (deals) or a custom date field's key.")
+		}
+		if w.Field == "expected_close" && w.Object != RecordDeal {
+			return bad("field", "expected_close is a deal field.")
+		}
+		if w.Field != "expected_close" && !customKeyRE.MatchString(w.Field) {
+			return bad("field", "%q is not a field key.", w.Field)
+		}
+		if w.OffsetDays < -365 || w.OffsetDays > 365 {
+			return bad("offset_days", "must be between -365 and 365.")
+		}
+	}
+	return nil
 }
 
 // Run statuses.
@@ -56,7 +155,14 @@ const (
 	StepWait    = "wait"
 	StepIf      = "if"
 	StepNotify  = "notify" // email to the admin
+	// CRM steps.
+	StepDeal      = "deal"       // create a deal for the contact
+	StepDealStage = "deal_stage" // move the run's deal (trigger or an earlier deal step) to stage
+	StepTask      = "task"       // create a task on the contact (or the run's deal)
 )
+
+// StepTypes lists the step types in the order the editor offers them.
+var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepEmail, StepHTTP, StepWait, StepIf, StepNotify}
 
 // DefaultStepRetries is how many times a failing step is tried in all.
 const DefaultStepRetries = 3
@@ -80,10 +186,11 @@ type Workflow struct {
 	UpdatedAt  time.Time   `json:"updated_at"`
 }
 
-// Definition is the ordered list of a workflow's steps. Steps run in
-// order; an "if" step jumps to its then/else step ids (only forward, so a
-// run always ends).
+// Definition is the ordered list of a workflow's steps, and the options
+// of its trigger. Steps run in order; an "if" step jumps to its then/else
+// step ids (only forward, so a run always ends).
 type Definition struct {
+	When  *When  `json:"when,omitempty"`
 	Steps []Step `json:"steps"`
 }
 
@@ -104,7 +211,20 @@ type Step struct {
 	Method  string            `json:"method,omitempty"`
 	URL     string            `json:"url,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
-	Wait    string            `json:"wait,omitempty"` // duration like 10m or 24h
+	Wait    string            `json:"wait,omitempty"`  // duration like 10m or 24h
+	Until   string            `json:"until,omitempty"` // wait until a time: RFC 3339 or yyyy-mm-dd hh:mm (UTC), a template
+	// contact: fields to set (first_name, last_name, email, phone,
+	// company, source, title), templates.
+	Set map[string]string `json:"set,omitempty"`
+	// deal: name, amount (like 1500 or 1500.50), pipeline and stage by
+	// name ("" = the first); deal_stage: stage. task: title, due (a
+	// duration from now, like 24h).
+	Name     string `json:"name,omitempty"`
+	Amount   string `json:"amount,omitempty"`
+	Pipeline string `json:"pipeline,omitempty"`
+	Stage    string `json:"stage,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Due      string `json:"due,omitempty"`
 	Field   string            `json:"field,omitempty"`
 	Op      string            `json:"op,omitempty"` // eq ne contains empty notempty
 	Value   string            `json:"value,omitempty"`
@@ -165,8 +285,13 @@ func (d *Definition) Validate() error {
 		if s.Retries < 0 || s.Retries > 10 {
 			return bad("retries", "must be between 0 and 10.")
 		}
-		for field, v := range map[string]string{"to": s.To, "subject": s.Subject, "body": s.Body, "html": s.HTML, "say": s.Say,
-			"gather": s.Gather, "forward": s.Forward, "tag": s.Tag, "url": s.URL, "value": s.Value} {
+		tpl := map[string]string{"to": s.To, "subject": s.Subject, "body": s.Body, "html": s.HTML, "say": s.Say,
+			"gather": s.Gather, "forward": s.Forward, "tag": s.Tag, "url": s.URL, "value": s.Value, "until": s.Until,
+			"name": s.Name, "amount": s.Amount, "stage": s.Stage, "title": s.Title}
+		for k, v := range s.Set {
+			tpl["set."+k] = v
+		}
+		for field, v := range tpl {
 			if _, err := parseTemplate(v); err != nil {
 				return bad(field, "template error: %v.", err)
 			}
@@ -174,6 +299,21 @@ func (d *Definition) Validate() error {
 		var err error
 		switch s.Type {
 		case StepContact:
+			for k := range s.Set {
+				if !contactSetFields[k] {
+					err = bad("set", "unknown contact field %q (first_name, last_name, email, phone, company, source, title).", k)
+				}
+			}
+		case StepDeal:
+			err = need("name", s.Name)
+		case StepDealStage:
+			err = need("stage", s.Stage)
+		case StepTask:
+			if err = need("title", s.Title); err == nil && s.Due != "" {
+				if d, perr := time.ParseDuration(s.Due); perr != nil || d < 0 || d > 365*24*time.Hour {
+					err = bad("due", "must be a duration from now like 24h or 72h, at most 8760h.")
+				}
+			}
 		case StepTag:
 			err = need("tag", s.Tag)
 		case StepSMS:
@@ -211,9 +351,20 @@ func (d *Definition) Validate() error {
 				}
 			}
 		case StepWait:
-			d, perr := time.ParseDuration(s.Wait)
-			if perr != nil || d <= 0 || d > 90*24*time.Hour {
-				err = bad("wait", "must be a duration like 10m or 24h, at most 2160h.")
+			switch {
+			case s.Until != "" && s.Wait != "":
+				err = bad("until", "give wait or until, not both.")
+			case s.Until != "":
+				if !strings.Contains(s.Until, "{{") {
+					if _, perr := ParseUntil(s.Until); perr != nil {
+						err = bad("until", "%v.", perr)
+					}
+				}
+			default:
+				d, perr := time.ParseDuration(s.Wait)
+				if perr != nil || d <= 0 || d > 90*24*time.Hour {
+					err = bad("wait", "must be a duration like 10m or 24h, at most 2160h (or give until).")
+				}
 			}
 		case StepIf:
 			if err = need("field", s.Field); err != nil {
@@ -238,7 +389,7 @@ func (d *Definition) Validate() error {
 		case "":
 			err = bad("type", "required.")
 		default:
-			err = bad("type", "unknown type %q (contact, tag, sms, call, email, http, wait, if, notify).", s.Type)
+			err = bad("type", "unknown type %q (%s).", s.Type, strings.Join(StepTypes, ", "))
 		}
 		if err != nil {
 			return err
@@ -254,12 +405,42 @@ func (w *Workflow) Validate() error {
 		return FieldErrorf("name", "Name required (at most 100 characters).")
 	}
 	if _, ok := WorkflowTriggers[w.Trigger]; !ok {
-		return FieldErrorf("trigger", "Trigger must be %q or %q.", TriggerFormSubmitted, TriggerFederalAlert)
+		return FieldErrorf("trigger", "Trigger must be one of %s.", strings.Join(TriggerOrder, ", "))
 	}
 	if w.Definition == nil {
 		return FieldErrorf("definition", "Definition required.")
 	}
+	if w.Definition.When == nil && (w.Trigger == TriggerSchedule || w.Trigger == TriggerDateReached) {
+		w.Definition.When = &When{}
+	}
+	if w.Definition.When != nil {
+		if err := w.Definition.When.validate(w.Trigger); err != nil {
+			return err
+		}
+	}
 	return w.Definition.Validate()
+}
+
+// WhenOf returns the workflow's trigger options (empty when none).
+func (w *Workflow) WhenOf() When {
+	if w.Definition == nil || w.Definition.When == nil {
+		return When{}
+	}
+	return *w.Definition.When
+}
+
+var contactSetFields = map[string]bool{"first_name": true, "last_name": true, "email": true, "phone": true, "company": true, "source": true, "title": true}
+
+// ParseUntil parses a wait step's until: RFC 3339, or "2006-01-02 15:04"
+// or "2006-01-02" in UTC.
+func ParseUntil(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time like 2026-12-01 09:00 (UTC) or 2026-12-01T09:00:00-05:00", s)
 }
 
 // templateFuncs is the small func map of step templates: no file, network
@@ -316,8 +497,8 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// Contact is a person a workflow acts on (today a row of leads; the CRM
-// replaces the implementation behind ContactUpserter/ContactStore).
+// Contact is the CRM person a workflow acts on: its primary email and
+// phone, and its company's name.
 type Contact struct {
 	ID        int64
 	TenantID  int64
@@ -326,6 +507,7 @@ type Contact struct {
 	Email     string
 	Phone     string
 	Company   string
+	Title     string
 	Source    string
 	Tags      []string
 }
@@ -338,9 +520,13 @@ type ContactInput struct {
 	Email     string
 	Phone     string
 	Company   string
+	Title     string
 	Message   string
 	Source    string
 	IP        string
+	// Actor names who wrote the contact in its timeline ("form:website");
+	// "" takes the principal in the context.
+	Actor string
 }
 
 // PhoneDigits keeps a leading + and the digits (a dedupe key for leads).
@@ -367,9 +553,22 @@ func (in *ContactInput) Validate() error {
 	if len(in.Message) > 5000 {
 		return FieldErrorf("message", "Message must be at most 5000 characters.")
 	}
-	in.FirstName, in.LastName, in.Email, in.Phone, in.Company, in.Source = strings.TrimSpace(in.FirstName), l.LastName, l.Email, l.Phone, l.Company, l.Source
+	in.FirstName, in.LastName, in.Email, in.Phone, in.Company, in.Source = strings.TrimSpace(in.FirstName), l.LastName, strings.ToLower(l.Email), l.Phone, l.Company, l.Source
+	in.Title = clean(in.Title)
+	if len(in.Title) > 200 {
+		return FieldErrorf("title", "Title must be at most 200 characters.")
+	}
 	if len(PhoneDigits(in.Phone)) > 0 && len(strings.TrimPrefix(PhoneDigits(in.Phone), "+")) < 7 {
 		return FieldErrorf("phone", "Enter a phone number with at least 7 digits.")
+	}
+	if in.Phone != "" {
+		// The CRM keeps phones in E.164, so the contact is found again
+		// whichever way the number was written.
+		ph, err := NormalizePhones("phone", []string{in.Phone})
+		if err != nil {
+			return err
+		}
+		in.Phone = ph[0]
 	}
 	return nil
 }
@@ -380,12 +579,25 @@ type ContactUpserter interface {
 	UpsertContact(ctx context.Context, in ContactInput) (contactID int64, created bool, err error)
 }
 
-// ContactStore is what workflow steps need of contacts.
+// ContactStore is what workflow steps need of the CRM. Writes record the
+// actor in ctx (NewContextWithActor) in the records' timelines.
 type ContactStore interface {
 	ContactUpserter
 	FindContact(ctx context.Context, tenantID, id int64) (*Contact, error)
 	// TagContact adds tag, or removes it when remove is set.
 	TagContact(ctx context.Context, tenantID, id int64, tag string, remove bool) error
+	// CreateContactDeal creates d in the tenant, linked to the contact
+	// (0: none), in the pipeline named pipeline ("" = the first) at
+	// d.StageRef ("" = its first stage).
+	CreateContactDeal(ctx context.Context, tenantID, contactID int64, d *Deal, pipeline string) error
+	// MoveDeal moves a deal of the tenant to the stage named stage in its
+	// pipeline and returns the stage it left.
+	MoveDeal(ctx context.Context, tenantID, dealID int64, stage string) (from string, err error)
+	// CreateRecordTask creates t (linked to t.RecordType/RecordID) in the tenant.
+	CreateRecordTask(ctx context.Context, tenantID int64, t *Task) error
+	// RecordActivity writes a timeline entry of kind (sms, call, email)
+	// on the contact.
+	RecordActivity(ctx context.Context, tenantID, contactID int64, kind, body string) error
 }
 
 // Submission is one post of a public form.
@@ -415,6 +627,7 @@ type Run struct {
 	LeaseUntil    *time.Time
 	Payload       map[string]string
 	ContactID     int64
+	DealID        int64 // the deal the run acts on (trigger or a deal step), 0: none
 	Error         string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -444,6 +657,7 @@ type RunStep struct {
 type RunFilter struct {
 	TenantID   int64 // 0: every tenant (Nexus)
 	WorkflowID int64
+	ContactID  int64
 	Status     string
 	Since      *time.Time
 	Until      *time.Time
@@ -456,10 +670,15 @@ type RunAdvance struct {
 	Status    string
 	At        time.Time // when the run is due again (waits)
 	ContactID int64     // 0: unchanged
+	DealID    int64     // 0: unchanged
 }
 
 // WorkflowStore persists workflows, form submissions and the run queue.
 type WorkflowStore interface {
+	TriggerStore
+	// EnqueueTrigger queues a run of every enabled workflow of the tenant
+	// with the trigger, with payload (a JSON object) as its fields.
+	EnqueueTrigger(ctx context.Context, tenantID int64, trigger string, payload []byte) ([]int64, error)
 	FindWorkflows(ctx context.Context, tenantID int64) ([]*Workflow, error)
 	FindWorkflow(ctx context.Context, id int64) (*Workflow, error)
 	// SaveWorkflow creates a workflow (ID 0) or stores a new version of it.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,9 @@ type Engine struct {
 	// is configured.
 	Mailer func(ctx context.Context, tenantID int64) (Mailer, error)
 	HTTP   HTTPSender
+	// Triggers, when set, runs with the workers (CRM events, schedules,
+	// date fields).
+	Triggers *Triggers
 	// AdminEmail is where notify steps go when they have no "to".
 	AdminEmail func(ctx context.Context) string
 	// GatherAction returns the URL Twilio posts a call's pressed key to;
@@ -139,6 +143,16 @@ func (e *Engine) Start(ctx context.Context) {
 		defer e.wg.Done()
 		e.retain(ctx)
 	}()
+	if e.Triggers != nil {
+		if e.Triggers.Engine == nil {
+			e.Triggers.Engine = e
+		}
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.Triggers.Run(ctx)
+		}()
+	}
 }
 
 // Wait waits for the workers to stop.
@@ -270,13 +284,14 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 	// crash leaves a trace to reconcile; steps that only touch this
 	// database (or repeat harmlessly) are recorded once, when done.
 	switch st.Type {
-	case StepContact, StepTag, StepIf, StepWait:
+	case StepContact, StepTag, StepIf, StepWait, StepDealStage:
 	default:
 		if err := e.Store.StartStep(ctx, token, rs, e.now().Add(e.Lease)); err != nil {
 			return true, err
 		}
 	}
-	out, adv, uncertain, err := e.exec(ctx, run, st, rs, data)
+	actx := NewContextWithActor(ctx, fmt.Sprintf("workflow:%d", run.WorkflowID))
+	out, adv, uncertain, err := e.exec(actx, run, st, rs, data)
 	if err != nil {
 		return true, e.fail(ctx, token, run, st, rs, err, uncertain)
 	}
@@ -296,6 +311,9 @@ func (e *Engine) advance(ctx context.Context, token string, run *Run, rs *RunSte
 	}
 	if next.ContactID != 0 {
 		run.ContactID = next.ContactID
+	}
+	if next.DealID != 0 {
+		run.DealID = next.DealID
 	}
 	run.StepIndex, run.Attempts = next.StepIndex, 0
 	return next.Status != RunRunning, nil
@@ -382,19 +400,109 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 	outJSON := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	switch st.Type {
 	case StepContact:
-		in := ContactInput{TenantID: run.TenantID, FirstName: run.Payload["firstName"], LastName: run.Payload["lastName"],
-			Email: run.Payload["email"], Phone: run.Payload["phone"], Source: run.Payload["source"]}
-		if run.ContactID != 0 && data.Contact.ID != 0 && in.Email == "" && in.Phone == "" {
-			return outJSON(map[string]any{"contact_id": run.ContactID, "created": false}), nil, false, nil
+		in := ContactInput{TenantID: run.TenantID, FirstName: payloadField(run.Payload, "firstName", "first_name"),
+			LastName: payloadField(run.Payload, "lastName", "last_name"), Email: payloadField(run.Payload, "email"),
+			Phone: payloadField(run.Payload, "phone"), Company: payloadField(run.Payload, "company"), Source: payloadField(run.Payload, "source")}
+		for k, v := range st.Set {
+			r, err := render(v)
+			if err != nil {
+				return "", nil, false, err
+			}
+			if dst := map[string]*string{"first_name": &in.FirstName, "last_name": &in.LastName, "email": &in.Email, "phone": &in.Phone,
+				"company": &in.Company, "source": &in.Source, "title": &in.Title}[k]; dst != nil {
+				*dst = strings.TrimSpace(r)
+			}
+		}
+		if run.ContactID != 0 && data.Contact.ID != 0 {
+			// Fill the run's contact's lacking email or phone with the
+			// trigger's, so the upsert finds this contact.
+			if in.Email == "" && in.Phone == "" {
+				if len(st.Set) == 0 {
+					return outJSON(map[string]any{"contact_id": run.ContactID, "created": false}), nil, false, nil
+				}
+				in.Email, in.Phone = data.Contact.Email, data.Contact.Phone
+			}
 		}
 		if err := in.Validate(); err != nil {
 			return "", nil, false, &PermanentError{err}
 		}
 		id, created, err := e.Contacts.UpsertContact(ctx, in)
 		if err != nil {
+			if ErrorCode(err) == EINVALID {
+				err = &PermanentError{err}
+			}
 			return "", nil, false, err
 		}
 		return outJSON(map[string]any{"contact_id": id, "created": created}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, ContactID: id}, false, nil
+	case StepDeal:
+		d := &Deal{StageRef: st.Stage}
+		var err error
+		if d.Name, err = render(st.Name); err != nil {
+			return "", nil, false, err
+		}
+		if st.Amount != "" {
+			a, err := render(st.Amount)
+			if err != nil {
+				return "", nil, false, err
+			}
+			if d.Amount, err = ParseAmount("amount", a); err != nil {
+				return "", nil, false, &PermanentError{err}
+			}
+		}
+		if d.StageRef, err = render(st.Stage); err != nil {
+			return "", nil, false, err
+		}
+		if err := e.Contacts.CreateContactDeal(ctx, run.TenantID, run.ContactID, d, st.Pipeline); err != nil {
+			if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
+				err = &PermanentError{err}
+			}
+			return "", nil, false, err
+		}
+		return outJSON(map[string]any{"deal_id": d.ID, "name": d.Name, "stage": d.Stage}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, DealID: d.ID}, false, nil
+	case StepDealStage:
+		dealID := run.DealID
+		if dealID == 0 {
+			dealID, _ = strconv.ParseInt(run.Payload["deal_id"], 10, 64)
+		}
+		if dealID == 0 {
+			return "", nil, false, &PermanentError{errors.New("no deal: add a deal step first, or use a deal trigger")}
+		}
+		stage, err := render(st.Stage)
+		if err != nil {
+			return "", nil, false, err
+		}
+		from, err := e.Contacts.MoveDeal(ctx, run.TenantID, dealID, strings.TrimSpace(stage))
+		if err != nil {
+			if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
+				err = &PermanentError{err}
+			}
+			return "", nil, false, err
+		}
+		return outJSON(map[string]any{"deal_id": dealID, "from": from, "stage": stage}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, DealID: dealID}, false, nil
+	case StepTask:
+		t := &Task{}
+		var err error
+		if t.Title, err = render(st.Title); err != nil {
+			return "", nil, false, err
+		}
+		if st.Due != "" {
+			d, _ := time.ParseDuration(st.Due)
+			due := e.now().Add(d).UTC()
+			t.Due = &due
+		}
+		switch {
+		case run.ContactID != 0:
+			t.RecordType, t.RecordID = RecordPerson, run.ContactID
+		case run.DealID != 0:
+			t.RecordType, t.RecordID = RecordDeal, run.DealID
+		}
+		if err := e.Contacts.CreateRecordTask(ctx, run.TenantID, t); err != nil {
+			if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
+				err = &PermanentError{err}
+			}
+			return "", nil, false, err
+		}
+		return outJSON(map[string]any{"task_id": t.ID, "title": t.Title}), nil, false, nil
 	case StepTag:
 		tag, err := render(st.Tag)
 		if err != nil {
@@ -437,6 +545,7 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 			}
 		}
 		rs.ProviderID = sid
+		e.activity(ctx, run, st.Type, fmt.Sprintf("%s to %s (%s)", map[string]string{StepSMS: "Text", StepCall: "Call"}[st.Type], to, sid))
 		return outJSON(map[string]any{"sid": sid, "to": to}), nil, false, nil
 	case StepEmail, StepNotify:
 		m, err := e.Mailer(ctx, run.TenantID)
@@ -462,6 +571,9 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 		}
 		if err := m.Send(ctx, msg); err != nil {
 			return "", nil, false, err
+		}
+		if st.Type == StepEmail {
+			e.activity(ctx, run, TimelineEmail, "Email to "+msg.To+": "+msg.Subject)
 		}
 		return outJSON(map[string]any{"to": msg.To, "subject": msg.Subject}), nil, false, nil
 	case StepHTTP:
@@ -493,11 +605,22 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 		}
 		return out, nil, false, nil
 	case StepWait:
-		d, err := time.ParseDuration(st.Wait)
-		if err != nil {
-			return "", nil, false, &PermanentError{err}
+		var at time.Time
+		if st.Until != "" {
+			u, err := render(st.Until)
+			if err != nil {
+				return "", nil, false, err
+			}
+			if at, err = ParseUntil(u); err != nil {
+				return "", nil, false, &PermanentError{err}
+			}
+		} else {
+			d, err := time.ParseDuration(st.Wait)
+			if err != nil {
+				return "", nil, false, &PermanentError{err}
+			}
+			at = e.now().Add(d)
 		}
-		at := e.now().Add(d)
 		return outJSON(map[string]any{"until": at.UTC().Format(time.RFC3339)}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunWaiting, At: at}, false, nil
 	case StepIf:
 		v := fieldValue(st.Field, data)
@@ -535,6 +658,27 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 		return outJSON(map[string]any{"value": v, "result": ok, "next": next}), &RunAdvance{StepIndex: next, Status: RunRunning}, false, nil
 	}
 	return "", nil, false, &PermanentError{fmt.Errorf("unknown step type %q", st.Type)}
+}
+
+// activity records a sent message or call on the run's contact; a failure
+// is logged, not retried: the send itself succeeded.
+func (e *Engine) activity(ctx context.Context, run *Run, kind, body string) {
+	if run.ContactID == 0 {
+		return
+	}
+	if err := e.Contacts.RecordActivity(ctx, run.TenantID, run.ContactID, kind, body); err != nil && ErrorCode(err) != ENOTFOUND {
+		e.Logger.Warn("automation: timeline entry", "run_id", run.ID, "err", err)
+	}
+}
+
+// payloadField returns the first of names present in a trigger payload.
+func payloadField(p map[string]string, names ...string) string {
+	for _, n := range names {
+		if v := strings.TrimSpace(p[n]); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func isPermanent(err error) bool {

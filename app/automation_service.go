@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -68,37 +69,83 @@ func requireAdmin(ctx context.Context) error {
 	return nil
 }
 
-// Workflows lists every tenant's workflows.
+// scope returns whose workflows the caller manages: 0 (every tenant) for
+// a Nexus admin, the tenant of a signed-in tenant owner in the portal.
+func (s *AutomationService) scope(ctx context.Context) (int64, error) {
+	if AdminFromContext(ctx) != nil {
+		return 0, nil
+	}
+	t, u := TenantFromContext(ctx), UserFromContext(ctx)
+	if t == nil || u == nil {
+		return 0, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	if u.Role != UserRoleOwner {
+		return 0, Errorf(EFORBIDDEN, "Only the account owner can manage automations.")
+	}
+	return t.ID, nil
+}
+
+// requireWorkflowAccess is ENOTFOUND for another tenant's workflow.
+func (s *AutomationService) requireWorkflowAccess(ctx context.Context, w *Workflow) error {
+	tid, err := s.scope(ctx)
+	if err != nil {
+		return err
+	}
+	if tid != 0 && w.TenantID != tid {
+		return Errorf(ENOTFOUND, "Workflow not found.")
+	}
+	return nil
+}
+
+// Workflows lists the workflows the caller manages (every tenant's in
+// Nexus).
 func (s *AutomationService) Workflows(ctx context.Context) ([]*Workflow, error) {
-	if err := requireAdmin(ctx); err != nil {
+	tid, err := s.scope(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindWorkflows(ctx, 0)
+	return s.Store.FindWorkflows(ctx, tid)
 }
 
 // Workflow returns one workflow.
 func (s *AutomationService) Workflow(ctx context.Context, id int64) (*Workflow, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if _, err := s.scope(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.FindWorkflow(ctx, id)
+	w, err := s.Store.FindWorkflow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return w, s.requireWorkflowAccess(ctx, w)
 }
 
 // SaveDefinition stores a new version of a workflow (or a new workflow
 // when id is 0) from its JSON definition.
 func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, trigger string, def []byte) (*Workflow, error) {
-	if err := requireAdmin(ctx); err != nil {
+	tid, err := s.scope(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if id != 0 { // a missing or foreign workflow answers before the input is judged
+		if _, err := s.Workflow(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	d, err := ParseDefinition(def)
 	if err != nil {
 		return nil, err
 	}
 	w := &Workflow{TenantID: HouseTenantID, Trigger: TriggerFormSubmitted}
+	if tid != 0 {
+		w.TenantID = tid
+	}
 	if id != 0 {
-		if w, err = s.Store.FindWorkflow(ctx, id); err != nil {
+		if w, err = s.Workflow(ctx, id); err != nil {
 			return nil, err
 		}
+	}
+	if tid != 0 && trigger == TriggerFederalAlert {
+		return nil, FieldErrorf("trigger", "Federal alerts are for the agency's own workflows.")
 	}
 	w.Name, w.Definition = name, d
 	if trigger != "" {
@@ -114,10 +161,7 @@ func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, 
 // SetEnabled turns a workflow on or off. Turning on a workflow whose steps
 // need an integration that is not configured fails and says which.
 func (s *AutomationService) SetEnabled(ctx context.Context, id int64, enabled bool) error {
-	if err := requireAdmin(ctx); err != nil {
-		return err
-	}
-	w, err := s.Store.FindWorkflow(ctx, id)
+	w, err := s.Workflow(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -162,23 +206,35 @@ func (s *AutomationService) MissingFor(ctx context.Context, w *Workflow) []strin
 
 // Runs lists runs for the execution log.
 func (s *AutomationService) Runs(ctx context.Context, f RunFilter) ([]*Run, error) {
-	if err := requireAdmin(ctx); err != nil {
+	tid, err := s.scope(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if tid != 0 {
+		f.TenantID = tid
 	}
 	return s.Store.FindRuns(ctx, f)
 }
 
 // Run returns a run with its step log.
 func (s *AutomationService) Run(ctx context.Context, id int64) (*Run, error) {
-	if err := requireAdmin(ctx); err != nil {
+	tid, err := s.scope(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindRun(ctx, id)
+	r, err := s.Store.FindRun(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if tid != 0 && r.TenantID != tid {
+		return nil, Errorf(ENOTFOUND, "Run not found.")
+	}
+	return r, nil
 }
 
 // Replay requeues a failed run from its failed step.
 func (s *AutomationService) Replay(ctx context.Context, id int64) error {
-	if err := requireAdmin(ctx); err != nil {
+	if _, err := s.Run(ctx, id); err != nil {
 		return err
 	}
 	if err := s.Store.ReplayRun(ctx, id); err != nil {
@@ -242,10 +298,87 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 			return err
 		}
 	}
-	if s.Events == nil {
+	if s.Events != nil {
+		if err := s.Events.CreateTwilioEvent(ctx, h.TenantID, h.Kind, truncate(sid, 64), truncate(p["From"], 40), truncate(p["To"], 40), truncate(p["Body"], 2000), p); err != nil {
+			return err
+		}
+	}
+	// A text, or a new call (not a key pressed in a call we placed),
+	// starts the tenant's inbound workflows; phone is the sender, so a
+	// contact step finds or creates them.
+	trigger := ""
+	switch {
+	case h.Kind == "sms":
+		trigger = TriggerInboundSMS
+	case h.Kind == "voice" && h.Key == "" && p["Digits"] == "" && p["SpeechResult"] == "":
+		trigger = TriggerInboundCall
+	}
+	if trigger == "" {
 		return nil
 	}
-	return s.Events.CreateTwilioEvent(ctx, h.TenantID, h.Kind, truncate(sid, 64), truncate(p["From"], 40), truncate(p["To"], 40), truncate(p["Body"], 2000), p)
+	payload, _ := json.Marshal(map[string]string{"from": p["From"], "to": p["To"], "body": truncate(p["Body"], 2000), "sid": sid, "phone": p["From"],
+		"from_city": p["FromCity"], "from_state": p["FromState"], "from_country": p["FromCountry"]})
+	ids, err := s.Store.EnqueueTrigger(ctx, h.TenantID, trigger, payload)
+	if err != nil {
+		return err
+	}
+	if len(ids) > 0 && s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return nil
+}
+
+// HookURLPath is the path of a workflow's incoming webhook on the tenant's
+// host.
+func HookURLPath(token string) string { return "/hooks/" + token }
+
+// RotateHook gives a webhook-triggered workflow a new secret URL token
+// (the old one stops working) and returns it; only its hash is stored, so
+// the token is shown once.
+func (s *AutomationService) RotateHook(ctx context.Context, id int64) (string, error) {
+	w, err := s.Store.FindWorkflow(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if err := s.requireWorkflowAccess(ctx, w); err != nil {
+		return "", err
+	}
+	if w.Trigger != TriggerWebhook {
+		return "", FieldErrorf("trigger", "Only workflows with the webhook trigger have a webhook URL.")
+	}
+	tok := "wh_" + RandomToken(24)
+	if err := s.Store.SetWorkflowHook(ctx, id, HookHash(tok)); err != nil {
+		return "", err
+	}
+	s.audit(ctx, "workflow.hook_rotate", w)
+	return tok, nil
+}
+
+// Hook starts a run of the workflow whose secret URL token is token, with
+// payload as its trigger fields. An unknown token or a disabled workflow
+// is ENOTFOUND (one answer, so tokens cannot be probed).
+func (s *AutomationService) Hook(ctx context.Context, token string, payload map[string]string) (int64, error) {
+	if !strings.HasPrefix(token, "wh_") || len(token) > 100 {
+		return 0, Errorf(ENOTFOUND, "Not found.")
+	}
+	w, err := s.Store.FindWorkflowByHook(ctx, HookHash(token))
+	if err != nil {
+		return 0, err
+	}
+	if !w.Enabled || w.Trigger != TriggerWebhook {
+		return 0, Errorf(ENOTFOUND, "Not found.")
+	}
+	if len(payload) > 50 {
+		return 0, FieldErrorf("body", "A webhook may carry at most 50 fields.")
+	}
+	id, err := s.Store.EnqueueRun(ctx, RunSpec{Workflow: w, Payload: payload})
+	if err != nil {
+		return 0, err
+	}
+	if s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return id, nil
 }
 
 // ParseRunFilterTime parses a yyyy-mm-dd filter date ("" is none).

@@ -500,7 +500,19 @@ const (
 	TimelineTask     = "task"
 	TimelineTaskDone = "task_done"
 	TimelineMerged   = "merged"
+	TimelineForm     = "form"  // a form submission: Body has its fields
+	TimelineSMS      = "sms"   // a text sent by a workflow
+	TimelineCall     = "call"  // a call placed by a workflow
+	TimelineEmail    = "email" // an email sent by a workflow
 )
+
+type actorKey struct{}
+
+// NewContextWithActor returns ctx naming actor ("workflow:12",
+// "form:website") as the author of the CRM writes made with it.
+func NewContextWithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
 
 // TimelineEntry is one event in a record's activity, shown in time order
 // on the record's page.
@@ -552,6 +564,9 @@ type Timeline interface {
 
 // ActorFromContext names the principal in ctx for the timeline.
 func ActorFromContext(ctx context.Context) string {
+	if a, _ := ctx.Value(actorKey{}).(string); a != "" {
+		return a
+	}
 	switch {
 	case UserFromContext(ctx) != nil:
 		return "user:" + UserFromContext(ctx).Email

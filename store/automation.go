@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -23,37 +22,11 @@ var _ app.WorkflowStore = (*WorkflowStore)(nil)
 // NewWorkflowStore returns a WorkflowStore on db.
 func NewWorkflowStore(db *DB) *WorkflowStore { return &WorkflowStore{db: db} }
 
-// ContactStore implements app.ContactStore on the tenant-scoped leads
-// table until the CRM replaces it.
-type ContactStore struct{ db *DB }
-
-var _ app.ContactStore = (*ContactStore)(nil)
-
-// NewContactStore returns a ContactStore on db.
-func NewContactStore(db *DB) *ContactStore { return &ContactStore{db: db} }
-
-// UpsertContact implements app.ContactUpserter.
-func (s *ContactStore) UpsertContact(ctx context.Context, in app.ContactInput) (int64, bool, error) {
-	if err := in.Validate(); err != nil {
-		return 0, false, err
-	}
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return 0, false, err
-	}
-	defer tx.Rollback()
-	id, created, err := upsertContact(ctx, tx, &in)
-	if err != nil {
-		return 0, false, err
-	}
-	return id, created, tx.Commit()
-}
-
-// upsertContact finds the tenant's lead by email, then by normalised
+// upsertLead finds the tenant's lead by email, then by normalised
 // phone, and fills in what it lacks; else it inserts one. The "not
 // empty" terms let SQLite use the partial indexes leads_tenant_email and
 // leads_tenant_phone.
-func upsertContact(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
+func upsertLead(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
 	if in.TenantID == 0 {
 		return 0, false, app.Errorf(app.EINVALID, "Contact has no tenant.")
 	}
@@ -97,60 +70,6 @@ func upsertContact(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bo
 	}
 }
 
-// FindContact implements app.ContactStore.
-func (s *ContactStore) FindContact(ctx context.Context, tenantID, id int64) (*app.Contact, error) {
-	var c app.Contact
-	var tags string
-	err := s.db.read.QueryRowContext(ctx, `SELECT id, tenant_id, first_name, last_name, email, phone, company, source, tags FROM leads WHERE id = ? AND tenant_id = ?`, id, tenantID).
-		Scan(&c.ID, &c.TenantID, &c.FirstName, &c.LastName, &c.Email, &c.Phone, &c.Company, &c.Source, &tags)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, app.Errorf(app.ENOTFOUND, "Contact not found.")
-	} else if err != nil {
-		return nil, fmt.Errorf("find contact: %w", err)
-	}
-	_ = json.Unmarshal([]byte(tags), &c.Tags)
-	return &c, nil
-}
-
-// TagContact implements app.ContactStore.
-func (s *ContactStore) TagContact(ctx context.Context, tenantID, id int64, tag string, remove bool) error {
-	tag = strings.TrimSpace(tag)
-	if tag == "" || len(tag) > 50 {
-		return app.FieldErrorf("tag", "Tag required (at most 50 characters).")
-	}
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var raw string
-	err = tx.QueryRowContext(ctx, `SELECT tags FROM leads WHERE id = ? AND tenant_id = ?`, id, tenantID).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return app.Errorf(app.ENOTFOUND, "Contact not found.")
-	} else if err != nil {
-		return err
-	}
-	var tags []string
-	_ = json.Unmarshal([]byte(raw), &tags)
-	i := slices.Index(tags, tag)
-	switch {
-	case remove && i >= 0:
-		tags = slices.Delete(tags, i, i+1)
-	case !remove && i < 0:
-		tags = append(tags, tag)
-	default:
-		return nil
-	}
-	if tags == nil {
-		tags = []string{}
-	}
-	b, _ := json.Marshal(tags)
-	if _, err := tx.ExecContext(ctx, `UPDATE leads SET tags = ?, updated_at = ? WHERE id = ?`, string(b), FormatTime(tx.now), id); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // CaptureSubmission implements app.WorkflowStore.
 func (s *WorkflowStore) CaptureSubmission(ctx context.Context, sub *app.Submission) error {
 	sub.Contact.TenantID = sub.TenantID
@@ -159,25 +78,38 @@ func (s *WorkflowStore) CaptureSubmission(ctx context.Context, sub *app.Submissi
 		return err
 	}
 	defer tx.Rollback()
-	if sub.ContactID, _, err = upsertContact(ctx, tx, &sub.Contact); err != nil {
+	leadID, _, err := upsertLead(ctx, tx, &sub.Contact)
+	if err != nil {
+		return err
+	}
+	if sub.Contact.Actor == "" {
+		sub.Contact.Actor = "form:" + sub.Form
+	}
+	cctx := app.NewContextWithActor(ctx, sub.Contact.Actor)
+	if sub.ContactID, _, err = upsertPerson(cctx, tx, &sub.Contact); err != nil {
 		return err
 	}
 	payload, _ := json.Marshal(sub.Payload)
 	now := FormatTime(tx.now)
-	res, err := tx.ExecContext(ctx, `INSERT INTO form_submissions (tenant_id, form, lead_id, payload, ip, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		sub.TenantID, sub.Form, sub.ContactID, string(payload), sub.Contact.IP, now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO form_submissions (tenant_id, form, lead_id, person_id, payload, ip, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sub.TenantID, sub.Form, leadID, sub.ContactID, string(payload), sub.Contact.IP, now)
 	if err != nil {
 		return FormatError(err, "Submission already exists.")
 	}
 	if sub.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
+	e := timeline(cctx, tx, sub.TenantID, app.RecordPerson, sub.ContactID, app.TimelineForm)
+	e.Body, e.RefType, e.RefID = submissionSummary(sub), "submission", sub.ID
+	if err := AddTimelineEntryTx(cctx, tx, e); err != nil {
+		return err
+	}
 	sub.CreatedAt = tx.now
 	rows, err := tx.QueryContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, submission_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
 		SELECT w.tenant_id, w.id, v.id, ?, 'queued', ?, ?, ?, ?, ?
 		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
-		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1
-		RETURNING id`, sub.ID, now, string(payload), sub.ContactID, now, now, sub.TenantID, app.TriggerFormSubmitted)
+		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND coalesce(json_extract(v.definition, '$.when.form'), '') IN ('', ?, ?)
+		RETURNING id`, sub.ID, now, string(payload), sub.ContactID, now, now, sub.TenantID, app.TriggerFormSubmitted, sub.Form, sub.Payload["form_id"])
 	if err != nil {
 		return fmt.Errorf("enqueue runs: %w", err)
 	}
@@ -276,7 +208,7 @@ func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
 		}
 		w.Version, w.CreatedAt = 1, tx.now
 	} else {
-		err := tx.QueryRowContext(ctx, `UPDATE workflows SET name = ?, trigger = ?, version = version + 1, updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING version`,
+		err := tx.QueryRowContext(ctx, `UPDATE workflows SET name = ?, trigger = ?, version = version + 1, next_fire_at = NULL, updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING version`,
 			w.Name, w.Trigger, now, w.ID, w.TenantID).Scan(&w.Version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return app.Errorf(app.ENOTFOUND, "Workflow not found.")
@@ -335,9 +267,9 @@ func (s *WorkflowStore) ClaimRun(ctx context.Context, token string, lease time.D
 	err := s.db.write.QueryRowContext(ctx, `UPDATE runs SET status = 'running', claim_token = ?, lease_until = ?, updated_at = ?
 		WHERE id = (SELECT id FROM runs WHERE status IN ('queued', 'waiting') AND next_attempt_at <= ?
 			UNION ALL SELECT id FROM runs WHERE status = 'running' AND lease_until < ? ORDER BY 1 LIMIT 1)
-		RETURNING id, tenant_id, workflow_id, version_id, step_index, attempts, payload, contact_id, created_at`,
+		RETURNING id, tenant_id, workflow_id, version_id, step_index, attempts, payload, contact_id, deal_id, created_at`,
 		token, FormatTime(now.Add(lease)), FormatTime(now), FormatTime(now), FormatTime(now)).
-		Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.StepIndex, &r.Attempts, &payload, &r.ContactID, Time{&r.CreatedAt})
+		Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.StepIndex, &r.Attempts, &payload, &r.ContactID, &r.DealID, Time{&r.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -459,9 +391,9 @@ func (s *WorkflowStore) FinishStep(ctx context.Context, token string, rs *app.Ru
 		tok, lease = nil, nil
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE runs SET step_index = ?, status = ?, next_attempt_at = ?, attempts = 0, error = '',
-		contact_id = CASE WHEN ? <> 0 THEN ? ELSE contact_id END,
+		contact_id = CASE WHEN ? <> 0 THEN ? ELSE contact_id END, deal_id = CASE WHEN ? <> 0 THEN ? ELSE deal_id END,
 		claim_token = ?, lease_until = CASE WHEN ? IS NULL THEN NULL ELSE lease_until END, updated_at = ? WHERE id = ?`,
-		next.StepIndex, next.Status, FormatTime(at), next.ContactID, next.ContactID, tok, lease, FormatTime(tx.now), rs.RunID)
+		next.StepIndex, next.Status, FormatTime(at), next.ContactID, next.ContactID, next.DealID, next.DealID, tok, lease, FormatTime(tx.now), rs.RunID)
 	if err != nil {
 		return fmt.Errorf("advance run: %w", err)
 	}
@@ -505,13 +437,13 @@ func (s *WorkflowStore) ReleaseRun(ctx context.Context, token string, runID int6
 	return err
 }
 
-const runColumns = `r.id, r.tenant_id, r.workflow_id, w.name, r.version_id, v.version, r.status, r.step_index, r.attempts, r.next_attempt_at, r.lease_until, r.payload, r.contact_id, r.error, r.created_at, r.updated_at`
+const runColumns = `r.id, r.tenant_id, r.workflow_id, w.name, r.version_id, v.version, r.status, r.step_index, r.attempts, r.next_attempt_at, r.lease_until, r.payload, r.contact_id, r.deal_id, r.error, r.created_at, r.updated_at`
 
 func scanRun(row interface{ Scan(...any) error }) (*app.Run, error) {
 	var r app.Run
 	var payload string
 	if err := row.Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.WorkflowName, &r.VersionID, &r.Version, &r.Status, &r.StepIndex, &r.Attempts,
-		Time{&r.NextAttemptAt}, timePtr{&r.LeaseUntil}, &payload, &r.ContactID, &r.Error, Time{&r.CreatedAt}, Time{&r.UpdatedAt}); err != nil {
+		Time{&r.NextAttemptAt}, timePtr{&r.LeaseUntil}, &payload, &r.ContactID, &r.DealID, &r.Error, Time{&r.CreatedAt}, Time{&r.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	_ = json.Unmarshal([]byte(payload), &r.Payload)
@@ -526,6 +458,9 @@ func (s *WorkflowStore) FindRuns(ctx context.Context, f app.RunFilter) ([]*app.R
 	}
 	if f.WorkflowID != 0 {
 		where, args = append(where, "r.workflow_id = ?"), append(args, f.WorkflowID)
+	}
+	if f.ContactID != 0 {
+		where, args = append(where, "r.contact_id = ?"), append(args, f.ContactID)
 	}
 	if f.Status != "" {
 		where, args = append(where, "r.status = ?"), append(args, f.Status)

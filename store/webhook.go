@@ -156,26 +156,8 @@ func (s *WebhookStore) Redeliver(ctx context.Context, id int64) error {
 func (s *WebhookStore) FanOut(ctx context.Context, limit int, event func(*app.TimelineEntry) (string, []byte)) (int, error) {
 	n := 0
 	err := s.db.Update(ctx, func(tx *Tx) error {
-		var cursor int64
-		if err := tx.QueryRowContext(ctx, `SELECT timeline_id FROM webhook_cursor WHERE id = 1`).Scan(&cursor); err != nil {
-			return fmt.Errorf("webhook cursor: %w", err)
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at
-			FROM crm_timeline WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
+		entries, err := timelineAfterCursor(ctx, tx, "webhook_cursor", limit)
 		if err != nil {
-			return err
-		}
-		var entries []*app.TimelineEntry
-		for rows.Next() {
-			var e app.TimelineEntry
-			if err := rows.Scan(&e.ID, &e.TenantID, &e.RecordType, &e.RecordID, &e.Kind, &e.Actor, &e.Field, &e.Old, &e.New, &e.Body, &e.RefType, &e.RefID, Time{&e.CreatedAt}); err != nil {
-				rows.Close()
-				return err
-			}
-			entries = append(entries, &e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		n = len(entries)
@@ -202,6 +184,30 @@ func (s *WebhookStore) FanOut(ctx context.Context, limit int, event func(*app.Ti
 		return err
 	})
 	return n, err
+}
+
+// timelineAfterCursor reads at most limit timeline entries after the one
+// the cursor table (webhook_cursor, automation_cursor) names.
+func timelineAfterCursor(ctx context.Context, tx *Tx, table string, limit int) ([]*app.TimelineEntry, error) {
+	var cursor int64
+	if err := tx.QueryRowContext(ctx, `SELECT timeline_id FROM `+table+` WHERE id = 1`).Scan(&cursor); err != nil {
+		return nil, fmt.Errorf("%s: %w", table, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at
+		FROM crm_timeline WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var entries []*app.TimelineEntry
+	for rows.Next() {
+		var e app.TimelineEntry
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.RecordType, &e.RecordID, &e.Kind, &e.Actor, &e.Field, &e.Old, &e.New, &e.Body, &e.RefType, &e.RefID, Time{&e.CreatedAt}); err != nil {
+			return nil, err
+		}
+		entries = append(entries, &e)
+	}
+	return entries, rows.Err()
 }
 
 func activeSubscriptions(ctx context.Context, tx *Tx) (map[int64][]*app.WebhookSubscription, error) {

@@ -252,15 +252,15 @@ func TestForms_NexusHouseForms(t *testing.T) {
 		t.Fatalf("tenant form in nexus: %d", st)
 	}
 	path := "/f/" + strconv.FormatInt(id, 10)
-	st, hb, resp := e.do(treq{Host: "site", Method: "POST", Path: path, Form: url.Values{"phone": {"+1 555 010 9999"}, "_ts": {e.formStamp(id, time.Now().Add(-4*time.Second))}}})
+	st, hb, resp := e.do(treq{Host: "site", Method: "POST", Path: path, Form: url.Values{"phone": {"+1 512 555 0199"}, "_ts": {e.formStamp(id, time.Now().Add(-4*time.Second))}}})
 	if st != http.StatusSeeOther || resp.Header.Get("Location") != "https://example.com/thanks" {
 		t.Fatalf("house form post: %d %q %.2000s", st, resp.Header.Get("Location"), hb)
 	}
-	if e.count(`SELECT COUNT(*) FROM leads WHERE tenant_id = 1 AND phone_norm = '+15550109999'`) != 1 {
+	if e.count(`SELECT COUNT(*) FROM leads WHERE tenant_id = 1 AND phone_norm = '+15125550199'`) != 1 {
 		t.Fatal("house contact not stored")
 	}
 	// A stamp for another form does not pass.
-	st, body, _ := e.do(treq{Host: "site", Method: "POST", Path: path, Form: url.Values{"phone": {"+1 555 010 9999"}, "_ts": {e.formStamp(e.HouseFormID, time.Now().Add(-4*time.Second))}}})
+	st, body, _ := e.do(treq{Host: "site", Method: "POST", Path: path, Form: url.Values{"phone": {"+1 512 555 0199"}, "_ts": {e.formStamp(e.HouseFormID, time.Now().Add(-4*time.Second))}}})
 	if st != 400 || !strings.Contains(body, "could not be checked") {
 		t.Fatalf("stamp of another form: %d", st)
 	}

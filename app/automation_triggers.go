@@ -1,0 +1,255 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CRMEvent is a committed CRM change as workflows see it: the timeline
+// entries one write made on one record (a person update that changed three
+// fields is one event), with what the trigger fields need of a deal.
+type CRMEvent struct {
+	Entries      []*TimelineEntry
+	DealName     string // deal events
+	DealPersonID int64  // the deal's first person, 0: none
+}
+
+// RunSpec is a run to enqueue: the workflow's current version, its
+// trigger fields and the records it starts with.
+type RunSpec struct {
+	Workflow  *Workflow
+	Payload   map[string]string
+	ContactID int64
+	DealID    int64
+}
+
+// CRMTriggers lists the triggers CRM events fire.
+var CRMTriggers = []string{TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged}
+
+// RunsFor returns the runs the event starts among the tenant's enabled
+// workflows. A workflow never triggers itself (its own writes carry the
+// actor workflow:ID), so a contact_updated workflow that updates the
+// contact ends.
+func (ev *CRMEvent) RunsFor(ws []*Workflow) []RunSpec {
+	if len(ev.Entries) == 0 {
+		return nil
+	}
+	first := ev.Entries[0]
+	base := map[string]string{"record_type": first.RecordType, "record_id": strconv.FormatInt(first.RecordID, 10), "actor": first.Actor}
+	type fire struct {
+		trigger string
+		payload map[string]string
+		match   func(When) bool
+	}
+	with := func(kv ...string) map[string]string {
+		m := make(map[string]string, len(base)+len(kv)/2)
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	any := func(When) bool { return true }
+	var fires []fire
+	var contactID, dealID int64
+	switch first.RecordType {
+	case RecordPerson:
+		contactID = first.RecordID
+		var fields []string
+		var upd *TimelineEntry
+		for _, e := range ev.Entries {
+			switch e.Kind {
+			case TimelineCreated:
+				fires = append(fires, fire{TriggerContactCreated, with(), any})
+			case TimelineUpdated:
+				fields, upd = append(fields, e.Field), e
+				if e.Field == "tags" {
+					for _, t := range splitList(e.New) {
+						if !slices.Contains(splitList(e.Old), t) {
+							fires = append(fires, fire{TriggerTagAdded, with("tag", t), func(w When) bool { return w.Tag == "" || w.Tag == t }})
+						}
+					}
+				}
+			}
+		}
+		if len(fields) > 0 {
+			p := with("fields", strings.Join(fields, ","))
+			if len(fields) == 1 {
+				p["field"], p["old"], p["new"] = upd.Field, upd.Old, upd.New
+			}
+			fires = append(fires, fire{TriggerContactUpdated, p, func(w When) bool { return w.Field == "" || slices.Contains(fields, w.Field) }})
+		}
+	case RecordDeal:
+		dealID, contactID = first.RecordID, ev.DealPersonID
+		for _, e := range ev.Entries {
+			if e.Kind == TimelineUpdated && e.Field == "stage" {
+				stage := e.New
+				fires = append(fires, fire{TriggerDealStageChanged,
+					with("deal_id", strconv.FormatInt(dealID, 10), "deal_name", ev.DealName, "old_stage", e.Old, "stage", e.New),
+					func(w When) bool { return w.Stage == "" || strings.EqualFold(w.Stage, stage) }})
+			}
+		}
+	}
+	var out []RunSpec
+	for _, w := range ws {
+		if !w.Enabled || first.Actor == "workflow:"+strconv.FormatInt(w.ID, 10) {
+			continue
+		}
+		for _, f := range fires {
+			if f.trigger == w.Trigger && f.match(w.WhenOf()) {
+				out = append(out, RunSpec{Workflow: w, Payload: f.payload, ContactID: contactID, DealID: dealID})
+			}
+		}
+	}
+	return out
+}
+
+// splitList splits a timeline value like "a, b" (how list fields are written).
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TriggerStore is what the trigger scheduler needs of the store.
+type TriggerStore interface {
+	// FanOutCRMEvents reads timeline entries after the automation cursor
+	// (at most limit), enqueues the runs runsFor returns for each event
+	// among the tenant's enabled CRM-triggered workflows, and moves the
+	// cursor, in one transaction. It returns how many entries it read.
+	FanOutCRMEvents(ctx context.Context, limit int, runsFor func(ev *CRMEvent, ws []*Workflow) []RunSpec) (int, error)
+	// FireSchedules enqueues a run of every enabled schedule workflow due
+	// at now and sets its next time with next; a workflow with no next
+	// time yet only gets one (a missed time fires once on restart).
+	FireSchedules(ctx context.Context, now time.Time, next func(*Workflow, time.Time) (time.Time, error)) (int, error)
+	// FireDates enqueues a run of the date_reached workflow w for each
+	// record whose date field, moved by the offset, falls in the week up
+	// to today and has not fired before.
+	FireDates(ctx context.Context, w *Workflow, today time.Time) (int, error)
+	// FindTriggered returns the enabled workflows of every tenant with
+	// one of the triggers.
+	FindTriggered(ctx context.Context, triggers ...string) ([]*Workflow, error)
+	// EnqueueRun queues one run of spec.Workflow's current version.
+	EnqueueRun(ctx context.Context, spec RunSpec) (int64, error)
+	// SetWorkflowHook stores the hash of a workflow's webhook token.
+	SetWorkflowHook(ctx context.Context, id int64, hash string) error
+	// FindWorkflowByHook returns the workflow whose token hashes to hash.
+	FindWorkflowByHook(ctx context.Context, hash string) (*Workflow, error)
+}
+
+// Triggers runs the triggers that do not come from a request: CRM events
+// (from the timeline), schedules and date fields.
+type Triggers struct {
+	Store  TriggerStore
+	Engine *Engine // Wake after an enqueue; may be nil
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Poll is how often the timeline and the schedules are read (1 s).
+	Poll time.Duration
+	// DateEvery is how often date fields are checked (10 min).
+	DateEvery time.Duration
+}
+
+func (t *Triggers) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+// Tick runs one pass over CRM events and schedules; with dates it also
+// checks date fields. It returns the number of runs enqueued.
+func (t *Triggers) Tick(ctx context.Context, dates bool) (int, error) {
+	runs := 0
+	for {
+		n, err := t.Store.FanOutCRMEvents(ctx, 500, func(ev *CRMEvent, ws []*Workflow) []RunSpec {
+			specs := ev.RunsFor(ws)
+			runs += len(specs)
+			return specs
+		})
+		if err != nil {
+			return runs, fmt.Errorf("crm triggers: %w", err)
+		}
+		if n < 500 {
+			break
+		}
+	}
+	n, err := t.Store.FireSchedules(ctx, t.now(), func(w *Workflow, at time.Time) (time.Time, error) {
+		wh := w.WhenOf()
+		return wh.NextFire(at)
+	})
+	runs += n
+	if err != nil {
+		return runs, fmt.Errorf("schedules: %w", err)
+	}
+	if dates {
+		ws, err := t.Store.FindTriggered(ctx, TriggerDateReached)
+		if err != nil {
+			return runs, err
+		}
+		for _, w := range ws {
+			n, err := t.Store.FireDates(ctx, w, t.now())
+			runs += n
+			if err != nil {
+				t.log().Error("date trigger", "workflow_id", w.ID, "err", err)
+			}
+		}
+	}
+	if runs > 0 && t.Engine != nil {
+		t.Engine.Wake()
+	}
+	return runs, nil
+}
+
+func (t *Triggers) log() *slog.Logger {
+	if t.Logger != nil {
+		return t.Logger
+	}
+	return slog.Default()
+}
+
+// Run ticks until ctx is done.
+func (t *Triggers) Run(ctx context.Context) {
+	poll, dateEvery := t.Poll, t.DateEvery
+	if poll <= 0 {
+		poll = time.Second
+	}
+	if dateEvery <= 0 {
+		dateEvery = 10 * time.Minute
+	}
+	tk := time.NewTicker(poll)
+	defer tk.Stop()
+	var lastDates time.Time
+	for {
+		dates := time.Since(lastDates) >= dateEvery
+		if _, err := t.Tick(ctx, dates); err != nil && ctx.Err() == nil {
+			t.log().Error("automation triggers", "err", err)
+		} else if dates {
+			lastDates = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+	}
+}
+
+// HookHash is what the store keeps of a webhook trigger's token.
+func HookHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
