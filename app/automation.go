@@ -225,12 +225,12 @@ type Step struct {
 	Stage    string `json:"stage,omitempty"`
 	Title    string `json:"title,omitempty"`
 	Due      string `json:"due,omitempty"`
-	Field   string            `json:"field,omitempty"`
-	Op      string            `json:"op,omitempty"` // eq ne contains empty notempty
-	Value   string            `json:"value,omitempty"`
-	Then    string            `json:"then,omitempty"` // step id or "end"; "" = next step
-	Else    string            `json:"else,omitempty"`
-	Retries int               `json:"retries,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Op       string `json:"op,omitempty"` // eq ne contains empty notempty
+	Value    string `json:"value,omitempty"`
+	Then     string `json:"then,omitempty"` // step id or "end"; "" = next step
+	Else     string `json:"else,omitempty"`
+	Retries  int    `json:"retries,omitempty"`
 }
 
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
