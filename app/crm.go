@@ -530,6 +530,8 @@ type TimelineEntry struct {
 	RefType    string // the related record (note, task, ...) if any
 	RefID      int64
 	CreatedAt  time.Time
+	// Tx numbers the write transaction (entries of one write share it).
+	Tx int64
 }
 
 // Validate checks an entry written by a feature. Returns EINVALID.

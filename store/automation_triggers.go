@@ -67,8 +67,8 @@ func (s *WorkflowStore) EnqueueRun(ctx context.Context, spec app.RunSpec) (int64
 	return id, err
 }
 
-// FanOutCRMEvents implements app.TriggerStore. Entries one write made on
-// one record (same tenant, record, actor and time) form one event.
+// FanOutCRMEvents implements app.TriggerStore. Entries one transaction
+// wrote on one record form one event.
 func (s *WorkflowStore) FanOutCRMEvents(ctx context.Context, limit int, runsFor func(*app.CRMEvent, []*app.Workflow) []app.RunSpec) (int, error) {
 	n := 0
 	err := s.db.Update(ctx, func(tx *Tx) error {
@@ -88,8 +88,7 @@ func (s *WorkflowStore) FanOutCRMEvents(ctx context.Context, limit int, runsFor 
 		for i := 0; i < len(entries) && len(byTenant) > 0; {
 			e := entries[i]
 			j := i + 1
-			for j < len(entries) && entries[j].TenantID == e.TenantID && entries[j].RecordType == e.RecordType && entries[j].RecordID == e.RecordID &&
-				entries[j].Actor == e.Actor && entries[j].CreatedAt.Equal(e.CreatedAt) {
+			for j < len(entries) && entries[j].Tx == e.Tx && entries[j].RecordType == e.RecordType && entries[j].RecordID == e.RecordID {
 				j++
 			}
 			ev := &app.CRMEvent{Entries: entries[i:j]}

@@ -157,9 +157,10 @@ func AddTimelineEntryTx(ctx context.Context, tx *Tx, e *app.TimelineEntry) error
 		e.Actor = app.ActorFromContext(ctx)
 	}
 	e.CreatedAt = tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO crm_timeline (tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.TenantID, e.RecordType, e.RecordID, e.Kind, e.Actor, e.Field, e.Old, e.New, e.Body, e.RefType, e.RefID, FormatTime(tx.now))
+	e.Tx = tx.seq
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_timeline (tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at, tx)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.TenantID, e.RecordType, e.RecordID, e.Kind, e.Actor, e.Field, e.Old, e.New, e.Body, e.RefType, e.RefID, FormatTime(tx.now), tx.seq)
 	if err != nil {
 		return fmt.Errorf("add timeline entry: %w", err)
 	}

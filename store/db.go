@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -41,6 +42,7 @@ type DB struct {
 
 	write *sql.DB
 	read  *sql.DB
+	txSeq atomic.Int64 // numbers write transactions (crm_timeline.tx)
 }
 
 // NewDB returns a DB for the file at path; call Open next.
@@ -257,6 +259,7 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	seq int64 // unique per transaction across restarts (nanosecond-seeded)
 }
 
 // BeginTx starts a write transaction on the write connection.
@@ -265,7 +268,8 @@ func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+	db.txSeq.CompareAndSwap(0, time.Now().UnixNano())
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond), seq: db.txSeq.Add(1)}, nil
 }
 
 // Update runs fn in a write transaction and commits it if fn returns nil;

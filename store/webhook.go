@@ -193,7 +193,7 @@ func timelineAfterCursor(ctx context.Context, tx *Tx, table string, limit int) (
 	if err := tx.QueryRowContext(ctx, `SELECT timeline_id FROM `+table+` WHERE id = 1`).Scan(&cursor); err != nil {
 		return nil, fmt.Errorf("%s: %w", table, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at
+	rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at, tx
 		FROM crm_timeline WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
 	if err != nil {
 		return nil, err
@@ -202,7 +202,7 @@ func timelineAfterCursor(ctx context.Context, tx *Tx, table string, limit int) (
 	var entries []*app.TimelineEntry
 	for rows.Next() {
 		var e app.TimelineEntry
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.RecordType, &e.RecordID, &e.Kind, &e.Actor, &e.Field, &e.Old, &e.New, &e.Body, &e.RefType, &e.RefID, Time{&e.CreatedAt}); err != nil {
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.RecordType, &e.RecordID, &e.Kind, &e.Actor, &e.Field, &e.Old, &e.New, &e.Body, &e.RefType, &e.RefID, Time{&e.CreatedAt}, &e.Tx); err != nil {
 			return nil, err
 		}
 		entries = append(entries, &e)

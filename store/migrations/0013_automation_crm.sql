@@ -29,3 +29,7 @@ CREATE TABLE automation_date_fired (
 	on_date TEXT NOT NULL,
 	PRIMARY KEY (workflow_id, record_id, on_date)
 ) WITHOUT ROWID;
+
+-- The write transaction of each timeline entry: a person update that
+-- changed three fields is one event for the contact_updated trigger.
+ALTER TABLE crm_timeline ADD COLUMN tx INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,251 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"orengen/app"
+	"orengen/store"
+)
+
+type runRow struct {
+	workflow, contact, deal int64
+	payload                 string
+}
+
+func runsOf(t *testing.T, db *store.DB) []runRow {
+	t.Helper()
+	rows, err := db.ReadDB().Query(`SELECT workflow_id, contact_id, deal_id, payload FROM runs ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []runRow
+	for rows.Next() {
+		var r runRow
+		if err := rows.Scan(&r.workflow, &r.contact, &r.deal, &r.payload); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func triggerWorkflow(t *testing.T, ws *store.WorkflowStore, tenantID int64, trigger string, when *app.When) *app.Workflow {
+	t.Helper()
+	w := &app.Workflow{TenantID: tenantID, Name: "on " + trigger, Trigger: trigger, Enabled: true,
+		Definition: &app.Definition{When: when, Steps: []app.Step{{ID: "tag", Type: app.StepTag, Tag: "seen"}}}}
+	if err := ws.SaveWorkflow(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func countFor(rs []runRow, w *app.Workflow) int {
+	n := 0
+	for _, r := range rs {
+		if r.workflow == w.ID {
+			n++
+		}
+	}
+	return n
+}
+
+// TestTriggers_CRMEvents: CRM writes start the workflows whose trigger and
+// options match, once each, in the writer's tenant only; a workflow's own
+// writes do not start it again.
+func TestTriggers_CRMEvents(t *testing.T) {
+	e := newCRMEnv(t)
+	ws, cs := store.NewWorkflowStore(e.DB), store.NewContactStore(e.DB)
+	tr := &app.Triggers{Store: ws}
+	ctx := context.Background()
+	created := triggerWorkflow(t, ws, e.TA.ID, app.TriggerContactCreated, nil)
+	vip := triggerWorkflow(t, ws, e.TA.ID, app.TriggerTagAdded, &app.When{Tag: "VIP"})
+	phones := triggerWorkflow(t, ws, e.TA.ID, app.TriggerContactUpdated, &app.When{Field: "phones"})
+	won := triggerWorkflow(t, ws, e.TA.ID, app.TriggerDealStageChanged, &app.When{Stage: "won"})
+	other := triggerWorkflow(t, ws, e.TB.ID, app.TriggerContactCreated, nil)
+
+	p := mustPerson(t, e.S, e.A, "Ann", "ann@example.com")
+	if err := cs.TagContact(ctx, e.TA.ID, p.ID, "lead", false); err != nil { // not vip
+		t.Fatal(err)
+	}
+	if err := cs.TagContact(ctx, e.TA.ID, p.ID, "vip", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Phones: &[]string{"+1 512 555 0100"}, Title: ptr("CEO")}); err != nil {
+		t.Fatal(err)
+	}
+	d := &app.Deal{Name: "Site rebuild", PersonIDs: []int64{p.ID}}
+	if err := e.S.CreateDeal(e.A, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.S.UpdateDeal(e.A, d.ID, app.DealUpdate{Stage: ptr("Qualified")}); err != nil { // not won
+		t.Fatal(err)
+	}
+	if _, err := e.S.UpdateDeal(e.A, d.ID, app.DealUpdate{Stage: ptr("Won")}); err != nil {
+		t.Fatal(err)
+	}
+	// The vip workflow's own tag write (actor workflow:ID) is not a new event for it.
+	if err := cs.TagContact(app.NewContextWithActor(ctx, "workflow:"+itoa(vip.ID)), e.TA.ID, p.ID, "vip2", false); err != nil {
+		t.Fatal(err)
+	}
+	n, err := tr.Tick(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := runsOf(t, e.DB)
+	if n != len(rs) || countFor(rs, created) != 1 || countFor(rs, vip) != 1 || countFor(rs, phones) != 1 || countFor(rs, won) != 1 || countFor(rs, other) != 0 {
+		t.Fatalf("tick %d; runs %+v", n, rs)
+	}
+	for _, r := range rs {
+		switch r.workflow {
+		case vip.ID:
+			if r.contact != p.ID || !contains(r.payload, `"tag":"vip"`) {
+				t.Errorf("tag_added run: %+v", r)
+			}
+		case phones.ID:
+			if r.contact != p.ID || !contains(r.payload, `"fields":"phones,title"`) {
+				t.Errorf("contact_updated run: %+v", r)
+			}
+		case won.ID:
+			if r.deal != d.ID || r.contact != p.ID || !contains(r.payload, `"old_stage":"Qualified"`) || !contains(r.payload, `"deal_name":"Site rebuild"`) {
+				t.Errorf("deal_stage_changed run: %+v", r)
+			}
+		}
+	}
+	// A second tick reads nothing new.
+	if n, err := tr.Tick(ctx, false); err != nil || n != 0 {
+		t.Fatalf("second tick: %d %v", n, err)
+	}
+	// Tenant B's contact starts B's workflow only.
+	mustPerson(t, e.S, e.B, "Bea", "bea@example.com")
+	if n, err := tr.Tick(ctx, false); err != nil || n != 1 || countFor(runsOf(t, e.DB), other) != 1 {
+		t.Fatalf("tenant B: %d %v", n, err)
+	}
+}
+
+// TestTriggers_Schedule: the first pass only plans the next time; a due
+// time fires once, and a workflow saved again plans anew.
+func TestTriggers_Schedule(t *testing.T) {
+	e := newCRMEnv(t)
+	ws := store.NewWorkflowStore(e.DB)
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	w := triggerWorkflow(t, ws, e.TA.ID, app.TriggerSchedule, &app.When{Cron: "30 9 * * *"})
+	if n, err := tr.Tick(ctx, false); err != nil || n != 0 {
+		t.Fatalf("first tick: %d %v", n, err)
+	}
+	now = now.Add(time.Hour) // 09:00: not yet
+	if n, _ := tr.Tick(ctx, false); n != 0 {
+		t.Fatalf("09:00: %d runs", n)
+	}
+	now = now.Add(31 * time.Minute) // 09:31
+	if n, err := tr.Tick(ctx, false); err != nil || n != 1 {
+		t.Fatalf("09:31: %d %v", n, err)
+	}
+	if n, _ := tr.Tick(ctx, false); n != 0 {
+		t.Fatalf("again at 09:31: %d runs", n)
+	}
+	rs := runsOf(t, e.DB)
+	if len(rs) != 1 || rs[0].workflow != w.ID || !contains(rs[0].payload, `"fired_at":"2026-11-24T09:30:00Z"`) {
+		t.Fatalf("runs %+v", rs)
+	}
+	now = now.Add(24 * time.Hour) // the next day's 09:30 has passed
+	if n, _ := tr.Tick(ctx, false); n != 1 {
+		t.Fatalf("next day: %d runs", n)
+	}
+	// A bad cron never reaches the store.
+	bad := &app.Workflow{TenantID: e.TA.ID, Name: "bad", Trigger: app.TriggerSchedule, Definition: &app.Definition{When: &app.When{Cron: "61 * * * *"}, Steps: []app.Step{{Type: app.StepTag, Tag: "x"}}}}
+	if err := ws.SaveWorkflow(ctx, bad); app.ErrorField(err) != "when" {
+		t.Fatalf("bad cron: %v", err)
+	}
+	tooOften := &app.Workflow{TenantID: e.TA.ID, Name: "often", Trigger: app.TriggerSchedule, Definition: &app.Definition{When: &app.When{Cron: "* * * * *"}, Steps: []app.Step{{Type: app.StepTag, Tag: "x"}}}}
+	if err := ws.SaveWorkflow(ctx, tooOften); app.ErrorField(err) != "when" {
+		t.Fatalf("every minute: %v", err)
+	}
+}
+
+// TestTriggers_DateReached: a deal's expected close two days ahead fires
+// a "2 days before" workflow once; a custom date on a person fires on the
+// day; other tenants' records never.
+func TestTriggers_DateReached(t *testing.T) {
+	e := newCRMEnv(t)
+	ws := store.NewWorkflowStore(e.DB)
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	cf := store.NewCRMStore(e.DB)
+	if err := cf.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "renewal", Label: "Renewal", Type: app.CustomDate}); err != nil {
+		t.Fatal(err)
+	}
+	close2 := now.AddDate(0, 0, 2)
+	p := &app.Person{FirstName: "Ann", Custom: map[string]any{"renewal": "2026-11-24"}}
+	if err := e.S.CreatePerson(e.A, p); err != nil {
+		t.Fatal(err)
+	}
+	d := &app.Deal{Name: "Renewal", ExpectedClose: &close2, PersonIDs: []int64{p.ID}}
+	if err := e.S.CreateDeal(e.A, d); err != nil {
+		t.Fatal(err)
+	}
+	far := now.AddDate(0, 0, 9)
+	if err := e.S.CreateDeal(e.A, &app.Deal{Name: "Later", ExpectedClose: &far}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.S.CreateDeal(e.B, &app.Deal{Name: "B's", ExpectedClose: &close2}); err != nil {
+		t.Fatal(err)
+	}
+	before := triggerWorkflow(t, ws, e.TA.ID, app.TriggerDateReached, &app.When{Object: app.RecordDeal, Field: "expected_close", OffsetDays: -2})
+	renewal := triggerWorkflow(t, ws, e.TA.ID, app.TriggerDateReached, &app.When{Object: app.RecordPerson, Field: "renewal"})
+	n, err := tr.Tick(ctx, true)
+	if err != nil || n != 2 {
+		t.Fatalf("tick: %d %v; runs %+v", n, err, runsOf(t, e.DB))
+	}
+	rs := runsOf(t, e.DB)
+	if countFor(rs, before) != 1 || countFor(rs, renewal) != 1 {
+		t.Fatalf("runs %+v", rs)
+	}
+	for _, r := range rs {
+		if r.workflow == before.ID && (r.deal != d.ID || r.contact != p.ID || !contains(r.payload, `"date":"2026-11-26"`)) {
+			t.Errorf("deal run %+v", r)
+		}
+		if r.workflow == renewal.ID && r.contact != p.ID {
+			t.Errorf("person run %+v", r)
+		}
+	}
+	if n, _ := tr.Tick(ctx, true); n != 0 {
+		t.Fatalf("fired again: %d", n)
+	}
+	if err := (&app.Workflow{Name: "x", Trigger: app.TriggerDateReached, Definition: &app.Definition{When: &app.When{Object: app.RecordPerson, Field: "expected_close"}, Steps: []app.Step{{Type: app.StepTag, Tag: "x"}}}}).Validate(); app.ErrorField(err) != "when" {
+		t.Fatalf("expected_close on a person: %v", err)
+	}
+}
+
+// TestTriggers_Hook: a workflow is found by its token's hash only.
+func TestTriggers_Hook(t *testing.T) {
+	e := newCRMEnv(t)
+	ws := store.NewWorkflowStore(e.DB)
+	ctx := context.Background()
+	w := triggerWorkflow(t, ws, e.TA.ID, app.TriggerWebhook, nil)
+	if err := ws.SetWorkflowHook(ctx, w.ID, app.HookHash("wh_secret")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ws.FindWorkflowByHook(ctx, app.HookHash("wh_secret"))
+	if err != nil || got.ID != w.ID {
+		t.Fatalf("by hook: %v %v", got, err)
+	}
+	var stored string
+	e.DB.ReadDB().QueryRow(`SELECT hook_hash FROM workflows WHERE id = ?`, w.ID).Scan(&stored)
+	if stored == "wh_secret" || stored != app.HookHash("wh_secret") {
+		t.Fatalf("stored %q", stored)
+	}
+	for _, h := range []string{"", app.HookHash("wh_other")} {
+		if _, err := ws.FindWorkflowByHook(ctx, h); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("hook %q: %v", h, err)
+		}
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
