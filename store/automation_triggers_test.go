@@ -249,3 +249,69 @@ func TestTriggers_Hook(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestEngine_CRMSteps: contact (with fields set from templates), deal,
+// deal_stage and task steps write the CRM as the workflow, and a wait
+// until a fixed time holds the run until then.
+func TestEngine_CRMSteps(t *testing.T) {
+	ctx := context.Background()
+	db, ws, cs, clk := openAutomation(t)
+	saveWorkflow(t, ws,
+		app.Step{ID: "c", Type: app.StepContact, Set: map[string]string{"title": "{{upper .Trigger.role}}", "company": "Acme"}},
+		app.Step{ID: "d", Type: app.StepDeal, Name: "Website for {{.Contact.FirstName}}", Amount: "1500.50", Stage: "Qualified"},
+		app.Step{ID: "until", Type: app.StepWait, Until: "2026-11-25 09:00"},
+		app.Step{ID: "m", Type: app.StepDealStage, Stage: "Proposal"},
+		app.Step{ID: "t", Type: app.StepTask, Title: "Call {{.Contact.FirstName}} about {{.Contact.Company}}", Due: "24h"})
+	sub := &app.Submission{TenantID: app.HouseTenantID, Form: "lead-capture",
+		Contact: app.ContactInput{FirstName: "Ada", Email: "ada@example.com"}, Payload: map[string]string{"firstName": "Ada", "email": "ada@example.com", "role": "cto"}}
+	if err := sub.Contact.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.CaptureSubmission(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(ws, cs, clk, &fakeTel{sent: map[string]int{}})
+	if ran, err := e.RunOnce(ctx); !ran || err != nil {
+		t.Fatalf("run: %v %v", ran, err)
+	}
+	r, _ := ws.FindRun(ctx, sub.RunIDs[0])
+	if r.Status != app.RunWaiting || r.DealID == 0 || !r.NextAttemptAt.Equal(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)) {
+		t.Fatalf("after the wait step: %+v", r)
+	}
+	clk.Add(21 * time.Hour) // 2026-11-25 09:00
+	if ran, err := e.RunOnce(ctx); !ran || err != nil {
+		t.Fatalf("resume: %v %v", ran, err)
+	}
+	if r, _ = ws.FindRun(ctx, sub.RunIDs[0]); r.Status != app.RunSucceeded {
+		t.Fatalf("run: %+v", r)
+	}
+	c, err := cs.FindContact(ctx, app.HouseTenantID, r.ContactID)
+	if err != nil || c.Title != "CTO" || c.Company != "Acme" {
+		t.Fatalf("contact %+v %v", c, err)
+	}
+	var name, stage, actor string
+	var amount int64
+	if err := db.ReadDB().QueryRow(`SELECT d.name, d.amount, s.name FROM crm_deals d JOIN crm_stages s ON s.id = d.stage_id WHERE d.id = ?`, r.DealID).Scan(&name, &amount, &stage); err != nil ||
+		name != "Website for Ada" || amount != 150050 || stage != "Proposal" {
+		t.Fatalf("deal %q %d %q %v", name, amount, stage, err)
+	}
+	if err := db.ReadDB().QueryRow(`SELECT actor FROM crm_timeline WHERE record_type = 'deal' AND record_id = ? AND field = 'stage'`, r.DealID).Scan(&actor); err != nil ||
+		actor != "workflow:"+itoa(r.WorkflowID) {
+		t.Fatalf("stage change by %q %v", actor, err)
+	}
+	var title, due string
+	if err := db.ReadDB().QueryRow(`SELECT title, due FROM crm_tasks WHERE record_type = 'person' AND record_id = ?`, r.ContactID).Scan(&title, &due); err != nil ||
+		title != "Call Ada about Acme" || !strings.HasPrefix(due, "2026-11-26T09:00") {
+		t.Fatalf("task %q due %q %v", title, due, err)
+	}
+	// A deal step naming an unknown stage fails the run at once, saying why.
+	saveWorkflow(t, ws, app.Step{ID: "c", Type: app.StepContact}, app.Step{ID: "bad", Type: app.StepDeal, Name: "x", Stage: "Nope"})
+	sub2 := capture(t, ws, "bo@example.com", "")
+	for i := 0; i < 3; i++ {
+		e.RunOnce(ctx)
+	}
+	bad, _ := ws.FindRun(ctx, sub2.RunIDs[len(sub2.RunIDs)-1])
+	if bad.Status != app.RunFailed || !strings.Contains(bad.Error, "Unknown stage") {
+		t.Fatalf("bad stage run: %+v", bad)
+	}
+}
