@@ -121,7 +121,8 @@ func (s *AutomationService) Workflow(ctx context.Context, id int64) (*Workflow, 
 
 // SaveDefinition stores a new version of a workflow (or a new workflow
 // when id is 0) from its JSON definition.
-func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, trigger string, def []byte) (*Workflow, error) {
+// when, if not nil, replaces the definition's trigger options.
+func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, trigger string, def []byte, when *When) (*Workflow, error) {
 	tid, err := s.scope(ctx)
 	if err != nil {
 		return nil, err
@@ -134,6 +135,9 @@ func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, 
 	d, err := ParseDefinition(def)
 	if err != nil {
 		return nil, err
+	}
+	if when != nil {
+		d.When = when
 	}
 	w := &Workflow{TenantID: HouseTenantID, Trigger: TriggerFormSubmitted}
 	if tid != 0 {

@@ -35,21 +35,109 @@ func (s *Server) registerTwilioRoutes(r fiber.Router) {
 	r.Post("/twilio/sms", s.handleTwilio("sms"))
 	r.Post("/twilio/voice", s.handleTwilio("voice"))
 	r.Post("/twilio/status", s.handleTwilio("status"))
+	// A workflow's incoming webhook: the secret token is the credential.
+	r.Post("/hooks/:token", s.handleWorkflowHook)
+}
+
+// workflowBase is where a host's workflow pages live: Nexus has them at
+// /automations/{id}, the portal under /automations/workflows (its
+// /automations is the catalogue of requests).
+func workflowBase(host string) string {
+	if host == HostPortal {
+		return "/automations/workflows"
+	}
+	return "/automations"
 }
 
 func (s *Server) registerAutomationRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/automations", s.handleWorkflows)
-	r.Get("/automations/runs", s.handleRuns)
-	r.Get("/automations/runs/:id", s.handleRun)
-	r.Post("/automations/runs/:id/replay", csrf, s.handleRunReplay)
-	r.Get("/automations/new", s.handleWorkflowEdit)
-	r.Post("/automations/new", csrf, s.handleWorkflowSave)
-	r.Get("/automations/:id/edit", s.handleWorkflowEdit)
-	r.Post("/automations/:id/edit", csrf, s.handleWorkflowSave)
-	r.Post("/automations/:id/enable", csrf, s.handleWorkflowEnable)
+	s.registerWorkflowRoutes(r, csrf, HostNexus)
 	if s.Automations != nil && s.Automations.Requests != nil {
 		s.registerAutomationRequestRoutes(r, csrf)
 	}
+}
+
+// registerWorkflowRoutes adds the workflow editor and the run log; in the
+// portal they show the signed-in owner's tenant only.
+func (s *Server) registerWorkflowRoutes(r fiber.Router, csrf fiber.Handler, host string) {
+	base := workflowBase(host)
+	r.Get("/automations/runs", s.handleRuns(host))
+	r.Get("/automations/runs/:id", s.handleRun(host))
+	r.Post("/automations/runs/:id/replay", csrf, s.handleRunReplay)
+	r.Get(base+"/new", s.handleWorkflowEdit(host))
+	r.Post(base+"/new", csrf, s.handleWorkflowSave(host))
+	r.Get(base+"/:id/edit", s.handleWorkflowEdit(host))
+	r.Post(base+"/:id/edit", csrf, s.handleWorkflowSave(host))
+	r.Post(base+"/:id/enable", csrf, s.handleWorkflowEnable(host))
+	r.Post(base+"/:id/hook", csrf, s.handleWorkflowHookRotate(host))
+}
+
+// handleWorkflowHook is POST /hooks/:token: the JSON or form fields start
+// a run of the workflow the token belongs to (202 with its id).
+func (s *Server) handleWorkflowHook(c *fiber.Ctx) error {
+	if s.Automations == nil {
+		return app.Errorf(app.ENOTFOUND, "Not found.")
+	}
+	if err := s.limitLeads(c); err != nil {
+		return err
+	}
+	payload, err := parsePostedFields(c)
+	if err != nil {
+		return err
+	}
+	id, err := s.Automations.Hook(c.UserContext(), utils.CopyString(c.Params("token")), payload)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"run_id": id})
+}
+
+// parsePostedFields reads a JSON object or a url-encoded form of at most
+// 64 KB into string fields (numbers and booleans as text).
+func parsePostedFields(c *fiber.Ctx) (map[string]string, error) {
+	body := c.Body()
+	if len(body) > WebhookBodyLimit {
+		return nil, app.FieldErrorf("body", "The request body must be at most 64 KB.")
+	}
+	payload := map[string]string{}
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	switch {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
+		var raw map[string]any
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return nil, app.FieldErrorf("body", "The body is not a JSON object.")
+		}
+		for k, v := range raw {
+			switch v := v.(type) {
+			case string:
+				payload[k] = v
+			case float64, bool:
+				payload[k] = fmt.Sprint(v)
+			case nil:
+			default:
+				return nil, app.FieldErrorf(k, "Field %q must be a string.", k)
+			}
+		}
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		vals, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, app.FieldErrorf("body", "The form body is not valid.")
+		}
+		for k, v := range vals {
+			payload[k] = v[0]
+		}
+	default:
+		return nil, app.FieldErrorf("body", "Send application/json or application/x-www-form-urlencoded.")
+	}
+	if len(payload) > 50 {
+		return nil, app.FieldErrorf("body", "A form may have at most 50 fields.")
+	}
+	for k, v := range payload {
+		if len(v) > 5000 {
+			return nil, app.FieldErrorf(k, "Field %q must be at most 5000 characters.", k)
+		}
+	}
+	return payload, nil
 }
 
 func corsHeaders(c *fiber.Ctx) {
@@ -86,48 +174,12 @@ func (s *Server) handleWebhookCapture(c *fiber.Ctx) error {
 	if !app.KnownForms[form] {
 		return app.FieldErrorf("form", "Unknown form %q.", form)
 	}
-	body := c.Body()
-	if len(body) > WebhookBodyLimit {
-		return app.FieldErrorf("body", "The request body must be at most 64 KB.")
-	}
-	payload := map[string]string{}
-	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
-	switch {
-	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
-		var raw map[string]any
-		if err := json.Unmarshal(body, &raw); err != nil {
-			return app.FieldErrorf("body", "The body is not a JSON object.")
-		}
-		for k, v := range raw {
-			switch v := v.(type) {
-			case string:
-				payload[k] = v
-			case float64, bool:
-				payload[k] = fmt.Sprint(v)
-			case nil:
-			default:
-				return app.FieldErrorf(k, "Field %q must be a string.", k)
-			}
-		}
-	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
-		vals, err := url.ParseQuery(string(body))
-		if err != nil {
-			return app.FieldErrorf("body", "The form body is not valid.")
-		}
-		for k, v := range vals {
-			payload[k] = v[0]
-		}
-	default:
-		return app.FieldErrorf("body", "Send application/json or application/x-www-form-urlencoded.")
-	}
-	if len(payload) > 50 {
-		return app.FieldErrorf("body", "A form may have at most 50 fields.")
+	payload, err := parsePostedFields(c)
+	if err != nil {
+		return err
 	}
 	in := app.ContactInput{TenantID: app.HouseTenantID, IP: app.RequestFromContext(ctx).IP}
 	for k, v := range payload {
-		if len(v) > 5000 {
-			return app.FieldErrorf(k, "Field %q must be at most 5000 characters.", k)
-		}
 		switch webhookFields[k] {
 		case "first":
 			in.FirstName = v
@@ -313,86 +365,233 @@ func (s *Server) handleWorkflows(c *fiber.Ctx) error {
 
 type workflowPage struct {
 	Layout
-	Triggers   map[string]string
+	Base       string // where this host's workflow pages live
+	Triggers   []triggerOption
 	Workflow   *app.Workflow
 	Name       string
+	Trigger    string
+	When       app.When
 	Definition string
+	Steps      []stepView
+	HookURL    string // shown once, after a new token is made
 	Errors     map[string]string
 }
 
-func (s *Server) handleWorkflowEdit(c *fiber.Ctx) error {
-	p := &workflowPage{Workflow: &app.Workflow{}, Definition: "{\n  \"steps\": [\n    {\"id\": \"contact\", \"type\": \"contact\"}\n  ]\n}"}
-	if c.Params("id") != "" {
-		id, err := paramID(c, "id")
-		if err != nil {
-			return err
-		}
-		if p.Workflow, err = s.Automations.Workflow(c.UserContext(), id); err != nil {
-			return err
-		}
-		b, _ := json.MarshalIndent(p.Workflow.Definition, "", "  ")
-		p.Name, p.Definition = p.Workflow.Name, string(b)
-	}
-	return s.renderWorkflow(c, p)
+type triggerOption struct{ Key, Label string }
+
+// stepView is one line of the editor's picture of the steps: what each
+// does and where an if step goes.
+type stepView struct {
+	N                int
+	ID, Type, Detail string
+	Then, Else       string
 }
 
-func (s *Server) renderWorkflow(c *fiber.Ctx, p *workflowPage) error {
-	p.Triggers = app.WorkflowTriggers
-	if p.Workflow.Trigger == "" {
-		p.Workflow.Trigger = app.TriggerFormSubmitted
+func stepViews(d *app.Definition) []stepView {
+	if d == nil {
+		return nil
 	}
+	var out []stepView
+	for i, st := range d.Steps {
+		v := stepView{N: i + 1, ID: st.ID, Type: st.Type}
+		pick := func(xs ...string) string {
+			for _, x := range xs {
+				if x != "" {
+					return x
+				}
+			}
+			return ""
+		}
+		switch st.Type {
+		case app.StepIf:
+			v.Detail = st.Field + " " + st.Op + " " + st.Value
+			v.Then, v.Else = pick(st.Then, "next step"), pick(st.Else, "next step")
+		case app.StepWait:
+			v.Detail = pick(st.Wait, "until "+st.Until)
+		case app.StepHTTP:
+			v.Detail = st.Method + " " + st.URL
+		case app.StepEmail, app.StepNotify:
+			v.Detail = pick(st.To, "admin") + ": " + st.Subject
+		case app.StepDeal:
+			v.Detail = st.Name + " " + st.Amount + " " + st.Stage
+		default:
+			v.Detail = truncateText(pick(st.Tag, st.Stage, st.Title, st.Body, st.Say, st.Gather), 80)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func (s *Server) handleWorkflowEdit(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := &workflowPage{Workflow: &app.Workflow{}, Definition: "{\n  \"steps\": [\n    {\"id\": \"contact\", \"type\": \"contact\"}\n  ]\n}"}
+		if c.Params("id") != "" {
+			id, err := paramID(c, "id")
+			if err != nil {
+				return err
+			}
+			if p.Workflow, err = s.Automations.Workflow(c.UserContext(), id); err != nil {
+				return err
+			}
+			p.Name, p.Trigger, p.When = p.Workflow.Name, p.Workflow.Trigger, p.Workflow.WhenOf()
+			steps := app.Definition{Steps: p.Workflow.Definition.Steps}
+			b, _ := json.MarshalIndent(steps, "", "  ")
+			p.Definition = string(b)
+		} else if err := s.requireWorkflowEditor(c, host); err != nil {
+			return err
+		}
+		return s.renderWorkflow(c, host, p)
+	}
+}
+
+// requireWorkflowEditor lets portal owners only into the editor (the
+// service checks again).
+func (s *Server) requireWorkflowEditor(c *fiber.Ctx, host string) error {
+	if host == HostPortal {
+		return s.requireOwner(c, "manage automations")
+	}
+	return nil
+}
+
+func (s *Server) renderWorkflow(c *fiber.Ctx, host string, p *workflowPage) error {
+	for _, k := range app.TriggerOrder {
+		if host == HostPortal && k == app.TriggerFederalAlert {
+			continue
+		}
+		p.Triggers = append(p.Triggers, triggerOption{k, app.WorkflowTriggers[k]})
+	}
+	if p.Trigger == "" {
+		p.Trigger = app.TriggerFormSubmitted
+	}
+	if p.Steps == nil {
+		if d, err := app.ParseDefinition([]byte(p.Definition)); err == nil {
+			p.Steps = stepViews(d)
+		}
+	}
+	p.Base = workflowBase(host)
 	title := "New workflow"
 	if p.Workflow.ID != 0 {
 		title = p.Workflow.Name
 	}
-	p.Layout = s.layout(c, HostNexus, title)
-	return s.render(c, "nexus/workflow", p)
+	p.Layout = s.layout(c, host, title)
+	return s.render(c, host+"/workflow", p)
 }
 
-func (s *Server) handleWorkflowSave(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	var id int64
-	if c.Params("id") != "" {
-		var err error
-		if id, err = paramID(c, "id"); err != nil {
-			return err
+// whenFromForm reads the trigger options of the editor's form.
+func whenFromForm(c *fiber.Ctx) (*app.When, error) {
+	w := &app.When{Form: utils.CopyString(c.FormValue("when_form")), Field: utils.CopyString(c.FormValue("when_field")),
+		Tag: utils.CopyString(c.FormValue("when_tag")), Stage: utils.CopyString(c.FormValue("when_stage")),
+		Cron: strings.TrimSpace(utils.CopyString(c.FormValue("when_cron"))), Object: utils.CopyString(c.FormValue("when_object"))}
+	if v := strings.TrimSpace(c.FormValue("when_offset_days")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return w, app.FieldErrorf("when", "Days after the date must be a whole number, like -2 or 7.")
 		}
+		w.OffsetDays = n
 	}
-	name, def := utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("definition"))
-	trigger := utils.CopyString(c.FormValue("trigger"))
-	w, err := s.Automations.SaveDefinition(ctx, id, name, trigger, []byte(def))
-	if app.ErrorCode(err) == app.EINVALID {
-		p := &workflowPage{Workflow: &app.Workflow{ID: id, Trigger: trigger}, Name: name, Definition: def, Errors: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}}
-		if id != 0 {
-			if p.Workflow, err = s.Automations.Workflow(ctx, id); err != nil {
+	if *w == (app.When{}) {
+		return nil, nil
+	}
+	return w, nil
+}
+
+func (s *Server) handleWorkflowSave(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		var id int64
+		if c.Params("id") != "" {
+			var err error
+			if id, err = paramID(c, "id"); err != nil {
 				return err
 			}
+		} else if err := s.requireWorkflowEditor(c, host); err != nil {
+			return err
 		}
-		c.Status(fiber.StatusBadRequest)
-		return s.renderWorkflow(c, p)
-	} else if err != nil {
-		return err
+		name, def := utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("definition"))
+		trigger := utils.CopyString(c.FormValue("trigger"))
+		when, err := whenFromForm(c)
+		var w *app.Workflow
+		if err == nil {
+			w, err = s.Automations.SaveDefinition(ctx, id, name, trigger, []byte(def), when)
+		}
+		if app.ErrorCode(err) == app.EINVALID {
+			p := &workflowPage{Workflow: &app.Workflow{ID: id, Trigger: trigger}, Name: name, Trigger: trigger, Definition: def,
+				Errors: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}}
+			if when != nil {
+				p.When = *when
+			}
+			if id != 0 {
+				if p.Workflow, err = s.Automations.Workflow(ctx, id); err != nil {
+					return err
+				}
+			}
+			c.Status(fiber.StatusBadRequest)
+			return s.renderWorkflow(c, host, p)
+		} else if err != nil {
+			return err
+		}
+		s.setFlash(c, "ok", fmt.Sprintf("Saved %q (version %d).", w.Name, w.Version))
+		if w.Trigger == app.TriggerWebhook {
+			return c.Redirect(fmt.Sprintf("%s/%d/edit", workflowBase(host), w.ID), fiber.StatusSeeOther)
+		}
+		return c.Redirect("/automations", fiber.StatusSeeOther)
 	}
-	s.setFlash(c, "ok", fmt.Sprintf("Saved %q (version %d).", w.Name, w.Version))
-	return c.Redirect("/automations", fiber.StatusSeeOther)
 }
 
-func (s *Server) handleWorkflowEnable(c *fiber.Ctx) error {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return err
+func (s *Server) handleWorkflowEnable(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		on := c.FormValue("enabled") == "1"
+		if err := s.Automations.SetEnabled(c.UserContext(), id, on); app.ErrorCode(err) == app.EINVALID {
+			s.setFlash(c, "error", app.ErrorMessage(err))
+		} else if err != nil {
+			return err
+		} else if on {
+			s.setFlash(c, "ok", "Workflow enabled.")
+		} else {
+			s.setFlash(c, "ok", "Workflow disabled.")
+		}
+		return c.Redirect("/automations", fiber.StatusSeeOther)
 	}
-	on := c.FormValue("enabled") == "1"
-	if err := s.Automations.SetEnabled(c.UserContext(), id, on); app.ErrorCode(err) == app.EINVALID {
-		s.setFlash(c, "error", app.ErrorMessage(err))
-	} else if err != nil {
-		return err
-	} else if on {
-		s.setFlash(c, "ok", "Workflow enabled.")
-	} else {
-		s.setFlash(c, "ok", "Workflow disabled.")
+}
+
+// handleWorkflowHookRotate makes a new secret URL for a webhook workflow
+// and shows it once.
+func (s *Server) handleWorkflowHookRotate(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		tok, err := s.Automations.RotateHook(ctx, id)
+		if err != nil {
+			return err
+		}
+		p := &workflowPage{}
+		if p.Workflow, err = s.Automations.Workflow(ctx, id); err != nil {
+			return err
+		}
+		p.Name, p.Trigger, p.When = p.Workflow.Name, p.Workflow.Trigger, p.Workflow.WhenOf()
+		b, _ := json.MarshalIndent(app.Definition{Steps: p.Workflow.Definition.Steps}, "", "  ")
+		p.Definition = string(b)
+		base := s.URL(HostPortal)
+		if t := domainTenant(c); t != nil {
+			base = s.TenantURL(bareHost(c.Hostname()))
+		}
+		p.HookURL = base + app.HookURLPath(tok)
+		return s.renderWorkflow(c, host, p)
 	}
-	return c.Redirect("/automations", fiber.StatusSeeOther)
 }
 
 type runsPage struct {
@@ -401,44 +600,51 @@ type runsPage struct {
 	Workflows []*app.Workflow
 	Status    string
 	Workflow  int64
+	Contact   int64
 	Since     string
 	Until     string
 	Statuses  []string
 	Errors    map[string]string
 }
 
-func (s *Server) handleRuns(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	p := &runsPage{Status: utils.CopyString(c.Query("status")), Since: utils.CopyString(c.Query("since")), Until: utils.CopyString(c.Query("until")),
-		Statuses: []string{app.RunQueued, app.RunRunning, app.RunWaiting, app.RunSucceeded, app.RunFailed}, Errors: map[string]string{}}
-	f := app.RunFilter{Limit: 200}
-	if v := c.Query("workflow"); v != "" {
-		p.Workflow, _ = strconv.ParseInt(v, 10, 64)
-		f.WorkflowID = p.Workflow
-	}
-	for _, st := range p.Statuses {
-		if st == p.Status {
-			f.Status = st
+func (s *Server) handleRuns(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		p := &runsPage{Status: utils.CopyString(c.Query("status")), Since: utils.CopyString(c.Query("since")), Until: utils.CopyString(c.Query("until")),
+			Statuses: []string{app.RunQueued, app.RunRunning, app.RunWaiting, app.RunSucceeded, app.RunFailed}, Errors: map[string]string{}}
+		f := app.RunFilter{Limit: 200}
+		if v := c.Query("workflow"); v != "" {
+			p.Workflow, _ = strconv.ParseInt(v, 10, 64)
+			f.WorkflowID = p.Workflow
 		}
+		if v := c.Query("contact"); v != "" {
+			p.Contact, _ = strconv.ParseInt(v, 10, 64)
+			f.ContactID = p.Contact
+		}
+		for _, st := range p.Statuses {
+			if st == p.Status {
+				f.Status = st
+			}
+		}
+		var err error
+		if f.Since, err = app.ParseRunFilterTime("since", p.Since); err != nil {
+			p.Errors["since"] = app.ErrorMessage(err)
+		}
+		if f.Until, err = app.ParseRunFilterTime("until", p.Until); err != nil {
+			p.Errors["until"] = app.ErrorMessage(err)
+		} else if f.Until != nil {
+			u := f.Until.Add(24 * time.Hour) // through the end of that day
+			f.Until = &u
+		}
+		if p.Runs, err = s.Automations.Runs(ctx, f); err != nil {
+			return err
+		}
+		if p.Workflows, err = s.Automations.Workflows(ctx); err != nil {
+			return err
+		}
+		p.Layout = s.layout(c, host, "Run log")
+		return s.render(c, host+"/runs", p)
 	}
-	var err error
-	if f.Since, err = app.ParseRunFilterTime("since", p.Since); err != nil {
-		p.Errors["since"] = app.ErrorMessage(err)
-	}
-	if f.Until, err = app.ParseRunFilterTime("until", p.Until); err != nil {
-		p.Errors["until"] = app.ErrorMessage(err)
-	} else if f.Until != nil {
-		u := f.Until.Add(24 * time.Hour) // through the end of that day
-		f.Until = &u
-	}
-	if p.Runs, err = s.Automations.Runs(ctx, f); err != nil {
-		return err
-	}
-	if p.Workflows, err = s.Automations.Workflows(ctx); err != nil {
-		return err
-	}
-	p.Layout = s.layout(c, HostNexus, "Run log")
-	return s.render(c, "nexus/runs", p)
 }
 
 type runPage struct {
@@ -446,17 +652,19 @@ type runPage struct {
 	Run *app.Run
 }
 
-func (s *Server) handleRun(c *fiber.Ctx) error {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return err
+func (s *Server) handleRun(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		p := &runPage{}
+		if p.Run, err = s.Automations.Run(c.UserContext(), id); err != nil {
+			return err
+		}
+		p.Layout = s.layout(c, host, fmt.Sprintf("Run %d", id))
+		return s.render(c, host+"/run", p)
 	}
-	p := &runPage{}
-	if p.Run, err = s.Automations.Run(c.UserContext(), id); err != nil {
-		return err
-	}
-	p.Layout = s.layout(c, HostNexus, fmt.Sprintf("Run %d", id))
-	return s.render(c, "nexus/run", p)
 }
 
 func (s *Server) handleRunReplay(c *fiber.Ctx) error {

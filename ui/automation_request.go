@@ -29,6 +29,7 @@ type portalAutomationsPage struct {
 	Layout
 	Templates   []*app.AutomationTemplate
 	Automations []*app.TenantAutomation
+	Workflows   []*app.Workflow // every workflow of the tenant, requested or built here
 	// The form sent back on an error.
 	Template string
 	Params   map[string]string
@@ -45,6 +46,9 @@ func (s *Server) handlePortalAutomations(c *fiber.Ctx) error {
 func (s *Server) renderPortalAutomations(c *fiber.Ctx, p *portalAutomationsPage) error {
 	var err error
 	if p.Automations, err = s.Automations.TenantAutomations(c.UserContext()); err != nil {
+		return err
+	}
+	if p.Workflows, err = s.Automations.Workflows(c.UserContext()); err != nil {
 		return err
 	}
 	p.Templates = app.AutomationTemplates

@@ -52,6 +52,8 @@ const (
 	objImportJob    = "importjob"
 	objView         = "view"
 	objAutoRequest  = "autorequest"
+	objWorkflow     = "workflow"  // B's workflow
+	objRun          = "run"       // B's workflow's run
 	objForm         = "form"      // B's built form
 	objHouseForm    = "houseform" // Nexus: the house tenant's form
 )
@@ -183,6 +185,16 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/automations":                        {accOwner, ""},
 	"portal|POST|/automations/request":               {accOwner, ""},
 	"portal|GET|/automations/requests/:id":           {accOwner, objAutoRequest},
+	"portal|GET|/automations/runs":                   {accOwner, ""},
+	"portal|GET|/automations/runs/:id":               {accOwner, objRun},
+	"portal|POST|/automations/runs/:id/replay":       {accOwner, objRun},
+	"portal|GET|/automations/workflows/new":          {accOwner, ""},
+	"portal|POST|/automations/workflows/new":         {accOwner, ""},
+	"portal|GET|/automations/workflows/:id/edit":     {accOwner, objWorkflow},
+	"portal|POST|/automations/workflows/:id/edit":    {accOwner, objWorkflow},
+	"portal|POST|/automations/workflows/:id/enable":  {accOwner, objWorkflow},
+	"portal|POST|/automations/workflows/:id/hook":    {accOwner, objWorkflow},
+	"portal|POST|/hooks/:token":                      {accPublic, ""},
 	"portal|POST|/apikeys":                           {accOwner, ""},
 	"portal|GET|/forms":                              {accOwner, ""},
 	"portal|GET|/forms/new":                          {accOwner, ""},
@@ -336,6 +348,7 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/automations/:id/edit":              {accAdmin, ""},
 	"nexus|POST|/automations/:id/edit":             {accAdmin, ""},
 	"nexus|POST|/automations/:id/enable":           {accAdmin, ""},
+	"nexus|POST|/automations/:id/hook":             {accAdmin, ""},
 	"nexus|POST|/automations/requests/:id/approve": {accAdmin, ""},
 	"nexus|POST|/automations/requests/:id/reject":  {accAdmin, ""},
 	"nexus|POST|/vault":                            {accAdmin, ""},
@@ -467,6 +480,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.View.ID, 10)
 	case objAutoRequest:
 		id = strconv.FormatInt(e.B.AutoRequestID, 10)
+	case objWorkflow:
+		id = strconv.FormatInt(e.B.WorkflowID, 10)
+	case objRun:
+		id = strconv.FormatInt(e.B.RunID, 10)
 	case objForm:
 		id = strconv.FormatInt(e.B.FormID, 10)
 	case objHouseForm:

@@ -53,6 +53,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	}
 	if s.Automations != nil && s.Automations.Requests != nil {
 		s.registerPortalAutomationRoutes(authed, csrf)
+		s.registerWorkflowRoutes(authed, csrf, HostPortal)
 	}
 	s.registerFormEditorRoutes(authed, csrf, HostPortal)
 }

@@ -55,7 +55,15 @@ var pageData = map[string]func() any{
 			{AutomationRequest: &app.AutomationRequest{ID: 3, Status: app.RequestRejected, Note: "n"}}}}
 	},
 	"nexus/workflow": func() any {
-		return &workflowPage{Workflow: &app.Workflow{ID: 1}, Errors: map[string]string{"definition": "x"}}
+		return &workflowPage{Workflow: &app.Workflow{ID: 1, Trigger: app.TriggerWebhook}, HookURL: "https://app.x/hooks/wh_1", Errors: map[string]string{"definition": "x", "when": "y"},
+			Steps: []stepView{{N: 1, ID: "a", Type: "if", Then: "b", Else: "end"}}}
+	},
+	"portal/workflow": func() any { return &workflowPage{Workflow: &app.Workflow{}, Base: "/automations/workflows"} },
+	"portal/runs": func() any {
+		return &runsPage{Runs: []*app.Run{{ID: 1, Status: "succeeded", ContactID: 2}}, Statuses: []string{"failed"}}
+	},
+	"portal/run": func() any {
+		return &runPage{Run: &app.Run{ID: 1, Status: "succeeded", DealID: 3}}
 	},
 	"nexus/runs": func() any {
 		return &runsPage{Runs: []*app.Run{{ID: 1, Status: "failed"}}, Statuses: []string{"failed"}}
