@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -15,7 +16,12 @@ import (
 // WorkflowStore implements app.WorkflowStore: workflows, their versions,
 // form submissions and the run queue. Every write goes through the single
 // write connection, so claiming a run is one atomic UPDATE ... RETURNING.
-type WorkflowStore struct{ db *DB }
+type WorkflowStore struct {
+	db *DB
+
+	captureOnce sync.Once
+	captures    chan *captureReq // group commit of form submissions
+}
 
 var _ app.WorkflowStore = (*WorkflowStore)(nil)
 
@@ -70,14 +76,80 @@ func upsertLead(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool,
 	}
 }
 
-// CaptureSubmission implements app.WorkflowStore.
+// CaptureSubmission implements app.WorkflowStore. Submissions that arrive
+// while the writer is busy commit together (group commit): each in its
+// own savepoint, so a bad one rolls back alone and the others go in, and
+// every caller returns only after the commit that holds its submission.
 func (s *WorkflowStore) CaptureSubmission(ctx context.Context, sub *app.Submission) error {
-	sub.Contact.TenantID = sub.TenantID
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
+	s.captureOnce.Do(func() {
+		s.captures = make(chan *captureReq, 1024)
+		go s.captureLoop()
+	})
+	req := &captureReq{ctx: ctx, sub: sub, done: make(chan error, 1)}
+	select {
+	case s.captures <- req:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	defer tx.Rollback()
+	return <-req.done // once queued, the batch decides; the caller waits for it
+}
+
+type captureReq struct {
+	ctx  context.Context
+	sub  *app.Submission
+	done chan error
+}
+
+// maxCaptureBatch bounds a group commit (and so the wait of its first caller).
+const maxCaptureBatch = 256
+
+func (s *WorkflowStore) captureLoop() {
+	batch := make([]*captureReq, 0, maxCaptureBatch)
+	for req := range s.captures {
+		batch = append(batch[:0], req)
+	fill:
+		for len(batch) < maxCaptureBatch {
+			select {
+			case r := <-s.captures:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.captureBatch(batch)
+	}
+}
+
+func (s *WorkflowStore) captureBatch(batch []*captureReq) {
+	errs := make([]error, len(batch))
+	err := s.db.Update(context.Background(), func(tx *Tx) error {
+		for i, req := range batch {
+			if _, err := tx.Exec(`SAVEPOINT capture`); err != nil {
+				return err
+			}
+			if errs[i] = captureSubmission(context.WithoutCancel(req.ctx), tx, req.sub); errs[i] != nil {
+				if _, err := tx.Exec(`ROLLBACK TO capture`); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(`RELEASE capture`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, req := range batch {
+		if err != nil {
+			errs[i] = err
+		}
+		req.done <- errs[i]
+	}
+}
+
+// captureSubmission writes one submission in tx: the lead, the CRM person
+// (with a form entry in its timeline), the submission and its runs.
+func captureSubmission(ctx context.Context, tx *Tx, sub *app.Submission) error {
+	sub.Contact.TenantID = sub.TenantID
 	leadID, _, err := upsertLead(ctx, tx, &sub.Contact)
 	if err != nil {
 		return err
@@ -105,30 +177,29 @@ func (s *WorkflowStore) CaptureSubmission(ctx context.Context, sub *app.Submissi
 		return err
 	}
 	sub.CreatedAt = tx.now
-	rows, err := tx.QueryContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, submission_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
+	res, err = tx.ExecContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, submission_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
 		SELECT w.tenant_id, w.id, v.id, ?, 'queued', ?, ?, ?, ?, ?
 		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
 		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND coalesce(json_extract(v.definition, '$.when.form'), '') IN ('', ?, ?)
-		RETURNING id`, sub.ID, now, string(payload), sub.ContactID, now, now, sub.TenantID, app.TriggerFormSubmitted, sub.Form, sub.Payload["form_id"])
+		ORDER BY w.id`, sub.ID, now, string(payload), sub.ContactID, now, now, sub.TenantID, app.TriggerFormSubmitted, sub.Form, sub.Payload["form_id"])
 	if err != nil {
 		return fmt.Errorf("enqueue runs: %w", err)
 	}
+	// One statement under the write lock: its rows have consecutive ids
+	// ending at the last one (cheaper than RETURNING on this hot path).
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
 	sub.RunIDs = sub.RunIDs[:0]
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
+	for id := last - n + 1; id <= last && n > 0; id++ {
 		sub.RunIDs = append(sub.RunIDs, id)
 	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return nil
 }
 
 const workflowColumns = `w.id, w.tenant_id, w.name, w.trigger, w.enabled, w.version, w.seed, w.created_at, w.updated_at, v.id, v.definition`

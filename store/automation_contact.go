@@ -53,13 +53,15 @@ func findPersonByContact(ctx context.Context, tx *Tx, tid int64, email, phone st
 		if kv[1] == "" {
 			continue
 		}
-		var id int64
-		err := tx.QueryRowContext(ctx, `SELECT person_id FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ? ORDER BY person_id LIMIT 1`,
-			kv[1], kv[0], tid).Scan(&id)
-		if err == nil {
-			return id, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
+		// min(), not ORDER BY person_id LIMIT 1: that order tempts the
+		// planner into walking the primary key instead of the value index.
+		var id sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT min(person_id) FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ?`,
+			kv[1], kv[0], tid).Scan(&id); err != nil {
 			return 0, fmt.Errorf("find contact: %w", err)
+		}
+		if id.Valid {
+			return id.Int64, nil
 		}
 	}
 	return 0, nil

@@ -43,6 +43,7 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	txSeq atomic.Int64 // numbers write transactions (crm_timeline.tx)
+	stmts stmtCache    // the write connection's prepared statements
 }
 
 // NewDB returns a DB for the file at path; call Open next.
@@ -124,6 +125,7 @@ func (db *DB) Open(ctx context.Context) error {
 // Close closes both pools.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmts.close()
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -260,6 +262,8 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	seq int64 // unique per transaction across restarts (nanosecond-seeded)
+	// local holds this transaction's handles of cached statements.
+	local map[string]*sql.Stmt
 }
 
 // BeginTx starts a write transaction on the write connection.
