@@ -155,7 +155,7 @@ func (s *CRMStore) retag(ctx context.Context, tag string, edit func([]string) []
 		}
 	}
 	if n == 0 {
-		return 0, app.Errorf(app.ENOTFOUND, "No record has the tag %q.", tag)
+		return 0, app.Errorf(app.ENOTFOUND, "No record has this tag.")
 	}
 	return n, tx.Commit()
 }

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,6 +55,8 @@ const (
 	objAutoRequest  = "autorequest"
 	objForm         = "form"      // B's built form
 	objHouseForm    = "houseform" // Nexus: the house tenant's form
+	// A tag only B's records carry, sent as the form's tag field.
+	objTag = "tag"
 )
 
 type isoLine struct {
@@ -206,6 +209,9 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/settings/fields/:id/delete": {accOwner, objCustomField},
 	"portal|POST|/crm/settings/pipelines":         {accOwner, ""},
 	"portal|POST|/crm/settings/pipelines/:id":     {accOwner, objPipeline},
+	"portal|GET|/crm/settings/tags":               {accUser, ""},
+	"portal|POST|/crm/settings/tags/rename":       {accOwner, objTag},
+	"portal|POST|/crm/settings/tags/delete":       {accOwner, objTag},
 	"portal|GET|/crm/import":                      {accUser, ""},
 	"portal|POST|/crm/import":                     {accUser, ""},
 	"portal|GET|/crm/import/:id":                  {accUser, objImportJob},
@@ -216,6 +222,7 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/people/:id":                 {accUser, objPerson},
 	"portal|POST|/crm/people/:id/delete":          {accUser, objPerson},
 	"portal|POST|/crm/people/:id/notes":           {accUser, objPerson},
+	"portal|POST|/crm/people/:id/tags":            {accUser, objPerson},
 	"portal|POST|/crm/people/:id/tasks":           {accUser, objPerson},
 	"portal|GET|/crm/companies":                   {accUser, ""},
 	"portal|POST|/crm/companies":                  {accUser, ""},
@@ -223,6 +230,7 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/companies/:id":              {accUser, objCompany},
 	"portal|POST|/crm/companies/:id/delete":       {accUser, objCompany},
 	"portal|POST|/crm/companies/:id/notes":        {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/tags":         {accUser, objCompany},
 	"portal|POST|/crm/companies/:id/tasks":        {accUser, objCompany},
 	"portal|GET|/crm/deals":                       {accUser, ""},
 	"portal|POST|/crm/deals":                      {accUser, ""},
@@ -230,6 +238,7 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/deals/:id":                  {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/delete":           {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/notes":            {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/tags":             {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/tasks":            {accUser, objDeal},
 
 	// Nexus: public.
@@ -520,7 +529,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
-	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
+	return []string{e.B.Tag, e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
 		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test"}
 }
 
@@ -539,6 +548,9 @@ func TestIsolationMatrix(t *testing.T) {
 		path := e.fill(r)
 		post := r.Method != http.MethodGet
 		base := treq{Host: r.Host, Method: r.Method, Path: path, CSRF: post}
+		if r.Line.Obj == objTag {
+			base.Form = url.Values{"tag": {e.B.Tag}, "to": {"renamed-by-a"}}
+		}
 		if strings.HasPrefix(r.Path, "/api/") {
 			base.CSRF = false
 			if r.Method == http.MethodPost {
