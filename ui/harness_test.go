@@ -66,6 +66,8 @@ type tenantSide struct {
 	Spare crmFixtures
 	// Tag is a tag only this tenant's company and deal carry.
 	Tag string
+	// UploadID is an unfinished chunked CSV upload of the tenant.
+	UploadID string
 	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
 	MergeKeep, MergeDrop *app.Person
 	CustomField          *app.CustomField
@@ -369,6 +371,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.FormID = e.newForm(tctx, name+" quote form")
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
+	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)
 	return s
 }
 
