@@ -49,10 +49,10 @@ type importPage struct {
 	MaxRows   int
 	// MaxChunked and ChunkSize describe the chunked upload (upload.js).
 	MaxChunked, ChunkSize string
-	Jobs      []*app.ImportJob
-	Objects   []struct{ Value, Label string }
-	Object    string
-	FormError string
+	Jobs                  []*app.ImportJob
+	Objects               []struct{ Value, Label string }
+	Object                string
+	FormError             string
 }
 
 // importColumn is one CSV column on the mapping form.
