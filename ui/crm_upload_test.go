@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -187,5 +188,39 @@ func TestCRMImport_Chunked(t *testing.T) {
 	e.postChunk(e.A.Cookie, "/crm/imports/upload/"+bad+"?offset=0", []byte("\n"))
 	if st, body := e.postChunk(e.A.Cookie, "/crm/imports/upload/"+bad+"/finish", nil); st != 400 || !strings.Contains(body, "not CSV") {
 		t.Fatalf("empty file: %d %s", st, body)
+	}
+}
+
+// Without JavaScript a file above the body limit gets 413 saying how to
+// upload it (over a real listener: fasthttp enforces the limit there).
+func TestCRMImport_TooLargeForOneUpload(t *testing.T) {
+	e := newTenantEnv(t)
+	data := bigPeopleCSV(4000)
+	if len(data) <= e.Server.BodyLimit {
+		t.Fatalf("file is %d bytes, below the limit", len(data))
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.Server.Serve(ln)
+	defer e.Server.Shutdown(context.Background())
+	var buf bytes.Buffer
+	buf.WriteString("--b\r\nContent-Disposition: form-data; name=\"object\"\r\n\r\nperson\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n")
+	buf.Write(data)
+	buf.WriteString("\r\n--b--\r\n")
+	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/crm/import", &buf)
+	req.Host = "app.localhost"
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	req.Header.Set("Expect", "100-continue")
+	req.AddCookie(&http.Cookie{Name: "psid", Value: e.A.Cookie})
+	resp, err := (&http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "Turn JavaScript on") {
+		t.Fatalf("%d %.500s", resp.StatusCode, b)
 	}
 }
