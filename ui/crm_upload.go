@@ -65,7 +65,7 @@ func (s *Server) uploadPaths(ctx context.Context, id string) (dir, data, meta st
 	if err != nil {
 		return "", "", "", err
 	}
-	if id != "" && !uploadIDRE.MatchString(id) {
+	if !uploadIDRE.MatchString(id) {
 		return "", "", "", app.Errorf(app.ENOTFOUND, "Upload not found.")
 	}
 	dir = filepath.Join(s.uploadsRoot(), strconv.FormatInt(tid, 10))
@@ -128,6 +128,9 @@ func (s *Server) handleCRMUploadCreate(c *fiber.Ctx) error {
 			app.FormatBytes(size), app.FormatBytes(MaxChunkedUpload))})
 	}
 	m.Size = size
+	if m.FileName == "." || m.FileName == string(filepath.Separator) {
+		m.FileName = "upload.csv"
+	}
 	if len(m.FileName) > 200 {
 		m.FileName = m.FileName[:200]
 	}
@@ -177,7 +180,9 @@ func (s *Server) handleCRMUploadChunk(c *fiber.Ctx) error {
 	if off != size {
 		return uploadJSONError(c, &app.Error{Code: app.ECONFLICT, Field: "offset", Message: fmt.Sprintf("Chunk out of order: the upload has %d bytes, the chunk starts at %d.", size, off)})
 	}
-	body := c.Body()
+	// The raw body: a Content-Encoding is not decoded, so a chunk can
+	// never expand past the body limit.
+	body := c.BodyRaw()
 	if len(body) == 0 {
 		return uploadJSONError(c, app.FieldErrorf("body", "Empty chunk."))
 	}

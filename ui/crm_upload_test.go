@@ -189,6 +189,17 @@ func TestCRMImport_Chunked(t *testing.T) {
 	if st, body := e.postChunk(e.A.Cookie, "/crm/imports/upload/"+bad+"/finish", nil); st != 400 || !strings.Contains(body, "not CSV") {
 		t.Fatalf("empty file: %d %s", st, body)
 	}
+	// An upload left unfinished for a day is deleted when any upload
+	// starts (B's fixture upload here, started by A).
+	bdir := filepath.Join(e.Server.ImportDir, "uploads", strconv.FormatInt(e.B.T.ID, 10))
+	old := time.Now().Add(-25 * time.Hour)
+	if err := os.Chtimes(filepath.Join(bdir, e.B.UploadID+".json"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	e.newUpload(e.A.Cookie, app.RecordPerson, "next.csv", 10)
+	if left, _ := filepath.Glob(filepath.Join(bdir, e.B.UploadID+".*")); len(left) != 0 {
+		t.Fatalf("expired upload kept: %v", left)
+	}
 }
 
 // Without JavaScript a file above the body limit gets 413 saying how to
