@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -406,4 +407,95 @@ func setupTenantInvite(t *testing.T, dir string, tn *app.Tenant, domain, email s
 		t.Fatalf("no link in the invitation: %s", msgs[0].Body)
 	}
 	return m, sv, tok[1]
+}
+
+// TestBrowser_ChunkedImport: a tenant user picks a 2 MiB CSV (above the
+// 1 MiB body limit) on the import page; upload.js sends it in pieces with
+// a progress bar that reaches 100%, the mapping page follows, and the
+// import runs to the end with every row in the database.
+func TestBrowser_ChunkedImport(t *testing.T) {
+	ctx := newBrowser(t)
+	dir := t.TempDir()
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Chunked Imports"}
+	m, sv, tok := setupTenantInvite(t, dir, tn, "", "cy@chunked.test")
+	cfg := m.Config
+	if _, err := sv.Users.RedeemToken(bg, tok, app.TokenInvite, "Cy", "chunked import password"); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	const rows = 5400
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Address\n")
+	addr := strings.Repeat("Suite 100, 1200 Congress Avenue, Austin TX 78701, ", 7)
+	for i := range rows {
+		fmt.Fprintf(&b, "First%d,Last%d,p%d@upload.test,\"%s#%d\"\n", i, i, i, addr, i)
+	}
+	csvPath := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(csvPath, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() < 2<<20 {
+		t.Fatalf("file is %d bytes, want 2 MiB", b.Len())
+	}
+
+	addr2, _, _ := MustRunMain(t, dir)
+	base := "http://app.localhost:" + addr2[strings.LastIndex(addr2, ":")+1:]
+	defer func() {
+		if t.Failed() {
+			screenshot(t, ctx, "chunked-import-failed")
+		}
+	}()
+	// The status line's texts are kept in sessionStorage, which outlives
+	// the navigation to the mapping page.
+	watch := `(function () {
+		var s = document.getElementById("upload-status");
+		new MutationObserver(function () { sessionStorage.setItem("upload", (sessionStorage.getItem("upload") || "") + "|" + s.textContent + "@" + document.getElementById("upload-progress").value); })
+			.observe(s, {childList: true, characterData: true, subtree: true});
+		return true;
+	})()`
+	var ok bool
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible("#email", chromedp.ByID),
+		chromedp.SendKeys("#email", "cy@chunked.test", chromedp.ByID),
+		chromedp.SendKeys("#password", "chunked import password", chromedp.ByID),
+		chromedp.Submit("#password", chromedp.ByID),
+		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
+		chromedp.Navigate(base+"/crm/import"),
+		chromedp.WaitVisible("#file", chromedp.ByID),
+		chromedp.Evaluate(watch, &ok),
+		chromedp.SetUploadFiles("#file", []string{csvPath}, chromedp.ByID),
+		chromedp.Click(`form[data-chunked] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[name=action][value=start]`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	var log string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`sessionStorage.getItem("upload") || ""`, &log)); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`\(100%\)[^|]*@`+fmt.Sprint(b.Len())+`$`).MatchString(log) || strings.Count(log, "Uploaded") < 4 {
+		t.Fatalf("progress did not reach 100%% of %d bytes in steps: %q", b.Len(), log)
+	}
+	var status string
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`button[name=action][value=start]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.alert.ok[role=status]`, chromedp.ByQuery),
+		chromedp.Text(`.alert.ok[role=status]`, &status, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(status, fmt.Sprintf("%d created", rows)) {
+		t.Fatalf("import status %q", status)
+	}
+	m2 := &Main{Config: cfg, Logger: m.Logger}
+	if err := m2.OpenStores(bg); err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	var n int
+	if err := m2.DB.ReadDB().QueryRowContext(bg, `SELECT count(*) FROM crm_people WHERE tenant_id = ?`, tn.ID).Scan(&n); err != nil || n != rows {
+		t.Fatalf("people: %d %v", n, err)
+	}
 }

@@ -218,6 +218,7 @@ type Company struct {
 	Industry  string
 	Size      string
 	Address   string
+	Tags      []string
 	Custom    map[string]any
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -256,7 +257,9 @@ func (c *Company) Validate() error {
 	if len(c.Address) > 500 {
 		return FieldErrorf("address", "Address must be at most 500 characters.")
 	}
-	return nil
+	var err error
+	c.Tags, err = NormalizeTags("tags", c.Tags)
+	return err
 }
 
 // Pipeline is a sequence of deal stages.
@@ -348,6 +351,7 @@ type Deal struct {
 	// StageRef picks the stage by ID or name when StageID is 0 (API and
 	// forms); the store resolves it.
 	StageRef  string
+	Tags      []string
 	Custom    map[string]any
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -380,7 +384,9 @@ func (d *Deal) Validate() error {
 	if len(d.PersonIDs) > 50 {
 		return FieldErrorf("person_ids", "At most 50 people per deal.")
 	}
-	return nil
+	var err error
+	d.Tags, err = NormalizeTags("tags", d.Tags)
+	return err
 }
 
 // FormatAmount shows minor units as a decimal amount with the currency.
@@ -717,6 +723,7 @@ type CompanyFilter struct {
 	ListOptions
 	Domain   *string
 	Industry *string
+	Tag      *string
 }
 
 // DealFilter selects deals. Stage is a stage ID or name.
@@ -727,6 +734,7 @@ type DealFilter struct {
 	CompanyID  *int64
 	PersonID   *int64
 	OwnerID    *int64
+	Tag        *string
 }
 
 // NoteFilter selects notes.
@@ -795,6 +803,7 @@ type CompanyUpdate struct {
 	Industry *string        `json:"industry"`
 	Size     *string        `json:"size"`
 	Address  *string        `json:"address"`
+	Tags     *[]string      `json:"tags"`
 	Custom   map[string]any `json:"custom"`
 }
 
@@ -805,6 +814,9 @@ func (u CompanyUpdate) Apply(c *Company) {
 	setS(&c.Industry, u.Industry)
 	setS(&c.Size, u.Size)
 	setS(&c.Address, u.Address)
+	if u.Tags != nil {
+		c.Tags = slices.Clone(*u.Tags)
+	}
 	if u.Custom != nil {
 		c.Custom = MergeCustom(c.Custom, u.Custom)
 	}
@@ -823,6 +835,7 @@ type DealUpdate struct {
 	OwnerID       *int64
 	CompanyID     *int64
 	PersonIDs     *[]int64
+	Tags          *[]string
 	Custom        map[string]any
 }
 
@@ -847,6 +860,9 @@ func (u DealUpdate) Apply(d *Deal) {
 	}
 	if u.PersonIDs != nil {
 		d.PersonIDs = slices.Clone(*u.PersonIDs)
+	}
+	if u.Tags != nil {
+		d.Tags = slices.Clone(*u.Tags)
 	}
 	if u.Custom != nil {
 		d.Custom = MergeCustom(d.Custom, u.Custom)

@@ -125,10 +125,10 @@ var importFields = map[string][]ImportField{
 		{"title", "Job title"}, {"address", "Address (columns joined)"}, {"source", "Source"}, {"tags", "Tags"},
 		{"consent_email", "Consent: email"}, {"consent_sms", "Consent: SMS"}, {"consent_calls", "Consent: calls"}},
 	RecordCompany: {{"name", "Name"}, {"domain", "Domain"}, {"industry", "Industry"}, {"size", "Size (employees)"},
-		{"address", "Address (columns joined)"}},
+		{"address", "Address (columns joined)"}, {"tags", "Tags"}},
 	RecordDeal: {{"name", "Name"}, {"amount", "Amount (decimal)"}, {"amount_micros", "Amount (micros, Twenty)"},
 		{"currency", "Currency"}, {"pipeline", "Pipeline (name)"}, {"stage", "Stage (name)"}, {"expected_close", "Expected close"},
-		{"probability", "Probability (%)"}, {"company", "Company (name)"}},
+		{"probability", "Probability (%)"}, {"company", "Company (name)"}, {"tags", "Tags"}},
 }
 
 // ImportFields lists the fields a column of an object's CSV can map to,
@@ -166,6 +166,7 @@ var importAliases = map[string]map[string]string{
 		"industry": "industry", "size": "size", "employees": "size",
 		"address": "address", "address_address_street1": "address", "address_address_street2": "address", "address_address_city": "address",
 		"address_address_state": "address", "address_address_postcode": "address", "address_address_country": "address", "city": "address",
+		"tags": "tags", "tag": "tags",
 	},
 	RecordDeal: {
 		"name": "name", "deal": "name", "deal_name": "name", "opportunity": "name",
@@ -174,6 +175,7 @@ var importAliases = map[string]map[string]string{
 		"pipeline": "pipeline", "stage": "stage",
 		"close_date": "expected_close", "expected_close": "expected_close", "close": "expected_close",
 		"probability": "probability", "company": "company", "company_name": "company",
+		"tags": "tags", "tag": "tags",
 	},
 }
 
@@ -434,6 +436,8 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 				c.Size = sizeBucket(v)
 			case "address":
 				join(&c.Address, v, ", ")
+			case "tags":
+				c.Tags = append(c.Tags, strings.Split(v, ",")...)
 			}
 		default:
 			switch f {
@@ -462,6 +466,8 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 				d.Probability = &n
 			case "company":
 				r.CompanyName = v
+			case "tags":
+				d.Tags = append(d.Tags, strings.Split(v, ",")...)
 			}
 		}
 		if err != nil {

@@ -55,10 +55,10 @@ var viewFields = map[string][]ImportField{
 		{"company", "Company"}, {"title", "Job title"}, {"address", "Address"}, {"source", "Source"}, {"tag", "Tags"},
 		{"consent_email", "Consent: email"}, {"consent_sms", "Consent: SMS"}, {"consent_calls", "Consent: calls"},
 		{"created_at", "Created"}, {"updated_at", "Updated"}},
-	RecordCompany: {{"name", "Name"}, {"domain", "Domain"}, {"industry", "Industry"}, {"size", "Size"}, {"address", "Address"},
+	RecordCompany: {{"name", "Name"}, {"domain", "Domain"}, {"industry", "Industry"}, {"size", "Size"}, {"address", "Address"}, {"tag", "Tags"},
 		{"created_at", "Created"}, {"updated_at", "Updated"}},
 	RecordDeal: {{"name", "Name"}, {"amount", "Amount"}, {"currency", "Currency"}, {"pipeline", "Pipeline"}, {"stage", "Stage"},
-		{"expected_close", "Expected close"}, {"probability", "Probability"}, {"company", "Company"},
+		{"expected_close", "Expected close"}, {"probability", "Probability"}, {"company", "Company"}, {"tag", "Tags"},
 		{"created_at", "Created"}, {"updated_at", "Updated"}},
 }
 

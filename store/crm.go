@@ -571,7 +571,7 @@ func (s *CRMStore) FindPeople(ctx context.Context, f app.PersonFilter) ([]*app.P
 		l.filter(`r.source = ?`, *f.Source)
 	}
 	if f.Tag != nil {
-		l.filter(`EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = ?)`, strings.ToLower(*f.Tag))
+		l.filter(tagFilter, strings.ToLower(strings.TrimSpace(*f.Tag)))
 	}
 	var out []*app.Person
 	next, err := l.query(ctx, s.db.read, tid, func(row scanner, key *string) (int64, error) {
@@ -882,20 +882,32 @@ func (s *CRMStore) DeletePerson(ctx context.Context, id int64) error {
 
 // ---- companies ----
 
-const companyCols = `r.id, r.tenant_id, r.name, r.domain, r.industry, r.size, r.address, r.custom, r.created_at, r.updated_at`
+const companyCols = `r.id, r.tenant_id, r.name, r.domain, r.industry, r.size, r.address, r.tags, r.custom, r.created_at, r.updated_at`
 
 func scanCompany(row scanner, extra ...any) (*app.Company, error) {
 	var c app.Company
-	var custom string
-	if err := row.Scan(append([]any{&c.ID, &c.TenantID, &c.Name, &c.Domain, &c.Industry, &c.Size, &c.Address, &custom, Time{&c.CreatedAt}, Time{&c.UpdatedAt}}, extra...)...); err != nil {
+	var tags, custom string
+	if err := row.Scan(append([]any{&c.ID, &c.TenantID, &c.Name, &c.Domain, &c.Industry, &c.Size, &c.Address, &tags, &custom, Time{&c.CreatedAt}, Time{&c.UpdatedAt}}, extra...)...); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+		return nil, fmt.Errorf("company %d tags: %w", c.ID, err)
 	}
 	return &c, scanCustom(custom, &c.Custom)
 }
 
 func companyFields(c *app.Company) [][2]string {
-	return customFields([][2]string{{"name", c.Name}, {"domain", c.Domain}, {"industry", c.Industry}, {"size", c.Size}, {"address", c.Address}}, c.Custom)
+	return customFields([][2]string{{"name", c.Name}, {"domain", c.Domain}, {"industry", c.Industry}, {"size", c.Size}, {"address", c.Address},
+		{"tags", strings.Join(c.Tags, ", ")}}, c.Custom)
 }
+
+func companyFTS(c *app.Company) string {
+	return strings.Join(append([]string{c.Name, c.Domain, c.Industry}, c.Tags...), " ")
+}
+
+// tagFilter is the list condition of the tag filter (people, companies,
+// deals: each has a tags JSON list).
+const tagFilter = `EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = ?)`
 
 // FindCompanies lists companies in scope.
 func (s *CRMStore) FindCompanies(ctx context.Context, f app.CompanyFilter) ([]*app.Company, string, error) {
@@ -909,6 +921,9 @@ func (s *CRMStore) FindCompanies(ctx context.Context, f app.CompanyFilter) ([]*a
 	}
 	if f.Industry != nil {
 		l.filter(`r.industry = ?`, *f.Industry)
+	}
+	if f.Tag != nil {
+		l.filter(tagFilter, strings.ToLower(strings.TrimSpace(*f.Tag)))
 	}
 	var out []*app.Company
 	next, err := l.query(ctx, s.db.read, tid, func(row scanner, key *string) (int64, error) {
@@ -952,15 +967,16 @@ func insertCompany(ctx context.Context, tx *Tx, tid int64, c *app.Company) error
 		return err
 	}
 	c.TenantID, c.CreatedAt, c.UpdatedAt = tid, tx.now, tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO crm_companies (tenant_id, name, name_key, domain, industry, size, address, custom, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, customJSON(c.Custom), FormatTime(tx.now), FormatTime(tx.now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_companies (tenant_id, name, name_key, domain, industry, size, address, tags, custom, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, jsonList(c.Tags), customJSON(c.Custom),
+		FormatTime(tx.now), FormatTime(tx.now))
 	if err != nil {
 		return FormatError(err, "Company already exists.")
 	}
 	if c.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, c.Name+" "+c.Domain+" "+c.Industry); err != nil {
+	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, companyFTS(c)); err != nil {
 		return err
 	}
 	return AddTimelineEntryTx(ctx, tx, timeline(ctx, tx, tid, app.RecordCompany, c.ID, app.TimelineCreated))
@@ -971,11 +987,12 @@ func replaceCompany(ctx context.Context, tx *Tx, tid int64, old, c *app.Company)
 		return err
 	}
 	c.ID, c.TenantID, c.CreatedAt, c.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
-	if _, err := tx.ExecContext(ctx, `UPDATE crm_companies SET name = ?, name_key = ?, domain = ?, industry = ?, size = ?, address = ?, custom = ?, updated_at = ?
-		WHERE id = ? AND tenant_id = ?`, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, customJSON(c.Custom), FormatTime(tx.now), c.ID, tid); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE crm_companies SET name = ?, name_key = ?, domain = ?, industry = ?, size = ?, address = ?, tags = ?, custom = ?, updated_at = ?
+		WHERE id = ? AND tenant_id = ?`, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, jsonList(c.Tags), customJSON(c.Custom),
+		FormatTime(tx.now), c.ID, tid); err != nil {
 		return fmt.Errorf("update company: %w", err)
 	}
-	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, c.Name+" "+c.Domain+" "+c.Industry); err != nil {
+	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, companyFTS(c)); err != nil {
 		return err
 	}
 	return diffTimeline(ctx, tx, tid, app.RecordCompany, c.ID, companyFields(old), companyFields(c))
@@ -1247,17 +1264,20 @@ func (s *CRMStore) UpdatePipeline(ctx context.Context, id int64, name *string, s
 // ---- deals ----
 
 const dealCols = `r.id, r.tenant_id, r.name, r.amount, r.currency, r.pipeline_id, r.stage_id, st.name, r.expected_close, r.probability,
-	COALESCE(r.owner_id, 0), COALESCE(r.company_id, 0), r.custom, r.created_at, r.updated_at`
+	COALESCE(r.owner_id, 0), COALESCE(r.company_id, 0), r.tags, r.custom, r.created_at, r.updated_at`
 
 const dealJoin = ` JOIN crm_stages st ON st.id = r.stage_id`
 
 func scanDeal(row scanner, extra ...any) (*app.Deal, error) {
 	var d app.Deal
 	var prob sql.NullInt64
-	var custom string
+	var tags, custom string
 	if err := row.Scan(append([]any{&d.ID, &d.TenantID, &d.Name, &d.Amount, &d.Currency, &d.PipelineID, &d.StageID, &d.Stage, NullTime{}.into(&d.ExpectedClose),
-		&prob, &d.OwnerID, &d.CompanyID, &custom, Time{&d.CreatedAt}, Time{&d.UpdatedAt}}, extra...)...); err != nil {
+		&prob, &d.OwnerID, &d.CompanyID, &tags, &custom, Time{&d.CreatedAt}, Time{&d.UpdatedAt}}, extra...)...); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tags), &d.Tags); err != nil {
+		return nil, fmt.Errorf("deal %d tags: %w", d.ID, err)
 	}
 	if err := scanCustom(custom, &d.Custom); err != nil {
 		return nil, err
@@ -1297,7 +1317,11 @@ func dealFields(d *app.Deal) [][2]string {
 	}
 	return customFields([][2]string{{"name", d.Name}, {"amount", strconv.FormatInt(d.Amount, 10)}, {"currency", d.Currency}, {"pipeline_id", idStr(d.PipelineID)},
 		{"stage", d.Stage}, {"expected_close", ec}, {"probability", pr}, {"owner_id", idStr(d.OwnerID)}, {"company_id", idStr(d.CompanyID)},
-		{"person_ids", strings.Join(ids, ", ")}}, d.Custom)
+		{"person_ids", strings.Join(ids, ", ")}, {"tags", strings.Join(d.Tags, ", ")}}, d.Custom)
+}
+
+func dealFTS(d *app.Deal) string {
+	return strings.Join(append([]string{d.Name}, d.Tags...), " ")
 }
 
 func loadDealPeople(ctx context.Context, q querier, ds []*app.Deal) error {
@@ -1353,6 +1377,9 @@ func (s *CRMStore) FindDeals(ctx context.Context, f app.DealFilter) ([]*app.Deal
 	if f.PersonID != nil {
 		l.filter(`r.id IN (SELECT deal_id FROM crm_deal_people WHERE person_id = ?)`, *f.PersonID)
 		l.selective = true
+	}
+	if f.Tag != nil {
+		l.filter(tagFilter, strings.ToLower(strings.TrimSpace(*f.Tag)))
 	}
 	var out []*app.Deal
 	next, err := l.query(ctx, s.db.read, tid, func(row scanner, key *string) (int64, error) {
@@ -1470,9 +1497,9 @@ func insertDeal(ctx context.Context, tx *Tx, tid int64, d *app.Deal) error {
 	}
 	d.TenantID, d.CreatedAt, d.UpdatedAt = tid, tx.now, tx.now
 	res, err := tx.ExecContext(ctx, `INSERT INTO crm_deals (tenant_id, name, name_key, amount, currency, pipeline_id, stage_id, expected_close, probability,
-		owner_id, company_id, custom, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		owner_id, company_id, tags, custom, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tid, d.Name, strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
-		nullID(d.OwnerID), nullID(d.CompanyID), customJSON(d.Custom), FormatTime(tx.now), FormatTime(tx.now))
+		nullID(d.OwnerID), nullID(d.CompanyID), jsonList(d.Tags), customJSON(d.Custom), FormatTime(tx.now), FormatTime(tx.now))
 	if err != nil {
 		return FormatError(err, "Deal already exists.")
 	}
@@ -1482,7 +1509,7 @@ func insertDeal(ctx context.Context, tx *Tx, tid int64, d *app.Deal) error {
 	if err := writeDealPeople(ctx, tx, d); err != nil {
 		return err
 	}
-	if err := setFTS(ctx, tx, app.RecordDeal, d.ID, d.Name); err != nil {
+	if err := setFTS(ctx, tx, app.RecordDeal, d.ID, dealFTS(d)); err != nil {
 		return err
 	}
 	e := timeline(ctx, tx, tid, app.RecordDeal, d.ID, app.TimelineCreated)
@@ -1499,15 +1526,15 @@ func replaceDeal(ctx context.Context, tx *Tx, tid int64, old, d *app.Deal) error
 	}
 	d.ID, d.TenantID, d.CreatedAt, d.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
 	if _, err := tx.ExecContext(ctx, `UPDATE crm_deals SET name = ?, name_key = ?, amount = ?, currency = ?, pipeline_id = ?, stage_id = ?, expected_close = ?,
-		probability = ?, owner_id = ?, company_id = ?, custom = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+		probability = ?, owner_id = ?, company_id = ?, tags = ?, custom = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
 		d.Name, strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
-		nullID(d.OwnerID), nullID(d.CompanyID), customJSON(d.Custom), FormatTime(tx.now), d.ID, tid); err != nil {
+		nullID(d.OwnerID), nullID(d.CompanyID), jsonList(d.Tags), customJSON(d.Custom), FormatTime(tx.now), d.ID, tid); err != nil {
 		return fmt.Errorf("update deal: %w", err)
 	}
 	if err := writeDealPeople(ctx, tx, d); err != nil {
 		return err
 	}
-	if err := setFTS(ctx, tx, app.RecordDeal, d.ID, d.Name); err != nil {
+	if err := setFTS(ctx, tx, app.RecordDeal, d.ID, dealFTS(d)); err != nil {
 		return err
 	}
 	return diffTimeline(ctx, tx, tid, app.RecordDeal, d.ID, dealFields(old), dealFields(d))

@@ -348,7 +348,11 @@ func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.Imp
 		m := *old
 		m.Name, m.Domain, m.Industry = orS(c.Name, old.Name), orS(c.Domain, old.Domain), orS(c.Industry, old.Industry)
 		m.Size, m.Address = orS(c.Size, old.Size), orS(c.Address, old.Address)
+		m.Tags = union(old.Tags, c.Tags)
 		m.Custom = app.MergeCustom(old.Custom, c.Custom)
+		if err := m.Validate(); err != nil {
+			return err
+		}
 		n.Updated++
 		return replaceCompany(ctx, tx, tid, old, &m)
 	}
@@ -381,7 +385,11 @@ func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.Imp
 	if d.CompanyID != 0 {
 		m.CompanyID = d.CompanyID
 	}
+	m.Tags = union(old.Tags, d.Tags)
 	m.Custom = app.MergeCustom(old.Custom, d.Custom)
+	if len(m.Tags) > 30 {
+		return app.FieldErrorf("tags", "At most 30 tags.")
+	}
 	n.Updated++
 	return replaceDeal(ctx, tx, tid, old, &m)
 }

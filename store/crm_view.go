@@ -30,7 +30,7 @@ var viewExprs = map[string]map[string][2]string{
 	},
 	app.RecordCompany: {
 		"name": {"r.name", "text"}, "domain": {"r.domain", "text"}, "industry": {"r.industry", "text"}, "size": {"r.size", "text"},
-		"address": {"r.address", "text"}, "created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+		"address": {"r.address", "text"}, "tag": {"tag", "multi"}, "created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
 	},
 	app.RecordDeal: {
 		"name": {"r.name", "text"}, "amount": {"r.amount", "amount"}, "currency": {"r.currency", "text"},
@@ -38,6 +38,7 @@ var viewExprs = map[string]map[string][2]string{
 		"stage":          {"(SELECT name FROM crm_stages WHERE id = r.stage_id)", "text"},
 		"expected_close": {"r.expected_close", "date"}, "probability": {"r.probability", "num"},
 		"company":    {"(SELECT name FROM crm_companies WHERE id = r.company_id)", "text"},
+		"tag":        {"tag", "multi"},
 		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
 	},
 }

@@ -37,10 +37,16 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Post("/crm/views", csrf, s.handleCRMViewCreate)
 	r.Post("/crm/views/:id/delete", csrf, s.handleCRMViewDelete)
 	r.Get("/crm/settings", s.handleCRMSettings)
+	r.Get("/crm/settings/tags", s.handleCRMTags)
+	r.Post("/crm/settings/tags/rename", csrf, s.handleCRMTagRename)
+	r.Post("/crm/settings/tags/delete", csrf, s.handleCRMTagDelete)
 	r.Post("/crm/settings/fields", csrf, s.handleCRMFieldCreate)
 	r.Post("/crm/settings/fields/:id/delete", csrf, s.handleCRMFieldDelete)
 	r.Post("/crm/settings/pipelines", csrf, s.handleCRMPipelineCreate)
 	r.Post("/crm/settings/pipelines/:id", csrf, s.handleCRMPipelineUpdate)
+	r.Post("/crm/imports/upload", csrf, s.handleCRMUploadCreate)
+	r.Post("/crm/imports/upload/:upload", csrf, s.handleCRMUploadChunk)
+	r.Post("/crm/imports/upload/:upload/finish", csrf, s.handleCRMUploadFinish)
 	r.Get("/crm/import", s.handleCRMImportView)
 	r.Post("/crm/import", csrf, s.handleCRMImport)
 	r.Get("/crm/import/:id", s.handleCRMImportJob)
@@ -53,6 +59,7 @@ func (s *Server) registerCRMRoutes(r fiber.Router, csrf fiber.Handler) {
 		r.Post("/crm/"+seg+"/:id/delete", csrf, s.handleCRMDelete(seg))
 		r.Post("/crm/"+seg+"/:id/notes", csrf, s.handleCRMNoteCreate(seg))
 		r.Post("/crm/"+seg+"/:id/tasks", csrf, s.handleCRMTaskCreate(seg))
+		r.Post("/crm/"+seg+"/:id/tags", csrf, s.handleCRMTagsUpdate(seg))
 	}
 }
 
@@ -110,6 +117,8 @@ type crmRecordPage struct {
 	Errors         map[string]string
 	NoteError      string
 	TaskError      string
+	// TagsForm is the inline tags input sent back with its error.
+	TagsForm string
 }
 
 // RecordID is the ID of the record shown.
@@ -123,6 +132,28 @@ func (p *crmRecordPage) RecordID() int64 {
 		return p.Deal.ID
 	}
 	return 0
+}
+
+// TagsValue is the inline tags input: what was sent with an error, or
+// the record's tags.
+func (p *crmRecordPage) TagsValue() string {
+	if p.Errors["tags_inline"] != "" {
+		return p.TagsForm
+	}
+	return strings.Join(p.RecordTags(), ", ")
+}
+
+// RecordTags are the tags of the record shown.
+func (p *crmRecordPage) RecordTags() []string {
+	switch {
+	case p.Person != nil:
+		return p.Person.Tags
+	case p.Company != nil:
+		return p.Company.Tags
+	case p.Deal != nil:
+		return p.Deal.Tags
+	}
+	return nil
 }
 
 // kanbanPage is the deals of a pipeline by stage.
@@ -148,8 +179,8 @@ func formMap(c *fiber.Ctx, names ...string) map[string]string {
 }
 
 var personFormFields = []string{"first_name", "last_name", "emails", "phones", "company_id", "title", "address", "source", "tags", "consent_email", "consent_sms", "consent_calls"}
-var companyFormFields = []string{"name", "domain", "industry", "size", "address"}
-var dealFormFields = []string{"name", "amount", "currency", "pipeline_id", "stage", "expected_close", "probability", "company_id"}
+var companyFormFields = []string{"name", "domain", "industry", "size", "address", "tags"}
+var dealFormFields = []string{"name", "amount", "currency", "pipeline_id", "stage", "expected_close", "probability", "company_id", "tags"}
 
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ';' })
@@ -182,7 +213,8 @@ func personUpdateFromForm(f map[string]string) (app.PersonUpdate, error) {
 func ptrS(s string) *string { return &s }
 
 func companyUpdateFromForm(f map[string]string) app.CompanyUpdate {
-	return app.CompanyUpdate{Name: ptrS(f["name"]), Domain: ptrS(f["domain"]), Industry: ptrS(f["industry"]), Size: ptrS(f["size"]), Address: ptrS(f["address"])}
+	tags := splitList(f["tags"])
+	return app.CompanyUpdate{Name: ptrS(f["name"]), Domain: ptrS(f["domain"]), Industry: ptrS(f["industry"]), Size: ptrS(f["size"]), Address: ptrS(f["address"]), Tags: &tags}
 }
 
 func dealUpdateFromForm(f map[string]string) (app.DealUpdate, error) {
@@ -198,7 +230,8 @@ func dealUpdateFromForm(f map[string]string) (app.DealUpdate, error) {
 	if err != nil {
 		return app.DealUpdate{}, err
 	}
-	u := app.DealUpdate{Name: ptrS(f["name"]), Amount: &amount, Currency: ptrS(f["currency"]), ExpectedClose: &ec, CompanyID: &cid}
+	tags := splitList(f["tags"])
+	u := app.DealUpdate{Name: ptrS(f["name"]), Amount: &amount, Currency: ptrS(f["currency"]), ExpectedClose: &ec, CompanyID: &cid, Tags: &tags}
 	if pid, err := formID("pipeline_id", f["pipeline_id"]); err != nil {
 		return u, err
 	} else if pid != 0 {
@@ -234,12 +267,12 @@ func personForm(p *app.Person) map[string]string {
 }
 
 func companyForm(c *app.Company) map[string]string {
-	return map[string]string{"name": c.Name, "domain": c.Domain, "industry": c.Industry, "size": c.Size, "address": c.Address}
+	return map[string]string{"name": c.Name, "domain": c.Domain, "industry": c.Industry, "size": c.Size, "address": c.Address, "tags": strings.Join(c.Tags, ", ")}
 }
 
 func dealForm(d *app.Deal) map[string]string {
 	m := map[string]string{"name": d.Name, "amount": fmt.Sprintf("%d.%02d", d.Amount/100, d.Amount%100), "currency": d.Currency,
-		"pipeline_id": idStr(d.PipelineID), "stage": idStr(d.StageID), "company_id": idStr(d.CompanyID)}
+		"pipeline_id": idStr(d.PipelineID), "stage": idStr(d.StageID), "company_id": idStr(d.CompanyID), "tags": strings.Join(d.Tags, ", ")}
 	if d.ExpectedClose != nil {
 		m["expected_close"] = d.ExpectedClose.Format("2006-01-02")
 	}
@@ -341,9 +374,9 @@ func (s *Server) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, nexus b
 	case "people":
 		p.People, next, err = s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: opts, Tag: optStr("tag"), CompanyID: optID("company_id")})
 	case "companies":
-		p.Companies, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts})
+		p.Companies, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts, Tag: optStr("tag")})
 	case "deals":
-		p.Deals, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts, Stage: optStr("stage"), CompanyID: optID("company_id")})
+		p.Deals, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts, Stage: optStr("stage"), CompanyID: optID("company_id"), Tag: optStr("tag")})
 	}
 	if app.ErrorCode(err) == app.EINVALID {
 		// A bad search or cursor in the address bar: show the first page
@@ -600,6 +633,37 @@ func (s *Server) handleCRMUpdate(seg string) fiber.Handler {
 			return s.renderCRMRecord(c, seg, id, &crmRecordPage{Form: form, Errors: map[string]string{fieldOr(err, "form"): app.ErrorMessage(err)}}, false)
 		}
 		s.setFlash(c, "ok", "Saved.")
+		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
+	}
+}
+
+// handleCRMTagsUpdate replaces a record's tags from the inline form of
+// its page (tags, comma-separated), leaving its other fields as they are.
+func (s *Server) handleCRMTagsUpdate(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		ctx := c.UserContext()
+		raw := utils.CopyString(c.FormValue("tags"))
+		tags := splitList(raw)
+		switch seg {
+		case "people":
+			_, err = s.CRM.UpdatePerson(ctx, id, app.PersonUpdate{Tags: &tags})
+		case "companies":
+			_, err = s.CRM.UpdateCompany(ctx, id, app.CompanyUpdate{Tags: &tags})
+		case "deals":
+			_, err = s.CRM.UpdateDeal(ctx, id, app.DealUpdate{Tags: &tags})
+		}
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				return err
+			}
+			c.Status(fiber.StatusBadRequest)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{TagsForm: raw, Errors: map[string]string{"tags_inline": app.ErrorMessage(err)}}, false)
+		}
+		s.setFlash(c, "ok", "Tags saved.")
 		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
 	}
 }

@@ -30,8 +30,8 @@ type crmResource struct {
 
 var crmResources = []crmResource{
 	{"people", app.RecordPerson, []string{"email", "phone", "company_id", "owner_id", "tag", "source"}},
-	{"companies", app.RecordCompany, []string{"domain", "industry"}},
-	{"opportunities", app.RecordDeal, []string{"pipeline_id", "stage", "company_id", "person_id", "owner_id"}},
+	{"companies", app.RecordCompany, []string{"domain", "industry", "tag"}},
+	{"opportunities", app.RecordDeal, []string{"pipeline_id", "stage", "company_id", "person_id", "owner_id", "tag"}},
 	{"notes", app.RecordNote, []string{"record_type", "record_id"}},
 	{"tasks", app.RecordTask, []string{"done", "assignee_id", "record_type", "record_id"}},
 }
@@ -262,13 +262,14 @@ type apiCompany struct {
 	Industry  string         `json:"industry"`
 	Size      string         `json:"size"`
 	Address   string         `json:"address"`
+	Tags      []string       `json:"tags"`
 	Custom    map[string]any `json:"custom"`
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`
 }
 
 func toAPICompany(c *app.Company) apiCompany {
-	return apiCompany{c.ID, c.TenantID, c.Name, c.Domain, c.Industry, c.Size, c.Address, customOut(c.Custom), c.CreatedAt, c.UpdatedAt}
+	return apiCompany{c.ID, c.TenantID, c.Name, c.Domain, c.Industry, c.Size, c.Address, nonNil(c.Tags), customOut(c.Custom), c.CreatedAt, c.UpdatedAt}
 }
 
 type companyIn struct {
@@ -278,6 +279,7 @@ type companyIn struct {
 	Industry string         `json:"industry"`
 	Size     string         `json:"size"`
 	Address  string         `json:"address"`
+	Tags     []string       `json:"tags"`
 	Custom   map[string]any `json:"custom"`
 }
 
@@ -295,6 +297,7 @@ type apiDeal struct {
 	OwnerID       *int64         `json:"owner_id"`
 	CompanyID     *int64         `json:"company_id"`
 	PersonIDs     []int64        `json:"person_ids"`
+	Tags          []string       `json:"tags"`
 	Custom        map[string]any `json:"custom"`
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
@@ -310,7 +313,7 @@ func optDate(t *time.Time) *string {
 
 func toAPIDeal(d *app.Deal) apiDeal {
 	return apiDeal{d.ID, d.TenantID, d.Name, d.Amount, d.Currency, d.PipelineID, d.StageID, d.Stage, optDate(d.ExpectedClose), d.Probability,
-		optID(d.OwnerID), optID(d.CompanyID), nonNil(d.PersonIDs), customOut(d.Custom), d.CreatedAt, d.UpdatedAt}
+		optID(d.OwnerID), optID(d.CompanyID), nonNil(d.PersonIDs), nonNil(d.Tags), customOut(d.Custom), d.CreatedAt, d.UpdatedAt}
 }
 
 // dealIn is a deal as clients send it: amount in minor units (cents),
@@ -328,12 +331,13 @@ type dealIn struct {
 	OwnerID       *int64         `json:"owner_id"`
 	CompanyID     *int64         `json:"company_id"`
 	PersonIDs     *[]int64       `json:"person_ids"`
+	Tags          *[]string      `json:"tags"`
 	Custom        map[string]any `json:"custom"`
 }
 
 func (in dealIn) update() (app.DealUpdate, error) {
 	u := app.DealUpdate{Name: in.Name, Amount: in.Amount, Currency: in.Currency, PipelineID: in.PipelineID, Stage: in.Stage,
-		OwnerID: in.OwnerID, CompanyID: in.CompanyID, PersonIDs: in.PersonIDs, Custom: in.Custom}
+		OwnerID: in.OwnerID, CompanyID: in.CompanyID, PersonIDs: in.PersonIDs, Tags: in.Tags, Custom: in.Custom}
 	if in.StageID != nil && in.Stage == nil {
 		s := strconv.FormatInt(*in.StageID, 10)
 		u.Stage = &s
@@ -572,7 +576,7 @@ func (s *Server) apiCRMList(c *fiber.Ctx, call crmCall) error {
 		}
 	case app.RecordCompany:
 		var cs []*app.Company
-		if cs, next, err = s.CRM.FindCompanies(call.ctx, app.CompanyFilter{ListOptions: opts, Domain: str("domain"), Industry: str("industry")}); err == nil {
+		if cs, next, err = s.CRM.FindCompanies(call.ctx, app.CompanyFilter{ListOptions: opts, Domain: str("domain"), Industry: str("industry"), Tag: str("tag")}); err == nil {
 			out := make([]apiCompany, len(cs))
 			for i, x := range cs {
 				out[i] = toAPICompany(x)
@@ -580,7 +584,7 @@ func (s *Server) apiCRMList(c *fiber.Ctx, call crmCall) error {
 			data = out
 		}
 	case app.RecordDeal:
-		f := app.DealFilter{ListOptions: opts, PipelineID: num("pipeline_id"), Stage: str("stage"), CompanyID: num("company_id"), PersonID: num("person_id"), OwnerID: num("owner_id")}
+		f := app.DealFilter{ListOptions: opts, PipelineID: num("pipeline_id"), Stage: str("stage"), CompanyID: num("company_id"), PersonID: num("person_id"), OwnerID: num("owner_id"), Tag: str("tag")}
 		if perr != nil {
 			return perr
 		}
@@ -694,7 +698,7 @@ func decodeRecord(typ string, body []byte) (any, error) {
 		if err := decodeJSON(body, &in); err != nil {
 			return nil, err
 		}
-		return &app.Company{ID: in.ID, Name: in.Name, Domain: in.Domain, Industry: in.Industry, Size: in.Size, Address: in.Address, Custom: in.Custom}, nil
+		return &app.Company{ID: in.ID, Name: in.Name, Domain: in.Domain, Industry: in.Industry, Size: in.Size, Address: in.Address, Tags: in.Tags, Custom: in.Custom}, nil
 	case app.RecordDeal:
 		var in dealIn
 		if err := decodeJSON(body, &in); err != nil {

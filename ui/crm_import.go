@@ -47,10 +47,12 @@ type importPage struct {
 	Layout
 	MaxUpload string // the server's body limit, for people
 	MaxRows   int
-	Jobs      []*app.ImportJob
-	Objects   []struct{ Value, Label string }
-	Object    string
-	FormError string
+	// MaxChunked and ChunkSize describe the chunked upload (upload.js).
+	MaxChunked, ChunkSize string
+	Jobs                  []*app.ImportJob
+	Objects               []struct{ Value, Label string }
+	Object                string
+	FormError             string
 }
 
 // importColumn is one CSV column on the mapping form.
@@ -109,6 +111,7 @@ func (s *Server) renderImport(c *fiber.Ctx, p *importPage) error {
 	p.Objects = importObjects
 	// A people row is about 80 bytes; the form itself needs a little room.
 	p.MaxUpload, p.MaxRows = app.FormatBytes(int64(s.BodyLimit)), max(s.BodyLimit-4096, 0)/80/1000*1000
+	p.MaxChunked, p.ChunkSize = app.FormatBytes(MaxChunkedUpload), app.FormatBytes(UploadChunkSize)
 	p.Layout = s.layout(c, HostPortal, "Import CSV")
 	return s.render(c, "portal/crm_import", p)
 }

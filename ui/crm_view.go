@@ -245,6 +245,8 @@ func recordCells(rec any, cols []string, names *cellNames) []string {
 				v = r.Size
 			case "address":
 				v = r.Address
+			case "tag":
+				v = strings.Join(r.Tags, ", ")
 			case "created_at":
 				v = timeCell(r.CreatedAt, r.CreatedAt.UTC().Format(ts))
 			case "updated_at":
@@ -275,6 +277,8 @@ func recordCells(rec any, cols []string, names *cellNames) []string {
 				}
 			case "company":
 				v = names.company(r.CompanyID)
+			case "tag":
+				v = strings.Join(r.Tags, ", ")
 			case "created_at":
 				v = timeCell(r.CreatedAt, r.CreatedAt.UTC().Format(ts))
 			case "updated_at":

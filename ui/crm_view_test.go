@@ -69,10 +69,10 @@ func TestCRMViews(t *testing.T) {
 		t.Errorf("bad condition: %d", st)
 	}
 	// Companies and deals export with every field by default.
-	if st, body, _ := get("/crm/deals.csv"); st != 200 || !strings.HasPrefix(body, "id,name,amount,currency,pipeline,stage,expected_close,probability,company,created_at,updated_at") {
+	if st, body, _ := get("/crm/deals.csv"); st != 200 || !strings.HasPrefix(body, "id,name,amount,currency,pipeline,stage,expected_close,probability,company,tag,created_at,updated_at") {
 		t.Errorf("deals export: %d %.300s", st, body)
 	}
-	if st, body, _ := get("/crm/companies.csv"); st != 200 || !strings.HasPrefix(body, "id,name,domain,industry,size,address,created_at,updated_at") || !strings.Contains(body, e.A.CRM.Company.Name) || strings.Contains(body, e.B.CRM.Company.Name) {
+	if st, body, _ := get("/crm/companies.csv"); st != 200 || !strings.HasPrefix(body, "id,name,domain,industry,size,address,tag,created_at,updated_at") || !strings.Contains(body, e.A.CRM.Company.Name) || strings.Contains(body, e.B.CRM.Company.Name) {
 		t.Errorf("companies export: %d %.300s", st, body)
 	}
 	// Delete.

@@ -54,6 +54,17 @@ func (s *Server) errorHandler(host string) fiber.ErrorHandler {
 				msg = "Page not found."
 			} else if status == fiber.StatusRequestEntityTooLarge {
 				msg = "The request is too large."
+				// The root app answers a body over the limit before
+				// dispatch; the portal (its own or a tenant's domain)
+				// is any host that is neither the site nor Nexus.
+				kind := host
+				if kind == "" {
+					kind = s.HostKind(bareHost(c.Hostname()))
+				}
+				if kind != HostSite && kind != HostNexus && c.Path() == "/crm/import" {
+					msg = fmt.Sprintf("The file is larger than the %s a single upload takes. Turn JavaScript on for this site: the import page then sends files of any size in pieces. Or split the file.",
+						app.FormatBytes(int64(s.BodyLimit)))
+				}
 			}
 		case app.ErrorCode(err) != app.EINTERNAL:
 			status, msg = ErrorStatus(app.ErrorCode(err)), app.ErrorMessage(err)

@@ -64,6 +64,10 @@ type tenantSide struct {
 	CRM        crmFixtures
 	// Spare is a second set of CRM records, for routes that delete.
 	Spare crmFixtures
+	// Tag is a tag only this tenant's company and deal carry.
+	Tag string
+	// UploadID is an unfinished chunked CSV upload of the tenant.
+	UploadID string
 	// MergeKeep and MergeDrop are duplicates for the Nexus merge route.
 	MergeKeep, MergeDrop *app.Person
 	CustomField          *app.CustomField
@@ -96,7 +100,7 @@ func (e *tenantEnv) newCRMFixtures(tctx context.Context, name string) crmFixture
 	t := e.t
 	crm := e.Server.CRM
 	f := crmFixtures{
-		Company: &app.Company{Name: name + " Company", Domain: app.Slugify(name) + ".test"},
+		Company: &app.Company{Name: name + " Company", Domain: app.Slugify(name) + ".test", Tags: []string{app.Slugify(name) + "-only"}},
 		Person:  &app.Person{FirstName: name + " Contact", LastName: "Person", Emails: []string{"contact@" + app.Slugify(name) + ".test"}, Phones: []string{"+1 512 555 0199"}},
 	}
 	if err := crm.CreateCompany(tctx, f.Company); err != nil {
@@ -106,7 +110,7 @@ func (e *tenantEnv) newCRMFixtures(tctx context.Context, name string) crmFixture
 	if err := crm.CreatePerson(tctx, f.Person); err != nil {
 		t.Fatal(err)
 	}
-	f.Deal = &app.Deal{Name: name + " Deal", Amount: 500000, CompanyID: f.Company.ID, PersonIDs: []int64{f.Person.ID}}
+	f.Deal = &app.Deal{Name: name + " Deal", Amount: 500000, CompanyID: f.Company.ID, PersonIDs: []int64{f.Person.ID}, Tags: []string{app.Slugify(name) + "-only"}}
 	if err := crm.CreateDeal(tctx, f.Deal); err != nil {
 		t.Fatal(err)
 	}
@@ -318,6 +322,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.CRM = e.newCRMFixtures(tctx, name)
+	s.Tag = app.Slugify(name) + "-only"
 	s.Spare = e.newCRMFixtures(tctx, name+" Spare")
 	// The spare note hangs on the main person, so deleting the spare
 	// person (which takes its notes along) leaves it for its own route.
@@ -380,6 +385,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.FormID = e.newForm(tctx, name+" quote form")
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
+	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)
 	return s
 }
 

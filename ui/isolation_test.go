@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,6 +57,10 @@ const (
 	objRun          = "run"       // B's workflow's run
 	objForm         = "form"      // B's built form
 	objHouseForm    = "houseform" // Nexus: the house tenant's form
+	// A tag only B's records carry, sent as the form's tag field.
+	objTag = "tag"
+	// B's unfinished chunked upload.
+	objUpload = "upload"
 )
 
 type isoLine struct {
@@ -204,45 +209,54 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/forms/:id/delete":                  {accOwner, objForm},
 	"portal|POST|/apikeys/:id/revoke":                {accOwner, objKey},
 	// Portal: CRM pages.
-	"portal|GET|/crm/pipeline":                    {accUser, ""},
-	"portal|POST|/crm/deals/:id/move":             {accUser, objDeal},
-	"portal|POST|/crm/tasks/:id/done":             {accUser, objTask},
-	"portal|POST|/crm/people/:id/merge":           {accUser, objPerson},
-	"portal|GET|/crm/people.csv":                  {accUser, ""},
-	"portal|GET|/crm/companies.csv":               {accUser, ""},
-	"portal|GET|/crm/deals.csv":                   {accUser, ""},
-	"portal|POST|/crm/views":                      {accUser, ""},
-	"portal|POST|/crm/views/:id/delete":           {accUser, objView},
-	"portal|GET|/crm/settings":                    {accUser, ""},
-	"portal|POST|/crm/settings/fields":            {accOwner, ""},
-	"portal|POST|/crm/settings/fields/:id/delete": {accOwner, objCustomField},
-	"portal|POST|/crm/settings/pipelines":         {accOwner, ""},
-	"portal|POST|/crm/settings/pipelines/:id":     {accOwner, objPipeline},
-	"portal|GET|/crm/import":                      {accUser, ""},
-	"portal|POST|/crm/import":                     {accUser, ""},
-	"portal|GET|/crm/import/:id":                  {accUser, objImportJob},
-	"portal|POST|/crm/import/:id":                 {accUser, objImportJob},
-	"portal|GET|/crm/people":                      {accUser, ""},
-	"portal|POST|/crm/people":                     {accUser, ""},
-	"portal|GET|/crm/people/:id":                  {accUser, objPerson},
-	"portal|POST|/crm/people/:id":                 {accUser, objPerson},
-	"portal|POST|/crm/people/:id/delete":          {accUser, objPerson},
-	"portal|POST|/crm/people/:id/notes":           {accUser, objPerson},
-	"portal|POST|/crm/people/:id/tasks":           {accUser, objPerson},
-	"portal|GET|/crm/companies":                   {accUser, ""},
-	"portal|POST|/crm/companies":                  {accUser, ""},
-	"portal|GET|/crm/companies/:id":               {accUser, objCompany},
-	"portal|POST|/crm/companies/:id":              {accUser, objCompany},
-	"portal|POST|/crm/companies/:id/delete":       {accUser, objCompany},
-	"portal|POST|/crm/companies/:id/notes":        {accUser, objCompany},
-	"portal|POST|/crm/companies/:id/tasks":        {accUser, objCompany},
-	"portal|GET|/crm/deals":                       {accUser, ""},
-	"portal|POST|/crm/deals":                      {accUser, ""},
-	"portal|GET|/crm/deals/:id":                   {accUser, objDeal},
-	"portal|POST|/crm/deals/:id":                  {accUser, objDeal},
-	"portal|POST|/crm/deals/:id/delete":           {accUser, objDeal},
-	"portal|POST|/crm/deals/:id/notes":            {accUser, objDeal},
-	"portal|POST|/crm/deals/:id/tasks":            {accUser, objDeal},
+	"portal|GET|/crm/pipeline":                       {accUser, ""},
+	"portal|POST|/crm/deals/:id/move":                {accUser, objDeal},
+	"portal|POST|/crm/tasks/:id/done":                {accUser, objTask},
+	"portal|POST|/crm/people/:id/merge":              {accUser, objPerson},
+	"portal|GET|/crm/people.csv":                     {accUser, ""},
+	"portal|GET|/crm/companies.csv":                  {accUser, ""},
+	"portal|GET|/crm/deals.csv":                      {accUser, ""},
+	"portal|POST|/crm/views":                         {accUser, ""},
+	"portal|POST|/crm/views/:id/delete":              {accUser, objView},
+	"portal|GET|/crm/settings":                       {accUser, ""},
+	"portal|POST|/crm/settings/fields":               {accOwner, ""},
+	"portal|POST|/crm/settings/fields/:id/delete":    {accOwner, objCustomField},
+	"portal|POST|/crm/settings/pipelines":            {accOwner, ""},
+	"portal|POST|/crm/settings/pipelines/:id":        {accOwner, objPipeline},
+	"portal|GET|/crm/settings/tags":                  {accUser, ""},
+	"portal|POST|/crm/settings/tags/rename":          {accOwner, objTag},
+	"portal|POST|/crm/settings/tags/delete":          {accOwner, objTag},
+	"portal|POST|/crm/imports/upload":                {accUser, ""},
+	"portal|POST|/crm/imports/upload/:upload":        {accUser, objUpload},
+	"portal|POST|/crm/imports/upload/:upload/finish": {accUser, objUpload},
+	"portal|GET|/crm/import":                         {accUser, ""},
+	"portal|POST|/crm/import":                        {accUser, ""},
+	"portal|GET|/crm/import/:id":                     {accUser, objImportJob},
+	"portal|POST|/crm/import/:id":                    {accUser, objImportJob},
+	"portal|GET|/crm/people":                         {accUser, ""},
+	"portal|POST|/crm/people":                        {accUser, ""},
+	"portal|GET|/crm/people/:id":                     {accUser, objPerson},
+	"portal|POST|/crm/people/:id":                    {accUser, objPerson},
+	"portal|POST|/crm/people/:id/delete":             {accUser, objPerson},
+	"portal|POST|/crm/people/:id/notes":              {accUser, objPerson},
+	"portal|POST|/crm/people/:id/tags":               {accUser, objPerson},
+	"portal|POST|/crm/people/:id/tasks":              {accUser, objPerson},
+	"portal|GET|/crm/companies":                      {accUser, ""},
+	"portal|POST|/crm/companies":                     {accUser, ""},
+	"portal|GET|/crm/companies/:id":                  {accUser, objCompany},
+	"portal|POST|/crm/companies/:id":                 {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/delete":          {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/notes":           {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/tags":            {accUser, objCompany},
+	"portal|POST|/crm/companies/:id/tasks":           {accUser, objCompany},
+	"portal|GET|/crm/deals":                          {accUser, ""},
+	"portal|POST|/crm/deals":                         {accUser, ""},
+	"portal|GET|/crm/deals/:id":                      {accUser, objDeal},
+	"portal|POST|/crm/deals/:id":                     {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/delete":              {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/notes":               {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/tags":                {accUser, objDeal},
+	"portal|POST|/crm/deals/:id/tasks":               {accUser, objDeal},
 
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
@@ -498,6 +512,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	default:
 		id = "1"
 	}
+	p = strings.ReplaceAll(p, ":upload", e.B.UploadID)
 	p = strings.ReplaceAll(p, ":noticeId", e.NoticeID)
 	p = strings.ReplaceAll(p, ":grantId", "361874")
 	p = strings.ReplaceAll(p, ":slug?", "")
@@ -537,7 +552,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
-	return []string{e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
+	return []string{e.B.Tag, e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
 		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test"}
 }
 
@@ -556,6 +571,9 @@ func TestIsolationMatrix(t *testing.T) {
 		path := e.fill(r)
 		post := r.Method != http.MethodGet
 		base := treq{Host: r.Host, Method: r.Method, Path: path, CSRF: post}
+		if r.Line.Obj == objTag {
+			base.Form = url.Values{"tag": {e.B.Tag}, "to": {"renamed-by-a"}}
+		}
 		if strings.HasPrefix(r.Path, "/api/") {
 			base.CSRF = false
 			if r.Method == http.MethodPost {

@@ -64,6 +64,8 @@ func props(required []string, p obj) obj {
 func OpenAPI() []byte {
 	openAPIOnce.Do(func() {
 		common := []string{"id", "created_at", "updated_at"}
+		tagsIn := obj{"type": "array", "maxItems": 30, "description": "Lowercased and de-duplicated; each starts with a letter or digit, at most 50 characters.",
+			"items": obj{"type": "string", "maxLength": 50}}
 		schemas := obj{
 			"Error": props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{
 				"code":    obj{"type": "string", "enum": []string{app.EINVALID, app.ENOTFOUND, app.EUNAUTHORIZED, app.EFORBIDDEN, app.ECONFLICT, app.ETOOMANY, app.ETOOLARGE, app.EINTERNAL, "method_not_allowed"}},
@@ -85,22 +87,22 @@ func OpenAPI() []byte {
 				"id": obj{"type": "integer", "description": "batch only: replace this person"}, "first_name": str, "last_name": str, "emails": strArr,
 				"email": obj{"type": "string", "description": "shorthand for one email"}, "phones": strArr,
 				"phone":      obj{"type": "string", "description": "shorthand for one phone; any format, US by default"},
-				"company_id": nInt, "title": str, "address": str, "source": str, "owner_id": nInt, "tags": strArr, "consent": ref("Consent"), "custom": ref("Custom"),
+				"company_id": nInt, "title": str, "address": str, "source": str, "owner_id": nInt, "tags": tagsIn, "consent": ref("Consent"), "custom": ref("Custom"),
 			}),
 			"Company": props(append(common, "name"), obj{"id": integ, "tenant_id": integ, "name": str, "domain": str, "industry": str,
-				"size": obj{"type": "string", "enum": append([]string{""}, app.CompanySizes...)}, "address": str, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp}),
-			"CompanyInput": props(nil, obj{"id": integ, "name": str, "domain": str, "industry": str, "size": str, "address": str, "custom": ref("Custom")}),
+				"size": obj{"type": "string", "enum": append([]string{""}, app.CompanySizes...)}, "address": str, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp}),
+			"CompanyInput": props(nil, obj{"id": integ, "name": str, "domain": str, "industry": str, "size": str, "address": str, "tags": tagsIn, "custom": ref("Custom")}),
 			"Opportunity": props(append(common, "name", "amount", "currency", "stage"), obj{
 				"id": integ, "tenant_id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"},
 				"currency": obj{"type": "string", "pattern": "^[A-Z]{3}$"}, "pipeline_id": integ, "stage_id": integ, "stage": str,
 				"expected_close": obj{"type": []string{"string", "null"}, "format": "date"}, "probability": nInt, "owner_id": nInt, "company_id": nInt,
-				"person_ids": obj{"type": "array", "items": integ}, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
+				"person_ids": obj{"type": "array", "items": integ}, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
 			}),
 			"OpportunityInput": props(nil, obj{
 				"id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"}, "currency": str,
 				"pipeline_id": integ, "stage": obj{"type": "string", "description": "stage name or ID in the pipeline"}, "stage_id": integ,
 				"expected_close": obj{"type": "string", "format": "date"}, "probability": integ, "owner_id": nInt, "company_id": nInt,
-				"person_ids": obj{"type": "array", "items": integ}, "custom": ref("Custom"),
+				"person_ids": obj{"type": "array", "items": integ}, "tags": tagsIn, "custom": ref("Custom"),
 			}),
 			"Note": props(append(common, "record_type", "record_id", "body"), obj{"id": integ, "tenant_id": integ,
 				"record_type": obj{"type": "string", "enum": []string{"person", "company", "deal"}}, "record_id": integ,

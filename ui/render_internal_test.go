@@ -140,6 +140,9 @@ var pageData = map[string]func() any{
 	"portal/crm_settings": func() any {
 		return &crmSettingsPage{Fields: allCustomFields(), Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{Won: true}, {Lost: true}}}}, CanWrite: true}
 	},
+	"portal/crm_tags": func() any {
+		return &crmTagsPage{Tags: []app.TagCount{{Tag: "vip", People: 1, Companies: 2, Deals: 3}, {Tag: "x"}}, CanWrite: true, Form: map[string]string{"to": "y"}, Errors: map[string]string{"to": "e", "for": "x"}}
+	},
 	"portal/crm_import": func() any {
 		return &importPage{Jobs: []*app.ImportJob{{}}, Objects: importObjects, FormError: "x"}
 	},

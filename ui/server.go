@@ -127,6 +127,9 @@ type Server struct {
 	bgWG     sync.WaitGroup
 	// importsRunning holds the IDs of the import jobs this process runs.
 	importsRunning sync.Map
+	// uploadLocks holds a *sync.Mutex per chunked upload file, so two
+	// chunks of one upload never append at once.
+	uploadLocks sync.Map
 
 	root   *fiber.App
 	apps   map[string]*fiber.App

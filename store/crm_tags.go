@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"orengen/app"
+)
+
+var _ app.CRMTagStore = (*CRMStore)(nil)
+
+// taggedObjects are the CRM objects with a tags list, in the order the
+// tags page counts them.
+var taggedObjects = []string{app.RecordPerson, app.RecordCompany, app.RecordDeal}
+
+// FindTags lists the tenant's tags by name with counts per object.
+// Returns EUNAUTHORIZED without a tenant.
+func (s *CRMStore) FindTags(ctx context.Context) ([]app.TagCount, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	for _, o := range taggedObjects {
+		parts = append(parts, `SELECT j.value AS value, '`+o+`' AS obj FROM `+recordTable[o]+` r, json_each(r.tags) j WHERE r.tenant_id = ?`)
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT value, obj, count(*) FROM (`+strings.Join(parts, ` UNION ALL `)+`)
+		GROUP BY value, obj ORDER BY value`, tid, tid, tid)
+	if err != nil {
+		return nil, fmt.Errorf("find tags: %w", err)
+	}
+	defer rows.Close()
+	var out []app.TagCount
+	for rows.Next() {
+		var tag, obj string
+		var n int
+		if err := rows.Scan(&tag, &obj, &n); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Tag != tag {
+			out = append(out, app.TagCount{Tag: tag})
+		}
+		t := &out[len(out)-1]
+		switch obj {
+		case app.RecordPerson:
+			t.People = n
+		case app.RecordCompany:
+			t.Companies = n
+		default:
+			t.Deals = n
+		}
+	}
+	return out, rows.Err()
+}
+
+// RenameTag renames a tag on every record of the tenant in one
+// transaction (see app.CRMTagStore). Returns EINVALID or ENOTFOUND.
+func (s *CRMStore) RenameTag(ctx context.Context, from, to string) (int, error) {
+	from = strings.ToLower(strings.TrimSpace(from))
+	to, err := app.NormalizeTag("tag", to)
+	if err != nil {
+		return 0, err
+	}
+	return s.retag(ctx, from, func(tags []string) []string {
+		out := make([]string, 0, len(tags))
+		for _, t := range tags {
+			if t == from {
+				t = to
+			}
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+		return out
+	})
+}
+
+// DeleteTag removes a tag from every record of the tenant in one
+// transaction. Returns ENOTFOUND when no record carries it.
+func (s *CRMStore) DeleteTag(ctx context.Context, tag string) (int, error) {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	return s.retag(ctx, tag, func(tags []string) []string {
+		return slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return t == tag })
+	})
+}
+
+// retag rewrites the tags of every record of the tenant carrying tag with
+// edit, in one transaction: the tags column, the search index and a
+// "tags" field change on the timeline (so webhooks see the update).
+func (s *CRMStore) retag(ctx context.Context, tag string, edit func([]string) []string) (int, error) {
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	n := 0
+	for _, o := range taggedObjects {
+		table := recordTable[o]
+		ids, err := tx.QueryContext(ctx, `SELECT id FROM `+table+` r WHERE r.tenant_id = ? AND `+tagFilter+` ORDER BY id`, tid, tag)
+		if err != nil {
+			return 0, fmt.Errorf("retag %s: %w", table, err)
+		}
+		var list []int64
+		for ids.Next() {
+			var id int64
+			if err := ids.Scan(&id); err != nil {
+				ids.Close()
+				return 0, err
+			}
+			list = append(list, id)
+		}
+		ids.Close()
+		if err := ids.Err(); err != nil {
+			return 0, err
+		}
+		for _, id := range list {
+			var old []string
+			var fts func([]string) string
+			switch o {
+			case app.RecordPerson:
+				p, err := findPerson(ctx, tx, id, tid)
+				if err != nil {
+					return 0, err
+				}
+				old, fts = p.Tags, func(t []string) string { p.Tags = t; return personFTS(p) }
+			case app.RecordCompany:
+				c, err := findCompany(ctx, tx, id, tid)
+				if err != nil {
+					return 0, err
+				}
+				old, fts = c.Tags, func(t []string) string { c.Tags = t; return companyFTS(c) }
+			default:
+				d, err := findDeal(ctx, tx, id, tid)
+				if err != nil {
+					return 0, err
+				}
+				old, fts = d.Tags, func(t []string) string { d.Tags = t; return dealFTS(d) }
+			}
+			cur := edit(old)
+			if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET tags = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+				jsonList(cur), FormatTime(tx.now), id, tid); err != nil {
+				return 0, fmt.Errorf("retag %s %d: %w", o, id, err)
+			}
+			if err := setFTS(ctx, tx, o, id, fts(cur)); err != nil {
+				return 0, err
+			}
+			e := timeline(ctx, tx, tid, o, id, app.TimelineUpdated)
+			e.Field, e.Old, e.New = "tags", strings.Join(old, ", "), strings.Join(cur, ", ")
+			if err := AddTimelineEntryTx(ctx, tx, e); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, app.Errorf(app.ENOTFOUND, "No record has this tag.")
+	}
+	return n, tx.Commit()
+}
