@@ -569,12 +569,12 @@ func (s *FederalStore) FindNoticeChanges(ctx context.Context, tenantID int64, no
 	return out, rows.Err()
 }
 
-const pipelineCols = `p.tenant_id, p.notice_id, COALESCE(n.title, ''), COALESCE(n.response_deadline, ''), p.stage, p.estimated_value_cents, p.win_probability, p.owner, p.notes, p.created_at, p.updated_at`
+const pipelineCols = `p.id, p.tenant_id, p.notice_id, COALESCE(n.title, ''), COALESCE(n.response_deadline, ''), p.stage, p.estimated_value_cents, p.win_probability, p.owner, p.notes, p.created_at, p.updated_at`
 
 func scanPipeline(row interface{ Scan(...any) error }) (*federal.PipelineEntry, error) {
 	var e federal.PipelineEntry
 	var dl string
-	if err := row.Scan(&e.TenantID, &e.NoticeID, &e.Title, &dl, &e.Stage, &e.EstimatedValueCents, &e.WinProbability, &e.Owner, &e.Notes,
+	if err := row.Scan(&e.ID, &e.TenantID, &e.NoticeID, &e.Title, &dl, &e.Stage, &e.EstimatedValueCents, &e.WinProbability, &e.Owner, &e.Notes,
 		Time{&e.CreatedAt}, Time{&e.UpdatedAt}); err != nil {
 		return nil, err
 	}

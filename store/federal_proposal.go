@@ -229,12 +229,12 @@ func (s *FederalStore) SetGrantDetail(ctx context.Context, tenantID int64, grant
 	return nil
 }
 
-const grantPipelineCols = `p.tenant_id, p.grant_id, COALESCE(g.title, ''), COALESCE(g.number, ''), COALESCE(g.close_date, ''), p.stage, p.owner, p.notes, p.created_at, p.updated_at`
+const grantPipelineCols = `p.id, p.tenant_id, p.grant_id, COALESCE(g.title, ''), COALESCE(g.number, ''), COALESCE(g.close_date, ''), p.stage, p.owner, p.notes, p.created_at, p.updated_at`
 
 func scanGrantPipeline(row interface{ Scan(...any) error }) (*federal.GrantPipelineEntry, error) {
 	var e federal.GrantPipelineEntry
 	var cls string
-	if err := row.Scan(&e.TenantID, &e.GrantID, &e.Title, &e.Number, &cls, &e.Stage, &e.Owner, &e.Notes, Time{&e.CreatedAt}, Time{&e.UpdatedAt}); err != nil {
+	if err := row.Scan(&e.ID, &e.TenantID, &e.GrantID, &e.Title, &e.Number, &cls, &e.Stage, &e.Owner, &e.Notes, Time{&e.CreatedAt}, Time{&e.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	e.CloseDate, _ = ParseTime(cls)

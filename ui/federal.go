@@ -40,6 +40,7 @@ func (s *Server) registerFederalRoutes(r fiber.Router, csrf fiber.Handler) {
 	g.Get("/grants", s.handleFederalGrants)
 	g.Get("/compliance", s.handleFederalCompliance)
 	s.registerFederalStudioRoutes(g, csrf)
+	s.registerFederalWorkRoutes(g, csrf)
 }
 
 func (s *Server) requireFederal(c *fiber.Ctx) error {
@@ -221,7 +222,10 @@ type federalNoticePage struct {
 	Statuses     []string
 	Errors       map[string]string
 	RFPText      string
+	Work         *pursuitWork // tasks and notes, once the notice is pursued
 }
+
+func noticeURL(id string) string { return "/federal/opportunities/" + url.PathEscape(id) }
 
 func (s *Server) noticeID(c *fiber.Ctx) string {
 	return utils.CopyString(strings.ToLower(strings.TrimSpace(c.Params("noticeId"))))
@@ -248,7 +252,13 @@ func (s *Server) renderFederalNotice(c *fiber.Ctx, p *federalNoticePage) error {
 	}
 	p.Completeness = federal.Completeness(p.Matrix)
 	p.Stages, p.Statuses = federal.Stages, federal.RequirementStatuses
+	if err := s.pursuitWorkFor(c, p.Pipeline, nil, &p.Work); err != nil {
+		return err
+	}
 	p.Layout = s.layout(c, HostNexus, p.Notice.Title)
+	if p.Work != nil {
+		p.Work.CSRF = p.CSRF
+	}
 	return s.render(c, "nexus/federal_notice", p)
 }
 
@@ -269,7 +279,7 @@ func (s *Server) handleFederalPursue(c *fiber.Ctx) error {
 func (s *Server) handleFederalPipelineSave(c *fiber.Ctx) error {
 	id := s.noticeID(c)
 	e := &federal.PipelineEntry{TenantID: fedTenant(c), NoticeID: id,
-		Stage: utils.CopyString(c.FormValue("stage")), Owner: utils.CopyString(c.FormValue("owner")), Notes: utils.CopyString(c.FormValue("notes"))}
+		Stage: utils.CopyString(c.FormValue("stage")), Owner: utils.CopyString(c.FormValue("owner"))}
 	var err error
 	e.EstimatedValueCents, err = federal.ParseDollars(c.FormValue("estimated_value"))
 	if err == nil {

@@ -386,6 +386,12 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/federal/grants/:grantId/fetch":                                {accAdmin, ""},
 	"nexus|GET|/federal/digest":                                                {accAdmin, ""},
 	"nexus|POST|/federal/alerts/run":                                           {accAdmin, ""},
+	"nexus|POST|/federal/opportunities/:noticeId/tasks":                        {accAdmin, ""},
+	"nexus|POST|/federal/opportunities/:noticeId/tasks/:id/done":               {accAdmin, ""},
+	"nexus|POST|/federal/opportunities/:noticeId/notes":                        {accAdmin, ""},
+	"nexus|POST|/federal/grants/:grantId/tasks":                                {accAdmin, ""},
+	"nexus|POST|/federal/grants/:grantId/tasks/:id/done":                       {accAdmin, ""},
+	"nexus|POST|/federal/grants/:grantId/notes":                                {accAdmin, ""},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/people":        {accAdmin, ""},

@@ -89,7 +89,7 @@ var pageData = map[string]func() any{
 		n.OfficeAddress, n.PlaceOfPerformance, n.Award = &federal.OfficeAddress{}, &federal.Place{}, &federal.Award{}
 		n.PointsOfContact, n.ResourceLinks, n.DescriptionText = []federal.Contact{{Email: "a@b"}}, []string{"x"}, "d"
 		return &federalNoticePage{Notice: n, Changes: []*federal.NoticeChange{{Changes: []federal.FieldChange{{}}}}, Pipeline: &federal.PipelineEntry{},
-			Stages: federal.Stages, Matrix: []*federal.MatrixRow{{}}, Statuses: federal.RequirementStatuses}
+			Stages: federal.Stages, Matrix: []*federal.MatrixRow{{}}, Statuses: federal.RequirementStatuses, Work: testPursuitWork()}
 	},
 	"nexus/federal_pipeline": func() any {
 		return &federalPipelinePage{Entries: []*federal.PipelineEntry{{}}, Stages: federal.Stages, ByStage: map[string]int{}}
@@ -116,7 +116,7 @@ var pageData = map[string]func() any{
 	"nexus/federal_grant": func() any {
 		g := &federal.StoredGrant{}
 		g.Detailed, g.ALNs, g.ApplicantTypes, g.ContactEmail = true, []string{"93.1"}, []federal.CodeName{{}}, "a@b"
-		return &federalGrantPage{Grant: g, Pipeline: &federal.GrantPipelineEntry{}, Stages: federal.GrantStages, Description: "d", Errors: map[string]string{"pipeline": "p"}}
+		return &federalGrantPage{Grant: g, Pipeline: &federal.GrantPipelineEntry{}, Stages: federal.GrantStages, Description: "d", Errors: map[string]string{"pipeline": "p"}, Work: testPursuitWork()}
 	},
 	"nexus/federal_grant_pipeline": func() any {
 		return &federalGrantPipelinePage{Entries: []*federal.GrantPipelineEntry{{}}, Stages: federal.GrantStages, ByStage: map[string]int{}}
@@ -221,4 +221,12 @@ func fullTenantAutomation() *app.TenantAutomation {
 		Workflow: w,
 		Runs:     []*app.Run{{ID: 1, Status: app.RunSucceeded}, {ID: 2, Status: app.RunFailed, Error: "e"}, {ID: 3, Status: app.RunQueued}},
 	}
+}
+
+// testPursuitWork fills every branch of the pursuit Tasks and Notes panel.
+func testPursuitWork() *pursuitWork {
+	due := time.Now()
+	return &pursuitWork{Action: "/federal/opportunities/x", Tasks: []*app.Task{{Title: "t", Due: &due, AssigneeID: 1}, {Title: "d", Done: true}},
+		Notes: []pursuitNote{{Note: &app.Note{Body: "b"}, HTML: "<p>b</p>"}}, Users: []*app.User{{ID: 1, Name: "Ann"}, {ID: 2, Email: "b@x"}},
+		UserNames: map[int64]string{1: "Ann"}, TaskError: "t", NoteError: "n", Form: map[string]string{"assignee_id": "1"}}
 }

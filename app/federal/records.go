@@ -213,6 +213,7 @@ func StageLabel(code string) string {
 
 // PipelineEntry is a notice being pursued.
 type PipelineEntry struct {
+	ID                  int64 // the pursuit's record ID: tasks and notes link to it (record_type "pursuit")
 	TenantID            int64
 	NoticeID            string
 	Title               string // from the notice (read only)
@@ -221,7 +222,7 @@ type PipelineEntry struct {
 	EstimatedValueCents int64
 	WinProbability      int // percent, 0..100
 	Owner               string
-	Notes               string
+	Notes               string // before tasks and notes moved to the CRM; kept empty
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 }
