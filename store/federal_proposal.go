@@ -403,3 +403,24 @@ func (s *FederalStore) FindNewGrants(ctx context.Context, tenantID int64, from, 
 	}
 	return out, rows.Err()
 }
+
+// PursuitKeys maps the tenant's pipeline entry IDs to notice IDs (grant
+// IDs with grants); IDs of other tenants or unknown are left out.
+func (s *FederalStore) PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error) {
+	q := `SELECT id, notice_id FROM federal_pipeline WHERE tenant_id = ? AND id = ?`
+	if grants {
+		q = `SELECT id, grant_id FROM federal_grant_pipeline WHERE tenant_id = ? AND id = ?`
+	}
+	out := map[int64]string{}
+	for _, id := range ids {
+		var key string
+		err := s.db.read.QueryRowContext(ctx, q, tenantID, id).Scan(&id, &key)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("pursuit keys: %w", err)
+		}
+		out[id] = key
+	}
+	return out, nil
+}

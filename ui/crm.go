@@ -824,6 +824,7 @@ func (s *Server) registerNexusCRMRoutes(r fiber.Router) {
 		return
 	}
 	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
+	r.Get("/crm/tasks", s.handleNexusCRMTasks)
 	for seg := range crmKinds {
 		seg := seg
 		r.Get("/crm/"+seg, func(c *fiber.Ctx) error { return s.renderCRMList(c, seg, &crmListPage{}, true) })

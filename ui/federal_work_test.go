@@ -135,4 +135,15 @@ func TestFederalPursuitTasksNotes(t *testing.T) {
 	if st, p, _ := e.api(ui.HostPortal, "GET", "/api/v1/tasks?record_type=pursuit", e.B.KeyRead, ""); st != 200 || len(p.Data) != 0 {
 		t.Errorf("API pursuit tasks of B: %d %d, want none", st, len(p.Data))
 	}
+
+	// Nexus > CRM > Tasks lists them with a link back to the pursuit (the
+	// client's opens after switching the Federal pages to the client).
+	st, body, _ = e.admin("GET", "/crm/tasks", nil)
+	if st != 200 || !strings.Contains(body, `<a href="/federal/grants/361874">Pursued grant</a>`) || !strings.Contains(body, "Draft past performance") ||
+		!strings.Contains(body, "switch Settings › Federal") || strings.Contains(body, "Call the contracting officer") {
+		t.Errorf("CRM tasks: %d %.3000s", st, body)
+	}
+	if _, body, _ := e.admin("GET", "/crm/tasks?done=1", nil); !strings.Contains(body, `<a href="`+base+`">Pursued notice</a>`) {
+		t.Errorf("done CRM tasks lack the pursuit link")
+	}
 }

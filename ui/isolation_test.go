@@ -394,6 +394,7 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/federal/grants/:grantId/notes":                                {accAdmin, ""},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
+	"nexus|GET|/crm/tasks":         {accAdmin, ""},
 	"nexus|GET|/crm/people":        {accAdmin, ""},
 	"nexus|GET|/crm/people/:id":    {accAdmin, objPerson},
 	"nexus|GET|/crm/companies":     {accAdmin, ""},

@@ -84,6 +84,11 @@ var pageData = map[string]func() any{
 		return &federalListPage{Notices: []*federal.StoredNotice{{Fit: federal.FitScore{Reasons: []federal.Reason{{}}}}}, Next: "x", NextURL: "/federal?cursor=x",
 			Status: federalStatus{KeyError: "k", LastRun: &federal.ScoutRun{Status: "config"}}}
 	},
+	"nexus/crm_tasks": func() any {
+		due := time.Now()
+		return &crmTasksPage{Rows: []crmTaskRow{{Task: &app.Task{Title: "t", Due: &due}, Link: "/x", About: "a"}, {Task: &app.Task{Done: true}, About: "b"}},
+			Tenants: []*app.Tenant{{ID: 1}}, Tenant: "1", Done: true, NextURL: "/crm/tasks?cursor=x", TenantNames: map[int64]string{}}
+	},
 	"nexus/federal_notice": func() any {
 		n := &federal.StoredNotice{}
 		n.OfficeAddress, n.PlaceOfPerformance, n.Award = &federal.OfficeAddress{}, &federal.Place{}, &federal.Award{}

@@ -371,6 +371,9 @@ type Store interface {
 	FindGrantPipeline(ctx context.Context, tenantID int64) ([]*GrantPipelineEntry, error)
 	FindGrantPipelineEntry(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error)
 	SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEntry) error
+	// PursuitKeys maps pipeline entry IDs (the record IDs tasks and
+	// notes link to) to their notice IDs, or with grants to grant IDs.
+	PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error)
 
 	// Alerts fire once per key; FindNoticeActivity feeds the digest.
 	RecordAlert(ctx context.Context, a *FederalAlert) (bool, error)
