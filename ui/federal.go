@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"html/template"
 	"net/url"
@@ -223,6 +224,7 @@ type federalNoticePage struct {
 	Errors       map[string]string
 	RFPText      string
 	Work         *pursuitWork // tasks and notes, once the notice is pursued
+	LLMModel     string       // the model extraction asks, "" for rules only
 }
 
 func noticeURL(id string) string { return "/federal/opportunities/" + url.PathEscape(id) }
@@ -252,6 +254,9 @@ func (s *Server) renderFederalNotice(c *fiber.Ctx, p *federalNoticePage) error {
 	}
 	p.Completeness = federal.Completeness(p.Matrix)
 	p.Stages, p.Statuses = federal.Stages, federal.RequirementStatuses
+	if s.Federal.LLM.Configured() {
+		p.LLMModel = cmp.Or(s.Federal.LLM.Model, federal.DefaultLLMModel)
+	}
 	if err := s.pursuitWorkFor(c, p.Pipeline, nil, &p.Work); err != nil {
 		return err
 	}
@@ -316,7 +321,33 @@ func (s *Server) handleFederalMatrixExtract(c *fiber.Ctx) error {
 		c.Status(fiber.StatusBadRequest)
 		return s.renderFederalNotice(c, &federalNoticePage{RFPText: text, Errors: map[string]string{"matrix": app.ErrorMessage(err)}})
 	}
-	s.setFlash(c, "ok", strconv.Itoa(n)+" requirement(s) added to the compliance matrix.")
+	msg := strconv.Itoa(n.Added) + " requirement(s) added to the compliance matrix"
+	if n.AddedByLLM > 0 {
+		msg += " (" + strconv.Itoa(n.AddedByLLM) + " found by the model)"
+	}
+	msg += "."
+	// The flash is a cookie: the model's sentence first, lists capped.
+	kind := "ok"
+	if n.LLM != "" {
+		msg += " " + n.LLM
+		if n.LLMError != nil {
+			kind = "warn"
+		}
+	}
+	if len(n.Factors) > 0 {
+		msg += " Evaluation factors: " + capJoin(n.Factors, 8) + "."
+	}
+	if len(n.Dates) > 0 {
+		ds := make([]string, 0, len(n.Dates))
+		for _, d := range n.Dates {
+			ds = append(ds, d.Label+" "+d.Date.Format("2006-01-02"))
+		}
+		msg += " Dates: " + capJoin(ds, 8) + "."
+	}
+	if len(msg) > 1500 {
+		msg = strings.ToValidUTF8(msg[:1500], "") + "…"
+	}
+	s.setFlash(c, kind, msg)
 	return c.Redirect("/federal/opportunities/"+url.PathEscape(id)+"#matrix", fiber.StatusSeeOther)
 }
 
@@ -753,4 +784,12 @@ func init() {
 		}
 		return strconv.FormatFloat(float64(cents)/100, 'f', -1, 64)
 	}
+}
+
+// capJoin joins at most max items with "; ", saying how many were left out.
+func capJoin(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:max], "; ") + "; and " + strconv.Itoa(len(items)-max) + " more"
 }

@@ -266,6 +266,7 @@ type MatrixRow struct {
 	Owner      string
 	Status     string
 	AnsweredIn string // where the proposal answers it ("Vol I §2.3")
+	Origin     string // OriginRules or OriginLLM: who found it
 	CreatedAt  time.Time
 }
 

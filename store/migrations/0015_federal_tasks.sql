@@ -1,3 +1,7 @@
+-- Who found each compliance matrix row: the extraction rules or the
+-- model (an optional OpenAI-compatible endpoint).
+ALTER TABLE federal_requirements ADD COLUMN origin TEXT NOT NULL DEFAULT 'rules' CHECK (origin IN ('rules', 'llm'));
+
 -- CRM tasks and notes on pursuits: a task or note may be linked to a
 -- pursued notice (record_type 'pursuit', keyed by federal_pipeline.id) or
 -- a pursued grant ('grant_pursuit', keyed by federal_grant_pipeline.id).
