@@ -208,8 +208,8 @@ func (s *Server) handleFederalOpportunities(c *fiber.Ctx) error {
 	if next != "" {
 		p.NextURL = template.URL("/federal?" + p.nextQuery()) // built from url.Values: safe
 	}
-	p.Layout = s.layout(c, HostNexus, "Opportunity Studio")
-	return s.render(c, "nexus/federal", p)
+	p.Layout = s.fedLayout(c, "Opportunity Studio")
+	return s.render(c, fedTemplate(c, "federal"), p)
 }
 
 type federalNoticePage struct {
@@ -260,11 +260,11 @@ func (s *Server) renderFederalNotice(c *fiber.Ctx, p *federalNoticePage) error {
 	if err := s.pursuitWorkFor(c, p.Pipeline, nil, &p.Work); err != nil {
 		return err
 	}
-	p.Layout = s.layout(c, HostNexus, p.Notice.Title)
+	p.Layout = s.fedLayout(c, p.Notice.Title)
 	if p.Work != nil {
 		p.Work.CSRF = p.CSRF
 	}
-	return s.render(c, "nexus/federal_notice", p)
+	return s.render(c, fedTemplate(c, "federal_notice"), p)
 }
 
 func (s *Server) handleFederalNotice(c *fiber.Ctx) error {
@@ -393,8 +393,8 @@ func (s *Server) handleFederalPipeline(c *fiber.Ctx) error {
 			p.ProbableCents += e.ProbableValueCents()
 		}
 	}
-	p.Layout = s.layout(c, HostNexus, "Bid pipeline")
-	return s.render(c, "nexus/federal_pipeline", p)
+	p.Layout = s.fedLayout(c, "Bid pipeline")
+	return s.render(c, fedTemplate(c, "federal_pipeline"), p)
 }
 
 type federalSearchesPage struct {
@@ -420,8 +420,8 @@ func (s *Server) renderFederalSearches(c *fiber.Ctx, p *federalSearchesPage) err
 	if p.Form.PostedDays == 0 {
 		p.Form.PostedDays = 30
 	}
-	p.Layout = s.layout(c, HostNexus, "Saved searches")
-	return s.render(c, "nexus/federal_searches", p)
+	p.Layout = s.fedLayout(c, "Saved searches")
+	return s.render(c, fedTemplate(c, "federal_searches"), p)
 }
 
 func (s *Server) handleFederalSearches(c *fiber.Ctx) error {
@@ -510,7 +510,7 @@ func (s *Server) fedTenantName(c *fiber.Ctx) string {
 
 func (s *Server) renderFederalSettings(c *fiber.Ctx, p *federalSettingsPage) error {
 	p.SetAsides, p.TenantID, p.TenantName = federal.SetAsides, fedTenant(c), s.fedTenantName(c)
-	if s.Tenants != nil {
+	if s.Tenants != nil && !fedPortal(c) { // the tenant switch is Nexus's
 		ts, err := s.Tenants.Store.FindTenants(c.UserContext())
 		if err != nil {
 			return err
@@ -525,7 +525,10 @@ func (s *Server) renderFederalSettings(c *fiber.Ctx, p *federalSettingsPage) err
 	for _, id := range ids {
 		p.Enabled[id] = true
 	}
-	p.Layout = s.layout(c, HostNexus, "Federal profile")
+	p.Layout = s.fedLayout(c, "Federal profile")
+	if fedPortal(c) {
+		return s.render(c, "portal/federal_profile", p)
+	}
 	return s.render(c, "nexus/federal_settings", p)
 }
 
@@ -692,6 +695,9 @@ func (s *Server) handleFederalSettingsSave(c *fiber.Ctx) error {
 	}
 	s.Audit.Record(c.UserContext(), "federal.profile", "tenant:"+strconv.FormatInt(fedTenant(c), 10), "")
 	s.setFlash(c, "ok", "Federal profile saved; every stored notice was re-scored.")
+	if fedPortal(c) {
+		return c.Redirect("/federal/profile", fiber.StatusSeeOther)
+	}
 	return c.Redirect("/federal/settings", fiber.StatusSeeOther)
 }
 

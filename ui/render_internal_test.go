@@ -42,9 +42,11 @@ var pageData = map[string]func() any{
 	"portal/team":       func() any { return &teamPage{} },
 	"portal/apikeys":    func() any { return &apiKeysPage{} },
 	"nexus/tenants":     func() any { return &tenantsPage{} },
-	"nexus/tenant":      func() any { return &tenantPage{} },
-	"nexus/apikeys":     func() any { return &apiKeysPage{} },
-	"nexus/vault":       func() any { return &vaultPage{} },
+	"nexus/tenant": func() any {
+		return &tenantPage{T: &app.Tenant{Status: "active"}, FederalAvailable: true, FederalOn: true}
+	},
+	"nexus/apikeys": func() any { return &apiKeysPage{} },
+	"nexus/vault":   func() any { return &vaultPage{} },
 	"nexus/automations": func() any {
 		w := app.LeadCaptureWorkflow()
 		w.ID = 1
@@ -191,6 +193,14 @@ func allBlocks() []app.Block {
 		out = append(out, app.Block{Type: t, Items: []app.Item{{Features: []string{"f"}}}, CTA: &app.Link{}, CTA2: &app.Link{}})
 	}
 	return out
+}
+
+// The portal's Federal pages take the Nexus pages' data.
+func init() {
+	for portal, nexus := range map[string]string{"federal": "federal", "federal_notice": "federal_notice", "federal_pipeline": "federal_pipeline",
+		"federal_searches": "federal_searches", "federal_profile": "federal_settings"} {
+		pageData["portal/"+portal] = pageData["nexus/"+nexus]
+	}
 }
 
 func TestRenderer_EveryPage(t *testing.T) {
