@@ -175,7 +175,7 @@ func TestFederalExtractWithModel(t *testing.T) {
 			t.Errorf("response_format %v", fake.request["response_format"])
 		}
 		_, body, _ := e.admin("GET", base, nil)
-		if !strings.Contains(body, `<span class="pill">model</span>`) || !strings.Contains(body, "asks the model") {
+		if !strings.Contains(body, `<span class="pill" title="found by the model">llm</span>`) || !strings.Contains(body, "asks the model") {
 			t.Error("page does not mark the model's row or name the model")
 		}
 	})

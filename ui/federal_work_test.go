@@ -2,7 +2,9 @@ package ui_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +136,25 @@ func TestFederalPursuitTasksNotes(t *testing.T) {
 	}
 	if st, p, _ := e.api(ui.HostPortal, "GET", "/api/v1/tasks?record_type=pursuit", e.B.KeyRead, ""); st != 200 || len(p.Data) != 0 {
 		t.Errorf("API pursuit tasks of B: %d %d, want none", st, len(p.Data))
+	}
+	// The OpenAPI document names the new record types for notes and tasks.
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	_, _, raw := e.api(ui.HostPortal, "GET", "/api/v1/openapi.json", e.A.KeyRead, "")
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []string{"Note", "NoteInput", "Task", "TaskInput"} {
+		if enum := doc.Components.Schemas[sc].Properties["record_type"].Enum; !slices.Contains(enum, "pursuit") || !slices.Contains(enum, "grant_pursuit") {
+			t.Errorf("OpenAPI %s.record_type enum %v lacks pursuit/grant_pursuit", sc, enum)
+		}
 	}
 
 	// Nexus > CRM > Tasks lists them with a link back to the pursuit (the

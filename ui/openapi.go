@@ -176,6 +176,10 @@ func OpenAPI() []byte {
 				tenantParam,
 			}
 			for _, f := range r.Filter {
+				if f == "record_type" {
+					params = append(params, qparam(f, "Filter: what the record is linked to; pursuit and grant_pursuit are bid and grant pipeline entries.", linkType))
+					continue
+				}
 				params = append(params, qparam(f, "Filter: exact match.", str))
 			}
 			switch r.Record {
