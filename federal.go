@@ -52,7 +52,11 @@ type Federal struct {
 func checkBaseURL(flagName, v string) error {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return fmt.Errorf("--%s: %q is not an http(s) base URL like https://api.sam.gov", flagName, v)
+		example := "https://api.sam.gov"
+		if flagName == "openai-url" {
+			example = "https://api.openai.com/v1"
+		}
+		return fmt.Errorf("--%s: %q is not an http(s) base URL like %s", flagName, v, example)
 	}
 	return nil
 }
