@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"orengen/app"
 	"orengen/app/federal"
 	"orengen/ui"
 )
@@ -82,6 +83,16 @@ func TestPortalFederal(t *testing.T) {
 	}
 	if _, body := portal(e.A, "GET", "/federal/opportunities/"+na.NoticeID, nil); !strings.Contains(body, "Register in SAM") || strings.Contains(body, "/proposal") {
 		t.Error("A's pursuit page lacks its task or links to Nexus-only pages")
+	}
+	// The CRM's own done action returns to the pursuit.
+	pursuit := app.RecordPursuit
+	ts, _, err := e.Server.CRM.FindTasks(app.NewContextWithTenant(ctx, e.A.T), app.TaskFilter{RecordType: &pursuit})
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("A's tasks %v %v", ts, err)
+	}
+	if st, _, resp := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/crm/tasks/" + itoa64(ts[0].ID) + "/done", CSRF: true,
+		Cookies: map[string]string{"psid": e.A.Cookie}}); st != 303 || resp.Header.Get("Location") != "/federal/opportunities/"+na.NoticeID+"#work" {
+		t.Errorf("CRM done on a pursuit task: %d %s", st, resp.Header.Get("Location"))
 	}
 	if _, body := portal(e.A, "GET", "/federal/pipeline", nil); !strings.Contains(body, "Alpha Cyber Range") {
 		t.Error("A's pipeline lacks the pursuit")
