@@ -56,6 +56,13 @@ type Config struct {
 	SAMKeyType   string
 	SAMAPIKey    string
 
+	// RFP extraction may also ask an OpenAI-compatible endpoint
+	// (federal.go): its base URL ("" = rules only), the model, and a key
+	// for when the vault has no openai_api_key.
+	OpenAIURL    string
+	OpenAIModel  string
+	OpenAIAPIKey string
+
 	// Secrets: environment or config file only, never flags.
 	MasterKey  []byte
 	SessionKey []byte
@@ -179,6 +186,9 @@ var settings = []setting{
 	{flag: "grants-api-url", env: "ORENGEN_GRANTS_API_URL", def: "https://api.grants.gov", usage: "Grants.gov API base URL", set: str(func(c *Config) *string { return &c.GrantsAPIURL })},
 	{flag: "sam-key-type", env: "ORENGEN_SAM_KEY_TYPE", def: "personal", usage: "SAM.gov key type, sets the daily quota: personal (10), personal-role, personal-federal, system (1,000), system-federal (10,000)", set: str(func(c *Config) *string { return &c.SAMKeyType })},
 	{env: "ORENGEN_SAM_API_KEY", usage: "SAM.gov API key (else the vault's sam_api_key)", secret: true, set: str(func(c *Config) *string { return &c.SAMAPIKey })},
+	{flag: "openai-url", env: "ORENGEN_OPENAI_URL", usage: "OpenAI-compatible API base URL for RFP extraction, like https://api.openai.com/v1 (empty: rules only)", set: str(func(c *Config) *string { return &c.OpenAIURL })},
+	{flag: "openai-model", env: "ORENGEN_OPENAI_MODEL", def: "gpt-4o-mini", usage: "model RFP extraction asks at --openai-url", set: str(func(c *Config) *string { return &c.OpenAIModel })},
+	{env: "ORENGEN_OPENAI_API_KEY", usage: "key for --openai-url (else the vault's openai_api_key)", secret: true, set: str(func(c *Config) *string { return &c.OpenAIAPIKey })},
 	{flag: "twilio-api-url", env: "ORENGEN_TWILIO_API_URL", def: "https://api.twilio.com", usage: "Twilio REST base URL (tests and proxies)", set: str(func(c *Config) *string { return &c.TwilioAPIURL })},
 	{env: "ORENGEN_SMTP_URL", usage: "SMTP server for email: smtp://user:pass@host:587 or smtps://user:pass@host:465 (?from=addr)", secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
 	{flag: "automation-workers", env: "ORENGEN_AUTOMATION_WORKERS", def: "2", usage: "goroutines running workflow runs", set: intRange("automation-workers", 1, 64, func(c *Config) *int { return &c.AutomationWorkers })},

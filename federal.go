@@ -20,6 +20,26 @@ import (
 // SAMKeySecret is the vault name (global scope) of the SAM.gov API key.
 const SAMKeySecret = "sam_api_key"
 
+// OpenAIKeySecret is the vault name (global scope) of the key for the
+// OpenAI-compatible endpoint RFP extraction asks.
+const OpenAIKeySecret = "openai_api_key"
+
+// vaultOrEnv returns a key getter: the vault's global secret name first
+// (so a key saved in Nexus takes effect without a restart), else env.
+func vaultOrEnv(v app.Vault, name, env string) func(ctx context.Context) (federal.Secret, error) {
+	envKey := federal.Secret(strings.TrimSpace(env))
+	return func(ctx context.Context) (federal.Secret, error) {
+		val, err := v.Get(ctx, app.GlobalScope, name)
+		if err == nil && strings.TrimSpace(val) != "" {
+			return federal.Secret(strings.TrimSpace(val)), nil
+		}
+		if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+			return "", fmt.Errorf("vault %s: %w", name, err)
+		}
+		return envKey, nil
+	}
+}
+
 // Federal is the federal-contracting wiring: the store, the scout and the
 // service the Nexus pages, the API and the CLI use.
 type Federal struct {
@@ -32,7 +52,11 @@ type Federal struct {
 func checkBaseURL(flagName, v string) error {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return fmt.Errorf("--%s: %q is not an http(s) base URL like https://api.sam.gov", flagName, v)
+		example := "https://api.sam.gov"
+		if flagName == "openai-url" {
+			example = "https://api.openai.com/v1"
+		}
+		return fmt.Errorf("--%s: %q is not an http(s) base URL like %s", flagName, v, example)
 	}
 	return nil
 }
@@ -52,29 +76,28 @@ func (m *Main) OpenFederal(sv *Services) (*Federal, error) {
 	if _, err := federal.DefaultQuotaPolicy().Limit(cfg.SAMKeyType); err != nil {
 		return nil, fmt.Errorf("--sam-key-type: %q is not one of personal, personal-role, personal-federal, system, system-federal", cfg.SAMKeyType)
 	}
+	if cfg.OpenAIURL != "" {
+		if err := checkBaseURL("openai-url", cfg.OpenAIURL); err != nil {
+			return nil, err
+		}
+	}
 	f := &Federal{Store: store.NewFederalStore(m.DB), Quota: store.NewSAMQuota(m.KV)}
 	httpc := &http.Client{Timeout: federal.DefaultTimeout}
-	envKey := federal.Secret(strings.TrimSpace(cfg.SAMAPIKey))
 	f.Scout = &federal.Scout{
 		Store:  f.Store,
 		SAM:    &federal.SAMClient{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
 		Grants: &federal.GrantsClient{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
-		Key: func(ctx context.Context) (federal.Secret, error) {
-			v, err := sv.Vault.Get(ctx, app.GlobalScope, SAMKeySecret)
-			if err == nil && strings.TrimSpace(v) != "" {
-				return federal.Secret(strings.TrimSpace(v)), nil
-			}
-			if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
-				return "", fmt.Errorf("vault %s: %w", SAMKeySecret, err)
-			}
-			return envKey, nil
-		},
+		Key:    vaultOrEnv(sv.Vault, SAMKeySecret, cfg.SAMAPIKey),
 		Logger: m.Logger,
 	}
 	// Alerts and digests go to the log (federal.LogSink) and Nexus until
 	// the automation engine provides a federal.AlertSink (Service.Sink).
 	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout,
 		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
+	if cfg.OpenAIURL != "" {
+		f.Service.LLM = &federal.LLMExtractor{BaseURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
+			Key: vaultOrEnv(sv.Vault, OpenAIKeySecret, cfg.OpenAIAPIKey), HTTP: &http.Client{Timeout: federal.DefaultLLMTimeout}}
+	}
 	return f, nil
 }
 

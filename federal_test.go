@@ -325,6 +325,11 @@ func TestFederalCLI_SearchAddErrors(t *testing.T) {
 	if _, code, _ := c.run("federal", "scout"); code != 2 {
 		t.Errorf("scout without --once: exit %d", code)
 	}
+	c.env["ORENGEN_OPENAI_URL"] = "api.openai.com/v1"
+	if _, code, err := c.run("federal", "search", "list"); code != 2 || !strings.Contains(err.Error(), "--openai-url") {
+		t.Errorf("bad model URL: %d %v", code, err)
+	}
+	c.env["ORENGEN_OPENAI_URL"] = ""
 	c.env["ORENGEN_SAM_KEY_TYPE"] = "gold"
 	if _, code, err := c.run("federal", "search", "list"); code != 2 || !strings.Contains(err.Error(), "--sam-key-type") {
 		t.Errorf("bad key type: %d %v", code, err)

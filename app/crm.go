@@ -23,7 +23,15 @@ const (
 	RecordDeal    = "deal"
 	RecordNote    = "note"
 	RecordTask    = "task"
+	// RecordPursuit is a pursued federal notice (a federal_pipeline row)
+	// and RecordGrantPursuit a pursued grant: tasks and notes link to
+	// them as to CRM records, so the bid pipeline reuses the CRM's.
+	RecordPursuit      = "pursuit"
+	RecordGrantPursuit = "grant_pursuit"
 )
+
+// linkTypesMessage names the record types a note or task links to.
+const linkTypesMessage = "record_type must be person, company, deal, pursuit or grant_pursuit."
 
 // CRM limits.
 const (
@@ -423,7 +431,7 @@ func ParseAmount(field, s string) (int64, error) {
 type Note struct {
 	ID         int64
 	TenantID   int64
-	RecordType string // person, company or deal
+	RecordType string // person, company, deal, pursuit or grant_pursuit
 	RecordID   int64
 	Body       string // markdown; rendered without raw HTML
 	Author     string // actor, as in the timeline
@@ -447,8 +455,10 @@ func validateLink(typ string, id int64, required bool) error {
 	if typ == "" && id == 0 && !required {
 		return nil
 	}
-	if typ != RecordPerson && typ != RecordCompany && typ != RecordDeal {
-		return FieldErrorf("record_type", "record_type must be person, company or deal.")
+	switch typ {
+	case RecordPerson, RecordCompany, RecordDeal, RecordPursuit, RecordGrantPursuit:
+	default:
+		return FieldErrorf("record_type", linkTypesMessage)
 	}
 	if id <= 0 {
 		return FieldErrorf("record_id", "record_id required.")

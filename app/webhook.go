@@ -240,7 +240,10 @@ func EventFor(e *TimelineEntry) (string, []byte) {
 		name = "opportunity.stage_changed"
 	}
 	api := map[string]string{RecordPerson: "people", RecordCompany: "companies", RecordDeal: "opportunities"}[e.RecordType]
-	data := map[string]any{"record_type": obj, "record_id": e.RecordID, "api_path": fmt.Sprintf("/api/v1/%s/%d", api, e.RecordID), "actor": e.Actor}
+	data := map[string]any{"record_type": obj, "record_id": e.RecordID, "actor": e.Actor}
+	if api != "" { // pursuits have no CRM API path
+		data["api_path"] = fmt.Sprintf("/api/v1/%s/%d", api, e.RecordID)
+	}
 	if e.Field != "" {
 		data["field"], data["old"], data["new"] = e.Field, e.Old, e.New
 	}

@@ -31,8 +31,17 @@ var recordTable = map[string]string{
 	app.RecordNote: "crm_notes", app.RecordTask: "crm_tasks",
 }
 
+// linkTable maps the record types a note or task links to (the CRM's own
+// records and pursuits) to their tables; checkRecord reads it.
+var linkTable = map[string]string{
+	app.RecordPerson: "crm_people", app.RecordCompany: "crm_companies", app.RecordDeal: "crm_deals",
+	app.RecordNote: "crm_notes", app.RecordTask: "crm_tasks",
+	app.RecordPursuit: "federal_pipeline", app.RecordGrantPursuit: "federal_grant_pipeline",
+}
+
 var recordLabel = map[string]string{
 	app.RecordPerson: "Person", app.RecordCompany: "Company", app.RecordDeal: "Deal", app.RecordNote: "Note", app.RecordTask: "Task",
+	app.RecordPursuit: "Pursuit", app.RecordGrantPursuit: "Grant pursuit",
 }
 
 type scanner interface{ Scan(...any) error }
@@ -64,7 +73,11 @@ func (s *CRMStore) writeScope(ctx context.Context) (int64, *Tx, error) {
 // set) unless the record exists in tenant tid.
 func checkRecord(ctx context.Context, q queryer, typ string, id, tid int64, field string) error {
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM `+recordTable[typ]+` WHERE id = ? AND tenant_id = ?`, id, tid).Scan(&one)
+	table, ok := linkTable[typ]
+	if !ok {
+		return app.FieldErrorf("record_type", "record_type must be person, company, deal, pursuit or grant_pursuit.")
+	}
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = ? AND tenant_id = ?`, id, tid).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		if field != "" {
 			return app.FieldErrorf(field, "Unknown %s %d.", strings.ToLower(recordLabel[typ]), id)
@@ -168,12 +181,10 @@ func AddTimelineEntryTx(ctx context.Context, tx *Tx, e *app.TimelineEntry) error
 	return err
 }
 
-// CheckRecordTx returns ENOTFOUND unless the CRM record exists in tenant
-// tid (for later features that link to CRM records).
+// CheckRecordTx returns ENOTFOUND unless the record (a CRM record or a
+// pursuit) exists in tenant tid (for later features that link to CRM
+// records), EINVALID for an unknown record type.
 func CheckRecordTx(ctx context.Context, tx *Tx, recordType string, id, tid int64) error {
-	if _, ok := recordTable[recordType]; !ok {
-		return app.FieldErrorf("record_type", "record_type must be person, company or deal.")
-	}
 	return checkRecord(ctx, tx, recordType, id, tid, "")
 }
 

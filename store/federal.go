@@ -569,12 +569,12 @@ func (s *FederalStore) FindNoticeChanges(ctx context.Context, tenantID int64, no
 	return out, rows.Err()
 }
 
-const pipelineCols = `p.tenant_id, p.notice_id, COALESCE(n.title, ''), COALESCE(n.response_deadline, ''), p.stage, p.estimated_value_cents, p.win_probability, p.owner, p.notes, p.created_at, p.updated_at`
+const pipelineCols = `p.id, p.tenant_id, p.notice_id, COALESCE(n.title, ''), COALESCE(n.response_deadline, ''), p.stage, p.estimated_value_cents, p.win_probability, p.owner, p.notes, p.created_at, p.updated_at`
 
 func scanPipeline(row interface{ Scan(...any) error }) (*federal.PipelineEntry, error) {
 	var e federal.PipelineEntry
 	var dl string
-	if err := row.Scan(&e.TenantID, &e.NoticeID, &e.Title, &dl, &e.Stage, &e.EstimatedValueCents, &e.WinProbability, &e.Owner, &e.Notes,
+	if err := row.Scan(&e.ID, &e.TenantID, &e.NoticeID, &e.Title, &dl, &e.Stage, &e.EstimatedValueCents, &e.WinProbability, &e.Owner, &e.Notes,
 		Time{&e.CreatedAt}, Time{&e.UpdatedAt}); err != nil {
 		return nil, err
 	}
@@ -643,7 +643,7 @@ func (s *FederalStore) SavePipelineEntry(ctx context.Context, e *federal.Pipelin
 
 // FindMatrix lists a notice's compliance matrix in extraction order.
 func (s *FederalStore) FindMatrix(ctx context.Context, tenantID int64, noticeID string) ([]*federal.MatrixRow, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT id, notice_id, section, text, kind, owner, status, answered_in, created_at
+	rows, err := s.db.read.QueryContext(ctx, `SELECT id, notice_id, section, text, kind, owner, status, answered_in, origin, created_at
 		FROM federal_requirements WHERE tenant_id = ? AND notice_id = ? ORDER BY id`, tenantID, noticeID)
 	if err != nil {
 		return nil, fmt.Errorf("find matrix: %w", err)
@@ -652,7 +652,7 @@ func (s *FederalStore) FindMatrix(ctx context.Context, tenantID int64, noticeID 
 	var out []*federal.MatrixRow
 	for rows.Next() {
 		var r federal.MatrixRow
-		if err := rows.Scan(&r.ID, &r.NoticeID, &r.Section, &r.Text, &r.Kind, &r.Owner, &r.Status, &r.AnsweredIn, Time{&r.CreatedAt}); err != nil {
+		if err := rows.Scan(&r.ID, &r.NoticeID, &r.Section, &r.Text, &r.Kind, &r.Owner, &r.Status, &r.AnsweredIn, &r.Origin, Time{&r.CreatedAt}); err != nil {
 			return nil, err
 		}
 		out = append(out, &r)
@@ -678,8 +678,12 @@ func (s *FederalStore) AddMatrixRows(ctx context.Context, tenantID int64, notice
 	}
 	added := 0
 	for _, r := range reqs {
-		res, err := tx.ExecContext(ctx, `INSERT INTO federal_requirements (tenant_id, notice_id, section, text, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, notice_id, section, text) DO NOTHING`, tenantID, noticeID, r.Section, r.Text, r.Kind, FormatTime(tx.now))
+		origin := r.Origin
+		if origin == "" {
+			origin = federal.OriginRules
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO federal_requirements (tenant_id, notice_id, section, text, kind, origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, notice_id, section, text) DO NOTHING`, tenantID, noticeID, r.Section, r.Text, r.Kind, origin, FormatTime(tx.now))
 		if err != nil {
 			return 0, fmt.Errorf("add requirement: %w", err)
 		}

@@ -229,12 +229,12 @@ func (s *FederalStore) SetGrantDetail(ctx context.Context, tenantID int64, grant
 	return nil
 }
 
-const grantPipelineCols = `p.tenant_id, p.grant_id, COALESCE(g.title, ''), COALESCE(g.number, ''), COALESCE(g.close_date, ''), p.stage, p.owner, p.notes, p.created_at, p.updated_at`
+const grantPipelineCols = `p.id, p.tenant_id, p.grant_id, COALESCE(g.title, ''), COALESCE(g.number, ''), COALESCE(g.close_date, ''), p.stage, p.owner, p.notes, p.created_at, p.updated_at`
 
 func scanGrantPipeline(row interface{ Scan(...any) error }) (*federal.GrantPipelineEntry, error) {
 	var e federal.GrantPipelineEntry
 	var cls string
-	if err := row.Scan(&e.TenantID, &e.GrantID, &e.Title, &e.Number, &cls, &e.Stage, &e.Owner, &e.Notes, Time{&e.CreatedAt}, Time{&e.UpdatedAt}); err != nil {
+	if err := row.Scan(&e.ID, &e.TenantID, &e.GrantID, &e.Title, &e.Number, &cls, &e.Stage, &e.Owner, &e.Notes, Time{&e.CreatedAt}, Time{&e.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	e.CloseDate, _ = ParseTime(cls)
@@ -402,4 +402,25 @@ func (s *FederalStore) FindNewGrants(ctx context.Context, tenantID int64, from, 
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// PursuitKeys maps the tenant's pipeline entry IDs to notice IDs (grant
+// IDs with grants); IDs of other tenants or unknown are left out.
+func (s *FederalStore) PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error) {
+	q := `SELECT id, notice_id FROM federal_pipeline WHERE tenant_id = ? AND id = ?`
+	if grants {
+		q = `SELECT id, grant_id FROM federal_grant_pipeline WHERE tenant_id = ? AND id = ?`
+	}
+	out := map[int64]string{}
+	for _, id := range ids {
+		var key string
+		err := s.db.read.QueryRowContext(ctx, q, tenantID, id).Scan(&id, &key)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("pursuit keys: %w", err)
+		}
+		out[id] = key
+	}
+	return out, nil
 }

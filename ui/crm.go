@@ -763,6 +763,18 @@ func (s *Server) handleCRMTaskDone(c *fiber.Ctx) error {
 			back = fmt.Sprintf("/crm/%s/%d", seg, t.RecordID)
 		}
 	}
+	// A pursued notice's task returns to the portal's Federal page.
+	if t.RecordType == app.RecordPursuit && s.Federal != nil {
+		if on, _ := s.portalFederalOn(c); on {
+			keys, err := s.Federal.Store.PursuitKeys(c.UserContext(), t.TenantID, false, []int64{t.RecordID})
+			if err != nil {
+				return err
+			}
+			if k, ok := keys[t.RecordID]; ok {
+				back = noticeURL(k) + "#work"
+			}
+		}
+	}
 	return c.Redirect(back, fiber.StatusSeeOther)
 }
 
@@ -888,6 +900,7 @@ func (s *Server) registerNexusCRMRoutes(r fiber.Router) {
 		return
 	}
 	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
+	r.Get("/crm/tasks", s.handleNexusCRMTasks)
 	for seg := range crmKinds {
 		seg := seg
 		r.Get("/crm/"+seg, func(c *fiber.Ctx) error { return s.renderCRMList(c, seg, &crmListPage{}, true) })

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"html/template"
 	"net/url"
@@ -40,6 +41,7 @@ func (s *Server) registerFederalRoutes(r fiber.Router, csrf fiber.Handler) {
 	g.Get("/grants", s.handleFederalGrants)
 	g.Get("/compliance", s.handleFederalCompliance)
 	s.registerFederalStudioRoutes(g, csrf)
+	s.registerFederalWorkRoutes(g, csrf)
 }
 
 func (s *Server) requireFederal(c *fiber.Ctx) error {
@@ -206,8 +208,8 @@ func (s *Server) handleFederalOpportunities(c *fiber.Ctx) error {
 	if next != "" {
 		p.NextURL = template.URL("/federal?" + p.nextQuery()) // built from url.Values: safe
 	}
-	p.Layout = s.layout(c, HostNexus, "Opportunity Studio")
-	return s.render(c, "nexus/federal", p)
+	p.Layout = s.fedLayout(c, "Opportunity Studio")
+	return s.render(c, fedTemplate(c, "federal"), p)
 }
 
 type federalNoticePage struct {
@@ -221,7 +223,11 @@ type federalNoticePage struct {
 	Statuses     []string
 	Errors       map[string]string
 	RFPText      string
+	Work         *pursuitWork // tasks and notes, once the notice is pursued
+	LLMModel     string       // the model extraction asks, "" for rules only
 }
+
+func noticeURL(id string) string { return "/federal/opportunities/" + url.PathEscape(id) }
 
 func (s *Server) noticeID(c *fiber.Ctx) string {
 	return utils.CopyString(strings.ToLower(strings.TrimSpace(c.Params("noticeId"))))
@@ -248,8 +254,17 @@ func (s *Server) renderFederalNotice(c *fiber.Ctx, p *federalNoticePage) error {
 	}
 	p.Completeness = federal.Completeness(p.Matrix)
 	p.Stages, p.Statuses = federal.Stages, federal.RequirementStatuses
-	p.Layout = s.layout(c, HostNexus, p.Notice.Title)
-	return s.render(c, "nexus/federal_notice", p)
+	if s.Federal.LLM.Configured() {
+		p.LLMModel = cmp.Or(s.Federal.LLM.Model, federal.DefaultLLMModel)
+	}
+	if err := s.pursuitWorkFor(c, p.Pipeline, nil, &p.Work); err != nil {
+		return err
+	}
+	p.Layout = s.fedLayout(c, p.Notice.Title)
+	if p.Work != nil {
+		p.Work.CSRF = p.CSRF
+	}
+	return s.render(c, fedTemplate(c, "federal_notice"), p)
 }
 
 func (s *Server) handleFederalNotice(c *fiber.Ctx) error {
@@ -269,7 +284,7 @@ func (s *Server) handleFederalPursue(c *fiber.Ctx) error {
 func (s *Server) handleFederalPipelineSave(c *fiber.Ctx) error {
 	id := s.noticeID(c)
 	e := &federal.PipelineEntry{TenantID: fedTenant(c), NoticeID: id,
-		Stage: utils.CopyString(c.FormValue("stage")), Owner: utils.CopyString(c.FormValue("owner")), Notes: utils.CopyString(c.FormValue("notes"))}
+		Stage: utils.CopyString(c.FormValue("stage")), Owner: utils.CopyString(c.FormValue("owner"))}
 	var err error
 	e.EstimatedValueCents, err = federal.ParseDollars(c.FormValue("estimated_value"))
 	if err == nil {
@@ -306,7 +321,33 @@ func (s *Server) handleFederalMatrixExtract(c *fiber.Ctx) error {
 		c.Status(fiber.StatusBadRequest)
 		return s.renderFederalNotice(c, &federalNoticePage{RFPText: text, Errors: map[string]string{"matrix": app.ErrorMessage(err)}})
 	}
-	s.setFlash(c, "ok", strconv.Itoa(n)+" requirement(s) added to the compliance matrix.")
+	msg := strconv.Itoa(n.Added) + " requirement(s) added to the compliance matrix"
+	if n.AddedByLLM > 0 {
+		msg += " (" + strconv.Itoa(n.AddedByLLM) + " found by the model)"
+	}
+	msg += "."
+	// The flash is a cookie: the model's sentence first, lists capped.
+	kind := "ok"
+	if n.LLM != "" {
+		msg += " " + n.LLM
+		if n.LLMError != nil {
+			kind = "warn"
+		}
+	}
+	if len(n.Factors) > 0 {
+		msg += " Evaluation factors: " + capJoin(n.Factors, 8) + "."
+	}
+	if len(n.Dates) > 0 {
+		ds := make([]string, 0, len(n.Dates))
+		for _, d := range n.Dates {
+			ds = append(ds, d.Label+" "+d.Date.Format("2006-01-02"))
+		}
+		msg += " Dates: " + capJoin(ds, 8) + "."
+	}
+	if len(msg) > 1500 {
+		msg = strings.ToValidUTF8(msg[:1500], "") + "…"
+	}
+	s.setFlash(c, kind, msg)
 	return c.Redirect("/federal/opportunities/"+url.PathEscape(id)+"#matrix", fiber.StatusSeeOther)
 }
 
@@ -352,8 +393,8 @@ func (s *Server) handleFederalPipeline(c *fiber.Ctx) error {
 			p.ProbableCents += e.ProbableValueCents()
 		}
 	}
-	p.Layout = s.layout(c, HostNexus, "Bid pipeline")
-	return s.render(c, "nexus/federal_pipeline", p)
+	p.Layout = s.fedLayout(c, "Bid pipeline")
+	return s.render(c, fedTemplate(c, "federal_pipeline"), p)
 }
 
 type federalSearchesPage struct {
@@ -379,8 +420,8 @@ func (s *Server) renderFederalSearches(c *fiber.Ctx, p *federalSearchesPage) err
 	if p.Form.PostedDays == 0 {
 		p.Form.PostedDays = 30
 	}
-	p.Layout = s.layout(c, HostNexus, "Saved searches")
-	return s.render(c, "nexus/federal_searches", p)
+	p.Layout = s.fedLayout(c, "Saved searches")
+	return s.render(c, fedTemplate(c, "federal_searches"), p)
 }
 
 func (s *Server) handleFederalSearches(c *fiber.Ctx) error {
@@ -469,7 +510,7 @@ func (s *Server) fedTenantName(c *fiber.Ctx) string {
 
 func (s *Server) renderFederalSettings(c *fiber.Ctx, p *federalSettingsPage) error {
 	p.SetAsides, p.TenantID, p.TenantName = federal.SetAsides, fedTenant(c), s.fedTenantName(c)
-	if s.Tenants != nil {
+	if s.Tenants != nil && !fedPortal(c) { // the tenant switch is Nexus's
 		ts, err := s.Tenants.Store.FindTenants(c.UserContext())
 		if err != nil {
 			return err
@@ -484,7 +525,10 @@ func (s *Server) renderFederalSettings(c *fiber.Ctx, p *federalSettingsPage) err
 	for _, id := range ids {
 		p.Enabled[id] = true
 	}
-	p.Layout = s.layout(c, HostNexus, "Federal profile")
+	p.Layout = s.fedLayout(c, "Federal profile")
+	if fedPortal(c) {
+		return s.render(c, "portal/federal_profile", p)
+	}
 	return s.render(c, "nexus/federal_settings", p)
 }
 
@@ -651,6 +695,9 @@ func (s *Server) handleFederalSettingsSave(c *fiber.Ctx) error {
 	}
 	s.Audit.Record(c.UserContext(), "federal.profile", "tenant:"+strconv.FormatInt(fedTenant(c), 10), "")
 	s.setFlash(c, "ok", "Federal profile saved; every stored notice was re-scored.")
+	if fedPortal(c) {
+		return c.Redirect("/federal/profile", fiber.StatusSeeOther)
+	}
 	return c.Redirect("/federal/settings", fiber.StatusSeeOther)
 }
 
@@ -743,4 +790,12 @@ func init() {
 		}
 		return strconv.FormatFloat(float64(cents)/100, 'f', -1, 64)
 	}
+}
+
+// capJoin joins at most max items with "; ", saying how many were left out.
+func capJoin(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:max], "; ") + "; and " + strconv.Itoa(len(items)-max) + " more"
 }

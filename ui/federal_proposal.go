@@ -261,6 +261,7 @@ type federalGrantPage struct {
 	Stages      []struct{ Code, Label string }
 	Description string // the synopsis as text (Grants.gov sends HTML)
 	Errors      map[string]string
+	Work        *pursuitWork // tasks and notes, once the grant is pursued
 }
 
 func (s *Server) grantID(c *fiber.Ctx) string {
@@ -285,7 +286,13 @@ func (s *Server) renderFederalGrant(c *fiber.Ctx, p *federalGrantPage) error {
 		p.Description = federal.PlainText(p.Grant.Description)
 	}
 	p.Stages = federal.GrantStages
+	if err := s.pursuitWorkFor(c, nil, p.Pipeline, &p.Work); err != nil {
+		return err
+	}
 	p.Layout = s.layout(c, HostNexus, p.Grant.Title)
+	if p.Work != nil {
+		p.Work.CSRF = p.CSRF
+	}
 	return s.render(c, "nexus/federal_grant", p)
 }
 
@@ -311,7 +318,7 @@ func (s *Server) handleFederalGrantPipelineSave(c *fiber.Ctx) error {
 		return err
 	}
 	e := &federal.GrantPipelineEntry{TenantID: fedTenant(c), GrantID: id, Stage: utils.CopyString(c.FormValue("stage")),
-		Owner: strings.TrimSpace(utils.CopyString(c.FormValue("owner"))), Notes: strings.TrimSpace(utils.CopyString(c.FormValue("notes")))}
+		Owner: strings.TrimSpace(utils.CopyString(c.FormValue("owner")))}
 	if err := s.Federal.SaveGrantPipelineEntry(c.UserContext(), e); err != nil {
 		err = fedErr(err)
 		if app.ErrorCode(err) != app.EINVALID {

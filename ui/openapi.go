@@ -54,6 +54,13 @@ var (
 	nStr   = obj{"type": []string{"string", "null"}}
 	strArr = obj{"type": "array", "items": obj{"type": "string"}}
 	tstamp = obj{"type": "string", "format": "date-time"}
+	// linkType is what a note links to: a CRM record, a pursued notice
+	// (pursuit: the bid pipeline entry's id) or a pursued grant; a task
+	// may also be unlinked ("").
+	linkType = obj{"type": "string", "enum": []string{"person", "company", "deal", "pursuit", "grant_pursuit"},
+		"description": "pursuit and grant_pursuit: the id of a bid or grant pipeline entry (Nexus > Federal)"}
+	taskLinkType = obj{"type": "string", "enum": []string{"", "person", "company", "deal", "pursuit", "grant_pursuit"},
+		"description": "\"\" when not linked; pursuit and grant_pursuit: the id of a bid or grant pipeline entry"}
 )
 
 func props(required []string, p obj) obj {
@@ -105,14 +112,14 @@ func OpenAPI() []byte {
 				"person_ids": obj{"type": "array", "items": integ}, "tags": tagsIn, "custom": ref("Custom"),
 			}),
 			"Note": props(append(common, "record_type", "record_id", "body"), obj{"id": integ, "tenant_id": integ,
-				"record_type": obj{"type": "string", "enum": []string{"person", "company", "deal"}}, "record_id": integ,
+				"record_type": linkType, "record_id": integ,
 				"body": obj{"type": "string", "description": "markdown"}, "body_html": obj{"type": "string", "description": "safe HTML (raw HTML escaped)"},
 				"author": str, "created_at": tstamp, "updated_at": tstamp}),
-			"NoteInput": props(nil, obj{"id": integ, "record_type": str, "record_id": integ, "body": str}),
+			"NoteInput": props(nil, obj{"id": integ, "record_type": linkType, "record_id": integ, "body": str}),
 			"Task": props(append(common, "title", "done"), obj{"id": integ, "tenant_id": integ, "title": str, "due": obj{"type": []string{"string", "null"}, "format": "date-time"},
-				"assignee_id": nInt, "done": obj{"type": "boolean"}, "done_at": nStr, "record_type": str, "record_id": nInt, "created_at": tstamp, "updated_at": tstamp}),
+				"assignee_id": nInt, "done": obj{"type": "boolean"}, "done_at": nStr, "record_type": taskLinkType, "record_id": nInt, "created_at": tstamp, "updated_at": tstamp}),
 			"TaskInput": props(nil, obj{"id": integ, "title": str, "due": obj{"type": "string", "description": "date or date-time"}, "assignee_id": nInt,
-				"done": obj{"type": "boolean"}, "record_type": str, "record_id": integ}),
+				"done": obj{"type": "boolean"}, "record_type": taskLinkType, "record_id": integ}),
 			"TimelineEntry": props([]string{"id", "kind", "actor", "created_at"}, obj{"id": integ,
 				"kind":  obj{"type": "string", "description": "created, updated, note, task, task_done; later features add form, sms, call, email"},
 				"actor": str, "field": str, "old": str, "new": str, "body": str, "ref_type": str, "ref_id": integ, "created_at": tstamp}),
@@ -171,6 +178,10 @@ func OpenAPI() []byte {
 				tenantParam,
 			}
 			for _, f := range r.Filter {
+				if f == "record_type" {
+					params = append(params, qparam(f, "Filter: what the record is linked to; pursuit and grant_pursuit are bid and grant pipeline entries.", linkType))
+					continue
+				}
 				params = append(params, qparam(f, "Filter: exact match.", str))
 			}
 			switch r.Record {

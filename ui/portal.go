@@ -48,6 +48,7 @@ func (s *Server) registerPortalRoutes(r fiber.Router) {
 	authed.Post("/leads/:id/delete", csrf, s.handlePortalLeadDelete)
 	s.registerPortalUserRoutes(authed, csrf)
 	s.registerCRMRoutes(authed, csrf)
+	s.registerPortalFederalRoutes(authed, csrf)
 	if s.Webhooks != nil {
 		s.registerOutboundWebhookRoutes(authed, csrf)
 	}

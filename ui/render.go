@@ -231,6 +231,9 @@ func (s *Server) layout(c *fiber.Ctx, host, title string) Layout {
 		l.Brand = tenantBrand(l.Tenant)
 		if l.User != nil {
 			l.Nav = portalNav(l.User)
+			if on, _ := s.portalFederalOn(c); on {
+				l.Nav = append(l.Nav[:2:2], append([]NavSection{portalFederalNav}, l.Nav[2:]...)...)
+			}
 		}
 	}
 	return l

@@ -42,9 +42,11 @@ var pageData = map[string]func() any{
 	"portal/team":       func() any { return &teamPage{} },
 	"portal/apikeys":    func() any { return &apiKeysPage{} },
 	"nexus/tenants":     func() any { return &tenantsPage{} },
-	"nexus/tenant":      func() any { return &tenantPage{} },
-	"nexus/apikeys":     func() any { return &apiKeysPage{} },
-	"nexus/vault":       func() any { return &vaultPage{} },
+	"nexus/tenant": func() any {
+		return &tenantPage{T: &app.Tenant{Status: "active"}, FederalAvailable: true, FederalOn: true}
+	},
+	"nexus/apikeys": func() any { return &apiKeysPage{} },
+	"nexus/vault":   func() any { return &vaultPage{} },
 	"nexus/automations": func() any {
 		w := app.LeadCaptureWorkflow()
 		w.ID = 1
@@ -92,12 +94,17 @@ var pageData = map[string]func() any{
 		return &federalListPage{Notices: []*federal.StoredNotice{{Fit: federal.FitScore{Reasons: []federal.Reason{{}}}}}, Next: "x", NextURL: "/federal?cursor=x",
 			Status: federalStatus{KeyError: "k", LastRun: &federal.ScoutRun{Status: "config"}}}
 	},
+	"nexus/crm_tasks": func() any {
+		due := time.Now()
+		return &crmTasksPage{Rows: []crmTaskRow{{Task: &app.Task{Title: "t", Due: &due}, Link: "/x", About: "a"}, {Task: &app.Task{Done: true}, About: "b"}},
+			Tenants: []*app.Tenant{{ID: 1}}, Tenant: "1", Done: true, NextURL: "/crm/tasks?cursor=x", TenantNames: map[int64]string{}}
+	},
 	"nexus/federal_notice": func() any {
 		n := &federal.StoredNotice{}
 		n.OfficeAddress, n.PlaceOfPerformance, n.Award = &federal.OfficeAddress{}, &federal.Place{}, &federal.Award{}
 		n.PointsOfContact, n.ResourceLinks, n.DescriptionText = []federal.Contact{{Email: "a@b"}}, []string{"x"}, "d"
 		return &federalNoticePage{Notice: n, Changes: []*federal.NoticeChange{{Changes: []federal.FieldChange{{}}}}, Pipeline: &federal.PipelineEntry{},
-			Stages: federal.Stages, Matrix: []*federal.MatrixRow{{}}, Statuses: federal.RequirementStatuses}
+			Stages: federal.Stages, Matrix: []*federal.MatrixRow{{}}, Statuses: federal.RequirementStatuses, Work: testPursuitWork()}
 	},
 	"nexus/federal_pipeline": func() any {
 		return &federalPipelinePage{Entries: []*federal.PipelineEntry{{}}, Stages: federal.Stages, ByStage: map[string]int{}}
@@ -124,7 +131,7 @@ var pageData = map[string]func() any{
 	"nexus/federal_grant": func() any {
 		g := &federal.StoredGrant{}
 		g.Detailed, g.ALNs, g.ApplicantTypes, g.ContactEmail = true, []string{"93.1"}, []federal.CodeName{{}}, "a@b"
-		return &federalGrantPage{Grant: g, Pipeline: &federal.GrantPipelineEntry{}, Stages: federal.GrantStages, Description: "d", Errors: map[string]string{"pipeline": "p"}}
+		return &federalGrantPage{Grant: g, Pipeline: &federal.GrantPipelineEntry{}, Stages: federal.GrantStages, Description: "d", Errors: map[string]string{"pipeline": "p"}, Work: testPursuitWork()}
 	},
 	"nexus/federal_grant_pipeline": func() any {
 		return &federalGrantPipelinePage{Entries: []*federal.GrantPipelineEntry{{}}, Stages: federal.GrantStages, ByStage: map[string]int{}}
@@ -199,6 +206,14 @@ func allBlocks() []app.Block {
 	return out
 }
 
+// The portal's Federal pages take the Nexus pages' data.
+func init() {
+	for portal, nexus := range map[string]string{"federal": "federal", "federal_notice": "federal_notice", "federal_pipeline": "federal_pipeline",
+		"federal_searches": "federal_searches", "federal_profile": "federal_settings"} {
+		pageData["portal/"+portal] = pageData["nexus/"+nexus]
+	}
+}
+
 func TestRenderer_EveryPage(t *testing.T) {
 	r, err := newRenderer()
 	if err != nil {
@@ -232,4 +247,12 @@ func fullTenantAutomation() *app.TenantAutomation {
 		Workflow: w,
 		Runs:     []*app.Run{{ID: 1, Status: app.RunSucceeded}, {ID: 2, Status: app.RunFailed, Error: "e"}, {ID: 3, Status: app.RunQueued}},
 	}
+}
+
+// testPursuitWork fills every branch of the pursuit Tasks and Notes panel.
+func testPursuitWork() *pursuitWork {
+	due := time.Now()
+	return &pursuitWork{Action: "/federal/opportunities/x", Tasks: []*app.Task{{Title: "t", Due: &due, AssigneeID: 1}, {Title: "d", Done: true}},
+		Notes: []pursuitNote{{Note: &app.Note{Body: "b"}, HTML: "<p>b</p>"}}, Users: []*app.User{{ID: 1, Name: "Ann"}, {ID: 2, Email: "b@x"}},
+		UserNames: map[int64]string{1: "Ann"}, TaskError: "t", NoteError: "n", Form: map[string]string{"assignee_id": "1"}}
 }

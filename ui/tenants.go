@@ -2,6 +2,7 @@ package ui
 
 import (
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ func (s *Server) registerTenantRoutes(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/tenants/:id", s.handleTenant)
 	r.Post("/tenants/:id", csrf, s.handleTenantUpdate)
 	r.Post("/tenants/:id/status", csrf, s.handleTenantStatus)
+	r.Post("/tenants/:id/federal", csrf, s.handleTenantFederal)
 	r.Get("/tenants/:id/logo", s.handleTenantLogo)
 	r.Post("/tenants/:id/logo", csrf, s.handleTenantLogoUpload)
 	r.Post("/tenants/:id/logo/delete", csrf, s.handleTenantLogoDelete)
@@ -82,6 +84,9 @@ type tenantPage struct {
 	NewKey   string
 	Invited  string
 	Contrast map[string]string
+	// Federal: whether the Federal section can be turned on (the server
+	// has it and the tenant is a client) and whether it is.
+	FederalAvailable, FederalOn bool
 }
 
 func (s *Server) tenantParam(c *fiber.Ctx) (*app.Tenant, error) {
@@ -117,6 +122,13 @@ func (s *Server) renderTenant(c *fiber.Ctx, t *app.Tenant, p *tenantPage) error 
 		if p.Domains, err = s.Tenants.Domains.DomainsByTenant(ctx, t.ID); err != nil {
 			return err
 		}
+	}
+	if s.Federal != nil && !t.House {
+		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+		if err != nil {
+			return err
+		}
+		p.FederalAvailable, p.FederalOn = true, slices.Contains(ids, t.ID)
 	}
 	p.Layout = s.layout(c, HostNexus, t.Name)
 	return s.render(c, "nexus/tenant", p)
@@ -274,4 +286,28 @@ func (s *Server) handleAdminAPIKeyRevoke(c *fiber.Ctx) error {
 	}
 	s.setFlash(c, "ok", "API key revoked.")
 	return c.Redirect("/apikeys", fiber.StatusSeeOther)
+}
+
+// handleTenantFederal turns the client's Federal section on or off
+// (federal=on|off), audit-logged. Its portal shows the section only while
+// on; the scout runs its saved searches within the shared SAM.gov quota.
+func (s *Server) handleTenantFederal(c *fiber.Ctx) error {
+	if s.Federal == nil {
+		return app.Errorf(app.ENOTFOUND, "Federal scouting is not configured on this server.")
+	}
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	on := c.FormValue("federal") == "on"
+	if err := s.Federal.Store.SetFederalEnabled(c.UserContext(), t.ID, on); err != nil {
+		return err
+	}
+	action, msg := "federal.disable", "Federal is off for "+t.Name+": its portal no longer shows the Federal section."
+	if on {
+		action, msg = "federal.enable", "Federal is on for "+t.Name+": its portal shows the Federal section."
+	}
+	s.Audit.Record(c.UserContext(), action, "tenant:"+strconv.FormatInt(t.ID, 10), "")
+	s.setFlash(c, "ok", msg)
+	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
 }

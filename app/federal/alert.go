@@ -167,6 +167,7 @@ func GrantStageLabel(code string) string {
 
 // GrantPipelineEntry is a grant being pursued.
 type GrantPipelineEntry struct {
+	ID        int64 // the record ID tasks and notes link to (record_type "grant_pursuit")
 	TenantID  int64
 	GrantID   string
 	Title     string    // from the grant (read only)
@@ -174,7 +175,7 @@ type GrantPipelineEntry struct {
 	CloseDate time.Time // from the grant (read only)
 	Stage     string
 	Owner     string
-	Notes     string
+	Notes     string // before tasks and notes moved to the CRM; kept empty
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

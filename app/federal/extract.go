@@ -21,6 +21,7 @@ type Requirement struct {
 	Section string
 	Text    string
 	Kind    string // KindShall, KindMust or KindEvaluation
+	Origin  string // OriginRules or OriginLLM; "" counts as rules
 }
 
 // DatedItem is a date found in solicitation text.

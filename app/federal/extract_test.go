@@ -12,19 +12,19 @@ func TestExtractRequirements_RFP(t *testing.T) {
 	ex := ExtractRequirements(string(mustRead(t, "rfp_excerpt.txt")))
 
 	wantReqs := []Requirement{
-		{"C.4.1", "The Contractor shall provide agile software development teams that deliver working software every two-week sprint.", KindShall},
-		{"C.4.1", "The Contractor shall maintain a product backlog in the Government's Jira instance.", KindShall},
-		{"C.4.2", "All Contractor personnel must hold a favorable Public Trust (Moderate Risk) background investigation before starting work.", KindMust},
-		{"C.4.2", "The Contractor shall not store Government data outside the FedRAMP High authorized environment.", KindShall},
-		{"L.1", "Questions regarding this solicitation must be submitted in writing to the Contracting Officer no later than February 10, 2027, 12:00 p.m. Eastern Time.", KindMust},
-		{"L.3.1", "Offerors shall submit the proposal in four volumes.", KindShall},
-		{"L.3.1", "Each volume must be submitted as a searchable PDF file.", KindMust},
-		{"L.3.2", "The Technical Volume shall not exceed 25 pages.", KindShall},
-		{"L.3.2", "Offerors must use 12-point Times New Roman font with one-inch margins.", KindMust},
-		{"L.3.3", "The offeror shall complete Attachment J-2, Price Schedule, for the base period and all option periods.", KindShall},
-		{"M.1", "Award will be made to the offeror whose proposal represents the best value to the Government using a trade-off process.", KindEvaluation},
-		{"M.2.1", "The Government will evaluate the offeror's understanding of the requirements and the feasibility of its technical approach.", KindEvaluation},
-		{"M.2.1", "Proposals rated Unacceptable under Factor 1 will not be considered for award.", KindEvaluation},
+		{"C.4.1", "The Contractor shall provide agile software development teams that deliver working software every two-week sprint.", KindShall, ""},
+		{"C.4.1", "The Contractor shall maintain a product backlog in the Government's Jira instance.", KindShall, ""},
+		{"C.4.2", "All Contractor personnel must hold a favorable Public Trust (Moderate Risk) background investigation before starting work.", KindMust, ""},
+		{"C.4.2", "The Contractor shall not store Government data outside the FedRAMP High authorized environment.", KindShall, ""},
+		{"L.1", "Questions regarding this solicitation must be submitted in writing to the Contracting Officer no later than February 10, 2027, 12:00 p.m. Eastern Time.", KindMust, ""},
+		{"L.3.1", "Offerors shall submit the proposal in four volumes.", KindShall, ""},
+		{"L.3.1", "Each volume must be submitted as a searchable PDF file.", KindMust, ""},
+		{"L.3.2", "The Technical Volume shall not exceed 25 pages.", KindShall, ""},
+		{"L.3.2", "Offerors must use 12-point Times New Roman font with one-inch margins.", KindMust, ""},
+		{"L.3.3", "The offeror shall complete Attachment J-2, Price Schedule, for the base period and all option periods.", KindShall, ""},
+		{"M.1", "Award will be made to the offeror whose proposal represents the best value to the Government using a trade-off process.", KindEvaluation, ""},
+		{"M.2.1", "The Government will evaluate the offeror's understanding of the requirements and the feasibility of its technical approach.", KindEvaluation, ""},
+		{"M.2.1", "Proposals rated Unacceptable under Factor 1 will not be considered for award.", KindEvaluation, ""},
 	}
 	if !reflect.DeepEqual(ex.Requirements, wantReqs) {
 		var b strings.Builder

@@ -213,6 +213,7 @@ func StageLabel(code string) string {
 
 // PipelineEntry is a notice being pursued.
 type PipelineEntry struct {
+	ID                  int64 // the pursuit's record ID: tasks and notes link to it (record_type "pursuit")
 	TenantID            int64
 	NoticeID            string
 	Title               string // from the notice (read only)
@@ -221,7 +222,7 @@ type PipelineEntry struct {
 	EstimatedValueCents int64
 	WinProbability      int // percent, 0..100
 	Owner               string
-	Notes               string
+	Notes               string // before tasks and notes moved to the CRM; kept empty
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 }
@@ -265,6 +266,7 @@ type MatrixRow struct {
 	Owner      string
 	Status     string
 	AnsweredIn string // where the proposal answers it ("Vol I §2.3")
+	Origin     string // OriginRules or OriginLLM: who found it
 	CreatedAt  time.Time
 }
 
@@ -370,6 +372,9 @@ type Store interface {
 	FindGrantPipeline(ctx context.Context, tenantID int64) ([]*GrantPipelineEntry, error)
 	FindGrantPipelineEntry(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error)
 	SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEntry) error
+	// PursuitKeys maps pipeline entry IDs (the record IDs tasks and
+	// notes link to) to their notice IDs, or with grants to grant IDs.
+	PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error)
 
 	// Alerts fire once per key; FindNoticeActivity feeds the digest.
 	RecordAlert(ctx context.Context, a *FederalAlert) (bool, error)

@@ -15,7 +15,9 @@ import (
 type Service struct {
 	Store Store
 	Scout *Scout
-	Now   func() time.Time
+	// LLM, when configured, adds a model's reading to RFP extraction.
+	LLM *LLMExtractor
+	Now func() time.Time
 	// Sink delivers alerts and digests; nil logs them (LogSink). Either
 	// way they are stored and shown in Nexus.
 	Sink AlertSink
@@ -92,23 +94,96 @@ func (s *Service) SavePipelineEntry(ctx context.Context, e *PipelineEntry) error
 // MaxRFPText bounds pasted solicitation text (bytes).
 const MaxRFPText = 2 << 20
 
-// ExtractMatrix runs ExtractRequirements over the notice's description text
-// and the pasted RFP text and adds the requirements not yet in its
-// compliance matrix. Returns how many were added.
-func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, pasted string) (int, error) {
+// ExtractResult is what one Extract action did.
+type ExtractResult struct {
+	Added      int // rows added to the matrix
+	AddedByLLM int // of Added, found by the model only
+	// LLM is the model's part: "" when no endpoint is configured, else a
+	// sentence for the page (how many it added, or why its answer was
+	// not used; then the rules' result stands).
+	LLM      string
+	LLMError error // the model's failure (ErrLLMKey, *LLMRejectedError ...), nil when it was used
+	// Factors and Dates are what the rules and the model found, merged.
+	Factors []string
+	Dates   []DatedItem
+}
+
+// ExtractMatrix runs ExtractRequirements over the notice's description
+// text and the pasted RFP text, then, when an OpenAI-compatible endpoint
+// is configured (LLM), asks the model for what the rules missed and merges
+// its answer without duplicates; a failed or invalid answer leaves the
+// rules' result. It adds the requirements not yet in the compliance
+// matrix, each marked with its origin.
+func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, pasted string) (*ExtractResult, error) {
 	if len(pasted) > MaxRFPText {
-		return 0, invalid("rfpText", "at most %d MB of text", MaxRFPText>>20)
+		return nil, invalid("rfpText", "at most %d MB of text", MaxRFPText>>20)
 	}
 	n, err := s.Store.FindNotice(ctx, tenantID, noticeID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	text := strings.TrimSpace(n.DescriptionText + "\n\n" + PlainText(pasted))
 	if text == "" {
-		return 0, invalid("rfpText", "the notice has no description text yet: paste the solicitation text")
+		return nil, invalid("rfpText", "the notice has no description text yet: paste the solicitation text")
 	}
 	ex := ExtractRequirements(text)
-	return s.Store.AddMatrixRows(ctx, tenantID, noticeID, ex.Requirements, s.now())
+	res := &ExtractResult{}
+	if s.LLM.Configured() {
+		llm, err := s.LLM.Extract(ctx, text)
+		if err == nil {
+			ex, res.AddedByLLM = MergeExtractions(ex, llm)
+		}
+		res.LLMError = err
+		res.LLM = llmMessage(err)
+	}
+	for i := range ex.Requirements {
+		if ex.Requirements[i].Origin == "" {
+			ex.Requirements[i].Origin = OriginRules
+		}
+	}
+	found := res.AddedByLLM
+	if found > 0 {
+		// The model's rows may be in the matrix from an earlier run.
+		rows, err := s.Store.FindMatrix(ctx, tenantID, noticeID)
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		for _, r := range rows {
+			have[r.Section+"\x00"+r.Text] = true
+		}
+		res.AddedByLLM = 0
+		for _, r := range ex.Requirements {
+			if k := r.Section + "\x00" + r.Text; r.Origin == OriginLLM && !have[k] {
+				have[k] = true
+				res.AddedByLLM++
+			}
+		}
+	}
+	if res.Added, err = s.Store.AddMatrixRows(ctx, tenantID, noticeID, ex.Requirements, s.now()); err != nil {
+		return nil, err
+	}
+	if res.LLMError == nil && res.LLM != "" {
+		res.LLM = fmt.Sprintf("The model found %d requirement(s) the rules missed.", found)
+	}
+	res.Factors, res.Dates = ex.EvaluationFactors, ex.Dates
+	return res, nil
+}
+
+// llmMessage is the page's sentence about the model's part.
+func llmMessage(err error) string {
+	var rej *LLMRejectedError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrLLMNoKey):
+		return "The model was not asked: no API key is configured (openai_api_key in the vault, global scope, or ORENGEN_OPENAI_API_KEY). Rules only."
+	case errors.Is(err, ErrLLMKey):
+		return "The model endpoint rejected the API key (HTTP 401): check openai_api_key in the vault or ORENGEN_OPENAI_API_KEY. Rules only."
+	case errors.As(err, &rej):
+		return "The model's answer was rejected (" + rej.Reason + "); the rules' result stands."
+	}
+	return "The model could not be asked (" + err.Error() + "); the rules' result stands."
 }
 
 // UpdateMatrixRow validates the status and saves the row.

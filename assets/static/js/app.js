@@ -8,6 +8,16 @@
       e.preventDefault();
     }
   });
+  // Long-running forms: <form data-busy="Working…"> disables its submit
+  // button and shows the text in its [data-busy-status] element while the
+  // server works (RFP extraction may wait up to a minute for a model).
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (e.defaultPrevented || !f.dataset || !f.dataset.busy) return;
+    var st = f.querySelector("[data-busy-status]");
+    if (st) st.textContent = f.dataset.busy;
+    f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+  });
   // Copy buttons: <button data-copy="#id">.
   document.addEventListener("click", function (e) {
     var b = e.target.closest && e.target.closest("[data-copy]");
