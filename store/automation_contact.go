@@ -53,11 +53,13 @@ func findPersonByContact(ctx context.Context, tx *Tx, tid int64, email, phone st
 		if kv[1] == "" {
 			continue
 		}
-		// min(), not ORDER BY person_id LIMIT 1: that order tempts the
-		// planner into walking the primary key instead of the value index.
+		// No ORDER BY: the value index holds (value, kind, person_id), so
+		// its first match is the oldest person, and an ORDER BY would
+		// tempt the planner into walking the primary key instead.
 		var id sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT min(person_id) FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ?`,
-			kv[1], kv[0], tid).Scan(&id); err != nil {
+		err := tx.QueryRowContext(ctx, `SELECT person_id FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ? LIMIT 1`,
+			kv[1], kv[0], tid).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("find contact: %w", err)
 		}
 		if id.Valid {

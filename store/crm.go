@@ -127,6 +127,12 @@ func setFTS(ctx context.Context, tx *Tx, typ string, id int64, body string) erro
 	if _, err := tx.ExecContext(ctx, `DELETE FROM crm_fts WHERE rowid = ?`, rowid); err != nil {
 		return fmt.Errorf("fts delete: %w", err)
 	}
+	return addFTS(ctx, tx, typ, id, body)
+}
+
+// addFTS indexes a record that is new (nothing to delete first).
+func addFTS(ctx context.Context, tx *Tx, typ string, id int64, body string) error {
+	rowid := id*8 + ftsCode[typ]
 	if _, err := tx.ExecContext(ctx, `INSERT INTO crm_fts (rowid, body) VALUES (?, ?)`, rowid, body); err != nil {
 		return fmt.Errorf("fts insert: %w", err)
 	}
@@ -633,9 +639,11 @@ func personRefs(ctx context.Context, tx *Tx, tid int64, p *app.Person) error {
 	return checkUser(ctx, tx, p.OwnerID, tid, "owner_id")
 }
 
-func writeContactPoints(ctx context.Context, tx *Tx, tid int64, p *app.Person) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM crm_contact_points WHERE person_id = ?`, p.ID); err != nil {
-		return err
+func writeContactPoints(ctx context.Context, tx *Tx, tid int64, p *app.Person, fresh bool) error {
+	if !fresh { // a new person has none yet
+		if _, err := tx.ExecContext(ctx, `DELETE FROM crm_contact_points WHERE person_id = ?`, p.ID); err != nil {
+			return err
+		}
 	}
 	for _, e := range p.Emails {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO crm_contact_points (tenant_id, person_id, kind, value) VALUES (?, ?, 'email', ?)`, tid, p.ID, e); err != nil {
@@ -665,10 +673,10 @@ func insertPerson(ctx context.Context, tx *Tx, tid int64, p *app.Person) error {
 	if p.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if err := writeContactPoints(ctx, tx, tid, p); err != nil {
+	if err := writeContactPoints(ctx, tx, tid, p, true); err != nil {
 		return fmt.Errorf("contact points: %w", err)
 	}
-	if err := setFTS(ctx, tx, app.RecordPerson, p.ID, personFTS(p)); err != nil {
+	if err := addFTS(ctx, tx, app.RecordPerson, p.ID, personFTS(p)); err != nil {
 		return err
 	}
 	return AddTimelineEntryTx(ctx, tx, timeline(ctx, tx, tid, app.RecordPerson, p.ID, app.TimelineCreated))
@@ -685,7 +693,7 @@ func replacePerson(ctx context.Context, tx *Tx, tid int64, old, p *app.Person) e
 		nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, customJSON(p.Custom), FormatTime(tx.now), p.ID, tid); err != nil {
 		return fmt.Errorf("update person: %w", err)
 	}
-	if err := writeContactPoints(ctx, tx, tid, p); err != nil {
+	if err := writeContactPoints(ctx, tx, tid, p, false); err != nil {
 		return fmt.Errorf("contact points: %w", err)
 	}
 	if err := setFTS(ctx, tx, app.RecordPerson, p.ID, personFTS(p)); err != nil {
@@ -987,7 +995,7 @@ func insertCompany(ctx context.Context, tx *Tx, tid int64, c *app.Company) error
 	if c.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, companyFTS(c)); err != nil {
+	if err := addFTS(ctx, tx, app.RecordCompany, c.ID, companyFTS(c)); err != nil {
 		return err
 	}
 	return AddTimelineEntryTx(ctx, tx, timeline(ctx, tx, tid, app.RecordCompany, c.ID, app.TimelineCreated))
@@ -1520,7 +1528,7 @@ func insertDeal(ctx context.Context, tx *Tx, tid int64, d *app.Deal) error {
 	if err := writeDealPeople(ctx, tx, d); err != nil {
 		return err
 	}
-	if err := setFTS(ctx, tx, app.RecordDeal, d.ID, dealFTS(d)); err != nil {
+	if err := addFTS(ctx, tx, app.RecordDeal, d.ID, dealFTS(d)); err != nil {
 		return err
 	}
 	e := timeline(ctx, tx, tid, app.RecordDeal, d.ID, app.TimelineCreated)
@@ -1669,7 +1677,7 @@ func insertNote(ctx context.Context, tx *Tx, tid int64, n *app.Note) error {
 	if n.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if err := setFTS(ctx, tx, app.RecordNote, n.ID, n.Body); err != nil {
+	if err := addFTS(ctx, tx, app.RecordNote, n.ID, n.Body); err != nil {
 		return err
 	}
 	e := timeline(ctx, tx, tid, n.RecordType, n.RecordID, app.TimelineNote)
@@ -1832,7 +1840,7 @@ func insertTask(ctx context.Context, tx *Tx, tid int64, t *app.Task) error {
 	if t.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if err := setFTS(ctx, tx, app.RecordTask, t.ID, t.Title); err != nil {
+	if err := addFTS(ctx, tx, app.RecordTask, t.ID, t.Title); err != nil {
 		return err
 	}
 	if t.RecordType == "" {
