@@ -54,7 +54,15 @@ var integrationSecrets = &secretCache{m: map[string]cachedSecret{}}
 
 // vaultGet reads a secret of the tenant, else the global one ("" if none).
 func vaultGet(ctx context.Context, v *app.VaultService, tenantID int64, name string) string {
-	key := fmt.Sprintf("%p/%d/%s", v, tenantID, name)
+	if s := vaultGetScope(ctx, v, app.TenantScope(tenantID), name); s != "" {
+		return s
+	}
+	return vaultGetScope(ctx, v, app.GlobalScope, name)
+}
+
+// vaultGetScope reads a secret of one scope through the cache.
+func vaultGetScope(ctx context.Context, v *app.VaultService, scope app.VaultScope, name string) string {
+	key := fmt.Sprintf("%p/%v/%s", v, scope, name)
 	c := integrationSecrets
 	c.mu.Lock()
 	e, ok := c.m[key]
@@ -62,12 +70,9 @@ func vaultGet(ctx context.Context, v *app.VaultService, tenantID int64, name str
 	if ok && time.Since(e.at) < secretCacheTTL {
 		return e.v
 	}
-	val := ""
-	for _, scope := range []app.VaultScope{app.TenantScope(tenantID), app.GlobalScope} {
-		if s, err := v.Get(ctx, scope, name); err == nil && s != "" {
-			val = s
-			break
-		}
+	val, err := v.Get(ctx, scope, name)
+	if err != nil {
+		val = ""
 	}
 	c.mu.Lock()
 	c.m[key] = cachedSecret{v: val, at: time.Now()}
@@ -138,6 +143,22 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 		Requests: store.NewAutomationRequestStore(m.DB), // clients request automations from the catalogue
 		TwilioAuthToken: func(ctx context.Context, tenantID int64) (string, error) {
 			return vaultGet(ctx, vault, tenantID, secretTwilioToken), nil
+		},
+		TenantForNumber: func(ctx context.Context, to string) (int64, bool) {
+			to = app.PhoneDigits(to)
+			if to == "" || sv.Tenants == nil {
+				return 0, false
+			}
+			ts, err := sv.Tenants.Store.FindTenants(ctx)
+			if err != nil {
+				return 0, false
+			}
+			for _, t := range ts { // a tenant's own number, not the global fallback
+				if s := vaultGetScope(ctx, vault, app.TenantScope(t.ID), secretTwilioFrom); s != "" && app.PhoneDigits(s) == to {
+					return t.ID, true
+				}
+			}
+			return 0, false
 		},
 		Missing: func(ctx context.Context, tenantID int64) []string {
 			var out []string

@@ -27,6 +27,9 @@ type AutomationService struct {
 	TwilioAuthToken func(ctx context.Context, tenantID int64) (string, error)
 	// ValidSignature checks an X-Twilio-Signature (integrations.ValidTwilioSignature).
 	ValidSignature func(token, url string, params map[string]string, sig string) bool
+	// TenantForNumber finds the tenant whose own Twilio number is to
+	// (a text or call to it belongs to that tenant); false: none.
+	TenantForNumber func(ctx context.Context, to string) (int64, bool)
 	Audit          *AuditService
 	// Requests holds clients' automation requests (nil: the portal's
 	// Automations page and the Nexus request list are off).

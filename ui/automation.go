@@ -265,6 +265,14 @@ func (s *Server) handleTwilio(kind string) fiber.Handler {
 		}
 		params := map[string]string{}
 		c.Request().PostArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
+		if c.Query("tenant") == "" && domainTenant(c) == nil && s.Automations.TenantForNumber != nil {
+			// One webhook URL for every number: the tenant whose Twilio
+			// number was called or texted owns the request (and its
+			// token must have signed it).
+			if id, ok := s.Automations.TenantForNumber(ctx, params["To"]); ok {
+				tenantID = id
+			}
+		}
 		publicURL := base + utils.CopyString(c.OriginalURL())
 		if err := s.Automations.CheckTwilioSignature(ctx, tenantID, publicURL, params, utils.CopyString(c.Get("X-Twilio-Signature"))); err != nil {
 			return err

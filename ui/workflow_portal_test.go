@@ -111,4 +111,16 @@ func TestWorkflows_PortalEditorAndTriggers(t *testing.T) {
 	if len(runs) != 1 || runs[0].Payload["phone"] != "+15125550142" || runs[0].Payload["body"] != "Hi there" || runs[0].TenantID != e.A.T.ID {
 		t.Fatalf("inbound_sms runs: %+v", runs)
 	}
+	// One URL for every number: a text to A's own number is A's.
+	e.Server.Automations.TenantForNumber = func(ctx context.Context, to string) (int64, bool) {
+		return e.A.T.ID, to == "+15550002222"
+	}
+	f2 := url.Values{"From": {"+15125550143"}, "To": {"+15550002222"}, "Body": {"Routed"}, "MessageSid": {"SM10"}}
+	routed := treq{Host: "portal", Method: "POST", Path: "/twilio/sms", Form: f2, Header: map[string]string{"X-Twilio-Signature": twilioSign(testTwilioToken, e.Server.URL("portal")+"/twilio/sms", f2)}}
+	if st, body, _ := e.do(routed); st != 200 {
+		t.Fatalf("routed text: %d %s", st, body)
+	}
+	if runs, _ = ws.FindRuns(ctx, app.RunFilter{WorkflowID: sms.ID}); len(runs) != 2 || runs[0].Payload["body"] != "Routed" {
+		t.Fatalf("text to A's number: %+v", runs)
+	}
 }
