@@ -30,7 +30,7 @@ type AutomationService struct {
 	// TenantForNumber finds the tenant whose own Twilio number is to
 	// (a text or call to it belongs to that tenant); false: none.
 	TenantForNumber func(ctx context.Context, to string) (int64, bool)
-	Audit          *AuditService
+	Audit           *AuditService
 	// Requests holds clients' automation requests (nil: the portal's
 	// Automations page and the Nexus request list are off).
 	Requests AutomationRequestStore
