@@ -192,6 +192,23 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	if !strings.Contains(leads, "dana.visitor@example.com") || !strings.Contains(leads, "Dana Visitor") {
 		t.Fatalf("the visitor's lead is not in Nexus:\n%s", leads)
 	}
+	// The rep sees the visitor in the CRM too, with the form in the timeline.
+	var people, record string
+	if err := chromedp.Run(ctx, chromedp.Navigate(nexus+"/crm/people"), chromedp.WaitVisible("main.content", chromedp.ByQuery),
+		chromedp.Text("main.content", &people, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(people, "Dana Visitor") {
+		t.Fatalf("the visitor is not a CRM person:\n%s", people)
+	}
+	if err := chromedp.Run(ctx, chromedp.Click(`//a[normalize-space(text())="Dana Visitor"]`, chromedp.BySearch), chromedp.WaitVisible("main.content h1", chromedp.ByQuery),
+		chromedp.Text("main.content", &record, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "crm-visitor")
+	if !strings.Contains(record, "dana.visitor@example.com") || !strings.Contains(record, "Form website submitted") {
+		t.Fatalf("the visitor's CRM record lacks the email or the form entry:\n%s", record)
+	}
 
 	// Infrastructure > Backups shows the live replicator, and a restore
 	// drill run from the page (a real child process) reports its result.

@@ -230,6 +230,11 @@ func (s *WorkflowStore) FindWorkflows(ctx context.Context, tenantID int64) ([]*a
 		return nil, fmt.Errorf("find workflows: %w", err)
 	}
 	defer rows.Close()
+	return scanWorkflows(rows)
+}
+
+// scanWorkflows reads every row of a query on workflowColumns.
+func scanWorkflows(rows *sql.Rows) ([]*app.Workflow, error) {
 	var out []*app.Workflow
 	for rows.Next() {
 		w, err := scanWorkflow(rows)

@@ -69,23 +69,6 @@ func findPersonByContact(ctx context.Context, tx *Tx, tid int64, email, phone st
 	return 0, nil
 }
 
-// companyByName finds the tenant's company by name, or creates it.
-func companyByName(ctx context.Context, tx *Tx, tid int64, name string) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM crm_companies WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, tid, strings.ToLower(name)).Scan(&id)
-	if err == nil || !errors.Is(err, sql.ErrNoRows) {
-		return id, err
-	}
-	c := &app.Company{Name: name}
-	if err := c.Validate(); err != nil {
-		return 0, app.FieldErrorf("company", "%s", app.ErrorMessage(err))
-	}
-	if err := insertCompany(ctx, tx, tid, c); err != nil {
-		return 0, err
-	}
-	return c.ID, nil
-}
-
 // upsertPerson finds the tenant's person by normalised email, then phone,
 // and adds what the input brings (names given replace the old ones, a new
 // email or phone is added, a lacking company or title is filled); else it
@@ -137,7 +120,7 @@ func upsertPerson(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, boo
 		}
 	}
 	if in.Company != "" && p.CompanyID == 0 {
-		if p.CompanyID, err = companyByName(ctx, tx, tid, in.Company); err != nil {
+		if p.CompanyID, err = importCompanyID(ctx, tx, tid, in.Company); err != nil {
 			return 0, false, err
 		}
 	}

@@ -27,15 +27,7 @@ func findTriggered(ctx context.Context, q querier, triggers []string) ([]*app.Wo
 		return nil, fmt.Errorf("find workflows: %w", err)
 	}
 	defer rows.Close()
-	var out []*app.Workflow
-	for rows.Next() {
-		w, err := scanWorkflow(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return scanWorkflows(rows)
 }
 
 // FindTriggered implements app.TriggerStore.

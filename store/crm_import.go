@@ -199,7 +199,7 @@ func (s *CRMStore) FindImportErrors(ctx context.Context, jobID int64, limit int)
 }
 
 // importCompanyID finds the tenant's company named name (case-insensitive),
-// creating it when missing.
+// creating it when missing (imports, and contacts from forms).
 func importCompanyID(ctx context.Context, tx *Tx, tid int64, name string) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM crm_companies WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, tid, strings.ToLower(name)).Scan(&id)
