@@ -69,7 +69,7 @@ math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 local tid = math.random(1, 1e9)
 request = function()
   n = n + 1
-  return wrk.format(nil, "/webhook/lead-capture", nil, string.format('{"firstName":"W","email":"w%d_%d@example.com","phone":"+1512%07d","source":"wrk"}', tid, n, n % 10000000))
+  return wrk.format(nil, "/webhook/lead-capture", nil, string.format('{"firstName":"W","email":"w%d_%d@example.com","phone":"+1512555%04d","source":"wrk"}', tid, n, n % 10000))
 end
 `), 0o600)
 		out, err := exec.Command("wrk", "-t2", "-c64", "-d10s", "--latency", "-s", script, "http://"+addr+"/").CombinedOutput()
