@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -166,11 +167,42 @@ func NormalizePhone(field, s string) (string, error) {
 	if len(s) > 40 {
 		return "", FieldErrorf(field, "Phone numbers must be at most 40 characters.")
 	}
+	if e, ok := e164Seen.get(s); ok {
+		return e, nil
+	}
 	n, err := phonenumbers.Parse(s, DefaultPhoneRegion)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return "", FieldErrorf(field, "%q is not a valid phone number; write it like +1 512 555 0100.", s)
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	e := phonenumbers.Format(n, phonenumbers.E164)
+	e164Seen.put(e) // a number checked once is checked again on every save of its record
+	return e, nil
+}
+
+// e164Seen remembers numbers already in valid E.164 form (bounded;
+// cleared when full): parsing with libphonenumber costs ~15 µs, and a
+// contact's numbers are checked at the edge and again in the store.
+var e164Seen = &phoneCache{m: map[string]struct{}{}}
+
+type phoneCache struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (c *phoneCache) get(s string) (string, bool) {
+	c.mu.Lock()
+	_, ok := c.m[s]
+	c.mu.Unlock()
+	return s, ok
+}
+
+func (c *phoneCache) put(e string) {
+	c.mu.Lock()
+	if len(c.m) >= 8192 {
+		clear(c.m)
+	}
+	c.m[e] = struct{}{}
+	c.mu.Unlock()
 }
 
 // NormalizePhones normalises and de-duplicates phone numbers (at most 10).

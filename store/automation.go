@@ -182,7 +182,7 @@ func captureSubmission(ctx context.Context, tx *Tx, sub *app.Submission) error {
 	type wv struct{ w, v int64 }
 	var ws []wv
 	err = tx.queryAll(ctx, `SELECT w.id, v.id FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
-		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND coalesce(json_extract(v.definition, '$.when.form'), '') IN ('', ?, ?)
+		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND w.form_filter IN ('', ?, ?)
 		ORDER BY w.id`, []any{sub.TenantID, app.TriggerFormSubmitted, sub.Form, sub.Payload["form_id"]}, func(rows *sql.Rows) error {
 		var x wv
 		ws = append(ws, x)
@@ -279,8 +279,8 @@ func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
 	}
 	now := FormatTime(tx.now)
 	if w.ID == 0 {
-		res, err := tx.ExecContext(ctx, `INSERT INTO workflows (tenant_id, name, trigger, enabled, version, seed, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
-			w.TenantID, w.Name, w.Trigger, w.Enabled, w.Seed, now, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO workflows (tenant_id, name, trigger, enabled, version, seed, form_filter, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+			w.TenantID, w.Name, w.Trigger, w.Enabled, w.Seed, w.WhenOf().Form, now, now)
 		if err != nil {
 			return FormatError(err, "That workflow already exists.")
 		}
@@ -289,8 +289,8 @@ func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
 		}
 		w.Version, w.CreatedAt = 1, tx.now
 	} else {
-		err := tx.QueryRowContext(ctx, `UPDATE workflows SET name = ?, trigger = ?, version = version + 1, next_fire_at = NULL, updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING version`,
-			w.Name, w.Trigger, now, w.ID, w.TenantID).Scan(&w.Version)
+		err := tx.QueryRowContext(ctx, `UPDATE workflows SET name = ?, trigger = ?, version = version + 1, next_fire_at = NULL, form_filter = ?, updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING version`,
+			w.Name, w.Trigger, w.WhenOf().Form, now, w.ID, w.TenantID).Scan(&w.Version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return app.Errorf(app.ENOTFOUND, "Workflow not found.")
 		} else if err != nil {

@@ -393,3 +393,44 @@ func BenchmarkCaptureSubmission(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "leads/s")
 }
+
+// TestCaptureSubmission_FormFilter: a form workflow with when.form runs
+// for that form only (by key or built form id), after an edit too.
+func TestCaptureSubmission_FormFilter(t *testing.T) {
+	_, ws, _, _ := openAutomation(t)
+	ctx := context.Background()
+	anyForm := saveWorkflow(t, ws, app.Step{Type: app.StepContact})
+	site := &app.Workflow{TenantID: app.HouseTenantID, Name: "site only", Trigger: app.TriggerFormSubmitted, Enabled: true,
+		Definition: &app.Definition{When: &app.When{Form: "website"}, Steps: []app.Step{{Type: app.StepContact}}}}
+	if err := ws.SaveWorkflow(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	runsFor := func(form, formID string) []int64 {
+		sub := &app.Submission{TenantID: app.HouseTenantID, Form: form, Contact: app.ContactInput{Email: "f@example.com"}, Payload: map[string]string{"email": "f@example.com", "form_id": formID}}
+		if err := ws.CaptureSubmission(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+		var wf []int64
+		for _, id := range sub.RunIDs {
+			r, _ := ws.FindRun(ctx, id)
+			wf = append(wf, r.WorkflowID)
+		}
+		return wf
+	}
+	if got := runsFor("lead-capture", ""); len(got) != 1 || got[0] != anyForm.ID {
+		t.Fatalf("lead-capture started %v", got)
+	}
+	if got := runsFor("website", ""); len(got) != 2 {
+		t.Fatalf("website started %v", got)
+	}
+	site.Definition.When.Form = "42" // a built form's id
+	if err := ws.SaveWorkflow(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	if got := runsFor("website", ""); len(got) != 1 {
+		t.Fatalf("after the edit, website started %v", got)
+	}
+	if got := runsFor("form:42", "42"); len(got) != 2 {
+		t.Fatalf("form 42 started %v", got)
+	}
+}

@@ -1,0 +1,5 @@
+-- The form a form_submitted workflow listens to (its when.form; '' = any),
+-- kept beside the workflow so enqueueing a submission's runs reads no JSON.
+ALTER TABLE workflows ADD COLUMN form_filter TEXT NOT NULL DEFAULT '';
+UPDATE workflows SET form_filter = coalesce((SELECT json_extract(v.definition, '$.when.form') FROM workflow_versions v
+	WHERE v.workflow_id = workflows.id AND v.version = workflows.version), '');
