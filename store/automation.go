@@ -181,9 +181,9 @@ func captureSubmission(ctx context.Context, tx *Tx, sub *app.Submission) error {
 	// INSERT ... SELECT costs several times more on this hot path.
 	type wv struct{ w, v int64 }
 	var ws []wv
-	err = tx.queryAll(ctx, `SELECT w.id, v.id FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
-		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND w.form_filter IN ('', ?, ?)
-		ORDER BY w.id`, []any{sub.TenantID, app.TriggerFormSubmitted, sub.Form, sub.Payload["form_id"]}, func(rows *sql.Rows) error {
+	err = tx.queryAll(ctx, `SELECT id, version_id FROM workflows
+		WHERE tenant_id = ? AND trigger = ? AND enabled = 1 AND form_filter IN ('', ?, ?)
+		ORDER BY id`, []any{sub.TenantID, app.TriggerFormSubmitted, sub.Form, sub.Payload["form_id"]}, func(rows *sql.Rows) error {
 		var x wv
 		ws = append(ws, x)
 		return rows.Scan(&ws[len(ws)-1].w, &ws[len(ws)-1].v)
@@ -301,8 +301,11 @@ func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
 	if err != nil {
 		return fmt.Errorf("save workflow version: %w", err)
 	}
-	w.VersionID, err = res.LastInsertId()
+	if w.VersionID, err = res.LastInsertId(); err != nil {
+		return err
+	}
 	w.UpdatedAt = tx.now
+	_, err = tx.ExecContext(ctx, `UPDATE workflows SET version_id = ? WHERE id = ?`, w.VersionID, w.ID)
 	return err
 }
 
