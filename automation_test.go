@@ -277,7 +277,7 @@ func TestLeadCapture_EndToEnd(t *testing.T) {
 	}
 	c := calls[0]
 	if c.Get("To") != "+15125550100" || c.Get("From") != testTwilioFrom ||
-		!strings.Contains(c.Get("Twiml"), "<Say>Hello Ada, thank you") || !strings.Contains(c.Get("Twiml"), `<Gather numDigits="1" timeout="8" action="http://app.localhost:`) ||
+		!strings.Contains(c.Get("Twiml"), "<Say>Hello Ada, thank you") || !strings.Contains(c.Get("Twiml"), `<Gather input="dtmf speech" numDigits="1" timeout="8" speechTimeout="auto" action="http://app.localhost:`) ||
 		!strings.Contains(c.Get("Twiml"), `/twilio/voice?key=r`) ||
 		!strings.Contains(c.Get("StatusCallback"), "/twilio/status?key=r") {
 		t.Fatalf("call request: %v", c)

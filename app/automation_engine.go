@@ -77,7 +77,8 @@ type Engine struct {
 	Triggers *Triggers
 	// AdminEmail is where notify steps go when they have no "to".
 	AdminEmail func(ctx context.Context) string
-	// GatherAction returns the URL Twilio posts a call's pressed key to;
+	// GatherAction returns the URL Twilio posts a call's pressed key (or
+// spoken answer) to;
 	// with forward set, pressing 1 connects the callee to that number.
 	GatherAction func(tenantID int64, key, forward string) string
 
@@ -754,7 +755,7 @@ func (e *Engine) twiml(tenantID int64, key string, st Step, render func(string) 
 		if e.GatherAction != nil {
 			action = ` action="` + xmlEscape(e.GatherAction(tenantID, key, forward)) + `" method="POST"`
 		}
-		b.WriteString(`<Gather numDigits="1" timeout="8"` + action + `><Say>` + xmlEscape(s) + `</Say></Gather>`)
+		b.WriteString(`<Gather input="dtmf speech" numDigits="1" timeout="8" speechTimeout="auto"` + action + `><Say>` + xmlEscape(s) + `</Say></Gather>`)
 	} else if forward != "" {
 		b.WriteString("<Dial>" + xmlEscape(forward) + "</Dial>")
 	}

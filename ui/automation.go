@@ -286,9 +286,9 @@ func (s *Server) handleTwilio(kind string) fiber.Handler {
 			return c.SendStatus(fiber.StatusNoContent)
 		case "voice":
 			c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
-			if fwd := app.PhoneDigits(c.Query("forward")); fwd != "" && len(fwd) >= 7 && params["Digits"] == "1" {
+			if fwd := app.PhoneDigits(c.Query("forward")); fwd != "" && len(fwd) >= 7 && (params["Digits"] == "1" || saidYes(params["SpeechResult"])) {
 				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now.</Say><Dial>` + xmlText(fwd) + `</Dial></Response>`)
-			} else if params["Digits"] != "" {
+			} else if params["Digits"] != "" || params["SpeechResult"] != "" {
 				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. Goodbye.</Say></Response>`)
 			}
 			name := "us"
@@ -302,6 +302,18 @@ func (s *Server) handleTwilio(kind string) fiber.Handler {
 		c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 		return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`)
 	}
+}
+
+// saidYes reads a gather's speech answer (Twilio's transcript) as
+// pressing 1: "yes", "yeah", "sure", "please", "one".
+func saidYes(speech string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(speech), func(r rune) bool { return r < 'a' || r > 'z' }) {
+		switch w {
+		case "yes", "yeah", "yep", "sure", "please", "one", "ok", "okay":
+			return true
+		}
+	}
+	return false
 }
 
 var xmlTextReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")

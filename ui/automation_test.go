@@ -146,6 +146,15 @@ func TestTwilioWebhooks_Signature(t *testing.T) {
 	if code, body := post(path, digits, twilioSign(testTwilioToken, gather, digits)); code != 200 || !strings.Contains(body, "<Dial>+15125550199</Dial>") {
 		t.Fatalf("gather: %d %s", code, body)
 	}
+	// A spoken "yes please" does the same as pressing 1; "no" does not.
+	speech := url.Values{"CallSid": {"CA1"}, "SpeechResult": {"Yes, please."}}
+	if code, body := post(path, speech, twilioSign(testTwilioToken, gather, speech)); code != 200 || !strings.Contains(body, "<Dial>+15125550199</Dial>") {
+		t.Fatalf("spoken yes: %d %s", code, body)
+	}
+	no := url.Values{"CallSid": {"CA1"}, "SpeechResult": {"No thank you"}}
+	if code, body := post(path, no, twilioSign(testTwilioToken, gather, no)); code != 200 || strings.Contains(body, "<Dial>") || !strings.Contains(body, "Goodbye") {
+		t.Fatalf("spoken no: %d %s", code, body)
+	}
 	forged := strings.Replace(path, "15125550199", "19005550000", 1)
 	if code, _ := post(forged, digits, twilioSign(testTwilioToken, gather, digits)); code != 403 {
 		t.Fatalf("forged forward number: %d, want 403", code)
