@@ -78,7 +78,7 @@ type Engine struct {
 	// AdminEmail is where notify steps go when they have no "to".
 	AdminEmail func(ctx context.Context) string
 	// GatherAction returns the URL Twilio posts a call's pressed key (or
-// spoken answer) to;
+	// spoken answer) to;
 	// with forward set, pressing 1 connects the callee to that number.
 	GatherAction func(tenantID int64, key, forward string) string
 
