@@ -206,6 +206,17 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	screenshot(t, ctx, "crm-visitor")
+	// The seeded workflow in the editor: the steps as they run, with the
+	// if step's branches.
+	var steps string
+	if err := chromedp.Run(ctx, chromedp.Navigate(nexus+"/automations/1/edit"), chromedp.WaitVisible("ol.steps", chromedp.ByQuery),
+		chromedp.Text("ol.steps", &steps, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "workflow-editor")
+	if !strings.Contains(steps, "has-phone") || !strings.Contains(steps, "yes → notify") || !strings.Contains(steps, "call") {
+		t.Fatalf("the editor's step picture:\n%s", steps)
+	}
 	if !strings.Contains(record, "dana.visitor@example.com") || !strings.Contains(record, "Form website submitted") {
 		t.Fatalf("the visitor's CRM record lacks the email or the form entry:\n%s", record)
 	}

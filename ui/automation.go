@@ -402,9 +402,10 @@ type triggerOption struct{ Key, Label string }
 // stepView is one line of the editor's picture of the steps: what each
 // does and where an if step goes.
 type stepView struct {
-	N                int
-	ID, Type, Detail string
-	Then, Else       string
+	N                  int
+	ID, Type, Detail   string
+	Then, Else         string // a step id, "next step" or "end"
+	ThenLink, ElseLink bool   // Then/Else name a step
 }
 
 func stepViews(d *app.Definition) []stepView {
@@ -426,6 +427,7 @@ func stepViews(d *app.Definition) []stepView {
 		case app.StepIf:
 			v.Detail = st.Field + " " + st.Op + " " + st.Value
 			v.Then, v.Else = pick(st.Then, "next step"), pick(st.Else, "next step")
+			v.ThenLink, v.ElseLink = st.Then != "" && st.Then != "end", st.Else != "" && st.Else != "end"
 		case app.StepWait:
 			v.Detail = pick(st.Wait, "until "+st.Until)
 		case app.StepHTTP:
