@@ -151,11 +151,7 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	// A wrong password is refused with a clear message.
 	var errText string
 	if err := chromedp.Run(ctx,
-		chromedp.Navigate(nexus+"/login"),
-		chromedp.WaitVisible("#email", chromedp.ByID),
-		chromedp.SendKeys("#email", "owner@example.com", chromedp.ByID),
-		chromedp.SendKeys("#password", "not the password", chromedp.ByID),
-		chromedp.Submit("#password", chromedp.ByID),
+		loginTasks(nexus+"/login", "owner@example.com", "not the password"),
 		chromedp.WaitVisible("#login-error", chromedp.ByID),
 		chromedp.Text("#login-error", &errText, chromedp.ByID),
 	); err != nil {
@@ -169,11 +165,7 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	// The right password opens the dashboard.
 	var heading, who string
 	if err := chromedp.Run(ctx,
-		chromedp.Navigate(nexus+"/login"),
-		chromedp.WaitVisible("#email", chromedp.ByID),
-		chromedp.SetValue("#email", "owner@example.com", chromedp.ByID),
-		chromedp.SendKeys("#password", "browser test password", chromedp.ByID),
-		chromedp.Submit("#password", chromedp.ByID),
+		loginTasks(nexus+"/login", "owner@example.com", "browser test password"),
 		chromedp.WaitVisible("main.content h1", chromedp.ByQuery),
 		chromedp.Text("main.content h1", &heading, chromedp.ByQuery),
 		chromedp.Text(".topbar", &who, chromedp.ByQuery),
@@ -353,11 +345,7 @@ func TestBrowser_KanbanDrag(t *testing.T) {
 	base := "http://app.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
 	var first, second string
 	if err := chromedp.Run(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible("#email", chromedp.ByID),
-		chromedp.SendKeys("#email", "kim@roofing.test", chromedp.ByID),
-		chromedp.SendKeys("#password", "kanban board password", chromedp.ByID),
-		chromedp.Submit("#password", chromedp.ByID),
+		loginTasks(base+"/login", "kim@roofing.test", "kanban board password"),
 		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
 		chromedp.Navigate(base+"/crm/pipeline"),
 		chromedp.WaitVisible(`.kanban-card[data-deal]`, chromedp.ByQuery),
@@ -484,11 +472,7 @@ func TestBrowser_ChunkedImport(t *testing.T) {
 	})()`
 	var ok bool
 	if err := chromedp.Run(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible("#email", chromedp.ByID),
-		chromedp.SendKeys("#email", "cy@chunked.test", chromedp.ByID),
-		chromedp.SendKeys("#password", "chunked import password", chromedp.ByID),
-		chromedp.Submit("#password", chromedp.ByID),
+		loginTasks(base+"/login", "cy@chunked.test", "chunked import password"),
 		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
 		chromedp.Navigate(base+"/crm/import"),
 		chromedp.WaitVisible("#file", chromedp.ByID),
@@ -525,5 +509,17 @@ func TestBrowser_ChunkedImport(t *testing.T) {
 	var n int
 	if err := m2.DB.ReadDB().QueryRowContext(bg, `SELECT count(*) FROM crm_people WHERE tenant_id = ?`, tn.ID).Scan(&n); err != nil || n != rows {
 		t.Fatalf("people: %d %v", n, err)
+	}
+}
+
+// loginTasks opens a login page and signs in (the email field may come
+// filled in: it is set, not typed into).
+func loginTasks(loginURL, email, password string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(loginURL),
+		chromedp.WaitVisible("#email", chromedp.ByID),
+		chromedp.SetValue("#email", email, chromedp.ByID),
+		chromedp.SendKeys("#password", password, chromedp.ByID),
+		chromedp.Submit("#password", chromedp.ByID),
 	}
 }
