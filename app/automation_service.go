@@ -335,6 +335,24 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	return nil
 }
 
+// RunNow queues a manual run of a workflow (enabled or not: a test run),
+// with manual=true and who asked as its trigger fields.
+func (s *AutomationService) RunNow(ctx context.Context, id int64) (int64, error) {
+	w, err := s.Workflow(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	runID, err := s.Store.EnqueueRun(ctx, RunSpec{Workflow: w, Payload: map[string]string{"manual": "true", "by": ActorFromContext(ctx)}})
+	if err != nil {
+		return 0, err
+	}
+	s.audit(ctx, "workflow.run", w)
+	if s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return runID, nil
+}
+
 // HookURLPath is the path of a workflow's incoming webhook on the tenant's
 // host.
 func HookURLPath(token string) string { return "/hooks/" + token }

@@ -632,12 +632,21 @@ func (s *WorkflowStore) RecordProviderStatus(ctx context.Context, key, providerI
 
 // DeleteOldRuns implements app.WorkflowStore.
 func (s *WorkflowStore) DeleteOldRuns(ctx context.Context, before time.Time, keep int) (int, error) {
-	res, err := s.db.write.ExecContext(ctx, `DELETE FROM runs WHERE status IN ('succeeded', 'failed') AND (created_at < ?
-		OR id < (SELECT min(id) FROM (SELECT id FROM runs WHERE status IN ('succeeded', 'failed') ORDER BY id DESC LIMIT ?)))`, FormatTime(before), keep)
-	if err != nil {
-		return 0, fmt.Errorf("delete old runs: %w", err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := s.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE status IN ('succeeded', 'failed') AND (created_at < ?
+			OR id < (SELECT min(id) FROM (SELECT id FROM runs WHERE status IN ('succeeded', 'failed') ORDER BY id DESC LIMIT ?)))`, FormatTime(before), keep)
+		if err != nil {
+			return fmt.Errorf("delete old runs: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		// The raw inbound Twilio webhooks age out with the runs (what
+		// matters of them is in the runs and the CRM timeline).
+		_, err = tx.ExecContext(ctx, `DELETE FROM twilio_events WHERE created_at < ?`, FormatTime(before))
+		return err
+	})
 	return int(n), err
 }
 

@@ -276,7 +276,7 @@ func (f mailFunc) Send(_ context.Context, m *app.Message) error { f(m); return n
 
 func TestDeleteOldRuns(t *testing.T) {
 	ctx := context.Background()
-	_, ws, cs, clk := openAutomation(t)
+	db, ws, cs, clk := openAutomation(t)
 	saveWorkflow(t, ws, app.Step{Type: app.StepContact})
 	for i := 0; i < 5; i++ {
 		capture(t, ws, fmt.Sprintf("u%d@example.com", i), "")
@@ -286,6 +286,9 @@ func TestDeleteOldRuns(t *testing.T) {
 		e.RunOnce(ctx)
 	}
 	capture(t, ws, "queued@example.com", "")
+	if err := ws.CreateTwilioEvent(ctx, app.HouseTenantID, "sms", "SM1", "+15125550100", "+15550001111", "hi", map[string]string{"Body": "hi"}); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := ws.DeleteOldRuns(ctx, clk.Now().Add(-time.Hour), 3); err != nil || n != 2 {
 		t.Fatalf("keep 3: deleted %d %v", n, err)
 	}
@@ -295,6 +298,10 @@ func TestDeleteOldRuns(t *testing.T) {
 	}
 	if runs, _ := ws.FindRuns(ctx, app.RunFilter{}); len(runs) != 1 || runs[0].Status != app.RunQueued {
 		t.Fatalf("a queued run is never deleted: %v", runs)
+	}
+	var events int
+	if err := db.ReadDB().QueryRow(`SELECT count(*) FROM twilio_events`).Scan(&events); err != nil || events != 0 {
+		t.Fatalf("inbound Twilio events older than the retention: %d left (%v)", events, err)
 	}
 }
 

@@ -70,6 +70,21 @@ func (s *Server) registerWorkflowRoutes(r fiber.Router, csrf fiber.Handler, host
 	r.Post(base+"/:id/edit", csrf, s.handleWorkflowSave(host))
 	r.Post(base+"/:id/enable", csrf, s.handleWorkflowEnable(host))
 	r.Post(base+"/:id/hook", csrf, s.handleWorkflowHookRotate(host))
+	r.Post(base+"/:id/run", csrf, s.handleWorkflowRunNow)
+}
+
+// handleWorkflowRunNow queues a test run and shows it.
+func (s *Server) handleWorkflowRunNow(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	runID, err := s.Automations.RunNow(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "ok", "Test run queued: it runs the current version's steps now, with manual=true as its trigger.")
+	return c.Redirect(fmt.Sprintf("/automations/runs/%d", runID), fiber.StatusSeeOther)
 }
 
 // handleWorkflowHook is POST /hooks/:token: the JSON or form fields start

@@ -85,6 +85,14 @@ func TestWorkflows_PortalEditorAndTriggers(t *testing.T) {
 	if st, body, _ := e.do(treq{Host: "portal", Method: "POST", Path: hook, JSON: `["not an object"]`}); st != 400 || !strings.Contains(body, "JSON object") {
 		t.Fatalf("bad body: %d %s", st, body)
 	}
+	// A test run from the editor: queued for A's workflow, shown at once.
+	st, _, resp = e.do(treq{Host: "portal", Method: "POST", Path: "/automations/workflows/" + strconv.FormatInt(id, 10) + "/run", Cookies: a, CSRF: true})
+	if st != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/automations/runs/") {
+		t.Fatalf("test run: %d %q", st, resp.Header.Get("Location"))
+	}
+	if runs, _ := ws.FindRuns(ctx, app.RunFilter{WorkflowID: id}); len(runs) != 2 || runs[0].Payload["manual"] != "true" || !strings.HasPrefix(runs[0].Payload["by"], "user:") {
+		t.Fatalf("after the test run: %+v", runs)
+	}
 	// The run log in the portal shows A's run, not B's.
 	if st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/automations/runs", Cookies: a}); st != 200 || !strings.Contains(body, "Zapier leads") || strings.Contains(body, e.B.T.Name) {
 		t.Fatalf("run log: %d", st)
