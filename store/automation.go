@@ -28,53 +28,19 @@ var _ app.WorkflowStore = (*WorkflowStore)(nil)
 // NewWorkflowStore returns a WorkflowStore on db.
 func NewWorkflowStore(db *DB) *WorkflowStore { return &WorkflowStore{db: db} }
 
-// upsertLead finds the tenant's lead by email, then by normalised
-// phone, and fills in what it lacks; else it inserts one. The "not
-// empty" terms let SQLite use the partial indexes leads_tenant_email and
-// leads_tenant_phone.
-func upsertLead(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
-	if in.TenantID == 0 {
-		return 0, false, app.Errorf(app.EINVALID, "Contact has no tenant.")
-	}
-	phone := app.PhoneDigits(in.Phone)
-	var id int64
-	err := sql.ErrNoRows
-	if in.Email != "" {
-		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND email = ? AND email <> '' ORDER BY id LIMIT 1`, in.TenantID, in.Email).Scan(&id)
-	}
-	if errors.Is(err, sql.ErrNoRows) && phone != "" {
-		err = tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE tenant_id = ? AND phone_norm = ? AND phone_norm <> '' ORDER BY id LIMIT 1`, in.TenantID, phone).Scan(&id)
-	}
+// insertLead adds the submission to the tenant's lead inbox: one row per
+// inquiry, each with its own message (the CRM person is the deduplicated
+// contact).
+func insertLead(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, error) {
 	now := FormatTime(tx.now)
-	switch {
-	case err == nil:
-		_, err = tx.ExecContext(ctx, `UPDATE leads SET
-			first_name = CASE WHEN ? <> '' THEN ? ELSE first_name END,
-			last_name = CASE WHEN ? <> '' THEN ? ELSE last_name END,
-			email = CASE WHEN email = '' THEN ? ELSE email END,
-			phone = CASE WHEN ? <> '' THEN ? ELSE phone END,
-			phone_norm = CASE WHEN ? <> '' THEN ? ELSE phone_norm END,
-			company = CASE WHEN ? <> '' THEN ? ELSE company END,
-			message = CASE WHEN ? <> '' THEN ? ELSE message END,
-			updated_at = ? WHERE id = ?`,
-			in.FirstName, in.FirstName, in.LastName, in.LastName, in.Email, in.Phone, in.Phone, phone, phone,
-			in.Company, in.Company, in.Message, in.Message, now, id)
-		if err != nil {
-			return 0, false, fmt.Errorf("update contact: %w", err)
-		}
-		return id, false, nil
-	case errors.Is(err, sql.ErrNoRows):
-		res, err := tx.ExecContext(ctx, `INSERT INTO leads (tenant_id, first_name, last_name, email, phone, phone_norm, company, message, source, ip, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			in.TenantID, in.FirstName, in.LastName, in.Email, in.Phone, phone, in.Company, in.Message, in.Source, in.IP, now, now)
-		if err != nil {
-			return 0, false, FormatError(err, "Contact already exists.")
-		}
-		id, err = res.LastInsertId()
-		return id, true, err
-	default:
-		return 0, false, fmt.Errorf("find contact: %w", err)
+	res, err := tx.ExecContext(ctx, `INSERT INTO leads (tenant_id, first_name, last_name, email, phone, phone_norm, company, message, source, ip, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.TenantID, in.FirstName, in.LastName, in.Email, in.Phone, app.PhoneDigits(in.Phone), in.Company, in.Message, in.Source, in.IP, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("add lead: %w", err)
 	}
+	return res.LastInsertId()
 }
+
 
 // CaptureSubmission implements app.WorkflowStore. Submissions that arrive
 // while the writer is busy commit together (group commit): each in its
@@ -150,7 +116,7 @@ func (s *WorkflowStore) captureBatch(batch []*captureReq) {
 // (with a form entry in its timeline), the submission and its runs.
 func captureSubmission(ctx context.Context, tx *Tx, sub *app.Submission) error {
 	sub.Contact.TenantID = sub.TenantID
-	leadID, _, err := upsertLead(ctx, tx, &sub.Contact)
+	leadID, err := insertLead(ctx, tx, &sub.Contact)
 	if err != nil {
 		return err
 	}

@@ -325,19 +325,42 @@ func TestDefinitionValidate_NamesStepAndField(t *testing.T) {
 	}
 }
 
+// TestUpsertContact_UsesIndexes: finding a contact again reads the
+// contact-points index (an ORDER BY once sent SQLite down the primary key).
 func TestUpsertContact_UsesIndexes(t *testing.T) {
 	db, _, _, _ := openAutomation(t)
-	for _, q := range []string{
-		`SELECT id FROM leads WHERE tenant_id = 1 AND email = 'a' AND email <> '' ORDER BY id LIMIT 1`,
-		`SELECT id FROM leads WHERE tenant_id = 1 AND phone_norm = '1' AND phone_norm <> '' ORDER BY id LIMIT 1`,
-	} {
-		var id, parent, notused int
-		var detail string
-		if err := db.ReadDB().QueryRow(`EXPLAIN QUERY PLAN `+q).Scan(&id, &parent, &notused, &detail); err != nil {
+	q := `SELECT person_id FROM crm_contact_points WHERE value = 'a@example.com' AND kind = 'email' AND tenant_id = 1 LIMIT 1`
+	var id, parent, notused int
+	var detail string
+	if err := db.ReadDB().QueryRow(`EXPLAIN QUERY PLAN `+q).Scan(&id, &parent, &notused, &detail); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(detail, "INDEX crm_contact_points_value") {
+		t.Errorf("plan %q, want the value index", detail)
+	}
+}
+
+// TestCaptureSubmission_InboxKeepsEveryInquiry: the same person writing
+// twice is one CRM person and two leads, each with its own message.
+func TestCaptureSubmission_InboxKeepsEveryInquiry(t *testing.T) {
+	db, ws, _, _ := openAutomation(t)
+	ctx := context.Background()
+	var people []int64
+	for _, msg := range []string{"First question", "Second question"} {
+		sub := &app.Submission{TenantID: app.HouseTenantID, Form: "website", Contact: app.ContactInput{FirstName: "Ada", Email: "ada@example.com", Message: msg},
+			Payload: map[string]string{"email": "ada@example.com", "message": msg}}
+		if err := sub.Contact.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(detail, "INDEX leads_tenant_") {
-			t.Errorf("%s: plan %q, want an index", q, detail)
+		if err := ws.CaptureSubmission(ctx, sub); err != nil {
+			t.Fatal(err)
 		}
+		people = append(people, sub.ContactID)
+	}
+	var leads int
+	var msgs string
+	db.ReadDB().QueryRow(`SELECT count(*), group_concat(message, '|') FROM (SELECT message FROM leads WHERE email = 'ada@example.com' ORDER BY id)`).Scan(&leads, &msgs)
+	if people[0] != people[1] || leads != 2 || msgs != "First question|Second question" {
+		t.Fatalf("people %v, leads %d %q", people, leads, msgs)
 	}
 }

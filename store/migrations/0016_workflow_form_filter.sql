@@ -7,3 +7,8 @@ UPDATE workflows SET form_filter = coalesce((SELECT json_extract(v.definition, '
 ALTER TABLE workflows ADD COLUMN version_id INTEGER NOT NULL DEFAULT 0;
 UPDATE workflows SET version_id = coalesce((SELECT v.id FROM workflow_versions v
 	WHERE v.workflow_id = workflows.id AND v.version = workflows.version), 0);
+
+-- The lead inbox keeps every inquiry (the CRM person is the deduplicated
+-- contact), so the indexes its old upsert looked leads up by go.
+DROP INDEX IF EXISTS leads_tenant_email;
+DROP INDEX IF EXISTS leads_tenant_phone;
