@@ -41,7 +41,6 @@ func insertLead(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, error
 	return res.LastInsertId()
 }
 
-
 // CaptureSubmission implements app.WorkflowStore. Submissions that arrive
 // while the writer is busy commit together (group commit): each in its
 // own savepoint, so a bad one rolls back alone and the others go in, and
