@@ -63,16 +63,7 @@ func (s *AdminStore) FindAdmins(ctx context.Context) ([]*app.Admin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find admins: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.Admin
-	for rows.Next() {
-		a, err := scanAdmin(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanAdmin)
 }
 
 // CreateAdmin returns ECONFLICT if the email is taken.

@@ -69,16 +69,7 @@ func (s *APIKeyStore) list(ctx context.Context, where string, args ...any) ([]*a
 	if err != nil {
 		return nil, fmt.Errorf("find api keys: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanAPIKey)
 }
 
 // FindTenantAPIKeys lists the keys of the tenant in ctx.

@@ -194,21 +194,7 @@ func (s *WorkflowStore) FindWorkflows(ctx context.Context, tenantID int64) ([]*a
 	if err != nil {
 		return nil, fmt.Errorf("find workflows: %w", err)
 	}
-	defer rows.Close()
-	return scanWorkflows(rows)
-}
-
-// scanWorkflows reads every row of a query on workflowColumns.
-func scanWorkflows(rows *sql.Rows) ([]*app.Workflow, error) {
-	var out []*app.Workflow
-	for rows.Next() {
-		w, err := scanWorkflow(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanWorkflow)
 }
 
 // FindWorkflow returns ENOTFOUND for an unknown id.
@@ -528,16 +514,7 @@ func (s *WorkflowStore) FindRuns(ctx context.Context, f app.RunFilter) ([]*app.R
 	if err != nil {
 		return nil, fmt.Errorf("find runs: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanRun)
 }
 
 // FindRun returns a run with its definition and step log.

@@ -63,16 +63,7 @@ func (s *AutomationRequestStore) FindAutomationRequests(ctx context.Context, ten
 	if err != nil {
 		return nil, fmt.Errorf("find automation requests: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.AutomationRequest
-	for rows.Next() {
-		r, err := scanAutomationRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanAutomationRequest)
 }
 
 // FindAutomationRequest implements app.AutomationRequestStore.

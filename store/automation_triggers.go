@@ -26,8 +26,7 @@ func findTriggered(ctx context.Context, q querier, triggers []string) ([]*app.Wo
 	if err != nil {
 		return nil, fmt.Errorf("find workflows: %w", err)
 	}
-	defer rows.Close()
-	return scanWorkflows(rows)
+	return scanAll(rows, scanWorkflow)
 }
 
 // FindTriggered implements app.TriggerStore.

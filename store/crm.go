@@ -44,7 +44,7 @@ var recordLabel = map[string]string{
 	app.RecordPursuit: "Pursuit", app.RecordGrantPursuit: "Grant pursuit",
 }
 
-type scanner interface{ Scan(...any) error }
+type scanner = interface{ Scan(...any) error }
 
 // querier runs queries on the read pool or in a transaction.
 type querier interface {
@@ -112,6 +112,20 @@ func nullTime(t *time.Time) any {
 		return nil
 	}
 	return FormatTime(*t)
+}
+
+// scanAll reads every row of rows with scan, then closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 func jsonList[T any](v []T) string {

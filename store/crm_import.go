@@ -98,16 +98,7 @@ func (s *CRMStore) FindImportJobs(ctx context.Context, limit int) ([]*app.Import
 	if err != nil {
 		return nil, fmt.Errorf("find import jobs: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.ImportJob
-	for rows.Next() {
-		j, err := scanImportJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanImportJob)
 }
 
 func updateImportJob(ctx context.Context, tx *Tx, tid int64, j *app.ImportJob) error {

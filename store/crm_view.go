@@ -212,16 +212,7 @@ func (s *CRMStore) FindViews(ctx context.Context, object string) ([]*app.View, e
 	if err != nil {
 		return nil, fmt.Errorf("find views: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.View
-	for rows.Next() {
-		v, err := scanView(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanView)
 }
 
 // FindView returns a view of the tenant in ctx. Returns ENOTFOUND.

@@ -219,16 +219,7 @@ func (s *FederalStore) FindSavedSearches(ctx context.Context, tenantID int64) ([
 	if err != nil {
 		return nil, fmt.Errorf("find saved searches: %w", err)
 	}
-	defer rows.Close()
-	var out []*federal.SavedSearch
-	for rows.Next() {
-		ss, err := scanSearch(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ss)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanSearch)
 }
 
 // FindSavedSearch returns ENOTFOUND for another tenant's or a missing search.
@@ -593,16 +584,7 @@ func (s *FederalStore) FindPipeline(ctx context.Context, tenantID int64) ([]*fed
 	if err != nil {
 		return nil, fmt.Errorf("find pipeline: %w", err)
 	}
-	defer rows.Close()
-	var out []*federal.PipelineEntry
-	for rows.Next() {
-		e, err := scanPipeline(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanPipeline)
 }
 
 // FindPipelineEntry returns ENOTFOUND when the notice is not pursued.

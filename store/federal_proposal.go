@@ -42,16 +42,7 @@ func (s *FederalStore) FindSections(ctx context.Context, tenantID int64, noticeI
 	if err != nil {
 		return nil, fmt.Errorf("find sections: %w", err)
 	}
-	defer rows.Close()
-	var out []*federal.ProposalSection
-	for rows.Next() {
-		sec, err := scanSection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sec)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanSection)
 }
 
 // FindSection returns one section; ENOTFOUND when the tenant's notice has
@@ -250,16 +241,7 @@ func (s *FederalStore) FindGrantPipeline(ctx context.Context, tenantID int64) ([
 	if err != nil {
 		return nil, fmt.Errorf("find grant pipeline: %w", err)
 	}
-	defer rows.Close()
-	var out []*federal.GrantPipelineEntry
-	for rows.Next() {
-		e, err := scanGrantPipeline(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanGrantPipeline)
 }
 
 // FindGrantPipelineEntry returns ENOTFOUND when the grant is not pursued.

@@ -47,16 +47,7 @@ func (s *FormStore) FindForms(ctx context.Context) ([]*app.Form, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find forms: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.Form
-	for rows.Next() {
-		f, err := scanForm(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanForm)
 }
 
 func (s *FormStore) findForm(ctx context.Context, id, tid int64) (*app.Form, error) {

@@ -61,16 +61,7 @@ func (s *SiteStore) FindPages(ctx context.Context) ([]*app.Page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find pages: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.Page
-	for rows.Next() {
-		p, err := scanPage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanPage)
 }
 
 func scanPage(row interface{ Scan(...any) error }) (*app.Page, error) {

@@ -57,16 +57,7 @@ func (s *TenantStore) FindTenants(ctx context.Context) ([]*app.Tenant, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find tenants: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanTenant)
 }
 
 // CreateTenant validates and inserts t. Returns EINVALID or ECONFLICT.

@@ -66,16 +66,7 @@ func (s *UserStore) FindTenantUsers(ctx context.Context) ([]*app.User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find users: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanUser)
 }
 
 // FindTenantUser returns ENOTFOUND for an unknown user or another tenant's.

@@ -63,16 +63,7 @@ func (s *WebhookStore) FindSubscriptions(ctx context.Context) ([]*app.WebhookSub
 	if err != nil {
 		return nil, fmt.Errorf("find subscriptions: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.WebhookSubscription
-	for rows.Next() {
-		w, err := scanSubscription(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanSubscription)
 }
 
 // DeleteSubscription deletes a subscription of the tenant and its
@@ -119,16 +110,7 @@ func (s *WebhookStore) FindDeliveries(ctx context.Context, limit int) ([]*app.We
 	if err != nil {
 		return nil, fmt.Errorf("find deliveries: %w", err)
 	}
-	defer rows.Close()
-	var out []*app.WebhookDelivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanDelivery)
 }
 
 // Redeliver makes a delivery of the tenant due now (with a fresh attempt
