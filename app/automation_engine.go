@@ -429,10 +429,7 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 		}
 		id, created, err := e.Contacts.UpsertContact(ctx, in)
 		if err != nil {
-			if ErrorCode(err) == EINVALID {
-				err = &PermanentError{err}
-			}
-			return "", nil, false, err
+			return "", nil, false, crmStepError(err)
 		}
 		return outJSON(map[string]any{"contact_id": id, "created": created}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, ContactID: id}, false, nil
 	case StepDeal:
@@ -454,10 +451,7 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 			return "", nil, false, err
 		}
 		if err := e.Contacts.CreateContactDeal(ctx, run.TenantID, run.ContactID, d, st.Pipeline); err != nil {
-			if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
-				err = &PermanentError{err}
-			}
-			return "", nil, false, err
+			return "", nil, false, crmStepError(err)
 		}
 		return outJSON(map[string]any{"deal_id": d.ID, "name": d.Name, "stage": d.Stage}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, DealID: d.ID}, false, nil
 	case StepDealStage:
@@ -474,10 +468,7 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 		}
 		from, err := e.Contacts.MoveDeal(ctx, run.TenantID, dealID, strings.TrimSpace(stage))
 		if err != nil {
-			if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
-				err = &PermanentError{err}
-			}
-			return "", nil, false, err
+			return "", nil, false, crmStepError(err)
 		}
 		return outJSON(map[string]any{"deal_id": dealID, "from": from, "stage": stage}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, DealID: dealID}, false, nil
 	case StepTask:
@@ -498,10 +489,7 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 			t.RecordType, t.RecordID = RecordDeal, run.DealID
 		}
 		if err := e.Contacts.CreateRecordTask(ctx, run.TenantID, t); err != nil {
-			if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
-				err = &PermanentError{err}
-			}
-			return "", nil, false, err
+			return "", nil, false, crmStepError(err)
 		}
 		return outJSON(map[string]any{"task_id": t.ID, "title": t.Title}), nil, false, nil
 	case StepTag:
@@ -680,6 +668,15 @@ func payloadField(p map[string]string, names ...string) string {
 		}
 	}
 	return ""
+}
+
+// crmStepError marks a CRM write's refusal (bad input, a record that is
+// gone) permanent: retrying cannot fix it. Other errors are retried.
+func crmStepError(err error) error {
+	if c := ErrorCode(err); c == EINVALID || c == ENOTFOUND {
+		return &PermanentError{err}
+	}
+	return err
 }
 
 func isPermanent(err error) bool {

@@ -61,22 +61,29 @@ func (s *WorkflowStore) EnqueueRun(ctx context.Context, spec app.RunSpec) (int64
 // FanOutCRMEvents implements app.TriggerStore. Entries one transaction
 // wrote on one record form one event.
 func (s *WorkflowStore) FanOutCRMEvents(ctx context.Context, limit int, runsFor func(*app.CRMEvent, []*app.Workflow) []app.RunSpec) (int, error) {
+	if behind, err := timelineBehind(ctx, s.db, "automation_cursor"); err != nil || !behind {
+		return 0, err
+	}
 	n := 0
 	err := s.db.Update(ctx, func(tx *Tx) error {
+		ws, err := findTriggered(ctx, tx, app.CRMTriggers)
+		if err != nil {
+			return err
+		}
+		if len(ws) == 0 { // no workflow listens: skip what was written, unread
+			_, err := tx.ExecContext(ctx, `UPDATE automation_cursor SET timeline_id = coalesce((SELECT max(id) FROM crm_timeline), 0) WHERE id = 1`)
+			return err
+		}
 		entries, err := timelineAfterCursor(ctx, tx, "automation_cursor", limit)
 		if err != nil || len(entries) == 0 {
 			return err
 		}
 		n = len(entries)
-		ws, err := findTriggered(ctx, tx, app.CRMTriggers)
-		if err != nil {
-			return err
-		}
 		byTenant := map[int64][]*app.Workflow{}
 		for _, w := range ws {
 			byTenant[w.TenantID] = append(byTenant[w.TenantID], w)
 		}
-		for i := 0; i < len(entries) && len(byTenant) > 0; {
+		for i := 0; i < len(entries); {
 			e := entries[i]
 			j := i + 1
 			for j < len(entries) && entries[j].Tx == e.Tx && entries[j].RecordType == e.RecordType && entries[j].RecordID == e.RecordID {
@@ -111,6 +118,11 @@ func (s *WorkflowStore) FanOutCRMEvents(ctx context.Context, limit int, runsFor 
 
 // FireSchedules implements app.TriggerStore.
 func (s *WorkflowStore) FireSchedules(ctx context.Context, now time.Time, next func(*app.Workflow, time.Time) (time.Time, error)) (int, error) {
+	var due bool
+	if err := s.db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM workflows WHERE enabled = 1 AND trigger = ? AND (next_fire_at IS NULL OR next_fire_at <= ?))`,
+		app.TriggerSchedule, FormatTime(now)).Scan(&due); err != nil || !due {
+		return 0, err
+	}
 	fired := 0
 	err := s.db.Update(ctx, func(tx *Tx) error {
 		fired = 0

@@ -136,6 +136,9 @@ func (s *WebhookStore) Redeliver(ctx context.Context, id int64) error {
 // FanOut reads timeline entries after the cursor, queues a delivery per
 // subscription that wants each event, and moves the cursor, atomically.
 func (s *WebhookStore) FanOut(ctx context.Context, limit int, event func(*app.TimelineEntry) (string, []byte)) (int, error) {
+	if behind, err := timelineBehind(ctx, s.db, "webhook_cursor"); err != nil || !behind {
+		return 0, err
+	}
 	n := 0
 	err := s.db.Update(ctx, func(tx *Tx) error {
 		entries, err := timelineAfterCursor(ctx, tx, "webhook_cursor", limit)
@@ -166,6 +169,15 @@ func (s *WebhookStore) FanOut(ctx context.Context, limit int, event func(*app.Ti
 		return err
 	})
 	return n, err
+}
+
+// timelineBehind reports, from the read pool, whether the timeline has
+// entries past the cursor table's: when it has none (most seconds) the
+// fan-outs need not take the writer that form posts queue for.
+func timelineBehind(ctx context.Context, db *DB, table string) (bool, error) {
+	var behind bool
+	err := db.read.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM crm_timeline), 0) > (SELECT timeline_id FROM `+table+` WHERE id = 1)`).Scan(&behind)
+	return behind, err
 }
 
 // timelineAfterCursor reads at most limit timeline entries after the one

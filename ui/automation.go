@@ -474,18 +474,23 @@ func (s *Server) handleWorkflowEdit(host string) fiber.Handler {
 			if err != nil {
 				return err
 			}
-			if p.Workflow, err = s.Automations.Workflow(c.UserContext(), id); err != nil {
+			w, err := s.Automations.Workflow(c.UserContext(), id)
+			if err != nil {
 				return err
 			}
-			p.Name, p.Trigger, p.When = p.Workflow.Name, p.Workflow.Trigger, p.Workflow.WhenOf()
-			steps := app.Definition{Steps: p.Workflow.Definition.Steps}
-			b, _ := json.MarshalIndent(steps, "", "  ")
-			p.Definition = string(b)
+			p = workflowPageOf(w)
 		} else if err := s.requireWorkflowEditor(c, host); err != nil {
 			return err
 		}
 		return s.renderWorkflow(c, host, p)
 	}
+}
+
+// workflowPageOf fills the editor with a saved workflow: its steps as
+// JSON, its trigger options as form fields.
+func workflowPageOf(w *app.Workflow) *workflowPage {
+	b, _ := json.MarshalIndent(app.Definition{Steps: w.Definition.Steps}, "", "  ")
+	return &workflowPage{Workflow: w, Name: w.Name, Trigger: w.Trigger, When: w.WhenOf(), Definition: string(b)}
 }
 
 // requireWorkflowEditor lets portal owners only into the editor (the
@@ -615,13 +620,11 @@ func (s *Server) handleWorkflowHookRotate(host string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		p := &workflowPage{}
-		if p.Workflow, err = s.Automations.Workflow(ctx, id); err != nil {
+		w, err := s.Automations.Workflow(ctx, id)
+		if err != nil {
 			return err
 		}
-		p.Name, p.Trigger, p.When = p.Workflow.Name, p.Workflow.Trigger, p.Workflow.WhenOf()
-		b, _ := json.MarshalIndent(app.Definition{Steps: p.Workflow.Definition.Steps}, "", "  ")
-		p.Definition = string(b)
+		p := workflowPageOf(w)
 		base := s.URL(HostPortal)
 		if t := domainTenant(c); t != nil {
 			base = s.TenantURL(bareHost(c.Hostname()))
