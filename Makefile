@@ -15,10 +15,12 @@ build:
 run: build
 	./orengen serve --data-dir ./data --domain localhost --http-addr :8080
 
-## test: vet, every test with the race detector (browser tests need chromium: see .ci/run), then short fuzz runs
+## test: vet, every test with the race detector (browser tests need chromium: see .ci/run), then short fuzz runs.
+## The go test -json stream is kept in TEST_JSON (.ci/run checks its skips against .ci/skips-allowed).
+TEST_JSON ?= .test-report.json
 test:
 	$(GO) vet -tags '$(TAGS)' ./...
-	$(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m ./...
+	$(GO) run ./internal/testreport -json '$(TEST_JSON)' -- $(GO) test -json -tags '$(TAGS)' -race -count=1 -timeout 15m ./...
 	$(MAKE) fuzz FUZZTIME=4s
 
 ## test-short: the quick subset

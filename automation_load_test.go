@@ -35,7 +35,7 @@ func TestLeadCapture_Load(t *testing.T) {
 	prepareAutomationData(t, dir)
 	tw, sink := newFakeTwilio(t), newSMTPSink(t)
 	cfgFile := filepath.Join(dir, "orengen.env")
-	os.WriteFile(cfgFile, []byte("ORENGEN_SMTP_URL=smtp://"+sink.ln.Addr().String()+"?from=bot@example.com\n"), 0o600)
+	os.WriteFile(cfgFile, []byte("ORENGEN_SMTP_URL="+sink.URL("bot@example.com")+"\n"), 0o600)
 	addr, _, stop := MustRunMain(t, dir, "--config", cfgFile, "--twilio-api-url", tw.srv.URL, "--lead-rate-limit", "-1", "--log-level", "warn", "--automation-workers", os.Getenv("ORENGEN_LOAD_WORKERS"))
 	defer stop()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
@@ -104,6 +104,9 @@ end
 		pprof.StopCPUProfile()
 	}
 	t.Logf("sustained: %d leads in %v = %.0f leads/s (%d failed)", ok.Load(), el.Round(time.Millisecond), float64(ok.Load())/el.Seconds(), failed.Load())
+	if ok.Load() == 0 || failed.Load() > 0 {
+		t.Errorf("sustained: %d leads stored, %d failed: the figure measures failures", ok.Load(), failed.Load())
+	}
 
 	// 2. Fixed rate: 1,000 leads/s for 5 s, latency of each.
 	var mu sync.Mutex
@@ -129,9 +132,10 @@ end
 	tick.Stop()
 	wg.Wait()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	if len(lat) > 0 {
-		t.Logf("at 1000/s: %d leads, p50 %v p99 %v max %v (%d errors)", len(lat), lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1], errs.Load())
+	if len(lat) == 0 || errs.Load() > 0 {
+		t.Fatalf("at 1000/s: %d leads stored, %d failed", len(lat), errs.Load())
 	}
+	t.Logf("at 1000/s: %d leads, p50 %v p99 %v max %v (%d errors)", len(lat), lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1], errs.Load())
 
 	// 3. Workflow steps/s: drain the queue (contact, if, call, notify).
 	db := openDataDB(t, dir)
@@ -155,4 +159,7 @@ end
 	el = time.Since(t1)
 	t.Logf("workflow: %d steps in %v = %.0f steps/s; runs left queued %d, succeeded %d, failed %d; emails %d",
 		steps1-steps0, el.Round(time.Millisecond), float64(steps1-steps0)/el.Seconds(), count(app.RunQueued), count(app.RunSucceeded), count(app.RunFailed), len(sink.messages()))
+	if steps1-steps0 == 0 || count(app.RunFailed) > 0 || len(sink.messages()) == 0 {
+		t.Errorf("workflow: %d steps succeeded, %d runs failed, %d emails arrived: the figure measures failures", steps1-steps0, count(app.RunFailed), len(sink.messages()))
+	}
 }

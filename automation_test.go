@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"orengen/app"
+	"orengen/internal/realtest"
 	"orengen/store"
 )
 
@@ -100,91 +99,20 @@ func (f *fakeTwilio) count(key string) int {
 	return f.perKey[key]
 }
 
-// smtpSink is a minimal SMTP server on loopback that keeps every
-// message's DATA.
-type smtpSink struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	msgs []string
-	rcpt []string
-}
-
+// newSMTPSink starts a real SMTP server (Mailpit) that takes AUTH
+// without TLS, for a serve process that cannot trust a test certificate
+// (the TLS modes are tested in integrations).
 func newSMTPSink(t *testing.T) *smtpSink {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpSink{ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.session(c)
-		}
-	}()
-	return s
+	return &smtpSink{SMTPServer: realtest.StartSMTP(t, realtest.Plain), t: t}
 }
 
-func (s *smtpSink) session(c net.Conn) {
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	r := bufio.NewReader(c)
-	say := func(line string) { io.WriteString(c, line+"\r\n") }
-	say("220 sink.test ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
-		switch {
-		case strings.HasPrefix(cmd, "EHLO"):
-			say("250-sink.test")
-			say("250-8BITMIME")
-			say("250 SMTPUTF8")
-		case strings.HasPrefix(cmd, "HELO"):
-			say("250 sink.test")
-		case strings.HasPrefix(cmd, "MAIL FROM"), strings.HasPrefix(cmd, "RSET"), strings.HasPrefix(cmd, "NOOP"):
-			say("250 OK")
-		case strings.HasPrefix(cmd, "RCPT TO"):
-			s.mu.Lock()
-			s.rcpt = append(s.rcpt, strings.TrimSpace(line[8:]))
-			s.mu.Unlock()
-			say("250 OK")
-		case cmd == "DATA":
-			say("354 go ahead")
-			var b strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				b.WriteString(l)
-			}
-			s.mu.Lock()
-			s.msgs = append(s.msgs, b.String())
-			s.mu.Unlock()
-			say("250 OK queued")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("502 command unrecognised")
-		}
-	}
+type smtpSink struct {
+	*realtest.SMTPServer
+	t *testing.T
 }
 
-func (s *smtpSink) messages() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.msgs...)
-}
+// messages returns the source of every message received, oldest first.
+func (s *smtpSink) messages() []string { return s.Raw(s.t) }
 
 // prepareAutomationData puts Twilio credentials in the vault (global) and
 // an owner admin, the address of notify steps, into a new data dir.
@@ -250,7 +178,7 @@ func TestLeadCapture_EndToEnd(t *testing.T) {
 	prepareAutomationData(t, dir)
 	tw, sink := newFakeTwilio(t), newSMTPSink(t)
 	cfgFile := filepath.Join(dir, "orengen.env")
-	os.WriteFile(cfgFile, []byte("ORENGEN_SMTP_URL=smtp://"+sink.ln.Addr().String()+"?from=bot@example.com\n"), 0o600)
+	os.WriteFile(cfgFile, []byte("ORENGEN_SMTP_URL="+sink.URL("bot@example.com")+"\n"), 0o600)
 	addr, _, stop := MustRunMain(t, dir, "--config", cfgFile, "--twilio-api-url", tw.srv.URL)
 
 	status, body := postLead(t, addr, seedLead, "application/json")
@@ -330,7 +258,7 @@ func TestLeadCapture_KillDuringSend(t *testing.T) {
 	tw, sink := newFakeTwilio(t), newSMTPSink(t)
 	tw.hold = make(chan struct{})
 	start := func() (*exec.Cmd, string) {
-		cmd, addr, _ := startServeChild(t, []string{"ORENGEN_SMTP_URL=smtp://" + sink.ln.Addr().String() + "?from=bot@example.com"},
+		cmd, addr, _ := startServeChild(t, []string{"ORENGEN_SMTP_URL=" + sink.URL("bot@example.com")},
 			"--data-dir", dir, "--backup-dir", "", "--twilio-api-url", tw.srv.URL, "--automation-lease", "1s")
 		return cmd, addr
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orengen/app"
+	"orengen/internal/realtest"
 	"orengen/store"
 )
 
@@ -33,7 +34,7 @@ func newBrowser(t *testing.T) context.Context {
 		}
 	}
 	if path == "" {
-		t.Skip("chromium not installed: apt-get install -y chromium (.ci/run does this)")
+		realtest.Missing(t, "chromium not installed: apt-get install -y chromium (.ci/run does this)")
 	}
 	// Chromium's helpers may still write to their profile for a moment
 	// after the browser is stopped; remove it with retries, last.

@@ -26,12 +26,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/miekg/dns"
 
 	"orengen/app"
 	"orengen/backups"
+	"orengen/internal/realtest"
 	"orengen/store"
 )
 
@@ -376,24 +375,18 @@ func TestCheckCertificates(t *testing.T) {
 
 func TestCheckReplicas(t *testing.T) {
 	ctx := context.Background()
-	t.Setenv("AWS_CA_BUNDLE", "")
-	os.Unsetenv("AWS_CA_BUNDLE") // breaks Litestream's S3 client on this machine
-	const secret = "s3-secret-never-printed"
-	t.Setenv(backups.EnvS3AccessKeyID, "AKIDTEST")
+	s3 := realtest.StartS3(t, "bucket")
+	secret := s3.SecretKey
+	t.Setenv(backups.EnvS3AccessKeyID, s3.AccessKey)
 	t.Setenv(backups.EnvS3SecretAccessKey, secret)
 	old := doctorReplicaTimeout
 	doctorReplicaTimeout = 2 * time.Second
 	defer func() { doctorReplicaTimeout = old }()
 
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	defer srv.Close()
-	if _, err := http.DefaultClient.Do(mustReq(t, "PUT", srv.URL+"/bucket")); err != nil {
-		t.Fatal(err)
-	}
 	root := t.TempDir()
 	data := filepath.Join(root, "data")
 	os.Mkdir(data, 0o700)
-	good := "s3://bucket/orengen?endpoint=" + url.QueryEscape(srv.URL) + "&region=us-east-1&force-path-style=true"
+	good := "s3://bucket/orengen?endpoint=" + url.QueryEscape(s3.Endpoint) + "&region=us-east-1&force-path-style=true"
 	dead := "dead=s3://bucket/orengen?endpoint=" + url.QueryEscape("http://127.0.0.1:1") + "&region=us-east-1&force-path-style=true"
 	notDir := filepath.Join(root, "file")
 	os.WriteFile(notDir, nil, 0o600)
@@ -412,14 +405,6 @@ func TestCheckReplicas(t *testing.T) {
 	find(t, checkReplicas(ctx, cfg), levelWarn, "no off-site replica")
 	cfg = doctorConfig(t, nil, "--data-dir", data, "--backup-dir", "")
 	find(t, checkReplicas(ctx, cfg), levelWarn, "no replica configured")
-}
-
-func mustReq(t *testing.T, method, u string) *http.Request {
-	req, err := http.NewRequest(method, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
 }
 
 func TestCheckReplicationStatus(t *testing.T) {

@@ -127,6 +127,9 @@ func TestBenchHandshakes(t *testing.T) {
 			}
 			fmt.Printf("%s %-7s handshakes: %7.0f/s  (%d in %.1fs, %d goroutines, %d resumed, %d failed)\n",
 				v.name, kind, float64(total.Load())/el, total.Load(), el, conc, resumed.Load(), failures.Load())
+			if total.Load() == 0 || failures.Load() > 0 || (resume && resumed.Load() == 0) {
+				t.Errorf("%s %s: %d handshakes, %d failed, %d resumed: the figure measures failures", v.name, kind, total.Load(), failures.Load(), resumed.Load())
+			}
 		}
 	}
 }

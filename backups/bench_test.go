@@ -58,7 +58,14 @@ func benchThroughput(t *testing.T) {
 		rows := w.stop(t)
 		db.Close()
 		if c != nil {
+			st, _ := ReadStatus(data)
 			c.stop(t)
+			if errs := st.Errors(); len(errs) > 0 {
+				t.Fatalf("replication failed while measuring: %v", errs)
+			}
+		}
+		if rows == 0 {
+			t.Fatalf("no rows written in %s (replicate %v)", d, replicate)
 		}
 		return float64(rows) / d.Seconds()
 	}

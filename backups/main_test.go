@@ -1,6 +1,8 @@
 package backups
 
 import (
+	"orengen/internal/realtest"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -12,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -103,31 +104,14 @@ type testChild struct {
 	cmd   *exec.Cmd
 	stdin *os.File
 	done  chan error
-	out   *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	out   *realtest.Buffer
 }
 
 func startReplicator(t *testing.T, env []string) *testChild {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = env
-	out := &lockedBuffer{}
+	out := &realtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	w, err := cmd.StdinPipe()
 	if err != nil {

@@ -3,8 +3,6 @@ package backups
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,122 +11,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"orengen/internal/realtest"
 )
 
-const (
-	testS3Key    = "orengentestkey"
-	testS3Secret = "orengen-test-secret-7f3a9c"
-	testBucket   = "orengen-test"
-)
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func waitTCP(t *testing.T, addr string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s not listening after %s", addr, timeout)
-}
-
-// versitygw returns the path of a versitygw binary, building it once into
-// the build cache's sibling directory.
-func versitygw(t *testing.T) (string, error) {
-	out, err := exec.Command("go", "env", "GOCACHE").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOCACHE: %w", err)
-	}
-	bin := filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "orengen-bin")
-	exe := filepath.Join(bin, "versitygw")
-	if _, err := os.Stat(exe); err == nil {
-		return exe, nil
-	}
-	t.Logf("building versitygw v1.8.0 into %s (once)", bin)
-	cmd := exec.Command("go", "install", "github.com/versity/versitygw/cmd/versitygw@v1.8.0")
-	cmd.Env = append(os.Environ(), "GOBIN="+bin)
-	cmd.Dir = os.TempDir() // outside this module
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go install versitygw: %w: %s", err, b)
-	}
-	return exe, nil
-}
-
-// startS3 starts an S3-compatible server on loopback with testBucket and
-// returns its endpoint: versitygw, or in-process gofakes3 if versitygw
-// cannot be built.
-func startS3(t *testing.T) string {
-	t.Helper()
-	t.Setenv("AWS_CA_BUNDLE", "")
-	os.Unsetenv("AWS_CA_BUNDLE") // breaks Litestream's S3 client on this machine
-	var endpoint string
-	exe, err := versitygw(t)
-	if err != nil {
-		t.Logf("FALLBACK: versitygw unavailable (%v); using in-process gofakes3", err)
-		backend := s3mem.New()
-		srv := httptest.NewServer(gofakes3.New(backend).Server())
-		t.Cleanup(srv.Close)
-		endpoint = srv.URL
-	} else {
-		port := freePort(t)
-		root := t.TempDir()
-		cmd := exec.Command(exe, "--access", testS3Key, "--secret", testS3Secret,
-			"--port", fmt.Sprintf("127.0.0.1:%d", port), "--quiet", "posix", root)
-		var out lockedBuffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("versitygw output:\n%s", out.String())
-			}
-		})
-		endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
-		waitTCP(t, fmt.Sprintf("127.0.0.1:%d", port), 15*time.Second)
-		t.Logf("versitygw v1.8.0 on %s", endpoint)
-	}
-	// Litestream does not create buckets: a signed PUT does.
-	c := s3.New(s3.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(testS3Key, testS3Secret, ""),
-		BaseEndpoint: aws.String(endpoint),
-		UsePathStyle: true,
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	return endpoint
-}
+const testBucket = "orengen-test"
 
 // TestReplicate_S3 replicates to S3 as the primary (no local backup dir) and
 // mirrors to a file replica, then restores and drills from both.
 func TestReplicate_S3(t *testing.T) {
-	endpoint := startS3(t)
-	t.Setenv(EnvS3AccessKeyID, testS3Key)
-	t.Setenv(EnvS3SecretAccessKey, testS3Secret)
+	s3 := realtest.StartS3(t, testBucket)
+	endpoint, testS3Secret := s3.Endpoint, s3.SecretKey
+	t.Setenv(EnvS3AccessKeyID, s3.AccessKey)
+	t.Setenv(EnvS3SecretAccessKey, s3.SecretKey)
 	spec := "s3://" + testBucket + "/prod/dbs?endpoint=" + url.QueryEscape(endpoint) + "&region=us-east-1&force-path-style=true"
 
 	data, copyDir := t.TempDir(), t.TempDir()
@@ -181,13 +75,11 @@ func TestReplicate_S3(t *testing.T) {
 // TestReplicate_SFTP mirrors the local replica to Debian's sshd on a loopback
 // port and restores from it.
 func TestReplicate_SFTP(t *testing.T) {
-	const sshd = "/usr/sbin/sshd"
-	if _, err := os.Stat(sshd); err != nil {
-		t.Skipf("SFTP test needs %s (apt-get install openssh-server): %v", sshd, err)
-	}
+	sshd := realtest.LookPath(t, "/usr/sbin/sshd", "apt-get install -y openssh-server")
+	keygen := realtest.LookPath(t, "ssh-keygen", "apt-get install -y openssh-client")
 	dir := t.TempDir()
 	for _, k := range []string{"hostkey", "client"} {
-		if b, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+		if b, err := exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
 			t.Fatalf("ssh-keygen: %v: %s", err, b)
 		}
 	}
@@ -202,7 +94,7 @@ func TestReplicate_SFTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := realtest.FreePort(t)
 	cfg := fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
 HostKey %s
@@ -240,7 +132,7 @@ Subsystem sftp internal-sftp
 			t.Logf("sshd output:\n%s", b)
 		}
 	})
-	waitTCP(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
+	realtest.WaitTCP(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
 
 	user := os.Getenv("USER")
 	if user == "" {

@@ -1,6 +1,8 @@
 package backups
 
 import (
+	"orengen/internal/realtest"
+
 	"bytes"
 	"context"
 	"errors"
@@ -244,7 +246,7 @@ func TestReplicate_NewDatabasesAndRestoreIfMissing(t *testing.T) {
 func TestSupervisor_ChildKilled(t *testing.T) {
 	data, local := t.TempDir(), t.TempDir()
 	db := openApp(t, filepath.Join(data, "orengen.db"))
-	var logs lockedBuffer
+	var logs realtest.Buffer
 	s := NewSupervisor(os.Args[0], []string{"-test.run=^$"}, childEnv(data, local), slogTo(&logs))
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
@@ -306,7 +308,7 @@ func TestSupervisor_ParentKilled(t *testing.T) {
 	}
 	parent := exec.Command(os.Args[0], "-test.run=^$")
 	parent.Env = env
-	var out lockedBuffer
+	var out realtest.Buffer
 	parent.Stdout, parent.Stderr = &out, &out
 	if err := parent.Start(); err != nil {
 		t.Fatal(err)
@@ -367,10 +369,11 @@ func TestSupervisor_ParentKilled(t *testing.T) {
 func TestReplicate_MirrorDown(t *testing.T) {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "client")
-	if b, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
-		t.Skipf("ssh-keygen unavailable: %v: %s", err, b)
+	keygen := realtest.LookPath(t, "ssh-keygen", "apt-get install -y openssh-client")
+	if b, err := exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, b)
 	}
-	port := freePort(t) // nothing listens there
+	port := realtest.FreePort(t) // nothing listens there
 	data, local := t.TempDir(), t.TempDir()
 	db := openApp(t, filepath.Join(data, "orengen.db"))
 	insertBatch(t, db, 20, "x")

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"orengen/internal/realtest"
 )
 
 // scriptPath is install.sh at the top of the repository.
@@ -174,10 +176,7 @@ func parseUnit(text string) map[string][]string {
 }
 
 func TestShellcheck(t *testing.T) {
-	sc, err := exec.LookPath("shellcheck")
-	if err != nil {
-		t.Skip("shellcheck not found: install it (apt-get install -y shellcheck) to lint install.sh")
-	}
+	sc := realtest.LookPath(t, "shellcheck", "apt-get install -y shellcheck")
 	out, err := exec.Command(sc, "--severity=style", scriptPath).CombinedOutput()
 	if err != nil {
 		t.Fatalf("shellcheck install.sh: %v\n%s", err, out)
@@ -323,10 +322,7 @@ func TestInstallIntoRoot(t *testing.T) {
 // ExecStart pointed at the installed file (verify checks it is executable and
 // knows no --root for that).
 func TestUnitVerifies(t *testing.T) {
-	sa, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze not found: install Debian's systemd package to verify the unit")
-	}
+	sa := realtest.LookPath(t, "systemd-analyze", "apt-get install -y systemd")
 	dir := stage(t, "v1")
 	root := filepath.Join(t.TempDir(), "root")
 	mustRun(t, dir, scriptEnv(t), "--root", root, "--no-start", "--yes", "--domain", "example.test")
@@ -584,10 +580,7 @@ func TestRefusesWithoutRoot(t *testing.T) {
 	dir := stage(t, "v1")
 	var cmd []string
 	if os.Geteuid() == 0 {
-		setpriv, err := exec.LookPath("setpriv")
-		if err != nil {
-			t.Skip("running as root and setpriv (util-linux) not found to drop privileges")
-		}
+		setpriv := realtest.LookPath(t, "setpriv", "apt-get install -y util-linux")
 		// The unprivileged user must be able to read the staged script.
 		for d := dir; d != filepath.Dir(os.TempDir()) && d != "/"; d = filepath.Dir(d) {
 			if err := os.Chmod(d, 0o755); err != nil {
@@ -641,9 +634,7 @@ func TestCheckReportsMissingSystemd(t *testing.T) {
 // PATH, install.sh runs `make build` and installs the ./orengen it produces;
 // a failed build is a refusal that changes nothing.
 func TestBuildsFromSourceCheckout(t *testing.T) {
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("make not found: install Debian's make package")
-	}
+	realtest.LookPath(t, "make", "apt-get install -y make")
 	for _, c := range []struct {
 		name, recipe string
 		ok           bool

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"orengen/internal/realtest"
 )
 
 // The end-to-end test runs install.sh without --root, as on a server, in a
@@ -167,17 +169,12 @@ func TestSystemdInstallInNamespace(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a private mount namespace (the --root tests cover the files)")
 	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("unshare (util-linux) not found")
-	}
+	unshare := realtest.LookPath(t, "unshare", "apt-get install -y util-linux")
 	if out, err := exec.Command(unshare, "-m", "--propagation", "private", "true").CombinedOutput(); err != nil {
 		t.Skipf("cannot create a mount namespace here (%v: %s); the --root tests cover the files", err, out)
 	}
 	for _, tool := range []string{"setpriv", "useradd", "userdel", "curl", "ss", "mount"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found", tool)
-		}
+		realtest.LookPath(t, tool, "apt-get install -y util-linux passwd curl iproute2 mount")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {

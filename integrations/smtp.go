@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -72,6 +73,10 @@ type SMTPMailer struct {
 	Config  SMTPConfig
 	Outbox  app.OutboxStore // optional
 	Timeout time.Duration
+	// TLS overrides the TLS settings (nil: verify the server's certificate
+	// against the system roots for Config.Host). Tests set it to trust a
+	// loopback server's own certificate.
+	TLS *tls.Config
 }
 
 var _ app.Mailer = (*SMTPMailer)(nil)
@@ -133,6 +138,9 @@ func (m *SMTPMailer) send(ctx context.Context, msg *app.Message) error {
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	}
+	if m.TLS != nil {
+		opts = append(opts, mail.WithTLSConfig(m.TLS))
 	}
 	if c.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(c.Username), mail.WithPassword(c.Password))

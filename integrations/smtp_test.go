@@ -1,8 +1,15 @@
 package integrations
 
 import (
+	"context"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"orengen/app"
+	"orengen/internal/realtest"
 )
 
 func TestParseSMTPURL(t *testing.T) {
@@ -20,5 +27,91 @@ func TestParseSMTPURL(t *testing.T) {
 		} else if strings.Contains(err.Error(), "topsecret") {
 			t.Errorf("%q: error shows the password: %v", bad, err)
 		}
+	}
+}
+
+// outboxRecorder keeps what the mailer records (the outbox is the store's
+// job; here only the status matters).
+type outboxRecorder struct{ got []*app.OutboxMessage }
+
+func (o *outboxRecorder) CreateOutboxMessage(_ context.Context, m *app.OutboxMessage) error {
+	o.got = append(o.got, m)
+	return nil
+}
+func (o *outboxRecorder) FindOutboxMessages(context.Context, int) ([]*app.OutboxMessage, int, error) {
+	return o.got, len(o.got), nil
+}
+func (o *outboxRecorder) FindOutboxMessageByID(context.Context, int64) (*app.OutboxMessage, error) {
+	return nil, app.Errorf(app.ENOTFOUND, "no")
+}
+
+// TestSMTPMailer_Mailpit sends through a real SMTP server (Mailpit) that
+// requires authentication and TLS, once with STARTTLS on a submission-style
+// port and once with implicit TLS (smtps): the right credentials deliver
+// the message with its sender name, subject and body; a wrong password is
+// refused, nothing arrives, the outbox says failed and the error does not
+// show the password.
+func TestSMTPMailer_Mailpit(t *testing.T) {
+	for _, mode := range []string{realtest.STARTTLS, realtest.SMTPS} {
+		t.Run(mode, func(t *testing.T) {
+			srv := realtest.StartSMTP(t, mode)
+			scheme := "smtp"
+			if mode == realtest.SMTPS {
+				scheme = "smtps"
+			}
+			mailer := func(password string) (*SMTPMailer, *outboxRecorder) {
+				raw := fmt.Sprintf("%s://%s:%s@%s:%d?from=bot@example.test", scheme, url.PathEscape(srv.Username), url.PathEscape(password), srv.Host, srv.Port)
+				c, err := ParseSMTPURL(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ob := &outboxRecorder{}
+				return &SMTPMailer{Config: *c, Outbox: ob, TLS: srv.TLS, Timeout: 10 * time.Second}, ob
+			}
+			ctx := context.Background()
+			subject := "Lead " + mode
+			good, ob := mailer(srv.Password)
+			if err := good.Send(ctx, &app.Message{FromName: "Acme Co", To: "owner@example.test", Subject: subject, Text: "A new lead arrived: Ada."}); err != nil {
+				t.Fatalf("send with the right password: %v", err)
+			}
+			if len(ob.got) != 1 || ob.got[0].Status != "sent" || ob.got[0].SentAt == nil {
+				t.Fatalf("outbox after a sent message: %+v", ob.got)
+			}
+			msgs := srv.Messages(t)
+			if len(msgs) != 1 || msgs[0].Subject != subject || msgs[0].From.Address != "bot@example.test" || msgs[0].From.Name != "Acme Co" ||
+				len(msgs[0].To) != 1 || msgs[0].To[0].Address != "owner@example.test" {
+				t.Fatalf("mailpit received %+v", msgs)
+			}
+			if body := srv.Text(t, msgs[0].ID); !strings.Contains(body, "A new lead arrived: Ada.") {
+				t.Fatalf("body %q", body)
+			}
+
+			const wrong = "not-the-Pa55word"
+			bad, ob := mailer(wrong)
+			err := bad.Send(ctx, &app.Message{To: "owner@example.test", Subject: "must not arrive", Text: "x"})
+			if err == nil {
+				t.Fatal("a wrong password was accepted")
+			}
+			if strings.Contains(err.Error(), wrong) {
+				t.Fatalf("the error shows the password: %v", err)
+			}
+			if len(ob.got) != 1 || ob.got[0].Status != "failed" {
+				t.Fatalf("outbox after a refused message: %+v", ob.got)
+			}
+			if n := len(srv.Messages(t)); n != 1 {
+				t.Fatalf("%d messages after the refused one, want 1", n)
+			}
+
+			// A client that does not trust the server's certificate
+			// delivers nothing.
+			untrusted, _ := mailer(srv.Password)
+			untrusted.TLS = nil
+			if err := untrusted.Send(ctx, &app.Message{To: "owner@example.test", Subject: "untrusted", Text: "x"}); err == nil {
+				t.Fatal("sent to a server whose certificate is not trusted")
+			}
+			if n := len(srv.Messages(t)); n != 1 {
+				t.Fatalf("%d messages after the untrusted attempt, want 1", n)
+			}
+		})
 	}
 }

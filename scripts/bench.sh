@@ -104,14 +104,26 @@ run_wrk() { # url host
   p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
   echo "$rps $p99"
 }
+# check_wrk fails the run when the last wrk run had errors or non-2xx
+# answers: a figure of failed requests is not a figure.
+check_wrk() { # what
+  if [ -z "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")" ] || grep -qE 'Non-2xx|Socket errors' "$work/wrk.txt"; then
+    cat "$work/wrk.txt" >&2
+    echo "bench: $1 had failed requests; no figure recorded" >&2
+    exit 1
+  fi
+}
 
 read -r ng_rps ng_p99 < <(run_wrk "http://127.0.0.1:$nport/" localhost)
+check_wrk "nginx /"
 peak_kb=0
 ( while sleep 0.2; do r=$(rss_kb "$pid" 2>/dev/null || echo 0); echo "$r"; done ) >"$work/rss.txt" &
 sampler=$!
 pids+=("$sampler")
 read -r og_rps og_p99 < <(run_wrk "http://127.0.0.1:$port/" localhost)
+check_wrk "orengen /"
 read -r hz_rps hz_p99 < <(run_wrk "http://127.0.0.1:$port/healthz" localhost)
+check_wrk "orengen /healthz"
 kill "$sampler" 2>/dev/null || true
 peak_kb=$(sort -n "$work/rss.txt" | tail -1)
 ratio=$(awk -v a="$og_rps" -v b="$ng_rps" 'BEGIN { printf "%.2f", a / b }')

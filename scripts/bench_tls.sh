@@ -57,7 +57,16 @@ echo "== certificate: $(openssl s_client -connect "$HTTPS_ADDR" -servername exam
 echo "== TLS handshakes/s (Go client, $THREADS goroutines, ${DUR}s each; client and server share the machine)"
 ORENGEN_BENCH_HTTPS=$HTTPS_ADDR ORENGEN_BENCH_DUR=${DUR}s ORENGEN_BENCH_CONC=$THREADS \
 	go test -tags sqlite_fts5 -count=1 -run '^TestBenchHandshakes$' -v . | grep handshakes:
+# wrk_checked runs wrk and fails the run on errors or non-2xx answers: a
+# figure of failed requests is not a figure.
+wrk_checked() {
+	wrk "$@" | tee "$work/wrk.txt"
+	if grep -qE 'Non-2xx|Socket errors' "$work/wrk.txt"; then
+		echo "bench_tls: requests failed; no figure recorded" >&2
+		exit 1
+	fi
+}
 echo "== wrk HTTPS home: -t$THREADS -c$CONNS -d${DUR}s"
-wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" -H 'Host: example.test' -H 'Accept-Encoding: br' "https://127.0.0.1:$HTTPS_PORT/"
+wrk_checked -t"$THREADS" -c"$CONNS" -d"${DUR}s" -H 'Host: example.test' -H 'Accept-Encoding: br' "https://127.0.0.1:$HTTPS_PORT/"
 echo "== wrk HTTP home: -t$THREADS -c$CONNS -d${DUR}s"
-wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" -H 'Host: example.test' -H 'Accept-Encoding: br' "http://127.0.0.1:$plain_port/"
+wrk_checked -t"$THREADS" -c"$CONNS" -d"${DUR}s" -H 'Host: example.test' -H 'Accept-Encoding: br' "http://127.0.0.1:$plain_port/"

@@ -1,12 +1,14 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"orengen/app"
+	"orengen/internal/realtest"
 	"orengen/ui"
 )
 
@@ -118,6 +121,11 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 	if app.VerifyWebhook(secret, r.Header.Get("X-Webhook-Signature"), append(b, ' '), time.Now(), 5*time.Minute) {
 		t.Fatal("a tampered body verified")
 	}
+	// The header recomputed outside this code base, as a receiver would
+	// from docs/CRM.md: HMAC-SHA256 of UNIX + "." + body, by openssl.
+	if got, want := r.Header.Get("X-Webhook-Signature"), opensslWebhookSignature(t, secret, r.Header.Get("X-Webhook-Signature"), b); got != want {
+		t.Fatalf("signature %s, openssl computes %s", got, want)
+	}
 	var payload struct {
 		Event string `json:"event"`
 		Data  struct {
@@ -169,3 +177,23 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 }
 
 func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// opensslWebhookSignature recomputes "t=UNIX,v1=HEX" for the timestamp in
+// header with openssl dgst -hmac, independently of app.SignWebhook.
+func opensslWebhookSignature(t *testing.T, secret, header string, body []byte) string {
+	t.Helper()
+	openssl := realtest.LookPath(t, "openssl", "apt-get install -y openssl")
+	ts, _, _ := strings.Cut(strings.TrimPrefix(header, "t="), ",")
+	cmd := exec.Command(openssl, "dgst", "-sha256", "-hmac", secret)
+	cmd.Stdin = bytes.NewReader(append([]byte(ts+"."), body...))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openssl: %v", err)
+	}
+	// "SHA2-256(stdin)= HEX" (older versions print "(stdin)= HEX").
+	_, hexSum, ok := strings.Cut(strings.TrimSpace(string(out)), "= ")
+	if !ok {
+		t.Fatalf("openssl output %q", out)
+	}
+	return "t=" + ts + ",v1=" + hexSum
+}
