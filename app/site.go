@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Page is one page of the marketing site. Its content is data (seeded on
@@ -172,9 +173,14 @@ func (l *Lead) Validate() error {
 	return nil
 }
 
+// truncate cuts s to at most n bytes, on a rune boundary so valid UTF-8
+// stays valid (a cut "€" would be stored as broken bytes).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

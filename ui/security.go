@@ -1,10 +1,6 @@
 package ui
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -49,33 +45,13 @@ func (s *Server) handleAdminSessionRevoke(c *fiber.Ctx) error {
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
-func (s *Server) mfaMAC(payload string) string {
-	m := hmac.New(sha256.New, s.SessionKey)
-	m.Write([]byte("mfa|" + payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
 func (s *Server) newMFAToken(adminID int64) string {
-	payload := fmt.Sprintf("%d.%d.%s", adminID, time.Now().Add(app.PendingLoginTTL).Unix(), app.RandomToken(16))
-	return payload + "." + s.mfaMAC(payload)
+	return app.NewPendingLoginToken(s.SessionKey, adminID, time.Now())
 }
 
 // parseMFAToken returns the admin ID and nonce of a valid pending token.
 func (s *Server) parseMFAToken(tok string) (int64, string, bool) {
-	i := strings.LastIndexByte(tok, '.')
-	if i < 0 || !hmac.Equal([]byte(tok[i+1:]), []byte(s.mfaMAC(tok[:i]))) {
-		return 0, "", false
-	}
-	parts := strings.Split(tok[:i], ".")
-	if len(parts) != 3 {
-		return 0, "", false
-	}
-	id, err1 := strconv.ParseInt(parts[0], 10, 64)
-	exp, err2 := strconv.ParseInt(parts[1], 10, 64)
-	if err1 != nil || err2 != nil || time.Now().Unix() > exp {
-		return 0, "", false
-	}
-	return id, parts[2], true
+	return app.ParsePendingLoginToken(s.SessionKey, tok, time.Now())
 }
 
 // adminNeedsCode is called after a correct password: when the admin uses
