@@ -128,7 +128,7 @@ func (f *Federal) Start(ctx context.Context) <-chan struct{} {
 const federalUsage = `Usage: orengen federal <scout|search> [flags]
 
   scout --once [--tenant ID]                         run every saved search now and print a summary
-  search add --name N [--naics 541511] [--psc D302] [--set-aside SBA] [--state VA]
+  search add --name N [--naics 541511,541512] [--psc D302] [--set-aside SBA,8A] [--state VA]
              [--title WORDS] [--ptype o,k] [--days 30] [--descriptions] [--grants] [--tenant ID]
   search list [--tenant ID]
   enable --tenant ID | disable --tenant ID           turn federal work on or off for a client tenant
@@ -166,9 +166,9 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		once = fs.Bool("once", false, "run every saved search now, then exit")
 	case "search add":
 		fs.StringVar(&ss.Name, "name", "", "name of the saved search (required)")
-		fs.StringVar(&ss.NAICS, "naics", "", "NAICS code")
-		fs.StringVar(&ss.PSC, "psc", "", "product/service code")
-		fs.StringVar(&ss.SetAside, "set-aside", "", "set-aside code (SBA, 8A, SDVOSBC ...)")
+		fs.Var((*codeList)(&ss.NAICS), "naics", "NAICS codes, comma-separated or repeated (one SAM.gov request per combination of codes)")
+		fs.Var((*codeList)(&ss.PSC), "psc", "product/service codes, comma-separated or repeated")
+		fs.Var((*codeList)(&ss.SetAsides), "set-aside", "set-aside codes (SBA, 8A, SDVOSBC ...), comma-separated or repeated")
 		fs.StringVar(&ss.State, "state", "", "place-of-performance state")
 		fs.StringVar(&ss.Title, "title", "", "words in the title (grants: keyword)")
 		fs.StringVar(&ptypes, "ptype", "", "procurement types, comma-separated (o, k, p, r ...)")
@@ -219,6 +219,9 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			return federalCLIError(err)
 		}
 		fmt.Fprintf(stdout, "saved search %d %q (%s, posted in the last %d days)\n", ss.ID, ss.Name, ss.Kind, ss.PostedDays)
+		if n := ss.RequestCount(); ss.Kind == federal.SearchSAM && n > 1 {
+			fmt.Fprintf(stdout, "each run sends %d SAM.gov requests (one per combination of codes), each counted against the daily quota\n", n)
+		}
 		return nil
 	case "search list":
 		list, err := f.Store.FindSavedSearches(ctx, *tenant)
@@ -256,11 +259,21 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	return nil
 }
 
+// codeList is a flag of codes given comma-separated or repeated.
+type codeList []string
+
+func (l *codeList) String() string { return strings.Join(*l, ",") }
+
+func (l *codeList) Set(v string) error {
+	*l = append(*l, federal.SplitCodes(v)...)
+	return nil
+}
+
 // federalCLIError names the flag of a validation error.
 func federalCLIError(err error) error {
 	var v *federal.ValidationError
 	if errors.As(err, &v) {
-		flags := map[string]string{"postedDays": "days", "setAside": "set-aside", "procurementTypes": "ptype", "title": "title"}
+		flags := map[string]string{"postedDays": "days", "setAsides": "set-aside", "procurementTypes": "ptype", "title": "title"}
 		name := v.Field
 		if f, ok := flags[name]; ok {
 			name = f

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +31,7 @@ type fakeSAM struct {
 	mode     string // "", "amend1", "amend2", "429", "badkey", "empty404"
 	requests int
 	keys     []string
+	queries  []url.Values
 }
 
 func fixture(t testing.TB, name string) []byte {
@@ -47,6 +50,7 @@ func (f *fakeSAM) handler(t testing.TB) http.Handler {
 		f.mu.Lock()
 		f.requests++
 		f.keys = append(f.keys, r.URL.Query().Get("api_key"))
+		f.queries = append(f.queries, r.URL.Query())
 		mode := f.mode
 		f.mu.Unlock()
 		q := r.URL.Query()
@@ -83,6 +87,21 @@ func (f *fakeSAM) handler(t testing.TB) http.Handler {
 }
 
 func (f *fakeSAM) count() int { f.mu.Lock(); defer f.mu.Unlock(); return f.requests }
+
+// combos lists the ncode/ccode/typeOfSetAside of the first-page requests
+// received, sorted.
+func (f *fakeSAM) combos() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, q := range f.queries {
+		if q.Get("offset") == "0" {
+			out = append(out, q.Get("ncode")+"/"+q.Get("ccode")+"/"+q.Get("typeOfSetAside"))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 type fedCLI struct {
 	t   *testing.T
@@ -428,5 +447,110 @@ func TestFederalScheduler(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the scheduler did not stop")
+	}
+}
+
+// TestFederalCLI_SearchFansOut: a saved search with several NAICS, PSC and
+// set-aside codes sends one SAM.gov request per combination (and page),
+// each counted against the daily quota; a notice matching several
+// combinations is stored once; a key that runs out mid-search stops at its
+// limit, keeps what it fetched and defers the rest.
+func TestFederalCLI_SearchFansOut(t *testing.T) {
+	sam := &fakeSAM{}
+	srv := httptest.NewServer(sam.handler(t))
+	defer srv.Close()
+	c := newFedCLI(t, srv.URL)
+	out, code, err := c.run("federal", "search", "add", "--name", "Multi", "--naics", "541511,541512", "--psc", "d302", "--set-aside", "SBA", "--set-aside", "8a")
+	if code != 0 || !strings.Contains(out, "each run sends 4 SAM.gov requests") {
+		t.Fatalf("search add: exit %d %v\n%s", code, err, out)
+	}
+	out, code, _ = c.run("federal", "scout", "--once")
+	// 4 combinations x 2 pages each (the fixture's 5 notices come in pages
+	// of 3 and 2): 8 requests, every one in the quota.
+	for _, want := range []string{"searches run: 1 of 1", "requests used: 8", "new: 5", "quota today (system key): 8 of 1000 used"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q (exit %d):\n%s", want, code, out)
+		}
+	}
+	if got, want := strings.Join(sam.combos(), " "), "541511/D302/8A 541511/D302/SBA 541512/D302/8A 541512/D302/SBA"; got != want {
+		t.Errorf("requests sent %s, want %s", got, want)
+	}
+	if sam.count() != 8 {
+		t.Errorf("the fake SAM.gov got %d requests, want 8", sam.count())
+	}
+	db, _ := c.db()
+	if n := countRows(t, db, `SELECT count(*) FROM federal_notices WHERE tenant_id = 1`); n != 5 {
+		t.Errorf("%d notices stored, want 5 (each once)", n)
+	}
+
+	// A personal key (10 a day): 3 NAICS x 2 set-asides need 12 requests;
+	// the quota stops the run at 10, what came back is stored, the search
+	// is deferred, and SAM.gov never sees an 11th request.
+	sam2 := &fakeSAM{}
+	srv2 := httptest.NewServer(sam2.handler(t))
+	defer srv2.Close()
+	c2 := newFedCLI(t, srv2.URL)
+	c2.env["ORENGEN_SAM_KEY_TYPE"] = "personal"
+	if out, code, err := c2.run("federal", "search", "add", "--name", "Big", "--naics", "541511,541512,541519", "--set-aside", "SBA,8A"); code != 0 {
+		t.Fatalf("search add: %v\n%s", err, out)
+	}
+	out, code, _ = c2.run("federal", "scout", "--once")
+	if code != 1 || !strings.Contains(out, "status: deferred") || !strings.Contains(out, "quota today (personal key): 10 of 10 used") || sam2.count() != 10 {
+		t.Errorf("quota spent mid-search: exit %d, %d requests sent\n%s", code, sam2.count(), out)
+	}
+	db2, fs2 := c2.db()
+	if n := countRows(t, db2, `SELECT count(*) FROM federal_notices WHERE tenant_id = 1`); n != 5 {
+		t.Errorf("%d notices stored after the deferral, want the 5 fetched", n)
+	}
+	if ss, _ := fs2.FindSavedSearches(context.Background(), app.HouseTenantID); len(ss) != 1 || ss[0].LastStatus != "deferred" {
+		t.Errorf("search after the deferral: %+v", ss)
+	}
+	// A search that can never fit the key's day is refused when saved.
+	_, code, err = c2.run("federal", "search", "add", "--name", "Huge", "--naics", "541511,541512,541519,541513,541514,541515", "--set-aside", "SBA,8A")
+	if code != 2 || err == nil || !strings.Contains(err.Error(), "--naics: this search makes 12 SAM.gov requests per run and the personal key allows 10 a day") {
+		t.Errorf("search over the daily quota: exit %d %v", code, err)
+	}
+}
+
+// TestFederalScout_BudgetHoldsFanOut: a scheduled run whose share of the
+// quota is smaller than a search's combinations defers that search without
+// sending anything, and runs the ones that fit.
+func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
+	sam := &fakeSAM{}
+	srv := httptest.NewServer(sam.handler(t))
+	defer srv.Close()
+	db := store.NewDB(filepath.Join(t.TempDir(), "orengen.db"))
+	if err := db.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fs := store.NewFederalStore(db)
+	q := &federal.MemoryQuota{}
+	sc := &federal.Scout{Store: fs, SAM: &federal.SAMClient{BaseURL: srv.URL, Quota: q, KeyType: federal.KeySystem},
+		Key: func(context.Context) (federal.Secret, error) { return "k-123456", nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	svc := &federal.Service{Store: fs, Scout: sc}
+	ctx := context.Background()
+	for _, ss := range []*federal.SavedSearch{
+		{TenantID: app.HouseTenantID, Name: "A wide", NAICS: []string{"541511", "541512", "541519"}},
+		{TenantID: app.HouseTenantID, Name: "B narrow", NAICS: []string{"541511"}},
+	} {
+		if err := svc.CreateSearch(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := sc.Run(ctx, app.HouseTenantID, "schedule", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := map[string]string{}
+	for _, r := range res.Searches {
+		st[r.Search.Name] = r.Status
+	}
+	// B runs (1 combination, 2 pages); A (3 combinations) waits.
+	if st["A wide"] != "deferred" || st["B narrow"] != "ok" || res.Run.Requests != 2 || sam.count() != 2 {
+		t.Fatalf("statuses %v, requests %d, sent %d", st, res.Run.Requests, sam.count())
+	}
+	if used, _ := q.Used(ctx, federal.KeySystem, federal.QuotaDay(time.Now())); used != 2 {
+		t.Fatalf("quota counted %d, want 2", used)
 	}
 }

@@ -198,17 +198,28 @@ func (s *FederalStore) RescoreNotices(ctx context.Context, tenantID int64, now t
 	return n, tx.Commit()
 }
 
+// A saved search's NAICS, PSC and set-aside codes are kept comma-separated
+// in the columns that held one code each (codes never contain commas), so
+// searches saved before lists existed read as one-code lists.
+func splitCodes(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
 const searchCols = `id, tenant_id, kind, name, naics, psc, set_aside, state, title, ptypes, posted_days, fetch_descriptions, last_run_at, last_status, last_error, created_at`
 
 func scanSearch(row interface{ Scan(...any) error }) (*federal.SavedSearch, error) {
 	var ss federal.SavedSearch
-	var pt string
+	var pt, naics, psc, setAsides string
 	var last NullTime
-	if err := row.Scan(&ss.ID, &ss.TenantID, &ss.Kind, &ss.Name, &ss.NAICS, &ss.PSC, &ss.SetAside, &ss.State, &ss.Title, &pt, &ss.PostedDays,
+	if err := row.Scan(&ss.ID, &ss.TenantID, &ss.Kind, &ss.Name, &naics, &psc, &setAsides, &ss.State, &ss.Title, &pt, &ss.PostedDays,
 		&ss.FetchDescriptions, &last, &ss.LastStatus, &ss.LastError, Time{&ss.CreatedAt}); err != nil {
 		return nil, err
 	}
 	ss.ProcurementTypes = parseList(pt)
+	ss.NAICS, ss.PSC, ss.SetAsides = splitCodes(naics), splitCodes(psc), splitCodes(setAsides)
 	ss.LastRunAt = last.T
 	return &ss, nil
 }
@@ -241,7 +252,7 @@ func (s *FederalStore) CreateSavedSearch(ctx context.Context, ss *federal.SavedS
 	defer tx.Rollback()
 	ss.CreatedAt = tx.now
 	res, err := tx.ExecContext(ctx, `INSERT INTO federal_searches (tenant_id, kind, name, naics, psc, set_aside, state, title, ptypes, posted_days, fetch_descriptions, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ss.TenantID, ss.Kind, ss.Name, ss.NAICS, ss.PSC, ss.SetAside, ss.State, ss.Title,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ss.TenantID, ss.Kind, ss.Name, strings.Join(ss.NAICS, ","), strings.Join(ss.PSC, ","), strings.Join(ss.SetAsides, ","), ss.State, ss.Title,
 		jsonList(ss.ProcurementTypes), ss.PostedDays, ss.FetchDescriptions, FormatTime(tx.now))
 	if err != nil {
 		return FormatError(err, "A saved search with this name exists.")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,7 +206,8 @@ func TestFederalStore_SavedSearches(t *testing.T) {
 	db := MustOpenDB(t)
 	s := store.NewFederalStore(db)
 	ctx := context.Background()
-	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "sam", Name: "IT", NAICS: "541511", PostedDays: 30, ProcurementTypes: []string{"o"}}
+	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "sam", Name: "IT", NAICS: []string{"541511", "541512"}, PSC: []string{"D302"},
+		SetAsides: []string{"SBA", "8A"}, PostedDays: 30, ProcurementTypes: []string{"o"}}
 	if err := s.CreateSavedSearch(ctx, ss); err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +218,22 @@ func TestFederalStore_SavedSearches(t *testing.T) {
 		t.Errorf("other tenant's delete: %v", err)
 	}
 	got, err := s.FindSavedSearch(ctx, app.HouseTenantID, ss.ID)
-	if err != nil || got.NAICS != "541511" || len(got.ProcurementTypes) != 1 {
+	if err != nil || strings.Join(got.NAICS, " ") != "541511 541512" || strings.Join(got.PSC, " ") != "D302" ||
+		strings.Join(got.SetAsides, " ") != "SBA 8A" || len(got.ProcurementTypes) != 1 {
 		t.Fatalf("%+v %v", got, err)
+	}
+	// A search saved when a search held one code of each reads as lists
+	// of one (the columns are the same).
+	if err := db.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO federal_searches (tenant_id, kind, name, naics, psc, set_aside, created_at)
+			VALUES (1, 'sam', 'Old', '541330', '', 'SDVOSBC', '2026-01-01T00:00:00Z')`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.FindSavedSearches(ctx, app.HouseTenantID)
+	if err != nil || len(all) != 2 || all[1].Name != "Old" || strings.Join(all[1].NAICS, ",") != "541330" || all[1].PSC != nil || strings.Join(all[1].SetAsides, ",") != "SDVOSBC" {
+		t.Fatalf("old-style row: %+v %v", all, err)
 	}
 	if err := s.DeleteSavedSearch(ctx, app.HouseTenantID, ss.ID); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -408,6 +409,11 @@ type federalSearchesPage struct {
 	SetAsides []federal.SetAside
 }
 
+// SetAsideSelected reports whether the form has code among its set-asides.
+func (p *federalSearchesPage) SetAsideSelected(code string) bool {
+	return slices.Contains(p.Form.SetAsides, code)
+}
+
 func (s *Server) renderFederalSearches(c *fiber.Ctx, p *federalSearchesPage) error {
 	var err error
 	if p.Searches, err = s.Federal.Store.FindSavedSearches(c.UserContext(), fedTenant(c)); err != nil {
@@ -429,8 +435,12 @@ func (s *Server) handleFederalSearches(c *fiber.Ctx) error {
 }
 
 func searchFromForm(c *fiber.Ctx, tenantID int64) (federal.SavedSearch, string, error) {
+	var setAsides []string
+	for _, v := range c.Request().PostArgs().PeekMulti("set_aside") {
+		setAsides = append(setAsides, string(v))
+	}
 	ss := federal.SavedSearch{TenantID: tenantID, Kind: utils.CopyString(c.FormValue("kind")), Name: utils.CopyString(c.FormValue("name")),
-		NAICS: utils.CopyString(c.FormValue("naics")), PSC: utils.CopyString(c.FormValue("psc")), SetAside: utils.CopyString(c.FormValue("set_aside")),
+		NAICS: federal.SplitCodes(utils.CopyString(c.FormValue("naics"))), PSC: federal.SplitCodes(utils.CopyString(c.FormValue("psc"))), SetAsides: setAsides,
 		State: utils.CopyString(c.FormValue("state")), Title: utils.CopyString(c.FormValue("title")),
 		FetchDescriptions: c.FormValue("fetch_descriptions") != ""}
 	pt := utils.CopyString(c.FormValue("ptypes"))

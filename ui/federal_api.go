@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"encoding/json"
+	"reflect"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -143,27 +145,66 @@ type apiSearch struct {
 	ID                int64      `json:"id"`
 	Kind              string     `json:"kind"`
 	Name              string     `json:"name"`
-	NAICS             string     `json:"naics"`
-	PSC               string     `json:"psc"`
-	SetAside          string     `json:"set_aside"`
+	NAICS             []string   `json:"naics"`
+	PSC               []string   `json:"psc"`
+	SetAsides         []string   `json:"set_asides"`
 	State             string     `json:"state"`
 	Title             string     `json:"title"`
 	ProcurementTypes  []string   `json:"procurement_types"`
 	PostedDays        int        `json:"posted_days"`
 	FetchDescriptions bool       `json:"fetch_descriptions"`
+	RequestsPerRun    int        `json:"requests_per_run"`
 	LastRunAt         *time.Time `json:"last_run_at"`
 	LastStatus        string     `json:"last_status"`
 	LastError         string     `json:"last_error"`
 	CreatedAt         time.Time  `json:"created_at"`
 }
 
-func toAPISearch(ss *federal.SavedSearch) apiSearch {
-	pt := ss.ProcurementTypes
-	if pt == nil {
-		pt = []string{}
+// apiSearchInput is the body of POST /api/v1/federal/searches. The code
+// lists take a JSON array or a string of comma-separated codes (a single
+// code, as before lists existed); set_aside is the old name of set_asides.
+type apiSearchInput struct {
+	Kind              string    `json:"kind"`
+	Name              string    `json:"name"`
+	NAICS             codesJSON `json:"naics"`
+	PSC               codesJSON `json:"psc"`
+	SetAsides         codesJSON `json:"set_asides"`
+	SetAside          codesJSON `json:"set_aside"`
+	State             string    `json:"state"`
+	Title             string    `json:"title"`
+	ProcurementTypes  codesJSON `json:"procurement_types"`
+	PostedDays        int       `json:"posted_days"`
+	FetchDescriptions bool      `json:"fetch_descriptions"`
+}
+
+// codesJSON reads a list of codes from a JSON array of strings or from a
+// string of comma-separated codes.
+type codesJSON []string
+
+func (c *codesJSON) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*c = federal.SplitCodes(one)
+		return nil
 	}
-	return apiSearch{ss.ID, ss.Kind, ss.Name, ss.NAICS, ss.PSC, ss.SetAside, ss.State, ss.Title, pt, ss.PostedDays, ss.FetchDescriptions,
-		ss.LastRunAt, ss.LastStatus, ss.LastError, ss.CreatedAt}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return &json.UnmarshalTypeError{Value: "non-string", Type: reflect.TypeFor[[]string]()}
+	}
+	*c = list
+	return nil
+}
+
+func orEmpty(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+func toAPISearch(ss *federal.SavedSearch) apiSearch {
+	return apiSearch{ss.ID, ss.Kind, ss.Name, orEmpty(ss.NAICS), orEmpty(ss.PSC), orEmpty(ss.SetAsides), ss.State, ss.Title, orEmpty(ss.ProcurementTypes),
+		ss.PostedDays, ss.FetchDescriptions, ss.RequestCount(), ss.LastRunAt, ss.LastStatus, ss.LastError, ss.CreatedAt}
 }
 
 func (s *Server) handleAPIFederalSearches(c *fiber.Ctx) error {
@@ -179,11 +220,11 @@ func (s *Server) handleAPIFederalSearches(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleAPIFederalSearchCreate(c *fiber.Ctx) error {
-	var in apiSearch
+	var in apiSearchInput
 	if err := c.BodyParser(&in); err != nil {
 		return app.Errorf(app.EINVALID, "Send a JSON object with at least a name.")
 	}
-	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: in.Kind, Name: in.Name, NAICS: in.NAICS, PSC: in.PSC, SetAside: in.SetAside,
+	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: in.Kind, Name: in.Name, NAICS: in.NAICS, PSC: in.PSC, SetAsides: append(in.SetAsides, in.SetAside...),
 		State: in.State, Title: in.Title, ProcurementTypes: in.ProcurementTypes, PostedDays: in.PostedDays, FetchDescriptions: in.FetchDescriptions}
 	if err := s.Federal.CreateSearch(c.UserContext(), ss); err != nil {
 		return fedErr(err)

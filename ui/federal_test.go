@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -108,12 +109,16 @@ func TestFederalPages(t *testing.T) {
 				t.Errorf("%v: %d, want an error naming %s", tc.form, st, tc.want)
 			}
 		}
-		if st, _, _ := e.admin("POST", "/federal/searches", url.Values{"name": {"VA IT"}, "naics": {"541512"}, "set_aside": {"sdvosbc"}, "ptypes": {"o, k"}}); st != 303 {
+		// Several NAICS codes and set-asides (a multiple select): one
+		// SAM.gov request per combination, said on the list.
+		if st, _, _ := e.admin("POST", "/federal/searches", url.Values{"name": {"VA IT"}, "naics": {"541512, 541519"}, "set_aside": {"sdvosbc", "8a"}, "ptypes": {"o, k"}}); st != 303 {
 			t.Fatalf("create: %d", st)
 		}
 		_, body, _ := e.admin("GET", "/federal/searches", nil)
-		if !strings.Contains(body, "VA IT") || !strings.Contains(body, "SDVOSBC") || !strings.Contains(body, "ptype k") {
-			t.Errorf("list:\n%.2000s", body)
+		for _, want := range []string{"VA IT", "NAICS 541512, 541519 · SDVOSBC, 8A · ptype o, k", "4 SAM.gov requests a run"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("list lacks %q:\n%.2000s", want, body)
+			}
 		}
 	})
 
@@ -228,11 +233,18 @@ func TestFederalAPI(t *testing.T) {
 	if st, m := e.adminAPI("POST", "/api/v1/federal/searches", `{"name":"API","naics":"541511","procurement_types":["o"],"posted_days":60}`); st != 201 || m["data"].(map[string]any)["posted_days"].(float64) != 60 {
 		t.Fatalf("create: %d %v", st, m)
 	}
+	// Lists of codes, as GovTribe's searches take them.
+	st, m = e.adminAPI("POST", "/api/v1/federal/searches", `{"name":"API lists","naics":["541511","541512"],"psc":["D302"],"set_asides":["SBA","8A"]}`)
+	if st != 201 || fmt.Sprint(m["data"].(map[string]any)["naics"]) != "[541511 541512]" || fmt.Sprint(m["data"].(map[string]any)["set_asides"]) != "[SBA 8A]" ||
+		m["data"].(map[string]any)["requests_per_run"].(float64) != 4 {
+		t.Fatalf("create with lists: %d %v", st, m)
+	}
 	for body, want := range map[string]string{
-		`{"name":"x","set_aside":"NOPE"}`: "setAside",
-		`{"name":"x","posted_days":366}`:  "postedDays",
-		`{"name":`:                        "JSON object",
-		`{"naics":"541511"}`:              "name",
+		`{"name":"x","set_aside":"NOPE"}`:          "setAsides",
+		`{"name":"x","set_asides":["SBA","NOPE"]}`: "setAsides",
+		`{"name":"x","posted_days":366}`:           "postedDays",
+		`{"name":`:                                 "JSON object",
+		`{"naics":"541511"}`:                       "name",
 	} {
 		if st, m := e.adminAPI("POST", "/api/v1/federal/searches", body); st != 400 || !strings.Contains(jsonNumberAny(m), want) {
 			t.Errorf("%s: %d %v, want 400 naming %s", body, st, m, want)
@@ -240,7 +252,7 @@ func TestFederalAPI(t *testing.T) {
 	}
 	_, m = e.adminAPI("GET", "/api/v1/federal/searches", "")
 	list := m["data"].([]any)
-	if len(list) != 2 {
+	if len(list) != 3 {
 		t.Fatalf("searches: %v", m)
 	}
 	id := int64(list[0].(map[string]any)["id"].(float64))

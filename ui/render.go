@@ -102,6 +102,7 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"list":         func(v ...any) []any { return v },
+	"join":         strings.Join,
 	"companySizes": func() []string { return app.CompanySizes },
 	"customTypes":  func() []string { return app.CustomTypes },
 	"stagesText":   stagesText,

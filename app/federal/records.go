@@ -3,9 +3,11 @@ package federal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Saved-search kinds.
@@ -18,17 +20,49 @@ const (
 // SAM.gov refuses windows over one year.
 const MaxPostedDays = 365
 
+// Limits of a saved search's code lists: at most MaxSearchCodes codes in
+// each list and MaxSearchRequests combinations (SAM.gov requests per run
+// and posted window) in all.
+const (
+	MaxSearchCodes    = 10
+	MaxSearchRequests = 20
+)
+
+// SplitCodes splits a list typed by a person ("541511, 541512 541519")
+// on commas, semicolons and white space.
+func SplitCodes(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
+}
+
+// normalizeCodes trims each code, applies canon, drops empty codes and
+// duplicates, keeping the first order.
+func normalizeCodes(in []string, canon func(string) string) []string {
+	var out []string
+	for _, c := range in {
+		for _, c := range SplitCodes(c) {
+			if c = canon(c); c != "" && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 // SavedSearch is a search the scout runs on a schedule for one tenant.
 type SavedSearch struct {
 	ID       int64
 	TenantID int64
 	Kind     string // SearchSAM or SearchGrants
 	Name     string
-	NAICS    string // ncode (SAM)
-	PSC      string // ccode (SAM)
-	SetAside string // typeOfSetAside (SAM), a SetAsides code
-	State    string // place of performance (SAM)
-	Title    string // title words (SAM) or keyword (Grants)
+	// NAICS, PSC and SetAsides may each list several codes (like
+	// GovTribe's searches); SAM.gov takes one of each per request, so a
+	// run sends one request per combination (Requests), each counted
+	// against the daily quota.
+	NAICS     []string // ncode (SAM), up to 6 digits each
+	PSC       []string // ccode (SAM)
+	SetAsides []string // typeOfSetAside (SAM), SetAsides codes
+	State     string   // place of performance (SAM)
+	Title     string   // title words (SAM) or keyword (Grants)
 	// ProcurementTypes are ptype codes (SAM), e.g. "o", "k".
 	ProcurementTypes []string
 	// PostedDays is the posted-date window ending today, 1..MaxPostedDays.
@@ -51,15 +85,16 @@ func (s *SavedSearch) Normalize() {
 		s.Kind = SearchSAM
 	}
 	s.Name = strings.TrimSpace(s.Name)
-	s.NAICS = strings.TrimSpace(s.NAICS)
-	s.PSC = strings.ToUpper(strings.TrimSpace(s.PSC))
+	s.NAICS = normalizeCodes(s.NAICS, strings.TrimSpace)
+	s.PSC = normalizeCodes(s.PSC, strings.ToUpper)
+	s.SetAsides = normalizeCodes(s.SetAsides, func(c string) string {
+		if canon, ok := CanonicalSetAside(c); ok {
+			return canon
+		}
+		return c
+	})
 	s.State = strings.ToUpper(strings.TrimSpace(s.State))
 	s.Title = strings.TrimSpace(s.Title)
-	if c, ok := CanonicalSetAside(s.SetAside); ok {
-		s.SetAside = c
-	} else {
-		s.SetAside = strings.TrimSpace(s.SetAside)
-	}
 	var pt []string
 	for _, p := range s.ProcurementTypes {
 		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
@@ -91,11 +126,35 @@ func (s *SavedSearch) Validate() error {
 	if s.Kind == SearchGrants {
 		return nil
 	}
-	// Everything else is checked by the request the search becomes.
-	err := s.Params(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Validate()
-	if err == nil {
-		return nil
+	for _, l := range []struct {
+		field string
+		codes []string
+	}{{"naics", s.NAICS}, {"psc", s.PSC}, {"setAsides", s.SetAsides}} {
+		if len(l.codes) > MaxSearchCodes {
+			return invalid(l.field, "at most %d codes, got %d", MaxSearchCodes, len(l.codes))
+		}
 	}
+	for _, c := range s.PSC {
+		if len(c) > 4 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+			return invalid("psc", "must be product/service codes of up to 4 letters and digits (like D302), got %q", c)
+		}
+	}
+	if n := s.RequestCount(); n > MaxSearchRequests {
+		return invalid("naics", "%d NAICS x %d PSC x %d set-aside codes make %d SAM.gov requests per run; at most %d (split it into several searches)",
+			max(1, len(s.NAICS)), max(1, len(s.PSC)), max(1, len(s.SetAsides)), n, MaxSearchRequests)
+	}
+	// Everything else is checked by the requests the search becomes.
+	for _, p := range s.Requests(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		if err := p.Validate(); err != nil {
+			return samFieldError(err)
+		}
+	}
+	return nil
+}
+
+// samFieldError returns the first *ValidationError in err with the API's
+// parameter name replaced by the saved search's field name.
+func samFieldError(err error) error {
 	if ve, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range ve.Unwrap() {
 			if v, ok := e.(*ValidationError); ok {
@@ -110,23 +169,71 @@ func (s *SavedSearch) Validate() error {
 }
 
 func renameField(v *ValidationError) error {
-	names := map[string]string{"typeOfSetAside": "setAside", "ncode": "naics", "ccode": "psc", "ptype": "procurementTypes"}
+	names := map[string]string{"typeOfSetAside": "setAsides", "ncode": "naics", "ccode": "psc", "ptype": "procurementTypes"}
 	if n, ok := names[v.Field]; ok {
 		return &ValidationError{Field: n, Message: v.Message}
 	}
 	return v
 }
 
-// Params returns the SAM.gov request for the window of PostedDays days
-// ending on now's UTC date.
-func (s *SavedSearch) Params(now time.Time) SearchParams {
+// Filters describes the search's filters in one line for lists
+// ("NAICS 541511, 541512 · PSC D302 · SBA, 8A · VA · “cyber” · ptype o, k").
+func (s *SavedSearch) Filters() string {
+	var parts []string
+	add := func(label string, l []string) {
+		if len(l) > 0 {
+			parts = append(parts, strings.TrimSpace(label+" "+strings.Join(l, ", ")))
+		}
+	}
+	add("NAICS", s.NAICS)
+	add("PSC", s.PSC)
+	add("", s.SetAsides)
+	if s.State != "" {
+		parts = append(parts, s.State)
+	}
+	if s.Title != "" {
+		parts = append(parts, "“"+s.Title+"”")
+	}
+	add("ptype", s.ProcurementTypes)
+	if s.FetchDescriptions {
+		parts = append(parts, "+descriptions")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// RequestCount is how many SAM.gov requests one run of the search sends
+// per posted window and result page: one per combination of its NAICS,
+// PSC and set-aside codes (1 with none).
+func (s *SavedSearch) RequestCount() int {
+	return max(1, len(s.NAICS)) * max(1, len(s.PSC)) * max(1, len(s.SetAsides))
+}
+
+// Requests returns the SAM.gov requests for the window of PostedDays days
+// ending on now's UTC date: one per combination of the NAICS, PSC and
+// set-aside codes (SAM.gov takes one of each per request), in a fixed
+// order, RequestCount of them.
+func (s *SavedSearch) Requests(now time.Time) []SearchParams {
 	to := now.UTC()
 	from := to.AddDate(0, 0, -(s.PostedDays - 1))
-	return SearchParams{
-		PostedFrom: FormatDate(from), PostedTo: FormatDate(to),
-		ProcurementTypes: append([]string(nil), s.ProcurementTypes...),
-		Title:            s.Title, State: s.State, SetAside: s.SetAside, NAICS: s.NAICS, PSC: s.PSC,
+	orOne := func(l []string) []string {
+		if len(l) == 0 {
+			return []string{""}
+		}
+		return l
 	}
+	var out []SearchParams
+	for _, naics := range orOne(s.NAICS) {
+		for _, psc := range orOne(s.PSC) {
+			for _, sa := range orOne(s.SetAsides) {
+				out = append(out, SearchParams{
+					PostedFrom: FormatDate(from), PostedTo: FormatDate(to),
+					ProcurementTypes: append([]string(nil), s.ProcurementTypes...),
+					Title:            s.Title, State: s.State, SetAside: sa, NAICS: naics, PSC: psc,
+				})
+			}
+		}
+	}
+	return out
 }
 
 // StoredNotice is a notice as the store keeps it: the latest version, its

@@ -2,6 +2,7 @@ package federal
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,13 +31,17 @@ func TestSavedSearch_Validate(t *testing.T) {
 		s     SavedSearch
 		field string
 	}{
-		{SavedSearch{Name: "ok", SetAside: "sdvosbc", ProcurementTypes: []string{" O "}}, ""},
+		{SavedSearch{Name: "ok", SetAsides: []string{"sdvosbc"}, ProcurementTypes: []string{" O "}}, ""},
+		{SavedSearch{Name: "lists", NAICS: []string{"541511, 541512", "541511"}, PSC: []string{"d302"}, SetAsides: []string{"sba", "8a"}}, ""},
 		{SavedSearch{Name: "grants", Kind: "GRANTS", Title: "research"}, ""},
 		{SavedSearch{}, "name"},
 		{SavedSearch{Name: "x", Kind: "usaspending"}, "kind"},
 		{SavedSearch{Name: "x", PostedDays: 366}, "postedDays"},
-		{SavedSearch{Name: "x", SetAside: "XYZ"}, "setAside"},
-		{SavedSearch{Name: "x", NAICS: "54a"}, "naics"},
+		{SavedSearch{Name: "x", SetAsides: []string{"SBA", "XYZ"}}, "setAsides"},
+		{SavedSearch{Name: "x", NAICS: []string{"541511", "54a"}}, "naics"},
+		{SavedSearch{Name: "x", PSC: []string{"D302", "TOOLONG"}}, "psc"},
+		{SavedSearch{Name: "x", NAICS: strings.Fields("1 2 3 4 5 6 7 8 9 10 11")}, "naics"},
+		{SavedSearch{Name: "x", NAICS: strings.Fields("1 2 3 4 5"), PSC: strings.Fields("A B C"), SetAsides: []string{"SBA", "8A"}}, "naics"}, // 30 requests a run
 		{SavedSearch{Name: "x", ProcurementTypes: []string{"f"}}, "procurementTypes"},
 		{SavedSearch{Name: "x", State: "Virginia"}, "state"},
 	} {
@@ -52,9 +57,37 @@ func TestSavedSearch_Validate(t *testing.T) {
 		}
 	}
 	s := SavedSearch{Name: "x", PostedDays: 365}
-	p := s.Params(time.Date(2026, 11, 24, 23, 0, 0, 0, time.UTC))
-	if p.PostedFrom != "11/25/2025" || p.PostedTo != "11/24/2026" || p.Validate() != nil {
-		t.Errorf("365-day window %s-%s: %v", p.PostedFrom, p.PostedTo, p.Validate())
+	ps := s.Requests(time.Date(2026, 11, 24, 23, 0, 0, 0, time.UTC))
+	if len(ps) != 1 || ps[0].PostedFrom != "11/25/2025" || ps[0].PostedTo != "11/24/2026" || ps[0].Validate() != nil {
+		t.Errorf("365-day window: %+v", ps)
+	}
+}
+
+// TestSavedSearch_Requests: lists of codes fan out into one SAM.gov request
+// per combination (SAM.gov takes one ncode, ccode and typeOfSetAside per
+// request), normalised and without duplicates.
+func TestSavedSearch_Requests(t *testing.T) {
+	s := SavedSearch{Name: "x", NAICS: []string{" 541511,541512 ", "541511"}, PSC: []string{"d302"}, SetAsides: []string{"sba", "8a", "SBA"}, PostedDays: 30}
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.NAICS, ",") + " " + strings.Join(s.PSC, ",") + " " + strings.Join(s.SetAsides, ","); got != "541511,541512 D302 SBA,8A" {
+		t.Fatalf("normalised %q", got)
+	}
+	if s.RequestCount() != 4 || s.Filters() != "NAICS 541511, 541512 · PSC D302 · SBA, 8A" {
+		t.Fatalf("count %d, filters %q", s.RequestCount(), s.Filters())
+	}
+	var got []string
+	for _, p := range s.Requests(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)) {
+		q := p.Query()
+		got = append(got, q.Get("ncode")+"/"+q.Get("ccode")+"/"+q.Get("typeOfSetAside"))
+	}
+	if want := "541511/D302/SBA 541511/D302/8A 541512/D302/SBA 541512/D302/8A"; strings.Join(got, " ") != want {
+		t.Fatalf("requests %v, want %s", got, want)
+	}
+	if n := len((&SavedSearch{Name: "all", PostedDays: 30}).Requests(time.Now())); n != 1 {
+		t.Fatalf("a search without codes sends %d requests, want 1", n)
 	}
 }
 

@@ -94,7 +94,9 @@ func (c *SAMClient) limits() QuotaPolicy {
 }
 
 // QuotaStatus reports the daily limit and the requests counted today for the
-// client's key type (used is 0 without a Quota).
+// client's key type (used is 0 without a Quota). used is at most limit:
+// the counter also counts attempts refused here once the limit was
+// reached, which never reached SAM.gov.
 func (c *SAMClient) QuotaStatus(ctx context.Context) (limit, used int, err error) {
 	limit, err = c.limits().Limit(c.keyType())
 	if err != nil || c.Quota == nil {
@@ -104,7 +106,7 @@ func (c *SAMClient) QuotaStatus(ctx context.Context) (limit, used int, err error
 	if err != nil {
 		return limit, 0, fmt.Errorf("quota used: %w", err)
 	}
-	return limit, used, nil
+	return limit, min(used, limit), nil
 }
 
 // Search fetches one page. Errors: *ValidationError for bad params (nothing

@@ -194,7 +194,10 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 			sr.Counts, sr.Err = s.runGrants(ctx, tenantID, ss)
 		} else if stopSAM != nil {
 			sr.Err = stopSAM
-		} else if budget > 0 && res.Run.Requests >= budget {
+		} else if budget > 0 && res.Run.Requests+ss.RequestCount() > budget {
+			// A search needs at least one request per combination of its
+			// codes; it waits for a run whose share of the quota holds
+			// them (unused shares add up later in the day).
 			sr.Err = errBudgetSpent
 		} else {
 			sr.Summary, sr.Counts, sr.Err = s.runSAM(ctx, client, tenantID, ss)
@@ -278,19 +281,34 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 func (s *Scout) runSAM(ctx context.Context, c *SAMClient, tenantID int64, ss *SavedSearch) (SearchSummary, UpsertCounts, error) {
 	var total SearchSummary
 	var counts UpsertCounts
-	p := ss.Params(s.now())
-	if err := p.Validate(); err != nil {
-		return total, counts, err
+	// One request per combination of the search's codes and posted
+	// window; every one goes through the client, which takes it from the
+	// daily quota. A notice matching several combinations is stored once.
+	var windows []SearchParams
+	for _, p := range ss.Requests(s.now()) {
+		if err := p.Validate(); err != nil {
+			return total, counts, samFieldError(err)
+		}
+		ws, err := p.Windows()
+		if err != nil {
+			return total, counts, err
+		}
+		slices.Reverse(ws) // newest first
+		windows = append(windows, ws...)
 	}
-	windows, err := p.Windows()
-	if err != nil {
-		return total, counts, err
-	}
-	slices.Reverse(windows) // newest first
 	var batch []Notice
+	seen := map[string]bool{}
 	var searchErr error
 	for _, w := range windows {
-		sum, err := c.SearchAll(ctx, w, func(n Notice) error { batch = append(batch, n); return nil })
+		sum, err := c.SearchAll(ctx, w, func(n Notice) error {
+			if !seen[n.NoticeID] {
+				seen[n.NoticeID] = true
+				batch = append(batch, n)
+			} else {
+				total.Duplicates++
+			}
+			return nil
+		})
 		total.Requests += sum.Requests
 		total.Notices += sum.Notices
 		total.Duplicates += sum.Duplicates
@@ -304,6 +322,7 @@ func (s *Scout) runSAM(ctx context.Context, c *SAMClient, tenantID int64, ss *Sa
 		return total, counts, searchErr
 	}
 	if len(batch) > 0 {
+		var err error
 		counts, err = s.Store.UpsertNotices(ctx, tenantID, batch, s.now())
 		if err != nil {
 			return total, counts, fmt.Errorf("store notices: %w", err)

@@ -66,6 +66,14 @@ func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
 	if err := ss.Validate(); err != nil {
 		return firstValidation(err)
 	}
+	// A search whose combinations need more requests than the key has in
+	// a day would never run.
+	if ss.Kind == SearchSAM && s.Scout != nil && s.Scout.SAM != nil {
+		if limit, _, err := s.Scout.SAM.QuotaStatus(ctx); err == nil && limit > 0 && ss.RequestCount() > limit {
+			return firstValidation(invalid("naics", "this search makes %d SAM.gov requests per run and the %s key allows %d a day; use fewer codes or split it",
+				ss.RequestCount(), s.Scout.SAM.keyType(), limit))
+		}
+	}
 	return s.Store.CreateSavedSearch(ctx, ss)
 }
 
