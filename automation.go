@@ -32,7 +32,16 @@ func (m *Main) smtpMailer(outbox app.OutboxStore) (app.Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ORENGEN_SMTP_URL: %w", err)
 	}
-	return &integrations.SMTPMailer{Config: *c, Outbox: outbox}, nil
+	return &integrations.SMTPMailer{Config: *c, Outbox: outbox, Meter: m.meter()}, nil
+}
+
+// meter is the server's metrics as an app.Meter, nil when there is no
+// server (CLI commands count nothing).
+func (m *Main) meter() app.Meter {
+	if m.Server == nil || m.Server.Metrics == nil {
+		return nil
+	}
+	return m.Server.Metrics
 }
 
 // secretCache keeps integration secrets for a few seconds: every SMS,
@@ -96,6 +105,7 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 			AccountSID: vaultGet(ctx, vault, tenantID, secretTwilioSID), AuthToken: vaultGet(ctx, vault, tenantID, secretTwilioToken),
 			From: vaultGet(ctx, vault, tenantID, secretTwilioFrom), APIURL: m.Config.TwilioAPIURL,
 			StatusCallback: func(key string) string { return m.Server.TwilioCallbackURL(tenantID, key) },
+			Meter:          m.meter(),
 		}
 	}
 	mailer := func(ctx context.Context, tenantID int64) (app.Mailer, error) {
@@ -104,7 +114,7 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 			if err != nil {
 				return nil, &app.PermanentError{Err: fmt.Errorf("vault %s: %w", secretSMTPURL, err)}
 			}
-			return &integrations.SMTPMailer{Config: *c, Outbox: outbox}, nil
+			return &integrations.SMTPMailer{Config: *c, Outbox: outbox, Meter: m.meter()}, nil
 		}
 		if global == nil {
 			return nil, fmt.Errorf("email is not configured: set ORENGEN_SMTP_URL or the vault secret %s", secretSMTPURL)
@@ -112,7 +122,7 @@ func (m *Main) wireAutomations(ctx context.Context, sv *Services) (*app.Engine, 
 		return global, nil
 	}
 	eng := &app.Engine{
-		Store: ws, Contacts: store.NewContactStore(m.DB), HTTP: &integrations.HTTPSender{}, Logger: m.Logger,
+		Store: ws, Contacts: store.NewContactStore(m.DB), HTTP: &integrations.HTTPSender{}, Logger: m.Logger, Meter: m.meter(),
 		Workers: m.Config.AutomationWorkers, Lease: m.Config.AutomationLease, RunMaxAge: m.Config.AutomationRetention, KeepRuns: m.Config.AutomationKeepRuns,
 		Telephony: func(ctx context.Context, tenantID int64) (app.Telephony, error) {
 			c := twilioCfg(ctx, tenantID)

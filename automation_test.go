@@ -178,7 +178,7 @@ func TestLeadCapture_EndToEnd(t *testing.T) {
 	prepareAutomationData(t, dir)
 	tw, sink := newFakeTwilio(t), newSMTPSink(t)
 	cfgFile := filepath.Join(dir, "orengen.env")
-	os.WriteFile(cfgFile, []byte("ORENGEN_SMTP_URL="+sink.URL("bot@example.com")+"\n"), 0o600)
+	os.WriteFile(cfgFile, []byte("ORENGEN_SMTP_URL="+sink.URL("bot@example.com")+"\nORENGEN_METRICS_TOKEN=e2e-metrics-token-0123456789\n"), 0o600)
 	addr, _, stop := MustRunMain(t, dir, "--config", cfgFile, "--twilio-api-url", tw.srv.URL)
 
 	status, body := postLead(t, addr, seedLead, "application/json")
@@ -220,6 +220,28 @@ func TestLeadCapture_EndToEnd(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("email lacks %q:\n%s", want, msg)
 		}
+	}
+	// The work shows in /metrics: two runs (contact, if, call, notify),
+	// two calls and two emails handed to their providers, nothing queued.
+	waitFor(t, "both runs to finish in the metrics", 10*time.Second, func() bool {
+		return strings.Contains(scrapeMetrics(t, addr, "e2e-metrics-token-0123456789"), `orengen_workflow_runs_finished_total{status="succeeded"} 2`)
+	})
+	m := scrapeMetrics(t, addr, "e2e-metrics-token-0123456789")
+	for _, want := range []string{
+		`orengen_workflow_steps_total{outcome="succeeded",type="contact"} 2`,
+		`orengen_workflow_steps_total{outcome="succeeded",type="if"} 2`,
+		`orengen_workflow_steps_total{outcome="succeeded",type="call"} 2`,
+		`orengen_workflow_steps_total{outcome="succeeded",type="notify"} 2`,
+		`orengen_messages_total{channel="call",outcome="sent"} 2`,
+		`orengen_messages_total{channel="email",outcome="sent"} 2`,
+		`orengen_outbox_depth{queue="workflow_runs"} 0`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(m, `outcome="failed"`) {
+		t.Errorf("/metrics counts failures:\n%s", m)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -287,4 +309,22 @@ func TestLeadCapture_KillDuringSend(t *testing.T) {
 	if n := len(sink.messages()); n != 1 {
 		t.Fatalf("emails: %d, want 1", n)
 	}
+}
+
+// scrapeMetrics reads /metrics on the nexus host with the metrics token.
+func scrapeMetrics(t *testing.T, addr, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+	req.Host = "nexus.localhost"
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d %s", resp.StatusCode, b)
+	}
+	return string(b)
 }

@@ -20,6 +20,7 @@ import (
 func (m *Main) wireOps() {
 	met := ui.NewMetrics()
 	met.Token = m.Config.MetricsToken
+	met.Queues = store.NewQueues(m.DB)
 	if err := met.Register(newPoolCollector(m.DB), newReplicationCollector(m.Config.DataDir)); err != nil {
 		panic(fmt.Sprintf("register metrics: %v", err)) // a duplicate name: a bug, not a runtime condition
 	}

@@ -90,6 +90,8 @@ type Engine struct {
 	RunMaxAge   time.Duration
 	Logger      *slog.Logger
 	Now         func() time.Time
+	// Meter counts runs and step outcomes (nil: not counted).
+	Meter Meter
 
 	wake chan struct{}
 	wg   sync.WaitGroup
@@ -300,7 +302,11 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 		next = *adv
 	}
 	rs.Output, rs.Status = out, StepSucceeded
-	return e.advance(ctx, token, run, rs, next)
+	done, err = e.advance(ctx, token, run, rs, next)
+	if err == nil && e.Meter != nil {
+		e.Meter.StepFinished(st.Type, StepSucceeded)
+	}
+	return done, err
 }
 
 func (e *Engine) advance(ctx context.Context, token string, run *Run, rs *RunStep, next RunAdvance) (bool, error) {
@@ -309,6 +315,9 @@ func (e *Engine) advance(ctx context.Context, token string, run *Run, rs *RunSte
 	}
 	if err := e.Store.FinishStep(context.WithoutCancel(ctx), token, rs, next); err != nil {
 		return true, err
+	}
+	if e.Meter != nil && (next.Status == RunSucceeded || next.Status == RunFailed) {
+		e.Meter.RunFinished(next.Status)
 	}
 	if next.ContactID != 0 {
 		run.ContactID = next.ContactID
@@ -335,7 +344,18 @@ func (e *Engine) fail(ctx context.Context, token string, run *Run, st Step, rs *
 		retryAt = &t
 	}
 	e.Logger.Warn("automation step failed", "run_id", run.ID, "step", st.ID, "attempt", rs.Attempt, "retry", retryAt != nil, "err", err)
-	return e.Store.FailStep(context.WithoutCancel(ctx), token, rs, uncertain, retryAt)
+	if err := e.Store.FailStep(context.WithoutCancel(ctx), token, rs, uncertain, retryAt); err != nil {
+		return err
+	}
+	if e.Meter != nil {
+		if retryAt != nil {
+			e.Meter.StepFinished(st.Type, "retry")
+		} else {
+			e.Meter.StepFinished(st.Type, RunFailed)
+			e.Meter.RunFinished(RunFailed)
+		}
+	}
+	return nil
 }
 
 func (e *Engine) templateData(ctx context.Context, run *Run) (*TemplateData, error) {

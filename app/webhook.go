@@ -181,6 +181,8 @@ type WebhookService struct {
 	AllowPrivate bool
 	HTTP         *http.Client
 	Now          func() time.Time
+	// Meter counts delivery attempts (nil: not counted).
+	Meter Meter
 
 	once sync.Once
 }
@@ -358,6 +360,13 @@ func (s *WebhookService) deliver(ctx context.Context, d *WebhookDelivery) {
 	}
 	if ferr := s.Store.FinishDelivery(context.WithoutCancel(ctx), d); ferr != nil {
 		s.log().Error("webhook record", "delivery", d.ID, "err", ferr)
+	}
+	if s.Meter != nil {
+		outcome := d.Status
+		if outcome == "pending" {
+			outcome = "retry"
+		}
+		s.Meter.WebhookDelivered(outcome)
 	}
 }
 

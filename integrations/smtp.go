@@ -73,6 +73,8 @@ type SMTPMailer struct {
 	Config  SMTPConfig
 	Outbox  app.OutboxStore // optional
 	Timeout time.Duration
+	// Meter counts messages sent and failed (nil: not counted).
+	Meter app.Meter
 	// TLS overrides the TLS settings (nil: verify the server's certificate
 	// against the system roots for Config.Host). Tests set it to trust a
 	// loopback server's own certificate.
@@ -86,7 +88,7 @@ func (m *SMTPMailer) Send(ctx context.Context, msg *app.Message) error {
 	if err := app.ValidateEmail("to", msg.To); err != nil {
 		return err
 	}
-	err := m.send(ctx, msg)
+	err := app.MeterSend(m.Meter, "email", m.send(ctx, msg))
 	if m.Outbox != nil {
 		status := "sent"
 		if err != nil {

@@ -55,6 +55,7 @@ func TestSMTPMailer_Mailpit(t *testing.T) {
 	for _, mode := range []string{realtest.STARTTLS, realtest.SMTPS} {
 		t.Run(mode, func(t *testing.T) {
 			srv := realtest.StartSMTP(t, mode)
+			meter := &countMeter{}
 			scheme := "smtp"
 			if mode == realtest.SMTPS {
 				scheme = "smtps"
@@ -66,7 +67,7 @@ func TestSMTPMailer_Mailpit(t *testing.T) {
 					t.Fatal(err)
 				}
 				ob := &outboxRecorder{}
-				return &SMTPMailer{Config: *c, Outbox: ob, TLS: srv.TLS, Timeout: 10 * time.Second}, ob
+				return &SMTPMailer{Config: *c, Outbox: ob, TLS: srv.TLS, Timeout: 10 * time.Second, Meter: meter}, ob
 			}
 			ctx := context.Background()
 			subject := "Lead " + mode
@@ -111,6 +112,9 @@ func TestSMTPMailer_Mailpit(t *testing.T) {
 			}
 			if n := len(srv.Messages(t)); n != 1 {
 				t.Fatalf("%d messages after the untrusted attempt, want 1", n)
+			}
+			if meter.sent["email sent"] != 1 || meter.sent["email failed"] != 2 {
+				t.Fatalf("counted %v, want 1 sent and 2 failed", meter.sent)
 			}
 		})
 	}

@@ -33,6 +33,8 @@ type TwilioConfig struct {
 	// idempotency key ("" for none).
 	StatusCallback func(key string) string
 	Timeout        time.Duration
+	// Meter counts SMS and calls handed to Twilio (nil: not counted).
+	Meter app.Meter
 }
 
 // Twilio implements app.Telephony with twilio-go.
@@ -100,6 +102,11 @@ func (t *Twilio) callback(key string) string {
 
 // SendSMS implements app.Telephony.
 func (t *Twilio) SendSMS(ctx context.Context, m app.SMS) (string, error) {
+	sid, err := t.sendSMS(m)
+	return sid, app.MeterSend(t.cfg.Meter, "sms", err)
+}
+
+func (t *Twilio) sendSMS(m app.SMS) (string, error) {
 	p := &twapi.CreateMessageParams{}
 	p.SetTo(m.To).SetFrom(m.From).SetBody(m.Body)
 	if cb := t.callback(m.IdempotencyKey); cb != "" {
@@ -117,6 +124,11 @@ func (t *Twilio) SendSMS(ctx context.Context, m app.SMS) (string, error) {
 
 // PlaceCall implements app.Telephony.
 func (t *Twilio) PlaceCall(ctx context.Context, c app.Call) (string, error) {
+	sid, err := t.placeCall(c)
+	return sid, app.MeterSend(t.cfg.Meter, "call", err)
+}
+
+func (t *Twilio) placeCall(c app.Call) (string, error) {
 	p := &twapi.CreateCallParams{}
 	p.SetTo(c.To).SetFrom(c.From).SetTwiml(c.TwiML)
 	if cb := t.callback(c.IdempotencyKey); cb != "" {

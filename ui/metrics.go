@@ -38,10 +38,59 @@ type Metrics struct {
 	// <Token>" instead of an admin session; empty means sessions only.
 	Token string
 
+	// Queues, when set, is read at scrape time for orengen_outbox_depth.
+	Queues app.QueueDepths
+
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	runs     *prometheus.CounterVec
+	steps    *prometheus.CounterVec
+	hooks    *prometheus.CounterVec
+	messages *prometheus.CounterVec
 	server   bool // the Server's own collector is registered
+}
+
+var _ app.Meter = (*Metrics)(nil)
+
+// RunFinished implements app.Meter.
+func (m *Metrics) RunFinished(status string) { m.runs.WithLabelValues(status).Inc() }
+
+// StepFinished implements app.Meter.
+func (m *Metrics) StepFinished(stepType, outcome string) {
+	m.steps.WithLabelValues(stepType, outcome).Inc()
+}
+
+// WebhookDelivered implements app.Meter.
+func (m *Metrics) WebhookDelivered(outcome string) { m.hooks.WithLabelValues(outcome).Inc() }
+
+// MessageSent implements app.Meter.
+func (m *Metrics) MessageSent(channel, outcome string) {
+	m.messages.WithLabelValues(channel, outcome).Inc()
+}
+
+// queueCollector reads Metrics.Queues at scrape time.
+type queueCollector struct {
+	m     *Metrics
+	depth *prometheus.Desc
+}
+
+func (qc *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- qc.depth }
+
+func (qc *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	if qc.m.Queues == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	d, err := qc.m.Queues.QueueDepths(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(qc.depth, err)
+		return
+	}
+	for q, n := range d {
+		ch <- prometheus.MustNewConstMetric(qc.depth, prometheus.GaugeValue, float64(n), q)
+	}
 }
 
 // NewMetrics returns a registry with the HTTP, Go runtime and process
@@ -57,7 +106,25 @@ func NewMetrics() *Metrics {
 		Help:    "Time to answer an HTTP request, by host kind, route pattern and method.",
 		Buckets: DefaultLatencyBuckets,
 	}, []string{"host", "route", "method"})
-	m.reg.MustRegister(m.requests, m.latency,
+	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "orengen_workflow_runs_finished_total",
+		Help: "Workflow runs that ended, by status (succeeded, failed).",
+	}, []string{"status"})
+	m.steps = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "orengen_workflow_steps_total",
+		Help: "Workflow step attempts, by step type and outcome (succeeded; retry: failed and tried again later; failed: the run fails).",
+	}, []string{"type", "outcome"})
+	m.hooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "orengen_webhook_deliveries_total",
+		Help: "Outgoing webhook delivery attempts, by outcome (succeeded; retry; failed: given up after the last attempt).",
+	}, []string{"outcome"})
+	m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "orengen_messages_total",
+		Help: "Emails, SMS and calls handed to their provider (SMTP, Twilio), by channel and outcome (sent, failed).",
+	}, []string{"channel", "outcome"})
+	qc := &queueCollector{m: m, depth: prometheus.NewDesc("orengen_outbox_depth",
+		"Work waiting to go out: workflow runs queued, running or waiting, and webhook deliveries pending.", []string{"queue"}, nil)}
+	m.reg.MustRegister(m.requests, m.latency, m.runs, m.steps, m.hooks, m.messages, qc,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
