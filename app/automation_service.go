@@ -325,14 +325,22 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	}
 	payload, _ := json.Marshal(map[string]string{"from": p["From"], "to": p["To"], "body": truncate(p["Body"], 2000), "sid": sid, "phone": p["From"],
 		"from_city": p["FromCity"], "from_state": p["FromState"], "from_country": p["FromCountry"]})
-	ids, err := s.Store.EnqueueTrigger(ctx, h.TenantID, trigger, payload)
+	_, err := s.Trigger(ctx, h.TenantID, trigger, payload)
+	return err
+}
+
+// Trigger queues a run of every enabled workflow of the tenant that
+// listens for trigger, with payload as its trigger fields, and wakes the
+// workers. It returns how many runs it queued.
+func (s *AutomationService) Trigger(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error) {
+	ids, err := s.Store.EnqueueTrigger(ctx, tenantID, trigger, payload)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(ids) > 0 && s.Engine != nil {
 		s.Engine.Wake()
 	}
-	return nil
+	return len(ids), nil
 }
 
 // RunNow queues a manual run of a workflow (enabled or not: a test run),
