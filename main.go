@@ -13,12 +13,13 @@ import (
 	"orengen/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
+// Build information, set with -ldflags "-X main.version=... -X
+// main.commit=... -X main.buildDate=..." (the Makefile sets them).
+var version, commit, buildDate string
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	cli.Version = version
+	cli.Version, cli.Commit, cli.BuildDate = version, commit, buildDate
 	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)

@@ -18,41 +18,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
+	"slices"
+	"strings"
 
 	"orengen/app"
 )
-
-// Version is set by package main from its build-time version
-// (-ldflags "-X main.version=...").
-var Version = ""
-
-func buildVersion() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		rev, dirty := "", false
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				dirty = s.Value == "true"
-			}
-		}
-		if rev != "" {
-			if len(rev) > 12 {
-				rev = rev[:12]
-			}
-			if dirty {
-				rev += "-dirty"
-			}
-			return "dev-" + rev
-		}
-	}
-	return "dev"
-}
 
 var randRead = rand.Read
 
@@ -73,67 +43,78 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env func
 
 type usageError struct{ error }
 
-const usage = `orengen runs the agency platform: marketing site, client portal and Nexus.
+// command is one entry of the command table: root help, dispatch and the
+// shell completion scripts are all generated from it.
+type command struct {
+	Name    string
+	Summary string
+	// Subcommands are the words the command takes first (user create ...);
+	// each has its own flags.
+	Subcommands []string
+	Run         func(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error
+}
 
-Usage:
-  orengen <command> [flags]
+// commands lists every command in help order.
+func commands() []command {
+	return []command{
+		{Name: "serve", Summary: "run the appliance (HTTP/HTTPS, workers)", Run: runServe},
+		{Name: "migrate", Summary: "apply database migrations and exit", Run: runMigrate},
+		{Name: "restore", Summary: "restore databases from a replica (point in time, drills)", Run: runRestore},
+		{Name: "replicate", Summary: "the Litestream replicator (started and supervised by serve)", Run: runReplicate},
+		{Name: "user", Summary: "manage Nexus admins: create, reset-password, list, setup-link", Subcommands: []string{"create", "reset-password", "list", "setup-link"}, Run: runUser},
+		{Name: "tenant", Summary: "manage tenants: create, list", Subcommands: []string{"create", "list"}, Run: runTenant},
+		{Name: "apikey", Summary: "create API keys for a tenant or for admins", Subcommands: []string{"create"}, Run: runAPIKey},
+		{Name: "vault", Summary: "rotate-key: re-encrypt the vault under a new master key", Subcommands: []string{"rotate-key"},
+			Run: func(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
+				return runVault(ctx, args, stdout, stderr, env, os.Stdin)
+			}},
+		{Name: "crm", Summary: "import a CSV file of people, companies or deals into a tenant", Subcommands: []string{"import"}, Run: runCRM},
+		{Name: "federal", Summary: "SAM.gov and Grants.gov: saved searches, scout runs, per-tenant switch", Subcommands: []string{"scout", "search add", "search list", "enable", "disable"}, Run: runFederal},
+		{Name: "doctor", Summary: "check configuration, permissions, ports, DNS, certificates, backups and disk", Run: runDoctor},
+		{Name: "completion", Summary: "print a bash or zsh completion script (source <(orengen completion bash))", Subcommands: []string{"bash", "zsh"}, Run: runCompletion},
+		{Name: "version", Summary: "print the version, commit, build date and Go version", Run: runVersion},
+	}
+}
 
-Commands:
-  serve      run the appliance (HTTP/HTTPS, workers)
-  migrate    apply database migrations and exit
-  restore    restore databases from a replica (point in time, drills)
-  replicate  the Litestream replicator (started and supervised by serve)
-  user       manage Nexus admins: create, reset-password, list, setup-link
-  tenant     manage tenants: create, list
-  apikey     create API keys for a tenant or for admins
-  vault      rotate-key: re-encrypt the vault under a new master key
-  crm        import a CSV file of people, companies or deals into a tenant
-  doctor     check configuration, permissions, ports, DNS, certificates, backups and disk
-  version    print the version
-
-Run 'orengen <command> --help' for a command's flags.
-`
+// usage is the root help, from the command table.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("orengen runs the agency platform: marketing site, client portal and Nexus.\n\nUsage:\n  orengen <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-11s%s\n", c.Name, c.Summary)
+	}
+	b.WriteString("\nRun 'orengen <command> --help' (or 'orengen <command> help') for a command's flags.\n")
+	return b.String()
+}
 
 // Run dispatches a subcommand. It is Main without the exit code, for tests.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		if len(args) == 0 {
 			return usageError{errors.New("a command is required")}
 		}
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return runServe(ctx, rest, stdout, stderr, env)
-	case "migrate":
-		return runMigrate(ctx, rest, stdout, stderr, env)
-	case "user":
-		return runUser(ctx, rest, stdout, stderr, env)
-	case "tenant":
-		return runTenant(ctx, rest, stdout, stderr, env)
-	case "apikey":
-		return runAPIKey(ctx, rest, stdout, stderr, env)
-	case "vault":
-		return runVault(ctx, rest, stdout, stderr, env, os.Stdin)
-	case "replicate":
-		return runReplicate(ctx, rest, stdout, stderr, env)
-	case "restore":
-		return runRestore(ctx, rest, stdout, stderr, env)
-	case "crm":
-		return runCRM(ctx, rest, stdout, stderr, env)
-	case "doctor":
-		return runDoctor(ctx, rest, stdout, stderr, env)
-	case "federal":
-		return runFederal(ctx, rest, stdout, stderr, env)
-	case "version", "--version":
-		fmt.Fprintln(stdout, "orengen", buildVersion())
-		return nil
+	if cmd == "--version" {
+		cmd = "version"
 	}
-	fmt.Fprint(stderr, usage)
+	// "orengen serve help" is "orengen serve --help", never a serve.
+	if len(rest) > 0 && rest[0] == "help" {
+		rest = append([]string{"--help"}, rest[1:]...)
+	}
+	for _, c := range commands() {
+		if c.Name == cmd {
+			return c.Run(ctx, rest, stdout, stderr, env)
+		}
+	}
+	fmt.Fprint(stderr, usage())
 	return usageError{fmt.Errorf("unknown command %q", cmd)}
 }
+
+// takesArgs lists the flag sets (by name) that take positional arguments.
+var takesArgs = map[string]bool{"orengen crm import": true}
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("orengen "+name, flag.ContinueOnError)
@@ -146,6 +127,9 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 }
 
 // loadConfig parses flags for a subcommand and validates the result.
+// Positional arguments are refused (a typo must not start a server)
+// except for the commands in takesArgs; "help" among them prints the
+// command's usage.
 func loadConfig(fs *flag.FlagSet, args []string, env func(string) string, only ...string) (*Config, error) {
 	cfg, err := LoadConfig(fs, args, env, only...)
 	if err != nil {
@@ -153,6 +137,14 @@ func loadConfig(fs *flag.FlagSet, args []string, env func(string) string, only .
 			return nil, err
 		}
 		return nil, usageError{err}
+	}
+	if slices.Contains(fs.Args(), "help") {
+		fs.Usage()
+		return nil, flag.ErrHelp
+	}
+	if fs.NArg() > 0 && !takesArgs[fs.Name()] {
+		fs.Usage()
+		return nil, usageError{fmt.Errorf("%s: unexpected argument %q", strings.TrimPrefix(fs.Name(), "orengen "), fs.Arg(0))}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, usageError{err}
