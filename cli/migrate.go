@@ -29,16 +29,23 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		return nil
 	}
+	// Open applies what is pending: read it first to say what was done.
+	pending, err := store.Pending(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
 	db := store.NewDB(cfg.DBPath())
 	if err := db.Open(ctx); err != nil {
 		return err
 	}
 	defer db.Close()
-	applied, err := db.Migrate(ctx) // Open applied them; report the state
-	if err != nil {
-		return err
+	if left, err := store.Pending(ctx, cfg.DBPath()); err != nil || len(left) > 0 {
+		return fmt.Errorf("migrations still pending after open: %v %w", left, err)
+	}
+	for _, n := range pending {
+		fmt.Fprintln(stdout, "applied:", n)
 	}
 	all, _ := store.Migrations()
-	fmt.Fprintf(stdout, "database %s is at migration %s (%d total, %d applied now)\n", cfg.DBPath(), all[len(all)-1].Name, len(all), len(applied))
+	fmt.Fprintf(stdout, "database %s is at migration %s (%d total, %d applied now)\n", cfg.DBPath(), all[len(all)-1].Name, len(all), len(pending))
 	return nil
 }
