@@ -55,31 +55,26 @@ func (s *AdminTOTPService) MustEnrol(ctx context.Context, a *Admin) (bool, error
 	return !en, err
 }
 
-// Verify checks a code for the admin (replays refused) and counts
-// failures against the account's sign-in limit. Returns EUNAUTHORIZED for
-// a wrong code and *RateLimitError after too many.
-func (s *AdminTOTPService) Verify(ctx context.Context, a *Admin, code string) error {
-	key := "login:email:" + a.Email
-	n, reset, err := s.Limiter.Count(ctx, key)
-	if err != nil {
-		return err
-	}
-	if n >= LoginLimitPerEmail {
-		wait := max(reset.Sub(s.now()).Round(time.Second), time.Second)
-		return &RateLimitError{Err: Errorf(ETOOMANY, "Too many attempts. Try again in %s.", humanDuration(wait)), RetryAfter: wait}
-	}
+// Check reports whether code is the admin's current two-factor code
+// (a code already used is refused: replays). It counts nothing: sign-in
+// failures are the LoginGuard's (AuthService.CodeFailed).
+func (s *AdminTOTPService) Check(ctx context.Context, a *Admin, code string) (bool, error) {
 	sealed, err := s.Store.FindAdminTOTP(ctx, a.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
-	ok, err := verifyTOTP(ctx, s.Limiter, s.Secrets, s.now(), TOTPAccount("admin", a.ID), sealed, code)
+	return verifyTOTP(ctx, s.Limiter, s.Secrets, s.now(), TOTPAccount("admin", a.ID), sealed, code)
+}
+
+// Verify checks a code at the code step of sign-in and records a wrong
+// one in the audit log. Returns ErrBadCode (EUNAUTHORIZED) for a wrong
+// code.
+func (s *AdminTOTPService) Verify(ctx context.Context, a *Admin, code string) error {
+	ok, err := s.Check(ctx, a, code)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if _, _, err := s.Limiter.Hit(ctx, key, LoginWindow); err != nil {
-			return err
-		}
 		s.Audit.RecordAs(ctx, &AuditEntry{ActorKind: ActorAdmin, ActorID: a.ID, Actor: a.Email, Action: "login.failed", Target: "nexus", Detail: "wrong two-factor code"})
 		return ErrBadCode
 	}

@@ -50,23 +50,41 @@ func (e *RateLimitError) Error() string { return e.Err.Error() }
 // Unwrap lets errors.As find the *Error.
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
-// Login limits: a window, and how many failed attempts it allows per IP and
-// per account.
+// Login limits: the window of the per-IP count, and how many failed
+// attempts an IP (from browsers not trusted by the account) or an account
+// (before it is slowed down) takes. See LoginGuard.
 const (
 	LoginWindow        = 15 * time.Minute
 	LoginLimitPerIP    = 20
-	LoginLimitPerEmail = 5
+	LoginLimitPerEmail = LoginFreeFailures
 	SessionTTL         = 7 * 24 * time.Hour
 	SetupTokenTTL      = 24 * time.Hour
 )
+
+// AdminSecondFactor is what sign-in needs of admin two-factor codes
+// (AdminTOTPService).
+type AdminSecondFactor interface {
+	Enabled(ctx context.Context, adminID int64) (bool, error)
+	Check(ctx context.Context, a *Admin, code string) (bool, error)
+}
 
 // AuthService signs admins in and out and manages their one-time links.
 type AuthService struct {
 	Admins   AdminStore
 	Sessions SessionStore
 	Limiter  RateLimiter
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Guard throttles sign-ins (nil: a guard on Limiter that trusts no
+	// browser).
+	Guard *LoginGuard
+	// TOTP checks a code sent with the password while sign-ins are slowed
+	// down (nil: that way in is closed).
+	TOTP AdminSecondFactor
+	// Mailer and Audit tell an admin whose sign-ins get slowed down (nil:
+	// not mailed / not recorded).
+	Mailer Mailer
+	Audit  *AuditService
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 func (s *AuthService) now() time.Time {
@@ -76,77 +94,186 @@ func (s *AuthService) now() time.Time {
 	return time.Now()
 }
 
+func (s *AuthService) guard() *LoginGuard {
+	if s.Guard == nil {
+		s.Guard = &LoginGuard{Limiter: s.Limiter, Scope: "admin", Now: s.Now}
+	}
+	return s.Guard
+}
+
 // errBadLogin never says whether the account exists.
 var errBadLogin = &Error{Code: EUNAUTHORIZED, Message: "Wrong email or password."}
 
+// Credentials are one sign-in attempt.
+type Credentials struct {
+	Email, Password string
+	// Code is a two-factor code sent with the password: the way in while
+	// sign-ins to the account are slowed down.
+	Code string
+	// Device is the device token the browser holds ("" for none).
+	Device string
+}
+
+// SignIn is a successful sign-in.
+type SignIn struct {
+	Session *Session
+	Admin   *Admin
+	// Device is a new device token for the browser: it makes the browser
+	// trusted for the account (LoginGuard).
+	Device string
+	// SecondFactorDone says Credentials.Code was checked: no code step.
+	SecondFactorDone bool
+}
+
 // Login checks the credentials and, if they match, creates a session.
 // Returns EUNAUTHORIZED for any wrong credential (the same message whether
-// or not the account exists) and a *RateLimitError after too many failures.
+// or not the account exists) and a *RateLimitError while sign-ins are
+// slowed down (see SignIn).
 func (s *AuthService) Login(ctx context.Context, email, password string) (*Session, *Admin, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	req := RequestFromContext(ctx)
-	ipKey, emailKey := "login:ip:"+req.IP, "login:email:"+email
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{ipKey, LoginLimitPerIP}, {emailKey, LoginLimitPerEmail}} {
-		n, reset, err := s.Limiter.Count(ctx, k.key)
-		if err != nil {
-			return nil, nil, fmt.Errorf("login rate limit: %w", err)
-		}
-		if n >= k.limit {
-			return nil, nil, s.limited(reset)
-		}
-	}
-	if email == "" || password == "" {
-		return nil, nil, s.fail(ctx, ipKey, emailKey, email, "empty credentials")
-	}
-	a, err := s.Admins.FindAdminByEmail(ctx, email)
-	if ErrorCode(err) == ENOTFOUND {
-		_, _ = VerifyPassword(ctx, dummyHash, password) // same cost as a real check
-		return nil, nil, s.fail(ctx, ipKey, emailKey, email, "unknown account")
-	} else if err != nil {
-		return nil, nil, err
-	}
-	ok, err := VerifyPassword(ctx, a.PasswordHash, password)
+	in, err := s.SignIn(ctx, Credentials{Email: email, Password: password})
 	if err != nil {
 		return nil, nil, err
 	}
-	if !ok {
-		return nil, nil, s.fail(ctx, ipKey, emailKey, email, "wrong password")
+	return in.Session, in.Admin, nil
+}
+
+// SignIn checks credentials under the LoginGuard. From a browser the
+// account does not trust, after LoginFreeFailures failures each attempt
+// waits (a *RateLimitError) unless it brings the right password together
+// with the right two-factor code; a trusted browser is never slowed down
+// by others' failures. The failure that starts the slow-down emails the
+// admin and is written in the audit log.
+func (s *AuthService) SignIn(ctx context.Context, c Credentials) (*SignIn, error) {
+	email := strings.ToLower(strings.TrimSpace(c.Email))
+	req := RequestFromContext(ctx)
+	g := s.guard()
+	at := LoginAttempt{Email: email, IP: req.IP, Device: c.Device}
+	gate, err := g.Check(ctx, at)
+	if err != nil {
+		return nil, err
 	}
-	_ = s.Limiter.Reset(ctx, emailKey)
+	refusal := error(errBadLogin)
+	if gate.Slowed != nil {
+		// Only the password with a second factor gets through; every
+		// refusal then reads the same, so the slowed attempts tell
+		// nothing about the password.
+		if strings.TrimSpace(c.Code) == "" {
+			return nil, gate.Slowed
+		}
+		if err := g.SecondFactorTry(ctx, at); err != nil {
+			return nil, err
+		}
+		refusal = gate.Slowed
+	}
+	fail := func(why string, a *Admin) error {
+		first, err := g.Failed(ctx, at, gate)
+		if err != nil {
+			return err
+		}
+		s.log().Warn("admin login failed", "reason", why, "ip", req.IP)
+		if first {
+			s.alertSlowed(ctx, email, req.IP, a)
+		}
+		return refusal
+	}
+	if email == "" || c.Password == "" || len(email) > 254 || len(c.Password) > 1024 {
+		return nil, fail("empty or oversized credentials", nil)
+	}
+	a, err := s.Admins.FindAdminByEmail(ctx, email)
+	if ErrorCode(err) == ENOTFOUND {
+		_, _ = VerifyPassword(ctx, dummyHash, c.Password) // same cost as a real check
+		return nil, fail("unknown account", nil)
+	} else if err != nil {
+		return nil, err
+	}
+	ok, err := VerifyPassword(ctx, a.PasswordHash, c.Password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fail("wrong password", a)
+	}
+	done := false
+	if gate.Slowed != nil {
+		on := false
+		if s.TOTP != nil {
+			if on, err = s.TOTP.Enabled(ctx, a.ID); err != nil {
+				return nil, err
+			}
+		}
+		if !on {
+			return nil, fail("sign-ins slowed down and no second factor", a)
+		}
+		good, err := s.TOTP.Check(ctx, a, c.Code)
+		if err != nil {
+			return nil, err
+		}
+		if !good {
+			return nil, fail("wrong two-factor code with the password", a)
+		}
+		done = true
+	}
+	device, err := g.Succeeded(ctx, at, gate)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	sess := &Session{ID: RandomToken(32), AdminID: a.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), IP: req.IP, UserAgent: req.UserAgent}
 	if err := s.Sessions.CreateSession(ctx, sess); err != nil {
-		return nil, nil, fmt.Errorf("create session: %w", err)
+		return nil, fmt.Errorf("create session: %w", err)
 	}
 	if err := s.Admins.TouchAdminLogin(ctx, a.ID); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	s.log().Info("admin login", "admin_id", a.ID, "ip", req.IP)
-	return sess, a, nil
+	s.log().Info("admin login", "admin_id", a.ID, "ip", req.IP, "trusted_browser", gate.Trusted)
+	return &SignIn{Session: sess, Admin: a, Device: device, SecondFactorDone: done}, nil
 }
 
-func (s *AuthService) fail(ctx context.Context, ipKey, emailKey, email, why string) error {
-	for _, k := range []string{ipKey, emailKey} {
-		if _, _, err := s.Limiter.Hit(ctx, k, LoginWindow); err != nil {
-			return fmt.Errorf("login rate limit: %w", err)
+// CodeFailed counts a wrong two-factor code at the code step (after a
+// right password) as a failed sign-in of the account.
+func (s *AuthService) CodeFailed(ctx context.Context, a *Admin, device string) error {
+	at := LoginAttempt{Email: a.Email, IP: RequestFromContext(ctx).IP, Device: device}
+	gate, err := s.guard().Check(ctx, at)
+	if err != nil {
+		return err
+	}
+	first, err := s.guard().Failed(ctx, at, gate)
+	if err == nil && first {
+		s.alertSlowed(ctx, a.Email, at.IP, a)
+	}
+	return err
+}
+
+// alertSlowed tells the admin (when the account exists) that sign-ins to
+// it are slowed down, and records it in the audit log.
+func (s *AuthService) alertSlowed(ctx context.Context, email, ip string, a *Admin) {
+	if s.Audit != nil {
+		e := &AuditEntry{ActorKind: ActorAnonymous, Actor: email, Action: "login.slowed", Target: "nexus",
+			Detail: fmt.Sprintf("%d failed sign-ins; the last from %s", LoginFreeFailures, ip)}
+		if a != nil {
+			e.ActorKind, e.ActorID = ActorAdmin, a.ID
 		}
+		s.Audit.RecordAs(ctx, e)
 	}
-	s.log().Warn("admin login failed", "reason", why, "ip", RequestFromContext(ctx).IP)
-	return errBadLogin
+	if a == nil || s.Mailer == nil {
+		return
+	}
+	msg := &Message{To: a.Email, Subject: "Failed sign-ins to your Nexus account",
+		Text: slowedAlertText("your Nexus admin account", ip)}
+	if err := s.Mailer.Send(context.WithoutCancel(ctx), msg); err != nil {
+		s.log().Error("login alert email", "admin_id", a.ID, "err", err)
+	}
 }
 
-func (s *AuthService) limited(reset time.Time) error {
-	wait := reset.Sub(s.now()).Round(time.Second)
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return &RateLimitError{
-		Err:        Errorf(ETOOMANY, "Too many sign-in attempts. Try again in %s.", humanDuration(wait)),
-		RetryAfter: wait,
-	}
+// slowedAlertText is the email body telling an account's owner about
+// failed sign-ins.
+func slowedAlertText(account, ip string) string {
+	return fmt.Sprintf(`There were %d failed attempts to sign in to %s; the last came from %s.
+
+Sign-ins from browsers you have not used before now wait a little longer after each failure. You can still sign in from a browser you have used before, or with your password and your two-factor code.
+
+If this was not you, change your password (which also clears the slow-down) and turn on two-factor sign-in if it is off.
+`, LoginFreeFailures, account, ip)
 }
 
 func humanDuration(d time.Duration) string {
@@ -235,6 +362,10 @@ func (s *AuthService) SetPassword(ctx context.Context, email, password string) (
 	if err := s.Admins.SetAdminPassword(ctx, a.ID, hash); err != nil {
 		return nil, err
 	}
+	// A new password ends the slow-down of the account.
+	if err := s.guard().Reset(ctx, a.Email); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -302,10 +433,15 @@ func (s *AuthService) RedeemToken(ctx context.Context, token, email, name, passw
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(ENOTFOUND, "This link is invalid, expired or already used.")
 	}
-	if err == nil {
-		s.log().Info("admin password set through one-time link", "admin_id", a.ID, "purpose", t.Purpose)
+	if err != nil {
+		return nil, err
 	}
-	return a, err
+	s.log().Info("admin password set through one-time link", "admin_id", a.ID, "purpose", t.Purpose)
+	// A new password ends the slow-down of the account.
+	if err := s.guard().Reset(ctx, a.Email); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func (s *AuthService) log() *slog.Logger {

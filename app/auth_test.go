@@ -4,10 +4,16 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"orengen/app"
 	"orengen/store"
+
+	"github.com/pquerna/otp/totp"
 )
 
 func newAuth(t *testing.T) *app.AuthService {
@@ -66,36 +72,250 @@ func TestAuthService_SetupAndLogin(t *testing.T) {
 	}
 }
 
-func TestAuthService_LoginRateLimit(t *testing.T) {
-	s := newAuth(t)
-	ctx := app.NewContextWithRequest(context.Background(), app.RequestInfo{IP: "10.0.0.2"})
-	tok, _ := s.SetupToken(ctx)
-	if _, err := s.RedeemToken(ctx, tok, "boss@example.com", "", "a long enough password"); err != nil {
+// guardEnv is an AuthService with the production pieces that sign-in
+// throttling touches: the redka limiter, a device-token key, admin TOTP
+// through the vault, the audit log and a mailer that keeps what it sends.
+type guardEnv struct {
+	Auth  *app.AuthService
+	TOTP  *app.AdminTOTPService
+	Audit *app.AuditService
+	Mail  *keptMail
+}
+
+type keptMail struct {
+	mu   sync.Mutex
+	msgs []*app.Message
+}
+
+func (m *keptMail) Send(_ context.Context, msg *app.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msg)
+	return nil
+}
+
+func (m *keptMail) sent() []*app.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*app.Message(nil), m.msgs...)
+}
+
+func newGuardEnv(t *testing.T) *guardEnv {
+	t.Helper()
+	dir := t.TempDir()
+	db := store.NewDB(filepath.Join(dir, "orengen.db"))
+	if err := db.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < app.LoginLimitPerEmail; i++ {
-		if _, _, err := s.Login(ctx, "boss@example.com", "bad"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+	kv := store.NewKV(filepath.Join(dir, "redka.db"))
+	if err := kv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kv.Close(); db.Close() })
+	ciph, err := app.NewCipher([]byte(strings.Repeat("m", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	limiter := store.NewRateLimiter(kv)
+	audit := &app.AuditService{Store: store.NewAuditStore(db)}
+	vault := &app.VaultService{Store: store.NewVaultStore(db), Cipher: ciph, Audit: audit}
+	e := &guardEnv{Audit: audit, Mail: &keptMail{}}
+	e.TOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(db), Secrets: vault, Limiter: limiter, Audit: audit}
+	e.Auth = &app.AuthService{Admins: store.NewAdminStore(db), Sessions: store.NewSessionStore(kv), Limiter: limiter,
+		Guard: &app.LoginGuard{Limiter: limiter, Scope: "admin", Key: []byte(strings.Repeat("d", 32))},
+		TOTP:  e.TOTP, Mailer: e.Mail, Audit: audit}
+	return e
+}
+
+func (e *guardEnv) admin(t *testing.T, ctx context.Context, email string) {
+	t.Helper()
+	tok, err := e.Auth.InviteAdmin(ctx, &app.Admin{Email: email, Role: app.RoleOwner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Auth.RedeemToken(ctx, tok, email, "", "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ipCtx(ip string) context.Context {
+	return app.NewContextWithRequest(context.Background(), app.RequestInfo{IP: ip})
+}
+
+// TestAuthService_LoginRateLimit: failed sign-ins slow an account down
+// instead of locking it, per OWASP. The attempt before the limit still
+// passes; after it an unknown browser waits 1 s, 2 s, 4 s ... while the
+// owner's browser (device token) and the right password with the right
+// two-factor code still get in; the owner is emailed once and the audit
+// log says so; a password reset ends the slow-down.
+func TestAuthService_LoginRateLimit(t *testing.T) {
+	e := newGuardEnv(t)
+	ctx := ipCtx("10.0.0.2")
+	const pw = "a long enough password"
+	tok, err := e.Auth.SetupToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Auth.RedeemToken(ctx, tok, "boss@example.com", "", pw); err != nil {
+		t.Fatal(err)
+	}
+	// The owner signs in once from their browser: it becomes trusted.
+	owner, err := e.Auth.SignIn(ipCtx("10.0.0.7"), app.Credentials{Email: "boss@example.com", Password: pw})
+	if err != nil || owner.Device == "" {
+		t.Fatalf("first sign-in: %+v %v", owner, err)
+	}
+
+	// LoginFreeFailures-1 failures, then the right password: it passes
+	// (the attempt just before the limit is not refused).
+	for i := 0; i < app.LoginFreeFailures-1; i++ {
+		if _, _, err := e.Auth.Login(ctx, "boss@example.com", "bad"); app.ErrorCode(err) != app.EUNAUTHORIZED {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
-	// Even the right password is refused while the account is limited.
-	_, _, err := s.Login(ctx, "boss@example.com", "a long enough password")
+	if _, _, err := e.Auth.Login(ctx, "boss@example.com", pw); err != nil {
+		t.Fatalf("the right password after %d failures: %v", app.LoginFreeFailures-1, err)
+	}
+	// That success cleared the count: LoginFreeFailures more failures are
+	// all checked (EUNAUTHORIZED); the last one starts the slow-down.
+	for i := 0; i < app.LoginFreeFailures; i++ {
+		if _, _, err := e.Auth.Login(ctx, "boss@example.com", "bad"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	// An unknown browser now waits, even with the right password.
+	_, _, err = e.Auth.Login(ctx, "boss@example.com", pw)
 	var rl *app.RateLimitError
-	if !errors.As(err, &rl) || app.ErrorCode(err) != app.ETOOMANY || rl.RetryAfter <= 0 {
-		t.Fatalf("err = %v, want a rate limit with Retry-After", err)
+	if !errors.As(err, &rl) || app.ErrorCode(err) != app.ETOOMANY || rl.RetryAfter < time.Second || rl.RetryAfter > 2*time.Second {
+		t.Fatalf("slowed: %v, want a wait of about a second", err)
 	}
-	// Another account from another IP is unaffected.
-	other := app.NewContextWithRequest(context.Background(), app.RequestInfo{IP: "10.0.0.3"})
-	if _, _, err := s.Login(other, "someone@example.com", "x"); app.ErrorCode(err) != app.EUNAUTHORIZED {
-		t.Fatalf("other account: %v", err)
+	// The owner's browser is not slowed down by others' failures.
+	if in, err := e.Auth.SignIn(ipCtx("10.0.0.7"), app.Credentials{Email: "boss@example.com", Password: pw, Device: owner.Device}); err != nil || in.Session == nil {
+		t.Fatalf("trusted browser while slowed: %v", err)
 	}
-	// Per IP: many accounts from one IP are limited too.
-	ipCtx := app.NewContextWithRequest(context.Background(), app.RequestInfo{IP: "10.0.0.9"})
-	var last error
+	// A device token of another account is no way in.
+	if _, err := e.Auth.SignIn(ctx, app.Credentials{Email: "boss@example.com", Password: pw, Device: e.Auth.Guard.NewDeviceToken("other@example.com")}); app.ErrorCode(err) != app.ETOOMANY {
+		t.Fatalf("another account's device token: %v", err)
+	}
+	// The owner was told once, and the audit log has it.
+	if m := e.Mail.sent(); len(m) != 1 || m[0].To != "boss@example.com" || !strings.Contains(m[0].Text, "10.0.0.2") {
+		t.Fatalf("alert emails: %+v", m)
+	}
+	if entries, _, _ := e.Audit.Store.FindAuditEntries(context.Background(), app.AuditFilter{Action: "login.slowed", Limit: 10}); len(entries) != 1 {
+		t.Fatalf("audit: %d login.slowed entries, want 1", len(entries))
+	}
+
+	// Progressive: after the wait one more attempt is checked; its failure
+	// doubles the wait.
+	time.Sleep(rl.RetryAfter + 100*time.Millisecond)
+	if _, _, err := e.Auth.Login(ctx, "boss@example.com", "bad"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("after the wait: %v", err)
+	}
+	_, _, err = e.Auth.Login(ctx, "boss@example.com", pw)
+	if !errors.As(err, &rl) || rl.RetryAfter < 2*time.Second || rl.RetryAfter > 3*time.Second {
+		t.Fatalf("second wait: %v", err)
+	}
+	if len(e.Mail.sent()) != 1 {
+		t.Fatal("the owner was emailed again")
+	}
+
+	// A password reset ends the slow-down.
+	rt, err := e.Auth.ResetToken(ctx, "boss@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Auth.RedeemToken(ctx, rt, "", "", "another long password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Auth.Login(ctx, "boss@example.com", "another long password"); err != nil {
+		t.Fatalf("after a reset: %v", err)
+	}
+	// So does the CLI's reset-password --password-stdin.
+	for i := 0; i < app.LoginFreeFailures; i++ {
+		e.Auth.Login(ctx, "boss@example.com", "bad")
+	}
+	if _, err := e.Auth.SetPassword(ctx, "boss@example.com", pw); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Auth.Login(ctx, "boss@example.com", pw); err != nil {
+		t.Fatalf("after SetPassword: %v", err)
+	}
+}
+
+// TestAuthService_LoginSecondFactorWhileSlowed: while sign-ins are slowed
+// down, the right password with the right two-factor code signs in at
+// once; any other combination gets the same answer as a wrong password
+// (the slowed attempts tell nothing about the password); per-IP limits
+// (an office behind one address) do not refuse them either.
+func TestAuthService_LoginSecondFactorWhileSlowed(t *testing.T) {
+	e := newGuardEnv(t)
+	ctx := ipCtx("10.0.1.1")
+	const pw = "a long enough password"
+	e.admin(t, ctx, "mfa@example.com")
+	e.admin(t, ctx, "plain@example.com")
+	a, err := e.Auth.Admins.FindAdminByEmail(ctx, "mfa@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup, err := e.TOTP.New(app.NewContextWithAdmin(ctx, a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(setup.Secret, time.Now())
+	if err := e.TOTP.Enable(app.NewContextWithAdmin(ctx, a), setup.Secret, code); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"mfa@example.com", "plain@example.com"} {
+		for i := 0; i < app.LoginFreeFailures; i++ {
+			e.Auth.Login(ctx, email, "bad")
+		}
+	}
+	slowedMsg := func(err error) string {
+		var rl *app.RateLimitError
+		if !errors.As(err, &rl) {
+			t.Fatalf("want a slow-down, got %v", err)
+		}
+		return strings.Split(app.ErrorMessage(err), ". ")[0]
+	}
+	// Without a code: wait. With a wrong code, a wrong password, or an
+	// account without two-factor: the same answer.
+	want := slowedMsg(func() error { _, _, err := e.Auth.Login(ctx, "mfa@example.com", pw); return err }())
+	later, _ := totp.GenerateCode(setup.Secret, time.Now().Add(5*time.Minute))
+	for _, c := range []app.Credentials{
+		{Email: "mfa@example.com", Password: pw, Code: later},
+		{Email: "mfa@example.com", Password: "bad", Code: code},
+		{Email: "plain@example.com", Password: pw, Code: "123456"},
+	} {
+		_, err := e.Auth.SignIn(ctx, c)
+		if got := slowedMsg(err); got != want {
+			t.Fatalf("%s/%s: %q, want %q", c.Email, c.Password, got, want)
+		}
+	}
+	// Right password and right code: in, with no code step after.
+	now, _ := totp.GenerateCode(setup.Secret, time.Now().Add(30*time.Second))
+	in, err := e.Auth.SignIn(ctx, app.Credentials{Email: "mfa@example.com", Password: pw, Code: now})
+	if err != nil || !in.SecondFactorDone || in.Session == nil {
+		t.Fatalf("password and code while slowed: %+v %v", in, err)
+	}
+
+	// 20 failures from one IP (other accounts) slow that IP down for
+	// unknown browsers, not for the right password with its code.
+	office := ipCtx("10.0.2.2")
 	for i := 0; i <= app.LoginLimitPerIP; i++ {
-		_, _, last = s.Login(ipCtx, "user"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", "x")
+		e.Auth.Login(office, "user"+strconv.Itoa(i)+"@example.com", "x")
 	}
-	if app.ErrorCode(last) != app.ETOOMANY {
-		t.Fatalf("after %d failures from one IP: %v", app.LoginLimitPerIP+1, last)
+	if _, _, err := e.Auth.Login(office, "plain@example.com", pw); app.ErrorCode(err) != app.ETOOMANY {
+		t.Fatalf("IP over its limit: %v", err)
+	}
+	e.Auth.Guard.Reset(ctx, "mfa@example.com")
+	again, _ := totp.GenerateCode(setup.Secret, time.Now().Add(-30*time.Second))
+	if _, err := e.Auth.SignIn(office, app.Credentials{Email: "mfa@example.com", Password: pw, Code: again}); err != nil {
+		t.Fatalf("password and code from the slowed IP: %v", err)
+	}
+	// The password-with-code way is limited too (6 digits).
+	for i := 0; i < app.LoginSecondFactorTries; i++ {
+		e.Auth.SignIn(office, app.Credentials{Email: "plain@example.com", Password: "bad", Code: "000000"})
+	}
+	if _, err := e.Auth.SignIn(office, app.Credentials{Email: "plain@example.com", Password: "bad", Code: "000000"}); !strings.Contains(app.ErrorMessage(err), "from a browser you have used before") {
+		t.Fatalf("second-factor tries spent: %v", err)
 	}
 }

@@ -167,9 +167,12 @@ type UserService struct {
 	Tenants  TenantStore
 	Sessions PortalSessionStore
 	Limiter  RateLimiter
-	Mailer   Mailer
-	Secrets  TOTPSealer
-	Audit    *AuditService
+	// Guard throttles sign-ins (nil: a guard on Limiter that trusts no
+	// browser).
+	Guard   *LoginGuard
+	Mailer  Mailer
+	Secrets TOTPSealer
+	Audit   *AuditService
 	// PortalURL returns the base URL of the tenant's portal, for links in
 	// email (app.DOMAIN, or the tenant's custom domain).
 	PortalURL func(ctx context.Context, t *Tenant) string
@@ -228,21 +231,50 @@ func (s *UserService) hit(ctx context.Context, keys ...string) error {
 	return nil
 }
 
-// Login checks a tenant user's credentials. fixedTenant is the tenant of
-// a custom domain (0 on app.DOMAIN, where the email chooses the tenant).
-// Returns a session, or ErrCodeRequired with a pending session when the
-// user has two-factor on; EUNAUTHORIZED with one message for an unknown
-// account, a wrong password, a user of another tenant or a suspended
-// tenant; a *RateLimitError after too many failures.
+// Login checks a tenant user's credentials (see SignIn). fixedTenant is
+// the tenant of a custom domain (0 on app.DOMAIN, where the email chooses
+// the tenant).
 func (s *UserService) Login(ctx context.Context, fixedTenant int64, email, password string) (*PortalSession, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	sess, _, err := s.SignIn(ctx, fixedTenant, Credentials{Email: email, Password: password})
+	return sess, err
+}
+
+func (s *UserService) guard() *LoginGuard {
+	if s.Guard == nil {
+		s.Guard = &LoginGuard{Limiter: s.Limiter, Scope: "portal", Now: s.Now}
+	}
+	return s.Guard
+}
+
+// SignIn checks a tenant user's credentials under the LoginGuard, as
+// AuthService.SignIn does for admins. It returns a session and a new
+// device token for the browser; or ErrCodeRequired with a pending session
+// when the user has two-factor on (and sent no code while slowed down);
+// EUNAUTHORIZED with one message for an unknown account, a wrong
+// password, a user of another tenant or a suspended tenant; a
+// *RateLimitError while sign-ins from this browser are slowed down.
+func (s *UserService) SignIn(ctx context.Context, fixedTenant int64, c Credentials) (*PortalSession, string, error) {
+	email := strings.ToLower(strings.TrimSpace(c.Email))
 	req := RequestFromContext(ctx)
-	ipKey, emailKey := "plogin:ip:"+req.IP, "plogin:email:"+email
-	if err := s.checkLimits(ctx, ipKey, emailKey); err != nil {
-		return nil, err
+	g := s.guard()
+	at := LoginAttempt{Email: email, IP: req.IP, Device: c.Device}
+	gate, err := g.Check(ctx, at)
+	if err != nil {
+		return nil, "", err
+	}
+	refusal := error(errBadUserLogin)
+	if gate.Slowed != nil {
+		if strings.TrimSpace(c.Code) == "" {
+			return nil, "", gate.Slowed
+		}
+		if err := g.SecondFactorTry(ctx, at); err != nil {
+			return nil, "", err
+		}
+		refusal = gate.Slowed // every refusal reads the same: no password oracle
 	}
 	fail := func(why string, u *User) error {
-		if err := s.hit(ctx, ipKey, emailKey); err != nil {
+		first, err := g.Failed(ctx, at, gate)
+		if err != nil {
 			return err
 		}
 		e := &AuditEntry{ActorKind: ActorAnonymous, Actor: email, Action: "login.failed", Target: "portal", Detail: why}
@@ -251,52 +283,93 @@ func (s *UserService) Login(ctx context.Context, fixedTenant int64, email, passw
 		}
 		s.Audit.RecordAs(ctx, e)
 		s.log().Warn("portal login failed", "reason", why, "ip", req.IP)
-		return errBadUserLogin
+		if first {
+			s.alertSlowed(ctx, email, req.IP, u)
+		}
+		return refusal
 	}
-	if email == "" || password == "" || len(email) > 254 || len(password) > 1024 {
-		return nil, fail("empty or oversized credentials", nil)
+	if email == "" || c.Password == "" || len(email) > 254 || len(c.Password) > 1024 {
+		return nil, "", fail("empty or oversized credentials", nil)
 	}
 	u, err := s.Users.FindUserByEmail(ctx, email)
 	if ErrorCode(err) == ENOTFOUND {
-		_, _ = VerifyPassword(ctx, dummyHash, password)
-		return nil, fail("unknown account", nil)
+		_, _ = VerifyPassword(ctx, dummyHash, c.Password)
+		return nil, "", fail("unknown account", nil)
 	} else if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	ok, err := VerifyPassword(ctx, u.PasswordHash, password)
+	ok, err := VerifyPassword(ctx, u.PasswordHash, c.Password)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !ok {
-		return nil, fail("wrong password", u)
+		return nil, "", fail("wrong password", u)
 	}
 	if fixedTenant != 0 && u.TenantID != fixedTenant {
-		return nil, fail("user of another tenant on a custom domain", u)
+		return nil, "", fail("user of another tenant on a custom domain", u)
 	}
 	t, err := s.Tenants.FindTenantByID(ctx, u.TenantID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !t.Active() {
-		return nil, fail("tenant suspended", u)
+		return nil, "", fail("tenant suspended", u)
+	}
+	codeDone := false
+	if gate.Slowed != nil {
+		if !u.TOTPEnabled() {
+			return nil, "", fail("sign-ins slowed down and no second factor", u)
+		}
+		good, err := s.checkCode(ctx, TOTPAccount("user", u.ID), u.TOTPSealed, c.Code)
+		if err != nil {
+			return nil, "", err
+		}
+		if !good {
+			return nil, "", fail("wrong two-factor code with the password", u)
+		}
+		codeDone = true
+	}
+	device, err := g.Succeeded(ctx, at, gate)
+	if err != nil {
+		return nil, "", err
 	}
 	now := s.now()
 	sess := &PortalSession{ID: RandomToken(32), UserID: u.ID, TenantID: u.TenantID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), IP: req.IP, UserAgent: req.UserAgent}
-	if u.TOTPEnabled() {
+	if u.TOTPEnabled() && !codeDone {
 		sess.Pending = true
 		sess.ExpiresAt = now.Add(PendingLoginTTL)
 	}
 	if err := s.Sessions.CreatePortalSession(ctx, sess); err != nil {
-		return nil, fmt.Errorf("create session: %w", err)
+		return nil, "", fmt.Errorf("create session: %w", err)
 	}
 	if sess.Pending {
-		return sess, ErrCodeRequired
+		return sess, device, ErrCodeRequired
 	}
-	return sess, s.finishLogin(ctx, u, t, emailKey)
+	return sess, device, s.finishLogin(ctx, u, t)
 }
 
-func (s *UserService) finishLogin(ctx context.Context, u *User, t *Tenant, emailKey string) error {
-	_ = s.Limiter.Reset(ctx, emailKey)
+// alertSlowed emails the user (when the account exists) that sign-ins to
+// it are slowed down and records it in the tenant's audit log.
+func (s *UserService) alertSlowed(ctx context.Context, email, ip string, u *User) {
+	e := &AuditEntry{ActorKind: ActorAnonymous, Actor: email, Action: "login.slowed", Target: "portal",
+		Detail: fmt.Sprintf("%d failed sign-ins; the last from %s", LoginFreeFailures, ip)}
+	if u != nil {
+		e.ActorKind, e.ActorID, e.TenantID = ActorUser, u.ID, u.TenantID
+	}
+	s.Audit.RecordAs(ctx, e)
+	if u == nil || s.Mailer == nil {
+		return
+	}
+	msg := &Message{TenantID: u.TenantID, To: u.Email, Subject: "Failed sign-ins to your account", Text: slowedAlertText("your account", ip)}
+	if t, err := s.Tenants.FindTenantByID(ctx, u.TenantID); err == nil {
+		msg.FromName = t.BrandName()
+	}
+	if err := s.Mailer.Send(context.WithoutCancel(ctx), msg); err != nil {
+		s.log().Error("login alert email", "user_id", u.ID, "err", err)
+	}
+}
+
+func (s *UserService) finishLogin(ctx context.Context, u *User, t *Tenant) error {
 	if err := s.Users.TouchUserLogin(ctx, u.ID); err != nil {
 		return err
 	}
@@ -308,7 +381,7 @@ func (s *UserService) finishLogin(ctx context.Context, u *User, t *Tenant, email
 // VerifyLoginCode completes a pending login with a TOTP code. Returns
 // EUNAUTHORIZED for a wrong code (the pending session ends after
 // MaxCodeAttempts) or an unknown session, and *RateLimitError.
-func (s *UserService) VerifyLoginCode(ctx context.Context, sessionID, code string) (*PortalSession, error) {
+func (s *UserService) VerifyLoginCode(ctx context.Context, sessionID, code, device string) (*PortalSession, error) {
 	sess, err := s.Sessions.FindPortalSession(ctx, sessionID)
 	if err != nil || !sess.Pending {
 		if err != nil && ErrorCode(err) != ENOTFOUND {
@@ -321,17 +394,23 @@ func (s *UserService) VerifyLoginCode(ctx context.Context, sessionID, code strin
 		return nil, Errorf(EUNAUTHORIZED, "Your sign-in expired. Enter your email and password again.")
 	}
 	req := RequestFromContext(ctx)
-	ipKey, emailKey := "plogin:ip:"+req.IP, "plogin:email:"+u.Email
-	if err := s.checkLimits(ctx, ipKey, emailKey); err != nil {
-		return nil, err
-	}
+	// The password was right: this step is not slowed down, but each wrong
+	// code counts as a failed sign-in of the account, and the pending
+	// session ends after MaxCodeAttempts.
 	ok, err := s.checkCode(ctx, TOTPAccount("user", u.ID), u.TOTPSealed, code)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		if err := s.hit(ctx, ipKey, emailKey); err != nil {
+		at := LoginAttempt{Email: u.Email, IP: req.IP, Device: device}
+		gate, err := s.guard().Check(ctx, at)
+		if err != nil {
 			return nil, err
+		}
+		if first, err := s.guard().Failed(ctx, at, gate); err != nil {
+			return nil, err
+		} else if first {
+			s.alertSlowed(ctx, u.Email, req.IP, u)
 		}
 		s.Audit.RecordAs(ctx, &AuditEntry{ActorKind: ActorUser, ActorID: u.ID, Actor: u.Email, TenantID: u.TenantID, Action: "login.failed", Target: "portal", Detail: "wrong two-factor code"})
 		sess.Attempts++
@@ -360,7 +439,7 @@ func (s *UserService) VerifyLoginCode(ctx context.Context, sessionID, code strin
 	if err := s.Sessions.CreatePortalSession(ctx, full); err != nil {
 		return nil, err
 	}
-	return full, s.finishLogin(ctx, u, t, emailKey)
+	return full, s.finishLogin(ctx, u, t)
 }
 
 // checkCode validates a TOTP code against a sealed secret and refuses a
@@ -607,6 +686,10 @@ func (s *UserService) RedeemToken(ctx context.Context, token, purpose, name, pas
 			return nil, err
 		}
 	}
+	// A new password ends the slow-down of the account.
+	if err := s.guard().Reset(ctx, u.Email); err != nil {
+		return nil, err
+	}
 	s.Audit.Record(NewContextWithUser(NewContextWithTenant(ctx, ten), u), "password."+map[string]string{TokenInvite: "set_from_invite", TokenPwReset: "reset"}[purpose], "user:"+u.Email, "")
 	return u, nil
 }
@@ -706,6 +789,9 @@ func (s *UserService) ChangePassword(ctx context.Context, current, next string) 
 		return err
 	}
 	if err := s.Users.SetUserPassword(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	if err := s.guard().Reset(ctx, u.Email); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "password.change", "user:"+u.Email, "")

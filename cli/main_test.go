@@ -283,8 +283,8 @@ func TestCLI_User(t *testing.T) {
 	if _, err := run("user", "frobnicate"); err == nil {
 		t.Fatal("unknown subcommand accepted")
 	}
-	out, err = run("version")
-	if err != nil || !strings.HasPrefix(out, "orengen ") {
-		t.Fatalf("version: %q %v", out, err)
+	var vout bytes.Buffer
+	if err := Run(context.Background(), []string{"version"}, &vout, io.Discard, envFrom(nil)); err != nil || !strings.HasPrefix(vout.String(), "orengen ") {
+		t.Fatalf("version: %q %v", vout.String(), err)
 	}
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,7 +128,12 @@ func (a *App) open(ctx context.Context) error {
 	// The admin session store indexes sessions per admin, so admins can
 	// list and revoke theirs.
 	a.AdminSessions = store.NewAdminSessionStore(a.KV)
-	a.Auth = &app.AuthService{Admins: store.NewAdminStore(a.DB), Sessions: a.AdminSessions, Limiter: limiter, Logger: a.Logger}
+	// Device tokens (a browser that signed in before is not slowed down
+	// by failed sign-ins elsewhere) are signed with a key derived from
+	// the master key.
+	deviceKey := deriveKey(key, "orengen login device tokens")
+	a.Auth = &app.AuthService{Admins: store.NewAdminStore(a.DB), Sessions: a.AdminSessions, Limiter: limiter, Logger: a.Logger,
+		Guard: &app.LoginGuard{Limiter: limiter, Scope: "admin", Key: deviceKey}}
 	a.Audit = &app.AuditService{Store: store.NewAuditStore(a.DB), Logger: a.Logger}
 	outbox := store.NewOutboxStore(a.DB)
 	a.Outbox = &app.OutboxService{Store: outbox}
@@ -153,8 +160,10 @@ func (a *App) open(ctx context.Context) error {
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
 		Limiter: limiter, Mailer: a.Mailer, Secrets: a.Vault, Audit: a.Audit, Logger: a.Logger,
+		Guard: &app.LoginGuard{Limiter: limiter, Scope: "portal", Key: deviceKey},
 	}
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
+	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
 	a.CRM = store.NewCRMStore(a.DB)
 	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, AllowPrivate: cfg.WebhookAllowPrivate, Meter: a.Metrics}
 
@@ -442,4 +451,12 @@ func (a *App) Close() error {
 		a.DB = nil
 	}
 	return errors.Join(errs...)
+}
+
+// deriveKey returns HMAC-SHA256(key, purpose): a key for one purpose that
+// reveals nothing of key.
+func deriveKey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }

@@ -181,7 +181,6 @@ func newWired(t *testing.T) *wired {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	limiter := store.NewRateLimiter(w.KV)
 	adminSessions := store.NewAdminSessionStore(w.KV)
-	w.Auth = &app.AuthService{Admins: store.NewAdminStore(w.DB), Sessions: adminSessions, Limiter: limiter, Logger: logger}
 	ciph, err := app.NewCipher([]byte(strings.Repeat("m", 32)))
 	if err != nil {
 		t.Fatal(err)
@@ -190,9 +189,14 @@ func newWired(t *testing.T) *wired {
 	w.Outbox = store.NewOutboxStore(w.DB)
 	w.Mailer = &app.LogMailer{Outbox: w.Outbox, Logger: logger}
 	vault := &app.VaultService{Store: store.NewVaultStore(w.DB), Cipher: ciph, Audit: audit}
+	adminTOTP := &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit}
+	deviceKey := []byte(strings.Repeat("d", 32))
+	w.Auth = &app.AuthService{Admins: store.NewAdminStore(w.DB), Sessions: adminSessions, Limiter: limiter, Logger: logger,
+		Guard: &app.LoginGuard{Limiter: limiter, Scope: "admin", Key: deviceKey}, TOTP: adminTOTP, Mailer: w.Mailer, Audit: audit}
 	tenants := store.NewTenantStore(w.DB)
 	users := &app.UserService{Users: store.NewUserStore(w.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(w.KV),
-		Limiter: limiter, Mailer: w.Mailer, Secrets: vault, Audit: audit, Logger: logger}
+		Limiter: limiter, Mailer: w.Mailer, Secrets: vault, Audit: audit, Logger: logger,
+		Guard: &app.LoginGuard{Limiter: limiter, Scope: "portal", Key: deviceKey}}
 	w.Server = &ui.Server{
 		Domain: "localhost", SessionKey: w.Key, Logger: logger, Version: "test",
 		Auth: w.Auth, Admins: w.Auth.Admins, Site: store.NewSiteStore(w.DB), Leads: store.NewLeadStore(w.DB),
@@ -207,7 +211,7 @@ func newWired(t *testing.T) *wired {
 		CRM:           store.NewCRMStore(w.DB),
 		Webhooks:      &app.WebhookService{Store: store.NewWebhookStore(w.DB), Vault: vault, Logger: logger},
 		ImportDir:     t.TempDir(),
-		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
+		AdminTOTP:     adminTOTP,
 		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
 		Automations: &app.AutomationService{Store: store.NewWorkflowStore(w.DB), Events: store.NewWorkflowStore(w.DB), Audit: audit,
 			Requests:        store.NewAutomationRequestStore(w.DB),

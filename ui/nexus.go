@@ -78,6 +78,9 @@ type loginPage struct {
 	Next  string
 	Error string
 	Code  bool // the two-factor step
+	// Slowed shows a two-factor code field beside the password: the way
+	// in while sign-ins from this browser are slowed down.
+	Slowed bool
 }
 
 func (s *Server) handleLoginView(host string) fiber.Handler {
@@ -103,7 +106,8 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	email := utils.CopyString(c.FormValue("email"))
 	password := utils.CopyString(c.FormValue("password"))
 	next := safeNext(c.FormValue("next"))
-	sess, a, err := s.Auth.Login(c.UserContext(), email, password)
+	in, err := s.Auth.SignIn(c.UserContext(), app.Credentials{Email: email, Password: password,
+		Code: utils.CopyString(c.FormValue("code")), Device: utils.CopyString(c.Cookies(deviceCookie))})
 	if err != nil {
 		if app.ErrorCode(err) == app.EUNAUTHORIZED {
 			s.Audit.RecordAs(c.UserContext(), &app.AuditEntry{ActorKind: app.ActorAnonymous, Actor: strings.ToLower(strings.TrimSpace(email)), Action: "login.failed", Target: "nexus"})
@@ -117,12 +121,16 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderRetryAfter, itoa(int(rl.RetryAfter.Seconds())))
 		}
 		c.Status(ErrorStatus(code))
-		p := &loginPage{Email: email, Next: next, Error: app.ErrorMessage(err)}
+		p := &loginPage{Email: email, Next: next, Error: app.ErrorMessage(err), Slowed: code == app.ETOOMANY}
 		p.Layout = s.layout(c, HostNexus, "Sign in")
 		return s.render(c, "nexus/login", p)
 	}
-	if shown, err := s.adminNeedsCode(c, sess, a, next); err != nil || shown {
-		return err
+	sess, a := in.Session, in.Admin
+	s.setCookie(c, deviceCookie, in.Device, app.LoginDeviceTTL)
+	if !in.SecondFactorDone {
+		if shown, err := s.adminNeedsCode(c, sess, a, next); err != nil || shown {
+			return err
+		}
 	}
 	s.Audit.Record(app.NewContextWithAdmin(c.UserContext(), a), "login", "nexus", "")
 	s.setCookie(c, sessionCookie, sess.ID, app.SessionTTL)

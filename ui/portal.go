@@ -226,6 +226,9 @@ type portalLoginPage struct {
 	Email string
 	Error string
 	Code  bool // the two-factor step
+	// Slowed shows a two-factor code field beside the password (see
+	// loginPage).
+	Slowed bool
 }
 
 func (s *Server) handlePortalLoginView(c *fiber.Ctx) error {
@@ -252,6 +255,7 @@ func (s *Server) renderLoginError(c *fiber.Ctx, p *portalLoginPage, err error) e
 	}
 	c.Status(status)
 	p.Error = app.ErrorMessage(err)
+	p.Slowed = code == app.ETOOMANY && !p.Code
 	p.Layout = s.layout(c, HostPortal, "Sign in")
 	return s.render(c, "portal/login", p)
 }
@@ -262,7 +266,11 @@ func (s *Server) handlePortalLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return s.renderLoginError(c, p, app.Errorf(app.EUNAUTHORIZED, "Wrong email or password."))
 	}
-	sess, err := s.Users.Login(c.UserContext(), fixedTenantID(c), f.Email, f.Password)
+	sess, device, err := s.Users.SignIn(c.UserContext(), fixedTenantID(c), app.Credentials{Email: f.Email, Password: f.Password,
+		Code: utils.CopyString(c.FormValue("code")), Device: utils.CopyString(c.Cookies(deviceCookie))})
+	if device != "" {
+		s.setCookie(c, deviceCookie, device, app.LoginDeviceTTL)
+	}
 	if errors.Is(err, app.ErrCodeRequired) {
 		s.setCookie(c, portalSessionCookie, sess.ID, app.PendingLoginTTL)
 		p.Code = true
@@ -276,7 +284,8 @@ func (s *Server) handlePortalLogin(c *fiber.Ctx) error {
 }
 
 func (s *Server) handlePortalLoginCode(c *fiber.Ctx) error {
-	sess, err := s.Users.VerifyLoginCode(c.UserContext(), utils.CopyString(c.Cookies(portalSessionCookie)), utils.CopyString(c.FormValue("code")))
+	sess, err := s.Users.VerifyLoginCode(c.UserContext(), utils.CopyString(c.Cookies(portalSessionCookie)), utils.CopyString(c.FormValue("code")),
+		utils.CopyString(c.Cookies(deviceCookie)))
 	if err != nil {
 		p := &portalLoginPage{Code: errors.Is(err, app.ErrBadCode)}
 		return s.renderLoginError(c, p, err)

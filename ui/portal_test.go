@@ -125,9 +125,12 @@ func TestPortal_Login(t *testing.T) {
 		return e.do(treq{Host: host, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {email}, "password": {pw}},
 			Cookies: map[string]string{}, Bearer: ""})
 	}
+	// The member signs in once: their browser becomes trusted.
+	_, _, first := login(ui.HostPortal, e.A.Member.Email, tenantTestPassword, "")
+	memberDevice := tenantCookie(first, "orengen_device")
 	st, _, resp := login(ui.HostPortal, e.A.Owner.Email, tenantTestPassword, "")
-	if st != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Set-Cookie"), "psid=") {
-		t.Fatalf("login: status %d, cookies %q", st, resp.Header.Get("Set-Cookie"))
+	if st != http.StatusSeeOther || tenantCookie(resp, "psid") == "" || tenantCookie(resp, "orengen_device") == "" {
+		t.Fatalf("login: status %d, cookies %q", st, resp.Header.Values("Set-Cookie"))
 	}
 	// Wrong password and unknown account: the same message.
 	st1, b1, _ := login(ui.HostPortal, e.A.Owner.Email, "wrong password!", "")
@@ -162,6 +165,22 @@ func TestPortal_Login(t *testing.T) {
 	if st != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
 		t.Errorf("after too many failures: status %d, Retry-After %q", st, last.Header.Get("Retry-After"))
 	}
+	// Slowed for unknown browsers, not for the member's own.
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {e.A.Member.Email}, "password": {tenantTestPassword}},
+		Cookies: map[string]string{"orengen_device": memberDevice}}); memberDevice == "" || st != http.StatusSeeOther {
+		t.Errorf("the member's own browser while slowed: %d (device %q)", st, memberDevice)
+	}
+	// The member was told by email, once.
+	msgs, _, _ := e.Outbox.FindOutboxMessages(context.Background(), 50)
+	alerts := 0
+	for _, m := range msgs {
+		if m.To == e.A.Member.Email && m.Subject == "Failed sign-ins to your account" {
+			alerts++
+		}
+	}
+	if alerts != 1 {
+		t.Errorf("%d alert emails to the member, want 1", alerts)
+	}
 	entries, _, _ := e.Server.Audit.Store.FindAuditEntries(context.Background(), app.AuditFilter{Action: "login", Limit: 100})
 	var ok, failed int
 	for _, en := range entries {
@@ -172,7 +191,7 @@ func TestPortal_Login(t *testing.T) {
 			failed++
 		}
 	}
-	if ok != 1 || failed < 5 {
+	if ok != 3 || failed < 5 { // the member twice, the owner once
 		t.Errorf("audit: %d logins, %d failures", ok, failed)
 	}
 }

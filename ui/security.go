@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,11 @@ import (
 // two-factor code is still due: "adminID.expiry.nonce.mac", signed with
 // the session key, valid for app.PendingLoginTTL, usable once.
 const mfaCookie = "orengen_mfa"
+
+// deviceCookie holds the browser's device token (app.LoginGuard): a
+// browser that signed in to an account before is not slowed down by other
+// people's failed sign-ins to it.
+const deviceCookie = "orengen_device"
 
 // registerAdminSecurityRoutes serves the admin's own account page (the
 // code step of sign-in, POST /login/code, is public and registered with
@@ -100,7 +106,20 @@ func (s *Server) handleAdminLoginCode(c *fiber.Ctx) error {
 	if err != nil {
 		return fail(expired, false)
 	}
+	// A pending sign-in takes MaxCodeAttempts codes; each wrong one
+	// counts as a failed sign-in of the account.
+	if n, _, err := s.Auth.Limiter.Hit(ctx, "mfa-tries:"+nonce, app.PendingLoginTTL*2); err != nil {
+		return err
+	} else if n > app.MaxCodeAttempts {
+		s.clearCookie(c, mfaCookie)
+		return fail(app.Errorf(app.EUNAUTHORIZED, "Too many wrong codes. Enter your email and password again."), false)
+	}
 	if err := s.AdminTOTP.Verify(ctx, a, utils.CopyString(c.FormValue("code"))); err != nil {
+		if errors.Is(err, app.ErrBadCode) {
+			if err := s.Auth.CodeFailed(ctx, a, utils.CopyString(c.Cookies(deviceCookie))); err != nil {
+				return err
+			}
+		}
 		return fail(err, true)
 	}
 	if n, _, err := s.Auth.Limiter.Hit(ctx, "mfa-done:"+nonce, app.PendingLoginTTL*2); err != nil {

@@ -167,15 +167,40 @@ func TestServer_LoginFlow(t *testing.T) {
 	}
 }
 
+// TestServer_LoginRateLimit: the attempt just before the limit still
+// signs in; after the limit an unknown browser gets 429 with Retry-After
+// and a code field (password plus two-factor code gets in), while a
+// browser that signed in before is not slowed down.
 func TestServer_LoginRateLimit(t *testing.T) {
 	env := newTestEnv(t)
+	env.mustAdmin("boss@example.com", app.RoleOwner)
+	home := env.browser()
+	if resp, _ := home.post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {testPassword}}); resp.StatusCode != 303 || home.cookies["orengen_device"] == "" {
+		t.Fatalf("first sign-in: %d, device cookie %q", resp.StatusCode, home.cookies["orengen_device"])
+	}
 	b := env.browser()
 	var resp *http.Response
-	for i := 0; i <= app.LoginLimitPerEmail; i++ {
-		resp, _ = b.post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {"nope"}})
+	for i := 0; i < app.LoginFreeFailures-1; i++ {
+		if resp, _ = b.post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {"nope"}}); resp.StatusCode != 401 {
+			t.Fatalf("failure %d: %d", i, resp.StatusCode)
+		}
 	}
-	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("status %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	if resp, _ = b.post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {testPassword}}); resp.StatusCode != 303 {
+		t.Fatalf("the attempt just before the limit: %d, want 303", resp.StatusCode)
+	}
+	attacker := env.browser()
+	for i := 0; i < app.LoginFreeFailures; i++ {
+		resp, _ = attacker.post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {"nope"}})
+	}
+	resp, body := attacker.post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {testPassword}})
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `name="code"`) {
+		t.Fatalf("status %d Retry-After %q, code field %v", resp.StatusCode, resp.Header.Get("Retry-After"), strings.Contains(body, `name="code"`))
+	}
+	// The owner's browser (signed out since, its device cookie kept).
+	again := env.browser()
+	again.cookies["orengen_device"] = home.cookies["orengen_device"]
+	if resp, _ = again.post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {testPassword}}); resp.StatusCode != 303 {
+		t.Fatalf("the owner's browser while slowed: %d", resp.StatusCode)
 	}
 }
 
