@@ -14,7 +14,7 @@ import (
 // path: the spaces are limited inside the match expression by their
 // scope tokens), a snippet for each of them, then their pages. Ranked by
 // BM25 with the title column weighted 5 to the body's 1 (0030_wiki.sql).
-func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr string, limit int) ([]*wiki.ChunkHit, error) {
+func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr string, limit int, onePerSource bool) ([]*wiki.ChunkHit, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -45,7 +45,11 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 		id   int64
 		rank float64
 	}
-	rows, err = s.db.read.QueryContext(ctx, `SELECT rowid, rank FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rank LIMIT ?`, match, limit)
+	candidates := limit
+	if onePerSource { // a page's best chunks may fill the first places
+		candidates = limit * 4
+	}
+	rows, err = s.db.read.QueryContext(ctx, `SELECT rowid, rank FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rank LIMIT ?`, match, candidates)
 	if err != nil {
 		return nil, fmt.Errorf("search wiki: %w", err)
 	}
@@ -82,13 +86,23 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 	}
 	defer snip.Close()
 	out := make([]*wiki.ChunkHit, 0, len(top))
+	seen := map[[2]int64]bool{}
 	for _, t := range top {
 		h := byID[t.id]
-		if h == nil {
+		if h == nil || len(out) == limit {
 			continue
 		}
+		if onePerSource {
+			key := [2]int64{h.PageID, h.AttachmentID}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+		}
 		h.Score = t.rank
-		if err := snip.QueryRowContext(ctx, wiki.SnippetStart, wiki.SnippetEnd, match, t.id).Scan(&h.Snippet); err != nil {
+		// The rowid is known to match: the terms alone place the
+		// highlights, without walking the scope's long doclist again.
+		if err := snip.QueryRowContext(ctx, wiki.SnippetStart, wiki.SnippetEnd, expr, t.id).Scan(&h.Snippet); err != nil {
 			return nil, fmt.Errorf("search snippet: %w", err)
 		}
 		if !strings.Contains(h.Snippet, wiki.SnippetStart) { // the title matched: show the text's start

@@ -552,23 +552,14 @@ func (s *Service) SearchPages(ctx context.Context, spaceID int64, q string, limi
 	if query == "" {
 		return nil, nil
 	}
-	hits, err := s.Store.SearchChunks(ctx, []int64{spaceID}, query, limit*4)
+	hits, err := s.Store.SearchChunks(ctx, []int64{spaceID}, query, limit, true)
 	if err != nil {
 		return nil, err
 	}
-	var out []*SearchHit
-	seen := map[[2]int64]bool{}
+	out := make([]*SearchHit, 0, len(hits))
 	for _, h := range hits {
-		key := [2]int64{h.PageID, h.AttachmentID}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		out = append(out, &SearchHit{PageID: h.PageID, Title: h.PageTitle, Slug: h.PageSlug, AttachmentID: h.AttachmentID, AttachName: h.AttachName,
 			Snippet: SnippetHTML(h.Snippet), Score: h.Score})
-		if len(out) == limit {
-			break
-		}
 	}
 	return out, nil
 }
@@ -591,7 +582,7 @@ func (s *Service) Search(ctx context.Context, spaceIDs []int64, query string, li
 	if q == "" {
 		return nil, nil
 	}
-	hits, err := s.Store.SearchChunks(ctx, spaceIDs, q, limit)
+	hits, err := s.Store.SearchChunks(ctx, spaceIDs, q, limit, false)
 	if err != nil {
 		return nil, err
 	}

@@ -308,8 +308,9 @@ type Store interface {
 
 	// SearchChunks runs an FTS5 expression (built by Query) over the
 	// chunks of those of spaceIDs that are the tenant's (others are left
-	// out), best first, with snippets.
-	SearchChunks(ctx context.Context, spaceIDs []int64, ftsQuery string, limit int) ([]*ChunkHit, error)
+	// out), best first, with snippets; with onePerSource, only the best
+	// chunk of each page (or attachment).
+	SearchChunks(ctx context.Context, spaceIDs []int64, ftsQuery string, limit int, onePerSource bool) ([]*ChunkHit, error)
 
 	// ImportPages creates pages (top-level ones after the space's last)
 	// and attachments read from a zip, all in one transaction; each
