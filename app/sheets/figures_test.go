@@ -55,11 +55,17 @@ func TestSheetFigures(t *testing.T) {
 				return len(r) == 100 && total > 40000 && total < 60000 && r[0].Values["price"].(sheets.Money).Minor > 50000
 			}},
 		{"service contains \"roof\", sort by price desc, count", sheets.Filter{Where: []sheets.Condition{{Column: "service", Op: "contains", Value: "roof"}}, Sort: "-price", Count: true, Limit: 100},
-			func(r []*sheets.Row, total int) bool { return total == n/4 && strings.Contains(r[0].Values["service"].(string), "roof") }},
+			func(r []*sheets.Row, total int) bool {
+				return total == n/4 && strings.Contains(r[0].Values["service"].(string), "roof")
+			}},
 		{"area is South and since ≥ 2026-06-01, sort by since", sheets.Filter{Where: []sheets.Condition{{Column: "area", Value: "South"}, {Column: "since", Op: "gte", Value: "2026-06-01"}}, Sort: "since", Limit: 100},
-			func(r []*sheets.Row, total int) bool { return len(r) == 100 && r[0].Values["since"].(string) >= "2026-06-01" }},
+			func(r []*sheets.Row, total int) bool {
+				return len(r) == 100 && r[0].Values["since"].(string) >= "2026-06-01"
+			}},
 		{"no filter, sort by service (text)", sheets.Filter{Sort: "service", Limit: 100},
-			func(r []*sheets.Row, total int) bool { return len(r) == 100 && r[0].Values["service"].(string) == "Service 000000 roof" }},
+			func(r []*sheets.Row, total int) bool {
+				return len(r) == 100 && r[0].Values["service"].(string) == "Service 000000 roof"
+			}},
 		{"no filter, newest first (id)", sheets.Filter{Sort: "-id", Limit: 100}, func(r []*sheets.Row, total int) bool { return len(r) == 100 }},
 	}
 	for _, q := range queries {
