@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"io"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -12,24 +11,6 @@ import (
 )
 
 // CSV export of any list or view, streamed page by page.
-
-// csvSafe keeps a cell from being read as a formula by spreadsheet
-// programs (CSV injection): a leading =, @, tab or CR, or a + or - that
-// does not start a number, gets a leading apostrophe.
-func csvSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + s
-	case '+', '-':
-		if strings.Trim(s[1:], "0123456789 .;+") != "" {
-			return "'" + s
-		}
-	}
-	return s
-}
 
 // handleCRMExport streams a list as CSV: every record of the tenant, or
 // those of a view (?view=ID or the list's columns-and-filters query),
@@ -111,7 +92,7 @@ func writeCSV(w io.Writer, cols []string, names *cellNames, page []any, next str
 		for _, rec := range page {
 			row := recordCells(rec, cols, names)
 			for i := range row {
-				row[i] = csvSafe(row[i])
+				row[i] = app.CSVCell(row[i])
 			}
 			if err := cw.Write(row); err != nil {
 				return err

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -325,5 +326,46 @@ func TestCRMImport_Large(t *testing.T) {
 	st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/crm/people.csv?" + q.Encode(), Cookies: map[string]string{"psid": e.A.Cookie}})
 	if lines := strings.Count(body, "\n"); st != 200 || lines != n+1 || !strings.Contains(body, fmt.Sprintf("P%d,p%d@bulk.test\n", n-1, n-1)) {
 		t.Fatalf("export: %d, %d lines", st, lines)
+	}
+}
+
+// TestCRMExport_FormulaInjection: cells a spreadsheet would run as a
+// formula (=, +, -, @, tab, CR first) come out of the CSV export as text
+// with a leading '; plain numbers (an E.164 phone) stay as they are.
+func TestCRMExport_FormulaInjection(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	p := &app.Person{FirstName: `=HYPERLINK("http://evil.test","x")`, LastName: "-2+3+cmd|' /C calc'!A0", Title: "@SUM(1+1)",
+		Address: "-2+3", Source: "+A1", Emails: []string{"formula@alpha.test"}, Phones: []string{"+15125550100"}}
+	if err := e.Server.CRM.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/crm/people.csv", Cookies: map[string]string{"psid": e.A.Cookie}})
+	if st != 200 {
+		t.Fatalf("export: %d", st)
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row []string
+	for _, r := range rows {
+		if strings.Contains(strings.Join(r, "|"), "formula@alpha.test") {
+			row = r
+		}
+	}
+	if row == nil {
+		t.Fatalf("person not exported:\n%s", body)
+	}
+	cells := strings.Join(row, "\n")
+	for _, want := range []string{`'=HYPERLINK("http://evil.test","x")`, "'-2+3+cmd|' /C calc'!A0", "'@SUM(1+1)", "'-2+3", "'+A1", "+15125550100"} {
+		if !strings.Contains(cells, want) {
+			t.Errorf("export lacks %q: %q", want, row)
+		}
+	}
+	for _, c := range row {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) && c != "+15125550100" {
+			t.Errorf("cell %q would run as a formula", c)
+		}
 	}
 }

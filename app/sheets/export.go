@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
-	"strings"
 	"time"
+
+	"orengen/app"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -37,14 +38,10 @@ func (s *Service) eachRow(ctx context.Context, t *Table, f Filter, fn func(*Row)
 }
 
 // csvCell is a value as a CSV cell: what a person would type (currency
-// without its code, a link as its record ID); text that a spreadsheet
-// would run as a formula gets a leading ' (import removes it).
+// without its code, a link as its record ID); a cell a spreadsheet would
+// run as a formula gets a leading ' (app.CSVCell; import removes it).
 func csvCell(c *Column, v any) string {
-	s := EditValue(c, v)
-	if (c.Type == TypeText || c.Type == TypeSelect) && s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return app.CSVCell(EditValue(c, v))
 }
 
 // ExportCSV writes the rows matching f as CSV with a header of column
