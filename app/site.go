@@ -190,6 +190,9 @@ func truncate(s string, n int) string {
 // lead is ENOTFOUND.
 type TenantLeadStore interface {
 	FindTenantLeads(ctx context.Context, limit int) ([]*Lead, int, error)
+	// FindTenantLeadsBefore returns at most limit leads newest first, with
+	// IDs below before (0: from the newest): the API's pages.
+	FindTenantLeadsBefore(ctx context.Context, before int64, limit int) ([]*Lead, error)
 	FindTenantLead(ctx context.Context, id int64) (*Lead, error)
 	CreateTenantLead(ctx context.Context, l *Lead) error
 	DeleteTenantLead(ctx context.Context, id int64) error

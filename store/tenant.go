@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 
 	"orengen/app"
 )
@@ -191,6 +192,23 @@ func (s *TenantLeadStore) FindTenantLeads(ctx context.Context, limit int) ([]*ap
 		out = append(out, l)
 	}
 	return out, total, rows.Err()
+}
+
+// FindTenantLeadsBefore implements app.TenantLeadStore: a page of the
+// tenant's leads by descending ID (the primary key), below before.
+func (s *TenantLeadStore) FindTenantLeadsBefore(ctx context.Context, before int64, limit int) ([]*app.Lead, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, tid, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find leads: %w", err)
+	}
+	return scanAll(rows, scanLead)
 }
 
 // FindTenantLead returns ENOTFOUND for an unknown lead or another

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,6 +24,7 @@ func (s *Server) registerTenantAPIRoutes(r fiber.Router) {
 	api.Get("/leads/:id", s.handleAPILead)
 	api.Delete("/leads/:id", requireWriteKey, s.handleAPILeadDelete)
 	s.registerCRMAPIRoutes(api, HostPortal)
+	api.Use(s.apiNoRoute(HostPortal))
 }
 
 func (s *Server) registerAdminAPIRoutes(r fiber.Router) {
@@ -32,6 +35,50 @@ func (s *Server) registerAdminAPIRoutes(r fiber.Router) {
 	api.Get("/tenants/:id", s.handleAPITenant)
 	s.registerFederalAPIRoutes(api)
 	s.registerCRMAPIRoutes(api, HostNexus)
+	api.Use(s.apiNoRoute(HostNexus))
+}
+
+// adminOnlyAPI and portalOnlyAPI are the /api/v1 paths of one host.
+var (
+	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal"}
+	portalOnlyAPI = []string{"/api/v1/leads"}
+)
+
+// apiNoRoute answers the /api/v1 requests no route of the host took, in
+// JSON (never the sign-in redirect of the host's pages): 403 for an
+// endpoint of the other host (it says which key and host it takes), 405
+// for a known path with another method, else 404.
+func (s *Server) apiNoRoute(host string) fiber.Handler {
+	other, where := adminOnlyAPI, "nexus."+s.Domain+" with an admin API key"
+	if host == HostNexus {
+		other, where = portalOnlyAPI, "app."+s.Domain+" (or a client's domain) with a tenant API key"
+	}
+	return func(c *fiber.Ctx) error {
+		p := strings.TrimSuffix(c.Path(), "/")
+		for _, o := range other {
+			if p == o || strings.HasPrefix(p, o+"/") {
+				return app.Errorf(app.EFORBIDDEN, "%s is served on %s.", o, where)
+			}
+		}
+		for _, r := range c.App().GetRoutes(true) {
+			if r.Method != c.Method() && strings.HasPrefix(r.Path, "/api/v1/") && routeMatches(r.Path, p) {
+				c.Set(fiber.HeaderAllow, strings.Join(apiMethods(c, p), ", "))
+				return fiber.NewError(fiber.StatusMethodNotAllowed, "Method not allowed.")
+			}
+		}
+		return app.Errorf(app.ENOTFOUND, "No API endpoint %s %s; the endpoints are listed at /api/v1/openapi.json.", c.Method(), p)
+	}
+}
+
+// apiMethods lists the methods the API serves at path.
+func apiMethods(c *fiber.Ctx, path string) []string {
+	var out []string
+	for _, r := range c.App().GetRoutes(true) {
+		if strings.HasPrefix(r.Path, "/api/v1/") && routeMatches(r.Path, path) && !slices.Contains(out, r.Method) && r.Method != fiber.MethodHead {
+			out = append(out, r.Method)
+		}
+	}
+	return out
 }
 
 // requireAPIKey authenticates the bearer key for host: tenant keys on the
@@ -149,20 +196,35 @@ func toAPILead(l *app.Lead) apiLead {
 	return apiLead{l.ID, l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Message, l.Source, l.CreatedAt}
 }
 
+// handleAPILeads is GET /api/v1/leads: newest first, in the
+// {data, next_cursor} pages of every list.
 func (s *Server) handleAPILeads(c *fiber.Ctx) error {
-	limit, err := atoiDefault(c.Query("limit"), 100)
-	if err != nil || limit < 1 || limit > 1000 {
-		return app.FieldErrorf("limit", "limit must be a number from 1 to 1000.")
+	limit, err := atoiDefault(c.Query("limit"), app.DefaultPageSize)
+	if err != nil || limit < 1 || limit > app.MaxPageSize {
+		return app.FieldErrorf("limit", "limit must be a number from 1 to %d.", app.MaxPageSize)
 	}
-	leads, total, err := s.TenantLeads.FindTenantLeads(c.UserContext(), limit)
+	var before int64
+	if cur := c.Query("cursor"); cur != "" {
+		cc, err := app.DecodeCursor(cur)
+		if err != nil {
+			return err
+		}
+		before = cc.ID
+	}
+	leads, err := s.TenantLeads.FindTenantLeadsBefore(c.UserContext(), before, limit+1)
 	if err != nil {
 		return err
+	}
+	var next any
+	if len(leads) > limit {
+		leads = leads[:limit]
+		next = app.Cursor{Sort: "-id", ID: leads[limit-1].ID}.Encode()
 	}
 	out := make([]apiLead, 0, len(leads))
 	for _, l := range leads {
 		out = append(out, toAPILead(l))
 	}
-	return c.JSON(fiber.Map{"leads": out, "total": total})
+	return c.JSON(fiber.Map{"data": out, "next_cursor": next})
 }
 
 func (s *Server) handleAPILead(c *fiber.Ctx) error {
@@ -174,13 +236,13 @@ func (s *Server) handleAPILead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"lead": toAPILead(l)})
+	return c.JSON(fiber.Map{"data": toAPILead(l)})
 }
 
 func (s *Server) handleAPILeadCreate(c *fiber.Ctx) error {
 	var in apiLead
-	if err := c.BodyParser(&in); err != nil {
-		return app.Errorf(app.EINVALID, "Send a JSON object with first_name and an email or phone.")
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
 	}
 	l := &app.Lead{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Message: in.Message,
 		Source: "api", IP: app.RequestFromContext(c.UserContext()).IP}
@@ -188,7 +250,7 @@ func (s *Server) handleAPILeadCreate(c *fiber.Ctx) error {
 		return err
 	}
 	c.Status(fiber.StatusCreated)
-	return c.JSON(fiber.Map{"lead": toAPILead(l)})
+	return c.JSON(fiber.Map{"data": toAPILead(l)})
 }
 
 func (s *Server) handleAPILeadDelete(c *fiber.Ctx) error {
@@ -211,7 +273,7 @@ func (s *Server) handleAPITenants(c *fiber.Ctx) error {
 	for _, t := range ts {
 		out = append(out, toAPITenant(t))
 	}
-	return c.JSON(fiber.Map{"tenants": out})
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
 }
 
 func (s *Server) handleAPITenant(c *fiber.Ctx) error {
@@ -223,7 +285,7 @@ func (s *Server) handleAPITenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"tenant": toAPITenant(t)})
+	return c.JSON(fiber.Map{"data": toAPITenant(t)})
 }
 
 func (s *Server) handleAPITenantCreate(c *fiber.Ctx) error {
@@ -237,8 +299,8 @@ func (s *Server) handleAPITenantCreate(c *fiber.Ctx) error {
 		Timezone     string `json:"timezone"`
 		Domain       string `json:"domain"`
 	}
-	if err := c.BodyParser(&in); err != nil {
-		return app.Errorf(app.EINVALID, "Send a JSON object with at least a name.")
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
 	}
 	t := &app.Tenant{Name: in.Name, Slug: in.Slug, DisplayName: in.DisplayName, PrimaryColor: in.PrimaryColor, AccentColor: in.AccentColor,
 		SupportEmail: in.SupportEmail, Timezone: in.Timezone}
@@ -246,5 +308,5 @@ func (s *Server) handleAPITenantCreate(c *fiber.Ctx) error {
 		return err
 	}
 	c.Status(fiber.StatusCreated)
-	return c.JSON(fiber.Map{"tenant": toAPITenant(t)})
+	return c.JSON(fiber.Map{"data": toAPITenant(t)})
 }

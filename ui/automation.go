@@ -119,8 +119,8 @@ func parsePostedFields(c *fiber.Ctx) (map[string]string, error) {
 	switch {
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
 		var raw map[string]any
-		if err := json.Unmarshal(body, &raw); err != nil {
-			return nil, app.FieldErrorf("body", "The body is not a JSON object.")
+		if err := decodeJSON(body, &raw); err != nil {
+			return nil, err
 		}
 		for k, v := range raw {
 			switch v := v.(type) {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -453,41 +451,6 @@ type apiTimelineEntry struct {
 }
 
 // ---- decoding ----
-
-// decodeJSON reads a JSON object into v. Returns EINVALID naming the
-// field whose value has the wrong type ("amount must be an integer").
-func decodeJSON(body []byte, v any) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return app.Errorf(app.EINVALID, "The request body must be a JSON object.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			want := "a " + te.Type.String()
-			switch te.Type.Kind().String() {
-			case "int", "int64":
-				want = "an integer"
-				if te.Field == "amount" {
-					want = "an integer number of minor units (cents)"
-				}
-			case "string":
-				want = "a string"
-			case "bool":
-				want = "true or false"
-			case "slice":
-				want = "a list"
-			}
-			return app.FieldErrorf(te.Field, "%s must be %s.", te.Field, want)
-		}
-		return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return app.Errorf(app.EINVALID, "The request body must hold one JSON object.")
-	}
-	return nil
-}
 
 // ---- handlers ----
 

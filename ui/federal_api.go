@@ -189,7 +189,11 @@ func (c *codesJSON) UnmarshalJSON(b []byte) error {
 	}
 	var list []string
 	if err := json.Unmarshal(b, &list); err != nil {
-		return &json.UnmarshalTypeError{Value: "non-string", Type: reflect.TypeFor[[]string]()}
+		got := map[byte]string{'[': "a list that holds something other than strings", '{': "object", 't': "bool", 'f': "bool", 'n': "null"}[b[0]]
+		if got == "" {
+			got = "number"
+		}
+		return &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[[]string]()}
 	}
 	*c = list
 	return nil
@@ -221,8 +225,8 @@ func (s *Server) handleAPIFederalSearches(c *fiber.Ctx) error {
 
 func (s *Server) handleAPIFederalSearchCreate(c *fiber.Ctx) error {
 	var in apiSearchInput
-	if err := c.BodyParser(&in); err != nil {
-		return app.Errorf(app.EINVALID, "Send a JSON object with at least a name.")
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
 	}
 	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: in.Kind, Name: in.Name, NAICS: in.NAICS, PSC: in.PSC, SetAsides: append(in.SetAsides, in.SetAside...),
 		State: in.State, Title: in.Title, ProcurementTypes: in.ProcurementTypes, PostedDays: in.PostedDays, FetchDescriptions: in.FetchDescriptions}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,6 +55,10 @@ var (
 	nStr   = obj{"type": []string{"string", "null"}}
 	strArr = obj{"type": "array", "items": obj{"type": "string"}}
 	tstamp = obj{"type": "string", "format": "date-time"}
+	nTime  = obj{"type": []string{"string", "null"}, "format": "date-time"}
+	// codeList is a list of codes: a JSON array, or a string of
+	// comma-separated codes.
+	codeList = obj{"oneOf": []obj{{"type": "array", "items": obj{"type": "string"}}, {"type": "string", "description": "comma-separated"}}}
 	// linkType is what a note links to: a CRM record, a pursued notice
 	// (pursuit: the bid pipeline entry's id) or a pursued grant; a task
 	// may also be unlinked ("").
@@ -63,8 +68,14 @@ var (
 		"description": "\"\" when not linked; pursuit and grant_pursuit: the id of a bid or grant pipeline entry"}
 )
 
+// props is an object schema; required is left out when empty (a null
+// "required" is not valid OpenAPI).
 func props(required []string, p obj) obj {
-	return obj{"type": "object", "required": required, "properties": p}
+	o := obj{"type": "object", "properties": p}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
 }
 
 // OpenAPI returns the API description as JSON.
@@ -125,8 +136,41 @@ func OpenAPI() []byte {
 				"actor": str, "field": str, "old": str, "new": str, "body": str, "ref_type": str, "ref_id": integ, "created_at": tstamp}),
 			"Pipeline": props([]string{"id", "name", "stages"}, obj{"id": integ, "name": str, "stages": obj{"type": "array", "items": props(nil, obj{
 				"id": integ, "name": str, "position": integ, "probability": integ, "won": obj{"type": "boolean"}, "lost": obj{"type": "boolean"}})}}),
-			"Lead":   props(nil, obj{"id": integ, "first_name": str, "last_name": str, "email": str, "phone": str, "company": str, "message": str, "source": str, "created_at": tstamp}),
-			"Tenant": props(nil, obj{"id": integ, "slug": str, "name": str, "display_name": str, "status": str, "house": obj{"type": "boolean"}, "created_at": tstamp}),
+			"PipelineInput": props(nil, obj{"name": str, "stages": obj{"type": "array", "description": "In order; on PATCH the full new list (stages with an id are kept)",
+				"items": props([]string{"name"}, obj{"id": integ, "name": str, "probability": obj{"type": "integer", "minimum": 0, "maximum": 100},
+					"won": obj{"type": "boolean"}, "lost": obj{"type": "boolean"}})}}),
+			"Lead": props([]string{"id", "first_name", "last_name", "email", "phone", "company", "message", "source", "created_at"}, obj{"id": integ,
+				"first_name": str, "last_name": str, "email": str, "phone": str, "company": str, "message": str, "source": str, "created_at": tstamp}),
+			"LeadInput": props([]string{"first_name"}, obj{"first_name": str, "last_name": str, "email": obj{"type": "string", "format": "email"}, "phone": str,
+				"company": str, "message": obj{"type": "string", "maxLength": 5000}}),
+			"Tenant": props([]string{"id", "slug", "name", "display_name", "status", "house", "created_at"}, obj{"id": integ, "slug": str, "name": str,
+				"display_name": str, "status": str, "house": obj{"type": "boolean"}, "primary_color": str, "accent_color": str,
+				"support_email": str, "timezone": str, "created_at": tstamp}),
+			"TenantInput": props([]string{"name"}, obj{"name": str, "slug": str, "display_name": str, "primary_color": str, "accent_color": str,
+				"support_email": str, "timezone": str, "domain": obj{"type": "string", "description": "a custom domain for the portal"}}),
+			"APIKey": props([]string{"id", "name", "prefix", "scope", "kind", "created_at"}, obj{"id": integ, "name": str, "prefix": str,
+				"scope": obj{"type": "string", "enum": []string{"read", "write"}}, "kind": obj{"type": "string", "enum": []string{"tenant", "admin"}}, "created_at": tstamp}),
+			"Me": props([]string{"key", "scope"}, obj{"key": ref("APIKey"), "scope": str,
+				"tenant": obj{"description": "portal keys: the key's tenant", "type": "object", "properties": obj{"id": integ, "slug": str, "name": str, "timezone": str}}}),
+			"FederalOpportunity": props([]string{"notice_id", "title", "naics", "active", "fit_score", "reasons", "versions", "first_seen_at", "updated_at"}, obj{
+				"notice_id": str, "title": str, "solicitation_number": str, "agency": str, "agency_path": str, "type": str, "base_type": str,
+				"set_aside": str, "set_aside_description": str, "naics": strArr, "psc": str, "active": obj{"type": "boolean"},
+				"posted_date": nTime, "response_deadline": nTime, "state": str, "ui_link": str, "fit_score": integ,
+				"reasons":        obj{"type": "array", "items": props([]string{"factor", "points", "text"}, obj{"factor": str, "points": integ, "text": str})},
+				"pipeline_stage": str, "versions": integ, "first_seen_at": tstamp, "updated_at": tstamp,
+				"contacts":       obj{"type": "array", "items": props(nil, obj{"type": str, "full_name": str, "title": str, "email": str, "phone": str})},
+				"resource_links": strArr, "description_text": str}),
+			"FederalSearch": props([]string{"id", "kind", "name", "naics", "psc", "set_asides", "procurement_types", "posted_days", "requests_per_run", "created_at"}, obj{
+				"id": integ, "kind": obj{"type": "string", "enum": []string{"sam", "grants"}}, "name": str, "naics": strArr, "psc": strArr, "set_asides": strArr,
+				"state": str, "title": str, "procurement_types": strArr, "posted_days": integ, "fetch_descriptions": obj{"type": "boolean"},
+				"requests_per_run": obj{"type": "integer", "description": "SAM.gov requests one run sends per window and page: one per combination of codes"},
+				"last_run_at":      nTime, "last_status": str, "last_error": str, "created_at": tstamp}),
+			"FederalSearchInput": props([]string{"name"}, obj{"name": str, "kind": obj{"type": "string", "enum": []string{"sam", "grants"}},
+				"naics": codeList, "psc": codeList, "set_asides": codeList,
+				"set_aside": obj{"description": "older name of set_asides", "oneOf": []obj{str, strArr}}, "state": str, "title": str,
+				"procurement_types": codeList, "posted_days": obj{"type": "integer", "minimum": 1, "maximum": 365}, "fetch_descriptions": obj{"type": "boolean"}}),
+			"FederalGrant": props([]string{"id", "number", "title", "alns"}, obj{"id": str, "number": str, "title": str, "agency_code": str, "agency_name": str,
+				"open_date": nTime, "close_date": nTime, "status": str, "doc_type": str, "alns": strArr}),
 		}
 		std := func(ok obj, extra ...string) obj {
 			r := obj{"401": errResp("Missing or invalid API key."), "default": errResp("Error.")}
@@ -141,8 +185,8 @@ func OpenAPI() []byte {
 		tenantParam := qparam("tenant", "Nexus (admin keys) only: tenant ID or slug. Reads without it span every tenant; creates need it.", str)
 		idParam := obj{"name": "id", "in": "path", "required": true, "schema": integ}
 		paths := obj{
-			"/api/v1/me":           obj{"get": obj{"summary": "The key and (portal) its tenant", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})}},
-			"/api/v1/openapi.json": obj{"get": obj{"summary": "This document", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})}},
+			"/api/v1/me":           obj{"get": obj{"summary": "The key and (portal) its tenant", "responses": std(obj{"200": jsonResp("OK", ref("Me"))})}},
+			"/api/v1/openapi.json": obj{"get": obj{"summary": "This document", "responses": std(obj{"200": jsonResp("OK", props([]string{"openapi", "info", "paths"}, obj{"openapi": str, "info": obj{"type": "object"}, "paths": obj{"type": "object"}}))})}},
 			"/api/v1/pipelines": obj{
 				"get": obj{"summary": "Pipelines and stages (the default Sales pipeline is created on first use)",
 					"parameters": []obj{tenantParam}, "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Pipeline")))}, "400")},
@@ -153,19 +197,22 @@ func OpenAPI() []byte {
 				"patch": obj{"summary": "Rename; with stages, replace the stages in order (stages with an id are kept; one left out is removed unless it has deals)",
 					"requestBody": jsonBody(ref("PipelineInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Pipeline")))}, "400", "403", "404")}},
 			"/api/v1/leads": obj{
-				"get":  obj{"summary": "Portal: the tenant's leads", "x-host": "portal", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})},
-				"post": obj{"summary": "Portal: add a lead", "x-host": "portal", "requestBody": jsonBody(ref("Lead")), "responses": std(obj{"201": jsonResp("Created", obj{"type": "object"})}, "400", "403")},
+				"get": obj{"summary": "Portal: the tenant's leads, newest first", "x-host": "portal",
+					"parameters": []obj{qparam("limit", "Page size, 1 to 200 (default 50).", obj{"type": "integer", "minimum": 1, "maximum": app.MaxPageSize}),
+						qparam("cursor", "next_cursor of the previous page.", str)},
+					"responses": std(obj{"200": jsonResp("A page", pageOf(ref("Lead")))}, "400")},
+				"post": obj{"summary": "Portal: add a lead", "x-host": "portal", "requestBody": jsonBody(ref("LeadInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Lead")))}, "400", "403")},
 			},
 			"/api/v1/leads/{id}": obj{"parameters": []obj{idParam},
-				"get":    obj{"summary": "Portal: one lead", "x-host": "portal", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})}, "404")},
+				"get":    obj{"summary": "Portal: one lead", "x-host": "portal", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Lead")))}, "404")},
 				"delete": obj{"summary": "Portal: delete a lead", "x-host": "portal", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
 			},
 			"/api/v1/tenants": obj{
-				"get":  obj{"summary": "Nexus: every tenant", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})},
-				"post": obj{"summary": "Nexus: create a tenant", "x-host": "nexus", "requestBody": jsonBody(ref("Tenant")), "responses": std(obj{"201": jsonResp("Created", obj{"type": "object"})}, "400", "403")},
+				"get":  obj{"summary": "Nexus: every tenant", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Tenant")))})},
+				"post": obj{"summary": "Nexus: create a tenant", "x-host": "nexus", "requestBody": jsonBody(ref("TenantInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Tenant")))}, "400", "403")},
 			},
 			"/api/v1/tenants/{id}": obj{"parameters": []obj{idParam},
-				"get": obj{"summary": "Nexus: one tenant", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})}, "404")}},
+				"get": obj{"summary": "Nexus: one tenant", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Tenant")))}, "404")}},
 		}
 		schemaOf := map[string]string{app.RecordPerson: "Person", app.RecordCompany: "Company", app.RecordDeal: "Opportunity", app.RecordNote: "Note", app.RecordTask: "Task"}
 		for _, r := range crmResources {
@@ -224,29 +271,36 @@ func OpenAPI() []byte {
 				"requestBody": jsonBody(props([]string{"merge_id"}, obj{"merge_id": integ})),
 				"responses":   std(obj{"200": jsonResp("Merged", dataOf(ref("Person")))}, "400", "403", "404")}}
 		// Federal (nexus host, admin keys; the house tenant's data).
-		anyObj := obj{"type": "object"}
 		cursorParams := []obj{qparam("limit", "page size (max 200)", integ), qparam("cursor", "next_cursor of the previous page", str), qparam("q", "full-text search over titles and descriptions", str)}
 		paths["/api/v1/federal/opportunities"] = obj{
 			"get": obj{"summary": "SAM.gov notices found by the saved searches, with fit scores",
 				"parameters": append(cursorParams, qparam("naics", "NAICS code", str), qparam("set_aside", "set-aside code", str), qparam("type", "notice type", str),
 					qparam("active", "true or false", str), qparam("state", "place of performance state", str), qparam("min_score", "lowest fit score", integ),
 					qparam("sort", "score, posted or deadline", str)),
-				"responses": std(obj{"200": jsonResp("OK", pageOf(anyObj))}, "400")}}
+				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalOpportunity")))}, "400")}}
 		paths["/api/v1/federal/opportunities/{noticeId}"] = obj{"parameters": []obj{{"name": "noticeId", "in": "path", "required": true, "schema": str}},
-			"get": obj{"summary": "One notice with every field and its amendment history", "responses": std(obj{"200": jsonResp("OK", dataOf(anyObj))}, "404")}}
+			"get": obj{"summary": "One notice with every field and its amendment history", "responses": std(obj{"200": jsonResp("OK", props([]string{"data", "amendments"}, obj{
+				"data": ref("FederalOpportunity"),
+				"amendments": obj{"type": "array", "items": props([]string{"changed_at", "fields"}, obj{"changed_at": tstamp,
+					"fields": obj{"type": "array", "items": obj{"type": "object"}}})}}))}, "404")}}
 		paths["/api/v1/federal/searches"] = obj{
-			"get":  obj{"summary": "Saved searches", "responses": std(obj{"200": jsonResp("OK", pageOf(anyObj))})},
-			"post": obj{"summary": "Create a saved search", "requestBody": jsonBody(anyObj), "responses": std(obj{"201": jsonResp("Created", dataOf(anyObj))}, "400", "403")}}
+			"get": obj{"summary": "Saved searches", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalSearch")))})},
+			"post": obj{"summary": "Create a saved search (several NAICS, PSC and set-aside codes: one SAM.gov request per combination)", "requestBody": jsonBody(ref("FederalSearchInput")),
+				"responses": std(obj{"201": jsonResp("Created", dataOf(ref("FederalSearch")))}, "400", "403")}}
 		paths["/api/v1/federal/searches/{id}"] = obj{"parameters": []obj{idParam},
 			"delete": obj{"summary": "Delete a saved search", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
 		paths["/api/v1/federal/grants"] = obj{
 			"get": obj{"summary": "Grants.gov opportunities found by the saved searches", "parameters": cursorParams,
-				"responses": std(obj{"200": jsonResp("OK", pageOf(anyObj))}, "400")}}
+				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalGrant")))}, "400")}}
+		addOperationIDs(paths)
 		doc := obj{
 			"openapi": "3.1.0",
 			"info": obj{"title": "orengen API", "version": "1",
 				"description": "Portal host (app.DOMAIN or a tenant's domain): tenant API keys, the key's tenant only. Nexus host: admin API keys, every tenant. " +
-					"Authenticate with Authorization: Bearer KEY. Write routes need a write-scoped key. Errors are {\"error\":{\"code\",\"message\",\"field\"}}."},
+					"Authenticate with Authorization: Bearer KEY. Write routes need a write-scoped key. Errors are {\"error\":{\"code\",\"message\",\"field\"}}: " +
+					"a path the host does not serve is a JSON 404 (403 when it is an endpoint of the other host). Lists are {\"data\":[...],\"next_cursor\":...}; " +
+					"one record is {\"data\":{...}}. Changed in this version: /leads and /tenants use these envelopes (they were {\"leads\",\"total\"} and " +
+					"{\"lead\"}, {\"tenants\"} and {\"tenant\"}), and a federal saved search has lists of naics, psc and set_asides."},
 			"servers":    []obj{{"url": "/"}},
 			"security":   []obj{{"bearer": []string{}}},
 			"paths":      paths,
@@ -255,6 +309,24 @@ func OpenAPI() []byte {
 		openAPIJSON, _ = json.MarshalIndent(doc, "", "  ")
 	})
 	return openAPIJSON
+}
+
+// addOperationIDs gives every operation an operationId made of its method
+// and path: GET /api/v1/people/{id}/timeline is getPeopleIdTimeline.
+func addOperationIDs(paths obj) {
+	for path, item := range paths {
+		for method, op := range item.(obj) {
+			o, ok := op.(obj)
+			if !ok || method == "parameters" {
+				continue
+			}
+			id := method
+			for _, seg := range strings.FieldsFunc(strings.TrimPrefix(path, "/api/v1/"), func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == '{' || r == '}' }) {
+				id += strings.ToUpper(seg[:1]) + seg[1:]
+			}
+			o["operationId"] = id
+		}
+	}
 }
 
 func (s *Server) handleOpenAPI(c *fiber.Ctx) error {

@@ -1,0 +1,131 @@
+package ui_test
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"orengen/ui"
+)
+
+// apiError decodes {"error":{"code","message","field"}}.
+func apiError(t *testing.T, body string) (code, msg, field string) {
+	t.Helper()
+	var e struct {
+		Error struct{ Code, Message, Field string }
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code == "" {
+		t.Fatalf("not a JSON error: %v %.200s", err, body)
+	}
+	return e.Error.Code, e.Error.Message, e.Error.Field
+}
+
+// TestAPI_NoRouteIsJSON: a path under /api/v1 that the host does not
+// serve answers JSON (404; 403 naming the right host for the other host's
+// endpoints; 405 with Allow for another method), never the HTML sign-in
+// redirect of the pages.
+func TestAPI_NoRouteIsJSON(t *testing.T) {
+	e := newTenantEnv(t)
+	for _, c := range []struct {
+		host, method, path, key string
+		status                  int
+		want                    string
+	}{
+		{ui.HostPortal, "GET", "/api/v1/nope", e.A.KeyRead, 404, "No API endpoint GET /api/v1/nope"},
+		{ui.HostPortal, "GET", "/api/v1/people/1/nope", e.A.KeyRead, 404, "openapi.json"},
+		{ui.HostPortal, "GET", "/api/v1/tenants", e.A.KeyRead, 403, "nexus.localhost with an admin API key"},
+		{ui.HostPortal, "GET", "/api/v1/federal/opportunities", e.A.KeyRead, 403, "nexus.localhost"},
+		{ui.HostNexus, "GET", "/api/v1/leads", e.AdminKeyRead, 403, "tenant API key"},
+		{ui.HostNexus, "GET", "/api/v1/nope", e.AdminKeyRead, 404, "No API endpoint"},
+		{ui.HostPortal, "PUT", "/api/v1/people", e.A.KeyWrite, 405, "not allowed"},
+		{ui.HostPortal, "GET", "/api/v1/nope", "", 401, ""},
+	} {
+		st, body, resp := e.do(treq{Host: c.host, Method: c.method, Path: c.path, Bearer: c.key})
+		if st != c.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || resp.Header.Get("Location") != "" {
+			t.Errorf("%s %s %s: %d %q %q", c.host, c.method, c.path, st, resp.Header.Get("Content-Type"), resp.Header.Get("Location"))
+			continue
+		}
+		if _, msg, _ := apiError(t, body); !strings.Contains(msg, c.want) {
+			t.Errorf("%s %s: message %q lacks %q", c.method, c.path, msg, c.want)
+		}
+		if st == 405 && !strings.Contains(resp.Header.Get("Allow"), "POST") {
+			t.Errorf("405 Allow %q", resp.Header.Get("Allow"))
+		}
+	}
+}
+
+// TestAPI_JSONMistakesNameTheField: a JSON type mismatch is a 400 naming
+// the field, wherever JSON is read (the saved search with a NAICS list
+// used to answer "Send a JSON object with at least a name").
+func TestAPI_JSONMistakesNameTheField(t *testing.T) {
+	e := newTenantEnv(t)
+	for _, c := range []struct {
+		host, path, key, body, field, want string
+	}{
+		{ui.HostNexus, "/api/v1/federal/searches", e.AdminKeyW, `{"name":"x","naics":541511}`, "naics", "naics must be a list of strings, not a number"},
+		{ui.HostNexus, "/api/v1/federal/searches", e.AdminKeyW, `{"name":"x","posted_days":"30"}`, "posted_days", "posted_days must be an integer, not a string"},
+		{ui.HostNexus, "/api/v1/federal/searches", e.AdminKeyW, `{"name":["x"]}`, "name", "name must be a string, not a list"},
+		{ui.HostNexus, "/api/v1/tenants", e.AdminKeyW, `{"name":true}`, "name", "name must be a string, not true or false"},
+		{ui.HostPortal, "/api/v1/leads", e.A.KeyWrite, `{"first_name":{"a":1}}`, "first_name", "first_name must be a string, not an object"},
+		{ui.HostPortal, "/api/v1/people", e.A.KeyWrite, `{"first_name":"x","emails":"a@b.test"}`, "emails", "emails must be a list of strings, not a string"},
+		{ui.HostPortal, "/api/v1/opportunities", e.A.KeyWrite, `{"name":"x","amount":12.5}`, "amount", "amount must be an integer number of minor units (cents)"},
+		{ui.HostPortal, "/api/v1/people", e.A.KeyWrite, `{"first_name":"x",}`, "", "not valid JSON (at byte"},
+		{ui.HostPortal, "/api/v1/people", e.A.KeyWrite, `[1,2]`, "", "must be a JSON object"},
+	} {
+		st, body, _ := e.do(treq{Host: c.host, Method: "POST", Path: c.path, JSON: c.body, Bearer: c.key})
+		if st != 400 {
+			t.Errorf("%s %s: %d %.200s", c.path, c.body, st, body)
+			continue
+		}
+		code, msg, field := apiError(t, body)
+		if code != "invalid" || field != c.field || !strings.Contains(msg, c.want) {
+			t.Errorf("%s %s: %s field %q %q, want field %q and %q", c.path, c.body, code, field, msg, c.field, c.want)
+		}
+	}
+}
+
+// TestAPI_LeadsPages: /api/v1/leads pages like every list ({data,
+// next_cursor}, newest first) and a lead is {data}.
+func TestAPI_LeadsPages(t *testing.T) {
+	e := newTenantEnv(t)
+	for i := range 3 {
+		if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/api/v1/leads", Bearer: e.A.KeyWrite,
+			JSON: `{"first_name":"Page` + strconv.Itoa(i) + `","email":"page` + strconv.Itoa(i) + `@alpha.test"}`}); st != 201 || !strings.Contains(body, `"data":{`) {
+			t.Fatalf("create: %d %s", st, body)
+		}
+	}
+	var seen []string
+	cursor := ""
+	for pages := 0; pages < 10; pages++ {
+		path := "/api/v1/leads?limit=2"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: path, Bearer: e.A.KeyRead})
+		var page struct {
+			Data []struct {
+				ID        int64
+				FirstName string `json:"first_name"`
+			}
+			NextCursor *string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal([]byte(body), &page); st != 200 || err != nil || len(page.Data) == 0 || len(page.Data) > 2 {
+			t.Fatalf("page %d: %d %v %s", pages, st, err, body)
+		}
+		for _, l := range page.Data {
+			seen = append(seen, l.FirstName)
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	// Newest first, each once: the three new ones, then the fixture's lead.
+	if len(seen) != 4 || seen[0] != "Page2" || seen[1] != "Page1" || seen[2] != "Page0" {
+		t.Fatalf("leads over pages: %v", seen)
+	}
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/api/v1/leads?cursor=garbage", Bearer: e.A.KeyRead}); st != 400 || !strings.Contains(body, `"field":"cursor"`) {
+		t.Fatalf("bad cursor: %d %s", st, body)
+	}
+}

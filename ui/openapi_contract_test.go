@@ -1,0 +1,294 @@
+package ui_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"orengen/app"
+	"orengen/app/federal"
+	"orengen/ui"
+)
+
+var updateOpenAPI = flag.Bool("update-openapi", false, "rewrite docs/openapi.json from the served document")
+
+// TestOpenAPI_Document: docs/openapi.json (what .ci/run lints with
+// Redocly) is the document the server serves. After changing the API:
+//
+//	go test -tags sqlite_fts5 ./ui -run TestOpenAPI_Document -update-openapi
+func TestOpenAPI_Document(t *testing.T) {
+	path := filepath.Join("..", "docs", "openapi.json")
+	served := append(bytes.TrimSpace(ui.OpenAPI()), '\n')
+	if *updateOpenAPI {
+		if err := os.WriteFile(path, served, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	committed, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(committed, served) {
+		t.Fatalf("docs/openapi.json differs from the served document: run go test -tags sqlite_fts5 ./ui -run TestOpenAPI_Document -update-openapi")
+	}
+}
+
+// contractSchemas compiles response schemas out of the OpenAPI document
+// (JSON Schema 2020-12, which OpenAPI 3.1 schemas are).
+type contractSchemas struct {
+	c     *jsonschema.Compiler
+	doc   map[string]any
+	cache map[string]*jsonschema.Schema
+}
+
+func newContractSchemas(t *testing.T) *contractSchemas {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ui.OpenAPI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	if err := c.AddResource("https://orengen.test/openapi.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	return &contractSchemas{c: c, doc: doc.(map[string]any), cache: map[string]*jsonschema.Schema{}}
+}
+
+func pointerEscape(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// response returns the schema the document gives for method path's status
+// (or "default"), nil for a documented answer without a body, and an error
+// when the status is not documented at all.
+func (cs *contractSchemas) response(path, method string, status int) (*jsonschema.Schema, error) {
+	op := cs.doc["paths"].(map[string]any)[path].(map[string]any)[method].(map[string]any)
+	resps := op["responses"].(map[string]any)
+	code := strconv.Itoa(status)
+	r, ok := resps[code].(map[string]any)
+	if !ok {
+		if status < 400 {
+			return nil, fmt.Errorf("status %d is not documented (documented: %v)", status, keys(resps))
+		}
+		code, r = "default", resps["default"].(map[string]any)
+	}
+	if _, ok := r["content"]; !ok {
+		return nil, nil
+	}
+	loc := "https://orengen.test/openapi.json#/paths/" + pointerEscape(path) + "/" + method + "/responses/" + code + "/content/application~1json/schema"
+	if s := cs.cache[loc]; s != nil {
+		return s, nil
+	}
+	s, err := cs.c.Compile(loc)
+	if err != nil {
+		return nil, err
+	}
+	cs.cache[loc] = s
+	return s, nil
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// contractCall is one real request for a documented operation.
+type contractCall struct {
+	host, method, path string
+	key                string
+	body               string
+	want               int
+}
+
+// TestOpenAPI_Contract sends a real request to every operation the
+// document lists and validates each answer against the document's schema
+// for its status: the document cannot drift from what the API returns. An
+// operation without a request here fails the test, and so does an answer
+// whose status is not documented.
+func TestOpenAPI_Contract(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	if _, err := e.Server.Federal.Store.UpsertGrants(ctx, app.HouseTenantID, []federal.Grant{{ID: "361874", Number: "NSF-26-501", Title: "Research grant",
+		AgencyCode: "NSF", AgencyName: "National Science Foundation", OpenDate: time.Now().AddDate(0, 0, -3), Status: "posted", DocType: "synopsis", ALNs: []string{"47.070"}}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	searches, err := e.Server.Federal.Store.FindSavedSearches(ctx, app.HouseTenantID)
+	if err != nil || len(searches) == 0 {
+		t.Fatalf("saved searches: %v %v", searches, err)
+	}
+	a, spare := e.A, e.A.Spare
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	rk, wk, ak, awk := a.KeyRead, a.KeyWrite, e.AdminKeyRead, e.AdminKeyW
+	calls := map[string]contractCall{
+		"getMe":                           {ui.HostPortal, "GET", "/api/v1/me", rk, "", 200},
+		"getOpenapiJson":                  {ui.HostPortal, "GET", "/api/v1/openapi.json", rk, "", 200},
+		"getLeads":                        {ui.HostPortal, "GET", "/api/v1/leads?limit=1", rk, "", 200},
+		"postLeads":                       {ui.HostPortal, "POST", "/api/v1/leads", wk, `{"first_name":"Contract","email":"contract@alpha.test"}`, 201},
+		"getLeadsId":                      {ui.HostPortal, "GET", "/api/v1/leads/" + id(a.Lead.ID), rk, "", 200},
+		"deleteLeadsId":                   {ui.HostPortal, "DELETE", "/api/v1/leads/" + id(a.Lead.ID), wk, "", 204},
+		"getPipelines":                    {ui.HostPortal, "GET", "/api/v1/pipelines", rk, "", 200},
+		"postPipelines":                   {ui.HostPortal, "POST", "/api/v1/pipelines", wk, `{"name":"Renewals","stages":[{"name":"Due"},{"name":"Renewed","won":true}]}`, 201},
+		"patchPipelinesId":                {ui.HostPortal, "PATCH", "/api/v1/pipelines/" + id(a.PipelineID), wk, `{"name":"Sales pipeline"}`, 200},
+		"getCustomFields":                 {ui.HostPortal, "GET", "/api/v1/custom-fields", rk, "", 200},
+		"postCustomFields":                {ui.HostPortal, "POST", "/api/v1/custom-fields", wk, `{"object":"person","key":"shoe_size","label":"Shoe size","type":"number"}`, 201},
+		"deleteCustomFieldsId":            {ui.HostPortal, "DELETE", "/api/v1/custom-fields/" + id(a.CustomField.ID), wk, "", 204},
+		"getPeople":                       {ui.HostPortal, "GET", "/api/v1/people?limit=2", rk, "", 200},
+		"postPeople":                      {ui.HostPortal, "POST", "/api/v1/people", wk, `{"first_name":"Grace","emails":["grace@alpha.test"],"phone":"512 555 0142"}`, 201},
+		"postPeopleBatch":                 {ui.HostPortal, "POST", "/api/v1/people/batch", wk, `{"records":[{"first_name":"Batch","email":"batch@alpha.test"}]}`, 200},
+		"getPeopleId":                     {ui.HostPortal, "GET", "/api/v1/people/" + id(a.CRM.Person.ID), rk, "", 200},
+		"patchPeopleId":                   {ui.HostPortal, "PATCH", "/api/v1/people/" + id(a.CRM.Person.ID), wk, `{"title":"CTO"}`, 200},
+		"deletePeopleId":                  {ui.HostPortal, "DELETE", "/api/v1/people/" + id(spare.Person.ID), wk, "", 204},
+		"getPeopleIdTimeline":             {ui.HostPortal, "GET", "/api/v1/people/" + id(a.CRM.Person.ID) + "/timeline", rk, "", 200},
+		"getPeopleIdDuplicates":           {ui.HostPortal, "GET", "/api/v1/people/" + id(a.MergeKeep.ID) + "/duplicates", rk, "", 200},
+		"postPeopleIdMerge":               {ui.HostPortal, "POST", "/api/v1/people/" + id(a.MergeKeep.ID) + "/merge", wk, `{"merge_id":` + id(a.MergeDrop.ID) + `}`, 200},
+		"getCompanies":                    {ui.HostPortal, "GET", "/api/v1/companies", rk, "", 200},
+		"postCompanies":                   {ui.HostPortal, "POST", "/api/v1/companies", wk, `{"name":"Contract Co","domain":"contract.test"}`, 201},
+		"postCompaniesBatch":              {ui.HostPortal, "POST", "/api/v1/companies/batch", wk, `{"records":[{"name":"Batch Co"}]}`, 200},
+		"getCompaniesId":                  {ui.HostPortal, "GET", "/api/v1/companies/" + id(a.CRM.Company.ID), rk, "", 200},
+		"patchCompaniesId":                {ui.HostPortal, "PATCH", "/api/v1/companies/" + id(a.CRM.Company.ID), wk, `{"industry":"Software"}`, 200},
+		"deleteCompaniesId":               {ui.HostPortal, "DELETE", "/api/v1/companies/" + id(spare.Company.ID), wk, "", 204},
+		"getCompaniesIdTimeline":          {ui.HostPortal, "GET", "/api/v1/companies/" + id(a.CRM.Company.ID) + "/timeline", rk, "", 200},
+		"getOpportunities":                {ui.HostPortal, "GET", "/api/v1/opportunities", rk, "", 200},
+		"postOpportunities":               {ui.HostPortal, "POST", "/api/v1/opportunities", wk, `{"name":"Contract deal","amount":125000,"currency":"USD"}`, 201},
+		"postOpportunitiesBatch":          {ui.HostPortal, "POST", "/api/v1/opportunities/batch", wk, `{"records":[{"name":"Batch deal"}]}`, 200},
+		"getOpportunitiesId":              {ui.HostPortal, "GET", "/api/v1/opportunities/" + id(a.CRM.Deal.ID), rk, "", 200},
+		"patchOpportunitiesId":            {ui.HostPortal, "PATCH", "/api/v1/opportunities/" + id(a.CRM.Deal.ID), wk, `{"probability":60}`, 200},
+		"deleteOpportunitiesId":           {ui.HostPortal, "DELETE", "/api/v1/opportunities/" + id(spare.Deal.ID), wk, "", 204},
+		"getOpportunitiesIdTimeline":      {ui.HostPortal, "GET", "/api/v1/opportunities/" + id(a.CRM.Deal.ID) + "/timeline", rk, "", 200},
+		"getNotes":                        {ui.HostPortal, "GET", "/api/v1/notes", rk, "", 200},
+		"postNotes":                       {ui.HostPortal, "POST", "/api/v1/notes", wk, `{"record_type":"person","record_id":` + id(a.CRM.Person.ID) + `,"body":"Called **back**"}`, 201},
+		"postNotesBatch":                  {ui.HostPortal, "POST", "/api/v1/notes/batch", wk, `{"records":[{"record_type":"person","record_id":` + id(a.CRM.Person.ID) + `,"body":"batch"}]}`, 200},
+		"getNotesId":                      {ui.HostPortal, "GET", "/api/v1/notes/" + id(a.CRM.Note.ID), rk, "", 200},
+		"patchNotesId":                    {ui.HostPortal, "PATCH", "/api/v1/notes/" + id(a.CRM.Note.ID), wk, `{"body":"edited"}`, 200},
+		"deleteNotesId":                   {ui.HostPortal, "DELETE", "/api/v1/notes/" + id(spare.Note.ID), wk, "", 204},
+		"getTasks":                        {ui.HostPortal, "GET", "/api/v1/tasks", rk, "", 200},
+		"postTasks":                       {ui.HostPortal, "POST", "/api/v1/tasks", wk, `{"title":"Send the quote","due":"2027-01-15"}`, 201},
+		"postTasksBatch":                  {ui.HostPortal, "POST", "/api/v1/tasks/batch", wk, `{"records":[{"title":"batch task"}]}`, 200},
+		"getTasksId":                      {ui.HostPortal, "GET", "/api/v1/tasks/" + id(a.CRM.Task.ID), rk, "", 200},
+		"patchTasksId":                    {ui.HostPortal, "PATCH", "/api/v1/tasks/" + id(a.CRM.Task.ID), wk, `{"done":true}`, 200},
+		"deleteTasksId":                   {ui.HostPortal, "DELETE", "/api/v1/tasks/" + id(spare.Task.ID), wk, "", 204},
+		"getTenants":                      {ui.HostNexus, "GET", "/api/v1/tenants", ak, "", 200},
+		"postTenants":                     {ui.HostNexus, "POST", "/api/v1/tenants", awk, `{"name":"Contract Client"}`, 201},
+		"getTenantsId":                    {ui.HostNexus, "GET", "/api/v1/tenants/" + id(a.T.ID), ak, "", 200},
+		"getFederalOpportunities":         {ui.HostNexus, "GET", "/api/v1/federal/opportunities", ak, "", 200},
+		"getFederalOpportunitiesNoticeId": {ui.HostNexus, "GET", "/api/v1/federal/opportunities/" + e.NoticeID, ak, "", 200},
+		"getFederalSearches":              {ui.HostNexus, "GET", "/api/v1/federal/searches", ak, "", 200},
+		"postFederalSearches":             {ui.HostNexus, "POST", "/api/v1/federal/searches", awk, `{"name":"Contract","naics":["541511","541512"],"set_asides":"SBA,8A"}`, 201},
+		"deleteFederalSearchesId":         {ui.HostNexus, "DELETE", "/api/v1/federal/searches/" + id(searches[0].ID), awk, "", 204},
+		"getFederalGrants":                {ui.HostNexus, "GET", "/api/v1/federal/grants", ak, "", 200},
+	}
+	cs := newContractSchemas(t)
+	// Mistakes the contract must see: the checker is not vacuous.
+	mistakes := []struct{ op, path, method, body string }{
+		{"getLeads", "/api/v1/leads", "get", `{"leads":[],"total":0}`},
+		{"getPeopleId", "/api/v1/people/{id}", "get", `{"data":{"id":"7","first_name":"x"}}`},
+		{"getFederalSearches", "/api/v1/federal/searches", "get", `{"data":[{"id":1,"kind":"sam","name":"x","naics":"541511"}],"next_cursor":null}`},
+	}
+	for _, m := range mistakes {
+		s, err := cs.response(m.path, m.method, 200)
+		if err != nil || s == nil {
+			t.Fatalf("%s: %v", m.op, err)
+		}
+		v, _ := jsonschema.UnmarshalJSON(strings.NewReader(m.body))
+		if s.Validate(v) == nil {
+			t.Fatalf("%s: the schema accepted a wrong body %s", m.op, m.body)
+		}
+	}
+
+	var order []string
+	ops := map[string][2]string{}
+	for path, item := range cs.doc["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			if method == "parameters" {
+				continue
+			}
+			opID := op.(map[string]any)["operationId"].(string)
+			ops[opID] = [2]string{path, method}
+			order = append(order, opID)
+		}
+	}
+	// Reads before writes, deletes last: each request sees the fixtures.
+	rank := map[string]int{"get": 0, "post": 1, "patch": 2, "delete": 3}
+	sort.Slice(order, func(i, j int) bool {
+		ri, rj := rank[ops[order[i]][1]], rank[ops[order[j]][1]]
+		if ri != rj {
+			return ri < rj
+		}
+		return order[i] < order[j]
+	})
+	for _, opID := range order {
+		path, method := ops[opID][0], ops[opID][1]
+		c, ok := calls[opID]
+		if !ok {
+			t.Errorf("%s (%s %s) has no contract request: add one to TestOpenAPI_Contract", opID, strings.ToUpper(method), path)
+			continue
+		}
+		delete(calls, opID)
+		st, body, resp := e.do(treq{Host: c.host, Method: c.method, Path: c.path, JSON: c.body, Bearer: c.key})
+		if st != c.want {
+			t.Errorf("%s %s: status %d, want %d: %.300s", c.method, c.path, st, c.want, body)
+			continue
+		}
+		s, err := cs.response(path, method, st)
+		if err != nil {
+			t.Errorf("%s %s: %v", c.method, c.path, err)
+			continue
+		}
+		if s == nil {
+			if strings.TrimSpace(body) != "" {
+				t.Errorf("%s %s: %d with a body the document does not describe: %.200s", c.method, c.path, st, body)
+			}
+			continue
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("%s %s: Content-Type %q", c.method, c.path, ct)
+		}
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(body))
+		if err != nil {
+			t.Errorf("%s %s: not JSON: %v", c.method, c.path, err)
+			continue
+		}
+		if err := s.Validate(v); err != nil {
+			t.Errorf("%s %s: the answer does not match the document:\n%v\n%.500s", c.method, c.path, err, body)
+		}
+	}
+	for opID := range calls {
+		t.Errorf("contract request %s names no documented operation", opID)
+	}
+	// Errors follow the Error schema too.
+	for _, c := range []contractCall{
+		{ui.HostPortal, "GET", "/api/v1/people?bogus=1", rk, "", 400},
+		{ui.HostPortal, "POST", "/api/v1/people", rk, `{"first_name":"x"}`, 403},
+		{ui.HostPortal, "GET", "/api/v1/people/999999", rk, "", 404},
+	} {
+		st, body, _ := e.do(treq{Host: c.host, Method: c.method, Path: c.path, JSON: c.body, Bearer: c.key})
+		path := "/api/v1/people"
+		if strings.Contains(c.path, "999999") {
+			path = "/api/v1/people/{id}"
+		}
+		s, err := cs.response(path, strings.ToLower(c.method), st)
+		if st != c.want || err != nil {
+			t.Fatalf("%s %s: %d %v", c.method, c.path, st, err)
+		}
+		v, _ := jsonschema.UnmarshalJSON(strings.NewReader(body))
+		if err := s.Validate(v); err != nil {
+			t.Errorf("%s %s: error body does not match Error: %v %s", c.method, c.path, err, body)
+		}
+	}
+}
