@@ -54,6 +54,22 @@ type LoginGuard struct {
 	Key     []byte // signs device tokens; empty: no browser is trusted
 	Scope   string
 	Now     func() time.Time
+	// BaseDelay is the first wait of a slowed account (0: 1 s); each
+	// further failure doubles it, up to LoginMaxDelay.
+	BaseDelay time.Duration
+}
+
+// Delay is the wait after the account's n-th failure in the window (0
+// before LoginFreeFailures).
+func (g *LoginGuard) Delay(n int) time.Duration {
+	if n < LoginFreeFailures {
+		return 0
+	}
+	base := g.BaseDelay
+	if base <= 0 {
+		base = time.Second
+	}
+	return min(base<<min(n-LoginFreeFailures, 20), LoginMaxDelay)
 }
 
 // LoginAttempt is one sign-in: the normalised email, the client's IP and
@@ -150,7 +166,7 @@ func (g *LoginGuard) Failed(ctx context.Context, a LoginAttempt, gate LoginGate)
 	if n < LoginFreeFailures {
 		return false, nil
 	}
-	delay := min(time.Second<<min(n-LoginFreeFailures, 20), LoginMaxDelay)
+	delay := g.Delay(n)
 	if err := g.Limiter.Reset(ctx, g.key("slow", a.Email)); err != nil {
 		return false, err
 	}

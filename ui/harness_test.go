@@ -190,13 +190,15 @@ func newWired(t *testing.T) *wired {
 	w.Mailer = &app.LogMailer{Outbox: w.Outbox, Logger: logger}
 	vault := &app.VaultService{Store: store.NewVaultStore(w.DB), Cipher: ciph, Audit: audit}
 	adminTOTP := &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit}
+	// A long first wait, so a slowed account stays slowed however loaded
+	// the machine is (app tests time the doubling).
 	deviceKey := []byte(strings.Repeat("d", 32))
 	w.Auth = &app.AuthService{Admins: store.NewAdminStore(w.DB), Sessions: adminSessions, Limiter: limiter, Logger: logger,
-		Guard: &app.LoginGuard{Limiter: limiter, Scope: "admin", Key: deviceKey}, TOTP: adminTOTP, Mailer: w.Mailer, Audit: audit}
+		Guard: &app.LoginGuard{Limiter: limiter, Scope: "admin", Key: deviceKey, BaseDelay: time.Minute}, TOTP: adminTOTP, Mailer: w.Mailer, Audit: audit}
 	tenants := store.NewTenantStore(w.DB)
 	users := &app.UserService{Users: store.NewUserStore(w.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(w.KV),
 		Limiter: limiter, Mailer: w.Mailer, Secrets: vault, Audit: audit, Logger: logger,
-		Guard: &app.LoginGuard{Limiter: limiter, Scope: "portal", Key: deviceKey}}
+		Guard: &app.LoginGuard{Limiter: limiter, Scope: "portal", Key: deviceKey, BaseDelay: time.Minute}}
 	w.Server = &ui.Server{
 		Domain: "localhost", SessionKey: w.Key, Logger: logger, Version: "test",
 		Auth: w.Auth, Admins: w.Auth.Admins, Site: store.NewSiteStore(w.DB), Leads: store.NewLeadStore(w.DB),
