@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/federal"
 	"orengen/integrations"
 	"orengen/store"
@@ -48,7 +49,9 @@ type App struct {
 	Automations  *app.AutomationService
 	Engine       *app.Engine
 	Forms        *app.FormService
-	Federal      *Federal
+	// Agents is Agent Studio (AI agents on chat, SMS and calls).
+	Agents  *agents.Service
+	Federal *Federal
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
@@ -201,6 +204,7 @@ func (a *App) open(ctx context.Context) error {
 		return a.Server.URL(ui.HostPortal)
 	}
 	a.wireAutomations(smtpDefault, outbox)
+	a.wireAgents()
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
@@ -379,6 +383,7 @@ func (a *App) Start(ctx context.Context) {
 	a.webhooksDone, a.dnsDone = webhooksDone, dnsDone
 	go func() { a.Webhooks.Run(ctx); close(webhooksDone) }()
 	a.Engine.Start(ctx)
+	a.Agents.Start(ctx)
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
@@ -395,6 +400,7 @@ func (a *App) Stop() {
 	a.cancel()
 	<-a.dnsDone
 	a.Engine.Wait()
+	a.Agents.Wait()
 	if a.Backups != nil {
 		a.Backups.Wait()
 	}

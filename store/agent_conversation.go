@@ -390,6 +390,10 @@ func applyPersonFields(ctx context.Context, tx *Tx, tid, personID int64, fields 
 	for k, v := range old.Custom {
 		custom[k] = v
 	}
+	defs, err := findCustomFields(ctx, tx, tid, app.RecordPerson)
+	if err != nil {
+		return err
+	}
 	for field, v := range fields {
 		switch field {
 		case "first_name":
@@ -414,7 +418,15 @@ func applyPersonFields(ctx context.Context, tx *Tx, tid, personID int64, fields 
 			}
 		default:
 			if k, ok := strings.CutPrefix(field, "custom:"); ok {
-				custom[k] = v
+				i := slices.IndexFunc(defs, func(d *app.CustomField) bool { return d.Key == k })
+				if i < 0 {
+					return app.FieldErrorf("custom."+k, "The contact has no custom field %q; define it in CRM settings.", k)
+				}
+				x, err := app.CustomFromText(defs[i], v)
+				if err != nil {
+					return err
+				}
+				custom[k] = x
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -96,6 +97,7 @@ type CRM interface {
 	CreateDeal(ctx context.Context, d *app.Deal) error
 	CreateTask(ctx context.Context, t *app.Task) error
 	AddTimelineEntry(ctx context.Context, e *app.TimelineEntry) error
+	FindCustomFields(ctx context.Context, object string) ([]*app.CustomField, error)
 }
 
 // PersonFinder finds a tenant's person by normalised email or phone
@@ -301,10 +303,35 @@ func (s *Service) SaveAgent(ctx context.Context, a *Agent) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
+	if err := s.checkFields(ctx, a); err != nil {
+		return err
+	}
 	if err := s.Store.SaveAgent(ctx, a); err != nil {
 		return err
 	}
 	s.audit(ctx, a.TenantID, "agent.save", fmt.Sprintf("agent %d", a.ID), fmt.Sprintf("%s v%d", a.Name, a.Version))
+	return nil
+}
+
+// checkFields refuses a collected field mapped to a custom field the
+// tenant's contacts do not have.
+func (s *Service) checkFields(ctx context.Context, a *Agent) error {
+	var defs []*app.CustomField
+	for _, f := range a.Config.Fields {
+		k, ok := strings.CutPrefix(f.CRMField, "custom:")
+		if !ok {
+			continue
+		}
+		if defs == nil {
+			var err error
+			if defs, err = s.CRM.FindCustomFields(app.NewContextWithTenant(ctx, &app.Tenant{ID: a.TenantID}), app.RecordPerson); err != nil {
+				return err
+			}
+		}
+		if !slices.ContainsFunc(defs, func(d *app.CustomField) bool { return d.Key == k }) {
+			return app.FieldErrorf("fields", "Field %q goes to custom:%s, which contacts do not have: add the custom field in CRM settings first.", f.Key, k)
+		}
+	}
 	return nil
 }
 

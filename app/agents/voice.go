@@ -321,3 +321,32 @@ func (s *Service) AISMS(ctx context.Context, tenantID, agentID, contactID int64,
 	}
 	return fmt.Sprintf("conversation:%d", c.ID), nil
 }
+
+// RelayKey derives the key relay tokens are signed with from the
+// server's session key.
+func RelayKey(sessionKey []byte) []byte {
+	m := hmac.New(sha256.New, sessionKey)
+	m.Write([]byte("orengen agent relay tokens"))
+	return m.Sum(nil)
+}
+
+// AnswerCall connects a new inbound call to the agent answering number
+// to: it records the call and returns its TwiML (ok false when no voice
+// agent answers that number).
+func (s *Service) AnswerCall(ctx context.Context, tenantID int64, callSID, from, to string) (string, bool, error) {
+	if s.TwiML == nil {
+		return "", false, nil
+	}
+	a, err := s.AgentForCall(ctx, tenantID, to)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, err
+	}
+	c, err := s.StartCall(ctx, a, callSID, from, "inbound", "")
+	if err != nil {
+		return "", false, err
+	}
+	twiml, err := s.TwiML(c, a)
+	return twiml, err == nil, err
+}
