@@ -118,13 +118,13 @@ func TestKnowledge_Vectors(t *testing.T) {
 			t.Fatalf("document %+v", d)
 		}
 	}
-	// "garages" is no FTS term of the passage (which says "garage"), so
-	// BM25 alone finds nothing; the vectors find it.
-	srcs, _, err := e.svc.Retrieve(context.Background(), a, "garages?", 2, false)
+	// "garrage" (misspelt) is no FTS term of the passage (which says
+	// "garage"), so BM25 alone finds nothing; the vectors find it.
+	srcs, _, err := e.svc.Retrieve(context.Background(), a, "garrage?", 2, false)
 	if err != nil || len(srcs) != 0 {
 		t.Fatalf("BM25 alone found %+v (%v)", srcs, err)
 	}
-	srcs, tokens, err := e.svc.Retrieve(context.Background(), a, "garages?", 2, true)
+	srcs, tokens, err := e.svc.Retrieve(context.Background(), a, "garrage?", 2, true)
 	if err != nil || tokens == 0 || len(srcs) == 0 || srcs[0].DocumentID != d.ID || !strings.Contains(srcs[0].Text, "garage") {
 		t.Fatalf("retrieve: %v tokens %d %+v", err, tokens, srcs)
 	}

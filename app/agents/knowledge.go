@@ -344,8 +344,9 @@ func init() {
 }
 
 // KnowledgeQuery turns a visitor's words into an FTS5 query: the
-// meaningful words as quoted prefix terms, any of which may match (BM25
-// ranks passages holding more of them, and rarer ones, first).
+// meaningful words as quoted terms (stemmed by the index's porter
+// tokenizer), any of which may match; BM25 ranks passages holding more of
+// them, and rarer ones, first.
 func KnowledgeQuery(text string) string {
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	seen := map[string]bool{}
@@ -355,7 +356,7 @@ func KnowledgeQuery(text string) string {
 			continue
 		}
 		seen[w] = true
-		terms = append(terms, `"`+w+`"*`)
+		terms = append(terms, `"`+w+`"`)
 		if len(terms) == 16 {
 			break
 		}

@@ -151,8 +151,9 @@ CREATE TABLE agent_chunks (
 CREATE INDEX agent_chunks_document ON agent_chunks (document_id, seq);
 CREATE INDEX agent_chunks_tenant ON agent_chunks (tenant_id, id);
 
--- BM25 retrieval over the chunks (external content: the text is stored once).
-CREATE VIRTUAL TABLE agent_chunks_fts USING fts5 (text, content = 'agent_chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+-- BM25 retrieval over the chunks (external content: the text is stored
+-- once), English stems (porter), so "roofs" finds "roof".
+CREATE VIRTUAL TABLE agent_chunks_fts USING fts5 (text, content = 'agent_chunks', content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE TRIGGER agent_chunks_ai AFTER INSERT ON agent_chunks BEGIN
 	INSERT INTO agent_chunks_fts (rowid, text) VALUES (new.id, new.text);
 END;
