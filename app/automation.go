@@ -171,7 +171,8 @@ const (
 )
 
 // StepTypes lists the step types in the order the editor offers them.
-var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepAICall, StepAISMS, StepEmail, StepHTTP, StepWait, StepIf, StepNotify}
+var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepAICall, StepAISMS, StepEmail, StepHTTP, StepWait, StepIf, StepNotify,
+	StepLookupRow, StepAddRow, StepUpdateRow}
 
 // DefaultStepRetries is how many times a failing step is tried in all.
 const DefaultStepRetries = 3
@@ -237,9 +238,13 @@ type Step struct {
 	Field    string `json:"field,omitempty"`
 	Op       string `json:"op,omitempty"` // eq ne contains empty notempty
 	Value    string `json:"value,omitempty"`
-	Then     string `json:"then,omitempty"` // step id or "end"; "" = next step
-	Else     string `json:"else,omitempty"`
-	Retries  int    `json:"retries,omitempty"`
+	// lookup_row, add_row, update_row: the table (name or ID); they
+	// match rows with field (a column), op and value, and set takes
+	// the values by column.
+	Table   string `json:"table,omitempty"`
+	Then    string `json:"then,omitempty"` // step id or "end"; "" = next step
+	Else    string `json:"else,omitempty"`
+	Retries int    `json:"retries,omitempty"`
 	// ai_call, ai_sms: the agent (ID; "" = the tenant's first on the
 	// channel) and why the agent reaches out (a template).
 	Agent   string `json:"agent,omitempty"`
@@ -313,6 +318,8 @@ func (d *Definition) Validate() error {
 		}
 		var err error
 		switch s.Type {
+		case StepLookupRow, StepAddRow, StepUpdateRow:
+			err = validateSheetStep(s, bad)
 		case StepContact:
 			for k := range s.Set {
 				if !contactSetFields[k] {
@@ -489,6 +496,9 @@ func parseTemplate(s string) (*template.Template, error) {
 type TemplateData struct {
 	Contact *Contact
 	Trigger map[string]string
+	// Steps holds what earlier sheet steps found or made, by step id
+	// (lookup_row: each column's text, found, row_id).
+	Steps map[string]map[string]string
 }
 
 // RenderTemplate renders a step template (plain text, at most 64 KiB).
