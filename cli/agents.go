@@ -2,14 +2,19 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
 	"orengen/integrations"
 	"orengen/llm"
 	"orengen/store"
@@ -49,6 +54,9 @@ func (a *App) wireAgents() {
 		Logger:         a.Logger,
 	}
 	a.Agents.TwiML = a.agentTwiML
+	a.Agents.Wiki = wikiKnowledge{a.Wiki}
+	a.Agents.Sheets = sheetLookup{a.Sheets}
+	a.Agents.Catalog = a.agentCatalog
 	a.Engine.AI = a.Agents
 	a.Automations.Agents = a.Agents
 }
@@ -77,4 +85,133 @@ func (a *App) agentTwiML(c *agents.Conversation, ag *agents.Agent) (string, erro
 		ws = "ws" + strings.TrimPrefix(base, "http")
 	}
 	return integrations.RelayTwiML(ws+ui.AgentRelayPath+"?"+q, base+ui.AgentActionPath+"?"+q, greeting, v.Language, v.Voice, nil), nil
+}
+
+// wikiKnowledge lets agents read the tenant's wiki spaces.
+type wikiKnowledge struct{ w *wiki.Service }
+
+// SearchKnowledge asks the wiki once per keyword of the question (its
+// search wants every term of a query; a visitor's question shares only
+// some words with the page that answers it) and ranks the passages by
+// how many keywords found them, then by BM25.
+func (k wikiKnowledge) SearchKnowledge(ctx context.Context, tenantID int64, spaces []int64, query string, limit int) ([]agents.Source, error) {
+	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})
+	type hit struct {
+		src   agents.Source
+		n     int
+		score float64
+	}
+	byKey := map[string]*hit{}
+	var order []string
+	for _, w := range agents.Keywords(query, 6) {
+		cs, err := k.w.Search(ctx, spaces, w, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			key := fmt.Sprintf("%d|%d|%s", c.PageID, c.AttachmentID, c.Text)
+			h := byKey[key]
+			if h == nil {
+				text := c.Text
+				if c.Heading != "" {
+					text = c.Heading + ": " + text
+				}
+				h = &hit{src: agents.Source{Kind: "wiki", Title: c.Source, Ref: "/wiki/" + c.PageSlug, Text: text}}
+				byKey[key] = h
+				order = append(order, key)
+			}
+			h.n++
+			h.score += -c.Score // BM25 from SQLite: lower is better
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := byKey[order[i]], byKey[order[j]]
+		if a.n != b.n {
+			return a.n > b.n
+		}
+		return a.score > b.score
+	})
+	var out []agents.Source
+	for _, key := range order[:min(limit, len(order))] {
+		h := byKey[key]
+		h.src.Score = math.Round(h.score*1e4) / 1e4
+		out = append(out, h.src)
+	}
+	return out, nil
+}
+
+// sheetLookup lets agents read rows of the tenant's sheets: a query
+// matches rows whose text or choice columns contain it.
+type sheetLookup struct{ s *sheets.Service }
+
+func (l sheetLookup) SheetNames(ctx context.Context, tenantID int64, ids []string) (map[string]string, error) {
+	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})
+	out := map[string]string{}
+	for _, ref := range ids {
+		id, err := strconv.ParseInt(ref, 10, 64)
+		if err != nil {
+			continue
+		}
+		t, err := l.s.Table(ctx, id)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			continue // deleted, or never this tenant's
+		} else if err != nil {
+			return nil, err
+		}
+		out[t.Name] = ref
+	}
+	return out, nil
+}
+
+func (l sheetLookup) LookupRows(ctx context.Context, tenantID int64, sheetID, query string, limit int) ([]map[string]string, error) {
+	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})
+	id, err := strconv.ParseInt(sheetID, 10, 64)
+	if err != nil {
+		return nil, app.Errorf(app.ENOTFOUND, "Sheet not found.")
+	}
+	t, err := l.s.Table(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	f := sheets.Filter{Any: true, Limit: limit}
+	for _, c := range t.Columns {
+		if c.Type == sheets.TypeText || c.Type == sheets.TypeSelect {
+			f.Where = append(f.Where, sheets.Condition{Column: c.Key, Op: sheets.OpContains, Value: query})
+		}
+	}
+	rows, err := l.s.LookupRows(ctx, id, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]string, 0, len(rows))
+	for _, r := range rows {
+		byName := map[string]string{}
+		for k, v := range r.Text(t) {
+			if c := t.Column(k); c != nil {
+				byName[c.Name] = v
+			}
+		}
+		out = append(out, byName)
+	}
+	return out, nil
+}
+
+// agentCatalog lists a tenant's wiki spaces and sheets for the editor.
+func (a *App) agentCatalog(ctx context.Context, tenantID int64) (spaces, tables []agents.Option, err error) {
+	tctx := app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})
+	sp, err := a.Wiki.Spaces(tctx)
+	if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+		return nil, nil, err
+	}
+	for _, s := range sp {
+		spaces = append(spaces, agents.Option{ID: strconv.FormatInt(s.ID, 10), Name: s.Name})
+	}
+	ts, err := a.Sheets.Tables(tctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range ts {
+		tables = append(tables, agents.Option{ID: strconv.FormatInt(t.ID, 10), Name: t.Name})
+	}
+	return spaces, tables, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/sheets"
 	"orengen/llm/llmtest"
 	"orengen/store"
 )
@@ -94,5 +95,79 @@ func TestLeadCapture_AICall(t *testing.T) {
 	runs, _ := store.NewWorkflowStore(db).FindRuns(context.Background(), app.RunFilter{})
 	if len(runs) != 1 || runs[0].Status != app.RunSucceeded {
 		t.Fatalf("runs %+v", runs)
+	}
+}
+
+// An agent grounds answers in the tenant's wiki space and looks up rows
+// of its sheet (the wiki and sheets services, wired).
+func TestAgents_WikiAndSheets(t *testing.T) {
+	dir := t.TempDir()
+	model := llmtest.Start()
+	defer model.Close()
+	sv := openApp(t, dir, "--openai-url", model.URL)
+	defer sv.Close()
+	ctx := app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1, Email: "boss@example.com", Role: app.RoleOwner})
+	if err := sv.Vault.Put(ctx, app.GlobalScope, app.SecretOpenAIKey, "sk-test"); err != nil {
+		t.Fatal(err)
+	}
+	house, _ := sv.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+	tctx := app.NewContextWithTenant(ctx, house)
+	sp, err := sv.Wiki.Space(tctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sv.Wiki.CreatePage(tctx, sp.ID, 0, "Refund policy", "# Refunds\n\nDeposits are refunded in full up to 48 hours before the appointment."); err != nil {
+		t.Fatal(err)
+	}
+	tb := &sheets.Table{Name: "Price list", Columns: []sheets.Column{{Key: "service", Name: "Service", Type: sheets.TypeText}, {Key: "price", Name: "Price", Type: sheets.TypeNumber}}}
+	if err := sv.Sheets.CreateTable(tctx, tb); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []map[string]any{{"service": "Roof inspection", "price": 0.0}, {"service": "Gutter cleaning", "price": 120.0}} {
+		if _, err := sv.Sheets.CreateRow(tctx, tb, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spaces, tables, err := sv.agentCatalog(ctx, app.HouseTenantID)
+	if err != nil || len(spaces) != 1 || len(tables) != 1 {
+		t.Fatalf("catalog %v %v %v", spaces, tables, err)
+	}
+	a := &agents.Agent{TenantID: app.HouseTenantID, Name: "Desk", Config: agents.Config{Instructions: "Answer customers.",
+		Knowledge: []string{"wiki:" + spaces[0].ID}, Tools: []string{agents.ToolLookupSheet}, Sheets: []string{tables[0].ID}}}
+	if err := sv.Agents.SaveAgent(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	c, err := sv.Agents.StartPlayground(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model.Push(llmtest.Reply{ToolCalls: []llmtest.Call{{Name: "lookup_sheet", Arguments: `{"sheet":"Price list","query":"gutter"}`}}},
+		llmtest.Reply{Text: "Gutter cleaning is $120, and deposits are refundable up to 48 hours before."})
+	r, err := sv.Agents.Respond(context.Background(), c, agents.Input{Text: "How much is gutter cleaning and can I get my deposit back?"}, nil)
+	if err != nil || r.Fallback {
+		t.Fatalf("%v %+v", err, r)
+	}
+	reqs := model.Requests()
+	if !strings.Contains(reqs[0].Body.Messages[1].Content, "refunded in full up to 48 hours") {
+		t.Fatalf("the wiki passage did not reach the model: %q", reqs[0].Body.Messages[1].Content)
+	}
+	var tool string
+	for _, m := range reqs[1].Body.Messages {
+		if m.Role == "tool" {
+			tool = m.Content
+		}
+	}
+	if !strings.Contains(tool, `"Gutter cleaning"`) || !strings.Contains(tool, "120") || strings.Contains(tool, "Roof inspection") {
+		t.Fatalf("sheet rows: %s", tool)
+	}
+	_, turns, _ := sv.Agents.Conversation(ctx, c.ID)
+	var wikiSource bool
+	for _, tr := range turns {
+		for _, s := range tr.Sources {
+			wikiSource = wikiSource || s.Kind == "wiki" && strings.Contains(s.Title, "Refund policy")
+		}
+	}
+	if !wikiSource {
+		t.Fatal("the transcript does not record the wiki source")
 	}
 }

@@ -1,6 +1,7 @@
 package agents_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-pdf/fpdf"
 
 	"orengen/app"
 	"orengen/app/agents"
@@ -177,6 +180,26 @@ func TestKnowledge_BadUploads(t *testing.T) {
 	docs, _ := e.svc.Documents(e.owner(e.tA), 0)
 	if len(docs) != 0 {
 		t.Fatal("a refused upload was stored")
+	}
+	// A real PDF's text is indexed.
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.AddPage()
+	pdf.SetFont("Helvetica", "", 12)
+	pdf.MultiCell(0, 6, "Gutter cleaning costs 120 dollars for a single storey house.", "", "", false)
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.svc.AddDocument(e.owner(e.tA), 0, "prices.pdf", buf.Bytes())
+	if err != nil || d.Kind != agents.DocPDF {
+		t.Fatalf("pdf: %v %+v", err, d)
+	}
+	cfg := baseConfig()
+	cfg.Knowledge = []string{"doc:" + fmt.Sprint(d.ID)}
+	a := e.mustAgent(e.tA, cfg)
+	srcs, _, err := e.svc.Retrieve(context.Background(), a, "how much is gutter cleaning", 2, false)
+	if err != nil || len(srcs) != 1 || !strings.Contains(srcs[0].Text, "120 dollars") {
+		t.Fatalf("pdf retrieval: %v %+v", err, srcs)
 	}
 }
 

@@ -137,7 +137,7 @@ func scopeOf(c Config) (KnowledgeScope, []int64) {
 // ExtractText turns an upload into text by its file name's extension:
 // markdown and text as they are (valid UTF-8 required), PDF through its
 // text layer. Returns the kind, or EINVALID saying what is wrong.
-func ExtractText(name string, data []byte) (kind, text string, err error) {
+func ExtractText(ctx context.Context, name string, data []byte) (kind, text string, err error) {
 	if len(data) == 0 {
 		return "", "", app.FieldErrorf("file", "The file is empty.")
 	}
@@ -153,12 +153,9 @@ func ExtractText(name string, data []byte) (kind, text string, err error) {
 		if !bytes.HasPrefix(data, []byte("%PDF-")) {
 			return "", "", app.FieldErrorf("file", "%s is not a PDF file.", name)
 		}
-		t, err := pdfText(data)
-		if err != nil {
-			return "", "", app.FieldErrorf("file", "The PDF's text could not be read: %s.", err)
-		}
+		t := pdfText(ctx, data)
 		if strings.TrimSpace(t) == "" {
-			return "", "", app.FieldErrorf("file", "The PDF has no text layer (a scan?): there is nothing to search.")
+			return "", "", app.FieldErrorf("file", "The PDF's text could not be read (encrypted, damaged, or a scan without a text layer): there is nothing to search.")
 		}
 		return DocPDF, capText(t), nil
 	default:
@@ -256,7 +253,7 @@ func (s *Service) AddDocument(ctx context.Context, tenantID int64, name string, 
 	if name == "" || name == "." || name == "/" || len(name) > 200 {
 		return nil, app.FieldErrorf("file", "The file needs a name (at most 200 characters).")
 	}
-	kind, text, err := ExtractText(name, data)
+	kind, text, err := ExtractText(ctx, name, data)
 	if err != nil {
 		return nil, err
 	}
@@ -343,25 +340,35 @@ func init() {
 	}
 }
 
-// KnowledgeQuery turns a visitor's words into an FTS5 query: the
-// meaningful words as quoted terms (stemmed by the index's porter
-// tokenizer), any of which may match; BM25 ranks passages holding more of
-// them, and rarer ones, first.
-func KnowledgeQuery(text string) string {
+// Keywords returns the meaningful words of a visitor's text (no stop
+// words, no repeats), at most max.
+func Keywords(text string, max int) []string {
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	seen := map[string]bool{}
-	var terms []string
+	var out []string
 	for _, w := range words {
 		if stopWords[w] || seen[w] || utf8.RuneCountInString(w) < 2 {
 			continue
 		}
 		seen[w] = true
-		terms = append(terms, `"`+w+`"`)
-		if len(terms) == 16 {
+		out = append(out, w)
+		if len(out) == max {
 			break
 		}
 	}
-	return strings.Join(terms, " OR ")
+	return out
+}
+
+// KnowledgeQuery turns a visitor's words into an FTS5 query: the
+// meaningful words as quoted terms (stemmed by the index's porter
+// tokenizer), any of which may match; BM25 ranks passages holding more of
+// them, and rarer ones, first.
+func KnowledgeQuery(text string) string {
+	kw := Keywords(text, 16)
+	for i, w := range kw {
+		kw[i] = `"` + w + `"`
+	}
+	return strings.Join(kw, " OR ")
 }
 
 // vectorCache keeps a tenant's vectors of one model in memory, quantised

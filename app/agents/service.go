@@ -125,6 +125,12 @@ type Sheets interface {
 	LookupRows(ctx context.Context, tenantID int64, sheetID, query string, limit int) ([]map[string]string, error)
 }
 
+// Option is a choice offered in the editor (a wiki space, a sheet).
+type Option struct {
+	ID   string
+	Name string
+}
+
 // Service is Agent Studio's use cases: managing agents (Nexus and the
 // portal), conversations on every channel, the playground, knowledge and
 // usage.
@@ -156,10 +162,13 @@ type Service struct {
 	Booker app.Booker
 	Wiki   ExternalKnowledge
 	Sheets Sheets
-	Audit  *app.AuditService
-	Hub    *Hub
-	Logger *slog.Logger
-	Now    func() time.Time
+	// Catalog lists a tenant's wiki spaces and sheets, the choices of
+	// the editor's knowledge and lookup_sheet (nil: none).
+	Catalog func(ctx context.Context, tenantID int64) (spaces, sheets []Option, err error)
+	Audit   *app.AuditService
+	Hub     *Hub
+	Logger  *slog.Logger
+	Now     func() time.Time
 	// IdleAfter ends web chats and text threads nobody wrote in for so
 	// long (defaults: 30 minutes for chats, 24 hours for texts).
 	IdleWeb, IdleSMS time.Duration
