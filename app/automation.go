@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 )
@@ -571,6 +573,61 @@ func (in *ContactInput) Validate() error {
 		in.Phone = ph[0]
 	}
 	return nil
+}
+
+// AddContact folds a validated contact input into p, an existing person
+// or a new, empty one: names given replace the old ones, a new email or
+// phone is added, a lacking title or source is filled. What a public form
+// brings never makes the person invalid: an email or phone past the
+// person's cap is left out and described in the returned sentences (the
+// caller records them on the person's timeline; the submission keeps every
+// value), and a name taken from an address is cut to fit.
+func (p *Person) AddContact(in *ContactInput) (left []string) {
+	if in.FirstName != "" {
+		p.FirstName = in.FirstName
+	}
+	if in.LastName != "" {
+		p.LastName = in.LastName
+	}
+	if in.Email != "" && !slices.Contains(p.Emails, in.Email) {
+		if len(p.Emails) < MaxPersonEmails {
+			p.Emails = append(p.Emails, in.Email)
+		} else {
+			left = append(left, fmt.Sprintf("email %s (the contact already has %d email addresses, the most a contact keeps)", in.Email, MaxPersonEmails))
+		}
+	}
+	if in.Phone != "" && !slices.Contains(p.Phones, in.Phone) {
+		if len(p.Phones) < MaxPersonPhones {
+			p.Phones = append(p.Phones, in.Phone)
+		} else {
+			left = append(left, fmt.Sprintf("phone %s (the contact already has %d phone numbers, the most a contact keeps)", in.Phone, MaxPersonPhones))
+		}
+	}
+	if in.Title != "" && p.Title == "" {
+		p.Title = in.Title
+	}
+	if p.Source == "" {
+		p.Source = in.Source
+	}
+	if p.FirstName == "" && p.LastName == "" { // forms may omit names
+		p.FirstName = in.Email
+		if p.FirstName == "" {
+			p.FirstName = in.Phone
+		}
+		p.FirstName = truncateRunes(p.FirstName, MaxPersonName)
+	}
+	return left
+}
+
+// truncateRunes cuts s to at most n bytes without splitting a character.
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // ContactUpserter creates or updates a contact, deduplicated by normalised

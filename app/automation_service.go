@@ -2,15 +2,54 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
 
 // TwilioEventStore records verified inbound Twilio webhooks.
 type TwilioEventStore interface {
-	CreateTwilioEvent(ctx context.Context, tenantID int64, kind, sid, from, to, body string, payload map[string]string) error
+	// CreateTwilioEvent stores ev and, in the same transaction, queues a
+	// run of every enabled workflow of the tenant with trigger ("": none)
+	// with payload as its trigger fields. A replay, an event of the tenant
+	// with the same DedupeKey already stored, stores and queues nothing
+	// and returns dup true.
+	CreateTwilioEvent(ctx context.Context, ev *TwilioEvent, trigger string, payload []byte) (dup bool, runIDs []int64, err error)
+}
+
+// TwilioEvent is one verified inbound Twilio webhook.
+type TwilioEvent struct {
+	TenantID       int64
+	Kind           string // sms, voice, status
+	SID            string // MessageSid or CallSid
+	From, To, Body string
+	Params         map[string]string // every signed parameter
+}
+
+// DedupeKey identifies a replay: Twilio signs the URL and every
+// parameter, so a replayed (or retried) request carries the same SID and
+// the same parameters, while the later webhooks of one call or message
+// (a key pressed, the next status) differ in theirs. "" when there is no
+// SID to key on.
+func (e *TwilioEvent) DedupeKey() string {
+	if e.SID == "" {
+		return ""
+	}
+	keys := make([]string, 0, len(e.Params))
+	for k := range e.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s", e.Kind, e.SID)
+	for _, k := range keys {
+		fmt.Fprintf(h, "\x00%s=%s", k, e.Params[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // AutomationService is the use-case layer of automations: form capture
@@ -301,12 +340,8 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 		if status == "" {
 			status = p["CallStatus"]
 		}
+		// Idempotent, so a replay may repeat it.
 		if err := s.Store.RecordProviderStatus(ctx, h.Key, sid, truncate(status, 40)); err != nil {
-			return err
-		}
-	}
-	if s.Events != nil {
-		if err := s.Events.CreateTwilioEvent(ctx, h.TenantID, h.Kind, truncate(sid, 64), truncate(p["From"], 40), truncate(p["To"], 40), truncate(p["Body"], 2000), p); err != nil {
 			return err
 		}
 	}
@@ -320,19 +355,42 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	case h.Kind == "voice" && h.Key == "" && p["Digits"] == "" && p["SpeechResult"] == "":
 		trigger = TriggerInboundCall
 	}
-	if trigger == "" {
-		return nil
+	var payload []byte
+	if trigger != "" {
+		payload, _ = json.Marshal(map[string]string{"from": p["From"], "to": p["To"], "body": truncate(p["Body"], 2000), "sid": sid, "phone": p["From"],
+			"from_city": p["FromCity"], "from_state": p["FromState"], "from_country": p["FromCountry"]})
 	}
-	payload, _ := json.Marshal(map[string]string{"from": p["From"], "to": p["To"], "body": truncate(p["Body"], 2000), "sid": sid, "phone": p["From"],
-		"from_city": p["FromCity"], "from_state": p["FromState"], "from_country": p["FromCountry"]})
-	ids, err := s.Store.EnqueueTrigger(ctx, h.TenantID, trigger, payload)
-	if err != nil {
-		return err
+	var ids []int64
+	var err error
+	if s.Events != nil {
+		ev := &TwilioEvent{TenantID: h.TenantID, Kind: h.Kind, SID: truncate(sid, 64), From: truncate(p["From"], 40), To: truncate(p["To"], 40), Body: truncate(p["Body"], 2000), Params: p}
+		var dup bool
+		if dup, ids, err = s.Events.CreateTwilioEvent(ctx, ev, trigger, payload); err != nil || dup {
+			return err // a replay: stored already, its runs queued already
+		}
+	} else if trigger != "" {
+		if ids, err = s.Store.EnqueueTrigger(ctx, h.TenantID, trigger, payload); err != nil {
+			return err
+		}
 	}
 	if len(ids) > 0 && s.Engine != nil {
 		s.Engine.Wake()
 	}
 	return nil
+}
+
+// Trigger queues a run of every enabled workflow of the tenant that
+// listens for trigger, with payload as its trigger fields, and wakes the
+// workers. It returns how many runs it queued.
+func (s *AutomationService) Trigger(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error) {
+	ids, err := s.Store.EnqueueTrigger(ctx, tenantID, trigger, payload)
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) > 0 && s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return len(ids), nil
 }
 
 // RunNow queues a manual run of a workflow (enabled or not: a test run),

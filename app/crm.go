@@ -97,7 +97,7 @@ func (p *Person) Validate() error {
 	for _, f := range []struct {
 		name, v string
 		n       int
-	}{{"first_name", p.FirstName, 100}, {"last_name", p.LastName, 100}, {"title", p.Title, 200}, {"source", p.Source, 100}, {"address", p.Address, 500}} {
+	}{{"first_name", p.FirstName, MaxPersonName}, {"last_name", p.LastName, MaxPersonName}, {"title", p.Title, 200}, {"source", p.Source, 100}, {"address", p.Address, 500}} {
 		if len(f.v) > f.n {
 			return FieldErrorf(f.name, "%s must be at most %d characters.", fieldLabel(f.name), f.n)
 		}
@@ -137,8 +137,17 @@ func clean(s string) string {
 	return s
 }
 
+// Caps on one person's lists. A person edited by hand beyond them is told
+// so; a form that brings one more is never refused for it (AddContact).
+const (
+	MaxPersonEmails = 10
+	MaxPersonPhones = 10
+	MaxPersonTags   = 30
+	MaxPersonName   = 100 // first and last name, each, in bytes
+)
+
 // NormalizeEmails lowercases, checks and de-duplicates addresses (at most
-// 10). Returns EINVALID naming field.
+// MaxPersonEmails). Returns EINVALID naming field.
 func NormalizeEmails(field string, in []string) ([]string, error) {
 	out := []string{}
 	for _, e := range in {
@@ -153,8 +162,8 @@ func NormalizeEmails(field string, in []string) ([]string, error) {
 			out = append(out, e)
 		}
 	}
-	if len(out) > 10 {
-		return nil, FieldErrorf(field, "At most 10 email addresses.")
+	if len(out) > MaxPersonEmails {
+		return nil, FieldErrorf(field, "At most %d email addresses.", MaxPersonEmails)
 	}
 	return out, nil
 }
@@ -220,8 +229,8 @@ func NormalizePhones(field string, in []string) ([]string, error) {
 			out = append(out, e)
 		}
 	}
-	if len(out) > 10 {
-		return nil, FieldErrorf(field, "At most 10 phone numbers.")
+	if len(out) > MaxPersonPhones {
+		return nil, FieldErrorf(field, "At most %d phone numbers.", MaxPersonPhones)
 	}
 	return out, nil
 }
@@ -243,8 +252,8 @@ func NormalizeTags(field string, in []string) ([]string, error) {
 			out = append(out, t)
 		}
 	}
-	if len(out) > 30 {
-		return nil, FieldErrorf(field, "At most 30 tags.")
+	if len(out) > MaxPersonTags {
+		return nil, FieldErrorf(field, "At most %d tags.", MaxPersonTags)
 	}
 	return out, nil
 }

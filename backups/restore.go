@@ -97,7 +97,7 @@ func Restore(ctx context.Context, opt RestoreOptions) ([]RestoreResult, error) {
 			return nil, fmt.Errorf("restore %s: %w", name, err)
 		}
 	}
-	if err := os.MkdirAll(outDir, 0o750); err != nil {
+	if err := os.MkdirAll(outDir, 0o700); err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}
 	var results []RestoreResult
@@ -124,6 +124,10 @@ func restoreOne(ctx context.Context, r Replica, dbName, target string, ts time.T
 	info, err := restoreTo(ctx, r, dbName, tmp, ts, log)
 	if err != nil {
 		return res, err
+	}
+	// Litestream writes the file 0644; a database is owner-only.
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return res, fmt.Errorf("restore %s: %w", dbName, err)
 	}
 	// The old database's WAL and shared memory belong to the old file, and
 	// Litestream's local LTX state describes the old history: both must go

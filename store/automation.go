@@ -592,12 +592,37 @@ func (s *WorkflowStore) DeleteOldRuns(ctx context.Context, before time.Time, kee
 	return int(n), err
 }
 
-// CreateTwilioEvent records an inbound, verified Twilio webhook.
-func (s *WorkflowStore) CreateTwilioEvent(ctx context.Context, tenantID int64, kind, sid, from, to, body string, payload map[string]string) error {
-	b, _ := json.Marshal(payload)
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO twilio_events (tenant_id, kind, sid, from_number, to_number, body, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		tenantID, kind, sid, from, to, body, string(b), FormatTime(s.db.Now()))
-	return err
+// CreateTwilioEvent implements app.TwilioEventStore: the event and the
+// runs it starts commit together, and a replay (same tenant and dedupe
+// key) is ignored by the unique index.
+func (s *WorkflowStore) CreateTwilioEvent(ctx context.Context, ev *app.TwilioEvent, trigger string, payload []byte) (bool, []int64, error) {
+	b, _ := json.Marshal(ev.Params)
+	var key any
+	if k := ev.DedupeKey(); k != "" {
+		key = k
+	}
+	var dup bool
+	var ids []int64
+	err := s.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO twilio_events (tenant_id, kind, sid, from_number, to_number, body, payload, created_at, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
+			ev.TenantID, ev.Kind, ev.SID, ev.From, ev.To, ev.Body, string(b), FormatTime(tx.now), key)
+		if err != nil {
+			return fmt.Errorf("record twilio event: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			dup = true
+			return nil
+		}
+		if trigger == "" {
+			return nil
+		}
+		ids, err = enqueueTrigger(ctx, tx, ev.TenantID, trigger, payload)
+		return err
+	})
+	return dup, ids, err
 }
 
 // timePtr scans a nullable time column into a *time.Time field.
@@ -618,24 +643,31 @@ func (t timePtr) Scan(v any) error {
 func (s *WorkflowStore) EnqueueTrigger(ctx context.Context, tenantID int64, trigger string, payload []byte) ([]int64, error) {
 	var ids []int64
 	err := s.db.Update(ctx, func(tx *Tx) error {
-		now := FormatTime(tx.now)
-		rows, err := tx.QueryContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
-			SELECT w.tenant_id, w.id, v.id, 'queued', ?, ?, 0, ?, ?
-			FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
-			WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1
-			RETURNING id`, now, string(payload), now, now, tenantID, trigger)
-		if err != nil {
-			return fmt.Errorf("enqueue %s runs: %w", trigger, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
+		var err error
+		ids, err = enqueueTrigger(ctx, tx, tenantID, trigger, payload)
+		return err
 	})
 	return ids, err
+}
+
+func enqueueTrigger(ctx context.Context, tx *Tx, tenantID int64, trigger string, payload []byte) ([]int64, error) {
+	now := FormatTime(tx.now)
+	rows, err := tx.QueryContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
+		SELECT w.tenant_id, w.id, v.id, 'queued', ?, ?, 0, ?, ?
+		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1
+		RETURNING id`, now, string(payload), now, now, tenantID, trigger)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue %s runs: %w", trigger, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

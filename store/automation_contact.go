@@ -70,9 +70,11 @@ func findPersonByContact(ctx context.Context, tx *Tx, tid int64, email, phone st
 }
 
 // upsertPerson finds the tenant's person by normalised email, then phone,
-// and adds what the input brings (names given replace the old ones, a new
-// email or phone is added, a lacking company or title is filled); else it
-// creates one. in has been validated (email lower case, phone E.164).
+// and adds what the input brings (app.Person.AddContact; a lacking company
+// is filled too); else it creates one. What the person has no room for is
+// noted on its timeline, never an error: a public form must not lose a
+// lead to a cap on the contact. in has been validated (email lower case,
+// phone E.164).
 func upsertPerson(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, bool, error) {
 	tid := in.TenantID
 	if tid == 0 {
@@ -95,30 +97,7 @@ func upsertPerson(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, boo
 		cp.Emails, cp.Phones, cp.Tags = slices.Clone(old.Emails), slices.Clone(old.Phones), slices.Clone(old.Tags)
 		p = &cp
 	}
-	if in.FirstName != "" {
-		p.FirstName = in.FirstName
-	}
-	if in.LastName != "" {
-		p.LastName = in.LastName
-	}
-	if in.Email != "" && !slices.Contains(p.Emails, in.Email) {
-		p.Emails = append(p.Emails, in.Email)
-	}
-	if in.Phone != "" && !slices.Contains(p.Phones, in.Phone) {
-		p.Phones = append(p.Phones, in.Phone)
-	}
-	if in.Title != "" && p.Title == "" {
-		p.Title = in.Title
-	}
-	if p.Source == "" {
-		p.Source = in.Source
-	}
-	if p.FirstName == "" && p.LastName == "" { // forms may omit names
-		p.FirstName = in.Email
-		if p.FirstName == "" {
-			p.FirstName = in.Phone
-		}
-	}
+	left := p.AddContact(in)
 	if in.Company != "" && p.CompanyID == 0 {
 		if p.CompanyID, err = importCompanyID(ctx, tx, tid, in.Company); err != nil {
 			return 0, false, err
@@ -131,15 +110,25 @@ func upsertPerson(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, boo
 		if err := insertPerson(ctx, tx, tid, p); err != nil {
 			return 0, false, err
 		}
-		return p.ID, true, nil
+		return p.ID, true, noteLeftOut(ctx, tx, tid, p.ID, left)
 	}
-	if slices.Equal(personFields(old), personFields(p)) {
-		return old.ID, false, nil
+	if !slices.Equal(personFields(old), personFields(p)) {
+		if err := replacePerson(ctx, tx, tid, old, p); err != nil {
+			return 0, false, err
+		}
 	}
-	if err := replacePerson(ctx, tx, tid, old, p); err != nil {
-		return 0, false, err
+	return old.ID, false, noteLeftOut(ctx, tx, tid, old.ID, left)
+}
+
+// noteLeftOut records on the person's timeline what a contact input
+// brought that the person had no room for (the submission keeps it).
+func noteLeftOut(ctx context.Context, tx *Tx, tid, personID int64, left []string) error {
+	if len(left) == 0 {
+		return nil
 	}
-	return old.ID, false, nil
+	e := timeline(ctx, tx, tid, app.RecordPerson, personID, app.TimelineNote)
+	e.Body = "Not added to this contact: " + strings.Join(left, "; ") + "."
+	return AddTimelineEntryTx(ctx, tx, e)
 }
 
 // submissionSummary is a submission's timeline text: its fields, sorted.

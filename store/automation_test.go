@@ -286,7 +286,7 @@ func TestDeleteOldRuns(t *testing.T) {
 		e.RunOnce(ctx)
 	}
 	capture(t, ws, "queued@example.com", "")
-	if err := ws.CreateTwilioEvent(ctx, app.HouseTenantID, "sms", "SM1", "+15125550100", "+15550001111", "hi", map[string]string{"Body": "hi"}); err != nil {
+	if _, _, err := ws.CreateTwilioEvent(ctx, &app.TwilioEvent{TenantID: app.HouseTenantID, Kind: "sms", SID: "SM1", From: "+15125550100", To: "+15550001111", Body: "hi", Params: map[string]string{"Body": "hi"}}, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := ws.DeleteOldRuns(ctx, clk.Now().Add(-time.Hour), 3); err != nil || n != 2 {
@@ -362,5 +362,78 @@ func TestCaptureSubmission_InboxKeepsEveryInquiry(t *testing.T) {
 	db.ReadDB().QueryRow(`SELECT count(*), group_concat(message, '|') FROM (SELECT message FROM leads WHERE email = 'ada@example.com' ORDER BY id)`).Scan(&leads, &msgs)
 	if people[0] != people[1] || leads != 2 || msgs != "First question|Second question" {
 		t.Fatalf("people %v, leads %d %q", people, leads, msgs)
+	}
+}
+
+// TestCaptureSubmission_ContactCapsNeverLoseALead: a public form never
+// loses a lead to a cap on the contact it merges into. The 11th address
+// from a shared office phone, the 11th phone of a shared address and a
+// nameless lead with a long address are all stored with their runs; what
+// the contact had no room for is on its timeline.
+func TestCaptureSubmission_ContactCapsNeverLoseALead(t *testing.T) {
+	db, ws, cs, _ := openAutomation(t)
+	ctx := context.Background()
+	w := saveWorkflow(t, ws, app.Step{Type: app.StepContact})
+	submit := func(in app.ContactInput) *app.Submission {
+		t.Helper()
+		sub := &app.Submission{TenantID: app.HouseTenantID, Form: "lead-capture", Contact: in,
+			Payload: map[string]string{"email": in.Email, "phone": in.Phone}}
+		if err := sub.Contact.Validate(); err != nil {
+			t.Fatalf("input %+v: %v", in, err)
+		}
+		if err := ws.CaptureSubmission(ctx, sub); err != nil {
+			t.Fatalf("submission %+v refused: %v", in, err)
+		}
+		if sub.ID == 0 || len(sub.RunIDs) != 1 {
+			t.Fatalf("submission %+v: id %d runs %v", in, sub.ID, sub.RunIDs)
+		}
+		return sub
+	}
+	// One office phone, twelve people writing in from it.
+	var office *app.Submission
+	for i := 1; i <= 12; i++ {
+		office = submit(app.ContactInput{FirstName: "Office", Email: fmt.Sprintf("p%d@example.com", i), Phone: "+15125550100"})
+	}
+	p, err := store.NewCRMStore(db).FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), office.ContactID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Emails) != app.MaxPersonEmails || p.Emails[9] != "p10@example.com" {
+		t.Fatalf("contact emails %v, want the first 10", p.Emails)
+	}
+	// One shared address, twelve phones.
+	var shared *app.Submission
+	for i := 1; i <= 12; i++ {
+		shared = submit(app.ContactInput{FirstName: "Front desk", Email: "desk@example.com", Phone: fmt.Sprintf("+1512555%04d", 200+i)})
+	}
+	// No name and an address longer than a name may be.
+	long := strings.Repeat("a", 60) + "@" + strings.Repeat("b", 50) + ".example.com"
+	nameless := submit(app.ContactInput{Email: long})
+	ct, err := cs.FindContact(ctx, app.HouseTenantID, nameless.ContactID)
+	if err != nil || ct.Email != long || len(ct.FirstName) != app.MaxPersonName {
+		t.Fatalf("nameless contact %+v %v", ct, err)
+	}
+
+	var leads, subs, runs int
+	db.ReadDB().QueryRow(`SELECT (SELECT count(*) FROM leads), (SELECT count(*) FROM form_submissions), (SELECT count(*) FROM runs WHERE workflow_id = ?)`, w.ID).Scan(&leads, &subs, &runs)
+	if leads != 25 || subs != 25 || runs != 25 {
+		t.Fatalf("leads %d, submissions %d, runs %d; want 25 of each", leads, subs, runs)
+	}
+	notes := func(id int64) string {
+		var s string
+		db.ReadDB().QueryRow(`SELECT group_concat(body, '|') FROM crm_timeline WHERE record_type = 'person' AND record_id = ? AND kind = 'note'`, id).Scan(&s)
+		return s
+	}
+	if n := notes(office.ContactID); !strings.Contains(n, "email p11@example.com") || !strings.Contains(n, "email p12@example.com") || strings.Contains(n, "p10@") {
+		t.Errorf("office contact notes %q, want p11 and p12 left out", n)
+	}
+	if n := notes(shared.ContactID); !strings.Contains(n, "phone +15125550211") || !strings.Contains(n, "phone +15125550212") {
+		t.Errorf("shared contact notes %q, want the 11th and 12th phone left out", n)
+	}
+	// The submission keeps what the contact could not.
+	var payload string
+	db.ReadDB().QueryRow(`SELECT payload FROM form_submissions WHERE id = ?`, office.ID).Scan(&payload)
+	if !strings.Contains(payload, "p12@example.com") {
+		t.Errorf("submission payload %s lacks the email", payload)
 	}
 }

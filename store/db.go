@@ -75,6 +75,9 @@ func DSN(path string, readOnly bool) string {
 // OpenPools opens a write pool (one connection) and a read pool on path.
 // Redka uses it too, so every database in the process is opened the same way.
 func OpenPools(path string, readConns int) (write, read *sql.DB, err error) {
+	if err := ensurePrivate(path); err != nil {
+		return nil, nil, err
+	}
 	if readConns <= 0 {
 		readConns = max(4, 2*runtime.NumCPU())
 	}
@@ -97,6 +100,34 @@ func OpenPools(path string, readConns int) (write, read *sql.DB, err error) {
 	read.SetMaxOpenConns(readConns)
 	read.SetMaxIdleConns(readConns)
 	return write, read, nil
+}
+
+// ensurePrivate makes a database owner-only: it creates a missing file
+// with mode 0600 (an empty file is an empty database) and takes group and
+// other access away from an existing one and its -wal and -shm. SQLite
+// would create the file 0644, and it gives the -wal and -shm the database
+// file's mode, so they follow.
+func ensurePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("make %s owner-only: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Open opens the database, creating its directory and file if needed, and

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -130,4 +132,51 @@ func TestFormatTime_RoundTrip(t *testing.T) {
 	if err != nil || !out.Equal(in) {
 		t.Fatalf("ParseTime = %v, %v", out, err)
 	}
+}
+
+// TestDB_FilesOwnerOnly: the databases and their -wal and -shm are 0600
+// whatever the umask lets SQLite do, and an existing 0644 database is made
+// owner-only when opened.
+func TestDB_FilesOwnerOnly(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	ctx := context.Background()
+	db := store.NewDB(filepath.Join(dir, "orengen.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kv := store.NewKV(filepath.Join(dir, "redka.db"))
+	if err := kv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := kv.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check := func(names ...string) {
+		t.Helper()
+		for _, n := range names {
+			fi, err := os.Stat(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatalf("%s: %v", n, err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s mode %o, want 600", n, fi.Mode().Perm())
+			}
+		}
+	}
+	check("orengen.db", "orengen.db-wal", "orengen.db-shm", "redka.db", "redka.db-wal", "redka.db-shm")
+	db.Close()
+	kv.Close()
+	// A database created 0644 by an older version is made owner-only.
+	legacy := filepath.Join(dir, "legacy.db")
+	if err := os.WriteFile(legacy, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ldb := store.NewDB(legacy)
+	if err := ldb.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer ldb.Close()
+	check("legacy.db", "legacy.db-wal", "legacy.db-shm")
 }

@@ -119,6 +119,18 @@ func TestWorkflows_PortalEditorAndTriggers(t *testing.T) {
 	if len(runs) != 1 || runs[0].Payload["phone"] != "+15125550142" || runs[0].Payload["body"] != "Hi there" || runs[0].TenantID != e.A.T.ID {
 		t.Fatalf("inbound_sms runs: %+v", runs)
 	}
+	// A replay of the signed request (same MessageSid, same parameters):
+	// 200 with nothing new stored and no second run.
+	events := func() (n int) {
+		e.DB.ReadDB().QueryRow(`SELECT count(*) FROM twilio_events WHERE sid = 'SM9'`).Scan(&n)
+		return n
+	}
+	if st, body, _ := e.do(signed); st != 200 || !strings.Contains(body, "<Response>") {
+		t.Fatalf("replayed text: %d %s", st, body)
+	}
+	if runs, _ = ws.FindRuns(ctx, app.RunFilter{WorkflowID: sms.ID}); len(runs) != 1 || events() != 1 {
+		t.Fatalf("replayed text stored again: %d runs, %d events", len(runs), events())
+	}
 	// One URL for every number: a text to A's own number is A's.
 	e.Server.Automations.TenantForNumber = func(ctx context.Context, to string) (int64, bool) {
 		return e.A.T.ID, to == "+15550002222"

@@ -1,10 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,21 +12,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"orengen/backups"
-	"orengen/store"
-	"orengen/ui"
 )
 
 func TestWireOps(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	m := &Main{Config: &Config{DataDir: dir, MetricsToken: "tok"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	m.DB = store.NewDB(filepath.Join(dir, "orengen.db"))
-	if err := m.DB.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer m.DB.Close()
-	m.Server = &ui.Server{}
-	m.wireOps()
+	m := openAppEnv(t, dir, map[string]string{"ORENGEN_METRICS_TOKEN": "tok"}) // Open calls wireOps
+	defer m.Close()
 	if m.Server.Metrics == nil || m.Server.Metrics.Token != "tok" {
 		t.Fatal("metrics not wired with the token")
 	}

@@ -1,12 +1,10 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,7 +31,7 @@ type fakeSAM struct {
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("app", "federal", "testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "app", "federal", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,23 +386,16 @@ func TestFederalScheduler(t *testing.T) {
 	defer srv.Close()
 	c := newFedCLI(t, srv.URL)
 	c.run("federal", "search", "add", "--name", "IT")
-	m := &Main{Config: &Config{DataDir: c.dir, SAMAPIURL: srv.URL, GrantsAPIURL: srv.URL, SAMKeyType: "system", SAMAPIKey: "k-123456"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sv, err := m.openForCLI(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := openAppEnv(t, c.dir, map[string]string{"ORENGEN_SAM_API_KEY": "k-123456"}, "--sam-api-url", srv.URL, "--grants-api-url", srv.URL, "--sam-key-type", "system")
 	defer m.Close()
-	fed, err := m.OpenFederal(sv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fed := m.Federal
 	// The alert job runs at start too: a registration expiring in 20 days
 	// gives its 30-day alert.
 	if err := fed.Service.SaveProfile(context.Background(), app.HouseTenantID, &federal.Profile{NAICSPrimary: "541511", SAMExpires: time.Now().AddDate(0, 0, 20)}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := fed.Start(ctx)
+	done := fed.start(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		runs, _ := fed.Store.FindScoutRuns(context.Background(), app.HouseTenantID, 5)

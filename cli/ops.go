@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,15 +16,15 @@ import (
 
 // wireOps gives the server its metrics (token, database pool and
 // replication collectors) and a disk-space health check. runServe calls it
-// once m.Server is built and before m.Server.Open.
-func (m *Main) wireOps() {
+// once a.Server is built and before a.Server.Open.
+func (a *App) wireOps() {
 	met := ui.NewMetrics()
-	met.Token = m.Config.MetricsToken
-	if err := met.Register(newPoolCollector(m.DB), newReplicationCollector(m.Config.DataDir)); err != nil {
+	met.Token = a.Config.MetricsToken
+	if err := met.Register(newPoolCollector(a.DB), newReplicationCollector(a.Config.DataDir)); err != nil {
 		panic(fmt.Sprintf("register metrics: %v", err)) // a duplicate name: a bug, not a runtime condition
 	}
-	m.Server.Metrics = met
-	m.Server.Health = append(m.Server.Health, diskHealth(m.Config.DataDir))
+	a.Server.Metrics = met
+	a.Server.Health = append(a.Server.Health, diskHealth(a.Config.DataDir))
 }
 
 // poolCollector reports orengen.db's connection pools (store.DB.Stats).

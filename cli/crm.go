@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -44,14 +44,12 @@ func runCRM(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 	if *slug == "" {
 		return usageError{errors.New("--tenant: required (see orengen tenant list)")}
 	}
-	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr)}
-	sv, err := m.openForCLI(ctx)
+	sv, err := Open(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
-		m.Close()
 		return err
 	}
-	defer m.Close()
-	t, err := sv.Tenants.Store.FindTenantBySlug(ctx, *slug)
+	defer sv.Close()
+	t, err := sv.Tenants.TenantBySlug(ctx, *slug)
 	if err != nil {
 		return cliError(err)
 	}

@@ -1,10 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -382,12 +380,9 @@ func TestBrowser_KanbanDrag(t *testing.T) {
 	}
 	screenshot(t, ctx, "kanban")
 	// And in the database.
-	m2 := &Main{Config: cfg, Logger: m.Logger}
-	if err := m2.OpenStores(bg); err != nil {
-		t.Fatal(err)
-	}
+	m2 := openApp(t, cfg.DataDir)
 	defer m2.Close()
-	got, err := store.NewCRMStore(m2.DB).FindDeal(tctx, deal.ID)
+	got, err := m2.CRM.FindDeal(tctx, deal.ID)
 	if err != nil || got.Stage != second || first == second {
 		t.Fatalf("deal stage %q (%v), want %q (was %q)", got.Stage, err, second, first)
 	}
@@ -396,17 +391,10 @@ func TestBrowser_KanbanDrag(t *testing.T) {
 // setupTenantInvite creates a tenant (with a custom domain if given) in
 // the data dir and invites an owner; it returns the open stores (close
 // them before serve starts), the services and the invitation's token.
-func setupTenantInvite(t *testing.T, dir string, tn *app.Tenant, domain, email string) (*Main, *Services, string) {
+func setupTenantInvite(t *testing.T, dir string, tn *app.Tenant, domain, email string) (*App, *App, string) {
 	t.Helper()
-	cfg, err := loadConfig(newFlagSet("t", "t", io.Discard), []string{"--data-dir", dir}, envFrom(nil), "data-dir")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sv, err := m.openForCLI(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sv := openApp(t, dir)
+	m := sv
 	if err := sv.Tenants.CreateTenant(context.Background(), tn, domain); err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +402,7 @@ func setupTenantInvite(t *testing.T, dir string, tn *app.Tenant, domain, email s
 	if _, err := sv.Users.Invite(actx, email, "", app.UserRoleOwner); err != nil {
 		t.Fatal(err)
 	}
-	msgs, _, err := store.NewOutboxStore(m.DB).FindOutboxMessages(context.Background(), 1)
+	msgs, _, err := store.NewOutboxStore(sv.DB).FindOutboxMessages(context.Background(), 1)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("outbox: %v %v", msgs, err)
 	}
@@ -501,10 +489,7 @@ func TestBrowser_ChunkedImport(t *testing.T) {
 	if !strings.Contains(status, fmt.Sprintf("%d created", rows)) {
 		t.Fatalf("import status %q", status)
 	}
-	m2 := &Main{Config: cfg, Logger: m.Logger}
-	if err := m2.OpenStores(bg); err != nil {
-		t.Fatal(err)
-	}
+	m2 := openApp(t, cfg.DataDir)
 	defer m2.Close()
 	var n int
 	if err := m2.DB.ReadDB().QueryRowContext(bg, `SELECT count(*) FROM crm_people WHERE tenant_id = ?`, tn.ID).Scan(&n); err != nil || n != rows {

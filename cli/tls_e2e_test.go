@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -154,8 +154,7 @@ func TestServeTLS_Pebble(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		m := &Main{Config: &Config{Domain: "example.test", DNSResolver: dnsAddr, PublicIPs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}}, DB: db}
-		svc := m.newDomainService()
+		svc := newDomainService(&Config{Domain: "example.test", DNSResolver: dnsAddr, PublicIPs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}}, db, nil)
 		for _, n := range []string{"shop.tenant.test", "pending.tenant.test"} {
 			d := &app.CustomDomain{Name: n}
 			if err := svc.AddDomain(context.Background(), d); err != nil {

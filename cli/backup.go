@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -286,24 +286,23 @@ type backupStart struct {
 // startBackups runs restore-if-missing and, when an existing database is
 // about to be migrated, starts the replicator and forces a sync so the
 // upgrade has a restore point. It runs before the databases are opened.
-func (m *Main) startBackups(ctx context.Context) (*backupStart, error) {
-	cfg := m.Config
+func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backupStart, error) {
 	reps, err := cfg.replicas()
 	if err != nil {
 		return nil, usageError{err}
 	}
 	bs := &backupStart{replicas: reps}
 	if len(reps) == 0 {
-		m.Logger.Warn("no replica configured: data is not backed up (set --backup-dir or --replica)")
+		logger.Warn("no replica configured: data is not backed up (set --backup-dir or --replica)")
 		return bs, nil
 	}
 	if cfg.RestoreIfMissing != "false" {
-		res, err := backups.RestoreIfMissing(ctx, cfg.DataDir, reps, m.Logger)
+		res, err := backups.RestoreIfMissing(ctx, cfg.DataDir, reps, logger)
 		if err != nil {
 			return nil, fmt.Errorf("restore if missing: %w (fix the replica, or start with --restore-if-missing=false)", err)
 		}
 		for _, r := range res {
-			m.Logger.Info("restored missing database from replica", "db", r.DB, "replica", r.Replica, "point_in_time", r.PointInTime, "size", r.Size, "integrity", r.Integrity)
+			logger.Info("restored missing database from replica", "db", r.DB, "replica", r.Replica, "point_in_time", r.PointInTime, "size", r.Size, "integrity", r.Integrity)
 		}
 	}
 	exe, err := os.Executable()
@@ -313,7 +312,7 @@ func (m *Main) startBackups(ctx context.Context) (*backupStart, error) {
 	if bs.pending, err = store.Pending(ctx, cfg.DBPath()); err != nil {
 		return nil, err
 	}
-	bs.sup = backups.NewSupervisor(exe, replicatorArgs(cfg), os.Environ(), m.Logger.With("proc", "replicate"))
+	bs.sup = backups.NewSupervisor(exe, replicatorArgs(cfg), os.Environ(), logger.With("proc", "replicate"))
 	if _, err := os.Stat(cfg.DBPath()); err != nil || len(bs.pending) == 0 {
 		return bs, nil // a fresh or current database: the replicator starts once it is open
 	}
@@ -324,17 +323,17 @@ func (m *Main) startBackups(ctx context.Context) (*backupStart, error) {
 	}
 	bs.started = true
 	if bs.points, err = backups.SyncNow(ctx, cfg.DataDir, 30*time.Second); err != nil {
-		m.Logger.Warn("could not record a restore point before migrating", "err", err)
+		logger.Warn("could not record a restore point before migrating", "err", err)
 	}
 	for _, p := range bs.points {
-		m.Logger.Info("restore point before migrations", "db", p.DB, "txid", p.TXIDString(), "time", p.Time, "replicas", p.Replicas, "pending", bs.pending)
+		logger.Info("restore point before migrations", "db", p.DB, "txid", p.TXIDString(), "time", p.Time, "replicas", p.Replicas, "pending", bs.pending)
 	}
 	return bs, nil
 }
 
 // afterOpen starts the replicator if it is not running yet, records the
 // restore points in the database and wires the Backups page and health.
-func (bs *backupStart) afterOpen(ctx context.Context, m *Main) error {
+func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 	if bs.sup == nil {
 		return nil
 	}
@@ -344,7 +343,7 @@ func (bs *backupStart) afterOpen(ctx context.Context, m *Main) error {
 		}
 		bs.started = true
 	}
-	st := store.NewBackupStore(m.DB)
+	st := store.NewBackupStore(a.DB)
 	for _, p := range bs.points {
 		if p.Error != "" {
 			continue
@@ -359,8 +358,10 @@ func (bs *backupStart) afterOpen(ctx context.Context, m *Main) error {
 		return err
 	}
 	exe, _ := os.Executable()
-	m.Backups = &app.BackupService{Store: st, Logger: m.Logger,
-		Source: &backupSource{cfg: m.Config, replicas: bs.replicas, exe: exe, env: os.Environ()}}
+	a.Backups = &app.BackupService{Store: st, Logger: a.Logger,
+		Source: &backupSource{cfg: a.Config, replicas: bs.replicas, exe: exe, env: os.Environ()}}
+	a.Server.Backups = a.Backups
+	a.Server.Health = append(a.Server.Health, backupHealth(a.Config, a.Logger))
 	return nil
 }
 
@@ -369,24 +370,24 @@ func (bs *backupStart) afterOpen(ctx context.Context, m *Main) error {
 // the replicator then has to catch up on): serve calls it after draining
 // requests and before closing the databases. A replicator started a moment
 // ago may not have opened the databases yet; SyncNow waits for it.
-func (bs *backupStart) flush(m *Main) {
+func (bs *backupStart) flush(a *App) {
 	if bs.sup == nil || !bs.started {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if _, err := backups.SyncNow(ctx, m.Config.DataDir, 15*time.Second); err != nil {
-		m.Logger.Warn("final sync before closing the databases", "err", err)
+	if _, err := backups.SyncNow(ctx, a.Config.DataDir, 15*time.Second); err != nil {
+		a.Logger.Warn("final sync before closing the databases", "err", err)
 	}
 }
 
 // stop stops the replicator last, after the databases are closed; it
 // syncs once more on SIGTERM before it exits.
-func (bs *backupStart) stop(m *Main) {
+func (bs *backupStart) stop(logger *slog.Logger) {
 	if bs.sup == nil {
 		return
 	}
 	if err := bs.sup.Stop(backups.DefaultStopTimeout); err != nil {
-		m.Logger.Error("stop replicator", "err", err)
+		logger.Error("stop replicator", "err", err)
 	}
 }

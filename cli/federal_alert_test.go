@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -28,15 +27,17 @@ func TestFederalAlertSink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := m.OpenStores(context.Background()); err != nil {
+	m, err := Open(context.Background(), cfg, discardLogger())
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
 	ctx := context.Background()
 	ws := store.NewWorkflowStore(m.DB)
 	fallback := &recordingSink{}
-	sink := &federalAlertSink{store: ws, engine: &app.Engine{}, next: fallback}
+	// The production sink, with the log replaced by a recorder.
+	sink := m.Federal.Service.Sink.(*federal.WorkflowSink)
+	sink.Next = fallback
 	alert := federal.FederalAlert{TenantID: app.HouseTenantID, Kind: "digest", Subject: "3 new opportunities", Body: "...", Link: "/federal/digest", Due: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 
 	if err := sink.Alert(ctx, alert); err != nil || len(fallback.got) != 1 {

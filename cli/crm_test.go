@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -14,7 +14,7 @@ func TestCLI_CRMImport(t *testing.T) {
 	if _, _, err := runCLI(t, "", "tenant", "create", "--name", "Acme Dental", dd); err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join("ui", "testdata", "twenty_people.csv"))
+	src, err := os.ReadFile(filepath.Join("..", "ui", "testdata", "twenty_people.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,24 +10,9 @@ import (
 	"os"
 	"strconv"
 
-	"orengen/app"
 	"orengen/store"
 	"orengen/ui"
 )
-
-// newDomainService returns the custom-domain service, with DNS checks
-// through --dns-resolver when set.
-func (m *Main) newDomainService() *app.DomainService {
-	cfg := m.Config
-	r := net.DefaultResolver
-	if cfg.DNSResolver != "" {
-		r = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, cfg.DNSResolver)
-		}}
-	}
-	return &app.DomainService{Store: store.NewDomainStore(m.DB), Resolver: r, Domain: cfg.Domain, PublicIPs: cfg.PublicIPs, Logger: m.Logger}
-}
 
 // acmeRoots returns the system roots plus the PEM file of --acme-ca-root.
 func acmeRoots(file string) (*x509.CertPool, error) {
@@ -53,8 +38,8 @@ func acmeRoots(file string) (*x509.CertPool, error) {
 // certificates; the built-in hosts' certificates are loaded or obtained in
 // the background. Listener errors go to errc. The returned stop shuts the
 // port-80 app and certmagic down (after the server's own Shutdown).
-func (m *Main) serveTLS(ctx context.Context, httpLn net.Listener, errc chan<- error, stdout io.Writer) (stop func(context.Context) error, err error) {
-	cfg := m.Config
+func (a *App) serveTLS(ctx context.Context, httpLn net.Listener, errc chan<- error, stdout io.Writer) (stop func(context.Context) error, err error) {
+	cfg := a.Config
 	roots, err := acmeRoots(cfg.ACMECARoot)
 	if err != nil {
 		return nil, err
@@ -70,26 +55,26 @@ func (m *Main) serveTLS(ctx context.Context, httpLn net.Listener, errc chan<- er
 	}
 	hp, _ := strconv.Atoi(httpPort)
 	sp, _ := strconv.Atoi(httpsPort)
-	m.Certs = &ui.CertManager{
+	a.Certs = &ui.CertManager{
 		Domain: cfg.Domain, CA: cfg.ACMECA, CARoots: roots, Email: cfg.ACMEEmail,
 		ListenHost: host, HTTPPort: hp, HTTPSPort: sp,
-		Storage: store.NewCertStorage(m.DB), Domains: m.Domains, Logger: m.Logger, Server: m.Server,
+		Storage: store.NewCertStorage(a.DB), Domains: a.Domains, Logger: a.Logger, Server: a.Server,
 	}
-	if err := m.Certs.Open(); err != nil {
+	if err := a.Certs.Open(); err != nil {
 		httpsLn.Close()
 		return nil, err
 	}
-	m.Server.Certs = m.Certs
-	m.Server.Health = append(m.Server.Health, m.Certs.Health)
+	a.Server.Certs = a.Certs
+	a.Server.Health = append(a.Server.Health, a.Certs.Health)
 	if sp != 443 {
-		m.Server.PublicPort = httpsPort
+		a.Server.PublicPort = httpsPort
 	}
-	go func() { errc <- m.Certs.ServeHTTP(httpLn) }()
-	go func() { errc <- m.Server.ServeTLS(httpsLn, m.Certs.TLSConfig()) }()
-	if err := m.Certs.Manage(ctx); err != nil {
-		return nil, errors.Join(err, m.Certs.Shutdown(context.Background()))
+	go func() { errc <- a.Certs.ServeHTTP(httpLn) }()
+	go func() { errc <- a.Server.ServeTLS(httpsLn, a.Certs.TLSConfig()) }()
+	if err := a.Certs.Manage(ctx); err != nil {
+		return nil, errors.Join(err, a.Certs.Shutdown(context.Background()))
 	}
-	m.Logger.Info("tls on", "https", httpsLn.Addr().String(), "http", httpLn.Addr().String(), "acme_ca", cfg.ACMECA, "hosts", m.Certs.Hosts())
-	fmt.Fprintf(stdout, "orengen HTTPS on %s (certificates for %v from %s)\n", httpsLn.Addr(), m.Certs.Hosts(), cfg.ACMECA)
-	return m.Certs.Shutdown, nil
+	a.Logger.Info("tls on", "https", httpsLn.Addr().String(), "http", httpLn.Addr().String(), "acme_ca", cfg.ACMECA, "hosts", a.Certs.Hosts())
+	fmt.Fprintf(stdout, "orengen HTTPS on %s (certificates for %v from %s)\n", httpsLn.Addr(), a.Certs.Hosts(), cfg.ACMECA)
+	return a.Certs.Shutdown, nil
 }

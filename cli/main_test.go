@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -19,14 +21,37 @@ import (
 // starts it as a child (serve's replicate child, kill -9 tests).
 func TestMain(m *testing.M) {
 	if os.Getenv("ORENGEN_TEST_RUN_MAIN") == "1" {
-		main()
-		os.Exit(0)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+		stop()
+		os.Exit(code)
 	}
 	// Children that serve starts from os.Executable() (the replicator, a
 	// restore drill) are this test binary: make them run main too.
 	os.Setenv("ORENGEN_TEST_RUN_MAIN", "1")
 	os.Unsetenv("AWS_CA_BUNDLE") // breaks Litestream's S3 client
 	os.Exit(m.Run())
+}
+
+// openApp opens the app on dir with the defaults and args, as a
+// subcommand would; the caller closes it.
+func openApp(t testing.TB, dir string, args ...string) *App {
+	t.Helper()
+	return openAppEnv(t, dir, nil, args...)
+}
+
+// openAppEnv is openApp with environment variables (secrets).
+func openAppEnv(t testing.TB, dir string, env map[string]string, args ...string) *App {
+	t.Helper()
+	cfg, err := loadConfig(newFlagSet("t", "t", io.Discard), append([]string{"--data-dir", dir}, args...), envFrom(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), cfg, discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func envFrom(m map[string]string) func(string) string {

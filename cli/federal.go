@@ -1,129 +1,16 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"orengen/app"
 	"orengen/app/federal"
-	"orengen/store"
-	"orengen/ui"
 )
-
-// SAMKeySecret is the vault name (global scope) of the SAM.gov API key.
-const SAMKeySecret = "sam_api_key"
-
-// OpenAIKeySecret is the vault name (global scope) of the key for the
-// OpenAI-compatible endpoint RFP extraction asks.
-const OpenAIKeySecret = "openai_api_key"
-
-// vaultOrEnv returns a key getter: the vault's global secret name first
-// (so a key saved in Nexus takes effect without a restart), else env.
-func vaultOrEnv(v app.Vault, name, env string) func(ctx context.Context) (federal.Secret, error) {
-	envKey := federal.Secret(strings.TrimSpace(env))
-	return func(ctx context.Context) (federal.Secret, error) {
-		val, err := v.Get(ctx, app.GlobalScope, name)
-		if err == nil && strings.TrimSpace(val) != "" {
-			return federal.Secret(strings.TrimSpace(val)), nil
-		}
-		if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
-			return "", fmt.Errorf("vault %s: %w", name, err)
-		}
-		return envKey, nil
-	}
-}
-
-// Federal is the federal-contracting wiring: the store, the scout and the
-// service the Nexus pages, the API and the CLI use.
-type Federal struct {
-	Store   *store.FederalStore
-	Quota   *store.SAMQuota
-	Scout   *federal.Scout
-	Service *federal.Service
-}
-
-func checkBaseURL(flagName, v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		example := "https://api.sam.gov"
-		if flagName == "openai-url" {
-			example = "https://api.openai.com/v1"
-		}
-		return fmt.Errorf("--%s: %q is not an http(s) base URL like %s", flagName, v, example)
-	}
-	return nil
-}
-
-// OpenFederal builds the federal services on m's stores. The SAM.gov key is
-// read on every run: the vault's global sam_api_key first, else
-// ORENGEN_SAM_API_KEY, so a key saved in Nexus takes effect without a
-// restart.
-func (m *Main) OpenFederal(sv *Services) (*Federal, error) {
-	cfg := m.Config
-	if err := checkBaseURL("sam-api-url", cfg.SAMAPIURL); err != nil {
-		return nil, err
-	}
-	if err := checkBaseURL("grants-api-url", cfg.GrantsAPIURL); err != nil {
-		return nil, err
-	}
-	if _, err := federal.DefaultQuotaPolicy().Limit(cfg.SAMKeyType); err != nil {
-		return nil, fmt.Errorf("--sam-key-type: %q is not one of personal, personal-role, personal-federal, system, system-federal", cfg.SAMKeyType)
-	}
-	if cfg.OpenAIURL != "" {
-		if err := checkBaseURL("openai-url", cfg.OpenAIURL); err != nil {
-			return nil, err
-		}
-	}
-	f := &Federal{Store: store.NewFederalStore(m.DB), Quota: store.NewSAMQuota(m.KV)}
-	httpc := &http.Client{Timeout: federal.DefaultTimeout}
-	f.Scout = &federal.Scout{
-		Store:  f.Store,
-		SAM:    &federal.SAMClient{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
-		Grants: &federal.GrantsClient{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
-		Key:    vaultOrEnv(sv.Vault, SAMKeySecret, cfg.SAMAPIKey),
-		Logger: m.Logger,
-	}
-	// Alerts and digests go to the log (federal.LogSink) and Nexus until
-	// the automation engine provides a federal.AlertSink (Service.Sink).
-	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout,
-		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
-	if cfg.OpenAIURL != "" {
-		f.Service.LLM = &federal.LLMExtractor{BaseURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
-			Key: vaultOrEnv(sv.Vault, OpenAIKeySecret, cfg.OpenAIAPIKey), HTTP: &http.Client{Timeout: federal.DefaultLLMTimeout}}
-	}
-	return f, nil
-}
-
-// Wire gives the HTTP server the federal service.
-func (f *Federal) Wire(s *ui.Server) { s.Federal = f.Service }
-
-// Start runs the scout's scheduler and the alert job (90/30/7-day
-// reminders and the daily digest, hourly; each alert fires once) until ctx
-// is done; the returned channel closes when both have stopped (and any
-// "run now" has finished).
-func (f *Federal) Start(ctx context.Context) <-chan struct{} {
-	f.Service.SetContext(ctx)
-	done := make(chan struct{})
-	alerts := make(chan struct{})
-	go func() {
-		defer close(alerts)
-		f.Service.RunAlertScheduler(ctx, federal.DefaultAlertInterval, f.Store.FederalTenants)
-	}()
-	go func() {
-		defer close(done)
-		f.Scout.RunScheduler(ctx, f.Store.FederalTenants)
-		<-alerts
-		f.Service.Wait()
-	}()
-	return done
-}
 
 const federalUsage = `Usage: orengen federal <scout|search> [flags]
 
@@ -183,21 +70,17 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if sub == "scout" && !*once {
 		return usageError{errors.New("federal scout: --once is required (serve runs the scheduled scout)")}
 	}
-	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr)}
+	logger := newLogger(cfg, stderr)
 	if sub == "scout" {
-		m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // the summary says it all
+		logger = discardLogger() // the summary says it all
 	}
-	sv, err := m.openForCLI(ctx)
+	sv, err := Open(ctx, cfg, logger)
 	if err != nil {
-		m.Close()
 		return err
 	}
-	defer m.Close()
-	f, err := m.OpenFederal(sv)
-	if err != nil {
-		return usageError{err}
-	}
-	if _, err := sv.Tenants.Store.FindTenantByID(ctx, *tenant); err != nil {
+	defer sv.Close()
+	f := sv.Federal
+	if _, err := sv.Tenants.TenantByID(ctx, *tenant); err != nil {
 		return fmt.Errorf("--tenant %d: %s", *tenant, app.ErrorMessage(err))
 	}
 	switch sub {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -191,18 +190,14 @@ func (s *smtpSink) messages() []string {
 func prepareAutomationData(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	m := &Main{Config: &Config{DataDir: dir}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sv, err := m.openForCLI(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	for k, v := range map[string]string{secretTwilioSID: testTwilioSID, secretTwilioToken: testTwilioToken, secretTwilioFrom: testTwilioFrom} {
+	sv := openApp(t, dir)
+	defer sv.Close()
+	for k, v := range map[string]string{app.SecretTwilioSID: testTwilioSID, app.SecretTwilioToken: testTwilioToken, app.SecretTwilioFrom: testTwilioFrom} {
 		if err := sv.Vault.Put(ctx, app.GlobalScope, k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := m.Auth.Admins.CreateAdmin(ctx, &app.Admin{Email: "boss@example.com", Role: app.RoleOwner, PasswordHash: "x"}); err != nil {
+	if err := sv.Auth.Admins.CreateAdmin(ctx, &app.Admin{Email: "boss@example.com", Role: app.RoleOwner, PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
 }

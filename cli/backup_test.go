@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"database/sql"
@@ -272,6 +272,12 @@ func TestBackups_RestoreInPlaceAndDrill(t *testing.T) {
 	}
 	if n := len(leadEmails(t, filepath.Join(data, "orengen.db"))); n != 25 {
 		t.Fatalf("restored %d leads, want 25", n)
+	}
+	// The data directory restore created and the databases are owner-only.
+	for p, want := range map[string]os.FileMode{data: 0o700, filepath.Join(data, "orengen.db"): 0o600, filepath.Join(data, "redka.db"): 0o600} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (%v), want %o", p, fi.Mode().Perm(), err, want)
+		}
 	}
 }
 
