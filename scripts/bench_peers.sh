@@ -2,7 +2,7 @@
 # bench_peers.sh: orengen side by side with PocketBase in one run (part of
 # `make bench`): binary size, cold start and restart to the first 200, idle
 # and loaded memory, and creates/s at 64 connections as the database grows
-# (TestBenchPeers in bench_peers_test.go). PocketBase is built from the
+# (TestBenchPeers in cli/bench_peers_test.go). PocketBase is built from the
 # module proxy into a temporary GOBIN (its examples/base main) and never
 # committed. Loopback only; about six minutes.
 set -euo pipefail
@@ -19,4 +19,4 @@ echo "building PocketBase $PB_VERSION (examples/base) ..."
 GOBIN=$gobin CGO_ENABLED=0 go install "github.com/pocketbase/pocketbase/examples/base@$PB_VERSION"
 
 ORENGEN_BENCH_PEERS=1 ORENGEN_BENCH_BIN="$BIN" ORENGEN_BENCH_POCKETBASE="$gobin/base" \
-	go test -tags sqlite_fts5 -count=1 -run '^TestBenchPeers$' -v -timeout 30m . | grep -v '^=== RUN\|^--- PASS\|^PASS\|^ok '
+	go test -tags sqlite_fts5 -count=1 -run '^TestBenchPeers$' -v -timeout 30m ./cli | grep -v '^=== RUN\|^--- PASS\|^PASS\|^ok '

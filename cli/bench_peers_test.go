@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -40,7 +40,7 @@ import (
 // server that did not start, or a run of non-2xx answers.
 //
 //	ORENGEN_BENCH_PEERS=1 ORENGEN_BENCH_BIN=./orengen ORENGEN_BENCH_POCKETBASE=/tmp/pb/base \
-//	  go test -tags sqlite_fts5 -run TestBenchPeers -v -timeout 30m .
+//	  go test -tags sqlite_fts5 -run TestBenchPeers -v -timeout 30m ./cli
 func TestBenchPeers(t *testing.T) {
 	if os.Getenv("ORENGEN_BENCH_PEERS") != "1" {
 		t.Skip("peer figures: set ORENGEN_BENCH_PEERS=1, ORENGEN_BENCH_BIN and ORENGEN_BENCH_POCKETBASE (scripts/bench_peers.sh)")
