@@ -66,7 +66,7 @@ func init() {
 		f := &File{
 			Name:        name,
 			URL:         "/assets/" + strings.TrimSuffix(name, ext) + "." + hash + ext,
-			ContentType: mime.TypeByExtension(ext),
+			ContentType: contentType(ext),
 			Body:        body,
 			ETag:        `"` + hash + `"`,
 		}
@@ -80,6 +80,23 @@ func init() {
 	if err != nil {
 		panic(err)
 	}
+}
+
+// contentTypes covers the embedded files' extensions. mime.TypeByExtension
+// would do, but its first call loads the system's mime.types (thousands
+// of entries, half a megabyte of heap) in every process; it is asked only
+// for an extension missing here.
+var contentTypes = map[string]string{
+	".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml",
+	".png": "image/png", ".ico": "image/x-icon", ".woff2": "font/woff2", ".json": "application/json",
+	".txt": "text/plain; charset=utf-8", ".webp": "image/webp", ".jpg": "image/jpeg",
+}
+
+func contentType(ext string) string {
+	if ct, ok := contentTypes[strings.ToLower(ext)]; ok {
+		return ct
+	}
+	return mime.TypeByExtension(ext)
 }
 
 func compressible(ct string) bool {
