@@ -11,7 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUDGET=${SIZE_BUDGET:-50000000} # bytes; 42.9 MB on 2026-12-04, so ~16% headroom
+# Bytes. History: 67.4 MB with twilio-go; 42.9 MB without it (2026-12-04);
+# 49.1 MB once sheets brought excelize (XLSX import, ~6 MB). Budget ~14%
+# over the last figure.
+BUDGET=${SIZE_BUDGET:-56000000}
 BIN=${1:-./orengen}
 [ -f "$BIN" ] || { echo "size_budget: $BIN is missing: make build" >&2; exit 1; }
 size=$(stat -c %s "$BIN")
