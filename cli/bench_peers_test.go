@@ -133,7 +133,9 @@ func TestBenchPeers(t *testing.T) {
 		r.Leads[1] = append(r.Leads[1], runWrk(t, p, script, conns, w, "/api/collections/leads/records", "", "", pbLeadBody))
 	}
 	for w := 0; w < 3; w++ {
+		done := profileWindow(fmt.Sprintf("people-%d", w+1))
 		r.People[0] = append(r.People[0], runWrk(t, o, script, conns, 100+w, "/api/v1/people", "app.localhost", "Bearer "+key, personBody))
+		<-done
 		r.People[1] = append(r.People[1], runWrk(t, p, script, conns, 100+w, "/api/collections/people/records", "", token, personBody))
 	}
 	r.PeakServe, r.PeakChild, r.PeakPB = o.peak, o.childPeak, p.peak
