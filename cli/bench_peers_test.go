@@ -238,7 +238,11 @@ type wrkResult struct {
 	RPS      float64
 	OK, Bad  int
 	P50, P99 time.Duration
-	Raw      string
+	// CPU is the server's CPU time (both processes for orengen) per
+	// create: unlike creates/s, it hardly moves when other work on the
+	// machine takes cores away.
+	CPU time.Duration
+	Raw string
 }
 
 var (
@@ -255,7 +259,9 @@ func runWrk(t *testing.T, s *peerProc, script string, conns, window int, path, h
 	t.Helper()
 	cmd := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", conns), "-d10s", "--timeout", "10s", "--latency", "-s", script,
 		"http://"+s.addr+path, "--", body, strconv.Itoa(window), host, auth)
+	cpu0 := cpuOf(s.pid()) + cpuOf(s.childPID())
 	out, err := cmd.CombinedOutput()
+	cpu := cpuOf(s.pid()) + cpuOf(s.childPID()) - cpu0
 	if err != nil {
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}
@@ -276,6 +282,7 @@ func runWrk(t *testing.T, s *peerProc, script string, conns, window int, path, h
 		}
 	}
 	res.OK -= min(res.OK, res.Bad)
+	res.CPU = cpu / time.Duration(max(1, res.OK))
 	res.RPS = res.RPS * float64(res.OK) / float64(max(1, res.OK+res.Bad))
 	for _, m := range reWrkLat.FindAllStringSubmatch(res.Raw, -1) {
 		f, _ := strconv.ParseFloat(m[2], 64)
@@ -524,6 +531,26 @@ func httpGet(addr, host, path string) {
 	}
 }
 
+// cpuOf is a process's user and system CPU time so far (0 if gone).
+func cpuOf(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): utime and
+	// stime are the 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
 // memInfo is a process's resident memory from /proc/PID/smaps_rollup.
 type memInfo struct{ RSS, Anon, File int64 } // bytes
 
@@ -592,6 +619,17 @@ func rateOf(ws []wrkResult) float64 {
 	return s / float64(len(ws))
 }
 
+// cpuPer is the mean server CPU per create over the windows.
+func cpuPer(ws []wrkResult) time.Duration {
+	var cpu time.Duration
+	n := 0
+	for _, w := range ws {
+		cpu += w.CPU * time.Duration(w.OK)
+		n += w.OK
+	}
+	return cpu / time.Duration(max(1, n))
+}
+
 func maxP99(ws []wrkResult) time.Duration {
 	var d time.Duration
 	for _, w := range ws {
@@ -616,16 +654,17 @@ func (r *peerReport) markdown() string {
 	fmt.Fprintf(&b, "| RSS 5 s after the load (serving; child) | %s; %s | %s | %s |\n", r.AfterServe, r.AfterChild, r.AfterPB, ratio(float64(r.AfterServe.RSS), float64(r.AfterPB.RSS)))
 	row := func(what string, o, p []wrkResult) {
 		fmt.Fprintf(&b, "| %s, creates/s (mean of %d windows) | %.0f | %.0f | %s |\n", what, len(o), rateOf(o), rateOf(p), ratio(rateOf(o), rateOf(p)))
+		fmt.Fprintf(&b, "| %s, server CPU per create | %d µs | %d µs | %s |\n", what, cpuPer(o).Microseconds(), cpuPer(p).Microseconds(), ratio(float64(cpuPer(o)), float64(cpuPer(p))))
 		fmt.Fprintf(&b, "| %s, worst window p99 | %.1f ms | %.1f ms | |\n", what, float64(maxP99(o))/1e6, float64(maxP99(p))/1e6)
 	}
 	row("lead capture (orengen: submission, CRM person, timeline, workflow run; PocketBase: one record)", r.Leads[0], r.Leads[1])
 	row("CRM person create over the API (PocketBase: superuser create)", r.People[0], r.People[1])
-	fmt.Fprintf(&b, "\nLead capture as the database grows (each window 10 s; rows stored before it):\n\n| window | orengen leads/s | p50 | p99 | PocketBase creates/s | p50 | p99 | ratio |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(&b, "\nLead capture as the database grows (each window 10 s; rows stored before it; CPU: the server's CPU time per create):\n\n| window | orengen leads/s | p50 | p99 | CPU | PocketBase creates/s | p50 | p99 | CPU | ratio |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	var before [2]int
 	for i := range r.Leads[0] {
 		o, p := r.Leads[0][i], r.Leads[1][i]
-		fmt.Fprintf(&b, "| %d (%d / %d stored) | %.0f | %.1f ms | %.1f ms | %.0f | %.1f ms | %.1f ms | %s |\n", i+1, before[0], before[1],
-			o.RPS, float64(o.P50)/1e6, float64(o.P99)/1e6, p.RPS, float64(p.P50)/1e6, float64(p.P99)/1e6, ratio(o.RPS, p.RPS))
+		fmt.Fprintf(&b, "| %d (%d / %d stored) | %.0f | %.1f ms | %.1f ms | %d µs | %.0f | %.1f ms | %.1f ms | %d µs | %s |\n", i+1, before[0], before[1],
+			o.RPS, float64(o.P50)/1e6, float64(o.P99)/1e6, o.CPU.Microseconds(), p.RPS, float64(p.P50)/1e6, float64(p.P99)/1e6, p.CPU.Microseconds(), ratio(o.RPS, p.RPS))
 		before[0] += o.OK
 		before[1] += p.OK
 	}
