@@ -147,7 +147,15 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			res.DB, res.Replica, res.TXID, res.PointInTime.Format(time.RFC3339), res.Tables, res.Rows, app.FormatBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
 		return nil
 	}
-	results, err := backups.Restore(ctx, backups.RestoreOptions{DataDir: cfg.DataDir, Replica: r, DBName: *db, Timestamp: at, OutputDir: *output, Force: *force, Logger: logger})
+	local, err := store.ReadIdentity(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	ropt := backups.RestoreOptions{DataDir: cfg.DataDir, Replica: r, DBName: *db, Timestamp: at, OutputDir: *output, Force: *force, Logger: logger}
+	if local != nil {
+		ropt.DatabaseID = local.ID
+	}
+	results, err := backups.Restore(ctx, ropt)
 	if err != nil {
 		return restoreError(err, r)
 	}
@@ -168,6 +176,8 @@ func restoreError(err error, r backups.Replica) error {
 		return fmt.Errorf("replica %s holds no backup of that database (is it the right replica and path?); nothing was changed: %w", r.Redacted(), err)
 	case errors.Is(err, backups.ErrDatabaseInUse):
 		return fmt.Errorf("the database is open in a running server; stop it first (systemctl stop orengen): %w", err)
+	case errors.Is(err, backups.ErrForeignReplica):
+		return fmt.Errorf("%w\nNothing was changed. To replace this data directory's databases with that replica's on purpose, pass --force (or --output DIR to restore beside them)", err)
 	case errors.Is(err, backups.ErrDatabaseExists):
 		return fmt.Errorf("the database exists; pass --force to replace it, or --output DIR to restore beside it: %w", err)
 	}
@@ -281,6 +291,34 @@ type backupStart struct {
 	started  bool                   // the replicator already runs (an upgrade)
 	points   []backups.RestorePoint // reached before the migrations
 	pending  []string               // migrations about to be applied
+	claimed  bool                   // the replicas record this database
+}
+
+// forceRestoreCommand is the command that restores the foreign replica
+// of err into the data directory on purpose.
+func forceRestoreCommand(cfg *Config, err error) string {
+	spec := "REPLICA"
+	var fe *backups.ForeignReplicaError
+	if errors.As(err, &fe) {
+		spec = fe.Replica.Spec
+	}
+	return fmt.Sprintf("orengen restore --force --data-dir %s --replica %s", cfg.DataDir, spec)
+}
+
+// claim makes every replica record this database, and refuses to start
+// when one holds another database's backups (two databases must never
+// write one replica). A replica that cannot be reached now is claimed at
+// the next start.
+func (bs *backupStart) claim(ctx context.Context, m *Main, databaseID string) error {
+	unreachable, err := backups.ClaimReplicas(ctx, bs.replicas, backups.Identity{DatabaseID: databaseID, DataDir: m.Config.DataDir, Host: backups.ThisHost()})
+	if err != nil {
+		return fmt.Errorf("%w\nNothing was replicated. Point --backup-dir (or --replica) at this database's own replica (the default is the data directory's name with -backups), or move that replica aside to start a new history. To replace this data directory's databases with that replica's on purpose, stop orengen and run: %s", err, forceRestoreCommand(m.Config, err))
+	}
+	for _, e := range unreachable {
+		m.Logger.Warn("could not check which database a replica belongs to; checked again at the next start", "err", e)
+	}
+	bs.claimed = true
+	return nil
 }
 
 // startBackups runs restore-if-missing and, when an existing database is
@@ -297,13 +335,33 @@ func (m *Main) startBackups(ctx context.Context) (*backupStart, error) {
 		m.Logger.Warn("no replica configured: data is not backed up (set --backup-dir or --replica)")
 		return bs, nil
 	}
+	local, err := store.ReadIdentity(ctx, cfg.DBPath())
+	if err != nil {
+		return nil, err
+	}
 	if cfg.RestoreIfMissing != "false" {
-		res, err := backups.RestoreIfMissing(ctx, cfg.DataDir, reps, m.Logger)
-		if err != nil {
+		want := ""
+		if local != nil {
+			want = local.ID
+		}
+		res, err := backups.RestoreIfMissing(ctx, cfg.DataDir, want, reps, m.Logger)
+		if errors.Is(err, backups.ErrForeignReplica) {
+			return nil, fmt.Errorf("restore if missing: %w\nNothing was restored. For a database of its own, point --backup-dir (or --replica) at a directory of its own (the default is the data directory's name with -backups). To take that replica's data into %s on purpose, run: %s", err, cfg.DataDir, forceRestoreCommand(cfg, err))
+		} else if err != nil {
 			return nil, fmt.Errorf("restore if missing: %w (fix the replica, or start with --restore-if-missing=false)", err)
 		}
 		for _, r := range res {
 			m.Logger.Info("restored missing database from replica", "db", r.DB, "replica", r.Replica, "point_in_time", r.PointInTime, "size", r.Size, "integrity", r.Integrity)
+		}
+		if len(res) > 0 {
+			if local, err = store.ReadIdentity(ctx, cfg.DBPath()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if local != nil { // else once the database is open (afterOpen)
+		if err := bs.claim(ctx, m, local.ID); err != nil {
+			return nil, err
 		}
 	}
 	exe, err := os.Executable()
@@ -337,6 +395,15 @@ func (m *Main) startBackups(ctx context.Context) (*backupStart, error) {
 func (bs *backupStart) afterOpen(ctx context.Context, m *Main) error {
 	if bs.sup == nil {
 		return nil
+	}
+	if !bs.claimed {
+		id, err := store.NewIdentityStore(m.DB).FindIdentity(ctx)
+		if err != nil {
+			return err
+		}
+		if err := bs.claim(ctx, m, id.ID); err != nil {
+			return err
+		}
 	}
 	if !bs.started {
 		if err := bs.sup.Start(); err != nil {

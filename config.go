@@ -84,7 +84,10 @@ const (
 	DefaultDevHTTP   = ":8080"
 	DefaultTLSHTTP   = ":80"
 	DefaultHTTPSAddr = ":443"
-	DefaultBackupDir = "./backups"
+	// DefaultBackupDir puts the default file replica next to the data
+	// directory, named after it (./data-backups for ./data), never in the
+	// working directory: two data directories never share it.
+	DefaultBackupDir = "DATA_DIR-backups"
 	LetsEncryptProd  = "https://acme-v02.api.letsencrypt.org/directory"
 	LetsEncryptStage = "https://acme-staging-v02.api.letsencrypt.org/directory"
 )
@@ -165,7 +168,7 @@ var settings = []setting{
 		c.BodyLimit = n
 		return nil
 	}},
-	{flag: "backup-dir", env: "ORENGEN_BACKUP_DIR", def: DefaultBackupDir, usage: "directory of the default file replica ('' for none)", set: str(func(c *Config) *string { return &c.BackupDir })},
+	{flag: "backup-dir", env: "ORENGEN_BACKUP_DIR", def: DefaultBackupDir, usage: "directory of the default file replica, next to the data directory ('' for none)", set: str(func(c *Config) *string { return &c.BackupDir })},
 	{flag: "replica", env: "ORENGEN_REPLICAS", usage: "extra replica URL (file://, s3://, sftp://; repeatable; env: space-separated)", set: func(c *Config, v string) error {
 		c.Replicas = append(c.Replicas, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' })...)
 		return nil
@@ -362,6 +365,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
 	c.DataDir = abs
+	if c.BackupDir == DefaultBackupDir {
+		c.BackupDir = c.DataDir + "-backups"
+	}
 	if c.BackupDir != "" {
 		if c.BackupDir, err = filepath.Abs(c.BackupDir); err != nil {
 			return fmt.Errorf("--backup-dir: %w", err)

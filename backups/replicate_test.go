@@ -212,7 +212,7 @@ func TestReplicate_NewDatabasesAndRestoreIfMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := t.TempDir()
-	res, err := RestoreIfMissing(context.Background(), fresh, replicas, nil)
+	res, err := RestoreIfMissing(context.Background(), fresh, "", replicas, nil)
 	if err != nil {
 		t.Fatalf("RestoreIfMissing: %v", err)
 	}
@@ -225,7 +225,7 @@ func TestReplicate_NewDatabasesAndRestoreIfMissing(t *testing.T) {
 	if _, n, _ := checkDB(t, filepath.Join(fresh, "redka.db")); n != 7 {
 		t.Fatalf("redka.db: %d rows", n)
 	}
-	again, err := RestoreIfMissing(context.Background(), fresh, replicas, nil)
+	again, err := RestoreIfMissing(context.Background(), fresh, "", replicas, nil)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second RestoreIfMissing: %+v %v", again, err)
 	}
