@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -165,8 +167,39 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	for _, res := range results {
 		fmt.Fprintf(stdout, "restored %s from %s to %s: point in time %s (txid %x), %s, integrity %s, %s\n",
 			res.DB, res.Replica, res.Path, res.PointInTime.Format(time.RFC3339), res.TXID, app.FormatBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
+		if res.DB == "orengen.db" {
+			restoredKeyNote(ctx, stdout, cfg, res.Path)
+		}
 	}
 	return nil
+}
+
+// restoredKeyNote says which vault master key the restored database
+// needs, and whether this data directory has it: the key is in no replica.
+func restoredKeyNote(ctx context.Context, w io.Writer, cfg *Config, path string) {
+	id, err := store.ReadIdentity(ctx, path)
+	if err != nil || id == nil || id.VaultKeyCheck == "" {
+		return
+	}
+	need := app.KeyIDOfCheck(id.VaultKeyCheck)
+	var have *app.Cipher
+	if len(cfg.MasterKey) == 32 {
+		have, _ = app.NewCipher(cfg.MasterKey)
+	} else if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "master.key")); err == nil {
+		if k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b))); err == nil {
+			have, _ = app.NewCipher(k)
+		}
+	}
+	switch {
+	case have != nil && have.Check() == id.VaultKeyCheck:
+		fmt.Fprintf(w, "the restored vault needs master key %s: the configured key is that key\n", need)
+	case have != nil:
+		fmt.Fprintf(w, "the restored vault needs master key %s, but the configured key is %s: serve will refuse to start until it has %s. Keys are in no replica: ORENGEN_MASTER_KEY in the environment file you kept (installed: /etc/orengen/orengen.env), or a copy made with `orengen vault export-key` (orengen vault import-key --data-dir %s FILE)\n",
+			need, have.KeyID(), need, filepath.Dir(path))
+	default:
+		fmt.Fprintf(w, "the restored vault needs master key %s, and none is configured: serve will refuse to start until it has it. Keys are in no replica: set ORENGEN_MASTER_KEY from the environment file you kept (installed: /etc/orengen/orengen.env), or import a copy made with `orengen vault export-key` (orengen vault import-key --data-dir %s FILE)\n",
+			need, filepath.Dir(path))
+	}
 }
 
 // restoreError says what to do for the errors a user can act on.

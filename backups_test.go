@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -285,11 +287,16 @@ func TestBackups_RestoreInPlaceAndDrill(t *testing.T) {
 }
 
 // TestBackups_RestoreIfMissing: a fresh data directory with a configured
-// replica restores itself at first start (the new-VPS story).
+// replica restores itself at first start (the new-VPS story: the same
+// environment file, with its master key).
 func TestBackups_RestoreIfMissing(t *testing.T) {
 	dir := t.TempDir()
 	data, bdir := filepath.Join(dir, "data"), filepath.Join(dir, "backups")
-	addr, _, stop := MustRunMain(t, data, "--backup-dir", bdir)
+	envFile := filepath.Join(dir, "orengen.env")
+	if err := os.WriteFile(envFile, []byte("ORENGEN_MASTER_KEY="+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, _, stop := MustRunMain(t, data, "--backup-dir", bdir, "--config", envFile)
 	req, _ := http.NewRequest("POST", "http://"+addr+"/leads", strings.NewReader("first_name=Keep&email=keep@example.com"))
 	req.Host = "localhost"
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -301,7 +308,7 @@ func TestBackups_RestoreIfMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.RemoveAll(data)
-	addr, _, stop = MustRunMain(t, data, "--backup-dir", bdir)
+	addr, _, stop = MustRunMain(t, data, "--backup-dir", bdir, "--config", envFile)
 	if _, body := get(t, addr, "localhost", "/healthz"); !strings.Contains(body, `"database":"ok"`) {
 		t.Fatalf("healthz after restore: %s", body)
 	}
@@ -464,6 +471,13 @@ func TestBackups_ForeignReplicaRefused(t *testing.T) {
 	}
 	if o, err := runChild(t, "restore", "--force", "--data-dir", c, "--backup-dir", shared); err != nil || !strings.Contains(o, "restored orengen.db") {
 		t.Fatalf("restore --force: %v %s", err, o)
+	}
+	key, err := os.ReadFile(filepath.Join(a, "master.key")) // a's data comes with a's vault key
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c, "master.key"), key, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	addr, _, stop = MustRunMain(t, c, "--backup-dir", shared)
 	postSiteLead(t, addr, "from-c@example.com")
