@@ -36,13 +36,14 @@ func (c *Config) replicas() ([]backups.Replica, error) {
 }
 
 // backupFlags are the settings `replicate` and `restore` share with serve.
-var backupFlags = []string{"data-dir", "backup-dir", "replica", "backup-retention", "backup-snapshot-interval", "log-level", "log-format"}
+var backupFlags = []string{"data-dir", "backup-dir", "replica", "backup-retention", "backup-snapshot-interval", "backup-sync-interval", "log-level", "log-format"}
 
 // replicatorArgs are the child's arguments: no secret is ever on them
 // (replica secrets reach the child through its environment).
 func replicatorArgs(cfg *Config) []string {
 	args := []string{"replicate", "--data-dir", cfg.DataDir, "--backup-dir", cfg.BackupDir,
 		"--backup-retention", cfg.BackupRetention.String(), "--backup-snapshot-interval", cfg.BackupSnapshotInterval.String(),
+		"--backup-sync-interval", cfg.BackupSyncInterval.String(),
 		"--log-level", cfg.LogLevel, "--log-format", cfg.LogFormat}
 	for _, r := range cfg.Replicas {
 		args = append(args, "--replica", r)
@@ -71,6 +72,9 @@ func runReplicate(_ context.Context, args []string, stdout, stderr io.Writer, en
 	}
 	bc := backups.DefaultConfig(cfg.DataDir, reps)
 	bc.Retention, bc.SnapshotInterval = cfg.BackupRetention, cfg.BackupSnapshotInterval
+	// The WAL is read as often as it is shipped: reading it more often
+	// than shipping only batches, and less often adds to the lag.
+	bc.SyncInterval, bc.MonitorInterval = cfg.BackupSyncInterval, cfg.BackupSyncInterval
 	bc.Logger = newLogger(cfg, stderr).With("proc", "replicate")
 	// Replicate handles its own signals; a signal context here would cut
 	// its final sync short.
@@ -242,19 +246,25 @@ func (b *backupSource) Overview(ctx context.Context) *app.BackupOverview {
 		return o
 	}
 	o.UpdatedAt, o.Running = st.UpdatedAt, !st.Stale()
+	o.SyncInterval = seconds(st.SyncIntervalSeconds)
 	if st.Stale() {
 		o.Problem = fmt.Sprintf("The replicator has not reported since %s.", st.UpdatedAt.Format(time.RFC3339))
 	}
 	for _, d := range st.Databases {
 		bd := app.BackupDB{Name: d.Name, LocalTXID: d.LocalTXID, WALSize: d.WALSize}
+		if r := d.RPO; r != nil {
+			bd.RPO = &app.BackupRPO{Window: seconds(r.WindowSeconds), Uploads: r.Uploads, P50: seconds(r.P50Seconds), P99: seconds(r.P99Seconds), Max: seconds(r.MaxSeconds)}
+		}
 		for _, r := range d.Replicas {
 			bd.Replicas = append(bd.Replicas, app.BackupReplica{Name: r.Name, Target: r.Target, Primary: r.Primary, InSync: r.InSync,
-				Lag: time.Duration(r.LagSeconds * float64(time.Second)), LastSyncAt: r.LastSyncAt, Size: r.Size, Snapshots: r.Snapshots, LastError: r.LastError})
+				Lag: seconds(r.LagSeconds), LastSyncAt: r.LastSyncAt, Size: r.Size, Snapshots: r.Snapshots, LastError: r.LastError})
 		}
 		o.Databases = append(o.Databases, bd)
 	}
 	return o
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // Drill runs `orengen restore --drill --json` as a child process: a drill
 // opens SQLite with Litestream's library, which must never run inside

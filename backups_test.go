@@ -501,3 +501,41 @@ func mustLocalReplica(t *testing.T, dir string) backups.Replica {
 	}
 	return rs[0]
 }
+
+// TestBackups_SyncIntervalSetting: --backup-sync-interval reaches the
+// replicator, which reports it with the recovery point of recent writes
+// (what Nexus > Backups shows); values outside 10ms-1m are refused.
+func TestBackups_SyncIntervalSetting(t *testing.T) {
+	var errb bytes.Buffer
+	for _, bad := range []string{"5ms", "2m", "soon"} {
+		err := Run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--backup-sync-interval", bad}, io.Discard, &errb, envFrom(nil))
+		if err == nil || !strings.Contains(err.Error(), "--backup-sync-interval") {
+			t.Errorf("--backup-sync-interval %s: %v", bad, err)
+		}
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	addr, _, stop := MustRunMain(t, data, "--backup-dir", filepath.Join(dir, "bk"), "--backup-sync-interval", "50ms")
+	defer stop()
+	for i := 0; i < 20; i++ {
+		postSiteLead(t, addr, fmt.Sprintf("rpo%d@example.com", i))
+		time.Sleep(20 * time.Millisecond)
+	}
+	var st backups.Status
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var err error
+		st, err = backups.ReadStatus(data)
+		if err == nil && len(st.Databases) > 0 && st.Databases[0].Name == "orengen.db" && st.Databases[0].RPO != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery point reported: %+v %v", st, err)
+		}
+	}
+	if st.SyncIntervalSeconds != 0.05 {
+		t.Errorf("replicator sync interval %vs, want 0.05", st.SyncIntervalSeconds)
+	}
+	if r := st.Databases[0].RPO; r.Uploads < 1 || r.MaxSeconds <= 0 || r.P99Seconds > r.MaxSeconds {
+		t.Errorf("recovery point %+v", r)
+	}
+}
