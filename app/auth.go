@@ -221,6 +221,47 @@ func (s *AuthService) ResetToken(ctx context.Context, email string) (string, err
 	return s.newToken(ctx, &AdminToken{Purpose: TokenReset, AdminID: a.ID, Email: a.Email})
 }
 
+// SetPassword sets the password of the admin with the email (the CLI's
+// reset-password --password-stdin). Returns ENOTFOUND or EINVALID.
+func (s *AuthService) SetPassword(ctx context.Context, email, password string) (*Admin, error) {
+	a, err := s.Admins.FindAdminByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Admins.SetAdminPassword(ctx, a.ID, hash); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ListAdmins lists the Nexus admins by email.
+func (s *AuthService) ListAdmins(ctx context.Context) ([]*Admin, error) {
+	return s.Admins.FindAdmins(ctx)
+}
+
+// OwnerEmail is where notifications without a recipient go: the first
+// owner's email, else the first admin's ("" when there is no admin or the
+// store cannot be read).
+func (s *AuthService) OwnerEmail(ctx context.Context) string {
+	as, err := s.Admins.FindAdmins(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, a := range as {
+		if a.Role == RoleOwner {
+			return a.Email
+		}
+	}
+	if len(as) > 0 {
+		return as[0].Email
+	}
+	return ""
+}
+
 func (s *AuthService) newToken(ctx context.Context, t *AdminToken) (string, error) {
 	tok := RandomToken(32)
 	t.ExpiresAt = s.now().Add(SetupTokenTTL)

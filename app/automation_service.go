@@ -379,6 +379,20 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	return nil
 }
 
+// Trigger queues a run of every enabled workflow of the tenant that
+// listens for trigger, with payload as its trigger fields, and wakes the
+// workers. It returns how many runs it queued.
+func (s *AutomationService) Trigger(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error) {
+	ids, err := s.Store.EnqueueTrigger(ctx, tenantID, trigger, payload)
+	if err != nil {
+		return 0, err
+	}
+	if len(ids) > 0 && s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return len(ids), nil
+}
+
 // RunNow queues a manual run of a workflow (enabled or not: a test run),
 // with manual=true and who asked as its trigger fields.
 func (s *AutomationService) RunNow(ctx context.Context, id int64) (int64, error) {

@@ -426,6 +426,21 @@ func (s *TenantService) SetLogo(ctx context.Context, id int64, data []byte) erro
 	return nil
 }
 
+// ListTenants lists every tenant, the house tenant first.
+func (s *TenantService) ListTenants(ctx context.Context) ([]*Tenant, error) {
+	return s.Store.FindTenants(ctx)
+}
+
+// TenantByID returns ENOTFOUND if there is no such tenant.
+func (s *TenantService) TenantByID(ctx context.Context, id int64) (*Tenant, error) {
+	return s.Store.FindTenantByID(ctx, id)
+}
+
+// TenantBySlug returns ENOTFOUND if there is no such tenant.
+func (s *TenantService) TenantBySlug(ctx context.Context, slug string) (*Tenant, error) {
+	return s.Store.FindTenantBySlug(ctx, slug)
+}
+
 // TenantByDomain returns the tenant whose custom domain host is, caching
 // answers (found or not) for DomainCacheTTL. Returns ENOTFOUND.
 func (s *TenantService) TenantByDomain(ctx context.Context, host string) (*Tenant, error) {

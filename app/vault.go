@@ -219,6 +219,20 @@ func (s *VaultService) Get(ctx context.Context, scope VaultScope, name string) (
 	return string(plain), nil
 }
 
+// GetOr returns the secret name of scope, trimmed, or fallback (trimmed)
+// when the vault has no such secret or it is blank: a key saved in Nexus
+// takes effect at once, and the environment's key serves until then.
+func (s *VaultService) GetOr(ctx context.Context, scope VaultScope, name, fallback string) (string, error) {
+	val, err := s.Get(ctx, scope, name)
+	if err == nil && strings.TrimSpace(val) != "" {
+		return strings.TrimSpace(val), nil
+	}
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return "", fmt.Errorf("vault %s: %w", name, err)
+	}
+	return strings.TrimSpace(fallback), nil
+}
+
 // Put implements Vault.
 func (s *VaultService) Put(ctx context.Context, scope VaultScope, name, value string) error {
 	if err := checkScope(ctx, scope); err != nil {

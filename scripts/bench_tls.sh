@@ -28,7 +28,7 @@ trap cleanup EXIT
 echo "building orengen ..."
 CGO_ENABLED=1 go build -tags sqlite_fts5 -o "$work/orengen" .
 
-ORENGEN_BENCH_PEBBLE=$work go test -tags sqlite_fts5 -count=1 -run '^TestBenchPebble$' -timeout 6m . >"$work/pebble.log" 2>&1 &
+ORENGEN_BENCH_PEBBLE=$work go test -tags sqlite_fts5 -count=1 -run '^TestBenchPebble$' -timeout 6m ./cli >"$work/pebble.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 600); do [ -f "$work/env" ] && break; sleep 0.2; done
 [ -f "$work/env" ] || { echo "pebble did not start" >&2; cat "$work/pebble.log" >&2; exit 1; }
@@ -56,7 +56,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== certificate: $(openssl s_client -connect "$HTTPS_ADDR" -servername example.test </dev/null 2>/dev/null | openssl x509 -noout -issuer -enddate 2>/dev/null | tr '\n' ' ')"
 echo "== TLS handshakes/s (Go client, $THREADS goroutines, ${DUR}s each; client and server share the machine)"
 ORENGEN_BENCH_HTTPS=$HTTPS_ADDR ORENGEN_BENCH_DUR=${DUR}s ORENGEN_BENCH_CONC=$THREADS \
-	go test -tags sqlite_fts5 -count=1 -run '^TestBenchHandshakes$' -v . | grep handshakes:
+	go test -tags sqlite_fts5 -count=1 -run '^TestBenchHandshakes$' -v ./cli | grep handshakes:
 echo "== wrk HTTPS home: -t$THREADS -c$CONNS -d${DUR}s"
 wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" -H 'Host: example.test' -H 'Accept-Encoding: br' "https://127.0.0.1:$HTTPS_PORT/"
 echo "== wrk HTTP home: -t$THREADS -c$CONNS -d${DUR}s"

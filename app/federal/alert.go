@@ -2,6 +2,7 @@ package federal
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -247,4 +248,37 @@ func (d *Digest) Text() string {
 		}
 	}
 	return b.String()
+}
+
+// WorkflowSink hands alerts (the daily digest of new and changed
+// opportunities, deadline and expiry reminders) to the automation engine
+// as runs of the tenant's "federal_alert" workflows, so the admin chooses
+// email or SMS in a workflow. With no workflow listening, the alert goes
+// to Next (the log) and stays visible in Nexus.
+type WorkflowSink struct {
+	// Trigger queues a run of every enabled federal-alert workflow of the
+	// tenant with payload as its trigger fields and returns how many it
+	// queued (app.AutomationService.Trigger).
+	Trigger func(ctx context.Context, tenantID int64, payload []byte) (int, error)
+	Next    AlertSink
+}
+
+// Alert queues the workflows' runs, or passes a to Next when none listens.
+func (s *WorkflowSink) Alert(ctx context.Context, a FederalAlert) error {
+	fields := map[string]any{"kind": a.Kind, "subject": a.Subject, "body": a.Body, "link": a.Link, "days_before": a.DaysBefore}
+	if !a.Due.IsZero() {
+		fields["due"] = a.Due.UTC().Format("2006-01-02")
+	}
+	payload, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	n, err := s.Trigger(ctx, a.TenantID, payload)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return s.Next.Alert(ctx, a)
+	}
+	return nil
 }

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"orengen/app"
+	"orengen/ui"
+)
+
+// runServe is `orengen serve`: restore-if-missing and the replicator,
+// then the databases and every service (Open), the HTTP(S) servers and
+// the background work, until ctx ends; then an orderly shutdown.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
+	fs := newFlagSet("serve", "serve [flags]", stderr)
+	cfg, err := loadConfig(fs, args, env)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	logger := newLogger(cfg, stderr)
+	slog.SetDefault(logger)
+	bs, err := startBackups(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer bs.stop(logger) // after a.Close: deferred calls run last-in first-out
+	a, err := Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := bs.afterOpen(ctx, a); err != nil {
+		return err
+	}
+	if err := a.Seed(ctx); err != nil {
+		return err
+	}
+	sessionKey, err := loadOrCreateKey(cfg.SessionKey, filepath.Join(cfg.DataDir, "session.key"))
+	if err != nil {
+		return fmt.Errorf("session key: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("--http-addr %s: %w (is another program using the port?)", cfg.HTTPAddr, err)
+	}
+	a.Server.PublicPort = publicPort(cfg, ln.Addr().String())
+	a.Server.SessionKey = sessionKey
+	a.Server.StartedAt = t0
+	if err := a.Server.Open(); err != nil {
+		ln.Close()
+		return err
+	}
+	a.Start(ctx)
+	defer a.Stop() // before a.Close; idempotent
+	errc := make(chan error, 3)
+	stopTLS := func(context.Context) error { return nil }
+	if cfg.TLS == "auto" {
+		if stopTLS, err = a.serveTLS(ctx, ln, errc, stdout); err != nil {
+			ln.Close()
+			a.Server.Shutdown(context.Background())
+			return err
+		}
+	} else {
+		go func() { errc <- a.Server.Serve(ln) }()
+	}
+	logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds())
+	// One write, so whoever reads the address also sees the setup link.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
+	fmt.Fprintf(&banner, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
+		a.Server.URL(ui.HostSite)+"/", a.Server.URL(ui.HostPortal)+"/", a.Server.URL(ui.HostNexus)+"/")
+	// A failure here must not skip the orderly shutdown below.
+	if tok, err := a.Auth.SetupToken(context.WithoutCancel(ctx)); err == nil {
+		fmt.Fprintf(&banner, "  no admin yet: create one at %s/setup?token=%s (valid 24h, works once)\n", a.Server.URL(ui.HostNexus), url.QueryEscape(tok))
+	} else if app.ErrorCode(err) != app.ECONFLICT {
+		logger.Error("create the first-owner setup link (run `orengen user setup-link`)", "err", err)
+	}
+	io.WriteString(stdout, banner.String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := a.Server.Shutdown(sctx); err != nil {
+		logger.Error("shutdown", "err", err)
+	}
+	if err := stopTLS(sctx); err != nil {
+		logger.Error("shutdown tls", "err", err)
+	}
+	a.Stop()
+	bs.flush(a) // every write on the replicas while the databases are open
+	if err := a.Close(); err != nil {
+		return fmt.Errorf("close databases: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

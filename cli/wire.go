@@ -1,0 +1,433 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"orengen/app"
+	"orengen/app/federal"
+	"orengen/integrations"
+	"orengen/store"
+	"orengen/ui"
+)
+
+// App is the whole object graph of the appliance, built once by Open on a
+// configuration: the stores, every service, and the HTTP server with the
+// services wired in. serve, every subcommand that reads or writes data,
+// and the tests use it, so there is one wiring to read and to change.
+// Open starts nothing: serve calls Start for the background work (the
+// automation workers, webhook deliveries, the federal scout, DNS checks).
+type App struct {
+	Config *Config
+	Logger *slog.Logger
+	DB     *store.DB
+	KV     *store.KV
+
+	Auth          *app.AuthService
+	Tenants       *app.TenantService
+	Users         *app.UserService
+	APIKeys       *app.APIKeyService
+	Vault         *app.VaultService
+	Audit         *app.AuditService
+	Outbox        *app.OutboxService
+	AdminTOTP     *app.AdminTOTPService
+	AdminSessions *store.AdminSessionStore
+	// Mailer sends the appliance's own email (invitations, resets): SMTP
+	// with ORENGEN_SMTP_URL, else the outbox log.
+	Mailer       app.Mailer
+	Domains      *app.DomainService
+	Integrations *app.IntegrationService
+	Webhooks     *app.WebhookService
+	Automations  *app.AutomationService
+	Engine       *app.Engine
+	Forms        *app.FormService
+	Federal      *Federal
+	// CRM is the tenant-scoped CRM store (people, companies, deals,
+	// notes, tasks, timeline).
+	CRM *store.CRMStore
+	// Backups reports replication and runs restore drills; serve sets it
+	// when a replica is configured (nil otherwise).
+	Backups *app.BackupService
+	// Server serves every host; serve sets the listener-dependent fields
+	// (PublicPort, Certs) and opens it.
+	Server *ui.Server
+	// Certs is the certificate manager with --tls=auto (serve sets it).
+	Certs *ui.CertManager
+	// MasterKeyFile is the development key file, or "" when the key came
+	// from ORENGEN_MASTER_KEY.
+	MasterKeyFile string
+
+	// Start's background work, ended by Stop.
+	cancel                             context.CancelFunc
+	webhooksDone, federalDone, dnsDone <-chan struct{}
+}
+
+// Federal is the federal-contracting part of the graph: the store, the
+// SAM.gov quota, the scout and the service the Nexus pages, the API and
+// the CLI use.
+type Federal struct {
+	Store   *store.FederalStore
+	Quota   *store.SAMQuota
+	Scout   *federal.Scout
+	Service *federal.Service
+}
+
+// Open opens orengen.db (applying migrations) and redka.db and builds
+// every service on them. The vault's master key comes from
+// ORENGEN_MASTER_KEY, else from DATA_DIR/master.key (created with mode
+// 0600 on first use, for development) and must be the key whose check
+// value the database records (openVaultKey). A bad federal setting is a usage
+// error naming its flag. Close releases what Open opened, also after an
+// error.
+func Open(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Logger: logger}
+	if err := a.open(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) open(ctx context.Context) error {
+	cfg := a.Config
+	a.DB = store.NewDB(cfg.DBPath())
+	if err := a.DB.Open(ctx); err != nil {
+		a.DB = nil
+		return fmt.Errorf("open database: %w", err)
+	}
+	a.KV = store.NewKV(cfg.KVPath())
+	if err := a.KV.Open(); err != nil {
+		a.KV = nil
+		return fmt.Errorf("open redka: %w", err)
+	}
+	ciph, keyFile, err := openVaultKey(ctx, cfg, a.DB) // vault_key.go
+	if err != nil {
+		return err
+	}
+	a.MasterKeyFile = keyFile
+	limiter := store.NewRateLimiter(a.KV)
+	// The admin session store indexes sessions per admin, so admins can
+	// list and revoke theirs.
+	a.AdminSessions = store.NewAdminSessionStore(a.KV)
+	a.Auth = &app.AuthService{Admins: store.NewAdminStore(a.DB), Sessions: a.AdminSessions, Limiter: limiter, Logger: a.Logger}
+	a.Audit = &app.AuditService{Store: store.NewAuditStore(a.DB), Logger: a.Logger}
+	outbox := store.NewOutboxStore(a.DB)
+	a.Outbox = &app.OutboxService{Store: outbox}
+	var smtpDefault app.Mailer // ORENGEN_SMTP_URL; nil: none
+	if cfg.SMTPURL != "" {
+		c, err := integrations.ParseSMTPURL(cfg.SMTPURL)
+		if err != nil {
+			return fmt.Errorf("ORENGEN_SMTP_URL: %w", err)
+		}
+		smtpDefault = &integrations.SMTPMailer{Config: *c, Outbox: outbox}
+	}
+	a.Mailer = &app.LogMailer{Outbox: outbox, Logger: a.Logger}
+	if smtpDefault != nil {
+		a.Mailer = smtpDefault
+	}
+	a.Vault = &app.VaultService{Store: store.NewVaultStore(a.DB), Cipher: ciph, Audit: a.Audit}
+	a.Domains = newDomainService(cfg, a.DB, a.Logger)
+	tenants := store.NewTenantStore(a.DB)
+	// A tenant's custom domains are rows of the custom-domains table that
+	// also drives certificates.
+	a.Tenants = &app.TenantService{Store: tenants, Audit: a.Audit, Domains: a.Domains}
+	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit}
+	a.Users = &app.UserService{
+		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
+		Limiter: limiter, Mailer: a.Mailer, Secrets: a.Vault, Audit: a.Audit, Logger: a.Logger,
+	}
+	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
+	a.CRM = store.NewCRMStore(a.DB)
+	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, AllowPrivate: cfg.WebhookAllowPrivate}
+
+	a.Server = &ui.Server{
+		Domains:     a.Domains,
+		Domain:      cfg.Domain,
+		Secure:      cfg.TLS == "auto",
+		PublicPort:  publicPort(cfg, cfg.HTTPAddr),
+		Version:     buildVersion(),
+		Logger:      a.Logger,
+		BodyLimit:   cfg.BodyLimit,
+		SessionKey:  cfg.SessionKey,                        // serve sets the key file's when unset
+		ImportDir:   filepath.Join(cfg.DataDir, "imports"), // inside ReadWritePaths when installed
+		Auth:        a.Auth,
+		Admins:      a.Auth.Admins,
+		Site:        store.NewSiteStore(a.DB),
+		Leads:       store.NewLeadStore(a.DB),
+		Tenants:     a.Tenants,
+		Users:       a.Users,
+		APIKeys:     a.APIKeys,
+		Vault:       a.Vault,
+		Audit:       a.Audit,
+		Outbox:      a.Outbox,
+		TenantLeads: store.NewTenantLeadStore(a.DB),
+		AdminTOTP:   a.AdminTOTP,
+		CRM:         a.CRM,
+		Webhooks:    a.Webhooks,
+		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
+			if err := a.DB.Ping(ctx); err != nil {
+				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
+			}
+			if err := a.KV.Ping(ctx); err != nil {
+				return ui.HealthItem{Key: "database", Value: "redka error: " + err.Error(), Status: "error"}
+			}
+			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
+		}},
+		LeadRateLimit: cfg.LeadRateLimit,
+	}
+	a.Server.AdminSessions = a.AdminSessions
+	if a.Server.LeadRateLimit == 0 {
+		a.Server.LeadRateLimit = -1 // --lead-rate-limit 0: no limit either
+	}
+	// Links in a tenant's email point at its own domain when it has one,
+	// else at app.DOMAIN.
+	a.Users.PortalURL = func(ctx context.Context, t *app.Tenant) string {
+		if ds, err := a.Domains.DomainsByTenant(ctx, t.ID); err == nil && len(ds) > 0 {
+			return a.Server.TenantURL(ds[0])
+		}
+		return a.Server.URL(ui.HostPortal)
+	}
+	a.wireAutomations(smtpDefault, outbox)
+	if err := a.wireFederal(); err != nil {
+		return err
+	}
+	a.wireOps() // ops.go: /metrics collectors and token, disk health
+	return nil
+}
+
+// wireAutomations builds the integrations, the automation service and its
+// engine, and the form generator whose submissions go through the
+// automation service's capture transaction.
+func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
+	cfg := a.Config
+	ws := store.NewWorkflowStore(a.DB)
+	a.Integrations = &app.IntegrationService{
+		Vault: a.Vault, Tenants: a.Tenants.Store, DefaultMailer: smtpDefault,
+		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {
+			return integrations.NewTwilio(integrations.TwilioConfig{
+				AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: cfg.TwilioAPIURL,
+				StatusCallback: func(key string) string { return a.Server.TwilioCallbackURL(tenantID, key) },
+			})
+		},
+		NewMailer: func(u string) (app.Mailer, error) {
+			c, err := integrations.ParseSMTPURL(u)
+			if err != nil {
+				return nil, err
+			}
+			return &integrations.SMTPMailer{Config: *c, Outbox: outbox}, nil
+		},
+	}
+	a.Engine = &app.Engine{
+		Store: ws, Contacts: store.NewContactStore(a.DB), HTTP: &integrations.HTTPSender{}, Logger: a.Logger,
+		Workers: cfg.AutomationWorkers, Lease: cfg.AutomationLease, RunMaxAge: cfg.AutomationRetention, KeepRuns: cfg.AutomationKeepRuns,
+		Telephony: a.Integrations.Telephony,
+		Mailer:    a.Integrations.Mailer,
+		GatherAction: func(tenantID int64, key, forward string) string {
+			return a.Server.TwilioGatherURL(tenantID, key, forward)
+		},
+		AdminEmail: a.Auth.OwnerEmail,
+		Triggers:   &app.Triggers{Store: ws, Logger: a.Logger},
+	}
+	a.Automations = &app.AutomationService{Store: ws, Engine: a.Engine, Events: ws, Audit: a.Audit,
+		ValidSignature:  integrations.ValidTwilioSignature,
+		Requests:        store.NewAutomationRequestStore(a.DB), // clients request automations from the catalogue
+		TwilioAuthToken: a.Integrations.TwilioAuthToken,
+		TenantForNumber: a.Integrations.TenantForNumber,
+		Missing:         a.Integrations.Missing,
+	}
+	a.Forms = &app.FormService{Store: store.NewFormStore(a.DB), Automations: a.Automations, Mailer: a.Mailer,
+		Tenants: a.Tenants.Store, Audit: a.Audit, Logger: a.Logger}
+	a.Server.Automations = a.Automations
+	a.Server.Forms = a.Forms
+}
+
+// wireFederal builds the federal services. The SAM.gov and model keys are
+// read on every use: the vault's global secret first, else the
+// environment, so a key saved in Nexus takes effect without a restart.
+// Alerts go to the tenant's "federal_alert" workflows, else to the log.
+func (a *App) wireFederal() error {
+	cfg := a.Config
+	if err := checkBaseURL("sam-api-url", cfg.SAMAPIURL); err != nil {
+		return usageError{err}
+	}
+	if err := checkBaseURL("grants-api-url", cfg.GrantsAPIURL); err != nil {
+		return usageError{err}
+	}
+	if _, err := federal.DefaultQuotaPolicy().Limit(cfg.SAMKeyType); err != nil {
+		return usageError{fmt.Errorf("--sam-key-type: %q is not one of personal, personal-role, personal-federal, system, system-federal", cfg.SAMKeyType)}
+	}
+	if cfg.OpenAIURL != "" {
+		if err := checkBaseURL("openai-url", cfg.OpenAIURL); err != nil {
+			return usageError{err}
+		}
+	}
+	key := func(name, env string) func(ctx context.Context) (federal.Secret, error) {
+		return func(ctx context.Context) (federal.Secret, error) {
+			v, err := a.Vault.GetOr(ctx, app.GlobalScope, name, env)
+			return federal.Secret(v), err
+		}
+	}
+	f := &Federal{Store: store.NewFederalStore(a.DB), Quota: store.NewSAMQuota(a.KV)}
+	httpc := &http.Client{Timeout: federal.DefaultTimeout}
+	f.Scout = &federal.Scout{
+		Store:  f.Store,
+		SAM:    &federal.SAMClient{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
+		Grants: &federal.GrantsClient{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
+		Key:    key(app.SecretSAMKey, cfg.SAMAPIKey),
+		Logger: a.Logger,
+	}
+	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout,
+		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND },
+		Sink: &federal.WorkflowSink{Next: federal.LogSink{Logger: a.Logger},
+			Trigger: func(ctx context.Context, tenantID int64, payload []byte) (int, error) {
+				return a.Automations.Trigger(ctx, tenantID, app.TriggerFederalAlert, payload)
+			}},
+	}
+	if cfg.OpenAIURL != "" {
+		f.Service.LLM = &federal.LLMExtractor{BaseURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
+			Key: key(app.SecretOpenAIKey, cfg.OpenAIAPIKey), HTTP: &http.Client{Timeout: federal.DefaultLLMTimeout}}
+	}
+	a.Federal = f
+	a.Server.Federal = f.Service
+	return nil
+}
+
+func checkBaseURL(flagName, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		example := "https://api.sam.gov"
+		if flagName == "openai-url" {
+			example = "https://api.openai.com/v1"
+		}
+		return fmt.Errorf("--%s: %q is not an http(s) base URL like %s", flagName, v, example)
+	}
+	return nil
+}
+
+// newDomainService returns the custom-domain service, with DNS checks
+// through --dns-resolver when set.
+func newDomainService(cfg *Config, db *store.DB, logger *slog.Logger) *app.DomainService {
+	return &app.DomainService{Store: store.NewDomainStore(db), Resolver: resolver(cfg), Domain: cfg.Domain, PublicIPs: cfg.PublicIPs, Logger: logger}
+}
+
+// resolver returns the resolver of --dns-resolver, or the system's.
+func resolver(cfg *Config) *net.Resolver {
+	if cfg.DNSResolver == "" {
+		return net.DefaultResolver
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, cfg.DNSResolver)
+	}}
+}
+
+// publicPort is the port links show for a listener on addr: none for the
+// scheme's default (80 without TLS; with TLS the HTTPS port decides).
+func publicPort(cfg *Config, addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	if cfg.TLS == "off" && port == "80" || cfg.TLS == "auto" {
+		return ""
+	}
+	return port
+}
+
+// Seed writes the content a fresh database starts with: the marketing
+// site's default pages and the house tenant's "Lead capture" workflow,
+// disabled until Twilio and SMTP are configured. It changes nothing that
+// exists.
+func (a *App) Seed(ctx context.Context) error {
+	if seeded, err := store.NewSiteStore(a.DB).SeedSite(ctx); err != nil {
+		return fmt.Errorf("seed site: %w", err)
+	} else if seeded {
+		a.Logger.Info("seeded the marketing site's default content")
+	}
+	seed := app.LeadCaptureWorkflow()
+	seed.Enabled = len(a.Integrations.Missing(ctx, app.HouseTenantID)) == 0
+	created, err := store.NewWorkflowStore(a.DB).SeedWorkflow(ctx, seed)
+	if err != nil {
+		return fmt.Errorf("seed workflow: %w", err)
+	}
+	if created {
+		state := "disabled until Twilio and SMTP are configured"
+		if seed.Enabled {
+			state = "enabled"
+		}
+		a.Logger.Info("seeded the \"Lead capture\" workflow: " + state)
+	}
+	return nil
+}
+
+// Start runs the background work until Stop: outbound webhook
+// deliveries, the automation workers, the federal scout and alert jobs,
+// and the custom-domain DNS checks.
+func (a *App) Start(ctx context.Context) {
+	ctx, a.cancel = context.WithCancel(ctx)
+	webhooksDone, dnsDone := make(chan struct{}), make(chan struct{})
+	a.webhooksDone, a.dnsDone = webhooksDone, dnsDone
+	go func() { a.Webhooks.Run(ctx); close(webhooksDone) }()
+	a.Engine.Start(ctx)
+	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
+	a.federalDone = a.Federal.start(ctx)
+	go func() { a.Domains.Run(ctx); close(dnsDone) }()
+}
+
+// Stop ends the background work Start began and waits for it, in an order
+// that lets each part finish what the others queued: DNS checks, workflow
+// runs, restore drills, webhook deliveries, then the federal jobs. serve
+// calls it after draining requests and before closing the databases.
+func (a *App) Stop() {
+	if a.cancel == nil {
+		return
+	}
+	a.cancel()
+	<-a.dnsDone
+	a.Engine.Wait()
+	if a.Backups != nil {
+		a.Backups.Wait()
+	}
+	<-a.webhooksDone
+	<-a.federalDone
+	a.cancel = nil
+}
+
+// start runs the scout's scheduler and the alert job (90/30/7-day
+// reminders and the daily digest, hourly; each alert fires once) until ctx
+// is done; the returned channel closes when both have stopped (and any
+// "run now" has finished).
+func (f *Federal) start(ctx context.Context) <-chan struct{} {
+	f.Service.SetContext(ctx)
+	done := make(chan struct{})
+	alerts := make(chan struct{})
+	go func() {
+		defer close(alerts)
+		f.Service.RunAlertScheduler(ctx, federal.DefaultAlertInterval, f.Store.FederalTenants)
+	}()
+	go func() {
+		defer close(done)
+		f.Scout.RunScheduler(ctx, f.Store.FederalTenants)
+		<-alerts
+		f.Service.Wait()
+	}()
+	return done
+}
+
+// Close closes the databases.
+func (a *App) Close() error {
+	var errs []error
+	if a.KV != nil {
+		errs = append(errs, a.KV.Close())
+		a.KV = nil
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+		a.DB = nil
+	}
+	return errors.Join(errs...)
+}
