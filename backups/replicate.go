@@ -210,8 +210,8 @@ type recordingClient struct {
 	lastErr string // last write error, cleared by a successful write
 	listErr string // last listing error, cleared by a successful listing
 	lastOK  time.Time
-	prevTS  time.Time   // creation time of the last level-0 file shipped
-	lags    []lagSample // recent level-0 uploads (rpoWindow)
+	prevTS  [2]time.Time // creation times of the last two level-0 files shipped, newest first
+	lags    []lagSample  // recent level-0 uploads (rpoWindow)
 }
 
 // lagSample bounds how long the writes of one level-0 file waited to
@@ -245,15 +245,17 @@ func (c *recordingClient) WriteLTXFile(ctx context.Context, level int, minTXID, 
 	}
 	c.lastOK, c.lastErr = now, ""
 	if !created.IsZero() {
-		// A level-0 file holds the writes committed after the previous
-		// file was read from the WAL (or, after a quiet spell, at most a
-		// monitor interval before it was read itself): the oldest of them
-		// waited from then until now.
-		since := created.Add(-c.monitor)
-		if c.prevTS.After(since) && c.prevTS.Before(created) {
-			since = c.prevTS
+		// A level-0 file holds writes committed after the previous file's
+		// end in the WAL was fixed, which happened after the file before
+		// it was stamped (a file is stamped some time after its WAL range
+		// is fixed, longer on a busy machine); after a quiet spell, at
+		// most about a monitor interval before this file was read. The
+		// oldest of them waited from then until now: an upper bound.
+		since := c.prevTS[1]
+		if quiet := created.Sub(c.prevTS[0]) > 3*c.monitor; quiet || since.IsZero() || !since.Before(created) {
+			since = created.Add(-2 * c.monitor)
 		}
-		c.prevTS = created
+		c.prevTS = [2]time.Time{created, c.prevTS[0]}
 		c.lags = append(c.lags, lagSample{now, max(now.Sub(since), 0)})
 		cut := 0
 		for cut < len(c.lags) && (now.Sub(c.lags[cut].at) > rpoWindow || len(c.lags)-cut > 20000) {
