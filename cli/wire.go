@@ -92,7 +92,8 @@ type Federal struct {
 // Open opens orengen.db (applying migrations) and redka.db and builds
 // every service on them. The vault's master key comes from
 // ORENGEN_MASTER_KEY, else from DATA_DIR/master.key (created with mode
-// 0600 on first use, for development). A bad federal setting is a usage
+// 0600 on first use, for development) and must be the key whose check
+// value the database records (openVaultKey). A bad federal setting is a usage
 // error naming its flag. Close releases what Open opened, also after an
 // error.
 func Open(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) {
@@ -116,18 +117,11 @@ func (a *App) open(ctx context.Context) error {
 		a.KV = nil
 		return fmt.Errorf("open redka: %w", err)
 	}
-	keyFile := filepath.Join(cfg.DataDir, "master.key")
-	key, err := loadOrCreateKey(cfg.MasterKey, keyFile)
-	if err != nil {
-		return fmt.Errorf("master key: %w", err)
-	}
-	if len(cfg.MasterKey) != 32 {
-		a.MasterKeyFile = keyFile
-	}
-	ciph, err := app.NewCipher(key)
+	ciph, keyFile, err := openVaultKey(ctx, cfg, a.DB) // vault_key.go
 	if err != nil {
 		return err
 	}
+	a.MasterKeyFile = keyFile
 	limiter := store.NewRateLimiter(a.KV)
 	// The admin session store indexes sessions per admin, so admins can
 	// list and revoke theirs.
