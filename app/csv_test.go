@@ -34,3 +34,32 @@ func TestCSVCell(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalPath: only same-origin paths pass; the redirects browsers turn
+// into another host (a tab or newline dropped, a backslash read as a
+// slash, a scheme, //host) do not.
+func TestLocalPath(t *testing.T) {
+	for s, want := range map[string]bool{
+		"/":                   true,
+		"/leads":              true,
+		"/crm/people?view=3":  true,
+		"/a/b#frag":           true,
+		"":                    false,
+		"leads":               false,
+		"//evil.test":         false,
+		"/\\evil.test":        false,
+		"/\t/evil.test":       false,
+		"/%09/evil.test":      true, // stays encoded in the Location: a path on this host
+		"/\n/evil.test":       false,
+		"/\r\nSet-Cookie:x":   false,
+		"/a\\b":               false,
+		"https://evil.test":   false,
+		"javascript:alert(1)": false,
+		"/\x7f":               false,
+		"/\u2028//evil":       false,
+	} {
+		if got := app.LocalPath(s); got != want {
+			t.Errorf("LocalPath(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -190,7 +190,7 @@ func (f *Form) Validate() error {
 		switch {
 		case err != nil, len(r) > 2000:
 			return FieldErrorf("redirect_url", "Redirect must be an https:// URL or a path starting with /.")
-		case strings.HasPrefix(r, "/") && !strings.HasPrefix(r, "//") && !strings.Contains(r, `\`) && u.Host == "":
+		case LocalPath(r):
 		case u.Scheme == "https" && u.Host != "":
 		default:
 			return FieldErrorf("redirect_url", "Redirect must be an https:// URL or a path starting with /.")

@@ -15,7 +15,7 @@ import (
 func FuzzParseLoginForm(f *testing.F) {
 	for _, s := range []string{
 		"", "email=a%40b.test&password=secret", "email=%20A%40B.TEST%20&password=x&next=%2Fleads",
-		"email=a@b&password=x&next=//evil.test", "email=a@b&password=x&next=/\\evil", "email=%00&password=x",
+		"email=a@b&password=x&next=//evil.test", "email=a@b&password=x&next=/\\evil", "email=a@b&password=x&next=%2F%09%2Fevil.test", "email=a@b&password=x&next=/%0A/evil.test", "email=%00&password=x",
 		"email=" + strings.Repeat("a", 300) + "&password=x", "password=" + strings.Repeat("p", 2000) + "&email=a@b.c", "email=%ff%fe&password=x", "&&&=&=",
 	} {
 		f.Add(s)
@@ -26,8 +26,18 @@ func FuzzParseLoginForm(f *testing.F) {
 			return
 		}
 		form, err := parseLoginForm(vals.Get)
-		if !strings.HasPrefix(form.Next, "/") || strings.HasPrefix(form.Next, "//") || strings.HasPrefix(form.Next, "/\\") {
+		if !strings.HasPrefix(form.Next, "/") || strings.HasPrefix(form.Next, "//") || strings.ContainsAny(form.Next, "\\\x7f") {
 			t.Fatalf("next %q leaves the host", form.Next)
+		}
+		// Browsers drop control characters from a Location: none may
+		// reach one ("/\t/evil" would become "//evil").
+		for _, r := range form.Next {
+			if r < 0x20 {
+				t.Fatalf("next %q keeps a control character", form.Next)
+			}
+		}
+		if u, err := url.Parse(form.Next); err != nil || u.Host != "" || u.Scheme != "" {
+			t.Fatalf("next %q parses as %+v (%v)", form.Next, u, err)
 		}
 		if err != nil {
 			if app.ErrorCode(err) != app.EINVALID || app.ErrorField(err) == "" {

@@ -94,9 +94,10 @@ func (s *Server) handleLoginView(host string) fiber.Handler {
 	}
 }
 
-// safeNext keeps a post-login redirect on this host.
+// safeNext keeps a post-login redirect on this host: a same-origin path
+// (app.LocalPath: no //host, no backslash, no control character), else /.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !app.LocalPath(next) {
 		return "/"
 	}
 	return next

@@ -153,10 +153,22 @@ func TestServer_LoginFlow(t *testing.T) {
 	if resp, body := b.request("GET", "nexus.localhost", "/leads", nil); resp.StatusCode != 200 || !strings.Contains(body, "Leads") {
 		t.Fatalf("leads after login: %d", resp.StatusCode)
 	}
-	// An open redirect is not possible through next.
-	resp, _ = env.browser().post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {testPassword}, "next": {"//evil.example/"}})
-	if resp.Header.Get("Location") != "/" {
-		t.Fatalf("next=//evil: Location %q", resp.Header.Get("Location"))
+	// An open redirect is not possible through next: //host, a
+	// backslash, or a tab or newline a browser would drop ("/\t/evil"
+	// becomes "//evil").
+	for _, next := range []string{"//evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example/"} {
+		resp, _ = env.browser().post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {testPassword}, "next": {next}})
+		if resp.Header.Get("Location") != "/" {
+			t.Fatalf("next=%q: Location %q", next, resp.Header.Get("Location"))
+		}
+	}
+	// The sign-in page's hidden next field keeps only a local path.
+	if _, body := env.browser().request("GET", "nexus.localhost", "/login?next=/%09/evil.example", nil); !strings.Contains(body, `name="next" value="/"`) {
+		t.Fatalf("login page next: %.500s", body)
+	}
+	resp, _ = env.browser().post("nexus.localhost", "/login", "/login", url.Values{"email": {"boss@example.com"}, "password": {testPassword}, "next": {"/leads?x=1"}})
+	if resp.Header.Get("Location") != "/leads?x=1" {
+		t.Fatalf("a local next: Location %q", resp.Header.Get("Location"))
 	}
 	// Sign out ends the session server-side.
 	old := b.cookies["orengen_session"]
