@@ -41,7 +41,7 @@ func (s *Server) renderAccount(c *fiber.Ctx, p *accountPage) error {
 	if p.Sessions, err = s.Users.ListSessions(c.UserContext()); err != nil {
 		return err
 	}
-	p.CurrentKey = app.HashToken(c.Cookies(portalSessionCookie))
+	p.CurrentKey = app.HashToken(s.cookie(c, portalSessionCookie))
 	p.Layout = s.layout(c, HostPortal, "My account")
 	return s.render(c, "portal/account", p)
 }
@@ -121,7 +121,7 @@ func (s *Server) handleSessionRevoke(c *fiber.Ctx) error {
 	if err := s.Users.RevokeSession(c.UserContext(), key); err != nil {
 		return err
 	}
-	if key == app.HashToken(c.Cookies(portalSessionCookie)) {
+	if key == app.HashToken(s.cookie(c, portalSessionCookie)) {
 		s.clearCookie(c, portalSessionCookie)
 		return c.Redirect("/login", fiber.StatusSeeOther)
 	}

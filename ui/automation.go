@@ -120,6 +120,9 @@ func parsePostedFields(c *fiber.Ctx) (map[string]string, error) {
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
 		var raw map[string]any
 		if err := decodeJSON(body, &raw); err != nil {
+			if app.ErrorField(err) == "" {
+				return nil, app.FieldErrorf("body", "%s", app.ErrorMessage(err))
+			}
 			return nil, err
 		}
 		for k, v := range raw {

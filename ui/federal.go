@@ -70,7 +70,7 @@ func fedTenant(c *fiber.Ctx) int64 {
 // loadFedTenant resolves the cookie once per request (requireFederal).
 func (s *Server) loadFedTenant(c *fiber.Ctx) error {
 	id := app.HouseTenantID
-	if v, err := strconv.ParseInt(c.Cookies(fedTenantCookie), 10, 64); err == nil && v != id {
+	if v, err := strconv.ParseInt(s.cookie(c, fedTenantCookie), 10, 64); err == nil && v != id {
 		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
 		if err != nil {
 			return err

@@ -243,7 +243,7 @@ func TestFederalAPI(t *testing.T) {
 		`{"name":"x","set_aside":"NOPE"}`:          "setAsides",
 		`{"name":"x","set_asides":["SBA","NOPE"]}`: "setAsides",
 		`{"name":"x","posted_days":366}`:           "postedDays",
-		`{"name":`:                                 "JSON object",
+		`{"name":`:                                 "not valid JSON",
 		`{"naics":"541511"}`:                       "name",
 	} {
 		if st, m := e.adminAPI("POST", "/api/v1/federal/searches", body); st != 400 || !strings.Contains(jsonNumberAny(m), want) {

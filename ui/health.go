@@ -53,7 +53,7 @@ func (s *Server) healthDetails(c *fiber.Ctx) bool {
 		return true
 	}
 	// The Nexus session cookie is host-only: only the nexus host sees it.
-	if id := c.Cookies(sessionCookie); id != "" && s.Auth != nil {
+	if id := s.cookie(c, sessionCookie); id != "" && s.Auth != nil {
 		if _, a, err := s.Auth.Authenticate(c.UserContext(), utils.CopyString(id)); err == nil && a != nil {
 			return true
 		}

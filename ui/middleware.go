@@ -116,7 +116,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 
 // loadSession resolves the session cookie to an admin, if any.
 func (s *Server) loadSession(c *fiber.Ctx) error {
-	id := c.Cookies(sessionCookie)
+	id := s.cookie(c, sessionCookie)
 	if id == "" {
 		return c.Next()
 	}
@@ -127,6 +127,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	s.migrateCookie(c, sessionCookie, sess.ID, app.SessionTTL)
 	c.Locals("session", sess)
 	c.Locals("admin", a)
 	c.SetUserContext(app.NewContextWithAdmin(c.UserContext(), a))
@@ -153,7 +154,7 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 // is an HMAC of a random per-browser cookie (set here if missing), so it
 // needs no server-side state and a cross-site page cannot know it.
 func (s *Server) csrfToken(c *fiber.Ctx) string {
-	nonce := c.Cookies(csrfCookie)
+	nonce := s.cookie(c, csrfCookie)
 	if len(nonce) < 20 {
 		nonce = app.RandomToken(24)
 		s.setCookie(c, csrfCookie, nonce, 0)
@@ -200,7 +201,7 @@ func (s *Server) checkCSRF(c *fiber.Ctx, originOnly bool) error {
 	if originOnly {
 		return c.Next()
 	}
-	nonce := c.Cookies(csrfCookie)
+	nonce := s.cookie(c, csrfCookie)
 	token := c.FormValue(csrfField)
 	if token == "" {
 		token = c.Get("X-CSRF-Token")
@@ -211,17 +212,61 @@ func (s *Server) checkCSRF(c *fiber.Ctx, originOnly bool) error {
 	return c.Next()
 }
 
+// Cookies. With TLS on, every cookie is named with the __Host- prefix:
+// browsers then accept it only with Secure, Path=/ and no Domain, so no
+// other host (a subdomain, a plain-HTTP page) can set or overwrite it.
+// In development over plain HTTP (localhost) the plain names stay, as
+// browsers refuse __Host- cookies without TLS.
+const hostPrefix = "__Host-"
+
+// cookieName is the name a cookie has on the wire.
+func (s *Server) cookieName(name string) string {
+	if s.Secure {
+		return hostPrefix + name
+	}
+	return name
+}
+
+// cookie reads a cookie by its plain name. A browser that signed in
+// before the __Host- names still sends the old name; it is read as well
+// (sessions are migrated by migrateCookie), so nobody is signed out by
+// the upgrade.
+func (s *Server) cookie(c *fiber.Ctx, name string) string {
+	if v := c.Cookies(s.cookieName(name)); v != "" || !s.Secure {
+		return v
+	}
+	return c.Cookies(name)
+}
+
+// migrateCookie moves a cookie found under its old name (before __Host-)
+// to its new name with maxAge, and clears the old one.
+func (s *Server) migrateCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	if s.Secure && c.Cookies(s.cookieName(name)) == "" && c.Cookies(name) != "" {
+		s.setCookie(c, name, value, maxAge)
+	}
+}
+
 func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
-	ck := &fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: s.Secure, SameSite: fiber.CookieSameSiteLaxMode}
+	ck := &fiber.Cookie{Name: s.cookieName(name), Value: value, Path: "/", HTTPOnly: true, Secure: s.Secure, SameSite: fiber.CookieSameSiteLaxMode}
 	if maxAge > 0 {
 		ck.Expires = time.Now().Add(maxAge)
 		ck.MaxAge = int(maxAge.Seconds())
 	}
 	c.Cookie(ck)
+	if s.Secure && c.Cookies(name) != "" {
+		s.expireCookie(c, name) // the pre-__Host- cookie of the same name
+	}
 }
 
 func (s *Server) clearCookie(c *fiber.Ctx, name string) {
-	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: s.Secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
+	s.expireCookie(c, s.cookieName(name))
+	if s.Secure && c.Cookies(name) != "" {
+		s.expireCookie(c, name)
+	}
+}
+
+func (s *Server) expireCookie(c *fiber.Ctx, wireName string) {
+	c.Cookie(&fiber.Cookie{Name: wireName, Value: "", Path: "/", HTTPOnly: true, Secure: s.Secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
 }
 
 // Flash is a one-time message shown after a redirect.
@@ -235,7 +280,7 @@ func (s *Server) setFlash(c *fiber.Ctx, kind, msg string) {
 }
 
 func (s *Server) takeFlash(c *fiber.Ctx) *Flash {
-	v := c.Cookies(flashCookie)
+	v := s.cookie(c, flashCookie)
 	if v == "" {
 		return nil
 	}

@@ -108,7 +108,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 	password := utils.CopyString(c.FormValue("password"))
 	next := safeNext(c.FormValue("next"))
 	in, err := s.Auth.SignIn(c.UserContext(), app.Credentials{Email: email, Password: password,
-		Code: utils.CopyString(c.FormValue("code")), Device: utils.CopyString(c.Cookies(deviceCookie))})
+		Code: utils.CopyString(c.FormValue("code")), Device: utils.CopyString(s.cookie(c, deviceCookie))})
 	if err != nil {
 		if app.ErrorCode(err) == app.EUNAUTHORIZED {
 			s.Audit.RecordAs(c.UserContext(), &app.AuditEntry{ActorKind: app.ActorAnonymous, Actor: strings.ToLower(strings.TrimSpace(email)), Action: "login.failed", Target: "nexus"})
@@ -139,7 +139,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleLogout(c *fiber.Ctx) error {
-	if id := c.Cookies(sessionCookie); id != "" {
+	if id := s.cookie(c, sessionCookie); id != "" {
 		if err := s.Auth.Logout(c.UserContext(), utils.CopyString(id)); err != nil {
 			return err
 		}

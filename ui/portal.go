@@ -116,7 +116,7 @@ func portalNav(u *app.User) []NavSection {
 // loadPortalSession resolves the portal session cookie to a user and
 // tenant. On a custom domain a session of another tenant counts as none.
 func (s *Server) loadPortalSession(c *fiber.Ctx) error {
-	id := c.Cookies(portalSessionCookie)
+	id := s.cookie(c, portalSessionCookie)
 	if id == "" || s.Users == nil {
 		return c.Next()
 	}
@@ -130,6 +130,7 @@ func (s *Server) loadPortalSession(c *fiber.Ctx) error {
 	if dt := domainTenant(c); dt != nil && dt.ID != t.ID {
 		return c.Next()
 	}
+	s.migrateCookie(c, portalSessionCookie, utils.CopyString(id), app.SessionTTL)
 	c.Locals("user", u)
 	c.Locals("tenant", t)
 	c.SetUserContext(app.NewContextWithUser(app.NewContextWithTenant(c.UserContext(), t), u))
@@ -267,7 +268,7 @@ func (s *Server) handlePortalLogin(c *fiber.Ctx) error {
 		return s.renderLoginError(c, p, app.Errorf(app.EUNAUTHORIZED, "Wrong email or password."))
 	}
 	sess, device, err := s.Users.SignIn(c.UserContext(), fixedTenantID(c), app.Credentials{Email: f.Email, Password: f.Password,
-		Code: utils.CopyString(c.FormValue("code")), Device: utils.CopyString(c.Cookies(deviceCookie))})
+		Code: utils.CopyString(c.FormValue("code")), Device: utils.CopyString(s.cookie(c, deviceCookie))})
 	if device != "" {
 		s.setCookie(c, deviceCookie, device, app.LoginDeviceTTL)
 	}
@@ -284,8 +285,8 @@ func (s *Server) handlePortalLogin(c *fiber.Ctx) error {
 }
 
 func (s *Server) handlePortalLoginCode(c *fiber.Ctx) error {
-	sess, err := s.Users.VerifyLoginCode(c.UserContext(), utils.CopyString(c.Cookies(portalSessionCookie)), utils.CopyString(c.FormValue("code")),
-		utils.CopyString(c.Cookies(deviceCookie)))
+	sess, err := s.Users.VerifyLoginCode(c.UserContext(), utils.CopyString(s.cookie(c, portalSessionCookie)), utils.CopyString(c.FormValue("code")),
+		utils.CopyString(s.cookie(c, deviceCookie)))
 	if err != nil {
 		p := &portalLoginPage{Code: errors.Is(err, app.ErrBadCode)}
 		return s.renderLoginError(c, p, err)
@@ -295,7 +296,7 @@ func (s *Server) handlePortalLoginCode(c *fiber.Ctx) error {
 }
 
 func (s *Server) handlePortalLogout(c *fiber.Ctx) error {
-	if id := c.Cookies(portalSessionCookie); id != "" {
+	if id := s.cookie(c, portalSessionCookie); id != "" {
 		if err := s.Users.Logout(c.UserContext(), utils.CopyString(id)); err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func (s *Server) handleAdminSessionRevoke(c *fiber.Ctx) error {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "session.revoke", "admin:"+a.Email, "")
-	if key == app.HashToken(c.Cookies(sessionCookie)) {
+	if key == app.HashToken(s.cookie(c, sessionCookie)) {
 		s.clearCookie(c, sessionCookie)
 		return c.Redirect("/login", fiber.StatusSeeOther)
 	}
@@ -97,7 +97,7 @@ func (s *Server) handleAdminLoginCode(c *fiber.Ctx) error {
 		p.Layout = s.layout(c, HostNexus, "Sign in")
 		return s.render(c, "nexus/login", p)
 	}
-	id, nonce, ok := s.parseMFAToken(c.Cookies(mfaCookie))
+	id, nonce, ok := s.parseMFAToken(s.cookie(c, mfaCookie))
 	if !ok || s.AdminTOTP == nil {
 		return fail(expired, false)
 	}
@@ -116,7 +116,7 @@ func (s *Server) handleAdminLoginCode(c *fiber.Ctx) error {
 	}
 	if err := s.AdminTOTP.Verify(ctx, a, utils.CopyString(c.FormValue("code"))); err != nil {
 		if errors.Is(err, app.ErrBadCode) {
-			if err := s.Auth.CodeFailed(ctx, a, utils.CopyString(c.Cookies(deviceCookie))); err != nil {
+			if err := s.Auth.CodeFailed(ctx, a, utils.CopyString(s.cookie(c, deviceCookie))); err != nil {
 				return err
 			}
 		}
@@ -189,7 +189,7 @@ func (s *Server) renderAdminAccount(c *fiber.Ctx, p *adminAccountPage) error {
 		if p.Sessions, err = s.AdminSessions.FindAdminSessions(ctx, currentAdmin(c).ID); err != nil {
 			return err
 		}
-		p.CurrentKey = app.HashToken(c.Cookies(sessionCookie))
+		p.CurrentKey = app.HashToken(s.cookie(c, sessionCookie))
 	}
 	if !p.TOTP && p.Setup == nil {
 		if p.Setup, err = s.AdminTOTP.New(ctx); err != nil {
