@@ -41,6 +41,7 @@ type tenantEnv struct {
 	// OtherAdminSessionKey is the hash of a second admin's session.
 	OtherAdminSessionKey string
 	AdminCookie          string
+	StaffCookie          string // the Nexus staff admin's session
 	AdminKeyRead         string
 	AdminKeyW            string
 	A, B                 *tenantSide
@@ -286,6 +287,7 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 		t.Fatal(err)
 	}
 	e.OtherAdminSessionKey = app.HashToken(otherID)
+	e.StaffCookie = otherID
 	if e.AdminKeyRead, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "r", app.ScopeRead); err != nil {
 		t.Fatal(err)
 	}

@@ -232,6 +232,10 @@ func (s *Server) handleTenantAPIKeyCreate(c *fiber.Ctx) error {
 	}
 	raw, _, err := s.APIKeys.CreateTenantKey(app.NewContextWithTenant(c.UserContext(), t), utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("scope")))
 	if err != nil {
+		// The page has a tenant form too: the key form's fields are key_*.
+		if f := app.ErrorField(err); f == "name" || f == "scope" {
+			err = app.FieldErrorf("key_"+f, "%s", app.ErrorMessage(err))
+		}
 		return formError(c, err, "key_name", func(e map[string]string) error { return s.renderTenant(c, t, &tenantPage{Errors: e}) })
 	}
 	return s.renderTenant(c, t, &tenantPage{NewKey: raw})
