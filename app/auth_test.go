@@ -16,7 +16,8 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-func newAuth(t *testing.T) *app.AuthService {
+// openStores opens orengen.db and redka.db in a temporary directory.
+func openStores(t *testing.T) (*store.DB, *store.KV) {
 	t.Helper()
 	dir := t.TempDir()
 	db := store.NewDB(filepath.Join(dir, "orengen.db"))
@@ -28,6 +29,12 @@ func newAuth(t *testing.T) *app.AuthService {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kv.Close(); db.Close() })
+	return db, kv
+}
+
+func newAuth(t *testing.T) *app.AuthService {
+	t.Helper()
+	db, kv := openStores(t)
 	return &app.AuthService{Admins: store.NewAdminStore(db), Sessions: store.NewSessionStore(kv), Limiter: store.NewRateLimiter(kv)}
 }
 
@@ -102,16 +109,7 @@ func (m *keptMail) sent() []*app.Message {
 
 func newGuardEnv(t *testing.T) *guardEnv {
 	t.Helper()
-	dir := t.TempDir()
-	db := store.NewDB(filepath.Join(dir, "orengen.db"))
-	if err := db.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	kv := store.NewKV(filepath.Join(dir, "redka.db"))
-	if err := kv.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { kv.Close(); db.Close() })
+	db, kv := openStores(t)
 	ciph, err := app.NewCipher([]byte(strings.Repeat("m", 32)))
 	if err != nil {
 		t.Fatal(err)

@@ -141,11 +141,7 @@ func TestCompletion_Bash(t *testing.T) {
 	script := completionScript(t, "bash")
 	for _, tc := range completionCases {
 		words := strings.Split(tc.line, " ")
-		var quoted []string
-		for _, w := range words {
-			quoted = append(quoted, "'"+w+"'")
-		}
-		prog := "source " + script + "\ncomplete -p orengen >/dev/null || exit 3\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
+		prog := "source " + script + "\ncomplete -p orengen >/dev/null || exit 3\nCOMP_WORDS=(" + shellWords(words) + ")\nCOMP_CWORD=" +
 			strconv.Itoa(len(words)-1) + "\n_orengen\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
 		out, err := exec.Command(bash, "--norc", "--noprofile", "-c", prog).CombinedOutput()
 		if err != nil {
@@ -162,12 +158,8 @@ func TestCompletion_Zsh(t *testing.T) {
 	script := completionScript(t, "zsh")
 	for _, tc := range completionCases {
 		words := strings.Split(tc.line, " ")
-		var quoted []string
-		for _, w := range words {
-			quoted = append(quoted, "'"+w+"'")
-		}
 		prog := "compdef() { registered=$*; }\ncompadd() { shift; print -l -- \"$@\"; }\n_files() { print FILES; }\nsource " + script +
-			"\n[[ $registered == '_orengen orengen' ]] || exit 3\nwords=(" + strings.Join(quoted, " ") + ")\nCURRENT=" + strconv.Itoa(len(words)) + "\n_orengen\n"
+			"\n[[ $registered == '_orengen orengen' ]] || exit 3\nwords=(" + shellWords(words) + ")\nCURRENT=" + strconv.Itoa(len(words)) + "\n_orengen\n"
 		out, err := exec.Command(zsh, "-f", "-c", prog).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%q: %v\n%s", tc.line, err, out)
@@ -200,4 +192,13 @@ func checkOffered(t *testing.T, line string, got, want []string) {
 			t.Errorf("%q does not offer %s: %v", line, w, got)
 		}
 	}
+}
+
+// shellWords quotes words for a shell array (the test lines hold no ').
+func shellWords(words []string) string {
+	var quoted []string
+	for _, w := range words {
+		quoted = append(quoted, "'"+w+"'")
+	}
+	return strings.Join(quoted, " ")
 }
