@@ -64,7 +64,7 @@ func commands() []command {
 		{Name: "user", Summary: "manage Nexus admins: create, reset-password, list, setup-link", Subcommands: []string{"create", "reset-password", "list", "setup-link"}, Run: runUser},
 		{Name: "tenant", Summary: "manage tenants: create, list", Subcommands: []string{"create", "list"}, Run: runTenant},
 		{Name: "apikey", Summary: "create API keys for a tenant or for admins", Subcommands: []string{"create"}, Run: runAPIKey},
-		{Name: "vault", Summary: "rotate-key: re-encrypt the vault under a new master key", Subcommands: []string{"rotate-key"},
+		{Name: "vault", Summary: "the master key: rotate-key, export-key (passphrase-encrypted), import-key", Subcommands: []string{"rotate-key", "export-key", "import-key"},
 			Run: func(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 				return runVault(ctx, args, stdout, stderr, env, os.Stdin)
 			}},
@@ -114,7 +114,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 }
 
 // takesArgs lists the flag sets (by name) that take positional arguments.
-var takesArgs = map[string]bool{"orengen crm import": true}
+var takesArgs = map[string]bool{"orengen crm import": true, "orengen vault import-key": true}
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("orengen "+name, flag.ContinueOnError)
