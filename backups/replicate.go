@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -333,6 +334,8 @@ func (rp *replicator) scanLoop(ctx context.Context) {
 		rp.mu.Unlock()
 		if ready {
 			rp.writeStatus(ctx, false)
+			// Return the start-up's garbage to the system once.
+			debug.FreeOSMemory()
 		}
 		d := rp.cfg.ScanInterval
 		if busy && time.Now().Before(deadline) {

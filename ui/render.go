@@ -3,11 +3,14 @@ package ui
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,10 +64,33 @@ type NavItem struct {
 	Path  string
 }
 
-// renderer holds every page template, parsed at boot with its layout and
-// the partials.
+// renderer holds every page template. A page is parsed on its first
+// render, with its layout and only the partials it uses: parsing all ~90
+// pages with every partial at boot took about 30 MiB of heap and most of
+// the start-up time, for pages most processes never show.
+// TestRenderer_EveryPage renders every page, so a template error still
+// fails the tests, never a visitor.
 type renderer struct {
-	pages map[string]*template.Template
+	pages map[string]*pageTemplate
+}
+
+// pageTemplate is one page's files and, once parsed, its template.
+type pageTemplate struct {
+	layout string   // the template to execute: the layout's name
+	files  []string // layout, page, then the partials they use
+	once   sync.Once
+	t      *template.Template
+	err    error
+}
+
+func (p *pageTemplate) template() (*template.Template, error) {
+	p.once.Do(func() {
+		p.t, p.err = template.New(p.layout).Funcs(funcs).ParseFS(templateFS, p.files...)
+		if p.err == nil && p.t.Lookup("content") == nil {
+			p.err = errors.New("no content block")
+		}
+	})
+	return p.t, p.err
 }
 
 var funcs = template.FuncMap{
@@ -125,14 +151,31 @@ var funcs = template.FuncMap{
 	},
 }
 
-// newRenderer parses templates/<layout>/<page>.html, each with
-// templates/layouts/<layout>.html and templates/partials/*.html. Any error
-// (a missing layout, a bad template, an unknown asset) fails the boot.
+var (
+	reTemplateDefine = regexp.MustCompile(`{{-?\s*(?:define|block)\s+"([^"]+)"`)
+	reTemplateUse    = regexp.MustCompile(`{{-?\s*(?:template|block)\s+"([^"]+)"`)
+)
+
+// newRenderer lists templates/<layout>/<page>.html, each with
+// templates/layouts/<layout>.html and the files of templates/partials that
+// define the templates they use (transitively). A missing layout, a page
+// without a content block or a missing required page fails the boot;
+// parsing waits for a page's first render.
 func newRenderer() (*renderer, error) {
-	r := &renderer{pages: map[string]*template.Template{}}
+	r := &renderer{pages: map[string]*pageTemplate{}}
 	partials, err := fs.Glob(templateFS, "templates/partials/*.html")
 	if err != nil {
 		return nil, err
+	}
+	definedIn := map[string]string{} // template name -> partial file
+	for _, f := range partials {
+		b, err := templateFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range reTemplateDefine.FindAllSubmatch(b, -1) {
+			definedIn[string(m[1])] = f
+		}
 	}
 	files, err := fs.Glob(templateFS, "templates/*/*.html")
 	if err != nil {
@@ -144,15 +187,29 @@ func newRenderer() (*renderer, error) {
 			continue
 		}
 		name := dir + "/" + strings.TrimSuffix(path.Base(f), ".html")
-		layoutFile := "templates/layouts/" + dir + ".html"
-		t, err := template.New(dir).Funcs(funcs).ParseFS(templateFS, append([]string{layoutFile, f}, partials...)...)
+		p := &pageTemplate{layout: dir, files: []string{"templates/layouts/" + dir + ".html", f}}
+		page, err := templateFS.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		if t.Lookup("content") == nil {
+		if !bytes.Contains(page, []byte(`{{define "content"}}`)) {
 			return nil, fmt.Errorf("template %s: no content block", name)
 		}
-		r.pages[name] = t
+		// Add the partials the files use, until none is missing.
+		seen := map[string]bool{}
+		for i := 0; i < len(p.files); i++ {
+			b, err := templateFS.ReadFile(p.files[i])
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+			for _, m := range reTemplateUse.FindAllSubmatch(b, -1) {
+				if pf := definedIn[string(m[1])]; pf != "" && !seen[pf] {
+					seen[pf] = true
+					p.files = append(p.files, pf)
+				}
+			}
+		}
+		r.pages[name] = p
 	}
 	for _, required := range []string{"site/page", "site/error", "nexus/error", "portal/error", "nexus/login", "portal/login"} {
 		if r.pages[required] == nil {
@@ -172,13 +229,17 @@ func (r *renderer) Names() []string {
 }
 
 func (r *renderer) execute(name string, data any) ([]byte, error) {
-	t, ok := r.pages[name]
+	p, ok := r.pages[name]
 	if !ok {
 		return nil, fmt.Errorf("template %s not found", name)
 	}
+	t, err := p.template()
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
 	var buf bytes.Buffer
 	// The layout is the template named after its directory.
-	if err := t.ExecuteTemplate(&buf, path.Dir(name), data); err != nil {
+	if err := t.ExecuteTemplate(&buf, p.layout, data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
@@ -253,7 +314,8 @@ func handleAsset(c *fiber.Ctx) error {
 	if c.Get(fiber.HeaderIfNoneMatch) == f.ETag {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	return sendEncoded(c, f.Body, f.Gzip, f.Brotli)
+	gz, br := f.Compressed()
+	return sendEncoded(c, f.Body, gz, br)
 }
 
 // sendEncoded sends the smallest representation the client accepts.
