@@ -164,7 +164,8 @@ const (
 )
 
 // StepTypes lists the step types in the order the editor offers them.
-var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepEmail, StepHTTP, StepWait, StepIf, StepNotify}
+var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepEmail, StepHTTP, StepWait, StepIf, StepNotify,
+	StepLookupRow, StepAddRow, StepUpdateRow}
 
 // DefaultStepRetries is how many times a failing step is tried in all.
 const DefaultStepRetries = 3
@@ -230,9 +231,13 @@ type Step struct {
 	Field    string `json:"field,omitempty"`
 	Op       string `json:"op,omitempty"` // eq ne contains empty notempty
 	Value    string `json:"value,omitempty"`
-	Then     string `json:"then,omitempty"` // step id or "end"; "" = next step
-	Else     string `json:"else,omitempty"`
-	Retries  int    `json:"retries,omitempty"`
+	// lookup_row, add_row, update_row: the table (name or ID); they
+	// match rows with field (a column), op and value, and set takes
+	// the values by column.
+	Table   string `json:"table,omitempty"`
+	Then    string `json:"then,omitempty"` // step id or "end"; "" = next step
+	Else    string `json:"else,omitempty"`
+	Retries int    `json:"retries,omitempty"`
 }
 
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
@@ -300,6 +305,8 @@ func (d *Definition) Validate() error {
 		}
 		var err error
 		switch s.Type {
+		case StepLookupRow, StepAddRow, StepUpdateRow:
+			err = validateSheetStep(s, bad)
 		case StepContact:
 			for k := range s.Set {
 				if !contactSetFields[k] {
@@ -468,6 +475,9 @@ func parseTemplate(s string) (*template.Template, error) {
 type TemplateData struct {
 	Contact *Contact
 	Trigger map[string]string
+	// Steps holds what earlier sheet steps found or made, by step id
+	// (lookup_row: each column's text, found, row_id).
+	Steps map[string]map[string]string
 }
 
 // RenderTemplate renders a step template (plain text, at most 64 KiB).

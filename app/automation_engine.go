@@ -72,6 +72,8 @@ type Engine struct {
 	// is configured.
 	Mailer func(ctx context.Context, tenantID int64) (Mailer, error)
 	HTTP   HTTPSender
+	// Sheets runs the Data & Sheets steps (nil: they fail).
+	Sheets SheetSteps
 	// Triggers, when set, runs with the workers (CRM events, schedules,
 	// date fields).
 	Triggers *Triggers
@@ -285,7 +287,7 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 	// crash leaves a trace to reconcile; steps that only touch this
 	// database (or repeat harmlessly) are recorded once, when done.
 	switch st.Type {
-	case StepContact, StepTag, StepIf, StepWait, StepDealStage:
+	case StepContact, StepTag, StepIf, StepWait, StepDealStage, StepLookupRow:
 	default:
 		if err := e.Store.StartStep(ctx, token, rs, e.now().Add(e.Lease)); err != nil {
 			return true, err
@@ -340,6 +342,13 @@ func (e *Engine) fail(ctx context.Context, token string, run *Run, st Step, rs *
 
 func (e *Engine) templateData(ctx context.Context, run *Run) (*TemplateData, error) {
 	d := &TemplateData{Trigger: run.Payload, Contact: &Contact{}}
+	if run.Definition != nil && hasSheetSteps(run.Definition, run.StepIndex) {
+		steps, err := e.stepResults(ctx, run)
+		if err != nil {
+			return nil, err
+		}
+		d.Steps = steps
+	}
 	if run.ContactID != 0 {
 		c, err := e.Contacts.FindContact(ctx, run.TenantID, run.ContactID)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
@@ -400,6 +409,9 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 	render := func(s string) (string, error) { return RenderTemplate(s, data) }
 	outJSON := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	switch st.Type {
+	case StepLookupRow, StepAddRow, StepUpdateRow:
+		out, err := e.execSheetStep(ctx, run, st, render)
+		return out, nil, false, err
 	case StepContact:
 		in := ContactInput{TenantID: run.TenantID, FirstName: payloadField(run.Payload, "firstName", "first_name"),
 			LastName: payloadField(run.Payload, "lastName", "last_name"), Email: payloadField(run.Payload, "email"),
@@ -705,6 +717,15 @@ func fieldValue(field string, d *TemplateData) string {
 			return c.Source
 		case "tags":
 			return strings.Join(c.Tags, ",")
+		}
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(f, "steps."); ok {
+		id, key, _ := strings.Cut(rest, ".")
+		for sid, m := range d.Steps {
+			if strings.EqualFold(sid, id) {
+				return m[key]
+			}
 		}
 		return ""
 	}

@@ -73,6 +73,9 @@ type AutomationService struct {
 	// Requests holds clients' automation requests (nil: the portal's
 	// Automations page and the Nexus request list are off).
 	Requests AutomationRequestStore
+	// Sheets checks the tables and columns of sheet steps when a
+	// workflow is saved (nil: workflows with sheet steps are refused).
+	Sheets SheetSteps
 }
 
 // Capture validates a form post and stores the submission, its contact and
@@ -192,6 +195,9 @@ func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, 
 	}
 	if tid != 0 && trigger == TriggerFederalAlert {
 		return nil, FieldErrorf("trigger", "Federal alerts are for the agency's own workflows.")
+	}
+	if err := CheckSheetSteps(ctx, s.Sheets, w.TenantID, d); err != nil {
+		return nil, err
 	}
 	w.Name, w.Definition = name, d
 	if trigger != "" {

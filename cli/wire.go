@@ -13,6 +13,8 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
 	"orengen/integrations"
 	"orengen/store"
 	"orengen/ui"
@@ -49,6 +51,11 @@ type App struct {
 	Engine       *app.Engine
 	Forms        *app.FormService
 	Federal      *Federal
+	// Wiki is the Knowledge Wiki (spaces, pages, search, the agents'
+	// retrieval); Sheets is Data & Sheets (tables, rows, imports, the
+	// workflow steps and the agents' lookups).
+	Wiki   *wiki.Service
+	Sheets *sheets.Service
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
@@ -151,6 +158,8 @@ func (a *App) open(ctx context.Context) error {
 	}
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
 	a.CRM = store.NewCRMStore(a.DB)
+	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
+	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
 	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, AllowPrivate: cfg.WebhookAllowPrivate}
 
 	a.Server = &ui.Server{
@@ -240,6 +249,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		},
 		AdminEmail: a.Auth.OwnerEmail,
 		Triggers:   &app.Triggers{Store: ws, Logger: a.Logger},
+		Sheets:     a.Sheets,
 	}
 	a.Automations = &app.AutomationService{Store: ws, Engine: a.Engine, Events: ws, Audit: a.Audit,
 		ValidSignature:  integrations.ValidTwilioSignature,
@@ -247,6 +257,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		TwilioAuthToken: a.Integrations.TwilioAuthToken,
 		TenantForNumber: a.Integrations.TenantForNumber,
 		Missing:         a.Integrations.Missing,
+		Sheets:          a.Sheets, // sheet steps' tables and columns are checked on save
 	}
 	a.Forms = &app.FormService{Store: store.NewFormStore(a.DB), Automations: a.Automations, Mailer: a.Mailer,
 		Tenants: a.Tenants.Store, Audit: a.Audit, Logger: a.Logger}
@@ -378,6 +389,12 @@ func (a *App) Start(ctx context.Context) {
 	webhooksDone, dnsDone := make(chan struct{}), make(chan struct{})
 	a.webhooksDone, a.dnsDone = webhooksDone, dnsDone
 	go func() { a.Webhooks.Run(ctx); close(webhooksDone) }()
+	// Sheet imports do not resume after a restart: their staged rows go.
+	if n, err := a.Sheets.Store.FailStaleImports(ctx); err != nil {
+		a.Logger.Error("sheets: stale imports", "err", err)
+	} else if n > 0 {
+		a.Logger.Warn("sheets: imports interrupted by the restart were marked failed", "imports", n)
+	}
 	a.Engine.Start(ctx)
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)

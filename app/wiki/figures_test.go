@@ -1,0 +1,135 @@
+package wiki_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"orengen/app/wiki"
+)
+
+// TestWikiFigures measures search over 10,000 pages and page rendering
+// (docs/BENCHMARKS.md). ORENGEN_BENCH_WIKI=1 runs it (make bench); it
+// fails when the searches find nothing they should.
+func TestWikiFigures(t *testing.T) {
+	if os.Getenv("ORENGEN_BENCH_WIKI") == "" {
+		t.Skip("set ORENGEN_BENCH_WIKI=1 (make bench)")
+	}
+	e := newWikiEnv(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	// A vocabulary with a Zipf-like spread: a few words are everywhere,
+	// most are rare, like real prose.
+	vocab := make([]string, 5000)
+	for i := range vocab {
+		vocab[i] = word(r, i)
+	}
+	zipf := rand.NewZipf(r, 1.1, 2, uint64(len(vocab)-1))
+	para := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(vocab[zipf.Uint64()])
+		}
+		return b.String() + "."
+	}
+	const pages = 10000
+	start := time.Now()
+	var parent int64
+	for i := 0; i < pages; i++ {
+		body := fmt.Sprintf("# Section %d\n\n%s\n\n## Details\n\n%s\n\n- [ ] %s\n- [x] %s\n\n| item | price |\n|---|---|\n| %s | %d |\n\nSee [[Page %d]].\n",
+			i, para(120), para(150), para(8), para(8), vocab[r.IntN(len(vocab))], r.IntN(1000), r.IntN(pages))
+		if i%100 == 0 {
+			parent = 0 // a top-level section every 100 pages
+		}
+		p := e.page(t, e.A, e.SA.ID, parent, fmt.Sprintf("Page %d %s", i, vocab[r.IntN(len(vocab))]), body)
+		if i%100 == 0 {
+			parent = p.ID
+		}
+	}
+	build := time.Since(start)
+	queries := map[string][]string{
+		"rare word":         {vocab[4000], vocab[4500], vocab[3000], vocab[4999]},
+		"common word":       {vocab[2], vocab[3], vocab[5]},
+		"two words":         {vocab[10] + " " + vocab[200], vocab[50] + " " + vocab[900]},
+		"prefix (typing)":   {vocab[700][:3], vocab[1200][:4]},
+		"quoted phrase":     {`"` + vocab[2] + " " + vocab[3] + `"`},
+		"agents' retrieval": {vocab[300] + " " + vocab[40]},
+	}
+	names := make([]string, 0, len(queries))
+	for n := range queries {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		var ds []time.Duration
+		found := 0
+		for i := 0; i < 200; i++ {
+			q := queries[name][i%len(queries[name])]
+			t0 := time.Now()
+			if name == "agents' retrieval" {
+				c, err := e.Svc.Search(e.A, []int64{e.SA.ID}, q, 8)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found += len(c)
+			} else {
+				h, err := e.Svc.SearchPages(e.A, e.SA.ID, q, 20)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found += len(h)
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		if found == 0 {
+			t.Fatalf("%s: no results", name)
+		}
+		p50, p99 := pct(ds, 50), pct(ds, 99)
+		t.Logf("search %-18s p50 %7.2f ms  p99 %7.2f ms", name, ms(p50), ms(p99))
+	}
+	// Rendering a page: its links' existence query, goldmark, bluemonday.
+	tree, err := e.Svc.Tree(e.A, e.SA.ID)
+	if err != nil || len(tree) != pages {
+		t.Fatalf("tree: %v %d", err, len(tree))
+	}
+	p, err := e.Svc.Page(e.A, tree[pages/2].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls := wiki.PageURLs{Page: func(s string) string { return "/wiki/p/" + s }, New: func(s string) string { return "/wiki/new?title=" + s }}
+	var ds []time.Duration
+	for i := 0; i < 300; i++ {
+		t0 := time.Now()
+		html, err := e.Svc.Render(e.A, p, urls)
+		if err != nil || !strings.Contains(html, "<table>") {
+			t.Fatalf("render: %v", err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	t.Logf("render a %d-byte page p50 %.2f ms  p99 %.2f ms", len(p.Body), ms(pct(ds, 50)), ms(pct(ds, 99)))
+	t.Logf("built %d pages (saved through the service, indexed in the same transaction) in %s: %.0f pages/s", pages, build.Round(time.Millisecond), pages/build.Seconds())
+}
+
+func word(r *rand.Rand, i int) string {
+	const letters = "abcdefghijklmnoprstuvwyz"
+	n := 4 + r.IntN(6)
+	b := make([]byte, n)
+	for j := range b {
+		b[j] = letters[r.IntN(len(letters))]
+	}
+	return string(b) + fmt.Sprint(i%10)
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
