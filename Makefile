@@ -52,7 +52,7 @@ lint:
 ## fuzz: fuzz every parser for FUZZTIME each (go test -fuzz takes one target at a time)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./app:FuzzParseAPIKey ./app:FuzzParseLinkToken ./app:FuzzParseBearer ./app:FuzzVerifyPassword \
-	./ui:FuzzParseLoginForm ./app/federal:FuzzParseTime ./app/federal:FuzzParseAmount ./app/federal:FuzzExtractRequirements \
+	./ui/portal:FuzzParseLoginForm ./app/federal:FuzzParseTime ./app/federal:FuzzParseAmount ./app/federal:FuzzExtractRequirements \
 	./app:FuzzContactInput ./app:FuzzImportRow ./app:FuzzFormPost ./app:FuzzDecodeCursor ./app:FuzzParseAmount ./app:FuzzParseDate \
 	./app:FuzzPendingLoginToken ./app:FuzzTwilioWebhook
 fuzz:

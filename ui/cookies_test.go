@@ -25,7 +25,7 @@ func setCookies(resp *http.Response) map[string]*http.Cookie {
 // one cleared. Without TLS (development) the plain names stay.
 func TestCookies_HostPrefixUnderTLS(t *testing.T) {
 	e := newTenantEnv(t)
-	e.Server.Secure = true
+	e.Server.SetSecure(true)
 
 	// Sign-in page and sign-in on Nexus: CSRF, session and device cookies.
 	st, _, resp := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/login"})
@@ -76,7 +76,7 @@ func TestCookies_HostPrefixUnderTLS(t *testing.T) {
 	}
 
 	// Plain HTTP (development): plain names.
-	e.Server.Secure = false
+	e.Server.SetSecure(false)
 	_, _, resp = e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/login"})
 	if setCookies(resp)["csrf"] == nil {
 		t.Fatalf("plain HTTP: %v", resp.Header.Values("Set-Cookie"))

@@ -18,6 +18,7 @@ import (
 	"orengen/app"
 	"orengen/app/federal"
 	"orengen/ui"
+	"orengen/ui/api"
 )
 
 var updateOpenAPI = flag.Bool("update-openapi", false, "rewrite docs/openapi.json from the served document")
@@ -28,7 +29,7 @@ var updateOpenAPI = flag.Bool("update-openapi", false, "rewrite docs/openapi.jso
 //	go test -tags sqlite_fts5 ./ui -run TestOpenAPI_Document -update-openapi
 func TestOpenAPI_Document(t *testing.T) {
 	path := filepath.Join("..", "docs", "openapi.json")
-	served := append(bytes.TrimSpace(ui.OpenAPI()), '\n')
+	served := append(bytes.TrimSpace(api.OpenAPI()), '\n')
 	if *updateOpenAPI {
 		if err := os.WriteFile(path, served, 0o644); err != nil {
 			t.Fatal(err)
@@ -53,7 +54,7 @@ type contractSchemas struct {
 
 func newContractSchemas(t *testing.T) *contractSchemas {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ui.OpenAPI()))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(api.OpenAPI()))
 	if err != nil {
 		t.Fatal(err)
 	}
