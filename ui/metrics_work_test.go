@@ -76,7 +76,9 @@ func TestMetrics_Work(t *testing.T) {
 		return scrapeMetric(t, body, `orengen_outbox_depth{queue="`+queue+`"}`) - scrapeMetric(t, base, `orengen_outbox_depth{queue="`+queue+`"}`)
 	}
 	// Counters too: the fixtures' own deliveries were counted already.
-	delta := func(body, series string) float64 { return scrapeMetric(t, body, series) - scrapeMetric(t, base, series) }
+	delta := func(body, series string) float64 {
+		return scrapeMetric(t, body, series) - scrapeMetric(t, base, series)
+	}
 	if !strings.Contains(base, `orengen_outbox_depth{queue="workflow_runs"}`) || !strings.Contains(base, `orengen_outbox_depth{queue="webhook_deliveries"}`) {
 		t.Fatalf("no outbox depth in /metrics:\n%.3000s", base)
 	}

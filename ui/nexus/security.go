@@ -18,8 +18,6 @@ import (
 // the session key, valid for app.PendingLoginTTL, usable once.
 const mfaCookie = "orengen_mfa"
 
-
-
 // registerAdminSecurityRoutes serves the admin's own account page (the
 // code step of sign-in, POST /login/code, is public and registered with
 // /login).
