@@ -159,7 +159,7 @@ func (a *App) open(ctx context.Context) error {
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
 	a.CRM = store.NewCRMStore(a.DB)
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
-	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
+	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
 	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, AllowPrivate: cfg.WebhookAllowPrivate}
 
 	a.Server = &ui.Server{

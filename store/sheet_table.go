@@ -64,6 +64,18 @@ func (s *SheetStore) FindTable(ctx context.Context, id int64) (*sheets.Table, er
 	return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
+// FindTableAcross implements sheets.Store.
+func (s *SheetStore) FindTableAcross(ctx context.Context, id int64) (*sheets.Table, error) {
+	tid, err := app.CRMReadScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tid != 0 {
+		return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ? AND tenant_id = ?`, id, tid))
+	}
+	return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ?`, id))
+}
+
 // FindTableByName implements sheets.Store (case-insensitive).
 func (s *SheetStore) FindTableByName(ctx context.Context, name string) (*sheets.Table, error) {
 	tid, err := app.TenantIDFromContext(ctx)

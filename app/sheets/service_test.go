@@ -657,3 +657,23 @@ func TestSheets_ChartsAndLookup(t *testing.T) {
 		t.Fatalf("update where: %d %v", n, err)
 	}
 }
+
+func TestSheets_AdminTable(t *testing.T) {
+	e := newSheetEnv(t)
+	e.Svc.Tenant = store.NewTenantStore(e.DB).FindTenantByID
+	tb := e.priceTable(t, e.B)
+	admin := app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1, Email: "root@agency.test"})
+	ctx, got, err := e.Svc.AdminTable(admin, tb.ID)
+	if err != nil || got.ID != tb.ID || app.TenantFromContext(ctx).ID != e.TB.ID {
+		t.Fatalf("admin: %v %+v", err, got)
+	}
+	if _, err := e.Svc.CreateRow(ctx, got, map[string]any{"service": "by the agency"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Svc.AdminTable(e.A, tb.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("tenant A as admin: %v", err)
+	}
+	if _, _, err := e.Svc.AdminTable(context.Background(), tb.ID); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("nobody: %v", err)
+	}
+}

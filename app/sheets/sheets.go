@@ -615,6 +615,9 @@ type Store interface {
 	FindTables(ctx context.Context) ([]*Table, error)
 	FindTable(ctx context.Context, id int64) (*Table, error)
 	FindTableByName(ctx context.Context, name string) (*Table, error)
+	// FindTableAcross returns any tenant's table (Nexus; needs an admin:
+	// app.CRMReadScope across tenants).
+	FindTableAcross(ctx context.Context, id int64) (*Table, error)
 	// CreateTable stores t, giving each column a slot.
 	CreateTable(ctx context.Context, t *Table) error
 	// UpdateTable replaces name, description, columns and charts. Column
