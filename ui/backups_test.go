@@ -44,6 +44,7 @@ func TestBackupsPage(t *testing.T) {
 	src := &fakeBackupSource{}
 	svc := &app.BackupService{Store: store.NewBackupStore(env.DB), Source: src}
 	env.Server.Backups = svc
+	env.reopen()
 	_, body := b.request("GET", "nexus.localhost", "/backups", nil)
 	for _, want := range []string{"orengen.db", "in sync", "connection refused", "Run restore drill", "primary"} {
 		if !strings.Contains(body, want) {

@@ -1,0 +1,354 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+	"orengen/app/federal"
+	"orengen/assets"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Layout is the data every page shares: title, brand, CSRF token, flash,
+// navigation.
+type Layout struct {
+	Title       string
+	Description string
+	Canonical   string
+	Host        string
+	Path        string
+	CSRF        string
+	Flash       *Flash
+	Admin       *app.Admin
+	User        *app.User   // portal: the signed-in tenant user
+	Tenant      *app.Tenant // portal: the tenant whose brand is shown
+	Site        *app.SiteSettings
+	Pages       []*app.Page // marketing navigation
+	Nav         []NavSection
+	Brand       Brand
+	Year        int
+}
+
+// Brand is what a page shows as its owner: the agency on the site and in
+// Nexus, a tenant in its portal.
+type Brand struct {
+	Name         string
+	LogoURL      string
+	CSSURL       string // portal: the tenant's /brand.css?v=...
+	SupportEmail string
+}
+
+// NavSection is a group of Nexus navigation entries. A section is listed
+// only when at least one of its entries works.
+type NavSection struct {
+	Name  string
+	Items []NavItem
+}
+
+// NavItem is one navigation entry.
+type NavItem struct {
+	Label string
+	Path  string
+}
+
+// Renderer holds every page template, parsed at boot with its layout and
+// the partials.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// Funcs are every template function, declared here only.
+var Funcs = template.FuncMap{
+	"asset": assets.URL,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"datep": func(t *time.Time) string {
+		if t == nil {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"hasPrefix": strings.HasPrefix,
+	"ago":       Ago,
+	// sortFields: the further sort fields of a CRM list ("people", ...).
+	"sortFields": func(kind string) []string {
+		return app.ObjectSortFields[map[string]string{"people": app.RecordPerson, "companies": app.RecordCompany, "deals": app.RecordDeal}[kind]]
+	},
+	"bytes": app.FormatBytes,
+	"secs": func(d time.Duration) string {
+		if d < time.Second {
+			return fmt.Sprintf("%d ms", d.Milliseconds())
+		}
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	},
+	"money": app.FormatAmount,
+	"dated": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"list":         func(v ...any) []any { return v },
+	"companySizes": func() []string { return app.CompanySizes },
+	"customTypes":  func() []string { return app.CustomTypes },
+	"stagesText":   StagesText,
+	"hasString": func(v any, s string) bool {
+		l, _ := v.([]any)
+		for _, x := range l {
+			if x == s {
+				return true
+			}
+		}
+		ls, _ := v.([]string)
+		for _, x := range ls {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	},
+	// Federal pages.
+	"dollars":         federal.FormatDollars,
+	"stageLabel":      federal.StageLabel,
+	"grantStageLabel": federal.GrantStageLabel,
+	"day": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.DateOnly)
+	},
+	"dollarsInput": func(cents int64) string {
+		if cents == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(float64(cents)/100, 'f', -1, 64)
+	},
+	"active": func(cur, p string) bool {
+		return cur == p || p != "/" && strings.HasPrefix(cur, p+"/")
+	},
+}
+
+// NewRenderer parses the page templates of pkgs: each holds
+// templates/<layout>/<page>.html and optionally templates/partials/*.html.
+// Each page is parsed with its layout (templates/layouts/<layout>.html of
+// this package) and every package's partials, and named "<layout>/<page>"
+// (a name two packages both define fails the boot). Any error (a missing
+// layout, a bad template, an unknown asset) fails the boot.
+func NewRenderer(pkgs ...fs.FS) (*Renderer, error) {
+	r := &Renderer{pages: map[string]*template.Template{}}
+	type file struct{ name, text string }
+	read := func(fsys fs.FS, p string) (file, error) {
+		b, err := fs.ReadFile(fsys, p)
+		return file{path.Base(p), string(b)}, err
+	}
+	var partials []file
+	type page struct {
+		fsys fs.FS
+		path string
+	}
+	var pages []page
+	for _, fsys := range append([]fs.FS{templateFS}, pkgs...) {
+		ps, err := fs.Glob(fsys, "templates/partials/*.html")
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			f, err := read(fsys, p)
+			if err != nil {
+				return nil, err
+			}
+			partials = append(partials, f)
+		}
+		files, err := fs.Glob(fsys, "templates/*/*.html")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if dir := path.Base(path.Dir(f)); dir != "layouts" && dir != "partials" {
+				pages = append(pages, page{fsys, f})
+			}
+		}
+	}
+	for _, pg := range pages {
+		dir := path.Base(path.Dir(pg.path))
+		name := dir + "/" + strings.TrimSuffix(path.Base(pg.path), ".html")
+		if r.pages[name] != nil {
+			return nil, fmt.Errorf("template %s: defined by two packages", name)
+		}
+		layout, err := read(templateFS, "templates/layouts/"+dir+".html")
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		body, err := read(pg.fsys, pg.path)
+		if err != nil {
+			return nil, err
+		}
+		t := template.New(dir).Funcs(Funcs)
+		for _, f := range append([]file{layout, body}, partials...) {
+			if _, err := t.New(f.name).Parse(f.text); err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("template %s: no content block", name)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// Require fails when a page the server cannot do without is missing.
+func (r *Renderer) Require(names ...string) error {
+	for _, n := range names {
+		if r.pages[n] == nil {
+			return fmt.Errorf("template %s missing", n)
+		}
+	}
+	return nil
+}
+
+// Names returns every page template name (for the render-all tests).
+func (r *Renderer) Names() []string {
+	out := make([]string, 0, len(r.pages))
+	for n := range r.pages {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Execute renders a page to bytes.
+func (r *Renderer) Execute(name string, data any) ([]byte, error) {
+	t, ok := r.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("template %s not found", name)
+	}
+	var buf bytes.Buffer
+	// The layout is the template named after its directory.
+	if err := t.ExecuteTemplate(&buf, path.Dir(name), data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Render writes a page. Rendering goes to a buffer first, so a template
+// error is a clean 500, never half a page.
+func (k *Kit) Render(c *fiber.Ctx, name string, data any) error {
+	b, err := k.tmpl.Execute(name, data)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+// Execute renders a page to bytes (pages cached by the caller).
+func (k *Kit) Execute(name string, data any) ([]byte, error) { return k.tmpl.Execute(name, data) }
+
+// Layout fills the shared page data for a request; the host's Fill adds
+// its brand, navigation and principal. A host without its own Fill (the
+// root app's errors, a custom domain) is the portal's.
+func (k *Kit) Layout(c *fiber.Ctx, host, title string) Layout {
+	l := Layout{
+		Title: title,
+		Host:  host,
+		Path:  c.Path(),
+		Year:  time.Now().Year(),
+	}
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodPost {
+		l.CSRF = k.CSRFToken(c)
+		l.Flash = k.TakeFlash(c)
+	}
+	fill, ok := k.Fill[host]
+	if !ok {
+		fill = k.Fill[HostPortal]
+	}
+	if fill != nil {
+		fill(c, &l)
+	}
+	return l
+}
+
+// handleAsset serves an embedded asset by its hashed URL, with the
+// precompressed body the client accepts and a year-long cache lifetime.
+func handleAsset(c *fiber.Ctx) error {
+	f, ok := assets.Lookup(c.Path())
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderETag, f.ETag)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if c.Get(fiber.HeaderIfNoneMatch) == f.ETag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return SendEncoded(c, f.Body, f.Gzip, f.Brotli)
+}
+
+// SendEncoded sends the smallest representation the client accepts.
+func SendEncoded(c *fiber.Ctx, body, gz, br []byte) error {
+	ae := c.Get(fiber.HeaderAcceptEncoding)
+	switch {
+	case br != nil && strings.Contains(ae, "br"):
+		c.Set(fiber.HeaderContentEncoding, "br")
+		return c.Send(br)
+	case gz != nil && strings.Contains(ae, "gzip"):
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(gz)
+	}
+	return c.Send(body)
+}
+
+// CheckPages renders every page template of a package (fsys, or web's own
+// error pages for nil) with the zero-value data pages gives it, and
+// returns what failed: a page without an entry, or a render error. Each
+// package's tests call it, so a page added without data fails them.
+func CheckPages(fsys fs.FS, pages map[string]func() any) []error {
+	var pkgs []fs.FS
+	own := fs.FS(templateFS)
+	if fsys != nil {
+		pkgs, own = []fs.FS{fsys}, fsys
+	}
+	r, err := NewRenderer(pkgs...)
+	if err != nil {
+		return []error{err}
+	}
+	files, err := fs.Glob(own, "templates/*/*.html")
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	for _, f := range files {
+		dir := path.Base(path.Dir(f))
+		if dir == "layouts" || dir == "partials" {
+			continue
+		}
+		name := dir + "/" + strings.TrimSuffix(path.Base(f), ".html")
+		mk, ok := pages[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("template %s has no entry in pageData", name))
+			continue
+		}
+		if _, err := r.Execute(name, mk()); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return errs
+}
