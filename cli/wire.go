@@ -186,6 +186,7 @@ func (a *App) open(ctx context.Context) error {
 		AdminTOTP:   a.AdminTOTP,
 		CRM:         a.CRM,
 		Webhooks:    a.Webhooks,
+		Wiki:        a.Wiki,
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}

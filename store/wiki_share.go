@@ -80,27 +80,21 @@ func (s *WikiStore) RevokeShare(ctx context.Context, id int64) error {
 	})
 }
 
-// SharedPages implements wiki.Store.
-func (s *WikiStore) SharedPages(ctx context.Context, spaceID int64) (map[string]string, error) {
+// SharedPages implements wiki.Store (one link per page: the newest).
+func (s *WikiStore) SharedPages(ctx context.Context, spaceID int64) ([]wiki.SharedLink, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT p.slug, max(s.token) FROM wiki_shares s JOIN wiki_pages p ON p.id = s.page_id
-		WHERE p.space_id = ? AND s.tenant_id = ? AND s.revoked_at IS NULL GROUP BY p.slug`, spaceID, tid)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT p.id, p.slug, p.title, (SELECT s.token FROM wiki_shares s WHERE s.page_id = p.id AND s.revoked_at IS NULL ORDER BY s.id DESC LIMIT 1) AS token
+		FROM wiki_pages p WHERE p.space_id = ? AND p.tenant_id = ? AND token IS NOT NULL ORDER BY lower(p.title)`, spaceID, tid)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("shared pages: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var slug, tok string
-		if err := rows.Scan(&slug, &tok); err != nil {
-			return nil, err
-		}
-		out[slug] = tok
-	}
-	return out, rows.Err()
+	return scanAll(rows, func(r scanner) (wiki.SharedLink, error) {
+		var l wiki.SharedLink
+		return l, r.Scan(&l.PageID, &l.Slug, &l.Title, &l.Token)
+	})
 }
 
 // FindShareByToken implements wiki.Store (public: no tenant in ctx).

@@ -21,6 +21,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/wiki"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -87,6 +88,11 @@ type tenantSide struct {
 	WorkflowID, RunID int64
 	// FormID is a built form of the tenant.
 	FormID int64
+	// WikiPage is a page of the tenant's knowledge space, with a file
+	// (WikiFileID) and a live public link (WikiShare).
+	WikiPage   *wiki.Page
+	WikiFileID int64
+	WikiShare  *wiki.Share
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -341,6 +347,21 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.FormID = e.newForm(tctx, name+" quote form")
+	sp, err := e.App.Wiki.Space(tctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.WikiPage, err = e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" SOP", name+" secret wiki text"); err != nil {
+		t.Fatal(err)
+	}
+	att, err := e.App.Wiki.Attach(tctx, s.WikiPage.ID, "notes.txt", []byte(name+" attachment text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.WikiFileID = att.ID
+	if s.WikiShare, err = e.App.Wiki.Share(tctx, s.WikiPage.ID); err != nil {
+		t.Fatal(err)
+	}
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)

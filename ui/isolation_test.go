@@ -61,6 +61,12 @@ const (
 	objTag = "tag"
 	// B's unfinished chunked upload.
 	objUpload = "upload"
+	// Knowledge Wiki: B's page (by ID and by its slug), a file of it, and
+	// its public share link.
+	objWikiPage  = "wikipage"
+	objWikiSlug  = "wikislug"
+	objWikiFile  = "wikifile"
+	objWikiShare = "wikishare"
 )
 
 type isoLine struct {
@@ -94,6 +100,40 @@ var isolationMatrix = map[string]isoLine{
 	"site|GET|/":                {accPublic, ""},
 	"site|GET|/:slug":           {accPublic, ""},
 
+	// Portal: Knowledge (the tenant's wiki space) and its public share
+	// links (anyone with the token; another tenant's page is 404).
+	"portal|GET|/share/:token":                                     {accPublic, ""},
+	"portal|GET|/share/:token/files/:id":                           {accPublic, ""},
+	"portal|GET|/share/:token/brand.css":                           {accPublic, ""},
+	"portal|GET|/share/:token/logo":                                {accPublic, ""},
+	"portal|GET|/knowledge/":                                       {accUser, ""},
+	"portal|GET|/knowledge/search":                                 {accUser, ""},
+	"portal|GET|/knowledge/new":                                    {accUser, ""},
+	"portal|GET|/knowledge/p/:slug":                                {accUser, objWikiSlug},
+	"portal|GET|/knowledge/pages/:id/edit":                         {accUser, objWikiPage},
+	"portal|GET|/knowledge/pages/:id/history":                      {accUser, objWikiPage},
+	"portal|GET|/knowledge/pages/:id/diff":                         {accUser, objWikiPage},
+	"portal|GET|/knowledge/pages/:id/revisions/:n":                 {accUser, objWikiPage},
+	"portal|GET|/knowledge/files/:id":                              {accUser, objWikiFile},
+	"portal|GET|/knowledge/export.zip":                             {accUser, ""},
+	"portal|POST|/knowledge/pages":                                 {accUser, ""},
+	"portal|POST|/knowledge/preview":                               {accUser, ""},
+	"portal|POST|/knowledge/pages/:id":                             {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/restore":                     {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/move":                        {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/delete":                      {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/files":                       {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/files/upload":                {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/files/upload/:upload":        {accUser, objUpload},
+	"portal|POST|/knowledge/pages/:id/files/upload/:upload/finish": {accUser, objWikiPage},
+	"portal|POST|/knowledge/files/:id/delete":                      {accUser, objWikiFile},
+	"portal|POST|/knowledge/pages/:id/share":                       {accUser, objWikiPage},
+	"portal|POST|/knowledge/shares/:id/revoke":                     {accUser, objWikiShare},
+	"portal|POST|/knowledge/import":                                {accUser, ""},
+	"portal|POST|/knowledge/import/upload":                         {accUser, ""},
+	"portal|POST|/knowledge/import/upload/:upload":                 {accUser, objUpload},
+	"portal|POST|/knowledge/import/upload/:upload/finish":          {accUser, objUpload},
+	"portal|POST|/knowledge/settings":                              {accOwner, ""},
 	// Portal: public.
 	"portal|GET|/brand.css": {accPublic, ""},
 	// Portal Federal (a client with federal work on; 404 while off). The
@@ -437,6 +477,37 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/federal/grants/:grantId/tasks":                                {accAdmin, ""},
 	"nexus|POST|/federal/grants/:grantId/tasks/:id/done":                       {accAdmin, ""},
 	"nexus|POST|/federal/grants/:grantId/notes":                                {accAdmin, ""},
+	// Nexus: Control Room > Knowledge Wiki (the internal space and each
+	// client's shared space; :space is B's).
+	"nexus|GET|/wiki":                                               {accAdmin, ""},
+	"nexus|POST|/wiki/tenants/:id/open":                             {accAdmin, objTenant},
+	"nexus|GET|/wiki/:space/":                                       {accAdmin, ""},
+	"nexus|GET|/wiki/:space/search":                                 {accAdmin, ""},
+	"nexus|GET|/wiki/:space/new":                                    {accAdmin, ""},
+	"nexus|GET|/wiki/:space/p/:slug":                                {accAdmin, objWikiSlug},
+	"nexus|GET|/wiki/:space/pages/:id/edit":                         {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/pages/:id/history":                      {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/pages/:id/diff":                         {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/pages/:id/revisions/:n":                 {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/files/:id":                              {accAdmin, objWikiFile},
+	"nexus|GET|/wiki/:space/export.zip":                             {accAdmin, ""},
+	"nexus|POST|/wiki/:space/pages":                                 {accAdmin, ""},
+	"nexus|POST|/wiki/:space/preview":                               {accAdmin, ""},
+	"nexus|POST|/wiki/:space/pages/:id":                             {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/restore":                     {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/move":                        {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/delete":                      {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/files":                       {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/files/upload":                {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/files/upload/:upload":        {accAdmin, objUpload},
+	"nexus|POST|/wiki/:space/pages/:id/files/upload/:upload/finish": {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/files/:id/delete":                      {accAdmin, objWikiFile},
+	"nexus|POST|/wiki/:space/pages/:id/share":                       {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/shares/:id/revoke":                     {accAdmin, objWikiShare},
+	"nexus|POST|/wiki/:space/import":                                {accAdmin, ""},
+	"nexus|POST|/wiki/:space/import/upload":                         {accAdmin, ""},
+	"nexus|POST|/wiki/:space/import/upload/:upload":                 {accAdmin, objUpload},
+	"nexus|POST|/wiki/:space/import/upload/:upload/finish":          {accAdmin, objUpload},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/tasks":         {accAdmin, ""},
@@ -525,6 +596,12 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.RunID, 10)
 	case objForm:
 		id = strconv.FormatInt(e.B.FormID, 10)
+	case objWikiPage:
+		id = strconv.FormatInt(e.B.WikiPage.ID, 10)
+	case objWikiFile:
+		id = strconv.FormatInt(e.B.WikiFileID, 10)
+	case objWikiShare:
+		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
@@ -538,6 +615,14 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = "1"
 	}
 	p = strings.ReplaceAll(p, ":upload", e.B.UploadID)
+	p = strings.ReplaceAll(p, ":space", strconv.FormatInt(e.B.WikiPage.SpaceID, 10))
+	p = strings.ReplaceAll(p, ":token", e.B.WikiShare.Token)
+	if strings.HasSuffix(p, "/:n") { // a revision number
+		p = strings.TrimSuffix(p, ":n") + "1"
+	}
+	if r.Line.Obj == objWikiSlug {
+		p = strings.ReplaceAll(p, ":slug", e.B.WikiPage.Slug)
+	}
 	p = strings.ReplaceAll(p, ":noticeId", e.NoticeID)
 	p = strings.ReplaceAll(p, ":grantId", "361874")
 	p = strings.ReplaceAll(p, ":slug?", "")
@@ -578,7 +663,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.Tag, e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
-		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test"}
+		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test", e.B.WikiPage.Body, e.B.WikiShare.Token}
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
@@ -754,6 +839,15 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	if _, _, _, err := e.Server.Users.Authenticate(ctx, e.B.Cookie); err != nil {
 		t.Errorf("B's session after the isolationMatrix: %v", err)
+	}
+	if p, err := e.App.Wiki.Page(ctx, e.B.WikiPage.ID); err != nil || p.Revision != 1 || p.Body != e.B.WikiPage.Body {
+		t.Errorf("B's wiki page after the isolationMatrix: %v %+v", err, p)
+	}
+	if _, _, _, err := e.App.Wiki.SharedPage(context.Background(), e.B.WikiShare.Token); err != nil {
+		t.Errorf("B's share link after the isolationMatrix: %v", err)
+	}
+	if a, _, err := e.App.Wiki.Attachment(ctx, e.B.WikiFileID); err != nil || a.PageID != e.B.WikiPage.ID {
+		t.Errorf("B's wiki file after the isolationMatrix: %v", err)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"orengen/ui/portal"
 	"orengen/ui/site"
 	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
 	"strconv"
 
 	"context"
@@ -29,6 +30,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -36,6 +38,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/wiki"
 )
 
 // Defaults for the HTTP server.
@@ -111,6 +114,8 @@ type Server struct {
 	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and
 	// compliance matrices (nil: the Federal pages answer 404).
 	Federal *federal.Service
+	// Wiki is the Knowledge Wiki (nil: no wiki pages).
+	Wiki *wiki.Service
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -172,7 +177,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates)
 	if err != nil {
 		return err
 	}
@@ -232,16 +237,27 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
+	wikiH := &wikiui.Handler{Kit: k, Wiki: s.Wiki, Tenants: s.Tenants, UploadDir: s.importDir()}
 	siteH := &site.Handler{Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	portalH := &portal.Handler{Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
-		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH}
+		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
+		WikiPages: wikiH}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
-		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH}
+		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH}
+}
+
+// importDir is where uploads wait for their import (ImportDir, else the
+// system's temporary directory).
+func (s *Server) importDir() string {
+	if s.ImportDir != "" {
+		return s.ImportDir
+	}
+	return os.TempDir()
 }
 
 // serverCerts is the certificate manager as Nexus sees it, read when a

@@ -21,6 +21,7 @@ import (
 	"orengen/ui/forms"
 	"orengen/ui/site"
 	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
 )
 
 // Certs is the certificate manager as the Domains page sees it.
@@ -59,6 +60,7 @@ type Handler struct {
 	FormPages    *forms.Handler
 	FederalPages *fedui.Handler
 	SitePages    *site.Handler // its page cache is dropped when content changes
+	WikiPages    *wikiui.Handler
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,
