@@ -187,6 +187,7 @@ func (a *App) open(ctx context.Context) error {
 		CRM:         a.CRM,
 		Webhooks:    a.Webhooks,
 		Wiki:        a.Wiki,
+		Sheets:      a.Sheets,
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}

@@ -21,6 +21,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/sheets"
 	"orengen/app/wiki"
 	"orengen/store"
 	"orengen/ui"
@@ -93,6 +94,11 @@ type tenantSide struct {
 	WikiPage   *wiki.Page
 	WikiFileID int64
 	WikiShare  *wiki.Share
+	// Table is a table of the tenant with one row (TableRowID) and one
+	// chart, and ImportJobID an import into it waiting for its mapping.
+	Table       *sheets.Table
+	TableRowID  int64
+	ImportJobID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -362,6 +368,28 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	if s.WikiShare, err = e.App.Wiki.Share(tctx, s.WikiPage.ID); err != nil {
 		t.Fatal(err)
 	}
+	s.Table = &sheets.Table{Name: name + " prices", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency}},
+		Charts: []sheets.Chart{{Type: "bar", X: "service"}}}
+	if err := e.App.Sheets.CreateTable(tctx, s.Table); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Sheets.UpdateTable(tctx, s.Table); err != nil { // the chart gets its ID
+		t.Fatal(err)
+	}
+	row, err := e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": name + " secret service", "price": "99"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.TableRowID = row.ID
+	sheetCSV := filepath.Join(e.Server.ImportDir, s.T.Slug+"-sheet.csv")
+	if err := os.WriteFile(sheetCSV, []byte("Service,Price\nx,1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job, err := e.App.Sheets.NewImport(tctx, s.Table, "prices.csv", sheetCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ImportJobID = job.ID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)

@@ -67,6 +67,9 @@ const (
 	objWikiSlug  = "wikislug"
 	objWikiFile  = "wikifile"
 	objWikiShare = "wikishare"
+	// Data & Sheets: B's table (its row, column, chart and import job
+	// fill :row, :key, :chart and :job).
+	objTable = "table"
 )
 
 type isoLine struct {
@@ -134,6 +137,35 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/knowledge/import/upload/:upload":                 {accUser, objUpload},
 	"portal|POST|/knowledge/import/upload/:upload/finish":          {accUser, objUpload},
 	"portal|POST|/knowledge/settings":                              {accOwner, ""},
+	// Portal: Data & Sheets (the tenant's tables; B's table is 404).
+	"portal|GET|/data":                                          {accUser, ""},
+	"portal|GET|/data/tables/:id/":                              {accUser, objTable},
+	"portal|GET|/data/tables/:id/rows/:row":                     {accUser, objTable},
+	"portal|GET|/data/tables/:id/settings":                      {accUser, objTable},
+	"portal|GET|/data/tables/:id/export.csv":                    {accUser, objTable},
+	"portal|GET|/data/tables/:id/export.xlsx":                   {accUser, objTable},
+	"portal|GET|/data/tables/:id/import":                        {accUser, objTable},
+	"portal|GET|/data/tables/:id/imports/:job":                  {accUser, objTable},
+	"portal|GET|/data/tables/:id/charts":                        {accUser, objTable},
+	"portal|GET|/data/tables/:id/chart.svg":                     {accUser, objTable},
+	"portal|POST|/data/tables":                                  {accUser, ""},
+	"portal|POST|/data/tables/:id/rows":                         {accUser, objTable},
+	"portal|POST|/data/tables/:id/rows/:row":                    {accUser, objTable},
+	"portal|POST|/data/tables/:id/rows/:row/delete":             {accUser, objTable},
+	"portal|POST|/data/tables/:id/cells":                        {accUser, objTable},
+	"portal|POST|/data/tables/:id/settings":                     {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns":                      {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns/:key":                 {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns/:key/delete":          {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns/:key/move":            {accUser, objTable},
+	"portal|POST|/data/tables/:id/delete":                       {accUser, objTable},
+	"portal|POST|/data/tables/:id/import":                       {accUser, objTable},
+	"portal|POST|/data/tables/:id/import/upload":                {accUser, objTable},
+	"portal|POST|/data/tables/:id/import/upload/:upload":        {accUser, objTable},
+	"portal|POST|/data/tables/:id/import/upload/:upload/finish": {accUser, objTable},
+	"portal|POST|/data/tables/:id/imports/:job":                 {accUser, objTable},
+	"portal|POST|/data/tables/:id/charts":                       {accUser, objTable},
+	"portal|POST|/data/tables/:id/charts/:chart/delete":         {accUser, objTable},
 	// Portal: public.
 	"portal|GET|/brand.css": {accPublic, ""},
 	// Portal Federal (a client with federal work on; 404 while off). The
@@ -508,6 +540,35 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/wiki/:space/import/upload":                         {accAdmin, ""},
 	"nexus|POST|/wiki/:space/import/upload/:upload":                 {accAdmin, objUpload},
 	"nexus|POST|/wiki/:space/import/upload/:upload/finish":          {accAdmin, objUpload},
+	// Nexus: Infrastructure > Data & Sheets (any tenant's tables).
+	"nexus|GET|/data":                                          {accAdmin, ""},
+	"nexus|GET|/data/tables/:id/":                              {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/rows/:row":                     {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/settings":                      {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/export.csv":                    {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/export.xlsx":                   {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/import":                        {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/imports/:job":                  {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/charts":                        {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/chart.svg":                     {accAdmin, objTable},
+	"nexus|POST|/data/tables":                                  {accAdmin, ""},
+	"nexus|POST|/data/tables/:id/rows":                         {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/rows/:row":                    {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/rows/:row/delete":             {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/cells":                        {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/settings":                     {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns":                      {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns/:key":                 {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns/:key/delete":          {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns/:key/move":            {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/delete":                       {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import":                       {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import/upload":                {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import/upload/:upload":        {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import/upload/:upload/finish": {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/imports/:job":                 {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/charts":                       {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/charts/:chart/delete":         {accAdmin, objTable},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/tasks":         {accAdmin, ""},
@@ -602,6 +663,12 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
+	case objTable:
+		id = strconv.FormatInt(e.B.Table.ID, 10)
+		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.TableRowID, 10))
+		p = strings.ReplaceAll(p, ":job", strconv.FormatInt(e.B.ImportJobID, 10))
+		p = strings.ReplaceAll(p, ":chart", e.B.Table.Charts[0].ID)
+		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
@@ -663,7 +730,7 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.Tag, e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
-		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test", e.B.WikiPage.Body, e.B.WikiShare.Token}
+		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test", e.B.WikiPage.Body, e.B.WikiShare.Token, e.B.T.Name + " secret service"}
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
@@ -848,6 +915,11 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	if a, _, err := e.App.Wiki.Attachment(ctx, e.B.WikiFileID); err != nil || a.PageID != e.B.WikiPage.ID {
 		t.Errorf("B's wiki file after the isolationMatrix: %v", err)
+	}
+	if tb, err := e.App.Sheets.Table(ctx, e.B.Table.ID); err != nil || tb.Name != e.B.Table.Name || len(tb.Columns) != len(e.B.Table.Columns) || tb.RowCount != 1 || len(tb.Charts) != 1 {
+		t.Errorf("B's table after the isolationMatrix: %v %+v", err, tb)
+	} else if r, err := e.App.Sheets.Row(ctx, tb, e.B.TableRowID); err != nil || r.Values["service"] != e.B.T.Name+" secret service" {
+		t.Errorf("B's row after the isolationMatrix: %v %+v", err, r)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"orengen/ui/forms"
 	"orengen/ui/nexus"
 	"orengen/ui/portal"
+	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
@@ -38,6 +39,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/sheets"
 	"orengen/app/wiki"
 )
 
@@ -116,6 +118,8 @@ type Server struct {
 	Federal *federal.Service
 	// Wiki is the Knowledge Wiki (nil: no wiki pages).
 	Wiki *wiki.Service
+	// Sheets is Data & Sheets (nil: no table pages).
+	Sheets *sheets.Service
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -128,12 +132,13 @@ type Server struct {
 
 	metricsHandler fiber.Handler
 
-	kit  *web.Kit
-	crm  *crm.Handler // its background imports stop on Shutdown
-	root *fiber.App
-	apps map[string]*fiber.App
-	mu   sync.Mutex
-	lns  []net.Listener
+	kit    *web.Kit
+	crm    *crm.Handler // its background imports stop on Shutdown
+	sheets *sheetsui.Handler
+	root   *fiber.App
+	apps   map[string]*fiber.App
+	mu     sync.Mutex
+	lns    []net.Listener
 	// closed: Shutdown ran; no listener is served any more.
 	closed bool
 }
@@ -177,7 +182,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates)
 	if err != nil {
 		return err
 	}
@@ -238,15 +243,16 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
 	wikiH := &wikiui.Handler{Kit: k, Wiki: s.Wiki, Tenants: s.Tenants, UploadDir: s.importDir()}
+	s.sheets = &sheetsui.Handler{Kit: k, Sheets: s.Sheets, Tenants: s.Tenants, UploadDir: s.importDir()}
 	siteH := &site.Handler{Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	portalH := &portal.Handler{Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
-		WikiPages: wikiH}
+		WikiPages: wikiH, SheetPages: s.sheets}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
-		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH}
+		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH}
 }
@@ -372,6 +378,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.crm != nil {
 		s.crm.Shutdown()
 	}
+	s.sheets.Shutdown()
 	if s.root == nil {
 		return nil
 	}

@@ -19,6 +19,7 @@ import (
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
+	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
@@ -61,6 +62,7 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	SitePages    *site.Handler // its page cache is dropped when content changes
 	WikiPages    *wikiui.Handler
+	SheetPages   *sheetsui.Handler
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

@@ -42,6 +42,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.Automation.MountNexus(authed, csrf)
 	s.FormPages.Mount(authed, csrf, web.NexusScope)
 	s.WikiPages.Mount(authed, csrf, web.NexusScope)
+	s.SheetPages.Mount(authed, csrf, web.NexusScope)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -55,6 +56,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
+	}
+	if s.SheetPages != nil && s.SheetPages.Sheets != nil {
+		nav[2].Items = append(nav[2].Items, web.NavItem{Label: "Data & Sheets", Path: "/data"})
 	}
 	if s.Federal != nil {
 		nav = append(nav[:2:2], append([]web.NavSection{{Name: "Federal", Items: []web.NavItem{{Label: "Opportunity Studio", Path: "/federal"}, {Label: "Bid pipeline", Path: "/federal/pipeline"},

@@ -60,6 +60,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	}
 	s.FormPages.Mount(authed, csrf, web.PortalScope)
 	s.WikiPages.Mount(authed, csrf, web.PortalScope)
+	s.SheetPages.Mount(authed, csrf, web.PortalScope)
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it
@@ -75,7 +76,7 @@ func tenantBrand(t *app.Tenant) web.Brand {
 	return b
 }
 
-func portalNav(u *app.User, wiki bool) []web.NavSection {
+func portalNav(u *app.User, wiki, sheets bool) []web.NavSection {
 	nav := []web.NavSection{
 		{Name: "Workspace", Items: []web.NavItem{{Label: "Overview", Path: "/"}, {Label: "Leads", Path: "/leads"}}},
 		{Name: "CRM", Items: []web.NavItem{{Label: "People", Path: "/crm/people"}, {Label: "Companies", Path: "/crm/companies"}, {Label: "Deals", Path: "/crm/deals"}, {Label: "Pipeline", Path: "/crm/pipeline"}, {Label: "CRM settings", Path: "/crm/settings"}}},
@@ -88,6 +89,9 @@ func portalNav(u *app.User, wiki bool) []web.NavSection {
 	}
 	if wiki {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge", Path: "/knowledge"})
+	}
+	if sheets {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Data & Sheets", Path: "/data"})
 	}
 	return nav
 }

@@ -105,6 +105,7 @@ var Funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"list":         func(v ...any) []any { return v },
+	"add":          func(a, b int) int { return a + b },
 	"companySizes": func() []string { return app.CompanySizes },
 	"customTypes":  func() []string { return app.CustomTypes },
 	"stagesText":   StagesText,
