@@ -99,6 +99,8 @@ type tenantSide struct {
 	Table       *sheets.Table
 	TableRowID  int64
 	ImportJobID int64
+	// Spares for the API routes that delete or change.
+	SpareTableID, SpareTableRowID, SpareRowID, SpareWikiPageID, SpareWikiEditID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -376,6 +378,9 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	if err := e.App.Sheets.UpdateTable(tctx, s.Table); err != nil { // the chart gets its ID
 		t.Fatal(err)
 	}
+	if s.Table.Charts[0].ID == "" {
+		t.Fatal("the chart has no ID")
+	}
 	row, err := e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": name + " secret service", "price": "99"})
 	if err != nil {
 		t.Fatal(err)
@@ -390,6 +395,28 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.ImportJobID = job.ID
+	spare := &sheets.Table{Name: name + " spare", Columns: []sheets.Column{{Name: "Service"}}}
+	if err := e.App.Sheets.CreateTable(tctx, spare); err != nil {
+		t.Fatal(err)
+	}
+	srow, err := e.App.Sheets.CreateRow(tctx, spare, map[string]any{"service": "spare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SpareTableID, s.SpareTableRowID = spare.ID, srow.ID
+	spage, err := e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" spare page", "spare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiPageID = spage.ID
+	if spage, err = e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" spare page 2", "spare 2"); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiEditID = spage.ID
+	if srow, err = e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": "spare row"}); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareRowID = srow.ID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)

@@ -70,6 +70,12 @@ const (
 	// Data & Sheets: B's table (its row, column, chart and import job
 	// fill :row, :key, :chart and :job).
 	objTable = "table"
+	// Spare ones, for the API routes that delete or change: B's second
+	// table (with a row) and second wiki page.
+	objSpareTable    = "spare:table"
+	objSpareRow      = "spare:row" // B's table, its second row
+	objSpareWikiPage = "spare:wikipage"
+	objSpareWikiEdit = "spare:wikiedit" // a third page, for PATCH
 )
 
 type isoLine struct {
@@ -166,6 +172,25 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/data/tables/:id/imports/:job":                 {accUser, objTable},
 	"portal|POST|/data/tables/:id/charts":                       {accUser, objTable},
 	"portal|POST|/data/tables/:id/charts/:chart/delete":         {accUser, objTable},
+	// Portal: Data & Sheets and Knowledge API (tenant keys).
+	"portal|GET|/api/v1/tables":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/tables/:id":              {accTenantKey, objTable},
+	"portal|GET|/api/v1/tables/:id/rows":         {accTenantKey, objTable},
+	"portal|GET|/api/v1/tables/:id/rows/:row":    {accTenantKey, objTable},
+	"portal|GET|/api/v1/wiki/pages":              {accTenantKey, ""},
+	"portal|GET|/api/v1/wiki/pages/:id":          {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/search":             {accTenantKey, ""},
+	"portal|POST|/api/v1/tables":                 {accTenantKeyW, ""},
+	"portal|POST|/api/v1/tables/:id/rows":        {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/tables/:id/rows/batch":  {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/tables/:id/rows/delete": {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/wiki/pages":             {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/tables/:id":           {accTenantKeyW, objSpareTable},
+	"portal|DELETE|/api/v1/tables/:id/rows/:row": {accTenantKeyW, objSpareRow},
+	"portal|DELETE|/api/v1/wiki/pages/:id":       {accTenantKeyW, objSpareWikiPage},
+	"portal|PATCH|/api/v1/tables/:id":            {accTenantKeyW, objTable},
+	"portal|PATCH|/api/v1/tables/:id/rows/:row":  {accTenantKeyW, objTable},
+	"portal|PATCH|/api/v1/wiki/pages/:id":        {accTenantKeyW, objSpareWikiEdit},
 	// Portal: public.
 	"portal|GET|/brand.css": {accPublic, ""},
 	// Portal Federal (a client with federal work on; 404 while off). The
@@ -569,6 +594,25 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/data/tables/:id/imports/:job":                 {accAdmin, objTable},
 	"nexus|POST|/data/tables/:id/charts":                       {accAdmin, objTable},
 	"nexus|POST|/data/tables/:id/charts/:chart/delete":         {accAdmin, objTable},
+	// Nexus: Data & Sheets and Knowledge API (admin keys; ?tenant=B).
+	"nexus|GET|/api/v1/tables":                  {accAdminKey, ""},
+	"nexus|GET|/api/v1/tables/:id":              {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows":         {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows/:row":    {accAdminKey, objTable},
+	"nexus|GET|/api/v1/wiki/pages":              {accAdminKey, ""},
+	"nexus|GET|/api/v1/wiki/pages/:id":          {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/search":             {accAdminKey, ""},
+	"nexus|POST|/api/v1/tables":                 {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tables/:id/rows":        {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/batch":  {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/delete": {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/wiki/pages":             {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/tables/:id":           {accAdminKeyW, objSpareTable},
+	"nexus|DELETE|/api/v1/tables/:id/rows/:row": {accAdminKeyW, objSpareRow},
+	"nexus|DELETE|/api/v1/wiki/pages/:id":       {accAdminKeyW, objSpareWikiPage},
+	"nexus|PATCH|/api/v1/tables/:id":            {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/tables/:id/rows/:row":  {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/wiki/pages/:id":        {accAdminKeyW, objSpareWikiEdit},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/tasks":         {accAdmin, ""},
@@ -663,6 +707,16 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
+	case objSpareWikiPage:
+		id = strconv.FormatInt(e.B.SpareWikiPageID, 10)
+	case objSpareWikiEdit:
+		id = strconv.FormatInt(e.B.SpareWikiEditID, 10)
+	case objSpareRow:
+		id = strconv.FormatInt(e.B.Table.ID, 10)
+		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.SpareRowID, 10))
+	case objSpareTable:
+		id = strconv.FormatInt(e.B.SpareTableID, 10)
+		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.SpareTableRowID, 10))
 	case objTable:
 		id = strconv.FormatInt(e.B.Table.ID, 10)
 		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.TableRowID, 10))
@@ -727,6 +781,42 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 	}
 }
 
+// isoKnowledgeRequest gives the tables and wiki API valid bodies, and
+// Nexus's requests ?tenant=B, so the admin key's requests succeed.
+func (e *tenantEnv) isoKnowledgeRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/tables") && !strings.HasPrefix(r.Path, "/api/v1/wiki") {
+		return
+	}
+	switch {
+	case r.Path == "/api/v1/tables" && r.Method == http.MethodPost:
+		req.JSON = `{"name":"Api table","columns":[{"name":"Service"}]}`
+	case r.Path == "/api/v1/tables/:id" && r.Method == http.MethodPatch:
+		req.JSON = `{"description":"changed by the API"}`
+	case strings.HasSuffix(r.Path, "/rows/batch"):
+		req.JSON = `{"records":[{"values":{"service":"api row"}}]}`
+	case strings.HasSuffix(r.Path, "/rows/delete"):
+		req.JSON = `{"ids":[999999999]}`
+	case strings.HasSuffix(r.Path, "/rows") && r.Method == http.MethodPost:
+		req.JSON = `{"values":{"service":"api row"}}`
+	case strings.HasSuffix(r.Path, "/rows/:row") && r.Method == http.MethodPatch:
+		req.JSON = `{"values":{"price":"5"}}`
+	case r.Path == "/api/v1/wiki/pages" && r.Method == http.MethodPost:
+		req.JSON = `{"title":"Api page","body":"from the API"}`
+	case r.Path == "/api/v1/wiki/pages/:id" && r.Method == http.MethodPatch:
+		req.JSON = `{"body":"changed","revision":1}`
+	}
+	if r.Path == "/api/v1/wiki/search" {
+		req.Path += "?q=sop"
+	}
+	if r.Host == ui.HostNexus && (strings.HasPrefix(r.Path, "/api/v1/wiki") || r.Path == "/api/v1/tables") {
+		sep := "?"
+		if strings.Contains(req.Path, "?") {
+			sep = "&"
+		}
+		req.Path += sep + "tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.Tag, e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
@@ -757,6 +847,7 @@ func TestIsolationMatrix(t *testing.T) {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
 			e.isoCRMRequest(r, &base)
+			e.isoKnowledgeRequest(r, &base)
 		}
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.
@@ -916,7 +1007,7 @@ func TestIsolationMatrix(t *testing.T) {
 	if a, _, err := e.App.Wiki.Attachment(ctx, e.B.WikiFileID); err != nil || a.PageID != e.B.WikiPage.ID {
 		t.Errorf("B's wiki file after the isolationMatrix: %v", err)
 	}
-	if tb, err := e.App.Sheets.Table(ctx, e.B.Table.ID); err != nil || tb.Name != e.B.Table.Name || len(tb.Columns) != len(e.B.Table.Columns) || tb.RowCount != 1 || len(tb.Charts) != 1 {
+	if tb, err := e.App.Sheets.Table(ctx, e.B.Table.ID); err != nil || tb.Name != e.B.Table.Name || len(tb.Columns) != len(e.B.Table.Columns) || len(tb.Charts) != 1 || tb.Charts[0].ID != e.B.Table.Charts[0].ID {
 		t.Errorf("B's table after the isolationMatrix: %v %+v", err, tb)
 	} else if r, err := e.App.Sheets.Row(ctx, tb, e.B.TableRowID); err != nil || r.Values["service"] != e.B.T.Name+" secret service" {
 		t.Errorf("B's row after the isolationMatrix: %v %+v", err, r)

@@ -98,8 +98,8 @@ func (s *Service) UpdateTable(ctx context.Context, t *Table) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	for i, ch := range t.Charts {
-		if err := ch.Validate(t); err != nil {
+	for i := range t.Charts {
+		if err := t.Charts[i].Validate(t); err != nil {
 			return app.FieldErrorf(fmt.Sprintf("charts[%d]", i), "%s", app.ErrorMessage(err))
 		}
 	}

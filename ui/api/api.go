@@ -23,6 +23,8 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	api.Get("/leads/:id", s.handleAPILead)
 	api.Delete("/leads/:id", web.RequireWriteKey, s.handleAPILeadDelete)
 	s.registerCRMAPIRoutes(api, web.HostPortal)
+	s.registerSheetAPIRoutes(api)
+	s.registerWikiAPIRoutes(api)
 }
 
 func (s *Handler) MountAdmin(r fiber.Router) {
@@ -33,6 +35,8 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	api.Get("/tenants/:id", s.handleAPITenant)
 	s.registerFederalAPIRoutes(api)
 	s.registerCRMAPIRoutes(api, web.HostNexus)
+	s.registerSheetAPIRoutes(api)
+	s.registerWikiAPIRoutes(api)
 }
 
 // requireAPIKey authenticates the bearer key for host: tenant keys on the
