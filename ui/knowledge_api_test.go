@@ -36,8 +36,8 @@ func TestTablesAPI(t *testing.T) {
 	}
 	// Wrong JSON types name the column too.
 	for body, want := range map[string]string{
-		`{"values":{"zip":"1","days":"soon"}}`: `"field":"values.days"`,
-		`{"values":{"zip":"1","open":"maybe"}}`: `"field":"values.open"`,
+		`{"values":{"zip":"1","days":"soon"}}`:    `"field":"values.days"`,
+		`{"values":{"zip":"1","open":"maybe"}}`:   `"field":"values.open"`,
 		`{"values":{"zip":"1","region":"Ocean"}}`: `"field":"values.region"`,
 		`{"values":{"fee":1}}`:                    `"field":"values.zip"`,
 		`{"values":{"zip":"1","nope":1}}`:         `"field":"values.nope"`,

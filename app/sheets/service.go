@@ -19,8 +19,8 @@ type Service struct {
 	ImportDir string
 	// Tenant finds a tenant by ID (AdminTable).
 	Tenant TenantFinder
-	Now       func() time.Time
-	Logger    *slog.Logger
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 func (s *Service) now() time.Time {
