@@ -202,3 +202,49 @@ func TestSheetsNexus_TenantsTables(t *testing.T) {
 		t.Fatalf("tenant user on nexus: %d", st)
 	}
 }
+
+// The workflow editor takes the sheet steps: it checks their table and
+// columns, and its picture of the steps says what each does.
+func TestSheetsWorkflowEditor(t *testing.T) {
+	e := newTenantEnv(t)
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	house := app.NewContextWithTenant(context.Background(), &app.Tenant{ID: app.HouseTenantID})
+	tb := &sheets.Table{Name: "Price list", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency}}}
+	if err := e.App.Sheets.CreateTable(house, tb); err != nil {
+		t.Fatal(err)
+	}
+	save := func(def string) (int, string, *http.Response) {
+		return e.do(treq{Host: "nexus", Method: "POST", Path: "/automations/new", CSRF: true, Cookies: admin, Form: url.Values{"name": {"Quote"}, "trigger": {"form_submitted"}, "definition": {def}}})
+	}
+	st, body, _ := save(`{"steps":[{"id":"find","type":"lookup_row","table":"Price list","field":"colour","value":"x"}]}`)
+	if st != 400 || !strings.Contains(body, "Step 1 (find): table &#34;Price list&#34; has no column colour") {
+		t.Fatalf("unknown column: %d %.3000s", st, body)
+	}
+	st, body, _ = save(`{"steps":[{"id":"find","type":"lookup_row","table":"Rates","field":"service","value":"x"}]}`)
+	if st != 400 || !strings.Contains(body, "No table named &#34;Rates&#34;") {
+		t.Fatalf("unknown table: %d %.3000s", st, body)
+	}
+	// B's table is not the house tenant's, whatever its name.
+	st, body, _ = save(`{"steps":[{"id":"find","type":"lookup_row","table":"` + strconv.FormatInt(e.B.Table.ID, 10) + `","field":"service","value":"x"}]}`)
+	if st != 400 || !strings.Contains(body, "Table not found") {
+		t.Fatalf("B's table: %d %.3000s", st, body)
+	}
+	st, _, _ = save(`{"steps":[{"id":"find","type":"lookup_row","table":"Price list","field":"service","value":"{{.Trigger.service}}"},{"id":"note","type":"add_row","table":"Price list","set":{"service":"seen {{.Steps.find.service}}"}}]}`)
+	if st != http.StatusSeeOther {
+		t.Fatalf("save: %d", st)
+	}
+	wfs, err := e.App.Automations.Store.FindWorkflows(context.Background(), app.HouseTenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	for _, w := range wfs {
+		if w.Name == "Quote" {
+			id = w.ID
+		}
+	}
+	_, body, _ = e.do(treq{Host: "nexus", Method: "GET", Path: fmt.Sprintf("/automations/%d/edit", id), Cookies: admin})
+	if !strings.Contains(body, "table Price list where service eq {{.Trigger.service}}") || !strings.Contains(body, "table Price list, set service") {
+		t.Fatalf("editor picture: %.5000s", body)
+	}
+}
