@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
 	"orengen/app/sheets"
@@ -84,17 +85,11 @@ func (s *Handler) listScope(c *fiber.Ctx, sc web.Scope) (context.Context, *app.T
 	if !sc.Nexus() {
 		return ctx, app.TenantFromContext(ctx), nil
 	}
-	ref := strings.TrimSpace(c.Query("tenant", c.FormValue("tenant")))
-	var t *app.Tenant
-	var err error
-	switch id, perr := strconv.ParseInt(ref, 10, 64); {
-	case ref == "":
-		t, err = s.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
-	case perr == nil:
-		t, err = s.Tenants.Store.FindTenantByID(ctx, id)
-	default:
-		t, err = s.Tenants.Store.FindTenantBySlug(ctx, ref)
+	ref := strings.TrimSpace(utils.CopyString(c.Query("tenant", c.FormValue("tenant"))))
+	if ref == "" {
+		ref = strconv.FormatInt(app.HouseTenantID, 10)
 	}
+	t, err := s.Tenants.TenantByRef(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -159,8 +159,9 @@
       return;
     }
     if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey && td.dataset.type !== "select" && td.dataset.type !== "date") {
-      e.preventDefault();
-      startEdit(td, e.key);
+      // Typing replaces the cell: an empty editor takes the focus now,
+      // and the browser puts the key's character into it.
+      startEdit(td, "");
     }
   });
   grid.addEventListener("focusout", function (e) {
