@@ -341,11 +341,7 @@ func insertSheetRows(ctx context.Context, tx *Tx, t *sheets.Table, tableID int64
 
 // SaveRows implements sheets.Store.
 func (s *SheetStore) SaveRows(ctx context.Context, t *sheets.Table, rows []*sheets.Row) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
 		if err != nil {
 			return err

@@ -173,11 +173,7 @@ func lockTable(ctx context.Context, tx *Tx, id, tid int64) (*sheets.Table, error
 
 // UpdateTable implements sheets.Store.
 func (s *SheetStore) UpdateTable(ctx context.Context, t *sheets.Table, convert func(from, to *sheets.Column, v any) (any, error)) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
 		if err != nil {
 			return err
@@ -290,11 +286,7 @@ func convertColumn(ctx context.Context, tx *Tx, tableID int64, from, to *sheets.
 
 // DeleteTable implements sheets.Store.
 func (s *SheetStore) DeleteTable(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		if _, err := lockTable(ctx, tx, id, tid); err != nil {
 			return err
 		}

@@ -27,11 +27,7 @@ func scanWikiShare(r scanner) (*wiki.Share, error) {
 
 // CreateShare implements wiki.Store.
 func (s *WikiStore) CreateShare(ctx context.Context, sh *wiki.Share) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM wiki_pages WHERE id = ? AND tenant_id = ?`, sh.PageID, tid).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			return app.Errorf(app.ENOTFOUND, "Page not found.")
@@ -64,11 +60,7 @@ func (s *WikiStore) FindShares(ctx context.Context, pageID int64) ([]*wiki.Share
 
 // RevokeShare implements wiki.Store.
 func (s *WikiStore) RevokeShare(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE wiki_shares SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND tenant_id = ?`, FormatTime(tx.now), id, tid)
 		if err != nil {
 			return err

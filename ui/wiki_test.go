@@ -153,16 +153,16 @@ func TestWikiPortal_FilesSearchShareExportImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := fmt.Sprintf("/knowledge/pages/%d/files", pg.ID)
+	filesURL := fmt.Sprintf("/knowledge/pages/%d/files", pg.ID)
 	// A text file is accepted and searchable; a disguised HTML file is refused with the reason.
-	st, _, resp := e.postFile("portal", e.A.Cookie, files, nil, "terms.txt", []byte("Cancellation needs thirty days notice."))
+	st, _, resp := e.postFile("portal", e.A.Cookie, filesURL, nil, "terms.txt", []byte("Cancellation needs thirty days notice."))
 	if st != http.StatusSeeOther {
 		t.Fatalf("attach: %d", st)
 	}
 	if body := e.follow(resp, "portal", e.A.Cookie); !strings.Contains(body, "Attached terms.txt") {
 		t.Fatalf("attach flash: %.500s", body)
 	}
-	_, _, resp = e.postFile("portal", e.A.Cookie, files, nil, "evil.pdf", []byte("<html><script>alert(1)</script></html>"))
+	_, _, resp = e.postFile("portal", e.A.Cookie, filesURL, nil, "evil.pdf", []byte("<html><script>alert(1)</script></html>"))
 	if body := e.follow(resp, "portal", e.A.Cookie); !strings.Contains(body, "evil.pdf is named .pdf but its content is HTML or XML") {
 		t.Fatalf("refusal flash: %.3000s", body)
 	}
@@ -212,12 +212,18 @@ func TestWikiPortal_FilesSearchShareExportImport(t *testing.T) {
 	if st != 200 || resp.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("export: %d %v", st, resp.Header)
 	}
+	tree, _ := e.App.Wiki.Tree(ctx, sp.ID)
+	files := 0
+	for _, p := range tree {
+		as, _ := e.App.Wiki.Attachments(ctx, p.ID)
+		files += len(as)
+	}
 	zr, err := zip.NewReader(strings.NewReader(zipBody), int64(len(zipBody)))
-	if err != nil || len(zr.File) != 4 { // the fixture page and this one, each with a file
-		t.Fatalf("export zip: %v %d files", err, len(zr.File))
+	if err != nil || len(zr.File) != len(tree)+files || files != 2 {
+		t.Fatalf("export zip: %v %d files for %d pages and %d files", err, len(zr.File), len(tree), files)
 	}
 	st, body, _ = e.postFile("portal", e.B.Cookie, "/knowledge/import", nil, "a.zip", []byte(zipBody))
-	if st != 200 || !strings.Contains(body, "Imported 2 pages and 2 files.") {
+	if st != 200 || !strings.Contains(body, fmt.Sprintf("Imported %d pages and 2 files.", len(tree))) {
 		t.Fatalf("import: %d %.2000s", st, body)
 	}
 	bctx := app.NewContextWithTenant(context.Background(), e.B.T)

@@ -253,13 +253,9 @@ func cellsOf(t *sheets.Table, r *sheets.Row) []gridCell {
 }
 
 func (s *Handler) handleGrid(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		return s.renderGrid(c, sc, ctx, t, &gridPage{})
-	}
+	})
 }
 
 func (s *Handler) renderGrid(c *fiber.Ctx, sc web.Scope, ctx context.Context, t *sheets.Table, p *gridPage) error {
@@ -347,11 +343,7 @@ func rowValues(c *fiber.Ctx, t *sheets.Table) (map[string]any, map[string]string
 }
 
 func (s *Handler) handleRowCreate(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		vals, form := rowValues(c, t)
 		if _, err := s.Sheets.CreateRow(ctx, t, vals); err != nil {
 			if app.ErrorCode(err) != app.EINVALID {
@@ -362,7 +354,7 @@ func (s *Handler) handleRowCreate(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", "Row added.")
 		return c.Redirect(tableURL(t)+"?"+string(c.Request().URI().QueryArgs().QueryString()), fiber.StatusSeeOther)
-	}
+	})
 }
 
 type rowPage struct {
@@ -382,26 +374,18 @@ func (s *Handler) rowOf(c *fiber.Ctx, ctx context.Context, t *sheets.Table) (*sh
 }
 
 func (s *Handler) handleRow(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		r, err := s.rowOf(c, ctx, t)
 		if err != nil {
 			return err
 		}
 		p := &rowPage{Row: r, Cells: cellsOf(t, r), tableLayout: s.tableLayout(c, sc, t, fmt.Sprintf("%s: row %d", t.Name, r.ID), "grid")}
 		return s.Render(c, sc.Page("sheets_row"), p)
-	}
+	})
 }
 
 func (s *Handler) handleRowSave(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		r, err := s.rowOf(c, ctx, t)
 		if err != nil {
 			return err
@@ -418,15 +402,11 @@ func (s *Handler) handleRowSave(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", fmt.Sprintf("Row %d saved.", r.ID))
 		return c.Redirect(tableURL(t), fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleRowDelete(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		r, err := s.rowOf(c, ctx, t)
 		if err != nil {
 			return err
@@ -436,7 +416,7 @@ func (s *Handler) handleRowDelete(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", fmt.Sprintf("Row %d deleted.", r.ID))
 		return c.Redirect(tableURL(t), fiber.StatusSeeOther)
-	}
+	})
 }
 
 // handleCell saves one cell from the grid editor (sheets.js) and answers
@@ -512,11 +492,7 @@ func columnForm(c *fiber.Ctx) sheets.Column {
 }
 
 func (s *Handler) handleSettingsSave(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		nt := *t
 		nt.Name, nt.Description = utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("description"))
 		if err := s.Sheets.UpdateTable(ctx, &nt); err != nil {
@@ -524,86 +500,64 @@ func (s *Handler) handleSettingsSave(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", "Saved.")
 		return c.Redirect(tableURL(t)+"/settings", fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleColumnAdd(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		if _, err := s.Sheets.AddColumn(ctx, t, columnForm(c)); err != nil {
 			return s.renderSettings(c, sc, t, "new", err)
 		}
 		s.SetFlash(c, "ok", "Column added.")
 		return c.Redirect(tableURL(t)+"/settings", fiber.StatusSeeOther)
-	}
+	})
+}
+
+// columnRoute changes the column :key with change and goes back to the
+// columns page (with the error shown by the column when it fails).
+func (s *Handler) columnRoute(sc web.Scope, flash string, change func(c *fiber.Ctx, ctx context.Context, t *sheets.Table, key string) error) fiber.Handler {
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
+		key := utils.CopyString(c.Params("key"))
+		if t.Column(key) == nil {
+			return app.Errorf(app.ENOTFOUND, "Column not found.")
+		}
+		if err := change(c, ctx, t, key); err != nil {
+			return s.renderSettings(c, sc, t, key, err)
+		}
+		if flash != "" {
+			s.SetFlash(c, "ok", flash)
+		}
+		return c.Redirect(tableURL(t)+"/settings", fiber.StatusSeeOther)
+	})
 }
 
 func (s *Handler) handleColumnSave(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
-		key := utils.CopyString(c.Params("key"))
-		if t.Column(key) == nil {
-			return app.Errorf(app.ENOTFOUND, "Column not found.")
-		}
-		if _, err := s.Sheets.UpdateColumn(ctx, t, key, columnForm(c)); err != nil {
-			return s.renderSettings(c, sc, t, key, err)
-		}
-		s.SetFlash(c, "ok", "Column saved.")
-		return c.Redirect(tableURL(t)+"/settings", fiber.StatusSeeOther)
-	}
+	return s.columnRoute(sc, "Column saved.", func(c *fiber.Ctx, ctx context.Context, t *sheets.Table, key string) error {
+		_, err := s.Sheets.UpdateColumn(ctx, t, key, columnForm(c))
+		return err
+	})
 }
 
 func (s *Handler) handleColumnDelete(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
-		key := utils.CopyString(c.Params("key"))
-		if t.Column(key) == nil {
-			return app.Errorf(app.ENOTFOUND, "Column not found.")
-		}
-		if _, err := s.Sheets.DeleteColumn(ctx, t, key); err != nil {
-			return s.renderSettings(c, sc, t, key, err)
-		}
-		s.SetFlash(c, "ok", "Column deleted with its values.")
-		return c.Redirect(tableURL(t)+"/settings", fiber.StatusSeeOther)
-	}
+	return s.columnRoute(sc, "Column deleted with its values.", func(c *fiber.Ctx, ctx context.Context, t *sheets.Table, key string) error {
+		_, err := s.Sheets.DeleteColumn(ctx, t, key)
+		return err
+	})
 }
 
 func (s *Handler) handleColumnMove(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
-		key := utils.CopyString(c.Params("key"))
-		if t.Column(key) == nil {
-			return app.Errorf(app.ENOTFOUND, "Column not found.")
-		}
+	return s.columnRoute(sc, "", func(c *fiber.Ctx, ctx context.Context, t *sheets.Table, key string) error {
 		delta := 1
 		if c.FormValue("direction") == "left" {
 			delta = -1
 		}
-		if _, err := s.Sheets.MoveColumn(ctx, t, key, delta); err != nil {
-			return s.renderSettings(c, sc, t, key, err)
-		}
-		return c.Redirect(tableURL(t)+"/settings", fiber.StatusSeeOther)
-	}
+		_, err := s.Sheets.MoveColumn(ctx, t, key, delta)
+		return err
+	})
 }
 
 func (s *Handler) handleTableDelete(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		if err := s.Sheets.DeleteTable(ctx, t.ID); err != nil {
 			return err
 		}
@@ -613,5 +567,5 @@ func (s *Handler) handleTableDelete(sc web.Scope) fiber.Handler {
 			back += "?tenant=" + strconv.FormatInt(t.TenantID, 10)
 		}
 		return c.Redirect(back, fiber.StatusSeeOther)
-	}
+	})
 }

@@ -120,3 +120,15 @@ func (s *Handler) table(c *fiber.Ctx, sc web.Scope) (context.Context, *sheets.Ta
 
 // tableURL is the grid's address.
 func tableURL(t *sheets.Table) string { return "/data/tables/" + strconv.FormatInt(t.ID, 10) }
+
+// tableRoute resolves :id (table), then calls fn with the table's
+// tenant's context.
+func (s *Handler) tableRoute(sc web.Scope, fn func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, t, err := s.table(c, sc)
+		if err != nil {
+			return err
+		}
+		return fn(c, ctx, t)
+	}
+}

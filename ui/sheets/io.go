@@ -37,11 +37,8 @@ const (
 )
 
 func (s *Handler) handleExport(sc web.Scope, format string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
+		var err error
 		q, _ := url.ParseQuery(string(c.Request().URI().QueryArgs().QueryString()))
 		f := sheets.FilterFromQuery(q)
 		var buf bytes.Buffer
@@ -58,7 +55,7 @@ func (s *Handler) handleExport(sc web.Scope, format string) fiber.Handler {
 		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, fileBase(t.Name), format))
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Send(buf.Bytes())
-	}
+	})
 }
 
 // fileBase is a table name as a download's file name.
@@ -84,13 +81,9 @@ type importViewPage struct {
 }
 
 func (s *Handler) handleImportView(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		return s.renderImportView(c, sc, ctx, t, "")
-	}
+	})
 }
 
 func (s *Handler) renderImportView(c *fiber.Ctx, sc web.Scope, ctx context.Context, t *sheets.Table, msg string) error {
@@ -122,11 +115,7 @@ func jobURL(t *sheets.Table, j *sheets.ImportJob) string {
 }
 
 func (s *Handler) handleImport(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		path, name, err := web.SaveFormFile(c, "file", s.UploadDir, "sheet-*.upload")
 		if err != nil {
 			if app.ErrorCode(err) != app.EINVALID {
@@ -142,7 +131,7 @@ func (s *Handler) handleImport(sc web.Scope) fiber.Handler {
 			return s.renderImportView(c, sc, ctx, t, app.ErrorMessage(err))
 		}
 		return c.Redirect(jobURL(t, j), fiber.StatusSeeOther)
-	}
+	})
 }
 
 func uploadKind(t *sheets.Table) string { return "sheet:" + strconv.FormatInt(t.ID, 10) }
@@ -225,17 +214,13 @@ func (s *Handler) job(c *fiber.Ctx, ctx context.Context, t *sheets.Table) (*shee
 }
 
 func (s *Handler) handleImportJob(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		j, err := s.job(c, ctx, t)
 		if err != nil {
 			return err
 		}
 		return s.renderJob(c, sc, ctx, t, j, "")
-	}
+	})
 }
 
 func (s *Handler) renderJob(c *fiber.Ctx, sc web.Scope, ctx context.Context, t *sheets.Table, j *sheets.ImportJob, formErr string) error {
@@ -272,11 +257,7 @@ func (s *Handler) renderJob(c *fiber.Ctx, sc web.Scope, ctx context.Context, t *
 
 // handleImportStart stores the mapping; with start set it runs the job.
 func (s *Handler) handleImportStart(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		j, err := s.job(c, ctx, t)
 		if err != nil {
 			return err
@@ -322,7 +303,7 @@ func (s *Handler) handleImportStart(sc web.Scope) fiber.Handler {
 		// moment so the page does not show the job as waiting.
 		time.Sleep(50 * time.Millisecond)
 		return c.Redirect(jobURL(t, j), fiber.StatusSeeOther)
-	}
+	})
 }
 
 type chartsPage struct {
@@ -342,13 +323,9 @@ type chartView struct {
 }
 
 func (s *Handler) handleCharts(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		return s.renderCharts(c, sc, ctx, t, &chartsPage{Form: sheets.Chart{Type: "bar", Agg: "count"}})
-	}
+	})
 }
 
 func (s *Handler) renderCharts(c *fiber.Ctx, sc web.Scope, ctx context.Context, t *sheets.Table, p *chartsPage) error {
@@ -393,11 +370,7 @@ func chartForm(c *fiber.Ctx) sheets.Chart {
 }
 
 func (s *Handler) handleChartAdd(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		ch := chartForm(c)
 		nt := *t
 		nt.Charts = append(append([]sheets.Chart{}, t.Charts...), ch)
@@ -409,15 +382,11 @@ func (s *Handler) handleChartAdd(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", "Chart saved.")
 		return c.Redirect(tableURL(t)+"/charts", fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleChartDelete(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		id := utils.CopyString(c.Params("chart"))
 		nt := *t
 		nt.Charts = nil
@@ -434,17 +403,13 @@ func (s *Handler) handleChartDelete(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", "Chart deleted.")
 		return c.Redirect(tableURL(t)+"/charts", fiber.StatusSeeOther)
-	}
+	})
 }
 
 // handleChartSVG draws a chart from the query (type, x, y, agg, title and
 // the grid's filter parameters) as an SVG image.
 func (s *Handler) handleChartSVG(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, t, err := s.table(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.tableRoute(sc, func(c *fiber.Ctx, ctx context.Context, t *sheets.Table) error {
 		q, _ := url.ParseQuery(string(c.Request().URI().QueryArgs().QueryString()))
 		ch := sheets.Chart{Type: q.Get("type"), X: q.Get("x"), Y: q.Get("y"), Agg: q.Get("agg"), Title: q.Get("title")}
 		if ch.Type == "" {
@@ -463,5 +428,5 @@ func (s *Handler) handleChartSVG(sc web.Scope) fiber.Handler {
 		c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.SendString(svg)
-	}
+	})
 }

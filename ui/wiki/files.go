@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
+	"orengen/app/wiki"
 	"orengen/ui/web"
 )
 
@@ -23,15 +24,7 @@ func attachKind(pageID int64) string { return "wiki-page:" + strconv.FormatInt(p
 const zipKind = "wiki-zip"
 
 func (s *Handler) handleAttach(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		fh, err := c.FormFile("file")
 		if err != nil {
 			s.SetFlash(c, "error", "Choose a file to attach.")
@@ -57,7 +50,7 @@ func (s *Handler) handleAttach(sc web.Scope) fiber.Handler {
 			s.SetFlash(c, "ok", "Attached "+a.Name+". Insert it in the text with "+insertText(a.Name, a.ID, a.IsImage()))
 		}
 		return c.Redirect(fmt.Sprintf("%s/pages/%d/edit", sp.base, pg.ID), fiber.StatusSeeOther)
-	}
+	})
 }
 
 // insertText is the markdown that shows an attachment in a page.
@@ -122,24 +115,29 @@ func (s *Handler) handleAttachUploadFinish(sc web.Scope) fiber.Handler {
 // downloads; never sniffed by the browser, never able to run script
 // (a sandbox CSP of its own).
 func (s *Handler) handleFile(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
+		a, data, err := s.file(c, sp)
 		if err != nil {
 			return err
-		}
-		id, err := web.ParamID(c, "id")
-		if err != nil {
-			return err
-		}
-		a, data, err := s.Wiki.Attachment(sp.ctx, id)
-		if err != nil {
-			return err
-		}
-		if a.SpaceID != sp.space.ID {
-			return app.Errorf(app.ENOTFOUND, "File not found.")
 		}
 		return SendAttachment(c, a.Name, a.ContentType, a.IsImage(), data, "private, max-age=300")
+	})
+}
+
+// file reads the space's :id file.
+func (s *Handler) file(c *fiber.Ctx, sp *spaceCtx) (*wiki.Attachment, []byte, error) {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return nil, nil, err
 	}
+	a, data, err := s.Wiki.Attachment(sp.ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.SpaceID != sp.space.ID {
+		return nil, nil, app.Errorf(app.ENOTFOUND, "File not found.")
+	}
+	return a, data, nil
 }
 
 // SendAttachment writes a stored file with headers that keep it inert.
@@ -157,55 +155,32 @@ func SendAttachment(c *fiber.Ctx, name, contentType string, inline bool, data []
 }
 
 func (s *Handler) handleFileDelete(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
+		a, _, err := s.file(c, sp)
 		if err != nil {
 			return err
 		}
-		id, err := web.ParamID(c, "id")
-		if err != nil {
-			return err
-		}
-		a, _, err := s.Wiki.Attachment(sp.ctx, id)
-		if err != nil {
-			return err
-		}
-		if a.SpaceID != sp.space.ID {
-			return app.Errorf(app.ENOTFOUND, "File not found.")
-		}
-		if err := s.Wiki.DeleteAttachment(sp.ctx, id); err != nil {
+		if err := s.Wiki.DeleteAttachment(sp.ctx, a.ID); err != nil {
 			return err
 		}
 		s.SetFlash(c, "ok", "Deleted "+a.Name+". Links to it in the text now lead nowhere: remove them.")
 		return c.Redirect(fmt.Sprintf("%s/pages/%d/edit", sp.base, a.PageID), fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleShare(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		sh, err := s.Wiki.Share(sp.ctx, pg.ID)
 		if err != nil {
 			return err
 		}
 		s.SetFlash(c, "ok", "Anyone with this link can read the page (not edit it): "+s.shareBase(c, sp)+sh.Token)
 		return c.Redirect(sp.PageURL(pg.Slug)+"#sharing", fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleRevoke(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		id, err := web.ParamID(c, "id")
 		if err != nil {
 			return err
@@ -219,15 +194,11 @@ func (s *Handler) handleRevoke(sc web.Scope) fiber.Handler {
 			back = sp.base
 		}
 		return c.Redirect(back, fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleExport(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		var buf bytes.Buffer
 		if err := s.Wiki.Export(sp.ctx, sp.space.ID, &buf); err != nil {
 			return err
@@ -236,15 +207,11 @@ func (s *Handler) handleExport(sc web.Scope) fiber.Handler {
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+asciiName(sp.space.Name)+`-knowledge.zip"`)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Send(buf.Bytes())
-	}
+	})
 }
 
 func (s *Handler) handleImport(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		fh, err := c.FormFile("file")
 		if err != nil {
 			c.Status(fiber.StatusBadRequest)
@@ -269,7 +236,7 @@ func (s *Handler) handleImport(sc web.Scope) fiber.Handler {
 			return s.renderHome(c, sp, &homePage{ImportErr: app.ErrorMessage(err)})
 		}
 		return s.renderHome(c, sp, &homePage{Report: rep})
-	}
+	})
 }
 
 func (s *Handler) handleImportUploadCreate(sc web.Scope) fiber.Handler {

@@ -96,3 +96,25 @@ func (sp *spaceCtx) urls() wiki.PageURLs {
 		Attachment: func(id int64) string { return fmt.Sprintf("%s/files/%d", sp.base, id) },
 	}
 }
+
+// spaceRoute resolves the request's space (space), then calls fn.
+func (s *Handler) spaceRoute(sc web.Scope, fn func(c *fiber.Ctx, sp *spaceCtx) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sp, err := s.space(c, sc)
+		if err != nil {
+			return err
+		}
+		return fn(c, sp)
+	}
+}
+
+// pageRoute resolves the space and its :id page, then calls fn.
+func (s *Handler) pageRoute(sc web.Scope, fn func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error) fiber.Handler {
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
+		pg, err := s.page(c, sp)
+		if err != nil {
+			return err
+		}
+		return fn(c, sp, pg)
+	})
+}

@@ -130,13 +130,9 @@ type homePage struct {
 }
 
 func (s *Handler) handleHome(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		return s.renderHome(c, sp, &homePage{})
-	}
+	})
 }
 
 func (s *Handler) renderHome(c *fiber.Ctx, sp *spaceCtx, p *homePage) error {
@@ -183,11 +179,8 @@ type searchHit struct {
 }
 
 func (s *Handler) handleSearch(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
+		var err error
 		p := &searchPage{}
 		if p.spaceLayout, err = s.spaceLayout(c, sp, "Search", 0); err != nil {
 			return err
@@ -206,7 +199,7 @@ func (s *Handler) handleSearch(sc web.Scope) fiber.Handler {
 			p.Hits = append(p.Hits, searchHit{SearchHit: h, URL: u, Snippet: template.HTML(h.Snippet)})
 		}
 		return s.Render(c, sp.sc.Page("wiki_search"), p)
-	}
+	})
 }
 
 type viewPage struct {
@@ -244,17 +237,13 @@ func choice(p *wiki.Page) parentChoice {
 const maxParentChoices = 1000
 
 func (s *Handler) handleView(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		pg, err := s.Wiki.PageBySlug(sp.ctx, sp.space.ID, utils.CopyString(c.Params("slug")))
 		if err != nil {
 			return err
 		}
 		return s.renderView(c, sp, pg)
-	}
+	})
 }
 
 func (s *Handler) renderView(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
@@ -375,11 +364,7 @@ func (s *Handler) renderEdit(c *fiber.Ctx, sp *spaceCtx, p *editPage) error {
 }
 
 func (s *Handler) handleNew(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		p := &editPage{Title: utils.CopyString(c.Query("title")), Template: utils.CopyString(c.Query("template"))}
 		p.ParentID, _ = strconv.ParseInt(c.Query("parent"), 10, 64)
 		if t, ok := wiki.TemplateByKey(p.Template, time.Now()); ok {
@@ -389,21 +374,13 @@ func (s *Handler) handleNew(sc web.Scope) fiber.Handler {
 			p.Body = t.Body
 		}
 		return s.renderEdit(c, sp, p)
-	}
+	})
 }
 
 func (s *Handler) handleEdit(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		return s.renderEdit(c, sp, &editPage{Page: pg, Title: pg.Title, Body: pg.Body, BaseRevision: pg.Revision})
-	}
+	})
 }
 
 // page reads the :id page of the space.
@@ -430,11 +407,7 @@ func (s *Handler) editorPreview(sp *spaceCtx, p *editPage) error {
 }
 
 func (s *Handler) handleCreate(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		p := &editPage{Title: utils.CopyString(c.FormValue("title")), Body: utils.CopyString(c.FormValue("body"))}
 		p.ParentID, _ = strconv.ParseInt(c.FormValue("parent_id"), 10, 64)
 		if c.FormValue("action") == "preview" {
@@ -454,19 +427,11 @@ func (s *Handler) handleCreate(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", "Page created.")
 		return c.Redirect(sp.PageURL(pg.Slug), fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleSave(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		p := &editPage{Page: pg, Title: utils.CopyString(c.FormValue("title")), Body: utils.CopyString(c.FormValue("body"))}
 		p.BaseRevision, _ = strconv.Atoi(c.FormValue("base_revision"))
 		if c.FormValue("action") == "preview" {
@@ -504,17 +469,13 @@ func (s *Handler) handleSave(sc web.Scope) fiber.Handler {
 			s.SetFlash(c, "ok", fmt.Sprintf("Saved as revision %d.", saved.Revision))
 		}
 		return c.Redirect(sp.PageURL(saved.Slug), fiber.StatusSeeOther)
-	}
+	})
 }
 
 // handlePreview renders the editor's text for the live preview (wiki.js):
 // the same renderer and sanitiser as a saved page, as an HTML fragment.
 func (s *Handler) handlePreview(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
+	return s.spaceRoute(sc, func(c *fiber.Ctx, sp *spaceCtx) error {
 		body := wiki.NormalizeBody(utils.CopyString(c.FormValue("body")))
 		if len(body) > wiki.MaxBody {
 			return app.FieldErrorf("body", "The page is too long to preview.")
@@ -526,7 +487,7 @@ func (s *Handler) handlePreview(sc web.Scope) fiber.Handler {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.SendString(html)
-	}
+	})
 }
 
 type historyPage struct {
@@ -536,15 +497,8 @@ type historyPage struct {
 }
 
 func (s *Handler) handleHistory(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
+		var err error
 		p := &historyPage{Page: pg}
 		if p.spaceLayout, err = s.spaceLayout(c, sp, "History: "+pg.Title, pg.ID); err != nil {
 			return err
@@ -553,7 +507,7 @@ func (s *Handler) handleHistory(sc web.Scope) fiber.Handler {
 			return err
 		}
 		return s.Render(c, sp.sc.Page("wiki_history"), p)
-	}
+	})
 }
 
 type diffPage struct {
@@ -563,15 +517,8 @@ type diffPage struct {
 }
 
 func (s *Handler) handleDiff(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
+		var err error
 		from, _ := strconv.Atoi(c.Query("from"))
 		to, _ := strconv.Atoi(c.Query("to", strconv.Itoa(pg.Revision)))
 		if from == 0 {
@@ -588,7 +535,7 @@ func (s *Handler) handleDiff(sc web.Scope) fiber.Handler {
 			return err
 		}
 		return s.Render(c, sp.sc.Page("wiki_diff"), p)
-	}
+	})
 }
 
 type revisionPage struct {
@@ -599,15 +546,7 @@ type revisionPage struct {
 }
 
 func (s *Handler) handleRevision(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		n, err := strconv.Atoi(c.Params("n"))
 		if err != nil {
 			return app.Errorf(app.ENOTFOUND, "Revision not found.")
@@ -625,19 +564,11 @@ func (s *Handler) handleRevision(sc web.Scope) fiber.Handler {
 			return err
 		}
 		return s.Render(c, sp.sc.Page("wiki_revision"), p)
-	}
+	})
 }
 
 func (s *Handler) handleRestore(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		n, _ := strconv.Atoi(c.FormValue("n"))
 		base, _ := strconv.Atoi(c.FormValue("base_revision"))
 		saved, err := s.Wiki.Restore(sp.ctx, pg.ID, n, base)
@@ -649,21 +580,13 @@ func (s *Handler) handleRestore(sc web.Scope) fiber.Handler {
 		}
 		s.SetFlash(c, "ok", fmt.Sprintf("Revision %d restored as revision %d.", n, saved.Revision))
 		return c.Redirect(sp.PageURL(saved.Slug), fiber.StatusSeeOther)
-	}
+	})
 }
 
 // handleMove moves a page: a parent and a position (the Move form and
 // drag and drop), or up/down among its siblings (the tree's buttons).
 func (s *Handler) handleMove(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		parent, pos := pg.ParentID, pg.Position
 		switch c.FormValue("direction") {
 		case "up":
@@ -700,25 +623,17 @@ func (s *Handler) handleMove(sc web.Scope) fiber.Handler {
 			s.SetFlash(c, "ok", "Moved.")
 		}
 		return c.Redirect(back, fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleDelete(sc web.Scope) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sp, err := s.space(c, sc)
-		if err != nil {
-			return err
-		}
-		pg, err := s.page(c, sp)
-		if err != nil {
-			return err
-		}
+	return s.pageRoute(sc, func(c *fiber.Ctx, sp *spaceCtx, pg *wiki.Page) error {
 		if err := s.Wiki.DeletePage(sp.ctx, pg.ID); err != nil {
 			return err
 		}
 		s.SetFlash(c, "ok", "Page “"+pg.Title+"” deleted; its sub-pages moved up.")
 		return c.Redirect(sp.base, fiber.StatusSeeOther)
-	}
+	})
 }
 
 func (s *Handler) handleSettings(c *fiber.Ctx) error {
