@@ -230,7 +230,7 @@ func TestBrowser_SheetGridKeyboard(t *testing.T) {
 		chromedp.WaitVisible("table.grid td[data-col=service]", chromedp.ByQuery),
 		chromedp.Focus("table.grid td[data-col=service]", chromedp.ByQuery),
 		chromedp.KeyEvent(kb.ArrowRight), // to the price cell
-		chromedp.KeyEvent("1"),      // typing starts the edit
+		chromedp.KeyEvent("1"),           // typing starts the edit
 		chromedp.KeyEvent("2"),
 		chromedp.KeyEvent("5"),
 		chromedp.KeyEvent("0"),
