@@ -677,3 +677,23 @@ func TestSheets_AdminTable(t *testing.T) {
 		t.Fatalf("nobody: %v", err)
 	}
 }
+
+func TestSheets_ContainsIsLiteral(t *testing.T) {
+	e := newSheetEnv(t)
+	tb := e.priceTable(t, e.A)
+	for _, s := range []string{"50% off", "5000 off", "a_b", "axb", `back\slash`, "ROOF repair"} {
+		if _, err := e.Svc.CreateRow(e.A, tb, map[string]any{"service": s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for q, want := range map[string]int{"50%": 1, "a_b": 1, `\s`: 1, "roof": 1, "off": 2} {
+		_, _, n, err := e.Svc.Rows(e.A, tb, sheets.Filter{Where: []sheets.Condition{{Column: "service", Op: sheets.OpContains, Value: q}}, Count: true})
+		if err != nil || n != want {
+			t.Errorf("contains %q: %d rows (%v), want %d", q, n, err, want)
+		}
+		_, _, n, _ = e.Svc.Rows(e.A, tb, sheets.Filter{Where: []sheets.Condition{{Column: "service", Op: sheets.OpNotContains, Value: q}}, Count: true})
+		if n != 6-want {
+			t.Errorf("not contains %q: %d rows, want %d", q, n, 6-want)
+		}
+	}
+}
