@@ -392,7 +392,7 @@ func (a *App) Start(ctx context.Context) {
 	a.webhooksDone, a.dnsDone = webhooksDone, dnsDone
 	go func() { a.Webhooks.Run(ctx); close(webhooksDone) }()
 	// Sheet imports do not resume after a restart: their staged rows go.
-	if n, err := a.Sheets.Store.FailStaleImports(ctx); err != nil {
+	if n, err := a.Sheets.FailStaleImports(ctx); err != nil {
 		a.Logger.Error("sheets: stale imports", "err", err)
 	} else if n > 0 {
 		a.Logger.Warn("sheets: imports interrupted by the restart were marked failed", "imports", n)

@@ -184,18 +184,24 @@ func (s *SheetStore) DiscardImport(ctx context.Context, jobID int64) error {
 }
 
 // FailStaleImports implements sheets.Store (system: every tenant).
-func (s *SheetStore) FailStaleImports(ctx context.Context) (int, error) {
-	n := 0
+func (s *SheetStore) FailStaleImports(ctx context.Context) ([]string, error) {
+	var paths []string
 	err := s.db.Update(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM sheet_imports WHERE status = 'running'`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, path FROM sheet_imports WHERE status = 'running'`)
 		if err != nil {
 			return err
 		}
-		ids, err := scanAll(rows, func(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) })
+		type job struct {
+			id   int64
+			path string
+		}
+		jobs, err := scanAll(rows, func(r scanner) (job, error) { var j job; return j, r.Scan(&j.id, &j.path) })
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
+		for _, j := range jobs {
+			id := j.id
+			paths = append(paths, j.path)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sheet_rows WHERE table_id = ?`, -id); err != nil {
 				return err
 			}
@@ -204,8 +210,7 @@ func (s *SheetStore) FailStaleImports(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		n = len(ids)
 		return nil
 	})
-	return n, err
+	return paths, err
 }

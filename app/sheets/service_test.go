@@ -697,3 +697,40 @@ func TestSheets_ContainsIsLiteral(t *testing.T) {
 		}
 	}
 }
+
+// A restart fails the imports it interrupted: their staged rows and
+// files go, and the table is as before.
+func TestSheets_FailStaleImports(t *testing.T) {
+	e := newSheetEnv(t)
+	tb := e.priceTable(t, e.A)
+	path := writeFile(t, e.Dir, "stale.csv", []byte("Service\nA\nB\n"))
+	j, err := e.Svc.NewImport(e.A, tb, "stale.csv", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Status = sheets.ImportRunning
+	if err := e.Store.UpdateImport(e.A, j); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store.StageRows(e.A, tb, j.ID, []*sheets.Row{{Values: map[string]any{"service": "staged"}}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.Svc.FailStaleImports(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("stale: %d %v", n, err)
+	}
+	got, _ := e.Svc.Import(e.A, j.ID)
+	if got.Status != sheets.ImportFailed || !strings.Contains(got.Message, "restarted") {
+		t.Fatalf("job: %+v", got)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("file kept: %v", err)
+	}
+	// The staged row never joins the table, even if the job were committed.
+	if err := e.Store.CommitImport(e.A, tb, &sheets.ImportJob{ID: j.ID, Written: 1}); err == nil {
+		t.Fatal("committed a failed import's rows")
+	}
+	if _, _, total, _ := e.Svc.Rows(e.A, tb, sheets.Filter{Count: true}); total != 0 {
+		t.Fatalf("%d rows", total)
+	}
+}

@@ -665,8 +665,9 @@ type Store interface {
 	CommitImport(ctx context.Context, t *Table, j *ImportJob) error
 	DiscardImport(ctx context.Context, jobID int64) error
 	// FailStaleImports marks every running job of every tenant failed
-	// and deletes its staged rows (at startup: jobs do not resume).
-	FailStaleImports(ctx context.Context) (int, error)
+	// and deletes its staged rows (at startup: jobs do not resume); it
+	// returns their files' paths.
+	FailStaleImports(ctx context.Context) ([]string, error)
 }
 
 // Group is the aggregate of one value of a grouping column.
