@@ -5,11 +5,15 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED := 1
 
-.PHONY: build run test test-short bench lint fuzz clean-data
+.PHONY: build run test test-short bench lint fuzz clean-data size
 
 ## build: compile ./orengen
 build:
 	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o orengen .
+
+## size: build, then fail if the stripped binary is over its budget (scripts/size_budget.sh; CI runs it)
+size: build
+	bash scripts/size_budget.sh ./orengen
 
 ## run: build and start on localhost with ./data (prints the three URLs and the setup link)
 run: build
@@ -27,7 +31,9 @@ test-short:
 
 ## bench: Go benchmarks plus the load script; figures go to docs/BENCHMARKS.md by hand
 bench: build
+	bash scripts/size_budget.sh ./orengen
 	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem -count=1 ./...
+	bash scripts/bench_peers.sh
 	bash scripts/bench.sh
 	bash scripts/bench_tls.sh
 	ORENGEN_BENCH=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestBenchFigures -v ./backups

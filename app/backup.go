@@ -15,6 +15,9 @@ type BackupOverview struct {
 	Problem   string // why the state is unknown, if it is
 	Replicas  []string
 	Databases []BackupDB
+	// SyncInterval is how often new writes are shipped to the primary
+	// replica (--backup-sync-interval); 0 when unknown.
+	SyncInterval time.Duration
 }
 
 // BackupDB is one replicated database.
@@ -23,6 +26,19 @@ type BackupDB struct {
 	LocalTXID uint64
 	WALSize   int64
 	Replicas  []BackupReplica
+	// RPO is how long recent writes waited to reach the primary replica;
+	// nil when nothing was written recently.
+	RPO *BackupRPO
+}
+
+// BackupRPO is the recovery point objective as observed over Window: for
+// each upload to the primary replica, an upper bound of how long its
+// oldest write waited. Losing the machine at once loses about that much
+// of the latest writes.
+type BackupRPO struct {
+	Window        time.Duration
+	Uploads       int
+	P50, P99, Max time.Duration
 }
 
 // BackupReplica is one database on one replica.

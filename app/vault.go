@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 type Cipher struct {
 	aead  cipher.AEAD
 	keyID string
+	check string
 }
 
 // NewCipher returns a Cipher for a 32-byte key.
@@ -36,12 +38,31 @@ func NewCipher(key []byte) (*Cipher, error) {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
 	sum := sha256.Sum256(append([]byte("orengen-vault-key-id|"), key...))
-	return &Cipher{aead: aead, keyID: hex.EncodeToString(sum[:4])}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(keyCheckLabel))
+	id := hex.EncodeToString(sum[:4])
+	return &Cipher{aead: aead, keyID: id, check: id + ":" + hex.EncodeToString(mac.Sum(nil))}, nil
 }
+
+// keyCheckLabel is the fixed message whose HMAC under the master key is
+// the key's check value.
+const keyCheckLabel = "orengen vault master key check v1"
 
 // KeyID names the key without revealing it (a hash prefix), so a wrong
 // master key is reported as such rather than as corrupt data.
 func (c *Cipher) KeyID() string { return c.keyID }
+
+// Check is the key's check value, "KEYID:HMAC": the HMAC-SHA256 of a
+// fixed label under the key, never the key. The database records it, so a
+// start with another key is refused instead of sealing new secrets under
+// a key the old ones do not open.
+func (c *Cipher) Check() string { return c.check }
+
+// KeyIDOfCheck returns the key ID a check value names ("" for none).
+func KeyIDOfCheck(check string) string {
+	id, _, _ := strings.Cut(check, ":")
+	return id
+}
 
 // Seal encrypts plain; the result is nonce || ciphertext || tag.
 func (c *Cipher) Seal(plain, ad []byte) ([]byte, error) {
@@ -120,7 +141,9 @@ type VaultStore interface {
 	// and two-factor secrets) through reseal and stores the results under
 	// newKeyID, all in one transaction: either everything moves to the new
 	// key or nothing does.
-	ResealAll(ctx context.Context, newKeyID string, reseal func(v SealedValue) ([]byte, error)) (int, error)
+	// newKeyCheck (Cipher.Check) becomes the database's key check value
+	// in the same transaction.
+	ResealAll(ctx context.Context, newKeyID, newKeyCheck string, reseal func(v SealedValue) ([]byte, error)) (int, error)
 }
 
 // Vault is the secret store other features use for integration
@@ -270,7 +293,7 @@ func (s *VaultService) ListAll(ctx context.Context) ([]*Secret, error) {
 // and returns how many values moved. The service keeps using its old
 // cipher; the caller installs the new key and restarts.
 func (s *VaultService) Rotate(ctx context.Context, next *Cipher) (int, error) {
-	n, err := s.Store.ResealAll(ctx, next.KeyID(), func(v SealedValue) ([]byte, error) {
+	n, err := s.Store.ResealAll(ctx, next.KeyID(), next.Check(), func(v SealedValue) ([]byte, error) {
 		plain, err := s.Cipher.Open(v.Data, []byte(v.AD))
 		if err != nil {
 			return nil, fmt.Errorf("%s row %d: %w", v.Table, v.ID, err)

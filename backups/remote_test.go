@@ -175,6 +175,7 @@ func TestReplicate_S3(t *testing.T) {
 	if err != nil || len(names) != 1 || names[0] != "orengen.db" {
 		t.Fatalf("ListDatabases(s3): %v %v", names, err)
 	}
+	checkIdentity(t, mustReplica(t, "ids="+strings.Replace(spec, "/prod/dbs", "/other/dbs", 1)))
 	t.Logf("S3: %d rows replicated, restored and drilled (drill %s)", acked, dr.Duration.Round(time.Millisecond))
 }
 
@@ -272,9 +273,10 @@ Subsystem sftp internal-sftp
 		t.Fatalf("restore from sftp: integrity=%s rows=%d, want %d", ic, n, acked)
 	}
 	fresh := t.TempDir()
-	res, err := RestoreIfMissing(context.Background(), fresh, []Replica{r}, nil)
+	res, err := RestoreIfMissing(context.Background(), fresh, "", []Replica{r}, nil)
 	if err != nil || len(res) != 1 || res[0].DB != "orengen.db" {
 		t.Fatalf("RestoreIfMissing from sftp: %+v %v", res, err)
 	}
+	checkIdentity(t, mustReplica(t, "ids="+strings.Replace(spec, remote, remote+"-ids", 1)))
 	t.Logf("SFTP: %d rows mirrored and restored", acked)
 }

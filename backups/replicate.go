@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -205,24 +206,83 @@ type dbState struct {
 // so the status file can show them (Litestream only logs them).
 type recordingClient struct {
 	litestream.ReplicaClient
+	monitor time.Duration // the database's MonitorInterval
 	mu      sync.Mutex
 	lastErr string // last write error, cleared by a successful write
 	listErr string // last listing error, cleared by a successful listing
 	lastOK  time.Time
+	prevTS  [2]time.Time // creation times of the last two level-0 files shipped, newest first
+	lags    []lagSample  // recent level-0 uploads (rpoWindow)
 }
 
+// lagSample bounds how long the writes of one level-0 file waited to
+// reach the replica.
+type lagSample struct {
+	at  time.Time
+	lag time.Duration
+}
+
+// rpoWindow is how far back the recovery-point figures look.
+const rpoWindow = 5 * time.Minute
+
 func (c *recordingClient) WriteLTXFile(ctx context.Context, level int, minTXID, maxTXID ltx.TXID, r io.Reader) (*ltx.FileInfo, error) {
+	var created time.Time
+	if level == 0 {
+		hdr, rr, err := ltx.PeekHeader(r)
+		r = rr
+		if err == nil {
+			created = time.UnixMilli(hdr.Timestamp)
+		}
+	}
 	info, err := c.ReplicaClient.WriteLTXFile(ctx, level, minTXID, maxTXID, r)
+	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
 		if ctx.Err() == nil {
 			c.lastErr = err.Error()
 		}
-	} else {
-		c.lastErr, c.lastOK = "", time.Now()
+		return info, err
 	}
-	return info, err
+	c.lastOK, c.lastErr = now, ""
+	if !created.IsZero() {
+		// A level-0 file holds writes committed after the previous file's
+		// end in the WAL was fixed, which happened after the file before
+		// it was stamped (a file is stamped some time after its WAL range
+		// is fixed, longer on a busy machine); after a quiet spell, at
+		// most about a monitor interval before this file was read. The
+		// oldest of them waited from then until now: an upper bound.
+		since := c.prevTS[1]
+		if quiet := created.Sub(c.prevTS[0]) > 3*c.monitor; quiet || since.IsZero() || !since.Before(created) {
+			since = created.Add(-2 * c.monitor)
+		}
+		c.prevTS = [2]time.Time{created, c.prevTS[0]}
+		c.lags = append(c.lags, lagSample{now, max(now.Sub(since), 0)})
+		cut := 0
+		for cut < len(c.lags) && (now.Sub(c.lags[cut].at) > rpoWindow || len(c.lags)-cut > 20000) {
+			cut++
+		}
+		c.lags = c.lags[cut:]
+	}
+	return info, nil
+}
+
+// rpo returns the recovery-point figures of the recent uploads.
+func (c *recordingClient) rpo(now time.Time) *RPOStatus {
+	c.mu.Lock()
+	var lags []time.Duration
+	for _, s := range c.lags {
+		if now.Sub(s.at) <= rpoWindow {
+			lags = append(lags, s.lag)
+		}
+	}
+	c.mu.Unlock()
+	if len(lags) == 0 {
+		return nil
+	}
+	slices.Sort(lags)
+	pct := func(p float64) float64 { return lags[int(p*float64(len(lags)-1))].Seconds() }
+	return &RPOStatus{Uploads: len(lags), WindowSeconds: rpoWindow.Seconds(), P50Seconds: pct(0.5), P99Seconds: pct(0.99), MaxSeconds: lags[len(lags)-1].Seconds()}
 }
 
 func (c *recordingClient) LTXFiles(ctx context.Context, level int, seek ltx.TXID, useMetadata bool) (ltx.FileIterator, error) {
@@ -259,6 +319,8 @@ func (rp *replicator) scanLoop(ctx context.Context) {
 		rp.mu.Unlock()
 		if ready {
 			rp.writeStatus(ctx, false)
+			// Return the start-up's garbage to the system once.
+			debug.FreeOSMemory()
 		}
 		d := rp.cfg.ScanInterval
 		if busy && time.Now().Before(deadline) {
@@ -337,7 +399,7 @@ func (rp *replicator) open(ctx context.Context, name, path string, lock *os.File
 	if err != nil {
 		return nil, err
 	}
-	rc := &recordingClient{ReplicaClient: client}
+	rc := &recordingClient{ReplicaClient: client, monitor: rp.cfg.MonitorInterval}
 	db := litestream.NewDB(path)
 	db.MonitorInterval = rp.cfg.MonitorInterval
 	db.MinCheckpointPageN = rp.cfg.MinCheckpointPageN
@@ -495,12 +557,13 @@ func (rp *replicator) writeStatus(ctx context.Context, withStats bool) {
 	now := time.Now()
 	rp.mu.Lock()
 	st := Status{PID: os.Getpid(), StartedAt: rp.started.UTC(), UpdatedAt: now.UTC(), SyncSeq: rp.syncSeq,
-		RestorePoints: rp.points, Stopped: rp.stopped, Ready: rp.ready}
+		SyncIntervalSeconds: rp.cfg.SyncInterval.Seconds(),
+		RestorePoints:       rp.points, Stopped: rp.stopped, Ready: rp.ready}
 	rp.mu.Unlock()
 	for _, d := range rp.list() {
 		pos, _ := d.db.Pos()
 		local := pos.TXID
-		ds := DBStatus{Name: d.name, LocalTXID: uint64(local), WALSize: fileSize(d.path + "-wal")}
+		ds := DBStatus{Name: d.name, LocalTXID: uint64(local), WALSize: fileSize(d.path + "-wal"), RPO: d.pclient.rpo(now)}
 
 		if withStats && !d.db.LastSuccessfulSyncAt().IsZero() && now.Sub(d.statsAt) > statsEvery {
 			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -39,6 +39,15 @@ func TestReplicate_Soak(t *testing.T) {
 			if !st.Stopped || !inSync(st, "orengen.db", 2) {
 				t.Errorf("final status not stopped/in sync: %+v", st)
 			}
+			// The recovery point of 3 s of continuous writes, shipped every
+			// 100 ms: every upload waited a while (its bound counts from the
+			// previous file's WAL read), the worst less than the run.
+			if st.SyncIntervalSeconds != 0.1 {
+				t.Errorf("status sync interval %v, want 0.1", st.SyncIntervalSeconds)
+			}
+			if r := st.Databases[0].RPO; r == nil || r.Uploads < 10 || r.P50Seconds <= 0.001 || r.P50Seconds > r.P99Seconds || r.P99Seconds > r.MaxSeconds || r.MaxSeconds > 3 {
+				t.Errorf("recovery point of 3 s of writes: %+v", r)
+			}
 			ic, n, maxID := checkDB(t, path)
 			if ic != "ok" || n != acked || maxID != acked {
 				t.Fatalf("source: integrity=%s rows=%d max=%d acked=%d", ic, n, maxID, acked)
@@ -212,7 +221,7 @@ func TestReplicate_NewDatabasesAndRestoreIfMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := t.TempDir()
-	res, err := RestoreIfMissing(context.Background(), fresh, replicas, nil)
+	res, err := RestoreIfMissing(context.Background(), fresh, "", replicas, nil)
 	if err != nil {
 		t.Fatalf("RestoreIfMissing: %v", err)
 	}
@@ -225,7 +234,7 @@ func TestReplicate_NewDatabasesAndRestoreIfMissing(t *testing.T) {
 	if _, n, _ := checkDB(t, filepath.Join(fresh, "redka.db")); n != 7 {
 		t.Fatalf("redka.db: %d rows", n)
 	}
-	again, err := RestoreIfMissing(context.Background(), fresh, replicas, nil)
+	again, err := RestoreIfMissing(context.Background(), fresh, "", replicas, nil)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second RestoreIfMissing: %+v %v", again, err)
 	}

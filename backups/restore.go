@@ -35,8 +35,12 @@ type RestoreOptions struct {
 	DBName    string    // "orengen.db"; "" restores every database of the replica
 	Timestamp time.Time // zero restores the latest state
 	OutputDir string    // "" restores in place (into DataDir)
-	Force     bool      // replace an existing database that no process has open
-	Logger    *slog.Logger
+	Force     bool      // replace an existing database that no process has open; restore from another database's replica
+	// DatabaseID is the identity of the database in DataDir ("" when it
+	// has none): restoring into DataDir from a replica of another database
+	// needs Force (see RestoreIfMissing).
+	DatabaseID string
+	Logger     *slog.Logger
 }
 
 // RestoreResult describes one restored database.
@@ -81,6 +85,11 @@ func Restore(ctx context.Context, opt RestoreOptions) ([]RestoreResult, error) {
 		}
 	} else if filepath.Base(opt.DBName) != opt.DBName || !strings.HasSuffix(opt.DBName, ".db") {
 		return nil, fmt.Errorf("restore: database name %q must be a file name ending in .db", opt.DBName)
+	}
+	if opt.OutputDir == "" && !opt.Force {
+		if err := checkRestoreSource(ctx, opt.Replica, opt.DataDir, opt.DatabaseID); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
 	}
 	// Check every target before touching any, so a refusal leaves nothing
 	// half-done.
@@ -216,7 +225,13 @@ func hasBackup(ctx context.Context, r Replica, dbName string) (bool, error) {
 // its databases, so a fresh machine comes up with the replicated data. A
 // replica that cannot be reached is logged and the next one is tried; no
 // reachable replica is an error. An empty replica restores nothing.
-func RestoreIfMissing(ctx context.Context, dataDir string, replicas []Replica, logger *slog.Logger) ([]RestoreResult, error) {
+//
+// It never restores from a replica of another database (ErrForeignReplica):
+// databaseID is the local orengen.db's identity ("" when there is none),
+// and a data directory without a database restores only from a replica
+// whose database was served from the same directory (a new machine set up
+// like the old one). `orengen restore` restores from any replica on purpose.
+func RestoreIfMissing(ctx context.Context, dataDir, databaseID string, replicas []Replica, logger *slog.Logger) ([]RestoreResult, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -228,13 +243,29 @@ func RestoreIfMissing(ctx context.Context, dataDir string, replicas []Replica, l
 			lastErr = err
 			continue
 		}
+		missing := false
+		for _, name := range names {
+			if _, err := os.Stat(filepath.Join(dataDir, name)); err != nil {
+				missing = true
+			}
+		}
+		if !missing {
+			return nil, nil
+		}
+		if err := checkRestoreSource(ctx, r, dataDir, databaseID); errors.Is(err, ErrForeignReplica) {
+			return nil, err
+		} else if err != nil {
+			logger.Warn("replica unreachable for restore-if-missing", "replica", r.Redacted(), "error", err)
+			lastErr = err
+			continue
+		}
 		var results []RestoreResult
 		for _, name := range names {
 			target := filepath.Join(dataDir, name)
 			if _, err := os.Stat(target); err == nil {
 				continue
 			}
-			res, err := Restore(ctx, RestoreOptions{DataDir: dataDir, Replica: r, DBName: name, Logger: logger})
+			res, err := Restore(ctx, RestoreOptions{DataDir: dataDir, Replica: r, DBName: name, DatabaseID: databaseID, Logger: logger})
 			if err != nil {
 				return results, err
 			}

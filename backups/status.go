@@ -29,6 +29,9 @@ type Status struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	Stopped   bool      `json:"stopped,omitempty"` // written last on a clean stop
 	Ready     bool      `json:"ready"`             // the first scan of the data dir is done
+	// SyncIntervalSeconds is how often the WAL is read and shipped to the
+	// primary replica (--backup-sync-interval).
+	SyncIntervalSeconds float64 `json:"sync_interval_seconds"`
 
 	// SyncSeq counts forced syncs (SyncNow); RestorePoints holds the result
 	// of the last one.
@@ -44,6 +47,22 @@ type DBStatus struct {
 	LocalTXID uint64          `json:"local_txid"`
 	WALSize   int64           `json:"wal_size"`
 	Replicas  []ReplicaStatus `json:"replicas"`
+	// RPO: how long recent writes waited to reach the primary replica;
+	// nil when nothing was written in the window.
+	RPO *RPOStatus `json:"rpo,omitempty"`
+}
+
+// RPOStatus is the recovery point objective as observed: for each
+// level-0 file uploaded to the primary in the last WindowSeconds, an upper
+// bound of how long its oldest write waited between commit and upload. A
+// machine lost at once (no final sync) loses about that much of the most
+// recent writes.
+type RPOStatus struct {
+	Uploads       int     `json:"uploads"`
+	WindowSeconds float64 `json:"window_seconds"`
+	P50Seconds    float64 `json:"p50_seconds"`
+	P99Seconds    float64 `json:"p99_seconds"`
+	MaxSeconds    float64 `json:"max_seconds"`
 }
 
 // ReplicaStatus is one database on one replica.

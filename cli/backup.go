@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,13 +36,14 @@ func (c *Config) replicas() ([]backups.Replica, error) {
 }
 
 // backupFlags are the settings `replicate` and `restore` share with serve.
-var backupFlags = []string{"data-dir", "backup-dir", "replica", "backup-retention", "backup-snapshot-interval", "log-level", "log-format"}
+var backupFlags = []string{"data-dir", "backup-dir", "replica", "backup-retention", "backup-snapshot-interval", "backup-sync-interval", "log-level", "log-format"}
 
 // replicatorArgs are the child's arguments: no secret is ever on them
 // (replica secrets reach the child through its environment).
 func replicatorArgs(cfg *Config) []string {
 	args := []string{"replicate", "--data-dir", cfg.DataDir, "--backup-dir", cfg.BackupDir,
 		"--backup-retention", cfg.BackupRetention.String(), "--backup-snapshot-interval", cfg.BackupSnapshotInterval.String(),
+		"--backup-sync-interval", cfg.BackupSyncInterval.String(),
 		"--log-level", cfg.LogLevel, "--log-format", cfg.LogFormat}
 	for _, r := range cfg.Replicas {
 		args = append(args, "--replica", r)
@@ -69,6 +72,9 @@ func runReplicate(_ context.Context, args []string, stdout, stderr io.Writer, en
 	}
 	bc := backups.DefaultConfig(cfg.DataDir, reps)
 	bc.Retention, bc.SnapshotInterval = cfg.BackupRetention, cfg.BackupSnapshotInterval
+	// The WAL is read as often as it is shipped: reading it more often
+	// than shipping only batches, and less often adds to the lag.
+	bc.SyncInterval, bc.MonitorInterval = cfg.BackupSyncInterval, cfg.BackupSyncInterval
 	bc.Logger = newLogger(cfg, stderr).With("proc", "replicate")
 	// Replicate handles its own signals; a signal context here would cut
 	// its final sync short.
@@ -147,7 +153,15 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			res.DB, res.Replica, res.TXID, res.PointInTime.Format(time.RFC3339), res.Tables, res.Rows, app.FormatBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
 		return nil
 	}
-	results, err := backups.Restore(ctx, backups.RestoreOptions{DataDir: cfg.DataDir, Replica: r, DBName: *db, Timestamp: at, OutputDir: *output, Force: *force, Logger: logger})
+	local, err := store.ReadIdentity(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	ropt := backups.RestoreOptions{DataDir: cfg.DataDir, Replica: r, DBName: *db, Timestamp: at, OutputDir: *output, Force: *force, Logger: logger}
+	if local != nil {
+		ropt.DatabaseID = local.ID
+	}
+	results, err := backups.Restore(ctx, ropt)
 	if err != nil {
 		return restoreError(err, r)
 	}
@@ -157,8 +171,39 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	for _, res := range results {
 		fmt.Fprintf(stdout, "restored %s from %s to %s: point in time %s (txid %x), %s, integrity %s, %s\n",
 			res.DB, res.Replica, res.Path, res.PointInTime.Format(time.RFC3339), res.TXID, app.FormatBytes(res.Size), res.Integrity, res.Duration.Round(time.Millisecond))
+		if res.DB == "orengen.db" {
+			restoredKeyNote(ctx, stdout, cfg, res.Path)
+		}
 	}
 	return nil
+}
+
+// restoredKeyNote says which vault master key the restored database
+// needs, and whether this data directory has it: the key is in no replica.
+func restoredKeyNote(ctx context.Context, w io.Writer, cfg *Config, path string) {
+	id, err := store.ReadIdentity(ctx, path)
+	if err != nil || id == nil || id.VaultKeyCheck == "" {
+		return
+	}
+	need := app.KeyIDOfCheck(id.VaultKeyCheck)
+	var have *app.Cipher
+	if len(cfg.MasterKey) == 32 {
+		have, _ = app.NewCipher(cfg.MasterKey)
+	} else if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "master.key")); err == nil {
+		if k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b))); err == nil {
+			have, _ = app.NewCipher(k)
+		}
+	}
+	switch {
+	case have != nil && have.Check() == id.VaultKeyCheck:
+		fmt.Fprintf(w, "the restored vault needs master key %s: the configured key is that key\n", need)
+	case have != nil:
+		fmt.Fprintf(w, "the restored vault needs master key %s, but the configured key is %s: serve will refuse to start until it has %s. Keys are in no replica: ORENGEN_MASTER_KEY in the environment file you kept (installed: /etc/orengen/orengen.env), or a copy made with `orengen vault export-key` (orengen vault import-key --data-dir %s FILE)\n",
+			need, have.KeyID(), need, filepath.Dir(path))
+	default:
+		fmt.Fprintf(w, "the restored vault needs master key %s, and none is configured: serve will refuse to start until it has it. Keys are in no replica: set ORENGEN_MASTER_KEY from the environment file you kept (installed: /etc/orengen/orengen.env), or import a copy made with `orengen vault export-key` (orengen vault import-key --data-dir %s FILE)\n",
+			need, filepath.Dir(path))
+	}
 }
 
 // restoreError says what to do for the errors a user can act on.
@@ -168,6 +213,8 @@ func restoreError(err error, r backups.Replica) error {
 		return fmt.Errorf("replica %s holds no backup of that database (is it the right replica and path?); nothing was changed: %w", r.Redacted(), err)
 	case errors.Is(err, backups.ErrDatabaseInUse):
 		return fmt.Errorf("the database is open in a running server; stop it first (systemctl stop orengen): %w", err)
+	case errors.Is(err, backups.ErrForeignReplica):
+		return fmt.Errorf("%w\nNothing was changed. To replace this data directory's databases with that replica's on purpose, pass --force (or --output DIR to restore beside them)", err)
 	case errors.Is(err, backups.ErrDatabaseExists):
 		return fmt.Errorf("the database exists; pass --force to replace it, or --output DIR to restore beside it: %w", err)
 	}
@@ -199,19 +246,25 @@ func (b *backupSource) Overview(ctx context.Context) *app.BackupOverview {
 		return o
 	}
 	o.UpdatedAt, o.Running = st.UpdatedAt, !st.Stale()
+	o.SyncInterval = seconds(st.SyncIntervalSeconds)
 	if st.Stale() {
 		o.Problem = fmt.Sprintf("The replicator has not reported since %s.", st.UpdatedAt.Format(time.RFC3339))
 	}
 	for _, d := range st.Databases {
 		bd := app.BackupDB{Name: d.Name, LocalTXID: d.LocalTXID, WALSize: d.WALSize}
+		if r := d.RPO; r != nil {
+			bd.RPO = &app.BackupRPO{Window: seconds(r.WindowSeconds), Uploads: r.Uploads, P50: seconds(r.P50Seconds), P99: seconds(r.P99Seconds), Max: seconds(r.MaxSeconds)}
+		}
 		for _, r := range d.Replicas {
 			bd.Replicas = append(bd.Replicas, app.BackupReplica{Name: r.Name, Target: r.Target, Primary: r.Primary, InSync: r.InSync,
-				Lag: time.Duration(r.LagSeconds * float64(time.Second)), LastSyncAt: r.LastSyncAt, Size: r.Size, Snapshots: r.Snapshots, LastError: r.LastError})
+				Lag: seconds(r.LagSeconds), LastSyncAt: r.LastSyncAt, Size: r.Size, Snapshots: r.Snapshots, LastError: r.LastError})
 		}
 		o.Databases = append(o.Databases, bd)
 	}
 	return o
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // Drill runs `orengen restore --drill --json` as a child process: a drill
 // opens SQLite with Litestream's library, which must never run inside
@@ -281,6 +334,34 @@ type backupStart struct {
 	started  bool                   // the replicator already runs (an upgrade)
 	points   []backups.RestorePoint // reached before the migrations
 	pending  []string               // migrations about to be applied
+	claimed  bool                   // the replicas record this database
+}
+
+// forceRestoreCommand is the command that restores the foreign replica
+// of err into the data directory on purpose.
+func forceRestoreCommand(cfg *Config, err error) string {
+	spec := "REPLICA"
+	var fe *backups.ForeignReplicaError
+	if errors.As(err, &fe) {
+		spec = fe.Replica.Spec
+	}
+	return fmt.Sprintf("orengen restore --force --data-dir %s --replica %s", cfg.DataDir, spec)
+}
+
+// claim makes every replica record this database, and refuses to start
+// when one holds another database's backups (two databases must never
+// write one replica). A replica that cannot be reached now is claimed at
+// the next start.
+func (bs *backupStart) claim(ctx context.Context, cfg *Config, logger *slog.Logger, databaseID string) error {
+	unreachable, err := backups.ClaimReplicas(ctx, bs.replicas, backups.Identity{DatabaseID: databaseID, DataDir: cfg.DataDir, Host: backups.ThisHost()})
+	if err != nil {
+		return fmt.Errorf("%w\nNothing was replicated. Point --backup-dir (or --replica) at this database's own replica (the default is the data directory's name with -backups), or move that replica aside to start a new history. To replace this data directory's databases with that replica's on purpose, stop orengen and run: %s", err, forceRestoreCommand(cfg, err))
+	}
+	for _, e := range unreachable {
+		logger.Warn("could not check which database a replica belongs to; checked again at the next start", "err", e)
+	}
+	bs.claimed = true
+	return nil
 }
 
 // startBackups runs restore-if-missing and, when an existing database is
@@ -296,13 +377,33 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backu
 		logger.Warn("no replica configured: data is not backed up (set --backup-dir or --replica)")
 		return bs, nil
 	}
+	local, err := store.ReadIdentity(ctx, cfg.DBPath())
+	if err != nil {
+		return nil, err
+	}
 	if cfg.RestoreIfMissing != "false" {
-		res, err := backups.RestoreIfMissing(ctx, cfg.DataDir, reps, logger)
-		if err != nil {
+		want := ""
+		if local != nil {
+			want = local.ID
+		}
+		res, err := backups.RestoreIfMissing(ctx, cfg.DataDir, want, reps, logger)
+		if errors.Is(err, backups.ErrForeignReplica) {
+			return nil, fmt.Errorf("restore if missing: %w\nNothing was restored. For a database of its own, point --backup-dir (or --replica) at a directory of its own (the default is the data directory's name with -backups). To take that replica's data into %s on purpose, run: %s", err, cfg.DataDir, forceRestoreCommand(cfg, err))
+		} else if err != nil {
 			return nil, fmt.Errorf("restore if missing: %w (fix the replica, or start with --restore-if-missing=false)", err)
 		}
 		for _, r := range res {
 			logger.Info("restored missing database from replica", "db", r.DB, "replica", r.Replica, "point_in_time", r.PointInTime, "size", r.Size, "integrity", r.Integrity)
+		}
+		if len(res) > 0 {
+			if local, err = store.ReadIdentity(ctx, cfg.DBPath()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if local != nil { // else once the database is open (afterOpen)
+		if err := bs.claim(ctx, cfg, logger, local.ID); err != nil {
+			return nil, err
 		}
 	}
 	exe, err := os.Executable()
@@ -336,6 +437,15 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backu
 func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 	if bs.sup == nil {
 		return nil
+	}
+	if !bs.claimed {
+		id, err := store.NewIdentityStore(a.DB).FindIdentity(ctx)
+		if err != nil {
+			return err
+		}
+		if err := bs.claim(ctx, a.Config, a.Logger, id.ID); err != nil {
+			return err
+		}
 	}
 	if !bs.started {
 		if err := bs.sup.Start(); err != nil {

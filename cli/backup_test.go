@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -282,11 +287,16 @@ func TestBackups_RestoreInPlaceAndDrill(t *testing.T) {
 }
 
 // TestBackups_RestoreIfMissing: a fresh data directory with a configured
-// replica restores itself at first start (the new-VPS story).
+// replica restores itself at first start (the new-VPS story: the same
+// environment file, with its master key).
 func TestBackups_RestoreIfMissing(t *testing.T) {
 	dir := t.TempDir()
 	data, bdir := filepath.Join(dir, "data"), filepath.Join(dir, "backups")
-	addr, _, stop := MustRunMain(t, data, "--backup-dir", bdir)
+	envFile := filepath.Join(dir, "orengen.env")
+	if err := os.WriteFile(envFile, []byte("ORENGEN_MASTER_KEY="+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, _, stop := MustRunMain(t, data, "--backup-dir", bdir, "--config", envFile)
 	req, _ := http.NewRequest("POST", "http://"+addr+"/leads", strings.NewReader("first_name=Keep&email=keep@example.com"))
 	req.Host = "localhost"
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -298,7 +308,7 @@ func TestBackups_RestoreIfMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.RemoveAll(data)
-	addr, _, stop = MustRunMain(t, data, "--backup-dir", bdir)
+	addr, _, stop = MustRunMain(t, data, "--backup-dir", bdir, "--config", envFile)
 	if _, body := get(t, addr, "localhost", "/healthz"); !strings.Contains(body, `"database":"ok"`) {
 		t.Fatalf("healthz after restore: %s", body)
 	}
@@ -362,5 +372,170 @@ func TestBackups_RestorePointBeforeMigrations(t *testing.T) {
 	var n int
 	if err := rb.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'restore_points'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("the rolled-back database has the upgrade's table (n=%d, %v)", n, err)
+	}
+}
+
+// postSiteLead posts one lead to the marketing site's form.
+func postSiteLead(t *testing.T, addr, email string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/leads", strings.NewReader(url.Values{"first_name": {"Keep"}, "email": {email}}.Encode()))
+	req.Host = "localhost"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil || resp.StatusCode != 303 {
+		t.Fatalf("lead: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+// TestBackups_DefaultReplicaBesideDataDir: with no --backup-dir the file
+// replica is next to the data directory, named after it (never the working
+// directory), so a second data directory neither restores the first's
+// data at its first start nor replicates into its replica.
+func TestBackups_DefaultReplicaBesideDataDir(t *testing.T) {
+	cfg, err := LoadConfig(newFlagSet("serve", "", io.Discard), []string{"--data-dir", "some/data"}, envFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if abs, _ := filepath.Abs("some/data-backups"); cfg.BackupDir != abs {
+		t.Fatalf("default backup dir %q, want %q", cfg.BackupDir, abs)
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	addr, _, stop := MustRunMain(t, a, "--backup-dir", DefaultBackupDir)
+	postSiteLead(t, addr, "only-a@example.com")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a-backups", "orengen.db")); err != nil {
+		t.Fatalf("a's replica is not beside it: %v", err)
+	}
+	_, _, stop = MustRunMain(t, b, "--backup-dir", DefaultBackupDir)
+	stop()
+	if leadEmails(t, filepath.Join(b, "orengen.db"))["only-a@example.com"] {
+		t.Fatal("a fresh data directory restored another one's data")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b-backups", "orengen.db")); err != nil {
+		t.Fatalf("b's replica is not beside it: %v", err)
+	}
+}
+
+// TestBackups_ForeignReplicaRefused: a replica records the database it
+// belongs to. A fresh data directory pointed at another database's replica
+// does not restore from it at start, another database does not replicate
+// into it (both with a message that says what to do), and `orengen restore
+// --force` takes its data on purpose, after which it replicates there.
+func TestBackups_ForeignReplicaRefused(t *testing.T) {
+	dir := t.TempDir()
+	a, shared := filepath.Join(dir, "a"), filepath.Join(dir, "shared-backups")
+	addr, _, stop := MustRunMain(t, a, "--backup-dir", shared)
+	postSiteLead(t, addr, "from-a@example.com")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(data string, extra ...string) (string, error) {
+		var out, errb syncBuffer
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err := Run(ctx, append([]string{"serve", "--data-dir", data, "--backup-dir", shared, "--http-addr", "127.0.0.1:0"}, extra...), &out, &errb, envFrom(nil))
+		return errb.String(), err
+	}
+	// 1. A fresh data directory does not restore a's data at first start.
+	b := filepath.Join(dir, "b")
+	if _, err := serve(b); err == nil || !errors.Is(err, backups.ErrForeignReplica) ||
+		!strings.Contains(err.Error(), "served from") || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), "orengen restore --force") {
+		t.Fatalf("fresh data dir on a's replica: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(b, "orengen.db")); err == nil {
+		t.Fatal("the refused start restored a database")
+	}
+	// 2. Another database does not replicate into a's replica.
+	before, _ := os.ReadDir(filepath.Join(shared, "orengen.db", "ltx", "0"))
+	if _, err := serve(b, "--restore-if-missing=false"); err == nil || !errors.Is(err, backups.ErrForeignReplica) ||
+		!strings.Contains(err.Error(), "another database") || !strings.Contains(err.Error(), "Nothing was replicated") {
+		t.Fatalf("second database on a's replica: %v", err)
+	}
+	if after, _ := os.ReadDir(filepath.Join(shared, "orengen.db", "ltx", "0")); len(after) != len(before) {
+		t.Fatalf("the refused database wrote to the replica: %d level-0 files, were %d", len(after), len(before))
+	}
+	if id, err := backups.ReadIdentity(context.Background(), mustLocalReplica(t, shared)); err != nil || id == nil || id.DataDir != a {
+		t.Fatalf("replica identity after the refusals: %+v %v", id, err)
+	}
+	// 3. restore takes it only with --force.
+	c := filepath.Join(dir, "c")
+	if o, err := runChild(t, "restore", "--data-dir", c, "--backup-dir", shared); err == nil || !strings.Contains(o, "pass --force") {
+		t.Fatalf("restore from another data directory's replica without --force: %v %s", err, o)
+	}
+	if o, err := runChild(t, "restore", "--force", "--data-dir", c, "--backup-dir", shared); err != nil || !strings.Contains(o, "restored orengen.db") {
+		t.Fatalf("restore --force: %v %s", err, o)
+	}
+	key, err := os.ReadFile(filepath.Join(a, "master.key")) // a's data comes with a's vault key
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c, "master.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, _, stop = MustRunMain(t, c, "--backup-dir", shared)
+	postSiteLead(t, addr, "from-c@example.com")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	got := leadEmails(t, filepath.Join(c, "orengen.db"))
+	if !got["from-a@example.com"] || !got["from-c@example.com"] {
+		t.Fatalf("restored data dir leads %v", got)
+	}
+	if id, _ := backups.ReadIdentity(context.Background(), mustLocalReplica(t, shared)); id == nil || id.DataDir != c {
+		t.Fatalf("the replica follows its database to %s: %+v", c, id)
+	}
+}
+
+func mustLocalReplica(t *testing.T, dir string) backups.Replica {
+	t.Helper()
+	rs, err := backups.ParseReplicas(nil, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs[0]
+}
+
+// TestBackups_SyncIntervalSetting: --backup-sync-interval reaches the
+// replicator, which reports it with the recovery point of recent writes
+// (what Nexus > Backups shows); values outside 10ms-1m are refused.
+func TestBackups_SyncIntervalSetting(t *testing.T) {
+	var errb bytes.Buffer
+	for _, bad := range []string{"5ms", "2m", "soon"} {
+		err := Run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--backup-sync-interval", bad}, io.Discard, &errb, envFrom(nil))
+		if err == nil || !strings.Contains(err.Error(), "--backup-sync-interval") {
+			t.Errorf("--backup-sync-interval %s: %v", bad, err)
+		}
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	addr, _, stop := MustRunMain(t, data, "--backup-dir", filepath.Join(dir, "bk"), "--backup-sync-interval", "50ms")
+	defer stop()
+	for i := 0; i < 20; i++ {
+		postSiteLead(t, addr, fmt.Sprintf("rpo%d@example.com", i))
+		time.Sleep(20 * time.Millisecond)
+	}
+	var st backups.Status
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var err error
+		st, err = backups.ReadStatus(data)
+		if err == nil && len(st.Databases) > 0 && st.Databases[0].Name == "orengen.db" && st.Databases[0].RPO != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery point reported: %+v %v", st, err)
+		}
+	}
+	if st.SyncIntervalSeconds != 0.05 {
+		t.Errorf("replicator sync interval %vs, want 0.05", st.SyncIntervalSeconds)
+	}
+	if r := st.Databases[0].RPO; r.Uploads < 1 || r.MaxSeconds <= 0 || r.P99Seconds > r.MaxSeconds {
+		t.Errorf("recovery point %+v", r)
 	}
 }

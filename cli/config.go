@@ -44,6 +44,7 @@ type Config struct {
 	Replicas               []string
 	BackupRetention        time.Duration
 	BackupSnapshotInterval time.Duration
+	BackupSyncInterval     time.Duration
 	RestoreIfMissing       string // "", true, false ("" = on when a replica is configured)
 	MetricsToken           string
 	WebhookAllowPrivate    bool
@@ -84,7 +85,10 @@ const (
 	DefaultDevHTTP   = ":8080"
 	DefaultTLSHTTP   = ":80"
 	DefaultHTTPSAddr = ":443"
-	DefaultBackupDir = "./backups"
+	// DefaultBackupDir puts the default file replica next to the data
+	// directory, named after it (./data-backups for ./data), never in the
+	// working directory: two data directories never share it.
+	DefaultBackupDir = "DATA_DIR-backups"
 	LetsEncryptProd  = "https://acme-v02.api.letsencrypt.org/directory"
 	LetsEncryptStage = "https://acme-staging-v02.api.letsencrypt.org/directory"
 )
@@ -165,13 +169,21 @@ var settings = []setting{
 		c.BodyLimit = n
 		return nil
 	}},
-	{flag: "backup-dir", env: "ORENGEN_BACKUP_DIR", def: DefaultBackupDir, usage: "directory of the default file replica ('' for none)", set: str(func(c *Config) *string { return &c.BackupDir })},
+	{flag: "backup-dir", env: "ORENGEN_BACKUP_DIR", def: DefaultBackupDir, usage: "directory of the default file replica, next to the data directory ('' for none)", set: str(func(c *Config) *string { return &c.BackupDir })},
 	{flag: "replica", env: "ORENGEN_REPLICAS", usage: "extra replica URL (file://, s3://, sftp://; repeatable; env: space-separated)", set: func(c *Config, v string) error {
 		c.Replicas = append(c.Replicas, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' })...)
 		return nil
 	}},
 	{flag: "backup-retention", env: "ORENGEN_BACKUP_RETENTION", def: "720h", usage: "how long replicas keep history", set: dur("backup-retention", func(c *Config) *time.Duration { return &c.BackupRetention })},
 	{flag: "backup-snapshot-interval", env: "ORENGEN_BACKUP_SNAPSHOT_INTERVAL", def: "24h", usage: "how often a full snapshot is written", set: dur("backup-snapshot-interval", func(c *Config) *time.Duration { return &c.BackupSnapshotInterval })},
+	{flag: "backup-sync-interval", env: "ORENGEN_BACKUP_SYNC_INTERVAL", def: "500ms", usage: "how often new writes are read from the WAL and shipped to the primary replica (10ms to 1m): shorter loses fewer of the latest writes if the machine is lost, for some write throughput (docs/BENCHMARKS.md)", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond || d > time.Minute {
+			return fmt.Errorf("--backup-sync-interval: %q must be a duration from 10ms to 1m, like 500ms or 100ms", v)
+		}
+		c.BackupSyncInterval = d
+		return nil
+	}},
 	{flag: "restore-if-missing", env: "ORENGEN_RESTORE_IF_MISSING", usage: "restore missing databases from the replica at start (default: true when a remote replica is configured)", set: str(func(c *Config) *string { return &c.RestoreIfMissing })},
 	{flag: "webhook-allow-private", env: "ORENGEN_WEBHOOK_ALLOW_PRIVATE", def: "false", usage: "let outbound webhooks reach loopback and private addresses", set: func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
@@ -362,6 +374,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
 	c.DataDir = abs
+	if c.BackupDir == DefaultBackupDir {
+		c.BackupDir = c.DataDir + "-backups"
+	}
 	if c.BackupDir != "" {
 		if c.BackupDir, err = filepath.Abs(c.BackupDir); err != nil {
 			return fmt.Errorf("--backup-dir: %w", err)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	defer bs.stop(logger) // after a.Close: deferred calls run last-in first-out
+	ph := phases{last: t0}
+	ph.mark("backups")
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -40,9 +43,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err := bs.afterOpen(ctx, a); err != nil {
 		return err
 	}
+	ph.mark("open")
 	if err := a.Seed(ctx); err != nil {
 		return err
 	}
+	ph.mark("seed")
 	sessionKey, err := loadOrCreateKey(cfg.SessionKey, filepath.Join(cfg.DataDir, "session.key"))
 	if err != nil {
 		return fmt.Errorf("session key: %w", err)
@@ -58,7 +63,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		ln.Close()
 		return err
 	}
+	ph.mark("server")
 	a.Start(ctx)
+	ph.mark("start")
 	defer a.Stop() // before a.Close; idempotent
 	errc := make(chan error, 3)
 	stopTLS := func(context.Context) error { return nil }
@@ -71,7 +78,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	} else {
 		go func() { errc <- a.Server.Serve(ln) }()
 	}
-	logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds())
+	logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds(), "phases", ph.String())
 	// One write, so whoever reads the address also sees the setup link.
 	var banner strings.Builder
 	fmt.Fprintf(&banner, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
@@ -84,6 +91,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		logger.Error("create the first-owner setup link (run `orengen user setup-link`)", "err", err)
 	}
 	io.WriteString(stdout, banner.String())
+	// Hand the start-up's garbage (migrations, seeding, the first pages)
+	// back to the system now rather than over the next minutes; once, off
+	// the path to the first request.
+	debug.FreeOSMemory()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
@@ -106,3 +117,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	logger.Info("stopped")
 	return nil
 }
+
+// phases times the steps of start-up for the "ready" log line, so a slow
+// start says where the time went.
+type phases struct {
+	last time.Time
+	b    strings.Builder
+}
+
+func (p *phases) mark(name string) {
+	now := time.Now()
+	if p.b.Len() > 0 {
+		p.b.WriteByte(' ')
+	}
+	fmt.Fprintf(&p.b, "%s=%dms", name, now.Sub(p.last).Milliseconds())
+	p.last = now
+}
+
+func (p *phases) String() string { return p.b.String() }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/federal"
 	"orengen/app/sheets"
 	"orengen/app/wiki"
@@ -50,7 +51,9 @@ type App struct {
 	Automations  *app.AutomationService
 	Engine       *app.Engine
 	Forms        *app.FormService
-	Federal      *Federal
+	// Agents is Agent Studio (AI agents on chat, SMS and calls).
+	Agents  *agents.Service
+	Federal *Federal
 	// Wiki is the Knowledge Wiki (spaces, pages, search, the agents'
 	// retrieval); Sheets is Data & Sheets (tables, rows, imports, the
 	// workflow steps and the agents' lookups).
@@ -89,7 +92,8 @@ type Federal struct {
 // Open opens orengen.db (applying migrations) and redka.db and builds
 // every service on them. The vault's master key comes from
 // ORENGEN_MASTER_KEY, else from DATA_DIR/master.key (created with mode
-// 0600 on first use, for development). A bad federal setting is a usage
+// 0600 on first use, for development) and must be the key whose check
+// value the database records (openVaultKey). A bad federal setting is a usage
 // error naming its flag. Close releases what Open opened, also after an
 // error.
 func Open(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) {
@@ -113,18 +117,11 @@ func (a *App) open(ctx context.Context) error {
 		a.KV = nil
 		return fmt.Errorf("open redka: %w", err)
 	}
-	keyFile := filepath.Join(cfg.DataDir, "master.key")
-	key, err := loadOrCreateKey(cfg.MasterKey, keyFile)
-	if err != nil {
-		return fmt.Errorf("master key: %w", err)
-	}
-	if len(cfg.MasterKey) != 32 {
-		a.MasterKeyFile = keyFile
-	}
-	ciph, err := app.NewCipher(key)
+	ciph, keyFile, err := openVaultKey(ctx, cfg, a.DB) // vault_key.go
 	if err != nil {
 		return err
 	}
+	a.MasterKeyFile = keyFile
 	limiter := store.NewRateLimiter(a.KV)
 	// The admin session store indexes sessions per admin, so admins can
 	// list and revoke theirs.
@@ -212,6 +209,7 @@ func (a *App) open(ctx context.Context) error {
 		return a.Server.URL(ui.HostPortal)
 	}
 	a.wireAutomations(smtpDefault, outbox)
+	a.wireAgents()
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
@@ -398,6 +396,7 @@ func (a *App) Start(ctx context.Context) {
 		a.Logger.Warn("sheets: imports interrupted by the restart were marked failed", "imports", n)
 	}
 	a.Engine.Start(ctx)
+	a.Agents.Start(ctx)
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
@@ -414,6 +413,7 @@ func (a *App) Stop() {
 	a.cancel()
 	<-a.dnsDone
 	a.Engine.Wait()
+	a.Agents.Wait()
 	if a.Backups != nil {
 		a.Backups.Wait()
 	}

@@ -5,16 +5,19 @@ package integrations
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
-
-	"github.com/twilio/twilio-go"
-	twclient "github.com/twilio/twilio-go/client"
-	twapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"orengen/app"
 )
@@ -35,17 +38,22 @@ type TwilioConfig struct {
 	Timeout        time.Duration
 }
 
-// Twilio implements app.Telephony with twilio-go.
+// Twilio implements app.Telephony over Twilio's REST API (2010-04-01):
+// form-encoded POSTs and JSON answers with HTTP basic auth, as documented.
+// It is a few calls (send a message, place a call, list either), so it is
+// written here instead of linking twilio-go, whose generated client for
+// every Twilio product added about 25 MB to the binary, most of it
+// resident in both the server and the replicator.
 type Twilio struct {
-	cfg TwilioConfig
-	rc  *twilio.RestClient
+	cfg  TwilioConfig
+	base string // scheme://host
+	http *http.Client
 }
 
 var _ app.Telephony = (*Twilio)(nil)
 
-// NewTwilio returns a client. twilio-go's base URLs are unexported
-// constants, so a custom APIURL is applied by rewriting each request's
-// scheme and host at the HTTP transport.
+// NewTwilio returns a client. A custom APIURL replaces the scheme and host
+// of Twilio's URLs.
 func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	if cfg.AccountSID == "" || cfg.AuthToken == "" || cfg.From == "" {
 		return nil, errors.New("twilio: account SID, auth token and from number are all required")
@@ -53,29 +61,81 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	var rt http.RoundTripper = http.DefaultTransport
+	base := DefaultTwilioAPI
 	if cfg.APIURL != "" && cfg.APIURL != DefaultTwilioAPI {
 		u, err := url.Parse(cfg.APIURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("twilio API URL %q must be an http(s) URL", cfg.APIURL)
 		}
-		rt = rewriteTransport{scheme: u.Scheme, host: u.Host, next: http.DefaultTransport}
+		base = u.Scheme + "://" + u.Host
 	}
-	base := &twclient.Client{Credentials: twclient.NewCredentials(cfg.AccountSID, cfg.AuthToken),
-		HTTPClient: &http.Client{Timeout: cfg.Timeout, Transport: rt}}
-	base.SetAccountSid(cfg.AccountSID)
-	return &Twilio{cfg: cfg, rc: twilio.NewRestClientWithParams(twilio.ClientParams{Client: base})}, nil
+	return &Twilio{cfg: cfg, base: base, http: &http.Client{Timeout: cfg.Timeout}}, nil
 }
 
-type rewriteTransport struct {
-	scheme, host string
-	next         http.RoundTripper
+// TwilioError is Twilio's JSON error answer.
+type TwilioError struct {
+	Status   int    `json:"status"`
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	MoreInfo string `json:"more_info"`
 }
 
-func (t rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.URL.Scheme, r.URL.Host, r.Host = t.scheme, t.host, ""
-	return t.next.RoundTrip(r)
+func (e *TwilioError) Error() string {
+	if e.Code != 0 {
+		return fmt.Sprintf("%d %s (error %d)", e.Status, e.Message, e.Code)
+	}
+	return fmt.Sprintf("%d %s", e.Status, e.Message)
+}
+
+// call sends one request to the account's resource ("Messages", "Calls"):
+// the form as the body of a POST, or as the query of a GET; out gets the
+// JSON answer. A non-2xx answer is a *TwilioError.
+func (t *Twilio) call(ctx context.Context, method, resource string, form url.Values, out any) error {
+	u := t.base + "/2010-04-01/Accounts/" + url.PathEscape(t.cfg.AccountSID) + "/" + resource + ".json"
+	var body io.Reader
+	if method == http.MethodGet {
+		u += "?" + form.Encode()
+	} else {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(t.cfg.AccountSID, t.cfg.AuthToken)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "orengen")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := t.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		e := &TwilioError{}
+		if json.Unmarshal(b, e) != nil || e.Message == "" {
+			e.Message = strings.TrimSpace(string(b[:min(len(b), 200)]))
+		}
+		e.Status = resp.StatusCode
+		return e
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("answer %d is not the expected JSON: %w", resp.StatusCode, err)
+	}
+	return nil
+}
+
+// twilioResource is the part of a message or call answer orengen reads.
+type twilioResource struct {
+	Sid         string `json:"sid"`
+	Body        string `json:"body"`
+	DateCreated string `json:"date_created"`
 }
 
 // From implements app.Telephony.
@@ -84,9 +144,9 @@ func (t *Twilio) From() string { return t.cfg.From }
 // twilioErr marks Twilio's 4xx answers (bad number, unverified caller)
 // as permanent: nothing was sent, and retrying will not change that.
 func twilioErr(op string, err error) error {
-	var re *twclient.TwilioRestError
-	if errors.As(err, &re) && re.Status >= 400 && re.Status < 500 && re.Status != 429 {
-		return &app.PermanentError{Err: fmt.Errorf("twilio %s: %d %s", op, re.Status, re.Message)}
+	var te *TwilioError
+	if errors.As(err, &te) && te.Status >= 400 && te.Status < 500 && te.Status != 429 {
+		return &app.PermanentError{Err: fmt.Errorf("twilio %s: %w", op, err)}
 	}
 	return fmt.Errorf("twilio %s: %w", op, err)
 }
@@ -100,36 +160,34 @@ func (t *Twilio) callback(key string) string {
 
 // SendSMS implements app.Telephony.
 func (t *Twilio) SendSMS(ctx context.Context, m app.SMS) (string, error) {
-	p := &twapi.CreateMessageParams{}
-	p.SetTo(m.To).SetFrom(m.From).SetBody(m.Body)
+	f := url.Values{"To": {m.To}, "From": {m.From}, "Body": {m.Body}}
 	if cb := t.callback(m.IdempotencyKey); cb != "" {
-		p.SetStatusCallback(cb)
+		f.Set("StatusCallback", cb)
 	}
-	msg, err := t.rc.Api.CreateMessage(p)
-	if err != nil {
+	var msg twilioResource
+	if err := t.call(ctx, http.MethodPost, "Messages", f, &msg); err != nil {
 		return "", twilioErr("send SMS", err)
 	}
-	if msg.Sid == nil {
+	if msg.Sid == "" {
 		return "", errors.New("twilio send SMS: answer without a sid")
 	}
-	return *msg.Sid, nil
+	return msg.Sid, nil
 }
 
 // PlaceCall implements app.Telephony.
 func (t *Twilio) PlaceCall(ctx context.Context, c app.Call) (string, error) {
-	p := &twapi.CreateCallParams{}
-	p.SetTo(c.To).SetFrom(c.From).SetTwiml(c.TwiML)
+	f := url.Values{"To": {c.To}, "From": {c.From}, "Twiml": {c.TwiML}}
 	if cb := t.callback(c.IdempotencyKey); cb != "" {
-		p.SetStatusCallback(cb)
+		f.Set("StatusCallback", cb)
 	}
-	call, err := t.rc.Api.CreateCall(p)
-	if err != nil {
+	var call twilioResource
+	if err := t.call(ctx, http.MethodPost, "Calls", f, &call); err != nil {
 		return "", twilioErr("place call", err)
 	}
-	if call.Sid == nil {
+	if call.Sid == "" {
 		return "", errors.New("twilio place call: answer without a sid")
 	}
-	return *call.Sid, nil
+	return call.Sid, nil
 }
 
 // FindSent implements app.Telephony: it lists the messages (or calls)
@@ -137,51 +195,94 @@ func (t *Twilio) PlaceCall(ctx context.Context, c app.Call) (string, error) {
 // returns the newest created at or after since (and for SMS with the same
 // body).
 func (t *Twilio) FindSent(ctx context.Context, kind, from, to, body string, since time.Time) (string, error) {
-	after := func(s *string) bool {
-		if s == nil {
+	after := func(s string) bool {
+		if s == "" {
 			return true
 		}
 		for _, layout := range []string{time.RFC1123Z, time.RFC3339} {
-			if d, err := time.Parse(layout, *s); err == nil {
+			if d, err := time.Parse(layout, s); err == nil {
 				return !d.Before(since.Truncate(time.Second))
 			}
 		}
 		return true
 	}
+	f := url.Values{"To": {to}, "From": {from}, "PageSize": {"50"}}
 	if kind == app.StepSMS {
-		p := &twapi.ListMessageParams{}
-		p.SetTo(to).SetFrom(from).SetDateSentAfter(since.UTC()).SetPageSize(50).SetLimit(50)
-		msgs, err := t.rc.Api.ListMessage(p)
-		if err != nil {
+		f.Set("DateSent>", since.UTC().Format(time.RFC3339))
+		var page struct{ Messages []twilioResource }
+		if err := t.call(ctx, http.MethodGet, "Messages", f, &page); err != nil {
 			return "", twilioErr("list messages", err)
 		}
-		for _, m := range msgs {
-			if m.Sid != nil && m.Body != nil && strings.TrimSpace(*m.Body) == strings.TrimSpace(body) && after(m.DateCreated) {
-				return *m.Sid, nil
+		for _, m := range page.Messages {
+			if m.Sid != "" && strings.TrimSpace(m.Body) == strings.TrimSpace(body) && after(m.DateCreated) {
+				return m.Sid, nil
 			}
 		}
 		return "", nil
 	}
-	p := &twapi.ListCallParams{}
-	p.SetTo(to).SetFrom(from).SetPageSize(50).SetLimit(50) // start_time is empty until dialled: filter on date_created
-	calls, err := t.rc.Api.ListCall(p)
-	if err != nil {
+	// start_time is empty until dialled: filter on date_created.
+	var page struct{ Calls []twilioResource }
+	if err := t.call(ctx, http.MethodGet, "Calls", f, &page); err != nil {
 		return "", twilioErr("list calls", err)
 	}
-	for _, c := range calls {
-		if c.Sid != nil && after(c.DateCreated) {
-			return *c.Sid, nil
+	for _, c := range page.Calls {
+		if c.Sid != "" && after(c.DateCreated) {
+			return c.Sid, nil
 		}
 	}
 	return "", nil
 }
 
 // ValidTwilioSignature checks X-Twilio-Signature of a form POST to
-// publicURL (the URL Twilio was given, with its query) with params.
+// publicURL (the URL Twilio was given, with its query) with params, as
+// Twilio documents it: base64(HMAC-SHA1(auth token, URL + each parameter
+// name and value, sorted by name)). Like Twilio's own libraries it accepts
+// the URL with or without its default port.
 func ValidTwilioSignature(authToken, publicURL string, params map[string]string, signature string) bool {
 	if authToken == "" || signature == "" {
 		return false
 	}
-	rv := twclient.NewRequestValidator(authToken)
-	return rv.Validate(publicURL, params, signature)
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	sign := func(u string) string {
+		h := hmac.New(sha1.New, []byte(authToken))
+		io.WriteString(h, u)
+		for _, k := range keys {
+			io.WriteString(h, k)
+			io.WriteString(h, params[k])
+		}
+		return base64.StdEncoding.EncodeToString(h.Sum(nil))
+	}
+	for _, u := range twilioURLForms(publicURL) {
+		if subtle.ConstantTimeCompare([]byte(sign(u)), []byte(signature)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// twilioURLForms is the URL with and without its port (the default port
+// added when it has none): Twilio signs whichever form it was given.
+func twilioURLForms(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return []string{raw}
+	}
+	with, without := *u, *u
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		with.Host = u.Host + ":" + port
+		return []string{raw, with.String()}
+	}
+	without.Host = u.Hostname()
+	if strings.Contains(without.Host, ":") {
+		without.Host = "[" + without.Host + "]"
+	}
+	return []string{raw, without.String()}
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark on loopback: orengen's marketing home and /healthz, and
 # nginx (Debian's package) serving the same bytes, at the same concurrency,
-# in the same run. Also idle and loaded RSS and cold start to first 200.
+# in the same run, and the peak RSS under that load.
 # Prints a Markdown table for docs/BENCHMARKS.md. Traffic goes to
 # 127.0.0.1 only; every run is bounded in time.
 set -euo pipefail
@@ -45,25 +45,14 @@ wait_200() {
   return 1
 }
 
-# Cold start: time from exec to the first 200 on /healthz.
+# The server for the static comparison (start-up and idle memory, with the
+# replicator, are measured side by side with PocketBase by bench_peers.sh).
 port=$(free_port)
-start=$(date +%s%N)
 "$BIN" serve --data-dir "$work/data" --backup-dir "" --http-addr "127.0.0.1:$port" --log-level warn >"$work/out" 2>"$work/err" &
 pid=$!
 pids+=("$pid")
 wait_200 "http://127.0.0.1:$port/healthz"
-ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-# Second start on an existing data dir (the usual restart).
-kill "$pid"; wait "$pid" 2>/dev/null || true
-start=$(date +%s%N)
-"$BIN" serve --data-dir "$work/data" --backup-dir "" --http-addr "127.0.0.1:$port" --log-level warn >"$work/out" 2>"$work/err" &
-pid=$!
-pids+=("$pid")
-wait_200 "http://127.0.0.1:$port/healthz"
-restart_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 curl -fsS -o /dev/null -H "Host: localhost" "http://127.0.0.1:$port/" # render and cache the home page
-sleep 1
-idle_kb=$(rss_kb "$pid")
 
 # nginx serving the very same bytes.
 mkdir -p "$work/www"
@@ -125,8 +114,5 @@ Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
 | same $bytes bytes from nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), requests/s | $ng_rps (p99 $ng_p99) |
 | orengen / nginx ratio | $ratio |
 | /healthz (orengen), requests/s | $hz_rps (p99 $hz_p99) |
-| RSS idle | $((idle_kb / 1024)) MiB |
-| RSS peak under load | $((peak_kb / 1024)) MiB |
-| cold start to first 200 (fresh data dir: migrate + seed) | ${ready_ms} ms |
-| restart to first 200 (existing data dir) | ${restart_ms} ms |
+| RSS peak under this load (no replicator) | $((peak_kb / 1024)) MiB |
 MD

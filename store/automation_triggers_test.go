@@ -381,7 +381,7 @@ func BenchmarkCaptureSubmission(b *testing.B) {
 			n := seq.Add(1)
 			email := fmt.Sprintf("b%d@example.com", n)
 			sub := &app.Submission{TenantID: app.HouseTenantID, Form: "lead-capture",
-				Contact: app.ContactInput{FirstName: "B", Email: email, Phone: fmt.Sprintf("+1512555%04d", n%10000)},
+				Contact: app.ContactInput{FirstName: "B", Email: email, Phone: fmt.Sprintf("+1512%07d", 2000000+n)},
 				Payload: map[string]string{"firstName": "B", "email": email}}
 			if err := sub.Contact.Validate(); err != nil {
 				b.Fatal(err)

@@ -1967,15 +1967,12 @@ func createRecord[T interface{ Validate() error }](ctx context.Context, s *CRMSt
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	tid, tx, err := s.writeScope(ctx)
+	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	if err := ops.insert(ctx, tx, tid, r); err != nil {
-		return err
-	}
-	return tx.Commit()
+	// Creates from concurrent requests share a commit (DB.Group).
+	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error { return ops.insert(ctx, tx, tid, r) })
 }
 
 // upsertRecords creates (ID 0) or replaces records in one transaction.

@@ -44,6 +44,7 @@ type DB struct {
 	read  *sql.DB
 	txSeq atomic.Int64 // numbers write transactions (crm_timeline.tx)
 	stmts stmtCache    // the write connection's prepared statements
+	group group        // group commit of small writes (Group)
 }
 
 // NewDB returns a DB for the file at path; call Open next.

@@ -111,7 +111,7 @@ func (s *VaultStore) TouchSecret(ctx context.Context, id int64) error {
 
 // ResealAll re-encrypts every sealed value (vault secrets, tenant users'
 // and admins' two-factor secrets) in one transaction.
-func (s *VaultStore) ResealAll(ctx context.Context, newKeyID string, reseal func(app.SealedValue) ([]byte, error)) (int, error) {
+func (s *VaultStore) ResealAll(ctx context.Context, newKeyID, newKeyCheck string, reseal func(app.SealedValue) ([]byte, error)) (int, error) {
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return 0, err
@@ -164,6 +164,9 @@ func (s *VaultStore) ResealAll(ctx context.Context, newKeyID string, reseal func
 		if err != nil {
 			return 0, fmt.Errorf("reseal %s row %d: %w", r.v.Table, r.v.ID, err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE database_identity SET vault_key_check = ? WHERE id = 1`, newKeyCheck); err != nil {
+		return 0, fmt.Errorf("record the new key's check value: %w", err)
 	}
 	return len(all), tx.Commit()
 }

@@ -18,8 +18,8 @@ import (
 type fakeBackupSource struct{ fail bool }
 
 func (f *fakeBackupSource) Overview(context.Context) *app.BackupOverview {
-	return &app.BackupOverview{UpdatedAt: time.Now(), Running: true, Replicas: []string{"local", "s3"},
-		Databases: []app.BackupDB{{Name: "orengen.db", LocalTXID: 42, Replicas: []app.BackupReplica{
+	return &app.BackupOverview{UpdatedAt: time.Now(), Running: true, Replicas: []string{"local", "s3"}, SyncInterval: 500 * time.Millisecond,
+		Databases: []app.BackupDB{{Name: "orengen.db", LocalTXID: 42, RPO: &app.BackupRPO{Window: 5 * time.Minute, Uploads: 310, P50: 740 * time.Millisecond, P99: 1100 * time.Millisecond, Max: 1300 * time.Millisecond}, Replicas: []app.BackupReplica{
 			{Name: "local", Target: "/var/backups/orengen", Primary: true, InSync: true, Lag: 300 * time.Millisecond, LastSyncAt: time.Now(), Size: 2048, Snapshots: 1},
 			{Name: "s3", Target: "s3://bucket/orengen", LastError: "connection refused", Lag: 90 * time.Second, Size: -1, Snapshots: -1},
 		}}}}
@@ -46,7 +46,8 @@ func TestBackupsPage(t *testing.T) {
 	env.Server.Backups = svc
 	env.reopen()
 	_, body := b.request("GET", "nexus.localhost", "/backups", nil)
-	for _, want := range []string{"orengen.db", "in sync", "connection refused", "Run restore drill", "primary"} {
+	for _, want := range []string{"orengen.db", "in sync", "connection refused", "Run restore drill", "primary",
+		"every 500 ms", "over the last 5 minutes (310 uploads)", "within 740 ms (median), 1.1 s (p99) and 1.3 s at worst"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}

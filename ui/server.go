@@ -274,6 +274,15 @@ func (c serverCerts) Enabled() bool                     { return c.s.Certs != ni
 func (c serverCerts) Status(name string) app.CertStatus { return c.s.Certs.Status(name) }
 func (c serverCerts) Evict(name string)                 { c.s.Certs.Evict(name) }
 
+// SetPublicPort changes the port links show on an open server (serve
+// learns the HTTPS port once TLS is up).
+func (s *Server) SetPublicPort(port string) {
+	s.PublicPort = port
+	if s.kit != nil {
+		s.kit.PublicPort = port
+	}
+}
+
 // AddHealth adds a /healthz check to a server that is open already (the
 // certificate manager's, once TLS is up).
 func (s *Server) AddHealth(h HealthCheck) {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,19 +44,19 @@ type Extraction struct {
 
 var (
 	// "SECTION L - INSTRUCTIONS ..." / "Section M: Evaluation"
-	sectionLetterRE = regexp.MustCompile(`^(?i:section)\s+([A-M])\b[\s.:\-–—]*(.*)$`)
+	sectionLetterRE = lazyRE(`^(?i:section)\s+([A-M])\b[\s.:\-–—]*(.*)$`)
 	// "L.3.2 Technical Volume", "Section L.3.2", "C.4.1. The Contractor shall ..."
-	sectionNumberRE = regexp.MustCompile(`^(?:(?i:section)\s+)?([A-M])\.(\d+(?:\.\d+)*)\.?(?:\s+(.*))?$`)
+	sectionNumberRE = lazyRE(`^(?:(?i:section)\s+)?([A-M])\.(\d+(?:\.\d+)*)\.?(?:\s+(.*))?$`)
 	// "(a) ...", "a. ...", "1. ...", "- ...", "• ..."
-	bulletRE = regexp.MustCompile(`^(?:\(?[a-z0-9]{1,3}\)|[a-z0-9]{1,2}\.\s|[-•*–]\s)`)
+	bulletRE = lazyRE(`^(?:\(?[a-z0-9]{1,3}\)|[a-z0-9]{1,2}\.\s|[-•*–]\s)`)
 	// "Factor 1 – Technical Approach", "M.2.1 Factor 2: Past Performance"
-	factorRE = regexp.MustCompile(`^(?:[A-M]\.\d+(?:\.\d+)*\.?\s+)?(?i:(?:evaluation\s+)?factor)\s+(\d+|[A-Z]|one|two|three|four|five|six|seven|eight)\s*[:.\-–—)]\s*(.+?)\.?$`)
+	factorRE = lazyRE(`^(?:[A-M]\.\d+(?:\.\d+)*\.?\s+)?(?i:(?:evaluation\s+)?factor)\s+(\d+|[A-Z]|one|two|three|four|five|six|seven|eight)\s*[:.\-–—)]\s*(.+?)\.?$`)
 	// "The evaluation factors are: Technical, Past Performance, and Price."
-	factorListRE = regexp.MustCompile(`(?i)\bfactors\s+(?:are|include)[^:]{0,60}:\s*(.+?)\.?$`)
+	factorListRE = lazyRE(`(?i)\bfactors\s+(?:are|include)[^:]{0,60}:\s*(.+?)\.?$`)
 
-	shallRE = regexp.MustCompile(`(?i)\bshall\b`)
-	mustRE  = regexp.MustCompile(`(?i)\bmust\b`)
-	evalRE  = regexp.MustCompile(`(?i)\b(evaluat\w*|rated|rating|assess\w*|trade-?off|best[- ]value|lowest price technically acceptable|LPTA)\b`)
+	shallRE = lazyRE(`(?i)\bshall\b`)
+	mustRE  = lazyRE(`(?i)\bmust\b`)
+	evalRE  = lazyRE(`(?i)\b(evaluat\w*|rated|rating|assess\w*|trade-?off|best[- ]value|lowest price technically acceptable|LPTA)\b`)
 )
 
 // ExtractRequirements finds requirements, dates and evaluation factors in
@@ -100,29 +101,29 @@ func ExtractRequirements(text string) Extraction {
 			flush()
 			continue
 		}
-		if m := sectionLetterRE.FindStringSubmatch(line); m != nil {
+		if m := sectionLetterRE().FindStringSubmatch(line); m != nil {
 			flush()
 			section = strings.ToUpper(m[1])
 			continue
 		}
-		if m := sectionNumberRE.FindStringSubmatch(line); m != nil {
+		if m := sectionNumberRE().FindStringSubmatch(line); m != nil {
 			flush()
 			section = strings.ToUpper(m[1]) + "." + m[2]
 			rest := m[3]
 			if rest == "" || isHeadingTitle(rest) {
-				if f := factorRE.FindStringSubmatch(rest); f != nil {
+				if f := factorRE().FindStringSubmatch(rest); f != nil {
 					addFactor(f[2])
 				}
 				continue
 			}
 			line = rest
 		}
-		if f := factorRE.FindStringSubmatch(line); f != nil {
+		if f := factorRE().FindStringSubmatch(line); f != nil {
 			flush()
 			addFactor(f[2])
 			continue
 		}
-		if bulletRE.MatchString(line) {
+		if bulletRE().MatchString(line) {
 			flush()
 		}
 		para = append(para, line)
@@ -133,7 +134,7 @@ func ExtractRequirements(text string) Extraction {
 			if !strings.HasPrefix(r.Section, "M") {
 				continue
 			}
-			if m := factorListRE.FindStringSubmatch(r.Text); m != nil {
+			if m := factorListRE().FindStringSubmatch(r.Text); m != nil {
 				for _, part := range regexp.MustCompile(`\s*(?:,|;|\band\b)\s*`).Split(m[1], -1) {
 					addFactor(part)
 				}
@@ -146,7 +147,7 @@ func ExtractRequirements(text string) Extraction {
 // isHeadingTitle reports whether the text after a section number is a short
 // title ("Technical Volume", "EVALUATION FACTORS") rather than a sentence.
 func isHeadingTitle(s string) bool {
-	if len(s) > 80 || shallRE.MatchString(s) || mustRE.MatchString(s) {
+	if len(s) > 80 || shallRE().MatchString(s) || mustRE().MatchString(s) {
 		return false
 	}
 	return !strings.HasSuffix(s, ".") || len(strings.Fields(s)) <= 6
@@ -155,17 +156,17 @@ func isHeadingTitle(s string) bool {
 func (ex *Extraction) scanSentence(section, s string) {
 	kind := ""
 	switch {
-	case strings.HasPrefix(section, "M") && evalRE.MatchString(s):
+	case strings.HasPrefix(section, "M") && evalRE().MatchString(s):
 		kind = KindEvaluation
-	case shallRE.MatchString(s):
+	case shallRE().MatchString(s):
 		kind = KindShall
-	case mustRE.MatchString(s):
+	case mustRE().MatchString(s):
 		kind = KindMust
 	}
 	if kind != "" {
 		ex.Requirements = append(ex.Requirements, Requirement{Section: section, Text: s, Kind: kind})
 	} else if strings.HasPrefix(section, "M") {
-		if m := factorListRE.FindStringSubmatch(s); m != nil {
+		if m := factorListRE().FindStringSubmatch(s); m != nil {
 			ex.Requirements = append(ex.Requirements, Requirement{Section: section, Text: s, Kind: KindEvaluation})
 		}
 	}
@@ -236,17 +237,25 @@ const (
 
 var (
 	// Date forms: 1 "March 3, 2027", 2 "3 March 2027", 3 "03/03/2027", 4 "2027-03-03".
-	dateRE = regexp.MustCompile(`\b(?:` + monthPat + `\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})` +
+	dateRE = lazyRE(`\b(?:` + monthPat + `\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})` +
 		`|(\d{1,2})\s+` + monthPat + `,?\s+(\d{4})` +
 		`|(\d{1,2})/(\d{1,2})/(\d{4})` +
 		`|(\d{4})-(\d{2})-(\d{2}))\b`)
-	timeAfterRE  = regexp.MustCompile(`^(?:\s*,)?\s*(?:at|by|no later than|NLT|@)?\s*(?:` + timePat + `)` + zonePat)
-	timeBeforeRE = regexp.MustCompile(`(?:` + timePat + `)` + zonePat + `\s*(?:,|on)?\s*(?:\w+day,?\s*)?$`)
+	timeAfterRE  = lazyRE(`^(?:\s*,)?\s*(?:at|by|no later than|NLT|@)?\s*(?:` + timePat + `)` + zonePat)
+	timeBeforeRE = lazyRE(`(?:` + timePat + `)` + zonePat + `\s*(?:,|on)?\s*(?:\w+day,?\s*)?$`)
 )
+
+// lazyRE compiles a regexp on its first use. The extraction rules run
+// when someone extracts an RFP; compiled at package init they cost every
+// orengen process (the server, the replicator, each CLI command) their
+// compile time and about 400 KB of heap.
+func lazyRE(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 func findDates(s string) []DatedItem {
 	var out []DatedItem
-	for _, m := range dateRE.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range dateRE().FindAllStringSubmatchIndex(s, -1) {
 		g := func(i int) string {
 			if m[2*i] < 0 {
 				return ""
@@ -273,11 +282,11 @@ func findDates(s string) []DatedItem {
 			continue
 		}
 		item := DatedItem{Date: date}
-		tm := timeAfterRE.FindStringSubmatch(s[m[1]:])
+		tm := timeAfterRE().FindStringSubmatch(s[m[1]:])
 		if tm == nil {
 			// Only the text just before the date can hold its time; bounding
 			// it keeps a long sentence full of dates linear.
-			tm = timeBeforeRE.FindStringSubmatch(s[max(0, m[0]-80):m[0]])
+			tm = timeBeforeRE().FindStringSubmatch(s[max(0, m[0]-80):m[0]])
 		}
 		if tm != nil {
 			if h, mi, ok := clock(tm); ok {
@@ -403,11 +412,11 @@ func atoi(s string) int {
 }
 
 var (
-	scriptRE  = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)>`)
-	blockRE   = regexp.MustCompile(`(?i)<(br|/p|/div|/li|/h[1-6]|/tr|p|div|li|h[1-6]|tr)\b[^>]*>`)
-	tagRE     = regexp.MustCompile(`<[^>]*>`)
-	spacesRE  = regexp.MustCompile(`[ \t\x{00a0}]+`)
-	newlineRE = regexp.MustCompile(`\n{3,}`)
+	scriptRE  = lazyRE(`(?is)<(script|style)\b.*?</(script|style)>`)
+	blockRE   = lazyRE(`(?i)<(br|/p|/div|/li|/h[1-6]|/tr|p|div|li|h[1-6]|tr)\b[^>]*>`)
+	tagRE     = lazyRE(`<[^>]*>`)
+	spacesRE  = lazyRE(`[ \t\x{00a0}]+`)
+	newlineRE = lazyRE(`\n{3,}`)
 )
 
 // PlainText turns an HTML description (SAM.gov noticedesc, Grants.gov
@@ -417,13 +426,13 @@ func PlainText(s string) string {
 	if !strings.Contains(s, "<") {
 		return strings.TrimSpace(html.UnescapeString(s))
 	}
-	s = scriptRE.ReplaceAllString(s, " ")
-	s = blockRE.ReplaceAllString(s, "\n")
-	s = tagRE.ReplaceAllString(s, "")
+	s = scriptRE().ReplaceAllString(s, " ")
+	s = blockRE().ReplaceAllString(s, "\n")
+	s = tagRE().ReplaceAllString(s, "")
 	s = html.UnescapeString(s)
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimSpace(spacesRE.ReplaceAllString(l, " "))
+		lines[i] = strings.TrimSpace(spacesRE().ReplaceAllString(l, " "))
 	}
-	return strings.TrimSpace(newlineRE.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
+	return strings.TrimSpace(newlineRE().ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
 }

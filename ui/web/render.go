@@ -3,12 +3,15 @@ package web
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,10 +66,51 @@ type NavItem struct {
 	Path  string
 }
 
-// Renderer holds every page template, parsed at boot with its layout and
-// the partials.
+// Renderer holds every page template. A page is parsed on its first
+// render, with its layout and only the partials it uses: parsing all ~90
+// pages with every partial at boot took about 30 MiB of heap and most of
+// the start-up time, for pages most processes never show. Every
+// package's TestTemplates_EveryPage renders each of its pages, so a
+// template error still fails the tests, never a visitor.
 type Renderer struct {
-	pages map[string]*template.Template
+	pages map[string]*pageTemplate
+}
+
+// tmplFile is a template file in the package FS that holds it.
+type tmplFile struct {
+	fsys fs.FS
+	path string
+}
+
+// pageTemplate is one page's files and, once parsed, its template.
+type pageTemplate struct {
+	layout string     // the template to execute: the layout's name
+	files  []tmplFile // layout, page, then the partials they use
+	once   sync.Once
+	t      *template.Template
+	err    error
+}
+
+func (p *pageTemplate) template() (*template.Template, error) {
+	p.once.Do(func() {
+		t := template.New(p.layout).Funcs(Funcs)
+		for _, f := range p.files {
+			b, err := fs.ReadFile(f.fsys, f.path)
+			if err == nil {
+				_, err = t.New(path.Base(f.path)).Parse(string(b))
+			}
+			if err != nil {
+				p.err = err
+				return
+			}
+		}
+		if t.Lookup("content") == nil {
+			p.err = errors.New("no content block")
+			return
+		}
+		p.t = t
+	})
+	return p.t, p.err
 }
 
 // Funcs are every template function, declared here only.
@@ -145,36 +189,35 @@ var Funcs = template.FuncMap{
 	},
 }
 
-// NewRenderer parses the page templates of pkgs: each holds
+var (
+	reTemplateDefine = regexp.MustCompile(`{{-?\s*(?:define|block)\s+"([^"]+)"`)
+	reTemplateUse    = regexp.MustCompile(`{{-?\s*(?:template|block)\s+"([^"]+)"`)
+)
+
+// NewRenderer lists the page templates of pkgs: each holds
 // templates/<layout>/<page>.html and optionally templates/partials/*.html.
-// Each page is parsed with its layout (templates/layouts/<layout>.html of
-// this package) and every package's partials, and named "<layout>/<page>"
-// (a name two packages both define fails the boot). Any error (a missing
-// layout, a bad template, an unknown asset) fails the boot.
+// A page goes with its layout (web's templates/layouts/<layout>.html) and
+// the partial files, of any package, that define the templates it uses
+// (transitively); it is named "<layout>/<page>", and a name two packages
+// both define fails the boot, as do a missing layout and a page without
+// a content block. Parsing waits for a page's first render.
 func NewRenderer(pkgs ...fs.FS) (*Renderer, error) {
-	r := &Renderer{pages: map[string]*template.Template{}}
-	type file struct{ name, text string }
-	read := func(fsys fs.FS, p string) (file, error) {
-		b, err := fs.ReadFile(fsys, p)
-		return file{path.Base(p), string(b)}, err
-	}
-	var partials []file
-	type page struct {
-		fsys fs.FS
-		path string
-	}
-	var pages []page
+	r := &Renderer{pages: map[string]*pageTemplate{}}
+	definedIn := map[string]tmplFile{} // template name -> partial file
+	var pages []tmplFile
 	for _, fsys := range append([]fs.FS{templateFS}, pkgs...) {
-		ps, err := fs.Glob(fsys, "templates/partials/*.html")
+		partials, err := fs.Glob(fsys, "templates/partials/*.html")
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range ps {
-			f, err := read(fsys, p)
+		for _, f := range partials {
+			b, err := fs.ReadFile(fsys, f)
 			if err != nil {
 				return nil, err
 			}
-			partials = append(partials, f)
+			for _, m := range reTemplateDefine.FindAllSubmatch(b, -1) {
+				definedIn[string(m[1])] = tmplFile{fsys, f}
+			}
 		}
 		files, err := fs.Glob(fsys, "templates/*/*.html")
 		if err != nil {
@@ -182,7 +225,7 @@ func NewRenderer(pkgs ...fs.FS) (*Renderer, error) {
 		}
 		for _, f := range files {
 			if dir := path.Base(path.Dir(f)); dir != "layouts" && dir != "partials" {
-				pages = append(pages, page{fsys, f})
+				pages = append(pages, tmplFile{fsys, f})
 			}
 		}
 	}
@@ -192,24 +235,33 @@ func NewRenderer(pkgs ...fs.FS) (*Renderer, error) {
 		if r.pages[name] != nil {
 			return nil, fmt.Errorf("template %s: defined by two packages", name)
 		}
-		layout, err := read(templateFS, "templates/layouts/"+dir+".html")
+		layout := tmplFile{templateFS, "templates/layouts/" + dir + ".html"}
+		if _, err := fs.Stat(templateFS, layout.path); err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		page, err := fs.ReadFile(pg.fsys, pg.path)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		body, err := read(pg.fsys, pg.path)
-		if err != nil {
-			return nil, err
-		}
-		t := template.New(dir).Funcs(Funcs)
-		for _, f := range append([]file{layout, body}, partials...) {
-			if _, err := t.New(f.name).Parse(f.text); err != nil {
-				return nil, fmt.Errorf("template %s: %w", name, err)
-			}
-		}
-		if t.Lookup("content") == nil {
+		if !bytes.Contains(page, []byte(`{{define "content"}}`)) {
 			return nil, fmt.Errorf("template %s: no content block", name)
 		}
-		r.pages[name] = t
+		p := &pageTemplate{layout: dir, files: []tmplFile{layout, pg}}
+		// Add the partials the files use, until none is missing.
+		seen := map[tmplFile]bool{}
+		for i := 0; i < len(p.files); i++ {
+			b, err := fs.ReadFile(p.files[i].fsys, p.files[i].path)
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+			for _, m := range reTemplateUse.FindAllSubmatch(b, -1) {
+				if pf, ok := definedIn[string(m[1])]; ok && !seen[pf] {
+					seen[pf] = true
+					p.files = append(p.files, pf)
+				}
+			}
+		}
+		r.pages[name] = p
 	}
 	return r, nil
 }
@@ -235,13 +287,17 @@ func (r *Renderer) Names() []string {
 
 // Execute renders a page to bytes.
 func (r *Renderer) Execute(name string, data any) ([]byte, error) {
-	t, ok := r.pages[name]
+	p, ok := r.pages[name]
 	if !ok {
 		return nil, fmt.Errorf("template %s not found", name)
 	}
+	t, err := p.template()
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
 	var buf bytes.Buffer
 	// The layout is the template named after its directory.
-	if err := t.ExecuteTemplate(&buf, path.Dir(name), data); err != nil {
+	if err := t.ExecuteTemplate(&buf, p.layout, data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
@@ -300,7 +356,8 @@ func handleAsset(c *fiber.Ctx) error {
 	if c.Get(fiber.HeaderIfNoneMatch) == f.ETag {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	return SendEncoded(c, f.Body, f.Gzip, f.Brotli)
+	gz, br := f.Compressed()
+	return SendEncoded(c, f.Body, gz, br)
 }
 
 // SendEncoded sends the smallest representation the client accepts.
