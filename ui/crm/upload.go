@@ -58,30 +58,30 @@ func (s *Handler) handleCRMUploadFinish(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := utils.CopyString(c.Params("upload"))
 	isObject := func(k string) bool { _, ok := importSegs[k]; return ok }
-	return s.uploads().Take(c, isObject, func(m web.UploadMeta, data string) (string, error) {
+	return s.uploads().Take(c, isObject, func(m web.UploadMeta, data string) (fiber.Map, error) {
 		header, err := readCSVHeader(data)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		defs, err := s.CRM.FindCustomFields(ctx, m.Kind)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		// The job's file lives where single-form uploads do, out of
 		// the uploads sweep; the job deletes it when it ends or
 		// expires.
 		path := filepath.Join(s.importDir(), "import-"+id+".csv")
 		if err := os.Rename(data, path); err != nil {
-			return "", fmt.Errorf("move upload: %w", err)
+			return nil, fmt.Errorf("move upload: %w", err)
 		}
 		j := &app.ImportJob{Object: m.Kind, FileName: m.FileName, Path: path, Header: header, Mapping: app.AutoMap(m.Kind, header, defs), Dedupe: app.DedupeSkip}
 		if err := imp.CreateImportJob(ctx, j); err != nil {
 			os.Remove(path)
-			return "", err
+			return nil, err
 		}
 		if err := s.expireImports(ctx, imp); err != nil {
-			return "", err
+			return nil, err
 		}
-		return fmt.Sprintf("/crm/import/%d", j.ID), nil
+		return fiber.Map{"job": j.ID, "location": fmt.Sprintf("/crm/import/%d", j.ID)}, nil
 	})
 }

@@ -162,19 +162,19 @@ func (s *Handler) handleUploadFinish(sc web.Scope) fiber.Handler {
 			return web.UploadJSONError(c, err)
 		}
 		kind := uploadKind(t)
-		return s.chunked().Take(c, func(k string) bool { return k == kind }, func(m web.UploadMeta, data string) (string, error) {
+		return s.chunked().Take(c, func(k string) bool { return k == kind }, func(m web.UploadMeta, data string) (fiber.Map, error) {
 			if err := os.MkdirAll(s.UploadDir, 0o700); err != nil {
-				return "", err
+				return nil, err
 			}
 			path := filepath.Join(s.UploadDir, "sheet-"+strconv.FormatInt(time.Now().UnixNano(), 36)+".upload")
 			if err := os.Rename(data, path); err != nil {
-				return "", fmt.Errorf("move upload: %w", err)
+				return nil, fmt.Errorf("move upload: %w", err)
 			}
 			j, err := s.newJob(ctx, t, m.FileName, path)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			return jobURL(t, j), nil
+			return fiber.Map{"job": j.ID, "location": jobURL(t, j)}, nil
 		})
 	}
 }

@@ -216,11 +216,12 @@ func (u *Uploads) HandleChunk(c *fiber.Ctx) error {
 }
 
 // Take hands a complete upload to its feature (step 3): fn gets the data
-// file's path, may move it away, and its error is answered as JSON; the
+// file's path, may move it away, and answers the JSON upload.js reads
+// ({"location": the next page, ...}) or an error, answered as JSON; the
 // upload is gone afterwards either way. An incomplete upload is
 // ECONFLICT; one whose kind accept refuses (started for another purpose)
 // is ENOTFOUND.
-func (u *Uploads) Take(c *fiber.Ctx, accept func(kind string) bool, fn func(m UploadMeta, path string) (location string, err error)) error {
+func (u *Uploads) Take(c *fiber.Ctx, accept func(kind string) bool, fn func(m UploadMeta, path string) (fiber.Map, error)) error {
 	ctx := c.UserContext()
 	id := utils.CopyString(c.Params("upload"))
 	_, data, _, err := u.paths(ctx, id)
@@ -242,11 +243,11 @@ func (u *Uploads) Take(c *fiber.Ctx, accept func(kind string) bool, fn func(m Up
 		return UploadJSONError(c, &app.Error{Code: app.ECONFLICT, Field: "offset", Message: fmt.Sprintf("The upload has %d of %d bytes.", size, m.Size)})
 	}
 	defer u.remove(data, meta)
-	loc, err := fn(m, data)
+	answer, err := fn(m, data)
 	if err != nil {
 		return UploadJSONError(c, err)
 	}
-	return c.JSON(fiber.Map{"location": loc})
+	return c.JSON(answer)
 }
 
 func (u *Uploads) remove(data, meta string) {

@@ -96,17 +96,17 @@ func (s *Handler) handleAttachUploadFinish(sc web.Scope) fiber.Handler {
 			return web.UploadJSONError(c, err)
 		}
 		kind := attachKind(pg.ID)
-		return s.chunked().Take(c, func(k string) bool { return k == kind }, func(m web.UploadMeta, path string) (string, error) {
+		return s.chunked().Take(c, func(k string) bool { return k == kind }, func(m web.UploadMeta, path string) (fiber.Map, error) {
 			data, err := os.ReadFile(path)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			a, err := s.Wiki.Attach(sp.ctx, pg.ID, m.FileName, data)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			s.SetFlash(c, "ok", "Attached "+a.Name+". Insert it in the text with "+insertText(a.Name, a.ID, a.IsImage()))
-			return fmt.Sprintf("%s/pages/%d/edit", sp.base, pg.ID), nil
+			return fiber.Map{"location": fmt.Sprintf("%s/pages/%d/edit", sp.base, pg.ID)}, nil
 		})
 	}
 }
@@ -254,22 +254,22 @@ func (s *Handler) handleImportUploadFinish(sc web.Scope) fiber.Handler {
 		if err != nil {
 			return web.UploadJSONError(c, err)
 		}
-		return s.chunked().Take(c, func(k string) bool { return k == zipKind }, func(m web.UploadMeta, path string) (string, error) {
+		return s.chunked().Take(c, func(k string) bool { return k == zipKind }, func(m web.UploadMeta, path string) (fiber.Map, error) {
 			f, err := os.Open(path)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			defer f.Close()
 			rep, err := s.Wiki.Import(sp.ctx, sp.space.ID, f, m.Size)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			msg := fmt.Sprintf("Imported %d pages and %d files.", rep.Pages, rep.Files)
 			if len(rep.Skipped) > 0 {
 				msg += fmt.Sprintf(" Skipped %d: %s", len(rep.Skipped), joinMax(rep.Skipped, 5))
 			}
 			s.SetFlash(c, "ok", msg)
-			return sp.base, nil
+			return fiber.Map{"location": sp.base}, nil
 		})
 	}
 }
