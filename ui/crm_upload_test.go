@@ -80,7 +80,7 @@ func TestCRMImport_Chunked(t *testing.T) {
 	id := e.newUpload(e.A.Cookie, app.RecordPerson, "big.csv", len(data))
 	base := "/crm/imports/upload/" + id
 	part := func() string {
-		return filepath.Join(e.Server.ImportDir, "uploads", strconv.FormatInt(e.A.T.ID, 10), id+".csv")
+		return filepath.Join(e.Server.ImportDir, "uploads", strconv.FormatInt(e.A.T.ID, 10), id+".part")
 	}
 	size := func() int64 {
 		st, err := os.Stat(part())

@@ -21,6 +21,8 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -88,6 +90,18 @@ type tenantSide struct {
 	WorkflowID, RunID int64
 	// FormID is a built form of the tenant.
 	FormID int64
+	// WikiPage is a page of the tenant's knowledge space, with a file
+	// (WikiFileID) and a live public link (WikiShare).
+	WikiPage   *wiki.Page
+	WikiFileID int64
+	WikiShare  *wiki.Share
+	// Table is a table of the tenant with one row (TableRowID) and one
+	// chart, and ImportJobID an import into it waiting for its mapping.
+	Table       *sheets.Table
+	TableRowID  int64
+	ImportJobID int64
+	// Spares for the API routes that delete or change.
+	SpareTableID, SpareTableRowID, SpareRowID, SpareWikiPageID, SpareWikiEditID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -346,6 +360,68 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.FormID = e.newForm(tctx, name+" quote form")
+	sp, err := e.App.Wiki.Space(tctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.WikiPage, err = e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" SOP", name+" secret wiki text"); err != nil {
+		t.Fatal(err)
+	}
+	att, err := e.App.Wiki.Attach(tctx, s.WikiPage.ID, "notes.txt", []byte(name+" attachment text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.WikiFileID = att.ID
+	if s.WikiShare, err = e.App.Wiki.Share(tctx, s.WikiPage.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.Table = &sheets.Table{Name: name + " prices", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency}},
+		Charts: []sheets.Chart{{Type: "bar", X: "service"}}}
+	if err := e.App.Sheets.CreateTable(tctx, s.Table); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Sheets.UpdateTable(tctx, s.Table); err != nil { // the chart gets its ID
+		t.Fatal(err)
+	}
+	if s.Table.Charts[0].ID == "" {
+		t.Fatal("the chart has no ID")
+	}
+	row, err := e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": name + " secret service", "price": "99"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.TableRowID = row.ID
+	sheetCSV := filepath.Join(e.Server.ImportDir, s.T.Slug+"-sheet.csv")
+	if err := os.WriteFile(sheetCSV, []byte("Service,Price\nx,1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job, err := e.App.Sheets.NewImport(tctx, s.Table, "prices.csv", sheetCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ImportJobID = job.ID
+	spare := &sheets.Table{Name: name + " spare", Columns: []sheets.Column{{Name: "Service"}}}
+	if err := e.App.Sheets.CreateTable(tctx, spare); err != nil {
+		t.Fatal(err)
+	}
+	srow, err := e.App.Sheets.CreateRow(tctx, spare, map[string]any{"service": "spare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SpareTableID, s.SpareTableRowID = spare.ID, srow.ID
+	spage, err := e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" spare page", "spare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiPageID = spage.ID
+	if spage, err = e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" spare page 2", "spare 2"); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiEditID = spage.ID
+	if srow, err = e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": "spare row"}); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareRowID = srow.ID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)

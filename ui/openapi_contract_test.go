@@ -3,6 +3,7 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -136,6 +137,26 @@ func TestOpenAPI_Contract(t *testing.T) {
 	a, spare := e.A, e.A.Spare
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	rk, wk, ak, awk := a.KeyRead, a.KeyWrite, e.AdminKeyRead, e.AdminKeyW
+	// Sheets and wiki fixtures, made through the API itself: a table with
+	// two rows (one to delete) and a spare table, two wiki pages.
+	created := func(path, body string) (int64, int64) {
+		t.Helper()
+		st, out, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: path, JSON: body, Bearer: wk})
+		var r struct {
+			Data struct{ ID, Revision int64 }
+		}
+		if err := json.Unmarshal([]byte(out), &r); st != 201 || err != nil || r.Data.ID == 0 {
+			t.Fatalf("fixture %s: %d %s", path, st, out)
+		}
+		return r.Data.ID, r.Data.Revision
+	}
+	table, _ := created("/api/v1/tables", `{"name":"Prices","columns":[{"name":"Item","type":"text"},{"name":"Price","type":"currency"}]}`)
+	spareTable, _ := created("/api/v1/tables", `{"name":"Spare","columns":[{"name":"Note","type":"text"}]}`)
+	rowA, _ := created("/api/v1/tables/"+id(table)+"/rows", `{"values":{"item":"Widget","price":12.5}}`)
+	rowB, _ := created("/api/v1/tables/"+id(table)+"/rows", `{"values":{"item":"Gadget","price":"1,250.50"}}`)
+	page, rev := created("/api/v1/wiki/pages", `{"title":"Onboarding","body":"Welcome to the **team**."}`)
+	sparePage, _ := created("/api/v1/wiki/pages", `{"title":"Old notes","body":"x"}`)
+	tp := "/api/v1/tables/" + id(table)
 	calls := map[string]contractCall{
 		"getMe":                           {ui.HostPortal, "GET", "/api/v1/me", rk, "", 200},
 		"getOpenapiJson":                  {ui.HostPortal, "GET", "/api/v1/openapi.json", rk, "", 200},
@@ -193,6 +214,24 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"postFederalSearches":             {ui.HostNexus, "POST", "/api/v1/federal/searches", awk, `{"name":"Contract","naics":["541511","541512"],"set_asides":"SBA,8A"}`, 201},
 		"deleteFederalSearchesId":         {ui.HostNexus, "DELETE", "/api/v1/federal/searches/" + id(searches[0].ID), awk, "", 204},
 		"getFederalGrants":                {ui.HostNexus, "GET", "/api/v1/federal/grants", ak, "", 200},
+		"getTables":                       {ui.HostPortal, "GET", "/api/v1/tables", rk, "", 200},
+		"postTables":                      {ui.HostPortal, "POST", "/api/v1/tables", wk, `{"name":"Contract table","columns":[{"name":"Done","type":"checkbox"}]}`, 201},
+		"getTablesId":                     {ui.HostPortal, "GET", tp, rk, "", 200},
+		"patchTablesId":                   {ui.HostPortal, "PATCH", tp, wk, `{"name":"Price list"}`, 200},
+		"deleteTablesId":                  {ui.HostPortal, "DELETE", "/api/v1/tables/" + id(spareTable), wk, "", 204},
+		"getTablesIdRows":                 {ui.HostPortal, "GET", tp + "/rows?limit=1", rk, "", 200},
+		"postTablesIdRows":                {ui.HostPortal, "POST", tp + "/rows", wk, `{"values":{"item":"Gizmo","price":3}}`, 201},
+		"postTablesIdRowsBatch":           {ui.HostPortal, "POST", tp + "/rows/batch", wk, `{"records":[{"values":{"item":"Batch"}}]}`, 200},
+		"postTablesIdRowsDelete":          {ui.HostPortal, "POST", tp + "/rows/delete", wk, `{"ids":[` + id(rowB) + `]}`, 200},
+		"getTablesIdRowsRow":              {ui.HostPortal, "GET", tp + "/rows/" + id(rowA), rk, "", 200},
+		"patchTablesIdRowsRow":            {ui.HostPortal, "PATCH", tp + "/rows/" + id(rowA), wk, `{"values":{"price":13}}`, 200},
+		"deleteTablesIdRowsRow":           {ui.HostPortal, "DELETE", tp + "/rows/" + id(rowA), wk, "", 204},
+		"getWikiPages":                    {ui.HostPortal, "GET", "/api/v1/wiki/pages", rk, "", 200},
+		"postWikiPages":                   {ui.HostPortal, "POST", "/api/v1/wiki/pages", wk, `{"title":"Contract page","body":"See [[Onboarding]]."}`, 201},
+		"getWikiPagesId":                  {ui.HostPortal, "GET", "/api/v1/wiki/pages/" + id(page), rk, "", 200},
+		"patchWikiPagesId":                {ui.HostPortal, "PATCH", "/api/v1/wiki/pages/" + id(page), wk, `{"body":"Welcome!","revision":` + id(rev) + `}`, 200},
+		"deleteWikiPagesId":               {ui.HostPortal, "DELETE", "/api/v1/wiki/pages/" + id(sparePage), wk, "", 204},
+		"getWikiSearch":                   {ui.HostPortal, "GET", "/api/v1/wiki/search?q=welcome", rk, "", 200},
 	}
 	cs := newContractSchemas(t)
 	// Mistakes the contract must see: the checker is not vacuous.

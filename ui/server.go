@@ -19,8 +19,10 @@ import (
 	"orengen/ui/forms"
 	"orengen/ui/nexus"
 	"orengen/ui/portal"
+	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
 	"strconv"
 
 	"context"
@@ -29,6 +31,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -36,6 +39,8 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
 )
 
 // Defaults for the HTTP server.
@@ -111,6 +116,10 @@ type Server struct {
 	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and
 	// compliance matrices (nil: the Federal pages answer 404).
 	Federal *federal.Service
+	// Wiki is the Knowledge Wiki (nil: no wiki pages).
+	Wiki *wiki.Service
+	// Sheets is Data & Sheets (nil: no table pages).
+	Sheets *sheets.Service
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -123,12 +132,13 @@ type Server struct {
 
 	metricsHandler fiber.Handler
 
-	kit  *web.Kit
-	crm  *crm.Handler // its background imports stop on Shutdown
-	root *fiber.App
-	apps map[string]*fiber.App
-	mu   sync.Mutex
-	lns  []net.Listener
+	kit    *web.Kit
+	crm    *crm.Handler // its background imports stop on Shutdown
+	sheets *sheetsui.Handler
+	root   *fiber.App
+	apps   map[string]*fiber.App
+	mu     sync.Mutex
+	lns    []net.Listener
 	// closed: Shutdown ran; no listener is served any more.
 	closed bool
 }
@@ -172,7 +182,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates)
 	if err != nil {
 		return err
 	}
@@ -228,21 +238,33 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
-		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit}
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets}
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
+	wikiH := &wikiui.Handler{Kit: k, Wiki: s.Wiki, Tenants: s.Tenants, UploadDir: s.importDir()}
+	s.sheets = &sheetsui.Handler{Kit: k, Sheets: s.Sheets, Tenants: s.Tenants, UploadDir: s.importDir()}
 	siteH := &site.Handler{Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	portalH := &portal.Handler{Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
-		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH}
+		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
+		WikiPages: wikiH, SheetPages: s.sheets}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
-		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH}
+		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH}
+}
+
+// importDir is where uploads wait for their import (ImportDir, else the
+// system's temporary directory).
+func (s *Server) importDir() string {
+	if s.ImportDir != "" {
+		return s.ImportDir
+	}
+	return os.TempDir()
 }
 
 // serverCerts is the certificate manager as Nexus sees it, read when a
@@ -375,6 +397,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.crm != nil {
 		s.crm.Shutdown()
 	}
+	s.sheets.Shutdown()
 	if s.root == nil {
 		return nil
 	}

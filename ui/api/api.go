@@ -25,6 +25,8 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	api.Get("/leads/:id", s.handleAPILead)
 	api.Delete("/leads/:id", web.RequireWriteKey, s.handleAPILeadDelete)
 	s.registerCRMAPIRoutes(api, web.HostPortal)
+	s.registerSheetAPIRoutes(api)
+	s.registerWikiAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -36,6 +38,8 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	api.Get("/tenants/:id", s.handleAPITenant)
 	s.registerFederalAPIRoutes(api)
 	s.registerCRMAPIRoutes(api, web.HostNexus)
+	s.registerSheetAPIRoutes(api)
+	s.registerWikiAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

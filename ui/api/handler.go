@@ -12,6 +12,8 @@ package api
 import (
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
 	fedui "orengen/ui/federal"
 	"orengen/ui/web"
 )
@@ -28,4 +30,6 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	Audit        *app.AuditService
 	LeadLimit    *web.LeadLimit
+	Wiki         *wiki.Service   // nil: no wiki endpoints
+	Sheets       *sheets.Service // nil: no table endpoints
 }

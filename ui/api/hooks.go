@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"orengen/ui/web"
@@ -65,8 +64,11 @@ func parsePostedFields(c *fiber.Ctx) (map[string]string, error) {
 	switch {
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
 		var raw map[string]any
-		if err := json.Unmarshal(body, &raw); err != nil {
-			return nil, app.FieldErrorf("body", "The body is not a JSON object.")
+		if err := web.DecodeJSON(body, &raw); err != nil {
+			if app.ErrorField(err) == "" {
+				return nil, app.FieldErrorf("body", "%s", app.ErrorMessage(err))
+			}
+			return nil, err
 		}
 		for k, v := range raw {
 			switch v := v.(type) {

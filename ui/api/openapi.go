@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"orengen/app"
+	"orengen/app/sheets"
 )
 
 // The OpenAPI 3.1 document of /api/v1. TestOpenAPI_MatchesRoutes checks it
@@ -292,6 +293,7 @@ func OpenAPI() []byte {
 		paths["/api/v1/federal/grants"] = obj{
 			"get": obj{"summary": "Grants.gov opportunities found by the saved searches", "parameters": cursorParams,
 				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalGrant")))}, "400")}}
+		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
 		addOperationIDs(paths)
 		doc := obj{
 			"openapi": "3.1.0",
@@ -327,6 +329,92 @@ func addOperationIDs(paths obj) {
 			o["operationId"] = id
 		}
 	}
+}
+
+// addKnowledgeAPI documents Data & Sheets (tables and rows) and the
+// Knowledge Wiki's pages and search.
+func addKnowledgeAPI(paths, schemas obj, std func(obj, ...string) obj, tenantParam, idParam obj) {
+	colTypes := obj{"type": "string", "enum": sheets.Types}
+	schemas["Column"] = props([]string{"key", "name", "type"}, obj{
+		"key":  obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$", "description": "The column's name in rows, filters and workflows; made from the name when left out; it stays when the column is renamed."},
+		"name": str, "type": colTypes,
+		"options":  obj{"type": "array", "items": str, "description": "select: the allowed values"},
+		"currency": obj{"type": "string", "pattern": "^[A-Z]{3}$", "description": "currency: ISO 4217 (default USD)"},
+		"link":     obj{"type": "string", "enum": sheets.LinkTypes, "description": "link: the CRM record type"},
+		"required": obj{"type": "boolean"},
+	})
+	schemas["Table"] = props([]string{"id", "name", "columns", "row_count"}, obj{"id": integ, "tenant_id": integ, "name": str, "description": str,
+		"columns": obj{"type": "array", "items": ref("Column")}, "row_count": integ, "created_at": tstamp, "updated_at": tstamp})
+	schemas["TableInput"] = props(nil, obj{"name": str, "description": str, "columns": obj{"type": "array", "maxItems": sheets.MaxColumns, "items": ref("Column"),
+		"description": "PATCH: the whole list; a known key keeps its values (converted when its type changes; a value that does not fit fails the change naming its row); a key left out is deleted with its values"}})
+	values := obj{"type": "object", "additionalProperties": true, "description": "By column key: text and select strings, numbers, currency as a number of major units " +
+		"(writes also take strings like \"1,250.50\"), dates as YYYY-MM-DD, checkboxes true/false, links as the CRM record ID (writes also take a person's email or a company's or deal's name); null empties a cell. A value of the wrong type is a 400 naming the column."}
+	schemas["Row"] = props([]string{"id", "values"}, obj{"id": integ, "values": values,
+		"links": obj{"type": "object", "additionalProperties": str, "description": "Display names of linked CRM records, by column key"}, "created_at": tstamp, "updated_at": tstamp})
+	schemas["RowInput"] = props([]string{"values"}, obj{"id": obj{"type": "integer", "description": "batch only: change this row"}, "values": values})
+	tableID := obj{"name": "id", "in": "path", "required": true, "schema": integ}
+	rowID := obj{"name": "row", "in": "path", "required": true, "schema": integ}
+	admin := qparam("tenant", "Nexus (admin keys) only: tenant ID or slug; required to list or create tables (a table's ID finds its tenant).", str)
+	paths["/api/v1/tables"] = obj{
+		"get":  obj{"summary": "The tenant's tables", "parameters": []obj{admin}, "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Table")))}, "400")},
+		"post": obj{"summary": "Create a table with its columns", "parameters": []obj{admin}, "requestBody": jsonBody(ref("TableInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Table")))}, "400", "403")},
+	}
+	paths["/api/v1/tables/{id}"] = obj{"parameters": []obj{tableID},
+		"get":    obj{"summary": "A table and its columns", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Table")))}, "404")},
+		"patch":  obj{"summary": "Rename, describe or change the columns", "requestBody": jsonBody(ref("TableInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Table")))}, "400", "403", "404")},
+		"delete": obj{"summary": "Delete the table and its rows", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+	}
+	paths["/api/v1/tables/{id}/rows"] = obj{"parameters": []obj{tableID},
+		"get": obj{"summary": "Rows, filtered and sorted, a page at a time", "parameters": []obj{
+			{"name": "where", "in": "query", "required": false, "schema": obj{"type": "array", "items": str}, "style": "form", "explode": true,
+				"description": "column:op:value, repeatable; op is one of " + strings.Join(sheets.Ops, ", ") + " (empty and not_empty take no value); column:value means eq. Text compares without case."},
+			qparam("match", "all (default) or any of the where conditions", obj{"type": "string", "enum": []string{"all", "any"}}),
+			qparam("sort", "A column key, id, created_at or updated_at; - for descending; empty values last. Default id.", str),
+			qparam("limit", "1 to 500, default 100", obj{"type": "integer", "minimum": 1, "maximum": sheets.MaxPageSize}),
+			qparam("cursor", "next_cursor of the previous page", str)},
+			"responses": std(obj{"200": jsonResp("A page", pageOf(ref("Row")))}, "400", "404")},
+		"post": obj{"summary": "Add a row", "requestBody": jsonBody(ref("RowInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Row")))}, "400", "403", "404")},
+	}
+	paths["/api/v1/tables/{id}/rows/batch"] = obj{"parameters": []obj{tableID}, "post": obj{
+		"summary":     "Upsert up to 1000 rows in one transaction (records with id change the values given, others are created); any invalid record fails the batch, naming it (records[3].values.price)",
+		"requestBody": jsonBody(props([]string{"records"}, obj{"records": obj{"type": "array", "maxItems": sheets.MaxBatch, "items": ref("RowInput")}})),
+		"responses":   std(obj{"200": jsonResp("Written", dataOf(props([]string{"ids", "count"}, obj{"ids": obj{"type": "array", "items": integ}, "count": integ})))}, "400", "403", "404"),
+	}}
+	paths["/api/v1/tables/{id}/rows/delete"] = obj{"parameters": []obj{tableID}, "post": obj{
+		"summary":     "Delete up to 1000 rows by ID in one transaction (IDs of other tables are left alone)",
+		"requestBody": jsonBody(props([]string{"ids"}, obj{"ids": obj{"type": "array", "maxItems": sheets.MaxBatch, "items": integ}})),
+		"responses":   std(obj{"200": jsonResp("Deleted", dataOf(props([]string{"count"}, obj{"count": integ})))}, "400", "403", "404"),
+	}}
+	paths["/api/v1/tables/{id}/rows/{row}"] = obj{"parameters": []obj{tableID, rowID},
+		"get":    obj{"summary": "One row", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Row")))}, "404")},
+		"patch":  obj{"summary": "Change the given values", "requestBody": jsonBody(ref("RowInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Row")))}, "400", "403", "404")},
+		"delete": obj{"summary": "Delete the row", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+	}
+	schemas["WikiPage"] = props([]string{"id", "title", "slug", "revision"}, obj{"id": integ, "space_id": integ, "parent_id": nInt, "position": integ, "title": str, "slug": str,
+		"revision": obj{"type": "integer", "description": "the latest revision; send it back with a change"},
+		"body":     obj{"type": "string", "description": "markdown ([[Page title]] links, attachment:ID files); one page only"}, "body_html": obj{"type": "string", "description": "sanitised HTML; one page only"},
+		"updated_by": str, "created_at": tstamp, "updated_at": tstamp})
+	schemas["WikiPageInput"] = props(nil, obj{"title": str, "body": str, "parent_id": obj{"type": "integer", "description": "create: the parent page (0: top level)"},
+		"revision": obj{"type": "integer", "description": "PATCH: required, the revision the change starts from"}})
+	wikiTenant := qparam("tenant", "Nexus (admin keys) only, required: the tenant whose space (1 or house: the agency's internal space; a client's must be shared with the agency)", str)
+	paths["/api/v1/wiki/pages"] = obj{
+		"get": obj{"summary": "The space's pages in tree order (no bodies); ?slug= one page with its body", "parameters": []obj{qparam("slug", "a page's slug", str), wikiTenant},
+			"responses": std(obj{"200": jsonResp("OK", pageOf(ref("WikiPage")))}, "400", "404")},
+		"post": obj{"summary": "Create a page (revision 1)", "parameters": []obj{wikiTenant}, "requestBody": jsonBody(ref("WikiPageInput")),
+			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("WikiPage")))}, "400", "403")},
+	}
+	paths["/api/v1/wiki/pages/{id}"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"get": obj{"summary": "A page with its markdown and HTML", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("WikiPage")))}, "404")},
+		"patch": obj{"summary": "Save a new revision; a revision older than the page's is 409 with the page as it is now (current), nothing written",
+			"requestBody": jsonBody(ref("WikiPageInput")),
+			"responses":   std(obj{"200": jsonResp("OK", dataOf(ref("WikiPage"))), "409": jsonResp("Changed meanwhile", props([]string{"error", "current"}, obj{"error": ref("Error"), "current": ref("WikiPage")}))}, "400", "403", "404")},
+		"delete": obj{"summary": "Delete the page, its history, files and share links (sub-pages move up)", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+	}
+	paths["/api/v1/wiki/search"] = obj{"get": obj{"summary": "Full-text search of the space's pages and files (BM25, one hit per page or file)",
+		"parameters": []obj{{"name": "q", "in": "query", "required": true, "schema": str, "description": "words (all required), \"phrases\", -excluded; the last word matches as a prefix"},
+			qparam("limit", "1 to 100, default 20", integ), wikiTenant},
+		"responses": std(obj{"200": jsonResp("OK", pageOf(props(nil, obj{"page_id": integ, "title": str, "slug": str, "attachment_id": nInt, "attachment_name": str,
+			"snippet": obj{"type": "string", "description": "HTML: the text escaped, matches in <mark>"}, "score": obj{"type": "number", "description": "BM25, lower is better"}})))}, "400")}}
 }
 
 func (s *Handler) handleOpenAPI(c *fiber.Ctx) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"orengen/ui/web"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,6 +179,19 @@ func stepViews(d *app.Definition) []stepView {
 			v.Detail = pick(st.To, "admin") + ": " + st.Subject
 		case app.StepDeal:
 			v.Detail = st.Name + " " + st.Amount + " " + st.Stage
+		case app.StepLookupRow, app.StepAddRow, app.StepUpdateRow:
+			v.Detail = "table " + st.Table
+			if st.Type != app.StepAddRow {
+				v.Detail += " where " + st.Field + " " + st.Op + " " + st.Value
+			}
+			if len(st.Set) > 0 {
+				keys := make([]string, 0, len(st.Set))
+				for k := range st.Set {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				v.Detail += ", set " + strings.Join(keys, ", ")
+			}
 		default:
 			v.Detail = truncateText(pick(st.Tag, st.Stage, st.Title, st.Body, st.Say, st.Gather), 80)
 		}

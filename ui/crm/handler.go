@@ -46,9 +46,9 @@ type Handler struct {
 	bgWG     sync.WaitGroup
 	// importsRunning holds the IDs of the import jobs this process runs.
 	importsRunning sync.Map
-	// uploadLocks holds a *sync.Mutex per chunked upload file, so two
-	// chunks of one upload never append at once.
-	uploadLocks sync.Map
+	// chunked holds the chunked uploads (created on first use).
+	chunked     *web.Uploads
+	uploadsOnce sync.Once
 }
 
 // Shutdown cancels the imports this process runs and waits for them

@@ -19,8 +19,10 @@ import (
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
+	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
 )
 
 // Certs is the certificate manager as the Domains page sees it.
@@ -59,6 +61,8 @@ type Handler struct {
 	FormPages    *forms.Handler
 	FederalPages *fedui.Handler
 	SitePages    *site.Handler // its page cache is dropped when content changes
+	WikiPages    *wikiui.Handler
+	SheetPages   *sheetsui.Handler
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

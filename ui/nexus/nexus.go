@@ -41,6 +41,8 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.CRMPages.MountNexus(authed)
 	s.Automation.MountNexus(authed, csrf)
 	s.FormPages.Mount(authed, csrf, web.NexusScope)
+	s.WikiPages.Mount(authed, csrf, web.NexusScope)
+	s.SheetPages.Mount(authed, csrf, web.NexusScope)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -51,6 +53,12 @@ func (s *Handler) nexusNav() []web.NavSection {
 		{Name: "Growth", Items: []web.NavItem{{Label: "Leads", Path: "/leads"}, {Label: "Site content", Path: "/site"}, {Label: "Forms", Path: "/forms"}, {Label: "Automations", Path: "/automations"}, {Label: "Run log", Path: "/automations/runs"}}},
 		{Name: "Infrastructure", Items: []web.NavItem{{Label: "Domains", Path: "/domains"}, {Label: "Backups", Path: "/backups"}, {Label: "Vault", Path: "/vault"}, {Label: "API keys", Path: "/apikeys"}}},
 		{Name: "System", Items: []web.NavItem{{Label: "Admins", Path: "/admins"}, {Label: "Audit log", Path: "/audit"}, {Label: "Outbox", Path: "/outbox"}, {Label: "My account", Path: "/account"}}},
+	}
+	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
+	}
+	if s.SheetPages != nil && s.SheetPages.Sheets != nil {
+		nav[2].Items = append(nav[2].Items, web.NavItem{Label: "Data & Sheets", Path: "/data"})
 	}
 	if s.Federal != nil {
 		nav = append(nav[:2:2], append([]web.NavSection{{Name: "Federal", Items: []web.NavItem{{Label: "Opportunity Studio", Path: "/federal"}, {Label: "Bid pipeline", Path: "/federal/pipeline"},

@@ -18,8 +18,10 @@ import (
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
+	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
 )
 
 // Handler serves the portal.
@@ -38,6 +40,8 @@ type Handler struct {
 	FormPages    *forms.Handler
 	FederalPages *fedui.Handler
 	SitePages    *site.Handler
+	WikiPages    *wikiui.Handler
+	SheetPages   *sheetsui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows
@@ -48,7 +52,7 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 	l.Tenant = web.Tenant(c)
 	l.Brand = tenantBrand(l.Tenant)
 	if l.User != nil {
-		l.Nav = portalNav(l.User)
+		l.Nav = portalNav(l.User, s.WikiPages != nil && s.WikiPages.Wiki != nil, s.SheetPages != nil && s.SheetPages.Sheets != nil)
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)
 		}

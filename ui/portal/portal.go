@@ -39,6 +39,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	r.Get("/reset/confirm", s.handleResetConfirmView)
 	r.Post("/reset/confirm", csrf, s.handleResetConfirm)
 	s.SitePages.MountForms(r, web.HostPortal)
+	s.WikiPages.MountShare(r) // public share links (a help center)
 	s.API.MountTenant(r)
 
 	authed := r.Group("", s.requireUser)
@@ -58,6 +59,8 @@ func (s *Handler) Mount(r fiber.Router) {
 		s.Automation.MountWorkflows(authed, csrf, web.PortalScope)
 	}
 	s.FormPages.Mount(authed, csrf, web.PortalScope)
+	s.WikiPages.Mount(authed, csrf, web.PortalScope)
+	s.SheetPages.Mount(authed, csrf, web.PortalScope)
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it
@@ -73,7 +76,7 @@ func tenantBrand(t *app.Tenant) web.Brand {
 	return b
 }
 
-func portalNav(u *app.User) []web.NavSection {
+func portalNav(u *app.User, wiki, sheets bool) []web.NavSection {
 	nav := []web.NavSection{
 		{Name: "Workspace", Items: []web.NavItem{{Label: "Overview", Path: "/"}, {Label: "Leads", Path: "/leads"}}},
 		{Name: "CRM", Items: []web.NavItem{{Label: "People", Path: "/crm/people"}, {Label: "Companies", Path: "/crm/companies"}, {Label: "Deals", Path: "/crm/deals"}, {Label: "Pipeline", Path: "/crm/pipeline"}, {Label: "CRM settings", Path: "/crm/settings"}}},
@@ -83,6 +86,12 @@ func portalNav(u *app.User) []web.NavSection {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Automations", Path: "/automations"})
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Forms", Path: "/forms"})
 		nav[2].Items = append(nav[2].Items, web.NavItem{Label: "API keys", Path: "/apikeys"}, web.NavItem{Label: "Webhooks", Path: "/webhooks"})
+	}
+	if wiki {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge", Path: "/knowledge"})
+	}
+	if sheets {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Data & Sheets", Path: "/data"})
 	}
 	return nav
 }

@@ -16,7 +16,7 @@ func TestTenantTemplates_SignedInShell(t *testing.T) {
 	}
 	// And with a signed-in user and tenant (the portal's shell).
 	u := &app.User{Email: "u@x.test", Role: app.UserRoleOwner}
-	p := &accountPage{Layout: web.Layout{User: u, Tenant: &app.Tenant{Name: "X"}, Brand: tenantBrand(&app.Tenant{Name: "X"}), Nav: portalNav(u)}}
+	p := &accountPage{Layout: web.Layout{User: u, Tenant: &app.Tenant{Name: "X"}, Brand: tenantBrand(&app.Tenant{Name: "X"}), Nav: portalNav(u, true, true)}}
 	if _, err := r.Execute("portal/account", p); err != nil {
 		t.Error(err)
 	}

@@ -150,6 +150,7 @@ var Funcs = template.FuncMap{
 	},
 	"list":         func(v ...any) []any { return v },
 	"join":         strings.Join,
+	"add":          func(a, b int) int { return a + b },
 	"companySizes": func() []string { return app.CompanySizes },
 	"customTypes":  func() []string { return app.CustomTypes },
 	"stagesText":   StagesText,
