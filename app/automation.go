@@ -161,10 +161,17 @@ const (
 	StepDeal      = "deal"       // create a deal for the contact
 	StepDealStage = "deal_stage" // move the run's deal (trigger or an earlier deal step) to stage
 	StepTask      = "task"       // create a task on the contact (or the run's deal)
+	// Agent Studio steps: a call or a text conversation with one of the
+	// tenant's AI agents (agent: its ID, "" = the first that answers the
+	// channel; purpose: why, a template). Without an agent, an AI call
+	// with say/gather/forward places the keypad call instead, and an AI
+	// SMS with a body sends it as a plain text.
+	StepAICall = "ai_call"
+	StepAISMS  = "ai_sms"
 )
 
 // StepTypes lists the step types in the order the editor offers them.
-var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepEmail, StepHTTP, StepWait, StepIf, StepNotify,
+var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepAICall, StepAISMS, StepEmail, StepHTTP, StepWait, StepIf, StepNotify,
 	StepLookupRow, StepAddRow, StepUpdateRow}
 
 // DefaultStepRetries is how many times a failing step is tried in all.
@@ -238,9 +245,15 @@ type Step struct {
 	Then    string `json:"then,omitempty"` // step id or "end"; "" = next step
 	Else    string `json:"else,omitempty"`
 	Retries int    `json:"retries,omitempty"`
+	// ai_call, ai_sms: the agent (ID; "" = the tenant's first on the
+	// channel) and why the agent reaches out (a template).
+	Agent   string `json:"agent,omitempty"`
+	Purpose string `json:"purpose,omitempty"`
 }
 
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+var agentRefRE = regexp.MustCompile(`^[1-9][0-9]{0,17}$`)
 
 // ParseDefinition parses and validates a JSON definition.
 func ParseDefinition(b []byte) (*Definition, error) {
@@ -292,7 +305,7 @@ func (d *Definition) Validate() error {
 		if s.Retries < 0 || s.Retries > 10 {
 			return bad("retries", "must be between 0 and 10.")
 		}
-		tpl := map[string]string{"to": s.To, "subject": s.Subject, "body": s.Body, "html": s.HTML, "say": s.Say,
+		tpl := map[string]string{"to": s.To, "subject": s.Subject, "body": s.Body, "html": s.HTML, "say": s.Say, "purpose": s.Purpose,
 			"gather": s.Gather, "forward": s.Forward, "tag": s.Tag, "url": s.URL, "value": s.Value, "until": s.Until,
 			"name": s.Name, "amount": s.Amount, "stage": s.Stage, "title": s.Title}
 		for k, v := range s.Set {
@@ -327,6 +340,14 @@ func (d *Definition) Validate() error {
 			err = need("tag", s.Tag)
 		case StepSMS:
 			if err = need("body", s.Body); err == nil && len(s.Body) > 1600 {
+				err = bad("body", "must be at most 1600 characters.")
+			}
+		case StepAICall, StepAISMS:
+			if s.Agent != "" && !agentRefRE.MatchString(s.Agent) {
+				err = bad("agent", "must be an agent's ID (or empty for the tenant's first agent).")
+			} else if len(s.Purpose) > 1000 {
+				err = bad("purpose", "must be at most 1000 characters.")
+			} else if s.Type == StepAISMS && len(s.Body) > 1600 {
 				err = bad("body", "must be at most 1600 characters.")
 			}
 		case StepCall:

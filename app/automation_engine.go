@@ -49,6 +49,17 @@ type Telephony interface {
 	From() string
 }
 
+// AIAgents places calls and texts answered by Agent Studio's agents
+// (agents.Service implements it).
+type AIAgents interface {
+	// AgentFor returns the agent a step uses (ref: its ID, "" = the
+	// tenant's first on channel "voice" or "sms"); ok is false when the
+	// tenant has none that can.
+	AgentFor(ctx context.Context, tenantID int64, ref, channel string) (id int64, ok bool, err error)
+	AICall(ctx context.Context, tenantID, agentID, contactID int64, to, purpose, key string) (sid string, err error)
+	AISMS(ctx context.Context, tenantID, agentID, contactID int64, to, purpose, key string) (ref string, err error)
+}
+
 // PermanentError marks a provider error that retrying cannot fix (for
 // example Twilio's 400 for an invalid number): the provider did not send.
 type PermanentError struct{ Err error }
@@ -72,6 +83,9 @@ type Engine struct {
 	// is configured.
 	Mailer func(ctx context.Context, tenantID int64) (Mailer, error)
 	HTTP   HTTPSender
+	// AI places calls and texts with Agent Studio's agents (ai_call,
+	// ai_sms steps); nil: those steps use their keypad/plain fallback.
+	AI AIAgents
 	// Sheets runs the Data & Sheets steps (nil: they fail).
 	Sheets SheetSteps
 	// Triggers, when set, runs with the workers (CRM events, schedules,
@@ -267,6 +281,14 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 	if err != nil {
 		return true, err
 	}
+	if st.Type == StepAICall || st.Type == StepAISMS {
+		// Without an agent the step is its fallback (keypad call, plain
+		// text), reconciled like one.
+		if st, err = e.aiStep(ctx, run, st); err != nil {
+			rs.Attempt++
+			return true, e.fail(ctx, token, run, st, rs, err, false)
+		}
+	}
 	// Reconcile a send that may have happened: the previous attempt
 	// started and never recorded a result.
 	if prev != nil && prev.Status == StepStarted && (st.Type == StepSMS || st.Type == StepCall) {
@@ -279,6 +301,16 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 		if rerr != nil {
 			return true, e.fail(ctx, token, run, st, rs, fmt.Errorf("reconcile with provider: %w", rerr), true)
 		}
+	}
+	// An AI call or text is not found again by its body: if its previous
+	// attempt started and recorded nothing, it may have reached the
+	// contact, so it is never made twice.
+	if prev != nil && prev.Status == StepStarted && (st.Type == StepAICall || st.Type == StepAISMS) {
+		if prev.ProviderID != "" { // a status callback told us
+			rs.ProviderID, rs.Output, rs.Status = prev.ProviderID, `{"reconciled":true,"sid":"`+prev.ProviderID+`"}`, StepSucceeded
+			return e.advance(ctx, token, run, rs, next)
+		}
+		return true, e.fail(ctx, token, run, st, rs, &PermanentError{errors.New("the previous attempt may have reached the contact and recorded no result; not trying again (see Agent Studio > Conversations)")}, false)
 	}
 	rs.Attempt++
 	rs.StartedAt = e.now()
@@ -516,6 +548,29 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 			return "", nil, false, err
 		}
 		return outJSON(map[string]any{"tag": tag, "removed": st.Remove}), nil, false, nil
+	case StepAICall, StepAISMS:
+		agentID, _ := strconv.ParseInt(st.Agent, 10, 64) // resolved by aiStep
+		to, err := e.recipient(st, data)
+		if err != nil {
+			return "", nil, false, err
+		}
+		purpose, err := render(st.Purpose)
+		if err != nil {
+			return "", nil, false, err
+		}
+		var sid string
+		if st.Type == StepAICall {
+			sid, err = e.AI.AICall(ctx, run.TenantID, agentID, run.ContactID, to, purpose, rs.IdempotencyKey)
+		} else {
+			sid, err = e.AI.AISMS(ctx, run.TenantID, agentID, run.ContactID, to, purpose, rs.IdempotencyKey)
+		}
+		if err != nil {
+			return "", nil, !isPermanent(err), err
+		}
+		rs.ProviderID = sid
+		e.activity(ctx, run, map[string]string{StepAICall: TimelineCall, StepAISMS: TimelineSMS}[st.Type],
+			fmt.Sprintf("%s to %s by AI agent %d (%s)", map[string]string{StepAICall: "AI call", StepAISMS: "AI text"}[st.Type], to, agentID, sid))
+		return outJSON(map[string]any{"sid": sid, "to": to, "agent_id": agentID}), nil, false, nil
 	case StepSMS, StepCall:
 		tel, err := e.Telephony(ctx, run.TenantID)
 		if err != nil {
@@ -661,6 +716,34 @@ func (e *Engine) exec(ctx context.Context, run *Run, st Step, rs *RunStep, data 
 	return "", nil, false, &PermanentError{fmt.Errorf("unknown step type %q", st.Type)}
 }
 
+// aiStep resolves an AI step: with an agent answering the channel, the
+// step with Agent set to its ID; without one, its fallback (a keypad
+// call for an AI call with say, gather or forward; a plain text for an
+// AI SMS with a body), or a permanent error.
+func (e *Engine) aiStep(ctx context.Context, run *Run, st Step) (Step, error) {
+	ch := map[string]string{StepAICall: "voice", StepAISMS: "sms"}[st.Type]
+	if e.AI != nil {
+		id, ok, err := e.AI.AgentFor(ctx, run.TenantID, st.Agent, ch)
+		if err != nil {
+			return st, crmStepError(err)
+		}
+		if ok {
+			st.Agent = strconv.FormatInt(id, 10)
+			return st, nil
+		}
+	}
+	switch {
+	case st.Type == StepAICall && (st.Say != "" || st.Gather != "" || st.Forward != ""):
+		st.Type = StepCall
+	case st.Type == StepAISMS && st.Body != "":
+		st.Type = StepSMS
+	default:
+		return st, &PermanentError{fmt.Errorf("step %s: no AI agent of this account answers %s (turn one on in Agent Studio, with a number)",
+			st.ID, map[string]string{"voice": "calls", "sms": "texts"}[ch])}
+	}
+	return st, nil
+}
+
 // activity records a sent message or call on the run's contact; a failure
 // is logged, not retried: the send itself succeeded.
 func (e *Engine) activity(ctx context.Context, run *Run, kind, body string) {
@@ -786,14 +869,18 @@ var xmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"
 func xmlEscape(s string) string { return xmlReplacer.Replace(s) }
 
 // LeadCaptureWorkflow is the seeded workflow of the house tenant: form
-// submitted → contact → call the lead → email the admin.
+// submitted → contact → call the lead (with the AI agent when one
+// answers calls, else the keypad menu) → email the admin.
 func LeadCaptureWorkflow() *Workflow {
 	return &Workflow{TenantID: HouseTenantID, Name: "Lead capture", Trigger: TriggerFormSubmitted, Seed: "lead-capture",
 		Definition: &Definition{Steps: []Step{
 			{ID: "contact", Type: StepContact},
 			{ID: "has-phone", Type: StepIf, Field: "contact.phone", Op: "empty", Then: "notify"},
-			{ID: "call", Type: StepCall, Say: "Hello {{.Contact.FirstName}}, thank you for contacting us. We will call you back within one business day.",
-				Gather: "Press 1 to confirm that you would like a call back.", Retries: 3},
+			// An AI call when the tenant has a voice agent (Agent Studio),
+			// else the keypad menu.
+			{ID: "call", Type: StepAICall, Say: "Hello {{.Contact.FirstName}}, thank you for contacting us. We will call you back within one business day.",
+				Gather: "Press 1 to confirm that you would like a call back.", Retries: 3,
+				Purpose: "{{.Contact.FirstName}} just filled in the website form: thank them, answer their questions, find out what they need and book a free consultation."},
 			{ID: "notify", Type: StepNotify, Subject: "New lead: {{.Contact.FirstName}} {{.Contact.LastName}}",
 				Body: "Name: {{.Contact.FirstName}} {{.Contact.LastName}}\nEmail: {{.Contact.Email}}\nPhone: {{.Contact.Phone}}\nSource: {{.Trigger.source}}\n"},
 		}}}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -70,6 +71,8 @@ type AutomationService struct {
 	// (a text or call to it belongs to that tenant); false: none.
 	TenantForNumber func(ctx context.Context, to string) (int64, bool)
 	Audit           *AuditService
+	// Agents answers texts and calls with AI agents (nil: none).
+	Agents AgentAnswerer
 	// Requests holds clients' automation requests (nil: the portal's
 	// Automations page and the Nexus request list are off).
 	Requests AutomationRequestStore
@@ -241,7 +244,7 @@ func (s *AutomationService) MissingFor(ctx context.Context, w *Workflow) []strin
 	needT, needM := false, false
 	for _, st := range w.Definition.Steps {
 		switch st.Type {
-		case StepSMS, StepCall:
+		case StepSMS, StepCall, StepAICall, StepAISMS:
 			needT = true
 		case StepEmail, StepNotify:
 			needM = true
@@ -382,7 +385,37 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	if len(ids) > 0 && s.Engine != nil {
 		s.Engine.Wake()
 	}
+	if h.Kind == "sms" && s.Agents != nil {
+		// The agent assigned to the number answers (in the background);
+		// a failure is logged, never a reason for Twilio to retry the
+		// text the event already holds.
+		if _, err := s.Agents.InboundSMS(ctx, h.TenantID, p["From"], p["To"], p["Body"]); err != nil {
+			slog.Default().Warn("agent: answer a text", "tenant_id", h.TenantID, "err", err)
+		}
+	}
 	return nil
+}
+
+// AgentAnswerer answers a tenant's inbound texts and calls with its AI
+// agents (Agent Studio's service).
+type AgentAnswerer interface {
+	// InboundSMS answers a text to number to; handled is false when no
+	// agent answers texts there.
+	InboundSMS(ctx context.Context, tenantID int64, from, to, body string) (handled bool, err error)
+	// AnswerCall returns the TwiML connecting a new inbound call to the
+	// agent answering number to; ok is false when none does.
+	AnswerCall(ctx context.Context, tenantID int64, callSID, from, to string) (twiml string, ok bool, err error)
+}
+
+// AgentCallTwiML returns the TwiML of an inbound call answered by an AI
+// agent (ok false: no agent answers calls on that number, or the call is
+// not new).
+func (s *AutomationService) AgentCallTwiML(ctx context.Context, h *TwilioWebhook) (string, bool, error) {
+	p := h.Params
+	if s.Agents == nil || h.Kind != "voice" || h.Key != "" || p["Digits"] != "" || p["SpeechResult"] != "" || p["CallSid"] == "" {
+		return "", false, nil
+	}
+	return s.Agents.AnswerCall(ctx, h.TenantID, p["CallSid"], p["From"], p["To"])
 }
 
 // Trigger queues a run of every enabled workflow of the tenant that

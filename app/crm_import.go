@@ -310,8 +310,10 @@ func sizeBucket(v string) string {
 	return "5000+"
 }
 
-// customFromText converts a CSV cell to the custom field's value type.
-func customFromText(d *CustomField, v string) (any, error) {
+// CustomFromText converts text (a CSV cell, a value an AI agent
+// collected) to the custom field's value type. Returns EINVALID naming
+// custom.<key>.
+func CustomFromText(d *CustomField, v string) (any, error) {
 	switch d.Type {
 	case CustomNumber:
 		n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
@@ -372,7 +374,7 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 		if key, ok := strings.CutPrefix(f, "custom."); ok {
 			for _, def := range ic.Custom {
 				if def.Key == key {
-					x, err := customFromText(def, v)
+					x, err := CustomFromText(def, v)
 					if err != nil {
 						return nil, err
 					}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/federal"
 	"orengen/app/sheets"
 	"orengen/app/wiki"
@@ -50,7 +51,9 @@ type App struct {
 	Automations  *app.AutomationService
 	Engine       *app.Engine
 	Forms        *app.FormService
-	Federal      *Federal
+	// Agents is Agent Studio (AI agents on chat, SMS and calls).
+	Agents  *agents.Service
+	Federal *Federal
 	// Wiki is the Knowledge Wiki (spaces, pages, search, the agents'
 	// retrieval); Sheets is Data & Sheets (tables, rows, imports, the
 	// workflow steps and the agents' lookups).
@@ -204,6 +207,7 @@ func (a *App) open(ctx context.Context) error {
 		return a.Server.URL(ui.HostPortal)
 	}
 	a.wireAutomations(smtpDefault, outbox)
+	a.wireAgents()
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
@@ -390,6 +394,7 @@ func (a *App) Start(ctx context.Context) {
 		a.Logger.Warn("sheets: imports interrupted by the restart were marked failed", "imports", n)
 	}
 	a.Engine.Start(ctx)
+	a.Agents.Start(ctx)
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
@@ -406,6 +411,7 @@ func (a *App) Stop() {
 	a.cancel()
 	<-a.dnsDone
 	a.Engine.Wait()
+	a.Agents.Wait()
 	if a.Backups != nil {
 		a.Backups.Wait()
 	}

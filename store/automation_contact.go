@@ -48,7 +48,7 @@ func (s *ContactStore) UpsertContact(ctx context.Context, in app.ContactInput) (
 
 // findPersonByContact returns the tenant's oldest person with the email,
 // else with the phone; 0 when none.
-func findPersonByContact(ctx context.Context, tx *Tx, tid int64, email, phone string) (int64, error) {
+func findPersonByContact(ctx context.Context, tx queryer, tid int64, email, phone string) (int64, error) {
 	for _, kv := range [][2]string{{"email", email}, {"phone", phone}} {
 		if kv[1] == "" {
 			continue

@@ -301,6 +301,11 @@ func (s *Server) handleTwilio(kind string) fiber.Handler {
 			return c.SendStatus(fiber.StatusNoContent)
 		case "voice":
 			c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+			if twiml, ok, err := s.Automations.AgentCallTwiML(ctx, h); err != nil {
+				return err
+			} else if ok {
+				return c.SendString(twiml)
+			}
 			if fwd := app.PhoneDigits(c.Query("forward")); fwd != "" && len(fwd) >= 7 && (params["Digits"] == "1" || saidYes(params["SpeechResult"])) {
 				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now.</Say><Dial>` + xmlText(fwd) + `</Dial></Response>`)
 			} else if params["Digits"] != "" || params["SpeechResult"] != "" {

@@ -1,0 +1,471 @@
+package agents
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"orengen/app"
+)
+
+// WidgetAgent returns the enabled web-chat agent with the public key. On
+// a tenant's own host (hostTenant != 0) only that tenant's agents answer.
+func (s *Service) WidgetAgent(ctx context.Context, key string, hostTenant int64) (*Agent, error) {
+	if !strings.HasPrefix(key, "ag_") || len(key) > 64 {
+		return nil, app.Errorf(app.ENOTFOUND, "Chat not found.")
+	}
+	a, err := s.Store.FindAgentByKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Enabled || !a.Config.Channels.Web || (hostTenant != 0 && a.TenantID != hostTenant) {
+		return nil, app.Errorf(app.ENOTFOUND, "Chat not found.")
+	}
+	return a, nil
+}
+
+func tokenHash(tok string) string {
+	sum := sha256.Sum256([]byte("agent-chat|" + tok))
+	return "web:" + hex.EncodeToString(sum[:])
+}
+
+// StartChat opens a web chat with agent a and returns it with the
+// visitor's token (shown once; only its hash is kept).
+func (s *Service) StartChat(ctx context.Context, a *Agent, page string) (*Conversation, string, error) {
+	tok := app.RandomToken(24)
+	c := &Conversation{TenantID: a.TenantID, AgentID: a.ID, VersionID: a.VersionID, Channel: ChannelWeb, Direction: "inbound",
+		Status: StatusActive, Visitor: "Web visitor", ExternalID: tokenHash(tok)}
+	if page = strings.TrimSpace(page); page != "" {
+		c.Visitor = "Web visitor on " + truncateRunes(page, 200)
+	}
+	if err := s.open(ctx, c, a); err != nil {
+		return nil, "", err
+	}
+	return c, tok, nil
+}
+
+// open creates a conversation and records the agent's greeting.
+func (s *Service) open(ctx context.Context, c *Conversation, a *Agent) error {
+	c.StartedAt = s.now()
+	if err := s.Store.CreateConversation(ctx, c); err != nil {
+		return err
+	}
+	if g := a.Config.Greeting; g != "" && c.Direction != "outbound" {
+		if err := s.Store.AddTurns(ctx, c, []*Turn{{ConversationID: c.ID, TenantID: c.TenantID, Role: RoleAssistant, Content: g, Model: "greeting", CreatedAt: s.now()}}, nil); err != nil {
+			return err
+		}
+	}
+	s.Hub.Publish(Event{Type: EventList, ConversationID: c.ID, TenantID: c.TenantID, Status: StatusActive})
+	return nil
+}
+
+// VisitorConversation returns a web chat of agent a for its visitor's
+// token (one answer for a wrong token or a missing chat).
+func (s *Service) VisitorConversation(ctx context.Context, a *Agent, id int64, token string) (*Conversation, error) {
+	c, err := s.Store.FindConversation(ctx, a.TenantID, id)
+	if err != nil || c.AgentID != a.ID || c.Channel != ChannelWeb {
+		return nil, app.Errorf(app.ENOTFOUND, "Chat not found.")
+	}
+	if subtle.ConstantTimeCompare([]byte(c.ExternalID), []byte(tokenHash(token))) != 1 {
+		return nil, app.Errorf(app.ENOTFOUND, "Chat not found.")
+	}
+	return c, nil
+}
+
+// acquire counts a reply waiting for conversation id (a visitor cannot
+// queue more than max); release uncounts it.
+func (s *Service) acquire(id int64, max int) bool {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending[id] >= max {
+		return false
+	}
+	s.pending[id]++
+	return true
+}
+
+func (s *Service) release(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending[id]--; s.pending[id] <= 0 {
+		delete(s.pending, id)
+	}
+}
+
+// Send queues a message of the visitor (or of the tester in the
+// playground) and answers it in the background: the words stream to the
+// conversation's subscribers. Returns ECONFLICT when the conversation has
+// ended, ETOOMANY when replies are already waiting.
+func (s *Service) Send(ctx context.Context, c *Conversation, text string) error {
+	s.init()
+	if !c.Active() {
+		return app.Errorf(app.ECONFLICT, "This chat has ended. Start a new one.")
+	}
+	if strings.TrimSpace(text) == "" {
+		return app.FieldErrorf("text", "Message required.")
+	}
+	if !s.acquire(c.ID, 3) {
+		return app.Errorf(app.ETOOMANY, "Please wait for the answer before sending more.")
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.release(c.ID)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.bg), 3*time.Minute)
+		defer cancel()
+		if _, err := s.Respond(ctx, c, Input{Text: text}, nil); err != nil && app.ErrorCode(err) != app.ECONFLICT {
+			s.Logger.Error("agents: reply", "conversation_id", c.ID, "err", err)
+		}
+	}()
+	return nil
+}
+
+// StartPlayground opens a test chat with an agent for a signed-in person.
+func (s *Service) StartPlayground(ctx context.Context, agentID int64) (*Conversation, error) {
+	a, err := s.Agent(ctx, agentID)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conversation{TenantID: a.TenantID, AgentID: a.ID, VersionID: a.VersionID, Channel: ChannelPlayground, Direction: "inbound",
+		Status: StatusActive, Visitor: "Playground: " + app.ActorFromContext(ctx)}
+	if err := s.open(ctx, c, a); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// PlaygroundSend sends a tester's message in a playground conversation.
+func (s *Service) PlaygroundSend(ctx context.Context, id int64, text string) error {
+	c, _, err := s.Conversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.Channel != ChannelPlayground {
+		return app.Errorf(app.ENOTFOUND, "Not a playground conversation.")
+	}
+	return s.Send(ctx, c, text)
+}
+
+// Watch subscribes a signed-in person to a conversation's events.
+func (s *Service) Watch(ctx context.Context, id int64) (*Conversation, []*Turn, *Sub, error) {
+	s.init()
+	c, turns, err := s.Conversation(ctx, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, turns, s.Hub.Subscribe(c.ID), nil
+}
+
+// WatchList subscribes a signed-in person to the live list of their
+// conversations (every tenant's in Nexus).
+func (s *Service) WatchList(ctx context.Context) (*Sub, error) {
+	s.init()
+	tid, _, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Hub.SubscribeList(tid), nil
+}
+
+// TakeOver lets the signed-in person answer a chat or text thread
+// instead of the agent.
+func (s *Service) TakeOver(ctx context.Context, id int64) error {
+	return s.setTakeover(ctx, id, true)
+}
+
+// HandBack gives a conversation back to the agent.
+func (s *Service) HandBack(ctx context.Context, id int64) error {
+	return s.setTakeover(ctx, id, false)
+}
+
+func (s *Service) setTakeover(ctx context.Context, id int64, take bool) error {
+	c, _, err := s.Conversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !c.Active() {
+		return app.Errorf(app.ECONFLICT, "This conversation has ended.")
+	}
+	if c.Channel == ChannelVoice {
+		return app.Errorf(app.EINVALID, "A call cannot be taken over here; the agent transfers calls to the handoff number.")
+	}
+	ss, err := s.session(ctx, c)
+	if err != nil {
+		return err
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	who := app.ActorFromContext(ctx)
+	by, text, status := who, who+" took over the conversation.", "taken_over"
+	if !take {
+		by, text, status = "", who+" handed the conversation back to the agent.", "agent"
+	}
+	if err := s.Store.SetTakeover(ctx, c.TenantID, c.ID, by); err != nil {
+		return err
+	}
+	ss.conv.TakenOverBy = by
+	if take {
+		ss.handoff = true
+	}
+	if err := s.commit(ctx, ss, []*Turn{{Role: RoleEvent, Content: text}}, nil); err != nil {
+		return err
+	}
+	s.Hub.Publish(Event{Type: EventStatus, ConversationID: c.ID, TenantID: c.TenantID, Status: status})
+	return nil
+}
+
+// HumanMessage sends a message of the signed-in person in a conversation
+// they took over (a text thread's goes out as an SMS).
+func (s *Service) HumanMessage(ctx context.Context, id int64, text string) error {
+	c, _, err := s.Conversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	text = cleanInput(text)
+	if text == "" {
+		return app.FieldErrorf("text", "Message required.")
+	}
+	if len(text) > MaxInput {
+		return app.FieldErrorf("text", "At most %d characters.", MaxInput)
+	}
+	if !c.Active() {
+		return app.Errorf(app.ECONFLICT, "This conversation has ended.")
+	}
+	ss, err := s.session(ctx, c)
+	if err != nil {
+		return err
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	who := app.ActorFromContext(ctx)
+	if ss.conv.TakenOverBy != who {
+		return app.Errorf(app.ECONFLICT, "Take over the conversation first.")
+	}
+	var usage []Usage
+	if c.Channel == ChannelSMS {
+		if err := s.sendSMS(ctx, c, text); err != nil {
+			return err
+		}
+	}
+	t := &Turn{Role: RoleHuman, Content: text, Author: who}
+	if err := s.commit(ctx, ss, []*Turn{t}, usage); err != nil {
+		return err
+	}
+	ss.history = append(ss.history, Message{Role: "assistant", Content: "(A person from the team wrote:) " + text})
+	s.Hub.Publish(Event{Type: EventMessage, ConversationID: c.ID, TenantID: c.TenantID, Role: RoleHuman, Text: text, TurnID: t.ID})
+	return nil
+}
+
+// sendSMS texts the conversation's visitor from the tenant's number and
+// meters the segments.
+func (s *Service) sendSMS(ctx context.Context, c *Conversation, body string) error {
+	if s.Telephony == nil {
+		return app.Errorf(app.EINVALID, "Texting is not configured.")
+	}
+	tel, err := s.Telephony(ctx, c.TenantID)
+	if err != nil {
+		return app.Errorf(app.EINVALID, "Texting is not configured for this account: %s", app.ErrorMessage(err))
+	}
+	from := tel.From()
+	if a, err := s.Store.FindAgent(ctx, c.TenantID, c.AgentID); err == nil && a.Phone != "" {
+		from = a.Phone
+	}
+	if _, err := tel.SendSMS(ctx, app.SMS{From: from, To: c.Visitor, Body: body}); err != nil {
+		return fmt.Errorf("send the reply text: %w", err)
+	}
+	seg := SMSSegments(body)
+	return s.Store.AddUsage(ctx, c.ID, []Usage{{TenantID: c.TenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: seg, CostMicros: s.unitCost(ctx, UsageSMS, seg)}})
+}
+
+// SMS keywords (CTIA): opt out, opt back in, help.
+var (
+	stopWords_ = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+	startWords = []string{"START", "UNSTOP", "YES", "OPTIN"}
+	helpWords  = []string{"HELP", "INFO"}
+)
+
+// OptOutTag marks a person who texted STOP: the agent never texts them
+// until they text START.
+const OptOutTag = "sms-opted-out"
+
+// InboundSMS answers a text to one of the tenant's numbers with the agent
+// assigned to it (handled false when none answers texts on that number).
+// STOP and START are recorded as the person's SMS consent; HELP gets the
+// help message. The reply is sent in the background.
+func (s *Service) InboundSMS(ctx context.Context, tenantID int64, from, to, body string) (bool, error) {
+	s.init()
+	a, err := s.Store.FindAgentByPhone(ctx, tenantID, to)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if !a.Config.Channels.SMS {
+		return false, nil
+	}
+	phone, err := app.NormalizePhone("From", from)
+	if err != nil {
+		return false, nil // a short code or an alphanumeric sender: nobody to answer
+	}
+	word := strings.ToUpper(strings.Trim(strings.TrimSpace(body), ".!"))
+	personID, err := s.People.FindPersonByContact(ctx, tenantID, "", phone)
+	if err != nil {
+		return false, err
+	}
+	tctx := toolCtx(ctx, &Conversation{TenantID: tenantID, AgentID: a.ID})
+	c, err := s.Store.FindActiveConversation(ctx, tenantID, a.ID, ChannelSMS, phone)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		c = &Conversation{TenantID: tenantID, AgentID: a.ID, VersionID: a.VersionID, Channel: ChannelSMS, Direction: "inbound", Status: StatusActive,
+			Visitor: phone, ExternalID: "sms:" + phone, PersonID: personID}
+		if err := s.open(ctx, c, &Agent{}); err != nil {
+			return false, err
+		}
+	} else if err != nil {
+		return false, err
+	}
+	inSeg := SMSSegments(body)
+	_ = s.Store.AddUsage(ctx, c.ID, []Usage{{TenantID: tenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: inSeg, CostMicros: s.unitCost(ctx, UsageSMS, inSeg)}})
+	consent := func(optIn bool, kw string) error {
+		in := app.ContactInput{TenantID: tenantID, Phone: phone, Source: sourceLabel(ChannelSMS), Actor: fmt.Sprintf("agent:%d", a.ID)}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		id, _, err := s.Contacts.UpsertContact(tctx, in)
+		if err != nil {
+			return err
+		}
+		p, err := s.CRM.FindPerson(tctx, id)
+		if err != nil {
+			return err
+		}
+		cons := p.Consent
+		cons.SMS = optIn
+		tags := slices.DeleteFunc(slices.Clone(p.Tags), func(t string) bool { return t == OptOutTag })
+		if !optIn {
+			tags = append(tags, OptOutTag)
+		}
+		if _, err := s.CRM.UpdatePerson(tctx, id, app.PersonUpdate{Consent: &cons, Tags: &tags}); err != nil {
+			return err
+		}
+		what := "opted out of texts"
+		if optIn {
+			what = "opted back in to texts"
+		}
+		if err := s.CRM.AddTimelineEntry(tctx, &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: id, Kind: app.TimelineSMS,
+			Body: fmt.Sprintf("Texted %q to %s: %s (SMS consent recorded).", kw, to, what)}); err != nil {
+			return err
+		}
+		if c.PersonID == 0 {
+			_ = s.Store.SetConversationPerson(ctx, tenantID, c.ID, id)
+			c.PersonID = id
+		}
+		ss, err := s.session(ctx, c)
+		if err != nil {
+			return err
+		}
+		ss.mu.Lock()
+		defer ss.mu.Unlock()
+		return s.commit(ctx, ss, []*Turn{{Role: RoleUser, Content: body}, {Role: RoleEvent, Content: fmt.Sprintf("%s: the sender %s; consent recorded on the contact; the agent does not answer.", kw, what)}}, nil)
+	}
+	switch {
+	case slices.Contains(stopWords_, word):
+		if err := consent(false, word); err != nil {
+			return true, err
+		}
+		s.endLater(c, OutcomeCompleted, "opted out (STOP)")
+		return true, nil
+	case slices.Contains(startWords, word) && word != "YES" || word == "YES" && s.optedOut(tctx, personID):
+		return true, consent(true, word)
+	case slices.Contains(helpWords, word):
+		brand, contact := "", ""
+		if s.Tenants != nil {
+			if t, err := s.Tenants.FindTenantByID(ctx, tenantID); err == nil {
+				brand, contact = t.BrandName(), t.SupportEmail
+			}
+		}
+		help := fmt.Sprintf("%s: this number is answered by an AI assistant. Reply STOP to opt out.", brand)
+		if contact != "" {
+			help += " Help: " + contact
+		}
+		ss, err := s.session(ctx, c)
+		if err != nil {
+			return true, err
+		}
+		ss.mu.Lock()
+		err = s.commit(ctx, ss, []*Turn{{Role: RoleUser, Content: body}, {Role: RoleEvent, Content: "HELP: the help message was sent."}, {Role: RoleAssistant, Content: help, Model: "help"}}, nil)
+		ss.mu.Unlock()
+		if err != nil {
+			return true, err
+		}
+		return true, s.sendSMS(ctx, c, help)
+	}
+	if s.optedOut(tctx, personID) {
+		ss, err := s.session(ctx, c)
+		if err != nil {
+			return true, err
+		}
+		ss.mu.Lock()
+		defer ss.mu.Unlock()
+		return true, s.commit(ctx, ss, []*Turn{{Role: RoleUser, Content: body}, {Role: RoleEvent, Content: "Not answered: the sender opted out of texts (STOP) and has not texted START."}}, nil)
+	}
+	if c.PersonID == 0 {
+		in := app.ContactInput{TenantID: tenantID, Phone: phone, Source: sourceLabel(ChannelSMS), Actor: fmt.Sprintf("agent:%d", a.ID)}
+		if in.Validate() == nil {
+			if id, _, err := s.Contacts.UpsertContact(tctx, in); err == nil {
+				_ = s.Store.SetConversationPerson(ctx, tenantID, c.ID, id)
+				c.PersonID = id
+			}
+		}
+	}
+	if !s.acquire(c.ID, 5) {
+		return true, app.Errorf(app.ETOOMANY, "Too many texts waiting for an answer.")
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.release(c.ID)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.bg), 3*time.Minute)
+		defer cancel()
+		r, err := s.Respond(ctx, c, Input{Text: body}, nil)
+		if err != nil {
+			if app.ErrorCode(err) != app.ECONFLICT {
+				s.Logger.Error("agents: answer a text", "conversation_id", c.ID, "err", err)
+			}
+			return
+		}
+		if r.Text == "" {
+			return // a person took over
+		}
+		if err := s.sendSMS(ctx, c, r.Text); err != nil {
+			s.Logger.Error("agents: send the answer", "conversation_id", c.ID, "err", err)
+			s.recordEvent(ctx, c, "The answer could not be texted: "+app.ErrorMessage(err))
+		}
+	}()
+	return true, nil
+}
+
+func (s *Service) optedOut(ctx context.Context, personID int64) bool {
+	if personID == 0 {
+		return false
+	}
+	p, err := s.CRM.FindPerson(ctx, personID)
+	return err == nil && slices.Contains(p.Tags, OptOutTag)
+}
+
+func (s *Service) recordEvent(ctx context.Context, c *Conversation, text string) {
+	ss, err := s.session(ctx, c)
+	if err != nil {
+		return
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if err := s.commit(ctx, ss, []*Turn{{Role: RoleEvent, Content: text}}, nil); err != nil {
+		s.Logger.Warn("agents: record an event", "conversation_id", c.ID, "err", err)
+	}
+}
