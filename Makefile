@@ -49,7 +49,7 @@ lint:
 ## fuzz: fuzz every parser for FUZZTIME each (go test -fuzz takes one target at a time)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./app:FuzzParseAPIKey ./app:FuzzParseLinkToken ./app:FuzzParseBearer ./app:FuzzVerifyPassword \
-	./ui:FuzzParseLoginForm ./app/federal:FuzzParseTime ./app/federal:FuzzParseAmount ./app/federal:FuzzExtractRequirements
+	./ui/portal:FuzzParseLoginForm ./app/federal:FuzzParseTime ./app/federal:FuzzParseAmount ./app/federal:FuzzExtractRequirements
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -689,3 +689,12 @@ func (s *DomainService) DomainsByTenant(ctx context.Context, tenantID int64) ([]
 func (s *DomainService) AddTenantDomain(ctx context.Context, tenantID int64, host string) error {
 	return s.AddDomain(ctx, &CustomDomain{Name: host, TenantID: &tenantID})
 }
+
+// CertStatus describes the certificate a name is served with.
+type CertStatus struct {
+	Name        string
+	Issuer      string
+	NotAfter    *time.Time
+	LastError   string
+	LastErrorAt *time.Time
+}

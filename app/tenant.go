@@ -441,6 +441,20 @@ func (s *TenantService) TenantBySlug(ctx context.Context, slug string) (*Tenant,
 	return s.Store.FindTenantBySlug(ctx, slug)
 }
 
+// TenantByRef returns the tenant with the ID or slug ref (Nexus's
+// ?tenant=). Returns ENOTFOUND.
+func (s *TenantService) TenantByRef(ctx context.Context, ref string) (*Tenant, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return s.Store.FindTenantByID(ctx, id)
+	}
+	return s.Store.FindTenantBySlug(ctx, ref)
+}
+
+// Logo returns the tenant's logo, or ENOTFOUND.
+func (s *TenantService) Logo(ctx context.Context, id int64) (*Logo, error) {
+	return s.Store.FindTenantLogo(ctx, id)
+}
+
 // TenantByDomain returns the tenant whose custom domain host is, caching
 // answers (found or not) for DomainCacheTTL. Returns ENOTFOUND.
 func (s *TenantService) TenantByDomain(ctx context.Context, host string) (*Tenant, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 // checkIdentity claims r for one database, moves it, and has another
@@ -42,4 +43,22 @@ func checkIdentity(t *testing.T, r Replica) {
 
 func TestIdentity_File(t *testing.T) {
 	checkIdentity(t, mustReplica(t, t.TempDir()))
+}
+
+// TestRPO_WeighsWrites: the recovery-point percentiles are of the writes,
+// so one large late upload outweighs many small quick ones.
+func TestRPO_WeighsWrites(t *testing.T) {
+	now := time.Now()
+	c := &recordingClient{}
+	for i := 0; i < 9; i++ {
+		c.lags = append(c.lags, lagSample{now, 100 * time.Millisecond, 10})
+	}
+	c.lags = append(c.lags, lagSample{now, 2 * time.Second, 1000}, lagSample{now.Add(-time.Hour), time.Hour, 1})
+	r := c.rpo(now)
+	if r == nil || r.Uploads != 10 || r.P50Seconds != 2 || r.P99Seconds != 2 || r.MaxSeconds != 2 {
+		t.Fatalf("rpo %+v; want 10 uploads in the window, p50 = p99 = max = 2 s (the large file)", r)
+	}
+	if (&recordingClient{}).rpo(now) != nil {
+		t.Fatal("no uploads: want no figures")
+	}
 }

@@ -1,6 +1,7 @@
 package backups
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -216,10 +217,12 @@ type recordingClient struct {
 }
 
 // lagSample bounds how long the writes of one level-0 file waited to
-// reach the replica.
+// reach the replica; size (the file's bytes) weighs it by how much was
+// written.
 type lagSample struct {
-	at  time.Time
-	lag time.Duration
+	at   time.Time
+	lag  time.Duration
+	size int64
 }
 
 // rpoWindow is how far back the recovery-point figures look.
@@ -257,7 +260,7 @@ func (c *recordingClient) WriteLTXFile(ctx context.Context, level int, minTXID, 
 			since = created.Add(-2 * c.monitor)
 		}
 		c.prevTS = [2]time.Time{created, c.prevTS[0]}
-		c.lags = append(c.lags, lagSample{now, max(now.Sub(since), 0)})
+		c.lags = append(c.lags, lagSample{now, max(now.Sub(since), 0), max(info.Size, 1)})
 		cut := 0
 		for cut < len(c.lags) && (now.Sub(c.lags[cut].at) > rpoWindow || len(c.lags)-cut > 20000) {
 			cut++
@@ -267,22 +270,34 @@ func (c *recordingClient) WriteLTXFile(ctx context.Context, level int, minTXID, 
 	return info, nil
 }
 
-// rpo returns the recovery-point figures of the recent uploads.
+// rpo returns the recovery-point figures of the recent uploads. The
+// percentiles are of the written bytes, not of the files: a file uploaded
+// late after a busy spell holds more writes than a quick small one.
 func (c *recordingClient) rpo(now time.Time) *RPOStatus {
 	c.mu.Lock()
-	var lags []time.Duration
+	var lags []lagSample
+	var total int64
 	for _, s := range c.lags {
 		if now.Sub(s.at) <= rpoWindow {
-			lags = append(lags, s.lag)
+			lags = append(lags, s)
+			total += s.size
 		}
 	}
 	c.mu.Unlock()
 	if len(lags) == 0 {
 		return nil
 	}
-	slices.Sort(lags)
-	pct := func(p float64) float64 { return lags[int(p*float64(len(lags)-1))].Seconds() }
-	return &RPOStatus{Uploads: len(lags), WindowSeconds: rpoWindow.Seconds(), P50Seconds: pct(0.5), P99Seconds: pct(0.99), MaxSeconds: lags[len(lags)-1].Seconds()}
+	slices.SortFunc(lags, func(a, b lagSample) int { return cmp.Compare(a.lag, b.lag) })
+	pct := func(p float64) float64 {
+		var seen int64
+		for _, s := range lags {
+			if seen += s.size; float64(seen) >= p*float64(total) {
+				return s.lag.Seconds()
+			}
+		}
+		return lags[len(lags)-1].lag.Seconds()
+	}
+	return &RPOStatus{Uploads: len(lags), WindowSeconds: rpoWindow.Seconds(), P50Seconds: pct(0.5), P99Seconds: pct(0.99), MaxSeconds: lags[len(lags)-1].lag.Seconds()}
 }
 
 func (c *recordingClient) LTXFiles(ctx context.Context, level int, seek ltx.TXID, useMetadata bool) (ltx.FileIterator, error) {

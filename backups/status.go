@@ -54,7 +54,8 @@ type DBStatus struct {
 
 // RPOStatus is the recovery point objective as observed: for each
 // level-0 file uploaded to the primary in the last WindowSeconds, an upper
-// bound of how long its oldest write waited between commit and upload. A
+// bound of how long its oldest write waited between commit and upload;
+// the percentiles weigh each file by its size (the writes it holds). A
 // machine lost at once (no final sync) loses about that much of the most
 // recent writes.
 type RPOStatus struct {

@@ -65,9 +65,9 @@ func (a *App) serveTLS(ctx context.Context, httpLn net.Listener, errc chan<- err
 		return nil, err
 	}
 	a.Server.Certs = a.Certs
-	a.Server.Health = append(a.Server.Health, a.Certs.Health)
+	a.Server.AddHealth(a.Certs.Health) // the server is open already
 	if sp != 443 {
-		a.Server.PublicPort = httpsPort
+		a.Server.SetPublicPort(httpsPort) // the server is open already
 	}
 	go func() { errc <- a.Certs.ServeHTTP(httpLn) }()
 	go func() { errc <- a.Server.ServeTLS(httpsLn, a.Certs.TLSConfig()) }()

@@ -156,7 +156,7 @@ func (a *App) open(ctx context.Context) error {
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
 	a.CRM = store.NewCRMStore(a.DB)
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
-	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
+	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
 	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, AllowPrivate: cfg.WebhookAllowPrivate}
 
 	a.Server = &ui.Server{
@@ -183,6 +183,8 @@ func (a *App) open(ctx context.Context) error {
 		AdminTOTP:   a.AdminTOTP,
 		CRM:         a.CRM,
 		Webhooks:    a.Webhooks,
+		Wiki:        a.Wiki,
+		Sheets:      a.Sheets,
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
@@ -388,7 +390,7 @@ func (a *App) Start(ctx context.Context) {
 	a.webhooksDone, a.dnsDone = webhooksDone, dnsDone
 	go func() { a.Webhooks.Run(ctx); close(webhooksDone) }()
 	// Sheet imports do not resume after a restart: their staged rows go.
-	if n, err := a.Sheets.Store.FailStaleImports(ctx); err != nil {
+	if n, err := a.Sheets.FailStaleImports(ctx); err != nil {
 		a.Logger.Error("sheets: stale imports", "err", err)
 	} else if n > 0 {
 		a.Logger.Warn("sheets: imports interrupted by the restart were marked failed", "imports", n)

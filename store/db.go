@@ -323,6 +323,16 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return tx.Commit()
 }
 
+// tenantUpdate runs fn in a write transaction for the tenant in ctx
+// (EUNAUTHORIZED without one), as Update does.
+func (db *DB) tenantUpdate(ctx context.Context, fn func(tx *Tx, tid int64) error) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	return db.Update(ctx, func(tx *Tx) error { return fn(tx, tid) })
+}
+
 // ReadDB returns the read pool, for queries outside a write transaction.
 func (db *DB) ReadDB() *sql.DB { return db.read }
 

@@ -38,11 +38,7 @@ func scanSheetImport(r scanner) (*sheets.ImportJob, error) {
 
 // CreateImport implements sheets.Store.
 func (s *SheetStore) CreateImport(ctx context.Context, j *sheets.ImportJob) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		if _, err := lockTable(ctx, tx, j.TableID, tid); err != nil {
 			return err
 		}
@@ -103,11 +99,7 @@ func (s *SheetStore) FindImports(ctx context.Context, tableID int64) ([]*sheets.
 
 // UpdateImport implements sheets.Store.
 func (s *SheetStore) UpdateImport(ctx context.Context, j *sheets.ImportJob) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		j.UpdatedAt = tx.now
 		res, err := tx.ExecContext(ctx, `UPDATE sheet_imports SET status = ?, phase = ?, mapping = ?, total = ?, checked = ?, written = ?, errors = ?, error_count = ?, message = ?,
 			updated_at = ?, finished_at = ? WHERE id = ? AND tenant_id = ?`, j.Status, j.Phase, jsonText(nonNilMapping(j.Mapping)), j.Total, j.Checked, j.Written,
@@ -148,11 +140,7 @@ func (s *SheetStore) StageRows(ctx context.Context, t *sheets.Table, jobID int64
 
 // CommitImport implements sheets.Store.
 func (s *SheetStore) CommitImport(ctx context.Context, t *sheets.Table, j *sheets.ImportJob) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
 		if err != nil {
 			return err
@@ -189,29 +177,31 @@ func (s *SheetStore) CommitImport(ctx context.Context, t *sheets.Table, j *sheet
 
 // DiscardImport implements sheets.Store.
 func (s *SheetStore) DiscardImport(ctx context.Context, jobID int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sheet_rows WHERE table_id = ? AND tenant_id = ?`, -jobID, tid)
 		return err
 	})
 }
 
 // FailStaleImports implements sheets.Store (system: every tenant).
-func (s *SheetStore) FailStaleImports(ctx context.Context) (int, error) {
-	n := 0
+func (s *SheetStore) FailStaleImports(ctx context.Context) ([]string, error) {
+	var paths []string
 	err := s.db.Update(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM sheet_imports WHERE status = 'running'`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, path FROM sheet_imports WHERE status = 'running'`)
 		if err != nil {
 			return err
 		}
-		ids, err := scanAll(rows, func(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) })
+		type job struct {
+			id   int64
+			path string
+		}
+		jobs, err := scanAll(rows, func(r scanner) (job, error) { var j job; return j, r.Scan(&j.id, &j.path) })
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
+		for _, j := range jobs {
+			id := j.id
+			paths = append(paths, j.path)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sheet_rows WHERE table_id = ?`, -id); err != nil {
 				return err
 			}
@@ -220,8 +210,7 @@ func (s *SheetStore) FailStaleImports(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		n = len(ids)
 		return nil
 	})
-	return n, err
+	return paths, err
 }

@@ -56,10 +56,10 @@ func sheetWhere(t *sheets.Table, f *sheets.Filter) (string, []any) {
 			c = e + " = ?" + coll
 		case sheets.OpNe:
 			c = "(" + e + " IS NULL OR " + e + " <> ?" + coll + ")"
-		case sheets.OpContains:
-			c = "instr(lower(" + e + "), lower(?)) > 0"
+		case sheets.OpContains: // LIKE ignores ASCII case, as lower() would, and is faster
+			c, arg = e+` LIKE ? ESCAPE '\'`, likeArg(w.Arg)
 		case sheets.OpNotContains:
-			c = "(" + e + " IS NULL OR instr(lower(" + e + "), lower(?)) = 0)"
+			c, arg = "("+e+" IS NULL OR "+e+` NOT LIKE ? ESCAPE '\')`, likeArg(w.Arg)
 		case sheets.OpGt:
 			c = e + " > ?" + coll
 		case sheets.OpGte:
@@ -102,6 +102,13 @@ func sheetWhere(t *sheets.Table, f *sheets.Filter) (string, []any) {
 		}
 	}
 	return where, args
+}
+
+// likeArg is a LIKE pattern matching s anywhere, its own % _ and \ taken
+// literally.
+func likeArg(v any) string {
+	s, _ := v.(string)
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 }
 
 // sheetCursor is the position after a row in a sort: whether its sort
@@ -341,11 +348,7 @@ func insertSheetRows(ctx context.Context, tx *Tx, t *sheets.Table, tableID int64
 
 // SaveRows implements sheets.Store.
 func (s *SheetStore) SaveRows(ctx context.Context, t *sheets.Table, rows []*sheets.Row) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
 		if err != nil {
 			return err

@@ -64,6 +64,18 @@ func (s *SheetStore) FindTable(ctx context.Context, id int64) (*sheets.Table, er
 	return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
+// FindTableAcross implements sheets.Store.
+func (s *SheetStore) FindTableAcross(ctx context.Context, id int64) (*sheets.Table, error) {
+	tid, err := app.CRMReadScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tid != 0 {
+		return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ? AND tenant_id = ?`, id, tid))
+	}
+	return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ?`, id))
+}
+
 // FindTableByName implements sheets.Store (case-insensitive).
 func (s *SheetStore) FindTableByName(ctx context.Context, name string) (*sheets.Table, error) {
 	tid, err := app.TenantIDFromContext(ctx)
@@ -161,11 +173,7 @@ func lockTable(ctx context.Context, tx *Tx, id, tid int64) (*sheets.Table, error
 
 // UpdateTable implements sheets.Store.
 func (s *SheetStore) UpdateTable(ctx context.Context, t *sheets.Table, convert func(from, to *sheets.Column, v any) (any, error)) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
 		if err != nil {
 			return err
@@ -278,11 +286,7 @@ func convertColumn(ctx context.Context, tx *Tx, tableID int64, from, to *sheets.
 
 // DeleteTable implements sheets.Store.
 func (s *SheetStore) DeleteTable(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		if _, err := lockTable(ctx, tx, id, tid); err != nil {
 			return err
 		}

@@ -25,11 +25,7 @@ func scanWikiAttachment(r scanner) (*wiki.Attachment, error) {
 
 // CreateAttachment implements wiki.Store.
 func (s *WikiStore) CreateAttachment(ctx context.Context, a *wiki.Attachment, data []byte, chunks []wiki.Chunk) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		var spaceID int64
 		if err := tx.QueryRowContext(ctx, `SELECT space_id FROM wiki_pages WHERE id = ? AND tenant_id = ?`, a.PageID, tid).Scan(&spaceID); errors.Is(err, sql.ErrNoRows) {
 			return app.Errorf(app.ENOTFOUND, "Page not found.")
@@ -113,11 +109,7 @@ func (s *WikiStore) AttachmentData(ctx context.Context, id int64) ([]byte, error
 
 // DeleteAttachment implements wiki.Store.
 func (s *WikiStore) DeleteAttachment(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM wiki_attachments WHERE id = ? AND tenant_id = ?`, id, tid)
 		if err != nil {
 			return err

@@ -121,11 +121,7 @@ func uniqueWikiSlug(ctx context.Context, tx *Tx, spaceID int64, slug string, sel
 
 // CreatePage implements wiki.Store.
 func (s *WikiStore) CreatePage(ctx context.Context, p *wiki.Page, links []string, chunks []wiki.Chunk) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		if err := checkWikiSpace(ctx, tx, p.SpaceID, tid); err != nil {
 			return err
 		}
@@ -265,11 +261,7 @@ func (s *WikiStore) UpdatePage(ctx context.Context, id int64, upd wiki.PageUpdat
 
 // MovePage implements wiki.Store.
 func (s *WikiStore) MovePage(ctx context.Context, id, parentID int64, position int) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		p, err := scanWikiPage(tx.QueryRowContext(ctx, `SELECT `+wikiPageCols+` FROM wiki_pages WHERE id = ? AND tenant_id = ?`, id, tid), false)
 		if err != nil {
 			return err
@@ -304,11 +296,7 @@ func (s *WikiStore) MovePage(ctx context.Context, id, parentID int64, position i
 
 // DeletePage implements wiki.Store.
 func (s *WikiStore) DeletePage(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		p, err := scanWikiPage(tx.QueryRowContext(ctx, `SELECT `+wikiPageCols+` FROM wiki_pages WHERE id = ? AND tenant_id = ?`, id, tid), false)
 		if err != nil {
 			return err

@@ -27,11 +27,7 @@ func scanWikiShare(r scanner) (*wiki.Share, error) {
 
 // CreateShare implements wiki.Store.
 func (s *WikiStore) CreateShare(ctx context.Context, sh *wiki.Share) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM wiki_pages WHERE id = ? AND tenant_id = ?`, sh.PageID, tid).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			return app.Errorf(app.ENOTFOUND, "Page not found.")
@@ -64,11 +60,7 @@ func (s *WikiStore) FindShares(ctx context.Context, pageID int64) ([]*wiki.Share
 
 // RevokeShare implements wiki.Store.
 func (s *WikiStore) RevokeShare(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE wiki_shares SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND tenant_id = ?`, FormatTime(tx.now), id, tid)
 		if err != nil {
 			return err
@@ -80,27 +72,21 @@ func (s *WikiStore) RevokeShare(ctx context.Context, id int64) error {
 	})
 }
 
-// SharedPages implements wiki.Store.
-func (s *WikiStore) SharedPages(ctx context.Context, spaceID int64) (map[string]string, error) {
+// SharedPages implements wiki.Store (one link per page: the newest).
+func (s *WikiStore) SharedPages(ctx context.Context, spaceID int64) ([]wiki.SharedLink, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT p.slug, max(s.token) FROM wiki_shares s JOIN wiki_pages p ON p.id = s.page_id
-		WHERE p.space_id = ? AND s.tenant_id = ? AND s.revoked_at IS NULL GROUP BY p.slug`, spaceID, tid)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT p.id, p.slug, p.title, (SELECT s.token FROM wiki_shares s WHERE s.page_id = p.id AND s.revoked_at IS NULL ORDER BY s.id DESC LIMIT 1) AS token
+		FROM wiki_pages p WHERE p.space_id = ? AND p.tenant_id = ? AND token IS NOT NULL ORDER BY lower(p.title)`, spaceID, tid)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("shared pages: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var slug, tok string
-		if err := rows.Scan(&slug, &tok); err != nil {
-			return nil, err
-		}
-		out[slug] = tok
-	}
-	return out, rows.Err()
+	return scanAll(rows, func(r scanner) (wiki.SharedLink, error) {
+		var l wiki.SharedLink
+		return l, r.Scan(&l.PageID, &l.Slug, &l.Title, &l.Token)
+	})
 }
 
 // FindShareByToken implements wiki.Store (public: no tenant in ctx).

@@ -64,11 +64,7 @@ func (s *WikiStore) FindSpace(ctx context.Context, id int64) (*wiki.Space, error
 
 // UpdateSpace implements wiki.Store.
 func (s *WikiStore) UpdateSpace(ctx context.Context, id int64, name string, shared bool) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE wiki_spaces SET name = ?, shared_with_agency = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
 			name, shared, FormatTime(tx.now), id, tid)
 		if err != nil {

@@ -75,6 +75,7 @@ func TestWebhookCapture_BadInputWritesNothing(t *testing.T) {
 
 	// The per-IP limit.
 	e.Server.LeadRateLimit = 2
+	e.reopen()
 	codes := []int{}
 	for i := 0; i < 3; i++ {
 		resp, _ := e.do(webhookReq("/webhook/lead-capture", js, `{"email":"b@example.com"}`))

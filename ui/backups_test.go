@@ -44,6 +44,7 @@ func TestBackupsPage(t *testing.T) {
 	src := &fakeBackupSource{}
 	svc := &app.BackupService{Store: store.NewBackupStore(env.DB), Source: src}
 	env.Server.Backups = svc
+	env.reopen()
 	_, body := b.request("GET", "nexus.localhost", "/backups", nil)
 	for _, want := range []string{"orengen.db", "in sync", "connection refused", "Run restore drill", "primary",
 		"every 500 ms", "over the last 5 minutes (310 uploads)", "within 740 ms (median), 1.1 s (p99) and 1.3 s at worst"} {

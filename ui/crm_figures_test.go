@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	crmui "orengen/ui/crm"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,7 +18,6 @@ import (
 	"time"
 
 	"orengen/app"
-	"orengen/ui"
 )
 
 // TestCRMFigures measures a 100,000-row streamed CSV import and the
@@ -65,8 +65,8 @@ func TestCRMFigures(t *testing.T) {
 		}
 		start := time.Now()
 		id := e.newUpload(e.A.Cookie, app.RecordPerson, "big.csv", len(data))
-		for off := 0; off < len(data); off += ui.UploadChunkSize {
-			if st, body := e.postChunk(e.A.Cookie, fmt.Sprintf("/crm/imports/upload/%s?offset=%d", id, off), data[off:min(off+ui.UploadChunkSize, len(data))]); st != 200 {
+		for off := 0; off < len(data); off += crmui.UploadChunkSize {
+			if st, body := e.postChunk(e.A.Cookie, fmt.Sprintf("/crm/imports/upload/%s?offset=%d", id, off), data[off:min(off+crmui.UploadChunkSize, len(data))]); st != 200 {
 				t.Fatalf("chunk at %d: %d %s", off, st, body)
 			}
 		}
@@ -75,7 +75,7 @@ func TestCRMFigures(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &fin); st != 200 || err != nil {
 			t.Fatalf("finish: %d %s", st, body)
 		}
-		t.Logf("chunked upload: %.1f MB in %d chunks of %d KiB in %s", float64(len(data))/1e6, (len(data)+ui.UploadChunkSize-1)/ui.UploadChunkSize, ui.UploadChunkSize>>10, time.Since(start).Round(time.Millisecond))
+		t.Logf("chunked upload: %.1f MB in %d chunks of %d KiB in %s", float64(len(data))/1e6, (len(data)+crmui.UploadChunkSize-1)/crmui.UploadChunkSize, crmui.UploadChunkSize>>10, time.Since(start).Round(time.Millisecond))
 		if j, err = imp.FindImportJob(ctx, fin.Job); err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestCRMFigures(t *testing.T) {
 	j.Status = app.ImportRunning
 	var ms runtime.MemStats
 	start := time.Now()
-	if err := ui.RunImport(ctx, imp, j, &app.ImportContext{Object: j.Object, Mapping: j.Mapping}); err != nil || j.Status != app.ImportDone || j.Created != rows {
+	if err := crmui.RunImport(ctx, imp, j, &app.ImportContext{Object: j.Object, Mapping: j.Mapping}); err != nil || j.Status != app.ImportDone || j.Created != rows {
 		t.Fatalf("import: %v %+v", err, j)
 	}
 	took := time.Since(start)

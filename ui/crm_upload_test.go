@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	crmui "orengen/ui/crm"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -79,7 +80,7 @@ func TestCRMImport_Chunked(t *testing.T) {
 	id := e.newUpload(e.A.Cookie, app.RecordPerson, "big.csv", len(data))
 	base := "/crm/imports/upload/" + id
 	part := func() string {
-		return filepath.Join(e.Server.ImportDir, "uploads", strconv.FormatInt(e.A.T.ID, 10), id+".csv")
+		return filepath.Join(e.Server.ImportDir, "uploads", strconv.FormatInt(e.A.T.ID, 10), id+".part")
 	}
 	size := func() int64 {
 		st, err := os.Stat(part())
@@ -89,7 +90,7 @@ func TestCRMImport_Chunked(t *testing.T) {
 		return st.Size()
 	}
 
-	chunk := ui.UploadChunkSize
+	chunk := crmui.UploadChunkSize
 	// First chunk, then the wrong offsets: 409 and nothing written.
 	if st, body := e.postChunk(e.A.Cookie, base+"?offset=0", data[:chunk]); st != 200 || !strings.Contains(body, fmt.Sprintf(`"size":%d`, chunk)) {
 		t.Fatalf("first chunk: %d %s", st, body)
@@ -178,7 +179,7 @@ func TestCRMImport_Chunked(t *testing.T) {
 	}
 
 	// A file over the cap is refused at the start; a bad object too.
-	for _, f := range []url.Values{{"object": {"person"}, "name": {"x.csv"}, "size": {strconv.Itoa(ui.MaxChunkedUpload + 1)}}, {"object": {"lead"}, "size": {"10"}}} {
+	for _, f := range []url.Values{{"object": {"person"}, "name": {"x.csv"}, "size": {strconv.Itoa(crmui.MaxChunkedUpload + 1)}}, {"object": {"lead"}, "size": {"10"}}} {
 		if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/crm/imports/upload", CSRF: true, Cookies: map[string]string{"psid": e.A.Cookie}, Form: f}); st != 413 && st != 400 {
 			t.Errorf("start %v: %d", f, st)
 		}

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net"
@@ -10,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +101,7 @@ func (sc domainScenario) run(t *testing.T, s *Server) string {
 		form[k] = v
 	}
 	if !sc.NoCSRF {
-		form.Set(csrfField, s.csrfFor(nonce))
+		form.Set("_csrf", csrfFor(s.SessionKey, nonce))
 	}
 	var body io.Reader
 	if sc.Method == http.MethodPost {
@@ -108,9 +112,9 @@ func (sc domainScenario) run(t *testing.T, s *Server) string {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	req.AddCookie(&http.Cookie{Name: csrfCookie, Value: nonce})
+	req.AddCookie(&http.Cookie{Name: "csrf", Value: nonce})
 	if sc.Session != "" {
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sc.Session})
+		req.AddCookie(&http.Cookie{Name: "orengen_session", Value: sc.Session})
 	}
 	resp, err := s.Handler().Test(req, 10000)
 	if err != nil {
@@ -179,10 +183,10 @@ func TestDomainsPage(t *testing.T) {
 	}
 	id := ds[0].ID
 	for _, sc := range []domainScenario{
-		{Name: "StaffCannotRemove", Method: "POST", URL: "/domains/" + itoa(int(id)) + "/delete", Session: staff, WantStatus: 403},
-		{Name: "Disable", Method: "POST", URL: "/domains/" + itoa(int(id)) + "/disable", Session: owner, WantStatus: 303},
-		{Name: "Remove", Method: "POST", URL: "/domains/" + itoa(int(id)) + "/delete", Session: owner, WantStatus: 303, WantLocation: "/domains"},
-		{Name: "RemoveAgain", Method: "POST", URL: "/domains/" + itoa(int(id)) + "/delete", Session: owner, WantStatus: 404},
+		{Name: "StaffCannotRemove", Method: "POST", URL: "/domains/" + strconv.FormatInt(id, 10) + "/delete", Session: staff, WantStatus: 403},
+		{Name: "Disable", Method: "POST", URL: "/domains/" + strconv.FormatInt(id, 10) + "/disable", Session: owner, WantStatus: 303},
+		{Name: "Remove", Method: "POST", URL: "/domains/" + strconv.FormatInt(id, 10) + "/delete", Session: owner, WantStatus: 303, WantLocation: "/domains"},
+		{Name: "RemoveAgain", Method: "POST", URL: "/domains/" + strconv.FormatInt(id, 10) + "/delete", Session: owner, WantStatus: 404},
 		{Name: "Gone", Method: "GET", URL: "/domains", Session: owner, WantStatus: 200, WantNotContains: []string{"<b>portal.client.com</b>", "_orengen-verify.portal.client.com"}},
 	} {
 		sc.run(t, s)
@@ -195,6 +199,9 @@ func TestDomainsPage(t *testing.T) {
 func TestRedirectWWW(t *testing.T) {
 	s, _, _ := domainsTestServer(t)
 	s.Secure, s.PublicPort = true, ""
+	if err := s.Open(); err != nil { // the handlers take the fields at Open
+		t.Fatal(err)
+	}
 	req := httptest.NewRequest("GET", "/pricing?plan=pro", nil)
 	req.Host = "www.agency.test"
 	resp, err := s.Handler().Test(req)
@@ -204,4 +211,11 @@ func TestRedirectWWW(t *testing.T) {
 	if resp.StatusCode != 301 || resp.Header.Get("Location") != "https://agency.test/pricing?plan=pro" || resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Fatalf("www: %d %q HSTS %q", resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Strict-Transport-Security"))
 	}
+}
+
+// csrfFor is the CSRF token of a nonce under key (web.Kit's scheme).
+func csrfFor(key []byte, nonce string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("csrf|" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

@@ -167,6 +167,7 @@ func TestForms_PortalToSubmission(t *testing.T) {
 
 	// Rate limit: past the budget, refused and nothing written.
 	e.Server.LeadRateLimit = 1
+	e.reopen()
 	l1, s1 := leads(), subs()
 	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: path, Form: good()}); st != http.StatusTooManyRequests {
 		t.Fatalf("rate limit: %d, want 429", st)
@@ -175,6 +176,7 @@ func TestForms_PortalToSubmission(t *testing.T) {
 		t.Fatal("a rate-limited post wrote rows")
 	}
 	e.Server.LeadRateLimit = 0
+	e.reopen()
 
 	// Tenant B cannot see or edit A's form.
 	bc := map[string]string{"psid": e.B.Cookie}
@@ -196,7 +198,7 @@ func TestForms_PortalToSubmission(t *testing.T) {
 
 	// On A's custom domain only A's forms; on the marketing host only the
 	// house tenant's.
-	e.Domains.m["forms.alpha.test"] = e.A.T.ID
+	e.addDomain("forms.alpha.test", e.A.T.ID)
 	if st, _, _ := e.do(treq{Host: "forms.alpha.test", Method: "GET", Path: path}); st != 200 {
 		t.Errorf("A's form on A's domain: %d", st)
 	}

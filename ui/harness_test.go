@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"orengen/cli"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +21,8 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
-	"orengen/integrations"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -33,9 +36,10 @@ type tenantEnv struct {
 	KV      *store.KV
 	Server  *ui.Server
 	Key     []byte
-	Mailer  *app.LogMailer
+	Mailer  app.Mailer
 	Outbox  *store.OutboxStore
-	Domains *fakeTenantDomains
+	Domains *app.DomainService
+	App     *cli.App
 
 	Admin *app.Admin
 	// OtherAdminSessionKey is the hash of a second admin's session.
@@ -85,6 +89,18 @@ type tenantSide struct {
 	WorkflowID, RunID int64
 	// FormID is a built form of the tenant.
 	FormID int64
+	// WikiPage is a page of the tenant's knowledge space, with a file
+	// (WikiFileID) and a live public link (WikiShare).
+	WikiPage   *wiki.Page
+	WikiFileID int64
+	WikiShare  *wiki.Share
+	// Table is a table of the tenant with one row (TableRowID) and one
+	// chart, and ImportJobID an import into it waiting for its mapping.
+	Table       *sheets.Table
+	TableRowID  int64
+	ImportJobID int64
+	// Spares for the API routes that delete or change.
+	SpareTableID, SpareTableRowID, SpareRowID, SpareWikiPageID, SpareWikiEditID int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -125,115 +141,71 @@ func (e *tenantEnv) newCRMFixtures(tctx context.Context, name string) crmFixture
 	return f
 }
 
-type fakeTenantDomains struct{ m map[string]int64 }
-
-func (f *fakeTenantDomains) TenantIDByDomain(ctx context.Context, host string) (int64, error) {
-	if id, ok := f.m[host]; ok {
-		return id, nil
-	}
-	return 0, app.Errorf(app.ENOTFOUND, "Unknown domain.")
-}
-
-func (f *fakeTenantDomains) DomainsByTenant(ctx context.Context, id int64) ([]string, error) {
-	var out []string
-	for h, t := range f.m {
-		if t == id {
-			out = append(out, h)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeTenantDomains) AddTenantDomain(ctx context.Context, id int64, host string) error {
-	f.m[host] = id
-	return nil
-}
-
 const tenantTestPassword = "correct horse battery"
 
-// wired is a Server with every service, on temp databases: the one
-// construction all ui tests share.
+// wired is the production object graph (cli.Open) on a temp data
+// directory, with the outside world replaced at its boundaries only: DNS
+// answers from stubResolver, SAM.gov at a closed port, and every tenant's
+// Twilio webhooks signed with testTwilioToken (the global vault secret).
 type wired struct {
+	App     *cli.App
 	DB      *store.DB
 	KV      *store.KV
 	Server  *ui.Server
 	Auth    *app.AuthService
 	Outbox  *store.OutboxStore
-	Mailer  *app.LogMailer
-	Domains *fakeTenantDomains
+	Mailer  app.Mailer
+	Domains *app.DomainService
 	Key     []byte
 }
+
+// testMasterKey and testSessionKey are the keys of every test server.
+var (
+	testMasterKey  = []byte(strings.Repeat("m", 32))
+	testSessionKey = []byte(strings.Repeat("k", 32))
+)
 
 func newWired(t *testing.T) *wired {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	w := &wired{Key: []byte(strings.Repeat("k", 32)), Domains: &fakeTenantDomains{m: map[string]int64{}}}
-	w.DB = store.NewDB(filepath.Join(dir, "orengen.db"))
-	if err := w.DB.Open(ctx); err != nil {
-		t.Fatal(err)
+	env := map[string]string{
+		"ORENGEN_MASTER_KEY":  base64.StdEncoding.EncodeToString(testMasterKey),
+		"ORENGEN_SESSION_KEY": base64.StdEncoding.EncodeToString(testSessionKey),
 	}
-	w.KV = store.NewKV(filepath.Join(dir, "redka.db"))
-	if err := w.KV.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.KV.Close(); w.DB.Close() })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	limiter := store.NewRateLimiter(w.KV)
-	adminSessions := store.NewAdminSessionStore(w.KV)
-	w.Auth = &app.AuthService{Admins: store.NewAdminStore(w.DB), Sessions: adminSessions, Limiter: limiter, Logger: logger}
-	ciph, err := app.NewCipher([]byte(strings.Repeat("m", 32)))
+	cfg, err := cli.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), []string{"--data-dir", dir, "--domain", "localhost",
+		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := &app.AuditService{Store: store.NewAuditStore(w.DB), Logger: logger}
-	w.Outbox = store.NewOutboxStore(w.DB)
-	w.Mailer = &app.LogMailer{Outbox: w.Outbox, Logger: logger}
-	vault := &app.VaultService{Store: store.NewVaultStore(w.DB), Cipher: ciph, Audit: audit}
-	tenants := store.NewTenantStore(w.DB)
-	users := &app.UserService{Users: store.NewUserStore(w.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(w.KV),
-		Limiter: limiter, Mailer: w.Mailer, Secrets: vault, Audit: audit, Logger: logger}
-	w.Server = &ui.Server{
-		Domain: "localhost", SessionKey: w.Key, Logger: logger, Version: "test",
-		Auth: w.Auth, Admins: w.Auth.Admins, Site: store.NewSiteStore(w.DB), Leads: store.NewLeadStore(w.DB),
-		Tenants:       &app.TenantService{Store: tenants, Audit: audit, Domains: w.Domains},
-		Users:         users,
-		APIKeys:       &app.APIKeyService{Store: store.NewAPIKeyStore(w.DB), Audit: audit},
-		Vault:         vault,
-		Audit:         audit,
-		Outbox:        &app.OutboxService{Store: w.Outbox},
-		TenantLeads:   store.NewTenantLeadStore(w.DB),
-		AdminSessions: adminSessions,
-		CRM:           store.NewCRMStore(w.DB),
-		Webhooks:      &app.WebhookService{Store: store.NewWebhookStore(w.DB), Vault: vault, Logger: logger},
-		ImportDir:     t.TempDir(),
-		AdminTOTP:     &app.AdminTOTPService{Store: store.NewAdminTOTPStore(w.DB), Secrets: vault, Limiter: limiter, Audit: audit},
-		Domains:       &app.DomainService{Store: store.NewDomainStore(w.DB), Resolver: stubResolver{}, Domain: "localhost", Logger: logger},
-		Automations: &app.AutomationService{Store: store.NewWorkflowStore(w.DB), Events: store.NewWorkflowStore(w.DB), Audit: audit,
-			Requests:        store.NewAutomationRequestStore(w.DB),
-			TwilioAuthToken: func(ctx context.Context, tenantID int64) (string, error) { return testTwilioToken, nil },
-			ValidSignature:  integrations.ValidTwilioSignature},
-		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
-			return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
-		}},
-	}
-	w.Server.Forms = &app.FormService{Store: store.NewFormStore(w.DB), Automations: w.Server.Automations, Mailer: w.Mailer, Tenants: tenants, Audit: audit, Logger: logger}
-	fedStore := store.NewFederalStore(w.DB)
-	w.Server.Federal = &federal.Service{Store: fedStore, Scout: &federal.Scout{
-		Store:  fedStore,
-		SAM:    &federal.SAMClient{BaseURL: "http://127.0.0.1:1", Quota: &federal.MemoryQuota{}, KeyType: federal.KeySystem},
-		Key:    func(context.Context) (federal.Secret, error) { return "", nil },
-		Logger: logger,
-	}, NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
-	users.PortalURL = func(ctx context.Context, t *app.Tenant) string { return w.Server.URL(ui.HostPortal) }
-	if _, err := store.NewSiteStore(w.DB).SeedSite(ctx); err != nil {
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	// Workflow 1 and its run 1, for the pages that show them.
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := cli.Open(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	w := &wired{App: a, DB: a.DB, KV: a.KV, Server: a.Server, Auth: a.Auth, Outbox: store.NewOutboxStore(a.DB), Mailer: a.Mailer,
+		Domains: a.Domains, Key: testSessionKey}
+	a.Domains.Resolver = stubResolver{}
+	a.Server.Version = "test"
+	a.Server.PublicPort = "" // serve sets it from its listener
+	a.Server.ImportDir = t.TempDir()
+	a.Server.Health = []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
+		return ui.HealthItem{Key: "database", Value: "ok", Status: "ok"}
+	}}
+	if err := a.Vault.Put(ctx, app.GlobalScope, app.SecretTwilioToken, testTwilioToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Workflow 1 (the seeded lead capture, enabled) and its run 1, for
+	// the pages that show them.
 	wfs := store.NewWorkflowStore(w.DB)
-	wf := app.LeadCaptureWorkflow()
-	wf.Enabled = true
-	if _, err := wfs.SeedWorkflow(ctx, wf); err != nil {
+	if err := wfs.SetWorkflowEnabled(ctx, 1, true); err != nil {
 		t.Fatal(err)
 	}
 	sub := &app.Submission{TenantID: app.HouseTenantID, Form: "lead-capture", Contact: app.ContactInput{Email: "seed@example.com"}, Payload: map[string]string{"email": "seed@example.com"}}
@@ -257,7 +229,7 @@ func newTenantEnv(t *testing.T) *tenantEnv {
 	t.Helper()
 	ctx := context.Background()
 	w := newWired(t)
-	e := &tenantEnv{t: t, Key: w.Key, Domains: w.Domains, DB: w.DB, KV: w.KV, Server: w.Server, Mailer: w.Mailer, Outbox: w.Outbox}
+	e := &tenantEnv{t: t, Key: w.Key, Domains: w.Domains, DB: w.DB, KV: w.KV, Server: w.Server, Mailer: w.Mailer, Outbox: w.Outbox, App: w.App}
 	auth := w.Auth
 	hash, err := app.HashPassword(ctx, tenantTestPassword)
 	if err != nil {
@@ -383,6 +355,68 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.FormID = e.newForm(tctx, name+" quote form")
+	sp, err := e.App.Wiki.Space(tctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.WikiPage, err = e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" SOP", name+" secret wiki text"); err != nil {
+		t.Fatal(err)
+	}
+	att, err := e.App.Wiki.Attach(tctx, s.WikiPage.ID, "notes.txt", []byte(name+" attachment text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.WikiFileID = att.ID
+	if s.WikiShare, err = e.App.Wiki.Share(tctx, s.WikiPage.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.Table = &sheets.Table{Name: name + " prices", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency}},
+		Charts: []sheets.Chart{{Type: "bar", X: "service"}}}
+	if err := e.App.Sheets.CreateTable(tctx, s.Table); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Sheets.UpdateTable(tctx, s.Table); err != nil { // the chart gets its ID
+		t.Fatal(err)
+	}
+	if s.Table.Charts[0].ID == "" {
+		t.Fatal("the chart has no ID")
+	}
+	row, err := e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": name + " secret service", "price": "99"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.TableRowID = row.ID
+	sheetCSV := filepath.Join(e.Server.ImportDir, s.T.Slug+"-sheet.csv")
+	if err := os.WriteFile(sheetCSV, []byte("Service,Price\nx,1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job, err := e.App.Sheets.NewImport(tctx, s.Table, "prices.csv", sheetCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ImportJobID = job.ID
+	spare := &sheets.Table{Name: name + " spare", Columns: []sheets.Column{{Name: "Service"}}}
+	if err := e.App.Sheets.CreateTable(tctx, spare); err != nil {
+		t.Fatal(err)
+	}
+	srow, err := e.App.Sheets.CreateRow(tctx, spare, map[string]any{"service": "spare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SpareTableID, s.SpareTableRowID = spare.ID, srow.ID
+	spage, err := e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" spare page", "spare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiPageID = spage.ID
+	if spage, err = e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" spare page 2", "spare 2"); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiEditID = spage.ID
+	if srow, err = e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": "spare row"}); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareRowID = srow.ID
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)
@@ -495,10 +529,6 @@ func (stubResolver) LookupTXT(_ context.Context, name string) ([]string, error) 
 	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 }
 
-func (f *fakeTenantDomains) ValidateDomainName(name string) (string, error) {
-	return app.NormalizeDomainName(name)
-}
-
 // seedFederal stores one recorded SAM.gov notice and one saved search for
 // the house tenant and returns the notice ID.
 func seedFederal(t *testing.T, f *federal.Service) string {
@@ -543,4 +573,22 @@ func (e *tenantEnv) newForm(ctx context.Context, name string) int64 {
 		e.t.Fatal(err)
 	}
 	return f.ID
+}
+
+// addDomain makes host a custom domain of the tenant (pending DNS, which
+// already routes the tenant's portal there).
+func (e *tenantEnv) addDomain(host string, tenantID int64) {
+	e.t.Helper()
+	if err := e.Server.Domains.AddTenantDomain(context.Background(), tenantID, host); err != nil {
+		e.t.Fatal(err)
+	}
+	e.Server.Tenants.ForgetDomain(host)
+}
+
+// reopen rebuilds the server's handlers after a test changed its fields.
+func (e *tenantEnv) reopen() {
+	e.t.Helper()
+	if err := e.Server.Open(); err != nil {
+		e.t.Fatal(err)
+	}
 }

@@ -31,6 +31,14 @@ func newTestEnv(t *testing.T) *testEnv {
 	return &testEnv{t: t, Server: w.Server, DB: w.DB, KV: w.KV, Auth: w.Auth}
 }
 
+// reopen rebuilds the server's handlers after a test changed its fields.
+func (e *testEnv) reopen() {
+	e.t.Helper()
+	if err := e.Server.Open(); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // do sends a request to host and returns the response and its body.
 func (e *testEnv) do(req *http.Request) (*http.Response, string) {
 	e.t.Helper()

@@ -61,6 +61,21 @@ const (
 	objTag = "tag"
 	// B's unfinished chunked upload.
 	objUpload = "upload"
+	// Knowledge Wiki: B's page (by ID and by its slug), a file of it, and
+	// its public share link.
+	objWikiPage  = "wikipage"
+	objWikiSlug  = "wikislug"
+	objWikiFile  = "wikifile"
+	objWikiShare = "wikishare"
+	// Data & Sheets: B's table (its row, column, chart and import job
+	// fill :row, :key, :chart and :job).
+	objTable = "table"
+	// Spare ones, for the API routes that delete or change: B's second
+	// table (with a row) and second wiki page.
+	objSpareTable    = "spare:table"
+	objSpareRow      = "spare:row" // B's table, its second row
+	objSpareWikiPage = "spare:wikipage"
+	objSpareWikiEdit = "spare:wikiedit" // a third page, for PATCH
 )
 
 type isoLine struct {
@@ -94,6 +109,88 @@ var isolationMatrix = map[string]isoLine{
 	"site|GET|/":                {accPublic, ""},
 	"site|GET|/:slug":           {accPublic, ""},
 
+	// Portal: Knowledge (the tenant's wiki space) and its public share
+	// links (anyone with the token; another tenant's page is 404).
+	"portal|GET|/share/:token":                                     {accPublic, ""},
+	"portal|GET|/share/:token/files/:id":                           {accPublic, ""},
+	"portal|GET|/share/:token/brand.css":                           {accPublic, ""},
+	"portal|GET|/share/:token/logo":                                {accPublic, ""},
+	"portal|GET|/knowledge/":                                       {accUser, ""},
+	"portal|GET|/knowledge/search":                                 {accUser, ""},
+	"portal|GET|/knowledge/new":                                    {accUser, ""},
+	"portal|GET|/knowledge/p/:slug":                                {accUser, objWikiSlug},
+	"portal|GET|/knowledge/pages/:id/edit":                         {accUser, objWikiPage},
+	"portal|GET|/knowledge/pages/:id/history":                      {accUser, objWikiPage},
+	"portal|GET|/knowledge/pages/:id/diff":                         {accUser, objWikiPage},
+	"portal|GET|/knowledge/pages/:id/revisions/:n":                 {accUser, objWikiPage},
+	"portal|GET|/knowledge/files/:id":                              {accUser, objWikiFile},
+	"portal|GET|/knowledge/export.zip":                             {accUser, ""},
+	"portal|POST|/knowledge/pages":                                 {accUser, ""},
+	"portal|POST|/knowledge/preview":                               {accUser, ""},
+	"portal|POST|/knowledge/pages/:id":                             {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/restore":                     {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/move":                        {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/delete":                      {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/files":                       {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/files/upload":                {accUser, objWikiPage},
+	"portal|POST|/knowledge/pages/:id/files/upload/:upload":        {accUser, objUpload},
+	"portal|POST|/knowledge/pages/:id/files/upload/:upload/finish": {accUser, objWikiPage},
+	"portal|POST|/knowledge/files/:id/delete":                      {accUser, objWikiFile},
+	"portal|POST|/knowledge/pages/:id/share":                       {accUser, objWikiPage},
+	"portal|POST|/knowledge/shares/:id/revoke":                     {accUser, objWikiShare},
+	"portal|POST|/knowledge/import":                                {accUser, ""},
+	"portal|POST|/knowledge/import/upload":                         {accUser, ""},
+	"portal|POST|/knowledge/import/upload/:upload":                 {accUser, objUpload},
+	"portal|POST|/knowledge/import/upload/:upload/finish":          {accUser, objUpload},
+	"portal|POST|/knowledge/settings":                              {accOwner, ""},
+	// Portal: Data & Sheets (the tenant's tables; B's table is 404).
+	"portal|GET|/data":                                          {accUser, ""},
+	"portal|GET|/data/tables/:id/":                              {accUser, objTable},
+	"portal|GET|/data/tables/:id/rows/:row":                     {accUser, objTable},
+	"portal|GET|/data/tables/:id/settings":                      {accUser, objTable},
+	"portal|GET|/data/tables/:id/export.csv":                    {accUser, objTable},
+	"portal|GET|/data/tables/:id/export.xlsx":                   {accUser, objTable},
+	"portal|GET|/data/tables/:id/import":                        {accUser, objTable},
+	"portal|GET|/data/tables/:id/imports/:job":                  {accUser, objTable},
+	"portal|GET|/data/tables/:id/charts":                        {accUser, objTable},
+	"portal|GET|/data/tables/:id/chart.svg":                     {accUser, objTable},
+	"portal|POST|/data/tables":                                  {accUser, ""},
+	"portal|POST|/data/tables/:id/rows":                         {accUser, objTable},
+	"portal|POST|/data/tables/:id/rows/:row":                    {accUser, objTable},
+	"portal|POST|/data/tables/:id/rows/:row/delete":             {accUser, objTable},
+	"portal|POST|/data/tables/:id/cells":                        {accUser, objTable},
+	"portal|POST|/data/tables/:id/settings":                     {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns":                      {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns/:key":                 {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns/:key/delete":          {accUser, objTable},
+	"portal|POST|/data/tables/:id/columns/:key/move":            {accUser, objTable},
+	"portal|POST|/data/tables/:id/delete":                       {accUser, objTable},
+	"portal|POST|/data/tables/:id/import":                       {accUser, objTable},
+	"portal|POST|/data/tables/:id/import/upload":                {accUser, objTable},
+	"portal|POST|/data/tables/:id/import/upload/:upload":        {accUser, objTable},
+	"portal|POST|/data/tables/:id/import/upload/:upload/finish": {accUser, objTable},
+	"portal|POST|/data/tables/:id/imports/:job":                 {accUser, objTable},
+	"portal|POST|/data/tables/:id/charts":                       {accUser, objTable},
+	"portal|POST|/data/tables/:id/charts/:chart/delete":         {accUser, objTable},
+	// Portal: Data & Sheets and Knowledge API (tenant keys).
+	"portal|GET|/api/v1/tables":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/tables/:id":              {accTenantKey, objTable},
+	"portal|GET|/api/v1/tables/:id/rows":         {accTenantKey, objTable},
+	"portal|GET|/api/v1/tables/:id/rows/:row":    {accTenantKey, objTable},
+	"portal|GET|/api/v1/wiki/pages":              {accTenantKey, ""},
+	"portal|GET|/api/v1/wiki/pages/:id":          {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/search":             {accTenantKey, ""},
+	"portal|POST|/api/v1/tables":                 {accTenantKeyW, ""},
+	"portal|POST|/api/v1/tables/:id/rows":        {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/tables/:id/rows/batch":  {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/tables/:id/rows/delete": {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/wiki/pages":             {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/tables/:id":           {accTenantKeyW, objSpareTable},
+	"portal|DELETE|/api/v1/tables/:id/rows/:row": {accTenantKeyW, objSpareRow},
+	"portal|DELETE|/api/v1/wiki/pages/:id":       {accTenantKeyW, objSpareWikiPage},
+	"portal|PATCH|/api/v1/tables/:id":            {accTenantKeyW, objTable},
+	"portal|PATCH|/api/v1/tables/:id/rows/:row":  {accTenantKeyW, objTable},
+	"portal|PATCH|/api/v1/wiki/pages/:id":        {accTenantKeyW, objSpareWikiEdit},
 	// Portal: public.
 	"portal|GET|/brand.css": {accPublic, ""},
 	// Portal Federal (a client with federal work on; 404 while off). The
@@ -437,6 +534,85 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/federal/grants/:grantId/tasks":                                {accAdmin, ""},
 	"nexus|POST|/federal/grants/:grantId/tasks/:id/done":                       {accAdmin, ""},
 	"nexus|POST|/federal/grants/:grantId/notes":                                {accAdmin, ""},
+	// Nexus: Control Room > Knowledge Wiki (the internal space and each
+	// client's shared space; :space is B's).
+	"nexus|GET|/wiki":                                               {accAdmin, ""},
+	"nexus|POST|/wiki/tenants/:id/open":                             {accAdmin, objTenant},
+	"nexus|GET|/wiki/:space/":                                       {accAdmin, ""},
+	"nexus|GET|/wiki/:space/search":                                 {accAdmin, ""},
+	"nexus|GET|/wiki/:space/new":                                    {accAdmin, ""},
+	"nexus|GET|/wiki/:space/p/:slug":                                {accAdmin, objWikiSlug},
+	"nexus|GET|/wiki/:space/pages/:id/edit":                         {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/pages/:id/history":                      {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/pages/:id/diff":                         {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/pages/:id/revisions/:n":                 {accAdmin, objWikiPage},
+	"nexus|GET|/wiki/:space/files/:id":                              {accAdmin, objWikiFile},
+	"nexus|GET|/wiki/:space/export.zip":                             {accAdmin, ""},
+	"nexus|POST|/wiki/:space/pages":                                 {accAdmin, ""},
+	"nexus|POST|/wiki/:space/preview":                               {accAdmin, ""},
+	"nexus|POST|/wiki/:space/pages/:id":                             {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/restore":                     {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/move":                        {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/delete":                      {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/files":                       {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/files/upload":                {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/pages/:id/files/upload/:upload":        {accAdmin, objUpload},
+	"nexus|POST|/wiki/:space/pages/:id/files/upload/:upload/finish": {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/files/:id/delete":                      {accAdmin, objWikiFile},
+	"nexus|POST|/wiki/:space/pages/:id/share":                       {accAdmin, objWikiPage},
+	"nexus|POST|/wiki/:space/shares/:id/revoke":                     {accAdmin, objWikiShare},
+	"nexus|POST|/wiki/:space/import":                                {accAdmin, ""},
+	"nexus|POST|/wiki/:space/import/upload":                         {accAdmin, ""},
+	"nexus|POST|/wiki/:space/import/upload/:upload":                 {accAdmin, objUpload},
+	"nexus|POST|/wiki/:space/import/upload/:upload/finish":          {accAdmin, objUpload},
+	// Nexus: Infrastructure > Data & Sheets (any tenant's tables).
+	"nexus|GET|/data":                                          {accAdmin, ""},
+	"nexus|GET|/data/tables/:id/":                              {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/rows/:row":                     {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/settings":                      {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/export.csv":                    {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/export.xlsx":                   {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/import":                        {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/imports/:job":                  {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/charts":                        {accAdmin, objTable},
+	"nexus|GET|/data/tables/:id/chart.svg":                     {accAdmin, objTable},
+	"nexus|POST|/data/tables":                                  {accAdmin, ""},
+	"nexus|POST|/data/tables/:id/rows":                         {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/rows/:row":                    {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/rows/:row/delete":             {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/cells":                        {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/settings":                     {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns":                      {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns/:key":                 {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns/:key/delete":          {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/columns/:key/move":            {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/delete":                       {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import":                       {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import/upload":                {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import/upload/:upload":        {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/import/upload/:upload/finish": {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/imports/:job":                 {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/charts":                       {accAdmin, objTable},
+	"nexus|POST|/data/tables/:id/charts/:chart/delete":         {accAdmin, objTable},
+	// Nexus: Data & Sheets and Knowledge API (admin keys; ?tenant=B).
+	"nexus|GET|/api/v1/tables":                  {accAdminKey, ""},
+	"nexus|GET|/api/v1/tables/:id":              {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows":         {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows/:row":    {accAdminKey, objTable},
+	"nexus|GET|/api/v1/wiki/pages":              {accAdminKey, ""},
+	"nexus|GET|/api/v1/wiki/pages/:id":          {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/search":             {accAdminKey, ""},
+	"nexus|POST|/api/v1/tables":                 {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tables/:id/rows":        {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/batch":  {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/delete": {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/wiki/pages":             {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/tables/:id":           {accAdminKeyW, objSpareTable},
+	"nexus|DELETE|/api/v1/tables/:id/rows/:row": {accAdminKeyW, objSpareRow},
+	"nexus|DELETE|/api/v1/wiki/pages/:id":       {accAdminKeyW, objSpareWikiPage},
+	"nexus|PATCH|/api/v1/tables/:id":            {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/tables/:id/rows/:row":  {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/wiki/pages/:id":        {accAdminKeyW, objSpareWikiEdit},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/tasks":         {accAdmin, ""},
@@ -525,6 +701,28 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.RunID, 10)
 	case objForm:
 		id = strconv.FormatInt(e.B.FormID, 10)
+	case objWikiPage:
+		id = strconv.FormatInt(e.B.WikiPage.ID, 10)
+	case objWikiFile:
+		id = strconv.FormatInt(e.B.WikiFileID, 10)
+	case objWikiShare:
+		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
+	case objSpareWikiPage:
+		id = strconv.FormatInt(e.B.SpareWikiPageID, 10)
+	case objSpareWikiEdit:
+		id = strconv.FormatInt(e.B.SpareWikiEditID, 10)
+	case objSpareRow:
+		id = strconv.FormatInt(e.B.Table.ID, 10)
+		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.SpareRowID, 10))
+	case objSpareTable:
+		id = strconv.FormatInt(e.B.SpareTableID, 10)
+		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.SpareTableRowID, 10))
+	case objTable:
+		id = strconv.FormatInt(e.B.Table.ID, 10)
+		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.TableRowID, 10))
+		p = strings.ReplaceAll(p, ":job", strconv.FormatInt(e.B.ImportJobID, 10))
+		p = strings.ReplaceAll(p, ":chart", e.B.Table.Charts[0].ID)
+		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
@@ -538,6 +736,14 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = "1"
 	}
 	p = strings.ReplaceAll(p, ":upload", e.B.UploadID)
+	p = strings.ReplaceAll(p, ":space", strconv.FormatInt(e.B.WikiPage.SpaceID, 10))
+	p = strings.ReplaceAll(p, ":token", e.B.WikiShare.Token)
+	if strings.HasSuffix(p, "/:n") { // a revision number
+		p = strings.TrimSuffix(p, ":n") + "1"
+	}
+	if r.Line.Obj == objWikiSlug {
+		p = strings.ReplaceAll(p, ":slug", e.B.WikiPage.Slug)
+	}
 	p = strings.ReplaceAll(p, ":noticeId", e.NoticeID)
 	p = strings.ReplaceAll(p, ":grantId", "361874")
 	p = strings.ReplaceAll(p, ":slug?", "")
@@ -575,10 +781,46 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 	}
 }
 
+// isoKnowledgeRequest gives the tables and wiki API valid bodies, and
+// Nexus's requests ?tenant=B, so the admin key's requests succeed.
+func (e *tenantEnv) isoKnowledgeRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/tables") && !strings.HasPrefix(r.Path, "/api/v1/wiki") {
+		return
+	}
+	switch {
+	case r.Path == "/api/v1/tables" && r.Method == http.MethodPost:
+		req.JSON = `{"name":"Api table","columns":[{"name":"Service"}]}`
+	case r.Path == "/api/v1/tables/:id" && r.Method == http.MethodPatch:
+		req.JSON = `{"description":"changed by the API"}`
+	case strings.HasSuffix(r.Path, "/rows/batch"):
+		req.JSON = `{"records":[{"values":{"service":"api row"}}]}`
+	case strings.HasSuffix(r.Path, "/rows/delete"):
+		req.JSON = `{"ids":[999999999]}`
+	case strings.HasSuffix(r.Path, "/rows") && r.Method == http.MethodPost:
+		req.JSON = `{"values":{"service":"api row"}}`
+	case strings.HasSuffix(r.Path, "/rows/:row") && r.Method == http.MethodPatch:
+		req.JSON = `{"values":{"price":"5"}}`
+	case r.Path == "/api/v1/wiki/pages" && r.Method == http.MethodPost:
+		req.JSON = `{"title":"Api page","body":"from the API"}`
+	case r.Path == "/api/v1/wiki/pages/:id" && r.Method == http.MethodPatch:
+		req.JSON = `{"body":"changed","revision":1}`
+	}
+	if r.Path == "/api/v1/wiki/search" {
+		req.Path += "?q=sop"
+	}
+	if r.Host == ui.HostNexus && (strings.HasPrefix(r.Path, "/api/v1/wiki") || r.Path == "/api/v1/tables") {
+		sep := "?"
+		if strings.Contains(req.Path, "?") {
+			sep = "&"
+		}
+		req.Path += sep + "tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.Tag, e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
-		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test"}
+		e.B.CRM.Person.Emails[0], e.B.CRM.Note.Body, e.B.CRM.Company.Domain, "import@" + e.B.T.Slug + ".test", e.B.WikiPage.Body, e.B.WikiShare.Token, e.B.T.Name + " secret service"}
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
@@ -605,6 +847,7 @@ func TestIsolationMatrix(t *testing.T) {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
 			e.isoCRMRequest(r, &base)
+			e.isoKnowledgeRequest(r, &base)
 		}
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.
@@ -754,6 +997,20 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	if _, _, _, err := e.Server.Users.Authenticate(ctx, e.B.Cookie); err != nil {
 		t.Errorf("B's session after the isolationMatrix: %v", err)
+	}
+	if p, err := e.App.Wiki.Page(ctx, e.B.WikiPage.ID); err != nil || p.Revision != 1 || p.Body != e.B.WikiPage.Body {
+		t.Errorf("B's wiki page after the isolationMatrix: %v %+v", err, p)
+	}
+	if _, _, _, err := e.App.Wiki.SharedPage(context.Background(), e.B.WikiShare.Token); err != nil {
+		t.Errorf("B's share link after the isolationMatrix: %v", err)
+	}
+	if a, _, err := e.App.Wiki.Attachment(ctx, e.B.WikiFileID); err != nil || a.PageID != e.B.WikiPage.ID {
+		t.Errorf("B's wiki file after the isolationMatrix: %v", err)
+	}
+	if tb, err := e.App.Sheets.Table(ctx, e.B.Table.ID); err != nil || tb.Name != e.B.Table.Name || len(tb.Columns) != len(e.B.Table.Columns) || len(tb.Charts) != 1 || tb.Charts[0].ID != e.B.Table.Charts[0].ID {
+		t.Errorf("B's table after the isolationMatrix: %v %+v", err, tb)
+	} else if r, err := e.App.Sheets.Row(ctx, tb, e.B.TableRowID); err != nil || r.Values["service"] != e.B.T.Name+" secret service" {
+		t.Errorf("B's row after the isolationMatrix: %v %+v", err, r)
 	}
 }
 

@@ -1,16 +1,37 @@
-// Package ui is orengen's HTTP layer: one Fiber server that routes by host
-// to the marketing site, the client portal and Nexus, with the middleware,
-// handlers and embedded templates for each.
+// Package ui is orengen's HTTP server: one Fiber app that routes by host
+// to the marketing site (ui/site), the client portal (ui/portal) and
+// Nexus (ui/nexus), a tenant's custom domain to its portal, and anything
+// else to a bare 404. Open builds the shared plumbing (ui/web) and one
+// handler per host and feature package (ui/crm, ui/automation,
+// ui/forms, ui/federal, ui/api) with the services each uses; the
+// certificate manager (certmagic) is here too.
+//
+// ui and its packages import app, app/federal, assets and ui/web; never a
+// store (the services are app's). Only cli builds a Server.
 package ui
 
 import (
+	"net/url"
+	"orengen/ui/api"
+	"orengen/ui/automation"
+	"orengen/ui/crm"
+	fedui "orengen/ui/federal"
+	"orengen/ui/forms"
+	"orengen/ui/nexus"
+	"orengen/ui/portal"
+	sheetsui "orengen/ui/sheets"
+	"orengen/ui/site"
+	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
+	"strconv"
+
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
+	"os"
 	"sync"
 	"time"
 
@@ -18,6 +39,8 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
 )
 
 // Defaults for the HTTP server.
@@ -28,25 +51,10 @@ const (
 	DefaultIdleTimeout  = 120 * time.Second
 )
 
-// Host kinds.
-const (
-	HostSite   = "site"
-	HostPortal = "portal"
-	HostNexus  = "nexus"
-)
-
-// HealthItem is one line of /healthz: a key, its value and a status
-// ("ok", "degraded" or "error").
-type HealthItem struct {
-	Key    string
-	Value  any
-	Status string
-}
-
-// HealthCheck reports one aspect of the server's health.
-type HealthCheck func(ctx context.Context) HealthItem
-
-// Server serves every host of the appliance.
+// Server serves every host of the appliance. Its fields are the
+// configuration and the services; Open builds the shared plumbing
+// (web.Kit) and one handler per host and feature package from them, so
+// change a field before Open (or call Open again).
 type Server struct {
 	Domain     string // "localhost" in development
 	Secure     bool   // TLS terminates here: Secure cookies, HSTS, https links
@@ -96,21 +104,25 @@ type Server struct {
 	// Nexus > Growth > Automations (nil: none of them).
 	Automations *app.AutomationService
 	// LeadRateLimit is how many public form posts an IP may make a minute
-	// (0: DefaultLeadRateLimit; negative: unlimited, for load tests).
+	// (0: web.DefaultLeadRateLimit; negative: unlimited, for load tests).
 	LeadRateLimit int
 	// Forms serves the form editor (Portal > Forms, Nexus > Growth >
 	// Forms) and hosted forms at /f/:id (nil: none of them).
 	Forms *app.FormService
 	// FormMinFillTime is the least time between rendering a hosted form
-	// and its post (0: DefaultFormMinFillTime).
+	// and its post (0: site.DefaultFormMinFillTime).
 	FormMinFillTime time.Duration
 
-	// Extra lets later features register routes on a host without editing
-	// this file: called once per host app while routes are registered.
 	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and
 	// compliance matrices (nil: the Federal pages answer 404).
 	Federal *federal.Service
+	// Wiki is the Knowledge Wiki (nil: no wiki pages).
+	Wiki *wiki.Service
+	// Sheets is Data & Sheets (nil: no table pages).
+	Sheets *sheets.Service
 
+	// Extra lets later features register routes on a host without editing
+	// this file: called once per host app while routes are registered.
 	Extra []func(host string, r fiber.Router)
 	// NexusNav adds navigation entries for features registered through Extra.
 	NexusNav []NavSection
@@ -120,28 +132,39 @@ type Server struct {
 
 	metricsHandler fiber.Handler
 
-	// Background work started by requests (CSV imports): Shutdown
-	// cancels bgCtx and waits for bgWG.
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
-	bgWG     sync.WaitGroup
-	// importsRunning holds the IDs of the import jobs this process runs.
-	importsRunning sync.Map
-	// uploadLocks holds a *sync.Mutex per chunked upload file, so two
-	// chunks of one upload never append at once.
-	uploadLocks sync.Map
-
+	kit    *web.Kit
+	crm    *crm.Handler // its background imports stop on Shutdown
+	sheets *sheetsui.Handler
 	root   *fiber.App
 	apps   map[string]*fiber.App
-	tmpl   *renderer
-	pages  pageCache
 	mu     sync.Mutex
 	lns    []net.Listener
+	// closed: Shutdown ran; no listener is served any more.
 	closed bool
 }
 
-// Open parses templates and builds the routes. It fails if a template is
-// missing or broken, so a bad build fails at boot, not on a request.
+// Host kinds, NavSection and the health types are web's; the names are
+// kept here for the server's users (cli, tests).
+const (
+	HostSite   = web.HostSite
+	HostPortal = web.HostPortal
+	HostNexus  = web.HostNexus
+)
+
+type (
+	HealthItem  = web.HealthItem
+	HealthCheck = web.HealthCheck
+	NavSection  = web.NavSection
+	NavItem     = web.NavItem
+	Metrics     = web.Metrics
+)
+
+// NewMetrics returns the metrics registry (web.NewMetrics).
+func NewMetrics() *Metrics { return web.NewMetrics() }
+
+// Open parses templates and builds the handlers and routes. It fails if a
+// template is missing or broken, so a bad build fails at boot, not on a
+// request.
 func (s *Server) Open() error {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
@@ -155,33 +178,118 @@ func (s *Server) Open() error {
 	if len(s.SessionKey) < 32 {
 		return errors.New("ui: session key must be at least 32 bytes")
 	}
-	var err error
-	if s.tmpl, err = newRenderer(); err != nil {
-		return err
-	}
 	if err := s.openMetrics(); err != nil {
 		return err
 	}
+	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates)
+	if err != nil {
+		return err
+	}
+	if err := tmpl.Require("site/page", "site/error", "nexus/error", "portal/error", "nexus/login", "portal/login"); err != nil {
+		return err
+	}
+	k := &web.Kit{Domain: s.Domain, Secure: s.Secure, PublicPort: s.PublicPort, Version: s.Version, StartedAt: s.StartedAt,
+		Logger: s.Logger, SessionKey: s.SessionKey, BodyLimit: s.BodyLimit, Health: s.Health, Metrics: s.Metrics, HostKind: s.HostKind}
+	k.SetRenderer(tmpl)
+	s.kit = k
+	h := s.handlers(k)
 	s.root = fiber.New(s.fiberConfig(""))
 	s.root.Use(s.dispatch)
 	s.apps = map[string]*fiber.App{}
-	for _, h := range []string{HostSite, HostPortal, HostNexus} {
-		a := fiber.New(s.fiberConfig(h))
-		s.apps[h] = a
-		s.registerCommon(h, a)
-		switch h {
+	for _, host := range []string{HostSite, HostPortal, HostNexus} {
+		a := fiber.New(s.fiberConfig(host))
+		s.apps[host] = a
+		k.Common(host, a)
+		switch host {
 		case HostSite:
-			s.registerSiteRoutes(a)
+			a.Use(h.site.RedirectWWW)
+			k.Context(a)
+			h.site.Mount(a)
 		case HostPortal:
-			s.registerPortalRoutes(a)
+			k.Context(a)
+			h.portal.Mount(a)
 		case HostNexus:
-			s.registerNexusRoutes(a)
+			k.Context(a)
+			a.Use(h.nexus.LoadSession)
+			a.Get("/metrics", s.handleMetrics)
+			h.nexus.Mount(a)
 		}
 		for _, f := range s.Extra {
-			f(h, a)
+			f(host, a)
 		}
 	}
 	return nil
+}
+
+// handlerSet is one handler per host and feature package.
+type handlerSet struct {
+	site   *site.Handler
+	portal *portal.Handler
+	nexus  *nexus.Handler
+}
+
+// handlers builds the host and feature handlers, each with the services
+// it uses, and the layout fillers.
+func (s *Server) handlers(k *web.Kit) handlerSet {
+	leadLimit := &web.LeadLimit{PerMinute: s.LeadRateLimit}
+	if s.Auth != nil {
+		leadLimit.Limiter = s.Auth.Limiter
+	}
+	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
+	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets}
+	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
+	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
+	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
+	wikiH := &wikiui.Handler{Kit: k, Wiki: s.Wiki, Tenants: s.Tenants, UploadDir: s.importDir()}
+	s.sheets = &sheetsui.Handler{Kit: k, Sheets: s.Sheets, Tenants: s.Tenants, UploadDir: s.importDir()}
+	siteH := &site.Handler{Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
+		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
+	portalH := &portal.Handler{Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
+		WikiPages: wikiH, SheetPages: s.sheets}
+	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
+		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
+		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
+		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets}
+	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
+	return handlerSet{site: siteH, portal: portalH, nexus: nexusH}
+}
+
+// importDir is where uploads wait for their import (ImportDir, else the
+// system's temporary directory).
+func (s *Server) importDir() string {
+	if s.ImportDir != "" {
+		return s.ImportDir
+	}
+	return os.TempDir()
+}
+
+// serverCerts is the certificate manager as Nexus sees it, read when a
+// page asks: serve sets Certs after Open, once TLS is up.
+type serverCerts struct{ s *Server }
+
+func (c serverCerts) Enabled() bool                     { return c.s.Certs != nil }
+func (c serverCerts) Status(name string) app.CertStatus { return c.s.Certs.Status(name) }
+func (c serverCerts) Evict(name string)                 { c.s.Certs.Evict(name) }
+
+// SetPublicPort changes the port links show on an open server (serve
+// learns the HTTPS port once TLS is up).
+func (s *Server) SetPublicPort(port string) {
+	s.PublicPort = port
+	if s.kit != nil {
+		s.kit.PublicPort = port
+	}
+}
+
+// AddHealth adds a /healthz check to a server that is open already (the
+// certificate manager's, once TLS is up).
+func (s *Server) AddHealth(h HealthCheck) {
+	s.Health = append(s.Health, h)
+	if s.kit != nil {
+		s.kit.Health = append(s.kit.Health, h)
+	}
 }
 
 func (s *Server) fiberConfig(host string) fiber.Config {
@@ -191,7 +299,7 @@ func (s *Server) fiberConfig(host string) fiber.Config {
 		ReadTimeout:           DefaultReadTimeout,
 		WriteTimeout:          DefaultWriteTimeout,
 		IdleTimeout:           DefaultIdleTimeout,
-		ErrorHandler:          s.errorHandler(host),
+		ErrorHandler:          s.kit.ErrorHandler(host),
 		ServerHeader:          "",
 		AppName:               "orengen",
 		ReadBufferSize:        8192,
@@ -200,7 +308,7 @@ func (s *Server) fiberConfig(host string) fiber.Config {
 
 // HostKind returns which app serves host (without port), or "".
 func (s *Server) HostKind(host string) string {
-	switch bareHost(host) {
+	switch web.BareHost(host) {
 	case s.Domain, "www." + s.Domain:
 		return HostSite
 	case "app." + s.Domain:
@@ -211,26 +319,17 @@ func (s *Server) HostKind(host string) string {
 	return ""
 }
 
-// bareHost is a Host header without its port, lower case, without a
-// trailing dot (a new string: it outlives the request in caches).
-func bareHost(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	return strings.Clone(strings.TrimSuffix(strings.ToLower(host), "."))
-}
-
 // dispatch hands the request to the app for its host. A tenant's custom
 // domain is served by the portal app with that tenant fixed (Locals
-// "domain_tenant", shared with the sub-app through the fasthttp context).
+// web.DomainTenant, shared with the sub-app through the fasthttp context).
 // Unknown hosts get a bare 404 and nothing else.
 func (s *Server) dispatch(c *fiber.Ctx) error {
-	host := bareHost(c.Hostname())
+	host := web.BareHost(c.Hostname())
 	kind := s.HostKind(host)
 	if kind == "" && s.Tenants != nil {
 		t, err := s.Tenants.TenantByDomain(c.UserContext(), host)
 		if err == nil {
-			c.Locals("domain_tenant", t)
+			web.SetDomainTenant(c, t)
 			kind = HostPortal
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			s.Logger.Error("custom domain lookup", "err", err)
@@ -238,7 +337,7 @@ func (s *Server) dispatch(c *fiber.Ctx) error {
 	}
 	a, ok := s.apps[kind]
 	if !ok {
-		s.Metrics.countUnknownHost(c.Method())
+		s.Metrics.CountUnknownHost(c.Method())
 		c.Status(fiber.StatusNotFound)
 		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 		return c.SendString("404 not found\n")
@@ -284,11 +383,11 @@ func (s *Server) ServeTLS(ln net.Listener, cfg *tls.Config) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
-	if s.bgCancel != nil {
-		s.bgCancel()
-	}
 	s.mu.Unlock()
-	s.bgWG.Wait()
+	if s.crm != nil {
+		s.crm.Shutdown()
+	}
+	s.sheets.Shutdown()
 	if s.root == nil {
 		return nil
 	}
@@ -327,4 +426,20 @@ func (s *Server) URL(kind string) string {
 		host = net.JoinHostPort(host, s.PublicPort)
 	}
 	return scheme + "://" + host
+}
+
+// TwilioCallbackURL is the status callback URL given to Twilio for a
+// step's idempotency key.
+func (s *Server) TwilioCallbackURL(tenantID int64, key string) string {
+	return s.URL(HostPortal) + "/twilio/status?" + url.Values{"tenant": {strconv.FormatInt(tenantID, 10)}, "key": {key}}.Encode()
+}
+
+// TwilioGatherURL is the action of a call's <Gather>: the pressed key is
+// posted there (signed by Twilio, so forward cannot be forged).
+func (s *Server) TwilioGatherURL(tenantID int64, key, forward string) string {
+	v := url.Values{"tenant": {strconv.FormatInt(tenantID, 10)}, "key": {key}}
+	if forward != "" {
+		v.Set("forward", forward)
+	}
+	return s.URL(HostPortal) + "/twilio/voice?" + v.Encode()
 }

@@ -263,6 +263,7 @@ func TestServer_SiteEditor(t *testing.T) {
 func TestServer_PanicIs500(t *testing.T) {
 	env := newTestEnv(t)
 	env.Server.Site = panicSite{env.Server.Site}
+	env.reopen()
 	req := httptest.NewRequest("GET", "http://localhost/sitemap.xml", nil)
 	req.Host = "localhost"
 	resp, body := env.do(req)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"orengen/ui/web"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,14 +66,8 @@ type certError struct {
 	at  time.Time
 }
 
-// CertStatus describes the certificate a name is served with.
-type CertStatus struct {
-	Name        string
-	Issuer      string
-	NotAfter    *time.Time
-	LastError   string
-	LastErrorAt *time.Time
-}
+// CertStatus is app.CertStatus.
+type CertStatus = app.CertStatus
 
 // Open builds the certmagic configuration and the port-80 app; nothing
 // is requested from the CA until Manage or a handshake.
@@ -140,7 +135,7 @@ func (m *CertManager) Open() error {
 			if m.Server.HostKind(c.Hostname()) == "" {
 				return c.SendStatus(fiber.StatusNotFound)
 			}
-			return m.Server.handleHealth(c)
+			return m.Server.kit.HandleHealth(c)
 		})
 	}
 	m.httpApp.Use(adaptor.HTTPHandler(challenges))
@@ -334,7 +329,7 @@ func (m *CertManager) Evict(name string) {
 // Health reports the nearest certificate expiry among the built-in hosts
 // and active custom domains: degraded under CertExpiryWarning, or while a
 // built-in host has no certificate yet.
-func (m *CertManager) Health(ctx context.Context) HealthItem {
+func (m *CertManager) Health(ctx context.Context) web.HealthItem {
 	names := m.Hosts()
 	builtin := len(names)
 	if ds, err := m.Domains.FindDomains(ctx); err == nil {

@@ -260,6 +260,9 @@ func (s *Service) NewImport(ctx context.Context, t *Table, fileName, path string
 		}
 		sample = append(sample, row)
 	}
+	if err := s.expireImports(ctx, t.ID); err != nil {
+		return nil, err
+	}
 	j := &ImportJob{TableID: t.ID, Status: ImportReady, Format: format, FileName: fileName, Path: path, CreatedBy: app.ActorFromContext(ctx)}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
@@ -537,6 +540,7 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 	fail := func(msg string) error {
 		now := s.now()
 		j.Status, j.Message, j.FinishedAt = ImportFailed, msg, &now
+		os.Remove(j.Path)
 		if err := s.Store.DiscardImport(context.WithoutCancel(ctx), j.ID); err != nil {
 			s.log().Error("sheets: discard import", "job", j.ID, "err", err)
 		}
@@ -724,6 +728,40 @@ func (s *Service) addRowError(j *ImportJob, e RowError) {
 		j.ErrorCount++
 		j.lastErrRow = e.Row
 	}
+}
+
+// importTTL is how long an upload waits for its mapping to be started.
+const importTTL = 24 * time.Hour
+
+// expireImports fails the table's uploads whose import was never started
+// within importTTL, deleting their files.
+func (s *Service) expireImports(ctx context.Context, tableID int64) error {
+	jobs, err := s.Store.FindImports(ctx, tableID)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Status != ImportReady || s.now().Sub(j.CreatedAt) < importTTL {
+			continue
+		}
+		now := s.now()
+		j.Status, j.Message, j.FinishedAt = ImportFailed, "Never started; the uploaded file was deleted after a day.", &now
+		os.Remove(j.Path)
+		if err := s.Store.UpdateImport(ctx, j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FailStaleImports fails the imports a restart interrupted (their staged
+// rows go) and deletes their files; returns how many there were.
+func (s *Service) FailStaleImports(ctx context.Context) (int, error) {
+	paths, err := s.Store.FailStaleImports(ctx)
+	for _, p := range paths {
+		os.Remove(p)
+	}
+	return len(paths), err
 }
 
 // Import returns an import job. Returns ENOTFOUND.

@@ -17,8 +17,10 @@ type Service struct {
 	Store Store
 	// ImportDir holds uploaded files while their import runs.
 	ImportDir string
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Tenant finds a tenant by ID (AdminTable).
+	Tenant TenantFinder
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 func (s *Service) now() time.Time {
@@ -33,6 +35,28 @@ func (s *Service) log() *slog.Logger {
 		return s.Logger
 	}
 	return slog.Default()
+}
+
+// Tenant finds a tenant by ID (Nexus acting in a tenant's tables); set
+// by the wiring.
+type TenantFinder func(ctx context.Context, id int64) (*app.Tenant, error)
+
+// AdminTable opens any tenant's table for a Nexus admin (or admin API
+// key): the table and ctx scoped to its tenant. Returns ENOTFOUND,
+// EUNAUTHORIZED.
+func (s *Service) AdminTable(ctx context.Context, id int64) (context.Context, *Table, error) {
+	t, err := s.Store.FindTableAcross(app.NewContextAcrossTenants(ctx), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.Tenant == nil {
+		return nil, nil, app.Errorf(app.EINTERNAL, "no tenant finder")
+	}
+	tn, err := s.Tenant(ctx, t.TenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return app.NewContextWithTenant(ctx, tn), t, nil
 }
 
 // Tables lists the tenant's tables by name.
@@ -74,8 +98,8 @@ func (s *Service) UpdateTable(ctx context.Context, t *Table) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	for i, ch := range t.Charts {
-		if err := ch.Validate(t); err != nil {
+	for i := range t.Charts {
+		if err := t.Charts[i].Validate(t); err != nil {
 			return app.FieldErrorf(fmt.Sprintf("charts[%d]", i), "%s", app.ErrorMessage(err))
 		}
 	}

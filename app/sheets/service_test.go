@@ -657,3 +657,80 @@ func TestSheets_ChartsAndLookup(t *testing.T) {
 		t.Fatalf("update where: %d %v", n, err)
 	}
 }
+
+func TestSheets_AdminTable(t *testing.T) {
+	e := newSheetEnv(t)
+	e.Svc.Tenant = store.NewTenantStore(e.DB).FindTenantByID
+	tb := e.priceTable(t, e.B)
+	admin := app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1, Email: "root@agency.test"})
+	ctx, got, err := e.Svc.AdminTable(admin, tb.ID)
+	if err != nil || got.ID != tb.ID || app.TenantFromContext(ctx).ID != e.TB.ID {
+		t.Fatalf("admin: %v %+v", err, got)
+	}
+	if _, err := e.Svc.CreateRow(ctx, got, map[string]any{"service": "by the agency"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Svc.AdminTable(e.A, tb.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("tenant A as admin: %v", err)
+	}
+	if _, _, err := e.Svc.AdminTable(context.Background(), tb.ID); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("nobody: %v", err)
+	}
+}
+
+func TestSheets_ContainsIsLiteral(t *testing.T) {
+	e := newSheetEnv(t)
+	tb := e.priceTable(t, e.A)
+	for _, s := range []string{"50% off", "5000 off", "a_b", "axb", `back\slash`, "ROOF repair"} {
+		if _, err := e.Svc.CreateRow(e.A, tb, map[string]any{"service": s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for q, want := range map[string]int{"50%": 1, "a_b": 1, `\s`: 1, "roof": 1, "off": 2} {
+		_, _, n, err := e.Svc.Rows(e.A, tb, sheets.Filter{Where: []sheets.Condition{{Column: "service", Op: sheets.OpContains, Value: q}}, Count: true})
+		if err != nil || n != want {
+			t.Errorf("contains %q: %d rows (%v), want %d", q, n, err, want)
+		}
+		_, _, n, _ = e.Svc.Rows(e.A, tb, sheets.Filter{Where: []sheets.Condition{{Column: "service", Op: sheets.OpNotContains, Value: q}}, Count: true})
+		if n != 6-want {
+			t.Errorf("not contains %q: %d rows, want %d", q, n, 6-want)
+		}
+	}
+}
+
+// A restart fails the imports it interrupted: their staged rows and
+// files go, and the table is as before.
+func TestSheets_FailStaleImports(t *testing.T) {
+	e := newSheetEnv(t)
+	tb := e.priceTable(t, e.A)
+	path := writeFile(t, e.Dir, "stale.csv", []byte("Service\nA\nB\n"))
+	j, err := e.Svc.NewImport(e.A, tb, "stale.csv", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Status = sheets.ImportRunning
+	if err := e.Store.UpdateImport(e.A, j); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store.StageRows(e.A, tb, j.ID, []*sheets.Row{{Values: map[string]any{"service": "staged"}}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.Svc.FailStaleImports(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("stale: %d %v", n, err)
+	}
+	got, _ := e.Svc.Import(e.A, j.ID)
+	if got.Status != sheets.ImportFailed || !strings.Contains(got.Message, "restarted") {
+		t.Fatalf("job: %+v", got)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("file kept: %v", err)
+	}
+	// The staged row never joins the table, even if the job were committed.
+	if err := e.Store.CommitImport(e.A, tb, &sheets.ImportJob{ID: j.ID, Written: 1}); err == nil {
+		t.Fatal("committed a failed import's rows")
+	}
+	if _, _, total, _ := e.Svc.Rows(e.A, tb, sheets.Filter{Count: true}); total != 0 {
+		t.Fatalf("%d rows", total)
+	}
+}

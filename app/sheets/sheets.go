@@ -615,6 +615,9 @@ type Store interface {
 	FindTables(ctx context.Context) ([]*Table, error)
 	FindTable(ctx context.Context, id int64) (*Table, error)
 	FindTableByName(ctx context.Context, name string) (*Table, error)
+	// FindTableAcross returns any tenant's table (Nexus; needs an admin:
+	// app.CRMReadScope across tenants).
+	FindTableAcross(ctx context.Context, id int64) (*Table, error)
 	// CreateTable stores t, giving each column a slot.
 	CreateTable(ctx context.Context, t *Table) error
 	// UpdateTable replaces name, description, columns and charts. Column
@@ -662,8 +665,9 @@ type Store interface {
 	CommitImport(ctx context.Context, t *Table, j *ImportJob) error
 	DiscardImport(ctx context.Context, jobID int64) error
 	// FailStaleImports marks every running job of every tenant failed
-	// and deletes its staged rows (at startup: jobs do not resume).
-	FailStaleImports(ctx context.Context) (int, error)
+	// and deletes its staged rows (at startup: jobs do not resume); it
+	// returns their files' paths.
+	FailStaleImports(ctx context.Context) ([]string, error)
 }
 
 // Group is the aggregate of one value of a grouping column.

@@ -51,8 +51,9 @@ var policy = func() *bluemonday.Policy {
 // (Nexus, the portal, a public share). An empty URL renders the reference
 // as plain text.
 type Resolver struct {
-	// Page returns the URL of the page with slug and whether it exists.
-	Page func(slug string) (url string, exists bool)
+	// Page returns the URL of the page a [[title]] link names (slug is
+	// Slug(title)) and whether it exists.
+	Page func(slug, title string) (url string, exists bool)
 	// Attachment returns the URL of an attachment of the space.
 	Attachment func(id int64) string
 }
@@ -151,7 +152,7 @@ func Render(body string, r Resolver) string {
 		var repl ast.Node
 		url, exists := "", false
 		if r.Page != nil {
-			url, exists = r.Page(Slug(wl.Target))
+			url, exists = r.Page(Slug(wl.Target), wl.Target)
 		}
 		if url == "" {
 			repl = ast.NewString([]byte(wl.Label))

@@ -10,7 +10,7 @@ import (
 )
 
 var resolver = wiki.Resolver{
-	Page:       func(slug string) (string, bool) { return "/wiki/p/" + slug, slug == "known" },
+	Page:       func(slug, _ string) (string, bool) { return "/wiki/p/" + slug, slug == "known" },
 	Attachment: func(id int64) string { return "/wiki/files/7" },
 }
 

@@ -425,14 +425,14 @@ func (s *Service) Render(ctx context.Context, p *Page, urls PageURLs) (string, e
 		return "", err
 	}
 	return Render(p.Body, Resolver{
-		Page: func(slug string) (string, bool) {
+		Page: func(slug, title string) (string, bool) {
 			if exists[slug] {
 				return urls.Page(slug), true
 			}
 			if urls.New == nil {
 				return "", false
 			}
-			return urls.New(slug), false
+			return urls.New(title), false
 		},
 		Attachment: urls.Attachment,
 	}), nil
@@ -529,12 +529,16 @@ func (s *Service) SharedPage(ctx context.Context, token string) (context.Context
 // shared pages of the space go to their share links, others are text;
 // its own images and files go to fileURL.
 func (s *Service) RenderShared(ctx context.Context, p *Page, shareURL func(token string) string, fileURL func(id int64) string) (string, error) {
-	shared, err := s.Store.SharedPages(ctx, p.SpaceID)
+	links, err := s.Store.SharedPages(ctx, p.SpaceID)
 	if err != nil {
 		return "", err
 	}
+	shared := map[string]string{}
+	for _, l := range links {
+		shared[l.Slug] = l.Token
+	}
 	return Render(p.Body, Resolver{
-		Page: func(slug string) (string, bool) {
+		Page: func(slug, _ string) (string, bool) {
 			if tok, ok := shared[slug]; ok {
 				return shareURL(tok), true
 			}
@@ -542,6 +546,12 @@ func (s *Service) RenderShared(ctx context.Context, p *Page, shareURL func(token
 		},
 		Attachment: fileURL,
 	}), nil
+}
+
+// SharedPages lists the space's pages with a live share link (a help
+// center's contents).
+func (s *Service) SharedPages(ctx context.Context, spaceID int64) ([]SharedLink, error) {
+	return s.Store.SharedPages(ctx, spaceID)
 }
 
 // SearchPages searches a space's pages and files: best first, one hit per

@@ -115,7 +115,7 @@ type Revision struct {
 	Body      string // empty in listings
 	Author    string
 	Note      string // "Restored revision 3", "Imported"
-	Size      int
+	Size      int64
 	CreatedAt time.Time
 }
 
@@ -149,6 +149,14 @@ type Share struct {
 	CreatedBy string
 	CreatedAt time.Time
 	RevokedAt *time.Time
+}
+
+// SharedLink is a page with a live share link.
+type SharedLink struct {
+	PageID int64
+	Slug   string
+	Title  string
+	Token  string
 }
 
 // Chunk is a passage of a page or attachment as the store indexes it.
@@ -298,9 +306,9 @@ type Store interface {
 	CreateShare(ctx context.Context, s *Share) error
 	FindShares(ctx context.Context, pageID int64) ([]*Share, error)
 	RevokeShare(ctx context.Context, id int64) error
-	// SharedPages maps the slug of every page of the space with a live
-	// share to its token (links between shared pages).
-	SharedPages(ctx context.Context, spaceID int64) (map[string]string, error)
+	// SharedPages lists the pages of the space with a live share link,
+	// by title (a help center's contents; links between shared pages).
+	SharedPages(ctx context.Context, spaceID int64) ([]SharedLink, error)
 	// FindShareByToken returns a live share and its page, with no tenant
 	// in ctx (public links). Returns ENOTFOUND for an unknown or revoked
 	// token.

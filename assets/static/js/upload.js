@@ -1,13 +1,17 @@
-// Chunked CSV upload for the import page: files of any size (up to the
-// server's per-import cap) go up in pieces the body limit accepts,
-// in order, with a progress bar. Without this file the form posts the
-// file whole (/crm/import), up to the body limit.
+// Chunked upload for forms marked data-chunked="<upload URL>" (CSV and
+// XLSX imports, wiki attachments and space zips): files of any size (up to
+// the server's cap for the form) go up in pieces the body limit accepts,
+// in order, with a progress bar; the form's other named fields go with
+// the first request. Without this file the form posts the file whole, up
+// to the body limit.
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-chunked]");
-  if (!form || !window.fetch || !window.Blob || !Blob.prototype.slice) return;
-  var bar = document.getElementById("upload-progress");
-  var label = document.getElementById("upload-status");
+  if (!window.fetch || !window.Blob || !Blob.prototype.slice) return;
+  document.querySelectorAll("form[data-chunked]").forEach(chunked);
+  function chunked(form) {
+  // Each form's progress bar and status: inside it, else the page's.
+  var bar = form.querySelector("progress") || document.getElementById("upload-progress");
+  var label = form.querySelector("[role=status]") || document.getElementById("upload-status");
   var csrf = form.querySelector("input[name=_csrf]").value;
   var base = form.dataset.chunked;
 
@@ -46,7 +50,9 @@
     label.hidden = false;
     show("Starting upload…", 0, file.size || 1);
     var params = new URLSearchParams();
-    params.set("object", form.querySelector("[name=object]").value);
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && el.name !== "_csrf" && el.type !== "file" && el.type !== "submit" && (el.type !== "checkbox" || el.checked)) params.set(el.name, el.value);
+    });
     params.set("name", file.name);
     params.set("size", String(file.size));
     post(base, params, "application/x-www-form-urlencoded")
@@ -55,7 +61,7 @@
         var offset = 0;
         function next() {
           if (offset >= file.size) {
-            show("Uploaded " + mib(file.size) + " (100%). Reading the columns…", file.size, file.size);
+            show("Uploaded " + mib(file.size) + " (100%). " + (form.dataset.finishing || "Reading the columns…"), file.size, file.size);
             return post(base + "/" + u.id + "/finish");
           }
           var piece = file.slice(offset, Math.min(offset + chunk, file.size));
@@ -76,4 +82,5 @@
         button.disabled = false;
       });
   });
+  }
 })();

@@ -1,0 +1,247 @@
+package api
+
+import (
+	"orengen/ui/web"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+)
+
+// REST API: /api/v1 on app.DOMAIN (and custom domains) takes tenant keys,
+// on nexus.DOMAIN admin keys. Requests authenticate with
+// "Authorization: Bearer KEY" only (no cookies, so no CSRF), and errors
+// are {"error":{"code":...,"message":...}} (see errorHandler).
+
+func (s *Handler) MountTenant(r fiber.Router) {
+	api := r.Group("/api/v1", s.requireAPIKey(web.HostPortal))
+	api.Get("/me", s.handleAPITenantMe)
+	api.Get("/leads", s.handleAPILeads)
+	api.Post("/leads", web.RequireWriteKey, s.handleAPILeadCreate)
+	api.Get("/leads/:id", s.handleAPILead)
+	api.Delete("/leads/:id", web.RequireWriteKey, s.handleAPILeadDelete)
+	s.registerCRMAPIRoutes(api, web.HostPortal)
+	s.registerSheetAPIRoutes(api)
+	s.registerWikiAPIRoutes(api)
+}
+
+func (s *Handler) MountAdmin(r fiber.Router) {
+	api := r.Group("/api/v1", s.requireAPIKey(web.HostNexus))
+	api.Get("/me", s.handleAPIAdminMe)
+	api.Get("/tenants", s.handleAPITenants)
+	api.Post("/tenants", web.RequireWriteKey, s.handleAPITenantCreate)
+	api.Get("/tenants/:id", s.handleAPITenant)
+	s.registerFederalAPIRoutes(api)
+	s.registerCRMAPIRoutes(api, web.HostNexus)
+	s.registerSheetAPIRoutes(api)
+	s.registerWikiAPIRoutes(api)
+}
+
+// requireAPIKey authenticates the bearer key for host: tenant keys on the
+// portal (of the custom domain's tenant, if any, and of an active
+// tenant), admin keys on Nexus. Any mismatch is the same 401.
+func (s *Handler) requireAPIKey(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		bad := app.Errorf(app.EUNAUTHORIZED, "Invalid API key.")
+		raw, err := app.ParseBearer(c.Get(fiber.HeaderAuthorization))
+		if err != nil {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer`)
+			return err
+		}
+		k, err := s.APIKeys.Authenticate(c.UserContext(), utils.CopyString(raw))
+		if err != nil {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
+			return err
+		}
+		// The key is the only principal of an API request, even if the
+		// browser also sent a portal session cookie.
+		ctx := app.NewContextWithAPIKey(app.NewContextWithUser(c.UserContext(), nil), k)
+		if host == web.HostNexus {
+			if !k.Admin() {
+				return bad
+			}
+		} else {
+			if k.Admin() {
+				return bad
+			}
+			if dt := web.DomainTenant(c); dt != nil && dt.ID != k.TenantID {
+				return bad
+			}
+			t, err := s.Tenants.Store.FindTenantByID(ctx, k.TenantID)
+			if err != nil {
+				return err
+			}
+			if !t.Active() {
+				return app.Errorf(app.EUNAUTHORIZED, "This account is suspended.")
+			}
+			ctx = app.NewContextWithTenant(ctx, t)
+		}
+		web.SetAPIKey(c, k)
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}
+
+type apiTenant struct {
+	ID           int64     `json:"id"`
+	Slug         string    `json:"slug"`
+	Name         string    `json:"name"`
+	DisplayName  string    `json:"display_name"`
+	Status       string    `json:"status"`
+	House        bool      `json:"house"`
+	PrimaryColor string    `json:"primary_color"`
+	AccentColor  string    `json:"accent_color"`
+	SupportEmail string    `json:"support_email"`
+	Timezone     string    `json:"timezone"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func toAPITenant(t *app.Tenant) apiTenant {
+	return apiTenant{t.ID, t.Slug, t.Name, t.DisplayName, t.Status, t.House, t.PrimaryColor, t.AccentColor, t.SupportEmail, t.Timezone, t.CreatedAt}
+}
+
+type apiKeyInfo struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Prefix    string    `json:"prefix"`
+	Scope     string    `json:"scope"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func keyInfo(k *app.APIKey) apiKeyInfo {
+	kind := "tenant"
+	if k.Admin() {
+		kind = "admin"
+	}
+	return apiKeyInfo{k.ID, k.Name, k.Prefix, k.Scope, kind, k.CreatedAt}
+}
+
+func (s *Handler) handleAPITenantMe(c *fiber.Ctx) error {
+	k := app.APIKeyFromContext(c.UserContext())
+	t := app.TenantFromContext(c.UserContext())
+	return c.JSON(fiber.Map{"tenant": fiber.Map{"id": t.ID, "slug": t.Slug, "name": t.BrandName(), "timezone": t.Timezone}, "key": keyInfo(k), "scope": k.Scope})
+}
+
+func (s *Handler) handleAPIAdminMe(c *fiber.Ctx) error {
+	k := app.APIKeyFromContext(c.UserContext())
+	return c.JSON(fiber.Map{"key": keyInfo(k), "scope": k.Scope})
+}
+
+type apiLead struct {
+	ID        int64     `json:"id"`
+	FirstName string    `json:"first_name"`
+	LastName  string    `json:"last_name"`
+	Email     string    `json:"email"`
+	Phone     string    `json:"phone"`
+	Company   string    `json:"company"`
+	Message   string    `json:"message"`
+	Source    string    `json:"source"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAPILead(l *app.Lead) apiLead {
+	return apiLead{l.ID, l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Message, l.Source, l.CreatedAt}
+}
+
+func (s *Handler) handleAPILeads(c *fiber.Ctx) error {
+	limit, err := web.AtoiDefault(c.Query("limit"), 100)
+	if err != nil || limit < 1 || limit > 1000 {
+		return app.FieldErrorf("limit", "limit must be a number from 1 to 1000.")
+	}
+	leads, total, err := s.TenantLeads.FindTenantLeads(c.UserContext(), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]apiLead, 0, len(leads))
+	for _, l := range leads {
+		out = append(out, toAPILead(l))
+	}
+	return c.JSON(fiber.Map{"leads": out, "total": total})
+}
+
+func (s *Handler) handleAPILead(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.TenantLeads.FindTenantLead(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"lead": toAPILead(l)})
+}
+
+func (s *Handler) handleAPILeadCreate(c *fiber.Ctx) error {
+	var in apiLead
+	if err := c.BodyParser(&in); err != nil {
+		return app.Errorf(app.EINVALID, "Send a JSON object with first_name and an email or phone.")
+	}
+	l := &app.Lead{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Message: in.Message,
+		Source: "api", IP: app.RequestFromContext(c.UserContext()).IP}
+	if err := s.TenantLeads.CreateTenantLead(c.UserContext(), l); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"lead": toAPILead(l)})
+}
+
+func (s *Handler) handleAPILeadDelete(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.TenantLeads.DeleteTenantLead(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Handler) handleAPITenants(c *fiber.Ctx) error {
+	ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]apiTenant, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, toAPITenant(t))
+	}
+	return c.JSON(fiber.Map{"tenants": out})
+}
+
+func (s *Handler) handleAPITenant(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"tenant": toAPITenant(t)})
+}
+
+func (s *Handler) handleAPITenantCreate(c *fiber.Ctx) error {
+	var in struct {
+		Name         string `json:"name"`
+		Slug         string `json:"slug"`
+		DisplayName  string `json:"display_name"`
+		PrimaryColor string `json:"primary_color"`
+		AccentColor  string `json:"accent_color"`
+		SupportEmail string `json:"support_email"`
+		Timezone     string `json:"timezone"`
+		Domain       string `json:"domain"`
+	}
+	if err := c.BodyParser(&in); err != nil {
+		return app.Errorf(app.EINVALID, "Send a JSON object with at least a name.")
+	}
+	t := &app.Tenant{Name: in.Name, Slug: in.Slug, DisplayName: in.DisplayName, PrimaryColor: in.PrimaryColor, AccentColor: in.AccentColor,
+		SupportEmail: in.SupportEmail, Timezone: in.Timezone}
+	if err := s.Tenants.CreateTenant(c.UserContext(), t, in.Domain); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"tenant": toAPITenant(t)})
+}

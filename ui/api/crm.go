@@ -1,0 +1,1091 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"orengen/ui/web"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+)
+
+// CRM REST API v1. The same handlers serve the portal (tenant keys: the
+// key's tenant) and Nexus (admin keys: ?tenant=ID|slug for one tenant;
+// without it, reads span every tenant, changes to a record act in the
+// record's tenant, and creates need ?tenant).
+
+// crmResource is one collection of the API.
+type crmResource struct {
+	Path   string // people, companies, ...
+	Record string // app.Record*
+	Filter []string
+}
+
+var crmResources = []crmResource{
+	{"people", app.RecordPerson, []string{"email", "phone", "company_id", "owner_id", "tag", "source"}},
+	{"companies", app.RecordCompany, []string{"domain", "industry", "tag"}},
+	{"opportunities", app.RecordDeal, []string{"pipeline_id", "stage", "company_id", "person_id", "owner_id", "tag"}},
+	{"notes", app.RecordNote, []string{"record_type", "record_id"}},
+	{"tasks", app.RecordTask, []string{"done", "assignee_id", "record_type", "record_id"}},
+}
+
+func (s *Handler) registerCRMAPIRoutes(api fiber.Router, host string) {
+	if s.CRM == nil {
+		return
+	}
+	api.Get("/openapi.json", s.handleOpenAPI)
+	api.Get("/pipelines", s.handleAPIPipelines)
+	api.Post("/pipelines", web.RequireWriteKey, s.handleAPIPipelineCreate)
+	api.Patch("/pipelines/:id", web.RequireWriteKey, s.handleAPIPipelineUpdate)
+	api.Get("/custom-fields", s.handleAPICustomFields)
+	api.Post("/custom-fields", web.RequireWriteKey, s.handleAPICustomFieldCreate)
+	api.Delete("/custom-fields/:id", web.RequireWriteKey, s.handleAPICustomFieldDelete)
+	for _, r := range crmResources {
+		r := r
+		api.Get("/"+r.Path, s.crmHandler(r, s.apiCRMList))
+		api.Post("/"+r.Path, web.RequireWriteKey, s.crmHandler(r, s.apiCRMCreate))
+		api.Post("/"+r.Path+"/batch", web.RequireWriteKey, s.crmHandler(r, s.apiCRMBatch))
+		api.Get("/"+r.Path+"/:id", s.crmHandler(r, s.apiCRMGet))
+		api.Patch("/"+r.Path+"/:id", web.RequireWriteKey, s.crmHandler(r, s.apiCRMUpdate))
+		api.Delete("/"+r.Path+"/:id", web.RequireWriteKey, s.crmHandler(r, s.apiCRMDelete))
+		if r.Record != app.RecordNote && r.Record != app.RecordTask {
+			api.Get("/"+r.Path+"/:id/timeline", s.crmHandler(r, s.apiCRMTimeline))
+		}
+		if r.Record == app.RecordPerson {
+			api.Get("/people/:id/duplicates", s.crmHandler(r, s.apiPersonDuplicates))
+			api.Post("/people/:id/merge", web.RequireWriteKey, s.crmHandler(r, s.apiPersonMerge))
+		}
+	}
+}
+
+// apiPersonDuplicates lists people sharing an email or phone with :id.
+func (s *Handler) apiPersonDuplicates(c *fiber.Ctx, call crmCall) error {
+	ps, err := s.CRM.FindDuplicates(call.ctx, call.id)
+	if err != nil {
+		return err
+	}
+	out := make([]apiPerson, len(ps))
+	for i, p := range ps {
+		out[i] = toAPIPerson(p)
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+// apiPersonMerge merges {"merge_id": N} into :id, keeping everything of
+// both in one transaction.
+func (s *Handler) apiPersonMerge(c *fiber.Ctx, call crmCall) error {
+	var in struct {
+		MergeID int64 `json:"merge_id"`
+	}
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	if _, err := s.CRM.FindPerson(call.ctx, call.id); err != nil {
+		return err
+	}
+	if in.MergeID <= 0 {
+		return app.FieldErrorf("merge_id", "merge_id: the ID of the person to merge into this one.")
+	}
+	p, err := s.CRM.MergePeople(call.ctx, call.id, in.MergeID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return app.FieldErrorf("merge_id", "Unknown person %d.", in.MergeID)
+	} else if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIPerson(p)})
+}
+
+type crmCall struct {
+	ctx context.Context
+	res crmResource
+	id  int64
+}
+
+// crmHandler resolves the scope of a CRM API request and calls h.
+func (s *Handler) crmHandler(r crmResource, h func(*fiber.Ctx, crmCall) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		call := crmCall{ctx: c.UserContext(), res: r}
+		if c.Params("id") != "" {
+			id, err := web.ParamID(c, "id")
+			if err != nil {
+				return err
+			}
+			call.id = id
+		}
+		if k := app.APIKeyFromContext(call.ctx); k != nil && k.Admin() {
+			ctx, err := s.adminCRMScope(c, call)
+			if err != nil {
+				return err
+			}
+			call.ctx = ctx
+		}
+		return h(c, call)
+	}
+}
+
+// adminCRMScope picks the tenant an admin request acts in.
+func (s *Handler) adminCRMScope(c *fiber.Ctx, call crmCall) (context.Context, error) {
+	ctx := app.NewContextAcrossTenants(call.ctx)
+	if ref := strings.TrimSpace(c.Query("tenant")); ref != "" {
+		t, err := s.Tenants.TenantByRef(ctx, utils.CopyString(ref))
+		if err != nil {
+			return nil, app.FieldErrorf("tenant", "Unknown tenant %q.", ref)
+		}
+		return app.NewContextWithTenant(ctx, t), nil
+	}
+	if c.Method() == fiber.MethodGet {
+		return ctx, nil
+	}
+	if call.id == 0 {
+		return nil, app.FieldErrorf("tenant", "Add ?tenant=ID or slug: admin keys create records in a named tenant.")
+	}
+	tid, err := s.CRM.RecordTenant(ctx, call.res.Record, call.id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.Tenants.Store.FindTenantByID(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	return app.NewContextWithTenant(ctx, t), nil
+}
+
+// ---- JSON shapes ----
+
+type apiPerson struct {
+	ID          int64          `json:"id"`
+	TenantID    int64          `json:"tenant_id"`
+	FirstName   string         `json:"first_name"`
+	LastName    string         `json:"last_name"`
+	Emails      []string       `json:"emails"`
+	Phones      []string       `json:"phones"`
+	CompanyID   *int64         `json:"company_id"`
+	CompanyName string         `json:"company_name"`
+	Title       string         `json:"title"`
+	Address     string         `json:"address"`
+	Source      string         `json:"source"`
+	OwnerID     *int64         `json:"owner_id"`
+	Tags        []string       `json:"tags"`
+	Consent     app.Consent    `json:"consent"`
+	Custom      map[string]any `json:"custom"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+func toAPIPerson(p *app.Person) apiPerson {
+	return apiPerson{p.ID, p.TenantID, p.FirstName, p.LastName, nonNil(p.Emails), nonNil(p.Phones), web.OptID(p.CompanyID), p.CompanyName, p.Title, p.Address,
+		p.Source, web.OptID(p.OwnerID), nonNil(p.Tags), p.Consent, customOut(p.Custom), p.CreatedAt, p.UpdatedAt}
+}
+
+func customOut(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+// personIn is a person as clients send it; "email" and "phone" are
+// shorthands for one-element lists.
+type personIn struct {
+	ID        int64          `json:"id"`
+	FirstName string         `json:"first_name"`
+	LastName  string         `json:"last_name"`
+	Emails    []string       `json:"emails"`
+	Email     string         `json:"email"`
+	Phones    []string       `json:"phones"`
+	Phone     string         `json:"phone"`
+	CompanyID *int64         `json:"company_id"`
+	Title     string         `json:"title"`
+	Address   string         `json:"address"`
+	Source    string         `json:"source"`
+	OwnerID   *int64         `json:"owner_id"`
+	Tags      []string       `json:"tags"`
+	Consent   *app.Consent   `json:"consent"`
+	Custom    map[string]any `json:"custom"`
+}
+
+func (in personIn) person() *app.Person {
+	p := &app.Person{ID: in.ID, FirstName: in.FirstName, LastName: in.LastName, Emails: in.Emails, Phones: in.Phones, Title: in.Title,
+		Address: in.Address, Source: in.Source, Tags: in.Tags}
+	if in.Email != "" {
+		p.Emails = append([]string{in.Email}, p.Emails...)
+	}
+	if in.Phone != "" {
+		p.Phones = append([]string{in.Phone}, p.Phones...)
+	}
+	if in.CompanyID != nil {
+		p.CompanyID = *in.CompanyID
+	}
+	if in.OwnerID != nil {
+		p.OwnerID = *in.OwnerID
+	}
+	if in.Consent != nil {
+		p.Consent = *in.Consent
+	}
+	p.Custom = in.Custom
+	return p
+}
+
+type apiCompany struct {
+	ID        int64          `json:"id"`
+	TenantID  int64          `json:"tenant_id"`
+	Name      string         `json:"name"`
+	Domain    string         `json:"domain"`
+	Industry  string         `json:"industry"`
+	Size      string         `json:"size"`
+	Address   string         `json:"address"`
+	Tags      []string       `json:"tags"`
+	Custom    map[string]any `json:"custom"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+func toAPICompany(c *app.Company) apiCompany {
+	return apiCompany{c.ID, c.TenantID, c.Name, c.Domain, c.Industry, c.Size, c.Address, nonNil(c.Tags), customOut(c.Custom), c.CreatedAt, c.UpdatedAt}
+}
+
+type companyIn struct {
+	ID       int64          `json:"id"`
+	Name     string         `json:"name"`
+	Domain   string         `json:"domain"`
+	Industry string         `json:"industry"`
+	Size     string         `json:"size"`
+	Address  string         `json:"address"`
+	Tags     []string       `json:"tags"`
+	Custom   map[string]any `json:"custom"`
+}
+
+type apiDeal struct {
+	ID            int64          `json:"id"`
+	TenantID      int64          `json:"tenant_id"`
+	Name          string         `json:"name"`
+	Amount        int64          `json:"amount"`
+	Currency      string         `json:"currency"`
+	PipelineID    int64          `json:"pipeline_id"`
+	StageID       int64          `json:"stage_id"`
+	Stage         string         `json:"stage"`
+	ExpectedClose *string        `json:"expected_close"`
+	Probability   *int           `json:"probability"`
+	OwnerID       *int64         `json:"owner_id"`
+	CompanyID     *int64         `json:"company_id"`
+	PersonIDs     []int64        `json:"person_ids"`
+	Tags          []string       `json:"tags"`
+	Custom        map[string]any `json:"custom"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+}
+
+func optDate(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format("2006-01-02")
+	return &s
+}
+
+func toAPIDeal(d *app.Deal) apiDeal {
+	return apiDeal{d.ID, d.TenantID, d.Name, d.Amount, d.Currency, d.PipelineID, d.StageID, d.Stage, optDate(d.ExpectedClose), d.Probability,
+		web.OptID(d.OwnerID), web.OptID(d.CompanyID), nonNil(d.PersonIDs), nonNil(d.Tags), customOut(d.Custom), d.CreatedAt, d.UpdatedAt}
+}
+
+// dealIn is a deal as clients send it: amount in minor units (cents),
+// stage by name or ID.
+type dealIn struct {
+	ID            int64          `json:"id"`
+	Name          *string        `json:"name"`
+	Amount        *int64         `json:"amount"`
+	Currency      *string        `json:"currency"`
+	PipelineID    *int64         `json:"pipeline_id"`
+	Stage         *string        `json:"stage"`
+	StageID       *int64         `json:"stage_id"`
+	ExpectedClose *string        `json:"expected_close"`
+	Probability   *int           `json:"probability"`
+	OwnerID       *int64         `json:"owner_id"`
+	CompanyID     *int64         `json:"company_id"`
+	PersonIDs     *[]int64       `json:"person_ids"`
+	Tags          *[]string      `json:"tags"`
+	Custom        map[string]any `json:"custom"`
+}
+
+func (in dealIn) update() (app.DealUpdate, error) {
+	u := app.DealUpdate{Name: in.Name, Amount: in.Amount, Currency: in.Currency, PipelineID: in.PipelineID, Stage: in.Stage,
+		OwnerID: in.OwnerID, CompanyID: in.CompanyID, PersonIDs: in.PersonIDs, Tags: in.Tags, Custom: in.Custom}
+	if in.StageID != nil && in.Stage == nil {
+		s := strconv.FormatInt(*in.StageID, 10)
+		u.Stage = &s
+	}
+	if in.ExpectedClose != nil {
+		t, err := app.ParseDate("expected_close", *in.ExpectedClose)
+		if err != nil {
+			return u, err
+		}
+		u.ExpectedClose = &t
+	}
+	if in.Probability != nil {
+		p := in.Probability
+		u.Probability = &p
+	}
+	return u, nil
+}
+
+func (in dealIn) deal() (*app.Deal, error) {
+	d := &app.Deal{ID: in.ID}
+	u, err := in.update()
+	if err != nil {
+		return nil, err
+	}
+	u.Apply(d)
+	return d, nil
+}
+
+type apiNote struct {
+	ID         int64     `json:"id"`
+	TenantID   int64     `json:"tenant_id"`
+	RecordType string    `json:"record_type"`
+	RecordID   int64     `json:"record_id"`
+	Body       string    `json:"body"`
+	BodyHTML   string    `json:"body_html"`
+	Author     string    `json:"author"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+func toAPINote(n *app.Note) apiNote {
+	return apiNote{n.ID, n.TenantID, n.RecordType, n.RecordID, n.Body, string(web.Markdown(n.Body)), n.Author, n.CreatedAt, n.UpdatedAt}
+}
+
+type noteIn struct {
+	ID         int64  `json:"id"`
+	RecordType string `json:"record_type"`
+	RecordID   int64  `json:"record_id"`
+	Body       string `json:"body"`
+}
+
+type apiTask struct {
+	ID         int64      `json:"id"`
+	TenantID   int64      `json:"tenant_id"`
+	Title      string     `json:"title"`
+	Due        *time.Time `json:"due"`
+	AssigneeID *int64     `json:"assignee_id"`
+	Done       bool       `json:"done"`
+	DoneAt     *time.Time `json:"done_at"`
+	RecordType string     `json:"record_type"`
+	RecordID   *int64     `json:"record_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+func toAPITask(t *app.Task) apiTask {
+	return apiTask{t.ID, t.TenantID, t.Title, t.Due, web.OptID(t.AssigneeID), t.Done, t.DoneAt, t.RecordType, web.OptID(t.RecordID), t.CreatedAt, t.UpdatedAt}
+}
+
+type taskIn struct {
+	ID         int64   `json:"id"`
+	Title      *string `json:"title"`
+	Due        *string `json:"due"`
+	AssigneeID *int64  `json:"assignee_id"`
+	Done       *bool   `json:"done"`
+	RecordType string  `json:"record_type"`
+	RecordID   int64   `json:"record_id"`
+}
+
+func (in taskIn) update() (app.TaskUpdate, error) {
+	u := app.TaskUpdate{Title: in.Title, AssigneeID: in.AssigneeID, Done: in.Done}
+	if in.Due != nil {
+		t, err := app.ParseDate("due", *in.Due)
+		if err != nil {
+			return u, err
+		}
+		u.Due = &t
+	}
+	return u, nil
+}
+
+func (in taskIn) task() (*app.Task, error) {
+	t := &app.Task{ID: in.ID, RecordType: in.RecordType, RecordID: in.RecordID}
+	u, err := in.update()
+	if err != nil {
+		return nil, err
+	}
+	u.Apply(t)
+	return t, nil
+}
+
+type apiTimelineEntry struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	Actor     string    `json:"actor"`
+	Field     string    `json:"field,omitempty"`
+	Old       string    `json:"old,omitempty"`
+	New       string    `json:"new,omitempty"`
+	Body      string    `json:"body,omitempty"`
+	RefType   string    `json:"ref_type,omitempty"`
+	RefID     int64     `json:"ref_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ---- decoding ----
+
+// decodeJSON reads a JSON object into v. Returns EINVALID naming the
+// field whose value has the wrong type ("amount must be an integer").
+func decodeJSON(body []byte, v any) error {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return app.Errorf(app.EINVALID, "The request body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			want := "a " + te.Type.String()
+			switch te.Type.Kind().String() {
+			case "int", "int64":
+				want = "an integer"
+				if te.Field == "amount" {
+					want = "an integer number of minor units (cents)"
+				}
+			case "string":
+				want = "a string"
+			case "bool":
+				want = "true or false"
+			case "slice":
+				want = "a list"
+			}
+			return app.FieldErrorf(te.Field, "%s must be %s.", te.Field, want)
+		}
+		return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return app.Errorf(app.EINVALID, "The request body must hold one JSON object.")
+	}
+	return nil
+}
+
+// ---- handlers ----
+
+func (s *Handler) apiCRMList(c *fiber.Ctx, call crmCall) error {
+	allowed := map[string]bool{"limit": true, "cursor": true, "sort": true, "q": true, "tenant": true}
+	switch call.res.Record {
+	case app.RecordPerson, app.RecordCompany, app.RecordDeal:
+		allowed["view"] = true
+	}
+	for _, f := range call.res.Filter {
+		allowed[f] = true
+	}
+	var bad string
+	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+		if !allowed[string(k)] && bad == "" {
+			bad = string(k)
+		}
+	})
+	if bad != "" {
+		return app.FieldErrorf(bad, "Unknown query parameter %q; filters here are %s.", bad, strings.Join(call.res.Filter, ", "))
+	}
+	var opts app.ListOptions
+	var err error
+	if opts.Limit, err = web.AtoiDefault(c.Query("limit"), app.DefaultPageSize); err != nil {
+		return app.FieldErrorf("limit", "limit must be a number from 1 to %d.", app.MaxPageSize)
+	}
+	opts.Cursor, opts.Sort, opts.Q = utils.CopyString(c.Query("cursor")), utils.CopyString(c.Query("sort")), utils.CopyString(c.Query("q"))
+	if ref := c.Query("view"); ref != "" {
+		// A saved view's conditions and sort (the tenant's own views).
+		vs, err := s.viewStore()
+		if err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(ref, 10, 64)
+		if err != nil {
+			return app.FieldErrorf("view", "view must be a view ID.")
+		}
+		v, err := vs.FindView(call.ctx, id)
+		if app.ErrorCode(err) == app.EUNAUTHORIZED {
+			return app.FieldErrorf("view", "Views belong to a tenant: pass ?tenant= with view.")
+		} else if err != nil {
+			return err
+		}
+		if v.Object != call.res.Record {
+			return app.FieldErrorf("view", "View %d does not list %s.", id, call.res.Path)
+		}
+		opts.Where = v.Where
+		if opts.Sort == "" {
+			opts.Sort = v.Sort
+		}
+	}
+	str := func(k string) *string {
+		if v := c.Query(k); v != "" {
+			v = utils.CopyString(v)
+			return &v
+		}
+		return nil
+	}
+	var perr error
+	num := func(k string) *int64 {
+		v := c.Query(k)
+		if v == "" {
+			return nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil && perr == nil {
+			perr = app.FieldErrorf(k, "%s must be a number.", k)
+		}
+		return &n
+	}
+	var data any
+	var next string
+	switch call.res.Record {
+	case app.RecordPerson:
+		f := app.PersonFilter{ListOptions: opts, Email: str("email"), Phone: str("phone"), CompanyID: num("company_id"), OwnerID: num("owner_id"), Tag: str("tag"), Source: str("source")}
+		if perr != nil {
+			return perr
+		}
+		var ps []*app.Person
+		if ps, next, err = s.CRM.FindPeople(call.ctx, f); err == nil {
+			out := make([]apiPerson, len(ps))
+			for i, p := range ps {
+				out[i] = toAPIPerson(p)
+			}
+			data = out
+		}
+	case app.RecordCompany:
+		var cs []*app.Company
+		if cs, next, err = s.CRM.FindCompanies(call.ctx, app.CompanyFilter{ListOptions: opts, Domain: str("domain"), Industry: str("industry"), Tag: str("tag")}); err == nil {
+			out := make([]apiCompany, len(cs))
+			for i, x := range cs {
+				out[i] = toAPICompany(x)
+			}
+			data = out
+		}
+	case app.RecordDeal:
+		f := app.DealFilter{ListOptions: opts, PipelineID: num("pipeline_id"), Stage: str("stage"), CompanyID: num("company_id"), PersonID: num("person_id"), OwnerID: num("owner_id"), Tag: str("tag")}
+		if perr != nil {
+			return perr
+		}
+		var ds []*app.Deal
+		if ds, next, err = s.CRM.FindDeals(call.ctx, f); err == nil {
+			out := make([]apiDeal, len(ds))
+			for i, x := range ds {
+				out[i] = toAPIDeal(x)
+			}
+			data = out
+		}
+	case app.RecordNote:
+		f := app.NoteFilter{ListOptions: opts, RecordType: str("record_type"), RecordID: num("record_id")}
+		if perr != nil {
+			return perr
+		}
+		var ns []*app.Note
+		if ns, next, err = s.CRM.FindNotes(call.ctx, f); err == nil {
+			out := make([]apiNote, len(ns))
+			for i, x := range ns {
+				out[i] = toAPINote(x)
+			}
+			data = out
+		}
+	case app.RecordTask:
+		f := app.TaskFilter{ListOptions: opts, AssigneeID: num("assignee_id"), RecordType: str("record_type"), RecordID: num("record_id")}
+		if v := c.Query("done"); v != "" {
+			b, berr := strconv.ParseBool(v)
+			if berr != nil {
+				return app.FieldErrorf("done", "done must be true or false.")
+			}
+			f.Done = &b
+		}
+		if perr != nil {
+			return perr
+		}
+		var ts []*app.Task
+		if ts, next, err = s.CRM.FindTasks(call.ctx, f); err == nil {
+			out := make([]apiTask, len(ts))
+			for i, x := range ts {
+				out[i] = toAPITask(x)
+			}
+			data = out
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var nc *string
+	if next != "" {
+		nc = &next
+	}
+	return c.JSON(fiber.Map{"data": data, "next_cursor": nc})
+}
+
+// findOne returns the API shape of one record.
+func (s *Handler) findOne(ctx context.Context, typ string, id int64) (any, error) {
+	switch typ {
+	case app.RecordPerson:
+		p, err := s.CRM.FindPerson(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return toAPIPerson(p), nil
+	case app.RecordCompany:
+		x, err := s.CRM.FindCompany(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return toAPICompany(x), nil
+	case app.RecordDeal:
+		x, err := s.CRM.FindDeal(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return toAPIDeal(x), nil
+	case app.RecordNote:
+		x, err := s.CRM.FindNote(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return toAPINote(x), nil
+	default:
+		x, err := s.CRM.FindTask(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return toAPITask(x), nil
+	}
+}
+
+func (s *Handler) apiCRMGet(c *fiber.Ctx, call crmCall) error {
+	v, err := s.findOne(call.ctx, call.res.Record, call.id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": v})
+}
+
+// decodeRecord reads one record of the resource's type from JSON.
+func decodeRecord(typ string, body []byte) (any, error) {
+	switch typ {
+	case app.RecordPerson:
+		var in personIn
+		if err := decodeJSON(body, &in); err != nil {
+			return nil, err
+		}
+		return in.person(), nil
+	case app.RecordCompany:
+		var in companyIn
+		if err := decodeJSON(body, &in); err != nil {
+			return nil, err
+		}
+		return &app.Company{ID: in.ID, Name: in.Name, Domain: in.Domain, Industry: in.Industry, Size: in.Size, Address: in.Address, Tags: in.Tags, Custom: in.Custom}, nil
+	case app.RecordDeal:
+		var in dealIn
+		if err := decodeJSON(body, &in); err != nil {
+			return nil, err
+		}
+		return in.deal()
+	case app.RecordNote:
+		var in noteIn
+		if err := decodeJSON(body, &in); err != nil {
+			return nil, err
+		}
+		return &app.Note{ID: in.ID, RecordType: in.RecordType, RecordID: in.RecordID, Body: in.Body}, nil
+	default:
+		var in taskIn
+		if err := decodeJSON(body, &in); err != nil {
+			return nil, err
+		}
+		return in.task()
+	}
+}
+
+func (s *Handler) apiCRMCreate(c *fiber.Ctx, call crmCall) error {
+	rec, err := decodeRecord(call.res.Record, c.Body())
+	if err != nil {
+		return err
+	}
+	var id int64
+	switch x := rec.(type) {
+	case *app.Person:
+		x.ID = 0
+		if x.Source == "" {
+			x.Source = "api"
+		}
+		err = s.CRM.CreatePerson(call.ctx, x)
+		id = x.ID
+	case *app.Company:
+		x.ID = 0
+		err = s.CRM.CreateCompany(call.ctx, x)
+		id = x.ID
+	case *app.Deal:
+		x.ID = 0
+		err = s.CRM.CreateDeal(call.ctx, x)
+		id = x.ID
+	case *app.Note:
+		x.ID = 0
+		err = s.CRM.CreateNote(call.ctx, x)
+		id = x.ID
+	case *app.Task:
+		x.ID = 0
+		err = s.CRM.CreateTask(call.ctx, x)
+		id = x.ID
+	}
+	if err != nil {
+		return err
+	}
+	v, err := s.findOne(call.ctx, call.res.Record, id)
+	if err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"data": v})
+}
+
+func (s *Handler) apiCRMUpdate(c *fiber.Ctx, call crmCall) error {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	var err error
+	switch call.res.Record {
+	case app.RecordPerson:
+		var u app.PersonUpdate
+		if err = decodeJSON(body, &u); err == nil {
+			_, err = s.CRM.UpdatePerson(call.ctx, call.id, u)
+		}
+	case app.RecordCompany:
+		var u app.CompanyUpdate
+		if err = decodeJSON(body, &u); err == nil {
+			_, err = s.CRM.UpdateCompany(call.ctx, call.id, u)
+		}
+	case app.RecordDeal:
+		var in dealIn
+		if err = decodeJSON(body, &in); err == nil {
+			var u app.DealUpdate
+			if u, err = in.update(); err == nil {
+				_, err = s.CRM.UpdateDeal(call.ctx, call.id, u)
+			}
+		}
+	case app.RecordNote:
+		var u app.NoteUpdate
+		if err = decodeJSON(body, &u); err == nil {
+			_, err = s.CRM.UpdateNote(call.ctx, call.id, u)
+		}
+	case app.RecordTask:
+		var in taskIn
+		if err = decodeJSON(body, &in); err == nil {
+			var u app.TaskUpdate
+			if u, err = in.update(); err == nil {
+				_, err = s.CRM.UpdateTask(call.ctx, call.id, u)
+			}
+		}
+	}
+	if err != nil {
+		// A record of another tenant is not found before its body is
+		// judged, so a bad body never tells that the ID exists.
+		if app.ErrorCode(err) == app.EINVALID {
+			if _, ferr := s.findOne(call.ctx, call.res.Record, call.id); ferr != nil {
+				return ferr
+			}
+		}
+		return err
+	}
+	return s.apiCRMGet(c, call)
+}
+
+func (s *Handler) apiCRMDelete(c *fiber.Ctx, call crmCall) error {
+	var err error
+	switch call.res.Record {
+	case app.RecordPerson:
+		err = s.CRM.DeletePerson(call.ctx, call.id)
+	case app.RecordCompany:
+		err = s.CRM.DeleteCompany(call.ctx, call.id)
+	case app.RecordDeal:
+		err = s.CRM.DeleteDeal(call.ctx, call.id)
+	case app.RecordNote:
+		err = s.CRM.DeleteNote(call.ctx, call.id)
+	case app.RecordTask:
+		err = s.CRM.DeleteTask(call.ctx, call.id)
+	}
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// apiCRMBatch upserts {"records":[...]}: records with an id replace that
+// record, others are created; all in one transaction, or none.
+func (s *Handler) apiCRMBatch(c *fiber.Ctx, call crmCall) error {
+	var in struct {
+		Records []json.RawMessage `json:"records"`
+	}
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return app.FieldErrorf("records", "Send {\"records\": [...]} with 1 to %d records.", app.MaxBatch)
+	}
+	if len(in.Records) == 0 || len(in.Records) > app.MaxBatch {
+		return app.FieldErrorf("records", "A batch takes 1 to %d records; this one has %d.", app.MaxBatch, len(in.Records))
+	}
+	var ids []int64
+	var err error
+	switch call.res.Record {
+	case app.RecordPerson:
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertPeople, func(r *app.Person) int64 { return r.ID })
+	case app.RecordCompany:
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertCompanies, func(r *app.Company) int64 { return r.ID })
+	case app.RecordDeal:
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertDeals, func(r *app.Deal) int64 { return r.ID })
+	case app.RecordNote:
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertNotes, func(r *app.Note) int64 { return r.ID })
+	case app.RecordTask:
+		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertTasks, func(r *app.Task) int64 { return r.ID })
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"ids": ids, "count": len(ids)}})
+}
+
+// batchUpsert decodes every record (a bad one is a BatchError naming its
+// index), upserts them all in one transaction and returns their IDs.
+func batchUpsert[T any](call crmCall, raws []json.RawMessage, upsert func(context.Context, []T) error, id func(T) int64) ([]int64, error) {
+	recs := make([]T, len(raws))
+	for i, raw := range raws {
+		v, err := decodeRecord(call.res.Record, raw)
+		if err != nil {
+			return nil, app.BatchFail(i, err)
+		}
+		recs[i] = v.(T)
+	}
+	if err := upsert(call.ctx, recs); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(recs))
+	for i, r := range recs {
+		ids[i] = id(r)
+	}
+	return ids, nil
+}
+
+func (s *Handler) apiCRMTimeline(c *fiber.Ctx, call crmCall) error {
+	es, err := s.CRM.FindTimeline(call.ctx, call.res.Record, call.id)
+	if err != nil {
+		return err
+	}
+	out := make([]apiTimelineEntry, len(es))
+	for i, e := range es {
+		out[i] = apiTimelineEntry{e.ID, e.Kind, e.Actor, e.Field, e.Old, e.New, e.Body, e.RefType, e.RefID, e.CreatedAt}
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+type apiStage struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Position    int    `json:"position"`
+	Probability int    `json:"probability"`
+	Won         bool   `json:"won"`
+	Lost        bool   `json:"lost"`
+}
+
+type apiPipeline struct {
+	ID     int64      `json:"id"`
+	Name   string     `json:"name"`
+	Stages []apiStage `json:"stages"`
+}
+
+// tenantCtx is the request's context scoped to one tenant: the key's on
+// the portal, ?tenant= for admin keys on Nexus.
+func (s *Handler) tenantCtx(c *fiber.Ctx) (context.Context, error) {
+	ctx := c.UserContext()
+	if k := app.APIKeyFromContext(ctx); k != nil && k.Admin() {
+		ref := strings.TrimSpace(c.Query("tenant"))
+		if ref == "" {
+			return nil, app.FieldErrorf("tenant", "Add ?tenant=ID or slug: this belongs to a tenant.")
+		}
+		t, err := s.Tenants.TenantByRef(ctx, utils.CopyString(ref))
+		if err != nil {
+			return nil, app.FieldErrorf("tenant", "Unknown tenant %q.", ref)
+		}
+		ctx = app.NewContextWithTenant(ctx, t)
+	}
+	return ctx, nil
+}
+
+type apiCustomField struct {
+	ID        int64     `json:"id"`
+	Object    string    `json:"object"`
+	Key       string    `json:"key"`
+	Label     string    `json:"label"`
+	Type      string    `json:"type"`
+	Options   []string  `json:"options"`
+	Position  int       `json:"position"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAPICustomField(f *app.CustomField) apiCustomField {
+	return apiCustomField{f.ID, f.Object, f.Key, f.Label, f.Type, nonNil(f.Options), f.Position, f.CreatedAt}
+}
+
+func (s *Handler) handleAPICustomFields(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	fs, err := s.CRM.FindCustomFields(ctx, utils.CopyString(c.Query("object")))
+	if err != nil {
+		return err
+	}
+	out := make([]apiCustomField, len(fs))
+	for i, f := range fs {
+		out[i] = toAPICustomField(f)
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+func (s *Handler) handleAPICustomFieldCreate(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Object  string   `json:"object"`
+		Key     string   `json:"key"`
+		Label   string   `json:"label"`
+		Type    string   `json:"type"`
+		Options []string `json:"options"`
+	}
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	f := &app.CustomField{Object: in.Object, Key: in.Key, Label: in.Label, Type: in.Type, Options: in.Options}
+	if err := s.CRM.CreateCustomField(ctx, f); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"data": toAPICustomField(f)})
+}
+
+func (s *Handler) handleAPICustomFieldDelete(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	if err := s.CRM.DeleteCustomField(ctx, id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Handler) handleAPIPipelines(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	ps, err := s.CRM.Pipelines(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]apiPipeline, len(ps))
+	for i, p := range ps {
+		out[i] = toAPIPipeline(p)
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+type pipelineIn struct {
+	Name   *string `json:"name"`
+	Stages []struct {
+		ID          int64  `json:"id"`
+		Name        string `json:"name"`
+		Probability int    `json:"probability"`
+		Won         bool   `json:"won"`
+		Lost        bool   `json:"lost"`
+	} `json:"stages"`
+}
+
+func (in pipelineIn) stages() []*app.Stage {
+	if in.Stages == nil {
+		return nil
+	}
+	out := make([]*app.Stage, len(in.Stages))
+	for i, st := range in.Stages {
+		out[i] = &app.Stage{ID: st.ID, Name: st.Name, Probability: st.Probability, Won: st.Won, Lost: st.Lost}
+	}
+	return out
+}
+
+func toAPIPipeline(p *app.Pipeline) apiPipeline {
+	out := apiPipeline{ID: p.ID, Name: p.Name}
+	for _, st := range p.Stages {
+		out.Stages = append(out.Stages, apiStage{st.ID, st.Name, st.Position, st.Probability, st.Won, st.Lost})
+	}
+	return out
+}
+
+// handleAPIPipelineCreate adds a pipeline: {"name", "stages":[{"name",
+// "probability", "won", "lost"}]}.
+func (s *Handler) handleAPIPipelineCreate(c *fiber.Ctx) error {
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	var in pipelineIn
+	if err := decodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	p := &app.Pipeline{Stages: in.stages()}
+	if in.Name != nil {
+		p.Name = *in.Name
+	}
+	if err := s.CRM.CreatePipeline(ctx, p); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"data": toAPIPipeline(p)})
+}
+
+// handleAPIPipelineUpdate renames a pipeline and, with "stages", replaces
+// its stages in order (stages with an id are kept).
+func (s *Handler) handleAPIPipelineUpdate(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx, err := s.tenantCtx(c)
+	if err != nil {
+		return err
+	}
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	var in pipelineIn
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	p, err := s.CRM.UpdatePipeline(ctx, id, in.Name, in.stages())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIPipeline(p)})
+}
+
+func (s *Handler) viewStore() (app.CRMViewStore, error) {
+	vs, ok := s.CRM.(app.CRMViewStore)
+	if !ok {
+		return nil, app.Errorf(app.ENOTFOUND, "Views are not available.")
+	}
+	return vs, nil
+}

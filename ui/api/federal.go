@@ -1,0 +1,243 @@
+package api
+
+import (
+	fedui "orengen/ui/federal"
+	"orengen/ui/web"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+	"orengen/app/federal"
+)
+
+// Federal API on nexus.DOMAIN (admin keys): opportunities with filters,
+// full-text search and cursor pagination, saved searches, grants. Lists
+// answer {"data":[...],"next_cursor":...} (null on the last page).
+
+func (s *Handler) registerFederalAPIRoutes(api fiber.Router) {
+	g := api.Group("/federal", s.FederalPages.RequireFederal)
+	g.Get("/opportunities", s.handleAPIFederalOpportunities)
+	g.Get("/opportunities/:noticeId", s.handleAPIFederalOpportunity)
+	g.Get("/searches", s.handleAPIFederalSearches)
+	g.Post("/searches", web.RequireWriteKey, s.handleAPIFederalSearchCreate)
+	g.Delete("/searches/:id", web.RequireWriteKey, s.handleAPIFederalSearchDelete)
+	g.Get("/grants", s.handleAPIFederalGrants)
+}
+
+type apiReason struct {
+	Factor string `json:"factor"`
+	Points int    `json:"points"`
+	Text   string `json:"text"`
+}
+
+type apiContact struct {
+	Type     string `json:"type"`
+	FullName string `json:"full_name"`
+	Title    string `json:"title"`
+	Email    string `json:"email"`
+	Phone    string `json:"phone"`
+}
+
+type apiOpportunity struct {
+	NoticeID           string       `json:"notice_id"`
+	Title              string       `json:"title"`
+	SolicitationNumber string       `json:"solicitation_number"`
+	Agency             string       `json:"agency"`
+	AgencyPath         string       `json:"agency_path"`
+	Type               string       `json:"type"`
+	BaseType           string       `json:"base_type"`
+	SetAside           string       `json:"set_aside"`
+	SetAsideDesc       string       `json:"set_aside_description"`
+	NAICS              []string     `json:"naics"`
+	PSC                string       `json:"psc"`
+	Active             bool         `json:"active"`
+	PostedDate         *time.Time   `json:"posted_date"`
+	ResponseDeadline   *time.Time   `json:"response_deadline"`
+	State              string       `json:"state"`
+	UILink             string       `json:"ui_link"`
+	FitScore           int          `json:"fit_score"`
+	Reasons            []apiReason  `json:"reasons"`
+	Stage              string       `json:"pipeline_stage"`
+	Versions           int          `json:"versions"`
+	FirstSeenAt        time.Time    `json:"first_seen_at"`
+	UpdatedAt          time.Time    `json:"updated_at"`
+	Contacts           []apiContact `json:"contacts,omitempty"`
+	ResourceLinks      []string     `json:"resource_links,omitempty"`
+	Description        string       `json:"description_text,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toAPIOpportunity(n *federal.StoredNotice, full bool) apiOpportunity {
+	o := apiOpportunity{NoticeID: n.NoticeID, Title: n.Title, SolicitationNumber: n.SolicitationNumber, Agency: n.Department,
+		AgencyPath: n.FullParentPathName, Type: n.Type, BaseType: n.BaseType, SetAside: n.SetAside, SetAsideDesc: n.SetAsideDesc,
+		NAICS: n.AllNAICS(), PSC: n.ClassificationCode, Active: n.Active, PostedDate: optTime(n.PostedDate),
+		ResponseDeadline: optTime(n.ResponseDeadline), UILink: n.UILink, FitScore: n.Fit.Score, Reasons: []apiReason{},
+		Stage: n.Stage, Versions: n.Versions, FirstSeenAt: n.FirstSeenAt, UpdatedAt: n.UpdatedAt}
+	if n.PlaceOfPerformance != nil {
+		o.State = n.PlaceOfPerformance.State.Code
+	}
+	for _, r := range n.Fit.Reasons {
+		o.Reasons = append(o.Reasons, apiReason{r.Factor, r.Points, r.Text})
+	}
+	if full {
+		for _, c := range n.PointsOfContact {
+			o.Contacts = append(o.Contacts, apiContact{c.Type, c.FullName, c.Title, c.Email, c.Phone})
+		}
+		o.ResourceLinks = n.ResourceLinks
+		o.Description = n.DescriptionText
+	}
+	return o
+}
+
+func nextCursor(next string) any {
+	if next == "" {
+		return nil
+	}
+	return next
+}
+
+func (s *Handler) handleAPIFederalOpportunities(c *fiber.Ctx) error {
+	f, err := fedui.NoticeFilterFrom(c)
+	if err != nil {
+		return err
+	}
+	ns, next, err := s.Federal.Store.FindNotices(c.UserContext(), app.HouseTenantID, f)
+	if err != nil {
+		return err
+	}
+	out := make([]apiOpportunity, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, toAPIOpportunity(n, false))
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nextCursor(next)})
+}
+
+func (s *Handler) handleAPIFederalOpportunity(c *fiber.Ctx) error {
+	id := s.FederalPages.NoticeID(c)
+	n, err := s.Federal.Store.FindNotice(c.UserContext(), app.HouseTenantID, id)
+	if err != nil {
+		return err
+	}
+	ch, err := s.Federal.Store.FindNoticeChanges(c.UserContext(), app.HouseTenantID, id)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		ChangedAt time.Time             `json:"changed_at"`
+		Fields    []federal.FieldChange `json:"fields"`
+	}
+	changes := make([]change, 0, len(ch))
+	for _, x := range ch {
+		changes = append(changes, change{x.ChangedAt, x.Changes})
+	}
+	return c.JSON(fiber.Map{"data": toAPIOpportunity(n, true), "amendments": changes})
+}
+
+type apiSearch struct {
+	ID                int64      `json:"id"`
+	Kind              string     `json:"kind"`
+	Name              string     `json:"name"`
+	NAICS             string     `json:"naics"`
+	PSC               string     `json:"psc"`
+	SetAside          string     `json:"set_aside"`
+	State             string     `json:"state"`
+	Title             string     `json:"title"`
+	ProcurementTypes  []string   `json:"procurement_types"`
+	PostedDays        int        `json:"posted_days"`
+	FetchDescriptions bool       `json:"fetch_descriptions"`
+	LastRunAt         *time.Time `json:"last_run_at"`
+	LastStatus        string     `json:"last_status"`
+	LastError         string     `json:"last_error"`
+	CreatedAt         time.Time  `json:"created_at"`
+}
+
+func toAPISearch(ss *federal.SavedSearch) apiSearch {
+	pt := ss.ProcurementTypes
+	if pt == nil {
+		pt = []string{}
+	}
+	return apiSearch{ss.ID, ss.Kind, ss.Name, ss.NAICS, ss.PSC, ss.SetAside, ss.State, ss.Title, pt, ss.PostedDays, ss.FetchDescriptions,
+		ss.LastRunAt, ss.LastStatus, ss.LastError, ss.CreatedAt}
+}
+
+func (s *Handler) handleAPIFederalSearches(c *fiber.Ctx) error {
+	list, err := s.Federal.Store.FindSavedSearches(c.UserContext(), app.HouseTenantID)
+	if err != nil {
+		return err
+	}
+	out := make([]apiSearch, 0, len(list))
+	for _, ss := range list {
+		out = append(out, toAPISearch(ss))
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+func (s *Handler) handleAPIFederalSearchCreate(c *fiber.Ctx) error {
+	var in apiSearch
+	if err := c.BodyParser(&in); err != nil {
+		return app.Errorf(app.EINVALID, "Send a JSON object with at least a name.")
+	}
+	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: in.Kind, Name: in.Name, NAICS: in.NAICS, PSC: in.PSC, SetAside: in.SetAside,
+		State: in.State, Title: in.Title, ProcurementTypes: in.ProcurementTypes, PostedDays: in.PostedDays, FetchDescriptions: in.FetchDescriptions}
+	if err := s.Federal.CreateSearch(c.UserContext(), ss); err != nil {
+		return fedui.Err(err)
+	}
+	s.Audit.Record(c.UserContext(), "federal.search.create", "search:"+web.Itoa(int(ss.ID)), ss.Name)
+	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"data": toAPISearch(ss)})
+}
+
+func (s *Handler) handleAPIFederalSearchDelete(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Federal.Store.DeleteSavedSearch(c.UserContext(), app.HouseTenantID, id); err != nil {
+		return err
+	}
+	s.Audit.Record(c.UserContext(), "federal.search.delete", "search:"+web.Itoa(int(id)), "")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type apiGrant struct {
+	ID         string     `json:"id"`
+	Number     string     `json:"number"`
+	Title      string     `json:"title"`
+	AgencyCode string     `json:"agency_code"`
+	AgencyName string     `json:"agency_name"`
+	OpenDate   *time.Time `json:"open_date"`
+	CloseDate  *time.Time `json:"close_date"`
+	Status     string     `json:"status"`
+	DocType    string     `json:"doc_type"`
+	ALNs       []string   `json:"alns"`
+}
+
+func (s *Handler) handleAPIFederalGrants(c *fiber.Ctx) error {
+	limit, err := web.AtoiDefault(c.Query("limit"), 50)
+	if err != nil || limit < 1 || limit > 500 {
+		return app.FieldErrorf("limit", "limit must be a number from 1 to 500.")
+	}
+	gs, next, err := s.Federal.Store.FindGrants(c.UserContext(), app.HouseTenantID, federal.GrantFilter{
+		Query: utils.CopyString(c.Query("q")), OpenOnly: c.Query("open") == "1" || c.Query("open") == "true",
+		AgencyCode: utils.CopyString(c.Query("agency")), Cursor: utils.CopyString(c.Query("cursor")), Limit: limit})
+	if err != nil {
+		return err
+	}
+	out := make([]apiGrant, 0, len(gs))
+	for _, g := range gs {
+		alns := g.ALNs
+		if alns == nil {
+			alns = []string{}
+		}
+		out = append(out, apiGrant{g.ID, g.Number, g.Title, g.AgencyCode, g.AgencyName, optTime(g.OpenDate), optTime(g.CloseDate), g.Status, g.DocType, alns})
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nextCursor(next)})
+}

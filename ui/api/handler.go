@@ -1,0 +1,35 @@
+// Package api serves the JSON API at /api/v1 (tenant keys on the portal
+// hosts, admin keys on Nexus: MountTenant, MountAdmin), its OpenAPI
+// document, the pages that manage API keys, and the webhooks that come
+// in: the public lead-capture API on the marketing host (MountCapture),
+// Twilio's signed webhooks and workflows' incoming hooks on the portal
+// hosts (MountTwilio). Errors are {"error":{"code","message","field"}}.
+//
+// api imports app, app/federal, ui/web and ui/federal (shared federal
+// request parsing); never a store.
+package api
+
+import (
+	"orengen/app"
+	"orengen/app/federal"
+	"orengen/app/sheets"
+	"orengen/app/wiki"
+	fedui "orengen/ui/federal"
+	"orengen/ui/web"
+)
+
+// Handler serves the API and the webhooks in.
+type Handler struct {
+	*web.Kit
+	APIKeys      *app.APIKeyService
+	Tenants      *app.TenantService
+	TenantLeads  app.TenantLeadStore
+	CRM          app.CRMStore
+	Automations  *app.AutomationService // nil: no lead capture or Twilio webhooks
+	Federal      *federal.Service       // nil: no federal endpoints
+	FederalPages *fedui.Handler
+	Audit        *app.AuditService
+	LeadLimit    *web.LeadLimit
+	Wiki         *wiki.Service   // nil: no wiki endpoints
+	Sheets       *sheets.Service // nil: no table endpoints
+}

@@ -1,0 +1,352 @@
+package api
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+	"orengen/app/sheets"
+)
+
+// The OpenAPI 3.1 document of /api/v1. TestOpenAPI_MatchesRoutes checks it
+// against the registered routes: every /api/v1 route documented, every
+// documented path registered.
+
+type obj = map[string]any
+
+var (
+	openAPIOnce sync.Once
+	openAPIJSON []byte
+)
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func jsonBody(schema obj) obj {
+	return obj{"required": true, "content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func jsonResp(desc string, schema obj) obj {
+	return obj{"description": desc, "content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func errResp(desc string) obj { return jsonResp(desc, ref("Error")) }
+
+func dataOf(schema obj) obj {
+	return obj{"type": "object", "required": []string{"data"}, "properties": obj{"data": schema}}
+}
+
+func pageOf(schema obj) obj {
+	return obj{"type": "object", "required": []string{"data", "next_cursor"}, "properties": obj{
+		"data":        obj{"type": "array", "items": schema},
+		"next_cursor": obj{"type": []string{"string", "null"}, "description": "Pass as ?cursor= for the next page; null on the last page."},
+	}}
+}
+
+func qparam(name, desc string, schema obj) obj {
+	return obj{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
+}
+
+var (
+	str    = obj{"type": "string"}
+	integ  = obj{"type": "integer"}
+	nInt   = obj{"type": []string{"integer", "null"}}
+	nStr   = obj{"type": []string{"string", "null"}}
+	strArr = obj{"type": "array", "items": obj{"type": "string"}}
+	tstamp = obj{"type": "string", "format": "date-time"}
+	// linkType is what a note links to: a CRM record, a pursued notice
+	// (pursuit: the bid pipeline entry's id) or a pursued grant; a task
+	// may also be unlinked ("").
+	linkType = obj{"type": "string", "enum": []string{"person", "company", "deal", "pursuit", "grant_pursuit"},
+		"description": "pursuit and grant_pursuit: the id of a bid or grant pipeline entry (Nexus > Federal)"}
+	taskLinkType = obj{"type": "string", "enum": []string{"", "person", "company", "deal", "pursuit", "grant_pursuit"},
+		"description": "\"\" when not linked; pursuit and grant_pursuit: the id of a bid or grant pipeline entry"}
+)
+
+func props(required []string, p obj) obj {
+	return obj{"type": "object", "required": required, "properties": p}
+}
+
+// OpenAPI returns the API description as JSON.
+func OpenAPI() []byte {
+	openAPIOnce.Do(func() {
+		common := []string{"id", "created_at", "updated_at"}
+		tagsIn := obj{"type": "array", "maxItems": 30, "description": "Lowercased and de-duplicated; each starts with a letter or digit, at most 50 characters.",
+			"items": obj{"type": "string", "maxLength": 50}}
+		schemas := obj{
+			"Error": props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{
+				"code":    obj{"type": "string", "enum": []string{app.EINVALID, app.ENOTFOUND, app.EUNAUTHORIZED, app.EFORBIDDEN, app.ECONFLICT, app.ETOOMANY, app.ETOOLARGE, app.EINTERNAL, "method_not_allowed"}},
+				"message": str, "field": obj{"type": "string", "description": "The input field at fault, e.g. email or records[3].phones."},
+			})}),
+			"Consent": props(nil, obj{"email": obj{"type": "boolean"}, "sms": obj{"type": "boolean"}, "calls": obj{"type": "boolean"}}),
+			"Person": props(append(common, "first_name", "last_name", "emails", "phones"), obj{
+				"id": integ, "tenant_id": integ, "first_name": str, "last_name": str,
+				"emails":     obj{"type": "array", "items": obj{"type": "string", "format": "email"}},
+				"phones":     obj{"type": "array", "items": obj{"type": "string", "description": "E.164, e.g. +15125550100"}},
+				"company_id": nInt, "company_name": str, "title": str, "address": str, "source": str, "owner_id": nInt,
+				"tags": strArr, "consent": ref("Consent"), "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
+			}),
+			"Custom": obj{"type": "object", "description": "Custom field values by key, checked by the field's type; in PATCH a null value removes one.", "additionalProperties": true},
+			"CustomField": props([]string{"id", "object", "key", "type"}, obj{"id": integ, "object": obj{"type": "string", "enum": []string{"person", "company", "deal"}},
+				"key": obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}, "label": str, "type": obj{"type": "string", "enum": app.CustomTypes},
+				"options": strArr, "position": integ, "created_at": tstamp}),
+			"PersonInput": props(nil, obj{
+				"id": obj{"type": "integer", "description": "batch only: replace this person"}, "first_name": str, "last_name": str, "emails": strArr,
+				"email": obj{"type": "string", "description": "shorthand for one email"}, "phones": strArr,
+				"phone":      obj{"type": "string", "description": "shorthand for one phone; any format, US by default"},
+				"company_id": nInt, "title": str, "address": str, "source": str, "owner_id": nInt, "tags": tagsIn, "consent": ref("Consent"), "custom": ref("Custom"),
+			}),
+			"Company": props(append(common, "name"), obj{"id": integ, "tenant_id": integ, "name": str, "domain": str, "industry": str,
+				"size": obj{"type": "string", "enum": append([]string{""}, app.CompanySizes...)}, "address": str, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp}),
+			"CompanyInput": props(nil, obj{"id": integ, "name": str, "domain": str, "industry": str, "size": str, "address": str, "tags": tagsIn, "custom": ref("Custom")}),
+			"Opportunity": props(append(common, "name", "amount", "currency", "stage"), obj{
+				"id": integ, "tenant_id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"},
+				"currency": obj{"type": "string", "pattern": "^[A-Z]{3}$"}, "pipeline_id": integ, "stage_id": integ, "stage": str,
+				"expected_close": obj{"type": []string{"string", "null"}, "format": "date"}, "probability": nInt, "owner_id": nInt, "company_id": nInt,
+				"person_ids": obj{"type": "array", "items": integ}, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
+			}),
+			"OpportunityInput": props(nil, obj{
+				"id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"}, "currency": str,
+				"pipeline_id": integ, "stage": obj{"type": "string", "description": "stage name or ID in the pipeline"}, "stage_id": integ,
+				"expected_close": obj{"type": "string", "format": "date"}, "probability": integ, "owner_id": nInt, "company_id": nInt,
+				"person_ids": obj{"type": "array", "items": integ}, "tags": tagsIn, "custom": ref("Custom"),
+			}),
+			"Note": props(append(common, "record_type", "record_id", "body"), obj{"id": integ, "tenant_id": integ,
+				"record_type": linkType, "record_id": integ,
+				"body": obj{"type": "string", "description": "markdown"}, "body_html": obj{"type": "string", "description": "safe HTML (raw HTML escaped)"},
+				"author": str, "created_at": tstamp, "updated_at": tstamp}),
+			"NoteInput": props(nil, obj{"id": integ, "record_type": linkType, "record_id": integ, "body": str}),
+			"Task": props(append(common, "title", "done"), obj{"id": integ, "tenant_id": integ, "title": str, "due": obj{"type": []string{"string", "null"}, "format": "date-time"},
+				"assignee_id": nInt, "done": obj{"type": "boolean"}, "done_at": nStr, "record_type": taskLinkType, "record_id": nInt, "created_at": tstamp, "updated_at": tstamp}),
+			"TaskInput": props(nil, obj{"id": integ, "title": str, "due": obj{"type": "string", "description": "date or date-time"}, "assignee_id": nInt,
+				"done": obj{"type": "boolean"}, "record_type": taskLinkType, "record_id": integ}),
+			"TimelineEntry": props([]string{"id", "kind", "actor", "created_at"}, obj{"id": integ,
+				"kind":  obj{"type": "string", "description": "created, updated, note, task, task_done; later features add form, sms, call, email"},
+				"actor": str, "field": str, "old": str, "new": str, "body": str, "ref_type": str, "ref_id": integ, "created_at": tstamp}),
+			"Pipeline": props([]string{"id", "name", "stages"}, obj{"id": integ, "name": str, "stages": obj{"type": "array", "items": props(nil, obj{
+				"id": integ, "name": str, "position": integ, "probability": integ, "won": obj{"type": "boolean"}, "lost": obj{"type": "boolean"}})}}),
+			"Lead":   props(nil, obj{"id": integ, "first_name": str, "last_name": str, "email": str, "phone": str, "company": str, "message": str, "source": str, "created_at": tstamp}),
+			"Tenant": props(nil, obj{"id": integ, "slug": str, "name": str, "display_name": str, "status": str, "house": obj{"type": "boolean"}, "created_at": tstamp}),
+		}
+		std := func(ok obj, extra ...string) obj {
+			r := obj{"401": errResp("Missing or invalid API key."), "default": errResp("Error.")}
+			for k, v := range ok {
+				r[k] = v
+			}
+			for _, code := range extra {
+				r[code] = errResp(map[string]string{"400": "Invalid input; error.field names the field.", "403": "Read-only key.", "404": "Not found (or another tenant's)."}[code])
+			}
+			return r
+		}
+		tenantParam := qparam("tenant", "Nexus (admin keys) only: tenant ID or slug. Reads without it span every tenant; creates need it.", str)
+		idParam := obj{"name": "id", "in": "path", "required": true, "schema": integ}
+		paths := obj{
+			"/api/v1/me":           obj{"get": obj{"summary": "The key and (portal) its tenant", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})}},
+			"/api/v1/openapi.json": obj{"get": obj{"summary": "This document", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})}},
+			"/api/v1/pipelines": obj{
+				"get": obj{"summary": "Pipelines and stages (the default Sales pipeline is created on first use)",
+					"parameters": []obj{tenantParam}, "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Pipeline")))}, "400")},
+				"post": obj{"summary": "Add a pipeline with its stages", "parameters": []obj{tenantParam}, "requestBody": jsonBody(ref("PipelineInput")),
+					"responses": std(obj{"201": jsonResp("Created", dataOf(ref("Pipeline")))}, "400", "403")},
+			},
+			"/api/v1/pipelines/{id}": obj{"parameters": []obj{idParam, tenantParam},
+				"patch": obj{"summary": "Rename; with stages, replace the stages in order (stages with an id are kept; one left out is removed unless it has deals)",
+					"requestBody": jsonBody(ref("PipelineInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Pipeline")))}, "400", "403", "404")}},
+			"/api/v1/leads": obj{
+				"get":  obj{"summary": "Portal: the tenant's leads", "x-host": "portal", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})},
+				"post": obj{"summary": "Portal: add a lead", "x-host": "portal", "requestBody": jsonBody(ref("Lead")), "responses": std(obj{"201": jsonResp("Created", obj{"type": "object"})}, "400", "403")},
+			},
+			"/api/v1/leads/{id}": obj{"parameters": []obj{idParam},
+				"get":    obj{"summary": "Portal: one lead", "x-host": "portal", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})}, "404")},
+				"delete": obj{"summary": "Portal: delete a lead", "x-host": "portal", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+			},
+			"/api/v1/tenants": obj{
+				"get":  obj{"summary": "Nexus: every tenant", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})})},
+				"post": obj{"summary": "Nexus: create a tenant", "x-host": "nexus", "requestBody": jsonBody(ref("Tenant")), "responses": std(obj{"201": jsonResp("Created", obj{"type": "object"})}, "400", "403")},
+			},
+			"/api/v1/tenants/{id}": obj{"parameters": []obj{idParam},
+				"get": obj{"summary": "Nexus: one tenant", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", obj{"type": "object"})}, "404")}},
+		}
+		schemaOf := map[string]string{app.RecordPerson: "Person", app.RecordCompany: "Company", app.RecordDeal: "Opportunity", app.RecordNote: "Note", app.RecordTask: "Task"}
+		for _, r := range crmResources {
+			sc := schemaOf[r.Record]
+			params := []obj{
+				qparam("limit", "Page size, 1 to 200 (default 50).", obj{"type": "integer", "minimum": 1, "maximum": app.MaxPageSize}),
+				qparam("cursor", "next_cursor of the previous page.", str),
+				qparam("sort", "Sort key; - for descending. Default -created_at.", obj{"type": "string", "enum": app.SortKeysFor(r.Record)}),
+				qparam("q", "Full-text search (names, emails, phones, notes).", str),
+				tenantParam,
+			}
+			for _, f := range r.Filter {
+				if f == "record_type" {
+					params = append(params, qparam(f, "Filter: what the record is linked to; pursuit and grant_pursuit are bid and grant pipeline entries.", linkType))
+					continue
+				}
+				params = append(params, qparam(f, "Filter: exact match.", str))
+			}
+			switch r.Record {
+			case app.RecordPerson, app.RecordCompany, app.RecordDeal:
+				params = append(params, qparam("view", "ID of a saved view (portal: CRM > Views): its conditions and, unless sort is given, its sort.", integ))
+			}
+			paths["/api/v1/"+r.Path] = obj{
+				"get": obj{"summary": "List " + r.Path, "parameters": params, "responses": std(obj{"200": jsonResp("A page", pageOf(ref(sc)))}, "400")},
+				"post": obj{"summary": "Create one of " + r.Path, "parameters": []obj{tenantParam}, "requestBody": jsonBody(ref(sc + "Input")),
+					"responses": std(obj{"201": jsonResp("Created", dataOf(ref(sc)))}, "400", "403")},
+			}
+			paths["/api/v1/"+r.Path+"/batch"] = obj{"post": obj{
+				"summary":     "Upsert up to 1000 " + r.Path + " in one transaction (records with id replace, others are created); any invalid record fails the whole batch",
+				"parameters":  []obj{tenantParam},
+				"requestBody": jsonBody(props([]string{"records"}, obj{"records": obj{"type": "array", "maxItems": app.MaxBatch, "items": ref(sc + "Input")}})),
+				"responses":   std(obj{"200": jsonResp("Written", dataOf(props([]string{"ids", "count"}, obj{"ids": obj{"type": "array", "items": integ}, "count": integ})))}, "400", "403"),
+			}}
+			paths["/api/v1/"+r.Path+"/{id}"] = obj{"parameters": []obj{idParam},
+				"get":    obj{"summary": "One of " + r.Path, "responses": std(obj{"200": jsonResp("OK", dataOf(ref(sc)))}, "404")},
+				"patch":  obj{"summary": "Change the given fields", "requestBody": jsonBody(ref(sc + "Input")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref(sc)))}, "400", "403", "404")},
+				"delete": obj{"summary": "Delete", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+			}
+			if r.Record != app.RecordNote && r.Record != app.RecordTask {
+				paths["/api/v1/"+r.Path+"/{id}/timeline"] = obj{"parameters": []obj{idParam},
+					"get": obj{"summary": "The record's activity, oldest first", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("TimelineEntry")))}, "404")}}
+			}
+		}
+		paths["/api/v1/custom-fields"] = obj{
+			"get": obj{"summary": "The tenant's custom field definitions", "parameters": []obj{qparam("object", "person, company or deal", str), tenantParam},
+				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("CustomField")))}, "400")},
+			"post": obj{"summary": "Define a custom field", "parameters": []obj{tenantParam}, "requestBody": jsonBody(ref("CustomField")),
+				"responses": std(obj{"201": jsonResp("Created", dataOf(ref("CustomField")))}, "400", "403")},
+		}
+		paths["/api/v1/custom-fields/{id}"] = obj{"parameters": []obj{idParam, tenantParam},
+			"delete": obj{"summary": "Delete a definition and its values on every record", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
+		paths["/api/v1/people/{id}/duplicates"] = obj{"parameters": []obj{idParam},
+			"get": obj{"summary": "People of the tenant sharing a normalised email or phone with this one", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Person")))}, "404")}}
+		paths["/api/v1/people/{id}/merge"] = obj{"parameters": []obj{idParam},
+			"post": obj{"summary": "Merge person merge_id into this one, keeping every note, task, deal link and timeline entry (one transaction)",
+				"requestBody": jsonBody(props([]string{"merge_id"}, obj{"merge_id": integ})),
+				"responses":   std(obj{"200": jsonResp("Merged", dataOf(ref("Person")))}, "400", "403", "404")}}
+		// Federal (nexus host, admin keys; the house tenant's data).
+		anyObj := obj{"type": "object"}
+		cursorParams := []obj{qparam("limit", "page size (max 200)", integ), qparam("cursor", "next_cursor of the previous page", str), qparam("q", "full-text search over titles and descriptions", str)}
+		paths["/api/v1/federal/opportunities"] = obj{
+			"get": obj{"summary": "SAM.gov notices found by the saved searches, with fit scores",
+				"parameters": append(cursorParams, qparam("naics", "NAICS code", str), qparam("set_aside", "set-aside code", str), qparam("type", "notice type", str),
+					qparam("active", "true or false", str), qparam("state", "place of performance state", str), qparam("min_score", "lowest fit score", integ),
+					qparam("sort", "score, posted or deadline", str)),
+				"responses": std(obj{"200": jsonResp("OK", pageOf(anyObj))}, "400")}}
+		paths["/api/v1/federal/opportunities/{noticeId}"] = obj{"parameters": []obj{{"name": "noticeId", "in": "path", "required": true, "schema": str}},
+			"get": obj{"summary": "One notice with every field and its amendment history", "responses": std(obj{"200": jsonResp("OK", dataOf(anyObj))}, "404")}}
+		paths["/api/v1/federal/searches"] = obj{
+			"get":  obj{"summary": "Saved searches", "responses": std(obj{"200": jsonResp("OK", pageOf(anyObj))})},
+			"post": obj{"summary": "Create a saved search", "requestBody": jsonBody(anyObj), "responses": std(obj{"201": jsonResp("Created", dataOf(anyObj))}, "400", "403")}}
+		paths["/api/v1/federal/searches/{id}"] = obj{"parameters": []obj{idParam},
+			"delete": obj{"summary": "Delete a saved search", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
+		paths["/api/v1/federal/grants"] = obj{
+			"get": obj{"summary": "Grants.gov opportunities found by the saved searches", "parameters": cursorParams,
+				"responses": std(obj{"200": jsonResp("OK", pageOf(anyObj))}, "400")}}
+		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
+		doc := obj{
+			"openapi": "3.1.0",
+			"info": obj{"title": "orengen API", "version": "1",
+				"description": "Portal host (app.DOMAIN or a tenant's domain): tenant API keys, the key's tenant only. Nexus host: admin API keys, every tenant. " +
+					"Authenticate with Authorization: Bearer KEY. Write routes need a write-scoped key. Errors are {\"error\":{\"code\",\"message\",\"field\"}}."},
+			"servers":    []obj{{"url": "/"}},
+			"security":   []obj{{"bearer": []string{}}},
+			"paths":      paths,
+			"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}}},
+		}
+		openAPIJSON, _ = json.MarshalIndent(doc, "", "  ")
+	})
+	return openAPIJSON
+}
+
+// addKnowledgeAPI documents Data & Sheets (tables and rows) and the
+// Knowledge Wiki's pages and search.
+func addKnowledgeAPI(paths, schemas obj, std func(obj, ...string) obj, tenantParam, idParam obj) {
+	colTypes := obj{"type": "string", "enum": sheets.Types}
+	schemas["Column"] = props([]string{"key", "name", "type"}, obj{
+		"key":  obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$", "description": "The column's name in rows, filters and workflows; made from the name when left out; it stays when the column is renamed."},
+		"name": str, "type": colTypes,
+		"options":  obj{"type": "array", "items": str, "description": "select: the allowed values"},
+		"currency": obj{"type": "string", "pattern": "^[A-Z]{3}$", "description": "currency: ISO 4217 (default USD)"},
+		"link":     obj{"type": "string", "enum": sheets.LinkTypes, "description": "link: the CRM record type"},
+		"required": obj{"type": "boolean"},
+	})
+	schemas["Table"] = props([]string{"id", "name", "columns", "row_count"}, obj{"id": integ, "tenant_id": integ, "name": str, "description": str,
+		"columns": obj{"type": "array", "items": ref("Column")}, "row_count": integ, "created_at": tstamp, "updated_at": tstamp})
+	schemas["TableInput"] = props(nil, obj{"name": str, "description": str, "columns": obj{"type": "array", "maxItems": sheets.MaxColumns, "items": ref("Column"),
+		"description": "PATCH: the whole list; a known key keeps its values (converted when its type changes; a value that does not fit fails the change naming its row); a key left out is deleted with its values"}})
+	values := obj{"type": "object", "additionalProperties": true, "description": "By column key: text and select strings, numbers, currency as a number of major units " +
+		"(writes also take strings like \"1,250.50\"), dates as YYYY-MM-DD, checkboxes true/false, links as the CRM record ID (writes also take a person's email or a company's or deal's name); null empties a cell. A value of the wrong type is a 400 naming the column."}
+	schemas["Row"] = props([]string{"id", "values"}, obj{"id": integ, "values": values,
+		"links": obj{"type": "object", "additionalProperties": str, "description": "Display names of linked CRM records, by column key"}, "created_at": tstamp, "updated_at": tstamp})
+	schemas["RowInput"] = props([]string{"values"}, obj{"id": obj{"type": "integer", "description": "batch only: change this row"}, "values": values})
+	tableID := obj{"name": "id", "in": "path", "required": true, "schema": integ}
+	rowID := obj{"name": "row", "in": "path", "required": true, "schema": integ}
+	admin := qparam("tenant", "Nexus (admin keys) only: tenant ID or slug; required to list or create tables (a table's ID finds its tenant).", str)
+	paths["/api/v1/tables"] = obj{
+		"get":  obj{"summary": "The tenant's tables", "parameters": []obj{admin}, "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Table")))}, "400")},
+		"post": obj{"summary": "Create a table with its columns", "parameters": []obj{admin}, "requestBody": jsonBody(ref("TableInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Table")))}, "400", "403")},
+	}
+	paths["/api/v1/tables/{id}"] = obj{"parameters": []obj{tableID},
+		"get":    obj{"summary": "A table and its columns", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Table")))}, "404")},
+		"patch":  obj{"summary": "Rename, describe or change the columns", "requestBody": jsonBody(ref("TableInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Table")))}, "400", "403", "404")},
+		"delete": obj{"summary": "Delete the table and its rows", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+	}
+	paths["/api/v1/tables/{id}/rows"] = obj{"parameters": []obj{tableID},
+		"get": obj{"summary": "Rows, filtered and sorted, a page at a time", "parameters": []obj{
+			{"name": "where", "in": "query", "required": false, "schema": obj{"type": "array", "items": str}, "style": "form", "explode": true,
+				"description": "column:op:value, repeatable; op is one of " + strings.Join(sheets.Ops, ", ") + " (empty and not_empty take no value); column:value means eq. Text compares without case."},
+			qparam("match", "all (default) or any of the where conditions", obj{"type": "string", "enum": []string{"all", "any"}}),
+			qparam("sort", "A column key, id, created_at or updated_at; - for descending; empty values last. Default id.", str),
+			qparam("limit", "1 to 500, default 100", obj{"type": "integer", "minimum": 1, "maximum": sheets.MaxPageSize}),
+			qparam("cursor", "next_cursor of the previous page", str)},
+			"responses": std(obj{"200": jsonResp("A page", pageOf(ref("Row")))}, "400", "404")},
+		"post": obj{"summary": "Add a row", "requestBody": jsonBody(ref("RowInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Row")))}, "400", "403", "404")},
+	}
+	paths["/api/v1/tables/{id}/rows/batch"] = obj{"parameters": []obj{tableID}, "post": obj{
+		"summary":     "Upsert up to 1000 rows in one transaction (records with id change the values given, others are created); any invalid record fails the batch, naming it (records[3].values.price)",
+		"requestBody": jsonBody(props([]string{"records"}, obj{"records": obj{"type": "array", "maxItems": sheets.MaxBatch, "items": ref("RowInput")}})),
+		"responses":   std(obj{"200": jsonResp("Written", dataOf(props([]string{"ids", "count"}, obj{"ids": obj{"type": "array", "items": integ}, "count": integ})))}, "400", "403", "404"),
+	}}
+	paths["/api/v1/tables/{id}/rows/delete"] = obj{"parameters": []obj{tableID}, "post": obj{
+		"summary":     "Delete up to 1000 rows by ID in one transaction (IDs of other tables are left alone)",
+		"requestBody": jsonBody(props([]string{"ids"}, obj{"ids": obj{"type": "array", "maxItems": sheets.MaxBatch, "items": integ}})),
+		"responses":   std(obj{"200": jsonResp("Deleted", dataOf(props([]string{"count"}, obj{"count": integ})))}, "400", "403", "404"),
+	}}
+	paths["/api/v1/tables/{id}/rows/{row}"] = obj{"parameters": []obj{tableID, rowID},
+		"get":    obj{"summary": "One row", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Row")))}, "404")},
+		"patch":  obj{"summary": "Change the given values", "requestBody": jsonBody(ref("RowInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Row")))}, "400", "403", "404")},
+		"delete": obj{"summary": "Delete the row", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+	}
+	schemas["WikiPage"] = props([]string{"id", "title", "slug", "revision"}, obj{"id": integ, "space_id": integ, "parent_id": nInt, "position": integ, "title": str, "slug": str,
+		"revision": obj{"type": "integer", "description": "the latest revision; send it back with a change"},
+		"body":     obj{"type": "string", "description": "markdown ([[Page title]] links, attachment:ID files); one page only"}, "body_html": obj{"type": "string", "description": "sanitised HTML; one page only"},
+		"updated_by": str, "created_at": tstamp, "updated_at": tstamp})
+	schemas["WikiPageInput"] = props(nil, obj{"title": str, "body": str, "parent_id": obj{"type": "integer", "description": "create: the parent page (0: top level)"},
+		"revision": obj{"type": "integer", "description": "PATCH: required, the revision the change starts from"}})
+	wikiTenant := qparam("tenant", "Nexus (admin keys) only, required: the tenant whose space (1 or house: the agency's internal space; a client's must be shared with the agency)", str)
+	paths["/api/v1/wiki/pages"] = obj{
+		"get": obj{"summary": "The space's pages in tree order (no bodies); ?slug= one page with its body", "parameters": []obj{qparam("slug", "a page's slug", str), wikiTenant},
+			"responses": std(obj{"200": jsonResp("OK", pageOf(ref("WikiPage")))}, "400", "404")},
+		"post": obj{"summary": "Create a page (revision 1)", "parameters": []obj{wikiTenant}, "requestBody": jsonBody(ref("WikiPageInput")),
+			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("WikiPage")))}, "400", "403")},
+	}
+	paths["/api/v1/wiki/pages/{id}"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"get": obj{"summary": "A page with its markdown and HTML", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("WikiPage")))}, "404")},
+		"patch": obj{"summary": "Save a new revision; a revision older than the page's is 409 with the page as it is now (current), nothing written",
+			"requestBody": jsonBody(ref("WikiPageInput")),
+			"responses":   std(obj{"200": jsonResp("OK", dataOf(ref("WikiPage"))), "409": jsonResp("Changed meanwhile", props([]string{"error", "current"}, obj{"error": ref("Error"), "current": ref("WikiPage")}))}, "400", "403", "404")},
+		"delete": obj{"summary": "Delete the page, its history, files and share links (sub-pages move up)", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
+	}
+	paths["/api/v1/wiki/search"] = obj{"get": obj{"summary": "Full-text search of the space's pages and files (BM25, one hit per page or file)",
+		"parameters": []obj{{"name": "q", "in": "query", "required": true, "schema": str, "description": "words (all required), \"phrases\", -excluded; the last word matches as a prefix"},
+			qparam("limit", "1 to 100, default 20", integ), wikiTenant},
+		"responses": std(obj{"200": jsonResp("OK", pageOf(props(nil, obj{"page_id": integ, "title": str, "slug": str, "attachment_id": nInt, "attachment_name": str,
+			"snippet": obj{"type": "string", "description": "HTML: the text escaped, matches in <mark>"}, "score": obj{"type": "number", "description": "BM25, lower is better"}})))}, "400")}}
+}
+
+func (s *Handler) handleOpenAPI(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(OpenAPI())
+}

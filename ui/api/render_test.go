@@ -1,0 +1,21 @@
+package api
+
+import (
+	"testing"
+
+	"orengen/ui/web"
+)
+
+// pageData maps every page template of this package to its data. A
+// template added without an entry here fails TestTemplates_EveryPage, so
+// every page is rendered at least once with zero values.
+var pageData = map[string]func() any{
+	"portal/apikeys": func() any { return &apiKeysPage{} },
+	"nexus/apikeys":  func() any { return &apiKeysPage{} },
+}
+
+func TestTemplates_EveryPage(t *testing.T) {
+	for _, err := range web.CheckPages(Templates, pageData) {
+		t.Error(err)
+	}
+}

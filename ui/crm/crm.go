@@ -1,0 +1,948 @@
+package crm
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/url"
+	fedui "orengen/ui/federal"
+	"orengen/ui/web"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
+
+	"orengen/app"
+)
+
+// The CRM in the portal (tenant users, their tenant only) and in Nexus >
+// Control Room > CRM (admins, every tenant, read-only with a tenant
+// column and filter). Forms post normally and redirect (PRG); a bad form
+// is shown again with the field named and status 400.
+
+// crmKinds maps URL segments to record types.
+var crmKinds = map[string]string{"people": app.RecordPerson, "companies": app.RecordCompany, "deals": app.RecordDeal}
+
+func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler) {
+	if s.CRM == nil {
+		return
+	}
+	r.Get("/crm/pipeline", s.handleCRMKanban)
+	r.Post("/crm/deals/:id/move", csrf, s.handleCRMDealMove)
+	r.Post("/crm/tasks/:id/done", csrf, s.handleCRMTaskDone)
+	r.Post("/crm/people/:id/merge", csrf, s.handleCRMMerge)
+	for seg := range crmKinds {
+		r.Get("/crm/"+seg+".csv", s.handleCRMExport(seg))
+	}
+	r.Post("/crm/views", csrf, s.handleCRMViewCreate)
+	r.Post("/crm/views/:id/delete", csrf, s.handleCRMViewDelete)
+	r.Get("/crm/settings", s.handleCRMSettings)
+	r.Get("/crm/settings/tags", s.handleCRMTags)
+	r.Post("/crm/settings/tags/rename", csrf, s.handleCRMTagRename)
+	r.Post("/crm/settings/tags/delete", csrf, s.handleCRMTagDelete)
+	r.Post("/crm/settings/fields", csrf, s.handleCRMFieldCreate)
+	r.Post("/crm/settings/fields/:id/delete", csrf, s.handleCRMFieldDelete)
+	r.Post("/crm/settings/pipelines", csrf, s.handleCRMPipelineCreate)
+	r.Post("/crm/settings/pipelines/:id", csrf, s.handleCRMPipelineUpdate)
+	r.Post("/crm/imports/upload", csrf, s.handleCRMUploadCreate)
+	r.Post("/crm/imports/upload/:upload", csrf, s.handleCRMUploadChunk)
+	r.Post("/crm/imports/upload/:upload/finish", csrf, s.handleCRMUploadFinish)
+	r.Get("/crm/import", s.handleCRMImportView)
+	r.Post("/crm/import", csrf, s.handleCRMImport)
+	r.Get("/crm/import/:id", s.handleCRMImportJob)
+	r.Post("/crm/import/:id", csrf, s.handleCRMImportJobUpdate)
+	for seg := range crmKinds {
+		r.Get("/crm/"+seg, s.handleCRMList(seg))
+		r.Post("/crm/"+seg, csrf, s.handleCRMCreate(seg))
+		r.Get("/crm/"+seg+"/:id", s.handleCRMRecord(seg))
+		r.Post("/crm/"+seg+"/:id", csrf, s.handleCRMUpdate(seg))
+		r.Post("/crm/"+seg+"/:id/delete", csrf, s.handleCRMDelete(seg))
+		r.Post("/crm/"+seg+"/:id/notes", csrf, s.handleCRMNoteCreate(seg))
+		r.Post("/crm/"+seg+"/:id/tasks", csrf, s.handleCRMTaskCreate(seg))
+		r.Post("/crm/"+seg+"/:id/tags", csrf, s.handleCRMTagsUpdate(seg))
+	}
+}
+
+// crmListPage is a table of people, companies or deals.
+type crmListPage struct {
+	web.Layout
+	Kind      string // people, companies, deals
+	Nexus     bool
+	People    []*app.Person
+	Companies []*app.Company
+	Deals     []*app.Deal
+	Q         string
+	Filter    map[string]string
+	NextURL   string
+	// Choices for the add form and filters.
+	CompanyChoices []*app.Company
+	Pipelines      []*app.Pipeline
+	Tenants        []*app.Tenant
+	TenantNames    map[int64]string
+	CustomFields   []*app.CustomField
+	CustomValues   map[string]any
+	Form           map[string]string
+	// Table is the list in a view's columns (nil: the default table);
+	// ViewForm is the columns-and-filters form and the saved views.
+	Table    *viewTable
+	ViewForm viewForm
+	Errors   map[string]string
+}
+
+// timelineRow is an entry with its note rendered.
+type timelineRow struct {
+	*app.TimelineEntry
+	HTML template.HTML
+}
+
+// crmRecordPage is one person, company or deal with its timeline.
+type crmRecordPage struct {
+	web.Layout
+	Kind           string
+	Nexus          bool
+	TenantName     string
+	Person         *app.Person
+	Company        *app.Company
+	Deal           *app.Deal
+	Timeline       []timelineRow
+	Tasks          []*app.Task
+	People         []*app.Person // a company's people
+	Deals          []*app.Deal   // a company's or person's deals
+	CompanyChoices []*app.Company
+	Pipelines      []*app.Pipeline
+	Duplicates     []*app.Person // people sharing an email or phone
+	CustomFields   []*app.CustomField
+	CustomValues   map[string]any
+	Form           map[string]string
+	Errors         map[string]string
+	NoteError      string
+	TaskError      string
+	// TagsForm is the inline tags input sent back with its error.
+	TagsForm string
+}
+
+// RecordID is the ID of the record shown.
+func (p *crmRecordPage) RecordID() int64 {
+	switch {
+	case p.Person != nil:
+		return p.Person.ID
+	case p.Company != nil:
+		return p.Company.ID
+	case p.Deal != nil:
+		return p.Deal.ID
+	}
+	return 0
+}
+
+// TagsValue is the inline tags input: what was sent with an error, or
+// the record's tags.
+func (p *crmRecordPage) TagsValue() string {
+	if p.Errors["tags_inline"] != "" {
+		return p.TagsForm
+	}
+	return strings.Join(p.RecordTags(), ", ")
+}
+
+// RecordTags are the tags of the record shown.
+func (p *crmRecordPage) RecordTags() []string {
+	switch {
+	case p.Person != nil:
+		return p.Person.Tags
+	case p.Company != nil:
+		return p.Company.Tags
+	case p.Deal != nil:
+		return p.Deal.Tags
+	}
+	return nil
+}
+
+// kanbanPage is the deals of a pipeline by stage.
+type kanbanPage struct {
+	web.Layout
+	Board *kanbanBoard
+}
+
+type kanbanColumn struct {
+	Stage  *app.Stage
+	Deals  []*app.Deal
+	Count  int
+	Totals []string // one per currency
+	More   int      // deals not shown
+}
+
+var personFormFields = []string{"first_name", "last_name", "emails", "phones", "company_id", "title", "address", "source", "tags", "consent_email", "consent_sms", "consent_calls"}
+
+var companyFormFields = []string{"name", "domain", "industry", "size", "address", "tags"}
+
+var dealFormFields = []string{"name", "amount", "currency", "pipeline_id", "stage", "expected_close", "probability", "company_id", "tags"}
+
+func formID(field, s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, app.FieldErrorf(field, "Choose a valid entry.")
+	}
+	return n, nil
+}
+
+func personUpdateFromForm(f map[string]string) (app.PersonUpdate, error) {
+	cid, err := formID("company_id", f["company_id"])
+	if err != nil {
+		return app.PersonUpdate{}, err
+	}
+	emails, phones, tags := web.SplitList(f["emails"]), web.SplitList(f["phones"]), web.SplitList(f["tags"])
+	u := app.PersonUpdate{FirstName: ptrS(f["first_name"]), LastName: ptrS(f["last_name"]), Emails: &emails, Phones: &phones, CompanyID: &cid,
+		Title: ptrS(f["title"]), Address: ptrS(f["address"]), Source: ptrS(f["source"]), Tags: &tags,
+		Consent: &app.Consent{Email: f["consent_email"] != "", SMS: f["consent_sms"] != "", Calls: f["consent_calls"] != ""}}
+	return u, nil
+}
+
+func ptrS(s string) *string { return &s }
+
+func companyUpdateFromForm(f map[string]string) app.CompanyUpdate {
+	tags := web.SplitList(f["tags"])
+	return app.CompanyUpdate{Name: ptrS(f["name"]), Domain: ptrS(f["domain"]), Industry: ptrS(f["industry"]), Size: ptrS(f["size"]), Address: ptrS(f["address"]), Tags: &tags}
+}
+
+func dealUpdateFromForm(f map[string]string) (app.DealUpdate, error) {
+	amount, err := app.ParseAmount("amount", f["amount"])
+	if err != nil {
+		return app.DealUpdate{}, err
+	}
+	ec, err := app.ParseDate("expected_close", f["expected_close"])
+	if err != nil {
+		return app.DealUpdate{}, err
+	}
+	cid, err := formID("company_id", f["company_id"])
+	if err != nil {
+		return app.DealUpdate{}, err
+	}
+	tags := web.SplitList(f["tags"])
+	u := app.DealUpdate{Name: ptrS(f["name"]), Amount: &amount, Currency: ptrS(f["currency"]), ExpectedClose: &ec, CompanyID: &cid, Tags: &tags}
+	if pid, err := formID("pipeline_id", f["pipeline_id"]); err != nil {
+		return u, err
+	} else if pid != 0 {
+		u.PipelineID = &pid
+	}
+	if st := strings.TrimSpace(f["stage"]); st != "" {
+		u.Stage = &st
+	}
+	var prob *int
+	if p := strings.TrimSpace(f["probability"]); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return u, app.FieldErrorf("probability", "Probability must be a whole number from 0 to 100.")
+		}
+		prob = &n
+	}
+	u.Probability = &prob
+	return u, nil
+}
+
+// ---- forms of persons, companies, deals as page values ----
+
+func personForm(p *app.Person) map[string]string {
+	b := func(v bool) string {
+		if v {
+			return "on"
+		}
+		return ""
+	}
+	return map[string]string{"first_name": p.FirstName, "last_name": p.LastName, "emails": strings.Join(p.Emails, ", "), "phones": strings.Join(p.Phones, ", "),
+		"company_id": idStr(p.CompanyID), "title": p.Title, "address": p.Address, "source": p.Source, "tags": strings.Join(p.Tags, ", "),
+		"consent_email": b(p.Consent.Email), "consent_sms": b(p.Consent.SMS), "consent_calls": b(p.Consent.Calls)}
+}
+
+func companyForm(c *app.Company) map[string]string {
+	return map[string]string{"name": c.Name, "domain": c.Domain, "industry": c.Industry, "size": c.Size, "address": c.Address, "tags": strings.Join(c.Tags, ", ")}
+}
+
+func dealForm(d *app.Deal) map[string]string {
+	m := map[string]string{"name": d.Name, "amount": fmt.Sprintf("%d.%02d", d.Amount/100, d.Amount%100), "currency": d.Currency,
+		"pipeline_id": idStr(d.PipelineID), "stage": idStr(d.StageID), "company_id": idStr(d.CompanyID), "tags": strings.Join(d.Tags, ", ")}
+	if d.ExpectedClose != nil {
+		m["expected_close"] = d.ExpectedClose.Format("2006-01-02")
+	}
+	if d.Probability != nil {
+		m["probability"] = strconv.Itoa(*d.Probability)
+	}
+	return m
+}
+
+func idStr(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// customForm reads the custom field inputs of a record form.
+func (s *Handler) customForm(c *fiber.Ctx, seg string) (map[string]any, error) {
+	defs, err := s.CRM.FindCustomFields(c.UserContext(), crmKinds[seg])
+	if err != nil {
+		return nil, err
+	}
+	return customFromForm(c, defs)
+}
+
+// ---- list ----
+
+func (s *Handler) handleCRMList(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return s.renderCRMList(c, seg, &crmListPage{}, web.PortalScope)
+	}
+}
+
+func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web.Scope) error {
+	nexus := sc.Nexus()
+	ctx := c.UserContext()
+	p.Kind, p.Nexus = seg, nexus
+	p.Q = utils.CopyString(c.Query("q"))
+	p.Filter = map[string]string{}
+	opts := app.ListOptions{Limit: 50, Q: p.Q, Cursor: utils.CopyString(c.Query("cursor")), Sort: utils.CopyString(c.Query("sort"))}
+	qs := url.Values{}
+	for _, k := range []string{"q", "sort", "tag", "company_id", "stage", "tenant"} {
+		if v := c.Query(k); v != "" {
+			p.Filter[k] = utils.CopyString(v)
+			qs.Set(k, p.Filter[k])
+		}
+	}
+	if nexus {
+		var err error
+		if p.Tenants, err = s.Tenants.Store.FindTenants(ctx); err != nil {
+			return err
+		}
+		p.TenantNames = map[int64]string{}
+		for _, t := range p.Tenants {
+			p.TenantNames[t.ID] = t.BrandName()
+		}
+		ctx = app.NewContextAcrossTenants(ctx)
+		if ref := p.Filter["tenant"]; ref != "" {
+			t, err := s.Tenants.TenantByRef(ctx, ref)
+			if err != nil {
+				return app.FieldErrorf("tenant", "Unknown tenant.")
+			}
+			ctx = app.NewContextWithTenant(ctx, t)
+		}
+	}
+	var next string
+	var err error
+	var view *app.View
+	if !nexus {
+		if view, err = s.listView(c, ctx, crmKinds[seg]); app.ErrorCode(err) == app.EINVALID {
+			p.ViewForm.Error, view = app.ErrorMessage(err), nil
+		} else if err != nil {
+			return err
+		}
+		if view != nil {
+			opts.Where = view.Where
+			if opts.Sort == "" {
+				opts.Sort = view.Sort
+			}
+			// Keep the view's parameters on the next page's link.
+			args := &fasthttp.Args{}
+			c.Context().QueryArgs().CopyTo(args)
+			args.Del("cursor")
+			qs, _ = url.ParseQuery(args.String())
+		}
+	}
+	optID := func(k string) *int64 {
+		if v, e := strconv.ParseInt(p.Filter[k], 10, 64); e == nil {
+			return &v
+		}
+		return nil
+	}
+	optStr := func(k string) *string {
+		if v := p.Filter[k]; v != "" {
+			return &v
+		}
+		return nil
+	}
+	switch seg {
+	case "people":
+		p.People, next, err = s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: opts, Tag: optStr("tag"), CompanyID: optID("company_id")})
+	case "companies":
+		p.Companies, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts, Tag: optStr("tag")})
+	case "deals":
+		p.Deals, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts, Stage: optStr("stage"), CompanyID: optID("company_id"), Tag: optStr("tag")})
+	}
+	if app.ErrorCode(err) == app.EINVALID {
+		// A bad search or cursor in the address bar: show the first page
+		// with the message.
+		p.Errors = map[string]string{"q": app.ErrorMessage(err)}
+		p.People, p.Companies, p.Deals, next = nil, nil, nil, ""
+	} else if err != nil {
+		return err
+	}
+	if next != "" {
+		qs.Set("cursor", next)
+		p.NextURL = c.Path() + "?" + qs.Encode()
+	}
+	if !nexus {
+		if err := s.crmChoices(ctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
+			return err
+		}
+		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
+			return err
+		}
+		if err := s.fillViewForm(c, ctx, seg, p, view); err != nil {
+			return err
+		}
+	}
+	if p.Form == nil {
+		p.Form = map[string]string{"currency": app.DefaultCurrency}
+	}
+	title := map[string]string{"people": "People", "companies": "Companies", "deals": "Deals"}[seg]
+	p.Layout = s.Layout(c, sc.Host, title)
+	return s.Render(c, sc.Page("crm_list"), p)
+}
+
+// crmChoices loads the select options of the person and deal forms.
+func (s *Handler) crmChoices(ctx context.Context, seg string, companies *[]*app.Company, pipelines *[]*app.Pipeline) error {
+	if seg == "companies" {
+		return nil
+	}
+	var err error
+	if *companies, _, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: app.ListOptions{Limit: app.MaxPageSize, Sort: "name"}}); err != nil {
+		return err
+	}
+	if seg == "deals" {
+		*pipelines, err = s.CRM.Pipelines(ctx)
+	}
+	return err
+}
+
+// ---- create ----
+
+func (s *Handler) handleCRMCreate(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		var id int64
+		var form map[string]string
+		var err error
+		switch seg {
+		case "people":
+			form = web.FormMap(c, personFormFields...)
+			var u app.PersonUpdate
+			if u, err = personUpdateFromForm(form); err == nil {
+				u.Custom, err = s.customForm(c, seg)
+			}
+			if err == nil {
+				p := &app.Person{Source: "portal"}
+				u.Apply(p)
+				if p.Source == "" {
+					p.Source = "portal"
+				}
+				err = s.CRM.CreatePerson(ctx, p)
+				id = p.ID
+			}
+		case "companies":
+			form = web.FormMap(c, companyFormFields...)
+			x := &app.Company{}
+			u := companyUpdateFromForm(form)
+			if u.Custom, err = s.customForm(c, seg); err == nil {
+				u.Apply(x)
+				err = s.CRM.CreateCompany(ctx, x)
+				id = x.ID
+			}
+		case "deals":
+			form = web.FormMap(c, dealFormFields...)
+			var u app.DealUpdate
+			if u, err = dealUpdateFromForm(form); err == nil {
+				u.Custom, err = s.customForm(c, seg)
+			}
+			if err == nil {
+				d := &app.Deal{}
+				u.Apply(d)
+				err = s.CRM.CreateDeal(ctx, d)
+				id = d.ID
+			}
+		}
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				return err
+			}
+			c.Status(fiber.StatusBadRequest)
+			return s.renderCRMList(c, seg, &crmListPage{Form: form, Errors: map[string]string{web.FieldOr(err, "form"): app.ErrorMessage(err)}}, web.PortalScope)
+		}
+		s.SetFlash(c, "ok", "Saved.")
+		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
+	}
+}
+
+// ---- record ----
+
+func (s *Handler) handleCRMRecord(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		return s.renderCRMRecord(c, seg, id, &crmRecordPage{}, web.PortalScope)
+	}
+}
+
+func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmRecordPage, sc web.Scope) error {
+	nexus := sc.Nexus()
+	ctx := c.UserContext()
+	p.Kind, p.Nexus = seg, nexus
+	if nexus {
+		ctx = app.NewContextAcrossTenants(ctx)
+		tid, err := s.CRM.RecordTenant(ctx, crmKinds[seg], id)
+		if err != nil {
+			return err
+		}
+		t, err := s.Tenants.Store.FindTenantByID(ctx, tid)
+		if err != nil {
+			return err
+		}
+		p.TenantName = t.BrandName()
+		ctx = app.NewContextWithTenant(ctx, t)
+	}
+	var err error
+	var title string
+	switch seg {
+	case "people":
+		if p.Person, err = s.CRM.FindPerson(ctx, id); err != nil {
+			return err
+		}
+		title = p.Person.Name()
+		if p.Form == nil {
+			p.Form = personForm(p.Person)
+		}
+		if p.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{PersonID: &id, ListOptions: app.ListOptions{Limit: 50}}); err != nil {
+			return err
+		}
+		if p.Duplicates, err = s.CRM.FindDuplicates(ctx, id); err != nil {
+			return err
+		}
+	case "companies":
+		if p.Company, err = s.CRM.FindCompany(ctx, id); err != nil {
+			return err
+		}
+		title = p.Company.Name
+		if p.Form == nil {
+			p.Form = companyForm(p.Company)
+		}
+		if p.People, _, err = s.CRM.FindPeople(ctx, app.PersonFilter{CompanyID: &id, ListOptions: app.ListOptions{Limit: 50}}); err != nil {
+			return err
+		}
+		if p.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{CompanyID: &id, ListOptions: app.ListOptions{Limit: 50}}); err != nil {
+			return err
+		}
+	case "deals":
+		if p.Deal, err = s.CRM.FindDeal(ctx, id); err != nil {
+			return err
+		}
+		title = p.Deal.Name
+		if p.Form == nil {
+			p.Form = dealForm(p.Deal)
+		}
+	}
+	tl, err := s.CRM.FindTimeline(ctx, crmKinds[seg], id)
+	if err != nil {
+		return err
+	}
+	for i := len(tl) - 1; i >= 0; i-- { // newest first on the page
+		row := timelineRow{TimelineEntry: tl[i]}
+		if tl[i].Kind == app.TimelineNote {
+			row.HTML = web.Markdown(tl[i].Body)
+		}
+		p.Timeline = append(p.Timeline, row)
+	}
+	rt := crmKinds[seg]
+	if p.Tasks, _, err = s.CRM.FindTasks(ctx, app.TaskFilter{RecordType: &rt, RecordID: &id, ListOptions: app.ListOptions{Limit: 100, Sort: "created_at"}}); err != nil {
+		return err
+	}
+	if !nexus {
+		if err := s.crmChoices(ctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
+			return err
+		}
+		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
+			return err
+		}
+	}
+	switch {
+	case p.Person != nil:
+		p.CustomValues = p.Person.Custom
+	case p.Company != nil:
+		p.CustomValues = p.Company.Custom
+	case p.Deal != nil:
+		p.CustomValues = p.Deal.Custom
+	}
+	p.Layout = s.Layout(c, sc.Host, title)
+	return s.Render(c, sc.Page("crm_record"), p)
+}
+
+func (s *Handler) handleCRMUpdate(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		ctx := c.UserContext()
+		var form map[string]string
+		switch seg {
+		case "people":
+			form = web.FormMap(c, personFormFields...)
+			var u app.PersonUpdate
+			if u, err = personUpdateFromForm(form); err == nil {
+				if u.Custom, err = s.customForm(c, seg); err == nil {
+					_, err = s.CRM.UpdatePerson(ctx, id, u)
+				}
+			}
+		case "companies":
+			form = web.FormMap(c, companyFormFields...)
+			u := companyUpdateFromForm(form)
+			if u.Custom, err = s.customForm(c, seg); err == nil {
+				_, err = s.CRM.UpdateCompany(ctx, id, u)
+			}
+		case "deals":
+			form = web.FormMap(c, dealFormFields...)
+			var u app.DealUpdate
+			if u, err = dealUpdateFromForm(form); err == nil {
+				if u.Custom, err = s.customForm(c, seg); err == nil {
+					_, err = s.CRM.UpdateDeal(ctx, id, u)
+				}
+			}
+		}
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				return err
+			}
+			c.Status(fiber.StatusBadRequest)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{Form: form, Errors: map[string]string{web.FieldOr(err, "form"): app.ErrorMessage(err)}}, web.PortalScope)
+		}
+		s.SetFlash(c, "ok", "Saved.")
+		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
+	}
+}
+
+// handleCRMTagsUpdate replaces a record's tags from the inline form of
+// its page (tags, comma-separated), leaving its other fields as they are.
+func (s *Handler) handleCRMTagsUpdate(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		ctx := c.UserContext()
+		raw := utils.CopyString(c.FormValue("tags"))
+		tags := web.SplitList(raw)
+		switch seg {
+		case "people":
+			_, err = s.CRM.UpdatePerson(ctx, id, app.PersonUpdate{Tags: &tags})
+		case "companies":
+			_, err = s.CRM.UpdateCompany(ctx, id, app.CompanyUpdate{Tags: &tags})
+		case "deals":
+			_, err = s.CRM.UpdateDeal(ctx, id, app.DealUpdate{Tags: &tags})
+		}
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				return err
+			}
+			c.Status(fiber.StatusBadRequest)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{TagsForm: raw, Errors: map[string]string{"tags_inline": app.ErrorMessage(err)}}, web.PortalScope)
+		}
+		s.SetFlash(c, "ok", "Tags saved.")
+		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
+	}
+}
+
+func (s *Handler) handleCRMDelete(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		ctx := c.UserContext()
+		switch seg {
+		case "people":
+			err = s.CRM.DeletePerson(ctx, id)
+		case "companies":
+			err = s.CRM.DeleteCompany(ctx, id)
+		case "deals":
+			err = s.CRM.DeleteDeal(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		s.Audit.Record(ctx, "crm.delete", fmt.Sprintf("%s:%d", crmKinds[seg], id), "")
+		s.SetFlash(c, "ok", "Deleted.")
+		return c.Redirect("/crm/"+seg, fiber.StatusSeeOther)
+	}
+}
+
+func (s *Handler) handleCRMNoteCreate(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		// Another tenant's record is a 404, not a form error.
+		if err := s.crmExists(c.UserContext(), seg, id); err != nil {
+			return err
+		}
+		n := &app.Note{RecordType: crmKinds[seg], RecordID: id, Body: utils.CopyString(c.FormValue("body"))}
+		if err := s.CRM.CreateNote(c.UserContext(), n); err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				return err
+			}
+			c.Status(fiber.StatusBadRequest)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{NoteError: app.ErrorMessage(err)}, web.PortalScope)
+		}
+		s.SetFlash(c, "ok", "Note added.")
+		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
+	}
+}
+
+func (s *Handler) crmExists(ctx context.Context, seg string, id int64) error {
+	_, err := s.CRM.RecordTenant(ctx, crmKinds[seg], id)
+	return err
+}
+
+func (s *Handler) handleCRMTaskCreate(seg string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.crmExists(c.UserContext(), seg, id); err != nil {
+			return err
+		}
+		t := &app.Task{RecordType: crmKinds[seg], RecordID: id, Title: utils.CopyString(c.FormValue("title"))}
+		if t.Due, err = app.ParseDate("due", c.FormValue("due")); err == nil {
+			err = s.CRM.CreateTask(c.UserContext(), t)
+		}
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				return err
+			}
+			c.Status(fiber.StatusBadRequest)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{TaskError: app.ErrorMessage(err)}, web.PortalScope)
+		}
+		s.SetFlash(c, "ok", "Task added.")
+		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
+	}
+}
+
+// handleCRMTaskDone marks a task done (or open again with done=0) and
+// returns to the page it was shown on.
+func (s *Handler) handleCRMTaskDone(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	done := c.FormValue("done") != "0"
+	t, err := s.CRM.UpdateTask(c.UserContext(), id, app.TaskUpdate{Done: &done})
+	if err != nil {
+		return err
+	}
+	back := "/crm/people"
+	for seg, typ := range crmKinds {
+		if t.RecordType == typ {
+			back = fmt.Sprintf("/crm/%s/%d", seg, t.RecordID)
+		}
+	}
+	// A pursued notice's task returns to the portal's Federal page.
+	if t.RecordType == app.RecordPursuit && s.Federal != nil {
+		if on, _ := s.federalOn(c); on {
+			keys, err := s.Federal.Store.PursuitKeys(c.UserContext(), t.TenantID, false, []int64{t.RecordID})
+			if err != nil {
+				return err
+			}
+			if k, ok := keys[t.RecordID]; ok {
+				back = fedui.NoticeURL(k) + "#work"
+			}
+		}
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
+}
+
+// handleCRMMerge merges the person merge_id into :id.
+func (s *Handler) handleCRMMerge(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	other, err := formID("merge_id", c.FormValue("merge_id"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.CRM.FindPerson(c.UserContext(), id); err != nil {
+		return err
+	}
+	if _, err := s.CRM.MergePeople(c.UserContext(), id, other); err != nil {
+		if code := app.ErrorCode(err); code != app.EINVALID && code != app.ENOTFOUND {
+			return err
+		}
+		s.SetFlash(c, "error", app.ErrorMessage(err))
+	} else {
+		s.SetFlash(c, "ok", "Merged. Every note, task and timeline entry is kept here.")
+	}
+	return c.Redirect(fmt.Sprintf("/crm/people/%d", id), fiber.StatusSeeOther)
+}
+
+// ---- kanban ----
+
+func (s *Handler) handleCRMKanban(c *fiber.Ctx) error {
+	b, err := s.kanbanBoard(c.UserContext(), c.Query("pipeline"))
+	if err != nil {
+		return err
+	}
+	p := &kanbanPage{Board: b}
+	p.Layout = s.Layout(c, web.HostPortal, "Pipeline")
+	b.CSRF = p.CSRF
+	return s.Render(c, "portal/crm_kanban", p)
+}
+
+// kanbanBoard is one pipeline's deals by stage, for the portal (with
+// move forms) and Nexus (read-only, one board per tenant).
+type kanbanBoard struct {
+	Pipelines  []*app.Pipeline
+	Pipeline   *app.Pipeline
+	Columns    []kanbanColumn
+	Nexus      bool
+	CSRF       string
+	TenantID   int64
+	TenantName string
+}
+
+// kanbanBoard builds the board of the pipeline with ID ref (default the
+// first) of the tenant in ctx. Returns ENOTFOUND for an unknown pipeline.
+func (s *Handler) kanbanBoard(ctx context.Context, ref string) (*kanbanBoard, error) {
+	ps, err := s.CRM.Pipelines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &kanbanBoard{Pipelines: ps, Pipeline: ps[0]}
+	if ref != "" {
+		p.Pipeline = nil
+		for _, x := range ps {
+			if strconv.FormatInt(x.ID, 10) == ref {
+				p.Pipeline = x
+			}
+		}
+		if p.Pipeline == nil {
+			return nil, app.Errorf(app.ENOTFOUND, "Pipeline not found.")
+		}
+	}
+	totals, err := s.CRM.StageTotals(ctx, p.Pipeline.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range p.Pipeline.Stages {
+		col := kanbanColumn{Stage: st}
+		ref := strconv.FormatInt(st.ID, 10)
+		pid := p.Pipeline.ID
+		if col.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{PipelineID: &pid, Stage: &ref, ListOptions: app.ListOptions{Limit: 50, Sort: "-updated_at"}}); err != nil {
+			return nil, err
+		}
+		for _, t := range totals {
+			if t.StageID == st.ID {
+				col.Count += t.Count
+				col.Totals = append(col.Totals, app.FormatAmount(t.Amount, t.Currency))
+			}
+		}
+		col.More = col.Count - len(col.Deals)
+		p.Columns = append(p.Columns, col)
+	}
+	return p, nil
+}
+
+// handleCRMDealMove moves a deal to another stage: the kanban card's
+// small form (no JavaScript needed; the drag-and-drop script submits the
+// same form).
+func (s *Handler) handleCRMDealMove(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	stage := utils.CopyString(c.FormValue("stage"))
+	d, err := s.CRM.UpdateDeal(c.UserContext(), id, app.DealUpdate{Stage: &stage})
+	if err != nil {
+		if app.ErrorCode(err) == app.EINVALID {
+			if _, ferr := s.CRM.FindDeal(c.UserContext(), id); ferr != nil {
+				return ferr
+			}
+			s.SetFlash(c, "error", app.ErrorMessage(err))
+			return c.Redirect("/crm/pipeline", fiber.StatusSeeOther)
+		}
+		return err
+	}
+	s.SetFlash(c, "ok", fmt.Sprintf("%s moved to %s.", d.Name, d.Stage))
+	return c.Redirect(fmt.Sprintf("/crm/pipeline?pipeline=%d", d.PipelineID), fiber.StatusSeeOther)
+}
+
+// ---- Nexus: every tenant, read-only ----
+
+func (s *Handler) MountNexus(r fiber.Router) {
+	if s.CRM == nil {
+		return
+	}
+	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
+	r.Get("/crm/tasks", s.handleNexusCRMTasks)
+	for seg := range crmKinds {
+		seg := seg
+		r.Get("/crm/"+seg, func(c *fiber.Ctx) error { return s.renderCRMList(c, seg, &crmListPage{}, web.NexusScope) })
+		r.Get("/crm/"+seg+"/:id", func(c *fiber.Ctx) error {
+			id, err := web.ParamID(c, "id")
+			if err != nil {
+				return err
+			}
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{}, web.NexusScope)
+		})
+	}
+}
+
+// nexusKanbanMaxTenants is how many tenants' boards Nexus shows without
+// a tenant filter.
+const nexusKanbanMaxTenants = 20
+
+type nexusKanbanPage struct {
+	web.Layout
+	Tenants []*app.Tenant
+	Tenant  string // the tenant filter ("": every tenant)
+	Boards  []*kanbanBoard
+	More    int // tenants not shown
+}
+
+// handleNexusCRMKanban shows the deals of every tenant (or the filtered
+// one) by stage: the portal's board, read-only, one per tenant.
+func (s *Handler) handleNexusCRMKanban(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	tenants, err := s.Tenants.Store.FindTenants(ctx)
+	if err != nil {
+		return err
+	}
+	p := &nexusKanbanPage{Tenants: tenants, Tenant: utils.CopyString(c.Query("tenant"))}
+	for _, t := range tenants {
+		if p.Tenant != "" && strconv.FormatInt(t.ID, 10) != p.Tenant {
+			continue
+		}
+		if len(p.Boards) == nexusKanbanMaxTenants {
+			p.More++
+			continue
+		}
+		ref := ""
+		if p.Tenant != "" {
+			ref = c.Query("pipeline")
+		}
+		b, err := s.kanbanBoard(app.NewContextWithTenant(app.NewContextAcrossTenants(ctx), t), ref)
+		if err != nil {
+			return err
+		}
+		b.Nexus, b.TenantID, b.TenantName = true, t.ID, t.BrandName()
+		p.Boards = append(p.Boards, b)
+	}
+	if p.Tenant != "" && len(p.Boards) == 0 {
+		return app.Errorf(app.ENOTFOUND, "Tenant not found.")
+	}
+	p.Layout = s.Layout(c, web.HostNexus, "Pipeline")
+	return s.Render(c, "nexus/crm_kanban", p)
+}

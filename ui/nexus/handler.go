@@ -1,0 +1,76 @@
+// Package nexus serves the admin host (nexus.DOMAIN): sign-in with two
+// factors, the dashboard, leads, admins, site content, tenants, domains,
+// backups, the vault, the audit log and the outbox, and it mounts the
+// feature pages it shares with the portal (CRM, automations, forms,
+// federal) and the admin JSON API.
+//
+// nexus imports app, app/federal, assets, ui/web and the feature packages
+// under ui; never a store.
+package nexus
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+	"orengen/app/federal"
+	"orengen/assets"
+	"orengen/ui/api"
+	"orengen/ui/automation"
+	"orengen/ui/crm"
+	fedui "orengen/ui/federal"
+	"orengen/ui/forms"
+	sheetsui "orengen/ui/sheets"
+	"orengen/ui/site"
+	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
+)
+
+// Certs is the certificate manager as the Domains page sees it.
+type Certs interface {
+	// Enabled is false when TLS is off (no certificates to show).
+	Enabled() bool
+	Status(name string) app.CertStatus
+	Evict(name string)
+}
+
+// Handler serves the Nexus pages.
+type Handler struct {
+	*web.Kit
+	Auth          *app.AuthService
+	Admins        app.AdminStore
+	AdminTOTP     *app.AdminTOTPService // nil: Nexus without two-factor
+	AdminSessions app.AdminSessionLister
+	Site          app.SiteStore
+	Leads         app.LeadStore
+	Domains       *app.DomainService
+	Certs         Certs
+	Backups       *app.BackupService // nil: no replica configured
+	Tenants       *app.TenantService
+	Users         *app.UserService
+	APIKeys       *app.APIKeyService
+	Vault         *app.VaultService
+	Audit         *app.AuditService
+	Outbox        *app.OutboxService
+	Federal       *federal.Service // nil: no Federal section
+	// NexusNav adds navigation entries for features mounted by others.
+	NexusNav []web.NavSection
+
+	API          *api.Handler
+	CRMPages     *crm.Handler
+	Automation   *automation.Handler
+	FormPages    *forms.Handler
+	FederalPages *fedui.Handler
+	SitePages    *site.Handler // its page cache is dropped when content changes
+	WikiPages    *wikiui.Handler
+	SheetPages   *sheetsui.Handler
+}
+
+// FillLayout completes a Nexus page's layout: the agency's brand and,
+// for a signed-in admin, the navigation.
+func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
+	l.Admin = web.Admin(c)
+	l.Brand = web.Brand{Name: "OrenGen Nexus", LogoURL: assets.URL("img/logo.svg")}
+	if l.Admin != nil {
+		l.Nav = s.nexusNav()
+	}
+}

@@ -1,0 +1,43 @@
+package nexus
+
+import (
+	"testing"
+
+	"orengen/app"
+	"orengen/app/federal"
+	"orengen/ui/web"
+)
+
+// pageData maps every page template of this package to its data. A
+// template added without an entry here fails TestTemplates_EveryPage, so
+// every page is rendered at least once with zero values.
+var pageData = map[string]func() any{
+	"nexus/login": func() any { return &loginPage{} },
+	"nexus/setup": func() any { return &setupPage{Token_: &app.AdminToken{}} },
+	"nexus/dashboard": func() any {
+		return &dashboardPage{Leads: []*app.Lead{{}}, Layout: web.Layout{Admin: &app.Admin{}}, FederalAlerts: []*federal.FederalAlert{{Link: "/federal/compliance"}}}
+	},
+	"nexus/leads":   func() any { return &leadsPage{Leads: []*app.Lead{{Message: "m"}}} },
+	"nexus/admins":  func() any { return &adminsPage{Admins: []*app.Admin{{}}, CanWrite: true, Link: "x"} },
+	"nexus/site":    func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
+	"nexus/tenants": func() any { return &tenantsPage{} },
+	"nexus/tenant": func() any {
+		return &tenantPage{T: &app.Tenant{Status: "active"}, FederalAvailable: true, FederalOn: true}
+	},
+	"nexus/vault":   func() any { return &vaultPage{} },
+	"nexus/audit":   func() any { return &auditPage{} },
+	"nexus/outbox":  func() any { return &outboxPage{} },
+	"nexus/account": func() any { return &adminAccountPage{} },
+	"nexus/backups": func() any {
+		return &backupsPage{Configured: true, Overview: &app.BackupOverview{Replicas: []string{"local"}, Databases: []app.BackupDB{{Replicas: []app.BackupReplica{{}}}}}, Drills: []*app.BackupDrill{{Status: "ok"}}, Points: []*app.RestorePoint{{}}, CanWrite: true}
+	},
+	"nexus/domains": func() any {
+		return &domainsPage{Rows: []domainRow{{}}, Custom: []domainRow{{ID: 1}}, CanWrite: true, NoIPsHint: true}
+	},
+}
+
+func TestTemplates_EveryPage(t *testing.T) {
+	for _, err := range web.CheckPages(Templates, pageData) {
+		t.Error(err)
+	}
+}

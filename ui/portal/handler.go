@@ -1,0 +1,60 @@
+// Package portal serves the white-label client portal (app.DOMAIN and
+// tenants' own domains): sign-in, invitations and password resets with
+// two factors, the overview, leads, the account and team, outbound
+// webhooks, and it mounts the feature pages it shares with Nexus (CRM,
+// automations, forms, federal), the hosted forms and the tenant API. It
+// never shows the agency's brand.
+//
+// portal imports app, ui/web and the feature packages under ui; never a
+// store.
+package portal
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+	"orengen/ui/api"
+	"orengen/ui/automation"
+	"orengen/ui/crm"
+	fedui "orengen/ui/federal"
+	"orengen/ui/forms"
+	sheetsui "orengen/ui/sheets"
+	"orengen/ui/site"
+	"orengen/ui/web"
+	wikiui "orengen/ui/wiki"
+)
+
+// Handler serves the portal.
+type Handler struct {
+	*web.Kit
+	Users       *app.UserService
+	Tenants     *app.TenantService
+	TenantLeads app.TenantLeadStore
+	Automations *app.AutomationService
+	Webhooks    *app.WebhookService // nil: no Webhooks page
+	Audit       *app.AuditService
+
+	API          *api.Handler
+	CRMPages     *crm.Handler
+	Automation   *automation.Handler
+	FormPages    *forms.Handler
+	FederalPages *fedui.Handler
+	SitePages    *site.Handler
+	WikiPages    *wikiui.Handler
+	SheetPages   *sheetsui.Handler
+}
+
+// FillLayout completes a portal page's layout. The portal never shows
+// the agency's brand (white label): the tenant's brand once known (signed
+// in, or its custom domain), a neutral one before.
+func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
+	l.User = web.User(c)
+	l.Tenant = web.Tenant(c)
+	l.Brand = tenantBrand(l.Tenant)
+	if l.User != nil {
+		l.Nav = portalNav(l.User, s.WikiPages != nil && s.WikiPages.Wiki != nil, s.SheetPages != nil && s.SheetPages.Sheets != nil)
+		if on, _ := s.FederalPages.PortalOn(c); on {
+			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)
+		}
+	}
+}

@@ -1,0 +1,228 @@
+// Package web is the HTTP plumbing every host package shares: the Kit
+// (rendering with the page layout, CSRF, cookies, flash messages, the
+// error handler, public URLs), typed request-scope accessors instead of
+// string c.Locals keys, the template functions (all declared in
+// render.go), the common middleware, metrics and /healthz.
+//
+// web imports app and app/federal (types, error codes, template
+// functions) and assets; it never
+// imports a store, another ui package or a technology package. Fiber
+// types stay inside ui.
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"orengen/app"
+)
+
+// Host kinds: which app serves a request.
+const (
+	HostSite   = "site"
+	HostPortal = "portal"
+	HostNexus  = "nexus"
+)
+
+// Scope is what a handler shared by the portal and Nexus serves (the
+// CRM, automations, forms, federal pages): its host decides the layout,
+// the template directory and whose data the page shows (the signed-in
+// tenant in the portal, every tenant in Nexus).
+type Scope struct {
+	Host string // HostPortal or HostNexus
+}
+
+// Scopes of the two hosts that share handlers.
+var (
+	PortalScope = Scope{Host: HostPortal}
+	NexusScope  = Scope{Host: HostNexus}
+)
+
+// Nexus reports whether the scope is the admin's.
+func (sc Scope) Nexus() bool { return sc.Host == HostNexus }
+
+// Page returns the template name of page for the scope's host.
+func (sc Scope) Page(page string) string { return LayoutForHost(sc.Host) + "/" + page }
+
+// Kit is the shared plumbing of every host package: configuration, the
+// renderer, the layout fillers and the helpers handlers call. Handlers
+// embed a *Kit.
+type Kit struct {
+	Domain     string // "localhost" in development
+	Secure     bool   // TLS terminates here: Secure cookies, HSTS, https links
+	PublicPort string // port to show in links ("" for the scheme default)
+	Version    string
+	StartedAt  time.Time
+	Logger     *slog.Logger
+	SessionKey []byte // HMAC key for CSRF tokens and signed cookies
+	BodyLimit  int
+	Health     []HealthCheck
+	Metrics    *Metrics
+	// Fill completes a page's Layout for its host: brand, navigation,
+	// the signed-in principal. The host packages set it.
+	Fill map[string]func(c *fiber.Ctx, l *Layout)
+	// HostKind says which app serves a host name (the server's routing).
+	HostKind func(host string) string
+
+	tmpl *Renderer
+}
+
+// SetRenderer installs the parsed templates.
+func (k *Kit) SetRenderer(r *Renderer) { k.tmpl = r }
+
+// TenantURL returns the public base URL of a tenant's custom domain.
+func (k *Kit) TenantURL(domain string) string {
+	scheme := "http"
+	if k.Secure {
+		scheme = "https"
+	}
+	if k.PublicPort != "" {
+		domain = net.JoinHostPort(domain, k.PublicPort)
+	}
+	return scheme + "://" + domain
+}
+
+// URL returns the public base URL of a host kind.
+func (k *Kit) URL(kind string) string {
+	scheme := "http"
+	if k.Secure {
+		scheme = "https"
+	}
+	host := k.Domain
+	switch kind {
+	case HostPortal:
+		host = "app." + k.Domain
+	case HostNexus:
+		host = "nexus." + k.Domain
+	}
+	if k.PublicPort != "" {
+		host = net.JoinHostPort(host, k.PublicPort)
+	}
+	return scheme + "://" + host
+}
+
+const (
+	csrfCookie  = "csrf" // neutral names: the portal is white-label
+	flashCookie = "flash"
+	csrfField   = "_csrf"
+)
+
+// PublicForms are anonymous forms on the marketing site: checked by origin
+// only, because they carry no session and their pages are cached.
+var PublicForms = map[string]bool{"/leads": true}
+
+// CSRFToken returns the token that forms on this response must carry. It
+// is an HMAC of a random per-browser cookie (set here if missing), so it
+// needs no server-side state and a cross-site page cannot know it.
+func (k *Kit) CSRFToken(c *fiber.Ctx) string {
+	nonce := c.Cookies(csrfCookie)
+	if len(nonce) < 20 {
+		nonce = app.RandomToken(24)
+		k.SetCookie(c, csrfCookie, nonce, 0)
+		setCSRFNonce(c, nonce)
+	}
+	if v := csrfNonce(c); v != "" {
+		nonce = v
+	}
+	return k.csrfFor(nonce)
+}
+
+func (k *Kit) csrfFor(nonce string) string {
+	m := hmac.New(sha256.New, k.SessionKey)
+	m.Write([]byte("csrf|" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// CSRF returns the check that every state-changing route runs before its
+// handler (registered per route, after routing, so a wrong method is a
+// 405, not a 403). It checks the browser's own cross-site signal
+// (Sec-Fetch-Site / Origin) and, for form posts, the token. Public forms
+// without a cookie yet are checked by origin only.
+func (k *Kit) CSRF(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error { return k.CheckCSRF(c, host == HostSite && PublicForms[c.Path()]) }
+}
+
+// CheckCSRF is the CSRF check of one request; originOnly skips the token.
+func (k *Kit) CheckCSRF(c *fiber.Ctx, originOnly bool) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if strings.HasPrefix(c.Path(), "/api/") && strings.HasPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ") {
+		return c.Next() // API keys are not sent by browsers on their own
+	}
+	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return app.Errorf(app.EFORBIDDEN, "Cross-site form submissions are refused. Reload the page and try again.")
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != "null" {
+		u, err := url.Parse(origin)
+		if err != nil || !strings.EqualFold(u.Host, c.Get(fiber.HeaderHost)) {
+			return app.Errorf(app.EFORBIDDEN, "Cross-site form submissions are refused. Reload the page and try again.")
+		}
+	}
+	if originOnly {
+		return c.Next()
+	}
+	nonce := c.Cookies(csrfCookie)
+	token := c.FormValue(csrfField)
+	if token == "" {
+		token = c.Get("X-CSRF-Token")
+	}
+	if nonce == "" || !hmac.Equal([]byte(token), []byte(k.csrfFor(nonce))) {
+		return app.Errorf(app.EFORBIDDEN, "This form has expired. Reload the page and submit it again.")
+	}
+	return c.Next()
+}
+
+// SetCookie sets an HTTP-only, SameSite=Lax cookie (Secure under TLS);
+// maxAge 0 makes it a session cookie.
+func (k *Kit) SetCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	ck := &fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: k.Secure, SameSite: fiber.CookieSameSiteLaxMode}
+	if maxAge > 0 {
+		ck.Expires = time.Now().Add(maxAge)
+		ck.MaxAge = int(maxAge.Seconds())
+	}
+	c.Cookie(ck)
+}
+
+// ClearCookie removes a cookie SetCookie set.
+func (k *Kit) ClearCookie(c *fiber.Ctx, name string) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: k.Secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
+}
+
+// Flash is a one-time message shown after a redirect.
+type Flash struct {
+	Kind    string // ok, error, warn
+	Message string
+}
+
+// SetFlash stores a one-time message for the next page.
+func (k *Kit) SetFlash(c *fiber.Ctx, kind, msg string) {
+	k.SetCookie(c, flashCookie, base64.RawURLEncoding.EncodeToString([]byte(kind+"|"+msg)), time.Minute)
+}
+
+// TakeFlash returns and clears the pending message, if any.
+func (k *Kit) TakeFlash(c *fiber.Ctx) *Flash {
+	v := c.Cookies(flashCookie)
+	if v == "" {
+		return nil
+	}
+	k.ClearCookie(c, flashCookie)
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil {
+		return nil
+	}
+	kind, msg, ok := strings.Cut(string(b), "|")
+	if !ok || (kind != "ok" && kind != "error" && kind != "warn") {
+		return nil
+	}
+	return &Flash{Kind: kind, Message: msg}
+}
