@@ -3,6 +3,11 @@
 # build: -s -w -trimpath) grows past its budget, so it cannot grow
 # silently again (it went from 35.7 MB to 67 MB before anyone looked:
 # twilio-go's generated client for every Twilio product was 25 MB of it).
+# Also fail when the package initialisers allocate more than their budget:
+# they run in every process the binary starts (serve, the replicator, each
+# CLI command), so what they keep is idle memory twice over and what they
+# do is start-up time (compressing the assets at init once cost 16 MB and
+# 49 ms per process). GODEBUG=inittrace=1 lists each package's share.
 #
 # Raising the budget is a decision: say in the commit what grew and why it
 # is worth it. To see what grew, build without -s -w and list the largest
@@ -29,3 +34,18 @@ if [ "$size" -gt "$BUDGET" ]; then
 	exit 1
 fi
 echo "binary size: $(mb "$size") stripped, budget $(mb "$BUDGET") ($(( 100 * size / BUDGET ))% used)"
+
+# Bytes allocated by all package initialisers of `orengen version`.
+# History: 23.3 MB before issue 13, 7.5 MB after, 9.8 MB with Agent
+# Studio's jsonschema (1.7 MB: it compiles every draft's metaschema at init).
+INIT_BUDGET=${INIT_BUDGET:-12000000}
+trace=$(GODEBUG=inittrace=1 "$BIN" version 2>&1 >/dev/null | grep '^init ' || true)
+[ -n "$trace" ] || { echo "size_budget: no init trace from $BIN version" >&2; exit 1; }
+init_bytes=$(awk '{ b += $8 } END { print b }' <<<"$trace")
+if [ "$init_bytes" -gt "$INIT_BUDGET" ]; then
+	echo "size_budget: package initialisers allocate $(mb "$init_bytes"), over their budget of $(mb "$INIT_BUDGET"). The largest:" >&2
+	sort -k8 -n -r <<<"$trace" | head -8 >&2
+	echo "Make the new work lazy (sync.OnceValue), or raise INIT_BUDGET in scripts/size_budget.sh with the reason in the commit." >&2
+	exit 1
+fi
+echo "package initialisers: $(mb "$init_bytes") allocated, budget $(mb "$INIT_BUDGET") ($(( 100 * init_bytes / INIT_BUDGET ))% used)"
