@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,6 +35,12 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// RateLimit is the requests the key may make a minute (0: the
+	// default, KeyLimiter.Default).
+	RateLimit int
+	// Requests counted for the key (lists fill them): today (UTC) and in
+	// the last 30 days, and the requests refused with 429 in those days.
+	RequestsToday, Requests30d, Limited30d int64
 }
 
 // Admin reports whether this is an admin (Nexus) key.
@@ -92,6 +99,11 @@ type APIKeyStore interface {
 	RevokeAdminAPIKey(ctx context.Context, id int64) error
 	// TouchAPIKey records a use.
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
+	// AddAPIKeyUsage adds counted requests to the keys' daily counts.
+	AddAPIKeyUsage(ctx context.Context, us []KeyUsage) error
+	// SetAPIKeyRateLimit sets the rate limit of a key of tenantID (0: an
+	// admin key). Returns ENOTFOUND for a key of another tenant or kind.
+	SetAPIKeyRateLimit(ctx context.Context, id, tenantID int64, perMinute int) error
 }
 
 // APIKeyService issues, checks and revokes API keys.
@@ -99,6 +111,9 @@ type APIKeyService struct {
 	Store APIKeyStore
 	Audit *AuditService
 	Now   func() time.Time
+	// Limiter counts requests per key (nil: one with the default limit).
+	Limiter     *KeyLimiter
+	limiterOnce sync.Once
 }
 
 func (s *APIKeyService) now() time.Time {
@@ -206,7 +221,8 @@ func (s *APIKeyService) Authenticate(ctx context.Context, raw string) (*APIKey, 
 
 // ListTenantKeys lists the keys of the tenant in ctx.
 func (s *APIKeyService) ListTenantKeys(ctx context.Context) ([]*APIKey, error) {
-	return s.Store.FindTenantAPIKeys(ctx)
+	ks, err := s.Store.FindTenantAPIKeys(ctx)
+	return s.withUsage(ks), err
 }
 
 // RevokeTenantKey revokes a key of the tenant in ctx. Returns ENOTFOUND
@@ -227,7 +243,8 @@ func (s *APIKeyService) ListAdminKeys(ctx context.Context) ([]*APIKey, error) {
 	if AdminFromContext(ctx) == nil {
 		return nil, Errorf(EFORBIDDEN, "Only Nexus admins can list admin keys.")
 	}
-	return s.Store.FindAdminAPIKeys(ctx)
+	ks, err := s.Store.FindAdminAPIKeys(ctx)
+	return s.withUsage(ks), err
 }
 
 // RevokeAdminKey revokes an admin key. Returns EFORBIDDEN or ENOTFOUND.

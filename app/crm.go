@@ -695,6 +695,12 @@ type ListOptions struct {
 	// Where filters on any field (a view's conditions); checked by the
 	// store against the tenant's custom fields.
 	Where Where
+	// Count, when set, receives how many records match the filters and
+	// the search over every page (the cursor does not apply).
+	Count *int
+	// RowCursors, when set, receives each returned record's cursor, in
+	// order: a page started from one begins just past that record.
+	RowCursors *[]string
 }
 
 // Sort keys every CRM list accepts.

@@ -545,3 +545,18 @@ func (ic *ImportContext) resolveStage(d *Deal, pipeline, stage string) error {
 	d.StageID = st.ID
 	return nil
 }
+
+// SizeForEmployees is the company size band of a head count (Twenty's
+// employees), "" for none.
+func SizeForEmployees(n int) string {
+	if n < 1 {
+		return ""
+	}
+	return sizeBucket(strconv.Itoa(n))
+}
+
+// TwentyStage is the default pipeline's stage for one of Twenty CRM's
+// default stages (NEW is Lead, CUSTOMER is Won ...), or "" for another.
+func TwentyStage(stage string) string {
+	return twentyStages[strings.ToLower(strings.TrimSpace(stage))]
+}

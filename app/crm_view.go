@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,10 +30,67 @@ type Condition struct {
 }
 
 // Where is a list's conditions: all must match (Match "and", the
-// default) or any ("or").
+// default) or any ("or"). The API's filters nest: Groups are further
+// Wheres combined with the conditions by Match, and Not negates the
+// whole group (Twenty's and(...), or(...) and not(...)).
 type Where struct {
 	Match      string      `json:"match,omitempty"`
 	Conditions []Condition `json:"conditions,omitempty"`
+	Groups     []Where     `json:"groups,omitempty"`
+	Not        bool        `json:"not,omitempty"`
+}
+
+// Empty reports whether w filters nothing.
+func (w *Where) Empty() bool { return len(w.Conditions) == 0 && len(w.Groups) == 0 }
+
+// FilterOps are the operators the API's filters take beyond the views'
+// ConditionOps: gte and lte, in (Value a JSON array of up to 100
+// values), starts_with and like (SQL LIKE: % any run, _ one character;
+// case-insensitive).
+var FilterOps = []string{"gte", "lte", "in", "starts_with", "like"}
+
+// MaxFilterDepth is how deeply API filter groups nest.
+const MaxFilterDepth = 5
+
+// filterFields are the fields the API filters on beyond the views' own:
+// record IDs and references, and the fields of notes and tasks.
+var filterFields = map[string][]ImportField{
+	RecordPerson:  {{"id", "ID"}, {"company_id", "Company ID"}, {"owner_id", "Owner ID"}},
+	RecordCompany: {{"id", "ID"}},
+	RecordDeal: {{"id", "ID"}, {"company_id", "Company ID"}, {"pipeline_id", "Pipeline ID"}, {"stage_id", "Stage ID"}, {"owner_id", "Owner ID"},
+		{"person_id", "Person ID"}},
+	RecordNote: {{"id", "ID"}, {"body", "Body"}, {"record_type", "Record type"}, {"record_id", "Record ID"}, {"created_at", "Created"}, {"updated_at", "Updated"}},
+	RecordTask: {{"id", "ID"}, {"title", "Title"}, {"due", "Due"}, {"done", "Done"}, {"assignee_id", "Assignee ID"}, {"record_type", "Record type"},
+		{"record_id", "Record ID"}, {"created_at", "Created"}, {"updated_at", "Updated"}},
+}
+
+// FilterFields lists every field of an object the API filters on: the
+// view fields, then IDs, references and (notes, tasks) their own.
+func FilterFields(object string, defs []*CustomField) []ImportField {
+	return append(ViewFields(object, defs), filterFields[object]...)
+}
+
+// InValues reads the value of an "in" condition: a JSON array of 1 to
+// 100 strings or numbers. Returns EINVALID naming field.
+func InValues(field, v string) ([]string, error) {
+	var raw []any
+	if err := json.Unmarshal([]byte(v), &raw); err != nil || len(raw) == 0 || len(raw) > 100 {
+		return nil, FieldErrorf(field, "An in condition takes a list of 1 to 100 values, like [\"a\",\"b\"].")
+	}
+	out := make([]string, len(raw))
+	for i, x := range raw {
+		switch x := x.(type) {
+		case string:
+			out[i] = x
+		case float64:
+			out[i] = strconv.FormatFloat(x, 'f', -1, 64)
+		case bool:
+			out[i] = strconv.FormatBool(x)
+		default:
+			return nil, FieldErrorf(field, "An in condition's values are strings or numbers.")
+		}
+	}
+	return out, nil
 }
 
 // View is a saved table of a tenant.
@@ -92,35 +151,55 @@ func FieldLabel(object, key string, defs []*CustomField) string {
 // Validate checks where against an object's fields. Returns EINVALID
 // naming the condition.
 func (w *Where) Validate(object string, defs []*CustomField) error {
+	n := 0
+	return w.validate(FilterFields(object, defs), 0, &n)
+}
+
+func (w *Where) validate(fields []ImportField, depth int, n *int) error {
 	if w.Match == "" {
 		w.Match = "and"
 	}
 	if w.Match != "and" && w.Match != "or" {
 		return FieldErrorf("match", "Match must be and (all conditions) or or (any).")
 	}
-	if len(w.Conditions) > MaxConditions {
+	if depth > MaxFilterDepth {
+		return FieldErrorf("filter", "Filter groups nest at most %d deep.", MaxFilterDepth)
+	}
+	*n += len(w.Conditions)
+	if *n > MaxConditions {
 		return FieldErrorf("conditions", "At most %d conditions.", MaxConditions)
 	}
-	fields := ViewFields(object, defs)
 	for i := range w.Conditions {
 		c := &w.Conditions[i]
 		c.Value = strings.TrimSpace(c.Value)
 		if !slices.ContainsFunc(fields, func(f ImportField) bool { return f.Key == c.Field }) {
-			return FieldErrorf("conditions", "Condition %d: unknown field %q.", i+1, c.Field)
+			return FieldErrorf("conditions", "Condition %d: unknown field %q.", *n-len(w.Conditions)+i+1, c.Field)
 		}
-		if !slices.ContainsFunc(ConditionOps, func(f ImportField) bool { return f.Key == c.Op }) {
+		if !slices.ContainsFunc(ConditionOps, func(f ImportField) bool { return f.Key == c.Op }) && !slices.Contains(FilterOps, c.Op) {
 			return FieldErrorf("conditions", "Condition %d: unknown operator %q.", i+1, c.Op)
 		}
 		if c.Op != "empty" && c.Op != "not_empty" && c.Value == "" {
 			return FieldErrorf("conditions", "Condition %d needs a value.", i+1)
 		}
-		if len(c.Value) > 200 {
-			return FieldErrorf("conditions", "Condition %d: the value must be at most 200 characters.", i+1)
+		max := 200
+		if c.Op == "in" {
+			max = 10000
+			if _, err := InValues("conditions", c.Value); err != nil {
+				return err
+			}
 		}
-		if c.Field == "amount" && c.Value != "" {
+		if len(c.Value) > max {
+			return FieldErrorf("conditions", "Condition %d: the value must be at most %d characters.", i+1, max)
+		}
+		if c.Field == "amount" && c.Value != "" && c.Op != "in" {
 			if _, err := ParseAmount("conditions", c.Value); err != nil {
 				return err
 			}
+		}
+	}
+	for i := range w.Groups {
+		if err := w.Groups[i].validate(fields, depth+1, n); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/federal"
 	"orengen/app/sheets"
+	"orengen/app/twenty"
 	"orengen/app/wiki"
 	"orengen/integrations"
 	"orengen/store"
@@ -59,6 +60,8 @@ type App struct {
 	// workflow steps and the agents' lookups).
 	Wiki   *wiki.Service
 	Sheets *sheets.Service
+	// Twenty serves the Twenty-compatible REST and GraphQL APIs.
+	Twenty *twenty.Service
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
@@ -81,6 +84,7 @@ type App struct {
 	// Start's background work, ended by Stop.
 	cancel                             context.CancelFunc
 	webhooksDone, federalDone, dnsDone <-chan struct{}
+	usageDone                          <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -158,7 +162,7 @@ func (a *App) open(ctx context.Context) error {
 	// A tenant's custom domains are rows of the custom-domains table that
 	// also drives certificates.
 	a.Tenants = &app.TenantService{Store: tenants, Audit: a.Audit, Domains: a.Domains}
-	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit}
+	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
 		Limiter: limiter, Mailer: a.Mailer, Secrets: a.Vault, Audit: a.Audit, Logger: a.Logger,
@@ -276,6 +280,10 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		Tenants: a.Tenants.Store, Audit: a.Audit, Logger: a.Logger}
 	a.Server.Automations = a.Automations
 	a.Server.Forms = a.Forms
+	// The CRM in Twenty's shapes (/rest, /graphql): createContact upserts
+	// through the engine's contact store, so its triggers fire as a form's.
+	a.Twenty = &twenty.Service{CRM: a.CRM, Contacts: a.Engine.Contacts}
+	a.Server.Twenty = a.Twenty
 }
 
 // wireFederal builds the federal services. The SAM.gov and model keys are
@@ -402,6 +410,13 @@ func (a *App) Start(ctx context.Context) {
 	webhooksDone, dnsDone := make(chan struct{}), make(chan struct{})
 	a.webhooksDone, a.dnsDone = webhooksDone, dnsDone
 	go func() { a.Webhooks.Run(ctx); close(webhooksDone) }()
+	// API keys' request counts are written every few seconds (and at Stop).
+	usageDone := make(chan struct{})
+	a.usageDone = usageDone
+	go func() {
+		a.APIKeys.RunUsageFlusher(ctx, app.DefaultUsageFlush, func(err error) { a.Logger.Error("api key usage", "err", err) })
+		close(usageDone)
+	}()
 	// Sheet imports do not resume after a restart: their staged rows go.
 	if n, err := a.Sheets.FailStaleImports(ctx); err != nil {
 		a.Logger.Error("sheets: stale imports", "err", err)
@@ -431,6 +446,7 @@ func (a *App) Stop() {
 		a.Backups.Wait()
 	}
 	<-a.webhooksDone
+	<-a.usageDone
 	<-a.federalDone
 	a.cancel = nil
 }

@@ -18,12 +18,24 @@ var _ app.APIKeyStore = (*APIKeyStore)(nil)
 // NewAPIKeyStore returns an APIKeyStore on db.
 func NewAPIKeyStore(db *DB) *APIKeyStore { return &APIKeyStore{db: db} }
 
-const apiKeyColumns = `id, COALESCE(tenant_id, 0), name, scope, prefix, created_by, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `id, COALESCE(tenant_id, 0), name, scope, prefix, created_by, created_at, last_used_at, revoked_at, rate_limit`
 
-func scanAPIKey(row interface{ Scan(...any) error }) (*app.APIKey, error) {
+// apiKeyUsageColumns are a listed key's counted requests: today, and
+// requests and refusals of the last 30 days (?1 is today, ?2 the first
+// of the 30 days).
+const apiKeyUsageColumns = `,
+	COALESCE((SELECT requests FROM api_key_usage u WHERE u.key_id = api_keys.id AND u.day = ?), 0),
+	COALESCE((SELECT SUM(requests) FROM api_key_usage u WHERE u.key_id = api_keys.id AND u.day >= ?), 0),
+	COALESCE((SELECT SUM(limited) FROM api_key_usage u WHERE u.key_id = api_keys.id AND u.day >= ?), 0)`
+
+func scanAPIKey(row interface{ Scan(...any) error }, usage ...any) (*app.APIKey, error) {
 	var k app.APIKey
 	var last, revoked NullTime
-	if err := row.Scan(&k.ID, &k.TenantID, &k.Name, &k.Scope, &k.Prefix, &k.CreatedBy, Time{&k.CreatedAt}, &last, &revoked); err != nil {
+	dest := []any{&k.ID, &k.TenantID, &k.Name, &k.Scope, &k.Prefix, &k.CreatedBy, Time{&k.CreatedAt}, &last, &revoked, &k.RateLimit}
+	if len(usage) > 0 {
+		dest = append(dest, &k.RequestsToday, &k.Requests30d, &k.Limited30d)
+	}
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	k.LastUsedAt, k.RevokedAt = last.T, revoked.T
@@ -65,11 +77,14 @@ func (s *APIKeyStore) FindAPIKeyByHash(ctx context.Context, keyHash string) (*ap
 }
 
 func (s *APIKeyStore) list(ctx context.Context, where string, args ...any) ([]*app.APIKey, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE `+where+` ORDER BY revoked_at IS NOT NULL, id DESC`, args...)
+	now := s.db.Now().UTC()
+	today, from := now.Format("2006-01-02"), now.AddDate(0, 0, -29).Format("2006-01-02")
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+apiKeyColumns+apiKeyUsageColumns+` FROM api_keys WHERE `+where+` ORDER BY revoked_at IS NOT NULL, id DESC`,
+		append([]any{today, from, from}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("find api keys: %w", err)
 	}
-	return scanAll(rows, scanAPIKey)
+	return scanAll(rows, func(r scanner) (*app.APIKey, error) { return scanAPIKey(r, true) })
 }
 
 // FindTenantAPIKeys lists the keys of the tenant in ctx.
@@ -126,6 +141,46 @@ func (s *APIKeyStore) TouchAPIKey(ctx context.Context, id int64, at time.Time) e
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, FormatTime(at), id); err != nil {
 		return err
+	}
+	return tx.Commit()
+}
+
+// AddAPIKeyUsage adds counted requests to the keys' daily counts, in one
+// transaction. Counts of a key deleted meanwhile are dropped.
+func (s *APIKeyStore) AddAPIKeyUsage(ctx context.Context, us []app.KeyUsage) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, u := range us {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_key_usage (key_id, day, requests, limited) SELECT id, ?, ?, ? FROM api_keys WHERE id = ?
+			ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests, limited = limited + excluded.limited`,
+			u.Day, u.Requests, u.Limited, u.KeyID); err != nil {
+			return fmt.Errorf("add api key usage: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// SetAPIKeyRateLimit sets the rate limit of a live key of tenantID (0:
+// an admin key). Returns ENOTFOUND.
+func (s *APIKeyStore) SetAPIKeyRateLimit(ctx context.Context, id, tenantID int64, perMinute int) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	where, args := `id = ? AND tenant_id IS NULL`, []any{perMinute, id}
+	if tenantID != 0 {
+		where, args = `id = ? AND tenant_id = ?`, append(args, tenantID)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE api_keys SET rate_limit = ? WHERE revoked_at IS NULL AND `+where, args...)
+	if err != nil {
+		return fmt.Errorf("set api key rate limit: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.ENOTFOUND, "API key not found.")
 	}
 	return tx.Commit()
 }

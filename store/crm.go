@@ -447,6 +447,11 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 		l.filter(cond+")", args...)
 		l.selective = true
 	}
+	if l.opts.Count != nil {
+		if err := l.count(ctx, db, tid); err != nil {
+			return "", err
+		}
+	}
 	if l.opts.Cursor != "" {
 		c, _ := app.DecodeCursor(l.opts.Cursor)
 		op := ">"
@@ -497,14 +502,38 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 		if err != nil {
 			return "", err
 		}
-		if n == l.opts.Limit {
-			next = app.Cursor{Sort: l.opts.Sort, Key: key, ID: id}.Encode()
-		}
 		if n > l.opts.Limit {
 			return next, rows.Err()
 		}
+		if n == l.opts.Limit || l.opts.RowCursors != nil {
+			cur := app.Cursor{Sort: l.opts.Sort, Key: key, ID: id}.Encode()
+			if n == l.opts.Limit {
+				next = cur
+			}
+			if l.opts.RowCursors != nil {
+				*l.opts.RowCursors = append(*l.opts.RowCursors, cur)
+			}
+		}
 	}
 	return "", rows.Err()
+}
+
+// count sets *opts.Count to the rows the filters match (the tenant's, or
+// every tenant's when tid is 0), before the cursor is applied.
+func (l *list) count(ctx context.Context, db *sql.DB, tid int64) error {
+	where, args := l.where, l.args
+	if tid != 0 {
+		where = append([]string{"r.tenant_id = ?"}, where...)
+		args = append([]any{tid}, args...)
+	}
+	q := `SELECT COUNT(*) FROM ` + l.table + ` r` + l.join
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	if err := db.QueryRowContext(ctx, q, args...).Scan(l.opts.Count); err != nil {
+		return fmt.Errorf("count %s: %w", l.table, err)
+	}
+	return nil
 }
 
 // ---- people ----

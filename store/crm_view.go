@@ -19,7 +19,7 @@ var _ app.CRMViewStore = (*CRMStore)(nil)
 
 // viewExprs are the SQL expressions of each filterable field (alias r;
 // people have their company joined as c). kind: text, num, date, bool,
-// or multi (email, phone, tag: a condition on any of the values).
+// amount, or multi (a condition on any of several values: multiSources).
 var viewExprs = map[string]map[string][2]string{
 	app.RecordPerson: {
 		"name": {"r.name_key", "text"}, "first_name": {"r.first_name", "text"}, "last_name": {"r.last_name", "text"},
@@ -27,10 +27,12 @@ var viewExprs = map[string]map[string][2]string{
 		"company": {"c.name", "text"}, "title": {"r.title", "text"}, "address": {"r.address", "text"}, "source": {"r.source", "text"},
 		"consent_email": {"r.consent_email", "bool"}, "consent_sms": {"r.consent_sms", "bool"}, "consent_calls": {"r.consent_calls", "bool"},
 		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+		"id": {"r.id", "num"}, "company_id": {"r.company_id", "num"}, "owner_id": {"r.owner_id", "num"},
 	},
 	app.RecordCompany: {
 		"name": {"r.name", "text"}, "domain": {"r.domain", "text"}, "industry": {"r.industry", "text"}, "size": {"r.size", "text"},
 		"address": {"r.address", "text"}, "tag": {"tag", "multi"}, "created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+		"id": {"r.id", "num"},
 	},
 	app.RecordDeal: {
 		"name": {"r.name", "text"}, "amount": {"r.amount", "amount"}, "currency": {"r.currency", "text"},
@@ -40,10 +42,67 @@ var viewExprs = map[string]map[string][2]string{
 		"company":    {"(SELECT name FROM crm_companies WHERE id = r.company_id)", "text"},
 		"tag":        {"tag", "multi"},
 		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+		"id": {"r.id", "num"}, "company_id": {"r.company_id", "num"}, "pipeline_id": {"r.pipeline_id", "num"}, "stage_id": {"r.stage_id", "num"},
+		"owner_id": {"r.owner_id", "num"}, "person_id": {"deal_person", "multi"},
+	},
+	app.RecordNote: {
+		"id": {"r.id", "num"}, "body": {"r.body", "text"}, "record_type": {"r.record_type", "text"}, "record_id": {"r.record_id", "num"},
+		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+	},
+	app.RecordTask: {
+		"id": {"r.id", "num"}, "title": {"r.title", "text"}, "due": {"r.due", "date"}, "done": {"r.done", "bool"},
+		"assignee_id": {"r.assignee_id", "num"}, "record_type": {"r.record_type", "text"}, "record_id": {"r.record_id", "num"},
+		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
 	},
 }
 
+// multiSources are the value lists of multi fields (one value column).
+var multiSources = map[string]string{
+	"tag":         `SELECT value FROM json_each(r.tags)`,
+	"email":       `SELECT value FROM crm_contact_points cp WHERE cp.person_id = r.id AND cp.kind = 'email'`,
+	"phone":       `SELECT value FROM crm_contact_points cp WHERE cp.person_id = r.id AND cp.kind = 'phone'`,
+	"deal_person": `SELECT person_id AS value FROM crm_deal_people dp WHERE dp.deal_id = r.id`,
+}
+
 var customKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// cmpArg converts a condition's value for a field kind: amounts to minor
+// units, numbers to numbers, booleans to 1/0. It returns the kind the
+// comparison then takes.
+func cmpArg(kind, op, v string) (any, string, error) {
+	switch kind {
+	case "amount":
+		n, err := app.ParseAmount("conditions", v)
+		if err != nil {
+			return nil, "", err
+		}
+		return n, kind, nil
+	case "num":
+		n, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+		if err != nil {
+			return nil, "", app.FieldErrorf("conditions", "%q is not a number.", v)
+		}
+		return n, kind, nil
+	case "bool":
+		switch strings.ToLower(v) {
+		case "true", "yes", "1", "on", "x":
+			return 1, kind, nil
+		}
+		return 0, kind, nil
+	case "custom":
+		// Numbers compare as numbers, true/false as JSON booleans (1/0).
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			return n, "num", nil
+		} else if b, err := strconv.ParseBool(v); err == nil && (op == "eq" || op == "neq" || op == "in") {
+			if b {
+				return 1, "num", nil
+			}
+			return 0, "num", nil
+		}
+		return v, "text", nil
+	}
+	return v, kind, nil
+}
 
 // cmpSQL compares expr with op; text comparisons ignore case.
 func cmpSQL(expr, kind, op, v string) (string, []any, error) {
@@ -52,43 +111,42 @@ func cmpSQL(expr, kind, op, v string) (string, []any, error) {
 		return "COALESCE(" + expr + ", '') = ''", nil, nil
 	case "not_empty":
 		return "COALESCE(" + expr + ", '') <> ''", nil, nil
-	}
-	var arg any = v
-	switch kind {
-	case "amount":
-		n, err := app.ParseAmount("conditions", v)
+	case "contains":
+		return "instr(lower(COALESCE(" + expr + ", '')), lower(?)) > 0", []any{v}, nil
+	case "starts_with":
+		return "COALESCE(" + expr + ", '') LIKE ? ESCAPE '\\'", []any{likeEscape(v) + "%"}, nil
+	case "like":
+		return "COALESCE(" + expr + ", '') LIKE ?", []any{v}, nil
+	case "in":
+		vals, err := app.InValues("conditions", v)
 		if err != nil {
 			return "", nil, err
 		}
-		arg = n
-	case "num":
-		n, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
-		if err != nil {
-			return "", nil, app.FieldErrorf("conditions", "%q is not a number.", v)
-		}
-		arg = n
-	case "bool":
-		arg = 0
-		switch strings.ToLower(v) {
-		case "true", "yes", "1", "on", "x":
-			arg = 1
-		}
-	case "custom":
-		// Numbers compare as numbers, true/false as JSON booleans (1/0).
-		if n, err := strconv.ParseFloat(v, 64); err == nil {
-			arg, kind = n, "num"
-		} else if b, err := strconv.ParseBool(v); err == nil && (op == "eq" || op == "neq") {
-			arg, kind = 0, "num"
-			if b {
-				arg = 1
+		var args []any
+		textual := false
+		for _, x := range vals {
+			a, k, err := cmpArg(kind, op, x)
+			if err != nil {
+				return "", nil, err
 			}
-		} else {
-			kind = "text"
+			textual = textual || k == "text" || k == "date"
+			args = append(args, a)
 		}
-	case "date":
-		if op == "eq" || op == "neq" {
-			expr = "substr(" + expr + ", 1, 10)"
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
+		if textual {
+			for i := range args {
+				args[i] = strings.ToLower(fmt.Sprint(args[i]))
+			}
+			return "lower(COALESCE(" + expr + ", '')) IN (" + marks + ")", args, nil
 		}
+		return expr + " IN (" + marks + ")", args, nil
+	}
+	arg, kind, err := cmpArg(kind, op, v)
+	if err != nil {
+		return "", nil, err
+	}
+	if kind == "date" && (op == "eq" || op == "neq") {
+		expr = "substr(" + expr + ", 1, 10)"
 	}
 	text := kind == "text" || kind == "date"
 	switch op {
@@ -101,12 +159,9 @@ func cmpSQL(expr, kind, op, v string) (string, []any, error) {
 			return "(" + expr + " IS NULL OR " + expr + " <> ?)", []any{arg}, nil
 		}
 		return expr + " = ?", []any{arg}, nil
-	case "contains":
-		return "instr(lower(COALESCE(" + expr + ", '')), lower(?)) > 0", []any{v}, nil
-	case "gt":
-		return expr + " > ?", []any{arg}, nil
-	case "lt":
-		return expr + " < ?", []any{arg}, nil
+	case "gt", "lt", "gte", "lte":
+		o := map[string]string{"gt": ">", "lt": "<", "gte": ">=", "lte": "<="}[op]
+		return expr + " " + o + " ?", []any{arg}, nil
 	}
 	return "", nil, app.FieldErrorf("conditions", "Unknown operator %q.", op)
 }
@@ -114,70 +169,107 @@ func cmpSQL(expr, kind, op, v string) (string, []any, error) {
 // whereSQL turns conditions into one SQL condition on alias r. Returns
 // EINVALID naming "conditions".
 func whereSQL(typ string, w app.Where) (string, []any, error) {
-	if len(w.Conditions) == 0 {
+	if w.Empty() {
 		return "", nil, nil
 	}
 	// Custom keys are checked by form; the tenant's definitions are not
 	// needed to filter (an unknown key matches nothing).
 	var defs []*app.CustomField
-	for _, c := range w.Conditions {
-		if k, ok := strings.CutPrefix(c.Field, "custom."); ok {
-			if !customKeyRE.MatchString(k) {
-				return "", nil, app.FieldErrorf("conditions", "Unknown field %q.", c.Field)
+	var walk func(w *app.Where) error
+	walk = func(w *app.Where) error {
+		for _, c := range w.Conditions {
+			if k, ok := strings.CutPrefix(c.Field, "custom."); ok {
+				if !customKeyRE.MatchString(k) {
+					return app.FieldErrorf("conditions", "Unknown field %q.", c.Field)
+				}
+				defs = append(defs, &app.CustomField{Key: k})
 			}
-			defs = append(defs, &app.CustomField{Key: k})
 		}
+		for i := range w.Groups {
+			if err := walk(&w.Groups[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(&w); err != nil {
+		return "", nil, err
 	}
 	if err := w.Validate(typ, defs); err != nil {
 		return "", nil, err
 	}
+	return groupSQL(typ, w)
+}
+
+// groupSQL is one validated group: its conditions and groups joined by
+// its match, negated when Not is set.
+func groupSQL(typ string, w app.Where) (string, []any, error) {
 	var parts []string
 	var args []any
 	for _, c := range w.Conditions {
-		var cond string
-		var a []any
-		var err error
-		if k, ok := strings.CutPrefix(c.Field, "custom."); ok {
-			cond, a, err = cmpSQL("json_extract(r.custom, '$."+k+"')", "custom", c.Op, c.Value)
-		} else {
-			e := viewExprs[typ][c.Field]
-			if e[1] != "multi" {
-				cond, a, err = cmpSQL(e[0], e[1], c.Op, c.Value)
-			} else {
-				src := `SELECT value FROM json_each(r.tags)`
-				if e[0] != "tag" {
-					src = `SELECT value FROM crm_contact_points cp WHERE cp.person_id = r.id AND cp.kind = '` + e[0] + `'`
-				}
-				switch c.Op {
-				case "empty":
-					cond = `NOT EXISTS (` + src + `)`
-				case "not_empty":
-					cond = `EXISTS (` + src + `)`
-				case "neq":
-					cond, a, err = cmpSQL("value", "text", "eq", c.Value)
-					cond = `NOT EXISTS (SELECT 1 FROM (` + src + `) WHERE ` + cond + `)`
-				default:
-					if c.Field == "phone" && c.Op == "eq" {
-						if ph, perr := app.NormalizePhone("conditions", c.Value); perr == nil {
-							c.Value = ph
-						}
-					}
-					cond, a, err = cmpSQL("value", "text", c.Op, c.Value)
-					cond = `EXISTS (SELECT 1 FROM (` + src + `) WHERE ` + cond + `)`
-				}
-			}
-		}
+		cond, a, err := conditionSQL(typ, c)
 		if err != nil {
 			return "", nil, err
 		}
 		parts = append(parts, "("+cond+")")
 		args = append(args, a...)
 	}
+	for _, g := range w.Groups {
+		if g.Empty() {
+			continue
+		}
+		cond, a, err := groupSQL(typ, g)
+		if err != nil {
+			return "", nil, err
+		}
+		parts = append(parts, cond)
+		args = append(args, a...)
+	}
+	if len(parts) == 0 {
+		parts = []string{"1"}
+	}
 	sep := " AND "
 	if w.Match == "or" {
 		sep = " OR "
 	}
-	return "(" + strings.Join(parts, sep) + ")", args, nil
+	out := "(" + strings.Join(parts, sep) + ")"
+	if w.Not {
+		out = "NOT " + out
+	}
+	return out, args, nil
+}
+
+// conditionSQL is one condition on alias r.
+func conditionSQL(typ string, c app.Condition) (string, []any, error) {
+	if k, ok := strings.CutPrefix(c.Field, "custom."); ok {
+		return cmpSQL("json_extract(r.custom, '$."+k+"')", "custom", c.Op, c.Value)
+	}
+	e := viewExprs[typ][c.Field]
+	if e[1] != "multi" {
+		return cmpSQL(e[0], e[1], c.Op, c.Value)
+	}
+	src := multiSources[e[0]]
+	kind := "text"
+	if e[0] == "deal_person" {
+		kind = "num"
+	}
+	switch c.Op {
+	case "empty":
+		return `NOT EXISTS (` + src + `)`, nil, nil
+	case "not_empty":
+		return `EXISTS (` + src + `)`, nil, nil
+	case "neq":
+		cond, a, err := cmpSQL("value", kind, "eq", c.Value)
+		return `NOT EXISTS (SELECT 1 FROM (` + src + `) WHERE ` + cond + `)`, a, err
+	}
+	v := c.Value
+	if c.Field == "phone" && c.Op == "eq" {
+		if ph, perr := app.NormalizePhone("conditions", v); perr == nil {
+			v = ph
+		}
+	}
+	cond, a, err := cmpSQL("value", kind, c.Op, v)
+	return `EXISTS (SELECT 1 FROM (` + src + `) WHERE ` + cond + `)`, a, err
 }
 
 // ---- saved views ----

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +137,91 @@ func TestCRMStore_SortByObjectFields(t *testing.T) {
 	}
 	if _, _, err := s.FindPeople(ctx, app.PersonFilter{ListOptions: app.ListOptions{Sort: "amount"}}); app.ErrorField(err) != "sort" {
 		t.Fatalf("people by amount: %v", err)
+	}
+}
+
+// TestCRMStore_FilterGroups: the API's nested filters (groups, not, the
+// operators views lack), a count over every page, and a cursor for each
+// row that pages on from it.
+func TestCRMStore_FilterGroups(t *testing.T) {
+	e := newCRMEnv(t)
+	for i, n := range []string{"Ann", "Bob", "Cy", "Dee", "Eve"} {
+		p := &app.Person{FirstName: n, Title: []string{"CTO", "Engineer", "Sales", "CTO", "Intern"}[i], Emails: []string{strings.ToLower(n) + "@x.test"}}
+		if err := e.S.CreatePerson(e.A, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustPerson(t, e.S, e.B, "Ann", "ann@b.test") // never counted for A
+	find := func(w app.Where, opts app.ListOptions) []string {
+		t.Helper()
+		opts.Where, opts.Sort = w, "name"
+		ps, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.FirstName)
+		}
+		return out
+	}
+	cto := app.Condition{Field: "title", Op: "eq", Value: "cto"}
+	for _, tc := range []struct {
+		name string
+		w    app.Where
+		want []string
+	}{
+		{"not", app.Where{Conditions: []app.Condition{cto}, Not: true}, []string{"Bob", "Cy", "Eve"}},
+		{"or of groups", app.Where{Match: "or", Groups: []app.Where{{Conditions: []app.Condition{cto, {Field: "first_name", Op: "starts_with", Value: "d"}}},
+			{Conditions: []app.Condition{{Field: "email", Op: "like", Value: "%b@x.test"}}}}}, []string{"Bob", "Dee"}},
+		{"in", app.Where{Conditions: []app.Condition{{Field: "first_name", Op: "in", Value: `["ann","EVE","nobody"]`}}}, []string{"Ann", "Eve"}},
+		{"gte lte", app.Where{Conditions: []app.Condition{{Field: "first_name", Op: "gte", Value: "Bob"}, {Field: "first_name", Op: "lte", Value: "Dee"}}}, []string{"Bob", "Cy", "Dee"}},
+		{"starts_with escapes", app.Where{Conditions: []app.Condition{{Field: "first_name", Op: "starts_with", Value: "%"}}}, nil},
+	} {
+		if got := find(tc.w, app.ListOptions{}); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Too deep, or an unknown field in a group: EINVALID.
+	deep := app.Where{Conditions: []app.Condition{cto}}
+	for range app.MaxFilterDepth + 1 {
+		deep = app.Where{Groups: []app.Where{deep}}
+	}
+	for name, w := range map[string]app.Where{"deep": deep, "unknown in group": {Groups: []app.Where{{Conditions: []app.Condition{{Field: "password", Op: "eq", Value: "x"}}}}}} {
+		if _, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: w}}); app.ErrorCode(err) != app.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Count spans every page; each row's cursor pages on from that row.
+	var total int
+	var curs []string
+	got := find(app.Where{Conditions: []app.Condition{cto}, Not: true}, app.ListOptions{Limit: 2, Count: &total, RowCursors: &curs})
+	if total != 3 || !slices.Equal(got, []string{"Bob", "Cy"}) || len(curs) != 2 {
+		t.Fatalf("page 1: %v total %d cursors %d", got, total, len(curs))
+	}
+	if got := find(app.Where{Conditions: []app.Condition{cto}, Not: true}, app.ListOptions{Limit: 2, Cursor: curs[0]}); !slices.Equal(got, []string{"Cy", "Eve"}) {
+		t.Errorf("after Bob's cursor: %v", got)
+	}
+	// Notes and tasks filter on their own fields.
+	p := mustPerson(t, e.S, e.A, "Fay", "fay@x.test")
+	for _, b := range []string{"# Call\nwent well", "lunch"} {
+		if err := e.S.CreateNote(e.A, &app.Note{RecordType: app.RecordPerson, RecordID: p.ID, Body: b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ns, _, err := e.S.FindNotes(e.A, app.NoteFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{
+		{Field: "body", Op: "starts_with", Value: "# "}, {Field: "record_id", Op: "eq", Value: strconv.FormatInt(p.ID, 10)}}}}})
+	if err != nil || len(ns) != 1 || !strings.HasPrefix(ns[0].Body, "# Call") {
+		t.Errorf("notes: %v %v", ns, err)
+	}
+	if err := e.S.CreateTask(e.A, &app.Task{Title: "Done one", Done: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.S.CreateTask(e.A, &app.Task{Title: "Open one"}); err != nil {
+		t.Fatal(err)
+	}
+	ts, _, err := e.S.FindTasks(e.A, app.TaskFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{{Field: "done", Op: "eq", Value: "true"}}}}})
+	if err != nil || len(ts) != 1 || ts[0].Title != "Done one" {
+		t.Errorf("tasks: %v %v", ts, err)
 	}
 }

@@ -67,8 +67,9 @@ type tenantSide struct {
 	KeyWrite   string
 	KeyID      int64
 	CRM        crmFixtures
-	// Spare is a second set of CRM records, for routes that delete.
-	Spare crmFixtures
+	// Spare is a second set of CRM records, for routes that delete;
+	// RestSpare a third, for the Twenty-compatible routes that delete.
+	Spare, RestSpare crmFixtures
 	// Tag is a tag only this tenant's company and deal carry.
 	Tag string
 	// UploadID is an unfinished chunked CSV upload of the tenant.
@@ -305,6 +306,11 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	// person (which takes its notes along) leaves it for its own route.
 	s.Spare.Note = &app.Note{RecordType: app.RecordPerson, RecordID: s.CRM.Person.ID, Body: name + " spare note"}
 	if err := e.Server.CRM.CreateNote(tctx, s.Spare.Note); err != nil {
+		t.Fatal(err)
+	}
+	s.RestSpare = e.newCRMFixtures(tctx, name+" Rest Spare")
+	s.RestSpare.Note = &app.Note{RecordType: app.RecordPerson, RecordID: s.CRM.Person.ID, Body: name + " rest spare note"}
+	if err := e.Server.CRM.CreateNote(tctx, s.RestSpare.Note); err != nil {
 		t.Fatal(err)
 	}
 	s.MergeKeep = &app.Person{FirstName: name + " Keep", Emails: []string{"dup@" + s.T.Slug + ".test"}}

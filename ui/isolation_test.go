@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"orengen/app"
+	"orengen/app/twenty"
 	"orengen/ui"
 )
 
@@ -45,18 +46,24 @@ const (
 	objSpareDeal    = "spare:deal"
 	objSpareNote    = "spare:note"
 	objSpareTask    = "spare:task"
-	objMergePerson  = "mergekeep"
-	objCustomField  = "customfield"
-	objPipeline     = "pipeline"
-	objWebhook      = "webhook"
-	objDelivery     = "delivery"
-	objImportJob    = "importjob"
-	objView         = "view"
-	objAutoRequest  = "autorequest"
-	objWorkflow     = "workflow"  // B's workflow
-	objRun          = "run"       // B's workflow's run
-	objForm         = "form"      // B's built form
-	objHouseForm    = "houseform" // Nexus: the house tenant's form
+	// A third set, for the Twenty-compatible routes (/rest) that delete.
+	objRestPerson  = "rest:person"
+	objRestCompany = "rest:company"
+	objRestDeal    = "rest:deal"
+	objRestNote    = "rest:note"
+	objRestTask    = "rest:task"
+	objMergePerson = "mergekeep"
+	objCustomField = "customfield"
+	objPipeline    = "pipeline"
+	objWebhook     = "webhook"
+	objDelivery    = "delivery"
+	objImportJob   = "importjob"
+	objView        = "view"
+	objAutoRequest = "autorequest"
+	objWorkflow    = "workflow"  // B's workflow
+	objRun         = "run"       // B's workflow's run
+	objForm        = "form"      // B's built form
+	objHouseForm   = "houseform" // Nexus: the house tenant's form
 	// A tag only B's records carry, sent as the form's tag field.
 	objTag = "tag"
 	// B's unfinished chunked upload.
@@ -229,6 +236,82 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/twilio/sms":    {accPublic, ""},
 	"portal|POST|/twilio/voice":  {accPublic, ""},
 	"portal|POST|/twilio/status": {accPublic, ""},
+	// Twenty-compatible REST (tenant keys; B's records are 404) and GraphQL.
+	"portal|GET|/rest/people":               {accTenantKey, ""},
+	"portal|POST|/rest/people":              {accTenantKeyW, ""},
+	"portal|POST|/rest/batch/people":        {accTenantKeyW, ""},
+	"portal|GET|/rest/people/:id":           {accTenantKey, objPerson},
+	"portal|PATCH|/rest/people/:id":         {accTenantKeyW, objPerson},
+	"portal|PUT|/rest/people/:id":           {accTenantKeyW, objPerson},
+	"portal|DELETE|/rest/people/:id":        {accTenantKeyW, objPerson},
+	"portal|GET|/rest/companies":            {accTenantKey, ""},
+	"portal|POST|/rest/companies":           {accTenantKeyW, ""},
+	"portal|POST|/rest/batch/companies":     {accTenantKeyW, ""},
+	"portal|GET|/rest/companies/:id":        {accTenantKey, objCompany},
+	"portal|PATCH|/rest/companies/:id":      {accTenantKeyW, objCompany},
+	"portal|PUT|/rest/companies/:id":        {accTenantKeyW, objCompany},
+	"portal|DELETE|/rest/companies/:id":     {accTenantKeyW, objCompany},
+	"portal|GET|/rest/opportunities":        {accTenantKey, ""},
+	"portal|POST|/rest/opportunities":       {accTenantKeyW, ""},
+	"portal|POST|/rest/batch/opportunities": {accTenantKeyW, ""},
+	"portal|GET|/rest/opportunities/:id":    {accTenantKey, objDeal},
+	"portal|PATCH|/rest/opportunities/:id":  {accTenantKeyW, objDeal},
+	"portal|PUT|/rest/opportunities/:id":    {accTenantKeyW, objDeal},
+	"portal|DELETE|/rest/opportunities/:id": {accTenantKeyW, objDeal},
+	"portal|GET|/rest/notes":                {accTenantKey, ""},
+	"portal|POST|/rest/notes":               {accTenantKeyW, ""},
+	"portal|POST|/rest/batch/notes":         {accTenantKeyW, ""},
+	"portal|GET|/rest/notes/:id":            {accTenantKey, objNote},
+	"portal|PATCH|/rest/notes/:id":          {accTenantKeyW, objNote},
+	"portal|PUT|/rest/notes/:id":            {accTenantKeyW, objNote},
+	"portal|DELETE|/rest/notes/:id":         {accTenantKeyW, objNote},
+	"portal|GET|/rest/tasks":                {accTenantKey, ""},
+	"portal|POST|/rest/tasks":               {accTenantKeyW, ""},
+	"portal|POST|/rest/batch/tasks":         {accTenantKeyW, ""},
+	"portal|GET|/rest/tasks/:id":            {accTenantKey, objTask},
+	"portal|PATCH|/rest/tasks/:id":          {accTenantKeyW, objTask},
+	"portal|PUT|/rest/tasks/:id":            {accTenantKeyW, objTask},
+	"portal|DELETE|/rest/tasks/:id":         {accTenantKeyW, objTask},
+	"portal|GET|/graphql":                   {accTenantKey, ""},
+	"portal|POST|/graphql":                  {accTenantKey, ""},
+	// Nexus: the same with admin keys (?tenant= for creates; B's third set of records for deletes).
+	"nexus|GET|/rest/people":               {accAdminKey, ""},
+	"nexus|POST|/rest/people":              {accAdminKeyW, ""},
+	"nexus|POST|/rest/batch/people":        {accAdminKeyW, ""},
+	"nexus|GET|/rest/people/:id":           {accAdminKey, objPerson},
+	"nexus|PATCH|/rest/people/:id":         {accAdminKeyW, objPerson},
+	"nexus|PUT|/rest/people/:id":           {accAdminKeyW, objPerson},
+	"nexus|DELETE|/rest/people/:id":        {accAdminKeyW, objRestPerson},
+	"nexus|GET|/rest/companies":            {accAdminKey, ""},
+	"nexus|POST|/rest/companies":           {accAdminKeyW, ""},
+	"nexus|POST|/rest/batch/companies":     {accAdminKeyW, ""},
+	"nexus|GET|/rest/companies/:id":        {accAdminKey, objCompany},
+	"nexus|PATCH|/rest/companies/:id":      {accAdminKeyW, objCompany},
+	"nexus|PUT|/rest/companies/:id":        {accAdminKeyW, objCompany},
+	"nexus|DELETE|/rest/companies/:id":     {accAdminKeyW, objRestCompany},
+	"nexus|GET|/rest/opportunities":        {accAdminKey, ""},
+	"nexus|POST|/rest/opportunities":       {accAdminKeyW, ""},
+	"nexus|POST|/rest/batch/opportunities": {accAdminKeyW, ""},
+	"nexus|GET|/rest/opportunities/:id":    {accAdminKey, objDeal},
+	"nexus|PATCH|/rest/opportunities/:id":  {accAdminKeyW, objDeal},
+	"nexus|PUT|/rest/opportunities/:id":    {accAdminKeyW, objDeal},
+	"nexus|DELETE|/rest/opportunities/:id": {accAdminKeyW, objRestDeal},
+	"nexus|GET|/rest/notes":                {accAdminKey, ""},
+	"nexus|POST|/rest/notes":               {accAdminKeyW, ""},
+	"nexus|POST|/rest/batch/notes":         {accAdminKeyW, ""},
+	"nexus|GET|/rest/notes/:id":            {accAdminKey, objNote},
+	"nexus|PATCH|/rest/notes/:id":          {accAdminKeyW, objNote},
+	"nexus|PUT|/rest/notes/:id":            {accAdminKeyW, objNote},
+	"nexus|DELETE|/rest/notes/:id":         {accAdminKeyW, objRestNote},
+	"nexus|GET|/rest/tasks":                {accAdminKey, ""},
+	"nexus|POST|/rest/tasks":               {accAdminKeyW, ""},
+	"nexus|POST|/rest/batch/tasks":         {accAdminKeyW, ""},
+	"nexus|GET|/rest/tasks/:id":            {accAdminKey, objTask},
+	"nexus|PATCH|/rest/tasks/:id":          {accAdminKeyW, objTask},
+	"nexus|PUT|/rest/tasks/:id":            {accAdminKeyW, objTask},
+	"nexus|DELETE|/rest/tasks/:id":         {accAdminKeyW, objRestTask},
+	"nexus|GET|/graphql":                   {accAdminKey, ""},
+	"nexus|POST|/graphql":                  {accAdminKey, ""},
 	// Portal: tenant API.
 	"portal|GET|/api/v1/me":           {accTenantKey, ""},
 	"portal|GET|/api/v1/leads":        {accTenantKey, ""},
@@ -725,11 +808,14 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
-	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask:
+	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask,
+		objRestPerson, objRestCompany, objRestDeal, objRestNote, objRestTask:
 		f := e.B.CRM
 		kind := r.Line.Obj
 		if k, ok := strings.CutPrefix(kind, "spare:"); ok {
 			f, kind = e.B.Spare, k
+		} else if k, ok := strings.CutPrefix(kind, "rest:"); ok {
+			f, kind = e.B.RestSpare, k
 		}
 		id = strconv.FormatInt(map[string]int64{objPerson: f.Person.ID, objCompany: f.Company.ID, objDeal: f.Deal.ID, objNote: f.Note.ID, objTask: f.Task.ID}[kind], 10)
 	default:
@@ -817,6 +903,40 @@ func (e *tenantEnv) isoKnowledgeRequest(r isoRoute, req *treq) {
 	}
 }
 
+// isoTwentyRequest gives /rest writes Twenty-shaped bodies valid for
+// each object (notes on B's person), Nexus creates ?tenant=B, and
+// /graphql a query of every object.
+func (e *tenantEnv) isoTwentyRequest(r isoRoute, req *treq) {
+	if strings.Contains(r.Path, "graphql") {
+		q := `{ people(first: 50) { totalCount edges { node { id name { firstName } emails { primaryEmail } } } } companies { edges { node { name domainName { primaryLinkUrl } } } } notes { edges { node { bodyV2 { markdown } } } } }`
+		if r.Method == http.MethodGet {
+			req.Path += "?query=" + url.QueryEscape(q)
+		} else {
+			req.JSON = gqlBody(q, nil)
+		}
+		return
+	}
+	person := twenty.FormatID(e.B.CRM.Person.ID)
+	bodies := map[string]string{
+		"people": `{"name":{"firstName":"Api"},"emails":{"primaryEmail":"api@a.test"}}`, "companies": `{"name":"Api Co"}`,
+		"opportunities": `{"name":"Api deal"}`, "notes": `{"bodyV2":{"markdown":"Api note"},"personId":"` + person + `"}`, "tasks": `{"title":"Api task"}`,
+	}
+	updates := map[string]string{"people": `{"jobTitle":"Api"}`, "companies": `{"industry":"Api"}`, "opportunities": `{"probability":40}`,
+		"notes": `{"bodyV2":{"markdown":"Api edit"}}`, "tasks": `{"status":"DONE"}`}
+	obj := strings.Split(strings.TrimPrefix(strings.TrimPrefix(r.Path, "/rest/"), "batch/"), "/")[0]
+	switch {
+	case r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/rest/batch/"):
+		req.JSON = "[" + bodies[obj] + "]"
+	case r.Method == http.MethodPost:
+		req.JSON = bodies[obj]
+	case r.Method == http.MethodPatch || r.Method == http.MethodPut:
+		req.JSON = updates[obj]
+	}
+	if r.Host == ui.HostNexus && r.Method == http.MethodPost {
+		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
 // bMarkers are strings only tenant B's data contains.
 func (e *tenantEnv) bMarkers() []string {
 	return []string{e.B.Tag, e.B.T.Name, e.B.Lead.FirstName, e.B.Owner.Email, e.B.Lead.Email, e.B.KeyRead[:12],
@@ -840,6 +960,10 @@ func TestIsolationMatrix(t *testing.T) {
 		base := treq{Host: r.Host, Method: r.Method, Path: path, CSRF: post}
 		if r.Line.Obj == objTag {
 			base.Form = url.Values{"tag": {e.B.Tag}, "to": {"renamed-by-a"}}
+		}
+		if strings.HasPrefix(r.Path, "/rest/") || r.Path == "/graphql" {
+			base.CSRF = false
+			e.isoTwentyRequest(r, &base)
 		}
 		if strings.HasPrefix(r.Path, "/api/") {
 			base.CSRF = false

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -233,12 +234,37 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"deleteWikiPagesId":               {ui.HostPortal, "DELETE", "/api/v1/wiki/pages/" + id(sparePage), wk, "", 204},
 		"getWikiSearch":                   {ui.HostPortal, "GET", "/api/v1/wiki/search?q=welcome", rk, "", 200},
 	}
+	// The Twenty-compatible REST API and GraphQL: every object's routes
+	// (deletes take the third set of records).
+	rest := map[string][3]string{ // object: create body, update body, main record's ID
+		"people":        {`{"name":{"firstName":"Rest"},"emails":{"primaryEmail":"rest@alpha.test"},"phones":{"primaryPhoneNumber":"5125550177","primaryPhoneCallingCode":"+1"}}`, `{"jobTitle":"CEO"}`, id(a.CRM.Person.ID)},
+		"companies":     {`{"name":"Rest Co","domainName":{"primaryLinkUrl":"https://rest.test"},"employees":30}`, `{"industry":"Retail"}`, id(a.CRM.Company.ID)},
+		"opportunities": {`{"name":"Rest deal","amount":{"amountMicros":2500000000,"currencyCode":"USD"},"stage":"PROPOSAL","closeDate":"2027-03-01"}`, `{"probability":30}`, id(a.CRM.Deal.ID)},
+		"notes":         {`{"title":"Rest","bodyV2":{"markdown":"from /rest"},"personId":"` + id(a.CRM.Person.ID) + `"}`, `{"bodyV2":{"markdown":"edited"}}`, id(a.CRM.Note.ID)},
+		"tasks":         {`{"title":"Rest task","status":"TODO","dueAt":"2027-01-02"}`, `{"status":"DONE"}`, id(a.CRM.Task.ID)},
+	}
+	spares := map[string]int64{"people": a.RestSpare.Person.ID, "companies": a.RestSpare.Company.ID, "opportunities": a.RestSpare.Deal.ID,
+		"notes": a.RestSpare.Note.ID, "tasks": a.RestSpare.Task.ID}
+	for obj, r := range rest {
+		name := strings.ToUpper(obj[:1]) + obj[1:]
+		calls["getRest"+name] = contractCall{ui.HostPortal, "GET", "/rest/" + obj + "?limit=2&order_by=createdAt[DescNullsLast]", rk, "", 200}
+		calls["postRest"+name] = contractCall{ui.HostPortal, "POST", "/rest/" + obj, wk, r[0], 201}
+		calls["postRestBatch"+name] = contractCall{ui.HostPortal, "POST", "/rest/batch/" + obj, wk, "[" + r[0] + "]", 201}
+		calls["getRest"+name+"Id"] = contractCall{ui.HostPortal, "GET", "/rest/" + obj + "/" + r[2], rk, "", 200}
+		calls["patchRest"+name+"Id"] = contractCall{ui.HostPortal, "PATCH", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
+		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
+		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
+	}
+	calls["postGraphql"] = contractCall{ui.HostPortal, "POST", "/graphql", wk, gqlBody(seedMutation, map[string]any{"data": map[string]any{"email": "seed@alpha.test", "firstName": "Seed"}}), 200}
+	calls["getGraphql"] = contractCall{ui.HostPortal, "GET", "/graphql?query=" + url.QueryEscape(`{ people(first: 1) { totalCount edges { node { id } } } }`), rk, "", 200}
 	cs := newContractSchemas(t)
 	// Mistakes the contract must see: the checker is not vacuous.
 	mistakes := []struct{ op, path, method, body string }{
 		{"getLeads", "/api/v1/leads", "get", `{"leads":[],"total":0}`},
 		{"getPeopleId", "/api/v1/people/{id}", "get", `{"data":{"id":"7","first_name":"x"}}`},
 		{"getFederalSearches", "/api/v1/federal/searches", "get", `{"data":[{"id":1,"kind":"sam","name":"x","naics":"541511"}],"next_cursor":null}`},
+		{"getRestPeopleId", "/rest/people/{id}", "get", `{"data":{"person":{"id":"7","name":"Jane Doe"}}}`},
+		{"getRestPeople", "/rest/people", "get", `{"data":[],"pageInfo":{},"totalCount":0}`},
 	}
 	for _, m := range mistakes {
 		s, err := cs.response(m.path, m.method, 200)
@@ -310,6 +336,27 @@ func TestOpenAPI_Contract(t *testing.T) {
 	}
 	for opID := range calls {
 		t.Errorf("contract request %s names no documented operation", opID)
+	}
+	// /rest errors follow TwentyError.
+	for _, c := range []contractCall{
+		{ui.HostPortal, "GET", "/rest/people?filter=" + url.QueryEscape("shoeSize[gt]:9"), rk, "", 400},
+		{ui.HostPortal, "POST", "/rest/people", rk, `{"name":{"firstName":"x"}}`, 403},
+		{ui.HostPortal, "GET", "/rest/people/999999", rk, "", 404},
+		{ui.HostPortal, "GET", "/rest/people", "", "", 401},
+	} {
+		st, body, _ := e.do(treq{Host: c.host, Method: c.method, Path: c.path, JSON: c.body, Bearer: c.key})
+		path := "/rest/people"
+		if strings.Contains(c.path, "999999") {
+			path = "/rest/people/{id}"
+		}
+		s, err := cs.response(path, strings.ToLower(c.method), st)
+		if st != c.want || err != nil {
+			t.Fatalf("%s %s: %d %v", c.method, c.path, st, err)
+		}
+		v, _ := jsonschema.UnmarshalJSON(strings.NewReader(body))
+		if err := s.Validate(v); err != nil {
+			t.Errorf("%s %s: error body does not match TwentyError: %v %s", c.method, c.path, err, body)
+		}
 	}
 	// Errors follow the Error schema too.
 	for _, c := range []contractCall{

@@ -54,7 +54,7 @@ func TestPortal_WhiteLabel(t *testing.T) {
 	pages := 0
 	for _, host := range []string{ui.HostPortal, "portal.alpha.test"} {
 		for _, r := range e.Server.Routes(ui.HostPortal) {
-			if r.Method != http.MethodGet || strings.HasPrefix(r.Path, "/api/") || r.Path == "/assets/*" || r.Path == "/healthz" || r.Path == "/logo" || r.Path == "/brand.css" || strings.HasSuffix(r.Path, ".csv") ||
+			if r.Method != http.MethodGet || strings.HasPrefix(r.Path, "/api/") || strings.HasPrefix(r.Path, "/rest/") || r.Path == "/graphql" || r.Path == "/mcp" || r.Path == "/assets/*" || r.Path == "/healthz" || r.Path == "/logo" || r.Path == "/brand.css" || strings.HasSuffix(r.Path, ".csv") ||
 				r.Path == "/embed.js" || r.Path == "/f/:id/brand.css" || r.Path == "/f/:id/logo" {
 				continue
 			}

@@ -3,6 +3,7 @@ package api
 import (
 	"orengen/ui/web"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 // are {"error":{"code":...,"message":...}} (see errorHandler).
 
 func (s *Handler) MountTenant(r fiber.Router) {
+	s.MountTwenty(r, web.HostPortal)
+	s.MountGraphQL(r, web.HostPortal)
 	api := r.Group("/api/v1", s.requireAPIKey(web.HostPortal))
 	api.Get("/me", s.handleAPITenantMe)
 	api.Get("/leads", s.handleAPILeads)
@@ -31,6 +34,8 @@ func (s *Handler) MountTenant(r fiber.Router) {
 }
 
 func (s *Handler) MountAdmin(r fiber.Router) {
+	s.MountTwenty(r, web.HostNexus)
+	s.MountGraphQL(r, web.HostNexus)
 	api := r.Group("/api/v1", s.requireAPIKey(web.HostNexus))
 	api.Get("/me", s.handleAPIAdminMe)
 	api.Get("/tenants", s.handleAPITenants)
@@ -124,6 +129,18 @@ func (s *Handler) requireAPIKey(host string) fiber.Handler {
 				return app.Errorf(app.EUNAUTHORIZED, "This account is suspended.")
 			}
 			ctx = app.NewContextWithTenant(ctx, t)
+		}
+		// The key's rate limit: RateLimit-* headers on every answer, 429
+		// with Retry-After past it.
+		d := s.APIKeys.Allow(k)
+		reset := int((d.Reset + time.Second - 1) / time.Second)
+		c.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
+		c.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+		c.Set("RateLimit-Reset", strconv.Itoa(reset))
+		c.Set("RateLimit-Policy", strconv.Itoa(d.Limit)+";w=60")
+		if !d.OK {
+			return &app.RateLimitError{Err: app.Errorf(app.ETOOMANY, "This API key made its %d requests of the minute; retry in %d s, or raise the key's limit (API & developer tools).",
+				d.Limit, reset), RetryAfter: time.Duration(reset) * time.Second}
 		}
 		web.SetAPIKey(c, k)
 		c.SetUserContext(ctx)

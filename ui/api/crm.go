@@ -129,31 +129,9 @@ func (s *Handler) crmHandler(r crmResource, h func(*fiber.Ctx, crmCall) error) f
 	}
 }
 
-// adminCRMScope picks the tenant an admin request acts in.
+// adminCRMScope picks the tenant an admin request acts in (adminScope).
 func (s *Handler) adminCRMScope(c *fiber.Ctx, call crmCall) (context.Context, error) {
-	ctx := app.NewContextAcrossTenants(call.ctx)
-	if ref := strings.TrimSpace(c.Query("tenant")); ref != "" {
-		t, err := s.Tenants.TenantByRef(ctx, utils.CopyString(ref))
-		if err != nil {
-			return nil, app.FieldErrorf("tenant", "Unknown tenant %q.", ref)
-		}
-		return app.NewContextWithTenant(ctx, t), nil
-	}
-	if c.Method() == fiber.MethodGet {
-		return ctx, nil
-	}
-	if call.id == 0 {
-		return nil, app.FieldErrorf("tenant", "Add ?tenant=ID or slug: admin keys create records in a named tenant.")
-	}
-	tid, err := s.CRM.RecordTenant(ctx, call.res.Record, call.id)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.Tenants.Store.FindTenantByID(ctx, tid)
-	if err != nil {
-		return nil, err
-	}
-	return app.NewContextWithTenant(ctx, t), nil
+	return s.adminScope(c, call.ctx, call.res.Record, call.id)
 }
 
 // ---- JSON shapes ----

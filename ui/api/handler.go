@@ -13,6 +13,7 @@ import (
 	"orengen/app"
 	"orengen/app/federal"
 	"orengen/app/sheets"
+	"orengen/app/twenty"
 	"orengen/app/wiki"
 	fedui "orengen/ui/federal"
 	"orengen/ui/web"
@@ -32,4 +33,7 @@ type Handler struct {
 	LeadLimit    *web.LeadLimit
 	Wiki         *wiki.Service   // nil: no wiki endpoints
 	Sheets       *sheets.Service // nil: no table endpoints
+	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
+	// (/graphql) APIs (nil: neither).
+	Twenty *twenty.Service
 }

@@ -294,11 +294,14 @@ func OpenAPI() []byte {
 			"get": obj{"summary": "Grants.gov opportunities found by the saved searches", "parameters": cursorParams,
 				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalGrant")))}, "400")}}
 		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
+		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		doc := obj{
 			"openapi": "3.1.0",
 			"info": obj{"title": "orengen API", "version": "1",
 				"description": "Portal host (app.DOMAIN or a tenant's domain): tenant API keys, the key's tenant only. Nexus host: admin API keys, every tenant. " +
+					"Every key has a rate limit (RateLimit-Limit, -Remaining and -Reset headers on every answer; 429 with Retry-After past it). " +
+					"/rest and /graphql are Twenty CRM's APIs (its shapes, filters and errors) over the same CRM. " +
 					"Authenticate with Authorization: Bearer KEY. Write routes need a write-scoped key. Errors are {\"error\":{\"code\",\"message\",\"field\"}}: " +
 					"a path the host does not serve is a JSON 404 (403 when it is an endpoint of the other host). Lists are {\"data\":[...],\"next_cursor\":...}; " +
 					"one record is {\"data\":{...}}. Changed in this version: /leads and /tenants use these envelopes (they were {\"leads\",\"total\"} and " +

@@ -136,6 +136,7 @@ func jsonCode(status int, err error) string {
 // WantsJSON reports whether errors on this request are answered as JSON.
 func WantsJSON(c *fiber.Ctx) bool {
 	return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/webhook/") || c.Path() == "/healthz" ||
+		strings.HasPrefix(c.Path(), "/rest/") || c.Path() == "/graphql" || c.Path() == "/mcp" ||
 		strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 }
 
