@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/sheets"
 	"orengen/app/wiki"
+	"orengen/httpx"
 	"orengen/integrations"
 	"orengen/llm"
 	"orengen/store"
@@ -31,9 +31,10 @@ func (a *App) wireAgents() {
 	st := store.NewAgentStore(a.DB)
 	a.Agents = &agents.Service{
 		Store: st,
-		// Every request goes to a base URL a tenant may set: it moves to
-		// the guarded outbound client when that lands (one line).
-		Model:    &llm.AgentModel{HTTP: &http.Client{}},
+		// Every request goes to a base URL a tenant may set: the guarded
+		// outbound client, with no overall timeout (each call is bounded
+		// by its context, so a stream is not cut mid-answer).
+		Model:    &llm.AgentModel{HTTP: a.outboundClient(httpx.Options{Timeout: -1}, cfg.OpenAIURL)},
 		CRM:      a.CRM,
 		Contacts: store.NewContactStore(a.DB),
 		People:   st,

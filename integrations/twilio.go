@@ -36,6 +36,9 @@ type TwilioConfig struct {
 	// idempotency key ("" for none).
 	StatusCallback func(key string) string
 	Timeout        time.Duration
+	// HTTP sends the requests: the guarded outbound client (httpx); nil:
+	// a plain client with Timeout (tests of this package).
+	HTTP *http.Client
 	// Meter counts SMS and calls handed to Twilio (nil: not counted).
 	Meter app.Meter
 }
@@ -71,7 +74,11 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 		}
 		base = u.Scheme + "://" + u.Host
 	}
-	return &Twilio{cfg: cfg, base: base, http: &http.Client{Timeout: cfg.Timeout}}, nil
+	hc := cfg.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: cfg.Timeout}
+	}
+	return &Twilio{cfg: cfg, base: base, http: hc}, nil
 }
 
 // TwilioError is Twilio's JSON error answer.

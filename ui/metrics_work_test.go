@@ -59,10 +59,10 @@ func TestMetrics_Work(t *testing.T) {
 		Form: url.Values{"url": {srv.URL}, "event_person.created": {"1"}}}); st != 200 {
 		t.Fatalf("create webhook: %d", st)
 	}
-	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, AllowPrivate: true, Meter: e.Server.Metrics}
+	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv), Meter: e.Server.Metrics}
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
 	// Events from before the test go out first, uncounted.
-	flush := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, AllowPrivate: true}
+	flush := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv)}
 	if _, err := flush.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
