@@ -199,6 +199,9 @@ func (s *CalendarStore) Book(ctx context.Context, in *calendar.BookInput) error 
 		if err := writeBookingHosts(ctx, tx, b); err != nil {
 			return err
 		}
+		if err := queueNotices(ctx, tx, calendar.NoticeBooked, b); err != nil {
+			return err
+		}
 		if b.PersonID != 0 {
 			e := timeline(ctx, tx, tid, app.RecordPerson, b.PersonID, TimelineAppointment)
 			e.Body = bookingSummary("Booked", b)
@@ -353,6 +356,9 @@ func (s *CalendarStore) Reschedule(ctx context.Context, in *calendar.RescheduleI
 			FormatTime(b.Start), FormatTime(b.End), b.ID); err != nil {
 			return err
 		}
+		if err := queueNotices(ctx, tx, calendar.NoticeRescheduled, b); err != nil {
+			return err
+		}
 		if b.PersonID != 0 {
 			e := timeline(ctx, tx, tid, app.RecordPerson, b.PersonID, TimelineAppointment)
 			e.Body = bookingSummary("Rescheduled", b)
@@ -417,6 +423,11 @@ func (s *CalendarStore) SetBookingStatus(ctx context.Context, in *calendar.Statu
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calendar_booking_hosts SET active = ? WHERE booking_id = ?`, b.Active(), b.ID); err != nil {
 			return err
+		}
+		if in.Status != "" {
+			if err := queueNotices(ctx, tx, in.Status, b); err != nil { // cancelled, confirmed: notice kinds too
+				return err
+			}
 		}
 		if b.PersonID != 0 {
 			e := timeline(ctx, tx, tid, app.RecordPerson, b.PersonID, TimelineAppointment)

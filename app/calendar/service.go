@@ -127,6 +127,8 @@ type Service struct {
 	Now   func() time.Time
 	// Logger records sync and notification failures.
 	Logger *slog.Logger
+	// TokenKey signs the cancel and reschedule links (Token).
+	TokenKey []byte
 }
 
 func (s *Service) now() time.Time {

@@ -32,6 +32,7 @@ func newCalEnv(tb testing.TB) *calEnv {
 	tenants := store.NewTenantStore(db)
 	e := &calEnv{DB: db, CRM: store.NewCRMStore(db), Now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
 	e.Svc = &calendar.Service{Store: store.NewCalendarStore(db), Now: func() time.Time { return e.Now }}
+	db.Now = func() time.Time { return e.Now }
 	for i, name := range []string{"Alpha", "Bravo"} {
 		t := &app.Tenant{Name: name}
 		if err := tenants.CreateTenant(context.Background(), t); err != nil {
