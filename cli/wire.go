@@ -69,6 +69,9 @@ type App struct {
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
+	// CRMService is the CRM the ui and the commands use: the store's
+	// record kinds and its optional capabilities (views, tags, import).
+	CRMService *app.CRMService
 	// Backups reports replication and runs restore drills; serve sets it
 	// when a replica is configured (nil otherwise).
 	Backups *app.BackupService
@@ -175,6 +178,8 @@ func (a *App) open(ctx context.Context) error {
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
 	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
 	a.CRM = store.NewCRMStore(a.DB)
+	a.CRMService = app.NewCRMService(a.CRM)
+	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
 	a.Calendar = &calendar.Service{Store: store.NewCalendarStore(a.DB), Logger: a.Logger}
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
 	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
@@ -202,7 +207,7 @@ func (a *App) open(ctx context.Context) error {
 		Outbox:      a.Outbox,
 		TenantLeads: store.NewTenantLeadStore(a.DB),
 		AdminTOTP:   a.AdminTOTP,
-		CRM:         a.CRM,
+		CRM:         a.CRMService,
 		Webhooks:    a.Webhooks,
 		Wiki:        a.Wiki,
 		Sheets:      a.Sheets,
