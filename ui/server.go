@@ -96,7 +96,7 @@ type Server struct {
 	AdminSessions app.AdminSessionLister
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline); nil: no CRM routes.
-	CRM app.CRMStore
+	CRM *app.CRMService
 	// ImportDir holds CSV uploads while their import runs (default: the
 	// system temporary directory).
 	ImportDir string
