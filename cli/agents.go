@@ -15,9 +15,9 @@ import (
 	"orengen/app/sheets"
 	"orengen/app/wiki"
 	"orengen/httpx"
-	"orengen/integrations"
 	"orengen/llm"
 	"orengen/store"
+	"orengen/twilio"
 	"orengen/ui"
 )
 
@@ -79,13 +79,13 @@ func (a *App) agentTwiML(c *agents.Conversation, ag *agents.Agent) (string, erro
 		if say == "" {
 			say = "Hello, this is " + ag.Name + "."
 		}
-		return integrations.GatherTwiML(base+ui.AgentGatherPath+"?"+q, base+ui.AgentGatherPath+"?"+q+"&silence=1", say, v.Language, v.Voice), nil
+		return twilio.GatherTwiML(base+ui.AgentGatherPath+"?"+q, base+ui.AgentGatherPath+"?"+q+"&silence=1", say, v.Language, v.Voice), nil
 	}
 	ws := "wss" + strings.TrimPrefix(base, "https")
 	if strings.HasPrefix(base, "http:") {
 		ws = "ws" + strings.TrimPrefix(base, "http")
 	}
-	return integrations.RelayTwiML(ws+ui.AgentRelayPath+"?"+q, base+ui.AgentActionPath+"?"+q, greeting, v.Language, v.Voice, nil), nil
+	return twilio.RelayTwiML(ws+ui.AgentRelayPath+"?"+q, base+ui.AgentActionPath+"?"+q, greeting, v.Language, v.Voice, nil), nil
 }
 
 // wikiKnowledge lets agents read the tenant's wiki spaces.

@@ -19,8 +19,9 @@ import (
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 	"orengen/httpx"
-	"orengen/integrations"
+	"orengen/smtp"
 	"orengen/store"
+	"orengen/twilio"
 	"orengen/ui"
 )
 
@@ -159,11 +160,11 @@ func (a *App) open(ctx context.Context) error {
 	a.Metrics = ui.NewMetrics()
 	var smtpDefault app.Mailer // ORENGEN_SMTP_URL; nil: none
 	if cfg.SMTPURL != "" {
-		c, err := integrations.ParseSMTPURL(cfg.SMTPURL)
+		c, err := smtp.ParseURL(cfg.SMTPURL)
 		if err != nil {
 			return fmt.Errorf("ORENGEN_SMTP_URL: %w", err)
 		}
-		smtpDefault = &integrations.SMTPMailer{Config: *c, Outbox: outbox, Meter: a.Metrics}
+		smtpDefault = &smtp.Mailer{Config: *c, Outbox: outbox, Meter: a.Metrics}
 	}
 	a.Mailer = &app.LogMailer{Outbox: outbox, Logger: a.Logger}
 	if smtpDefault != nil {
@@ -268,7 +269,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	a.Integrations = &app.IntegrationService{
 		Vault: a.Vault, Tenants: a.Tenants.Store, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {
-			return integrations.NewTwilio(integrations.TwilioConfig{
+			return twilio.New(twilio.Config{
 				AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: cfg.TwilioAPIURL,
 				StatusCallback: func(key string) string { return a.Server.TwilioCallbackURL(tenantID, key) },
 				Meter:          a.Metrics,
@@ -276,11 +277,11 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 			})
 		},
 		NewMailer: func(u string) (app.Mailer, error) {
-			c, err := integrations.ParseSMTPURL(u)
+			c, err := smtp.ParseURL(u)
 			if err != nil {
 				return nil, err
 			}
-			return &integrations.SMTPMailer{Config: *c, Outbox: outbox, Meter: a.Metrics}, nil
+			return &smtp.Mailer{Config: *c, Outbox: outbox, Meter: a.Metrics}, nil
 		},
 	}
 	a.Engine = &app.Engine{
@@ -296,7 +297,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		Sheets:     a.Sheets,
 	}
 	a.Automations = &app.AutomationService{Store: ws, Engine: a.Engine, Events: ws, Audit: a.Audit,
-		ValidSignature:  integrations.ValidTwilioSignature,
+		ValidSignature:  twilio.ValidSignature,
 		Requests:        store.NewAutomationRequestStore(a.DB), // clients request automations from the catalogue
 		TwilioAuthToken: a.Integrations.TwilioAuthToken,
 		TenantForNumber: a.Integrations.TenantForNumber,

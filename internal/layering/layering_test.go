@@ -62,7 +62,7 @@ var outboundAllowed = map[string]struct {
 	"internal/realtest/smtp.go": {3, "test support: reads the Mailpit API the test started on loopback"},
 	"app/federal/llm.go":        {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client. Moves to llm (issue 14 item 4)"},
 	"app/federal/sam.go":        {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client. Moves to package sam"},
-	"integrations/twilio.go":    {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client. Moves to package twilio"},
+	"twilio/twilio.go":          {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client"},
 }
 
 var outboundUse = regexp.MustCompile(`http\.Client\{|new\(http\.Client\)|http\.DefaultClient|http\.DefaultTransport|http\.Transport\{|http\.(Get|Post|PostForm|Head)\(`)
