@@ -11,6 +11,7 @@ package portal
 
 import (
 	"github.com/gofiber/fiber/v2"
+	agentsui "orengen/ui/agents"
 
 	"orengen/app"
 	"orengen/ui/api"
@@ -42,6 +43,7 @@ type Handler struct {
 	SitePages    *site.Handler
 	WikiPages    *wikiui.Handler
 	SheetPages   *sheetsui.Handler
+	AgentPages   *agentsui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows
