@@ -224,7 +224,7 @@ func (s *Handler) handleChatEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.stream(c, s.Agents.WatchVisitor(conv), true)
+	return s.stream(c, conv, s.Agents.WatchVisitor(conv), true)
 }
 
 // Heartbeat is how often a quiet stream sends a comment (proxies close
@@ -235,13 +235,19 @@ const Heartbeat = 15 * time.Second
 const maxStream = 30 * time.Minute
 
 // stream writes a subscription's events as server-sent events until the
-// subscriber goes, the conversation ends, or the server shuts down.
+// subscriber goes, the conversation ends, or the server shuts down (an
+// ended conversation's stream says so at once).
 // visitor drops the private events.
-func (s *Handler) stream(c *fiber.Ctx, sub *agents.Sub, visitor bool) error {
+func (s *Handler) stream(c *fiber.Ctx, conv *agents.Conversation, sub *agents.Sub, visitor bool) error {
 	s.init()
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
+	if !conv.Active() { // nothing more will happen: say so and end
+		s.Agents.Unwatch(sub)
+		b, _ := json.Marshal(agents.Event{Type: agents.EventStatus, ConversationID: conv.ID, Status: agents.StatusEnded, Outcome: conv.Outcome})
+		return c.SendString("data: " + string(b) + "\n\n")
+	}
 	fctx := c.Context()
 	done := s.ctx.Done()
 	s.wg.Add(1)
