@@ -317,109 +317,12 @@ func (d *Definition) Validate() error {
 			}
 		}
 		var err error
-		switch s.Type {
-		case StepLookupRow, StepAddRow, StepUpdateRow:
-			err = validateSheetStep(s, bad)
-		case StepContact:
-			for k := range s.Set {
-				if !contactSetFields[k] {
-					err = bad("set", "unknown contact field %q (first_name, last_name, email, phone, company, source, title).", k)
-				}
-			}
-		case StepDeal:
-			err = need("name", s.Name)
-		case StepDealStage:
-			err = need("stage", s.Stage)
-		case StepTask:
-			if err = need("title", s.Title); err == nil && s.Due != "" {
-				if d, perr := time.ParseDuration(s.Due); perr != nil || d < 0 || d > 365*24*time.Hour {
-					err = bad("due", "must be a duration from now like 24h or 72h, at most 8760h.")
-				}
-			}
-		case StepTag:
-			err = need("tag", s.Tag)
-		case StepSMS:
-			if err = need("body", s.Body); err == nil && len(s.Body) > 1600 {
-				err = bad("body", "must be at most 1600 characters.")
-			}
-		case StepAICall, StepAISMS:
-			if s.Agent != "" && !agentRefRE.MatchString(s.Agent) {
-				err = bad("agent", "must be an agent's ID (or empty for the tenant's first agent).")
-			} else if len(s.Purpose) > 1000 {
-				err = bad("purpose", "must be at most 1000 characters.")
-			} else if s.Type == StepAISMS && len(s.Body) > 1600 {
-				err = bad("body", "must be at most 1600 characters.")
-			}
-		case StepCall:
-			if s.Say == "" && s.Gather == "" && s.Forward == "" {
-				err = bad("say", "a call step needs say, gather or forward.")
-			}
-		case StepEmail:
-			if err = need("to", s.To); err == nil {
-				if err = need("subject", s.Subject); err == nil && s.Body == "" && s.HTML == "" {
-					err = bad("body", "an email needs a body or html.")
-				}
-			}
-		case StepNotify:
-			if err = need("subject", s.Subject); err == nil {
-				err = need("body", s.Body)
-			}
-		case StepHTTP:
-			switch s.Method {
-			case "":
-				s.Method = "POST"
-			case "GET", "POST", "PUT", "PATCH", "DELETE":
-			default:
-				err = bad("method", "must be GET, POST, PUT, PATCH or DELETE.")
-			}
-			if err == nil && !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
-				err = bad("url", "must start with https:// or http://.")
-			}
-			for k := range s.Headers {
-				if k == "" || strings.ContainsAny(k, " :\r\n") {
-					err = bad("headers", "header name %q is not valid.", k)
-				}
-			}
-		case StepWait:
-			switch {
-			case s.Until != "" && s.Wait != "":
-				err = bad("until", "give wait or until, not both.")
-			case s.Until != "":
-				if !strings.Contains(s.Until, "{{") {
-					if _, perr := ParseUntil(s.Until); perr != nil {
-						err = bad("until", "%v.", perr)
-					}
-				}
-			default:
-				d, perr := time.ParseDuration(s.Wait)
-				if perr != nil || d <= 0 || d > 90*24*time.Hour {
-					err = bad("wait", "must be a duration like 10m or 24h, at most 2160h (or give until).")
-				}
-			}
-		case StepIf:
-			if err = need("field", s.Field); err != nil {
-				break
-			}
-			switch s.Op {
-			case "eq", "ne", "contains", "empty", "notempty":
-			default:
-				err = bad("op", "must be eq, ne, contains, empty or notempty.")
-			}
-			for _, f := range [][2]string{{"then", s.Then}, {"else", s.Else}} {
-				if err != nil || f[1] == "" || f[1] == "end" {
-					continue
-				}
-				j, ok := index[f[1]]
-				if !ok {
-					err = bad(f[0], "no step has id %q.", f[1])
-				} else if j <= i {
-					err = bad(f[0], "may only jump forward (step %q comes before).", f[1])
-				}
-			}
-		case "":
+		if s.Type == "" {
 			err = bad("type", "required.")
-		default:
+		} else if k, ok := stepKinds[s.Type]; !ok {
 			err = bad("type", "unknown type %q (%s).", s.Type, strings.Join(StepTypes, ", "))
+		} else {
+			err = k.check(&stepCheck{s: s, i: i, index: index, bad: bad, need: need})
 		}
 		if err != nil {
 			return err

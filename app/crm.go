@@ -983,15 +983,26 @@ func setI[T int64 | int](dst *T, src *T) {
 	}
 }
 
-// CRMStore persists a tenant's CRM. Every method is tenant-scoped: writes
-// take the tenant from ctx (EUNAUTHORIZED without one) and reads the
-// tenant from ctx or, for Nexus, every tenant (CRMReadScope). A record of
-// another tenant is ENOTFOUND. Each change writes its timeline entries in
-// the same transaction.
+// CRMStore persists a tenant's CRM: the union of the per-record stores,
+// which store.CRMStore implements in one. Every method is tenant-scoped:
+// writes take the tenant from ctx (EUNAUTHORIZED without one) and reads
+// the tenant from ctx or, for Nexus, every tenant (CRMReadScope). A record
+// of another tenant is ENOTFOUND. Each change writes its timeline entries
+// in the same transaction. Callers outside app use CRMService.
 type CRMStore interface {
 	Timeline
 	CustomFieldStore
+	PersonStore
+	CompanyStore
+	PipelineStore
+	DealStore
+	NoteStore
+	TaskStore
+	RecordOwnerStore
+}
 
+// PersonStore keeps the tenant's people (see CRMStore for the scoping).
+type PersonStore interface {
 	FindPeople(ctx context.Context, f PersonFilter) ([]*Person, string, error)
 	FindPerson(ctx context.Context, id int64) (*Person, error)
 	CreatePerson(ctx context.Context, p *Person) error
@@ -1001,23 +1012,29 @@ type CRMStore interface {
 	// normalised email or phone with person id. Returns ENOTFOUND.
 	FindDuplicates(ctx context.Context, id int64) ([]*Person, error)
 	// MergePeople merges person dropID into keepID in one transaction:
-	// emails, phones and tags are united, keep's empty fields are filled
-	// from drop, every note, task, deal link and timeline entry moves to
-	// keep, a "merged" entry is written and drop is deleted. Returns
-	// ENOTFOUND or EINVALID (the same person twice).
+	// the fields follow MergePerson (keep wins, its empty fields are
+	// filled from drop), every note, task, deal link and timeline entry
+	// moves to keep, a "merged" entry is written and drop is deleted.
+	// Returns ENOTFOUND or EINVALID (the same person twice).
 	MergePeople(ctx context.Context, keepID, dropID int64) (*Person, error)
 	// UpsertPeople creates (ID 0) or updates (ID set, every field
 	// replaced) up to MaxBatch people in one transaction: any invalid
 	// record fails the whole batch with a *BatchError.
 	UpsertPeople(ctx context.Context, ps []*Person) error
+}
 
+// CompanyStore keeps the tenant's companies.
+type CompanyStore interface {
 	FindCompanies(ctx context.Context, f CompanyFilter) ([]*Company, string, error)
 	FindCompany(ctx context.Context, id int64) (*Company, error)
 	CreateCompany(ctx context.Context, c *Company) error
 	UpdateCompany(ctx context.Context, id int64, upd CompanyUpdate) (*Company, error)
 	DeleteCompany(ctx context.Context, id int64) error
 	UpsertCompanies(ctx context.Context, cs []*Company) error
+}
 
+// PipelineStore keeps the tenant's deal pipelines and their stages.
+type PipelineStore interface {
 	// Pipelines returns the tenant's pipelines, creating the default
 	// "Sales" pipeline on first use.
 	Pipelines(ctx context.Context) ([]*Pipeline, error)
@@ -1030,32 +1047,43 @@ type CRMStore interface {
 	// is removed, unless deals are still in it (EINVALID naming stages).
 	// Returns ENOTFOUND or EINVALID.
 	UpdatePipeline(ctx context.Context, id int64, name *string, stages []*Stage) (*Pipeline, error)
-
 	// StageTotals counts deals and sums their amounts per stage and
 	// currency in one of the tenant's pipelines (the kanban's headers).
 	StageTotals(ctx context.Context, pipelineID int64) ([]StageTotal, error)
+}
 
+// DealStore keeps the tenant's deals.
+type DealStore interface {
 	FindDeals(ctx context.Context, f DealFilter) ([]*Deal, string, error)
 	FindDeal(ctx context.Context, id int64) (*Deal, error)
 	CreateDeal(ctx context.Context, d *Deal) error
 	UpdateDeal(ctx context.Context, id int64, upd DealUpdate) (*Deal, error)
 	DeleteDeal(ctx context.Context, id int64) error
 	UpsertDeals(ctx context.Context, ds []*Deal) error
+}
 
+// NoteStore keeps the notes on the tenant's records.
+type NoteStore interface {
 	FindNotes(ctx context.Context, f NoteFilter) ([]*Note, string, error)
 	FindNote(ctx context.Context, id int64) (*Note, error)
 	CreateNote(ctx context.Context, n *Note) error
 	UpdateNote(ctx context.Context, id int64, upd NoteUpdate) (*Note, error)
 	DeleteNote(ctx context.Context, id int64) error
 	UpsertNotes(ctx context.Context, ns []*Note) error
+}
 
+// TaskStore keeps the tenant's tasks.
+type TaskStore interface {
 	FindTasks(ctx context.Context, f TaskFilter) ([]*Task, string, error)
 	FindTask(ctx context.Context, id int64) (*Task, error)
 	CreateTask(ctx context.Context, t *Task) error
 	UpdateTask(ctx context.Context, id int64, upd TaskUpdate) (*Task, error)
 	DeleteTask(ctx context.Context, id int64) error
 	UpsertTasks(ctx context.Context, ts []*Task) error
+}
 
+// RecordOwnerStore tells which tenant owns a record.
+type RecordOwnerStore interface {
 	// RecordTenant returns the tenant that owns a record, for Nexus,
 	// which acts on any tenant's record. Returns ENOTFOUND.
 	RecordTenant(ctx context.Context, recordType string, id int64) (int64, error)

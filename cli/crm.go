@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"orengen/app"
-	crmui "orengen/ui/crm"
 )
 
 const crmUsage = `Usage: orengen crm import --tenant SLUG [--object person|company|deal] [--dedupe skip|update|create] [--continue] FILE
@@ -54,7 +53,7 @@ func runCRM(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 		return cliError(err)
 	}
 	tctx := app.NewContextWithTenant(ctx, t)
-	j, err := crmui.ImportFile(tctx, sv.CRM, filepath.Join(cfg.DataDir, "imports"), fs.Arg(0), *object, *dedupe, *cont, func(j *app.ImportJob) {
+	j, err := sv.CRMService.ImportFile(tctx, filepath.Join(cfg.DataDir, "imports"), fs.Arg(0), *object, *dedupe, *cont, func(j *app.ImportJob) {
 		fmt.Fprintf(stderr, "%d rows read, %d created, %d updated, %d skipped, %d invalid\n", j.Rows, j.Created, j.Updated, j.Skipped, j.Invalid)
 	})
 	if err != nil {

@@ -261,23 +261,6 @@ func importMatch(ctx context.Context, tx *Tx, tid int64, r *app.ImportRecord) (i
 	return id, nil
 }
 
-func orS(v, cur string) string {
-	if v != "" {
-		return v
-	}
-	return cur
-}
-
-func union(a, b []string) []string {
-	out := slices.Clone(a)
-	for _, x := range b {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 // importOne writes one record under the dedupe policy.
 func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.ImportRecord, n *app.ImportCounts) error {
 	companyID := int64(0)
@@ -312,20 +295,12 @@ func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.Imp
 		if err != nil {
 			return err
 		}
-		m := *old
-		m.FirstName, m.LastName = orS(p.FirstName, old.FirstName), orS(p.LastName, old.LastName)
-		m.Emails, m.Phones, m.Tags = union(old.Emails, p.Emails), union(old.Phones, p.Phones), union(old.Tags, p.Tags)
-		m.Title, m.Address = orS(p.Title, old.Title), orS(p.Address, old.Address)
-		if p.CompanyID != 0 {
-			m.CompanyID = p.CompanyID
-		}
-		m.Consent.Email, m.Consent.SMS, m.Consent.Calls = old.Consent.Email || p.Consent.Email, old.Consent.SMS || p.Consent.SMS, old.Consent.Calls || p.Consent.Calls
-		m.Custom = app.MergeCustom(old.Custom, p.Custom)
+		m := app.MergePerson(old, p, true)
 		if err := m.Validate(); err != nil {
 			return err
 		}
 		n.Updated++
-		return replacePerson(ctx, tx, tid, old, &m)
+		return replacePerson(ctx, tx, tid, old, m)
 	case r.Company != nil:
 		c := r.Company
 		if match == 0 {
@@ -336,16 +311,12 @@ func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.Imp
 		if err != nil {
 			return err
 		}
-		m := *old
-		m.Name, m.Domain, m.Industry = orS(c.Name, old.Name), orS(c.Domain, old.Domain), orS(c.Industry, old.Industry)
-		m.Size, m.Address = orS(c.Size, old.Size), orS(c.Address, old.Address)
-		m.Tags = union(old.Tags, c.Tags)
-		m.Custom = app.MergeCustom(old.Custom, c.Custom)
+		m := app.MergeCompany(old, c)
 		if err := m.Validate(); err != nil {
 			return err
 		}
 		n.Updated++
-		return replaceCompany(ctx, tx, tid, old, &m)
+		return replaceCompany(ctx, tx, tid, old, m)
 	}
 	d := r.Deal
 	if d.CompanyID == 0 {
@@ -359,30 +330,12 @@ func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.Imp
 	if err != nil {
 		return err
 	}
-	m := *old
-	m.PersonIDs = slices.Clone(old.PersonIDs)
-	if d.Amount != 0 {
-		m.Amount, m.Currency = d.Amount, d.Currency
-	}
-	if d.StageID != 0 {
-		m.PipelineID, m.StageID = d.PipelineID, d.StageID
-	}
-	if d.ExpectedClose != nil {
-		m.ExpectedClose = d.ExpectedClose
-	}
-	if d.Probability != nil {
-		m.Probability = d.Probability
-	}
-	if d.CompanyID != 0 {
-		m.CompanyID = d.CompanyID
-	}
-	m.Tags = union(old.Tags, d.Tags)
-	m.Custom = app.MergeCustom(old.Custom, d.Custom)
+	m := app.MergeDeal(old, d)
 	if len(m.Tags) > 30 {
 		return app.FieldErrorf("tags", "At most 30 tags.")
 	}
 	n.Updated++
-	return replaceDeal(ctx, tx, tid, old, &m)
+	return replaceDeal(ctx, tx, tid, old, m)
 }
 
 // ImportBatch writes recs in one transaction under j's dedupe policy and

@@ -52,7 +52,7 @@ func (e *tenantEnv) uploadCSV(cookie, object, csvText string) int64 {
 // and waits for the job to end.
 func (e *tenantEnv) startImport(ctx context.Context, cookie string, id int64, mapping []string, dedupe string, cont bool) *app.ImportJob {
 	e.t.Helper()
-	imp := e.Server.CRM.(app.CRMImportStore)
+	imp := e.Server.CRM.Imports
 	j, err := imp.FindImportJob(ctx, id)
 	if err != nil {
 		e.t.Fatal(err)
@@ -218,7 +218,7 @@ func TestCRMImport_DedupeAndBadRows(t *testing.T) {
 	if j.Status != app.ImportFailed || j.Invalid != 3 || j.Created != 0 || count() != before || !strings.Contains(j.Error, "nothing was imported") {
 		t.Fatalf("bad rows: %+v", j)
 	}
-	errs, _ := e.Server.CRM.(app.CRMImportStore).FindImportErrors(ctx, id, 100)
+	errs, _ := e.Server.CRM.Imports.FindImportErrors(ctx, id, 100)
 	if got := fmt.Sprint(errs); len(errs) != 3 || !strings.HasPrefix(got, `[{3 emails "not-an-email" is not a valid email address.} {5 first_name First or last name required.} {6 phones "12"`) {
 		t.Errorf("report: %s", got)
 	}
@@ -237,7 +237,7 @@ func TestCRMImport_DedupeAndBadRows(t *testing.T) {
 	}
 	// A job left running by a restart (no goroutine runs it) is shown
 	// as stopped, not polled forever.
-	imp := e.Server.CRM.(app.CRMImportStore)
+	imp := e.Server.CRM.Imports
 	orphan, _ := imp.FindImportJob(ctx, e.uploadCSV(e.A.Cookie, app.RecordPerson, bad))
 	orphan.Status = app.ImportRunning
 	if err := imp.UpdateImportJob(ctx, orphan); err != nil {
@@ -304,7 +304,7 @@ func TestCRMImport_Large(t *testing.T) {
 		if resp.Header.Get("Refresh") != "" {
 			t.Fatal("finished page still refreshes")
 		}
-		j, _ = e.Server.CRM.(app.CRMImportStore).FindImportJob(ctx, id)
+		j, _ = e.Server.CRM.Imports.FindImportJob(ctx, id)
 	}
 	took := time.Since(start)
 	if !polled {

@@ -39,7 +39,7 @@ func TestCRMFigures(t *testing.T) {
 	}
 	e := newTenantEnv(t)
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
-	imp := e.Server.CRM.(app.CRMImportStore)
+	imp := e.Server.CRM.Imports
 
 	// The file, written as a stream (Twenty-style headers).
 	path := filepath.Join(t.TempDir(), "big.csv")
@@ -85,7 +85,7 @@ func TestCRMFigures(t *testing.T) {
 	j.Status = app.ImportRunning
 	var ms runtime.MemStats
 	start := time.Now()
-	if err := crmui.RunImport(ctx, imp, j, &app.ImportContext{Object: j.Object, Mapping: j.Mapping}); err != nil || j.Status != app.ImportDone || j.Created != rows {
+	if err := e.Server.CRM.RunImport(ctx, j, &app.ImportContext{Object: j.Object, Mapping: j.Mapping}); err != nil || j.Status != app.ImportDone || j.Created != rows {
 		t.Fatalf("import: %v %+v", err, j)
 	}
 	took := time.Since(start)

@@ -146,7 +146,7 @@ func TestCRMTags(t *testing.T) {
 		if st != http.StatusSeeOther || resp.Header.Get("Location") != "/crm/settings/tags" {
 			t.Fatalf("rename: %d", st)
 		}
-		tags, _ := e.Server.CRM.(app.CRMTagStore).FindTags(ctx)
+		tags, _ := e.Server.CRM.Tags.FindTags(ctx)
 		for _, tc := range tags {
 			if tc.Tag == "gold" || tc.Tag == "platinum" && tc.Companies != 3 {
 				t.Fatalf("after rename: %+v", tags)
@@ -159,7 +159,7 @@ func TestCRMTags(t *testing.T) {
 			}
 		}
 		bctx := app.NewContextWithTenant(context.Background(), e.B.T)
-		if bt, _ := e.Server.CRM.(app.CRMTagStore).FindTags(bctx); !slices.ContainsFunc(bt, func(x app.TagCount) bool { return x.Tag == e.B.Tag && x.Companies == 1 && x.Deals == 1 }) {
+		if bt, _ := e.Server.CRM.Tags.FindTags(bctx); !slices.ContainsFunc(bt, func(x app.TagCount) bool { return x.Tag == e.B.Tag && x.Companies == 1 && x.Deals == 1 }) {
 			t.Fatalf("B's tags changed: %+v", bt)
 		}
 		// A member sees the list but cannot change it.

@@ -343,11 +343,11 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.ImportJob = &app.ImportJob{Object: app.RecordPerson, FileName: "fixture.csv", Path: csvPath, Header: []string{"Name", "Email"}, Mapping: []string{"name", "emails"}}
-	if err := e.Server.CRM.(app.CRMImportStore).CreateImportJob(tctx, s.ImportJob); err != nil {
+	if err := e.Server.CRM.Imports.CreateImportJob(tctx, s.ImportJob); err != nil {
 		t.Fatal(err)
 	}
 	s.View = &app.View{Name: name + " view", Object: app.RecordPerson, Columns: []string{"name", "email"}}
-	if err := e.Server.CRM.(app.CRMViewStore).CreateView(tctx, s.View); err != nil {
+	if err := e.Server.CRM.Views.CreateView(tctx, s.View); err != nil {
 		t.Fatal(err)
 	}
 	ar := &app.AutomationRequest{TenantID: s.T.ID, Template: "email-new-leads", Params: map[string]string{"notify_email": "owner@" + s.T.Slug + ".test"}, CreatedBy: s.Owner.ID}

@@ -274,6 +274,11 @@ var isolationMatrix = map[string]isoLine{
 	"portal|DELETE|/rest/tasks/:id":         {accTenantKeyW, objTask},
 	"portal|GET|/graphql":                   {accTenantKey, ""},
 	"portal|POST|/graphql":                  {accTenantKey, ""},
+	// MCP: tools over the key's tenant (a search of people in the
+	// matrix); GET and DELETE are 405 to anyone (stateless server).
+	"portal|POST|/mcp":   {accTenantKey, ""},
+	"portal|GET|/mcp":    {accPublic, ""},
+	"portal|DELETE|/mcp": {accPublic, ""},
 	// Nexus: the same with admin keys (?tenant= for creates; B's third set of records for deletes).
 	"nexus|GET|/rest/people":               {accAdminKey, ""},
 	"nexus|POST|/rest/people":              {accAdminKeyW, ""},
@@ -312,6 +317,9 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|DELETE|/rest/tasks/:id":         {accAdminKeyW, objRestTask},
 	"nexus|GET|/graphql":                   {accAdminKey, ""},
 	"nexus|POST|/graphql":                  {accAdminKey, ""},
+	"nexus|POST|/mcp":                      {accAdminKey, ""},
+	"nexus|GET|/mcp":                       {accPublic, ""},
+	"nexus|DELETE|/mcp":                    {accPublic, ""},
 	// Portal: tenant API.
 	"portal|GET|/api/v1/me":           {accTenantKey, ""},
 	"portal|GET|/api/v1/leads":        {accTenantKey, ""},
@@ -964,6 +972,12 @@ func TestIsolationMatrix(t *testing.T) {
 		if strings.HasPrefix(r.Path, "/rest/") || r.Path == "/graphql" {
 			base.CSRF = false
 			e.isoTwentyRequest(r, &base)
+		}
+		if r.Path == "/mcp" && r.Method == http.MethodPost {
+			// A tool call that lists every person the key can see.
+			base.CSRF = false
+			base.JSON = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_records","arguments":{"object":"people","limit":100}}}`
+			base.Header = map[string]string{"Accept": "application/json, text/event-stream"}
 		}
 		if strings.HasPrefix(r.Path, "/api/") {
 			base.CSRF = false

@@ -21,6 +21,7 @@ import (
 func (s *Handler) MountTenant(r fiber.Router) {
 	s.MountTwenty(r, web.HostPortal)
 	s.MountGraphQL(r, web.HostPortal)
+	s.MountMCP(r, web.HostPortal)
 	api := r.Group("/api/v1", s.requireAPIKey(web.HostPortal))
 	api.Get("/me", s.handleAPITenantMe)
 	api.Get("/leads", s.handleAPILeads)
@@ -36,6 +37,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 func (s *Handler) MountAdmin(r fiber.Router) {
 	s.MountTwenty(r, web.HostNexus)
 	s.MountGraphQL(r, web.HostNexus)
+	s.MountMCP(r, web.HostNexus)
 	api := r.Group("/api/v1", s.requireAPIKey(web.HostNexus))
 	api.Get("/me", s.handleAPIAdminMe)
 	api.Get("/tenants", s.handleAPITenants)

@@ -1023,10 +1023,9 @@ func (s *Handler) handleAPIPipelineUpdate(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"data": toAPIPipeline(p)})
 }
 
-func (s *Handler) viewStore() (app.CRMViewStore, error) {
-	vs, ok := s.CRM.(app.CRMViewStore)
-	if !ok {
+func (s *Handler) viewStore() (*app.CRMService, error) {
+	if s.CRM.Views == nil {
 		return nil, app.Errorf(app.ENOTFOUND, "Views are not available.")
 	}
-	return vs, nil
+	return s.CRM, nil
 }

@@ -25,7 +25,7 @@ type Handler struct {
 	APIKeys      *app.APIKeyService
 	Tenants      *app.TenantService
 	TenantLeads  app.TenantLeadStore
-	CRM          app.CRMStore
+	CRM          *app.CRMService
 	Automations  *app.AutomationService // nil: no lead capture or Twilio webhooks
 	Federal      *federal.Service       // nil: no federal endpoints
 	FederalPages *fedui.Handler

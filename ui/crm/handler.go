@@ -26,7 +26,7 @@ import (
 // Handler serves the CRM pages.
 type Handler struct {
 	*web.Kit
-	CRM     app.CRMStore
+	CRM     *app.CRMService
 	Tenants *app.TenantService
 	Audit   *app.AuditService
 	Federal *federal.Service // nil: tasks never link to pursuits

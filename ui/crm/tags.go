@@ -21,12 +21,11 @@ type crmTagsPage struct {
 	Errors   map[string]string
 }
 
-func (s *Handler) tagStore() (app.CRMTagStore, error) {
-	ts, ok := s.CRM.(app.CRMTagStore)
-	if !ok {
+func (s *Handler) tagStore() (*app.CRMService, error) {
+	if s.CRM.Tags == nil {
 		return nil, app.Errorf(app.ENOTFOUND, "Tags are not available.")
 	}
-	return ts, nil
+	return s.CRM, nil
 }
 
 func (s *Handler) handleCRMTags(c *fiber.Ctx) error {

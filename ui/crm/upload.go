@@ -59,7 +59,7 @@ func (s *Handler) handleCRMUploadFinish(c *fiber.Ctx) error {
 	id := utils.CopyString(c.Params("upload"))
 	isObject := func(k string) bool { _, ok := importSegs[k]; return ok }
 	return s.uploads().Take(c, isObject, func(m web.UploadMeta, data string) (fiber.Map, error) {
-		header, err := readCSVHeader(data)
+		header, err := app.ReadCSVHeader(data)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +79,7 @@ func (s *Handler) handleCRMUploadFinish(c *fiber.Ctx) error {
 			os.Remove(path)
 			return nil, err
 		}
-		if err := s.expireImports(ctx, imp); err != nil {
+		if err := imp.ExpireImports(ctx); err != nil {
 			return nil, err
 		}
 		return fiber.Map{"job": j.ID, "location": fmt.Sprintf("/crm/import/%d", j.ID)}, nil

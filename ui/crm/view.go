@@ -24,12 +24,11 @@ import (
 // viewFormConditions is how many condition rows the form shows.
 const viewFormConditions = 5
 
-func (s *Handler) viewStore() (app.CRMViewStore, error) {
-	vs, ok := s.CRM.(app.CRMViewStore)
-	if !ok {
+func (s *Handler) viewStore() (*app.CRMService, error) {
+	if s.CRM.Views == nil {
 		return nil, app.Errorf(app.ENOTFOUND, "Views are not available.")
 	}
-	return vs, nil
+	return s.CRM, nil
 }
 
 // viewFromArgs reads an unsaved view from query or form arguments: match,
@@ -121,12 +120,12 @@ type viewRow struct {
 // caching them for one page or export.
 type cellNames struct {
 	ctx       context.Context
-	crm       app.CRMStore
+	crm       *app.CRMService
 	companies map[int64]string
 	pipelines map[int64]string
 }
 
-func newCellNames(ctx context.Context, crm app.CRMStore) *cellNames {
+func newCellNames(ctx context.Context, crm *app.CRMService) *cellNames {
 	return &cellNames{ctx: ctx, crm: crm, companies: map[int64]string{}}
 }
 

@@ -20,7 +20,7 @@ import (
 type Handler struct {
 	*web.Kit
 	Federal *federal.Service // nil: the pages answer 404
-	CRM     app.CRMStore     // tasks and notes of pursuits
+	CRM     *app.CRMService  // tasks and notes of pursuits
 	Tenants *app.TenantService
 	Users   *app.UserService
 	Audit   *app.AuditService

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"orengen/app"
+)
+
+const companyCols = `r.id, r.tenant_id, r.name, r.domain, r.industry, r.size, r.address, r.tags, r.custom, r.created_at, r.updated_at`
+
+func scanCompany(row scanner, extra ...any) (*app.Company, error) {
+	var c app.Company
+	var tags, custom string
+	if err := row.Scan(append([]any{&c.ID, &c.TenantID, &c.Name, &c.Domain, &c.Industry, &c.Size, &c.Address, &tags, &custom, Time{&c.CreatedAt}, Time{&c.UpdatedAt}}, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+		return nil, fmt.Errorf("company %d tags: %w", c.ID, err)
+	}
+	return &c, scanCustom(custom, &c.Custom)
+}
+
+func companyFields(c *app.Company) [][2]string {
+	return customFields([][2]string{{"name", c.Name}, {"domain", c.Domain}, {"industry", c.Industry}, {"size", c.Size}, {"address", c.Address},
+		{"tags", strings.Join(c.Tags, ", ")}}, c.Custom)
+}
+
+func companyFTS(c *app.Company) string {
+	return strings.Join(append([]string{c.Name, c.Domain, c.Industry}, c.Tags...), " ")
+}
+
+// tagFilter is the list condition of the tag filter (people, companies,
+// deals: each has a tags JSON list).
+const tagFilter = `EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = ?)`
+
+// FindCompanies lists companies in scope.
+func (s *CRMStore) FindCompanies(ctx context.Context, f app.CompanyFilter) ([]*app.Company, string, error) {
+	tid, err := app.CRMReadScope(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	l := &list{table: "crm_companies", cols: companyCols, typ: app.RecordCompany, opts: f.ListOptions}
+	if f.Domain != nil {
+		l.filter(`r.domain = ?`, strings.ToLower(strings.TrimSpace(*f.Domain)))
+	}
+	if f.Industry != nil {
+		l.filter(`r.industry = ?`, *f.Industry)
+	}
+	if f.Tag != nil {
+		l.filter(tagFilter, strings.ToLower(strings.TrimSpace(*f.Tag)))
+	}
+	var out []*app.Company
+	next, err := l.query(ctx, s.db.read, tid, func(row scanner, key *string) (int64, error) {
+		c, err := scanCompany(row, key)
+		if err != nil {
+			return 0, err
+		}
+		if len(out) < l.opts.Limit {
+			out = append(out, c)
+		}
+		return c.ID, nil
+	})
+	return out, next, err
+}
+
+func findCompany(ctx context.Context, q queryer, id, tid int64) (*app.Company, error) {
+	where, args := `r.id = ?`, []any{id}
+	if tid != 0 {
+		where, args = where+` AND r.tenant_id = ?`, append(args, tid)
+	}
+	c, err := scanCompany(q.QueryRowContext(ctx, `SELECT `+companyCols+` FROM crm_companies r WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(app.RecordCompany)
+	} else if err != nil {
+		return nil, fmt.Errorf("find company: %w", err)
+	}
+	return c, nil
+}
+
+// FindCompany returns ENOTFOUND for an unknown company or another tenant's.
+func (s *CRMStore) FindCompany(ctx context.Context, id int64) (*app.Company, error) {
+	tid, err := app.CRMReadScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return findCompany(ctx, s.db.read, id, tid)
+}
+
+func insertCompany(ctx context.Context, tx *Tx, tid int64, c *app.Company) error {
+	if err := checkCustom(ctx, tx, tid, app.RecordCompany, &c.Custom); err != nil {
+		return err
+	}
+	c.TenantID, c.CreatedAt, c.UpdatedAt = tid, tx.now, tx.now
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_companies (tenant_id, name, name_key, domain, industry, size, address, tags, custom, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, jsonList(c.Tags), customJSON(c.Custom),
+		FormatTime(tx.now), FormatTime(tx.now))
+	if err != nil {
+		return FormatError(err, "Company already exists.")
+	}
+	if c.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if err := addFTS(ctx, tx, app.RecordCompany, c.ID, companyFTS(c)); err != nil {
+		return err
+	}
+	return AddTimelineEntryTx(ctx, tx, timeline(ctx, tx, tid, app.RecordCompany, c.ID, app.TimelineCreated))
+}
+
+func replaceCompany(ctx context.Context, tx *Tx, tid int64, old, c *app.Company) error {
+	if err := checkCustom(ctx, tx, tid, app.RecordCompany, &c.Custom); err != nil {
+		return err
+	}
+	c.ID, c.TenantID, c.CreatedAt, c.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
+	if _, err := tx.ExecContext(ctx, `UPDATE crm_companies SET name = ?, name_key = ?, domain = ?, industry = ?, size = ?, address = ?, tags = ?, custom = ?, updated_at = ?
+		WHERE id = ? AND tenant_id = ?`, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, jsonList(c.Tags), customJSON(c.Custom),
+		FormatTime(tx.now), c.ID, tid); err != nil {
+		return fmt.Errorf("update company: %w", err)
+	}
+	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, companyFTS(c)); err != nil {
+		return err
+	}
+	return diffTimeline(ctx, tx, tid, app.RecordCompany, c.ID, companyFields(old), companyFields(c))
+}
+
+// CreateCompany validates and stores c. Returns EUNAUTHORIZED or EINVALID.
+func (s *CRMStore) CreateCompany(ctx context.Context, c *app.Company) error {
+	return createRecord(ctx, s, companyOps, c)
+}
+
+// UpdateCompany applies upd. Returns ENOTFOUND or EINVALID.
+func (s *CRMStore) UpdateCompany(ctx context.Context, id int64, upd app.CompanyUpdate) (*app.Company, error) {
+	tid, tx, err := s.writeScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	old, err := findCompany(ctx, tx, id, tid)
+	if err != nil {
+		return nil, err
+	}
+	c := *old
+	upd.Apply(&c)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := replaceCompany(ctx, tx, tid, old, &c); err != nil {
+		return nil, err
+	}
+	return &c, tx.Commit()
+}
+
+// UpsertCompanies creates or replaces companies in one transaction.
+// Returns a *app.BatchError naming the first bad record.
+func (s *CRMStore) UpsertCompanies(ctx context.Context, cs []*app.Company) error {
+	return upsertRecords(ctx, s, companyOps, cs)
+}
+
+// DeleteCompany deletes a company; its people and deals stay, without a
+// company. Returns ENOTFOUND.
+func (s *CRMStore) DeleteCompany(ctx context.Context, id int64) error {
+	return s.deleteRecord(ctx, app.RecordCompany, id)
+}
