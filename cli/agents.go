@@ -62,7 +62,7 @@ func (a *App) wireAgents() {
 	a.Engine.AI = a.Agents
 	a.Automations.Agents = a.Agents
 	a.Server.Agents = a.Agents
-	a.Server.AgentVoice = agentsui.Voice{Relay: a.agentRelay, Gather: integrations.GatherTwiML, Dial: integrations.DialTwiML, Hangup: integrations.HangupTwiML}
+	a.Server.AgentVoice = agentsui.Voice{Relay: a.agentRelay, Gather: twilio.GatherTwiML, Dial: twilio.DialTwiML, Hangup: twilio.HangupTwiML}
 }
 
 // agentRelay runs a call's ConversationRelay session on its WebSocket:
@@ -70,8 +70,8 @@ func (a *App) wireAgents() {
 // outbound call has no SID yet; Telnyx may send its call control ID
 // instead).
 func (a *App) agentRelay(ctx context.Context, conn agentsui.RelayConn, c *agents.Conversation, ag *agents.Agent) error {
-	rs := &integrations.RelaySession{Conn: conn, Agent: a.Agents, Conv: c, Opening: c.Direction == "outbound",
-		OnSetup: func(m *integrations.RelayInbound) error {
+	rs := &twilio.RelaySession{Conn: conn, Agent: a.Agents, Conv: c, Opening: c.Direction == "outbound",
+		OnSetup: func(m *twilio.RelayInbound) error {
 			if ext := c.ExternalID; m.CallSid != "" && ext != "" && !strings.HasPrefix(ext, "pending:") && m.CallSid != ext {
 				return app.Errorf(app.EFORBIDDEN, "The setup names another call.")
 			}
