@@ -15,6 +15,16 @@ type Message struct {
 	Subject  string
 	Text     string
 	HTML     string // optional HTML alternative (automation emails)
+	// Attachments (a booking's .ics invitation); the outbox keeps only
+	// the text.
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a Message.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // Mailer sends email. The default LogMailer only records messages in the

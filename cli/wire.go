@@ -13,6 +13,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
@@ -62,6 +63,9 @@ type App struct {
 	Sheets *sheets.Service
 	// Twenty serves the Twenty-compatible REST and GraphQL APIs.
 	Twenty *twenty.Service
+	// Calendar is the universal calendar: calendars, event types,
+	// availability and bookings.
+	Calendar *calendar.Service
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
@@ -176,6 +180,7 @@ func (a *App) open(ctx context.Context) error {
 	a.CRM = store.NewCRMStore(a.DB)
 	a.CRMService = app.NewCRMService(a.CRM)
 	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
+	a.Calendar = &calendar.Service{Store: store.NewCalendarStore(a.DB), Logger: a.Logger}
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
 	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
 	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, AllowPrivate: cfg.WebhookAllowPrivate, Meter: a.Metrics}
@@ -201,6 +206,7 @@ func (a *App) open(ctx context.Context) error {
 		Audit:       a.Audit,
 		Outbox:      a.Outbox,
 		TenantLeads: store.NewTenantLeadStore(a.DB),
+		Dashboard:   store.NewDashboardStore(a.DB),
 		AdminTOTP:   a.AdminTOTP,
 		CRM:         a.CRMService,
 		Webhooks:    a.Webhooks,

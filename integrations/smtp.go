@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -127,6 +128,11 @@ func (m *SMTPMailer) send(ctx context.Context, msg *app.Message) error {
 	mm.SetBodyString(mail.TypeTextPlain, msg.Text)
 	if msg.HTML != "" {
 		mm.AddAlternativeString(mail.TypeTextHTML, msg.HTML)
+	}
+	for _, a := range msg.Attachments {
+		if err := mm.AttachReader(a.Name, bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(a.ContentType))); err != nil {
+			return fmt.Errorf("email attachment: %w", err)
+		}
 	}
 	timeout := m.Timeout
 	if timeout == 0 {

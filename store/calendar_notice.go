@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"orengen/app/calendar"
+)
+
+var _ calendar.NoticeStore = (*CalendarStore)(nil)
+
+// queueNotices replaces a booking's pending reminders with the notices of
+// its change (calendar.NoticesFor), in the change's transaction.
+func queueNotices(ctx context.Context, tx *Tx, kind string, b *calendar.Booking) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE calendar_notices SET status = 'dropped' WHERE booking_id = ? AND kind = ? AND status IN ('pending', 'sending')`,
+		b.ID, calendar.NoticeReminder); err != nil {
+		return err
+	}
+	for _, n := range calendar.NoticesFor(kind, b, tx.now) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_notices (tenant_id, booking_id, kind, minutes, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			b.TenantID, b.ID, n.Kind, n.Minutes, FormatTime(n.DueAt), FormatTime(tx.now)); err != nil {
+			return fmt.Errorf("queue notice: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClaimNotices implements calendar.NoticeStore.
+func (s *CalendarStore) ClaimNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*calendar.Notice, error) {
+	var out []*calendar.Notice
+	err := s.db.Update(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, booking_id, kind, minutes, due_at, attempts FROM calendar_notices
+			WHERE status IN ('pending', 'sending') AND due_at <= ? ORDER BY due_at, id LIMIT ?`, FormatTime(now), limit)
+		if err != nil {
+			return err
+		}
+		ns, err := scanAll(rows, func(r scanner) (*calendar.Notice, error) {
+			var n calendar.Notice
+			err := r.Scan(&n.ID, &n.TenantID, &n.BookingID, &n.Kind, &n.Minutes, Time{&n.DueAt}, &n.Attempts)
+			return &n, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, n := range ns {
+			// A claim moves due_at past the lease: a worker that dies
+			// mid-send leaves it to be claimed again then.
+			if _, err := tx.ExecContext(ctx, `UPDATE calendar_notices SET status = 'sending', due_at = ? WHERE id = ?`,
+				FormatTime(now.Add(lease)), n.ID); err != nil {
+				return err
+			}
+		}
+		out = ns
+		return nil
+	})
+	return out, err
+}
+
+// FinishNotice implements calendar.NoticeStore.
+func (s *CalendarStore) FinishNotice(ctx context.Context, id int64, errText string, retryAt *time.Time) error {
+	return s.db.Update(ctx, func(tx *Tx) error {
+		var err error
+		switch {
+		case errText == "":
+			_, err = tx.ExecContext(ctx, `UPDATE calendar_notices SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, FormatTime(tx.now), id)
+		case retryAt != nil:
+			_, err = tx.ExecContext(ctx, `UPDATE calendar_notices SET status = 'pending', due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`,
+				FormatTime(*retryAt), errText, id)
+		default:
+			_, err = tx.ExecContext(ctx, `UPDATE calendar_notices SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`, errText, id)
+		}
+		return err
+	})
+}
