@@ -2,6 +2,7 @@
 // marketing site, the client portal and the Nexus admin, on SQLite. main
 // only sets up the signal context and the exit code; package cli does
 // the rest.
+// main may import only orengen/cli.
 package main
 
 import (

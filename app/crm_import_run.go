@@ -276,9 +276,7 @@ func (s *CRMService) ImportFile(ctx context.Context, dir, src, object, dedupe st
 	if imp == nil {
 		return nil, Errorf(ENOTFOUND, "Import is not available.")
 	}
-	switch object {
-	case RecordPerson, RecordCompany, RecordDeal:
-	default:
+	if k := KindOf(object); k == nil || k.Type != object {
 		return nil, FieldErrorf("object", "Object must be person, company or deal.")
 	}
 	switch dedupe {

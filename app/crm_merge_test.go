@@ -64,3 +64,15 @@ func TestMergeDealAndCompany(t *testing.T) {
 		t.Errorf("company = %+v", c)
 	}
 }
+
+func TestKindOf(t *testing.T) {
+	for name, want := range map[string]*app.RecordKind{"person": app.KindPerson, "people": app.KindPerson, "Companies": app.KindCompany,
+		"deal": app.KindDeal, "opportunity": app.KindDeal, "opportunities": app.KindDeal, "note": nil, "": nil} {
+		if got := app.KindOf(name); got != want {
+			t.Errorf("KindOf(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if len(app.RecordKinds) != 3 || app.RecordKinds[2].Plural != "deals" || app.KindCompany.Type != app.RecordCompany {
+		t.Errorf("kinds = %v", app.RecordKinds)
+	}
+}

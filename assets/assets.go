@@ -1,5 +1,7 @@
 // Package assets embeds orengen's static files (CSS, JavaScript, images)
 // and serves them under content-hashed URLs with long cache lifetimes.
+//
+// assets imports no project package; brotli precompresses the files.
 package assets
 
 import (

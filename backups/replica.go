@@ -7,6 +7,8 @@
 // status file (ReadStatus) and asks it for restore points (SyncNow). Restore,
 // RestoreIfMissing and Drill run in `orengen restore` or before serve opens
 // its databases.
+//
+// backups imports no project package: only Litestream and its SQLite.
 package backups
 
 import (

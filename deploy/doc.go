@@ -6,4 +6,6 @@
 // they run as root and may create a private mount namespace, against a
 // throwaway copy of the machine with stand-ins for systemctl and the binary,
 // through the full install, upgrade, rollback and uninstall path.
+//
+// deploy imports no package; its tests run install.sh itself.
 package deploy

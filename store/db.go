@@ -1,5 +1,13 @@
 // Package store is orengen's SQLite storage: connections, embedded numbered
 // migrations and plain SQL implementations of the app's store interfaces.
+//
+// store owns every SQL statement and the migrations (store/migrations,
+// numbered files). It imports app and app's domain packages (the
+// interfaces it implements), the SQLite driver (mattn/go-sqlite3), redka
+// and certmagic (certificate storage); never ui, cli or an integration.
+// One file per record kind: crm.go (shared helpers), crm_person.go,
+// crm_company.go, crm_pipeline.go, crm_deal.go, crm_note.go, crm_task.go,
+// crm_query.go (the paged list query) and crm_timeline.go.
 package store
 
 import (

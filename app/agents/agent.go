@@ -9,6 +9,10 @@
 // usage metering (meter.go) and the use cases the hosts call (service.go).
 // It consumes small interfaces: a Model (the llm package implements it),
 // a Store (the store package), the CRM, telephony and mail of package app.
+//
+// agents imports app and app/wiki (project), and a JSON Schema validator
+// and x/text for tool arguments; never store, ui or an LLM client (the
+// model is an interface the llm package implements).
 package agents
 
 import (

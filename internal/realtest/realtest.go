@@ -5,6 +5,8 @@
 // A missing component skips the test with how to install it, unless
 // ORENGEN_REQUIRE_REAL=1 (CI sets it in .ci/run): then it fails the test.
 // Nothing here ever falls back to a fake.
+//
+// realtest imports no project package; tests of any package may import it.
 package realtest
 
 import (

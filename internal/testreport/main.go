@@ -10,6 +10,8 @@
 // test failed). The second exits 1 when a test skipped that the allow-list
 // does not name, printing each with its reason: CI runs it after make test
 // so a component that silently went missing cannot turn into a skip.
+//
+// testreport imports no project package.
 package main
 
 import (

@@ -22,8 +22,14 @@ import (
 // column and filter). Forms post normally and redirect (PRG); a bad form
 // is shown again with the field named and status 400.
 
-// crmKinds maps URL segments to record types.
-var crmKinds = map[string]string{"people": app.RecordPerson, "companies": app.RecordCompany, "deals": app.RecordDeal}
+// crmKinds maps URL segments to record types (app.RecordKinds).
+var crmKinds = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range app.RecordKinds {
+		m[k.Plural] = k.Type
+	}
+	return m
+}()
 
 func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler) {
 	if s.CRM == nil {
@@ -634,14 +640,7 @@ func (s *Handler) handleCRMTagsUpdate(seg string) fiber.Handler {
 		ctx := c.UserContext()
 		raw := utils.CopyString(c.FormValue("tags"))
 		tags := web.SplitList(raw)
-		switch seg {
-		case "people":
-			_, err = s.CRM.UpdatePerson(ctx, id, app.PersonUpdate{Tags: &tags})
-		case "companies":
-			_, err = s.CRM.UpdateCompany(ctx, id, app.CompanyUpdate{Tags: &tags})
-		case "deals":
-			_, err = s.CRM.UpdateDeal(ctx, id, app.DealUpdate{Tags: &tags})
-		}
+		err = s.CRM.SetRecordTags(ctx, seg, id, tags)
 		if err != nil {
 			if app.ErrorCode(err) != app.EINVALID {
 				return err
@@ -661,14 +660,7 @@ func (s *Handler) handleCRMDelete(seg string) fiber.Handler {
 			return err
 		}
 		ctx := c.UserContext()
-		switch seg {
-		case "people":
-			err = s.CRM.DeletePerson(ctx, id)
-		case "companies":
-			err = s.CRM.DeleteCompany(ctx, id)
-		case "deals":
-			err = s.CRM.DeleteDeal(ctx, id)
-		}
+		err = s.CRM.DeleteRecord(ctx, seg, id)
 		if err != nil {
 			return err
 		}

@@ -34,11 +34,17 @@ const (
 	importRefreshSecs = "2"
 )
 
-// importObjects are the objects a CSV can hold, by form value.
-var importObjects = []struct{ Value, Label string }{{app.RecordPerson, "People"}, {app.RecordCompany, "Companies"}, {app.RecordDeal, "Deals (opportunities)"}}
-
-// importSegs maps an object to its list's URL segment.
-var importSegs = map[string]string{app.RecordPerson: "people", app.RecordCompany: "companies", app.RecordDeal: "deals"}
+// importObjects are the objects a CSV can hold, by form value, and
+// importSegs maps each to its list's URL segment (app.RecordKinds).
+var importObjects, importSegs = func() ([]struct{ Value, Label string }, map[string]string) {
+	var objs []struct{ Value, Label string }
+	segs := map[string]string{}
+	for _, k := range app.RecordKinds {
+		objs = append(objs, struct{ Value, Label string }{k.Type, k.ImportLabel})
+		segs[k.Type] = k.Plural
+	}
+	return objs, segs
+}()
 
 type importPage struct {
 	web.Layout

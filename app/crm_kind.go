@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"strings"
+)
+
+// RecordKind describes one kind of CRM record once, for every place that
+// names it: its record type (notes, tasks, timeline, custom fields,
+// imports, views), the URL segment of its pages and API path, its labels,
+// and what is done to any record of it (delete, set tags). Code that
+// would switch on the record type looks its kind up instead (KindOf).
+type RecordKind struct {
+	Type        string // record_type: "person"
+	Plural      string // URL segment and API path: "people"
+	Label       string // "Person"
+	PluralLabel string // "People"
+	ImportLabel string // the import form's choice
+	// Aliases are other spellings callers use (Twenty's "opportunity").
+	Aliases []string
+
+	delete  func(s *CRMService, ctx context.Context, id int64) error
+	setTags func(s *CRMService, ctx context.Context, id int64, tags []string) error
+}
+
+// The CRM record kinds with pages, an API and CSV import.
+var (
+	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People",
+		delete: (*CRMService).DeletePerson,
+		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
+			_, err := s.UpdatePerson(ctx, id, PersonUpdate{Tags: &tags})
+			return err
+		}}
+	KindCompany = &RecordKind{Type: RecordCompany, Plural: "companies", Label: "Company", PluralLabel: "Companies", ImportLabel: "Companies",
+		delete: (*CRMService).DeleteCompany,
+		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
+			_, err := s.UpdateCompany(ctx, id, CompanyUpdate{Tags: &tags})
+			return err
+		}}
+	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)",
+		Aliases: []string{"opportunity", "opportunities"},
+		delete:  (*CRMService).DeleteDeal,
+		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
+			_, err := s.UpdateDeal(ctx, id, DealUpdate{Tags: &tags})
+			return err
+		}}
+)
+
+// RecordKinds lists the kinds in menu order.
+var RecordKinds = []*RecordKind{KindPerson, KindCompany, KindDeal}
+
+// KindOf returns the kind any spelling names (type, plural or alias,
+// any case); nil for none.
+func KindOf(name string) *RecordKind {
+	name = strings.ToLower(name)
+	for _, k := range RecordKinds {
+		if name == k.Type || name == k.Plural {
+			return k
+		}
+		for _, a := range k.Aliases {
+			if name == a {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+// DeleteRecord deletes a person, company or deal (recordType any
+// spelling KindOf takes). Returns ENOTFOUND.
+func (s *CRMService) DeleteRecord(ctx context.Context, recordType string, id int64) error {
+	k := KindOf(recordType)
+	if k == nil {
+		return Errorf(ENOTFOUND, "Unknown record type.")
+	}
+	return k.delete(s, ctx, id)
+}
+
+// SetRecordTags replaces the tags of a person, company or deal. Returns
+// ENOTFOUND or EINVALID naming tags.
+func (s *CRMService) SetRecordTags(ctx context.Context, recordType string, id int64, tags []string) error {
+	k := KindOf(recordType)
+	if k == nil {
+		return Errorf(ENOTFOUND, "Unknown record type.")
+	}
+	return k.setTags(s, ctx, id, tags)
+}
