@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,7 +43,11 @@ func (s *Handler) MountDevTools(r fiber.Router, host string) {
 		return c.Next()
 	}
 	r.Get("/developers", guard, s.handleDevTools(host))
-	r.Get("/developers/openapi.json", guard, s.handleOpenAPI)
+	if host == web.HostPortal {
+		r.Get("/developers/openapi.json", guard, s.handlePortalOpenAPI)
+	} else {
+		r.Get("/developers/openapi.json", guard, s.handleOpenAPI)
+	}
 	r.Get("/developers/graphql", guard, s.handleGraphiQL(host))
 }
 
@@ -99,4 +104,43 @@ func (s *Handler) handleGraphiQL(host string) fiber.Handler {
 		p.Layout = s.Layout(c, host, "GraphQL playground")
 		return s.Render(c, web.LayoutForHost(host)+"/graphiql", p)
 	}
+}
+
+// handlePortalOpenAPI is the document as a client's portal shows it
+// (white label): the client's name as its title, without the admin
+// host's endpoints, and no word of the agency's product or admin host.
+func (s *Handler) handlePortalOpenAPI(c *fiber.Ctx) error {
+	var doc map[string]any
+	if err := json.Unmarshal(OpenAPI(), &doc); err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	name := "API"
+	if t := web.Tenant(c); t != nil {
+		name = t.BrandName() + " API"
+	}
+	info, _ := doc["info"].(map[string]any)
+	if info != nil {
+		info["title"] = name
+		info["description"] = "Authenticate with Authorization: Bearer KEY (a key from API keys). Write routes need a write-scoped key. " +
+			"Every key has a rate limit (RateLimit-* headers; 429 with Retry-After past it). Errors are {\"error\":{\"code\",\"message\",\"field\"}}; " +
+			"lists are {\"data\":[...],\"next_cursor\":...}. /rest and /graphql follow Twenty CRM's shapes."
+	}
+	if paths, ok := doc["paths"].(map[string]any); ok {
+		for p := range paths {
+			for _, a := range adminOnlyAPI {
+				if p == a || strings.HasPrefix(p, a+"/") {
+					delete(paths, p)
+				}
+			}
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	// What is left may name the admin host in a parameter's note (admin
+	// keys' ?tenant=); the client reads "the admin host".
+	out := strings.NewReplacer("nexus.DOMAIN", "the admin host", "Nexus", "the admin host", "orengen", "this server", "OrenGen", "this server").Replace(string(b))
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.SendString(out)
 }
