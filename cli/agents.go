@@ -19,6 +19,7 @@ import (
 	"orengen/llm"
 	"orengen/store"
 	"orengen/ui"
+	agentsui "orengen/ui/agents"
 )
 
 // wireAgents builds Agent Studio: the service on its store and the CRM,
@@ -59,6 +60,23 @@ func (a *App) wireAgents() {
 	a.Agents.Catalog = a.agentCatalog
 	a.Engine.AI = a.Agents
 	a.Automations.Agents = a.Agents
+	a.Server.Agents = a.Agents
+	a.Server.AgentVoice = agentsui.Voice{Relay: a.agentRelay, Gather: integrations.GatherTwiML, Dial: integrations.DialTwiML, Hangup: integrations.HangupTwiML}
+}
+
+// agentRelay runs a call's ConversationRelay session on its WebSocket:
+// the setup must name the call the conversation records (a pending
+// outbound call has no SID yet; Telnyx may send its call control ID
+// instead).
+func (a *App) agentRelay(ctx context.Context, conn agentsui.RelayConn, c *agents.Conversation, ag *agents.Agent) error {
+	rs := &integrations.RelaySession{Conn: conn, Agent: a.Agents, Conv: c, Opening: c.Direction == "outbound",
+		OnSetup: func(m *integrations.RelayInbound) error {
+			if ext := c.ExternalID; m.CallSid != "" && ext != "" && !strings.HasPrefix(ext, "pending:") && m.CallSid != ext {
+				return app.Errorf(app.EFORBIDDEN, "The setup names another call.")
+			}
+			return nil
+		}}
+	return rs.Serve(ctx)
 }
 
 // agentTwiML connects a call to its agent: ConversationRelay on a

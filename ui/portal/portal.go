@@ -40,6 +40,8 @@ func (s *Handler) Mount(r fiber.Router) {
 	r.Post("/reset/confirm", csrf, s.handleResetConfirm)
 	s.SitePages.MountForms(r, web.HostPortal)
 	s.WikiPages.MountShare(r) // public share links (a help center)
+	s.AgentPages.MountChat(r, web.HostPortal)
+	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
 
 	authed := r.Group("", s.requireUser)
@@ -61,6 +63,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.FormPages.Mount(authed, csrf, web.PortalScope)
 	s.WikiPages.Mount(authed, csrf, web.PortalScope)
 	s.SheetPages.Mount(authed, csrf, web.PortalScope)
+	s.AgentPages.Mount(authed, csrf, web.PortalScope)
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it
