@@ -78,3 +78,34 @@ func between(s, a, b string) string {
 	}
 	return s
 }
+
+// TestDevTools: API & developer tools shows the owner's keys with their
+// use (never a key itself), the examples (curl, n8n's HTTP node with the
+// seed's mutation) and the Swagger UI over the document it serves; the
+// GraphQL playground posts to /graphql; Nexus has the same for admins.
+func TestDevTools(t *testing.T) {
+	e := newTenantEnv(t)
+	get := func(path string) (int, string) {
+		st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: path, Cookies: map[string]string{"psid": e.A.Cookie}})
+		return st, body
+	}
+	st, body := get("/developers")
+	for _, want := range []string{`id="swagger-ui" data-spec="/developers/openapi.json"`, "swagger-ui-bundle.", "n8n-nodes-base.httpRequest", "createContact(data: $data)",
+		e.A.KeyRead[:12], "/rest/people?limit=5", "Requests, 30 days"} {
+		if st != 200 || !strings.Contains(body, want) {
+			t.Errorf("developers page (%d): no %q", st, want)
+		}
+	}
+	if strings.Contains(body, e.A.KeyRead) || strings.Contains(body, e.A.KeyWrite) {
+		t.Error("the developers page shows a key")
+	}
+	if st, body := get("/developers/openapi.json"); st != 200 || !strings.Contains(body, `"openapi":"3.1`) || strings.Contains(body, "/api/v1/tenants") || strings.Contains(body, "Nexus") || !strings.Contains(body, e.A.T.Name+" API") {
+		t.Errorf("openapi: %d %.100s", st, body)
+	}
+	if st, body := get("/developers/graphql"); st != 200 || !strings.Contains(body, `data-endpoint="/graphql"`) || !strings.Contains(body, "PersonFilterInput") {
+		t.Errorf("playground: %d", st)
+	}
+	if st, body, _ := e.admin("GET", "/developers", nil); st != 200 || !strings.Contains(body, "swagger-ui") {
+		t.Errorf("nexus developers: %d", st)
+	}
+}

@@ -53,7 +53,7 @@ func (s *Handler) nexusNav() []web.NavSection {
 	nav := []web.NavSection{
 		{Name: "Control Room", Items: []web.NavItem{{Label: "Dashboard", Path: "/"}, {Label: "Tenants", Path: "/tenants"}, {Label: "CRM", Path: "/crm/people"}}},
 		{Name: "Growth", Items: []web.NavItem{{Label: "Leads", Path: "/leads"}, {Label: "Site content", Path: "/site"}, {Label: "Forms", Path: "/forms"}, {Label: "Automations", Path: "/automations"}, {Label: "Run log", Path: "/automations/runs"}}},
-		{Name: "Infrastructure", Items: []web.NavItem{{Label: "Domains", Path: "/domains"}, {Label: "Backups", Path: "/backups"}, {Label: "Vault", Path: "/vault"}, {Label: "API keys", Path: "/apikeys"}}},
+		{Name: "Infrastructure", Items: []web.NavItem{{Label: "Domains", Path: "/domains"}, {Label: "Backups", Path: "/backups"}, {Label: "Vault", Path: "/vault"}, {Label: "API keys", Path: "/apikeys"}, {Label: "API & developer tools", Path: "/developers"}}},
 		{Name: "System", Items: []web.NavItem{{Label: "Admins", Path: "/admins"}, {Label: "Audit log", Path: "/audit"}, {Label: "Outbox", Path: "/outbox"}, {Label: "My account", Path: "/account"}}},
 	}
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {

@@ -88,7 +88,7 @@ func portalNav(u *app.User, wiki, sheets bool) []web.NavSection {
 	if u.Role == app.UserRoleOwner {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Automations", Path: "/automations"})
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Forms", Path: "/forms"})
-		nav[2].Items = append(nav[2].Items, web.NavItem{Label: "API keys", Path: "/apikeys"}, web.NavItem{Label: "Webhooks", Path: "/webhooks"})
+		nav[2].Items = append(nav[2].Items, web.NavItem{Label: "API keys", Path: "/apikeys"}, web.NavItem{Label: "API & developer tools", Path: "/developers"}, web.NavItem{Label: "Webhooks", Path: "/webhooks"})
 	}
 	if wiki {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge", Path: "/knowledge"})

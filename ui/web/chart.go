@@ -108,7 +108,8 @@ func (c *Chart) HTML() template.HTML {
 		if c.Stacked && len(c.Series) > 1 {
 			b.WriteString(`<ul class="chart-legend">`)
 			for i, s := range c.Series {
-				fmt.Fprintf(&b, `<li><span class="swatch" style="background:%s"></span>%s</li>`, chartPalette[i%len(chartPalette)], esc(s.Name))
+				// An SVG swatch: the CSP refuses style attributes.
+				fmt.Fprintf(&b, `<li><svg class="swatch" width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" fill="%s"/></svg>%s</li>`, chartPalette[i%len(chartPalette)], esc(s.Name))
 			}
 			b.WriteString(`</ul>`)
 		}
