@@ -113,11 +113,29 @@ var isolationMatrix = map[string]isoLine{
 	"site|POST|/f/:id":          {accPublic, objForm},
 	"site|GET|/f/:id/brand.css": {accPublic, objForm},
 	"site|GET|/f/:id/logo":      {accPublic, objForm},
-	"site|GET|/":                {accPublic, ""},
-	"site|GET|/:slug":           {accPublic, ""},
+	// Calendar booking pages: public and embeddable; the marketing host
+	// serves the house tenant's event types, a custom domain its tenant's,
+	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
+	"site|GET|/book/embed.js":              {accPublic, ""},
+	"site|GET|/book/:slug":                 {accPublic, ""},
+	"site|POST|/book/:slug":                {accPublic, ""},
+	"site|GET|/booking/:token":             {accPublic, ""},
+	"site|POST|/booking/:token/cancel":     {accPublic, ""},
+	"site|POST|/booking/:token/reschedule": {accPublic, ""},
+	"site|GET|/":                           {accPublic, ""},
+	"site|GET|/:slug":                      {accPublic, ""},
 
 	// Portal: Knowledge (the tenant's wiki space) and its public share
 	// links (anyone with the token; another tenant's page is 404).
+	// Calendar booking pages: public and embeddable; the marketing host
+	// serves the house tenant's event types, a custom domain its tenant's,
+	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
+	"portal|GET|/book/embed.js":                                    {accPublic, ""},
+	"portal|GET|/book/:slug":                                       {accPublic, ""},
+	"portal|POST|/book/:slug":                                      {accPublic, ""},
+	"portal|GET|/booking/:token":                                   {accPublic, ""},
+	"portal|POST|/booking/:token/cancel":                           {accPublic, ""},
+	"portal|POST|/booking/:token/reschedule":                       {accPublic, ""},
 	"portal|GET|/share/:token":                                     {accPublic, ""},
 	"portal|GET|/share/:token/files/:id":                           {accPublic, ""},
 	"portal|GET|/share/:token/brand.css":                           {accPublic, ""},

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"orengen/ui/api"
 	"orengen/ui/automation"
+	calui "orengen/ui/calendar"
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
@@ -38,6 +39,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"orengen/app"
+	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
@@ -117,6 +119,9 @@ type Server struct {
 	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and
 	// compliance matrices (nil: the Federal pages answer 404).
 	Federal *federal.Service
+	// Calendar is the universal calendar: booking pages and its API (nil:
+	// none).
+	Calendar *calendar.Service
 	// Wiki is the Knowledge Wiki (nil: no wiki pages).
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
@@ -186,7 +191,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, calui.Templates)
 	if err != nil {
 		return err
 	}
@@ -209,9 +214,11 @@ func (s *Server) Open() error {
 		case HostSite:
 			a.Use(h.site.RedirectWWW)
 			k.Context(a)
+			h.calendar.MountPublic(a, HostSite)
 			h.site.Mount(a)
 		case HostPortal:
 			k.Context(a)
+			h.calendar.MountPublic(a, HostPortal) // before the portal's sign-in wall
 			h.portal.Mount(a)
 		case HostNexus:
 			k.Context(a)
@@ -228,9 +235,10 @@ func (s *Server) Open() error {
 
 // handlerSet is one handler per host and feature package.
 type handlerSet struct {
-	site   *site.Handler
-	portal *portal.Handler
-	nexus  *nexus.Handler
+	calendar *calui.Handler
+	site     *site.Handler
+	portal   *portal.Handler
+	nexus    *nexus.Handler
 }
 
 // handlers builds the host and feature handlers, each with the services
@@ -259,7 +267,8 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
-	return handlerSet{site: siteH, portal: portalH, nexus: nexusH}
+	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}
+	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}
 }
 
 // importDir is where uploads wait for their import (ImportDir, else the
