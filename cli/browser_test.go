@@ -172,7 +172,7 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	screenshot(t, ctx, "dashboard")
-	if heading != "Dashboard" || !strings.Contains(who, "owner@example.com") {
+	if heading != "Mission Control" || !strings.Contains(who, "owner@example.com") {
 		t.Fatalf("after login: %q / %q", heading, who)
 	}
 	var leads string

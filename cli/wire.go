@@ -208,6 +208,7 @@ func (a *App) open(ctx context.Context) error {
 		Audit:       a.Audit,
 		Outbox:      a.Outbox,
 		TenantLeads: store.NewTenantLeadStore(a.DB),
+		Dashboard:   store.NewDashboardStore(a.DB),
 		AdminTOTP:   a.AdminTOTP,
 		CRM:         a.CRMService,
 		Webhooks:    a.Webhooks,

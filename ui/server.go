@@ -126,6 +126,9 @@ type Server struct {
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
 	Sheets *sheets.Service
+	// Dashboard charts Mission Control (Nexus home) and the tenant
+	// dashboard (portal home); nil: the homes show no charts.
+	Dashboard app.DashboardStore
 	// Twenty is the CRM in Twenty's shapes: /rest and /graphql (nil:
 	// neither).
 	Twenty *twenty.Service
@@ -260,11 +263,12 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	portalH := &portal.Handler{Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
-		WikiPages: wikiH, SheetPages: s.sheets}
+		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
-		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets}
+		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
+		Dashboard: s.Dashboard}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}

@@ -51,7 +51,8 @@ type Handler struct {
 	Vault         *app.VaultService
 	Audit         *app.AuditService
 	Outbox        *app.OutboxService
-	Federal       *federal.Service // nil: no Federal section
+	Federal       *federal.Service   // nil: no Federal section
+	Dashboard     app.DashboardStore // nil: Mission Control shows no charts
 	// NexusNav adds navigation entries for features mounted by others.
 	NexusNav []web.NavSection
 

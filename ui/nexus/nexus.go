@@ -213,6 +213,8 @@ type dashboardPage struct {
 	// FederalAlerts are the house tenant's latest federal alerts
 	// (expiries, deadlines, digests); nil when federal work is off.
 	FederalAlerts []*federal.FederalAlert
+	// Dash is Mission Control's charts (nil without a dashboard store).
+	Dash *web.DashView
 }
 
 func (s *Handler) handleDashboard(c *fiber.Ctx) error {
@@ -231,7 +233,12 @@ func (s *Handler) handleDashboard(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	p.Layout = s.Layout(c, web.HostNexus, "Dashboard")
+	if s.Dashboard != nil {
+		if p.Dash, err = s.missionControl(c); err != nil {
+			return err
+		}
+	}
+	p.Layout = s.Layout(c, web.HostNexus, "Mission Control")
 	return s.Render(c, "nexus/dashboard", p)
 }
 

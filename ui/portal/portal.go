@@ -408,6 +408,8 @@ type portalDashboardPage struct {
 	Users      int
 	// Automations are the owner's approved automations (workflow and runs).
 	Automations []*app.TenantAutomation
+	// Dash is the tenant's charts (nil without a dashboard store).
+	Dash *web.DashView
 }
 
 func (s *Handler) handlePortalDashboard(c *fiber.Ctx) error {
@@ -430,6 +432,11 @@ func (s *Handler) handlePortalDashboard(c *fiber.Ctx) error {
 			if a.Workflow != nil {
 				p.Automations = append(p.Automations, a)
 			}
+		}
+	}
+	if s.Dashboard != nil {
+		if p.Dash, err = s.tenantDashboard(c); err != nil {
+			return err
 		}
 	}
 	p.Layout = s.Layout(c, web.HostPortal, "Overview")
