@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"orengen/app"
 	"orengen/app/calendar"
@@ -75,4 +76,31 @@ func (a *App) bookingBase(ctx context.Context, tenantID int64) string {
 		return a.Server.TenantURL(ds[0])
 	}
 	return a.Server.URL(ui.HostPortal)
+}
+
+// wireAgentBooker lets Agent Studio's tools book on the calendar (tenants
+// without an event type keep the requested-time tasks).
+func (a *App) wireAgentBooker() {
+	if a.Agents == nil {
+		return
+	}
+	a.Agents.Booker = &calendar.Booker{Service: a.Calendar,
+		Person: func(ctx context.Context, tenantID, id int64) (string, string, string, error) {
+			p, err := a.CRM.FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID}), id)
+			if err != nil {
+				return "", "", "", err
+			}
+			name := strings.TrimSpace(p.FirstName + " " + p.LastName)
+			if name == "" {
+				name = "Guest"
+			}
+			email, phone := "", ""
+			if len(p.Emails) > 0 {
+				email = p.Emails[0]
+			}
+			if len(p.Phones) > 0 {
+				phone = p.Phones[0]
+			}
+			return name, email, phone, nil
+		}}
 }
