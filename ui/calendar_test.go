@@ -35,7 +35,7 @@ func TestCalendar_PublicBooking(t *testing.T) {
 	if err := cal.CreateCalendar(actx, ca); err != nil {
 		t.Fatal(err)
 	}
-	if err := cal.SaveEventType(actx, &calendar.EventType{Title: "Alpha call", Slug: "call", Durations: []int{30}, Hosts: []int64{ca.ID}, Enabled: true}); err != nil {
+	if err := cal.SaveEventType(actx, &calendar.EventType{Title: "Alpha call", Slug: "alpha-call", Durations: []int{30}, Hosts: []int64{ca.ID}, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	e.addDomain("book.alpha.test", e.A.T.ID)
@@ -54,16 +54,16 @@ func TestCalendar_PublicBooking(t *testing.T) {
 	if !strings.Contains(body, "> "+first.In(tokyo).Format("15:04")+"</label>") {
 		t.Errorf("slot %s not labelled in Tokyo time %s", first, first.In(tokyo).Format("15:04"))
 	}
-	if st, _, _ := e.do(treq{Host: ui.HostSite, Method: "GET", Path: "/book/call"}); st != 404 {
+	if st, _, _ := e.do(treq{Host: ui.HostSite, Method: "GET", Path: "/book/alpha-call"}); st != 404 {
 		t.Errorf("tenant A's event type on the marketing host: %d, want 404", st)
 	}
 	if st, _, _ := e.do(treq{Host: "book.alpha.test", Method: "GET", Path: "/book/free-audit"}); st != 404 {
 		t.Errorf("the house event type on A's domain: %d, want 404", st)
 	}
-	if st, _, _ := e.do(treq{Host: "book.alpha.test", Method: "GET", Path: "/book/call"}); st != 200 {
+	if st, _, _ := e.do(treq{Host: "book.alpha.test", Method: "GET", Path: "/book/alpha-call"}); st != 200 {
 		t.Errorf("A's event type on A's domain: %d", st)
 	}
-	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/book/call?tenant=" + e.A.T.Slug}); st != 200 {
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/book/alpha-call?tenant=" + e.A.T.Slug}); st != 200 {
 		t.Errorf("A's event type on app.DOMAIN ?tenant=: %d", st)
 	}
 	if st, b, _ := e.do(treq{Host: ui.HostSite, Method: "GET", Path: "/book/free-audit?tz=Mars/Base"}); st != 200 || !strings.Contains(b, `value="UTC"`) {

@@ -221,7 +221,6 @@ func (s *Server) Open() error {
 			h.site.Mount(a)
 		case HostPortal:
 			k.Context(a)
-			h.calendar.MountPublic(a, HostPortal) // before the portal's sign-in wall
 			h.portal.Mount(a)
 		case HostNexus:
 			k.Context(a)
@@ -253,7 +252,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
-		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty}
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar}
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
@@ -261,7 +260,8 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.sheets = &sheetsui.Handler{Kit: k, Sheets: s.Sheets, Tenants: s.Tenants, UploadDir: s.importDir()}
 	siteH := &site.Handler{Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
-	portalH := &portal.Handler{Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}
+	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
@@ -271,7 +271,6 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		Dashboard: s.Dashboard}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
-	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}
 }
 

@@ -123,8 +123,18 @@ var zones = []string{"UTC", "America/Los_Angeles", "America/Denver", "America/Ch
 	"Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Athens", "Africa/Johannesburg", "Asia/Dubai", "Asia/Kolkata",
 	"Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland"}
 
+// layout shows the tenant's brand; on the tenant's own domain (or for
+// its signed-in user) with its stylesheet and logo, which /brand.css and
+// /logo serve there.
 func (s *Handler) layout(c *fiber.Ctx, t *app.Tenant, title string) web.Layout {
-	return web.Layout{Title: title, Path: c.Path(), Tenant: t, Brand: web.Brand{Name: t.BrandName()}, Year: time.Now().Year()}
+	b := web.Brand{Name: t.BrandName()}
+	if host, _ := bookHost.Get(c); host == web.HostPortal && web.Tenant(c) != nil && web.Tenant(c).ID == t.ID {
+		b.CSSURL = "/brand.css?v=" + t.BrandVersion()
+		if t.LogoHash != "" {
+			b.LogoURL = "/logo?v=" + t.LogoHash
+		}
+	}
+	return web.Layout{Title: title, Path: c.Path(), Tenant: t, Brand: b, Year: time.Now().Year()}
 }
 
 // page builds the booking page of an event type for a week in zone.

@@ -42,7 +42,11 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	SitePages    *site.Handler
 	WikiPages    *wikiui.Handler
-	SheetPages   *sheetsui.Handler
+	// CalendarPages are the public booking pages (a tenant's own domain).
+	CalendarPages interface {
+		MountPublic(r fiber.Router, host string)
+	}
+	SheetPages *sheetsui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows
