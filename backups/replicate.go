@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -20,6 +19,8 @@ import (
 	"github.com/benbjohnson/litestream"
 	lsfile "github.com/benbjohnson/litestream/file"
 	"github.com/superfly/ltx"
+
+	"orengen/internal/memtrim"
 )
 
 // SyncSignal is the signal SyncNow sends the replicator to force a sync.
@@ -334,8 +335,9 @@ func (rp *replicator) scanLoop(ctx context.Context) {
 		rp.mu.Unlock()
 		if ready {
 			rp.writeStatus(ctx, false)
-			// Return the start-up's garbage to the system once.
-			debug.FreeOSMemory()
+			// Return the start-up's garbage, and the mappings of the
+			// code only the start-up ran, to the system once.
+			memtrim.AfterStartup()
 		}
 		d := rp.cfg.ScanInterval
 		if busy && time.Now().Before(deadline) {

@@ -8,11 +8,11 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	"orengen/app"
+	"orengen/internal/memtrim"
 	"orengen/ui"
 )
 
@@ -92,9 +92,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	}
 	io.WriteString(stdout, banner.String())
 	// Hand the start-up's garbage (migrations, seeding, the first pages)
-	// back to the system now rather than over the next minutes; once, off
-	// the path to the first request.
-	debug.FreeOSMemory()
+	// and the mappings of code only the start-up ran back to the system
+	// now rather than over the next minutes; once, off the path to the
+	// first request.
+	memtrim.AfterStartup()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)

@@ -23,25 +23,50 @@ func apiError(t *testing.T, body string) (code, msg, field string) {
 
 // TestAPI_NoRouteIsJSON: a path under /api/v1 that the host does not
 // serve answers JSON (404; 403 naming the right host for the other host's
-// endpoints; 405 with Allow for another method), never the HTML sign-in
-// redirect of the pages.
+// endpoints; 403 for what a read-only key may not do; 405 with Allow for
+// another method), never the HTML sign-in redirect of the pages, on every
+// kind of host: the marketing site, the portal, a tenant's own domain and
+// Nexus, with or without a key or a browser session.
 func TestAPI_NoRouteIsJSON(t *testing.T) {
 	e := newTenantEnv(t)
+	e.addDomain("client-a.test", e.A.T.ID)
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	portal := map[string]string{"orengen_session": e.A.Cookie}
 	for _, c := range []struct {
 		host, method, path, key string
 		status                  int
 		want                    string
+		cookies                 map[string]string
 	}{
-		{ui.HostPortal, "GET", "/api/v1/nope", e.A.KeyRead, 404, "No API endpoint GET /api/v1/nope"},
-		{ui.HostPortal, "GET", "/api/v1/people/1/nope", e.A.KeyRead, 404, "openapi.json"},
-		{ui.HostPortal, "GET", "/api/v1/tenants", e.A.KeyRead, 403, "nexus.localhost with an admin API key"},
-		{ui.HostPortal, "GET", "/api/v1/federal/opportunities", e.A.KeyRead, 403, "nexus.localhost"},
-		{ui.HostNexus, "GET", "/api/v1/leads", e.AdminKeyRead, 403, "tenant API key"},
-		{ui.HostNexus, "GET", "/api/v1/nope", e.AdminKeyRead, 404, "No API endpoint"},
-		{ui.HostPortal, "PUT", "/api/v1/people", e.A.KeyWrite, 405, "not allowed"},
-		{ui.HostPortal, "GET", "/api/v1/nope", "", 401, ""},
+		{host: ui.HostSite, method: "GET", path: "/api/v1/nope", status: 404, want: "not found"},
+		{host: ui.HostSite, method: "GET", path: "/api/v1/people", key: e.A.KeyRead, status: 404, want: "not found"},
+		{host: "client-a.test", method: "GET", path: "/api/v1/nope", key: e.A.KeyRead, status: 404, want: "No API endpoint"},
+		{host: "client-a.test", method: "GET", path: "/api/v1/nope", status: 401, want: "Authorization: Bearer"},
+		{host: "client-a.test", method: "GET", path: "/api/v1/tenants", key: e.A.KeyRead, status: 403, want: "nexus.localhost"},
+		{host: "client-a.test", method: "POST", path: "/api/v1/people", key: e.A.KeyRead, status: 403, want: "read-only"},
+		{host: ui.HostPortal, method: "POST", path: "/api/v1/people", key: e.A.KeyRead, status: 403, want: "read-only"},
+		{host: ui.HostPortal, method: "DELETE", path: "/api/v1/wiki/pages/1", key: e.A.KeyRead, status: 403, want: "read-only"},
+		{host: ui.HostPortal, method: "POST", path: "/api/v1/tables", key: e.A.KeyRead, status: 403, want: "read-only"},
+		{host: ui.HostNexus, method: "POST", path: "/api/v1/tenants", key: e.AdminKeyRead, status: 403, want: "read-only"},
+		{host: ui.HostPortal, method: "GET", path: "/api/v1/nope", status: 401, want: "Authorization: Bearer", cookies: portal},
+		{host: ui.HostPortal, method: "GET", path: "/api/v1/people", status: 401, want: "Authorization: Bearer", cookies: portal},
+		{host: ui.HostNexus, method: "GET", path: "/api/v1/nope", status: 401, want: "Authorization: Bearer", cookies: admin},
+		{host: ui.HostNexus, method: "GET", path: "/api/v1/tenants", status: 401, want: "Authorization: Bearer", cookies: admin},
+		{host: ui.HostPortal, method: "GET", path: "/api/v1/people", key: "ork_not_a_key", status: 401, want: "Invalid API key"},
+		{ui.HostPortal, "GET", "/api/v1/nope", e.A.KeyRead, 404, "No API endpoint GET /api/v1/nope", nil},
+		{ui.HostPortal, "GET", "/api/v1/people/1/nope", e.A.KeyRead, 404, "openapi.json", nil},
+		{ui.HostPortal, "GET", "/api/v1/tenants", e.A.KeyRead, 403, "nexus.localhost with an admin API key", nil},
+		{ui.HostPortal, "GET", "/api/v1/federal/opportunities", e.A.KeyRead, 403, "nexus.localhost", nil},
+		{ui.HostNexus, "GET", "/api/v1/leads", e.AdminKeyRead, 403, "tenant API key", nil},
+		{ui.HostNexus, "GET", "/api/v1/nope", e.AdminKeyRead, 404, "No API endpoint", nil},
+		{ui.HostPortal, "PUT", "/api/v1/people", e.A.KeyWrite, 405, "not allowed", nil},
+		{ui.HostPortal, "GET", "/api/v1/nope", "", 401, "", nil},
 	} {
-		st, body, resp := e.do(treq{Host: c.host, Method: c.method, Path: c.path, Bearer: c.key})
+		body := ""
+		if c.method == "POST" {
+			body = `{"name":"x","first_name":"x"}`
+		}
+		st, body, resp := e.do(treq{Host: c.host, Method: c.method, Path: c.path, Bearer: c.key, Cookies: c.cookies, JSON: body})
 		if st != c.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || resp.Header.Get("Location") != "" {
 			t.Errorf("%s %s %s: %d %q %q", c.host, c.method, c.path, st, resp.Header.Get("Content-Type"), resp.Header.Get("Location"))
 			continue

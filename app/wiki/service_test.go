@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -677,5 +678,39 @@ func TestWiki_ImportObsidianAndBadZips(t *testing.T) {
 	after, _ := e.Svc.Tree(e.A, e.SA.ID)
 	if len(after) != len(before) {
 		t.Fatalf("a failed import wrote pages: %d -> %d", len(before), len(after))
+	}
+}
+
+// TestWiki_SearchCommonWordWindow: a search matching more chunks than
+// store.WikiRankWindow ranks only the newest window's matches by BM25 (a
+// page title among them still comes first), never an older one; one
+// matching fewer ranks them all.
+func TestWiki_SearchCommonWordWindow(t *testing.T) {
+	e := newWikiEnv(t)
+	defer func(w int) { store.WikiRankWindow = w }(store.WikiRankWindow)
+	store.WikiRankWindow = 4
+	var pages []*wiki.Page
+	for i := 0; i < 8; i++ { // oldest first; each page is one chunk
+		pages = append(pages, e.page(t, e.A, e.SA.ID, 0, fmt.Sprintf("Note %d", i), fmt.Sprintf("The invoice number %d went out with the other papers of the day.", i)))
+	}
+	titled := e.page(t, e.A, e.SA.ID, 0, "Invoice", "How the papers are numbered.")
+	hits, err := e.Svc.SearchPages(e.A, e.SA.ID, "invoice", 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The newest four matches: the titled page and notes 7, 6, 5.
+	want := map[int64]bool{titled.ID: true, pages[7].ID: true, pages[6].ID: true, pages[5].ID: true}
+	if len(hits) != 4 || hits[0].PageID != titled.ID {
+		t.Fatalf("window: %d hits, first %+v", len(hits), hits)
+	}
+	for _, h := range hits {
+		if !want[h.PageID] {
+			t.Fatalf("a match older than the window: %+v", h)
+		}
+	}
+	// Under the window: every match, ranked.
+	store.WikiRankWindow = 100
+	if hits, err = e.Svc.SearchPages(e.A, e.SA.ID, "invoice", 20); err != nil || len(hits) != 9 || hits[0].PageID != titled.ID {
+		t.Fatalf("all ranked: %v %d %+v", err, len(hits), hits)
 	}
 }
