@@ -65,7 +65,7 @@ type AutomationService struct {
 	// TwilioAuthToken returns the tenant's (or the global) Twilio auth
 	// token for checking webhook signatures.
 	TwilioAuthToken func(ctx context.Context, tenantID int64) (string, error)
-	// ValidSignature checks an X-Twilio-Signature (integrations.ValidTwilioSignature).
+	// ValidSignature checks an X-Twilio-Signature (twilio.ValidSignature).
 	ValidSignature func(token, url string, params map[string]string, sig string) bool
 	// TenantForNumber finds the tenant whose own Twilio number is to
 	// (a text or call to it belongs to that tenant); false: none.

@@ -13,8 +13,8 @@ import (
 	"unicode/utf8"
 
 	"orengen/app"
-	"orengen/integrations"
 	"orengen/store"
+	"orengen/twilio"
 )
 
 // twilioSignature computes X-Twilio-Signature as Twilio documents it
@@ -50,7 +50,7 @@ func FuzzTwilioWebhook(f *testing.F) {
 	const token = "fuzz-twilio-auth-token"
 	svc := &app.AutomationService{Store: ws, Events: ws,
 		TwilioAuthToken: func(context.Context, int64) (string, error) { return token, nil },
-		ValidSignature:  integrations.ValidTwilioSignature}
+		ValidSignature:  twilio.ValidSignature}
 	const publicURL = "https://app.example.test/twilio/sms?tenant=1"
 	seq := 0
 	f.Fuzz(func(t *testing.T, kind uint8, body, key string) {

@@ -10,14 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -175,16 +172,16 @@ type WebhookService struct {
 	Store  WebhookStore
 	Vault  Vault // signing secrets, one per subscription, in the tenant's vault
 	Logger *slog.Logger
-	// AllowPrivate lets deliveries reach loopback and private addresses
-	// (tests, and a receiver on the same network). Off by default so a
-	// tenant cannot use webhooks to probe the server's own network.
-	AllowPrivate bool
-	HTTP         *http.Client
-	Now          func() time.Time
+	// HTTP sends deliveries. It must be the guarded outbound client
+	// (package httpx, wired in cli) that refuses loopback, private and
+	// metadata addresses at dial time, so a tenant cannot use webhooks to
+	// probe the server's own network, and that follows no redirects (a
+	// redirect is a failed delivery: the receiver should answer 2xx).
+	// nil: every delivery fails.
+	HTTP *http.Client
+	Now  func() time.Time
 	// Meter counts delivery attempts (nil: not counted).
 	Meter Meter
-
-	once sync.Once
 }
 
 func webhookSecretName(id int64) string { return fmt.Sprintf("webhook.%d.secret", id) }
@@ -264,45 +261,6 @@ func (s *WebhookService) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
-}
-
-func (s *WebhookService) client() *http.Client {
-	s.once.Do(func() {
-		if s.HTTP != nil {
-			return
-		}
-		d := &net.Dialer{Timeout: 5 * time.Second}
-		if !s.AllowPrivate {
-			d.Control = refusePrivate
-		}
-		s.HTTP = &http.Client{
-			Timeout:   WebhookTimeout,
-			Transport: &http.Transport{DialContext: d.DialContext, Proxy: nil, MaxIdleConnsPerHost: 2, TLSHandshakeTimeout: 5 * time.Second},
-			// A redirect is a failed delivery: the receiver should answer 2xx.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-	})
-	return s.HTTP
-}
-
-// refusePrivate refuses connections to loopback, private, link-local and
-// unspecified addresses, checked on the address actually dialled (so DNS
-// tricks cannot get around it).
-func refusePrivate(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return err
-	}
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) {
-		return errors.New("webhook target is a private or loopback address; refused")
-	}
-	return nil
 }
 
 // Tick fans out new events and delivers what is due; Run calls it every
@@ -388,11 +346,21 @@ func (s *WebhookService) send(ctx context.Context, d *WebhookDelivery) (int, err
 	req.Header.Set("X-Webhook-Id", d.EventID)
 	req.Header.Set("X-Webhook-Delivery", strconv.FormatInt(d.ID, 10))
 	req.Header.Set("X-Webhook-Signature", SignWebhook(secret, s.now(), body))
-	resp, err := s.client().Do(req)
+	if s.HTTP == nil {
+		return 0, errors.New("no outbound HTTP client is configured")
+	}
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is shown beside the error already
+		}
+		var refused interface {
+			error
+			OutboundRefused()
+		}
+		if errors.As(err, &refused) {
+			err = refused // the address and the fix, without dial noise
 		}
 		return 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -15,10 +14,12 @@ import (
 	"orengen/app/agents"
 	"orengen/app/sheets"
 	"orengen/app/wiki"
-	"orengen/integrations"
+	"orengen/httpx"
 	"orengen/llm"
 	"orengen/store"
+	"orengen/twilio"
 	"orengen/ui"
+	agentsui "orengen/ui/agents"
 )
 
 // wireAgents builds Agent Studio: the service on its store and the CRM,
@@ -31,9 +32,10 @@ func (a *App) wireAgents() {
 	st := store.NewAgentStore(a.DB)
 	a.Agents = &agents.Service{
 		Store: st,
-		// Every request goes to a base URL a tenant may set: it moves to
-		// the guarded outbound client when that lands (one line).
-		Model:    &llm.AgentModel{HTTP: &http.Client{}},
+		// Every request goes to a base URL a tenant may set: the guarded
+		// outbound client, with no overall timeout (each call is bounded
+		// by its context, so a stream is not cut mid-answer).
+		Model:    &llm.AgentModel{HTTP: a.outboundClient(httpx.Options{Timeout: -1}, cfg.OpenAIURL)},
 		CRM:      a.CRM,
 		Contacts: store.NewContactStore(a.DB),
 		People:   st,
@@ -59,6 +61,23 @@ func (a *App) wireAgents() {
 	a.Agents.Catalog = a.agentCatalog
 	a.Engine.AI = a.Agents
 	a.Automations.Agents = a.Agents
+	a.Server.Agents = a.Agents
+	a.Server.AgentVoice = agentsui.Voice{Relay: a.agentRelay, Gather: twilio.GatherTwiML, Dial: twilio.DialTwiML, Hangup: twilio.HangupTwiML}
+}
+
+// agentRelay runs a call's ConversationRelay session on its WebSocket:
+// the setup must name the call the conversation records (a pending
+// outbound call has no SID yet; Telnyx may send its call control ID
+// instead).
+func (a *App) agentRelay(ctx context.Context, conn agentsui.RelayConn, c *agents.Conversation, ag *agents.Agent) error {
+	rs := &twilio.RelaySession{Conn: conn, Agent: a.Agents, Conv: c, Opening: c.Direction == "outbound",
+		OnSetup: func(m *twilio.RelayInbound) error {
+			if ext := c.ExternalID; m.CallSid != "" && ext != "" && !strings.HasPrefix(ext, "pending:") && m.CallSid != ext {
+				return app.Errorf(app.EFORBIDDEN, "The setup names another call.")
+			}
+			return nil
+		}}
+	return rs.Serve(ctx)
 }
 
 // agentTwiML connects a call to its agent: ConversationRelay on a
@@ -78,13 +97,13 @@ func (a *App) agentTwiML(c *agents.Conversation, ag *agents.Agent) (string, erro
 		if say == "" {
 			say = "Hello, this is " + ag.Name + "."
 		}
-		return integrations.GatherTwiML(base+ui.AgentGatherPath+"?"+q, base+ui.AgentGatherPath+"?"+q+"&silence=1", say, v.Language, v.Voice), nil
+		return twilio.GatherTwiML(base+ui.AgentGatherPath+"?"+q, base+ui.AgentGatherPath+"?"+q+"&silence=1", say, v.Language, v.Voice), nil
 	}
 	ws := "wss" + strings.TrimPrefix(base, "https")
 	if strings.HasPrefix(base, "http:") {
 		ws = "ws" + strings.TrimPrefix(base, "http")
 	}
-	return integrations.RelayTwiML(ws+ui.AgentRelayPath+"?"+q, base+ui.AgentActionPath+"?"+q, greeting, v.Language, v.Voice, nil), nil
+	return twilio.RelayTwiML(ws+ui.AgentRelayPath+"?"+q, base+ui.AgentActionPath+"?"+q, greeting, v.Language, v.Voice, nil), nil
 }
 
 // wikiKnowledge lets agents read the tenant's wiki spaces.

@@ -76,6 +76,13 @@ func TestLeadCapture_AICall(t *testing.T) {
 		t.Fatalf("an outbound AI call has no keypad menu and no canned greeting: %s", twiml)
 	}
 	tok, _ := url.QueryUnescape(strings.ReplaceAll(m[2], "&amp;", "&"))
+	// The step records its result after Twilio answered: wait for it
+	// before stopping the server.
+	rdb := openDataDB(t, dir)
+	waitFor(t, "the run to succeed", 15*time.Second, func() bool {
+		runs, _ := store.NewWorkflowStore(rdb).FindRuns(context.Background(), app.RunFilter{})
+		return len(runs) == 1 && runs[0].Status == app.RunSucceeded
+	})
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

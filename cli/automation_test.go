@@ -100,7 +100,7 @@ func (f *fakeTwilio) count(key string) int {
 
 // newSMTPSink starts a real SMTP server (Mailpit) that takes AUTH
 // without TLS, for a serve process that cannot trust a test certificate
-// (the TLS modes are tested in integrations).
+// (the TLS modes are tested in package smtp).
 func newSMTPSink(t *testing.T) *smtpSink {
 	return &smtpSink{SMTPServer: realtest.StartSMTP(t, realtest.Plain), t: t}
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"orengen/httpx"
 )
 
 // Config is the whole configuration of the appliance. Values come from
@@ -48,6 +50,9 @@ type Config struct {
 	RestoreIfMissing       string // "", true, false ("" = on when a replica is configured)
 	MetricsToken           string
 	WebhookAllowPrivate    bool
+	// OutboundAllow is the admin allow-list of internal targets the
+	// guarded outbound client may reach (httpx.ParseAllow's format).
+	OutboundAllow string
 
 	// Federal scouting (federal.go): API base URLs and the SAM.gov key
 	// type that sets the daily quota. The key itself is in the vault
@@ -186,7 +191,14 @@ var settings = []setting{
 		return nil
 	}},
 	{flag: "restore-if-missing", env: "ORENGEN_RESTORE_IF_MISSING", usage: "restore missing databases from the replica at start (default: true when a remote replica is configured)", set: str(func(c *Config) *string { return &c.RestoreIfMissing })},
-	{flag: "webhook-allow-private", env: "ORENGEN_WEBHOOK_ALLOW_PRIVATE", def: "false", usage: "let outbound webhooks reach loopback and private addresses", set: func(c *Config, v string) error {
+	{flag: "outbound-allow", env: "ORENGEN_OUTBOUND_ALLOW", usage: "internal targets that webhooks, workflow HTTP steps and model endpoints may reach, separated by commas: CIDRs (10.0.0.0/8), IPs, ip:port or host:port (loopback, private, link-local and metadata addresses are refused otherwise)", set: func(c *Config, v string) error {
+		if _, err := httpx.ParseAllow(v); err != nil {
+			return err
+		}
+		c.OutboundAllow = v
+		return nil
+	}},
+	{flag: "webhook-allow-private", env: "ORENGEN_WEBHOOK_ALLOW_PRIVATE", def: "false", usage: "let outbound webhooks reach every loopback and private address (prefer --outbound-allow for the few you need)", set: func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("--webhook-allow-private: %q must be true or false", v)

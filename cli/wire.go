@@ -18,8 +18,10 @@ import (
 	"orengen/app/sheets"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
-	"orengen/integrations"
+	"orengen/httpx"
+	"orengen/smtp"
 	"orengen/store"
+	"orengen/twilio"
 	"orengen/ui"
 )
 
@@ -84,6 +86,11 @@ type App struct {
 	// Twilio clients, the engine and the webhook service count their work
 	// in it.
 	Metrics *ui.Metrics
+	// Outbound is the admin's allow-list (--outbound-allow) of the one
+	// guarded outbound HTTP client (httpx); every client that reaches an
+	// address a tenant, a user or a setting chose is built on it by
+	// outboundClient.
+	Outbound *httpx.Guard
 	// Certs is the certificate manager with --tls=auto (serve sets it).
 	Certs *ui.CertManager
 	// MasterKeyFile is the development key file, or "" when the key came
@@ -156,11 +163,11 @@ func (a *App) open(ctx context.Context) error {
 	a.Metrics = ui.NewMetrics()
 	var smtpDefault app.Mailer // ORENGEN_SMTP_URL; nil: none
 	if cfg.SMTPURL != "" {
-		c, err := integrations.ParseSMTPURL(cfg.SMTPURL)
+		c, err := smtp.ParseURL(cfg.SMTPURL)
 		if err != nil {
 			return fmt.Errorf("ORENGEN_SMTP_URL: %w", err)
 		}
-		smtpDefault = &integrations.SMTPMailer{Config: *c, Outbox: outbox, Meter: a.Metrics}
+		smtpDefault = &smtp.Mailer{Config: *c, Outbox: outbox, Meter: a.Metrics}
 	}
 	a.Mailer = &app.LogMailer{Outbox: outbox, Logger: a.Logger}
 	if smtpDefault != nil {
@@ -185,7 +192,15 @@ func (a *App) open(ctx context.Context) error {
 	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
 	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
-	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, AllowPrivate: cfg.WebhookAllowPrivate, Meter: a.Metrics}
+	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
+		return usageError{err}
+	}
+	hooks := a.Outbound
+	if cfg.WebhookAllowPrivate {
+		hooks = hooks.AllowAll()
+	}
+	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, Meter: a.Metrics,
+		HTTP: httpx.New(hooks, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1, UserAgent: "webhooks/1"})}
 
 	a.Server = &ui.Server{
 		Domains:     a.Domains,
@@ -254,25 +269,27 @@ func (a *App) open(ctx context.Context) error {
 func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	cfg := a.Config
 	ws := store.NewWorkflowStore(a.DB)
+	twilioHTTP := a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
 	a.Integrations = &app.IntegrationService{
 		Vault: a.Vault, Tenants: a.Tenants.Store, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {
-			return integrations.NewTwilio(integrations.TwilioConfig{
+			return twilio.New(twilio.Config{
 				AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: cfg.TwilioAPIURL,
 				StatusCallback: func(key string) string { return a.Server.TwilioCallbackURL(tenantID, key) },
 				Meter:          a.Metrics,
+				HTTP:           twilioHTTP,
 			})
 		},
 		NewMailer: func(u string) (app.Mailer, error) {
-			c, err := integrations.ParseSMTPURL(u)
+			c, err := smtp.ParseURL(u)
 			if err != nil {
 				return nil, err
 			}
-			return &integrations.SMTPMailer{Config: *c, Outbox: outbox, Meter: a.Metrics}, nil
+			return &smtp.Mailer{Config: *c, Outbox: outbox, Meter: a.Metrics}, nil
 		},
 	}
 	a.Engine = &app.Engine{
-		Store: ws, Contacts: store.NewContactStore(a.DB), HTTP: &integrations.HTTPSender{}, Logger: a.Logger, Meter: a.Metrics,
+		Store: ws, Contacts: store.NewContactStore(a.DB), HTTP: &httpx.Sender{Client: a.outboundClient(httpx.Options{})}, Logger: a.Logger, Meter: a.Metrics,
 		Workers: cfg.AutomationWorkers, Lease: cfg.AutomationLease, RunMaxAge: cfg.AutomationRetention, KeepRuns: cfg.AutomationKeepRuns,
 		Telephony: a.Integrations.Telephony,
 		Mailer:    a.Integrations.Mailer,
@@ -284,7 +301,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		Sheets:     a.Sheets,
 	}
 	a.Automations = &app.AutomationService{Store: ws, Engine: a.Engine, Events: ws, Audit: a.Audit,
-		ValidSignature:  integrations.ValidTwilioSignature,
+		ValidSignature:  twilio.ValidSignature,
 		Requests:        store.NewAutomationRequestStore(a.DB), // clients request automations from the catalogue
 		TwilioAuthToken: a.Integrations.TwilioAuthToken,
 		TenantForNumber: a.Integrations.TenantForNumber,
@@ -328,7 +345,7 @@ func (a *App) wireFederal() error {
 		}
 	}
 	f := &Federal{Store: store.NewFederalStore(a.DB), Quota: store.NewSAMQuota(a.KV)}
-	httpc := &http.Client{Timeout: federal.DefaultTimeout}
+	httpc := a.outboundClient(httpx.Options{Timeout: federal.DefaultTimeout}, cfg.SAMAPIURL, cfg.GrantsAPIURL)
 	f.Scout = &federal.Scout{
 		Store:  f.Store,
 		SAM:    &federal.SAMClient{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
@@ -345,11 +362,28 @@ func (a *App) wireFederal() error {
 	}
 	if cfg.OpenAIURL != "" {
 		f.Service.LLM = &federal.LLMExtractor{BaseURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
-			Key: key(app.SecretOpenAIKey, cfg.OpenAIAPIKey), HTTP: &http.Client{Timeout: federal.DefaultLLMTimeout}}
+			Key: key(app.SecretOpenAIKey, cfg.OpenAIAPIKey), HTTP: a.outboundClient(httpx.Options{Timeout: federal.DefaultLLMTimeout}, cfg.OpenAIURL)}
 	}
 	a.Federal = f
 	a.Server.Federal = f.Service
 	return nil
+}
+
+// outboundClient returns a client of the one guarded outbound HTTP client
+// (httpx) on the admin's allow-list, plus the hosts of the base URLs an
+// admin set by flag (--sam-api-url, --openai-url...): the admin chose
+// them, while what a tenant enters and every redirect stay guarded.
+func (a *App) outboundClient(o httpx.Options, adminURLs ...string) *http.Client {
+	g := a.Outbound
+	for _, u := range adminURLs {
+		if u == "" {
+			continue
+		}
+		if w, err := g.WithURLHost(u); err == nil { // checkBaseURL reports bad ones
+			g = w
+		}
+	}
+	return httpx.New(g, o)
 }
 
 func checkBaseURL(flagName, v string) error {

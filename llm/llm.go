@@ -20,6 +20,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"orengen/httpx"
 )
 
 // Limits of what is read from a provider.
@@ -230,8 +232,12 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return http.DefaultClient
+	return fallbackHTTP
 }
+
+// fallbackHTTP is the guarded client with no allow-list, for a Client
+// built without one: a base URL is a setting someone chose.
+var fallbackHTTP = httpx.New(nil, httpx.Options{Timeout: -1})
 
 func (c *Client) post(ctx context.Context, path string, body any, accept string) (*http.Response, error) {
 	if strings.TrimSpace(c.Key) == "" {

@@ -298,7 +298,8 @@ func TestFederalRunNow(t *testing.T) {
 	defer grants.Close()
 	e := newTenantEnv(t)
 	f := e.Server.Federal
-	f.Scout.SAM.BaseURL = sam.URL
+	// As --sam-api-url would be: the wiring allows an admin's base URL.
+	f.Scout.SAM.BaseURL, f.Scout.SAM.HTTP = sam.URL, allowOnly(t, sam)
 	f.Scout.Grants = &federal.GrantsClient{BaseURL: grants.URL}
 	f.Scout.Key = func(context.Context) (federal.Secret, error) { return federal.Secret(key), nil }
 	if err := f.CreateSearch(context.Background(), &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "grants", Name: "Grants", Title: "research"}); err != nil {

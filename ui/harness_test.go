@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"orengen/app/agents"
 	"orengen/cli"
 	"os"
 	"path/filepath"
@@ -95,6 +96,10 @@ type tenantSide struct {
 	WorkflowID, RunID int64
 	// FormID is a built form of the tenant.
 	FormID int64
+	// Agent is an AI agent of the tenant, AgentConv an ended playground
+	// conversation with it.
+	Agent     *agents.Agent
+	AgentConv *agents.Conversation
 	// WikiPage is a page of the tenant's knowledge space, with a file
 	// (WikiFileID) and a live public link (WikiShare).
 	WikiPage   *wiki.Page
@@ -383,6 +388,16 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	}
 	s.WikiFileID = att.ID
 	if s.WikiShare, err = e.App.Wiki.Share(tctx, s.WikiPage.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.Agent = &agents.Agent{Name: name + " agent", Config: agents.Config{Instructions: name + " secret instructions", Channels: agents.Channels{Web: true}}}
+	if err := e.App.Agents.SaveAgent(tctx, s.Agent); err != nil {
+		t.Fatal(err)
+	}
+	if s.AgentConv, err = e.App.Agents.StartPlayground(tctx, s.Agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Agents.End(tctx, s.AgentConv, "", "fixture"); err != nil {
 		t.Fatal(err)
 	}
 	s.Table = &sheets.Table{Name: name + " prices", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency}},

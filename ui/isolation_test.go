@@ -86,6 +86,9 @@ const (
 	objSpareRow      = "spare:row" // B's table, its second row
 	objSpareWikiPage = "spare:wikipage"
 	objSpareWikiEdit = "spare:wikiedit" // a third page, for PATCH
+	// Agent Studio: B's agent and its (ended) conversation.
+	objAgent     = "agent"
+	objAgentConv = "agentconv"
 )
 
 type isoLine struct {
@@ -438,6 +441,65 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/automations/workflows/:id/hook":    {accOwner, objWorkflow},
 	"portal|POST|/automations/workflows/:id/run":     {accOwner, objWorkflow},
 	"portal|POST|/hooks/:token":                      {accPublic, ""},
+	// Agent Studio's chat widget (public; the visitor's token is the
+	// credential of a chat; the site serves only the house tenant's
+	// agents) and an agent call's carrier endpoints (the relay token and
+	// Twilio's signature).
+	"*|GET|/chat/widget.js":                          {accPublic, ""},
+	"*|GET|/chat/:key":                               {accPublic, ""},
+	"*|GET|/chat/:key/brand.css":                     {accPublic, ""},
+	"*|GET|/chat/:key/logo":                          {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/events":                  {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/history":                 {accPublic, ""},
+	"*|POST|/chat/:key/start":                        {accPublic, ""},
+	"*|POST|/chat/:key/c/:id/messages":               {accPublic, ""},
+	"portal|GET|/agents":                             {accUser, ""},
+	"portal|GET|/agents/new":                         {accUser, ""},
+	"portal|GET|/agents/usage":                       {accUser, ""},
+	"portal|GET|/agents/conversations":               {accUser, ""},
+	"portal|GET|/agents/conversations/:id":           {accUser, objAgentConv},
+	"portal|GET|/agents/conversations/:id/events":    {accUser, objAgentConv},
+	"portal|GET|/agents/:id":                         {accUser, objAgent},
+	"portal|GET|/agents/:id/versions":                {accUser, objAgent},
+	"portal|POST|/agents/new":                        {accUser, ""},
+	"portal|POST|/agents/prices":                     {accUser, ""},
+	"portal|POST|/agents/prices/delete":              {accUser, ""},
+	"portal|POST|/agents/budget":                     {accUser, ""},
+	"portal|POST|/agents/conversations/:id/send":     {accUser, objAgentConv},
+	"portal|POST|/agents/conversations/:id/message":  {accUser, objAgentConv},
+	"portal|POST|/agents/conversations/:id/takeover": {accUser, objAgentConv},
+	"portal|POST|/agents/conversations/:id/handback": {accUser, objAgentConv},
+	"portal|POST|/agents/conversations/:id/end":      {accUser, objAgentConv},
+	"portal|POST|/agents/:id":                        {accUser, objAgent},
+	"portal|POST|/agents/:id/enable":                 {accUser, objAgent},
+	"portal|POST|/agents/:id/delete":                 {accUser, objAgent},
+	"portal|POST|/agents/:id/playground":             {accUser, objAgent},
+	"portal|POST|/agents/:id/test-call":              {accUser, objAgent},
+	"nexus|GET|/agents":                              {accAdmin, ""},
+	"nexus|GET|/agents/new":                          {accAdmin, ""},
+	"nexus|GET|/agents/usage":                        {accAdmin, ""},
+	"nexus|GET|/agents/conversations":                {accAdmin, ""},
+	"nexus|GET|/agents/conversations/:id":            {accAdmin, objAgentConv},
+	"nexus|GET|/agents/conversations/:id/events":     {accAdmin, objAgentConv},
+	"nexus|GET|/agents/:id":                          {accAdmin, objAgent},
+	"nexus|GET|/agents/:id/versions":                 {accAdmin, objAgent},
+	"nexus|POST|/agents/new":                         {accAdmin, ""},
+	"nexus|POST|/agents/prices":                      {accAdmin, ""},
+	"nexus|POST|/agents/prices/delete":               {accAdmin, ""},
+	"nexus|POST|/agents/budget":                      {accAdmin, ""},
+	"nexus|POST|/agents/conversations/:id/send":      {accAdmin, objAgentConv},
+	"nexus|POST|/agents/conversations/:id/message":   {accAdmin, objAgentConv},
+	"nexus|POST|/agents/conversations/:id/takeover":  {accAdmin, objAgentConv},
+	"nexus|POST|/agents/conversations/:id/handback":  {accAdmin, objAgentConv},
+	"nexus|POST|/agents/conversations/:id/end":       {accAdmin, objAgentConv},
+	"nexus|POST|/agents/:id":                         {accAdmin, objAgent},
+	"nexus|POST|/agents/:id/enable":                  {accAdmin, objAgent},
+	"nexus|POST|/agents/:id/delete":                  {accAdmin, objAgent},
+	"nexus|POST|/agents/:id/playground":              {accAdmin, objAgent},
+	"nexus|POST|/agents/:id/test-call":               {accAdmin, objAgent},
+	"portal|GET|/twilio/agent/relay":                 {accPublic, ""},
+	"portal|POST|/twilio/agent/action":               {accPublic, ""},
+	"portal|POST|/twilio/agent/gather":               {accPublic, ""},
 	"portal|POST|/apikeys":                           {accOwner, ""},
 	"portal|GET|/forms":                              {accOwner, ""},
 	"portal|GET|/forms/new":                          {accOwner, ""},
@@ -834,6 +896,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.BookingID, 10)
 	case objWikiFile:
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
+	case objAgent:
+		id = strconv.FormatInt(e.B.Agent.ID, 10)
+	case objAgentConv:
+		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:

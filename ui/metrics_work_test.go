@@ -12,9 +12,10 @@ import (
 	"testing"
 
 	"orengen/app"
-	"orengen/integrations"
 	"orengen/internal/realtest"
+	"orengen/smtp"
 	"orengen/store"
+	"orengen/twilio"
 	"orengen/ui"
 )
 
@@ -59,10 +60,10 @@ func TestMetrics_Work(t *testing.T) {
 		Form: url.Values{"url": {srv.URL}, "event_person.created": {"1"}}}); st != 200 {
 		t.Fatalf("create webhook: %d", st)
 	}
-	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, AllowPrivate: true, Meter: e.Server.Metrics}
+	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv), Meter: e.Server.Metrics}
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
 	// Events from before the test go out first, uncounted.
-	flush := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, AllowPrivate: true}
+	flush := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv)}
 	if _, err := flush.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -112,16 +113,16 @@ func TestMetrics_Work(t *testing.T) {
 	}
 
 	// Email through Mailpit (STARTTLS and AUTH): one delivered, one refused.
-	smtp := realtest.StartSMTP(t, realtest.STARTTLS)
-	for _, pass := range []string{smtp.Password, "wrong-password"} {
-		c, err := integrations.ParseSMTPURL(fmt.Sprintf("smtp://%s:%s@%s:%d?from=bot@example.test", smtp.Username, pass, smtp.Host, smtp.Port))
+	mail := realtest.StartSMTP(t, realtest.STARTTLS)
+	for _, pass := range []string{mail.Password, "wrong-password"} {
+		c, err := smtp.ParseURL(fmt.Sprintf("smtp://%s:%s@%s:%d?from=bot@example.test", mail.Username, pass, mail.Host, mail.Port))
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := &integrations.SMTPMailer{Config: *c, TLS: smtp.TLS, Meter: e.Server.Metrics}
+		m := &smtp.Mailer{Config: *c, TLS: mail.TLS, Meter: e.Server.Metrics}
 		m.Send(context.Background(), &app.Message{To: "owner@example.test", Subject: "metrics", Text: "x"})
 	}
-	if n := len(smtp.Messages(t)); n != 1 {
+	if n := len(mail.Messages(t)); n != 1 {
 		t.Fatalf("mailpit got %d messages, want 1", n)
 	}
 
@@ -138,7 +139,7 @@ func TestMetrics_Work(t *testing.T) {
 		fmt.Fprint(w, `{"sid":"SM00000000000000000000000000000001","status":"queued"}`)
 	}))
 	defer tw.Close()
-	client, err := integrations.NewTwilio(integrations.TwilioConfig{AccountSID: "AC00000000000000000000000000000000", AuthToken: "token0123456789", From: "+15125550199",
+	client, err := twilio.New(twilio.Config{AccountSID: "AC00000000000000000000000000000000", AuthToken: "token0123456789", From: "+15125550199",
 		APIURL: tw.URL, Meter: e.Server.Metrics})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ package ui
 
 import (
 	"net/url"
+	agentsui "orengen/ui/agents"
 	"orengen/ui/api"
 	"orengen/ui/automation"
 	calui "orengen/ui/calendar"
@@ -39,6 +40,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
@@ -126,6 +128,11 @@ type Server struct {
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
 	Sheets *sheets.Service
+	// Agents is Agent Studio (nil: no agent pages, chat or call
+	// endpoints); AgentVoice is its carrier side (ConversationRelay
+	// sessions and TwiML), set by the wiring.
+	Agents     *agents.Service
+	AgentVoice agentsui.Voice
 	// Dashboard charts Mission Control (Nexus home) and the tenant
 	// dashboard (portal home); nil: the homes show no charts.
 	Dashboard app.DashboardStore
@@ -147,6 +154,7 @@ type Server struct {
 	kit    *web.Kit
 	crm    *crm.Handler // its background imports stop on Shutdown
 	sheets *sheetsui.Handler
+	agents *agentsui.Handler
 	root   *fiber.App
 	apps   map[string]*fiber.App
 	mu     sync.Mutex
@@ -194,7 +202,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, calui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates)
 	if err != nil {
 		return err
 	}
@@ -258,17 +266,18 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
 	wikiH := &wikiui.Handler{Kit: k, Wiki: s.Wiki, Tenants: s.Tenants, UploadDir: s.importDir()}
 	s.sheets = &sheetsui.Handler{Kit: k, Sheets: s.Sheets, Tenants: s.Tenants, UploadDir: s.importDir()}
-	siteH := &site.Handler{Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
+	s.agents = &agentsui.Handler{Kit: k, Agents: s.Agents, Tenants: s.Tenants, Automations: s.Automations, Voice: s.AgentVoice, LeadLimit: leadLimit}
+	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}
 	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
-		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard}
+		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
-		Dashboard: s.Dashboard}
+		Dashboard: s.Dashboard, AgentPages: s.agents}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}
@@ -414,6 +423,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.crm.Shutdown()
 	}
 	s.sheets.Shutdown()
+	s.agents.Shutdown()
 	if s.root == nil {
 		return nil
 	}

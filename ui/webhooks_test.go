@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"orengen/app"
+	"orengen/httpx"
 	"orengen/internal/realtest"
 	"orengen/ui"
 )
@@ -38,6 +39,62 @@ func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		code, h.status = h.status[0], h.status[1:]
 	}
 	w.WriteHeader(code)
+}
+
+// allowOnly is the guarded outbound client as wired for webhooks, with an
+// allow-list holding srv alone: the guard stays on for everything else.
+func allowOnly(t *testing.T, srv *httptest.Server) *http.Client {
+	t.Helper()
+	g, err := httpx.ParseAllow(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httpx.New(g, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1})
+}
+
+// TestWebhooks_PrivateTargetRefused: the production wiring's client (no
+// allow-list) refuses a receiver on loopback at dial time; the delivery
+// records the refusal and how to allow it, and the receiver gets nothing.
+func TestWebhooks_PrivateTargetRefused(t *testing.T) {
+	e := newTenantEnv(t)
+	sink := &hookSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	owner := map[string]string{"psid": e.A.Cookie}
+	for _, u := range []string{srv.URL + "/a", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/b"} {
+		if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/webhooks", Cookies: owner, CSRF: true,
+			Form: url.Values{"url": {u}, "event_person.created": {"1"}}}); st != 200 {
+			t.Fatalf("create %s: %d", u, st)
+		}
+	}
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	if err := e.Server.CRM.CreatePerson(ctx, &app.Person{FirstName: "Probe", Emails: []string{"probe@alpha.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Server.Webhooks.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := e.Server.Webhooks.Store.FindDeliveries(ctx, 20)
+	_, port, _ := strings.Cut(srv.Listener.Addr().String(), ":")
+	want := "refused 127.0.0.1:" + port + ": a loopback address; an admin can allow it with --outbound-allow"
+	seen := 0
+	for _, d := range ds {
+		if !strings.HasPrefix(d.URL, "http://127.0.0.1:"+port+"/") && !strings.HasPrefix(d.URL, "http://localhost:"+port+"/") {
+			continue
+		}
+		seen++
+		if d.Status != "pending" || d.LastStatusCode != 0 || d.LastError != want {
+			t.Errorf("%s: %s %d %q, want the refusal %q", d.URL, d.Status, d.LastStatusCode, d.LastError, want)
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("%d deliveries to loopback, want 2: %+v", seen, ds)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.got) != 0 {
+		t.Fatalf("the loopback receiver got %d requests", len(sink.got))
+	}
 }
 
 func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
@@ -71,7 +128,7 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 		t.Fatalf("member: %d", st)
 	}
 
-	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, AllowPrivate: true}
+	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv)}
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
 	if _, err := svc.Tick(ctx); err != nil { // old events are already fanned out
 		t.Fatal(err)
@@ -163,11 +220,11 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 	if last != "opportunity.stage_changed" {
 		t.Fatalf("stage change sent as %q", last)
 	}
-	// The default service refuses private targets (B's fixture points at
-	// 127.0.0.1): no request left the server.
+	// The guarded client refuses private targets not on its allow-list
+	// (B's fixture points at 127.0.0.1:9): no request left the server.
 	bctx := app.NewContextWithTenant(context.Background(), e.B.T)
 	bds, _ := e.Server.Webhooks.Store.FindDeliveries(bctx, 10)
-	if len(bds) == 0 || !strings.Contains(bds[0].LastError, "private or loopback") {
+	if len(bds) == 0 || !strings.Contains(bds[0].LastError, "refused 127.0.0.1:9: a loopback address") {
 		t.Fatalf("B's delivery to 127.0.0.1: %+v", bds)
 	}
 	// The page shows the log.

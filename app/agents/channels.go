@@ -469,3 +469,43 @@ func (s *Service) recordEvent(ctx context.Context, c *Conversation, text string)
 		s.Logger.Warn("agents: record an event", "conversation_id", c.ID, "err", err)
 	}
 }
+
+// WatchVisitor subscribes a web chat's visitor to its events (the
+// handler keeps the private ones, tools and sources, from them);
+// Unwatch ends any subscription.
+func (s *Service) WatchVisitor(c *Conversation) *Sub {
+	s.init()
+	return s.Hub.Subscribe(c.ID)
+}
+
+// Unwatch ends a subscription.
+func (s *Service) Unwatch(sub *Sub) {
+	s.init()
+	s.Hub.Unsubscribe(sub)
+}
+
+// VisitorMessage is a message of a chat as its visitor sees it.
+type VisitorMessage struct {
+	Role string `json:"role"` // user, assistant, human
+	Text string `json:"text"`
+}
+
+// VisitorTranscript is what a web chat's visitor may read again: their
+// words, the agent's and the team's; never tool calls, sources or
+// events.
+func (s *Service) VisitorTranscript(ctx context.Context, c *Conversation) ([]VisitorMessage, error) {
+	turns, err := s.Store.FindTurns(ctx, c.TenantID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []VisitorMessage{}
+	for _, t := range turns {
+		switch t.Role {
+		case RoleUser, RoleAssistant, RoleHuman:
+			if strings.TrimSpace(t.Content) != "" {
+				out = append(out, VisitorMessage{Role: t.Role, Text: t.Content})
+			}
+		}
+	}
+	return out, nil
+}

@@ -12,11 +12,11 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
-	"orengen/integrations"
-	"orengen/integrations/twiliotest"
 	"orengen/llm"
 	"orengen/llm/llmtest"
 	"orengen/store"
+	"orengen/twilio"
+	"orengen/twilio/twiliotest"
 )
 
 const (
@@ -78,7 +78,7 @@ func newEnv(t *testing.T) *env {
 			return "", nil
 		},
 		Telephony: func(ctx context.Context, tenantID int64) (app.Telephony, error) {
-			return integrations.NewTwilio(integrations.TwilioConfig{AccountSID: twSID, AuthToken: twToken, From: numberA, APIURL: e.tw.URL})
+			return twilio.New(twilio.Config{AccountSID: twSID, AuthToken: twToken, From: numberA, APIURL: e.tw.URL})
 		},
 		Mailer: func(ctx context.Context, tenantID int64) (app.Mailer, error) {
 			return &app.LogMailer{Outbox: e.outbox, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil

@@ -350,3 +350,19 @@ func (s *Service) AnswerCall(ctx context.Context, tenantID int64, callSID, from,
 	twiml, err := s.TwiML(c, a)
 	return twiml, err == nil, err
 }
+
+// CallForToken returns the call a relay token names (the carrier's
+// WebSocket, its <Connect> action and the <Gather> loop carry one): the
+// token is the proof, so the conversation is looked up in its own
+// tenant. A forged or expired token is EFORBIDDEN.
+func (s *Service) CallForToken(ctx context.Context, key []byte, tok string) (*Conversation, *Agent, error) {
+	id, err := CheckRelayToken(key, tok, s.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.Store.FindConversation(ctx, 0, id)
+	if err != nil {
+		return nil, nil, app.Errorf(app.EFORBIDDEN, "Invalid call token.")
+	}
+	return s.CallConversation(ctx, c.TenantID, c.ID)
+}

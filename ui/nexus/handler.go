@@ -10,6 +10,7 @@ package nexus
 
 import (
 	"github.com/gofiber/fiber/v2"
+	agentsui "orengen/ui/agents"
 
 	"orengen/app"
 	"orengen/app/federal"
@@ -64,6 +65,7 @@ type Handler struct {
 	SitePages    *site.Handler // its page cache is dropped when content changes
 	WikiPages    *wikiui.Handler
 	SheetPages   *sheetsui.Handler
+	AgentPages   *agentsui.Handler
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"orengen/app/federal"
+	agentsui "orengen/ui/agents"
 	"orengen/ui/web"
 	"strings"
 
@@ -43,6 +44,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.FormPages.Mount(authed, csrf, web.NexusScope)
 	s.WikiPages.Mount(authed, csrf, web.NexusScope)
 	s.SheetPages.Mount(authed, csrf, web.NexusScope)
+	s.AgentPages.Mount(authed, csrf, web.NexusScope)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -56,6 +58,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
+	}
+	if s.AgentPages.On() {
+		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)
 	}
 	if s.SheetPages != nil && s.SheetPages.Sheets != nil {
 		nav[2].Items = append(nav[2].Items, web.NavItem{Label: "Data & Sheets", Path: "/data"})

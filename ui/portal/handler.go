@@ -11,6 +11,7 @@ package portal
 
 import (
 	"github.com/gofiber/fiber/v2"
+	agentsui "orengen/ui/agents"
 
 	"orengen/app"
 	"orengen/ui/api"
@@ -47,6 +48,7 @@ type Handler struct {
 		MountPublic(r fiber.Router, host string)
 	}
 	SheetPages *sheetsui.Handler
+	AgentPages *agentsui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows
@@ -58,6 +60,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 	l.Brand = tenantBrand(l.Tenant)
 	if l.User != nil {
 		l.Nav = portalNav(l.User, s.WikiPages != nil && s.WikiPages.Wiki != nil, s.SheetPages != nil && s.SheetPages.Sheets != nil)
+		if s.AgentPages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, agentsui.PortalNav)
+		}
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)
 		}

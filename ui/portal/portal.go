@@ -43,6 +43,8 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CalendarPages != nil {
 		s.CalendarPages.MountPublic(r, web.HostPortal) // booking pages
 	}
+	s.AgentPages.MountChat(r, web.HostPortal)
+	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
 
 	authed := r.Group("", s.requireUser)
@@ -64,6 +66,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.FormPages.Mount(authed, csrf, web.PortalScope)
 	s.WikiPages.Mount(authed, csrf, web.PortalScope)
 	s.SheetPages.Mount(authed, csrf, web.PortalScope)
+	s.AgentPages.Mount(authed, csrf, web.PortalScope)
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it

@@ -7,6 +7,7 @@
 package site
 
 import (
+	agentsui "orengen/ui/agents"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,6 +32,8 @@ type Handler struct {
 	// and its post (0: DefaultFormMinFillTime).
 	FormMinFillTime time.Duration
 	API             *api.Handler
+	// ChatPages serves the chat widget of the house tenant's agents.
+	ChatPages *agentsui.Handler
 
 	pages pageCache
 }

@@ -23,6 +23,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	r.Get("/thanks", s.handleLeadThanks)
 	s.API.MountCapture(r)
 	s.MountForms(r, web.HostSite)
+	s.ChatPages.MountChat(r, web.HostSite)
 	r.Get("/", s.handleSitePage)
 	r.Get("/:slug", s.handleSitePage)
 }

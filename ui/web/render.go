@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/federal"
 	"orengen/assets"
 )
@@ -185,6 +186,7 @@ var Funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(float64(cents)/100, 'f', -1, 64)
 	},
+	"micros": agents.FormatMicros, // Agent Studio's prices and costs
 	"active": func(cur, p string) bool {
 		return cur == p || p != "/" && strings.HasPrefix(cur, p+"/")
 	},

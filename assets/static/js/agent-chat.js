@@ -5,6 +5,15 @@
 // ever read as HTML.
 (function () {
   "use strict";
+  // A live list of conversations refreshes itself while it is shown.
+  var live = document.getElementById("live-list");
+  if (live) {
+    var every = parseInt(live.getAttribute("data-refresh"), 10) || 10;
+    setInterval(function () { if (!document.hidden) window.location.reload(); }, every * 1000);
+  }
+})();
+(function () {
+  "use strict";
   var root = document.getElementById("agent-chat");
   if (!root) return;
   var mode = root.getAttribute("data-mode"); // visitor, playground, watch

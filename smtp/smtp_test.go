@@ -1,10 +1,11 @@
-package integrations
+package smtp
 
 import (
 	"context"
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,15 +14,15 @@ import (
 )
 
 func TestParseSMTPURL(t *testing.T) {
-	c, err := ParseSMTPURL("smtps://bot%40ex.com:s3cr%3At@mail.example.com?from=hello@example.com")
+	c, err := ParseURL("smtps://bot%40ex.com:s3cr%3At@mail.example.com?from=hello@example.com")
 	if err != nil || c.Port != 465 || !c.SSL || c.Username != "bot@ex.com" || c.Password != "s3cr:t" || c.From != "hello@example.com" {
 		t.Fatalf("%+v %v", c, err)
 	}
-	if c, err = ParseSMTPURL("smtp://mail.example.com:2525"); err != nil || c.Port != 2525 || c.SSL || c.From != "no-reply@mail.example.com" {
+	if c, err = ParseURL("smtp://mail.example.com:2525"); err != nil || c.Port != 2525 || c.SSL || c.From != "no-reply@mail.example.com" {
 		t.Fatalf("%+v %v", c, err)
 	}
 	for _, bad := range []string{"http://u:topsecret@h", "smtp://u:topsecret@:25", "smtp://u:topsecret@h:99999", "smtp://u:topsecret@h?from=nope", "smtp://u:topsecret@h:25\x7f"} {
-		_, err := ParseSMTPURL(bad)
+		_, err := ParseURL(bad)
 		if err == nil {
 			t.Errorf("%q: accepted", bad)
 		} else if strings.Contains(err.Error(), "topsecret") {
@@ -60,14 +61,14 @@ func TestSMTPMailer_Mailpit(t *testing.T) {
 			if mode == realtest.SMTPS {
 				scheme = "smtps"
 			}
-			mailer := func(password string) (*SMTPMailer, *outboxRecorder) {
+			mailer := func(password string) (*Mailer, *outboxRecorder) {
 				raw := fmt.Sprintf("%s://%s:%s@%s:%d?from=bot@example.test", scheme, url.PathEscape(srv.Username), url.PathEscape(password), srv.Host, srv.Port)
-				c, err := ParseSMTPURL(raw)
+				c, err := ParseURL(raw)
 				if err != nil {
 					t.Fatal(err)
 				}
 				ob := &outboxRecorder{}
-				return &SMTPMailer{Config: *c, Outbox: ob, TLS: srv.TLS, Timeout: 10 * time.Second, Meter: meter}, ob
+				return &Mailer{Config: *c, Outbox: ob, TLS: srv.TLS, Timeout: 10 * time.Second, Meter: meter}, ob
 			}
 			ctx := context.Background()
 			subject := "Lead " + mode
@@ -118,4 +119,23 @@ func TestSMTPMailer_Mailpit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countMeter records MessageSent calls (the metrics exporter's side is
+// tested in ui).
+type countMeter struct {
+	mu   sync.Mutex
+	sent map[string]int
+}
+
+func (m *countMeter) RunFinished(string)          {}
+func (m *countMeter) StepFinished(string, string) {}
+func (m *countMeter) WebhookDelivered(string)     {}
+func (m *countMeter) MessageSent(channel, outcome string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sent == nil {
+		m.sent = map[string]int{}
+	}
+	m.sent[channel+" "+outcome]++
 }

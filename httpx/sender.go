@@ -1,4 +1,4 @@
-package integrations
+package httpx
 
 import (
 	"context"
@@ -6,25 +6,21 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
-
-	"orengen/app"
 )
 
-// HTTPSender implements app.HTTPSender for workflow HTTP steps.
-type HTTPSender struct {
-	Client *http.Client
+// StepBodyLimit is how much of an answer a workflow HTTP step keeps.
+const StepBodyLimit = 64 << 10
+
+// Sender makes the HTTP requests of workflow steps (app.HTTPSender)
+// through a guarded client.
+type Sender struct {
+	Client *http.Client // from New
 }
 
-var _ app.HTTPSender = (*HTTPSender)(nil)
-
 // SendHTTP sends one request and returns the status and up to 64 KiB of
-// the answer.
-func (s *HTTPSender) SendHTTP(ctx context.Context, method, url string, headers map[string]string, body string) (int, string, error) {
-	c := s.Client
-	if c == nil {
-		c = &http.Client{Timeout: 30 * time.Second}
-	}
+// the answer. A refused address is the refusal alone: no URL noise, and
+// no body, since nothing was sent.
+func (s *Sender) SendHTTP(ctx context.Context, method, url string, headers map[string]string, body string) (int, string, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -40,11 +36,14 @@ func (s *HTTPSender) SendHTTP(ctx context.Context, method, url string, headers m
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := c.Do(req)
+	resp, err := s.Client.Do(req)
 	if err != nil {
+		if re := Refused(err); re != nil {
+			return 0, "", fmt.Errorf("http step: %w", re)
+		}
 		return 0, "", fmt.Errorf("http step: %w", err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, StepBodyLimit))
 	return resp.StatusCode, string(b), nil
 }

@@ -1,4 +1,7 @@
-package integrations
+// Package smtp sends email over SMTP (go-mail): app.Mailer, configured by
+// an smtp:// or smtps:// URL. It imports app (the interface and the
+// outbox) and go-mail.
+package smtp
 
 import (
 	"bytes"
@@ -16,10 +19,10 @@ import (
 	"orengen/app"
 )
 
-// SMTPConfig is parsed from smtp://user:pass@host:port (STARTTLS when the
+// Config is parsed from smtp://user:pass@host:port (STARTTLS when the
 // server offers it) or smtps://user:pass@host:port (implicit TLS), with
 // ?from=addr for the sender (default: no-reply@host).
-type SMTPConfig struct {
+type Config struct {
 	Host     string
 	Port     int
 	Username string
@@ -30,13 +33,13 @@ type SMTPConfig struct {
 	Insecure bool
 }
 
-// ParseSMTPURL parses an SMTP URL. Errors never contain the password.
-func ParseSMTPURL(raw string) (*SMTPConfig, error) {
+// ParseURL parses an SMTP URL. Errors never contain the password.
+func ParseURL(raw string) (*Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, errors.New("SMTP URL is not a valid URL (smtp://user:pass@host:port or smtps://...)")
 	}
-	c := &SMTPConfig{Host: u.Hostname()}
+	c := &Config{Host: u.Hostname()}
 	switch u.Scheme {
 	case "smtp":
 		c.Port = 587
@@ -68,10 +71,10 @@ func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 	return c, nil
 }
 
-// SMTPMailer implements app.Mailer with go-mail and keeps the outbox
+// Mailer implements app.Mailer with go-mail and keeps the outbox
 // record: every message is stored (status sent or failed) like LogMailer.
-type SMTPMailer struct {
-	Config  SMTPConfig
+type Mailer struct {
+	Config  Config
 	Outbox  app.OutboxStore // optional
 	Timeout time.Duration
 	// Meter counts messages sent and failed (nil: not counted).
@@ -82,10 +85,10 @@ type SMTPMailer struct {
 	TLS *tls.Config
 }
 
-var _ app.Mailer = (*SMTPMailer)(nil)
+var _ app.Mailer = (*Mailer)(nil)
 
 // Send implements app.Mailer.
-func (m *SMTPMailer) Send(ctx context.Context, msg *app.Message) error {
+func (m *Mailer) Send(ctx context.Context, msg *app.Message) error {
 	if err := app.ValidateEmail("to", msg.To); err != nil {
 		return err
 	}
@@ -107,7 +110,7 @@ func (m *SMTPMailer) Send(ctx context.Context, msg *app.Message) error {
 	return err
 }
 
-func (m *SMTPMailer) send(ctx context.Context, msg *app.Message) error {
+func (m *Mailer) send(ctx context.Context, msg *app.Message) error {
 	c := m.Config
 	mm := mail.NewMsg()
 	var err error

@@ -1,7 +1,10 @@
-// Package integrations holds the clients of outside services that
-// automations call: Twilio (SMS, calls), SMTP (go-mail) and plain HTTP.
-// It imports app only.
-package integrations
+// Package twilio owns everything that speaks Twilio: the REST client
+// (app.Telephony: SMS, calls, reconciliation), the webhook signature check,
+// and ConversationRelay (the TwiML that connects a call to an AI agent and
+// the WebSocket session). It imports app and app/agents (the interfaces it
+// implements) and the standard library; its HTTP client comes from the
+// wiring (httpx).
+package twilio
 
 import (
 	"context"
@@ -22,11 +25,11 @@ import (
 	"orengen/app"
 )
 
-// DefaultTwilioAPI is Twilio's REST base URL.
-const DefaultTwilioAPI = "https://api.twilio.com"
+// DefaultAPI is Twilio's REST base URL.
+const DefaultAPI = "https://api.twilio.com"
 
-// TwilioConfig is one account's credentials.
-type TwilioConfig struct {
+// Config is one account's credentials.
+type Config struct {
 	AccountSID string
 	AuthToken  string
 	From       string // the sending number, E.164
@@ -36,6 +39,9 @@ type TwilioConfig struct {
 	// idempotency key ("" for none).
 	StatusCallback func(key string) string
 	Timeout        time.Duration
+	// HTTP sends the requests: the guarded outbound client (httpx); nil:
+	// a plain client with Timeout (tests of this package).
+	HTTP *http.Client
 	// Meter counts SMS and calls handed to Twilio (nil: not counted).
 	Meter app.Meter
 }
@@ -46,43 +52,47 @@ type TwilioConfig struct {
 // written here instead of linking twilio-go, whose generated client for
 // every Twilio product added about 25 MB to the binary, most of it
 // resident in both the server and the replicator.
-type Twilio struct {
-	cfg  TwilioConfig
+type Client struct {
+	cfg  Config
 	base string // scheme://host
 	http *http.Client
 }
 
-var _ app.Telephony = (*Twilio)(nil)
+var _ app.Telephony = (*Client)(nil)
 
-// NewTwilio returns a client. A custom APIURL replaces the scheme and host
+// New returns a client. A custom APIURL replaces the scheme and host
 // of Twilio's URLs.
-func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
+func New(cfg Config) (*Client, error) {
 	if cfg.AccountSID == "" || cfg.AuthToken == "" || cfg.From == "" {
 		return nil, errors.New("twilio: account SID, auth token and from number are all required")
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	base := DefaultTwilioAPI
-	if cfg.APIURL != "" && cfg.APIURL != DefaultTwilioAPI {
+	base := DefaultAPI
+	if cfg.APIURL != "" && cfg.APIURL != DefaultAPI {
 		u, err := url.Parse(cfg.APIURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("twilio API URL %q must be an http(s) URL", cfg.APIURL)
 		}
 		base = u.Scheme + "://" + u.Host
 	}
-	return &Twilio{cfg: cfg, base: base, http: &http.Client{Timeout: cfg.Timeout}}, nil
+	hc := cfg.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: cfg.Timeout}
+	}
+	return &Client{cfg: cfg, base: base, http: hc}, nil
 }
 
-// TwilioError is Twilio's JSON error answer.
-type TwilioError struct {
+// Error is Twilio's JSON error answer.
+type Error struct {
 	Status   int    `json:"status"`
 	Code     int    `json:"code"`
 	Message  string `json:"message"`
 	MoreInfo string `json:"more_info"`
 }
 
-func (e *TwilioError) Error() string {
+func (e *Error) Error() string {
 	if e.Code != 0 {
 		return fmt.Sprintf("%d %s (error %d)", e.Status, e.Message, e.Code)
 	}
@@ -91,8 +101,8 @@ func (e *TwilioError) Error() string {
 
 // call sends one request to the account's resource ("Messages", "Calls"):
 // the form as the body of a POST, or as the query of a GET; out gets the
-// JSON answer. A non-2xx answer is a *TwilioError.
-func (t *Twilio) call(ctx context.Context, method, resource string, form url.Values, out any) error {
+// JSON answer. A non-2xx answer is a *Error.
+func (t *Client) call(ctx context.Context, method, resource string, form url.Values, out any) error {
 	u := t.base + "/2010-04-01/Accounts/" + url.PathEscape(t.cfg.AccountSID) + "/" + resource + ".json"
 	var body io.Reader
 	if method == http.MethodGet {
@@ -120,7 +130,7 @@ func (t *Twilio) call(ctx context.Context, method, resource string, form url.Val
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		e := &TwilioError{}
+		e := &Error{}
 		if json.Unmarshal(b, e) != nil || e.Message == "" {
 			e.Message = strings.TrimSpace(string(b[:min(len(b), 200)]))
 		}
@@ -141,19 +151,19 @@ type twilioResource struct {
 }
 
 // From implements app.Telephony.
-func (t *Twilio) From() string { return t.cfg.From }
+func (t *Client) From() string { return t.cfg.From }
 
 // twilioErr marks Twilio's 4xx answers (bad number, unverified caller)
 // as permanent: nothing was sent, and retrying will not change that.
 func twilioErr(op string, err error) error {
-	var te *TwilioError
+	var te *Error
 	if errors.As(err, &te) && te.Status >= 400 && te.Status < 500 && te.Status != 429 {
 		return &app.PermanentError{Err: fmt.Errorf("twilio %s: %w", op, err)}
 	}
 	return fmt.Errorf("twilio %s: %w", op, err)
 }
 
-func (t *Twilio) callback(key string) string {
+func (t *Client) callback(key string) string {
 	if t.cfg.StatusCallback == nil || key == "" {
 		return ""
 	}
@@ -161,12 +171,12 @@ func (t *Twilio) callback(key string) string {
 }
 
 // SendSMS implements app.Telephony.
-func (t *Twilio) SendSMS(ctx context.Context, m app.SMS) (string, error) {
+func (t *Client) SendSMS(ctx context.Context, m app.SMS) (string, error) {
 	sid, err := t.sendSMS(ctx, m)
 	return sid, app.MeterSend(t.cfg.Meter, "sms", err)
 }
 
-func (t *Twilio) sendSMS(ctx context.Context, m app.SMS) (string, error) {
+func (t *Client) sendSMS(ctx context.Context, m app.SMS) (string, error) {
 	f := url.Values{"To": {m.To}, "From": {m.From}, "Body": {m.Body}}
 	if cb := t.callback(m.IdempotencyKey); cb != "" {
 		f.Set("StatusCallback", cb)
@@ -182,12 +192,12 @@ func (t *Twilio) sendSMS(ctx context.Context, m app.SMS) (string, error) {
 }
 
 // PlaceCall implements app.Telephony.
-func (t *Twilio) PlaceCall(ctx context.Context, c app.Call) (string, error) {
+func (t *Client) PlaceCall(ctx context.Context, c app.Call) (string, error) {
 	sid, err := t.placeCall(ctx, c)
 	return sid, app.MeterSend(t.cfg.Meter, "call", err)
 }
 
-func (t *Twilio) placeCall(ctx context.Context, c app.Call) (string, error) {
+func (t *Client) placeCall(ctx context.Context, c app.Call) (string, error) {
 	f := url.Values{"To": {c.To}, "From": {c.From}, "Twiml": {c.TwiML}}
 	if cb := t.callback(c.IdempotencyKey); cb != "" {
 		f.Set("StatusCallback", cb)
@@ -206,7 +216,7 @@ func (t *Twilio) placeCall(ctx context.Context, c app.Call) (string, error) {
 // from From to to since the day of since (Twilio filters by date), and
 // returns the newest created at or after since (and for SMS with the same
 // body).
-func (t *Twilio) FindSent(ctx context.Context, kind, from, to, body string, since time.Time) (string, error) {
+func (t *Client) FindSent(ctx context.Context, kind, from, to, body string, since time.Time) (string, error) {
 	after := func(s string) bool {
 		if s == "" {
 			return true
@@ -245,12 +255,12 @@ func (t *Twilio) FindSent(ctx context.Context, kind, from, to, body string, sinc
 	return "", nil
 }
 
-// ValidTwilioSignature checks X-Twilio-Signature of a form POST to
+// ValidSignature checks X-Twilio-Signature of a form POST to
 // publicURL (the URL Twilio was given, with its query) with params, as
 // Twilio documents it: base64(HMAC-SHA1(auth token, URL + each parameter
 // name and value, sorted by name)). Like Twilio's own libraries it accepts
 // the URL with or without its default port.
-func ValidTwilioSignature(authToken, publicURL string, params map[string]string, signature string) bool {
+func ValidSignature(authToken, publicURL string, params map[string]string, signature string) bool {
 	if authToken == "" || signature == "" {
 		return false
 	}

@@ -1,4 +1,4 @@
-package integrations
+package twilio
 
 import (
 	"context"
@@ -38,11 +38,11 @@ func TestValidTwilioSignature_KnownAnswers(t *testing.T) {
 		{"other URL", "https://mycompany.com/other.php?foo=1&bar=2", docParams, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", false},
 		{"no signature", docURL, docParams, "", false},
 	} {
-		if got := ValidTwilioSignature("12345", c.url, c.params, c.sig); got != c.want {
+		if got := ValidSignature("12345", c.url, c.params, c.sig); got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
 	}
-	if ValidTwilioSignature("", docURL, docParams, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=") {
+	if ValidSignature("", docURL, docParams, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=") {
 		t.Error("an empty auth token must never validate")
 	}
 }
@@ -109,7 +109,7 @@ func TestTwilio_WireFormat(t *testing.T) {
 	fake := &fakeTwilioAPI{}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	tw, err := NewTwilio(TwilioConfig{AccountSID: "AC123", AuthToken: "tok", From: "+15550001111", APIURL: srv.URL + "/ignored/path",
+	tw, err := New(Config{AccountSID: "AC123", AuthToken: "tok", From: "+15550001111", APIURL: srv.URL + "/ignored/path",
 		StatusCallback: func(key string) string { return "https://example.test/cb?key=" + key }})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestTwilio_WireFormat(t *testing.T) {
 		fake.fail = status
 		_, err := tw.SendSMS(ctx, app.SMS{To: "+1", From: tw.From(), Body: "x"})
 		var pe *app.PermanentError
-		var te *TwilioError
+		var te *Error
 		if err == nil || errors.As(err, &pe) != permanent || !errors.As(err, &te) || te.Status != status {
 			t.Errorf("status %d: err %v, permanent %v (want %v)", status, err, errors.As(err, &pe), permanent)
 		}
@@ -158,15 +158,15 @@ func TestTwilio_WireFormat(t *testing.T) {
 	}
 	fake.fail = 0
 
-	bad, _ := NewTwilio(TwilioConfig{AccountSID: "AC123", AuthToken: "wrong", From: "+1", APIURL: srv.URL})
+	bad, _ := New(Config{AccountSID: "AC123", AuthToken: "wrong", From: "+1", APIURL: srv.URL})
 	var pe *app.PermanentError
 	if _, err := bad.PlaceCall(ctx, app.Call{To: "+1", From: "+1"}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "Authenticate") {
 		t.Errorf("wrong token: %v", err)
 	}
-	if _, err := NewTwilio(TwilioConfig{AccountSID: "AC123", AuthToken: "tok", From: "+1", APIURL: "ftp://x"}); err == nil {
+	if _, err := New(Config{AccountSID: "AC123", AuthToken: "tok", From: "+1", APIURL: "ftp://x"}); err == nil {
 		t.Error("an ftp API URL was accepted")
 	}
-	if _, err := NewTwilio(TwilioConfig{AccountSID: "AC123", From: "+1"}); err == nil {
+	if _, err := New(Config{AccountSID: "AC123", From: "+1"}); err == nil {
 		t.Error("a missing token was accepted")
 	}
 }
@@ -219,7 +219,7 @@ func TestTwilio_SendSMS(t *testing.T) {
 	}))
 	defer srv.Close()
 	meter := &countMeter{}
-	tw, err := NewTwilio(TwilioConfig{AccountSID: sid, AuthToken: token, From: "+15125550199", APIURL: srv.URL, Meter: meter,
+	tw, err := New(Config{AccountSID: sid, AuthToken: token, From: "+15125550199", APIURL: srv.URL, Meter: meter,
 		StatusCallback: func(key string) string { return "https://app.example.test/twilio/status?key=" + key }})
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func TestTwilio_SendSMS(t *testing.T) {
 	if meter.sent["sms sent"] != 1 || meter.sent["sms failed"] != 1 {
 		t.Fatalf("counted %v", meter.sent)
 	}
-	bad, _ := NewTwilio(TwilioConfig{AccountSID: sid, AuthToken: "wrong", From: "+15125550199", APIURL: srv.URL})
+	bad, _ := New(Config{AccountSID: sid, AuthToken: "wrong", From: "+15125550199", APIURL: srv.URL})
 	if _, err := bad.SendSMS(ctx, app.SMS{From: bad.From(), To: "+15125550100", Body: "x"}); err == nil || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("wrong token: %v", err)
 	}

@@ -1,6 +1,6 @@
 //go:build pprof
 
-package main
+package cli
 
 // Profiling builds (go build -tags 'sqlite_fts5 pprof'): ORENGEN_PPROF_ADDR
 // (a loopback host:port) serves net/http/pprof from serve; the replicator
