@@ -42,26 +42,39 @@ const (
 	// TriggerDateReached fires once per record when the date in
 	// when.field, moved by when.offset_days, is today (UTC).
 	TriggerDateReached = "date_reached"
+	// Calendar bookings (the calendar's notices, after they commit): the
+	// trigger fields are booking_id, event_type_id, person_id, title,
+	// name, email, phone, start, end, location and, for starts_soon (24 h
+	// and 1 h before), minutes_before.
+	TriggerAppointmentBooked      = "appointment_booked"
+	TriggerAppointmentCancelled   = "appointment_cancelled"
+	TriggerAppointmentRescheduled = "appointment_rescheduled"
+	TriggerAppointmentStartsSoon  = "appointment_starts_soon"
 )
 
 // WorkflowTriggers names each trigger for people.
 var WorkflowTriggers = map[string]string{
-	TriggerFormSubmitted:    "A form is submitted (/webhook/lead-capture, the site's form, or a built form /f/:id; when.form limits it to one form)",
-	TriggerContactCreated:   "A contact (CRM person) is created",
-	TriggerContactUpdated:   "A contact is updated (when.field limits it to one field, like phones or tags)",
-	TriggerTagAdded:         "A tag is added to a contact (when.tag limits it to one tag)",
-	TriggerDealStageChanged: "A deal moves to another stage (when.stage limits it to one stage)",
-	TriggerInboundSMS:       "A text message arrives on one of the tenant's Twilio numbers",
-	TriggerInboundCall:      "A call arrives on one of the tenant's Twilio numbers",
-	TriggerWebhook:          "A POST to the workflow's secret webhook URL (JSON or form fields)",
-	TriggerSchedule:         "On a schedule: when.cron, like \"0 9 * * 1-5\" (UTC, or CRON_TZ=America/New_York first)",
-	TriggerDateReached:      "A date on a record is reached: when.object person or deal, when.field expected_close or a custom date field, when.offset_days",
-	TriggerFederalAlert:     "Federal: opportunity found (daily digest) or a deadline/expiry reminder",
+	TriggerFormSubmitted:          "A form is submitted (/webhook/lead-capture, the site's form, or a built form /f/:id; when.form limits it to one form)",
+	TriggerContactCreated:         "A contact (CRM person) is created",
+	TriggerContactUpdated:         "A contact is updated (when.field limits it to one field, like phones or tags)",
+	TriggerTagAdded:               "A tag is added to a contact (when.tag limits it to one tag)",
+	TriggerDealStageChanged:       "A deal moves to another stage (when.stage limits it to one stage)",
+	TriggerInboundSMS:             "A text message arrives on one of the tenant's Twilio numbers",
+	TriggerInboundCall:            "A call arrives on one of the tenant's Twilio numbers",
+	TriggerWebhook:                "A POST to the workflow's secret webhook URL (JSON or form fields)",
+	TriggerSchedule:               "On a schedule: when.cron, like \"0 9 * * 1-5\" (UTC, or CRON_TZ=America/New_York first)",
+	TriggerDateReached:            "A date on a record is reached: when.object person or deal, when.field expected_close or a custom date field, when.offset_days",
+	TriggerFederalAlert:           "Federal: opportunity found (daily digest) or a deadline/expiry reminder",
+	TriggerAppointmentBooked:      "An appointment is booked (calendar)",
+	TriggerAppointmentCancelled:   "An appointment is cancelled",
+	TriggerAppointmentRescheduled: "An appointment is rescheduled",
+	TriggerAppointmentStartsSoon:  "An appointment starts in 24 hours or in 1 hour (minutes_before says which): reminders by SMS or email",
 }
 
 // TriggerOrder lists the triggers in the order the editor offers them.
 var TriggerOrder = []string{TriggerFormSubmitted, TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged,
-	TriggerInboundSMS, TriggerInboundCall, TriggerWebhook, TriggerSchedule, TriggerDateReached, TriggerFederalAlert}
+	TriggerInboundSMS, TriggerInboundCall, TriggerWebhook, TriggerSchedule, TriggerDateReached, TriggerFederalAlert,
+	TriggerAppointmentBooked, TriggerAppointmentCancelled, TriggerAppointmentRescheduled, TriggerAppointmentStartsSoon}
 
 // When narrows a trigger: only the fields of the workflow's trigger apply.
 type When struct {

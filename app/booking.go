@@ -2,8 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrNoCalendar is a Booker's answer for a tenant with no bookable
+// calendar: the caller falls back to requesting the time (a task).
+var ErrNoCalendar = errors.New("no bookable calendar")
 
 // Booker finds free times and books appointments for a tenant. Agent
 // Studio's check_availability and book_appointment tools call it; the

@@ -68,6 +68,8 @@ type App struct {
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
+	// CalendarNotifier sends booking emails and reminders (Start runs it).
+	CalendarNotifier *calendar.Notifier
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
@@ -99,6 +101,7 @@ type App struct {
 	cancel                             context.CancelFunc
 	webhooksDone, federalDone, dnsDone <-chan struct{}
 	usageDone                          <-chan struct{}
+	calendarDone                       <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -187,7 +190,6 @@ func (a *App) open(ctx context.Context) error {
 	a.CRM = store.NewCRMStore(a.DB)
 	a.CRMService = app.NewCRMService(a.CRM)
 	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
-	a.Calendar = &calendar.Service{Store: store.NewCalendarStore(a.DB), Logger: a.Logger}
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
 	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
@@ -251,7 +253,9 @@ func (a *App) open(ctx context.Context) error {
 		return a.Server.URL(ui.HostPortal)
 	}
 	a.wireAutomations(smtpDefault, outbox)
+	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
+	a.wireAgentBooker() // calendar.go
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
@@ -470,6 +474,9 @@ func (a *App) Start(ctx context.Context) {
 	}
 	a.Engine.Start(ctx)
 	a.Agents.Start(ctx)
+	calendarDone := make(chan struct{})
+	a.calendarDone = calendarDone
+	go func() { a.CalendarNotifier.Run(ctx, 0); close(calendarDone) }()
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
@@ -485,6 +492,7 @@ func (a *App) Stop() {
 	}
 	a.cancel()
 	<-a.dnsDone
+	<-a.calendarDone
 	a.Engine.Wait()
 	a.Agents.Wait()
 	if a.Backups != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"orengen/app"
+	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
 	"orengen/app/wiki"
@@ -58,16 +60,18 @@ type tenantEnv struct {
 
 // tenantSide is one tenant's fixtures.
 type tenantSide struct {
-	T          *app.Tenant
-	Owner      *app.User
-	Member     *app.User
-	Cookie     string // owner's portal session ID
-	SessionKey string // hash of Cookie (what lists and revocation use)
-	Lead       *app.Lead
-	KeyRead    string
-	KeyWrite   string
-	KeyID      int64
-	CRM        crmFixtures
+	// EventTypeID and BookingID are the side's calendar fixtures.
+	EventTypeID, BookingID, SpareBookingID int64
+	T                                      *app.Tenant
+	Owner                                  *app.User
+	Member                                 *app.User
+	Cookie                                 string // owner's portal session ID
+	SessionKey                             string // hash of Cookie (what lists and revocation use)
+	Lead                                   *app.Lead
+	KeyRead                                string
+	KeyWrite                               string
+	KeyID                                  int64
+	CRM                                    crmFixtures
 	// Spare is a second set of CRM records, for routes that delete;
 	// RestSpare a third, for the Twenty-compatible routes that delete.
 	Spare, RestSpare crmFixtures
@@ -446,6 +450,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.Cookie = e.portalSession(s.Owner)
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)
+	s.EventTypeID, s.BookingID, s.SpareBookingID = e.newCalendarFixtures(tctx, name, s.CRM.Person)
 	return s
 }
 
@@ -617,4 +622,32 @@ func (e *tenantEnv) reopen() {
 	if err := e.Server.Open(); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// newCalendarFixtures gives a side a calendar open all week, an event type
+// and a booking on it a week ahead.
+func (e *tenantEnv) newCalendarFixtures(tctx context.Context, name string, p *app.Person) (int64, int64, int64) {
+	t := e.t
+	c := &calendar.Calendar{Name: name, OwnerKind: calendar.OwnerTenant, TimeZone: "UTC", Availability: allWeek()}
+	if err := e.App.Calendar.CreateCalendar(tctx, c); err != nil {
+		t.Fatal(err)
+	}
+	et := &calendar.EventType{Title: name + " call", Slug: "call", Durations: []int{30}, Hosts: []int64{c.ID}, Enabled: true}
+	if err := e.App.Calendar.SaveEventType(tctx, et); err != nil {
+		t.Fatal(err)
+	}
+	// Booked straight in the store, without a CRM contact, so the side's
+	// CRM fixtures stay as the CRM tests expect them.
+	var ids []int64
+	cs := store.NewCalendarStore(e.DB)
+	for i, h := range []int{10, 11} {
+		start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 7).Add(time.Duration(h) * time.Hour)
+		b := &calendar.Booking{EventTypeID: et.ID, Start: start, End: start.Add(30 * time.Minute), Status: calendar.StatusConfirmed, Title: et.Title,
+			Name: p.FirstName, Email: p.Emails[0], TimeZone: "UTC", UID: fmt.Sprintf("%s%d@test", app.Slugify(name), i)}
+		if err := cs.Book(tctx, &calendar.BookInput{Booking: b, Candidates: []int64{c.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, b.ID)
+	}
+	return et.ID, ids[0], ids[1]
 }

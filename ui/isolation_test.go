@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"orengen/app"
 	"orengen/app/twenty"
@@ -71,6 +72,8 @@ const (
 	// Knowledge Wiki: B's page (by ID and by its slug), a file of it, and
 	// its public share link.
 	objWikiPage  = "wikipage"
+	objEventType = "eventtype"
+	objBooking   = "booking"
 	objWikiSlug  = "wikislug"
 	objWikiFile  = "wikifile"
 	objWikiShare = "wikishare"
@@ -116,11 +119,29 @@ var isolationMatrix = map[string]isoLine{
 	"site|POST|/f/:id":          {accPublic, objForm},
 	"site|GET|/f/:id/brand.css": {accPublic, objForm},
 	"site|GET|/f/:id/logo":      {accPublic, objForm},
-	"site|GET|/":                {accPublic, ""},
-	"site|GET|/:slug":           {accPublic, ""},
+	// Calendar booking pages: public and embeddable; the marketing host
+	// serves the house tenant's event types, a custom domain its tenant's,
+	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
+	"site|GET|/book/embed.js":              {accPublic, ""},
+	"site|GET|/book/:slug":                 {accPublic, ""},
+	"site|POST|/book/:slug":                {accPublic, ""},
+	"site|GET|/booking/:token":             {accPublic, ""},
+	"site|POST|/booking/:token/cancel":     {accPublic, ""},
+	"site|POST|/booking/:token/reschedule": {accPublic, ""},
+	"site|GET|/":                           {accPublic, ""},
+	"site|GET|/:slug":                      {accPublic, ""},
 
 	// Portal: Knowledge (the tenant's wiki space) and its public share
 	// links (anyone with the token; another tenant's page is 404).
+	// Calendar booking pages: public and embeddable; the marketing host
+	// serves the house tenant's event types, a custom domain its tenant's,
+	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
+	"portal|GET|/book/embed.js":                                    {accPublic, ""},
+	"portal|GET|/book/:slug":                                       {accPublic, ""},
+	"portal|POST|/book/:slug":                                      {accPublic, ""},
+	"portal|GET|/booking/:token":                                   {accPublic, ""},
+	"portal|POST|/booking/:token/cancel":                           {accPublic, ""},
+	"portal|POST|/booking/:token/reschedule":                       {accPublic, ""},
 	"portal|GET|/share/:token":                                     {accPublic, ""},
 	"portal|GET|/share/:token/files/:id":                           {accPublic, ""},
 	"portal|GET|/share/:token/brand.css":                           {accPublic, ""},
@@ -183,24 +204,37 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/data/tables/:id/charts":                       {accUser, objTable},
 	"portal|POST|/data/tables/:id/charts/:chart/delete":         {accUser, objTable},
 	// Portal: Data & Sheets and Knowledge API (tenant keys).
-	"portal|GET|/api/v1/tables":                  {accTenantKey, ""},
-	"portal|GET|/api/v1/tables/:id":              {accTenantKey, objTable},
-	"portal|GET|/api/v1/tables/:id/rows":         {accTenantKey, objTable},
-	"portal|GET|/api/v1/tables/:id/rows/:row":    {accTenantKey, objTable},
-	"portal|GET|/api/v1/wiki/pages":              {accTenantKey, ""},
-	"portal|GET|/api/v1/wiki/pages/:id":          {accTenantKey, objWikiPage},
-	"portal|GET|/api/v1/wiki/search":             {accTenantKey, ""},
-	"portal|POST|/api/v1/tables":                 {accTenantKeyW, ""},
-	"portal|POST|/api/v1/tables/:id/rows":        {accTenantKeyW, objTable},
-	"portal|POST|/api/v1/tables/:id/rows/batch":  {accTenantKeyW, objTable},
-	"portal|POST|/api/v1/tables/:id/rows/delete": {accTenantKeyW, objTable},
-	"portal|POST|/api/v1/wiki/pages":             {accTenantKeyW, ""},
-	"portal|DELETE|/api/v1/tables/:id":           {accTenantKeyW, objSpareTable},
-	"portal|DELETE|/api/v1/tables/:id/rows/:row": {accTenantKeyW, objSpareRow},
-	"portal|DELETE|/api/v1/wiki/pages/:id":       {accTenantKeyW, objSpareWikiPage},
-	"portal|PATCH|/api/v1/tables/:id":            {accTenantKeyW, objTable},
-	"portal|PATCH|/api/v1/tables/:id/rows/:row":  {accTenantKeyW, objTable},
-	"portal|PATCH|/api/v1/wiki/pages/:id":        {accTenantKeyW, objSpareWikiEdit},
+	"portal|GET|/api/v1/tables":               {accTenantKey, ""},
+	"portal|GET|/api/v1/tables/:id":           {accTenantKey, objTable},
+	"portal|GET|/api/v1/tables/:id/rows":      {accTenantKey, objTable},
+	"portal|GET|/api/v1/tables/:id/rows/:row": {accTenantKey, objTable},
+	// Calendar API: the key's tenant's event types and bookings (B's are 404).
+	"portal|GET|/api/v1/calendar/event-types":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/calendar/event-types/:id/availability": {accTenantKey, objEventType},
+	"portal|GET|/api/v1/calendar/bookings":                     {accTenantKey, ""},
+	"portal|POST|/api/v1/calendar/bookings":                    {accTenantKeyW, ""},
+	"portal|POST|/api/v1/calendar/bookings/:id/cancel":         {accTenantKeyW, objBooking},
+	"portal|POST|/api/v1/calendar/bookings/:id/reschedule":     {accTenantKeyW, objBooking},
+	"nexus|GET|/api/v1/calendar/event-types":                   {accAdminKey, ""},
+	"nexus|GET|/api/v1/calendar/event-types/:id/availability":  {accAdminKey, objEventType},
+	"nexus|GET|/api/v1/calendar/bookings":                      {accAdminKey, ""},
+	"nexus|POST|/api/v1/calendar/bookings":                     {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/calendar/bookings/:id/cancel":          {accAdminKeyW, objBooking},
+	"nexus|POST|/api/v1/calendar/bookings/:id/reschedule":      {accAdminKeyW, objBooking},
+	"portal|GET|/api/v1/wiki/pages":                            {accTenantKey, ""},
+	"portal|GET|/api/v1/wiki/pages/:id":                        {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/search":                           {accTenantKey, ""},
+	"portal|POST|/api/v1/tables":                               {accTenantKeyW, ""},
+	"portal|POST|/api/v1/tables/:id/rows":                      {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/tables/:id/rows/batch":                {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/tables/:id/rows/delete":               {accTenantKeyW, objTable},
+	"portal|POST|/api/v1/wiki/pages":                           {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/tables/:id":                         {accTenantKeyW, objSpareTable},
+	"portal|DELETE|/api/v1/tables/:id/rows/:row":               {accTenantKeyW, objSpareRow},
+	"portal|DELETE|/api/v1/wiki/pages/:id":                     {accTenantKeyW, objSpareWikiPage},
+	"portal|PATCH|/api/v1/tables/:id":                          {accTenantKeyW, objTable},
+	"portal|PATCH|/api/v1/tables/:id/rows/:row":                {accTenantKeyW, objTable},
+	"portal|PATCH|/api/v1/wiki/pages/:id":                      {accTenantKeyW, objSpareWikiEdit},
 	// Portal: public.
 	"portal|GET|/brand.css": {accPublic, ""},
 	// Portal Federal (a client with federal work on; 404 while off). The
@@ -862,6 +896,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.FormID, 10)
 	case objWikiPage:
 		id = strconv.FormatInt(e.B.WikiPage.ID, 10)
+	case objEventType:
+		id = strconv.FormatInt(e.B.EventTypeID, 10)
+	case objBooking:
+		id = strconv.FormatInt(e.B.BookingID, 10)
 	case objWikiFile:
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
 	case objAgent:
@@ -943,6 +981,30 @@ func (e *tenantEnv) isoCRMRequest(r isoRoute, req *treq) {
 		}
 	}
 	if r.Host == ui.HostNexus && (r.Method == http.MethodPost || strings.HasPrefix(r.Path, "/api/v1/pipelines") || strings.HasPrefix(r.Path, "/api/v1/custom-fields")) {
+		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
+// isoCalendarRequest gives the calendar API valid bodies (free times of
+// B's event type) and Nexus's requests ?tenant=B; cancels take B's spare
+// booking so the reschedule still finds an active one.
+func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/calendar") {
+		return
+	}
+	day := func(n, h int) string {
+		return time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, n).Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+	}
+	switch {
+	case r.Path == "/api/v1/calendar/bookings" && r.Method == http.MethodPost:
+		req.JSON = `{"event_type_id":` + strconv.FormatInt(e.B.EventTypeID, 10) + `,"start":"` + day(8, 10) + `","name":"Api Guest","email":"api-guest@booking.test"}`
+	case strings.HasSuffix(r.Path, "/reschedule"):
+		req.JSON = `{"start":"` + day(9, 10) + `"}`
+	case strings.HasSuffix(r.Path, "/cancel"):
+		req.Path = strings.Replace(req.Path, "/"+strconv.FormatInt(e.B.BookingID, 10)+"/", "/"+strconv.FormatInt(e.B.SpareBookingID, 10)+"/", 1)
+		req.JSON = `{"reason":"isolation test"}`
+	}
+	if r.Host == ui.HostNexus {
 		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
 	}
 }
@@ -1058,6 +1120,7 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 			e.isoCRMRequest(r, &base)
 			e.isoKnowledgeRequest(r, &base)
+			e.isoCalendarRequest(r, &base)
 		}
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.

@@ -15,6 +15,7 @@ import (
 	agentsui "orengen/ui/agents"
 	"orengen/ui/api"
 	"orengen/ui/automation"
+	calui "orengen/ui/calendar"
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
@@ -40,6 +41,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
@@ -119,6 +121,9 @@ type Server struct {
 	// Federal is SAM.gov/Grants.gov scouting, the bid pipeline and
 	// compliance matrices (nil: the Federal pages answer 404).
 	Federal *federal.Service
+	// Calendar is the universal calendar: booking pages and its API (nil:
+	// none).
+	Calendar *calendar.Service
 	// Wiki is the Knowledge Wiki (nil: no wiki pages).
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
@@ -197,7 +202,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates)
 	if err != nil {
 		return err
 	}
@@ -220,6 +225,7 @@ func (s *Server) Open() error {
 		case HostSite:
 			a.Use(h.site.RedirectWWW)
 			k.Context(a)
+			h.calendar.MountPublic(a, HostSite)
 			h.site.Mount(a)
 		case HostPortal:
 			k.Context(a)
@@ -239,9 +245,10 @@ func (s *Server) Open() error {
 
 // handlerSet is one handler per host and feature package.
 type handlerSet struct {
-	site   *site.Handler
-	portal *portal.Handler
-	nexus  *nexus.Handler
+	calendar *calui.Handler
+	site     *site.Handler
+	portal   *portal.Handler
+	nexus    *nexus.Handler
 }
 
 // handlers builds the host and feature handlers, each with the services
@@ -253,7 +260,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
-		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty}
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar}
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
@@ -262,7 +269,8 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.agents = &agentsui.Handler{Kit: k, Agents: s.Agents, Tenants: s.Tenants, Automations: s.Automations, Voice: s.AgentVoice, LeadLimit: leadLimit}
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
-	portalH := &portal.Handler{Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}
+	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
@@ -272,7 +280,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		Dashboard: s.Dashboard, AgentPages: s.agents}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
-	return handlerSet{site: siteH, portal: portalH, nexus: nexusH}
+	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}
 }
 
 // importDir is where uploads wait for their import (ImportDir, else the

@@ -2,6 +2,7 @@ package agents
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -427,14 +428,19 @@ func (s *Service) runTool(ctx context.Context, ss *session, call ToolCall) (stri
 // minus the times already requested.
 func (s *Service) freeSlots(ctx context.Context, ss *session, from, to time.Time, d time.Duration) ([]app.Slot, error) {
 	if s.Booker != nil {
-		return s.Booker.FreeSlots(ctx, ss.conv.TenantID, from, to, d)
+		// A tenant without a calendar still gets requested times.
+		if slots, err := s.Booker.FreeSlots(ctx, ss.conv.TenantID, from, to, d); !errors.Is(err, app.ErrNoCalendar) {
+			return slots, err
+		}
 	}
 	return TaskBooker{Service: s, Hours: ss.agent.Config.Hours, Loc: ss.loc}.FreeSlots(ctx, ss.conv.TenantID, from, to, d)
 }
 
 func (s *Service) book(ctx context.Context, ss *session, req app.BookingRequest) (*app.Booking, error) {
 	if s.Booker != nil {
-		return s.Booker.Book(ctx, ss.conv.TenantID, req)
+		if b, err := s.Booker.Book(ctx, ss.conv.TenantID, req); !errors.Is(err, app.ErrNoCalendar) {
+			return b, err
+		}
 	}
 	return TaskBooker{Service: s, Hours: ss.agent.Config.Hours, Loc: ss.loc}.Book(ctx, ss.conv.TenantID, req)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -329,10 +330,10 @@ func humanMinutes(m int) string {
 
 // Workflow triggers of booking events.
 const (
-	TriggerBooked      = "appointment_booked"
-	TriggerCancelled   = "appointment_cancelled"
-	TriggerRescheduled = "appointment_rescheduled"
-	TriggerStartsSoon  = "appointment_starts_soon"
+	TriggerBooked      = app.TriggerAppointmentBooked
+	TriggerCancelled   = app.TriggerAppointmentCancelled
+	TriggerRescheduled = app.TriggerAppointmentRescheduled
+	TriggerStartsSoon  = app.TriggerAppointmentStartsSoon
 )
 
 func (n *Notifier) trigger(ctx context.Context, no *Notice, b *Booking) error {
@@ -340,9 +341,10 @@ func (n *Notifier) trigger(ctx context.Context, no *Notice, b *Booking) error {
 	if name == "" {
 		return nil
 	}
-	payload := fmt.Sprintf(`{"booking_id":%d,"event_type_id":%d,"person_id":%d,"title":%s,"name":%s,"email":%s,"phone":%s,"start":%q,"end":%q,"minutes_before":%d,"location":%s}`,
-		b.ID, b.EventTypeID, b.PersonID, strconv.Quote(b.Title), strconv.Quote(b.Name), strconv.Quote(b.Email), strconv.Quote(b.Phone),
-		b.Start.UTC().Format(time.RFC3339), b.End.UTC().Format(time.RFC3339), no.Minutes, strconv.Quote(b.Location))
+	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	payload, _ := json.Marshal(map[string]string{"booking_id": i64(b.ID), "event_type_id": i64(b.EventTypeID), "person_id": i64(b.PersonID),
+		"title": b.Title, "name": b.Name, "email": b.Email, "phone": b.Phone, "start": b.Start.UTC().Format(time.RFC3339),
+		"end": b.End.UTC().Format(time.RFC3339), "location": b.Location, "minutes_before": strconv.Itoa(no.Minutes)})
 	_, err := n.Trigger(ctx, no.TenantID, name, []byte(payload))
 	return err
 }

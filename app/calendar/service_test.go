@@ -299,3 +299,34 @@ func hasKind(tl []*app.TimelineEntry, kind, prefix string) bool {
 	}
 	return false
 }
+
+// Agent Studio's booker: no event type is app.ErrNoCalendar (the agent
+// falls back to a request); with one, the agent books for the person and
+// a taken time is a conflict.
+func TestBooker_Agent(t *testing.T) {
+	e := newCalEnv(t)
+	tid, _ := app.TenantIDFromContext(e.Ctx)
+	bk := &calendar.Booker{Service: e.Svc, Person: func(context.Context, int64, int64) (string, string, string, error) {
+		return "Pat Caller", "pat@example.test", "+15125550100", nil
+	}}
+	start := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	if _, err := bk.FreeSlots(e.Ctx, tid, start, start.Add(time.Hour), 30*time.Minute); !errors.Is(err, app.ErrNoCalendar) {
+		t.Fatalf("no event type: %v, want ErrNoCalendar", err)
+	}
+	c := e.calendar(t, e.Ctx, "Ann", "UTC")
+	e.eventType(t, e.Ctx, &calendar.EventType{Title: "Consult", Slug: "consult", Durations: []int{30}, Hosts: []int64{c.ID}})
+	slots, err := bk.FreeSlots(e.Ctx, tid, start, start.Add(time.Hour), 30*time.Minute)
+	if err != nil || len(slots) != 2 {
+		t.Fatalf("slots %v (%v), want 15:00 and 15:30", slots, err)
+	}
+	if _, err := bk.FreeSlots(e.Ctx, tid, start, start.Add(time.Hour), 45*time.Minute); app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("45 minutes: %v, want EINVALID", err)
+	}
+	b, err := bk.Book(e.Ctx, tid, app.BookingRequest{PersonID: 1, Start: start, Duration: 30 * time.Minute, Source: "agent:1"})
+	if err != nil || !b.Confirmed {
+		t.Fatalf("agent booking %+v (%v)", b, err)
+	}
+	if _, err := bk.Book(e.Ctx, tid, app.BookingRequest{PersonID: 1, Start: start, Duration: 30 * time.Minute}); app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("second booking of the time: %v, want ECONFLICT", err)
+	}
+}

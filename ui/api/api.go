@@ -31,6 +31,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerCRMAPIRoutes(api, web.HostPortal)
 	s.registerSheetAPIRoutes(api)
 	s.registerWikiAPIRoutes(api)
+	s.registerCalendarAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -47,6 +48,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerCRMAPIRoutes(api, web.HostNexus)
 	s.registerSheetAPIRoutes(api)
 	s.registerWikiAPIRoutes(api)
+	s.registerCalendarAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

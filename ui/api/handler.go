@@ -11,6 +11,7 @@ package api
 
 import (
 	"orengen/app"
+	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
@@ -31,8 +32,9 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	Audit        *app.AuditService
 	LeadLimit    *web.LeadLimit
-	Wiki         *wiki.Service   // nil: no wiki endpoints
-	Sheets       *sheets.Service // nil: no table endpoints
+	Wiki         *wiki.Service     // nil: no wiki endpoints
+	Calendar     *calendar.Service // nil: no calendar endpoints
+	Sheets       *sheets.Service   // nil: no table endpoints
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).
 	Twenty *twenty.Service

@@ -294,6 +294,7 @@ func OpenAPI() []byte {
 			"get": obj{"summary": "Grants.gov opportunities found by the saved searches", "parameters": cursorParams,
 				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalGrant")))}, "400")}}
 		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
+		addCalendarAPI(paths, schemas, std, idParam)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		doc := obj{

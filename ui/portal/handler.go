@@ -43,8 +43,12 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	SitePages    *site.Handler
 	WikiPages    *wikiui.Handler
-	SheetPages   *sheetsui.Handler
-	AgentPages   *agentsui.Handler
+	// CalendarPages are the public booking pages (a tenant's own domain).
+	CalendarPages interface {
+		MountPublic(r fiber.Router, host string)
+	}
+	SheetPages *sheetsui.Handler
+	AgentPages *agentsui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows

@@ -40,6 +40,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	r.Post("/reset/confirm", csrf, s.handleResetConfirm)
 	s.SitePages.MountForms(r, web.HostPortal)
 	s.WikiPages.MountShare(r) // public share links (a help center)
+	if s.CalendarPages != nil {
+		s.CalendarPages.MountPublic(r, web.HostPortal) // booking pages
+	}
 	s.AgentPages.MountChat(r, web.HostPortal)
 	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
