@@ -458,13 +458,29 @@ func (d *Deal) Validate() error {
 	return err
 }
 
-// FormatAmount shows minor units as a decimal amount with the currency.
+// FormatAmount shows minor units as the one money format of every page:
+// a decimal amount with thousands separators, two decimals and the ISO
+// 4217 code, like "1,250.00 USD". The API carries the same amounts as
+// integer minor units (125000) with the currency beside them.
 func FormatAmount(minor int64, currency string) string {
+	return FormatMinor(minor) + " " + currency
+}
+
+// FormatMinor writes minor units as "1,250.00" (no currency).
+func FormatMinor(minor int64) string {
 	neg := ""
 	if minor < 0 {
 		neg, minor = "-", -minor
 	}
-	return fmt.Sprintf("%s%d.%02d %s", neg, minor/100, minor%100, currency)
+	whole := strconv.FormatInt(minor/100, 10)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return fmt.Sprintf("%s%s.%02d", neg, b.String(), minor%100)
 }
 
 // ParseAmount reads a decimal amount ("1234.5", "1,234.50") as minor

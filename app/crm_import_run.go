@@ -255,7 +255,7 @@ func (s *CRMService) RunImport(ctx context.Context, j *ImportJob, ic *ImportCont
 func ImportFailMessage(err error, j *ImportJob) string {
 	done := ""
 	if n := j.Created + j.Updated; n > 0 {
-		done = fmt.Sprintf(" %d rows written before it stopped stay.", n)
+		done = fmt.Sprintf(" %s written before it stopped stay.", Plural(n, "row", "rows"))
 	}
 	switch {
 	case errors.Is(err, context.Canceled):

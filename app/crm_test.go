@@ -37,7 +37,7 @@ func TestParseAmount(t *testing.T) {
 			t.Errorf("%q: %v, want an amount error", in, err)
 		}
 	}
-	if s := app.FormatAmount(123456, "USD"); s != "1234.56 USD" {
+	if s := app.FormatAmount(123456, "USD"); s != "1,234.56 USD" {
 		t.Errorf("format: %s", s)
 	}
 }

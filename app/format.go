@@ -17,3 +17,12 @@ func FormatBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// Plural writes a count with its noun: "1 lead", "2 leads", "0 leads";
+// many is the plural form ("people" for "person").
+func Plural[N int | int64](n N, one, many string) string {
+	if n == 1 || n == -1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

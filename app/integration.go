@@ -22,6 +22,25 @@ const (
 	SecretOpenAIKey = "openai_api_key"
 )
 
+// KnownSecret is a vault name the application reads, for the vault's
+// picker: one naming, lowercase words joined by underscores, the same in
+// the code, the page and the docs.
+type KnownSecret struct {
+	Name   string
+	Scope  string // "tenant or global", "global"
+	Reason string
+}
+
+// KnownSecrets lists every vault name the application reads.
+var KnownSecrets = []KnownSecret{
+	{SecretTwilioSID, "tenant or global", "Twilio account SID (calls, SMS)"},
+	{SecretTwilioToken, "tenant or global", "Twilio auth token"},
+	{SecretTwilioFrom, "tenant or global", "Twilio number to send from, like +15125550100"},
+	{SecretSMTPURL, "tenant or global", "SMTP server for email steps: smtp://user:pass@host:587"},
+	{SecretOpenAIKey, "global, or an agent's tenant", "OpenAI-compatible model API key (proposals, agents)"},
+	{SecretSAMKey, "global", "SAM.gov API key (federal scouting)"},
+}
+
 // DefaultSecretCacheTTL is how long IntegrationService keeps a secret it
 // read: every SMS, call and email step needs the secrets, and a vault read
 // decrypts and records its use (a write).

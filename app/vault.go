@@ -257,7 +257,7 @@ func (s *VaultService) Put(ctx context.Context, scope VaultScope, name, value st
 	}
 	name = strings.TrimSpace(name)
 	if !secretNameRE.MatchString(name) {
-		return FieldErrorf("name", "Name may contain lowercase letters, digits, dots, dashes and underscores (at most 100), like twilio.auth_token.")
+		return FieldErrorf("name", "Name may contain lowercase letters, digits, dots, dashes and underscores (at most 100), like twilio_auth_token.")
 	}
 	if value == "" {
 		return FieldErrorf("value", "Value required.")

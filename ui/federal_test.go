@@ -143,7 +143,7 @@ func TestFederalPages(t *testing.T) {
 			t.Fatalf("pipeline: %d", st)
 		}
 		_, body, _ = e.admin("GET", "/federal/pipeline", nil)
-		if !strings.Contains(body, "$300,000") || !strings.Contains(body, "Capture") || !strings.Contains(body, "Dana") {
+		if !strings.Contains(body, "300,000.00 USD") || !strings.Contains(body, "Capture") || !strings.Contains(body, "Dana") {
 			t.Errorf("pipeline page:\n%.2000s", body)
 		}
 		rfp := "SECTION L - INSTRUCTIONS\nThe offeror shall submit a technical volume of no more than 20 pages. Offerors must hold an active SAM registration."

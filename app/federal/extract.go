@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // Requirement kinds.
@@ -123,6 +124,13 @@ func ExtractRequirements(text string) Extraction {
 			addFactor(f[2])
 			continue
 		}
+		if isBareHeading(line) {
+			// A heading without a section number ("Evaluation of
+			// Proposals", "INSTRUCTIONS TO OFFERORS") ends the paragraph
+			// and is not itself a requirement.
+			flush()
+			continue
+		}
 		if bulletRE().MatchString(line) {
 			flush()
 		}
@@ -151,6 +159,31 @@ func isHeadingTitle(s string) bool {
 		return false
 	}
 	return !strings.HasSuffix(s, ".") || len(strings.Fields(s)) <= 6
+}
+
+// isBareHeading reports a line that reads as a heading: at most 8 words,
+// no sentence punctuation at its end, no obligation or date, and in
+// capitals or in title case (small words like "of" aside).
+func isBareHeading(line string) bool {
+	words := strings.Fields(line)
+	if len(words) == 0 || len(words) > 8 || strings.ContainsAny(line[len(line)-1:], ".!?;,:") ||
+		shallRE().MatchString(line) || mustRE().MatchString(line) || bulletRE().MatchString(line) || len(findDates(line)) > 0 {
+		return false
+	}
+	small := map[string]bool{"of": true, "and": true, "or": true, "for": true, "the": true, "to": true, "a": true, "an": true, "in": true, "on": true, "by": true, "with": true}
+	for i, w := range words {
+		r := []rune(strings.Trim(w, "()\"'“”‘’-–—/&"))
+		if len(r) == 0 {
+			continue
+		}
+		if i > 0 && small[strings.ToLower(string(r))] {
+			continue
+		}
+		if !unicode.IsUpper(r[0]) && !unicode.IsDigit(r[0]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (ex *Extraction) scanSentence(section, s string) {

@@ -153,3 +153,16 @@ func FuzzExtractRequirements(f *testing.F) {
 		_ = PlainText(s)
 	})
 }
+
+// A heading without a section number is not a requirement, and does not
+// run into the sentence under it.
+func TestExtractRequirements_BareHeading(t *testing.T) {
+	ex := ExtractRequirements("SECTION M\n\nEVALUATION FACTORS FOR AWARD\n\nEvaluation of Technical Proposals\nThe Government will evaluate the technical approach.\n\nSECTION L\nInstructions to Offerors\nOfferors shall submit one volume.\n")
+	want := []Requirement{
+		{"M", "The Government will evaluate the technical approach.", KindEvaluation, ""},
+		{"L", "Offerors shall submit one volume.", KindShall, ""},
+	}
+	if !reflect.DeepEqual(ex.Requirements, want) {
+		t.Fatalf("requirements = %+v", ex.Requirements)
+	}
+}

@@ -517,25 +517,7 @@ func parseDate(s string) (string, error) {
 }
 
 // FormatMinor formats minor units as 1,234.50.
-func FormatMinor(m int64) string {
-	neg := m < 0
-	if neg {
-		m = -m
-	}
-	whole := strconv.FormatInt(m/100, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := fmt.Sprintf("%s.%02d", b.String(), m%100)
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+func FormatMinor(m int64) string { return app.FormatMinor(m) }
 
 // FormatValue is a typed value as display text (a link as its ID).
 func FormatValue(c *Column, v any) string {

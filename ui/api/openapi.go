@@ -112,13 +112,13 @@ func OpenAPI() []byte {
 				"size": obj{"type": "string", "enum": append([]string{""}, app.CompanySizes...)}, "address": str, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp}),
 			"CompanyInput": props(nil, obj{"id": integ, "name": str, "domain": str, "industry": str, "size": str, "address": str, "tags": tagsIn, "custom": ref("Custom")}),
 			"Opportunity": props(append(common, "name", "amount", "currency", "stage"), obj{
-				"id": integ, "tenant_id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"},
+				"id": integ, "tenant_id": integ, "name": str, "amount": obj{"type": "integer", "description": "integer minor units of the currency (cents): 125000 with USD is 1,250.00 USD, as every page shows it"},
 				"currency": obj{"type": "string", "pattern": "^[A-Z]{3}$"}, "pipeline_id": integ, "stage_id": integ, "stage": str,
 				"expected_close": obj{"type": []string{"string", "null"}, "format": "date"}, "probability": nInt, "owner_id": nInt, "company_id": nInt,
 				"person_ids": obj{"type": "array", "items": integ}, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
 			}),
 			"OpportunityInput": props(nil, obj{
-				"id": integ, "name": str, "amount": obj{"type": "integer", "description": "minor units (cents)"}, "currency": str,
+				"id": integ, "name": str, "amount": obj{"type": "integer", "description": "integer minor units of the currency (cents): 125000 with USD is 1,250.00 USD, as every page shows it"}, "currency": str,
 				"pipeline_id": integ, "stage": obj{"type": "string", "description": "stage name or ID in the pipeline"}, "stage_id": integ,
 				"expected_close": obj{"type": "string", "format": "date"}, "probability": integ, "owner_id": nInt, "company_id": nInt,
 				"person_ids": obj{"type": "array", "items": integ}, "tags": tagsIn, "custom": ref("Custom"),

@@ -269,7 +269,7 @@ func companyForm(c *app.Company) map[string]string {
 }
 
 func dealForm(d *app.Deal) map[string]string {
-	m := map[string]string{"name": d.Name, "amount": fmt.Sprintf("%d.%02d", d.Amount/100, d.Amount%100), "currency": d.Currency,
+	m := map[string]string{"name": d.Name, "amount": app.FormatMinor(d.Amount), "currency": d.Currency,
 		"pipeline_id": idStr(d.PipelineID), "stage": idStr(d.StageID), "company_id": idStr(d.CompanyID), "tags": strings.Join(d.Tags, ", ")}
 	if d.ExpectedClose != nil {
 		m["expected_close"] = d.ExpectedClose.Format("2006-01-02")

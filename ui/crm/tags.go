@@ -83,9 +83,9 @@ func (s *Handler) changeTag(c *fiber.Ctx, rename bool) error {
 		c.Status(fiber.StatusBadRequest)
 		return s.renderCRMTags(c, &crmTagsPage{Form: form, Errors: map[string]string{"to": app.ErrorMessage(err), "for": form["tag"]}})
 	}
-	msg := fmt.Sprintf("Tag %q deleted from %d records.", form["tag"], n)
+	msg := fmt.Sprintf("Tag %q deleted from %s.", form["tag"], app.Plural(n, "record", "records"))
 	if rename {
-		msg = fmt.Sprintf("Tag %q renamed on %d records.", form["tag"], n)
+		msg = fmt.Sprintf("Tag %q renamed on %s.", form["tag"], app.Plural(n, "record", "records"))
 		s.Audit.Record(ctx, "crm.tag.rename", form["tag"], form["to"])
 	} else {
 		s.Audit.Record(ctx, "crm.tag.delete", form["tag"], "")

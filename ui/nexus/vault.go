@@ -28,6 +28,8 @@ type vaultPage struct {
 	Scope    int64
 	Errors   map[string]string
 	CanWrite bool
+	Known    []app.KnownSecret
+	Set      map[string]bool // known names set in some scope
 }
 
 func (s *Handler) handleVault(c *fiber.Ctx) error {
@@ -45,6 +47,10 @@ func (s *Handler) renderVault(c *fiber.Ctx, p *vaultPage) error {
 	p.Tenants = map[int64]string{0: "global"}
 	for _, t := range p.AllTen {
 		p.Tenants[t.ID] = t.Name
+	}
+	p.Known, p.Set = app.KnownSecrets, map[string]bool{}
+	for _, sec := range p.Secrets {
+		p.Set[sec.Name] = true
 	}
 	p.CanWrite = web.Admin(c).Role == app.RoleOwner
 	p.Layout = s.Layout(c, web.HostNexus, "Vault")

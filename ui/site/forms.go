@@ -92,6 +92,17 @@ func (s *Handler) hostedLayout(c *fiber.Ctx, f *app.Form, t *app.Tenant, title s
 	if t.LogoHash != "" {
 		b.LogoURL = "/f/" + id + "/logo?v=" + t.LogoHash
 	}
+	if t.ID == app.HouseTenantID {
+		// The house tenant's name ("House") is internal: its forms carry
+		// the agency's brand, the marketing site's name (Site settings).
+		b.Name = "OrenGen"
+		if st, err := s.Site.SiteSettings(c.UserContext()); err == nil && st.Name != "" {
+			b.Name = st.Name
+		}
+		if t.LogoHash == "" {
+			b.LogoURL = assets.URL("img/logo.svg")
+		}
+	}
 	return web.Layout{Title: title, Path: c.Path(), Tenant: t, Brand: b, Year: time.Now().Year()}
 }
 

@@ -143,6 +143,16 @@ var Funcs = template.FuncMap{
 		return fmt.Sprintf("%.1f s", d.Seconds())
 	},
 	"money": app.FormatAmount,
+	// plural writes "1 lead" or "3 leads": {{plural .Total "lead" "leads"}}.
+	"plural": func(n any, one, many string) string {
+		switch v := n.(type) {
+		case int:
+			return app.Plural(v, one, many)
+		case int64:
+			return app.Plural(v, one, many)
+		}
+		return fmt.Sprint(n) + " " + many
+	},
 	"dated": func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -171,7 +181,7 @@ var Funcs = template.FuncMap{
 		return false
 	},
 	// Federal pages.
-	"dollars":         federal.FormatDollars,
+	"dollars":         func(cents int64) string { return app.FormatAmount(cents, "USD") }, // the one money format
 	"stageLabel":      federal.StageLabel,
 	"grantStageLabel": federal.GrantStageLabel,
 	"day": func(t time.Time) string {
