@@ -39,7 +39,7 @@ func TestBuilders_Defects(t *testing.T) {
 		}
 		// The global twilio_auth_token the harness stored is "set"; the SID is not.
 		row := func(name string) string {
-			return regexp.MustCompile(`<tr><td class="mono">`+name+`</td>.*?</tr>`).FindString(body)
+			return regexp.MustCompile(`<tr><td class="mono">` + name + `</td>.*?</tr>`).FindString(body)
 		}
 		if !strings.Contains(row("twilio_auth_token"), "<td>set</td>") || !strings.Contains(row("twilio_account_sid"), "not set up") {
 			t.Errorf("known names' state: %q / %q", row("twilio_auth_token"), row("twilio_account_sid"))
