@@ -146,6 +146,20 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	if !strings.Contains(msg, "Password set for owner@example.com") {
 		t.Fatalf("setup message %q", msg)
 	}
+	// Setting the password signed the owner in: the dashboard with its
+	// first-run checklist, then sign out to try the login page.
+	var checklist string
+	if err := chromedp.Run(ctx,
+		chromedp.WaitVisible(".checklist", chromedp.ByQuery),
+		chromedp.Text(".checklist", &checklist, chromedp.ByQuery),
+		chromedp.Click(`form[action="/logout"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible("#email", chromedp.ByID),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(checklist, "Getting started") || !strings.Contains(checklist, "Test the lead form") {
+		t.Fatalf("no first-run checklist after setup:\n%s", checklist)
+	}
 
 	// A wrong password is refused with a clear message.
 	var errText string

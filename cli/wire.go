@@ -311,6 +311,11 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	a.Forms = &app.FormService{Store: store.NewFormStore(a.DB), Automations: a.Automations, Mailer: a.Mailer,
 		Tenants: a.Tenants.Store, Audit: a.Audit, Logger: a.Logger}
 	a.Server.Automations = a.Automations
+	a.Server.Integrations = a.Integrations
+	a.Server.ModelKey = func(ctx context.Context) bool {
+		return a.Config.OpenAIAPIKey != "" || a.Integrations.Secret(ctx, app.HouseTenantID, app.SecretOpenAIKey) != ""
+	}
+	a.Server.ModelURL = func(context.Context) string { return a.Config.OpenAIURL }
 	a.Server.Forms = a.Forms
 	// The CRM in Twenty's shapes (/rest, /graphql): createContact upserts
 	// through the engine's contact store, so its triggers fire as a form's.

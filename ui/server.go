@@ -105,6 +105,12 @@ type Server struct {
 	// system temporary directory).
 	ImportDir string
 
+	// Integrations, ModelKey and ModelURL feed the first-run checklist
+	// on the Nexus dashboard (nil: no checklist).
+	Integrations *app.IntegrationService
+	ModelKey     func(ctx context.Context) bool
+	ModelURL     func(ctx context.Context) string
+
 	// Automations serves the lead-capture API, Twilio's webhooks and
 	// Nexus > Growth > Automations (nil: none of them).
 	Automations *app.AutomationService
@@ -278,6 +284,10 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
 		Dashboard: s.Dashboard, AgentPages: s.agents}
+	if s.Integrations != nil {
+		nexusH.Onboarding = &app.OnboardingService{Domains: s.Domains, Integrations: s.Integrations, Tenants: s.Tenants.Store, Leads: s.Leads,
+			Backups: s.Backups, ModelKey: s.ModelKey, ModelURL: s.ModelURL}
+	}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}

@@ -230,8 +230,12 @@ func TestServer_SetupFlow(t *testing.T) {
 		t.Fatalf("mismatch: %d %.300s", resp.StatusCode, body)
 	}
 	resp, _ = b.post("nexus.localhost", path, "/setup", url.Values{"token": {tok}, "email": {"me@example.com"}, "password": {testPassword}, "confirm": {testPassword}})
-	if resp.StatusCode != 303 {
-		t.Fatalf("setup: %d", resp.StatusCode)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/" {
+		t.Fatalf("setup: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Signed in at once: the dashboard opens without a login.
+	if resp, body := b.request("GET", "nexus.localhost", "/", nil); resp.StatusCode != 200 || !strings.Contains(body, "Signed in as me@example.com") || !strings.Contains(body, "you are signed in") {
+		t.Fatalf("after setup: %d %.300s", resp.StatusCode, body)
 	}
 	if resp, body := b.request("GET", "nexus.localhost", path, nil); resp.StatusCode != 404 || !strings.Contains(body, "invalid, expired or already used") {
 		t.Fatalf("reused link: %d", resp.StatusCode)

@@ -54,6 +54,7 @@ type Handler struct {
 	Outbox        *app.OutboxService
 	Federal       *federal.Service   // nil: no Federal section
 	Dashboard     app.DashboardStore // nil: Mission Control shows no charts
+	Onboarding    *app.OnboardingService // nil: no first-run checklist
 	// NexusNav adds navigation entries for features mounted by others.
 	NexusNav []web.NavSection
 

@@ -205,8 +205,24 @@ func (s *Handler) handleSetup(c *fiber.Ctx) error {
 	if err != nil {
 		return fail(err)
 	}
-	s.SetFlash(c, "ok", "Password set for "+a.Email+". Sign in with it now.")
-	return c.Redirect("/login", fiber.StatusSeeOther)
+	// The new admin is signed in with the password just set, so the
+	// first run goes on to the dashboard's checklist without retyping.
+	in, err := s.Auth.SignIn(c.UserContext(), app.Credentials{Email: a.Email, Password: password, Device: utils.CopyString(s.Cookie(c, web.DeviceCookie))})
+	if err != nil {
+		// Refused (rate limited, say): the password is set all the same.
+		s.SetFlash(c, "ok", "Password set for "+a.Email+". Sign in with it now.")
+		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	s.SetCookie(c, web.DeviceCookie, in.Device, app.LoginDeviceTTL)
+	if !in.SecondFactorDone {
+		if shown, err := s.adminNeedsCode(c, in.Session, in.Admin, "/"); err != nil || shown {
+			return err
+		}
+	}
+	s.Audit.Record(app.NewContextWithAdmin(c.UserContext(), in.Admin), "login", "nexus", "after setup")
+	s.SetCookie(c, sessionCookie, in.Session.ID, app.SessionTTL)
+	s.SetFlash(c, "ok", "Password set for "+a.Email+": you are signed in. The checklist below takes the appliance to ready.")
+	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
 type dashboardPage struct {
@@ -220,6 +236,10 @@ type dashboardPage struct {
 	FederalAlerts []*federal.FederalAlert
 	// Dash is Mission Control's charts (nil without a dashboard store).
 	Dash *web.DashView
+	// Checklist is the first-run checklist, checked now; ChecklistDone
+	// counts its done items.
+	Checklist     []app.ChecklistItem
+	ChecklistDone int
 }
 
 func (s *Handler) handleDashboard(c *fiber.Ctx) error {
@@ -236,6 +256,14 @@ func (s *Handler) handleDashboard(c *fiber.Ctx) error {
 	if s.Federal != nil {
 		if p.FederalAlerts, err = s.Federal.Store.FindAlerts(c.UserContext(), app.HouseTenantID, federal.AlertFilter{Limit: 5}); err != nil {
 			return err
+		}
+	}
+	if s.Onboarding != nil {
+		p.Checklist = s.Onboarding.Checklist(c.UserContext())
+		for _, it := range p.Checklist {
+			if it.Done() {
+				p.ChecklistDone++
+			}
 		}
 	}
 	if s.Dashboard != nil {
