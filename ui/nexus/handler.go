@@ -67,6 +67,11 @@ type Handler struct {
 	WikiPages    *wikiui.Handler
 	SheetPages   *sheetsui.Handler
 	AgentPages   *agentsui.Handler
+	// CalendarPages is the universal calendar (nil or off: none).
+	CalendarPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

@@ -44,8 +44,11 @@ type Handler struct {
 	SitePages    *site.Handler
 	WikiPages    *wikiui.Handler
 	// CalendarPages are the public booking pages (a tenant's own domain).
+	// and the calendar pages behind sign-in.
 	CalendarPages interface {
 		MountPublic(r fiber.Router, host string)
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
 	}
 	SheetPages *sheetsui.Handler
 	AgentPages *agentsui.Handler
@@ -62,6 +65,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		l.Nav = portalNav(l.User, s.WikiPages != nil && s.WikiPages.Wiki != nil, s.SheetPages != nil && s.SheetPages.Sheets != nil)
 		if s.AgentPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, agentsui.PortalNav)
+		}
+		if s.CalendarPages != nil && s.CalendarPages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
 		}
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)
