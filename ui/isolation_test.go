@@ -840,14 +840,15 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|PATCH|/api/v1/tables/:id/rows/:row":  {accAdminKeyW, objTable},
 	"nexus|PATCH|/api/v1/wiki/pages/:id":        {accAdminKeyW, objSpareWikiEdit},
 	// Nexus: Control Room > CRM.
-	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
-	"nexus|GET|/crm/tasks":         {accAdmin, ""},
-	"nexus|GET|/crm/people":        {accAdmin, ""},
-	"nexus|GET|/crm/people/:id":    {accAdmin, objPerson},
-	"nexus|GET|/crm/companies":     {accAdmin, ""},
-	"nexus|GET|/crm/companies/:id": {accAdmin, objCompany},
-	"nexus|GET|/crm/deals":         {accAdmin, ""},
-	"nexus|GET|/crm/deals/:id":     {accAdmin, objDeal},
+	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
+	"nexus|GET|/crm/tasks":           {accAdmin, ""},
+	"nexus|GET|/crm/people":          {accAdmin, ""},
+	"nexus|GET|/crm/people/:id":      {accAdmin, objPerson},
+	"nexus|GET|/crm/companies":       {accAdmin, ""},
+	"nexus|GET|/crm/companies/:id":   {accAdmin, objCompany},
+	"nexus|GET|/crm/deals":           {accAdmin, ""},
+	"nexus|GET|/crm/deals/:id":       {accAdmin, objDeal},
+	"nexus|POST|/crm/deals/:id/move": {accAdmin, objDeal},
 }
 
 type isoRoute struct {

@@ -59,7 +59,7 @@ func TestSheetsPortal_GridImportExportCharts(t *testing.T) {
 	}
 	// Grouped by area: a header per area with its count and sum.
 	_, body, _ = e.do(treq{Host: "portal", Method: "GET", Path: base + "?group=area", Cookies: ann})
-	if !strings.Contains(body, "North <span class=\"muted\">2 rows · Price: 1,345.50") || !strings.Contains(body, "South <span class=\"muted\">1 rows · Price: 180.00") {
+	if !strings.Contains(body, "North <span class=\"muted\">2 rows · Price: 1,345.50") || !strings.Contains(body, "South <span class=\"muted\">1 row · Price: 180.00") {
 		t.Fatalf("groups: %.5000s", body)
 	}
 	// The grid editor's cell saves: stored text back, or the reason.

@@ -787,6 +787,7 @@ func (s *Handler) handleCRMKanban(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	b.Editable = true
 	p := &kanbanPage{Board: b}
 	p.Layout = s.Layout(c, web.HostPortal, "Pipeline")
 	b.CSRF = p.CSRF
@@ -800,6 +801,8 @@ type kanbanBoard struct {
 	Pipeline   *app.Pipeline
 	Columns    []kanbanColumn
 	Nexus      bool
+	Editable   bool   // cards can be moved (the portal; Nexus in one tenant)
+	MoveQuery  string // what the move forms add to their action ("?tenant=3" in Nexus)
 	CSRF       string
 	TenantID   int64
 	TenantName string
@@ -848,35 +851,161 @@ func (s *Handler) kanbanBoard(ctx context.Context, ref string) (*kanbanBoard, er
 }
 
 // handleCRMDealMove moves a deal to another stage: the kanban card's
-// small form (no JavaScript needed; the drag-and-drop script submits the
-// same form).
+// small form (no JavaScript needed; the drag-and-drop script posts the
+// same form with Accept: application/json and gets the board's new
+// totals). Moving to a won or lost stage takes a reason (required for
+// lost), written on the deal's timeline.
 func (s *Handler) handleCRMDealMove(c *fiber.Ctx) error {
+	ctx := c.UserContext()
 	id, err := web.ParamID(c, "id")
 	if err != nil {
 		return err
 	}
-	stage := utils.CopyString(c.FormValue("stage"))
-	d, err := s.CRM.UpdateDeal(c.UserContext(), id, app.DealUpdate{Stage: &stage})
-	if err != nil {
-		if app.ErrorCode(err) == app.EINVALID {
-			if _, ferr := s.CRM.FindDeal(c.UserContext(), id); ferr != nil {
-				return ferr
-			}
-			s.SetFlash(c, "error", app.ErrorMessage(err))
-			return c.Redirect("/crm/pipeline", fiber.StatusSeeOther)
+	asJSON := strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON)
+	back := "/crm/pipeline" + s.boardQuery(c, 0)
+	fail := func(err error) error {
+		if app.ErrorCode(err) != app.EINVALID {
+			return err
 		}
+		if _, ferr := s.CRM.FindDeal(ctx, id); ferr != nil {
+			return ferr
+		}
+		if asJSON {
+			return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": app.ErrorMessage(err), "field": app.ErrorField(err)})
+		}
+		s.SetFlash(c, "error", app.ErrorMessage(err))
+		return c.Redirect(back, fiber.StatusSeeOther)
+	}
+	stage := utils.CopyString(c.FormValue("stage"))
+	reason := strings.TrimSpace(utils.CopyString(c.FormValue("reason")))
+	if len(reason) > 1000 {
+		return fail(app.FieldErrorf("reason", "Reason must be at most 1000 characters."))
+	}
+	old, err := s.CRM.FindDeal(ctx, id)
+	if err != nil {
 		return err
 	}
+	target, err := s.stageOf(ctx, old.PipelineID, stage)
+	if err != nil {
+		return fail(err)
+	}
+	if target.Lost && reason == "" {
+		return fail(app.FieldErrorf("reason", "Say why the deal was lost."))
+	}
+	d, err := s.CRM.UpdateDeal(ctx, id, app.DealUpdate{Stage: &stage})
+	if err != nil {
+		return fail(err)
+	}
+	if reason != "" && (target.Won || target.Lost) {
+		if err := s.CRM.CreateNote(ctx, &app.Note{RecordType: app.RecordDeal, RecordID: d.ID, Body: d.Stage + ": " + reason}); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		return s.moveJSON(c, d)
+	}
 	s.SetFlash(c, "ok", fmt.Sprintf("%s moved to %s.", d.Name, d.Stage))
-	return c.Redirect(fmt.Sprintf("/crm/pipeline?pipeline=%d", d.PipelineID), fiber.StatusSeeOther)
+	return c.Redirect("/crm/pipeline"+s.boardQuery(c, d.PipelineID), fiber.StatusSeeOther)
+}
+
+// stageOf finds the stage ref (ID or name) of a pipeline; EINVALID
+// naming stage when it has none such.
+func (s *Handler) stageOf(ctx context.Context, pipelineID int64, ref string) (*app.Stage, error) {
+	ps, err := s.CRM.Pipelines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if p.ID == pipelineID {
+			if st := p.StageByRef(ref); st != nil {
+				return st, nil
+			}
+		}
+	}
+	return nil, app.FieldErrorf("stage", "Choose a stage of the deal's pipeline.")
+}
+
+// moveJSON answers a drag: the deal's stage and every column's count and
+// totals, so the board updates without a reload.
+func (s *Handler) moveJSON(c *fiber.Ctx, d *app.Deal) error {
+	totals, err := s.CRM.StageTotals(c.UserContext(), d.PipelineID)
+	if err != nil {
+		return err
+	}
+	type col struct {
+		StageID int64    `json:"stage_id"`
+		Count   int      `json:"count"`
+		Totals  []string `json:"totals"`
+	}
+	byStage := map[int64]*col{}
+	var cols []*col
+	for _, t := range totals {
+		cl := byStage[t.StageID]
+		if cl == nil {
+			cl = &col{StageID: t.StageID, Totals: []string{}}
+			byStage[t.StageID] = cl
+			cols = append(cols, cl)
+		}
+		cl.Count += t.Count
+		cl.Totals = append(cl.Totals, app.FormatAmount(t.Amount, t.Currency))
+	}
+	return c.JSON(fiber.Map{"deal": fiber.Map{"id": d.ID, "name": d.Name, "stage": d.Stage, "stage_id": d.StageID}, "columns": cols})
+}
+
+// boardQuery is the query string of the board a move returns to: the
+// pipeline, and in Nexus the tenant worked in.
+func (s *Handler) boardQuery(c *fiber.Ctx, pipelineID int64) string {
+	q := url.Values{}
+	if t, ok := c.Locals(nexusTenantKey).(*app.Tenant); ok && t != nil {
+		q.Set("tenant", strconv.FormatInt(t.ID, 10))
+	}
+	if pipelineID != 0 {
+		q.Set("pipeline", strconv.FormatInt(pipelineID, 10))
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+// nexusTenantKey holds, in Nexus, the tenant an admin works in.
+const nexusTenantKey = "crmNexusTenant"
+
+// nexusWorkIn lets an admin act in one tenant's CRM with the portal's
+// handlers: the tenant is ?tenant= (the house tenant when absent); a
+// write in a client's tenant is recorded in the audit log.
+func (s *Handler) nexusWorkIn(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id := app.HouseTenantID
+	if v := c.Query("tenant"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return app.Errorf(app.ENOTFOUND, "Tenant not found.")
+		}
+		id = n
+	}
+	t, err := s.Tenants.Store.FindTenantByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	c.Locals(nexusTenantKey, t)
+	ctx = app.NewContextWithTenant(ctx, t)
+	c.SetUserContext(ctx)
+	if t.ID != app.HouseTenantID && c.Method() != fiber.MethodGet && s.Audit != nil {
+		s.Audit.Record(ctx, "crm.admin_write", fmt.Sprintf("tenant %d (%s)", t.ID, t.Name), c.Method()+" "+c.Path())
+	}
+	return c.Next()
 }
 
 // ---- Nexus: every tenant, read-only ----
 
-func (s *Handler) MountNexus(r fiber.Router) {
+func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 	if s.CRM == nil {
 		return
 	}
+	// The admin works in one tenant's pipeline (the house tenant's by
+	// default) with the portal's handler.
+	r.Post("/crm/deals/:id/move", csrf, s.nexusWorkIn, s.handleCRMDealMove)
 	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
 	r.Get("/crm/tasks", s.handleNexusCRMTasks)
 	for seg := range crmKinds {
@@ -930,11 +1059,19 @@ func (s *Handler) handleNexusCRMKanban(c *fiber.Ctx) error {
 			return err
 		}
 		b.Nexus, b.TenantID, b.TenantName = true, t.ID, t.BrandName()
+		if p.Tenant != "" {
+			// One tenant: the admin works in its pipeline (audited for a
+			// client's), with the portal's move handler.
+			b.Editable, b.MoveQuery = true, "?tenant="+strconv.FormatInt(t.ID, 10)
+		}
 		p.Boards = append(p.Boards, b)
 	}
 	if p.Tenant != "" && len(p.Boards) == 0 {
 		return app.Errorf(app.ENOTFOUND, "Tenant not found.")
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Pipeline")
+	for _, b := range p.Boards {
+		b.CSRF = p.CSRF
+	}
 	return s.Render(c, "nexus/crm_kanban", p)
 }

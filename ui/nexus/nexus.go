@@ -39,7 +39,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.registerAuditRoutes(authed)
 	s.registerAdminSecurityRoutes(authed, csrf)
 	s.FederalPages.Mount(authed, csrf)
-	s.CRMPages.MountNexus(authed)
+	s.CRMPages.MountNexus(authed, csrf)
 	s.Automation.MountNexus(authed, csrf)
 	s.FormPages.Mount(authed, csrf, web.NexusScope)
 	s.WikiPages.Mount(authed, csrf, web.NexusScope)

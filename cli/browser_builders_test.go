@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"orengen/app"
+)
+
+// dragTo drags the element matching from onto the element matching to
+// with real mouse events (press, moves, release), as a person does: when
+// the target is out of view it holds the pointer at the board's edge,
+// which scrolls the board, and goes on once the target is in view.
+func dragTo(from, to string) chromedp.ActionFunc {
+	return func(ctx context.Context) error {
+		var a, b []float64
+		box := `(function(s){var r=document.querySelector(s).getBoundingClientRect();return [r.left+r.width/2,r.top+Math.min(r.height/2,20),window.innerWidth]})`
+		if err := chromedp.Evaluate(box+`(`+jsString(from)+`)`, &a).Do(ctx); err != nil {
+			return err
+		}
+		if err := input.DispatchMouseEvent(input.MousePressed, a[0], a[1]).WithButton(input.Left).WithButtons(1).WithClickCount(1).Do(ctx); err != nil {
+			return err
+		}
+		x, y := a[0], a[1]
+		for i := 0; i < 200; i++ {
+			if err := chromedp.Evaluate(box+`(`+jsString(to)+`)`, &b).Do(ctx); err != nil {
+				return err
+			}
+			tx := min(max(b[0], 5), b[2]-5) // in view, or at the window's edge
+			if x == b[0] && y == b[1] {
+				break
+			}
+			dx, dy := tx-x, b[1]-y
+			if d := max(abs(dx), abs(dy)); d > 40 {
+				dx, dy = dx*40/d, dy*40/d
+			}
+			x, y = x+dx, y+dy
+			if err := input.DispatchMouseEvent(input.MouseMoved, x, y).WithButton(input.Left).WithButtons(1).Do(ctx); err != nil {
+				return err
+			}
+			time.Sleep(15 * time.Millisecond)
+		}
+		return input.DispatchMouseEvent(input.MouseReleased, x, y).WithButton(input.Left).WithButtons(0).WithClickCount(1).Do(ctx)
+	}
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// TestBrowser_KanbanDragToWon: a client's owner drags a deal to Won with
+// the mouse, gives the reason in the dialog, and the board updates in
+// place (the card in Won, the counts and totals changed) and after a
+// reload; then moves another by keyboard only with the card's form.
+func TestBrowser_KanbanDragToWon(t *testing.T) {
+	ctx := newBrowser(t)
+	dir := t.TempDir()
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Drag Roofing"}
+	m, sv, tok := setupTenantInvite(t, dir, tn, "", "dana@drag.test")
+	tctx := app.NewContextWithTenant(bg, tn)
+	if _, err := sv.Users.RedeemToken(bg, tok, app.TokenInvite, "Dana", "kanban drag password"); err != nil {
+		t.Fatal(err)
+	}
+	deals := []*app.Deal{{Name: "Roof for the Lees", Amount: 1250000, Currency: "USD"}, {Name: "Gutters", Amount: 300000, Currency: "USD"}}
+	for _, d := range deals {
+		if err := sv.CRM.CreateDeal(tctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := sv.CRM.Pipelines(tctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	won, lost := ps[0].StageByRef("Won"), ps[0].StageByRef("Lost")
+	m.Close()
+
+	addr, _, _ := MustRunMain(t, dir)
+	base := "http://app.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	wonSel := `.kanban-col[data-stage="` + itoa64(won.ID) + `"]`
+	card := `.kanban-card[data-deal="` + itoa64(deals[0].ID) + `"]`
+	var count, totals, live string
+	if err := chromedp.Run(ctx,
+		loginTasks(base+"/login", "dana@drag.test", "kanban drag password"),
+		chromedp.WaitVisible("main.content", chromedp.ByQuery),
+		chromedp.Navigate(base+"/crm/pipeline"),
+		chromedp.WaitVisible(card, chromedp.ByQuery),
+		dragTo(card+" .mono", wonSel+" h2"),
+		chromedp.WaitVisible(".kanban-dialog textarea", chromedp.ByQuery),
+		chromedp.SendKeys(".kanban-dialog textarea", "Signed on site", chromedp.ByQuery),
+		chromedp.Click(`.kanban-dialog button[value="ok"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(wonSel+" "+card, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector('`+wonSel+` .kanban-count').textContent === "1"`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text(wonSel+" .kanban-count", &count, chromedp.ByQuery),
+		chromedp.Text(wonSel+" .kanban-totals", &totals, chromedp.ByQuery),
+		chromedp.Text("#kanban-live", &live, chromedp.ByID),
+	); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "kanban-won")
+	if count != "1" || !strings.Contains(totals, "12,500.00 USD") || !strings.Contains(live, "moved to Won") {
+		t.Fatalf("after the drag: count %q totals %q live %q", count, totals, live)
+	}
+	// Keyboard only: focus the other card's stage select, choose Lost,
+	// type the reason, press Enter on Move.
+	other := `.kanban-card[data-deal="` + itoa64(deals[1].ID) + `"]`
+	lostSel := `.kanban-col[data-stage="` + itoa64(lost.ID) + `"]`
+	if err := chromedp.Run(ctx,
+		chromedp.Focus(other+" select", chromedp.ByQuery),
+		chromedp.SetValue(other+" select", itoa64(lost.ID), chromedp.ByQuery),
+		chromedp.SendKeys(other+" input[name=reason]", "Chose a cheaper quote", chromedp.ByQuery),
+		chromedp.Focus(other+" button", chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(lostSel+" "+other, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// After a reload the board is the same.
+	if err := chromedp.Run(ctx, chromedp.Reload(), chromedp.WaitVisible(wonSel+" "+card, chromedp.ByQuery), chromedp.WaitVisible(lostSel+" "+other, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+}
