@@ -16,6 +16,9 @@ type stepKind interface {
 	// run performs the step. uncertain reports that an error left it
 	// unknown whether the side effect happened (a timeout after sending).
 	run(x *stepRun) (out string, adv *RunAdvance, uncertain bool, err error)
+	// fields describes the step's form in the workflow builder (typ: the
+	// step type, for kinds that serve several).
+	fields(typ string) []StepField
 }
 
 var stepKinds = map[string]stepKind{

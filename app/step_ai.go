@@ -45,3 +45,12 @@ func (aiAgentStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 		fmt.Sprintf("%s to %s by AI agent %d (%s)", map[string]string{StepAICall: "AI call", StepAISMS: "AI text"}[st.Type], to, agentID, sid))
 	return stepJSON(map[string]any{"sid": sid, "to": to, "agent_id": agentID}), nil, false, nil
 }
+
+func (aiAgentStep) fields(typ string) []StepField {
+	f := []StepField{{Key: "agent", Label: "Agent", Kind: "select", Source: "agents"},
+		{Key: "purpose", Label: "Why the agent reaches out", Kind: "textarea", Template: true}}
+	if typ == StepAISMS {
+		return append(f, StepField{Key: "body", Label: "Text (without an agent)", Kind: "textarea", Template: true})
+	}
+	return append(f, StepField{Key: "say", Label: "Say (without an agent)", Kind: "textarea", Template: true})
+}

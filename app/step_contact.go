@@ -49,3 +49,7 @@ func (contactStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"contact_id": id, "created": created}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, ContactID: id}, false, nil
 }
+
+func (contactStep) fields(typ string) []StepField {
+	return []StepField{{Key: "set", Label: "Fields to set (first_name, last_name, email, phone, company, source, title); empty: from the trigger", Kind: "keyvalue", Template: true}}
+}

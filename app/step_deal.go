@@ -33,3 +33,10 @@ func (dealStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"deal_id": d.ID, "name": d.Name, "stage": d.Stage}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, DealID: d.ID}, false, nil
 }
+
+func (dealStep) fields(typ string) []StepField {
+	return []StepField{{Key: "name", Label: "Deal name", Kind: "text", Required: true, Template: true},
+		{Key: "amount", Label: "Amount, like 1,250.00", Kind: "text", Template: true},
+		{Key: "pipeline", Label: "Pipeline", Kind: "select", Source: "pipelines"},
+		{Key: "stage", Label: "Stage", Kind: "select", Source: "stages"}}
+}

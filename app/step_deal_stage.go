@@ -34,3 +34,7 @@ func (dealStageStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"deal_id": dealID, "from": from, "stage": stage}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunRunning, DealID: dealID}, false, nil
 }
+
+func (dealStageStep) fields(typ string) []StepField {
+	return []StepField{{Key: "stage", Label: "Move to stage", Kind: "select", Source: "stages", Required: true}}
+}

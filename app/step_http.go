@@ -58,3 +58,10 @@ func (httpStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return out, nil, false, nil
 }
+
+func (httpStep) fields(typ string) []StepField {
+	return []StepField{{Key: "method", Label: "Method", Kind: "select", Options: []string{"POST", "GET", "PUT", "PATCH", "DELETE"}},
+		{Key: "url", Label: "URL", Kind: "text", Required: true, Template: true},
+		{Key: "headers", Label: "Headers", Kind: "keyvalue"},
+		{Key: "body", Label: "Body", Kind: "textarea", Template: true}}
+}

@@ -65,3 +65,11 @@ func (ifStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"value": v, "result": ok, "next": next}), &RunAdvance{StepIndex: next, Status: RunRunning}, false, nil
 }
+
+func (ifStep) fields(typ string) []StepField {
+	return []StepField{{Key: "field", Label: "If this field", Kind: "select", Options: IfFields, Required: true},
+		{Key: "op", Label: "Is", Kind: "select", Options: []string{"eq", "ne", "contains", "empty", "notempty"}, Required: true},
+		{Key: "value", Label: "Value", Kind: "text", Template: true},
+		{Key: "then", Label: "Yes: go to", Kind: "select", Source: "steps"},
+		{Key: "else", Label: "No: go to", Kind: "select", Source: "steps"}}
+}

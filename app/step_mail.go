@@ -55,3 +55,14 @@ func (mailStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"to": msg.To, "subject": msg.Subject}), nil, false, nil
 }
+
+func (mailStep) fields(typ string) []StepField {
+	if typ == StepNotify {
+		return []StepField{{Key: "to", Label: "To (empty: the admin)", Kind: "text", Source: "users", Template: true},
+			{Key: "subject", Label: "Subject", Kind: "text", Required: true, Template: true},
+			{Key: "body", Label: "Message", Kind: "textarea", Required: true, Template: true}}
+	}
+	return []StepField{{Key: "to", Label: "To", Kind: "text", Source: "users", Required: true, Template: true},
+		{Key: "subject", Label: "Subject", Kind: "text", Required: true, Template: true},
+		{Key: "body", Label: "Message", Kind: "textarea", Required: true, Template: true}}
+}

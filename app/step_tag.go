@@ -28,3 +28,8 @@ func (tagStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"tag": tag, "removed": st.Remove}), nil, false, nil
 }
+
+func (tagStep) fields(typ string) []StepField {
+	return []StepField{{Key: "tag", Label: "Tag", Kind: "text", Source: "tags", Required: true, Template: true},
+		{Key: "remove", Label: "Remove the tag instead", Kind: "bool"}}
+}

@@ -38,3 +38,8 @@ func (taskStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"task_id": t.ID, "title": t.Title}), nil, false, nil
 }
+
+func (taskStep) fields(typ string) []StepField {
+	return []StepField{{Key: "title", Label: "Task", Kind: "text", Required: true, Template: true},
+		{Key: "due", Label: "Due in (like 24h)", Kind: "text"}}
+}

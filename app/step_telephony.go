@@ -53,3 +53,14 @@ func (telephonyStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	e.activity(ctx, run, st.Type, fmt.Sprintf("%s to %s (%s)", map[string]string{StepSMS: "Text", StepCall: "Call"}[st.Type], to, sid))
 	return stepJSON(map[string]any{"sid": sid, "to": to}), nil, false, nil
 }
+
+func (telephonyStep) fields(typ string) []StepField {
+	if typ == StepSMS {
+		return []StepField{{Key: "to", Label: "To (empty: the contact's phone)", Kind: "text", Template: true},
+			{Key: "body", Label: "Message", Kind: "textarea", Required: true, Template: true}}
+	}
+	return []StepField{{Key: "to", Label: "To (empty: the contact's phone)", Kind: "text", Template: true},
+		{Key: "say", Label: "Say", Kind: "textarea", Template: true, Help: "Say, keypad prompt or transfer: at least one."},
+		{Key: "gather", Label: "Keypad prompt (press 1…)", Kind: "textarea", Template: true},
+		{Key: "forward", Label: "Transfer to number", Kind: "text", Template: true}}
+}

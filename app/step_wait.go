@@ -48,3 +48,8 @@ func (waitStep) run(x *stepRun) (string, *RunAdvance, bool, error) {
 	}
 	return stepJSON(map[string]any{"until": at.UTC().Format(time.RFC3339)}), &RunAdvance{StepIndex: run.StepIndex + 1, Status: RunWaiting, At: at}, false, nil
 }
+
+func (waitStep) fields(typ string) []StepField {
+	return []StepField{{Key: "wait", Label: "Wait for (like 10m, 24h)", Kind: "text", Help: "Or give a date below."},
+		{Key: "until", Label: "Or wait until (2026-12-01 09:00 UTC)", Kind: "text", Template: true}}
+}

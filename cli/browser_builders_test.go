@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"orengen/app"
@@ -128,5 +129,132 @@ func TestBrowser_KanbanDragToWon(t *testing.T) {
 	// After a reload the board is the same.
 	if err := chromedp.Run(ctx, chromedp.Reload(), chromedp.WaitVisible(wonSel+" "+card, chromedp.ByQuery), chromedp.WaitVisible(lostSel+" "+other, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBrowser_WorkflowBuilder: a client's owner builds a workflow on the
+// canvas, never seeing JSON: with the mouse, a contact step, an if/else
+// whose Yes branch tags the contact; the builder refuses to save with the
+// tag empty and marks that step; with the tag set it saves. Then, with
+// the keyboard only, a wait step is added after the branches; undo takes
+// it away and redo brings it back. A test run shows each step's result
+// on the canvas.
+func TestBrowser_WorkflowBuilder(t *testing.T) {
+	ctx := newBrowser(t)
+	dir := t.TempDir()
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Builder Roofing"}
+	m, sv, tok := setupTenantInvite(t, dir, tn, "", "bea@builder.test")
+	if _, err := sv.Users.RedeemToken(bg, tok, app.TokenInvite, "Bea", "workflow builder password"); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	addr, _, _ := MustRunMain(t, dir)
+	base := "http://app.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	pick := func(search string) chromedp.Tasks {
+		return chromedp.Tasks{
+			chromedp.WaitVisible(".wf-picker input[type=search]", chromedp.ByQuery),
+			chromedp.SendKeys(".wf-picker input[type=search]", search, chromedp.ByQuery),
+			chromedp.Click(".wf-picker .wf-pick", chromedp.ByQuery),
+			chromedp.WaitNotVisible(".wf-picker", chromedp.ByQuery),
+		}
+	}
+	var nodes int
+	var invalidText, lanes string
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			t.Logf("page exception: %s %v", e.ExceptionDetails.Text, e.ExceptionDetails.Exception.Description)
+		}
+	})
+	step, cancelStep := context.WithTimeout(ctx, 15*time.Second)
+	defer cancelStep()
+	if err := chromedp.Run(step,
+		loginTasks(base+"/login", "bea@builder.test", "workflow builder password"),
+		chromedp.WaitVisible("main.content", chromedp.ByQuery),
+		chromedp.Navigate(base+"/automations/workflows/new"),
+		chromedp.WaitVisible(".wf-canvas", chromedp.ByQuery),
+		chromedp.SetValue("#name", "Tag engaged leads", chromedp.ByID),
+		// The starting definition has a contact step: add the if after it.
+		chromedp.Click(`.wf-canvas > .wf-plus:last-child button`, chromedp.ByQuery),
+		pick("if"),
+		chromedp.WaitVisible(`.wf-node[data-step="if"]`, chromedp.ByQuery),
+		// Yes branch: the lane's "+".
+		chromedp.Click(`.wf-lane[aria-label^="Yes"] .wf-plus button`, chromedp.ByQuery),
+		pick("tag"),
+		chromedp.WaitVisible(`.wf-node[data-step="tag"]`, chromedp.ByQuery),
+		// Save with the tag empty: refused on that step.
+		chromedp.Click(`form:has(#definition) > p > button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.wf-node.invalid[data-step="tag"]`, chromedp.ByQuery),
+		chromedp.Text(`.wf-node.invalid[data-step="tag"] .field-error`, &invalidText, chromedp.ByQuery),
+		chromedp.SendKeys(`.wf-panel #wf-f-tag`, "engaged", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll(".wf-canvas .wf-node[data-step]").length`, &nodes),
+		chromedp.Text(".wf-branches", &lanes, chromedp.ByQuery),
+	); err != nil {
+		var html string
+		chromedp.Run(ctx, chromedp.OuterHTML(".wf-builder", &html, chromedp.ByQuery))
+		screenshot(t, ctx, "builder-fail")
+		t.Fatalf("%v\n%.3000s", err, html)
+	}
+	screenshot(t, ctx, "builder-mouse")
+	if !strings.Contains(invalidText, "required") || nodes != 3 || !strings.Contains(lanes, "Yes") || !strings.Contains(lanes, "No") || !strings.Contains(lanes, "ends the run") {
+		t.Fatalf("builder: invalid %q, %d nodes, lanes %q", invalidText, nodes, lanes)
+	}
+	// Keyboard only: focus the "+" at the end of the Yes branch, Enter,
+	// type, Enter.
+	var afterAdd, afterUndo, afterRedo int
+	count := `document.querySelectorAll(".wf-canvas .wf-node[data-step]").length`
+	if err := chromedp.Run(ctx,
+		chromedp.Focus(`.wf-lane[aria-label^="Yes"] > .wf-plus:last-child button`, chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(".wf-picker input[type=search]", chromedp.ByQuery),
+		chromedp.SendKeys(".wf-picker input[type=search]", "wait", chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(`.wf-node[data-step="wait"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`.wf-panel #wf-f-wait`, "1m", chromedp.ByQuery),
+		chromedp.Evaluate(count, &afterAdd),
+		// Undo twice (the typed wait, then the step), redo twice.
+		chromedp.Focus(`[data-act="undo"]`, chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.KeyEvent("\r"),
+		chromedp.Evaluate(count, &afterUndo),
+		chromedp.Focus(`[data-act="redo"]`, chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.KeyEvent("\r"),
+		chromedp.Evaluate(count, &afterRedo),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if afterAdd != 4 || afterUndo != 3 || afterRedo != 4 {
+		t.Fatalf("keyboard add %d, undo %d, redo %d", afterAdd, afterUndo, afterRedo)
+	}
+	// Save, open it again: the canvas is drawn from what was stored.
+	var saved string
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`form:has(#definition) > p > button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(".alert.ok", chromedp.ByQuery),
+		chromedp.Click(`//a[normalize-space(text())="Tag engaged leads"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`.wf-node[data-step="wait"]`, chromedp.ByQuery),
+		chromedp.Value("#definition", &saved, chromedp.ByID),
+	); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"type": "if"`, `"tag": "engaged"`, `"wait": "1m"`, `"else": "end"`} {
+		if !strings.Contains(saved, want) {
+			t.Fatalf("saved definition lacks %s:\n%s", want, saved)
+		}
+	}
+	// Test run: the results appear on the canvas, step by step.
+	var result string
+	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`window.confirm = function () { return true }; true`, nil),
+		chromedp.Submit(`form[action$="/run"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.wf-node[data-step="contact"] .wf-result`, chromedp.ByQuery),
+		chromedp.Text(`.wf-node[data-step="contact"] .wf-result`, &result, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "builder-run")
+	if !strings.HasPrefix(result, "Test run: ") {
+		t.Fatalf("run result on the canvas: %q", result)
 	}
 }

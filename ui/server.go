@@ -268,7 +268,8 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
 		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar}
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
-	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
+	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants,
+		Sources: automation.BuilderSources{CRM: s.CRM, Forms: s.Forms, Users: s.Users, Sheets: s.Sheets, Agents: s.Agents}}
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
 	wikiH := &wikiui.Handler{Kit: k, Wiki: s.Wiki, Tenants: s.Tenants, UploadDir: s.importDir()}
 	s.sheets = &sheetsui.Handler{Kit: k, Sheets: s.Sheets, Tenants: s.Tenants, UploadDir: s.importDir()}

@@ -17,4 +17,6 @@ type Handler struct {
 	*web.Kit
 	Automations *app.AutomationService
 	Tenants     *app.TenantService
+	// Sources feed the workflow builder's dropdowns.
+	Sources BuilderSources
 }

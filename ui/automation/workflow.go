@@ -46,21 +46,28 @@ func (s *Handler) MountWorkflows(r fiber.Router, csrf fiber.Handler, sc web.Scop
 	r.Post(base+"/:id/edit", csrf, s.handleWorkflowSave(sc))
 	r.Post(base+"/:id/enable", csrf, s.handleWorkflowEnable(sc))
 	r.Post(base+"/:id/hook", csrf, s.handleWorkflowHookRotate(sc))
-	r.Post(base+"/:id/run", csrf, s.handleWorkflowRunNow)
+	r.Post(base+"/:id/run", csrf, s.handleWorkflowRunNow(sc))
 }
 
 // handleWorkflowRunNow queues a test run and shows it.
-func (s *Handler) handleWorkflowRunNow(c *fiber.Ctx) error {
-	id, err := web.ParamID(c, "id")
-	if err != nil {
-		return err
+func (s *Handler) handleWorkflowRunNow(sc web.Scope) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		runID, err := s.Automations.RunNow(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		if c.FormValue("back") == "builder" {
+			// From the builder: back to the canvas, which shows each step's
+			// result as the run goes.
+			return c.Redirect(fmt.Sprintf("%s/%d/edit?run=%d", workflowBase(sc), id, runID), fiber.StatusSeeOther)
+		}
+		s.SetFlash(c, "ok", "Test run queued: it runs the current version's steps now, with manual=true as its trigger.")
+		return c.Redirect(fmt.Sprintf("/automations/runs/%d", runID), fiber.StatusSeeOther)
 	}
-	runID, err := s.Automations.RunNow(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	s.SetFlash(c, "ok", "Test run queued: it runs the current version's steps now, with manual=true as its trigger.")
-	return c.Redirect(fmt.Sprintf("/automations/runs/%d", runID), fiber.StatusSeeOther)
 }
 
 type workflowsPage struct {
@@ -138,6 +145,8 @@ type workflowPage struct {
 	Steps      []stepView
 	HookURL    string // shown once, after a new token is made
 	Errors     map[string]string
+	// Builder is the visual builder's data (JSON, see builder.go).
+	Builder string
 }
 
 type triggerOption struct{ Key, Label string }
@@ -259,6 +268,19 @@ func (s *Handler) renderWorkflow(c *fiber.Ctx, sc web.Scope, p *workflowPage) er
 		}
 	}
 	p.Base = workflowBase(sc)
+	bctx := c.UserContext()
+	if sc == web.NexusScope {
+		// Nexus edits any tenant's workflow: the dropdowns show that
+		// tenant's forms, tags, stages, users, tables and agents.
+		tid := app.HouseTenantID
+		if p.Workflow != nil && p.Workflow.TenantID != 0 {
+			tid = p.Workflow.TenantID
+		}
+		if t, err := s.Tenants.Store.FindTenantByID(bctx, tid); err == nil {
+			bctx = app.NewContextWithTenant(bctx, t)
+		}
+	}
+	p.Builder = s.builderJSON(c, bctx, p)
 	title := "New workflow"
 	if p.Workflow.ID != 0 {
 		title = p.Workflow.Name
