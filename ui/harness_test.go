@@ -100,6 +100,8 @@ type tenantSide struct {
 	// conversation with it.
 	Agent     *agents.Agent
 	AgentConv *agents.Conversation
+	// AgentLive is an active playground conversation with Agent.
+	AgentLive *agents.Conversation
 	// WikiPage is a page of the tenant's knowledge space, with a file
 	// (WikiFileID) and a live public link (WikiShare).
 	WikiPage   *wiki.Page
@@ -398,6 +400,9 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	if err := e.App.Agents.End(tctx, s.AgentConv, "", "fixture"); err != nil {
+		t.Fatal(err)
+	}
+	if s.AgentLive, err = e.App.Agents.StartPlayground(tctx, s.Agent.ID); err != nil {
 		t.Fatal(err)
 	}
 	s.Table = &sheets.Table{Name: name + " prices", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency}},

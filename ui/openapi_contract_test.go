@@ -162,7 +162,28 @@ func TestOpenAPI_Contract(t *testing.T) {
 		return time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, n).Add(10 * time.Hour).Format(time.RFC3339)
 	}
 	spareBooking, _ := created("/api/v1/calendar/bookings", `{"event_type_id":`+id(a.EventTypeID)+`,"start":"`+day(10)+`","name":"Spare Guest","email":"spare@guest.test"}`)
+	// Agent Studio: A's agent, its ended conversation, a live one to take
+	// over and hand back, and a second the write key took over (to write in).
+	liveB, err := e.App.Agents.StartPlayground(app.NewContextWithTenant(ctx, a.T), a.Agent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, out, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/api/v1/agent-conversations/" + id(liveB.ID) + "/takeover", Bearer: wk}); st != 200 {
+		t.Fatalf("fixture takeover: %d %s", st, out)
+	}
+	ag := "/api/v1/agents/" + id(a.Agent.ID)
 	calls := map[string]contractCall{
+		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
+		"postAgents":                          {ui.HostPortal, "POST", "/api/v1/agents", wk, `{"name":"Contract agent","config":{"instructions":"Answer briefly.","channels":{"web":true},"tools":["add_note"]}}`, 201},
+		"getAgentsId":                         {ui.HostPortal, "GET", ag, rk, "", 200},
+		"patchAgentsId":                       {ui.HostPortal, "PATCH", ag, wk, `{"config":{"greeting":"Hi!"}}`, 200},
+		"getAgentsIdVersions":                 {ui.HostPortal, "GET", ag + "/versions", rk, "", 200},
+		"getAgentConversations":               {ui.HostPortal, "GET", "/api/v1/agent-conversations?limit=2", rk, "", 200},
+		"getAgentConversationsId":             {ui.HostPortal, "GET", "/api/v1/agent-conversations/" + id(a.AgentConv.ID), rk, "", 200},
+		"postAgentConversationsIdTakeover":    {ui.HostPortal, "POST", "/api/v1/agent-conversations/" + id(a.AgentLive.ID) + "/takeover", wk, "", 200},
+		"postAgentConversationsIdHandback":    {ui.HostPortal, "POST", "/api/v1/agent-conversations/" + id(a.AgentLive.ID) + "/handback", wk, "", 200},
+		"postAgentConversationsIdMessages":    {ui.HostPortal, "POST", "/api/v1/agent-conversations/" + id(liveB.ID) + "/messages", wk, `{"text":"Hello, a person here."}`, 201},
+		"getAgentUsage":                       {ui.HostPortal, "GET", "/api/v1/agent-usage?from=2026-01", rk, "", 200},
 		"getMe":                               {ui.HostPortal, "GET", "/api/v1/me", rk, "", 200},
 		"getOpenapiJson":                      {ui.HostPortal, "GET", "/api/v1/openapi.json", rk, "", 200},
 		"getLeads":                            {ui.HostPortal, "GET", "/api/v1/leads?limit=1", rk, "", 200},

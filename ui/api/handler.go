@@ -11,6 +11,7 @@ package api
 
 import (
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
@@ -35,6 +36,7 @@ type Handler struct {
 	Wiki         *wiki.Service     // nil: no wiki endpoints
 	Calendar     *calendar.Service // nil: no calendar endpoints
 	Sheets       *sheets.Service   // nil: no table endpoints
+	Agents       *agents.Service   // nil: no Agent Studio endpoints
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).
 	Twenty *twenty.Service
