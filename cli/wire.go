@@ -15,10 +15,12 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 	"orengen/httpx"
+	"orengen/sbom"
 	"orengen/smtp"
 	"orengen/store"
 	"orengen/twilio"
@@ -229,6 +231,8 @@ func (a *App) open(ctx context.Context) error {
 		Webhooks:    a.Webhooks,
 		Wiki:        a.Wiki,
 		Sheets:      a.Sheets,
+		// The FOSS registry reads the binary's own build info.
+		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}

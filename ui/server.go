@@ -20,6 +20,7 @@ import (
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
 	"orengen/ui/nexus"
+	platui "orengen/ui/platform"
 	"orengen/ui/portal"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
@@ -43,6 +44,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
@@ -139,6 +141,9 @@ type Server struct {
 	// Twenty is the CRM in Twenty's shapes: /rest and /graphql (nil:
 	// neither).
 	Twenty *twenty.Service
+	// FOSS is the FOSS registry: the binary's components, licence notices
+	// and SBOM (nil: no registry pages or API).
+	FOSS *platform.FOSS
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -202,7 +207,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates)
 	if err != nil {
 		return err
 	}
@@ -260,7 +265,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
-		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar}
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, FOSS: s.FOSS}
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants}
 	formsH := &forms.Handler{Kit: k, Forms: s.Forms}
@@ -277,7 +282,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
-		Dashboard: s.Dashboard, AgentPages: s.agents}
+		Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: &platui.Handler{Kit: k, FOSS: s.FOSS}}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}

@@ -13,6 +13,7 @@ import (
 	"orengen/app"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
@@ -38,4 +39,6 @@ type Handler struct {
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).
 	Twenty *twenty.Service
+	// FOSS serves the FOSS registry's admin endpoints (nil: none).
+	FOSS *platform.FOSS
 }

@@ -20,6 +20,7 @@ import (
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
+	platui "orengen/ui/platform"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	"orengen/ui/web"
@@ -66,6 +67,8 @@ type Handler struct {
 	WikiPages    *wikiui.Handler
 	SheetPages   *sheetsui.Handler
 	AgentPages   *agentsui.Handler
+	// PlatformPages: the FOSS registry, tools register and integrations.
+	PlatformPages *platui.Handler
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

@@ -1,0 +1,22 @@
+package platform
+
+import (
+	"testing"
+
+	"orengen/app/platform"
+	"orengen/ui/web"
+)
+
+// pageData maps every page template of this package to its data. A
+// template added without an entry here fails TestTemplates_EveryPage, so
+// every page is rendered at least once with zero values.
+var pageData = map[string]func() any{
+	"nexus/foss":         func() any { return &fossPage{Bill: &platform.Bill{}} },
+	"nexus/foss_notices": func() any { return &noticesPage{Bill: &platform.Bill{}} },
+}
+
+func TestTemplates_EveryPage(t *testing.T) {
+	for _, err := range web.CheckPages(Templates, pageData) {
+		t.Error(err)
+	}
+}
