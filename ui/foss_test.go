@@ -2,10 +2,10 @@ package ui_test
 
 import (
 	"encoding/json"
-	"os/exec"
-	"runtime/debug"
 	"net/http"
+	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
