@@ -60,6 +60,8 @@ type App struct {
 	// Agents is Agent Studio (AI agents on chat, SMS and calls).
 	Agents  *agents.Service
 	Federal *Federal
+	// Hub is the integrations hub (cli/integrations.go).
+	Hub *platform.Hub
 	// Wiki is the Knowledge Wiki (spaces, pages, search, the agents'
 	// retrieval); Sheets is Data & Sheets (tables, rows, imports, the
 	// workflow steps and the agents' lookups).
@@ -263,7 +265,8 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
-	a.wireOps() // ops.go: /metrics collectors and token, disk health
+	a.wireIntegrations() // integrations.go: the hub over the integrations above
+	a.wireOps()          // ops.go: /metrics collectors and token, disk health
 	return nil
 }
 

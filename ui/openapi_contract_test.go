@@ -289,6 +289,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
+	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
+	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
 	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}
 	calls["getFossSbom"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/sbom", ak, "", 200}
 	calls["postGraphql"] = contractCall{ui.HostPortal, "POST", "/graphql", wk, gqlBody(seedMutation, map[string]any{"data": map[string]any{"email": "seed@alpha.test", "firstName": "Seed"}}), 200}

@@ -32,6 +32,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerSheetAPIRoutes(api)
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
+	s.registerIntegrationAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -50,6 +51,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
 	s.registerFOSSAPIRoutes(api)
+	s.registerIntegrationAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

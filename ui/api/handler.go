@@ -41,4 +41,6 @@ type Handler struct {
 	Twenty *twenty.Service
 	// FOSS serves the FOSS registry's admin endpoints (nil: none).
 	FOSS *platform.FOSS
+	// Integrations serves the integrations hub's endpoints (nil: none).
+	Integrations *platform.Hub
 }

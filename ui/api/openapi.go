@@ -296,6 +296,7 @@ func OpenAPI() []byte {
 		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
 		addCalendarAPI(paths, schemas, std, idParam)
 		addFOSSAPI(paths, schemas, std)
+		addIntegrationAPI(paths, schemas, std)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		doc := obj{

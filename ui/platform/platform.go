@@ -26,11 +26,15 @@ var Templates embed.FS
 type Handler struct {
 	*web.Kit
 	FOSS *platform.FOSS
+	Hub  *platform.Hub
 }
 
 // NexusNav is what the handler adds to Nexus > Infrastructure.
 func (s *Handler) NexusNav() []web.NavItem {
 	var out []web.NavItem
+	if s != nil && s.Hub != nil {
+		out = append(out, web.NavItem{Label: "Integrations", Path: "/integrations"})
+	}
 	if s != nil && s.FOSS != nil {
 		out = append(out, web.NavItem{Label: "FOSS registry", Path: "/foss"})
 	}
@@ -41,6 +45,9 @@ func (s *Handler) NexusNav() []web.NavItem {
 func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 	if s == nil {
 		return
+	}
+	if s.Hub != nil {
+		s.mountNexusIntegrations(r, csrf)
 	}
 	if s.FOSS != nil {
 		r.Get("/foss", s.handleFOSS)

@@ -20,3 +20,11 @@ func TestTemplates_EveryPage(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func init() {
+	i := &platform.IntegrationStatus{Integration: &platform.Integration{Key: "x", Name: "X"}}
+	pageData["nexus/integrations"] = func() any { return &integrationsPage{Integrations: []*platform.IntegrationStatus{i}} }
+	pageData["portal/integrations"] = func() any { return &integrationsPage{Portal: true} }
+	pageData["nexus/integration"] = func() any { return &integrationPage{I: i, Tested: true} }
+	pageData["portal/integration"] = func() any { return &integrationPage{Portal: true, I: i} }
+}
