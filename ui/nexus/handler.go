@@ -69,6 +69,11 @@ type Handler struct {
 	AgentPages   *agentsui.Handler
 	// PlatformPages: the FOSS registry, tools register and integrations.
 	PlatformPages *platui.Handler
+	// CalendarPages is the universal calendar (nil or off: none).
+	CalendarPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

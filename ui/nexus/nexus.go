@@ -45,6 +45,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.WikiPages.Mount(authed, csrf, web.NexusScope)
 	s.SheetPages.Mount(authed, csrf, web.NexusScope)
 	s.AgentPages.Mount(authed, csrf, web.NexusScope)
+	if s.CalendarPages != nil {
+		s.CalendarPages.Mount(authed, csrf, web.NexusScope)
+	}
 	s.PlatformPages.MountNexus(authed, csrf)
 }
 
@@ -59,6 +62,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
+	}
+	if s.CalendarPages != nil && s.CalendarPages.On() {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
 	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)
