@@ -15,10 +15,14 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
+	"orengen/grants"
 	"orengen/httpx"
+	"orengen/sam"
+	"orengen/sbom"
 	"orengen/smtp"
 	"orengen/store"
 	"orengen/twilio"
@@ -58,6 +62,8 @@ type App struct {
 	// Agents is Agent Studio (AI agents on chat, SMS and calls).
 	Agents  *agents.Service
 	Federal *Federal
+	// Hub is the integrations hub (cli/integrations.go).
+	Hub *platform.Hub
 	// Wiki is the Knowledge Wiki (spaces, pages, search, the agents'
 	// retrieval); Sheets is Data & Sheets (tables, rows, imports, the
 	// workflow steps and the agents' lookups).
@@ -229,6 +235,8 @@ func (a *App) open(ctx context.Context) error {
 		Webhooks:    a.Webhooks,
 		Wiki:        a.Wiki,
 		Sheets:      a.Sheets,
+		// The FOSS registry reads the binary's own build info.
+		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
@@ -259,7 +267,8 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
-	a.wireOps() // ops.go: /metrics collectors and token, disk health
+	a.wireIntegrations() // integrations.go: the hub over the integrations above
+	a.wireOps()          // ops.go: /metrics collectors and token, disk health
 	return nil
 }
 
@@ -345,11 +354,11 @@ func (a *App) wireFederal() error {
 		}
 	}
 	f := &Federal{Store: store.NewFederalStore(a.DB), Quota: store.NewSAMQuota(a.KV)}
-	httpc := a.outboundClient(httpx.Options{Timeout: federal.DefaultTimeout}, cfg.SAMAPIURL, cfg.GrantsAPIURL)
+	httpc := a.outboundClient(httpx.Options{Timeout: sam.DefaultTimeout}, cfg.SAMAPIURL, cfg.GrantsAPIURL)
 	f.Scout = &federal.Scout{
 		Store:  f.Store,
-		SAM:    &federal.SAMClient{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
-		Grants: &federal.GrantsClient{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
+		SAM:    &sam.Client{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
+		Grants: &grants.Client{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
 		Key:    key(app.SecretSAMKey, cfg.SAMAPIKey),
 		Logger: a.Logger,
 	}

@@ -62,6 +62,7 @@ type tenantEnv struct {
 type tenantSide struct {
 	// EventTypeID and BookingID are the side's calendar fixtures.
 	EventTypeID, BookingID, SpareBookingID int64
+	CalendarID                             int64 // the event type's host
 	T                                      *app.Tenant
 	Owner                                  *app.User
 	Member                                 *app.User
@@ -178,7 +179,8 @@ var (
 	testSessionKey = []byte(strings.Repeat("k", 32))
 )
 
-func newWired(t *testing.T) *wired {
+// newWired takes more serve flags in args (a fake service's URL).
+func newWired(t *testing.T, args ...string) *wired {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -186,8 +188,8 @@ func newWired(t *testing.T) *wired {
 		"ORENGEN_MASTER_KEY":  base64.StdEncoding.EncodeToString(testMasterKey),
 		"ORENGEN_SESSION_KEY": base64.StdEncoding.EncodeToString(testSessionKey),
 	}
-	cfg, err := cli.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), []string{"--data-dir", dir, "--domain", "localhost",
-		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system"}, func(k string) string { return env[k] })
+	cfg, err := cli.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), append([]string{"--data-dir", dir, "--domain", "localhost",
+		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system"}, args...), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,10 +243,10 @@ func newWired(t *testing.T) *wired {
 	return w
 }
 
-func newTenantEnv(t *testing.T) *tenantEnv {
+func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	t.Helper()
 	ctx := context.Background()
-	w := newWired(t)
+	w := newWired(t, args...)
 	e := &tenantEnv{t: t, Key: w.Key, Domains: w.Domains, DB: w.DB, KV: w.KV, Server: w.Server, Mailer: w.Mailer, Outbox: w.Outbox, App: w.App}
 	auth := w.Auth
 	hash, err := app.HashPassword(ctx, tenantTestPassword)
@@ -456,6 +458,9 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)
 	s.EventTypeID, s.BookingID, s.SpareBookingID = e.newCalendarFixtures(tctx, name, s.CRM.Person)
+	if et, err := e.App.Calendar.Store.FindEventType(tctx, s.EventTypeID); err == nil {
+		s.CalendarID = et.Hosts[0]
+	}
 	return s
 }
 

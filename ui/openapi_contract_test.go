@@ -87,10 +87,12 @@ func (cs *contractSchemas) response(path, method string, status int) (*jsonschem
 		}
 		code, r = "default", resps["default"].(map[string]any)
 	}
-	if _, ok := r["content"]; !ok {
+	content, ok := r["content"].(map[string]any)
+	if !ok {
 		return nil, nil
 	}
-	loc := "https://orengen.test/openapi.json#/paths/" + pointerEscape(path) + "/" + method + "/responses/" + code + "/content/application~1json/schema"
+	media := mediaOf(content)
+	loc := "https://orengen.test/openapi.json#/paths/" + pointerEscape(path) + "/" + method + "/responses/" + code + "/content/" + pointerEscape(media) + "/schema"
 	if s := cs.cache[loc]; s != nil {
 		return s, nil
 	}
@@ -100,6 +102,28 @@ func (cs *contractSchemas) response(path, method string, status int) (*jsonschem
 	}
 	cs.cache[loc] = s
 	return s, nil
+}
+
+// mediaOf is the media type of a documented answer: application/json,
+// else the one media type documented (the SBOM's CycloneDX JSON).
+func mediaOf(content map[string]any) string {
+	if _, ok := content["application/json"]; !ok && len(content) == 1 {
+		for m := range content {
+			return m
+		}
+	}
+	return "application/json"
+}
+
+// media is the media type documented for method path's status.
+func (cs *contractSchemas) media(path, method string, status int) string {
+	resps := cs.doc["paths"].(map[string]any)[path].(map[string]any)[method].(map[string]any)["responses"].(map[string]any)
+	r, ok := resps[strconv.Itoa(status)].(map[string]any)
+	if !ok {
+		r, _ = resps["default"].(map[string]any)
+	}
+	content, _ := r["content"].(map[string]any)
+	return mediaOf(content)
 }
 
 func keys(m map[string]any) []string {
@@ -286,6 +310,10 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
+	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
+	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
+	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}
+	calls["getFossSbom"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/sbom", ak, "", 200}
 	calls["postGraphql"] = contractCall{ui.HostPortal, "POST", "/graphql", wk, gqlBody(seedMutation, map[string]any{"data": map[string]any{"email": "seed@alpha.test", "firstName": "Seed"}}), 200}
 	calls["getGraphql"] = contractCall{ui.HostPortal, "GET", "/graphql?query=" + url.QueryEscape(`{ people(first: 1) { totalCount edges { node { id } } } }`), rk, "", 200}
 	cs := newContractSchemas(t)
@@ -353,7 +381,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 			}
 			continue
 		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, cs.media(path, method, st)) {
 			t.Errorf("%s %s: Content-Type %q", c.method, c.path, ct)
 		}
 		v, err := jsonschema.UnmarshalJSON(strings.NewReader(body))

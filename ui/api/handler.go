@@ -14,6 +14,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
@@ -40,4 +41,8 @@ type Handler struct {
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).
 	Twenty *twenty.Service
+	// FOSS serves the FOSS registry's admin endpoints (nil: none).
+	FOSS *platform.FOSS
+	// Integrations serves the integrations hub's endpoints (nil: none).
+	Integrations *platform.Hub
 }

@@ -297,6 +297,8 @@ func OpenAPI() []byte {
 		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
 		addCalendarAPI(paths, schemas, std, idParam)
 		addAgentAPI(paths, schemas, std, idParam)
+		addFOSSAPI(paths, schemas, std)
+		addIntegrationAPI(paths, schemas, std)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		doc := obj{

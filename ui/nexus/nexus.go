@@ -45,6 +45,10 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.WikiPages.Mount(authed, csrf, web.NexusScope)
 	s.SheetPages.Mount(authed, csrf, web.NexusScope)
 	s.AgentPages.Mount(authed, csrf, web.NexusScope)
+	if s.CalendarPages != nil {
+		s.CalendarPages.Mount(authed, csrf, web.NexusScope)
+	}
+	s.PlatformPages.MountNexus(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -59,6 +63,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
 	}
+	if s.CalendarPages != nil && s.CalendarPages.On() {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
+	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)
 	}
@@ -70,6 +77,11 @@ func (s *Handler) nexusNav() []web.NavSection {
 			{Label: "Saved searches", Path: "/federal/searches"}, {Label: "Grants", Path: "/federal/grants"}, {Label: "Grant pipeline", Path: "/federal/grant-pipeline"},
 			{Label: "Compliance & risk", Path: "/federal/compliance"}, {Label: "Daily digest", Path: "/federal/digest"},
 			{Label: "Settings › Federal", Path: "/federal/settings"}}}}, nav[2:]...)...)
+	}
+	for i := range nav {
+		if nav[i].Name == "Infrastructure" {
+			nav[i].Items = append(nav[i].Items, s.PlatformPages.NexusNav()...)
+		}
 	}
 	for _, ex := range s.NexusNav {
 		added := false

@@ -12,6 +12,7 @@ package portal
 import (
 	"github.com/gofiber/fiber/v2"
 	agentsui "orengen/ui/agents"
+	platui "orengen/ui/platform"
 
 	"orengen/app"
 	"orengen/ui/api"
@@ -44,11 +45,16 @@ type Handler struct {
 	SitePages    *site.Handler
 	WikiPages    *wikiui.Handler
 	// CalendarPages are the public booking pages (a tenant's own domain).
+	// and the calendar pages behind sign-in.
 	CalendarPages interface {
 		MountPublic(r fiber.Router, host string)
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
 	}
 	SheetPages *sheetsui.Handler
 	AgentPages *agentsui.Handler
+	// PlatformPages: the client's integrations.
+	PlatformPages *platui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows
@@ -62,6 +68,12 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		l.Nav = portalNav(l.User, s.WikiPages != nil && s.WikiPages.Wiki != nil, s.SheetPages != nil && s.SheetPages.Sheets != nil)
 		if s.AgentPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, agentsui.PortalNav)
+		}
+		if s.CalendarPages != nil && s.CalendarPages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
+		}
+		if l.User.Role == app.UserRoleOwner {
+			l.Nav[2].Items = append(l.Nav[2].Items, s.PlatformPages.PortalNav()...) // Account
 		}
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)

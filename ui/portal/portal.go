@@ -67,6 +67,10 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.WikiPages.Mount(authed, csrf, web.PortalScope)
 	s.SheetPages.Mount(authed, csrf, web.PortalScope)
 	s.AgentPages.Mount(authed, csrf, web.PortalScope)
+	if s.CalendarPages != nil {
+		s.CalendarPages.Mount(authed, csrf, web.PortalScope)
+	}
+	s.PlatformPages.MountPortal(authed, csrf)
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it
