@@ -15,12 +15,14 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 	"orengen/grants"
 	"orengen/httpx"
 	"orengen/sam"
+	"orengen/sbom"
 	"orengen/smtp"
 	"orengen/store"
 	"orengen/twilio"
@@ -60,6 +62,8 @@ type App struct {
 	// Agents is Agent Studio (AI agents on chat, SMS and calls).
 	Agents  *agents.Service
 	Federal *Federal
+	// Hub is the integrations hub (cli/integrations.go).
+	Hub *platform.Hub
 	// Wiki is the Knowledge Wiki (spaces, pages, search, the agents'
 	// retrieval); Sheets is Data & Sheets (tables, rows, imports, the
 	// workflow steps and the agents' lookups).
@@ -231,6 +235,8 @@ func (a *App) open(ctx context.Context) error {
 		Webhooks:    a.Webhooks,
 		Wiki:        a.Wiki,
 		Sheets:      a.Sheets,
+		// The FOSS registry reads the binary's own build info.
+		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
@@ -261,7 +267,8 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
-	a.wireOps() // ops.go: /metrics collectors and token, disk health
+	a.wireIntegrations() // integrations.go: the hub over the integrations above
+	a.wireOps()          // ops.go: /metrics collectors and token, disk health
 	return nil
 }
 
@@ -313,7 +320,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	a.Forms = &app.FormService{Store: store.NewFormStore(a.DB), Automations: a.Automations, Mailer: a.Mailer,
 		Tenants: a.Tenants.Store, Audit: a.Audit, Logger: a.Logger}
 	a.Server.Automations = a.Automations
-	a.Server.Integrations = a.Integrations
+	a.Server.Providers = a.Integrations
 	a.Server.ModelKey = func(ctx context.Context) bool {
 		return a.Config.OpenAIAPIKey != "" || a.Integrations.Secret(ctx, app.HouseTenantID, app.SecretOpenAIKey) != ""
 	}

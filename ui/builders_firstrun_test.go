@@ -49,7 +49,7 @@ func TestNexus_FirstRunChecklist(t *testing.T) {
 	if err := e.Server.Vault.Put(actx, app.GlobalScope, app.SecretTwilioSID, "AC0123"); err != nil {
 		t.Fatal(err)
 	}
-	e.Server.Integrations.TTL = 1
+	e.Server.Providers.TTL = 1
 	if got := item("twilio"); !strings.HasPrefix(got, "problem |") || !strings.Contains(got, "twilio_from missing") {
 		t.Errorf("twilio partly set up: %s", got)
 	}

@@ -20,6 +20,7 @@ import (
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
+	platui "orengen/ui/platform"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	"orengen/ui/web"
@@ -67,6 +68,8 @@ type Handler struct {
 	WikiPages    *wikiui.Handler
 	SheetPages   *sheetsui.Handler
 	AgentPages   *agentsui.Handler
+	// PlatformPages: the FOSS registry, tools register and integrations.
+	PlatformPages *platui.Handler
 	// CalendarPages is the universal calendar (nil or off: none).
 	CalendarPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
