@@ -78,7 +78,7 @@ func TestCRMPortal_Kanban(t *testing.T) {
 		}
 	}
 	st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/crm/pipeline", Cookies: cookie})
-	if st != 200 || !strings.Contains(body, `aria-label="Proposal"`) || !strings.Contains(body, "35.50 USD") || !strings.Contains(body, `action="/crm/deals/`) {
+	if st != 200 || !strings.Contains(body, `">Proposal <span class="pill kanban-count">2</span></h2>`) || !strings.Contains(body, "35.50 USD") || !strings.Contains(body, `action="/crm/deals/`) {
 		t.Fatalf("kanban: %d %.500s", st, body)
 	}
 	if strings.Contains(body, "<script>") || strings.Contains(body, " style=") {
