@@ -16,6 +16,7 @@ import (
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
+	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 	"orengen/httpx"
@@ -65,6 +66,8 @@ type App struct {
 	Sheets *sheets.Service
 	// Twenty serves the Twenty-compatible REST and GraphQL APIs.
 	Twenty *twenty.Service
+	// Sites is the website builder (sites, pages, publishing).
+	Sites *sites.Service
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -255,6 +258,7 @@ func (a *App) open(ctx context.Context) error {
 	a.wireAutomations(smtpDefault, outbox)
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
+	a.wireSites() // sites.go
 	a.wireAgentBooker() // calendar.go
 	if err := a.wireFederal(); err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"orengen/ui/portal"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
 	"strconv"
@@ -44,6 +45,7 @@ import (
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
+	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 )
@@ -139,6 +141,9 @@ type Server struct {
 	// Twenty is the CRM in Twenty's shapes: /rest and /graphql (nil:
 	// neither).
 	Twenty *twenty.Service
+	// Sites is the website builder: published sites on their domains and
+	// the editor (nil: neither).
+	Sites *sites.Service
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -155,6 +160,7 @@ type Server struct {
 	crm    *crm.Handler // its background imports stop on Shutdown
 	sheets *sheetsui.Handler
 	agents *agentsui.Handler
+	sites  *sitesui.Handler
 	root   *fiber.App
 	apps   map[string]*fiber.App
 	mu     sync.Mutex
@@ -240,6 +246,18 @@ func (s *Server) Open() error {
 			f(host, a)
 		}
 	}
+	if s.sites.On() {
+		// Published sites: the tenant's domain fixed by dispatch, with its
+		// hosted forms, booking pages and chat widgets.
+		a := fiber.New(s.fiberConfig(sitesui.HostSites))
+		s.apps[sitesui.HostSites] = a
+		k.Common(sitesui.HostSites, a)
+		k.Context(a)
+		h.site.MountForms(a, HostPortal)
+		h.calendar.MountPublic(a, HostPortal)
+		s.agents.MountChat(a, HostPortal)
+		s.sites.MountPublic(a)
+	}
 	return nil
 }
 
@@ -270,6 +288,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}
+	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
 	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents}
@@ -361,6 +380,9 @@ func (s *Server) HostKind(host string) string {
 func (s *Server) dispatch(c *fiber.Ctx) error {
 	host := web.BareHost(c.Hostname())
 	kind := s.HostKind(host)
+	if kind == "" && s.sites.Resolve(c, host) {
+		kind = sitesui.HostSites
+	}
 	if kind == "" && s.Tenants != nil {
 		t, err := s.Tenants.TenantByDomain(c.UserContext(), host)
 		if err == nil {
