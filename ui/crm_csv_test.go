@@ -71,17 +71,24 @@ func (e *tenantEnv) startImport(ctx context.Context, cookie string, id int64, ma
 	if st != http.StatusSeeOther {
 		e.t.Fatalf("start: %d %s %.300s", st, resp.Header.Get("Location"), body)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	// A job that makes progress is waited for (under -race on a loaded
+	// machine 9,000 rows take over a minute); one that stalls for 60 s,
+	// or runs past 10 minutes, fails the test.
+	stall, limit := time.Now().Add(60*time.Second), time.Now().Add(10*time.Minute)
+	var last [6]any
+	for now := time.Now(); now.Before(stall) && now.Before(limit); now = time.Now() {
 		if j, err = imp.FindImportJob(ctx, id); err != nil {
 			e.t.Fatal(err)
 		}
 		if j.Finished() {
 			return j
 		}
+		if p := [6]any{j.Status, j.Rows, j.Created, j.Updated, j.Skipped, j.Invalid}; p != last {
+			last, stall = p, now.Add(60*time.Second)
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	e.t.Fatalf("import %d still %s", id, j.Status)
+	e.t.Fatalf("import %d still %s after %d rows (no progress for 60 s or over 10 minutes)", id, j.Status, j.Rows)
 	return nil
 }
 
