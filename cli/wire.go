@@ -258,7 +258,7 @@ func (a *App) open(ctx context.Context) error {
 	a.wireAutomations(smtpDefault, outbox)
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
-	a.wireSites() // sites.go
+	a.wireSites()       // sites.go
 	a.wireAgentBooker() // calendar.go
 	if err := a.wireFederal(); err != nil {
 		return err

@@ -22,7 +22,9 @@ type siteEnv struct {
 
 type fakeDomains map[int64][]string
 
-func (f fakeDomains) DomainsByTenant(_ context.Context, id int64) ([]string, error) { return f[id], nil }
+func (f fakeDomains) DomainsByTenant(_ context.Context, id int64) ([]string, error) {
+	return f[id], nil
+}
 
 func newSiteEnv(tb testing.TB) *siteEnv {
 	tb.Helper()
