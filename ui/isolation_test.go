@@ -12,6 +12,7 @@ import (
 	"orengen/app"
 	"orengen/app/twenty"
 	"orengen/ui"
+	sitesui "orengen/ui/sites"
 )
 
 // Access levels in the isolation matrix.
@@ -89,6 +90,12 @@ const (
 	// Agent Studio: B's agent and its (ended) conversation.
 	objAgent     = "agent"
 	objAgentConv = "agentconv"
+	// Websites & Funnels: B's site and a page of it (:page); Nexus: the
+	// house tenant's.
+	objSite          = "site"
+	objSitePage      = "sitepage"
+	objHouseSite     = "housesite"
+	objHouseSitePage = "housesitepage"
 )
 
 type isoLine struct {
@@ -504,13 +511,56 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/twilio/agent/action":               {accPublic, ""},
 	"portal|POST|/twilio/agent/gather":               {accPublic, ""},
 	"portal|POST|/apikeys":                           {accOwner, ""},
-	"portal|GET|/forms":                              {accOwner, ""},
-	"portal|GET|/forms/new":                          {accOwner, ""},
-	"portal|POST|/forms/new":                         {accOwner, ""},
-	"portal|GET|/forms/:id":                          {accOwner, objForm},
-	"portal|POST|/forms/:id":                         {accOwner, objForm},
-	"portal|POST|/forms/:id/delete":                  {accOwner, objForm},
-	"portal|POST|/apikeys/:id/revoke":                {accOwner, objKey},
+	"portal|GET|/sites":                              {accOwner, ""},
+	"portal|POST|/sites":                             {accOwner, ""},
+	"portal|GET|/sites/:id":                          {accOwner, objSite},
+	"portal|POST|/sites/:id":                         {accOwner, objSite},
+	"portal|POST|/sites/:id/publish":                 {accOwner, objSite},
+	"portal|POST|/sites/:id/rollback":                {accOwner, objSite},
+	"portal|POST|/sites/:id/delete":                  {accOwner, objSite},
+	"portal|GET|/sites/:id/theme.css":                {accOwner, objSite},
+	"portal|POST|/sites/:id/pages":                   {accOwner, objSite},
+	"portal|GET|/sites/:id/pages/:page":              {accOwner, objSitePage},
+	"portal|POST|/sites/:id/pages/:page":             {accOwner, objSitePage},
+	"portal|POST|/sites/:id/pages/:page/preview":     {accOwner, objSitePage},
+	"portal|POST|/sites/:id/pages/:page/delete":      {accOwner, objSitePage},
+	"nexus|GET|/sites":                               {accAdmin, ""},
+	"nexus|POST|/sites":                              {accAdmin, ""},
+	"nexus|GET|/sites/:id":                           {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id":                          {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/publish":                  {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/rollback":                 {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/delete":                   {accAdmin, objHouseSite},
+	"nexus|GET|/sites/:id/theme.css":                 {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/pages":                    {accAdmin, objHouseSite},
+	"nexus|GET|/sites/:id/pages/:page":               {accAdmin, objHouseSitePage},
+	"nexus|POST|/sites/:id/pages/:page":              {accAdmin, objHouseSitePage},
+	"nexus|POST|/sites/:id/pages/:page/preview":      {accAdmin, objHouseSitePage},
+	"nexus|POST|/sites/:id/pages/:page/delete":       {accAdmin, objHouseSitePage},
+	// A published site's host (tests: tenant A's site): its files, form
+	// posts (B's form is 404 there), logo, and the tenant's hosted forms,
+	// booking pages and chat widget.
+	"sites|GET|/*":                          {accPublic, ""},
+	"sites|GET|/_logo":                      {accPublic, ""},
+	"sites|POST|/_form/:id":                 {accPublic, objForm},
+	"sites|GET|/embed.js":                   {accPublic, ""},
+	"sites|GET|/f/:id":                      {accPublic, objForm},
+	"sites|POST|/f/:id":                     {accPublic, objForm},
+	"sites|GET|/f/:id/brand.css":            {accPublic, objForm},
+	"sites|GET|/book/embed.js":              {accPublic, ""},
+	"sites|GET|/book/:slug":                 {accPublic, ""},
+	"sites|POST|/book/:slug":                {accPublic, ""},
+	"sites|GET|/booking/:token":             {accPublic, ""},
+	"sites|POST|/booking/:token/cancel":     {accPublic, ""},
+	"sites|POST|/booking/:token/reschedule": {accPublic, ""},
+	"sites|GET|/f/:id/logo":                 {accPublic, objForm},
+	"portal|GET|/forms":                     {accOwner, ""},
+	"portal|GET|/forms/new":                 {accOwner, ""},
+	"portal|POST|/forms/new":                {accOwner, ""},
+	"portal|GET|/forms/:id":                 {accOwner, objForm},
+	"portal|POST|/forms/:id":                {accOwner, objForm},
+	"portal|POST|/forms/:id/delete":         {accOwner, objForm},
+	"portal|POST|/apikeys/:id/revoke":       {accOwner, objKey},
 	// Portal: CRM pages.
 	"portal|GET|/crm/pipeline":                       {accUser, ""},
 	"portal|POST|/crm/deals/:id/move":                {accUser, objDeal},
@@ -827,7 +877,7 @@ type isoRoute struct {
 func isoRegisteredRoutes(t *testing.T, s *ui.Server) []isoRoute {
 	var out []isoRoute
 	seen := map[string]bool{}
-	for _, h := range []string{ui.HostSite, ui.HostPortal, ui.HostNexus} {
+	for _, h := range []string{ui.HostSite, ui.HostPortal, ui.HostNexus, sitesui.HostSites} {
 		rs := s.Routes(h)
 		if len(rs) == 0 {
 			t.Fatalf("host %s has no routes", h)
@@ -926,6 +976,16 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
+	case objSite:
+		id = strconv.FormatInt(e.B.Site.ID, 10)
+	case objSitePage:
+		id = strconv.FormatInt(e.B.Site.ID, 10)
+		p = strings.ReplaceAll(p, ":page", strconv.FormatInt(e.B.SitePage.ID, 10))
+	case objHouseSite:
+		id = strconv.FormatInt(e.HouseSite.ID, 10)
+	case objHouseSitePage:
+		id = strconv.FormatInt(e.HouseSite.ID, 10)
+		p = strings.ReplaceAll(p, ":page", strconv.FormatInt(e.HouseSitePage.ID, 10))
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask,
 		objRestPerson, objRestCompany, objRestDeal, objRestNote, objRestTask:
 		f := e.B.CRM

@@ -208,7 +208,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, sitesui.Templates)
 	if err != nil {
 		return err
 	}
@@ -291,12 +291,12 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
 	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
-		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents}
+		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, SiteBuilder: s.sites}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
-		Dashboard: s.Dashboard, AgentPages: s.agents}
+		Dashboard: s.Dashboard, AgentPages: s.agents, SiteBuilder: s.sites}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}

@@ -11,6 +11,21 @@ import (
 	"orengen/app/sites"
 )
 
+// houseSite gives the house tenant an unpublished site with a page.
+func (e *tenantEnv) houseSite() (*sites.Site, *sites.Page) {
+	e.t.Helper()
+	ctx := app.NewContextWithTenant(context.Background(), &app.Tenant{ID: app.HouseTenantID})
+	s := &sites.Site{Name: "House landing pages"}
+	if err := e.App.Sites.CreateSite(ctx, s); err != nil {
+		e.t.Fatal(err)
+	}
+	pages, err := e.App.Sites.Store.FindPages(ctx, s.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s, pages[0]
+}
+
 // publishSite gives side a site on host with a hero, a text and a form
 // block, publishes it and returns it.
 func (e *tenantEnv) publishSite(side *tenantSide, host string) (*sites.Site, *sites.Page) {
@@ -46,9 +61,8 @@ func (e *tenantEnv) publishSite(side *tenantSide, host string) (*sites.Site, *si
 
 func TestSites_PublicServing(t *testing.T) {
 	e := newTenantEnv(t)
-	e.publishSite(e.A, "alpha-site.localhost")
 
-	status, body, resp := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: "/"})
+	status, body, resp := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/"})
 	if status != http.StatusOK || !strings.Contains(body, "<h1>Alpha Plumbing fixes pipes</h1>") || !strings.Contains(body, "<strong>Alpha Plumbing</strong>") {
 		t.Fatalf("home: %d %.300s", status, body)
 	}
@@ -59,22 +73,22 @@ func TestSites_PublicServing(t *testing.T) {
 	if etag == "" || !strings.Contains(resp.Header.Get("Cache-Control"), "public") {
 		t.Errorf("cache headers: %v", resp.Header)
 	}
-	if st, _, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: "/", Header: map[string]string{"If-None-Match": etag}}); st != http.StatusNotModified {
+	if st, _, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/", Header: map[string]string{"If-None-Match": etag}}); st != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d, want 304", st)
 	}
-	if _, _, r := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: "/about", Header: map[string]string{"Accept-Encoding": "br, gzip"}}); r.Header.Get("Content-Encoding") != "br" {
+	if _, _, r := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/about", Header: map[string]string{"Accept-Encoding": "br, gzip"}}); r.Header.Get("Content-Encoding") != "br" {
 		t.Errorf("compressed page: encoding %q", r.Header.Get("Content-Encoding"))
 	}
-	if st, body, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: "/missing"}); st != http.StatusNotFound || !strings.Contains(body, "Page not found") || !strings.Contains(body, `href="/about"`) {
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/missing"}); st != http.StatusNotFound || !strings.Contains(body, "Page not found") || !strings.Contains(body, `href="/about"`) {
 		t.Errorf("404: %d %.200s", st, body)
 	}
-	if st, body, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: "/sitemap.xml"}); st != http.StatusOK || !strings.Contains(body, "<loc>http://alpha-site.localhost/about</loc>") {
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/sitemap.xml"}); st != http.StatusOK || !strings.Contains(body, "<loc>http://alpha-plumbing-site.localhost/about</loc>") {
 		t.Errorf("sitemap: %d %s", st, body)
 	}
-	if st, body, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: "/robots.txt"}); st != http.StatusOK || !strings.Contains(body, "Sitemap: http://alpha-site.localhost/sitemap.xml") {
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/robots.txt"}); st != http.StatusOK || !strings.Contains(body, "Sitemap: http://alpha-plumbing-site.localhost/sitemap.xml") {
 		t.Errorf("robots: %d %s", st, body)
 	}
-	if st, body, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: sites.PathTheme}); st != http.StatusOK || !strings.Contains(body, "--primary:") {
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: sites.PathTheme}); st != http.StatusOK || !strings.Contains(body, "--primary:") {
 		t.Errorf("theme: %d %.100s", st, body)
 	}
 
@@ -82,7 +96,7 @@ func TestSites_PublicServing(t *testing.T) {
 	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
 	before, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
 	form := url.Values{"_page": {"/"}, "_block": {"quote"}, "name": {"Visitor One"}, "email": {"visitor@example.com"}}
-	st, _, r := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Form: form})
+	st, _, r := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Form: form})
 	if st != http.StatusSeeOther || r.Header.Get("Location") != "/#sent-quote" {
 		t.Fatalf("form post: %d %q", st, r.Header.Get("Location"))
 	}
@@ -92,21 +106,21 @@ func TestSites_PublicServing(t *testing.T) {
 	}
 	// A bad email shows the page again with the message, nothing stored.
 	form.Set("email", "not-an-email")
-	if st, body, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Form: form}); st != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "fixes pipes") {
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Form: form}); st != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "fixes pipes") {
 		t.Errorf("bad form post: %d %.300s", st, body)
 	}
 	// B's form on A's site is not found; nothing is stored for B.
 	ctxB := app.NewContextWithTenant(context.Background(), e.B.T)
 	bBefore, _ := e.Server.Forms.Store.CountSubmissions(ctxB)
 	form.Set("email", "x@example.com")
-	if st, _, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.B.FormID), Form: form}); st != http.StatusNotFound {
+	if st, _, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.B.FormID), Form: form}); st != http.StatusNotFound {
 		t.Errorf("B's form on A's site: %d, want 404", st)
 	}
 	if bAfter, _ := e.Server.Forms.Store.CountSubmissions(ctxB); bAfter[e.B.FormID] != bBefore[e.B.FormID] {
 		t.Error("a post on A's site stored a submission of B's form")
 	}
 	// The hosted form of B is not served on A's site either.
-	if st, _, _ := e.do(treq{Host: "alpha-site.localhost", Method: http.MethodGet, Path: "/f/" + itoa64(e.B.FormID)}); st != http.StatusNotFound {
+	if st, _, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/f/" + itoa64(e.B.FormID)}); st != http.StatusNotFound {
 		t.Errorf("B's hosted form on A's site: %d", st)
 	}
 }
@@ -126,5 +140,83 @@ func TestSites_DomainIsTheTenants(t *testing.T) {
 	}
 	if st, _, resp := e.do(treq{Host: "alpha-draft.localhost", Method: http.MethodGet, Path: "/"}); st != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
 		t.Errorf("draft site's domain: %d %q, want the portal's sign-in", st, resp.Header.Get("Location"))
+	}
+}
+
+// The editor round trip in the portal: create a site, add blocks with the
+// editor's buttons, save, preview, publish, and find it on the domain.
+func TestSites_Editor(t *testing.T) {
+	e := newTenantEnv(t)
+	e.addDomain("alpha-new.localhost", e.A.T.ID)
+	owner := map[string]string{"psid": e.A.Cookie}
+	st, body, r := e.do(treq{Host: "portal", Method: http.MethodPost, Path: "/sites", Cookies: owner, CSRF: true,
+		Form: url.Values{"name": {"Spring offer"}, "domain": {"alpha-new.localhost"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("create: %d %.300s", st, body)
+	}
+	siteURL := r.Header.Get("Location")
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodGet, Path: siteURL, Cookies: owner})
+	if st != http.StatusOK || !strings.Contains(body, "Spring offer") {
+		t.Fatalf("site page: %d", st)
+	}
+	i := strings.Index(body, siteURL+"/pages/")
+	if i < 0 {
+		t.Fatalf("no page link in %.500s", body)
+	}
+	pageURL := body[i : i+len(siteURL+"/pages/")+strings.IndexByte(body[i+len(siteURL+"/pages/"):], '"')]
+
+	// Add a hero (unsaved: shown again), then a text block.
+	form := url.Values{"title": {"Spring offer"}, "slug": {""}, "order": {"0"}, "b0_id": {"b1"}, "b0_type": {"hero"}, "b0_heading": {"Spring offer"},
+		"add": {"1"}, "add_type": {"text"}}
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL, Cookies: owner, CSRF: true, Form: form})
+	if st != http.StatusOK || !strings.Contains(body, `name="b1_type" value="text"`) || !strings.Contains(body, "Unsaved changes") {
+		t.Fatalf("add block: %d %.300s", st, body)
+	}
+	// Save: the text block first (dragged above the hero), then the hero,
+	// then a form block.
+	form = url.Values{"title": {"Spring offer"}, "slug": {""}, "description": {"Half price in April"},
+		"order": {"1", "0", "2"},
+		"b0_id": {"b1"}, "b0_type": {"hero"}, "b0_heading": {"Half price plumbing"}, "b0_cta_label": {"Book now"}, "b0_cta_url": {"#b3"},
+		"b1_id": {"b2"}, "b1_type": {"text"}, "b1_text": {"Offer **ends** soon."},
+		"b2_id": {"b3"}, "b2_type": {"form"}, "b2_heading": {"Claim it"}, "b2_form_id": {itoa64(e.A.FormID)}}
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL + "/preview", Cookies: owner, CSRF: true, Form: form})
+	if st != http.StatusOK || strings.Index(body, "<strong>ends</strong>") > strings.Index(body, "Half price plumbing") || !strings.Contains(body, `action="/_form/`) {
+		t.Fatalf("preview: %d %.400s", st, body)
+	}
+	form.Set("publish", "1")
+	if st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL, Cookies: owner, CSRF: true, Form: form}); st != http.StatusSeeOther {
+		t.Fatalf("save and publish: %d %.300s", st, body)
+	}
+	st, body, _ = e.do(treq{Host: "alpha-new.localhost", Method: http.MethodGet, Path: "/"})
+	if st != http.StatusOK || !strings.Contains(body, "<h1>Half price plumbing</h1>") || !strings.Contains(body, `content="Half price in April"`) {
+		t.Fatalf("live page: %d %.300s", st, body)
+	}
+	if strings.Index(body, "<strong>ends</strong>") > strings.Index(body, "Half price plumbing") {
+		t.Error("the dragged order was not kept")
+	}
+
+	// A second page with the home's slug is refused, naming the clash.
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/pages", Cookies: owner, CSRF: true, Form: url.Values{"title": {"Again"}, "slug": {""}}})
+	if st != http.StatusConflict || !strings.Contains(body, "Another page of this site has this slug") {
+		t.Errorf("slug clash: %d", st)
+	}
+	// A member (not the owner) may not edit.
+	member := map[string]string{"psid": e.portalSession(e.A.Member)}
+	if st, _, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/sites", Cookies: member}); st != http.StatusForbidden {
+		t.Errorf("member on /sites: %d", st)
+	}
+	// A second revision, then a rollback to the first from the editor.
+	form.Set("b0_heading", "Second offer")
+	if st, _, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL, Cookies: owner, CSRF: true, Form: form}); st != http.StatusSeeOther {
+		t.Fatalf("second publish: %d", st)
+	}
+	if _, body, _ := e.do(treq{Host: "alpha-new.localhost", Method: http.MethodGet, Path: "/"}); !strings.Contains(body, "Second offer") {
+		t.Fatal("second revision not live")
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/rollback", Cookies: owner, CSRF: true, Form: url.Values{"number": {"1"}}}); st != http.StatusSeeOther {
+		t.Fatalf("rollback: %d", st)
+	}
+	if _, body, _ := e.do(treq{Host: "alpha-new.localhost", Method: http.MethodGet, Path: "/"}); !strings.Contains(body, "Half price plumbing") || strings.Contains(body, "Second offer") {
+		t.Error("rollback did not bring revision 1 back")
 	}
 }

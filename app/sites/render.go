@@ -41,6 +41,8 @@ type RenderContext struct {
 	Contact *app.SiteSettings
 	// Year is the copyright year (0: the current one).
 	Year int
+	// ThemeURL is the theme stylesheet's URL ("": the published one).
+	ThemeURL string
 }
 
 // Renderer renders published sites. Its templates are parsed once.
@@ -129,6 +131,9 @@ func (r *Renderer) Notice(site *Site, page *Page, pages []*Page, rc *RenderConte
 
 func (r *Renderer) page(site *Site, page *Page, pages []*Page, rc *RenderContext, notice string) ([]byte, error) {
 	v := &pageView{Site: site, Page: page, Pages: pages, Ctx: rc, Notice: notice, FormPage: page.Path(), Theme: PathTheme}
+	if rc.ThemeURL != "" {
+		v.Theme = rc.ThemeURL
+	}
 	v.Title = page.SEO.Title
 	if v.Title == "" {
 		v.Title = page.Title
@@ -246,6 +251,9 @@ func robots(s *Snapshot, base string) []byte {
 	b.WriteString("Disallow: /f/\nSitemap: " + strings.TrimRight(base, "/") + "/sitemap.xml\n")
 	return []byte(b.String())
 }
+
+// ThemeCSS renders a theme's stylesheet.
+func (r *Renderer) ThemeCSS(t *Theme) ([]byte, error) { return r.themeCSS(t) }
 
 func (r *Renderer) themeCSS(t *Theme) ([]byte, error) {
 	t.Normalize()

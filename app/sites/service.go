@@ -290,25 +290,39 @@ func (s *Service) renderContext(ctx context.Context, site *Site, pages []*Page) 
 	return &rc, nil
 }
 
-// Preview renders a page's draft as it would be published.
-func (s *Service) Preview(ctx context.Context, pageID int64) ([]byte, error) {
-	p, err := s.Store.FindPage(ctx, pageID)
+// Preview renders a page as it would be published, from the editor's
+// unsaved state; themeURL is where the draft theme's CSS is served.
+// Returns EINVALID when the page does not validate.
+func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL string) ([]byte, error) {
+	site, err := s.Store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
-	site, err := s.Store.FindSite(ctx, p.SiteID)
-	if err != nil {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkForms(ctx, p); err != nil {
 		return nil, err
 	}
 	pages, err := s.Store.FindPages(ctx, site.ID)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := s.renderContext(ctx, site, pages)
+	rc, err := s.renderContext(ctx, site, append(pages, p))
 	if err != nil {
 		return nil, err
 	}
+	rc.ThemeURL = themeURL
 	return s.renderer().Page(site, p, pages, rc)
+}
+
+// ThemeCSS renders the stylesheet of a site's saved theme (for previews).
+func (s *Service) ThemeCSS(ctx context.Context, siteID int64) ([]byte, error) {
+	site, err := s.Store.FindSite(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	return s.renderer().ThemeCSS(&site.Settings.Theme)
 }
 
 // Publish renders the site's drafts and makes them live as a new

@@ -3,6 +3,7 @@ package sites
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"strconv"
 )
 
 // TestFor returns the split test served at slug, or nil.
@@ -49,3 +50,7 @@ func (st *Settings) NextStep(slug string) (string, bool) {
 	}
 	return "", false
 }
+
+func atoiStrict(s string) (int, error) { return strconv.Atoi(s) }
+
+func itoa(n int) string { return strconv.Itoa(n) }

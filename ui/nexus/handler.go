@@ -22,6 +22,7 @@ import (
 	"orengen/ui/forms"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
 )
@@ -66,6 +67,7 @@ type Handler struct {
 	WikiPages    *wikiui.Handler
 	SheetPages   *sheetsui.Handler
 	AgentPages   *agentsui.Handler
+	SiteBuilder  *sitesui.Handler // Websites & Funnels of the house tenant
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"orengen/app/federal"
 	agentsui "orengen/ui/agents"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
 	"strings"
 
@@ -45,6 +46,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.WikiPages.Mount(authed, csrf, web.NexusScope)
 	s.SheetPages.Mount(authed, csrf, web.NexusScope)
 	s.AgentPages.Mount(authed, csrf, web.NexusScope)
+	s.SiteBuilder.Mount(authed, csrf, web.NexusScope)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -58,6 +60,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
+	}
+	if s.SiteBuilder.On() {
+		nav[1].Items = append(nav[1].Items, sitesui.NavItem)
 	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)

@@ -21,6 +21,7 @@ import (
 	"orengen/ui/forms"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
 )
@@ -49,6 +50,8 @@ type Handler struct {
 	}
 	SheetPages *sheetsui.Handler
 	AgentPages *agentsui.Handler
+	// SiteBuilder is Websites & Funnels (owners).
+	SiteBuilder *sitesui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows
@@ -62,6 +65,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		l.Nav = portalNav(l.User, s.WikiPages != nil && s.WikiPages.Wiki != nil, s.SheetPages != nil && s.SheetPages.Sheets != nil)
 		if s.AgentPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, agentsui.PortalNav)
+		}
+		if s.SiteBuilder.On() && l.User.Role == app.UserRoleOwner {
+			l.Nav[0].Items = append(l.Nav[0].Items, sitesui.NavItem)
 		}
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)

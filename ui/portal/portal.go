@@ -67,6 +67,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.WikiPages.Mount(authed, csrf, web.PortalScope)
 	s.SheetPages.Mount(authed, csrf, web.PortalScope)
 	s.AgentPages.Mount(authed, csrf, web.PortalScope)
+	s.SiteBuilder.Mount(authed, csrf, web.PortalScope)
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it
