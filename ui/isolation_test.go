@@ -216,6 +216,24 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/api/v1/tables/:id/rows":      {accTenantKey, objTable},
 	"portal|GET|/api/v1/tables/:id/rows/:row": {accTenantKey, objTable},
 	// Calendar API: the key's tenant's event types and bookings (B's are 404).
+	"portal|GET|/api/v1/sites":                                 {accTenantKey, ""},
+	"portal|POST|/api/v1/sites":                                {accTenantKeyW, ""},
+	"portal|GET|/api/v1/sites/:id":                             {accTenantKey, objSite},
+	"portal|GET|/api/v1/sites/:id/pages":                       {accTenantKey, objSite},
+	"portal|POST|/api/v1/sites/:id/pages":                      {accTenantKeyW, objSite},
+	"portal|GET|/api/v1/sites/:id/pages/:page":                 {accTenantKey, objSitePage},
+	"portal|PUT|/api/v1/sites/:id/pages/:page":                 {accTenantKeyW, objSitePage},
+	"portal|POST|/api/v1/sites/:id/publish":                    {accTenantKeyW, objSite},
+	"portal|GET|/api/v1/sites/:id/revisions":                   {accTenantKey, objSite},
+	"nexus|GET|/api/v1/sites":                                  {accAdminKey, ""},
+	"nexus|POST|/api/v1/sites":                                 {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/sites/:id":                              {accAdminKey, objSite},
+	"nexus|GET|/api/v1/sites/:id/pages":                        {accAdminKey, objSite},
+	"nexus|POST|/api/v1/sites/:id/pages":                       {accAdminKeyW, objSite},
+	"nexus|GET|/api/v1/sites/:id/pages/:page":                  {accAdminKey, objSitePage},
+	"nexus|PUT|/api/v1/sites/:id/pages/:page":                  {accAdminKeyW, objSitePage},
+	"nexus|POST|/api/v1/sites/:id/publish":                     {accAdminKeyW, objSite},
+	"nexus|GET|/api/v1/sites/:id/revisions":                    {accAdminKey, objSite},
 	"portal|GET|/api/v1/calendar/event-types":                  {accTenantKey, ""},
 	"portal|GET|/api/v1/calendar/event-types/:id/availability": {accTenantKey, objEventType},
 	"portal|GET|/api/v1/calendar/bookings":                     {accTenantKey, ""},
@@ -1181,6 +1199,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCRMRequest(r, &base)
 			e.isoKnowledgeRequest(r, &base)
 			e.isoCalendarRequest(r, &base)
+			e.isoSitesRequest(r, &base) // sites_test.go
 		}
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.

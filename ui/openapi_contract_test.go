@@ -163,6 +163,15 @@ func TestOpenAPI_Contract(t *testing.T) {
 	}
 	spareBooking, _ := created("/api/v1/calendar/bookings", `{"event_type_id":`+id(a.EventTypeID)+`,"start":"`+day(10)+`","name":"Spare Guest","email":"spare@guest.test"}`)
 	calls := map[string]contractCall{
+		"getSites":                            {ui.HostPortal, "GET", "/api/v1/sites", rk, "", 200},
+		"postSites":                           {ui.HostPortal, "POST", "/api/v1/sites", wk, `{"name":"Contract site"}`, 201},
+		"getSitesId":                          {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID), rk, "", 200},
+		"getSitesIdPages":                     {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/pages", rk, "", 200},
+		"postSitesIdPages":                    {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/pages", wk, `{"slug":"contract","title":"Contract","blocks":[{"type":"faq","items":[{"title":"Q?","text":"A."}]}]}`, 201},
+		"getSitesIdPagesPage":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID), rk, "", 200},
+		"putSitesIdPagesPage":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID), wk, `{"slug":"","title":"Home","blocks":[{"type":"html","html":"<p onclick=\"x()\">Hi</p>"}]}`, 200},
+		"postSitesIdPublish":                  {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/publish", wk, `{"note":"contract"}`, 200},
+		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
 		"getMe":                               {ui.HostPortal, "GET", "/api/v1/me", rk, "", 200},
 		"getOpenapiJson":                      {ui.HostPortal, "GET", "/api/v1/openapi.json", rk, "", 200},
 		"getLeads":                            {ui.HostPortal, "GET", "/api/v1/leads?limit=1", rk, "", 200},

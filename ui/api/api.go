@@ -32,6 +32,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerSheetAPIRoutes(api)
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
+	s.registerSiteAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -49,6 +50,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerSheetAPIRoutes(api)
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
+	s.registerSiteAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

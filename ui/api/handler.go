@@ -14,6 +14,7 @@ import (
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
+	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 	fedui "orengen/ui/federal"
@@ -34,6 +35,7 @@ type Handler struct {
 	LeadLimit    *web.LeadLimit
 	Wiki         *wiki.Service     // nil: no wiki endpoints
 	Calendar     *calendar.Service // nil: no calendar endpoints
+	Sites        *sites.Service    // nil: no website endpoints
 	Sheets       *sheets.Service   // nil: no table endpoints
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).

@@ -295,6 +295,7 @@ func OpenAPI() []byte {
 				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalGrant")))}, "400")}}
 		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
 		addCalendarAPI(paths, schemas, std, idParam)
+		addSitesAPI(paths, schemas, std, idParam) // sites.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		doc := obj{
