@@ -20,6 +20,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/sam"
 	"orengen/store"
 )
 
@@ -392,7 +393,7 @@ func TestFederalScheduler(t *testing.T) {
 	now := time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)
 	q := &federal.MemoryQuota{}
 	q.Set(federal.KeySystem, "2026-11-24", 300)
-	sc := &federal.Scout{SAM: &federal.SAMClient{Quota: q, KeyType: federal.KeySystem, Now: func() time.Time { return now }},
+	sc := &federal.Scout{SAM: &sam.Client{Quota: q, KeyType: federal.KeySystem, Now: func() time.Time { return now }},
 		Now: func() time.Time { return now }, Interval: time.Hour}
 	if b, err := sc.Budget(context.Background()); err != nil || b != 100 { // 700 left over 7 runs (18:00 ... 00:00)
 		t.Errorf("budget %d %v, want 100", b, err)
@@ -509,8 +510,8 @@ func TestFederalCLI_SearchFansOut(t *testing.T) {
 // quota is smaller than a search's combinations defers that search without
 // sending anything, and runs the ones that fit.
 func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
-	sam := &fakeSAM{}
-	srv := httptest.NewServer(sam.handler(t))
+	fake := &fakeSAM{}
+	srv := httptest.NewServer(fake.handler(t))
 	defer srv.Close()
 	db := store.NewDB(filepath.Join(t.TempDir(), "orengen.db"))
 	if err := db.Open(context.Background()); err != nil {
@@ -519,7 +520,7 @@ func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
 	defer db.Close()
 	fs := store.NewFederalStore(db)
 	q := &federal.MemoryQuota{}
-	sc := &federal.Scout{Store: fs, SAM: &federal.SAMClient{BaseURL: srv.URL, Quota: q, KeyType: federal.KeySystem},
+	sc := &federal.Scout{Store: fs, SAM: &sam.Client{BaseURL: srv.URL, Quota: q, KeyType: federal.KeySystem},
 		Key: func(context.Context) (federal.Secret, error) { return "k-123456", nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	svc := &federal.Service{Store: fs, Scout: sc}
 	ctx := context.Background()
@@ -540,8 +541,8 @@ func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
 		st[r.Search.Name] = r.Status
 	}
 	// B runs (1 combination, 2 pages); A (3 combinations) waits.
-	if st["A wide"] != "deferred" || st["B narrow"] != "ok" || res.Run.Requests != 2 || sam.count() != 2 {
-		t.Fatalf("statuses %v, requests %d, sent %d", st, res.Run.Requests, sam.count())
+	if st["A wide"] != "deferred" || st["B narrow"] != "ok" || res.Run.Requests != 2 || fake.count() != 2 {
+		t.Fatalf("statuses %v, requests %d, sent %d", st, res.Run.Requests, fake.count())
 	}
 	if used, _ := q.Used(ctx, federal.KeySystem, federal.QuotaDay(time.Now())); used != 2 {
 		t.Fatalf("quota counted %d, want 2", used)

@@ -19,7 +19,9 @@ import (
 	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
+	"orengen/grants"
 	"orengen/httpx"
+	"orengen/sam"
 	"orengen/smtp"
 	"orengen/store"
 	"orengen/twilio"
@@ -349,11 +351,11 @@ func (a *App) wireFederal() error {
 		}
 	}
 	f := &Federal{Store: store.NewFederalStore(a.DB), Quota: store.NewSAMQuota(a.KV)}
-	httpc := a.outboundClient(httpx.Options{Timeout: federal.DefaultTimeout}, cfg.SAMAPIURL, cfg.GrantsAPIURL)
+	httpc := a.outboundClient(httpx.Options{Timeout: sam.DefaultTimeout}, cfg.SAMAPIURL, cfg.GrantsAPIURL)
 	f.Scout = &federal.Scout{
 		Store:  f.Store,
-		SAM:    &federal.SAMClient{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
-		Grants: &federal.GrantsClient{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
+		SAM:    &sam.Client{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
+		Grants: &grants.Client{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
 		Key:    key(app.SecretSAMKey, cfg.SAMAPIKey),
 		Logger: a.Logger,
 	}

@@ -445,3 +445,22 @@ func (s *CalendarStore) SetBookingStatus(ctx context.Context, in *calendar.Statu
 	})
 	return out, err
 }
+
+// FindBusy implements calendar.Store.
+func (s *CalendarStore) FindBusy(ctx context.Context, from, to time.Time) ([]calendar.Busy, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT calendar_id, start_at, end_at, summary FROM calendar_busy
+		WHERE tenant_id = ? AND start_at >= ? AND start_at < ? AND end_at > ? ORDER BY start_at, id LIMIT 5000`,
+		tid, FormatTime(from.Add(-MaxBusySpan)), FormatTime(to), FormatTime(from))
+	if err != nil {
+		return nil, fmt.Errorf("find busy: %w", err)
+	}
+	return scanAll(rows, func(r scanner) (calendar.Busy, error) {
+		var b calendar.Busy
+		err := r.Scan(&b.CalendarID, Time{&b.Start}, Time{&b.End}, &b.Summary)
+		return b, err
+	})
+}

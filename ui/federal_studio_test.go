@@ -14,6 +14,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/grants"
 )
 
 func TestFederalProposalStudio(t *testing.T) {
@@ -149,7 +150,7 @@ func TestFederalGrantStudio(t *testing.T) {
 		w.Write(samFixture(t, "grants_fetch.json"))
 	}))
 	defer srv.Close()
-	e.Server.Federal.Scout.Grants = &federal.GrantsClient{BaseURL: srv.URL, HTTP: srv.Client()}
+	e.Server.Federal.Scout.Grants = &grants.Client{BaseURL: srv.URL, HTTP: srv.Client()}
 	if st, _, _ := e.admin("POST", "/federal/grants/361874/fetch", nil); st != 303 {
 		t.Fatalf("fetch: %d", st)
 	}

@@ -18,6 +18,8 @@ import (
 
 	"orengen/app"
 	"orengen/app/federal"
+	"orengen/grants"
+	"orengen/sam"
 	"orengen/ui"
 )
 
@@ -276,7 +278,7 @@ func TestFederalRunNow(t *testing.T) {
 	key := "ui-test-key-1234"
 	var mode atomic.Value
 	mode.Store("ok")
-	sam := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	samSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mode.Load() == "badkey" {
 			w.WriteHeader(401)
 			w.Write(samFixture(t, "sam_error_invalid_key.json"))
@@ -291,16 +293,17 @@ func TestFederalRunNow(t *testing.T) {
 			w.Write(samFixture(t, "sam_search_empty.json"))
 		}
 	}))
-	defer sam.Close()
-	grants := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	defer samSrv.Close()
+	grantsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(samFixture(t, "grants_search2.json"))
 	}))
-	defer grants.Close()
+	defer grantsSrv.Close()
 	e := newTenantEnv(t)
 	f := e.Server.Federal
 	// As --sam-api-url would be: the wiring allows an admin's base URL.
-	f.Scout.SAM.BaseURL, f.Scout.SAM.HTTP = sam.URL, allowOnly(t, sam)
-	f.Scout.Grants = &federal.GrantsClient{BaseURL: grants.URL}
+	sc := f.Scout.SAM.(*sam.Client)
+	sc.BaseURL, sc.HTTP = samSrv.URL, allowOnly(t, samSrv)
+	f.Scout.Grants = &grants.Client{BaseURL: grantsSrv.URL}
 	f.Scout.Key = func(context.Context) (federal.Secret, error) { return federal.Secret(key), nil }
 	if err := f.CreateSearch(context.Background(), &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "grants", Name: "Grants", Title: "research"}); err != nil {
 		t.Fatal(err)

@@ -67,6 +67,7 @@ type tenantEnv struct {
 type tenantSide struct {
 	// EventTypeID and BookingID are the side's calendar fixtures.
 	EventTypeID, BookingID, SpareBookingID int64
+	CalendarID                             int64 // the event type's host
 	T                                      *app.Tenant
 	Owner                                  *app.User
 	Member                                 *app.User
@@ -462,6 +463,9 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)
 	s.EventTypeID, s.BookingID, s.SpareBookingID = e.newCalendarFixtures(tctx, name, s.CRM.Person)
+	if et, err := e.App.Calendar.Store.FindEventType(tctx, s.EventTypeID); err == nil {
+		s.CalendarID = et.Hosts[0]
+	}
 	return s
 }
 

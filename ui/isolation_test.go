@@ -75,6 +75,7 @@ const (
 	objWikiPage  = "wikipage"
 	objEventType = "eventtype"
 	objBooking   = "booking"
+	objCalendar  = "calendar"
 	objWikiSlug  = "wikislug"
 	objWikiFile  = "wikifile"
 	objWikiShare = "wikishare"
@@ -797,6 +798,38 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/federal/grants/:grantId/notes":                                {accAdmin, ""},
 	// Nexus: Control Room > Knowledge Wiki (the internal space and each
 	// client's shared space; :space is B's).
+	// Calendar pages (portal: the user's tenant; Nexus: ?tenant=, the
+	// matrix names B there, see isoCalendarPage).
+	"portal|GET|/calendar":                                          {accUser, ""},
+	"portal|GET|/calendar/bookings":                                 {accUser, ""},
+	"portal|POST|/calendar/bookings/:id/cancel":                     {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/reschedule":                 {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/confirm":                    {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/no-show":                    {accUser, objBooking},
+	"portal|GET|/calendar/settings":                                 {accUser, ""},
+	"portal|POST|/calendar/calendars":                               {accOwner, ""},
+	"portal|GET|/calendar/calendars/:id":                            {accUser, objCalendar},
+	"portal|POST|/calendar/calendars/:id":                           {accOwner, objCalendar},
+	"portal|GET|/calendar/event-types/new":                          {accUser, ""},
+	"portal|POST|/calendar/event-types":                             {accOwner, ""},
+	"portal|GET|/calendar/event-types/:id":                          {accUser, objEventType},
+	"portal|POST|/calendar/event-types/:id":                         {accOwner, objEventType},
+	"portal|POST|/calendar/event-types/:id/delete":                  {accOwner, objEventType},
+	"nexus|GET|/calendar":                                           {accAdmin, ""},
+	"nexus|GET|/calendar/bookings":                                  {accAdmin, ""},
+	"nexus|POST|/calendar/bookings/:id/cancel":                      {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/reschedule":                  {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/confirm":                     {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/no-show":                     {accAdmin, objBooking},
+	"nexus|GET|/calendar/settings":                                  {accAdmin, ""},
+	"nexus|POST|/calendar/calendars":                                {accAdmin, ""},
+	"nexus|GET|/calendar/calendars/:id":                             {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id":                            {accAdmin, objCalendar},
+	"nexus|GET|/calendar/event-types/new":                           {accAdmin, ""},
+	"nexus|POST|/calendar/event-types":                              {accAdmin, ""},
+	"nexus|GET|/calendar/event-types/:id":                           {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id":                          {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id/delete":                   {accAdmin, objEventType},
 	"nexus|GET|/wiki":                                               {accAdmin, ""},
 	"nexus|POST|/wiki/tenants/:id/open":                             {accAdmin, objTenant},
 	"nexus|GET|/wiki/:space/":                                       {accAdmin, ""},
@@ -968,6 +1001,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.EventTypeID, 10)
 	case objBooking:
 		id = strconv.FormatInt(e.B.BookingID, 10)
+	case objCalendar:
+		id = strconv.FormatInt(e.B.CalendarID, 10)
 	case objWikiFile:
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
 	case objAgent:
@@ -1087,6 +1122,14 @@ func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
 	}
 }
 
+// isoCalendarPage names tenant B on Nexus's calendar pages (Nexus shows
+// the agency's calendar unless ?tenant= says whose).
+func (e *tenantEnv) isoCalendarPage(r isoRoute, req *treq) {
+	if r.Host == ui.HostNexus && strings.HasPrefix(r.Path, "/calendar") {
+		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
 // isoKnowledgeRequest gives the tables and wiki API valid bodies, and
 // Nexus's requests ?tenant=B, so the admin key's requests succeed.
 func (e *tenantEnv) isoKnowledgeRequest(r isoRoute, req *treq) {
@@ -1201,6 +1244,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 		}
+		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {
 			// Anonymous: refused unless public.
 			status, _, resp := e.do(base)

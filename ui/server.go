@@ -287,7 +287,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.agents = &agentsui.Handler{Kit: k, Agents: s.Agents, Tenants: s.Tenants, Automations: s.Automations, Voice: s.AgentVoice, LeadLimit: leadLimit}
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
-	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants}
+	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users}
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
 	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
@@ -296,7 +296,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
-		Dashboard: s.Dashboard, AgentPages: s.agents, SiteBuilder: s.sites}
+		Dashboard: s.Dashboard, AgentPages: s.agents, CalendarPages: calH, SiteBuilder: s.sites}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
 	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}

@@ -416,4 +416,5 @@ type Busy struct {
 	CalendarID int64
 	Start      time.Time
 	End        time.Time
+	Summary    string
 }

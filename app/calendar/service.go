@@ -51,6 +51,9 @@ type Store interface {
 	SetBookingStatus(ctx context.Context, in *StatusChange) (*Booking, error)
 	FindBooking(ctx context.Context, id int64) (*Booking, error)
 	FindBookings(ctx context.Context, f BookingFilter) ([]*Booking, error)
+	// FindBusy returns the tenant's synced busy times overlapping
+	// [from, to), in start order.
+	FindBusy(ctx context.Context, from, to time.Time) ([]Busy, error)
 }
 
 // BookInput is a booking to write, with what the transaction re-checks.
@@ -201,6 +204,12 @@ func (s *Service) hosts(ctx context.Context, e *EventType, from, to time.Time) (
 	}
 	pad := time.Duration(e.BufferBefore+e.BufferAfter)*time.Minute + 26*time.Hour
 	return s.Store.HostStates(ctx, cals, e.ID, from.Add(-pad), to.Add(pad))
+}
+
+// Busy returns the tenant's synced busy times (CalDAV events, ICS
+// subscriptions) overlapping [from, to), for the calendar views.
+func (s *Service) Busy(ctx context.Context, from, to time.Time) ([]Busy, error) {
+	return s.Store.FindBusy(ctx, from, to)
 }
 
 // MaxSlotRange bounds one availability request.

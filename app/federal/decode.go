@@ -240,11 +240,11 @@ func ParseAmount(s string) (Amount, error) {
 	return Amount{Cents: cents, Valid: true}, nil
 }
 
-// flexString decodes a JSON string, number or boolean into a string; null
+// FlexString decodes a JSON string, number or boolean into a string; null
 // and objects or arrays become "".
-type flexString string
+type FlexString string
 
-func (f *flexString) UnmarshalJSON(b []byte) error {
+func (f *FlexString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	*f = ""
 	if len(b) == 0 || string(b) == "null" {
@@ -256,11 +256,11 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*f = flexString(s)
+		*f = FlexString(s)
 	case '{', '[':
 		// Unexpected shape: ignore rather than fail the page.
 	default:
-		*f = flexString(b) // number or true/false
+		*f = FlexString(b) // number or true/false
 	}
 	return nil
 }
@@ -275,7 +275,7 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '[' {
-		var items []flexString
+		var items []FlexString
 		if err := json.Unmarshal(b, &items); err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 		}
 		return nil
 	}
-	var s flexString
+	var s FlexString
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ type flexTime struct {
 }
 
 func (f *flexTime) UnmarshalJSON(b []byte) error {
-	var s flexString
+	var s FlexString
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
 	}
@@ -317,11 +317,11 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexInt decodes a number or numeric string; anything else is 0.
-type flexInt int
+// FlexInt decodes a number or numeric string; anything else is 0.
+type FlexInt int
 
-func (f *flexInt) UnmarshalJSON(b []byte) error {
-	var s flexString
+func (f *FlexInt) UnmarshalJSON(b []byte) error {
+	var s FlexString
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
 	}
@@ -330,6 +330,6 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		*f = 0
 		return nil
 	}
-	*f = flexInt(n)
+	*f = FlexInt(n)
 	return nil
 }

@@ -1,17 +1,15 @@
-// Package federal is the domain and API-client layer for federal contracting:
-// SAM.gov Get Opportunities v2 scouting, Grants.gov search2/fetchOpportunity,
-// fit scoring against a company profile, amendment diffs and rule-based
-// requirement extraction from solicitation text.
+// Package federal is the domain of federal contracting: SAM.gov notices
+// and Grants.gov opportunities as records (and how their JSON reads),
+// search parameters, the scout that runs saved searches, fit scoring
+// against a company profile, amendment diffs, requirement extraction from
+// solicitation text, the proposal studio and the daily digest.
 //
-// It imports no other orengen package, holds no SQL and runs no HTTP server.
-// Callers (store, scheduler, ui) persist what it returns. The API behaviour it
-// codes against is described in /work/shared/federal/SAM_GRANTS_API_NOTES.md;
-// where those notes mark a behaviour UNCONFIRMED the client accepts every
-// variant seen and says so in the doc comment.
+// It imports no other orengen package, holds no SQL and runs no HTTP
+// server. What speaks to the outside is behind interfaces: SAMAPI
+// (package sam), GrantsAPI (package grants); Store is implemented by store. The API behaviour it codes against is
+// described in /work/shared/federal/SAM_GRANTS_API_NOTES.md.
 //
-// Secrets: the SAM.gov API key is a Secret. It is sent only in the query
-// string of requests to the configured SAM.gov host and is removed from every
-// error this package returns.
+// Secrets: the SAM.gov API key is a Secret, whose printing forms redact it.
 package federal
 
 import (
@@ -104,14 +102,15 @@ func invalid(field, format string, args ...any) error {
 // JSON) never shows the value. Use string(s) only where it is sent.
 type Secret string
 
-const redacted = "REDACTED"
+// Redacted replaces a secret in text that leaves the process.
+const Redacted = "REDACTED"
 
 // String redacts the secret ("" stays "", so a missing key is visible).
 func (s Secret) String() string {
 	if s == "" {
 		return ""
 	}
-	return redacted
+	return Redacted
 }
 
 // GoString redacts the secret for %#v.
@@ -123,10 +122,10 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // MarshalText redacts the secret in JSON and text encodings.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// scrub removes every occurrence of the secret from msg.
-func (s Secret) scrub(msg string) string {
+// Scrub removes every occurrence of the secret from msg.
+func (s Secret) Scrub(msg string) string {
 	if len(s) < 4 { // too short to scrub without mangling messages; never a real key
 		return msg
 	}
-	return strings.ReplaceAll(msg, string(s), redacted)
+	return strings.ReplaceAll(msg, string(s), Redacted)
 }

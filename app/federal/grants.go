@@ -1,25 +1,17 @@
 package federal
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// Grants.gov endpoints (no authentication).
+// Grants.gov page sizes (package grants speaks the API).
 const (
-	DefaultGrantsBaseURL = "https://api.grants.gov"
-	GrantsSearchPath     = "/v1/api/search2"
-	GrantsFetchPath      = "/v1/api/fetchOpportunity"
-	MaxGrantRows         = 1000 // no documented maximum; a sanity bound
-	DefaultGrantRows     = 100  // "100 is a safe maximum" (third-party client)
+	MaxGrantRows     = 1000 // no documented maximum; a sanity bound
+	DefaultGrantRows = 100  // "100 is a safe maximum" (third-party client)
 )
 
 // GrantStatuses are the oppStatuses values search2 accepts.
@@ -113,7 +105,9 @@ func (p GrantSearchParams) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (p GrantSearchParams) body() map[string]any {
+// Body is the search2 request body: list fields pipe-delimited, the
+// default page size and statuses filled in.
+func (p GrantSearchParams) Body() map[string]any {
 	rows := p.Rows
 	if rows == 0 {
 		rows = DefaultGrantRows
@@ -150,143 +144,10 @@ type GrantPage struct {
 	Grants      []Grant
 }
 
-// GrantsClient calls the Grants.gov REST API. The zero value works against
-// production with the default 90 s timeout.
-type GrantsClient struct {
-	BaseURL string       // default DefaultGrantsBaseURL
-	HTTP    *http.Client // default: a client with DefaultTimeout
-	Now     func() time.Time
-}
-
-func (c *GrantsClient) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
-
-// Search runs search2. Errors: *ValidationError, *RateLimitError (429),
-// ErrTimeout, *APIError (HTTP error, malformed JSON, errorcode != 0).
-func (c *GrantsClient) Search(ctx context.Context, p GrantSearchParams) (GrantPage, error) {
-	if err := p.Validate(); err != nil {
-		return GrantPage{}, fmt.Errorf("grants search: %w", err)
-	}
-	var data struct {
-		HitCount    flexInt           `json:"hitCount"`
-		StartRecord flexInt           `json:"startRecord"`
-		OppHits     []json.RawMessage `json:"oppHits"`
-	}
-	if err := c.post(ctx, "grants search", GrantsSearchPath, p.body(), &data); err != nil {
-		return GrantPage{}, err
-	}
-	page := GrantPage{HitCount: int(data.HitCount), StartRecord: int(data.StartRecord)}
-	for i, raw := range data.OppHits {
-		if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
-			continue
-		}
-		var g Grant
-		if err := g.decodeHit(raw); err != nil {
-			return GrantPage{}, fmt.Errorf("grants search: %w", &APIError{Status: http.StatusOK, Message: fmt.Sprintf("malformed oppHits[%d]: %s", i, err)})
-		}
-		page.Grants = append(page.Grants, g)
-	}
-	return page, nil
-}
-
-// Fetch runs fetchOpportunity for a numeric opportunity id (Grant.ID) and
-// returns the detailed Grant. Errors as for Search; a non-numeric id is a
-// *ValidationError.
-func (c *GrantsClient) Fetch(ctx context.Context, id string) (Grant, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-	if err != nil || n <= 0 {
-		return Grant{}, fmt.Errorf("grants fetch: %w", invalid("opportunityId", "must be a positive number, got %q", id))
-	}
-	var data json.RawMessage
-	if err := c.post(ctx, "grants fetch", GrantsFetchPath, map[string]any{"opportunityId": n}, &data); err != nil {
-		return Grant{}, err
-	}
-	var g Grant
-	if err := g.decodeDetail(data); err != nil {
-		return Grant{}, fmt.Errorf("grants fetch: %w", &APIError{Status: http.StatusOK, Message: "malformed data: " + err.Error()})
-	}
-	if g.ID == "" {
-		return Grant{}, fmt.Errorf("grants fetch: %w", &APIError{Status: http.StatusOK, Message: "response data has no opportunity id"})
-	}
-	return g, nil
-}
-
-func (c *GrantsClient) post(ctx context.Context, op, path string, reqBody any, data any) error {
-	b, err := json.Marshal(reqBody)
-	if err != nil {
-		return fmt.Errorf("%s: encode request: %w", op, err)
-	}
-	base := c.BaseURL
-	if base == "" {
-		base = DefaultGrantsBaseURL
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+path, bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("%s: new request: %w", op, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	hc := c.HTTP
-	if hc == nil {
-		hc = defaultHTTPClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return transportError(op, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return transportError(op+": read body", err)
-	}
-	var env struct {
-		ErrorCode *flexInt        `json:"errorcode"`
-		Msg       flexString      `json:"msg"`
-		Data      json.RawMessage `json:"data"`
-	}
-	jsonErr := json.Unmarshal(body, &env)
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		at := c.now().Add(time.Minute).UTC()
-		if ra := resp.Header.Get("Retry-After"); ra != "" {
-			at = retryAt(errorBody{}, resp.Header, c.now())
-		}
-		return fmt.Errorf("%s: %w", op, &RateLimitError{RetryAt: at, Message: string(env.Msg)})
-	case resp.StatusCode != http.StatusOK:
-		msg := string(env.Msg)
-		if jsonErr != nil {
-			msg = nonJSONMessage(resp.Header, body)
-		}
-		return fmt.Errorf("%s: %w", op, &APIError{Status: resp.StatusCode, Message: truncate(msg, 500)})
-	case jsonErr != nil:
-		return fmt.Errorf("%s: %w", op, &APIError{Status: resp.StatusCode, Message: "malformed JSON: " + nonJSONOr(jsonErr, resp.Header, body)})
-	case env.ErrorCode != nil && *env.ErrorCode != 0:
-		return fmt.Errorf("%s: %w", op, &APIError{Status: resp.StatusCode, Code: strconv.Itoa(int(*env.ErrorCode)), Message: truncate(string(env.Msg), 500)})
-	case len(bytes.TrimSpace(env.Data)) == 0 || string(bytes.TrimSpace(env.Data)) == "null":
-		return fmt.Errorf("%s: %w", op, &APIError{Status: resp.StatusCode, Message: "response has no data"})
-	}
-	if err := json.Unmarshal(env.Data, data); err != nil {
-		return fmt.Errorf("%s: %w", op, &APIError{Status: resp.StatusCode, Message: "malformed data: " + err.Error()})
-	}
-	return nil
-}
-
-func nonJSONOr(err error, h http.Header, body []byte) string {
-	t := bytes.TrimSpace(body)
-	if len(t) > 0 && t[0] == '<' {
-		return nonJSONMessage(h, body)
-	}
-	return err.Error()
-}
-
 type wireCodeDesc struct {
-	ID          flexString `json:"id"`
-	Category    flexString `json:"category"`
-	Description flexString `json:"description"`
+	ID          FlexString `json:"id"`
+	Category    FlexString `json:"category"`
+	Description FlexString `json:"description"`
 }
 
 func codeDescs(in []wireCodeDesc) []CodeName {
@@ -303,21 +164,35 @@ func codeDescs(in []wireCodeDesc) []CodeName {
 	return out
 }
 
+// DecodeGrantHit reads one search2 hit.
+func DecodeGrantHit(raw []byte) (Grant, error) {
+	var g Grant
+	err := g.decodeHit(raw)
+	return g, err
+}
+
+// DecodeGrantDetail reads fetchOpportunity's data object.
+func DecodeGrantDetail(raw []byte) (Grant, error) {
+	var g Grant
+	err := g.decodeDetail(raw)
+	return g, err
+}
+
 // decodeHit reads one search2 hit; both naming variants (docs: agencyName +
 // alnist; live: agency + cfdaList; lake copies: cfdalist, alnList) land in
 // the same fields.
 func (g *Grant) decodeHit(raw []byte) error {
 	var w struct {
-		ID         flexString  `json:"id"`
-		Number     flexString  `json:"number"`
-		Title      flexString  `json:"title"`
-		AgencyCode flexString  `json:"agencyCode"`
-		Agency     flexString  `json:"agency"`
-		AgencyName flexString  `json:"agencyName"`
+		ID         FlexString  `json:"id"`
+		Number     FlexString  `json:"number"`
+		Title      FlexString  `json:"title"`
+		AgencyCode FlexString  `json:"agencyCode"`
+		Agency     FlexString  `json:"agency"`
+		AgencyName FlexString  `json:"agencyName"`
 		OpenDate   flexTime    `json:"openDate"`
 		CloseDate  flexTime    `json:"closeDate"`
-		OppStatus  flexString  `json:"oppStatus"`
-		DocType    flexString  `json:"docType"`
+		OppStatus  FlexString  `json:"oppStatus"`
+		DocType    FlexString  `json:"docType"`
 		CFDAList   flexStrings `json:"cfdaList"`
 		CFDALower  flexStrings `json:"cfdalist"`
 		ALNist     flexStrings `json:"alnist"`
@@ -326,7 +201,7 @@ func (g *Grant) decodeHit(raw []byte) error {
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return err
 	}
-	s := func(f flexString) string { return strings.TrimSpace(string(f)) }
+	s := func(f FlexString) string { return strings.TrimSpace(string(f)) }
 	*g = Grant{
 		ID: s(w.ID), Number: s(w.Number), Title: s(w.Title), AgencyCode: s(w.AgencyCode),
 		AgencyName: firstNonEmpty(s(w.Agency), s(w.AgencyName)),
@@ -341,42 +216,42 @@ func (g *Grant) decodeHit(raw []byte) error {
 // decodeDetail reads fetchOpportunity's data object.
 func (g *Grant) decodeDetail(raw []byte) error {
 	var w struct {
-		ID                  flexString   `json:"id"`
-		Revision            flexInt      `json:"revision"`
-		OpportunityNumber   flexString   `json:"opportunityNumber"`
-		OpportunityTitle    flexString   `json:"opportunityTitle"`
-		OwningAgencyCode    flexString   `json:"owningAgencyCode"`
+		ID                  FlexString   `json:"id"`
+		Revision            FlexInt      `json:"revision"`
+		OpportunityNumber   FlexString   `json:"opportunityNumber"`
+		OpportunityTitle    FlexString   `json:"opportunityTitle"`
+		OwningAgencyCode    FlexString   `json:"owningAgencyCode"`
 		OpportunityCategory wireCodeDesc `json:"opportunityCategory"`
-		DocType             flexString   `json:"docType"`
-		OppStatus           flexString   `json:"oppStatus"`
+		DocType             FlexString   `json:"docType"`
+		OppStatus           FlexString   `json:"oppStatus"`
 		CFDAs               []struct {
-			CFDANumber flexString `json:"cfdaNumber"`
-			ALNNumber  flexString `json:"alnNumber"`
+			CFDANumber FlexString `json:"cfdaNumber"`
+			ALNNumber  FlexString `json:"alnNumber"`
 		} `json:"cfdas"`
 		ALNs []struct {
-			CFDANumber flexString `json:"cfdaNumber"`
-			ALNNumber  flexString `json:"alnNumber"`
+			CFDANumber FlexString `json:"cfdaNumber"`
+			ALNNumber  FlexString `json:"alnNumber"`
 		} `json:"alns"`
 		CFDAList flexStrings `json:"cfdaList"`
 		ALNist   flexStrings `json:"alnist"`
 		Synopsis *struct {
-			AgencyCode                flexString     `json:"agencyCode"`
-			AgencyName                flexString     `json:"agencyName"`
-			Agency                    flexString     `json:"agency"`
-			AgencyContactName         flexString     `json:"agencyContactName"`
-			AgencyContactEmail        flexString     `json:"agencyContactEmail"`
-			AgencyContactPhone        flexString     `json:"agencyContactPhone"`
-			SynopsisDesc              flexString     `json:"synopsisDesc"`
+			AgencyCode                FlexString     `json:"agencyCode"`
+			AgencyName                FlexString     `json:"agencyName"`
+			Agency                    FlexString     `json:"agency"`
+			AgencyContactName         FlexString     `json:"agencyContactName"`
+			AgencyContactEmail        FlexString     `json:"agencyContactEmail"`
+			AgencyContactPhone        FlexString     `json:"agencyContactPhone"`
+			SynopsisDesc              FlexString     `json:"synopsisDesc"`
 			ResponseDate              flexTime       `json:"responseDate"`
-			ResponseDateDesc          flexString     `json:"responseDateDesc"`
+			ResponseDateDesc          FlexString     `json:"responseDateDesc"`
 			PostingDate               flexTime       `json:"postingDate"`
 			ArchiveDate               flexTime       `json:"archiveDate"`
 			AwardCeiling              Amount         `json:"awardCeiling"`
 			AwardFloor                Amount         `json:"awardFloor"`
 			EstimatedFunding          Amount         `json:"estimatedFunding"`
-			NumberOfAwards            flexInt        `json:"numberOfAwards"`
-			CostSharing               flexString     `json:"costSharing"`
-			ApplicantEligibilityDesc  flexString     `json:"applicantEligibilityDesc"`
+			NumberOfAwards            FlexInt        `json:"numberOfAwards"`
+			CostSharing               FlexString     `json:"costSharing"`
+			ApplicantEligibilityDesc  FlexString     `json:"applicantEligibilityDesc"`
 			ApplicantTypes            []wireCodeDesc `json:"applicantTypes"`
 			FundingInstruments        []wireCodeDesc `json:"fundingInstruments"`
 			FundingActivityCategories []wireCodeDesc `json:"fundingActivityCategories"`
@@ -385,7 +260,7 @@ func (g *Grant) decodeDetail(raw []byte) error {
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return err
 	}
-	s := func(f flexString) string { return strings.TrimSpace(string(f)) }
+	s := func(f FlexString) string { return strings.TrimSpace(string(f)) }
 	*g = Grant{
 		Detailed: true, ID: s(w.ID), Revision: int(w.Revision), Number: s(w.OpportunityNumber),
 		Title: s(w.OpportunityTitle), AgencyCode: s(w.OwningAgencyCode),

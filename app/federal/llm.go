@@ -142,7 +142,7 @@ func (x *LLMExtractor) Extract(ctx context.Context, text string) (Extraction, er
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return Extraction{}, fmt.Errorf("the model endpoint did not answer within %s", DefaultLLMTimeout)
 		}
-		return Extraction{}, fmt.Errorf("model endpoint: %s", key.scrub(err.Error()))
+		return Extraction{}, fmt.Errorf("model endpoint: %s", key.Scrub(err.Error()))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxLLMBody+1))

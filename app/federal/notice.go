@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -38,7 +40,7 @@ type Notice struct {
 	Active             bool   // false only for an explicit "No" (archived); true when missing
 	Award              *Award // nil when the notice has no award
 	PointsOfContact    []Contact
-	DescriptionURL     string // "description": a URL, fetched with SAMClient.FetchDescription
+	DescriptionURL     string // "description": a URL, fetched with SAMAPI.FetchDescription
 	OrganizationType   string // "OFFICE", "SUB COMMAND" ...
 	OfficeAddress      *OfficeAddress
 	PlaceOfPerformance *Place
@@ -102,7 +104,7 @@ func (c *CodeName) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] != '{' {
-		var s flexString
+		var s FlexString
 		if err := s.UnmarshalJSON(b); err != nil {
 			return err
 		}
@@ -111,8 +113,8 @@ func (c *CodeName) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var w struct {
-		Code flexString `json:"code"`
-		Name flexString `json:"name"`
+		Code FlexString `json:"code"`
+		Name FlexString `json:"name"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -153,11 +155,11 @@ type Link struct {
 // wire types: the SAM.gov JSON shape, tolerant of null and type variants.
 
 type wireAddress struct {
-	StreetAddress  flexString `json:"streetAddress"`
-	StreetAddress2 flexString `json:"streetAddress2"`
+	StreetAddress  FlexString `json:"streetAddress"`
+	StreetAddress2 FlexString `json:"streetAddress2"`
 	City           CodeName   `json:"city"`
 	State          CodeName   `json:"state"`
-	Zip            flexString `json:"zip"`
+	Zip            FlexString `json:"zip"`
 	Country        CodeName   `json:"country"`
 }
 
@@ -174,70 +176,70 @@ func (w *wireAddress) address() Address {
 }
 
 type wireNotice struct {
-	NoticeID           flexString  `json:"noticeId"`
-	NoticeIDLower      flexString  `json:"noticeid"`
-	Title              flexString  `json:"title"`
-	SolicitationNumber flexString  `json:"solicitationNumber"`
-	FullParentPathName flexString  `json:"fullParentPathName"`
-	FullParentPathCode flexString  `json:"fullParentPathCode"`
-	Department         flexString  `json:"department"`
-	SubTier            flexString  `json:"subTier"`
-	Office             flexString  `json:"office"`
+	NoticeID           FlexString  `json:"noticeId"`
+	NoticeIDLower      FlexString  `json:"noticeid"`
+	Title              FlexString  `json:"title"`
+	SolicitationNumber FlexString  `json:"solicitationNumber"`
+	FullParentPathName FlexString  `json:"fullParentPathName"`
+	FullParentPathCode FlexString  `json:"fullParentPathCode"`
+	Department         FlexString  `json:"department"`
+	SubTier            FlexString  `json:"subTier"`
+	Office             FlexString  `json:"office"`
 	PostedDate         flexTime    `json:"postedDate"`
-	Type               flexString  `json:"type"`
-	BaseType           flexString  `json:"baseType"`
-	ArchiveType        flexString  `json:"archiveType"`
+	Type               FlexString  `json:"type"`
+	BaseType           FlexString  `json:"baseType"`
+	ArchiveType        FlexString  `json:"archiveType"`
 	ArchiveDate        flexTime    `json:"archiveDate"`
-	SetAsideDesc       flexString  `json:"typeOfSetAsideDescription"`
-	SetAside           flexString  `json:"typeOfSetAside"`
-	SetAsideDescDoc    flexString  `json:"setAside"`     // S1 table name
-	SetAsideDoc        flexString  `json:"setAsideCode"` // S1 table name
+	SetAsideDesc       FlexString  `json:"typeOfSetAsideDescription"`
+	SetAside           FlexString  `json:"typeOfSetAside"`
+	SetAsideDescDoc    FlexString  `json:"setAside"`     // S1 table name
+	SetAsideDoc        FlexString  `json:"setAsideCode"` // S1 table name
 	ResponseDeadline   flexTime    `json:"responseDeadLine"`
 	ResponseDeadlineDo flexTime    `json:"reponseDeadLine"` // S1 table misspelling
-	NAICSCode          flexString  `json:"naicsCode"`
+	NAICSCode          FlexString  `json:"naicsCode"`
 	NAICSCodes         flexStrings `json:"naicsCodes"`
-	ClassificationCode flexString  `json:"classificationCode"`
-	Active             flexString  `json:"active"`
+	ClassificationCode FlexString  `json:"classificationCode"`
+	Active             FlexString  `json:"active"`
 	Award              *struct {
 		Date    flexTime   `json:"date"`
-		Number  flexString `json:"number"`
+		Number  FlexString `json:"number"`
 		Amount  Amount     `json:"amount"`
 		Awardee *struct {
-			Name     flexString   `json:"name"`
+			Name     FlexString   `json:"name"`
 			Location *wireAddress `json:"location"`
-			UEI      flexString   `json:"ueiSAM"`
-			DUNS     flexString   `json:"duns"`
-			CAGE     flexString   `json:"cageCode"`
+			UEI      FlexString   `json:"ueiSAM"`
+			DUNS     FlexString   `json:"duns"`
+			CAGE     FlexString   `json:"cageCode"`
 		} `json:"awardee"`
 	} `json:"award"`
 	PointOfContact []struct {
-		Fax            flexString `json:"fax"`
-		Type           flexString `json:"type"`
-		Email          flexString `json:"email"`
-		Phone          flexString `json:"phone"`
-		Title          flexString `json:"title"`
-		FullName       flexString `json:"fullName"`
+		Fax            FlexString `json:"fax"`
+		Type           FlexString `json:"type"`
+		Email          FlexString `json:"email"`
+		Phone          FlexString `json:"phone"`
+		Title          FlexString `json:"title"`
+		FullName       FlexString `json:"fullName"`
 		AdditionalInfo *struct {
-			Content flexString `json:"content"`
+			Content FlexString `json:"content"`
 		} `json:"additionalInfo"`
 	} `json:"pointOfContact"`
-	Description      flexString `json:"description"`
-	OrganizationType flexString `json:"organizationType"`
+	Description      FlexString `json:"description"`
+	OrganizationType FlexString `json:"organizationType"`
 	OfficeAddress    *struct {
-		Zipcode     flexString `json:"zipcode"`
-		City        flexString `json:"city"`
-		CountryCode flexString `json:"countryCode"`
-		State       flexString `json:"state"`
+		Zipcode     FlexString `json:"zipcode"`
+		City        FlexString `json:"city"`
+		CountryCode FlexString `json:"countryCode"`
+		State       FlexString `json:"state"`
 	} `json:"officeAddress"`
 	PlaceOfPerformance *wireAddress `json:"placeOfPerformance"`
-	AdditionalInfoLink flexString   `json:"additionalInfoLink"`
-	UILink             flexString   `json:"uiLink"`
+	AdditionalInfoLink FlexString   `json:"additionalInfoLink"`
+	UILink             FlexString   `json:"uiLink"`
 	Links              []struct {
-		Rel  flexString `json:"rel"`
-		Href flexString `json:"href"`
+		Rel  FlexString `json:"rel"`
+		Href FlexString `json:"href"`
 	} `json:"links"`
 	ResourceLinks   flexStrings `json:"resourceLinks"`
-	DescriptionText flexString  `json:"descriptionText"` // not from SAM; kept if a caller stored it
+	DescriptionText FlexString  `json:"descriptionText"` // not from SAM; kept if a caller stored it
 }
 
 // UnmarshalJSON decodes one opportunitiesData record. It fails only on JSON
@@ -247,7 +249,7 @@ func (n *Notice) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode notice: %w", err)
 	}
-	s := func(f flexString) string { return strings.TrimSpace(string(f)) }
+	s := func(f FlexString) string { return strings.TrimSpace(string(f)) }
 	*n = Notice{
 		NoticeID:           s(w.NoticeID),
 		Title:              s(w.Title),
@@ -356,7 +358,7 @@ func (n *Notice) UnmarshalJSON(b []byte) error {
 func (n *Notice) redactURLs() {
 	r := func(u *string) {
 		if strings.Contains(*u, "api_key") {
-			*u = redactURL(*u)
+			*u = RedactURL(*u)
 		}
 	}
 	r(&n.DescriptionURL)
@@ -408,13 +410,20 @@ type Page struct {
 	Links        []Link
 }
 
-type wirePage struct {
-	TotalRecords      *flexInt          `json:"totalRecords"`
-	Limit             flexInt           `json:"limit"`
-	Offset            flexInt           `json:"offset"`
-	OpportunitiesData []json.RawMessage `json:"opportunitiesData"`
-	Links             []struct {
-		Rel  flexString `json:"rel"`
-		Href flexString `json:"href"`
-	} `json:"links"`
+// RedactURL replaces the value of any api_key query parameter.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return APIKeyRE.ReplaceAllString(s, "${1}"+Redacted)
+	}
+	q := u.Query()
+	if _, ok := q["api_key"]; !ok {
+		return s
+	}
+	q.Set("api_key", Redacted)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
+
+// APIKeyRE finds an api_key query parameter in free text.
+var APIKeyRE = regexp.MustCompile(`(?i)(api_key=)[^&\s"]*`)

@@ -36,14 +36,14 @@ var ProcurementTypes = map[string]string{
 var NoticeStatuses = []string{"active", "inactive", "archived", "cancelled", "deleted"}
 
 // SearchParams holds every documented Get Opportunities v2 query parameter
-// except api_key, which SAMClient adds. Dates are MM/dd/yyyy strings (use
+// except api_key, which package sam adds. Dates are MM/dd/yyyy strings (use
 // FormatDate).
 type SearchParams struct {
 	PostedFrom string // postedFrom, required
 	PostedTo   string // postedTo, required; at most one year after PostedFrom
 
 	Limit  int // limit, 1..1000; 0 means DefaultLimit
-	Offset int // offset (see SAMClient.PageIndexOffsets)
+	Offset int // offset (see sam.Client.PageIndexOffsets)
 
 	ProcurementTypes    []string // ptype, repeated (ptype=o&ptype=k)
 	SolicitationNumber  string   // solnum

@@ -26,8 +26,8 @@ const maxGrantPages = 5
 // the run. It holds no SQL: Store persists.
 type Scout struct {
 	Store  Store
-	SAM    *SAMClient    // template; APIKey is filled from Key on every run
-	Grants *GrantsClient // nil disables grants searches
+	SAM    SAMAPI    // a run uses SAM.WithKey(Key(ctx))
+	Grants GrantsAPI // nil disables grants searches
 	// Key returns the SAM.gov API key ("" when none is configured).
 	Key      func(ctx context.Context) (Secret, error)
 	Logger   *slog.Logger
@@ -36,6 +36,41 @@ type Scout struct {
 
 	mu          sync.Mutex
 	pausedUntil time.Time // after a 429: no SAM.gov request before this
+}
+
+// SAMAPI is the SAM.gov Get Opportunities v2 API as the scout uses it;
+// package sam implements it over HTTP.
+type SAMAPI interface {
+	// WithKey returns a copy that sends key.
+	WithKey(key Secret) SAMAPI
+	// SearchAll pages through every result of p, calling fn once per
+	// distinct notice. Errors: *ValidationError, ErrInvalidKey,
+	// ErrQuotaExhausted, *RateLimitError, ErrTimeout, *APIError.
+	SearchAll(ctx context.Context, p SearchParams, fn func(Notice) error) (SearchSummary, error)
+	// FetchDescription downloads a notice's description text (errors as
+	// for SearchAll, plus ErrDescriptionNotFound).
+	FetchDescription(ctx context.Context, descURL string) (string, error)
+	// QuotaStatus reports the daily limit and today's count for the key
+	// type (used is 0 when nothing counts requests).
+	QuotaStatus(ctx context.Context) (limit, used int, err error)
+	// Bucket is the key type whose quota the requests use.
+	Bucket() string
+	// Counting reports whether requests are counted against a quota.
+	Counting() bool
+	// SpendDay records day's quota as used up, when the counter can take
+	// it (SAM.gov answered 429 "quota exceeded" before the local count
+	// reached the limit).
+	SpendDay(ctx context.Context, day string) error
+}
+
+// GrantsAPI is the Grants.gov REST API (search2 and fetchOpportunity);
+// package grants implements it over HTTP.
+type GrantsAPI interface {
+	// Search runs search2. Errors: *ValidationError, *RateLimitError,
+	// ErrTimeout, *APIError.
+	Search(ctx context.Context, p GrantSearchParams) (GrantPage, error)
+	// Fetch returns the detailed Grant for a numeric opportunity id.
+	Fetch(ctx context.Context, id string) (Grant, error)
 }
 
 // QuotaSetter is implemented by quota counters that can be told the day is
@@ -48,18 +83,16 @@ type QuotaSetter interface {
 // pause records a 429: no SAM.gov request until rl.RetryAt. A retry time
 // at or after the next 00:00 UTC means the day's quota is spent, which is
 // written to the quota counter when it can take it.
-func (s *Scout) pause(ctx context.Context, c *SAMClient, rl *RateLimitError) {
+func (s *Scout) pause(ctx context.Context, c SAMAPI, rl *RateLimitError) {
 	s.mu.Lock()
 	if rl.RetryAt.After(s.pausedUntil) {
 		s.pausedUntil = rl.RetryAt
 	}
 	s.mu.Unlock()
 	now := s.now()
-	if qs, ok := c.Quota.(QuotaSetter); ok && !rl.RetryAt.Before(QuotaResetAt(now)) {
-		if limit, _, err := c.QuotaStatus(ctx); err == nil {
-			if err := qs.SetUsed(ctx, c.keyType(), QuotaDay(now), limit); err != nil {
-				s.logger().Error("federal scout: mark quota spent", "err", err)
-			}
+	if !rl.RetryAt.Before(QuotaResetAt(now)) {
+		if err := c.SpendDay(ctx, QuotaDay(now)); err != nil {
+			s.logger().Error("federal scout: mark quota spent", "err", err)
 		}
 	}
 }
@@ -89,6 +122,18 @@ func (s *Scout) interval() time.Duration {
 		return s.Interval
 	}
 	return DefaultScoutInterval
+}
+
+// SearchSummary reports what SearchAll did.
+type SearchSummary struct {
+	Requests      int    // pages requested (each costs one quota unit)
+	Notices       int    // distinct notices passed to fn
+	Duplicates    int    // records skipped because their notice ID was already seen
+	RepeatedPages int    // pages that added no new notice (the loop stops on the first)
+	TotalRecords  int    // last totalRecords the API reported (-1 if never)
+	NextOffset    int    // offset to resume from (after an error or a stop)
+	Complete      bool   // every record of the window was seen
+	StopReason    string // "complete", "empty page", "short page", "repeated page", "error"
 }
 
 // SearchResult is what one saved search did in a run.
@@ -162,7 +207,7 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 		return a.LastRunAt.Compare(*b.LastRunAt)
 	})
 
-	var client *SAMClient
+	var client SAMAPI
 	var stopSAM error // set once the key is bad or the quota is spent
 	needSAM := slices.ContainsFunc(searches, func(x *SavedSearch) bool { return x.Kind == SearchSAM })
 	if until, ok := s.paused(); needSAM && ok {
@@ -175,15 +220,13 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 		case key == "":
 			stopSAM = ErrNoKey
 		default:
-			c := *s.SAM
-			c.APIKey = key
-			client = &c
+			client = s.SAM.WithKey(key)
 		}
 	}
 	// Failed requests cost quota too; the counter says how many were sent.
 	usedBefore := -1
 	if client != nil {
-		if _, u, err := client.QuotaStatus(ctx); err == nil && client.Quota != nil {
+		if _, u, err := client.QuotaStatus(ctx); err == nil && client.Counting() {
 			usedBefore = u
 		}
 	}
@@ -278,7 +321,7 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 // runSAM pages through one saved search. On success or deferral the
 // notices fetched are stored in one transaction; on any other error
 // nothing is stored.
-func (s *Scout) runSAM(ctx context.Context, c *SAMClient, tenantID int64, ss *SavedSearch) (SearchSummary, UpsertCounts, error) {
+func (s *Scout) runSAM(ctx context.Context, c SAMAPI, tenantID int64, ss *SavedSearch) (SearchSummary, UpsertCounts, error) {
 	var total SearchSummary
 	var counts UpsertCounts
 	// One request per combination of the search's codes and posted
@@ -340,7 +383,7 @@ func (s *Scout) runSAM(ctx context.Context, c *SAMClient, tenantID int64, ss *Sa
 
 // fetchDescriptions fetches description text for notices that have none
 // yet, one request each, and stores it (the full-text index follows).
-func (s *Scout) fetchDescriptions(ctx context.Context, c *SAMClient, tenantID int64, ns []Notice) (int, error) {
+func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, tenantID int64, ns []Notice) (int, error) {
 	requests := 0
 	for _, n := range ns {
 		if n.DescriptionURL == "" {

@@ -71,7 +71,7 @@ func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
 	if ss.Kind == SearchSAM && s.Scout != nil && s.Scout.SAM != nil {
 		if limit, _, err := s.Scout.SAM.QuotaStatus(ctx); err == nil && limit > 0 && ss.RequestCount() > limit {
 			return firstValidation(invalid("naics", "this search makes %d SAM.gov requests per run and the %s key allows %d a day; use fewer codes or split it",
-				ss.RequestCount(), s.Scout.SAM.keyType(), limit))
+				ss.RequestCount(), s.Scout.SAM.Bucket(), limit))
 		}
 	}
 	return s.Store.CreateSavedSearch(ctx, ss)
@@ -221,7 +221,7 @@ func (s *Service) Quota(ctx context.Context) (limit, used int, keyType string, e
 		return 0, 0, "", nil
 	}
 	limit, used, err = s.Scout.SAM.QuotaStatus(ctx)
-	return limit, used, s.Scout.SAM.keyType(), err
+	return limit, used, s.Scout.SAM.Bucket(), err
 }
 
 // RunNow runs the tenant's saved searches in the background (the SAM.gov

@@ -35,6 +35,7 @@ type Handler struct {
 	*web.Kit
 	Calendar *calendar.Service
 	Tenants  *app.TenantService
+	Users    *app.UserService // the portal's team, as calendar owners
 }
 
 // MountPublic adds the booking pages to a public host (HostSite or

@@ -68,6 +68,11 @@ type Handler struct {
 	SheetPages   *sheetsui.Handler
 	AgentPages   *agentsui.Handler
 	SiteBuilder  *sitesui.Handler // Websites & Funnels of the house tenant
+	// CalendarPages is the universal calendar (nil or off: none).
+	CalendarPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 }
 
 // FillLayout completes a Nexus page's layout: the agency's brand and,

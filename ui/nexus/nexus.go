@@ -47,6 +47,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.SheetPages.Mount(authed, csrf, web.NexusScope)
 	s.AgentPages.Mount(authed, csrf, web.NexusScope)
 	s.SiteBuilder.Mount(authed, csrf, web.NexusScope)
+	if s.CalendarPages != nil {
+		s.CalendarPages.Mount(authed, csrf, web.NexusScope)
+	}
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -63,6 +66,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.SiteBuilder.On() {
 		nav[1].Items = append(nav[1].Items, sitesui.NavItem)
+	}
+	if s.CalendarPages != nil && s.CalendarPages.On() {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
 	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)

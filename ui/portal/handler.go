@@ -45,8 +45,11 @@ type Handler struct {
 	SitePages    *site.Handler
 	WikiPages    *wikiui.Handler
 	// CalendarPages are the public booking pages (a tenant's own domain).
+	// and the calendar pages behind sign-in.
 	CalendarPages interface {
 		MountPublic(r fiber.Router, host string)
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
 	}
 	SheetPages *sheetsui.Handler
 	AgentPages *agentsui.Handler
@@ -68,6 +71,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.SiteBuilder.On() && l.User.Role == app.UserRoleOwner {
 			l.Nav[0].Items = append(l.Nav[0].Items, sitesui.NavItem)
+		}
+		if s.CalendarPages != nil && s.CalendarPages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
 		}
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)

@@ -68,6 +68,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.SheetPages.Mount(authed, csrf, web.PortalScope)
 	s.AgentPages.Mount(authed, csrf, web.PortalScope)
 	s.SiteBuilder.Mount(authed, csrf, web.PortalScope)
+	if s.CalendarPages != nil {
+		s.CalendarPages.Mount(authed, csrf, web.PortalScope)
+	}
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it

@@ -1,4 +1,4 @@
-package federal
+package sam
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"orengen/app/federal"
 	"os"
 	"time"
 )
@@ -15,12 +16,12 @@ import (
 // and stop for the day on quota or rate-limit errors.
 func Example() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := "testdata/sam_search_empty.json"
+		name := "../app/federal/testdata/sam_search_empty.json"
 		switch r.URL.Query().Get("offset") {
 		case "0":
-			name = "testdata/sam_search_page1.json"
+			name = "../app/federal/testdata/sam_search_page1.json"
 		case "3":
-			name = "testdata/sam_search_page2.json"
+			name = "../app/federal/testdata/sam_search_page2.json"
 		}
 		b, _ := os.ReadFile(name)
 		w.Write(b)
@@ -28,26 +29,26 @@ func Example() {
 	defer srv.Close()
 
 	now := time.Date(2026, 1, 20, 15, 0, 0, 0, time.UTC)
-	client := &SAMClient{
-		BaseURL: srv.URL, APIKey: "from-the-vault", KeyType: KeySystem,
-		Quota: &MemoryQuota{}, Now: func() time.Time { return now },
+	client := &Client{
+		BaseURL: srv.URL, APIKey: "from-the-vault", KeyType: federal.KeySystem,
+		Quota: &federal.MemoryQuota{}, Now: func() time.Time { return now },
 	}
-	profile := Profile{NAICSPrimary: "541511", NAICSOther: []string{"541512"}, SetAsides: []string{"SBA"},
+	profile := federal.Profile{NAICSPrimary: "541511", NAICSOther: []string{"541512"}, SetAsides: []string{"SBA"},
 		Keywords: []string{"agile"}, States: []string{"DC"}}
 
-	windows, _ := SearchParams{PostedFrom: "01/01/2026", PostedTo: "01/31/2026", Limit: 3}.Windows()
+	windows, _ := federal.SearchParams{PostedFrom: "01/01/2026", PostedTo: "01/31/2026", Limit: 3}.Windows()
 	for _, p := range windows {
-		sum, err := client.SearchAll(context.Background(), p, func(n Notice) error {
-			fmt.Printf("%s %3d %s\n", n.NoticeID[:8], Score(profile, n, now).Score, n.Title[:30])
+		sum, err := client.SearchAll(context.Background(), p, func(n federal.Notice) error {
+			fmt.Printf("%s %3d %s\n", n.NoticeID[:8], federal.Score(profile, n, now).Score, n.Title[:30])
 			return nil
 		})
-		var rl *RateLimitError
+		var rl *federal.RateLimitError
 		switch {
-		case errors.Is(err, ErrQuotaExhausted):
-			fmt.Println("quota spent: resume at offset", sum.NextOffset, "after", QuotaResetAt(now))
+		case errors.Is(err, federal.ErrQuotaExhausted):
+			fmt.Println("quota spent: resume at offset", sum.NextOffset, "after", federal.QuotaResetAt(now))
 		case errors.As(err, &rl):
 			fmt.Println("rate limited until", rl.RetryAt)
-		case errors.Is(err, ErrInvalidKey):
+		case errors.Is(err, federal.ErrInvalidKey):
 			fmt.Println("fix the SAM.gov key")
 		case err != nil:
 			fmt.Println("error:", err)

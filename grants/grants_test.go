@@ -1,4 +1,4 @@
-package federal
+package grants
 
 import (
 	"context"
@@ -8,12 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"orengen/app/federal"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 )
 
-func grantsServer(t *testing.T, handle func(w http.ResponseWriter, body map[string]any, path string)) *GrantsClient {
+func grantsServer(t *testing.T, handle func(w http.ResponseWriter, body map[string]any, path string)) *Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
@@ -27,14 +30,14 @@ func grantsServer(t *testing.T, handle func(w http.ResponseWriter, body map[stri
 		handle(w, body, r.URL.Path)
 	}))
 	t.Cleanup(srv.Close)
-	return &GrantsClient{BaseURL: srv.URL, HTTP: srv.Client(), Now: func() time.Time { return testNow }}
+	return &Client{BaseURL: srv.URL, HTTP: srv.Client(), Now: func() time.Time { return testNow }}
 }
 
 func TestGrantsClient_Search_BothVariants(t *testing.T) {
-	var pages []GrantPage
+	var pages []federal.GrantPage
 	for _, fixture := range []string{"grants_search2.json", "grants_search2_docs_shape.json"} {
 		c := grantsServer(t, func(w http.ResponseWriter, body map[string]any, path string) {
-			if path != GrantsSearchPath {
+			if path != SearchPath {
 				t.Errorf("path %s", path)
 			}
 			want := map[string]any{"keyword": "small business", "oppStatuses": "forecasted|posted", "eligibilities": "23|12", "rows": float64(25), "startRecordNum": float64(0)}
@@ -45,7 +48,7 @@ func TestGrantsClient_Search_BothVariants(t *testing.T) {
 			}
 			serveFile(w, 200, fixture, t)
 		})
-		page, err := c.Search(context.Background(), GrantSearchParams{Keyword: "small business", Eligibilities: []string{"23", "12"}, Rows: 25})
+		page, err := c.Search(context.Background(), federal.GrantSearchParams{Keyword: "small business", Eligibilities: []string{"23", "12"}, Rows: 25})
 		if err != nil {
 			t.Fatalf("%s: %v", fixture, err)
 		}
@@ -70,7 +73,7 @@ func TestGrantsClient_Search_BothVariants(t *testing.T) {
 
 func TestGrantsClient_Fetch(t *testing.T) {
 	c := grantsServer(t, func(w http.ResponseWriter, body map[string]any, path string) {
-		if path != GrantsFetchPath || body["opportunityId"] != float64(361874) {
+		if path != FetchPath || body["opportunityId"] != float64(361874) {
 			t.Errorf("path %s body %v", path, body)
 		}
 		serveFile(w, 200, "grants_fetch.json", t)
@@ -82,7 +85,7 @@ func TestGrantsClient_Fetch(t *testing.T) {
 	edt := time.FixedZone("", -4*3600)
 	if !g.Detailed || g.ID != "361874" || g.Number != "HHS-2026-ACF-OCS-EE-0087" || g.AgencyName != "Administration for Children and Families - OCS" ||
 		g.AwardCeiling.String() != "800000.00" || g.AwardFloor.Cents != 10000000 || g.EstimatedFunding.String() != "16000000.00" ||
-		g.ExpectedAwards != 20 || g.CostSharing || g.Category != (CodeName{Code: "D", Name: "Discretionary"}) ||
+		g.ExpectedAwards != 20 || g.CostSharing || g.Category != (federal.CodeName{Code: "D", Name: "Discretionary"}) ||
 		len(g.ALNs) != 1 || g.ALNs[0] != "93.570" || !g.CloseDate.Equal(time.Date(2026, 4, 13, 0, 0, 0, 0, edt)) ||
 		g.ApplicantTypes[0].Code != "12" || g.FundingCategories[0].Name != "Community Development" || g.ContactEmail != "ocs.ced@acf.hhs.gov" {
 		t.Fatalf("grant = %+v", g)
@@ -90,7 +93,7 @@ func TestGrantsClient_Fetch(t *testing.T) {
 	if len(g.Warnings) != 0 {
 		t.Fatalf("warnings %v", g.Warnings)
 	}
-	var ve *ValidationError
+	var ve *federal.ValidationError
 	if _, err := c.Fetch(context.Background(), "HHS-2026"); !errors.As(err, &ve) {
 		t.Fatalf("non-numeric id: %v", err)
 	}
@@ -119,15 +122,59 @@ func TestGrantsClient_Errors(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			})
-			_, err := c.Search(context.Background(), GrantSearchParams{Keyword: "x"})
+			_, err := c.Search(context.Background(), federal.GrantSearchParams{Keyword: "x"})
 			tt.check(t, err)
 		})
 	}
-	var ve *ValidationError
-	if err := (GrantSearchParams{OppStatuses: []string{"open"}}).Validate(); !errors.As(err, &ve) || ve.Field != "oppStatuses" {
+	var ve *federal.ValidationError
+	if err := (federal.GrantSearchParams{OppStatuses: []string{"open"}}).Validate(); !errors.As(err, &ve) || ve.Field != "oppStatuses" {
 		t.Fatalf("bad status: %v", err)
 	}
-	if err := (GrantSearchParams{Agencies: []string{"HHS|NSF"}}).Validate(); !errors.As(err, &ve) || ve.Field != "agencies" {
+	if err := (federal.GrantSearchParams{Agencies: []string{"HHS|NSF"}}).Validate(); !errors.As(err, &ve) || ve.Field != "agencies" {
 		t.Fatalf("pipe in value: %v", err)
+	}
+}
+
+var testNow = time.Date(2026, 1, 20, 15, 0, 0, 0, time.UTC)
+
+// mustRead reads a recorded Grants.gov answer (kept with the records'
+// decoding tests in app/federal).
+func mustRead(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "app", "federal", "testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func serveFile(w http.ResponseWriter, status int, name string, tb testing.TB) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(mustRead(tb, name))
+}
+func isAPIError(status int) func(*testing.T, error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var ae *federal.APIError
+		if !errors.As(err, &ae) || ae.Status != status {
+			t.Fatalf("err = %v, want *federal.APIError status %d", err, status)
+		}
+		if errors.Is(err, federal.ErrInvalidKey) {
+			t.Fatalf("err = %v is also federal.ErrInvalidKey", err)
+		}
+	}
+}
+
+func isRateLimit(at time.Time) func(*testing.T, error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var rl *federal.RateLimitError
+		if !errors.As(err, &rl) {
+			t.Fatalf("err = %v, want *federal.RateLimitError", err)
+		}
+		if !rl.RetryAt.Equal(at) {
+			t.Fatalf("RetryAt = %v, want %v", rl.RetryAt, at)
+		}
 	}
 }

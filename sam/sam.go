@@ -1,4 +1,12 @@
-package federal
+// Package sam speaks the SAM.gov Get Opportunities v2 API: the request
+// URL with the api_key, the daily quota taken before each request, paging
+// (SearchAll), notice descriptions, and SAM.gov's error answers (gateway
+// codes, 429 with nextAccessTime, the empty 404 of an unknown key) turned
+// into federal's typed errors, never holding the key. It implements
+// federal.SAMAPI; the records and how their JSON reads stay in
+// app/federal (the store re-reads stored notices). It imports app/federal
+// and the standard library; its HTTP client comes from the wiring (httpx).
+package sam
 
 import (
 	"bytes"
@@ -15,13 +23,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"orengen/app/federal"
 )
 
 // SAM.gov endpoints.
 const (
-	DefaultSAMBaseURL = "https://api.sam.gov"       // production
-	AlphaSAMBaseURL   = "https://api-alpha.sam.gov" // test environment (separate keys)
-	SAMSearchPath     = "/opportunities/v2/search"
+	DefaultBaseURL = "https://api.sam.gov"       // production
+	AlphaBaseURL   = "https://api-alpha.sam.gov" // test environment (separate keys)
+	SearchPath     = "/opportunities/v2/search"
 
 	// DefaultTimeout bounds one API call. A third-party guide reports about
 	// 60 s per Opportunities call, so leave room.
@@ -33,76 +43,104 @@ const (
 
 var defaultHTTPClient = &http.Client{Timeout: DefaultTimeout}
 
-// SAMClient calls the SAM.gov Get Opportunities v2 API. The zero value plus
+// Client calls the SAM.gov Get Opportunities v2 API. The zero value plus
 // an APIKey works against production with the default 90 s timeout; it is
 // safe for concurrent use once configured.
 //
 // Every request first takes one unit from Quota (when set) for KeyType on the
 // current UTC day; past the KeyType's daily limit the call returns
-// ErrQuotaExhausted without sending anything.
-type SAMClient struct {
-	BaseURL string       // scheme://host[:port]; default DefaultSAMBaseURL
-	APIKey  Secret       // SAM.gov public API key (Account Details)
-	HTTP    *http.Client // default: a client with DefaultTimeout
-	Quota   QuotaCounter // nil disables local accounting
+// federal.ErrQuotaExhausted without sending anything.
+type Client struct {
+	BaseURL string               // scheme://host[:port]; default DefaultBaseURL
+	APIKey  federal.Secret       // SAM.gov public API key (Account Details)
+	HTTP    *http.Client         // default: a client with DefaultTimeout
+	Quota   federal.QuotaCounter // nil disables local accounting
 	Now     func() time.Time
 
-	KeyType string      // quota bucket; default KeyPersonal (10/day)
-	Limits  QuotaPolicy // default DefaultQuotaPolicy()
+	KeyType string              // quota bucket; default federal.KeyPersonal (10/day)
+	Limits  federal.QuotaPolicy // default federal.DefaultQuotaPolicy()
 
 	// PageIndexOffsets makes SearchAll advance offset by 1 per page (offset
 	// as a "page index", as the docs word it) instead of by limit (record
 	// offset, what most clients and the fixtures do). UNCONFIRMED which one
 	// the live API uses: SearchAll stops on a page with no new notice either
-	// way and counts it in SearchSummary.RepeatedPages.
+	// way and counts it in federal.SearchSummary.RepeatedPages.
 	PageIndexOffsets bool
 }
 
-func (c *SAMClient) now() time.Time {
+func (c *Client) now() time.Time {
 	if c.Now != nil {
 		return c.Now()
 	}
 	return time.Now()
 }
 
-func (c *SAMClient) httpClient() *http.Client {
+func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
 	return defaultHTTPClient
 }
 
-func (c *SAMClient) baseURL() string {
+func (c *Client) baseURL() string {
 	if c.BaseURL != "" {
 		return strings.TrimRight(c.BaseURL, "/")
 	}
-	return DefaultSAMBaseURL
+	return DefaultBaseURL
 }
 
-func (c *SAMClient) keyType() string {
+// Bucket is the key type whose daily quota the requests use.
+func (c *Client) Bucket() string {
 	if c.KeyType != "" {
 		return c.KeyType
 	}
-	return KeyPersonal
+	return federal.KeyPersonal
 }
 
-func (c *SAMClient) limits() QuotaPolicy {
+// Counting reports whether a quota counter counts the requests.
+func (c *Client) Counting() bool { return c.Quota != nil }
+
+// WithKey returns a copy of c that sends key.
+func (c *Client) WithKey(key federal.Secret) federal.SAMAPI {
+	cp := *c
+	cp.APIKey = key
+	return &cp
+}
+
+// SpendDay records day's quota as used up when the counter can take it
+// (federal.QuotaSetter): SAM.gov answered 429 "quota exceeded" before the
+// local count reached the limit, so later runs, even after a restart,
+// send nothing. Without such a counter, or when the limit is unknown, it
+// does nothing.
+func (c *Client) SpendDay(ctx context.Context, day string) error {
+	qs, ok := c.Quota.(federal.QuotaSetter)
+	if !ok {
+		return nil
+	}
+	limit, _, err := c.QuotaStatus(ctx)
+	if err != nil {
+		return nil
+	}
+	return qs.SetUsed(ctx, c.Bucket(), day, limit)
+}
+
+func (c *Client) limits() federal.QuotaPolicy {
 	if c.Limits != nil {
 		return c.Limits
 	}
-	return DefaultQuotaPolicy()
+	return federal.DefaultQuotaPolicy()
 }
 
 // QuotaStatus reports the daily limit and the requests counted today for the
 // client's key type (used is 0 without a Quota). used is at most limit:
 // the counter also counts attempts refused here once the limit was
 // reached, which never reached SAM.gov.
-func (c *SAMClient) QuotaStatus(ctx context.Context) (limit, used int, err error) {
-	limit, err = c.limits().Limit(c.keyType())
+func (c *Client) QuotaStatus(ctx context.Context) (limit, used int, err error) {
+	limit, err = c.limits().Limit(c.Bucket())
 	if err != nil || c.Quota == nil {
 		return limit, 0, err
 	}
-	used, err = c.Quota.Used(ctx, c.keyType(), QuotaDay(c.now()))
+	used, err = c.Quota.Used(ctx, c.Bucket(), federal.QuotaDay(c.now()))
 	if err != nil {
 		return limit, 0, fmt.Errorf("quota used: %w", err)
 	}
@@ -110,49 +148,49 @@ func (c *SAMClient) QuotaStatus(ctx context.Context) (limit, used int, err error
 }
 
 // Search fetches one page. Errors: *ValidationError for bad params (nothing
-// sent, no quota used), ErrInvalidKey, ErrQuotaExhausted, *RateLimitError,
-// ErrTimeout, *APIError. An empty result is a Page with no notices and a nil
+// sent, no quota used), federal.ErrInvalidKey, federal.ErrQuotaExhausted, *federal.RateLimitError,
+// federal.ErrTimeout, *federal.APIError. An empty result is a federal.Page with no notices and a nil
 // error. A 404 with a JSON body that is not an auth error (S1 lists 404 "No
-// Data found"; UNCONFIRMED) is an *APIError with Status 404, never a silent
+// Data found"; UNCONFIRMED) is an *federal.APIError with Status 404, never a silent
 // empty page. A failing Quota (redka down) fails closed: nothing is sent.
-func (c *SAMClient) Search(ctx context.Context, p SearchParams) (Page, error) {
+func (c *Client) Search(ctx context.Context, p federal.SearchParams) (federal.Page, error) {
 	page, err := c.search(ctx, p)
 	return page, c.scrubErr(err)
 }
 
-func (c *SAMClient) search(ctx context.Context, p SearchParams) (Page, error) {
+func (c *Client) search(ctx context.Context, p federal.SearchParams) (federal.Page, error) {
 	if err := p.Validate(); err != nil {
-		return Page{}, fmt.Errorf("sam search: %w", err)
+		return federal.Page{}, fmt.Errorf("sam search: %w", err)
 	}
 	q := p.Query()
 	q.Set("api_key", string(c.APIKey))
-	u := c.baseURL() + SAMSearchPath + "?" + q.Encode()
+	u := c.baseURL() + SearchPath + "?" + q.Encode()
 	status, header, body, err := c.get(ctx, "sam search", u)
 	if err != nil {
-		return Page{}, err
+		return federal.Page{}, err
 	}
 	if err := c.classify(status, header, body); err != nil {
-		return Page{}, fmt.Errorf("sam search: %w", err)
+		return federal.Page{}, fmt.Errorf("sam search: %w", err)
 	}
-	if len(c.APIKey) >= 4 { // a key the API echoes must not reach Notice.Raw (and the database)
-		body = bytes.ReplaceAll(body, []byte(c.APIKey), []byte(redacted))
+	if len(c.APIKey) >= 4 { // a key the API echoes must not reach federal.Notice.Raw (and the database)
+		body = bytes.ReplaceAll(body, []byte(c.APIKey), []byte(federal.Redacted))
 	}
 	page, err := decodePage(body)
 	if err != nil {
-		return Page{}, fmt.Errorf("sam search: %w", err)
+		return federal.Page{}, fmt.Errorf("sam search: %w", err)
 	}
 	return page, nil
 }
 
-func decodePage(body []byte) (Page, error) {
+func decodePage(body []byte) (federal.Page, error) {
 	var w wirePage
 	if err := json.Unmarshal(body, &w); err != nil {
-		return Page{}, &APIError{Status: http.StatusOK, Message: "malformed JSON: " + err.Error()}
+		return federal.Page{}, &federal.APIError{Status: http.StatusOK, Message: "malformed JSON: " + err.Error()}
 	}
 	if w.TotalRecords == nil && w.OpportunitiesData == nil && !bytes.Contains(body, []byte(`"opportunitiesData"`)) {
-		return Page{}, &APIError{Status: http.StatusOK, Message: "response has neither totalRecords nor opportunitiesData"}
+		return federal.Page{}, &federal.APIError{Status: http.StatusOK, Message: "response has neither totalRecords nor opportunitiesData"}
 	}
-	page := Page{TotalRecords: -1, Limit: int(w.Limit), Offset: int(w.Offset)}
+	page := federal.Page{TotalRecords: -1, Limit: int(w.Limit), Offset: int(w.Offset)}
 	if w.TotalRecords != nil {
 		page.TotalRecords = int(*w.TotalRecords)
 	}
@@ -160,28 +198,16 @@ func decodePage(body []byte) (Page, error) {
 		if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
 			continue
 		}
-		var n Notice
+		var n federal.Notice
 		if err := json.Unmarshal(raw, &n); err != nil {
-			return Page{}, &APIError{Status: http.StatusOK, Message: fmt.Sprintf("malformed opportunitiesData[%d]: %s", i, err)}
+			return federal.Page{}, &federal.APIError{Status: http.StatusOK, Message: fmt.Sprintf("malformed opportunitiesData[%d]: %s", i, err)}
 		}
 		page.Notices = append(page.Notices, n)
 	}
 	for _, l := range w.Links {
-		page.Links = append(page.Links, Link{Rel: string(l.Rel), Href: redactURL(string(l.Href))})
+		page.Links = append(page.Links, federal.Link{Rel: string(l.Rel), Href: federal.RedactURL(string(l.Href))})
 	}
 	return page, nil
-}
-
-// SearchSummary reports what SearchAll did.
-type SearchSummary struct {
-	Requests      int    // pages requested (each costs one quota unit)
-	Notices       int    // distinct notices passed to fn
-	Duplicates    int    // records skipped because their notice ID was already seen
-	RepeatedPages int    // pages that added no new notice (the loop stops on the first)
-	TotalRecords  int    // last totalRecords the API reported (-1 if never)
-	NextOffset    int    // offset to resume from (after an error or a stop)
-	Complete      bool   // every record of the window was seen
-	StopReason    string // "complete", "empty page", "short page", "repeated page", "error"
 }
 
 // SearchAll pages through every result of p, calling fn once per distinct
@@ -192,16 +218,16 @@ type SearchSummary struct {
 // RepeatedPages). A fn error stops the loop and is returned wrapped.
 //
 // On an error the summary is still valid: NextOffset says where to resume
-// (for example the next day after ErrQuotaExhausted or *RateLimitError).
-func (c *SAMClient) SearchAll(ctx context.Context, p SearchParams, fn func(Notice) error) (SearchSummary, error) {
-	sum := SearchSummary{TotalRecords: -1, NextOffset: p.Offset}
+// (for example the next day after federal.ErrQuotaExhausted or *federal.RateLimitError).
+func (c *Client) SearchAll(ctx context.Context, p federal.SearchParams, fn func(federal.Notice) error) (federal.SearchSummary, error) {
+	sum := federal.SearchSummary{TotalRecords: -1, NextOffset: p.Offset}
 	if err := p.Validate(); err != nil {
 		sum.StopReason = "error"
 		return sum, fmt.Errorf("sam search all: %w", err)
 	}
 	limit := p.Limit
 	if limit == 0 {
-		limit = DefaultLimit
+		limit = federal.DefaultLimit
 		p.Limit = limit
 	}
 	seen := map[string]bool{}
@@ -263,7 +289,7 @@ func (c *SAMClient) SearchAll(ctx context.Context, p SearchParams, fn func(Notic
 
 // dedupKey is the notice ID, or a hash of the raw record when a record has
 // no ID, so that a server repeating ID-less records still ends the loop.
-func dedupKey(n Notice) string {
+func dedupKey(n federal.Notice) string {
 	if n.NoticeID != "" {
 		return n.NoticeID
 	}
@@ -271,27 +297,27 @@ func dedupKey(n Notice) string {
 	return "raw:" + string(h[:])
 }
 
-// FetchDescription downloads a notice description (Notice.DescriptionURL)
-// and returns its text (usually HTML; PlainText strips it). It appends the
+// FetchDescription downloads a notice description (federal.Notice.DescriptionURL)
+// and returns its text (usually HTML; federal.PlainText strips it). It appends the
 // api_key and costs one request from the quota. For safety the URL must
 // point at the configured BaseURL host or at api.sam.gov/api-alpha.sam.gov
 // over HTTPS, so the key is never sent elsewhere. Errors as for Search, plus
-// ErrDescriptionNotFound.
-func (c *SAMClient) FetchDescription(ctx context.Context, descURL string) (string, error) {
+// federal.ErrDescriptionNotFound.
+func (c *Client) FetchDescription(ctx context.Context, descURL string) (string, error) {
 	s, err := c.fetchDescription(ctx, descURL)
 	return s, c.scrubErr(err)
 }
 
-func (c *SAMClient) fetchDescription(ctx context.Context, descURL string) (string, error) {
+func (c *Client) fetchDescription(ctx context.Context, descURL string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(descURL))
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("sam description: %w", invalid("description", "not an absolute URL"))
+		return "", fmt.Errorf("sam description: %w", &federal.ValidationError{Field: "description", Message: "not an absolute URL"})
 	}
 	base, _ := url.Parse(c.baseURL())
 	sameHost := base != nil && strings.EqualFold(u.Host, base.Host) && u.Scheme == base.Scheme
 	samHost := u.Scheme == "https" && (strings.EqualFold(u.Hostname(), "api.sam.gov") || strings.EqualFold(u.Hostname(), "api-alpha.sam.gov"))
 	if !sameHost && !samHost {
-		return "", fmt.Errorf("sam description: %w", invalid("description", "URL host %q is not SAM.gov; refusing to send the api key there", u.Host))
+		return "", fmt.Errorf("sam description: %w", &federal.ValidationError{Field: "description", Message: fmt.Sprintf("URL host %q is not SAM.gov; refusing to send the api key there", u.Host)})
 	}
 	q := u.Query()
 	q.Set("api_key", string(c.APIKey))
@@ -302,13 +328,13 @@ func (c *SAMClient) fetchDescription(ctx context.Context, descURL string) (strin
 	}
 	if msg := bodyMessage(body); strings.EqualFold(strings.TrimSpace(msg), "Description Not Found") ||
 		strings.EqualFold(strings.TrimSpace(string(body)), "Description Not Found") {
-		return "", fmt.Errorf("sam description: %w", ErrDescriptionNotFound)
+		return "", fmt.Errorf("sam description: %w", federal.ErrDescriptionNotFound)
 	}
 	if err := c.classify(status, header, body); err != nil {
 		return "", fmt.Errorf("sam description: %w", err)
 	}
 	if len(c.APIKey) >= 4 {
-		body = bytes.ReplaceAll(body, []byte(c.APIKey), []byte(redacted))
+		body = bytes.ReplaceAll(body, []byte(c.APIKey), []byte(federal.Redacted))
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
@@ -323,23 +349,23 @@ func (c *SAMClient) fetchDescription(ctx context.Context, descURL string) (strin
 }
 
 // get sends one GET after taking a quota unit.
-func (c *SAMClient) get(ctx context.Context, op, rawURL string) (int, http.Header, []byte, error) {
+func (c *Client) get(ctx context.Context, op, rawURL string) (int, http.Header, []byte, error) {
 	if c.APIKey == "" {
-		return 0, nil, nil, fmt.Errorf("%s: no api key configured: %w", op, ErrInvalidKey)
+		return 0, nil, nil, fmt.Errorf("%s: no api key configured: %w", op, federal.ErrInvalidKey)
 	}
-	limit, err := c.limits().Limit(c.keyType())
+	limit, err := c.limits().Limit(c.Bucket())
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if c.Quota != nil {
-		day := QuotaDay(c.now())
-		used, err := c.Quota.Take(ctx, c.keyType(), day)
+		day := federal.QuotaDay(c.now())
+		used, err := c.Quota.Take(ctx, c.Bucket(), day)
 		if err != nil {
 			return 0, nil, nil, fmt.Errorf("%s: quota take: %w", op, err)
 		}
 		if used > limit {
 			return 0, nil, nil, fmt.Errorf("%s: %w (%s key: %d of %d requests used on %s; resets %s)",
-				op, ErrQuotaExhausted, c.keyType(), limit, limit, day, QuotaResetAt(c.now()).Format(time.RFC3339))
+				op, federal.ErrQuotaExhausted, c.Bucket(), limit, limit, day, federal.QuotaResetAt(c.now()).Format(time.RFC3339))
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
@@ -360,12 +386,12 @@ func (c *SAMClient) get(ctx context.Context, op, rawURL string) (int, http.Heade
 }
 
 // transportError wraps a network error, removing the api_key from URLs and
-// marking timeouts with ErrTimeout.
+// marking timeouts with federal.ErrTimeout.
 func transportError(op string, err error) error {
 	err = redactErr(err)
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%s: %w: %w", op, ErrTimeout, err)
+		return fmt.Errorf("%s: %w: %w", op, federal.ErrTimeout, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
@@ -374,27 +400,10 @@ func transportError(op string, err error) error {
 func redactErr(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		ue.URL = redactURL(ue.URL)
+		ue.URL = federal.RedactURL(ue.URL)
 	}
 	return err
 }
-
-// redactURL replaces the value of any api_key query parameter.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return apiKeyRE.ReplaceAllString(s, "${1}"+redacted)
-	}
-	q := u.Query()
-	if _, ok := q["api_key"]; !ok {
-		return s
-	}
-	q.Set("api_key", redacted)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-var apiKeyRE = regexp.MustCompile(`(?i)(api_key=)[^&\s"]*`)
 
 // scrubbedError carries an error whose text had the API key removed; it
 // still unwraps to the original chain for errors.Is/As.
@@ -406,11 +415,11 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
 
-func (c *SAMClient) scrubErr(err error) error {
+func (c *Client) scrubErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := apiKeyRE.ReplaceAllString(c.APIKey.scrub(err.Error()), "${1}"+redacted)
+	msg := federal.APIKeyRE.ReplaceAllString(c.APIKey.Scrub(err.Error()), "${1}"+federal.Redacted)
 	if msg == err.Error() {
 		return err
 	}
@@ -434,15 +443,15 @@ var (
 )
 
 type errorBody struct {
-	Code           flexString `json:"code"`
-	ErrorCode      flexString `json:"errorCode"`
-	Message        flexString `json:"message"`
-	ErrorMessage   flexString `json:"errorMessage"`
-	Description    flexString `json:"description"`
-	NextAccessTime flexString `json:"nextAccessTime"`
+	Code           federal.FlexString `json:"code"`
+	ErrorCode      federal.FlexString `json:"errorCode"`
+	Message        federal.FlexString `json:"message"`
+	ErrorMessage   federal.FlexString `json:"errorMessage"`
+	Description    federal.FlexString `json:"description"`
+	NextAccessTime federal.FlexString `json:"nextAccessTime"`
 	Error          *struct {
-		Code    flexString `json:"code"`
-		Message flexString `json:"message"`
+		Code    federal.FlexString `json:"code"`
+		Message federal.FlexString `json:"message"`
 	} `json:"error"`
 }
 
@@ -456,7 +465,7 @@ func parseErrorBody(body []byte) (errorBody, bool) {
 }
 
 func (e errorBody) code() string {
-	for _, c := range []flexString{e.Code, e.ErrorCode} {
+	for _, c := range []federal.FlexString{e.Code, e.ErrorCode} {
 		if c != "" {
 			return strings.TrimSpace(string(c))
 		}
@@ -468,7 +477,7 @@ func (e errorBody) code() string {
 }
 
 func (e errorBody) message() string {
-	for _, m := range []flexString{e.ErrorMessage, e.Message} {
+	for _, m := range []federal.FlexString{e.ErrorMessage, e.Message} {
 		if m != "" {
 			return strings.TrimSpace(string(m))
 		}
@@ -487,7 +496,7 @@ func bodyMessage(body []byte) string {
 // classify turns a response into nil (200 with a page to decode) or a typed
 // error. It branches on status and on the body's code fields; message text
 // only for the two documented invalid-key messages.
-func (c *SAMClient) classify(status int, header http.Header, body []byte) error {
+func (c *Client) classify(status int, header http.Header, body []byte) error {
 	eb, isJSON := parseErrorBody(body)
 	code, msg := eb.code(), eb.message()
 	detail := func() string {
@@ -497,7 +506,7 @@ func (c *SAMClient) classify(status int, header http.Header, body []byte) error 
 			parts = append(parts, "code "+code)
 		}
 		if msg != "" {
-			parts = append(parts, c.APIKey.scrub(truncate(msg, 200)))
+			parts = append(parts, c.APIKey.Scrub(truncate(msg, 200)))
 		}
 		return strings.Join(parts, ", ")
 	}
@@ -507,21 +516,21 @@ func (c *SAMClient) classify(status int, header http.Header, body []byte) error 
 	}
 	switch {
 	case status == http.StatusTooManyRequests || rateCodes[code]:
-		return &RateLimitError{RetryAt: retryAt(eb, header, c.now()), Message: c.APIKey.scrub(truncate(msg, 200))}
+		return &federal.RateLimitError{RetryAt: retryAt(eb, header, c.now()), Message: c.APIKey.Scrub(truncate(msg, 200))}
 	case status == http.StatusUnauthorized || status == http.StatusForbidden || authCodes[code] || authMsg:
-		return fmt.Errorf("%w (%s)", ErrInvalidKey, detail())
+		return fmt.Errorf("%w (%s)", federal.ErrInvalidKey, detail())
 	case status == http.StatusNotFound && !isJSON:
 		// S6: an unusable key gets an empty 404 from the gateway, never "no data".
-		return fmt.Errorf("%w (status 404 with a non-JSON body: the gateway did not recognise the key)", ErrInvalidKey)
+		return fmt.Errorf("%w (status 404 with a non-JSON body: the gateway did not recognise the key)", federal.ErrInvalidKey)
 	case status == http.StatusOK && isJSON && (code != "" || eb.Error != nil) && !bytes.Contains(body, []byte(`"totalRecords"`)) && !bytes.Contains(body, []byte(`"opportunitiesData"`)) && !bytes.Contains(body, []byte(`"description"`)):
-		return &APIError{Status: status, Code: code, Message: c.APIKey.scrub(truncate(msg, 500))}
+		return &federal.APIError{Status: status, Code: code, Message: c.APIKey.Scrub(truncate(msg, 500))}
 	case status >= 200 && status < 300:
 		return nil
 	}
 	if !isJSON {
-		return &APIError{Status: status, Message: c.APIKey.scrub(nonJSONMessage(header, body))}
+		return &federal.APIError{Status: status, Message: c.APIKey.Scrub(nonJSONMessage(header, body))}
 	}
-	return &APIError{Status: status, Code: code, Message: c.APIKey.scrub(truncate(msg, 500))}
+	return &federal.APIError{Status: status, Code: code, Message: c.APIKey.Scrub(truncate(msg, 500))}
 }
 
 var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
@@ -535,14 +544,14 @@ func nonJSONMessage(header http.Header, body []byte) string {
 	if m := titleRE.FindSubmatch(body); m != nil {
 		return fmt.Sprintf("non-JSON response (%s): %s", ct, truncate(strings.Join(strings.Fields(string(m[1])), " "), 200))
 	}
-	return fmt.Sprintf("non-JSON response (%s): %s", ct, truncate(strings.Join(strings.Fields(PlainText(string(body))), " "), 200))
+	return fmt.Sprintf("non-JSON response (%s): %s", ct, truncate(strings.Join(strings.Fields(federal.PlainText(string(body))), " "), 200))
 }
 
 var accessAfterRE = regexp.MustCompile(`(?i)after\s+(.+?)\s*$`)
 
 // retryAt picks the time SAM.gov says access resumes.
 func retryAt(eb errorBody, header http.Header, now time.Time) time.Time {
-	if t, err := ParseTime(string(eb.NextAccessTime)); err == nil && !t.IsZero() {
+	if t, err := federal.ParseTime(string(eb.NextAccessTime)); err == nil && !t.IsZero() {
 		return t.UTC()
 	}
 	if ra := strings.TrimSpace(header.Get("Retry-After")); ra != "" {
@@ -554,11 +563,11 @@ func retryAt(eb errorBody, header http.Header, now time.Time) time.Time {
 		}
 	}
 	if m := accessAfterRE.FindStringSubmatch(string(eb.Description)); m != nil {
-		if t, err := ParseTime(m[1]); err == nil && !t.IsZero() {
+		if t, err := federal.ParseTime(m[1]); err == nil && !t.IsZero() {
 			return t.UTC()
 		}
 	}
-	return QuotaResetAt(now)
+	return federal.QuotaResetAt(now)
 }
 
 func truncate(s string, n int) string {
@@ -573,3 +582,33 @@ func truncate(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+type wirePage struct {
+	TotalRecords      *federal.FlexInt  `json:"totalRecords"`
+	Limit             federal.FlexInt   `json:"limit"`
+	Offset            federal.FlexInt   `json:"offset"`
+	OpportunitiesData []json.RawMessage `json:"opportunitiesData"`
+	Links             []struct {
+		Rel  federal.FlexString `json:"rel"`
+		Href federal.FlexString `json:"href"`
+	} `json:"links"`
+}
+
+// Helpers shared with package grants: Grants.gov's gateway answers
+// failures the way SAM.gov's does.
+
+// TransportError wraps a network error, removing any api_key from URLs and
+// marking timeouts with federal.ErrTimeout.
+func TransportError(op string, err error) error { return transportError(op, err) }
+
+// NonJSONMessage describes an HTML or text error body briefly.
+func NonJSONMessage(header http.Header, body []byte) string { return nonJSONMessage(header, body) }
+
+// RetryAfter reads a Retry-After header (seconds or a date); without one
+// it is the next 00:00 UTC, when quotas reset.
+func RetryAfter(header http.Header, now time.Time) time.Time {
+	return retryAt(errorBody{}, header, now)
+}
+
+// Truncate cuts s to at most n bytes on a rune boundary, adding "...".
+func Truncate(s string, n int) string { return truncate(s, n) }

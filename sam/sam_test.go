@@ -1,4 +1,4 @@
-package federal
+package sam
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"orengen/app/federal"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,15 +22,15 @@ var testNow = time.Date(2026, 1, 20, 15, 0, 0, 0, time.UTC)
 
 func mustRead(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "app", "federal", "testdata", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return b
 }
 
-func januaryParams() SearchParams {
-	return SearchParams{PostedFrom: "01/01/2026", PostedTo: "01/31/2026", Limit: 3}
+func januaryParams() federal.SearchParams {
+	return federal.SearchParams{PostedFrom: "01/01/2026", PostedTo: "01/31/2026", Limit: 3}
 }
 
 // samServer serves recorded responses; handle gets the request and the
@@ -48,10 +49,10 @@ func samServer(t *testing.T, handle func(w http.ResponseWriter, r *http.Request,
 	return srv, &calls
 }
 
-func newTestClient(srv *httptest.Server) *SAMClient {
-	return &SAMClient{
+func newTestClient(srv *httptest.Server) *Client {
+	return &Client{
 		BaseURL: srv.URL, APIKey: testKey, HTTP: srv.Client(),
-		Quota: &MemoryQuota{}, KeyType: KeySystem, Now: func() time.Time { return testNow },
+		Quota: &federal.MemoryQuota{}, KeyType: federal.KeySystem, Now: func() time.Time { return testNow },
 	}
 }
 
@@ -79,10 +80,10 @@ func assertNoKey(t *testing.T, err error) {
 	}
 }
 
-func TestSAMClient_Search(t *testing.T) {
+func TestClient_Search(t *testing.T) {
 	srv, _ := samServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		q := r.URL.Query()
-		if r.URL.Path != SAMSearchPath {
+		if r.URL.Path != SearchPath {
 			t.Errorf("path = %q", r.URL.Path)
 		}
 		for k, want := range map[string]string{"postedFrom": "01/01/2026", "postedTo": "01/31/2026", "limit": "3", "offset": "0", "noticeid": "", "typeOfSetAside": "SBA"} {
@@ -141,7 +142,7 @@ func TestSAMClient_Search(t *testing.T) {
 	}
 }
 
-func TestSAMClient_Search_Page2Variants(t *testing.T) {
+func TestClient_Search_Page2Variants(t *testing.T) {
 	srv, _ := samServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		serveFile(w, 200, "sam_search_page2.json", t)
 	})
@@ -183,11 +184,11 @@ func pagedServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	})
 }
 
-func TestSAMClient_SearchAll(t *testing.T) {
+func TestClient_SearchAll(t *testing.T) {
 	t.Run("PagesUntilTotalRecords", func(t *testing.T) {
 		srv, calls := pagedServer(t)
 		var ids []string
-		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(n Notice) error {
+		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(n federal.Notice) error {
 			ids = append(ids, n.NoticeID)
 			return nil
 		})
@@ -207,7 +208,7 @@ func TestSAMClient_SearchAll(t *testing.T) {
 			serveFile(w, 200, "sam_search_page1.json", t)
 		})
 		n := 0
-		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(Notice) error { n++; return nil })
+		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(federal.Notice) error { n++; return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +231,7 @@ func TestSAMClient_SearchAll(t *testing.T) {
 		c := newTestClient(srv)
 		c.PageIndexOffsets = true
 		n := 0
-		sum, err := c.SearchAll(context.Background(), januaryParams(), func(Notice) error { n++; return nil })
+		sum, err := c.SearchAll(context.Background(), januaryParams(), func(federal.Notice) error { n++; return nil })
 		if err != nil || n != 5 || calls.Load() != 2 || !sum.Complete {
 			t.Fatalf("err %v delivered %d calls %d summary %+v", err, n, calls.Load(), sum)
 		}
@@ -239,7 +240,7 @@ func TestSAMClient_SearchAll(t *testing.T) {
 		srv, _ := samServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 			serveFile(w, 200, "sam_search_empty.json", t)
 		})
-		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(Notice) error {
+		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(federal.Notice) error {
 			t.Fatal("fn called for an empty result")
 			return nil
 		})
@@ -263,7 +264,7 @@ func TestSAMClient_SearchAll(t *testing.T) {
 	t.Run("CallbackErrorStops", func(t *testing.T) {
 		srv, calls := pagedServer(t)
 		boom := errors.New("disk full")
-		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(Notice) error { return boom })
+		sum, err := newTestClient(srv).SearchAll(context.Background(), januaryParams(), func(federal.Notice) error { return boom })
 		if !errors.Is(err, boom) || calls.Load() != 1 || sum.Notices != 1 {
 			t.Fatalf("err %v calls %d summary %+v", err, calls.Load(), sum)
 		}
@@ -271,28 +272,28 @@ func TestSAMClient_SearchAll(t *testing.T) {
 	t.Run("QuotaRunsOutMidway", func(t *testing.T) {
 		srv, calls := pagedServer(t)
 		c := newTestClient(srv)
-		c.Limits = QuotaPolicy{KeySystem: 1}
+		c.Limits = federal.QuotaPolicy{federal.KeySystem: 1}
 		n := 0
-		sum, err := c.SearchAll(context.Background(), januaryParams(), func(Notice) error { n++; return nil })
-		if !errors.Is(err, ErrQuotaExhausted) || calls.Load() != 1 || n != 3 || sum.NextOffset != 3 || sum.Complete {
+		sum, err := c.SearchAll(context.Background(), januaryParams(), func(federal.Notice) error { n++; return nil })
+		if !errors.Is(err, federal.ErrQuotaExhausted) || calls.Load() != 1 || n != 3 || sum.NextOffset != 3 || sum.Complete {
 			t.Fatalf("err %v calls %d delivered %d summary %+v", err, calls.Load(), n, sum)
 		}
 	})
 }
 
-func TestSAMClient_Quota(t *testing.T) {
+func TestClient_Quota(t *testing.T) {
 	srv, calls := pagedServer(t)
-	q := &MemoryQuota{}
+	q := &federal.MemoryQuota{}
 	c := newTestClient(srv)
-	c.Quota, c.KeyType, c.Limits = q, KeyPersonal, nil // 10 a day by default
-	day := QuotaDay(testNow)
-	q.Set(KeyPersonal, day, 9)
+	c.Quota, c.KeyType, c.Limits = q, federal.KeyPersonal, nil // 10 a day by default
+	day := federal.QuotaDay(testNow)
+	q.Set(federal.KeyPersonal, day, 9)
 	if _, err := c.Search(context.Background(), januaryParams()); err != nil {
 		t.Fatalf("10th request: %v", err)
 	}
 	_, err := c.Search(context.Background(), januaryParams())
-	if !errors.Is(err, ErrQuotaExhausted) {
-		t.Fatalf("11th request: err = %v, want ErrQuotaExhausted", err)
+	if !errors.Is(err, federal.ErrQuotaExhausted) {
+		t.Fatalf("11th request: err = %v, want federal.ErrQuotaExhausted", err)
 	}
 	assertNoKey(t, err)
 	if calls.Load() != 1 {
@@ -309,19 +310,19 @@ func TestSAMClient_Quota(t *testing.T) {
 	}
 	// Unknown key type: configuration error, nothing sent.
 	c.KeyType = "gold"
-	var ve *ValidationError
+	var ve *federal.ValidationError
 	if _, err := c.Search(context.Background(), januaryParams()); !errors.As(err, &ve) || ve.Field != "keyType" {
 		t.Fatalf("unknown key type: %v", err)
 	}
 	if calls.Load() != 2 {
 		t.Fatalf("server saw %d requests, want 2", calls.Load())
 	}
-	if got := QuotaResetAt(time.Date(2026, 1, 20, 23, 59, 0, 0, time.FixedZone("", -5*3600))); !got.Equal(time.Date(2026, 1, 22, 0, 0, 0, 0, time.UTC)) {
-		t.Fatalf("QuotaResetAt = %v", got)
+	if got := federal.QuotaResetAt(time.Date(2026, 1, 20, 23, 59, 0, 0, time.FixedZone("", -5*3600))); !got.Equal(time.Date(2026, 1, 22, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("federal.QuotaResetAt = %v", got)
 	}
 }
 
-func TestSAMClient_Errors(t *testing.T) {
+func TestClient_Errors(t *testing.T) {
 	htmlPage := string(mustRead(t, "sam_error_gateway.html"))
 	tests := []struct {
 		name    string
@@ -332,17 +333,17 @@ func TestSAMClient_Errors(t *testing.T) {
 		wantMsg string
 	}{
 		{name: "401 gateway invalid credentials", status: 401, body: string(mustRead(t, "sam_error_invalid_key.json")),
-			check: isErr(ErrInvalidKey), wantMsg: "900901"},
+			check: isErr(federal.ErrInvalidKey), wantMsg: "900901"},
 		{name: "403 api.data.gov envelope", status: 403, body: string(mustRead(t, "sam_error_invalid_key_apidatagov.json")),
-			check: isErr(ErrInvalidKey), wantMsg: "API_KEY_INVALID"},
+			check: isErr(federal.ErrInvalidKey), wantMsg: "API_KEY_INVALID"},
 		{name: "404 empty body (istio-envoy)", status: 404, body: "",
-			check: isErr(ErrInvalidKey), wantMsg: "404"},
+			check: isErr(federal.ErrInvalidKey), wantMsg: "404"},
 		{name: "404 plain text", status: 404, header: map[string]string{"Content-Type": "text/plain", "Server": "istio-envoy"}, body: "no healthy upstream",
-			check: isErr(ErrInvalidKey)},
+			check: isErr(federal.ErrInvalidKey)},
 		{name: "400 documented invalid key message", status: 400, body: `{"errorCode":"400","errorMessage":"An invalid api_key was supplied"}`,
-			check: isErr(ErrInvalidKey)},
+			check: isErr(federal.ErrInvalidKey)},
 		{name: "200 with error envelope", status: 200, body: `{"error":{"code":"API_KEY_MISSING","message":"No api_key was supplied."}}`,
-			check: isErr(ErrInvalidKey)},
+			check: isErr(federal.ErrInvalidKey)},
 		{name: "key echoed in 400 body", status: 400, body: `{"errorCode":"400","errorMessage":"bad request for api_key=` + testKey + `"}`,
 			check: isAPIError(400), wantMsg: "REDACTED"},
 		{name: "400 bad date", status: 400, body: string(mustRead(t, "sam_error_bad_date.json")),
@@ -384,10 +385,10 @@ func TestSAMClient_Errors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Fatalf("error %q does not contain %q", err, tt.wantMsg)
 			}
-			if errors.Is(err, ErrInvalidKey) && strings.Contains(tt.name, "404") {
-				var ae *APIError
+			if errors.Is(err, federal.ErrInvalidKey) && strings.Contains(tt.name, "404") {
+				var ae *federal.APIError
 				if errors.As(err, &ae) {
-					t.Fatal("empty 404 must not be an APIError")
+					t.Fatal("empty 404 must not be an federal.APIError")
 				}
 			}
 		})
@@ -406,12 +407,12 @@ func isErr(target error) func(*testing.T, error) {
 func isAPIError(status int) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
-		var ae *APIError
+		var ae *federal.APIError
 		if !errors.As(err, &ae) || ae.Status != status {
-			t.Fatalf("err = %v, want *APIError status %d", err, status)
+			t.Fatalf("err = %v, want *federal.APIError status %d", err, status)
 		}
-		if errors.Is(err, ErrInvalidKey) {
-			t.Fatalf("err = %v is also ErrInvalidKey", err)
+		if errors.Is(err, federal.ErrInvalidKey) {
+			t.Fatalf("err = %v is also federal.ErrInvalidKey", err)
 		}
 	}
 }
@@ -419,9 +420,9 @@ func isAPIError(status int) func(*testing.T, error) {
 func isRateLimit(at time.Time) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
-		var rl *RateLimitError
+		var rl *federal.RateLimitError
 		if !errors.As(err, &rl) {
-			t.Fatalf("err = %v, want *RateLimitError", err)
+			t.Fatalf("err = %v, want *federal.RateLimitError", err)
 		}
 		if !rl.RetryAt.Equal(at) {
 			t.Fatalf("RetryAt = %v, want %v", rl.RetryAt, at)
@@ -429,7 +430,7 @@ func isRateLimit(at time.Time) func(*testing.T, error) {
 	}
 }
 
-func TestSAMClient_Timeout(t *testing.T) {
+func TestClient_Timeout(t *testing.T) {
 	release := make(chan struct{})
 	srv, _ := samServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		select {
@@ -444,23 +445,23 @@ func TestSAMClient_Timeout(t *testing.T) {
 	c.HTTP = &http.Client{Timeout: 50 * time.Millisecond}
 	start := time.Now()
 	_, err := c.Search(context.Background(), januaryParams())
-	if !errors.Is(err, ErrTimeout) {
-		t.Fatalf("err = %v, want ErrTimeout", err)
+	if !errors.Is(err, federal.ErrTimeout) {
+		t.Fatalf("err = %v, want federal.ErrTimeout", err)
 	}
 	if time.Since(start) > 3*time.Second {
 		t.Fatalf("took %v", time.Since(start))
 	}
 	assertNoKey(t, err)
 	if !strings.Contains(err.Error(), "api_key=REDACTED") {
-		t.Fatalf("error should show the redacted URL: %v", err)
+		t.Fatalf("error should show the Redacted URL: %v", err)
 	}
 
 	// A context deadline is a timeout too.
 	c.HTTP = srv.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := c.Search(ctx, januaryParams()); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("ctx deadline: err = %v, want ErrTimeout", err)
+	if _, err := c.Search(ctx, januaryParams()); !errors.Is(err, federal.ErrTimeout) {
+		t.Fatalf("ctx deadline: err = %v, want federal.ErrTimeout", err)
 	} else {
 		assertNoKey(t, err)
 	}
@@ -469,23 +470,23 @@ func TestSAMClient_Timeout(t *testing.T) {
 	}
 }
 
-func TestSAMClient_ConnectionRefused(t *testing.T) {
+func TestClient_ConnectionRefused(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	base := srv.URL
 	srv.Close()
-	c := &SAMClient{BaseURL: base, APIKey: testKey, Now: func() time.Time { return testNow }}
+	c := &Client{BaseURL: base, APIKey: testKey, Now: func() time.Time { return testNow }}
 	_, err := c.Search(context.Background(), januaryParams())
-	if err == nil || errors.Is(err, ErrTimeout) || errors.Is(err, ErrInvalidKey) {
+	if err == nil || errors.Is(err, federal.ErrTimeout) || errors.Is(err, federal.ErrInvalidKey) {
 		t.Fatalf("err = %v", err)
 	}
 	assertNoKey(t, err)
 }
 
-func TestSAMClient_NoKey(t *testing.T) {
+func TestClient_NoKey(t *testing.T) {
 	srv, calls := pagedServer(t)
 	c := newTestClient(srv)
 	c.APIKey = ""
-	if _, err := c.Search(context.Background(), januaryParams()); !errors.Is(err, ErrInvalidKey) {
+	if _, err := c.Search(context.Background(), januaryParams()); !errors.Is(err, federal.ErrInvalidKey) {
 		t.Fatalf("err = %v", err)
 	}
 	if calls.Load() != 0 {
@@ -493,25 +494,25 @@ func TestSAMClient_NoKey(t *testing.T) {
 	}
 }
 
-func TestSAMClient_InvalidParamsSendNothing(t *testing.T) {
+func TestClient_InvalidParamsSendNothing(t *testing.T) {
 	srv, calls := pagedServer(t)
 	c := newTestClient(srv)
 	p := januaryParams()
 	p.PostedTo = "02/01/2027"
 	_, err := c.Search(context.Background(), p)
-	var ve *ValidationError
+	var ve *federal.ValidationError
 	if !errors.As(err, &ve) || ve.Field != "postedTo" {
-		t.Fatalf("err = %v, want ValidationError on postedTo", err)
+		t.Fatalf("err = %v, want federal.ValidationError on postedTo", err)
 	}
 	if calls.Load() != 0 {
 		t.Fatal("request sent for invalid params")
 	}
-	if used, _ := c.Quota.Used(context.Background(), KeySystem, QuotaDay(testNow)); used != 0 {
+	if used, _ := c.Quota.Used(context.Background(), federal.KeySystem, federal.QuotaDay(testNow)); used != 0 {
 		t.Fatalf("quota used = %d for a request never sent", used)
 	}
 }
 
-func TestSAMClient_FetchDescription(t *testing.T) {
+func TestClient_FetchDescription(t *testing.T) {
 	srv, calls := samServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		if r.URL.Path != "/prod/opportunities/v1/noticedesc" || r.URL.Query().Get("noticeid") == "" {
 			t.Errorf("request %s", r.URL.Path)
@@ -532,22 +533,22 @@ func TestSAMClient_FetchDescription(t *testing.T) {
 	if !strings.Contains(desc, "<strong>agile software development</strong>") {
 		t.Fatalf("desc = %q", desc)
 	}
-	if got := PlainText(desc); !strings.Contains(got, "requires agile software development and DevSecOps") || strings.Contains(got, "<") {
-		t.Fatalf("PlainText = %q", got)
+	if got := federal.PlainText(desc); !strings.Contains(got, "requires agile software development and DevSecOps") || strings.Contains(got, "<") {
+		t.Fatalf("federal.PlainText = %q", got)
 	}
 	_, err = c.FetchDescription(context.Background(), srv.URL+"/prod/opportunities/v1/noticedesc?noticeid=missing")
-	if !errors.Is(err, ErrDescriptionNotFound) {
+	if !errors.Is(err, federal.ErrDescriptionNotFound) {
 		t.Fatalf("missing: %v", err)
 	}
-	if used, _ := c.Quota.Used(context.Background(), KeySystem, QuotaDay(testNow)); used != 2 {
+	if used, _ := c.Quota.Used(context.Background(), federal.KeySystem, federal.QuotaDay(testNow)); used != 2 {
 		t.Fatalf("quota used = %d, want 2 (each description costs a request)", used)
 	}
 	// The key is never sent to a host that is not SAM.gov.
 	for _, u := range []string{"https://evil.example.com/prod/opportunities/v1/noticedesc?noticeid=x", "http://api.sam.gov/x", "not a url"} {
 		_, err := c.FetchDescription(context.Background(), u)
-		var ve *ValidationError
+		var ve *federal.ValidationError
 		if !errors.As(err, &ve) {
-			t.Errorf("%s: err = %v, want ValidationError", u, err)
+			t.Errorf("%s: err = %v, want federal.ValidationError", u, err)
 		}
 	}
 	if calls.Load() != 2 {
@@ -575,21 +576,21 @@ func TestNotice_EchoedKeyRedacted(t *testing.T) {
 }
 
 func TestSecret_Redacted(t *testing.T) {
-	c := SAMClient{APIKey: testKey}
+	c := Client{APIKey: testKey}
 	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprint(c.APIKey)} {
 		if strings.Contains(s, testKey) {
 			t.Fatalf("formatted client leaks the key: %s", s)
 		}
 	}
-	if got := redactURL("https://api.sam.gov/x?limit=1&api_key=" + testKey); strings.Contains(got, testKey) || !strings.Contains(got, "api_key=REDACTED") {
+	if got := federal.RedactURL("https://api.sam.gov/x?limit=1&api_key=" + testKey); strings.Contains(got, testKey) || !strings.Contains(got, "api_key=REDACTED") {
 		t.Fatalf("redactURL = %s", got)
 	}
 }
 
-func TestSAMClient_ConcurrentQuota(t *testing.T) {
+func TestClient_ConcurrentQuota(t *testing.T) {
 	srv, calls := pagedServer(t)
 	c := newTestClient(srv)
-	c.Limits = QuotaPolicy{KeySystem: 5}
+	c.Limits = federal.QuotaPolicy{federal.KeySystem: 5}
 	errs := make(chan error, 12)
 	for range 12 {
 		go func() {
@@ -599,7 +600,7 @@ func TestSAMClient_ConcurrentQuota(t *testing.T) {
 	}
 	exhausted := 0
 	for range 12 {
-		if err := <-errs; errors.Is(err, ErrQuotaExhausted) {
+		if err := <-errs; errors.Is(err, federal.ErrQuotaExhausted) {
 			exhausted++
 		} else if err != nil {
 			t.Error(err)
