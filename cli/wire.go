@@ -441,6 +441,7 @@ func (a *App) Seed(ctx context.Context) error {
 	} else if seeded {
 		a.Logger.Info("seeded the marketing site's default content")
 	}
+
 	seed := app.LeadCaptureWorkflow()
 	seed.Enabled = len(a.Integrations.Missing(ctx, app.HouseTenantID)) == 0
 	created, err := store.NewWorkflowStore(a.DB).SeedWorkflow(ctx, seed)

@@ -226,6 +226,9 @@ func newWired(t *testing.T) *wired {
 	if err := a.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.MigrateMarketingSite(ctx); err != nil { // as serve does at start
+		t.Fatal(err)
+	}
 	// Workflow 1 (the seeded lead capture, enabled) and its run 1, for
 	// the pages that show them.
 	wfs := store.NewWorkflowStore(w.DB)

@@ -2,6 +2,9 @@ package ui_test
 
 import (
 	"context"
+	"html"
+	"net/http/httptest"
+	"regexp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -241,5 +244,114 @@ func (e *tenantEnv) isoSitesRequest(r isoRoute, req *treq) {
 	}
 	if r.Host == ui.HostNexus {
 		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
+var (
+	reTitle = regexp.MustCompile(`<title>([^<]*)</title>`)
+	reCanon = regexp.MustCompile(`<link rel="canonical" href="([^"]*)">`)
+	reMain  = regexp.MustCompile(`(?s)<main id="main">(.*)</main>`)
+	reNav   = regexp.MustCompile(`(?s)<nav class="main"[^>]*>(.*?)</nav>`)
+	reTag   = regexp.MustCompile(`<[^>]*>`)
+	reLoc   = regexp.MustCompile(`<loc>([^<]*)</loc>`)
+)
+
+// visible is the text of an HTML fragment, its whitespace collapsed.
+func visible(s string) string { return strings.Join(strings.Fields(html.UnescapeString(reTag.ReplaceAllString(s, " "))), " ") }
+
+func firstMatch(re *regexp.Regexp, s string) string {
+	if m := re.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// The marketing site moved into the builder (at Seed) answers every old
+// address with the same title, canonical link, navigation and content
+// as the renderer it replaced, and its lead form still makes a lead.
+func TestSites_MarketingMigrated(t *testing.T) {
+	w := newWired(t)
+	env := &testEnv{t: t, Server: w.Server, DB: w.DB, KV: w.KV, Auth: w.Auth}
+	ctx := context.Background()
+	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
+	list, err := w.App.Sites.Store.FindSites(house)
+	if err != nil || len(list) != 1 || list[0].Domain != "localhost" || list[0].PublishedRev != 1 {
+		t.Fatalf("house site after Seed: %v %+v", err, list)
+	}
+	paths := []string{"/", "/services", "/pricing", "/case-studies", "/about", "/contact"}
+	get := func() map[string]string {
+		out := map[string]string{}
+		for _, p := range append(paths, "/sitemap.xml", "/no-such-page") {
+			req := httptest.NewRequest("GET", "http://localhost"+p, nil)
+			req.Host = "localhost"
+			resp, body := env.do(req)
+			out[p] = strconv.Itoa(resp.StatusCode) + "\n" + body
+		}
+		return out
+	}
+	migrated := get()
+	if !strings.Contains(migrated["/"], `href="/_theme.css"`) {
+		t.Fatal("the home page is not the builder's")
+	}
+	// The renderer it replaced: the house site deleted, the marketing
+	// host falls back to it.
+	if err := w.App.Sites.DeleteSite(house, list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	old := get()
+	if strings.Contains(old["/"], "_theme.css") {
+		t.Fatal("the old renderer serves the builder's page")
+	}
+	for _, p := range paths {
+		o, n := old[p], migrated[p]
+		if o[:4] != "200\n" || n[:4] != "200\n" {
+			t.Errorf("%s: status old %.3s new %.3s", p, o, n)
+			continue
+		}
+		for _, re := range []*regexp.Regexp{reTitle, reCanon} {
+			if a, b := firstMatch(re, o), firstMatch(re, n); a != b || a == "" {
+				t.Errorf("%s: %q before, %q after", p, a, b)
+			}
+		}
+		if a, b := visible(firstMatch(reNav, o)), visible(firstMatch(reNav, n)); a != b || a == "" {
+			t.Errorf("%s navigation: %q before, %q after", p, a, b)
+		}
+		if a, b := visible(firstMatch(reMain, o)), visible(firstMatch(reMain, n)); a != b || len(a) < 40 {
+			t.Errorf("%s content differs:\nbefore: %s\nafter:  %s", p, a, b)
+		}
+	}
+	if a, b := reLoc.FindAllString(old["/sitemap.xml"], -1), reLoc.FindAllString(migrated["/sitemap.xml"], -1); strings.Join(a, ",") != strings.Join(b, ",") || len(a) != len(paths) {
+		t.Errorf("sitemap: %v before, %v after", a, b)
+	}
+	if old["/no-such-page"][:4] != "404\n" || migrated["/no-such-page"][:4] != "404\n" {
+		t.Errorf("unknown page: %.3s before, %.3s after", old["/no-such-page"], migrated["/no-such-page"])
+	}
+
+	// Migrated again (as at the next start), the lead form on /contact
+	// posts a lead into the CRM.
+	if moved, err := w.App.MigrateMarketingSite(ctx); err != nil || !moved {
+		t.Fatalf("migrate: %v %v", moved, err)
+	}
+	if again, err := w.App.MigrateMarketingSite(ctx); err != nil || again {
+		t.Fatalf("second migration: %v %v", again, err)
+	}
+	b := env.browser()
+	resp, body := b.request("GET", "localhost", "/contact", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `action="/leads"`) || !strings.Contains(body, "_theme.css") {
+		t.Fatalf("contact: %d", resp.StatusCode)
+	}
+	resp, _ = b.request("POST", "localhost", "/leads", url.Values{"first_name": {"Mia"}, "email": {"mia@example.com"}, "page": {"contact"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/thanks" {
+		t.Fatalf("lead: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	mia := "mia@example.com"
+	people, _, err := w.App.CRM.FindPeople(house, app.PersonFilter{Email: &mia})
+	if err != nil || len(people) != 1 {
+		t.Errorf("lead in the CRM: %v %d", err, len(people))
+	}
+	// Nexus > Site content now leads to the builder.
+	admin := env.signedIn(app.RoleOwner)
+	if resp, _ := admin.request("GET", "nexus.localhost", "/site", nil); resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/sites/") {
+		t.Errorf("Nexus > Site content: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -43,6 +43,9 @@ type RenderContext struct {
 	Year int
 	// ThemeURL is the theme stylesheet's URL ("": the published one).
 	ThemeURL string
+	// OwnCSS: the Stylesheets style the whole page (the marketing site),
+	// so the theme file carries the theme's variables only.
+	OwnCSS bool
 }
 
 // Renderer renders published sites. Its templates are parsed once.
@@ -192,7 +195,7 @@ func (r *Renderer) Site(s *Snapshot, rc *RenderContext) ([]File, error) {
 	}
 	if notFound == nil {
 		notFound = &Page{Slug: "404", Title: "Page not found", SEO: SEO{NoIndex: true}, Blocks: []Block{{ID: "b1", Type: BlockHero,
-			Heading: "Page not found", Subheading: "The page you asked for is not here.", CTA: &app.Link{Label: "Go to the home page", URL: "/"}}}}
+			Heading: "Page not found.", Subheading: "The page you asked for is not here.", CTA: &app.Link{Label: "Go to the home page", URL: "/"}}}}
 	}
 	notFound.SEO.NoIndex = true
 	body, err := r.Page(&s.Site, notFound, s.Pages, rc)
@@ -206,7 +209,7 @@ func (r *Renderer) Site(s *Snapshot, rc *RenderContext) ([]File, error) {
 	}
 	files = append(files, File{Path: "/sitemap.xml", ContentType: "application/xml; charset=utf-8", Body: sm})
 	files = append(files, File{Path: "/robots.txt", ContentType: "text/plain; charset=utf-8", Body: robots(s, rc.BaseURL)})
-	css, err := r.themeCSS(&s.Site.Settings.Theme)
+	css, err := r.themeCSS(&s.Site.Settings.Theme, rc.OwnCSS)
 	if err != nil {
 		return nil, err
 	}
@@ -253,13 +256,16 @@ func robots(s *Snapshot, base string) []byte {
 }
 
 // ThemeCSS renders a theme's stylesheet.
-func (r *Renderer) ThemeCSS(t *Theme) ([]byte, error) { return r.themeCSS(t) }
+func (r *Renderer) ThemeCSS(t *Theme) ([]byte, error) { return r.themeCSS(t, false) }
 
-func (r *Renderer) themeCSS(t *Theme) ([]byte, error) {
+func (r *Renderer) themeCSS(t *Theme, varsOnly bool) ([]byte, error) {
 	t.Normalize()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, ":root{--primary:%s;--bg:%s;--text:%s;--font:%s;--heading-font:%s}\n",
 		t.Primary, t.Background, t.Text, Fonts[t.Font], Fonts[t.HeadingFont])
+	if varsOnly {
+		return b.Bytes(), nil
+	}
 	css, err := templateFS.ReadFile("templates/site.css")
 	if err != nil {
 		return nil, err

@@ -134,11 +134,7 @@ func (s *Service) CreateSite(ctx context.Context, site *Site) error {
 	if err := s.checkDomain(ctx, site); err != nil {
 		return err
 	}
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return err
-	}
-	site.salt = hex.EncodeToString(salt)
+	site.salt = newSalt()
 	if err := s.Store.CreateSite(ctx, site); err != nil {
 		return err
 	}
@@ -147,6 +143,12 @@ func (s *Service) CreateSite(ctx context.Context, site *Site) error {
 		return err
 	}
 	return s.Store.CreatePage(ctx, home)
+}
+
+func newSalt() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }
 
 // UpdateSite validates and writes a site's name, domain and settings.

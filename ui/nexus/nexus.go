@@ -7,6 +7,7 @@ import (
 	agentsui "orengen/ui/agents"
 	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -330,6 +331,9 @@ type siteEditorPage struct {
 }
 
 func (s *Handler) handleSiteEditor(c *fiber.Ctx) error {
+	if id, ok := s.SiteBuilder.HouseSiteID(c.UserContext()); ok { // the pages moved into the builder
+		return c.Redirect("/sites/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+	}
 	pages, err := s.Site.FindPages(c.UserContext())
 	if err != nil {
 		return err
@@ -355,6 +359,9 @@ func (s *Handler) handleSiteEditor(c *fiber.Ctx) error {
 // handleSiteSave validates and stores a page's content; the cached page is
 // dropped so the next visitor sees the change.
 func (s *Handler) handleSiteSave(c *fiber.Ctx) error {
+	if _, ok := s.SiteBuilder.HouseSiteID(c.UserContext()); ok {
+		return app.Errorf(app.ECONFLICT, "The site's pages are edited in Growth › Websites & Funnels now.")
+	}
 	pg := &app.Page{
 		Slug:        utils.CopyString(c.FormValue("slug")),
 		Title:       utils.CopyString(c.FormValue("title")),

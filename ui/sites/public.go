@@ -94,6 +94,33 @@ func (s *Handler) Resolve(c *fiber.Ctx, host string) bool {
 	return true
 }
 
+// ServeHost serves the request from the published site on host, if there
+// is one (the marketing host's pages once they moved into the builder).
+func (s *Handler) ServeHost(c *fiber.Ctx, host string) (bool, error) {
+	if !s.Resolve(c, host) {
+		return false, nil
+	}
+	return true, s.handleFile(c)
+}
+
+// HouseSiteID returns the house tenant's site on the marketing host, when
+// the marketing site moved into the builder.
+func (s *Handler) HouseSiteID(ctx context.Context) (int64, bool) {
+	if !s.On() || s.Sites.HouseDomain == "" {
+		return 0, false
+	}
+	list, err := s.Sites.Store.FindSites(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}))
+	if err != nil {
+		return 0, false
+	}
+	for _, x := range list {
+		if x.Domain == s.Sites.HouseDomain {
+			return x.ID, true
+		}
+	}
+	return 0, false
+}
+
 // load returns the site's bundle, reading it when the live revision
 // changed since it was read.
 func (s *Handler) load(ctx context.Context, site *sites.Site) (*bundle, error) {
