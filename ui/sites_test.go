@@ -3,10 +3,10 @@ package ui_test
 import (
 	"context"
 	"html"
-	"net/http/httptest"
-	"regexp"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -257,7 +257,9 @@ var (
 )
 
 // visible is the text of an HTML fragment, its whitespace collapsed.
-func visible(s string) string { return strings.Join(strings.Fields(html.UnescapeString(reTag.ReplaceAllString(s, " "))), " ") }
+func visible(s string) string {
+	return strings.Join(strings.Fields(html.UnescapeString(reTag.ReplaceAllString(s, " "))), " ")
+}
 
 func firstMatch(re *regexp.Regexp, s string) string {
 	if m := re.FindStringSubmatch(s); m != nil {
