@@ -16,7 +16,8 @@ import (
 // and each site's render context (its public origin, the tenant's logo
 // and name, the countdown script).
 func (a *App) wireSites() {
-	a.Sites = &sites.Service{Store: store.NewSiteBuilderStore(a.DB), Forms: a.Forms.Store, Domains: a.Domains,
+	ss := store.NewSiteBuilderStore(a.DB)
+	a.Sites = &sites.Service{Store: ss, Forms: a.Forms.Store, Domains: a.Domains, Analytics: &sites.Recorder{Store: ss, Logger: a.Logger},
 		Renderer: sites.NewRenderer(), HouseDomain: a.Config.Domain, Logger: a.Logger,
 		Context: func(ctx context.Context, s *sites.Site) sites.RenderContext {
 			rc := sites.RenderContext{Script: assets.URL("js/sites.js")}

@@ -107,6 +107,7 @@ type App struct {
 	webhooksDone, federalDone, dnsDone <-chan struct{}
 	usageDone                          <-chan struct{}
 	calendarDone                       <-chan struct{}
+	sitesDone                          <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -484,6 +485,9 @@ func (a *App) Start(ctx context.Context) {
 	calendarDone := make(chan struct{})
 	a.calendarDone = calendarDone
 	go func() { a.CalendarNotifier.Run(ctx, 0); close(calendarDone) }()
+	sitesDone := make(chan struct{})
+	a.sitesDone = sitesDone
+	go func() { a.Sites.Analytics.Run(ctx); close(sitesDone) }() // page views and conversions, written in batches
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
@@ -500,6 +504,7 @@ func (a *App) Stop() {
 	a.cancel()
 	<-a.dnsDone
 	<-a.calendarDone
+	<-a.sitesDone
 	a.Engine.Wait()
 	a.Agents.Wait()
 	if a.Backups != nil {

@@ -171,6 +171,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"getSitesIdPagesPage":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID), rk, "", 200},
 		"putSitesIdPagesPage":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID), wk, `{"slug":"","title":"Home","blocks":[{"type":"html","html":"<p onclick=\"x()\">Hi</p>"}]}`, 200},
 		"postSitesIdPublish":                  {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/publish", wk, `{"note":"contract"}`, 200},
+		"getSitesIdAnalytics":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/analytics", rk, "", 200},
 		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
 		"getMe":                               {ui.HostPortal, "GET", "/api/v1/me", rk, "", 200},
 		"getOpenapiJson":                      {ui.HostPortal, "GET", "/api/v1/openapi.json", rk, "", 200},

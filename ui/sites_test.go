@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"orengen/app"
 	"orengen/app/sites"
@@ -355,5 +356,120 @@ func TestSites_MarketingMigrated(t *testing.T) {
 	admin := env.signedIn(app.RoleOwner)
 	if resp, _ := admin.request("GET", "nexus.localhost", "/site", nil); resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/sites/") {
 		t.Errorf("Nexus > Site content: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// A scripted sequence of visits is counted exactly: views, unique
+// visitors, referrers, sources, devices, conversions; the funnel's form
+// leads to its next step; a split test serves each visitor one variant,
+// always the same; robots are not counted; no cookie is set.
+func TestSites_AnalyticsFunnelSplit(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	svc := e.App.Sites
+	site := e.A.Site
+	for _, p := range []*sites.Page{
+		{SiteID: site.ID, Slug: "thanks", Title: "Thanks", Blocks: []sites.Block{{Type: sites.BlockText, Text: "We will call you."}}},
+		{SiteID: site.ID, Slug: "about-b", Title: "About B", Blocks: []sites.Block{{Type: sites.BlockHero, Heading: "About variant B"}}},
+	} {
+		if _, err := svc.SavePage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	site.Settings.Funnels = []sites.Funnel{{Name: "Quote", Steps: []string{"", "thanks"}}}
+	site.Settings.Tests = []sites.SplitTest{{Page: "about", Variants: []sites.Variant{{Slug: "about", Weight: 50}, {Slug: "about-b", Weight: 50}}}}
+	if err := svc.UpdateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Publish(ctx, site.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	host := e.A.T.Slug + "-site.localhost"
+	desktop := "Mozilla/5.0 (X11; Linux x86_64) Chrome/120"
+	phone := "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile/15E148"
+	visit := func(ip, ua, path string, hdr map[string]string) (int, string, *http.Response) {
+		h := map[string]string{"User-Agent": ua, "X-Forwarded-For": ip}
+		for k, v := range hdr {
+			h[k] = v
+		}
+		return e.do(treq{Host: host, Method: http.MethodGet, Path: path, Header: h})
+	}
+	// Visitor 1 (desktop): home twice, then the form: to the next step.
+	for i := 0; i < 2; i++ {
+		if st, _, r := visit("", desktop, "/", nil); st != http.StatusOK || len(r.Cookies()) != 0 {
+			t.Fatalf("home: %d cookies %v", st, r.Cookies())
+		}
+	}
+	st, _, r := e.do(treq{Host: host, Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Header: map[string]string{"User-Agent": desktop},
+		Form: url.Values{"_page": {"/"}, "_block": {"quote"}, "name": {"Funnel Visitor"}, "email": {"funnel@example.com"}}})
+	if st != http.StatusSeeOther || r.Header.Get("Location") != "/thanks" {
+		t.Fatalf("funnel form: %d %q", st, r.Header.Get("Location"))
+	}
+	if st, body, _ := visit("", desktop, "/thanks", nil); st != http.StatusOK || !strings.Contains(body, "We will call you") {
+		t.Fatalf("next step: %d %.200s", st, body)
+	}
+	// Visitor 2 (a phone, from a newsletter link on another site).
+	visit("", phone, "/?utm_source=newsletter", map[string]string{"Referer": "https://www.mail.example/inbox"})
+	// A robot.
+	visit("", "Googlebot/2.1 (+http://www.google.com/bot.html)", "/", nil)
+	// The split test: each visitor's variant is the same on every visit.
+	served := map[string]int{}
+	for i := 0; i < 40; i++ {
+		ua := desktop + " visitor " + strconv.Itoa(i)
+		_, body, _ := visit("", ua, "/about", nil)
+		v := "about"
+		if strings.Contains(body, "About variant B") {
+			v = "about-b"
+		}
+		_, again, _ := visit("", ua, "/about", nil)
+		if strings.Contains(again, "About variant B") != (v == "about-b") {
+			t.Fatalf("visitor %d saw both variants", i)
+		}
+		served[v]++
+	}
+	if served["about"] == 0 || served["about-b"] == 0 {
+		t.Errorf("a 50/50 test served %v to 40 visitors", served)
+	}
+	if err := svc.Analytics.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	rep, err := svc.Report(ctx, site.ID, today, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Views: 2 + 1 (visitor 1), 1 (visitor 2), 80 (the split test).
+	if rep.Views != 84 || rep.Visitors != 42 || rep.Conversions != 1 {
+		t.Errorf("views %d visitors %d conversions %d, want 84 42 1", rep.Views, rep.Visitors, rep.Conversions)
+	}
+	home := rep.Page("")
+	if home.Views != 3 || home.Visitors != 2 || home.Conversions != 1 || home.Converters != 1 {
+		t.Errorf("home: %+v", home)
+	}
+	if a, b := rep.Page("about"), rep.Page("about-b"); a.Visitors != served["about"] || b.Visitors != served["about-b"] || a.Views != 2*served["about"] {
+		t.Errorf("variants: %+v %+v, served %v", a, b, served)
+	}
+	if len(rep.Referrers) != 1 || rep.Referrers[0] != (sites.NameCount{Name: "mail.example", Count: 1}) {
+		t.Errorf("referrers %+v", rep.Referrers)
+	}
+	if len(rep.Sources) != 1 || rep.Sources[0] != (sites.NameCount{Name: "newsletter", Count: 1}) {
+		t.Errorf("sources %+v", rep.Sources)
+	}
+	if d := map[string]int{}; true {
+		for _, n := range rep.Devices {
+			d[n.Name] = n.Count
+		}
+		if d["mobile"] != 1 || d["desktop"] != 83 || len(d) != 2 {
+			t.Errorf("devices %v", d)
+		}
+	}
+	steps := rep.Funnel(site.Settings.Funnels[0])
+	if steps[0].Visitors != 2 || steps[0].Converters != 1 || steps[1].Visitors != 1 {
+		t.Errorf("funnel %+v pages %+v", steps, rep.Pages)
+	}
+	// The owner's analytics page shows the funnel chart and the test.
+	st, body, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/sites/" + itoa64(site.ID) + "/analytics", Cookies: map[string]string{"psid": e.A.Cookie}})
+	if st != http.StatusOK || !strings.Contains(body, "Funnel: Quote") || !strings.Contains(body, "Split test of") || !strings.Contains(body, "<strong>42</strong> unique visitors") {
+		t.Errorf("analytics page: %d %.300s", st, body)
 	}
 }

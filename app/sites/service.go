@@ -72,6 +72,8 @@ type Service struct {
 	// served there without it being a custom domain.
 	HouseDomain string
 	Logger      *slog.Logger
+	// Analytics records page views and conversions (nil: none).
+	Analytics *Recorder
 
 	mu    sync.Mutex
 	hosts map[string]hostEntry
@@ -526,4 +528,23 @@ func (s *Service) RenderNotice(ctx context.Context, snap *Snapshot, page *Page, 
 		return nil, err
 	}
 	return s.renderer().Notice(&snap.Site, page, snap.Pages, rc, msg)
+}
+
+// Report returns a site's analytics for the days [from, to] (YYYY-MM-DD).
+func (s *Service) Report(ctx context.Context, siteID int64, from, to string) (*Report, error) {
+	if s.Analytics == nil {
+		return nil, app.Errorf(app.ENOTFOUND, "Analytics are not available.")
+	}
+	if s.Analytics.Store == nil {
+		return nil, app.Errorf(app.ENOTFOUND, "Analytics are not available.")
+	}
+	for _, d := range []struct{ name, v string }{{"from", from}, {"to", to}} {
+		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
+			return nil, app.FieldErrorf(d.name, "%s must be a date like 2026-12-05.", d.name)
+		}
+	}
+	if from > to {
+		return nil, app.FieldErrorf("from", "from must not be after to.")
+	}
+	return s.Analytics.Store.Report(ctx, siteID, from, to)
 }

@@ -27,6 +27,7 @@ func (s *Handler) registerSiteAPIRoutes(api fiber.Router) {
 	api.Put("/sites/:id/pages/:page", web.RequireWriteKey, s.apiSitePageUpdate)
 	api.Post("/sites/:id/publish", web.RequireWriteKey, s.apiSitePublish)
 	api.Get("/sites/:id/revisions", s.apiSiteRevisions)
+	api.Get("/sites/:id/analytics", s.apiSiteAnalytics)
 }
 
 type apiSite struct {
@@ -228,6 +229,52 @@ func (s *Handler) apiSiteRevisions(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"data": revs, "next_cursor": nil})
 }
 
+// apiSiteAnalytics is a site's analytics for ?from to ?to (dates; the
+// last 30 days by default), with its funnels and split tests.
+func (s *Handler) apiSiteAnalytics(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	from, to := c.Query("from", now.AddDate(0, 0, -29).Format(time.DateOnly)), c.Query("to", now.Format(time.DateOnly))
+	r, err := s.Sites.Report(c.UserContext(), site.ID, utils.CopyString(from), utils.CopyString(to))
+	if err != nil {
+		return err
+	}
+	type funnel struct {
+		Name  string             `json:"name"`
+		Steps []sites.FunnelStep `json:"steps"`
+	}
+	type test struct {
+		Page     string                `json:"page"`
+		Variants []sites.VariantResult `json:"variants"`
+	}
+	funnels, tests := []funnel{}, []test{}
+	for _, f := range site.Settings.Funnels {
+		funnels = append(funnels, funnel{f.Name, r.Funnel(f)})
+	}
+	for _, t := range site.Settings.Tests {
+		tests = append(tests, test{t.Page, r.SplitTest(t)})
+	}
+	nz := func(v []sites.NameCount) []sites.NameCount {
+		if v == nil {
+			return []sites.NameCount{}
+		}
+		return v
+	}
+	days, pages := r.Days, r.Pages
+	if days == nil {
+		days = []sites.DayCount{}
+	}
+	if pages == nil {
+		pages = []sites.PageCount{}
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"from": r.From, "to": r.To, "views": r.Views, "visitors": r.Visitors, "conversions": r.Conversions,
+		"days": days, "pages": pages, "referrers": nz(r.Referrers), "sources": nz(r.Sources), "devices": nz(r.Devices),
+		"funnels": funnels, "tests": tests}})
+}
+
 // addSitesAPI documents the website routes.
 func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) {
 	tenantParam := qparam("tenant", "Nexus (admin keys) only: the tenant, ID or slug (default: the agency's own sites, the house tenant)", str)
@@ -273,6 +320,20 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 		"post": obj{"summary": "Publish the drafts as a new revision (all pages swap at once)",
 			"requestBody": obj{"required": false, "content": obj{"application/json": obj{"schema": props(nil, obj{"note": str})}}},
 			"responses":   std(obj{"200": jsonResp("Published", dataOf(ref("SiteRevision")))}, "400", "403", "404")}}
+	nc := obj{"type": "array", "items": props([]string{"name", "count"}, obj{"name": str, "count": integ})}
+	paths["/api/v1/sites/{id}/analytics"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "Page views, unique visitors (per day, no cookies), referrers, UTM sources, devices, conversions, funnels and split tests",
+			"parameters": []obj{qparam("from", "first day, YYYY-MM-DD (default 29 days ago)", str), qparam("to", "last day, YYYY-MM-DD (default today)", str)},
+			"responses": std(obj{"200": jsonResp("OK", dataOf(props([]string{"from", "to", "views", "visitors", "conversions", "days", "pages", "funnels", "tests"}, obj{
+				"from": str, "to": str, "views": integ, "visitors": integ, "conversions": integ,
+				"days":      obj{"type": "array", "items": props([]string{"day", "views", "visitors"}, obj{"day": str, "views": integ, "visitors": integ})},
+				"pages":     obj{"type": "array", "items": props([]string{"path", "views", "visitors", "conversions", "converters"}, obj{"path": str, "views": integ, "visitors": integ, "conversions": integ, "converters": integ})},
+				"referrers": nc, "sources": nc, "devices": nc,
+				"funnels": obj{"type": "array", "items": props([]string{"name", "steps"}, obj{"name": str, "steps": obj{"type": "array", "items": props([]string{"slug", "visitors", "converters", "rate"},
+					obj{"slug": str, "visitors": integ, "converters": integ, "rate": obj{"type": "number"}})}})},
+				"tests": obj{"type": "array", "items": props([]string{"page", "variants"}, obj{"page": str, "variants": obj{"type": "array", "items": props([]string{"slug", "visitors", "converters", "rate", "p", "significant"},
+					obj{"slug": str, "weight": integ, "visitors": integ, "converters": integ, "rate": obj{"type": "number"}, "z": obj{"type": "number"}, "p": obj{"type": "number"}, "significant": obj{"type": "boolean"}})}})},
+			})))}, "400", "404")}}
 	paths["/api/v1/sites/{id}/revisions"] = obj{"parameters": []obj{idParam, tenantParam},
 		"get": obj{"summary": "Published revisions, newest first", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("SiteRevision")))}, "404")}}
 }

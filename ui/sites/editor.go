@@ -40,6 +40,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/sites/:id/rollback", csrf, s.scoped(sc, s.handleSiteRollback))
 	r.Post("/sites/:id/delete", csrf, s.scoped(sc, s.handleSiteDelete))
 	r.Get("/sites/:id/theme.css", s.scoped(sc, s.handleThemeCSS))
+	r.Get("/sites/:id/analytics", s.scoped(sc, s.handleAnalytics))
 	r.Post("/sites/:id/pages", csrf, s.scoped(sc, s.handlePageCreate))
 	r.Get("/sites/:id/pages/:page", s.scoped(sc, s.handlePage))
 	r.Post("/sites/:id/pages/:page", csrf, s.scoped(sc, s.handlePageSave))

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -208,6 +209,9 @@ func (s *Handler) handleFile(c *fiber.Ctx) error {
 			return app.Errorf(app.ENOTFOUND, "Page not found.")
 		}
 	}
+	if status == fiber.StatusOK && strings.HasPrefix(f.contentType, "text/html") && c.Method() == fiber.MethodGet {
+		s.recordView(c, b, strings.Clone(strings.TrimPrefix(path, "/"))) // c.Path() is request memory: the event outlives it
+	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, f.contentType)
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
@@ -223,6 +227,50 @@ func (s *Handler) handleFile(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 	}
 	return web.SendEncoded(c, f.body, f.gz, f.br)
+}
+
+// recordView queues a page view (the page served: a split test's
+// variant, not its address). Robots are not counted; nothing is stored
+// on the visitor's side.
+func (s *Handler) recordView(c *fiber.Ctx, b *bundle, slug string) {
+	rec := s.Sites.Analytics
+	if rec == nil {
+		return
+	}
+	ua := string(c.Request().Header.UserAgent())
+	dev := sites.Device(ua)
+	if dev == "" {
+		return
+	}
+	now := time.Now()
+	v, err := rec.Visitor(c.UserContext(), b.site.ID, c.IP(), ua, now)
+	if err != nil {
+		s.Logger.Error("site analytics: visitor", "err", err)
+		return
+	}
+	src := c.Query("utm_source")
+	if len(src) > 100 {
+		src = src[:100]
+	}
+	rec.Record(sites.Event{SiteID: b.site.ID, Kind: sites.EventView, Day: now.UTC().Format(time.DateOnly), Path: slug, Visitor: v,
+		Referrer: sites.ReferrerHost(c.Get(fiber.HeaderReferer), c.Hostname()), Source: strings.Clone(src), Device: dev, At: now})
+}
+
+// recordConversion queues a form's conversion on the page slug.
+func (s *Handler) recordConversion(c *fiber.Ctx, b *bundle, slug string, formID int64) {
+	rec := s.Sites.Analytics
+	if rec == nil {
+		return
+	}
+	ua := string(c.Request().Header.UserAgent())
+	now := time.Now()
+	v, err := rec.Visitor(c.UserContext(), b.site.ID, c.IP(), ua, now)
+	if err != nil {
+		s.Logger.Error("site analytics: visitor", "err", err)
+		return
+	}
+	rec.Record(sites.Event{SiteID: b.site.ID, Kind: sites.EventConversion, Day: now.UTC().Format(time.DateOnly), Path: slug, Visitor: v,
+		Device: sites.Device(ua), FormID: formID, At: now})
 }
 
 // visitorKey identifies a visitor without a cookie: address and browser.
@@ -296,6 +344,7 @@ func (s *Handler) handleFormPost(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	s.recordConversion(c, b, page.Slug, f.ID)
 	if next, ok := b.snap.Site.Settings.NextStep(page.Slug); ok {
 		return c.Redirect("/"+next, fiber.StatusSeeOther)
 	}

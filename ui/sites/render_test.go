@@ -31,6 +31,12 @@ var pageData = map[string]func() any{
 		return p
 	},
 	"nexus/webpage": func() any { return &pageEditPage{Site: &sites.Site{}, Page: &sites.Page{}} },
+	"portal/webanalytics": func() any {
+		return &analyticsPage{Site: &sites.Site{ID: 1}, Report: &sites.Report{}, Days: 30,
+			Funnels: []funnelView{{Name: "F", Steps: []sites.FunnelStep{{Slug: "a", Visitors: 3, Converters: 1, Rate: 0.33}}, Chart: &web.Chart{ID: "f"}}},
+			Tests:   []testView{{Page: "a", Variants: []sites.VariantResult{{Slug: "a"}, {Slug: "b", Significant: true, P: 0.01}, {Slug: "c", P: 0.5}}}}}
+	},
+	"nexus/webanalytics": func() any { return &analyticsPage{Site: &sites.Site{}, Report: &sites.Report{}} },
 }
 
 func TestTemplates_EveryPage(t *testing.T) {
