@@ -42,6 +42,8 @@ require (
 	modernc.org/sqlite v1.49.1
 )
 
+require github.com/CycloneDX/cyclonedx-go v0.10.0
+
 require (
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.8 // indirect
 	github.com/aws/aws-sdk-go-v2/config v1.32.6 // indirect

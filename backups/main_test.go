@@ -134,6 +134,20 @@ func startReplicator(t *testing.T, env []string) *testChild {
 	return c
 }
 
+// waitReplicating waits until the child says it replicates (a loaded
+// machine may take seconds to start it; a test timing its writes would
+// otherwise count the start-up as replication time).
+func (c *testChild) waitReplicating(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(c.out.String(), "msg=replicating") {
+		if time.Now().After(deadline) {
+			t.Fatalf("replicator not replicating after 60 s:\n%s", c.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // stop sends SIGTERM and waits for the final sync.
 func (c *testChild) stop(t *testing.T) {
 	t.Helper()

@@ -26,6 +26,7 @@ func TestReplicate_Soak(t *testing.T) {
 			path := filepath.Join(data, "orengen.db")
 			db := openApp(t, path)
 			c := startReplicator(t, childEnv(data, local, "copy="+mirror))
+			c.waitReplicating(t)
 			w := startWriter(db, 5*time.Millisecond)
 			time.Sleep(3 * time.Second)
 			acked := w.stop(t)

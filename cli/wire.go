@@ -15,6 +15,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/sites"
 	"orengen/app/twenty"
@@ -22,6 +23,7 @@ import (
 	"orengen/grants"
 	"orengen/httpx"
 	"orengen/sam"
+	"orengen/sbom"
 	"orengen/smtp"
 	"orengen/store"
 	"orengen/twilio"
@@ -61,6 +63,8 @@ type App struct {
 	// Agents is Agent Studio (AI agents on chat, SMS and calls).
 	Agents  *agents.Service
 	Federal *Federal
+	// Hub is the integrations hub (cli/integrations.go).
+	Hub *platform.Hub
 	// Wiki is the Knowledge Wiki (spaces, pages, search, the agents'
 	// retrieval); Sheets is Data & Sheets (tables, rows, imports, the
 	// workflow steps and the agents' lookups).
@@ -235,6 +239,8 @@ func (a *App) open(ctx context.Context) error {
 		Webhooks:    a.Webhooks,
 		Wiki:        a.Wiki,
 		Sheets:      a.Sheets,
+		// The FOSS registry reads the binary's own build info.
+		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
@@ -266,7 +272,8 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
-	a.wireOps() // ops.go: /metrics collectors and token, disk health
+	a.wireIntegrations() // integrations.go: the hub over the integrations above
+	a.wireOps()          // ops.go: /metrics collectors and token, disk health
 	return nil
 }
 

@@ -558,3 +558,42 @@ func (c *Client) Embed(ctx context.Context, model string, input []string) ([][]f
 	}
 	return out, body.Usage, nil
 }
+
+// Models lists the model IDs the endpoint offers (GET /models): a read
+// that checks the base URL and key and runs no model (the integrations
+// hub's connection test).
+func (c *Client) Models(ctx context.Context) ([]string, error) {
+	if strings.TrimSpace(c.Key) == "" {
+		return nil, ErrNoKey
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.BaseURL, "/")+"/models", nil)
+	if err != nil {
+		return nil, fmt.Errorf("model request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.Key)
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("the model endpoint did not answer in time: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("model endpoint: %w", scrub(err, c.Key))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return nil, apiError(resp)
+	}
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, MaxResponseBytes)).Decode(&list); err != nil {
+		return nil, &ProtocolError{Reason: "the model list is not JSON"}
+	}
+	out := make([]string, 0, len(list.Data))
+	for _, m := range list.Data {
+		out = append(out, m.ID)
+	}
+	return out, nil
+}

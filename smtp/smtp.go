@@ -137,6 +137,21 @@ func (m *Mailer) send(ctx context.Context, msg *app.Message) error {
 			return fmt.Errorf("email attachment: %w", err)
 		}
 	}
+	cl, err := m.client()
+	if err != nil {
+		return err
+	}
+	if err := cl.DialAndSendWithContext(ctx, mm); err != nil {
+		// go-mail's errors name the server and the SMTP reply, never the
+		// password.
+		return fmt.Errorf("send email via %s:%d: %w", c.Host, c.Port, err)
+	}
+	return nil
+}
+
+// client returns a go-mail client for the configured server.
+func (m *Mailer) client() (*mail.Client, error) {
+	c := m.Config
 	timeout := m.Timeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
@@ -158,12 +173,24 @@ func (m *Mailer) send(ctx context.Context, msg *app.Message) error {
 	}
 	cl, err := mail.NewClient(c.Host, opts...)
 	if err != nil {
-		return fmt.Errorf("smtp client: %w", err)
+		return nil, fmt.Errorf("smtp client: %w", err)
 	}
-	if err := cl.DialAndSendWithContext(ctx, mm); err != nil {
-		// go-mail's errors name the server and the SMTP reply, never the
-		// password.
-		return fmt.Errorf("send email via %s:%d: %w", c.Host, c.Port, err)
+	return cl, nil
+}
+
+// Ping connects, greets, upgrades to TLS when offered, signs in when a
+// user is configured, and quits without sending anything: the
+// integrations hub's connection test.
+func (m *Mailer) Ping(ctx context.Context) error {
+	cl, err := m.client()
+	if err != nil {
+		return err
+	}
+	if err := cl.DialWithContext(ctx); err != nil {
+		return fmt.Errorf("connect to %s:%d: %w", m.Config.Host, m.Config.Port, err)
+	}
+	if err := cl.Close(); err != nil {
+		return fmt.Errorf("quit %s:%d: %w", m.Config.Host, m.Config.Port, err)
 	}
 	return nil
 }

@@ -139,3 +139,32 @@ func (m *countMeter) MessageSent(channel, outcome string) {
 	}
 	m.sent[channel+" "+outcome]++
 }
+
+// TestSMTPMailer_Ping: the connection test signs in over STARTTLS with the
+// right password and sends nothing; a wrong password fails without
+// showing it.
+func TestSMTPMailer_Ping(t *testing.T) {
+	srv := realtest.StartSMTP(t, realtest.STARTTLS)
+	mailer := func(password string) *Mailer {
+		c, err := ParseURL(fmt.Sprintf("smtp://%s:%s@%s:%d?from=bot@example.test", url.PathEscape(srv.Username), url.PathEscape(password), srv.Host, srv.Port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Mailer{Config: *c, TLS: srv.TLS, Timeout: 10 * time.Second}
+	}
+	ctx := context.Background()
+	if err := mailer(srv.Password).Ping(ctx); err != nil {
+		t.Fatalf("ping with the right password: %v", err)
+	}
+	const wrong = "not-the-Pa55word"
+	err := mailer(wrong).Ping(ctx)
+	if err == nil {
+		t.Fatal("a wrong password passed the test")
+	}
+	if strings.Contains(err.Error(), wrong) {
+		t.Fatalf("the error shows the password: %v", err)
+	}
+	if msgs := srv.Messages(t); len(msgs) != 0 {
+		t.Fatalf("a ping sent %d messages", len(msgs))
+	}
+}

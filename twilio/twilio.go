@@ -308,3 +308,16 @@ func twilioURLForms(raw string) []string {
 	}
 	return []string{raw, without.String()}
 }
+
+// Ping lists at most one message of the account: a read that checks the
+// account SID and auth token and sends nothing (the integrations hub's
+// connection test). A wrong token is a *Error with Status 401.
+func (t *Client) Ping(ctx context.Context) error {
+	var out struct {
+		Messages []twilioResource `json:"messages"`
+	}
+	if err := t.call(ctx, http.MethodGet, "Messages", url.Values{"PageSize": {"1"}}, &out); err != nil {
+		return fmt.Errorf("twilio: %w", err)
+	}
+	return nil
+}

@@ -110,6 +110,8 @@ type tenantSide struct {
 	// conversation with it.
 	Agent     *agents.Agent
 	AgentConv *agents.Conversation
+	// AgentLive is an active playground conversation with Agent.
+	AgentLive *agents.Conversation
 	// WikiPage is a page of the tenant's knowledge space, with a file
 	// (WikiFileID) and a live public link (WikiShare).
 	WikiPage   *wiki.Page
@@ -186,7 +188,8 @@ var (
 	testSessionKey = []byte(strings.Repeat("k", 32))
 )
 
-func newWired(t *testing.T) *wired {
+// newWired takes more serve flags in args (a fake service's URL).
+func newWired(t *testing.T, args ...string) *wired {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -194,8 +197,8 @@ func newWired(t *testing.T) *wired {
 		"ORENGEN_MASTER_KEY":  base64.StdEncoding.EncodeToString(testMasterKey),
 		"ORENGEN_SESSION_KEY": base64.StdEncoding.EncodeToString(testSessionKey),
 	}
-	cfg, err := cli.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), []string{"--data-dir", dir, "--domain", "localhost",
-		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system"}, func(k string) string { return env[k] })
+	cfg, err := cli.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), append([]string{"--data-dir", dir, "--domain", "localhost",
+		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system"}, args...), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,10 +255,10 @@ func newWired(t *testing.T) *wired {
 	return w
 }
 
-func newTenantEnv(t *testing.T) *tenantEnv {
+func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	t.Helper()
 	ctx := context.Background()
-	w := newWired(t)
+	w := newWired(t, args...)
 	e := &tenantEnv{t: t, Key: w.Key, Domains: w.Domains, DB: w.DB, KV: w.KV, Server: w.Server, Mailer: w.Mailer, Outbox: w.Outbox, App: w.App}
 	auth := w.Auth
 	hash, err := app.HashPassword(ctx, tenantTestPassword)
@@ -413,6 +416,9 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	if err := e.App.Agents.End(tctx, s.AgentConv, "", "fixture"); err != nil {
+		t.Fatal(err)
+	}
+	if s.AgentLive, err = e.App.Agents.StartPlayground(tctx, s.Agent.ID); err != nil {
 		t.Fatal(err)
 	}
 	s.Table = &sheets.Table{Name: name + " prices", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency}},

@@ -97,6 +97,7 @@ const (
 	objSitePage      = "sitepage"
 	objHouseSite     = "housesite"
 	objHouseSitePage = "housesitepage"
+	objAgentLive     = "agentlive" // B's active conversation (API takeovers)
 )
 
 type isoLine struct {
@@ -456,6 +457,11 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/developers":                         {accOwner, ""},
 	"portal|GET|/developers/openapi.json":            {accOwner, ""},
 	"portal|GET|/developers/graphql":                 {accOwner, ""},
+	"portal|GET|/integrations":                       {accOwner, ""},
+	"portal|GET|/integrations/:key":                  {accOwner, ""},
+	"portal|POST|/integrations/:key/test":            {accOwner, ""},
+	"portal|GET|/api/v1/integrations":                {accTenantKey, ""},
+	"portal|POST|/api/v1/integrations/:key/test":     {accTenantKeyW, ""},
 	"portal|GET|/webhooks":                           {accOwner, ""},
 	"portal|POST|/webhooks":                          {accOwner, ""},
 	"portal|POST|/webhooks/:id/delete":               {accOwner, objWebhook},
@@ -732,6 +738,16 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/developers/graphql":                {accAdmin, ""},
 	"nexus|POST|/apikeys":                          {accAdmin, ""},
 	"nexus|POST|/apikeys/:id/revoke":               {accAdmin, ""},
+	"nexus|GET|/integrations":                      {accAdmin, ""},
+	"nexus|GET|/integrations/:key":                 {accAdmin, ""},
+	"nexus|POST|/integrations/:key/test":           {accAdmin, ""},
+	"nexus|GET|/api/v1/integrations":               {accAdminKey, ""},
+	"nexus|POST|/api/v1/integrations/:key/test":    {accAdminKeyW, ""},
+	"nexus|GET|/foss":                              {accAdmin, ""},
+	"nexus|GET|/foss/notices":                      {accAdmin, ""},
+	"nexus|GET|/foss/sbom.json":                    {accAdmin, ""},
+	"nexus|GET|/api/v1/foss/components":            {accAdminKey, ""},
+	"nexus|GET|/api/v1/foss/sbom":                  {accAdminKey, ""},
 	"nexus|GET|/vault":                             {accAdmin, ""},
 	"nexus|GET|/automations":                       {accAdmin, ""},
 	"nexus|GET|/automations/runs":                  {accAdmin, ""},
@@ -911,6 +927,30 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|PATCH|/api/v1/tables/:id":            {accAdminKeyW, objTable},
 	"nexus|PATCH|/api/v1/tables/:id/rows/:row":  {accAdminKeyW, objTable},
 	"nexus|PATCH|/api/v1/wiki/pages/:id":        {accAdminKeyW, objSpareWikiEdit},
+	// Agent Studio API: tenant keys see their own agents and
+	// conversations; admin keys every tenant's (?tenant= narrows).
+	"portal|GET|/api/v1/agents":                            {accTenantKey, ""},
+	"portal|POST|/api/v1/agents":                           {accTenantKeyW, ""},
+	"portal|GET|/api/v1/agents/:id":                        {accTenantKey, objAgent},
+	"portal|PATCH|/api/v1/agents/:id":                      {accTenantKeyW, objAgent},
+	"portal|GET|/api/v1/agents/:id/versions":               {accTenantKey, objAgent},
+	"portal|GET|/api/v1/agent-conversations":               {accTenantKey, ""},
+	"portal|GET|/api/v1/agent-conversations/:id":           {accTenantKey, objAgentConv},
+	"portal|POST|/api/v1/agent-conversations/:id/takeover": {accTenantKeyW, objAgentLive},
+	"portal|POST|/api/v1/agent-conversations/:id/handback": {accTenantKeyW, objAgentLive},
+	"portal|POST|/api/v1/agent-conversations/:id/messages": {accTenantKeyW, objAgentLive},
+	"portal|GET|/api/v1/agent-usage":                       {accTenantKey, ""},
+	"nexus|GET|/api/v1/agents":                             {accAdminKey, ""},
+	"nexus|POST|/api/v1/agents":                            {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/agents/:id":                         {accAdminKey, objAgent},
+	"nexus|PATCH|/api/v1/agents/:id":                       {accAdminKeyW, objAgent},
+	"nexus|GET|/api/v1/agents/:id/versions":                {accAdminKey, objAgent},
+	"nexus|GET|/api/v1/agent-conversations":                {accAdminKey, ""},
+	"nexus|GET|/api/v1/agent-conversations/:id":            {accAdminKey, objAgentConv},
+	"nexus|POST|/api/v1/agent-conversations/:id/takeover":  {accAdminKeyW, objAgentLive},
+	"nexus|POST|/api/v1/agent-conversations/:id/handback":  {accAdminKeyW, objAgentLive},
+	"nexus|POST|/api/v1/agent-conversations/:id/messages":  {accAdminKeyW, objAgentLive},
+	"nexus|GET|/api/v1/agent-usage":                        {accAdminKey, ""},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":      {accAdmin, ""},
 	"nexus|GET|/crm/tasks":         {accAdmin, ""},
@@ -1013,6 +1053,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.Agent.ID, 10)
 	case objAgentConv:
 		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
+	case objAgentLive:
+		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:
@@ -1070,6 +1112,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	p = strings.ReplaceAll(p, ":slug?", "")
 	p = strings.ReplaceAll(p, ":kid", strconv.FormatInt(e.B.KeyID, 10))
 	p = strings.ReplaceAll(p, ":id", id)
+	p = strings.ReplaceAll(p, "/integrations/:key", "/integrations/smtp") // not configured here: its test fails at once
 	p = strings.ReplaceAll(p, ":key", id)
 	p = strings.ReplaceAll(p, ":slug", "pricing")
 	p = strings.ReplaceAll(p, "*", "x")
@@ -1170,6 +1213,33 @@ func (e *tenantEnv) isoKnowledgeRequest(r isoRoute, req *treq) {
 	}
 }
 
+// isoAgentRequest gives the Agent Studio API valid bodies (Nexus creates
+// in B); before Nexus writes to B's live conversation the admin key takes
+// it over (the route order is not fixed, so a hand-back may come first).
+func (e *tenantEnv) isoAgentRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/agent") {
+		return
+	}
+	switch {
+	case r.Path == "/api/v1/agents" && r.Method == http.MethodPost:
+		req.JSON = `{"tenant_id":` + strconv.FormatInt(e.B.T.ID, 10) + `,"name":"Api agent","config":{"instructions":"Answer briefly."}}`
+	case r.Method == http.MethodPatch:
+		req.JSON = `{"config":{"greeting":"Hello from the API"}}`
+	case strings.HasSuffix(r.Path, "/messages"):
+		req.JSON = `{"text":"A person of the agency here."}`
+		if r.Host == ui.HostNexus {
+			ctx := context.Background()
+			k, err := e.Server.APIKeys.Authenticate(ctx, e.AdminKeyW)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			if err := e.App.Agents.TakeOver(app.NewContextWithAPIKey(ctx, k), e.B.AgentLive.ID); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+	}
+}
+
 // isoTwentyRequest gives /rest writes Twenty-shaped bodies valid for
 // each object (notes on B's person), Nexus creates ?tenant=B, and
 // /graphql a query of every object.
@@ -1247,6 +1317,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoKnowledgeRequest(r, &base)
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
+			e.isoAgentRequest(r, &base)
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

@@ -87,10 +87,12 @@ func (cs *contractSchemas) response(path, method string, status int) (*jsonschem
 		}
 		code, r = "default", resps["default"].(map[string]any)
 	}
-	if _, ok := r["content"]; !ok {
+	content, ok := r["content"].(map[string]any)
+	if !ok {
 		return nil, nil
 	}
-	loc := "https://orengen.test/openapi.json#/paths/" + pointerEscape(path) + "/" + method + "/responses/" + code + "/content/application~1json/schema"
+	media := mediaOf(content)
+	loc := "https://orengen.test/openapi.json#/paths/" + pointerEscape(path) + "/" + method + "/responses/" + code + "/content/" + pointerEscape(media) + "/schema"
 	if s := cs.cache[loc]; s != nil {
 		return s, nil
 	}
@@ -100,6 +102,28 @@ func (cs *contractSchemas) response(path, method string, status int) (*jsonschem
 	}
 	cs.cache[loc] = s
 	return s, nil
+}
+
+// mediaOf is the media type of a documented answer: application/json,
+// else the one media type documented (the SBOM's CycloneDX JSON).
+func mediaOf(content map[string]any) string {
+	if _, ok := content["application/json"]; !ok && len(content) == 1 {
+		for m := range content {
+			return m
+		}
+	}
+	return "application/json"
+}
+
+// media is the media type documented for method path's status.
+func (cs *contractSchemas) media(path, method string, status int) string {
+	resps := cs.doc["paths"].(map[string]any)[path].(map[string]any)[method].(map[string]any)["responses"].(map[string]any)
+	r, ok := resps[strconv.Itoa(status)].(map[string]any)
+	if !ok {
+		r, _ = resps["default"].(map[string]any)
+	}
+	content, _ := r["content"].(map[string]any)
+	return mediaOf(content)
 }
 
 func keys(m map[string]any) []string {
@@ -162,6 +186,16 @@ func TestOpenAPI_Contract(t *testing.T) {
 		return time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, n).Add(10 * time.Hour).Format(time.RFC3339)
 	}
 	spareBooking, _ := created("/api/v1/calendar/bookings", `{"event_type_id":`+id(a.EventTypeID)+`,"start":"`+day(10)+`","name":"Spare Guest","email":"spare@guest.test"}`)
+	// Agent Studio: A's agent, its ended conversation, a live one to take
+	// over and hand back, and a second the write key took over (to write in).
+	liveB, err := e.App.Agents.StartPlayground(app.NewContextWithTenant(ctx, a.T), a.Agent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, out, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/api/v1/agent-conversations/" + id(liveB.ID) + "/takeover", Bearer: wk}); st != 200 {
+		t.Fatalf("fixture takeover: %d %s", st, out)
+	}
+	ag := "/api/v1/agents/" + id(a.Agent.ID)
 	calls := map[string]contractCall{
 		"getSites":                            {ui.HostPortal, "GET", "/api/v1/sites", rk, "", 200},
 		"postSites":                           {ui.HostPortal, "POST", "/api/v1/sites", wk, `{"name":"Contract site"}`, 201},
@@ -173,6 +207,17 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"postSitesIdPublish":                  {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/publish", wk, `{"note":"contract"}`, 200},
 		"getSitesIdAnalytics":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/analytics", rk, "", 200},
 		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
+		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
+		"postAgents":                          {ui.HostPortal, "POST", "/api/v1/agents", wk, `{"name":"Contract agent","config":{"instructions":"Answer briefly.","channels":{"web":true},"tools":["add_note"]}}`, 201},
+		"getAgentsId":                         {ui.HostPortal, "GET", ag, rk, "", 200},
+		"patchAgentsId":                       {ui.HostPortal, "PATCH", ag, wk, `{"config":{"greeting":"Hi!"}}`, 200},
+		"getAgentsIdVersions":                 {ui.HostPortal, "GET", ag + "/versions", rk, "", 200},
+		"getAgentConversations":               {ui.HostPortal, "GET", "/api/v1/agent-conversations?limit=2", rk, "", 200},
+		"getAgentConversationsId":             {ui.HostPortal, "GET", "/api/v1/agent-conversations/" + id(a.AgentConv.ID), rk, "", 200},
+		"postAgentConversationsIdTakeover":    {ui.HostPortal, "POST", "/api/v1/agent-conversations/" + id(a.AgentLive.ID) + "/takeover", wk, "", 200},
+		"postAgentConversationsIdHandback":    {ui.HostPortal, "POST", "/api/v1/agent-conversations/" + id(a.AgentLive.ID) + "/handback", wk, "", 200},
+		"postAgentConversationsIdMessages":    {ui.HostPortal, "POST", "/api/v1/agent-conversations/" + id(liveB.ID) + "/messages", wk, `{"text":"Hello, a person here."}`, 201},
+		"getAgentUsage":                       {ui.HostPortal, "GET", "/api/v1/agent-usage?from=2026-01", rk, "", 200},
 		"getMe":                               {ui.HostPortal, "GET", "/api/v1/me", rk, "", 200},
 		"getOpenapiJson":                      {ui.HostPortal, "GET", "/api/v1/openapi.json", rk, "", 200},
 		"getLeads":                            {ui.HostPortal, "GET", "/api/v1/leads?limit=1", rk, "", 200},
@@ -275,6 +320,10 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
+	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
+	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
+	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}
+	calls["getFossSbom"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/sbom", ak, "", 200}
 	calls["postGraphql"] = contractCall{ui.HostPortal, "POST", "/graphql", wk, gqlBody(seedMutation, map[string]any{"data": map[string]any{"email": "seed@alpha.test", "firstName": "Seed"}}), 200}
 	calls["getGraphql"] = contractCall{ui.HostPortal, "GET", "/graphql?query=" + url.QueryEscape(`{ people(first: 1) { totalCount edges { node { id } } } }`), rk, "", 200}
 	cs := newContractSchemas(t)
@@ -342,7 +391,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 			}
 			continue
 		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, cs.media(path, method, st)) {
 			t.Errorf("%s %s: Content-Type %q", c.method, c.path, ct)
 		}
 		v, err := jsonschema.UnmarshalJSON(strings.NewReader(body))

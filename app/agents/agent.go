@@ -484,6 +484,18 @@ func ParseConfig(b []byte) (Config, error) {
 	return c, nil
 }
 
+// MergeConfig reads the JSON object b over c strictly (an unknown field or
+// a wrong type is EINVALID naming it): the fields b gives replace c's,
+// the others stay (a list given replaces the whole list).
+func MergeConfig(c Config, b []byte) (Config, error) {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, jsonFieldError("config", err)
+	}
+	return c, nil
+}
+
 // jsonFieldError names the field of a JSON decoding error.
 func jsonFieldError(prefix string, err error) error {
 	var te *json.UnmarshalTypeError

@@ -151,6 +151,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.chat(w, r, auth)
 	case "/v1/embeddings":
 		s.embeddings(w, r)
+	case "/v1/models": // GET: the documented list shape
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": []map[string]any{
+			{"id": "gpt-4o-mini", "object": "model", "created": 1721172741, "owned_by": "system"},
+			{"id": "text-embedding-3-small", "object": "model", "created": 1705948997, "owned_by": "system"}}})
 	default:
 		writeError(w, http.StatusNotFound, "invalid_request_error", "Unknown request URL: "+r.URL.Path)
 	}

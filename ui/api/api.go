@@ -33,6 +33,8 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
 	s.registerSiteAPIRoutes(api)
+	s.registerAgentAPIRoutes(api)
+	s.registerIntegrationAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -51,12 +53,15 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
 	s.registerSiteAPIRoutes(api)
+	s.registerAgentAPIRoutes(api)
+	s.registerFOSSAPIRoutes(api)
+	s.registerIntegrationAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 
 // adminOnlyAPI and portalOnlyAPI are the /api/v1 paths of one host.
 var (
-	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal"}
+	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss"}
 	portalOnlyAPI = []string{"/api/v1/leads"}
 )
 

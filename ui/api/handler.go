@@ -11,8 +11,10 @@ package api
 
 import (
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/sites"
 	"orengen/app/twenty"
@@ -37,7 +39,12 @@ type Handler struct {
 	Calendar     *calendar.Service // nil: no calendar endpoints
 	Sites        *sites.Service    // nil: no website endpoints
 	Sheets       *sheets.Service   // nil: no table endpoints
+	Agents       *agents.Service   // nil: no Agent Studio endpoints
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).
 	Twenty *twenty.Service
+	// FOSS serves the FOSS registry's admin endpoints (nil: none).
+	FOSS *platform.FOSS
+	// Integrations serves the integrations hub's endpoints (nil: none).
+	Integrations *platform.Hub
 }

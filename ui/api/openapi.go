@@ -179,7 +179,8 @@ func OpenAPI() []byte {
 				r[k] = v
 			}
 			for _, code := range extra {
-				r[code] = errResp(map[string]string{"400": "Invalid input; error.field names the field.", "403": "Read-only key.", "404": "Not found (or another tenant's)."}[code])
+				r[code] = errResp(map[string]string{"400": "Invalid input; error.field names the field.", "403": "Read-only key.", "404": "Not found (or another tenant's).",
+					"409": "Conflicts with the record's state (error.message says how)."}[code])
 			}
 			return r
 		}
@@ -296,6 +297,9 @@ func OpenAPI() []byte {
 		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
 		addCalendarAPI(paths, schemas, std, idParam)
 		addSitesAPI(paths, schemas, std, idParam) // sites.go
+		addAgentAPI(paths, schemas, std, idParam)
+		addFOSSAPI(paths, schemas, std)
+		addIntegrationAPI(paths, schemas, std)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		doc := obj{

@@ -20,6 +20,7 @@ import (
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
+	platui "orengen/ui/platform"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
 	sitesui "orengen/ui/sites"
@@ -68,6 +69,8 @@ type Handler struct {
 	SheetPages   *sheetsui.Handler
 	AgentPages   *agentsui.Handler
 	SiteBuilder  *sitesui.Handler // Websites & Funnels of the house tenant
+	// PlatformPages: the FOSS registry, tools register and integrations.
+	PlatformPages *platui.Handler
 	// CalendarPages is the universal calendar (nil or off: none).
 	CalendarPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)

@@ -51,6 +51,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CalendarPages != nil {
 		s.CalendarPages.Mount(authed, csrf, web.NexusScope)
 	}
+	s.PlatformPages.MountNexus(authed, csrf)
 }
 
 // nexusNav lists the Nexus sections that work. A section appears here
@@ -82,6 +83,11 @@ func (s *Handler) nexusNav() []web.NavSection {
 			{Label: "Saved searches", Path: "/federal/searches"}, {Label: "Grants", Path: "/federal/grants"}, {Label: "Grant pipeline", Path: "/federal/grant-pipeline"},
 			{Label: "Compliance & risk", Path: "/federal/compliance"}, {Label: "Daily digest", Path: "/federal/digest"},
 			{Label: "Settings › Federal", Path: "/federal/settings"}}}}, nav[2:]...)...)
+	}
+	for i := range nav {
+		if nav[i].Name == "Infrastructure" {
+			nav[i].Items = append(nav[i].Items, s.PlatformPages.NexusNav()...)
+		}
 	}
 	for _, ex := range s.NexusNav {
 		added := false

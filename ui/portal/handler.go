@@ -12,6 +12,7 @@ package portal
 import (
 	"github.com/gofiber/fiber/v2"
 	agentsui "orengen/ui/agents"
+	platui "orengen/ui/platform"
 
 	"orengen/app"
 	"orengen/ui/api"
@@ -55,6 +56,8 @@ type Handler struct {
 	AgentPages *agentsui.Handler
 	// SiteBuilder is Websites & Funnels (owners).
 	SiteBuilder *sitesui.Handler
+	// PlatformPages: the client's integrations.
+	PlatformPages *platui.Handler
 }
 
 // FillLayout completes a portal page's layout. The portal never shows
@@ -74,6 +77,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.CalendarPages != nil && s.CalendarPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
+		}
+		if l.User.Role == app.UserRoleOwner {
+			l.Nav[2].Items = append(l.Nav[2].Items, s.PlatformPages.PortalNav()...) // Account
 		}
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)

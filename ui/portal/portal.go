@@ -71,6 +71,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CalendarPages != nil {
 		s.CalendarPages.Mount(authed, csrf, web.PortalScope)
 	}
+	s.PlatformPages.MountPortal(authed, csrf)
 }
 
 // tenantBrand is what the portal shows as its owner. Without a tenant it

@@ -1,0 +1,102 @@
+package platform
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+	"orengen/app/platform"
+	"orengen/ui/web"
+)
+
+// The integrations hub: Nexus > Infrastructure > Integrations (the
+// agency's configuration) and, for a client's owners, Account >
+// Integrations (the client's own, falling back to the agency's). Each
+// integration has a page with where its secrets come from (never a
+// value), its settings, its latest tests and a "Test connection" button.
+
+// PortalNav is what the handler adds to the portal's Account section (for
+// owners).
+func (s *Handler) PortalNav() []web.NavItem {
+	if s == nil || s.Hub == nil {
+		return nil
+	}
+	return []web.NavItem{{Label: "Integrations", Path: "/integrations"}}
+}
+
+// MountPortal serves the client's integrations to its owners.
+func (s *Handler) MountPortal(r fiber.Router, csrf fiber.Handler) {
+	if s == nil || s.Hub == nil {
+		return
+	}
+	owner := func(c *fiber.Ctx) error {
+		if err := web.RequireOwner(c, "manage integrations"); err != nil {
+			return err
+		}
+		return c.Next()
+	}
+	r.Get("/integrations", owner, s.handleIntegrations(web.HostPortal))
+	r.Get("/integrations/:key", owner, s.handleIntegration(web.HostPortal))
+	r.Post("/integrations/:key/test", owner, csrf, s.handleIntegrationTest(web.HostPortal))
+}
+
+func (s *Handler) mountNexusIntegrations(r fiber.Router, csrf fiber.Handler) {
+	r.Get("/integrations", s.handleIntegrations(web.HostNexus))
+	r.Get("/integrations/:key", s.handleIntegration(web.HostNexus))
+	r.Post("/integrations/:key/test", csrf, s.handleIntegrationTest(web.HostNexus))
+}
+
+type integrationsPage struct {
+	web.Layout
+	Portal       bool
+	Integrations []*platform.IntegrationStatus
+}
+
+type integrationPage struct {
+	web.Layout
+	Portal bool
+	I      *platform.IntegrationStatus
+	// Tested: this page answers the test just run.
+	Tested bool
+}
+
+func (s *Handler) handleIntegrations(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		all, err := s.Hub.List(c.UserContext())
+		if err != nil {
+			return err
+		}
+		p := &integrationsPage{Portal: host == web.HostPortal, Integrations: all}
+		p.Layout = s.Layout(c, host, "Integrations")
+		return s.Render(c, web.LayoutForHost(host)+"/integrations", p)
+	}
+}
+
+func (s *Handler) handleIntegration(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		st, err := s.Hub.Find(c.UserContext(), utils.CopyString(c.Params("key")))
+		if err != nil {
+			return err
+		}
+		return s.renderIntegration(c, host, st, false)
+	}
+}
+
+func (s *Handler) renderIntegration(c *fiber.Ctx, host string, st *platform.IntegrationStatus, tested bool) error {
+	p := &integrationPage{Portal: host == web.HostPortal, I: st, Tested: tested}
+	p.Layout = s.Layout(c, host, st.Name)
+	return s.Render(c, web.LayoutForHost(host)+"/integration", p)
+}
+
+func (s *Handler) handleIntegrationTest(host string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		st, err := s.Hub.Test(c.UserContext(), utils.CopyString(c.Params("key")))
+		if app.ErrorCode(err) == app.EINVALID {
+			s.SetFlash(c, "error", app.ErrorMessage(err))
+			return c.Redirect("/integrations/"+utils.CopyString(c.Params("key")), fiber.StatusSeeOther)
+		} else if err != nil {
+			return err
+		}
+		return s.renderIntegration(c, host, st, true)
+	}
+}
