@@ -312,3 +312,6 @@ func (v VariantResult) PText() string {
 	}
 	return strconv.FormatFloat(v.P, 'f', 3, 64)
 }
+
+// Queue returns the queue of events waiting for their write (figures).
+func (r *Recorder) Queue() chan Event { return r.queue() }
