@@ -1,6 +1,7 @@
 package sites
 
 import (
+	"iter"
 	"strings"
 
 	"orengen/app"
@@ -38,11 +39,7 @@ func ParseItems(blockType, src string) ([]Item, error) {
 	}
 	max := len(strings.Split(format, "|"))
 	var out []Item
-	for n, line := range strings.Split(src, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
+	for n, line := range lines(src) {
 		p := strings.Split(line, "|")
 		if len(p) > max {
 			return nil, app.FieldErrorf("items", "Line %d has %d parts; this block takes at most %d (%s).", n+1, len(p), max, format)
@@ -158,11 +155,7 @@ func NewBlock(t string) Block {
 // ParseNav reads the menu: one "Label | /address" a line.
 func ParseNav(src string) ([]NavLink, error) {
 	var out []NavLink
-	for n, line := range strings.Split(src, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
+	for n, line := range lines(src) {
 		label, u, ok := strings.Cut(line, "|")
 		if !ok {
 			return nil, app.FieldErrorf("nav", "Menu line %d: write \"Label | /address\".", n+1)
@@ -189,11 +182,7 @@ func slugPath(s string) string { return "/" + s }
 // ParseFunnels reads funnels: one "Name | /step, /step, /step" a line.
 func ParseFunnels(src string) ([]Funnel, error) {
 	var out []Funnel
-	for n, line := range strings.Split(src, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
+	for n, line := range lines(src) {
 		name, steps, ok := strings.Cut(line, "|")
 		if !ok {
 			return nil, app.FieldErrorf("funnels", "Funnel line %d: write \"Name | /first-step, /second-step\".", n+1)
@@ -226,11 +215,7 @@ func FormatFunnels(fs []Funnel) string {
 // line (the weight after each variant, 1 to 100).
 func ParseTests(src string) ([]SplitTest, error) {
 	var out []SplitTest
-	for n, line := range strings.Split(src, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
+	for n, line := range lines(src) {
 		page, vs, ok := strings.Cut(line, "|")
 		if !ok {
 			return nil, app.FieldErrorf("tests", "Split test line %d: write \"/page | /page 50, /page-b 50\".", n+1)
@@ -268,4 +253,16 @@ func FormatTests(ts []SplitTest) string {
 		b.WriteString(slugPath(t.Page) + " | " + strings.Join(vs, ", ") + "\n")
 	}
 	return b.String()
+}
+
+// lines yields the non-blank lines of src, trimmed, with their index (the
+// editor's one-thing-a-line fields).
+func lines(src string) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		for n, l := range strings.Split(src, "\n") {
+			if l = strings.TrimSpace(l); l != "" && !yield(n, l) {
+				return
+			}
+		}
+	}
 }
