@@ -57,6 +57,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return fmt.Errorf("--http-addr %s: %w (is another program using the port?)", cfg.HTTPAddr, err)
 	}
 	a.Server.PublicPort = publicPort(cfg, ln.Addr().String())
+	if err := a.migrateMarketingSite(ctx); err != nil { // sites.go: needs the public port for its links
+		ln.Close()
+		return err
+	}
 	a.Server.SessionKey = sessionKey
 	a.Server.StartedAt = t0
 	if err := a.Server.Open(); err != nil {

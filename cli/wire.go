@@ -17,6 +17,7 @@ import (
 	"orengen/app/federal"
 	"orengen/app/platform"
 	"orengen/app/sheets"
+	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 	"orengen/grants"
@@ -71,6 +72,8 @@ type App struct {
 	Sheets *sheets.Service
 	// Twenty serves the Twenty-compatible REST and GraphQL APIs.
 	Twenty *twenty.Service
+	// Sites is the website builder (sites, pages, publishing).
+	Sites *sites.Service
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -108,6 +111,7 @@ type App struct {
 	webhooksDone, federalDone, dnsDone <-chan struct{}
 	usageDone                          <-chan struct{}
 	calendarDone                       <-chan struct{}
+	sitesDone                          <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -263,6 +267,7 @@ func (a *App) open(ctx context.Context) error {
 	a.wireAutomations(smtpDefault, outbox)
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
+	a.wireSites()       // sites.go
 	a.wireAgentBooker() // calendar.go
 	if err := a.wireFederal(); err != nil {
 		return err
@@ -449,6 +454,7 @@ func (a *App) Seed(ctx context.Context) error {
 	} else if seeded {
 		a.Logger.Info("seeded the marketing site's default content")
 	}
+
 	seed := app.LeadCaptureWorkflow()
 	seed.Enabled = len(a.Integrations.Missing(ctx, app.HouseTenantID)) == 0
 	created, err := store.NewWorkflowStore(a.DB).SeedWorkflow(ctx, seed)
@@ -491,6 +497,9 @@ func (a *App) Start(ctx context.Context) {
 	calendarDone := make(chan struct{})
 	a.calendarDone = calendarDone
 	go func() { a.CalendarNotifier.Run(ctx, 0); close(calendarDone) }()
+	sitesDone := make(chan struct{})
+	a.sitesDone = sitesDone
+	go func() { a.Sites.Analytics.Run(ctx); close(sitesDone) }() // page views and conversions, written in batches
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
@@ -507,6 +516,7 @@ func (a *App) Stop() {
 	a.cancel()
 	<-a.dnsDone
 	<-a.calendarDone
+	<-a.sitesDone
 	a.Engine.Wait()
 	a.Agents.Wait()
 	if a.Backups != nil {

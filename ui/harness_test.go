@@ -25,9 +25,11 @@ import (
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/sheets"
+	"orengen/app/sites"
 	"orengen/app/wiki"
 	"orengen/store"
 	"orengen/ui"
+	sitesui "orengen/ui/sites"
 )
 
 // tenantEnv is a whole server on a temp data directory with two tenants (A
@@ -56,6 +58,9 @@ type tenantEnv struct {
 	NoticeID string
 	// HouseFormID is a form of the house tenant (Nexus > Forms).
 	HouseFormID int64
+	// HouseSite is a site of the house tenant with a page.
+	HouseSite     *sites.Site
+	HouseSitePage *sites.Page
 }
 
 // tenantSide is one tenant's fixtures.
@@ -97,6 +102,10 @@ type tenantSide struct {
 	WorkflowID, RunID int64
 	// FormID is a built form of the tenant.
 	FormID int64
+	// Site is the tenant's published site (on Slug-site.localhost) and
+	// SitePage a page of it with a form block.
+	Site     *sites.Site
+	SitePage *sites.Page
 	// Agent is an AI agent of the tenant, AgentConv an ended playground
 	// conversation with it.
 	Agent     *agents.Agent
@@ -220,6 +229,9 @@ func newWired(t *testing.T, args ...string) *wired {
 	if err := a.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.MigrateMarketingSite(ctx); err != nil { // as serve does at start
+		t.Fatal(err)
+	}
 	// Workflow 1 (the seeded lead capture, enabled) and its run 1, for
 	// the pages that show them.
 	wfs := store.NewWorkflowStore(w.DB)
@@ -279,6 +291,7 @@ func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	}
 	e.NoticeID = seedFederal(t, e.Server.Federal)
 	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
+	e.HouseSite, e.HouseSitePage = e.houseSite() // sites_test.go
 	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
 	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
 	return e
@@ -379,6 +392,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.FormID = e.newForm(tctx, name+" quote form")
+	s.Site, s.SitePage = e.publishSite(s, s.T.Slug+"-site.localhost") // sites_test.go
 	sp, err := e.App.Wiki.Space(tctx)
 	if err != nil {
 		t.Fatal(err)
@@ -503,6 +517,8 @@ func tenantHostName(h string) string {
 		return "app.localhost"
 	case ui.HostNexus:
 		return "nexus.localhost"
+	case sitesui.HostSites: // tenant A's published site
+		return "alpha-plumbing-site.localhost"
 	}
 	return h
 }

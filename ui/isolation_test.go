@@ -12,6 +12,7 @@ import (
 	"orengen/app"
 	"orengen/app/twenty"
 	"orengen/ui"
+	sitesui "orengen/ui/sites"
 )
 
 // Access levels in the isolation matrix.
@@ -90,7 +91,13 @@ const (
 	// Agent Studio: B's agent and its (ended) conversation.
 	objAgent     = "agent"
 	objAgentConv = "agentconv"
-	objAgentLive = "agentlive" // B's active conversation (API takeovers)
+	// Websites & Funnels: B's site and a page of it (:page); Nexus: the
+	// house tenant's.
+	objSite          = "site"
+	objSitePage      = "sitepage"
+	objHouseSite     = "housesite"
+	objHouseSitePage = "housesitepage"
+	objAgentLive     = "agentlive" // B's active conversation (API takeovers)
 )
 
 type isoLine struct {
@@ -211,6 +218,28 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/api/v1/tables/:id/rows":      {accTenantKey, objTable},
 	"portal|GET|/api/v1/tables/:id/rows/:row": {accTenantKey, objTable},
 	// Calendar API: the key's tenant's event types and bookings (B's are 404).
+	"portal|GET|/api/v1/sites":                                 {accTenantKey, ""},
+	"portal|POST|/api/v1/sites":                                {accTenantKeyW, ""},
+	"portal|GET|/api/v1/sites/:id":                             {accTenantKey, objSite},
+	"portal|GET|/api/v1/sites/:id/pages":                       {accTenantKey, objSite},
+	"portal|POST|/api/v1/sites/:id/pages":                      {accTenantKeyW, objSite},
+	"portal|GET|/api/v1/sites/:id/pages/:page":                 {accTenantKey, objSitePage},
+	"portal|PUT|/api/v1/sites/:id/pages/:page":                 {accTenantKeyW, objSitePage},
+	"portal|POST|/api/v1/sites/:id/publish":                    {accTenantKeyW, objSite},
+	"portal|GET|/api/v1/sites/:id/analytics":                   {accTenantKey, objSite},
+	"nexus|GET|/api/v1/sites/:id/analytics":                    {accAdminKey, objSite},
+	"portal|GET|/sites/:id/analytics":                          {accOwner, objSite},
+	"nexus|GET|/sites/:id/analytics":                           {accAdmin, objHouseSite},
+	"portal|GET|/api/v1/sites/:id/revisions":                   {accTenantKey, objSite},
+	"nexus|GET|/api/v1/sites":                                  {accAdminKey, ""},
+	"nexus|POST|/api/v1/sites":                                 {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/sites/:id":                              {accAdminKey, objSite},
+	"nexus|GET|/api/v1/sites/:id/pages":                        {accAdminKey, objSite},
+	"nexus|POST|/api/v1/sites/:id/pages":                       {accAdminKeyW, objSite},
+	"nexus|GET|/api/v1/sites/:id/pages/:page":                  {accAdminKey, objSitePage},
+	"nexus|PUT|/api/v1/sites/:id/pages/:page":                  {accAdminKeyW, objSitePage},
+	"nexus|POST|/api/v1/sites/:id/publish":                     {accAdminKeyW, objSite},
+	"nexus|GET|/api/v1/sites/:id/revisions":                    {accAdminKey, objSite},
 	"portal|GET|/api/v1/calendar/event-types":                  {accTenantKey, ""},
 	"portal|GET|/api/v1/calendar/event-types/:id/availability": {accTenantKey, objEventType},
 	"portal|GET|/api/v1/calendar/bookings":                     {accTenantKey, ""},
@@ -511,13 +540,56 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/twilio/agent/action":               {accPublic, ""},
 	"portal|POST|/twilio/agent/gather":               {accPublic, ""},
 	"portal|POST|/apikeys":                           {accOwner, ""},
-	"portal|GET|/forms":                              {accOwner, ""},
-	"portal|GET|/forms/new":                          {accOwner, ""},
-	"portal|POST|/forms/new":                         {accOwner, ""},
-	"portal|GET|/forms/:id":                          {accOwner, objForm},
-	"portal|POST|/forms/:id":                         {accOwner, objForm},
-	"portal|POST|/forms/:id/delete":                  {accOwner, objForm},
-	"portal|POST|/apikeys/:id/revoke":                {accOwner, objKey},
+	"portal|GET|/sites":                              {accOwner, ""},
+	"portal|POST|/sites":                             {accOwner, ""},
+	"portal|GET|/sites/:id":                          {accOwner, objSite},
+	"portal|POST|/sites/:id":                         {accOwner, objSite},
+	"portal|POST|/sites/:id/publish":                 {accOwner, objSite},
+	"portal|POST|/sites/:id/rollback":                {accOwner, objSite},
+	"portal|POST|/sites/:id/delete":                  {accOwner, objSite},
+	"portal|GET|/sites/:id/theme.css":                {accOwner, objSite},
+	"portal|POST|/sites/:id/pages":                   {accOwner, objSite},
+	"portal|GET|/sites/:id/pages/:page":              {accOwner, objSitePage},
+	"portal|POST|/sites/:id/pages/:page":             {accOwner, objSitePage},
+	"portal|POST|/sites/:id/pages/:page/preview":     {accOwner, objSitePage},
+	"portal|POST|/sites/:id/pages/:page/delete":      {accOwner, objSitePage},
+	"nexus|GET|/sites":                               {accAdmin, ""},
+	"nexus|POST|/sites":                              {accAdmin, ""},
+	"nexus|GET|/sites/:id":                           {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id":                          {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/publish":                  {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/rollback":                 {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/delete":                   {accAdmin, objHouseSite},
+	"nexus|GET|/sites/:id/theme.css":                 {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/pages":                    {accAdmin, objHouseSite},
+	"nexus|GET|/sites/:id/pages/:page":               {accAdmin, objHouseSitePage},
+	"nexus|POST|/sites/:id/pages/:page":              {accAdmin, objHouseSitePage},
+	"nexus|POST|/sites/:id/pages/:page/preview":      {accAdmin, objHouseSitePage},
+	"nexus|POST|/sites/:id/pages/:page/delete":       {accAdmin, objHouseSitePage},
+	// A published site's host (tests: tenant A's site): its files, form
+	// posts (B's form is 404 there), logo, and the tenant's hosted forms,
+	// booking pages and chat widget.
+	"sites|GET|/*":                          {accPublic, ""},
+	"sites|GET|/_logo":                      {accPublic, ""},
+	"sites|POST|/_form/:id":                 {accPublic, objForm},
+	"sites|GET|/embed.js":                   {accPublic, ""},
+	"sites|GET|/f/:id":                      {accPublic, objForm},
+	"sites|POST|/f/:id":                     {accPublic, objForm},
+	"sites|GET|/f/:id/brand.css":            {accPublic, objForm},
+	"sites|GET|/book/embed.js":              {accPublic, ""},
+	"sites|GET|/book/:slug":                 {accPublic, ""},
+	"sites|POST|/book/:slug":                {accPublic, ""},
+	"sites|GET|/booking/:token":             {accPublic, ""},
+	"sites|POST|/booking/:token/cancel":     {accPublic, ""},
+	"sites|POST|/booking/:token/reschedule": {accPublic, ""},
+	"sites|GET|/f/:id/logo":                 {accPublic, objForm},
+	"portal|GET|/forms":                     {accOwner, ""},
+	"portal|GET|/forms/new":                 {accOwner, ""},
+	"portal|POST|/forms/new":                {accOwner, ""},
+	"portal|GET|/forms/:id":                 {accOwner, objForm},
+	"portal|POST|/forms/:id":                {accOwner, objForm},
+	"portal|POST|/forms/:id/delete":         {accOwner, objForm},
+	"portal|POST|/apikeys/:id/revoke":       {accOwner, objKey},
 	// Portal: CRM pages.
 	"portal|GET|/crm/pipeline":                       {accUser, ""},
 	"portal|POST|/crm/deals/:id/move":                {accUser, objDeal},
@@ -901,7 +973,7 @@ type isoRoute struct {
 func isoRegisteredRoutes(t *testing.T, s *ui.Server) []isoRoute {
 	var out []isoRoute
 	seen := map[string]bool{}
-	for _, h := range []string{ui.HostSite, ui.HostPortal, ui.HostNexus} {
+	for _, h := range []string{ui.HostSite, ui.HostPortal, ui.HostNexus, sitesui.HostSites} {
 		rs := s.Routes(h)
 		if len(rs) == 0 {
 			t.Fatalf("host %s has no routes", h)
@@ -1004,6 +1076,16 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
+	case objSite:
+		id = strconv.FormatInt(e.B.Site.ID, 10)
+	case objSitePage:
+		id = strconv.FormatInt(e.B.Site.ID, 10)
+		p = strings.ReplaceAll(p, ":page", strconv.FormatInt(e.B.SitePage.ID, 10))
+	case objHouseSite:
+		id = strconv.FormatInt(e.HouseSite.ID, 10)
+	case objHouseSitePage:
+		id = strconv.FormatInt(e.HouseSite.ID, 10)
+		p = strings.ReplaceAll(p, ":page", strconv.FormatInt(e.HouseSitePage.ID, 10))
 	case objPerson, objCompany, objDeal, objNote, objTask, objSparePerson, objSpareCompany, objSpareDeal, objSpareNote, objSpareTask,
 		objRestPerson, objRestCompany, objRestDeal, objRestNote, objRestTask:
 		f := e.B.CRM
@@ -1235,6 +1317,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCRMRequest(r, &base)
 			e.isoKnowledgeRequest(r, &base)
 			e.isoCalendarRequest(r, &base)
+			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
 		}
 		e.isoCalendarPage(r, &base)

@@ -197,6 +197,16 @@ func TestOpenAPI_Contract(t *testing.T) {
 	}
 	ag := "/api/v1/agents/" + id(a.Agent.ID)
 	calls := map[string]contractCall{
+		"getSites":                            {ui.HostPortal, "GET", "/api/v1/sites", rk, "", 200},
+		"postSites":                           {ui.HostPortal, "POST", "/api/v1/sites", wk, `{"name":"Contract site"}`, 201},
+		"getSitesId":                          {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID), rk, "", 200},
+		"getSitesIdPages":                     {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/pages", rk, "", 200},
+		"postSitesIdPages":                    {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/pages", wk, `{"slug":"contract","title":"Contract","blocks":[{"type":"faq","items":[{"title":"Q?","text":"A."}]}]}`, 201},
+		"getSitesIdPagesPage":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID), rk, "", 200},
+		"putSitesIdPagesPage":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID), wk, `{"slug":"","title":"Home","blocks":[{"type":"html","html":"<p onclick=\"x()\">Hi</p>"}]}`, 200},
+		"postSitesIdPublish":                  {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/publish", wk, `{"note":"contract"}`, 200},
+		"getSitesIdAnalytics":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/analytics", rk, "", 200},
+		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
 		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
 		"postAgents":                          {ui.HostPortal, "POST", "/api/v1/agents", wk, `{"name":"Contract agent","config":{"instructions":"Answer briefly.","channels":{"web":true},"tools":["add_note"]}}`, 201},
 		"getAgentsId":                         {ui.HostPortal, "GET", ag, rk, "", 200},

@@ -24,6 +24,7 @@ import (
 	"orengen/ui/portal"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
 	"strconv"
@@ -46,6 +47,7 @@ import (
 	"orengen/app/federal"
 	"orengen/app/platform"
 	"orengen/app/sheets"
+	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 )
@@ -147,6 +149,9 @@ type Server struct {
 	// Twenty is the CRM in Twenty's shapes: /rest and /graphql (nil:
 	// neither).
 	Twenty *twenty.Service
+	// Sites is the website builder: published sites on their domains and
+	// the editor (nil: neither).
+	Sites *sites.Service
 	// FOSS is the FOSS registry: the binary's components, licence notices
 	// and SBOM (nil: no registry pages or API).
 	FOSS *platform.FOSS
@@ -168,6 +173,7 @@ type Server struct {
 	crm    *crm.Handler // its background imports stop on Shutdown
 	sheets *sheetsui.Handler
 	agents *agentsui.Handler
+	sites  *sitesui.Handler
 	root   *fiber.App
 	apps   map[string]*fiber.App
 	mu     sync.Mutex
@@ -215,7 +221,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates)
 	if err != nil {
 		return err
 	}
@@ -253,6 +259,18 @@ func (s *Server) Open() error {
 			f(host, a)
 		}
 	}
+	if s.sites.On() {
+		// Published sites: the tenant's domain fixed by dispatch, with its
+		// hosted forms, booking pages and chat widgets.
+		a := fiber.New(s.fiberConfig(sitesui.HostSites))
+		s.apps[sitesui.HostSites] = a
+		k.Common(sitesui.HostSites, a)
+		k.Context(a)
+		h.site.MountForms(a, HostPortal)
+		h.calendar.MountPublic(a, HostPortal)
+		s.agents.MountChat(a, HostPortal)
+		s.sites.MountPublic(a)
+	}
 	return nil
 }
 
@@ -273,7 +291,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
-		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, FOSS: s.FOSS, Integrations: s.Integrations, Agents: s.Agents}
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, FOSS: s.FOSS, Integrations: s.Integrations, Agents: s.Agents, Sites: s.Sites}
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants,
 		Sources: automation.BuilderSources{CRM: s.CRM, Forms: s.Forms, Users: s.Users, Sheets: s.Sheets, Agents: s.Agents}}
@@ -285,14 +303,18 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations}
+	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
+	if s.sites.On() {
+		siteH.Builder = s.sites
+	}
 	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
-		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH}
+		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
 	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
-		Dashboard: s.Dashboard, AgentPages: s.agents, CalendarPages: calH, PlatformPages: platH}
+		Dashboard: s.Dashboard, AgentPages: s.agents, CalendarPages: calH, PlatformPages: platH, SiteBuilder: s.sites}
 	if s.Providers != nil {
 		nexusH.Onboarding = &app.OnboardingService{Domains: s.Domains, Integrations: s.Providers, Tenants: s.Tenants.Store, Leads: s.Leads,
 			Backups: s.Backups, ModelKey: s.ModelKey, ModelURL: s.ModelURL}
@@ -380,6 +402,9 @@ func (s *Server) HostKind(host string) string {
 func (s *Server) dispatch(c *fiber.Ctx) error {
 	host := web.BareHost(c.Hostname())
 	kind := s.HostKind(host)
+	if kind == "" && s.sites.Resolve(c, host) {
+		kind = sitesui.HostSites
+	}
 	if kind == "" && s.Tenants != nil {
 		t, err := s.Tenants.TenantByDomain(c.UserContext(), host)
 		if err == nil {

@@ -2,11 +2,11 @@ package ui_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -284,18 +284,31 @@ func TestServer_LeadForm(t *testing.T) {
 func TestServer_SiteEditor(t *testing.T) {
 	env := newTestEnv(t)
 	b := env.signedIn(app.RoleOwner)
-	resp, body := b.post("nexus.localhost", "/site/pricing", "/site", url.Values{"slug": {"pricing"}, "title": {"New pricing"}, "blocks": {"[{"}})
-	if resp.StatusCode != 400 || !strings.Contains(body, "Blocks must be a JSON array") {
-		t.Fatalf("bad json: %d %.300s", resp.StatusCode, body)
+	// The marketing site's pages moved into Websites & Funnels: the old
+	// editor leads there and refuses to save pages the site no longer shows.
+	resp, _ := b.request("GET", "nexus.localhost", "/site/pricing", nil)
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/sites/") {
+		t.Fatalf("old editor: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	// The public page is cached; a save must show at once.
+	siteURL := resp.Header.Get("Location")
+	resp, body := b.post("nexus.localhost", siteURL, "/site", url.Values{"slug": {"pricing"}, "title": {"New pricing"}, "blocks": {"[]"}})
+	if resp.StatusCode != 409 || !strings.Contains(body, "Websites &amp; Funnels") {
+		t.Fatalf("old editor save: %d %.300s", resp.StatusCode, body)
+	}
 	if _, body := b.request("GET", "localhost", "/pricing", nil); !strings.Contains(body, "<title>Pricing") {
 		t.Fatal("pricing page missing")
 	}
-	blocks, _ := json.Marshal([]app.Block{{Type: "hero", Heading: "Cheaper now"}})
-	resp, _ = b.post("nexus.localhost", "/site/pricing", "/site", url.Values{"slug": {"pricing"}, "title": {"New pricing"}, "nav_label": {"Pricing"}, "nav_order": {"2"}, "blocks": {string(blocks)}})
+	// The page is edited in the builder; published, the change is live at
+	// once (the served copy is swapped with the revision).
+	_, body = b.request("GET", "nexus.localhost", siteURL, nil)
+	m := regexp.MustCompile(`href="(` + regexp.QuoteMeta(siteURL) + `/pages/[0-9]+)">Pricing</a>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no pricing page in the builder: %.500s", body)
+	}
+	resp, body = b.post("nexus.localhost", m[1], m[1], url.Values{"title": {"New pricing"}, "slug": {"pricing"}, "order": {"0"},
+		"b0_id": {"b1"}, "b0_type": {"hero"}, "b0_heading": {"Cheaper now"}, "publish": {"1"}})
 	if resp.StatusCode != 303 {
-		t.Fatalf("save: %d", resp.StatusCode)
+		t.Fatalf("save: %d %.300s", resp.StatusCode, body)
 	}
 	if _, body := b.request("GET", "localhost", "/pricing", nil); !strings.Contains(body, "Cheaper now") || !strings.Contains(body, "<title>New pricing") {
 		t.Fatalf("edit not live: %.300s", body)
@@ -306,7 +319,7 @@ func TestServer_PanicIs500(t *testing.T) {
 	env := newTestEnv(t)
 	env.Server.Site = panicSite{env.Server.Site}
 	env.reopen()
-	req := httptest.NewRequest("GET", "http://localhost/sitemap.xml", nil)
+	req := httptest.NewRequest("GET", "http://localhost/thanks", nil) // rendered with the site settings' layout
 	req.Host = "localhost"
 	resp, body := env.do(req)
 	if resp.StatusCode != 500 || strings.Contains(body, "boom") {

@@ -16,6 +16,7 @@ import (
 	"orengen/app/federal"
 	"orengen/app/platform"
 	"orengen/app/sheets"
+	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
 	fedui "orengen/ui/federal"
@@ -36,6 +37,7 @@ type Handler struct {
 	LeadLimit    *web.LeadLimit
 	Wiki         *wiki.Service     // nil: no wiki endpoints
 	Calendar     *calendar.Service // nil: no calendar endpoints
+	Sites        *sites.Service    // nil: no website endpoints
 	Sheets       *sheets.Service   // nil: no table endpoints
 	Agents       *agents.Service   // nil: no Agent Studio endpoints
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL

@@ -23,6 +23,7 @@ import (
 	platui "orengen/ui/platform"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
 )
@@ -68,6 +69,7 @@ type Handler struct {
 	WikiPages    *wikiui.Handler
 	SheetPages   *sheetsui.Handler
 	AgentPages   *agentsui.Handler
+	SiteBuilder  *sitesui.Handler // Websites & Funnels of the house tenant
 	// PlatformPages: the FOSS registry, tools register and integrations.
 	PlatformPages *platui.Handler
 	// CalendarPages is the universal calendar (nil or off: none).

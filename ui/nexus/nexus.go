@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"orengen/app/federal"
 	agentsui "orengen/ui/agents"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,6 +47,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.WikiPages.Mount(authed, csrf, web.NexusScope)
 	s.SheetPages.Mount(authed, csrf, web.NexusScope)
 	s.AgentPages.Mount(authed, csrf, web.NexusScope)
+	s.SiteBuilder.Mount(authed, csrf, web.NexusScope)
 	if s.CalendarPages != nil {
 		s.CalendarPages.Mount(authed, csrf, web.NexusScope)
 	}
@@ -62,6 +65,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
+	}
+	if s.SiteBuilder.On() {
+		nav[1].Items = append(nav[1].Items, sitesui.NavItem)
 	}
 	if s.CalendarPages != nil && s.CalendarPages.On() {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
@@ -359,6 +365,9 @@ type siteEditorPage struct {
 }
 
 func (s *Handler) handleSiteEditor(c *fiber.Ctx) error {
+	if id, ok := s.SiteBuilder.HouseSiteID(c.UserContext()); ok { // the pages moved into the builder
+		return c.Redirect("/sites/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+	}
 	pages, err := s.Site.FindPages(c.UserContext())
 	if err != nil {
 		return err
@@ -384,6 +393,9 @@ func (s *Handler) handleSiteEditor(c *fiber.Ctx) error {
 // handleSiteSave validates and stores a page's content; the cached page is
 // dropped so the next visitor sees the change.
 func (s *Handler) handleSiteSave(c *fiber.Ctx) error {
+	if _, ok := s.SiteBuilder.HouseSiteID(c.UserContext()); ok {
+		return app.Errorf(app.ECONFLICT, "The site's pages are edited in Growth › Websites & Funnels now.")
+	}
 	pg := &app.Page{
 		Slug:        utils.CopyString(c.FormValue("slug")),
 		Title:       utils.CopyString(c.FormValue("title")),

@@ -22,6 +22,7 @@ import (
 	"orengen/ui/forms"
 	sheetsui "orengen/ui/sheets"
 	"orengen/ui/site"
+	sitesui "orengen/ui/sites"
 	"orengen/ui/web"
 	wikiui "orengen/ui/wiki"
 )
@@ -53,6 +54,8 @@ type Handler struct {
 	}
 	SheetPages *sheetsui.Handler
 	AgentPages *agentsui.Handler
+	// SiteBuilder is Websites & Funnels (owners).
+	SiteBuilder *sitesui.Handler
 	// PlatformPages: the client's integrations.
 	PlatformPages *platui.Handler
 }
@@ -68,6 +71,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		l.Nav = portalNav(l.User, s.WikiPages != nil && s.WikiPages.Wiki != nil, s.SheetPages != nil && s.SheetPages.Sheets != nil)
 		if s.AgentPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, agentsui.PortalNav)
+		}
+		if s.SiteBuilder.On() && l.User.Role == app.UserRoleOwner {
+			l.Nav[0].Items = append(l.Nav[0].Items, sitesui.NavItem)
 		}
 		if s.CalendarPages != nil && s.CalendarPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})

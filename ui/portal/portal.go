@@ -67,6 +67,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.WikiPages.Mount(authed, csrf, web.PortalScope)
 	s.SheetPages.Mount(authed, csrf, web.PortalScope)
 	s.AgentPages.Mount(authed, csrf, web.PortalScope)
+	s.SiteBuilder.Mount(authed, csrf, web.PortalScope)
 	if s.CalendarPages != nil {
 		s.CalendarPages.Mount(authed, csrf, web.PortalScope)
 	}

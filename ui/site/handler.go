@@ -34,6 +34,12 @@ type Handler struct {
 	API             *api.Handler
 	// ChatPages serves the chat widget of the house tenant's agents.
 	ChatPages *agentsui.Handler
+	// Builder serves the marketing site's pages, robots.txt and
+	// sitemap.xml once they moved into Websites & Funnels (a published
+	// house site on DOMAIN); until then they are rendered here.
+	Builder interface {
+		ServeHost(c *fiber.Ctx, host string) (bool, error)
+	}
 
 	pages pageCache
 }

@@ -79,6 +79,9 @@ func newCachedPage(body []byte) *cachedPage {
 // handleSitePage serves a marketing page from the cache, rendering it on
 // the first request after start or after an edit.
 func (s *Handler) handleSitePage(c *fiber.Ctx) error {
+	if ok, err := s.serveBuilt(c); ok {
+		return err
+	}
 	slug := c.Params("slug")
 	cp := s.pages.get(slug)
 	if cp == nil {
@@ -184,12 +187,27 @@ func (s *Handler) handleLeadThanks(c *fiber.Ctx) error {
 	return s.Render(c, "site/page", data)
 }
 
+// serveBuilt serves the request from the builder's published house site
+// when the marketing site moved there.
+func (s *Handler) serveBuilt(c *fiber.Ctx) (bool, error) {
+	if s.Builder == nil {
+		return false, nil
+	}
+	return s.Builder.ServeHost(c, s.Domain)
+}
+
 func (s *Handler) handleRobots(c *fiber.Ctx) error {
+	if ok, err := s.serveBuilt(c); ok {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 	return c.SendString("User-agent: *\nAllow: /\nDisallow: /leads\nSitemap: " + s.URL(web.HostSite) + "/sitemap.xml\n")
 }
 
 func (s *Handler) handleSitemap(c *fiber.Ctx) error {
+	if ok, err := s.serveBuilt(c); ok {
+		return err
+	}
 	pages, err := s.Site.FindPages(c.UserContext())
 	if err != nil {
 		return err

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"orengen/app"
+)
+
+// TestBrowser_SiteBuilder: a tenant owner builds a page of three blocks in
+// the editor (the home page's hero, an added text block and an added
+// form block), publishes it, sees it on the tenant's domain, fills its
+// form as a visitor, and finds the lead in the CRM and the conversion in
+// the site's analytics.
+func TestBrowser_SiteBuilder(t *testing.T) {
+	ctx := newBrowserFor(t, 3*time.Minute)
+	dir := t.TempDir()
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Acme Roofing"}
+	m, sv, tok := setupTenantInvite(t, dir, tn, "", "owner@acme-roofing.test")
+	if _, err := sv.Users.RedeemToken(bg, tok, app.TokenInvite, "Ann", "site builder password"); err != nil {
+		t.Fatal(err)
+	}
+	tctx := app.NewContextWithTenant(bg, tn)
+	if err := m.Domains.AddTenantDomain(bg, tn.ID, "acme-roofing.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	form := &app.Form{Name: "Roof quote", Fields: []app.FormField{{Name: "name", Label: "Your name", Type: app.FieldText, Required: true},
+		{Name: "email", Label: "Email", Type: app.FieldEmail, Required: true}}}
+	if err := m.Forms.SaveForm(tctx, form); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+
+	addr, _, _ := MustRunMain(t, dir)
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	portal := "http://app.localhost:" + port
+	live := "http://acme-roofing.localhost:" + port
+	defer func() {
+		if t.Failed() {
+			screenshot(t, ctx, "site-builder-failed")
+		}
+	}()
+	var siteURL string
+	if err := chromedp.Run(ctx,
+		loginTasks(portal+"/login", "owner@acme-roofing.test", "site builder password"),
+		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
+		chromedp.Click(`a[href="/sites"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#name", chromedp.ByID),
+		chromedp.SendKeys("#name", "Acme roofs", chromedp.ByID),
+		chromedp.SetValue("#domain", "acme-roofing.localhost", chromedp.ByID),
+		chromedp.Submit("#name", chromedp.ByID),
+		chromedp.WaitVisible("#p_title", chromedp.ByID),
+		chromedp.Location(&siteURL),
+		// The home page, made with a hero block.
+		chromedp.Click(`table a[href*="/pages/"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#page-form", chromedp.ByID),
+		// Add a text block, then a form block.
+		chromedp.SetValue("#add-type", "text", chromedp.ByID),
+		chromedp.Click(`button[name=add]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#b1_text", chromedp.ByID),
+		chromedp.SetValue("#add-type", "form", chromedp.ByID),
+		chromedp.Click(`button[name=add]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#b2_form_id", chromedp.ByID),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the blocks' side panels (opened: a block with a heading shows
+	// folded), as typing would: with input events for the preview.
+	var preview, filled string
+	fill := `(function (v) {
+		document.querySelectorAll("details").forEach(function (d) { d.open = true });
+		var out = [];
+		Object.keys(v).forEach(function (id) {
+			var el = document.getElementById(id);
+			el.value = v[id];
+			el.dispatchEvent(new Event("input", {bubbles: true}));
+			out.push(id + "=" + el.value);
+		});
+		return out.join(";");
+	})({"b0_heading": "Roofs fixed in a day", "b1_text": "Free **inspection** this month.", "b2_heading": "Get a quote", "b2_form_id": "` + itoa64(form.ID) + `"})`
+	if err := chromedp.Run(ctx, chromedp.Evaluate(fill, &filled)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(filled, "b2_form_id="+itoa64(form.ID)) || !strings.Contains(filled, "b0_heading=Roofs") {
+		t.Fatalf("fields: %q", filled)
+	}
+	// The live preview beside the editor follows the unsaved edits.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(preview, "Roofs fixed in a day") || !strings.Contains(preview, "inspection"); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("preview: %.300s", preview)
+		}
+		chromedp.Run(ctx, chromedp.Evaluate(`(document.getElementById("preview").contentDocument || {body: {innerText: ""}}).body.innerText`, &preview))
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`button[name=publish]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.alert.ok`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// A visitor on the tenant's domain.
+	var h1, strong, sent string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(live+"/"),
+		chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Text("h1", &h1, chromedp.ByQuery),
+		chromedp.Text("main strong", &strong, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=name]`, "Vera Visitor", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=email]`, "vera@visitor.test", chromedp.ByQuery),
+		chromedp.Submit(`input[name=email]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`p.sent`, chromedp.ByQuery),
+		chromedp.Text(`p.sent`, &sent, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if h1 != "Roofs fixed in a day" || strong != "inspection" || !strings.Contains(sent, "Thank you") {
+		t.Fatalf("live page: h1 %q strong %q sent %q", h1, strong, sent)
+	}
+	// The lead is in the CRM, and the conversion in the analytics.
+	var people, stats string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(portal+"/crm/people"),
+		chromedp.WaitVisible("main", chromedp.ByQuery),
+		chromedp.Text("main", &people, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(people, "vera@visitor.test") && !strings.Contains(people, "Vera") {
+		t.Fatalf("CRM people: %.500s", people)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stats, "1 conversions"); time.Sleep(300 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("analytics: %q", stats)
+		}
+		chromedp.Run(ctx, chromedp.Navigate(siteURL+"/analytics"), chromedp.WaitVisible(".stats", chromedp.ByQuery), chromedp.Text(".stats", &stats, chromedp.ByQuery))
+	}
+	screenshot(t, ctx, "site-builder-analytics")
+}

@@ -1,0 +1,339 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+	"orengen/app/sites"
+	"orengen/ui/web"
+)
+
+// Websites API: the key's tenant's sites, their pages (blocks as JSON),
+// publishing and revisions. Admin keys name the tenant with ?tenant=.
+
+func (s *Handler) registerSiteAPIRoutes(api fiber.Router) {
+	if s.Sites == nil {
+		return
+	}
+	api.Get("/sites", s.apiSites)
+	api.Post("/sites", web.RequireWriteKey, s.apiSiteCreate)
+	api.Get("/sites/:id", s.apiSite)
+	api.Get("/sites/:id/pages", s.apiSitePages)
+	api.Post("/sites/:id/pages", web.RequireWriteKey, s.apiSitePageCreate)
+	api.Get("/sites/:id/pages/:page", s.apiSitePage)
+	api.Put("/sites/:id/pages/:page", web.RequireWriteKey, s.apiSitePageUpdate)
+	api.Post("/sites/:id/publish", web.RequireWriteKey, s.apiSitePublish)
+	api.Get("/sites/:id/revisions", s.apiSiteRevisions)
+	api.Get("/sites/:id/analytics", s.apiSiteAnalytics)
+}
+
+type apiSite struct {
+	ID           int64          `json:"id"`
+	Name         string         `json:"name"`
+	Domain       string         `json:"domain"`
+	Settings     sites.Settings `json:"settings"`
+	PublishedRev int            `json:"published_rev"`
+	PublishedAt  *time.Time     `json:"published_at"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+func toAPISite(s *sites.Site) apiSite {
+	return apiSite{s.ID, s.Name, s.Domain, s.Settings, s.PublishedRev, s.PublishedAt, s.CreatedAt, s.UpdatedAt}
+}
+
+func (s *Handler) apiSites(c *fiber.Ctx) error {
+	ctx, err := s.calCtx(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.Sites.Store.FindSites(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]apiSite, 0, len(list))
+	for _, x := range list {
+		out = append(out, toAPISite(x))
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+func (s *Handler) apiSiteCreate(c *fiber.Ctx) error {
+	ctx, err := s.calCtx(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name     string          `json:"name"`
+		Domain   string          `json:"domain"`
+		Settings *sites.Settings `json:"settings"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	site := &sites.Site{Name: in.Name, Domain: in.Domain}
+	if err := s.Sites.CreateSite(ctx, site); err != nil {
+		return err
+	}
+	if in.Settings != nil {
+		site.Settings = *in.Settings
+		if err := s.Sites.UpdateSite(ctx, site); err != nil {
+			return err
+		}
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": toAPISite(site)})
+}
+
+func (s *Handler) apiSiteFind(c *fiber.Ctx) (*sites.Site, error) {
+	ctx, err := s.calCtx(c)
+	if err != nil {
+		return nil, err
+	}
+	c.SetUserContext(ctx)
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.Sites.Store.FindSite(ctx, id)
+}
+
+func (s *Handler) apiSite(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPISite(site)})
+}
+
+func (s *Handler) apiSitePages(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	pages, err := s.Sites.Store.FindPages(c.UserContext(), site.ID)
+	if err != nil {
+		return err
+	}
+	if pages == nil {
+		pages = []*sites.Page{}
+	}
+	return c.JSON(fiber.Map{"data": pages, "next_cursor": nil})
+}
+
+// apiPageInput is a page as the API takes it.
+type apiPageInput struct {
+	Slug     string        `json:"slug"`
+	Title    string        `json:"title"`
+	SEO      sites.SEO     `json:"seo"`
+	Blocks   []sites.Block `json:"blocks"`
+	Position int           `json:"position"`
+}
+
+func (s *Handler) savePage(c *fiber.Ctx, p *sites.Page, status int) error {
+	var in apiPageInput
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	p.Slug, p.Title, p.SEO, p.Blocks = in.Slug, in.Title, in.SEO, in.Blocks
+	if in.Position != 0 {
+		p.Position = in.Position
+	}
+	warn, err := s.Sites.SavePage(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	if warn == nil {
+		warn = []string{}
+	}
+	return c.Status(status).JSON(fiber.Map{"data": p, "warnings": warn})
+}
+
+func (s *Handler) apiSitePageCreate(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	return s.savePage(c, &sites.Page{SiteID: site.ID}, fiber.StatusCreated)
+}
+
+func (s *Handler) apiSitePageFind(c *fiber.Ctx) (*sites.Page, error) {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := web.ParamID(c, "page")
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Sites.Store.FindPage(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	if p.SiteID != site.ID {
+		return nil, app.Errorf(app.ENOTFOUND, "Page not found.")
+	}
+	return p, nil
+}
+
+func (s *Handler) apiSitePage(c *fiber.Ctx) error {
+	p, err := s.apiSitePageFind(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": p})
+}
+
+func (s *Handler) apiSitePageUpdate(c *fiber.Ctx) error {
+	p, err := s.apiSitePageFind(c)
+	if err != nil {
+		return err
+	}
+	return s.savePage(c, p, fiber.StatusOK)
+}
+
+func (s *Handler) apiSitePublish(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Note string `json:"note"`
+	}
+	if len(c.Body()) > 0 {
+		if err := web.DecodeJSON(c.Body(), &in); err != nil {
+			return err
+		}
+	}
+	rev, err := s.Sites.Publish(c.UserContext(), site.ID, utils.CopyString(in.Note))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": rev})
+}
+
+func (s *Handler) apiSiteRevisions(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	revs, err := s.Sites.Store.FindRevisions(c.UserContext(), site.ID)
+	if err != nil {
+		return err
+	}
+	if revs == nil {
+		revs = []*sites.Revision{}
+	}
+	return c.JSON(fiber.Map{"data": revs, "next_cursor": nil})
+}
+
+// apiSiteAnalytics is a site's analytics for ?from to ?to (dates; the
+// last 30 days by default), with its funnels and split tests.
+func (s *Handler) apiSiteAnalytics(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	from, to := c.Query("from", now.AddDate(0, 0, -29).Format(time.DateOnly)), c.Query("to", now.Format(time.DateOnly))
+	r, err := s.Sites.Report(c.UserContext(), site.ID, utils.CopyString(from), utils.CopyString(to))
+	if err != nil {
+		return err
+	}
+	type funnel struct {
+		Name  string             `json:"name"`
+		Steps []sites.FunnelStep `json:"steps"`
+	}
+	type test struct {
+		Page     string                `json:"page"`
+		Variants []sites.VariantResult `json:"variants"`
+	}
+	funnels, tests := []funnel{}, []test{}
+	for _, f := range site.Settings.Funnels {
+		funnels = append(funnels, funnel{f.Name, r.Funnel(f)})
+	}
+	for _, t := range site.Settings.Tests {
+		tests = append(tests, test{t.Page, r.SplitTest(t)})
+	}
+	nz := func(v []sites.NameCount) []sites.NameCount {
+		if v == nil {
+			return []sites.NameCount{}
+		}
+		return v
+	}
+	days, pages := r.Days, r.Pages
+	if days == nil {
+		days = []sites.DayCount{}
+	}
+	if pages == nil {
+		pages = []sites.PageCount{}
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"from": r.From, "to": r.To, "views": r.Views, "visitors": r.Visitors, "conversions": r.Conversions,
+		"days": days, "pages": pages, "referrers": nz(r.Referrers), "sources": nz(r.Sources), "devices": nz(r.Devices),
+		"funnels": funnels, "tests": tests}})
+}
+
+// addSitesAPI documents the website routes.
+func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) {
+	tenantParam := qparam("tenant", "Nexus (admin keys) only: the tenant, ID or slug (default: the agency's own sites, the house tenant)", str)
+	pageParam := obj{"name": "page", "in": "path", "required": true, "schema": integ}
+	link := props([]string{"label", "url"}, obj{"label": str, "url": str})
+	item := props(nil, obj{"title": str, "text": str, "price": str, "period": str, "features": strArr, "highlight": obj{"type": "boolean"},
+		"image": str, "alt": str, "role": str, "metric": str, "label": str, "icon": str})
+	types := []string{}
+	for _, t := range sites.BlockTypes {
+		types = append(types, t.Type)
+	}
+	schemas["SiteBlock"] = props([]string{"type"}, obj{"id": str, "type": obj{"type": "string", "enum": types, "description": "also the marketing site's own: demo, cards, cases, steps, badges, contact, leadform"},
+		"heading": str, "subheading": str, "text": obj{"type": "string", "description": "Markdown for text blocks"}, "items": obj{"type": "array", "items": item},
+		"cta": link, "cta2": link, "image": str, "alt": str, "video_url": obj{"type": "string", "description": "YouTube or Vimeo address"},
+		"form_id": integ, "event_type": obj{"type": "string", "description": "booking: the event type's slug"}, "agent_key": str,
+		"deadline": obj{"type": "string", "format": "date-time"}, "html": obj{"type": "string", "description": "custom HTML, sanitised on save (a warning says what was removed)"}})
+	seo := props(nil, obj{"title": str, "description": str, "og_image": str, "canonical": str, "noindex": obj{"type": "boolean"}})
+	schemas["SitePage"] = props([]string{"id", "site_id", "slug", "title", "seo", "blocks"}, obj{"id": integ, "site_id": integ,
+		"slug": obj{"type": "string", "description": "empty for the home page"}, "title": str, "seo": seo,
+		"blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ, "created_at": tstamp, "updated_at": tstamp})
+	schemas["SitePageInput"] = props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ})
+	schemas["Site"] = props([]string{"id", "name", "domain", "settings", "published_rev"}, obj{"id": integ, "name": str,
+		"domain":        obj{"type": "string", "description": "one of the tenant's custom domains; empty: offline"},
+		"settings":      obj{"type": "object", "description": "theme (font, heading_font, primary, background, text, logo_url, favicon), nav, footer, header_cta, funnels, tests"},
+		"published_rev": integ, "published_at": obj{"type": []string{"string", "null"}, "format": "date-time"}, "created_at": tstamp, "updated_at": tstamp})
+	schemas["SiteRevision"] = props([]string{"site_id", "number", "created_at"}, obj{"site_id": integ, "number": integ, "note": str, "created_at": tstamp})
+	paths["/api/v1/sites"] = obj{"parameters": []obj{tenantParam},
+		"get": obj{"summary": "The tenant's websites", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Site")))}, "400")},
+		"post": obj{"summary": "Create a site (with a home page)", "requestBody": jsonBody(props([]string{"name"}, obj{"name": str, "domain": str, "settings": obj{"type": "object"}})),
+			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("Site")))}, "400", "403", "409")}}
+	paths["/api/v1/sites/{id}"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "One site", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Site")))}, "404")}}
+	saved := props([]string{"data", "warnings"}, obj{"data": ref("SitePage"), "warnings": strArr})
+	paths["/api/v1/sites/{id}/pages"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "The site's pages (drafts)", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("SitePage")))}, "404")},
+		"post": obj{"summary": "Add a page (a draft until the site is published)", "requestBody": jsonBody(ref("SitePageInput")),
+			"responses": std(obj{"201": jsonResp("Created", saved)}, "400", "403", "404", "409")}}
+	paths["/api/v1/sites/{id}/pages/{page}"] = obj{"parameters": []obj{idParam, pageParam, tenantParam},
+		"get": obj{"summary": "One page with its blocks", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("SitePage")))}, "404")},
+		"put": obj{"summary": "Replace a page's draft", "requestBody": jsonBody(ref("SitePageInput")),
+			"responses": std(obj{"200": jsonResp("Saved", saved)}, "400", "403", "404", "409")}}
+	paths["/api/v1/sites/{id}/publish"] = obj{"parameters": []obj{idParam, tenantParam},
+		"post": obj{"summary": "Publish the drafts as a new revision (all pages swap at once)",
+			"requestBody": obj{"required": false, "content": obj{"application/json": obj{"schema": props(nil, obj{"note": str})}}},
+			"responses":   std(obj{"200": jsonResp("Published", dataOf(ref("SiteRevision")))}, "400", "403", "404")}}
+	nc := obj{"type": "array", "items": props([]string{"name", "count"}, obj{"name": str, "count": integ})}
+	paths["/api/v1/sites/{id}/analytics"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "Page views, unique visitors (per day, no cookies), referrers, UTM sources, devices, conversions, funnels and split tests",
+			"parameters": []obj{qparam("from", "first day, YYYY-MM-DD (default 29 days ago)", str), qparam("to", "last day, YYYY-MM-DD (default today)", str)},
+			"responses": std(obj{"200": jsonResp("OK", dataOf(props([]string{"from", "to", "views", "visitors", "conversions", "days", "pages", "funnels", "tests"}, obj{
+				"from": str, "to": str, "views": integ, "visitors": integ, "conversions": integ,
+				"days":      obj{"type": "array", "items": props([]string{"day", "views", "visitors"}, obj{"day": str, "views": integ, "visitors": integ})},
+				"pages":     obj{"type": "array", "items": props([]string{"path", "views", "visitors", "conversions", "converters"}, obj{"path": str, "views": integ, "visitors": integ, "conversions": integ, "converters": integ})},
+				"referrers": nc, "sources": nc, "devices": nc,
+				"funnels": obj{"type": "array", "items": props([]string{"name", "steps"}, obj{"name": str, "steps": obj{"type": "array", "items": props([]string{"slug", "visitors", "converters", "rate"},
+					obj{"slug": str, "visitors": integ, "converters": integ, "rate": obj{"type": "number"}})}})},
+				"tests": obj{"type": "array", "items": props([]string{"page", "variants"}, obj{"page": str, "variants": obj{"type": "array", "items": props([]string{"slug", "visitors", "converters", "rate", "p", "significant"},
+					obj{"slug": str, "weight": integ, "visitors": integ, "converters": integ, "rate": obj{"type": "number"}, "z": obj{"type": "number"}, "p": obj{"type": "number"}, "significant": obj{"type": "boolean"}})}})},
+			})))}, "400", "404")}}
+	paths["/api/v1/sites/{id}/revisions"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "Published revisions, newest first", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("SiteRevision")))}, "404")}}
+}

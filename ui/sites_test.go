@@ -1,0 +1,475 @@
+package ui_test
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"orengen/app"
+	"orengen/app/sites"
+	"orengen/ui"
+)
+
+// houseSite gives the house tenant an unpublished site with a page.
+func (e *tenantEnv) houseSite() (*sites.Site, *sites.Page) {
+	e.t.Helper()
+	ctx := app.NewContextWithTenant(context.Background(), &app.Tenant{ID: app.HouseTenantID})
+	s := &sites.Site{Name: "House landing pages"}
+	if err := e.App.Sites.CreateSite(ctx, s); err != nil {
+		e.t.Fatal(err)
+	}
+	pages, err := e.App.Sites.Store.FindPages(ctx, s.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s, pages[0]
+}
+
+// publishSite gives side a site on host with a hero, a text and a form
+// block, publishes it and returns it.
+func (e *tenantEnv) publishSite(side *tenantSide, host string) (*sites.Site, *sites.Page) {
+	e.t.Helper()
+	ctx := app.NewContextWithTenant(context.Background(), side.T)
+	e.addDomain(host, side.T.ID)
+	svc := e.App.Sites
+	s := &sites.Site{Name: side.T.Name + " site", Domain: host, Settings: sites.Settings{Nav: []sites.NavLink{{Label: "About", URL: "/about"}}}}
+	if err := svc.CreateSite(ctx, s); err != nil {
+		e.t.Fatal(err)
+	}
+	pages, err := svc.Store.FindPages(ctx, s.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	home := pages[0]
+	home.Blocks = []sites.Block{
+		{Type: sites.BlockHero, Heading: side.T.Name + " fixes pipes"},
+		{Type: sites.BlockText, Text: "Call **" + side.T.Name + "** today."},
+		{ID: "quote", Type: sites.BlockForm, FormID: side.FormID, Heading: "Ask for a quote"},
+	}
+	if _, err := svc.SavePage(ctx, home); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := svc.SavePage(ctx, &sites.Page{SiteID: s.ID, Slug: "about", Title: "About", Blocks: []sites.Block{{Type: sites.BlockText, Text: "Since 1999."}}}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := svc.Publish(ctx, s.ID, ""); err != nil {
+		e.t.Fatal(err)
+	}
+	return s, home
+}
+
+func TestSites_PublicServing(t *testing.T) {
+	e := newTenantEnv(t)
+
+	status, body, resp := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/"})
+	if status != http.StatusOK || !strings.Contains(body, "<h1>Alpha Plumbing fixes pipes</h1>") || !strings.Contains(body, "<strong>Alpha Plumbing</strong>") {
+		t.Fatalf("home: %d %.300s", status, body)
+	}
+	if strings.Contains(body, "Bravo") || strings.Contains(body, "OrenGen") {
+		t.Error("the site shows another tenant's or the agency's name")
+	}
+	etag := resp.Header.Get("ETag")
+	if etag == "" || !strings.Contains(resp.Header.Get("Cache-Control"), "public") {
+		t.Errorf("cache headers: %v", resp.Header)
+	}
+	if st, _, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/", Header: map[string]string{"If-None-Match": etag}}); st != http.StatusNotModified {
+		t.Errorf("If-None-Match: %d, want 304", st)
+	}
+	if _, _, r := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/about", Header: map[string]string{"Accept-Encoding": "br, gzip"}}); r.Header.Get("Content-Encoding") != "br" {
+		t.Errorf("compressed page: encoding %q", r.Header.Get("Content-Encoding"))
+	}
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/missing"}); st != http.StatusNotFound || !strings.Contains(body, "Page not found") || !strings.Contains(body, `href="/about"`) {
+		t.Errorf("404: %d %.200s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/sitemap.xml"}); st != http.StatusOK || !strings.Contains(body, "<loc>http://alpha-plumbing-site.localhost/about</loc>") {
+		t.Errorf("sitemap: %d %s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/robots.txt"}); st != http.StatusOK || !strings.Contains(body, "Sitemap: http://alpha-plumbing-site.localhost/sitemap.xml") {
+		t.Errorf("robots: %d %s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: sites.PathTheme}); st != http.StatusOK || !strings.Contains(body, "--primary:") {
+		t.Errorf("theme: %d %.100s", st, body)
+	}
+
+	// The form block posts into A's CRM and comes back to its note.
+	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
+	before, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
+	form := url.Values{"_page": {"/"}, "_block": {"quote"}, "name": {"Visitor One"}, "email": {"visitor@example.com"}}
+	st, _, r := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Form: form})
+	if st != http.StatusSeeOther || r.Header.Get("Location") != "/#sent-quote" {
+		t.Fatalf("form post: %d %q", st, r.Header.Get("Location"))
+	}
+	after, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
+	if after[e.A.FormID] != before[e.A.FormID]+1 {
+		t.Errorf("submissions %d -> %d", before[e.A.FormID], after[e.A.FormID])
+	}
+	// A bad email shows the page again with the message, nothing stored.
+	form.Set("email", "not-an-email")
+	if st, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Form: form}); st != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "fixes pipes") {
+		t.Errorf("bad form post: %d %.300s", st, body)
+	}
+	// B's form on A's site is not found; nothing is stored for B.
+	ctxB := app.NewContextWithTenant(context.Background(), e.B.T)
+	bBefore, _ := e.Server.Forms.Store.CountSubmissions(ctxB)
+	form.Set("email", "x@example.com")
+	if st, _, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.B.FormID), Form: form}); st != http.StatusNotFound {
+		t.Errorf("B's form on A's site: %d, want 404", st)
+	}
+	if bAfter, _ := e.Server.Forms.Store.CountSubmissions(ctxB); bAfter[e.B.FormID] != bBefore[e.B.FormID] {
+		t.Error("a post on A's site stored a submission of B's form")
+	}
+	// The hosted form of B is not served on A's site either.
+	if st, _, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/f/" + itoa64(e.B.FormID)}); st != http.StatusNotFound {
+		t.Errorf("B's hosted form on A's site: %d", st)
+	}
+}
+
+func TestSites_DomainIsTheTenants(t *testing.T) {
+	e := newTenantEnv(t)
+	e.addDomain("bravo-site.localhost", e.B.T.ID)
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	err := e.App.Sites.CreateSite(ctx, &sites.Site{Name: "Stolen", Domain: "bravo-site.localhost"})
+	if app.ErrorField(err) != "domain" {
+		t.Fatalf("A's site on B's domain: %v", err)
+	}
+	// An unpublished site leaves its domain to the tenant's portal.
+	e.addDomain("alpha-draft.localhost", e.A.T.ID)
+	if err := e.App.Sites.CreateSite(ctx, &sites.Site{Name: "Draft", Domain: "alpha-draft.localhost"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, resp := e.do(treq{Host: "alpha-draft.localhost", Method: http.MethodGet, Path: "/"}); st != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Errorf("draft site's domain: %d %q, want the portal's sign-in", st, resp.Header.Get("Location"))
+	}
+}
+
+// The editor round trip in the portal: create a site, add blocks with the
+// editor's buttons, save, preview, publish, and find it on the domain.
+func TestSites_Editor(t *testing.T) {
+	e := newTenantEnv(t)
+	e.addDomain("alpha-new.localhost", e.A.T.ID)
+	owner := map[string]string{"psid": e.A.Cookie}
+	st, body, r := e.do(treq{Host: "portal", Method: http.MethodPost, Path: "/sites", Cookies: owner, CSRF: true,
+		Form: url.Values{"name": {"Spring offer"}, "domain": {"alpha-new.localhost"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("create: %d %.300s", st, body)
+	}
+	siteURL := r.Header.Get("Location")
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodGet, Path: siteURL, Cookies: owner})
+	if st != http.StatusOK || !strings.Contains(body, "Spring offer") {
+		t.Fatalf("site page: %d", st)
+	}
+	i := strings.Index(body, siteURL+"/pages/")
+	if i < 0 {
+		t.Fatalf("no page link in %.500s", body)
+	}
+	pageURL := body[i : i+len(siteURL+"/pages/")+strings.IndexByte(body[i+len(siteURL+"/pages/"):], '"')]
+
+	// Add a hero (unsaved: shown again), then a text block.
+	form := url.Values{"title": {"Spring offer"}, "slug": {""}, "order": {"0"}, "b0_id": {"b1"}, "b0_type": {"hero"}, "b0_heading": {"Spring offer"},
+		"add": {"1"}, "add_type": {"text"}}
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL, Cookies: owner, CSRF: true, Form: form})
+	if st != http.StatusOK || !strings.Contains(body, `name="b1_type" value="text"`) || !strings.Contains(body, "Unsaved changes") {
+		t.Fatalf("add block: %d %.300s", st, body)
+	}
+	// Save: the text block first (dragged above the hero), then the hero,
+	// then a form block.
+	form = url.Values{"title": {"Spring offer"}, "slug": {""}, "description": {"Half price in April"},
+		"order": {"1", "0", "2"},
+		"b0_id": {"b1"}, "b0_type": {"hero"}, "b0_heading": {"Half price plumbing"}, "b0_cta_label": {"Book now"}, "b0_cta_url": {"#b3"},
+		"b1_id": {"b2"}, "b1_type": {"text"}, "b1_text": {"Offer **ends** soon."},
+		"b2_id": {"b3"}, "b2_type": {"form"}, "b2_heading": {"Claim it"}, "b2_form_id": {itoa64(e.A.FormID)}}
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL + "/preview", Cookies: owner, CSRF: true, Form: form})
+	if st != http.StatusOK || strings.Index(body, "<strong>ends</strong>") > strings.Index(body, "Half price plumbing") || !strings.Contains(body, `action="/_form/`) {
+		t.Fatalf("preview: %d %.400s", st, body)
+	}
+	form.Set("publish", "1")
+	if st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL, Cookies: owner, CSRF: true, Form: form}); st != http.StatusSeeOther {
+		t.Fatalf("save and publish: %d %.300s", st, body)
+	}
+	st, body, _ = e.do(treq{Host: "alpha-new.localhost", Method: http.MethodGet, Path: "/"})
+	if st != http.StatusOK || !strings.Contains(body, "<h1>Half price plumbing</h1>") || !strings.Contains(body, `content="Half price in April"`) {
+		t.Fatalf("live page: %d %.300s", st, body)
+	}
+	if strings.Index(body, "<strong>ends</strong>") > strings.Index(body, "Half price plumbing") {
+		t.Error("the dragged order was not kept")
+	}
+
+	// A second page with the home's slug is refused, naming the clash.
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/pages", Cookies: owner, CSRF: true, Form: url.Values{"title": {"Again"}, "slug": {""}}})
+	if st != http.StatusConflict || !strings.Contains(body, "Another page of this site has this slug") {
+		t.Errorf("slug clash: %d", st)
+	}
+	// A member (not the owner) may not edit.
+	member := map[string]string{"psid": e.portalSession(e.A.Member)}
+	if st, _, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/sites", Cookies: member}); st != http.StatusForbidden {
+		t.Errorf("member on /sites: %d", st)
+	}
+	// A second revision, then a rollback to the first from the editor.
+	form.Set("b0_heading", "Second offer")
+	if st, _, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: pageURL, Cookies: owner, CSRF: true, Form: form}); st != http.StatusSeeOther {
+		t.Fatalf("second publish: %d", st)
+	}
+	if _, body, _ := e.do(treq{Host: "alpha-new.localhost", Method: http.MethodGet, Path: "/"}); !strings.Contains(body, "Second offer") {
+		t.Fatal("second revision not live")
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/rollback", Cookies: owner, CSRF: true, Form: url.Values{"number": {"1"}}}); st != http.StatusSeeOther {
+		t.Fatalf("rollback: %d", st)
+	}
+	if _, body, _ := e.do(treq{Host: "alpha-new.localhost", Method: http.MethodGet, Path: "/"}); !strings.Contains(body, "Half price plumbing") || strings.Contains(body, "Second offer") {
+		t.Error("rollback did not bring revision 1 back")
+	}
+}
+
+// isoSitesRequest gives the websites API valid bodies, and Nexus's
+// requests ?tenant=B, so the admin key's requests succeed.
+func (e *tenantEnv) isoSitesRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/sites") {
+		return
+	}
+	switch {
+	case r.Path == "/api/v1/sites" && r.Method == http.MethodPost:
+		req.JSON = `{"name":"Api site"}`
+	case strings.HasSuffix(r.Path, "/pages") && r.Method == http.MethodPost:
+		req.JSON = `{"slug":"api-page","title":"Api page","blocks":[{"type":"hero","heading":"Api"}]}`
+	case r.Method == http.MethodPut:
+		req.JSON = `{"slug":"","title":"Home","blocks":[{"type":"hero","heading":"Api home"}]}`
+	case strings.HasSuffix(r.Path, "/publish"):
+		req.JSON = `{"note":"api"}`
+	}
+	if r.Host == ui.HostNexus {
+		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+	}
+}
+
+var (
+	reTitle = regexp.MustCompile(`<title>([^<]*)</title>`)
+	reCanon = regexp.MustCompile(`<link rel="canonical" href="([^"]*)">`)
+	reMain  = regexp.MustCompile(`(?s)<main id="main">(.*)</main>`)
+	reNav   = regexp.MustCompile(`(?s)<nav class="main"[^>]*>(.*?)</nav>`)
+	reTag   = regexp.MustCompile(`<[^>]*>`)
+	reLoc   = regexp.MustCompile(`<loc>([^<]*)</loc>`)
+)
+
+// visible is the text of an HTML fragment, its whitespace collapsed.
+func visible(s string) string {
+	return strings.Join(strings.Fields(html.UnescapeString(reTag.ReplaceAllString(s, " "))), " ")
+}
+
+func firstMatch(re *regexp.Regexp, s string) string {
+	if m := re.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// The marketing site moved into the builder (at Seed) answers every old
+// address with the same title, canonical link, navigation and content
+// as the renderer it replaced, and its lead form still makes a lead.
+func TestSites_MarketingMigrated(t *testing.T) {
+	w := newWired(t)
+	env := &testEnv{t: t, Server: w.Server, DB: w.DB, KV: w.KV, Auth: w.Auth}
+	ctx := context.Background()
+	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
+	list, err := w.App.Sites.Store.FindSites(house)
+	if err != nil || len(list) != 1 || list[0].Domain != "localhost" || list[0].PublishedRev != 1 {
+		t.Fatalf("house site after Seed: %v %+v", err, list)
+	}
+	paths := []string{"/", "/services", "/pricing", "/case-studies", "/about", "/contact"}
+	get := func() map[string]string {
+		out := map[string]string{}
+		for _, p := range append(paths, "/sitemap.xml", "/no-such-page") {
+			req := httptest.NewRequest("GET", "http://localhost"+p, nil)
+			req.Host = "localhost"
+			resp, body := env.do(req)
+			out[p] = strconv.Itoa(resp.StatusCode) + "\n" + body
+		}
+		return out
+	}
+	migrated := get()
+	if !strings.Contains(migrated["/"], `href="/_theme.css"`) {
+		t.Fatal("the home page is not the builder's")
+	}
+	// The renderer it replaced: the house site deleted, the marketing
+	// host falls back to it.
+	if err := w.App.Sites.DeleteSite(house, list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	old := get()
+	if strings.Contains(old["/"], "_theme.css") {
+		t.Fatal("the old renderer serves the builder's page")
+	}
+	for _, p := range paths {
+		o, n := old[p], migrated[p]
+		if o[:4] != "200\n" || n[:4] != "200\n" {
+			t.Errorf("%s: status old %.3s new %.3s", p, o, n)
+			continue
+		}
+		for _, re := range []*regexp.Regexp{reTitle, reCanon} {
+			if a, b := firstMatch(re, o), firstMatch(re, n); a != b || a == "" {
+				t.Errorf("%s: %q before, %q after", p, a, b)
+			}
+		}
+		if a, b := visible(firstMatch(reNav, o)), visible(firstMatch(reNav, n)); a != b || a == "" {
+			t.Errorf("%s navigation: %q before, %q after", p, a, b)
+		}
+		if a, b := visible(firstMatch(reMain, o)), visible(firstMatch(reMain, n)); a != b || len(a) < 40 {
+			t.Errorf("%s content differs:\nbefore: %s\nafter:  %s", p, a, b)
+		}
+	}
+	if a, b := reLoc.FindAllString(old["/sitemap.xml"], -1), reLoc.FindAllString(migrated["/sitemap.xml"], -1); strings.Join(a, ",") != strings.Join(b, ",") || len(a) != len(paths) {
+		t.Errorf("sitemap: %v before, %v after", a, b)
+	}
+	if old["/no-such-page"][:4] != "404\n" || migrated["/no-such-page"][:4] != "404\n" {
+		t.Errorf("unknown page: %.3s before, %.3s after", old["/no-such-page"], migrated["/no-such-page"])
+	}
+
+	// Migrated again (as at the next start), the lead form on /contact
+	// posts a lead into the CRM.
+	if moved, err := w.App.MigrateMarketingSite(ctx); err != nil || !moved {
+		t.Fatalf("migrate: %v %v", moved, err)
+	}
+	if again, err := w.App.MigrateMarketingSite(ctx); err != nil || again {
+		t.Fatalf("second migration: %v %v", again, err)
+	}
+	b := env.browser()
+	resp, body := b.request("GET", "localhost", "/contact", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `action="/leads"`) || !strings.Contains(body, "_theme.css") {
+		t.Fatalf("contact: %d", resp.StatusCode)
+	}
+	resp, _ = b.request("POST", "localhost", "/leads", url.Values{"first_name": {"Mia"}, "email": {"mia@example.com"}, "page": {"contact"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/thanks" {
+		t.Fatalf("lead: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	mia := "mia@example.com"
+	people, _, err := w.App.CRM.FindPeople(house, app.PersonFilter{Email: &mia})
+	if err != nil || len(people) != 1 {
+		t.Errorf("lead in the CRM: %v %d", err, len(people))
+	}
+	// Nexus > Site content now leads to the builder.
+	admin := env.signedIn(app.RoleOwner)
+	if resp, _ := admin.request("GET", "nexus.localhost", "/site", nil); resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/sites/") {
+		t.Errorf("Nexus > Site content: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// A scripted sequence of visits is counted exactly: views, unique
+// visitors, referrers, sources, devices, conversions; the funnel's form
+// leads to its next step; a split test serves each visitor one variant,
+// always the same; robots are not counted; no cookie is set.
+func TestSites_AnalyticsFunnelSplit(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	svc := e.App.Sites
+	site := e.A.Site
+	for _, p := range []*sites.Page{
+		{SiteID: site.ID, Slug: "thanks", Title: "Thanks", Blocks: []sites.Block{{Type: sites.BlockText, Text: "We will call you."}}},
+		{SiteID: site.ID, Slug: "about-b", Title: "About B", Blocks: []sites.Block{{Type: sites.BlockHero, Heading: "About variant B"}}},
+	} {
+		if _, err := svc.SavePage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	site.Settings.Funnels = []sites.Funnel{{Name: "Quote", Steps: []string{"", "thanks"}}}
+	site.Settings.Tests = []sites.SplitTest{{Page: "about", Variants: []sites.Variant{{Slug: "about", Weight: 50}, {Slug: "about-b", Weight: 50}}}}
+	if err := svc.UpdateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Publish(ctx, site.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	host := e.A.T.Slug + "-site.localhost"
+	desktop := "Mozilla/5.0 (X11; Linux x86_64) Chrome/120"
+	phone := "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile/15E148"
+	visit := func(ip, ua, path string, hdr map[string]string) (int, string, *http.Response) {
+		h := map[string]string{"User-Agent": ua, "X-Forwarded-For": ip}
+		for k, v := range hdr {
+			h[k] = v
+		}
+		return e.do(treq{Host: host, Method: http.MethodGet, Path: path, Header: h})
+	}
+	// Visitor 1 (desktop): home twice, then the form: to the next step.
+	for i := 0; i < 2; i++ {
+		if st, _, r := visit("", desktop, "/", nil); st != http.StatusOK || len(r.Cookies()) != 0 {
+			t.Fatalf("home: %d cookies %v", st, r.Cookies())
+		}
+	}
+	st, _, r := e.do(treq{Host: host, Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Header: map[string]string{"User-Agent": desktop},
+		Form: url.Values{"_page": {"/"}, "_block": {"quote"}, "name": {"Funnel Visitor"}, "email": {"funnel@example.com"}}})
+	if st != http.StatusSeeOther || r.Header.Get("Location") != "/thanks" {
+		t.Fatalf("funnel form: %d %q", st, r.Header.Get("Location"))
+	}
+	if st, body, _ := visit("", desktop, "/thanks", nil); st != http.StatusOK || !strings.Contains(body, "We will call you") {
+		t.Fatalf("next step: %d %.200s", st, body)
+	}
+	// Visitor 2 (a phone, from a newsletter link on another site).
+	visit("", phone, "/?utm_source=newsletter", map[string]string{"Referer": "https://www.mail.example/inbox"})
+	// A robot.
+	visit("", "Googlebot/2.1 (+http://www.google.com/bot.html)", "/", nil)
+	// The split test: each visitor's variant is the same on every visit.
+	served := map[string]int{}
+	for i := 0; i < 40; i++ {
+		ua := desktop + " visitor " + strconv.Itoa(i)
+		_, body, _ := visit("", ua, "/about", nil)
+		v := "about"
+		if strings.Contains(body, "About variant B") {
+			v = "about-b"
+		}
+		_, again, _ := visit("", ua, "/about", nil)
+		if strings.Contains(again, "About variant B") != (v == "about-b") {
+			t.Fatalf("visitor %d saw both variants", i)
+		}
+		served[v]++
+	}
+	if served["about"] == 0 || served["about-b"] == 0 {
+		t.Errorf("a 50/50 test served %v to 40 visitors", served)
+	}
+	if err := svc.Analytics.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	rep, err := svc.Report(ctx, site.ID, today, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Views: 2 + 1 (visitor 1), 1 (visitor 2), 80 (the split test).
+	if rep.Views != 84 || rep.Visitors != 42 || rep.Conversions != 1 {
+		t.Errorf("views %d visitors %d conversions %d, want 84 42 1", rep.Views, rep.Visitors, rep.Conversions)
+	}
+	home := rep.Page("")
+	if home.Views != 3 || home.Visitors != 2 || home.Conversions != 1 || home.Converters != 1 {
+		t.Errorf("home: %+v", home)
+	}
+	if a, b := rep.Page("about"), rep.Page("about-b"); a.Visitors != served["about"] || b.Visitors != served["about-b"] || a.Views != 2*served["about"] {
+		t.Errorf("variants: %+v %+v, served %v", a, b, served)
+	}
+	if len(rep.Referrers) != 1 || rep.Referrers[0] != (sites.NameCount{Name: "mail.example", Count: 1}) {
+		t.Errorf("referrers %+v", rep.Referrers)
+	}
+	if len(rep.Sources) != 1 || rep.Sources[0] != (sites.NameCount{Name: "newsletter", Count: 1}) {
+		t.Errorf("sources %+v", rep.Sources)
+	}
+	if d := map[string]int{}; true {
+		for _, n := range rep.Devices {
+			d[n.Name] = n.Count
+		}
+		if d["mobile"] != 1 || d["desktop"] != 83 || len(d) != 2 {
+			t.Errorf("devices %v", d)
+		}
+	}
+	steps := rep.Funnel(site.Settings.Funnels[0])
+	if steps[0].Visitors != 2 || steps[0].Converters != 1 || steps[1].Visitors != 1 {
+		t.Errorf("funnel %+v pages %+v", steps, rep.Pages)
+	}
+	// The owner's analytics page shows the funnel chart and the test.
+	st, body, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/sites/" + itoa64(site.ID) + "/analytics", Cookies: map[string]string{"psid": e.A.Cookie}})
+	if st != http.StatusOK || !strings.Contains(body, "Funnel: Quote") || !strings.Contains(body, "Split test of") || !strings.Contains(body, "<strong>42</strong> unique visitors") {
+		t.Errorf("analytics page: %d %.300s", st, body)
+	}
+}
