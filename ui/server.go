@@ -112,8 +112,8 @@ type Server struct {
 	// Providers (the integrations' secrets), ModelKey and ModelURL feed
 	// the first-run checklist on the Nexus dashboard (nil: no checklist).
 	Providers *app.IntegrationService
-	ModelKey     func(ctx context.Context) bool
-	ModelURL     func(ctx context.Context) string
+	ModelKey  func(ctx context.Context) bool
+	ModelURL  func(ctx context.Context) string
 
 	// Automations serves the lead-capture API, Twilio's webhooks and
 	// Nexus > Growth > Automations (nil: none of them).
