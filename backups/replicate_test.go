@@ -279,9 +279,14 @@ func TestSupervisor_ChildKilled(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	acked := w.stop(t)
 	// What this test checks is that the restarted replicator ships every
-	// write, including those made while no replicator ran: wait for it to
-	// report the replica in sync before stopping (the final sync on stop
-	// is checked by the soak and parent-kill tests).
+	// write, including those made while no replicator ran. The status's
+	// local TXID is what the replicator has read from the WAL, so an
+	// "in sync" status can predate the last writes: force a sync (as serve
+	// does before migrations) and then wait for the replica to be in sync
+	// (the final sync on stop is checked by the soak and parent-kill tests).
+	if _, err := SyncNow(context.Background(), data, 15*time.Second); err != nil {
+		t.Fatalf("sync after the restart: %v; logs:\n%s", err, logs.String())
+	}
 	waitStatus(t, data, 15*time.Second, "replica in sync after the restart", func(st Status) bool {
 		return len(st.Databases) == 1 && len(st.Databases[0].Replicas) > 0 && st.Databases[0].Replicas[0].InSync &&
 			st.Databases[0].Replicas[0].RemoteTXID == st.Databases[0].LocalTXID && st.PID == s.PID()

@@ -130,6 +130,18 @@ func TestBrowser_KanbanDragToWon(t *testing.T) {
 	if err := chromedp.Run(ctx, chromedp.Reload(), chromedp.WaitVisible(wonSel+" "+card, chromedp.ByQuery), chromedp.WaitVisible(lostSel+" "+other, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
+	// And in the database.
+	m2 := openApp(t, dir)
+	defer m2.Close()
+	for i, want := range []*app.Stage{won, lost} {
+		got, err := m2.CRM.FindDeal(tctx, deals[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Stage != want.Name {
+			t.Errorf("deal %q in stage %q, want %q", deals[i].Name, got.Stage, want.Name)
+		}
+	}
 }
 
 // TestBrowser_WorkflowBuilder: a client's owner builds a workflow on the

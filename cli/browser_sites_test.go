@@ -50,22 +50,22 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 		loginTasks(portal+"/login", "owner@acme-roofing.test", "site builder password"),
 		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
 		chromedp.Click(`a[href="/sites"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#name", chromedp.ByID),
+		waitLoaded("#name", chromedp.ByID),
 		chromedp.SendKeys("#name", "Acme roofs", chromedp.ByID),
 		chromedp.SetValue("#domain", "acme-roofing.localhost", chromedp.ByID),
 		chromedp.Submit("#name", chromedp.ByID),
-		chromedp.WaitVisible("#p_title", chromedp.ByID),
+		waitLoaded("#p_title", chromedp.ByID),
 		chromedp.Location(&siteURL),
 		// The home page, made with a hero block.
 		chromedp.Click(`table a[href*="/pages/"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#page-form", chromedp.ByID),
+		waitLoaded("#page-form", chromedp.ByID),
 		// Add a text block, then a form block.
 		chromedp.SetValue("#add-type", "text", chromedp.ByID),
 		chromedp.Click(`button[name=add]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#b1_text", chromedp.ByID),
+		waitLoaded("#b1_text", chromedp.ByID),
 		chromedp.SetValue("#add-type", "form", chromedp.ByID),
 		chromedp.Click(`button[name=add]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#b2_form_id", chromedp.ByID),
+		waitLoaded("#b2_form_id", chromedp.ByID),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 	}
 	if err := chromedp.Run(ctx,
 		chromedp.Click(`button[name=publish]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.alert.ok`, chromedp.ByQuery),
+		waitLoaded(`.alert.ok`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 		chromedp.SendKeys(`input[name=name]`, "Vera Visitor", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name=email]`, "vera@visitor.test", chromedp.ByQuery),
 		chromedp.Submit(`input[name=email]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`p.sent`, chromedp.ByQuery),
+		waitLoaded(`p.sent`, chromedp.ByQuery),
 		chromedp.Text(`p.sent`, &sent, chromedp.ByQuery),
 	); err != nil {
 		t.Fatal(err)
