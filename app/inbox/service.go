@@ -69,6 +69,15 @@ func (s *Service) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// appliance is ctx without its values (the signed-in person, the
+// tenant): the appliance's own reads of a tenant's channel settings.
+// Cancellation and deadline stay.
+func appliance(ctx context.Context) context.Context { return noValues{ctx} }
+
+type noValues struct{ context.Context }
+
+func (noValues) Value(any) any { return nil }
+
 // Hub returns the service's live-update hub.
 func (s *Service) Hub() *Hub {
 	s.hubOnce.Do(func() { s.hub = NewHub() })
@@ -298,9 +307,11 @@ func (s *Service) replySMS(ctx context.Context, c *Conversation, text string) (*
 	if s.Telephony == nil {
 		return nil, app.Errorf(app.EINVALID, "Texting is not configured.")
 	}
-	tel, err := s.Telephony(ctx, c.TenantID)
+	// The tenant's Twilio account is read as the appliance: a signed-in
+	// person may not read the global secrets it falls back to.
+	tel, err := s.Telephony(appliance(ctx), c.TenantID)
 	if err != nil {
-		return nil, app.Errorf(app.EINVALID, "Texting is not configured for this account: %s", app.ErrorMessage(err))
+		return nil, app.Errorf(app.EINVALID, "Texting is not configured for this account.")
 	}
 	m := &Message{Direction: DirOut, Author: app.ActorFromContext(ctx), Body: text, Status: DeliveryQueued}
 	if err := s.Store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
@@ -312,13 +323,7 @@ func (s *Service) replySMS(ctx context.Context, c *Conversation, text string) (*
 	}
 	sid, err := tel.SendSMS(ctx, app.SMS{From: from, To: c.Address, Body: text, IdempotencyKey: fmt.Sprintf("inbox-%d", m.ID)})
 	if err != nil {
-		m.Status, m.Error = DeliveryFailed, app.ErrorMessage(err)
-		if len(m.Error) > 500 {
-			m.Error = m.Error[:500]
-		}
-		_ = s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, "", m.Status, m.Error)
-		s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})
-		return m, fmt.Errorf("send the text: %w", err)
+		return m, s.failed(ctx, c, m, "text", err)
 	}
 	m.ProviderID, m.Status = sid, DeliverySent
 	if err := s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, sid, m.Status, ""); err != nil {
@@ -326,6 +331,18 @@ func (s *Service) replySMS(ctx context.Context, c *Conversation, text string) (*
 	}
 	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})
 	return m, nil
+}
+
+// failed records a send the provider refused or never took (its error
+// on the message, for the thread) and says so as ECONFLICT.
+func (s *Service) failed(ctx context.Context, c *Conversation, m *Message, what string, err error) error {
+	m.Status, m.Error = DeliveryFailed, truncate(err.Error(), 300)
+	if err := s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, "", m.Status, m.Error); err != nil {
+		s.logger().Error("inbox: record a failed send", "message_id", m.ID, "err", err)
+	}
+	s.logger().Warn("inbox: send failed", "tenant_id", c.TenantID, "conversation_id", c.ID, "channel", c.Channel, "err", err)
+	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})
+	return app.Errorf(app.ECONFLICT, "The %s could not be sent; it is marked failed in the thread.", what)
 }
 
 func (s *Service) replyEmail(ctx context.Context, c *Conversation, text string) (*Message, error) {
@@ -356,10 +373,7 @@ func (s *Service) replyEmail(ctx context.Context, c *Conversation, text string) 
 	}
 	id, err := s.Email.SendReply(ctx, c, m, parent)
 	if err != nil {
-		m.Status, m.Error = DeliveryFailed, truncate(app.ErrorMessage(err), 500)
-		_ = s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, "", m.Status, m.Error)
-		s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})
-		return m, fmt.Errorf("send the email: %w", err)
+		return m, s.failed(ctx, c, m, "email", err)
 	}
 	m.ProviderID, m.Status = id, DeliverySent
 	if err := s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, id, m.Status, ""); err != nil {

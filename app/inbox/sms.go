@@ -55,7 +55,7 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, p map[string]s
 	if !routed && tenantID == app.HouseTenantID && s.Telephony != nil {
 		// The house tenant's own number is routed; any other number no
 		// tenant owns is kept here and marked.
-		if tel, err := s.Telephony(ctx, tenantID); err != nil || app.PhoneDigits(tel.From()) != app.PhoneDigits(to) {
+		if tel, err := s.Telephony(appliance(ctx), tenantID); err != nil || app.PhoneDigits(tel.From()) != app.PhoneDigits(to) {
 			unrouted = true
 			s.logger().Warn("inbox: text to a number no tenant owns, kept in the house inbox", "to", to, "sid", sid)
 		}
