@@ -253,6 +253,10 @@ func (s *Handler) act(c *fiber.Ctx, fn func(ctx context.Context, id int64) error
 	if err != nil {
 		return err
 	}
+	// Another tenant's thread is 404 whatever the form holds.
+	if _, err := s.Inbox.Conversation(c.UserContext(), id); err != nil {
+		return err
+	}
 	if err := fn(c.UserContext(), id); err != nil {
 		switch app.ErrorCode(err) {
 		case app.EINVALID, app.ECONFLICT:
