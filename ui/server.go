@@ -136,6 +136,8 @@ type Server struct {
 	// Calendar is the universal calendar: booking pages and its API (nil:
 	// none).
 	Calendar *calendar.Service
+	// CalendarSync is its CalDAV and ICS feed sync (nil: none).
+	CalendarSync *calendar.Syncer
 	// Wiki is the Knowledge Wiki (nil: no wiki pages).
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
@@ -308,7 +310,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	s.inbox = &inboxui.Handler{Kit: k, Inbox: s.Inbox, Tenants: s.Tenants}
-	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users}
+	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations}
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
 	if s.sites.On() {
