@@ -79,6 +79,9 @@ type App struct {
 	Calendar *calendar.Service
 	// CalendarNotifier sends booking emails and reminders (Start runs it).
 	CalendarNotifier *calendar.Notifier
+	// CalendarSync reads CalDAV calendars and ICS feeds in and writes
+	// bookings out (Start runs it).
+	CalendarSync *calendar.Syncer
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
@@ -496,7 +499,7 @@ func (a *App) Start(ctx context.Context) {
 	a.Agents.Start(ctx)
 	calendarDone := make(chan struct{})
 	a.calendarDone = calendarDone
-	go func() { a.CalendarNotifier.Run(ctx, 0); close(calendarDone) }()
+	go func() { a.runCalendar(ctx); close(calendarDone) }() // calendar.go: notices and CalDAV/ICS sync
 	sitesDone := make(chan struct{})
 	a.sitesDone = sitesDone
 	go func() { a.Sites.Analytics.Run(ctx); close(sitesDone) }() // page views and conversions, written in batches

@@ -76,9 +76,11 @@ const (
 	objEventType = "eventtype"
 	objBooking   = "booking"
 	objCalendar  = "calendar"
-	objWikiSlug  = "wikislug"
-	objWikiFile  = "wikifile"
-	objWikiShare = "wikishare"
+	// B's calendar's sync source (an ICS feed subscription).
+	objCalendarSource = "calendarsource"
+	objWikiSlug       = "wikislug"
+	objWikiFile       = "wikifile"
+	objWikiShare      = "wikishare"
 	// Data & Sheets: B's table (its row, column, chart and import job
 	// fill :row, :key, :chart and :job).
 	objTable = "table"
@@ -131,10 +133,12 @@ var isolationMatrix = map[string]isoLine{
 	// Calendar booking pages: public and embeddable; the marketing host
 	// serves the house tenant's event types, a custom domain its tenant's,
 	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
-	"site|GET|/book/embed.js":              {accPublic, ""},
-	"site|GET|/book/:slug":                 {accPublic, ""},
-	"site|POST|/book/:slug":                {accPublic, ""},
-	"site|GET|/booking/:token":             {accPublic, ""},
+	"site|GET|/book/embed.js":  {accPublic, ""},
+	"site|GET|/book/:slug":     {accPublic, ""},
+	"site|POST|/book/:slug":    {accPublic, ""},
+	"site|GET|/booking/:token": {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"site|GET|/calendar-feed/:token":       {accPublic, ""},
 	"site|POST|/booking/:token/cancel":     {accPublic, ""},
 	"site|POST|/booking/:token/reschedule": {accPublic, ""},
 	"site|GET|/":                           {accPublic, ""},
@@ -145,10 +149,12 @@ var isolationMatrix = map[string]isoLine{
 	// Calendar booking pages: public and embeddable; the marketing host
 	// serves the house tenant's event types, a custom domain its tenant's,
 	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
-	"portal|GET|/book/embed.js":                                    {accPublic, ""},
-	"portal|GET|/book/:slug":                                       {accPublic, ""},
-	"portal|POST|/book/:slug":                                      {accPublic, ""},
-	"portal|GET|/booking/:token":                                   {accPublic, ""},
+	"portal|GET|/book/embed.js":  {accPublic, ""},
+	"portal|GET|/book/:slug":     {accPublic, ""},
+	"portal|POST|/book/:slug":    {accPublic, ""},
+	"portal|GET|/booking/:token": {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"portal|GET|/calendar-feed/:token":                             {accPublic, ""},
 	"portal|POST|/booking/:token/cancel":                           {accPublic, ""},
 	"portal|POST|/booking/:token/reschedule":                       {accPublic, ""},
 	"portal|GET|/share/:token":                                     {accPublic, ""},
@@ -569,17 +575,19 @@ var isolationMatrix = map[string]isoLine{
 	// A published site's host (tests: tenant A's site): its files, form
 	// posts (B's form is 404 there), logo, and the tenant's hosted forms,
 	// booking pages and chat widget.
-	"sites|GET|/*":                          {accPublic, ""},
-	"sites|GET|/_logo":                      {accPublic, ""},
-	"sites|POST|/_form/:id":                 {accPublic, objForm},
-	"sites|GET|/embed.js":                   {accPublic, ""},
-	"sites|GET|/f/:id":                      {accPublic, objForm},
-	"sites|POST|/f/:id":                     {accPublic, objForm},
-	"sites|GET|/f/:id/brand.css":            {accPublic, objForm},
-	"sites|GET|/book/embed.js":              {accPublic, ""},
-	"sites|GET|/book/:slug":                 {accPublic, ""},
-	"sites|POST|/book/:slug":                {accPublic, ""},
-	"sites|GET|/booking/:token":             {accPublic, ""},
+	"sites|GET|/*":               {accPublic, ""},
+	"sites|GET|/_logo":           {accPublic, ""},
+	"sites|POST|/_form/:id":      {accPublic, objForm},
+	"sites|GET|/embed.js":        {accPublic, ""},
+	"sites|GET|/f/:id":           {accPublic, objForm},
+	"sites|POST|/f/:id":          {accPublic, objForm},
+	"sites|GET|/f/:id/brand.css": {accPublic, objForm},
+	"sites|GET|/book/embed.js":   {accPublic, ""},
+	"sites|GET|/book/:slug":      {accPublic, ""},
+	"sites|POST|/book/:slug":     {accPublic, ""},
+	"sites|GET|/booking/:token":  {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"sites|GET|/calendar-feed/:token":       {accPublic, ""},
 	"sites|POST|/booking/:token/cancel":     {accPublic, ""},
 	"sites|POST|/booking/:token/reschedule": {accPublic, ""},
 	"sites|GET|/f/:id/logo":                 {accPublic, objForm},
@@ -835,36 +843,49 @@ var isolationMatrix = map[string]isoLine{
 	// client's shared space; :space is B's).
 	// Calendar pages (portal: the user's tenant; Nexus: ?tenant=, the
 	// matrix names B there, see isoCalendarPage).
-	"portal|GET|/calendar":                                          {accUser, ""},
-	"portal|GET|/calendar/bookings":                                 {accUser, ""},
-	"portal|POST|/calendar/bookings/:id/cancel":                     {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/reschedule":                 {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/confirm":                    {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/no-show":                    {accUser, objBooking},
-	"portal|GET|/calendar/settings":                                 {accUser, ""},
-	"portal|POST|/calendar/calendars":                               {accOwner, ""},
-	"portal|GET|/calendar/calendars/:id":                            {accUser, objCalendar},
-	"portal|POST|/calendar/calendars/:id":                           {accOwner, objCalendar},
-	"portal|GET|/calendar/event-types/new":                          {accUser, ""},
-	"portal|POST|/calendar/event-types":                             {accOwner, ""},
-	"portal|GET|/calendar/event-types/:id":                          {accUser, objEventType},
-	"portal|POST|/calendar/event-types/:id":                         {accOwner, objEventType},
-	"portal|POST|/calendar/event-types/:id/delete":                  {accOwner, objEventType},
-	"nexus|GET|/calendar":                                           {accAdmin, ""},
-	"nexus|GET|/calendar/bookings":                                  {accAdmin, ""},
-	"nexus|POST|/calendar/bookings/:id/cancel":                      {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/reschedule":                  {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/confirm":                     {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/no-show":                     {accAdmin, objBooking},
-	"nexus|GET|/calendar/settings":                                  {accAdmin, ""},
-	"nexus|POST|/calendar/calendars":                                {accAdmin, ""},
-	"nexus|GET|/calendar/calendars/:id":                             {accAdmin, objCalendar},
-	"nexus|POST|/calendar/calendars/:id":                            {accAdmin, objCalendar},
-	"nexus|GET|/calendar/event-types/new":                           {accAdmin, ""},
-	"nexus|POST|/calendar/event-types":                              {accAdmin, ""},
-	"nexus|GET|/calendar/event-types/:id":                           {accAdmin, objEventType},
-	"nexus|POST|/calendar/event-types/:id":                          {accAdmin, objEventType},
-	"nexus|POST|/calendar/event-types/:id/delete":                   {accAdmin, objEventType},
+	"portal|GET|/calendar":                          {accUser, ""},
+	"portal|GET|/calendar/bookings":                 {accUser, ""},
+	"portal|POST|/calendar/bookings/:id/cancel":     {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/reschedule": {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/confirm":    {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/no-show":    {accUser, objBooking},
+	"portal|GET|/calendar/settings":                 {accUser, ""},
+	"portal|POST|/calendar/calendars":               {accOwner, ""},
+	"portal|GET|/calendar/calendars/:id":            {accUser, objCalendar},
+	"portal|POST|/calendar/calendars/:id":           {accOwner, objCalendar},
+	"portal|GET|/calendar/event-types/new":          {accUser, ""},
+	"portal|POST|/calendar/event-types":             {accOwner, ""},
+	"portal|GET|/calendar/event-types/:id":          {accUser, objEventType},
+	"portal|POST|/calendar/event-types/:id":         {accOwner, objEventType},
+	"portal|POST|/calendar/event-types/:id/delete":  {accOwner, objEventType},
+	"nexus|GET|/calendar":                           {accAdmin, ""},
+	"nexus|GET|/calendar/bookings":                  {accAdmin, ""},
+	"nexus|POST|/calendar/bookings/:id/cancel":      {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/reschedule":  {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/confirm":     {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/no-show":     {accAdmin, objBooking},
+	"nexus|GET|/calendar/settings":                  {accAdmin, ""},
+	"nexus|POST|/calendar/calendars":                {accAdmin, ""},
+	"nexus|GET|/calendar/calendars/:id":             {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id":            {accAdmin, objCalendar},
+	"nexus|GET|/calendar/event-types/new":           {accAdmin, ""},
+	"nexus|POST|/calendar/event-types":              {accAdmin, ""},
+	"nexus|GET|/calendar/event-types/:id":           {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id":          {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id/delete":   {accAdmin, objEventType},
+	// Calendar sync (issue #19): connect CalDAV, ICS feeds, choices.
+	"portal|POST|/calendar/calendars/:id/caldav":     {accOwner, objCalendar},
+	"portal|POST|/calendar/calendars/:id/feeds":      {accOwner, objCalendar},
+	"portal|POST|/calendar/calendars/:id/feed-token": {accOwner, objCalendar},
+	"portal|POST|/calendar/sources/:id/choose":       {accOwner, objCalendarSource},
+	"portal|POST|/calendar/sources/:id/sync":         {accOwner, objCalendarSource},
+	"portal|POST|/calendar/sources/:id/delete":       {accOwner, objCalendarSource},
+	"nexus|POST|/calendar/calendars/:id/caldav":      {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id/feeds":       {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id/feed-token":  {accAdmin, objCalendar},
+	"nexus|POST|/calendar/sources/:id/choose":        {accAdmin, objCalendarSource},
+	"nexus|POST|/calendar/sources/:id/sync":          {accAdmin, objCalendarSource},
+	"nexus|POST|/calendar/sources/:id/delete":        {accAdmin, objCalendarSource},
 	"nexus|GET|/wiki":                                               {accAdmin, ""},
 	"nexus|POST|/wiki/tenants/:id/open":                             {accAdmin, objTenant},
 	"nexus|GET|/wiki/:space/":                                       {accAdmin, ""},
@@ -1063,6 +1084,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.BookingID, 10)
 	case objCalendar:
 		id = strconv.FormatInt(e.B.CalendarID, 10)
+	case objCalendarSource:
+		id = strconv.FormatInt(e.B.CalendarSourceID, 10)
 	case objWikiFile:
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
 	case objAgent:

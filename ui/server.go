@@ -134,6 +134,8 @@ type Server struct {
 	// Calendar is the universal calendar: booking pages and its API (nil:
 	// none).
 	Calendar *calendar.Service
+	// CalendarSync is its CalDAV and ICS feed sync (nil: none).
+	CalendarSync *calendar.Syncer
 	// Wiki is the Knowledge Wiki (nil: no wiki pages).
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
@@ -301,7 +303,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.agents = &agentsui.Handler{Kit: k, Agents: s.Agents, Tenants: s.Tenants, Automations: s.Automations, Voice: s.AgentVoice, LeadLimit: leadLimit}
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
-	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users}
+	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations}
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
 	if s.sites.On() {
