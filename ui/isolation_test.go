@@ -648,6 +648,21 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/deals/:id/tags":                {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/tasks":               {accUser, objDeal},
 
+	// The outgoing-webhook delivery log: pages and API (issue #20).
+	"portal|GET|/developers/webhooks":                       {accOwner, ""},
+	"portal|GET|/developers/webhooks/:id":                   {accOwner, objDelivery},
+	"portal|POST|/developers/webhooks/:id/redeliver":        {accOwner, objDelivery},
+	"portal|GET|/api/v1/webhooks/deliveries":                {accTenantKey, ""},
+	"portal|GET|/api/v1/webhooks/deliveries/:id":            {accTenantKey, objDelivery},
+	"portal|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accTenantKeyW, objDelivery},
+	// Nexus: the delivery log across tenants (B's delivery: admins see it).
+	"nexus|GET|/developers/webhooks":                       {accAdmin, ""},
+	"nexus|GET|/developers/webhooks/:id":                   {accAdmin, objDelivery},
+	"nexus|POST|/developers/webhooks/:id/redeliver":        {accAdmin, objDelivery},
+	"nexus|GET|/api/v1/webhooks/deliveries":                {accAdminKey, ""},
+	"nexus|GET|/api/v1/webhooks/deliveries/:id":            {accAdminKey, objDelivery},
+	"nexus|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accAdminKeyW, objDelivery},
+
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
 	"nexus|POST|/login":      {accPublic, ""},
