@@ -255,4 +255,3 @@ func TestReply_SMTP(t *testing.T) {
 		t.Fatalf("the answer to our reply opened %d threads", len(cs))
 	}
 }
-
