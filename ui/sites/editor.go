@@ -333,9 +333,9 @@ type blockForm struct {
 	Label         string
 	ItemsText     string
 	ItemFormat    string
-	Forms         []*app.Form // the tenant's forms (form blocks)
+	Forms         []*app.Form     // the tenant's forms (form blocks)
 	ChatAgents    []*agents.Agent // the tenant's chat agents (chat blocks)
-	DeadlineLocal string      // countdown: for datetime-local
+	DeadlineLocal string          // countdown: for datetime-local
 }
 
 type pageEditPage struct {
