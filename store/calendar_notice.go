@@ -23,6 +23,12 @@ func queueNotices(ctx context.Context, tx *Tx, kind string, b *calendar.Booking)
 			return fmt.Errorf("queue notice: %w", err)
 		}
 	}
+	// The hosts' CalDAV targets get the change at the syncer's next tick.
+	if _, err := tx.ExecContext(ctx, `UPDATE calendar_sources SET next_sync_at = ? WHERE tenant_id = ? AND kind = 'caldav' AND next_sync_at > ?
+		AND calendar_id IN (SELECT calendar_id FROM calendar_booking_hosts WHERE booking_id = ?)`,
+		FormatTime(tx.now), b.TenantID, FormatTime(tx.now), b.ID); err != nil {
+		return fmt.Errorf("mark sources due: %w", err)
+	}
 	return nil
 }
 

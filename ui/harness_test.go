@@ -68,6 +68,7 @@ type tenantSide struct {
 	// EventTypeID and BookingID are the side's calendar fixtures.
 	EventTypeID, BookingID, SpareBookingID int64
 	CalendarID                             int64 // the event type's host
+	CalendarSourceID                       int64 // an ICS feed source of CalendarID
 	T                                      *app.Tenant
 	Owner                                  *app.User
 	Member                                 *app.User
@@ -474,6 +475,14 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.EventTypeID, s.BookingID, s.SpareBookingID = e.newCalendarFixtures(tctx, name, s.CRM.Person)
 	if et, err := e.App.Calendar.Store.FindEventType(tctx, s.EventTypeID); err == nil {
 		s.CalendarID = et.Hosts[0]
+	}
+	if e.App.CalendarSync != nil {
+		src := &calendar.Source{CalendarID: s.CalendarID, Kind: calendar.SourceICS, URL: "https://calendar.example.test/" + name + ".ics",
+			NextSyncAt: time.Now().Add(24 * time.Hour)}
+		if err := e.App.CalendarSync.Store.CreateSource(tctx, src); err != nil {
+			t.Fatal(err)
+		}
+		s.CalendarSourceID = src.ID
 	}
 	return s
 }

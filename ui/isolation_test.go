@@ -76,9 +76,11 @@ const (
 	objEventType = "eventtype"
 	objBooking   = "booking"
 	objCalendar  = "calendar"
-	objWikiSlug  = "wikislug"
-	objWikiFile  = "wikifile"
-	objWikiShare = "wikishare"
+	// B's calendar's sync source (an ICS feed subscription).
+	objCalendarSource = "calendarsource"
+	objWikiSlug       = "wikislug"
+	objWikiFile       = "wikifile"
+	objWikiShare      = "wikishare"
 	// Data & Sheets: B's table (its row, column, chart and import job
 	// fill :row, :key, :chart and :job).
 	objTable = "table"
@@ -98,6 +100,9 @@ const (
 	objHouseSite     = "housesite"
 	objHouseSitePage = "housesitepage"
 	objAgentLive     = "agentlive" // B's active conversation (API takeovers)
+	// Conversations: B's inbox thread and canned reply (inbox_test.go).
+	objInboxConv   = "inboxconv"
+	objInboxCanned = "inboxcanned"
 )
 
 type isoLine struct {
@@ -131,10 +136,12 @@ var isolationMatrix = map[string]isoLine{
 	// Calendar booking pages: public and embeddable; the marketing host
 	// serves the house tenant's event types, a custom domain its tenant's,
 	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
-	"site|GET|/book/embed.js":              {accPublic, ""},
-	"site|GET|/book/:slug":                 {accPublic, ""},
-	"site|POST|/book/:slug":                {accPublic, ""},
-	"site|GET|/booking/:token":             {accPublic, ""},
+	"site|GET|/book/embed.js":  {accPublic, ""},
+	"site|GET|/book/:slug":     {accPublic, ""},
+	"site|POST|/book/:slug":    {accPublic, ""},
+	"site|GET|/booking/:token": {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"site|GET|/calendar-feed/:token":       {accPublic, ""},
 	"site|POST|/booking/:token/cancel":     {accPublic, ""},
 	"site|POST|/booking/:token/reschedule": {accPublic, ""},
 	"site|GET|/":                           {accPublic, ""},
@@ -145,10 +152,12 @@ var isolationMatrix = map[string]isoLine{
 	// Calendar booking pages: public and embeddable; the marketing host
 	// serves the house tenant's event types, a custom domain its tenant's,
 	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
-	"portal|GET|/book/embed.js":                                    {accPublic, ""},
-	"portal|GET|/book/:slug":                                       {accPublic, ""},
-	"portal|POST|/book/:slug":                                      {accPublic, ""},
-	"portal|GET|/booking/:token":                                   {accPublic, ""},
+	"portal|GET|/book/embed.js":  {accPublic, ""},
+	"portal|GET|/book/:slug":     {accPublic, ""},
+	"portal|POST|/book/:slug":    {accPublic, ""},
+	"portal|GET|/booking/:token": {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"portal|GET|/calendar-feed/:token":                             {accPublic, ""},
 	"portal|POST|/booking/:token/cancel":                           {accPublic, ""},
 	"portal|POST|/booking/:token/reschedule":                       {accPublic, ""},
 	"portal|GET|/share/:token":                                     {accPublic, ""},
@@ -484,14 +493,43 @@ var isolationMatrix = map[string]isoLine{
 	// credential of a chat; the site serves only the house tenant's
 	// agents) and an agent call's carrier endpoints (the relay token and
 	// Twilio's signature).
-	"*|GET|/chat/widget.js":                          {accPublic, ""},
-	"*|GET|/chat/:key":                               {accPublic, ""},
-	"*|GET|/chat/:key/brand.css":                     {accPublic, ""},
-	"*|GET|/chat/:key/logo":                          {accPublic, ""},
-	"*|GET|/chat/:key/c/:id/events":                  {accPublic, ""},
-	"*|GET|/chat/:key/c/:id/history":                 {accPublic, ""},
-	"*|POST|/chat/:key/start":                        {accPublic, ""},
-	"*|POST|/chat/:key/c/:id/messages":               {accPublic, ""},
+	"*|GET|/chat/widget.js":            {accPublic, ""},
+	"*|GET|/chat/:key":                 {accPublic, ""},
+	"*|GET|/chat/:key/brand.css":       {accPublic, ""},
+	"*|GET|/chat/:key/logo":            {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/events":    {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/history":   {accPublic, ""},
+	"*|POST|/chat/:key/start":          {accPublic, ""},
+	"*|POST|/chat/:key/c/:id/messages": {accPublic, ""},
+	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
+	"portal|GET|/inbox":                              {accUser, ""},
+	"portal|GET|/inbox/events":                       {accUser, ""},
+	"portal|GET|/inbox/canned":                       {accUser, ""},
+	"portal|POST|/inbox/canned":                      {accUser, ""},
+	"portal|POST|/inbox/canned/:id/delete":           {accUser, objInboxCanned},
+	"portal|GET|/inbox/:id":                          {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/reply":                   {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/note":                    {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/assign":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/labels":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/status":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/snooze":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/takeover":                {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/handback":                {accUser, objInboxConv},
+	"nexus|GET|/inbox":                               {accAdmin, ""},
+	"nexus|GET|/inbox/events":                        {accAdmin, ""},
+	"nexus|GET|/inbox/canned":                        {accAdmin, ""},
+	"nexus|POST|/inbox/canned":                       {accAdmin, ""},
+	"nexus|POST|/inbox/canned/:id/delete":            {accAdmin, objInboxCanned},
+	"nexus|GET|/inbox/:id":                           {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/reply":                    {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/note":                     {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/assign":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/labels":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/status":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/snooze":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/takeover":                 {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/handback":                 {accAdmin, objInboxConv},
 	"portal|GET|/agents":                             {accUser, ""},
 	"portal|GET|/agents/new":                         {accUser, ""},
 	"portal|GET|/agents/usage":                       {accUser, ""},
@@ -569,17 +607,19 @@ var isolationMatrix = map[string]isoLine{
 	// A published site's host (tests: tenant A's site): its files, form
 	// posts (B's form is 404 there), logo, and the tenant's hosted forms,
 	// booking pages and chat widget.
-	"sites|GET|/*":                          {accPublic, ""},
-	"sites|GET|/_logo":                      {accPublic, ""},
-	"sites|POST|/_form/:id":                 {accPublic, objForm},
-	"sites|GET|/embed.js":                   {accPublic, ""},
-	"sites|GET|/f/:id":                      {accPublic, objForm},
-	"sites|POST|/f/:id":                     {accPublic, objForm},
-	"sites|GET|/f/:id/brand.css":            {accPublic, objForm},
-	"sites|GET|/book/embed.js":              {accPublic, ""},
-	"sites|GET|/book/:slug":                 {accPublic, ""},
-	"sites|POST|/book/:slug":                {accPublic, ""},
-	"sites|GET|/booking/:token":             {accPublic, ""},
+	"sites|GET|/*":               {accPublic, ""},
+	"sites|GET|/_logo":           {accPublic, ""},
+	"sites|POST|/_form/:id":      {accPublic, objForm},
+	"sites|GET|/embed.js":        {accPublic, ""},
+	"sites|GET|/f/:id":           {accPublic, objForm},
+	"sites|POST|/f/:id":          {accPublic, objForm},
+	"sites|GET|/f/:id/brand.css": {accPublic, objForm},
+	"sites|GET|/book/embed.js":   {accPublic, ""},
+	"sites|GET|/book/:slug":      {accPublic, ""},
+	"sites|POST|/book/:slug":     {accPublic, ""},
+	"sites|GET|/booking/:token":  {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"sites|GET|/calendar-feed/:token":       {accPublic, ""},
 	"sites|POST|/booking/:token/cancel":     {accPublic, ""},
 	"sites|POST|/booking/:token/reschedule": {accPublic, ""},
 	"sites|GET|/f/:id/logo":                 {accPublic, objForm},
@@ -639,6 +679,21 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/deals/:id/notes":               {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/tags":                {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/tasks":               {accUser, objDeal},
+
+	// The outgoing-webhook delivery log: pages and API (issue #20).
+	"portal|GET|/developers/webhooks":                       {accOwner, ""},
+	"portal|GET|/developers/webhooks/:id":                   {accOwner, objDelivery},
+	"portal|POST|/developers/webhooks/:id/redeliver":        {accOwner, objDelivery},
+	"portal|GET|/api/v1/webhooks/deliveries":                {accTenantKey, ""},
+	"portal|GET|/api/v1/webhooks/deliveries/:id":            {accTenantKey, objDelivery},
+	"portal|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accTenantKeyW, objDelivery},
+	// Nexus: the delivery log across tenants (B's delivery: admins see it).
+	"nexus|GET|/developers/webhooks":                       {accAdmin, ""},
+	"nexus|GET|/developers/webhooks/:id":                   {accAdmin, objDelivery},
+	"nexus|POST|/developers/webhooks/:id/redeliver":        {accAdmin, objDelivery},
+	"nexus|GET|/api/v1/webhooks/deliveries":                {accAdminKey, ""},
+	"nexus|GET|/api/v1/webhooks/deliveries/:id":            {accAdminKey, objDelivery},
+	"nexus|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accAdminKeyW, objDelivery},
 
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
@@ -820,36 +875,49 @@ var isolationMatrix = map[string]isoLine{
 	// client's shared space; :space is B's).
 	// Calendar pages (portal: the user's tenant; Nexus: ?tenant=, the
 	// matrix names B there, see isoCalendarPage).
-	"portal|GET|/calendar":                                          {accUser, ""},
-	"portal|GET|/calendar/bookings":                                 {accUser, ""},
-	"portal|POST|/calendar/bookings/:id/cancel":                     {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/reschedule":                 {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/confirm":                    {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/no-show":                    {accUser, objBooking},
-	"portal|GET|/calendar/settings":                                 {accUser, ""},
-	"portal|POST|/calendar/calendars":                               {accOwner, ""},
-	"portal|GET|/calendar/calendars/:id":                            {accUser, objCalendar},
-	"portal|POST|/calendar/calendars/:id":                           {accOwner, objCalendar},
-	"portal|GET|/calendar/event-types/new":                          {accUser, ""},
-	"portal|POST|/calendar/event-types":                             {accOwner, ""},
-	"portal|GET|/calendar/event-types/:id":                          {accUser, objEventType},
-	"portal|POST|/calendar/event-types/:id":                         {accOwner, objEventType},
-	"portal|POST|/calendar/event-types/:id/delete":                  {accOwner, objEventType},
-	"nexus|GET|/calendar":                                           {accAdmin, ""},
-	"nexus|GET|/calendar/bookings":                                  {accAdmin, ""},
-	"nexus|POST|/calendar/bookings/:id/cancel":                      {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/reschedule":                  {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/confirm":                     {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/no-show":                     {accAdmin, objBooking},
-	"nexus|GET|/calendar/settings":                                  {accAdmin, ""},
-	"nexus|POST|/calendar/calendars":                                {accAdmin, ""},
-	"nexus|GET|/calendar/calendars/:id":                             {accAdmin, objCalendar},
-	"nexus|POST|/calendar/calendars/:id":                            {accAdmin, objCalendar},
-	"nexus|GET|/calendar/event-types/new":                           {accAdmin, ""},
-	"nexus|POST|/calendar/event-types":                              {accAdmin, ""},
-	"nexus|GET|/calendar/event-types/:id":                           {accAdmin, objEventType},
-	"nexus|POST|/calendar/event-types/:id":                          {accAdmin, objEventType},
-	"nexus|POST|/calendar/event-types/:id/delete":                   {accAdmin, objEventType},
+	"portal|GET|/calendar":                          {accUser, ""},
+	"portal|GET|/calendar/bookings":                 {accUser, ""},
+	"portal|POST|/calendar/bookings/:id/cancel":     {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/reschedule": {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/confirm":    {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/no-show":    {accUser, objBooking},
+	"portal|GET|/calendar/settings":                 {accUser, ""},
+	"portal|POST|/calendar/calendars":               {accOwner, ""},
+	"portal|GET|/calendar/calendars/:id":            {accUser, objCalendar},
+	"portal|POST|/calendar/calendars/:id":           {accOwner, objCalendar},
+	"portal|GET|/calendar/event-types/new":          {accUser, ""},
+	"portal|POST|/calendar/event-types":             {accOwner, ""},
+	"portal|GET|/calendar/event-types/:id":          {accUser, objEventType},
+	"portal|POST|/calendar/event-types/:id":         {accOwner, objEventType},
+	"portal|POST|/calendar/event-types/:id/delete":  {accOwner, objEventType},
+	"nexus|GET|/calendar":                           {accAdmin, ""},
+	"nexus|GET|/calendar/bookings":                  {accAdmin, ""},
+	"nexus|POST|/calendar/bookings/:id/cancel":      {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/reschedule":  {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/confirm":     {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/no-show":     {accAdmin, objBooking},
+	"nexus|GET|/calendar/settings":                  {accAdmin, ""},
+	"nexus|POST|/calendar/calendars":                {accAdmin, ""},
+	"nexus|GET|/calendar/calendars/:id":             {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id":            {accAdmin, objCalendar},
+	"nexus|GET|/calendar/event-types/new":           {accAdmin, ""},
+	"nexus|POST|/calendar/event-types":              {accAdmin, ""},
+	"nexus|GET|/calendar/event-types/:id":           {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id":          {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id/delete":   {accAdmin, objEventType},
+	// Calendar sync (issue #19): connect CalDAV, ICS feeds, choices.
+	"portal|POST|/calendar/calendars/:id/caldav":     {accOwner, objCalendar},
+	"portal|POST|/calendar/calendars/:id/feeds":      {accOwner, objCalendar},
+	"portal|POST|/calendar/calendars/:id/feed-token": {accOwner, objCalendar},
+	"portal|POST|/calendar/sources/:id/choose":       {accOwner, objCalendarSource},
+	"portal|POST|/calendar/sources/:id/sync":         {accOwner, objCalendarSource},
+	"portal|POST|/calendar/sources/:id/delete":       {accOwner, objCalendarSource},
+	"nexus|POST|/calendar/calendars/:id/caldav":      {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id/feeds":       {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id/feed-token":  {accAdmin, objCalendar},
+	"nexus|POST|/calendar/sources/:id/choose":        {accAdmin, objCalendarSource},
+	"nexus|POST|/calendar/sources/:id/sync":          {accAdmin, objCalendarSource},
+	"nexus|POST|/calendar/sources/:id/delete":        {accAdmin, objCalendarSource},
 	"nexus|GET|/wiki":                                               {accAdmin, ""},
 	"nexus|POST|/wiki/tenants/:id/open":                             {accAdmin, objTenant},
 	"nexus|GET|/wiki/:space/":                                       {accAdmin, ""},
@@ -1048,6 +1116,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.BookingID, 10)
 	case objCalendar:
 		id = strconv.FormatInt(e.B.CalendarID, 10)
+	case objCalendarSource:
+		id = strconv.FormatInt(e.B.CalendarSourceID, 10)
 	case objWikiFile:
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
 	case objAgent:
@@ -1056,6 +1126,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
 	case objAgentLive:
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
+	case objInboxConv, objInboxCanned:
+		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:

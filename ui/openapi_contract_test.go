@@ -324,6 +324,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
 	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}
 	calls["getFossSbom"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/sbom", ak, "", 200}
+	calls["getWebhooksDeliveries"] = contractCall{ui.HostPortal, "GET", "/api/v1/webhooks/deliveries?limit=5", rk, "", 200}
+	calls["getWebhooksDeliveriesId"] = contractCall{ui.HostPortal, "GET", "/api/v1/webhooks/deliveries/" + id(a.DeliveryID), rk, "", 200}
+	calls["postWebhooksDeliveriesIdRedeliver"] = contractCall{ui.HostNexus, "POST", "/api/v1/webhooks/deliveries/" + id(e.B.DeliveryID) + "/redeliver", awk, "", 200}
 	calls["postGraphql"] = contractCall{ui.HostPortal, "POST", "/graphql", wk, gqlBody(seedMutation, map[string]any{"data": map[string]any{"email": "seed@alpha.test", "firstName": "Seed"}}), 200}
 	calls["getGraphql"] = contractCall{ui.HostPortal, "GET", "/graphql?query=" + url.QueryEscape(`{ people(first: 1) { totalCount edges { node { id } } } }`), rk, "", 200}
 	cs := newContractSchemas(t)

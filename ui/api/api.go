@@ -35,6 +35,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerSiteAPIRoutes(api)
 	s.registerAgentAPIRoutes(api)
 	s.registerIntegrationAPIRoutes(api)
+	s.registerWebhookAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -56,6 +57,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerAgentAPIRoutes(api)
 	s.registerFOSSAPIRoutes(api)
 	s.registerIntegrationAPIRoutes(api)
+	s.registerWebhookAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

@@ -47,4 +47,6 @@ type Handler struct {
 	FOSS *platform.FOSS
 	// Integrations serves the integrations hub's endpoints (nil: none).
 	Integrations *platform.Hub
+	// Webhooks serves the outgoing-webhook delivery log (nil: none).
+	Webhooks *app.WebhookService
 }

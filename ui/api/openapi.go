@@ -299,6 +299,7 @@ func OpenAPI() []byte {
 		addSitesAPI(paths, schemas, std, idParam) // sites.go
 		addAgentAPI(paths, schemas, std, idParam)
 		addFOSSAPI(paths, schemas, std)
+		addWebhookAPI(paths, schemas, std, tenantParam, idParam)
 		addIntegrationAPI(paths, schemas, std)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
