@@ -42,6 +42,9 @@ type Tool struct {
 // reminder.
 const ToolReminderLead = 7 * 24 * time.Hour
 
+// ToolReminderInterval is how often serve looks for due tools.
+const ToolReminderInterval = time.Hour
+
 // Validate trims and checks the tool. Returns EINVALID naming the field.
 func (t *Tool) Validate() error {
 	for _, f := range []*string{&t.Name, &t.Version, &t.Licence, &t.URL, &t.Deployed, &t.Notes} {
