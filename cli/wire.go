@@ -15,6 +15,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/inbox"
 	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/sites"
@@ -61,7 +62,9 @@ type App struct {
 	Engine       *app.Engine
 	Forms        *app.FormService
 	// Agents is Agent Studio (AI agents on chat, SMS and calls).
-	Agents  *agents.Service
+	Agents *agents.Service
+	// Inbox is Conversations: SMS, email and chat threads (cli/inbox.go).
+	Inbox   *inbox.Service
 	Federal *Federal
 	// Hub is the integrations hub (cli/integrations.go).
 	Hub *platform.Hub
@@ -115,6 +118,7 @@ type App struct {
 	usageDone                          <-chan struct{}
 	calendarDone                       <-chan struct{}
 	sitesDone                          <-chan struct{}
+	inboxDone                          <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -270,6 +274,7 @@ func (a *App) open(ctx context.Context) error {
 	a.wireAutomations(smtpDefault, outbox)
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
+	a.wireInbox()       // inbox.go
 	a.wireSites()       // sites.go
 	a.wireAgentBooker() // calendar.go
 	if err := a.wireFederal(); err != nil {
@@ -497,6 +502,7 @@ func (a *App) Start(ctx context.Context) {
 	}
 	a.Engine.Start(ctx)
 	a.Agents.Start(ctx)
+	a.inboxDone = a.Inbox.Start(ctx) // snoozed conversations reopen on time
 	calendarDone := make(chan struct{})
 	a.calendarDone = calendarDone
 	go func() { a.runCalendar(ctx); close(calendarDone) }() // calendar.go: notices and CalDAV/ICS sync
@@ -520,6 +526,7 @@ func (a *App) Stop() {
 	<-a.dnsDone
 	<-a.calendarDone
 	<-a.sitesDone
+	<-a.inboxDone
 	a.Engine.Wait()
 	a.Agents.Wait()
 	if a.Backups != nil {

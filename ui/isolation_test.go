@@ -100,6 +100,9 @@ const (
 	objHouseSite     = "housesite"
 	objHouseSitePage = "housesitepage"
 	objAgentLive     = "agentlive" // B's active conversation (API takeovers)
+	// Conversations: B's inbox thread and canned reply (inbox_test.go).
+	objInboxConv   = "inboxconv"
+	objInboxCanned = "inboxcanned"
 )
 
 type isoLine struct {
@@ -500,14 +503,43 @@ var isolationMatrix = map[string]isoLine{
 	// credential of a chat; the site serves only the house tenant's
 	// agents) and an agent call's carrier endpoints (the relay token and
 	// Twilio's signature).
-	"*|GET|/chat/widget.js":                          {accPublic, ""},
-	"*|GET|/chat/:key":                               {accPublic, ""},
-	"*|GET|/chat/:key/brand.css":                     {accPublic, ""},
-	"*|GET|/chat/:key/logo":                          {accPublic, ""},
-	"*|GET|/chat/:key/c/:id/events":                  {accPublic, ""},
-	"*|GET|/chat/:key/c/:id/history":                 {accPublic, ""},
-	"*|POST|/chat/:key/start":                        {accPublic, ""},
-	"*|POST|/chat/:key/c/:id/messages":               {accPublic, ""},
+	"*|GET|/chat/widget.js":            {accPublic, ""},
+	"*|GET|/chat/:key":                 {accPublic, ""},
+	"*|GET|/chat/:key/brand.css":       {accPublic, ""},
+	"*|GET|/chat/:key/logo":            {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/events":    {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/history":   {accPublic, ""},
+	"*|POST|/chat/:key/start":          {accPublic, ""},
+	"*|POST|/chat/:key/c/:id/messages": {accPublic, ""},
+	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
+	"portal|GET|/inbox":                              {accUser, ""},
+	"portal|GET|/inbox/events":                       {accUser, ""},
+	"portal|GET|/inbox/canned":                       {accUser, ""},
+	"portal|POST|/inbox/canned":                      {accUser, ""},
+	"portal|POST|/inbox/canned/:id/delete":           {accUser, objInboxCanned},
+	"portal|GET|/inbox/:id":                          {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/reply":                   {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/note":                    {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/assign":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/labels":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/status":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/snooze":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/takeover":                {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/handback":                {accUser, objInboxConv},
+	"nexus|GET|/inbox":                               {accAdmin, ""},
+	"nexus|GET|/inbox/events":                        {accAdmin, ""},
+	"nexus|GET|/inbox/canned":                        {accAdmin, ""},
+	"nexus|POST|/inbox/canned":                       {accAdmin, ""},
+	"nexus|POST|/inbox/canned/:id/delete":            {accAdmin, objInboxCanned},
+	"nexus|GET|/inbox/:id":                           {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/reply":                    {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/note":                     {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/assign":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/labels":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/status":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/snooze":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/takeover":                 {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/handback":                 {accAdmin, objInboxConv},
 	"portal|GET|/agents":                             {accUser, ""},
 	"portal|GET|/agents/new":                         {accUser, ""},
 	"portal|GET|/agents/usage":                       {accUser, ""},
@@ -1104,6 +1136,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
 	case objAgentLive:
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
+	case objInboxConv, objInboxCanned:
+		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:
