@@ -312,7 +312,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.inbox = &inboxui.Handler{Kit: k, Inbox: s.Inbox, Tenants: s.Tenants}
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations}
-	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
+	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit, Agents: s.Agents}
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
