@@ -76,7 +76,7 @@ const (
 	objEventType = "eventtype"
 	objBooking   = "booking"
 	objCalendar  = "calendar"
-	// B's calendar's sync source (an ICS feed subscription).
+	// B's calendar's sync source (a CalDAV account).
 	objCalendarSource = "calendarsource"
 	objWikiSlug       = "wikislug"
 	objWikiFile       = "wikifile"
@@ -100,6 +100,9 @@ const (
 	objHouseSite     = "housesite"
 	objHouseSitePage = "housesitepage"
 	objAgentLive     = "agentlive" // B's active conversation (API takeovers)
+	// The FOSS tool register (Nexus only): a tool and a spare to delete.
+	objTool      = "tool"
+	objSpareTool = "spare:tool"
 	// Conversations: B's inbox thread and canned reply (inbox_test.go).
 	objInboxConv   = "inboxconv"
 	objInboxCanned = "inboxcanned"
@@ -261,6 +264,16 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/calendar/bookings":                     {accAdminKeyW, ""},
 	"nexus|POST|/api/v1/calendar/bookings/:id/cancel":          {accAdminKeyW, objBooking},
 	"nexus|POST|/api/v1/calendar/bookings/:id/reschedule":      {accAdminKeyW, objBooking},
+	"portal|GET|/api/v1/calendar/calendars/:id/sources":        {accTenantKey, objCalendar},
+	"portal|POST|/api/v1/calendar/calendars/:id/sources":       {accTenantKeyW, objCalendar},
+	"portal|POST|/api/v1/calendar/sources/:id/choose":          {accTenantKeyW, objCalendarSource},
+	"portal|POST|/api/v1/calendar/sources/:id/sync":            {accTenantKeyW, objCalendarSource},
+	"portal|DELETE|/api/v1/calendar/sources/:id":               {accTenantKeyW, objCalendarSource},
+	"nexus|GET|/api/v1/calendar/calendars/:id/sources":         {accAdminKey, objCalendar},
+	"nexus|POST|/api/v1/calendar/calendars/:id/sources":        {accAdminKeyW, objCalendar},
+	"nexus|POST|/api/v1/calendar/sources/:id/choose":           {accAdminKeyW, objCalendarSource},
+	"nexus|POST|/api/v1/calendar/sources/:id/sync":             {accAdminKeyW, objCalendarSource},
+	"nexus|DELETE|/api/v1/calendar/sources/:id":                {accAdminKeyW, objCalendarSource},
 	"portal|GET|/api/v1/wiki/pages":                            {accTenantKey, ""},
 	"portal|GET|/api/v1/wiki/pages/:id":                        {accTenantKey, objWikiPage},
 	"portal|GET|/api/v1/wiki/search":                           {accTenantKey, ""},
@@ -700,6 +713,17 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/webhooks/deliveries":                {accAdminKey, ""},
 	"nexus|GET|/api/v1/webhooks/deliveries/:id":            {accAdminKey, objDelivery},
 	"nexus|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accAdminKeyW, objDelivery},
+	// Nexus: the FOSS tool register (the agency's, no tenant's).
+	"nexus|GET|/foss/tools":               {accAdmin, ""},
+	"nexus|POST|/foss/tools":              {accAdmin, ""},
+	"nexus|GET|/foss/tools/:id":           {accAdmin, objTool},
+	"nexus|POST|/foss/tools/:id":          {accAdmin, objTool},
+	"nexus|POST|/foss/tools/:id/delete":   {accAdmin, objSpareTool},
+	"nexus|GET|/api/v1/foss/tools":        {accAdminKey, ""},
+	"nexus|POST|/api/v1/foss/tools":       {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/foss/tools/:id":    {accAdminKey, objTool},
+	"nexus|PATCH|/api/v1/foss/tools/:id":  {accAdminKeyW, objTool},
+	"nexus|DELETE|/api/v1/foss/tools/:id": {accAdminKeyW, objSpareTool},
 
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
@@ -1154,6 +1178,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
+	case objTool:
+		id = strconv.FormatInt(e.ToolID, 10)
+	case objSpareTool:
+		id = strconv.FormatInt(e.SpareToolID, 10)
 	case objSite:
 		id = strconv.FormatInt(e.B.Site.ID, 10)
 	case objSitePage:
@@ -1239,6 +1267,10 @@ func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
 		req.JSON = `{"event_type_id":` + strconv.FormatInt(e.B.EventTypeID, 10) + `,"start":"` + day(8, 10) + `","name":"Api Guest","email":"api-guest@booking.test"}`
 	case strings.HasSuffix(r.Path, "/reschedule"):
 		req.JSON = `{"start":"` + day(9, 10) + `"}`
+	case strings.HasSuffix(r.Path, "/sources") && r.Method == http.MethodPost:
+		req.JSON = `{"kind":"ics","url":"` + icsFeedURL() + `"}`
+	case strings.HasSuffix(r.Path, "/choose"):
+		req.JSON = `{"busy":["/dav/work/"],"target":"/dav/work/"}`
 	case strings.HasSuffix(r.Path, "/cancel"):
 		req.Path = strings.Replace(req.Path, "/"+strconv.FormatInt(e.B.BookingID, 10)+"/", "/"+strconv.FormatInt(e.B.SpareBookingID, 10)+"/", 1)
 		req.JSON = `{"reason":"isolation test"}`
@@ -1397,6 +1429,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
+			e.isoToolRequest(r, &base) // foss_tools_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {
