@@ -2,9 +2,12 @@ package ui_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +44,7 @@ func TestCalendar_SyncPanel(t *testing.T) {
 	}
 	st, body, _ := get(owner, ui.HostPortal, calPath)
 	if st != 200 || !strings.Contains(body, `id="sync"`) || !strings.Contains(body, "Connect a CalDAV account") ||
-		!strings.Contains(body, "/calendar-feed/"+cl.FeedToken+".ics") || !strings.Contains(body, "calendar.example.test") {
+		!strings.Contains(body, "/calendar-feed/"+cl.FeedToken+".ics") || !strings.Contains(body, "127.0.0.1:9/dav/") {
 		t.Fatalf("owner's calendar page: %d, sync panel, feed URL or source missing", st)
 	}
 	if _, body, _ := get(map[string]string{"psid": e.portalSession(e.A.Member)}, ui.HostPortal, calPath); strings.Contains(body, `id="sync"`) || strings.Contains(body, cl.FeedToken) {
@@ -117,4 +120,37 @@ func TestCalendar_SyncPanel(t *testing.T) {
 	if slots, _ := e.App.Calendar.FreeSlots(ctx, et, 0, now, now.Add(3*24*time.Hour)); len(slots) == 0 {
 		t.Fatal("no slots after disconnecting")
 	}
+
+	// A reachable ICS feed: its event is busy, its hour offers no slot.
+	if st, _ := post(calPath+"/feeds", url.Values{"url": {icsFeedURL()}}); st != 303 {
+		t.Fatalf("subscribe: %d", st)
+	}
+	busy, err := e.App.Calendar.Busy(ctx, now, now.Add(10*24*time.Hour))
+	if err != nil || len(busy) != 1 || busy[0].Summary != "Feed meeting" || busy[0].CalendarID != e.A.CalendarID {
+		t.Fatalf("busy after subscribing: %+v %v", busy, err)
+	}
+	slots, _ := e.App.Calendar.FreeSlots(ctx, et, 0, busy[0].Start.Add(-time.Hour), busy[0].End.Add(time.Hour))
+	for _, sl := range slots {
+		if sl.Start.Before(busy[0].End) && sl.End.After(busy[0].Start) {
+			t.Fatalf("slot %s overlaps the feed's event", sl.Start)
+		}
+	}
+	if len(slots) == 0 {
+		t.Fatal("no slots around the feed's event")
+	}
 }
+
+// icsFeed is an ICS feed on loopback that every test server may reach
+// (newWired puts it on the outbound allow-list): one event next week.
+var icsFeed = sync.OnceValue(func() *httptest.Server {
+	start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 7).Add(15 * time.Hour)
+	body := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:feed-event\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Feed meeting\r\n" +
+		"DTSTART:" + start.Format("20060102T150405Z") + "\r\nDTEND:" + start.Add(time.Hour).Format("20060102T150405Z") + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/calendar")
+		w.Write([]byte(body))
+	}))
+})
+
+// icsFeedURL is the feed's address.
+func icsFeedURL() string { return icsFeed().URL + "/team.ics" }

@@ -68,7 +68,7 @@ type tenantSide struct {
 	// EventTypeID and BookingID are the side's calendar fixtures.
 	EventTypeID, BookingID, SpareBookingID int64
 	CalendarID                             int64 // the event type's host
-	CalendarSourceID                       int64 // an ICS feed source of CalendarID
+	CalendarSourceID                       int64 // a CalDAV source of CalendarID
 	T                                      *app.Tenant
 	Owner                                  *app.User
 	Member                                 *app.User
@@ -199,7 +199,7 @@ func newWired(t *testing.T, args ...string) *wired {
 		"ORENGEN_SESSION_KEY": base64.StdEncoding.EncodeToString(testSessionKey),
 	}
 	cfg, err := cli.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), append([]string{"--data-dir", dir, "--domain", "localhost",
-		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system"}, args...), func(k string) string { return env[k] })
+		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system", "--outbound-allow", icsFeed().Listener.Addr().String()}, args...), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +477,10 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		s.CalendarID = et.Hosts[0]
 	}
 	if e.App.CalendarSync != nil {
-		src := &calendar.Source{CalendarID: s.CalendarID, Kind: calendar.SourceICS, URL: "https://calendar.example.test/" + name + ".ics",
+		// A CalDAV account as discovery leaves it; its server (loopback)
+		// is refused by the guarded client, so a sync records the error.
+		src := &calendar.Source{CalendarID: s.CalendarID, Kind: calendar.SourceCalDAV, URL: "http://127.0.0.1:9/dav/" + app.Slugify(name) + "/",
+			Username: "ann", Remotes: []calendar.Remote{{Path: "/dav/work/", Name: "Work", Busy: true, Target: true}, {Path: "/dav/home/", Name: "Home"}},
 			NextSyncAt: time.Now().Add(24 * time.Hour)}
 		if err := e.App.CalendarSync.Store.CreateSource(tctx, src); err != nil {
 			t.Fatal(err)

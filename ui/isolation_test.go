@@ -76,7 +76,7 @@ const (
 	objEventType = "eventtype"
 	objBooking   = "booking"
 	objCalendar  = "calendar"
-	// B's calendar's sync source (an ICS feed subscription).
+	// B's calendar's sync source (a CalDAV account).
 	objCalendarSource = "calendarsource"
 	objWikiSlug       = "wikislug"
 	objWikiFile       = "wikifile"
@@ -261,6 +261,16 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/calendar/bookings":                     {accAdminKeyW, ""},
 	"nexus|POST|/api/v1/calendar/bookings/:id/cancel":          {accAdminKeyW, objBooking},
 	"nexus|POST|/api/v1/calendar/bookings/:id/reschedule":      {accAdminKeyW, objBooking},
+	"portal|GET|/api/v1/calendar/calendars/:id/sources":        {accTenantKey, objCalendar},
+	"portal|POST|/api/v1/calendar/calendars/:id/sources":       {accTenantKeyW, objCalendar},
+	"portal|POST|/api/v1/calendar/sources/:id/choose":          {accTenantKeyW, objCalendarSource},
+	"portal|POST|/api/v1/calendar/sources/:id/sync":            {accTenantKeyW, objCalendarSource},
+	"portal|DELETE|/api/v1/calendar/sources/:id":               {accTenantKeyW, objCalendarSource},
+	"nexus|GET|/api/v1/calendar/calendars/:id/sources":         {accAdminKey, objCalendar},
+	"nexus|POST|/api/v1/calendar/calendars/:id/sources":        {accAdminKeyW, objCalendar},
+	"nexus|POST|/api/v1/calendar/sources/:id/choose":           {accAdminKeyW, objCalendarSource},
+	"nexus|POST|/api/v1/calendar/sources/:id/sync":             {accAdminKeyW, objCalendarSource},
+	"nexus|DELETE|/api/v1/calendar/sources/:id":                {accAdminKeyW, objCalendarSource},
 	"portal|GET|/api/v1/wiki/pages":                            {accTenantKey, ""},
 	"portal|GET|/api/v1/wiki/pages/:id":                        {accTenantKey, objWikiPage},
 	"portal|GET|/api/v1/wiki/search":                           {accTenantKey, ""},
@@ -1233,6 +1243,10 @@ func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
 		req.JSON = `{"event_type_id":` + strconv.FormatInt(e.B.EventTypeID, 10) + `,"start":"` + day(8, 10) + `","name":"Api Guest","email":"api-guest@booking.test"}`
 	case strings.HasSuffix(r.Path, "/reschedule"):
 		req.JSON = `{"start":"` + day(9, 10) + `"}`
+	case strings.HasSuffix(r.Path, "/sources") && r.Method == http.MethodPost:
+		req.JSON = `{"kind":"ics","url":"` + icsFeedURL() + `"}`
+	case strings.HasSuffix(r.Path, "/choose"):
+		req.JSON = `{"busy":["/dav/work/"],"target":"/dav/work/"}`
 	case strings.HasSuffix(r.Path, "/cancel"):
 		req.Path = strings.Replace(req.Path, "/"+strconv.FormatInt(e.B.BookingID, 10)+"/", "/"+strconv.FormatInt(e.B.SpareBookingID, 10)+"/", 1)
 		req.JSON = `{"reason":"isolation test"}`

@@ -299,7 +299,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
-		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, FOSS: s.FOSS, Integrations: s.Integrations, Webhooks: s.Webhooks, Agents: s.Agents, Sites: s.Sites}
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, CalendarSync: s.CalendarSync, FOSS: s.FOSS, Integrations: s.Integrations, Webhooks: s.Webhooks, Agents: s.Agents, Sites: s.Sites}
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants,
 		Sources: automation.BuilderSources{CRM: s.CRM, Forms: s.Forms, Users: s.Users, Sheets: s.Sheets, Agents: s.Agents}}

@@ -37,6 +37,7 @@ type Handler struct {
 	LeadLimit    *web.LeadLimit
 	Wiki         *wiki.Service     // nil: no wiki endpoints
 	Calendar     *calendar.Service // nil: no calendar endpoints
+	CalendarSync *calendar.Syncer  // nil: no calendar sync endpoints
 	Sites        *sites.Service    // nil: no website endpoints
 	Sheets       *sheets.Service   // nil: no table endpoints
 	Agents       *agents.Service   // nil: no Agent Studio endpoints
