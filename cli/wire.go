@@ -115,6 +115,7 @@ type App struct {
 	// Start's background work, ended by Stop.
 	cancel                             context.CancelFunc
 	webhooksDone, federalDone, dnsDone <-chan struct{}
+	toolsDone                          <-chan struct{}
 	usageDone                          <-chan struct{}
 	calendarDone                       <-chan struct{}
 	sitesDone                          <-chan struct{}
@@ -248,6 +249,8 @@ func (a *App) open(ctx context.Context) error {
 		Sheets:      a.Sheets,
 		// The FOSS registry reads the binary's own build info.
 		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
+		// The agency's register of the open-source tools it runs.
+		Tools: &platform.Tools{Store: store.NewToolStore(a.DB), Logger: a.Logger},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
@@ -512,6 +515,9 @@ func (a *App) Start(ctx context.Context) {
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
+	toolsDone := make(chan struct{})
+	a.toolsDone = toolsDone
+	go func() { a.Server.Tools.Run(ctx, platform.ToolReminderInterval); close(toolsDone) }() // FOSS tools' update reminders
 }
 
 // Stop ends the background work Start began and waits for it, in an order
@@ -524,6 +530,7 @@ func (a *App) Stop() {
 	}
 	a.cancel()
 	<-a.dnsDone
+	<-a.toolsDone
 	<-a.calendarDone
 	<-a.sitesDone
 	<-a.inboxDone

@@ -61,6 +61,9 @@ type tenantEnv struct {
 	// HouseSite is a site of the house tenant with a page.
 	HouseSite     *sites.Site
 	HouseSitePage *sites.Page
+	// ToolID and SpareToolID are tools of the FOSS tool register (the
+	// spare one for deletes).
+	ToolID, SpareToolID int64
 }
 
 // tenantSide is one tenant's fixtures.
@@ -293,6 +296,7 @@ func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	e.NoticeID = seedFederal(t, e.Server.Federal)
 	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
 	e.HouseSite, e.HouseSitePage = e.houseSite() // sites_test.go
+	e.ToolID, e.SpareToolID = e.fossTools()      // foss_tools_test.go
 	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
 	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
 	return e

@@ -100,6 +100,9 @@ const (
 	objHouseSite     = "housesite"
 	objHouseSitePage = "housesitepage"
 	objAgentLive     = "agentlive" // B's active conversation (API takeovers)
+	// The FOSS tool register (Nexus only): a tool and a spare to delete.
+	objTool      = "tool"
+	objSpareTool = "spare:tool"
 	// Conversations: B's inbox thread and canned reply (inbox_test.go).
 	objInboxConv   = "inboxconv"
 	objInboxCanned = "inboxcanned"
@@ -704,6 +707,17 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/webhooks/deliveries":                {accAdminKey, ""},
 	"nexus|GET|/api/v1/webhooks/deliveries/:id":            {accAdminKey, objDelivery},
 	"nexus|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accAdminKeyW, objDelivery},
+	// Nexus: the FOSS tool register (the agency's, no tenant's).
+	"nexus|GET|/foss/tools":               {accAdmin, ""},
+	"nexus|POST|/foss/tools":              {accAdmin, ""},
+	"nexus|GET|/foss/tools/:id":           {accAdmin, objTool},
+	"nexus|POST|/foss/tools/:id":          {accAdmin, objTool},
+	"nexus|POST|/foss/tools/:id/delete":   {accAdmin, objSpareTool},
+	"nexus|GET|/api/v1/foss/tools":        {accAdminKey, ""},
+	"nexus|POST|/api/v1/foss/tools":       {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/foss/tools/:id":    {accAdminKey, objTool},
+	"nexus|PATCH|/api/v1/foss/tools/:id":  {accAdminKeyW, objTool},
+	"nexus|DELETE|/api/v1/foss/tools/:id": {accAdminKeyW, objSpareTool},
 
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
@@ -1158,6 +1172,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
+	case objTool:
+		id = strconv.FormatInt(e.ToolID, 10)
+	case objSpareTool:
+		id = strconv.FormatInt(e.SpareToolID, 10)
 	case objSite:
 		id = strconv.FormatInt(e.B.Site.ID, 10)
 	case objSitePage:
@@ -1405,6 +1423,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
+			e.isoToolRequest(r, &base) // foss_tools_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

@@ -329,6 +329,11 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
 	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}
 	calls["getFossSbom"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/sbom", ak, "", 200}
+	calls["getFossTools"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/tools", ak, "", 200}
+	calls["postFossTools"] = contractCall{ui.HostNexus, "POST", "/api/v1/foss/tools", awk, `{"name":"n8n","version":"1.70.1","tenant_id":` + id(a.T.ID) + `,"update_due":"2026-12-07"}`, 201}
+	calls["getFossToolsId"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/tools/" + id(e.ToolID), ak, "", 200}
+	calls["patchFossToolsId"] = contractCall{ui.HostNexus, "PATCH", "/api/v1/foss/tools/" + id(e.ToolID), awk, `{"update_due":null,"notes":"pinned"}`, 200}
+	calls["deleteFossToolsId"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/foss/tools/" + id(e.SpareToolID), awk, "", 204}
 	calls["getWebhooksDeliveries"] = contractCall{ui.HostPortal, "GET", "/api/v1/webhooks/deliveries?limit=5", rk, "", 200}
 	calls["getWebhooksDeliveriesId"] = contractCall{ui.HostPortal, "GET", "/api/v1/webhooks/deliveries/" + id(a.DeliveryID), rk, "", 200}
 	calls["postWebhooksDeliveriesIdRedeliver"] = contractCall{ui.HostNexus, "POST", "/api/v1/webhooks/deliveries/" + id(e.B.DeliveryID) + "/redeliver", awk, "", 200}

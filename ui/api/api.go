@@ -58,6 +58,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerSiteAPIRoutes(api)
 	s.registerAgentAPIRoutes(api)
 	s.registerFOSSAPIRoutes(api)
+	s.registerToolAPIRoutes(api)
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))

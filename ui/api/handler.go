@@ -48,6 +48,8 @@ type Handler struct {
 	FOSS *platform.FOSS
 	// Integrations serves the integrations hub's endpoints (nil: none).
 	Integrations *platform.Hub
+	// Tools serves the FOSS tool register's endpoints (nil: none).
+	Tools *platform.Tools
 	// Webhooks serves the outgoing-webhook delivery log (nil: none).
 	Webhooks *app.WebhookService
 }

@@ -301,6 +301,7 @@ func OpenAPI() []byte {
 		addAgentAPI(paths, schemas, std, idParam)
 		addFOSSAPI(paths, schemas, std)
 		addWebhookAPI(paths, schemas, std, tenantParam, idParam)
+		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
