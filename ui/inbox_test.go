@@ -164,3 +164,37 @@ func TestInbox_SMS(t *testing.T) {
 		t.Fatalf("nexus search: %.3000s", body)
 	}
 }
+
+// TestInbox_Mailbox: the owner connects the tenant's mailbox; the
+// password goes to the vault and is never shown back; bad settings are
+// named.
+func TestInbox_Mailbox(t *testing.T) {
+	e := newTenantEnv(t)
+	a := map[string]string{"psid": e.A.Cookie}
+	bad := url.Values{"address": {"help@alpha.test"}, "host": {"imap.alpha.test"}, "port": {"99999"}, "security": {"tls"}, "username": {"help"}, "password": {"pw-Secret-123"}}
+	if st, body, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/mailbox", Form: bad, Cookies: a, CSRF: true}); st != 200 || !strings.Contains(body, "Port must be 1 to 65535.") || strings.Contains(body, "pw-Secret-123") {
+		t.Fatalf("bad port: %d %.2000s", st, body)
+	}
+	if _, err := e.App.Inbox.Mail.Mailboxes.FindMailbox(context.Background(), e.A.T.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("a refused form saved: %v", err)
+	}
+	good := bad
+	good.Set("port", "993")
+	good.Set("enabled", "1")
+	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/mailbox", Form: good, Cookies: a, CSRF: true}); st != 303 {
+		t.Fatalf("save: %d", st)
+	}
+	mb, err := e.App.Inbox.Mail.Mailboxes.FindMailbox(context.Background(), e.A.T.ID)
+	if err != nil || mb.Host != "imap.alpha.test" || mb.Port != 993 || !mb.Enabled {
+		t.Fatalf("mailbox %+v %v", mb, err)
+	}
+	if pw := e.App.Integrations.Secret(context.Background(), e.A.T.ID, inbox.SecretIMAPPassword); pw != "pw-Secret-123" {
+		t.Fatalf("vault has %q", pw)
+	}
+	if _, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/inbox/mailbox", Cookies: a}); !strings.Contains(body, "imap.alpha.test") || strings.Contains(body, "pw-Secret-123") {
+		t.Fatalf("settings page: %.2000s", body)
+	}
+	if _, err := e.App.Inbox.Mail.Mailboxes.FindMailbox(context.Background(), e.B.T.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatal("B got A's mailbox")
+	}
+}

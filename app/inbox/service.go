@@ -39,20 +39,14 @@ type Service struct {
 	}
 	// Chat is Agent Studio (nil: chat threads are read-only).
 	Chat ChatBridge
-	// Email sends a reply in an email thread (nil: email replies are
-	// refused).
-	Email  EmailSender
+	// Mail is email: mailboxes, the IMAP fetcher, the tenant's SMTP
+	// (nil: no email channel).
+	Mail   *Mail
 	Logger *slog.Logger
 	Now    func() time.Time
 
 	hubOnce sync.Once
 	hub     *Hub
-}
-
-// EmailSender sends an email reply in a thread over the tenant's SMTP,
-// with In-Reply-To and References; it returns the new Message-ID.
-type EmailSender interface {
-	SendReply(ctx context.Context, c *Conversation, m *Message, parent *Message) (messageID string, err error)
 }
 
 func (s *Service) now() time.Time {
@@ -345,44 +339,6 @@ func (s *Service) failed(ctx context.Context, c *Conversation, m *Message, what 
 	return app.Errorf(app.ECONFLICT, "The %s could not be sent; it is marked failed in the thread.", what)
 }
 
-func (s *Service) replyEmail(ctx context.Context, c *Conversation, text string) (*Message, error) {
-	if s.Email == nil {
-		return nil, app.Errorf(app.EINVALID, "Email replies are not configured.")
-	}
-	ms, err := s.Store.FindMessages(ctx, c.TenantID, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	var parent *Message
-	for _, m := range ms {
-		if m.Direction != DirNote && m.ProviderID != "" {
-			parent = m
-		}
-	}
-	subj := c.Subject
-	if !strings.HasPrefix(strings.ToLower(subj), "re:") {
-		subj = "Re: " + subj
-	}
-	m := &Message{Direction: DirOut, Author: app.ActorFromContext(ctx), Subject: subj, Body: text, Status: DeliveryQueued}
-	if parent != nil {
-		m.InReplyTo = parent.ProviderID
-		m.References = strings.TrimSpace(parent.References + " " + parent.ProviderID)
-	}
-	if err := s.Store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
-		return nil, err
-	}
-	id, err := s.Email.SendReply(ctx, c, m, parent)
-	if err != nil {
-		return m, s.failed(ctx, c, m, "email", err)
-	}
-	m.ProviderID, m.Status = id, DeliverySent
-	if err := s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, id, m.Status, ""); err != nil {
-		return m, err
-	}
-	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})
-	return m, nil
-}
-
 // Subscribe follows the caller's inbox (every tenant's in Nexus).
 func (s *Service) Subscribe(ctx context.Context) (*Sub, error) {
 	tid, _, err := scope(ctx)
@@ -399,10 +355,33 @@ func (s *Service) Unsubscribe(sub *Sub) { s.Hub().Unsubscribe(sub) }
 // whose time has come reopen.
 func (s *Service) Start(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { wg.Wait(); close(done) }()
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()
+		if s.Mail != nil {
+			wg.Add(1)
+			every := s.Mail.Every
+			if every <= 0 {
+				every = DefaultMailPoll
+			}
+			go func() {
+				defer wg.Done()
+				mt := time.NewTicker(every)
+				defer mt.Stop()
+				for {
+					s.PollAll(ctx)
+					select {
+					case <-ctx.Done():
+						return
+					case <-mt.C:
+					}
+				}
+			}()
+		}
 		for {
 			if n, err := s.Store.WakeSnoozed(ctx, s.now()); err != nil && ctx.Err() == nil {
 				s.logger().Warn("inbox: wake snoozed conversations", "err", err)

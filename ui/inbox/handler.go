@@ -87,6 +87,9 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/inbox/canned", s.page(sc, s.handleCanned))
 	r.Post("/inbox/canned", csrf, s.page(sc, s.handleCannedSave))
 	r.Post("/inbox/canned/:id/delete", csrf, s.page(sc, s.handleCannedDelete))
+	r.Get("/inbox/mailbox", s.page(sc, s.handleMailbox))
+	r.Post("/inbox/mailbox", csrf, s.page(sc, s.handleMailboxSave))
+	r.Post("/inbox/mailbox/poll", csrf, s.page(sc, s.handleMailboxPoll))
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
 	r.Post("/inbox/:id/reply", csrf, s.page(sc, s.handleReply))
 	r.Post("/inbox/:id/note", csrf, s.page(sc, s.handleNote))
@@ -472,4 +475,100 @@ func (s *Handler) handleEvents(c *fiber.Ctx, sc web.Scope) error {
 		}
 	})
 	return nil
+}
+
+// mailboxPage is the email settings: the IMAP mailbox and its state.
+type mailboxPage struct {
+	web.Layout
+	Nexus      bool
+	TenantList []*app.Tenant
+	Tenant     int64
+	Mailbox    *inbox.Mailbox
+	Errors     map[string]string
+}
+
+func (s *Handler) mailbox(c *fiber.Ctx, sc web.Scope, p *mailboxPage) error {
+	p.Nexus = sc.Nexus()
+	if p.Nexus && s.Tenants != nil {
+		ts, err := s.Tenants.ListTenants(c.UserContext())
+		if err != nil {
+			return err
+		}
+		p.TenantList = ts
+		if p.Tenant == 0 {
+			if v, err := strconv.ParseInt(c.Query("tenant"), 10, 64); err == nil && v > 0 {
+				p.Tenant = v
+			} else if len(ts) > 0 {
+				p.Tenant = ts[0].ID
+			}
+		}
+	}
+	if p.Mailbox == nil {
+		mb, err := s.Inbox.MailboxSettings(c.UserContext(), p.Tenant)
+		switch {
+		case err == nil:
+			p.Mailbox = mb
+		case app.ErrorCode(err) == app.ENOTFOUND:
+			p.Mailbox = &inbox.Mailbox{Port: 993, Security: "tls", Enabled: true}
+		default:
+			return err
+		}
+	}
+	p.Layout = s.Layout(c, sc.Host, "Email mailbox")
+	return s.Render(c, sc.Page("inbox_mailbox"), p)
+}
+
+func (s *Handler) handleMailbox(c *fiber.Ctx, sc web.Scope) error {
+	return s.mailbox(c, sc, &mailboxPage{})
+}
+
+func (s *Handler) handleMailboxSave(c *fiber.Ctx, sc web.Scope) error {
+	if !sc.Nexus() {
+		if err := web.RequireOwner(c, "connect the mailbox"); err != nil {
+			return err
+		}
+	}
+	port, _ := strconv.Atoi(c.FormValue("port"))
+	mb := &inbox.Mailbox{Host: utils.CopyString(c.FormValue("host")), Port: port, Security: utils.CopyString(c.FormValue("security")),
+		Username: utils.CopyString(c.FormValue("username")), Address: utils.CopyString(c.FormValue("address")), Enabled: c.FormValue("enabled") != ""}
+	if v := c.FormValue("tenant_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return app.FieldErrorf("tenant_id", "Tenant must be a tenant ID.")
+		}
+		mb.TenantID = id
+	}
+	if err := s.Inbox.SaveMailbox(c.UserContext(), mb, utils.CopyString(c.FormValue("password"))); err != nil {
+		if app.ErrorCode(err) != app.EINVALID {
+			return err
+		}
+		return s.mailbox(c, sc, &mailboxPage{Tenant: mb.TenantID, Mailbox: mb, Errors: map[string]string{web.FieldOr(err, "host"): app.ErrorMessage(err)}})
+	}
+	s.SetFlash(c, "success", "Mailbox saved. New mail is read every minute.")
+	return c.Redirect(mailboxURL(sc, mb.TenantID), fiber.StatusSeeOther)
+}
+
+func mailboxURL(sc web.Scope, tenantID int64) string {
+	if sc.Nexus() {
+		return "/inbox/mailbox?tenant=" + strconv.FormatInt(tenantID, 10)
+	}
+	return "/inbox/mailbox"
+}
+
+// handleMailboxPoll reads the mailbox now and says what happened.
+func (s *Handler) handleMailboxPoll(c *fiber.Ctx, sc web.Scope) error {
+	tid, _ := strconv.ParseInt(c.FormValue("tenant_id"), 10, 64)
+	mb, err := s.Inbox.MailboxSettings(c.UserContext(), tid)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Minute)
+	defer cancel()
+	n, err := s.Inbox.Poll(ctx, mb)
+	if err != nil {
+		s.SetFlash(c, "error", "The mailbox could not be read; the error is shown below.")
+	} else {
+		s.SetFlash(c, "success", fmt.Sprintf("%d new messages.", n))
+	}
+	return c.Redirect(mailboxURL(sc, mb.TenantID), fiber.StatusSeeOther)
 }

@@ -27,6 +27,11 @@ func init() {
 				Query: "?status=all", Statuses: inbox.Statuses, Channels: inbox.Channels, Conversations: []*inbox.Conversation{conv}, Next: "/inbox?before=x",
 				Conv: conv, Messages: ms, Person: person, Canned: []cannedView{{1, "Thanks", "Thanks Al"}}, Error: "e"}
 		}
+		pageData[host+"/inbox_mailbox"] = func() any {
+			return &mailboxPage{Nexus: nexus, TenantList: []*app.Tenant{{ID: 2, Name: "Acme"}}, Tenant: 2,
+				Mailbox: &inbox.Mailbox{Host: "imap.x.test", Port: 993, Security: "tls", Username: "u", Address: "a@x.test", Enabled: true, LastPollAt: &now, LastError: "e", Imported: 3},
+				Errors:  map[string]string{"host": "x"}}
+		}
 		pageData[host+"/inbox_canned"] = func() any {
 			return &cannedPage{Nexus: nexus, TenantList: []*app.Tenant{{ID: 2, Name: "Acme"}}, Tenant: 2, Canned: []*inbox.Canned{{ID: 1, TenantID: 2, Name: "T", Body: "B"}},
 				Errors: map[string]string{"name": "x"}}
