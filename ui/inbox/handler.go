@@ -91,11 +91,13 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/inbox/mailbox", csrf, s.page(sc, s.handleMailboxSave))
 	r.Post("/inbox/mailbox/poll", csrf, s.page(sc, s.handleMailboxPoll))
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
-	r.Post("/inbox/:id/reply", csrf, s.page(sc, s.handleReply))
-	r.Post("/inbox/:id/note", csrf, s.page(sc, s.handleNote))
-	r.Post("/inbox/:id/assign", csrf, s.page(sc, s.handleAssign))
-	r.Post("/inbox/:id/labels", csrf, s.page(sc, s.handleLabels))
-	r.Post("/inbox/:id/status", csrf, s.page(sc, s.handleStatus))
+	r.Post("/inbox/:id/reply", csrf, s.page(sc, s.formAction("text", func(ctx context.Context, id int64, v string) error { return drop(s.Inbox.Reply(ctx, id, v)) })))
+	r.Post("/inbox/:id/note", csrf, s.page(sc, s.formAction("text", func(ctx context.Context, id int64, v string) error { return drop(s.Inbox.AddNote(ctx, id, v)) })))
+	r.Post("/inbox/:id/assign", csrf, s.page(sc, s.formAction("assignee", func(ctx context.Context, id int64, v string) error { return drop(s.Inbox.Assign(ctx, id, v)) })))
+	r.Post("/inbox/:id/labels", csrf, s.page(sc, s.formAction("labels", func(ctx context.Context, id int64, v string) error {
+		return drop(s.Inbox.SetLabels(ctx, id, []string{v}))
+	})))
+	r.Post("/inbox/:id/status", csrf, s.page(sc, s.formAction("status", func(ctx context.Context, id int64, v string) error { return drop(s.Inbox.SetStatus(ctx, id, v)) })))
 	r.Post("/inbox/:id/snooze", csrf, s.page(sc, s.handleSnooze))
 	r.Post("/inbox/:id/takeover", csrf, s.page(sc, s.handleTakeover(true)))
 	r.Post("/inbox/:id/handback", csrf, s.page(sc, s.handleTakeover(false)))
@@ -271,45 +273,16 @@ func (s *Handler) act(c *fiber.Ctx, fn func(ctx context.Context, id int64) error
 	return s.back(c, id)
 }
 
-func (s *Handler) handleReply(c *fiber.Ctx, sc web.Scope) error {
-	text := utils.CopyString(c.FormValue("text"))
-	return s.act(c, func(ctx context.Context, id int64) error {
-		_, err := s.Inbox.Reply(ctx, id, text)
-		return err
-	})
+// formAction is a thread action taking one form field.
+func (s *Handler) formAction(field string, fn func(ctx context.Context, id int64, v string) error) pageFn {
+	return func(c *fiber.Ctx, sc web.Scope) error {
+		v := utils.CopyString(c.FormValue(field))
+		return s.act(c, func(ctx context.Context, id int64) error { return fn(ctx, id, v) })
+	}
 }
 
-func (s *Handler) handleNote(c *fiber.Ctx, sc web.Scope) error {
-	text := utils.CopyString(c.FormValue("text"))
-	return s.act(c, func(ctx context.Context, id int64) error {
-		_, err := s.Inbox.AddNote(ctx, id, text)
-		return err
-	})
-}
-
-func (s *Handler) handleAssign(c *fiber.Ctx, sc web.Scope) error {
-	who := utils.CopyString(c.FormValue("assignee"))
-	return s.act(c, func(ctx context.Context, id int64) error {
-		_, err := s.Inbox.Assign(ctx, id, who)
-		return err
-	})
-}
-
-func (s *Handler) handleLabels(c *fiber.Ctx, sc web.Scope) error {
-	labels := utils.CopyString(c.FormValue("labels"))
-	return s.act(c, func(ctx context.Context, id int64) error {
-		_, err := s.Inbox.SetLabels(ctx, id, []string{labels})
-		return err
-	})
-}
-
-func (s *Handler) handleStatus(c *fiber.Ctx, sc web.Scope) error {
-	st := utils.CopyString(c.FormValue("status"))
-	return s.act(c, func(ctx context.Context, id int64) error {
-		_, err := s.Inbox.SetStatus(ctx, id, st)
-		return err
-	})
-}
+// drop keeps an action's error only.
+func drop[T any](_ T, err error) error { return err }
 
 func (s *Handler) handleSnooze(c *fiber.Ctx, sc web.Scope) error {
 	v := utils.CopyString(c.FormValue("until"))
