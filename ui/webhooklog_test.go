@@ -227,6 +227,20 @@ func TestWebhookDeliveryLog(t *testing.T) {
 	if st != 200 || !strings.Contains(page, `href="/developers/webhooks/`+strconv.FormatInt(id, 10)+`"`) || strings.Contains(page, "127.0.0.1:9") {
 		t.Fatalf("portal log: %d", st)
 	}
+	// Pages of one: the newest, then through "Older deliveries" the one
+	// before it, with the filter kept.
+	st, page, _ = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/developers/webhooks?limit=1&event=person.created", Cookies: owner})
+	older := regexp.MustCompile(`href="/developers/webhooks\?([^"]+)">Older deliveries`).FindStringSubmatch(page)
+	firstRows := regexp.MustCompile(`<tr><td><a href="/developers/webhooks/(\d+)">`).FindAllStringSubmatch(page, -1)
+	if st != 200 || older == nil || len(firstRows) != 1 || !strings.Contains(older[1], "event=person.created") {
+		t.Fatalf("first page of one: %d, %d rows, older link %v", st, len(firstRows), older)
+	}
+	_, page, _ = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/developers/webhooks?" + strings.ReplaceAll(older[1], "&amp;", "&"), Cookies: owner})
+	nextRows := regexp.MustCompile(`<tr><td><a href="/developers/webhooks/(\d+)">`).FindAllStringSubmatch(page, -1)
+	firstID, _ := strconv.ParseInt(firstRows[0][1], 10, 64)
+	if len(nextRows) != 1 || func() bool { n, _ := strconv.ParseInt(nextRows[0][1], 10, 64); return n >= firstID }() {
+		t.Fatalf("second page: %v after %v", nextRows, firstRows)
+	}
 	st, page, _ = e.admin("GET", "/developers/webhooks", nil)
 	if st != 200 || !strings.Contains(page, e.A.T.Name) || !strings.Contains(page, e.B.T.Name) {
 		t.Fatalf("nexus log: %d", st)

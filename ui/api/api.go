@@ -245,11 +245,7 @@ func (s *Handler) handleAPILeads(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var next any
-	if len(leads) > limit {
-		leads = leads[:limit]
-		next = app.Cursor{Sort: "-id", ID: leads[limit-1].ID}.Encode()
-	}
+	leads, next := newestPage(leads, limit, func(l *app.Lead) int64 { return l.ID })
 	out := make([]apiLead, 0, len(leads))
 	for _, l := range leads {
 		out = append(out, toAPILead(l))

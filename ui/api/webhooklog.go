@@ -77,6 +77,17 @@ func (s *Handler) deliveryFilter(c *fiber.Ctx, nexus bool) (app.WebhookDeliveryF
 	return f, f.Validate()
 }
 
+// newestPage cuts rows read newest first with one row past limit (the
+// sign that more follow) to limit, and returns the next page's cursor
+// ("-id", the last row's id), or nil on the last page.
+func newestPage[T any](rows []T, limit int, id func(T) int64) ([]T, any) {
+	if len(rows) <= limit {
+		return rows, nil
+	}
+	rows = rows[:limit]
+	return rows, app.Cursor{Sort: "-id", ID: id(rows[limit-1])}.Encode()
+}
+
 // ---- API ----
 
 func (s *Handler) registerWebhookAPIRoutes(api fiber.Router) {
@@ -155,11 +166,7 @@ func (s *Handler) handleAPIDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var next any
-	if len(ds) > limit {
-		ds = ds[:limit]
-		next = app.Cursor{Sort: "-id", ID: ds[limit-1].ID}.Encode()
-	}
+	ds, next := newestPage(ds, limit, func(d *app.WebhookDelivery) int64 { return d.ID })
 	out := make([]apiWebhookDelivery, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, toAPIWebhookDelivery(d, false))
@@ -241,7 +248,7 @@ type deliveriesPage struct {
 	Tenants    []*app.Tenant
 	Events     []string
 	Statuses   []string
-	Next       string // the next page's query string, "" on the last
+	Next       string // the next page's URL, "" on the last
 	Error      string
 }
 
@@ -271,16 +278,15 @@ func (s *Handler) handleDeliveryLog(host string) fiber.Handler {
 			f.Limit++
 			p.Deliveries, err = s.Webhooks.Deliveries(deliveryScope(c), f)
 			f.Limit = limit
-			if len(p.Deliveries) > limit {
-				p.Deliveries = p.Deliveries[:limit]
-				q := c.Request().URI().QueryArgs()
+			var cursor any
+			if p.Deliveries, cursor = newestPage(p.Deliveries, limit, func(d *app.WebhookDelivery) int64 { return d.ID }); cursor != nil {
 				next := make([]string, 0, 4)
-				q.VisitAll(func(k, v []byte) {
+				c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
 					if string(k) != "cursor" {
 						next = append(next, string(k)+"="+url.QueryEscape(string(v)))
 					}
 				})
-				p.Next = strings.Join(append(next, "cursor="+app.Cursor{Sort: "-id", ID: p.Deliveries[limit-1].ID}.Encode()), "&")
+				p.Next = "/developers/webhooks?" + strings.Join(append(next, "cursor="+cursor.(string)), "&")
 			}
 		}
 		if app.ErrorCode(err) == app.EINVALID {
