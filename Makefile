@@ -44,7 +44,11 @@ bench: build
 	ORENGEN_BENCH_CRM=1 $(GO) test -tags '$(TAGS)' -run '^$$' -bench CRM_1M -benchtime 1x ./store/
 	ORENGEN_BENCH_CAPTURE=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCaptureFigures -v ./store/
 	ORENGEN_BENCH_SITES=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestSitesFigures -v ./ui/
+	ORENGEN_BENCH_PLATFORM=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestPlatformFigures -v ./ui/
 	ORENGEN_BENCH_WIKI=1 ORENGEN_BENCH_SHEETS=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestWikiFigures|TestSheetFigures' -v ./app/wiki ./app/sheets
+	ORENGEN_BENCH_INBOX=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestInboxFigures -v ./app/inbox
+	ORENGEN_BENCH_AGENTS=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestFigures_Retrieval|TestAgentFigures' -v ./app/agents ./cli
+	ORENGEN_BENCH_CALENDAR=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCalendarFigures -v ./app/calendar
 
 ## lint: go vet and shellcheck
 lint:

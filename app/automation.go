@@ -68,7 +68,7 @@ var WorkflowTriggers = map[string]string{
 	TriggerAppointmentBooked:      "An appointment is booked (calendar)",
 	TriggerAppointmentCancelled:   "An appointment is cancelled",
 	TriggerAppointmentRescheduled: "An appointment is rescheduled",
-	TriggerAppointmentStartsSoon:  "An appointment starts in 24 hours or in 1 hour (minutes_before says which): reminders by SMS or email",
+	TriggerAppointmentStartsSoon:  "An appointment starts in N minutes (the trigger's minutes; default at 24 hours and 1 hour, minutes_before says which): reminders by SMS or email",
 }
 
 // TriggerOrder lists the triggers in the order the editor offers them.
@@ -85,7 +85,14 @@ type When struct {
 	Cron       string `json:"cron,omitempty"`        // schedule
 	Object     string `json:"object,omitempty"`      // date_reached: person or deal
 	OffsetDays int    `json:"offset_days,omitempty"` // date_reached: fire this many days after the date (negative: before)
+	// Minutes is appointment_starts_soon's "starts in N minutes": the
+	// workflow fires that long before each appointment (0: at the
+	// calendar's own reminders, 24 hours and 1 hour before).
+	Minutes int `json:"minutes,omitempty"`
 }
+
+// MaxStartsSoonMinutes bounds appointment_starts_soon's minutes.
+const MaxStartsSoonMinutes = 30 * 24 * 60
 
 // CronParser parses schedule triggers: five fields or a descriptor like
 // @daily, with an optional CRON_TZ= prefix.
@@ -117,6 +124,10 @@ func (w *When) validate(trigger string) error {
 		}
 		if first := sch.Next(time.Now()); sch.Next(first).Sub(first) < 5*time.Minute {
 			return bad("cron", "a schedule may fire at most every 5 minutes.")
+		}
+	case TriggerAppointmentStartsSoon:
+		if w.Minutes < 0 || w.Minutes > MaxStartsSoonMinutes {
+			return bad("minutes", "must be between 0 (at the calendar's reminders) and %d (30 days).", MaxStartsSoonMinutes)
 		}
 	case TriggerDateReached:
 		switch w.Object {

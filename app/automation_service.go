@@ -79,6 +79,19 @@ type AutomationService struct {
 	// Sheets checks the tables and columns of sheet steps when a
 	// workflow is saved (nil: workflows with sheet steps are refused).
 	Sheets SheetSteps
+	// Inbox records texts and their delivery reports in Conversations
+	// (nil: not recorded there).
+	Inbox InboxReceiver
+}
+
+// InboxReceiver records verified Twilio texts and delivery reports in
+// Conversations (inbox.Service implements it). Both are idempotent by
+// MessageSid.
+type InboxReceiver interface {
+	// InboundSMS records a text; routed is false when no tenant owns the
+	// number written to, agent true when an AI agent answers it.
+	InboundSMS(ctx context.Context, tenantID int64, params map[string]string, routed, agent bool) error
+	SMSStatus(ctx context.Context, tenantID int64, params map[string]string) error
 }
 
 // Capture validates a form post and stores the submission, its contact and
@@ -317,6 +330,9 @@ type TwilioWebhook struct {
 	Params   map[string]string
 	// Key is the idempotency key of a status callback (from its URL).
 	Key string
+	// Routed is true when the request names its tenant (a custom
+	// domain, ?tenant=, or a number the tenant owns).
+	Routed bool
 }
 
 // CheckTwilioSignature verifies X-Twilio-Signature of a webhook for
@@ -354,6 +370,11 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 			return err
 		}
 	}
+	if h.Kind == "status" && s.Inbox != nil && p["MessageSid"] != "" {
+		if err := s.Inbox.SMSStatus(ctx, h.TenantID, p); err != nil {
+			return err
+		}
+	}
 	// A text, or a new call (not a key pressed in a call we placed),
 	// starts the tenant's inbound workflows; phone is the sender, so a
 	// contact step finds or creates them.
@@ -374,8 +395,16 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	if s.Events != nil {
 		ev := &TwilioEvent{TenantID: h.TenantID, Kind: h.Kind, SID: truncate(sid, 64), From: truncate(p["From"], 40), To: truncate(p["To"], 40), Body: truncate(p["Body"], 2000), Params: p}
 		var dup bool
-		if dup, ids, err = s.Events.CreateTwilioEvent(ctx, ev, trigger, payload); err != nil || dup {
-			return err // a replay: stored already, its runs queued already
+		if dup, ids, err = s.Events.CreateTwilioEvent(ctx, ev, trigger, payload); err != nil {
+			return err
+		}
+		if dup { // a replay: stored already, its runs queued already
+			if h.Kind == "sms" && s.Inbox != nil {
+				// The inbox dedupes by MessageSid: this only stores a
+				// text whose first recording failed.
+				return s.Inbox.InboundSMS(ctx, h.TenantID, p, h.Routed, false)
+			}
+			return nil
 		}
 	} else if trigger != "" {
 		if ids, err = s.Store.EnqueueTrigger(ctx, h.TenantID, trigger, payload); err != nil {
@@ -385,13 +414,19 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	if len(ids) > 0 && s.Engine != nil {
 		s.Engine.Wake()
 	}
+	agent := false
 	if h.Kind == "sms" && s.Agents != nil {
 		// The agent assigned to the number answers (in the background);
 		// a failure is logged, never a reason for Twilio to retry the
 		// text the event already holds.
-		if _, err := s.Agents.InboundSMS(ctx, h.TenantID, p["From"], p["To"], p["Body"]); err != nil {
+		if agent, err = s.Agents.InboundSMS(ctx, h.TenantID, p["From"], p["To"], p["Body"]); err != nil {
 			slog.Default().Warn("agent: answer a text", "tenant_id", h.TenantID, "err", err)
 		}
+	}
+	if h.Kind == "sms" && s.Inbox != nil {
+		// A failure here is a 5xx: Twilio retries, and the retry (a
+		// replay above) stores the text in the inbox.
+		return s.Inbox.InboundSMS(ctx, h.TenantID, p, h.Routed, agent)
 	}
 	return nil
 }

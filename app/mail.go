@@ -18,6 +18,11 @@ type Message struct {
 	// Attachments (a booking's .ics invitation); the outbox keeps only
 	// the text.
 	Attachments []Attachment
+	// MessageID ("<id@host>", "" for a generated one), and for a reply
+	// in a thread its In-Reply-To and References (Conversations).
+	MessageID  string
+	InReplyTo  string
+	References string
 }
 
 // Attachment is a file attached to a Message.

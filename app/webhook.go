@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +92,83 @@ type WebhookDelivery struct {
 	LastError      string
 	CreatedAt      time.Time
 	DeliveredAt    *time.Time
+	// TenantName is the tenant's name (filled by ListDeliveries, for
+	// Nexus's log across tenants).
+	TenantName string
+	// Log is every attempt to send it, oldest first (filled by
+	// FindDelivery only).
+	Log []*WebhookAttempt
+}
+
+// WebhookAttempt is one try at sending a delivery: the delivery log's row.
+type WebhookAttempt struct {
+	ID         int64
+	TenantID   int64
+	DeliveryID int64
+	// Attempt counts the delivery's attempts from 1, redeliveries
+	// included (a redelivery resets the retry budget, not this).
+	Attempt int
+	// Redelivery is set for an attempt someone asked for (Send again,
+	// the redeliver endpoint) rather than the retry schedule.
+	Redelivery bool
+	URL        string
+	StartedAt  time.Time
+	Duration   time.Duration
+	StatusCode int    // 0: no answer (refused, timeout, network error)
+	Error      string // "" when the receiver answered 2xx
+	// Response is the start of the receiver's answer (WebhookResponseExcerpt
+	// bytes, secrets redacted).
+	Response string
+	// Outcome is "succeeded", "retry" (another attempt is due at
+	// NextAttemptAt) or "failed" (no more retries).
+	Outcome       string
+	NextAttemptAt *time.Time
+}
+
+// Summary says in one sentence how the attempt went, for a flash
+// message or a log line (no payload, no secret).
+func (a *WebhookAttempt) Summary() string {
+	took := a.Duration.Round(time.Millisecond).String()
+	switch {
+	case a.Outcome == "succeeded":
+		return fmt.Sprintf("Delivered: the receiver answered %d in %s.", a.StatusCode, took)
+	case a.NextAttemptAt != nil:
+		return fmt.Sprintf("Not delivered (%s, after %s); it will be retried at %s UTC.", a.Error, took, a.NextAttemptAt.UTC().Format("15:04:05"))
+	}
+	return fmt.Sprintf("Not delivered (%s, after %s).", a.Error, took)
+}
+
+// WebhookDeliveryFilter selects deliveries for the log.
+type WebhookDeliveryFilter struct {
+	Status   string // "", pending, sending, succeeded, failed
+	Event    string // "" or one of WebhookEvents
+	BeforeID int64  // 0, or only deliveries with a smaller ID (paging)
+	Limit    int    // 1..MaxPageSize; 0: DefaultPageSize
+	// TenantID narrows an admin's log across tenants to one tenant (0:
+	// every tenant). Ignored when ctx carries a tenant.
+	TenantID int64
+}
+
+// Validate checks the filter. Returns EINVALID naming the field.
+func (f *WebhookDeliveryFilter) Validate() error {
+	switch f.Status {
+	case "", "pending", "sending", "succeeded", "failed":
+	default:
+		return FieldErrorf("status", "status must be pending, sending, succeeded or failed.")
+	}
+	if f.Event != "" && !slices.Contains(WebhookEvents, f.Event) {
+		return FieldErrorf("event", "Unknown event %q.", f.Event)
+	}
+	if f.Limit == 0 {
+		f.Limit = DefaultPageSize
+	}
+	if f.Limit < 1 || f.Limit > MaxPageSize {
+		return FieldErrorf("limit", "limit must be a number from 1 to %d.", MaxPageSize)
+	}
+	if f.BeforeID < 0 {
+		return FieldErrorf("cursor", "The cursor is not valid.")
+	}
+	return nil
 }
 
 // WebhookEvent is a CRM change to fan out.
@@ -107,8 +186,17 @@ type WebhookStore interface {
 	FindSubscriptions(ctx context.Context) ([]*WebhookSubscription, error)
 	DeleteSubscription(ctx context.Context, id int64) error
 	FindDeliveries(ctx context.Context, limit int) ([]*WebhookDelivery, error)
-	// Redeliver makes a delivery of the tenant due now. ENOTFOUND.
-	Redeliver(ctx context.Context, id int64) error
+	// ListDeliveries is the delivery log, newest first: the tenant's in
+	// ctx, or every tenant's for an admin context made with
+	// NewContextAcrossTenants (CRMReadScope).
+	ListDeliveries(ctx context.Context, f WebhookDeliveryFilter) ([]*WebhookDelivery, error)
+	// FindDelivery returns one delivery of the read scope with its
+	// attempts. ENOTFOUND.
+	FindDelivery(ctx context.Context, id int64) (*WebhookDelivery, error)
+	// Redeliver claims a delivery of the read scope to send it now (a
+	// lease until leaseUntil, a fresh retry budget) and returns it.
+	// ENOTFOUND, or ECONFLICT while it is being sent.
+	Redeliver(ctx context.Context, id int64, leaseUntil time.Time) (*WebhookDelivery, error)
 
 	// FanOut turns timeline entries after the cursor into deliveries for
 	// the subscriptions that want them and advances the cursor, in one
@@ -117,8 +205,9 @@ type WebhookStore interface {
 	// ClaimDeliveries marks up to limit due deliveries as sending (a lease
 	// until leaseUntil) and returns them with their URL.
 	ClaimDeliveries(ctx context.Context, limit int, leaseUntil time.Time) ([]*WebhookDelivery, error)
-	// FinishDelivery records an attempt's outcome.
-	FinishDelivery(ctx context.Context, d *WebhookDelivery) error
+	// FinishDelivery records an attempt's outcome on the delivery and
+	// appends the attempt to its log (numbering it), in one transaction.
+	FinishDelivery(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt) error
 }
 
 // Webhook delivery policy.
@@ -126,6 +215,9 @@ const (
 	WebhookTimeout     = 10 * time.Second
 	WebhookMaxAttempts = 8
 	WebhookLease       = time.Minute
+	// WebhookResponseExcerpt is how much of a receiver's answer the log
+	// keeps.
+	WebhookResponseExcerpt = 1024
 )
 
 // WebhookBackoff is the wait before attempt n+1 after n failed attempts:
@@ -281,7 +373,7 @@ func (s *WebhookService) Tick(ctx context.Context) (int, error) {
 	}
 	var wg sync.WaitGroup
 	for _, d := range ds {
-		wg.Go(func() { s.deliver(ctx, d) })
+		wg.Go(func() { s.deliver(ctx, d, false) })
 	}
 	wg.Wait()
 	return len(ds), nil
@@ -303,42 +395,56 @@ func (s *WebhookService) Run(ctx context.Context) {
 	}
 }
 
-func (s *WebhookService) deliver(ctx context.Context, d *WebhookDelivery) {
+func (s *WebhookService) deliver(ctx context.Context, d *WebhookDelivery, redelivery bool) *WebhookAttempt {
 	d.Attempts++
-	code, err := s.send(ctx, d)
-	d.LastStatusCode = code
+	start := s.now()
+	res := s.send(ctx, d)
 	now := s.now().UTC()
+	a := &WebhookAttempt{TenantID: d.TenantID, DeliveryID: d.ID, Redelivery: redelivery, URL: d.URL, StartedAt: start.UTC(),
+		Duration: now.Sub(start), StatusCode: res.code, Response: res.excerpt}
+	d.LastStatusCode = res.code
 	switch {
-	case err == nil:
+	case res.err == nil:
 		d.Status, d.LastError, d.DeliveredAt = "succeeded", "", &now
 	case d.Attempts >= WebhookMaxAttempts:
-		d.Status, d.LastError = "failed", err.Error()
+		d.Status, d.LastError = "failed", res.err.Error()
 	default:
-		d.Status, d.LastError, d.NextAttemptAt = "pending", err.Error(), now.Add(WebhookBackoff(d.Attempts))
+		d.Status, d.LastError, d.NextAttemptAt = "pending", res.err.Error(), now.Add(WebhookBackoff(d.Attempts))
+		next := d.NextAttemptAt
+		a.NextAttemptAt = &next
 	}
-	if ferr := s.Store.FinishDelivery(context.WithoutCancel(ctx), d); ferr != nil {
+	a.Error = d.LastError
+	a.Outcome = d.Status
+	if a.Outcome == "pending" {
+		a.Outcome = "retry"
+	}
+	if ferr := s.Store.FinishDelivery(context.WithoutCancel(ctx), d, a); ferr != nil {
 		s.log().Error("webhook record", "delivery", d.ID, "err", ferr)
 	}
 	if s.Meter != nil {
-		outcome := d.Status
-		if outcome == "pending" {
-			outcome = "retry"
-		}
-		s.Meter.WebhookDelivered(outcome)
+		s.Meter.WebhookDelivered(a.Outcome)
 	}
+	return a
 }
 
-func (s *WebhookService) send(ctx context.Context, d *WebhookDelivery) (int, error) {
+// sendResult is what one attempt's request came to.
+type sendResult struct {
+	code    int
+	excerpt string
+	err     error
+}
+
+func (s *WebhookService) send(ctx context.Context, d *WebhookDelivery) sendResult {
 	// The worker acts for the system, not a user: the vault lets it read
 	// the subscription's tenant-scoped secret.
 	secret, err := s.Vault.Get(ctx, TenantScope(d.TenantID), webhookSecretName(d.SubscriptionID))
 	if err != nil {
-		return 0, fmt.Errorf("signing secret: %s", ErrorMessage(err))
+		return sendResult{err: fmt.Errorf("signing secret: %s", ErrorMessage(err))}
 	}
 	body := []byte(d.Payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(d.Payload))
 	if err != nil {
-		return 0, err
+		return sendResult{err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "webhooks/1")
@@ -347,7 +453,7 @@ func (s *WebhookService) send(ctx context.Context, d *WebhookDelivery) (int, err
 	req.Header.Set("X-Webhook-Delivery", strconv.FormatInt(d.ID, 10))
 	req.Header.Set("X-Webhook-Signature", SignWebhook(secret, s.now(), body))
 	if s.HTTP == nil {
-		return 0, errors.New("no outbound HTTP client is configured")
+		return sendResult{err: errors.New("no outbound HTTP client is configured")}
 	}
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
@@ -362,14 +468,82 @@ func (s *WebhookService) send(ctx context.Context, d *WebhookDelivery) (int, err
 		if errors.As(err, &refused) {
 			err = refused // the address and the fix, without dial noise
 		}
-		return 0, err
+		return sendResult{err: err}
 	}
 	defer resp.Body.Close()
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, WebhookResponseExcerpt))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	out := sendResult{code: resp.StatusCode, excerpt: WebhookExcerpt(head, secret)}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Errorf("the receiver answered %s", resp.Status)
+		out.err = fmt.Errorf("the receiver answered %s", resp.Status)
 	}
-	return resp.StatusCode, nil
+	return out
+}
+
+// secretPatterns find credentials a receiver may echo in its answer
+// (a bearer token, a signing secret, an API key, key=value pairs named
+// like secrets): the log shows the answer without them.
+var secretPatterns = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\b(whsec|ogt|oga)_[A-Za-z0-9_\-]+`), "[redacted]"},
+	{regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+`), "$1 [redacted]"},
+	{regexp.MustCompile(`\b(sk|pk|rk|xox[abpr])[-_][A-Za-z0-9_\-]{8,}`), "[redacted]"},
+	{regexp.MustCompile(`(?i)("?(?:secret|password|passwd|token|api[_-]?key|access[_-]?key|authorization|signature)"?\s*[:=]\s*)("[^"]*"|[^\s,&;}]+)`), "${1}[redacted]"},
+}
+
+// WebhookExcerpt is what the log keeps of a receiver's answer: at most
+// WebhookResponseExcerpt bytes of valid UTF-8 text, control characters
+// dropped, the subscription's signing secret and anything shaped like a
+// credential replaced by "[redacted]".
+func WebhookExcerpt(body []byte, secret string) string {
+	if len(body) > WebhookResponseExcerpt {
+		body = body[:WebhookResponseExcerpt]
+	}
+	t := strings.ToValidUTF8(string(body), "")
+	t = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, t)
+	if secret != "" {
+		t = strings.ReplaceAll(t, secret, "[redacted]")
+	}
+	for _, p := range secretPatterns {
+		t = p.re.ReplaceAllString(t, p.with)
+	}
+	return strings.TrimSpace(t)
+}
+
+// Deliveries lists the delivery log (the tenant's, or every tenant's in
+// an admin context across tenants). Returns EINVALID for a bad filter.
+func (s *WebhookService) Deliveries(ctx context.Context, f WebhookDeliveryFilter) ([]*WebhookDelivery, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListDeliveries(ctx, f)
+}
+
+// Delivery returns one delivery with its attempts. ENOTFOUND.
+func (s *WebhookService) Delivery(ctx context.Context, id int64) (*WebhookDelivery, error) {
+	return s.Store.FindDelivery(ctx, id)
+}
+
+// Redeliver sends a delivery again now, through the same guarded client
+// and signature as the worker, and returns the attempt (its outcome is
+// the receiver's answer: a failed redelivery is no error). A failure
+// leaves the delivery on the retry schedule with a fresh budget. Returns
+// ENOTFOUND, or ECONFLICT while it is being sent.
+func (s *WebhookService) Redeliver(ctx context.Context, id int64) (*WebhookAttempt, error) {
+	d, err := s.Store.Redeliver(ctx, id, s.now().Add(WebhookLease))
+	if err != nil {
+		return nil, err
+	}
+	// The request that asked for it may go away; the attempt still ends
+	// and is recorded (the client's timeout bounds it).
+	return s.deliver(context.WithoutCancel(ctx), d, true), nil
 }
 
 func (s *WebhookService) log() *slog.Logger {

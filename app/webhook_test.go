@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -43,5 +44,35 @@ func TestSignWebhook_KnownAnswer(t *testing.T) {
 		if got := app.VerifyWebhook(secret, tc.header, []byte(tc.body), tc.now, 5*time.Minute); got != tc.ok {
 			t.Errorf("%s: VerifyWebhook = %v, want %v", tc.name, got, tc.ok)
 		}
+	}
+}
+
+// TestWebhookExcerpt: the log keeps the start of an answer as text, with
+// the subscription's secret and anything shaped like a credential
+// redacted, and the rest of the answer as it was.
+func TestWebhookExcerpt(t *testing.T) {
+	secret := "whsec_0123456789abcdef"
+	for _, tc := range []struct{ in, want string }{
+		{`{"ok":true}`, `{"ok":true}`},
+		{"echo " + secret + " end", "echo [redacted] end"},
+		{"mysecretvalue appears: mysecretvalue", "[redacted] appears: [redacted]"},
+		{"Authorization: Bearer abc.def-ghi", "Authorization: [redacted] [redacted]"},
+		{`{"api_key":"k-123","name":"Ana"}`, `{"api_key":[redacted],"name":"Ana"}`},
+		{"password=hunter2&user=ana", "password=[redacted]&user=ana"},
+		{"key ogt_AAAAAAAAAAAAAAAA used", "key [redacted] used"},
+		{"line1\nline2\x00\x1b[31m", "line1\nline2[31m"},
+		{"caf\xc3", "caf"},
+	} {
+		s := secret
+		if strings.HasPrefix(tc.in, "mysecret") {
+			s = "mysecretvalue"
+		}
+		if got := app.WebhookExcerpt([]byte(tc.in), s); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	long := strings.Repeat("x", 5000)
+	if got := app.WebhookExcerpt([]byte(long), secret); len(got) != app.WebhookResponseExcerpt {
+		t.Errorf("excerpt of 5000 bytes: %d bytes", len(got))
 	}
 }

@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"orengen/app"
 	"orengen/app/calendar"
 	"orengen/caldav"
+	"orengen/httpx"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -64,6 +67,20 @@ func (a *App) wireCalendar(tokenKey []byte) {
 		},
 	}
 	a.Server.Calendar = a.Calendar
+	a.Calendar.ICS = caldav.ICS{}
+	// Every tenant-configured server is dialled through the guarded client.
+	dav := &caldav.Client{HTTP: a.outboundClient(httpx.Options{Timeout: 60 * time.Second})}
+	a.CalendarSync = &calendar.Syncer{Service: a.Calendar, Store: cs, DAV: dav, Feeds: dav, Vault: a.Vault, Logger: a.Logger}
+	a.Server.CalendarSync = a.CalendarSync
+}
+
+// runCalendar sends booking notices and syncs calendars until ctx ends.
+func (a *App) runCalendar(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.CalendarNotifier.Run(ctx, 0) }()
+	go func() { defer wg.Done(); a.CalendarSync.Run(ctx, 0) }()
+	wg.Wait()
 }
 
 // bookingBase is where a tenant's booking pages live: the marketing site

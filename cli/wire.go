@@ -15,6 +15,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/inbox"
 	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/sites"
@@ -61,7 +62,9 @@ type App struct {
 	Engine       *app.Engine
 	Forms        *app.FormService
 	// Agents is Agent Studio (AI agents on chat, SMS and calls).
-	Agents  *agents.Service
+	Agents *agents.Service
+	// Inbox is Conversations: SMS, email and chat threads (cli/inbox.go).
+	Inbox   *inbox.Service
 	Federal *Federal
 	// Hub is the integrations hub (cli/integrations.go).
 	Hub *platform.Hub
@@ -79,6 +82,9 @@ type App struct {
 	Calendar *calendar.Service
 	// CalendarNotifier sends booking emails and reminders (Start runs it).
 	CalendarNotifier *calendar.Notifier
+	// CalendarSync reads CalDAV calendars and ICS feeds in and writes
+	// bookings out (Start runs it).
+	CalendarSync *calendar.Syncer
 	// CRM is the tenant-scoped CRM store (people, companies, deals,
 	// notes, tasks, timeline).
 	CRM *store.CRMStore
@@ -109,9 +115,11 @@ type App struct {
 	// Start's background work, ended by Stop.
 	cancel                             context.CancelFunc
 	webhooksDone, federalDone, dnsDone <-chan struct{}
+	toolsDone                          <-chan struct{}
 	usageDone                          <-chan struct{}
 	calendarDone                       <-chan struct{}
 	sitesDone                          <-chan struct{}
+	inboxDone                          <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -241,6 +249,8 @@ func (a *App) open(ctx context.Context) error {
 		Sheets:      a.Sheets,
 		// The FOSS registry reads the binary's own build info.
 		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
+		// The agency's register of the open-source tools it runs.
+		Tools: &platform.Tools{Store: store.NewToolStore(a.DB), Logger: a.Logger},
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
@@ -267,6 +277,7 @@ func (a *App) open(ctx context.Context) error {
 	a.wireAutomations(smtpDefault, outbox)
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
+	a.wireInbox()       // inbox.go
 	a.wireSites()       // sites.go
 	a.wireAgentBooker() // calendar.go
 	if err := a.wireFederal(); err != nil {
@@ -494,15 +505,19 @@ func (a *App) Start(ctx context.Context) {
 	}
 	a.Engine.Start(ctx)
 	a.Agents.Start(ctx)
+	a.inboxDone = a.Inbox.Start(ctx) // snoozed conversations reopen on time
 	calendarDone := make(chan struct{})
 	a.calendarDone = calendarDone
-	go func() { a.CalendarNotifier.Run(ctx, 0); close(calendarDone) }()
+	go func() { a.runCalendar(ctx); close(calendarDone) }() // calendar.go: notices and CalDAV/ICS sync
 	sitesDone := make(chan struct{})
 	a.sitesDone = sitesDone
 	go func() { a.Sites.Analytics.Run(ctx); close(sitesDone) }() // page views and conversions, written in batches
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
+	toolsDone := make(chan struct{})
+	a.toolsDone = toolsDone
+	go func() { a.Server.Tools.Run(ctx, platform.ToolReminderInterval); close(toolsDone) }() // FOSS tools' update reminders
 }
 
 // Stop ends the background work Start began and waits for it, in an order
@@ -515,8 +530,10 @@ func (a *App) Stop() {
 	}
 	a.cancel()
 	<-a.dnsDone
+	<-a.toolsDone
 	<-a.calendarDone
 	<-a.sitesDone
+	<-a.inboxDone
 	a.Engine.Wait()
 	a.Agents.Wait()
 	if a.Backups != nil {

@@ -401,3 +401,17 @@ func (l *limitBody) Read(p []byte) (int, error) {
 }
 
 func (l *limitBody) Close() error { return l.rc.Close() }
+
+// DialContext dials a TCP address a tenant configured (an IMAP server)
+// with the HTTP client's refusal of private, loopback and metadata
+// addresses (the allow-list applies).
+func (g *Guard) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if g == nil {
+		g = &Guard{}
+	}
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Resolver: g.Resolver}
+	if !g.hostAllowed(address) {
+		d.Control = g.control
+	}
+	return d.DialContext(ctx, network, address)
+}

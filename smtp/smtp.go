@@ -126,7 +126,17 @@ func (m *Mailer) send(ctx context.Context, msg *app.Message) error {
 		return fmt.Errorf("email to: %w", err)
 	}
 	mm.Subject(strings.Join(strings.Fields(msg.Subject), " "))
-	mm.SetMessageID()
+	if id := strings.Trim(msg.MessageID, "<> "); id != "" {
+		mm.SetMessageIDWithValue(id)
+	} else {
+		mm.SetMessageID()
+	}
+	if msg.InReplyTo != "" {
+		mm.SetGenHeader(mail.HeaderInReplyTo, msg.InReplyTo)
+	}
+	if msg.References != "" {
+		mm.SetGenHeader(mail.HeaderReferences, msg.References)
+	}
 	mm.SetDate()
 	mm.SetBodyString(mail.TypeTextPlain, msg.Text)
 	if msg.HTML != "" {

@@ -595,13 +595,26 @@ func (s *WorkflowStore) EnqueueTrigger(ctx context.Context, tenantID int64, trig
 	return ids, err
 }
 
+// startsSoonMatch picks the appointment_starts_soon workflows a reminder
+// is for: those whose when.minutes is the reminder's minutes_before, and
+// those without minutes at the calendar's own reminders (the payload's
+// default_reminder). Two payload arguments.
+const startsSoonMatch = `(coalesce(json_extract(v.definition, '$.when.minutes'), 0) = CAST(json_extract(?, '$.minutes_before') AS INTEGER)
+	OR (coalesce(json_extract(v.definition, '$.when.minutes'), 0) = 0 AND json_extract(?, '$.default_reminder') = 'true'))`
+
 func enqueueTrigger(ctx context.Context, tx *Tx, tenantID int64, trigger string, payload []byte) ([]int64, error) {
 	now := FormatTime(tx.now)
+	filter, args := "", []any{now, string(payload), now, now, tenantID, trigger}
+	if trigger == app.TriggerAppointmentStartsSoon {
+		filter = " AND " + startsSoonMatch
+		args = append(args, string(payload), string(payload))
+	}
 	rows, err := tx.QueryContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, status, next_attempt_at, payload, contact_id, created_at, updated_at)
 		SELECT w.tenant_id, w.id, v.id, 'queued', ?, ?, 0, ?, ?
 		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
 		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1
-		RETURNING id`, now, string(payload), now, now, tenantID, trigger)
+		`+filter+`
+		RETURNING id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("enqueue %s runs: %w", trigger, err)
 	}

@@ -109,7 +109,22 @@ func (s *CalendarStore) FindCalendarByFeedToken(ctx context.Context, token strin
 	if len(token) < 20 {
 		return nil, app.Errorf(app.ENOTFOUND, "Calendar not found.")
 	}
-	return scanCalendar(s.db.read.QueryRowContext(ctx, `SELECT `+calendarCols+` FROM calendars WHERE feed_token = ?`, token))
+	return scanCalendar(s.db.read.QueryRowContext(ctx, `SELECT `+calendarCols+` FROM calendars WHERE feed_token = ?
+		AND tenant_id IN (SELECT id FROM tenants WHERE status <> ?)`, token, app.TenantSuspended))
+}
+
+// SetFeedToken implements calendar.FeedStore.
+func (s *CalendarStore) SetFeedToken(ctx context.Context, id int64, token string) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		res, err := tx.ExecContext(ctx, `UPDATE calendars SET feed_token = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`, token, FormatTime(tx.now), id, tid)
+		if err != nil {
+			return fmt.Errorf("set feed token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Calendar not found.")
+		}
+		return nil
+	})
 }
 
 // eventSettings is the JSON of an event type's settings column.

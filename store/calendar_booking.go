@@ -74,6 +74,9 @@ func (s *CalendarStore) HostStates(ctx context.Context, cals []*calendar.Calenda
 			return nil, err
 		}
 		h.Busy = append(h.Busy, busy...)
+		if h.Unreadable, err = s.unreadable(ctx, c.ID); err != nil {
+			return nil, err
+		}
 		out = append(out, h)
 	}
 	return out, nil

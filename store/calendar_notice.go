@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"orengen/app"
 	"orengen/app/calendar"
 )
 
@@ -17,11 +18,32 @@ func queueNotices(ctx context.Context, tx *Tx, kind string, b *calendar.Booking)
 		b.ID, calendar.NoticeReminder); err != nil {
 		return err
 	}
-	for _, n := range calendar.NoticesFor(kind, b, tx.now) {
+	// The tenant's "starts in N minutes" workflows get their own reminders.
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT CAST(json_extract(v.definition, '$.when.minutes') AS INTEGER)
+		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND coalesce(json_extract(v.definition, '$.when.minutes'), 0) > 0`,
+		b.TenantID, app.TriggerAppointmentStartsSoon)
+	if err != nil {
+		return fmt.Errorf("starts-soon workflows: %w", err)
+	}
+	extra, err := scanAll(rows, func(r scanner) (int, error) {
+		var m int
+		return m, r.Scan(&m)
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range calendar.NoticesFor(kind, b, tx.now, extra...) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_notices (tenant_id, booking_id, kind, minutes, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			b.TenantID, b.ID, n.Kind, n.Minutes, FormatTime(n.DueAt), FormatTime(tx.now)); err != nil {
 			return fmt.Errorf("queue notice: %w", err)
 		}
+	}
+	// The hosts' CalDAV targets get the change at the syncer's next tick.
+	if _, err := tx.ExecContext(ctx, `UPDATE calendar_sources SET next_sync_at = ? WHERE tenant_id = ? AND kind = 'caldav' AND next_sync_at > ?
+		AND calendar_id IN (SELECT calendar_id FROM calendar_booking_hosts WHERE booking_id = ?)`,
+		FormatTime(tx.now), b.TenantID, FormatTime(tx.now), b.ID); err != nil {
+		return fmt.Errorf("mark sources due: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -113,24 +115,116 @@ func (s *WebhookStore) FindDeliveries(ctx context.Context, limit int) ([]*app.We
 	return scanAll(rows, scanDelivery)
 }
 
-// Redeliver makes a delivery of the tenant due now (with a fresh attempt
-// budget). Returns ENOTFOUND for another tenant's.
-func (s *WebhookStore) Redeliver(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
+// ListDeliveries is the delivery log, newest first, in the read scope
+// (app.CRMReadScope: the tenant of ctx, or every tenant for an admin
+// across tenants, narrowed by f.TenantID).
+func (s *WebhookStore) ListDeliveries(ctx context.Context, f app.WebhookDeliveryFilter) ([]*app.WebhookDelivery, error) {
+	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND tenant_id = ? AND status != 'sending'`,
-			FormatTime(tx.now), id, tid)
-		if err != nil {
+	if tid == 0 {
+		tid = f.TenantID
+	}
+	var where []string
+	var args []any
+	if tid != 0 {
+		where, args = append(where, "d.tenant_id = ?"), append(args, tid)
+	}
+	if f.Status != "" {
+		where, args = append(where, "d.status = ?"), append(args, f.Status)
+	}
+	if f.Event != "" {
+		where, args = append(where, "d.event = ?"), append(args, f.Event)
+	}
+	if f.BeforeID > 0 {
+		where, args = append(where, "d.id < ?"), append(args, f.BeforeID)
+	}
+	q := `SELECT ` + deliveryColumns + `, t.name FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id JOIN tenants t ON t.id = d.tenant_id`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := s.db.read.QueryContext(ctx, q+` ORDER BY d.id DESC LIMIT ?`, append(args, f.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return scanAll(rows, func(row interface{ Scan(...any) error }) (*app.WebhookDelivery, error) {
+		var d app.WebhookDelivery
+		var delivered NullTime
+		if err := row.Scan(&d.ID, &d.TenantID, &d.SubscriptionID, &d.URL, &d.Event, &d.EventID, &d.Payload, &d.Status, &d.Attempts, Time{&d.NextAttemptAt},
+			&d.LastStatusCode, &d.LastError, Time{&d.CreatedAt}, &delivered, &d.TenantName); err != nil {
+			return nil, err
+		}
+		d.DeliveredAt = delivered.T
+		return &d, nil
+	})
+}
+
+// FindDelivery returns a delivery of the read scope with its attempts,
+// oldest first. Returns ENOTFOUND for one outside it.
+func (s *WebhookStore) FindDelivery(ctx context.Context, id int64) (*app.WebhookDelivery, error) {
+	tid, err := app.CRMReadScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d, err := scanDelivery(s.db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+		WHERE d.id = ? AND (? = 0 OR d.tenant_id = ?)`, id, tid, tid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Delivery not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find delivery: %w", err)
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT id, tenant_id, delivery_id, attempt, redelivery, url, started_at, duration_ms, status_code, error, response, outcome, next_attempt_at
+		FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt`, d.ID)
+	if err != nil {
+		return nil, fmt.Errorf("find delivery attempts: %w", err)
+	}
+	d.Log, err = scanAll(rows, func(row interface{ Scan(...any) error }) (*app.WebhookAttempt, error) {
+		var a app.WebhookAttempt
+		var ms int64
+		var next NullTime
+		if err := row.Scan(&a.ID, &a.TenantID, &a.DeliveryID, &a.Attempt, &a.Redelivery, &a.URL, Time{&a.StartedAt}, &ms, &a.StatusCode, &a.Error, &a.Response, &a.Outcome, &next); err != nil {
+			return nil, err
+		}
+		a.Duration, a.NextAttemptAt = time.Duration(ms)*time.Millisecond, next.T
+		return &a, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find delivery attempts: %w", err)
+	}
+	return d, nil
+}
+
+// Redeliver leases a delivery of the read scope to send it now, with a
+// fresh attempt budget, and returns it with its URL. Returns ENOTFOUND
+// outside the scope, ECONFLICT while another attempt holds its lease.
+func (s *WebhookStore) Redeliver(ctx context.Context, id int64, leaseUntil time.Time) (*app.WebhookDelivery, error) {
+	tid, err := app.CRMReadScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var d *app.WebhookDelivery
+	err = s.db.Update(ctx, func(tx *Tx) error {
+		var status, next string
+		err := tx.QueryRowContext(ctx, `SELECT status, next_attempt_at FROM webhook_deliveries WHERE id = ? AND (? = 0 OR tenant_id = ?)`, id, tid, tid).Scan(&status, &next)
+		if errors.Is(err, sql.ErrNoRows) {
+			return app.Errorf(app.ENOTFOUND, "Delivery not found.")
+		} else if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return app.Errorf(app.ENOTFOUND, "Delivery not found (or it is being sent now).")
+		if status == "sending" && next > FormatTime(tx.now) {
+			return app.Errorf(app.ECONFLICT, "Delivery #%d is being sent now; look again in a few seconds.", id)
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'sending', attempts = 0, next_attempt_at = ? WHERE id = ?`, FormatTime(leaseUntil), id); err != nil {
+			return err
+		}
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE d.id = ?`, id))
+		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // FanOut reads timeline entries after the cursor, queues a delivery per
@@ -264,15 +358,25 @@ func (s *WebhookStore) ClaimDeliveries(ctx context.Context, limit int, leaseUnti
 	return out, err
 }
 
-// FinishDelivery records an attempt.
-func (s *WebhookStore) FinishDelivery(ctx context.Context, d *app.WebhookDelivery) error {
+// FinishDelivery records an attempt on its delivery and appends it to
+// the delivery's log, numbered after the attempts before it.
+func (s *WebhookStore) FinishDelivery(ctx context.Context, d *app.WebhookDelivery, a *app.WebhookAttempt) error {
 	return s.db.Update(ctx, func(tx *Tx) error {
-		var delivered any
+		var delivered, next any
 		if d.DeliveredAt != nil {
 			delivered = FormatTime(*d.DeliveredAt)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
-			d.Status, d.Attempts, FormatTime(d.NextAttemptAt), d.LastStatusCode, truncateString(d.LastError, 500), delivered, d.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
+			d.Status, d.Attempts, FormatTime(d.NextAttemptAt), d.LastStatusCode, truncateString(d.LastError, 500), delivered, d.ID); err != nil {
+			return err
+		}
+		if a.NextAttemptAt != nil {
+			next = FormatTime(*a.NextAttemptAt)
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, redelivery, url, started_at, duration_ms, status_code, error, response, outcome, next_attempt_at)
+			SELECT ?, ?, coalesce(max(attempt), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM webhook_attempts WHERE delivery_id = ? RETURNING id, attempt`,
+			d.TenantID, d.ID, a.Redelivery, a.URL, FormatTime(a.StartedAt), a.Duration.Milliseconds(), a.StatusCode, truncateString(a.Error, 500),
+			truncateString(a.Response, app.WebhookResponseExcerpt), a.Outcome, next, d.ID).Scan(&a.ID, &a.Attempt)
 		return err
 	})
 }

@@ -61,6 +61,9 @@ type tenantEnv struct {
 	// HouseSite is a site of the house tenant with a page.
 	HouseSite     *sites.Site
 	HouseSitePage *sites.Page
+	// ToolID and SpareToolID are tools of the FOSS tool register (the
+	// spare one for deletes).
+	ToolID, SpareToolID int64
 }
 
 // tenantSide is one tenant's fixtures.
@@ -68,6 +71,7 @@ type tenantSide struct {
 	// EventTypeID and BookingID are the side's calendar fixtures.
 	EventTypeID, BookingID, SpareBookingID int64
 	CalendarID                             int64 // the event type's host
+	CalendarSourceID                       int64 // a CalDAV source of CalendarID
 	T                                      *app.Tenant
 	Owner                                  *app.User
 	Member                                 *app.User
@@ -199,7 +203,7 @@ func newWired(t *testing.T, args ...string) *wired {
 		"ORENGEN_SESSION_KEY": base64.StdEncoding.EncodeToString(testSessionKey),
 	}
 	cfg, err := cli.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), append([]string{"--data-dir", dir, "--domain", "localhost",
-		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system"}, args...), func(k string) string { return env[k] })
+		"--sam-api-url", "http://127.0.0.1:1", "--sam-key-type", "system", "--outbound-allow", icsFeed().Listener.Addr().String()}, args...), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,6 +297,7 @@ func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	e.NoticeID = seedFederal(t, e.Server.Federal)
 	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
 	e.HouseSite, e.HouseSitePage = e.houseSite() // sites_test.go
+	e.ToolID, e.SpareToolID = e.fossTools()      // foss_tools_test.go
 	e.A = e.newSide("Alpha Plumbing", "#1d4ed8", hash)
 	e.B = e.newSide("Bravo Zebrafish", "#7c2d12", hash)
 	return e
@@ -490,6 +495,17 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.EventTypeID, s.BookingID, s.SpareBookingID = e.newCalendarFixtures(tctx, name, s.CRM.Person)
 	if et, err := e.App.Calendar.Store.FindEventType(tctx, s.EventTypeID); err == nil {
 		s.CalendarID = et.Hosts[0]
+	}
+	if e.App.CalendarSync != nil {
+		// A CalDAV account as discovery leaves it; its server (loopback)
+		// is refused by the guarded client, so a sync records the error.
+		src := &calendar.Source{CalendarID: s.CalendarID, Kind: calendar.SourceCalDAV, URL: "http://127.0.0.1:9/dav/" + app.Slugify(name) + "/",
+			Username: "ann", Remotes: []calendar.Remote{{Path: "/dav/work/", Name: "Work", Busy: true, Target: true}, {Path: "/dav/home/", Name: "Home"}},
+			NextSyncAt: time.Now().Add(24 * time.Hour)}
+		if err := e.App.CalendarSync.Store.CreateSource(tctx, src); err != nil {
+			t.Fatal(err)
+		}
+		s.CalendarSourceID = src.ID
 	}
 	return s
 }

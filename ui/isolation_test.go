@@ -76,9 +76,11 @@ const (
 	objEventType = "eventtype"
 	objBooking   = "booking"
 	objCalendar  = "calendar"
-	objWikiSlug  = "wikislug"
-	objWikiFile  = "wikifile"
-	objWikiShare = "wikishare"
+	// B's calendar's sync source (a CalDAV account).
+	objCalendarSource = "calendarsource"
+	objWikiSlug       = "wikislug"
+	objWikiFile       = "wikifile"
+	objWikiShare      = "wikishare"
 	// Data & Sheets: B's table (its row, column, chart and import job
 	// fill :row, :key, :chart and :job).
 	objTable = "table"
@@ -100,6 +102,12 @@ const (
 	objHouseSite     = "housesite"
 	objHouseSitePage = "housesitepage"
 	objAgentLive     = "agentlive" // B's active conversation (API takeovers)
+	// The FOSS tool register (Nexus only): a tool and a spare to delete.
+	objTool      = "tool"
+	objSpareTool = "spare:tool"
+	// Conversations: B's inbox thread and canned reply (inbox_test.go).
+	objInboxConv   = "inboxconv"
+	objInboxCanned = "inboxcanned"
 )
 
 type isoLine struct {
@@ -133,10 +141,12 @@ var isolationMatrix = map[string]isoLine{
 	// Calendar booking pages: public and embeddable; the marketing host
 	// serves the house tenant's event types, a custom domain its tenant's,
 	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
-	"site|GET|/book/embed.js":              {accPublic, ""},
-	"site|GET|/book/:slug":                 {accPublic, ""},
-	"site|POST|/book/:slug":                {accPublic, ""},
-	"site|GET|/booking/:token":             {accPublic, ""},
+	"site|GET|/book/embed.js":  {accPublic, ""},
+	"site|GET|/book/:slug":     {accPublic, ""},
+	"site|POST|/book/:slug":    {accPublic, ""},
+	"site|GET|/booking/:token": {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"site|GET|/calendar-feed/:token":       {accPublic, ""},
 	"site|POST|/booking/:token/cancel":     {accPublic, ""},
 	"site|POST|/booking/:token/reschedule": {accPublic, ""},
 	"site|GET|/":                           {accPublic, ""},
@@ -147,10 +157,12 @@ var isolationMatrix = map[string]isoLine{
 	// Calendar booking pages: public and embeddable; the marketing host
 	// serves the house tenant's event types, a custom domain its tenant's,
 	// app.DOMAIN ?tenant='s; a booking link works only on its tenant's host.
-	"portal|GET|/book/embed.js":                                    {accPublic, ""},
-	"portal|GET|/book/:slug":                                       {accPublic, ""},
-	"portal|POST|/book/:slug":                                      {accPublic, ""},
-	"portal|GET|/booking/:token":                                   {accPublic, ""},
+	"portal|GET|/book/embed.js":  {accPublic, ""},
+	"portal|GET|/book/:slug":     {accPublic, ""},
+	"portal|POST|/book/:slug":    {accPublic, ""},
+	"portal|GET|/booking/:token": {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"portal|GET|/calendar-feed/:token":                             {accPublic, ""},
 	"portal|POST|/booking/:token/cancel":                           {accPublic, ""},
 	"portal|POST|/booking/:token/reschedule":                       {accPublic, ""},
 	"portal|GET|/share/:token":                                     {accPublic, ""},
@@ -254,6 +266,16 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/calendar/bookings":                     {accAdminKeyW, ""},
 	"nexus|POST|/api/v1/calendar/bookings/:id/cancel":          {accAdminKeyW, objBooking},
 	"nexus|POST|/api/v1/calendar/bookings/:id/reschedule":      {accAdminKeyW, objBooking},
+	"portal|GET|/api/v1/calendar/calendars/:id/sources":        {accTenantKey, objCalendar},
+	"portal|POST|/api/v1/calendar/calendars/:id/sources":       {accTenantKeyW, objCalendar},
+	"portal|POST|/api/v1/calendar/sources/:id/choose":          {accTenantKeyW, objCalendarSource},
+	"portal|POST|/api/v1/calendar/sources/:id/sync":            {accTenantKeyW, objCalendarSource},
+	"portal|DELETE|/api/v1/calendar/sources/:id":               {accTenantKeyW, objCalendarSource},
+	"nexus|GET|/api/v1/calendar/calendars/:id/sources":         {accAdminKey, objCalendar},
+	"nexus|POST|/api/v1/calendar/calendars/:id/sources":        {accAdminKeyW, objCalendar},
+	"nexus|POST|/api/v1/calendar/sources/:id/choose":           {accAdminKeyW, objCalendarSource},
+	"nexus|POST|/api/v1/calendar/sources/:id/sync":             {accAdminKeyW, objCalendarSource},
+	"nexus|DELETE|/api/v1/calendar/sources/:id":                {accAdminKeyW, objCalendarSource},
 	"portal|GET|/api/v1/wiki/pages":                            {accTenantKey, ""},
 	"portal|GET|/api/v1/wiki/pages/:id":                        {accTenantKey, objWikiPage},
 	"portal|GET|/api/v1/wiki/search":                           {accTenantKey, ""},
@@ -499,14 +521,49 @@ var isolationMatrix = map[string]isoLine{
 	// credential of a chat; the site serves only the house tenant's
 	// agents) and an agent call's carrier endpoints (the relay token and
 	// Twilio's signature).
-	"*|GET|/chat/widget.js":                          {accPublic, ""},
-	"*|GET|/chat/:key":                               {accPublic, ""},
-	"*|GET|/chat/:key/brand.css":                     {accPublic, ""},
-	"*|GET|/chat/:key/logo":                          {accPublic, ""},
-	"*|GET|/chat/:key/c/:id/events":                  {accPublic, ""},
-	"*|GET|/chat/:key/c/:id/history":                 {accPublic, ""},
-	"*|POST|/chat/:key/start":                        {accPublic, ""},
-	"*|POST|/chat/:key/c/:id/messages":               {accPublic, ""},
+	"*|GET|/chat/widget.js":            {accPublic, ""},
+	"*|GET|/chat/:key":                 {accPublic, ""},
+	"*|GET|/chat/:key/brand.css":       {accPublic, ""},
+	"*|GET|/chat/:key/logo":            {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/events":    {accPublic, ""},
+	"*|GET|/chat/:key/c/:id/history":   {accPublic, ""},
+	"*|POST|/chat/:key/start":          {accPublic, ""},
+	"*|POST|/chat/:key/c/:id/messages": {accPublic, ""},
+	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
+	"portal|GET|/inbox":                              {accUser, ""},
+	"portal|GET|/inbox/events":                       {accUser, ""},
+	"portal|GET|/inbox/mailbox":                      {accUser, ""},
+	"portal|POST|/inbox/mailbox":                     {accOwner, ""},
+	"portal|POST|/inbox/mailbox/poll":                {accUser, ""},
+	"portal|GET|/inbox/canned":                       {accUser, ""},
+	"portal|POST|/inbox/canned":                      {accUser, ""},
+	"portal|POST|/inbox/canned/:id/delete":           {accUser, objInboxCanned},
+	"portal|GET|/inbox/:id":                          {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/reply":                   {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/note":                    {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/assign":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/labels":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/status":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/snooze":                  {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/takeover":                {accUser, objInboxConv},
+	"portal|POST|/inbox/:id/handback":                {accUser, objInboxConv},
+	"nexus|GET|/inbox":                               {accAdmin, ""},
+	"nexus|GET|/inbox/events":                        {accAdmin, ""},
+	"nexus|GET|/inbox/mailbox":                       {accAdmin, ""},
+	"nexus|POST|/inbox/mailbox":                      {accAdmin, ""},
+	"nexus|POST|/inbox/mailbox/poll":                 {accAdmin, ""},
+	"nexus|GET|/inbox/canned":                        {accAdmin, ""},
+	"nexus|POST|/inbox/canned":                       {accAdmin, ""},
+	"nexus|POST|/inbox/canned/:id/delete":            {accAdmin, objInboxCanned},
+	"nexus|GET|/inbox/:id":                           {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/reply":                    {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/note":                     {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/assign":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/labels":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/status":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/snooze":                   {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/takeover":                 {accAdmin, objInboxConv},
+	"nexus|POST|/inbox/:id/handback":                 {accAdmin, objInboxConv},
 	"portal|GET|/agents":                             {accUser, ""},
 	"portal|GET|/agents/new":                         {accUser, ""},
 	"portal|GET|/agents/usage":                       {accUser, ""},
@@ -584,17 +641,19 @@ var isolationMatrix = map[string]isoLine{
 	// A published site's host (tests: tenant A's site): its files, form
 	// posts (B's form is 404 there), logo, and the tenant's hosted forms,
 	// booking pages and chat widget.
-	"sites|GET|/*":                          {accPublic, ""},
-	"sites|GET|/_logo":                      {accPublic, ""},
-	"sites|POST|/_form/:id":                 {accPublic, objForm},
-	"sites|GET|/embed.js":                   {accPublic, ""},
-	"sites|GET|/f/:id":                      {accPublic, objForm},
-	"sites|POST|/f/:id":                     {accPublic, objForm},
-	"sites|GET|/f/:id/brand.css":            {accPublic, objForm},
-	"sites|GET|/book/embed.js":              {accPublic, ""},
-	"sites|GET|/book/:slug":                 {accPublic, ""},
-	"sites|POST|/book/:slug":                {accPublic, ""},
-	"sites|GET|/booking/:token":             {accPublic, ""},
+	"sites|GET|/*":               {accPublic, ""},
+	"sites|GET|/_logo":           {accPublic, ""},
+	"sites|POST|/_form/:id":      {accPublic, objForm},
+	"sites|GET|/embed.js":        {accPublic, ""},
+	"sites|GET|/f/:id":           {accPublic, objForm},
+	"sites|POST|/f/:id":          {accPublic, objForm},
+	"sites|GET|/f/:id/brand.css": {accPublic, objForm},
+	"sites|GET|/book/embed.js":   {accPublic, ""},
+	"sites|GET|/book/:slug":      {accPublic, ""},
+	"sites|POST|/book/:slug":     {accPublic, ""},
+	"sites|GET|/booking/:token":  {accPublic, ""},
+	// A calendar's private ICS feed: the secret token is the key.
+	"sites|GET|/calendar-feed/:token":       {accPublic, ""},
 	"sites|POST|/booking/:token/cancel":     {accPublic, ""},
 	"sites|POST|/booking/:token/reschedule": {accPublic, ""},
 	"sites|GET|/f/:id/logo":                 {accPublic, objForm},
@@ -654,6 +713,32 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/crm/deals/:id/notes":               {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/tags":                {accUser, objDeal},
 	"portal|POST|/crm/deals/:id/tasks":               {accUser, objDeal},
+
+	// The outgoing-webhook delivery log: pages and API (issue #20).
+	"portal|GET|/developers/webhooks":                       {accOwner, ""},
+	"portal|GET|/developers/webhooks/:id":                   {accOwner, objDelivery},
+	"portal|POST|/developers/webhooks/:id/redeliver":        {accOwner, objDelivery},
+	"portal|GET|/api/v1/webhooks/deliveries":                {accTenantKey, ""},
+	"portal|GET|/api/v1/webhooks/deliveries/:id":            {accTenantKey, objDelivery},
+	"portal|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accTenantKeyW, objDelivery},
+	// Nexus: the delivery log across tenants (B's delivery: admins see it).
+	"nexus|GET|/developers/webhooks":                       {accAdmin, ""},
+	"nexus|GET|/developers/webhooks/:id":                   {accAdmin, objDelivery},
+	"nexus|POST|/developers/webhooks/:id/redeliver":        {accAdmin, objDelivery},
+	"nexus|GET|/api/v1/webhooks/deliveries":                {accAdminKey, ""},
+	"nexus|GET|/api/v1/webhooks/deliveries/:id":            {accAdminKey, objDelivery},
+	"nexus|POST|/api/v1/webhooks/deliveries/:id/redeliver": {accAdminKeyW, objDelivery},
+	// Nexus: the FOSS tool register (the agency's, no tenant's).
+	"nexus|GET|/foss/tools":               {accAdmin, ""},
+	"nexus|POST|/foss/tools":              {accAdmin, ""},
+	"nexus|GET|/foss/tools/:id":           {accAdmin, objTool},
+	"nexus|POST|/foss/tools/:id":          {accAdmin, objTool},
+	"nexus|POST|/foss/tools/:id/delete":   {accAdmin, objSpareTool},
+	"nexus|GET|/api/v1/foss/tools":        {accAdminKey, ""},
+	"nexus|POST|/api/v1/foss/tools":       {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/foss/tools/:id":    {accAdminKey, objTool},
+	"nexus|PATCH|/api/v1/foss/tools/:id":  {accAdminKeyW, objTool},
+	"nexus|DELETE|/api/v1/foss/tools/:id": {accAdminKeyW, objSpareTool},
 
 	// Nexus: public.
 	"nexus|GET|/login":       {accPublic, ""},
@@ -835,36 +920,49 @@ var isolationMatrix = map[string]isoLine{
 	// client's shared space; :space is B's).
 	// Calendar pages (portal: the user's tenant; Nexus: ?tenant=, the
 	// matrix names B there, see isoCalendarPage).
-	"portal|GET|/calendar":                                          {accUser, ""},
-	"portal|GET|/calendar/bookings":                                 {accUser, ""},
-	"portal|POST|/calendar/bookings/:id/cancel":                     {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/reschedule":                 {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/confirm":                    {accUser, objBooking},
-	"portal|POST|/calendar/bookings/:id/no-show":                    {accUser, objBooking},
-	"portal|GET|/calendar/settings":                                 {accUser, ""},
-	"portal|POST|/calendar/calendars":                               {accOwner, ""},
-	"portal|GET|/calendar/calendars/:id":                            {accUser, objCalendar},
-	"portal|POST|/calendar/calendars/:id":                           {accOwner, objCalendar},
-	"portal|GET|/calendar/event-types/new":                          {accUser, ""},
-	"portal|POST|/calendar/event-types":                             {accOwner, ""},
-	"portal|GET|/calendar/event-types/:id":                          {accUser, objEventType},
-	"portal|POST|/calendar/event-types/:id":                         {accOwner, objEventType},
-	"portal|POST|/calendar/event-types/:id/delete":                  {accOwner, objEventType},
-	"nexus|GET|/calendar":                                           {accAdmin, ""},
-	"nexus|GET|/calendar/bookings":                                  {accAdmin, ""},
-	"nexus|POST|/calendar/bookings/:id/cancel":                      {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/reschedule":                  {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/confirm":                     {accAdmin, objBooking},
-	"nexus|POST|/calendar/bookings/:id/no-show":                     {accAdmin, objBooking},
-	"nexus|GET|/calendar/settings":                                  {accAdmin, ""},
-	"nexus|POST|/calendar/calendars":                                {accAdmin, ""},
-	"nexus|GET|/calendar/calendars/:id":                             {accAdmin, objCalendar},
-	"nexus|POST|/calendar/calendars/:id":                            {accAdmin, objCalendar},
-	"nexus|GET|/calendar/event-types/new":                           {accAdmin, ""},
-	"nexus|POST|/calendar/event-types":                              {accAdmin, ""},
-	"nexus|GET|/calendar/event-types/:id":                           {accAdmin, objEventType},
-	"nexus|POST|/calendar/event-types/:id":                          {accAdmin, objEventType},
-	"nexus|POST|/calendar/event-types/:id/delete":                   {accAdmin, objEventType},
+	"portal|GET|/calendar":                          {accUser, ""},
+	"portal|GET|/calendar/bookings":                 {accUser, ""},
+	"portal|POST|/calendar/bookings/:id/cancel":     {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/reschedule": {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/confirm":    {accUser, objBooking},
+	"portal|POST|/calendar/bookings/:id/no-show":    {accUser, objBooking},
+	"portal|GET|/calendar/settings":                 {accUser, ""},
+	"portal|POST|/calendar/calendars":               {accOwner, ""},
+	"portal|GET|/calendar/calendars/:id":            {accUser, objCalendar},
+	"portal|POST|/calendar/calendars/:id":           {accOwner, objCalendar},
+	"portal|GET|/calendar/event-types/new":          {accUser, ""},
+	"portal|POST|/calendar/event-types":             {accOwner, ""},
+	"portal|GET|/calendar/event-types/:id":          {accUser, objEventType},
+	"portal|POST|/calendar/event-types/:id":         {accOwner, objEventType},
+	"portal|POST|/calendar/event-types/:id/delete":  {accOwner, objEventType},
+	"nexus|GET|/calendar":                           {accAdmin, ""},
+	"nexus|GET|/calendar/bookings":                  {accAdmin, ""},
+	"nexus|POST|/calendar/bookings/:id/cancel":      {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/reschedule":  {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/confirm":     {accAdmin, objBooking},
+	"nexus|POST|/calendar/bookings/:id/no-show":     {accAdmin, objBooking},
+	"nexus|GET|/calendar/settings":                  {accAdmin, ""},
+	"nexus|POST|/calendar/calendars":                {accAdmin, ""},
+	"nexus|GET|/calendar/calendars/:id":             {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id":            {accAdmin, objCalendar},
+	"nexus|GET|/calendar/event-types/new":           {accAdmin, ""},
+	"nexus|POST|/calendar/event-types":              {accAdmin, ""},
+	"nexus|GET|/calendar/event-types/:id":           {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id":          {accAdmin, objEventType},
+	"nexus|POST|/calendar/event-types/:id/delete":   {accAdmin, objEventType},
+	// Calendar sync (issue #19): connect CalDAV, ICS feeds, choices.
+	"portal|POST|/calendar/calendars/:id/caldav":     {accOwner, objCalendar},
+	"portal|POST|/calendar/calendars/:id/feeds":      {accOwner, objCalendar},
+	"portal|POST|/calendar/calendars/:id/feed-token": {accOwner, objCalendar},
+	"portal|POST|/calendar/sources/:id/choose":       {accOwner, objCalendarSource},
+	"portal|POST|/calendar/sources/:id/sync":         {accOwner, objCalendarSource},
+	"portal|POST|/calendar/sources/:id/delete":       {accOwner, objCalendarSource},
+	"nexus|POST|/calendar/calendars/:id/caldav":      {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id/feeds":       {accAdmin, objCalendar},
+	"nexus|POST|/calendar/calendars/:id/feed-token":  {accAdmin, objCalendar},
+	"nexus|POST|/calendar/sources/:id/choose":        {accAdmin, objCalendarSource},
+	"nexus|POST|/calendar/sources/:id/sync":          {accAdmin, objCalendarSource},
+	"nexus|POST|/calendar/sources/:id/delete":        {accAdmin, objCalendarSource},
 	"nexus|GET|/wiki":                                               {accAdmin, ""},
 	"nexus|POST|/wiki/tenants/:id/open":                             {accAdmin, objTenant},
 	"nexus|GET|/wiki/:space/":                                       {accAdmin, ""},
@@ -1076,6 +1174,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.BookingID, 10)
 	case objCalendar:
 		id = strconv.FormatInt(e.B.CalendarID, 10)
+	case objCalendarSource:
+		id = strconv.FormatInt(e.B.CalendarSourceID, 10)
 	case objWikiFile:
 		id = strconv.FormatInt(e.B.WikiFileID, 10)
 	case objAgent:
@@ -1084,6 +1184,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
 	case objAgentLive:
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
+	case objInboxConv, objInboxCanned:
+		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:
@@ -1109,6 +1211,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, "/columns/:key", "/columns/"+e.B.Table.Columns[0].Key)
 	case objHouseForm:
 		id = strconv.FormatInt(e.HouseFormID, 10)
+	case objTool:
+		id = strconv.FormatInt(e.ToolID, 10)
+	case objSpareTool:
+		id = strconv.FormatInt(e.SpareToolID, 10)
 	case objSite:
 		id = strconv.FormatInt(e.B.Site.ID, 10)
 	case objSitePage:
@@ -1194,6 +1300,10 @@ func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
 		req.JSON = `{"event_type_id":` + strconv.FormatInt(e.B.EventTypeID, 10) + `,"start":"` + day(8, 10) + `","name":"Api Guest","email":"api-guest@booking.test"}`
 	case strings.HasSuffix(r.Path, "/reschedule"):
 		req.JSON = `{"start":"` + day(9, 10) + `"}`
+	case strings.HasSuffix(r.Path, "/sources") && r.Method == http.MethodPost:
+		req.JSON = `{"kind":"ics","url":"` + icsFeedURL() + `"}`
+	case strings.HasSuffix(r.Path, "/choose"):
+		req.JSON = `{"busy":["/dav/work/"],"target":"/dav/work/"}`
 	case strings.HasSuffix(r.Path, "/cancel"):
 		req.Path = strings.Replace(req.Path, "/"+strconv.FormatInt(e.B.BookingID, 10)+"/", "/"+strconv.FormatInt(e.B.SpareBookingID, 10)+"/", 1)
 		req.JSON = `{"reason":"isolation test"}`
@@ -1365,6 +1475,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
+			e.isoToolRequest(r, &base) // foss_tools_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

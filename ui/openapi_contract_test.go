@@ -319,6 +319,11 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"postCalendarBookings":                {ui.HostPortal, "POST", "/api/v1/calendar/bookings", wk, `{"event_type_id":` + id(a.EventTypeID) + `,"start":"` + day(8) + `","name":"Contract Guest","email":"contract@guest.test","time_zone":"Europe/Berlin"}`, 201},
 		"postCalendarBookingsIdCancel":        {ui.HostPortal, "POST", "/api/v1/calendar/bookings/" + id(spareBooking) + "/cancel", wk, `{"reason":"test"}`, 200},
 		"postCalendarBookingsIdReschedule":    {ui.HostPortal, "POST", "/api/v1/calendar/bookings/" + id(a.BookingID) + "/reschedule", wk, `{"start":"` + day(9) + `"}`, 200},
+		"getCalendarCalendarsIdSources":       {ui.HostPortal, "GET", "/api/v1/calendar/calendars/" + id(a.CalendarID) + "/sources", rk, "", 200},
+		"postCalendarCalendarsIdSources":      {ui.HostPortal, "POST", "/api/v1/calendar/calendars/" + id(a.CalendarID) + "/sources", wk, `{"kind":"ics","url":"` + icsFeedURL() + `"}`, 201},
+		"postCalendarSourcesIdChoose":         {ui.HostPortal, "POST", "/api/v1/calendar/sources/" + id(a.CalendarSourceID) + "/choose", wk, `{"busy":["/dav/work/","/dav/home/"],"target":"/dav/home/"}`, 200},
+		"postCalendarSourcesIdSync":           {ui.HostPortal, "POST", "/api/v1/calendar/sources/" + id(a.CalendarSourceID) + "/sync", wk, "", 200},
+		"deleteCalendarSourcesId":             {ui.HostPortal, "DELETE", "/api/v1/calendar/sources/" + id(a.CalendarSourceID), wk, "", 204},
 		"postWikiPages":                       {ui.HostPortal, "POST", "/api/v1/wiki/pages", wk, `{"title":"Contract page","body":"See [[Onboarding]]."}`, 201},
 		"getWikiPagesId":                      {ui.HostPortal, "GET", "/api/v1/wiki/pages/" + id(page), rk, "", 200},
 		"patchWikiPagesId":                    {ui.HostPortal, "PATCH", "/api/v1/wiki/pages/" + id(page), wk, `{"body":"Welcome!","revision":` + id(rev) + `}`, 200},
@@ -363,6 +368,14 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
 	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}
 	calls["getFossSbom"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/sbom", ak, "", 200}
+	calls["getFossTools"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/tools", ak, "", 200}
+	calls["postFossTools"] = contractCall{ui.HostNexus, "POST", "/api/v1/foss/tools", awk, `{"name":"n8n","version":"1.70.1","tenant_id":` + id(a.T.ID) + `,"update_due":"2026-12-07"}`, 201}
+	calls["getFossToolsId"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/tools/" + id(e.ToolID), ak, "", 200}
+	calls["patchFossToolsId"] = contractCall{ui.HostNexus, "PATCH", "/api/v1/foss/tools/" + id(e.ToolID), awk, `{"update_due":null,"notes":"pinned"}`, 200}
+	calls["deleteFossToolsId"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/foss/tools/" + id(e.SpareToolID), awk, "", 204}
+	calls["getWebhooksDeliveries"] = contractCall{ui.HostPortal, "GET", "/api/v1/webhooks/deliveries?limit=5", rk, "", 200}
+	calls["getWebhooksDeliveriesId"] = contractCall{ui.HostPortal, "GET", "/api/v1/webhooks/deliveries/" + id(a.DeliveryID), rk, "", 200}
+	calls["postWebhooksDeliveriesIdRedeliver"] = contractCall{ui.HostNexus, "POST", "/api/v1/webhooks/deliveries/" + id(e.B.DeliveryID) + "/redeliver", awk, "", 200}
 	calls["postGraphql"] = contractCall{ui.HostPortal, "POST", "/graphql", wk, gqlBody(seedMutation, map[string]any{"data": map[string]any{"email": "seed@alpha.test", "firstName": "Seed"}}), 200}
 	calls["getGraphql"] = contractCall{ui.HostPortal, "GET", "/graphql?query=" + url.QueryEscape(`{ people(first: 1) { totalCount edges { node { id } } } }`), rk, "", 200}
 	cs := newContractSchemas(t)

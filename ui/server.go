@@ -19,6 +19,7 @@ import (
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
+	inboxui "orengen/ui/inbox"
 	"orengen/ui/nexus"
 	platui "orengen/ui/platform"
 	"orengen/ui/portal"
@@ -45,6 +46,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/inbox"
 	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/sites"
@@ -134,6 +136,8 @@ type Server struct {
 	// Calendar is the universal calendar: booking pages and its API (nil:
 	// none).
 	Calendar *calendar.Service
+	// CalendarSync is its CalDAV and ICS feed sync (nil: none).
+	CalendarSync *calendar.Syncer
 	// Wiki is the Knowledge Wiki (nil: no wiki pages).
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
@@ -141,7 +145,9 @@ type Server struct {
 	// Agents is Agent Studio (nil: no agent pages, chat or call
 	// endpoints); AgentVoice is its carrier side (ConversationRelay
 	// sessions and TwiML), set by the wiring.
-	Agents     *agents.Service
+	Agents *agents.Service
+	// Inbox is Conversations (nil: no inbox pages).
+	Inbox      *inbox.Service
 	AgentVoice agentsui.Voice
 	// Dashboard charts Mission Control (Nexus home) and the tenant
 	// dashboard (portal home); nil: the homes show no charts.
@@ -155,6 +161,9 @@ type Server struct {
 	// FOSS is the FOSS registry: the binary's components, licence notices
 	// and SBOM (nil: no registry pages or API).
 	FOSS *platform.FOSS
+	// Tools is the agency's register of the open-source tools it runs for
+	// clients (nil: no register pages or API).
+	Tools *platform.Tools
 	// Integrations is the integrations hub (nil: no hub pages or API).
 	Integrations *platform.Hub
 
@@ -173,6 +182,7 @@ type Server struct {
 	crm    *crm.Handler // its background imports stop on Shutdown
 	sheets *sheetsui.Handler
 	agents *agentsui.Handler
+	inbox  *inboxui.Handler
 	sites  *sitesui.Handler
 	root   *fiber.App
 	apps   map[string]*fiber.App
@@ -221,7 +231,8 @@ func (s *Server) Open() error {
 		return err
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates)
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
+		inboxui.Templates)
 	if err != nil {
 		return err
 	}
@@ -291,7 +302,8 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
 	apiH := &api.Handler{Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
-		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, FOSS: s.FOSS, Integrations: s.Integrations, Agents: s.Agents, Sites: s.Sites}
+		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, CalendarSync: s.CalendarSync, FOSS: s.FOSS, Integrations: s.Integrations, Webhooks: s.Webhooks, Agents: s.Agents, Sites: s.Sites}
+	apiH.Tools = s.Tools // the FOSS tool register's API
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants,
 		Sources: automation.BuilderSources{CRM: s.CRM, Forms: s.Forms, Users: s.Users, Sheets: s.Sheets, Agents: s.Agents}}
@@ -301,16 +313,17 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	s.agents = &agentsui.Handler{Kit: k, Agents: s.Agents, Tenants: s.Tenants, Automations: s.Automations, Voice: s.AgentVoice, LeadLimit: leadLimit}
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
-	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users}
-	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations}
-	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit}
+	s.inbox = &inboxui.Handler{Kit: k, Inbox: s.Inbox, Tenants: s.Tenants}
+	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
+	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations, Tools: s.Tools, Tenants: s.Tenants}
+	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit, Agents: s.Agents}
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
-	nexusH := &nexus.Handler{Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
+	nexusH := &nexus.Handler{InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
@@ -468,6 +481,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.sheets.Shutdown()
 	s.agents.Shutdown()
+	s.inbox.Shutdown()
 	if s.root == nil {
 		return nil
 	}

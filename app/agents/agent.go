@@ -135,6 +135,9 @@ type Channels struct {
 	Web   bool `json:"web"`
 	SMS   bool `json:"sms"`
 	Voice bool `json:"voice"`
+	// Forms shows the web chat's button on the tenant's hosted forms
+	// (with Web; the first such agent of the tenant answers there).
+	Forms bool `json:"forms,omitempty"`
 }
 
 // VoiceSettings are the call settings.

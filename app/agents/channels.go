@@ -29,6 +29,22 @@ func (s *Service) WidgetAgent(ctx context.Context, key string, hostTenant int64)
 	return a, nil
 }
 
+// FormsAgent returns the tenant's agent whose chat button shows on its
+// hosted forms: the first enabled one answering web chat with Forms on.
+// Returns ENOTFOUND when there is none.
+func (s *Service) FormsAgent(ctx context.Context, tenantID int64) (*Agent, error) {
+	as, err := s.Store.FindAgents(ctx, Filter{TenantID: tenantID})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if a.TenantID == tenantID && a.Enabled && a.Config.Channels.Web && a.Config.Channels.Forms {
+			return a, nil
+		}
+	}
+	return nil, app.Errorf(app.ENOTFOUND, "No chat on forms.")
+}
+
 func tokenHash(tok string) string {
 	sum := sha256.Sum256([]byte("agent-chat|" + tok))
 	return "web:" + hex.EncodeToString(sum[:])

@@ -29,6 +29,10 @@ type Host struct {
 	// Booked holds the starts of the event type's active bookings on this
 	// calendar (for the daily limit).
 	Booked []time.Time
+	// Unreadable says why an outside calendar of the host could not be
+	// read at its last sync: its busy times are unknown, so the host
+	// offers no slots until a sync works.
+	Unreadable string
 }
 
 // Query asks for free slots of Event lasting Duration with a start in
@@ -95,6 +99,9 @@ func FreeSlots(q Query, hosts []Host) []Slot {
 
 // hostStarts lists the starts one host can take.
 func hostStarts(q Query, h Host) []time.Time {
+	if h.Unreadable != "" && !q.IgnoreBusy {
+		return nil
+	}
 	e := q.Event
 	loc := h.Calendar.Location()
 	earliest, latest := e.Bounds(q.Now)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,13 +52,21 @@ type NoticeStore interface {
 }
 
 // NoticesFor returns the notices a booking change queues: the change
-// itself and, for an active booking, the reminders still ahead.
-func NoticesFor(kind string, b *Booking, now time.Time) []Notice {
+// itself and, for an active booking, the reminders still ahead: the
+// calendar's own (Reminders, emailed) and the extra minutes the tenant's
+// "starts in N minutes" workflows ask for (a trigger only).
+func NoticesFor(kind string, b *Booking, now time.Time, extra ...int) []Notice {
 	out := []Notice{{Kind: kind, DueAt: now}}
 	if b.Status != StatusConfirmed {
 		return out
 	}
-	for _, m := range Reminders {
+	all := slices.Clone(Reminders)
+	for _, m := range extra {
+		if m > 0 && !slices.Contains(all, m) {
+			all = append(all, m)
+		}
+	}
+	for _, m := range all {
 		due := b.Start.Add(-time.Duration(m) * time.Minute)
 		if due.After(now) {
 			out = append(out, Notice{Kind: NoticeReminder, Minutes: m, DueAt: due})
@@ -183,6 +192,9 @@ func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 		if err := n.trigger(ctx, no, b); err != nil {
 			return err
 		}
+	}
+	if no.Kind == NoticeReminder && !slices.Contains(Reminders, no.Minutes) {
+		return nil // a workflow's "starts in N minutes": its trigger only
 	}
 	brand := "Bookings"
 	if n.Brand != nil {
@@ -344,7 +356,8 @@ func (n *Notifier) trigger(ctx context.Context, no *Notice, b *Booking) error {
 	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
 	payload, _ := json.Marshal(map[string]string{"booking_id": i64(b.ID), "event_type_id": i64(b.EventTypeID), "person_id": i64(b.PersonID),
 		"title": b.Title, "name": b.Name, "email": b.Email, "phone": b.Phone, "start": b.Start.UTC().Format(time.RFC3339),
-		"end": b.End.UTC().Format(time.RFC3339), "location": b.Location, "minutes_before": strconv.Itoa(no.Minutes)})
+		"end": b.End.UTC().Format(time.RFC3339), "location": b.Location, "minutes_before": strconv.Itoa(no.Minutes),
+		"default_reminder": strconv.FormatBool(no.Kind == NoticeReminder && slices.Contains(Reminders, no.Minutes))})
 	_, err := n.Trigger(ctx, no.TenantID, name, []byte(payload))
 	return err
 }

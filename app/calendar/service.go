@@ -132,6 +132,8 @@ type Service struct {
 	Logger *slog.Logger
 	// TokenKey signs the cancel and reschedule links (Token).
 	TokenKey []byte
+	// ICS encodes the calendars' private feeds (Feed).
+	ICS ICS
 }
 
 func (s *Service) now() time.Time {

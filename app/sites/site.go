@@ -51,6 +51,10 @@ type Settings struct {
 	Funnels []Funnel `json:"funnels,omitempty"`
 	// Tests split a page's traffic between variants (other pages).
 	Tests []SplitTest `json:"tests,omitempty"`
+	// ChatAgent is the public key of an Agent Studio agent whose chat
+	// button shows in the corner of every page ("" = none): the owner
+	// switches the widget on here instead of pasting its script tag.
+	ChatAgent string `json:"chat_agent,omitempty"`
 }
 
 // Funnel is an ordered list of pages (by slug): opt-in, thank you,
@@ -194,6 +198,9 @@ func (s *Site) Validate() error {
 	}
 	if len(s.Settings.Footer) > 1000 {
 		return app.FieldErrorf("footer", "Footer must be at most 1000 characters.")
+	}
+	if s.Settings.ChatAgent != "" && !agentKeyRE.MatchString(s.Settings.ChatAgent) {
+		return app.FieldErrorf("chat_agent", "Choose one of your agents for the chat button.")
 	}
 	if l := s.Settings.HeaderCTA; l != nil {
 		if strings.TrimSpace(l.Label) == "" && l.URL == "" {

@@ -201,7 +201,7 @@ func readForm(c *fiber.Ctx, a *agents.Agent) error {
 	} else {
 		cfg.Model.Temperature = agents.DefaultTemperature
 	}
-	cfg.Channels = agents.Channels{Web: f("ch_web") != "", SMS: f("ch_sms") != "", Voice: f("ch_voice") != ""}
+	cfg.Channels = agents.Channels{Web: f("ch_web") != "", SMS: f("ch_sms") != "", Voice: f("ch_voice") != "", Forms: f("ch_forms") != ""}
 	cfg.Voice = agents.VoiceSettings{Mode: f("voice_mode"), Carrier: f("voice_carrier"), Voice: f("voice_voice"), Language: f("voice_language")}
 	args := c.Request().PostArgs()
 	multi := func(k string) []string {

@@ -489,7 +489,7 @@ func addAgentAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 		"model": props(nil, obj{"base_url": obj{"type": "string", "description": "an OpenAI-compatible endpoint (\"\": the server's default); requests go through the guarded outbound client, which refuses private and metadata addresses"},
 			"model": str, "temperature": obj{"type": "number", "minimum": 0, "maximum": 2}, "key_secret": obj{"type": "string", "description": "the vault secret holding the key (never the key)"},
 			"embedding_model": obj{"type": "string", "description": "\"\": BM25 retrieval only"}}),
-		"channels": props(nil, obj{"web": boolean, "sms": boolean, "voice": boolean}),
+		"channels": props(nil, obj{"web": boolean, "sms": boolean, "voice": boolean, "forms": boolean}),
 		"voice": props(nil, obj{"mode": obj{"type": "string", "enum": []string{agents.VoiceRelay, agents.VoiceGather}},
 			"carrier": obj{"type": "string", "enum": []string{agents.CarrierTwilio, agents.CarrierTelnyx}}, "voice": str, "language": str}),
 		"knowledge": obj{"type": "array", "items": str, "description": "docs (every uploaded document), doc:ID, site, wiki:ID"},

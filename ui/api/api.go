@@ -32,9 +32,11 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerSheetAPIRoutes(api)
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
+	s.registerCalendarSyncAPIRoutes(api)
 	s.registerSiteAPIRoutes(api)
 	s.registerAgentAPIRoutes(api)
 	s.registerIntegrationAPIRoutes(api)
+	s.registerWebhookAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -52,10 +54,13 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerSheetAPIRoutes(api)
 	s.registerWikiAPIRoutes(api)
 	s.registerCalendarAPIRoutes(api)
+	s.registerCalendarSyncAPIRoutes(api)
 	s.registerSiteAPIRoutes(api)
 	s.registerAgentAPIRoutes(api)
 	s.registerFOSSAPIRoutes(api)
+	s.registerToolAPIRoutes(api)
 	s.registerIntegrationAPIRoutes(api)
+	s.registerWebhookAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 
@@ -240,11 +245,7 @@ func (s *Handler) handleAPILeads(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var next any
-	if len(leads) > limit {
-		leads = leads[:limit]
-		next = app.Cursor{Sort: "-id", ID: leads[limit-1].ID}.Encode()
-	}
+	leads, next := newestPage(leads, limit, func(l *app.Lead) int64 { return l.ID })
 	out := make([]apiLead, 0, len(leads))
 	for _, l := range leads {
 		out = append(out, toAPILead(l))

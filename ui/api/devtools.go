@@ -30,10 +30,12 @@ type devToolsPage struct {
 	N8N         string
 	SwaggerJS   string
 	SwaggerCSS  string
+	// Deliveries links to the webhook delivery log (when it is served).
+	Deliveries bool
 }
 
 // MountDevTools serves /developers on a host's signed-in group.
-func (s *Handler) MountDevTools(r fiber.Router, host string) {
+func (s *Handler) MountDevTools(r fiber.Router, host string, csrf fiber.Handler) {
 	guard := func(c *fiber.Ctx) error {
 		if host == web.HostPortal {
 			if err := web.RequireOwner(c, "use the developer tools"); err != nil {
@@ -49,11 +51,12 @@ func (s *Handler) MountDevTools(r fiber.Router, host string) {
 		r.Get("/developers/openapi.json", guard, s.handleOpenAPI)
 	}
 	r.Get("/developers/graphql", guard, s.handleGraphiQL(host))
+	s.mountDeliveryLog(r, host, guard, csrf)
 }
 
 func (s *Handler) handleDevTools(host string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		p := &devToolsPage{Portal: host == web.HostPortal, SpecURL: "/developers/openapi.json",
+		p := &devToolsPage{Portal: host == web.HostPortal, SpecURL: "/developers/openapi.json", Deliveries: s.Webhooks != nil,
 			SwaggerJS: assets.URL("vendor/swagger-ui/swagger-ui-bundle.js"), SwaggerCSS: assets.URL("vendor/swagger-ui/swagger-ui.css")}
 		var err error
 		if p.Portal {

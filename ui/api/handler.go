@@ -37,6 +37,7 @@ type Handler struct {
 	LeadLimit    *web.LeadLimit
 	Wiki         *wiki.Service     // nil: no wiki endpoints
 	Calendar     *calendar.Service // nil: no calendar endpoints
+	CalendarSync *calendar.Syncer  // nil: no calendar sync endpoints
 	Sites        *sites.Service    // nil: no website endpoints
 	Sheets       *sheets.Service   // nil: no table endpoints
 	Agents       *agents.Service   // nil: no Agent Studio endpoints
@@ -47,4 +48,8 @@ type Handler struct {
 	FOSS *platform.FOSS
 	// Integrations serves the integrations hub's endpoints (nil: none).
 	Integrations *platform.Hub
+	// Tools serves the FOSS tool register's endpoints (nil: none).
+	Tools *platform.Tools
+	// Webhooks serves the outgoing-webhook delivery log (nil: none).
+	Webhooks *app.WebhookService
 }

@@ -181,6 +181,7 @@ func (s *Handler) handleTwilio(kind string) fiber.Handler {
 		}
 		tenantID := app.HouseTenantID
 		base := s.URL(web.HostPortal)
+		routed := true
 		if t := web.DomainTenant(c); t != nil {
 			tenantID, base = t.ID, s.TenantURL(web.BareHost(c.Hostname()))
 		} else if v := c.Query("tenant"); v != "" {
@@ -196,7 +197,8 @@ func (s *Handler) handleTwilio(kind string) fiber.Handler {
 			// One webhook URL for every number: the tenant whose Twilio
 			// number was called or texted owns the request (and its
 			// token must have signed it).
-			if id, ok := s.Automations.TenantForNumber(ctx, params["To"]); ok {
+			var id int64
+			if id, routed = s.Automations.TenantForNumber(ctx, params["To"]); routed {
 				tenantID = id
 			}
 		}
@@ -204,7 +206,7 @@ func (s *Handler) handleTwilio(kind string) fiber.Handler {
 		if err := s.Automations.CheckTwilioSignature(ctx, tenantID, publicURL, params, utils.CopyString(c.Get("X-Twilio-Signature"))); err != nil {
 			return err
 		}
-		h := &app.TwilioWebhook{TenantID: tenantID, Kind: kind, Params: params, Key: utils.CopyString(c.Query("key"))}
+		h := &app.TwilioWebhook{TenantID: tenantID, Kind: kind, Params: params, Key: utils.CopyString(c.Query("key")), Routed: routed}
 		if err := s.Automations.HandleTwilio(ctx, h); err != nil {
 			return err
 		}

@@ -296,9 +296,12 @@ func OpenAPI() []byte {
 				"responses": std(obj{"200": jsonResp("OK", pageOf(ref("FederalGrant")))}, "400")}}
 		addKnowledgeAPI(paths, schemas, std, tenantParam, idParam)
 		addCalendarAPI(paths, schemas, std, idParam)
+		addCalendarSyncAPI(paths, schemas, std, idParam)
 		addSitesAPI(paths, schemas, std, idParam) // sites.go
 		addAgentAPI(paths, schemas, std, idParam)
 		addFOSSAPI(paths, schemas, std)
+		addWebhookAPI(paths, schemas, std, tenantParam, idParam)
+		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)

@@ -301,6 +301,13 @@ func whenFromForm(c *fiber.Ctx) (*app.When, error) {
 		}
 		w.OffsetDays = n
 	}
+	if v := strings.TrimSpace(c.FormValue("when_minutes")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return w, app.FieldErrorf("when", "Minutes before the appointment must be a whole number, like 30.")
+		}
+		w.Minutes = n
+	}
 	if *w == (app.When{}) {
 		return nil, nil
 	}

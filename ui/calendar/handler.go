@@ -36,6 +36,9 @@ type Handler struct {
 	Calendar *calendar.Service
 	Tenants  *app.TenantService
 	Users    *app.UserService // the portal's team, as calendar owners
+	// Sync connects calendars to CalDAV accounts and ICS feeds (nil: no
+	// sync forms).
+	Sync *calendar.Syncer
 }
 
 // MountPublic adds the booking pages to a public host (HostSite or
@@ -52,6 +55,7 @@ func (s *Handler) MountPublic(r fiber.Router, host string) {
 	r.Get("/booking/:token", web.Embeddable, mark, s.handleManage)
 	r.Post("/booking/:token/cancel", web.Embeddable, mark, s.handleCancel)
 	r.Post("/booking/:token/reschedule", web.Embeddable, mark, s.handleReschedule)
+	r.Get("/calendar-feed/:token", s.handleFeed)
 }
 
 var bookHost = web.NewKey[string]("book_host")

@@ -50,6 +50,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/calendar/event-types/:id", s.route(sc, s.handleEventTypeEdit))
 	r.Post("/calendar/event-types/:id", csrf, s.route(sc, s.handleEventTypeSave))
 	r.Post("/calendar/event-types/:id/delete", csrf, s.route(sc, s.handleEventTypeDelete))
+	s.mountSync(r, csrf, sc)
 }
 
 // req is one calendar page request: its tenant's context and where its
@@ -615,6 +616,7 @@ type calendarPage struct {
 	Holidays  string
 	Zones     []string
 	Errors    map[string]string
+	Sync      syncView
 }
 
 var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
@@ -638,6 +640,10 @@ func (s *Handler) handleCalendarEdit(r *req) error {
 // renderCalendar shows cl's form; form (when not nil) is what was posted.
 func (s *Handler) renderCalendar(r *req, cl *calendar.Calendar, form map[string]string, errs map[string]string) error {
 	p := &calendarPage{pageBase: s.base(r, cl.Name, "settings"), Calendar: cl, Zones: zones, Errors: errs}
+	var err error
+	if p.Sync, err = s.syncOf(r, cl); err != nil {
+		return err
+	}
 	if !slices.Contains(p.Zones, cl.TimeZone) {
 		p.Zones = append([]string{cl.TimeZone}, p.Zones...)
 	}

@@ -51,6 +51,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CalendarPages != nil {
 		s.CalendarPages.Mount(authed, csrf, web.NexusScope)
 	}
+	if s.InboxPages != nil {
+		s.InboxPages.Mount(authed, csrf, web.NexusScope)
+	}
 	s.PlatformPages.MountNexus(authed, csrf)
 }
 
@@ -71,6 +74,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.CalendarPages != nil && s.CalendarPages.On() {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
+	}
+	if s.InboxPages != nil && s.InboxPages.On() {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})
 	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"orengen/app"
 	"orengen/app/platform"
 	"orengen/ui/web"
 )
@@ -27,6 +28,10 @@ type Handler struct {
 	*web.Kit
 	FOSS *platform.FOSS
 	Hub  *platform.Hub
+	// Tools is the agency's register of the open-source tools it runs.
+	Tools *platform.Tools
+	// Tenants lists the clients a tool may run for.
+	Tenants *app.TenantService
 }
 
 // NexusNav is what the handler adds to Nexus > Infrastructure.
@@ -37,6 +42,9 @@ func (s *Handler) NexusNav() []web.NavItem {
 	}
 	if s != nil && s.FOSS != nil {
 		out = append(out, web.NavItem{Label: "FOSS registry", Path: "/foss"})
+	}
+	if s != nil && s.Tools != nil {
+		out = append(out, web.NavItem{Label: "Open-source tools we run", Path: "/foss/tools"})
 	}
 	return out
 }
@@ -54,6 +62,9 @@ func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 		r.Get("/foss/notices", s.handleFOSSNotices)
 		r.Get("/foss/sbom.json", s.handleFOSSSBOM)
 	}
+	if s.Tools != nil {
+		s.mountNexusTools(r, csrf)
+	}
 }
 
 type fossPage struct {
@@ -61,10 +72,11 @@ type fossPage struct {
 	Bill       *platform.Bill
 	Unrecorded int
 	SBOM       bool
+	Tools      bool // the tool register is served
 }
 
 func (s *Handler) handleFOSS(c *fiber.Ctx) error {
-	p := &fossPage{Bill: s.FOSS.Bill(c.UserContext()), SBOM: s.FOSS.Encode != nil}
+	p := &fossPage{Bill: s.FOSS.Bill(c.UserContext()), SBOM: s.FOSS.Encode != nil, Tools: s.Tools != nil}
 	for _, comp := range p.Bill.Components {
 		if comp.Licence == "" {
 			p.Unrecorded++

@@ -13,6 +13,7 @@ import (
 var pageData = map[string]func() any{
 	"nexus/foss":         func() any { return &fossPage{Bill: &platform.Bill{}} },
 	"nexus/foss_notices": func() any { return &noticesPage{Bill: &platform.Bill{}} },
+	"nexus/foss_tools":   func() any { return &toolsPage{Tools: []*platform.Tool{{Name: "n8n"}}} },
 }
 
 func TestTemplates_EveryPage(t *testing.T) {

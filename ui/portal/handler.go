@@ -47,6 +47,11 @@ type Handler struct {
 	WikiPages    *wikiui.Handler
 	// CalendarPages are the public booking pages (a tenant's own domain).
 	// and the calendar pages behind sign-in.
+	// InboxPages is Conversations (nil or off: none).
+	InboxPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 	CalendarPages interface {
 		MountPublic(r fiber.Router, host string)
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
@@ -77,6 +82,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.CalendarPages != nil && s.CalendarPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
+		}
+		if s.InboxPages != nil && s.InboxPages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})
 		}
 		if l.User.Role == app.UserRoleOwner {
 			l.Nav[2].Items = append(l.Nav[2].Items, s.PlatformPages.PortalNav()...) // Account

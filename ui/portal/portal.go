@@ -71,6 +71,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CalendarPages != nil {
 		s.CalendarPages.Mount(authed, csrf, web.PortalScope)
 	}
+	if s.InboxPages != nil {
+		s.InboxPages.Mount(authed, csrf, web.PortalScope)
+	}
 	s.PlatformPages.MountPortal(authed, csrf)
 }
 

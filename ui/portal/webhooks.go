@@ -95,9 +95,14 @@ func (s *Handler) handleWebhookRedeliver(c *fiber.Ctx) error {
 	if err != nil {
 		return app.Errorf(app.ENOTFOUND, "Delivery not found.")
 	}
-	if err := s.Webhooks.Store.Redeliver(c.UserContext(), id); err != nil {
+	a, err := s.Webhooks.Redeliver(c.UserContext(), id)
+	if err != nil {
 		return err
 	}
-	s.SetFlash(c, "ok", "Delivery #"+strconv.FormatInt(id, 10)+" will be sent again within a few seconds.")
+	kind := "ok"
+	if a.Outcome != "succeeded" {
+		kind = "error"
+	}
+	s.SetFlash(c, kind, "Delivery #"+strconv.FormatInt(id, 10)+" sent again. "+a.Summary())
 	return c.Redirect("/webhooks", fiber.StatusSeeOther)
 }

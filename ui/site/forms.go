@@ -84,6 +84,9 @@ type hostedFormPage struct {
 	Error   string // a message not about one field
 	Stamp   string
 	Message string // after a submission
+	// ChatAgent is the public key of the tenant's agent whose chat
+	// button shows on its hosted forms ("" = none).
+	ChatAgent string
 }
 
 func (s *Handler) hostedLayout(c *fiber.Ctx, f *app.Form, t *app.Tenant, title string) web.Layout {
@@ -111,6 +114,11 @@ func (s *Handler) renderHostedForm(c *fiber.Ctx, f *app.Form, t *app.Tenant, p *
 	p.Action = "/f/" + strconv.FormatInt(f.ID, 10)
 	p.Stamp = s.formStamp(f.ID, time.Now())
 	p.Layout = s.hostedLayout(c, f, t, f.Name)
+	if s.ChatPages != nil && s.ChatPages.Agents != nil {
+		if a, err := s.ChatPages.Agents.FormsAgent(c.UserContext(), t.ID); err == nil {
+			p.ChatAgent = a.PublicKey
+		}
+	}
 	return s.Render(c, "hosted/form", p)
 }
 

@@ -1,6 +1,7 @@
 package sitesui
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"html"
@@ -13,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/sites"
 	"orengen/ui/web"
 )
@@ -131,7 +133,27 @@ type sitePage struct {
 	CTALabel    string
 	CTAURL      string
 	LiveURL     string
+	ChatAgents  []*agents.Agent // the tenant's agents answering web chat
 	Errors      map[string]string
+}
+
+// chatAgents lists the agents of the site's tenant that answer web chat:
+// the choices of the chat block and of the chat button on every page.
+func (s *Handler) chatAgents(ctx context.Context, tenantID int64) []*agents.Agent {
+	if s.Agents == nil {
+		return nil
+	}
+	all, err := s.Agents.Agents(ctx)
+	if err != nil {
+		return nil
+	}
+	var out []*agents.Agent
+	for _, a := range all {
+		if a.TenantID == tenantID && a.Enabled && a.Config.Channels.Web {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (s *Handler) loadSite(c *fiber.Ctx) (*sites.Site, error) {
@@ -153,6 +175,7 @@ func (s *Handler) renderSite(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 		return err
 	}
 	p.Domains = s.domains(c, sc)
+	p.ChatAgents = s.chatAgents(ctx, site.TenantID)
 	for f := range sites.Fonts {
 		p.Fonts = append(p.Fonts, f)
 	}
@@ -189,14 +212,17 @@ func (s *Handler) handleSiteSave(c *fiber.Ctx, sc web.Scope) error {
 		return err
 	}
 	v := web.FormMap(c, "name", "domain", "font", "heading_font", "primary", "background", "text", "logo_url", "favicon",
-		"nav", "footer", "cta_label", "cta_url", "funnels", "tests")
+		"nav", "footer", "cta_label", "cta_url", "funnels", "tests", "chat_agent")
 	p := &sitePage{NavText: v["nav"], FunnelsText: v["funnels"], TestsText: v["tests"], CTALabel: v["cta_label"], CTAURL: v["cta_url"]}
 	site.Name, site.Domain = v["name"], v["domain"]
 	site.Settings.Theme = sites.Theme{Font: v["font"], HeadingFont: v["heading_font"], Primary: v["primary"], Background: v["background"],
 		Text: v["text"], LogoURL: strings.TrimSpace(v["logo_url"]), Favicon: strings.TrimSpace(v["favicon"])}
 	site.Settings.Footer = strings.TrimSpace(v["footer"])
 	site.Settings.HeaderCTA = &app.Link{Label: strings.TrimSpace(v["cta_label"]), URL: strings.TrimSpace(v["cta_url"])}
-	if site.Settings.Nav, err = sites.ParseNav(v["nav"]); err == nil {
+	site.Settings.ChatAgent = v["chat_agent"]
+	if site.Settings.ChatAgent != "" && !slices.ContainsFunc(s.chatAgents(c.UserContext(), site.TenantID), func(a *agents.Agent) bool { return a.PublicKey == v["chat_agent"] }) {
+		err = app.FieldErrorf("chat_agent", "Choose one of your agents that answer web chat for the chat button.")
+	} else if site.Settings.Nav, err = sites.ParseNav(v["nav"]); err == nil {
 		if site.Settings.Funnels, err = sites.ParseFunnels(v["funnels"]); err == nil {
 			if site.Settings.Tests, err = sites.ParseTests(v["tests"]); err == nil {
 				err = s.Sites.UpdateSite(c.UserContext(), site)
@@ -307,8 +333,9 @@ type blockForm struct {
 	Label         string
 	ItemsText     string
 	ItemFormat    string
-	Forms         []*app.Form // the tenant's forms (form blocks)
-	DeadlineLocal string      // countdown: for datetime-local
+	Forms         []*app.Form     // the tenant's forms (form blocks)
+	ChatAgents    []*agents.Agent // the tenant's chat agents (chat blocks)
+	DeadlineLocal string          // countdown: for datetime-local
 }
 
 type pageEditPage struct {
@@ -358,8 +385,9 @@ func (s *Handler) renderPage(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 	if s.Forms != nil {
 		e.Forms, _ = s.Forms.Store.FindForms(c.UserContext())
 	}
+	chat := s.chatAgents(c.UserContext(), site.TenantID)
 	for i, b := range p.Blocks {
-		f := blockForm{Index: i, B: b, Label: blockLabel(b.Type), ItemsText: sites.FormatItems(b.Type, b.Items), ItemFormat: sites.ItemFormat(b.Type), Forms: e.Forms}
+		f := blockForm{Index: i, B: b, Label: blockLabel(b.Type), ItemsText: sites.FormatItems(b.Type, b.Items), ItemFormat: sites.ItemFormat(b.Type), Forms: e.Forms, ChatAgents: chat}
 		if t, err := time.Parse(time.RFC3339, b.Deadline); err == nil {
 			f.DeadlineLocal = t.UTC().Format("2006-01-02T15:04")
 		}

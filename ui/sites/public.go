@@ -2,7 +2,8 @@
 // domains (public.go), the editor in the portal and Nexus (editor.go)
 // and the JSON API (api.go).
 //
-// sitesui imports app, app/sites, assets and ui/web; never a store.
+// sitesui imports app, app/sites, app/agents (the chat widget's agents),
+// assets and ui/web; never a store.
 package sitesui
 
 import (
@@ -18,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/sites"
 	"orengen/assets"
 	"orengen/ui/web"
@@ -34,6 +36,9 @@ type Handler struct {
 	Tenants   *app.TenantService
 	Forms     *app.FormService
 	LeadLimit *web.LeadLimit
+	// Agents lists the tenant's chat agents for the chat block and the
+	// site-wide chat button (nil: none to choose).
+	Agents *agents.Service
 
 	mu      sync.RWMutex
 	bundles map[int64]*bundle

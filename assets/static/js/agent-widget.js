@@ -10,6 +10,11 @@
   s.setAttribute("data-agent-done", "1");
   var key = s.getAttribute("data-agent") || "";
   if (!/^ag_[A-Za-z0-9_-]{4,60}$/.test(key)) return;
+  // data-unframed: only on the page itself (a hosted form framed by
+  // another site gets no chat button inside its frame).
+  var framed = true;
+  try { framed = window.self !== window.top; } catch (e) {}
+  if (s.hasAttribute("data-unframed") && framed) return;
   var base;
   try { base = new URL(s.src).origin; } catch (e) { return; }
   var label = s.getAttribute("data-label") || "Chat with us";

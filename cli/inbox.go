@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"context"
+
+	"orengen/app"
+	"orengen/app/inbox"
+	"orengen/imap"
+	"orengen/store"
+)
+
+// wireInbox builds Conversations: the inbox service on its store and
+// the CRM, texting through the tenant's Twilio account, email over the
+// tenant's IMAP mailbox (dialled through the outbound guard: a tenant's
+// host may not be a private address) and SMTP, in Twilio's webhooks
+// (texts and delivery reports) and in the server's pages.
+func (a *App) wireInbox() {
+	st := store.NewInboxStore(a.DB)
+	a.Inbox = &inbox.Service{
+		Store:     st,
+		Telephony: a.Integrations.Telephony,
+		People:    a.CRM,
+		Tenants:   a.Tenants.Store,
+		Chat:      a.Agents,
+		Logger:    a.Logger,
+		Mail: &inbox.Mail{
+			Mailboxes: st,
+			Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},
+			Password: func(ctx context.Context, tenantID int64) (string, error) {
+				return a.Integrations.Secret(ctx, tenantID, inbox.SecretIMAPPassword), nil
+			},
+			SetPassword: func(ctx context.Context, tenantID int64, password string) error {
+				return a.Vault.Put(ctx, app.TenantScope(tenantID), inbox.SecretIMAPPassword, password)
+			},
+			Mailer: a.Integrations.Mailer,
+		},
+	}
+	a.Automations.Inbox = a.Inbox
+	a.Server.Inbox = a.Inbox
+}

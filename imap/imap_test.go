@@ -1,0 +1,257 @@
+package imap_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/client"
+
+	"orengen/app"
+	"orengen/app/inbox"
+	"orengen/imap"
+	"orengen/internal/realtest"
+	"orengen/smtp"
+	"orengen/store"
+)
+
+// appendMail delivers raw messages to the user's INBOX over IMAP, as
+// another mail program would.
+func appendMail(t *testing.T, d *realtest.DovecotServer, msgs ...string) {
+	t.Helper()
+	c, err := client.Dial(d.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Logout()
+	if err := c.Login(d.User, d.Password); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if err := c.Append("INBOX", nil, time.Now(), strings.NewReader(strings.ReplaceAll(m, "\n", "\r\n"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mailMsg(id, from, subject, body string, extra ...string) string {
+	h := fmt.Sprintf("From: %s\nTo: help@alpha.test\nSubject: %s\nDate: Sat, 05 Dec 2026 10:00:00 +0000\n", from, subject)
+	if id != "" {
+		h += "Message-ID: <" + id + ">\n"
+	}
+	for _, x := range extra {
+		h += x + "\n"
+	}
+	return h + "\n" + body + "\n"
+}
+
+type env struct {
+	db   *store.DB
+	st   *store.InboxStore
+	crm  *store.CRMStore
+	svc  *inbox.Service
+	t    *app.Tenant
+	mb   *inbox.Mailbox
+	dove *realtest.DovecotServer
+}
+
+func newEnv(t *testing.T) *env {
+	d := realtest.StartDovecot(t, "help@alpha.test", "s3cret-pass")
+	e := &env{dove: d}
+	e.db = store.NewDB(filepath.Join(t.TempDir(), "orengen.db"))
+	if err := e.db.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.db.Close() })
+	e.t = &app.Tenant{Name: "Alpha Roofing", Slug: "alpha", Status: app.TenantActive, Timezone: "UTC", SupportEmail: "help@alpha.test"}
+	if err := store.NewTenantStore(e.db).CreateTenant(context.Background(), e.t); err != nil {
+		t.Fatal(err)
+	}
+	e.st, e.crm = store.NewInboxStore(e.db), store.NewCRMStore(e.db)
+	e.svc = &inbox.Service{Store: e.st, People: e.crm, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Mail: &inbox.Mail{Mailboxes: e.st, Fetcher: &imap.Fetcher{MaxMessage: 4000, Timeout: 10 * time.Second},
+			Password: func(ctx context.Context, tenantID int64) (string, error) { return d.Password, nil }}}
+	e.mb = &inbox.Mailbox{TenantID: e.t.ID, Host: "127.0.0.1", Port: d.Port, Security: "none", Username: d.User, Address: "help@alpha.test", Enabled: true}
+	if err := e.st.SaveMailbox(context.Background(), e.mb); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) poll(t *testing.T) int {
+	t.Helper()
+	mb, err := e.st.FindMailbox(context.Background(), e.t.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.svc.Poll(context.Background(), mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) threads(t *testing.T) []*inbox.Conversation {
+	t.Helper()
+	cs, err := e.st.FindConversations(context.Background(), inbox.Filter{TenantID: e.t.ID, Status: "all", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// TestFetcher_Dovecot reads a real Dovecot mailbox: threads by
+// References, the sender becomes a CRM person with the mail on their
+// timeline, an auto-reply is labelled, malformed MIME and an oversized
+// message are kept with a note; after Dovecot restarts only new mail is
+// read, and a changed UIDVALIDITY reads everything again without storing
+// anything twice.
+func TestFetcher_Dovecot(t *testing.T) {
+	e := newEnv(t)
+	appendMail(t, e.dove,
+		mailMsg("q1@cust.test", "Carol Diaz <Carol@Cust.test>", "Leaking skylight", "Water comes in when it rains."),
+		mailMsg("q2@cust.test", "Carol Diaz <carol@cust.test>", "Re: Leaking skylight", "Also the gutter.", "In-Reply-To: <q1@cust.test>", "References: <q1@cust.test>"),
+		mailMsg("ooo@cust.test", "Dan <dan@cust.test>", "Out of office", "I am away.", "Auto-Submitted: auto-replied"),
+		"From: eve@cust.test\nSubject: broken\nMIME-Version: 1.0\nContent-Type: multipart/mixed\n\nno boundary at all\n",
+		mailMsg("big@cust.test", "Fay <fay@cust.test>", "Photos", strings.Repeat("x", 6000)),
+		"From: Gil <gil@cust.test>\nSubject: Invoice\nMessage-ID: <inv@cust.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/html\n\n<p>See <b>attached</b><script>alert(1)</script></p>\n--B\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"invoice.pdf\"\n\n%PDF-1.4 fake\n--B--\n",
+	)
+	if n := e.poll(t); n != 6 {
+		t.Fatalf("first poll stored %d, want 6", n)
+	}
+	cs := e.threads(t)
+	if len(cs) != 5 {
+		t.Fatalf("%d threads, want 5 (Carol's two messages in one)", len(cs))
+	}
+	by := map[string]*inbox.Conversation{}
+	for _, c := range cs {
+		by[c.Address] = c
+	}
+	carol := by["carol@cust.test"]
+	if carol == nil || carol.ContactName != "Carol Diaz" || carol.Subject != "Leaking skylight" || carol.PersonID == 0 {
+		t.Fatalf("carol's thread %+v", carol)
+	}
+	ms, _ := e.st.FindMessages(context.Background(), e.t.ID, carol.ID)
+	if len(ms) != 2 || ms[1].InReplyTo != "q1@cust.test" || ms[0].ProviderID != "q1@cust.test" {
+		t.Fatalf("carol's messages %+v", ms)
+	}
+	tctx := app.NewContextWithTenant(context.Background(), e.t)
+	p, err := e.crm.FindPerson(tctx, carol.PersonID)
+	if err != nil || !slices.Contains(p.Emails, "carol@cust.test") || p.FirstName != "Carol" {
+		t.Fatalf("person %+v %v", p, err)
+	}
+	tl, _ := e.crm.FindTimeline(tctx, app.RecordPerson, p.ID)
+	if n := len(slices.DeleteFunc(tl, func(x *app.TimelineEntry) bool { return x.Kind != app.TimelineEmail })); n != 2 {
+		t.Fatalf("%d email timeline entries, want 2", n)
+	}
+	if d := by["dan@cust.test"]; d == nil || !slices.Contains(d.Labels, "auto-reply") {
+		t.Fatalf("auto-reply not labelled: %+v", d)
+	}
+	if eve := by["eve@cust.test"]; eve == nil {
+		t.Fatal("malformed message lost")
+	} else if ms, _ := e.st.FindMessages(context.Background(), e.t.ID, eve.ID); !strings.Contains(ms[0].Body, "could not be read") || !strings.Contains(ms[0].Body, "no boundary at all") {
+		t.Fatalf("malformed body %q", ms[0].Body)
+	}
+	if fay := by["fay@cust.test"]; fay == nil {
+		t.Fatal("oversized message lost")
+	} else if ms, _ := e.st.FindMessages(context.Background(), e.t.ID, fay.ID); !strings.Contains(ms[0].Body, "over the") || strings.Contains(ms[0].Body, "xxxx") {
+		t.Fatalf("oversized body %q", ms[0].Body)
+	}
+	gil := by["gil@cust.test"]
+	ms, _ = e.st.FindMessages(context.Background(), e.t.ID, gil.ID)
+	if len(ms[0].Attachments) != 1 || ms[0].Attachments[0].Name != "invoice.pdf" || ms[0].Attachments[0].Type != "application/pdf" ||
+		strings.Contains(ms[0].HTML, "<script") || !strings.Contains(ms[0].HTML, "<b>attached</b>") {
+		t.Fatalf("gil's message %+v html %q", ms[0].Attachments, ms[0].HTML)
+	}
+	// Nothing new: nothing read again.
+	if n := e.poll(t); n != 0 {
+		t.Fatalf("second poll stored %d", n)
+	}
+	// Dovecot restarts mid-way; new mail arrives; only it is read.
+	e.dove.Stop()
+	mb, _ := e.st.FindMailbox(context.Background(), e.t.ID)
+	if _, err := e.svc.Poll(context.Background(), mb); err == nil {
+		t.Fatal("a poll of a stopped server succeeded")
+	}
+	if mb, _ := e.st.FindMailbox(context.Background(), e.t.ID); mb.LastError == "" {
+		t.Fatal("the poll error is not recorded on the mailbox")
+	}
+	e.dove.Start()
+	appendMail(t, e.dove, mailMsg("q3@cust.test", "carol@cust.test", "Re: Leaking skylight", "Any news?", "References: <q1@cust.test> <q2@cust.test>"),
+		mailMsg("h1@cust.test", "hal@cust.test", "Quote", "How much for a roof?"))
+	if n := e.poll(t); n != 2 {
+		t.Fatalf("after the restart stored %d, want 2", n)
+	}
+	if ms, _ := e.st.FindMessages(context.Background(), e.t.ID, carol.ID); len(ms) != 3 {
+		t.Fatalf("carol's thread has %d messages, want 3", len(ms))
+	}
+	// A new UIDVALIDITY (the server lost its UID list): everything is
+	// read again, nothing stored twice.
+	e.dove.Stop()
+	idx, _ := filepath.Glob(filepath.Join(e.dove.Maildir, "dovecot*"))
+	for _, f := range idx { // the UID list and the indexes that remember UIDVALIDITY
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // UIDVALIDITY is a time in seconds
+	e.dove.Start()
+	before, _ := e.st.FindMailbox(context.Background(), e.t.ID)
+	if n := e.poll(t); n != 0 {
+		t.Fatalf("after UIDVALIDITY changed stored %d, want 0", n)
+	}
+	after, _ := e.st.FindMailbox(context.Background(), e.t.ID)
+	if after.UIDValidity == before.UIDValidity || after.LastUID != 8 || after.Imported != 8 {
+		t.Fatalf("position before %d/%d after %d/%d imported %d", before.UIDValidity, before.LastUID, after.UIDValidity, after.LastUID, after.Imported)
+	}
+	if n := len(e.threads(t)); n != 6 {
+		t.Fatalf("%d threads, want 6", n)
+	}
+}
+
+// TestReply_SMTP: a reply from an email thread goes out over the
+// tenant's SMTP from the mailbox's address with In-Reply-To and
+// References naming the customer's message.
+func TestReply_SMTP(t *testing.T) {
+	e := newEnv(t)
+	sink := realtest.StartSMTP(t, realtest.Plain)
+	cfg, err := smtp.ParseURL(sink.URL("help@alpha.test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Mail.Mailer = func(ctx context.Context, tenantID int64) (app.Mailer, error) { return &smtp.Mailer{Config: *cfg}, nil }
+	appendMail(t, e.dove, mailMsg("q1@cust.test", "Carol <carol@cust.test>", "Leaking skylight", "Water comes in.", "References: <older@cust.test>"))
+	e.poll(t)
+	c := e.threads(t)[0]
+	ctx := app.NewContextWithUser(app.NewContextWithTenant(context.Background(), e.t), &app.User{ID: 1, TenantID: e.t.ID, Email: "owner@alpha.test", Role: app.UserRoleOwner})
+	m, err := e.svc.Reply(ctx, c.ID, "We can come Tuesday.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw string
+	for i := 0; i < 50 && raw == ""; i++ {
+		if rs := sink.Raw(t); len(rs) > 0 {
+			raw = rs[0]
+		} else {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	for _, want := range []string{"In-Reply-To: <q1@cust.test>", "References: <older@cust.test> <q1@cust.test>", "Subject: Re: Leaking skylight", "To: <carol@cust.test>", "Message-ID: <" + m.ProviderID + ">", "We can come Tuesday."} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("sent mail lacks %q:\n%s", want, raw)
+		}
+	}
+	// The customer answers the reply: the same thread.
+	appendMail(t, e.dove, mailMsg("q2@cust.test", "carol@cust.test", "Re: Re: Leaking skylight", "Tuesday works.", "In-Reply-To: <"+m.ProviderID+">"))
+	e.poll(t)
+	if cs := e.threads(t); len(cs) != 1 {
+		t.Fatalf("the answer to our reply opened %d threads", len(cs))
+	}
+}

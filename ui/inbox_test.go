@@ -1,0 +1,200 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"orengen/app"
+	"orengen/app/inbox"
+	"orengen/twilio/twiliotest"
+)
+
+// inboxFixtures holds, per test environment, B's inbox thread and canned
+// reply for the isolation matrix (created on first use).
+var inboxFixtures sync.Map
+
+// inboxFixture returns the ID of B's inbox conversation (objInboxConv)
+// or canned reply (objInboxCanned). The thread's text is one of B's
+// markers, so a page of A's that showed it fails the matrix.
+func (e *tenantEnv) inboxFixture(kind string) string {
+	e.t.Helper()
+	v, _ := inboxFixtures.LoadOrStore(e, &sync.Map{})
+	ids := v.(*sync.Map)
+	if id, ok := ids.Load(kind); ok {
+		return id.(string)
+	}
+	ctx := context.Background()
+	in := e.App.Inbox
+	bctx := app.NewContextWithTenant(ctx, e.B.T)
+	if err := in.InboundSMS(ctx, e.B.T.ID, map[string]string{"From": "+15125550177", "To": "+15125550178", "Body": e.B.T.Name + " secret service", "MessageSid": "SMisoB"}, true, false); err != nil {
+		e.t.Fatal(err)
+	}
+	cs, err := in.Store.FindConversations(ctx, inbox.Filter{TenantID: e.B.T.ID, Status: "all", Limit: 1})
+	if err != nil || len(cs) != 1 {
+		e.t.Fatalf("B's thread: %v %v", cs, err)
+	}
+	cr := &inbox.Canned{Name: "B canned", Body: "From " + e.B.T.Name}
+	if err := in.SaveCanned(app.NewContextWithUser(bctx, e.B.Owner), cr); err != nil {
+		e.t.Fatal(err)
+	}
+	ids.Store(objInboxConv, strconv.FormatInt(cs[0].ID, 10))
+	ids.Store(objInboxCanned, strconv.FormatInt(cr.ID, 10))
+	id, _ := ids.Load(kind)
+	return id.(string)
+}
+
+var inboxThreadRE = regexp.MustCompile(`href="/inbox/(\d+)"`)
+
+// TestInbox_SMS: a customer's text reaches the tenant owning the number
+// (signed; a forged one is 403 and stored nowhere; a retry is stored
+// once), shows in that tenant's inbox only, with the CRM card; the owner
+// replies from the thread through Twilio's API from the tenant's number,
+// and the delivery report marks it delivered. A text to a number no
+// tenant owns is kept in the house inbox, marked, and shown in Nexus.
+func TestInbox_SMS(t *testing.T) {
+	const sid = "AC0123456789abcdef0123456789abcdef"
+	const numberA, alice = "+15125550111", "+15125550142"
+	tw := twiliotest.Start(sid, testTwilioToken)
+	defer tw.Close()
+	e := newTenantEnv(t, "--twilio-api-url", tw.URL)
+	e.App.Integrations.TTL = time.Nanosecond // the secrets put below are read anew
+	ctx := context.Background()
+	for scope, kv := range map[app.VaultScope][2]string{app.GlobalScope: {app.SecretTwilioSID, sid}, app.TenantScope(e.A.T.ID): {app.SecretTwilioFrom, numberA}} {
+		if err := e.App.Vault.Put(ctx, scope, kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.App.Vault.Put(ctx, app.GlobalScope, app.SecretTwilioFrom, "+15125550100"); err != nil {
+		t.Fatal(err)
+	}
+	a := map[string]string{"psid": e.A.Cookie}
+	b := map[string]string{"psid": e.B.Cookie}
+	text := func(path string, f url.Values, token string) int {
+		t.Helper()
+		st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: path, Form: f, Header: map[string]string{"X-Twilio-Signature": twilioSign(token, e.Server.URL("portal")+path, f)}})
+		return st
+	}
+	f := url.Values{"From": {alice}, "To": {numberA}, "Body": {"Do you fix skylights?"}, "MessageSid": {"SMin1"}}
+	if st := text("/twilio/sms", f, "wrong-token-0123456789abcdef0123"); st != 403 {
+		t.Fatalf("forged text: %d", st)
+	}
+	if cs, _ := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{Status: "all", Limit: 10}); len(cs) != 0 {
+		t.Fatalf("a forged text was stored: %+v", cs)
+	}
+	for i := 0; i < 2; i++ { // Twilio retries: one message
+		if st := text("/twilio/sms", f, testTwilioToken); st != 200 {
+			t.Fatalf("signed text: %d", st)
+		}
+	}
+	st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/inbox", Cookies: a})
+	m := inboxThreadRE.FindStringSubmatch(body) // html/template writes + as &#43;: the number is matched without it
+	if st != 200 || m == nil || !strings.Contains(body, alice[1:]) || !strings.Contains(body, "Do you fix skylights?") {
+		t.Fatalf("A's inbox: %d %.2000s", st, body)
+	}
+	id := m[1]
+	if _, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/inbox", Cookies: b}); strings.Contains(body, "skylights") {
+		t.Fatal("B's inbox shows A's text")
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/inbox/" + id, Cookies: b}); st != 404 {
+		t.Fatalf("B opens A's thread: %d", st)
+	}
+	st, body, _ = e.do(treq{Host: "portal", Method: "GET", Path: "/inbox/" + id, Cookies: a})
+	if st != 200 || strings.Count(body, "Do you fix skylights?") != 2 || !strings.Contains(body, "Open in the CRM") || !strings.Contains(body, `action="/inbox/`+id+`/reply"`) {
+		// The text shows twice: the list's preview and the thread.
+		t.Fatalf("thread: %d %.3000s", st, body)
+	}
+	// The portal nav has the entry.
+	if !strings.Contains(body, `href="/inbox"`) {
+		t.Fatal("no Conversations nav entry")
+	}
+	// A reply goes out from A's number to the customer.
+	st, _, resp := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/" + id + "/reply", Form: url.Values{"text": {"Yes, we do. Free quote Thursday?"}}, Cookies: a, CSRF: true})
+	if st != 303 || resp.Header.Get("Location") != "/inbox/"+id {
+		t.Fatalf("reply: %d %q", st, resp.Header.Get("Location"))
+	}
+	sent := tw.WaitMessages(1, 3*time.Second)
+	if len(sent) != 1 || sent[0].Get("From") != numberA || sent[0].Get("To") != alice || sent[0].Get("Body") != "Yes, we do. Free quote Thursday?" {
+		t.Fatalf("sent: %v", sent)
+	}
+	cid, _ := strconv.ParseInt(id, 10, 64)
+	ms, err := e.App.Inbox.Store.FindMessages(ctx, e.A.T.ID, cid)
+	if err != nil || len(ms) != 2 || ms[1].ProviderID == "" || ms[1].Status != "sent" {
+		t.Fatalf("messages %+v %v", ms, err)
+	}
+	// The delivery report (signed, to the status URL the client gave
+	// Twilio) marks it delivered.
+	cb, _ := url.Parse(e.Server.TwilioCallbackURL(e.A.T.ID, fmt.Sprintf("inbox-%d", ms[1].ID)))
+	if st := text(cb.RequestURI(), url.Values{"MessageSid": {ms[1].ProviderID}, "MessageStatus": {"delivered"}}, testTwilioToken); st != 204 {
+		t.Fatalf("status callback: %d", st)
+	}
+	if _, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/inbox/" + id, Cookies: a}); !strings.Contains(body, `delivery-delivered`) {
+		t.Fatalf("delivered not shown: %.3000s", body)
+	}
+	// Close, note, labels through the forms; bad input is a flash, not a 500.
+	for _, p := range []struct {
+		path string
+		form url.Values
+	}{{"/note", url.Values{"text": {"VIP roof"}}}, {"/labels", url.Values{"labels": {"quote, roof"}}}, {"/status", url.Values{"status": {"closed"}}}, {"/assign", url.Values{"assignee": {"not an address"}}}} {
+		if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/" + id + p.path, Form: p.form, Cookies: a, CSRF: true}); st != 303 {
+			t.Fatalf("%s: %d", p.path, st)
+		}
+	}
+	c, _ := e.App.Inbox.Store.FindConversation(ctx, e.A.T.ID, cid)
+	if c.Status != "closed" || strings.Join(c.Labels, ",") != "quote,roof" || c.Assignee != "" {
+		t.Fatalf("after the forms: %+v", c)
+	}
+	// A text to a number no tenant owns: the house inbox keeps it.
+	f2 := url.Values{"From": {alice}, "To": {"+15125550999"}, "Body": {"anyone there?"}, "MessageSid": {"SMlost"}}
+	if st := text("/twilio/sms", f2, testTwilioToken); st != 200 {
+		t.Fatalf("unowned number: %d", st)
+	}
+	st, body, _ = e.admin("GET", "/inbox?tenant="+strconv.FormatInt(app.HouseTenantID, 10), nil)
+	if st != 200 || !strings.Contains(body, "anyone there?") || !strings.Contains(body, "unrouted number") || strings.Contains(body, "skylights") {
+		t.Fatalf("nexus house inbox: %d %.3000s", st, body)
+	}
+	// Nexus across tenants, searched (the list shows the last message).
+	if _, body, _ := e.admin("GET", "/inbox?status=all&q=skylights", nil); !strings.Contains(body, "Free quote Thursday?") || strings.Contains(body, "anyone there?") {
+		t.Fatalf("nexus search: %.3000s", body)
+	}
+}
+
+// TestInbox_Mailbox: the owner connects the tenant's mailbox; the
+// password goes to the vault and is never shown back; bad settings are
+// named.
+func TestInbox_Mailbox(t *testing.T) {
+	e := newTenantEnv(t)
+	a := map[string]string{"psid": e.A.Cookie}
+	bad := url.Values{"address": {"help@alpha.test"}, "host": {"imap.alpha.test"}, "port": {"99999"}, "security": {"tls"}, "username": {"help"}, "password": {"pw-Secret-123"}}
+	if st, body, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/mailbox", Form: bad, Cookies: a, CSRF: true}); st != 200 || !strings.Contains(body, "Port must be 1 to 65535.") || strings.Contains(body, "pw-Secret-123") {
+		t.Fatalf("bad port: %d %.2000s", st, body)
+	}
+	if _, err := e.App.Inbox.Mail.Mailboxes.FindMailbox(context.Background(), e.A.T.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("a refused form saved: %v", err)
+	}
+	good := bad
+	good.Set("port", "993")
+	good.Set("enabled", "1")
+	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/mailbox", Form: good, Cookies: a, CSRF: true}); st != 303 {
+		t.Fatalf("save: %d", st)
+	}
+	mb, err := e.App.Inbox.Mail.Mailboxes.FindMailbox(context.Background(), e.A.T.ID)
+	if err != nil || mb.Host != "imap.alpha.test" || mb.Port != 993 || !mb.Enabled {
+		t.Fatalf("mailbox %+v %v", mb, err)
+	}
+	if pw := e.App.Integrations.Secret(context.Background(), e.A.T.ID, inbox.SecretIMAPPassword); pw != "pw-Secret-123" {
+		t.Fatalf("vault has %q", pw)
+	}
+	if _, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/inbox/mailbox", Cookies: a}); !strings.Contains(body, "imap.alpha.test") || strings.Contains(body, "pw-Secret-123") {
+		t.Fatalf("settings page: %.2000s", body)
+	}
+	if _, err := e.App.Inbox.Mail.Mailboxes.FindMailbox(context.Background(), e.B.T.ID); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatal("B got A's mailbox")
+	}
+}
