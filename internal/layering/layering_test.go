@@ -58,12 +58,13 @@ var outboundAllowed = map[string]struct {
 	n   int
 	why string
 }{
-	"cli/doctor.go":             {2, "orengen doctor probes the admin's own listener (loopback by default) for /healthz; TLS unverified to identify the program only"},
-	"internal/realtest/smtp.go": {3, "test support: reads the Mailpit API the test started on loopback"},
-	"app/federal/llm.go":        {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client. Moves to llm (issue 14 item 4)"},
-	"sam/sam.go":                {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client"},
-	"grants/grants.go":          {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client"},
-	"twilio/twilio.go":          {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client"},
+	"cli/doctor.go":                 {2, "orengen doctor probes the admin's own listener (loopback by default) for /healthz; TLS unverified to identify the program only"},
+	"internal/realtest/smtp.go":     {3, "test support: reads the Mailpit API the test started on loopback"},
+	"internal/realtest/radicale.go": {1, "test support: waits for the Radicale the test started on loopback to answer"},
+	"app/federal/llm.go":            {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client. Moves to llm (issue 14 item 4)"},
+	"sam/sam.go":                    {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client"},
+	"grants/grants.go":              {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client"},
+	"twilio/twilio.go":              {1, "fallback when the wiring gives no client (package tests); cli passes the guarded client"},
 }
 
 var outboundUse = regexp.MustCompile(`http\.Client\{|new\(http\.Client\)|http\.DefaultClient|http\.DefaultTransport|http\.Transport\{|http\.(Get|Post|PostForm|Head)\(`)
