@@ -311,6 +311,27 @@ func (s *Handler) handleTakeover(take bool) pageFn {
 	}
 }
 
+// tenantChoice is the tenant a Nexus settings page shows: the one given,
+// else ?tenant=, else the first; with the list to choose from. In the
+// portal it is the session's tenant (0 here).
+func (s *Handler) tenantChoice(c *fiber.Ctx, sc web.Scope, tenant int64) (bool, []*app.Tenant, int64, error) {
+	if !sc.Nexus() || s.Tenants == nil {
+		return sc.Nexus(), nil, tenant, nil
+	}
+	ts, err := s.Tenants.ListTenants(c.UserContext())
+	if err != nil {
+		return true, nil, tenant, err
+	}
+	if tenant == 0 {
+		if v, err := strconv.ParseInt(c.Query("tenant"), 10, 64); err == nil && v > 0 {
+			tenant = v
+		} else if len(ts) > 0 {
+			tenant = ts[0].ID
+		}
+	}
+	return true, ts, tenant, nil
+}
+
 // cannedPage lists and edits canned replies.
 type cannedPage struct {
 	web.Layout
@@ -323,20 +344,9 @@ type cannedPage struct {
 }
 
 func (s *Handler) canned(c *fiber.Ctx, sc web.Scope, p *cannedPage) error {
-	p.Nexus = sc.Nexus()
-	if p.Nexus && s.Tenants != nil {
-		ts, err := s.Tenants.ListTenants(c.UserContext())
-		if err != nil {
-			return err
-		}
-		p.TenantList = ts
-		if p.Tenant == 0 {
-			if v, err := strconv.ParseInt(c.Query("tenant"), 10, 64); err == nil && v > 0 {
-				p.Tenant = v
-			} else if len(ts) > 0 {
-				p.Tenant = ts[0].ID
-			}
-		}
+	var err error
+	if p.Nexus, p.TenantList, p.Tenant, err = s.tenantChoice(c, sc, p.Tenant); err != nil {
+		return err
 	}
 	cr, err := s.Inbox.CannedReplies(c.UserContext(), p.Tenant)
 	if err != nil {
@@ -461,20 +471,9 @@ type mailboxPage struct {
 }
 
 func (s *Handler) mailbox(c *fiber.Ctx, sc web.Scope, p *mailboxPage) error {
-	p.Nexus = sc.Nexus()
-	if p.Nexus && s.Tenants != nil {
-		ts, err := s.Tenants.ListTenants(c.UserContext())
-		if err != nil {
-			return err
-		}
-		p.TenantList = ts
-		if p.Tenant == 0 {
-			if v, err := strconv.ParseInt(c.Query("tenant"), 10, 64); err == nil && v > 0 {
-				p.Tenant = v
-			} else if len(ts) > 0 {
-				p.Tenant = ts[0].ID
-			}
-		}
+	var err error
+	if p.Nexus, p.TenantList, p.Tenant, err = s.tenantChoice(c, sc, p.Tenant); err != nil {
+		return err
 	}
 	if p.Mailbox == nil {
 		mb, err := s.Inbox.MailboxSettings(c.UserContext(), p.Tenant)
