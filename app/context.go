@@ -36,3 +36,15 @@ func RequestFromContext(ctx context.Context) RequestInfo {
 	r, _ := ctx.Value(requestContextKey).(RequestInfo)
 	return r
 }
+
+// WithoutValues is ctx without its values (the signed-in person, the API
+// key, the tenant), keeping its deadline and cancellation: for the
+// appliance's own reads of a tenant's channel settings (its Twilio
+// account, its mailer), which may fall back to the agency's global
+// secrets that a tenant's person may not read. The tenant is passed
+// explicitly, never taken from a request.
+func WithoutValues(ctx context.Context) context.Context { return noValues{ctx} }
+
+type noValues struct{ context.Context }
+
+func (noValues) Value(any) any { return nil }

@@ -284,7 +284,7 @@ func (s *Service) sendSMS(ctx context.Context, c *Conversation, body string) err
 	if s.Telephony == nil {
 		return app.Errorf(app.EINVALID, "Texting is not configured.")
 	}
-	tel, err := s.Telephony(ctx, c.TenantID)
+	tel, err := s.Telephony(app.WithoutValues(ctx), c.TenantID)
 	if err != nil {
 		return app.Errorf(app.EINVALID, "Texting is not configured for this account: %s", app.ErrorMessage(err))
 	}

@@ -286,6 +286,36 @@ func TestInboundSMS(t *testing.T) {
 	}
 }
 
+// TestInboundSMS_PersonTakesOver: a tenant's person takes over an SMS
+// thread and writes; the text goes out through the tenant's Twilio
+// account even when that is the agency's global one, which the vault
+// does not show to the person (the appliance reads it in its own name).
+func TestInboundSMS_PersonTakesOver(t *testing.T) {
+	e := newEnv(t)
+	a := e.mustAgent(e.tA, baseConfig())
+	from := "+15125550143"
+	e.llm.Push(llmtest.Reply{Text: "Hello! How can I help?"})
+	if handled, err := e.svc.InboundSMS(context.Background(), e.tA.ID, from, numberA, "Hi there"); err != nil || !handled {
+		t.Fatalf("handled %v err %v", handled, err)
+	}
+	e.tw.WaitMessages(1, 5*time.Second)
+	c, err := e.st.FindActiveConversation(context.Background(), e.tA.ID, a.ID, agents.ChannelSMS, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	person := app.NewContextWithUser(e.tenantCtx(e.tA), &app.User{ID: 7, TenantID: e.tA.ID, Email: "dana@a.test", Role: app.UserRoleOwner})
+	if err := e.svc.TakeOver(person, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.HumanMessage(person, c.ID, "This is Dana: I can come Tuesday."); err != nil {
+		t.Fatalf("the person's text: %v", err)
+	}
+	msgs := e.tw.WaitMessages(2, 5*time.Second)
+	if len(msgs) != 2 || msgs[1].Get("To") != from || msgs[1].Get("Body") != "This is Dana: I can come Tuesday." {
+		t.Fatalf("texts sent: %+v", msgs)
+	}
+}
+
 func TestSMSSegments(t *testing.T) {
 	for _, tc := range []struct {
 		body string

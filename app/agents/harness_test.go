@@ -2,6 +2,7 @@ package agents_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -77,10 +78,19 @@ func newEnv(t *testing.T) *env {
 			}
 			return "", nil
 		},
+		// Like the vault, which keeps the agency's global secrets from a
+		// tenant's person or key: the appliance reads channel settings
+		// in its own name.
 		Telephony: func(ctx context.Context, tenantID int64) (app.Telephony, error) {
+			if app.UserFromContext(ctx) != nil || app.APIKeyFromContext(ctx) != nil {
+				return nil, errors.New("twilio is not configured: the vault keeps the global account from a tenant's person")
+			}
 			return twilio.New(twilio.Config{AccountSID: twSID, AuthToken: twToken, From: numberA, APIURL: e.tw.URL})
 		},
 		Mailer: func(ctx context.Context, tenantID int64) (app.Mailer, error) {
+			if app.UserFromContext(ctx) != nil || app.APIKeyFromContext(ctx) != nil {
+				return nil, errors.New("email is not configured: the vault keeps the global SMTP from a tenant's person")
+			}
 			return &app.LogMailer{Outbox: e.outbox, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil
 		},
 		Workflows: store.NewWorkflowStore(e.db),

@@ -270,7 +270,7 @@ func (s *Service) runTool(ctx context.Context, ss *session, call ToolCall) (stri
 		if s.Telephony == nil {
 			return "", eff, app.Errorf(app.EINVALID, "Texting is not configured.")
 		}
-		tel, err := s.Telephony(ctx, conv.TenantID)
+		tel, err := s.Telephony(app.WithoutValues(ctx), conv.TenantID)
 		if err != nil {
 			return "", eff, app.Errorf(app.EINVALID, "Texting is not configured for this account.")
 		}
@@ -297,7 +297,7 @@ func (s *Service) runTool(ctx context.Context, ss *session, call ToolCall) (stri
 		if s.Mailer == nil {
 			return "", eff, app.Errorf(app.EINVALID, "Email is not configured.")
 		}
-		m, err := s.Mailer(ctx, conv.TenantID)
+		m, err := s.Mailer(app.WithoutValues(ctx), conv.TenantID)
 		if err != nil {
 			return "", eff, app.Errorf(app.EINVALID, "Email is not configured for this account.")
 		}
@@ -457,7 +457,7 @@ func (s *Service) notifyTeam(ctx context.Context, ss *session, why string) {
 	if to == "" || s.Mailer == nil {
 		return
 	}
-	m, err := s.Mailer(ctx, ss.conv.TenantID)
+	m, err := s.Mailer(app.WithoutValues(ctx), ss.conv.TenantID)
 	if err != nil {
 		return
 	}

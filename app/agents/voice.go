@@ -228,7 +228,7 @@ func (s *Service) AICall(ctx context.Context, tenantID, agentID, contactID int64
 	if err != nil {
 		return "", &app.PermanentError{Err: fmt.Errorf("agent %d: %s", agentID, app.ErrorMessage(err))}
 	}
-	tel, err := s.Telephony(ctx, tenantID)
+	tel, err := s.Telephony(app.WithoutValues(ctx), tenantID)
 	if err != nil {
 		return "", err
 	}

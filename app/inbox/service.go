@@ -65,12 +65,7 @@ func (s *Service) logger() *slog.Logger {
 
 // appliance is ctx without its values (the signed-in person, the
 // tenant): the appliance's own reads of a tenant's channel settings.
-// Cancellation and deadline stay.
-func appliance(ctx context.Context) context.Context { return noValues{ctx} }
-
-type noValues struct{ context.Context }
-
-func (noValues) Value(any) any { return nil }
+func appliance(ctx context.Context) context.Context { return app.WithoutValues(ctx) }
 
 // Hub returns the service's live-update hub.
 func (s *Service) Hub() *Hub {
