@@ -1,6 +1,9 @@
 package app
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 type contextKey int
 
@@ -48,3 +51,18 @@ func WithoutValues(ctx context.Context) context.Context { return noValues{ctx} }
 type noValues struct{ context.Context }
 
 func (noValues) Value(any) any { return nil }
+
+// Every runs f at once and then every interval until ctx is done (the
+// appliance's background jobs: sync, reminders, polling).
+func Every(ctx context.Context, interval time.Duration, f func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		f(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -371,16 +371,7 @@ func (n *Notifier) Run(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		n.RunOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	app.Every(ctx, interval, func(ctx context.Context) { n.RunOnce(ctx) })
 }
 
 // RunOnce sends the notices due now; it returns how many it handled.

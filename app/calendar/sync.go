@@ -479,16 +479,7 @@ func (y *Syncer) Run(ctx context.Context, tick time.Duration) {
 	if tick <= 0 {
 		tick = 15 * time.Second
 	}
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		y.RunOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	app.Every(ctx, tick, func(ctx context.Context) { y.RunOnce(ctx) })
 }
 
 // explain is an error as the owner reads it: the app message of a coded

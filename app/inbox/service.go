@@ -355,8 +355,6 @@ func (s *Service) Start(ctx context.Context) <-chan struct{} {
 	go func() { wg.Wait(); close(done) }()
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(30 * time.Second)
-		defer t.Stop()
 		if s.Mail != nil {
 			wg.Add(1)
 			every := s.Mail.Every
@@ -365,30 +363,16 @@ func (s *Service) Start(ctx context.Context) <-chan struct{} {
 			}
 			go func() {
 				defer wg.Done()
-				mt := time.NewTicker(every)
-				defer mt.Stop()
-				for {
-					s.PollAll(ctx)
-					select {
-					case <-ctx.Done():
-						return
-					case <-mt.C:
-					}
-				}
+				app.Every(ctx, every, func(ctx context.Context) { s.PollAll(ctx) })
 			}()
 		}
-		for {
+		app.Every(ctx, 30*time.Second, func(ctx context.Context) {
 			if n, err := s.Store.WakeSnoozed(ctx, s.now()); err != nil && ctx.Err() == nil {
 				s.logger().Warn("inbox: wake snoozed conversations", "err", err)
 			} else if n > 0 {
 				s.Hub().Publish(Event{Type: EventUpdated})
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
+		})
 	}()
 	return done
 }

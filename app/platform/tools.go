@@ -190,20 +190,13 @@ func (s *Tools) Remind(ctx context.Context) ([]*Tool, error) {
 
 // Run makes reminders every interval until ctx is done.
 func (s *Tools) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	app.Every(ctx, interval, func(ctx context.Context) {
 		if ts, err := s.Remind(ctx); err != nil && ctx.Err() == nil {
 			s.log().Error("foss tools", "err", err)
 		} else if len(ts) > 0 {
 			s.log().Info("foss tools: reminders made", "tools", len(ts))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 func (s *Tools) log() *slog.Logger {

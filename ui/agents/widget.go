@@ -1,9 +1,7 @@
 package agents
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -240,58 +238,18 @@ const maxStream = 30 * time.Minute
 // visitor drops the private events.
 func (s *Handler) stream(c *fiber.Ctx, conv *agents.Conversation, sub *agents.Sub, visitor bool) error {
 	s.init()
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Accel-Buffering", "no")
 	if !conv.Active() { // nothing more will happen: say so and end
 		s.Agents.Unwatch(sub)
+		c.Set(fiber.HeaderContentType, "text/event-stream")
+		c.Set(fiber.HeaderCacheControl, "no-store")
 		b, _ := json.Marshal(agents.Event{Type: agents.EventStatus, ConversationID: conv.ID, Status: agents.StatusEnded, Outcome: conv.Outcome})
 		return c.SendString("data: " + string(b) + "\n\n")
 	}
-	fctx := c.Context()
-	done := s.ctx.Done()
-	s.wg.Add(1)
-	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.wg.Done()
-		defer s.Agents.Unwatch(sub)
-		conn := fctx.Conn()
-		extend := func() { _ = conn.SetWriteDeadline(time.Now().Add(Heartbeat + 10*time.Second)) }
-		extend()
-		if _, err := w.WriteString(": ok\n\n"); err != nil || w.Flush() != nil {
-			return
-		}
-		beat := time.NewTicker(Heartbeat)
-		defer beat.Stop()
-		limit := time.NewTimer(maxStream)
-		defer limit.Stop()
-		for {
-			select {
-			case ev, ok := <-sub.C:
-				if !ok {
-					return // fell behind: the browser reconnects and resyncs
-				}
-				if visitor && (ev.Private || ev.Type == agents.EventTool || ev.Type == agents.EventSources) {
-					continue
-				}
-				b, _ := json.Marshal(ev)
-				extend()
-				if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil || w.Flush() != nil {
-					return
-				}
-				if ev.Type == agents.EventStatus && ev.Status == agents.StatusEnded {
-					return
-				}
-			case <-beat.C:
-				extend()
-				if _, err := w.WriteString(": ping\n\n"); err != nil || w.Flush() != nil {
-					return
-				}
-			case <-limit.C:
-				return
-			case <-done:
-				return
-			}
-		}
-	})
-	return nil
+	return web.SSE[agents.Event]{C: sub.C, Done: s.ctx.Done(), WG: &s.wg, Heartbeat: Heartbeat, Max: maxStream,
+		Skip: func(ev agents.Event) bool {
+			return visitor && (ev.Private || ev.Type == agents.EventTool || ev.Type == agents.EventSources)
+		},
+		Last:  func(ev agents.Event) bool { return ev.Type == agents.EventStatus && ev.Status == agents.StatusEnded },
+		Close: func() { s.Agents.Unwatch(sub) },
+	}.Serve(c)
 }

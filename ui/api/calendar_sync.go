@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -55,15 +56,8 @@ func toAPISource(src *calendar.Source) apiSource {
 }
 
 func (s *Handler) apiCalSources(c *fiber.Ctx) error {
-	ctx, err := s.calCtx(c)
+	ctx, id, err := s.calendarOf(c)
 	if err != nil {
-		return err
-	}
-	id, err := web.ParamID(c, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := s.Calendar.Store.FindCalendar(ctx, id); err != nil {
 		return err
 	}
 	srcs, err := s.CalendarSync.Store.FindSources(ctx, id)
@@ -78,15 +72,8 @@ func (s *Handler) apiCalSources(c *fiber.Ctx) error {
 }
 
 func (s *Handler) apiCalSourceCreate(c *fiber.Ctx) error {
-	ctx, err := s.calCtx(c)
+	ctx, id, err := s.calendarOf(c)
 	if err != nil {
-		return err
-	}
-	id, err := web.ParamID(c, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := s.Calendar.Store.FindCalendar(ctx, id); err != nil {
 		return err
 	}
 	var in struct {
@@ -114,6 +101,23 @@ func (s *Handler) apiCalSourceCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": toAPISource(src)})
+}
+
+// calendarOf is the request's context and the calendar :id, which must
+// be one the caller may see.
+func (s *Handler) calendarOf(c *fiber.Ctx) (context.Context, int64, error) {
+	ctx, err := s.calCtx(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := s.Calendar.Store.FindCalendar(ctx, id); err != nil {
+		return nil, 0, err
+	}
+	return ctx, id, nil
 }
 
 func (s *Handler) calSource(c *fiber.Ctx) (*calendar.Source, error) {

@@ -9,10 +9,8 @@
 package inbox
 
 import (
-	"bufio"
 	"context"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -415,49 +413,8 @@ func (s *Handler) handleEvents(c *fiber.Ctx, sc web.Scope) error {
 		s.Inbox.Unsubscribe(sub)
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Accel-Buffering", "no")
-	fctx := c.Context()
-	done := s.ctx.Done()
-	s.wg.Add(1)
-	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.wg.Done()
-		defer s.Inbox.Unsubscribe(sub)
-		conn := fctx.Conn()
-		extend := func() { _ = conn.SetWriteDeadline(time.Now().Add(Heartbeat + 10*time.Second)) }
-		extend()
-		if _, err := w.WriteString(": ok\n\n"); err != nil || w.Flush() != nil {
-			return
-		}
-		beat := time.NewTicker(Heartbeat)
-		defer beat.Stop()
-		limit := time.NewTimer(maxStream)
-		defer limit.Stop()
-		for {
-			select {
-			case ev, ok := <-sub.C:
-				if !ok {
-					return // fell behind: the browser reconnects and reloads
-				}
-				b, _ := json.Marshal(ev)
-				extend()
-				if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil || w.Flush() != nil {
-					return
-				}
-			case <-beat.C:
-				extend()
-				if _, err := w.WriteString(": ping\n\n"); err != nil || w.Flush() != nil {
-					return
-				}
-			case <-limit.C:
-				return
-			case <-done:
-				return
-			}
-		}
-	})
-	return nil
+	return web.SSE[inbox.Event]{C: sub.C, Done: s.ctx.Done(), WG: &s.wg, Heartbeat: Heartbeat, Max: maxStream,
+		Close: func() { s.Inbox.Unsubscribe(sub) }}.Serve(c)
 }
 
 // mailboxPage is the email settings: the IMAP mailbox and its state.
