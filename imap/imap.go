@@ -18,6 +18,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goimap "github.com/emersion/go-imap"
@@ -49,7 +50,7 @@ type Fetcher struct {
 
 var _ inbox.MailFetcher = (*Fetcher)(nil)
 
-var policy = bluemonday.UGCPolicy()
+var policy = sync.OnceValue(bluemonday.UGCPolicy)
 
 func (f *Fetcher) connect(ctx context.Context, mb *inbox.Mailbox) (*client.Client, error) {
 	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
@@ -260,7 +261,7 @@ func Parse(raw []byte) *inbox.Email {
 		}
 	}
 	if html.Len() > 0 {
-		e.HTML = policy.Sanitize(html.String())
+		e.HTML = policy().Sanitize(html.String())
 	}
 	e.Text = strings.TrimSpace(text.String())
 	if e.Text == "" && html.Len() > 0 {

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -195,7 +196,7 @@ func (b *Block) Validate() error {
 // htmlPolicy is what custom HTML keeps: bluemonday's user-content policy
 // (no script, no event handlers, no style attributes, no javascript:
 // URLs) plus classes and ids for the site's own CSS.
-var htmlPolicy = func() *bluemonday.Policy {
+var htmlPolicy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens).Globally()
 	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,60}$`)).Globally()
@@ -203,12 +204,12 @@ var htmlPolicy = func() *bluemonday.Policy {
 	p.AllowURLSchemes("https", "mailto", "tel")
 	p.RequireNoReferrerOnLinks(true)
 	return p
-}()
+})
 
 // SanitizeHTML returns custom HTML with everything unsafe removed, and
 // whether anything was removed (the editor then warns).
 func SanitizeHTML(s string) (string, bool) {
-	out := htmlPolicy.Sanitize(s)
+	out := htmlPolicy().Sanitize(s)
 	return out, strings.TrimSpace(out) != strings.TrimSpace(s)
 }
 

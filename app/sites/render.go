@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -74,12 +75,12 @@ func NewRenderer() *Renderer {
 
 var md = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
-var mdPolicy = func() *bluemonday.Policy {
+var mdPolicy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowURLSchemes("https", "http", "mailto", "tel")
 	p.RequireNoReferrerOnLinks(true)
 	return p
-}()
+})
 
 // renderMarkdown renders a text block: goldmark without raw HTML, then
 // the allow-list, so the output can only be safe markup.
@@ -88,7 +89,7 @@ func renderMarkdown(src string) template.HTML {
 	if err := md.Convert([]byte(src), &b); err != nil {
 		return template.HTML(template.HTMLEscapeString(src))
 	}
-	return template.HTML(mdPolicy.SanitizeBytes(b.Bytes()))
+	return template.HTML(mdPolicy().SanitizeBytes(b.Bytes()))
 }
 
 // pageView is the data of the page template.

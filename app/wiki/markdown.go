@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -33,7 +34,7 @@ var md = goldmark.New(
 )
 
 // policy is the allow-list of the rendered HTML.
-var policy = func() *bluemonday.Policy {
+var policy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens).OnElements("a", "code", "span", "li", "ul", "ol")
 	p.AllowAttrs("id").Matching(bluemonday.Paragraph).OnElements("h1", "h2", "h3", "h4", "h5", "h6")
@@ -45,7 +46,7 @@ var policy = func() *bluemonday.Policy {
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireNoReferrerOnLinks(true)
 	return p
-}()
+})
 
 // Resolver turns a page's references into URLs for where it is shown
 // (Nexus, the portal, a public share). An empty URL renders the reference
@@ -172,9 +173,9 @@ func Render(body string, r Resolver) string {
 	}
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
-		return "<p>" + policy.Sanitize(body) + "</p>"
+		return "<p>" + policy().Sanitize(body) + "</p>"
 	}
-	return policy.Sanitize(buf.String())
+	return policy().Sanitize(buf.String())
 }
 
 func resolveAttachment(r Resolver, id int64) string {
