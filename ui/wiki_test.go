@@ -219,11 +219,13 @@ func TestWikiPortal_FilesSearchShareExportImport(t *testing.T) {
 		files += len(as)
 	}
 	zr, err := zip.NewReader(strings.NewReader(zipBody), int64(len(zipBody)))
-	if err != nil || len(zr.File) != len(tree)+files || files != 2 {
+	// The page's file and the fixtures' (newTenantEnv attaches one to A's
+	// SOP and one to its spare page).
+	if err != nil || len(zr.File) != len(tree)+files || files != 3 {
 		t.Fatalf("export zip: %v %d files for %d pages and %d files", err, len(zr.File), len(tree), files)
 	}
 	st, body, _ = e.postFile("portal", e.B.Cookie, "/knowledge/import", nil, "a.zip", []byte(zipBody))
-	if st != 200 || !strings.Contains(body, fmt.Sprintf("Imported %d pages and 2 files.", len(tree))) {
+	if st != 200 || !strings.Contains(body, fmt.Sprintf("Imported %d pages and %d files.", len(tree), files)) {
 		t.Fatalf("import: %d %.2000s", st, body)
 	}
 	bctx := app.NewContextWithTenant(context.Background(), e.B.T)
