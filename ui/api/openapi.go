@@ -305,6 +305,7 @@ func OpenAPI() []byte {
 		addIntegrationAPI(paths, schemas, std)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
+		tags := addTags(paths) // openapi_tags.go
 		doc := obj{
 			"openapi": "3.1.0",
 			"info": obj{"title": "orengen API", "version": "1",
@@ -317,6 +318,7 @@ func OpenAPI() []byte {
 					"{\"lead\"}, {\"tenants\"} and {\"tenant\"}), and a federal saved search has lists of naics, psc and set_asides."},
 			"servers":    []obj{{"url": "/"}},
 			"security":   []obj{{"bearer": []string{}}},
+			"tags":       tags,
 			"paths":      paths,
 			"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}}},
 		}
