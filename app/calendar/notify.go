@@ -52,13 +52,18 @@ type NoticeStore interface {
 }
 
 // NoticesFor returns the notices a booking change queues: the change
-// itself and, for an active booking, the reminders still ahead: the
-// calendar's own (Reminders, emailed) and the extra minutes the tenant's
-// "starts in N minutes" workflows ask for (a trigger only).
+// itself and, for an active booking, the reminders still ahead
+// (RemindersFor).
 func NoticesFor(kind string, b *Booking, now time.Time, extra ...int) []Notice {
-	out := []Notice{{Kind: kind, DueAt: now}}
+	return append([]Notice{{Kind: kind, DueAt: now}}, RemindersFor(b, now, extra...)...)
+}
+
+// RemindersFor returns a confirmed booking's reminders still ahead at
+// now: the calendar's own (Reminders, emailed) and the extra minutes the
+// tenant's "starts in N minutes" workflows ask for (a trigger only).
+func RemindersFor(b *Booking, now time.Time, extra ...int) []Notice {
 	if b.Status != StatusConfirmed {
-		return out
+		return nil
 	}
 	all := slices.Clone(Reminders)
 	for _, m := range extra {
@@ -66,6 +71,7 @@ func NoticesFor(kind string, b *Booking, now time.Time, extra ...int) []Notice {
 			all = append(all, m)
 		}
 	}
+	var out []Notice
 	for _, m := range all {
 		due := b.Start.Add(-time.Duration(m) * time.Minute)
 		if due.After(now) {
