@@ -90,6 +90,8 @@ const (
 	objSpareRow      = "spare:row" // B's table, its second row
 	objSpareWikiPage = "spare:wikipage"
 	objSpareWikiEdit = "spare:wikiedit" // a third page, for PATCH
+	objSpareWikiKit  = "spare:wikikit"  // a fourth page (:share its link), for restore, move, attach, share, revoke
+	objSpareWikiFile = "spare:wikifile" // the fourth page's file, for DELETE
 	// Agent Studio: B's agent and its (ended) conversation.
 	objAgent     = "agent"
 	objAgentConv = "agentconv"
@@ -288,6 +290,19 @@ var isolationMatrix = map[string]isoLine{
 	"portal|PATCH|/api/v1/tables/:id":                          {accTenantKeyW, objTable},
 	"portal|PATCH|/api/v1/tables/:id/rows/:row":                {accTenantKeyW, objTable},
 	"portal|PATCH|/api/v1/wiki/pages/:id":                      {accTenantKeyW, objSpareWikiEdit},
+	"portal|GET|/api/v1/wiki/pages/:id/revisions":              {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/pages/:id/revisions/:n":           {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/pages/:id/attachments":            {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/pages/:id/shares":                 {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/attachments/:id":                  {accTenantKey, objWikiFile},
+	"portal|GET|/api/v1/wiki/export":                           {accTenantKey, ""},
+	"portal|POST|/api/v1/wiki/pages/:id/restore":               {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/pages/:id/move":                  {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/pages/:id/attachments":           {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/pages/:id/shares":                {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/import":                          {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/wiki/attachments/:id":               {accTenantKeyW, objSpareWikiFile},
+	"portal|DELETE|/api/v1/wiki/pages/:id/shares/:share":       {accTenantKeyW, objSpareWikiKit},
 	// Portal: public.
 	"portal|GET|/brand.css": {accPublic, ""},
 	// Portal Federal (a client with federal work on; 404 while off). The
@@ -1007,24 +1022,37 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/data/tables/:id/charts":                       {accAdmin, objTable},
 	"nexus|POST|/data/tables/:id/charts/:chart/delete":         {accAdmin, objTable},
 	// Nexus: Data & Sheets and Knowledge API (admin keys; ?tenant=B).
-	"nexus|GET|/api/v1/tables":                  {accAdminKey, ""},
-	"nexus|GET|/api/v1/tables/:id":              {accAdminKey, objTable},
-	"nexus|GET|/api/v1/tables/:id/rows":         {accAdminKey, objTable},
-	"nexus|GET|/api/v1/tables/:id/rows/:row":    {accAdminKey, objTable},
-	"nexus|GET|/api/v1/wiki/pages":              {accAdminKey, ""},
-	"nexus|GET|/api/v1/wiki/pages/:id":          {accAdminKey, objWikiPage},
-	"nexus|GET|/api/v1/wiki/search":             {accAdminKey, ""},
-	"nexus|POST|/api/v1/tables":                 {accAdminKeyW, ""},
-	"nexus|POST|/api/v1/tables/:id/rows":        {accAdminKeyW, objTable},
-	"nexus|POST|/api/v1/tables/:id/rows/batch":  {accAdminKeyW, objTable},
-	"nexus|POST|/api/v1/tables/:id/rows/delete": {accAdminKeyW, objTable},
-	"nexus|POST|/api/v1/wiki/pages":             {accAdminKeyW, ""},
-	"nexus|DELETE|/api/v1/tables/:id":           {accAdminKeyW, objSpareTable},
-	"nexus|DELETE|/api/v1/tables/:id/rows/:row": {accAdminKeyW, objSpareRow},
-	"nexus|DELETE|/api/v1/wiki/pages/:id":       {accAdminKeyW, objSpareWikiPage},
-	"nexus|PATCH|/api/v1/tables/:id":            {accAdminKeyW, objTable},
-	"nexus|PATCH|/api/v1/tables/:id/rows/:row":  {accAdminKeyW, objTable},
-	"nexus|PATCH|/api/v1/wiki/pages/:id":        {accAdminKeyW, objSpareWikiEdit},
+	"nexus|GET|/api/v1/tables":                          {accAdminKey, ""},
+	"nexus|GET|/api/v1/tables/:id":                      {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows":                 {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows/:row":            {accAdminKey, objTable},
+	"nexus|GET|/api/v1/wiki/pages":                      {accAdminKey, ""},
+	"nexus|GET|/api/v1/wiki/pages/:id":                  {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/search":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/tables":                         {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tables/:id/rows":                {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/batch":          {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/delete":         {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/wiki/pages":                     {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/tables/:id":                   {accAdminKeyW, objSpareTable},
+	"nexus|DELETE|/api/v1/tables/:id/rows/:row":         {accAdminKeyW, objSpareRow},
+	"nexus|DELETE|/api/v1/wiki/pages/:id":               {accAdminKeyW, objSpareWikiPage},
+	"nexus|PATCH|/api/v1/tables/:id":                    {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/tables/:id/rows/:row":          {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/wiki/pages/:id":                {accAdminKeyW, objSpareWikiEdit},
+	"nexus|GET|/api/v1/wiki/pages/:id/revisions":        {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/pages/:id/revisions/:n":     {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/pages/:id/attachments":      {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/pages/:id/shares":           {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/attachments/:id":            {accAdminKey, objWikiFile},
+	"nexus|GET|/api/v1/wiki/export":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/wiki/pages/:id/restore":         {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/pages/:id/move":            {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/pages/:id/attachments":     {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/pages/:id/shares":          {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/import":                    {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/wiki/attachments/:id":         {accAdminKeyW, objSpareWikiFile},
+	"nexus|DELETE|/api/v1/wiki/pages/:id/shares/:share": {accAdminKeyW, objSpareWikiKit},
 	// Agent Studio API: tenant keys see their own agents and
 	// conversations; admin keys every tenant's (?tenant= narrows).
 	"portal|GET|/api/v1/agents":                            {accTenantKey, ""},
@@ -1188,6 +1216,11 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.SpareWikiPageID, 10)
 	case objSpareWikiEdit:
 		id = strconv.FormatInt(e.B.SpareWikiEditID, 10)
+	case objSpareWikiKit:
+		id = strconv.FormatInt(e.B.SpareWikiKitID, 10)
+		p = strings.ReplaceAll(p, ":share", strconv.FormatInt(e.B.SpareWikiShareID, 10))
+	case objSpareWikiFile:
+		id = strconv.FormatInt(e.B.SpareWikiFileID, 10)
 	case objSpareRow:
 		id = strconv.FormatInt(e.B.Table.ID, 10)
 		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.SpareRowID, 10))
@@ -1335,7 +1368,20 @@ func (e *tenantEnv) isoKnowledgeRequest(r isoRoute, req *treq) {
 		req.JSON = `{"title":"Api page","body":"from the API"}`
 	case r.Path == "/api/v1/wiki/pages/:id" && r.Method == http.MethodPatch:
 		req.JSON = `{"body":"changed","revision":1}`
+	case strings.HasSuffix(r.Path, "/restore"):
+		req.JSON = `{"number":1,"revision":1}`
+	case strings.HasSuffix(r.Path, "/move"):
+		req.JSON = `{"parent_id":0,"position":0}`
+	case strings.HasSuffix(r.Path, "/attachments") && r.Method == http.MethodPost:
+		req.JSON = ""
+		req.Raw, req.ContentType = multipartFile(e.t, "api.txt", []byte("from the API"))
+	case r.Path == "/api/v1/wiki/import":
+		req.JSON = ""
+		req.Raw, req.ContentType = multipartFile(e.t, "space.zip", []byte(zipOf(e.t, map[string]string{"Api import.md": "imported"})))
+	case strings.HasSuffix(r.Path, "/shares") && r.Method == http.MethodPost:
+		req.JSON = ""
 	}
+	req.Path = strings.ReplaceAll(req.Path, "/revisions/:n", "/revisions/1")
 	if r.Path == "/api/v1/wiki/search" {
 		req.Path += "?q=sop"
 	}
