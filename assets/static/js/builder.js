@@ -388,7 +388,11 @@
     if (b.dataset.act === "export") {
       var name = (form.querySelector("#name") || {}).value || "workflow";
       var trig = (form.querySelector("#trigger") || {}).value || "";
-      var file = { orengen_workflow: 1, name: name, trigger: trig, definition: def };
+      // The trigger's options (the when_* fields) travel with it, so the
+      // import starts the same way.
+      var when = {};
+      form.querySelectorAll("[name^=when_]").forEach(function (f) { if (f.value !== "") when[f.name.slice(5)] = f.value; });
+      var file = { orengen_workflow: 1, name: name, trigger: trig, when: when, definition: def };
       var a = el("a", { href: URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" })), download: name.toLowerCase().replace(/[^a-z0-9]+/g, "-") + ".workflow.json" });
       document.body.appendChild(a);
       a.click();
@@ -406,6 +410,12 @@
       change(function () { def = d; sel = -1; invalid = {}; });
       if (j.name && form.querySelector("#name")) form.querySelector("#name").value = j.name;
       if (j.trigger && form.querySelector("#trigger")) form.querySelector("#trigger").value = j.trigger;
+      if (j.when && typeof j.when === "object") {
+        form.querySelectorAll("[name^=when_]").forEach(function (f) {
+          var v = j.when[f.name.slice(5)];
+          f.value = v === undefined || v === null ? "" : String(v);
+        });
+      }
       render();
       say("Imported " + d.steps.length + " steps: check them, then save.");
     });
