@@ -1049,6 +1049,18 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/agent-conversations/:id/handback":  {accAdminKeyW, objAgentLive},
 	"nexus|POST|/api/v1/agent-conversations/:id/messages":  {accAdminKeyW, objAgentLive},
 	"nexus|GET|/api/v1/agent-usage":                        {accAdminKey, ""},
+	"portal|GET|/api/v1/conversations":                     {accTenantKey, ""},
+	"portal|GET|/api/v1/conversations/:id":                 {accTenantKey, objInboxConv},
+	"portal|GET|/api/v1/conversations/:id/messages":        {accTenantKey, objInboxConv},
+	"portal|POST|/api/v1/conversations/:id/messages":       {accTenantKeyW, objInboxConv},
+	"portal|POST|/api/v1/conversations/:id/notes":          {accTenantKeyW, objInboxConv},
+	"portal|PATCH|/api/v1/conversations/:id":               {accTenantKeyW, objInboxConv},
+	"nexus|GET|/api/v1/conversations":                      {accAdminKey, ""},
+	"nexus|GET|/api/v1/conversations/:id":                  {accAdminKey, objInboxConv},
+	"nexus|GET|/api/v1/conversations/:id/messages":         {accAdminKey, objInboxConv},
+	"nexus|POST|/api/v1/conversations/:id/messages":        {accAdminKeyW, objInboxConv},
+	"nexus|POST|/api/v1/conversations/:id/notes":           {accAdminKeyW, objInboxConv},
+	"nexus|PATCH|/api/v1/conversations/:id":                {accAdminKeyW, objInboxConv},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1429,7 +1441,8 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
-			e.isoToolRequest(r, &base) // foss_tools_test.go
+			e.isoToolRequest(r, &base)  // foss_tools_test.go
+			e.isoInboxRequest(r, &base) // inbox_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {
