@@ -63,6 +63,12 @@ func (a *App) wireCalendar(tokenKey []byte) {
 		ManageURL: func(ctx context.Context, tenantID int64, token string) string {
 			return a.bookingBase(ctx, tenantID) + "/booking/" + token
 		},
+		HostPage: func(ctx context.Context, tenantID int64) string {
+			if tenantID == app.HouseTenantID {
+				return a.Server.URL(ui.HostNexus) + "/calendar/bookings"
+			}
+			return a.bookingBase(ctx, tenantID) + "/calendar/bookings"
+		},
 		Trigger: func(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error) {
 			return a.Automations.Trigger(ctx, tenantID, trigger, payload)
 		},

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,24 +12,12 @@ import (
 // times and asks for the company.
 func TestServe_FreeAuditBookable(t *testing.T) {
 	addr, _, _ := MustRunMain(t, t.TempDir())
-	port := addr[strings.LastIndex(addr, ":")+1:]
-	get := func(path string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:"+port+path, nil)
-		req.Host = "localhost:" + port
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+	host := "localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	if resp, body := get(t, addr, host, "/services"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `href="/book/free-audit"`) {
+		t.Fatalf("services page (%d) has no link to the free audit:\n%.2000s", resp.StatusCode, body)
 	}
-	if code, body := get("/services"); code != http.StatusOK || !strings.Contains(body, `href="/book/free-audit"`) {
-		t.Fatalf("services page (%d) has no link to the free audit:\n%.2000s", code, body)
-	}
-	code, body := get("/book/free-audit?tz=America/Chicago")
-	if code != http.StatusOK || !strings.Contains(body, "Free audit") || !strings.Contains(body, `name="start"`) || !strings.Contains(body, `name="company"`) {
-		t.Fatalf("free audit page (%d):\n%.3000s", code, body)
+	resp, body := get(t, addr, host, "/book/free-audit?tz=America/Chicago")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Free audit") || !strings.Contains(body, `name="start"`) || !strings.Contains(body, `name="company"`) {
+		t.Fatalf("free audit page (%d):\n%.3000s", resp.StatusCode, body)
 	}
 }
