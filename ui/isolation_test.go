@@ -255,12 +255,18 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/sites/:id/publish":                     {accAdminKeyW, objSite},
 	"nexus|GET|/api/v1/sites/:id/revisions":                    {accAdminKey, objSite},
 	"portal|GET|/api/v1/calendar/event-types":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/calendar/calendars":                    {accTenantKey, ""},
+	"portal|POST|/api/v1/calendar/event-types":                 {accTenantKeyW, ""},
+	"portal|PUT|/api/v1/calendar/event-types/:id":              {accTenantKeyW, objEventType},
 	"portal|GET|/api/v1/calendar/event-types/:id/availability": {accTenantKey, objEventType},
 	"portal|GET|/api/v1/calendar/bookings":                     {accTenantKey, ""},
 	"portal|POST|/api/v1/calendar/bookings":                    {accTenantKeyW, ""},
 	"portal|POST|/api/v1/calendar/bookings/:id/cancel":         {accTenantKeyW, objBooking},
 	"portal|POST|/api/v1/calendar/bookings/:id/reschedule":     {accTenantKeyW, objBooking},
 	"nexus|GET|/api/v1/calendar/event-types":                   {accAdminKey, ""},
+	"nexus|GET|/api/v1/calendar/calendars":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/calendar/event-types":                  {accAdminKeyW, ""},
+	"nexus|PUT|/api/v1/calendar/event-types/:id":               {accAdminKeyW, objEventType},
 	"nexus|GET|/api/v1/calendar/event-types/:id/availability":  {accAdminKey, objEventType},
 	"nexus|GET|/api/v1/calendar/bookings":                      {accAdminKey, ""},
 	"nexus|POST|/api/v1/calendar/bookings":                     {accAdminKeyW, ""},
@@ -1328,6 +1334,12 @@ func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
 		req.JSON = `{"kind":"ics","url":"` + icsFeedURL() + `"}`
 	case strings.HasSuffix(r.Path, "/choose"):
 		req.JSON = `{"busy":["/dav/work/"],"target":"/dav/work/"}`
+	case strings.HasPrefix(r.Path, "/api/v1/calendar/event-types") && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		slug := "call" // PUT keeps B's fixture as it was; each POST makes a new one
+		if r.Method == http.MethodPost {
+			slug = "iso-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		}
+		req.JSON = `{"slug":"` + slug + `","title":"Iso call","durations":[30],"hosts":[` + strconv.FormatInt(e.B.CalendarID, 10) + `]}`
 	case strings.HasSuffix(r.Path, "/cancel"):
 		req.Path = strings.Replace(req.Path, "/"+strconv.FormatInt(e.B.BookingID, 10)+"/", "/"+strconv.FormatInt(e.B.SpareBookingID, 10)+"/", 1)
 		req.JSON = `{"reason":"isolation test"}`
