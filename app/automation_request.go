@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,7 @@ const (
 	ParamEmail = "email"
 	ParamPhone = "phone"
 	ParamText  = "text"
+	ParamURL   = "url" // an https:// address (a review page, a booking link)
 )
 
 // TemplateParam is one value a client fills in when requesting a template.
@@ -27,18 +29,23 @@ const (
 type TemplateParam struct {
 	Name     string
 	Label    string
-	Kind     string // email, phone or text
+	Kind     string // email, phone, text or url
 	Required bool
 	Help     string
 }
 
-// AutomationTemplate is a workflow of the catalogue clients request from.
+// AutomationTemplate is a workflow of the catalogue: clients request one
+// from the portal's catalogue, and the workflow builder starts from one
+// (its gallery).
 type AutomationTemplate struct {
 	Key         string
 	Name        string
 	Description string
 	Params      []TemplateParam
-	Definition  Definition
+	// Trigger starts the workflow ("": a form submission); Definition's
+	// When holds the trigger's options.
+	Trigger    string
+	Definition Definition
 }
 
 // AutomationTemplates is the catalogue, in display order.
@@ -79,6 +86,75 @@ var AutomationTemplates = []*AutomationTemplate{
 			{ID: "notify", Type: StepNotify, To: "{{.Param.notify_email}}", Subject: "New lead: {{.Contact.FirstName}} {{.Contact.LastName}}", Body: "Name: {{.Contact.FirstName}} {{.Contact.LastName}}\nEmail: {{.Contact.Email}}\nPhone: {{.Contact.Phone}}\nCompany: {{.Contact.Company}}"},
 		}},
 	},
+	{
+		Key: "lead-follow-up", Name: "Follow up new leads",
+		Description: "Each new lead gets a text at once and an email the next day, and you get a task to call them.",
+		Params: []TemplateParam{
+			{Name: "business_name", Label: "Business name in the messages", Kind: ParamText, Required: true},
+			{Name: "reply_phone", Label: "Phone number they can call back", Kind: ParamPhone, Required: true},
+		},
+		Definition: Definition{Steps: []Step{
+			{ID: "contact", Type: StepContact},
+			{ID: "text", Type: StepSMS, Body: "Hi {{.Contact.FirstName}}, thanks for contacting {{.Param.business_name}}! We will call you shortly; you can also reach us at {{.Param.reply_phone}}."},
+			{ID: "call-task", Type: StepTask, Title: "Call {{.Contact.FirstName}} {{.Contact.LastName}} (new lead)", Due: "24h"},
+			{ID: "wait", Type: StepWait, Wait: "24h"},
+			{ID: "email", Type: StepEmail, To: "{{.Contact.Email}}", Subject: "Following up from {{.Param.business_name}}", Body: "Hi {{.Contact.FirstName}},\n\nThanks again for reaching out to {{.Param.business_name}}. Is there a good time to talk? Reply to this email or call us at {{.Param.reply_phone}}.\n\n{{.Param.business_name}}"},
+		}},
+	},
+	{
+		Key: "missed-call-text-back", Name: "Text back callers",
+		Description: "Everyone who calls your Twilio number gets a text right away, so a call you could not take still gets an answer.",
+		Params: []TemplateParam{
+			{Name: "business_name", Label: "Business name in the message", Kind: ParamText, Required: true},
+		},
+		Trigger: TriggerInboundCall,
+		Definition: Definition{Steps: []Step{
+			{ID: "contact", Type: StepContact},
+			{ID: "text", Type: StepSMS, Body: "Thanks for calling {{.Param.business_name}}! If we could not pick up, reply to this text and we will get right back to you."},
+		}},
+	},
+	{
+		Key: "appointment-reminders", Name: "Appointment reminders by text",
+		Description: "Each booked appointment gets a text reminder two hours before it starts (the calendar also emails at 24 hours and 1 hour).",
+		Params: []TemplateParam{
+			{Name: "business_name", Label: "Business name in the reminder", Kind: ParamText, Required: true},
+			{Name: "reply_phone", Label: "Phone number to call to reschedule", Kind: ParamPhone, Required: true},
+		},
+		Trigger: TriggerAppointmentStartsSoon,
+		Definition: Definition{When: &When{Minutes: 120}, Steps: []Step{
+			{ID: "contact", Type: StepContact},
+			{ID: "text", Type: StepSMS, Body: "Reminder: {{.Trigger.title}} with {{.Param.business_name}} starts in 2 hours. Need to change it? Call {{.Param.reply_phone}}."},
+		}},
+	},
+	{
+		Key: "review-request", Name: "Ask won customers for a review",
+		Description: "A day after a deal is won, the customer gets a text and an email asking for a review, with your review page's link.",
+		Params: []TemplateParam{
+			{Name: "business_name", Label: "Business name in the messages", Kind: ParamText, Required: true},
+			{Name: "review_url", Label: "Your review page (https://...)", Kind: ParamURL, Required: true},
+		},
+		Trigger: TriggerDealStageChanged,
+		Definition: Definition{When: &When{Stage: "Won"}, Steps: []Step{
+			{ID: "wait", Type: StepWait, Wait: "24h"},
+			{ID: "text", Type: StepSMS, Body: "Hi {{.Contact.FirstName}}, thank you for choosing {{.Param.business_name}}! Would you leave us a quick review? {{.Param.review_url}}"},
+			{ID: "email", Type: StepEmail, To: "{{.Contact.Email}}", Subject: "How did we do?", Body: "Hi {{.Contact.FirstName}},\n\nThank you for choosing {{.Param.business_name}}. A short review helps us a lot: {{.Param.review_url}}\n\n{{.Param.business_name}}"},
+		}},
+	},
+	{
+		Key: "re-engagement", Name: "Win back quiet contacts",
+		Description: "Tag a contact \"re-engage\": they get an email, and a text three days later if they still have a phone on file.",
+		Params: []TemplateParam{
+			{Name: "business_name", Label: "Business name in the messages", Kind: ParamText, Required: true},
+			{Name: "reply_phone", Label: "Phone number they can call", Kind: ParamPhone, Required: true},
+		},
+		Trigger: TriggerTagAdded,
+		Definition: Definition{When: &When{Tag: "re-engage"}, Steps: []Step{
+			{ID: "email", Type: StepEmail, To: "{{.Contact.Email}}", Subject: "It has been a while", Body: "Hi {{.Contact.FirstName}},\n\nIt has been a while since we last spoke. Is there anything {{.Param.business_name}} can help you with? Reply here or call {{.Param.reply_phone}}.\n\n{{.Param.business_name}}"},
+			{ID: "wait", Type: StepWait, Wait: "72h"},
+			{ID: "has-phone", Type: StepIf, Field: "phone", Op: "notempty", Else: "end"},
+			{ID: "text", Type: StepSMS, Body: "Hi {{.Contact.FirstName}}, it is {{.Param.business_name}}. Anything we can help with? Call us at {{.Param.reply_phone}}."},
+		}},
+	},
 }
 
 // FindAutomationTemplate returns the catalogue's template key, or nil.
@@ -116,6 +192,11 @@ func (t *AutomationTemplate) ValidateParams(in map[string]string) (map[string]st
 				return nil, err
 			}
 			v = n
+		case ParamURL:
+			u, err := url.Parse(v)
+			if err != nil || u.Scheme != "https" || u.Host == "" || len(v) > 300 || strings.ContainsAny(v, "{}\r\n ") {
+				return nil, FieldErrorf(p.Name, "%s: an https:// address, like https://g.page/r/your-business/review.", p.Label)
+			}
 		default:
 			if !utf8.ValidString(v) || len(v) > 100 || strings.ContainsAny(v, "{}\r\n") {
 				return nil, FieldErrorf(p.Name, "%s: at most 100 characters on one line, without { or }.", p.Label)
@@ -128,7 +209,8 @@ func (t *AutomationTemplate) ValidateParams(in map[string]string) (map[string]st
 
 // Instantiate returns the template's workflow for tenantID with params
 // substituted (params must come from ValidateParams). The workflow is
-// triggered by form submissions and starts disabled.
+// started by the template's trigger (a form submission unless it names
+// another) and starts disabled.
 func (t *AutomationTemplate) Instantiate(tenantID int64, params map[string]string) (*Workflow, error) {
 	pairs := []string{}
 	for _, p := range t.Params {
@@ -139,9 +221,18 @@ func (t *AutomationTemplate) Instantiate(tenantID int64, params map[string]strin
 	for i, s := range t.Definition.Steps {
 		s.To, s.Subject, s.Body, s.HTML = r.Replace(s.To), r.Replace(s.Subject), r.Replace(s.Body), r.Replace(s.HTML)
 		s.Say, s.Gather, s.Forward = r.Replace(s.Say), r.Replace(s.Gather), r.Replace(s.Forward)
+		s.Title, s.Name, s.Purpose = r.Replace(s.Title), r.Replace(s.Name), r.Replace(s.Purpose)
 		d.Steps[i] = s
 	}
-	w := &Workflow{TenantID: tenantID, Name: t.Name, Trigger: TriggerFormSubmitted, Definition: &d}
+	if t.Definition.When != nil {
+		when := *t.Definition.When
+		d.When = &when
+	}
+	trigger := t.Trigger
+	if trigger == "" {
+		trigger = TriggerFormSubmitted
+	}
+	w := &Workflow{TenantID: tenantID, Name: t.Name, Trigger: trigger, Definition: &d}
 	if err := w.Validate(); err != nil {
 		return nil, fmt.Errorf("template %s: %w", t.Key, err)
 	}

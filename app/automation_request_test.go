@@ -9,10 +9,18 @@ import (
 )
 
 func TestAutomationTemplates_InstantiateEvery(t *testing.T) {
-	if len(app.AutomationTemplates) < 3 {
+	// The gallery the issue names: lead follow-up, missed-call text-back,
+	// appointment reminders, review request, re-engagement.
+	for _, k := range []string{"lead-follow-up", "missed-call-text-back", "appointment-reminders", "review-request", "re-engagement"} {
+		if app.FindAutomationTemplate(k) == nil {
+			t.Errorf("no template %s", k)
+		}
+	}
+	if len(app.AutomationTemplates) < 8 {
 		t.Fatalf("catalogue has %d templates", len(app.AutomationTemplates))
 	}
-	sample := map[string]string{app.ParamEmail: "me@example.com", app.ParamPhone: "+1 (512) 555-0100", app.ParamText: "Acme Co"}
+	sample := map[string]string{app.ParamEmail: "me@example.com", app.ParamPhone: "+1 (512) 555-0100", app.ParamText: "Acme Co",
+		app.ParamURL: "https://g.page/r/acme/review"}
 	for _, tpl := range app.AutomationTemplates {
 		in := map[string]string{}
 		for _, p := range tpl.Params {
@@ -30,8 +38,15 @@ func TestAutomationTemplates_InstantiateEvery(t *testing.T) {
 		if strings.Contains(string(b), ".Param") {
 			t.Errorf("%s: a placeholder is left: %s", tpl.Key, b)
 		}
-		if w.TenantID != 42 || w.Trigger != app.TriggerFormSubmitted || w.Enabled {
+		want := tpl.Trigger
+		if want == "" {
+			want = app.TriggerFormSubmitted
+		}
+		if w.TenantID != 42 || w.Trigger != want || w.Enabled {
 			t.Errorf("%s: %+v", tpl.Key, w)
+		}
+		if (tpl.Definition.When == nil) != (w.Definition.When == nil) || (w.Definition.When != nil && w.Definition.When == tpl.Definition.When) {
+			t.Errorf("%s: trigger options not copied: %+v", tpl.Key, w.Definition.When)
 		}
 		// The catalogue itself is untouched.
 		if b2, _ := json.Marshal(tpl.Definition); !strings.Contains(string(b2), "{{.Param.") {
@@ -61,5 +76,30 @@ func TestAutomationTemplate_ValidateParams(t *testing.T) {
 		if _, err := tpl.ValidateParams(in); app.ErrorCode(err) != app.EINVALID || app.ErrorField(err) != tc.field {
 			t.Errorf("%s: %v (field %q), want EINVALID on %s", name, err, app.ErrorField(err), tc.field)
 		}
+	}
+}
+
+// A review link must be an https:// address: no other scheme, no
+// template syntax, no spaces.
+func TestAutomationTemplate_URLParam(t *testing.T) {
+	tpl := app.FindAutomationTemplate("review-request")
+	base := map[string]string{"business_name": "Acme"}
+	for _, bad := range []string{"http://acme.test/review", "javascript:alert(1)", "https://", "https://acme.test/{{.Contact.Email}}", "https://acme.test/a b", "acme.test/review"} {
+		in := map[string]string{"business_name": "Acme", "review_url": bad}
+		if _, err := tpl.ValidateParams(in); app.ErrorField(err) != "review_url" {
+			t.Errorf("%q: %v, want refused naming review_url", bad, err)
+		}
+	}
+	base["review_url"] = "https://g.page/r/acme/review"
+	got, err := tpl.ValidateParams(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := tpl.Instantiate(7, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Trigger != app.TriggerDealStageChanged || w.Definition.When.Stage != "Won" || !strings.Contains(w.Definition.Steps[1].Body, "https://g.page/r/acme/review") {
+		t.Fatalf("review request: %+v %+v", w, w.Definition.Steps)
 	}
 }

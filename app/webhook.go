@@ -18,6 +18,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // WebhookEvents are the events a subscription can choose. Each comes from
@@ -208,6 +211,18 @@ type WebhookStore interface {
 	// FinishDelivery records an attempt's outcome on the delivery and
 	// appends the attempt to its log (numbering it), in one transaction.
 	FinishDelivery(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt) error
+	// PruneDeliveries deletes finished (succeeded or failed) deliveries
+	// with their attempts: those created before before, and those past
+	// the keep newest finished ones (keep <= 0: no count limit). It
+	// deletes oldest first, at most batch deliveries per transaction, so
+	// other writers get the write lock between batches.
+	PruneDeliveries(ctx context.Context, before time.Time, keep, batch int) (WebhookPruned, error)
+}
+
+// WebhookPruned is what one PruneDeliveries call deleted, and in how
+// many transactions (batches that deleted something).
+type WebhookPruned struct {
+	Deliveries, Attempts, Batches int
 }
 
 // Webhook delivery policy.
@@ -218,6 +233,16 @@ const (
 	// WebhookResponseExcerpt is how much of a receiver's answer the log
 	// keeps.
 	WebhookResponseExcerpt = 1024
+
+	// DefaultWebhookRetention is how long finished deliveries and their
+	// attempts are kept in the delivery log; DefaultWebhookKeep is how
+	// many finished deliveries are kept at most, whatever their age.
+	DefaultWebhookRetention = 30 * 24 * time.Hour
+	DefaultWebhookKeep      = 100_000
+	// WebhookPruneBatch is how many deliveries one pruning transaction
+	// deletes; WebhookPruneInterval how often Run prunes.
+	WebhookPruneBatch    = 500
+	WebhookPruneInterval = time.Hour
 )
 
 // WebhookBackoff is the wait before attempt n+1 after n failed attempts:
@@ -274,6 +299,13 @@ type WebhookService struct {
 	Now  func() time.Time
 	// Meter counts delivery attempts (nil: not counted).
 	Meter Meter
+	// Retention and Keep bound the delivery log (finished deliveries,
+	// with their attempts): DefaultWebhookRetention and
+	// DefaultWebhookKeep when zero. PruneBatch is WebhookPruneBatch when
+	// zero.
+	Retention  time.Duration
+	Keep       int
+	PruneBatch int
 }
 
 func webhookSecretName(id int64) string { return fmt.Sprintf("webhook.%d.secret", id) }
@@ -379,8 +411,66 @@ func (s *WebhookService) Tick(ctx context.Context) (int, error) {
 	return len(ds), nil
 }
 
-// Run delivers webhooks until ctx is done.
+// retention returns the log's bounds with their defaults filled in.
+func (s *WebhookService) retention() (time.Duration, int) {
+	age, keep := s.Retention, s.Keep
+	if age <= 0 {
+		age = DefaultWebhookRetention
+	}
+	if keep <= 0 {
+		keep = DefaultWebhookKeep
+	}
+	return age, keep
+}
+
+// RetentionNote says how long the delivery log keeps finished
+// deliveries, for the log's page.
+func (s *WebhookService) RetentionNote() string {
+	age, keep := s.retention()
+	return fmt.Sprintf("Delivered and given-up deliveries are kept for %s (at most the newest %s), then deleted with their attempts.", humanDays(age), message.NewPrinter(language.English).Sprint(keep))
+}
+
+func humanDays(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		if n := int(d / (24 * time.Hour)); n != 1 {
+			return strconv.Itoa(n) + " days"
+		}
+		return "1 day"
+	}
+	return d.String()
+}
+
+// Prune deletes finished deliveries past the log's retention (age or
+// count) with their attempts, in batches; Run calls it every
+// WebhookPruneInterval. Returns what it deleted.
+func (s *WebhookService) Prune(ctx context.Context) (WebhookPruned, error) {
+	age, keep := s.retention()
+	batch := s.PruneBatch
+	if batch <= 0 {
+		batch = WebhookPruneBatch
+	}
+	p, err := s.Store.PruneDeliveries(ctx, s.now().Add(-age), keep, batch)
+	if err != nil {
+		return p, fmt.Errorf("webhook log retention: %w", err)
+	}
+	return p, nil
+}
+
+// Run delivers webhooks until ctx is done, and prunes the delivery log
+// every WebhookPruneInterval.
 func (s *WebhookService) Run(ctx context.Context) {
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		Every(ctx, WebhookPruneInterval, func(ctx context.Context) {
+			if p, err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+				s.log().Error("webhooks", "err", err)
+			} else if p.Deliveries > 0 {
+				s.log().Info("webhook log retention: deleted old deliveries", "deliveries", p.Deliveries, "attempts", p.Attempts, "batches", p.Batches)
+			}
+		})
+	}()
+	defer func() { <-pruned }()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {

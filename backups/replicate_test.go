@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -413,4 +414,39 @@ func TestReplicate_MirrorDown(t *testing.T) {
 	t.Logf("dead mirror: %s", st.Errors()[0])
 	db.Close()
 	c.stop(t)
+}
+
+// TestSyncNow_ReplicatorJustDied: a replicator killed a moment ago leaves
+// a fresh status naming its PID. SyncNow waits for the restarted one's
+// status instead of failing on the dead PID (CI failed this way when the
+// restarted child was slow to start), then signals the new one.
+func TestSyncNow_ReplicatorJustDied(t *testing.T) {
+	data := t.TempDir()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := writeStatus(data, Status{PID: gone.Process.Pid, StartedAt: now, UpdatedAt: now, Ready: true}); err != nil {
+		t.Fatal(err)
+	}
+	// The "restarted replicator" is this process: it answers the signal
+	// with a status whose SyncSeq moved on.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, SyncSignal)
+	defer signal.Stop(sig)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		writeStatus(data, Status{PID: os.Getpid(), StartedAt: time.Now(), UpdatedAt: time.Now(), Ready: true})
+		<-sig
+		writeStatus(data, Status{PID: os.Getpid(), StartedAt: time.Now(), UpdatedAt: time.Now(), Ready: true, SyncSeq: 1,
+			RestorePoints: []RestorePoint{{DB: "orengen.db"}}})
+	}()
+	points, err := SyncNow(context.Background(), data, 5*time.Second)
+	if err != nil {
+		t.Fatalf("SyncNow with a just-dead replicator's status: %v", err)
+	}
+	if len(points) != 1 || points[0].DB != "orengen.db" {
+		t.Fatalf("restore points: %+v, want the new replicator's", points)
+	}
 }

@@ -257,12 +257,22 @@ func SyncNow(ctx context.Context, dataDir string, timeout time.Duration) ([]Rest
 	defer t.Stop()
 	// A replicator that was just started has not written its status or
 	// found its databases yet: wait for it to be ready.
+	// A replicator that died a moment ago left a fresh status with its
+	// PID: the supervisor is restarting it, so wait for the new one's.
 	var st Status
+	dead := 0
 	for {
 		var err error
 		st, err = ReadStatus(dataDir)
-		if err == nil && st.Ready && !st.Stale() && st.PID > 0 {
-			break
+		if err == nil && st.Ready && !st.Stale() && st.PID > 0 && st.PID != dead {
+			err = syscall.Kill(st.PID, SyncSignal)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, syscall.ESRCH) {
+				return nil, fmt.Errorf("sync now: signal replicator %d: %w", st.PID, err)
+			}
+			dead = st.PID
 		}
 		select {
 		case <-ctx.Done():
@@ -272,9 +282,6 @@ func SyncNow(ctx context.Context, dataDir string, timeout time.Duration) ([]Rest
 			return nil, fmt.Errorf("sync now: replicator not running (status updated %s)", st.UpdatedAt.Format(time.RFC3339))
 		case <-t.C:
 		}
-	}
-	if err := syscall.Kill(st.PID, SyncSignal); err != nil {
-		return nil, fmt.Errorf("sync now: signal replicator %d: %w", st.PID, err)
 	}
 	for {
 		select {

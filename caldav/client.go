@@ -183,7 +183,7 @@ func (ms *multistatus) members() []member {
 		for _, ps := range r.Propstats {
 			if strings.Contains(ps.Status, " 200") {
 				m.ok = true
-				m.etag = strings.Trim(ps.Prop.ETag, `"`)
+				m.etag = unquoteETag(ps.Prop.ETag)
 				m.data = ps.Prop.Data
 			}
 		}
@@ -314,8 +314,11 @@ func (c *Client) fullQuery(ctx context.Context, a calendar.Account, path string,
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]`)
 
 // PutEvent implements calendar.DAV: the booking as one VEVENT (no METHOD:
-// a stored CalDAV object has none) at PATH/UID.ics.
-func (c *Client) PutEvent(ctx context.Context, a calendar.Account, path string, b *calendar.Booking) (string, string, error) {
+// a stored CalDAV object has none) at PATH/UID.ics, created with
+// If-None-Match: * or replaced with If-Match (RFC 4791 5.3.2, RFC 9110
+// 13.1). A server that answers without an ETag (it changed the data as
+// it stored it) is asked for the stored version's.
+func (c *Client) PutEvent(ctx context.Context, a calendar.Account, path string, b *calendar.Booking, etag string) (string, string, error) {
 	cal := newCal("")
 	ev := bookingEvent(b, time.Now())
 	if b.Notes != "" {
@@ -327,19 +330,68 @@ func (c *Client) PutEvent(ctx context.Context, a calendar.Account, path string, 
 		return "", "", err
 	}
 	href := strings.TrimSuffix(hrefPath(path), "/") + "/" + unsafeName.ReplaceAllString(b.UID, "_") + ".ics"
-	resp, _, err := c.do(ctx, a, http.MethodPut, href, map[string]string{"Content-Type": ical.MIMEType + "; charset=utf-8"}, data,
-		http.StatusCreated, http.StatusNoContent, http.StatusOK)
-	if err != nil {
-		return "", "", err
+	hdr := map[string]string{"Content-Type": ical.MIMEType + "; charset=utf-8"}
+	if etag == "" {
+		hdr["If-None-Match"] = "*"
+	} else {
+		hdr["If-Match"] = quoteETag(etag)
 	}
-	return href, strings.Trim(resp.Header.Get("ETag"), `"`), nil
+	resp, _, err := c.do(ctx, a, http.MethodPut, href, hdr, data, http.StatusCreated, http.StatusNoContent, http.StatusOK)
+	if err != nil {
+		return href, "", changed(err)
+	}
+	tag := unquoteETag(resp.Header.Get("ETag"))
+	if tag == "" {
+		if tag, err = c.EventETag(ctx, a, href); err != nil {
+			return href, "", err
+		}
+	}
+	return href, tag, nil
 }
 
 // DeleteEvent implements calendar.DAV.
-func (c *Client) DeleteEvent(ctx context.Context, a calendar.Account, href string) error {
-	_, _, err := c.do(ctx, a, http.MethodDelete, href, nil, nil, http.StatusOK, http.StatusNoContent, http.StatusNotFound, http.StatusGone)
+func (c *Client) DeleteEvent(ctx context.Context, a calendar.Account, href, etag string) error {
+	var hdr map[string]string
+	if etag != "" {
+		hdr = map[string]string{"If-Match": quoteETag(etag)}
+	}
+	_, _, err := c.do(ctx, a, http.MethodDelete, href, hdr, nil, http.StatusOK, http.StatusNoContent, http.StatusNotFound, http.StatusGone)
+	return changed(err)
+}
+
+// EventETag implements calendar.DAV with a HEAD request.
+func (c *Client) EventETag(ctx context.Context, a calendar.Account, href string) (string, error) {
+	resp, _, err := c.do(ctx, a, http.MethodHead, href, nil, nil, http.StatusOK, http.StatusNotFound, http.StatusGone)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", nil
+	}
+	tag := unquoteETag(resp.Header.Get("ETag"))
+	if tag == "" {
+		return "", fmt.Errorf("HEAD %s: the server sent no ETag", href)
+	}
+	return tag, nil
+}
+
+// changed maps a 412 answer to calendar.ErrChanged.
+func changed(err error) error {
+	var se *StatusError
+	if errors.As(err, &se) && se.Code == http.StatusPreconditionFailed {
+		return fmt.Errorf("%s %s: %w", se.Method, se.Path, calendar.ErrChanged)
+	}
 	return err
 }
+
+// unquoteETag is an ETag header's opaque value: the quotes and a weak
+// prefix removed (stored, and compared with getetag values, that way).
+func unquoteETag(h string) string {
+	return strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`)
+}
+
+// quoteETag is the header form of a stored ETag.
+func quoteETag(v string) string { return `"` + v + `"` }
 
 // ReadFeed implements calendar.FeedReader: GET the feed and expand it.
 func (c *Client) ReadFeed(ctx context.Context, rawURL string, w calendar.Window) ([]calendar.BusyEvent, error) {

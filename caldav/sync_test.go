@@ -18,22 +18,31 @@ import (
 )
 
 type syncEnv struct {
-	r   *realtest.RadicaleServer
-	svc *calendar.Service
-	y   *calendar.Syncer
-	ctx context.Context
-	now time.Time
+	r *realtest.RadicaleServer
+	// wire is what the appliance sent to the server and the answers, when
+	// it talks through the recording proxy (newSyncEnv with record).
+	wire *wireLog
+	url  string // the server's address as the appliance reaches it
+	svc  *calendar.Service
+	y    *calendar.Syncer
+	ctx  context.Context
+	now  time.Time
 }
 
-func newSyncEnv(t *testing.T) *syncEnv {
+func newSyncEnv(t *testing.T, record ...bool) *syncEnv {
 	t.Helper()
 	r := realtest.StartRadicale(t, "alice", "s3cret-pass")
+	serverURL := r.URL
 	db := store.NewDB(filepath.Join(t.TempDir(), "orengen.db"))
 	if err := db.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	e := &syncEnv{r: r, now: time.Date(2026, 10, 26, 12, 0, 0, 0, time.UTC)}
+	if len(record) > 0 && record[0] {
+		e.wire = &wireLog{}
+		serverURL = e.wire.proxy(t, r.URL)
+	}
 	db.Now = func() time.Time { return e.now }
 	tn := &app.Tenant{Name: "Alpha"}
 	if err := store.NewTenantStore(db).CreateTenant(context.Background(), tn); err != nil {
@@ -48,10 +57,11 @@ func newSyncEnv(t *testing.T) *syncEnv {
 	}
 	// The guarded client, opened only for the server's loopback address
 	// (as --outbound-allow does).
-	g, err := httpx.ParseAllow(strings.TrimSuffix(strings.TrimPrefix(r.URL, "http://"), "/"))
+	g, err := httpx.ParseAllow(strings.TrimSuffix(strings.TrimPrefix(serverURL, "http://"), "/"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.url = serverURL
 	cl := &caldav.Client{HTTP: httpx.New(g, httpx.Options{Timeout: 10 * time.Second})}
 	e.y = &calendar.Syncer{Service: e.svc, Store: cs, DAV: cl, Feeds: cl, Vault: &app.VaultService{Store: store.NewVaultStore(db), Cipher: ciph}}
 	return e

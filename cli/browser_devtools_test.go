@@ -12,9 +12,10 @@ import (
 )
 
 // TestBrowser_APIExplorer: on API & developer tools, the vendored Swagger
-// UI loads the OpenAPI document; with a key under Authorize, "Try it
-// out" on GET /api/v1/me sends the request to this server and shows the
-// answer (200 and the key's tenant).
+// UI loads the OpenAPI document, listed by module (tag), closed; with a
+// key under Authorize, "Try it out" on GET /api/v1/me (module Account)
+// sends the request to this server and shows the answer (200 and the
+// key's tenant).
 func TestBrowser_APIExplorer(t *testing.T) {
 	ctx := newBrowser(t)
 	dir := t.TempDir()
@@ -36,6 +37,8 @@ func TestBrowser_APIExplorer(t *testing.T) {
 		loginTasks(base+"/login", "eve@plumbing.test", "api explorer password"),
 		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
 		chromedp.Navigate(base+"/developers"),
+		chromedp.WaitVisible(`#swagger-ui h3.opblock-tag[data-tag="Knowledge wiki"]`, chromedp.ByQuery),
+		chromedp.Click(`#swagger-ui h3.opblock-tag[data-tag="Account"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#swagger-ui .opblock-summary-path[data-path="/api/v1/me"]`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatal(err)

@@ -82,6 +82,10 @@ type Config struct {
 	AutomationKeepRuns  int
 	LeadRateLimit       int
 	APIRateLimit        int
+
+	// WebhookRetention and WebhookKeep bound the webhook delivery log.
+	WebhookRetention time.Duration
+	WebhookKeep      int
 }
 
 // Defaults.
@@ -220,6 +224,8 @@ var settings = []setting{
 	{flag: "automation-lease", env: "ORENGEN_AUTOMATION_LEASE", def: "1m", usage: "how long a worker holds a run before another may reclaim it", set: dur("automation-lease", func(c *Config) *time.Duration { return &c.AutomationLease })},
 	{flag: "automation-retention", env: "ORENGEN_AUTOMATION_RETENTION", def: "720h", usage: "finished workflow runs older than this are deleted", set: dur("automation-retention", func(c *Config) *time.Duration { return &c.AutomationRetention })},
 	{flag: "automation-keep-runs", env: "ORENGEN_AUTOMATION_KEEP_RUNS", def: "10000", usage: "at most this many finished workflow runs are kept", set: intRange("automation-keep-runs", 10, 10_000_000, func(c *Config) *int { return &c.AutomationKeepRuns })},
+	{flag: "webhook-retention", env: "ORENGEN_WEBHOOK_RETENTION", def: "720h", usage: "delivered and given-up outbound webhook deliveries, with their attempts, older than this are deleted from the delivery log", set: dur("webhook-retention", func(c *Config) *time.Duration { return &c.WebhookRetention })},
+	{flag: "webhook-keep-deliveries", env: "ORENGEN_WEBHOOK_KEEP_DELIVERIES", def: "100000", usage: "at most this many delivered and given-up webhook deliveries are kept in the delivery log", set: intRange("webhook-keep-deliveries", 100, 100_000_000, func(c *Config) *int { return &c.WebhookKeep })},
 	{flag: "api-rate-limit", env: "ORENGEN_API_RATE_LIMIT", def: "600", usage: "requests each API key may make a minute, unless the key has its own limit (RateLimit-* headers; 429 past it)", set: intRange("api-rate-limit", 1, 1_000_000, func(c *Config) *int { return &c.APIRateLimit })},
 	{flag: "lead-rate-limit", env: "ORENGEN_LEAD_RATE_LIMIT", def: "60", usage: "posts to /webhook/* per client IP per minute (-1: unlimited)", set: intRange("lead-rate-limit", -1, 1_000_000, func(c *Config) *int { return &c.LeadRateLimit })},
 	{env: "ORENGEN_MASTER_KEY", usage: "vault master key", secret: true, set: key32("ORENGEN_MASTER_KEY", func(c *Config) *[]byte { return &c.MasterKey })},

@@ -19,6 +19,10 @@ func (a *App) wireSites() {
 	ss := store.NewSiteBuilderStore(a.DB)
 	a.Sites = &sites.Service{Store: ss, Forms: a.Forms.Store, Domains: a.Domains, Analytics: &sites.Recorder{Store: ss, Logger: a.Logger},
 		Renderer: sites.NewRenderer(), HouseDomain: a.Config.Domain, Logger: a.Logger,
+		ChatAgent: func(ctx context.Context, key string, tenantID int64) error {
+			_, err := a.Agents.WidgetAgent(ctx, key, tenantID)
+			return err
+		},
 		Context: func(ctx context.Context, s *sites.Site) sites.RenderContext {
 			rc := sites.RenderContext{Script: assets.URL("js/sites.js")}
 			if s.Domain != "" {

@@ -218,6 +218,7 @@ func (a *App) open(ctx context.Context) error {
 		hooks = hooks.AllowAll()
 	}
 	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, Meter: a.Metrics,
+		Retention: cfg.WebhookRetention, Keep: cfg.WebhookKeep,
 		HTTP: httpx.New(hooks, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1, UserAgent: "webhooks/1"})}
 
 	a.Server = &ui.Server{

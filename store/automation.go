@@ -168,6 +168,12 @@ func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
 		return err
 	}
 	now := FormatTime(tx.now)
+	oldTrigger := ""
+	if w.ID != 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT trigger FROM workflows WHERE id = ? AND tenant_id = ?`, w.ID, w.TenantID).Scan(&oldTrigger); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("update workflow: %w", err)
+		}
+	}
 	if w.ID == 0 {
 		res, err := tx.ExecContext(ctx, `INSERT INTO workflows (tenant_id, name, trigger, enabled, version, seed, form_filter, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
 			w.TenantID, w.Name, w.Trigger, w.Enabled, w.Seed, w.WhenOf().Form, now, now)
@@ -195,8 +201,13 @@ func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
 		return err
 	}
 	w.UpdatedAt = tx.now
-	_, err = tx.ExecContext(ctx, `UPDATE workflows SET version_id = ? WHERE id = ?`, w.VersionID, w.ID)
-	return err
+	if _, err = tx.ExecContext(ctx, `UPDATE workflows SET version_id = ? WHERE id = ?`, w.VersionID, w.ID); err != nil {
+		return err
+	}
+	if w.Trigger == app.TriggerAppointmentStartsSoon || oldTrigger == app.TriggerAppointmentStartsSoon {
+		return syncStartsSoon(ctx, tx, w.TenantID)
+	}
+	return nil
 }
 
 // SeedWorkflow creates w unless the tenant already has the seed w.Seed.
@@ -220,16 +231,24 @@ func (s *WorkflowStore) SeedWorkflow(ctx context.Context, w *app.Workflow) (bool
 	return true, tx.Commit()
 }
 
-// SetWorkflowEnabled turns a workflow on or off.
+// SetWorkflowEnabled turns a workflow on or off (a "starts in N minutes"
+// workflow's reminders for upcoming bookings with it, in one transaction).
 func (s *WorkflowStore) SetWorkflowEnabled(ctx context.Context, id int64, enabled bool) error {
-	res, err := s.db.write.ExecContext(ctx, `UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?`, enabled, FormatTime(s.db.Now()), id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return app.Errorf(app.ENOTFOUND, "Workflow not found.")
-	}
-	return nil
+	return s.db.Update(ctx, func(tx *Tx) error {
+		var tenantID int64
+		var trigger string
+		err := tx.QueryRowContext(ctx, `UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ? RETURNING tenant_id, trigger`,
+			enabled, FormatTime(tx.now), id).Scan(&tenantID, &trigger)
+		if errors.Is(err, sql.ErrNoRows) {
+			return app.Errorf(app.ENOTFOUND, "Workflow not found.")
+		} else if err != nil {
+			return fmt.Errorf("enable workflow: %w", err)
+		}
+		if trigger == app.TriggerAppointmentStartsSoon {
+			return syncStartsSoon(ctx, tx, tenantID)
+		}
+		return nil
+	})
 }
 
 // ClaimRun implements app.WorkflowStore: one UPDATE ... RETURNING on the

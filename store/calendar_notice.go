@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"orengen/app"
@@ -19,17 +20,7 @@ func queueNotices(ctx context.Context, tx *Tx, kind string, b *calendar.Booking)
 		return err
 	}
 	// The tenant's "starts in N minutes" workflows get their own reminders.
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT CAST(json_extract(v.definition, '$.when.minutes') AS INTEGER)
-		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
-		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND coalesce(json_extract(v.definition, '$.when.minutes'), 0) > 0`,
-		b.TenantID, app.TriggerAppointmentStartsSoon)
-	if err != nil {
-		return fmt.Errorf("starts-soon workflows: %w", err)
-	}
-	extra, err := scanAll(rows, func(r scanner) (int, error) {
-		var m int
-		return m, r.Scan(&m)
-	})
+	extra, err := startsSoonMinutes(ctx, tx, b.TenantID)
 	if err != nil {
 		return err
 	}
@@ -44,6 +35,92 @@ func queueNotices(ctx context.Context, tx *Tx, kind string, b *calendar.Booking)
 		AND calendar_id IN (SELECT calendar_id FROM calendar_booking_hosts WHERE booking_id = ?)`,
 		FormatTime(tx.now), b.TenantID, FormatTime(tx.now), b.ID); err != nil {
 		return fmt.Errorf("mark sources due: %w", err)
+	}
+	return nil
+}
+
+// startsSoonMinutes returns the minutes of the tenant's enabled "starts in
+// N minutes" workflows that name their N.
+func startsSoonMinutes(ctx context.Context, tx *Tx, tenantID int64) ([]int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT CAST(json_extract(v.definition, '$.when.minutes') AS INTEGER)
+		FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version
+		WHERE w.tenant_id = ? AND w.trigger = ? AND w.enabled = 1 AND coalesce(json_extract(v.definition, '$.when.minutes'), 0) > 0`,
+		tenantID, app.TriggerAppointmentStartsSoon)
+	if err != nil {
+		return nil, fmt.Errorf("starts-soon workflows: %w", err)
+	}
+	return scanAll(rows, func(r scanner) (int, error) {
+		var m int
+		return m, r.Scan(&m)
+	})
+}
+
+// syncStartsSoon makes the pending reminders of the tenant's upcoming
+// confirmed bookings match its enabled "starts in N minutes" workflows,
+// in the transaction that saved, enabled or disabled one of them: a new
+// N gets its reminders for the bookings made before the workflow (those
+// still ahead), and the pending reminders of an N no workflow asks for
+// any more are dropped.
+func syncStartsSoon(ctx context.Context, tx *Tx, tenantID int64) error {
+	extra, err := startsSoonMinutes(ctx, tx, tenantID)
+	if err != nil {
+		return err
+	}
+	type key struct {
+		booking int64
+		minutes int
+	}
+	type pending struct {
+		id int64
+		key
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, booking_id, minutes FROM calendar_notices WHERE tenant_id = ? AND kind = ? AND status IN ('pending', 'sending')`,
+		tenantID, calendar.NoticeReminder)
+	if err != nil {
+		return fmt.Errorf("pending reminders: %w", err)
+	}
+	ps, err := scanAll(rows, func(r scanner) (pending, error) {
+		var p pending
+		return p, r.Scan(&p.id, &p.booking, &p.minutes)
+	})
+	if err != nil {
+		return err
+	}
+	have := make(map[key]bool, len(ps))
+	for _, p := range ps {
+		if slices.Contains(calendar.Reminders, p.minutes) || slices.Contains(extra, p.minutes) {
+			have[p.key] = true
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE calendar_notices SET status = 'dropped' WHERE id = ? AND status = 'pending'`, p.id); err != nil {
+			return fmt.Errorf("drop reminder: %w", err)
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT id, start_at FROM calendar_bookings WHERE tenant_id = ? AND status = ? AND start_at > ?`,
+		tenantID, calendar.StatusConfirmed, FormatTime(tx.now))
+	if err != nil {
+		return fmt.Errorf("upcoming bookings: %w", err)
+	}
+	bs, err := scanAll(rows, func(r scanner) (*calendar.Booking, error) {
+		b := &calendar.Booking{Status: calendar.StatusConfirmed}
+		return b, r.Scan(&b.ID, Time{&b.Start})
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		for _, n := range calendar.RemindersFor(b, tx.now, extra...) {
+			if have[key{b.ID, n.Minutes}] || slices.Contains(calendar.Reminders, n.Minutes) {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_notices (tenant_id, booking_id, kind, minutes, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				tenantID, b.ID, n.Kind, n.Minutes, FormatTime(n.DueAt), FormatTime(tx.now)); err != nil {
+				return fmt.Errorf("queue reminder: %w", err)
+			}
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"orengen/app"
@@ -185,18 +186,50 @@ func (s *CalendarStore) ApplyDelta(ctx context.Context, sourceID int64, path str
 		if err != nil {
 			return err
 		}
+		deleted := slices.Clone(d.Deleted)
 		if d.Full {
 			if err := dropRemoteBusy(ctx, tx, sourceID, path); err != nil {
 				return err
 			}
+			// A full read lists every event: a booking's event missing
+			// from it was deleted on the server.
+			read := make(map[string]bool, len(d.Changed))
+			for _, o := range d.Changed {
+				read[o.Href] = true
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT href FROM calendar_exports WHERE source_id = ? AND remote = ? AND etag <> ''`, sourceID, path)
+			if err != nil {
+				return err
+			}
+			hrefs, err := scanAll(rows, func(r scanner) (string, error) {
+				var h string
+				return h, r.Scan(&h)
+			})
+			if err != nil {
+				return err
+			}
+			for _, h := range hrefs {
+				if !read[h] {
+					deleted = append(deleted, h)
+				}
+			}
 		}
-		for _, h := range d.Deleted {
+		for _, h := range deleted {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_busy WHERE source_id = ? AND href = ?`, sourceID, h); err != nil {
+				return err
+			}
+			// A booking's event deleted on the server: created again.
+			if _, err := tx.ExecContext(ctx, `UPDATE calendar_exports SET etag = '', sequence = -1 WHERE source_id = ? AND href = ?`, sourceID, h); err != nil {
 				return err
 			}
 		}
 		for _, o := range d.Changed {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_busy WHERE source_id = ? AND href = ?`, sourceID, o.Href); err != nil {
+				return err
+			}
+			// A booking's event changed on the server: written back.
+			if _, err := tx.ExecContext(ctx, `UPDATE calendar_exports SET sequence = -1 WHERE source_id = ? AND href = ? AND etag <> '' AND etag <> ?`,
+				sourceID, o.Href, o.ETag); err != nil {
 				return err
 			}
 			for _, e := range o.Events {
@@ -248,42 +281,66 @@ func (s *CalendarStore) FinishSync(ctx context.Context, id int64, at time.Time, 
 	})
 }
 
+const exportCols = `source_id, booking_id, remote, href, etag, sequence`
+
+func scanExport(r scanner) (calendar.Export, error) {
+	var e calendar.Export
+	err := r.Scan(&e.SourceID, &e.BookingID, &e.Remote, &e.Href, &e.ETag, &e.Sequence)
+	return e, err
+}
+
 // PendingExports implements calendar.SyncStore.
-func (s *CalendarStore) PendingExports(ctx context.Context, src *calendar.Source, since time.Time) ([]*calendar.Booking, []calendar.Export, error) {
+func (s *CalendarStore) PendingExports(ctx context.Context, src *calendar.Source, target string, since time.Time) ([]calendar.PendingPut, []calendar.Export, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT `+bookingCols+` FROM calendar_bookings WHERE tenant_id = ? AND status IN ('confirmed', 'pending') AND end_at > ?
-		AND id IN (SELECT booking_id FROM calendar_booking_hosts WHERE calendar_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM calendar_exports x WHERE x.source_id = ? AND x.booking_id = calendar_bookings.id AND x.sequence = calendar_bookings.sequence)
-		ORDER BY start_at LIMIT 200`, tid, FormatTime(since), src.CalendarID, src.ID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("pending exports: %w", err)
+	var put []calendar.PendingPut
+	if target != "" {
+		rows, err := s.db.read.QueryContext(ctx, `SELECT `+bookingCols+` FROM calendar_bookings WHERE tenant_id = ? AND status IN ('confirmed', 'pending') AND end_at > ?
+			AND id IN (SELECT booking_id FROM calendar_booking_hosts WHERE calendar_id = ?)
+			AND NOT EXISTS (SELECT 1 FROM calendar_exports x WHERE x.source_id = ? AND x.booking_id = calendar_bookings.id
+				AND x.sequence = calendar_bookings.sequence AND x.remote = ?)
+			ORDER BY start_at LIMIT 200`, tid, FormatTime(since), src.CalendarID, src.ID, target)
+		if err != nil {
+			return nil, nil, fmt.Errorf("pending exports: %w", err)
+		}
+		bs, err := scanAll(rows, scanBooking)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, b := range bs {
+			p := calendar.PendingPut{Booking: b}
+			e, err := scanExport(s.db.read.QueryRowContext(ctx, `SELECT `+exportCols+` FROM calendar_exports WHERE source_id = ? AND booking_id = ?`, src.ID, b.ID))
+			switch {
+			case err == nil:
+				p.Prev = &e
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, nil, fmt.Errorf("pending export: %w", err)
+			}
+			put = append(put, p)
+		}
 	}
-	put, err := scanAll(rows, scanBooking)
+	// To delete: cancelled bookings, bookings moved to other hosts and,
+	// with no target, the bookings still ahead.
+	rows, err := s.db.read.QueryContext(ctx, `SELECT x.source_id, x.booking_id, x.remote, x.href, x.etag, x.sequence FROM calendar_exports x
+		JOIN calendar_bookings b ON b.id = x.booking_id WHERE x.source_id = ? AND x.tenant_id = ?
+		AND (b.status = 'cancelled' OR NOT EXISTS (SELECT 1 FROM calendar_booking_hosts h WHERE h.booking_id = b.id AND h.calendar_id = ?)
+			OR (? = '' AND b.end_at > ?))
+		LIMIT 200`, src.ID, tid, src.CalendarID, target, FormatTime(since))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("exports to delete: %w", err)
 	}
-	rows, err = s.db.read.QueryContext(ctx, `SELECT x.source_id, x.booking_id, x.href, x.etag, x.sequence FROM calendar_exports x
-		JOIN calendar_bookings b ON b.id = x.booking_id WHERE x.source_id = ? AND x.tenant_id = ? AND b.status = 'cancelled' LIMIT 200`, src.ID, tid)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cancelled exports: %w", err)
-	}
-	drop, err := scanAll(rows, func(r scanner) (calendar.Export, error) {
-		var e calendar.Export
-		err := r.Scan(&e.SourceID, &e.BookingID, &e.Href, &e.ETag, &e.Sequence)
-		return e, err
-	})
+	drop, err := scanAll(rows, scanExport)
 	return put, drop, err
 }
 
 // SaveExport implements calendar.SyncStore.
 func (s *CalendarStore) SaveExport(ctx context.Context, e calendar.Export) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO calendar_exports (source_id, booking_id, tenant_id, href, etag, sequence) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (source_id, booking_id) DO UPDATE SET href = excluded.href, etag = excluded.etag, sequence = excluded.sequence`,
-			e.SourceID, e.BookingID, tid, e.Href, e.ETag, e.Sequence)
+		_, err := tx.ExecContext(ctx, `INSERT INTO calendar_exports (source_id, booking_id, tenant_id, remote, href, etag, sequence) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (source_id, booking_id) DO UPDATE SET remote = excluded.remote, href = excluded.href, etag = excluded.etag, sequence = excluded.sequence`,
+			e.SourceID, e.BookingID, tid, e.Remote, e.Href, e.ETag, e.Sequence)
 		return err
 	})
 }

@@ -10,7 +10,11 @@ import (
 )
 
 // DashboardStore computes the dashboards' aggregates in SQL, each query
-// bounded by the range and served by an index (migration 0170).
+// bounded by the range and served by an index (migration 0170), the
+// leads and runs per day from the daily counts the triggers of
+// migration 0175 keep (new people are counted through the covering index
+// crm_people_created: a trigger on people cost the CRM's writes too much,
+// migration 0176).
 type DashboardStore struct{ db *DB }
 
 // NewDashboardStore returns a DashboardStore.
@@ -66,9 +70,12 @@ func (s *DashboardStore) Dashboard(ctx context.Context, r app.DashRange) (*app.D
 		return out, rows.Err()
 	}
 
+	// Leads and runs come from the daily counts (dash_daily, kept by
+	// triggers: migration 0175), a row per tenant, day and key.
+	d1, d2 := r.From.Format(time.DateOnly), r.To.Format(time.DateOnly)
 	w, a := tenant("")
-	if d.Leads, err = dayCounts(`SELECT substr(created_at, 1, 10), CASE WHEN source = '' THEN 'unknown' ELSE source END, count(*)
-		FROM leads WHERE created_at >= ? AND created_at < ?`+w+` GROUP BY 1, 2 ORDER BY 1, 2`, append([]any{from, end}, a...)...); err != nil {
+	if d.Leads, err = dayCounts(`SELECT day, CASE WHEN key = '' THEN 'unknown' ELSE key END, sum(n)
+		FROM dash_daily WHERE metric = 'leads' AND day BETWEEN ? AND ?`+w+` GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2`, append([]any{d1, d2}, a...)...); err != nil {
 		return nil, fmt.Errorf("dashboard leads: %w", err)
 	}
 	w, a = tenant("d.")
@@ -81,8 +88,8 @@ func (s *DashboardStore) Dashboard(ctx context.Context, r app.DashRange) (*app.D
 		return nil, fmt.Errorf("dashboard win rate: %w", err)
 	}
 	w, a = tenant("")
-	if d.Runs, err = dayCounts(`SELECT substr(created_at, 1, 10), status, count(*) FROM runs
-		WHERE created_at >= ? AND created_at < ? AND status IN ('succeeded', 'failed')`+w+` GROUP BY 1, 2 ORDER BY 1, 2`, append([]any{from, end}, a...)...); err != nil {
+	if d.Runs, err = dayCounts(`SELECT day, key, sum(n) FROM dash_daily
+		WHERE metric = 'runs' AND day BETWEEN ? AND ? AND key IN ('succeeded', 'failed')`+w+` GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2`, append([]any{d1, d2}, a...)...); err != nil {
 		return nil, fmt.Errorf("dashboard runs: %w", err)
 	}
 	if d.Agents, err = keyValues(`SELECT CASE WHEN status = 'active' THEN 'open' WHEN outcome = '' THEN 'no outcome' ELSE outcome END, count(*), count(*)
@@ -146,15 +153,14 @@ func parseDeadline(s string) (time.Time, error) {
 // usage is each tenant's API requests, workflow runs, agent cost and new
 // people over the range (every tenant, or tid's), busiest first.
 func (s *DashboardStore) usage(ctx context.Context, q *sql.DB, tid int64, r app.DashRange) ([]app.TenantUsage, error) {
-	from, end := FormatTime(r.From), FormatTime(r.End())
 	d1, d2 := r.From.Format(time.DateOnly), r.To.Format(time.DateOnly)
 	query := `SELECT t.id, CASE WHEN t.display_name <> '' THEN t.display_name ELSE t.name END,
 		(SELECT coalesce(sum(u.requests), 0) FROM api_keys k JOIN api_key_usage u ON u.key_id = k.id WHERE k.tenant_id = t.id AND u.day BETWEEN ? AND ?) AS api,
-		(SELECT count(*) FROM runs x WHERE x.tenant_id = t.id AND x.created_at >= ? AND x.created_at < ?) AS nruns,
+		(SELECT coalesce(sum(x.n), 0) FROM dash_daily x WHERE x.metric = 'runs' AND x.tenant_id = t.id AND x.day BETWEEN ? AND ?) AS nruns,
 		(SELECT coalesce(sum(g.cost_micros), 0) FROM agent_usage g WHERE g.tenant_id = t.id AND g.day BETWEEN ? AND ?) AS cost,
 		(SELECT count(*) FROM crm_people p WHERE p.tenant_id = t.id AND p.created_at >= ? AND p.created_at < ?) AS people
 		FROM tenants t`
-	args := []any{d1, d2, from, end, d1, d2, from, end}
+	args := []any{d1, d2, d1, d2, d1, d2, FormatTime(r.From), FormatTime(r.End())}
 	if tid != 0 {
 		query += ` WHERE t.id = ?`
 		args = append(args, tid)

@@ -387,3 +387,63 @@ func truncateString(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// PruneDeliveries deletes finished deliveries, with their attempts, past
+// the log's retention: first those beyond the keep newest finished ones,
+// then those created before before, oldest first, at most batch
+// deliveries per write transaction so that a large prune (the first one
+// after an upgrade, say) never holds the write lock for long.
+func (s *WebhookStore) PruneDeliveries(ctx context.Context, before time.Time, keep, batch int) (app.WebhookPruned, error) {
+	var out app.WebhookPruned
+	if batch <= 0 {
+		return out, fmt.Errorf("prune webhook deliveries: batch %d", batch)
+	}
+	// The newest finished delivery past the keep newest, read once:
+	// deliveries finish only at the top of the ID range, so a bound read
+	// a moment ago deletes fewer rows, never more.
+	var bound int64
+	if keep > 0 {
+		err := s.db.read.QueryRowContext(ctx, `SELECT id FROM webhook_deliveries WHERE +status IN ('succeeded', 'failed') ORDER BY id DESC LIMIT 1 OFFSET ?`, keep).Scan(&bound)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return out, fmt.Errorf("prune webhook deliveries: %w", err)
+		}
+	}
+	// "+status" keeps the planner off the (status, next_attempt_at)
+	// index, which would read every finished delivery and sort them: the
+	// ID and created_at orders stop after batch rows.
+	for _, pass := range []struct {
+		pick string
+		arg  any
+	}{
+		{`SELECT id FROM webhook_deliveries WHERE id <= ? AND +status IN ('succeeded', 'failed') ORDER BY id LIMIT ?`, bound},
+		{`SELECT id FROM webhook_deliveries WHERE created_at < ? AND +status IN ('succeeded', 'failed') ORDER BY created_at, id LIMIT ?`, FormatTime(before)},
+	} {
+		for {
+			var n, a int64
+			err := s.db.Update(ctx, func(tx *Tx) error {
+				res, err := tx.ExecContext(ctx, `DELETE FROM webhook_attempts WHERE delivery_id IN (`+pass.pick+`)`, pass.arg, batch)
+				if err != nil {
+					return err
+				}
+				if a, err = res.RowsAffected(); err != nil {
+					return err
+				}
+				if res, err = tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE id IN (`+pass.pick+`)`, pass.arg, batch); err != nil {
+					return err
+				}
+				n, err = res.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return out, fmt.Errorf("prune webhook deliveries: %w", err)
+			}
+			if n > 0 {
+				out.Deliveries, out.Attempts, out.Batches = out.Deliveries+int(n), out.Attempts+int(a), out.Batches+1
+			}
+			if n < int64(batch) {
+				break
+			}
+		}
+	}
+	return out, nil
+}

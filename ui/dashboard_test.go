@@ -101,6 +101,11 @@ func TestDevTools(t *testing.T) {
 	}
 	if st, body := get("/developers/openapi.json"); st != 200 || !strings.Contains(body, `"openapi":"3.1`) || strings.Contains(body, "/api/v1/tenants") || strings.Contains(body, "Nexus") || !strings.Contains(body, e.A.T.Name+" API") {
 		t.Errorf("openapi: %d %.100s", st, body)
+	} else {
+		checkOpenAPITags(t, "portal", []byte(body))
+		if strings.Contains(body, `"name":"Federal"`) || strings.Contains(body, `"name":"Tenants"`) {
+			t.Error("the portal's document lists a Nexus module")
+		}
 	}
 	if st, body := get("/developers/graphql"); st != 200 || !strings.Contains(body, `data-endpoint="/graphql"`) || !strings.Contains(body, "PersonFilterInput") {
 		t.Errorf("playground: %d", st)

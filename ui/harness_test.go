@@ -128,6 +128,7 @@ type tenantSide struct {
 	ImportJobID int64
 	// Spares for the API routes that delete or change.
 	SpareTableID, SpareTableRowID, SpareRowID, SpareWikiPageID, SpareWikiEditID int64
+	SpareWikiKitID, SpareWikiFileID, SpareWikiShareID                           int64
 }
 
 // crmFixtures is one of each CRM record of a tenant.
@@ -469,6 +470,21 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		t.Fatal(err)
 	}
 	s.SpareWikiEditID = spage.ID
+	// A page the admin key may restore, move, attach to and share, with a
+	// file and a link it may delete and revoke.
+	if spage, err = e.App.Wiki.CreatePage(tctx, sp.ID, 0, name+" spare page 3", "spare 3"); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiKitID = spage.ID
+	if att, err = e.App.Wiki.Attach(tctx, spage.ID, "spare.txt", []byte("spare file")); err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiFileID = att.ID
+	sh, err := e.App.Wiki.Share(tctx, spage.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SpareWikiShareID = sh.ID
 	if srow, err = e.App.Sheets.CreateRow(tctx, s.Table, map[string]any{"service": "spare row"}); err != nil {
 		t.Fatal(err)
 	}
@@ -515,6 +531,8 @@ type treq struct {
 	Bearer  string
 	CSRF    bool              // add a valid CSRF cookie and token
 	Header  map[string]string // more request headers
+	// Raw is a body sent as is, with ContentType (a multipart upload).
+	Raw, ContentType string
 }
 
 const tenantCSRFNonce = "test-csrf-nonce-0123456789abcdef"
@@ -550,7 +568,9 @@ func (e *tenantEnv) do(r treq) (int, string, *http.Response) {
 		form.Set("_csrf", e.csrfToken())
 	}
 	var body io.Reader
-	if r.JSON != "" {
+	if r.Raw != "" {
+		body = strings.NewReader(r.Raw)
+	} else if r.JSON != "" {
 		body = strings.NewReader(r.JSON)
 	} else if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -560,7 +580,9 @@ func (e *tenantEnv) do(r treq) (int, string, *http.Response) {
 		e.t.Fatal(err)
 	}
 	hr.Host = tenantHostName(r.Host)
-	if r.JSON != "" {
+	if r.Raw != "" {
+		hr.Header.Set("Content-Type", r.ContentType)
+	} else if r.JSON != "" {
 		hr.Header.Set("Content-Type", "application/json")
 	} else if form != nil {
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -90,6 +90,8 @@ const (
 	objSpareRow      = "spare:row" // B's table, its second row
 	objSpareWikiPage = "spare:wikipage"
 	objSpareWikiEdit = "spare:wikiedit" // a third page, for PATCH
+	objSpareWikiKit  = "spare:wikikit"  // a fourth page (:share its link), for restore, move, attach, share, revoke
+	objSpareWikiFile = "spare:wikifile" // the fourth page's file, for DELETE
 	// Agent Studio: B's agent and its (ended) conversation.
 	objAgent     = "agent"
 	objAgentConv = "agentconv"
@@ -253,12 +255,18 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/sites/:id/publish":                     {accAdminKeyW, objSite},
 	"nexus|GET|/api/v1/sites/:id/revisions":                    {accAdminKey, objSite},
 	"portal|GET|/api/v1/calendar/event-types":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/calendar/calendars":                    {accTenantKey, ""},
+	"portal|POST|/api/v1/calendar/event-types":                 {accTenantKeyW, ""},
+	"portal|PUT|/api/v1/calendar/event-types/:id":              {accTenantKeyW, objEventType},
 	"portal|GET|/api/v1/calendar/event-types/:id/availability": {accTenantKey, objEventType},
 	"portal|GET|/api/v1/calendar/bookings":                     {accTenantKey, ""},
 	"portal|POST|/api/v1/calendar/bookings":                    {accTenantKeyW, ""},
 	"portal|POST|/api/v1/calendar/bookings/:id/cancel":         {accTenantKeyW, objBooking},
 	"portal|POST|/api/v1/calendar/bookings/:id/reschedule":     {accTenantKeyW, objBooking},
 	"nexus|GET|/api/v1/calendar/event-types":                   {accAdminKey, ""},
+	"nexus|GET|/api/v1/calendar/calendars":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/calendar/event-types":                  {accAdminKeyW, ""},
+	"nexus|PUT|/api/v1/calendar/event-types/:id":               {accAdminKeyW, objEventType},
 	"nexus|GET|/api/v1/calendar/event-types/:id/availability":  {accAdminKey, objEventType},
 	"nexus|GET|/api/v1/calendar/bookings":                      {accAdminKey, ""},
 	"nexus|POST|/api/v1/calendar/bookings":                     {accAdminKeyW, ""},
@@ -288,6 +296,19 @@ var isolationMatrix = map[string]isoLine{
 	"portal|PATCH|/api/v1/tables/:id":                          {accTenantKeyW, objTable},
 	"portal|PATCH|/api/v1/tables/:id/rows/:row":                {accTenantKeyW, objTable},
 	"portal|PATCH|/api/v1/wiki/pages/:id":                      {accTenantKeyW, objSpareWikiEdit},
+	"portal|GET|/api/v1/wiki/pages/:id/revisions":              {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/pages/:id/revisions/:n":           {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/pages/:id/attachments":            {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/pages/:id/shares":                 {accTenantKey, objWikiPage},
+	"portal|GET|/api/v1/wiki/attachments/:id":                  {accTenantKey, objWikiFile},
+	"portal|GET|/api/v1/wiki/export":                           {accTenantKey, ""},
+	"portal|POST|/api/v1/wiki/pages/:id/restore":               {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/pages/:id/move":                  {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/pages/:id/attachments":           {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/pages/:id/shares":                {accTenantKeyW, objSpareWikiKit},
+	"portal|POST|/api/v1/wiki/import":                          {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/wiki/attachments/:id":               {accTenantKeyW, objSpareWikiFile},
+	"portal|DELETE|/api/v1/wiki/pages/:id/shares/:share":       {accTenantKeyW, objSpareWikiKit},
 	// Portal: public.
 	"portal|GET|/brand.css": {accPublic, ""},
 	// Portal Federal (a client with federal work on; 404 while off). The
@@ -1007,24 +1028,37 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/data/tables/:id/charts":                       {accAdmin, objTable},
 	"nexus|POST|/data/tables/:id/charts/:chart/delete":         {accAdmin, objTable},
 	// Nexus: Data & Sheets and Knowledge API (admin keys; ?tenant=B).
-	"nexus|GET|/api/v1/tables":                  {accAdminKey, ""},
-	"nexus|GET|/api/v1/tables/:id":              {accAdminKey, objTable},
-	"nexus|GET|/api/v1/tables/:id/rows":         {accAdminKey, objTable},
-	"nexus|GET|/api/v1/tables/:id/rows/:row":    {accAdminKey, objTable},
-	"nexus|GET|/api/v1/wiki/pages":              {accAdminKey, ""},
-	"nexus|GET|/api/v1/wiki/pages/:id":          {accAdminKey, objWikiPage},
-	"nexus|GET|/api/v1/wiki/search":             {accAdminKey, ""},
-	"nexus|POST|/api/v1/tables":                 {accAdminKeyW, ""},
-	"nexus|POST|/api/v1/tables/:id/rows":        {accAdminKeyW, objTable},
-	"nexus|POST|/api/v1/tables/:id/rows/batch":  {accAdminKeyW, objTable},
-	"nexus|POST|/api/v1/tables/:id/rows/delete": {accAdminKeyW, objTable},
-	"nexus|POST|/api/v1/wiki/pages":             {accAdminKeyW, ""},
-	"nexus|DELETE|/api/v1/tables/:id":           {accAdminKeyW, objSpareTable},
-	"nexus|DELETE|/api/v1/tables/:id/rows/:row": {accAdminKeyW, objSpareRow},
-	"nexus|DELETE|/api/v1/wiki/pages/:id":       {accAdminKeyW, objSpareWikiPage},
-	"nexus|PATCH|/api/v1/tables/:id":            {accAdminKeyW, objTable},
-	"nexus|PATCH|/api/v1/tables/:id/rows/:row":  {accAdminKeyW, objTable},
-	"nexus|PATCH|/api/v1/wiki/pages/:id":        {accAdminKeyW, objSpareWikiEdit},
+	"nexus|GET|/api/v1/tables":                          {accAdminKey, ""},
+	"nexus|GET|/api/v1/tables/:id":                      {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows":                 {accAdminKey, objTable},
+	"nexus|GET|/api/v1/tables/:id/rows/:row":            {accAdminKey, objTable},
+	"nexus|GET|/api/v1/wiki/pages":                      {accAdminKey, ""},
+	"nexus|GET|/api/v1/wiki/pages/:id":                  {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/search":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/tables":                         {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tables/:id/rows":                {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/batch":          {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/tables/:id/rows/delete":         {accAdminKeyW, objTable},
+	"nexus|POST|/api/v1/wiki/pages":                     {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/tables/:id":                   {accAdminKeyW, objSpareTable},
+	"nexus|DELETE|/api/v1/tables/:id/rows/:row":         {accAdminKeyW, objSpareRow},
+	"nexus|DELETE|/api/v1/wiki/pages/:id":               {accAdminKeyW, objSpareWikiPage},
+	"nexus|PATCH|/api/v1/tables/:id":                    {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/tables/:id/rows/:row":          {accAdminKeyW, objTable},
+	"nexus|PATCH|/api/v1/wiki/pages/:id":                {accAdminKeyW, objSpareWikiEdit},
+	"nexus|GET|/api/v1/wiki/pages/:id/revisions":        {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/pages/:id/revisions/:n":     {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/pages/:id/attachments":      {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/pages/:id/shares":           {accAdminKey, objWikiPage},
+	"nexus|GET|/api/v1/wiki/attachments/:id":            {accAdminKey, objWikiFile},
+	"nexus|GET|/api/v1/wiki/export":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/wiki/pages/:id/restore":         {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/pages/:id/move":            {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/pages/:id/attachments":     {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/pages/:id/shares":          {accAdminKeyW, objSpareWikiKit},
+	"nexus|POST|/api/v1/wiki/import":                    {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/wiki/attachments/:id":         {accAdminKeyW, objSpareWikiFile},
+	"nexus|DELETE|/api/v1/wiki/pages/:id/shares/:share": {accAdminKeyW, objSpareWikiKit},
 	// Agent Studio API: tenant keys see their own agents and
 	// conversations; admin keys every tenant's (?tenant= narrows).
 	"portal|GET|/api/v1/agents":                            {accTenantKey, ""},
@@ -1071,6 +1105,30 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/crm/deals":           {accAdmin, ""},
 	"nexus|GET|/crm/deals/:id":       {accAdmin, objDeal},
 	"nexus|POST|/crm/deals/:id/move": {accAdmin, objDeal},
+	// The house tenant's CRM, or ?tenant='s (audited), with the portal's handlers.
+	"nexus|POST|/crm/tasks/:id/done":       {accAdmin, objTask},
+	"nexus|POST|/crm/people/:id/merge":     {accAdmin, objPerson},
+	"nexus|GET|/crm/people.csv":            {accAdmin, ""},
+	"nexus|POST|/crm/people":               {accAdmin, ""},
+	"nexus|POST|/crm/people/:id":           {accAdmin, objPerson},
+	"nexus|POST|/crm/people/:id/delete":    {accAdmin, objPerson},
+	"nexus|POST|/crm/people/:id/notes":     {accAdmin, objPerson},
+	"nexus|POST|/crm/people/:id/tasks":     {accAdmin, objPerson},
+	"nexus|POST|/crm/people/:id/tags":      {accAdmin, objPerson},
+	"nexus|GET|/crm/companies.csv":         {accAdmin, ""},
+	"nexus|POST|/crm/companies":            {accAdmin, ""},
+	"nexus|POST|/crm/companies/:id":        {accAdmin, objCompany},
+	"nexus|POST|/crm/companies/:id/delete": {accAdmin, objCompany},
+	"nexus|POST|/crm/companies/:id/notes":  {accAdmin, objCompany},
+	"nexus|POST|/crm/companies/:id/tasks":  {accAdmin, objCompany},
+	"nexus|POST|/crm/companies/:id/tags":   {accAdmin, objCompany},
+	"nexus|GET|/crm/deals.csv":             {accAdmin, ""},
+	"nexus|POST|/crm/deals":                {accAdmin, ""},
+	"nexus|POST|/crm/deals/:id":            {accAdmin, objDeal},
+	"nexus|POST|/crm/deals/:id/delete":     {accAdmin, objDeal},
+	"nexus|POST|/crm/deals/:id/notes":      {accAdmin, objDeal},
+	"nexus|POST|/crm/deals/:id/tasks":      {accAdmin, objDeal},
+	"nexus|POST|/crm/deals/:id/tags":       {accAdmin, objDeal},
 }
 
 type isoRoute struct {
@@ -1176,6 +1234,11 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.SpareWikiPageID, 10)
 	case objSpareWikiEdit:
 		id = strconv.FormatInt(e.B.SpareWikiEditID, 10)
+	case objSpareWikiKit:
+		id = strconv.FormatInt(e.B.SpareWikiKitID, 10)
+		p = strings.ReplaceAll(p, ":share", strconv.FormatInt(e.B.SpareWikiShareID, 10))
+	case objSpareWikiFile:
+		id = strconv.FormatInt(e.B.SpareWikiFileID, 10)
 	case objSpareRow:
 		id = strconv.FormatInt(e.B.Table.ID, 10)
 		p = strings.ReplaceAll(p, ":row", strconv.FormatInt(e.B.SpareRowID, 10))
@@ -1283,6 +1346,12 @@ func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
 		req.JSON = `{"kind":"ics","url":"` + icsFeedURL() + `"}`
 	case strings.HasSuffix(r.Path, "/choose"):
 		req.JSON = `{"busy":["/dav/work/"],"target":"/dav/work/"}`
+	case strings.HasPrefix(r.Path, "/api/v1/calendar/event-types") && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		slug := "call" // PUT keeps B's fixture as it was; each POST makes a new one
+		if r.Method == http.MethodPost {
+			slug = "iso-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		}
+		req.JSON = `{"slug":"` + slug + `","title":"Iso call","durations":[30],"hosts":[` + strconv.FormatInt(e.B.CalendarID, 10) + `]}`
 	case strings.HasSuffix(r.Path, "/cancel"):
 		req.Path = strings.Replace(req.Path, "/"+strconv.FormatInt(e.B.BookingID, 10)+"/", "/"+strconv.FormatInt(e.B.SpareBookingID, 10)+"/", 1)
 		req.JSON = `{"reason":"isolation test"}`
@@ -1323,7 +1392,20 @@ func (e *tenantEnv) isoKnowledgeRequest(r isoRoute, req *treq) {
 		req.JSON = `{"title":"Api page","body":"from the API"}`
 	case r.Path == "/api/v1/wiki/pages/:id" && r.Method == http.MethodPatch:
 		req.JSON = `{"body":"changed","revision":1}`
+	case strings.HasSuffix(r.Path, "/restore"):
+		req.JSON = `{"number":1,"revision":1}`
+	case strings.HasSuffix(r.Path, "/move"):
+		req.JSON = `{"parent_id":0,"position":0}`
+	case strings.HasSuffix(r.Path, "/attachments") && r.Method == http.MethodPost:
+		req.JSON = ""
+		req.Raw, req.ContentType = multipartFile(e.t, "api.txt", []byte("from the API"))
+	case r.Path == "/api/v1/wiki/import":
+		req.JSON = ""
+		req.Raw, req.ContentType = multipartFile(e.t, "space.zip", []byte(zipOf(e.t, map[string]string{"Api import.md": "imported"})))
+	case strings.HasSuffix(r.Path, "/shares") && r.Method == http.MethodPost:
+		req.JSON = ""
 	}
+	req.Path = strings.ReplaceAll(req.Path, "/revisions/:n", "/revisions/1")
 	if r.Path == "/api/v1/wiki/search" {
 		req.Path += "?q=sop"
 	}

@@ -1,12 +1,14 @@
 package ui_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
+	"orengen/app"
 	"orengen/ui"
 )
 
@@ -170,5 +172,191 @@ func TestWikiAPI(t *testing.T) {
 	// Admin keys: the agency's internal space (tenant 1), created on use.
 	if st, raw, _ := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/api/v1/wiki/pages?tenant=house", Bearer: e.AdminKeyW, JSON: `{"title":"Agency SOP","body":"x"}`}); st != 201 {
 		t.Fatalf("admin create: %d %s", st, raw)
+	}
+}
+
+// TestWikiAPI_RevisionsFilesSharesZip: everything the wiki pages do, through
+// the API: history and restore (a stale restore is a 409, nothing written),
+// moves, files (bytes back as sent, refused types and sizes named), share
+// links that open the page until revoked, and a zip round trip into
+// another tenant's space.
+func TestWikiAPI_RevisionsFilesSharesZip(t *testing.T) {
+	e := newTenantEnv(t)
+	k := e.A.KeyWrite
+	type page struct {
+		ID       int64  `json:"id"`
+		ParentID *int64 `json:"parent_id"`
+		Revision int    `json:"revision"`
+		Body     string `json:"body"`
+		Title    string `json:"title"`
+	}
+	call := func(key, method, path, body string, out any) (int, string) {
+		t.Helper()
+		st, raw, _ := e.do(treq{Host: ui.HostPortal, Method: method, Path: path, Bearer: key, JSON: body})
+		if out != nil {
+			json.Unmarshal([]byte(raw), out)
+		}
+		return st, raw
+	}
+	var created struct{ Data page }
+	if st, raw := call(k, "POST", "/api/v1/wiki/pages", `{"title":"Refund policy","body":"Refunds within 14 days."}`, &created); st != 201 {
+		t.Fatalf("create: %d %s", st, raw)
+	}
+	p := fmt.Sprintf("/api/v1/wiki/pages/%d", created.Data.ID)
+	call(k, "PATCH", p, `{"body":"Refunds within 30 days.","revision":1}`, nil)
+	call(k, "PATCH", p, `{"body":"No refunds.","revision":2}`, nil)
+
+	// History, newest first, without bodies; one revision with its body.
+	var revs struct {
+		Data []struct {
+			Number int     `json:"number"`
+			Body   *string `json:"body"`
+			Author string  `json:"author"`
+		}
+	}
+	if st, raw := call(e.A.KeyRead, "GET", p+"/revisions", "", &revs); st != 200 || len(revs.Data) != 3 || revs.Data[0].Number != 3 || revs.Data[2].Number != 1 || revs.Data[0].Body != nil {
+		t.Fatalf("revisions: %d %s", st, raw)
+	}
+	var rev struct{ Data struct{ Body string } }
+	if st, raw := call(e.A.KeyRead, "GET", p+"/revisions/2", "", &rev); st != 200 || rev.Data.Body != "Refunds within 30 days." {
+		t.Fatalf("revision 2: %d %s", st, raw)
+	}
+	if st, raw := call(k, "GET", p+"/revisions/x", "", nil); st != 400 || !strings.Contains(raw, `"field":"n"`) {
+		t.Fatalf("revision x: %d %s", st, raw)
+	}
+	// Restore revision 2 from a stale view: 409 with the page as it is, nothing written.
+	if st, raw := call(k, "POST", p+"/restore", `{"number":2,"revision":2}`, nil); st != 409 || !strings.Contains(raw, "No refunds.") {
+		t.Fatalf("stale restore: %d %s", st, raw)
+	}
+	if st, raw := call(k, "POST", p+"/restore", `{"number":2}`, nil); st != 400 || !strings.Contains(raw, `"field":"revision"`) {
+		t.Fatalf("restore without revision: %d %s", st, raw)
+	}
+	if st, raw := call(k, "POST", p+"/restore", `{"number":"two","revision":3}`, nil); st != 400 || !strings.Contains(raw, `"field":"number"`) {
+		t.Fatalf("restore with a string: %d %s", st, raw)
+	}
+	var restored struct{ Data page }
+	if st, raw := call(k, "POST", p+"/restore", `{"number":2,"revision":3}`, &restored); st != 200 || restored.Data.Revision != 4 || restored.Data.Body != "Refunds within 30 days." {
+		t.Fatalf("restore: %d %s", st, raw)
+	}
+
+	// Move under another page.
+	var parent struct{ Data page }
+	call(k, "POST", "/api/v1/wiki/pages", `{"title":"Policies"}`, &parent)
+	var moved struct{ Data page }
+	if st, raw := call(k, "POST", p+"/move", fmt.Sprintf(`{"parent_id":%d,"position":0}`, parent.Data.ID), &moved); st != 200 || moved.Data.ParentID == nil || *moved.Data.ParentID != parent.Data.ID {
+		t.Fatalf("move: %d %s", st, raw)
+	}
+	if st, raw := call(k, "POST", p+"/move", `{"parent_id":0}`, nil); st != 400 || !strings.Contains(raw, `"field":"position"`) {
+		t.Fatalf("move without position: %d %s", st, raw)
+	}
+
+	// Files: the bytes come back as sent; a disguised type is refused by name.
+	upload := func(key, path, name string, data []byte) (int, string) {
+		t.Helper()
+		body, ctype := multipartFile(t, name, data)
+		st, raw, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: path, Bearer: key, Raw: body, ContentType: ctype})
+		return st, raw
+	}
+	st, raw := upload(k, p+"/attachments", "terms.txt", []byte("Thirty days notice."))
+	var att struct {
+		Data struct {
+			ID       int64  `json:"id"`
+			Size     int64  `json:"size"`
+			Markdown string `json:"markdown"`
+		}
+	}
+	if json.Unmarshal([]byte(raw), &att); st != 201 || att.Data.Size != 19 || att.Data.Markdown != fmt.Sprintf("[terms.txt](attachment:%d)", att.Data.ID) {
+		t.Fatalf("attach: %d %s", st, raw)
+	}
+	if st, raw := upload(e.A.KeyRead, p+"/attachments", "x.txt", []byte("x")); st != 403 {
+		t.Fatalf("attach with a read key: %d %s", st, raw)
+	}
+	if st, raw := upload(k, p+"/attachments", "evil.pdf", []byte("<html><script>alert(1)</script></html>")); st != 400 || !strings.Contains(raw, "evil.pdf is named .pdf but its content is HTML or XML") {
+		t.Fatalf("disguised file: %d %s", st, raw)
+	}
+	if st, raw := call(k, "POST", p+"/attachments", `{"file":"x"}`, nil); st != 400 || !strings.Contains(raw, `"field":"file"`) {
+		t.Fatalf("attach without multipart: %d %s", st, raw)
+	}
+	fp := fmt.Sprintf("/api/v1/wiki/attachments/%d", att.Data.ID)
+	st, got, resp := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: fp, Bearer: e.A.KeyRead})
+	if st != 200 || got != "Thirty days notice." || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("download: %d %q %v", st, got, resp.Header)
+	}
+	if st, _ := call(e.B.KeyWrite, "GET", fp, "", nil); st != 404 {
+		t.Fatalf("B's key on A's file: %d", st)
+	}
+	if st, _ := call(e.B.KeyWrite, "DELETE", fp, "", nil); st != 404 {
+		t.Fatalf("B deleting A's file: %d", st)
+	}
+
+	// A share link opens the page in A's brand until it is revoked.
+	var sh struct {
+		Data struct {
+			ID  int64  `json:"id"`
+			URL string `json:"url"`
+		}
+	}
+	if st, raw := call(k, "POST", p+"/shares", "", &sh); st != 201 || !strings.Contains(sh.Data.URL, "/share/") {
+		t.Fatalf("share: %d %s", st, raw)
+	}
+	sharePath := sh.Data.URL[strings.Index(sh.Data.URL, "/share/"):]
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: sharePath}); st != 200 || !strings.Contains(body, "Refunds within 30 days.") || !strings.Contains(body, e.A.T.Name) {
+		t.Fatalf("shared page: %d %.500s", st, body)
+	}
+	if st, _ := call(e.B.KeyWrite, "DELETE", fmt.Sprintf("%s/shares/%d", p, sh.Data.ID), "", nil); st != 404 {
+		t.Fatalf("B revoking: %d", st)
+	}
+	if st, raw := call(k, "DELETE", fmt.Sprintf("%s/shares/%d", p, sh.Data.ID), "", nil); st != 204 {
+		t.Fatalf("revoke: %d %s", st, raw)
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: sharePath}); st != 404 {
+		t.Fatalf("revoked link: %d", st)
+	}
+	var shares struct {
+		Data []struct {
+			RevokedAt *string `json:"revoked_at"`
+		}
+	}
+	if st, raw := call(k, "GET", p+"/shares", "", &shares); st != 200 || len(shares.Data) != 1 || shares.Data[0].RevokedAt == nil {
+		t.Fatalf("shares: %d %s", st, raw)
+	}
+
+	// Export A's space and import it into B's: the pages and the file arrive.
+	st, zipBody, resp := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/api/v1/wiki/export", Bearer: e.A.KeyRead})
+	if st != 200 || resp.Header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("export: %d %v", st, resp.Header)
+	}
+	st, raw = upload(e.B.KeyWrite, "/api/v1/wiki/import", "a.zip", []byte(zipBody))
+	var rep struct {
+		Data struct {
+			Pages, Files int
+			PageIDs      []int64 `json:"page_ids"`
+		}
+	}
+	actx := app.NewContextWithTenant(context.Background(), e.A.T)
+	asp, _ := e.App.Wiki.Space(actx)
+	tree, _ := e.App.Wiki.Tree(actx, asp.ID)
+	files := 0
+	for _, pg := range tree {
+		as, _ := e.App.Wiki.Attachments(actx, pg.ID)
+		files += len(as)
+	}
+	if json.Unmarshal([]byte(raw), &rep); st != 201 || rep.Data.Files != files || rep.Data.Pages != len(tree) || len(rep.Data.PageIDs) != rep.Data.Pages {
+		t.Fatalf("import: %d %s", st, raw)
+	}
+	var found struct{ Data []page }
+	if st, raw := call(e.B.KeyRead, "GET", "/api/v1/wiki/pages?slug=refund-policy", "", &found); st != 200 || len(found.Data) != 1 || found.Data[0].Body != "Refunds within 30 days." {
+		t.Fatalf("imported page in B: %d %s", st, raw)
+	}
+	if st, raw := upload(e.B.KeyWrite, "/api/v1/wiki/import", "a.zip", []byte("not a zip")); st != 400 || !strings.Contains(raw, "not a zip archive") {
+		t.Fatalf("bad zip: %d %s", st, raw)
+	}
+	// Deleting the file takes it out of the page's list.
+	if st, _ := call(k, "DELETE", fp, "", nil); st != 204 {
+		t.Fatalf("delete file: %d", st)
+	}
+	var list struct{ Data []any }
+	if st, raw := call(k, "GET", p+"/attachments", "", &list); st != 200 || len(list.Data) != 0 {
+		t.Fatalf("files after delete: %d %s", st, raw)
 	}
 }

@@ -473,3 +473,36 @@ func TestSites_AnalyticsFunnelSplit(t *testing.T) {
 		t.Errorf("analytics page: %d %.300s", st, body)
 	}
 }
+
+// A site's chat button must name one of its own tenant's web-chat
+// agents, through the API as through the editor: another tenant's agent
+// would never answer on the tenant's host.
+func TestSites_ChatButtonAgentIsTheTenants(t *testing.T) {
+	e := newTenantEnv(t)
+	body := func(key string) string {
+		return `{"name":"Chat site","settings":{"chat_agent":"` + key + `"}}`
+	}
+	// B's agent answers web chat (on B's hosts).
+	if err := e.App.Agents.SetAgentEnabled(app.NewContextWithTenant(context.Background(), e.B.T), e.B.Agent.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	st, p, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, body(e.B.Agent.PublicKey))
+	if st != http.StatusBadRequest || p.Error == nil || p.Error.Field != "chat_agent" {
+		t.Fatalf("A's site with B's agent: %d %s, want 400 naming chat_agent", st, raw)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, body("ag_"+strings.Repeat("z", 20))); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"chat_agent"`) {
+		t.Fatalf("unknown agent: %d %s", st, raw)
+	}
+	// The fixture's agents start switched off; a switched-off agent answers
+	// no chat, so it is refused too.
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, body(e.A.Agent.PublicKey)); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"chat_agent"`) {
+		t.Fatalf("A's disabled agent: %d %s", st, raw)
+	}
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	if err := e.App.Agents.SetAgentEnabled(ctx, e.A.Agent.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, body(e.A.Agent.PublicKey)); st != http.StatusCreated || !strings.Contains(raw, e.A.Agent.PublicKey) {
+		t.Fatalf("A's site with A's agent: %d %s", st, raw)
+	}
+}

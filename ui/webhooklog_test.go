@@ -227,6 +227,9 @@ func TestWebhookDeliveryLog(t *testing.T) {
 	if st != 200 || !strings.Contains(page, `href="/developers/webhooks/`+strconv.FormatInt(id, 10)+`"`) || strings.Contains(page, "127.0.0.1:9") {
 		t.Fatalf("portal log: %d", st)
 	}
+	if !strings.Contains(page, "kept for 30 days (at most the newest 100,000)") {
+		t.Errorf("the log does not say how long it keeps deliveries")
+	}
 	// Pages of one: the newest, then through "Older deliveries" the one
 	// before it, with the filter kept.
 	st, page, _ = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/developers/webhooks?limit=1&event=person.created", Cookies: owner})

@@ -219,17 +219,29 @@ func TestWikiPortal_FilesSearchShareExportImport(t *testing.T) {
 		files += len(as)
 	}
 	zr, err := zip.NewReader(strings.NewReader(zipBody), int64(len(zipBody)))
-	if err != nil || len(zr.File) != len(tree)+files || files != 2 {
+	// The page's file and the fixtures' (newTenantEnv attaches one to A's
+	// SOP and one to its spare page).
+	if err != nil || len(zr.File) != len(tree)+files || files != 3 {
 		t.Fatalf("export zip: %v %d files for %d pages and %d files", err, len(zr.File), len(tree), files)
 	}
 	st, body, _ = e.postFile("portal", e.B.Cookie, "/knowledge/import", nil, "a.zip", []byte(zipBody))
-	if st != 200 || !strings.Contains(body, fmt.Sprintf("Imported %d pages and 2 files.", len(tree))) {
+	if st != 200 || !strings.Contains(body, fmt.Sprintf("Imported %d pages and %d files.", len(tree), files)) {
 		t.Fatalf("import: %d %.2000s", st, body)
 	}
 	bctx := app.NewContextWithTenant(context.Background(), e.B.T)
 	bsp, _ := e.App.Wiki.Space(bctx)
 	if got, err := e.App.Wiki.PageBySlug(bctx, bsp.ID, "onboarding"); err != nil || got.Body != pg.Body {
 		t.Fatalf("imported page: %v %+v", err, got)
+	}
+	// A zip of one page and no file says so in the singular.
+	var one bytes.Buffer
+	zw := zip.NewWriter(&one)
+	w, _ := zw.Create("Lone page.md")
+	w.Write([]byte("Just one page.\n"))
+	zw.Close()
+	st, body, _ = e.postFile("portal", e.B.Cookie, "/knowledge/import", nil, "one.zip", one.Bytes())
+	if st != 200 || !strings.Contains(body, "Imported 1 page and 0 files.") {
+		t.Fatalf("one-page import: %d %.2000s", st, body)
 	}
 	st, body, _ = e.postFile("portal", e.B.Cookie, "/knowledge/import", nil, "a.zip", []byte("not a zip"))
 	if st != 400 || !strings.Contains(body, "The file is not a zip archive") {
@@ -278,4 +290,39 @@ func TestWikiNexus_SpacesAndSharing(t *testing.T) {
 	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/knowledge/settings", CSRF: true, Cookies: map[string]string{"psid": member}, Form: url.Values{"shared": {"on"}}}); st != http.StatusForbidden {
 		t.Fatalf("member sharing: %d", st)
 	}
+}
+
+// multipartFile is a multipart/form-data body with one file in the
+// field "file", and its Content-Type.
+func multipartFile(t *testing.T, name string, data []byte) (string, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), mw.FormDataContentType()
+}
+
+// zipOf is a zip holding files (name to content).
+func zipOf(t *testing.T, files map[string]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }

@@ -52,13 +52,18 @@ type NoticeStore interface {
 }
 
 // NoticesFor returns the notices a booking change queues: the change
-// itself and, for an active booking, the reminders still ahead: the
-// calendar's own (Reminders, emailed) and the extra minutes the tenant's
-// "starts in N minutes" workflows ask for (a trigger only).
+// itself and, for an active booking, the reminders still ahead
+// (RemindersFor).
 func NoticesFor(kind string, b *Booking, now time.Time, extra ...int) []Notice {
-	out := []Notice{{Kind: kind, DueAt: now}}
+	return append([]Notice{{Kind: kind, DueAt: now}}, RemindersFor(b, now, extra...)...)
+}
+
+// RemindersFor returns a confirmed booking's reminders still ahead at
+// now: the calendar's own (Reminders, emailed) and the extra minutes the
+// tenant's "starts in N minutes" workflows ask for (a trigger only).
+func RemindersFor(b *Booking, now time.Time, extra ...int) []Notice {
 	if b.Status != StatusConfirmed {
-		return out
+		return nil
 	}
 	all := slices.Clone(Reminders)
 	for _, m := range extra {
@@ -66,6 +71,7 @@ func NoticesFor(kind string, b *Booking, now time.Time, extra ...int) []Notice {
 			all = append(all, m)
 		}
 	}
+	var out []Notice
 	for _, m := range all {
 		due := b.Start.Add(-time.Duration(m) * time.Minute)
 		if due.After(now) {
@@ -161,6 +167,10 @@ type Notifier struct {
 	Brand func(ctx context.Context, tenantID int64) string
 	// ManageURL is the guest's page to cancel or reschedule (token).
 	ManageURL func(ctx context.Context, tenantID int64, token string) string
+	// HostPage is the hosts' bookings page behind their sign-in (Nexus
+	// for the house tenant, else the portal), where a booking awaiting
+	// confirmation is confirmed or declined (nil: the email names none).
+	HostPage func(ctx context.Context, tenantID int64) string
 	// Trigger starts the tenant's workflows on a booking event (nil: none).
 	Trigger func(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error)
 }
@@ -232,6 +242,10 @@ func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 		manage = n.ManageURL(ctx, no.TenantID, s.Token(b))
 	}
 	inv.URL = manage
+	hostPage := ""
+	if n.HostPage != nil {
+		hostPage = n.HostPage(ctx, no.TenantID)
+	}
 	inv.Description = b.Location
 	ics, err := n.ICS.Invite(inv)
 	if err != nil {
@@ -247,6 +261,9 @@ func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 	}
 	send := func(to string, loc *time.Location, forHost bool) error {
 		subj, text := noticeText(no, b, loc, brand, manage, forHost)
+		if forHost && b.Status == StatusPending && hostPage != "" {
+			text = "It waits for your confirmation: confirm or decline it at " + hostPage + "\n\n" + text
+		}
 		return m.Send(ctx, &app.Message{TenantID: no.TenantID, FromName: brand, To: to, Subject: subj, Text: text,
 			Attachments: []app.Attachment{{Name: "invite.ics", ContentType: "text/calendar; charset=utf-8; method=" + method, Data: ics}}})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,5 +329,44 @@ func TestBooker_Agent(t *testing.T) {
 	}
 	if _, err := bk.Book(e.Ctx, tid, app.BookingRequest{PersonID: 1, Start: start, Duration: 30 * time.Minute}); app.ErrorCode(err) != app.ECONFLICT {
 		t.Errorf("second booking of the time: %v, want ECONFLICT", err)
+	}
+}
+
+// Synced busy times (read from the store as one joined row per calendar)
+// block exactly the slots they overlap, including an event that began
+// before the asked range, and another calendar's events block nothing.
+func TestService_FreeSlots_SyncedBusy(t *testing.T) {
+	e := newCalEnv(t)
+	cs := e.Svc.Store.(*store.CalendarStore)
+	c := e.calendar(t, e.Ctx, "Ann", "UTC")
+	other := e.calendar(t, e.Ctx, "Bob", "UTC")
+	et := e.eventType(t, e.Ctx, &calendar.EventType{Title: "Call", Slug: "call", Durations: []int{30}, Hosts: []int64{c.ID}})
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC) // a Monday
+	at := func(h, m int) time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	feed := func(cal int64, evs ...calendar.BusyEvent) {
+		t.Helper()
+		src := &calendar.Source{CalendarID: cal, Kind: calendar.SourceICS, URL: "https://example.test/f.ics", NextSyncAt: e.Now.Add(time.Hour)}
+		if err := cs.CreateSource(e.Ctx, src); err != nil {
+			t.Fatal(err)
+		}
+		if err := cs.ReplaceFeed(e.Ctx, src.ID, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	feed(c.ID, calendar.BusyEvent{UID: "night", Start: at(-4, 0), End: at(9, 30)},
+		calendar.BusyEvent{UID: "meeting", Start: at(10, 0), End: at(11, 0)},
+		calendar.BusyEvent{UID: "late", Start: at(16, 15), End: at(16, 45)})
+	feed(other.ID, calendar.BusyEvent{UID: "bob", Start: at(12, 0), End: at(14, 0)})
+	slots, err := e.Svc.FreeSlots(e.Ctx, et, 0, at(6, 0), at(20, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range slots {
+		got = append(got, s.Start.Format("15:04"))
+	}
+	want := "09:30 11:00 11:30 12:00 12:30 13:00 13:30 14:00 14:30 15:00 15:30"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("slots\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 }

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -140,11 +141,24 @@ type DAV interface {
 	// Changes reads what changed on the calendar at path since token (""
 	// for everything, or when the server has no sync tokens).
 	Changes(ctx context.Context, a Account, path, token string, w Window) (*Delta, error)
-	// PutEvent writes a booking as an event into the calendar at path.
-	PutEvent(ctx context.Context, a Account, path string, b *Booking) (href, etag string, err error)
-	// DeleteEvent removes an event written before (gone already is fine).
-	DeleteEvent(ctx context.Context, a Account, href string) error
+	// PutEvent writes a booking as an event into the calendar at path and
+	// returns its href and new ETag. With etag "" it only creates the
+	// event (If-None-Match: *), else it only replaces that version of it
+	// (If-Match); ErrChanged (the href still returned) when the server's
+	// event is not what the write expected.
+	PutEvent(ctx context.Context, a Account, path string, b *Booking, etag string) (href, newETag string, err error)
+	// DeleteEvent removes an event written before, only if it is still
+	// the version etag names (If-Match; "" any version): ErrChanged when
+	// it is not. Gone already is fine.
+	DeleteEvent(ctx context.Context, a Account, href, etag string) error
+	// EventETag reads the current ETag of the event at href ("" when it
+	// is gone).
+	EventETag(ctx context.Context, a Account, href string) (string, error)
 }
+
+// ErrChanged is a CalDAV write refused because the event on the server
+// is not the version the write expected (412 Precondition Failed).
+var ErrChanged = errors.New("the event changed on the server")
 
 // FeedReader reads an ICS feed's events.
 type FeedReader interface {
@@ -155,9 +169,20 @@ type FeedReader interface {
 type Export struct {
 	SourceID  int64
 	BookingID int64
-	Href      string
-	ETag      string
-	Sequence  int
+	// Remote is the path of the target calendar it was written to.
+	Remote string
+	Href   string
+	// ETag is the server's version of the event as last written (or ""
+	// when the server's copy is gone and must be created again).
+	ETag     string
+	Sequence int
+}
+
+// PendingPut is a booking to write to the target: Prev is what was
+// written before (nil: nothing yet).
+type PendingPut struct {
+	Booking *Booking
+	Prev    *Export
 }
 
 // SyncStore keeps sources and what they read in. Methods taking ctx work
@@ -176,16 +201,20 @@ type SyncStore interface {
 	DueSources(ctx context.Context, now time.Time, limit int) ([]*Source, error)
 	// ApplyDelta writes a remote's changes and its new token in one
 	// transaction. Events whose UID is one of the tenant's bookings (read
-	// back from the target) are not busy times.
+	// back from the target) are not busy times; an exported booking's
+	// event changed on the server (another ETag) or deleted there is
+	// marked to be written again.
 	ApplyDelta(ctx context.Context, sourceID int64, path string, d *Delta, fullAt time.Time) error
 	// ReplaceFeed replaces an ICS source's events in one transaction.
 	ReplaceFeed(ctx context.Context, sourceID int64, events []BusyEvent) error
 	// FinishSync records a sync's outcome ("" ok) and the next one.
 	FinishSync(ctx context.Context, id int64, at time.Time, errText string, next time.Time) error
-	// PendingExports returns the target's active bookings of the source's
-	// calendar ending after since that are not written at their sequence,
-	// and the exports of bookings cancelled since.
-	PendingExports(ctx context.Context, src *Source, since time.Time) (put []*Booking, drop []Export, err error)
+	// PendingExports returns the active bookings of the source's calendar
+	// ending after since that are not written to the target (target: its
+	// path, "" none) at their sequence, and the exports to delete: those
+	// of cancelled bookings, of bookings the calendar no longer hosts and,
+	// with no target, of every booking ending after since.
+	PendingExports(ctx context.Context, src *Source, target string, since time.Time) (put []PendingPut, drop []Export, err error)
 	SaveExport(ctx context.Context, e Export) error
 	DropExport(ctx context.Context, sourceID, bookingID int64) error
 }
@@ -421,35 +450,90 @@ func (y *Syncer) sync(ctx context.Context, src *Source, now time.Time) error {
 	return y.export(ctx, src, acct, now)
 }
 
-// export writes the calendar's bookings to the target and deletes the
-// cancelled ones there.
+// export writes the calendar's bookings to the target and deletes there
+// what should no longer be there. Every write names the version of the
+// event it expects (If-Match, or If-None-Match: * to create), so a change
+// made on the server in between is never overwritten blindly: the write
+// is refused (412) and resolved by resolvePut and resolveDelete.
+//
+// The booking is the source of truth for its own event. An event changed
+// on the server is written back as the booking says (a guest's time is
+// changed by rescheduling the booking, which emails them, not by moving
+// the event in a calendar app); an event deleted on the server while its
+// booking is active is created again (cancelling the booking is what
+// frees the time and tells the guest). Bookings written to an earlier
+// target are moved: deleted there, created in the new one. With no
+// target, the upcoming bookings' events are deleted.
 func (y *Syncer) export(ctx context.Context, src *Source, acct Account, now time.Time) error {
-	t := src.Target()
-	if t == nil {
-		return nil
+	target := ""
+	if t := src.Target(); t != nil {
+		target = t.Path
 	}
-	put, drop, err := y.Store.PendingExports(ctx, src, now.Add(-24*time.Hour))
+	put, drop, err := y.Store.PendingExports(ctx, src, target, now.Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
 	for _, e := range drop {
-		if err := y.DAV.DeleteEvent(ctx, acct, e.Href); err != nil {
-			return fmt.Errorf("delete cancelled booking #%d: %w", e.BookingID, err)
+		if err := y.resolveDelete(ctx, acct, e); err != nil {
+			return fmt.Errorf("delete booking #%d from the calendar: %w", e.BookingID, err)
 		}
 		if err := y.Store.DropExport(ctx, src.ID, e.BookingID); err != nil {
 			return err
 		}
 	}
-	for _, b := range put {
-		href, etag, err := y.DAV.PutEvent(ctx, acct, t.Path, b)
+	for _, p := range put {
+		b, etag := p.Booking, ""
+		if p.Prev != nil && p.Prev.Remote != target {
+			// The target changed: move the event.
+			if err := y.resolveDelete(ctx, acct, *p.Prev); err != nil {
+				return fmt.Errorf("move booking #%d from the old calendar: %w", b.ID, err)
+			}
+		} else if p.Prev != nil {
+			etag = p.Prev.ETag
+		}
+		href, etag, err := y.resolvePut(ctx, acct, target, b, etag)
 		if err != nil {
 			return fmt.Errorf("write booking #%d: %w", b.ID, err)
 		}
-		if err := y.Store.SaveExport(ctx, Export{SourceID: src.ID, BookingID: b.ID, Href: href, ETag: etag, Sequence: b.Sequence}); err != nil {
+		if err := y.Store.SaveExport(ctx, Export{SourceID: src.ID, BookingID: b.ID, Remote: target, Href: href, ETag: etag, Sequence: b.Sequence}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// resolvePut writes b expecting etag; refused because the server's event
+// changed or went, it reads the event's current version and writes again
+// over it (or creates it again). A second refusal (the event changed
+// again in between) is returned and retried at the next sync.
+func (y *Syncer) resolvePut(ctx context.Context, acct Account, path string, b *Booking, etag string) (string, string, error) {
+	href, newTag, err := y.DAV.PutEvent(ctx, acct, path, b, etag)
+	if !errors.Is(err, ErrChanged) {
+		return href, newTag, err
+	}
+	cur, err := y.DAV.EventETag(ctx, acct, href)
+	if err != nil {
+		return "", "", err
+	}
+	if y.Logger != nil {
+		y.Logger.Info("calendar sync: booking event changed on the server, writing the booking back", "booking", b.ID, "gone", cur == "")
+	}
+	return y.DAV.PutEvent(ctx, acct, path, b, cur)
+}
+
+// resolveDelete deletes an exported event expecting its version; changed
+// on the server since, it is deleted all the same (its booking says it
+// should not be there), at the version read back.
+func (y *Syncer) resolveDelete(ctx context.Context, acct Account, e Export) error {
+	err := y.DAV.DeleteEvent(ctx, acct, e.Href, e.ETag)
+	if !errors.Is(err, ErrChanged) {
+		return err
+	}
+	cur, err := y.DAV.EventETag(ctx, acct, e.Href)
+	if err != nil || cur == "" {
+		return err
+	}
+	return y.DAV.DeleteEvent(ctx, acct, e.Href, cur)
 }
 
 // RunOnce syncs the sources due now; it returns how many.

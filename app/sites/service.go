@@ -74,6 +74,10 @@ type Service struct {
 	Logger      *slog.Logger
 	// Analytics records page views and conversions (nil: none).
 	Analytics *Recorder
+	// ChatAgent checks that a chat button's agent (its public key) is one
+	// of the tenant's enabled web-chat agents (agents.Service.WidgetAgent);
+	// nil: only the key's form is checked.
+	ChatAgent func(ctx context.Context, key string, tenantID int64) error
 
 	mu    sync.Mutex
 	hosts map[string]hostEntry
@@ -136,6 +140,9 @@ func (s *Service) CreateSite(ctx context.Context, site *Site) error {
 	if err := s.checkDomain(ctx, site); err != nil {
 		return err
 	}
+	if err := s.checkChatAgent(ctx, site); err != nil {
+		return err
+	}
 	site.salt = newSalt()
 	if err := s.Store.CreateSite(ctx, site); err != nil {
 		return err
@@ -168,12 +175,30 @@ func (s *Service) UpdateSite(ctx context.Context, site *Site) error {
 	if err := s.checkDomain(ctx, site); err != nil {
 		return err
 	}
+	if err := s.checkChatAgent(ctx, site); err != nil {
+		return err
+	}
 	if err := s.Store.UpdateSite(ctx, site); err != nil {
 		return err
 	}
 	s.forgetHost(old.Domain)
 	s.forgetHost(site.Domain)
 	return nil
+}
+
+// checkChatAgent refuses a chat button whose agent is not one of the
+// site's tenant's enabled web-chat agents: the page would show a button
+// that never answers (the widget refuses another tenant's agent on the
+// tenant's host).
+func (s *Service) checkChatAgent(ctx context.Context, site *Site) error {
+	if site.Settings.ChatAgent == "" || s.ChatAgent == nil {
+		return nil
+	}
+	err := s.ChatAgent(ctx, site.Settings.ChatAgent, site.TenantID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return app.FieldErrorf("chat_agent", "Choose one of your agents that answer web chat for the chat button (Agent Studio: enabled, with web chat on).")
+	}
+	return err
 }
 
 // checkPlan checks the funnels and split tests name pages of the site.

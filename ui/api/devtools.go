@@ -136,6 +136,7 @@ func (s *Handler) handlePortalOpenAPI(c *fiber.Ctx) error {
 				}
 			}
 		}
+		dropUnusedTags(doc, paths)
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {

@@ -180,7 +180,7 @@ func OpenAPI() []byte {
 			}
 			for _, code := range extra {
 				r[code] = errResp(map[string]string{"400": "Invalid input; error.field names the field.", "403": "Read-only key.", "404": "Not found (or another tenant's).",
-					"409": "Conflicts with the record's state (error.message says how)."}[code])
+					"409": "Conflicts with the record's state (error.message says how).", "413": "Too large: error.message says the limit."}[code])
 			}
 			return r
 		}
@@ -306,6 +306,7 @@ func OpenAPI() []byte {
 		addConversationAPI(paths, schemas, std, idParam) // conversations.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
+		tags := addTags(paths) // openapi_tags.go
 		doc := obj{
 			"openapi": "3.1.0",
 			"info": obj{"title": "orengen API", "version": "1",
@@ -318,6 +319,7 @@ func OpenAPI() []byte {
 					"{\"lead\"}, {\"tenants\"} and {\"tenant\"}), and a federal saved search has lists of naics, psc and set_asides."},
 			"servers":    []obj{{"url": "/"}},
 			"security":   []obj{{"bearer": []string{}}},
+			"tags":       tags,
 			"paths":      paths,
 			"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}}},
 		}
@@ -423,6 +425,51 @@ func addKnowledgeAPI(paths, schemas obj, std func(obj, ...string) obj, tenantPar
 			"responses":   std(obj{"200": jsonResp("OK", dataOf(ref("WikiPage"))), "409": jsonResp("Changed meanwhile", props([]string{"error", "current"}, obj{"error": ref("Error"), "current": ref("WikiPage")}))}, "400", "403", "404")},
 		"delete": obj{"summary": "Delete the page, its history, files and share links (sub-pages move up)", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")},
 	}
+	schemas["WikiRevision"] = props([]string{"number", "title", "created_at"}, obj{"number": integ, "title": str,
+		"body": obj{"type": "string", "description": "one revision only"}, "author": str, "note": str, "size": integ, "created_at": tstamp})
+	schemas["WikiAttachment"] = props([]string{"id", "page_id", "name", "content_type", "size"}, obj{"id": integ, "page_id": integ, "name": str,
+		"content_type": obj{"type": "string", "description": "as sniffed from the content"}, "size": integ, "sha256": str,
+		"markdown": obj{"type": "string", "description": "what to put in the page's body to show or link the file"}, "created_by": str, "created_at": tstamp})
+	schemas["WikiShare"] = props([]string{"id", "page_id", "url"}, obj{"id": integ, "page_id": integ,
+		"url": obj{"type": "string", "description": "the public read-only address of the page"}, "created_by": str, "created_at": tstamp, "revoked_at": nTime})
+	fileBody := func(desc string) obj {
+		return obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": props([]string{"file"}, obj{"file": obj{"type": "string", "format": "binary", "description": desc}})}}}
+	}
+	binary := func(desc, media string) obj {
+		return obj{"description": desc, "content": obj{media: obj{"schema": obj{"type": "string", "format": "binary"}}}}
+	}
+	paths["/api/v1/wiki/pages/{id}/revisions"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"get": obj{"summary": "The page's revisions, newest first (no bodies)", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("WikiRevision")))}, "404")}}
+	paths["/api/v1/wiki/pages/{id}/revisions/{n}"] = obj{"parameters": []obj{idParam, {"name": "n", "in": "path", "required": true, "schema": integ, "description": "the revision number"}, wikiTenant},
+		"get": obj{"summary": "One revision with its body", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("WikiRevision")))}, "400", "404")}}
+	paths["/api/v1/wiki/pages/{id}/restore"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"post": obj{"summary": "Make an old revision the page's text again, as a new revision; a stale revision is 409 with the page as it is now",
+			"requestBody": jsonBody(props([]string{"number", "revision"}, obj{"number": obj{"type": "integer", "description": "the revision to restore"},
+				"revision": obj{"type": "integer", "description": "the page's revision the restore starts from"}})),
+			"responses": std(obj{"200": jsonResp("OK", dataOf(ref("WikiPage"))), "409": jsonResp("Changed meanwhile", props([]string{"error", "current"}, obj{"error": ref("Error"), "current": ref("WikiPage")}))}, "400", "403", "404")}}
+	paths["/api/v1/wiki/pages/{id}/move"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"post": obj{"summary": "Move the page in the tree (its sub-pages move with it)",
+			"requestBody": jsonBody(props([]string{"position"}, obj{"parent_id": obj{"type": []string{"integer", "null"}, "description": "the new parent (0 or null: the top level)"},
+				"position": obj{"type": "integer", "description": "0-based place among the new siblings"}})),
+			"responses": std(obj{"200": jsonResp("OK", dataOf(ref("WikiPage")))}, "400", "403", "404")}}
+	paths["/api/v1/wiki/pages/{id}/attachments"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"get": obj{"summary": "The page's files", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("WikiAttachment")))}, "404")},
+		"post": obj{"summary": "Attach a file (size-capped, type-checked; PDF and text are indexed for search)", "requestBody": fileBody("the file"),
+			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("WikiAttachment")))}, "400", "403", "404", "413")}}
+	paths["/api/v1/wiki/attachments/{id}"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"get":    obj{"summary": "Download the file (as an attachment, never inline)", "responses": std(obj{"200": binary("The file, with its sniffed type", "*/*")}, "404")},
+		"delete": obj{"summary": "Delete the file and its indexed text", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
+	paths["/api/v1/wiki/pages/{id}/shares"] = obj{"parameters": []obj{idParam, wikiTenant},
+		"get":  obj{"summary": "The page's public share links, revoked ones included", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("WikiShare")))}, "404")},
+		"post": obj{"summary": "Create a public read-only link to the page, in the tenant's brand", "responses": std(obj{"201": jsonResp("Created", dataOf(ref("WikiShare")))}, "403", "404")}}
+	paths["/api/v1/wiki/pages/{id}/shares/{share}"] = obj{"parameters": []obj{idParam, {"name": "share", "in": "path", "required": true, "schema": integ, "description": "the share link's id"}, wikiTenant},
+		"delete": obj{"summary": "Revoke the link: it no longer opens the page", "responses": std(obj{"204": obj{"description": "Revoked"}}, "403", "404")}}
+	paths["/api/v1/wiki/export"] = obj{"get": obj{"summary": "The space as a zip of markdown files (folders follow the page tree, files beside their pages)", "parameters": []obj{wikiTenant},
+		"responses": std(obj{"200": binary("The zip", "application/zip")}, "400")}}
+	paths["/api/v1/wiki/import"] = obj{"post": obj{"summary": "Add the pages of a zip of markdown files (Outline or Obsidian style folders); bad entries are skipped and named", "parameters": []obj{wikiTenant},
+		"requestBody": fileBody("the zip"),
+		"responses": std(obj{"201": jsonResp("Imported", dataOf(props([]string{"pages", "files", "skipped", "page_ids"}, obj{"pages": integ, "files": integ,
+			"skipped": obj{"type": "array", "items": str, "description": "\"name: reason\" for each entry not imported"}, "page_ids": obj{"type": "array", "items": integ}})))}, "400", "403", "413")}}
 	paths["/api/v1/wiki/search"] = obj{"get": obj{"summary": "Full-text search of the space's pages and files (BM25, one hit per page or file)",
 		"parameters": []obj{{"name": "q", "in": "query", "required": true, "schema": str, "description": "words (all required), \"phrases\", -excluded; the last word matches as a prefix"},
 			qparam("limit", "1 to 100, default 20", integ), wikiTenant},

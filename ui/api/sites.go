@@ -298,7 +298,7 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 	schemas["SitePageInput"] = props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ})
 	schemas["Site"] = props([]string{"id", "name", "domain", "settings", "published_rev"}, obj{"id": integ, "name": str,
 		"domain":        obj{"type": "string", "description": "one of the tenant's custom domains; empty: offline"},
-		"settings":      obj{"type": "object", "description": "theme (font, heading_font, primary, background, text, logo_url, favicon), nav, footer, header_cta, funnels, tests, chat_agent (an agent's public key: its chat button on every page; another tenant's agent never answers there)"},
+		"settings":      obj{"type": "object", "description": "theme (font, heading_font, primary, background, text, logo_url, favicon), nav, footer, header_cta, funnels, tests, chat_agent (the public key of one of the tenant's enabled web-chat agents: its chat button on every page; any other key is refused naming chat_agent)"},
 		"published_rev": integ, "published_at": obj{"type": []string{"string", "null"}, "format": "date-time"}, "created_at": tstamp, "updated_at": tstamp})
 	schemas["SiteRevision"] = props([]string{"site_id", "number", "created_at"}, obj{"site_id": integ, "number": integ, "note": str, "created_at": tstamp})
 	paths["/api/v1/sites"] = obj{"parameters": []obj{tenantParam},

@@ -250,6 +250,7 @@ type deliveriesPage struct {
 	Statuses   []string
 	Next       string // the next page's URL, "" on the last
 	Error      string
+	Retention  string // how long finished deliveries are kept
 }
 
 type deliveryPage struct {
@@ -271,7 +272,7 @@ func (s *Handler) mountDeliveryLog(r fiber.Router, host string, guard, csrf fibe
 func (s *Handler) handleDeliveryLog(host string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		nexus := host == web.HostNexus
-		p := &deliveriesPage{Nexus: nexus, Events: app.WebhookEvents, Statuses: []string{"pending", "sending", "succeeded", "failed"}}
+		p := &deliveriesPage{Nexus: nexus, Events: app.WebhookEvents, Statuses: []string{"pending", "sending", "succeeded", "failed"}, Retention: s.Webhooks.RetentionNote()}
 		f, err := s.deliveryFilter(c, nexus)
 		if err == nil {
 			limit := f.Limit

@@ -29,6 +29,7 @@ func (s *Handler) registerWikiAPIRoutes(api fiber.Router) {
 	api.Patch("/wiki/pages/:id", web.RequireWriteKey, s.apiWikiUpdate)
 	api.Delete("/wiki/pages/:id", web.RequireWriteKey, s.apiWikiDelete)
 	api.Get("/wiki/search", s.apiWikiSearch)
+	s.registerWikiMoreRoutes(api)
 }
 
 // wikiScope is the space of an API request.
@@ -198,21 +199,28 @@ func (s *Handler) apiWikiUpdate(c *fiber.Ctx) error {
 		upd.Body = *in.Body
 	}
 	saved, err := s.Wiki.SavePage(ctx, p.ID, upd)
-	var ce *wiki.ConflictError
-	if errors.As(err, &ce) {
-		cur, ferr := s.fullPage(ctx, ce.Current)
-		if ferr != nil {
-			return ferr
-		}
-		return c.Status(fiber.StatusConflict).JSON(fiber.Map{"error": fiber.Map{"code": app.ECONFLICT, "message": app.ErrorMessage(err), "field": "revision"}, "current": cur})
-	} else if err != nil {
-		return err
+	if err != nil {
+		return s.wikiConflict(c, ctx, err)
 	}
 	full, err := s.fullPage(ctx, saved)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"data": full})
+}
+
+// wikiConflict answers a stale change (409 with the page as it is now,
+// "current") and passes any other error on.
+func (s *Handler) wikiConflict(c *fiber.Ctx, ctx context.Context, err error) error {
+	var ce *wiki.ConflictError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	cur, ferr := s.fullPage(ctx, ce.Current)
+	if ferr != nil {
+		return ferr
+	}
+	return c.Status(fiber.StatusConflict).JSON(fiber.Map{"error": fiber.Map{"code": app.ECONFLICT, "message": app.ErrorMessage(err), "field": "revision"}, "current": cur})
 }
 
 func (s *Handler) apiWikiDelete(c *fiber.Ctx) error {

@@ -147,6 +147,11 @@ type workflowPage struct {
 	Errors     map[string]string
 	// Builder is the visual builder's data (JSON, see builder.go).
 	Builder string
+	// Gallery is the templates a new workflow may start from; Template is
+	// the one chosen, with its Params and their Errors.
+	Gallery       []*app.AutomationTemplate
+	Template      string
+	Params, PErrs map[string]string
 }
 
 type triggerOption struct{ Key, Label string }
@@ -231,9 +236,42 @@ func (s *Handler) handleWorkflowEdit(sc web.Scope) fiber.Handler {
 			p = workflowPageOf(w)
 		} else if err := s.requireWorkflowEditor(c, sc); err != nil {
 			return err
+		} else if key := c.Query("template"); key != "" {
+			return s.workflowFromTemplate(c, sc, key)
 		}
 		return s.renderWorkflow(c, sc, p)
 	}
+}
+
+// workflowFromTemplate fills a new workflow's editor from a gallery
+// template and the values asked for it (?template=KEY&NAME=value...):
+// nothing is saved until the owner saves the builder. Bad values show the
+// gallery again with the field named.
+func (s *Handler) workflowFromTemplate(c *fiber.Ctx, sc web.Scope, key string) error {
+	t := app.FindAutomationTemplate(key)
+	if t == nil {
+		return app.Errorf(app.ENOTFOUND, "No workflow template %q.", key)
+	}
+	in := map[string]string{}
+	for _, prm := range t.Params {
+		in[prm.Name] = utils.CopyString(c.Query(prm.Name))
+	}
+	params, err := t.ValidateParams(in)
+	if err == nil {
+		var w *app.Workflow
+		if w, err = t.Instantiate(0, params); err != nil {
+			return err // the catalogue is tested to instantiate
+		}
+		p := workflowPageOf(w)
+		return s.renderWorkflow(c, sc, p)
+	}
+	if app.ErrorCode(err) != app.EINVALID {
+		return err
+	}
+	p := &workflowPage{Workflow: &app.Workflow{}, Definition: "{\n  \"steps\": []\n}", Template: key, Params: in,
+		PErrs: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}}
+	c.Status(fiber.StatusBadRequest)
+	return s.renderWorkflow(c, sc, p)
 }
 
 // workflowPageOf fills the editor with a saved workflow: its steps as
@@ -268,6 +306,9 @@ func (s *Handler) renderWorkflow(c *fiber.Ctx, sc web.Scope, p *workflowPage) er
 		}
 	}
 	p.Base = workflowBase(sc)
+	if p.Workflow.ID == 0 {
+		p.Gallery = app.AutomationTemplates
+	}
 	bctx := c.UserContext()
 	if sc == web.NexusScope {
 		// Nexus edits any tenant's workflow: the dropdowns show that

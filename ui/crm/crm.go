@@ -18,8 +18,8 @@ import (
 )
 
 // The CRM in the portal (tenant users, their tenant only) and in Nexus >
-// Control Room > CRM (admins, every tenant, read-only with a tenant
-// column and filter). Forms post normally and redirect (PRG); a bad form
+// Control Room > CRM (admins: every tenant with a tenant column and
+// filter; writes in the house tenant or the chosen one, see nexusWorkIn). Forms post normally and redirect (PRG); a bad form
 // is shown again with the field named and status 400.
 
 // crmKinds maps URL segments to record types (app.RecordKinds).
@@ -95,6 +95,10 @@ type crmListPage struct {
 	Table    *viewTable
 	ViewForm viewForm
 	Errors   map[string]string
+	// Act is the query the page's forms post with: in Nexus the tenant
+	// the admin works in ("?tenant=ID"; the house tenant when empty),
+	// WorkTenant its name.
+	Act, WorkTenant string
 }
 
 // timelineRow is an entry with its note rendered.
@@ -127,6 +131,30 @@ type crmRecordPage struct {
 	TaskError      string
 	// TagsForm is the inline tags input sent back with its error.
 	TagsForm string
+	// TenantID is the record's tenant (Nexus: the forms post to it).
+	TenantID int64
+}
+
+// Act is the query the record's forms post with: in Nexus the record's
+// tenant, which nexusWorkIn makes the one the portal's handlers act in.
+func (p *crmRecordPage) Act() string {
+	if !p.Nexus {
+		return ""
+	}
+	return "?tenant=" + strconv.FormatInt(p.TenantID, 10)
+}
+
+// ClientRecord reports a Nexus page of a client's record (not the house
+// tenant's): its writes are audited.
+func (p *crmRecordPage) ClientRecord() bool { return p.Nexus && p.TenantID != app.HouseTenantID }
+
+// scopeOf is the host a shared write handler answers on: Nexus when
+// nexusWorkIn chose the tenant, the portal otherwise.
+func scopeOf(c *fiber.Ctx) web.Scope {
+	if c.Locals(nexusTenantKey) != nil {
+		return web.NexusScope
+	}
+	return web.PortalScope
 }
 
 // RecordID is the ID of the record shown.
@@ -328,12 +356,28 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 			p.TenantNames[t.ID] = t.BrandName()
 		}
 		ctx = app.NewContextAcrossTenants(ctx)
+		// The add form and its choices work in the filtered tenant, or the
+		// house tenant (the agency's own CRM) when the list shows all.
+		work := app.HouseTenantID
 		if ref := p.Filter["tenant"]; ref != "" {
 			t, err := s.Tenants.TenantByRef(ctx, ref)
 			if err != nil {
 				return app.FieldErrorf("tenant", "Unknown tenant.")
 			}
 			ctx = app.NewContextWithTenant(ctx, t)
+			work, p.Act = t.ID, "?tenant="+strconv.FormatInt(t.ID, 10)
+		}
+		p.WorkTenant = p.TenantNames[work]
+		wt, err := s.Tenants.Store.FindTenantByID(ctx, work)
+		if err != nil {
+			return err
+		}
+		wctx := app.NewContextWithTenant(ctx, wt)
+		if err := s.crmChoices(wctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
+			return err
+		}
+		if p.CustomFields, err = s.CRM.FindCustomFields(wctx, crmKinds[seg]); err != nil {
+			return err
 		}
 	}
 	var next string
@@ -474,7 +518,7 @@ func (s *Handler) handleCRMCreate(seg string) fiber.Handler {
 				return err
 			}
 			c.Status(fiber.StatusBadRequest)
-			return s.renderCRMList(c, seg, &crmListPage{Form: form, Errors: map[string]string{web.FieldOr(err, "form"): app.ErrorMessage(err)}}, web.PortalScope)
+			return s.renderCRMList(c, seg, &crmListPage{Form: form, Errors: map[string]string{web.FieldOr(err, "form"): app.ErrorMessage(err)}}, scopeOf(c))
 		}
 		s.SetFlash(c, "ok", "Saved.")
 		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
@@ -507,7 +551,7 @@ func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmReco
 		if err != nil {
 			return err
 		}
-		p.TenantName = t.BrandName()
+		p.TenantName, p.TenantID = t.BrandName(), t.ID
 		ctx = app.NewContextWithTenant(ctx, t)
 	}
 	var err error
@@ -565,13 +609,13 @@ func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmReco
 	if p.Tasks, _, err = s.CRM.FindTasks(ctx, app.TaskFilter{RecordType: &rt, RecordID: &id, ListOptions: app.ListOptions{Limit: 100, Sort: "created_at"}}); err != nil {
 		return err
 	}
-	if !nexus {
-		if err := s.crmChoices(ctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
-			return err
-		}
-		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
-			return err
-		}
+	// The edit form's choices, from the record's tenant (in Nexus too:
+	// the admin edits there).
+	if err := s.crmChoices(ctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
+		return err
+	}
+	if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
+		return err
 	}
 	switch {
 	case p.Person != nil:
@@ -622,7 +666,7 @@ func (s *Handler) handleCRMUpdate(seg string) fiber.Handler {
 				return err
 			}
 			c.Status(fiber.StatusBadRequest)
-			return s.renderCRMRecord(c, seg, id, &crmRecordPage{Form: form, Errors: map[string]string{web.FieldOr(err, "form"): app.ErrorMessage(err)}}, web.PortalScope)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{Form: form, Errors: map[string]string{web.FieldOr(err, "form"): app.ErrorMessage(err)}}, scopeOf(c))
 		}
 		s.SetFlash(c, "ok", "Saved.")
 		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
@@ -646,7 +690,7 @@ func (s *Handler) handleCRMTagsUpdate(seg string) fiber.Handler {
 				return err
 			}
 			c.Status(fiber.StatusBadRequest)
-			return s.renderCRMRecord(c, seg, id, &crmRecordPage{TagsForm: raw, Errors: map[string]string{"tags_inline": app.ErrorMessage(err)}}, web.PortalScope)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{TagsForm: raw, Errors: map[string]string{"tags_inline": app.ErrorMessage(err)}}, scopeOf(c))
 		}
 		s.SetFlash(c, "ok", "Tags saved.")
 		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
@@ -686,7 +730,7 @@ func (s *Handler) handleCRMNoteCreate(seg string) fiber.Handler {
 				return err
 			}
 			c.Status(fiber.StatusBadRequest)
-			return s.renderCRMRecord(c, seg, id, &crmRecordPage{NoteError: app.ErrorMessage(err)}, web.PortalScope)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{NoteError: app.ErrorMessage(err)}, scopeOf(c))
 		}
 		s.SetFlash(c, "ok", "Note added.")
 		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
@@ -716,7 +760,7 @@ func (s *Handler) handleCRMTaskCreate(seg string) fiber.Handler {
 				return err
 			}
 			c.Status(fiber.StatusBadRequest)
-			return s.renderCRMRecord(c, seg, id, &crmRecordPage{TaskError: app.ErrorMessage(err)}, web.PortalScope)
+			return s.renderCRMRecord(c, seg, id, &crmRecordPage{TaskError: app.ErrorMessage(err)}, scopeOf(c))
 		}
 		s.SetFlash(c, "ok", "Task added.")
 		return c.Redirect(fmt.Sprintf("/crm/%s/%d", seg, id), fiber.StatusSeeOther)
@@ -973,7 +1017,7 @@ const nexusTenantKey = "crmNexusTenant"
 
 // nexusWorkIn lets an admin act in one tenant's CRM with the portal's
 // handlers: the tenant is ?tenant= (the house tenant when absent); a
-// write in a client's tenant is recorded in the audit log.
+// write that succeeded in a client's tenant is recorded in the audit log.
 func (s *Handler) nexusWorkIn(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := app.HouseTenantID
@@ -991,13 +1035,17 @@ func (s *Handler) nexusWorkIn(c *fiber.Ctx) error {
 	c.Locals(nexusTenantKey, t)
 	ctx = app.NewContextWithTenant(ctx, t)
 	c.SetUserContext(ctx)
-	if t.ID != app.HouseTenantID && c.Method() != fiber.MethodGet && s.Audit != nil {
+	if err := c.Next(); err != nil || t.ID == app.HouseTenantID || c.Method() == fiber.MethodGet || s.Audit == nil {
+		return err
+	}
+	// A client's record changed (not a refused or missing one).
+	if c.Response().StatusCode() < 400 {
 		s.Audit.Record(ctx, "crm.admin_write", fmt.Sprintf("tenant %d (%s)", t.ID, t.Name), c.Method()+" "+c.Path())
 	}
-	return c.Next()
+	return nil
 }
 
-// ---- Nexus: every tenant, read-only ----
+// ---- Nexus: every tenant's records; the house tenant's and, chosen, a client's to work in ----
 
 func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 	if s.CRM == nil {
@@ -1006,6 +1054,19 @@ func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 	// The admin works in one tenant's pipeline (the house tenant's by
 	// default) with the portal's handler.
 	r.Post("/crm/deals/:id/move", csrf, s.nexusWorkIn, s.handleCRMDealMove)
+	// The agency's own CRM (the house tenant) and, with ?tenant=, a
+	// client's (audited): the portal's write handlers in that tenant.
+	r.Post("/crm/tasks/:id/done", csrf, s.nexusWorkIn, s.handleCRMTaskDone)
+	r.Post("/crm/people/:id/merge", csrf, s.nexusWorkIn, s.handleCRMMerge)
+	for seg := range crmKinds {
+		r.Get("/crm/"+seg+".csv", s.nexusWorkIn, s.handleCRMExport(seg))
+		r.Post("/crm/"+seg, csrf, s.nexusWorkIn, s.handleCRMCreate(seg))
+		r.Post("/crm/"+seg+"/:id", csrf, s.nexusWorkIn, s.handleCRMUpdate(seg))
+		r.Post("/crm/"+seg+"/:id/delete", csrf, s.nexusWorkIn, s.handleCRMDelete(seg))
+		r.Post("/crm/"+seg+"/:id/notes", csrf, s.nexusWorkIn, s.handleCRMNoteCreate(seg))
+		r.Post("/crm/"+seg+"/:id/tasks", csrf, s.nexusWorkIn, s.handleCRMTaskCreate(seg))
+		r.Post("/crm/"+seg+"/:id/tags", csrf, s.nexusWorkIn, s.handleCRMTagsUpdate(seg))
+	}
 	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
 	r.Get("/crm/tasks", s.handleNexusCRMTasks)
 	for seg := range crmKinds {

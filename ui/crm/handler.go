@@ -1,5 +1,6 @@
 // Package crm serves the CRM pages, shared by the portal (a tenant's own
-// CRM, read and write) and Nexus (every tenant's, read-only): lists with
+// CRM, read and write) and Nexus (every tenant's to read; the house
+// tenant's, or a chosen client's (audited), to work in): lists with
 // saved views, records with their timeline, the pipeline board, tasks,
 // CSV export, CSV import (chunked uploads, column mapping, a background
 // runner) and CRM settings. The portal mounts Mount, Nexus MountNexus;

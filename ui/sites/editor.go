@@ -220,9 +220,7 @@ func (s *Handler) handleSiteSave(c *fiber.Ctx, sc web.Scope) error {
 	site.Settings.Footer = strings.TrimSpace(v["footer"])
 	site.Settings.HeaderCTA = &app.Link{Label: strings.TrimSpace(v["cta_label"]), URL: strings.TrimSpace(v["cta_url"])}
 	site.Settings.ChatAgent = v["chat_agent"]
-	if site.Settings.ChatAgent != "" && !slices.ContainsFunc(s.chatAgents(c.UserContext(), site.TenantID), func(a *agents.Agent) bool { return a.PublicKey == v["chat_agent"] }) {
-		err = app.FieldErrorf("chat_agent", "Choose one of your agents that answer web chat for the chat button.")
-	} else if site.Settings.Nav, err = sites.ParseNav(v["nav"]); err == nil {
+	if site.Settings.Nav, err = sites.ParseNav(v["nav"]); err == nil {
 		if site.Settings.Funnels, err = sites.ParseFunnels(v["funnels"]); err == nil {
 			if site.Settings.Tests, err = sites.ParseTests(v["tests"]); err == nil {
 				err = s.Sites.UpdateSite(c.UserContext(), site)

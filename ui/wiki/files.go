@@ -120,7 +120,7 @@ func (s *Handler) handleFile(sc web.Scope) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return SendAttachment(c, a.Name, a.ContentType, a.IsImage(), data, "private, max-age=300")
+		return web.SendAttachment(c, a.Name, a.ContentType, a.IsImage(), data, "private, max-age=300")
 	})
 }
 
@@ -138,20 +138,6 @@ func (s *Handler) file(c *fiber.Ctx, sp *spaceCtx) (*wiki.Attachment, []byte, er
 		return nil, nil, app.Errorf(app.ENOTFOUND, "File not found.")
 	}
 	return a, data, nil
-}
-
-// SendAttachment writes a stored file with headers that keep it inert.
-func SendAttachment(c *fiber.Ctx, name, contentType string, inline bool, data []byte, cache string) error {
-	c.Set(fiber.HeaderContentType, contentType)
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-	c.Set(fiber.HeaderCacheControl, cache)
-	disp := "attachment"
-	if inline {
-		disp = "inline"
-	}
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, disp, asciiName(name), urlPathEscape(name)))
-	return c.Send(data)
 }
 
 func (s *Handler) handleFileDelete(sc web.Scope) fiber.Handler {
@@ -203,10 +189,7 @@ func (s *Handler) handleExport(sc web.Scope) fiber.Handler {
 		if err := s.Wiki.Export(sp.ctx, sp.space.ID, &buf); err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderContentType, "application/zip")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+asciiName(sp.space.Name)+`-knowledge.zip"`)
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.Send(buf.Bytes())
+		return web.SendZip(c, sp.space.Name+"-knowledge", buf.Bytes())
 	})
 }
 
@@ -264,7 +247,7 @@ func (s *Handler) handleImportUploadFinish(sc web.Scope) fiber.Handler {
 			if err != nil {
 				return nil, err
 			}
-			msg := fmt.Sprintf("Imported %d pages and %d files.", rep.Pages, rep.Files)
+			msg := "Imported " + app.Plural(rep.Pages, "page", "pages") + " and " + app.Plural(rep.Files, "file", "files") + "."
 			if len(rep.Skipped) > 0 {
 				msg += fmt.Sprintf(" Skipped %d: %s", len(rep.Skipped), joinMax(rep.Skipped, 5))
 			}

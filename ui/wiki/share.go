@@ -103,7 +103,7 @@ func (s *Handler) handleSharedFile(c *fiber.Ctx) error {
 	if a.PageID != pg.ID {
 		return app.Errorf(app.ENOTFOUND, "File not found.")
 	}
-	return SendAttachment(c, a.Name, a.ContentType, a.IsImage(), data, "private, max-age=300")
+	return web.SendAttachment(c, a.Name, a.ContentType, a.IsImage(), data, "private, max-age=300")
 }
 
 // handleSharedCSS serves the tenant's brand colours to visitors (the

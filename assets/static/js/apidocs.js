@@ -8,7 +8,10 @@
     url: el.getAttribute("data-spec"),
     domNode: el,
     deepLinking: false,
-    docExpansion: "list",
+    // One section per module, closed: a module opened lists its
+    // operations (a flat list of them all is past the 150 rows Swagger UI
+    // renders only as they scroll into view).
+    docExpansion: "none",
     defaultModelsExpandDepth: -1,
     persistAuthorization: false,
     tryItOutEnabled: false
