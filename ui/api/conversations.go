@@ -25,6 +25,7 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	}
 	api.Get("/conversations", s.apiConversations)
 	api.Get("/conversations/:id", s.apiInboxConv)
+	api.Patch("/conversations/:id", web.RequireWriteKey, s.apiConversationChange)
 	api.Get("/conversations/:id/messages", s.apiConversationMessages)
 	api.Post("/conversations/:id/messages", web.RequireWriteKey, s.apiConversationReply)
 	api.Post("/conversations/:id/notes", web.RequireWriteKey, s.apiConversationNote)
