@@ -32,7 +32,13 @@ var WebhookEvents = []string{
 	"company.created", "company.updated",
 	"opportunity.created", "opportunity.updated", "opportunity.stage_changed",
 	"note.created", "task.created", "task.completed",
+	"message.received", "message.sent",
 }
+
+// RefConversation is the ref_type of a timeline entry of an inbox
+// message (ref_id: the conversation; field: the direction, in or out;
+// new: the message's ID).
+const RefConversation = "conversation"
 
 // WebhookSubscription sends chosen events of a tenant to a URL.
 type WebhookSubscription struct {
@@ -345,6 +351,9 @@ func (s *WebhookService) Unsubscribe(ctx context.Context, id int64) error {
 
 // EventFor maps a CRM timeline entry to its webhook event and payload.
 func EventFor(e *TimelineEntry) (string, []byte) {
+	if e.RefType == RefConversation && (e.Field == "in" || e.Field == "out") {
+		return messageEvent(e)
+	}
 	obj := e.RecordType
 	if obj == RecordDeal {
 		obj = "opportunity"
@@ -376,6 +385,21 @@ func EventFor(e *TimelineEntry) (string, []byte) {
 	if e.RefType != "" {
 		data["ref_type"], data["ref_id"] = e.RefType, e.RefID
 	}
+	b, _ := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(e.ID, 10), "event": name, "created_at": e.CreatedAt.UTC().Format(time.RFC3339Nano), "data": data})
+	return name, b
+}
+
+// messageEvent is message.received or message.sent: a customer's message
+// reached the inbox, or a reply left it (issue #18).
+func messageEvent(e *TimelineEntry) (string, []byte) {
+	name := "message.received"
+	if e.Field == "out" {
+		name = "message.sent"
+	}
+	msgID, _ := strconv.ParseInt(e.New, 10, 64)
+	channel := e.Kind
+	data := map[string]any{"conversation_id": e.RefID, "message_id": msgID, "channel": channel, "direction": e.Field, "person_id": e.RecordID,
+		"actor": e.Actor, "body": e.Body, "api_path": fmt.Sprintf("/api/v1/conversations/%d/messages", e.RefID)}
 	b, _ := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(e.ID, 10), "event": name, "created_at": e.CreatedAt.UTC().Format(time.RFC3339Nano), "data": data})
 	return name, b
 }

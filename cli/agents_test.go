@@ -14,6 +14,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/sheets"
+	"orengen/app/wiki"
 	"orengen/llm/llmtest"
 	"orengen/store"
 )
@@ -123,7 +124,8 @@ func TestAgents_WikiAndSheets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sv.Wiki.CreatePage(tctx, sp.ID, 0, "Refund policy", "# Refunds\n\nDeposits are refunded in full up to 48 hours before the appointment."); err != nil {
+	policy, err := sv.Wiki.CreatePage(tctx, sp.ID, 0, "Refund policy", "# Refunds\n\nDeposits are refunded in full up to 48 hours before the appointment.")
+	if err != nil {
 		t.Fatal(err)
 	}
 	tb := &sheets.Table{Name: "Price list", Columns: []sheets.Column{{Key: "service", Name: "Service", Type: sheets.TypeText}, {Key: "price", Name: "Price", Type: sheets.TypeNumber}}}
@@ -176,5 +178,27 @@ func TestAgents_WikiAndSheets(t *testing.T) {
 	}
 	if !wikiSource {
 		t.Fatal("the transcript does not record the wiki source")
+	}
+	// The page changed: the agent's next answer reads the new text, not
+	// the old (the save re-indexes before it returns; the issue allows
+	// seconds, the check allows none).
+	if _, err := sv.Wiki.SavePage(tctx, policy.ID, wiki.PageUpdate{Title: "Refund policy", BaseRevision: policy.Revision,
+		Body: "# Refunds\n\nFrom January, deposits are refunded in full up to 72 hours before the appointment."}); err != nil {
+		t.Fatal(err)
+	}
+	model.Push(llmtest.Reply{Text: "Deposits come back up to 72 hours before."})
+	if r, err := sv.Agents.Respond(context.Background(), c, agents.Input{Text: "Until when is my deposit refunded?"}, nil); err != nil || r.Fallback {
+		t.Fatalf("%v %+v", err, r)
+	}
+	reqs = model.Requests()
+	last := reqs[len(reqs)-1].Body.Messages
+	var grounded string
+	for _, m := range last {
+		if m.Role == "system" {
+			grounded += m.Content
+		}
+	}
+	if !strings.Contains(grounded, "refunded in full up to 72 hours") || strings.Contains(grounded, "up to 48 hours before") {
+		t.Fatalf("after the change the model was given: %q", grounded)
 	}
 }

@@ -81,12 +81,7 @@ func TestBrowser_Accessibility(t *testing.T) {
 	if err := sv.CRM.CreatePerson(tctx, &app.Person{FirstName: "Lee", LastName: "Park", Emails: []string{"lee@axe.test"}, Source: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sv.Auth.Admins.CreateAdmin(bg, &app.Admin{Email: "ops@axe.test", Role: app.RoleOwner, PasswordHash: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sv.Auth.SetPassword(bg, "ops@axe.test", "accessibility nexus password"); err != nil {
-		t.Fatal(err)
-	}
+	mustNexusOwner(t, sv, "ops@axe.test", "accessibility nexus password")
 	m.Close()
 
 	addr, _, _ := MustRunMain(t, dir)

@@ -24,12 +24,7 @@ func TestBrowser_CalendarBooking(t *testing.T) {
 	dir := t.TempDir()
 	bg := context.Background()
 	a := openApp(t, dir)
-	if err := a.Auth.Admins.CreateAdmin(bg, &app.Admin{Email: "boss@example.com", Role: app.RoleOwner, PasswordHash: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Auth.SetPassword(bg, "boss@example.com", "calendar browser password"); err != nil {
-		t.Fatal(err)
-	}
+	mustNexusOwner(t, a, "boss@example.com", "calendar browser password")
 	hctx := app.NewContextWithTenant(bg, &app.Tenant{ID: app.HouseTenantID})
 	var all calendar.Availability
 	for d := range all.Weekly {

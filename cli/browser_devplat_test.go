@@ -157,14 +157,8 @@ func TestBrowser_WebhookDeliveryLog(t *testing.T) {
 func TestBrowser_FOSSTools(t *testing.T) {
 	ctx := newBrowserFor(t, 90*time.Second)
 	dir := t.TempDir()
-	bg := context.Background()
 	a := openApp(t, dir)
-	if err := a.Auth.Admins.CreateAdmin(bg, &app.Admin{Email: "ops@example.com", Role: app.RoleOwner, PasswordHash: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Auth.SetPassword(bg, "ops@example.com", "foss tools browser password"); err != nil {
-		t.Fatal(err)
-	}
+	mustNexusOwner(t, a, "ops@example.com", "foss tools browser password")
 	a.Close()
 
 	addr, _, _ := MustRunMain(t, dir)

@@ -470,6 +470,18 @@ func waitLoaded(sel string, opts ...chromedp.QueryOption) chromedp.Action {
 	})
 }
 
+// mustNexusOwner adds a Nexus owner who signs in with password.
+func mustNexusOwner(t *testing.T, a *App, email, password string) {
+	t.Helper()
+	bg := context.Background()
+	if err := a.Auth.Admins.CreateAdmin(bg, &app.Admin{Email: email, Role: app.RoleOwner, PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Auth.SetPassword(bg, email, password); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // loginTasks opens a login page and signs in (the email field may come
 // filled in: it is set, not typed into).
 func loginTasks(loginURL, email, password string) chromedp.Tasks {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,12 @@ func (a *App) wireCalendar(tokenKey []byte) {
 		ManageURL: func(ctx context.Context, tenantID int64, token string) string {
 			return a.bookingBase(ctx, tenantID) + "/booking/" + token
 		},
+		HostPage: func(ctx context.Context, tenantID int64) string {
+			if tenantID == app.HouseTenantID {
+				return a.Server.URL(ui.HostNexus) + "/calendar/bookings"
+			}
+			return a.bookingBase(ctx, tenantID) + "/calendar/bookings"
+		},
 		Trigger: func(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error) {
 			return a.Automations.Trigger(ctx, tenantID, trigger, payload)
 		},
@@ -72,6 +79,22 @@ func (a *App) wireCalendar(tokenKey []byte) {
 	dav := &caldav.Client{HTTP: a.outboundClient(httpx.Options{Timeout: 60 * time.Second})}
 	a.CalendarSync = &calendar.Syncer{Service: a.Calendar, Store: cs, DAV: dav, Feeds: dav, Vault: a.Vault, Logger: a.Logger}
 	a.Server.CalendarSync = a.CalendarSync
+}
+
+// seedFreeAudit gives the house tenant the "Free audit" meeting the
+// seeded marketing site's "Book a free audit" links to, while it has no
+// calendar (calendar.FreeAudit): a fresh install books from its first
+// start, and the owner's own calendars are never touched.
+func (a *App) seedFreeAudit(ctx context.Context) error {
+	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
+	seeded, err := a.Calendar.SeedFreeAudit(house)
+	if err != nil {
+		return fmt.Errorf("seed the free audit meeting: %w", err)
+	}
+	if seeded {
+		a.Logger.Info("seeded the house calendar \"Team\" and its \"Free audit\" meeting (/book/free-audit); change the hours in Nexus > Calendar")
+	}
+	return nil
 }
 
 // runCalendar sends booking notices and syncs calendars until ctx ends.

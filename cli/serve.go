@@ -47,6 +47,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err := a.Seed(ctx); err != nil {
 		return err
 	}
+	// Not in Seed: the tests' fixtures (every Seed caller's) build their
+	// own calendars.
+	if err := a.seedFreeAudit(ctx); err != nil {
+		return err
+	}
 	ph.mark("seed")
 	sessionKey, err := loadOrCreateKey(cfg.SessionKey, filepath.Join(cfg.DataDir, "session.key"))
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 
 // DashboardStore computes the dashboards' aggregates in SQL, each query
 // bounded by the range and served by an index (migration 0170), the
-// counts per day from the daily counts the triggers of migration 0175
-// keep.
+// leads and runs per day from the daily counts the triggers of
+// migration 0175 keep (new people are counted through the covering index
+// crm_people_created: a trigger on people cost the CRM's writes too much,
+// migration 0176).
 type DashboardStore struct{ db *DB }
 
 // NewDashboardStore returns a DashboardStore.
@@ -68,8 +70,8 @@ func (s *DashboardStore) Dashboard(ctx context.Context, r app.DashRange) (*app.D
 		return out, rows.Err()
 	}
 
-	// Leads, runs and new people come from the daily counts (dash_daily,
-	// kept by triggers: migration 0175), a row per tenant, day and key.
+	// Leads and runs come from the daily counts (dash_daily, kept by
+	// triggers: migration 0175), a row per tenant, day and key.
 	d1, d2 := r.From.Format(time.DateOnly), r.To.Format(time.DateOnly)
 	w, a := tenant("")
 	if d.Leads, err = dayCounts(`SELECT day, CASE WHEN key = '' THEN 'unknown' ELSE key END, sum(n)
@@ -156,9 +158,9 @@ func (s *DashboardStore) usage(ctx context.Context, q *sql.DB, tid int64, r app.
 		(SELECT coalesce(sum(u.requests), 0) FROM api_keys k JOIN api_key_usage u ON u.key_id = k.id WHERE k.tenant_id = t.id AND u.day BETWEEN ? AND ?) AS api,
 		(SELECT coalesce(sum(x.n), 0) FROM dash_daily x WHERE x.metric = 'runs' AND x.tenant_id = t.id AND x.day BETWEEN ? AND ?) AS nruns,
 		(SELECT coalesce(sum(g.cost_micros), 0) FROM agent_usage g WHERE g.tenant_id = t.id AND g.day BETWEEN ? AND ?) AS cost,
-		(SELECT coalesce(sum(p.n), 0) FROM dash_daily p WHERE p.metric = 'people' AND p.tenant_id = t.id AND p.day BETWEEN ? AND ?) AS people
+		(SELECT count(*) FROM crm_people p WHERE p.tenant_id = t.id AND p.created_at >= ? AND p.created_at < ?) AS people
 		FROM tenants t`
-	args := []any{d1, d2, d1, d2, d1, d2, d1, d2}
+	args := []any{d1, d2, d1, d2, d1, d2, FormatTime(r.From), FormatTime(r.End())}
 	if tid != 0 {
 		query += ` WHERE t.id = ?`
 		args = append(args, tid)

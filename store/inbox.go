@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -347,7 +348,11 @@ func inboxTimeline(ctx context.Context, tx *Tx, c *inbox.Conversation, m *inbox.
 	if b := inbox.Preview(m.Body, 500); b != "" {
 		body += "\n" + b
 	}
-	e := &app.TimelineEntry{TenantID: c.TenantID, RecordType: app.RecordPerson, RecordID: c.PersonID, Kind: kind, Body: body, RefType: "conversation", RefID: c.ID}
+	// Field and New say which message it is (its direction and ID): the
+	// webhooks' message.received and message.sent come from this entry,
+	// written in the message's transaction (app.EventFor).
+	e := &app.TimelineEntry{TenantID: c.TenantID, RecordType: app.RecordPerson, RecordID: c.PersonID, Kind: kind, Body: body, RefType: app.RefConversation, RefID: c.ID,
+		Field: m.Direction, New: strconv.FormatInt(m.ID, 10)}
 	if m.Author != "" {
 		e.Actor = m.Author
 	} else {

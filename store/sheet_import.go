@@ -170,7 +170,7 @@ func (s *SheetStore) CommitImport(ctx context.Context, t *sheets.Table, j *sheet
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE sheet_imports SET status = 'done', phase = 'writing', written = ?, message = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
-			staged, fmt.Sprintf("Imported %d rows.", staged), FormatTime(tx.now), FormatTime(tx.now), j.ID)
+			staged, "Imported "+app.Plural(staged, "row", "rows")+".", FormatTime(tx.now), FormatTime(tx.now), j.ID)
 		return err
 	})
 }

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -123,4 +124,53 @@ func allWeek() calendar.Availability {
 		a.Weekly[d] = []calendar.Span{{Start: 0, End: 1440}}
 	}
 	return a
+}
+
+// The event-type API creates and replaces a tenant's meetings: bad input
+// is a 400 naming the field (a missing, mistyped or foreign value), a taken
+// slug a 409, another tenant's event type a 404; a created meeting's
+// booking page works, and the calendar list shows only the key's tenant.
+func TestCalendar_EventTypeAPI(t *testing.T) {
+	e := newTenantEnv(t)
+	a, b := e.A, e.B
+	post := func(body string) (int, string) {
+		st, raw, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/api/v1/calendar/event-types", Bearer: a.KeyWrite, JSON: body})
+		return st, raw
+	}
+	host := fmt.Sprint(a.CalendarID)
+	for _, tc := range []struct{ body, field string }{
+		{`{"slug":"m1","title":"M","hosts":[` + host + `]}`, "durations"},
+		{`{"slug":"m1","title":"M","durations":"30","hosts":[` + host + `]}`, "durations"},
+		{`{"slug":"m1","title":"M","durations":[30],"hosts":[` + fmt.Sprint(b.CalendarID) + `]}`, "hosts"},
+		{`{"slug":"Bad Slug","title":"M","durations":[30],"hosts":[` + host + `]}`, "slug"},
+	} {
+		st, raw := post(tc.body)
+		if st != 400 || !strings.Contains(raw, `"field":"`+tc.field+`"`) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.body, st, raw, tc.field)
+		}
+	}
+	body := `{"slug":"strategy","title":"Strategy","durations":[45],"hosts":[` + host + `],"location_kind":"phone"}`
+	if st, raw := post(body); st != 201 || !strings.Contains(raw, `"slug":"strategy"`) || !strings.Contains(raw, `"enabled":true`) {
+		t.Fatalf("create: %d %s", st, raw)
+	}
+	if st, raw := post(body); st != 409 {
+		t.Errorf("same slug again: %d %s, want 409", st, raw)
+	}
+	if st, b, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/book/strategy?tenant=" + a.T.Slug}); st != 200 || !strings.Contains(b, "Strategy") {
+		t.Errorf("booking page of the created meeting: %d", st)
+	}
+	st, raw, _ := e.do(treq{Host: ui.HostPortal, Method: "PUT", Path: fmt.Sprintf("/api/v1/calendar/event-types/%d", b.EventTypeID), Bearer: a.KeyWrite,
+		JSON: `{"slug":"x","title":"Stolen","durations":[30],"hosts":[` + host + `]}`})
+	if st != 404 {
+		t.Errorf("PUT of another tenant's event type: %d %s", st, raw)
+	}
+	st, raw, _ = e.do(treq{Host: ui.HostPortal, Method: "PUT", Path: fmt.Sprintf("/api/v1/calendar/event-types/%d", a.EventTypeID), Bearer: a.KeyWrite,
+		JSON: `{"slug":"call","title":"Renamed call","durations":[30,60],"hosts":[` + host + `],"enabled":false}`})
+	if st != 200 || !strings.Contains(raw, `"title":"Renamed call"`) || !strings.Contains(raw, `"enabled":false`) {
+		t.Errorf("PUT: %d %s", st, raw)
+	}
+	st, raw, _ = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/api/v1/calendar/calendars", Bearer: a.KeyRead})
+	if st != 200 || !strings.Contains(raw, fmt.Sprintf(`"id":%d,`, a.CalendarID)) || strings.Contains(raw, fmt.Sprintf(`"id":%d,`, b.CalendarID)) {
+		t.Errorf("calendars: %d %s", st, raw)
+	}
 }

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/inbox"
+	"orengen/twilio"
 	"orengen/twilio/twiliotest"
 )
 
@@ -48,6 +50,62 @@ func (e *tenantEnv) inboxFixture(kind string) string {
 	ids.Store(objInboxCanned, strconv.FormatInt(cr.ID, 10))
 	id, _ := ids.Load(kind)
 	return id.(string)
+}
+
+// inboxTwilio makes the inbox of e text through a loopback fake of
+// Twilio's API (once per environment) and returns the fake.
+func (e *tenantEnv) inboxTwilio() *twiliotest.Server {
+	e.t.Helper()
+	v, _ := inboxFixtures.LoadOrStore(e, &sync.Map{})
+	ids := v.(*sync.Map)
+	if tw, ok := ids.Load("twilio"); ok {
+		return tw.(*twiliotest.Server)
+	}
+	const sid = "AC00000000000000000000000000000iso"
+	tw := twiliotest.Start(sid, testTwilioToken)
+	e.t.Cleanup(tw.Close)
+	e.App.Inbox.Telephony = func(ctx context.Context, tenantID int64) (app.Telephony, error) {
+		return twilio.New(twilio.Config{AccountSID: sid, AuthToken: testTwilioToken, From: "+15125550100", APIURL: tw.URL})
+	}
+	ids.Store("twilio", tw)
+	return tw
+}
+
+// isoInboxRequest gives the Conversations API's moves valid bodies (a
+// reply is texted through the fake Twilio).
+func (e *tenantEnv) isoInboxRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/conversations/") {
+		return
+	}
+	if r.Method == "PATCH" {
+		req.JSON = `{"status":"pending","add_labels":["vip"]}`
+		return
+	}
+	switch r.Path[strings.LastIndex(r.Path, "/"):] {
+	case "/messages":
+		e.inboxTwilio()
+		req.JSON = `{"text":"The agency here."}`
+	case "/notes":
+		req.JSON = `{"text":"A note of the agency."}`
+	}
+}
+
+// inboxAPIFixture texts A twice (two threads) and returns the newest
+// thread's ID, for the contract test.
+func (e *tenantEnv) inboxAPIFixture() int64 {
+	e.t.Helper()
+	e.inboxTwilio()
+	ctx := context.Background()
+	for i, from := range []string{"+15125550161", "+15125550162"} {
+		if err := e.App.Inbox.InboundSMS(ctx, e.A.T.ID, map[string]string{"From": from, "To": "+15125550160", "Body": "Contract text", "MessageSid": fmt.Sprintf("SMcontract%d", i)}, true, false); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	cs, err := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
+	if err != nil || len(cs) != 1 {
+		e.t.Fatalf("A's thread: %v %v", cs, err)
+	}
+	return cs[0].ID
 }
 
 var inboxThreadRE = regexp.MustCompile(`href="/inbox/(\d+)"`)
@@ -196,5 +254,137 @@ func TestInbox_Mailbox(t *testing.T) {
 	}
 	if _, err := e.App.Inbox.Mail.Mailboxes.FindMailbox(context.Background(), e.B.T.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatal("B got A's mailbox")
+	}
+}
+
+// TestInbox_API: the Conversations API lists, reads and moves threads
+// through the same service as the pages: a reply reaches Twilio from the
+// thread's number, labels are added and removed, a snooze needs a time,
+// B's key sees none of A's, an admin key filters by tenant, and bad
+// input is a 400 naming the field.
+func TestInbox_API(t *testing.T) {
+	e := newTenantEnv(t)
+	tw := e.inboxTwilio()
+	ctx := context.Background()
+	for i := range 3 {
+		f := map[string]string{"From": fmt.Sprintf("+1512555020%d", i), "To": "+15125550200", "Body": fmt.Sprintf("Question %d about gutters", i), "MessageSid": fmt.Sprintf("SMapi%d", i)}
+		if err := e.App.Inbox.InboundSMS(ctx, e.A.T.ID, f, true, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type page struct {
+		Data []struct {
+			ID       int64    `json:"id"`
+			TenantID int64    `json:"tenant_id"`
+			Address  string   `json:"address"`
+			Labels   []string `json:"labels"`
+			Status   string   `json:"status"`
+			Assignee string   `json:"assignee"`
+		} `json:"data"`
+		Next *string `json:"next_cursor"`
+	}
+	get := func(host, path, key string) (int, page, string) {
+		t.Helper()
+		st, body, _ := e.do(treq{Host: host, Method: "GET", Path: path, Bearer: key})
+		var p page
+		_ = json.Unmarshal([]byte(body), &p)
+		return st, p, body
+	}
+	// Paging: 2 then 1, no thread twice.
+	st, p1, body := get("portal", "/api/v1/conversations?limit=2", e.A.KeyRead)
+	if st != 200 || len(p1.Data) != 2 || p1.Next == nil {
+		t.Fatalf("page 1: %d %s", st, body)
+	}
+	st, p2, body := get("portal", "/api/v1/conversations?limit=2&cursor="+url.QueryEscape(*p1.Next), e.A.KeyRead)
+	if st != 200 || len(p2.Data) != 1 || p2.Next != nil || p2.Data[0].ID == p1.Data[0].ID || p2.Data[0].ID == p1.Data[1].ID {
+		t.Fatalf("page 2: %d %s", st, body)
+	}
+	conv := p1.Data[0]
+	path := "/api/v1/conversations/" + strconv.FormatInt(conv.ID, 10)
+	// Search goes through the messages.
+	if _, p, body := get("portal", "/api/v1/conversations?q=gutters+2", e.A.KeyRead); len(p.Data) != 1 || p.Data[0].Address != "+15125550202" {
+		t.Fatalf("search: %s", body)
+	}
+	// B's key: nothing of A's.
+	if _, p, _ := get("portal", "/api/v1/conversations?status=all", e.B.KeyRead); len(p.Data) != 0 {
+		t.Fatalf("B's key lists A's threads: %+v", p.Data)
+	}
+	for _, x := range []string{path, path + "/messages"} {
+		if st, _, _ := get("portal", x, e.B.KeyRead); st != 404 {
+			t.Fatalf("B's key on %s: %d", x, st)
+		}
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: path + "/messages", JSON: `{"text":"from B"}`, Bearer: e.B.KeyWrite}); st != 404 {
+		t.Fatalf("B's key replies in A's thread: %d", st)
+	}
+	// Admin key: every tenant, or one with ?tenant=.
+	if _, p, body := get("nexus", "/api/v1/conversations?tenant="+strconv.FormatInt(e.A.T.ID, 10), e.AdminKeyRead); len(p.Data) != 3 || p.Data[0].TenantID != e.A.T.ID {
+		t.Fatalf("admin, tenant A: %s", body)
+	}
+	if _, p, body := get("nexus", "/api/v1/conversations?tenant="+strconv.FormatInt(e.B.T.ID, 10), e.AdminKeyRead); len(p.Data) != 0 {
+		t.Fatalf("admin, tenant B: %s", body)
+	}
+	if st, _, body := get("portal", "/api/v1/conversations?tenant=1", e.A.KeyRead); st != 400 || !strings.Contains(body, `"field":"tenant"`) {
+		t.Fatalf("tenant filter on a tenant key: %d %s", st, body)
+	}
+	// A reply is texted from the thread's number to the contact.
+	st, body, _ = e.do(treq{Host: "portal", Method: "POST", Path: path + "/messages", JSON: `{"text":"Yes, free quotes on Thursday."}`, Bearer: e.A.KeyWrite})
+	if st != 201 || !strings.Contains(body, `"direction":"out"`) || !strings.Contains(body, `"status":"sent"`) {
+		t.Fatalf("reply: %d %s", st, body)
+	}
+	ms := tw.WaitMessages(1, 5*time.Second)
+	if len(ms) != 1 || ms[0].Get("To") != conv.Address || ms[0].Get("From") != "+15125550200" || ms[0].Get("Body") != "Yes, free quotes on Thursday." {
+		t.Fatalf("Twilio got %v", ms)
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: path + "/messages", JSON: `{"text":"x"}`, Bearer: e.A.KeyRead}); st != 403 {
+		t.Fatalf("read key replies: %d", st)
+	}
+	// A note, labels, assign, status.
+	post := func(sub, js string) (int, string) {
+		t.Helper()
+		m := "POST"
+		if sub == "" {
+			m = "PATCH"
+		}
+		st, body, _ := e.do(treq{Host: "portal", Method: m, Path: path + sub, JSON: js, Bearer: e.A.KeyWrite})
+		return st, body
+	}
+	if st, body := post("/notes", `{"text":"Prefers mornings."}`); st != 201 || !strings.Contains(body, `"direction":"note"`) {
+		t.Fatalf("note: %d %s", st, body)
+	}
+	if st, body := post("", `{"add_labels":["VIP","roof"]}`); st != 200 || !strings.Contains(body, `"labels":["vip","roof"]`) {
+		t.Fatalf("labels add: %d %s", st, body)
+	}
+	if st, body := post("", `{"remove_labels":["vip"]}`); st != 200 || !strings.Contains(body, `"labels":["roof"]`) {
+		t.Fatalf("labels remove: %d %s", st, body)
+	}
+	if st, body := post("", `{"add_labels":"vip"}`); st != 400 || !strings.Contains(body, `"field":"add_labels"`) {
+		t.Fatalf("labels wrong type: %d %s", st, body)
+	}
+	if st, body := post("", `{"assignee":"Sam@Alpha.test"}`); st != 200 || !strings.Contains(body, `"assignee":"user:sam@alpha.test"`) {
+		t.Fatalf("assign: %d %s", st, body)
+	}
+	if st, body := post("", `{"assignee":"sam"}`); st != 400 || !strings.Contains(body, `"field":"assignee"`) {
+		t.Fatalf("assign without assignee: %d %s", st, body)
+	}
+	if st, body := post("", `{"status":"snoozed"}`); st != 400 || !strings.Contains(body, `"field":"until"`) {
+		t.Fatalf("snooze without until: %d %s", st, body)
+	}
+	if st, body := post("", `{"status":"asleep"}`); st != 400 || !strings.Contains(body, `"field":"status"`) {
+		t.Fatalf("bad status: %d %s", st, body)
+	}
+	if st, body := post("", `{"status":"closed"}`); st != 200 || !strings.Contains(body, `"status":"closed"`) {
+		t.Fatalf("close: %d %s", st, body)
+	}
+	if _, p, _ := get("portal", "/api/v1/conversations", e.A.KeyRead); len(p.Data) != 2 {
+		t.Fatalf("the closed thread is still listed by default: %+v", p.Data)
+	}
+	if _, p, _ := get("portal", "/api/v1/conversations?status=closed&label=roof", e.A.KeyRead); len(p.Data) != 1 || p.Data[0].ID == 0 {
+		t.Fatalf("closed with label roof: %+v", p.Data)
+	}
+	// The thread holds the text, the reply and the note, oldest first.
+	st, body, _ = e.do(treq{Host: "portal", Method: "GET", Path: path + "/messages", Bearer: e.A.KeyRead})
+	if st != 200 || strings.Index(body, "Question") > strings.Index(body, "free quotes") || strings.Index(body, "free quotes") > strings.Index(body, "Prefers mornings") {
+		t.Fatalf("messages: %d %s", st, body)
 	}
 }

@@ -255,12 +255,18 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/sites/:id/publish":                     {accAdminKeyW, objSite},
 	"nexus|GET|/api/v1/sites/:id/revisions":                    {accAdminKey, objSite},
 	"portal|GET|/api/v1/calendar/event-types":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/calendar/calendars":                    {accTenantKey, ""},
+	"portal|POST|/api/v1/calendar/event-types":                 {accTenantKeyW, ""},
+	"portal|PUT|/api/v1/calendar/event-types/:id":              {accTenantKeyW, objEventType},
 	"portal|GET|/api/v1/calendar/event-types/:id/availability": {accTenantKey, objEventType},
 	"portal|GET|/api/v1/calendar/bookings":                     {accTenantKey, ""},
 	"portal|POST|/api/v1/calendar/bookings":                    {accTenantKeyW, ""},
 	"portal|POST|/api/v1/calendar/bookings/:id/cancel":         {accTenantKeyW, objBooking},
 	"portal|POST|/api/v1/calendar/bookings/:id/reschedule":     {accTenantKeyW, objBooking},
 	"nexus|GET|/api/v1/calendar/event-types":                   {accAdminKey, ""},
+	"nexus|GET|/api/v1/calendar/calendars":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/calendar/event-types":                  {accAdminKeyW, ""},
+	"nexus|PUT|/api/v1/calendar/event-types/:id":               {accAdminKeyW, objEventType},
 	"nexus|GET|/api/v1/calendar/event-types/:id/availability":  {accAdminKey, objEventType},
 	"nexus|GET|/api/v1/calendar/bookings":                      {accAdminKey, ""},
 	"nexus|POST|/api/v1/calendar/bookings":                     {accAdminKeyW, ""},
@@ -1077,6 +1083,18 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/agent-conversations/:id/handback":  {accAdminKeyW, objAgentLive},
 	"nexus|POST|/api/v1/agent-conversations/:id/messages":  {accAdminKeyW, objAgentLive},
 	"nexus|GET|/api/v1/agent-usage":                        {accAdminKey, ""},
+	"portal|GET|/api/v1/conversations":                     {accTenantKey, ""},
+	"portal|GET|/api/v1/conversations/:id":                 {accTenantKey, objInboxConv},
+	"portal|GET|/api/v1/conversations/:id/messages":        {accTenantKey, objInboxConv},
+	"portal|POST|/api/v1/conversations/:id/messages":       {accTenantKeyW, objInboxConv},
+	"portal|POST|/api/v1/conversations/:id/notes":          {accTenantKeyW, objInboxConv},
+	"portal|PATCH|/api/v1/conversations/:id":               {accTenantKeyW, objInboxConv},
+	"nexus|GET|/api/v1/conversations":                      {accAdminKey, ""},
+	"nexus|GET|/api/v1/conversations/:id":                  {accAdminKey, objInboxConv},
+	"nexus|GET|/api/v1/conversations/:id/messages":         {accAdminKey, objInboxConv},
+	"nexus|POST|/api/v1/conversations/:id/messages":        {accAdminKeyW, objInboxConv},
+	"nexus|POST|/api/v1/conversations/:id/notes":           {accAdminKeyW, objInboxConv},
+	"nexus|PATCH|/api/v1/conversations/:id":                {accAdminKeyW, objInboxConv},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1328,6 +1346,12 @@ func (e *tenantEnv) isoCalendarRequest(r isoRoute, req *treq) {
 		req.JSON = `{"kind":"ics","url":"` + icsFeedURL() + `"}`
 	case strings.HasSuffix(r.Path, "/choose"):
 		req.JSON = `{"busy":["/dav/work/"],"target":"/dav/work/"}`
+	case strings.HasPrefix(r.Path, "/api/v1/calendar/event-types") && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		slug := "call" // PUT keeps B's fixture as it was; each POST makes a new one
+		if r.Method == http.MethodPost {
+			slug = "iso-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		}
+		req.JSON = `{"slug":"` + slug + `","title":"Iso call","durations":[30],"hosts":[` + strconv.FormatInt(e.B.CalendarID, 10) + `]}`
 	case strings.HasSuffix(r.Path, "/cancel"):
 		req.Path = strings.Replace(req.Path, "/"+strconv.FormatInt(e.B.BookingID, 10)+"/", "/"+strconv.FormatInt(e.B.SpareBookingID, 10)+"/", 1)
 		req.JSON = `{"reason":"isolation test"}`
@@ -1499,7 +1523,8 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
-			e.isoToolRequest(r, &base) // foss_tools_test.go
+			e.isoToolRequest(r, &base)  // foss_tools_test.go
+			e.isoInboxRequest(r, &base) // inbox_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

@@ -366,6 +366,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"deleteTablesIdRowsRow":               {ui.HostPortal, "DELETE", tp + "/rows/" + id(rowA), wk, "", 204},
 		"getWikiPages":                        {ui.HostPortal, "GET", "/api/v1/wiki/pages", rk, "", 200},
 		"getCalendarEventTypes":               {ui.HostPortal, "GET", "/api/v1/calendar/event-types", rk, "", 200},
+		"getCalendarCalendars":                {ui.HostPortal, "GET", "/api/v1/calendar/calendars", rk, "", 200},
+		"postCalendarEventTypes":              {ui.HostPortal, "POST", "/api/v1/calendar/event-types", wk, `{"slug":"contract-meeting","title":"Contract meeting","durations":[45,30],"hosts":[` + id(a.CalendarID) + `],"location_kind":"phone","questions":[{"key":"company","label":"Company","field":"company","required":true}]}`, 201},
+		"putCalendarEventTypesId":             {ui.HostPortal, "PUT", "/api/v1/calendar/event-types/" + id(a.EventTypeID), wk, `{"slug":"call","title":"Contract call","durations":[30],"hosts":[` + id(a.CalendarID) + `]}`, 200},
 		"getCalendarEventTypesIdAvailability": {ui.HostPortal, "GET", "/api/v1/calendar/event-types/" + id(a.EventTypeID) + "/availability", rk, "", 200},
 		"getCalendarBookings":                 {ui.HostPortal, "GET", "/api/v1/calendar/bookings", rk, "", 200},
 		"postCalendarBookings":                {ui.HostPortal, "POST", "/api/v1/calendar/bookings", wk, `{"event_type_id":` + id(a.EventTypeID) + `,"start":"` + day(8) + `","name":"Contract Guest","email":"contract@guest.test","time_zone":"Europe/Berlin"}`, 201},
@@ -416,6 +419,14 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
+	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
+	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	calls["getConversations"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations?limit=1&channel=sms", rk, "", 200}
+	calls["getConversationsId"] = contractCall{ui.HostPortal, "GET", conv, rk, "", 200}
+	calls["getConversationsIdMessages"] = contractCall{ui.HostPortal, "GET", conv + "/messages", rk, "", 200}
+	calls["postConversationsIdMessages"] = contractCall{ui.HostPortal, "POST", conv + "/messages", wk, `{"text":"Yes, Thursday works."}`, 201}
+	calls["postConversationsIdNotes"] = contractCall{ui.HostPortal, "POST", conv + "/notes", wk, `{"text":"Call back after 5."}`, 201}
+	calls["patchConversationsId"] = contractCall{ui.HostPortal, "PATCH", conv, wk, `{"status":"snoozed","until":"` + snooze + `","assignee":"me","add_labels":["vip","quote"],"remove_labels":["quote"]}`, 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
 	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}

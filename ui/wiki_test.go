@@ -233,6 +233,16 @@ func TestWikiPortal_FilesSearchShareExportImport(t *testing.T) {
 	if got, err := e.App.Wiki.PageBySlug(bctx, bsp.ID, "onboarding"); err != nil || got.Body != pg.Body {
 		t.Fatalf("imported page: %v %+v", err, got)
 	}
+	// A zip of one page and no file says so in the singular.
+	var one bytes.Buffer
+	zw := zip.NewWriter(&one)
+	w, _ := zw.Create("Lone page.md")
+	w.Write([]byte("Just one page.\n"))
+	zw.Close()
+	st, body, _ = e.postFile("portal", e.B.Cookie, "/knowledge/import", nil, "one.zip", one.Bytes())
+	if st != 200 || !strings.Contains(body, "Imported 1 page and 0 files.") {
+		t.Fatalf("one-page import: %d %.2000s", st, body)
+	}
 	st, body, _ = e.postFile("portal", e.B.Cookie, "/knowledge/import", nil, "a.zip", []byte("not a zip"))
 	if st != 400 || !strings.Contains(body, "The file is not a zip archive") {
 		t.Fatalf("bad zip: %d %.300s", st, body)

@@ -167,6 +167,10 @@ type Notifier struct {
 	Brand func(ctx context.Context, tenantID int64) string
 	// ManageURL is the guest's page to cancel or reschedule (token).
 	ManageURL func(ctx context.Context, tenantID int64, token string) string
+	// HostPage is the hosts' bookings page behind their sign-in (Nexus
+	// for the house tenant, else the portal), where a booking awaiting
+	// confirmation is confirmed or declined (nil: the email names none).
+	HostPage func(ctx context.Context, tenantID int64) string
 	// Trigger starts the tenant's workflows on a booking event (nil: none).
 	Trigger func(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error)
 }
@@ -238,6 +242,10 @@ func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 		manage = n.ManageURL(ctx, no.TenantID, s.Token(b))
 	}
 	inv.URL = manage
+	hostPage := ""
+	if n.HostPage != nil {
+		hostPage = n.HostPage(ctx, no.TenantID)
+	}
 	inv.Description = b.Location
 	ics, err := n.ICS.Invite(inv)
 	if err != nil {
@@ -253,6 +261,9 @@ func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 	}
 	send := func(to string, loc *time.Location, forHost bool) error {
 		subj, text := noticeText(no, b, loc, brand, manage, forHost)
+		if forHost && b.Status == StatusPending && hostPage != "" {
+			text = "It waits for your confirmation: confirm or decline it at " + hostPage + "\n\n" + text
+		}
 		return m.Send(ctx, &app.Message{TenantID: no.TenantID, FromName: brand, To: to, Subject: subj, Text: text,
 			Attachments: []app.Attachment{{Name: "invite.ics", ContentType: "text/calendar; charset=utf-8; method=" + method, Data: ics}}})
 	}

@@ -158,3 +158,48 @@ func parseInvite(t *testing.T, m *app.Message, method string) *ical.Event {
 	}
 	return &evs[0]
 }
+
+// A booking that waits for confirmation tells the host where to confirm
+// or decline it (their bookings page behind sign-in), not the guest; an
+// instant booking's host email says nothing of it.
+func TestNotifier_PendingHostLink(t *testing.T) {
+	e := newCalEnv(t)
+	c := e.calendar(t, e.Ctx, "Ann", "UTC")
+	req := e.eventType(t, e.Ctx, &calendar.EventType{Title: "Audit", Slug: "audit", Durations: []int{30}, Hosts: []int64{c.ID}, RequiresConfirmation: true})
+	inst := e.eventType(t, e.Ctx, &calendar.EventType{Title: "Chat", Slug: "chat", Durations: []int{30}, Hosts: []int64{c.ID}})
+	mail := &capMailer{}
+	var asked []int64
+	n := &calendar.Notifier{Service: e.Svc, Notices: e.Svc.Store.(*store.CalendarStore), ICS: caldav.ICS{},
+		Mailer: func(context.Context, int64) (app.Mailer, error) { return mail, nil },
+		Host: func(context.Context, *calendar.Calendar) (calendar.Contact, error) {
+			return calendar.Contact{Name: "Ann Host", Email: "ann@agency.test"}, nil
+		},
+		HostPage: func(_ context.Context, tenantID int64) string {
+			asked = append(asked, tenantID)
+			return "https://app.example.test/calendar/bookings"
+		},
+	}
+	const link = "confirm or decline it at https://app.example.test/calendar/bookings"
+	for i, tc := range []struct {
+		et       *calendar.EventType
+		hostLink bool
+	}{{req, true}, {inst, false}} {
+		if _, err := e.Svc.Book(e.Ctx, guest(tc.et, time.Date(2026, 12, 9, 10+i, 0, 0, 0, time.UTC), 0)); err != nil {
+			t.Fatal(err)
+		}
+		n.RunOnce(context.Background())
+		msgs := mail.take()
+		if len(msgs) != 2 || msgs[1].To != "ann@agency.test" {
+			t.Fatalf("%s: %d emails", tc.et.Title, len(msgs))
+		}
+		if strings.Contains(msgs[0].Text, link) {
+			t.Errorf("%s: the guest got the host's link:\n%s", tc.et.Title, msgs[0].Text)
+		}
+		if got := strings.Contains(msgs[1].Text, link); got != tc.hostLink {
+			t.Errorf("%s: host link %v, want %v:\n%s", tc.et.Title, got, tc.hostLink, msgs[1].Text)
+		}
+	}
+	if tid := app.TenantFromContext(e.Ctx).ID; len(asked) == 0 || asked[0] != tid {
+		t.Errorf("host page asked for tenants %v, want %d", asked, tid)
+	}
+}

@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -380,5 +381,52 @@ func TestService_Workflow(t *testing.T) {
 	}
 	if err := e.svc.DeleteCanned(e.owner(e.tB), 0, cr[0].ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatalf("B deleted A's canned reply: %v", err)
+	}
+}
+
+// TestService_WebhookEvents: a text in and a reply out each leave a
+// timeline entry, in the message's transaction, that the webhooks turn
+// into message.received and message.sent naming the message.
+func TestService_WebhookEvents(t *testing.T) {
+	e := newEnv(t)
+	ctx := e.owner(e.tA)
+	e.text(e.tA.ID, alice, numberA, "Do you clean gutters?", "SMwh1")
+	c := e.list(ctx, inbox.Filter{})[0]
+	m, err := e.svc.Reply(ctx, c.ID, "We do.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := e.svc.Messages(ctx, c.ID)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("messages %v %v", ms, err)
+	}
+	entries, err := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	for _, en := range entries {
+		name, payload := app.EventFor(en)
+		var ev struct {
+			Event string         `json:"event"`
+			Data  map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(payload, &ev); err != nil || ev.Event != name {
+			t.Fatalf("payload %s: %v", payload, err)
+		}
+		got[name] = ev.Data
+	}
+	in, out := got["message.received"], got["message.sent"]
+	if in == nil || out == nil {
+		t.Fatalf("events %v", got)
+	}
+	if in["message_id"] != float64(ms[0].ID) || in["conversation_id"] != float64(c.ID) || in["channel"] != "sms" || in["direction"] != "in" || in["person_id"] != float64(c.PersonID) {
+		t.Fatalf("message.received %v", in)
+	}
+	if out["message_id"] != float64(m.ID) || out["direction"] != "out" || !strings.Contains(out["body"].(string), "We do.") {
+		t.Fatalf("message.sent %v", out)
+	}
+	if !slices.Contains(app.WebhookEvents, "message.received") {
+		t.Fatal("message.received cannot be subscribed to")
 	}
 }

@@ -202,33 +202,129 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) (*Conv
 // Snooze hides a conversation until until (it reopens then, or when the
 // contact writes). Returns EINVALID naming "until" for a time not ahead.
 func (s *Service) Snooze(ctx context.Context, id int64, until time.Time) (*Conversation, error) {
-	if !until.After(s.now()) {
-		return nil, app.FieldErrorf("until", "Snooze until a time in the future.")
-	}
-	if until.After(s.now().AddDate(1, 0, 0)) {
-		return nil, app.FieldErrorf("until", "Snooze at most a year.")
+	if err := s.checkSnooze(until); err != nil {
+		return nil, err
 	}
 	st, u := StatusSnoozed, until.UTC()
 	return s.update(ctx, id, Update{Status: &st, SnoozedUntil: &u})
 }
 
+func (s *Service) checkSnooze(until time.Time) error {
+	if !until.After(s.now()) {
+		return app.FieldErrorf("until", "Snooze until a time in the future.")
+	}
+	if until.After(s.now().AddDate(1, 0, 0)) {
+		return app.FieldErrorf("until", "Snooze at most a year.")
+	}
+	return nil
+}
+
 // Assign gives a conversation to who ("" unassigns; "me" is the caller).
 // Returns EINVALID naming "assignee".
 func (s *Service) Assign(ctx context.Context, id int64, who string) (*Conversation, error) {
+	who, err := assignee(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, Update{Assignee: &who})
+}
+
+// assignee resolves and checks who a conversation is given to.
+func assignee(ctx context.Context, who string) (string, error) {
 	who = strings.TrimSpace(who)
 	if who == "me" {
 		who = app.ActorFromContext(ctx)
 	}
 	if len(who) > 200 {
-		return nil, app.FieldErrorf("assignee", "Assignee at most 200 characters.")
+		return "", app.FieldErrorf("assignee", "Assignee at most 200 characters.")
 	}
 	if who != "" && !strings.Contains(who, ":") && !strings.Contains(who, "@") {
-		return nil, app.FieldErrorf("assignee", "Assign to an email address or \"me\".")
+		return "", app.FieldErrorf("assignee", "Assign to an email address or \"me\".")
 	}
 	if who != "" && !strings.Contains(who, ":") {
 		who = "user:" + strings.ToLower(who)
 	}
-	return s.update(ctx, id, Update{Assignee: &who})
+	return who, nil
+}
+
+// Change is a change of a conversation's state in one write (the API's
+// PATCH, the workflow steps): nil and empty fields stay.
+type Change struct {
+	Status       *string    // open (or reopen), pending, snoozed, closed
+	Until        *time.Time // snoozed: until when
+	Assignee     *string    // as Assign
+	AddLabels    []string
+	RemoveLabels []string
+}
+
+// Change applies ch to a conversation in one transaction, after checking
+// all of it. Returns EINVALID naming the field (status, until, assignee,
+// labels) and ENOTFOUND for another tenant's.
+func (s *Service) Change(ctx context.Context, id int64, ch Change) (*Conversation, error) {
+	c, err := s.conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var upd Update
+	if ch.Status != nil {
+		st := strings.TrimSpace(*ch.Status)
+		if st == "reopen" {
+			st = StatusOpen
+		}
+		if !slices.Contains(Statuses, st) {
+			return nil, app.FieldErrorf("status", "Status must be open, pending, snoozed or closed.")
+		}
+		if st == StatusSnoozed {
+			if ch.Until == nil {
+				return nil, app.FieldErrorf("until", "Say until when to snooze.")
+			}
+			if err := s.checkSnooze(*ch.Until); err != nil {
+				return nil, err
+			}
+			u := ch.Until.UTC()
+			upd.SnoozedUntil = &u
+		}
+		upd.Status = &st
+	}
+	if ch.Until != nil && upd.SnoozedUntil == nil {
+		return nil, app.FieldErrorf("until", "until goes with status snoozed.")
+	}
+	if ch.Assignee != nil {
+		who, err := assignee(ctx, *ch.Assignee)
+		if err != nil {
+			return nil, err
+		}
+		upd.Assignee = &who
+	}
+	if len(ch.AddLabels) > 0 || len(ch.RemoveLabels) > 0 {
+		add, err := NormalizeLabels(ch.AddLabels)
+		if err != nil {
+			return nil, err
+		}
+		remove, err := NormalizeLabels(ch.RemoveLabels)
+		if err != nil {
+			return nil, err
+		}
+		ls := slices.DeleteFunc(slices.Clone(c.Labels), func(l string) bool { return slices.Contains(remove, l) })
+		for _, l := range add {
+			if !slices.Contains(ls, l) {
+				ls = append(ls, l)
+			}
+		}
+		if ls, err = NormalizeLabels(ls); err != nil {
+			return nil, err
+		}
+		upd.Labels = &ls
+	}
+	if upd == (Update{}) {
+		return nil, app.Errorf(app.EINVALID, "Nothing to change: give status, assignee, add_labels or remove_labels.")
+	}
+	c, err = s.Store.UpdateConversation(ctx, c.TenantID, c.ID, upd)
+	if err != nil {
+		return nil, err
+	}
+	s.Hub().Publish(Event{Type: EventUpdated, TenantID: c.TenantID, ConversationID: c.ID})
+	return c, nil
 }
 
 // SetLabels replaces a conversation's labels. Returns EINVALID naming

@@ -567,7 +567,11 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 		return fail(fmt.Sprintf("The table would have %d rows; a table holds at most %d. Nothing was imported.", t.RowCount+total, MaxRowsPerTable))
 	}
 	if j.ErrorCount > 0 {
-		return fail(fmt.Sprintf("%d of %d rows have errors; nothing was imported. Fix the rows listed below and upload the file again.", j.ErrorCount, total))
+		verb := "have"
+		if j.ErrorCount == 1 {
+			verb = "has" // 1 of 5 rows has errors
+		}
+		return fail(fmt.Sprintf("%d of %s %s errors; nothing was imported. Fix the rows listed below and upload the file again.", j.ErrorCount, app.Plural(total, "row", "rows"), verb))
 	}
 	if total == 0 {
 		return fail("The file has no data rows below its header; nothing was imported.")
@@ -605,7 +609,7 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 		return fail(app.ErrorMessage(err) + " Nothing was imported.")
 	}
 	now := s.now()
-	j.Status, j.FinishedAt, j.Message = ImportDone, &now, fmt.Sprintf("Imported %d rows.", j.Written)
+	j.Status, j.FinishedAt, j.Message = ImportDone, &now, "Imported "+app.Plural(j.Written, "row", "rows")+"."
 	if progress != nil {
 		progress(j)
 	}

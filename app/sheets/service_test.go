@@ -534,6 +534,22 @@ func TestSheets_ImportBadRowsWritesNothing(t *testing.T) {
 	if _, _, n, _ := e.Svc.Rows(e.A, tb, sheets.Filter{Count: true}); n != 1 {
 		t.Fatalf("%d rows after a failed import, want 1", n)
 	}
+	// One bad row of two, then one good row: the messages count in the
+	// singular (as the job shows it and as it is stored).
+	j, err = e.importInto(t, tb, writeFile(t, e.Dir, "one-bad.csv", []byte("Service,Price,Hours,Area\nFine,1,1,North\nBad,one,1,North\n")), nil)
+	if err != nil || j.Status != sheets.ImportFailed || !strings.Contains(j.Message, "1 of 2 rows has errors;") {
+		t.Fatalf("one bad row: %v %+v", err, j)
+	}
+	j, err = e.importInto(t, tb, writeFile(t, e.Dir, "one.csv", []byte("Service,Price,Hours,Area\nSingle,1,1,North\n")), nil)
+	if err != nil || j.Status != sheets.ImportDone || j.Message != "Imported 1 row." {
+		t.Fatalf("one row: %v %+v", err, j)
+	}
+	if stored, err := e.Svc.Import(e.A, j.ID); err != nil || stored.Message != "Imported 1 row." {
+		t.Fatalf("stored job: %v %+v", err, stored)
+	}
+	if _, _, n, _ := e.Svc.Rows(e.A, tb, sheets.Filter{Count: true}); n != 2 {
+		t.Fatalf("%d rows after a one-row import, want 2", n)
+	}
 	// A malformed file.
 	j, err = e.importInto(t, tb, writeFile(t, e.Dir, "broken.csv", []byte("Service,Price\n\"unclosed,1\n")), nil)
 	if err != nil || j.Status != sheets.ImportFailed || len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Message, "malformed") {

@@ -37,6 +37,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerAgentAPIRoutes(api)
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
+	s.registerConversationAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -61,6 +62,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerToolAPIRoutes(api)
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
+	s.registerConversationAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

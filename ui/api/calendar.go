@@ -14,15 +14,18 @@ import (
 	"orengen/ui/web"
 )
 
-// Calendar API: the key's tenant's event types, their free slots, and
-// bookings (create, cancel, reschedule). Admin keys name the tenant with
+// Calendar API: the key's tenant's calendars, event types (list, create,
+// replace), their free slots, and bookings (create, cancel, reschedule). Admin keys name the tenant with
 // ?tenant=. A slot taken in the meantime is a 409 with next_slots.
 
 func (s *Handler) registerCalendarAPIRoutes(api fiber.Router) {
 	if s.Calendar == nil {
 		return
 	}
+	api.Get("/calendar/calendars", s.apiCalCalendars)
 	api.Get("/calendar/event-types", s.apiCalEventTypes)
+	api.Post("/calendar/event-types", web.RequireWriteKey, s.apiCalEventTypeSave)
+	api.Put("/calendar/event-types/:id", web.RequireWriteKey, s.apiCalEventTypeSave)
 	api.Get("/calendar/event-types/:id/availability", s.apiCalAvailability)
 	api.Get("/calendar/bookings", s.apiCalBookings)
 	api.Post("/calendar/bookings", web.RequireWriteKey, s.apiCalBook)
@@ -135,6 +138,94 @@ func (s *Handler) apiCalEventTypes(c *fiber.Ctx) error {
 		out = append(out, toAPIEventType(e))
 	}
 	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+type apiCalendar struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	OwnerKind string `json:"owner_kind"`
+	TimeZone  string `json:"time_zone"`
+}
+
+func (s *Handler) apiCalCalendars(c *fiber.Ctx) error {
+	ctx, err := s.calCtx(c)
+	if err != nil {
+		return err
+	}
+	cals, err := s.Calendar.Store.FindCalendars(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]apiCalendar, 0, len(cals))
+	for _, k := range cals {
+		out = append(out, apiCalendar{k.ID, k.Name, k.OwnerKind, k.TimeZone})
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+// apiEventTypeInput is an event type as written: every field (a PUT
+// replaces the whole meeting); enabled defaults to true.
+type apiEventTypeInput struct {
+	Slug                 string              `json:"slug"`
+	Title                string              `json:"title"`
+	Description          string              `json:"description"`
+	Durations            []int               `json:"durations"`
+	LocationKind         string              `json:"location_kind"`
+	Location             string              `json:"location"`
+	BufferBefore         int                 `json:"buffer_before"`
+	BufferAfter          int                 `json:"buffer_after"`
+	MinNotice            int                 `json:"min_notice"`
+	WindowDays           int                 `json:"window_days"`
+	DailyLimit           int                 `json:"daily_limit"`
+	SlotStep             int                 `json:"slot_step"`
+	Questions            []calendar.Question `json:"questions"`
+	RequiresConfirmation bool                `json:"requires_confirmation"`
+	Assignment           string              `json:"assignment"`
+	Hosts                []int64             `json:"hosts"`
+	CreateDeal           bool                `json:"create_deal"`
+	DealPipeline         string              `json:"deal_pipeline"`
+	Enabled              *bool               `json:"enabled"`
+}
+
+// apiCalEventTypeSave creates (POST) or replaces (PUT :id) an event type.
+func (s *Handler) apiCalEventTypeSave(c *fiber.Ctx) error {
+	ctx, err := s.calCtx(c)
+	if err != nil {
+		return err
+	}
+	e := &calendar.EventType{}
+	if c.Method() == fiber.MethodPut {
+		id, err := web.ParamID(c, "id")
+		if err != nil {
+			return err
+		}
+		if e, err = s.Calendar.Store.FindEventType(ctx, id); err != nil {
+			return err
+		}
+	}
+	var in apiEventTypeInput
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	if len(in.Durations) == 0 {
+		return app.FieldErrorf("durations", "durations required: the meeting's lengths in minutes, the default first.")
+	}
+	if len(in.Hosts) == 0 {
+		return app.FieldErrorf("hosts", "hosts required: the IDs of the calendars that take the meeting.")
+	}
+	e.Slug, e.Title, e.Description, e.Durations = in.Slug, in.Title, in.Description, in.Durations
+	e.LocationKind, e.Location, e.BufferBefore, e.BufferAfter = in.LocationKind, in.Location, in.BufferBefore, in.BufferAfter
+	e.MinNotice, e.WindowDays, e.DailyLimit, e.SlotStep = in.MinNotice, in.WindowDays, in.DailyLimit, in.SlotStep
+	e.Questions, e.RequiresConfirmation, e.Assignment, e.Hosts = in.Questions, in.RequiresConfirmation, in.Assignment, in.Hosts
+	e.CreateDeal, e.DealPipeline, e.Enabled = in.CreateDeal, in.DealPipeline, in.Enabled == nil || *in.Enabled
+	created := e.ID == 0
+	if err := s.Calendar.SaveEventType(ctx, e); err != nil {
+		return err
+	}
+	if created {
+		c.Status(fiber.StatusCreated)
+	}
+	return c.JSON(fiber.Map{"data": toAPIEventType(e)})
 }
 
 // queryTime parses an RFC 3339 query parameter (def when absent).
@@ -325,8 +416,27 @@ func addCalendarAPI(paths, schemas obj, std func(obj, ...string) obj, idParam ob
 		"created_at": tstamp, "updated_at": tstamp})
 	conflict := jsonResp("The time was taken in the meantime: nothing written; next_slots are free times after it.",
 		obj{"allOf": []obj{ref("Error"), props([]string{"next_slots"}, obj{"next_slots": obj{"type": "array", "items": ref("CalendarSlot")}})}})
+	schemas["Calendar"] = props([]string{"id", "name", "owner_kind", "time_zone"}, obj{"id": integ, "name": str,
+		"owner_kind": obj{"type": "string", "enum": []string{"tenant", "user", "admin"}}, "time_zone": str})
+	eventTypeIn := props([]string{"slug", "title", "durations", "hosts"}, obj{"slug": str, "title": str, "description": str,
+		"durations":     obj{"type": "array", "items": integ, "description": "minutes, the default first"},
+		"location_kind": obj{"type": "string", "enum": []string{"phone", "video", "address", "generated"}}, "location": str,
+		"buffer_before": integ, "buffer_after": integ, "min_notice": integ, "window_days": integ, "daily_limit": integ, "slot_step": integ,
+		"questions": obj{"type": "array", "items": props([]string{"key", "label"}, obj{"key": str, "label": str,
+			"field": obj{"type": "string", "enum": []string{"", "phone", "company", "title"}}, "required": obj{"type": "boolean"}})},
+		"requires_confirmation": obj{"type": "boolean"}, "assignment": obj{"type": "string", "enum": []string{"single", "round_robin", "collective"}},
+		"hosts":       obj{"type": "array", "items": integ, "description": "calendar IDs (GET /api/v1/calendar/calendars)"},
+		"create_deal": obj{"type": "boolean"}, "deal_pipeline": str, "enabled": obj{"type": "boolean", "description": "default true"}})
+	paths["/api/v1/calendar/calendars"] = obj{"get": obj{"summary": "The tenant's calendars (an event type's hosts)", "parameters": []obj{tenantParam},
+		"responses": std(obj{"200": jsonResp("OK", pageOf(ref("Calendar")))}, "400")}}
 	paths["/api/v1/calendar/event-types"] = obj{"get": obj{"summary": "The tenant's bookable meetings", "parameters": []obj{tenantParam},
-		"responses": std(obj{"200": jsonResp("OK", pageOf(ref("EventType")))}, "400")}}
+		"responses": std(obj{"200": jsonResp("OK", pageOf(ref("EventType")))}, "400")},
+		"post": obj{"summary": "Create a bookable meeting (its public page is /book/{slug})", "parameters": []obj{tenantParam},
+			"requestBody": jsonBody(eventTypeIn),
+			"responses":   std(obj{"201": jsonResp("Created", dataOf(ref("EventType"))), "409": errResp("The slug is taken.")}, "400", "403")}}
+	paths["/api/v1/calendar/event-types/{id}"] = obj{"parameters": []obj{idParam, tenantParam}, "put": obj{
+		"summary": "Replace a bookable meeting (every field as in a create; bookings keep their times)", "requestBody": jsonBody(eventTypeIn),
+		"responses": std(obj{"200": jsonResp("Saved", dataOf(ref("EventType"))), "409": errResp("The slug is taken.")}, "400", "403", "404")}}
 	paths["/api/v1/calendar/event-types/{id}/availability"] = obj{"parameters": []obj{idParam, tenantParam}, "get": obj{
 		"summary": "Free slots with a start in [from, to) (at most 62 days; default the next 7)",
 		"parameters": []obj{qparam("from", "RFC 3339, default now", tstamp), qparam("to", "RFC 3339, default from + 7 days", tstamp),

@@ -14,6 +14,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/calendar"
 	"orengen/app/federal"
+	"orengen/app/inbox"
 	"orengen/app/platform"
 	"orengen/app/sheets"
 	"orengen/app/sites"
@@ -52,4 +53,6 @@ type Handler struct {
 	Tools *platform.Tools
 	// Webhooks serves the outgoing-webhook delivery log (nil: none).
 	Webhooks *app.WebhookService
+	// Inbox serves the Conversations API (nil: none).
+	Inbox *inbox.Service
 }

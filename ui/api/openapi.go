@@ -303,6 +303,7 @@ func OpenAPI() []byte {
 		addWebhookAPI(paths, schemas, std, tenantParam, idParam)
 		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
+		addConversationAPI(paths, schemas, std, idParam) // conversations.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go

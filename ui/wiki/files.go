@@ -247,7 +247,7 @@ func (s *Handler) handleImportUploadFinish(sc web.Scope) fiber.Handler {
 			if err != nil {
 				return nil, err
 			}
-			msg := fmt.Sprintf("Imported %d pages and %d files.", rep.Pages, rep.Files)
+			msg := "Imported " + app.Plural(rep.Pages, "page", "pages") + " and " + app.Plural(rep.Files, "file", "files") + "."
 			if len(rep.Skipped) > 0 {
 				msg += fmt.Sprintf(" Skipped %d: %s", len(rep.Skipped), joinMax(rep.Skipped, 5))
 			}
