@@ -23,13 +23,7 @@ func TestWorkflows_StartFromTemplate(t *testing.T) {
 	ctx := context.Background()
 	a := map[string]string{"psid": e.A.Cookie}
 	ws := store.NewWorkflowStore(e.DB)
-	count := func() int {
-		wfs, err := ws.FindWorkflows(ctx, e.A.T.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(wfs)
-	}
+	count := func() int { return e.workflowCount(e.A.T.ID) }
 	n0 := count()
 	_, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/automations/workflows/new", Cookies: a})
 	for _, tpl := range app.AutomationTemplates {

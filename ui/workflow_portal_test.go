@@ -21,13 +21,7 @@ func TestWorkflows_PortalEditorAndTriggers(t *testing.T) {
 	ctx := context.Background()
 	a := map[string]string{"psid": e.A.Cookie}
 	ws := store.NewWorkflowStore(e.DB)
-	count := func() int {
-		wfs, err := ws.FindWorkflows(ctx, e.A.T.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(wfs)
-	}
+	count := func() int { return e.workflowCount(e.A.T.ID) }
 	n0 := count()
 	if st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/automations/workflows/new", Cookies: a}); st != 200 || !strings.Contains(body, "Cron (schedule)") || strings.Contains(body, "federal_alert") {
 		t.Fatalf("editor: %d %.300s", st, body)
@@ -143,4 +137,14 @@ func TestWorkflows_PortalEditorAndTriggers(t *testing.T) {
 	if runs, _ = ws.FindRuns(ctx, app.RunFilter{WorkflowID: sms.ID}); len(runs) != 2 || runs[0].Payload["body"] != "Routed" {
 		t.Fatalf("text to A's number: %+v", runs)
 	}
+}
+
+// workflowCount is how many workflows tenant tid has.
+func (e *tenantEnv) workflowCount(tid int64) int {
+	e.t.Helper()
+	wfs, err := store.NewWorkflowStore(e.DB).FindWorkflows(context.Background(), tid)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(wfs)
 }
