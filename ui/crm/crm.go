@@ -7,6 +7,7 @@ import (
 	"net/url"
 	fedui "orengen/ui/federal"
 	"orengen/ui/web"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -358,20 +359,20 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 		ctx = app.NewContextAcrossTenants(ctx)
 		// The add form and its choices work in the filtered tenant, or the
 		// house tenant (the agency's own CRM) when the list shows all.
-		work := app.HouseTenantID
+		var wt *app.Tenant // the tenant the add form works in
 		if ref := p.Filter["tenant"]; ref != "" {
 			t, err := s.Tenants.TenantByRef(ctx, ref)
 			if err != nil {
 				return app.FieldErrorf("tenant", "Unknown tenant.")
 			}
 			ctx = app.NewContextWithTenant(ctx, t)
-			work, p.Act = t.ID, "?tenant="+strconv.FormatInt(t.ID, 10)
+			wt, p.Act = t, "?tenant="+strconv.FormatInt(t.ID, 10)
+		} else if i := slices.IndexFunc(p.Tenants, func(t *app.Tenant) bool { return t.ID == app.HouseTenantID }); i >= 0 {
+			wt = p.Tenants[i] // already loaded above: no second query
+		} else {
+			return app.Errorf(app.ENOTFOUND, "Tenant not found.")
 		}
-		p.WorkTenant = p.TenantNames[work]
-		wt, err := s.Tenants.Store.FindTenantByID(ctx, work)
-		if err != nil {
-			return err
-		}
+		p.WorkTenant = wt.BrandName()
 		wctx := app.NewContextWithTenant(ctx, wt)
 		if err := s.crmChoices(wctx, seg, &p.CompanyChoices, &p.Pipelines); err != nil {
 			return err
