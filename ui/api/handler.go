@@ -12,6 +12,7 @@ package api
 import (
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/billing"
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/inbox"
@@ -55,4 +56,6 @@ type Handler struct {
 	Webhooks *app.WebhookService
 	// Inbox serves the Conversations API (nil: none).
 	Inbox *inbox.Service
+	// Billing is plans, usage and wallets (nil: no billing API).
+	Billing *billing.Service
 }

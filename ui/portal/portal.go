@@ -74,6 +74,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.InboxPages != nil {
 		s.InboxPages.Mount(authed, csrf, web.PortalScope)
 	}
+	if s.BillingPages != nil {
+		s.BillingPages.Mount(authed, csrf, web.PortalScope)
+	}
 	s.PlatformPages.MountPortal(authed, csrf)
 }
 
