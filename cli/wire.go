@@ -13,6 +13,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/billing"
 	"orengen/app/calendar"
 	"orengen/app/federal"
 	"orengen/app/inbox"
@@ -78,6 +79,8 @@ type App struct {
 	Twenty *twenty.Service
 	// Sites is the website builder (sites, pages, publishing).
 	Sites *sites.Service
+	// Billing is the usage ledger, plans, wallets and invoices (billing.go).
+	Billing *billing.Service
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -280,6 +283,7 @@ func (a *App) open(ctx context.Context) error {
 		return a.Server.URL(ui.HostPortal)
 	}
 	a.wireAutomations(smtpDefault, outbox)
+	a.wireBilling()                                          // billing.go: meters the senders wireAutomations built
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
 	a.wireInbox()       // inbox.go
