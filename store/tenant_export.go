@@ -59,6 +59,7 @@ var exportGlobal = map[string]string{
 	"site_pages":        "the agency's marketing site",
 	"site_settings":     "the agency's marketing site",
 	"web_salts":         "daily analytics salts of the appliance",
+	"billing_prices":    "the appliance's usage price table",
 	"webhook_cursor":    "the webhook dispatcher's position in the timeline (imported entries are skipped)",
 	"tenants":           "exported as the one row of the tenant itself",
 }
@@ -147,6 +148,7 @@ var exportRefs = map[string]exportRef{
 	"federal_requirements.notice_id":      {Opaque: "a SAM.gov notice id"},
 	"federal_grants.grant_id":             {Opaque: "a Grants.gov opportunity id"},
 	"federal_grant_pipeline.grant_id":     {Opaque: "a Grants.gov opportunity id"},
+	"billing_usage_events.source_id":      {Opaque: "the metered source's own id (message, call, completion)"},
 }
 
 // exportTextRefs are text columns holding a form as "form-N" or "N".
