@@ -14,6 +14,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -77,6 +78,8 @@ type App struct {
 	Twenty *twenty.Service
 	// Sites is the website builder (sites, pages, publishing).
 	Sites *sites.Service
+	// Courses is the members' area: members, courses, progress (#24).
+	Courses *courses.Service
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -281,6 +284,10 @@ func (a *App) open(ctx context.Context) error {
 	a.wireInbox()       // inbox.go
 	a.wireSites()       // sites.go
 	a.wireAgentBooker() // calendar.go
+
+	// courses.go: the members' area (#24).
+	a.wireCourses(limiter, deviceKey)
+
 	if err := a.wireFederal(); err != nil {
 		return err
 	}
