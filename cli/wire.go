@@ -13,6 +13,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/billing"
 	"orengen/app/calendar"
 	"orengen/app/courses"
 	"orengen/app/federal"
@@ -80,6 +81,8 @@ type App struct {
 	Sites *sites.Service
 	// Courses is the members' area: members, courses, progress (#24).
 	Courses *courses.Service
+	// Billing is the usage ledger, plans, wallets and invoices (billing.go).
+	Billing *billing.Service
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -279,6 +282,7 @@ func (a *App) open(ctx context.Context) error {
 		return a.Server.URL(ui.HostPortal)
 	}
 	a.wireAutomations(smtpDefault, outbox)
+	a.wireBilling()                                          // billing.go: meters the senders wireAutomations built
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
 	a.wireInbox()       // inbox.go

@@ -80,20 +80,23 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 	for _, t := range top {
 		ids = append(ids, t.id)
 	}
-	rows, err = s.db.read.QueryContext(ctx, `SELECT c.id, c.space_id, c.page_id, p.title, p.slug, c.revision, coalesce(c.attachment_id, 0), coalesce(a.name, ''), c.seq, c.heading, c.body
+	rows, err = s.db.read.QueryContext(ctx, `SELECT c.id, c.space_id, c.page_id, p.title, p.slug, c.revision, coalesce(c.attachment_id, 0), coalesce(a.name, ''), c.seq, c.heading, c.body, c.title
 		FROM wiki_chunks c JOIN wiki_pages p ON p.id = c.page_id LEFT JOIN wiki_attachments a ON a.id = c.attachment_id
 		WHERE c.tenant_id = ? AND c.id IN (`+placeholders(len(top))+`)`, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("search wiki: %w", err)
 	}
 	byID := map[int64]*wiki.ChunkHit{}
+	indexedTitle := map[int64]string{}
 	if _, err := scanAll(rows, func(r scanner) (*wiki.ChunkHit, error) {
 		var h wiki.ChunkHit
 		var id int64
-		if err := r.Scan(&id, &h.SpaceID, &h.PageID, &h.PageTitle, &h.PageSlug, &h.Revision, &h.AttachmentID, &h.AttachName, &h.Seq, &h.Heading, &h.Text); err != nil {
+		var title string
+		if err := r.Scan(&id, &h.SpaceID, &h.PageID, &h.PageTitle, &h.PageSlug, &h.Revision, &h.AttachmentID, &h.AttachName, &h.Seq, &h.Heading, &h.Text, &title); err != nil {
 			return nil, err
 		}
 		byID[id] = &h
+		indexedTitle[id] = title
 		return &h, nil
 	}); err != nil {
 		return nil, err
@@ -119,8 +122,15 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 		}
 		h.Score = t.rank
 		// The rowid is known to match: the terms alone place the
-		// highlights, without walking the scope's long doclist again.
-		if err := snip.QueryRowContext(ctx, wiki.SnippetStart, wiki.SnippetEnd, expr, t.id).Scan(&h.Snippet); err != nil {
+		// highlights, without walking the scope's long doclist again,
+		// and the prefix term becomes the chunk's own words (a prefix
+		// is read by merging its whole doclist, per snippet: 3 ms each
+		// for a word in 80% of 30,000 chunks; by rowid, 0.2 ms).
+		err := snip.QueryRowContext(ctx, wiki.SnippetStart, wiki.SnippetEnd, wiki.SnippetQuery(expr, indexedTitle[t.id]+" "+h.Text), t.id).Scan(&h.Snippet)
+		if errors.Is(err, sql.ErrNoRows) { // matched only through a stem: the prefix as typed
+			err = snip.QueryRowContext(ctx, wiki.SnippetStart, wiki.SnippetEnd, expr, t.id).Scan(&h.Snippet)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("search snippet: %w", err)
 		}
 		if !strings.Contains(h.Snippet, wiki.SnippetStart) { // the title matched: show the text's start

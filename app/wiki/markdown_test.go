@@ -123,6 +123,23 @@ func TestLinksAndPlainText(t *testing.T) {
 	}
 }
 
+// TestSnippetQuery: the prefix term of a search becomes the chunk's own
+// words that start with it (found by rowid, not by merging the prefix's
+// doclist), other terms stay; with no such word nothing changes.
+func TestSnippetQuery(t *testing.T) {
+	for _, c := range []struct{ q, text, want string }{
+		{"alpha bet", "Betting on better BETS, alphabet alpha.", `{title body} : ("alpha" AND ("betting" OR "better" OR "bets"))`},
+		{"refund -gift", "Refunds and the refund desk", `{title body} : (("refunds" OR "refund") NOT ("gift"))`},
+		{`refund "sale items"`, "refund sale items", `{title body} : ("refund" AND "sale items")`},
+		{"walk", "She walked home", `{title body} : (("walked"))`},
+		{"walk", "nothing here", `{title body} : ("walk"*)`},
+	} {
+		if got := wiki.SnippetQuery(wiki.Query(c.q), c.text); got != c.want {
+			t.Errorf("SnippetQuery(%q, %q) = %s, want %s", c.q, c.text, got, c.want)
+		}
+	}
+}
+
 func TestQuery(t *testing.T) {
 	for in, want := range map[string]string{
 		"refund policy":       `{title body} : ("refund" AND "policy"*)`,

@@ -96,3 +96,35 @@ func wordsOnly(s string) string {
 }
 
 func quoteTerm(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// SnippetQuery rewrites a Query expression for the snippet of one chunk
+// known to match it: its prefix term (the last word, searched as you
+// type) becomes the chunk's own words that start with it. FTS5 reads a
+// prefix term by merging the whole doclist of every word it covers, once
+// per snippet; full words are found by rowid. text is the chunk's
+// indexed text (title and body). Without such a word the expression is
+// returned unchanged.
+func SnippetQuery(expr, text string) string {
+	i := strings.LastIndex(expr, `"*`)
+	if i < 0 {
+		return expr
+	}
+	j := strings.LastIndex(expr[:i], `"`)
+	if j < 0 {
+		return expr
+	}
+	prefix := strings.ToLower(strings.ReplaceAll(expr[j+1:i], `""`, `"`))
+	seen := map[string]bool{}
+	var words []string
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		lw := strings.ToLower(w)
+		if strings.HasPrefix(lw, prefix) && !seen[lw] && len(words) < MaxQueryTerms {
+			seen[lw] = true
+			words = append(words, quoteTerm(lw))
+		}
+	}
+	if len(words) == 0 {
+		return expr
+	}
+	return expr[:j] + "(" + strings.Join(words, " OR ") + ")" + expr[i+2:]
+}

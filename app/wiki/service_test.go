@@ -246,7 +246,7 @@ func TestWiki_SearchRankingAndReindex(t *testing.T) {
 		t.Fatalf("snippet: %q", hits[1].Snippet)
 	}
 	// Prefix match while typing, and a stemmed form.
-	if h, _ := e.Svc.SearchPages(e.A, e.SA.ID, "warra", 10); len(h) != 2 {
+	if h, _ := e.Svc.SearchPages(e.A, e.SA.ID, "warra", 10); len(h) != 2 || !strings.Contains(h[1].Snippet, "<mark>warranty</mark>") {
 		t.Fatalf("prefix: %+v", h)
 	}
 	if h, _ := e.Svc.SearchPages(e.A, e.SA.ID, "topic", 10); len(h) != 1 || h[0].PageID != body.ID {
