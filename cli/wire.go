@@ -15,6 +15,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/billing"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -79,6 +80,8 @@ type App struct {
 	Twenty *twenty.Service
 	// Sites is the website builder (sites, pages, publishing).
 	Sites *sites.Service
+	// Courses is the members' area: members, courses, progress (#24).
+	Courses *courses.Service
 	// Billing is the usage ledger, plans, wallets and invoices (billing.go).
 	Billing *billing.Service
 	// Calendar is the universal calendar: calendars, event types,
@@ -289,6 +292,10 @@ func (a *App) open(ctx context.Context) error {
 	a.wireInbox()       // inbox.go
 	a.wireSites()       // sites.go
 	a.wireAgentBooker() // calendar.go
+
+	// courses.go: the members' area (#24).
+	a.wireCourses(limiter, deviceKey)
+
 	if err := a.wireFederal(); err != nil {
 		return err
 	}

@@ -1232,6 +1232,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objInboxConv, objInboxCanned:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
+		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:
@@ -1490,7 +1492,8 @@ func (e *tenantEnv) bMarkers() []string {
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
-	return status == http.StatusUnauthorized || status == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login")
+	loc := resp.Header.Get("Location")
+	return status == http.StatusUnauthorized || status == http.StatusSeeOther && (strings.HasPrefix(loc, "/login") || strings.HasPrefix(loc, "/learn/login"))
 }
 
 func TestIsolationMatrix(t *testing.T) {
@@ -1543,6 +1546,8 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 
 			switch r.Line.Access {
+			case accMember:
+				e.isoMember(t, r, base) // courses_test.go
 			case accUser, accOwner:
 				// Tenant A's owner never touches B's objects: 404.
 				a := base

@@ -16,6 +16,7 @@ import (
 	"orengen/ui/api"
 	"orengen/ui/automation"
 	calui "orengen/ui/calendar"
+	coursesui "orengen/ui/courses"
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
@@ -45,6 +46,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -148,6 +150,8 @@ type Server struct {
 	// endpoints); AgentVoice is its carrier side (ConversationRelay
 	// sessions and TwiML), set by the wiring.
 	Agents *agents.Service
+	// Courses is the members' area: courses and members (nil: none).
+	Courses *courses.Service
 	// Inbox is Conversations (nil: no inbox pages).
 	Inbox      *inbox.Service
 	AgentVoice agentsui.Voice
@@ -234,7 +238,7 @@ func (s *Server) Open() error {
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
 		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
-		inboxui.Templates)
+		inboxui.Templates, coursesui.Templates)
 	if err != nil {
 		return err
 	}
@@ -323,7 +327,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
 	nexusH := &nexus.Handler{InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
