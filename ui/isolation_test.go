@@ -1149,6 +1149,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/crm/deals/:id/notes":      {accAdmin, objDeal},
 	"nexus|POST|/crm/deals/:id/tasks":      {accAdmin, objDeal},
 	"nexus|POST|/crm/deals/:id/tags":       {accAdmin, objDeal},
+	// Tenant export (issue #22).
+	"nexus|GET|/tenants/:id/export":      {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/export":     {accAdmin, objTenant},
+	"nexus|GET|/tenants/:id/export/:job": {accAdmin, objTenant},
 }
 
 type isoRoute struct {
@@ -1250,6 +1254,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
+	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
+		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:
@@ -1508,7 +1514,8 @@ func (e *tenantEnv) bMarkers() []string {
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
-	return status == http.StatusUnauthorized || status == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login")
+	loc := resp.Header.Get("Location")
+	return status == http.StatusUnauthorized || status == http.StatusSeeOther && (strings.HasPrefix(loc, "/login") || strings.HasPrefix(loc, "/learn/login"))
 }
 
 func TestIsolationMatrix(t *testing.T) {
@@ -1562,6 +1569,8 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 
 			switch r.Line.Access {
+			case accMember:
+				e.isoMember(t, r, base) // courses_test.go
 			case accUser, accOwner:
 				// Tenant A's owner never touches B's objects: 404.
 				a := base
@@ -1649,7 +1658,7 @@ func TestIsolationMatrix(t *testing.T) {
 				if r.Method == http.MethodGet {
 					ad := base
 					ad.Cookies = map[string]string{"orengen_session": e.AdminCookie}
-					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) {
+					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) {
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}

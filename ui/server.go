@@ -17,6 +17,7 @@ import (
 	"orengen/ui/automation"
 	billingui "orengen/ui/billing"
 	calui "orengen/ui/calendar"
+	coursesui "orengen/ui/courses"
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
@@ -47,6 +48,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/billing"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -144,10 +146,14 @@ type Server struct {
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
 	Sheets *sheets.Service
+	// Transfer exports tenants from Nexus (issue #22).
+	Transfer *app.TenantTransferService
 	// Agents is Agent Studio (nil: no agent pages, chat or call
 	// endpoints); AgentVoice is its carrier side (ConversationRelay
 	// sessions and TwiML), set by the wiring.
 	Agents *agents.Service
+	// Courses is the members' area: courses and members (nil: none).
+	Courses *courses.Service
 	// Inbox is Conversations (nil: no inbox pages).
 	Inbox      *inbox.Service
 	AgentVoice agentsui.Voice
@@ -237,7 +243,7 @@ func (s *Server) Open() error {
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
 		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
-		inboxui.Templates, billingui.Templates)
+		inboxui.Templates, coursesui.Templates, billingui.Templates)
 	if err != nil {
 		return err
 	}
@@ -328,12 +334,12 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{BillingPages: billH, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
 	nexusH := &nexus.Handler{BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
-		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
+		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav, Transfer: s.Transfer,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
 		Dashboard: s.Dashboard, AgentPages: s.agents, CalendarPages: calH, PlatformPages: platH, SiteBuilder: s.sites}
 	if s.Providers != nil {

@@ -46,6 +46,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.AgentPages.MountChat(r, web.HostPortal)
 	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
+	if s.CoursePages != nil {
+		s.CoursePages.MountMembers(r, csrf) // the members' area: its own sign-in
+	}
 
 	authed := r.Group("", s.requireUser)
 	authed.Get("/", s.handlePortalDashboard)
@@ -76,6 +79,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	}
 	if s.BillingPages != nil {
 		s.BillingPages.Mount(authed, csrf, web.PortalScope)
+	}
+	if s.CoursePages != nil {
+		s.CoursePages.Mount(authed, csrf, web.PortalScope)
 	}
 	s.PlatformPages.MountPortal(authed, csrf)
 }
