@@ -47,6 +47,7 @@ type App struct {
 
 	Auth          *app.AuthService
 	Tenants       *app.TenantService
+	Transfer      *app.TenantTransferService // tenant export and import (issue #22)
 	Users         *app.UserService
 	APIKeys       *app.APIKeyService
 	Vault         *app.VaultService
@@ -203,6 +204,8 @@ func (a *App) open(ctx context.Context) error {
 	// A tenant's custom domains are rows of the custom-domains table that
 	// also drives certificates.
 	a.Tenants = &app.TenantService{Store: tenants, Audit: a.Audit, Domains: a.Domains}
+	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
+		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
 	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
@@ -242,6 +245,7 @@ func (a *App) open(ctx context.Context) error {
 		Site:        store.NewSiteStore(a.DB),
 		Leads:       store.NewLeadStore(a.DB),
 		Tenants:     a.Tenants,
+		Transfer:    a.Transfer,
 		Users:       a.Users,
 		APIKeys:     a.APIKeys,
 		Vault:       a.Vault,

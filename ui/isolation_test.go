@@ -1129,6 +1129,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/crm/deals/:id/notes":      {accAdmin, objDeal},
 	"nexus|POST|/crm/deals/:id/tasks":      {accAdmin, objDeal},
 	"nexus|POST|/crm/deals/:id/tags":       {accAdmin, objDeal},
+	// Tenant export (issue #22).
+	"nexus|GET|/tenants/:id/export":      {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/export":     {accAdmin, objTenant},
+	"nexus|GET|/tenants/:id/export/:job": {accAdmin, objTenant},
 }
 
 type isoRoute struct {
@@ -1633,7 +1637,7 @@ func TestIsolationMatrix(t *testing.T) {
 				if r.Method == http.MethodGet {
 					ad := base
 					ad.Cookies = map[string]string{"orengen_session": e.AdminCookie}
-					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) {
+					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) {
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}
