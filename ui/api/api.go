@@ -39,6 +39,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
 	s.registerBillingAPIRoutes(api, web.HostPortal)
+	s.registerCourseAPIRoutes(api) // courses.go
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -65,6 +66,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
 	s.registerBillingAPIRoutes(api, web.HostNexus)
+	s.registerCourseAPIRoutes(api) // courses.go
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

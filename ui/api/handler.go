@@ -14,6 +14,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/billing"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -58,4 +59,6 @@ type Handler struct {
 	Inbox *inbox.Service
 	// Billing is plans, usage and wallets (nil: no billing API).
 	Billing *billing.Service
+	// Courses serves the courses API (nil: none).
+	Courses *courses.Service
 }

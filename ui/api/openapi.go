@@ -305,6 +305,7 @@ func OpenAPI() []byte {
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam) // conversations.go
 		addBillingAPI(paths, schemas, std, idParam)      // billing.go
+		addCourseAPI(paths, schemas, std, idParam)       // courses.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go
