@@ -50,7 +50,20 @@ const (
 	TriggerAppointmentCancelled   = "appointment_cancelled"
 	TriggerAppointmentRescheduled = "appointment_rescheduled"
 	TriggerAppointmentStartsSoon  = "appointment_starts_soon"
+	// TriggerMessageReceived: a customer's message reached the
+	// Conversations inbox (read from the timeline after it commits, like
+	// the CRM triggers). The trigger fields are conversation_id,
+	// message_id, channel, from, subject and body; when.channel and
+	// when.contains narrow it (issue #18).
+	TriggerMessageReceived = "message_received"
 )
+
+// MessageChannels are the inbox's channels a message_received trigger
+// may name (app/inbox.Channels; app cannot import it).
+var MessageChannels = []string{"sms", "email", "chat", "call"}
+
+// MaxContains bounds when.contains.
+const MaxContains = 200
 
 // WorkflowTriggers names each trigger for people.
 var WorkflowTriggers = map[string]string{
@@ -69,12 +82,13 @@ var WorkflowTriggers = map[string]string{
 	TriggerAppointmentCancelled:   "An appointment is cancelled",
 	TriggerAppointmentRescheduled: "An appointment is rescheduled",
 	TriggerAppointmentStartsSoon:  "An appointment starts in N minutes (the trigger's minutes; default at 24 hours and 1 hour, minutes_before says which): reminders by SMS or email",
+	TriggerMessageReceived:        "A message arrives in the inbox (when.channel: sms, email, chat; when.contains: a word or phrase in it)",
 }
 
 // TriggerOrder lists the triggers in the order the editor offers them.
 var TriggerOrder = []string{TriggerFormSubmitted, TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged,
 	TriggerInboundSMS, TriggerInboundCall, TriggerWebhook, TriggerSchedule, TriggerDateReached, TriggerFederalAlert,
-	TriggerAppointmentBooked, TriggerAppointmentCancelled, TriggerAppointmentRescheduled, TriggerAppointmentStartsSoon}
+	TriggerAppointmentBooked, TriggerAppointmentCancelled, TriggerAppointmentRescheduled, TriggerAppointmentStartsSoon, TriggerMessageReceived}
 
 // When narrows a trigger: only the fields of the workflow's trigger apply.
 type When struct {
@@ -89,6 +103,11 @@ type When struct {
 	// workflow fires that long before each appointment (0: at the
 	// calendar's own reminders, 24 hours and 1 hour before).
 	Minutes int `json:"minutes,omitempty"`
+	// Channel and Contains narrow message_received: the inbox channel
+	// (sms, email, chat, call) and a word or phrase the message's subject
+	// or body holds (case-insensitive).
+	Channel  string `json:"channel,omitempty"`
+	Contains string `json:"contains,omitempty"`
 }
 
 // MaxStartsSoonMinutes bounds appointment_starts_soon's minutes.
@@ -124,6 +143,14 @@ func (w *When) validate(trigger string) error {
 		}
 		if first := sch.Next(time.Now()); sch.Next(first).Sub(first) < 5*time.Minute {
 			return bad("cron", "a schedule may fire at most every 5 minutes.")
+		}
+	case TriggerMessageReceived:
+		w.Channel, w.Contains = strings.ToLower(strings.TrimSpace(w.Channel)), strings.TrimSpace(w.Contains)
+		if w.Channel != "" && !slices.Contains(MessageChannels, w.Channel) {
+			return bad("channel", "must be one of %s (or empty: any).", strings.Join(MessageChannels, ", "))
+		}
+		if utf8.RuneCountInString(w.Contains) > MaxContains {
+			return bad("contains", "at most %d characters.", MaxContains)
 		}
 	case TriggerAppointmentStartsSoon:
 		if w.Minutes < 0 || w.Minutes > MaxStartsSoonMinutes {
@@ -192,11 +219,19 @@ const (
 	// SMS with a body sends it as a plain text.
 	StepAICall = "ai_call"
 	StepAISMS  = "ai_sms"
+	// Conversations steps (issue #18): they act on the run's
+	// conversation, the message_received trigger's, else the contact's
+	// latest. conversation_reply answers on the thread's channel (body),
+	// conversation_assign gives it to assignee, conversation_label adds
+	// (or with remove takes off) label.
+	StepConversationReply  = "conversation_reply"
+	StepConversationAssign = "conversation_assign"
+	StepConversationLabel  = "conversation_label"
 )
 
 // StepTypes lists the step types in the order the editor offers them.
 var StepTypes = []string{StepContact, StepTag, StepDeal, StepDealStage, StepTask, StepSMS, StepCall, StepAICall, StepAISMS, StepEmail, StepHTTP, StepWait, StepIf, StepNotify,
-	StepLookupRow, StepAddRow, StepUpdateRow}
+	StepLookupRow, StepAddRow, StepUpdateRow, StepConversationReply, StepConversationAssign, StepConversationLabel}
 
 // DefaultStepRetries is how many times a failing step is tried in all.
 const DefaultStepRetries = 3
@@ -273,6 +308,10 @@ type Step struct {
 	// channel) and why the agent reaches out (a template).
 	Agent   string `json:"agent,omitempty"`
 	Purpose string `json:"purpose,omitempty"`
+	// conversation_assign: who gets the run's conversation (an email,
+	// "" unassigns); conversation_label: the label (remove: take it off).
+	Assignee string `json:"assignee,omitempty"`
+	Label    string `json:"label,omitempty"`
 }
 
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
@@ -331,7 +370,7 @@ func (d *Definition) Validate() error {
 		}
 		tpl := map[string]string{"to": s.To, "subject": s.Subject, "body": s.Body, "html": s.HTML, "say": s.Say, "purpose": s.Purpose,
 			"gather": s.Gather, "forward": s.Forward, "tag": s.Tag, "url": s.URL, "value": s.Value, "until": s.Until,
-			"name": s.Name, "amount": s.Amount, "stage": s.Stage, "title": s.Title}
+			"name": s.Name, "amount": s.Amount, "stage": s.Stage, "title": s.Title, "assignee": s.Assignee, "label": s.Label}
 		for k, v := range s.Set {
 			tpl["set."+k] = v
 		}

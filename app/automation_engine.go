@@ -88,6 +88,8 @@ type Engine struct {
 	AI AIAgents
 	// Sheets runs the Data & Sheets steps (nil: they fail).
 	Sheets SheetSteps
+	// Inbox runs the Conversations steps (nil: they fail).
+	Inbox InboxSteps
 	// Triggers, when set, runs with the workers (CRM events, schedules,
 	// date fields).
 	Triggers *Triggers

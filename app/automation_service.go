@@ -56,7 +56,10 @@ func (e *TwilioEvent) DedupeKey() string {
 // AutomationService is the use-case layer of automations: form capture
 // (public), inbound Twilio webhooks, and the Nexus pages (admins only).
 type AutomationService struct {
-	Store  WorkflowStore
+	Store WorkflowStore
+	// Usage records the usage status callbacks report (billing; nil:
+	// none).
+	Usage  UsageMeter
 	Engine *Engine // Wake after an enqueue; nil in tests without workers
 	Events TwilioEventStore
 	// Missing says which integrations a tenant lacks for its workflows
@@ -367,6 +370,13 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 		}
 		// Idempotent, so a replay may repeat it.
 		if err := s.Store.RecordProviderStatus(ctx, h.Key, sid, truncate(status, 40)); err != nil {
+			return err
+		}
+	}
+	if h.Kind == "status" && s.Usage != nil {
+		// A failure is a 5xx, so Twilio retries; the ledger counts the
+		// retry once.
+		if err := s.Usage.TwilioStatus(ctx, h.TenantID, p); err != nil {
 			return err
 		}
 	}

@@ -19,6 +19,34 @@ type CRMEvent struct {
 	Entries      []*TimelineEntry
 	DealName     string // deal events
 	DealPersonID int64  // the deal's first person, 0: none
+	// Message is the inbound inbox message of the event (its entry's
+	// field is "in"), read by the store; nil: none, or an automatic
+	// answer (never answered by a workflow, so auto-responders never
+	// loop).
+	Message *EventMessage
+}
+
+// EventMessage is what the message_received trigger knows of a message.
+type EventMessage struct {
+	ID             int64
+	ConversationID int64
+	Channel        string
+	From           string // the contact's address (phone, email)
+	Subject        string
+	Body           string
+}
+
+// Matches reports whether the message is on channel ("" any) and holds
+// contains ("" anything) in its subject or body, ignoring case.
+func (m *EventMessage) Matches(channel, contains string) bool {
+	if channel != "" && !strings.EqualFold(channel, m.Channel) {
+		return false
+	}
+	if contains = strings.TrimSpace(contains); contains == "" {
+		return true
+	}
+	c := strings.ToLower(contains)
+	return strings.Contains(strings.ToLower(m.Body), c) || strings.Contains(strings.ToLower(m.Subject), c)
 }
 
 // RunSpec is a run to enqueue: the workflow's current version, its
@@ -31,7 +59,7 @@ type RunSpec struct {
 }
 
 // CRMTriggers lists the triggers CRM events fire.
-var CRMTriggers = []string{TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged}
+var CRMTriggers = []string{TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged, TriggerMessageReceived}
 
 // RunsFor returns the runs the event starts among the tenant's enabled
 // workflows. A workflow never triggers itself (its own writes carry the
@@ -67,6 +95,17 @@ func (ev *CRMEvent) RunsFor(ws []*Workflow) []RunSpec {
 		var fields []string
 		var upd *TimelineEntry
 		for _, e := range ev.Entries {
+			if m := ev.Message; m != nil && e.RefType == RefConversation && e.Field == "in" && e.New == strconv.FormatInt(m.ID, 10) {
+				p := with("conversation_id", strconv.FormatInt(m.ConversationID, 10), "message_id", e.New, "channel", m.Channel,
+					"from", m.From, "subject", m.Subject, "body", m.Body)
+				switch m.Channel {
+				case "sms":
+					p["phone"] = m.From
+				case "email":
+					p["email"] = m.From
+				}
+				fires = append(fires, fire{TriggerMessageReceived, p, func(w When) bool { return m.Matches(w.Channel, w.Contains) }})
+			}
 			switch e.Kind {
 			case TimelineCreated:
 				fires = append(fires, fire{TriggerContactCreated, with(), any})

@@ -597,6 +597,9 @@ const (
 	TimelineSMS      = "sms"   // a text sent by a workflow
 	TimelineCall     = "call"  // a call placed by a workflow
 	TimelineEmail    = "email" // an email sent by a workflow
+	// TimelineConversation: a conversation started in the inbox (its
+	// messages are sms, email, call or chat entries).
+	TimelineConversation = "conversation"
 )
 
 type actorKey struct{}

@@ -79,6 +79,8 @@ type IntegrationService struct {
 	DefaultMailer Mailer
 	// TTL is how long a read secret is kept (0: DefaultSecretCacheTTL).
 	TTL time.Duration
+	// Usage meters what the tenant's senders send (billing; nil: none).
+	Usage UsageMeter
 
 	mu    sync.Mutex
 	cache map[secretKey]cachedSecret
@@ -152,7 +154,11 @@ func (s *IntegrationService) Telephony(ctx context.Context, tenantID int64) (Tel
 	if !acct.Complete() {
 		return nil, fmt.Errorf("twilio is not configured: add %s, %s and %s to the vault", SecretTwilioSID, SecretTwilioToken, SecretTwilioFrom)
 	}
-	return s.NewTelephony(ctx, tenantID, acct)
+	t, err := s.NewTelephony(ctx, tenantID, acct)
+	if err != nil || s.Usage == nil {
+		return t, err
+	}
+	return s.Usage.Telephony(tenantID, t), nil
 }
 
 // Mailer returns the tenant's mailer: its (or the global) vault smtp_url,
@@ -163,12 +169,20 @@ func (s *IntegrationService) Mailer(ctx context.Context, tenantID int64) (Mailer
 		if err != nil {
 			return nil, &PermanentError{Err: fmt.Errorf("vault %s: %w", SecretSMTPURL, err)}
 		}
-		return m, nil
+		return s.metered(tenantID, m), nil
 	}
 	if s.DefaultMailer == nil {
 		return nil, fmt.Errorf("email is not configured: set ORENGEN_SMTP_URL or the vault secret %s", SecretSMTPURL)
 	}
-	return s.DefaultMailer, nil
+	return s.metered(tenantID, s.DefaultMailer), nil
+}
+
+// metered returns m metered by Usage (m itself without one).
+func (s *IntegrationService) metered(tenantID int64, m Mailer) Mailer {
+	if s.Usage == nil {
+		return m
+	}
+	return s.Usage.Mailer(tenantID, m)
 }
 
 // Missing names the integrations the tenant's workflows lack ("Twilio",

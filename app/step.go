@@ -39,6 +39,10 @@ var stepKinds = map[string]stepKind{
 	StepHTTP:      httpStep{},
 	StepWait:      waitStep{},
 	StepIf:        ifStep{},
+
+	StepConversationReply:  conversationReplyStep{},
+	StepConversationAssign: conversationAssignStep{},
+	StepConversationLabel:  conversationLabelStep{},
 }
 
 // stepCheck is what a step's check sees: the step (which it may

@@ -17,7 +17,7 @@ func TestStepCatalog(t *testing.T) {
 		t.Fatalf("%d step types in the catalogue, %d in StepTypes", len(cat), len(app.StepTypes))
 	}
 	sample := map[string]any{"set": map[string]string{"price": "{{.Trigger.price}}"}, "tag": "vip", "name": "Deal", "stage": "Won", "title": "Call back", "body": "Hi {{.Contact.FirstName}}",
-		"to": "a@example.com", "subject": "Hello", "url": "https://example.com/hook", "field": "contact.email", "op": "notempty", "table": "Leads"}
+		"to": "a@example.com", "subject": "Hello", "url": "https://example.com/hook", "field": "contact.email", "op": "notempty", "table": "Leads", "label": "sales"}
 	for _, info := range cat {
 		if info.Label == "" || info.Description == "" || info.Group == "" {
 			t.Errorf("%s: no label, description or group", info.Type)

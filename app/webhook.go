@@ -32,13 +32,18 @@ var WebhookEvents = []string{
 	"company.created", "company.updated",
 	"opportunity.created", "opportunity.updated", "opportunity.stage_changed",
 	"note.created", "task.created", "task.completed",
-	"message.received", "message.sent",
+	"message.received", "message.sent", "conversation.created",
 }
 
 // RefConversation is the ref_type of a timeline entry of an inbox
 // message (ref_id: the conversation; field: the direction, in or out;
 // new: the message's ID).
 const RefConversation = "conversation"
+
+// ConversationCreatedField is the field of the timeline entry a new
+// conversation writes on its person (new: its channel), in the
+// transaction that created it: the webhooks' conversation.created.
+const ConversationCreatedField = "created"
 
 // WebhookSubscription sends chosen events of a tenant to a URL.
 type WebhookSubscription struct {
@@ -354,6 +359,9 @@ func EventFor(e *TimelineEntry) (string, []byte) {
 	if e.RefType == RefConversation && (e.Field == "in" || e.Field == "out") {
 		return messageEvent(e)
 	}
+	if e.RefType == RefConversation && e.Field == ConversationCreatedField {
+		return conversationEvent(e)
+	}
 	obj := e.RecordType
 	if obj == RecordDeal {
 		obj = "opportunity"
@@ -402,6 +410,15 @@ func messageEvent(e *TimelineEntry) (string, []byte) {
 		"actor": e.Actor, "body": e.Body, "api_path": fmt.Sprintf("/api/v1/conversations/%d/messages", e.RefID)}
 	b, _ := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(e.ID, 10), "event": name, "created_at": e.CreatedAt.UTC().Format(time.RFC3339Nano), "data": data})
 	return name, b
+}
+
+// conversationEvent is conversation.created: a customer's first message
+// on a channel opened a thread in the inbox (issue #18).
+func conversationEvent(e *TimelineEntry) (string, []byte) {
+	data := map[string]any{"conversation_id": e.RefID, "channel": e.New, "person_id": e.RecordID,
+		"api_path": fmt.Sprintf("/api/v1/conversations/%d", e.RefID)}
+	b, _ := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(e.ID, 10), "event": "conversation.created", "created_at": e.CreatedAt.UTC().Format(time.RFC3339Nano), "data": data})
+	return "conversation.created", b
 }
 
 func (s *WebhookService) now() time.Time {

@@ -36,5 +36,6 @@ func (a *App) wireInbox() {
 		},
 	}
 	a.Automations.Inbox = a.Inbox
+	a.Engine.Inbox = a.Inbox // the Conversations workflow steps
 	a.Server.Inbox = a.Inbox
 }

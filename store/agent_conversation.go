@@ -12,6 +12,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/billing"
 )
 
 const conversationCols = `c.id, c.tenant_id, c.agent_id, a.name, c.version_id, v.version, c.channel, c.direction, c.status, c.outcome, COALESCE(c.person_id, 0),
@@ -174,7 +175,7 @@ func (s *AgentStore) FindTurns(ctx context.Context, tenantID, conversationID int
 // addUsage adds usage rows (upserted per tenant, day, kind and model).
 func addUsage(ctx context.Context, tx *Tx, us []agents.Usage) (int64, error) {
 	var cost int64
-	for _, u := range us {
+	for i, u := range us {
 		if u.Day == "" {
 			u.Day = tx.now.UTC().Format("2006-01-02")
 		}
@@ -185,8 +186,26 @@ func addUsage(ctx context.Context, tx *Tx, us []agents.Usage) (int64, error) {
 			return 0, fmt.Errorf("add usage: %w", err)
 		}
 		cost += u.CostMicros
+		// Tokens are billable usage too (issue #23): one ledger event per
+		// usage line, in the same transaction as the turn it belongs to.
+		// Texts and calls are metered where they are sent, not here.
+		if u.TenantID > 0 && (u.Kind == agents.UsageTokens || u.Kind == agents.UsageEmbed) {
+			e := &billing.Event{TenantID: u.TenantID, Category: billing.AITokens, Source: billing.SourceAgents,
+				SourceID: fmt.Sprintf("%d-%d", tx.seq, i), Detail: truncateDetail(u.Kind + " " + u.Model),
+				Quantity: int64(u.TokensIn + u.TokensOut), CostMicros: max(u.CostMicros, 0), CostSource: billing.CostProvider}
+			if _, err := recordUsage(ctx, tx, e); err != nil {
+				return 0, err
+			}
+		}
 	}
 	return cost, nil
+}
+
+func truncateDetail(s string) string {
+	if len(s) > 100 {
+		return s[:100]
+	}
+	return s
 }
 
 // AddTurns appends turns with their usage and updates the totals.

@@ -104,6 +104,11 @@ func (s *WorkflowStore) FanOutCRMEvents(ctx context.Context, limit int, runsFor 
 					return err
 				}
 			}
+			if e.RecordType == app.RecordPerson {
+				if err := eventMessage(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
 			for _, spec := range runsFor(ev, tws) {
 				if _, err := insertRun(ctx, tx, spec); err != nil {
 					return err
@@ -114,6 +119,35 @@ func (s *WorkflowStore) FanOutCRMEvents(ctx context.Context, limit int, runsFor 
 		return err
 	})
 	return n, err
+}
+
+// eventMessage reads the inbound inbox message of a person event (the
+// entry with ref conversation and field "in") for message_received; an
+// automatic answer, or a message deleted since, leaves ev.Message nil.
+func eventMessage(ctx context.Context, tx *Tx, ev *app.CRMEvent) error {
+	for _, en := range ev.Entries {
+		if en.RefType != app.RefConversation || en.Field != "in" {
+			continue
+		}
+		id, err := strconv.ParseInt(en.New, 10, 64)
+		if err != nil {
+			return nil
+		}
+		var m app.EventMessage
+		var auto bool
+		err = tx.QueryRowContext(ctx, `SELECT m.id, m.conversation_id, c.channel, c.address, m.subject, m.body, m.auto FROM inbox_messages m
+			JOIN inbox_conversations c ON c.id = m.conversation_id WHERE m.id = ? AND m.tenant_id = ?`, id, en.TenantID).
+			Scan(&m.ID, &m.ConversationID, &m.Channel, &m.From, &m.Subject, &m.Body, &auto)
+		if errors.Is(err, sql.ErrNoRows) || auto {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("event message: %w", err)
+		}
+		ev.Message = &m
+		return nil
+	}
+	return nil
 }
 
 // FireSchedules implements app.TriggerStore.

@@ -47,13 +47,14 @@ func scanInboxConv(row scanner) (*inbox.Conversation, error) {
 	return &c, nil
 }
 
-const inboxMsgCols = `id, tenant_id, conversation_id, direction, author, subject, body, html, attachments, COALESCE(provider_id, ''), in_reply_to, refs, status, error, created_at`
+const inboxMsgCols = `id, tenant_id, conversation_id, direction, author, subject, body, html, attachments, COALESCE(provider_id, ''), in_reply_to, refs, status, error, created_at,
+	COALESCE(idem_key, ''), auto`
 
 func scanInboxMsg(row scanner) (*inbox.Message, error) {
 	var m inbox.Message
 	var att string
 	if err := row.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Direction, &m.Author, &m.Subject, &m.Body, &m.HTML, &att, &m.ProviderID, &m.InReplyTo, &m.References,
-		&m.Status, &m.Error, Time{&m.CreatedAt}); err != nil {
+		&m.Status, &m.Error, Time{&m.CreatedAt}, &m.Key, &m.Auto); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(att), &m.Attachments); err != nil {
@@ -246,6 +247,7 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 			}
 		}
 		now := FormatTime(tx.now)
+		created := convID == 0
 		if convID == 0 {
 			if key == "" {
 				key = fmt.Sprintf("msg:%d", tx.seq)
@@ -283,6 +285,11 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 			return err
 		}
 		if c.PersonID != 0 {
+			if created {
+				if err := inboxCreatedTimeline(ctx, tx, c); err != nil {
+					return err
+				}
+			}
 			if err := inboxTimeline(ctx, tx, c, &m); err != nil {
 				return err
 			}
@@ -312,10 +319,20 @@ func insertInboxMsg(ctx context.Context, tx *Tx, m *inbox.Message) error {
 	if m.ProviderID != "" {
 		pid = m.ProviderID
 	}
+	var key any
+	if m.Key != "" {
+		key = m.Key
+		// A failed send under this key gives it up: the step sends anew
+		// (the failed message stays in the thread as it was).
+		if _, err := tx.ExecContext(ctx, `UPDATE inbox_messages SET idem_key = NULL WHERE tenant_id = ? AND idem_key = ? AND status = ?`,
+			m.TenantID, m.Key, inbox.DeliveryFailed); err != nil {
+			return fmt.Errorf("release message key: %w", err)
+		}
+	}
 	now := FormatTime(tx.now)
 	res, err := tx.ExecContext(ctx, `INSERT INTO inbox_messages (tenant_id, conversation_id, direction, author, subject, body, html, attachments, provider_id,
-		in_reply_to, refs, status, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.TenantID, m.ConversationID, m.Direction, m.Author, m.Subject, m.Body, m.HTML, string(att), pid, m.InReplyTo, m.References, m.Status, m.Error, now, now)
+		in_reply_to, refs, status, error, idem_key, auto, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.TenantID, m.ConversationID, m.Direction, m.Author, m.Subject, m.Body, m.HTML, string(att), pid, m.InReplyTo, m.References, m.Status, m.Error, key, m.Auto, now, now)
 	if err != nil {
 		return FormatError(fmt.Errorf("add message: %w", err), "This message is stored already.")
 	}
@@ -359,6 +376,41 @@ func inboxTimeline(ctx context.Context, tx *Tx, c *inbox.Conversation, m *inbox.
 		e.Actor = "inbox:" + c.Channel
 	}
 	return AddTimelineEntryTx(ctx, tx, e)
+}
+
+// inboxCreatedTimeline writes a new conversation on its person's
+// timeline, in the transaction that created it: the webhooks'
+// conversation.created comes from this entry (field "created").
+func inboxCreatedTimeline(ctx context.Context, tx *Tx, c *inbox.Conversation) error {
+	e := &app.TimelineEntry{TenantID: c.TenantID, RecordType: app.RecordPerson, RecordID: c.PersonID, Kind: app.TimelineConversation, RefType: app.RefConversation, RefID: c.ID,
+		Field: app.ConversationCreatedField, New: c.Channel, Actor: "inbox:" + c.Channel,
+		Body: fmt.Sprintf("Conversation %d started (%s with %s)", c.ID, c.Channel, c.Address)}
+	return AddTimelineEntryTx(ctx, tx, e)
+}
+
+// LatestConversation implements inbox.Store.
+func (s *InboxStore) LatestConversation(ctx context.Context, tenantID, personID int64) (*inbox.Conversation, error) {
+	c, err := scanInboxConv(s.db.read.QueryRowContext(ctx, `SELECT `+inboxConvCols+` FROM inbox_conversations WHERE tenant_id = ? AND person_id = ?
+		ORDER BY last_message_at DESC, id DESC LIMIT 1`, tenantID, personID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "The contact has no conversation.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest conversation: %w", err)
+	}
+	return c, nil
+}
+
+// FindMessageByKey implements inbox.Store.
+func (s *InboxStore) FindMessageByKey(ctx context.Context, tenantID int64, key string) (*inbox.Message, error) {
+	m, err := scanInboxMsg(s.db.read.QueryRowContext(ctx, `SELECT `+inboxMsgCols+` FROM inbox_messages WHERE tenant_id = ? AND idem_key = ?`, tenantID, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Message not found.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find message by key: %w", err)
+	}
+	return m, nil
 }
 
 // setSMSConsent records a STOP (optIn false) or START on the person: the

@@ -176,7 +176,7 @@ func (s *Service) receiveEmail(ctx context.Context, mb *Mailbox, validity, uid u
 	in := &Inbound{TenantID: mb.TenantID, Channel: ChannelEmail, Address: e.From, LocalAddress: mb.Address, ContactName: e.FromName, Email: e.From,
 		ThreadRefs: refs, Source: "Email",
 		Message: Message{Direction: DirIn, Subject: e.Subject, Body: body, HTML: e.HTML, Attachments: e.Attachments, ProviderID: id,
-			InReplyTo: strings.Join(e.InReplyTo, " "), References: strings.Join(e.References, " "), Status: DeliveryReceived}}
+			InReplyTo: strings.Join(e.InReplyTo, " "), References: strings.Join(e.References, " "), Status: DeliveryReceived, Auto: e.AutoReply}}
 	if in.Address == "" {
 		in.Address = "unknown sender"
 	}
@@ -262,7 +262,7 @@ func (s *Service) SaveMailbox(ctx context.Context, mb *Mailbox, password string)
 // replyEmail sends a reply in an email thread over the tenant's SMTP,
 // from the mailbox's address, with In-Reply-To and References so the
 // customer's mail program threads it.
-func (s *Service) replyEmail(ctx context.Context, c *Conversation, text string) (*Message, error) {
+func (s *Service) replyEmail(ctx context.Context, c *Conversation, text, key string) (*Message, error) {
 	if s.Mail == nil || s.Mail.Mailer == nil {
 		return nil, app.Errorf(app.EINVALID, "Email replies are not configured.")
 	}
@@ -299,7 +299,7 @@ func (s *Service) replyEmail(ctx context.Context, c *Conversation, text string) 
 	if i := strings.LastIndex(c.LocalAddress, "@"); i >= 0 {
 		domain = c.LocalAddress[i+1:]
 	}
-	m := &Message{Direction: DirOut, Author: app.ActorFromContext(ctx), Subject: subj, Body: text, Status: DeliveryQueued,
+	m := &Message{Direction: DirOut, Author: app.ActorFromContext(ctx), Subject: subj, Body: text, Status: DeliveryQueued, Key: key,
 		ProviderID: fmt.Sprintf("inbox-%s@%s", app.RandomToken(12), domain)}
 	if parent != nil {
 		m.InReplyTo = "<" + parent.ProviderID + ">"

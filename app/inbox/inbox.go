@@ -134,7 +134,13 @@ type Message struct {
 	References string
 	Status     string // delivery status of an outbound message
 	Error      string
-	CreatedAt  time.Time
+	// Key is the idempotency key of a reply a workflow step sent: one
+	// message per key and tenant (a failed one gives it up).
+	Key string
+	// Auto marks an inbound automatic answer (an email's Auto-Submitted,
+	// Precedence or X-Autoreply): no workflow answers it.
+	Auto      bool
+	CreatedAt time.Time
 }
 
 // Filter selects conversations. TenantID 0 is every tenant (Nexus only:
@@ -231,6 +237,12 @@ type Store interface {
 	// SMSOptedOut reports whether the tenant's person with the phone
 	// texted STOP (and not START since).
 	SMSOptedOut(ctx context.Context, tenantID int64, phone string) (bool, error)
+	// LatestConversation returns the person's conversation with the
+	// newest message. Returns ENOTFOUND.
+	LatestConversation(ctx context.Context, tenantID, personID int64) (*Conversation, error)
+	// FindMessageByKey returns the tenant's message with the idempotency
+	// key. Returns ENOTFOUND.
+	FindMessageByKey(ctx context.Context, tenantID int64, key string) (*Message, error)
 	FindCanned(ctx context.Context, tenantID int64) ([]*Canned, error)
 	SaveCanned(ctx context.Context, c *Canned) error
 	DeleteCanned(ctx context.Context, tenantID, id int64) error

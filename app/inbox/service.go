@@ -371,18 +371,24 @@ func (s *Service) Reply(ctx context.Context, id int64, text string) (*Message, e
 	if err != nil {
 		return nil, err
 	}
+	return s.reply(ctx, c, text, "")
+}
+
+// reply sends text on c's channel; key (a workflow step's) is stored on
+// the message so a retried step finds it.
+func (s *Service) reply(ctx context.Context, c *Conversation, text, key string) (*Message, error) {
 	switch c.Channel {
 	case ChannelSMS:
-		return s.replySMS(ctx, c, text)
+		return s.replySMS(ctx, c, text, key)
 	case ChannelChat:
 		return s.replyChat(ctx, c, text)
 	case ChannelEmail:
-		return s.replyEmail(ctx, c, text)
+		return s.replyEmail(ctx, c, text, key)
 	}
 	return nil, app.Errorf(app.EINVALID, "A call cannot be answered from the inbox; call the contact back.")
 }
 
-func (s *Service) replySMS(ctx context.Context, c *Conversation, text string) (*Message, error) {
+func (s *Service) replySMS(ctx context.Context, c *Conversation, text, key string) (*Message, error) {
 	if len([]rune(text)) > MaxReply {
 		return nil, app.FieldErrorf("text", "A text is at most %d characters.", MaxReply)
 	}
@@ -398,7 +404,7 @@ func (s *Service) replySMS(ctx context.Context, c *Conversation, text string) (*
 	if err != nil {
 		return nil, app.Errorf(app.EINVALID, "Texting is not configured for this account.")
 	}
-	m := &Message{Direction: DirOut, Author: app.ActorFromContext(ctx), Body: text, Status: DeliveryQueued}
+	m := &Message{Direction: DirOut, Author: app.ActorFromContext(ctx), Body: text, Status: DeliveryQueued, Key: key}
 	if err := s.Store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
 		return nil, err
 	}

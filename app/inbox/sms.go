@@ -126,7 +126,7 @@ func (s *Service) sendHelp(ctx context.Context, c *Conversation) {
 		help += " Help: " + contact
 	}
 	sys := app.NewContextWithActor(ctx, "system")
-	if _, err := s.replySMS(sys, c, help); err != nil {
+	if _, err := s.replySMS(sys, c, help, ""); err != nil {
 		s.logger().Warn("inbox: answer HELP", "conversation_id", c.ID, "err", err)
 	}
 }

@@ -154,6 +154,9 @@ type workflowPage struct {
 	Params, PErrs map[string]string
 }
 
+// MessageChannels are the channels a message received trigger may name.
+func (workflowPage) MessageChannels() []string { return app.MessageChannels }
+
 type triggerOption struct{ Key, Label string }
 
 // stepView is one line of the editor's picture of the steps: what each
@@ -334,7 +337,8 @@ func (s *Handler) renderWorkflow(c *fiber.Ctx, sc web.Scope, p *workflowPage) er
 func whenFromForm(c *fiber.Ctx) (*app.When, error) {
 	w := &app.When{Form: utils.CopyString(c.FormValue("when_form")), Field: utils.CopyString(c.FormValue("when_field")),
 		Tag: utils.CopyString(c.FormValue("when_tag")), Stage: utils.CopyString(c.FormValue("when_stage")),
-		Cron: strings.TrimSpace(utils.CopyString(c.FormValue("when_cron"))), Object: utils.CopyString(c.FormValue("when_object"))}
+		Cron: strings.TrimSpace(utils.CopyString(c.FormValue("when_cron"))), Object: utils.CopyString(c.FormValue("when_object")),
+		Channel: utils.CopyString(c.FormValue("when_channel")), Contains: utils.CopyString(c.FormValue("when_contains"))}
 	if v := strings.TrimSpace(c.FormValue("when_offset_days")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {

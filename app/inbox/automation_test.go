@@ -1,0 +1,191 @@
+package inbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"orengen/app"
+	"orengen/app/inbox"
+	"orengen/store"
+)
+
+// wfEnv is the inbox with the workflow engine on the same database: the
+// message_received trigger reads the timeline, the steps act on threads.
+type wfEnv struct {
+	*env
+	ws  *store.WorkflowStore
+	eng *app.Engine
+	tr  *app.Triggers
+}
+
+func newWFEnv(t *testing.T) *wfEnv {
+	e := &wfEnv{env: newEnv(t)}
+	e.ws = store.NewWorkflowStore(e.db)
+	e.tr = &app.Triggers{Store: e.ws, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.eng = &app.Engine{Store: e.ws, Contacts: store.NewContactStore(e.db), Inbox: e.svc, Telephony: e.svc.Telephony,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return e
+}
+
+func (e *wfEnv) workflow(tenantID int64, name string, when *app.When, steps ...app.Step) *app.Workflow {
+	e.t.Helper()
+	w := &app.Workflow{TenantID: tenantID, Name: name, Trigger: app.TriggerMessageReceived, Enabled: true, Definition: &app.Definition{When: when, Steps: steps}}
+	if err := w.Validate(); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.ws.SaveWorkflow(context.Background(), w); err != nil {
+		e.t.Fatal(err)
+	}
+	return w
+}
+
+// tick fans out the timeline and runs every queued run; it returns the
+// runs enqueued.
+func (e *wfEnv) tick() int {
+	e.t.Helper()
+	n, err := e.tr.Tick(context.Background(), false)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for {
+		ran, err := e.eng.RunOnce(context.Background())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if !ran {
+			return n
+		}
+	}
+}
+
+// TestWorkflow_MessageReceived: a text with the keyword starts the
+// tenant's message_received workflow for SMS, which replies in the thread
+// through Twilio, assigns it and labels it; a text without the keyword,
+// another channel's workflow, another tenant's workflow and the reply
+// itself start nothing.
+func TestWorkflow_MessageReceived(t *testing.T) {
+	e := newWFEnv(t)
+	w := e.workflow(e.tA.ID, "Quotes", &app.When{Channel: "sms", Contains: "quote"},
+		app.Step{ID: "reply", Type: app.StepConversationReply, Body: "Thanks! A quote for {{.Trigger.phone}} follows today."},
+		app.Step{ID: "assign", Type: app.StepConversationAssign, Assignee: "Sam@Alpha.test"},
+		app.Step{ID: "label", Type: app.StepConversationLabel, Label: "sales"})
+	e.workflow(e.tA.ID, "Email only", &app.When{Channel: "email"}, app.Step{ID: "label", Type: app.StepConversationLabel, Label: "from-email"})
+	e.workflow(e.tB.ID, "B's", nil, app.Step{ID: "label", Type: app.StepConversationLabel, Label: "b-saw-it"})
+
+	e.text(e.tA.ID, "+15125550177", numberA, "hello there", "SMx1")
+	if n := e.tick(); n != 0 {
+		t.Fatalf("a text without the keyword started %d runs", n)
+	}
+	e.text(e.tA.ID, alice, numberA, "Could I get a QUOTE for a new roof?", "SMx2")
+	if n := e.tick(); n != 1 {
+		t.Fatalf("%d runs, want 1 (the SMS quote workflow)", n)
+	}
+	runs, err := e.ws.FindRuns(context.Background(), app.RunFilter{TenantID: e.tA.ID, WorkflowID: w.ID})
+	if err != nil || len(runs) != 1 || runs[0].Status != app.RunSucceeded {
+		t.Fatalf("runs %+v %v", runs, err)
+	}
+	sent := e.tw.WaitMessages(1, 0)
+	if len(sent) != 1 || sent[0].Get("To") != alice || sent[0].Get("From") != numberA || sent[0].Get("Body") != "Thanks! A quote for "+alice+" follows today." {
+		t.Fatalf("sent %v", sent)
+	}
+	ctx := e.owner(e.tA)
+	var c *inbox.Conversation
+	for _, cv := range e.list(ctx, inbox.Filter{}) {
+		if cv.Address == alice {
+			c = cv
+		}
+	}
+	if c == nil || c.Assignee != "user:sam@alpha.test" || !slices.Equal(c.Labels, []string{"sales"}) {
+		t.Fatalf("conversation %+v", c)
+	}
+	if runs[0].Payload["conversation_id"] == "" || runs[0].ContactID != c.PersonID || runs[0].Payload["channel"] != "sms" {
+		t.Fatalf("run payload %v contact %d", runs[0].Payload, runs[0].ContactID)
+	}
+	ms, _ := e.svc.Messages(ctx, c.ID)
+	last := ms[len(ms)-1]
+	if last.Direction != inbox.DirOut || last.Author != "workflow:"+itoa(w.ID) || last.Status != inbox.DeliverySent || last.Key == "" {
+		t.Fatalf("reply %+v", last)
+	}
+	// The reply (an outbound message) starts nothing; nothing else ran.
+	if n := e.tick(); n != 0 {
+		t.Fatalf("the reply started %d runs", n)
+	}
+	for _, cv := range e.list(e.owner(e.tB), inbox.Filter{Status: "all"}) {
+		t.Fatalf("B has a conversation: %+v", cv)
+	}
+	// A retried step finds its reply by key: not sent twice.
+	id, convID, err := e.svc.ReplyStep(app.NewContextWithActor(context.Background(), "workflow:1"), e.tA.ID, c.ID, 0, "again", last.Key)
+	if err != nil || id != last.ID || convID != c.ID || len(e.tw.Messages()) != 1 {
+		t.Fatalf("retried reply: %d %d %v, %d sent", id, convID, err, len(e.tw.Messages()))
+	}
+	// Another tenant's conversation is not found by a step.
+	if _, err := e.svc.AssignStep(context.Background(), e.tB.ID, c.ID, 0, "x@y.test"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("B's step reached A's conversation: %v", err)
+	}
+}
+
+// TestWorkflow_MessageReceivedAutoReply: an email that is an automatic
+// answer (Auto-Submitted) is stored but starts no workflow, so two
+// auto-responders never write to each other forever; an ordinary email
+// does.
+func TestWorkflow_MessageReceivedAutoReply(t *testing.T) {
+	e := newWFEnv(t)
+	e.workflow(e.tA.ID, "Email", &app.When{Channel: "email"}, app.Step{ID: "label", Type: app.StepConversationLabel, Label: "seen"})
+	st := store.NewInboxStore(e.db)
+	recv := func(id string, auto bool) {
+		t.Helper()
+		in := &inbox.Inbound{TenantID: e.tA.ID, Channel: inbox.ChannelEmail, Address: "dana@example.com", Email: "dana@example.com", LocalAddress: "hi@alpha.test",
+			Message: inbox.Message{Direction: inbox.DirIn, Subject: "Out of office", Body: "I am away", ProviderID: id, Auto: auto, Status: inbox.DeliveryReceived}}
+		if _, _, _, err := st.Receive(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recv("auto-1@example.com", true)
+	if n := e.tick(); n != 0 {
+		t.Fatalf("an automatic answer started %d runs", n)
+	}
+	recv("human-1@example.com", false)
+	if n := e.tick(); n != 1 {
+		t.Fatalf("an ordinary email started %d runs, want 1", n)
+	}
+}
+
+// TestWorkflow_ConversationCreatedEvent: the first message of a thread
+// writes, in its transaction, the entry the webhooks send as
+// conversation.created (once per thread, not per message).
+func TestWorkflow_ConversationCreatedEvent(t *testing.T) {
+	e := newEnv(t)
+	e.text(e.tA.ID, alice, numberA, "first", "SMc1")
+	e.text(e.tA.ID, alice, numberA, "second", "SMc2")
+	c := e.list(e.owner(e.tA), inbox.Filter{})[0]
+	entries, err := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created []map[string]any
+	for _, en := range entries {
+		name, payload := app.EventFor(en)
+		if name != "conversation.created" {
+			continue
+		}
+		var ev struct {
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, ev.Data)
+	}
+	if len(created) != 1 || created[0]["conversation_id"] != float64(c.ID) || created[0]["channel"] != "sms" || created[0]["person_id"] != float64(c.PersonID) {
+		t.Fatalf("conversation.created events %v", created)
+	}
+	if !slices.Contains(app.WebhookEvents, "conversation.created") {
+		t.Fatal("conversation.created cannot be subscribed to")
+	}
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
