@@ -114,7 +114,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 }
 
 // takesArgs lists the flag sets (by name) that take positional arguments.
-var takesArgs = map[string]bool{"orengen crm import": true, "orengen vault import-key": true}
+var takesArgs = map[string]bool{"orengen crm import": true, "orengen vault import-key": true, "orengen tenant import": true}
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("orengen "+name, flag.ContinueOnError)

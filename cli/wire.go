@@ -15,6 +15,7 @@ import (
 	"orengen/app/agents"
 	"orengen/app/billing"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -46,6 +47,7 @@ type App struct {
 
 	Auth          *app.AuthService
 	Tenants       *app.TenantService
+	Transfer      *app.TenantTransferService // tenant export and import (issue #22)
 	Users         *app.UserService
 	APIKeys       *app.APIKeyService
 	Vault         *app.VaultService
@@ -78,6 +80,8 @@ type App struct {
 	Twenty *twenty.Service
 	// Sites is the website builder (sites, pages, publishing).
 	Sites *sites.Service
+	// Courses is the members' area: members, courses, progress (#24).
+	Courses *courses.Service
 	// Billing is the usage ledger, plans, wallets and invoices (billing.go).
 	Billing *billing.Service
 	// Calendar is the universal calendar: calendars, event types,
@@ -200,6 +204,8 @@ func (a *App) open(ctx context.Context) error {
 	// A tenant's custom domains are rows of the custom-domains table that
 	// also drives certificates.
 	a.Tenants = &app.TenantService{Store: tenants, Audit: a.Audit, Domains: a.Domains}
+	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
+		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
 	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
@@ -239,6 +245,7 @@ func (a *App) open(ctx context.Context) error {
 		Site:        store.NewSiteStore(a.DB),
 		Leads:       store.NewLeadStore(a.DB),
 		Tenants:     a.Tenants,
+		Transfer:    a.Transfer,
 		Users:       a.Users,
 		APIKeys:     a.APIKeys,
 		Vault:       a.Vault,
@@ -285,6 +292,10 @@ func (a *App) open(ctx context.Context) error {
 	a.wireInbox()       // inbox.go
 	a.wireSites()       // sites.go
 	a.wireAgentBooker() // calendar.go
+
+	// courses.go: the members' area (#24).
+	a.wireCourses(limiter, deviceKey)
+
 	if err := a.wireFederal(); err != nil {
 		return err
 	}

@@ -275,27 +275,46 @@ func timelineBehind(ctx context.Context, db *DB, table string) (bool, error) {
 }
 
 // timelineAfterCursor reads at most limit timeline entries after the one
-// the cursor table (webhook_cursor, automation_cursor) names.
+// the cursor table (webhook_cursor, automation_cursor) names. Entries a
+// tenant import brought (tx ImportedTimelineTx) are history, not news:
+// they are never returned, and a batch of nothing else moves the cursor
+// past them here.
 func timelineAfterCursor(ctx context.Context, tx *Tx, table string, limit int) ([]*app.TimelineEntry, error) {
 	var cursor int64
 	if err := tx.QueryRowContext(ctx, `SELECT timeline_id FROM `+table+` WHERE id = 1`).Scan(&cursor); err != nil {
 		return nil, fmt.Errorf("%s: %w", table, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at, tx
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, record_type, record_id, kind, actor, field, old, new, body, ref_type, ref_id, created_at, tx
 		FROM crm_timeline WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var entries []*app.TimelineEntry
-	for rows.Next() {
-		var e app.TimelineEntry
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.RecordType, &e.RecordID, &e.Kind, &e.Actor, &e.Field, &e.Old, &e.New, &e.Body, &e.RefType, &e.RefID, Time{&e.CreatedAt}, &e.Tx); err != nil {
+		if err != nil {
 			return nil, err
 		}
-		entries = append(entries, &e)
+		var entries []*app.TimelineEntry
+		var last int64
+		for rows.Next() {
+			var e app.TimelineEntry
+			if err := rows.Scan(&e.ID, &e.TenantID, &e.RecordType, &e.RecordID, &e.Kind, &e.Actor, &e.Field, &e.Old, &e.New, &e.Body, &e.RefType, &e.RefID, Time{&e.CreatedAt}, &e.Tx); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			last = e.ID
+			if e.Tx != ImportedTimelineTx {
+				entries = append(entries, &e)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(entries) > 0 || last == 0 {
+			return entries, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET timeline_id = ? WHERE id = 1`, last); err != nil {
+			return nil, err
+		}
+		cursor = last
 	}
-	return entries, rows.Err()
 }
 
 func activeSubscriptions(ctx context.Context, tx *Tx) (map[int64][]*app.WebhookSubscription, error) {

@@ -1138,6 +1138,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/crm/deals/:id/notes":      {accAdmin, objDeal},
 	"nexus|POST|/crm/deals/:id/tasks":      {accAdmin, objDeal},
 	"nexus|POST|/crm/deals/:id/tags":       {accAdmin, objDeal},
+	// Tenant export (issue #22).
+	"nexus|GET|/tenants/:id/export":      {accAdmin, objTenant},
+	"nexus|POST|/tenants/:id/export":     {accAdmin, objTenant},
+	"nexus|GET|/tenants/:id/export/:job": {accAdmin, objTenant},
 }
 
 type isoRoute struct {
@@ -1237,6 +1241,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
+		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:
@@ -1500,7 +1506,8 @@ func (e *tenantEnv) bMarkers() []string {
 }
 
 func isoAuthRefusal(status int, resp *http.Response) bool {
-	return status == http.StatusUnauthorized || status == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login")
+	loc := resp.Header.Get("Location")
+	return status == http.StatusUnauthorized || status == http.StatusSeeOther && (strings.HasPrefix(loc, "/login") || strings.HasPrefix(loc, "/learn/login"))
 }
 
 func TestIsolationMatrix(t *testing.T) {
@@ -1532,6 +1539,8 @@ func TestIsolationMatrix(t *testing.T) {
 			if r.Method == http.MethodPost {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
+			e.isoCourseRequest(r, &base) // courses_test.go
+
 			e.isoCRMRequest(r, &base)
 			e.isoKnowledgeRequest(r, &base)
 			e.isoCalendarRequest(r, &base)
@@ -1553,6 +1562,8 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 
 			switch r.Line.Access {
+			case accMember:
+				e.isoMember(t, r, base) // courses_test.go
 			case accUser, accOwner:
 				// Tenant A's owner never touches B's objects: 404.
 				a := base
@@ -1640,7 +1651,7 @@ func TestIsolationMatrix(t *testing.T) {
 				if r.Method == http.MethodGet {
 					ad := base
 					ad.Cookies = map[string]string{"orengen_session": e.AdminCookie}
-					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) {
+					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) {
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}

@@ -16,6 +16,7 @@ import (
 	"orengen/ui/api"
 	"orengen/ui/automation"
 	calui "orengen/ui/calendar"
+	coursesui "orengen/ui/courses"
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
@@ -45,6 +46,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -142,10 +144,14 @@ type Server struct {
 	Wiki *wiki.Service
 	// Sheets is Data & Sheets (nil: no table pages).
 	Sheets *sheets.Service
+	// Transfer exports tenants from Nexus (issue #22).
+	Transfer *app.TenantTransferService
 	// Agents is Agent Studio (nil: no agent pages, chat or call
 	// endpoints); AgentVoice is its carrier side (ConversationRelay
 	// sessions and TwiML), set by the wiring.
 	Agents *agents.Service
+	// Courses is the members' area: courses and members (nil: none).
+	Courses *courses.Service
 	// Inbox is Conversations (nil: no inbox pages).
 	Inbox      *inbox.Service
 	AgentVoice agentsui.Voice
@@ -232,7 +238,7 @@ func (s *Server) Open() error {
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
 		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
-		inboxui.Templates)
+		inboxui.Templates, coursesui.Templates)
 	if err != nil {
 		return err
 	}
@@ -305,6 +311,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, CalendarSync: s.CalendarSync, FOSS: s.FOSS, Integrations: s.Integrations, Webhooks: s.Webhooks, Agents: s.Agents, Sites: s.Sites}
 	apiH.Tools = s.Tools // the FOSS tool register's API
 	apiH.Inbox = s.Inbox // the Conversations API
+	apiH.Courses = s.Courses
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants,
 		Sources: automation.BuilderSources{CRM: s.CRM, Forms: s.Forms, Users: s.Users, Sheets: s.Sheets, Agents: s.Agents}}
@@ -321,12 +328,12 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
 	nexusH := &nexus.Handler{InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
-		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav,
+		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav, Transfer: s.Transfer,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
 		Dashboard: s.Dashboard, AgentPages: s.agents, CalendarPages: calH, PlatformPages: platH, SiteBuilder: s.sites}
 	if s.Providers != nil {

@@ -54,9 +54,10 @@ type Handler struct {
 	Vault         *app.VaultService
 	Audit         *app.AuditService
 	Outbox        *app.OutboxService
-	Federal       *federal.Service       // nil: no Federal section
-	Dashboard     app.DashboardStore     // nil: Mission Control shows no charts
-	Onboarding    *app.OnboardingService // nil: no first-run checklist
+	Federal       *federal.Service           // nil: no Federal section
+	Dashboard     app.DashboardStore         // nil: Mission Control shows no charts
+	Onboarding    *app.OnboardingService     // nil: no first-run checklist
+	Transfer      *app.TenantTransferService // nil: no tenant export
 	// NexusNav adds navigation entries for features mounted by others.
 	NexusNav []web.NavSection
 

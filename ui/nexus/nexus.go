@@ -37,6 +37,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.registerDomainRoutes(authed, csrf)
 	s.registerBackupRoutes(authed, csrf)
 	s.registerTenantRoutes(authed, csrf)
+	s.registerTransferRoutes(authed, csrf)
 	s.registerVaultRoutes(authed, csrf)
 	s.registerAuditRoutes(authed)
 	s.registerAdminSecurityRoutes(authed, csrf)

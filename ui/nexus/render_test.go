@@ -22,9 +22,12 @@ var pageData = map[string]func() any{
 	"nexus/site":    func() any { return &siteEditorPage{Pages: []*app.Page{{}}, Page: &app.Page{}} },
 	"nexus/tenants": func() any { return &tenantsPage{} },
 	"nexus/tenant": func() any {
-		return &tenantPage{T: &app.Tenant{Status: "active"}, FederalAvailable: true, FederalOn: true}
+		return &tenantPage{T: &app.Tenant{Status: "active"}, FederalAvailable: true, FederalOn: true, ExportOn: true}
 	},
-	"nexus/vault":   func() any { return &vaultPage{} },
+	"nexus/vault": func() any { return &vaultPage{} },
+	"nexus/tenant_export": func() any {
+		return &tenantExportPage{T: &app.Tenant{}, Running: true, Jobs: []*app.ExportJob{{}, {Summary: &app.TransferSummary{}}}}
+	},
 	"nexus/audit":   func() any { return &auditPage{} },
 	"nexus/outbox":  func() any { return &outboxPage{} },
 	"nexus/account": func() any { return &adminAccountPage{} },

@@ -86,6 +86,7 @@ type tenantPage struct {
 	// Federal: whether the Federal section can be turned on (the server
 	// has it and the tenant is a client) and whether it is.
 	FederalAvailable, FederalOn bool
+	ExportOn                    bool // the tenant export is wired (issue #22)
 }
 
 func (s *Handler) tenantParam(c *fiber.Ctx) (*app.Tenant, error) {
@@ -129,6 +130,7 @@ func (s *Handler) renderTenant(c *fiber.Ctx, t *app.Tenant, p *tenantPage) error
 		}
 		p.FederalAvailable, p.FederalOn = true, slices.Contains(ids, t.ID)
 	}
+	p.ExportOn = s.Transfer != nil
 	p.Layout = s.Layout(c, web.HostNexus, t.Name)
 	return s.Render(c, "nexus/tenant", p)
 }

@@ -45,6 +45,13 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	SitePages    *site.Handler
 	WikiPages    *wikiui.Handler
+	// CoursePages is the members' area (/learn) and the staff's course
+	// pages (nil or off: none).
+	CoursePages interface {
+		MountMembers(r fiber.Router, csrf fiber.Handler)
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 	// CalendarPages are the public booking pages (a tenant's own domain).
 	// and the calendar pages behind sign-in.
 	// InboxPages is Conversations (nil or off: none).
@@ -82,6 +89,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.CalendarPages != nil && s.CalendarPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Calendar", Path: "/calendar"})
+		}
+		if s.CoursePages != nil && s.CoursePages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Courses", Path: "/courses"})
 		}
 		if s.InboxPages != nil && s.InboxPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})

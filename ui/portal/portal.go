@@ -46,6 +46,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.AgentPages.MountChat(r, web.HostPortal)
 	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
+	if s.CoursePages != nil {
+		s.CoursePages.MountMembers(r, csrf) // the members' area: its own sign-in
+	}
 
 	authed := r.Group("", s.requireUser)
 	authed.Get("/", s.handlePortalDashboard)
@@ -73,6 +76,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	}
 	if s.InboxPages != nil {
 		s.InboxPages.Mount(authed, csrf, web.PortalScope)
+	}
+	if s.CoursePages != nil {
+		s.CoursePages.Mount(authed, csrf, web.PortalScope)
 	}
 	s.PlatformPages.MountPortal(authed, csrf)
 }

@@ -1,0 +1,425 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"orengen/app"
+	"orengen/app/courses"
+	"orengen/ui"
+)
+
+// accMember is a route for a signed-in member of the tenant's members'
+// area (a member session, never a staff one).
+const accMember = "member"
+
+// Members' area objects of tenant B (isolation matrix).
+const (
+	objCourse       = "course"
+	objCourseLesson = "courselesson" // :id the course, :lesson its lesson; or /learn/lessons/:id
+	objCourseMember = "coursemember"
+	objCourseSlug   = "courseslug"
+)
+
+// coursesIsolation are the members' area's lines of the isolation
+// matrix: the member pages (/learn) are public or need a member session;
+// the staff's course pages need a portal user.
+var coursesIsolation = map[string]isoLine{
+	"portal|GET|/learn":                               {accPublic, ""},
+	"portal|GET|/learn/login":                         {accPublic, ""},
+	"portal|POST|/learn/login":                        {accPublic, ""},
+	"portal|POST|/learn/magic":                        {accPublic, ""},
+	"portal|GET|/learn/link":                          {accPublic, ""},
+	"portal|POST|/learn/link":                         {accPublic, ""},
+	"portal|POST|/learn/logout":                       {accPublic, ""},
+	"portal|GET|/learn/c/:slug":                       {accPublic, objCourseSlug},
+	"portal|POST|/learn/c/:slug/join":                 {accPublic, objCourseSlug},
+	"portal|GET|/learn/account":                       {accMember, ""},
+	"portal|POST|/learn/account":                      {accMember, ""},
+	"portal|GET|/learn/lessons/:id":                   {accMember, objCourseLesson},
+	"portal|POST|/learn/lessons/:id/complete":         {accMember, objCourseLesson},
+	"portal|GET|/courses":                             {accUser, ""},
+	"portal|POST|/courses":                            {accUser, ""},
+	"portal|GET|/courses/members":                     {accUser, ""},
+	"portal|POST|/courses/members":                    {accUser, ""},
+	"portal|GET|/courses/members/:id":                 {accUser, objCourseMember},
+	"portal|GET|/courses/:id":                         {accUser, objCourse},
+	"portal|POST|/courses/:id":                        {accUser, objCourse},
+	"portal|POST|/courses/:id/modules":                {accUser, objCourse},
+	"portal|POST|/courses/:id/lessons":                {accUser, objCourse},
+	"portal|POST|/courses/:id/enrol":                  {accUser, objCourse},
+	"portal|GET|/courses/:id/lessons/:lesson":         {accUser, objCourseLesson},
+	"portal|POST|/courses/:id/lessons/:lesson":        {accUser, objCourseLesson},
+	"portal|POST|/courses/:id/lessons/:lesson/delete": {accUser, objCourseLesson},
+	"portal|GET|/api/v1/courses":                      {accTenantKey, ""},
+	"portal|POST|/api/v1/courses":                     {accTenantKeyW, ""},
+	"portal|GET|/api/v1/courses/:id":                  {accTenantKey, objCourse},
+	"portal|POST|/api/v1/courses/:id/modules":         {accTenantKeyW, objCourse},
+	"portal|POST|/api/v1/courses/:id/lessons":         {accTenantKeyW, objCourse},
+	"portal|POST|/api/v1/courses/:id/enrolments":      {accTenantKeyW, objCourse},
+	"portal|GET|/api/v1/courses/:id/engagement":       {accTenantKey, objCourse},
+	"portal|GET|/api/v1/course-members":               {accTenantKey, ""},
+	"portal|GET|/api/v1/course-members/:id":           {accTenantKey, objCourseMember},
+	"nexus|GET|/api/v1/courses":                       {accAdminKey, ""},
+	"nexus|POST|/api/v1/courses":                      {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/courses/:id":                   {accAdminKey, objCourse},
+	"nexus|POST|/api/v1/courses/:id/modules":          {accAdminKeyW, objCourse},
+	"nexus|POST|/api/v1/courses/:id/lessons":          {accAdminKeyW, objCourse},
+	"nexus|POST|/api/v1/courses/:id/enrolments":       {accAdminKeyW, objCourse},
+	"nexus|GET|/api/v1/courses/:id/engagement":        {accAdminKey, objCourse},
+	"nexus|GET|/api/v1/course-members":                {accAdminKey, ""},
+	"nexus|GET|/api/v1/course-members/:id":            {accAdminKey, objCourseMember},
+}
+
+var isoCourseSeq int
+
+// isoCourseRequest gives the courses API's writes valid bodies (on B's
+// course), and the admin key's requests ?tenant=B, so they succeed.
+func (e *tenantEnv) isoCourseRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/course") {
+		return
+	}
+	b := e.courseFixture(e.B.T, e.B.Owner)
+	if r.Host == ui.HostNexus {
+		sep := "?"
+		if strings.Contains(req.Path, "?") {
+			sep = "&"
+		}
+		req.Path += sep + "tenant=" + e.B.T.Slug
+	}
+	if r.Method != http.MethodPost {
+		return
+	}
+	isoCourseSeq++
+	n := strconv.Itoa(isoCourseSeq)
+	switch {
+	case strings.HasSuffix(r.Path, "/modules"):
+		req.JSON = `{"title":"Iso module ` + n + `"}`
+	case strings.HasSuffix(r.Path, "/lessons"):
+		req.JSON = `{"title":"Iso lesson ` + n + `","module_id":` + strconv.FormatInt(b.Lessons[0].ModuleID, 10) + `}`
+	case strings.HasSuffix(r.Path, "/enrolments"):
+		req.JSON = `{"email":"iso` + n + `@b.test"}`
+	default:
+		req.JSON = `{"title":"Iso course ` + n + `"}`
+	}
+}
+
+func init() {
+	for k, v := range coursesIsolation {
+		isolationMatrix[k] = v
+	}
+}
+
+// courseSide is one tenant's members' area fixtures.
+type courseSide struct {
+	Course  *courses.Course
+	Lessons []*courses.Lesson
+	Member  *courses.Member
+	Cookie  string // the member's session (msid)
+}
+
+var courseFixtures sync.Map // *tenantEnv -> map[int64]*courseSide
+
+// courseFixture makes (once per environment and tenant) a published,
+// open course with a module, an open lesson, a lesson dripped 3 days and
+// one needing the first, and a member enrolled and signed in.
+func (e *tenantEnv) courseFixture(t *app.Tenant, owner *app.User) *courseSide {
+	e.t.Helper()
+	v, _ := courseFixtures.LoadOrStore(e, &sync.Map{})
+	if cs, ok := v.(*sync.Map).Load(t.ID); ok {
+		return cs.(*courseSide)
+	}
+	svc := e.App.Courses
+	ctx := app.NewContextWithUser(app.NewContextWithTenant(context.Background(), t), owner)
+	cs := &courseSide{Course: &courses.Course{Title: t.Name + " secret course", Published: true, OpenEnrolment: true}}
+	if err := svc.CreateCourse(ctx, cs.Course); err != nil {
+		e.t.Fatal(err)
+	}
+	m, err := svc.AddModule(ctx, cs.Course.ID, "Basics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, l := range []*courses.Lesson{
+		{ModuleID: m.ID, Title: "Welcome", Body: t.Name + " secret lesson text", VideoURL: "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
+		{ModuleID: m.ID, Title: "Day three", DripDays: 3},
+	} {
+		if err := svc.AddLesson(ctx, cs.Course.ID, l); err != nil {
+			e.t.Fatal(err)
+		}
+		cs.Lessons = append(cs.Lessons, l)
+	}
+	third := &courses.Lesson{ModuleID: m.ID, Title: "After welcome", PrerequisiteID: cs.Lessons[0].ID}
+	if err := svc.AddLesson(ctx, cs.Course.ID, third); err != nil {
+		e.t.Fatal(err)
+	}
+	cs.Lessons = append(cs.Lessons, third)
+	email := "learner@" + t.Slug + ".test"
+	if cs.Member, err = svc.Invite(ctx, email, t.Name+" Learner", cs.Course.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	sess, _, err := svc.RedeemLink(app.NewContextWithTenant(context.Background(), t), e.memberToken(email))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cs.Cookie = sess.ID
+	v.(*sync.Map).Store(t.ID, cs)
+	return cs
+}
+
+var memberLinkRE = regexp.MustCompile(`/learn/link\?token=([A-Za-z0-9_-]+)`)
+
+// memberToken is the newest sign-in link token mailed to email.
+func (e *tenantEnv) memberToken(email string) string {
+	e.t.Helper()
+	msgs, _, err := e.Outbox.FindOutboxMessages(context.Background(), 50)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.To == email {
+			if s := memberLinkRE.FindStringSubmatch(m.Body); s != nil {
+				return s[1]
+			}
+		}
+	}
+	e.t.Fatalf("no sign-in link mailed to %s", email)
+	return ""
+}
+
+// coursesFill puts B's course objects in a route's path.
+func (e *tenantEnv) coursesFill(obj, p string) (string, string) {
+	b := e.courseFixture(e.B.T, e.B.Owner)
+	switch obj {
+	case objCourseMember:
+		return strconv.FormatInt(b.Member.ID, 10), p
+	case objCourseSlug:
+		return "1", strings.ReplaceAll(p, ":slug", b.Course.Slug)
+	case objCourseLesson:
+		if strings.HasPrefix(p, "/learn/") {
+			return strconv.FormatInt(b.Lessons[0].ID, 10), p
+		}
+		return strconv.FormatInt(b.Course.ID, 10), strings.ReplaceAll(p, ":lesson", strconv.FormatInt(b.Lessons[0].ID, 10))
+	}
+	return strconv.FormatInt(b.Course.ID, 10), p
+}
+
+// isoMember checks a member route: A's member never reaches B's
+// lessons (404) nor sees B's texts; a staff session is not a member's.
+func (e *tenantEnv) isoMember(t *testing.T, r isoRoute, base treq) {
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	b := e.courseFixture(e.B.T, e.B.Owner)
+	req := base
+	req.Cookies = map[string]string{"msid": a.Cookie}
+	status, body, _ := e.do(req)
+	if r.Line.Obj != "" && status != http.StatusNotFound {
+		t.Errorf("A's member on B's %s: status %d, want 404", r.Line.Obj, status)
+	}
+	if status >= 500 {
+		t.Errorf("A's member: status %d", status)
+	}
+	for _, m := range append(e.bMarkers(), b.Course.Title, b.Lessons[0].Body, b.Member.Email) {
+		if strings.Contains(body, m) {
+			t.Errorf("A's member's response contains B's %q", m)
+		}
+	}
+	staff := base
+	staff.Cookies = map[string]string{"psid": e.A.Cookie}
+	if st, _, resp := e.do(staff); !isoAuthRefusal(st, resp) {
+		t.Errorf("staff session on a member route: status %d (location %q)", st, resp.Header.Get("Location"))
+	}
+	// B's member on A's custom domain is nobody there.
+	if r.Line.Obj == "" && r.Method == http.MethodGet {
+		e.courseDomains()
+		x := base
+		x.Host = "learn.alpha.test"
+		x.Cookies = map[string]string{"msid": b.Cookie}
+		if st, _, resp := e.do(x); !isoAuthRefusal(st, resp) {
+			t.Errorf("B's member on A's domain: status %d", st)
+		}
+	}
+}
+
+var courseDomainOnce sync.Map
+
+func (e *tenantEnv) courseDomains() {
+	if _, done := courseDomainOnce.LoadOrStore(e, true); !done {
+		e.addDomain("learn.alpha.test", e.A.T.ID)
+		e.addDomain("learn.bravo.test", e.B.T.ID)
+	}
+}
+
+// A tenant's staff builds a course in the portal; on the tenant's own
+// domain a visitor joins from the landing page, signs in with the
+// emailed link, opens and completes a lesson, is told when a dripped
+// lesson opens, and the staff sees the engagement.
+func TestCourses_PortalToMember(t *testing.T) {
+	e := newTenantEnv(t)
+	e.courseDomains()
+	owner := map[string]string{"psid": e.A.Cookie}
+	post := func(host, path string, cookies map[string]string, form url.Values) (int, string, *http.Response) {
+		return e.do(treq{Host: host, Method: "POST", Path: path, Form: form, Cookies: cookies, CSRF: true})
+	}
+	get := func(host, path string, cookies map[string]string) (int, string, *http.Response) {
+		return e.do(treq{Host: host, Method: "GET", Path: path, Cookies: cookies})
+	}
+	// Bad input names the field and writes nothing.
+	if st, body, _ := post(ui.HostPortal, "/courses", owner, url.Values{"title": {""}}); st != 422 || !strings.Contains(body, "Title required.") {
+		t.Fatalf("empty title: %d", st)
+	}
+	st, _, resp := post(ui.HostPortal, "/courses", owner, url.Values{"title": {"Cold Calling 101"}, "published": {"1"}, "open_enrolment": {"1"}, "description": {"Learn **fast**. <script>x</script>"}})
+	if st != 303 {
+		t.Fatalf("create: %d", st)
+	}
+	coursePath := resp.Header.Get("Location")
+	courseID, _ := strconv.ParseInt(strings.TrimPrefix(coursePath, "/courses/"), 10, 64)
+	if st, _, _ := post(ui.HostPortal, coursePath+"/modules", owner, url.Values{"title": {"Openers"}}); st != 303 {
+		t.Fatalf("module: %d", st)
+	}
+	ctxA := app.NewContextWithUser(app.NewContextWithTenant(context.Background(), e.A.T), e.A.Owner)
+	c, err := e.App.Courses.Course(ctxA, courseID)
+	if err != nil || len(c.Modules) != 1 {
+		t.Fatalf("course %+v %v", c, err)
+	}
+	mod := strconv.FormatInt(c.Modules[0].ID, 10)
+	if st, body, _ := post(ui.HostPortal, coursePath+"/lessons", owner, url.Values{"module_id": {mod}, "title": {"Bad video"}, "video_url": {"https://evil.test/v.mp4"}}); st != 422 || !strings.Contains(body, "Video must be a YouTube or Vimeo link") {
+		t.Errorf("bad video: %d", st)
+	}
+	if st, body, _ := post(ui.HostPortal, coursePath+"/lessons", owner, url.Values{"module_id": {mod}, "title": {"Both"}, "drip_days": {"2"}, "drip_date": {"2027-01-01"}}); st != 422 || !strings.Contains(body, "either days after enrolment or a release date") {
+		t.Errorf("both drips: %d", st)
+	}
+	for _, f := range []url.Values{
+		{"module_id": {mod}, "title": {"The first ten seconds"}, "body": {"Say **who** you are. <img src=x onerror=alert(1)>"}, "video_url": {"https://youtu.be/dQw4w9WgXcQ"}},
+		{"module_id": {mod}, "title": {"Objections"}, "drip_days": {"3"}},
+	} {
+		if st, _, _ := post(ui.HostPortal, coursePath+"/lessons", owner, f); st != 303 {
+			t.Fatalf("lesson %s: %d", f.Get("title"), st)
+		}
+	}
+	c, _ = e.App.Courses.Course(ctxA, courseID)
+	ls := c.Lessons()
+	if len(ls) != 2 {
+		t.Fatalf("lessons %d", len(ls))
+	}
+
+	// The landing page on A's domain, white label.
+	st, body, _ := get("learn.alpha.test", "/learn/c/"+c.Slug, nil)
+	if st != 200 || !strings.Contains(body, "Cold Calling 101") || !strings.Contains(body, "<strong>fast</strong>") || strings.Contains(body, "<script>x") || !strings.Contains(body, `id="join-form"`) {
+		t.Fatalf("landing: %d %.300s", st, body)
+	}
+	// B's domain does not know A's course.
+	if st, _, _ := get("learn.bravo.test", "/learn/c/"+c.Slug, nil); st != 404 {
+		t.Errorf("A's course on B's domain: %d", st)
+	}
+	if st, body, _ := post("learn.alpha.test", "/learn/c/"+c.Slug+"/join", nil, url.Values{"email": {"not an email"}}); st != 422 || !strings.Contains(body, "valid email") {
+		t.Errorf("bad join: %d", st)
+	}
+	if st, body, _ := post("learn.alpha.test", "/learn/c/"+c.Slug+"/join", nil, url.Values{"email": {"Pat@Example.com"}, "name": {"Pat Doe"}}); st != 200 || !strings.Contains(body, `id="join-sent"`) {
+		t.Fatalf("join: %d", st)
+	}
+	tok := e.memberToken("pat@example.com")
+	// A GET shows a button and spends nothing (mail scanners).
+	if st, body, _ := get("learn.alpha.test", "/learn/link?token="+tok, nil); st != 200 || !strings.Contains(body, `id="link-form"`) {
+		t.Fatalf("link view: %d", st)
+	}
+	// The link does not work on B's domain, and is not spent there.
+	if st, _, _ := post("learn.bravo.test", "/learn/link", nil, url.Values{"token": {tok}}); st != 404 {
+		t.Errorf("A's link on B's domain: %d", st)
+	}
+	st, _, resp = post("learn.alpha.test", "/learn/link", nil, url.Values{"token": {tok}})
+	if st != 303 || resp.Header.Get("Location") != "/learn/account" {
+		t.Fatalf("redeem: %d %s", st, resp.Header.Get("Location"))
+	}
+	var msid string
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "msid" {
+			msid = ck.Value
+		}
+	}
+	if msid == "" {
+		t.Fatal("no member session cookie")
+	}
+	if st, _, _ := post("learn.alpha.test", "/learn/link", nil, url.Values{"token": {tok}}); st != 404 {
+		t.Errorf("link used twice: %d", st)
+	}
+	mem := map[string]string{"msid": msid}
+	patEmail := "pat@example.com"
+	// The member is a CRM person tagged member.
+	people, _, err := e.Server.CRM.FindPeople(app.NewContextWithTenant(context.Background(), e.A.T), app.PersonFilter{Email: &patEmail})
+	if err != nil || len(people) != 1 || !strings.Contains(strings.Join(people[0].Tags, ","), "member") {
+		t.Errorf("CRM person: %+v %v", people, err)
+	}
+
+	// The first lesson: video from the allow-listed player, safe text.
+	lp := "/learn/lessons/" + strconv.FormatInt(ls[0].ID, 10)
+	st, body, resp = get("learn.alpha.test", lp, mem)
+	if st != 200 || !strings.Contains(body, "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ") || !strings.Contains(body, "<strong>who</strong>") || strings.Contains(body, "onerror") {
+		t.Fatalf("lesson: %d %.400s", st, body)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-src https://www.youtube-nocookie.com https://player.vimeo.com") {
+		t.Errorf("lesson CSP %q", csp)
+	}
+	// The dripped lesson says when it opens, in the member's zone.
+	drip := "/learn/lessons/" + strconv.FormatInt(ls[1].ID, 10)
+	if st, body, _ := get("learn.alpha.test", drip, mem); st != 403 || !strings.Contains(body, "This lesson opens on") || !strings.Contains(body, "(UTC)") {
+		t.Errorf("dripped lesson: %d", st)
+	}
+	if st, _, _ := post("learn.alpha.test", "/learn/account", mem, url.Values{"name": {"Pat Doe"}, "time_zone": {"Asia/Tokyo"}}); st != 303 {
+		t.Errorf("account: %d", st)
+	}
+	if _, body, _ := get("learn.alpha.test", drip, mem); !strings.Contains(body, "(Asia/Tokyo)") {
+		t.Errorf("dripped lesson after the zone change: %.300s", body)
+	}
+	if st, _, _ := post("learn.alpha.test", drip+"/complete", mem, nil); st != 403 {
+		t.Errorf("completing a locked lesson: %d", st)
+	}
+	if st, _, resp := post("learn.alpha.test", lp+"/complete", mem, nil); st != 303 || resp.Header.Get("Location") != drip {
+		t.Errorf("complete: %d %s", st, resp.Header.Get("Location"))
+	}
+	if _, body, _ := get("learn.alpha.test", "/learn", mem); !strings.Contains(body, "1 of 2 lessons (50%)") {
+		t.Errorf("home progress: %.500s", body)
+	}
+	// The member's session is nothing on B's domain nor in the staff portal.
+	if st, _, resp := get("learn.bravo.test", lp, mem); !isoAuthRefusal(st, resp) {
+		t.Errorf("A's member on B's domain: %d", st)
+	}
+	if st, _, resp := get("learn.alpha.test", "/courses", mem); st != 303 || resp.Header.Get("Location") != "/login" {
+		t.Errorf("member on the staff pages: %d %s", st, resp.Header.Get("Location"))
+	}
+
+	// The staff sees the engagement and the member's progress.
+	st, body, _ = get(ui.HostPortal, coursePath, owner)
+	if st != 200 || !strings.Contains(body, "1 enrolled · 1 started · 0 completed") || !strings.Contains(body, "<svg") || !strings.Contains(body, "Pat Doe") {
+		t.Errorf("course page: %d %.300s", st, body)
+	}
+	eng, _ := e.App.Courses.Engagement(ctxA, courseID)
+	if eng.Lessons[0].Started != 1 || eng.Lessons[0].Completed != 1 || eng.Lessons[1].Started != 0 {
+		t.Errorf("engagement %+v", eng)
+	}
+	// B's owner reaches none of it.
+	if st, _, _ := get(ui.HostPortal, coursePath, map[string]string{"psid": e.B.Cookie}); st != 404 {
+		t.Errorf("B's owner on A's course: %d", st)
+	}
+}
+
+// courseContractCalls are the courses API's contract requests, on
+// tenant A's course fixture.
+func (e *tenantEnv) courseContractCalls(calls map[string]contractCall, rk, wk string) {
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	c := "/api/v1/courses/" + strconv.FormatInt(a.Course.ID, 10)
+	mod := strconv.FormatInt(a.Lessons[0].ModuleID, 10)
+	calls["getCourses"] = contractCall{ui.HostPortal, "GET", "/api/v1/courses", rk, "", 200}
+	calls["postCourses"] = contractCall{ui.HostPortal, "POST", "/api/v1/courses", wk, `{"title":"Negotiation","summary":"Win-win","published":true}`, 201}
+	calls["getCoursesId"] = contractCall{ui.HostPortal, "GET", c, rk, "", 200}
+	calls["postCoursesIdModules"] = contractCall{ui.HostPortal, "POST", c + "/modules", wk, `{"title":"Advanced"}`, 201}
+	calls["postCoursesIdLessons"] = contractCall{ui.HostPortal, "POST", c + "/lessons", wk, `{"module_id":` + mod + `,"title":"Recap","body":"**Done**","drip_date":"2027-02-01"}`, 201}
+	calls["postCoursesIdEnrolments"] = contractCall{ui.HostPortal, "POST", c + "/enrolments", wk, `{"email":"api-learner@alpha.test","name":"Api Learner"}`, 201}
+	calls["getCoursesIdEngagement"] = contractCall{ui.HostPortal, "GET", c + "/engagement", rk, "", 200}
+	calls["getCourseMembers"] = contractCall{ui.HostPortal, "GET", "/api/v1/course-members", rk, "", 200}
+	calls["getCourseMembersId"] = contractCall{ui.HostPortal, "GET", "/api/v1/course-members/" + strconv.FormatInt(a.Member.ID, 10), rk, "", 200}
+}
