@@ -506,6 +506,7 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/integrations/:key/test":            {accOwner, ""},
 	"portal|GET|/api/v1/integrations":                {accTenantKey, ""},
 	"portal|POST|/api/v1/integrations/:key/test":     {accTenantKeyW, ""},
+	"portal|PUT|/api/v1/integrations/:key/settings":  {accTenantKeyW, ""}, // then 403: only admins change them
 	"portal|GET|/webhooks":                           {accOwner, ""},
 	"portal|POST|/webhooks":                          {accOwner, ""},
 	"portal|POST|/webhooks/:id/delete":               {accOwner, objWebhook},
@@ -852,6 +853,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/integrations":                      {accAdmin, ""},
 	"nexus|GET|/integrations/:key":                 {accAdmin, ""},
 	"nexus|POST|/integrations/:key/test":           {accAdmin, ""},
+	"nexus|POST|/integrations/:key/settings":       {accAdmin, ""},
+	"nexus|PUT|/api/v1/integrations/:key/settings": {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/integrations":               {accAdminKey, ""},
 	"nexus|POST|/api/v1/integrations/:key/test":    {accAdminKeyW, ""},
 	"nexus|GET|/foss":                              {accAdmin, ""},
@@ -1314,7 +1317,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	p = strings.ReplaceAll(p, ":slug?", "")
 	p = strings.ReplaceAll(p, ":kid", strconv.FormatInt(e.B.KeyID, 10))
 	p = strings.ReplaceAll(p, ":id", id)
-	p = strings.ReplaceAll(p, "/integrations/:key", "/integrations/smtp") // not configured here: its test fails at once
+	p = strings.ReplaceAll(p, "/integrations/:key/settings", "/integrations/model/settings") // the one with settings
+	p = strings.ReplaceAll(p, "/integrations/:key", "/integrations/smtp")                    // not configured here: its test fails at once
 	p = strings.ReplaceAll(p, ":key", id)
 	p = strings.ReplaceAll(p, ":slug", "pricing")
 	p = strings.ReplaceAll(p, "*", "x")
@@ -1548,6 +1552,9 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoAgentRequest(r, &base)
 			e.isoToolRequest(r, &base)  // foss_tools_test.go
 			e.isoInboxRequest(r, &base) // inbox_test.go
+			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
+				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
+			}
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {
