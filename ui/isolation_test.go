@@ -110,6 +110,7 @@ const (
 	objInboxCanned = "inboxcanned"
 	// Billing: a plan of the agency's (billing_test.go).
 	objBillingPlan = "billingplan"
+	objInboxEmail  = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
 )
 
 type isoLine struct {
@@ -574,6 +575,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/inbox/:id/snooze":                  {accUser, objInboxConv},
 	"portal|POST|/inbox/:id/takeover":                {accUser, objInboxConv},
 	"portal|POST|/inbox/:id/handback":                {accUser, objInboxConv},
+	"portal|GET|/inbox/:id/messages/:mid/frame":      {accUser, objInboxEmail},
+	"portal|GET|/inbox/:id/attachments/:aid":         {accUser, objInboxEmail},
+	"nexus|GET|/inbox/:id/messages/:mid/frame":       {accAdmin, objInboxEmail},
+	"nexus|GET|/inbox/:id/attachments/:aid":          {accAdmin, objInboxEmail},
 	"nexus|GET|/inbox":                               {accAdmin, ""},
 	"nexus|GET|/inbox/events":                        {accAdmin, ""},
 	"nexus|GET|/inbox/mailbox":                       {accAdmin, ""},
@@ -1118,6 +1123,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/conversations/:id/messages":        {accAdminKeyW, objInboxConv},
 	"nexus|POST|/api/v1/conversations/:id/notes":           {accAdminKeyW, objInboxConv},
 	"nexus|PATCH|/api/v1/conversations/:id":                {accAdminKeyW, objInboxConv},
+
+	// Conversations: an email's stored files (issue #18, inbox3).
+	"portal|GET|/api/v1/conversations/:id/attachments/:attachment": {accTenantKey, objInboxEmail},
+	"nexus|GET|/api/v1/conversations/:id/attachments/:attachment":  {accAdminKey, objInboxEmail},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1253,7 +1262,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
 	case objAgentLive:
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
-	case objInboxConv, objInboxCanned:
+	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
@@ -1319,6 +1328,11 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	}
 	if r.Line.Obj == objWikiSlug {
 		p = strings.ReplaceAll(p, ":slug", e.B.WikiPage.Slug)
+	}
+	if r.Line.Obj == objInboxEmail {
+		p = strings.ReplaceAll(p, ":mid", e.inboxFixture("inboxmsg"))
+		p = strings.ReplaceAll(p, ":aid", e.inboxFixture("inboxatt"))
+		p = strings.ReplaceAll(p, ":attachment", e.inboxFixture("inboxatt"))
 	}
 	p = strings.ReplaceAll(p, ":noticeId", e.NoticeID)
 	p = strings.ReplaceAll(p, ":grantId", "361874")

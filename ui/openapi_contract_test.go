@@ -439,6 +439,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postBillingPlans"] = contractCall{ui.HostNexus, "POST", "/api/v1/billing/plans", awk, `{"name":"Contract plan","interval":"year","price_micros":490000000,"trial_days":14,"wallet":true}`, 201}
 	calls["postBillingSubscriptions"] = contractCall{ui.HostNexus, "POST", "/api/v1/billing/subscriptions", awk, `{"tenant_id":` + id(e.B.T.ID) + `,"plan_id":` + plan + `}`, 200}
 	calls["postBillingWalletTopups"] = contractCall{ui.HostNexus, "POST", "/api/v1/billing/wallet-topups", awk, `{"tenant_id":` + id(e.B.T.ID) + `,"amount_micros":5000000,"ref":"pi_contract"}`, 201}
+	ac, aa := e.inboxAttachmentFixture() // inbox_test.go
+	calls["getConversationsIdAttachmentsAttachment"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + id(ac) + "/attachments/" + id(aa), rk, "", 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
 	calls["putIntegrationsKeySettings"] = contractCall{ui.HostNexus, "PUT", "/api/v1/integrations/model/settings", awk, `{"model":"gpt-4o-mini"}`, 200}
