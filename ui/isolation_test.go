@@ -108,6 +108,9 @@ const (
 	// Conversations: B's inbox thread and canned reply (inbox_test.go).
 	objInboxConv   = "inboxconv"
 	objInboxCanned = "inboxcanned"
+	// Billing: a plan of the agency's (billing_test.go).
+	objBillingPlan = "billingplan"
+	objInboxEmail  = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
 )
 
 type isoLine struct {
@@ -536,6 +539,24 @@ var isolationMatrix = map[string]isoLine{
 	"*|GET|/chat/:key/c/:id/history":   {accPublic, ""},
 	"*|POST|/chat/:key/start":          {accPublic, ""},
 	"*|POST|/chat/:key/c/:id/messages": {accPublic, ""},
+	// Billing (issue #23): a client's own billing; Nexus plans and every client's.
+	"portal|GET|/billing":                      {accUser, ""},
+	"nexus|GET|/billing":                       {accAdmin, ""},
+	"nexus|POST|/billing/tenants/:id/plan":     {accAdmin, objTenant},
+	"nexus|POST|/billing/tenants/:id/wallet":   {accAdmin, objTenant},
+	"nexus|POST|/billing/tenants/:id/tax":      {accAdmin, objTenant},
+	"nexus|GET|/billing/plans":                 {accAdmin, ""},
+	"nexus|POST|/billing/plans":                {accAdmin, ""},
+	"nexus|GET|/billing/plans/:id":             {accAdmin, objBillingPlan},
+	"nexus|POST|/billing/plans/:id":            {accAdmin, objBillingPlan},
+	"portal|GET|/api/v1/billing/summary":       {accTenantKey, ""},
+	"nexus|GET|/api/v1/billing/summary":        {accAdminKey, ""},
+	"nexus|GET|/api/v1/billing/plans":          {accAdminKey, ""},
+	"nexus|POST|/api/v1/billing/plans":         {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/billing/plans/:id":      {accAdminKey, objBillingPlan},
+	"nexus|PUT|/api/v1/billing/plans/:id":      {accAdminKeyW, objBillingPlan},
+	"nexus|POST|/api/v1/billing/subscriptions": {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/billing/wallet-topups": {accAdminKeyW, ""},
 	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
 	"portal|GET|/inbox":                              {accUser, ""},
 	"portal|GET|/inbox/events":                       {accUser, ""},
@@ -554,6 +575,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/inbox/:id/snooze":                  {accUser, objInboxConv},
 	"portal|POST|/inbox/:id/takeover":                {accUser, objInboxConv},
 	"portal|POST|/inbox/:id/handback":                {accUser, objInboxConv},
+	"portal|GET|/inbox/:id/messages/:mid/frame":      {accUser, objInboxEmail},
+	"portal|GET|/inbox/:id/attachments/:aid":         {accUser, objInboxEmail},
+	"nexus|GET|/inbox/:id/messages/:mid/frame":       {accAdmin, objInboxEmail},
+	"nexus|GET|/inbox/:id/attachments/:aid":          {accAdmin, objInboxEmail},
 	"nexus|GET|/inbox":                               {accAdmin, ""},
 	"nexus|GET|/inbox/events":                        {accAdmin, ""},
 	"nexus|GET|/inbox/mailbox":                       {accAdmin, ""},
@@ -1106,6 +1131,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/conversations/:id/messages":        {accAdminKeyW, objInboxConv},
 	"nexus|POST|/api/v1/conversations/:id/notes":           {accAdminKeyW, objInboxConv},
 	"nexus|PATCH|/api/v1/conversations/:id":                {accAdminKeyW, objInboxConv},
+
+	// Conversations: an email's stored files (issue #18, inbox3).
+	"portal|GET|/api/v1/conversations/:id/attachments/:attachment": {accTenantKey, objInboxEmail},
+	"nexus|GET|/api/v1/conversations/:id/attachments/:attachment":  {accAdminKey, objInboxEmail},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1241,8 +1270,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
 	case objAgentLive:
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
-	case objInboxConv, objInboxCanned:
+	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objBillingPlan:
+		id = e.billingPlanFixture() // billing_test.go
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
 	case objWikiShare:
@@ -1305,6 +1336,11 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	}
 	if r.Line.Obj == objWikiSlug {
 		p = strings.ReplaceAll(p, ":slug", e.B.WikiPage.Slug)
+	}
+	if r.Line.Obj == objInboxEmail {
+		p = strings.ReplaceAll(p, ":mid", e.inboxFixture("inboxmsg"))
+		p = strings.ReplaceAll(p, ":aid", e.inboxFixture("inboxatt"))
+		p = strings.ReplaceAll(p, ":attachment", e.inboxFixture("inboxatt"))
 	}
 	p = strings.ReplaceAll(p, ":noticeId", e.NoticeID)
 	p = strings.ReplaceAll(p, ":grantId", "361874")
@@ -1549,6 +1585,7 @@ func TestIsolationMatrix(t *testing.T) {
 			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
+			e.isoBillingRequest(r, &base) // billing_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {
