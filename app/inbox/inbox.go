@@ -251,6 +251,13 @@ type Store interface {
 	// FindAttachment returns a stored file, with its data, of the
 	// tenant's conversation convID. Returns ENOTFOUND.
 	FindAttachment(ctx context.Context, tenantID, convID, id int64) (*Attachment, error)
+	// NextRoundRobin returns the member after the tenant's last
+	// round-robin assignee among members (sorted; wrapping) and records
+	// it, in one transaction.
+	NextRoundRobin(ctx context.Context, tenantID int64, members []string) (string, error)
+	// FindHours returns the tenant's business hours. Returns ENOTFOUND.
+	FindHours(ctx context.Context, tenantID int64) (*Hours, error)
+	SaveHours(ctx context.Context, h *Hours) error
 	FindCanned(ctx context.Context, tenantID int64) ([]*Canned, error)
 	SaveCanned(ctx context.Context, c *Canned) error
 	DeleteCanned(ctx context.Context, tenantID, id int64) error
