@@ -60,6 +60,8 @@ var exportGlobal = map[string]string{
 	"site_settings":     "the agency's marketing site",
 	"web_salts":         "daily analytics salts of the appliance",
 	"billing_prices":    "the appliance's usage price table",
+	"billing_plans":     "the agency's plans (a tenant's subscription names one by id)",
+	"billing_counters":  "the appliance's invoice number sequence",
 	"webhook_cursor":    "the webhook dispatcher's position in the timeline (imported entries are skipped)",
 	"tenants":           "exported as the one row of the tenant itself",
 }
@@ -149,6 +151,7 @@ var exportRefs = map[string]exportRef{
 	"federal_grants.grant_id":             {Opaque: "a Grants.gov opportunity id"},
 	"federal_grant_pipeline.grant_id":     {Opaque: "a Grants.gov opportunity id"},
 	"billing_usage_events.source_id":      {Opaque: "the metered source's own id (message, call, completion)"},
+	"billing_adjustments.invoice_id":      {To: "billing_invoices"},
 }
 
 // exportTextRefs are text columns holding a form as "form-N" or "N".
