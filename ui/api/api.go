@@ -63,12 +63,13 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
+	s.registerSnapshotAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 
 // adminOnlyAPI and portalOnlyAPI are the /api/v1 paths of one host.
 var (
-	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss"}
+	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss", "/api/v1/snapshots"}
 	portalOnlyAPI = []string{"/api/v1/leads"}
 )
 

@@ -34,6 +34,7 @@ var apiTags = []apiTag{
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
+	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},
 	{"Federal", "SAM.gov and Grants.gov saved searches, notices and pursuits (Nexus only).", []string{"federal"}},
 	{"FOSS", "Open-source components, the SBOM and the tool register (Nexus only).", []string{"foss"}},
 }
