@@ -47,7 +47,7 @@ func (a *App) wireAgents() {
 			}
 			return v, nil
 		},
-		DefaultBaseURL: strings.TrimRight(cfg.OpenAIURL, "/"),
+		DefaultBaseURL: func(ctx context.Context) string { return a.Providers.Current(ctx).ModelURL },
 		Telephony:      a.Integrations.Telephony,
 		Mailer:         a.Integrations.Mailer,
 		Workflows:      store.NewWorkflowStore(a.DB),

@@ -155,17 +155,51 @@ func TestBrowser_SiteAndNexusLogin(t *testing.T) {
 	}
 	// Setting the password signed the owner in: the dashboard with its
 	// first-run checklist, then sign out to try the login page.
-	var checklist string
+	var checklist, leadItem, clientBefore, clientAfter, pillBefore, pillAfter string
+	item := func(key string, class *string) chromedp.Action {
+		return chromedp.AttributeValue(`li[data-check="`+key+`"]`, "class", class, nil, chromedp.ByQuery)
+	}
 	if err := chromedp.Run(ctx,
 		chromedp.WaitVisible(".checklist", chromedp.ByQuery),
 		chromedp.Text(".checklist", &checklist, chromedp.ByQuery),
-		chromedp.Click(`form[action="/logout"] button`, chromedp.ByQuery),
-		chromedp.WaitVisible("#email", chromedp.ByID),
+		item("lead_form", &leadItem), item("client", &clientBefore),
+		chromedp.Text("#checklist-h .pill", &pillBefore, chromedp.ByQuery),
 	); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(checklist, "Getting started") || !strings.Contains(checklist, "Test the lead form") {
 		t.Fatalf("no first-run checklist after setup:\n%s", checklist)
+	}
+	// The visitor's lead already made "Test the lead form" done; the
+	// first client, added on the Tenants page, turns its item green.
+	if leadItem != "check-done" || clientBefore != "check-not_set_up" {
+		t.Fatalf("checklist before: lead form %q, client %q", leadItem, clientBefore)
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(nexus+"/tenants"),
+		chromedp.WaitVisible(`form[action="/tenants"] #name`, chromedp.ByQuery),
+		chromedp.SendKeys(`form[action="/tenants"] #name`, "First Client", chromedp.ByQuery),
+		chromedp.Submit(`form[action="/tenants"] #name`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//h1[contains(., "First Client")]`, chromedp.BySearch), // its page
+		chromedp.Navigate(nexus+"/"),
+		chromedp.WaitVisible(".checklist", chromedp.ByQuery),
+		item("client", &clientAfter),
+		chromedp.Text("#checklist-h .pill", &pillAfter, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "checklist")
+	var before, after, total int
+	fmt.Sscanf(pillBefore, "%d of %d done", &before, &total)
+	fmt.Sscanf(pillAfter, "%d of %d done", &after, &total)
+	if clientAfter != "check-done" || after != before+1 || total == 0 {
+		t.Fatalf("checklist after the first client: client %q, %q then %q", clientAfter, pillBefore, pillAfter)
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`form[action="/logout"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible("#email", chromedp.ByID),
+	); err != nil {
+		t.Fatal(err)
 	}
 
 	// A wrong password is refused with a clear message.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,35 @@ import (
 // settings and a connection test that makes a harmless real call (a read:
 // nothing sent, no model run, nothing billed) through the same client and
 // the same guarded outbound HTTP client the product uses.
+// saveProviders returns an integration's Save for the provider settings
+// its fields name (field -> the settings' JSON name): the fields given
+// replace the saved ones, the others stay. An error names the
+// integration's field (base_url), not the settings' (model_url).
+func (a *App) saveProviders(fields map[string]string) func(context.Context, map[string]string) error {
+	return func(ctx context.Context, values map[string]string) error {
+		p, err := a.Providers.Stored(ctx)
+		if err != nil {
+			return err
+		}
+		ptr := map[string]*string{"twilio_api_url": &p.TwilioAPIURL, "model_url": &p.ModelURL, "model": &p.Model}
+		for name, v := range values {
+			if f := ptr[fields[name]]; f != nil {
+				*f = v
+			}
+		}
+		err = a.Providers.Save(ctx, p)
+		var e *app.Error
+		if errors.As(err, &e) && e.Field != "" {
+			for name, json := range fields {
+				if json == e.Field {
+					return app.FieldErrorf(name, "%s", e.Message)
+				}
+			}
+		}
+		return err
+	}
+}
+
 func (a *App) wireIntegrations() {
 	cfg := a.Config
 	pinger := func(v any) (interface{ Ping(context.Context) error }, bool) {
@@ -33,8 +63,14 @@ func (a *App) wireIntegrations() {
 			About:   "SMS, calls and voice agents. A client's own account takes precedence over the agency's.",
 			Secrets: []platform.SecretSpec{{Vault: app.SecretTwilioSID}, {Vault: app.SecretTwilioToken}, {Vault: app.SecretTwilioFrom}},
 			Settings: func(ctx context.Context, tid int64) [][2]string {
-				return [][2]string{{"API", cfg.TwilioAPIURL}, {"Sending number", a.Integrations.Secret(ctx, tid, app.SecretTwilioFrom)}}
+				return [][2]string{{"API", a.Providers.Current(ctx).TwilioAPIURL}, {"Sending number", a.Integrations.Secret(ctx, tid, app.SecretTwilioFrom)}}
 			},
+			Fields: func(ctx context.Context) []platform.Field {
+				p, _ := a.Providers.Stored(ctx)
+				return []platform.Field{{Name: "base_url", Label: "API base URL", Value: p.TwilioAPIURL,
+					Help: "A Twilio-compatible REST API. Empty: " + cfg.TwilioAPIURL + " (--twilio-api-url)."}}
+			},
+			Save: a.saveProviders(map[string]string{"base_url": "twilio_api_url"}),
 			Test: func(ctx context.Context, tid int64) (string, error) {
 				tel, err := a.Integrations.Telephony(ctx, tid)
 				if err != nil {
@@ -69,30 +105,42 @@ func (a *App) wireIntegrations() {
 		{Key: "model", Name: "OpenAI-compatible model", Page: "/vault",
 			About:   "RFP requirement extraction and the agents' default endpoint.",
 			Secrets: []platform.SecretSpec{{Vault: app.SecretOpenAIKey, Env: "ORENGEN_OPENAI_API_KEY", EnvSet: cfg.OpenAIAPIKey != ""}},
-			Settings: func(context.Context, int64) [][2]string {
-				return [][2]string{{"Base URL", cfg.OpenAIURL}, {"Model", cfg.OpenAIModel}}
+			Settings: func(ctx context.Context, _ int64) [][2]string {
+				p := a.Providers.Current(ctx)
+				return [][2]string{{"Base URL", p.ModelURL}, {"Model", p.Model}}
 			},
+			Fields: func(ctx context.Context) []platform.Field {
+				p, _ := a.Providers.Stored(ctx)
+				return []platform.Field{
+					{Name: "base_url", Label: "Base URL", Value: p.ModelURL,
+						Help: "An OpenAI-compatible API, like https://api.openai.com/v1. Empty: " + cmp.Or(cfg.OpenAIURL, "none") + " (--openai-url)."},
+					{Name: "model", Label: "Model", Value: p.Model,
+						Help: "The model RFP extraction asks. Empty: " + cfg.OpenAIModel + " (--openai-model)."},
+				}
+			},
+			Save: a.saveProviders(map[string]string{"base_url": "model_url", "model": "model"}),
 			Configured: func(ctx context.Context, _ int64) bool {
 				k, _ := a.Vault.GetOr(ctx, app.GlobalScope, app.SecretOpenAIKey, cfg.OpenAIAPIKey)
-				return cfg.OpenAIURL != "" && k != ""
+				return a.Providers.Current(ctx).ModelURL != "" && k != ""
 			},
 			Test: func(ctx context.Context, _ int64) (string, error) {
-				if cfg.OpenAIURL == "" {
-					return "", errors.New("no base URL: set --openai-url (ORENGEN_OPENAI_URL)")
+				prov := a.Providers.Current(ctx)
+				if prov.ModelURL == "" {
+					return "", errors.New("no base URL: set it here, or start the server with --openai-url (ORENGEN_OPENAI_URL)")
 				}
 				key, err := a.Vault.GetOr(ctx, app.GlobalScope, app.SecretOpenAIKey, cfg.OpenAIAPIKey)
 				if err != nil {
 					return "", err
 				}
-				c := &llm.Client{BaseURL: cfg.OpenAIURL, Key: key, HTTP: a.outboundClient(httpx.Options{Timeout: platform.DefaultTestTimeout}, cfg.OpenAIURL)}
+				c := &llm.Client{BaseURL: prov.ModelURL, Key: key, HTTP: a.outboundClient(httpx.Options{Timeout: platform.DefaultTestTimeout}, cfg.OpenAIURL)}
 				models, err := c.Models(ctx)
 				if err != nil {
 					return "", err
 				}
-				if cfg.OpenAIModel != "" && !slices.Contains(models, cfg.OpenAIModel) {
-					return "", fmt.Errorf("the endpoint answered with %d models, but not %s (--openai-model)", len(models), cfg.OpenAIModel)
+				if prov.Model != "" && !slices.Contains(models, prov.Model) {
+					return "", fmt.Errorf("the endpoint answered with %d models, but not %s", len(models), prov.Model)
 				}
-				return fmt.Sprintf("The endpoint accepted the key and lists %d models, %s among them (no model was run).", len(models), cfg.OpenAIModel), nil
+				return fmt.Sprintf("The endpoint accepted the key and lists %d models, %s among them (no model was run).", len(models), prov.Model), nil
 			}},
 		{Key: "sam", Name: "SAM.gov", Page: "/federal/settings",
 			About:    "Federal contract opportunities for the Opportunity Studio and saved searches.",

@@ -61,10 +61,13 @@ type App struct {
 	Mailer       app.Mailer
 	Domains      *app.DomainService
 	Integrations *app.IntegrationService
-	Webhooks     *app.WebhookService
-	Automations  *app.AutomationService
-	Engine       *app.Engine
-	Forms        *app.FormService
+	// Providers: the base URLs (Twilio, model) an admin may change
+	// without a restart, over the flags.
+	Providers   *app.ProviderService
+	Webhooks    *app.WebhookService
+	Automations *app.AutomationService
+	Engine      *app.Engine
+	Forms       *app.FormService
 	// Agents is Agent Studio (AI agents on chat, SMS and calls).
 	Agents *agents.Service
 	// Inbox is Conversations: SMS, email and chat threads (cli/inbox.go).
@@ -314,11 +317,13 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	cfg := a.Config
 	ws := store.NewWorkflowStore(a.DB)
 	twilioHTTP := a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
+	a.Providers = &app.ProviderService{Store: store.NewProviderStore(a.DB), Audit: a.Audit, Logger: a.Logger,
+		Defaults: app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel}}
 	a.Integrations = &app.IntegrationService{
 		Vault: a.Vault, Tenants: a.Tenants.Store, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {
 			return twilio.New(twilio.Config{
-				AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: cfg.TwilioAPIURL,
+				AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: a.Providers.Current(ctx).TwilioAPIURL,
 				StatusCallback: func(key string) string { return a.Server.TwilioCallbackURL(tenantID, key) },
 				Meter:          a.Metrics,
 				HTTP:           twilioHTTP,
@@ -359,7 +364,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	a.Server.ModelKey = func(ctx context.Context) bool {
 		return a.Config.OpenAIAPIKey != "" || a.Integrations.Secret(ctx, app.HouseTenantID, app.SecretOpenAIKey) != ""
 	}
-	a.Server.ModelURL = func(context.Context) string { return a.Config.OpenAIURL }
+	a.Server.ModelURL = func(ctx context.Context) string { return a.Providers.Current(ctx).ModelURL }
 	a.Server.Forms = a.Forms
 	// The CRM in Twenty's shapes (/rest, /graphql): createContact upserts
 	// through the engine's contact store, so its triggers fire as a form's.
@@ -409,10 +414,8 @@ func (a *App) wireFederal() error {
 				return a.Automations.Trigger(ctx, tenantID, app.TriggerFederalAlert, payload)
 			}},
 	}
-	if cfg.OpenAIURL != "" {
-		f.Service.LLM = &federal.LLMExtractor{BaseURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
-			Key: key(app.SecretOpenAIKey, cfg.OpenAIAPIKey), HTTP: a.outboundClient(httpx.Options{Timeout: federal.DefaultLLMTimeout}, cfg.OpenAIURL)}
-	}
+	f.Service.LLM = &federal.LLMExtractor{Key: key(app.SecretOpenAIKey, cfg.OpenAIAPIKey), HTTP: a.outboundClient(httpx.Options{Timeout: federal.DefaultLLMTimeout}, cfg.OpenAIURL),
+		Endpoint: func(ctx context.Context) (string, string) { p := a.Providers.Current(ctx); return p.ModelURL, p.Model }}
 	a.Federal = f
 	a.Server.Federal = f.Service
 	return nil

@@ -4,7 +4,8 @@
 // MIME, bluemonday to sanitise HTML. Messages are read with UIDs above
 // the last one imported; a changed UIDVALIDITY reads everything again.
 // Messages over MaxMessage are imported from their headers only, with a
-// note; attachments are recorded by name, type and size.
+// note; attachments are stored within inbox.MaxAttachment (a larger one,
+// or a program, is recorded by name, type and size with a note).
 //
 // imap imports app and app/inbox only.
 package imap
@@ -18,7 +19,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	goimap "github.com/emersion/go-imap"
@@ -49,8 +49,6 @@ type Fetcher struct {
 }
 
 var _ inbox.MailFetcher = (*Fetcher)(nil)
-
-var policy = sync.OnceValue(bluemonday.UGCPolicy)
 
 func (f *Fetcher) connect(ctx context.Context, mb *inbox.Mailbox) (*client.Client, error) {
 	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
@@ -250,18 +248,30 @@ func Parse(raw []byte) *inbox.Email {
 				}
 				text.Write(b)
 			default:
+				// An inline image or file: stored like an attachment.
+				rest, _ := io.ReadAll(io.LimitReader(p.Body, inbox.MaxAttachment+1-int64(len(b))))
+				data := append(b, rest...)
 				n, _ := io.Copy(io.Discard, p.Body)
-				e.Attachments = append(e.Attachments, inbox.Attachment{Name: "inline part", Type: ct, Size: int64(len(b)) + n, Note: "not stored"})
+				name := "inline-" + strconv.Itoa(len(e.Attachments)+1)
+				if _, ext, ok := strings.Cut(ct, "/"); ok && ext != "" && len(ext) < 10 {
+					name += "." + ext
+				}
+				e.Attachments = append(e.Attachments, inbox.KeepAttachment(name, ct, int64(len(data))+n, data))
 			}
 		case *mail.AttachmentHeader:
 			name, _ := ph.Filename()
 			ct, _, _ := ph.ContentType()
+			data, _ := io.ReadAll(io.LimitReader(p.Body, inbox.MaxAttachment+1))
 			n, _ := io.Copy(io.Discard, p.Body)
-			e.Attachments = append(e.Attachments, inbox.Attachment{Name: name, Type: ct, Size: n, Note: "kept in the mailbox; not stored here"})
+			a := inbox.KeepAttachment(name, ct, int64(len(data))+n, data)
+			if !a.Stored {
+				a.Data = nil
+			}
+			e.Attachments = append(e.Attachments, a)
 		}
 	}
 	if html.Len() > 0 {
-		e.HTML = policy().Sanitize(html.String())
+		e.HTML = inbox.SanitizeHTML(html.String())
 	}
 	e.Text = strings.TrimSpace(text.String())
 	if e.Text == "" && html.Len() > 0 {

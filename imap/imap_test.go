@@ -2,6 +2,7 @@ package imap_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -254,4 +255,88 @@ func TestReply_SMTP(t *testing.T) {
 	if cs := e.threads(t); len(cs) != 1 {
 		t.Fatalf("the answer to our reply opened %d threads", len(cs))
 	}
+}
+
+// TestFetcher_DovecotAttachments: an HTML email with a PDF, an inline
+// image and a program, read from a real Dovecot mailbox: the HTML is
+// sanitised, the PDF and the image are stored with their bytes and
+// download through the service; the program is listed, not stored;
+// another tenant's caller finds none of them.
+func TestFetcher_DovecotAttachments(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Mail.Fetcher = &imap.Fetcher{MaxMessage: 1 << 20, Timeout: 10 * time.Second}
+	pdf := "%PDF-1.4\n" + strings.Repeat("roof plan line\n", 200)
+	appendMail(t, e.dove, "From: Ivy <ivy@cust.test>\nSubject: Plans\nMessage-ID: <plans@cust.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"+
+		"--B\nContent-Type: text/html\n\n<p onmouseover=\"x()\">The <b>plans</b> <img src=\"https://track.example/o.gif\"><script>alert(1)</script></p>\n"+
+		"--B\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"plans.pdf\"\nContent-Transfer-Encoding: base64\n\n"+b64(pdf)+"\n"+
+		"--B\nContent-Type: image/png\nContent-Disposition: inline\nContent-Transfer-Encoding: base64\n\n"+b64("\x89PNG\r\n\x1a\n tiny")+"\n"+
+		"--B\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"invoice.exe\"\n\nMZ this is a program\n--B--\n")
+	if n := e.poll(t); n != 1 {
+		t.Fatalf("stored %d, want 1", n)
+	}
+	c := e.threads(t)[0]
+	ms, _ := e.st.FindMessages(context.Background(), e.t.ID, c.ID)
+	m := ms[0]
+	if strings.Contains(m.HTML, "<script") || strings.Contains(m.HTML, "onmouseover") || !strings.Contains(m.HTML, "<b>plans</b>") {
+		t.Fatalf("html %q", m.HTML)
+	}
+	if doc, blocked := inbox.DisplayHTML(m.HTML, false); blocked != 1 || strings.Contains(doc, "track.example") {
+		t.Fatalf("display: %d blocked\n%s", blocked, doc)
+	}
+	if len(m.Attachments) != 3 {
+		t.Fatalf("attachments %+v", m.Attachments)
+	}
+	owner := app.NewContextWithTenant(context.Background(), e.t)
+	for i, want := range []struct {
+		name, typ, data string
+		stored          bool
+	}{{"plans.pdf", "application/pdf", pdf, true}, {"inline-2.png", "image/png", "\x89PNG\r\n\x1a\n tiny", true}, {"invoice.exe", "application/octet-stream", "", false}} {
+		a := m.Attachments[i]
+		if a.Name != want.name || a.Type != want.typ || a.Stored != want.stored || (a.ID != 0) != want.stored {
+			t.Fatalf("attachment %d: %+v, want %+v", i, a, want)
+		}
+		if !want.stored {
+			if !strings.Contains(a.Note, "not stored") {
+				t.Fatalf("refused file's note %q", a.Note)
+			}
+			continue
+		}
+		got, err := e.svc.Attachment(owner, c.ID, a.ID)
+		if err != nil || string(got.Data) != want.data || got.Size != int64(len(want.data)) {
+			t.Fatalf("download %s: %v %+v", a.Name, err, got)
+		}
+		other := app.NewContextWithTenant(context.Background(), &app.Tenant{ID: e.t.ID + 1})
+		if _, err := e.svc.Attachment(other, c.ID, a.ID); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Fatalf("another tenant downloads %s: %v", a.Name, err)
+		}
+	}
+}
+
+// TestParse_AttachmentCap: a file over inbox.MaxAttachment is listed
+// with its size and a note, its bytes not kept; one at the cap is kept.
+func TestParse_AttachmentCap(t *testing.T) {
+	msg := func(n int) []byte {
+		return []byte("From: a@b.test\r\nSubject: big\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n" +
+			"--B\r\nContent-Type: application/zip\r\nContent-Disposition: attachment; filename=\"f.zip\"\r\n\r\n" + strings.Repeat("z", n) + "\r\n--B--\r\n")
+	}
+	big := imap.Parse(msg(inbox.MaxAttachment + 10))
+	if len(big.Attachments) != 1 || big.Attachments[0].Stored || big.Attachments[0].Data != nil || big.Attachments[0].Size != inbox.MaxAttachment+10 ||
+		!strings.Contains(big.Attachments[0].Note, "over the 10 MB limit") {
+		t.Fatalf("over the cap: %+v", big.Attachments[0].Note)
+	}
+	ok := imap.Parse(msg(inbox.MaxAttachment))
+	if len(ok.Attachments) != 1 || !ok.Attachments[0].Stored || len(ok.Attachments[0].Data) != inbox.MaxAttachment {
+		t.Fatalf("at the cap: stored %v, %d bytes", ok.Attachments[0].Stored, len(ok.Attachments[0].Data))
+	}
+}
+
+func b64(s string) string {
+	enc := base64.StdEncoding.EncodeToString([]byte(s))
+	var b strings.Builder
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc)
+	return b.String()
 }

@@ -271,6 +271,9 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 		if err := insertInboxMsg(ctx, tx, &m); err != nil {
 			return err
 		}
+		if err := insertInboxAttachments(ctx, tx, &m); err != nil {
+			return err
+		}
 		// A message reopens a closed or snoozed thread and counts unread.
 		if _, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET unread = unread + 1, last_message_at = ?, last_preview = ?, last_direction = 'in',
 			status = CASE WHEN status IN ('closed', 'snoozed') THEN 'open' ELSE status END,
@@ -339,6 +342,47 @@ func insertInboxMsg(ctx context.Context, tx *Tx, m *inbox.Message) error {
 	m.CreatedAt = tx.now
 	m.ID, err = res.LastInsertId()
 	return err
+}
+
+// insertInboxAttachments stores the files of a new message that are to
+// be kept, in its transaction, and names them by ID in its JSON.
+func insertInboxAttachments(ctx context.Context, tx *Tx, m *inbox.Message) error {
+	stored := false
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		if !a.Stored || a.Data == nil {
+			a.Stored, a.Data = false, nil
+			continue
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO inbox_attachments (tenant_id, message_id, conversation_id, name, type, size, data, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.TenantID, m.ID, m.ConversationID, a.Name, a.Type, len(a.Data), a.Data, FormatTime(tx.now)).Scan(&a.ID)
+		if err != nil {
+			return fmt.Errorf("store attachment: %w", err)
+		}
+		a.Size, a.Data, stored = int64(len(a.Data)), nil, true
+	}
+	if !stored {
+		return nil
+	}
+	b, _ := json.Marshal(m.Attachments)
+	if _, err := tx.ExecContext(ctx, `UPDATE inbox_messages SET attachments = ? WHERE id = ?`, string(b), m.ID); err != nil {
+		return fmt.Errorf("name attachments: %w", err)
+	}
+	return nil
+}
+
+// FindAttachment implements inbox.Store.
+func (s *InboxStore) FindAttachment(ctx context.Context, tenantID, convID, id int64) (*inbox.Attachment, error) {
+	a := &inbox.Attachment{ID: id, Stored: true}
+	err := s.db.read.QueryRowContext(ctx, `SELECT name, type, size, data FROM inbox_attachments WHERE id = ? AND tenant_id = ? AND conversation_id = ?`, id, tenantID, convID).
+		Scan(&a.Name, &a.Type, &a.Size, &a.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Attachment not found.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find attachment: %w", err)
+	}
+	return a, nil
 }
 
 // inboxTimeline writes a message on its person's timeline.

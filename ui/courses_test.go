@@ -57,6 +57,57 @@ var coursesIsolation = map[string]isoLine{
 	"portal|GET|/courses/:id/lessons/:lesson":         {accUser, objCourseLesson},
 	"portal|POST|/courses/:id/lessons/:lesson":        {accUser, objCourseLesson},
 	"portal|POST|/courses/:id/lessons/:lesson/delete": {accUser, objCourseLesson},
+	"portal|GET|/api/v1/courses":                      {accTenantKey, ""},
+	"portal|POST|/api/v1/courses":                     {accTenantKeyW, ""},
+	"portal|GET|/api/v1/courses/:id":                  {accTenantKey, objCourse},
+	"portal|POST|/api/v1/courses/:id/modules":         {accTenantKeyW, objCourse},
+	"portal|POST|/api/v1/courses/:id/lessons":         {accTenantKeyW, objCourse},
+	"portal|POST|/api/v1/courses/:id/enrolments":      {accTenantKeyW, objCourse},
+	"portal|GET|/api/v1/courses/:id/engagement":       {accTenantKey, objCourse},
+	"portal|GET|/api/v1/course-members":               {accTenantKey, ""},
+	"portal|GET|/api/v1/course-members/:id":           {accTenantKey, objCourseMember},
+	"nexus|GET|/api/v1/courses":                       {accAdminKey, ""},
+	"nexus|POST|/api/v1/courses":                      {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/courses/:id":                   {accAdminKey, objCourse},
+	"nexus|POST|/api/v1/courses/:id/modules":          {accAdminKeyW, objCourse},
+	"nexus|POST|/api/v1/courses/:id/lessons":          {accAdminKeyW, objCourse},
+	"nexus|POST|/api/v1/courses/:id/enrolments":       {accAdminKeyW, objCourse},
+	"nexus|GET|/api/v1/courses/:id/engagement":        {accAdminKey, objCourse},
+	"nexus|GET|/api/v1/course-members":                {accAdminKey, ""},
+	"nexus|GET|/api/v1/course-members/:id":            {accAdminKey, objCourseMember},
+}
+
+var isoCourseSeq int
+
+// isoCourseRequest gives the courses API's writes valid bodies (on B's
+// course), and the admin key's requests ?tenant=B, so they succeed.
+func (e *tenantEnv) isoCourseRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/course") {
+		return
+	}
+	b := e.courseFixture(e.B.T, e.B.Owner)
+	if r.Host == ui.HostNexus {
+		sep := "?"
+		if strings.Contains(req.Path, "?") {
+			sep = "&"
+		}
+		req.Path += sep + "tenant=" + e.B.T.Slug
+	}
+	if r.Method != http.MethodPost {
+		return
+	}
+	isoCourseSeq++
+	n := strconv.Itoa(isoCourseSeq)
+	switch {
+	case strings.HasSuffix(r.Path, "/modules"):
+		req.JSON = `{"title":"Iso module ` + n + `"}`
+	case strings.HasSuffix(r.Path, "/lessons"):
+		req.JSON = `{"title":"Iso lesson ` + n + `","module_id":` + strconv.FormatInt(b.Lessons[0].ModuleID, 10) + `}`
+	case strings.HasSuffix(r.Path, "/enrolments"):
+		req.JSON = `{"email":"iso` + n + `@b.test"}`
+	default:
+		req.JSON = `{"title":"Iso course ` + n + `"}`
+	}
 }
 
 func init() {
@@ -354,4 +405,21 @@ func TestCourses_PortalToMember(t *testing.T) {
 	if st, _, _ := get(ui.HostPortal, coursePath, map[string]string{"psid": e.B.Cookie}); st != 404 {
 		t.Errorf("B's owner on A's course: %d", st)
 	}
+}
+
+// courseContractCalls are the courses API's contract requests, on
+// tenant A's course fixture.
+func (e *tenantEnv) courseContractCalls(calls map[string]contractCall, rk, wk string) {
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	c := "/api/v1/courses/" + strconv.FormatInt(a.Course.ID, 10)
+	mod := strconv.FormatInt(a.Lessons[0].ModuleID, 10)
+	calls["getCourses"] = contractCall{ui.HostPortal, "GET", "/api/v1/courses", rk, "", 200}
+	calls["postCourses"] = contractCall{ui.HostPortal, "POST", "/api/v1/courses", wk, `{"title":"Negotiation","summary":"Win-win","published":true}`, 201}
+	calls["getCoursesId"] = contractCall{ui.HostPortal, "GET", c, rk, "", 200}
+	calls["postCoursesIdModules"] = contractCall{ui.HostPortal, "POST", c + "/modules", wk, `{"title":"Advanced"}`, 201}
+	calls["postCoursesIdLessons"] = contractCall{ui.HostPortal, "POST", c + "/lessons", wk, `{"module_id":` + mod + `,"title":"Recap","body":"**Done**","drip_date":"2027-02-01"}`, 201}
+	calls["postCoursesIdEnrolments"] = contractCall{ui.HostPortal, "POST", c + "/enrolments", wk, `{"email":"api-learner@alpha.test","name":"Api Learner"}`, 201}
+	calls["getCoursesIdEngagement"] = contractCall{ui.HostPortal, "GET", c + "/engagement", rk, "", 200}
+	calls["getCourseMembers"] = contractCall{ui.HostPortal, "GET", "/api/v1/course-members", rk, "", 200}
+	calls["getCourseMembersId"] = contractCall{ui.HostPortal, "GET", "/api/v1/course-members/" + strconv.FormatInt(a.Member.ID, 10), rk, "", 200}
 }

@@ -48,6 +48,18 @@ func (e *tenantEnv) inboxFixture(kind string) string {
 	}
 	ids.Store(objInboxConv, strconv.FormatInt(cs[0].ID, 10))
 	ids.Store(objInboxCanned, strconv.FormatInt(cr.ID, 10))
+	// B's email thread: an HTML message with a stored file (the frame
+	// and download routes, objInboxEmail with :mid and :aid).
+	pdf := []byte("%PDF-1.4 B's quote")
+	ec, em, _, err := in.Store.Receive(ctx, &inbox.Inbound{TenantID: e.B.T.ID, Channel: inbox.ChannelEmail, Address: "bmail@bravo.test", Email: "bmail@bravo.test",
+		Message: inbox.Message{Direction: inbox.DirIn, Subject: "Quote", Body: "See the quote", HTML: `<p>See the <b>quote</b> <img src="https://tracker.example/p.gif"></p>`,
+			ProviderID: "isoB@bravo.test", Attachments: []inbox.Attachment{inbox.KeepAttachment("quote.pdf", "application/pdf", int64(len(pdf)), pdf)}}})
+	if err != nil || len(em.Attachments) != 1 || em.Attachments[0].ID == 0 {
+		e.t.Fatalf("B's email: %+v %v", em, err)
+	}
+	ids.Store(objInboxEmail, strconv.FormatInt(ec.ID, 10))
+	ids.Store("inboxmsg", strconv.FormatInt(em.ID, 10))
+	ids.Store("inboxatt", strconv.FormatInt(em.Attachments[0].ID, 10))
 	id, _ := ids.Load(kind)
 	return id.(string)
 }
@@ -387,4 +399,18 @@ func TestInbox_API(t *testing.T) {
 	if st != 200 || strings.Index(body, "Question") > strings.Index(body, "free quotes") || strings.Index(body, "free quotes") > strings.Index(body, "Prefers mornings") {
 		t.Fatalf("messages: %d %s", st, body)
 	}
+}
+
+// inboxAttachmentFixture gives A an email with a stored file and returns
+// the thread's and the file's IDs, for the contract test.
+func (e *tenantEnv) inboxAttachmentFixture() (int64, int64) {
+	e.t.Helper()
+	data := []byte("%PDF-1.4 contract")
+	c, m, _, err := e.App.Inbox.Store.Receive(context.Background(), &inbox.Inbound{TenantID: e.A.T.ID, Channel: inbox.ChannelEmail, Address: "contract@example.com",
+		Message: inbox.Message{Direction: inbox.DirIn, Subject: "Contract", Body: "File", ProviderID: "contract-file@example.com",
+			Attachments: []inbox.Attachment{inbox.KeepAttachment("c.pdf", "application/pdf", int64(len(data)), data)}}})
+	if err != nil || m.Attachments[0].ID == 0 {
+		e.t.Fatalf("A's email with a file: %v", err)
+	}
+	return c.ID, m.Attachments[0].ID
 }

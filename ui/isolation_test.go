@@ -108,6 +108,7 @@ const (
 	// Conversations: B's inbox thread and canned reply (inbox_test.go).
 	objInboxConv   = "inboxconv"
 	objInboxCanned = "inboxcanned"
+	objInboxEmail  = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
 )
 
 type isoLine struct {
@@ -505,6 +506,7 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/integrations/:key/test":            {accOwner, ""},
 	"portal|GET|/api/v1/integrations":                {accTenantKey, ""},
 	"portal|POST|/api/v1/integrations/:key/test":     {accTenantKeyW, ""},
+	"portal|PUT|/api/v1/integrations/:key/settings":  {accTenantKeyW, ""}, // then 403: only admins change them
 	"portal|GET|/webhooks":                           {accOwner, ""},
 	"portal|POST|/webhooks":                          {accOwner, ""},
 	"portal|POST|/webhooks/:id/delete":               {accOwner, objWebhook},
@@ -553,6 +555,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|POST|/inbox/:id/snooze":                  {accUser, objInboxConv},
 	"portal|POST|/inbox/:id/takeover":                {accUser, objInboxConv},
 	"portal|POST|/inbox/:id/handback":                {accUser, objInboxConv},
+	"portal|GET|/inbox/:id/messages/:mid/frame":      {accUser, objInboxEmail},
+	"portal|GET|/inbox/:id/attachments/:aid":         {accUser, objInboxEmail},
+	"nexus|GET|/inbox/:id/messages/:mid/frame":       {accAdmin, objInboxEmail},
+	"nexus|GET|/inbox/:id/attachments/:aid":          {accAdmin, objInboxEmail},
 	"nexus|GET|/inbox":                               {accAdmin, ""},
 	"nexus|GET|/inbox/events":                        {accAdmin, ""},
 	"nexus|GET|/inbox/mailbox":                       {accAdmin, ""},
@@ -847,6 +853,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/integrations":                      {accAdmin, ""},
 	"nexus|GET|/integrations/:key":                 {accAdmin, ""},
 	"nexus|POST|/integrations/:key/test":           {accAdmin, ""},
+	"nexus|POST|/integrations/:key/settings":       {accAdmin, ""},
+	"nexus|PUT|/api/v1/integrations/:key/settings": {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/integrations":               {accAdminKey, ""},
 	"nexus|POST|/api/v1/integrations/:key/test":    {accAdminKeyW, ""},
 	"nexus|GET|/foss":                              {accAdmin, ""},
@@ -1095,6 +1103,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/conversations/:id/messages":        {accAdminKeyW, objInboxConv},
 	"nexus|POST|/api/v1/conversations/:id/notes":           {accAdminKeyW, objInboxConv},
 	"nexus|PATCH|/api/v1/conversations/:id":                {accAdminKeyW, objInboxConv},
+
+	// Conversations: an email's stored files (issue #18, inbox3).
+	"portal|GET|/api/v1/conversations/:id/attachments/:attachment": {accTenantKey, objInboxEmail},
+	"nexus|GET|/api/v1/conversations/:id/attachments/:attachment":  {accAdminKey, objInboxEmail},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1241,7 +1253,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentConv.ID, 10)
 	case objAgentLive:
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
-	case objInboxConv, objInboxCanned:
+	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
@@ -1306,12 +1318,18 @@ func (e *tenantEnv) fill(r isoRoute) string {
 	if r.Line.Obj == objWikiSlug {
 		p = strings.ReplaceAll(p, ":slug", e.B.WikiPage.Slug)
 	}
+	if r.Line.Obj == objInboxEmail {
+		p = strings.ReplaceAll(p, ":mid", e.inboxFixture("inboxmsg"))
+		p = strings.ReplaceAll(p, ":aid", e.inboxFixture("inboxatt"))
+		p = strings.ReplaceAll(p, ":attachment", e.inboxFixture("inboxatt"))
+	}
 	p = strings.ReplaceAll(p, ":noticeId", e.NoticeID)
 	p = strings.ReplaceAll(p, ":grantId", "361874")
 	p = strings.ReplaceAll(p, ":slug?", "")
 	p = strings.ReplaceAll(p, ":kid", strconv.FormatInt(e.B.KeyID, 10))
 	p = strings.ReplaceAll(p, ":id", id)
-	p = strings.ReplaceAll(p, "/integrations/:key", "/integrations/smtp") // not configured here: its test fails at once
+	p = strings.ReplaceAll(p, "/integrations/:key/settings", "/integrations/model/settings") // the one with settings
+	p = strings.ReplaceAll(p, "/integrations/:key", "/integrations/smtp")                    // not configured here: its test fails at once
 	p = strings.ReplaceAll(p, ":key", id)
 	p = strings.ReplaceAll(p, ":slug", "pricing")
 	p = strings.ReplaceAll(p, "*", "x")
@@ -1536,6 +1554,8 @@ func TestIsolationMatrix(t *testing.T) {
 			if r.Method == http.MethodPost {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
+			e.isoCourseRequest(r, &base) // courses_test.go
+
 			e.isoCRMRequest(r, &base)
 			e.isoKnowledgeRequest(r, &base)
 			e.isoCalendarRequest(r, &base)
@@ -1544,6 +1564,9 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoToolRequest(r, &base)     // foss_tools_test.go
 			e.isoInboxRequest(r, &base)    // inbox_test.go
 			e.isoSnapshotRequest(r, &base) // snapshot_test.go
+			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
+				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
+			}
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

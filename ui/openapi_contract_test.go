@@ -433,6 +433,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
+	e.courseContractCalls(calls, rk, wk) // courses_test.go
+
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	calls["getConversations"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations?limit=1&channel=sms", rk, "", 200}
@@ -441,8 +443,11 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postConversationsIdMessages"] = contractCall{ui.HostPortal, "POST", conv + "/messages", wk, `{"text":"Yes, Thursday works."}`, 201}
 	calls["postConversationsIdNotes"] = contractCall{ui.HostPortal, "POST", conv + "/notes", wk, `{"text":"Call back after 5."}`, 201}
 	calls["patchConversationsId"] = contractCall{ui.HostPortal, "PATCH", conv, wk, `{"status":"snoozed","until":"` + snooze + `","assignee":"me","add_labels":["vip","quote"],"remove_labels":["quote"]}`, 200}
+	ac, aa := e.inboxAttachmentFixture() // inbox_test.go
+	calls["getConversationsIdAttachmentsAttachment"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + id(ac) + "/attachments/" + id(aa), rk, "", 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
+	calls["putIntegrationsKeySettings"] = contractCall{ui.HostNexus, "PUT", "/api/v1/integrations/model/settings", awk, `{"model":"gpt-4o-mini"}`, 200}
 	calls["getFossComponents"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/components", ak, "", 200}
 	calls["getFossSbom"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/sbom", ak, "", 200}
 	calls["getFossTools"] = contractCall{ui.HostNexus, "GET", "/api/v1/foss/tools", ak, "", 200}

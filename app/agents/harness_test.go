@@ -71,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	e.outbox = store.NewOutboxStore(e.db)
 	e.svc = &agents.Service{
 		Store: e.st, Model: &llm.AgentModel{HTTP: &http.Client{}}, CRM: e.crm, Contacts: store.NewContactStore(e.db), People: e.st,
-		Tenants: ts, DefaultBaseURL: e.llm.URL,
+		Tenants: ts, DefaultBaseURL: func(context.Context) string { return e.llm.URL },
 		Key: func(ctx context.Context, tenantID int64, name string) (string, error) {
 			if name == "openai_api_key" {
 				return "sk-test", nil

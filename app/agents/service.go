@@ -147,8 +147,9 @@ type Service struct {
 	// vault secret, else the global one, else the environment's ("" when
 	// none).
 	Key func(ctx context.Context, tenantID int64, name string) (string, error)
-	// DefaultBaseURL is --openai-url.
-	DefaultBaseURL string
+	// DefaultBaseURL is the agency's model endpoint (--openai-url, or
+	// the base URL saved in Nexus), read on every call.
+	DefaultBaseURL func(ctx context.Context) string
 	// Telephony and Mailer return the tenant's senders, or an error
 	// saying what is missing.
 	Telephony func(ctx context.Context, tenantID int64) (app.Telephony, error)
@@ -504,8 +505,8 @@ func (s *Service) Usage(ctx context.Context, since time.Time) ([]*UsageRow, erro
 // endpoint returns the agent's model endpoint and key.
 func (s *Service) endpoint(ctx context.Context, a *Agent) (Endpoint, error) {
 	ep := Endpoint{BaseURL: a.Config.Model.BaseURL}
-	if ep.BaseURL == "" {
-		ep.BaseURL = s.DefaultBaseURL
+	if ep.BaseURL == "" && s.DefaultBaseURL != nil {
+		ep.BaseURL = s.DefaultBaseURL(ctx)
 	}
 	if ep.BaseURL == "" {
 		return ep, &ModelError{Kind: ModelNoKey, Msg: "No model endpoint: set the agent's base URL or start the server with --openai-url."}

@@ -61,10 +61,37 @@ type LLMExtractor struct {
 	// environment); "" with a nil error means none is configured.
 	Key  func(ctx context.Context) (Secret, error)
 	HTTP *http.Client // default: a client with DefaultLLMTimeout
+	// Endpoint, when set, returns the base URL and model on every call
+	// instead of BaseURL and Model (an admin changes them in Nexus
+	// without a restart).
+	Endpoint func(ctx context.Context) (baseURL, model string)
+}
+
+// endpoint returns the base URL and model in use.
+func (x *LLMExtractor) endpoint(ctx context.Context) (string, string) {
+	if x.Endpoint != nil {
+		return x.Endpoint(ctx)
+	}
+	return x.BaseURL, x.Model
+}
+
+// ModelName is the model extraction asks.
+func (x *LLMExtractor) ModelName(ctx context.Context) string {
+	_, m := x.endpoint(ctx)
+	if m == "" {
+		return DefaultLLMModel
+	}
+	return m
 }
 
 // Configured reports whether extraction asks the model.
-func (x *LLMExtractor) Configured() bool { return x != nil && strings.TrimSpace(x.BaseURL) != "" }
+func (x *LLMExtractor) Configured(ctx context.Context) bool {
+	if x == nil {
+		return false
+	}
+	u, _ := x.endpoint(ctx)
+	return strings.TrimSpace(u) != ""
+}
 
 const llmSystemPrompt = `You read US federal solicitation text (RFP/RFQ sections C, L and M) and list what an offeror must comply with.
 Answer with one JSON object and nothing else, exactly these keys:
@@ -112,7 +139,7 @@ func (x *LLMExtractor) Extract(ctx context.Context, text string) (Extraction, er
 			text = text[:len(text)-1]
 		}
 	}
-	model := x.Model
+	baseURL, model := x.endpoint(ctx)
 	if model == "" {
 		model = DefaultLLMModel
 	}
@@ -127,7 +154,7 @@ func (x *LLMExtractor) Extract(ctx context.Context, text string) (Extraction, er
 	})
 	ctx, cancel := context.WithTimeout(ctx, DefaultLLMTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(x.BaseURL, "/")+"/chat/completions", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(baseURL, "/")+"/chat/completions", bytes.NewReader(body))
 	if err != nil {
 		return Extraction{}, fmt.Errorf("model request: %w", err)
 	}

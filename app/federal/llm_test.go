@@ -70,7 +70,7 @@ func TestLLMExtractor_NoKey(t *testing.T) {
 		t.Fatalf("no key: %v, %d calls", err, calls)
 	}
 	var none *LLMExtractor
-	if none.Configured() || (&LLMExtractor{}).Configured() {
+	if none.Configured(context.Background()) || (&LLMExtractor{}).Configured(context.Background()) {
 		t.Error("an empty extractor counts as configured")
 	}
 }

@@ -136,7 +136,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, p
 	}
 	ex := ExtractRequirements(text)
 	res := &ExtractResult{}
-	if s.LLM.Configured() {
+	if s.LLM.Configured(ctx) {
 		llm, err := s.LLM.Extract(ctx, text)
 		if err == nil {
 			ex, res.AddedByLLM = MergeExtractions(ex, llm)

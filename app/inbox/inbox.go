@@ -109,11 +109,16 @@ func (c *Conversation) Who() string {
 
 // Attachment is the metadata of a file that came with a message.
 type Attachment struct {
+	// ID is the stored file's (0: not stored).
+	ID     int64  `json:"id,omitempty"`
 	Name   string `json:"name"`
 	Type   string `json:"type"`
 	Size   int64  `json:"size"`
 	Stored bool   `json:"stored"` // false: over the size cap, or not a kind we keep
 	Note   string `json:"note,omitempty"`
+	// Data is the file while it travels to the store (and back for a
+	// download); never in the message's JSON.
+	Data []byte `json:"-"`
 }
 
 // Message is one message of a conversation.
@@ -243,6 +248,9 @@ type Store interface {
 	// FindMessageByKey returns the tenant's message with the idempotency
 	// key. Returns ENOTFOUND.
 	FindMessageByKey(ctx context.Context, tenantID int64, key string) (*Message, error)
+	// FindAttachment returns a stored file, with its data, of the
+	// tenant's conversation convID. Returns ENOTFOUND.
+	FindAttachment(ctx context.Context, tenantID, convID, id int64) (*Attachment, error)
 	FindCanned(ctx context.Context, tenantID int64) ([]*Canned, error)
 	SaveCanned(ctx context.Context, c *Canned) error
 	DeleteCanned(ctx context.Context, tenantID, id int64) error

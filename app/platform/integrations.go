@@ -46,6 +46,20 @@ type Integration struct {
 	TestNote string // what the test costs, if anything
 	// Page links the integration's own settings page ("" : none).
 	Page string
+	// Fields are the settings an admin may change in Nexus (or with an
+	// admin key) without a restart, with their values as saved ("" : the
+	// flag's default, shown in Help); Save stores them (EINVALID naming
+	// the field). Nil: the settings are the flags'.
+	Fields func(ctx context.Context) []Field
+	Save   func(ctx context.Context, values map[string]string) error
+}
+
+// Field is one editable setting of an integration.
+type Field struct {
+	Name  string // form and JSON name: base_url, model
+	Label string
+	Help  string
+	Value string
 }
 
 // Check is the outcome of the latest connection tests.
@@ -88,6 +102,8 @@ type IntegrationStatus struct {
 	Configured bool
 	Sources    []SecretSource
 	Settings   [][2]string
+	// Fields: the editable settings (Nexus only).
+	Fields []Field
 	Check
 }
 
@@ -199,6 +215,9 @@ func (h *Hub) List(ctx context.Context) ([]*IntegrationStatus, error) {
 		if in.Settings != nil {
 			st.Settings = in.Settings(sys, tid)
 		}
+		if in.Fields != nil && !portal {
+			st.Fields = in.Fields(sys)
+		}
 		if c := checks[in.Key]; c != nil {
 			st.Check = *c
 		}
@@ -266,6 +285,35 @@ func (h *Hub) Test(ctx context.Context, key string) (*IntegrationStatus, error) 
 			outcome = "failed"
 		}
 		h.Audit.Record(ctx, "integration.test", "integration:"+key, outcome)
+	}
+	return h.Find(ctx, key)
+}
+
+// SaveSettings changes an integration's editable settings (Nexus or an
+// admin key only; the change applies from the next request). values
+// holds field names; one the integration does not have is EINVALID.
+func (h *Hub) SaveSettings(ctx context.Context, key string, values map[string]string) (*IntegrationStatus, error) {
+	if _, portal := scope(ctx); portal {
+		return nil, app.Errorf(app.EFORBIDDEN, "Only the agency's admins change an integration's settings.")
+	}
+	st, err := h.Find(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if st.Integration.Save == nil {
+		return nil, app.Errorf(app.EINVALID, "%s has no settings to change here: they are the server's flags.", st.Name)
+	}
+	known := map[string]bool{}
+	for _, f := range st.Fields {
+		known[f.Name] = true
+	}
+	for name := range values {
+		if !known[name] {
+			return nil, app.FieldErrorf(name, "%s has no setting %q.", st.Name, name)
+		}
+	}
+	if err := st.Integration.Save(ctx, values); err != nil {
+		return nil, err
 	}
 	return h.Find(ctx, key)
 }

@@ -38,6 +38,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
+	s.registerCourseAPIRoutes(api) // courses.go
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -63,6 +64,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
+	s.registerCourseAPIRoutes(api) // courses.go
 	s.registerSnapshotAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }

@@ -29,6 +29,26 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	api.Get("/conversations/:id/messages", s.apiConversationMessages)
 	api.Post("/conversations/:id/messages", web.RequireWriteKey, s.apiConversationReply)
 	api.Post("/conversations/:id/notes", web.RequireWriteKey, s.apiConversationNote)
+	api.Get("/conversations/:id/attachments/:attachment", s.apiConversationAttachment)
+}
+
+// apiConversationAttachment downloads a stored file of an email in the
+// conversation (the message's attachments name it by id), inert like
+// the thread page's download.
+func (s *Handler) apiConversationAttachment(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	aid, err := web.ParamID(c, "attachment")
+	if err != nil {
+		return err
+	}
+	a, err := s.Inbox.Attachment(c.UserContext(), id, aid)
+	if err != nil {
+		return err
+	}
+	return web.SendAttachment(c, a.Name, web.InertType(a.Data), false, a.Data, "private, no-store")
 }
 
 type apiInboxConv struct {
@@ -265,11 +285,15 @@ func addConversationAPI(paths, schemas obj, std func(obj, ...string) obj, idPara
 		"id": obj{"type": "integer", "description": "0 for a chat reply (the chat's own record is the agent conversation)"}, "conversation_id": integ,
 		"direction": obj{"type": "string", "enum": []string{inbox.DirIn, inbox.DirOut, inbox.DirNote}, "description": "note: private, never sent"},
 		"author":    str, "subject": str, "body": str, "html": obj{"type": "string", "description": "an email's sanitised HTML"},
-		"attachments": obj{"type": "array", "items": props([]string{"name", "type", "size", "stored"}, obj{"name": str, "type": str, "size": integ,
-			"stored": obj{"type": "boolean"}, "note": str})},
+		"attachments": obj{"type": "array", "items": props([]string{"name", "type", "size", "stored"}, obj{
+			"id": obj{"type": "integer", "description": "a stored file's id: GET /api/v1/conversations/{id}/attachments/{attachment} downloads it"}, "name": str, "type": str, "size": integ,
+			"stored": obj{"type": "boolean", "description": "false: over the 10 MB cap, or a program: listed, kept in the mailbox"}, "note": str})},
 		"provider_id": obj{"type": "string", "description": "Twilio's MessageSid or the email's Message-ID"},
 		"status":      obj{"type": "string", "description": "an outbound message's delivery status: queued, sent, delivered, failed..."},
 		"error":       str, "created_at": tstamp})
+	binary := func(desc, media string) obj {
+		return obj{"description": desc, "content": obj{media: obj{"schema": obj{"type": "string", "format": "binary"}}}}
+	}
 	text := func(desc string) obj {
 		return jsonBody(props([]string{"text"}, obj{"text": obj{"type": "string", "description": desc}}))
 	}
@@ -296,6 +320,8 @@ func addConversationAPI(paths, schemas obj, std func(obj, ...string) obj, idPara
 		"post": obj{"summary": "Reply on the conversation's channel: a text from the thread's number, an email in the thread, or a chat message (after a takeover); a text to a contact who texted STOP is 409",
 			"requestBody": text("the reply (a text: at most 1600 characters)"),
 			"responses":   std(obj{"201": jsonResp("Sent", dataOf(ref("InboxMessage")))}, "400", "403", "404", "409")}}
+	paths["/api/v1/conversations/{id}/attachments/{attachment}"] = obj{"parameters": []obj{idParam, {"name": "attachment", "in": "path", "required": true, "schema": integ, "description": "the file's id (a message's attachments[].id)"}},
+		"get": obj{"summary": "Download a file that came with an email (as an attachment, never inline, with its sniffed type)", "responses": std(obj{"200": binary("The file", "*/*")}, "404")}}
 	paths["/api/v1/conversations/{id}/notes"] = obj{"parameters": []obj{idParam},
 		"post": obj{"summary": "Add a private note (never sent, never on the CRM timeline)", "requestBody": text("the note (at most 5000 characters)"),
 			"responses": std(obj{"201": jsonResp("Added", dataOf(ref("InboxMessage")))}, "400", "403", "404")}}

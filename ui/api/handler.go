@@ -13,6 +13,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/calendar"
+	"orengen/app/courses"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -56,4 +57,6 @@ type Handler struct {
 	Webhooks *app.WebhookService
 	// Inbox serves the Conversations API (nil: none).
 	Inbox *inbox.Service
+	// Courses serves the courses API (nil: none).
+	Courses *courses.Service
 }

@@ -321,6 +321,7 @@ func OpenAPI() []byte {
 		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam) // conversations.go
+		addCourseAPI(paths, schemas, std, idParam)       // courses.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go

@@ -31,6 +31,7 @@ var apiTags = []apiTag{
 	{"Data & Sheets", "Tables with typed columns and their rows.", []string{"tables"}},
 	{"Calendar", "Calendars, bookings and calendar sync.", []string{"calendar"}},
 	{"Websites", "Sites and their pages.", []string{"sites"}},
+	{"Courses", "Courses, modules and lessons, enrolments, engagement, and members with their progress.", []string{"courses", "course-members"}},
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},

@@ -1,7 +1,6 @@
 package federal
 
 import (
-	"cmp"
 	"errors"
 	"html/template"
 	"net/url"
@@ -256,8 +255,8 @@ func (s *Handler) renderFederalNotice(c *fiber.Ctx, p *federalNoticePage) error 
 	}
 	p.Completeness = federal.Completeness(p.Matrix)
 	p.Stages, p.Statuses = federal.Stages, federal.RequirementStatuses
-	if s.Federal.LLM.Configured() {
-		p.LLMModel = cmp.Or(s.Federal.LLM.Model, federal.DefaultLLMModel)
+	if s.Federal.LLM.Configured(c.UserContext()) {
+		p.LLMModel = s.Federal.LLM.ModelName(c.UserContext())
 	}
 	if err := s.pursuitWorkFor(c, p.Pipeline, nil, &p.Work); err != nil {
 		return err

@@ -89,6 +89,8 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/inbox/mailbox", csrf, s.page(sc, s.handleMailboxSave))
 	r.Post("/inbox/mailbox/poll", csrf, s.page(sc, s.handleMailboxPoll))
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
+	r.Get("/inbox/:id/messages/:mid/frame", s.page(sc, s.handleMessageFrame))
+	r.Get("/inbox/:id/attachments/:aid", s.page(sc, s.handleAttachment))
 	r.Post("/inbox/:id/reply", csrf, s.page(sc, s.formAction("text", func(ctx context.Context, id int64, v string) error { return drop(s.Inbox.Reply(ctx, id, v)) })))
 	r.Post("/inbox/:id/note", csrf, s.page(sc, s.formAction("text", func(ctx context.Context, id int64, v string) error { return drop(s.Inbox.AddNote(ctx, id, v)) })))
 	r.Post("/inbox/:id/assign", csrf, s.page(sc, s.formAction("assignee", func(ctx context.Context, id int64, v string) error { return drop(s.Inbox.Assign(ctx, id, v)) })))
@@ -138,10 +140,14 @@ type inboxPage struct {
 	Next          string
 	Conv          *inbox.Conversation
 	Messages      []*inbox.Message
-	Person        *app.Person
-	Canned        []cannedView
-	Me            string
-	Error         string
+	// Images shows the remote images of emails (?images=1); Blocked
+	// counts, per message, those not shown.
+	Images  bool
+	Blocked map[int64]int
+	Person  *app.Person
+	Canned  []cannedView
+	Me      string
+	Error   string
 }
 
 func (s *Handler) tenantNames(c *fiber.Ctx, sc web.Scope, p *inboxPage) {
@@ -226,7 +232,20 @@ func (s *Handler) handleThread(c *fiber.Ctx, sc web.Scope) error {
 	if err != nil {
 		return err
 	}
-	p := &inboxPage{Conv: conv, Messages: ms}
+	p := &inboxPage{Conv: conv, Messages: ms, Images: c.Query("images") == "1"}
+	if !p.Images {
+		for _, m := range ms {
+			if m.HTML == "" {
+				continue
+			}
+			if _, n := inbox.DisplayHTML(m.HTML, false); n > 0 {
+				if p.Blocked == nil {
+					p.Blocked = map[int64]int{}
+				}
+				p.Blocked[m.ID] = n
+			}
+		}
+	}
 	if err := s.list(c, sc, p); err != nil {
 		return err
 	}
@@ -238,6 +257,54 @@ func (s *Handler) handleThread(c *fiber.Ctx, sc web.Scope) error {
 	}
 	p.Layout = s.Layout(c, sc.Host, "Conversation with "+conv.Who())
 	return s.Render(c, sc.Page("inbox"), p)
+}
+
+// handleMessageFrame is the document of an email's HTML in the thread's
+// frame: sanitised again, in a sandbox with its own CSP (no script, no
+// form, no request but images, and remote ones only with ?images=1),
+// framed only by the inbox's own pages.
+func (s *Handler) handleMessageFrame(c *fiber.Ctx, sc web.Scope) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	mid, err := web.ParamID(c, "mid")
+	if err != nil {
+		return err
+	}
+	images := c.Query("images") == "1"
+	doc, _, err := s.Inbox.MessageHTML(c.UserContext(), id, mid, images)
+	if err != nil {
+		return err
+	}
+	img := "data: cid:"
+	if images {
+		img = "data: cid: https: http:"
+	}
+	c.Set("Content-Security-Policy", "default-src 'none'; img-src "+img+"; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox")
+	c.Set("X-Frame-Options", "SAMEORIGIN")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.SendString(doc)
+}
+
+// handleAttachment downloads a stored file of a thread (as an
+// attachment, inert: web.SendAttachment).
+func (s *Handler) handleAttachment(c *fiber.Ctx, sc web.Scope) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	aid, err := web.ParamID(c, "aid")
+	if err != nil {
+		return err
+	}
+	a, err := s.Inbox.Attachment(c.UserContext(), id, aid)
+	if err != nil {
+		return err
+	}
+	return web.SendAttachment(c, a.Name, web.InertType(a.Data), false, a.Data, "private, no-store")
 }
 
 // back redirects to the thread, keeping the list's filters.

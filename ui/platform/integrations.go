@@ -44,6 +44,29 @@ func (s *Handler) mountNexusIntegrations(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/integrations", s.handleIntegrations(web.HostNexus))
 	r.Get("/integrations/:key", s.handleIntegration(web.HostNexus))
 	r.Post("/integrations/:key/test", csrf, s.handleIntegrationTest(web.HostNexus))
+	r.Post("/integrations/:key/settings", csrf, s.handleIntegrationSettings)
+}
+
+// handleIntegrationSettings saves an integration's editable settings
+// (Nexus): they apply from the next request, no restart.
+func (s *Handler) handleIntegrationSettings(c *fiber.Ctx) error {
+	key := utils.CopyString(c.Params("key"))
+	st, err := s.Hub.Find(c.UserContext(), key)
+	if err != nil {
+		return err
+	}
+	values := map[string]string{}
+	for _, f := range st.Fields {
+		values[f.Name] = utils.CopyString(c.FormValue(f.Name))
+	}
+	if _, err := s.Hub.SaveSettings(c.UserContext(), key, values); app.ErrorCode(err) == app.EINVALID {
+		s.SetFlash(c, "error", app.ErrorMessage(err))
+		return c.Redirect("/integrations/"+key, fiber.StatusSeeOther)
+	} else if err != nil {
+		return err
+	}
+	s.SetFlash(c, "ok", "Settings saved: they apply from the next request.")
+	return c.Redirect("/integrations/"+key, fiber.StatusSeeOther)
 }
 
 type integrationsPage struct {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -40,4 +41,15 @@ func ASCIIName(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// InertType is the type a stored file is sent with: what its bytes are
+// (sniffed), never a kind a browser would render as a page (HTML, XML,
+// SVG are sent as application/octet-stream).
+func InertType(data []byte) string {
+	t := http.DetectContentType(data)
+	if strings.HasPrefix(t, "text/html") || strings.Contains(t, "xml") || strings.Contains(t, "svg") {
+		return "application/octet-stream"
+	}
+	return t
 }

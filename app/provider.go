@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+)
+
+// ProviderSettings are the outside services' base URLs (and the model
+// asked) that an admin may change in Nexus, or with an admin API key,
+// without a restart. An empty field means the server's flag
+// (--twilio-api-url, --openai-url, --openai-model).
+type ProviderSettings struct {
+	TwilioAPIURL string `json:"twilio_api_url,omitempty"`
+	ModelURL     string `json:"model_url,omitempty"`
+	Model        string `json:"model,omitempty"`
+}
+
+// ProviderStore keeps the agency's ProviderSettings (one record).
+type ProviderStore interface {
+	FindProviderSettings(ctx context.Context) (ProviderSettings, error)
+	SaveProviderSettings(ctx context.Context, p ProviderSettings) error
+}
+
+// ProviderService reads the settings in use on every call, so a change
+// takes effect at the next request, and saves an admin's change.
+type ProviderService struct {
+	Store    ProviderStore
+	Defaults ProviderSettings // from the flags
+	Audit    *AuditService
+	Logger   *slog.Logger
+}
+
+// Stored returns what an admin saved (empty fields: the defaults apply).
+func (s *ProviderService) Stored(ctx context.Context) (ProviderSettings, error) {
+	return s.Store.FindProviderSettings(ctx)
+}
+
+// Current returns the settings in use: each saved field over its flag.
+// A store error is logged and the flags are used.
+func (s *ProviderService) Current(ctx context.Context) ProviderSettings {
+	p := s.Defaults
+	saved, err := s.Store.FindProviderSettings(ctx)
+	if err != nil {
+		if s.Logger != nil {
+			s.Logger.Error("provider settings", "err", err)
+		}
+		return p
+	}
+	if saved.TwilioAPIURL != "" {
+		p.TwilioAPIURL = saved.TwilioAPIURL
+	}
+	if saved.ModelURL != "" {
+		p.ModelURL = saved.ModelURL
+	}
+	if saved.Model != "" {
+		p.Model = saved.Model
+	}
+	return p
+}
+
+// Save validates and stores p (an empty field goes back to its flag).
+// EINVALID names the field.
+func (s *ProviderService) Save(ctx context.Context, p ProviderSettings) error {
+	p.TwilioAPIURL = strings.TrimRight(strings.TrimSpace(p.TwilioAPIURL), "/")
+	p.ModelURL = strings.TrimRight(strings.TrimSpace(p.ModelURL), "/")
+	p.Model = strings.TrimSpace(p.Model)
+	if err := checkProviderURL("twilio_api_url", p.TwilioAPIURL, "https://api.twilio.com"); err != nil {
+		return err
+	}
+	if err := checkProviderURL("model_url", p.ModelURL, "https://api.openai.com/v1"); err != nil {
+		return err
+	}
+	if len(p.Model) > 200 || strings.ContainsAny(p.Model, " \t\r\n") {
+		return FieldErrorf("model", "The model must be one name without spaces, like gpt-4o-mini.")
+	}
+	if err := s.Store.SaveProviderSettings(ctx, p); err != nil {
+		return err
+	}
+	if s.Audit != nil {
+		s.Audit.Record(ctx, "providers.update", "providers", "twilio_api_url="+p.TwilioAPIURL+" model_url="+p.ModelURL+" model="+p.Model)
+	}
+	return nil
+}
+
+// checkProviderURL accepts "" or an http(s) base URL without a query or
+// credentials (a key belongs in the vault).
+func checkProviderURL(field, v, example string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return FieldErrorf(field, "%q is not an http(s) base URL like %s.", v, example)
+	}
+	if u.User != nil {
+		return FieldErrorf(field, "The base URL must not hold a user or password: save the key in the vault.")
+	}
+	return nil
+}

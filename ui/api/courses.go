@@ -1,0 +1,349 @@
+package api
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+	"orengen/app/courses"
+	"orengen/ui/web"
+)
+
+// Courses API (#24): the key's tenant's courses (list, create, outline),
+// modules and lessons, enrolments by email, engagement, and members with
+// their progress. Admin keys name the tenant with ?tenant= (default: the
+// house tenant).
+
+func (s *Handler) registerCourseAPIRoutes(api fiber.Router) {
+	if s.Courses == nil {
+		return
+	}
+	api.Get("/courses", s.apiCourses)
+	api.Post("/courses", web.RequireWriteKey, s.apiCourseCreate)
+	api.Get("/courses/:id", s.apiCourse)
+	api.Post("/courses/:id/modules", web.RequireWriteKey, s.apiCourseModule)
+	api.Post("/courses/:id/lessons", web.RequireWriteKey, s.apiCourseLesson)
+	api.Post("/courses/:id/enrolments", web.RequireWriteKey, s.apiCourseEnrol)
+	api.Get("/courses/:id/engagement", s.apiCourseEngagement)
+	api.Get("/course-members", s.apiCourseMembers)
+	api.Get("/course-members/:id", s.apiCourseMember)
+}
+
+// courseCtx is the tenant context of a courses API request.
+func (s *Handler) courseCtx(c *fiber.Ctx) (context.Context, error) {
+	ctx := c.UserContext()
+	if k := app.APIKeyFromContext(ctx); k != nil && k.Admin() {
+		ref := utils.CopyString(c.Query("tenant"))
+		if ref == "" {
+			ref = strconv.FormatInt(app.HouseTenantID, 10)
+		}
+		t, err := s.Tenants.TenantByRef(ctx, ref)
+		if err != nil {
+			return nil, app.FieldErrorf("tenant", "Unknown tenant %q.", ref)
+		}
+		return app.NewContextWithTenant(ctx, t), nil
+	}
+	return ctx, nil
+}
+
+type apiLesson struct {
+	ID             int64  `json:"id"`
+	ModuleID       int64  `json:"module_id"`
+	Position       int    `json:"position"`
+	Title          string `json:"title"`
+	Body           string `json:"body"`
+	VideoURL       string `json:"video_url"`
+	DripDays       int    `json:"drip_days"`
+	DripDate       string `json:"drip_date"`
+	PrerequisiteID int64  `json:"prerequisite_id"`
+}
+
+type apiModule struct {
+	ID       int64       `json:"id"`
+	Position int         `json:"position"`
+	Title    string      `json:"title"`
+	Lessons  []apiLesson `json:"lessons"`
+}
+
+type apiCourse struct {
+	ID            int64       `json:"id"`
+	Slug          string      `json:"slug"`
+	Title         string      `json:"title"`
+	Summary       string      `json:"summary"`
+	Description   string      `json:"description"`
+	Published     bool        `json:"published"`
+	OpenEnrolment bool        `json:"open_enrolment"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+	Modules       []apiModule `json:"modules,omitempty"`
+}
+
+func toAPILesson(l *courses.Lesson) apiLesson {
+	return apiLesson{l.ID, l.ModuleID, l.Position, l.Title, l.Body, l.VideoURL, l.DripDays, l.DripDate, l.PrerequisiteID}
+}
+
+func toAPICourse(c *courses.Course) apiCourse {
+	out := apiCourse{c.ID, c.Slug, c.Title, c.Summary, c.Description, c.Published, c.OpenEnrolment, c.CreatedAt, c.UpdatedAt, nil}
+	for _, m := range c.Modules {
+		am := apiModule{m.ID, m.Position, m.Title, []apiLesson{}}
+		for _, l := range m.Lessons {
+			am.Lessons = append(am.Lessons, toAPILesson(l))
+		}
+		out.Modules = append(out.Modules, am)
+	}
+	return out
+}
+
+func (s *Handler) apiCourses(c *fiber.Ctx) error {
+	ctx, err := s.courseCtx(c)
+	if err != nil {
+		return err
+	}
+	cs, err := s.Courses.Courses(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]apiCourse, 0, len(cs))
+	for _, cr := range cs {
+		out = append(out, toAPICourse(cr))
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+type apiCourseInput struct {
+	Title         string `json:"title"`
+	Slug          string `json:"slug"`
+	Summary       string `json:"summary"`
+	Description   string `json:"description"`
+	Published     bool   `json:"published"`
+	OpenEnrolment bool   `json:"open_enrolment"`
+}
+
+func (s *Handler) apiCourseCreate(c *fiber.Ctx) error {
+	ctx, err := s.courseCtx(c)
+	if err != nil {
+		return err
+	}
+	var in apiCourseInput
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	cr := &courses.Course{Title: in.Title, Slug: in.Slug, Summary: in.Summary, Description: in.Description, Published: in.Published, OpenEnrolment: in.OpenEnrolment}
+	if err := s.Courses.CreateCourse(ctx, cr); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": toAPICourse(cr)})
+}
+
+func (s *Handler) apiCourseID(c *fiber.Ctx) (context.Context, int64, error) {
+	ctx, err := s.courseCtx(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := web.ParamID(c, "id")
+	return ctx, id, err
+}
+
+func (s *Handler) apiCourse(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	cr, err := s.Courses.Course(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPICourse(cr)})
+}
+
+func (s *Handler) apiCourseModule(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Title string `json:"title"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	m, err := s.Courses.AddModule(ctx, id, in.Title)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": apiModule{m.ID, m.Position, m.Title, []apiLesson{}}})
+}
+
+func (s *Handler) apiCourseLesson(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	var in apiLesson
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	l := &courses.Lesson{ModuleID: in.ModuleID, Title: in.Title, Body: in.Body, VideoURL: in.VideoURL, DripDays: in.DripDays, DripDate: in.DripDate, PrerequisiteID: in.PrerequisiteID}
+	if err := s.Courses.AddLesson(ctx, id, l); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": toAPILesson(l)})
+}
+
+type apiMember struct {
+	ID          int64      `json:"id"`
+	PersonID    int64      `json:"person_id"`
+	Email       string     `json:"email"`
+	Name        string     `json:"name"`
+	TimeZone    string     `json:"time_zone"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastLoginAt *time.Time `json:"last_login_at"`
+}
+
+func toAPIMember(m *courses.Member) apiMember {
+	return apiMember{m.ID, m.PersonID, m.Email, m.Name, m.TimeZone, m.Status, m.CreatedAt, m.LastLoginAt}
+}
+
+func (s *Handler) apiCourseEnrol(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Email string `json:"email"`
+		Name  string `json:"name"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	m, err := s.Courses.Invite(ctx, in.Email, in.Name, id)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": toAPIMember(m)})
+}
+
+type apiLessonEngagement struct {
+	LessonID  int64  `json:"lesson_id"`
+	Title     string `json:"title"`
+	Started   int    `json:"started"`
+	Completed int    `json:"completed"`
+}
+
+func (s *Handler) apiCourseEngagement(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.Courses.Engagement(ctx, id)
+	if err != nil {
+		return err
+	}
+	ls := make([]apiLessonEngagement, 0, len(e.Lessons))
+	for _, l := range e.Lessons {
+		ls = append(ls, apiLessonEngagement{l.LessonID, l.Title, l.Started, l.Completed})
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"enrolled": e.Enrolled, "started": e.Started, "completed": e.Completed, "lessons": ls}})
+}
+
+func (s *Handler) apiCourseMembers(c *fiber.Ctx) error {
+	ctx, err := s.courseCtx(c)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Courses.Members(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]apiMember, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, toAPIMember(m))
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+type apiMemberCourse struct {
+	CourseID    int64      `json:"course_id"`
+	Title       string     `json:"title"`
+	EnrolledAt  time.Time  `json:"enrolled_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	Done        int        `json:"lessons_completed"`
+	Total       int        `json:"lessons"`
+	Completed   []int64    `json:"completed_lesson_ids"`
+}
+
+func (s *Handler) apiCourseMember(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	m, prog, err := s.Courses.Member(ctx, id)
+	if err != nil {
+		return err
+	}
+	cs := make([]apiMemberCourse, 0, len(prog))
+	for _, p := range prog {
+		mc := apiMemberCourse{p.Course.ID, p.Course.Title, p.Enrolment.EnrolledAt, p.Enrolment.CompletedAt, p.Done, p.Total, []int64{}}
+		for _, l := range p.Lessons {
+			if l.Completed {
+				mc.Completed = append(mc.Completed, l.ID)
+			}
+		}
+		cs = append(cs, mc)
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"member": toAPIMember(m), "courses": cs}})
+}
+
+func addCourseAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) {
+	tenantParam := qparam("tenant", "Nexus (admin keys) only: the tenant, ID or slug (default: the house tenant)", str)
+	boolean := obj{"type": "boolean"}
+	lesson := obj{"id": integ, "module_id": integ, "position": integ, "title": str, "body": obj{"type": "string", "description": "Markdown"},
+		"video_url":       obj{"type": "string", "description": "a YouTube or Vimeo link (others are refused)"},
+		"drip_days":       obj{"type": "integer", "minimum": 0, "maximum": courses.MaxDripDays, "description": "opens this many days after enrolment, at midnight in the member's time zone"},
+		"drip_date":       obj{"type": "string", "description": "YYYY-MM-DD: opens at midnight of that date in the member's time zone (not with drip_days)"},
+		"prerequisite_id": obj{"type": "integer", "description": "a lesson of the course to complete first (0: none)"}}
+	schemas["Lesson"] = props([]string{"id", "module_id", "position", "title"}, lesson)
+	schemas["LessonInput"] = props([]string{"module_id", "title"}, lesson)
+	schemas["CourseModule"] = props([]string{"id", "position", "title", "lessons"}, obj{"id": integ, "position": integ, "title": str,
+		"lessons": obj{"type": "array", "items": ref("Lesson")}})
+	schemas["Course"] = props([]string{"id", "slug", "title", "published", "open_enrolment", "created_at", "updated_at"}, obj{"id": integ,
+		"slug": obj{"type": "string", "description": "the landing page is /learn/c/SLUG on the tenant's host"}, "title": str, "summary": str,
+		"description": obj{"type": "string", "description": "Markdown of the landing page"}, "published": boolean,
+		"open_enrolment": obj{"type": "boolean", "description": "anyone may join from the landing page"}, "created_at": tstamp, "updated_at": tstamp,
+		"modules": obj{"type": "array", "items": ref("CourseModule"), "description": "GET /courses/{id} only"}})
+	schemas["CourseInput"] = props([]string{"title"}, obj{"title": str, "slug": str, "summary": str, "description": str, "published": boolean, "open_enrolment": boolean})
+	schemas["CourseMember"] = props([]string{"id", "email", "status", "created_at"}, obj{"id": integ,
+		"person_id": obj{"type": "integer", "description": "the CRM person (tagged member)"}, "email": str, "name": str, "time_zone": str,
+		"status": obj{"type": "string", "enum": []string{courses.MemberActive, courses.MemberBanned}}, "created_at": tstamp, "last_login_at": nTime})
+	paths["/api/v1/courses"] = obj{"parameters": []obj{tenantParam},
+		"get":  obj{"summary": "Courses", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Course")))}, "400")},
+		"post": obj{"summary": "Create a course", "requestBody": jsonBody(ref("CourseInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Course")))}, "400", "403")}}
+	paths["/api/v1/courses/{id}"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "A course with its modules and lessons", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Course")))}, "404")}}
+	paths["/api/v1/courses/{id}/modules"] = obj{"parameters": []obj{idParam, tenantParam},
+		"post": obj{"summary": "Append a module", "requestBody": jsonBody(props([]string{"title"}, obj{"title": str})),
+			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("CourseModule")))}, "400", "403", "404")}}
+	paths["/api/v1/courses/{id}/lessons"] = obj{"parameters": []obj{idParam, tenantParam},
+		"post": obj{"summary": "Append a lesson to a module of the course", "requestBody": jsonBody(ref("LessonInput")),
+			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("Lesson")))}, "400", "403", "404")}}
+	paths["/api/v1/courses/{id}/enrolments"] = obj{"parameters": []obj{idParam, tenantParam},
+		"post": obj{"summary": "Enrol an email (a new member is created as a CRM person tagged member) and email a sign-in link",
+			"requestBody": jsonBody(props([]string{"email"}, obj{"email": str, "name": str})),
+			"responses":   std(obj{"201": jsonResp("Enrolled", dataOf(ref("CourseMember")))}, "400", "403", "404")}}
+	paths["/api/v1/courses/{id}/engagement"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "Enrolled, started and completed members, and per lesson who started and completed it",
+			"responses": std(obj{"200": jsonResp("OK", dataOf(props([]string{"enrolled", "started", "completed", "lessons"}, obj{"enrolled": integ, "started": integ, "completed": integ,
+				"lessons": obj{"type": "array", "items": props([]string{"lesson_id", "title", "started", "completed"}, obj{"lesson_id": integ, "title": str, "started": integ, "completed": integ})}})))}, "404")}}
+	paths["/api/v1/course-members"] = obj{"parameters": []obj{tenantParam},
+		"get": obj{"summary": "Members of the members' area", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("CourseMember")))}, "400")}}
+	paths["/api/v1/course-members/{id}"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "A member and their progress in each course",
+			"responses": std(obj{"200": jsonResp("OK", dataOf(props([]string{"member", "courses"}, obj{"member": ref("CourseMember"),
+				"courses": obj{"type": "array", "items": props([]string{"course_id", "title", "enrolled_at", "lessons_completed", "lessons"}, obj{"course_id": integ, "title": str,
+					"enrolled_at": tstamp, "completed_at": nTime, "lessons_completed": integ, "lessons": integ, "completed_lesson_ids": obj{"type": "array", "items": integ}})}})))}, "404")}}
+}
