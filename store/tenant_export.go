@@ -123,6 +123,7 @@ var exportRefs = map[string]exportRef{
 	"form_submissions.person_id":                {To: "crm_people"},
 	"foss_tools.reminder_task_id":               {To: "crm_tasks"},
 	"inbox_conversations.agent_conversation_id": {To: "agent_conversations"},
+	"inbox_attachments.conversation_id":         {To: "inbox_conversations"},
 	"runs.contact_id":                           {To: "crm_people"},
 	"runs.deal_id":                              {To: "crm_deals"},
 	"sheet_rows.table_id":                       {To: "sheet_tables"},
