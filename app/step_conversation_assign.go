@@ -2,7 +2,12 @@ package app
 
 import "strings"
 
-// conversationAssignStep gives the run's conversation to a team member.
+// roundRobin is the assignee that takes the tenant's team members in
+// turn (inbox.RoundRobin).
+const roundRobin = "round-robin"
+
+// conversationAssignStep gives the run's conversation to a team member,
+// or to the next in turn (round-robin).
 type conversationAssignStep struct{}
 
 func (conversationAssignStep) check(c *stepCheck) error {
@@ -10,8 +15,8 @@ func (conversationAssignStep) check(c *stepCheck) error {
 	if len(a) > 200 {
 		return c.bad("assignee", "must be at most 200 characters.")
 	}
-	if a != "" && !strings.Contains(a, "{{") && !strings.Contains(a, "@") {
-		return c.bad("assignee", "must be a team member's email (empty: unassign).")
+	if a != "" && a != roundRobin && !strings.Contains(a, "{{") && !strings.Contains(a, "@") {
+		return c.bad("assignee", "must be a team member's email, or round-robin (empty: unassign).")
 	}
 	return nil
 }
@@ -34,5 +39,6 @@ func (conversationAssignStep) run(x *stepRun) (string, *RunAdvance, bool, error)
 }
 
 func (conversationAssignStep) fields(string) []StepField {
-	return []StepField{{Key: "assignee", Label: "Assign to (empty: unassign)", Kind: "text", Source: "users", Template: true}}
+	return []StepField{{Key: "assignee", Label: "Assign to (empty: unassign)", Kind: "text", Source: "users", Template: true,
+		Help: "A team member's email, or round-robin: the team takes new conversations in turn (with the message received trigger's channel, routing by channel)."}}
 }

@@ -13,4 +13,5 @@ func (a *App) wireBilling() {
 	a.Billing = &billing.Service{Store: store.NewBillingStore(a.DB), Logger: a.Logger}
 	a.Integrations.Usage = a.Billing
 	a.Automations.Usage = a.Billing
+	a.Server.Billing = a.Billing
 }

@@ -5,6 +5,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/courses"
+	"orengen/certpdf"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -14,7 +15,7 @@ import (
 // emailed through the tenant's mailer (else the appliance's) pointing at
 // the tenant's portal host.
 func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
-	a.Courses = &courses.Service{Store: store.NewCourseStore(a.DB), Mailer: courseMailer{a}, Limiter: limiter, Logger: a.Logger,
+	a.Courses = &courses.Service{Store: store.NewCourseStore(a.DB), Mailer: courseMailer{a}, Limiter: limiter, Logger: a.Logger, Certificates: certpdf.Write,
 		Guard: &app.LoginGuard{Limiter: limiter, Scope: "member", Key: deviceKey},
 		BaseURL: func(ctx context.Context, t *app.Tenant) string {
 			if ds, err := a.Domains.DomainsByTenant(ctx, t.ID); err == nil && len(ds) > 0 {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"orengen/app"
 	"orengen/app/inbox"
@@ -23,6 +24,15 @@ func (a *App) wireInbox() {
 		Tenants:   a.Tenants.Store,
 		Chat:      a.Agents,
 		Logger:    a.Logger,
+		// Round robin and @mentions: the tenant's team, mentions emailed
+		// with a link to the thread in the tenant's portal.
+		Team: func(ctx context.Context, tenantID int64) ([]*app.User, error) {
+			return a.Users.ListUsers(app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID}))
+		},
+		Notify: a.Mailer,
+		ThreadURL: func(ctx context.Context, tenantID, convID int64) string {
+			return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID}) + fmt.Sprintf("/inbox/%d", convID)
+		},
 		Mail: &inbox.Mail{
 			Mailboxes: st,
 			Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},

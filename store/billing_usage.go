@@ -53,6 +53,13 @@ func recordUsage(ctx context.Context, tx *Tx, e *billing.Event) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("usage rollup: %w", err)
 	}
+	if e.WalletDebitMicros > 0 {
+		we := &billing.WalletEntry{TenantID: e.TenantID, Kind: billing.EntryUsage, AmountMicros: -e.WalletDebitMicros,
+			Ref: fmt.Sprintf("usage:%d", e.ID), Note: e.Category}
+		if _, err := addWalletEntry(ctx, tx, we); err != nil {
+			return false, err
+		}
+	}
 	return true, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -293,18 +294,33 @@ func (s *CourseStore) FindCourses(ctx context.Context, publishedOnly bool) ([]*c
 	return out, rows.Err()
 }
 
-const lessonCols = `id, course_id, module_id, position, title, body, video_url, drip_days, drip_date, COALESCE(prerequisite_id, 0), created_at, updated_at`
+const lessonCols = `id, course_id, module_id, position, title, body, video_url, drip_days, drip_date, COALESCE(prerequisite_id, 0), created_at, updated_at, quiz`
 
 func scanLesson(r scanner) (*courses.Lesson, error) {
 	var l courses.Lesson
+	var quiz string
 	if err := r.Scan(&l.ID, &l.CourseID, &l.ModuleID, &l.Position, &l.Title, &l.Body, &l.VideoURL, &l.DripDays, &l.DripDate, &l.PrerequisiteID,
-		Time{&l.CreatedAt}, Time{&l.UpdatedAt}); err != nil {
+		Time{&l.CreatedAt}, Time{&l.UpdatedAt}, &quiz); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, app.Errorf(app.ENOTFOUND, "Lesson not found.")
 		}
 		return nil, err
 	}
+	if quiz != "" {
+		l.Quiz = &courses.Quiz{}
+		if err := json.Unmarshal([]byte(quiz), l.Quiz); err != nil {
+			return nil, fmt.Errorf("lesson %d quiz: %w", l.ID, err)
+		}
+	}
 	return &l, nil
+}
+
+func quizJSON(q *courses.Quiz) string {
+	if q == nil || len(q.Questions) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(q)
+	return string(b)
 }
 
 // Outline implements courses.Store.
@@ -368,9 +384,9 @@ func (s *CourseStore) CreateModule(ctx context.Context, m *courses.Module) error
 // and the tenant's).
 func (s *CourseStore) CreateLesson(ctx context.Context, l *courses.Lesson) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO course_lessons (tenant_id, course_id, module_id, position, title, body, video_url, drip_days, drip_date, prerequisite_id, created_at, updated_at)
-			SELECT tenant_id, course_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM course_modules WHERE id = ? AND course_id = ? AND tenant_id = ?`,
-			l.Position, l.Title, l.Body, l.VideoURL, l.DripDays, l.DripDate, nullID(l.PrerequisiteID), FormatTime(tx.now), FormatTime(tx.now), l.ModuleID, l.CourseID, tid)
+		res, err := tx.ExecContext(ctx, `INSERT INTO course_lessons (tenant_id, course_id, module_id, position, title, body, video_url, drip_days, drip_date, prerequisite_id, created_at, updated_at, quiz)
+			SELECT tenant_id, course_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM course_modules WHERE id = ? AND course_id = ? AND tenant_id = ?`,
+			l.Position, l.Title, l.Body, l.VideoURL, l.DripDays, l.DripDate, nullID(l.PrerequisiteID), FormatTime(tx.now), FormatTime(tx.now), quizJSON(l.Quiz), l.ModuleID, l.CourseID, tid)
 		if err != nil {
 			return FormatError(err, "Lesson exists.")
 		}
@@ -387,9 +403,9 @@ func (s *CourseStore) CreateLesson(ctx context.Context, l *courses.Lesson) error
 func (s *CourseStore) UpdateLesson(ctx context.Context, l *courses.Lesson) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE course_lessons SET module_id = ?, position = ?, title = ?, body = ?, video_url = ?, drip_days = ?, drip_date = ?,
-			prerequisite_id = ?, updated_at = ? WHERE id = ? AND course_id = ? AND tenant_id = ?
+			prerequisite_id = ?, quiz = ?, updated_at = ? WHERE id = ? AND course_id = ? AND tenant_id = ?
 			AND EXISTS (SELECT 1 FROM course_modules WHERE id = ? AND course_id = ? AND tenant_id = ?)`,
-			l.ModuleID, l.Position, l.Title, l.Body, l.VideoURL, l.DripDays, l.DripDate, nullID(l.PrerequisiteID), FormatTime(tx.now), l.ID, l.CourseID, tid,
+			l.ModuleID, l.Position, l.Title, l.Body, l.VideoURL, l.DripDays, l.DripDate, nullID(l.PrerequisiteID), quizJSON(l.Quiz), FormatTime(tx.now), l.ID, l.CourseID, tid,
 			l.ModuleID, l.CourseID, tid)
 		if err != nil {
 			return FormatError(err, "Lesson exists.")
@@ -594,4 +610,49 @@ func (s *CourseStore) Engagement(ctx context.Context, c *courses.Course) (*cours
 		e.Lessons = append(e.Lessons, courses.LessonEngagement{LessonID: l.ID, Title: l.Title, Started: v[0], Completed: v[1]})
 	}
 	return e, nil
+}
+
+// AddQuizAttempt implements courses.Store.
+func (s *CourseStore) AddQuizAttempt(ctx context.Context, a *courses.Attempt, courseID int64, answers [][]int) error {
+	b, err := json.Marshal(answers)
+	if err != nil {
+		return err
+	}
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO course_quiz_attempts (tenant_id, member_id, lesson_id, course_id, score, passed, answers, created_at)
+			SELECT l.tenant_id, m.id, l.id, l.course_id, ?, ?, ?, ? FROM course_lessons l JOIN course_members m ON m.tenant_id = l.tenant_id
+			WHERE l.id = ? AND l.course_id = ? AND m.id = ? AND l.tenant_id = ?`, a.Score, a.Passed, string(b), FormatTime(tx.now), a.LessonID, courseID, a.MemberID, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Lesson not found.")
+		}
+		a.ID, _ = res.LastInsertId()
+		a.CreatedAt = tx.now
+		return nil
+	})
+}
+
+// FindQuizAttempts implements courses.Store: newest first.
+func (s *CourseStore) FindQuizAttempts(ctx context.Context, lessonID, memberID int64) ([]*courses.Attempt, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT id, lesson_id, member_id, score, passed, created_at FROM course_quiz_attempts
+		WHERE lesson_id = ? AND member_id = ? AND tenant_id = ? ORDER BY id DESC LIMIT 20`, lessonID, memberID, tid)
+	if err != nil {
+		return nil, fmt.Errorf("quiz attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.Attempt
+	for rows.Next() {
+		var a courses.Attempt
+		if err := rows.Scan(&a.ID, &a.LessonID, &a.MemberID, &a.Score, &a.Passed, Time{&a.CreatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, &a)
+	}
+	return out, rows.Err()
 }

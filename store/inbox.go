@@ -371,6 +371,32 @@ func insertInboxAttachments(ctx context.Context, tx *Tx, m *inbox.Message) error
 	return nil
 }
 
+// NextRoundRobin implements inbox.Store.
+func (s *InboxStore) NextRoundRobin(ctx context.Context, tenantID int64, members []string) (string, error) {
+	if len(members) == 0 {
+		return "", app.FieldErrorf("assignee", "No team member to assign.")
+	}
+	var next string
+	err := s.db.Update(ctx, func(tx *Tx) error {
+		var last string
+		err := tx.QueryRowContext(ctx, `SELECT last_assignee FROM inbox_round_robin WHERE tenant_id = ?`, tenantID).Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("round robin: %w", err)
+		}
+		next = members[0]
+		for _, m := range members {
+			if m > last {
+				next = m
+				break
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO inbox_round_robin (tenant_id, last_assignee, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (tenant_id) DO UPDATE SET last_assignee = excluded.last_assignee, updated_at = excluded.updated_at`, tenantID, next, FormatTime(tx.now))
+		return err
+	})
+	return next, err
+}
+
 // FindAttachment implements inbox.Store.
 func (s *InboxStore) FindAttachment(ctx context.Context, tenantID, convID, id int64) (*inbox.Attachment, error) {
 	a := &inbox.Attachment{ID: id, Stored: true}

@@ -2,7 +2,11 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,5 +93,141 @@ func TestBilling_TwilioCallbacksMeteredOnce(t *testing.T) {
 	}
 	if other := e.billingTotals(e.B.T.ID); len(other) != 0 {
 		t.Errorf("B was metered: %+v", other)
+	}
+}
+
+// billingPlans holds, per test environment, the plan the isolation
+// matrix edits.
+var billingPlans sync.Map
+
+// billingPlanFixture returns the ID of a plan (created on first use).
+func (e *tenantEnv) billingPlanFixture() string {
+	if id, ok := billingPlans.Load(e); ok {
+		return id.(string)
+	}
+	p := &billing.Plan{Name: "Isolation plan", Interval: billing.Month, PriceMicros: 49_000_000, Active: true}
+	if err := e.App.Billing.CreatePlan(context.Background(), p); err != nil {
+		e.t.Fatal(err)
+	}
+	id := strconv.FormatInt(p.ID, 10)
+	billingPlans.Store(e, id)
+	return id
+}
+
+// isoBillingRequest gives the billing API routes of the matrix a valid
+// body (so an admin key's request succeeds) and Nexus's summary its
+// tenant.
+func (e *tenantEnv) isoBillingRequest(r isoRoute, req *treq) {
+	if !strings.HasPrefix(r.Path, "/api/v1/billing/") {
+		return
+	}
+	b := strconv.FormatInt(e.B.T.ID, 10)
+	switch r.Method + " " + r.Path {
+	case "GET /api/v1/billing/summary":
+		if r.Host == "nexus" {
+			req.Path += "?tenant=" + b
+		}
+	case "POST /api/v1/billing/plans":
+		req.JSON = fmt.Sprintf(`{"name":"Iso %d","interval":"month","price_micros":1000000}`, time.Now().UnixNano())
+	case "PUT /api/v1/billing/plans/:id":
+		req.JSON = `{"name":"Isolation plan","interval":"month","price_micros":49000000}`
+	case "POST /api/v1/billing/subscriptions":
+		req.JSON = `{"tenant_id":` + b + `,"plan_id":` + e.billingPlanFixture() + `}`
+	case "POST /api/v1/billing/wallet-topups":
+		req.JSON = `{"tenant_id":` + b + `,"amount_micros":1000,"ref":"iso"}`
+	}
+}
+
+// billingContractFixture puts tenantID on plan with some usage and a
+// wallet entry, so the summary's every part is filled.
+func (e *tenantEnv) billingContractFixture(tenantID int64, plan string) {
+	ctx := context.Background()
+	pid, _ := strconv.ParseInt(plan, 10, 64)
+	if _, err := e.App.Billing.Assign(ctx, tenantID, pid); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.App.Billing.Record(ctx, &billing.Event{TenantID: tenantID, Category: billing.SMS, Source: "test", SourceID: "contract", Quantity: 3}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.App.Billing.TopUp(ctx, tenantID, 1_000_000, "contract", ""); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestBilling_PlansWalletPages: the admin creates a plan in Nexus (bad
+// input is a 400 naming the field, nothing saved), puts client A on it
+// and adds funds; A's portal Billing page shows its plan, the usage this
+// period priced with the markup, the chart and the wallet; B's shows
+// none of it; the API's summary says the same for A's key. With the
+// wallet plan and an empty wallet a text stops with the message.
+func TestBilling_PlansWalletPages(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	nexus := func(path string, f url.Values) (int, string, string) {
+		t.Helper()
+		st, body, resp := e.do(treq{Host: "nexus", Method: "POST", Path: path, Form: f, CSRF: true, Cookies: admin})
+		return st, body, resp.Header.Get("Location")
+	}
+	plan := url.Values{"name": {"Growth"}, "interval": {"month"}, "price": {"abc"}, "trial_days": {"0"}, "markup_pct": {"50"}, "wallet": {"1"}, "active": {"1"},
+		"included_email": {"2"}, "overage_voice_minutes": {"0.05"}}
+	if st, body, _ := nexus("/billing/plans", plan); st != 400 || !strings.Contains(body, "Enter an amount in dollars") {
+		t.Fatalf("bad price: %d %.300s", st, body)
+	}
+	if ps, _ := e.App.Billing.Plans(ctx); len(ps) != 0 {
+		t.Fatalf("a bad plan was saved: %+v", ps)
+	}
+	plan.Set("price", "$49.00")
+	if st, _, loc := nexus("/billing/plans", plan); st != 303 || loc != "/billing/plans" {
+		t.Fatalf("create plan: %d %q", st, loc)
+	}
+	ps, err := e.App.Billing.Plans(ctx)
+	if err != nil || len(ps) != 1 || ps[0].PriceMicros != 49_000_000 || ps[0].MarkupPct != 50 || !ps[0].Wallet || ps[0].Overage[billing.VoiceMinutes] != 50_000 {
+		t.Fatalf("plan saved as %+v %v", ps, err)
+	}
+	pid := strconv.FormatInt(ps[0].ID, 10)
+	_, body, _ := e.do(treq{Host: "nexus", Method: "GET", Path: "/billing/plans", Cookies: admin})
+	if !strings.Contains(body, "Growth") || !strings.Contains(body, "$49.00") || !strings.Contains(body, `href="/billing"`) {
+		t.Fatalf("plans page: %.2000s", body)
+	}
+	a := strconv.FormatInt(e.A.T.ID, 10)
+	if st, _, _ := nexus("/billing/tenants/"+a+"/plan", url.Values{"plan_id": {pid}}); st != 303 {
+		t.Fatalf("assign: %d", st)
+	}
+	if st, body, _ := nexus("/billing/tenants/"+a+"/wallet", url.Values{"amount": {"-5"}}); st != 400 || !strings.Contains(body, "Enter an amount") {
+		t.Fatalf("negative top-up: %d", st)
+	}
+	// With the wallet empty, a text stops with the message before Twilio.
+	tel := e.App.Billing.Telephony(e.A.T.ID, nil)
+	if _, err := tel.SendSMS(ctx, app.SMS{Body: "x"}); !strings.Contains(app.ErrorMessage(err), "wallet is empty") {
+		t.Fatalf("empty wallet: %v", err)
+	}
+	if st, _, _ := nexus("/billing/tenants/"+a+"/wallet", url.Values{"amount": {"10"}, "note": {"Check 1042"}}); st != 303 {
+		t.Fatalf("top-up: %d", st)
+	}
+	// Usage: 3 minutes at the overage price 0.05; an SMS at cost 0.0079 + 50%.
+	for _, ev := range []*billing.Event{{Category: billing.VoiceMinutes, SourceID: "CA1", Quantity: 3}, {Category: billing.SMS, SourceID: "SM1", Quantity: 1}} {
+		ev.TenantID, ev.Source = e.A.T.ID, billing.SourceTwilio
+		if _, err := e.App.Billing.Record(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: map[string]string{"psid": e.A.Cookie}})
+	for _, want := range []string{"Growth", "$49.00 a month", "<svg", "Voice minutes", "$0.15", "$0.01185", "Check 1042", "$9.83815", `href="/billing"`} {
+		if st != 200 || !strings.Contains(body, want) {
+			t.Fatalf("A's billing page lacks %q: %d %.4000s", want, st, body)
+		}
+	}
+	_, body, _ = e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: map[string]string{"psid": e.B.Cookie}})
+	if strings.Contains(body, "Growth") || strings.Contains(body, "Check 1042") || !strings.Contains(body, "No plan yet") {
+		t.Fatalf("B's billing page: %.3000s", body)
+	}
+	st, body, _ = e.do(treq{Host: "portal", Method: "GET", Path: "/api/v1/billing/summary", Bearer: e.A.KeyRead})
+	if st != 200 || !strings.Contains(body, `"plan_name":"Growth"`) || !strings.Contains(body, `"wallet_balance_micros":9838150`) || strings.Contains(body, "cost_micros") {
+		t.Fatalf("A's summary: %d %s", st, body)
+	}
+	_, body, _ = e.do(treq{Host: "nexus", Method: "GET", Path: "/billing", Cookies: admin})
+	if !strings.Contains(body, e.A.T.Name) || !strings.Contains(body, "$9.83815") {
+		t.Fatalf("Nexus billing: %.3000s", body)
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/ledongthuc/pdf"
 
 	"orengen/app"
 	"orengen/app/courses"
@@ -44,6 +47,8 @@ var coursesIsolation = map[string]isoLine{
 	"portal|POST|/learn/account":                      {accMember, ""},
 	"portal|GET|/learn/lessons/:id":                   {accMember, objCourseLesson},
 	"portal|POST|/learn/lessons/:id/complete":         {accMember, objCourseLesson},
+	"portal|POST|/learn/lessons/:id/quiz":             {accMember, objCourseLesson},
+	"portal|GET|/learn/c/:slug/certificate":           {accMember, objCourseSlug},
 	"portal|GET|/courses":                             {accUser, ""},
 	"portal|POST|/courses":                            {accUser, ""},
 	"portal|GET|/courses/members":                     {accUser, ""},
@@ -422,4 +427,92 @@ func (e *tenantEnv) courseContractCalls(calls map[string]contractCall, rk, wk st
 	calls["getCoursesIdEngagement"] = contractCall{ui.HostPortal, "GET", c + "/engagement", rk, "", 200}
 	calls["getCourseMembers"] = contractCall{ui.HostPortal, "GET", "/api/v1/course-members", rk, "", 200}
 	calls["getCourseMembersId"] = contractCall{ui.HostPortal, "GET", "/api/v1/course-members/" + strconv.FormatInt(a.Member.ID, 10), rk, "", 200}
+}
+
+// The staff adds a quiz to a lesson; the member fails it (told the score
+// and which questions), passes it, finishes the course and downloads a
+// certificate whose text names them, the course and the tenant's brand.
+func TestCourses_QuizAndCertificate(t *testing.T) {
+	e := newTenantEnv(t)
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	owner := map[string]string{"psid": e.A.Cookie}
+	mem := map[string]string{"msid": a.Cookie}
+	do := func(method, path string, cookies map[string]string, form url.Values) (int, string, *http.Response) {
+		return e.do(treq{Host: ui.HostPortal, Method: method, Path: path, Form: form, Cookies: cookies, CSRF: method == "POST"})
+	}
+	third := a.Lessons[2]
+	edit := "/courses/" + strconv.FormatInt(a.Course.ID, 10) + "/lessons/" + strconv.FormatInt(third.ID, 10)
+	form := url.Values{"module_id": {strconv.FormatInt(third.ModuleID, 10)}, "title": {third.Title}, "prerequisite_id": {strconv.FormatInt(third.PrerequisiteID, 10)},
+		"quiz": {"? Best time to call?\n- Midnight\n* Mid-morning\n? Good openers?\n* Your name\n* Why you call\n- A joke"}, "pass_mark": {"100"}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("quiz", "? Only one option\n* yes")
+	if st, body, _ := do("POST", edit, owner, bad); st != 422 || !strings.Contains(body, "Question 1 needs at least two options.") {
+		t.Errorf("bad quiz: %d", st)
+	}
+	if st, _, _ := do("POST", edit, owner, form); st != 303 {
+		t.Fatalf("save quiz: %d", st)
+	}
+	lp := "/learn/lessons/" + strconv.FormatInt(third.ID, 10)
+	if st, _, _ := do("POST", "/learn/lessons/"+strconv.FormatInt(a.Lessons[0].ID, 10)+"/complete", mem, nil); st != 303 {
+		t.Fatalf("complete lesson 1: %d", st)
+	}
+	if st, body, _ := do("GET", lp, mem, nil); st != 200 || !strings.Contains(body, `id="quiz-form"`) || strings.Contains(body, `id="complete-form"`) {
+		t.Fatalf("quiz lesson: %d", st)
+	}
+	if st, _, _ := do("POST", lp+"/complete", mem, nil); st != 403 {
+		t.Errorf("complete without the quiz: %d", st)
+	}
+	if st, body, _ := do("POST", lp+"/quiz", mem, url.Values{"q1": {"1"}}); st != 422 || !strings.Contains(body, "Answer question 2.") {
+		t.Errorf("unanswered: %d", st)
+	}
+	if st, body, _ := do("POST", lp+"/quiz", mem, url.Values{"q1": {"1"}, "q2": {"0"}}); st != 200 || !strings.Contains(body, "You scored 50% (1 of 2 right)") || !strings.Contains(body, "Check question 2") {
+		t.Errorf("failed attempt: %d %.300s", st, body)
+	}
+	if st, _, _ := do("POST", lp+"/quiz", mem, url.Values{"q1": {"1"}, "q2": {"0", "1"}}); st != 303 {
+		t.Fatalf("passing attempt: %d", st)
+	}
+	cert := "/learn/c/" + a.Course.Slug + "/certificate"
+	if st, body, _ := do("GET", cert, mem, nil); st != 403 || !strings.Contains(body, "Complete every lesson") {
+		t.Errorf("certificate before the end: %d", st)
+	}
+	e.App.Courses.Now = func() time.Time { return time.Now().AddDate(0, 0, 4) }
+	t.Cleanup(func() { e.App.Courses.Now = nil })
+	if st, _, _ := do("POST", "/learn/lessons/"+strconv.FormatInt(a.Lessons[1].ID, 10)+"/complete", mem, nil); st != 303 {
+		t.Fatalf("complete the dripped lesson: %d", st)
+	}
+	if _, body, _ := do("GET", "/learn/c/"+a.Course.Slug, mem, nil); !strings.Contains(body, `id="certificate-link"`) {
+		t.Error("no certificate link on the completed course")
+	}
+	st, body, resp := do("GET", cert, mem, nil)
+	if st != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("certificate: %d %s", st, resp.Header.Get("Content-Type"))
+	}
+	r, err := pdf.NewReader(strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := r.Page(1).GetTextByRow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, row := range rows {
+		for _, w := range row.Content {
+			text.WriteString(w.S)
+		}
+		text.WriteString("\n")
+	}
+	for _, w := range []string{e.A.T.BrandName(), a.Member.Name, a.Course.Title, "Certificate of completion"} {
+		if !strings.Contains(text.String(), w) {
+			t.Errorf("certificate lacks %q:\n%s", w, text.String())
+		}
+	}
+	// B's member has no certificate of A's course.
+	b := e.courseFixture(e.B.T, e.B.Owner)
+	if st, _, _ := do("GET", cert, map[string]string{"msid": b.Cookie}, nil); st != 404 {
+		t.Errorf("B's member on A's certificate: %d", st)
+	}
 }

@@ -108,6 +108,8 @@ const (
 	// Conversations: B's inbox thread and canned reply (inbox_test.go).
 	objInboxConv   = "inboxconv"
 	objInboxCanned = "inboxcanned"
+	// Billing: a plan of the agency's (billing_test.go).
+	objBillingPlan = "billingplan"
 	objInboxEmail  = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
 )
 
@@ -537,6 +539,24 @@ var isolationMatrix = map[string]isoLine{
 	"*|GET|/chat/:key/c/:id/history":   {accPublic, ""},
 	"*|POST|/chat/:key/start":          {accPublic, ""},
 	"*|POST|/chat/:key/c/:id/messages": {accPublic, ""},
+	// Billing (issue #23): a client's own billing; Nexus plans and every client's.
+	"portal|GET|/billing":                      {accUser, ""},
+	"nexus|GET|/billing":                       {accAdmin, ""},
+	"nexus|POST|/billing/tenants/:id/plan":     {accAdmin, objTenant},
+	"nexus|POST|/billing/tenants/:id/wallet":   {accAdmin, objTenant},
+	"nexus|POST|/billing/tenants/:id/tax":      {accAdmin, objTenant},
+	"nexus|GET|/billing/plans":                 {accAdmin, ""},
+	"nexus|POST|/billing/plans":                {accAdmin, ""},
+	"nexus|GET|/billing/plans/:id":             {accAdmin, objBillingPlan},
+	"nexus|POST|/billing/plans/:id":            {accAdmin, objBillingPlan},
+	"portal|GET|/api/v1/billing/summary":       {accTenantKey, ""},
+	"nexus|GET|/api/v1/billing/summary":        {accAdminKey, ""},
+	"nexus|GET|/api/v1/billing/plans":          {accAdminKey, ""},
+	"nexus|POST|/api/v1/billing/plans":         {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/billing/plans/:id":      {accAdminKey, objBillingPlan},
+	"nexus|PUT|/api/v1/billing/plans/:id":      {accAdminKeyW, objBillingPlan},
+	"nexus|POST|/api/v1/billing/subscriptions": {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/billing/wallet-topups": {accAdminKeyW, ""},
 	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
 	"portal|GET|/inbox":                              {accUser, ""},
 	"portal|GET|/inbox/events":                       {accUser, ""},
@@ -1255,6 +1275,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objBillingPlan:
+		id = e.billingPlanFixture() // billing_test.go
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
 	case objWikiShare:
@@ -1567,6 +1589,7 @@ func TestIsolationMatrix(t *testing.T) {
 			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
+			e.isoBillingRequest(r, &base) // billing_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

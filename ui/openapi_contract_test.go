@@ -443,6 +443,16 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postConversationsIdMessages"] = contractCall{ui.HostPortal, "POST", conv + "/messages", wk, `{"text":"Yes, Thursday works."}`, 201}
 	calls["postConversationsIdNotes"] = contractCall{ui.HostPortal, "POST", conv + "/notes", wk, `{"text":"Call back after 5."}`, 201}
 	calls["patchConversationsId"] = contractCall{ui.HostPortal, "PATCH", conv, wk, `{"status":"snoozed","until":"` + snooze + `","assignee":"me","add_labels":["vip","quote"],"remove_labels":["quote"]}`, 200}
+	// Billing (billing_test.go): A on a plan with usage, so the summary has lines.
+	plan := e.billingPlanFixture()
+	e.billingContractFixture(a.T.ID, plan)
+	calls["getBillingSummary"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/summary", rk, "", 200}
+	calls["getBillingPlans"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans", ak, "", 200}
+	calls["getBillingPlansId"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans/" + plan, ak, "", 200}
+	calls["putBillingPlansId"] = contractCall{ui.HostNexus, "PUT", "/api/v1/billing/plans/" + plan, awk, `{"name":"Isolation plan","interval":"month","price_micros":49000000,"markup_pct":30,"included":{"sms":100},"overage_micros":{"email":1000}}`, 200}
+	calls["postBillingPlans"] = contractCall{ui.HostNexus, "POST", "/api/v1/billing/plans", awk, `{"name":"Contract plan","interval":"year","price_micros":490000000,"trial_days":14,"wallet":true}`, 201}
+	calls["postBillingSubscriptions"] = contractCall{ui.HostNexus, "POST", "/api/v1/billing/subscriptions", awk, `{"tenant_id":` + id(e.B.T.ID) + `,"plan_id":` + plan + `}`, 200}
+	calls["postBillingWalletTopups"] = contractCall{ui.HostNexus, "POST", "/api/v1/billing/wallet-topups", awk, `{"tenant_id":` + id(e.B.T.ID) + `,"amount_micros":5000000,"ref":"pi_contract"}`, 201}
 	ac, aa := e.inboxAttachmentFixture() // inbox_test.go
 	calls["getConversationsIdAttachmentsAttachment"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + id(ac) + "/attachments/" + id(aa), rk, "", 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}

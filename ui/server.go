@@ -15,6 +15,7 @@ import (
 	agentsui "orengen/ui/agents"
 	"orengen/ui/api"
 	"orengen/ui/automation"
+	billingui "orengen/ui/billing"
 	calui "orengen/ui/calendar"
 	coursesui "orengen/ui/courses"
 	"orengen/ui/crm"
@@ -45,6 +46,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/billing"
 	"orengen/app/calendar"
 	"orengen/app/courses"
 	"orengen/app/federal"
@@ -174,6 +176,9 @@ type Server struct {
 	Tools *platform.Tools
 	// Integrations is the integrations hub (nil: no hub pages or API).
 	Integrations *platform.Hub
+	// Billing is plans, usage, wallets and invoices (nil: no billing
+	// pages or API).
+	Billing *billing.Service
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -240,7 +245,7 @@ func (s *Server) Open() error {
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
 		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
-		inboxui.Templates, coursesui.Templates)
+		inboxui.Templates, coursesui.Templates, billingui.Templates)
 	if err != nil {
 		return err
 	}
@@ -324,16 +329,18 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	s.inbox = &inboxui.Handler{Kit: k, Inbox: s.Inbox, Tenants: s.Tenants}
+	billH := &billingui.Handler{Kit: k, Billing: s.Billing, Tenants: s.Tenants}
+	apiH.Billing = s.Billing // the billing API
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations, Tools: s.Tools, Tenants: s.Tenants}
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit, Agents: s.Agents}
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
-	nexusH := &nexus.Handler{InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
+	nexusH := &nexus.Handler{BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav, Transfer: s.Transfer, Snapshots: s.Snapshots,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,

@@ -87,6 +87,10 @@ type Event struct {
 	CostSource string
 	Day        string // YYYY-MM-DD (UTC); Record sets it
 	CreatedAt  time.Time
+	// WalletDebitMicros, when positive, is taken from the tenant's
+	// wallet in the transaction that records the event (Record sets it
+	// for a plan that pays usage from the wallet).
+	WalletDebitMicros int64
 }
 
 // Validate checks an event before it is recorded (EINVALID naming the
@@ -156,6 +160,32 @@ type Store interface {
 	DailyUsage(ctx context.Context, tenantID int64, from, to string) ([]*DayUsage, error)
 	// UsageTotals sums a tenant's rollup over [from, to] per category.
 	UsageTotals(ctx context.Context, tenantID int64, from, to string) ([]*UsageTotal, error)
+
+	// CreatePlan returns ECONFLICT when the name is taken.
+	CreatePlan(ctx context.Context, p *Plan) error
+	// UpdatePlan returns ENOTFOUND or ECONFLICT.
+	UpdatePlan(ctx context.Context, p *Plan) error
+	FindPlans(ctx context.Context) ([]*Plan, error)
+	// FindPlan returns ENOTFOUND.
+	FindPlan(ctx context.Context, id int64) (*Plan, error)
+	// FindSubscription returns the tenant's subscription with its Plan,
+	// or ENOTFOUND.
+	FindSubscription(ctx context.Context, tenantID int64) (*Subscription, error)
+	// ChangeSubscription calls fn with the tenant's subscription (nil:
+	// none) inside a write transaction and saves what it returns (nil
+	// next: nothing) with the adjustment, all or nothing.
+	ChangeSubscription(ctx context.Context, tenantID int64, fn PlanChange) error
+	// OpenAdjustments returns the tenant's adjustments not yet invoiced.
+	OpenAdjustments(ctx context.Context, tenantID int64) ([]*Adjustment, error)
+
+	// FindWallet returns the tenant's wallet (a zero one when it has
+	// none).
+	FindWallet(ctx context.Context, tenantID int64) (*Wallet, error)
+	// AddWalletEntry appends e and moves the balance by its amount in one
+	// transaction; added is false when the tenant has an entry of that
+	// kind and ref already.
+	AddWalletEntry(ctx context.Context, e *WalletEntry) (added bool, err error)
+	FindWalletEntries(ctx context.Context, tenantID int64, limit int) ([]*WalletEntry, error)
 }
 
 // Service is billing's use cases.
@@ -204,6 +234,13 @@ func (s *Service) Record(ctx context.Context, e *Event) (recorded bool, err erro
 			return false, err
 		}
 		e.CostMicros = p.Cost(e.Quantity)
+	}
+	sub, err := s.Store.FindSubscription(ctx, e.TenantID)
+	switch {
+	case err == nil && sub.Plan.Wallet && sub.Status != Cancelled:
+		e.WalletDebitMicros = sub.Plan.UsagePrice(e.Category, e.Quantity, e.CostMicros)
+	case err != nil && app.ErrorCode(err) != app.ENOTFOUND:
+		return false, err
 	}
 	recorded, err = s.Store.RecordUsage(ctx, e)
 	if err != nil {
@@ -282,3 +319,39 @@ func FormatMicros(m int64) string {
 	}
 	return "$" + s
 }
+
+// ParseDollars reads an amount typed in dollars ("30", "$1,250.50",
+// "0.0079") as micros. Returns EINVALID naming field.
+func ParseDollars(field, s string) (int64, error) {
+	s = strings.TrimSpace(strings.ReplaceAll(strings.TrimPrefix(strings.TrimSpace(s), "$"), ",", ""))
+	bad := app.FieldErrorf(field, "Enter an amount in dollars, like 29.99.")
+	if s == "" {
+		return 0, nil
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" {
+		whole = "0"
+	}
+	if len(frac) > 6 || len(whole) > 9 {
+		return 0, bad
+	}
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return 0, bad
+		}
+	}
+	var m int64
+	for _, r := range whole {
+		m = m*10 + int64(r-'0')
+	}
+	m *= 1e6
+	frac += strings.Repeat("0", 6-len(frac))
+	var f int64
+	for _, r := range frac {
+		f = f*10 + int64(r-'0')
+	}
+	return m + f, nil
+}
+
+// DollarsInput shows micros for an input field ("30", "0.0079").
+func DollarsInput(m int64) string { return strings.TrimPrefix(FormatMicros(m), "$") }

@@ -132,15 +132,6 @@ func (m *meteredMailer) Send(ctx context.Context, msg *app.Message) error {
 	return nil
 }
 
-// Allow returns nil when the tenant may use category now. Without a
-// wallet gate every use is allowed.
-func (s *Service) Allow(ctx context.Context, tenantID int64, category string) error {
-	if s.Gate == nil {
-		return nil
-	}
-	return s.Gate(ctx, tenantID, category)
-}
-
 func randomID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)

@@ -135,8 +135,10 @@ type Lesson struct {
 	DripDays       int    // days after enrolment (0: at once)
 	DripDate       string // YYYY-MM-DD, local midnight of the member ("" none)
 	PrerequisiteID int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Quiz must be passed to complete the lesson (nil: none).
+	Quiz      *Quiz
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Enrolment is a member's place in a course.
@@ -290,6 +292,13 @@ func (l *Lesson) Validate() error {
 	}
 	if l.PrerequisiteID != 0 && l.PrerequisiteID == l.ID {
 		return app.FieldErrorf("prerequisite_id", "A lesson cannot be its own prerequisite.")
+	}
+	if l.Quiz != nil {
+		if len(l.Quiz.Questions) == 0 {
+			l.Quiz = nil
+		} else if err := l.Quiz.Validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -464,4 +473,8 @@ type Store interface {
 	// call completed the course.
 	CompleteLesson(ctx context.Context, courseID, lessonID, memberID int64, lessons int) (bool, error)
 	Engagement(ctx context.Context, c *Course) (*Engagement, error)
+	AddQuizAttempt(ctx context.Context, a *Attempt, courseID int64, answers [][]int) error
+	// FindQuizAttempts lists a member's attempts at a lesson's quiz,
+	// newest first.
+	FindQuizAttempts(ctx context.Context, lessonID, memberID int64) ([]*Attempt, error)
 }

@@ -24,6 +24,8 @@ type Service struct {
 	// BaseURL is the tenant's portal address for links in email (its
 	// custom domain, else app.DOMAIN).
 	BaseURL func(ctx context.Context, t *app.Tenant) string
+	// Certificates renders completion certificates (nil: none).
+	Certificates CertificateWriter
 	// Events receives the members' area's events for workflow triggers
 	// (nil: none).
 	Events func(ctx context.Context, ev Event)
@@ -872,19 +874,27 @@ func (mc *MemberCourse) Next(id int64) *LessonState {
 }
 
 // CompleteLesson marks an open lesson complete for the member, and the
-// course when it was the last. Returns ENOTFOUND, ErrNotEnrolled or a
-// *LockedError.
+// course when it was the last. A lesson with a quiz completes only by
+// passing it (SubmitQuiz). Returns ENOTFOUND, ErrNotEnrolled, EFORBIDDEN
+// or a *LockedError.
 func (s *Service) CompleteLesson(ctx context.Context, m *Member, lessonID int64) (*MemberCourse, error) {
 	mc, ls, err := s.OpenLesson(ctx, m, lessonID)
 	if err != nil {
 		return nil, err
 	}
+	if ls.Quiz != nil && !ls.Completed {
+		return nil, app.Errorf(app.EFORBIDDEN, "Pass the quiz to complete this lesson.")
+	}
+	return mc, s.complete(ctx, m, mc, ls)
+}
+
+func (s *Service) complete(ctx context.Context, m *Member, mc *MemberCourse, ls *LessonState) error {
 	if ls.Completed {
-		return mc, nil
+		return nil
 	}
 	courseDone, err := s.Store.CompleteLesson(ctx, mc.Course.ID, ls.ID, m.ID, mc.Total)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ls.Completed = true
 	mc.Done++
@@ -894,7 +904,88 @@ func (s *Service) CompleteLesson(ctx context.Context, m *Member, lessonID int64)
 		mc.Enrolment.CompletedAt = &now
 		s.emit(ctx, Event{Kind: EventCourseCompleted, TenantID: m.TenantID, Member: m, Course: mc.Course})
 	}
-	return mc, nil
+	return nil
+}
+
+// QuizAttemptLimit is how many attempts at one quiz a member may make in
+// JoinWindow (guessing by brute force is slow).
+const QuizAttemptLimit = 10
+
+// SubmitQuiz scores a member's answers to an open lesson's quiz, records
+// the attempt, and completes the lesson when it passes (emitting
+// quiz_failed otherwise). Returns EINVALID naming the question (q1, q2
+// ...), ENOTFOUND (no quiz), ErrNotEnrolled, a *LockedError or a
+// *RateLimitError.
+func (s *Service) SubmitQuiz(ctx context.Context, m *Member, lessonID int64, answers [][]int) (*Result, *MemberCourse, error) {
+	mc, ls, err := s.OpenLesson(ctx, m, lessonID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ls.Quiz == nil {
+		return nil, nil, app.Errorf(app.ENOTFOUND, "This lesson has no quiz.")
+	}
+	r, err := ls.Quiz.Score(answers)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.limit(ctx, QuizAttemptLimit, fmt.Sprintf("members:quiz:%d:%d", m.ID, ls.ID)); err != nil {
+		return nil, nil, err
+	}
+	a := &Attempt{LessonID: ls.ID, MemberID: m.ID, Score: r.Score, Passed: r.Passed}
+	if err := s.Store.AddQuizAttempt(ctx, a, mc.Course.ID, answers); err != nil {
+		return nil, nil, err
+	}
+	if !r.Passed {
+		s.emit(ctx, Event{Kind: EventQuizFailed, TenantID: m.TenantID, Member: m, Course: mc.Course, Lesson: ls.Lesson})
+		return r, mc, nil
+	}
+	s.emit(ctx, Event{Kind: EventQuizPassed, TenantID: m.TenantID, Member: m, Course: mc.Course, Lesson: ls.Lesson})
+	return r, mc, s.complete(ctx, m, mc, ls)
+}
+
+// CertificateData is what a completion certificate shows.
+type CertificateData struct {
+	Brand       string // the tenant's brand name
+	Color       string // its primary colour, #rrggbb
+	Member      string
+	Course      string
+	CompletedAt time.Time // in the member's time zone
+	Number      string    // a reference: tenant-course-member
+}
+
+// CertificateWriter renders a certificate as a PDF (package certpdf).
+type CertificateWriter func(d CertificateData) ([]byte, error)
+
+// Certificate is the completion certificate of a course the member has
+// completed, as a PDF in the tenant's brand. Returns ErrNotEnrolled,
+// EFORBIDDEN (not completed yet) or ENOTFOUND.
+func (s *Service) Certificate(ctx context.Context, m *Member, courseID int64) (*CertificateData, []byte, error) {
+	w := s.Certificates
+	t := app.TenantFromContext(ctx)
+	if t == nil || t.ID != m.TenantID {
+		return nil, nil, app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
+	}
+	mc, err := s.MemberCourse(ctx, m, courseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if mc.Enrolment.CompletedAt == nil {
+		return nil, nil, app.Errorf(app.EFORBIDDEN, "Complete every lesson of %s to get your certificate.", mc.Course.Title)
+	}
+	color := t.PrimaryColor
+	if color == "" {
+		color = app.DefaultPrimaryColor
+	}
+	d := &CertificateData{Brand: t.BrandName(), Color: color, Member: m.DisplayName(), Course: mc.Course.Title,
+		CompletedAt: mc.Enrolment.CompletedAt.In(m.Location()), Number: fmt.Sprintf("%d-%d-%d", t.ID, mc.Course.ID, m.ID)}
+	if w == nil {
+		return nil, nil, app.Errorf(app.EINTERNAL, "No certificate writer.")
+	}
+	b, err := w(*d)
+	if err != nil {
+		return nil, nil, fmt.Errorf("certificate: %w", err)
+	}
+	return d, b, nil
 }
 
 // IsLocked reports whether err is a locked lesson, and its lock.

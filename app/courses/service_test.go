@@ -386,3 +386,58 @@ func TestService_JoinAndSignIn(t *testing.T) {
 		t.Errorf("link flood: %v", err2)
 	}
 }
+
+func TestService_QuizAndCertificate(t *testing.T) {
+	e := newEnv(t)
+	c, ls := e.course(t, e.A, "Quizzed")
+	q, err := courses.ParseQuiz(quizText, 70)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := *ls[0]
+	l.Quiz = q
+	if err := e.Svc.UpdateLesson(e.A, c.ID, &l); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.Svc.Invite(e.A, "quiz@x.test", "Quinn Taker", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.CompleteLesson(e.PA, m, l.ID); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Errorf("completing a quiz lesson without the quiz: %v", err)
+	}
+	r, _, err := e.Svc.SubmitQuiz(e.PA, m, l.ID, [][]int{{1}, {0, 1}, {1}})
+	if err != nil || r.Passed || r.Score != 66 {
+		t.Fatalf("failing attempt: %+v %v", r, err)
+	}
+	if e.events[len(e.events)-1].Kind != courses.EventQuizFailed {
+		t.Errorf("no quiz_failed event: %+v", e.events[len(e.events)-1])
+	}
+	var got courses.CertificateData
+	e.Svc.Certificates = func(d courses.CertificateData) ([]byte, error) { got = d; return []byte("%PDF"), nil }
+	if _, _, err := e.Svc.Certificate(e.PA, m, c.ID); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Errorf("certificate before completion: %v", err)
+	}
+	if r, mc, err := e.Svc.SubmitQuiz(e.PA, m, l.ID, [][]int{{1}, {0, 1, 3}, {1}}); err != nil || !r.Passed || mc.Done != 1 {
+		t.Fatalf("passing attempt: %+v %v", r, err)
+	}
+	as, _ := e.Svc.Store.FindQuizAttempts(e.PA, l.ID, m.ID)
+	if len(as) != 2 || !as[0].Passed || as[1].Passed || as[1].Score != 66 {
+		t.Errorf("attempts %+v", as)
+	}
+	if _, err := e.Svc.CompleteLesson(e.PA, m, ls[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.AddDate(0, 0, 3)
+	if _, err := e.Svc.CompleteLesson(e.PA, m, ls[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	d, b, err := e.Svc.Certificate(e.PA, m, c.ID)
+	if err != nil || string(b) != "%PDF" || d.Member != "Quinn Taker" || d.Course != "Quizzed" || d.Brand != "Alpha" || got.Color != app.DefaultPrimaryColor {
+		t.Errorf("certificate %+v %v", d, err)
+	}
+	// Another tenant's host gives nothing.
+	if _, _, err := e.Svc.Certificate(e.PB, m, c.ID); err == nil {
+		t.Error("certificate on tenant B's host")
+	}
+}

@@ -251,6 +251,10 @@ type Store interface {
 	// FindAttachment returns a stored file, with its data, of the
 	// tenant's conversation convID. Returns ENOTFOUND.
 	FindAttachment(ctx context.Context, tenantID, convID, id int64) (*Attachment, error)
+	// NextRoundRobin returns the member after the tenant's last
+	// round-robin assignee among members (sorted; wrapping) and records
+	// it, in one transaction.
+	NextRoundRobin(ctx context.Context, tenantID int64, members []string) (string, error)
 	FindCanned(ctx context.Context, tenantID int64) ([]*Canned, error)
 	SaveCanned(ctx context.Context, c *Canned) error
 	DeleteCanned(ctx context.Context, tenantID, id int64) error

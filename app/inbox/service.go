@@ -41,9 +41,17 @@ type Service struct {
 	Chat ChatBridge
 	// Mail is email: mailboxes, the IMAP fetcher, the tenant's SMTP
 	// (nil: no email channel).
-	Mail   *Mail
-	Logger *slog.Logger
-	Now    func() time.Time
+	Mail *Mail
+	// Team lists a tenant's team members (round robin, @mentions; nil:
+	// neither).
+	Team func(ctx context.Context, tenantID int64) ([]*app.User, error)
+	// Notify sends the appliance's email to a mentioned team member
+	// (nil: mentions notify nobody).
+	Notify app.Mailer
+	// ThreadURL is the link to a thread in the tenant's portal.
+	ThreadURL func(ctx context.Context, tenantID, convID int64) string
+	Logger    *slog.Logger
+	Now       func() time.Time
 
 	hubOnce sync.Once
 	hub     *Hub
@@ -222,6 +230,15 @@ func (s *Service) checkSnooze(until time.Time) error {
 // Assign gives a conversation to who ("" unassigns; "me" is the caller).
 // Returns EINVALID naming "assignee".
 func (s *Service) Assign(ctx context.Context, id int64, who string) (*Conversation, error) {
+	if strings.TrimSpace(who) == RoundRobin {
+		c, err := s.conversation(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if who, err = s.roundRobin(ctx, c.TenantID); err != nil {
+			return nil, err
+		}
+	}
 	who, err := assignee(ctx, who)
 	if err != nil {
 		return nil, err
@@ -290,7 +307,13 @@ func (s *Service) Change(ctx context.Context, id int64, ch Change) (*Conversatio
 		return nil, app.FieldErrorf("until", "until goes with status snoozed.")
 	}
 	if ch.Assignee != nil {
-		who, err := assignee(ctx, *ch.Assignee)
+		a := *ch.Assignee
+		if strings.TrimSpace(a) == RoundRobin {
+			if a, err = s.roundRobin(ctx, c.TenantID); err != nil {
+				return nil, err
+			}
+		}
+		who, err := assignee(ctx, a)
 		if err != nil {
 			return nil, err
 		}
@@ -354,6 +377,7 @@ func (s *Service) AddNote(ctx context.Context, id int64, text string) (*Message,
 	if err := s.Store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
 		return nil, err
 	}
+	s.notifyMentions(ctx, c, m)
 	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})
 	return m, nil
 }

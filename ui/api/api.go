@@ -38,6 +38,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
+	s.registerBillingAPIRoutes(api, web.HostPortal)
 	s.registerCourseAPIRoutes(api) // courses.go
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
@@ -64,6 +65,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerIntegrationAPIRoutes(api)
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
+	s.registerBillingAPIRoutes(api, web.HostNexus)
 	s.registerCourseAPIRoutes(api) // courses.go
 	s.registerSnapshotAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
@@ -71,7 +73,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 
 // adminOnlyAPI and portalOnlyAPI are the /api/v1 paths of one host.
 var (
-	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss", "/api/v1/snapshots"}
+	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss", "/api/v1/billing/plans", "/api/v1/billing/subscriptions", "/api/v1/billing/wallet-topups", "/api/v1/snapshots"}
 	portalOnlyAPI = []string{"/api/v1/leads"}
 )
 

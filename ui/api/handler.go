@@ -12,6 +12,7 @@ package api
 import (
 	"orengen/app"
 	"orengen/app/agents"
+	"orengen/app/billing"
 	"orengen/app/calendar"
 	"orengen/app/courses"
 	"orengen/app/federal"
@@ -57,6 +58,8 @@ type Handler struct {
 	Webhooks *app.WebhookService
 	// Inbox serves the Conversations API (nil: none).
 	Inbox *inbox.Service
+	// Billing is plans, usage and wallets (nil: no billing API).
+	Billing *billing.Service
 	// Courses serves the courses API (nil: none).
 	Courses *courses.Service
 }

@@ -321,6 +321,7 @@ func OpenAPI() []byte {
 		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam) // conversations.go
+		addBillingAPI(paths, schemas, std, idParam)      // billing.go
 		addCourseAPI(paths, schemas, std, idParam)       // courses.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)

@@ -34,6 +34,7 @@ var apiTags = []apiTag{
 	{"Courses", "Courses, modules and lessons, enrolments, engagement, and members with their progress.", []string{"courses", "course-members"}},
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
+	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
 	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},
 	{"Federal", "SAM.gov and Grants.gov saved searches, notices and pursuits (Nexus only).", []string{"federal"}},

@@ -15,6 +15,7 @@ package courses
 import (
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -75,6 +76,8 @@ func (s *Handler) MountMembers(r fiber.Router, csrf fiber.Handler) {
 	g.Post("/c/:slug/join", csrf, pub, s.handleJoin)
 	g.Get("/lessons/:id", s.requireMember, s.handleLesson)
 	g.Post("/lessons/:id/complete", csrf, s.requireMember, s.handleComplete)
+	g.Post("/lessons/:id/quiz", csrf, s.requireMember, s.handleQuiz)
+	g.Get("/c/:slug/certificate", s.requireMember, s.handleCertificate)
 }
 
 // loadMember resolves the member's session and the tenant of the area:
@@ -435,6 +438,22 @@ type lessonPage struct {
 	Locked string
 	Body   template.HTML
 	Embed  string
+	// Result is the quiz attempt just scored (nil before one).
+	Result *courses.Result
+	// Answers are the options chosen in the attempt, per question.
+	Answers [][]int
+}
+
+// Chosen reports whether option o of question q was chosen.
+func (p *lessonPage) Chosen(q, o int) bool {
+	if q < len(p.Answers) {
+		for _, a := range p.Answers[q] {
+			if a == o {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lessonCSP lets a lesson frame its video player (the allow-listed
@@ -442,6 +461,10 @@ type lessonPage struct {
 const lessonCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 func (s *Handler) renderLesson(c *fiber.Ctx, mc *courses.MemberCourse, ls *courses.LessonState, err error) error {
+	return s.renderLessonPage(c, mc, ls, err, nil)
+}
+
+func (s *Handler) renderLessonPage(c *fiber.Ctx, mc *courses.MemberCourse, ls *courses.LessonState, err error, fill func(p *lessonPage)) error {
 	if lk, ok := courses.IsLocked(err); ok {
 		p := &lessonPage{memberLayout: s.memberLayout(c, ls.Title), View: mc, Lesson: ls, Locked: lk.Message()}
 		c.Status(fiber.StatusForbidden)
@@ -450,6 +473,9 @@ func (s *Handler) renderLesson(c *fiber.Ctx, mc *courses.MemberCourse, ls *cours
 		return err
 	}
 	p := &lessonPage{memberLayout: s.memberLayout(c, ls.Title), View: mc, Lesson: ls, Next: mc.Next(ls.ID), Body: Markdown(ls.Body), Embed: ls.Embed()}
+	if fill != nil {
+		fill(p)
+	}
 	if p.Embed != "" {
 		c.Set("Content-Security-Policy", lessonCSP)
 	}
@@ -498,3 +524,81 @@ func Markdown(src string) template.HTML {
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+// handleQuiz scores a quiz attempt: the answers are fields q1, q2 ... (a
+// multiple-choice question sends its field once per option chosen).
+func (s *Handler) handleQuiz(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx, m := c.UserContext(), member(c)
+	mc, ls, err := s.Courses.OpenLesson(ctx, m, id)
+	if err != nil || ls.Quiz == nil {
+		if err == nil {
+			err = app.Errorf(app.ENOTFOUND, "This lesson has no quiz.")
+		}
+		if _, ok := courses.IsLocked(err); ok {
+			return s.renderLesson(c, mc, ls, err)
+		}
+		return err
+	}
+	form, err := c.MultipartForm()
+	var values map[string][]string
+	if err == nil {
+		values = form.Value
+	} else {
+		values = map[string][]string{}
+		for i := range ls.Quiz.Questions {
+			k := "q" + strconv.Itoa(i+1)
+			for _, v := range c.Context().PostArgs().PeekMulti(k) {
+				values[k] = append(values[k], string(v))
+			}
+		}
+	}
+	answers := make([][]int, len(ls.Quiz.Questions))
+	for i := range ls.Quiz.Questions {
+		for _, v := range values["q"+strconv.Itoa(i+1)] {
+			n, perr := strconv.Atoi(v)
+			if perr != nil {
+				n = -1 // Score names the question
+			}
+			answers[i] = append(answers[i], n)
+		}
+	}
+	r, mc2, err := s.Courses.SubmitQuiz(ctx, m, id, answers)
+	if err != nil {
+		if internal(err) {
+			return err
+		}
+		return s.renderLessonPage(c, mc, ls, nil, func(p *lessonPage) {
+			s.fail(c, &p.memberLayout, err)
+			p.Answers = answers
+		})
+	}
+	if r.Passed {
+		s.SetFlash(c, "ok", fmt.Sprintf("Quiz passed with %d%%. Lesson complete.", r.Score))
+		if mc2.Enrolment.CompletedAt != nil && mc2.Done == mc2.Total {
+			return c.Redirect("/learn/c/"+mc2.Course.Slug, fiber.StatusSeeOther)
+		}
+		if n := mc2.Next(id); n != nil {
+			return c.Redirect("/learn/lessons/"+strconv.FormatInt(n.ID, 10), fiber.StatusSeeOther)
+		}
+		return c.Redirect("/learn/c/"+mc2.Course.Slug, fiber.StatusSeeOther)
+	}
+	return s.renderLessonPage(c, mc, ls, nil, func(p *lessonPage) { p.Result, p.Answers = r, answers })
+}
+
+// handleCertificate sends the member's completion certificate (PDF).
+func (s *Handler) handleCertificate(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	cr, err := s.Courses.Landing(ctx, utils.CopyString(c.Params("slug")))
+	if err != nil {
+		return err
+	}
+	_, b, err := s.Courses.Certificate(ctx, member(c), cr.ID)
+	if err != nil {
+		return err
+	}
+	return web.SendAttachment(c, "certificate-"+cr.Slug+".pdf", "application/pdf", false, b, "private, no-store")
+}

@@ -67,4 +67,18 @@ func TestTemplates_EveryPage(t *testing.T) {
 	for _, err := range web.CheckPages(Templates, pageData) {
 		t.Error(err)
 	}
+	// A lesson with a quiz, after a failed attempt; its editor.
+	q, err := courses.ParseQuiz("? A?\n* x\n- y\n? B?\n* 1\n* 2\n- 3", 70)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ql := *lesson
+	ql.Quiz = q
+	pageData["hosted/learn_lesson"] = func() any {
+		return &lessonPage{View: view, Lesson: &courses.LessonState{Lesson: &ql}, Result: &courses.Result{Score: 50, Right: 1, Total: 2, Wrong: []int{2}}, Answers: [][]int{{0}, {1}}}
+	}
+	pageData["portal/courses_lesson"] = func() any { return &lessonEditPage{Course: course, Lesson: &ql} }
+	for _, err := range web.CheckPages(Templates, pageData) {
+		t.Error(err)
+	}
 }

@@ -244,6 +244,16 @@ func lessonForm(c *fiber.Ctx, l *courses.Lesson) error {
 		days = courses.MaxDripDays + 1 // Validate names the range
 	}
 	l.DripDays = int(days)
+	l.Quiz = nil
+	if src := strings.TrimSpace(c.FormValue("quiz")); src != "" && err == nil {
+		pass := int(num("pass_mark", "Pass mark"))
+		if pass == 0 && err == nil {
+			pass = courses.DefaultPassMark
+		}
+		if err == nil {
+			l.Quiz, err = courses.ParseQuiz(src, pass)
+		}
+	}
 	return err
 }
 

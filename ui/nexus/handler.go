@@ -75,6 +75,11 @@ type Handler struct {
 	// PlatformPages: the FOSS registry, tools register and integrations.
 	PlatformPages *platui.Handler
 	// CalendarPages is the universal calendar (nil or off: none).
+	// BillingPages is billing (nil or off: none).
+	BillingPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 	// InboxPages is Conversations (nil or off: none).
 	InboxPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)

@@ -56,6 +56,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.InboxPages != nil {
 		s.InboxPages.Mount(authed, csrf, web.NexusScope)
 	}
+	if s.BillingPages != nil {
+		s.BillingPages.Mount(authed, csrf, web.NexusScope)
+	}
 	s.PlatformPages.MountNexus(authed, csrf)
 }
 
@@ -82,6 +85,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.InboxPages != nil && s.InboxPages.On() {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})
+	}
+	if s.BillingPages != nil && s.BillingPages.On() {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Billing", Path: "/billing"}, web.NavItem{Label: "Billing › Plans", Path: "/billing/plans"})
 	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)

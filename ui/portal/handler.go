@@ -54,6 +54,11 @@ type Handler struct {
 	}
 	// CalendarPages are the public booking pages (a tenant's own domain).
 	// and the calendar pages behind sign-in.
+	// BillingPages is the client's billing (nil or off: none).
+	BillingPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 	// InboxPages is Conversations (nil or off: none).
 	InboxPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
@@ -95,6 +100,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.InboxPages != nil && s.InboxPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})
+		}
+		if s.BillingPages != nil && s.BillingPages.On() {
+			l.Nav[2].Items = append(l.Nav[2].Items, web.NavItem{Label: "Billing", Path: "/billing"}) // Account
 		}
 		if l.User.Role == app.UserRoleOwner {
 			l.Nav[2].Items = append(l.Nav[2].Items, s.PlatformPages.PortalNav()...) // Account

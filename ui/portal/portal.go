@@ -77,6 +77,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.InboxPages != nil {
 		s.InboxPages.Mount(authed, csrf, web.PortalScope)
 	}
+	if s.BillingPages != nil {
+		s.BillingPages.Mount(authed, csrf, web.PortalScope)
+	}
 	if s.CoursePages != nil {
 		s.CoursePages.Mount(authed, csrf, web.PortalScope)
 	}
