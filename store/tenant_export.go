@@ -61,6 +61,7 @@ var exportGlobal = map[string]string{
 	"web_salts":         "daily analytics salts of the appliance",
 	"tenant_snapshots":  "the agency's configuration snapshots (issue #22)",
 	"billing_prices":    "the appliance's usage price table",
+	"billing_plans":     "the agency's plans",
 	"webhook_cursor":    "the webhook dispatcher's position in the timeline (imported entries are skipped)",
 	"tenants":           "exported as the one row of the tenant itself",
 }
@@ -68,14 +69,15 @@ var exportGlobal = map[string]string{
 // exportSkipped lists tenant tables that an export leaves out, with why
 // (they are written into the README table of the file).
 var exportSkipped = map[string]string{
-	"vault_secrets":      "secrets are encrypted under this appliance's master key; enter them again on the new appliance",
-	"user_tokens":        "sign-in, invitation and reset tokens are valid on this appliance only",
-	"api_keys":           "API keys are credentials of this appliance; issue new ones",
-	"api_key_usage":      "usage counters of the API keys left out",
-	"outbox":             "the outgoing mail queue of this appliance",
-	"twilio_events":      "the webhook de-duplication log of this appliance",
-	"integration_checks": "health checks of this appliance's integrations",
-	"dash_daily":         "dashboard counters, rebuilt by triggers as leads and runs are imported",
+	"vault_secrets":         "secrets are encrypted under this appliance's master key; enter them again on the new appliance",
+	"user_tokens":           "sign-in, invitation and reset tokens are valid on this appliance only",
+	"api_keys":              "API keys are credentials of this appliance; issue new ones",
+	"api_key_usage":         "usage counters of the API keys left out",
+	"outbox":                "the outgoing mail queue of this appliance",
+	"twilio_events":         "the webhook de-duplication log of this appliance",
+	"integration_checks":    "health checks of this appliance's integrations",
+	"billing_subscriptions": "a subscription to this appliance's plans; subscribe the client again on the new appliance",
+	"dash_daily":            "dashboard counters, rebuilt by triggers as leads and runs are imported",
 }
 
 // exportRef says where an id column that is not a declared foreign key
@@ -150,6 +152,7 @@ var exportRefs = map[string]exportRef{
 	"federal_requirements.notice_id":      {Opaque: "a SAM.gov notice id"},
 	"federal_grants.grant_id":             {Opaque: "a Grants.gov opportunity id"},
 	"federal_grant_pipeline.grant_id":     {Opaque: "a Grants.gov opportunity id"},
+	"billing_adjustments.invoice_id":      {Opaque: "the invoice it was billed on, by this appliance's billing"},
 	"billing_usage_events.source_id":      {Opaque: "the metered source's own id (message, call, completion)"},
 }
 
