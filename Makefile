@@ -46,7 +46,7 @@ bench: build
 	ORENGEN_BENCH_SITES=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestSitesFigures -v ./ui/
 	ORENGEN_BENCH_PLATFORM=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestPlatformFigures -v ./ui/
 	ORENGEN_BENCH_WIKI=1 ORENGEN_BENCH_SHEETS=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestWikiFigures|TestSheetFigures' -v ./app/wiki ./app/sheets
-	ORENGEN_BENCH_INBOX=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestInboxFigures -v ./app/inbox
+	ORENGEN_BENCH_INBOX=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestInboxFigures|TestInboxLiveFigures|TestIMAPImportFigures' -v ./app/inbox ./imap
 	ORENGEN_BENCH_AGENTS=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestFigures_Retrieval|TestAgentFigures' -v ./app/agents ./cli
 	ORENGEN_BENCH_CALENDAR=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCalendarFigures -v ./app/calendar
 

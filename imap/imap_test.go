@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,4 +340,42 @@ func b64(s string) string {
 	}
 	b.WriteString(enc)
 	return b.String()
+}
+
+// TestIMAPImportFigures imports a mailbox of ORENGEN_BENCH_IMAP_N
+// messages (default 2,000) from a real Dovecot and reports messages per
+// second, against reading the same mailbox without storing anything
+// (the fetch and parse alone) in the same run. ORENGEN_BENCH_INBOX=1.
+func TestIMAPImportFigures(t *testing.T) {
+	if os.Getenv("ORENGEN_BENCH_INBOX") != "1" {
+		t.Skip("figures: ORENGEN_BENCH_INBOX=1")
+	}
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("ORENGEN_BENCH_IMAP_N")); err == nil && v > 0 {
+		n = v
+	}
+	e := newEnv(t)
+	e.svc.Mail.Fetcher = &imap.Fetcher{Timeout: 60 * time.Second}
+	msgs := make([]string, n)
+	for i := range msgs {
+		msgs[i] = mailMsg(fmt.Sprintf("fig%d@cust.test", i), fmt.Sprintf("Cust %d <c%d@cust.test>", i%300, i%300), fmt.Sprintf("Question %d", i),
+			strings.Repeat("Could you quote a roof repair for next week? ", 12))
+	}
+	t0 := time.Now()
+	appendMail(t, e.dove, msgs...)
+	appendTook := time.Since(t0)
+	mb, _ := e.st.FindMailbox(context.Background(), e.t.ID)
+	t0 = time.Now()
+	read := 0
+	if err := e.svc.Mail.Fetcher.Fetch(context.Background(), mb, e.dove.Password, func(_, _ uint32, _ *inbox.Email) error { read++; return nil }); err != nil || read != n {
+		t.Fatalf("fetch only: %d %v", read, err)
+	}
+	fetchOnly := time.Since(t0)
+	t0 = time.Now()
+	if got := e.poll(t); got != n {
+		t.Fatalf("imported %d of %d", got, n)
+	}
+	imp := time.Since(t0)
+	t.Logf("IMAP import of %d messages: %v (%.0f messages/s); fetch and parse alone %v (%.0f/s; ratio %.1f); appending them to Dovecot took %v",
+		n, imp.Round(time.Millisecond), float64(n)/imp.Seconds(), fetchOnly.Round(time.Millisecond), float64(n)/fetchOnly.Seconds(), imp.Seconds()/fetchOnly.Seconds(), appendTook.Round(time.Millisecond))
 }

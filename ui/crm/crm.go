@@ -1046,6 +1046,15 @@ func (s *Handler) nexusWorkIn(c *fiber.Ctx) error {
 	return nil
 }
 
+// nexusHouse is nexusWorkIn for the agency's own CRM only (CSV import):
+// a client's data is imported by the client, in its portal.
+func (s *Handler) nexusHouse(c *fiber.Ctx) error {
+	if v := c.Query("tenant"); v != "" && v != strconv.FormatInt(app.HouseTenantID, 10) {
+		return app.Errorf(app.EINVALID, "Nexus imports into the agency's own CRM; a client imports its CSV files in its portal (CRM > Import CSV).")
+	}
+	return s.nexusWorkIn(c)
+}
+
 // ---- Nexus: every tenant's records; the house tenant's and, chosen, a client's to work in ----
 
 func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
@@ -1068,6 +1077,15 @@ func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 		r.Post("/crm/"+seg+"/:id/tasks", csrf, s.nexusWorkIn, s.handleCRMTaskCreate(seg))
 		r.Post("/crm/"+seg+"/:id/tags", csrf, s.nexusWorkIn, s.handleCRMTagsUpdate(seg))
 	}
+	// CSV import into the agency's own CRM, with the portal's steps
+	// (upload in pieces, map, check, run with progress).
+	r.Post("/crm/imports/upload", csrf, s.nexusHouse, s.handleCRMUploadCreate)
+	r.Post("/crm/imports/upload/:upload", csrf, s.nexusHouse, s.handleCRMUploadChunk)
+	r.Post("/crm/imports/upload/:upload/finish", csrf, s.nexusHouse, s.handleCRMUploadFinish)
+	r.Get("/crm/import", s.nexusHouse, s.handleCRMImportView)
+	r.Post("/crm/import", csrf, s.nexusHouse, s.handleCRMImport)
+	r.Get("/crm/import/:id", s.nexusHouse, s.handleCRMImportJob)
+	r.Post("/crm/import/:id", csrf, s.nexusHouse, s.handleCRMImportJobUpdate)
 	r.Get("/crm/pipeline", s.handleNexusCRMKanban)
 	r.Get("/crm/tasks", s.handleNexusCRMTasks)
 	for seg := range crmKinds {

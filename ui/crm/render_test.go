@@ -34,6 +34,12 @@ var pageData = map[string]func() any{
 		return &importJobPage{Job: &app.ImportJob{Status: app.ImportMapping, Error: "x"}, Fields: app.ImportFields(app.RecordPerson, allCustomFields()),
 			Columns: []importColumn{{Field: "emails"}}, Preview: []importPreviewRow{{Cells: []string{"a"}, Problem: "x"}, {}}, Errors: []app.ImportRowError{{}}, FormError: "x"}
 	},
+	"nexus/crm_import": func() any {
+		return &importPage{Jobs: []*app.ImportJob{{}}, Objects: importObjects, FormError: "x"}
+	},
+	"nexus/crm_import_job": func() any {
+		return &importJobPage{Job: &app.ImportJob{Status: app.ImportDone}, Errors: []app.ImportRowError{{}}}
+	},
 	"portal/crm_kanban": func() any {
 		return &kanbanPage{Board: fullBoard(false)}
 	},
