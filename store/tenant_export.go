@@ -62,6 +62,7 @@ var exportGlobal = map[string]string{
 	"tenant_snapshots":  "the agency's configuration snapshots (issue #22)",
 	"billing_prices":    "the appliance's usage price table",
 	"billing_plans":     "the agency's plans",
+	"billing_counters":  "the appliance's invoice number sequence",
 	"webhook_cursor":    "the webhook dispatcher's position in the timeline (imported entries are skipped)",
 	"tenants":           "exported as the one row of the tenant itself",
 }
@@ -152,7 +153,7 @@ var exportRefs = map[string]exportRef{
 	"federal_requirements.notice_id":      {Opaque: "a SAM.gov notice id"},
 	"federal_grants.grant_id":             {Opaque: "a Grants.gov opportunity id"},
 	"federal_grant_pipeline.grant_id":     {Opaque: "a Grants.gov opportunity id"},
-	"billing_adjustments.invoice_id":      {Opaque: "the invoice it was billed on, by this appliance's billing"},
+	"billing_adjustments.invoice_id":      {To: "billing_invoices"},
 	"billing_usage_events.source_id":      {Opaque: "the metered source's own id (message, call, completion)"},
 }
 
