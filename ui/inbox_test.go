@@ -15,8 +15,8 @@ import (
 	"orengen/app"
 	"orengen/app/inbox"
 	"orengen/twilio"
-	"orengen/ui"
 	"orengen/twilio/twiliotest"
+	"orengen/ui"
 )
 
 // inboxFixtures holds, per test environment, B's inbox thread and canned
