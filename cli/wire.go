@@ -48,6 +48,7 @@ type App struct {
 	Auth          *app.AuthService
 	Tenants       *app.TenantService
 	Transfer      *app.TenantTransferService // tenant export and import (issue #22)
+	Snapshots     *app.SnapshotService       // tenant configuration snapshots (issue #22)
 	Users         *app.UserService
 	APIKeys       *app.APIKeyService
 	Vault         *app.VaultService
@@ -130,6 +131,7 @@ type App struct {
 	calendarDone                       <-chan struct{}
 	sitesDone                          <-chan struct{}
 	inboxDone                          <-chan struct{}
+	billingDone                        <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -209,6 +211,7 @@ func (a *App) open(ctx context.Context) error {
 	a.Tenants = &app.TenantService{Store: tenants, Audit: a.Audit, Domains: a.Domains}
 	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
 		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
+	a.Snapshots = &app.SnapshotService{Store: store.NewSnapshotStore(a.DB), Audit: a.Audit}
 	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
@@ -249,6 +252,7 @@ func (a *App) open(ctx context.Context) error {
 		Leads:       store.NewLeadStore(a.DB),
 		Tenants:     a.Tenants,
 		Transfer:    a.Transfer,
+		Snapshots:   a.Snapshots,
 		Users:       a.Users,
 		APIKeys:     a.APIKeys,
 		Vault:       a.Vault,
@@ -534,6 +538,9 @@ func (a *App) Start(ctx context.Context) {
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
+	billingDone := make(chan struct{})
+	a.billingDone = billingDone
+	go func() { a.runBilling(ctx); close(billingDone) }() // billing.go: month-end invoicing
 	toolsDone := make(chan struct{})
 	a.toolsDone = toolsDone
 	go func() { a.Server.Tools.Run(ctx, platform.ToolReminderInterval); close(toolsDone) }() // FOSS tools' update reminders
@@ -549,6 +556,7 @@ func (a *App) Stop() {
 	}
 	a.cancel()
 	<-a.dnsDone
+	<-a.billingDone
 	<-a.toolsDone
 	<-a.calendarDone
 	<-a.sitesDone
