@@ -26,7 +26,7 @@ var apiTags = []apiTag{
 		[]string{"people", "companies", "opportunities", "notes", "tasks", "pipelines", "custom-fields"}},
 	{"Leads", "The inquiries captured from forms and the lead webhook.", []string{"leads"}},
 	{"Agent Studio", "AI agents, their conversations (take over, write, hand back) and usage.", []string{"agents", "agent-conversations", "agent-usage"}},
-	{"Conversations", "The inbox: SMS, email and chat threads, their messages, replies, private notes, status, assignee and labels.", []string{"conversations"}},
+	{"Conversations", "The inbox: SMS, email and chat threads, their messages, replies, private notes, status, assignee and labels; business hours and the out-of-hours reply.", []string{"conversations", "inbox-hours"}},
 	{"Knowledge wiki", "Pages, revisions, attachments, share links, search and zip export and import of a space.", []string{"wiki"}},
 	{"Data & Sheets", "Tables with typed columns and their rows.", []string{"tables"}},
 	{"Calendar", "Calendars, bookings and calendar sync.", []string{"calendar"}},
@@ -36,6 +36,7 @@ var apiTags = []apiTag{
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
+	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},
 	{"Federal", "SAM.gov and Grants.gov saved searches, notices and pursuits (Nexus only).", []string{"federal"}},
 	{"FOSS", "Open-source components, the SBOM and the tool register (Nexus only).", []string{"foss"}},
 }
