@@ -58,6 +58,28 @@ const (
 	TriggerMessageReceived = "message_received"
 )
 
+// Members' area triggers (issue #24, app/courses), fired after the write
+// commits. The trigger fields are member_id, person_id (the CRM person),
+// email, name, course_id, course_slug, course_title and, for lessons and
+// quizzes, lesson_id and lesson_title.
+const (
+	TriggerCourseEnrolled  = "course_enrolled"
+	TriggerLessonCompleted = "lesson_completed"
+	TriggerCourseCompleted = "course_completed"
+	TriggerQuizFailed      = "quiz_failed"
+)
+
+// CourseTriggers are the members' area's triggers.
+var CourseTriggers = []string{TriggerCourseEnrolled, TriggerLessonCompleted, TriggerCourseCompleted, TriggerQuizFailed}
+
+func init() {
+	WorkflowTriggers[TriggerCourseEnrolled] = "A member is enrolled in a course (members' area)"
+	WorkflowTriggers[TriggerLessonCompleted] = "A member completes a lesson"
+	WorkflowTriggers[TriggerCourseCompleted] = "A member completes every lesson of a course"
+	WorkflowTriggers[TriggerQuizFailed] = "A member fails a lesson's quiz"
+	TriggerOrder = append(TriggerOrder, CourseTriggers...)
+}
+
 // MessageChannels are the inbox's channels a message_received trigger
 // may name (app/inbox.Channels; app cannot import it).
 var MessageChannels = []string{"sms", "email", "chat", "call"}

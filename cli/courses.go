@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 
 	"orengen/app"
 	"orengen/app/courses"
@@ -23,7 +25,36 @@ func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 			}
 			return a.Server.URL(ui.HostPortal)
 		}}
+	a.Courses.Events = a.courseEvent
 	a.Server.Courses = a.Courses
+}
+
+// courseTriggers maps the members' area's events to workflow triggers.
+var courseTriggers = map[string]string{
+	courses.EventEnrolled:        app.TriggerCourseEnrolled,
+	courses.EventLessonCompleted: app.TriggerLessonCompleted,
+	courses.EventCourseCompleted: app.TriggerCourseCompleted,
+	courses.EventQuizFailed:      app.TriggerQuizFailed,
+}
+
+// courseEvent queues the tenant's workflows listening for the event. A
+// failure is logged, never the member's: the lesson is complete either
+// way.
+func (a *App) courseEvent(ctx context.Context, ev courses.Event) {
+	trigger := courseTriggers[ev.Kind]
+	if trigger == "" || a.Automations == nil || ev.Member == nil || ev.Course == nil {
+		return
+	}
+	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	p := map[string]string{"member_id": i64(ev.Member.ID), "person_id": i64(ev.Member.PersonID), "email": ev.Member.Email, "name": ev.Member.Name,
+		"course_id": i64(ev.Course.ID), "course_slug": ev.Course.Slug, "course_title": ev.Course.Title}
+	if ev.Lesson != nil {
+		p["lesson_id"], p["lesson_title"] = i64(ev.Lesson.ID), ev.Lesson.Title
+	}
+	payload, _ := json.Marshal(p)
+	if _, err := a.Automations.Trigger(context.WithoutCancel(ctx), ev.TenantID, trigger, payload); err != nil {
+		a.Logger.Error("course trigger", "trigger", trigger, "tenant", ev.TenantID, "err", err)
+	}
 }
 
 // courseMailer sends a member's email through its tenant's mailer when

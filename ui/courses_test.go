@@ -15,6 +15,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/courses"
+	"orengen/store"
 	"orengen/ui"
 )
 
@@ -514,5 +515,61 @@ func TestCourses_QuizAndCertificate(t *testing.T) {
 	b := e.courseFixture(e.B.T, e.B.Owner)
 	if st, _, _ := do("GET", cert, map[string]string{"msid": b.Cookie}, nil); st != 404 {
 		t.Errorf("B's member on A's certificate: %d", st)
+	}
+}
+
+// The members' area fires its workflow triggers with the member, course
+// and lesson as trigger fields; another tenant's workflows never run.
+func TestCourses_WorkflowTriggers(t *testing.T) {
+	e := newTenantEnv(t)
+	ws := store.NewWorkflowStore(e.DB)
+	ctx := context.Background()
+	wf := map[string]*app.Workflow{}
+	for _, tr := range app.CourseTriggers {
+		w := &app.Workflow{TenantID: e.A.T.ID, Name: "On " + tr, Trigger: tr, Enabled: true, Definition: &app.Definition{Steps: []app.Step{{Type: app.StepContact}}}}
+		if err := ws.SaveWorkflow(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		wf[tr] = w
+	}
+	other := &app.Workflow{TenantID: e.B.T.ID, Name: "B's", Trigger: app.TriggerLessonCompleted, Enabled: true, Definition: &app.Definition{Steps: []app.Step{{Type: app.StepContact}}}}
+	if err := ws.SaveWorkflow(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	a := e.courseFixture(e.A.T, e.A.Owner) // invites and enrols A's learner
+	actx := app.NewContextWithTenant(ctx, e.A.T)
+	l := *a.Lessons[2]
+	l.Quiz, _ = courses.ParseQuiz("? Q?\n* yes\n- no", 100)
+	if err := e.App.Courses.UpdateLesson(app.NewContextWithUser(actx, e.A.Owner), a.Course.ID, &l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Courses.CompleteLesson(actx, a.Member, a.Lessons[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.App.Courses.SubmitQuiz(actx, a.Member, l.ID, [][]int{{1}}); err != nil {
+		t.Fatal(err)
+	}
+	runs := func(w *app.Workflow) []*app.Run {
+		rs, err := ws.FindRuns(ctx, app.RunFilter{TenantID: w.TenantID, WorkflowID: w.ID, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	for tr, want := range map[string]int{app.TriggerCourseEnrolled: 1, app.TriggerLessonCompleted: 1, app.TriggerQuizFailed: 1, app.TriggerCourseCompleted: 0} {
+		rs := runs(wf[tr])
+		if len(rs) != want {
+			t.Errorf("%s: %d runs, want %d", tr, len(rs), want)
+			continue
+		}
+		if want == 1 && (rs[0].Payload["email"] != a.Member.Email || rs[0].Payload["course_id"] != strconv.FormatInt(a.Course.ID, 10) || rs[0].Payload["person_id"] != strconv.FormatInt(a.Member.PersonID, 10)) {
+			t.Errorf("%s payload %v", tr, rs[0].Payload)
+		}
+	}
+	if rs := runs(wf[app.TriggerLessonCompleted]); rs[0].Payload["lesson_id"] != strconv.FormatInt(a.Lessons[0].ID, 10) || rs[0].Payload["lesson_title"] != "Welcome" {
+		t.Errorf("lesson_completed payload %v", rs[0].Payload)
+	}
+	if rs := runs(other); len(rs) != 0 {
+		t.Errorf("B's workflow ran %d times on A's member", len(rs))
 	}
 }
