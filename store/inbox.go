@@ -371,6 +371,44 @@ func insertInboxAttachments(ctx context.Context, tx *Tx, m *inbox.Message) error
 	return nil
 }
 
+// FindHours implements inbox.Store.
+func (s *InboxStore) FindHours(ctx context.Context, tenantID int64) (*inbox.Hours, error) {
+	h := &inbox.Hours{TenantID: tenantID}
+	var days string
+	err := s.db.read.QueryRowContext(ctx, `SELECT enabled, days, open_at, close_at, away_text FROM inbox_hours WHERE tenant_id = ?`, tenantID).
+		Scan(&h.Enabled, &days, &h.Open, &h.Close, &h.AwayText)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "No business hours saved.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find hours: %w", err)
+	}
+	h.Days = []int{}
+	for _, d := range strings.Split(days, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(d)); err == nil {
+			h.Days = append(h.Days, n)
+		}
+	}
+	return h, nil
+}
+
+// SaveHours implements inbox.Store.
+func (s *InboxStore) SaveHours(ctx context.Context, h *inbox.Hours) error {
+	days := make([]string, len(h.Days))
+	for i, d := range h.Days {
+		days[i] = strconv.Itoa(d)
+	}
+	return s.db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO inbox_hours (tenant_id, enabled, days, open_at, close_at, away_text, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id) DO UPDATE SET enabled = excluded.enabled, days = excluded.days, open_at = excluded.open_at, close_at = excluded.close_at,
+			away_text = excluded.away_text, updated_at = excluded.updated_at`, h.TenantID, h.Enabled, strings.Join(days, ","), h.Open, h.Close, h.AwayText, FormatTime(tx.now))
+		if err != nil {
+			return FormatError(fmt.Errorf("save hours: %w", err), "The tenant does not exist.")
+		}
+		return nil
+	})
+}
+
 // NextRoundRobin implements inbox.Store.
 func (s *InboxStore) NextRoundRobin(ctx context.Context, tenantID int64, members []string) (string, error) {
 	if len(members) == 0 {

@@ -368,6 +368,7 @@ func LessonLock(l *Lesson, byID map[int64]*Lesson, e *Enrolment, loc *time.Locat
 type LessonState struct {
 	*Lesson
 	Lock      *Lock
+	Started   bool // opened before (progress recorded)
 	Completed bool
 }
 

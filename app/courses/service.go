@@ -795,7 +795,7 @@ func BuildMemberCourse(c *Course, e *Enrolment, prog map[int64]*Progress, loc *t
 	for _, mod := range c.Modules {
 		ms := &ModuleState{Module: mod}
 		for _, l := range mod.Lessons {
-			ls := &LessonState{Lesson: l, Completed: done[l.ID]}
+			ls := &LessonState{Lesson: l, Completed: done[l.ID], Started: prog[l.ID] != nil}
 			if !ls.Completed {
 				ls.Lock = LessonLock(l, byID, e, loc, done, now)
 			}
@@ -841,8 +841,11 @@ func (s *Service) OpenLesson(ctx context.Context, m *Member, lessonID int64) (*M
 	if ls.Lock != nil {
 		return mc, ls, &LockedError{Lock: ls.Lock}
 	}
-	if err := s.Store.StartLesson(ctx, l.CourseID, l.ID, m.ID); err != nil {
-		return nil, nil, err
+	if !ls.Started { // the first view records progress; later views only read
+		if err := s.Store.StartLesson(ctx, l.CourseID, l.ID, m.ID); err != nil {
+			return nil, nil, err
+		}
+		ls.Started = true
 	}
 	return mc, ls, nil
 }

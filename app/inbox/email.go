@@ -191,6 +191,9 @@ func (s *Service) receiveEmail(ctx context.Context, mb *Mailbox, validity, uid u
 		}
 	}
 	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID, Direction: DirIn})
+	if !e.AutoReply { // never answer an automatic answer
+		s.awayReply(ctx, c)
+	}
 	return false, nil
 }
 

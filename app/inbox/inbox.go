@@ -255,6 +255,9 @@ type Store interface {
 	// round-robin assignee among members (sorted; wrapping) and records
 	// it, in one transaction.
 	NextRoundRobin(ctx context.Context, tenantID int64, members []string) (string, error)
+	// FindHours returns the tenant's business hours. Returns ENOTFOUND.
+	FindHours(ctx context.Context, tenantID int64) (*Hours, error)
+	SaveHours(ctx context.Context, h *Hours) error
 	FindCanned(ctx context.Context, tenantID int64) ([]*Canned, error)
 	SaveCanned(ctx context.Context, c *Canned) error
 	DeleteCanned(ctx context.Context, tenantID, id int64) error

@@ -110,6 +110,9 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, p map[string]s
 	if kw == "HELP" && !unrouted {
 		s.sendHelp(ctx, c)
 	}
+	if kw == "" && !agent {
+		s.awayReply(ctx, c)
+	}
 	return nil
 }
 

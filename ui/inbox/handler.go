@@ -88,6 +88,8 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/inbox/mailbox", s.page(sc, s.handleMailbox))
 	r.Post("/inbox/mailbox", csrf, s.page(sc, s.handleMailboxSave))
 	r.Post("/inbox/mailbox/poll", csrf, s.page(sc, s.handleMailboxPoll))
+	r.Get("/inbox/hours", s.page(sc, s.handleHours))
+	r.Post("/inbox/hours", csrf, s.page(sc, s.handleHoursSave))
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
 	r.Get("/inbox/:id/messages/:mid/frame", s.page(sc, s.handleMessageFrame))
 	r.Get("/inbox/:id/attachments/:aid", s.page(sc, s.handleAttachment))
@@ -567,4 +569,75 @@ func (s *Handler) handleMailboxPoll(c *fiber.Ctx, sc web.Scope) error {
 		s.SetFlash(c, "success", fmt.Sprintf("%d new messages.", n))
 	}
 	return c.Redirect(mailboxURL(sc, mb.TenantID), fiber.StatusSeeOther)
+}
+
+// hoursPage is the business hours and the out-of-hours reply.
+type hoursPage struct {
+	web.Layout
+	Nexus      bool
+	TenantList []*app.Tenant
+	Tenant     int64
+	Hours      *inbox.Hours
+	Errors     map[string]string
+}
+
+// DayNames are the weekdays in the order of time.Weekday.
+func (hoursPage) DayNames() []string {
+	return []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+}
+
+func (s *Handler) hours(c *fiber.Ctx, sc web.Scope, p *hoursPage) error {
+	var err error
+	if p.Nexus, p.TenantList, p.Tenant, err = s.tenantChoice(c, sc, p.Tenant); err != nil {
+		return err
+	}
+	if p.Hours == nil {
+		if p.Hours, err = s.Inbox.HoursSettings(c.UserContext(), p.Tenant); err != nil {
+			return err
+		}
+	}
+	p.Layout = s.Layout(c, sc.Host, "Business hours")
+	return s.Render(c, sc.Page("inbox_hours"), p)
+}
+
+func (s *Handler) handleHours(c *fiber.Ctx, sc web.Scope) error { return s.hours(c, sc, &hoursPage{}) }
+
+// handleHoursSave stores the hours (the tenant's owner; any admin in
+// Nexus). Bad input re-renders the form naming the field, with 400.
+func (s *Handler) handleHoursSave(c *fiber.Ctx, sc web.Scope) error {
+	if !sc.Nexus() {
+		if err := web.RequireOwner(c, "set business hours"); err != nil {
+			return err
+		}
+	}
+	h := &inbox.Hours{Enabled: c.FormValue("enabled") != "", Open: utils.CopyString(c.FormValue("open")), Close: utils.CopyString(c.FormValue("close")),
+		AwayText: utils.CopyString(c.FormValue("away_text")), Days: []int{}}
+	args := c.Request().PostArgs()
+	for _, v := range args.PeekMulti("days") {
+		d, err := strconv.Atoi(string(v))
+		if err != nil {
+			return app.FieldErrorf("days", "Days are 0 (Sunday) to 6 (Saturday).")
+		}
+		h.Days = append(h.Days, d)
+	}
+	if v := c.FormValue("tenant_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return app.FieldErrorf("tenant_id", "Tenant must be a tenant ID.")
+		}
+		h.TenantID = id
+	}
+	if err := s.Inbox.SaveHours(c.UserContext(), h); err != nil {
+		if app.ErrorCode(err) != app.EINVALID {
+			return err
+		}
+		c.Status(fiber.StatusBadRequest)
+		return s.hours(c, sc, &hoursPage{Tenant: h.TenantID, Hours: h, Errors: map[string]string{web.FieldOr(err, "open"): app.ErrorMessage(err)}})
+	}
+	s.SetFlash(c, "success", "Business hours saved.")
+	u := "/inbox/hours"
+	if sc.Nexus() {
+		u += "?tenant=" + strconv.FormatInt(h.TenantID, 10)
+	}
+	return c.Redirect(u, fiber.StatusSeeOther)
 }

@@ -32,6 +32,10 @@ func init() {
 				Mailbox: &inbox.Mailbox{Host: "imap.x.test", Port: 993, Security: "tls", Username: "u", Address: "a@x.test", Enabled: true, LastPollAt: &now, LastError: "e", Imported: 3},
 				Errors:  map[string]string{"host": "x"}}
 		}
+		pageData[host+"/inbox_hours"] = func() any {
+			return &hoursPage{Nexus: nexus, TenantList: []*app.Tenant{{ID: 2, Name: "Acme"}}, Tenant: 2,
+				Hours: &inbox.Hours{TenantID: 2, Enabled: true, Days: []int{1, 2}, Open: "09:00", Close: "17:00", AwayText: "Closed"}, Errors: map[string]string{"close": "x"}}
+		}
 		pageData[host+"/inbox_canned"] = func() any {
 			return &cannedPage{Nexus: nexus, TenantList: []*app.Tenant{{ID: 2, Name: "Acme"}}, Tenant: 2, Canned: []*inbox.Canned{{ID: 1, TenantID: 2, Name: "T", Body: "B"}},
 				Errors: map[string]string{"name": "x"}}
