@@ -130,6 +130,7 @@ type App struct {
 	calendarDone                       <-chan struct{}
 	sitesDone                          <-chan struct{}
 	inboxDone                          <-chan struct{}
+	billingDone                        <-chan struct{}
 }
 
 // Federal is the federal-contracting part of the graph: the store, the
@@ -534,6 +535,9 @@ func (a *App) Start(ctx context.Context) {
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()
+	billingDone := make(chan struct{})
+	a.billingDone = billingDone
+	go func() { a.runBilling(ctx); close(billingDone) }() // billing.go: month-end invoicing
 	toolsDone := make(chan struct{})
 	a.toolsDone = toolsDone
 	go func() { a.Server.Tools.Run(ctx, platform.ToolReminderInterval); close(toolsDone) }() // FOSS tools' update reminders
@@ -549,6 +553,7 @@ func (a *App) Stop() {
 	}
 	a.cancel()
 	<-a.dnsDone
+	<-a.billingDone
 	<-a.toolsDone
 	<-a.calendarDone
 	<-a.sitesDone

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ledongthuc/pdf"
 
 	"orengen/app"
 	"orengen/app/billing"
@@ -123,7 +126,7 @@ func (e *tenantEnv) isoBillingRequest(r isoRoute, req *treq) {
 	}
 	b := strconv.FormatInt(e.B.T.ID, 10)
 	switch r.Method + " " + r.Path {
-	case "GET /api/v1/billing/summary":
+	case "GET /api/v1/billing/summary", "GET /api/v1/billing/invoices", "GET /api/v1/billing/invoices/:id":
 		if r.Host == "nexus" {
 			req.Path += "?tenant=" + b
 		}
@@ -140,7 +143,7 @@ func (e *tenantEnv) isoBillingRequest(r isoRoute, req *treq) {
 
 // billingContractFixture puts tenantID on plan with some usage and a
 // wallet entry, so the summary's every part is filled.
-func (e *tenantEnv) billingContractFixture(tenantID int64, plan string) {
+func (e *tenantEnv) billingContractFixture(tenantID int64, plan string) string {
 	ctx := context.Background()
 	pid, _ := strconv.ParseInt(plan, 10, 64)
 	if _, err := e.App.Billing.Assign(ctx, tenantID, pid); err != nil {
@@ -152,6 +155,14 @@ func (e *tenantEnv) billingContractFixture(tenantID int64, plan string) {
 	if _, err := e.App.Billing.TopUp(ctx, tenantID, 1_000_000, "contract", ""); err != nil {
 		e.t.Fatal(err)
 	}
+	now := time.Now().UTC()
+	inv := &billing.Invoice{TenantID: tenantID, Kind: billing.KindInvoice, Currency: "USD", PeriodStart: now.AddDate(0, -2, 0), PeriodEnd: now.AddDate(0, -1, 0), PlanName: "Iso",
+		SubtotalMicros: 10_000_000, TotalMicros: 10_000_000, Status: billing.InvoiceOpen, IssuedAt: now,
+		Lines: []*billing.InvoiceLine{{Description: "Iso plan", Quantity: 1, AmountMicros: 10_000_000}}}
+	if err := e.App.Billing.Store.IssueInvoice(ctx, inv, nil, nil, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	return strconv.FormatInt(inv.ID, 10)
 }
 
 // TestBilling_PlansWalletPages: the admin creates a plan in Nexus (bad
@@ -230,4 +241,116 @@ func TestBilling_PlansWalletPages(t *testing.T) {
 	if !strings.Contains(body, e.A.T.Name) || !strings.Contains(body, "$9.83815") {
 		t.Fatalf("Nexus billing: %.3000s", body)
 	}
+}
+
+// billingInvoices holds, per test environment, B's invoice.
+var billingInvoices sync.Map
+
+// billingInvoiceFixture returns the ID of an invoice issued to B
+// (created on first use).
+func (e *tenantEnv) billingInvoiceFixture() string {
+	if id, ok := billingInvoices.Load(e); ok {
+		return id.(string)
+	}
+	now := time.Now().UTC()
+	inv := &billing.Invoice{TenantID: e.B.T.ID, Kind: billing.KindInvoice, Currency: "USD", PeriodStart: now.AddDate(0, -1, 0), PeriodEnd: now, PlanName: "Iso",
+		SubtotalMicros: 10_000_000, TotalMicros: 10_000_000, Status: billing.InvoiceOpen, IssuedAt: now,
+		Lines: []*billing.InvoiceLine{{Description: "Iso plan " + e.B.T.Name, Quantity: 1, AmountMicros: 10_000_000}}}
+	if err := e.App.Billing.Store.IssueInvoice(context.Background(), inv, nil, nil, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	id := strconv.FormatInt(inv.ID, 10)
+	billingInvoices.Store(e, id)
+	return id
+}
+
+// TestBilling_InvoicePages: the admin closes A's period from Nexus; A's
+// portal lists the invoice, and its PDF (in the agency's brand, addressed
+// to A) reads back with the number and total; a credit note larger than
+// the invoice is refused naming the amount, a fitting one is issued with
+// the next number; the API lists both for A's key.
+func TestBilling_InvoicePages(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	p := &billing.Plan{Name: "Starter", Interval: billing.Month, PriceMicros: 30_000_000, Active: true}
+	if err := e.App.Billing.CreatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Billing.Assign(ctx, e.A.T.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // the period has begun
+	a := strconv.FormatInt(e.A.T.ID, 10)
+	st, _, resp := e.do(treq{Host: "nexus", Method: "POST", Path: "/billing/tenants/" + a + "/invoice", CSRF: true, Cookies: admin})
+	if st != 303 {
+		t.Fatalf("invoice now: %d", st)
+	}
+	_ = resp
+	invs, err := e.App.Billing.Invoices(ctx, e.A.T.ID)
+	if err != nil || len(invs) != 1 || invs[0].TotalMicros <= 0 || invs[0].TotalMicros > 30_000_000 {
+		t.Fatalf("A's invoices %+v %v", invs, err)
+	}
+	inv := invs[0]
+	id := strconv.FormatInt(inv.ID, 10)
+	_, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: map[string]string{"psid": e.A.Cookie}})
+	if !strings.Contains(body, inv.Number) || !strings.Contains(body, `href="/billing/invoices/`+id+`/pdf"`) {
+		t.Fatalf("A's billing page lacks the invoice: %.4000s", body)
+	}
+	st, pdfBody, resp := e.do(treq{Host: "portal", Method: "GET", Path: "/billing/invoices/" + id + "/pdf", Cookies: map[string]string{"psid": e.A.Cookie}})
+	if st != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdfBody, "%PDF") {
+		t.Fatalf("PDF: %d %q", st, resp.Header.Get("Content-Type"))
+	}
+	text := pdfPlainText(t, []byte(pdfBody))
+	for _, want := range []string{"Invoice " + inv.Number, e.A.T.Name, "Starter", "Total USD", billingCents(inv.TotalMicros)} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q: %s", want, text)
+		}
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/billing/invoices/" + id + "/pdf", Cookies: map[string]string{"psid": e.B.Cookie}}); st != 404 {
+		t.Errorf("B reads A's invoice: %d", st)
+	}
+	credit := "/billing/tenants/" + a + "/invoices/" + id + "/credit"
+	if st, body, _ := e.do(treq{Host: "nexus", Method: "POST", Path: credit, CSRF: true, Cookies: admin, Form: url.Values{"amount": {"1000"}, "reason": {"Too much"}}}); st != 400 || !strings.Contains(body, "at most") {
+		t.Fatalf("over-credit: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: "nexus", Method: "POST", Path: credit, CSRF: true, Cookies: admin, Form: url.Values{"amount": {"1.50"}, "reason": {"Late start"}}}); st != 303 {
+		t.Fatalf("credit: %d", st)
+	}
+	st, body, _ = e.do(treq{Host: "portal", Method: "GET", Path: "/api/v1/billing/invoices", Bearer: e.A.KeyRead})
+	next := billing.FormatNumber(mustNumber(t, inv.Number) + 1)
+	if st != 200 || !strings.Contains(body, `"kind":"credit_note"`) || !strings.Contains(body, `"number":"`+next+`"`) || !strings.Contains(body, `"total_micros":-1500000`) {
+		t.Fatalf("A's invoices API: %d %s", st, body)
+	}
+}
+
+func mustNumber(t *testing.T, n string) int64 {
+	v, err := strconv.ParseInt(strings.TrimPrefix(n, "INV-"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// billingCents is how the PDF prints an amount.
+func billingCents(m int64) string {
+	c := (m + 5000) / 10000
+	return fmt.Sprintf("$%d.%02d", c/100, c%100)
+}
+
+func pdfPlainText(t *testing.T, data []byte) string {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i := 1; i <= r.NumPage(); i++ {
+		s, err := r.Page(i).GetPlainText(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }

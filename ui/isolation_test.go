@@ -110,7 +110,10 @@ const (
 	objInboxCanned = "inboxcanned"
 	// Billing: a plan of the agency's (billing_test.go).
 	objBillingPlan = "billingplan"
-	objInboxEmail  = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
+	// B's invoice (:id), and B's tenant with its invoice (:id, :inv).
+	objBillingInvoice       = "billinginvoice"
+	objBillingTenantInvoice = "billingtenantinvoice"
+	objInboxEmail           = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
 )
 
 type isoLine struct {
@@ -540,23 +543,31 @@ var isolationMatrix = map[string]isoLine{
 	"*|POST|/chat/:key/start":          {accPublic, ""},
 	"*|POST|/chat/:key/c/:id/messages": {accPublic, ""},
 	// Billing (issue #23): a client's own billing; Nexus plans and every client's.
-	"portal|GET|/billing":                      {accUser, ""},
-	"nexus|GET|/billing":                       {accAdmin, ""},
-	"nexus|POST|/billing/tenants/:id/plan":     {accAdmin, objTenant},
-	"nexus|POST|/billing/tenants/:id/wallet":   {accAdmin, objTenant},
-	"nexus|POST|/billing/tenants/:id/tax":      {accAdmin, objTenant},
-	"nexus|GET|/billing/plans":                 {accAdmin, ""},
-	"nexus|POST|/billing/plans":                {accAdmin, ""},
-	"nexus|GET|/billing/plans/:id":             {accAdmin, objBillingPlan},
-	"nexus|POST|/billing/plans/:id":            {accAdmin, objBillingPlan},
-	"portal|GET|/api/v1/billing/summary":       {accTenantKey, ""},
-	"nexus|GET|/api/v1/billing/summary":        {accAdminKey, ""},
-	"nexus|GET|/api/v1/billing/plans":          {accAdminKey, ""},
-	"nexus|POST|/api/v1/billing/plans":         {accAdminKeyW, ""},
-	"nexus|GET|/api/v1/billing/plans/:id":      {accAdminKey, objBillingPlan},
-	"nexus|PUT|/api/v1/billing/plans/:id":      {accAdminKeyW, objBillingPlan},
-	"nexus|POST|/api/v1/billing/subscriptions": {accAdminKeyW, ""},
-	"nexus|POST|/api/v1/billing/wallet-topups": {accAdminKeyW, ""},
+	"portal|GET|/billing":                                  {accUser, ""},
+	"portal|GET|/billing/invoices/:id/pdf":                 {accUser, objBillingInvoice},
+	"nexus|POST|/billing/tenants/:id/invoice":              {accAdmin, objTenant},
+	"nexus|GET|/billing/tenants/:id/invoices/:inv/pdf":     {accAdmin, objBillingTenantInvoice},
+	"nexus|POST|/billing/tenants/:id/invoices/:inv/credit": {accAdmin, objBillingTenantInvoice},
+	"portal|GET|/api/v1/billing/invoices":                  {accTenantKey, ""},
+	"portal|GET|/api/v1/billing/invoices/:id":              {accTenantKey, objBillingInvoice},
+	"nexus|GET|/api/v1/billing/invoices":                   {accAdminKey, ""},
+	"nexus|GET|/api/v1/billing/invoices/:id":               {accAdminKey, objBillingInvoice},
+	"nexus|GET|/billing":                                   {accAdmin, ""},
+	"nexus|POST|/billing/tenants/:id/plan":                 {accAdmin, objTenant},
+	"nexus|POST|/billing/tenants/:id/wallet":               {accAdmin, objTenant},
+	"nexus|POST|/billing/tenants/:id/tax":                  {accAdmin, objTenant},
+	"nexus|GET|/billing/plans":                             {accAdmin, ""},
+	"nexus|POST|/billing/plans":                            {accAdmin, ""},
+	"nexus|GET|/billing/plans/:id":                         {accAdmin, objBillingPlan},
+	"nexus|POST|/billing/plans/:id":                        {accAdmin, objBillingPlan},
+	"portal|GET|/api/v1/billing/summary":                   {accTenantKey, ""},
+	"nexus|GET|/api/v1/billing/summary":                    {accAdminKey, ""},
+	"nexus|GET|/api/v1/billing/plans":                      {accAdminKey, ""},
+	"nexus|POST|/api/v1/billing/plans":                     {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/billing/plans/:id":                  {accAdminKey, objBillingPlan},
+	"nexus|PUT|/api/v1/billing/plans/:id":                  {accAdminKeyW, objBillingPlan},
+	"nexus|POST|/api/v1/billing/subscriptions":             {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/billing/wallet-topups":             {accAdminKeyW, ""},
 	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
 	"portal|GET|/inbox":                              {accUser, ""},
 	"portal|GET|/inbox/events":                       {accUser, ""},
@@ -1280,6 +1291,11 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
+	case objBillingInvoice:
+		id = e.billingInvoiceFixture()
+	case objBillingTenantInvoice:
+		id = strconv.FormatInt(e.B.T.ID, 10)
+		p = strings.ReplaceAll(p, ":inv", e.billingInvoiceFixture())
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
 	case objWikiShare:

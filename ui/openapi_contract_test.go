@@ -431,7 +431,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["patchConversationsId"] = contractCall{ui.HostPortal, "PATCH", conv, wk, `{"status":"snoozed","until":"` + snooze + `","assignee":"me","add_labels":["vip","quote"],"remove_labels":["quote"]}`, 200}
 	// Billing (billing_test.go): A on a plan with usage, so the summary has lines.
 	plan := e.billingPlanFixture()
-	e.billingContractFixture(a.T.ID, plan)
+	aInv := e.billingContractFixture(a.T.ID, plan)
+	calls["getBillingInvoices"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices", rk, "", 200}
+	calls["getBillingInvoicesId"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv, rk, "", 200}
 	calls["getBillingSummary"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/summary", rk, "", 200}
 	calls["getBillingPlans"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans", ak, "", 200}
 	calls["getBillingPlansId"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans/" + plan, ak, "", 200}

@@ -186,6 +186,21 @@ type Store interface {
 	// kind and ref already.
 	AddWalletEntry(ctx context.Context, e *WalletEntry) (added bool, err error)
 	FindWalletEntries(ctx context.Context, tenantID int64, limit int) ([]*WalletEntry, error)
+
+	// DueSubscriptions returns up to limit subscriptions (with plans)
+	// whose period ended at or before now, not cancelled.
+	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]*Subscription, error)
+	// IssueInvoice numbers and saves inv in one transaction with the
+	// adjustments it took (marked invoiced) and, when next is set, the
+	// subscription moved from cur's period to next's (ECONFLICT when it
+	// moved meanwhile or the period is invoiced already).
+	IssueInvoice(ctx context.Context, inv *Invoice, adjustmentIDs []int64, cur, next *Subscription) error
+	FindInvoices(ctx context.Context, tenantID int64) ([]*Invoice, error)
+	// FindInvoice returns the tenant's document with its lines, or
+	// ENOTFOUND.
+	FindInvoice(ctx context.Context, tenantID, id int64) (*Invoice, error)
+	// CreditedMicros sums the credit notes of an invoice (positive).
+	CreditedMicros(ctx context.Context, invoiceID int64) (int64, error)
 }
 
 // Service is billing's use cases.
@@ -197,6 +212,8 @@ type Service struct {
 	// Gate, when set, refuses a usage-heavy step of a tenant (an error
 	// with a message for the user) before it is sent.
 	Gate func(ctx context.Context, tenantID int64, category string) error
+	// RenderPDF renders an invoice as PDF (invoicepdf; nil: no PDFs).
+	RenderPDF func(inv *Invoice, b Brand, client string) ([]byte, error)
 }
 
 func (s *Service) now() time.Time {

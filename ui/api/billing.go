@@ -22,6 +22,8 @@ func (s *Handler) registerBillingAPIRoutes(api fiber.Router, host string) {
 		return
 	}
 	api.Get("/billing/summary", s.apiBillingSummary)
+	api.Get("/billing/invoices", s.apiBillingInvoices)
+	api.Get("/billing/invoices/:id", s.apiBillingInvoice)
 	if host != web.HostNexus {
 		return
 	}
@@ -275,6 +277,76 @@ func (s *Handler) apiBillingSummary(c *fiber.Ctx) error {
 		"wallet_balance_micros": sum.Wallet.BalanceMicros, "adjustments": adjs}})
 }
 
+type apiInvoiceLine struct {
+	Description  string `json:"description"`
+	Category     string `json:"category"`
+	Quantity     int64  `json:"quantity"`
+	AmountMicros int64  `json:"amount_micros"`
+}
+
+type apiInvoice struct {
+	ID             int64            `json:"id"`
+	TenantID       int64            `json:"tenant_id"`
+	Number         string           `json:"number"`
+	Kind           string           `json:"kind"`
+	CreditOf       *int64           `json:"credit_of"`
+	Currency       string           `json:"currency"`
+	PeriodStart    time.Time        `json:"period_start"`
+	PeriodEnd      time.Time        `json:"period_end"`
+	PlanName       string           `json:"plan_name"`
+	SubtotalMicros int64            `json:"subtotal_micros"`
+	TaxRateBP      int              `json:"tax_rate_bp"`
+	TaxMicros      int64            `json:"tax_micros"`
+	TotalMicros    int64            `json:"total_micros"`
+	Status         string           `json:"status"`
+	IssuedAt       time.Time        `json:"issued_at"`
+	Lines          []apiInvoiceLine `json:"lines,omitempty"`
+}
+
+func toAPIInvoice(inv *billing.Invoice) apiInvoice {
+	out := apiInvoice{ID: inv.ID, TenantID: inv.TenantID, Number: inv.Number, Kind: inv.Kind, Currency: inv.Currency, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd,
+		PlanName: inv.PlanName, SubtotalMicros: inv.SubtotalMicros, TaxRateBP: inv.TaxRateBP, TaxMicros: inv.TaxMicros, TotalMicros: inv.TotalMicros, Status: inv.Status, IssuedAt: inv.IssuedAt}
+	if inv.CreditOf != 0 {
+		out.CreditOf = &inv.CreditOf
+	}
+	for _, l := range inv.Lines {
+		out.Lines = append(out.Lines, apiInvoiceLine{l.Description, l.Category, l.Quantity, l.AmountMicros})
+	}
+	return out
+}
+
+func (s *Handler) apiBillingInvoices(c *fiber.Ctx) error {
+	tid, err := s.billingTenant(c)
+	if err != nil {
+		return err
+	}
+	invs, err := s.Billing.Invoices(c.UserContext(), tid)
+	if err != nil {
+		return err
+	}
+	out := []apiInvoice{}
+	for _, inv := range invs {
+		out = append(out, toAPIInvoice(inv))
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+func (s *Handler) apiBillingInvoice(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	tid, err := s.billingTenant(c)
+	if err != nil {
+		return err
+	}
+	inv, err := s.Billing.Invoice(c.UserContext(), tid, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIInvoice(inv)})
+}
+
 func addBillingAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) {
 	cats := obj{"type": "string", "enum": billing.Categories}
 	perCat := func(desc string) obj {
@@ -313,6 +385,16 @@ func addBillingAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj
 			"days":         obj{"type": "array", "items": props([]string{"day", "price_micros"}, obj{"day": obj{"type": "string", "format": "date"}, "price_micros": integ})},
 			"usage_micros": integ, "wallet_balance_micros": integ,
 			"adjustments": obj{"type": "array", "items": props(nil, obj{"amount_micros": integ, "description": str, "created_at": tstamp})}})))}, "400")}}
+	inv := props([]string{"id", "number", "kind", "total_micros", "status"}, obj{"id": integ, "tenant_id": integ, "number": obj{"type": "string", "description": "INV-000001: one gapless sequence for invoices and credit notes"},
+		"kind": obj{"type": "string", "enum": []string{billing.KindInvoice, billing.KindCreditNote}}, "credit_of": nInt, "currency": str, "period_start": tstamp, "period_end": tstamp,
+		"plan_name": str, "subtotal_micros": integ, "tax_rate_bp": integ, "tax_micros": integ, "total_micros": obj{"type": "integer", "description": "negative for a credit note"},
+		"status": obj{"type": "string", "enum": []string{billing.InvoiceOpen, billing.InvoicePaid, "void"}}, "issued_at": tstamp,
+		"lines": obj{"type": "array", "items": props([]string{"description", "amount_micros"}, obj{"description": str, "category": str, "quantity": integ, "amount_micros": integ})}})
+	schemas["BillingInvoice"] = inv
+	paths["/api/v1/billing/invoices"] = obj{"get": obj{"summary": "The tenant's invoices and credit notes, newest first (never changed once issued)", "parameters": []obj{tenant},
+		"responses": std(obj{"200": jsonResp("OK", pageOf(ref("BillingInvoice")))}, "400")}}
+	paths["/api/v1/billing/invoices/{id}"] = obj{"parameters": []obj{idParam, tenant}, "get": obj{"summary": "An invoice or credit note with its lines",
+		"responses": std(obj{"200": jsonResp("OK", dataOf(ref("BillingInvoice")))}, "400", "404")}}
 	paths["/api/v1/billing/plans"] = obj{
 		"get":  obj{"summary": "Plans (admin keys)", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("BillingPlan")))})},
 		"post": obj{"summary": "Create a plan (admin keys)", "requestBody": jsonBody(ref("BillingPlanInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("BillingPlan")))}, "400", "403", "409")}}

@@ -44,9 +44,13 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	}
 	if !sc.Nexus() {
 		r.Get("/billing", s.handlePortal)
+		r.Get("/billing/invoices/:id/pdf", s.handlePortalPDF)
 		return
 	}
 	r.Get("/billing", s.handleNexus)
+	r.Post("/billing/tenants/:id/invoice", csrf, s.handleCloseNow)
+	r.Get("/billing/tenants/:id/invoices/:inv/pdf", s.handleNexusPDF)
+	r.Post("/billing/tenants/:id/invoices/:inv/credit", csrf, s.handleCredit)
 	r.Post("/billing/tenants/:id/plan", csrf, s.handleAssign)
 	r.Post("/billing/tenants/:id/wallet", csrf, s.handleTopUp)
 	r.Post("/billing/tenants/:id/tax", csrf, s.handleTax)
@@ -64,6 +68,32 @@ type summaryView struct {
 	Chart                                                                    chart
 	Entries                                                                  []entryView
 	Adjustments                                                              []entryView
+	Invoices                                                                 []invoiceView
+}
+
+type invoiceView struct {
+	ID                                       int64
+	Number, Kind, Issued, Total, Status, URL string
+	Credit                                   bool // a credit note may be issued against it
+}
+
+// withInvoices adds the tenant's documents to v; base is the PDF links'
+// prefix ("/billing/invoices/" or Nexus's per-tenant one).
+func (s *Handler) withInvoices(c *fiber.Ctx, v *summaryView, tenantID int64, base string) error {
+	invs, err := s.Billing.Invoices(c.UserContext(), tenantID)
+	if err != nil {
+		return err
+	}
+	for _, inv := range invs {
+		kind := "Invoice"
+		if inv.Kind == billing.KindCreditNote {
+			kind = "Credit note"
+		}
+		id := strconv.FormatInt(inv.ID, 10)
+		v.Invoices = append(v.Invoices, invoiceView{ID: inv.ID, Number: inv.Number, Kind: kind, Issued: inv.IssuedAt.Format("Jan 2, 2006"),
+			Total: billing.FormatMicros(inv.TotalMicros), Status: inv.Status, URL: base + id + "/pdf", Credit: inv.Kind == billing.KindInvoice})
+	}
+	return nil
 }
 
 type lineView struct{ Label, Quantity, Included, Billable, Cost, Price string }
@@ -158,6 +188,9 @@ func (s *Handler) handlePortal(c *fiber.Ctx) error {
 		return err
 	}
 	p := &portalPage{S: view(sum)}
+	if err := s.withInvoices(c, p.S, t.ID, "/billing/invoices/"); err != nil {
+		return err
+	}
 	p.Layout = s.Layout(c, web.HostPortal, "Billing")
 	return s.Render(c, "portal/billing", p)
 }
@@ -198,6 +231,9 @@ func (s *Handler) renderNexus(c *fiber.Ctx, p *nexusPage) error {
 			return err
 		}
 		row := tenantRow{T: t, S: view(sum)}
+		if err := s.withInvoices(c, row.S, t.ID, "/billing/tenants/"+strconv.FormatInt(t.ID, 10)+"/invoices/"); err != nil {
+			return err
+		}
 		if sum.Subscription != nil {
 			row.PlanID = sum.Subscription.PlanID
 		}
@@ -438,4 +474,69 @@ func (s *Handler) handlePlanUpdate(c *fiber.Ctx) error {
 	}
 	s.SetFlash(c, "ok", "Plan "+p.Name+" saved.")
 	return c.Redirect("/billing/plans", fiber.StatusSeeOther)
+}
+
+// sendPDF answers an invoice of tenant t as PDF in the agency's brand.
+func (s *Handler) sendPDF(c *fiber.Ctx, t *app.Tenant, param string) error {
+	id, err := web.ParamID(c, param)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	house, err := s.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+	if err != nil {
+		return err
+	}
+	data, inv, err := s.Billing.InvoicePDF(ctx, t.ID, id, billing.Brand{Name: house.BrandName(), Color: house.PrimaryColor, SupportEmail: house.SupportEmail}, t.BrandName())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+inv.Number+`.pdf"`)
+	c.Set("X-Content-Type-Options", "nosniff")
+	return c.Send(data)
+}
+
+func (s *Handler) handlePortalPDF(c *fiber.Ctx) error {
+	t := web.Tenant(c)
+	if t == nil {
+		return app.Errorf(app.EUNAUTHORIZED, "Sign in.")
+	}
+	return s.sendPDF(c, t, "id")
+}
+
+func (s *Handler) handleNexusPDF(c *fiber.Ctx) error {
+	t, err := s.tenantParam(c)
+	if err != nil {
+		return err
+	}
+	return s.sendPDF(c, t, "inv")
+}
+
+func (s *Handler) handleCloseNow(c *fiber.Ctx) error {
+	return s.tenantAction(c, "invoice", func(t *app.Tenant, g func(string) string) (string, error) {
+		inv, err := s.Billing.CloseNow(c.UserContext(), t.ID)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Invoice %s issued to %s: %s.", inv.Number, t.BrandName(), billing.FormatMicros(inv.TotalMicros)), nil
+	})
+}
+
+func (s *Handler) handleCredit(c *fiber.Ctx) error {
+	return s.tenantAction(c, "amount", func(t *app.Tenant, g func(string) string) (string, error) {
+		id, err := web.ParamID(c, "inv")
+		if err != nil {
+			return "", err
+		}
+		m, err := billing.ParseDollars("amount", g("amount"))
+		if err != nil {
+			return "", err
+		}
+		cn, err := s.Billing.CreditNote(c.UserContext(), t.ID, id, m, g("reason"))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Credit note %s issued to %s.", cn.Number, t.BrandName()), nil
+	})
 }

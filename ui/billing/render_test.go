@@ -22,9 +22,14 @@ func init() {
 		Days: []billing.DayTotal{{Day: now, PriceMicros: 5}, {Day: now.AddDate(0, 0, 1)}}, Wallet: &billing.Wallet{BalanceMicros: 5},
 		Entries:     []*billing.WalletEntry{{Kind: "topup", AmountMicros: 5, BalanceMicros: 5, Note: "n", CreatedAt: now}},
 		Adjustments: []*billing.Adjustment{{AmountMicros: 3, Description: "d", CreatedAt: now}}}
-	pageData["portal/billing"] = func() any { return &portalPage{S: view(sum)} }
+	withInv := func() *summaryView {
+		v := view(sum)
+		v.Invoices = []invoiceView{{ID: 3, Number: "INV-000003", Kind: "Invoice", Issued: "Dec 1, 2026", Total: "$1.00", Status: "open", URL: "/billing/invoices/3/pdf", Credit: true}}
+		return v
+	}
+	pageData["portal/billing"] = func() any { return &portalPage{S: withInv()} }
 	pageData["nexus/billing"] = func() any {
-		return &nexusPage{Rows: []tenantRow{{T: &app.Tenant{ID: 2, Name: "Acme"}, S: view(sum), PlanID: 1}}, Plans: []*billing.Plan{plan},
+		return &nexusPage{Rows: []tenantRow{{T: &app.Tenant{ID: 2, Name: "Acme"}, S: withInv(), PlanID: 1}}, Plans: []*billing.Plan{plan},
 			Errors: map[string]string{"amount": "x"}, ErrTenant: 2}
 	}
 	pageData["nexus/billing_plans"] = func() any {
