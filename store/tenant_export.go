@@ -61,6 +61,7 @@ var exportGlobal = map[string]string{
 	"web_salts":         "daily analytics salts of the appliance",
 	"billing_prices":    "the appliance's usage price table",
 	"billing_plans":     "the agency's plan catalogue on this appliance",
+	"billing_counters":  "the agency's invoice numbering on this appliance",
 	"webhook_cursor":    "the webhook dispatcher's position in the timeline (imported entries are skipped)",
 	"tenants":           "exported as the one row of the tenant itself",
 }
@@ -68,15 +69,22 @@ var exportGlobal = map[string]string{
 // exportSkipped lists tenant tables that an export leaves out, with why
 // (they are written into the README table of the file).
 var exportSkipped = map[string]string{
-	"vault_secrets":         "secrets are encrypted under this appliance's master key; enter them again on the new appliance",
-	"user_tokens":           "sign-in, invitation and reset tokens are valid on this appliance only",
-	"api_keys":              "API keys are credentials of this appliance; issue new ones",
-	"api_key_usage":         "usage counters of the API keys left out",
-	"outbox":                "the outgoing mail queue of this appliance",
-	"twilio_events":         "the webhook de-duplication log of this appliance",
-	"integration_checks":    "health checks of this appliance's integrations",
-	"dash_daily":            "dashboard counters, rebuilt by triggers as leads and runs are imported",
-	"billing_subscriptions": "the plan is one of this appliance's catalogue; assign a plan on the new appliance",
+	"vault_secrets":      "secrets are encrypted under this appliance's master key; enter them again on the new appliance",
+	"user_tokens":        "sign-in, invitation and reset tokens are valid on this appliance only",
+	"api_keys":           "API keys are credentials of this appliance; issue new ones",
+	"api_key_usage":      "usage counters of the API keys left out",
+	"outbox":             "the outgoing mail queue of this appliance",
+	"twilio_events":      "the webhook de-duplication log of this appliance",
+	"integration_checks": "health checks of this appliance's integrations",
+	"dash_daily":         "dashboard counters, rebuilt by triggers as leads and runs are imported",
+	// Billing is between the agency and its client on this appliance:
+	// the new appliance's agency bills with its own plans and numbers.
+	"billing_subscriptions":  "the plan is one of this appliance's catalogue; assign a plan on the new appliance",
+	"billing_adjustments":    "pending plan-change charges of this appliance's plans",
+	"billing_invoices":       "invoices are numbered documents of the agency on this appliance (their PDFs stay with it)",
+	"billing_invoice_lines":  "lines of the invoices left out",
+	"billing_wallets":        "a prepaid balance held by the agency on this appliance",
+	"billing_wallet_entries": "the ledger of the balance left out",
 }
 
 // exportRef says where an id column that is not a declared foreign key
@@ -125,7 +133,6 @@ var exportRefs = map[string]exportRef{
 	"foss_tools.reminder_task_id":               {To: "crm_tasks"},
 	"inbox_conversations.agent_conversation_id": {To: "agent_conversations"},
 	"inbox_attachments.conversation_id":         {To: "inbox_conversations"},
-	"billing_adjustments.invoice_id":            {To: "billing_invoices"},
 	"runs.contact_id":                           {To: "crm_people"},
 	"runs.deal_id":                              {To: "crm_deals"},
 	"sheet_rows.table_id":                       {To: "sheet_tables"},
