@@ -48,6 +48,7 @@ type App struct {
 	Auth          *app.AuthService
 	Tenants       *app.TenantService
 	Transfer      *app.TenantTransferService // tenant export and import (issue #22)
+	Snapshots     *app.SnapshotService       // tenant configuration snapshots (issue #22)
 	Users         *app.UserService
 	APIKeys       *app.APIKeyService
 	Vault         *app.VaultService
@@ -210,6 +211,7 @@ func (a *App) open(ctx context.Context) error {
 	a.Tenants = &app.TenantService{Store: tenants, Audit: a.Audit, Domains: a.Domains}
 	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
 		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
+	a.Snapshots = &app.SnapshotService{Store: store.NewSnapshotStore(a.DB), Audit: a.Audit}
 	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
@@ -250,6 +252,7 @@ func (a *App) open(ctx context.Context) error {
 		Leads:       store.NewLeadStore(a.DB),
 		Tenants:     a.Tenants,
 		Transfer:    a.Transfer,
+		Snapshots:   a.Snapshots,
 		Users:       a.Users,
 		APIKeys:     a.APIKeys,
 		Vault:       a.Vault,

@@ -59,9 +59,10 @@ var exportGlobal = map[string]string{
 	"site_pages":        "the agency's marketing site",
 	"site_settings":     "the agency's marketing site",
 	"web_salts":         "daily analytics salts of the appliance",
+	"tenant_snapshots":  "the agency's configuration snapshots (issue #22)",
 	"billing_prices":    "the appliance's usage price table",
-	"billing_plans":     "the agency's plan catalogue on this appliance",
-	"billing_counters":  "the agency's invoice numbering on this appliance",
+	"billing_plans":     "the agency's plans",
+	"billing_counters":  "the appliance's invoice number sequence",
 	"webhook_cursor":    "the webhook dispatcher's position in the timeline (imported entries are skipped)",
 	"tenants":           "exported as the one row of the tenant itself",
 }
@@ -69,22 +70,15 @@ var exportGlobal = map[string]string{
 // exportSkipped lists tenant tables that an export leaves out, with why
 // (they are written into the README table of the file).
 var exportSkipped = map[string]string{
-	"vault_secrets":      "secrets are encrypted under this appliance's master key; enter them again on the new appliance",
-	"user_tokens":        "sign-in, invitation and reset tokens are valid on this appliance only",
-	"api_keys":           "API keys are credentials of this appliance; issue new ones",
-	"api_key_usage":      "usage counters of the API keys left out",
-	"outbox":             "the outgoing mail queue of this appliance",
-	"twilio_events":      "the webhook de-duplication log of this appliance",
-	"integration_checks": "health checks of this appliance's integrations",
-	"dash_daily":         "dashboard counters, rebuilt by triggers as leads and runs are imported",
-	// Billing is between the agency and its client on this appliance:
-	// the new appliance's agency bills with its own plans and numbers.
-	"billing_subscriptions":  "the plan is one of this appliance's catalogue; assign a plan on the new appliance",
-	"billing_adjustments":    "pending plan-change charges of this appliance's plans",
-	"billing_invoices":       "invoices are numbered documents of the agency on this appliance (their PDFs stay with it)",
-	"billing_invoice_lines":  "lines of the invoices left out",
-	"billing_wallets":        "a prepaid balance held by the agency on this appliance",
-	"billing_wallet_entries": "the ledger of the balance left out",
+	"vault_secrets":         "secrets are encrypted under this appliance's master key; enter them again on the new appliance",
+	"user_tokens":           "sign-in, invitation and reset tokens are valid on this appliance only",
+	"api_keys":              "API keys are credentials of this appliance; issue new ones",
+	"api_key_usage":         "usage counters of the API keys left out",
+	"outbox":                "the outgoing mail queue of this appliance",
+	"twilio_events":         "the webhook de-duplication log of this appliance",
+	"integration_checks":    "health checks of this appliance's integrations",
+	"billing_subscriptions": "a subscription to this appliance's plans; subscribe the client again on the new appliance",
+	"dash_daily":            "dashboard counters, rebuilt by triggers as leads and runs are imported",
 }
 
 // exportRef says where an id column that is not a declared foreign key
@@ -159,6 +153,7 @@ var exportRefs = map[string]exportRef{
 	"federal_requirements.notice_id":      {Opaque: "a SAM.gov notice id"},
 	"federal_grants.grant_id":             {Opaque: "a Grants.gov opportunity id"},
 	"federal_grant_pipeline.grant_id":     {Opaque: "a Grants.gov opportunity id"},
+	"billing_adjustments.invoice_id":      {To: "billing_invoices"},
 	"billing_usage_events.source_id":      {Opaque: "the metered source's own id (message, call, completion)"},
 }
 
@@ -971,8 +966,9 @@ func importRewriteJSON(ctx context.Context, c *sql.Conn, off func(string) int64)
 		table, col string
 		fn         func(any) any
 	}
-	blocks := func(v any) any { return shiftJSONKey(v, "form_id", off("forms")) }
-	def := func(v any) any { return shiftDefinition(v, off) }
+	mapID := func(table string, id int64) int64 { return id + off(table) }
+	blocks := func(v any) any { return shiftJSONKey(v, "form_id", "forms", mapID) }
+	def := func(v any) any { return shiftDefinition(v, mapID) }
 	for _, j := range []job{
 		{"web_pages", "blocks", blocks},
 		{"web_revisions", "snapshot", blocks},
@@ -995,20 +991,14 @@ func importRewriteJSON(ctx context.Context, c *sql.Conn, off func(string) int64)
 			return fmt.Errorf("import %s: %w", j.table, err)
 		}
 		for _, u := range ups {
-			dec := json.NewDecoder(strings.NewReader(u.v))
-			dec.UseNumber()
-			var v any
-			if err := dec.Decode(&v); err != nil {
-				continue // not JSON: kept as it is
-			}
-			b, err := json.Marshal(j.fn(v))
+			nv, err := rewriteJSON(u.v, j.fn)
 			if err != nil {
 				return err
 			}
-			if string(b) == u.v {
+			if nv == u.v {
 				continue
 			}
-			if _, err := c.ExecContext(ctx, `UPDATE main.`+quoteIdent(j.table)+` SET `+quoteIdent(j.col)+` = ? WHERE id = ?`, string(b), u.id); err != nil {
+			if _, err := c.ExecContext(ctx, `UPDATE main.`+quoteIdent(j.table)+` SET `+quoteIdent(j.col)+` = ? WHERE id = ?`, nv, u.id); err != nil {
 				return fmt.Errorf("import %s: %w", j.table, err)
 			}
 		}
@@ -1016,72 +1006,93 @@ func importRewriteJSON(ctx context.Context, c *sql.Conn, off func(string) int64)
 	return nil
 }
 
-// shiftJSONKey adds off to every number under key, anywhere in v.
-func shiftJSONKey(v any, key string, off int64) any {
+// idMapper gives the new id of a record of table.
+type idMapper func(table string, id int64) int64
+
+// shiftJSONKey maps every number under key, anywhere in v, as an id of
+// table.
+func shiftJSONKey(v any, key, table string, m idMapper) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
 			if n, ok := e.(json.Number); ok && k == key {
 				if i, err := n.Int64(); err == nil && i > 0 {
-					x[k] = json.Number(strconv.FormatInt(i+off, 10))
+					x[k] = json.Number(strconv.FormatInt(m(table, i), 10))
 				}
 				continue
 			}
-			x[k] = shiftJSONKey(e, key, off)
+			x[k] = shiftJSONKey(e, key, table, m)
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = shiftJSONKey(e, key, off)
+			x[i] = shiftJSONKey(e, key, table, m)
 		}
 	}
 	return v
 }
 
-// shiftDefinition moves a workflow definition's references: its trigger's
+// shiftDefinition maps a workflow definition's references: its trigger's
 // form, and its steps' agent and table when they are ids.
-func shiftDefinition(v any, off func(string) int64) any {
+func shiftDefinition(v any, m idMapper) any {
 	d, ok := v.(map[string]any)
 	if !ok {
 		return v
 	}
 	if w, ok := d["when"].(map[string]any); ok {
 		if s, ok := w["form"].(string); ok {
-			w["form"] = shiftFormRef(s, off("forms"))
+			w["form"] = shiftFormRef(s, m)
 		}
 	}
 	if steps, ok := d["steps"].([]any); ok {
 		for _, st := range steps {
-			m, ok := st.(map[string]any)
+			x, ok := st.(map[string]any)
 			if !ok {
 				continue
 			}
-			if s, ok := m["agent"].(string); ok && digitsRE.MatchString(s) {
-				m["agent"] = shiftDigits(s, off("agents"))
+			if s, ok := x["agent"].(string); ok && digitsRE.MatchString(s) {
+				x["agent"] = shiftDigits(s, "agents", m)
 			}
-			if s, ok := m["table"].(string); ok && digitsRE.MatchString(s) {
-				m["table"] = shiftDigits(s, off("sheet_tables"))
+			if s, ok := x["table"].(string); ok && digitsRE.MatchString(s) {
+				x["table"] = shiftDigits(s, "sheet_tables", m)
 			}
 		}
 	}
 	return d
 }
 
-func shiftFormRef(s string, off int64) string {
-	if m := formRefRE.FindStringSubmatch(s); m != nil {
-		return "form-" + shiftDigits(m[1], off)
+// shiftFormRef maps a form reference written "form-N" or "N".
+func shiftFormRef(s string, m idMapper) string {
+	if x := formRefRE.FindStringSubmatch(s); x != nil {
+		return "form-" + shiftDigits(x[1], "forms", m)
 	}
 	if digitsRE.MatchString(s) {
-		return shiftDigits(s, off)
+		return shiftDigits(s, "forms", m)
 	}
 	return s
 }
 
-func shiftDigits(s string, off int64) string {
+func shiftDigits(s, table string, m idMapper) string {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return s
 	}
-	return strconv.FormatInt(n+off, 10)
+	return strconv.FormatInt(m(table, n), 10)
+}
+
+// rewriteJSON applies fn to the JSON text s; text that is not JSON is
+// returned as it is.
+func rewriteJSON(s string, fn func(any) any) (string, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return s, nil
+	}
+	b, err := json.Marshal(fn(v))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 func importError(table string, err error) error {

@@ -1190,6 +1190,17 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/tenants/:id/export":      {accAdmin, objTenant},
 	"nexus|POST|/tenants/:id/export":     {accAdmin, objTenant},
 	"nexus|GET|/tenants/:id/export/:job": {accAdmin, objTenant},
+	// Snapshots (issue #22): agency-wide, admins only.
+	"nexus|GET|/snapshots":                     {accAdmin, ""},
+	"nexus|POST|/snapshots":                    {accAdmin, ""},
+	"nexus|GET|/snapshots/:id":                 {accAdmin, ""},
+	"nexus|POST|/snapshots/:id/apply":          {accAdmin, ""},
+	"nexus|POST|/snapshots/:id/delete":         {accAdmin, ""},
+	"nexus|GET|/api/v1/snapshots":              {accAdminKey, ""},
+	"nexus|POST|/api/v1/snapshots":             {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/snapshots/:id":          {accAdminKey, ""},
+	"nexus|POST|/api/v1/snapshots/:id/preview": {accAdminKey, ""},
+	"nexus|POST|/api/v1/snapshots/:id/apply":   {accAdminKeyW, ""},
 }
 
 type isoRoute struct {
@@ -1602,8 +1613,9 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
-			e.isoToolRequest(r, &base)  // foss_tools_test.go
-			e.isoInboxRequest(r, &base) // inbox_test.go
+			e.isoToolRequest(r, &base)     // foss_tools_test.go
+			e.isoInboxRequest(r, &base)    // inbox_test.go
+			e.isoSnapshotRequest(r, &base) // snapshot_test.go
 			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
@@ -1712,7 +1724,8 @@ func TestIsolationMatrix(t *testing.T) {
 					ad := base
 					ad.Cookies = map[string]string{"orengen_session": e.AdminCookie}
 					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) &&
-						!(r.Path == "/crm/import/:id" && st == http.StatusNotFound) { // another tenant's job
+						!(r.Path == "/crm/import/:id" && st == http.StatusNotFound) && // another tenant's job
+						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) { // no snapshot 1 in the fixtures
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}

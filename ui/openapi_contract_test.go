@@ -274,6 +274,15 @@ func TestOpenAPI_Contract(t *testing.T) {
 		t.Fatalf("fixture takeover: %d %s", st, out)
 	}
 	ag := "/api/v1/agents/" + id(a.Agent.ID)
+	// A snapshot of A to read, preview and apply (issue #22).
+	contractSnap, err := e.Server.Snapshots.Capture(app.NewContextWithAdmin(context.Background(), e.Admin), a.T.ID, "Contract", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapTarget := &app.Tenant{Name: "Contract Snapshot Target"}
+	if err := e.Server.Tenants.CreateTenant(context.Background(), snapTarget, ""); err != nil {
+		t.Fatal(err)
+	}
 	calls := map[string]contractCall{
 		"getSites":                            {ui.HostPortal, "GET", "/api/v1/sites", rk, "", 200},
 		"postSites":                           {ui.HostPortal, "POST", "/api/v1/sites", wk, `{"name":"Contract site"}`, 201},
@@ -346,6 +355,11 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"getTenants":                          {ui.HostNexus, "GET", "/api/v1/tenants", ak, "", 200},
 		"postTenants":                         {ui.HostNexus, "POST", "/api/v1/tenants", awk, `{"name":"Contract Client"}`, 201},
 		"getTenantsId":                        {ui.HostNexus, "GET", "/api/v1/tenants/" + id(a.T.ID), ak, "", 200},
+		"getSnapshots":                        {ui.HostNexus, "GET", "/api/v1/snapshots", ak, "", 200},
+		"getSnapshotsId":                      {ui.HostNexus, "GET", "/api/v1/snapshots/" + id(contractSnap.ID), ak, "", 200},
+		"postSnapshots":                       {ui.HostNexus, "POST", "/api/v1/snapshots", awk, `{"tenant_id":` + id(a.T.ID) + `,"name":"Contract"}`, 201},
+		"postSnapshotsIdPreview":              {ui.HostNexus, "POST", "/api/v1/snapshots/" + id(contractSnap.ID) + "/preview", ak, `{"tenant_id":` + id(snapTarget.ID) + `}`, 200},
+		"postSnapshotsIdApply":                {ui.HostNexus, "POST", "/api/v1/snapshots/" + id(contractSnap.ID) + "/apply", awk, `{"tenant_id":` + id(snapTarget.ID) + `}`, 200},
 		"getFederalOpportunities":             {ui.HostNexus, "GET", "/api/v1/federal/opportunities", ak, "", 200},
 		"getFederalOpportunitiesNoticeId":     {ui.HostNexus, "GET", "/api/v1/federal/opportunities/" + e.NoticeID, ak, "", 200},
 		"getFederalSearches":                  {ui.HostNexus, "GET", "/api/v1/federal/searches", ak, "", 200},

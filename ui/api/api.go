@@ -67,12 +67,13 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerConversationAPIRoutes(api)
 	s.registerBillingAPIRoutes(api, web.HostNexus)
 	s.registerCourseAPIRoutes(api) // courses.go
+	s.registerSnapshotAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 
 // adminOnlyAPI and portalOnlyAPI are the /api/v1 paths of one host.
 var (
-	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss", "/api/v1/billing/plans", "/api/v1/billing/subscriptions", "/api/v1/billing/wallet-topups"}
+	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss", "/api/v1/billing/plans", "/api/v1/billing/subscriptions", "/api/v1/billing/wallet-topups", "/api/v1/snapshots"}
 	portalOnlyAPI = []string{"/api/v1/leads"}
 )
 

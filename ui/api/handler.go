@@ -38,12 +38,13 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	Audit        *app.AuditService
 	LeadLimit    *web.LeadLimit
-	Wiki         *wiki.Service     // nil: no wiki endpoints
-	Calendar     *calendar.Service // nil: no calendar endpoints
-	CalendarSync *calendar.Syncer  // nil: no calendar sync endpoints
-	Sites        *sites.Service    // nil: no website endpoints
-	Sheets       *sheets.Service   // nil: no table endpoints
-	Agents       *agents.Service   // nil: no Agent Studio endpoints
+	Wiki         *wiki.Service        // nil: no wiki endpoints
+	Calendar     *calendar.Service    // nil: no calendar endpoints
+	Snapshots    *app.SnapshotService // nil: no snapshot endpoints (issue #22)
+	CalendarSync *calendar.Syncer     // nil: no calendar sync endpoints
+	Sites        *sites.Service       // nil: no website endpoints
+	Sheets       *sheets.Service      // nil: no table endpoints
+	Agents       *agents.Service      // nil: no Agent Studio endpoints
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).
 	Twenty *twenty.Service

@@ -147,6 +147,13 @@ func OpenAPI() []byte {
 			"Tenant": props([]string{"id", "slug", "name", "display_name", "status", "house", "created_at"}, obj{"id": integ, "slug": str, "name": str,
 				"display_name": str, "status": str, "house": obj{"type": "boolean"}, "primary_color": str, "accent_color": str,
 				"support_email": str, "timezone": str, "created_at": tstamp}),
+			"Snapshot": props([]string{"id", "name", "version", "source_name", "items", "created_at"}, obj{"id": integ, "name": str, "version": integ, "description": str,
+				"source_tenant_id": integ, "source_name": str, "schema_version": str, "items": integ, "created_by": str, "created_at": tstamp}),
+			"SnapshotInput":      props([]string{"tenant_id", "name"}, obj{"tenant_id": integ, "name": str, "description": str}),
+			"SnapshotApplyInput": props([]string{"tenant_id"}, obj{"tenant_id": integ}),
+			"SnapshotApply": props([]string{"snapshot", "tenant_id", "applied", "created", "kept", "changes"}, obj{"snapshot": ref("Snapshot"), "tenant_id": integ, "applied": obj{"type": "boolean"},
+				"created": integ, "kept": integ, "changes": obj{"type": "array", "items": props([]string{"kind", "name", "action"}, obj{"kind": str, "name": str,
+					"action": obj{"type": "string", "enum": []string{app.SnapshotCreate, app.SnapshotExists}}, "note": str})}}),
 			"TenantInput": props([]string{"name"}, obj{"name": str, "slug": str, "display_name": str, "primary_color": str, "accent_color": str,
 				"support_email": str, "timezone": str, "domain": obj{"type": "string", "description": "a custom domain for the portal"}}),
 			"APIKey": props([]string{"id", "name", "prefix", "scope", "kind", "created_at"}, obj{"id": integ, "name": str, "prefix": str,
@@ -215,6 +222,16 @@ func OpenAPI() []byte {
 			},
 			"/api/v1/tenants/{id}": obj{"parameters": []obj{idParam},
 				"get": obj{"summary": "Nexus: one tenant", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Tenant")))}, "404")}},
+			"/api/v1/snapshots": obj{
+				"get":  obj{"summary": "Nexus: every snapshot, newest first", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Snapshot")))})},
+				"post": obj{"summary": "Nexus: capture a tenant's configuration as the next version of a snapshot", "x-host": "nexus", "requestBody": jsonBody(ref("SnapshotInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Snapshot")))}, "400", "403", "404")},
+			},
+			"/api/v1/snapshots/{id}": obj{"parameters": []obj{idParam},
+				"get": obj{"summary": "Nexus: one snapshot", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Snapshot")))}, "404")}},
+			"/api/v1/snapshots/{id}/preview": obj{"parameters": []obj{idParam},
+				"post": obj{"summary": "Nexus: what applying the snapshot to a tenant would create or keep (changes nothing)", "x-host": "nexus", "requestBody": jsonBody(ref("SnapshotApplyInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("SnapshotApply")))}, "400", "404")}},
+			"/api/v1/snapshots/{id}/apply": obj{"parameters": []obj{idParam},
+				"post": obj{"summary": "Nexus: apply the snapshot to a tenant, in one transaction", "x-host": "nexus", "requestBody": jsonBody(ref("SnapshotApplyInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("SnapshotApply")))}, "400", "403", "404")}},
 		}
 		schemaOf := map[string]string{app.RecordPerson: "Person", app.RecordCompany: "Company", app.RecordDeal: "Opportunity", app.RecordNote: "Note", app.RecordTask: "Task"}
 		for _, r := range crmResources {

@@ -36,6 +36,7 @@ var apiTags = []apiTag{
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
+	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},
 	{"Federal", "SAM.gov and Grants.gov saved searches, notices and pursuits (Nexus only).", []string{"federal"}},
 	{"FOSS", "Open-source components, the SBOM and the tool register (Nexus only).", []string{"foss"}},
 }

@@ -58,6 +58,7 @@ type Handler struct {
 	Dashboard     app.DashboardStore         // nil: Mission Control shows no charts
 	Onboarding    *app.OnboardingService     // nil: no first-run checklist
 	Transfer      *app.TenantTransferService // nil: no tenant export
+	Snapshots     *app.SnapshotService       // nil: no snapshots
 	// NexusNav adds navigation entries for features mounted by others.
 	NexusNav []web.NavSection
 

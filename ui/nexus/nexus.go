@@ -38,6 +38,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.registerBackupRoutes(authed, csrf)
 	s.registerTenantRoutes(authed, csrf)
 	s.registerTransferRoutes(authed, csrf)
+	s.registerSnapshotRoutes(authed, csrf)
 	s.registerVaultRoutes(authed, csrf)
 	s.registerAuditRoutes(authed)
 	s.registerAdminSecurityRoutes(authed, csrf)
@@ -72,6 +73,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.WikiPages != nil && s.WikiPages.Wiki != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Knowledge Wiki", Path: "/wiki"})
+	}
+	if s.Snapshots != nil {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Snapshots", Path: "/snapshots"})
 	}
 	if s.SiteBuilder.On() {
 		nav[1].Items = append(nav[1].Items, sitesui.NavItem)

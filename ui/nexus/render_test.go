@@ -25,6 +25,13 @@ var pageData = map[string]func() any{
 		return &tenantPage{T: &app.Tenant{Status: "active"}, FederalAvailable: true, FederalOn: true, ExportOn: true}
 	},
 	"nexus/vault": func() any { return &vaultPage{} },
+	"nexus/snapshots": func() any {
+		return &snapshotsPage{Snapshots: []*app.Snapshot{{}}, Tenants: []*app.Tenant{{}}}
+	},
+	"nexus/snapshot": func() any {
+		return &snapshotPage{Snapshot: &app.Snapshot{Description: "d", CreatedBy: "x"}, Tenants: []*app.Tenant{{}},
+			Preview: &app.SnapshotPreview{Snapshot: &app.Snapshot{}, Tenant: &app.Tenant{}, Changes: []app.SnapshotChange{{Action: "create"}, {Action: "exists"}}}}
+	},
 	"nexus/tenant_export": func() any {
 		return &tenantExportPage{T: &app.Tenant{}, Running: true, Jobs: []*app.ExportJob{{}, {Summary: &app.TransferSummary{}}}}
 	},
