@@ -42,6 +42,7 @@ func TestSnapshotStore_CaptureApply(t *testing.T) {
 	if err != nil || !got.Applied {
 		t.Fatalf("apply: %+v %v", got, err)
 	}
+	t.Logf("applied %d items in %s (preview %s)", len(got.Changes), got.Duration, pre.Duration)
 	var form int64
 	var filter, def, blocks, domain string
 	var rowCount, files, rows, people int

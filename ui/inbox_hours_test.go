@@ -41,6 +41,14 @@ func TestInbox_BusinessHours(t *testing.T) {
 	if _, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/inbox/hours", Cookies: map[string]string{"psid": e.B.Cookie}}); strings.Contains(body, away) {
 		t.Fatal("B sees A's reply text")
 	}
+	// The same through the API: a bad day is a 400 naming it; the hours
+	// read back as the page saved them.
+	if st, body, _ := e.do(treq{Host: "portal", Method: "PUT", Path: "/api/v1/inbox-hours", JSON: `{"enabled":true,"days":[7],"open":"09:00","close":"17:00","away_text":"x"}`, Bearer: e.A.KeyWrite}); st != 400 || !strings.Contains(body, `"field":"days"`) {
+		t.Fatalf("api bad day: %d %s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/api/v1/inbox-hours", Bearer: e.A.KeyRead}); st != 200 || !strings.Contains(body, `"days":[1,2,3,4,5],"open":"09:00","close":"17:00"`) || !strings.Contains(body, `"enabled":true`) {
+		t.Fatalf("api hours: %d %s", st, body)
+	}
 	if err := e.App.Inbox.InboundSMS(context.Background(), e.A.T.ID, map[string]string{"From": "+15125550188", "To": "+15125550100", "Body": "Open today?", "MessageSid": "SMweekend"}, true, false); err != nil {
 		t.Fatal(err)
 	}

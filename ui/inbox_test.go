@@ -16,6 +16,7 @@ import (
 	"orengen/app/inbox"
 	"orengen/twilio"
 	"orengen/twilio/twiliotest"
+	"orengen/ui"
 )
 
 // inboxFixtures holds, per test environment, B's inbox thread and canned
@@ -86,6 +87,15 @@ func (e *tenantEnv) inboxTwilio() *twiliotest.Server {
 // isoInboxRequest gives the Conversations API's moves valid bodies (a
 // reply is texted through the fake Twilio).
 func (e *tenantEnv) isoInboxRequest(r isoRoute, req *treq) {
+	if r.Path == "/api/v1/inbox-hours" { // admin keys name the tenant (B)
+		if r.Host == ui.HostNexus {
+			req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+		}
+		if r.Method == "PUT" {
+			req.JSON = `{"enabled":false,"days":[1,2,3],"open":"09:00","close":"17:00","away_text":""}`
+		}
+		return
+	}
 	if !strings.HasPrefix(r.Path, "/api/v1/conversations/") {
 		return
 	}

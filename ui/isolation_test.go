@@ -1152,6 +1152,10 @@ var isolationMatrix = map[string]isoLine{
 	// Conversations: an email's stored files (issue #18, inbox3).
 	"portal|GET|/api/v1/conversations/:id/attachments/:attachment": {accTenantKey, objInboxEmail},
 	"nexus|GET|/api/v1/conversations/:id/attachments/:attachment":  {accAdminKey, objInboxEmail},
+	"portal|GET|/api/v1/inbox-hours":                               {accTenantKey, ""},
+	"portal|PUT|/api/v1/inbox-hours":                               {accTenantKeyW, ""},
+	"nexus|GET|/api/v1/inbox-hours":                                {accAdminKey, ""},
+	"nexus|PUT|/api/v1/inbox-hours":                                {accAdminKeyW, ""},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},

@@ -457,6 +457,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postBillingWalletTopups"] = contractCall{ui.HostNexus, "POST", "/api/v1/billing/wallet-topups", awk, `{"tenant_id":` + id(e.B.T.ID) + `,"amount_micros":5000000,"ref":"pi_contract"}`, 201}
 	ac, aa := e.inboxAttachmentFixture() // inbox_test.go
 	calls["getConversationsIdAttachmentsAttachment"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + id(ac) + "/attachments/" + id(aa), rk, "", 200}
+	calls["getInboxHours"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-hours", rk, "", 200}
+	calls["putInboxHours"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-hours", wk, `{"enabled":true,"days":[1,2,3,4,5],"open":"08:30","close":"18:00","away_text":"Closed now; we answer from 8:30."}`, 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}
 	calls["putIntegrationsKeySettings"] = contractCall{ui.HostNexus, "PUT", "/api/v1/integrations/model/settings", awk, `{"model":"gpt-4o-mini"}`, 200}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -429,7 +430,9 @@ func (s *Service) sendLink(ctx context.Context, m *Member, purpose string, c *Co
 		base = s.BaseURL(ctx, t)
 	}
 	brand := t.BrandName()
-	link := base + "/learn/link?token=" + tok
+	// tenant= names the tenant on app.DOMAIN (a custom domain's host
+	// names it anyway).
+	link := base + "/learn/link?token=" + tok + "&tenant=" + url.QueryEscape(t.Slug)
 	msg := &app.Message{TenantID: t.ID, FromName: brand, To: m.Email}
 	what := "the " + brand + " members' area"
 	if c != nil {

@@ -30,6 +30,76 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	api.Post("/conversations/:id/messages", web.RequireWriteKey, s.apiConversationReply)
 	api.Post("/conversations/:id/notes", web.RequireWriteKey, s.apiConversationNote)
 	api.Get("/conversations/:id/attachments/:attachment", s.apiConversationAttachment)
+	api.Get("/inbox-hours", s.apiInboxHours)
+	api.Put("/inbox-hours", web.RequireWriteKey, s.apiInboxHoursSave)
+}
+
+type apiHours struct {
+	TenantID int64  `json:"tenant_id"`
+	Enabled  bool   `json:"enabled"`
+	Days     []int  `json:"days"`
+	Open     string `json:"open"`
+	Close    string `json:"close"`
+	AwayText string `json:"away_text"`
+}
+
+// hoursTenant is ?tenant= of an admin key (0: a tenant key's own).
+func (s *Handler) hoursTenant(c *fiber.Ctx) (int64, error) {
+	ref := c.Query("tenant")
+	k := app.APIKeyFromContext(c.UserContext())
+	if k == nil || !k.Admin() {
+		if ref != "" {
+			return 0, app.FieldErrorf("tenant", "tenant is for admin keys only.")
+		}
+		return 0, nil
+	}
+	if ref == "" {
+		return 0, app.FieldErrorf("tenant", "Name the tenant: ?tenant=ID or slug.")
+	}
+	t, err := s.Tenants.TenantByRef(c.UserContext(), utils.CopyString(ref))
+	if err != nil {
+		return 0, app.FieldErrorf("tenant", "Unknown tenant %q.", ref)
+	}
+	return t.ID, nil
+}
+
+// apiInboxHours is the tenant's business hours and out-of-hours reply.
+func (s *Handler) apiInboxHours(c *fiber.Ctx) error {
+	tid, err := s.hoursTenant(c)
+	if err != nil {
+		return err
+	}
+	h, err := s.Inbox.HoursSettings(c.UserContext(), tid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": apiHours{h.TenantID, h.Enabled, h.Days, h.Open, h.Close, h.AwayText}})
+}
+
+// apiInboxHoursSave replaces them (the whole object).
+func (s *Handler) apiInboxHoursSave(c *fiber.Ctx) error {
+	tid, err := s.hoursTenant(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Enabled  bool   `json:"enabled"`
+		Days     []int  `json:"days"`
+		Open     string `json:"open"`
+		Close    string `json:"close"`
+		AwayText string `json:"away_text"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	h := &inbox.Hours{TenantID: tid, Enabled: in.Enabled, Days: in.Days, Open: in.Open, Close: in.Close, AwayText: in.AwayText}
+	if h.Days == nil {
+		h.Days = []int{}
+	}
+	if err := s.Inbox.SaveHours(c.UserContext(), h); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": apiHours{h.TenantID, h.Enabled, h.Days, h.Open, h.Close, h.AwayText}})
 }
 
 // apiConversationAttachment downloads a stored file of an email in the
@@ -322,6 +392,15 @@ func addConversationAPI(paths, schemas obj, std func(obj, ...string) obj, idPara
 			"responses":   std(obj{"201": jsonResp("Sent", dataOf(ref("InboxMessage")))}, "400", "403", "404", "409")}}
 	paths["/api/v1/conversations/{id}/attachments/{attachment}"] = obj{"parameters": []obj{idParam, {"name": "attachment", "in": "path", "required": true, "schema": integ, "description": "the file's id (a message's attachments[].id)"}},
 		"get": obj{"summary": "Download a file that came with an email (as an attachment, never inline, with its sniffed type)", "responses": std(obj{"200": binary("The file", "*/*")}, "404")}}
+	schemas["InboxHours"] = props([]string{"enabled", "days", "open", "close", "away_text"}, obj{"tenant_id": integ, "enabled": obj{"type": "boolean", "description": "send the out-of-hours reply"},
+		"days":  obj{"type": "array", "items": obj{"type": "integer", "minimum": 0, "maximum": 6}, "description": "open weekdays, 0 Sunday .. 6 Saturday"},
+		"open":  obj{"type": "string", "description": "HH:MM in the tenant's timezone"},
+		"close": obj{"type": "string", "description": "HH:MM, after open"}, "away_text": obj{"type": "string", "description": "the reply outside the hours (at most 1600 characters), sent once per conversation in 12 hours"}})
+	hoursTenant := qparam("tenant", "admin keys only, required for them: tenant ID or slug", str)
+	paths["/api/v1/inbox-hours"] = obj{"parameters": []obj{hoursTenant},
+		"get": obj{"summary": "Business hours and the out-of-hours reply of the inbox (the defaults until set)", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("InboxHours")))}, "400")},
+		"put": obj{"summary": "Set the business hours and the out-of-hours reply (the whole object)", "requestBody": jsonBody(ref("InboxHours")),
+			"responses": std(obj{"200": jsonResp("Saved", dataOf(ref("InboxHours")))}, "400", "403")}}
 	paths["/api/v1/conversations/{id}/notes"] = obj{"parameters": []obj{idParam},
 		"post": obj{"summary": "Add a private note (never sent, never on the CRM timeline)", "requestBody": text("the note (at most 5000 characters)"),
 			"responses": std(obj{"201": jsonResp("Added", dataOf(ref("InboxMessage")))}, "400", "403", "404")}}
