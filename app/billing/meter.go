@@ -192,4 +192,3 @@ func Segments(body string) int {
 	}
 	return (units + 66) / 67
 }
-
