@@ -78,7 +78,15 @@ var exportSkipped = map[string]string{
 	"twilio_events":         "the webhook de-duplication log of this appliance",
 	"integration_checks":    "health checks of this appliance's integrations",
 	"billing_subscriptions": "a subscription to this appliance's plans; subscribe the client again on the new appliance",
-	"dash_daily":            "dashboard counters, rebuilt by triggers as leads and runs are imported",
+	// The rest of billing is between the agency and its client on this
+	// appliance: invoice numbers are the appliance's own sequence (they
+	// would collide there), a balance is money held by this agency.
+	"billing_adjustments":    "pending plan-change charges of this appliance's plans",
+	"billing_invoices":       "invoices are numbered documents of the agency on this appliance (their PDFs stay with it)",
+	"billing_invoice_lines":  "lines of the invoices left out",
+	"billing_wallets":        "a prepaid balance held by the agency on this appliance",
+	"billing_wallet_entries": "the ledger of the balance left out",
+	"dash_daily":             "dashboard counters, rebuilt by triggers as leads and runs are imported",
 }
 
 // exportRef says where an id column that is not a declared foreign key
@@ -153,7 +161,6 @@ var exportRefs = map[string]exportRef{
 	"federal_requirements.notice_id":      {Opaque: "a SAM.gov notice id"},
 	"federal_grants.grant_id":             {Opaque: "a Grants.gov opportunity id"},
 	"federal_grant_pipeline.grant_id":     {Opaque: "a Grants.gov opportunity id"},
-	"billing_adjustments.invoice_id":      {To: "billing_invoices"},
 	"billing_usage_events.source_id":      {Opaque: "the metered source's own id (message, call, completion)"},
 }
 

@@ -368,3 +368,44 @@ func tenantCount(tb testing.TB, db *store.DB) int {
 	}
 	return n
 }
+
+// TestTenantTransfer_BilledClientMoves: a client the agency has invoiced
+// moves to another appliance whose own invoices use the same numbers;
+// the import succeeds, because invoices, plans and balances are the
+// agency's records on the first appliance and stay there.
+func TestTenantTransfer_BilledClientMoves(t *testing.T) {
+	ctx := context.Background()
+	invoice := func(db *store.DB, tenantID int64) {
+		t.Helper()
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			res, err := tx.Exec(`INSERT INTO billing_invoices (tenant_id, number, kind, period_start, period_end, subtotal_micros, tax_micros, total_micros, status, issued_at)
+				VALUES (?, 'INV-000001', 'invoice', '2026-11-01', '2026-12-01', 5000000, 0, 5000000, 'open', '2026-12-01T00:00:00Z')`, tenantID)
+			if err != nil {
+				return err
+			}
+			id, _ := res.LastInsertId()
+			_, err = tx.Exec(`INSERT INTO billing_invoice_lines (invoice_id, position, description, amount_micros) VALUES (?, 1, 'Plan', 5000000)`, id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := openApplianceDB(t), openApplianceDB(t)
+	acme, _ := seedTransferTenant(t, a, "acme", 2)
+	invoice(a, acme.ID)
+	here, _ := seedTransferTenant(t, b, "here", 2)
+	invoice(b, here.ID)
+	out := filepath.Join(t.TempDir(), "acme.sqlite")
+	if _, err := store.NewTenantTransferStore(a).ExportTenant(ctx, acme.ID, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.NewTenantTransferStore(b).ImportTenant(ctx, out, app.ImportOptions{}); err != nil {
+		t.Fatalf("import of a billed client: %v", err)
+	}
+	var mine, all int
+	b.ReadDB().QueryRow(`SELECT count(*) FROM billing_invoices WHERE tenant_id = ?`, here.ID).Scan(&mine)
+	b.ReadDB().QueryRow(`SELECT count(*) FROM billing_invoices`).Scan(&all)
+	if mine != 1 || all != 1 {
+		t.Errorf("invoices after the import: the appliance's own %d, all %d (want 1, 1)", mine, all)
+	}
+}
