@@ -894,6 +894,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/crm/imports/upload/:upload":        {accAdmin, ""},
 	"nexus|POST|/crm/imports/upload/:upload/finish": {accAdmin, ""},
 	"nexus|GET|/crm/import":                         {accAdmin, ""},
+	"nexus|POST|/crm/views":                         {accAdmin, ""}, // in ?tenant= (the house tenant by default)
+	"nexus|POST|/crm/views/:id/delete":              {accAdmin, ""},
 	"nexus|POST|/crm/import":                        {accAdmin, ""},
 	"nexus|GET|/crm/import/:id":                     {accAdmin, objImportJob}, // B's job: 404 in the agency's CRM
 	"nexus|POST|/crm/import/:id":                    {accAdmin, objImportJob},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -103,6 +104,25 @@ func (m *meteredTelephony) PlaceCall(ctx context.Context, c app.Call) (string, e
 	return m.Telephony.PlaceCall(ctx, c) // minutes come with the status callback
 }
 
+// pinger is the connection test the integrations hub runs on a client
+// (Twilio's, SMTP's): a metered client forwards it, so wrapping one for
+// billing does not hide it.
+type pinger interface{ Ping(context.Context) error }
+
+func ping(ctx context.Context, next any, what string) error {
+	p, ok := next.(pinger)
+	if !ok {
+		return errors.New("this " + what + " client has no connection test")
+	}
+	return p.Ping(ctx)
+}
+
+// Ping forwards the wrapped client's connection test (nothing metered).
+func (m *meteredTelephony) Ping(ctx context.Context) error { return ping(ctx, m.Telephony, "Twilio") }
+
+// Ping forwards the wrapped mailer's connection test (nothing metered).
+func (m *meteredMailer) Ping(ctx context.Context) error { return ping(ctx, m.next, "mail") }
+
 // Mailer implements app.UsageMeter.
 func (s *Service) Mailer(tenantID int64, m app.Mailer) app.Mailer {
 	return &meteredMailer{next: m, s: s, tenantID: tenantID}
@@ -171,4 +191,26 @@ func Segments(body string) int {
 		return 1
 	}
 	return (units + 66) / 67
+}
+
+// pinger is a sender with a connection test (the integrations hub's
+// Test button).
+type pinger interface{ Ping(context.Context) error }
+
+var errNoPing = errors.New("this client has no connection test")
+
+// Ping runs the wrapped client's connection test.
+func (m *meteredTelephony) Ping(ctx context.Context) error {
+	if p, ok := m.Telephony.(pinger); ok {
+		return p.Ping(ctx)
+	}
+	return errNoPing
+}
+
+// Ping runs the wrapped mailer's connection test.
+func (m *meteredMailer) Ping(ctx context.Context) error {
+	if p, ok := m.next.(pinger); ok {
+		return p.Ping(ctx)
+	}
+	return errNoPing
 }

@@ -98,8 +98,8 @@ type crmListPage struct {
 	Errors   map[string]string
 	// Act is the query the page's forms post with: in Nexus the tenant
 	// the admin works in ("?tenant=ID"; the house tenant when empty),
-	// WorkTenant its name.
-	Act, WorkTenant string
+	// WorkTenant its name; ActTenant the ID alone (saved views' links).
+	Act, WorkTenant, ActTenant string
 }
 
 // timelineRow is an entry with its note rendered.
@@ -366,7 +366,8 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 				return app.FieldErrorf("tenant", "Unknown tenant.")
 			}
 			ctx = app.NewContextWithTenant(ctx, t)
-			wt, p.Act = t, "?tenant="+strconv.FormatInt(t.ID, 10)
+			wt, p.ActTenant = t, strconv.FormatInt(t.ID, 10)
+			p.Act = "?tenant=" + p.ActTenant
 		} else if i := slices.IndexFunc(p.Tenants, func(t *app.Tenant) bool { return t.ID == app.HouseTenantID }); i >= 0 {
 			wt = p.Tenants[i] // already loaded above: no second query
 		} else {
@@ -384,7 +385,10 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 	var next string
 	var err error
 	var view *app.View
-	if !nexus {
+	// Saved views: the portal's, and in Nexus those of the tenant chosen
+	// in the filter (the list then reads that tenant only).
+	views := !nexus || p.Act != ""
+	if views {
 		if view, err = s.listView(c, ctx, crmKinds[seg]); app.ErrorCode(err) == app.EINVALID {
 			p.ViewForm.Error, view = app.ErrorMessage(err), nil
 		} else if err != nil {
@@ -441,6 +445,8 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 		if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
 			return err
 		}
+	}
+	if views {
 		if err := s.fillViewForm(c, ctx, seg, p, view); err != nil {
 			return err
 		}
@@ -1067,6 +1073,8 @@ func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 	// The agency's own CRM (the house tenant) and, with ?tenant=, a
 	// client's (audited): the portal's write handlers in that tenant.
 	r.Post("/crm/tasks/:id/done", csrf, s.nexusWorkIn, s.handleCRMTaskDone)
+	r.Post("/crm/views", csrf, s.nexusWorkIn, s.handleCRMViewCreate)
+	r.Post("/crm/views/:id/delete", csrf, s.nexusWorkIn, s.handleCRMViewDelete)
 	r.Post("/crm/people/:id/merge", csrf, s.nexusWorkIn, s.handleCRMMerge)
 	for seg := range crmKinds {
 		r.Get("/crm/"+seg+".csv", s.nexusWorkIn, s.handleCRMExport(seg))

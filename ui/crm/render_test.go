@@ -63,7 +63,11 @@ func allCustomFields() []*app.CustomField {
 }
 
 func crmListFull(nexus bool) *crmListPage {
-	return &crmListPage{CustomFields: allCustomFields(), Nexus: nexus, Kind: "people", People: []*app.Person{{Emails: []string{"a@b.test"}, Tags: []string{"t"}}}, NextURL: "/x",
+	act, id := "", ""
+	if nexus { // a tenant chosen: its saved views are drawn
+		act, id = "?tenant=7", "7"
+	}
+	return &crmListPage{Act: act, ActTenant: id, CustomFields: allCustomFields(), Nexus: nexus, Kind: "people", People: []*app.Person{{Emails: []string{"a@b.test"}, Tags: []string{"t"}}}, NextURL: "/x",
 		Tenants: []*app.Tenant{{}}, CompanyChoices: []*app.Company{{}}, Pipelines: []*app.Pipeline{{Stages: []*app.Stage{{}}}},
 		Table: &viewTable{Headers: []string{"a"}, Rows: []viewRow{{Cells: []string{"x", "y"}}}},
 		ViewForm: viewForm{Fields: app.ViewFields(app.RecordPerson, nil), Ops: app.ConditionOps, Views: []*app.View{{}}, Error: "x",
