@@ -192,25 +192,3 @@ func Segments(body string) int {
 	}
 	return (units + 66) / 67
 }
-
-// pinger is a sender with a connection test (the integrations hub's
-// Test button).
-type pinger interface{ Ping(context.Context) error }
-
-var errNoPing = errors.New("this client has no connection test")
-
-// Ping runs the wrapped client's connection test.
-func (m *meteredTelephony) Ping(ctx context.Context) error {
-	if p, ok := m.Telephony.(pinger); ok {
-		return p.Ping(ctx)
-	}
-	return errNoPing
-}
-
-// Ping runs the wrapped mailer's connection test.
-func (m *meteredMailer) Ping(ctx context.Context) error {
-	if p, ok := m.next.(pinger); ok {
-		return p.Ping(ctx)
-	}
-	return errNoPing
-}
