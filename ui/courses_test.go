@@ -55,6 +55,7 @@ var coursesIsolation = map[string]isoLine{
 	"portal|GET|/courses/members":                     {accUser, ""},
 	"portal|POST|/courses/members":                    {accUser, ""},
 	"portal|GET|/courses/members/:id":                 {accUser, objCourseMember},
+	"portal|POST|/courses/members/:id/status":         {accUser, objCourseMember},
 	"portal|GET|/courses/:id":                         {accUser, objCourse},
 	"portal|POST|/courses/:id":                        {accUser, objCourse},
 	"portal|POST|/courses/:id/modules":                {accUser, objCourse},
@@ -406,6 +407,31 @@ func TestCourses_PortalToMember(t *testing.T) {
 	eng, _ := e.App.Courses.Engagement(ctxA, courseID)
 	if eng.Lessons[0].Started != 1 || eng.Lessons[0].Completed != 1 || eng.Lessons[1].Started != 0 {
 		t.Errorf("engagement %+v", eng)
+	}
+	// Suspending the member signs them out at once; reactivating lets
+	// them sign in again (by link).
+	ms, _ := e.App.Courses.Members(ctxA)
+	var patID int64
+	for _, m := range ms {
+		if m.Email == "pat@example.com" {
+			patID = m.ID
+		}
+	}
+	statusPath := "/courses/members/" + strconv.FormatInt(patID, 10) + "/status"
+	if st, body, _ := post(ui.HostPortal, statusPath, owner, url.Values{"status": {"gone"}}); st != 400 && st != 422 || !strings.Contains(body, "Status must be") {
+		t.Errorf("bad status: %d", st)
+	}
+	if st, _, _ := post(ui.HostPortal, statusPath, owner, url.Values{"status": {"banned"}}); st != 303 {
+		t.Fatalf("suspend: %d", st)
+	}
+	if st, _, resp := get("learn.alpha.test", lp, mem); !isoAuthRefusal(st, resp) {
+		t.Errorf("suspended member's session: %d", st)
+	}
+	if st, _, _ := post(ui.HostPortal, statusPath, map[string]string{"psid": e.B.Cookie}, url.Values{"status": {"active"}}); st != 404 {
+		t.Errorf("B's owner reactivating A's member: %d", st)
+	}
+	if st, _, _ := post(ui.HostPortal, statusPath, owner, url.Values{"status": {"active"}}); st != 303 {
+		t.Errorf("reactivate: %d", st)
 	}
 	// B's owner reaches none of it.
 	if st, _, _ := get(ui.HostPortal, coursePath, map[string]string{"psid": e.B.Cookie}); st != 404 {

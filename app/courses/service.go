@@ -323,6 +323,32 @@ func (s *Service) Member(ctx context.Context, id int64) (*Member, []*MemberProgr
 	return m, out, nil
 }
 
+// SetMemberStatus suspends (MemberBanned) or reactivates (MemberActive)
+// a member; suspending ends their sessions at once. Returns EINVALID or
+// ENOTFOUND.
+func (s *Service) SetMemberStatus(ctx context.Context, id int64, status string) (*Member, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	m, err := s.Store.FindMember(ctx, id) // another tenant's: ENOTFOUND first
+	if err != nil {
+		return nil, err
+	}
+	if status != MemberActive && status != MemberBanned {
+		return nil, app.FieldErrorf("status", "Status must be %s or %s.", MemberActive, MemberBanned)
+	}
+	m.Status = status
+	if err := s.Store.UpdateMember(ctx, m); err != nil {
+		return nil, err
+	}
+	if status == MemberBanned {
+		if err := s.Store.DeleteMemberSessions(ctx, m.ID); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
 // Invite makes email a member of the tenant (a CRM person flagged
 // member) if it is not one yet, enrols them in courseID when not 0, and
 // emails a link that signs them in. Returns EINVALID or ENOTFOUND.

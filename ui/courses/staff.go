@@ -23,6 +23,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/courses/members", s.handleMembers)
 	r.Post("/courses/members", csrf, s.handleMemberInvite)
 	r.Get("/courses/members/:id", s.handleMember)
+	r.Post("/courses/members/:id/status", csrf, s.handleMemberStatus)
 	r.Get("/courses/:id", s.handleCourseEdit)
 	r.Post("/courses/:id", csrf, s.handleCourseUpdate)
 	r.Post("/courses/:id/modules", csrf, s.handleModuleCreate)
@@ -434,4 +435,22 @@ func (s *Handler) handleMember(c *fiber.Ctx) error {
 	p := &memberPage{Member: m, Progress: prog}
 	p.Layout = s.Layout(c, web.HostPortal, m.DisplayName())
 	return s.Render(c, "portal/courses_member", p)
+}
+
+// handleMemberStatus suspends or reactivates a member.
+func (s *Handler) handleMemberStatus(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.Courses.SetMemberStatus(c.UserContext(), id, utils.CopyString(c.FormValue("status")))
+	if err != nil {
+		return err
+	}
+	msg := m.Email + " is active again."
+	if m.Status == courses.MemberBanned {
+		msg = m.Email + " is suspended and signed out."
+	}
+	s.SetFlash(c, "ok", msg)
+	return c.Redirect(fmt.Sprintf("/courses/members/%d", m.ID), fiber.StatusSeeOther)
 }
