@@ -106,11 +106,7 @@ func (s *Handler) apiBillingPlans(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := []apiPlan{}
-	for _, p := range ps {
-		out = append(out, toAPIPlan(p))
-	}
-	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+	return sendAll(c, ps, toAPIPlan)
 }
 
 func (s *Handler) apiBillingPlan(c *fiber.Ctx) error {
@@ -324,11 +320,7 @@ func (s *Handler) apiBillingInvoices(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := []apiInvoice{}
-	for _, inv := range invs {
-		out = append(out, toAPIInvoice(inv))
-	}
-	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+	return sendAll(c, invs, toAPIInvoice)
 }
 
 func (s *Handler) apiBillingInvoice(c *fiber.Ctx) error {
@@ -410,4 +402,14 @@ func addBillingAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj
 			"ref": obj{"type": "string", "maxLength": 100, "description": "the payment's id: idempotency"}, "note": str})),
 		"responses": std(obj{"201": jsonResp("Added", dataOf(props(nil, obj{"tenant_id": integ, "added": obj{"type": "boolean"}, "balance_micros": integ}))),
 			"200": jsonResp("Already added (same ref)", dataOf(props(nil, obj{"tenant_id": integ, "added": obj{"type": "boolean"}, "balance_micros": integ})))}, "400", "403")}}
+}
+
+// sendAll answers a whole (unpaged) list in the API's list envelope, each
+// item in its API shape.
+func sendAll[T, U any](c *fiber.Ctx, items []T, shape func(T) U) error {
+	out := make([]U, 0, len(items))
+	for _, x := range items {
+		out = append(out, shape(x))
+	}
+	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
 }
