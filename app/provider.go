@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // ProviderSettings are the outside services' base URLs (and the model
@@ -23,25 +24,37 @@ type ProviderStore interface {
 	SaveProviderSettings(ctx context.Context, p ProviderSettings) error
 }
 
-// ProviderService reads the settings in use on every call, so a change
-// takes effect at the next request, and saves an admin's change.
+// ProviderService gives the settings in use and saves an admin's change,
+// which takes effect at the next request. Saves go through it, so it
+// keeps the saved record in memory after the first read: a text sent or
+// a model called does not read the database for it.
 type ProviderService struct {
 	Store    ProviderStore
 	Defaults ProviderSettings // from the flags
 	Audit    *AuditService
 	Logger   *slog.Logger
+
+	saved atomic.Pointer[ProviderSettings]
 }
 
 // Stored returns what an admin saved (empty fields: the defaults apply).
 func (s *ProviderService) Stored(ctx context.Context) (ProviderSettings, error) {
-	return s.Store.FindProviderSettings(ctx)
+	if p := s.saved.Load(); p != nil {
+		return *p, nil
+	}
+	p, err := s.Store.FindProviderSettings(ctx)
+	if err != nil {
+		return p, err
+	}
+	s.saved.CompareAndSwap(nil, &p)
+	return p, nil
 }
 
 // Current returns the settings in use: each saved field over its flag.
 // A store error is logged and the flags are used.
 func (s *ProviderService) Current(ctx context.Context) ProviderSettings {
 	p := s.Defaults
-	saved, err := s.Store.FindProviderSettings(ctx)
+	saved, err := s.Stored(ctx)
 	if err != nil {
 		if s.Logger != nil {
 			s.Logger.Error("provider settings", "err", err)
@@ -78,6 +91,7 @@ func (s *ProviderService) Save(ctx context.Context, p ProviderSettings) error {
 	if err := s.Store.SaveProviderSettings(ctx, p); err != nil {
 		return err
 	}
+	s.saved.Store(&p)
 	if s.Audit != nil {
 		s.Audit.Record(ctx, "providers.update", "providers", "twilio_api_url="+p.TwilioAPIURL+" model_url="+p.ModelURL+" model="+p.Model)
 	}

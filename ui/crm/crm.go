@@ -913,7 +913,7 @@ func (s *Handler) handleCRMDealMove(c *fiber.Ctx) error {
 		return err
 	}
 	asJSON := strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON)
-	back := "/crm/pipeline" + s.boardQuery(c, 0)
+	back := "/crm/pipeline" + s.workQuery(c, "pipeline", "")
 	fail := func(err error) error {
 		if app.ErrorCode(err) != app.EINVALID {
 			return err
@@ -956,7 +956,7 @@ func (s *Handler) handleCRMDealMove(c *fiber.Ctx) error {
 		return s.moveJSON(c, d)
 	}
 	s.SetFlash(c, "ok", fmt.Sprintf("%s moved to %s.", d.Name, d.Stage))
-	return c.Redirect("/crm/pipeline"+s.boardQuery(c, d.PipelineID), fiber.StatusSeeOther)
+	return c.Redirect("/crm/pipeline"+s.workQuery(c, "pipeline", strconv.FormatInt(d.PipelineID, 10)), fiber.StatusSeeOther)
 }
 
 // stageOf finds the stage ref (ID or name) of a pipeline; EINVALID
@@ -1003,15 +1003,16 @@ func (s *Handler) moveJSON(c *fiber.Ctx, d *app.Deal) error {
 	return c.JSON(fiber.Map{"deal": fiber.Map{"id": d.ID, "name": d.Name, "stage": d.Stage, "stage_id": d.StageID}, "columns": cols})
 }
 
-// boardQuery is the query string of the board a move returns to: the
-// pipeline, and in Nexus the tenant worked in.
-func (s *Handler) boardQuery(c *fiber.Ctx, pipelineID int64) string {
+// workQuery is the query string a redirect keeps: in Nexus the tenant
+// worked in, then key=value when value is set (the board's pipeline, the
+// list's saved view).
+func (s *Handler) workQuery(c *fiber.Ctx, key, value string) string {
 	q := url.Values{}
 	if t, ok := c.Locals(nexusTenantKey).(*app.Tenant); ok && t != nil {
 		q.Set("tenant", strconv.FormatInt(t.ID, 10))
 	}
-	if pipelineID != 0 {
-		q.Set("pipeline", strconv.FormatInt(pipelineID, 10))
+	if value != "" && value != "0" {
+		q.Set(key, value)
 	}
 	if len(q) == 0 {
 		return ""

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html/template"
-	"net/url"
 	"orengen/ui/web"
 	"slices"
 	"strconv"
@@ -356,10 +355,10 @@ func (s *Handler) handleCRMViewCreate(c *fiber.Ctx) error {
 			return err
 		}
 		s.SetFlash(c, "error", app.ErrorMessage(err))
-		return c.Redirect("/crm/"+seg+s.nexusListQuery(c, ""), fiber.StatusSeeOther)
+		return c.Redirect("/crm/"+seg+s.workQuery(c, "view", ""), fiber.StatusSeeOther)
 	}
 	s.SetFlash(c, "ok", fmt.Sprintf("View %s saved.", v.Name))
-	return c.Redirect("/crm/"+seg+s.nexusListQuery(c, strconv.FormatInt(v.ID, 10)), fiber.StatusSeeOther)
+	return c.Redirect("/crm/"+seg+s.workQuery(c, "view", strconv.FormatInt(v.ID, 10)), fiber.StatusSeeOther)
 }
 
 // handleCRMViewDelete deletes a saved view.
@@ -380,23 +379,7 @@ func (s *Handler) handleCRMViewDelete(c *fiber.Ctx) error {
 		return err
 	}
 	s.SetFlash(c, "ok", fmt.Sprintf("View %s deleted.", v.Name))
-	return c.Redirect("/crm/"+importSegs[v.Object]+s.nexusListQuery(c, ""), fiber.StatusSeeOther)
-}
-
-// nexusListQuery is the query of the list a view's form returns to: in
-// Nexus the tenant worked in (its views show only with it), then view.
-func (s *Handler) nexusListQuery(c *fiber.Ctx, view string) string {
-	q := url.Values{}
-	if t, ok := c.Locals(nexusTenantKey).(*app.Tenant); ok && t != nil {
-		q.Set("tenant", strconv.FormatInt(t.ID, 10))
-	}
-	if view != "" {
-		q.Set("view", view)
-	}
-	if len(q) == 0 {
-		return ""
-	}
-	return "?" + q.Encode()
+	return c.Redirect("/crm/"+importSegs[v.Object]+s.workQuery(c, "view", ""), fiber.StatusSeeOther)
 }
 
 // fillViewForm fills the list page's columns-and-filters form and, with
