@@ -294,6 +294,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"postSitesIdPublish":                  {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/publish", wk, `{"note":"contract"}`, 200},
 		"getSitesIdAnalytics":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/analytics", rk, "", 200},
 		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
+		"putSitesIdRedirects":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", wk, `{"redirects":[{"from":"/old","to":"/"}]}`, 200},
+		"getSitesIdRedirects":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", rk, "", 200},
 		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
 		"postAgents":                          {ui.HostPortal, "POST", "/api/v1/agents", wk, `{"name":"Contract agent","config":{"instructions":"Answer briefly.","channels":{"web":true},"tools":["add_note"]}}`, 201},
 		"getAgentsId":                         {ui.HostPortal, "GET", ag, rk, "", 200},

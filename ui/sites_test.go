@@ -238,6 +238,8 @@ func (e *tenantEnv) isoSitesRequest(r isoRoute, req *treq) {
 		req.JSON = `{"name":"Api site"}`
 	case strings.HasSuffix(r.Path, "/pages") && r.Method == http.MethodPost:
 		req.JSON = `{"slug":"api-page","title":"Api page","blocks":[{"type":"hero","heading":"Api"}]}`
+	case strings.HasSuffix(r.Path, "/redirects") && r.Method == http.MethodPut:
+		req.JSON = `{"redirects":[{"from":"/old","to":"/"}]}`
 	case r.Method == http.MethodPut:
 		req.JSON = `{"slug":"","title":"Home","blocks":[{"type":"hero","heading":"Api home"}]}`
 	case strings.HasSuffix(r.Path, "/publish"):
@@ -504,5 +506,84 @@ func TestSites_ChatButtonAgentIsTheTenants(t *testing.T) {
 	}
 	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, body(e.A.Agent.PublicKey)); st != http.StatusCreated || !strings.Contains(raw, e.A.Agent.PublicKey) {
 		t.Fatalf("A's site with A's agent: %d %s", st, raw)
+	}
+}
+
+// 301 redirects: set in the editor and the API, refused on a loop or a
+// page's own path, served on the site's host after publishing (before
+// the 404 page), and only on their own site.
+func TestSites_Redirects(t *testing.T) {
+	e := newTenantEnv(t)
+	host := "alpha-plumbing-site.localhost"
+	siteURL := "/sites/" + itoa64(e.A.Site.ID)
+	owner := map[string]string{"psid": e.A.Cookie}
+	settings := func(redirects string) url.Values {
+		return url.Values{"name": {e.A.Site.Name}, "domain": {host}, "nav": {"About | /about"}, "redirects": {redirects}}
+	}
+	// The editor refuses a loop, naming the chain, and keeps what was typed.
+	st, body, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL, Cookies: owner, CSRF: true, Form: settings("/a -> /b\n/b -> /a")})
+	if st != http.StatusBadRequest || !strings.Contains(body, "makes a loop: /a → /b → /a") || !strings.Contains(body, `name="redirects" rows="3" class="mono" aria-invalid="true"`) {
+		t.Fatalf("loop in the editor: %d %.300s", st, visible(body))
+	}
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL, Cookies: owner, CSRF: true, Form: settings("/about -> /")})
+	if st != http.StatusBadRequest || !strings.Contains(body, "is a page of this site") {
+		t.Fatalf("a page's path in the editor: %d", st)
+	}
+	st, _, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL, Cookies: owner, CSRF: true, Form: settings("/old-about/ -> /about\n/go -> https://example.com/offer")})
+	if st != http.StatusSeeOther {
+		t.Fatalf("save redirects: %d", st)
+	}
+	// Not live before publishing.
+	if st, _, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/old-about"}); st != http.StatusNotFound {
+		t.Errorf("draft redirect served before publishing: %d", st)
+	}
+
+	// The API lists them and refuses a loop and a page's path, naming the field.
+	api := "/api/v1/sites/" + itoa64(e.A.Site.ID) + "/redirects"
+	if st, _, raw := e.api("portal", http.MethodGet, api, e.A.KeyRead, ""); st != http.StatusOK || !strings.Contains(raw, `{"from":"/old-about","to":"/about"}`) {
+		t.Fatalf("API list: %d %s", st, raw)
+	}
+	for _, bad := range []string{`[{"from":"/x","to":"/x"}]`, `[{"from":"/x","to":"/y"},{"from":"/y","to":"/z"},{"from":"/z","to":"/x"}]`,
+		`[{"from":"/about","to":"/"}]`, `[{"from":"x","to":"/"}]`, `[{"from":"/x","to":"javascript:alert(1)"}]`} {
+		if st, _, raw := e.api("portal", http.MethodPut, api, e.A.KeyWrite, `{"redirects":`+bad+`}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"redirects"`) {
+			t.Errorf("API %s: %d %s", bad, st, raw)
+		}
+	}
+	if st, _, raw := e.api("portal", http.MethodPut, api, e.A.KeyWrite, `{"redirects":[{"from":"/old-about/","to":"/about"},{"from":"/go","to":"https://example.com/offer"},{"from":"/older","to":"/old-about"}]}`); st != http.StatusOK || !strings.Contains(raw, `"from":"/older"`) {
+		t.Fatalf("API put: %d %s", st, raw)
+	}
+	// B's key does not see or change A's redirects.
+	if st, _, _ := e.api("portal", http.MethodGet, api, e.B.KeyRead, ""); st != http.StatusNotFound {
+		t.Errorf("B reads A's redirects: %d", st)
+	}
+	if st, _, _ := e.api("portal", http.MethodPut, api, e.B.KeyWrite, `{"redirects":[]}`); st != http.StatusNotFound {
+		t.Errorf("B replaces A's redirects: %d", st)
+	}
+	// A page may not take a redirected path.
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+itoa64(e.A.Site.ID)+"/pages", e.A.KeyWrite, `{"slug":"older","title":"Older"}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"slug"`) {
+		t.Errorf("page on a redirected path: %d %s", st, raw)
+	}
+
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+itoa64(e.A.Site.ID)+"/publish", e.A.KeyWrite, ""); st != http.StatusOK {
+		t.Fatalf("publish: %d %s", st, raw)
+	}
+	for _, c := range []struct{ path, loc string }{
+		{"/old-about", "/about"}, {"/old-about/", "/about"}, {"/old-about?utm_source=mail", "/about?utm_source=mail"},
+		{"/go", "https://example.com/offer"}, {"/older", "/old-about"},
+	} {
+		st, _, r := e.do(treq{Host: host, Method: http.MethodGet, Path: c.path})
+		if st != http.StatusMovedPermanently || r.Header.Get("Location") != c.loc {
+			t.Errorf("GET %s: %d %q, want 301 %q", c.path, st, r.Header.Get("Location"), c.loc)
+		}
+	}
+	// Pages and the 404 are as before; B's host does not know A's redirects.
+	if st, _, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/about"}); st != http.StatusOK {
+		t.Errorf("/about: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/nowhere"}); st != http.StatusNotFound {
+		t.Errorf("/nowhere: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: "bravo-plumbing-site.localhost", Method: http.MethodGet, Path: "/old-about"}); st != http.StatusNotFound {
+		t.Errorf("A's redirect on B's site: %d", st)
 	}
 }

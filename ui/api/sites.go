@@ -28,6 +28,45 @@ func (s *Handler) registerSiteAPIRoutes(api fiber.Router) {
 	api.Post("/sites/:id/publish", web.RequireWriteKey, s.apiSitePublish)
 	api.Get("/sites/:id/revisions", s.apiSiteRevisions)
 	api.Get("/sites/:id/analytics", s.apiSiteAnalytics)
+	api.Get("/sites/:id/redirects", s.apiSiteRedirects)
+	api.Put("/sites/:id/redirects", web.RequireWriteKey, s.apiSiteRedirectsPut)
+}
+
+// apiSiteRedirects lists a site's 301 redirects (drafts until published).
+func (s *Handler) apiSiteRedirects(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	rs := site.Settings.Redirects
+	if rs == nil {
+		rs = []sites.Redirect{}
+	}
+	return c.JSON(fiber.Map{"data": rs})
+}
+
+// apiSiteRedirectsPut replaces a site's redirects: a loop, a path that is
+// a page of the site or a bad address is refused naming "redirects".
+func (s *Handler) apiSiteRedirectsPut(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Redirects []sites.Redirect `json:"redirects"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	site, err = s.Sites.SetRedirects(c.UserContext(), site.ID, in.Redirects)
+	if err != nil {
+		return err
+	}
+	rs := site.Settings.Redirects
+	if rs == nil {
+		rs = []sites.Redirect{}
+	}
+	return c.JSON(fiber.Map{"data": rs})
 }
 
 type apiSite struct {
@@ -334,6 +373,14 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 				"tests": obj{"type": "array", "items": props([]string{"page", "variants"}, obj{"page": str, "variants": obj{"type": "array", "items": props([]string{"slug", "visitors", "converters", "rate", "p", "significant"},
 					obj{"slug": str, "weight": integ, "visitors": integ, "converters": integ, "rate": obj{"type": "number"}, "z": obj{"type": "number"}, "p": obj{"type": "number"}, "significant": obj{"type": "boolean"}})}})},
 			})))}, "400", "404")}}
+	redirect := props([]string{"from", "to"}, obj{"from": obj{"type": "string", "description": "a path the site has no page at, like /old-page"},
+		"to": obj{"type": "string", "description": "a /path of the site or a full https:// address"}})
+	redirects := props([]string{"data"}, obj{"data": obj{"type": "array", "items": redirect}})
+	paths["/api/v1/sites/{id}/redirects"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "The site's 301 redirects (live after the next publish)", "responses": std(obj{"200": jsonResp("OK", redirects)}, "404")},
+		"put": obj{"summary": "Replace the site's 301 redirects (a loop, a page's own path or a bad address is refused naming redirects)",
+			"requestBody": jsonBody(props([]string{"redirects"}, obj{"redirects": obj{"type": "array", "items": redirect}})),
+			"responses":   std(obj{"200": jsonResp("Saved", redirects)}, "400", "403", "404")}}
 	paths["/api/v1/sites/{id}/revisions"] = obj{"parameters": []obj{idParam, tenantParam},
 		"get": obj{"summary": "Published revisions, newest first", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("SiteRevision")))}, "404")}}
 }

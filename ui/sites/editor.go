@@ -130,6 +130,7 @@ type sitePage struct {
 	NavText     string
 	FunnelsText string
 	TestsText   string
+	Redirects   string
 	CTALabel    string
 	CTAURL      string
 	LiveURL     string
@@ -184,6 +185,7 @@ func (s *Handler) renderSite(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 		p.NavText = sites.FormatNav(site.Settings.Nav)
 		p.FunnelsText = sites.FormatFunnels(site.Settings.Funnels)
 		p.TestsText = sites.FormatTests(site.Settings.Tests)
+		p.Redirects = sites.FormatRedirects(site.Settings.Redirects)
 		if l := site.Settings.HeaderCTA; l != nil {
 			p.CTALabel, p.CTAURL = l.Label, l.URL
 		}
@@ -212,8 +214,8 @@ func (s *Handler) handleSiteSave(c *fiber.Ctx, sc web.Scope) error {
 		return err
 	}
 	v := web.FormMap(c, "name", "domain", "font", "heading_font", "primary", "background", "text", "logo_url", "favicon",
-		"nav", "footer", "cta_label", "cta_url", "funnels", "tests", "chat_agent")
-	p := &sitePage{NavText: v["nav"], FunnelsText: v["funnels"], TestsText: v["tests"], CTALabel: v["cta_label"], CTAURL: v["cta_url"]}
+		"nav", "footer", "cta_label", "cta_url", "funnels", "tests", "chat_agent", "redirects")
+	p := &sitePage{NavText: v["nav"], FunnelsText: v["funnels"], TestsText: v["tests"], Redirects: v["redirects"], CTALabel: v["cta_label"], CTAURL: v["cta_url"]}
 	site.Name, site.Domain = v["name"], v["domain"]
 	site.Settings.Theme = sites.Theme{Font: v["font"], HeadingFont: v["heading_font"], Primary: v["primary"], Background: v["background"],
 		Text: v["text"], LogoURL: strings.TrimSpace(v["logo_url"]), Favicon: strings.TrimSpace(v["favicon"])}
@@ -223,7 +225,9 @@ func (s *Handler) handleSiteSave(c *fiber.Ctx, sc web.Scope) error {
 	if site.Settings.Nav, err = sites.ParseNav(v["nav"]); err == nil {
 		if site.Settings.Funnels, err = sites.ParseFunnels(v["funnels"]); err == nil {
 			if site.Settings.Tests, err = sites.ParseTests(v["tests"]); err == nil {
-				err = s.Sites.UpdateSite(c.UserContext(), site)
+				if site.Settings.Redirects, err = sites.ParseRedirects(v["redirects"]); err == nil {
+					err = s.Sites.UpdateSite(c.UserContext(), site)
+				}
 			}
 		}
 	}
