@@ -252,6 +252,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/sites/:id/analytics":                           {accAdmin, objHouseSite},
 	"portal|GET|/api/v1/sites/:id/revisions":                   {accTenantKey, objSite},
 	"nexus|GET|/api/v1/sites":                                  {accAdminKey, ""},
+	"portal|GET|/api/v1/site-templates":                        {accTenantKey, ""},
+	"nexus|GET|/api/v1/site-templates":                         {accAdminKey, ""},
 	"nexus|POST|/api/v1/sites":                                 {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/sites/:id":                              {accAdminKey, objSite},
 	"nexus|GET|/api/v1/sites/:id/pages":                        {accAdminKey, objSite},

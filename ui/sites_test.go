@@ -587,3 +587,77 @@ func TestSites_Redirects(t *testing.T) {
 		t.Errorf("A's redirect on B's site: %d", st)
 	}
 }
+
+// Templates: a site made from the three-step funnel template (API)
+// publishes, and its opt-in form moves a visitor to the next step with
+// the lead stored; the portal editor makes a site and a page from
+// templates.
+func TestSites_Templates(t *testing.T) {
+	e := newTenantEnv(t)
+	e.addDomain("alpha-funnel.localhost", e.A.T.ID)
+	st, _, raw := e.api("portal", http.MethodGet, "/api/v1/site-templates", e.A.KeyRead, "")
+	if st != http.StatusOK || !strings.Contains(raw, `"key":"funnel"`) || !strings.Contains(raw, `"key":"webinar"`) {
+		t.Fatalf("templates: %d %.300s", st, raw)
+	}
+	st, _, raw = e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, `{"name":"Guide funnel","domain":"alpha-funnel.localhost","template":"funnel","form_id":`+itoa64(e.A.FormID)+`}`)
+	if st != http.StatusCreated || !strings.Contains(raw, `"steps":["","thank-you","book-a-call"]`) {
+		t.Fatalf("site from the funnel template: %d %s", st, raw)
+	}
+	id := firstMatch(regexp.MustCompile(`"id":(\d+)`), raw)
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/publish", e.A.KeyWrite, ""); st != http.StatusOK {
+		t.Fatalf("publish: %d %s", st, raw)
+	}
+	host := "alpha-funnel.localhost"
+	st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/"})
+	if st != http.StatusOK || !strings.Contains(body, `action="/_form/`+itoa64(e.A.FormID)+`"`) {
+		t.Fatalf("opt-in page: %d %.300s", st, body)
+	}
+	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
+	before, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
+	st, _, r := e.do(treq{Host: host, Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID),
+		Form: url.Values{"_page": {"/"}, "_block": {"get-it"}, "name": {"Funnel Visitor"}, "email": {"funnel@example.com"}}})
+	if st != http.StatusSeeOther || r.Header.Get("Location") != "/thank-you" {
+		t.Fatalf("opt-in post: %d %q, want 303 /thank-you", st, r.Header.Get("Location"))
+	}
+	if after, _ := e.Server.Forms.Store.CountSubmissions(ctxA); after[e.A.FormID] != before[e.A.FormID]+1 {
+		t.Error("the opt-in stored no submission")
+	}
+	if st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/thank-you"}); st != http.StatusOK || !strings.Contains(body, `href="/book-a-call"`) {
+		t.Errorf("thank-you step: %d", st)
+	}
+	if st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/book-a-call"}); st != http.StatusOK || !strings.Contains(body, `src="/book/`) {
+		t.Errorf("booking step: %d %.200s", st, body)
+	}
+	// A bad template is refused naming the field; B's form is not A's.
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, `{"name":"x","template":"nope"}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"template"`) {
+		t.Errorf("unknown template: %d %s", st, raw)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/pages", e.A.KeyWrite, `{"template":"landing","slug":"offer","title":"Offer","form_id":`+itoa64(e.B.FormID)+`}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"form_id"`) {
+		t.Errorf("B's form in A's template page: %d %s", st, raw)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/pages", e.A.KeyWrite, `{"template":"webinar","slug":"live","title":"Live"}`); st != http.StatusCreated || !strings.Contains(raw, `"type":"countdown"`) {
+		t.Errorf("page from a template (API): %d %s", st, raw)
+	}
+
+	// The portal editor: a site from the service-business template, then a
+	// page from the thank-you template.
+	owner := map[string]string{"psid": e.A.Cookie}
+	st, body, r = e.do(treq{Host: "portal", Method: http.MethodPost, Path: "/sites", Cookies: owner, CSRF: true, Form: url.Values{"name": {"Plumbing"}, "template": {"service-business"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor: site from template: %d %.300s", st, body)
+	}
+	siteURL := r.Header.Get("Location")
+	_, body, _ = e.do(treq{Host: "portal", Method: http.MethodGet, Path: siteURL, Cookies: owner})
+	for _, p := range []string{">/about<", ">/services<", ">/contact<", `value="thank-you">Template: Thank-you page`} {
+		if !strings.Contains(body, p) {
+			t.Errorf("editor site page lacks %s", p)
+		}
+	}
+	st, _, r = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/pages", Cookies: owner, CSRF: true, Form: url.Values{"title": {"Thanks"}, "slug": {"thanks"}, "template": {"thank-you"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor: page from template: %d", st)
+	}
+	if _, body, _ = e.do(treq{Host: "portal", Method: http.MethodGet, Path: r.Header.Get("Location"), Cookies: owner}); !strings.Contains(body, "Thank you: you are in") {
+		t.Errorf("templated page in the editor: %.300s", body)
+	}
+}

@@ -78,6 +78,9 @@ type Service struct {
 	// of the tenant's enabled web-chat agents (agents.Service.WidgetAgent);
 	// nil: only the key's form is checked.
 	ChatAgent func(ctx context.Context, key string, tenantID int64) error
+	// EventTypes lists the tenant's bookable event types for templates'
+	// booking blocks (nil: templates with a booking step are refused).
+	EventTypes EventTypes
 
 	mu    sync.Mutex
 	hosts map[string]hostEntry

@@ -78,11 +78,13 @@ func (s *Handler) domains(c *fiber.Ctx, sc web.Scope) []string {
 
 type sitesPage struct {
 	web.Layout
-	Sites   []*sites.Site
-	Domains []string
-	Name    string
-	Domain  string
-	Errors  map[string]string
+	Sites     []*sites.Site
+	Domains   []string
+	Templates []*sites.SiteTemplate
+	Name      string
+	Domain    string
+	Template  string
+	Errors    map[string]string
 }
 
 func (s *Handler) renderSites(c *fiber.Ctx, sc web.Scope, p *sitesPage) error {
@@ -91,6 +93,7 @@ func (s *Handler) renderSites(c *fiber.Ctx, sc web.Scope, p *sitesPage) error {
 		return err
 	}
 	p.Domains = s.domains(c, sc)
+	p.Templates = sites.SiteTemplates
 	p.Layout = s.Layout(c, sc.Host, "Websites & Funnels")
 	return s.Render(c, sc.Page("websites"), p)
 }
@@ -101,14 +104,24 @@ func (s *Handler) handleSites(c *fiber.Ctx, sc web.Scope) error {
 
 func (s *Handler) handleSiteCreate(c *fiber.Ctx, sc web.Scope) error {
 	site := &sites.Site{Name: utils.CopyString(c.FormValue("name")), Domain: utils.CopyString(c.FormValue("domain"))}
-	err := s.Sites.CreateSite(c.UserContext(), site)
+	tmpl := utils.CopyString(c.FormValue("template"))
+	var err error
+	if tmpl == "" {
+		err = s.Sites.CreateSite(c.UserContext(), site)
+	} else {
+		_, err = s.Sites.CreateSiteFromTemplate(c.UserContext(), site, tmpl, sites.TemplateInput{})
+	}
 	if code := app.ErrorCode(err); code == app.EINVALID || code == app.ECONFLICT {
 		c.Status(web.ErrorStatus(code))
-		return s.renderSites(c, sc, &sitesPage{Name: site.Name, Domain: site.Domain, Errors: fieldErrors(err)})
+		return s.renderSites(c, sc, &sitesPage{Name: site.Name, Domain: site.Domain, Template: tmpl, Errors: fieldErrors(err)})
 	} else if err != nil {
 		return err
 	}
-	s.SetFlash(c, "ok", "Site created with a home page. Add blocks, then publish.")
+	if tmpl != "" {
+		s.SetFlash(c, "ok", "Site created from the template. Replace the sample text and images, then publish.")
+	} else {
+		s.SetFlash(c, "ok", "Site created with a home page. Add blocks, then publish.")
+	}
 	return c.Redirect("/sites/"+strconv.FormatInt(site.ID, 10), fiber.StatusSeeOther)
 }
 
@@ -135,6 +148,7 @@ type sitePage struct {
 	CTAURL      string
 	LiveURL     string
 	ChatAgents  []*agents.Agent // the tenant's agents answering web chat
+	Templates   []*sites.PageTemplate
 	Errors      map[string]string
 }
 
@@ -177,6 +191,7 @@ func (s *Handler) renderSite(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 	}
 	p.Domains = s.domains(c, sc)
 	p.ChatAgents = s.chatAgents(ctx, site.TenantID)
+	p.Templates = sites.PageTemplates
 	for f := range sites.Fonts {
 		p.Fonts = append(p.Fonts, f)
 	}
@@ -314,7 +329,14 @@ func (s *Handler) handlePageCreate(c *fiber.Ctx, sc web.Scope) error {
 		return err
 	}
 	p := &sites.Page{SiteID: site.ID, Slug: utils.CopyString(c.FormValue("slug")), Title: utils.CopyString(c.FormValue("title"))}
-	_, err = s.Sites.SavePage(c.UserContext(), p)
+	if tmpl := c.FormValue("template"); tmpl != "" {
+		var tp *sites.Page
+		if tp, err = s.Sites.CreatePageFromTemplate(c.UserContext(), site.ID, utils.CopyString(tmpl), p.Slug, p.Title, sites.TemplateInput{}); err == nil {
+			p = tp
+		}
+	} else {
+		_, err = s.Sites.SavePage(c.UserContext(), p)
+	}
 	if code := app.ErrorCode(err); code == app.EINVALID || code == app.ECONFLICT {
 		c.Status(web.ErrorStatus(code))
 		return s.renderSite(c, sc, site, &sitePage{Errors: map[string]string{"page": app.ErrorMessage(err)}})
