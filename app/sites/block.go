@@ -131,6 +131,14 @@ func (b *Block) Validate() error {
 	if len(b.Items) > maxItems {
 		return errf("at most %d items.", maxItems)
 	}
+	if b.Type == BlockForm && b.CTA != nil {
+		// A form's button has a label only (the editor asks for no address).
+		if strings.TrimSpace(b.CTA.Label) == "" {
+			b.CTA = nil
+		} else if b.CTA.URL = "#form"; eventSlugRE.MatchString(b.ID) {
+			b.CTA.URL = "#" + b.ID
+		}
+	}
 	for _, l := range []*app.Link{b.CTA, b.CTA2} {
 		if l != nil && (strings.TrimSpace(l.Label) == "" || !pageLink(l.URL)) {
 			return errf("a button needs a label and a /path, #anchor, https://, mailto: or tel: address.")

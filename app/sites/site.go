@@ -55,6 +55,8 @@ type Settings struct {
 	// button shows in the corner of every page ("" = none): the owner
 	// switches the widget on here instead of pasting its script tag.
 	ChatAgent string `json:"chat_agent,omitempty"`
+	// Redirects send old addresses to pages (301), before the 404 page.
+	Redirects []Redirect `json:"redirects,omitempty"`
 }
 
 // Funnel is an ordered list of pages (by slug): opt-in, thank you,
@@ -198,6 +200,9 @@ func (s *Site) Validate() error {
 	}
 	if len(s.Settings.Footer) > 1000 {
 		return app.FieldErrorf("footer", "Footer must be at most 1000 characters.")
+	}
+	if err := s.Settings.checkRedirects(nil); err != nil {
+		return err
 	}
 	if s.Settings.ChatAgent != "" && !agentKeyRE.MatchString(s.Settings.ChatAgent) {
 		return app.FieldErrorf("chat_agent", "Choose one of your agents for the chat button.")

@@ -30,7 +30,7 @@ var apiTags = []apiTag{
 	{"Knowledge wiki", "Pages, revisions, attachments, share links, search and zip export and import of a space.", []string{"wiki"}},
 	{"Data & Sheets", "Tables with typed columns and their rows.", []string{"tables"}},
 	{"Calendar", "Calendars, bookings and calendar sync.", []string{"calendar"}},
-	{"Websites", "Sites and their pages.", []string{"sites"}},
+	{"Websites", "Sites and their pages, redirects and templates.", []string{"sites", "site-templates"}},
 	{"Courses", "Courses, modules and lessons, enrolments, engagement, and members with their progress.", []string{"courses", "course-members"}},
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
