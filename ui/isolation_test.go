@@ -1618,7 +1618,8 @@ func TestIsolationMatrix(t *testing.T) {
 			if r.Method == http.MethodPost {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
-			e.isoCourseRequest(r, &base) // courses_test.go
+			e.isoCourseRequest(r, &base)    // courses_test.go
+			e.isoCommunityRequest(r, &base) // community_test.go
 
 			e.isoCRMRequest(r, &base)
 			e.isoKnowledgeRequest(r, &base)

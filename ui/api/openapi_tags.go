@@ -32,6 +32,7 @@ var apiTags = []apiTag{
 	{"Calendar", "Calendars, bookings and calendar sync.", []string{"calendar"}},
 	{"Websites", "Sites and their pages, redirects and templates.", []string{"sites", "site-templates"}},
 	{"Courses", "Courses, modules and lessons, enrolments, engagement, and members with their progress.", []string{"courses", "course-members"}},
+	{"Community", "Community spaces of the members' area, their posts and comments, moderation (hide, pin, reports, bans), the word filter and the flood limit.", []string{"community"}},
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
