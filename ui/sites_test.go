@@ -2,11 +2,13 @@ package ui_test
 
 import (
 	"context"
+	"encoding/xml"
 	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -659,5 +661,96 @@ func TestSites_Templates(t *testing.T) {
 	}
 	if _, body, _ = e.do(treq{Host: "portal", Method: http.MethodGet, Path: r.Header.Get("Location"), Cookies: owner}); !strings.Contains(body, "Thank you: you are in") {
 		t.Errorf("templated page in the editor: %.300s", body)
+	}
+}
+
+// A blog: pages marked as posts (API and editor) are listed newest first
+// by a blog block, and published in /rss.xml (RSS 2.0), linked from every
+// page's head.
+func TestSites_BlogRSS(t *testing.T) {
+	e := newTenantEnv(t)
+	host := "alpha-plumbing-site.localhost"
+	pagesAPI := "/api/v1/sites/" + itoa64(e.A.Site.ID) + "/pages"
+	for _, p := range []string{
+		`{"slug":"winter-pipes","title":"Keep pipes from freezing","post":{"date":"2026-11-20","summary":"Three things to do before the frost."},"blocks":[{"type":"text","text":"Insulate."}]}`,
+		`{"slug":"new-van","title":"Our new van & crew","post":{"date":"2026-12-01","summary":"Faster visits across town."},"blocks":[{"type":"text","text":"Vroom."}]}`,
+		`{"slug":"blog","title":"Blog","blocks":[{"type":"blog","heading":"News"}]}`,
+	} {
+		if st, _, raw := e.api("portal", http.MethodPost, pagesAPI, e.A.KeyWrite, p); st != http.StatusCreated {
+			t.Fatalf("page: %d %s", st, raw)
+		}
+	}
+	// A bad date and a post on the home page are refused naming the field.
+	if st, _, raw := e.api("portal", http.MethodPost, pagesAPI, e.A.KeyWrite, `{"slug":"x","title":"X","post":{"date":"yesterday"}}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"post_date"`) {
+		t.Errorf("bad date: %d %s", st, raw)
+	}
+	// The editor marks a third post (the oldest).
+	owner := map[string]string{"psid": e.A.Cookie}
+	st, _, r := e.do(treq{Host: "portal", Method: http.MethodPost, Path: "/sites/" + itoa64(e.A.Site.ID) + "/pages", Cookies: owner, CSRF: true, Form: url.Values{"title": {"Hello"}, "slug": {"hello"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor page: %d", st)
+	}
+	st, body, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: r.Header.Get("Location"), Cookies: owner, CSRF: true,
+		Form: url.Values{"title": {"Hello"}, "slug": {"hello"}, "is_post": {"1"}, "post_date": {"2026-01-05"}, "post_summary": {"We are open."}, "publish": {"1"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor post: %d %.300s", st, visible(body))
+	}
+
+	st, body, _ = e.do(treq{Host: host, Method: http.MethodGet, Path: "/blog"})
+	if st != http.StatusOK || !strings.Contains(body, `<link rel="alternate" type="application/rss+xml" title="Alpha Plumbing site" href="/rss.xml">`) {
+		t.Fatalf("blog page: %d %.600s", st, body)
+	}
+	iVan, iPipes, iHello := strings.Index(body, `href="/new-van"`), strings.Index(body, `href="/winter-pipes"`), strings.Index(body, `href="/hello"`)
+	if iVan < 0 || iPipes < iVan || iHello < iPipes || !strings.Contains(body, "1 December 2026") {
+		t.Errorf("blog index order: van %d pipes %d hello %d", iVan, iPipes, iHello)
+	}
+	if _, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/new-van"}); !strings.Contains(body, `<time datetime="2026-12-01">1 December 2026</time>`) {
+		t.Error("a post shows no date")
+	}
+
+	st, body, resp := e.do(treq{Host: host, Method: http.MethodGet, Path: "/rss.xml"})
+	if st != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/rss+xml") {
+		t.Fatalf("rss: %d %q", st, resp.Header.Get("Content-Type"))
+	}
+	var feed struct {
+		XMLName xml.Name `xml:"rss"`
+		Version string   `xml:"version,attr"`
+		Channel struct {
+			Title string   `xml:"title"`
+			Links []string `xml:"link"` // the channel's link and atom:link (empty text)
+		} `xml:"channel"`
+	}
+	if err := xml.Unmarshal([]byte(body), &feed); err != nil {
+		t.Fatalf("rss does not parse: %v\n%s", err, body)
+	}
+	var items struct {
+		Items []struct {
+			Title       string `xml:"title"`
+			Link        string `xml:"link"`
+			GUID        string `xml:"guid"`
+			PubDate     string `xml:"pubDate"`
+			Description string `xml:"description"`
+		} `xml:"channel>item"`
+	}
+	if err := xml.Unmarshal([]byte(body), &items); err != nil {
+		t.Fatal(err)
+	}
+	if feed.Version != "2.0" || feed.Channel.Title != "Alpha Plumbing site" || !slices.Contains(feed.Channel.Links, "http://"+host+"/") || len(items.Items) != 3 {
+		t.Fatalf("feed: %+v %d items\n%s", feed, len(items.Items), body)
+	}
+	want := []struct{ title, path, day string }{{"Our new van & crew", "/new-van", "2026-12-01"}, {"Keep pipes from freezing", "/winter-pipes", "2026-11-20"}, {"Hello", "/hello", "2026-01-05"}}
+	for i, w := range want {
+		it := items.Items[i]
+		d, err := time.Parse(time.RFC1123Z, it.PubDate)
+		if it.Title != w.title || it.Link != "http://"+host+w.path || it.GUID != it.Link || err != nil || d.Format(time.DateOnly) != w.day {
+			t.Errorf("item %d: %+v (%v)", i, it, err)
+		}
+	}
+	if items.Items[0].Description != "Faster visits across town." {
+		t.Errorf("description: %q", items.Items[0].Description)
+	}
+	// B's site has no posts: no feed, no link.
+	if st, _, _ := e.do(treq{Host: "bravo-plumbing-site.localhost", Method: http.MethodGet, Path: "/rss.xml"}); st != http.StatusNotFound {
+		t.Errorf("B's rss: %d", st)
 	}
 }

@@ -30,6 +30,7 @@ const (
 	BlockChat         = "chat"    // an Agent Studio chat widget
 	BlockCountdown    = "countdown"
 	BlockHTML         = "html" // custom HTML, sanitised
+	BlockBlog         = "blog" // the site's blog posts, newest first
 
 	// The marketing site's sections.
 	BlockDemo     = "demo"
@@ -47,7 +48,7 @@ var BlockTypes = []struct{ Type, Label string }{
 	{BlockVideo, "Video"}, {BlockFeatures, "Features"}, {BlockPricing, "Pricing table"},
 	{BlockTestimonials, "Testimonials"}, {BlockFAQ, "FAQ"}, {BlockCTA, "Call to action"},
 	{BlockForm, "Form"}, {BlockBooking, "Booking"}, {BlockChat, "Chat widget"},
-	{BlockCountdown, "Countdown"}, {BlockHTML, "Custom HTML"},
+	{BlockCountdown, "Countdown"}, {BlockHTML, "Custom HTML"}, {BlockBlog, "Blog posts"},
 }
 
 var legacyBlocks = map[string]bool{BlockDemo: true, BlockCards: true, BlockCases: true, BlockSteps: true,

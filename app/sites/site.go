@@ -226,6 +226,7 @@ type Page struct {
 	Title    string    `json:"title"`
 	SEO      SEO       `json:"seo"`
 	Blocks   []Block   `json:"blocks"`
+	Post     *Post     `json:"post,omitempty"` // a blog post (nil: a plain page)
 	Position int       `json:"position"`
 	Created  time.Time `json:"created_at"`
 	Updated  time.Time `json:"updated_at"`
@@ -285,6 +286,14 @@ func (p *Page) Validate() error {
 	if c := p.SEO.Canonical; c != "" {
 		if u, err := url.Parse(c); err != nil || u.Scheme != "https" || u.Host == "" {
 			return app.FieldErrorf("canonical", "Canonical address must be a full https:// address.")
+		}
+	}
+	if p.Post != nil {
+		if p.Slug == "" || p.Slug == "404" {
+			return app.FieldErrorf("post_date", "The home page and the 404 page cannot be blog posts.")
+		}
+		if err := p.Post.validate(); err != nil {
+			return err
 		}
 	}
 	if len(p.Blocks) > MaxBlocks {

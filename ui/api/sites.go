@@ -175,6 +175,7 @@ type apiPageInput struct {
 	Title    string        `json:"title"`
 	SEO      sites.SEO     `json:"seo"`
 	Blocks   []sites.Block `json:"blocks"`
+	Post     *sites.Post   `json:"post"`
 	Position int           `json:"position"`
 }
 
@@ -183,7 +184,7 @@ func (s *Handler) savePage(c *fiber.Ctx, p *sites.Page, status int) error {
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	p.Slug, p.Title, p.SEO, p.Blocks = in.Slug, in.Title, in.SEO, in.Blocks
+	p.Slug, p.Title, p.SEO, p.Blocks, p.Post = in.Slug, in.Title, in.SEO, in.Blocks, in.Post
 	if in.Position != 0 {
 		p.Position = in.Position
 	}
@@ -359,14 +360,16 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 		"form_id": integ, "event_type": obj{"type": "string", "description": "booking: the event type's slug"}, "agent_key": str,
 		"deadline": obj{"type": "string", "format": "date-time"}, "html": obj{"type": "string", "description": "custom HTML, sanitised on save (a warning says what was removed)"}})
 	seo := props(nil, obj{"title": str, "description": str, "og_image": str, "canonical": str, "noindex": obj{"type": "boolean"}})
+	post := obj{"type": []string{"object", "null"}, "description": "set: the page is a blog post (listed by blog blocks newest first and in /rss.xml)",
+		"required": []string{"date"}, "properties": obj{"date": obj{"type": "string", "format": "date"}, "summary": str}}
 	schemas["SitePage"] = props([]string{"id", "site_id", "slug", "title", "seo", "blocks"}, obj{"id": integ, "site_id": integ,
-		"slug": obj{"type": "string", "description": "empty for the home page"}, "title": str, "seo": seo,
+		"slug": obj{"type": "string", "description": "empty for the home page"}, "title": str, "seo": seo, "post": post,
 		"blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ, "created_at": tstamp, "updated_at": tstamp})
-	schemas["SitePageInput"] = props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ})
+	schemas["SitePageInput"] = props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "post": post, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ})
 	tmplFields := obj{"template": obj{"type": "string", "description": "start from a template (GET /api/v1/site-templates); blocks are then the template's"},
 		"form_id":    obj{"type": "integer", "description": "template: the form of form blocks (default: the tenant's first form, or a new sign-up form)"},
 		"event_type": obj{"type": "string", "description": "template: the event type (slug) of booking blocks (default: the tenant's first enabled one)"}}
-	pageCreate := props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ,
+	pageCreate := props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "post": post, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ,
 		"template": tmplFields["template"], "form_id": tmplFields["form_id"], "event_type": tmplFields["event_type"]})
 	tmplItem := props([]string{"key", "name", "description"}, obj{"key": str, "name": str, "description": str, "slug": str,
 		"needs_form": obj{"type": "boolean"}, "needs_booking": obj{"type": "boolean"}, "pages": strArr})

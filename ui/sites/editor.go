@@ -373,6 +373,7 @@ type pageEditPage struct {
 	Warnings []string
 	Dirty    bool // unsaved changes (after add, remove or move without JS)
 	Action   string
+	Today    string // a new post's date
 }
 
 func blockLabel(t string) string {
@@ -405,6 +406,7 @@ func (s *Handler) loadPage(c *fiber.Ctx) (*sites.Site, *sites.Page, error) {
 
 func (s *Handler) renderPage(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *sites.Page, e *pageEditPage) error {
 	e.Site, e.Page, e.Types, e.Action = site, p, sites.BlockTypes, pageURL(p)
+	e.Today = time.Now().UTC().Format(time.DateOnly)
 	e.Blocks = nil
 	if s.Forms != nil {
 		e.Forms, _ = s.Forms.Store.FindForms(c.UserContext())
@@ -433,10 +435,14 @@ func (s *Handler) handlePage(c *fiber.Ctx, sc web.Scope) error {
 // the order their "order" inputs come (the order on screen after
 // dragging). Items in the editor's line format are parsed per block.
 func readPage(c *fiber.Ctx, p *sites.Page) error {
-	v := web.FormMap(c, "slug", "title", "seo_title", "description", "og_image", "canonical", "noindex")
+	v := web.FormMap(c, "slug", "title", "seo_title", "description", "og_image", "canonical", "noindex", "is_post", "post_date", "post_summary")
 	p.Slug, p.Title = v["slug"], v["title"]
 	p.SEO = sites.SEO{Title: strings.TrimSpace(v["seo_title"]), Description: strings.TrimSpace(v["description"]),
 		OGImage: strings.TrimSpace(v["og_image"]), Canonical: strings.TrimSpace(v["canonical"]), NoIndex: v["noindex"] != ""}
+	p.Post = nil
+	if v["is_post"] != "" {
+		p.Post = &sites.Post{Date: v["post_date"], Summary: v["post_summary"]}
+	}
 	var blocks []sites.Block
 	seen := map[string]bool{}
 	for _, raw := range c.Request().PostArgs().PeekMulti("order") {
