@@ -87,6 +87,7 @@ var exportSkipped = map[string]string{
 	"billing_wallets":        "a prepaid balance held by the agency on this appliance",
 	"billing_wallet_entries": "the ledger of the balance left out",
 	"dash_daily":             "dashboard counters, rebuilt by triggers as leads and runs are imported",
+	"tenant_wizards":         "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
 }
 
 // exportRef says where an id column that is not a declared foreign key

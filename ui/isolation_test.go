@@ -1205,6 +1205,17 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/snapshots/:id":          {accAdminKey, ""},
 	"nexus|POST|/api/v1/snapshots/:id/preview": {accAdminKey, ""},
 	"nexus|POST|/api/v1/snapshots/:id/apply":   {accAdminKeyW, ""},
+	// New-client wizard (issue #22): wizard_test.go.
+	"nexus|GET|/wizards":                          {accAdmin, ""},
+	"nexus|POST|/wizards":                         {accAdmin, ""},
+	"nexus|GET|/wizards/:id":                      {accAdmin, ""},
+	"nexus|POST|/wizards/:id/steps/:step":         {accAdmin, ""},
+	"nexus|POST|/wizards/:id/domain-check":        {accAdmin, ""},
+	"nexus|GET|/api/v1/wizards":                   {accAdminKey, ""},
+	"nexus|POST|/api/v1/wizards":                  {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/wizards/:id":               {accAdminKey, ""},
+	"nexus|POST|/api/v1/wizards/:id/steps/:step":  {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/wizards/:id/domain-check": {accAdminKeyW, ""},
 }
 
 type isoRoute struct {
@@ -1620,6 +1631,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoToolRequest(r, &base)     // foss_tools_test.go
 			e.isoInboxRequest(r, &base)    // inbox_test.go
 			e.isoSnapshotRequest(r, &base) // snapshot_test.go
+			e.isoWizardRequest(r, &base)   // wizard_test.go
 			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
@@ -1729,7 +1741,8 @@ func TestIsolationMatrix(t *testing.T) {
 					ad.Cookies = map[string]string{"orengen_session": e.AdminCookie}
 					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) &&
 						!(r.Path == "/crm/import/:id" && st == http.StatusNotFound) && // another tenant's job
-						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) { // no snapshot 1 in the fixtures
+						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) && // no snapshot 1 in the fixtures
+						!(r.Path == "/wizards/:id" && st == http.StatusNotFound) { // no wizard run in the fixtures
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}
