@@ -347,6 +347,7 @@ func OpenAPI() []byte {
 		addConversationAPI(paths, schemas, std, idParam) // conversations.go
 		addBillingAPI(paths, schemas, std, idParam)      // billing.go
 		addCourseAPI(paths, schemas, std, idParam)       // courses.go
+		addCommunityAPI(paths, schemas, std, idParam)    // community.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go
