@@ -36,7 +36,9 @@ func (a *App) wireBilling() {
 	// without the request's principal, whom the vault keeps out of the
 	// global scope. Nothing of them reaches the client.
 	secret := func(name string) func(ctx context.Context) (string, error) {
-		return func(context.Context) (string, error) { return a.Vault.GetOr(context.Background(), app.GlobalScope, name, "") }
+		return func(context.Context) (string, error) {
+			return a.Vault.GetOr(context.Background(), app.GlobalScope, name, "")
+		}
 	}
 	a.Stripe = &stripe.Client{APIURL: func(ctx context.Context) string { return a.Providers.Current(ctx).StripeAPIURL },
 		Key: secret(app.SecretStripeKey), WebhookSecret: secret(app.SecretStripeWebhook),
