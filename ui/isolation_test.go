@@ -252,6 +252,8 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/sites/:id/analytics":                           {accAdmin, objHouseSite},
 	"portal|GET|/api/v1/sites/:id/revisions":                   {accTenantKey, objSite},
 	"nexus|GET|/api/v1/sites":                                  {accAdminKey, ""},
+	"portal|GET|/api/v1/site-templates":                        {accTenantKey, ""},
+	"nexus|GET|/api/v1/site-templates":                         {accAdminKey, ""},
 	"nexus|POST|/api/v1/sites":                                 {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/sites/:id":                              {accAdminKey, objSite},
 	"nexus|GET|/api/v1/sites/:id/pages":                        {accAdminKey, objSite},
@@ -260,6 +262,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|PUT|/api/v1/sites/:id/pages/:page":                  {accAdminKeyW, objSitePage},
 	"nexus|POST|/api/v1/sites/:id/publish":                     {accAdminKeyW, objSite},
 	"nexus|GET|/api/v1/sites/:id/revisions":                    {accAdminKey, objSite},
+	"portal|GET|/api/v1/sites/:id/redirects":                   {accTenantKey, objSite},
+	"portal|PUT|/api/v1/sites/:id/redirects":                   {accTenantKeyW, objSite},
+	"nexus|GET|/api/v1/sites/:id/redirects":                    {accAdminKey, objSite},
+	"nexus|PUT|/api/v1/sites/:id/redirects":                    {accAdminKeyW, objSite},
 	"portal|GET|/api/v1/calendar/event-types":                  {accTenantKey, ""},
 	"portal|GET|/api/v1/calendar/calendars":                    {accTenantKey, ""},
 	"portal|POST|/api/v1/calendar/event-types":                 {accTenantKeyW, ""},
@@ -1324,6 +1330,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, ":inv", e.billingInvoiceFixture())
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
+	case objSpace, objSpaceSlug, objPost:
+		id, p = e.communityFill(r.Line.Obj, p) // community_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
 	case objSpareWikiPage:
@@ -1621,7 +1629,8 @@ func TestIsolationMatrix(t *testing.T) {
 			if r.Method == http.MethodPost {
 				base.JSON = `{"first_name":"Api","email":"api@a.test","name":"Api Tenant"}`
 			}
-			e.isoCourseRequest(r, &base) // courses_test.go
+			e.isoCourseRequest(r, &base)    // courses_test.go
+			e.isoCommunityRequest(r, &base) // community_test.go
 
 			e.isoCRMRequest(r, &base)
 			e.isoKnowledgeRequest(r, &base)

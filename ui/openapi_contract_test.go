@@ -294,6 +294,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"postSitesIdPublish":                  {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/publish", wk, `{"note":"contract"}`, 200},
 		"getSitesIdAnalytics":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/analytics", rk, "", 200},
 		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
+		"putSitesIdRedirects":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", wk, `{"redirects":[{"from":"/old","to":"/"}]}`, 200},
+		"getSiteTemplates":                    {ui.HostPortal, "GET", "/api/v1/site-templates", rk, "", 200},
+		"getSitesIdRedirects":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", rk, "", 200},
 		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
 		"postAgents":                          {ui.HostPortal, "POST", "/api/v1/agents", wk, `{"name":"Contract agent","config":{"instructions":"Answer briefly.","channels":{"web":true},"tools":["add_note"]}}`, 201},
 		"getAgentsId":                         {ui.HostPortal, "GET", ag, rk, "", 200},
@@ -433,7 +436,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
-	e.courseContractCalls(calls, rk, wk) // courses_test.go
+	e.courseContractCalls(calls, rk, wk)    // courses_test.go
+	e.communityContractCalls(calls, rk, wk) // community_test.go
 
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)

@@ -39,7 +39,8 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
 	s.registerBillingAPIRoutes(api, web.HostPortal)
-	s.registerCourseAPIRoutes(api) // courses.go
+	s.registerCourseAPIRoutes(api)    // courses.go
+	s.registerCommunityAPIRoutes(api) // community.go
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -66,7 +67,8 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
 	s.registerBillingAPIRoutes(api, web.HostNexus)
-	s.registerCourseAPIRoutes(api) // courses.go
+	s.registerCourseAPIRoutes(api)    // courses.go
+	s.registerCommunityAPIRoutes(api) // community.go
 	s.registerSnapshotAPIRoutes(api)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }

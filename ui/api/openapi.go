@@ -324,6 +324,7 @@ func OpenAPI() []byte {
 		addBillingAPI(paths, schemas, std, idParam)        // billing.go
 		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
 		addCourseAPI(paths, schemas, std, idParam)         // courses.go
+		addCommunityAPI(paths, schemas, std, idParam)      // community.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go
