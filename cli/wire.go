@@ -29,6 +29,7 @@ import (
 	"orengen/sbom"
 	"orengen/smtp"
 	"orengen/store"
+	"orengen/stripe"
 	"orengen/twilio"
 	"orengen/ui"
 )
@@ -89,6 +90,9 @@ type App struct {
 	Courses *courses.Service
 	// Billing is the usage ledger, plans, wallets and invoices (billing.go).
 	Billing *billing.Service
+	// Payments charges invoices through Stripe (billing.go).
+	Payments *billing.Payments
+	Stripe   *stripe.Client
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -325,7 +329,8 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	ws := store.NewWorkflowStore(a.DB)
 	twilioHTTP := a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
 	a.Providers = &app.ProviderService{Store: store.NewProviderStore(a.DB), Audit: a.Audit, Logger: a.Logger,
-		Defaults: app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel}}
+		Defaults: app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
+			StripeAPIURL: strings.TrimRight(cfg.StripeAPIURL, "/")}}
 	a.Integrations = &app.IntegrationService{
 		Vault: a.Vault, Tenants: a.Tenants.Store, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {

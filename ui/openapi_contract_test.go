@@ -474,6 +474,12 @@ func TestOpenAPI_Contract(t *testing.T) {
 	aInv := e.billingContractFixture(a.T.ID, plan)
 	calls["getBillingInvoices"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices", rk, "", 200}
 	calls["getBillingInvoicesId"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv, rk, "", 200}
+	// Payments (billing_stripe_test.go runs them with stripe-mock): without
+	// Stripe the charge is refused for want of a card, the setup for want
+	// of a key, each in the documented error shape.
+	calls["getBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv + "/payments", rk, "", 200}
+	calls["postBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/invoices/" + aInv + "/payments", wk, "", 409}
+	calls["postBillingCardSetup"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/card-setup", wk, "", 400}
 	calls["getBillingSummary"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/summary", rk, "", 200}
 	calls["getBillingPlans"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans", ak, "", 200}
 	calls["getBillingPlansId"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans/" + plan, ak, "", 200}

@@ -181,6 +181,9 @@ type Server struct {
 	// Billing is plans, usage, wallets and invoices (nil: no billing
 	// pages or API).
 	Billing *billing.Service
+	// Payments charges invoices through Stripe (nil: no card pages,
+	// no /webhooks/stripe).
+	Payments *billing.Payments
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -331,8 +334,8 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	siteH := &site.Handler{ChatPages: s.agents, Kit: k, Site: s.Site, Leads: s.Leads, Tenants: s.Tenants, Automations: s.Automations, Forms: s.Forms,
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	s.inbox = &inboxui.Handler{Kit: k, Inbox: s.Inbox, Tenants: s.Tenants}
-	billH := &billingui.Handler{Kit: k, Billing: s.Billing, Tenants: s.Tenants}
-	apiH.Billing = s.Billing // the billing API
+	billH := &billingui.Handler{Kit: k, Billing: s.Billing, Payments: s.Payments, Tenants: s.Tenants}
+	apiH.Billing, apiH.Payments = s.Billing, s.Payments // the billing API, Stripe's webhook
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations, Tools: s.Tools, Tenants: s.Tenants}
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit, Agents: s.Agents}

@@ -61,6 +61,9 @@ type Handler struct {
 	Inbox *inbox.Service
 	// Billing is plans, usage and wallets (nil: no billing API).
 	Billing *billing.Service
+	// Payments charges invoices through Stripe (nil: no payment API and
+	// no /webhooks/stripe).
+	Payments *billing.Payments
 	// Courses serves the courses API (nil: none).
 	Courses *courses.Service
 }

@@ -344,10 +344,11 @@ func OpenAPI() []byte {
 		addWebhookAPI(paths, schemas, std, tenantParam, idParam)
 		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
-		addConversationAPI(paths, schemas, std, idParam) // conversations.go
-		addBillingAPI(paths, schemas, std, idParam)      // billing.go
-		addCourseAPI(paths, schemas, std, idParam)       // courses.go
-		addCommunityAPI(paths, schemas, std, idParam)    // community.go
+		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
+		addBillingAPI(paths, schemas, std, idParam)        // billing.go
+		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
+		addCourseAPI(paths, schemas, std, idParam)         // courses.go
+		addCommunityAPI(paths, schemas, std, idParam)      // community.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go
