@@ -50,7 +50,10 @@ require (
 	github.com/emersion/go-webdav v0.6.0
 )
 
-require github.com/emersion/go-sasl v0.0.0-20200509203442-7bfe0ed36a21 // indirect
+require (
+	github.com/emersion/go-sasl v0.0.0-20200509203442-7bfe0ed36a21 // indirect
+	github.com/stripe/stripe-go/v82 v82.5.1 // indirect
+)
 
 require (
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.8 // indirect

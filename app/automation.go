@@ -80,6 +80,17 @@ func init() {
 	TriggerOrder = append(TriggerOrder, CourseTriggers...)
 }
 
+// TriggerCommunityPosted fires when a member posts in a community space
+// of the members' area (issue #24). The trigger fields are member_id,
+// person_id, email, name, space_id, space_slug, space_name, post_id,
+// post_title and post_body.
+const TriggerCommunityPosted = "community_posted"
+
+func init() {
+	WorkflowTriggers[TriggerCommunityPosted] = "A member posts in a community space (members' area)"
+	TriggerOrder = append(TriggerOrder, TriggerCommunityPosted)
+}
+
 // MessageChannels are the inbox's channels a message_received trigger
 // may name (app/inbox.Channels; app cannot import it).
 var MessageChannels = []string{"sms", "email", "chat", "call"}

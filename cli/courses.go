@@ -17,7 +17,8 @@ import (
 // emailed through the tenant's mailer (else the appliance's) pointing at
 // the tenant's portal host.
 func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
-	a.Courses = &courses.Service{Store: store.NewCourseStore(a.DB), Mailer: courseMailer{a}, Limiter: limiter, Logger: a.Logger, Certificates: certpdf.Write,
+	cs := store.NewCourseStore(a.DB)
+	a.Courses = &courses.Service{Store: cs, Community: cs, Mailer: courseMailer{a}, Limiter: limiter, Logger: a.Logger, Certificates: certpdf.Write,
 		Guard: &app.LoginGuard{Limiter: limiter, Scope: "member", Key: deviceKey},
 		BaseURL: func(ctx context.Context, t *app.Tenant) string {
 			if ds, err := a.Domains.DomainsByTenant(ctx, t.ID); err == nil && len(ds) > 0 {
@@ -41,6 +42,10 @@ var courseTriggers = map[string]string{
 // failure is logged, never the member's: the lesson is complete either
 // way.
 func (a *App) courseEvent(ctx context.Context, ev courses.Event) {
+	if ev.Kind == courses.EventPosted {
+		a.postedEvent(ctx, ev)
+		return
+	}
 	trigger := courseTriggers[ev.Kind]
 	if trigger == "" || a.Automations == nil || ev.Member == nil || ev.Course == nil {
 		return
@@ -68,4 +73,19 @@ func (m courseMailer) Send(ctx context.Context, msg *app.Message) error {
 		}
 	}
 	return m.a.Mailer.Send(ctx, msg)
+}
+
+// postedEvent queues the tenant's workflows listening for a member's new
+// community post.
+func (a *App) postedEvent(ctx context.Context, ev courses.Event) {
+	if a.Automations == nil || ev.Member == nil || ev.Space == nil || ev.Post == nil {
+		return
+	}
+	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	payload, _ := json.Marshal(map[string]string{"member_id": i64(ev.Member.ID), "person_id": i64(ev.Member.PersonID), "email": ev.Member.Email,
+		"name": ev.Member.Name, "space_id": i64(ev.Space.ID), "space_slug": ev.Space.Slug, "space_name": ev.Space.Name,
+		"post_id": i64(ev.Post.ID), "post_title": ev.Post.Title, "post_body": ev.Post.Body})
+	if _, err := a.Automations.Trigger(context.WithoutCancel(ctx), ev.TenantID, app.TriggerCommunityPosted, payload); err != nil {
+		a.Logger.Error("community trigger", "tenant", ev.TenantID, "err", err)
+	}
 }

@@ -23,6 +23,22 @@ func (a *App) wireSites() {
 			_, err := a.Agents.WidgetAgent(ctx, key, tenantID)
 			return err
 		},
+		EventTypes: func(ctx context.Context) ([]string, error) {
+			if a.Calendar == nil {
+				return nil, nil
+			}
+			ets, err := a.Calendar.Store.FindEventTypes(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var out []string
+			for _, et := range ets {
+				if et.Enabled {
+					out = append(out, et.Slug)
+				}
+			}
+			return out, nil
+		},
 		Context: func(ctx context.Context, s *sites.Site) sites.RenderContext {
 			rc := sites.RenderContext{Script: assets.URL("js/sites.js")}
 			if s.Domain != "" {

@@ -128,13 +128,19 @@ func (s *SiteBuilderStore) FindSiteByDomain(ctx context.Context, host string) (*
 	return site, err
 }
 
-const webPageColumns = `id, tenant_id, site_id, slug, title, seo, blocks, position, created_at, updated_at`
+const webPageColumns = `id, tenant_id, site_id, slug, title, seo, blocks, post, position, created_at, updated_at`
 
 func scanWebPage(row scanner) (*sites.Page, error) {
 	var p sites.Page
-	var seo, blocks string
-	if err := row.Scan(&p.ID, &p.TenantID, &p.SiteID, &p.Slug, &p.Title, &seo, &blocks, &p.Position, Time{&p.Created}, Time{&p.Updated}); err != nil {
+	var seo, blocks, post string
+	if err := row.Scan(&p.ID, &p.TenantID, &p.SiteID, &p.Slug, &p.Title, &seo, &blocks, &post, &p.Position, Time{&p.Created}, Time{&p.Updated}); err != nil {
 		return nil, err
+	}
+	if post != "" {
+		p.Post = &sites.Post{}
+		if err := json.Unmarshal([]byte(post), p.Post); err != nil {
+			return nil, fmt.Errorf("page %d post: %w", p.ID, err)
+		}
 	}
 	if err := json.Unmarshal([]byte(seo), &p.SEO); err != nil {
 		return nil, fmt.Errorf("page %d seo: %w", p.ID, err)
@@ -161,7 +167,7 @@ func siteOwned(ctx context.Context, tx *Tx, siteID, tid int64) error {
 
 // CreatePage implements sites.Store. A page without a position goes last.
 func (s *SiteBuilderStore) CreatePage(ctx context.Context, p *sites.Page) error {
-	seo, blocks, err := marshalPage(p)
+	seo, blocks, post, err := marshalPage(p)
 	if err != nil {
 		return err
 	}
@@ -174,8 +180,8 @@ func (s *SiteBuilderStore) CreatePage(ctx context.Context, p *sites.Page) error 
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO web_pages (tenant_id, site_id, slug, title, seo, blocks, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			tid, p.SiteID, p.Slug, p.Title, seo, blocks, p.Position, FormatTime(tx.now), FormatTime(tx.now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO web_pages (tenant_id, site_id, slug, title, seo, blocks, post, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			tid, p.SiteID, p.Slug, p.Title, seo, blocks, post, p.Position, FormatTime(tx.now), FormatTime(tx.now))
 		if err != nil {
 			return FormatError(err, pageSlugTaken)
 		}
@@ -185,30 +191,37 @@ func (s *SiteBuilderStore) CreatePage(ctx context.Context, p *sites.Page) error 
 	})
 }
 
-func marshalPage(p *sites.Page) (string, string, error) {
-	seo, err := json.Marshal(p.SEO)
+func marshalPage(p *sites.Page) (seo, blocks, post string, err error) {
+	b, err := json.Marshal(p.SEO)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
+	seo = string(b)
 	if p.Blocks == nil {
 		p.Blocks = []sites.Block{}
 	}
-	blocks, err := json.Marshal(p.Blocks)
-	if err != nil {
-		return "", "", err
+	if b, err = json.Marshal(p.Blocks); err != nil {
+		return "", "", "", err
 	}
-	return string(seo), string(blocks), nil
+	blocks = string(b)
+	if p.Post != nil {
+		if b, err = json.Marshal(p.Post); err != nil {
+			return "", "", "", err
+		}
+		post = string(b)
+	}
+	return seo, blocks, post, nil
 }
 
 // UpdatePage implements sites.Store.
 func (s *SiteBuilderStore) UpdatePage(ctx context.Context, p *sites.Page) error {
-	seo, blocks, err := marshalPage(p)
+	seo, blocks, post, err := marshalPage(p)
 	if err != nil {
 		return err
 	}
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
-		res, err := tx.ExecContext(ctx, `UPDATE web_pages SET slug = ?, title = ?, seo = ?, blocks = ?, position = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND site_id = ?`,
-			p.Slug, p.Title, seo, blocks, p.Position, FormatTime(tx.now), p.ID, tid, p.SiteID)
+		res, err := tx.ExecContext(ctx, `UPDATE web_pages SET slug = ?, title = ?, seo = ?, blocks = ?, post = ?, position = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND site_id = ?`,
+			p.Slug, p.Title, seo, blocks, post, p.Position, FormatTime(tx.now), p.ID, tid, p.SiteID)
 		if err != nil {
 			return FormatError(err, pageSlugTaken)
 		}

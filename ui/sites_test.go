@@ -2,11 +2,13 @@ package ui_test
 
 import (
 	"context"
+	"encoding/xml"
 	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,6 +240,8 @@ func (e *tenantEnv) isoSitesRequest(r isoRoute, req *treq) {
 		req.JSON = `{"name":"Api site"}`
 	case strings.HasSuffix(r.Path, "/pages") && r.Method == http.MethodPost:
 		req.JSON = `{"slug":"api-page","title":"Api page","blocks":[{"type":"hero","heading":"Api"}]}`
+	case strings.HasSuffix(r.Path, "/redirects") && r.Method == http.MethodPut:
+		req.JSON = `{"redirects":[{"from":"/old","to":"/"}]}`
 	case r.Method == http.MethodPut:
 		req.JSON = `{"slug":"","title":"Home","blocks":[{"type":"hero","heading":"Api home"}]}`
 	case strings.HasSuffix(r.Path, "/publish"):
@@ -504,5 +508,249 @@ func TestSites_ChatButtonAgentIsTheTenants(t *testing.T) {
 	}
 	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, body(e.A.Agent.PublicKey)); st != http.StatusCreated || !strings.Contains(raw, e.A.Agent.PublicKey) {
 		t.Fatalf("A's site with A's agent: %d %s", st, raw)
+	}
+}
+
+// 301 redirects: set in the editor and the API, refused on a loop or a
+// page's own path, served on the site's host after publishing (before
+// the 404 page), and only on their own site.
+func TestSites_Redirects(t *testing.T) {
+	e := newTenantEnv(t)
+	host := "alpha-plumbing-site.localhost"
+	siteURL := "/sites/" + itoa64(e.A.Site.ID)
+	owner := map[string]string{"psid": e.A.Cookie}
+	settings := func(redirects string) url.Values {
+		return url.Values{"name": {e.A.Site.Name}, "domain": {host}, "nav": {"About | /about"}, "redirects": {redirects}}
+	}
+	// The editor refuses a loop, naming the chain, and keeps what was typed.
+	st, body, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL, Cookies: owner, CSRF: true, Form: settings("/a -> /b\n/b -> /a")})
+	if st != http.StatusBadRequest || !strings.Contains(body, "makes a loop: /a → /b → /a") || !strings.Contains(body, `name="redirects" rows="3" class="mono" aria-invalid="true"`) {
+		t.Fatalf("loop in the editor: %d %.300s", st, visible(body))
+	}
+	st, body, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL, Cookies: owner, CSRF: true, Form: settings("/about -> /")})
+	if st != http.StatusBadRequest || !strings.Contains(body, "is a page of this site") {
+		t.Fatalf("a page's path in the editor: %d", st)
+	}
+	st, _, _ = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL, Cookies: owner, CSRF: true, Form: settings("/old-about/ -> /about\n/go -> https://example.com/offer")})
+	if st != http.StatusSeeOther {
+		t.Fatalf("save redirects: %d", st)
+	}
+	// Not live before publishing.
+	if st, _, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/old-about"}); st != http.StatusNotFound {
+		t.Errorf("draft redirect served before publishing: %d", st)
+	}
+
+	// The API lists them and refuses a loop and a page's path, naming the field.
+	api := "/api/v1/sites/" + itoa64(e.A.Site.ID) + "/redirects"
+	if st, _, raw := e.api("portal", http.MethodGet, api, e.A.KeyRead, ""); st != http.StatusOK || !strings.Contains(raw, `{"from":"/old-about","to":"/about"}`) {
+		t.Fatalf("API list: %d %s", st, raw)
+	}
+	for _, bad := range []string{`[{"from":"/x","to":"/x"}]`, `[{"from":"/x","to":"/y"},{"from":"/y","to":"/z"},{"from":"/z","to":"/x"}]`,
+		`[{"from":"/about","to":"/"}]`, `[{"from":"x","to":"/"}]`, `[{"from":"/x","to":"javascript:alert(1)"}]`} {
+		if st, _, raw := e.api("portal", http.MethodPut, api, e.A.KeyWrite, `{"redirects":`+bad+`}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"redirects"`) {
+			t.Errorf("API %s: %d %s", bad, st, raw)
+		}
+	}
+	if st, _, raw := e.api("portal", http.MethodPut, api, e.A.KeyWrite, `{"redirects":[{"from":"/old-about/","to":"/about"},{"from":"/go","to":"https://example.com/offer"},{"from":"/older","to":"/old-about"}]}`); st != http.StatusOK || !strings.Contains(raw, `"from":"/older"`) {
+		t.Fatalf("API put: %d %s", st, raw)
+	}
+	// B's key does not see or change A's redirects.
+	if st, _, _ := e.api("portal", http.MethodGet, api, e.B.KeyRead, ""); st != http.StatusNotFound {
+		t.Errorf("B reads A's redirects: %d", st)
+	}
+	if st, _, _ := e.api("portal", http.MethodPut, api, e.B.KeyWrite, `{"redirects":[]}`); st != http.StatusNotFound {
+		t.Errorf("B replaces A's redirects: %d", st)
+	}
+	// A page may not take a redirected path.
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+itoa64(e.A.Site.ID)+"/pages", e.A.KeyWrite, `{"slug":"older","title":"Older"}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"slug"`) {
+		t.Errorf("page on a redirected path: %d %s", st, raw)
+	}
+
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+itoa64(e.A.Site.ID)+"/publish", e.A.KeyWrite, ""); st != http.StatusOK {
+		t.Fatalf("publish: %d %s", st, raw)
+	}
+	for _, c := range []struct{ path, loc string }{
+		{"/old-about", "/about"}, {"/old-about/", "/about"}, {"/old-about?utm_source=mail", "/about?utm_source=mail"},
+		{"/go", "https://example.com/offer"}, {"/older", "/old-about"},
+	} {
+		st, _, r := e.do(treq{Host: host, Method: http.MethodGet, Path: c.path})
+		if st != http.StatusMovedPermanently || r.Header.Get("Location") != c.loc {
+			t.Errorf("GET %s: %d %q, want 301 %q", c.path, st, r.Header.Get("Location"), c.loc)
+		}
+	}
+	// Pages and the 404 are as before; B's host does not know A's redirects.
+	if st, _, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/about"}); st != http.StatusOK {
+		t.Errorf("/about: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/nowhere"}); st != http.StatusNotFound {
+		t.Errorf("/nowhere: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: "bravo-plumbing-site.localhost", Method: http.MethodGet, Path: "/old-about"}); st != http.StatusNotFound {
+		t.Errorf("A's redirect on B's site: %d", st)
+	}
+}
+
+// Templates: a site made from the three-step funnel template (API)
+// publishes, and its opt-in form moves a visitor to the next step with
+// the lead stored; the portal editor makes a site and a page from
+// templates.
+func TestSites_Templates(t *testing.T) {
+	e := newTenantEnv(t)
+	e.addDomain("alpha-funnel.localhost", e.A.T.ID)
+	st, _, raw := e.api("portal", http.MethodGet, "/api/v1/site-templates", e.A.KeyRead, "")
+	if st != http.StatusOK || !strings.Contains(raw, `"key":"funnel"`) || !strings.Contains(raw, `"key":"webinar"`) {
+		t.Fatalf("templates: %d %.300s", st, raw)
+	}
+	st, _, raw = e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, `{"name":"Guide funnel","domain":"alpha-funnel.localhost","template":"funnel","form_id":`+itoa64(e.A.FormID)+`}`)
+	if st != http.StatusCreated || !strings.Contains(raw, `"steps":["","thank-you","book-a-call"]`) {
+		t.Fatalf("site from the funnel template: %d %s", st, raw)
+	}
+	id := firstMatch(regexp.MustCompile(`"id":(\d+)`), raw)
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/publish", e.A.KeyWrite, ""); st != http.StatusOK {
+		t.Fatalf("publish: %d %s", st, raw)
+	}
+	host := "alpha-funnel.localhost"
+	st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/"})
+	if st != http.StatusOK || !strings.Contains(body, `action="/_form/`+itoa64(e.A.FormID)+`"`) {
+		t.Fatalf("opt-in page: %d %.300s", st, body)
+	}
+	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
+	before, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
+	st, _, r := e.do(treq{Host: host, Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID),
+		Form: url.Values{"_page": {"/"}, "_block": {"get-it"}, "name": {"Funnel Visitor"}, "email": {"funnel@example.com"}}})
+	if st != http.StatusSeeOther || r.Header.Get("Location") != "/thank-you" {
+		t.Fatalf("opt-in post: %d %q, want 303 /thank-you", st, r.Header.Get("Location"))
+	}
+	if after, _ := e.Server.Forms.Store.CountSubmissions(ctxA); after[e.A.FormID] != before[e.A.FormID]+1 {
+		t.Error("the opt-in stored no submission")
+	}
+	if st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/thank-you"}); st != http.StatusOK || !strings.Contains(body, `href="/book-a-call"`) {
+		t.Errorf("thank-you step: %d", st)
+	}
+	if st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/book-a-call"}); st != http.StatusOK || !strings.Contains(body, `src="/book/`) {
+		t.Errorf("booking step: %d %.200s", st, body)
+	}
+	// A bad template is refused naming the field; B's form is not A's.
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, `{"name":"x","template":"nope"}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"template"`) {
+		t.Errorf("unknown template: %d %s", st, raw)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/pages", e.A.KeyWrite, `{"template":"landing","slug":"offer","title":"Offer","form_id":`+itoa64(e.B.FormID)+`}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"form_id"`) {
+		t.Errorf("B's form in A's template page: %d %s", st, raw)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/pages", e.A.KeyWrite, `{"template":"webinar","slug":"live","title":"Live"}`); st != http.StatusCreated || !strings.Contains(raw, `"type":"countdown"`) {
+		t.Errorf("page from a template (API): %d %s", st, raw)
+	}
+
+	// The portal editor: a site from the service-business template, then a
+	// page from the thank-you template.
+	owner := map[string]string{"psid": e.A.Cookie}
+	st, body, r = e.do(treq{Host: "portal", Method: http.MethodPost, Path: "/sites", Cookies: owner, CSRF: true, Form: url.Values{"name": {"Plumbing"}, "template": {"service-business"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor: site from template: %d %.300s", st, body)
+	}
+	siteURL := r.Header.Get("Location")
+	_, body, _ = e.do(treq{Host: "portal", Method: http.MethodGet, Path: siteURL, Cookies: owner})
+	for _, p := range []string{">/about<", ">/services<", ">/contact<", `value="thank-you">Template: Thank-you page`} {
+		if !strings.Contains(body, p) {
+			t.Errorf("editor site page lacks %s", p)
+		}
+	}
+	st, _, r = e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/pages", Cookies: owner, CSRF: true, Form: url.Values{"title": {"Thanks"}, "slug": {"thanks"}, "template": {"thank-you"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor: page from template: %d", st)
+	}
+	if _, body, _ = e.do(treq{Host: "portal", Method: http.MethodGet, Path: r.Header.Get("Location"), Cookies: owner}); !strings.Contains(body, "Thank you: you are in") {
+		t.Errorf("templated page in the editor: %.300s", body)
+	}
+}
+
+// A blog: pages marked as posts (API and editor) are listed newest first
+// by a blog block, and published in /rss.xml (RSS 2.0), linked from every
+// page's head.
+func TestSites_BlogRSS(t *testing.T) {
+	e := newTenantEnv(t)
+	host := "alpha-plumbing-site.localhost"
+	pagesAPI := "/api/v1/sites/" + itoa64(e.A.Site.ID) + "/pages"
+	for _, p := range []string{
+		`{"slug":"winter-pipes","title":"Keep pipes from freezing","post":{"date":"2026-11-20","summary":"Three things to do before the frost."},"blocks":[{"type":"text","text":"Insulate."}]}`,
+		`{"slug":"new-van","title":"Our new van & crew","post":{"date":"2026-12-01","summary":"Faster visits across town."},"blocks":[{"type":"text","text":"Vroom."}]}`,
+		`{"slug":"blog","title":"Blog","blocks":[{"type":"blog","heading":"News"}]}`,
+	} {
+		if st, _, raw := e.api("portal", http.MethodPost, pagesAPI, e.A.KeyWrite, p); st != http.StatusCreated {
+			t.Fatalf("page: %d %s", st, raw)
+		}
+	}
+	// A bad date and a post on the home page are refused naming the field.
+	if st, _, raw := e.api("portal", http.MethodPost, pagesAPI, e.A.KeyWrite, `{"slug":"x","title":"X","post":{"date":"yesterday"}}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"post_date"`) {
+		t.Errorf("bad date: %d %s", st, raw)
+	}
+	// The editor marks a third post (the oldest).
+	owner := map[string]string{"psid": e.A.Cookie}
+	st, _, r := e.do(treq{Host: "portal", Method: http.MethodPost, Path: "/sites/" + itoa64(e.A.Site.ID) + "/pages", Cookies: owner, CSRF: true, Form: url.Values{"title": {"Hello"}, "slug": {"hello"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor page: %d", st)
+	}
+	st, body, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: r.Header.Get("Location"), Cookies: owner, CSRF: true,
+		Form: url.Values{"title": {"Hello"}, "slug": {"hello"}, "is_post": {"1"}, "post_date": {"2026-01-05"}, "post_summary": {"We are open."}, "publish": {"1"}}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("editor post: %d %.300s", st, visible(body))
+	}
+
+	st, body, _ = e.do(treq{Host: host, Method: http.MethodGet, Path: "/blog"})
+	if st != http.StatusOK || !strings.Contains(body, `<link rel="alternate" type="application/rss+xml" title="Alpha Plumbing site" href="/rss.xml">`) {
+		t.Fatalf("blog page: %d %.600s", st, body)
+	}
+	iVan, iPipes, iHello := strings.Index(body, `href="/new-van"`), strings.Index(body, `href="/winter-pipes"`), strings.Index(body, `href="/hello"`)
+	if iVan < 0 || iPipes < iVan || iHello < iPipes || !strings.Contains(body, "1 December 2026") {
+		t.Errorf("blog index order: van %d pipes %d hello %d", iVan, iPipes, iHello)
+	}
+	if _, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/new-van"}); !strings.Contains(body, `<time datetime="2026-12-01">1 December 2026</time>`) {
+		t.Error("a post shows no date")
+	}
+
+	st, body, resp := e.do(treq{Host: host, Method: http.MethodGet, Path: "/rss.xml"})
+	if st != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/rss+xml") {
+		t.Fatalf("rss: %d %q", st, resp.Header.Get("Content-Type"))
+	}
+	var feed struct {
+		XMLName xml.Name `xml:"rss"`
+		Version string   `xml:"version,attr"`
+		Channel struct {
+			Title string   `xml:"title"`
+			Links []string `xml:"link"` // the channel's link and atom:link (empty text)
+		} `xml:"channel"`
+	}
+	if err := xml.Unmarshal([]byte(body), &feed); err != nil {
+		t.Fatalf("rss does not parse: %v\n%s", err, body)
+	}
+	var items struct {
+		Items []struct {
+			Title       string `xml:"title"`
+			Link        string `xml:"link"`
+			GUID        string `xml:"guid"`
+			PubDate     string `xml:"pubDate"`
+			Description string `xml:"description"`
+		} `xml:"channel>item"`
+	}
+	if err := xml.Unmarshal([]byte(body), &items); err != nil {
+		t.Fatal(err)
+	}
+	if feed.Version != "2.0" || feed.Channel.Title != "Alpha Plumbing site" || !slices.Contains(feed.Channel.Links, "http://"+host+"/") || len(items.Items) != 3 {
+		t.Fatalf("feed: %+v %d items\n%s", feed, len(items.Items), body)
+	}
+	want := []struct{ title, path, day string }{{"Our new van & crew", "/new-van", "2026-12-01"}, {"Keep pipes from freezing", "/winter-pipes", "2026-11-20"}, {"Hello", "/hello", "2026-01-05"}}
+	for i, w := range want {
+		it := items.Items[i]
+		d, err := time.Parse(time.RFC1123Z, it.PubDate)
+		if it.Title != w.title || it.Link != "http://"+host+w.path || it.GUID != it.Link || err != nil || d.Format(time.DateOnly) != w.day {
+			t.Errorf("item %d: %+v (%v)", i, it, err)
+		}
+	}
+	if items.Items[0].Description != "Faster visits across town." {
+		t.Errorf("description: %q", items.Items[0].Description)
+	}
+	// B's site has no posts: no feed, no link.
+	if st, _, _ := e.do(treq{Host: "bravo-plumbing-site.localhost", Method: http.MethodGet, Path: "/rss.xml"}); st != http.StatusNotFound {
+		t.Errorf("B's rss: %d", st)
 	}
 }

@@ -62,6 +62,11 @@ type Member struct {
 	HasPassword bool
 	CreatedAt   time.Time
 	LastLoginAt *time.Time
+	// CommunityBanned: the staff banned the member from the community
+	// (they may still learn); DirectoryHidden: the member opted out of the
+	// member directory.
+	CommunityBanned bool
+	DirectoryHidden bool
 }
 
 // Location is the member's time zone (UTC if it does not load).

@@ -16,9 +16,11 @@ import (
 // Service runs the members' area: member accounts and sign-in, courses
 // for the staff, learning for members.
 type Service struct {
-	Store   Store
-	Mailer  app.Mailer
-	Limiter app.RateLimiter
+	Store Store
+	// Community persists the community (spaces, posts ...).
+	Community CommunityStore
+	Mailer    app.Mailer
+	Limiter   app.RateLimiter
 	// Guard throttles member password sign-ins like staff sign-ins
 	// (nil: a guard on Limiter with scope "member").
 	Guard *app.LoginGuard
@@ -48,6 +50,8 @@ type Event struct {
 	Member   *Member
 	Course   *Course
 	Lesson   *Lesson
+	Space    *Space // EventPosted
+	Post     *Post  // EventPosted
 }
 
 func (s *Service) now() time.Time {

@@ -30,6 +30,7 @@ const (
 	BlockChat         = "chat"    // an Agent Studio chat widget
 	BlockCountdown    = "countdown"
 	BlockHTML         = "html" // custom HTML, sanitised
+	BlockBlog         = "blog" // the site's blog posts, newest first
 
 	// The marketing site's sections.
 	BlockDemo     = "demo"
@@ -47,7 +48,7 @@ var BlockTypes = []struct{ Type, Label string }{
 	{BlockVideo, "Video"}, {BlockFeatures, "Features"}, {BlockPricing, "Pricing table"},
 	{BlockTestimonials, "Testimonials"}, {BlockFAQ, "FAQ"}, {BlockCTA, "Call to action"},
 	{BlockForm, "Form"}, {BlockBooking, "Booking"}, {BlockChat, "Chat widget"},
-	{BlockCountdown, "Countdown"}, {BlockHTML, "Custom HTML"},
+	{BlockCountdown, "Countdown"}, {BlockHTML, "Custom HTML"}, {BlockBlog, "Blog posts"},
 }
 
 var legacyBlocks = map[string]bool{BlockDemo: true, BlockCards: true, BlockCases: true, BlockSteps: true,
@@ -130,6 +131,14 @@ func (b *Block) Validate() error {
 	}
 	if len(b.Items) > maxItems {
 		return errf("at most %d items.", maxItems)
+	}
+	if b.Type == BlockForm && b.CTA != nil {
+		// A form's button has a label only (the editor asks for no address).
+		if strings.TrimSpace(b.CTA.Label) == "" {
+			b.CTA = nil
+		} else if b.CTA.URL = "#form"; eventSlugRE.MatchString(b.ID) {
+			b.CTA.URL = "#" + b.ID
+		}
 	}
 	for _, l := range []*app.Link{b.CTA, b.CTA2} {
 		if l != nil && (strings.TrimSpace(l.Label) == "" || !pageLink(l.URL)) {

@@ -148,6 +148,8 @@ func NewBlock(t string) Block {
 		b.Heading = "Offer ends in"
 	case BlockHTML:
 		b.HTML = "<p>Your HTML here.</p>"
+	case BlockBlog:
+		b.Heading = "Latest posts"
 	}
 	return b
 }

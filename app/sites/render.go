@@ -67,6 +67,7 @@ func NewRenderer() *Renderer {
 			return t.UTC().Format("Monday 2 January 2006, 15:04 UTC")
 		},
 		"idstr":     func(id int64) string { return strconv.FormatInt(id, 10) },
+		"postDate":  PostDate,
 		"blockView": func(v *pageView, b Block) blockView { return blockView{V: v, B: b} },
 		"formView":  func(v *pageView, b Block, f *app.Form) formView { return formView{V: v, B: b, Form: f} },
 	}).ParseFS(templateFS, "templates/*.html"))
@@ -109,6 +110,9 @@ type pageView struct {
 	// FormPage is the path posted with the page's forms (its own).
 	FormPage string
 	Notice   string // a message above the blocks (a refused form post)
+	// Posts are the site's blog posts, newest first (index blocks, the
+	// feed link in the head).
+	Posts []*Page
 }
 
 type blockView struct {
@@ -134,7 +138,7 @@ func (r *Renderer) Notice(site *Site, page *Page, pages []*Page, rc *RenderConte
 }
 
 func (r *Renderer) page(site *Site, page *Page, pages []*Page, rc *RenderContext, notice string) ([]byte, error) {
-	v := &pageView{Site: site, Page: page, Pages: pages, Ctx: rc, Notice: notice, FormPage: page.Path(), Theme: PathTheme}
+	v := &pageView{Site: site, Page: page, Pages: pages, Ctx: rc, Notice: notice, FormPage: page.Path(), Theme: PathTheme, Posts: Posts(site, pages)}
 	if rc.ThemeURL != "" {
 		v.Theme = rc.ThemeURL
 	}
@@ -179,7 +183,7 @@ func (r *Renderer) page(site *Site, page *Page, pages []*Page, rc *RenderContext
 
 // Site renders every file of a published site: its pages, the 404 page
 // (the page with slug "404", else a plain one), sitemap.xml, robots.txt
-// and the theme's CSS.
+// the theme's CSS, and rss.xml when the site has blog posts.
 func (r *Renderer) Site(s *Snapshot, rc *RenderContext) ([]File, error) {
 	var files []File
 	var notFound *Page
@@ -210,6 +214,13 @@ func (r *Renderer) Site(s *Snapshot, rc *RenderContext) ([]File, error) {
 	}
 	files = append(files, File{Path: "/sitemap.xml", ContentType: "application/xml; charset=utf-8", Body: sm})
 	files = append(files, File{Path: "/robots.txt", ContentType: "text/plain; charset=utf-8", Body: robots(s, rc.BaseURL)})
+	if posts := Posts(&s.Site, s.Pages); len(posts) > 0 {
+		feed, err := rss(s, rc.BaseURL, posts)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Path: PathRSS, ContentType: "application/rss+xml; charset=utf-8", Body: feed})
+	}
 	css, err := r.themeCSS(&s.Site.Settings.Theme, rc.OwnCSS)
 	if err != nil {
 		return nil, err

@@ -78,6 +78,9 @@ type Service struct {
 	// of the tenant's enabled web-chat agents (agents.Service.WidgetAgent);
 	// nil: only the key's form is checked.
 	ChatAgent func(ctx context.Context, key string, tenantID int64) error
+	// EventTypes lists the tenant's bookable event types for templates'
+	// booking blocks (nil: templates with a booking step are refused).
+	EventTypes EventTypes
 
 	mu    sync.Mutex
 	hosts map[string]hostEntry
@@ -186,6 +189,20 @@ func (s *Service) UpdateSite(ctx context.Context, site *Site) error {
 	return nil
 }
 
+// SetRedirects replaces a site's redirects (published with the site's
+// next publish). Returns EINVALID naming "redirects", ENOTFOUND.
+func (s *Service) SetRedirects(ctx context.Context, siteID int64, rs []Redirect) (*Site, error) {
+	site, err := s.Store.FindSite(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	site.Settings.Redirects = rs
+	if err := s.UpdateSite(ctx, site); err != nil {
+		return nil, err
+	}
+	return site, nil
+}
+
 // checkChatAgent refuses a chat button whose agent is not one of the
 // site's tenant's enabled web-chat agents: the page would show a button
 // that never answers (the widget refuses another tenant's agent on the
@@ -203,7 +220,7 @@ func (s *Service) checkChatAgent(ctx context.Context, site *Site) error {
 
 // checkPlan checks the funnels and split tests name pages of the site.
 func (s *Service) checkPlan(ctx context.Context, site *Site) error {
-	if len(site.Settings.Funnels) == 0 && len(site.Settings.Tests) == 0 {
+	if len(site.Settings.Funnels) == 0 && len(site.Settings.Tests) == 0 && len(site.Settings.Redirects) == 0 {
 		return nil
 	}
 	pages, err := s.Store.FindPages(ctx, site.ID)
@@ -237,7 +254,8 @@ func (s *Service) DeleteSite(ctx context.Context, id int64) error {
 // warnings for what was changed to make it safe (custom HTML with
 // script). Returns EINVALID, ENOTFOUND or ECONFLICT (slug taken).
 func (s *Service) SavePage(ctx context.Context, p *Page) ([]string, error) {
-	if _, err := s.Store.FindSite(ctx, p.SiteID); err != nil {
+	site, err := s.Store.FindSite(ctx, p.SiteID)
+	if err != nil {
 		return nil, err
 	}
 	var warn []string
@@ -250,6 +268,9 @@ func (s *Service) SavePage(ctx context.Context, p *Page) ([]string, error) {
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if to, ok := site.Settings.RedirectFor(p.Path(), ""); ok && p.Slug != "" {
+		return nil, app.FieldErrorf("slug", "%s is redirected to %s; remove that redirect in the site's settings first.", p.Path(), to)
 	}
 	if err := s.checkForms(ctx, p); err != nil {
 		return nil, err
@@ -542,7 +563,7 @@ func (st *Settings) checkPlan(slugs map[string]bool) error {
 		}
 		_ = total
 	}
-	return nil
+	return st.checkRedirects(slugs)
 }
 
 // RenderNotice renders a live page with a message above its blocks (a

@@ -55,6 +55,8 @@ type Settings struct {
 	// button shows in the corner of every page ("" = none): the owner
 	// switches the widget on here instead of pasting its script tag.
 	ChatAgent string `json:"chat_agent,omitempty"`
+	// Redirects send old addresses to pages (301), before the 404 page.
+	Redirects []Redirect `json:"redirects,omitempty"`
 }
 
 // Funnel is an ordered list of pages (by slug): opt-in, thank you,
@@ -199,6 +201,9 @@ func (s *Site) Validate() error {
 	if len(s.Settings.Footer) > 1000 {
 		return app.FieldErrorf("footer", "Footer must be at most 1000 characters.")
 	}
+	if err := s.Settings.checkRedirects(nil); err != nil {
+		return err
+	}
 	if s.Settings.ChatAgent != "" && !agentKeyRE.MatchString(s.Settings.ChatAgent) {
 		return app.FieldErrorf("chat_agent", "Choose one of your agents for the chat button.")
 	}
@@ -221,6 +226,7 @@ type Page struct {
 	Title    string    `json:"title"`
 	SEO      SEO       `json:"seo"`
 	Blocks   []Block   `json:"blocks"`
+	Post     *Post     `json:"post,omitempty"` // a blog post (nil: a plain page)
 	Position int       `json:"position"`
 	Created  time.Time `json:"created_at"`
 	Updated  time.Time `json:"updated_at"`
@@ -280,6 +286,14 @@ func (p *Page) Validate() error {
 	if c := p.SEO.Canonical; c != "" {
 		if u, err := url.Parse(c); err != nil || u.Scheme != "https" || u.Host == "" {
 			return app.FieldErrorf("canonical", "Canonical address must be a full https:// address.")
+		}
+	}
+	if p.Post != nil {
+		if p.Slug == "" || p.Slug == "404" {
+			return app.FieldErrorf("post_date", "The home page and the 404 page cannot be blog posts.")
+		}
+		if err := p.Post.validate(); err != nil {
+			return err
 		}
 	}
 	if len(p.Blocks) > MaxBlocks {

@@ -19,6 +19,7 @@ func (s *Handler) registerSiteAPIRoutes(api fiber.Router) {
 		return
 	}
 	api.Get("/sites", s.apiSites)
+	api.Get("/site-templates", s.apiSiteTemplates)
 	api.Post("/sites", web.RequireWriteKey, s.apiSiteCreate)
 	api.Get("/sites/:id", s.apiSite)
 	api.Get("/sites/:id/pages", s.apiSitePages)
@@ -28,6 +29,45 @@ func (s *Handler) registerSiteAPIRoutes(api fiber.Router) {
 	api.Post("/sites/:id/publish", web.RequireWriteKey, s.apiSitePublish)
 	api.Get("/sites/:id/revisions", s.apiSiteRevisions)
 	api.Get("/sites/:id/analytics", s.apiSiteAnalytics)
+	api.Get("/sites/:id/redirects", s.apiSiteRedirects)
+	api.Put("/sites/:id/redirects", web.RequireWriteKey, s.apiSiteRedirectsPut)
+}
+
+// apiSiteRedirects lists a site's 301 redirects (drafts until published).
+func (s *Handler) apiSiteRedirects(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	rs := site.Settings.Redirects
+	if rs == nil {
+		rs = []sites.Redirect{}
+	}
+	return c.JSON(fiber.Map{"data": rs})
+}
+
+// apiSiteRedirectsPut replaces a site's redirects: a loop, a path that is
+// a page of the site or a bad address is refused naming "redirects".
+func (s *Handler) apiSiteRedirectsPut(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Redirects []sites.Redirect `json:"redirects"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	site, err = s.Sites.SetRedirects(c.UserContext(), site.ID, in.Redirects)
+	if err != nil {
+		return err
+	}
+	rs := site.Settings.Redirects
+	if rs == nil {
+		rs = []sites.Redirect{}
+	}
+	return c.JSON(fiber.Map{"data": rs})
 }
 
 type apiSite struct {
@@ -70,12 +110,18 @@ func (s *Handler) apiSiteCreate(c *fiber.Ctx) error {
 		Name     string          `json:"name"`
 		Domain   string          `json:"domain"`
 		Settings *sites.Settings `json:"settings"`
+		Template string          `json:"template"`
+		sites.TemplateInput
 	}
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
 	site := &sites.Site{Name: in.Name, Domain: in.Domain}
-	if err := s.Sites.CreateSite(ctx, site); err != nil {
+	if in.Template != "" {
+		if _, err := s.Sites.CreateSiteFromTemplate(ctx, site, in.Template, in.TemplateInput); err != nil {
+			return err
+		}
+	} else if err := s.Sites.CreateSite(ctx, site); err != nil {
 		return err
 	}
 	if in.Settings != nil {
@@ -129,6 +175,7 @@ type apiPageInput struct {
 	Title    string        `json:"title"`
 	SEO      sites.SEO     `json:"seo"`
 	Blocks   []sites.Block `json:"blocks"`
+	Post     *sites.Post   `json:"post"`
 	Position int           `json:"position"`
 }
 
@@ -137,7 +184,7 @@ func (s *Handler) savePage(c *fiber.Ctx, p *sites.Page, status int) error {
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	p.Slug, p.Title, p.SEO, p.Blocks = in.Slug, in.Title, in.SEO, in.Blocks
+	p.Slug, p.Title, p.SEO, p.Blocks, p.Post = in.Slug, in.Title, in.SEO, in.Blocks, in.Post
 	if in.Position != 0 {
 		p.Position = in.Position
 	}
@@ -156,7 +203,28 @@ func (s *Handler) apiSitePageCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var tin struct {
+		Template string `json:"template"`
+		Slug     string `json:"slug"`
+		Title    string `json:"title"`
+		sites.TemplateInput
+	}
+	if len(c.Body()) > 0 && web.DecodeJSON(c.Body(), &tin) == nil && tin.Template != "" {
+		p, err := s.Sites.CreatePageFromTemplate(c.UserContext(), site.ID, tin.Template, tin.Slug, tin.Title, tin.TemplateInput)
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": p, "warnings": []string{}})
+	}
 	return s.savePage(c, &sites.Page{SiteID: site.ID}, fiber.StatusCreated)
+}
+
+// apiSiteTemplates lists the page and site templates.
+func (s *Handler) apiSiteTemplates(c *fiber.Ctx) error {
+	if _, err := s.calCtx(c); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"pages": sites.PageTemplates, "sites": sites.SiteTemplates}})
 }
 
 func (s *Handler) apiSitePageFind(c *fiber.Ctx) (*sites.Page, error) {
@@ -292,10 +360,22 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 		"form_id": integ, "event_type": obj{"type": "string", "description": "booking: the event type's slug"}, "agent_key": str,
 		"deadline": obj{"type": "string", "format": "date-time"}, "html": obj{"type": "string", "description": "custom HTML, sanitised on save (a warning says what was removed)"}})
 	seo := props(nil, obj{"title": str, "description": str, "og_image": str, "canonical": str, "noindex": obj{"type": "boolean"}})
+	post := obj{"type": []string{"object", "null"}, "description": "set: the page is a blog post (listed by blog blocks newest first and in /rss.xml)",
+		"required": []string{"date"}, "properties": obj{"date": obj{"type": "string", "format": "date"}, "summary": str}}
 	schemas["SitePage"] = props([]string{"id", "site_id", "slug", "title", "seo", "blocks"}, obj{"id": integ, "site_id": integ,
-		"slug": obj{"type": "string", "description": "empty for the home page"}, "title": str, "seo": seo,
+		"slug": obj{"type": "string", "description": "empty for the home page"}, "title": str, "seo": seo, "post": post,
 		"blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ, "created_at": tstamp, "updated_at": tstamp})
-	schemas["SitePageInput"] = props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ})
+	schemas["SitePageInput"] = props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "post": post, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ})
+	tmplFields := obj{"template": obj{"type": "string", "description": "start from a template (GET /api/v1/site-templates); blocks are then the template's"},
+		"form_id":    obj{"type": "integer", "description": "template: the form of form blocks (default: the tenant's first form, or a new sign-up form)"},
+		"event_type": obj{"type": "string", "description": "template: the event type (slug) of booking blocks (default: the tenant's first enabled one)"}}
+	pageCreate := props([]string{"title"}, obj{"slug": str, "title": str, "seo": seo, "post": post, "blocks": obj{"type": "array", "items": ref("SiteBlock")}, "position": integ,
+		"template": tmplFields["template"], "form_id": tmplFields["form_id"], "event_type": tmplFields["event_type"]})
+	tmplItem := props([]string{"key", "name", "description"}, obj{"key": str, "name": str, "description": str, "slug": str,
+		"needs_form": obj{"type": "boolean"}, "needs_booking": obj{"type": "boolean"}, "pages": strArr})
+	paths["/api/v1/site-templates"] = obj{"parameters": []obj{tenantParam},
+		"get": obj{"summary": "Page and site templates (landing page, webinar, lead magnet, service business, thank-you; service business site, three-step funnel)",
+			"responses": std(obj{"200": jsonResp("OK", dataOf(props([]string{"pages", "sites"}, obj{"pages": obj{"type": "array", "items": tmplItem}, "sites": obj{"type": "array", "items": tmplItem}})))}, "400")}}
 	schemas["Site"] = props([]string{"id", "name", "domain", "settings", "published_rev"}, obj{"id": integ, "name": str,
 		"domain":        obj{"type": "string", "description": "one of the tenant's custom domains; empty: offline"},
 		"settings":      obj{"type": "object", "description": "theme (font, heading_font, primary, background, text, logo_url, favicon), nav, footer, header_cta, funnels, tests, chat_agent (the public key of one of the tenant's enabled web-chat agents: its chat button on every page; any other key is refused naming chat_agent)"},
@@ -303,14 +383,15 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 	schemas["SiteRevision"] = props([]string{"site_id", "number", "created_at"}, obj{"site_id": integ, "number": integ, "note": str, "created_at": tstamp})
 	paths["/api/v1/sites"] = obj{"parameters": []obj{tenantParam},
 		"get": obj{"summary": "The tenant's websites", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Site")))}, "400")},
-		"post": obj{"summary": "Create a site (with a home page)", "requestBody": jsonBody(props([]string{"name"}, obj{"name": str, "domain": str, "settings": obj{"type": "object"}})),
+		"post": obj{"summary": "Create a site (with a home page, or a site template's pages, menu and funnels)", "requestBody": jsonBody(props([]string{"name"}, obj{"name": str, "domain": str, "settings": obj{"type": "object"},
+			"template": obj{"type": "string", "description": "a site template's key (GET /api/v1/site-templates)"}, "form_id": tmplFields["form_id"], "event_type": tmplFields["event_type"]})),
 			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("Site")))}, "400", "403", "409")}}
 	paths["/api/v1/sites/{id}"] = obj{"parameters": []obj{idParam, tenantParam},
 		"get": obj{"summary": "One site", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Site")))}, "404")}}
 	saved := props([]string{"data", "warnings"}, obj{"data": ref("SitePage"), "warnings": strArr})
 	paths["/api/v1/sites/{id}/pages"] = obj{"parameters": []obj{idParam, tenantParam},
 		"get": obj{"summary": "The site's pages (drafts)", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("SitePage")))}, "404")},
-		"post": obj{"summary": "Add a page (a draft until the site is published)", "requestBody": jsonBody(ref("SitePageInput")),
+		"post": obj{"summary": "Add a page, blank or from a page template (a draft until the site is published)", "requestBody": jsonBody(pageCreate),
 			"responses": std(obj{"201": jsonResp("Created", saved)}, "400", "403", "404", "409")}}
 	paths["/api/v1/sites/{id}/pages/{page}"] = obj{"parameters": []obj{idParam, pageParam, tenantParam},
 		"get": obj{"summary": "One page with its blocks", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("SitePage")))}, "404")},
@@ -334,6 +415,14 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 				"tests": obj{"type": "array", "items": props([]string{"page", "variants"}, obj{"page": str, "variants": obj{"type": "array", "items": props([]string{"slug", "visitors", "converters", "rate", "p", "significant"},
 					obj{"slug": str, "weight": integ, "visitors": integ, "converters": integ, "rate": obj{"type": "number"}, "z": obj{"type": "number"}, "p": obj{"type": "number"}, "significant": obj{"type": "boolean"}})}})},
 			})))}, "400", "404")}}
+	redirect := props([]string{"from", "to"}, obj{"from": obj{"type": "string", "description": "a path the site has no page at, like /old-page"},
+		"to": obj{"type": "string", "description": "a /path of the site or a full https:// address"}})
+	redirects := props([]string{"data"}, obj{"data": obj{"type": "array", "items": redirect}})
+	paths["/api/v1/sites/{id}/redirects"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "The site's 301 redirects (live after the next publish)", "responses": std(obj{"200": jsonResp("OK", redirects)}, "404")},
+		"put": obj{"summary": "Replace the site's 301 redirects (a loop, a page's own path or a bad address is refused naming redirects)",
+			"requestBody": jsonBody(props([]string{"redirects"}, obj{"redirects": obj{"type": "array", "items": redirect}})),
+			"responses":   std(obj{"200": jsonResp("Saved", redirects)}, "400", "403", "404")}}
 	paths["/api/v1/sites/{id}/revisions"] = obj{"parameters": []obj{idParam, tenantParam},
 		"get": obj{"summary": "Published revisions, newest first", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("SiteRevision")))}, "404")}}
 }

@@ -78,6 +78,7 @@ func (s *Handler) MountMembers(r fiber.Router, csrf fiber.Handler) {
 	g.Post("/lessons/:id/complete", csrf, s.requireMember, s.handleComplete)
 	g.Post("/lessons/:id/quiz", csrf, s.requireMember, s.handleQuiz)
 	g.Get("/c/:slug/certificate", s.requireMember, s.handleCertificate)
+	s.mountCommunity(g, csrf) // community.go
 }
 
 // loadMember resolves the member's session and the tenant of the area:
@@ -348,6 +349,9 @@ func (s *Handler) handleAccount(c *fiber.Ctx) error {
 		err = app.FieldErrorf("confirm", "The two passwords do not match.")
 	} else {
 		err = s.Courses.UpdateProfile(c.UserContext(), m, utils.CopyString(c.FormValue("name")), utils.CopyString(c.FormValue("time_zone")), pw)
+	}
+	if hide := c.FormValue("hide_directory") != ""; err == nil && hide != m.DirectoryHidden && s.Courses.Community != nil {
+		err = s.Courses.SetDirectoryHidden(c.UserContext(), m, hide)
 	}
 	if err != nil {
 		if internal(err) {

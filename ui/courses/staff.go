@@ -32,6 +32,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/courses/:id/lessons/:lesson", s.handleLessonEdit)
 	r.Post("/courses/:id/lessons/:lesson", csrf, s.handleLessonUpdate)
 	r.Post("/courses/:id/lessons/:lesson/delete", csrf, s.handleLessonDelete)
+	s.mountCommunityStaff(r, csrf) // community_staff.go
 }
 
 type coursesPage struct {

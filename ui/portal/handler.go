@@ -49,6 +49,7 @@ type Handler struct {
 	// pages (nil or off: none).
 	CoursePages interface {
 		MountMembers(r fiber.Router, csrf fiber.Handler)
+		CommunityOn() bool
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
 		On() bool
 	}
@@ -97,6 +98,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.CoursePages != nil && s.CoursePages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Courses", Path: "/courses"})
+			if s.CoursePages.CommunityOn() {
+				l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Community", Path: "/community"})
+			}
 		}
 		if s.InboxPages != nil && s.InboxPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})

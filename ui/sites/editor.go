@@ -78,11 +78,13 @@ func (s *Handler) domains(c *fiber.Ctx, sc web.Scope) []string {
 
 type sitesPage struct {
 	web.Layout
-	Sites   []*sites.Site
-	Domains []string
-	Name    string
-	Domain  string
-	Errors  map[string]string
+	Sites     []*sites.Site
+	Domains   []string
+	Templates []*sites.SiteTemplate
+	Name      string
+	Domain    string
+	Template  string
+	Errors    map[string]string
 }
 
 func (s *Handler) renderSites(c *fiber.Ctx, sc web.Scope, p *sitesPage) error {
@@ -91,6 +93,7 @@ func (s *Handler) renderSites(c *fiber.Ctx, sc web.Scope, p *sitesPage) error {
 		return err
 	}
 	p.Domains = s.domains(c, sc)
+	p.Templates = sites.SiteTemplates
 	p.Layout = s.Layout(c, sc.Host, "Websites & Funnels")
 	return s.Render(c, sc.Page("websites"), p)
 }
@@ -101,14 +104,24 @@ func (s *Handler) handleSites(c *fiber.Ctx, sc web.Scope) error {
 
 func (s *Handler) handleSiteCreate(c *fiber.Ctx, sc web.Scope) error {
 	site := &sites.Site{Name: utils.CopyString(c.FormValue("name")), Domain: utils.CopyString(c.FormValue("domain"))}
-	err := s.Sites.CreateSite(c.UserContext(), site)
+	tmpl := utils.CopyString(c.FormValue("template"))
+	var err error
+	if tmpl == "" {
+		err = s.Sites.CreateSite(c.UserContext(), site)
+	} else {
+		_, err = s.Sites.CreateSiteFromTemplate(c.UserContext(), site, tmpl, sites.TemplateInput{})
+	}
 	if code := app.ErrorCode(err); code == app.EINVALID || code == app.ECONFLICT {
 		c.Status(web.ErrorStatus(code))
-		return s.renderSites(c, sc, &sitesPage{Name: site.Name, Domain: site.Domain, Errors: fieldErrors(err)})
+		return s.renderSites(c, sc, &sitesPage{Name: site.Name, Domain: site.Domain, Template: tmpl, Errors: fieldErrors(err)})
 	} else if err != nil {
 		return err
 	}
-	s.SetFlash(c, "ok", "Site created with a home page. Add blocks, then publish.")
+	if tmpl != "" {
+		s.SetFlash(c, "ok", "Site created from the template. Replace the sample text and images, then publish.")
+	} else {
+		s.SetFlash(c, "ok", "Site created with a home page. Add blocks, then publish.")
+	}
 	return c.Redirect("/sites/"+strconv.FormatInt(site.ID, 10), fiber.StatusSeeOther)
 }
 
@@ -130,10 +143,12 @@ type sitePage struct {
 	NavText     string
 	FunnelsText string
 	TestsText   string
+	Redirects   string
 	CTALabel    string
 	CTAURL      string
 	LiveURL     string
 	ChatAgents  []*agents.Agent // the tenant's agents answering web chat
+	Templates   []*sites.PageTemplate
 	Errors      map[string]string
 }
 
@@ -176,6 +191,7 @@ func (s *Handler) renderSite(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 	}
 	p.Domains = s.domains(c, sc)
 	p.ChatAgents = s.chatAgents(ctx, site.TenantID)
+	p.Templates = sites.PageTemplates
 	for f := range sites.Fonts {
 		p.Fonts = append(p.Fonts, f)
 	}
@@ -184,6 +200,7 @@ func (s *Handler) renderSite(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 		p.NavText = sites.FormatNav(site.Settings.Nav)
 		p.FunnelsText = sites.FormatFunnels(site.Settings.Funnels)
 		p.TestsText = sites.FormatTests(site.Settings.Tests)
+		p.Redirects = sites.FormatRedirects(site.Settings.Redirects)
 		if l := site.Settings.HeaderCTA; l != nil {
 			p.CTALabel, p.CTAURL = l.Label, l.URL
 		}
@@ -212,8 +229,8 @@ func (s *Handler) handleSiteSave(c *fiber.Ctx, sc web.Scope) error {
 		return err
 	}
 	v := web.FormMap(c, "name", "domain", "font", "heading_font", "primary", "background", "text", "logo_url", "favicon",
-		"nav", "footer", "cta_label", "cta_url", "funnels", "tests", "chat_agent")
-	p := &sitePage{NavText: v["nav"], FunnelsText: v["funnels"], TestsText: v["tests"], CTALabel: v["cta_label"], CTAURL: v["cta_url"]}
+		"nav", "footer", "cta_label", "cta_url", "funnels", "tests", "chat_agent", "redirects")
+	p := &sitePage{NavText: v["nav"], FunnelsText: v["funnels"], TestsText: v["tests"], Redirects: v["redirects"], CTALabel: v["cta_label"], CTAURL: v["cta_url"]}
 	site.Name, site.Domain = v["name"], v["domain"]
 	site.Settings.Theme = sites.Theme{Font: v["font"], HeadingFont: v["heading_font"], Primary: v["primary"], Background: v["background"],
 		Text: v["text"], LogoURL: strings.TrimSpace(v["logo_url"]), Favicon: strings.TrimSpace(v["favicon"])}
@@ -223,7 +240,9 @@ func (s *Handler) handleSiteSave(c *fiber.Ctx, sc web.Scope) error {
 	if site.Settings.Nav, err = sites.ParseNav(v["nav"]); err == nil {
 		if site.Settings.Funnels, err = sites.ParseFunnels(v["funnels"]); err == nil {
 			if site.Settings.Tests, err = sites.ParseTests(v["tests"]); err == nil {
-				err = s.Sites.UpdateSite(c.UserContext(), site)
+				if site.Settings.Redirects, err = sites.ParseRedirects(v["redirects"]); err == nil {
+					err = s.Sites.UpdateSite(c.UserContext(), site)
+				}
 			}
 		}
 	}
@@ -310,7 +329,14 @@ func (s *Handler) handlePageCreate(c *fiber.Ctx, sc web.Scope) error {
 		return err
 	}
 	p := &sites.Page{SiteID: site.ID, Slug: utils.CopyString(c.FormValue("slug")), Title: utils.CopyString(c.FormValue("title"))}
-	_, err = s.Sites.SavePage(c.UserContext(), p)
+	if tmpl := c.FormValue("template"); tmpl != "" {
+		var tp *sites.Page
+		if tp, err = s.Sites.CreatePageFromTemplate(c.UserContext(), site.ID, utils.CopyString(tmpl), p.Slug, p.Title, sites.TemplateInput{}); err == nil {
+			p = tp
+		}
+	} else {
+		_, err = s.Sites.SavePage(c.UserContext(), p)
+	}
 	if code := app.ErrorCode(err); code == app.EINVALID || code == app.ECONFLICT {
 		c.Status(web.ErrorStatus(code))
 		return s.renderSite(c, sc, site, &sitePage{Errors: map[string]string{"page": app.ErrorMessage(err)}})
@@ -347,6 +373,7 @@ type pageEditPage struct {
 	Warnings []string
 	Dirty    bool // unsaved changes (after add, remove or move without JS)
 	Action   string
+	Today    string // a new post's date
 }
 
 func blockLabel(t string) string {
@@ -379,6 +406,7 @@ func (s *Handler) loadPage(c *fiber.Ctx) (*sites.Site, *sites.Page, error) {
 
 func (s *Handler) renderPage(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *sites.Page, e *pageEditPage) error {
 	e.Site, e.Page, e.Types, e.Action = site, p, sites.BlockTypes, pageURL(p)
+	e.Today = time.Now().UTC().Format(time.DateOnly)
 	e.Blocks = nil
 	if s.Forms != nil {
 		e.Forms, _ = s.Forms.Store.FindForms(c.UserContext())
@@ -407,10 +435,14 @@ func (s *Handler) handlePage(c *fiber.Ctx, sc web.Scope) error {
 // the order their "order" inputs come (the order on screen after
 // dragging). Items in the editor's line format are parsed per block.
 func readPage(c *fiber.Ctx, p *sites.Page) error {
-	v := web.FormMap(c, "slug", "title", "seo_title", "description", "og_image", "canonical", "noindex")
+	v := web.FormMap(c, "slug", "title", "seo_title", "description", "og_image", "canonical", "noindex", "is_post", "post_date", "post_summary")
 	p.Slug, p.Title = v["slug"], v["title"]
 	p.SEO = sites.SEO{Title: strings.TrimSpace(v["seo_title"]), Description: strings.TrimSpace(v["description"]),
 		OGImage: strings.TrimSpace(v["og_image"]), Canonical: strings.TrimSpace(v["canonical"]), NoIndex: v["noindex"] != ""}
+	p.Post = nil
+	if v["is_post"] != "" {
+		p.Post = &sites.Post{Date: v["post_date"], Summary: v["post_summary"]}
+	}
 	var blocks []sites.Block
 	seen := map[string]bool{}
 	for _, raw := range c.Request().PostArgs().PeekMulti("order") {

@@ -209,6 +209,11 @@ func (s *Handler) handleFile(c *fiber.Ctx) error {
 	}
 	f := b.files[path]
 	if f == nil {
+		// An old address the site redirects (301), before the 404 page.
+		if to, ok := b.snap.Site.Settings.RedirectFor(c.Path(), string(c.Request().URI().QueryString())); ok {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+			return c.Redirect(to, fiber.StatusMovedPermanently)
+		}
 		f, status = b.files[sites.PathNotFound], fiber.StatusNotFound
 		if f == nil {
 			return app.Errorf(app.ENOTFOUND, "Page not found.")

@@ -1,0 +1,495 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"orengen/app"
+	"orengen/app/courses"
+)
+
+// The community of the members' area (#24): spaces, posts, comments,
+// reactions, mentions, reports and moderation settings. CourseStore
+// implements courses.CommunityStore; every method is tenant-scoped.
+
+var _ courses.CommunityStore = (*CourseStore)(nil)
+
+// FindCommunitySettings implements courses.CommunityStore (defaults when
+// never saved).
+func (s *CourseStore) FindCommunitySettings(ctx context.Context) (*courses.CommunitySettings, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &courses.CommunitySettings{FloodLimit: courses.DefaultFlood}
+	var words string
+	err = s.db.read.QueryRowContext(ctx, `SELECT banned_words, flood_limit FROM community_settings WHERE tenant_id = ?`, tid).Scan(&words, &st.FloodLimit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("community settings: %w", err)
+	}
+	if words != "" {
+		st.BannedWords = strings.Split(words, "\n")
+	}
+	return st, nil
+}
+
+// SaveCommunitySettings implements courses.CommunityStore.
+func (s *CourseStore) SaveCommunitySettings(ctx context.Context, st *courses.CommunitySettings) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO community_settings (tenant_id, banned_words, flood_limit, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (tenant_id) DO UPDATE SET banned_words = excluded.banned_words, flood_limit = excluded.flood_limit, updated_at = excluded.updated_at`,
+			tid, strings.Join(st.BannedWords, "\n"), st.FloodLimit, FormatTime(tx.now))
+		return err
+	})
+}
+
+const spaceCols = `id, tenant_id, slug, name, description, access, COALESCE(course_id, 0), tag, archived_at, created_at, updated_at`
+
+func scanSpace(r scanner) (*courses.Space, error) {
+	var sp courses.Space
+	var arch NullTime
+	if err := r.Scan(&sp.ID, &sp.TenantID, &sp.Slug, &sp.Name, &sp.Description, &sp.Access, &sp.CourseID, &sp.Tag, &arch, Time{&sp.CreatedAt}, Time{&sp.UpdatedAt}); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, app.Errorf(app.ENOTFOUND, "Space not found.")
+		}
+		return nil, err
+	}
+	sp.ArchivedAt = arch.T
+	return &sp, nil
+}
+
+// CreateSpace implements courses.CommunityStore.
+func (s *CourseStore) CreateSpace(ctx context.Context, sp *courses.Space) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO community_spaces (tenant_id, slug, name, description, access, course_id, tag, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, (SELECT id FROM courses WHERE id = ? AND tenant_id = ?), ?, ?, ?)`,
+			tid, sp.Slug, sp.Name, sp.Description, sp.Access, sp.CourseID, tid, sp.Tag, FormatTime(tx.now), FormatTime(tx.now))
+		if err != nil {
+			return FormatError(err, "Another space has this address.")
+		}
+		sp.ID, _ = res.LastInsertId()
+		sp.TenantID, sp.CreatedAt, sp.UpdatedAt = tid, tx.now, tx.now
+		return nil
+	})
+}
+
+// UpdateSpace implements courses.CommunityStore (ArchivedAt set or nil
+// archives or restores the space).
+func (s *CourseStore) UpdateSpace(ctx context.Context, sp *courses.Space) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		var arch any
+		if sp.ArchivedAt != nil {
+			arch = FormatTime(*sp.ArchivedAt)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE community_spaces SET slug = ?, name = ?, description = ?, access = ?,
+			course_id = (SELECT id FROM courses WHERE id = ? AND tenant_id = ?), tag = ?, archived_at = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+			sp.Slug, sp.Name, sp.Description, sp.Access, sp.CourseID, tid, sp.Tag, arch, FormatTime(tx.now), sp.ID, tid)
+		if err != nil {
+			return FormatError(err, "Another space has this address.")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Space not found.")
+		}
+		sp.UpdatedAt = tx.now
+		return nil
+	})
+}
+
+// FindSpace implements courses.CommunityStore.
+func (s *CourseStore) FindSpace(ctx context.Context, id int64) (*courses.Space, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanSpace(s.db.read.QueryRowContext(ctx, `SELECT `+spaceCols+` FROM community_spaces WHERE id = ? AND tenant_id = ?`, id, tid))
+}
+
+func (s *CourseStore) spaces(ctx context.Context, q string, args ...any) ([]*courses.Space, error) {
+	rows, err := s.db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find spaces: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.Space
+	for rows.Next() {
+		sp, err := scanSpace(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+// FindSpaces implements courses.CommunityStore.
+func (s *CourseStore) FindSpaces(ctx context.Context) ([]*courses.Space, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.spaces(ctx, `SELECT `+spaceCols+` FROM community_spaces WHERE tenant_id = ? ORDER BY archived_at IS NOT NULL, lower(name) LIMIT 500`, tid)
+}
+
+// FindMemberSpaces implements courses.CommunityStore: every member's
+// spaces, those of the member's courses, and those of their CRM person's
+// tags.
+func (s *CourseStore) FindMemberSpaces(ctx context.Context, memberID int64) ([]*courses.Space, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.spaces(ctx, `SELECT `+spaceCols+` FROM community_spaces sp WHERE sp.tenant_id = ? AND sp.archived_at IS NULL AND (
+		sp.access = 'all'
+		OR sp.access = 'course' AND EXISTS (SELECT 1 FROM course_enrolments e WHERE e.course_id = sp.course_id AND e.member_id = ? AND e.tenant_id = sp.tenant_id)
+		OR sp.access = 'tag' AND EXISTS (SELECT 1 FROM course_members m JOIN crm_people p ON p.id = m.person_id AND p.tenant_id = m.tenant_id, json_each(p.tags) t
+			WHERE m.id = ? AND m.tenant_id = sp.tenant_id AND t.value = sp.tag))
+		ORDER BY lower(sp.name) LIMIT 500`, tid, memberID, memberID)
+}
+
+const postCols = `id, tenant_id, space_id, COALESCE(member_id, 0), author_name, title, body, pinned, hidden_at, comments, created_at`
+
+func scanPost(r scanner) (*courses.Post, error) {
+	var p courses.Post
+	var hid NullTime
+	if err := r.Scan(&p.ID, &p.TenantID, &p.SpaceID, &p.MemberID, &p.AuthorName, &p.Title, &p.Body, &p.Pinned, &hid, &p.Comments, Time{&p.CreatedAt}); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, app.Errorf(app.ENOTFOUND, "Post not found.")
+		}
+		return nil, err
+	}
+	p.HiddenAt = hid.T
+	return &p, nil
+}
+
+func (s *CourseStore) posts(ctx context.Context, q string, args ...any) ([]*courses.Post, error) {
+	rows, err := s.db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find posts: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func addMentions(ctx context.Context, tx *Tx, tid, postID, commentID int64, by string, ids []int64) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO community_mentions (tenant_id, member_id, post_id, comment_id, by_name, created_at)
+			SELECT ?, id, ?, ?, ?, ? FROM course_members WHERE id = ? AND tenant_id = ?`, tid, postID, nullID(commentID), by, FormatTime(tx.now), id, tid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreatePost implements courses.CommunityStore.
+func (s *CourseStore) CreatePost(ctx context.Context, p *courses.Post, mentioned []int64) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		var ok int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM community_spaces WHERE id = ? AND tenant_id = ?`, p.SpaceID, tid).Scan(&ok); err != nil || ok == 0 {
+			return app.Errorf(app.ENOTFOUND, "Space not found.")
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO community_posts (tenant_id, space_id, member_id, author_name, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			tid, p.SpaceID, nullID(p.MemberID), p.AuthorName, p.Title, p.Body, FormatTime(tx.now))
+		if err != nil {
+			return err
+		}
+		p.ID, _ = res.LastInsertId()
+		p.TenantID, p.CreatedAt = tid, tx.now
+		return addMentions(ctx, tx, tid, p.ID, 0, p.AuthorName, mentioned)
+	})
+}
+
+// FindPost implements courses.CommunityStore.
+func (s *CourseStore) FindPost(ctx context.Context, id int64) (*courses.Post, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanPost(s.db.read.QueryRowContext(ctx, `SELECT `+postCols+` FROM community_posts WHERE id = ? AND tenant_id = ?`, id, tid))
+}
+
+// FindPosts implements courses.CommunityStore: one space reads the
+// (space_id, id) index backwards from the cursor; several spaces read
+// the (tenant_id, id) index and keep their spaces' posts.
+func (s *CourseStore) FindPosts(ctx context.Context, spaceIDs []int64, before int64, limit int, withHidden bool) ([]*courses.Post, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(spaceIDs) == 0 {
+		return nil, nil
+	}
+	if before <= 0 {
+		before = 1 << 62
+	}
+	hidden := ""
+	if !withHidden {
+		hidden = " AND hidden_at IS NULL"
+	}
+	if len(spaceIDs) == 1 {
+		return s.posts(ctx, `SELECT `+postCols+` FROM community_posts INDEXED BY community_posts_feed WHERE space_id = ? AND id < ? AND tenant_id = ?`+hidden+`
+			ORDER BY id DESC LIMIT ?`, spaceIDs[0], before, tid, limit)
+	}
+	args := []any{tid, before}
+	marks := make([]string, len(spaceIDs))
+	for i, id := range spaceIDs {
+		marks[i] = "?"
+		args = append(args, id)
+	}
+	return s.posts(ctx, `SELECT `+postCols+` FROM community_posts INDEXED BY community_posts_tenant WHERE tenant_id = ? AND id < ? AND space_id IN (`+strings.Join(marks, ",")+`)`+hidden+`
+		ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// FindPinnedPosts implements courses.CommunityStore.
+func (s *CourseStore) FindPinnedPosts(ctx context.Context, spaceID int64) ([]*courses.Post, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.posts(ctx, `SELECT `+postCols+` FROM community_posts WHERE space_id = ? AND tenant_id = ? AND pinned = 1 ORDER BY id DESC LIMIT 20`, spaceID, tid)
+}
+
+// SetPostHidden implements courses.CommunityStore.
+func (s *CourseStore) SetPostHidden(ctx context.Context, id int64, hidden bool) error {
+	var at any
+	if hidden {
+		at = FormatTime(s.db.Now())
+	}
+	return s.exec(ctx, "Post not found.", `UPDATE community_posts SET hidden_at = ? WHERE id = ? AND tenant_id = ?`, at, id)
+}
+
+// SetPostPinned implements courses.CommunityStore.
+func (s *CourseStore) SetPostPinned(ctx context.Context, id int64, pinned bool) error {
+	return s.exec(ctx, "Post not found.", `UPDATE community_posts SET pinned = ? WHERE id = ? AND tenant_id = ?`, pinned, id)
+}
+
+// FillReactions implements courses.CommunityStore.
+func (s *CourseStore) FillReactions(ctx context.Context, posts []*courses.Post, memberID int64) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	if len(posts) == 0 {
+		return nil
+	}
+	byID := map[int64][]*courses.Post{}
+	args := []any{memberID, tid}
+	marks := make([]string, 0, len(posts))
+	for _, p := range posts {
+		p.Reactions, p.Mine = map[string]int{}, map[string]bool{}
+		if byID[p.ID] == nil {
+			marks = append(marks, "?")
+			args = append(args, p.ID)
+		}
+		byID[p.ID] = append(byID[p.ID], p)
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT post_id, kind, count(*), max(member_id = ?) FROM community_reactions WHERE tenant_id = ? AND post_id IN (`+strings.Join(marks, ",")+`)
+		GROUP BY post_id, kind`, args...)
+	if err != nil {
+		return fmt.Errorf("reactions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind string
+		var n int
+		var mine bool
+		if err := rows.Scan(&id, &kind, &n, &mine); err != nil {
+			return err
+		}
+		for _, p := range byID[id] {
+			p.Reactions[kind] = n
+			if mine {
+				p.Mine[kind] = true
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// ToggleReaction implements courses.CommunityStore.
+func (s *CourseStore) ToggleReaction(ctx context.Context, postID, memberID int64, kind string) (bool, error) {
+	set := false
+	err := s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM community_reactions WHERE post_id = ? AND member_id = ? AND kind = ? AND tenant_id = ?`, postID, memberID, kind, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		res, err = tx.ExecContext(ctx, `INSERT INTO community_reactions (tenant_id, post_id, member_id, kind, created_at)
+			SELECT p.tenant_id, p.id, m.id, ?, ? FROM community_posts p JOIN course_members m ON m.id = ? AND m.tenant_id = p.tenant_id WHERE p.id = ? AND p.tenant_id = ?`,
+			kind, FormatTime(tx.now), memberID, postID, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Post not found.")
+		}
+		set = true
+		return nil
+	})
+	return set, err
+}
+
+// CreateComment implements courses.CommunityStore.
+func (s *CourseStore) CreateComment(ctx context.Context, c *courses.Comment, mentioned []int64) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		res, err := tx.ExecContext(ctx, `UPDATE community_posts SET comments = comments + 1 WHERE id = ? AND tenant_id = ?`, c.PostID, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Post not found.")
+		}
+		res, err = tx.ExecContext(ctx, `INSERT INTO community_comments (tenant_id, post_id, member_id, author_name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			tid, c.PostID, nullID(c.MemberID), c.AuthorName, c.Body, FormatTime(tx.now))
+		if err != nil {
+			return err
+		}
+		c.ID, _ = res.LastInsertId()
+		c.TenantID, c.CreatedAt = tid, tx.now
+		return addMentions(ctx, tx, tid, c.PostID, c.ID, c.AuthorName, mentioned)
+	})
+}
+
+// FindComments implements courses.CommunityStore (oldest first).
+func (s *CourseStore) FindComments(ctx context.Context, postID int64, withHidden bool) ([]*courses.Comment, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hidden := ""
+	if !withHidden {
+		hidden = " AND hidden_at IS NULL"
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT id, tenant_id, post_id, COALESCE(member_id, 0), author_name, body, hidden_at, created_at FROM community_comments
+		WHERE post_id = ? AND tenant_id = ?`+hidden+` ORDER BY id LIMIT 1000`, postID, tid)
+	if err != nil {
+		return nil, fmt.Errorf("find comments: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.Comment
+	for rows.Next() {
+		var c courses.Comment
+		var hid NullTime
+		if err := rows.Scan(&c.ID, &c.TenantID, &c.PostID, &c.MemberID, &c.AuthorName, &c.Body, &hid, Time{&c.CreatedAt}); err != nil {
+			return nil, err
+		}
+		c.HiddenAt = hid.T
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// FindMentions implements courses.CommunityStore (shown posts only,
+// newest first).
+func (s *CourseStore) FindMentions(ctx context.Context, memberID int64, limit int) ([]*courses.Mention, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT mn.id, mn.member_id, mn.post_id, COALESCE(mn.comment_id, 0), mn.by_name, p.title, p.body, mn.created_at
+		FROM community_mentions mn JOIN community_posts p ON p.id = mn.post_id AND p.tenant_id = mn.tenant_id
+		WHERE mn.member_id = ? AND mn.tenant_id = ? AND p.hidden_at IS NULL ORDER BY mn.id DESC LIMIT ?`, memberID, tid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find mentions: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.Mention
+	for rows.Next() {
+		var mn courses.Mention
+		var body string
+		if err := rows.Scan(&mn.ID, &mn.MemberID, &mn.PostID, &mn.CommentID, &mn.ByName, &mn.PostTitle, &body, Time{&mn.CreatedAt}); err != nil {
+			return nil, err
+		}
+		if mn.PostTitle == "" {
+			mn.PostTitle = excerpt(body, 60)
+		}
+		out = append(out, &mn)
+	}
+	return out, rows.Err()
+}
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// CreateReport implements courses.CommunityStore.
+func (s *CourseStore) CreateReport(ctx context.Context, r *courses.Report) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO community_reports (tenant_id, post_id, member_id, reason, created_at)
+			SELECT p.tenant_id, p.id, m.id, ?, ? FROM community_posts p JOIN course_members m ON m.id = ? AND m.tenant_id = p.tenant_id WHERE p.id = ? AND p.tenant_id = ?
+			ON CONFLICT (post_id, member_id) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at, resolved_at = NULL WHERE resolved_at IS NOT NULL`,
+			r.Reason, FormatTime(tx.now), r.MemberID, r.PostID, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ECONFLICT, "Already reported.")
+		}
+		r.CreatedAt = tx.now
+		return nil
+	})
+}
+
+// FindOpenReports implements courses.CommunityStore.
+func (s *CourseStore) FindOpenReports(ctx context.Context) ([]*courses.Report, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT r.id, r.post_id, r.member_id, m.name, m.email, r.reason, r.created_at,
+		p.id, p.tenant_id, p.space_id, COALESCE(p.member_id, 0), p.author_name, p.title, p.body, p.pinned, p.hidden_at, p.comments, p.created_at
+		FROM community_reports r JOIN course_members m ON m.id = r.member_id JOIN community_posts p ON p.id = r.post_id
+		WHERE r.tenant_id = ? AND r.resolved_at IS NULL ORDER BY r.id LIMIT 500`, tid)
+	if err != nil {
+		return nil, fmt.Errorf("find reports: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.Report
+	for rows.Next() {
+		var r courses.Report
+		var p courses.Post
+		var name, email string
+		var hid NullTime
+		if err := rows.Scan(&r.ID, &r.PostID, &r.MemberID, &name, &email, &r.Reason, Time{&r.CreatedAt},
+			&p.ID, &p.TenantID, &p.SpaceID, &p.MemberID, &p.AuthorName, &p.Title, &p.Body, &p.Pinned, &hid, &p.Comments, Time{&p.CreatedAt}); err != nil {
+			return nil, err
+		}
+		p.HiddenAt = hid.T
+		r.MemberName, r.Post = name, &p
+		if name == "" {
+			r.MemberName = email
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// ResolveReports implements courses.CommunityStore.
+func (s *CourseStore) ResolveReports(ctx context.Context, postID int64) error {
+	return s.exec(ctx, "", `UPDATE community_reports SET resolved_at = ? WHERE post_id = ? AND resolved_at IS NULL AND tenant_id = ?`, FormatTime(s.db.Now()), postID)
+}
+
+// SetMemberCommunity implements courses.CommunityStore.
+func (s *CourseStore) SetMemberCommunity(ctx context.Context, memberID int64, banned, directoryHidden bool) error {
+	return s.exec(ctx, "Member not found.", `UPDATE course_members SET community_banned = ?, directory_hidden = ? WHERE id = ? AND tenant_id = ?`, banned, directoryHidden, memberID)
+}

@@ -1,0 +1,42 @@
+package courses
+
+import "orengen/app/courses"
+
+// The community's pages and their data (see pageData).
+func init() {
+	sp := &courses.Space{ID: 7, Slug: "general", Name: "General", Description: "d", Access: courses.AccessCourse, CourseID: 1, ArchivedAt: &now}
+	post := &courses.Post{ID: 8, SpaceID: 7, MemberID: 5, AuthorName: "M", Title: "Hi", Body: "**x** @m", Pinned: true, HiddenAt: &now, Comments: 1, CreatedAt: now,
+		SpaceSlug: "general", SpaceName: "General", Reactions: map[string]int{"like": 2}, Mine: map[string]bool{"like": true}}
+	staffPost := &courses.Post{ID: 9, SpaceID: 7, AuthorName: "Team", Body: "b", CreatedAt: now, Reactions: map[string]int{}, Mine: map[string]bool{}}
+	feed := &courses.Feed{Posts: []*courses.Post{post, staffPost}, Pinned: []*courses.Post{post}, Next: 8}
+	comment := &courses.Comment{ID: 10, PostID: 8, MemberID: 5, AuthorName: "M", Body: "c", CreatedAt: now}
+	banned := *mem
+	banned.CommunityBanned, banned.DirectoryHidden = true, true
+	errs := map[string]string{"name": "x"}
+	pageData["hosted/community_home"] = func() any {
+		return &communityPage{memberLayout: ml, Spaces: []*courses.Space{sp}, Feed: feed,
+			Mentions: []*courses.Mention{{ID: 1, PostID: 8, CommentID: 10, ByName: "N", PostTitle: "Hi", CreatedAt: now}}}
+	}
+	pageData["hosted/community_space"] = func() any {
+		return &spacePage{memberLayout: ml, Space: sp, Feed: feed, Title: "t", Body: "b"}
+	}
+	pageData["hosted/community_post"] = func() any {
+		bl := ml
+		bl.Member = &banned
+		return &postPage{memberLayout: bl, Post: post, Comments: []*courses.Comment{comment}, Comment: "c"}
+	}
+	pageData["hosted/community_members"] = func() any {
+		return &directoryPage{memberLayout: ml, Members: []*courses.Member{mem, &banned}}
+	}
+	pageData["portal/community_home"] = func() any {
+		return &staffCommunityPage{Spaces: []*courses.Space{sp}, Courses: []*courses.Course{course}, Form: sp, Errors: errs, Section: "space", Learn: "/learn/community",
+			Reports:  []*courses.Report{{ID: 1, PostID: 8, MemberID: 5, MemberName: "M", Reason: "spam", CreatedAt: now, Post: post}},
+			Settings: &courses.CommunitySettings{BannedWords: []string{"x"}, FloodLimit: 5}, Words: "x"}
+	}
+	pageData["portal/community_space"] = func() any {
+		return &staffSpacePage{Space: sp, Form: sp, Courses: []*courses.Course{course}, Feed: feed, Errors: errs, Section: "post", Title: "t", Body: "b"}
+	}
+	pageData["portal/community_post"] = func() any {
+		return &staffPostPage{Post: post, Comments: []*courses.Comment{comment}}
+	}
+}
