@@ -19,7 +19,8 @@ import (
 // client's course follows the emailed link on app.DOMAIN, signs in,
 // opens the first lesson (its text and video player), marks it complete,
 // sees the next lesson locked until its release day in their time zone,
-// and the course page shows their progress.
+// the course page shows their progress, and they post in a community
+// space and see their post in its feed.
 func TestBrowser_MemberCompletesLesson(t *testing.T) {
 	ctx := newBrowserFor(t, 90*time.Second)
 	dir := t.TempDir()
@@ -45,6 +46,10 @@ func TestBrowser_MemberCompletesLesson(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	crew := &courses.Space{Name: "Crew room", Description: "Talk shop"}
+	if err := sv.Courses.CreateSpace(staff, crew); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := sv.Courses.Invite(staff, "lee@learner.test", "Lee Learner", c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +67,7 @@ func TestBrowser_MemberCompletesLesson(t *testing.T) {
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	portal := "http://app.localhost:" + port
 	path := link[strings.Index(link, "/learn/"):]
-	var body, locked, progress string
+	var body, locked, progress, feed string
 	var iframe string
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(portal+path),
@@ -84,6 +89,16 @@ func TestBrowser_MemberCompletesLesson(t *testing.T) {
 		chromedp.Navigate(portal+"/learn/c/"+c.Slug),
 		chromedp.WaitVisible("#progress", chromedp.ByQuery),
 		chromedp.Text("#progress", &progress, chromedp.ByQuery),
+		// The member posts in the community space and sees it in the feed.
+		chromedp.Navigate(portal+"/learn/community"),
+		chromedp.WaitVisible(`#spaces a[href="/learn/community/s/crew-room"]`, chromedp.ByQuery),
+		chromedp.Click(`#spaces a[href="/learn/community/s/crew-room"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#post-form", chromedp.ByQuery),
+		chromedp.SetValue("#p_title", "Ladder tip", chromedp.ByQuery),
+		chromedp.SetValue("#p_body", "Always check the **feet** of the ladder.", chromedp.ByQuery),
+		chromedp.Click("#post-form button", chromedp.ByQuery),
+		chromedp.WaitVisible("#feed article", chromedp.ByQuery),
+		chromedp.Text("#feed", &feed, chromedp.ByQuery),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -99,5 +114,8 @@ func TestBrowser_MemberCompletesLesson(t *testing.T) {
 	}
 	if !strings.Contains(progress, "1 of 2 lessons completed (50%)") {
 		t.Errorf("progress %q", progress)
+	}
+	if !strings.Contains(feed, "Lee Learner") || !strings.Contains(feed, "Ladder tip") || !strings.Contains(feed, "Always check the feet of the ladder.") {
+		t.Errorf("community feed %q", feed)
 	}
 }

@@ -27,23 +27,78 @@ const (
 // communityIsolation are the community's lines of the isolation matrix:
 // the member pages need a member session, the staff pages a portal user.
 var communityIsolation = map[string]isoLine{
-	"portal|GET|/learn/community":                     {accMember, ""},
-	"portal|GET|/learn/community/members":             {accMember, ""},
-	"portal|GET|/learn/community/s/:slug":             {accMember, objSpaceSlug},
-	"portal|POST|/learn/community/s/:slug":            {accMember, objSpaceSlug},
-	"portal|GET|/learn/community/posts/:id":           {accMember, objPost},
-	"portal|POST|/learn/community/posts/:id/comments": {accMember, objPost},
-	"portal|POST|/learn/community/posts/:id/react":    {accMember, objPost},
-	"portal|POST|/learn/community/posts/:id/report":   {accMember, objPost},
-	"portal|GET|/community":                           {accUser, ""},
-	"portal|POST|/community/spaces":                   {accUser, ""},
-	"portal|POST|/community/settings":                 {accUser, ""},
-	"portal|GET|/community/spaces/:id":                {accUser, objSpace},
-	"portal|POST|/community/spaces/:id":               {accUser, objSpace},
-	"portal|POST|/community/spaces/:id/posts":         {accUser, objSpace},
-	"portal|GET|/community/posts/:id":                 {accUser, objPost},
-	"portal|POST|/community/posts/:id/moderate":       {accUser, objPost},
-	"portal|POST|/community/members/:id/ban":          {accUser, objCourseMember},
+	"portal|GET|/learn/community":                          {accMember, ""},
+	"portal|GET|/learn/community/members":                  {accMember, ""},
+	"portal|GET|/learn/community/s/:slug":                  {accMember, objSpaceSlug},
+	"portal|POST|/learn/community/s/:slug":                 {accMember, objSpaceSlug},
+	"portal|GET|/learn/community/posts/:id":                {accMember, objPost},
+	"portal|POST|/learn/community/posts/:id/comments":      {accMember, objPost},
+	"portal|POST|/learn/community/posts/:id/react":         {accMember, objPost},
+	"portal|POST|/learn/community/posts/:id/report":        {accMember, objPost},
+	"portal|GET|/community":                                {accUser, ""},
+	"portal|POST|/community/spaces":                        {accUser, ""},
+	"portal|POST|/community/settings":                      {accUser, ""},
+	"portal|GET|/community/spaces/:id":                     {accUser, objSpace},
+	"portal|POST|/community/spaces/:id":                    {accUser, objSpace},
+	"portal|POST|/community/spaces/:id/posts":              {accUser, objSpace},
+	"portal|GET|/community/posts/:id":                      {accUser, objPost},
+	"portal|POST|/community/posts/:id/moderate":            {accUser, objPost},
+	"portal|POST|/community/members/:id/ban":               {accUser, objCourseMember},
+	"portal|GET|/api/v1/community/spaces":                  {accTenantKey, ""},
+	"portal|POST|/api/v1/community/spaces":                 {accTenantKeyW, ""},
+	"portal|PATCH|/api/v1/community/spaces/:id":            {accTenantKeyW, objSpace},
+	"portal|GET|/api/v1/community/spaces/:id/posts":        {accTenantKey, objSpace},
+	"portal|POST|/api/v1/community/spaces/:id/posts":       {accTenantKeyW, objSpace},
+	"portal|GET|/api/v1/community/posts/:id":               {accTenantKey, objPost},
+	"portal|POST|/api/v1/community/posts/:id/moderation":   {accTenantKeyW, objPost},
+	"portal|GET|/api/v1/community/reports":                 {accTenantKey, ""},
+	"portal|GET|/api/v1/community/settings":                {accTenantKey, ""},
+	"portal|PUT|/api/v1/community/settings":                {accTenantKeyW, ""},
+	"portal|POST|/api/v1/course-members/:id/community-ban": {accTenantKeyW, objCourseMember},
+	"nexus|GET|/api/v1/community/spaces":                   {accAdminKey, ""},
+	"nexus|POST|/api/v1/community/spaces":                  {accAdminKeyW, ""},
+	"nexus|PATCH|/api/v1/community/spaces/:id":             {accAdminKeyW, objSpace},
+	"nexus|GET|/api/v1/community/spaces/:id/posts":         {accAdminKey, objSpace},
+	"nexus|POST|/api/v1/community/spaces/:id/posts":        {accAdminKeyW, objSpace},
+	"nexus|GET|/api/v1/community/posts/:id":                {accAdminKey, objPost},
+	"nexus|POST|/api/v1/community/posts/:id/moderation":    {accAdminKeyW, objPost},
+	"nexus|GET|/api/v1/community/reports":                  {accAdminKey, ""},
+	"nexus|GET|/api/v1/community/settings":                 {accAdminKey, ""},
+	"nexus|PUT|/api/v1/community/settings":                 {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/course-members/:id/community-ban":  {accAdminKeyW, objCourseMember},
+}
+
+var isoCommunitySeq int
+
+// isoCommunityRequest gives the community API's writes valid bodies (on
+// B's objects), and the admin key's requests ?tenant=B, so they succeed.
+func (e *tenantEnv) isoCommunityRequest(r isoRoute, req *treq) {
+	switch {
+	case strings.HasSuffix(r.Path, "/community-ban"):
+		req.JSON = `{"banned":false}` // ?tenant= added by isoCourseRequest
+		return
+	case !strings.HasPrefix(r.Path, "/api/v1/community/"):
+		return
+	}
+	e.communityFixture(e.B.T, e.B.Owner)
+	if r.Host == ui.HostNexus {
+		req.Path += "?tenant=" + e.B.T.Slug
+	}
+	isoCommunitySeq++
+	n := strconv.Itoa(isoCommunitySeq)
+	switch {
+	case r.Method == http.MethodGet:
+	case strings.HasSuffix(r.Path, "/settings"):
+		req.JSON = `{"banned_words":["casino"],"flood_limit":20}`
+	case strings.HasSuffix(r.Path, "/moderation"):
+		req.JSON = `{"action":"pin"}`
+	case strings.HasSuffix(r.Path, "/posts"):
+		req.JSON = `{"body":"Iso post ` + n + `"}`
+	case r.Method == http.MethodPatch:
+		req.JSON = `{"description":"Iso ` + n + `"}`
+	default:
+		req.JSON = `{"name":"Iso space ` + n + `"}`
+	}
 }
 
 func init() {
@@ -96,6 +151,26 @@ func (e *tenantEnv) communityFill(obj, p string) (string, string) {
 		return "1", strings.ReplaceAll(p, ":slug", b.Space.Slug)
 	}
 	return strconv.FormatInt(b.Post.ID, 10), p
+}
+
+// communityContractCalls are the community API's contract requests, on
+// tenant A's fixtures.
+func (e *tenantEnv) communityContractCalls(calls map[string]contractCall, rk, wk string) {
+	a := e.communityFixture(e.A.T, e.A.Owner)
+	m := e.courseFixture(e.A.T, e.A.Owner).Member
+	sp := "/api/v1/community/spaces/" + strconv.FormatInt(a.Space.ID, 10)
+	post := "/api/v1/community/posts/" + strconv.FormatInt(a.Post.ID, 10)
+	calls["getCommunitySpaces"] = contractCall{ui.HostPortal, "GET", "/api/v1/community/spaces", rk, "", 200}
+	calls["postCommunitySpaces"] = contractCall{ui.HostPortal, "POST", "/api/v1/community/spaces", wk, `{"name":"Wins","access":"tag","tag":"vip"}`, 201}
+	calls["patchCommunitySpacesId"] = contractCall{ui.HostPortal, "PATCH", sp, wk, `{"description":"Say hi"}`, 200}
+	calls["getCommunitySpacesIdPosts"] = contractCall{ui.HostPortal, "GET", sp + "/posts", rk, "", 200}
+	calls["postCommunitySpacesIdPosts"] = contractCall{ui.HostPortal, "POST", sp + "/posts", wk, `{"title":"Welcome","body":"**Hello**"}`, 201}
+	calls["getCommunityPostsId"] = contractCall{ui.HostPortal, "GET", post, rk, "", 200}
+	calls["postCommunityPostsIdModeration"] = contractCall{ui.HostPortal, "POST", post + "/moderation", wk, `{"action":"pin"}`, 200}
+	calls["getCommunityReports"] = contractCall{ui.HostPortal, "GET", "/api/v1/community/reports", rk, "", 200}
+	calls["getCommunitySettings"] = contractCall{ui.HostPortal, "GET", "/api/v1/community/settings", rk, "", 200}
+	calls["putCommunitySettings"] = contractCall{ui.HostPortal, "PUT", "/api/v1/community/settings", wk, `{"banned_words":["casino"],"flood_limit":10}`, 200}
+	calls["postCourseMembersIdCommunityBan"] = contractCall{ui.HostPortal, "POST", "/api/v1/course-members/" + strconv.FormatInt(m.ID, 10) + "/community-ban", wk, `{"banned":false}`, 200}
 }
 
 // signInMember invites email into tenant t's members' area (enrolled in
@@ -415,5 +490,79 @@ func TestCommunity_FeedKeyset(t *testing.T) {
 	}
 	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/learn/community/s/busy?before=abc", Cookies: cookie}); st != 422 && st != 400 || !strings.Contains(body, "cursor") {
 		t.Errorf("bad cursor: %d", st)
+	}
+}
+
+// The staff's API: a space, team posts paged by cursor, moderation
+// (a hidden post leaves the members' feed), bad input naming the field,
+// settings and a ban that refuses the member's next post.
+func TestCommunity_API(t *testing.T) {
+	e := newTenantEnv(t)
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	api := func(method, path, body string) (int, string) {
+		t.Helper()
+		st, b, _ := e.do(treq{Host: ui.HostPortal, Method: method, Path: path, JSON: body, Bearer: e.A.KeyWrite})
+		return st, b
+	}
+	if st, body := api("POST", "/api/v1/community/spaces", `{"name":"Club","access":"course","course_id":999999}`); st != 400 && st != 422 || !strings.Contains(body, `"course_id"`) {
+		t.Errorf("another course: %d %s", st, body)
+	}
+	st, body := api("POST", "/api/v1/community/spaces", `{"name":"Announcements"}`)
+	idRE := regexp.MustCompile(`"id":(\d+)`)
+	if st != 201 || idRE.FindStringSubmatch(body) == nil {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	sp := "/api/v1/community/spaces/" + idRE.FindStringSubmatch(body)[1]
+	var first string
+	for i := 1; i <= 25; i++ {
+		st, body := api("POST", sp+"/posts", fmt.Sprintf(`{"body":"news %d"}`, i))
+		if st != 201 {
+			t.Fatalf("post %d: %d %s", i, st, body)
+		}
+		if i == 1 {
+			first = idRE.FindStringSubmatch(body)[1]
+		}
+	}
+	st, body = api("GET", sp+"/posts", "")
+	cur := regexp.MustCompile(`"next_cursor":"(\d+)"`).FindStringSubmatch(body)
+	if st != 200 || strings.Count(body, `"author_name"`) != 20 || !strings.Contains(body, "news 25") || cur == nil {
+		t.Fatalf("page 1: %d %s", st, body)
+	}
+	st, body = api("GET", sp+"/posts?cursor="+cur[1], "")
+	if st != 200 || strings.Count(body, `"author_name"`) != 5 || !strings.Contains(body, `"news 1"`) || !strings.Contains(body, `"next_cursor":null`) {
+		t.Errorf("page 2: %d %s", st, body)
+	}
+	if st, body := api("POST", "/api/v1/community/posts/"+first+"/moderation", `{"action":"delete"}`); st != 400 && st != 422 || !strings.Contains(body, `"action"`) {
+		t.Errorf("bad action: %d %s", st, body)
+	}
+	if st, body := api("POST", "/api/v1/community/posts/"+first+"/moderation", `{"action":"hide"}`); st != 200 || !strings.Contains(body, `"hidden":true`) {
+		t.Errorf("hide: %d %s", st, body)
+	}
+	_, page, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/learn/community/s/announcements?before=" + cur[1], Cookies: map[string]string{"msid": a.Cookie}})
+	if strings.Contains(page, "news 1<") || !strings.Contains(page, "news 2<") {
+		t.Errorf("members' feed after hiding: %s", page)
+	}
+	if st, body := api("PUT", "/api/v1/community/settings", `{"banned_words":["casino"],"flood_limit":500}`); st != 400 && st != 422 || !strings.Contains(body, `"flood_limit"`) {
+		t.Errorf("bad flood limit: %d %s", st, body)
+	}
+	if st, body := api("PUT", "/api/v1/community/settings", `{"banned_words":["Casino"," "],"flood_limit":10}`); st != 200 || !strings.Contains(body, `"banned_words":["casino"]`) {
+		t.Errorf("settings: %d %s", st, body)
+	}
+	ban := "/api/v1/course-members/" + strconv.FormatInt(a.Member.ID, 10) + "/community-ban"
+	if st, body := api("POST", ban, `{}`); st != 400 && st != 422 || !strings.Contains(body, `"banned"`) {
+		t.Errorf("ban without banned: %d %s", st, body)
+	}
+	if st, body := api("POST", ban, `{"banned":true}`); st != 200 || !strings.Contains(body, `"community_banned":true`) {
+		t.Errorf("ban: %d %s", st, body)
+	}
+	st, _, _ = e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/learn/community/s/announcements", Form: url.Values{"body": {"hi"}}, Cookies: map[string]string{"msid": a.Cookie}, CSRF: true})
+	if st != 403 {
+		t.Errorf("banned member posting: %d", st)
+	}
+	if st, _ := api("GET", "/api/v1/community/spaces", ""); st != 200 {
+		t.Errorf("list: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: sp + "/posts", JSON: `{"body":"x"}`, Bearer: e.A.KeyRead}); st != 403 {
+		t.Errorf("read key posting: %d", st)
 	}
 }

@@ -32,11 +32,13 @@ var apiTags = []apiTag{
 	{"Calendar", "Calendars, bookings and calendar sync.", []string{"calendar"}},
 	{"Websites", "Sites and their pages, redirects and templates.", []string{"sites", "site-templates"}},
 	{"Courses", "Courses, modules and lessons, enrolments, engagement, and members with their progress.", []string{"courses", "course-members"}},
+	{"Community", "Community spaces of the members' area, their posts and comments, moderation (hide, pin, reports, bans), the word filter and the flood limit.", []string{"community"}},
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
 	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},
+	{"New-client wizard", "One guided, resumable run that sets up a client: tenant, owner invitation, brand, domain, snapshot (Nexus only).", []string{"wizards"}},
 	{"Federal", "SAM.gov and Grants.gov saved searches, notices and pursuits (Nexus only).", []string{"federal"}},
 	{"FOSS", "Open-source components, the SBOM and the tool register (Nexus only).", []string{"foss"}},
 }
