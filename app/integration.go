@@ -20,6 +20,11 @@ const (
 	// SecretOpenAIKey is the key of the OpenAI-compatible endpoint RFP
 	// extraction asks (global scope).
 	SecretOpenAIKey = "openai_api_key"
+	// SecretStripeKey and SecretStripeWebhook are the agency's Stripe
+	// secret key and its webhook endpoint's signing secret (global scope):
+	// the agency bills its clients through its own Stripe account.
+	SecretStripeKey     = "stripe_secret_key"
+	SecretStripeWebhook = "stripe_webhook_secret"
 )
 
 // KnownSecret is a vault name the application reads, for the vault's
@@ -39,6 +44,8 @@ var KnownSecrets = []KnownSecret{
 	{SecretSMTPURL, "tenant or global", "SMTP server for email steps: smtp://user:pass@host:587"},
 	{SecretOpenAIKey, "global, or an agent's tenant", "OpenAI-compatible model API key (proposals, agents)"},
 	{SecretSAMKey, "global", "SAM.gov API key (federal scouting)"},
+	{SecretStripeKey, "global", "Stripe secret key, sk_live_... or sk_test_... (clients' card payments)"},
+	{SecretStripeWebhook, "global", "Stripe webhook signing secret, whsec_... (endpoint /webhooks/stripe)"},
 }
 
 // DefaultSecretCacheTTL is how long IntegrationService keeps a secret it

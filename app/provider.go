@@ -16,6 +16,7 @@ type ProviderSettings struct {
 	TwilioAPIURL string `json:"twilio_api_url,omitempty"`
 	ModelURL     string `json:"model_url,omitempty"`
 	Model        string `json:"model,omitempty"`
+	StripeAPIURL string `json:"stripe_api_url,omitempty"`
 }
 
 // ProviderStore keeps the agency's ProviderSettings (one record).
@@ -70,6 +71,9 @@ func (s *ProviderService) Current(ctx context.Context) ProviderSettings {
 	if saved.Model != "" {
 		p.Model = saved.Model
 	}
+	if saved.StripeAPIURL != "" {
+		p.StripeAPIURL = saved.StripeAPIURL
+	}
 	return p
 }
 
@@ -79,6 +83,10 @@ func (s *ProviderService) Save(ctx context.Context, p ProviderSettings) error {
 	p.TwilioAPIURL = strings.TrimRight(strings.TrimSpace(p.TwilioAPIURL), "/")
 	p.ModelURL = strings.TrimRight(strings.TrimSpace(p.ModelURL), "/")
 	p.Model = strings.TrimSpace(p.Model)
+	p.StripeAPIURL = strings.TrimRight(strings.TrimSpace(p.StripeAPIURL), "/")
+	if err := checkProviderURL("stripe_api_url", p.StripeAPIURL, "https://api.stripe.com"); err != nil {
+		return err
+	}
 	if err := checkProviderURL("twilio_api_url", p.TwilioAPIURL, "https://api.twilio.com"); err != nil {
 		return err
 	}
@@ -93,7 +101,7 @@ func (s *ProviderService) Save(ctx context.Context, p ProviderSettings) error {
 	}
 	s.saved.Store(&p)
 	if s.Audit != nil {
-		s.Audit.Record(ctx, "providers.update", "providers", "twilio_api_url="+p.TwilioAPIURL+" model_url="+p.ModelURL+" model="+p.Model)
+		s.Audit.Record(ctx, "providers.update", "providers", "twilio_api_url="+p.TwilioAPIURL+" model_url="+p.ModelURL+" model="+p.Model+" stripe_api_url="+p.StripeAPIURL)
 	}
 	return nil
 }

@@ -2,17 +2,26 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
+	"orengen/app"
 	"orengen/app/billing"
+	"orengen/app/platform"
+	"orengen/httpx"
 	"orengen/invoicepdf"
 	"orengen/store"
+	"orengen/stripe"
 )
 
 // wireBilling builds billing (issue #23) and hooks its usage ledger into
 // the senders every module uses (each tenant's Twilio client and mailer)
 // and into Twilio's status callbacks, which carry call minutes. AI tokens
 // are recorded by the agents' store in the transaction of each turn.
+// Payments go through the agency's Stripe account: its keys are read
+// from the vault on each call, its base URL is --stripe-api-url or the
+// admin's setting (Integrations > Stripe).
 func (a *App) wireBilling() {
 	a.Billing = &billing.Service{Store: store.NewBillingStore(a.DB), Logger: a.Logger,
 		RenderPDF: func(inv *billing.Invoice, b billing.Brand, client string) ([]byte, error) {
@@ -21,14 +30,58 @@ func (a *App) wireBilling() {
 	a.Integrations.Usage = a.Billing
 	a.Automations.Usage = a.Billing
 	a.Server.Billing = a.Billing
+
+	// The agency's Stripe keys are read by the server for the agency's
+	// own account, also while serving a client's request (its card page):
+	// without the request's principal, whom the vault keeps out of the
+	// global scope. Nothing of them reaches the client.
+	secret := func(name string) func(ctx context.Context) (string, error) {
+		return func(context.Context) (string, error) {
+			return a.Vault.GetOr(context.Background(), app.GlobalScope, name, "")
+		}
+	}
+	a.Stripe = &stripe.Client{APIURL: func(ctx context.Context) string { return a.Providers.Current(ctx).StripeAPIURL },
+		Key: secret(app.SecretStripeKey), WebhookSecret: secret(app.SecretStripeWebhook),
+		HTTP: a.outboundClient(httpx.Options{Timeout: 30 * time.Second}, a.Config.StripeAPIURL)}
+	a.Payments = &billing.Payments{Billing: a.Billing, Store: store.NewBillingPaymentStore(a.DB), Gateway: a.Stripe, Logger: a.Logger}
+	a.Server.Payments = a.Payments
+}
+
+// stripeIntegration is Stripe's entry in the integrations hub: the
+// agency's account (secret key and webhook secret in the vault), its base
+// URL, and a connection test that lists one customer (nothing created or
+// charged).
+func (a *App) stripeIntegration() *platform.Integration {
+	cfg := a.Config
+	return &platform.Integration{Key: "stripe", Name: "Stripe (payments)", Page: "/vault",
+		About: "Clients' cards and invoice payments: Checkout saves a card, issued invoices are charged to it. Point the account's webhook at " +
+			a.Server.URL("site") + "/webhooks/stripe (events checkout.session.completed, payment_intent.succeeded, payment_intent.payment_failed).",
+		Secrets: []platform.SecretSpec{{Vault: app.SecretStripeKey}, {Vault: app.SecretStripeWebhook}},
+		Settings: func(ctx context.Context, _ int64) [][2]string {
+			return [][2]string{{"API", a.Providers.Current(ctx).StripeAPIURL}, {"Webhook", a.Server.URL("site") + "/webhooks/stripe"}}
+		},
+		Fields: func(ctx context.Context) []platform.Field {
+			p, _ := a.Providers.Stored(ctx)
+			return []platform.Field{{Name: "base_url", Label: "API base URL", Value: p.StripeAPIURL,
+				Help: "Stripe's API or a compatible one. Empty: " + cfg.StripeAPIURL + " (--stripe-api-url)."}}
+		},
+		Save: a.saveProviders(map[string]string{"base_url": "stripe_api_url"}),
+		Test: func(ctx context.Context, _ int64) (string, error) {
+			mode, err := a.Stripe.Ping(ctx)
+			if err != nil {
+				return "", errors.New(app.ErrorMessage(err))
+			}
+			return fmt.Sprintf("Stripe accepted the %s-mode secret key (listed one customer; nothing created or charged).", mode), nil
+		}}
 }
 
 // billingInterval is how often serve looks for ended periods to invoice.
 const billingInterval = time.Hour
 
 // runBilling invoices every subscription whose period ended (month-end,
-// year-end), at start and then every billingInterval, until ctx ends. A
-// restart resumes: what is due is read from the subscriptions.
+// year-end) and charges the new invoices to the clients' saved cards, at
+// start and then every billingInterval, until ctx ends. A restart
+// resumes: what is due is read from the subscriptions and invoices.
 func (a *App) runBilling(ctx context.Context) {
 	t := time.NewTicker(billingInterval)
 	defer t.Stop()
@@ -37,6 +90,11 @@ func (a *App) runBilling(ctx context.Context) {
 			a.Logger.Error("billing: invoice ended periods", "err", err)
 		} else if n > 0 {
 			a.Logger.Info("billing: invoices issued", "invoices", n)
+		}
+		if n, err := a.Payments.ChargeIssued(ctx); err != nil {
+			a.Logger.Error("billing: charge invoices", "err", err)
+		} else if n > 0 {
+			a.Logger.Info("billing: invoices charged", "payments", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -75,6 +75,7 @@ type Config struct {
 
 	// Automations (automation.go).
 	TwilioAPIURL        string
+	StripeAPIURL        string
 	SMTPURL             string // holds a password: env or config file only
 	AutomationWorkers   int
 	AutomationLease     time.Duration
@@ -218,6 +219,7 @@ var settings = []setting{
 	{flag: "openai-url", env: "ORENGEN_OPENAI_URL", usage: "OpenAI-compatible API base URL for RFP extraction, like https://api.openai.com/v1 (empty: rules only)", set: str(func(c *Config) *string { return &c.OpenAIURL })},
 	{flag: "openai-model", env: "ORENGEN_OPENAI_MODEL", def: "gpt-4o-mini", usage: "model RFP extraction asks at --openai-url", set: str(func(c *Config) *string { return &c.OpenAIModel })},
 	{env: "ORENGEN_OPENAI_API_KEY", usage: "key for --openai-url (else the vault's openai_api_key)", secret: true, set: str(func(c *Config) *string { return &c.OpenAIAPIKey })},
+	{flag: "stripe-api-url", env: "ORENGEN_STRIPE_API_URL", def: "https://api.stripe.com", usage: "Stripe API base URL (stripe-mock in tests)", set: str(func(c *Config) *string { return &c.StripeAPIURL })},
 	{flag: "twilio-api-url", env: "ORENGEN_TWILIO_API_URL", def: "https://api.twilio.com", usage: "Twilio REST base URL (tests and proxies)", set: str(func(c *Config) *string { return &c.TwilioAPIURL })},
 	{env: "ORENGEN_SMTP_URL", usage: "SMTP server for email: smtp://user:pass@host:587 or smtps://user:pass@host:465 (?from=addr)", secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
 	{flag: "automation-workers", env: "ORENGEN_AUTOMATION_WORKERS", def: "2", usage: "goroutines running workflow runs", set: intRange("automation-workers", 1, 64, func(c *Config) *int { return &c.AutomationWorkers })},

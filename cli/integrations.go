@@ -33,7 +33,7 @@ func (a *App) saveProviders(fields map[string]string) func(context.Context, map[
 		if err != nil {
 			return err
 		}
-		ptr := map[string]*string{"twilio_api_url": &p.TwilioAPIURL, "model_url": &p.ModelURL, "model": &p.Model}
+		ptr := map[string]*string{"twilio_api_url": &p.TwilioAPIURL, "model_url": &p.ModelURL, "model": &p.Model, "stripe_api_url": &p.StripeAPIURL}
 		for name, v := range values {
 			if f := ptr[fields[name]]; f != nil {
 				*f = v
@@ -224,6 +224,7 @@ func (a *App) wireIntegrations() {
 				return fmt.Sprintf("%d database replicas in sync (largest lag %s).", n, worst.Round(time.Millisecond)), nil
 			}},
 	}
+	ins = append(ins, a.stripeIntegration()) // billing.go
 	a.Hub = &platform.Hub{Integrations: ins, Checks: store.NewIntegrationCheckStore(a.DB), Audit: a.Audit,
 		Secrets: func(ctx context.Context, scope app.VaultScope) ([]string, error) {
 			ss, err := a.Vault.List(ctx, scope)

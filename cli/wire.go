@@ -29,6 +29,7 @@ import (
 	"orengen/sbom"
 	"orengen/smtp"
 	"orengen/store"
+	"orengen/stripe"
 	"orengen/twilio"
 	"orengen/ui"
 )
@@ -49,6 +50,7 @@ type App struct {
 	Tenants       *app.TenantService
 	Transfer      *app.TenantTransferService // tenant export and import (issue #22)
 	Snapshots     *app.SnapshotService       // tenant configuration snapshots (issue #22)
+	Wizards       *app.WizardService         // the new-client wizard (issue #22)
 	Users         *app.UserService
 	APIKeys       *app.APIKeyService
 	Vault         *app.VaultService
@@ -88,6 +90,9 @@ type App struct {
 	Courses *courses.Service
 	// Billing is the usage ledger, plans, wallets and invoices (billing.go).
 	Billing *billing.Service
+	// Payments charges invoices through Stripe (billing.go).
+	Payments *billing.Payments
+	Stripe   *stripe.Client
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -212,12 +217,16 @@ func (a *App) open(ctx context.Context) error {
 	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
 		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
 	a.Snapshots = &app.SnapshotService{Store: store.NewSnapshotStore(a.DB), Audit: a.Audit}
+	// The new-client wizard (issue #22) drives the services above; Users
+	// is set once built (below).
+	a.Wizards = &app.WizardService{Store: store.NewWizardStore(a.DB), Tenants: a.Tenants, Domains: a.Domains, Snapshots: a.Snapshots, Audit: a.Audit}
 	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
 		Limiter: limiter, Mailer: a.Mailer, Secrets: a.Vault, Audit: a.Audit, Logger: a.Logger,
 		Guard: &app.LoginGuard{Limiter: limiter, Scope: "portal", Key: deviceKey},
 	}
+	a.Wizards.Users = a.Users
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
 	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
 	a.CRM = store.NewCRMStore(a.DB)
@@ -253,6 +262,7 @@ func (a *App) open(ctx context.Context) error {
 		Tenants:     a.Tenants,
 		Transfer:    a.Transfer,
 		Snapshots:   a.Snapshots,
+		Wizards:     a.Wizards,
 		Users:       a.Users,
 		APIKeys:     a.APIKeys,
 		Vault:       a.Vault,
@@ -319,7 +329,8 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	ws := store.NewWorkflowStore(a.DB)
 	twilioHTTP := a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
 	a.Providers = &app.ProviderService{Store: store.NewProviderStore(a.DB), Audit: a.Audit, Logger: a.Logger,
-		Defaults: app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel}}
+		Defaults: app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
+			StripeAPIURL: strings.TrimRight(cfg.StripeAPIURL, "/")}}
 	a.Integrations = &app.IntegrationService{
 		Vault: a.Vault, Tenants: a.Tenants.Store, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"orengen/app"
@@ -88,14 +89,17 @@ func (s *BillingStore) IssueInvoice(ctx context.Context, inv *billing.Invoice, a
 	})
 }
 
-const invoiceCols = `id, tenant_id, number, kind, COALESCE(credit_of, 0), currency, period_start, period_end, plan_name, subtotal_micros, tax_rate_bp, tax_micros, total_micros, status, paid_at, issued_at`
+const invoiceCols = `id, tenant_id, number, kind, COALESCE(credit_of, 0), currency, period_start, period_end, plan_name, subtotal_micros, tax_rate_bp, tax_micros, total_micros, status, paid_at, issued_at,
+	COALESCE((SELECT p.status || ' ' || p.message FROM billing_payments p WHERE p.invoice_id = billing_invoices.id ORDER BY p.attempt DESC LIMIT 1), '')`
 
 func scanInvoice(r scanner) (*billing.Invoice, error) {
 	var inv billing.Invoice
 	var paid NullTime
+	var pay string
 	err := r.Scan(&inv.ID, &inv.TenantID, &inv.Number, &inv.Kind, &inv.CreditOf, &inv.Currency, Time{&inv.PeriodStart}, Time{&inv.PeriodEnd}, &inv.PlanName,
-		&inv.SubtotalMicros, &inv.TaxRateBP, &inv.TaxMicros, &inv.TotalMicros, &inv.Status, &paid, Time{&inv.IssuedAt})
+		&inv.SubtotalMicros, &inv.TaxRateBP, &inv.TaxMicros, &inv.TotalMicros, &inv.Status, &paid, Time{&inv.IssuedAt}, &pay)
 	inv.PaidAt = paid.T
+	inv.PaymentStatus, inv.PaymentMessage, _ = strings.Cut(pay, " ")
 	return &inv, err
 }
 

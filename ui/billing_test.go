@@ -126,7 +126,8 @@ func (e *tenantEnv) isoBillingRequest(r isoRoute, req *treq) {
 	}
 	b := strconv.FormatInt(e.B.T.ID, 10)
 	switch r.Method + " " + r.Path {
-	case "GET /api/v1/billing/summary", "GET /api/v1/billing/invoices", "GET /api/v1/billing/invoices/:id":
+	case "GET /api/v1/billing/summary", "GET /api/v1/billing/invoices", "GET /api/v1/billing/invoices/:id",
+		"GET /api/v1/billing/invoices/:id/payments", "POST /api/v1/billing/invoices/:id/payments", "POST /api/v1/billing/card-setup":
 		if r.Host == "nexus" {
 			req.Path += "?tenant=" + b
 		}

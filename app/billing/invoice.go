@@ -37,6 +37,10 @@ type Invoice struct {
 	PaidAt         *time.Time
 	IssuedAt       time.Time
 	Lines          []*InvoiceLine
+	// PaymentStatus and PaymentMessage are the latest payment attempt's
+	// ("" : none).
+	PaymentStatus  string
+	PaymentMessage string
 }
 
 // InvoiceLine is one line of an invoice.

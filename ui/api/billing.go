@@ -24,6 +24,7 @@ func (s *Handler) registerBillingAPIRoutes(api fiber.Router, host string) {
 	api.Get("/billing/summary", s.apiBillingSummary)
 	api.Get("/billing/invoices", s.apiBillingInvoices)
 	api.Get("/billing/invoices/:id", s.apiBillingInvoice)
+	s.registerBillingPaymentRoutes(api) // billing_payments.go
 	if host != web.HostNexus {
 		return
 	}
@@ -295,13 +296,16 @@ type apiInvoice struct {
 	TaxMicros      int64            `json:"tax_micros"`
 	TotalMicros    int64            `json:"total_micros"`
 	Status         string           `json:"status"`
+	PaymentStatus  string           `json:"payment_status"`
+	PaymentMessage string           `json:"payment_message"`
 	IssuedAt       time.Time        `json:"issued_at"`
 	Lines          []apiInvoiceLine `json:"lines,omitempty"`
 }
 
 func toAPIInvoice(inv *billing.Invoice) apiInvoice {
 	out := apiInvoice{ID: inv.ID, TenantID: inv.TenantID, Number: inv.Number, Kind: inv.Kind, Currency: inv.Currency, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd,
-		PlanName: inv.PlanName, SubtotalMicros: inv.SubtotalMicros, TaxRateBP: inv.TaxRateBP, TaxMicros: inv.TaxMicros, TotalMicros: inv.TotalMicros, Status: inv.Status, IssuedAt: inv.IssuedAt}
+		PlanName: inv.PlanName, SubtotalMicros: inv.SubtotalMicros, TaxRateBP: inv.TaxRateBP, TaxMicros: inv.TaxMicros, TotalMicros: inv.TotalMicros, Status: inv.Status, IssuedAt: inv.IssuedAt,
+		PaymentStatus: inv.PaymentStatus, PaymentMessage: inv.PaymentMessage}
 	if inv.CreditOf != 0 {
 		out.CreditOf = &inv.CreditOf
 	}
@@ -381,7 +385,9 @@ func addBillingAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj
 		"kind": obj{"type": "string", "enum": []string{billing.KindInvoice, billing.KindCreditNote}}, "credit_of": nInt, "currency": str, "period_start": tstamp, "period_end": tstamp,
 		"plan_name": str, "subtotal_micros": integ, "tax_rate_bp": integ, "tax_micros": integ, "total_micros": obj{"type": "integer", "description": "negative for a credit note"},
 		"status": obj{"type": "string", "enum": []string{billing.InvoiceOpen, billing.InvoicePaid, "void"}}, "issued_at": tstamp,
-		"lines": obj{"type": "array", "items": props([]string{"description", "amount_micros"}, obj{"description": str, "category": str, "quantity": integ, "amount_micros": integ})}})
+		"payment_status":  obj{"type": "string", "enum": []string{"", billing.PaymentPending, billing.PaymentProcessing, billing.PaymentSucceeded, billing.PaymentFailed}, "description": "the latest payment attempt's (empty: none)"},
+		"payment_message": obj{"type": "string", "description": "why the latest payment failed"},
+		"lines":           obj{"type": "array", "items": props([]string{"description", "amount_micros"}, obj{"description": str, "category": str, "quantity": integ, "amount_micros": integ})}})
 	schemas["BillingInvoice"] = inv
 	paths["/api/v1/billing/invoices"] = obj{"get": obj{"summary": "The tenant's invoices and credit notes, newest first (never changed once issued)", "parameters": []obj{tenant},
 		"responses": std(obj{"200": jsonResp("OK", pageOf(ref("BillingInvoice")))}, "400")}}

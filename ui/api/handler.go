@@ -41,6 +41,7 @@ type Handler struct {
 	Wiki         *wiki.Service        // nil: no wiki endpoints
 	Calendar     *calendar.Service    // nil: no calendar endpoints
 	Snapshots    *app.SnapshotService // nil: no snapshot endpoints (issue #22)
+	Wizards      *app.WizardService   // nil: no new-client wizard endpoints (issue #22)
 	CalendarSync *calendar.Syncer     // nil: no calendar sync endpoints
 	Sites        *sites.Service       // nil: no website endpoints
 	Sheets       *sheets.Service      // nil: no table endpoints
@@ -60,6 +61,9 @@ type Handler struct {
 	Inbox *inbox.Service
 	// Billing is plans, usage and wallets (nil: no billing API).
 	Billing *billing.Service
+	// Payments charges invoices through Stripe (nil: no payment API and
+	// no /webhooks/stripe).
+	Payments *billing.Payments
 	// Courses serves the courses API (nil: none).
 	Courses *courses.Service
 }

@@ -154,6 +154,20 @@ func OpenAPI() []byte {
 			"SnapshotApply": props([]string{"snapshot", "tenant_id", "applied", "created", "kept", "changes"}, obj{"snapshot": ref("Snapshot"), "tenant_id": integ, "applied": obj{"type": "boolean"},
 				"created": integ, "kept": integ, "changes": obj{"type": "array", "items": props([]string{"kind", "name", "action"}, obj{"kind": str, "name": str,
 					"action": obj{"type": "string", "enum": []string{app.SnapshotCreate, app.SnapshotExists}}, "note": str})}}),
+			"WizardRun": props([]string{"id", "tenant_id", "step", "finished", "steps", "domain", "created_at"}, obj{"id": integ,
+				"tenant_id": obj{"type": "integer", "description": "0 until the client step is done"},
+				"step":      obj{"type": "string", "enum": append(append([]string{}, app.WizardSteps...), app.WizardDone), "description": "the next step to submit"},
+				"finished":  obj{"type": "boolean"},
+				"steps": obj{"type": "array", "items": props([]string{"step", "label", "status"}, obj{"step": str, "label": str,
+					"status":  obj{"type": "string", "enum": []string{"done", "current", "todo"}},
+					"inputs":  obj{"type": "object", "additionalProperties": str},
+					"results": obj{"type": "object", "additionalProperties": str, "description": "what the step did: tenant_id, user_id, contrast ratios, domain_id, snapshot counts..."}})},
+				"domain": obj{"type": []string{"object", "null"}, "description": "the custom domain, once the domain step added one (null before)", "properties": obj{"name": str, "status": str,
+					"dns_ok": obj{"type": "boolean"}, "dns_error": str, "records": obj{"type": "array", "description": "the DNS records to set",
+						"items": props([]string{"type", "name", "value"}, obj{"type": str, "name": str, "value": str})}}},
+				"created_by": str, "created_at": tstamp, "updated_at": tstamp}),
+			"WizardStepInput": obj{"type": "object", "description": "client: name, slug; owner: email, name; brand: display_name, primary_color, accent_color (each at least 4.5:1 with white), logo_base64 (PNG or JPEG); domain: domain (empty: none); snapshot: snapshot_id (empty: none)",
+				"additionalProperties": str},
 			"TenantInput": props([]string{"name"}, obj{"name": str, "slug": str, "display_name": str, "primary_color": str, "accent_color": str,
 				"support_email": str, "timezone": str, "domain": obj{"type": "string", "description": "a custom domain for the portal"}}),
 			"APIKey": props([]string{"id", "name", "prefix", "scope", "kind", "created_at"}, obj{"id": integ, "name": str, "prefix": str,
@@ -230,6 +244,16 @@ func OpenAPI() []byte {
 				"get": obj{"summary": "Nexus: one snapshot", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("Snapshot")))}, "404")}},
 			"/api/v1/snapshots/{id}/preview": obj{"parameters": []obj{idParam},
 				"post": obj{"summary": "Nexus: what applying the snapshot to a tenant would create or keep (changes nothing)", "x-host": "nexus", "requestBody": jsonBody(ref("SnapshotApplyInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("SnapshotApply")))}, "400", "404")}},
+			"/api/v1/wizards": obj{
+				"get":  obj{"summary": "Nexus: new-client wizard runs, newest first", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("WizardRun")))})},
+				"post": obj{"summary": "Nexus: start a new-client wizard run", "x-host": "nexus", "responses": std(obj{"201": jsonResp("Created", dataOf(ref("WizardRun")))}, "403")},
+			},
+			"/api/v1/wizards/{id}": obj{"parameters": []obj{idParam},
+				"get": obj{"summary": "Nexus: a wizard run's status, step by step", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("WizardRun")))}, "404")}},
+			"/api/v1/wizards/{id}/steps/{step}": obj{"parameters": []obj{idParam, {"name": "step", "in": "path", "required": true, "schema": obj{"type": "string", "enum": app.WizardSteps}}},
+				"post": obj{"summary": "Nexus: do a step of the run (in order; a step that is done changes nothing)", "x-host": "nexus", "requestBody": jsonBody(ref("WizardStepInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("WizardRun")))}, "400", "403", "404", "413")}},
+			"/api/v1/wizards/{id}/domain-check": obj{"parameters": []obj{idParam},
+				"post": obj{"summary": "Nexus: check the run's custom domain's DNS now", "x-host": "nexus", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("WizardRun")))}, "400", "403", "404")}},
 			"/api/v1/snapshots/{id}/apply": obj{"parameters": []obj{idParam},
 				"post": obj{"summary": "Nexus: apply the snapshot to a tenant, in one transaction", "x-host": "nexus", "requestBody": jsonBody(ref("SnapshotApplyInput")), "responses": std(obj{"200": jsonResp("OK", dataOf(ref("SnapshotApply")))}, "400", "403", "404")}},
 		}
@@ -320,10 +344,11 @@ func OpenAPI() []byte {
 		addWebhookAPI(paths, schemas, std, tenantParam, idParam)
 		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
-		addConversationAPI(paths, schemas, std, idParam) // conversations.go
-		addBillingAPI(paths, schemas, std, idParam)      // billing.go
-		addCourseAPI(paths, schemas, std, idParam)       // courses.go
-		addCommunityAPI(paths, schemas, std, idParam)    // community.go
+		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
+		addBillingAPI(paths, schemas, std, idParam)        // billing.go
+		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
+		addCourseAPI(paths, schemas, std, idParam)         // courses.go
+		addCommunityAPI(paths, schemas, std, idParam)      // community.go
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go

@@ -31,7 +31,10 @@ var NavItem = web.NavItem{Label: "Billing", Path: "/billing"}
 type Handler struct {
 	*web.Kit
 	Billing *billing.Service // nil: no routes
-	Tenants *app.TenantService
+	// Payments charges invoices through Stripe (nil: no card or pay
+	// buttons).
+	Payments *billing.Payments
+	Tenants  *app.TenantService
 }
 
 // On reports whether billing is wired.
@@ -45,12 +48,19 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	if !sc.Nexus() {
 		r.Get("/billing", s.handlePortal)
 		r.Get("/billing/invoices/:id/pdf", s.handlePortalPDF)
+		if s.Payments != nil {
+			r.Post("/billing/card", csrf, s.handlePortalCard)
+			r.Post("/billing/invoices/:id/pay", csrf, s.handlePortalPay)
+		}
 		return
 	}
 	r.Get("/billing", s.handleNexus)
 	r.Post("/billing/tenants/:id/invoice", csrf, s.handleCloseNow)
 	r.Get("/billing/tenants/:id/invoices/:inv/pdf", s.handleNexusPDF)
 	r.Post("/billing/tenants/:id/invoices/:inv/credit", csrf, s.handleCredit)
+	if s.Payments != nil {
+		r.Post("/billing/tenants/:id/invoices/:inv/pay", csrf, s.handleNexusPay)
+	}
 	r.Post("/billing/tenants/:id/plan", csrf, s.handleAssign)
 	r.Post("/billing/tenants/:id/wallet", csrf, s.handleTopUp)
 	r.Post("/billing/tenants/:id/tax", csrf, s.handleTax)
@@ -69,12 +79,21 @@ type summaryView struct {
 	Entries                                                                  []entryView
 	Adjustments                                                              []entryView
 	Invoices                                                                 []invoiceView
+	// Payments: card payments are on; Card is the saved card ("" : none);
+	// PayBase prefixes an invoice's pay action; CardAction updates the
+	// card (portal only); CSRF is the page's token for these forms.
+	Payments                  bool
+	Card, PayBase, CardAction string
+	CSRF                      string
 }
 
 type invoiceView struct {
 	ID                                       int64
 	Number, Kind, Issued, Total, Status, URL string
 	Credit                                   bool // a credit note may be issued against it
+	// Pay: open and chargeable; Payment is the latest attempt's state.
+	Pay     bool
+	Payment string
 }
 
 // withInvoices adds the tenant's documents to v; base is the PDF links'
@@ -90,8 +109,28 @@ func (s *Handler) withInvoices(c *fiber.Ctx, v *summaryView, tenantID int64, bas
 			kind = "Credit note"
 		}
 		id := strconv.FormatInt(inv.ID, 10)
-		v.Invoices = append(v.Invoices, invoiceView{ID: inv.ID, Number: inv.Number, Kind: kind, Issued: inv.IssuedAt.Format("Jan 2, 2006"),
-			Total: billing.FormatMicros(inv.TotalMicros), Status: inv.Status, URL: base + id + "/pdf", Credit: inv.Kind == billing.KindInvoice})
+		iv := invoiceView{ID: inv.ID, Number: inv.Number, Kind: kind, Issued: inv.IssuedAt.Format("Jan 2, 2006"),
+			Total: billing.FormatMicros(inv.TotalMicros), Status: inv.Status, URL: base + id + "/pdf", Credit: inv.Kind == billing.KindInvoice}
+		if inv.Status == billing.InvoiceOpen && inv.PaymentStatus != "" {
+			iv.Payment = "payment " + inv.PaymentStatus
+			if inv.PaymentMessage != "" {
+				iv.Payment += ": " + inv.PaymentMessage
+			}
+		}
+		iv.Pay = s.Payments != nil && inv.Kind == billing.KindInvoice && inv.Status == billing.InvoiceOpen && inv.TotalMicros > 0 &&
+			inv.PaymentStatus != billing.PaymentProcessing
+		v.Invoices = append(v.Invoices, iv)
+	}
+	if s.Payments != nil {
+		v.Payments = true
+		cu, err := s.Payments.Customer(c.UserContext(), tenantID)
+		if err != nil {
+			return err
+		}
+		if cu.HasCard() {
+			v.Card = strings.ToUpper(cu.Card.Brand[:min(1, len(cu.Card.Brand))]) + cu.Card.Brand[min(1, len(cu.Card.Brand)):] + " ending in " + cu.Card.Last4
+		}
+		v.PayBase = strings.TrimSuffix(base, "/invoices/") + "/invoices/"
 	}
 	return nil
 }
@@ -175,7 +214,8 @@ func newChart(days []billing.DayTotal) chart {
 
 type portalPage struct {
 	web.Layout
-	S *summaryView
+	S      *summaryView
+	Notice string
 }
 
 func (s *Handler) handlePortal(c *fiber.Ctx) error {
@@ -192,6 +232,13 @@ func (s *Handler) handlePortal(c *fiber.Ctx) error {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostPortal, "Billing")
+	p.S.CSRF, p.S.CardAction = p.CSRF, "/billing/card"
+	switch c.Query("card") {
+	case "saved":
+		p.Notice = "Stripe has your card: it shows here as soon as Stripe confirms it."
+	case "cancelled":
+		p.Notice = "The card update was cancelled: nothing changed."
+	}
 	return s.Render(c, "portal/billing", p)
 }
 
@@ -240,6 +287,9 @@ func (s *Handler) renderNexus(c *fiber.Ctx, p *nexusPage) error {
 		p.Rows = append(p.Rows, row)
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Billing")
+	for _, r := range p.Rows {
+		r.S.CSRF = p.CSRF
+	}
 	return s.Render(c, "nexus/billing", p)
 }
 
@@ -538,5 +588,86 @@ func (s *Handler) handleCredit(c *fiber.Ctx) error {
 			return "", err
 		}
 		return fmt.Sprintf("Credit note %s issued to %s.", cn.Number, t.BrandName()), nil
+	})
+}
+
+// handlePortalCard sends the client's owner to Stripe Checkout to save or
+// replace its card; Stripe brings it back to /billing.
+func (s *Handler) handlePortalCard(c *fiber.Ctx) error {
+	t := web.Tenant(c)
+	if t == nil {
+		return app.Errorf(app.EUNAUTHORIZED, "Sign in.")
+	}
+	if err := web.RequireOwner(c, "update the card"); err != nil {
+		return err
+	}
+	email := ""
+	if u := web.User(c); u != nil {
+		email = u.Email
+	}
+	back := c.BaseURL() + "/billing"
+	u, err := s.Payments.StartCardSetup(c.UserContext(), t.ID, t.BrandName(), email, back+"?card=saved", back+"?card=cancelled")
+	if app.ErrorCode(err) == app.EINVALID {
+		s.SetFlash(c, "error", app.ErrorMessage(err))
+		return c.Redirect("/billing", fiber.StatusSeeOther)
+	} else if err != nil {
+		return err
+	}
+	return c.Redirect(u, fiber.StatusSeeOther)
+}
+
+// payMessage is the flash after a charge.
+func payMessage(p *billing.Payment, number string) (kind, msg string) {
+	switch p.Status {
+	case billing.PaymentSucceeded:
+		return "ok", "Paid " + number + ": " + billing.FormatMicros(p.AmountMicros) + "."
+	case billing.PaymentFailed:
+		return "error", "The payment of " + number + " failed: " + p.Message
+	}
+	return "ok", "Stripe is processing the payment of " + number + "."
+}
+
+// handlePortalPay charges one of the client's open invoices to its card.
+func (s *Handler) handlePortalPay(c *fiber.Ctx) error {
+	t := web.Tenant(c)
+	if t == nil {
+		return app.Errorf(app.EUNAUTHORIZED, "Sign in.")
+	}
+	if err := web.RequireOwner(c, "pay invoices"); err != nil {
+		return err
+	}
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	inv, err := s.Billing.Invoice(c.UserContext(), t.ID, id)
+	if err != nil {
+		return err
+	}
+	p, err := s.Payments.PayInvoice(c.UserContext(), t.ID, id)
+	if code := app.ErrorCode(err); code == app.EINVALID || code == app.ECONFLICT {
+		s.SetFlash(c, "error", app.ErrorMessage(err))
+		return c.Redirect("/billing", fiber.StatusSeeOther)
+	} else if err != nil {
+		return err
+	}
+	kind, msg := payMessage(p, inv.Number)
+	s.SetFlash(c, kind, msg)
+	return c.Redirect("/billing", fiber.StatusSeeOther)
+}
+
+// handleNexusPay charges a client's open invoice to its saved card.
+func (s *Handler) handleNexusPay(c *fiber.Ctx) error {
+	return s.tenantAction(c, "payment", func(t *app.Tenant, g func(string) string) (string, error) {
+		id, err := web.ParamID(c, "inv")
+		if err != nil {
+			return "", err
+		}
+		p, err := s.Payments.PayInvoice(c.UserContext(), t.ID, id)
+		if err != nil {
+			return "", err
+		}
+		_, msg := payMessage(p, "invoice "+strconv.FormatInt(id, 10)+" of "+t.BrandName())
+		return msg, nil
 	})
 }

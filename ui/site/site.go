@@ -22,6 +22,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	r.Post("/leads", s.CSRF(web.HostSite), s.handleLeadCreate)
 	r.Get("/thanks", s.handleLeadThanks)
 	s.API.MountCapture(r)
+	s.API.MountStripe(r)
 	s.MountForms(r, web.HostSite)
 	s.ChatPages.MountChat(r, web.HostSite)
 	r.Get("/", s.handleSitePage)
