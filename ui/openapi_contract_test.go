@@ -312,6 +312,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"getSitesIdAnalytics":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/analytics", rk, "", 200},
 		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
 		"putSitesIdRedirects":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", wk, `{"redirects":[{"from":"/old","to":"/"}]}`, 200},
+		"postSitesIdPagesPagePreviewLink":     {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID) + "/preview-link", wk, `{"hours":24}`, 201},
 		"getSiteTemplates":                    {ui.HostPortal, "GET", "/api/v1/site-templates", rk, "", 200},
 		"getSitesIdRedirects":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", rk, "", 200},
 		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
