@@ -516,7 +516,9 @@ func canManage(ctx context.Context) error {
 		}
 		return nil
 	}
-	if AdminFromContext(ctx) == nil {
+	// An admin, or the admin API with a write key (the new-client wizard's
+	// owner invitation is scriptable).
+	if k := APIKeyFromContext(ctx); AdminFromContext(ctx) == nil && (k == nil || !k.Admin() || !k.CanWrite()) {
 		return Errorf(EFORBIDDEN, "Only the account owner can manage users.")
 	}
 	return nil

@@ -50,6 +50,7 @@ type App struct {
 	Tenants       *app.TenantService
 	Transfer      *app.TenantTransferService // tenant export and import (issue #22)
 	Snapshots     *app.SnapshotService       // tenant configuration snapshots (issue #22)
+	Wizards       *app.WizardService         // the new-client wizard (issue #22)
 	Users         *app.UserService
 	APIKeys       *app.APIKeyService
 	Vault         *app.VaultService
@@ -216,12 +217,16 @@ func (a *App) open(ctx context.Context) error {
 	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
 		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
 	a.Snapshots = &app.SnapshotService{Store: store.NewSnapshotStore(a.DB), Audit: a.Audit}
+	// The new-client wizard (issue #22) drives the services above; Users
+	// is set once built (below).
+	a.Wizards = &app.WizardService{Store: store.NewWizardStore(a.DB), Tenants: a.Tenants, Domains: a.Domains, Snapshots: a.Snapshots, Audit: a.Audit}
 	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
 		Limiter: limiter, Mailer: a.Mailer, Secrets: a.Vault, Audit: a.Audit, Logger: a.Logger,
 		Guard: &app.LoginGuard{Limiter: limiter, Scope: "portal", Key: deviceKey},
 	}
+	a.Wizards.Users = a.Users
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
 	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
 	a.CRM = store.NewCRMStore(a.DB)
@@ -257,6 +262,7 @@ func (a *App) open(ctx context.Context) error {
 		Tenants:     a.Tenants,
 		Transfer:    a.Transfer,
 		Snapshots:   a.Snapshots,
+		Wizards:     a.Wizards,
 		Users:       a.Users,
 		APIKeys:     a.APIKeys,
 		Vault:       a.Vault,

@@ -71,6 +71,15 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t *app.Tenant) error {
 		return err
 	}
 	defer tx.Rollback()
+	if err := insertTenant(ctx, tx, t); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// insertTenant inserts a validated tenant in tx. Returns ECONFLICT if the
+// slug is taken.
+func insertTenant(ctx context.Context, tx *Tx, t *app.Tenant) error {
 	t.CreatedAt, t.UpdatedAt = tx.now, tx.now
 	res, err := tx.ExecContext(ctx, `INSERT INTO tenants (slug, name, status, is_house, display_name, primary_color, accent_color, support_email, timezone, created_at, updated_at)
 		VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`,
@@ -78,10 +87,8 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t *app.Tenant) error {
 	if err != nil {
 		return FormatError(err, "A tenant with this slug already exists.")
 	}
-	if t.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	return tx.Commit()
+	t.ID, err = res.LastInsertId()
+	return err
 }
 
 // UpdateTenant applies upd and validates the result. Returns ENOTFOUND or

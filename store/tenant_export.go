@@ -92,6 +92,7 @@ var exportSkipped = map[string]string{
 	"billing_gateway_events":       "the Stripe webhook de-duplication log of this appliance",
 	"billing_subscription_changes": "the history of subscriptions left out (the revenue dashboard's churn)",
 	"dash_daily":                   "dashboard counters, rebuilt by triggers as leads and runs are imported",
+	"tenant_wizards":               "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
 }
 
 // exportRef says where an id column that is not a declared foreign key

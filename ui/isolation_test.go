@@ -252,6 +252,12 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/sites/:id/analytics":                           {accAdmin, objHouseSite},
 	"portal|GET|/api/v1/sites/:id/revisions":                   {accTenantKey, objSite},
 	"nexus|GET|/api/v1/sites":                                  {accAdminKey, ""},
+	"portal|POST|/api/v1/sites/:id/pages/:page/preview-link":   {accTenantKeyW, objSitePage},
+	"nexus|POST|/api/v1/sites/:id/pages/:page/preview-link":    {accAdminKeyW, objSitePage},
+	"portal|POST|/sites/:id/pages/:page/share":                 {accOwner, objSitePage},
+	"nexus|POST|/sites/:id/pages/:page/share":                  {accAdmin, objHouseSitePage},
+	"portal|GET|/site-preview/:token":                          {accPublic, ""},
+	"portal|GET|/site-preview/:token/theme.css":                {accPublic, ""},
 	"portal|GET|/api/v1/site-templates":                        {accTenantKey, ""},
 	"nexus|GET|/api/v1/site-templates":                         {accAdminKey, ""},
 	"nexus|POST|/api/v1/sites":                                 {accAdminKeyW, ""},
@@ -1227,6 +1233,17 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/snapshots/:id":          {accAdminKey, ""},
 	"nexus|POST|/api/v1/snapshots/:id/preview": {accAdminKey, ""},
 	"nexus|POST|/api/v1/snapshots/:id/apply":   {accAdminKeyW, ""},
+	// New-client wizard (issue #22): wizard_test.go.
+	"nexus|GET|/wizards":                          {accAdmin, ""},
+	"nexus|POST|/wizards":                         {accAdmin, ""},
+	"nexus|GET|/wizards/:id":                      {accAdmin, ""},
+	"nexus|POST|/wizards/:id/steps/:step":         {accAdmin, ""},
+	"nexus|POST|/wizards/:id/domain-check":        {accAdmin, ""},
+	"nexus|GET|/api/v1/wizards":                   {accAdminKey, ""},
+	"nexus|POST|/api/v1/wizards":                  {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/wizards/:id":               {accAdminKey, ""},
+	"nexus|POST|/api/v1/wizards/:id/steps/:step":  {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/wizards/:id/domain-check": {accAdminKeyW, ""},
 }
 
 type isoRoute struct {
@@ -1645,6 +1662,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoToolRequest(r, &base)     // foss_tools_test.go
 			e.isoInboxRequest(r, &base)    // inbox_test.go
 			e.isoSnapshotRequest(r, &base) // snapshot_test.go
+			e.isoWizardRequest(r, &base)   // wizard_test.go
 			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
@@ -1754,7 +1772,8 @@ func TestIsolationMatrix(t *testing.T) {
 					ad.Cookies = map[string]string{"orengen_session": e.AdminCookie}
 					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) &&
 						!(r.Path == "/crm/import/:id" && st == http.StatusNotFound) && // another tenant's job
-						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) { // no snapshot 1 in the fixtures
+						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) && // no snapshot 1 in the fixtures
+						!(r.Path == "/wizards/:id" && st == http.StatusNotFound) { // no wizard run in the fixtures
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}

@@ -279,6 +279,23 @@ func TestOpenAPI_Contract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Two new-client wizard runs (issue #22): one with a domain to check,
+	// one at its first step.
+	wctx := app.NewContextWithAdmin(context.Background(), e.Admin)
+	contractWiz, err := e.Server.Wizards.Start(wctx, "contract")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []struct{ step, k, v string }{{app.WizardClient, "name", "Contract Wizard"}, {app.WizardOwner, "email", "owner@contract-wizard.test"},
+		{app.WizardBrand, "", ""}, {app.WizardDomain, "domain", "contract-wizard.test"}} {
+		if _, err := e.Server.Wizards.Submit(wctx, contractWiz.ID, st.step, app.WizardInput{Fields: map[string]string{st.k: st.v}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	freshWiz, err := e.Server.Wizards.Start(wctx, "contract")
+	if err != nil {
+		t.Fatal(err)
+	}
 	snapTarget := &app.Tenant{Name: "Contract Snapshot Target"}
 	if err := e.Server.Tenants.CreateTenant(context.Background(), snapTarget, ""); err != nil {
 		t.Fatal(err)
@@ -295,6 +312,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"getSitesIdAnalytics":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/analytics", rk, "", 200},
 		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
 		"putSitesIdRedirects":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", wk, `{"redirects":[{"from":"/old","to":"/"}]}`, 200},
+		"postSitesIdPagesPagePreviewLink":     {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID) + "/preview-link", wk, `{"hours":24}`, 201},
 		"getSiteTemplates":                    {ui.HostPortal, "GET", "/api/v1/site-templates", rk, "", 200},
 		"getSitesIdRedirects":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", rk, "", 200},
 		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
@@ -358,6 +376,11 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"getTenants":                          {ui.HostNexus, "GET", "/api/v1/tenants", ak, "", 200},
 		"postTenants":                         {ui.HostNexus, "POST", "/api/v1/tenants", awk, `{"name":"Contract Client"}`, 201},
 		"getTenantsId":                        {ui.HostNexus, "GET", "/api/v1/tenants/" + id(a.T.ID), ak, "", 200},
+		"getWizards":                          {ui.HostNexus, "GET", "/api/v1/wizards", ak, "", 200},
+		"postWizards":                         {ui.HostNexus, "POST", "/api/v1/wizards", awk, "", 201},
+		"getWizardsId":                        {ui.HostNexus, "GET", "/api/v1/wizards/" + id(contractWiz.ID), ak, "", 200},
+		"postWizardsIdStepsStep":              {ui.HostNexus, "POST", "/api/v1/wizards/" + id(freshWiz.ID) + "/steps/client", awk, `{"name":"Contract Wizard Two"}`, 200},
+		"postWizardsIdDomainCheck":            {ui.HostNexus, "POST", "/api/v1/wizards/" + id(contractWiz.ID) + "/domain-check", awk, "", 200},
 		"getSnapshots":                        {ui.HostNexus, "GET", "/api/v1/snapshots", ak, "", 200},
 		"getSnapshotsId":                      {ui.HostNexus, "GET", "/api/v1/snapshots/" + id(contractSnap.ID), ak, "", 200},
 		"postSnapshots":                       {ui.HostNexus, "POST", "/api/v1/snapshots", awk, `{"tenant_id":` + id(a.T.ID) + `,"name":"Contract"}`, 201},

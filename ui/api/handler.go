@@ -41,6 +41,7 @@ type Handler struct {
 	Wiki         *wiki.Service        // nil: no wiki endpoints
 	Calendar     *calendar.Service    // nil: no calendar endpoints
 	Snapshots    *app.SnapshotService // nil: no snapshot endpoints (issue #22)
+	Wizards      *app.WizardService   // nil: no new-client wizard endpoints (issue #22)
 	CalendarSync *calendar.Syncer     // nil: no calendar sync endpoints
 	Sites        *sites.Service       // nil: no website endpoints
 	Sheets       *sheets.Service      // nil: no table endpoints

@@ -59,6 +59,7 @@ type Handler struct {
 	Onboarding    *app.OnboardingService     // nil: no first-run checklist
 	Transfer      *app.TenantTransferService // nil: no tenant export
 	Snapshots     *app.SnapshotService       // nil: no snapshots
+	Wizards       *app.WizardService         // nil: no new-client wizard
 	// NexusNav adds navigation entries for features mounted by others.
 	NexusNav []web.NavSection
 

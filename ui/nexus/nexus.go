@@ -39,6 +39,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.registerTenantRoutes(authed, csrf)
 	s.registerTransferRoutes(authed, csrf)
 	s.registerSnapshotRoutes(authed, csrf)
+	s.registerWizardRoutes(authed, csrf) // wizard.go (issue #22)
 	s.registerVaultRoutes(authed, csrf)
 	s.registerAuditRoutes(authed)
 	s.registerAdminSecurityRoutes(authed, csrf)
@@ -76,6 +77,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.Snapshots != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Snapshots", Path: "/snapshots"})
+	}
+	if s.Wizards != nil {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "New client", Path: "/wizards"})
 	}
 	if s.SiteBuilder.On() {
 		nav[1].Items = append(nav[1].Items, sitesui.NavItem)

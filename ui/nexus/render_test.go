@@ -32,6 +32,14 @@ var pageData = map[string]func() any{
 		return &snapshotPage{Snapshot: &app.Snapshot{Description: "d", CreatedBy: "x"}, Tenants: []*app.Tenant{{}},
 			Preview: &app.SnapshotPreview{Snapshot: &app.Snapshot{}, Tenant: &app.Tenant{}, Changes: []app.SnapshotChange{{Action: "create"}, {Action: "exists"}}}}
 	},
+	"nexus/wizards": func() any {
+		return &wizardsPage{Wizards: []*app.Wizard{{Step: app.WizardDone}, {Step: app.WizardOwner}}}
+	},
+	"nexus/wizard": func() any {
+		w := &app.Wizard{Step: app.WizardSnapshot, Results: map[string]map[string]string{"client": {"name": "n", "slug": "s"}, "brand": {"primary_color": "#000000", "logo": "x"}, "domain": {"skipped": "yes"}}}
+		return &wizardPage{W: w, Steps: w.Progress(), Tenant: &app.Tenant{}, Domain: &app.CustomDomain{}, Records: []app.DNSRecord{{}}, DomainsOn: true,
+			Snapshots: []*app.Snapshot{{}}, Preview: &app.SnapshotPreview{Snapshot: &app.Snapshot{}, Tenant: &app.Tenant{}, Changes: []app.SnapshotChange{{Action: "create"}, {Action: "exists"}}}}
+	},
 	"nexus/tenant_export": func() any {
 		return &tenantExportPage{T: &app.Tenant{}, Running: true, Jobs: []*app.ExportJob{{}, {Summary: &app.TransferSummary{}}}}
 	},
