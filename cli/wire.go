@@ -25,6 +25,7 @@ import (
 	"orengen/app/wiki"
 	"orengen/grants"
 	"orengen/httpx"
+	"orengen/pdftext"
 	"orengen/sam"
 	"orengen/sbom"
 	"orengen/smtp"
@@ -233,7 +234,7 @@ func (a *App) open(ctx context.Context) error {
 	a.CRM = store.NewCRMStore(a.DB)
 	a.CRMService = app.NewCRMService(a.CRM)
 	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
-	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
+	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, PDF: pdftext.Text, Logger: a.Logger}
 	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
 		return usageError{err}
