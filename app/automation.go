@@ -345,6 +345,12 @@ type Step struct {
 	// "" unassigns); conversation_label: the label (remove: take it off).
 	Assignee string `json:"assignee,omitempty"`
 	Label    string `json:"label,omitempty"`
+	// member_enrol, member_grant, member_revoke (issue #24): the course
+	// (address or ID) or space (address), and days until the access ends
+	// (0: for good).
+	Course string `json:"course,omitempty"`
+	Space  string `json:"space,omitempty"`
+	Days   int    `json:"days,omitempty"`
 }
 
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)

@@ -90,6 +90,8 @@ type Engine struct {
 	Sheets SheetSteps
 	// Inbox runs the Conversations steps (nil: they fail).
 	Inbox InboxSteps
+	// Members runs the members' area steps (nil: they fail).
+	Members MemberSteps
 	// Triggers, when set, runs with the workers (CRM events, schedules,
 	// date fields).
 	Triggers *Triggers

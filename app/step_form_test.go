@@ -17,7 +17,7 @@ func TestStepCatalog(t *testing.T) {
 		t.Fatalf("%d step types in the catalogue, %d in StepTypes", len(cat), len(app.StepTypes))
 	}
 	sample := map[string]any{"set": map[string]string{"price": "{{.Trigger.price}}"}, "tag": "vip", "name": "Deal", "stage": "Won", "title": "Call back", "body": "Hi {{.Contact.FirstName}}",
-		"to": "a@example.com", "subject": "Hello", "url": "https://example.com/hook", "field": "contact.email", "op": "notempty", "table": "Leads", "label": "sales"}
+		"to": "a@example.com", "subject": "Hello", "url": "https://example.com/hook", "field": "contact.email", "op": "notempty", "table": "Leads", "label": "sales", "course": "intro-to-sales"}
 	for _, info := range cat {
 		if info.Label == "" || info.Description == "" || info.Group == "" {
 			t.Errorf("%s: no label, description or group", info.Type)
@@ -37,6 +37,8 @@ func TestStepCatalog(t *testing.T) {
 			m["say"] = "Hello"
 		case app.StepWait:
 			m["wait"] = "1h"
+		case app.StepMemberGrant, app.StepMemberRevoke: // a course or a space
+			m["space"] = "general"
 		}
 		raw, _ := json.Marshal(map[string]any{"steps": []any{m}})
 		if _, err := app.ParseDefinition(raw); err != nil {

@@ -432,27 +432,27 @@ func (s *CourseStore) FindLesson(ctx context.Context, id int64) (*courses.Lesson
 	return scanLesson(s.db.read.QueryRowContext(ctx, `SELECT `+lessonCols+` FROM course_lessons WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-const enrolmentCols = `id, tenant_id, course_id, member_id, source, enrolled_at, completed_at`
+const enrolmentCols = `id, tenant_id, course_id, member_id, source, enrolled_at, completed_at, expires_at`
 
 func scanEnrolment(r scanner) (*courses.Enrolment, error) {
 	var e courses.Enrolment
-	var done NullTime
-	if err := r.Scan(&e.ID, &e.TenantID, &e.CourseID, &e.MemberID, &e.Source, Time{&e.EnrolledAt}, &done); err != nil {
+	var done, exp NullTime
+	if err := r.Scan(&e.ID, &e.TenantID, &e.CourseID, &e.MemberID, &e.Source, Time{&e.EnrolledAt}, &done, &exp); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, app.Errorf(app.ENOTFOUND, "Enrolment not found.")
 		}
 		return nil, err
 	}
-	e.CompletedAt = done.T
+	e.CompletedAt, e.ExpiresAt = done.T, exp.T
 	return &e, nil
 }
 
 // Enrol implements courses.Store: course and member must be the tenant's.
 func (s *CourseStore) Enrol(ctx context.Context, e *courses.Enrolment) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO course_enrolments (tenant_id, course_id, member_id, source, enrolled_at)
-			SELECT c.tenant_id, c.id, m.id, ?, ? FROM courses c JOIN course_members m ON m.tenant_id = c.tenant_id
-			WHERE c.id = ? AND m.id = ? AND c.tenant_id = ?`, e.Source, FormatTime(e.EnrolledAt), e.CourseID, e.MemberID, tid)
+		res, err := tx.ExecContext(ctx, `INSERT INTO course_enrolments (tenant_id, course_id, member_id, source, enrolled_at, expires_at)
+			SELECT c.tenant_id, c.id, m.id, ?, ?, ? FROM courses c JOIN course_members m ON m.tenant_id = c.tenant_id
+			WHERE c.id = ? AND m.id = ? AND c.tenant_id = ?`, e.Source, FormatTime(e.EnrolledAt), nullTime(e.ExpiresAt), e.CourseID, e.MemberID, tid)
 		if err != nil {
 			return FormatError(err, "Already enrolled.")
 		}

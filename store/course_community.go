@@ -144,12 +144,15 @@ func (s *CourseStore) FindMemberSpaces(ctx context.Context, memberID int64) ([]*
 	if err != nil {
 		return nil, err
 	}
+	now := FormatTime(s.db.Now())
 	return s.spaces(ctx, `SELECT `+spaceCols+` FROM community_spaces sp WHERE sp.tenant_id = ? AND sp.archived_at IS NULL AND (
 		sp.access = 'all'
-		OR sp.access = 'course' AND EXISTS (SELECT 1 FROM course_enrolments e WHERE e.course_id = sp.course_id AND e.member_id = ? AND e.tenant_id = sp.tenant_id)
+		OR sp.access = 'course' AND EXISTS (SELECT 1 FROM course_enrolments e WHERE e.course_id = sp.course_id AND e.member_id = ? AND e.tenant_id = sp.tenant_id
+			AND (e.expires_at IS NULL OR e.expires_at > ?))
 		OR sp.access = 'tag' AND EXISTS (SELECT 1 FROM course_members m JOIN crm_people p ON p.id = m.person_id AND p.tenant_id = m.tenant_id, json_each(p.tags) t
-			WHERE m.id = ? AND m.tenant_id = sp.tenant_id AND t.value = sp.tag))
-		ORDER BY lower(sp.name) LIMIT 500`, tid, memberID, memberID)
+			WHERE m.id = ? AND m.tenant_id = sp.tenant_id AND t.value = sp.tag)
+		OR EXISTS (SELECT 1 FROM community_space_grants g WHERE g.space_id = sp.id AND g.member_id = ? AND g.tenant_id = sp.tenant_id AND (g.expires_at IS NULL OR g.expires_at > ?)))
+		ORDER BY lower(sp.name) LIMIT 500`, tid, memberID, now, memberID, memberID, now)
 }
 
 const postCols = `id, tenant_id, space_id, COALESCE(member_id, 0), author_name, title, body, pinned, hidden_at, comments, created_at`
@@ -599,4 +602,41 @@ func (s *CourseStore) UnsubscribeDigest(ctx context.Context, token string) (*cou
 		return err
 	})
 	return m, err
+}
+
+// SetEnrolmentExpiry implements courses.AccessStore.
+func (s *CourseStore) SetEnrolmentExpiry(ctx context.Context, courseID, memberID int64, expires *time.Time) error {
+	return s.exec(ctx, "Enrolment not found.", `UPDATE course_enrolments SET expires_at = ? WHERE course_id = ? AND member_id = ? AND tenant_id = ?`, nullTime(expires), courseID, memberID)
+}
+
+// GrantSpace implements courses.AccessStore (a new grant replaces the
+// member's earlier one).
+func (s *CourseStore) GrantSpace(ctx context.Context, spaceID, memberID int64, source string, expires *time.Time) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO community_space_grants (tenant_id, space_id, member_id, source, expires_at, created_at)
+			SELECT sp.tenant_id, sp.id, m.id, ?, ?, ? FROM community_spaces sp JOIN course_members m ON m.tenant_id = sp.tenant_id WHERE sp.id = ? AND m.id = ? AND sp.tenant_id = ?
+			ON CONFLICT (space_id, member_id) DO UPDATE SET source = excluded.source, expires_at = excluded.expires_at`,
+			source, nullTime(expires), FormatTime(tx.now), spaceID, memberID, tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Space or member not found.")
+		}
+		return nil
+	})
+}
+
+// RevokeSpace implements courses.AccessStore.
+func (s *CourseStore) RevokeSpace(ctx context.Context, spaceID, memberID int64) error {
+	return s.exec(ctx, "", `DELETE FROM community_space_grants WHERE space_id = ? AND member_id = ? AND tenant_id = ?`, spaceID, memberID)
+}
+
+// FindSpaceBySlug implements courses.AccessStore.
+func (s *CourseStore) FindSpaceBySlug(ctx context.Context, slug string) (*courses.Space, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanSpace(s.db.read.QueryRowContext(ctx, `SELECT `+spaceCols+` FROM community_spaces WHERE slug = ? AND tenant_id = ?`, slug, tid))
 }

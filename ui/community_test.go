@@ -674,3 +674,81 @@ func TestCommunity_Digest(t *testing.T) {
 		t.Errorf("Jane got a digest after unsubscribing")
 	}
 }
+
+// Workflow steps (end to end): a run enrols its contact in a course with
+// an end date (a member made, a sign-in link mailed), grants a space,
+// revokes it; a course whose access ended says so on its page.
+func TestCommunity_AccessSteps(t *testing.T) {
+	e := newTenantEnv(t)
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	ctx := context.Background()
+	actx := app.NewContextWithUser(app.NewContextWithTenant(ctx, e.A.T), e.A.Owner)
+	vip := &courses.Space{Name: "VIP", Access: courses.AccessTag, Tag: "vip"}
+	if err := e.App.Courses.CreateSpace(actx, vip); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.ParseDefinition([]byte(`{"steps":[{"type":"member_grant","course":"x","space":"y"}]}`)); err == nil || !strings.Contains(app.ErrorMessage(err), "either a course or a space") {
+		t.Errorf("grant with both: %v", err)
+	}
+	ws := store.NewWorkflowStore(e.DB)
+	run := func(steps string) {
+		t.Helper()
+		def, err := app.ParseDefinition([]byte(`{"steps":[{"type":"contact"},` + steps + `]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &app.Workflow{TenantID: e.A.T.ID, Name: fmt.Sprintf("Access %d", len(steps)), Trigger: app.TriggerWebhook, Enabled: true, Definition: def}
+		if err := ws.SaveWorkflow(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.App.Automations.Trigger(ctx, e.A.T.ID, app.TriggerWebhook, []byte(`{"email":"buyer@alpha.test","first_name":"Bea","last_name":"Buyer"}`)); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			more, err := e.App.Engine.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !more {
+				break
+			}
+		}
+		rs, err := ws.FindRuns(ctx, app.RunFilter{TenantID: e.A.T.ID, WorkflowID: w.ID, Limit: 5})
+		if err != nil || len(rs) != 1 || rs[0].Status != app.RunSucceeded {
+			t.Fatalf("run of %s: %+v %v", steps, rs, err)
+		}
+		w.Enabled = false // the next trigger runs only the next workflow
+		if err := ws.SaveWorkflow(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(`{"type":"member_enrol","course":"` + a.Course.Slug + `","days":30},{"type":"member_grant","space":"` + vip.Slug + `"}`)
+	if _, _, err := e.App.Courses.Store.FindMemberByEmail(app.NewContextWithTenant(ctx, e.A.T), "buyer@alpha.test"); err != nil {
+		t.Fatalf("member not made: %v", err)
+	}
+	sess, _, err := e.App.Courses.RedeemLink(app.NewContextWithTenant(ctx, e.A.T), e.memberToken("buyer@alpha.test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie := map[string]string{"msid": sess.ID}
+	get := func(path string) (int, string) {
+		st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: path, Cookies: cookie})
+		return st, body
+	}
+	if st, _ := get("/learn/lessons/" + strconv.FormatInt(a.Lessons[0].ID, 10)); st != 200 {
+		t.Errorf("enrolled buyer's lesson: %d", st)
+	}
+	if st, _ := get("/learn/community/s/" + vip.Slug); st != 200 {
+		t.Errorf("granted space: %d", st)
+	}
+	run(`{"type":"member_revoke","space":"` + vip.Slug + `"},{"type":"member_revoke","course":"` + a.Course.Slug + `"}`)
+	if st, _ := get("/learn/community/s/" + vip.Slug); st != 404 {
+		t.Errorf("revoked space: %d", st)
+	}
+	if st, body := get("/learn/c/" + a.Course.Slug); st != 200 || !strings.Contains(body, "Your access to "+a.Course.Title+" ended on") {
+		t.Errorf("ended course page: %d", st)
+	}
+	if st, body := get("/learn/lessons/" + strconv.FormatInt(a.Lessons[0].ID, 10)); st != 403 || !strings.Contains(body, "ended on") {
+		t.Errorf("ended lesson: %d", st)
+	}
+}

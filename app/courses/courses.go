@@ -158,7 +158,12 @@ type Enrolment struct {
 	Source      string
 	EnrolledAt  time.Time
 	CompletedAt *time.Time
+	// ExpiresAt ends the member's access (nil: for good).
+	ExpiresAt *time.Time
 }
+
+// Ended reports whether the enrolment's access has ended at now.
+func (e *Enrolment) Ended(now time.Time) bool { return e.ExpiresAt != nil && !now.Before(*e.ExpiresAt) }
 
 // Progress is a member's state in one lesson.
 type Progress struct {
@@ -393,6 +398,8 @@ type MemberCourse struct {
 	Modules   []*ModuleState
 	Done      int
 	Total     int
+	// EndedOn is the date the member's access ended ("" while open).
+	EndedOn string
 }
 
 // Percent is the share of lessons completed.

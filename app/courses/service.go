@@ -21,9 +21,9 @@ type Service struct {
 	// needs it to be a DigestStore too.
 	Community CommunityStore
 	// Tenant finds a tenant by ID (the digest loop works across tenants).
-	Tenant func(ctx context.Context, id int64) (*app.Tenant, error)
-	Mailer    app.Mailer
-	Limiter   app.RateLimiter
+	Tenant  func(ctx context.Context, id int64) (*app.Tenant, error)
+	Mailer  app.Mailer
+	Limiter app.RateLimiter
 	// Guard throttles member password sign-ins like staff sign-ins
 	// (nil: a guard on Limiter with scope "member").
 	Guard *app.LoginGuard
@@ -796,6 +796,13 @@ func (s *Service) MemberCourse(ctx context.Context, m *Member, courseID int64) (
 	} else if err != nil {
 		return nil, err
 	}
+	if e.Ended(s.now()) {
+		c, err := s.Store.FindCourse(ctx, courseID)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &EndedError{Course: c.Title, At: e.ExpiresAt.In(m.Location())}
+	}
 	return s.memberCourse(ctx, m, courseID, e)
 }
 
@@ -828,6 +835,9 @@ func BuildMemberCourse(c *Course, e *Enrolment, prog map[int64]*Progress, loc *t
 		byID[l.ID] = l
 	}
 	mc := &MemberCourse{Course: c, Enrolment: e}
+	if e.Ended(now) {
+		mc.EndedOn = e.ExpiresAt.In(loc).Format("2 January 2006")
+	}
 	for _, mod := range c.Modules {
 		ms := &ModuleState{Module: mod}
 		for _, l := range mod.Lessons {

@@ -373,6 +373,7 @@ type coursePage struct {
 	Course *courses.Course
 	View   *courses.MemberCourse // nil: not enrolled (the landing page)
 	Joined bool                  // the join form was sent
+	Ended  string                // the member's access has ended (the message)
 	Email  string
 	Name   string
 	// Description is the course's rendered description.
@@ -388,7 +389,9 @@ func (s *Handler) courseLanding(c *fiber.Ctx) (*coursePage, error) {
 	p := &coursePage{memberLayout: s.memberLayout(c, cr.Title), Course: cr, Description: Markdown(cr.Description)}
 	if m := member(c); m != nil {
 		v, err := s.Courses.MemberCourse(ctx, m, cr.ID)
-		if err == nil {
+		if msg, ended := courses.IsEnded(err); ended {
+			p.Ended = msg
+		} else if err == nil {
 			p.View = v
 		} else if !errors.Is(err, courses.ErrNotEnrolled) {
 			return nil, err

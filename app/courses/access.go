@@ -1,0 +1,180 @@
+package courses
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"orengen/app"
+)
+
+// Offers and access: the workflow steps "enrol", "grant access" and
+// "revoke access" (app.MemberSteps), and expiring access (an enrolment or
+// a space grant with an end; the member sees "access ended on ...").
+
+// AccessStore is what access needs besides Store and CommunityStore.
+type AccessStore interface {
+	SetEnrolmentExpiry(ctx context.Context, courseID, memberID int64, expires *time.Time) error
+	GrantSpace(ctx context.Context, spaceID, memberID int64, source string, expires *time.Time) error
+	RevokeSpace(ctx context.Context, spaceID, memberID int64) error
+	FindSpaceBySlug(ctx context.Context, slug string) (*Space, error)
+}
+
+var _ app.MemberSteps = (*Service)(nil)
+
+// EndedError is a member opening a course whose access has ended.
+type EndedError struct {
+	Course string
+	At     time.Time // in the member's zone
+}
+
+func (e *EndedError) Error() string {
+	return fmt.Sprintf("Your access to %s ended on %s (%s).", e.Course, e.At.Format("Monday 2 January 2006 at 15:04"), e.At.Location())
+}
+
+// Unwrap gives the error an app code (EFORBIDDEN).
+func (e *EndedError) Unwrap() error { return app.Errorf(app.EFORBIDDEN, "%s", e.Error()) }
+
+// IsEnded reports whether err is ended access, and its message.
+func IsEnded(err error) (string, bool) {
+	var ee *EndedError
+	if errors.As(err, &ee) {
+		return ee.Error(), true
+	}
+	return "", false
+}
+
+func (s *Service) access() (AccessStore, error) {
+	as, ok := s.Community.(AccessStore)
+	if !ok {
+		return nil, app.Errorf(app.EINTERNAL, "No access store.")
+	}
+	return as, nil
+}
+
+// stepContext is the tenant's context for a workflow step.
+func (s *Service) stepContext(ctx context.Context, tenantID int64) (context.Context, error) {
+	if s.Tenant == nil {
+		return nil, app.Errorf(app.EINTERNAL, "No tenant lookup.")
+	}
+	t, err := s.Tenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return app.NewContextWithTenant(ctx, t), nil
+}
+
+func (s *Service) courseByRef(ctx context.Context, ref string) (*Course, error) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		if c, err := s.Store.FindCourse(ctx, id); err == nil {
+			return c, nil
+		}
+	}
+	c, err := s.Store.FindCourseBySlug(ctx, strings.ToLower(ref))
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return nil, app.Errorf(app.ENOTFOUND, "No course with the address or ID %q.", ref)
+	}
+	return c, err
+}
+
+// EnrolStep implements app.MemberSteps.
+func (s *Service) EnrolStep(ctx context.Context, tenantID int64, email, name, course string, expires *time.Time) (int64, bool, error) {
+	tctx, err := s.stepContext(ctx, tenantID)
+	if err != nil {
+		return 0, false, err
+	}
+	c, err := s.courseByRef(tctx, course)
+	if err != nil {
+		return 0, false, err
+	}
+	m, created, err := s.ensureMember(tctx, email, name, "workflow")
+	if err != nil {
+		return 0, false, err
+	}
+	newly, err := s.grantCourse(tctx, m, c, "workflow", expires)
+	if err != nil || !newly {
+		return m.ID, false, err
+	}
+	purpose := TokenLogin
+	if created || !m.HasPassword {
+		purpose = TokenInvite
+	}
+	return m.ID, true, s.sendLink(tctx, m, purpose, c)
+}
+
+// grantCourse enrols m in c until expires, or renews an enrolment's end;
+// it reports whether the enrolment is new.
+func (s *Service) grantCourse(ctx context.Context, m *Member, c *Course, source string, expires *time.Time) (bool, error) {
+	as, err := s.access()
+	if err != nil {
+		return false, err
+	}
+	e := &Enrolment{CourseID: c.ID, MemberID: m.ID, Source: source, EnrolledAt: s.now(), ExpiresAt: expires}
+	if err := s.Store.Enrol(ctx, e); err == nil {
+		s.emit(ctx, Event{Kind: EventEnrolled, TenantID: m.TenantID, Member: m, Course: c})
+		return true, nil
+	} else if app.ErrorCode(err) != app.ECONFLICT {
+		return false, err
+	}
+	return false, as.SetEnrolmentExpiry(ctx, c.ID, m.ID, expires)
+}
+
+// AccessStep implements app.MemberSteps.
+func (s *Service) AccessStep(ctx context.Context, tenantID int64, email, name, course, space string, expires *time.Time, revoke bool) (int64, error) {
+	tctx, err := s.stepContext(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	as, err := s.access()
+	if err != nil {
+		return 0, err
+	}
+	var c *Course
+	var sp *Space
+	if course != "" {
+		if c, err = s.courseByRef(tctx, course); err != nil {
+			return 0, err
+		}
+	} else if sp, err = as.FindSpaceBySlug(tctx, strings.ToLower(strings.TrimSpace(space))); err != nil {
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			return 0, app.Errorf(app.ENOTFOUND, "No space with the address %q.", space)
+		}
+		return 0, err
+	}
+	if revoke {
+		e, err := NormalizeEmail(email)
+		if err != nil {
+			return 0, err
+		}
+		m, _, err := s.Store.FindMemberByEmail(tctx, e)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			return 0, nil // not a member: nothing to revoke
+		} else if err != nil {
+			return 0, err
+		}
+		if c != nil {
+			now := s.now()
+			if err := as.SetEnrolmentExpiry(tctx, c.ID, m.ID, &now); err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+				return 0, err
+			}
+		} else if err := as.RevokeSpace(tctx, sp.ID, m.ID); err != nil {
+			return 0, err
+		}
+		s.log().Info("member access revoked", "tenant", tenantID, "member", m.ID)
+		return m.ID, nil
+	}
+	m, _, err := s.ensureMember(tctx, email, name, "workflow")
+	if err != nil {
+		return 0, err
+	}
+	if c != nil {
+		_, err = s.grantCourse(tctx, m, c, "workflow", expires)
+	} else {
+		err = as.GrantSpace(tctx, sp.ID, m.ID, "workflow", expires)
+	}
+	return m.ID, err
+}
