@@ -602,6 +602,11 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/billing/invoices/:id/payments":  {accAdminKeyW, objBillingInvoice},
 	"nexus|GET|/api/v1/billing/invoices/:id/payments":   {accAdminKey, objBillingInvoice},
 	"nexus|POST|/api/v1/billing/card-setup":             {accAdminKeyW, ""},
+	// Revenue and taking a client off its plan (billing_revenue_test.go).
+	"nexus|GET|/billing/revenue":                         {accAdmin, ""},
+	"nexus|POST|/billing/tenants/:id/cancel":             {accAdmin, objTenant},
+	"nexus|GET|/api/v1/billing/revenue":                  {accAdminKey, ""},
+	"nexus|DELETE|/api/v1/billing/subscriptions/:tenant": {accAdminKeyW, ""},
 	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
 	"portal|GET|/inbox":                              {accUser, ""},
 	"portal|GET|/inbox/events":                       {accUser, ""},

@@ -484,6 +484,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv + "/payments", rk, "", 200}
 	calls["postBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/invoices/" + aInv + "/payments", wk, "", 409}
 	calls["postBillingCardSetup"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/card-setup", wk, "", 400}
+	calls["getBillingRevenue"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/revenue?months=3", ak, "", 200}
+	calls["deleteBillingSubscriptionsTenant"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/billing/subscriptions/" + id(a.T.ID), awk, "", 200}
 	calls["getBillingSummary"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/summary", rk, "", 200}
 	calls["getBillingPlans"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans", ak, "", 200}
 	calls["getBillingPlansId"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans/" + plan, ak, "", 200}

@@ -1,9 +1,12 @@
 package courses
 
 import (
+	"crypto/sha256"
 	"html/template"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -29,14 +32,65 @@ func (s *Handler) mountCommunity(g fiber.Router, csrf fiber.Handler) {
 	g.Post("/community/posts/:id/comments", csrf, s.requireMember, s.handleComment)
 	g.Post("/community/posts/:id/react", csrf, s.requireMember, s.handleReact)
 	g.Post("/community/posts/:id/report", csrf, s.requireMember, s.handleReport)
+	if s.Courses.Tenant != nil { // the digest is sent
+		g.Get("/unsubscribe", s.needTenant, s.handleUnsubscribeView)
+		g.Post("/unsubscribe", csrf, s.needTenant, s.handleUnsubscribe)
+	}
+}
+
+type unsubscribePage struct {
+	memberLayout
+	Token string
+	Done  bool
+}
+
+// handleUnsubscribeView asks to confirm (mail scanners open links).
+func (s *Handler) handleUnsubscribeView(c *fiber.Ctx) error {
+	return s.Render(c, "hosted/community_unsubscribe", &unsubscribePage{memberLayout: s.memberLayout(c, "Unsubscribe"), Token: utils.CopyString(c.Query("token"))})
+}
+
+func (s *Handler) handleUnsubscribe(c *fiber.Ctx) error {
+	p := &unsubscribePage{memberLayout: s.memberLayout(c, "Unsubscribe")}
+	if _, err := s.Courses.Unsubscribe(c.UserContext(), utils.CopyString(c.FormValue("token"))); err != nil {
+		if internal(err) {
+			return err
+		}
+		s.fail(c, &p.memberLayout, err)
+		return s.Render(c, "hosted/community_unsubscribe", p)
+	}
+	p.Done = true
+	return s.Render(c, "hosted/community_unsubscribe", p)
 }
 
 // postsView renders posts' markdown and lists the reactions.
 type postsView struct{}
 
 // HTML renders a post or comment's markdown safely (goldmark without raw
-// HTML, then bluemonday).
-func (postsView) HTML(src string) template.HTML { return Markdown(src) }
+// HTML, then bluemonday), from a bounded cache: a feed shows the same
+// posts to every member (the figures showed rendering on every view as a
+// tenth of a feed page's time).
+func (postsView) HTML(src string) template.HTML {
+	key := sha256.Sum256([]byte(src))
+	if h, ok := rendered.Load(key); ok {
+		return h.(template.HTML)
+	}
+	h := Markdown(src)
+	if renderedN.Add(1) > maxRendered {
+		rendered.Clear()
+		renderedN.Store(0)
+	}
+	rendered.Store(key, h)
+	return h
+}
+
+// rendered caches rendered posts by the SHA-256 of their markdown (at most
+// maxRendered, then it starts again).
+var (
+	rendered  sync.Map
+	renderedN atomic.Int64
+)
+
+const maxRendered = 5000
 
 // Excerpt is the start of a text, for lists.
 func (postsView) Excerpt(src string) string {
