@@ -135,6 +135,7 @@ type App struct {
 	toolsDone                          <-chan struct{}
 	usageDone                          <-chan struct{}
 	calendarDone                       <-chan struct{}
+	digestDone                         <-chan struct{} // courses.go: community digests
 	sitesDone                          <-chan struct{}
 	inboxDone                          <-chan struct{}
 	billingDone                        <-chan struct{}
@@ -556,6 +557,9 @@ func (a *App) Start(ctx context.Context) {
 	toolsDone := make(chan struct{})
 	a.toolsDone = toolsDone
 	go func() { a.Server.Tools.Run(ctx, platform.ToolReminderInterval); close(toolsDone) }() // FOSS tools' update reminders
+	digestDone := make(chan struct{})
+	a.digestDone = digestDone
+	go func() { a.Courses.RunDigests(ctx); close(digestDone) }() // community email digests (#24)
 }
 
 // Stop ends the background work Start began and waits for it, in an order
@@ -570,6 +574,7 @@ func (a *App) Stop() {
 	<-a.dnsDone
 	<-a.billingDone
 	<-a.toolsDone
+	<-a.digestDone
 	<-a.calendarDone
 	<-a.sitesDone
 	<-a.inboxDone
