@@ -258,6 +258,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	spareFile := fixture(upload("", wp+"/attachments", "old.txt", "old prices"))
 	share := fixture(treq{Host: ui.HostPortal, Method: "POST", Path: wp + "/shares", Bearer: wk})
 	upload("postWikiPagesIdAttachments", wp+"/attachments", "notes.txt", "Call before noon.")
+	upload("postSitesIdMedia", "/api/v1/sites/"+id(a.Site.ID)+"/media", "dot.gif", "GIF89a\x01\x00\x01\x00\x00\x00\x00;")
 	upload("postWikiImport", "/api/v1/wiki/import", "space.zip", zipOf(t, map[string]string{"Handbook/Holidays.md": "# Holidays\n\nSee [[Onboarding]]."}))
 	tp := "/api/v1/tables/" + id(table)
 	day := func(n int) string {
@@ -313,6 +314,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"getSitesIdRevisions":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/revisions", rk, "", 200},
 		"putSitesIdRedirects":                 {ui.HostPortal, "PUT", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", wk, `{"redirects":[{"from":"/old","to":"/"}]}`, 200},
 		"postSitesIdPagesPagePreviewLink":     {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID) + "/preview-link", wk, `{"hours":24}`, 201},
+		"postSitesIdMedia":                    {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/media", wk, "", 201},
+		"getSitesIdMedia":                     {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/media", rk, "", 200},
 		"getSiteTemplates":                    {ui.HostPortal, "GET", "/api/v1/site-templates", rk, "", 200},
 		"getSitesIdRedirects":                 {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/redirects", rk, "", 200},
 		"getAgents":                           {ui.HostPortal, "GET", "/api/v1/agents", rk, "", 200},
