@@ -33,6 +33,7 @@ import (
 	"orengen/stripe"
 	"orengen/twilio"
 	"orengen/ui"
+	"orengen/xlsx"
 )
 
 // App is the whole object graph of the appliance, built once by Open on a
@@ -235,7 +236,7 @@ func (a *App) open(ctx context.Context) error {
 	a.CRMService = app.NewCRMService(a.CRM)
 	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, PDF: pdftext.Text, Logger: a.Logger}
-	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
+	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), XLSX: xlsx.Workbooks{}, Logger: a.Logger}
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
 		return usageError{err}
 	}
