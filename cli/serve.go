@@ -105,6 +105,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	// now rather than over the next minutes; once, off the path to the
 	// first request.
 	memtrim.AfterStartup()
+	// And the garbage of each later burst of work (a page view, a
+	// workflow run) once the appliance is quiet again, rather than over
+	// the minutes the runtime takes by itself.
+	go memtrim.WhenIdle(ctx, time.Second)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)

@@ -258,7 +258,7 @@ func (s *CourseStore) FindPinnedPosts(ctx context.Context, spaceID int64) ([]*co
 	if err != nil {
 		return nil, err
 	}
-	return s.posts(ctx, `SELECT `+postCols+` FROM community_posts WHERE space_id = ? AND tenant_id = ? AND pinned = 1 ORDER BY id DESC LIMIT 20`, spaceID, tid)
+	return s.posts(ctx, `SELECT `+postCols+` FROM community_posts INDEXED BY community_posts_pinned WHERE space_id = ? AND pinned = 1 AND tenant_id = ? ORDER BY id DESC LIMIT 20`, spaceID, tid)
 }
 
 // SetPostHidden implements courses.CommunityStore.

@@ -81,17 +81,18 @@ var exportSkipped = map[string]string{
 	// The rest of billing is between the agency and its client on this
 	// appliance: invoice numbers are the appliance's own sequence (they
 	// would collide there), a balance is money held by this agency.
-	"billing_adjustments":    "pending plan-change charges of this appliance's plans",
-	"billing_invoices":       "invoices are numbered documents of the agency on this appliance (their PDFs stay with it)",
-	"billing_invoice_lines":  "lines of the invoices left out",
-	"billing_wallets":        "a prepaid balance held by the agency on this appliance",
-	"billing_wallet_entries": "the ledger of the balance left out",
-	"billing_customers":      "the client's customer and card in this agency's Stripe account; the client saves its card again",
-	"billing_card_setups":    "card setups asked for on this appliance",
-	"billing_payments":       "payments of the invoices left out",
-	"billing_gateway_events": "the Stripe webhook de-duplication log of this appliance",
-	"dash_daily":             "dashboard counters, rebuilt by triggers as leads and runs are imported",
-	"tenant_wizards":         "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
+	"billing_adjustments":          "pending plan-change charges of this appliance's plans",
+	"billing_invoices":             "invoices are numbered documents of the agency on this appliance (their PDFs stay with it)",
+	"billing_invoice_lines":        "lines of the invoices left out",
+	"billing_wallets":              "a prepaid balance held by the agency on this appliance",
+	"billing_wallet_entries":       "the ledger of the balance left out",
+	"billing_customers":            "the client's customer and card in this agency's Stripe account; the client saves its card again",
+	"billing_card_setups":          "card setups asked for on this appliance",
+	"billing_payments":             "payments of the invoices left out",
+	"billing_gateway_events":       "the Stripe webhook de-duplication log of this appliance",
+	"billing_subscription_changes": "the history of subscriptions left out (the revenue dashboard's churn)",
+	"dash_daily":                   "dashboard counters, rebuilt by triggers as leads and runs are imported",
+	"tenant_wizards":               "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
 }
 
 // exportRef says where an id column that is not a declared foreign key

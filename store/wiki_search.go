@@ -5,14 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"orengen/app"
 	"orengen/app/wiki"
 )
 
-// WikiRankWindow is how many of a search's matching chunks, the newest,
-// are ranked by BM25 when more match (a variable for the tests).
+// WikiRankWindow is how many chunks a search may match and still be
+// ranked by BM25; past it, title matches come first, then the newest
+// (a variable for the tests).
 var WikiRankWindow = 2000
 
 // SearchChunks implements wiki.Store in three steps, so the costly parts
@@ -55,25 +57,54 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 	if onePerSource { // a page's best chunks may fill the first places
 		candidates = limit * 4
 	}
-	// A query of common words matches most chunks, and FTS5 scores every
-	// match with BM25 (a column-size lookup each) before it sorts: 24,000
-	// scores for a word in 80% of 30,000 chunks. Past WikiRankWindow
-	// matches, only the newest WikiRankWindow are ranked: finding where
-	// that window starts walks the doclist in rowid order without scoring
-	// (FTS5's rowid order, no sort), and a word that common carries
-	// almost no weight (FTS5 floors the IDF of a term in over half the
-	// rows at 1e-6), so ranking all of them reorders noise.
-	var from int64
-	if err := s.db.read.QueryRowContext(ctx, `SELECT rowid FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?`, match, WikiRankWindow).Scan(&from); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("search wiki: %w", err)
-	}
-	rows, err = s.db.read.QueryContext(ctx, `SELECT rowid, rank FROM wiki_fts WHERE wiki_fts MATCH ? AND rowid > ? ORDER BY rank LIMIT ?`, match, from, candidates)
+	// A query of common words matches most chunks. Ranking them by BM25
+	// costs FTS5 a walk of each term's whole doclist for its IDF, then a
+	// column-size lookup per match: 5-10 ms for a word in 80% of 30,000
+	// chunks, with the machine idle. And such a word carries almost no
+	// weight: FTS5 floors the IDF of a term in over half the rows at
+	// 1e-6. So past WikiRankWindow matches nothing is ranked: the chunks
+	// whose title (the page title and headings) matches come first, then
+	// the newest matches, both found by walking the doclists in rowid
+	// order, which FTS5 does without scoring. At or under the window,
+	// every match is ranked. The first query reads the newest window
+	// and one more: all the matches, or the newest of too many.
+	rows, err = s.db.read.QueryContext(ctx, `SELECT rowid FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rowid DESC LIMIT ?`, match, WikiRankWindow+1)
 	if err != nil {
 		return nil, fmt.Errorf("search wiki: %w", err)
 	}
-	top, err := scanAll(rows, func(r scanner) (ranked, error) { var x ranked; return x, r.Scan(&x.id, &x.rank) })
-	if err != nil || len(top) == 0 {
+	newest, err := scanAll(rows, func(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) })
+	if err != nil || len(newest) == 0 {
 		return nil, err
+	}
+	var top []ranked
+	if len(newest) > WikiRankWindow {
+		rows, err = s.db.read.QueryContext(ctx, `SELECT rowid FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+			"scope : ("+strings.Join(scope, " OR ")+") AND {title} : ("+expr+")", candidates)
+		if err != nil {
+			return nil, fmt.Errorf("search wiki: %w", err)
+		}
+		titled, err := scanAll(rows, func(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) })
+		if err != nil {
+			return nil, err
+		}
+		taken := map[int64]bool{}
+		for _, id := range slices.Concat(titled, newest) {
+			if len(top) == candidates {
+				break
+			}
+			if !taken[id] {
+				taken[id] = true
+				top = append(top, ranked{id: id}) // rank 0: not ranked
+			}
+		}
+	} else {
+		rows, err = s.db.read.QueryContext(ctx, `SELECT rowid, rank FROM wiki_fts WHERE wiki_fts MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?`, match, newest[len(newest)-1], candidates)
+		if err != nil {
+			return nil, fmt.Errorf("search wiki: %w", err)
+		}
+		if top, err = scanAll(rows, func(r scanner) (ranked, error) { var x ranked; return x, r.Scan(&x.id, &x.rank) }); err != nil || len(top) == 0 {
+			return nil, err
+		}
 	}
 	ids := make([]any, 0, len(top)+1)
 	ids = append(ids, tid)

@@ -137,6 +137,12 @@ func (e *tenantEnv) isoBillingRequest(r isoRoute, req *treq) {
 		req.JSON = `{"name":"Isolation plan","interval":"month","price_micros":49000000}`
 	case "POST /api/v1/billing/subscriptions":
 		req.JSON = `{"tenant_id":` + b + `,"plan_id":` + e.billingPlanFixture() + `}`
+	case "DELETE /api/v1/billing/subscriptions/:tenant": // B on a plan, to be taken off it
+		pid, _ := strconv.ParseInt(e.billingPlanFixture(), 10, 64)
+		if _, err := e.App.Billing.Assign(context.Background(), e.B.T.ID, pid); err != nil {
+			e.t.Fatal(err)
+		}
+		req.Path = strings.Replace(req.Path, ":tenant", b, 1)
 	case "POST /api/v1/billing/wallet-topups":
 		req.JSON = `{"tenant_id":` + b + `,"amount_micros":1000,"ref":"iso"}`
 	}

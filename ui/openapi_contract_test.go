@@ -471,6 +471,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"deleteWikiPagesIdSharesShare":         {ui.HostPortal, "DELETE", wp + "/shares/" + id(share), wk, "", 204},
 		"getWikiExport":                        {ui.HostPortal, "GET", "/api/v1/wiki/export", rk, "", 200},
 		"postWikiImport":                       {ui.HostPortal, "POST", "/api/v1/wiki/import", wk, "", 201},
+		"postSitesIdPagesPagePreviewLink":      {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID) + "/preview-link", wk, `{"hours":24}`, 201},
 	}
 	// The Twenty-compatible REST API and GraphQL: every object's routes
 	// (deletes take the third set of records).
@@ -515,6 +516,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv + "/payments", rk, "", 200}
 	calls["postBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/invoices/" + aInv + "/payments", wk, "", 409}
 	calls["postBillingCardSetup"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/card-setup", wk, "", 400}
+	calls["getBillingRevenue"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/revenue?months=3", ak, "", 200}
+	calls["deleteBillingSubscriptionsTenant"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/billing/subscriptions/" + id(a.T.ID), awk, "", 200}
 	calls["getBillingSummary"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/summary", rk, "", 200}
 	calls["getBillingPlans"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans", ak, "", 200}
 	calls["getBillingPlansId"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans/" + plan, ak, "", 200}

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"html"
 	"net/http"
@@ -752,5 +753,68 @@ func TestSites_BlogRSS(t *testing.T) {
 	// B's site has no posts: no feed, no link.
 	if st, _, _ := e.do(treq{Host: "bravo-plumbing-site.localhost", Method: http.MethodGet, Path: "/rss.xml"}); st != http.StatusNotFound {
 		t.Errorf("B's rss: %d", st)
+	}
+}
+
+// Draft preview links: made in the editor or the API, they show the
+// saved draft without signing in (noindex, not cached); a tampered or
+// expired link is refused, and a link never opens another page.
+func TestSites_PreviewLinks(t *testing.T) {
+	e := newTenantEnv(t)
+	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
+	// A draft change that is not published.
+	p := e.A.SitePage
+	p.Blocks[0].Heading = "Draft headline for approval"
+	if _, err := e.App.Sites.SavePage(ctxA, p); err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]string{"psid": e.A.Cookie}
+	pagePath := "/sites/" + itoa64(e.A.Site.ID) + "/pages/" + itoa64(p.ID)
+	st, body, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: pagePath + "/share", Cookies: owner, CSRF: true, Form: url.Values{"hours": {"24"}}})
+	link := html.UnescapeString(firstMatch(regexp.MustCompile(`id="share_url" readonly value="([^"]+)"`), body))
+	if st != http.StatusOK || !strings.Contains(link, "/site-preview/") {
+		t.Fatalf("share: %d %q", st, link)
+	}
+	u, _ := url.Parse(link)
+	st, body, resp := e.do(treq{Host: "portal", Method: http.MethodGet, Path: u.Path})
+	if st != http.StatusOK || !strings.Contains(body, "Draft headline for approval") || !strings.Contains(body, `<meta name="robots" content="noindex">`) ||
+		resp.Header.Get("X-Robots-Tag") == "" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("preview without sign-in: %d %v %.300s", st, resp.Header, body)
+	}
+	if !strings.Contains(body, `href="`+u.Path+`/theme.css"`) {
+		t.Error("the preview does not link its theme")
+	}
+	if st, css, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: u.Path + "/theme.css"}); st != http.StatusOK || !strings.Contains(css, "--primary:") {
+		t.Errorf("preview theme: %d", st)
+	}
+	// The live site still shows the published version.
+	if _, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/"}); strings.Contains(body, "Draft headline") {
+		t.Error("the draft went live")
+	}
+	// Tampered: another page's ID with the same signature, a cut token.
+	tok := strings.TrimPrefix(u.Path, "/site-preview/")
+	raw, _ := base64.RawURLEncoding.DecodeString(tok[:strings.IndexByte(tok, '.')])
+	forged := strings.Replace(string(raw), "."+itoa64(p.ID)+".", "."+itoa64(e.B.SitePage.ID)+".", 1)
+	forgedTok := base64.RawURLEncoding.EncodeToString([]byte(forged)) + tok[strings.IndexByte(tok, '.'):]
+	for _, bad := range []string{forgedTok, tok[:len(tok)-2], "nonsense"} {
+		if st, body, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/site-preview/" + bad}); st != http.StatusNotFound || strings.Contains(body, "fixes pipes") {
+			t.Errorf("tampered token %q: %d", bad, st)
+		}
+	}
+	// Expired: signed with the server's key an hour ago.
+	expired := sites.SignPreview(e.Server.SessionKey, sites.PreviewClaim{TenantID: e.A.T.ID, SiteID: e.A.Site.ID, PageID: p.ID, Expires: time.Now().Add(-time.Hour)})
+	if st, body, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/site-preview/" + expired}); st != http.StatusForbidden || !strings.Contains(body, "expired") || strings.Contains(body, "Draft headline") {
+		t.Errorf("expired token: %d %.200s", st, body)
+	}
+	// The API makes one too; bad hours name the field; B's key cannot.
+	api := "/api/v1/sites/" + itoa64(e.A.Site.ID) + "/pages/" + itoa64(p.ID) + "/preview-link"
+	if st, _, raw := e.api("portal", http.MethodPost, api, e.A.KeyWrite, `{"hours":2}`); st != http.StatusCreated || !strings.Contains(raw, `/site-preview/`) || !strings.Contains(raw, `"expires_at"`) {
+		t.Errorf("API link: %d %s", st, raw)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, api, e.A.KeyWrite, `{"hours":10000}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"hours"`) {
+		t.Errorf("API bad hours: %d %s", st, raw)
+	}
+	if st, _, _ := e.api("portal", http.MethodPost, api, e.B.KeyWrite, `{}`); st != http.StatusNotFound {
+		t.Errorf("B's key on A's page: %d", st)
 	}
 }

@@ -1,17 +1,19 @@
 package agents
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"net/mail"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+	"github.com/google/jsonschema-go/jsonschema"
 )
 
 // Tool names. Every tool acts inside the agent's tenant, on the
@@ -94,14 +96,62 @@ type ToolSpec struct {
 // toolSet is the compiled tools of one agent version.
 type toolSet struct {
 	specs   []ToolSpec
-	schemas map[string]*jsonschema.Schema
+	schemas map[string]*toolSchema
 	// names maps a workflow or sheet name offered in an enum to its ID.
 	workflows map[string]int64
 	sheets    map[string]string
 }
 
-// printer renders schema problems in English.
-var printer = message.NewPrinter(language.English)
+// toolSchema is a tool's compiled JSON schema (draft 2020-12) and the
+// formats its properties assert, which the validator leaves to us
+// (github.com/google/jsonschema-go, the MCP SDK's: it replaced
+// santhosh-tekuri/jsonschema, whose initialiser compiled its
+// meta-schemas in every process at start-up: 7 ms and 1.7 MB each).
+type toolSchema struct {
+	resolved *jsonschema.Resolved
+	formats  map[string]string // property -> "email", "date" or "date-time"
+	// known lists the properties of a schema that allows no others.
+	known map[string]bool
+}
+
+// problems lists what is wrong with obj, each problem once: properties
+// the schema does not allow, the first problem the validator finds (it
+// stops there), and the formats of string properties.
+func (ts *toolSchema) problems(obj map[string]any) []string {
+	var bad []string
+	if ts.known != nil {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if !ts.known[k] {
+				bad = append(bad, "/"+k+": not a property of this tool")
+			}
+		}
+	}
+	if err := ts.resolved.Validate(obj); err != nil {
+		bad = append(bad, strings.TrimPrefix(err.Error(), "validating root: "))
+	}
+	for _, name := range slices.Sorted(maps.Keys(ts.formats)) {
+		v, ok := obj[name].(string)
+		if !ok {
+			continue
+		}
+		switch ts.formats[name] {
+		case "email":
+			a, err := mail.ParseAddress(v)
+			if err != nil || a.Address != v || a.Name != "" {
+				bad = append(bad, "/"+name+": not an email address")
+			}
+		case "date":
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				bad = append(bad, "/"+name+": not a date (YYYY-MM-DD)")
+			}
+		case "date-time":
+			if _, err := time.Parse(time.RFC3339, v); err != nil {
+				bad = append(bad, "/"+name+": not a date and time (RFC 3339)")
+			}
+		}
+	}
+	return bad
+}
 
 var (
 	toolSetsMu sync.Mutex
@@ -159,22 +209,27 @@ func buildTools(a *Agent, workflows map[string]int64, sheets map[string]string) 
 	if ok {
 		return ts, nil
 	}
-	ts = &toolSet{schemas: map[string]*jsonschema.Schema{}, workflows: workflows, sheets: sheets}
+	ts = &toolSet{schemas: map[string]*toolSchema{}, workflows: workflows, sheets: sheets}
 	add := func(name, desc, schema string) error {
-		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema))
+		var doc jsonschema.Schema
+		if err := json.Unmarshal([]byte(schema), &doc); err != nil {
+			return fmt.Errorf("tool %s schema: %w", name, err)
+		}
+		rs, err := doc.Resolve(nil)
 		if err != nil {
 			return fmt.Errorf("tool %s schema: %w", name, err)
 		}
-		c := jsonschema.NewCompiler()
-		c.DefaultDraft(jsonschema.Draft2020)
-		c.AssertFormat()
-		url := "mem://tools/" + name + ".json"
-		if err := c.AddResource(url, doc); err != nil {
-			return fmt.Errorf("tool %s schema: %w", name, err)
+		sch := &toolSchema{resolved: rs, formats: map[string]string{}}
+		if ap := doc.AdditionalProperties; ap != nil && ap.Not != nil && reflect.ValueOf(*ap.Not).IsZero() {
+			sch.known = map[string]bool{} // "additionalProperties": false
 		}
-		sch, err := c.Compile(url)
-		if err != nil {
-			return fmt.Errorf("tool %s schema: %w", name, err)
+		for p, ps := range doc.Properties {
+			if sch.known != nil {
+				sch.known[p] = true
+			}
+			if ps != nil && ps.Format != "" {
+				sch.formats[p] = ps.Format
+			}
 		}
 		ts.schemas[name] = sch
 		ts.specs = append(ts.specs, ToolSpec{Name: name, Description: desc, Parameters: json.RawMessage(schema)})
@@ -237,49 +292,25 @@ func (ts *toolSet) check(name, args string) (map[string]any, error) {
 	if len(args) > 16<<10 {
 		return nil, &ToolArgError{"the arguments are longer than 16 KB"}
 	}
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(args))
-	if err != nil {
+	var v any
+	dec := json.NewDecoder(strings.NewReader(args))
+	if err := dec.Decode(&v); err != nil {
 		return nil, &ToolArgError{"the arguments are not valid JSON: " + truncateRunes(err.Error(), 200)}
 	}
-	// UnmarshalJSON reads one value; anything after it is an error.
-	dec := json.NewDecoder(bytes.NewReader([]byte(args)))
-	var raw json.RawMessage
-	if dec.Decode(&raw) != nil || dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, &ToolArgError{"the arguments must be exactly one JSON object"}
-	}
-	if err := sch.Validate(v); err != nil {
-		return nil, &ToolArgError{"the arguments do not match the schema: " + schemaProblems(err)}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil, &ToolArgError{"the arguments must be a JSON object"}
 	}
+	if bad := sch.problems(obj); len(bad) > 0 {
+		if len(bad) > 5 {
+			bad = bad[:5]
+		}
+		return nil, &ToolArgError{"the arguments do not match the schema: " + truncateRunes(strings.Join(bad, "; "), 500)}
+	}
 	return obj, nil
-}
-
-// schemaProblems lists a validation error's leaf problems on one line.
-func schemaProblems(err error) string {
-	ve, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return truncateRunes(err.Error(), 300)
-	}
-	var out []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := "/" + strings.Join(e.InstanceLocation, "/")
-			out = append(out, loc+": "+e.ErrorKind.LocalizedString(printer))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	if len(out) > 5 {
-		out = out[:5]
-	}
-	return truncateRunes(strings.Join(out, "; "), 500)
 }
 
 // argString returns a string argument ("" when absent).

@@ -78,7 +78,6 @@ var moduleLicences = map[string]string{
 	"github.com/richardlehane/msoleps":                              "Apache-2.0",
 	"github.com/rivo/uniseg":                                        "MIT",
 	"github.com/robfig/cron/v3":                                     "MIT",
-	"github.com/santhosh-tekuri/jsonschema/v6":                      "Apache-2.0",
 	"github.com/segmentio/asm":                                      "MIT",
 	"github.com/segmentio/encoding":                                 "MIT",
 	"github.com/sergi/go-diff":                                      "MIT",

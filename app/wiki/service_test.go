@@ -682,35 +682,47 @@ func TestWiki_ImportObsidianAndBadZips(t *testing.T) {
 }
 
 // TestWiki_SearchCommonWordWindow: a search matching more chunks than
-// store.WikiRankWindow ranks only the newest window's matches by BM25 (a
-// page title among them still comes first), never an older one; one
-// matching fewer ranks them all.
+// store.WikiRankWindow is not ranked: chunks whose title matches come
+// first, however old, then the newest matches; one matching no more
+// than the window ranks them all by BM25.
 func TestWiki_SearchCommonWordWindow(t *testing.T) {
 	e := newWikiEnv(t)
 	defer func(w int) { store.WikiRankWindow = w }(store.WikiRankWindow)
 	store.WikiRankWindow = 4
+	// The oldest page has the word in its title; then eight notes with
+	// it in the text, oldest first (each page is one chunk).
+	titled := e.page(t, e.A, e.SA.ID, 0, "Invoice", "How the papers are numbered.")
 	var pages []*wiki.Page
-	for i := 0; i < 8; i++ { // oldest first; each page is one chunk
+	for i := 0; i < 8; i++ {
 		pages = append(pages, e.page(t, e.A, e.SA.ID, 0, fmt.Sprintf("Note %d", i), fmt.Sprintf("The invoice number %d went out with the other papers of the day.", i)))
 	}
-	titled := e.page(t, e.A, e.SA.ID, 0, "Invoice", "How the papers are numbered.")
-	hits, err := e.Svc.SearchPages(e.A, e.SA.ID, "invoice", 20)
+	hits, err := e.Svc.SearchPages(e.A, e.SA.ID, "invoice", 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The newest four matches: the titled page and notes 7, 6, 5.
-	want := map[int64]bool{titled.ID: true, pages[7].ID: true, pages[6].ID: true, pages[5].ID: true}
-	if len(hits) != 4 || hits[0].PageID != titled.ID {
-		t.Fatalf("window: %d hits, first %+v", len(hits), hits)
+	// The titled page first, though it is the oldest, then notes 7 to 4.
+	want := []int64{titled.ID, pages[7].ID, pages[6].ID, pages[5].ID, pages[4].ID}
+	if len(hits) != len(want) {
+		t.Fatalf("over the window: %d hits, want %d: %+v", len(hits), len(want), hits)
 	}
-	for _, h := range hits {
-		if !want[h.PageID] {
-			t.Fatalf("a match older than the window: %+v", h)
+	for i, h := range hits {
+		if h.PageID != want[i] || h.Score != 0 {
+			t.Fatalf("over the window, hit %d: page %d (score %v), want page %d unranked", i, h.PageID, h.Score, want[i])
+		}
+		if !strings.Contains(h.Snippet, "<mark>") && i > 0 {
+			t.Fatalf("hit %d has no highlight: %q", i, h.Snippet)
 		}
 	}
-	// Under the window: every match, ranked.
-	store.WikiRankWindow = 100
-	if hits, err = e.Svc.SearchPages(e.A, e.SA.ID, "invoice", 20); err != nil || len(hits) != 9 || hits[0].PageID != titled.ID {
+	// At or under the window: every match, ranked by BM25 (the title's
+	// weight puts the titled page first).
+	store.WikiRankWindow = 9
+	hits, err = e.Svc.SearchPages(e.A, e.SA.ID, "invoice", 20)
+	if err != nil || len(hits) != 9 || hits[0].PageID != titled.ID {
 		t.Fatalf("all ranked: %v %d %+v", err, len(hits), hits)
+	}
+	for _, h := range hits {
+		if h.Score >= 0 {
+			t.Fatalf("a ranked hit without its BM25 score: %+v", h)
+		}
 	}
 }

@@ -203,7 +203,7 @@ type KnowledgeChunk struct {
 	Source       string // "Page title" or "Page title › file.pdf"
 	Heading      string
 	Text         string
-	Score        float64 // BM25 as SQLite reports it: lower is better
+	Score        float64 // BM25 as SQLite reports it: lower is better; 0 for a search too common to rank (the store's window)
 }
 
 // SearchHit is one page (or attachment) in a search's results.

@@ -26,15 +26,15 @@ const module = "orengen"
 // hashing, JSON Schema of tool arguments, plural rules, Markdown and its
 // sanitiser, text diffs) and talks to nothing outside the process.
 var appDeps = map[string]bool{
-	"github.com/nyaruka/phonenumbers":          true,
-	"github.com/pquerna/otp":                   true,
-	"github.com/robfig/cron/v3":                true,
-	"golang.org/x/crypto":                      true,
-	"github.com/santhosh-tekuri/jsonschema/v6": true,
-	"golang.org/x/text":                        true,
-	"github.com/yuin/goldmark":                 true,
-	"github.com/microcosm-cc/bluemonday":       true,
-	"github.com/sergi/go-diff":                 true,
+	"github.com/nyaruka/phonenumbers":    true,
+	"github.com/pquerna/otp":             true,
+	"github.com/robfig/cron/v3":          true,
+	"golang.org/x/crypto":                true,
+	"github.com/google/jsonschema-go":    true,
+	"golang.org/x/text":                  true,
+	"github.com/yuin/goldmark":           true,
+	"github.com/microcosm-cc/bluemonday": true,
+	"github.com/sergi/go-diff":           true,
 }
 
 // appPending are outside technologies app still imports, each with the

@@ -34,6 +34,7 @@ func (s *Handler) registerBillingAPIRoutes(api fiber.Router, host string) {
 	api.Put("/billing/plans/:id", web.RequireWriteKey, s.apiBillingPlanUpdate)
 	api.Post("/billing/subscriptions", web.RequireWriteKey, s.apiBillingAssign)
 	api.Post("/billing/wallet-topups", web.RequireWriteKey, s.apiBillingTopUp)
+	s.registerBillingRevenueRoutes(api) // billing_revenue.go
 }
 
 // billingTenant is the tenant a billing request is about: a tenant key's

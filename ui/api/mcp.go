@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -40,8 +41,11 @@ func (s *Handler) MountMCP(r fiber.Router, host string) {
 	if s.Twenty == nil {
 		return
 	}
-	srv := s.newMCPServer()
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, &mcp.StreamableHTTPOptions{
+	// Built by the first request: the tools' JSON schemas are about a
+	// megabyte of heap that an appliance nobody connects an assistant to
+	// never needs.
+	srv := sync.OnceValue(s.newMCPServer)
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv() }, &mcp.StreamableHTTPOptions{
 		Stateless: true, JSONResponse: true, Logger: s.Logger,
 		// Every request carries its API key, which a page rebinding
 		// DNS to this address does not have; the host router already

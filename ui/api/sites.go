@@ -29,8 +29,31 @@ func (s *Handler) registerSiteAPIRoutes(api fiber.Router) {
 	api.Post("/sites/:id/publish", web.RequireWriteKey, s.apiSitePublish)
 	api.Get("/sites/:id/revisions", s.apiSiteRevisions)
 	api.Get("/sites/:id/analytics", s.apiSiteAnalytics)
+	api.Post("/sites/:id/pages/:page/preview-link", web.RequireWriteKey, s.apiSitePreviewLink)
 	api.Get("/sites/:id/redirects", s.apiSiteRedirects)
 	api.Put("/sites/:id/redirects", web.RequireWriteKey, s.apiSiteRedirectsPut)
+}
+
+// apiSitePreviewLink makes a signed, expiring link to the page's saved
+// draft that opens without signing in (on the portal host).
+func (s *Handler) apiSitePreviewLink(c *fiber.Ctx) error {
+	p, err := s.apiSitePageFind(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Hours int `json:"hours"`
+	}
+	if len(c.Body()) > 0 {
+		if err := web.DecodeJSON(c.Body(), &in); err != nil {
+			return err
+		}
+	}
+	tok, exp, err := s.Sites.PreviewLink(c.UserContext(), s.SessionKey, p.SiteID, p.ID, time.Duration(in.Hours)*time.Hour, time.Now())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": fiber.Map{"url": s.URL(web.HostPortal) + "/site-preview/" + tok, "expires_at": exp}})
 }
 
 // apiSiteRedirects lists a site's 301 redirects (drafts until published).
@@ -415,6 +438,10 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 				"tests": obj{"type": "array", "items": props([]string{"page", "variants"}, obj{"page": str, "variants": obj{"type": "array", "items": props([]string{"slug", "visitors", "converters", "rate", "p", "significant"},
 					obj{"slug": str, "weight": integ, "visitors": integ, "converters": integ, "rate": obj{"type": "number"}, "z": obj{"type": "number"}, "p": obj{"type": "number"}, "significant": obj{"type": "boolean"}})}})},
 			})))}, "400", "404")}}
+	paths["/api/v1/sites/{id}/pages/{page}/preview-link"] = obj{"parameters": []obj{idParam, pageParam, tenantParam},
+		"post": obj{"summary": "A signed, expiring link to the page's saved draft that opens without signing in (noindex)",
+			"requestBody": obj{"required": false, "content": obj{"application/json": obj{"schema": props(nil, obj{"hours": obj{"type": "integer", "minimum": 1, "maximum": 720, "description": "how long the link works (default 72)"}})}}},
+			"responses":   std(obj{"201": jsonResp("Created", dataOf(props([]string{"url", "expires_at"}, obj{"url": str, "expires_at": tstamp})))}, "400", "403", "404")}}
 	redirect := props([]string{"from", "to"}, obj{"from": obj{"type": "string", "description": "a path the site has no page at, like /old-page"},
 		"to": obj{"type": "string", "description": "a /path of the site or a full https:// address"}})
 	redirects := props([]string{"data"}, obj{"data": obj{"type": "array", "items": redirect}})

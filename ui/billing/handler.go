@@ -64,6 +64,8 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/billing/tenants/:id/plan", csrf, s.handleAssign)
 	r.Post("/billing/tenants/:id/wallet", csrf, s.handleTopUp)
 	r.Post("/billing/tenants/:id/tax", csrf, s.handleTax)
+	r.Get("/billing/revenue", s.handleRevenue) // revenue.go
+	r.Post("/billing/tenants/:id/cancel", csrf, s.handleCancel)
 	r.Get("/billing/plans", s.handlePlans)
 	r.Post("/billing/plans", csrf, s.handlePlanCreate)
 	r.Get("/billing/plans/:id", s.handlePlan)

@@ -32,6 +32,11 @@ func init() {
 		return &nexusPage{Rows: []tenantRow{{T: &app.Tenant{ID: 2, Name: "Acme"}, S: withInv(), PlanID: 1}}, Plans: []*billing.Plan{plan},
 			Errors: map[string]string{"amount": "x"}, ErrTenant: 2}
 	}
+	pageData["nexus/billing_revenue"] = func() any {
+		return &revenuePage{MRR: "$1.00", Active: 1, Trialing: 1, Charts: []*web.Chart{{ID: "x", Title: "X", Categories: []string{"2026-12"}, Series: []web.ChartSeries{{Name: "a", Values: []float64{1}}}, Stacked: true}},
+			Margins: []marginView{{TenantID: 2, Name: "Acme", Plan: "Pro", Billed: "$2", Cost: "$1", Margin: "-$1", Negative: true}},
+			Failed:  []failedView{{TenantID: 2, Name: "Acme", Number: "INV-000003", Amount: "$1", Message: "declined", When: "Dec 1", Attempt: "2"}}}
+	}
 	pageData["nexus/billing_plans"] = func() any {
 		return &plansPage{Plans: []*planView{planViewOf(plan)}, Form: formOf(plan), Errors: map[string]string{"name": "x"}, Categories: categories(), Plan: planViewOf(plan)}
 	}

@@ -396,5 +396,5 @@ func (s *Handler) handleEmbedJS(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
-	return c.Send(f.Body)
+	return c.Send(f.Body())
 }

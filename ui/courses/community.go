@@ -1,9 +1,12 @@
 package courses
 
 import (
+	"crypto/sha256"
 	"html/template"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -35,8 +38,31 @@ func (s *Handler) mountCommunity(g fiber.Router, csrf fiber.Handler) {
 type postsView struct{}
 
 // HTML renders a post or comment's markdown safely (goldmark without raw
-// HTML, then bluemonday).
-func (postsView) HTML(src string) template.HTML { return Markdown(src) }
+// HTML, then bluemonday), from a bounded cache: a feed shows the same
+// posts to every member (the figures showed rendering on every view as a
+// tenth of a feed page's time).
+func (postsView) HTML(src string) template.HTML {
+	key := sha256.Sum256([]byte(src))
+	if h, ok := rendered.Load(key); ok {
+		return h.(template.HTML)
+	}
+	h := Markdown(src)
+	if renderedN.Add(1) > maxRendered {
+		rendered.Clear()
+		renderedN.Store(0)
+	}
+	rendered.Store(key, h)
+	return h
+}
+
+// rendered caches rendered posts by the SHA-256 of their markdown (at most
+// maxRendered, then it starts again).
+var (
+	rendered  sync.Map
+	renderedN atomic.Int64
+)
+
+const maxRendered = 5000
 
 // Excerpt is the start of a text, for lists.
 func (postsView) Excerpt(src string) string {

@@ -95,7 +95,8 @@ func (s *Handler) nexusNav() []web.NavSection {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})
 	}
 	if s.BillingPages != nil && s.BillingPages.On() {
-		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Billing", Path: "/billing"}, web.NavItem{Label: "Billing › Plans", Path: "/billing/plans"})
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Billing", Path: "/billing"}, web.NavItem{Label: "Billing › Plans", Path: "/billing/plans"},
+			web.NavItem{Label: "Billing › Revenue", Path: "/billing/revenue"})
 	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)

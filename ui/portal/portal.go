@@ -39,7 +39,8 @@ func (s *Handler) Mount(r fiber.Router) {
 	r.Get("/reset/confirm", s.handleResetConfirmView)
 	r.Post("/reset/confirm", csrf, s.handleResetConfirm)
 	s.SitePages.MountForms(r, web.HostPortal)
-	s.WikiPages.MountShare(r) // public share links (a help center)
+	s.WikiPages.MountShare(r)     // public share links (a help center)
+	s.SiteBuilder.MountPreview(r) // shared draft previews of websites
 	if s.CalendarPages != nil {
 		s.CalendarPages.MountPublic(r, web.HostPortal) // booking pages
 	}

@@ -48,6 +48,79 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/sites/:id/pages/:page", csrf, s.scoped(sc, s.handlePageSave))
 	r.Post("/sites/:id/pages/:page/preview", csrf, s.scoped(sc, s.handlePagePreview))
 	r.Post("/sites/:id/pages/:page/delete", csrf, s.scoped(sc, s.handlePageDelete))
+	r.Post("/sites/:id/pages/:page/share", csrf, s.scoped(sc, s.handlePageShare))
+}
+
+// MountPreview adds the shared previews of draft pages (signed, expiring
+// links that need no sign-in) to the portal host.
+func (s *Handler) MountPreview(r fiber.Router) {
+	if !s.On() {
+		return
+	}
+	r.Get("/site-preview/:token", s.handleSharedPreview)
+	r.Get("/site-preview/:token/theme.css", s.handleSharedPreviewTheme)
+}
+
+// PreviewURL is the address of a preview link's token (on the portal
+// host, where it needs no sign-in).
+func (s *Handler) PreviewURL(token string) string {
+	return s.URL(web.HostPortal) + "/site-preview/" + token
+}
+
+// handlePageShare makes a preview link of the page's saved draft, valid
+// for the hours asked (default 72), and shows it in the editor.
+func (s *Handler) handlePageShare(c *fiber.Ctx, sc web.Scope) error {
+	site, p, err := s.loadPage(c)
+	if err != nil {
+		return err
+	}
+	hours := 72
+	if v := c.FormValue("hours"); v != "" {
+		if hours, err = strconv.Atoi(v); err != nil {
+			hours = -1
+		}
+	}
+	tok, exp, err := s.Sites.PreviewLink(c.UserContext(), s.SessionKey, site.ID, p.ID, time.Duration(hours)*time.Hour, time.Now())
+	e := &pageEditPage{}
+	if app.ErrorCode(err) == app.EINVALID {
+		c.Status(fiber.StatusBadRequest)
+		e.Errors = fieldErrors(err)
+	} else if err != nil {
+		return err
+	} else {
+		e.ShareURL, e.ShareExpires = s.PreviewURL(tok), &exp
+	}
+	return s.renderPage(c, sc, site, p, e)
+}
+
+// handleSharedPreview shows the draft a preview link names: no sign-in,
+// never indexed or cached, forms inert.
+func (s *Handler) handleSharedPreview(c *fiber.Ctx) error {
+	tok := utils.CopyString(c.Params("token"))
+	body, err := s.Sites.SharedPreview(c.UserContext(), s.SessionKey, tok, "/site-preview/"+tok+"/theme.css", time.Now())
+	if err != nil {
+		return err
+	}
+	previewHeaders(c)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(body)
+}
+
+func (s *Handler) handleSharedPreviewTheme(c *fiber.Ctx) error {
+	css, err := s.Sites.SharedPreviewTheme(c.UserContext(), s.SessionKey, utils.CopyString(c.Params("token")), time.Now())
+	if err != nil {
+		return err
+	}
+	previewHeaders(c)
+	c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+	return c.Send(css)
+}
+
+func previewHeaders(c *fiber.Ctx) {
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("Referrer-Policy", "no-referrer") // the token stays out of other sites' logs
+	c.Set("Content-Security-Policy", strings.Replace(siteCSP, "form-action 'self'", "form-action 'none'", 1))
 }
 
 // scoped runs h in the editor's tenant: the signed-in owner's in the
@@ -374,6 +447,9 @@ type pageEditPage struct {
 	Dirty    bool // unsaved changes (after add, remove or move without JS)
 	Action   string
 	Today    string // a new post's date
+	// ShareURL is a preview link just made, valid until ShareExpires.
+	ShareURL     string
+	ShareExpires *time.Time
 }
 
 func blockLabel(t string) string {

@@ -370,7 +370,7 @@ func handleAsset(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	gz, br := f.Compressed()
-	return SendEncoded(c, f.Body, gz, br)
+	return SendEncoded(c, f.Body(), gz, br)
 }
 
 // SendEncoded sends the smallest representation the client accepts.
