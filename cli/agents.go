@@ -16,6 +16,7 @@ import (
 	"orengen/app/wiki"
 	"orengen/httpx"
 	"orengen/llm"
+	"orengen/pdftext"
 	"orengen/store"
 	"orengen/twilio"
 	"orengen/ui"
@@ -37,6 +38,7 @@ func (a *App) wireAgents() {
 		// by its context, so a stream is not cut mid-answer).
 		Model:    &llm.AgentModel{HTTP: a.outboundClient(httpx.Options{Timeout: -1}, cfg.OpenAIURL)},
 		CRM:      a.CRM,
+		PDF:      pdftext.Text,
 		Contacts: store.NewContactStore(a.DB),
 		People:   st,
 		Tenants:  a.Tenants.Store,

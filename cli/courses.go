@@ -27,6 +27,7 @@ func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 			return a.Server.URL(ui.HostPortal)
 		}}
 	a.Courses.Events = a.courseEvent
+	a.Courses.Tenant = func(ctx context.Context, id int64) (*app.Tenant, error) { return a.Tenants.Store.FindTenantByID(ctx, id) }
 	a.Server.Courses = a.Courses
 }
 

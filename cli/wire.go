@@ -25,6 +25,7 @@ import (
 	"orengen/app/wiki"
 	"orengen/grants"
 	"orengen/httpx"
+	"orengen/pdftext"
 	"orengen/sam"
 	"orengen/sbom"
 	"orengen/smtp"
@@ -134,6 +135,7 @@ type App struct {
 	toolsDone                          <-chan struct{}
 	usageDone                          <-chan struct{}
 	calendarDone                       <-chan struct{}
+	digestDone                         <-chan struct{} // courses.go: community digests
 	sitesDone                          <-chan struct{}
 	inboxDone                          <-chan struct{}
 	billingDone                        <-chan struct{}
@@ -232,7 +234,7 @@ func (a *App) open(ctx context.Context) error {
 	a.CRM = store.NewCRMStore(a.DB)
 	a.CRMService = app.NewCRMService(a.CRM)
 	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
-	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, Logger: a.Logger}
+	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, PDF: pdftext.Text, Logger: a.Logger}
 	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
 		return usageError{err}
@@ -555,6 +557,9 @@ func (a *App) Start(ctx context.Context) {
 	toolsDone := make(chan struct{})
 	a.toolsDone = toolsDone
 	go func() { a.Server.Tools.Run(ctx, platform.ToolReminderInterval); close(toolsDone) }() // FOSS tools' update reminders
+	digestDone := make(chan struct{})
+	a.digestDone = digestDone
+	go func() { a.Courses.RunDigests(ctx); close(digestDone) }() // community email digests (#24)
 }
 
 // Stop ends the background work Start began and waits for it, in an order
@@ -569,6 +574,7 @@ func (a *App) Stop() {
 	<-a.dnsDone
 	<-a.billingDone
 	<-a.toolsDone
+	<-a.digestDone
 	<-a.calendarDone
 	<-a.sitesDone
 	<-a.inboxDone

@@ -27,12 +27,12 @@ var _ courses.Store = (*CourseStore)(nil)
 // NewCourseStore returns a CourseStore on db.
 func NewCourseStore(db *DB) *CourseStore { return &CourseStore{db: db} }
 
-const memberCols = `id, tenant_id, COALESCE(person_id, 0), email, name, time_zone, status, password_hash <> '', created_at, last_login_at, community_banned, directory_hidden`
+const memberCols = `id, tenant_id, COALESCE(person_id, 0), email, name, time_zone, status, password_hash <> '', created_at, last_login_at, community_banned, directory_hidden, digest`
 
 func scanMember(r scanner, extra ...any) (*courses.Member, error) {
 	var m courses.Member
 	var last NullTime
-	dest := append([]any{&m.ID, &m.TenantID, &m.PersonID, &m.Email, &m.Name, &m.TimeZone, &m.Status, &m.HasPassword, Time{&m.CreatedAt}, &last, &m.CommunityBanned, &m.DirectoryHidden}, extra...)
+	dest := append([]any{&m.ID, &m.TenantID, &m.PersonID, &m.Email, &m.Name, &m.TimeZone, &m.Status, &m.HasPassword, Time{&m.CreatedAt}, &last, &m.CommunityBanned, &m.DirectoryHidden, &m.Digest}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, app.Errorf(app.ENOTFOUND, "Member not found.")
@@ -186,7 +186,7 @@ func (s *CourseStore) CreateMemberSession(ctx context.Context, sess *courses.Ses
 // FindMemberSession implements courses.Store.
 func (s *CourseStore) FindMemberSession(ctx context.Context, idHash string) (*courses.Member, error) {
 	m, err := scanMember(s.db.read.QueryRowContext(ctx, `SELECT m.id, m.tenant_id, COALESCE(m.person_id, 0), m.email, m.name, m.time_zone, m.status,
-		m.password_hash <> '', m.created_at, m.last_login_at, m.community_banned, m.directory_hidden FROM course_member_sessions s JOIN course_members m ON m.id = s.member_id AND m.tenant_id = s.tenant_id
+		m.password_hash <> '', m.created_at, m.last_login_at, m.community_banned, m.directory_hidden, m.digest FROM course_member_sessions s JOIN course_members m ON m.id = s.member_id AND m.tenant_id = s.tenant_id
 		WHERE s.id_hash = ? AND s.expires_at > ?`, idHash, FormatTime(s.db.Now())))
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, app.Errorf(app.ENOTFOUND, "Session not found.")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"orengen/app"
 	"orengen/app/courses"
@@ -492,4 +493,110 @@ func (s *CourseStore) ResolveReports(ctx context.Context, postID int64) error {
 // SetMemberCommunity implements courses.CommunityStore.
 func (s *CourseStore) SetMemberCommunity(ctx context.Context, memberID int64, banned, directoryHidden bool) error {
 	return s.exec(ctx, "Member not found.", `UPDATE course_members SET community_banned = ?, directory_hidden = ? WHERE id = ? AND tenant_id = ?`, banned, directoryHidden, memberID)
+}
+
+var _ courses.DigestStore = (*CourseStore)(nil)
+
+// FindDigestsDue implements courses.DigestStore (every tenant: the
+// digest loop's read).
+func (s *CourseStore) FindDigestsDue(ctx context.Context, now time.Time, limit int) ([]*courses.DigestDue, error) {
+	day, week := FormatTime(now.Add(-courses.DigestPeriod(courses.DigestDaily))), FormatTime(now.Add(-courses.DigestPeriod(courses.DigestWeekly)))
+	rows, err := s.db.read.QueryContext(ctx, `SELECT m.tenant_id, m.id, m.digest, COALESCE(m.digest_sent_at, m.created_at) FROM course_members m JOIN tenants t ON t.id = m.tenant_id
+		WHERE m.status = 'active' AND (m.digest = 'daily' AND COALESCE(m.digest_sent_at, m.created_at) <= ? OR m.digest = 'weekly' AND COALESCE(m.digest_sent_at, m.created_at) <= ?)
+		ORDER BY m.id LIMIT ?`, day, week, limit)
+	if err != nil {
+		return nil, fmt.Errorf("digests due: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.DigestDue
+	for rows.Next() {
+		var d courses.DigestDue
+		if err := rows.Scan(&d.TenantID, &d.MemberID, &d.Digest, Time{&d.Since}); err != nil {
+			return nil, err
+		}
+		out = append(out, &d)
+	}
+	return out, rows.Err()
+}
+
+// ClaimDigest implements courses.DigestStore: a compare-and-set on the
+// last digest, so two runs (or a run after a restart) never both send.
+func (s *CourseStore) ClaimDigest(ctx context.Context, memberID int64, cutoff, now time.Time, token string) (bool, string, error) {
+	var got string
+	err := s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		err := tx.QueryRowContext(ctx, `UPDATE course_members SET digest_sent_at = ?, digest_token = CASE WHEN digest_token = '' THEN ? ELSE digest_token END
+			WHERE id = ? AND tenant_id = ? AND digest <> 'off' AND COALESCE(digest_sent_at, created_at) <= ? RETURNING digest_token`,
+			FormatTime(now), token, memberID, tid, FormatTime(cutoff)).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return got != "", got, err
+}
+
+// FindPostsSince implements courses.DigestStore.
+func (s *CourseStore) FindPostsSince(ctx context.Context, spaceIDs []int64, since time.Time, exceptMember int64, limit int) ([]*courses.Post, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(spaceIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{tid, FormatTime(since), exceptMember}
+	marks := make([]string, len(spaceIDs))
+	for i, id := range spaceIDs {
+		marks[i] = "?"
+		args = append(args, id)
+	}
+	return s.posts(ctx, `SELECT `+postCols+` FROM community_posts WHERE tenant_id = ? AND created_at > ? AND COALESCE(member_id, 0) <> ? AND hidden_at IS NULL
+		AND space_id IN (`+strings.Join(marks, ",")+`) ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// FindRepliesSince implements courses.DigestStore.
+func (s *CourseStore) FindRepliesSince(ctx context.Context, memberID int64, since time.Time, limit int) ([]*courses.Reply, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT p.id, p.title, c.author_name, c.body, c.created_at FROM community_posts p
+		JOIN community_comments c ON c.post_id = p.id AND c.tenant_id = p.tenant_id
+		WHERE p.member_id = ? AND p.tenant_id = ? AND p.hidden_at IS NULL AND c.hidden_at IS NULL AND c.created_at > ? AND COALESCE(c.member_id, 0) <> p.member_id
+		ORDER BY c.id DESC LIMIT ?`, memberID, tid, FormatTime(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("replies: %w", err)
+	}
+	defer rows.Close()
+	var out []*courses.Reply
+	for rows.Next() {
+		var r courses.Reply
+		if err := rows.Scan(&r.PostID, &r.PostTitle, &r.AuthorName, &r.Body, Time{&r.CreatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// SetMemberDigest implements courses.DigestStore.
+func (s *CourseStore) SetMemberDigest(ctx context.Context, memberID int64, freq string) error {
+	return s.exec(ctx, "Member not found.", `UPDATE course_members SET digest = ? WHERE id = ? AND tenant_id = ?`, freq, memberID)
+}
+
+// UnsubscribeDigest implements courses.DigestStore.
+func (s *CourseStore) UnsubscribeDigest(ctx context.Context, token string) (*courses.Member, error) {
+	var m *courses.Member
+	err := s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE course_members SET digest = 'off' WHERE digest_token = ? AND digest_token <> '' AND tenant_id = ? RETURNING id`, token, tid).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return app.Errorf(app.ENOTFOUND, "Unknown link.")
+		} else if err != nil {
+			return err
+		}
+		m, err = scanMember(tx.QueryRowContext(ctx, `SELECT `+memberCols+` FROM course_members WHERE id = ? AND tenant_id = ?`, id, tid))
+		return err
+	})
+	return m, err
 }

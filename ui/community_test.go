@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"orengen/app"
 	"orengen/app/courses"
@@ -44,6 +45,8 @@ var communityIsolation = map[string]isoLine{
 	"portal|GET|/community/posts/:id":                      {accUser, objPost},
 	"portal|POST|/community/posts/:id/moderate":            {accUser, objPost},
 	"portal|POST|/community/members/:id/ban":               {accUser, objCourseMember},
+	"portal|GET|/learn/unsubscribe":                        {accPublic, ""},
+	"portal|POST|/learn/unsubscribe":                       {accPublic, ""},
 	"portal|GET|/api/v1/community/spaces":                  {accTenantKey, ""},
 	"portal|POST|/api/v1/community/spaces":                 {accTenantKeyW, ""},
 	"portal|PATCH|/api/v1/community/spaces/:id":            {accTenantKeyW, objSpace},
@@ -564,5 +567,110 @@ func TestCommunity_API(t *testing.T) {
 	}
 	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: sp + "/posts", JSON: `{"body":"x"}`, Bearer: e.A.KeyRead}); st != 403 {
 		t.Errorf("read key posting: %d", st)
+	}
+}
+
+// The digest: a member gets the new posts of their spaces, the replies to
+// their posts and their mentions, once per period (a second run, as after
+// a restart, sends nothing), never another tenant's posts; weekly members
+// wait a week; the unsubscribe link (confirmed by a button) stops it.
+func TestCommunity_Digest(t *testing.T) {
+	e := newTenantEnv(t)
+	a := e.communityFixture(e.A.T, e.A.Owner)
+	e.communityFixture(e.B.T, e.B.Owner) // B's post must never reach A's members
+	svc := e.App.Courses
+	actx := app.NewContextWithTenant(context.Background(), e.A.T)
+	learner := e.courseFixture(e.A.T, e.A.Owner).Member
+	jane, janeC := e.signInMember(e.A.T, e.A.Owner, "jane@alpha.test", "Jane Doe", 0)
+	wes, _ := e.signInMember(e.A.T, e.A.Owner, "wes@alpha.test", "Wes Weekly", 0)
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/learn/account", Cookies: janeC, CSRF: true,
+		Form: url.Values{"name": {"Jane Doe"}, "time_zone": {"UTC"}, "digest": {"sometimes"}}}); st != 422 {
+		t.Errorf("bad digest choice: %d", st)
+	}
+	if err := svc.SetDigest(actx, wes, courses.DigestWeekly); err != nil {
+		t.Fatal(err)
+	}
+	// Jane posts; the learner replies and mentions her; the learner posts.
+	jp, err := svc.CreatePost(actx, jane, a.Space.Slug, "Jane's question", "How do I start?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddComment(actx, learner, jp.ID, "Start with lesson one, @jane.doe"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreatePost(actx, learner, a.Space.Slug, "Weekly wins", "I closed a deal"); err != nil {
+		t.Fatal(err)
+	}
+	at := func(d time.Duration) {
+		now := time.Now().Add(d)
+		svc.Now = func() time.Time { return now }
+	}
+	defer func() { svc.Now = nil }()
+	digests := func(to string) []string {
+		msgs, _, err := e.Outbox.FindOutboxMessages(context.Background(), 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range msgs {
+			if m.To == to && strings.Contains(m.Subject, "community") {
+				out = append(out, m.Body)
+			}
+		}
+		return out
+	}
+	at(25 * time.Hour)
+	n, err := svc.SendDigests(context.Background())
+	if err != nil || n == 0 {
+		t.Fatalf("digests: %d %v", n, err)
+	}
+	if n2, err := svc.SendDigests(context.Background()); err != nil || n2 != 0 {
+		t.Errorf("second run sent %d (%v)", n2, err)
+	}
+	jd := digests("jane@alpha.test")
+	if len(jd) != 1 {
+		t.Fatalf("Jane's digests: %d", len(jd))
+	}
+	for _, want := range []string{"Mentions of you", "mentioned you in “Jane's question”", "Replies to your posts", "Start with lesson one",
+		"New posts in your spaces", "Weekly wins", "/learn/community/posts/", "/learn/unsubscribe?token="} {
+		if !strings.Contains(jd[0], want) {
+			t.Errorf("Jane's digest lacks %q:\n%s", want, jd[0])
+		}
+	}
+	if strings.Contains(jd[0], "How do I start?") || strings.Contains(jd[0], e.B.T.Name) {
+		t.Errorf("Jane's digest has her own post or B's:\n%s", jd[0])
+	}
+	if bd := digests(e.courseFixture(e.B.T, e.B.Owner).Member.Email); len(bd) != 0 && strings.Contains(bd[0], "Weekly wins") {
+		t.Errorf("B's member got A's posts")
+	}
+	if len(digests("wes@alpha.test")) != 0 {
+		t.Errorf("weekly member got a daily digest")
+	}
+	at(8 * 24 * time.Hour)
+	svc.SendDigests(context.Background())
+	if wd := digests("wes@alpha.test"); len(wd) != 1 || !strings.Contains(wd[0], "this week") {
+		t.Errorf("Wes's weekly digest: %q", wd)
+	}
+	// Unsubscribe: the link's page asks first; a wrong token is refused.
+	tok := regexp.MustCompile(`/learn/unsubscribe\?token=([A-Za-z0-9_-]+)&tenant=`).FindStringSubmatch(jd[0])
+	if tok == nil {
+		t.Fatal("no unsubscribe token")
+	}
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/learn/unsubscribe?token=" + tok[1] + "&tenant=" + e.A.T.Slug}); st != 200 || !strings.Contains(body, "unsubscribe-form") {
+		t.Errorf("unsubscribe page: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/learn/unsubscribe?tenant=" + e.B.T.Slug, Form: url.Values{"token": {tok[1]}}, CSRF: true}); st != 404 {
+		t.Errorf("A's token on B: %d", st)
+	}
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/learn/unsubscribe?tenant=" + e.A.T.Slug, Form: url.Values{"token": {tok[1]}}, CSRF: true}); st != 200 || !strings.Contains(body, "You will no longer get the community digest") {
+		t.Errorf("unsubscribe: %d", st)
+	}
+	if _, err := svc.CreatePost(actx, learner, a.Space.Slug, "More news", "x"); err != nil {
+		t.Fatal(err)
+	}
+	at(10 * 24 * time.Hour)
+	svc.SendDigests(context.Background())
+	if len(digests("jane@alpha.test")) != 1 {
+		t.Errorf("Jane got a digest after unsubscribing")
 	}
 }

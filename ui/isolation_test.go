@@ -258,6 +258,17 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/sites/:id/pages/:page/share":                  {accAdmin, objHouseSitePage},
 	"portal|GET|/site-preview/:token":                          {accPublic, ""},
 	"portal|GET|/site-preview/:token/theme.css":                {accPublic, ""},
+	"portal|GET|/api/v1/sites/:id/media":                       {accTenantKey, objSite},
+	"portal|POST|/api/v1/sites/:id/media":                      {accTenantKeyW, objSite},
+	"nexus|GET|/api/v1/sites/:id/media":                        {accAdminKey, objSite},
+	"nexus|POST|/api/v1/sites/:id/media":                       {accAdminKeyW, objSite},
+	"portal|GET|/sites/:id/media/:name":                        {accOwner, objSite},
+	"portal|POST|/sites/:id/media":                             {accOwner, objSite},
+	"portal|POST|/sites/:id/media/delete":                      {accOwner, objSite},
+	"nexus|GET|/sites/:id/media/:name":                         {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/media":                              {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/media/delete":                       {accAdmin, objHouseSite},
+	"portal|GET|/site-preview/:token/media/:name":              {accPublic, ""},
 	"portal|GET|/api/v1/site-templates":                        {accTenantKey, ""},
 	"nexus|GET|/api/v1/site-templates":                         {accAdminKey, ""},
 	"nexus|POST|/api/v1/sites":                                 {accAdminKeyW, ""},
@@ -1789,6 +1800,7 @@ func TestIsolationMatrix(t *testing.T) {
 					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) &&
 						!(r.Path == "/crm/import/:id" && st == http.StatusNotFound) && // another tenant's job
 						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) && // no snapshot 1 in the fixtures
+						!(r.Path == "/sites/:id/media/:name" && st == http.StatusNotFound) && // no image uploaded in the fixtures
 						!(r.Path == "/wizards/:id" && st == http.StatusNotFound) && // no wizard run in the fixtures
 						!(r.Path == "/tenant-imports/:job" && st == http.StatusNotFound) { // no import job in the fixtures
 						t.Errorf("admin: status %d: %.200s", st, body)

@@ -258,6 +258,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	spareFile := fixture(upload("", wp+"/attachments", "old.txt", "old prices"))
 	share := fixture(treq{Host: ui.HostPortal, Method: "POST", Path: wp + "/shares", Bearer: wk})
 	upload("postWikiPagesIdAttachments", wp+"/attachments", "notes.txt", "Call before noon.")
+	upload("postSitesIdMedia", "/api/v1/sites/"+id(a.Site.ID)+"/media", "dot.gif", "GIF89a\x01\x00\x01\x00\x00\x00\x00;")
 	upload("postWikiImport", "/api/v1/wiki/import", "space.zip", zipOf(t, map[string]string{"Handbook/Holidays.md": "# Holidays\n\nSee [[Onboarding]]."}))
 	tp := "/api/v1/tables/" + id(table)
 	day := func(n int) string {
@@ -472,6 +473,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 		"getWikiExport":                        {ui.HostPortal, "GET", "/api/v1/wiki/export", rk, "", 200},
 		"postWikiImport":                       {ui.HostPortal, "POST", "/api/v1/wiki/import", wk, "", 201},
 		"postSitesIdPagesPagePreviewLink":      {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/pages/" + id(a.SitePage.ID) + "/preview-link", wk, `{"hours":24}`, 201},
+		"postSitesIdMedia":                     {ui.HostPortal, "POST", "/api/v1/sites/" + id(a.Site.ID) + "/media", wk, "", 201},
+		"getSitesIdMedia":                      {ui.HostPortal, "GET", "/api/v1/sites/" + id(a.Site.ID) + "/media", rk, "", 200},
 	}
 	// The Twenty-compatible REST API and GraphQL: every object's routes
 	// (deletes take the third set of records).

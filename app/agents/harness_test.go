@@ -15,6 +15,7 @@ import (
 	"orengen/app/agents"
 	"orengen/llm"
 	"orengen/llm/llmtest"
+	"orengen/pdftext"
 	"orengen/store"
 	"orengen/twilio"
 	"orengen/twilio/twiliotest"
@@ -70,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(e.tw.Close)
 	e.outbox = store.NewOutboxStore(e.db)
 	e.svc = &agents.Service{
-		Store: e.st, Model: &llm.AgentModel{HTTP: &http.Client{}}, CRM: e.crm, Contacts: store.NewContactStore(e.db), People: e.st,
+		Store: e.st, Model: &llm.AgentModel{HTTP: &http.Client{}}, CRM: e.crm, Contacts: store.NewContactStore(e.db), People: e.st, PDF: pdftext.Text,
 		Tenants: ts, DefaultBaseURL: func(context.Context) string { return e.llm.URL },
 		Key: func(ctx context.Context, tenantID int64, name string) (string, error) {
 			if name == "openai_api_key" {

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"orengen/app"
+	"orengen/app/wiki"
 )
 
 // Document kinds.
@@ -136,8 +137,9 @@ func scopeOf(c Config) (KnowledgeScope, []int64) {
 
 // ExtractText turns an upload into text by its file name's extension:
 // markdown and text as they are (valid UTF-8 required), PDF through its
-// text layer. Returns the kind, or EINVALID saying what is wrong.
-func ExtractText(ctx context.Context, name string, data []byte) (kind, text string, err error) {
+// text layer (read by pdf). Returns the kind, or EINVALID saying what is
+// wrong.
+func ExtractText(ctx context.Context, name string, data []byte, pdf wiki.PDFReader) (kind, text string, err error) {
 	if len(data) == 0 {
 		return "", "", app.FieldErrorf("file", "The file is empty.")
 	}
@@ -153,7 +155,7 @@ func ExtractText(ctx context.Context, name string, data []byte) (kind, text stri
 		if !bytes.HasPrefix(data, []byte("%PDF-")) {
 			return "", "", app.FieldErrorf("file", "%s is not a PDF file.", name)
 		}
-		t := pdfText(ctx, data)
+		t := wiki.ExtractText(ctx, "application/pdf", data, pdf) // the wiki's cleaning and cap
 		if strings.TrimSpace(t) == "" {
 			return "", "", app.FieldErrorf("file", "The PDF's text could not be read (encrypted, damaged, or a scan without a text layer): there is nothing to search.")
 		}
@@ -253,7 +255,7 @@ func (s *Service) AddDocument(ctx context.Context, tenantID int64, name string, 
 	if name == "" || name == "." || name == "/" || len(name) > 200 {
 		return nil, app.FieldErrorf("file", "The file needs a name (at most 200 characters).")
 	}
-	kind, text, err := ExtractText(ctx, name, data)
+	kind, text, err := ExtractText(ctx, name, data, s.PDF)
 	if err != nil {
 		return nil, err
 	}

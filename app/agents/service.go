@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"orengen/app"
+	"orengen/app/wiki"
 )
 
 // Model is an OpenAI-compatible model endpoint (package llm implements
@@ -163,6 +164,9 @@ type Service struct {
 	Booker app.Booker
 	Wiki   ExternalKnowledge
 	Sheets Sheets
+	// PDF reads an uploaded PDF's text layer (package pdftext); nil
+	// refuses PDF uploads as unreadable.
+	PDF wiki.PDFReader
 	// Catalog lists a tenant's wiki spaces and sheets, the choices of
 	// the editor's knowledge and lookup_sheet (nil: none).
 	Catalog func(ctx context.Context, tenantID int64) (spaces, sheets []Option, err error)

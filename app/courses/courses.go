@@ -67,6 +67,9 @@ type Member struct {
 	// member directory.
 	CommunityBanned bool
 	DirectoryHidden bool
+	// Digest is how often the member gets the community's email digest:
+	// DigestDaily, DigestWeekly or DigestOff.
+	Digest string
 }
 
 // Location is the member's time zone (UTC if it does not load).

@@ -17,8 +17,11 @@ import (
 // for the staff, learning for members.
 type Service struct {
 	Store Store
-	// Community persists the community (spaces, posts ...).
+	// Community persists the community (spaces, posts ...); the digest
+	// needs it to be a DigestStore too.
 	Community CommunityStore
+	// Tenant finds a tenant by ID (the digest loop works across tenants).
+	Tenant func(ctx context.Context, id int64) (*app.Tenant, error)
 	Mailer    app.Mailer
 	Limiter   app.RateLimiter
 	// Guard throttles member password sign-ins like staff sign-ins

@@ -46,8 +46,18 @@ type Store interface {
 	// FindSiteByDomain returns the site served on host, across tenants
 	// (public serving). ENOTFOUND.
 	FindSiteByDomain(ctx context.Context, host string) (*Site, error)
-	// FindFiles returns a site's published files, across tenants.
+	// FindFiles returns a site's published files, across tenants, without
+	// its uploaded images.
 	FindFiles(ctx context.Context, siteID int64) ([]File, error)
+
+	// SaveMedia stores an uploaded image (a file under MediaPrefix) unless
+	// the site holds max images (EINVALID naming "file"). ENOTFOUND.
+	SaveMedia(ctx context.Context, siteID int64, f File, max int) error
+	// FindMedia lists a site's images. DeleteMedia removes one (ENOTFOUND).
+	FindMedia(ctx context.Context, siteID int64) ([]Media, error)
+	DeleteMedia(ctx context.Context, siteID int64, path string) error
+	// FindMediaFile returns an image of a site, across tenants. ENOTFOUND.
+	FindMediaFile(ctx context.Context, siteID int64, path string) (*File, error)
 }
 
 // TenantDomains lists a tenant's custom domains (app.DomainService).
@@ -343,7 +353,7 @@ func (s *Service) renderContext(ctx context.Context, site *Site, pages []*Page) 
 // Preview renders a page as it would be published, from the editor's
 // unsaved state; themeURL is where the draft theme's CSS is served.
 // Returns EINVALID when the page does not validate.
-func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL string) ([]byte, error) {
+func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL, mediaBase string) ([]byte, error) {
 	site, err := s.Store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
@@ -362,7 +372,7 @@ func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL s
 	if err != nil {
 		return nil, err
 	}
-	rc.ThemeURL = themeURL
+	rc.ThemeURL, rc.MediaBase = themeURL, mediaBase
 	return s.renderer().Page(site, p, pages, rc)
 }
 

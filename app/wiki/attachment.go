@@ -10,10 +10,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/ledongthuc/pdf"
 
 	"orengen/app"
 )
@@ -140,17 +137,24 @@ func officeType(data []byte) string {
 	return "application/zip"
 }
 
+// PDFReader reads a PDF's text layer, at most about maxBytes of it;
+// "" when the file has none it can read. The wiring hands the services
+// package pdftext's.
+type PDFReader func(ctx context.Context, data []byte, maxBytes int) string
+
 // ExtractText returns the searchable text of an attachment: a PDF's text
-// (github.com/ledongthuc/pdf, pure Go: no outside program), a text file's
-// content; "" for other kinds. A PDF it cannot read (encrypted, damaged,
-// scanned without text) gives "" and no error: the file is still stored.
-func ExtractText(ctx context.Context, contentType string, data []byte) string {
+// (through pdf; nil reads none), a text file's content; "" for other
+// kinds. A PDF it cannot read (encrypted, damaged, scanned without text)
+// gives "" and no error: the file is still stored.
+func ExtractText(ctx context.Context, contentType string, data []byte, pdf PDFReader) string {
 	var s string
 	switch contentType {
 	case "text/plain":
 		s = string(data)
 	case "application/pdf":
-		s = pdfText(ctx, data)
+		if pdf != nil {
+			s = pdf(ctx, data, MaxAttachmentText)
+		}
 	}
 	s = cleanText(s)
 	if len(s) > MaxAttachmentText {
@@ -163,58 +167,14 @@ func ExtractText(ctx context.Context, contentType string, data []byte) string {
 	return s
 }
 
-// pdfTimeout bounds text extraction of one PDF.
-const pdfTimeout = 20 * time.Second
-
-// pdfText extracts a PDF's text page by page. The reader is run in a
-// goroutine with a deadline and its panics recovered: a malformed PDF may
-// make it panic or spin, and an upload must not hang or crash on it.
-func pdfText(ctx context.Context, data []byte) string {
-	ctx, cancel := context.WithTimeout(ctx, pdfTimeout)
-	defer cancel()
-	done := make(chan string, 1)
-	go func() {
-		defer func() {
-			if recover() != nil {
-				done <- ""
-			}
-		}()
-		r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			done <- ""
-			return
-		}
-		var b strings.Builder
-		for i := 1; i <= r.NumPage() && b.Len() < MaxAttachmentText && ctx.Err() == nil; i++ {
-			p := r.Page(i)
-			if p.V.IsNull() {
-				continue
-			}
-			t, err := p.GetPlainText(nil)
-			if err != nil {
-				continue
-			}
-			b.WriteString(strings.TrimSpace(t))
-			b.WriteString("\n\n")
-		}
-		done <- b.String()
-	}()
-	select {
-	case s := <-done:
-		return s
-	case <-ctx.Done():
-		return ""
-	}
-}
-
-// NewAttachment checks and describes an uploaded file. Returns EINVALID or
-// ETOOLARGE naming field "file".
-func NewAttachment(ctx context.Context, name string, data []byte, maxBytes int64) (*Attachment, error) {
+// NewAttachment checks and describes an uploaded file, reading a PDF's
+// text with pdf. Returns EINVALID or ETOOLARGE naming field "file".
+func NewAttachment(ctx context.Context, name string, data []byte, maxBytes int64, pdf PDFReader) (*Attachment, error) {
 	name = CleanFileName(name)
 	ct, err := SniffAttachment(name, data, maxBytes)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	return &Attachment{Name: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Text: ExtractText(ctx, ct, data)}, nil
+	return &Attachment{Name: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Text: ExtractText(ctx, ct, data, pdf)}, nil
 }

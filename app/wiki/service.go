@@ -23,8 +23,11 @@ type Service struct {
 	Tenant func(ctx context.Context, id int64) (*app.Tenant, error)
 	// MaxAttachment caps an attachment's size (0: DefaultMaxAttachment).
 	MaxAttachment int64
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// PDF reads an attached PDF's text for search (package pdftext);
+	// nil stores PDFs without their text.
+	PDF    PDFReader
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // ConflictError is a save that started from an older revision than the
@@ -445,7 +448,7 @@ func (s *Service) Attach(ctx context.Context, pageID int64, name string, data []
 	if err != nil {
 		return nil, err
 	}
-	a, err := NewAttachment(ctx, name, data, s.maxAttachment())
+	a, err := NewAttachment(ctx, name, data, s.maxAttachment(), s.PDF)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/wiki"
+	"orengen/pdftext"
 	"orengen/store"
 )
 
@@ -41,7 +42,7 @@ func newWikiEnv(tb testing.TB) *wikiEnv {
 	tb.Cleanup(func() { db.Close() })
 	tenants := store.NewTenantStore(db)
 	e := &wikiEnv{DB: db}
-	e.Svc = &wiki.Service{Store: store.NewWikiStore(db), Tenant: tenants.FindTenantByID, MaxAttachment: 64 << 10}
+	e.Svc = &wiki.Service{Store: store.NewWikiStore(db), Tenant: tenants.FindTenantByID, MaxAttachment: 64 << 10, PDF: pdftext.Text}
 	for _, t := range []**app.Tenant{&e.TA, &e.TB} {
 		*t = &app.Tenant{Name: "Tenant " + strconv.Itoa(len(e.DB.Path))}
 		if t == &e.TB {

@@ -442,7 +442,7 @@ func (s *Service) Import(ctx context.Context, spaceID int64, r io.ReaderAt, size
 		if !ok {
 			return "", false
 		}
-		a, err := NewAttachment(ctx, path.Base(zpath), data, s.maxAttachment())
+		a, err := NewAttachment(ctx, path.Base(zpath), data, s.maxAttachment(), s.PDF)
 		if err != nil {
 			rep.Skipped = append(rep.Skipped, zpath+": "+app.ErrorMessage(err))
 			delete(files, zpath)

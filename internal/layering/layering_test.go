@@ -43,7 +43,6 @@ var appDeps = map[string]bool{
 var appPending = map[string]string{
 	"orengen/app/federal github.com/go-pdf/fpdf":     "PDF export: moves to package export",
 	"orengen/app/sheets github.com/xuri/excelize/v2": "XLSX import: moves to a package of its own",
-	"orengen/app/wiki github.com/ledongthuc/pdf":     "PDF text extraction: moves to a package of its own",
 }
 
 // sqlDrivers may be imported by store only, and by backups: Litestream

@@ -32,6 +32,34 @@ func (s *Handler) mountCommunity(g fiber.Router, csrf fiber.Handler) {
 	g.Post("/community/posts/:id/comments", csrf, s.requireMember, s.handleComment)
 	g.Post("/community/posts/:id/react", csrf, s.requireMember, s.handleReact)
 	g.Post("/community/posts/:id/report", csrf, s.requireMember, s.handleReport)
+	if s.Courses.Tenant != nil { // the digest is sent
+		g.Get("/unsubscribe", s.needTenant, s.handleUnsubscribeView)
+		g.Post("/unsubscribe", csrf, s.needTenant, s.handleUnsubscribe)
+	}
+}
+
+type unsubscribePage struct {
+	memberLayout
+	Token string
+	Done  bool
+}
+
+// handleUnsubscribeView asks to confirm (mail scanners open links).
+func (s *Handler) handleUnsubscribeView(c *fiber.Ctx) error {
+	return s.Render(c, "hosted/community_unsubscribe", &unsubscribePage{memberLayout: s.memberLayout(c, "Unsubscribe"), Token: utils.CopyString(c.Query("token"))})
+}
+
+func (s *Handler) handleUnsubscribe(c *fiber.Ctx) error {
+	p := &unsubscribePage{memberLayout: s.memberLayout(c, "Unsubscribe")}
+	if _, err := s.Courses.Unsubscribe(c.UserContext(), utils.CopyString(c.FormValue("token"))); err != nil {
+		if internal(err) {
+			return err
+		}
+		s.fail(c, &p.memberLayout, err)
+		return s.Render(c, "hosted/community_unsubscribe", p)
+	}
+	p.Done = true
+	return s.Render(c, "hosted/community_unsubscribe", p)
 }
 
 // postsView renders posts' markdown and lists the reactions.

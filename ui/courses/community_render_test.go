@@ -40,3 +40,7 @@ func init() {
 		return &staffPostPage{Post: post, Comments: []*courses.Comment{comment}}
 	}
 }
+
+func init() {
+	pageData["hosted/community_unsubscribe"] = func() any { return &unsubscribePage{memberLayout: ml, Token: "t", Done: false} }
+}

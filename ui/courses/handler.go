@@ -353,6 +353,9 @@ func (s *Handler) handleAccount(c *fiber.Ctx) error {
 	if hide := c.FormValue("hide_directory") != ""; err == nil && hide != m.DirectoryHidden && s.Courses.Community != nil {
 		err = s.Courses.SetDirectoryHidden(c.UserContext(), m, hide)
 	}
+	if d := utils.CopyString(c.FormValue("digest")); err == nil && d != "" && d != m.Digest && s.Courses.Community != nil {
+		err = s.Courses.SetDigest(c.UserContext(), m, d)
+	}
 	if err != nil {
 		if internal(err) {
 			return err
