@@ -46,6 +46,18 @@ func (a *App) wireBilling() {
 	a.Payments = &billing.Payments{Billing: a.Billing, Store: store.NewBillingPaymentStore(a.DB), Gateway: a.Stripe, Logger: a.Logger}
 	a.Server.Payments = a.Payments
 	a.Billing.Notify = a.billingNotify
+	a.Billing.BrandOf = func(ctx context.Context, tenantID int64) (billing.Brand, string, error) {
+		ctx = app.WithoutValues(ctx)
+		house, err := a.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+		if err != nil {
+			return billing.Brand{}, "", err
+		}
+		t, err := a.Tenants.Store.FindTenantByID(ctx, tenantID)
+		if err != nil {
+			return billing.Brand{}, "", err
+		}
+		return billing.Brand{Name: house.BrandName(), Color: house.PrimaryColor, SupportEmail: house.SupportEmail}, t.BrandName(), nil
+	}
 }
 
 // billingNotify emails a client's owners from the agency (invoices,

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,5 +156,85 @@ func TestBilling_Dunning(t *testing.T) {
 	run(now0.Add(100*time.Hour), 0)
 	if m := e.ownerMail(owner, "Payment failed"); len(m) != 3 {
 		t.Fatalf("emails after payment: %d", len(m))
+	}
+}
+
+// recordingMailer keeps what is sent (attachments too: the outbox keeps
+// only the text) and passes it on to the harness's mailer.
+type recordingMailer struct {
+	app.Mailer
+	mu   sync.Mutex
+	sent []*app.Message
+}
+
+func (r *recordingMailer) Send(ctx context.Context, m *app.Message) error {
+	r.mu.Lock()
+	r.sent = append(r.sent, m)
+	r.mu.Unlock()
+	return r.Mailer.Send(ctx, m)
+}
+
+// TestBilling_InvoiceEmailed: an issued invoice, and a credit note, are
+// emailed to the client's owners (not its members, not another client)
+// with the PDF attached, in the agency's name.
+func TestBilling_InvoiceEmailed(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	rec := &recordingMailer{Mailer: e.App.Mailer}
+	e.App.Mailer = rec
+	p := &billing.Plan{Name: "Starter", Interval: billing.Month, PriceMicros: 30_000_000, Active: true}
+	if err := e.App.Billing.CreatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Billing.Assign(ctx, e.A.T.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	a := strconv.FormatInt(e.A.T.ID, 10)
+	if st, _, _ := e.do(treq{Host: "nexus", Method: "POST", Path: "/billing/tenants/" + a + "/invoice", CSRF: true, Cookies: admin}); st != 303 {
+		t.Fatalf("invoice now: %d", st)
+	}
+	invs, _ := e.App.Billing.Invoices(ctx, e.A.T.ID)
+	if len(invs) != 1 {
+		t.Fatalf("invoices: %d", len(invs))
+	}
+	inv := invs[0]
+	rec.mu.Lock()
+	sent := append([]*app.Message(nil), rec.sent...)
+	rec.mu.Unlock()
+	var got *app.Message
+	for _, m := range sent {
+		if m.To == e.A.Member.Email || m.To == e.B.Owner.Email {
+			t.Fatalf("invoice mailed to %s", m.To)
+		}
+		if m.To == e.A.Owner.Email && strings.HasPrefix(m.Subject, "Invoice "+inv.Number) {
+			if got != nil {
+				t.Fatal("the invoice was mailed twice")
+			}
+			got = m
+		}
+	}
+	if got == nil || len(got.Attachments) != 1 || got.Attachments[0].Name != inv.Number+".pdf" || got.Attachments[0].ContentType != "application/pdf" {
+		t.Fatalf("invoice email: %+v", got)
+	}
+	text := pdfPlainText(t, got.Attachments[0].Data)
+	for _, want := range []string{"Invoice " + inv.Number, e.A.T.Name, "Starter", billingCents(inv.TotalMicros)} {
+		if !strings.Contains(text, want) {
+			t.Errorf("attached PDF lacks %q: %s", want, text)
+		}
+	}
+	if !strings.Contains(got.Text, billing.FormatMicros(inv.TotalMicros)) || !strings.Contains(got.Text, "/billing") {
+		t.Errorf("invoice email text: %s", got.Text)
+	}
+	if m := e.ownerMail(e.A.Owner.Email, "Invoice "+inv.Number); len(m) != 1 {
+		t.Errorf("outbox: %d messages for the invoice", len(m))
+	}
+	cn, err := e.App.Billing.CreditNote(ctx, e.A.T.ID, inv.ID, 1_000_000, "Goodwill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := e.ownerMail(e.A.Owner.Email, "Credit note "+cn.Number); len(m) != 1 {
+		t.Errorf("credit note emails: %d", len(m))
 	}
 }
