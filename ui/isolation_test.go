@@ -607,6 +607,9 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/billing/tenants/:id/cancel":             {accAdmin, objTenant},
 	"nexus|GET|/api/v1/billing/revenue":                  {accAdminKey, ""},
 	"nexus|DELETE|/api/v1/billing/subscriptions/:tenant": {accAdminKeyW, ""},
+	"nexus|POST|/billing/dunning":                        {accAdmin, ""},
+	"nexus|GET|/api/v1/billing/dunning":                  {accAdminKey, ""},
+	"nexus|PUT|/api/v1/billing/dunning":                  {accAdminKeyW, ""},
 	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
 	"portal|GET|/inbox":                              {accUser, ""},
 	"portal|GET|/inbox/events":                       {accUser, ""},

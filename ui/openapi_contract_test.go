@@ -521,6 +521,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["postBillingCardSetup"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/card-setup", wk, "", 400}
 	calls["getBillingRevenue"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/revenue?months=3", ak, "", 200}
 	calls["deleteBillingSubscriptionsTenant"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/billing/subscriptions/" + id(a.T.ID), awk, "", 200}
+	calls["getBillingDunning"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/dunning", ak, "", 200}
+	calls["putBillingDunning"] = contractCall{ui.HostNexus, "PUT", "/api/v1/billing/dunning", awk, `{"retry_days":[2,4],"email":false,"suspend_after_days":0}`, 200}
 	calls["getBillingSummary"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/summary", rk, "", 200}
 	calls["getBillingPlans"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans", ak, "", 200}
 	calls["getBillingPlansId"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/plans/" + plan, ak, "", 200}
