@@ -919,3 +919,49 @@ func TestSites_ImageUploads(t *testing.T) {
 		t.Errorf("editor media: %d", st)
 	}
 }
+
+// A site without a custom domain on a subdomain of the agency's domain:
+// offered in the editor, served once published, first come first served,
+// the agency's own hosts refused; a certificate only while a site is
+// published there.
+func TestSites_AgencySubdomain(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	sub := e.A.T.Slug + ".localhost"
+	owner := map[string]string{"psid": e.A.Cookie}
+	if _, body, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/sites", Cookies: owner}); !strings.Contains(body, "<option>"+sub+"</option>") {
+		t.Errorf("the editor does not offer %s", sub)
+	}
+	if err := e.App.Domains.Decide(ctx, "nobody.localhost"); err == nil {
+		t.Error("a certificate for a subdomain no site claims")
+	}
+	st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, `{"name":"Sub site","domain":"`+sub+`"}`)
+	if st != http.StatusCreated {
+		t.Fatalf("site on %s: %d %s", sub, st, raw)
+	}
+	id := firstMatch(regexp.MustCompile(`"id":(\d+)`), raw)
+	// Taken: B gets a conflict; the agency's hosts and deeper names are refused.
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.B.KeyWrite, `{"name":"Mine","domain":"`+sub+`"}`); st != http.StatusConflict {
+		t.Errorf("B on A's subdomain: %d %s", st, raw)
+	}
+	for _, bad := range []string{"app.localhost", "nexus.localhost", "www.localhost", "a.b.localhost", "-x.localhost"} {
+		if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.B.KeyWrite, `{"name":"Bad","domain":"`+bad+`"}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"domain"`) {
+			t.Errorf("%s: %d %s", bad, st, raw)
+		}
+	}
+	if st, _, _ := e.do(treq{Host: sub, Method: http.MethodGet, Path: "/"}); st != http.StatusNotFound {
+		t.Errorf("unpublished subdomain site: %d", st)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/publish", e.A.KeyWrite, ""); st != http.StatusOK {
+		t.Fatalf("publish: %d %s", st, raw)
+	}
+	if st, body, _ := e.do(treq{Host: sub, Method: http.MethodGet, Path: "/"}); st != http.StatusOK || !strings.Contains(body, "Sub site") {
+		t.Errorf("published subdomain site: %d %.200s", st, body)
+	}
+	if err := e.App.Domains.Decide(ctx, sub); err != nil {
+		t.Errorf("no certificate for the published subdomain site: %v", err)
+	}
+	if err := e.App.Domains.Decide(ctx, "a.b.localhost"); err == nil {
+		t.Error("a certificate for a deeper name")
+	}
+}

@@ -230,6 +230,9 @@ func (s *Handler) domains(c *fiber.Ctx, sc web.Scope) []string {
 	if sc.Nexus() && s.Sites.HouseDomain != "" {
 		ds = append([]string{s.Sites.HouseDomain}, ds...)
 	}
+	if sub := s.Sites.SubdomainFor(app.TenantFromContext(c.UserContext())); sub != "" && !sc.Nexus() {
+		ds = append(ds, sub) // a site without a custom domain
+	}
 	return ds
 }
 
