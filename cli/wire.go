@@ -23,6 +23,7 @@ import (
 	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
+	"orengen/export"
 	"orengen/grants"
 	"orengen/httpx"
 	"orengen/pdftext"
@@ -422,7 +423,7 @@ func (a *App) wireFederal() error {
 		Key:    key(app.SecretSAMKey, cfg.SAMAPIKey),
 		Logger: a.Logger,
 	}
-	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout,
+	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout, Writer: export.Proposals{},
 		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND },
 		Sink: &federal.WorkflowSink{Next: federal.LogSink{Logger: a.Logger},
 			Trigger: func(ctx context.Context, tenantID int64, payload []byte) (int, error) {

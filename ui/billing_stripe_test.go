@@ -133,7 +133,10 @@ func TestBilling_StripePayments(t *testing.T) {
 	payPath := "/api/v1/billing/invoices/" + invID + "/payments"
 
 	// No card yet: the page offers one, a charge is refused with why.
-	_, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: owner})
+	_, body, resp := e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: owner})
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://checkout.stripe.com;") {
+		t.Fatalf("the billing page's CSP stops the redirect to Checkout: %s", csp)
+	}
 	if !strings.Contains(body, "No card on file") || !strings.Contains(body, `action="/billing/card"`) {
 		t.Fatalf("portal billing without a card: %.3000s", body)
 	}
