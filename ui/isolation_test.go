@@ -1258,6 +1258,21 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/wizards/:id":               {accAdminKey, ""},
 	"nexus|POST|/api/v1/wizards/:id/steps/:step":  {accAdminKeyW, ""},
 	"nexus|POST|/api/v1/wizards/:id/domain-check": {accAdminKeyW, ""},
+	// Tenant import from Nexus and the API (issue #22): tenant_import_test.go.
+	"nexus|GET|/tenant-imports":                                {accAdmin, ""},
+	"nexus|POST|/tenant-imports":                               {accAdmin, ""},
+	"nexus|POST|/tenant-imports/upload":                        {accAdmin, ""},
+	"nexus|POST|/tenant-imports/upload/:upload":                {accAdmin, ""},
+	"nexus|POST|/tenant-imports/upload/:upload/finish":         {accAdmin, ""},
+	"nexus|GET|/tenant-imports/:job":                           {accAdmin, ""},
+	"nexus|POST|/tenant-imports/:job/check":                    {accAdmin, ""},
+	"nexus|POST|/tenant-imports/:job/run":                      {accAdmin, ""},
+	"nexus|GET|/api/v1/tenant-imports":                         {accAdminKey, ""},
+	"nexus|POST|/api/v1/tenant-imports/uploads":                {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tenant-imports/uploads/:upload":        {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tenant-imports/uploads/:upload/finish": {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/tenant-imports/:id":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/tenant-imports/:id/run":                {accAdminKeyW, ""},
 }
 
 type isoRoute struct {
@@ -1673,10 +1688,11 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
-			e.isoToolRequest(r, &base)     // foss_tools_test.go
-			e.isoInboxRequest(r, &base)    // inbox_test.go
-			e.isoSnapshotRequest(r, &base) // snapshot_test.go
-			e.isoWizardRequest(r, &base)   // wizard_test.go
+			e.isoToolRequest(r, &base)         // foss_tools_test.go
+			e.isoInboxRequest(r, &base)        // inbox_test.go
+			e.isoSnapshotRequest(r, &base)     // snapshot_test.go
+			e.isoWizardRequest(r, &base)       // wizard_test.go
+			e.isoTenantImportRequest(r, &base) // tenant_import_test.go
 			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
@@ -1788,7 +1804,8 @@ func TestIsolationMatrix(t *testing.T) {
 						!(r.Path == "/crm/import/:id" && st == http.StatusNotFound) && // another tenant's job
 						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) && // no snapshot 1 in the fixtures
 						!(r.Path == "/sites/:id/media/:name" && st == http.StatusNotFound) && // no image uploaded in the fixtures
-						!(r.Path == "/wizards/:id" && st == http.StatusNotFound) { // no wizard run in the fixtures
+						!(r.Path == "/wizards/:id" && st == http.StatusNotFound) && // no wizard run in the fixtures
+						!(r.Path == "/tenant-imports/:job" && st == http.StatusNotFound) { // no import job in the fixtures
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}

@@ -24,6 +24,9 @@ import (
 //go:embed templates
 var Templates embed.FS
 
+// CheckoutOrigin is Stripe Checkout's: the card update redirects there.
+const CheckoutOrigin = "https://checkout.stripe.com"
+
 // NavItem is billing's entry in the portal's and Nexus's navigation.
 var NavItem = web.NavItem{Label: "Billing", Path: "/billing"}
 
@@ -239,6 +242,11 @@ func (s *Handler) handlePortal(c *fiber.Ctx) error {
 	}
 	p.Layout = s.Layout(c, web.HostPortal, "Billing")
 	p.S.CSRF, p.S.CardAction = p.CSRF, "/billing/card"
+	if s.Payments != nil {
+		// The card form's answer redirects to Stripe Checkout: the page's
+		// form-action must allow it, or the browser stops the redirect.
+		c.Set("Content-Security-Policy", strings.Replace(web.ContentSecurityPolicy, "form-action 'self'", "form-action 'self' "+CheckoutOrigin, 1))
+	}
 	if sus, err := s.Billing.Suspension(c.UserContext(), t.ID); err != nil {
 		return err
 	} else if sus != nil {
