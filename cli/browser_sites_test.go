@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orengen/app"
+	"orengen/app/sites"
 )
 
 // TestBrowser_SiteBuilder: a tenant owner builds a page of three blocks in
@@ -187,4 +188,51 @@ func waitText(s string) chromedp.Action {
 		}
 		return fmt.Errorf("no %q on the page", s)
 	})
+}
+
+// TestBrowser_SiteTemplatesAccessibility runs axe-core on published pages
+// made from the builder's templates (a whole service-business site, and
+// the landing, webinar, lead-magnet and thank-you pages): no violation of
+// serious or critical impact.
+func TestBrowser_SiteTemplatesAccessibility(t *testing.T) {
+	src := axeSource(t)
+	ctx := newBrowserFor(t, 150*time.Second)
+	dir := t.TempDir()
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Axe Plumbing"}
+	m, _, _ := setupTenantInvite(t, dir, tn, "", "owner@axe-plumbing.test")
+	tctx := app.NewContextWithTenant(bg, tn)
+	if err := m.Domains.AddTenantDomain(bg, tn.ID, "axe-plumbing.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	site := &sites.Site{Name: "Axe Plumbing", Domain: "axe-plumbing.localhost"}
+	if _, err := m.Sites.CreateSiteFromTemplate(tctx, site, "service-business", sites.TemplateInput{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"landing", "webinar", "lead-magnet", "thank-you"} {
+		if _, err := m.Sites.CreatePageFromTemplate(tctx, site.ID, k, k, "", sites.TemplateInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := m.Sites.Publish(tctx, site.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+
+	addr, _, _ := MustRunMain(t, dir)
+	live := "http://axe-plumbing.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	var failures []string
+	for _, path := range []string{"/", "/about", "/services", "/contact", "/landing", "/webinar", "/lead-magnet", "/thank-you"} {
+		var vs []axeViolation
+		if err := chromedp.Run(ctx, chromedp.Navigate(live+path), waitLoaded("main h1, main h2", chromedp.ByQuery), axeRun(src, &vs)); err != nil {
+			screenshot(t, ctx, "a11y-site"+strings.ReplaceAll(path, "/", "-"))
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, v := range vs {
+			failures = append(failures, fmt.Sprintf("%s: %s (%s): %s at %s", path, v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", ")))
+		}
+	}
+	if len(failures) > 0 {
+		t.Fatalf("%d serious or critical accessibility violations:\n%s", len(failures), strings.Join(failures, "\n"))
+	}
 }
