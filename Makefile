@@ -43,7 +43,7 @@ bench: build
 	ORENGEN_BENCH=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestBenchFigures -v ./backups
 	ORENGEN_BENCH_CRM=1 $(GO) test -tags '$(TAGS)' -run '^$$' -bench CRM_1M -benchtime 1x ./store/
 	ORENGEN_BENCH_CAPTURE=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCaptureFigures -v ./store/
-	ORENGEN_BENCH_SITES=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestSitesFigures -v ./ui/
+	ORENGEN_BENCH_SITES=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestSitesFigures|TestSitesNginxFigures' -v ./ui/
 	ORENGEN_BENCH_PLATFORM=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestPlatformFigures -v ./ui/
 	ORENGEN_BENCH_WIKI=1 ORENGEN_BENCH_SHEETS=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestWikiFigures|TestSheetFigures' -v ./app/wiki ./app/sheets
 	ORENGEN_BENCH_INBOX=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestInboxFigures|TestInboxLiveFigures|TestIMAPImportFigures' -v ./app/inbox ./imap

@@ -56,6 +56,10 @@ const (
 	// message_id, channel, from, subject and body; when.channel and
 	// when.contains narrow it (issue #18).
 	TriggerMessageReceived = "message_received"
+	// TriggerConversationClosed: someone (a person, a workflow, the
+	// API) closed an inbox conversation of a CRM person. The trigger
+	// fields are conversation_id and channel; when.channel narrows it.
+	TriggerConversationClosed = "conversation_closed"
 )
 
 // Members' area triggers (issue #24, app/courses), fired after the write
@@ -116,12 +120,13 @@ var WorkflowTriggers = map[string]string{
 	TriggerAppointmentRescheduled: "An appointment is rescheduled",
 	TriggerAppointmentStartsSoon:  "An appointment starts in N minutes (the trigger's minutes; default at 24 hours and 1 hour, minutes_before says which): reminders by SMS or email",
 	TriggerMessageReceived:        "A message arrives in the inbox (when.channel: sms, email, chat; when.contains: a word or phrase in it)",
+	TriggerConversationClosed:     "An inbox conversation is closed (when.channel: sms, email, chat, call)",
 }
 
 // TriggerOrder lists the triggers in the order the editor offers them.
 var TriggerOrder = []string{TriggerFormSubmitted, TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged,
 	TriggerInboundSMS, TriggerInboundCall, TriggerWebhook, TriggerSchedule, TriggerDateReached, TriggerFederalAlert,
-	TriggerAppointmentBooked, TriggerAppointmentCancelled, TriggerAppointmentRescheduled, TriggerAppointmentStartsSoon, TriggerMessageReceived}
+	TriggerAppointmentBooked, TriggerAppointmentCancelled, TriggerAppointmentRescheduled, TriggerAppointmentStartsSoon, TriggerMessageReceived, TriggerConversationClosed}
 
 // When narrows a trigger: only the fields of the workflow's trigger apply.
 type When struct {
@@ -176,6 +181,11 @@ func (w *When) validate(trigger string) error {
 		}
 		if first := sch.Next(time.Now()); sch.Next(first).Sub(first) < 5*time.Minute {
 			return bad("cron", "a schedule may fire at most every 5 minutes.")
+		}
+	case TriggerConversationClosed:
+		w.Channel = strings.ToLower(strings.TrimSpace(w.Channel))
+		if w.Channel != "" && !slices.Contains(MessageChannels, w.Channel) {
+			return bad("channel", "must be one of %s (or empty: any).", strings.Join(MessageChannels, ", "))
 		}
 	case TriggerMessageReceived:
 		w.Channel, w.Contains = strings.ToLower(strings.TrimSpace(w.Channel)), strings.TrimSpace(w.Contains)

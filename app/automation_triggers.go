@@ -59,7 +59,7 @@ type RunSpec struct {
 }
 
 // CRMTriggers lists the triggers CRM events fire.
-var CRMTriggers = []string{TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged, TriggerMessageReceived}
+var CRMTriggers = []string{TriggerContactCreated, TriggerContactUpdated, TriggerTagAdded, TriggerDealStageChanged, TriggerMessageReceived, TriggerConversationClosed}
 
 // RunsFor returns the runs the event starts among the tenant's enabled
 // workflows. A workflow never triggers itself (its own writes carry the
@@ -105,6 +105,11 @@ func (ev *CRMEvent) RunsFor(ws []*Workflow) []RunSpec {
 					p["email"] = m.From
 				}
 				fires = append(fires, fire{TriggerMessageReceived, p, func(w When) bool { return m.Matches(w.Channel, w.Contains) }})
+			}
+			if e.RefType == RefConversation && e.Field == ConversationClosedField {
+				channel := e.New
+				fires = append(fires, fire{TriggerConversationClosed, with("conversation_id", strconv.FormatInt(e.RefID, 10), "channel", channel),
+					func(w When) bool { return w.Channel == "" || strings.EqualFold(w.Channel, channel) }})
 			}
 			switch e.Kind {
 			case TimelineCreated:

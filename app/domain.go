@@ -208,6 +208,11 @@ type DomainService struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 
+	// SiteHost reports whether a published website is served on name, a
+	// subdomain of Domain (the website builder's sites without a custom
+	// domain): only then does it get a certificate. nil: none do.
+	SiteHost func(ctx context.Context, name string) (bool, error)
+
 	DecisionTTL   time.Duration
 	IssueInterval time.Duration
 	IssuePerHour  int
@@ -549,6 +554,19 @@ func (s *DomainService) Decide(ctx context.Context, name string) error {
 	s.mu.Unlock()
 	var derr error
 	d, err := s.Store.FindDomainByName(ctx, name)
+	if label, ok := strings.CutSuffix(name, "."+s.Domain); ok && s.Domain != "" && label != "" && !strings.Contains(label, ".") && ErrorCode(err) == ENOTFOUND {
+		// A subdomain of the apex: certified only while a site is on it.
+		claimed := false
+		if s.SiteHost != nil {
+			if claimed, err = s.SiteHost(ctx, name); err != nil {
+				return err // not cached
+			}
+		}
+		d, err = &CustomDomain{Status: DomainActive, DNSOK: true}, nil
+		if !claimed {
+			err = Errorf(ENOTFOUND, "no site")
+		}
+	}
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
 		derr = Errorf(EFORBIDDEN, "%s is not a registered domain.", name)

@@ -100,8 +100,9 @@ type TenantTransferService struct {
 	Keep   time.Duration // default DefaultExportKeep
 	Logger *slog.Logger
 
-	mu   sync.Mutex
-	jobs map[string]*ExportJob
+	mu      sync.Mutex
+	jobs    map[string]*ExportJob
+	imports map[string]*TenantImportJob // tenant_import.go
 }
 
 // Export writes the tenant with slug to path. Returns ENOTFOUND.
@@ -241,6 +242,12 @@ func (s *TenantTransferService) sweep() {
 		if j.finished && time.Since(j.updatedAt) > s.keep() {
 			os.Remove(j.path)
 			delete(s.jobs, id)
+		}
+	}
+	for id, j := range s.imports {
+		if !j.Running && time.Since(j.updated) > s.keep() {
+			os.Remove(j.path)
+			delete(s.imports, id)
 		}
 	}
 }

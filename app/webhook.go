@@ -32,7 +32,7 @@ var WebhookEvents = []string{
 	"company.created", "company.updated",
 	"opportunity.created", "opportunity.updated", "opportunity.stage_changed",
 	"note.created", "task.created", "task.completed",
-	"message.received", "message.sent", "conversation.created",
+	"message.received", "message.sent", "conversation.created", "conversation.closed",
 }
 
 // RefConversation is the ref_type of a timeline entry of an inbox
@@ -44,6 +44,11 @@ const RefConversation = "conversation"
 // conversation writes on its person (new: its channel), in the
 // transaction that created it: the webhooks' conversation.created.
 const ConversationCreatedField = "created"
+
+// ConversationClosedField is the field of the timeline entry written
+// when a conversation is closed (New: its channel): the
+// conversation_closed trigger comes from it.
+const ConversationClosedField = "closed"
 
 // WebhookSubscription sends chosen events of a tenant to a URL.
 type WebhookSubscription struct {
@@ -359,7 +364,7 @@ func EventFor(e *TimelineEntry) (string, []byte) {
 	if e.RefType == RefConversation && (e.Field == "in" || e.Field == "out") {
 		return messageEvent(e)
 	}
-	if e.RefType == RefConversation && e.Field == ConversationCreatedField {
+	if e.RefType == RefConversation && (e.Field == ConversationCreatedField || e.Field == ConversationClosedField) {
 		return conversationEvent(e)
 	}
 	obj := e.RecordType
@@ -412,13 +417,18 @@ func messageEvent(e *TimelineEntry) (string, []byte) {
 	return name, b
 }
 
-// conversationEvent is conversation.created: a customer's first message
-// on a channel opened a thread in the inbox (issue #18).
+// conversationEvent is conversation.created (a customer's first message
+// on a channel opened a thread in the inbox) or conversation.closed
+// (someone closed it; actor says who) (issue #18).
 func conversationEvent(e *TimelineEntry) (string, []byte) {
+	name := "conversation.created"
 	data := map[string]any{"conversation_id": e.RefID, "channel": e.New, "person_id": e.RecordID,
 		"api_path": fmt.Sprintf("/api/v1/conversations/%d", e.RefID)}
-	b, _ := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(e.ID, 10), "event": "conversation.created", "created_at": e.CreatedAt.UTC().Format(time.RFC3339Nano), "data": data})
-	return "conversation.created", b
+	if e.Field == ConversationClosedField {
+		name, data["actor"] = "conversation.closed", e.Actor
+	}
+	b, _ := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(e.ID, 10), "event": name, "created_at": e.CreatedAt.UTC().Format(time.RFC3339Nano), "data": data})
+	return name, b
 }
 
 func (s *WebhookService) now() time.Time {

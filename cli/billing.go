@@ -36,8 +36,8 @@ func (a *App) wireBilling() {
 	// without the request's principal, whom the vault keeps out of the
 	// global scope. Nothing of them reaches the client.
 	secret := func(name string) func(ctx context.Context) (string, error) {
-		return func(context.Context) (string, error) {
-			return a.Vault.GetOr(context.Background(), app.GlobalScope, name, "")
+		return func(ctx context.Context) (string, error) {
+			return a.Vault.GetOr(app.WithoutValues(ctx), app.GlobalScope, name, "")
 		}
 	}
 	a.Stripe = &stripe.Client{APIURL: func(ctx context.Context) string { return a.Providers.Current(ctx).StripeAPIURL },
@@ -45,6 +45,48 @@ func (a *App) wireBilling() {
 		HTTP: a.outboundClient(httpx.Options{Timeout: 30 * time.Second}, a.Config.StripeAPIURL)}
 	a.Payments = &billing.Payments{Billing: a.Billing, Store: store.NewBillingPaymentStore(a.DB), Gateway: a.Stripe, Logger: a.Logger}
 	a.Server.Payments = a.Payments
+	a.Billing.Notify = a.billingNotify
+	a.Billing.BrandOf = func(ctx context.Context, tenantID int64) (billing.Brand, string, error) {
+		ctx = app.WithoutValues(ctx)
+		house, err := a.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+		if err != nil {
+			return billing.Brand{}, "", err
+		}
+		t, err := a.Tenants.Store.FindTenantByID(ctx, tenantID)
+		if err != nil {
+			return billing.Brand{}, "", err
+		}
+		return billing.Brand{Name: house.BrandName(), Color: house.PrimaryColor, SupportEmail: house.SupportEmail}, t.BrandName(), nil
+	}
+}
+
+// billingNotify emails a client's owners from the agency (invoices,
+// dunning), with a link to the billing page of its portal.
+func (a *App) billingNotify(ctx context.Context, tenantID int64, subject, text string, att []app.Attachment) error {
+	ctx = app.WithoutValues(ctx)
+	t, err := a.Tenants.Store.FindTenantByID(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	users, err := a.Users.Users.FindTenantUsers(app.NewContextWithTenant(ctx, t))
+	if err != nil {
+		return err
+	}
+	text += "\n\nBilling: " + a.Users.PortalURL(ctx, t) + "/billing\n"
+	sent := 0
+	for _, u := range users {
+		if u.Role != app.UserRoleOwner || u.Email == "" {
+			continue
+		}
+		if err := a.Mailer.Send(ctx, &app.Message{To: u.Email, Subject: subject, Text: text, Attachments: att}); err != nil {
+			return err
+		}
+		sent++
+	}
+	if sent == 0 {
+		return fmt.Errorf("tenant %d has no owner to email", tenantID)
+	}
+	return nil
 }
 
 // stripeIntegration is Stripe's entry in the integrations hub: the
@@ -79,13 +121,12 @@ func (a *App) stripeIntegration() *platform.Integration {
 const billingInterval = time.Hour
 
 // runBilling invoices every subscription whose period ended (month-end,
-// year-end) and charges the new invoices to the clients' saved cards, at
+// year-end), charges the new invoices to the clients' saved cards and
+// runs dunning, at
 // start and then every billingInterval, until ctx ends. A restart
 // resumes: what is due is read from the subscriptions and invoices.
 func (a *App) runBilling(ctx context.Context) {
-	t := time.NewTicker(billingInterval)
-	defer t.Stop()
-	for {
+	app.Every(ctx, billingInterval, func(ctx context.Context) {
 		if n, err := a.Billing.CloseDuePeriods(ctx, time.Now()); err != nil {
 			a.Logger.Error("billing: invoice ended periods", "err", err)
 		} else if n > 0 {
@@ -96,10 +137,11 @@ func (a *App) runBilling(ctx context.Context) {
 		} else if n > 0 {
 			a.Logger.Info("billing: invoices charged", "payments", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		// Dunning: retries of failed charges, emails, suspensions.
+		if n, err := a.Payments.RunDunning(ctx, time.Now()); err != nil {
+			a.Logger.Error("billing: dunning", "err", err)
+		} else if n > 0 {
+			a.Logger.Info("billing: dunning retries", "payments", n)
 		}
-	}
+	})
 }

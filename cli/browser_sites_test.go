@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,13 +12,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orengen/app"
+	"orengen/app/sites"
 )
 
 // TestBrowser_SiteBuilder: a tenant owner builds a page of three blocks in
 // the editor (the home page's hero, an added text block and an added
 // form block), publishes it, sees it on the tenant's domain, fills its
-// form as a visitor, and finds the lead in the CRM and the conversion in
-// the site's analytics.
+// form as a visitor, which takes them to the funnel's next step (a
+// thank-you page made from its template), and finds the lead in the CRM
+// and the conversion and the funnel in the site's analytics.
 func TestBrowser_SiteBuilder(t *testing.T) {
 	ctx := newBrowserFor(t, 3*time.Minute)
 	dir := t.TempDir()
@@ -102,6 +107,27 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
+	// A thank-you page from its template, and a funnel from the landing
+	// page to it (the form then leads there), published from the site page.
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`.crumbs a:nth-of-type(2)`, chromedp.ByQuery),
+		waitLoaded("#p_title", chromedp.ByID),
+		chromedp.SendKeys("#p_title", "Thanks", chromedp.ByID),
+		chromedp.SendKeys("#p_slug", "thank-you", chromedp.ByID),
+		chromedp.SetValue("#p_template", "thank-you", chromedp.ByID),
+		chromedp.Submit("#p_title", chromedp.ByID),
+		waitLoaded("#page-form", chromedp.ByID),
+		chromedp.Click(`.crumbs a:nth-of-type(2)`, chromedp.ByQuery),
+		waitLoaded("#funnels", chromedp.ByID),
+		chromedp.SetValue("#funnels", "Quote | /, /thank-you", chromedp.ByID),
+		chromedp.Submit("#funnels", chromedp.ByID),
+		waitLoaded(`.alert.ok`, chromedp.ByQuery),
+		waitText("Site settings saved"),
+		chromedp.Click(`form[action$="/publish"] button`, chromedp.ByQuery),
+		waitText("Published revision 2"),
+	); err != nil {
+		t.Fatal(err)
+	}
 	// A visitor on the tenant's domain.
 	var h1, strong, sent string
 	if err := chromedp.Run(ctx,
@@ -112,13 +138,14 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 		chromedp.SendKeys(`input[name=name]`, "Vera Visitor", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name=email]`, "vera@visitor.test", chromedp.ByQuery),
 		chromedp.Submit(`input[name=email]`, chromedp.ByQuery),
-		waitLoaded(`p.sent`, chromedp.ByQuery),
-		chromedp.Text(`p.sent`, &sent, chromedp.ByQuery),
+		// The funnel's next step.
+		waitText("Thank you: you are in"),
+		chromedp.Text(`h1`, &sent, chromedp.ByQuery),
 	); err != nil {
 		t.Fatal(err)
 	}
 	if h1 != "Roofs fixed in a day" || strong != "inspection" || !strings.Contains(sent, "Thank you") {
-		t.Fatalf("live page: h1 %q strong %q sent %q", h1, strong, sent)
+		t.Fatalf("live page: h1 %q strong %q next step %q", h1, strong, sent)
 	}
 	// The lead is in the CRM, and the conversion in the analytics.
 	var people, stats string
@@ -138,5 +165,74 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 		}
 		chromedp.Run(ctx, chromedp.Navigate(siteURL+"/analytics"), chromedp.WaitVisible(".stats", chromedp.ByQuery), chromedp.Text(".stats", &stats, chromedp.ByQuery))
 	}
+	// The funnel's chart and table: one visitor converted on the landing
+	// page and reached the thank-you step.
+	var funnel string
+	if err := chromedp.Run(ctx, chromedp.Text("main", &funnel, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(funnel, "Quote") || !regexp.MustCompile(`/\s+1\s+1\s+100`).MatchString(funnel) || !regexp.MustCompile(`/thank-you\s+1\s`).MatchString(funnel) {
+		t.Fatalf("funnel on the analytics page: %.1500s", funnel)
+	}
 	screenshot(t, ctx, "site-builder-analytics")
+}
+
+// waitText waits until the page's text includes s, across navigations.
+func waitText(s string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			var ok bool
+			if err := chromedp.Evaluate(`!!document.body && document.body.innerText.includes(`+strconv.Quote(s)+`)`, &ok).Do(ctx); err == nil && ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("no %q on the page", s)
+	})
+}
+
+// TestBrowser_SiteTemplatesAccessibility runs axe-core on published pages
+// made from the builder's templates (a whole service-business site, and
+// the landing, webinar, lead-magnet and thank-you pages): no violation of
+// serious or critical impact.
+func TestBrowser_SiteTemplatesAccessibility(t *testing.T) {
+	src := axeSource(t)
+	ctx := newBrowserFor(t, 150*time.Second)
+	dir := t.TempDir()
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Axe Plumbing"}
+	m, _, _ := setupTenantInvite(t, dir, tn, "", "owner@axe-plumbing.test")
+	tctx := app.NewContextWithTenant(bg, tn)
+	if err := m.Domains.AddTenantDomain(bg, tn.ID, "axe-plumbing.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	site := &sites.Site{Name: "Axe Plumbing", Domain: "axe-plumbing.localhost"}
+	if _, err := m.Sites.CreateSiteFromTemplate(tctx, site, "service-business", sites.TemplateInput{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"landing", "webinar", "lead-magnet", "thank-you"} {
+		if _, err := m.Sites.CreatePageFromTemplate(tctx, site.ID, k, k, "", sites.TemplateInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := m.Sites.Publish(tctx, site.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+
+	addr, _, _ := MustRunMain(t, dir)
+	live := "http://axe-plumbing.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	var failures []string
+	for _, path := range []string{"/", "/about", "/services", "/contact", "/landing", "/webinar", "/lead-magnet", "/thank-you"} {
+		var vs []axeViolation
+		if err := chromedp.Run(ctx, chromedp.Navigate(live+path), waitLoaded("main h1, main h2", chromedp.ByQuery), axeRun(src, &vs)); err != nil {
+			screenshot(t, ctx, "a11y-site"+strings.ReplaceAll(path, "/", "-"))
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, v := range vs {
+			failures = append(failures, fmt.Sprintf("%s: %s (%s): %s at %s", path, v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", ")))
+		}
+	}
+	if len(failures) > 0 {
+		t.Fatalf("%d serious or critical accessibility violations:\n%s", len(failures), strings.Join(failures, "\n"))
+	}
 }

@@ -65,6 +65,15 @@ func (a *App) wireSites() {
 			return rc
 		}}
 	a.Server.Sites = a.Sites
+	// A site on a subdomain of the agency's domain gets a certificate
+	// while it is published there (ui/tls.go asks DomainService.Decide).
+	a.Domains.SiteHost = func(ctx context.Context, name string) (bool, error) {
+		_, err := a.Sites.SiteByHost(ctx, name)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			return false, nil
+		}
+		return err == nil, err
+	}
 }
 
 // migrateMarketingSite is MigrateMarketingSite at start, logged.

@@ -23,6 +23,7 @@ import (
 	"orengen/app/sites"
 	"orengen/app/twenty"
 	"orengen/app/wiki"
+	"orengen/export"
 	"orengen/grants"
 	"orengen/httpx"
 	"orengen/pdftext"
@@ -33,6 +34,7 @@ import (
 	"orengen/stripe"
 	"orengen/twilio"
 	"orengen/ui"
+	"orengen/xlsx"
 )
 
 // App is the whole object graph of the appliance, built once by Open on a
@@ -235,7 +237,7 @@ func (a *App) open(ctx context.Context) error {
 	a.CRMService = app.NewCRMService(a.CRM)
 	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, PDF: pdftext.Text, Logger: a.Logger}
-	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), Logger: a.Logger}
+	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), XLSX: xlsx.Workbooks{}, Logger: a.Logger}
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
 		return usageError{err}
 	}
@@ -421,7 +423,7 @@ func (a *App) wireFederal() error {
 		Key:    key(app.SecretSAMKey, cfg.SAMAPIKey),
 		Logger: a.Logger,
 	}
-	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout,
+	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout, Writer: export.Proposals{},
 		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND },
 		Sink: &federal.WorkflowSink{Next: federal.LogSink{Logger: a.Logger},
 			Trigger: func(ctx context.Context, tenantID int64, payload []byte) (int, error) {

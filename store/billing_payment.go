@@ -137,6 +137,10 @@ func setPayment(ctx context.Context, tx *Tx, id int64, intentID, status, message
 		FormatTime(tx.now), id); err != nil {
 		return fmt.Errorf("invoice paid: %w", err)
 	}
+	// The payment lifts a suspension for this invoice (dunning).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM billing_suspensions WHERE invoice_id = (SELECT invoice_id FROM billing_payments WHERE id = ?)`, id); err != nil {
+		return fmt.Errorf("lift suspension: %w", err)
+	}
 	// The customer pays in the currency it paid in from now on.
 	_, err := tx.ExecContext(ctx, `UPDATE billing_customers SET currency = (SELECT currency FROM billing_payments WHERE id = ?)
 		WHERE tenant_id = (SELECT tenant_id FROM billing_payments WHERE id = ?) AND currency = ''`, id, id)

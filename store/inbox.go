@@ -671,8 +671,17 @@ func (s *InboxStore) UpdateConversation(ctx context.Context, tenantID, id int64,
 		if _, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET `+strings.Join(sets, ", ")+` WHERE id = ? AND tenant_id = ?`, args...); err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
-		c, err = findInboxConv(ctx, tx, old.TenantID, old.ID)
-		return err
+		if c, err = findInboxConv(ctx, tx, old.TenantID, old.ID); err != nil {
+			return err
+		}
+		if c.Status == inbox.StatusClosed && old.Status != inbox.StatusClosed && c.PersonID != 0 {
+			// The conversation_closed trigger reads this entry after
+			// the transaction commits, like the CRM triggers.
+			return AddTimelineEntryTx(ctx, tx, &app.TimelineEntry{TenantID: c.TenantID, RecordType: app.RecordPerson, RecordID: c.PersonID,
+				Kind: app.TimelineConversation, RefType: app.RefConversation, RefID: c.ID, Field: app.ConversationClosedField, New: c.Channel,
+				Actor: app.ActorFromContext(ctx), Body: fmt.Sprintf("Conversation %d closed (%s with %s)", c.ID, c.Channel, c.Address)})
+		}
+		return nil
 	})
 	return c, err
 }

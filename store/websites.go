@@ -291,7 +291,9 @@ func (s *SiteBuilderStore) Publish(ctx context.Context, siteID int64, snapshot [
 		}
 		rev.ID, _ = res.LastInsertId()
 		rev.CreatedAt = tx.now
-		if _, err := tx.ExecContext(ctx, `DELETE FROM web_files WHERE site_id = ?`, siteID); err != nil {
+		// Uploaded images (sites.MediaPrefix) stay: they are the site's own
+		// files, not rendered ones.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_files WHERE site_id = ? AND substr(path, 1, ?) <> ?`, siteID, len(sites.MediaPrefix), sites.MediaPrefix); err != nil {
 			return err
 		}
 		for _, f := range files {
@@ -343,9 +345,75 @@ func (s *SiteBuilderStore) FindRevision(ctx context.Context, siteID int64, numbe
 	return &r, nil
 }
 
+// SaveMedia implements sites.Store: the same image (its path is its
+// hash) is stored once.
+func (s *SiteBuilderStore) SaveMedia(ctx context.Context, siteID int64, f sites.File, max int) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		if err := siteOwned(ctx, tx, siteID, tid); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM web_files WHERE site_id = ? AND substr(path, 1, ?) = ?`, siteID, len(sites.MediaPrefix), sites.MediaPrefix).Scan(&n); err != nil {
+			return err
+		}
+		if n >= max {
+			return app.FieldErrorf("file", "A site may hold at most %d images: delete some first.", max)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO web_files (site_id, path, content_type, body) VALUES (?, ?, ?, ?)`, siteID, f.Path, f.ContentType, f.Body)
+		return err
+	})
+}
+
+// FindMedia implements sites.Store: the site's images without bodies.
+func (s *SiteBuilderStore) FindMedia(ctx context.Context, siteID int64) ([]sites.Media, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT f.path, f.content_type, length(f.body) FROM web_files f JOIN web_sites s ON s.id = f.site_id
+		WHERE f.site_id = ? AND s.tenant_id = ? AND substr(f.path, 1, ?) = ? ORDER BY f.path`, siteID, tid, len(sites.MediaPrefix), sites.MediaPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("find media: %w", err)
+	}
+	return scanAll(rows, func(row scanner) (sites.Media, error) {
+		var m sites.Media
+		return m, row.Scan(&m.Path, &m.ContentType, &m.Size)
+	})
+}
+
+// DeleteMedia implements sites.Store.
+func (s *SiteBuilderStore) DeleteMedia(ctx context.Context, siteID int64, path string) error {
+	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
+		if err := siteOwned(ctx, tx, siteID, tid); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM web_files WHERE site_id = ? AND path = ? AND substr(path, 1, ?) = ?`, siteID, path, len(sites.MediaPrefix), sites.MediaPrefix)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Image not found.")
+		}
+		return nil
+	})
+}
+
+// FindMediaFile implements sites.Store (across tenants: the public host
+// checked the site).
+func (s *SiteBuilderStore) FindMediaFile(ctx context.Context, siteID int64, path string) (*sites.File, error) {
+	var f sites.File
+	err := s.db.read.QueryRowContext(ctx, `SELECT path, content_type, body FROM web_files WHERE site_id = ? AND path = ? AND substr(path, 1, ?) = ?`,
+		siteID, path, len(sites.MediaPrefix), sites.MediaPrefix).Scan(&f.Path, &f.ContentType, &f.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "Image not found.")
+	}
+	return &f, err
+}
+
 // FindFiles implements sites.Store (across tenants).
 func (s *SiteBuilderStore) FindFiles(ctx context.Context, siteID int64) ([]sites.File, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT path, content_type, body FROM web_files WHERE site_id = ? ORDER BY path`, siteID)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT path, content_type, body FROM web_files WHERE site_id = ? AND substr(path, 1, ?) <> ? ORDER BY path`,
+		siteID, len(sites.MediaPrefix), sites.MediaPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("find files: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ import (
 	"orengen/app"
 	"orengen/app/billing"
 	"orengen/internal/realtest"
+
+	"github.com/stripe/stripe-go/v82/webhook"
 )
 
 // stripeCall is one request the application made to Stripe.
@@ -133,7 +136,10 @@ func TestBilling_StripePayments(t *testing.T) {
 	payPath := "/api/v1/billing/invoices/" + invID + "/payments"
 
 	// No card yet: the page offers one, a charge is refused with why.
-	_, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: owner})
+	_, body, resp := e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: owner})
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://checkout.stripe.com;") {
+		t.Fatalf("the billing page's CSP stops the redirect to Checkout: %s", csp)
+	}
 	if !strings.Contains(body, "No card on file") || !strings.Contains(body, `action="/billing/card"`) {
 		t.Fatalf("portal billing without a card: %.3000s", body)
 	}
@@ -306,4 +312,104 @@ func TestBilling_StripePayments(t *testing.T) {
 // runs them with Stripe.
 func isoNeedsStripe(path string, status int) bool {
 	return (path == "/api/v1/billing/invoices/:id/payments" || path == "/api/v1/billing/card-setup") && (status == 409 || status == 400)
+}
+
+// TestBillingStripeFigures measures, against stripe-mock on loopback, a
+// payment round trip through billing (attempt recorded, PaymentIntent
+// created with its idempotency key, answer recorded) next to the same
+// PaymentIntent request sent to stripe-mock alone, and the signed
+// webhook's handling rate (verify, dedupe, apply, record) next to
+// stripe-go's signature check and parse alone. Run with
+// ORENGEN_BENCH_BILLING=1 (make bench); docs/BENCHMARKS.md has the figures.
+func TestBillingStripeFigures(t *testing.T) {
+	if os.Getenv("ORENGEN_BENCH_BILLING") != "1" {
+		t.Skip("figures: set ORENGEN_BENCH_BILLING=1")
+	}
+	stripe := startStripe(t)
+	e := newTenantEnv(t, "--stripe-api-url", stripe.URL)
+	ctx := context.Background()
+	for k, v := range map[string]string{app.SecretStripeKey: "sk_test_orengen", app.SecretStripeWebhook: testWebhookSecret} {
+		if err := e.App.Vault.Put(ctx, app.GlobalScope, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aID, a := e.A.T.ID, strconv.FormatInt(e.A.T.ID, 10)
+	p := &billing.Plan{Name: "Bench", Interval: billing.Month, PriceMicros: 97_000_000, Active: true}
+	if err := e.App.Billing.CreatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Billing.Assign(ctx, aID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	inv, err := e.App.Billing.CloseNow(ctx, aID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Payments.StartCardSetup(ctx, aID, "Bench", "", "https://x/ok", "https://x/c"); err != nil {
+		t.Fatal(err)
+	}
+	cust, _ := e.App.Payments.Customer(ctx, aID)
+	now := time.Now()
+	done := stripeEvent("evt_bench_card", "checkout.session.completed", now, map[string]any{"id": "cs_b", "object": "checkout.session", "mode": "setup",
+		"customer": cust.CustomerID, "setup_intent": "seti_b", "metadata": map[string]string{"tenant_id": a}})
+	if _, _, err := e.App.Payments.HandleEvent(ctx, done, stripeSign(testWebhookSecret, now, done)); err != nil {
+		t.Fatal(err)
+	}
+	cust, _ = e.App.Payments.Customer(ctx, aID)
+	const n = 300
+	// Payment round trips (stripe-mock answers "requires_payment_method":
+	// each is a failed attempt, so the next one is a new attempt).
+	start := time.Now()
+	for range n {
+		if _, err := e.App.Payments.PayInvoice(ctx, aID, inv.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ours := time.Since(start)
+	form := url.Values{"amount": {strconv.FormatInt(inv.TotalMicros/10000, 10)}, "currency": {"usd"}, "customer": {cust.CustomerID},
+		"payment_method": {cust.Card.PaymentMethodID}, "off_session": {"true"}, "confirm": {"true"}}
+	client := &http.Client{}
+	start = time.Now()
+	for i := range n {
+		req, _ := http.NewRequest("POST", stripe.URL+"/v1/payment_intents", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Idempotency-Key", "bench-"+strconv.Itoa(i))
+		req.SetBasicAuth("sk_test_orengen", "")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	alone := time.Since(start)
+	// Webhooks: distinct signed payment_failed events for the latest
+	// attempt's intent, each verified, deduplicated and applied.
+	pays, _ := e.App.Payments.PaymentsOf(ctx, aID, inv.ID)
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = stripeEvent("evt_bench_"+strconv.Itoa(i), "payment_intent.payment_failed", now, map[string]any{"id": pays[0].IntentID, "object": "payment_intent",
+			"amount": inv.TotalMicros / 10000, "currency": "usd", "customer": cust.CustomerID, "status": "requires_payment_method"})
+	}
+	start = time.Now()
+	for _, b := range bodies {
+		if st, out, _ := e.do(treq{Host: "site", Method: "POST", Path: "/webhooks/stripe", Raw: string(b), ContentType: "application/json",
+			Header: map[string]string{"Stripe-Signature": stripeSign(testWebhookSecret, now, b)}}); st != 200 || !strings.Contains(out, `"applied":true`) {
+			t.Fatalf("webhook: %d %s", st, out)
+		}
+	}
+	hooks := time.Since(start)
+	start = time.Now()
+	for _, b := range bodies {
+		if _, err := webhook.ConstructEventWithOptions(b, stripeSign(testWebhookSecret, now, b), testWebhookSecret, webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify := time.Since(start)
+	rate := func(d time.Duration) float64 { return float64(n) / d.Seconds() }
+	t.Logf("payment round trip through billing: %.0f /s (%.2f ms each); stripe-mock alone: %.0f /s (%.2f ms); ratio %.2fx",
+		rate(ours), ours.Seconds()*1000/n, rate(alone), alone.Seconds()*1000/n, ours.Seconds()/alone.Seconds())
+	t.Logf("signed webhooks handled (HTTP, verify, dedupe, apply, record): %.0f /s; stripe-go's verify+parse alone: %.0f /s; ratio %.1fx",
+		rate(hooks), rate(verify), hooks.Seconds()/verify.Seconds())
 }

@@ -143,6 +143,8 @@ func (e *tenantEnv) isoBillingRequest(r isoRoute, req *treq) {
 			e.t.Fatal(err)
 		}
 		req.Path = strings.Replace(req.Path, ":tenant", b, 1)
+	case "PUT /api/v1/billing/dunning":
+		req.JSON = `{"retry_days":[3,5,7],"email":true,"suspend_after_days":14}`
 	case "POST /api/v1/billing/wallet-topups":
 		req.JSON = `{"tenant_id":` + b + `,"amount_micros":1000,"ref":"iso"}`
 	}

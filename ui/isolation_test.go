@@ -258,6 +258,17 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/sites/:id/pages/:page/share":                  {accAdmin, objHouseSitePage},
 	"portal|GET|/site-preview/:token":                          {accPublic, ""},
 	"portal|GET|/site-preview/:token/theme.css":                {accPublic, ""},
+	"portal|GET|/api/v1/sites/:id/media":                       {accTenantKey, objSite},
+	"portal|POST|/api/v1/sites/:id/media":                      {accTenantKeyW, objSite},
+	"nexus|GET|/api/v1/sites/:id/media":                        {accAdminKey, objSite},
+	"nexus|POST|/api/v1/sites/:id/media":                       {accAdminKeyW, objSite},
+	"portal|GET|/sites/:id/media/:name":                        {accOwner, objSite},
+	"portal|POST|/sites/:id/media":                             {accOwner, objSite},
+	"portal|POST|/sites/:id/media/delete":                      {accOwner, objSite},
+	"nexus|GET|/sites/:id/media/:name":                         {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/media":                              {accAdmin, objHouseSite},
+	"nexus|POST|/sites/:id/media/delete":                       {accAdmin, objHouseSite},
+	"portal|GET|/site-preview/:token/media/:name":              {accPublic, ""},
 	"portal|GET|/api/v1/site-templates":                        {accTenantKey, ""},
 	"nexus|GET|/api/v1/site-templates":                         {accAdminKey, ""},
 	"nexus|POST|/api/v1/sites":                                 {accAdminKeyW, ""},
@@ -596,6 +607,9 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/billing/tenants/:id/cancel":             {accAdmin, objTenant},
 	"nexus|GET|/api/v1/billing/revenue":                  {accAdminKey, ""},
 	"nexus|DELETE|/api/v1/billing/subscriptions/:tenant": {accAdminKeyW, ""},
+	"nexus|POST|/billing/dunning":                        {accAdmin, ""},
+	"nexus|GET|/api/v1/billing/dunning":                  {accAdminKey, ""},
+	"nexus|PUT|/api/v1/billing/dunning":                  {accAdminKeyW, ""},
 	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
 	"portal|GET|/inbox":                              {accUser, ""},
 	"portal|GET|/inbox/events":                       {accUser, ""},
@@ -1244,6 +1258,21 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/wizards/:id":               {accAdminKey, ""},
 	"nexus|POST|/api/v1/wizards/:id/steps/:step":  {accAdminKeyW, ""},
 	"nexus|POST|/api/v1/wizards/:id/domain-check": {accAdminKeyW, ""},
+	// Tenant import from Nexus and the API (issue #22): tenant_import_test.go.
+	"nexus|GET|/tenant-imports":                                {accAdmin, ""},
+	"nexus|POST|/tenant-imports":                               {accAdmin, ""},
+	"nexus|POST|/tenant-imports/upload":                        {accAdmin, ""},
+	"nexus|POST|/tenant-imports/upload/:upload":                {accAdmin, ""},
+	"nexus|POST|/tenant-imports/upload/:upload/finish":         {accAdmin, ""},
+	"nexus|GET|/tenant-imports/:job":                           {accAdmin, ""},
+	"nexus|POST|/tenant-imports/:job/check":                    {accAdmin, ""},
+	"nexus|POST|/tenant-imports/:job/run":                      {accAdmin, ""},
+	"nexus|GET|/api/v1/tenant-imports":                         {accAdminKey, ""},
+	"nexus|POST|/api/v1/tenant-imports/uploads":                {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tenant-imports/uploads/:upload":        {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/tenant-imports/uploads/:upload/finish": {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/tenant-imports/:id":                     {accAdminKey, ""},
+	"nexus|POST|/api/v1/tenant-imports/:id/run":                {accAdminKeyW, ""},
 }
 
 type isoRoute struct {
@@ -1659,10 +1688,11 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoCalendarRequest(r, &base)
 			e.isoSitesRequest(r, &base) // sites_test.go
 			e.isoAgentRequest(r, &base)
-			e.isoToolRequest(r, &base)     // foss_tools_test.go
-			e.isoInboxRequest(r, &base)    // inbox_test.go
-			e.isoSnapshotRequest(r, &base) // snapshot_test.go
-			e.isoWizardRequest(r, &base)   // wizard_test.go
+			e.isoToolRequest(r, &base)         // foss_tools_test.go
+			e.isoInboxRequest(r, &base)        // inbox_test.go
+			e.isoSnapshotRequest(r, &base)     // snapshot_test.go
+			e.isoWizardRequest(r, &base)       // wizard_test.go
+			e.isoTenantImportRequest(r, &base) // tenant_import_test.go
 			if strings.HasSuffix(r.Path, "/integrations/:key/settings") {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
@@ -1773,7 +1803,9 @@ func TestIsolationMatrix(t *testing.T) {
 					if st, body, _ := e.do(ad); st >= 400 && !(r.Path == "/tenants/:id/logo" && st == http.StatusNotFound) && !(r.Path == "/outbox/:id" && st == http.StatusNotFound) && !(r.Path == "/tenants/:id/export/:job" && st == http.StatusNotFound) &&
 						!(r.Path == "/crm/import/:id" && st == http.StatusNotFound) && // another tenant's job
 						!(r.Path == "/snapshots/:id" && st == http.StatusNotFound) && // no snapshot 1 in the fixtures
-						!(r.Path == "/wizards/:id" && st == http.StatusNotFound) { // no wizard run in the fixtures
+						!(r.Path == "/sites/:id/media/:name" && st == http.StatusNotFound) && // no image uploaded in the fixtures
+						!(r.Path == "/wizards/:id" && st == http.StatusNotFound) && // no wizard run in the fixtures
+						!(r.Path == "/tenant-imports/:job" && st == http.StatusNotFound) { // no import job in the fixtures
 						t.Errorf("admin: status %d: %.200s", st, body)
 					}
 				}

@@ -319,7 +319,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		leadLimit.Limiter = s.Auth.Limiter
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
-	apiH := &api.Handler{Snapshots: s.Snapshots, Wizards: s.Wizards, Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
+	apiH := &api.Handler{Snapshots: s.Snapshots, Wizards: s.Wizards, Transfer: s.Transfer, Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
 		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, CalendarSync: s.CalendarSync, FOSS: s.FOSS, Integrations: s.Integrations, Webhooks: s.Webhooks, Agents: s.Agents, Sites: s.Sites}
 	apiH.Tools = s.Tools // the FOSS tool register's API
 	apiH.Inbox = s.Inbox // the Conversations API

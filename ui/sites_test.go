@@ -1,10 +1,15 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/xml"
 	"html"
+	"image"
+	"image/color"
+	pngenc "image/png"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -241,6 +246,9 @@ func (e *tenantEnv) isoSitesRequest(r isoRoute, req *treq) {
 		req.JSON = `{"name":"Api site"}`
 	case strings.HasSuffix(r.Path, "/pages") && r.Method == http.MethodPost:
 		req.JSON = `{"slug":"api-page","title":"Api page","blocks":[{"type":"hero","heading":"Api"}]}`
+	case strings.HasSuffix(r.Path, "/media") && r.Method == http.MethodPost:
+		req.JSON = ""
+		req.Raw, req.ContentType = siteUpload(e.t, "dot.gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), "")
 	case strings.HasSuffix(r.Path, "/redirects") && r.Method == http.MethodPut:
 		req.JSON = `{"redirects":[{"from":"/old","to":"/"}]}`
 	case r.Method == http.MethodPut:
@@ -816,5 +824,144 @@ func TestSites_PreviewLinks(t *testing.T) {
 	}
 	if st, _, _ := e.api("portal", http.MethodPost, api, e.B.KeyWrite, `{}`); st != http.StatusNotFound {
 		t.Errorf("B's key on A's page: %d", st)
+	}
+}
+
+// siteUpload is a multipart body with one file field "file" (and the
+// CSRF field when csrf is set).
+func siteUpload(t *testing.T, name string, data []byte, csrf string) (string, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	if csrf != "" {
+		w.WriteField("_csrf", csrf)
+	}
+	fw, _ := w.CreateFormFile("file", name)
+	fw.Write(data)
+	w.Close()
+	return b.String(), w.FormDataContentType()
+}
+
+// Image uploads: the type comes from the content (not the name), the size
+// is capped, the image is stored with the site, kept across publishes and
+// served on its host only; the editor and the API both upload.
+func TestSites_ImageUploads(t *testing.T) {
+	e := newTenantEnv(t)
+	var png bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	img.Set(1, 1, color.RGBA{200, 30, 30, 255})
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	owner := map[string]string{"psid": e.A.Cookie}
+	siteURL := "/sites/" + itoa64(e.A.Site.ID)
+	// The editor: a PNG named .jpg is stored as the PNG it is.
+	body, ct := siteUpload(t, "photo.jpg", png.Bytes(), e.csrfToken())
+	st, resp, r := e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/media", Cookies: owner, CSRF: true, Raw: body, ContentType: ct})
+	if st != http.StatusSeeOther {
+		t.Fatalf("upload: %d %.300s", st, visible(resp))
+	}
+	_ = r
+	_, page, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: siteURL, Cookies: owner})
+	path := firstMatch(regexp.MustCompile(`<td class="mono">(/_media/[0-9a-f]+\.png)</td>`), page)
+	if path == "" {
+		t.Fatalf("no uploaded image listed: %.300s", visible(page))
+	}
+	// Not an image (whatever its name), and too large: refused with the field.
+	body, ct = siteUpload(t, "evil.png", []byte("<svg onload=alert(1)></svg>"), e.csrfToken())
+	if st, resp, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/media", Cookies: owner, CSRF: true, Raw: body, ContentType: ct}); st != http.StatusBadRequest || !strings.Contains(resp, "is not a PNG, JPEG, GIF or WebP image") {
+		t.Errorf("text named .png: %d %.200s", st, visible(resp))
+	}
+	big := append(bytes.Clone(png.Bytes()), make([]byte, sites.MaxMediaSize)...)
+	body, ct = siteUpload(t, "big.png", big, e.csrfToken())
+	if st, resp, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: siteURL + "/media", Cookies: owner, CSRF: true, Raw: body, ContentType: ct}); st != http.StatusRequestEntityTooLarge || !strings.Contains(resp, "over 900 KB") {
+		t.Errorf("too large: %d %.200s", st, visible(resp))
+	}
+	// The API lists and uploads; B's key sees none of A's.
+	api := "/api/v1/sites/" + itoa64(e.A.Site.ID) + "/media"
+	if st, _, raw := e.api("portal", http.MethodGet, api, e.A.KeyRead, ""); st != http.StatusOK || !strings.Contains(raw, `"path":"`+path+`"`) || !strings.Contains(raw, `"content_type":"image/png"`) {
+		t.Errorf("API list: %d %s", st, raw)
+	}
+	body, ct = siteUpload(t, "x.gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), "")
+	if st, raw, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: api, Bearer: e.A.KeyWrite, Raw: body, ContentType: ct}); st != http.StatusCreated || !strings.Contains(raw, `"content_type":"image/gif"`) {
+		t.Errorf("API upload: %d %s", st, raw)
+	}
+	body, ct = siteUpload(t, "x.png", []byte("hello"), "")
+	if st, raw, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: api, Bearer: e.A.KeyWrite, Raw: body, ContentType: ct}); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"file"`) {
+		t.Errorf("API not an image: %d %s", st, raw)
+	}
+	if st, _, _ := e.api("portal", http.MethodGet, api, e.B.KeyRead, ""); st != http.StatusNotFound {
+		t.Errorf("B lists A's images: %d", st)
+	}
+	// Used by an image block and published: the page shows it, the host
+	// serves it (kept by the publish), B's host does not.
+	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
+	p := e.A.SitePage
+	p.Blocks = append(p.Blocks, sites.Block{Type: sites.BlockImage, Image: path, Alt: "A red dot"})
+	if _, err := e.App.Sites.SavePage(ctxA, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Sites.Publish(ctxA, e.A.Site.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: "/"}); !strings.Contains(body, `src="`+path+`"`) {
+		t.Errorf("page without the image: %.300s", body)
+	}
+	st, got, resp2 := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodGet, Path: path})
+	if st != http.StatusOK || got != png.String() || resp2.Header.Get("Content-Type") != "image/png" || !strings.Contains(resp2.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("image on the host: %d %q %v", st, resp2.Header.Get("Content-Type"), resp2.Header)
+	}
+	if st, _, _ := e.do(treq{Host: "bravo-plumbing-site.localhost", Method: http.MethodGet, Path: path}); st == http.StatusOK {
+		t.Error("A's image is served on B's site")
+	}
+	// The editor's preview shows it from the editor's own address.
+	if st, got, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: siteURL + "/media/" + strings.TrimPrefix(path, sites.MediaPrefix), Cookies: owner}); st != http.StatusOK || got != png.String() {
+		t.Errorf("editor media: %d", st)
+	}
+}
+
+// A site without a custom domain on a subdomain of the agency's domain:
+// offered in the editor, served once published, first come first served,
+// the agency's own hosts refused; a certificate only while a site is
+// published there.
+func TestSites_AgencySubdomain(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	sub := e.A.T.Slug + ".localhost"
+	owner := map[string]string{"psid": e.A.Cookie}
+	if _, body, _ := e.do(treq{Host: "portal", Method: http.MethodGet, Path: "/sites", Cookies: owner}); !strings.Contains(body, "<option>"+sub+"</option>") {
+		t.Errorf("the editor does not offer %s", sub)
+	}
+	if err := e.App.Domains.Decide(ctx, "nobody.localhost"); err == nil {
+		t.Error("a certificate for a subdomain no site claims")
+	}
+	st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, `{"name":"Sub site","domain":"`+sub+`"}`)
+	if st != http.StatusCreated {
+		t.Fatalf("site on %s: %d %s", sub, st, raw)
+	}
+	id := firstMatch(regexp.MustCompile(`"id":(\d+)`), raw)
+	// Taken: B gets a conflict; the agency's hosts and deeper names are refused.
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.B.KeyWrite, `{"name":"Mine","domain":"`+sub+`"}`); st != http.StatusConflict {
+		t.Errorf("B on A's subdomain: %d %s", st, raw)
+	}
+	for _, bad := range []string{"app.localhost", "nexus.localhost", "www.localhost", "a.b.localhost", "-x.localhost"} {
+		if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.B.KeyWrite, `{"name":"Bad","domain":"`+bad+`"}`); st != http.StatusBadRequest || !strings.Contains(raw, `"field":"domain"`) {
+			t.Errorf("%s: %d %s", bad, st, raw)
+		}
+	}
+	if st, _, _ := e.do(treq{Host: sub, Method: http.MethodGet, Path: "/"}); st != http.StatusNotFound {
+		t.Errorf("unpublished subdomain site: %d", st)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/publish", e.A.KeyWrite, ""); st != http.StatusOK {
+		t.Fatalf("publish: %d %s", st, raw)
+	}
+	if st, body, _ := e.do(treq{Host: sub, Method: http.MethodGet, Path: "/"}); st != http.StatusOK || !strings.Contains(body, "Sub site") {
+		t.Errorf("published subdomain site: %d %.200s", st, body)
+	}
+	if err := e.App.Domains.Decide(ctx, sub); err != nil {
+		t.Errorf("no certificate for the published subdomain site: %v", err)
+	}
+	if err := e.App.Domains.Decide(ctx, "a.b.localhost"); err == nil {
+		t.Error("a certificate for a deeper name")
 	}
 }

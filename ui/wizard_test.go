@@ -295,3 +295,63 @@ func TestWizard_FlowHTTP(t *testing.T) {
 		t.Fatalf("API list: %d %.500s", st, body)
 	}
 }
+
+// TestWizard_InterruptedStepAdopted: a request cut off after its effect
+// but before the run recorded it (the owner invited, the domain added)
+// is submitted again: the run adopts what is there instead of failing on
+// it or making it twice.
+func TestWizard_InterruptedStepAdopted(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := app.NewContextWithAdmin(context.Background(), e.Admin)
+	wz := e.Server.Wizards
+	w, err := wz.Start(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = wz.Submit(ctx, w.ID, app.WizardClient, app.WizardInput{Fields: map[string]string{"name": "Cut Clinic"}}); err != nil {
+		t.Fatal(err)
+	}
+	tn, err := e.Server.Tenants.TenantByID(ctx, w.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The invitation went out, then the process died before the step was saved.
+	if _, err := e.Server.Users.Invite(app.NewContextWithTenant(ctx, tn), "owner@cut-clinic.test", "", app.UserRoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	if w, err = wz.Submit(ctx, w.ID, app.WizardOwner, app.WizardInput{Fields: map[string]string{"email": "OWNER@cut-clinic.test"}}); err != nil || w.Step != app.WizardBrand {
+		t.Fatalf("owner step again: %v %+v", err, w)
+	}
+	if n := e.countRows(t, `SELECT count(*) FROM tenant_users WHERE tenant_id = ?`, tn.ID); n != 1 {
+		t.Fatalf("users: %d", n)
+	}
+	if n := e.countRows(t, `SELECT count(*) FROM outbox WHERE to_addr = 'owner@cut-clinic.test'`); n != 1 {
+		t.Fatalf("invitations: %d", n)
+	}
+	if w, err = wz.Submit(ctx, w.ID, app.WizardBrand, app.WizardInput{}); err != nil {
+		t.Fatal(err)
+	}
+	// The domain was added for this client, then the process died.
+	if err := e.Domains.AddDomain(ctx, &app.CustomDomain{Name: "cut-clinic.test", TenantID: &tn.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err = wz.Submit(ctx, w.ID, app.WizardDomain, app.WizardInput{Fields: map[string]string{"domain": "cut-clinic.test"}}); err != nil || w.Result(app.WizardDomain, "domain_id") == "" {
+		t.Fatalf("domain step again: %v %+v", err, w)
+	}
+	// Another client's domain is refused, naming the field.
+	other, err := wz.Start(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct{ step, k, v string }{{app.WizardClient, "name", "Other Clinic"}, {app.WizardOwner, "email", "o@other-clinic.test"}, {app.WizardBrand, "", ""}} {
+		if _, err := wz.Submit(ctx, other.ID, s.step, app.WizardInput{Fields: map[string]string{s.k: s.v}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := wz.Submit(ctx, other.ID, app.WizardDomain, app.WizardInput{Fields: map[string]string{"domain": "cut-clinic.test"}}); app.ErrorField(err) != "domain" {
+		t.Fatalf("another client's domain: %v", err)
+	}
+	if n := e.countRows(t, `SELECT count(*) FROM custom_domains WHERE name = 'cut-clinic.test'`); n != 1 {
+		t.Fatalf("domains: %d", n)
+	}
+}

@@ -56,3 +56,23 @@ func TestToolArgs_SchemaAndFormats(t *testing.T) {
 		t.Fatalf("minutes = %v, %v; want 45", n, ok)
 	}
 }
+
+// TestTools_EveryToolHasAHandler: the tools an agent can be given (and
+// save_fields) each have a handler in the table, and the table has no
+// handler for a tool nobody can be given.
+func TestTools_EveryToolHasAHandler(t *testing.T) {
+	offered := map[string]bool{ToolSaveFields: true}
+	for name := range ToolInfo {
+		offered[name] = true
+	}
+	for name := range offered {
+		if tools[name] == nil {
+			t.Errorf("tool %s has no handler", name)
+		}
+	}
+	for name := range tools {
+		if !offered[name] {
+			t.Errorf("handler for %s, which no agent can be given", name)
+		}
+	}
+}

@@ -212,6 +212,12 @@ type Service struct {
 	// Gate, when set, refuses a usage-heavy step of a tenant (an error
 	// with a message for the user) before it is sent.
 	Gate func(ctx context.Context, tenantID int64, category string) error
+	// Notify emails a client's owners from the agency (invoices, dunning;
+	// nil: no email).
+	Notify func(ctx context.Context, tenantID int64, subject, text string, attachments []app.Attachment) error
+	// BrandOf returns who issues a tenant's documents (the agency) and
+	// the client's name on them (nil: invoices are not emailed).
+	BrandOf func(ctx context.Context, tenantID int64) (Brand, string, error)
 	// RenderPDF renders an invoice as PDF (invoicepdf; nil: no PDFs).
 	RenderPDF func(inv *Invoice, b Brand, client string) ([]byte, error)
 }

@@ -176,7 +176,38 @@ func (s *Service) closePeriod(ctx context.Context, sub *Subscription) (*Invoice,
 	if err := s.Store.IssueInvoice(ctx, inv, adj, sub, next); err != nil {
 		return nil, err
 	}
+	s.emailIssued(ctx, inv)
 	return inv, nil
+}
+
+// emailIssued emails an issued document to the client's owners with its
+// PDF attached. The document is issued whatever happens to the email: a
+// failure is logged (the client also finds it in its portal).
+func (s *Service) emailIssued(ctx context.Context, inv *Invoice) {
+	if s.Notify == nil || s.BrandOf == nil || s.RenderPDF == nil {
+		return
+	}
+	b, client, err := s.BrandOf(ctx, inv.TenantID)
+	if err == nil {
+		var pdf []byte
+		if pdf, err = s.RenderPDF(inv, b, client); err == nil {
+			kind, verb := "Invoice", "is due"
+			if inv.Kind == KindCreditNote {
+				kind, verb = "Credit note", "is credited"
+			}
+			text := fmt.Sprintf("%s,\n\n%s %s from %s is attached: %s %s.\n\nPeriod: %s – %s\nPlan: %s\nSubtotal: %s\nTax: %s\nTotal: %s\n",
+				client, kind, inv.Number, b.Name, FormatMicros(inv.TotalMicros), verb, inv.PeriodStart.Format("Jan 2, 2006"),
+				inv.PeriodEnd.AddDate(0, 0, -1).Format("Jan 2, 2006"), inv.PlanName, FormatMicros(inv.SubtotalMicros), FormatMicros(inv.TaxMicros), FormatMicros(inv.TotalMicros))
+			if inv.Kind == KindInvoice && inv.TotalMicros > 0 {
+				text += "\nWith a card on file it is charged automatically; otherwise pay it under Billing in your portal.\n"
+			}
+			err = s.Notify(ctx, inv.TenantID, fmt.Sprintf("%s %s from %s: %s", kind, inv.Number, b.Name, FormatMicros(inv.TotalMicros)), text,
+				[]app.Attachment{{Name: inv.Number + ".pdf", ContentType: "application/pdf", Data: pdf}})
+		}
+	}
+	if err != nil {
+		s.logger().Warn("billing: email invoice", "tenant", inv.TenantID, "invoice", inv.Number, "err", err)
+	}
 }
 
 // CloseNow ends the tenant's current period now (the month-end run for
@@ -226,6 +257,7 @@ func (s *Service) CreditNote(ctx context.Context, tenantID, invoiceID, amountMic
 	if err := s.Store.IssueInvoice(ctx, cn, nil, nil, nil); err != nil {
 		return nil, err
 	}
+	s.emailIssued(ctx, cn)
 	return cn, nil
 }
 

@@ -52,6 +52,9 @@ func (s *Service) Allow(ctx context.Context, tenantID int64, category string) er
 	if s.Gate != nil {
 		return s.Gate(ctx, tenantID, category)
 	}
+	if err := s.suspended(ctx, tenantID, category); err != nil { // dunning.go
+		return err
+	}
 	sub, err := s.Store.FindSubscription(ctx, tenantID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil

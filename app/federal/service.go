@@ -17,7 +17,9 @@ type Service struct {
 	Scout *Scout
 	// LLM, when configured, adds a model's reading to RFP extraction.
 	LLM *LLMExtractor
-	Now func() time.Time
+	// Writer writes proposals as PDF and DOCX (package export).
+	Writer ProposalWriter
+	Now    func() time.Time
 	// Sink delivers alerts and digests; nil logs them (LogSink). Either
 	// way they are stored and shown in Nexus.
 	Sink AlertSink

@@ -33,7 +33,12 @@ func newWFEnv(t *testing.T) *wfEnv {
 
 func (e *wfEnv) workflow(tenantID int64, name string, when *app.When, steps ...app.Step) *app.Workflow {
 	e.t.Helper()
-	w := &app.Workflow{TenantID: tenantID, Name: name, Trigger: app.TriggerMessageReceived, Enabled: true, Definition: &app.Definition{When: when, Steps: steps}}
+	return e.workflowOn(app.TriggerMessageReceived, tenantID, name, when, steps...)
+}
+
+func (e *wfEnv) workflowOn(trigger string, tenantID int64, name string, when *app.When, steps ...app.Step) *app.Workflow {
+	e.t.Helper()
+	w := &app.Workflow{TenantID: tenantID, Name: name, Trigger: trigger, Enabled: true, Definition: &app.Definition{When: when, Steps: steps}}
 	if err := w.Validate(); err != nil {
 		e.t.Fatal(err)
 	}
@@ -189,3 +194,91 @@ func TestWorkflow_ConversationCreatedEvent(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestWorkflow_ConversationClosed: closing a conversation starts the
+// tenant's conversation_closed workflows for its channel, once (closing
+// it again or reopening starts nothing), with the conversation and
+// channel as trigger fields; another channel's and another tenant's
+// workflows stay idle.
+func TestWorkflow_ConversationClosed(t *testing.T) {
+	e := newWFEnv(t)
+	w := e.workflowOn(app.TriggerConversationClosed, e.tA.ID, "Survey", &app.When{Channel: "sms"},
+		app.Step{ID: "tag", Type: app.StepTag, Tag: "closed-thread"})
+	e.workflowOn(app.TriggerConversationClosed, e.tA.ID, "Email only", &app.When{Channel: "email"}, app.Step{ID: "tag", Type: app.StepTag, Tag: "email-closed"})
+	e.workflowOn(app.TriggerConversationClosed, e.tB.ID, "B's", nil, app.Step{ID: "tag", Type: app.StepTag, Tag: "b-saw-it"})
+	e.text(e.tA.ID, alice, numberA, "Thanks, all sorted.", "SMc1")
+	if n := e.tick(); n != 0 {
+		t.Fatalf("an incoming text started %d closed runs", n)
+	}
+	ctx := e.owner(e.tA)
+	cs := e.list(ctx, inbox.Filter{})
+	if len(cs) != 1 {
+		t.Fatalf("%d conversations", len(cs))
+	}
+	c := cs[0]
+	if _, err := e.svc.SetStatus(ctx, c.ID, inbox.StatusPending); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tick(); n != 0 {
+		t.Fatalf("pending started %d runs", n)
+	}
+	if _, err := e.svc.SetStatus(ctx, c.ID, inbox.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tick(); n != 1 {
+		t.Fatalf("closing started %d runs, want 1 (the SMS workflow)", n)
+	}
+	runs, err := e.ws.FindRuns(context.Background(), app.RunFilter{TenantID: e.tA.ID, WorkflowID: w.ID})
+	if err != nil || len(runs) != 1 || runs[0].Status != app.RunSucceeded {
+		t.Fatalf("runs %+v %v", runs, err)
+	}
+	if runs[0].Payload["conversation_id"] != itoa(c.ID) || runs[0].Payload["channel"] != "sms" || runs[0].ContactID != c.PersonID {
+		t.Fatalf("payload %v contact %d", runs[0].Payload, runs[0].ContactID)
+	}
+	p, err := store.NewCRMStore(e.db).FindPerson(app.NewContextWithTenant(context.Background(), e.tA), c.PersonID)
+	if err != nil || !slices.Contains(p.Tags, "closed-thread") || slices.Contains(p.Tags, "email-closed") {
+		t.Fatalf("person %+v %v", p, err)
+	}
+	// Closed again: nothing; reopened and closed: once more.
+	if _, err := e.svc.SetStatus(ctx, c.ID, inbox.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tick(); n != 0 {
+		t.Fatalf("closing a closed conversation started %d runs", n)
+	}
+	if _, err := e.svc.SetStatus(ctx, c.ID, inbox.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SetStatus(ctx, c.ID, inbox.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tick(); n != 1 {
+		t.Fatalf("closing it again after reopening started %d runs, want 1", n)
+	}
+	bRuns, _ := e.ws.FindRuns(context.Background(), app.RunFilter{TenantID: e.tB.ID})
+	if len(bRuns) != 0 {
+		t.Fatalf("B's workflow ran: %+v", bRuns)
+	}
+	// Each close is also the webhooks' conversation.closed, naming who.
+	entries, err := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := 0
+	for _, en := range entries {
+		name, payload := app.EventFor(en)
+		if name != "conversation.closed" {
+			continue
+		}
+		var ev struct {
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(payload, &ev); err != nil || ev.Data["conversation_id"] != float64(c.ID) || ev.Data["channel"] != "sms" || ev.Data["actor"] == "" {
+			t.Fatalf("conversation.closed %s: %v", payload, err)
+		}
+		closed++
+	}
+	if closed != 2 || !slices.Contains(app.WebhookEvents, "conversation.closed") {
+		t.Fatalf("%d conversation.closed events, want 2 (subscribable: %v)", closed, slices.Contains(app.WebhookEvents, "conversation.closed"))
+	}
+}

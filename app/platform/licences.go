@@ -81,6 +81,7 @@ var moduleLicences = map[string]string{
 	"github.com/segmentio/asm":                                      "MIT",
 	"github.com/segmentio/encoding":                                 "MIT",
 	"github.com/sergi/go-diff":                                      "MIT",
+	"github.com/stripe/stripe-go/v82":                               "MIT",
 	"github.com/superfly/ltx":                                       "Apache-2.0",
 	"github.com/teambition/rrule-go":                                "MIT",
 	"github.com/tiendc/go-deepcopy":                                 "MIT",

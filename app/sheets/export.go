@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"orengen/app"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // exportPage is how many rows an export reads per query.
@@ -73,66 +71,44 @@ func (s *Service) ExportCSV(ctx context.Context, t *Table, f Filter, w io.Writer
 // numbers and currency as numbers (currency with two decimals), dates as
 // dates, checkboxes as TRUE/FALSE, links as record IDs.
 func (s *Service) ExportXLSX(ctx context.Context, t *Table, f Filter, w io.Writer) error {
-	x := excelize.NewFile()
+	if s.XLSX == nil {
+		return app.Errorf(app.EINVALID, "XLSX workbooks cannot be written here: export as CSV.")
+	}
+	x, err := s.XLSX.Create()
+	if err != nil {
+		return err
+	}
 	defer x.Close()
-	sheet := x.GetSheetName(0)
-	sw, err := x.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	money, err := x.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
-	if err != nil {
-		return err
-	}
-	date, err := x.NewStyle(&excelize.Style{NumFmt: 14}) // short date
-	if err != nil {
-		return err
-	}
-	head := make([]any, len(t.Columns))
+	head := make([]WorkbookCell, len(t.Columns))
 	for i, c := range t.Columns {
-		head[i] = excelize.Cell{StyleID: bold, Value: c.Name}
+		head[i] = WorkbookCell{Value: c.Name, Style: CellBold}
 	}
-	if err := sw.SetRow("A1", head); err != nil {
+	if err := x.Row(head); err != nil {
 		return err
 	}
-	n := 1
 	err = s.eachRow(ctx, t, f, func(r *Row) error {
-		n++
-		cells := make([]any, len(t.Columns))
+		cells := make([]WorkbookCell, len(t.Columns))
 		for i := range t.Columns {
 			c := &t.Columns[i]
 			switch v := r.Values[c.Key].(type) {
 			case nil:
-				cells[i] = nil
 			case Money:
-				cells[i] = excelize.Cell{StyleID: money, Value: v.Decimal()}
+				cells[i] = WorkbookCell{Value: v.Decimal(), Style: CellMoney}
 			case string:
+				cells[i] = WorkbookCell{Value: v}
 				if c.Type == TypeDate {
 					if d, err := time.Parse("2006-01-02", v); err == nil {
-						cells[i] = excelize.Cell{StyleID: date, Value: d}
-						continue
+						cells[i] = WorkbookCell{Value: d, Style: CellDate}
 					}
 				}
-				cells[i] = v
 			default:
-				cells[i] = v
+				cells[i] = WorkbookCell{Value: v}
 			}
 		}
-		cell, err := excelize.CoordinatesToCellName(1, n)
-		if err != nil {
-			return err
-		}
-		return sw.SetRow(cell, cells)
+		return x.Row(cells)
 	})
 	if err != nil {
 		return err
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return x.Write(w)
+	return x.Finish(w)
 }

@@ -15,8 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
-
 	"orengen/app"
 )
 
@@ -163,50 +161,33 @@ func latin1(s string) string {
 }
 
 type xlsxRows struct {
-	f    *excelize.File
-	rows *excelize.Rows
-	no   int
+	r  WorkbookRows
+	no int
 }
 
 func (x *xlsxRows) Next() ([]string, int, error) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			return nil, x.no, app.Errorf(app.EINVALID, "The workbook cannot be read: %s.", err)
-		}
-		return nil, x.no, io.EOF
+	cols, err := x.r.Next()
+	if err != nil {
+		return nil, x.no, err
 	}
 	x.no++
-	cols, err := x.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		return nil, x.no, app.Errorf(app.EINVALID, "Row %d cannot be read: %s.", x.no, err)
-	}
 	return cols, x.no, nil
 }
 
-func (x *xlsxRows) Close() error {
-	x.rows.Close()
-	return x.f.Close()
-}
+func (x *xlsxRows) Close() error { return x.r.Close() }
 
 // openRows opens an uploaded file: CSV (comma, semicolon or tab, guessed
 // from the header line) or the first sheet of an XLSX workbook.
-func openRows(path, format string) (rowReader, error) {
+func (s *Service) openRows(path, format string) (rowReader, error) {
 	if format == "xlsx" {
-		f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true, UnzipSizeLimit: maxXLSXUnzip})
+		if s.XLSX == nil {
+			return nil, app.FieldErrorf("file", "XLSX workbooks cannot be read here: upload the sheet as CSV.")
+		}
+		r, err := s.XLSX.Open(path, maxXLSXUnzip)
 		if err != nil {
-			return nil, app.FieldErrorf("file", "The file is not a readable XLSX workbook (%s).", err)
+			return nil, err
 		}
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			f.Close()
-			return nil, app.FieldErrorf("file", "The workbook has no sheet.")
-		}
-		rows, err := f.Rows(sheets[0])
-		if err != nil {
-			f.Close()
-			return nil, app.FieldErrorf("file", "The first sheet cannot be read (%s).", err)
-		}
-		return &xlsxRows{f: f, rows: rows}, nil
+		return &xlsxRows{r: r}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -238,7 +219,7 @@ func (s *Service) NewImport(ctx context.Context, t *Table, fileName, path string
 	if err != nil {
 		return nil, err
 	}
-	rr, err := openRows(path, format)
+	rr, err := s.openRows(path, format)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +400,7 @@ func (s *Service) Preview(ctx context.Context, t *Table, j *ImportJob, n int) ([
 	if err != nil {
 		return nil, err
 	}
-	rr, err := openRows(j.Path, j.Format)
+	rr, err := s.openRows(j.Path, j.Format)
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +418,7 @@ func (s *Service) Preview(ctx context.Context, t *Table, j *ImportJob, n int) ([
 			out = append(out, PreviewRow{Row: no, Errors: []RowError{{Row: no, Message: app.ErrorMessage(err)}}})
 			break
 		}
-		vals, errs := parseRecord(nt, cols, rec, no, j.Format)
+		vals, errs := s.parseRecord(nt, cols, rec, no, j.Format)
 		pr := PreviewRow{Row: no, Errors: errs}
 		for i, c := range cols {
 			if c == nil {
@@ -459,7 +440,7 @@ func (s *Service) Preview(ctx context.Context, t *Table, j *ImportJob, n int) ([
 
 // parseRecord reads one file row into typed values with the mapping;
 // link columns keep their raw reference (a string) for resolving.
-func parseRecord(nt *Table, cols []*Column, rec []string, no int, format string) (map[string]any, []RowError) {
+func (s *Service) parseRecord(nt *Table, cols []*Column, rec []string, no int, format string) (map[string]any, []RowError) {
 	vals := map[string]any{}
 	var errs []RowError
 	empty := true
@@ -474,9 +455,9 @@ func parseRecord(nt *Table, cols []*Column, rec []string, no int, format string)
 		if c.Type == TypeText && len(raw) > 1 && raw[0] == '\'' && strings.ContainsRune("=+-@", rune(raw[1])) {
 			raw = raw[1:] // the formula guard of our CSV export
 		}
-		if format == "xlsx" && c.Type == TypeDate {
+		if format == "xlsx" && c.Type == TypeDate && s.XLSX != nil {
 			if serial, err := strconv.ParseFloat(strings.TrimSpace(raw), 64); err == nil {
-				if d, err := excelize.ExcelDateToTime(serial, false); err == nil {
+				if d, err := s.XLSX.Date(serial); err == nil {
 					raw = d.Format("2006-01-02")
 				}
 			}
@@ -623,7 +604,7 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 // recorded on j; while writing, a bad row (a linked record deleted since
 // the check) stops the pass. It returns the number of data rows.
 func (s *Service) importPass(ctx context.Context, nt *Table, j *ImportJob, cols []*Column, tick func(n int) error, batch func([]map[string]any, []int) error) (int, error) {
-	rr, err := openRows(j.Path, j.Format)
+	rr, err := s.openRows(j.Path, j.Format)
 	if err != nil {
 		return 0, err
 	}
@@ -696,7 +677,7 @@ func (s *Service) importPass(ctx context.Context, nt *Table, j *ImportJob, cols 
 			}
 			return n, err
 		}
-		vals, errs := parseRecord(nt, cols, rec, no, j.Format)
+		vals, errs := s.parseRecord(nt, cols, rec, no, j.Format)
 		if vals == nil && errs == nil {
 			continue
 		}

@@ -19,6 +19,8 @@ type Service struct {
 	ImportDir string
 	// Tenant finds a tenant by ID (AdminTable).
 	Tenant TenantFinder
+	// XLSX reads and writes workbooks (package xlsx); nil refuses them.
+	XLSX   Workbooks
 	Now    func() time.Time
 	Logger *slog.Logger
 }

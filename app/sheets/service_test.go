@@ -17,6 +17,7 @@ import (
 	"orengen/app"
 	"orengen/app/sheets"
 	"orengen/store"
+	"orengen/xlsx"
 )
 
 type sheetEnv struct {
@@ -38,7 +39,7 @@ func newSheetEnv(tb testing.TB) *sheetEnv {
 	}
 	tb.Cleanup(func() { db.Close() })
 	e := &sheetEnv{DB: db, Store: store.NewSheetStore(db), CRM: store.NewCRMStore(db), Dir: dir}
-	e.Svc = &sheets.Service{Store: e.Store, ImportDir: dir}
+	e.Svc = &sheets.Service{Store: e.Store, ImportDir: dir, XLSX: xlsx.Workbooks{}}
 	ts := store.NewTenantStore(db)
 	e.TA, e.TB = &app.Tenant{Name: "Alpha"}, &app.Tenant{Name: "Bravo"}
 	for _, t := range []*app.Tenant{e.TA, e.TB} {

@@ -89,7 +89,7 @@ func (s *Service) PreviewLink(ctx context.Context, key []byte, siteID, pageID in
 // SharedPreview renders the saved draft of the page a preview token
 // names, marked noindex, with the theme served at themeURL. Errors as
 // VerifyPreview's, ENOTFOUND once the page is gone.
-func (s *Service) SharedPreview(ctx context.Context, key []byte, token, themeURL string, now time.Time) ([]byte, error) {
+func (s *Service) SharedPreview(ctx context.Context, key []byte, token, themeURL, mediaBase string, now time.Time) ([]byte, error) {
 	c, err := VerifyPreview(key, token, now)
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (s *Service) SharedPreview(ctx context.Context, key []byte, token, themeURL
 	if err != nil {
 		return nil, err
 	}
-	rc.ThemeURL = themeURL
+	rc.ThemeURL, rc.MediaBase = themeURL, mediaBase
 	return s.renderer().Page(site, page, pages, rc)
 }
 
@@ -130,4 +130,14 @@ func (s *Service) SharedPreviewTheme(ctx context.Context, key []byte, token stri
 		return nil, err
 	}
 	return s.ThemeCSS(app.NewContextWithTenant(ctx, &app.Tenant{ID: c.TenantID}), c.SiteID)
+}
+
+// SharedPreviewMedia is an uploaded image of the site a valid preview
+// token names.
+func (s *Service) SharedPreviewMedia(ctx context.Context, key []byte, token, path string, now time.Time) (*File, error) {
+	c, err := VerifyPreview(key, token, now)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.FindMediaFile(ctx, c.SiteID, path)
 }

@@ -47,6 +47,9 @@ type RenderContext struct {
 	// OwnCSS: the Stylesheets style the whole page (the marketing site),
 	// so the theme file carries the theme's variables only.
 	OwnCSS bool
+	// MediaBase replaces MediaPrefix in a page's addresses (previews
+	// served off the site's host); "": none.
+	MediaBase string
 }
 
 // Renderer renders published sites. Its templates are parsed once.
@@ -177,6 +180,9 @@ func (r *Renderer) page(site *Site, page *Page, pages []*Page, rc *RenderContext
 	var b bytes.Buffer
 	if err := r.tmpl.ExecuteTemplate(&b, "page", v); err != nil {
 		return nil, fmt.Errorf("render page %q: %w", page.Slug, err)
+	}
+	if rc.MediaBase != "" {
+		return bytes.ReplaceAll(b.Bytes(), []byte(`="`+MediaPrefix), []byte(`="`+rc.MediaBase)), nil
 	}
 	return b.Bytes(), nil
 }

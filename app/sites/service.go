@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -46,8 +47,18 @@ type Store interface {
 	// FindSiteByDomain returns the site served on host, across tenants
 	// (public serving). ENOTFOUND.
 	FindSiteByDomain(ctx context.Context, host string) (*Site, error)
-	// FindFiles returns a site's published files, across tenants.
+	// FindFiles returns a site's published files, across tenants, without
+	// its uploaded images.
 	FindFiles(ctx context.Context, siteID int64) ([]File, error)
+
+	// SaveMedia stores an uploaded image (a file under MediaPrefix) unless
+	// the site holds max images (EINVALID naming "file"). ENOTFOUND.
+	SaveMedia(ctx context.Context, siteID int64, f File, max int) error
+	// FindMedia lists a site's images. DeleteMedia removes one (ENOTFOUND).
+	FindMedia(ctx context.Context, siteID int64) ([]Media, error)
+	DeleteMedia(ctx context.Context, siteID int64, path string) error
+	// FindMediaFile returns an image of a site, across tenants. ENOTFOUND.
+	FindMediaFile(ctx context.Context, siteID int64, path string) (*File, error)
 }
 
 // TenantDomains lists a tenant's custom domains (app.DomainService).
@@ -121,17 +132,57 @@ func (s *Service) checkDomain(ctx context.Context, site *Site) error {
 	if tid == app.HouseTenantID && site.Domain == s.HouseDomain && s.HouseDomain != "" {
 		return nil
 	}
+	var ds []string
+	if s.Domains != nil {
+		var err error
+		if ds, err = s.Domains.DomainsByTenant(ctx, tid); err != nil {
+			return err
+		}
+	}
+	if label, ok := strings.CutSuffix(site.Domain, "."+s.HouseDomain); ok && s.HouseDomain != "" && !slices.Contains(ds, site.Domain) {
+		// A subdomain of the agency's domain, first come first served (the
+		// store refuses one another site has), unless it is another
+		// client's registered custom domain.
+		if !subdomainRE.MatchString(label) || reservedSubdomains[label] {
+			return app.FieldErrorf("domain", "%s cannot be a site's address: choose another name before .%s (letters, digits and dashes; not %s).",
+				site.Domain, s.HouseDomain, "app, nexus, www, mail or api")
+		}
+		if tl, ok := s.Domains.(interface {
+			TenantIDByDomain(context.Context, string) (int64, error)
+		}); ok {
+			owner, err := tl.TenantIDByDomain(ctx, site.Domain)
+			if err == nil && owner != tid {
+				return app.FieldErrorf("domain", "%s is taken: choose another name before .%s.", site.Domain, s.HouseDomain)
+			} else if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+				return err
+			}
+		}
+		return nil
+	}
 	if s.Domains == nil {
 		return app.FieldErrorf("domain", "Custom domains are not available.")
-	}
-	ds, err := s.Domains.DomainsByTenant(ctx, tid)
-	if err != nil {
-		return err
 	}
 	if !slices.Contains(ds, site.Domain) {
 		return app.FieldErrorf("domain", "%s is not one of your domains: add it under Domains first (its DNS must point here).", site.Domain)
 	}
 	return nil
+}
+
+// subdomainRE is a site's name under the agency's domain (one label).
+var subdomainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// reservedSubdomains are the agency domain's own hosts and names mail
+// and DNS tools expect.
+var reservedSubdomains = map[string]bool{"app": true, "nexus": true, "www": true, "mail": true, "smtp": true, "imap": true, "pop": true,
+	"api": true, "admin": true, "ns1": true, "ns2": true, "autoconfig": true, "autodiscover": true, "status": true, "cdn": true}
+
+// SubdomainFor is the address under the agency's domain a tenant's site
+// may take without a custom domain ("": none).
+func (s *Service) SubdomainFor(t *app.Tenant) string {
+	if s.HouseDomain == "" || t == nil || t.ID == app.HouseTenantID || !subdomainRE.MatchString(t.Slug) || reservedSubdomains[t.Slug] {
+		return ""
+	}
+	return t.Slug + "." + s.HouseDomain
 }
 
 // CreateSite validates and stores a new site with a home page. Returns
@@ -343,7 +394,7 @@ func (s *Service) renderContext(ctx context.Context, site *Site, pages []*Page) 
 // Preview renders a page as it would be published, from the editor's
 // unsaved state; themeURL is where the draft theme's CSS is served.
 // Returns EINVALID when the page does not validate.
-func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL string) ([]byte, error) {
+func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL, mediaBase string) ([]byte, error) {
 	site, err := s.Store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
@@ -362,7 +413,7 @@ func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL s
 	if err != nil {
 		return nil, err
 	}
-	rc.ThemeURL = themeURL
+	rc.ThemeURL, rc.MediaBase = themeURL, mediaBase
 	return s.renderer().Page(site, p, pages, rc)
 }
 

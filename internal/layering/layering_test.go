@@ -40,10 +40,7 @@ var appDeps = map[string]bool{
 // appPending are outside technologies app still imports, each with the
 // package it moves to (issue 14 item 4). The test fails on a new one and
 // on an entry that no longer applies, so this list only shrinks.
-var appPending = map[string]string{
-	"orengen/app/federal github.com/go-pdf/fpdf":     "PDF export: moves to package export",
-	"orengen/app/sheets github.com/xuri/excelize/v2": "XLSX import: moves to a package of its own",
-}
+var appPending = map[string]string{}
 
 // sqlDrivers may be imported by store only, and by backups: Litestream
 // runs in the replicator child process with its own driver (modernc), so

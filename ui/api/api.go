@@ -70,13 +70,14 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerCourseAPIRoutes(api)    // courses.go
 	s.registerCommunityAPIRoutes(api) // community.go
 	s.registerSnapshotAPIRoutes(api)
-	s.registerWizardAPIRoutes(api) // wizard.go (issue #22)
+	s.registerWizardAPIRoutes(api)       // wizard.go (issue #22)
+	s.registerTenantImportAPIRoutes(api) // tenant_import.go (issue #22)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 
 // adminOnlyAPI and portalOnlyAPI are the /api/v1 paths of one host.
 var (
-	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss", "/api/v1/billing/plans", "/api/v1/billing/subscriptions", "/api/v1/billing/wallet-topups", "/api/v1/snapshots", "/api/v1/wizards"}
+	adminOnlyAPI  = []string{"/api/v1/tenants", "/api/v1/federal", "/api/v1/foss", "/api/v1/billing/plans", "/api/v1/billing/subscriptions", "/api/v1/billing/wallet-topups", "/api/v1/snapshots", "/api/v1/wizards", "/api/v1/tenant-imports"}
 	portalOnlyAPI = []string{"/api/v1/leads"}
 )
 

@@ -18,6 +18,60 @@ import (
 func (s *Handler) registerBillingRevenueRoutes(api fiber.Router) {
 	api.Get("/billing/revenue", s.apiBillingRevenue)
 	api.Delete("/billing/subscriptions/:tenant", web.RequireWriteKey, s.apiBillingCancel)
+	if s.Payments != nil {
+		api.Get("/billing/dunning", s.apiBillingDunning)
+		api.Put("/billing/dunning", web.RequireWriteKey, s.apiBillingDunningSave)
+	}
+}
+
+type apiDunning struct {
+	RetryDays        []int      `json:"retry_days"`
+	Email            bool       `json:"email"`
+	SuspendAfterDays int        `json:"suspend_after_days"`
+	UpdatedAt        *time.Time `json:"updated_at"`
+}
+
+func toAPIDunning(d billing.DunningSettings) apiDunning {
+	out := apiDunning{RetryDays: d.RetryDays, Email: d.Email, SuspendAfterDays: d.SuspendAfterDays}
+	if out.RetryDays == nil {
+		out.RetryDays = []int{}
+	}
+	if !d.UpdatedAt.IsZero() {
+		out.UpdatedAt = &d.UpdatedAt
+	}
+	return out
+}
+
+func (s *Handler) apiBillingDunning(c *fiber.Ctx) error {
+	d, err := s.Payments.Dunning(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIDunning(d)})
+}
+
+func (s *Handler) apiBillingDunningSave(c *fiber.Ctx) error {
+	var in struct {
+		RetryDays        []int `json:"retry_days"`
+		Email            *bool `json:"email"`
+		SuspendAfterDays *int  `json:"suspend_after_days"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	if in.Email == nil || in.SuspendAfterDays == nil || in.RetryDays == nil {
+		return app.FieldErrorf("retry_days", "retry_days, email and suspend_after_days are required.")
+	}
+	d := &billing.DunningSettings{RetryDays: in.RetryDays, Email: *in.Email, SuspendAfterDays: *in.SuspendAfterDays}
+	for i, n := range d.RetryDays {
+		if n < 1 || n > 90 || (i > 0 && n <= d.RetryDays[i-1]) {
+			return app.FieldErrorf("retry_days", "retry_days must be increasing days (1-90) after the first failure, like [3, 5, 7].")
+		}
+	}
+	if err := s.Payments.SaveDunning(c.UserContext(), d); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIDunning(*d)})
 }
 
 type apiRevenueMonth struct {
@@ -101,6 +155,16 @@ func addBillingRevenueAPI(paths, schemas obj, std func(obj, ...string) obj) {
 	paths["/api/v1/billing/revenue"] = obj{"get": obj{"summary": "MRR, invoiced and collected per month, churn, usage margin per client, failed payments (admin keys)",
 		"parameters": []obj{qparam("months", "months back, 1-36 (default 12)", integ)},
 		"responses":  std(obj{"200": jsonResp("OK", dataOf(ref("BillingRevenue")))}, "400")}}
+	dun := props([]string{"retry_days", "email", "suspend_after_days"}, obj{"retry_days": obj{"type": "array", "items": integ, "maxItems": 10, "description": "days after the first failed charge on which it is charged again, increasing"},
+		"email":              obj{"type": "boolean", "description": "email the client's owners after each failure and on suspension"},
+		"suspend_after_days": obj{"type": "integer", "minimum": 0, "maximum": 365, "description": "days after the first failure when the client's texts, calls, AI and emails stop (0: never)"}})
+	schemas["BillingDunningInput"] = dun
+	schemas["BillingDunning"] = props([]string{"retry_days", "email", "suspend_after_days"}, obj{"retry_days": obj{"type": "array", "items": integ},
+		"email": obj{"type": "boolean"}, "suspend_after_days": integ, "updated_at": nTime})
+	paths["/api/v1/billing/dunning"] = obj{
+		"get": obj{"summary": "Dunning settings: retries of failed charges, emails, suspension (admin keys)", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("BillingDunning")))})},
+		"put": obj{"summary": "Replace the dunning settings (admin keys)", "requestBody": jsonBody(ref("BillingDunningInput")),
+			"responses": std(obj{"200": jsonResp("OK", dataOf(ref("BillingDunning")))}, "400", "403")}}
 	paths["/api/v1/billing/subscriptions/{tenant}"] = obj{"parameters": []obj{{"name": "tenant", "in": "path", "required": true, "description": "tenant ID or slug", "schema": str}},
 		"delete": obj{"summary": "Take a client off its plan: the period so far is invoiced now, then the subscription is cancelled (admin keys)",
 			"responses": std(obj{"200": jsonResp("Cancelled", dataOf(props([]string{"tenant_id", "status"}, obj{"tenant_id": integ, "status": str,

@@ -38,14 +38,15 @@ type Handler struct {
 	FederalPages *fedui.Handler
 	Audit        *app.AuditService
 	LeadLimit    *web.LeadLimit
-	Wiki         *wiki.Service        // nil: no wiki endpoints
-	Calendar     *calendar.Service    // nil: no calendar endpoints
-	Snapshots    *app.SnapshotService // nil: no snapshot endpoints (issue #22)
-	Wizards      *app.WizardService   // nil: no new-client wizard endpoints (issue #22)
-	CalendarSync *calendar.Syncer     // nil: no calendar sync endpoints
-	Sites        *sites.Service       // nil: no website endpoints
-	Sheets       *sheets.Service      // nil: no table endpoints
-	Agents       *agents.Service      // nil: no Agent Studio endpoints
+	Wiki         *wiki.Service              // nil: no wiki endpoints
+	Calendar     *calendar.Service          // nil: no calendar endpoints
+	Snapshots    *app.SnapshotService       // nil: no snapshot endpoints (issue #22)
+	Wizards      *app.WizardService         // nil: no new-client wizard endpoints (issue #22)
+	Transfer     *app.TenantTransferService // nil: no tenant import endpoints (issue #22)
+	CalendarSync *calendar.Syncer           // nil: no calendar sync endpoints
+	Sites        *sites.Service             // nil: no website endpoints
+	Sheets       *sheets.Service            // nil: no table endpoints
+	Agents       *agents.Service            // nil: no Agent Studio endpoints
 	// Twenty serves the Twenty-compatible REST (/rest) and GraphQL
 	// (/graphql) APIs (nil: neither).
 	Twenty *twenty.Service

@@ -38,6 +38,7 @@ var apiTags = []apiTag{
 	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
 	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},
+	{"Tenant import", "Upload a tenant export file in chunks, check it (dry run) and import it as a new client (Nexus only).", []string{"tenant-imports"}},
 	{"New-client wizard", "One guided, resumable run that sets up a client: tenant, owner invitation, brand, domain, snapshot (Nexus only).", []string{"wizards"}},
 	{"Federal", "SAM.gov and Grants.gov saved searches, notices and pursuits (Nexus only).", []string{"federal"}},
 	{"FOSS", "Open-source components, the SBOM and the tool register (Nexus only).", []string{"foss"}},

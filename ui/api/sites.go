@@ -30,6 +30,8 @@ func (s *Handler) registerSiteAPIRoutes(api fiber.Router) {
 	api.Get("/sites/:id/revisions", s.apiSiteRevisions)
 	api.Get("/sites/:id/analytics", s.apiSiteAnalytics)
 	api.Post("/sites/:id/pages/:page/preview-link", web.RequireWriteKey, s.apiSitePreviewLink)
+	api.Get("/sites/:id/media", s.apiSiteMedia)
+	api.Post("/sites/:id/media", web.RequireWriteKey, s.apiSiteMediaUpload)
 	api.Get("/sites/:id/redirects", s.apiSiteRedirects)
 	api.Put("/sites/:id/redirects", web.RequireWriteKey, s.apiSiteRedirectsPut)
 }
@@ -54,6 +56,42 @@ func (s *Handler) apiSitePreviewLink(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": fiber.Map{"url": s.URL(web.HostPortal) + "/site-preview/" + tok, "expires_at": exp}})
+}
+
+// apiSiteMedia lists a site's uploaded images.
+func (s *Handler) apiSiteMedia(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	ms, err := s.Sites.Store.FindMedia(c.UserContext(), site.ID)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []sites.Media{}
+	}
+	return c.JSON(fiber.Map{"data": ms, "next_cursor": nil})
+}
+
+// apiSiteMediaUpload stores an image (multipart field "file"), its type
+// sniffed from the content.
+func (s *Handler) apiSiteMediaUpload(c *fiber.Ctx) error {
+	site, err := s.apiSiteFind(c)
+	if err != nil {
+		return err
+	}
+	_, data, err := formFile(c, sites.MaxMediaSize, "image")
+	if app.ErrorCode(err) == app.ETOOLARGE {
+		return sites.ErrMediaTooLarge()
+	} else if err != nil {
+		return err
+	}
+	m, err := s.Sites.Upload(c.UserContext(), site.ID, data)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": m})
 }
 
 // apiSiteRedirects lists a site's 301 redirects (drafts until published).
@@ -442,6 +480,13 @@ func addSitesAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) 
 		"post": obj{"summary": "A signed, expiring link to the page's saved draft that opens without signing in (noindex)",
 			"requestBody": obj{"required": false, "content": obj{"application/json": obj{"schema": props(nil, obj{"hours": obj{"type": "integer", "minimum": 1, "maximum": 720, "description": "how long the link works (default 72)"}})}}},
 			"responses":   std(obj{"201": jsonResp("Created", dataOf(props([]string{"url", "expires_at"}, obj{"url": str, "expires_at": tstamp})))}, "400", "403", "404")}}
+	media := props([]string{"path", "content_type", "size"}, obj{"path": obj{"type": "string", "description": "the image's address on the site (/_media/...): use it in image, gallery and hero blocks or as og_image"},
+		"content_type": str, "size": integ})
+	paths["/api/v1/sites/{id}/media"] = obj{"parameters": []obj{idParam, tenantParam},
+		"get": obj{"summary": "The site's uploaded images", "responses": std(obj{"200": jsonResp("OK", pageOf(media))}, "404")},
+		"post": obj{"summary": "Upload an image (PNG, JPEG, GIF or WebP by its content, at most 900 KB), served on the site's host",
+			"requestBody": obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": props([]string{"file"}, obj{"file": obj{"type": "string", "format": "binary"}})}}},
+			"responses":   std(obj{"201": jsonResp("Created", dataOf(media))}, "400", "403", "404", "413")}}
 	redirect := props([]string{"from", "to"}, obj{"from": obj{"type": "string", "description": "a path the site has no page at, like /old-page"},
 		"to": obj{"type": "string", "description": "a /path of the site or a full https:// address"}})
 	redirects := props([]string{"data"}, obj{"data": obj{"type": "array", "items": redirect}})

@@ -24,6 +24,9 @@ import (
 //go:embed templates
 var Templates embed.FS
 
+// CheckoutOrigin is Stripe Checkout's: the card update redirects there.
+const CheckoutOrigin = "https://checkout.stripe.com"
+
 // NavItem is billing's entry in the portal's and Nexus's navigation.
 var NavItem = web.NavItem{Label: "Billing", Path: "/billing"}
 
@@ -66,6 +69,9 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/billing/tenants/:id/tax", csrf, s.handleTax)
 	r.Get("/billing/revenue", s.handleRevenue) // revenue.go
 	r.Post("/billing/tenants/:id/cancel", csrf, s.handleCancel)
+	if s.Payments != nil {
+		r.Post("/billing/dunning", csrf, s.handleDunning)
+	}
 	r.Get("/billing/plans", s.handlePlans)
 	r.Post("/billing/plans", csrf, s.handlePlanCreate)
 	r.Get("/billing/plans/:id", s.handlePlan)
@@ -216,8 +222,9 @@ func newChart(days []billing.DayTotal) chart {
 
 type portalPage struct {
 	web.Layout
-	S      *summaryView
-	Notice string
+	S         *summaryView
+	Notice    string
+	Suspended string // why usage is suspended ("" : it is not)
 }
 
 func (s *Handler) handlePortal(c *fiber.Ctx) error {
@@ -235,6 +242,16 @@ func (s *Handler) handlePortal(c *fiber.Ctx) error {
 	}
 	p.Layout = s.Layout(c, web.HostPortal, "Billing")
 	p.S.CSRF, p.S.CardAction = p.CSRF, "/billing/card"
+	if s.Payments != nil {
+		// The card form's answer redirects to Stripe Checkout: the page's
+		// form-action must allow it, or the browser stops the redirect.
+		c.Set("Content-Security-Policy", strings.Replace(web.ContentSecurityPolicy, "form-action 'self'", "form-action 'self' "+CheckoutOrigin, 1))
+	}
+	if sus, err := s.Billing.Suspension(c.UserContext(), t.ID); err != nil {
+		return err
+	} else if sus != nil {
+		p.Suspended = "Texts, calls, AI and emails are suspended since " + sus.Since.Format("Jan 2, 2006") + ": invoice " + sus.Number + " is unpaid. Pay it below (or update your card) to resume at once."
+	}
 	switch c.Query("card") {
 	case "saved":
 		p.Notice = "Stripe has your card: it shows here as soon as Stripe confirms it."

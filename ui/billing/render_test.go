@@ -27,7 +27,7 @@ func init() {
 		v.Invoices = []invoiceView{{ID: 3, Number: "INV-000003", Kind: "Invoice", Issued: "Dec 1, 2026", Total: "$1.00", Status: "open", URL: "/billing/invoices/3/pdf", Credit: true}}
 		return v
 	}
-	pageData["portal/billing"] = func() any { return &portalPage{S: withInv()} }
+	pageData["portal/billing"] = func() any { return &portalPage{S: withInv(), Notice: "n", Suspended: "s"} }
 	pageData["nexus/billing"] = func() any {
 		return &nexusPage{Rows: []tenantRow{{T: &app.Tenant{ID: 2, Name: "Acme"}, S: withInv(), PlanID: 1}}, Plans: []*billing.Plan{plan},
 			Errors: map[string]string{"amount": "x"}, ErrTenant: 2}
@@ -35,7 +35,8 @@ func init() {
 	pageData["nexus/billing_revenue"] = func() any {
 		return &revenuePage{MRR: "$1.00", Active: 1, Trialing: 1, Charts: []*web.Chart{{ID: "x", Title: "X", Categories: []string{"2026-12"}, Series: []web.ChartSeries{{Name: "a", Values: []float64{1}}}, Stacked: true}},
 			Margins: []marginView{{TenantID: 2, Name: "Acme", Plan: "Pro", Billed: "$2", Cost: "$1", Margin: "-$1", Negative: true}},
-			Failed:  []failedView{{TenantID: 2, Name: "Acme", Number: "INV-000003", Amount: "$1", Message: "declined", When: "Dec 1", Attempt: "2"}}}
+			Failed:  []failedView{{TenantID: 2, Name: "Acme", Number: "INV-000003", Amount: "$1", Message: "declined", When: "Dec 1", Attempt: "2"}},
+			Dunning: &dunningForm{RetryDays: "3, 5", SuspendAfterDays: "14", Email: true}, Errors: map[string]string{"retry_days": "x", "suspend_after_days": "y"}}
 	}
 	pageData["nexus/billing_plans"] = func() any {
 		return &plansPage{Plans: []*planView{planViewOf(plan)}, Form: formOf(plan), Errors: map[string]string{"name": "x"}, Categories: categories(), Plan: planViewOf(plan)}

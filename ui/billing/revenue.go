@@ -37,11 +37,22 @@ type revenuePage struct {
 	Charts                                  []*web.Chart
 	Margins                                 []marginView
 	Failed                                  []failedView
+	// Dunning is the settings form (nil: payments off).
+	Dunning *dunningForm
+	Errors  map[string]string
+}
+
+// dunningForm is the dunning settings as shown and posted.
+type dunningForm struct {
+	RetryDays, SuspendAfterDays string
+	Email                       bool
 }
 
 func money(v float64) string { return billing.FormatMicros(int64(v)) }
 
-func (s *Handler) handleRevenue(c *fiber.Ctx) error {
+func (s *Handler) handleRevenue(c *fiber.Ctx) error { return s.renderRevenue(c, nil, nil) }
+
+func (s *Handler) renderRevenue(c *fiber.Ctx, form *dunningForm, errs map[string]string) error {
 	ctx := c.UserContext()
 	rev, err := s.Billing.Revenue(ctx, RevenueMonths)
 	if err != nil {
@@ -93,6 +104,16 @@ func (s *Handler) handleRevenue(c *fiber.Ctx) error {
 		p.Failed = append(p.Failed, failedView{TenantID: f.TenantID, Name: names[f.TenantID], Number: f.Number, Amount: billing.FormatMicros(f.AmountMicros),
 			Message: f.Message, When: f.At.Format("Jan 2 15:04"), Attempt: strconv.Itoa(f.Attempt)})
 	}
+	if s.Payments != nil {
+		p.Dunning, p.Errors = form, errs
+		if form == nil {
+			d, err := s.Payments.Dunning(ctx)
+			if err != nil {
+				return err
+			}
+			p.Dunning = &dunningForm{RetryDays: d.RetryText(), SuspendAfterDays: strconv.Itoa(d.SuspendAfterDays), Email: d.Email}
+		}
+	}
 	p.Layout = s.Layout(c, web.HostNexus, "Revenue")
 	return s.Render(c, "nexus/billing_revenue", p)
 }
@@ -110,4 +131,26 @@ func (s *Handler) handleCancel(c *fiber.Ctx) error {
 		}
 		return fmt.Sprintf("%s is off its plan.", t.BrandName()), nil
 	})
+}
+
+// handleDunning saves the dunning settings.
+func (s *Handler) handleDunning(c *fiber.Ctx) error {
+	g := web.FormGetter(c)
+	f := &dunningForm{RetryDays: g("retry_days"), SuspendAfterDays: g("suspend_after_days"), Email: g("email") != ""}
+	err := func() error {
+		days, err := billing.ParseRetryDays(f.RetryDays)
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(f.SuspendAfterDays)
+		if err != nil {
+			return app.FieldErrorf("suspend_after_days", "Enter a number of days (0: never suspend).")
+		}
+		return s.Payments.SaveDunning(c.UserContext(), &billing.DunningSettings{RetryDays: days, Email: f.Email, SuspendAfterDays: n})
+	}()
+	if err != nil {
+		return web.FormError(c, err, "retry_days", func(e map[string]string) error { return s.renderRevenue(c, f, e) })
+	}
+	s.SetFlash(c, "ok", "Dunning settings saved.")
+	return c.Redirect("/billing/revenue#dunning", fiber.StatusSeeOther)
 }

@@ -238,11 +238,11 @@ func (s *Handler) handleFederalProposalExport(c *fiber.Ctx) error {
 	var buf bytes.Buffer
 	name := "proposal-" + strings.Trim(unsafeFileChars.ReplaceAllString(id, "-"), "-")
 	if strings.HasSuffix(c.Path(), "/pdf") {
-		err = p.WritePDF(&buf)
+		err = s.Federal.WriteProposal(&buf, p, federal.FormatPDF)
 		c.Set(fiber.HeaderContentType, "application/pdf")
 		name += ".pdf"
 	} else {
-		err = p.WriteDOCX(&buf)
+		err = s.Federal.WriteProposal(&buf, p, federal.FormatDOCX)
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 		name += ".docx"
 	}

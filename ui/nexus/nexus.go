@@ -38,6 +38,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	s.registerBackupRoutes(authed, csrf)
 	s.registerTenantRoutes(authed, csrf)
 	s.registerTransferRoutes(authed, csrf)
+	s.registerTenantImportRoutes(authed, csrf) // tenant_import.go (issue #22)
 	s.registerSnapshotRoutes(authed, csrf)
 	s.registerWizardRoutes(authed, csrf) // wizard.go (issue #22)
 	s.registerVaultRoutes(authed, csrf)
@@ -80,6 +81,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.Wizards != nil {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "New client", Path: "/wizards"})
+	}
+	if s.Transfer != nil {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Import a client", Path: "/tenant-imports"})
 	}
 	if s.SiteBuilder.On() {
 		nav[1].Items = append(nav[1].Items, sitesui.NavItem)

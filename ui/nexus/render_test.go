@@ -32,6 +32,12 @@ var pageData = map[string]func() any{
 		return &snapshotPage{Snapshot: &app.Snapshot{Description: "d", CreatedBy: "x"}, Tenants: []*app.Tenant{{}},
 			Preview: &app.SnapshotPreview{Snapshot: &app.Snapshot{}, Tenant: &app.Tenant{}, Changes: []app.SnapshotChange{{Action: "create"}, {Action: "exists"}}}}
 	},
+	"nexus/tenant_imports": func() any {
+		return &tenantImportsPage{Error: "x", Jobs: []*app.TenantImportJob{{}, {Running: true}, {CheckErr: "x"}, {Summary: &app.TransferSummary{}}}}
+	},
+	"nexus/tenant_import": func() any {
+		return &tenantImportPage{Job: &app.TenantImportJob{CheckErr: "x", Err: "y", Check: &app.TransferSummary{Counts: map[string]int64{"crm_people": 2}}}}
+	},
 	"nexus/wizards": func() any {
 		return &wizardsPage{Wizards: []*app.Wizard{{Step: app.WizardDone}, {Step: app.WizardOwner}}}
 	},

@@ -5,6 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"html"
+	"io"
+	"mime/multipart"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +51,9 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/sites/:id/pages/:page/preview", csrf, s.scoped(sc, s.handlePagePreview))
 	r.Post("/sites/:id/pages/:page/delete", csrf, s.scoped(sc, s.handlePageDelete))
 	r.Post("/sites/:id/pages/:page/share", csrf, s.scoped(sc, s.handlePageShare))
+	r.Get("/sites/:id/media/:name", s.scoped(sc, s.handleMedia))
+	r.Post("/sites/:id/media", csrf, s.scoped(sc, s.handleMediaUpload))
+	r.Post("/sites/:id/media/delete", csrf, s.scoped(sc, s.handleMediaDelete))
 }
 
 // MountPreview adds the shared previews of draft pages (signed, expiring
@@ -59,6 +64,85 @@ func (s *Handler) MountPreview(r fiber.Router) {
 	}
 	r.Get("/site-preview/:token", s.handleSharedPreview)
 	r.Get("/site-preview/:token/theme.css", s.handleSharedPreviewTheme)
+	r.Get("/site-preview/:token/media/:name", s.handleSharedPreviewMedia)
+}
+
+func (s *Handler) handleSharedPreviewMedia(c *fiber.Ctx) error {
+	f, err := s.Sites.SharedPreviewMedia(c.UserContext(), s.SessionKey, utils.CopyString(c.Params("token")), sites.MediaPrefix+c.Params("name"), time.Now())
+	if err != nil {
+		return err
+	}
+	return sendMediaFile(c, f)
+}
+
+func sendMediaFile(c *fiber.Ctx, f *sites.File) error {
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Send(f.Body)
+}
+
+// handleMedia serves an uploaded image of a site to its editor (previews).
+func (s *Handler) handleMedia(c *fiber.Ctx, sc web.Scope) error {
+	site, err := s.loadSite(c)
+	if err != nil {
+		return err
+	}
+	f, err := s.Sites.Store.FindMediaFile(c.UserContext(), site.ID, sites.MediaPrefix+c.Params("name"))
+	if err != nil {
+		return err
+	}
+	return sendMediaFile(c, f)
+}
+
+// handleMediaUpload stores an image (multipart field "file"): its type
+// is sniffed from its content, its size capped.
+func (s *Handler) handleMediaUpload(c *fiber.Ctx, sc web.Scope) error {
+	site, err := s.loadSite(c)
+	if err != nil {
+		return err
+	}
+	var m *sites.Media
+	fh, ferr := c.FormFile("file")
+	if ferr != nil {
+		err = app.FieldErrorf("file", "Choose an image to upload.")
+	} else if fh.Size > sites.MaxMediaSize {
+		err = sites.ErrMediaTooLarge()
+	} else {
+		var data []byte
+		if data, err = readFormFile(fh); err == nil {
+			m, err = s.Sites.Upload(c.UserContext(), site.ID, data)
+		}
+	}
+	if code := app.ErrorCode(err); code == app.EINVALID || code == app.ETOOLARGE {
+		c.Status(web.ErrorStatus(code))
+		return s.renderSite(c, sc, site, &sitePage{Errors: map[string]string{"file": app.ErrorMessage(err)}})
+	} else if err != nil {
+		return err
+	}
+	s.SetFlash(c, "ok", "Image uploaded: use "+m.Path+" as an image address (it goes live when the site is published).")
+	return c.Redirect("/sites/"+strconv.FormatInt(site.ID, 10)+"#images", fiber.StatusSeeOther)
+}
+
+func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, sites.MaxMediaSize+1))
+}
+
+func (s *Handler) handleMediaDelete(c *fiber.Ctx, sc web.Scope) error {
+	site, err := s.loadSite(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Sites.Store.DeleteMedia(c.UserContext(), site.ID, utils.CopyString(c.FormValue("path"))); err != nil {
+		return err
+	}
+	s.SetFlash(c, "ok", "Image deleted. Pages that still show it lose it at the next publish.")
+	return c.Redirect("/sites/"+strconv.FormatInt(site.ID, 10)+"#images", fiber.StatusSeeOther)
 }
 
 // PreviewURL is the address of a preview link's token (on the portal
@@ -97,7 +181,7 @@ func (s *Handler) handlePageShare(c *fiber.Ctx, sc web.Scope) error {
 // never indexed or cached, forms inert.
 func (s *Handler) handleSharedPreview(c *fiber.Ctx) error {
 	tok := utils.CopyString(c.Params("token"))
-	body, err := s.Sites.SharedPreview(c.UserContext(), s.SessionKey, tok, "/site-preview/"+tok+"/theme.css", time.Now())
+	body, err := s.Sites.SharedPreview(c.UserContext(), s.SessionKey, tok, "/site-preview/"+tok+"/theme.css", "/site-preview/"+tok+"/media/", time.Now())
 	if err != nil {
 		return err
 	}
@@ -145,6 +229,9 @@ func (s *Handler) domains(c *fiber.Ctx, sc web.Scope) []string {
 	ds, _ := s.Sites.Domains.DomainsByTenant(c.UserContext(), tid)
 	if sc.Nexus() && s.Sites.HouseDomain != "" {
 		ds = append([]string{s.Sites.HouseDomain}, ds...)
+	}
+	if sub := s.Sites.SubdomainFor(app.TenantFromContext(c.UserContext())); sub != "" && !sc.Nexus() {
+		ds = append(ds, sub) // a site without a custom domain
 	}
 	return ds
 }
@@ -222,6 +309,7 @@ type sitePage struct {
 	LiveURL     string
 	ChatAgents  []*agents.Agent // the tenant's agents answering web chat
 	Templates   []*sites.PageTemplate
+	Media       []sites.Media
 	Errors      map[string]string
 }
 
@@ -265,6 +353,9 @@ func (s *Handler) renderSite(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 	p.Domains = s.domains(c, sc)
 	p.ChatAgents = s.chatAgents(ctx, site.TenantID)
 	p.Templates = sites.PageTemplates
+	if p.Media, err = s.Sites.Store.FindMedia(ctx, site.ID); err != nil {
+		return err
+	}
 	for f := range sites.Fonts {
 		p.Fonts = append(p.Fonts, f)
 	}
@@ -450,6 +541,7 @@ type pageEditPage struct {
 	// ShareURL is a preview link just made, valid until ShareExpires.
 	ShareURL     string
 	ShareExpires *time.Time
+	Media        []sites.Media // the site's images (image address choices)
 }
 
 func blockLabel(t string) string {
@@ -483,6 +575,7 @@ func (s *Handler) loadPage(c *fiber.Ctx) (*sites.Site, *sites.Page, error) {
 func (s *Handler) renderPage(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *sites.Page, e *pageEditPage) error {
 	e.Site, e.Page, e.Types, e.Action = site, p, sites.BlockTypes, pageURL(p)
 	e.Today = time.Now().UTC().Format(time.DateOnly)
+	e.Media, _ = s.Sites.Store.FindMedia(c.UserContext(), site.ID)
 	e.Blocks = nil
 	if s.Forms != nil {
 		e.Forms, _ = s.Forms.Store.FindForms(c.UserContext())
@@ -655,7 +748,8 @@ func (s *Handler) handlePagePreview(c *fiber.Ctx, sc web.Scope) error {
 	err = readPage(c, p)
 	var body []byte
 	if err == nil {
-		body, err = s.Sites.Preview(c.UserContext(), site.ID, p, "/sites/"+strconv.FormatInt(site.ID, 10)+"/theme.css")
+		base := "/sites/" + strconv.FormatInt(site.ID, 10)
+		body, err = s.Sites.Preview(c.UserContext(), site.ID, p, base+"/theme.css", base+"/media/")
 	}
 	if app.ErrorCode(err) == app.EINVALID || app.ErrorCode(err) == app.ECONFLICT {
 		c.Status(fiber.StatusOK)

@@ -194,6 +194,9 @@ func (s *Handler) handleFile(c *fiber.Ctx) error {
 	if len(path) > 1 {
 		path = strings.TrimSuffix(path, "/")
 	}
+	if sites.IsMedia(path) {
+		return s.sendMedia(c, b.site.ID, path)
+	}
 	if strings.HasPrefix(path, "/_") && path != sites.PathTheme {
 		path = "/_none" // the 404 page is not a page of its own
 	}
@@ -237,6 +240,31 @@ func (s *Handler) handleFile(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 	}
 	return web.SendEncoded(c, f.body, f.gz, f.br)
+}
+
+// sendMedia serves an uploaded image of a site from the store. Its
+// address is its content's hash, so it is cached for good.
+func (s *Handler) sendMedia(c *fiber.Ctx, siteID int64, path string) error {
+	f, err := s.Sites.Store.FindMediaFile(c.UserContext(), siteID, path)
+	if err != nil {
+		return err
+	}
+	etag := `"` + strings.TrimSuffix(strings.TrimPrefix(path, sites.MediaPrefix), filepathExt(path)) + `"`
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderETag, etag)
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return c.Send(f.Body)
+}
+
+func filepathExt(p string) string {
+	if i := strings.LastIndexByte(p, '.'); i > strings.LastIndexByte(p, '/') {
+		return p[i:]
+	}
+	return ""
 }
 
 // recordView queues a page view (the page served: a split test's

@@ -1,4 +1,12 @@
-package federal
+// Package export writes documents for download: a federal proposal as
+// a Word document (Office Open XML, written by hand: the few parts a
+// document needs) or a PDF (github.com/go-pdf/fpdf), from its markdown
+// sections (github.com/yuin/goldmark). It implements
+// federal.ProposalWriter.
+//
+// export imports app/federal (the proposal it writes) and the
+// document libraries.
+package export
 
 import (
 	"archive/zip"
@@ -16,18 +24,23 @@ import (
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
+
+	"orengen/app/federal"
 )
 
-// Proposal is what the exporters write: a title page line, then each
-// section as a heading followed by its markdown body.
-type Proposal struct {
-	Title    string // the notice title
-	Subtitle string // solicitation number, agency
-	Sections []*ProposalSection
-	// Uncompressed writes PDF page streams without Flate compression, so
-	// their text can be read with a plain search (tests, debugging).
-	Uncompressed bool
-}
+// Proposals implements federal.ProposalWriter.
+type Proposals struct{}
+
+var _ federal.ProposalWriter = Proposals{}
+
+// DOCX writes p as a Word document.
+func (Proposals) DOCX(w io.Writer, p *federal.Proposal) error { return (*proposal)(p).WriteDOCX(w) }
+
+// PDF writes p as a PDF.
+func (Proposals) PDF(w io.Writer, p *federal.Proposal) error { return (*proposal)(p).WritePDF(w) }
+
+// proposal carries the writers' methods.
+type proposal federal.Proposal
 
 // Block kinds of the document model both exporters share.
 const (
@@ -206,7 +219,7 @@ func mergeRuns(runs []run) []run {
 }
 
 // blocks is the whole proposal as the block model.
-func (p *Proposal) blocks() []block {
+func (p *proposal) blocks() []block {
 	var out []block
 	for _, s := range p.Sections {
 		out = append(out, block{Kind: blockHeading, Level: 1, Runs: []run{{Text: s.Title}}})
@@ -220,7 +233,7 @@ func (p *Proposal) blocks() []block {
 // archive/zip and encoding/xml: headings use Word's built-in Heading
 // styles (so Word's navigation pane and table of contents see them) and
 // lists use a numbering definition.
-func (p *Proposal) WriteDOCX(w io.Writer) error {
+func (p *proposal) WriteDOCX(w io.Writer) error {
 	var body bytes.Buffer
 	para := func(style string, numID, ilvl int, runs []run) {
 		body.WriteString("<w:p>")
@@ -383,7 +396,7 @@ func docxCore(title string) string {
 // WritePDF writes the proposal as a Letter-size PDF with the standard
 // Helvetica and Courier fonts. Text is converted to Windows-1252, the
 // encoding of those fonts; characters outside it print as "?".
-func (p *Proposal) WritePDF(w io.Writer) error {
+func (p *proposal) WritePDF(w io.Writer) error {
 	pdf := fpdf.New("P", "pt", "Letter", "")
 	pdf.SetCompression(!p.Uncompressed)
 	pdf.SetTitle(p.Title, true)
