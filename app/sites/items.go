@@ -157,14 +157,29 @@ func NewBlock(t string) Block {
 // ParseNav reads the menu: one "Label | /address" a line.
 func ParseNav(src string) ([]NavLink, error) {
 	var out []NavLink
-	for n, line := range lines(src) {
-		label, u, ok := strings.Cut(line, "|")
+	err := eachPair(src, "|", func(n int, label, u string, ok bool) error {
 		if !ok {
-			return nil, app.FieldErrorf("nav", "Menu line %d: write \"Label | /address\".", n+1)
+			return app.FieldErrorf("nav", "Menu line %d: write \"Label | /address\".", n)
 		}
-		out = append(out, NavLink{Label: strings.TrimSpace(label), URL: strings.TrimSpace(u)})
+		out = append(out, NavLink{Label: label, URL: u})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// eachPair calls fn with each line of src cut at sep, both sides trimmed
+// (ok false: the line has no sep), numbering lines from 1.
+func eachPair(src, sep string, fn func(n int, left, right string, ok bool) error) error {
+	for n, line := range lines(src) {
+		l, r, ok := strings.Cut(line, sep)
+		if err := fn(n+1, strings.TrimSpace(l), strings.TrimSpace(r), ok); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FormatNav is the inverse of ParseNav.

@@ -129,12 +129,15 @@ func (st *Settings) RedirectFor(path, query string) (string, bool) {
 // "/old -> https://...") a line.
 func ParseRedirects(src string) ([]Redirect, error) {
 	var out []Redirect
-	for n, line := range lines(src) {
-		from, to, ok := strings.Cut(line, "->")
+	err := eachPair(src, "->", func(n int, from, to string, ok bool) error {
 		if !ok {
-			return nil, app.FieldErrorf("redirects", "Redirect line %d: write \"/old-address -> /new-address\".", n+1)
+			return app.FieldErrorf("redirects", "Redirect line %d: write \"/old-address -> /new-address\".", n)
 		}
-		out = append(out, Redirect{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
+		out = append(out, Redirect{From: from, To: to})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -358,10 +358,8 @@ func (s *Handler) apiCalCancel(c *fiber.Ctx) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	if len(c.Body()) > 0 {
-		if err := web.DecodeJSON(c.Body(), &in); err != nil {
-			return err
-		}
+	if err := web.DecodeOptionalJSON(c.Body(), &in); err != nil {
+		return err
 	}
 	b, err := s.Calendar.Cancel(ctx, id, -1, in.Reason, app.ActorFromContext(ctx))
 	if err != nil {

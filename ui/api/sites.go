@@ -46,10 +46,8 @@ func (s *Handler) apiSitePreviewLink(c *fiber.Ctx) error {
 	var in struct {
 		Hours int `json:"hours"`
 	}
-	if len(c.Body()) > 0 {
-		if err := web.DecodeJSON(c.Body(), &in); err != nil {
-			return err
-		}
+	if err := web.DecodeOptionalJSON(c.Body(), &in); err != nil {
+		return err
 	}
 	tok, exp, err := s.Sites.PreviewLink(c.UserContext(), s.SessionKey, p.SiteID, p.ID, time.Duration(in.Hours)*time.Hour, time.Now())
 	if err != nil {
@@ -331,10 +329,8 @@ func (s *Handler) apiSitePublish(c *fiber.Ctx) error {
 	var in struct {
 		Note string `json:"note"`
 	}
-	if len(c.Body()) > 0 {
-		if err := web.DecodeJSON(c.Body(), &in); err != nil {
-			return err
-		}
+	if err := web.DecodeOptionalJSON(c.Body(), &in); err != nil {
+		return err
 	}
 	rev, err := s.Sites.Publish(c.UserContext(), site.ID, utils.CopyString(in.Note))
 	if err != nil {

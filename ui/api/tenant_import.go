@@ -141,10 +141,8 @@ func (s *Handler) handleAPITenantImportRun(c *fiber.Ctx) error {
 	var in struct {
 		Slug string `json:"slug"`
 	}
-	if len(c.Body()) > 0 {
-		if err := web.DecodeJSON(c.Body(), &in); err != nil {
-			return err
-		}
+	if err := web.DecodeOptionalJSON(c.Body(), &in); err != nil {
+		return err
 	}
 	j, err := s.Transfer.StartImport(c.UserContext(), utils.CopyString(c.Params("id")), in.Slug)
 	if err != nil {

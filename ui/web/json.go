@@ -11,6 +11,15 @@ import (
 	"orengen/app"
 )
 
+// DecodeOptionalJSON decodes body into v like DecodeJSON when the
+// request has one; an empty body leaves v as it is (all fields optional).
+func DecodeOptionalJSON(body []byte, v any) error {
+	if len(body) == 0 {
+		return nil
+	}
+	return DecodeJSON(body, v)
+}
+
 // DecodeJSON reads a request body that must hold one JSON object into v.
 // Every JSON body the server takes goes through here, so a mistake gets
 // the same clear 400: EINVALID naming the field whose value has the wrong
