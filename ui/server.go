@@ -296,6 +296,7 @@ func (s *Server) Open() error {
 		k.Common(sitesui.HostSites, a)
 		k.Context(a)
 		h.site.MountForms(a, HostPortal)
+		h.calendar.SiteBooked = s.sites.FunnelBooked // a booking block's booking is its page's conversion
 		h.calendar.MountPublic(a, HostPortal)
 		s.agents.MountChat(a, HostPortal)
 		s.sites.MountPublic(a)

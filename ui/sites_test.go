@@ -965,3 +965,95 @@ func TestSites_AgencySubdomain(t *testing.T) {
 		t.Error("a certificate for a deeper name")
 	}
 }
+
+// FunnelBooking: a booking made in a funnel step's booking block counts
+// as that step's conversion (the report's "booking") and sends the
+// visitor on to the next step (a link the whole page follows, since the
+// booking page is framed); the same booking page without the site page,
+// or framed by no site, sends nobody anywhere.
+func TestSites_FunnelBooking(t *testing.T) {
+	e := newTenantEnv(t)
+	e.addDomain("alpha-book.localhost", e.A.T.ID)
+	host := "alpha-book.localhost"
+	st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites", e.A.KeyWrite, `{"name":"Call funnel","domain":"alpha-book.localhost","template":"funnel","form_id":`+itoa64(e.A.FormID)+`}`)
+	if st != http.StatusCreated {
+		t.Fatalf("site from the funnel template: %d %s", st, raw)
+	}
+	id := firstMatch(regexp.MustCompile(`"id":(\d+)`), raw)
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/pages", e.A.KeyWrite, `{"template":"thank-you","slug":"welcome","title":"Welcome"}`); st != http.StatusCreated {
+		t.Fatalf("a fourth step's page: %d %s", st, raw)
+	}
+	// The funnel goes on after the booking step: / -> thank-you -> book-a-call -> welcome.
+	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
+	svc := e.App.Sites
+	siteID, _ := strconv.ParseInt(id, 10, 64)
+	site, err := svc.Store.FindSite(ctxA, siteID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Settings.Funnels = []sites.Funnel{{Name: "Call", Steps: []string{"", "thank-you", "book-a-call", "welcome"}}}
+	if err := svc.UpdateSite(ctxA, site); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, raw := e.api("portal", http.MethodPost, "/api/v1/sites/"+id+"/publish", e.A.KeyWrite, ""); st != http.StatusOK {
+		t.Fatalf("publish: %d %s", st, raw)
+	}
+	st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/book-a-call"})
+	frame := html.UnescapeString(firstMatch(regexp.MustCompile(`<iframe class="booking" src="([^"]+)"`), body))
+	if st != http.StatusOK || !strings.Contains(frame, "site_page=%2fbook-a-call") {
+		t.Fatalf("booking step: %d, frame %q", st, frame)
+	}
+	u, _ := url.Parse(frame)
+	st, body, _ = e.do(treq{Host: host, Method: http.MethodGet, Path: frame})
+	if st != http.StatusOK || !strings.Contains(body, `name="site_page" value="/book-a-call"`) {
+		t.Fatalf("framed booking page: %d %.300s", st, body)
+	}
+	slots := regexp.MustCompile(`name="start" value="([^"]+)"`).FindAllStringSubmatch(body, -1)
+	if len(slots) < 3 {
+		t.Fatalf("%d free slots on the booking page", len(slots))
+	}
+	book := func(host, start string, sitePage bool) (int, string) {
+		t.Helper()
+		f := url.Values{"name": {"Booked Visitor"}, "email": {"booked@example.com"}, "start": {start}, "tz": {"UTC"}}
+		if sitePage {
+			f.Set("site_page", "/book-a-call")
+		}
+		st, body, _ := e.do(treq{Host: host, Method: http.MethodPost, Path: u.Path, Form: f})
+		return st, body
+	}
+	st, body = book(host, slots[0][1], true)
+	if st != http.StatusCreated || !strings.Contains(body, `id="booking-continue" class="btn" href="/welcome" target="_top"`) || !strings.Contains(body, "booking-continue.") {
+		t.Fatalf("booked in the funnel: %d %.400s", st, body)
+	}
+	js := firstMatch(regexp.MustCompile(`<script src="(/assets/js/booking-continue\.[^"]+)"`), body)
+	if st, jsBody, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: js}); st != http.StatusOK || !strings.Contains(jsBody, "window.top.location.href") {
+		t.Fatalf("the continue script %q on the site's host: %d", js, st)
+	}
+	// Without the site page (the booking page opened on its own), and on
+	// the client portal's host: booked, and nobody sent on.
+	if st, body = book(host, slots[1][1], false); st != http.StatusCreated || strings.Contains(body, "booking-continue") {
+		t.Fatalf("booked on its own: %d %.300s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: "portal", Method: http.MethodPost, Path: u.Path + "?tenant=" + e.A.T.Slug,
+		Form: url.Values{"name": {"Portal Visitor"}, "email": {"portal@example.com"}, "start": {slots[2][1]}, "tz": {"UTC"}, "site_page": {"/book-a-call"}}}); st != http.StatusCreated || strings.Contains(body, "booking-continue") {
+		t.Fatalf("booked on the portal host: %d %.300s", st, body)
+	}
+	if err := svc.Analytics.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	rep, err := svc.Report(ctxA, siteID, today, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := rep.Page("book-a-call"); p.Conversions != 1 || p.Converters != 1 {
+		t.Fatalf("the booking step's conversions: %+v", p)
+	}
+	found := false
+	for _, f := range rep.Forms {
+		found = found || f == (sites.NameCount{Name: "booking", Count: 1})
+	}
+	if !found {
+		t.Fatalf("conversions by form: %+v", rep.Forms)
+	}
+}

@@ -39,6 +39,11 @@ type Handler struct {
 	// Sync connects calendars to CalDAV accounts and ICS feeds (nil: no
 	// sync forms).
 	Sync *calendar.Syncer
+	// SiteBooked tells the website builder that a booking was made from
+	// the booking block of a site page (its slug): the page's conversion.
+	// It returns the funnel's next step when the page is a step with
+	// one (nil, or a host without a site: nothing to tell).
+	SiteBooked func(c *fiber.Ctx, sitePage string) (next string, ok bool)
 }
 
 // MountPublic adds the booking pages to a public host (HostSite or
@@ -121,6 +126,12 @@ type bookPage struct {
 	When      string
 	Manage    string
 	Conflict  bool
+	// FromSite and SitePage: the page was framed by a site page's
+	// booking block (site_page in its address); Continue is the
+	// funnel's next step once booked.
+	FromSite bool
+	SitePage string
+	Continue string
 }
 
 // zones are offered in the time-zone picker besides the visitor's own.
@@ -166,6 +177,9 @@ func (s *Handler) page(c *fiber.Ctx, ctx context.Context, t *app.Tenant, e *cale
 		p.Query, p.TenantRef = "tenant="+url.QueryEscape(t), utils.CopyString(t)
 	}
 	q.Set("tz", p.Zone)
+	if p.FromSite {
+		q.Set("site_page", p.SitePage)
+	}
 	if p.Minutes != 0 {
 		q.Set("duration", strconv.Itoa(p.Minutes))
 	}
@@ -222,7 +236,8 @@ func (s *Handler) handleBookPage(c *fiber.Ctx) error {
 	if _, err := e.Duration(minutes); err != nil {
 		minutes = 0
 	}
-	return s.page(c, ctx, t, e, &bookPage{Zone: utils.CopyString(c.Query("tz")), Week: utils.CopyString(c.Query("week")), Minutes: minutes})
+	return s.page(c, ctx, t, e, &bookPage{Zone: utils.CopyString(c.Query("tz")), Week: utils.CopyString(c.Query("week")), Minutes: minutes,
+		FromSite: c.Context().QueryArgs().Has("site_page"), SitePage: utils.CopyString(c.Query("site_page"))})
 }
 
 func (s *Handler) handleBook(c *fiber.Ctx) error {
@@ -244,7 +259,8 @@ func (s *Handler) handleBook(c *fiber.Ctx) error {
 	for _, k := range questionKeys(e) {
 		r.Answers[k] = vals[k]
 	}
-	p := &bookPage{Zone: vals["tz"], Week: vals["week"], Minutes: minutes, Values: vals}
+	p := &bookPage{Zone: vals["tz"], Week: vals["week"], Minutes: minutes, Values: vals,
+		FromSite: c.Request().PostArgs().Has("site_page"), SitePage: utils.CopyString(c.FormValue("site_page"))}
 	start, perr := time.Parse(time.RFC3339, vals["start"])
 	if perr != nil {
 		err = app.FieldErrorf("start", "Choose a time.")
@@ -256,6 +272,11 @@ func (s *Handler) handleBook(c *fiber.Ctx) error {
 			p.Booking, p.Event, p.Layout = b, e, s.layout(c, t, e.Title)
 			p.When = b.Start.In(loc).Format("Monday 2 January 2006, 15:04") + " to " + b.End.In(loc).Format("15:04 MST")
 			p.Manage = "/booking/" + s.Calendar.Token(b)
+			if p.FromSite && s.SiteBooked != nil {
+				if next, ok := s.SiteBooked(c, p.SitePage); ok {
+					p.Continue = next
+				}
+			}
 			c.Status(fiber.StatusCreated)
 			return s.Render(c, "hosted/booked", p)
 		}

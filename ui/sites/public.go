@@ -391,3 +391,27 @@ func (s *Handler) handleFormPost(c *fiber.Ctx) error {
 	}
 	return c.Redirect(page.Path()+"#sent-"+url.PathEscape(block), fiber.StatusSeeOther)
 }
+
+// FunnelBooked is calendar.Handler.SiteBooked on a site's host: a booking
+// made in the booking block of the page with slug sitePage counts as
+// that page's conversion, and the visitor goes on to the funnel's next
+// step when the page is a step with one. Another host, or a slug the
+// published site does not have: nothing.
+func (s *Handler) FunnelBooked(c *fiber.Ctx, sitePage string) (string, bool) {
+	b, ok := keyBundle.Get(c)
+	if !ok {
+		return "", false
+	}
+	slug := strings.Trim(sitePage, "/")
+	for _, p := range b.snap.Pages {
+		if p.Slug != slug {
+			continue
+		}
+		s.recordConversion(c, b, p.Slug, 0)
+		if next, ok := b.snap.Site.Settings.NextStep(p.Slug); ok {
+			return "/" + next, true
+		}
+		return "", false
+	}
+	return "", false
+}
