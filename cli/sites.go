@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"orengen/app"
 	"orengen/app/sites"
@@ -115,4 +116,20 @@ func (a *App) MigrateMarketingSite(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("migrate the marketing site: %w", err)
 	}
 	return true, nil
+}
+
+// runSiteAnalytics writes the sites' page views and conversions in
+// batches until ctx ends, and rolls the past days up every hour.
+func (a *App) runSiteAnalytics(ctx context.Context) {
+	rollups := make(chan struct{})
+	go func() {
+		defer close(rollups)
+		app.Every(ctx, time.Hour, func(ctx context.Context) {
+			if _, err := a.Sites.Analytics.RollUp(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.Logger.Error("site analytics rollup", "err", err)
+			}
+		})
+	}()
+	a.Sites.Analytics.Run(ctx)
+	<-rollups
 }

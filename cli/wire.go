@@ -549,7 +549,7 @@ func (a *App) Start(ctx context.Context) {
 	go func() { a.runCalendar(ctx); close(calendarDone) }() // calendar.go: notices and CalDAV/ICS sync
 	sitesDone := make(chan struct{})
 	a.sitesDone = sitesDone
-	go func() { a.Sites.Analytics.Run(ctx); close(sitesDone) }() // page views and conversions, written in batches
+	go func() { a.runSiteAnalytics(ctx); close(sitesDone) }() // sites.go: page views and conversions, rollups
 	a.Logger.Info("automation workers started", "workers", a.Engine.Workers, "missing", strings.Join(a.Integrations.Missing(ctx, app.HouseTenantID), ","))
 	a.federalDone = a.Federal.start(ctx)
 	go func() { a.Domains.Run(ctx); close(dnsDone) }()

@@ -127,6 +127,11 @@ func withKinds(extra map[string]string) map[string]string {
 
 // exportRefs names every id column of an exported table that is neither
 // tenant_id nor a declared foreign key.
+// bookingOrForm remaps a site conversion's form_id, keeping 0 (a booking).
+func bookingOrForm(off func(string) int64) string {
+	return fmt.Sprintf(`CASE WHEN t.form_id = 0 THEN 0 ELSE t.form_id + %d END`, off("forms"))
+}
+
 var exportRefs = map[string]exportRef{
 	"agents.version_id":                         {To: "agent_versions"},
 	"workflows.version_id":                      {To: "workflow_versions"},
@@ -147,9 +152,11 @@ var exportRefs = map[string]exportRef{
 	"runs.contact_id":                           {To: "crm_people"},
 	"runs.deal_id":                              {To: "crm_deals"},
 	"sheet_rows.table_id":                       {To: "sheet_tables"},
-	"web_events.form_id":                        {To: "forms"},
-	"wiki_chunks.space_id":                      {To: "wiki_spaces"},
-	"wiki_links.space_id":                       {To: "wiki_spaces"},
+	// A site conversion's form; 0 is a booking (no form).
+	"web_events.form_id":      {Expr: bookingOrForm},
+	"web_daily_forms.form_id": {Expr: bookingOrForm},
+	"wiki_chunks.space_id":    {To: "wiki_spaces"},
+	"wiki_links.space_id":     {To: "wiki_spaces"},
 	// A date trigger marks a person or a deal, as its workflow's
 	// when.object says.
 	"automation_date_fired.record_id": {Expr: func(off func(string) int64) string {

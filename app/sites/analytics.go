@@ -44,6 +44,10 @@ type AnalyticsStore interface {
 	// Report counts a site's events for days in [from, to] (YYYY-MM-DD),
 	// in the tenant of ctx (ENOTFOUND for another tenant's site).
 	Report(ctx context.Context, siteID int64, from, to string) (*Report, error)
+	// RollUp sums the raw events of every day before before (YYYY-MM-DD)
+	// into daily rollups and deletes them; it returns the sites' days
+	// rolled up. Reports read both, so no figure changes.
+	RollUp(ctx context.Context, before string) (int, error)
 }
 
 // Report is a site's analytics for a range of days.
@@ -324,3 +328,11 @@ func (v VariantResult) PText() string {
 
 // Queue returns the queue of events waiting for their write (figures).
 func (r *Recorder) Queue() chan Event { return r.queue() }
+
+// RollUp sums every site's raw events of the days before yesterday (UTC)
+// into daily rollups and deletes them: a day is rolled up once no late
+// event can still arrive for it, and a visitor's daily hash is gone with
+// it.
+func (r *Recorder) RollUp(ctx context.Context, now time.Time) (int, error) {
+	return r.Store.RollUp(ctx, now.UTC().AddDate(0, 0, -1).Format(time.DateOnly))
+}
