@@ -56,7 +56,7 @@ type Handler struct {
 	once   sync.Once
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	live   web.Streams
 }
 
 func (s *Handler) init() {
@@ -74,7 +74,7 @@ func (s *Handler) Shutdown() {
 	}
 	s.init()
 	s.cancel()
-	s.wg.Wait()
+	s.live.Wait()
 }
 
 func (s *Handler) relayKey() []byte { return agents.RelayKey(s.SessionKey) }

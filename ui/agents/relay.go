@@ -80,15 +80,17 @@ func (s *Handler) handleRelay(c *fiber.Ctx) error {
 		return app.Errorf(app.ENOTFOUND, "Not found.")
 	}
 	s.init()
-	s.wg.Add(1)
+	if !s.live.Begin() {
+		return fiber.NewError(fiber.StatusServiceUnavailable, "The server is shutting down: call again in a moment.")
+	}
 	err = upgrade(c, func(conn *wsConn) {
-		defer s.wg.Done()
+		defer s.live.End()
 		if err := s.Voice.Relay(s.ctx, conn, conv, ag); err != nil {
 			s.Logger.Warn("agent relay", "conversation_id", conv.ID, "err", err)
 		}
 	})
 	if err != nil {
-		s.wg.Done()
+		s.live.End()
 	}
 	return err
 }

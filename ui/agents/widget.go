@@ -245,7 +245,7 @@ func (s *Handler) stream(c *fiber.Ctx, conv *agents.Conversation, sub *agents.Su
 		b, _ := json.Marshal(agents.Event{Type: agents.EventStatus, ConversationID: conv.ID, Status: agents.StatusEnded, Outcome: conv.Outcome})
 		return c.SendString("data: " + string(b) + "\n\n")
 	}
-	return web.SSE[agents.Event]{C: sub.C, Done: s.ctx.Done(), WG: &s.wg, Heartbeat: Heartbeat, Max: maxStream,
+	return web.SSE[agents.Event]{C: sub.C, Done: s.ctx.Done(), Streams: &s.live, Heartbeat: Heartbeat, Max: maxStream,
 		Skip: func(ev agents.Event) bool {
 			return visitor && (ev.Private || ev.Type == agents.EventTool || ev.Type == agents.EventSources)
 		},

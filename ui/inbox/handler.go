@@ -48,7 +48,7 @@ type Handler struct {
 	once   sync.Once
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	live   web.Streams
 }
 
 func (s *Handler) init() {
@@ -65,7 +65,7 @@ func (s *Handler) Shutdown() {
 	}
 	s.init()
 	s.cancel()
-	s.wg.Wait()
+	s.live.Wait()
 }
 
 type pageFn func(c *fiber.Ctx, sc web.Scope) error
@@ -482,7 +482,7 @@ func (s *Handler) handleEvents(c *fiber.Ctx, sc web.Scope) error {
 		s.Inbox.Unsubscribe(sub)
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	return web.SSE[inbox.Event]{C: sub.C, Done: s.ctx.Done(), WG: &s.wg, Heartbeat: Heartbeat, Max: maxStream,
+	return web.SSE[inbox.Event]{C: sub.C, Done: s.ctx.Done(), Streams: &s.live, Heartbeat: Heartbeat, Max: maxStream,
 		Close: func() { s.Inbox.Unsubscribe(sub) }}.Serve(c)
 }
 

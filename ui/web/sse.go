@@ -10,6 +10,38 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// Streams counts a handler's long-lived responses (event streams,
+// WebSockets) so its shutdown can end them and wait; once it waits, no
+// new one starts. A bare WaitGroup may not be added to while waited on:
+// a stream opening as the server shut down was a data race.
+type Streams struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// Begin counts a stream; false once Wait has been called (start none).
+func (s *Streams) Begin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// End uncounts a stream Begin counted.
+func (s *Streams) End() { s.wg.Done() }
+
+// Wait stops new streams and waits for the open ones to end.
+func (s *Streams) Wait() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
 // SSE is one server-sent events stream: events from C written as JSON
 // "data:" lines, a ": ping" every Heartbeat, closed after Max, when C
 // closes (a subscriber that fell behind: the browser reconnects), when
@@ -17,7 +49,7 @@ import (
 type SSE[T any] struct {
 	C         <-chan T
 	Done      <-chan struct{}
-	WG        *sync.WaitGroup // counts the stream until it ends
+	Streams   *Streams // counts the stream until it ends
 	Heartbeat time.Duration
 	Max       time.Duration
 	Skip      func(T) bool // events not sent (nil: none)
@@ -31,9 +63,14 @@ func (s SSE[T]) Serve(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
 	fctx := c.Context()
-	s.WG.Add(1)
+	if !s.Streams.Begin() {
+		if s.Close != nil {
+			s.Close()
+		}
+		return fiber.NewError(fiber.StatusServiceUnavailable, "The server is shutting down: reconnect in a moment.")
+	}
 	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.WG.Done()
+		defer s.Streams.End()
 		if s.Close != nil {
 			defer s.Close()
 		}
