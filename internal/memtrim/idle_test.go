@@ -48,10 +48,11 @@ func TestWhenIdle_TrimsAfterTheBurst(t *testing.T) {
 	started := make(chan struct{})
 	var once sync.Once
 	read := func() uint64 {
-		once.Do(func() { close(started) })
 		mu.Lock()
-		defer mu.Unlock()
-		return allocs
+		v := allocs
+		mu.Unlock()
+		once.Do(func() { close(started) }) // after the starting count is read
+		return v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
