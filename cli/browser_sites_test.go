@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"orengen/app"
+	"orengen/app/calendar"
 	"orengen/app/sites"
 )
 
@@ -234,5 +235,91 @@ func TestBrowser_SiteTemplatesAccessibility(t *testing.T) {
 	}
 	if len(failures) > 0 {
 		t.Fatalf("%d serious or critical accessibility violations:\n%s", len(failures), strings.Join(failures, "\n"))
+	}
+}
+
+// TestBrowser_FunnelBooking: on a funnel's booking step, a visitor books
+// a time inside the page's booking block (a frame) and the whole page
+// goes on to the funnel's next step.
+func TestBrowser_FunnelBooking(t *testing.T) {
+	ctx := newBrowserFor(t, 2*time.Minute)
+	dir := t.TempDir()
+	bg := context.Background()
+	tn := &app.Tenant{Name: "Book Roofing"}
+	m, _, _ := setupTenantInvite(t, dir, tn, "", "owner@book-roofing.test")
+	tctx := app.NewContextWithTenant(bg, tn)
+	if err := m.Domains.AddTenantDomain(bg, tn.ID, "book-roofing.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	var all calendar.Availability
+	for d := range all.Weekly {
+		all.Weekly[d] = []calendar.Span{{Start: 0, End: 1440}}
+	}
+	cal := &calendar.Calendar{Name: "Roof desk", OwnerKind: calendar.OwnerTenant, TimeZone: "UTC", Availability: all}
+	if err := m.Calendar.CreateCalendar(tctx, cal); err != nil {
+		t.Fatal(err)
+	}
+	et := &calendar.EventType{Title: "Roof call", Slug: "roof-call", Durations: []int{30}, MinNotice: 60, Hosts: []int64{cal.ID}, Enabled: true}
+	if err := m.Calendar.SaveEventType(tctx, et); err != nil {
+		t.Fatal(err)
+	}
+	site := &sites.Site{Name: "Book Roofing", Domain: "book-roofing.localhost"}
+	if _, err := m.Sites.CreateSiteFromTemplate(tctx, site, "funnel", sites.TemplateInput{EventType: "roof-call"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Sites.CreatePageFromTemplate(tctx, site.ID, "thank-you", "welcome", "Welcome aboard", sites.TemplateInput{}); err != nil {
+		t.Fatal(err)
+	}
+	site.Settings.Funnels = []sites.Funnel{{Name: "Call", Steps: []string{"", "thank-you", "book-a-call", "welcome"}}}
+	if err := m.Sites.UpdateSite(tctx, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Sites.Publish(tctx, site.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+
+	addr, _, _ := MustRunMain(t, dir)
+	live := "http://book-roofing.localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+	defer func() {
+		if t.Failed() {
+			screenshot(t, ctx, "funnel-booking-failed")
+		}
+	}()
+	const inFrame = `(function () { var f = document.querySelector('iframe.booking'); return f && f.contentDocument; })()`
+	if err := chromedp.Run(ctx, chromedp.Navigate(live+"/book-a-call"), waitLoaded("iframe.booking", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for ready := false; !ready; {
+		if time.Now().After(deadline) {
+			t.Fatal("the booking frame shows no free time")
+		}
+		time.Sleep(200 * time.Millisecond)
+		chromedp.Run(ctx, chromedp.Evaluate(`(function () { var d = `+inFrame+`; return !!(d && d.getElementById("bookform") && d.querySelector('input[name="start"]')); })()`, &ready))
+	}
+	// The visitor picks the first time, gives a name and email, and books.
+	var ok bool
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () { var d = `+inFrame+`; var f = d.getElementById("bookform");
+		d.querySelector('input[name="start"]').checked = true;
+		f.querySelector('[name="name"]').value = "Framed Visitor";
+		f.querySelector('[name="email"]').value = "framed@example.com";
+		f.requestSubmit(); return true; })()`, &ok)); err != nil || !ok {
+		t.Fatalf("booking in the frame: %v", err)
+	}
+	var where string
+	for time.Now().Before(deadline) {
+		chromedp.Run(ctx, chromedp.Location(&where))
+		if strings.HasSuffix(where, "/welcome") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.HasSuffix(where, "/welcome") {
+		t.Fatalf("after booking the page is %s, want the funnel's next step /welcome", where)
+	}
+	var heading string
+	if err := chromedp.Run(ctx, waitLoaded("main h1", chromedp.ByQuery), chromedp.Text("main h1", &heading, chromedp.ByQuery)); err != nil || heading == "" {
+		t.Fatalf("next step's page: %v %q", err, heading)
 	}
 }
