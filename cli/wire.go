@@ -14,6 +14,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/billing"
+	"orengen/app/brand"
 	"orengen/app/calendar"
 	"orengen/app/courses"
 	"orengen/app/federal"
@@ -96,6 +97,10 @@ type App struct {
 	// Payments charges invoices through Stripe (billing.go).
 	Payments *billing.Payments
 	Stripe   *stripe.Client
+
+	// Brand is the brand & press kit (brand.go, issue #22).
+	Brand *brand.Service
+
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
 	Calendar *calendar.Service
@@ -308,6 +313,7 @@ func (a *App) open(ctx context.Context) error {
 	}
 	a.wireAutomations(smtpDefault, outbox)
 	a.wireBilling()                                          // billing.go: meters the senders wireAutomations built
+	a.wireBrand()                                            // brand.go: the brand & press kit (issue #22)
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
 	a.wireInbox()       // inbox.go

@@ -54,14 +54,14 @@ func TestTenantExport_SchemaCovered(t *testing.T) {
 	}
 
 	// The check itself: a new table of either kind is caught.
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE brand_kits (id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, logo_file_id INTEGER)`); err != nil {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE probe_kits (id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, logo_file_id INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
 	plan, err = exportPlan(ctx, db.read, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bad := uncoveredIDColumns(plan); len(bad) != 1 || bad[0] != "brand_kits.logo_file_id" {
+	if bad := uncoveredIDColumns(plan); len(bad) != 1 || bad[0] != "probe_kits.logo_file_id" {
 		t.Fatalf("a new unmapped id column: got %v", bad)
 	}
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE loose_things (id INTEGER PRIMARY KEY, name TEXT)`); err != nil {

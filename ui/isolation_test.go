@@ -1273,6 +1273,80 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/tenant-imports/uploads/:upload/finish": {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/tenant-imports/:id":                     {accAdminKey, ""},
 	"nexus|POST|/api/v1/tenant-imports/:id/run":                {accAdminKeyW, ""},
+	// Brand & press kit (issue #22): brand_test.go.
+	"portal|GET|/brand":                                      {accUser, ""},
+	"portal|POST|/brand":                                     {accOwner, ""},
+	"portal|POST|/brand/logos/:variant":                      {accOwner, ""},
+	"portal|POST|/brand/logos/:variant/delete":               {accOwner, ""},
+	"portal|GET|/brand/assets/:asset":                        {accUser, objBrandAsset},
+	"portal|POST|/brand/assets/:asset/delete":                {accOwner, objBrandSpareAsset},
+	"portal|POST|/brand/screenshots":                         {accOwner, ""},
+	"portal|POST|/brand/people":                              {accOwner, ""},
+	"portal|POST|/brand/people/:person/delete":               {accOwner, objBrandPerson},
+	"portal|GET|/brand/releases/new":                         {accUser, ""},
+	"portal|POST|/brand/releases":                            {accOwner, ""},
+	"portal|GET|/brand/releases/:release":                    {accUser, objBrandRelease},
+	"portal|POST|/brand/releases/:release":                   {accOwner, objBrandRelease},
+	"portal|POST|/brand/releases/:release/delete":            {accOwner, objBrandSpareRelease},
+	"portal|GET|/brand/kit.zip":                              {accUser, ""},
+	"nexus|GET|/brand":                                       {accAdmin, ""},
+	"nexus|GET|/brand/tenants/:id":                           {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id":                          {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/logos/:variant":           {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/logos/:variant/delete":    {accAdmin, objBrandTenant},
+	"nexus|GET|/brand/tenants/:id/assets/:asset":             {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/assets/:asset/delete":     {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/screenshots":              {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/people":                   {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/people/:person/delete":    {accAdmin, objBrandTenant},
+	"nexus|GET|/brand/tenants/:id/releases/new":              {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/releases":                 {accAdmin, objBrandTenant},
+	"nexus|GET|/brand/tenants/:id/releases/:release":         {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/releases/:release":        {accAdmin, objBrandTenant},
+	"nexus|POST|/brand/tenants/:id/releases/:release/delete": {accAdmin, objBrandTenant},
+	"nexus|GET|/brand/tenants/:id/kit.zip":                   {accAdmin, objBrandTenant},
+	"site|GET|/press":                                        {accPublic, ""},
+	"site|GET|/press/kit.zip":                                {accPublic, ""},
+	"site|GET|/press/kit.css":                                {accPublic, ""},
+	"site|GET|/press/logo":                                   {accPublic, ""},
+	"site|GET|/press/assets/:asset":                          {accPublic, ""},
+	"site|GET|/press/:slug":                                  {accPublic, ""},
+	"portal|GET|/press":                                      {accPublic, ""},
+	"portal|GET|/press/kit.zip":                              {accPublic, ""},
+	"portal|GET|/press/kit.css":                              {accPublic, ""},
+	"portal|GET|/press/logo":                                 {accPublic, ""},
+	"portal|GET|/press/assets/:asset":                        {accPublic, objBrandAsset},
+	"portal|GET|/press/:slug":                                {accPublic, ""},
+	"portal|GET|/api/v1/brand":                               {accTenantKey, ""},
+	"portal|PUT|/api/v1/brand":                               {accTenantKeyW, ""},
+	"portal|PUT|/api/v1/brand/logos/:variant":                {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/brand/logos/:variant":             {accTenantKeyW, ""},
+	"portal|POST|/api/v1/brand/screenshots":                  {accTenantKeyW, ""},
+	"portal|GET|/api/v1/brand/assets/:id":                    {accTenantKey, objBrandAsset},
+	"portal|DELETE|/api/v1/brand/assets/:id":                 {accTenantKeyW, objBrandSpareAsset},
+	"portal|POST|/api/v1/brand/people":                       {accTenantKeyW, ""},
+	"portal|DELETE|/api/v1/brand/people/:id":                 {accTenantKeyW, objBrandPerson},
+	"portal|GET|/api/v1/brand/releases":                      {accTenantKey, ""},
+	"portal|POST|/api/v1/brand/releases":                     {accTenantKeyW, ""},
+	"portal|GET|/api/v1/brand/releases/:id":                  {accTenantKey, objBrandRelease},
+	"portal|PUT|/api/v1/brand/releases/:id":                  {accTenantKeyW, objBrandRelease},
+	"portal|DELETE|/api/v1/brand/releases/:id":               {accTenantKeyW, objBrandSpareRelease},
+	"portal|GET|/api/v1/brand/kit.zip":                       {accTenantKey, ""},
+	"nexus|GET|/api/v1/brand":                                {accAdminKey, ""},
+	"nexus|PUT|/api/v1/brand":                                {accAdminKeyW, ""},
+	"nexus|PUT|/api/v1/brand/logos/:variant":                 {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/brand/logos/:variant":              {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/brand/screenshots":                   {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/brand/assets/:id":                     {accAdminKey, objBrandAsset},
+	"nexus|DELETE|/api/v1/brand/assets/:id":                  {accAdminKeyW, objBrandSpareAsset},
+	"nexus|POST|/api/v1/brand/people":                        {accAdminKeyW, ""},
+	"nexus|DELETE|/api/v1/brand/people/:id":                  {accAdminKeyW, objBrandPerson},
+	"nexus|GET|/api/v1/brand/releases":                       {accAdminKey, ""},
+	"nexus|POST|/api/v1/brand/releases":                      {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/brand/releases/:id":                   {accAdminKey, objBrandRelease},
+	"nexus|PUT|/api/v1/brand/releases/:id":                   {accAdminKeyW, objBrandRelease},
+	"nexus|DELETE|/api/v1/brand/releases/:id":                {accAdminKeyW, objBrandSpareRelease},
+	"nexus|GET|/api/v1/brand/kit.zip":                        {accAdminKey, ""},
 }
 
 type isoRoute struct {
@@ -1372,6 +1446,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:
+		id, p = e.brandFill(r.Line.Obj, p) // brand_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
 	case objBillingInvoice:
@@ -1697,6 +1773,7 @@ func TestIsolationMatrix(t *testing.T) {
 				base.JSON = `{"model":"gpt-4o-mini"}` // providers_test.go
 			}
 			e.isoBillingRequest(r, &base) // billing_test.go
+			e.isoBrandRequest(r, &base)   // brand_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"orengen/ui/api"
 	"orengen/ui/automation"
 	billingui "orengen/ui/billing"
+	brandui "orengen/ui/brand"
 	calui "orengen/ui/calendar"
 	coursesui "orengen/ui/courses"
 	"orengen/ui/crm"
@@ -47,6 +48,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/billing"
+	"orengen/app/brand"
 	"orengen/app/calendar"
 	"orengen/app/courses"
 	"orengen/app/federal"
@@ -185,6 +187,10 @@ type Server struct {
 	// no /webhooks/stripe).
 	Payments *billing.Payments
 
+	// Brand is the brand & press kit (issue #22): its pages, the public
+	// press pages and its API (nil: none).
+	Brand *brand.Service
+
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
 	Extra []func(host string, r fiber.Router)
@@ -250,7 +256,7 @@ func (s *Server) Open() error {
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
 		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
-		inboxui.Templates, coursesui.Templates, billingui.Templates)
+		inboxui.Templates, coursesui.Templates, billingui.Templates, brandui.Templates)
 	if err != nil {
 		return err
 	}
@@ -274,6 +280,7 @@ func (s *Server) Open() error {
 			a.Use(h.site.RedirectWWW)
 			k.Context(a)
 			h.calendar.MountPublic(a, HostSite)
+			h.brand.MountPublic(a, HostSite) // the agency's press page (issue #22), before the site's pages
 			h.site.Mount(a)
 		case HostPortal:
 			k.Context(a)
@@ -307,6 +314,7 @@ func (s *Server) Open() error {
 // handlerSet is one handler per host and feature package.
 type handlerSet struct {
 	calendar *calui.Handler
+	brand    *brandui.Handler
 	site     *site.Handler
 	portal   *portal.Handler
 	nexus    *nexus.Handler
@@ -336,17 +344,19 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		LeadLimit: leadLimit, FormMinFillTime: s.FormMinFillTime, API: apiH}
 	s.inbox = &inboxui.Handler{Kit: k, Inbox: s.Inbox, Tenants: s.Tenants}
 	billH := &billingui.Handler{Kit: k, Billing: s.Billing, Payments: s.Payments, Tenants: s.Tenants}
-	apiH.Billing, apiH.Payments = s.Billing, s.Payments // the billing API, Stripe's webhook
+	apiH.Billing, apiH.Payments = s.Billing, s.Payments                    // the billing API, Stripe's webhook
+	brandH := &brandui.Handler{Kit: k, Brand: s.Brand, Tenants: s.Tenants} // issue #22
+	apiH.Brand = s.Brand
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations, Tools: s.Tools, Tenants: s.Tenants}
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit, Agents: s.Agents}
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{BrandPages: brandH, BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
-	nexusH := &nexus.Handler{BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
+	nexusH := &nexus.Handler{BrandPages: brandH, BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav, Transfer: s.Transfer, Snapshots: s.Snapshots, Wizards: s.Wizards,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
@@ -357,7 +367,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
 	k.SignedInAdmin = nexusH.SignedInAdmin
-	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH}
+	return handlerSet{site: siteH, portal: portalH, nexus: nexusH, calendar: calH, brand: brandH}
 }
 
 // importDir is where uploads wait for their import (ImportDir, else the

@@ -41,6 +41,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerBillingAPIRoutes(api, web.HostPortal)
 	s.registerCourseAPIRoutes(api)    // courses.go
 	s.registerCommunityAPIRoutes(api) // community.go
+	s.registerBrandAPIRoutes(api)     // brand.go (issue #22)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -72,6 +73,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerSnapshotAPIRoutes(api)
 	s.registerWizardAPIRoutes(api)       // wizard.go (issue #22)
 	s.registerTenantImportAPIRoutes(api) // tenant_import.go (issue #22)
+	s.registerBrandAPIRoutes(api)        // brand.go (issue #22)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

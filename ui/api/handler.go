@@ -13,6 +13,7 @@ import (
 	"orengen/app"
 	"orengen/app/agents"
 	"orengen/app/billing"
+	"orengen/app/brand"
 	"orengen/app/calendar"
 	"orengen/app/courses"
 	"orengen/app/federal"
@@ -67,4 +68,6 @@ type Handler struct {
 	Payments *billing.Payments
 	// Courses serves the courses API (nil: none).
 	Courses *courses.Service
+	// Brand serves the brand & press kit API (nil: none; issue #22).
+	Brand *brand.Service
 }

@@ -375,6 +375,7 @@ func OpenAPI() []byte {
 		addBillingRevenueAPI(paths, schemas, std)          // billing_revenue.go
 		addCourseAPI(paths, schemas, std, idParam)         // courses.go
 		addCommunityAPI(paths, schemas, std, idParam)      // community.go
+		addBrandAPI(paths, schemas, std, idParam)          // brand.go (issue #22)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go

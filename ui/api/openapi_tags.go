@@ -35,6 +35,7 @@ var apiTags = []apiTag{
 	{"Community", "Community spaces of the members' area, their posts and comments, moderation (hide, pin, reports, bans), the word filter and the flood limit.", []string{"community"}},
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
+	{"Brand & press kit", "Logos, colours with their contrast, fonts, boilerplate, founders, press contacts, screenshots, press releases and the downloadable kit (zip with a PDF one-pager).", []string{"brand"}},
 	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
 	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},

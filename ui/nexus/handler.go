@@ -81,6 +81,11 @@ type Handler struct {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
 		On() bool
 	}
+	// BrandPages is the brand & press kits (nil or off: none).
+	BrandPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 	// InboxPages is Conversations (nil or off: none).
 	InboxPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)

@@ -61,6 +61,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.BillingPages != nil {
 		s.BillingPages.Mount(authed, csrf, web.NexusScope)
 	}
+	if s.BrandPages != nil {
+		s.BrandPages.Mount(authed, csrf, web.NexusScope)
+	}
 	s.PlatformPages.MountNexus(authed, csrf)
 }
 
@@ -97,6 +100,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	if s.BillingPages != nil && s.BillingPages.On() {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Billing", Path: "/billing"}, web.NavItem{Label: "Billing › Plans", Path: "/billing/plans"},
 			web.NavItem{Label: "Billing › Revenue", Path: "/billing/revenue"})
+	}
+	if s.BrandPages != nil && s.BrandPages.On() {
+		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Brand & press kits", Path: "/brand"})
 	}
 	if s.AgentPages.On() {
 		nav[3].Items = append(nav[3].Items, agentsui.NexusNav)

@@ -60,6 +60,13 @@ type Handler struct {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
 		On() bool
 	}
+	// BrandPages is the brand & press kit and the public press page
+	// (nil or off: none).
+	BrandPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		MountPublic(r fiber.Router, host string)
+		On() bool
+	}
 	// InboxPages is Conversations (nil or off: none).
 	InboxPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
@@ -104,6 +111,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.InboxPages != nil && s.InboxPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})
+		}
+		if s.BrandPages != nil && s.BrandPages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Brand & press kit", Path: "/brand"})
 		}
 		if s.BillingPages != nil && s.BillingPages.On() {
 			l.Nav[2].Items = append(l.Nav[2].Items, web.NavItem{Label: "Billing", Path: "/billing"}) // Account

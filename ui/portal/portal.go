@@ -44,6 +44,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CalendarPages != nil {
 		s.CalendarPages.MountPublic(r, web.HostPortal) // booking pages
 	}
+	if s.BrandPages != nil {
+		s.BrandPages.MountPublic(r, web.HostPortal) // the press page of the domain's tenant
+	}
 	s.AgentPages.MountChat(r, web.HostPortal)
 	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
@@ -80,6 +83,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	}
 	if s.BillingPages != nil {
 		s.BillingPages.Mount(authed, csrf, web.PortalScope)
+	}
+	if s.BrandPages != nil {
+		s.BrandPages.Mount(authed, csrf, web.PortalScope)
 	}
 	if s.CoursePages != nil {
 		s.CoursePages.Mount(authed, csrf, web.PortalScope)

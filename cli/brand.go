@@ -1,0 +1,16 @@
+package cli
+
+import (
+	"orengen/app/brand"
+	"orengen/brandpdf"
+	"orengen/store"
+)
+
+// wireBrand builds the brand & press kit (issue #22): its store, the
+// tenant service it writes the theme's colours and logo through, and the
+// one-pager renderer.
+func (a *App) wireBrand() {
+	a.Brand = &brand.Service{Store: store.NewBrandStore(a.DB), Tenants: a.Tenants, Audit: a.Audit,
+		RenderPDF: func(p *brand.Press) ([]byte, error) { return brandpdf.Render(p, false) }}
+	a.Server.Brand = a.Brand
+}
