@@ -497,8 +497,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
-	e.courseContractCalls(calls, rk, wk)    // courses_test.go
-	e.communityContractCalls(calls, rk, wk) // community_test.go
+	e.courseContractCalls(calls, rk, wk)              // courses_test.go
+	e.courseFileContractCalls(calls, uploads, rk, wk) // course_files_test.go
+	e.communityContractCalls(calls, rk, wk)           // community_test.go
 
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
