@@ -99,7 +99,7 @@ type summaryView struct {
 	// values, whether it is on, the latest recharge's notice (Failed: it
 	// failed), the form's action and its error.
 	RechargeBelow, RechargeAmount, RechargeNotice, RechargeAction, RechargeError string
-	RechargeOn, RechargeFailed                                                    bool
+	RechargeOn, RechargeFailed                                                   bool
 }
 
 type invoiceView struct {
