@@ -78,6 +78,7 @@ var exportSkipped = map[string]string{
 	"outbox":                "the outgoing mail queue of this appliance",
 	"twilio_events":         "the webhook de-duplication log of this appliance",
 	"integration_checks":    "health checks of this appliance's integrations",
+	"inbox_inbound":         "the inbound address inbox+TOKEN@DOMAIN routes mail to this appliance's domain; turn it on again on the new appliance",
 	"billing_subscriptions": "a subscription to this appliance's plans; subscribe the client again on the new appliance",
 	// The rest of billing is between the agency and its client on this
 	// appliance: invoice numbers are the appliance's own sequence (they
