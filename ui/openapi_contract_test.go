@@ -520,6 +520,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv + "/payments", rk, "", 200}
 	calls["postBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/invoices/" + aInv + "/payments", wk, "", 409}
 	calls["postBillingCardSetup"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/card-setup", wk, "", 400}
+	// Wallet auto-recharge (billing_recharge_test.go runs it with stripe-mock).
+	calls["getBillingWallet"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/wallet", rk, "", 200}
+	calls["putBillingWalletRecharge"] = contractCall{ui.HostPortal, "PUT", "/api/v1/billing/wallet/recharge", wk, `{"recharge_below_micros":0,"recharge_micros":0}`, 200}
 	calls["getBillingRevenue"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/revenue?months=3", ak, "", 200}
 	calls["deleteBillingSubscriptionsTenant"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/billing/subscriptions/" + id(a.T.ID), awk, "", 200}
 	calls["getBillingDunning"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/dunning", ak, "", 200}
