@@ -610,6 +610,13 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/billing/dunning":                        {accAdmin, ""},
 	"nexus|GET|/api/v1/billing/dunning":                  {accAdminKey, ""},
 	"nexus|PUT|/api/v1/billing/dunning":                  {accAdminKeyW, ""},
+	// Wallet auto-recharge (billing_recharge_test.go).
+	"portal|POST|/billing/wallet/recharge":       {accOwner, ""},
+	"nexus|POST|/billing/tenants/:id/recharge":   {accAdmin, objTenant},
+	"portal|GET|/api/v1/billing/wallet":          {accTenantKey, ""},
+	"portal|PUT|/api/v1/billing/wallet/recharge": {accTenantKeyW, ""},
+	"nexus|GET|/api/v1/billing/wallet":           {accAdminKey, ""},
+	"nexus|PUT|/api/v1/billing/wallet/recharge":  {accAdminKeyW, ""},
 	// Conversations (issue #18): the tenant's inbox; Nexus every tenant's.
 	"portal|GET|/inbox":                              {accUser, ""},
 	"portal|GET|/inbox/events":                       {accUser, ""},

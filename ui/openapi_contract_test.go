@@ -497,8 +497,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
-	e.courseContractCalls(calls, rk, wk)    // courses_test.go
-	e.communityContractCalls(calls, rk, wk) // community_test.go
+	e.courseContractCalls(calls, rk, wk)              // courses_test.go
+	e.courseFileContractCalls(calls, uploads, rk, wk) // course_files_test.go
+	e.communityContractCalls(calls, rk, wk)           // community_test.go
 
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
@@ -519,6 +520,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv + "/payments", rk, "", 200}
 	calls["postBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/invoices/" + aInv + "/payments", wk, "", 409}
 	calls["postBillingCardSetup"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/card-setup", wk, "", 400}
+	// Wallet auto-recharge (billing_recharge_test.go runs it with stripe-mock).
+	calls["getBillingWallet"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/wallet", rk, "", 200}
+	calls["putBillingWalletRecharge"] = contractCall{ui.HostPortal, "PUT", "/api/v1/billing/wallet/recharge", wk, `{"recharge_below_micros":0,"recharge_micros":0}`, 200}
 	calls["getBillingRevenue"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/revenue?months=3", ak, "", 200}
 	calls["deleteBillingSubscriptionsTenant"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/billing/subscriptions/" + id(a.T.ID), awk, "", 200}
 	calls["getBillingDunning"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/dunning", ak, "", 200}

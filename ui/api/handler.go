@@ -67,4 +67,7 @@ type Handler struct {
 	Payments *billing.Payments
 	// Courses serves the courses API (nil: none).
 	Courses *courses.Service
+	// CourseUploadDir holds lesson file uploads while their chunks
+	// arrive.
+	CourseUploadDir string
 }
