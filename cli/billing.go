@@ -45,6 +45,7 @@ func (a *App) wireBilling() {
 		HTTP: a.outboundClient(httpx.Options{Timeout: 30 * time.Second}, a.Config.StripeAPIURL)}
 	a.Payments = &billing.Payments{Billing: a.Billing, Store: store.NewBillingPaymentStore(a.DB), Gateway: a.Stripe, Logger: a.Logger}
 	a.Server.Payments = a.Payments
+	a.Billing.AfterDebit = a.Payments.AfterDebit // wallet auto-recharge
 	a.Billing.Notify = a.billingNotify
 	a.Billing.BrandOf = func(ctx context.Context, tenantID int64) (billing.Brand, string, error) {
 		ctx = app.WithoutValues(ctx)

@@ -76,6 +76,7 @@ type Config struct {
 	// Automations (automation.go).
 	TwilioAPIURL        string
 	StripeAPIURL        string
+	InboundSMTPAddr     string
 	SMTPURL             string // holds a password: env or config file only
 	AutomationWorkers   int
 	AutomationLease     time.Duration
@@ -221,6 +222,7 @@ var settings = []setting{
 	{env: "ORENGEN_OPENAI_API_KEY", usage: "key for --openai-url (else the vault's openai_api_key)", secret: true, set: str(func(c *Config) *string { return &c.OpenAIAPIKey })},
 	{flag: "stripe-api-url", env: "ORENGEN_STRIPE_API_URL", def: "https://api.stripe.com", usage: "Stripe API base URL (stripe-mock in tests)", set: str(func(c *Config) *string { return &c.StripeAPIURL })},
 	{flag: "twilio-api-url", env: "ORENGEN_TWILIO_API_URL", def: "https://api.twilio.com", usage: "Twilio REST base URL (tests and proxies)", set: str(func(c *Config) *string { return &c.TwilioAPIURL })},
+	{flag: "inbound-smtp-addr", env: "ORENGEN_INBOUND_SMTP_ADDR", usage: "listen address of the inbound mail listener for the tenants' inbox+TOKEN@DOMAIN addresses, like :25 (off when empty; point DOMAIN's MX record at this server)", set: str(func(c *Config) *string { return &c.InboundSMTPAddr })},
 	{env: "ORENGEN_SMTP_URL", usage: "SMTP server for email: smtp://user:pass@host:587 or smtps://user:pass@host:465 (?from=addr)", secret: true, set: str(func(c *Config) *string { return &c.SMTPURL })},
 	{flag: "automation-workers", env: "ORENGEN_AUTOMATION_WORKERS", def: "2", usage: "goroutines running workflow runs", set: intRange("automation-workers", 1, 64, func(c *Config) *int { return &c.AutomationWorkers })},
 	{flag: "automation-lease", env: "ORENGEN_AUTOMATION_LEASE", def: "1m", usage: "how long a worker holds a run before another may reclaim it", set: dur("automation-lease", func(c *Config) *time.Duration { return &c.AutomationLease })},

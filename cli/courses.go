@@ -18,7 +18,7 @@ import (
 // the tenant's portal host.
 func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 	cs := store.NewCourseStore(a.DB)
-	a.Courses = &courses.Service{Store: cs, Community: cs, Mailer: courseMailer{a}, Limiter: limiter, Logger: a.Logger, Certificates: certpdf.Write,
+	a.Courses = &courses.Service{Store: cs, Community: cs, Files: cs, Mailer: courseMailer{a}, Limiter: limiter, Logger: a.Logger, Certificates: certpdf.Write,
 		Guard: &app.LoginGuard{Limiter: limiter, Scope: "member", Key: deviceKey},
 		BaseURL: func(ctx context.Context, t *app.Tenant) string {
 			if ds, err := a.Domains.DomainsByTenant(ctx, t.ID); err == nil && len(ds) > 0 {

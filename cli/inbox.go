@@ -7,6 +7,7 @@ import (
 	"orengen/app"
 	"orengen/app/inbox"
 	"orengen/imap"
+	"orengen/smtpd"
 	"orengen/store"
 )
 
@@ -43,9 +44,55 @@ func (a *App) wireInbox() {
 				return a.Vault.Put(ctx, app.TenantScope(tenantID), inbox.SecretIMAPPassword, password)
 			},
 			Mailer: a.Integrations.Mailer,
+			// inbox+TOKEN@DOMAIN through the listener serve starts with
+			// --inbound-smtp-addr (ListenInboundSMTP).
+			Inbound:       st,
+			InboundDomain: a.Config.Domain,
+			Parse:         imap.Parse,
 		},
 	}
 	a.Automations.Inbox = a.Inbox
 	a.Engine.Inbox = a.Inbox // the Conversations workflow steps
 	a.Server.Inbox = a.Inbox
+}
+
+// ListenInboundSMTP opens the inbound mail listener when
+// --inbound-smtp-addr is set (nil otherwise): recipients are the
+// tenants' enabled inbox+TOKEN@DOMAIN addresses only, so it relays
+// nothing. A storage failure answers 451 and the sender retries.
+func (a *App) ListenInboundSMTP() (*smtpd.Server, error) {
+	if a.Config.InboundSMTPAddr == "" {
+		return nil, nil
+	}
+	srv := &smtpd.Server{Addr: a.Config.InboundSMTPAddr, Domain: a.Config.Domain, Logger: a.Logger,
+		Accept: func(ctx context.Context, rcpt string) error {
+			_, err := a.Inbox.AcceptInbound(ctx, rcpt)
+			return smtpRejection(err)
+		},
+		Deliver: func(ctx context.Context, rcpt, from string, raw []byte) error {
+			return smtpRejection(a.Inbox.DeliverInbound(ctx, rcpt, from, raw))
+		},
+	}
+	addr, err := srv.Listen()
+	if err != nil {
+		return nil, fmt.Errorf("--inbound-smtp-addr %s: %w (is another program using the port?)", a.Config.InboundSMTPAddr, err)
+	}
+	a.Inbox.Mail.InboundListen = addr.String()
+	return srv, nil
+}
+
+// smtpRejection turns the inbox's refusals into SMTP answers; other
+// errors stay (451: try later).
+func smtpRejection(err error) error {
+	switch app.ErrorCode(err) {
+	case "":
+		return err
+	case app.ENOTFOUND:
+		return &smtpd.Rejection{Code: 550, Enhanced: [3]int{5, 1, 1}, Message: app.ErrorMessage(err)}
+	case app.ECONFLICT:
+		return &smtpd.Rejection{Code: 554, Enhanced: [3]int{5, 4, 6}, Message: app.ErrorMessage(err)}
+	case app.EINVALID:
+		return &smtpd.Rejection{Code: 554, Enhanced: [3]int{5, 6, 0}, Message: app.ErrorMessage(err)}
+	}
+	return err
 }

@@ -66,6 +66,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		ln.Close()
 		return err
 	}
+	smtpSrv, err := a.ListenInboundSMTP() // inbox.go: off unless --inbound-smtp-addr
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if smtpSrv != nil {
+		defer smtpSrv.Close() // an early return; the orderly stop is below
+	}
 	a.Server.SessionKey = sessionKey
 	a.Server.StartedAt = t0
 	if err := a.Server.Open(); err != nil {
@@ -86,6 +94,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 	} else {
 		go func() { errc <- a.Server.Serve(ln) }()
+	}
+	if smtpSrv != nil {
+		go func() {
+			if err := smtpSrv.Serve(); err != nil {
+				errc <- fmt.Errorf("inbound smtp: %w", err)
+			}
+		}()
+		logger.Info("inbound mail listener started", "listen", a.Inbox.InboundListening(), "addresses", "inbox+TOKEN@"+cfg.Domain)
 	}
 	logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds(), "phases", ph.String())
 	// One write, so whoever reads the address also sees the setup link.
@@ -119,6 +135,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	defer cancel()
 	if err := a.Server.Shutdown(sctx); err != nil {
 		logger.Error("shutdown", "err", err)
+	}
+	if smtpSrv != nil {
+		if err := smtpSrv.Shutdown(sctx); err != nil {
+			logger.Error("shutdown inbound smtp", "err", err)
+		}
 	}
 	if err := stopTLS(sctx); err != nil {
 		logger.Error("shutdown tls", "err", err)

@@ -214,6 +214,13 @@ func Parse(raw []byte) *inbox.Email {
 	if from, err := h.AddressList("From"); err == nil && len(from) > 0 {
 		e.From, e.FromName = strings.ToLower(from[0].Address), from[0].Name
 	}
+	for _, k := range []string{"To", "Cc"} {
+		if as, err := h.AddressList(k); err == nil {
+			for _, a := range as {
+				e.To = append(e.To, strings.ToLower(a.Address))
+			}
+		}
+	}
 	if s, err := h.Subject(); err == nil {
 		e.Subject = s
 	} else {

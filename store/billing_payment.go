@@ -215,6 +215,11 @@ func (s *BillingPaymentStore) ApplyEvent(ctx context.Context, ev *billing.Gatewa
 				return err
 			}
 		}
+		if eff.RechargeID != 0 && eff.RechargeStatus != "" {
+			if err := finishRecharge(ctx, tx, eff.TenantID, eff.RechargeID, eff.IntentID, eff.RechargeStatus, eff.Message); err != nil {
+				return err
+			}
+		}
 		if eff.Card != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE billing_customers SET payment_method = ?, card_brand = ?, card_last4 = ?, card_at = ?, updated_at = ?
 				WHERE tenant_id = ? AND (card_at IS NULL OR card_at <= ?)`, eff.Card.PaymentMethodID, eff.Card.Brand, eff.Card.Last4, FormatTime(ev.Created),

@@ -186,7 +186,13 @@ func (s *InboxStore) FindMessages(ctx context.Context, tenantID, convID int64) (
 // Receive implements inbox.Store.
 func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Conversation, *inbox.Message, bool, error) {
 	m := in.Message
-	m.TenantID, m.Direction = in.TenantID, inbox.DirIn
+	// An outbound message comes this way only when the team's own mail
+	// is copied in (BCC to the inbound address): it opens nothing and
+	// counts as read.
+	m.TenantID = in.TenantID
+	if m.Direction != inbox.DirOut {
+		m.Direction = inbox.DirIn
+	}
 	if err := m.Validate(); err != nil {
 		return nil, nil, false, err
 	}
@@ -275,12 +281,17 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 			return err
 		}
 		// A message reopens a closed or snoozed thread and counts unread.
-		if _, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET unread = unread + 1, last_message_at = ?, last_preview = ?, last_direction = 'in',
-			status = CASE WHEN status IN ('closed', 'snoozed') THEN 'open' ELSE status END,
-			snoozed_until = CASE WHEN status IN ('closed', 'snoozed') THEN NULL ELSE snoozed_until END,
+		isIn := m.Direction == inbox.DirIn
+		unread := 0
+		if isIn {
+			unread = 1
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET unread = unread + ?, last_message_at = ?, last_preview = ?, last_direction = ?,
+			status = CASE WHEN ? AND status IN ('closed', 'snoozed') THEN 'open' ELSE status END,
+			snoozed_until = CASE WHEN ? AND status IN ('closed', 'snoozed') THEN NULL ELSE snoozed_until END,
 			person_id = COALESCE(person_id, ?), contact_name = CASE WHEN contact_name = '' THEN ? ELSE contact_name END,
 			agent_conversation_id = COALESCE(agent_conversation_id, ?), updated_at = ? WHERE id = ? AND tenant_id = ?`,
-			now, inbox.Preview(firstNonEmpty(m.Body, m.Subject), 140), nullID(personID), in.ContactName, nullID(in.AgentConversationID), now, convID, tid); err != nil {
+			unread, now, inbox.Preview(firstNonEmpty(m.Body, m.Subject), 140), m.Direction, isIn, isIn, nullID(personID), in.ContactName, nullID(in.AgentConversationID), now, convID, tid); err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
 		var err error

@@ -78,6 +78,7 @@ var exportSkipped = map[string]string{
 	"outbox":                "the outgoing mail queue of this appliance",
 	"twilio_events":         "the webhook de-duplication log of this appliance",
 	"integration_checks":    "health checks of this appliance's integrations",
+	"inbox_inbound":         "the inbound address inbox+TOKEN@DOMAIN routes mail to this appliance's domain; turn it on again on the new appliance",
 	"billing_subscriptions": "a subscription to this appliance's plans; subscribe the client again on the new appliance",
 	// The rest of billing is between the agency and its client on this
 	// appliance: invoice numbers are the appliance's own sequence (they
@@ -94,6 +95,7 @@ var exportSkipped = map[string]string{
 	"billing_dunning_notices":      "dunning emails about the invoices left out",
 	"billing_suspensions":          "a suspension for an unpaid invoice of this appliance",
 	"billing_subscription_changes": "the history of subscriptions left out (the revenue dashboard's churn)",
+	"billing_recharges":            "wallet auto-recharges charged by this appliance (the balance is left out)",
 	"dash_daily":                   "dashboard counters, rebuilt by triggers as leads and runs are imported",
 	"tenant_wizards":               "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
 }

@@ -161,7 +161,8 @@ func (c *Client) SaveCard(ctx context.Context, idemKey, customerID, setupIntentI
 	return card, nil
 }
 
-// Charge confirms an off-session payment intent for the invoice. A
+// Charge confirms an off-session payment intent for the invoice (or
+// the wallet recharge). A
 // declined card is a failed result with Stripe's message, not an error.
 func (c *Client) Charge(ctx context.Context, idemKey string, ch billing.Charge) (billing.ChargeResult, error) {
 	b, key, err := c.backend(ctx)
@@ -170,8 +171,12 @@ func (c *Client) Charge(ctx context.Context, idemKey string, ch billing.Charge) 
 	}
 	p := &stripe.PaymentIntentParams{Amount: stripe.Int64(ch.AmountCents), Currency: stripe.String(ch.Currency), Customer: stripe.String(ch.CustomerID),
 		PaymentMethod: stripe.String(ch.PaymentMethodID), OffSession: stripe.Bool(true), Confirm: stripe.Bool(true), Description: stripe.String(ch.Description),
-		Metadata: map[string]string{"tenant_id": strconv.FormatInt(ch.TenantID, 10), "invoice_id": strconv.FormatInt(ch.InvoiceID, 10),
-			"payment_id": strconv.FormatInt(ch.PaymentID, 10)}}
+		Metadata: map[string]string{"tenant_id": strconv.FormatInt(ch.TenantID, 10)}}
+	if ch.RechargeID != 0 { // a wallet auto-recharge
+		p.Metadata["recharge_id"] = strconv.FormatInt(ch.RechargeID, 10)
+	} else {
+		p.Metadata["invoice_id"], p.Metadata["payment_id"] = strconv.FormatInt(ch.InvoiceID, 10), strconv.FormatInt(ch.PaymentID, 10)
+	}
 	params(ctx, &p.Params, idemKey)
 	pi, err := paymentintent.Client{B: b, Key: key}.New(p)
 	var se *stripe.Error
@@ -258,6 +263,7 @@ func (c *Client) ParseEvent(ctx context.Context, payload []byte, signature strin
 			ev.Message = cardMessage(pi.LastPaymentError)
 		}
 		ev.TenantID, ev.InvoiceID, ev.PaymentID = metaID(pi.Metadata, "tenant_id"), metaID(pi.Metadata, "invoice_id"), metaID(pi.Metadata, "payment_id")
+		ev.RechargeID = metaID(pi.Metadata, "recharge_id")
 	case billing.EventCheckoutDone:
 		var s stripe.CheckoutSession
 		if err := json.Unmarshal(e.Data.Raw, &s); err != nil {

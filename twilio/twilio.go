@@ -143,6 +143,44 @@ func (t *Client) call(ctx context.Context, method, resource string, form url.Val
 	return nil
 }
 
+// FetchMedia downloads a media file of an inbound MMS, named by the
+// webhook's MediaUrlN: only a Media resource of this account's messages
+// on the API host (a URL anywhere else is refused, so a forged webhook
+// cannot send the account's credentials elsewhere), with basic auth (for
+// accounts that protect their media), following Twilio's redirect to its
+// media store. It returns at most limit bytes, the declared type and the
+// file's whole size (above limit when the file is larger).
+func (t *Client) FetchMedia(ctx context.Context, mediaURL string, limit int64) ([]byte, string, int64, error) {
+	u, err := url.Parse(mediaURL)
+	prefix := "/2010-04-01/Accounts/" + t.cfg.AccountSID + "/Messages/"
+	if err != nil || !strings.EqualFold(u.Scheme+"://"+u.Host, t.base) || !strings.HasPrefix(u.Path, prefix) || !strings.Contains(u.Path[len(prefix):], "/Media/") {
+		return nil, "", 0, fmt.Errorf("not a media URL of this Twilio account: %.100q", mediaURL)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	req.SetBasicAuth(t.cfg.AccountSID, t.cfg.AuthToken)
+	req.Header.Set("User-Agent", "orengen")
+	resp, err := t.http.Do(req)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return nil, "", 0, fmt.Errorf("media answer %d", resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, "", 0, err
+	}
+	size := int64(len(data))
+	if size > limit {
+		data, size = data[:limit], max(resp.ContentLength, limit+1)
+	}
+	return data, resp.Header.Get("Content-Type"), size, nil
+}
+
 // twilioResource is the part of a message or call answer orengen reads.
 type twilioResource struct {
 	Sid         string `json:"sid"`

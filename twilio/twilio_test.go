@@ -10,10 +10,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"orengen/app"
+	"orengen/twilio/twiliotest"
 )
 
 // Known answers: Twilio's security documentation ("Validating
@@ -244,5 +246,41 @@ func TestTwilio_SendSMS(t *testing.T) {
 	bad, _ := New(Config{AccountSID: sid, AuthToken: "wrong", From: "+15125550199", APIURL: srv.URL})
 	if _, err := bad.SendSMS(ctx, app.SMS{From: bad.From(), To: "+15125550100", Body: "x"}); err == nil || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("wrong token: %v", err)
+	}
+}
+
+// TestFetchMedia_OnlyTheAccountsMedia: a Media resource of the account is
+// downloaded through the redirect; a URL on another host, or of another
+// account, is refused before any request (the credentials go nowhere).
+func TestFetchMedia_OnlyTheAccountsMedia(t *testing.T) {
+	const sid = "AC0123456789abcdef0123456789abcdef"
+	tw := twiliotest.Start(sid, "tok-0123456789abcdef0123456789ab")
+	defer tw.Close()
+	c, err := New(Config{AccountSID: sid, AuthToken: "tok-0123456789abcdef0123456789ab", From: "+15125550100", APIURL: tw.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer other.Close()
+	good := tw.AddMedia("MM1", "image/gif", []byte("GIF89a-pixels"))
+	data, ct, size, err := c.FetchMedia(context.Background(), good, 100)
+	if err != nil || string(data) != "GIF89a-pixels" || ct != "image/gif" || size != 13 {
+		t.Fatalf("fetch: %q %q %d %v", data, ct, size, err)
+	}
+	if data, _, size, err := c.FetchMedia(context.Background(), good, 5); err != nil || len(data) != 5 || size <= 5 {
+		t.Fatalf("over the limit: %d bytes, size %d, %v", len(data), size, err)
+	}
+	for _, u := range []string{
+		other.URL + "/2010-04-01/Accounts/" + sid + "/Messages/MM1/Media/ME1",
+		tw.URL + "/2010-04-01/Accounts/ACother0000000000000000000000000/Messages/MM1/Media/ME1",
+		tw.URL + "/2010-04-01/Accounts/" + sid + "/Calls.json",
+	} {
+		if _, _, _, err := c.FetchMedia(context.Background(), u, 100); err == nil {
+			t.Fatalf("fetched %s", u)
+		}
+	}
+	if hits.Load() != 0 || tw.MediaFetched() != 2 {
+		t.Fatalf("requests elsewhere: %d; media fetched %d", hits.Load(), tw.MediaFetched())
 	}
 }

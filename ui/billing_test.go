@@ -127,7 +127,11 @@ func (e *tenantEnv) isoBillingRequest(r isoRoute, req *treq) {
 	b := strconv.FormatInt(e.B.T.ID, 10)
 	switch r.Method + " " + r.Path {
 	case "GET /api/v1/billing/summary", "GET /api/v1/billing/invoices", "GET /api/v1/billing/invoices/:id",
-		"GET /api/v1/billing/invoices/:id/payments", "POST /api/v1/billing/invoices/:id/payments", "POST /api/v1/billing/card-setup":
+		"GET /api/v1/billing/invoices/:id/payments", "POST /api/v1/billing/invoices/:id/payments", "POST /api/v1/billing/card-setup",
+		"GET /api/v1/billing/wallet", "PUT /api/v1/billing/wallet/recharge":
+		if r.Method == "PUT" {
+			req.JSON = `{"recharge_below_micros":0,"recharge_micros":0}`
+		}
 		if r.Host == "nexus" {
 			req.Path += "?tenant=" + b
 		}

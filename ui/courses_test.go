@@ -92,6 +92,7 @@ func (e *tenantEnv) isoCourseRequest(r isoRoute, req *treq) {
 	if !strings.HasPrefix(r.Path, "/api/v1/course") {
 		return
 	}
+	e.isoCourseFileRequest(r, req) // course_files_test.go
 	b := e.courseFixture(e.B.T, e.B.Owner)
 	if r.Host == ui.HostNexus {
 		sep := "?"
@@ -208,6 +209,12 @@ func (e *tenantEnv) coursesFill(obj, p string) (string, string) {
 	case objCourseSlug:
 		return "1", strings.ReplaceAll(p, ":slug", b.Course.Slug)
 	case objCourseLesson:
+		if strings.HasPrefix(p, "/learn/files/") { // course_files_test.go
+			return strconv.FormatInt(e.courseFileFill(b), 10), p
+		}
+		if strings.Contains(p, ":file") {
+			p = strings.ReplaceAll(p, ":file", strconv.FormatInt(e.courseFileFill(b), 10))
+		}
 		if strings.HasPrefix(p, "/learn/") {
 			return strconv.FormatInt(b.Lessons[0].ID, 10), p
 		}

@@ -87,12 +87,14 @@ func (e *tenantEnv) inboxTwilio() *twiliotest.Server {
 // isoInboxRequest gives the Conversations API's moves valid bodies (a
 // reply is texted through the fake Twilio).
 func (e *tenantEnv) isoInboxRequest(r isoRoute, req *treq) {
-	if r.Path == "/api/v1/inbox-hours" { // admin keys name the tenant (B)
+	if r.Path == "/api/v1/inbox-hours" || r.Path == "/api/v1/inbox-inbound" { // admin keys name the tenant (B)
 		if r.Host == ui.HostNexus {
 			req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
 		}
-		if r.Method == "PUT" {
+		if r.Method == "PUT" && r.Path == "/api/v1/inbox-hours" {
 			req.JSON = `{"enabled":false,"days":[1,2,3],"open":"09:00","close":"17:00","away_text":""}`
+		} else if r.Method == "PUT" {
+			req.JSON = `{"enabled":true}`
 		}
 		return
 	}

@@ -497,9 +497,10 @@ func TestOpenAPI_Contract(t *testing.T) {
 		calls["putRest"+name+"Id"] = contractCall{ui.HostPortal, "PUT", "/rest/" + obj + "/" + r[2], wk, r[1], 200}
 		calls["deleteRest"+name+"Id"] = contractCall{ui.HostPortal, "DELETE", "/rest/" + obj + "/" + id(spares[obj]), wk, "", 200}
 	}
-	e.courseContractCalls(calls, rk, wk)    // courses_test.go
-	e.communityContractCalls(calls, rk, wk) // community_test.go
-	e.brandContractCalls(calls, rk, wk)     // brand_test.go
+	e.courseContractCalls(calls, rk, wk)              // courses_test.go
+	e.courseFileContractCalls(calls, uploads, rk, wk) // course_files_test.go
+	e.communityContractCalls(calls, rk, wk)           // community_test.go
+	e.brandContractCalls(calls, rk, wk)               // brand_test.go
 
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
@@ -520,6 +521,9 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/invoices/" + aInv + "/payments", rk, "", 200}
 	calls["postBillingInvoicesIdPayments"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/invoices/" + aInv + "/payments", wk, "", 409}
 	calls["postBillingCardSetup"] = contractCall{ui.HostPortal, "POST", "/api/v1/billing/card-setup", wk, "", 400}
+	// Wallet auto-recharge (billing_recharge_test.go runs it with stripe-mock).
+	calls["getBillingWallet"] = contractCall{ui.HostPortal, "GET", "/api/v1/billing/wallet", rk, "", 200}
+	calls["putBillingWalletRecharge"] = contractCall{ui.HostPortal, "PUT", "/api/v1/billing/wallet/recharge", wk, `{"recharge_below_micros":0,"recharge_micros":0}`, 200}
 	calls["getBillingRevenue"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/revenue?months=3", ak, "", 200}
 	calls["deleteBillingSubscriptionsTenant"] = contractCall{ui.HostNexus, "DELETE", "/api/v1/billing/subscriptions/" + id(a.T.ID), awk, "", 200}
 	calls["getBillingDunning"] = contractCall{ui.HostNexus, "GET", "/api/v1/billing/dunning", ak, "", 200}
@@ -534,6 +538,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	ac, aa := e.inboxAttachmentFixture() // inbox_test.go
 	calls["getConversationsIdAttachmentsAttachment"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + id(ac) + "/attachments/" + id(aa), rk, "", 200}
 	calls["getInboxHours"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-hours", rk, "", 200}
+	calls["getInboxInbound"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-inbound", rk, "", 200}
+	calls["putInboxInbound"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-inbound", wk, `{"enabled":true,"rotate":true}`, 200}
 	calls["putInboxHours"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-hours", wk, `{"enabled":true,"days":[1,2,3,4,5],"open":"08:30","close":"18:00","away_text":"Closed now; we answer from 8:30."}`, 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
 	calls["postIntegrationsKeyTest"] = contractCall{ui.HostPortal, "POST", "/api/v1/integrations/smtp/test", wk, "", 200}

@@ -333,6 +333,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	apiH.Tools = s.Tools // the FOSS tool register's API
 	apiH.Inbox = s.Inbox // the Conversations API
 	apiH.Courses = s.Courses
+	apiH.CourseUploadDir = s.importDir()
 	s.crm = &crm.Handler{Kit: k, CRM: s.CRM, Tenants: s.Tenants, Audit: s.Audit, Federal: s.Federal, FederalOn: fed.PortalOn, FederalPages: fed, ImportDir: s.ImportDir}
 	auto := &automation.Handler{Kit: k, Automations: s.Automations, Tenants: s.Tenants,
 		Sources: automation.BuilderSources{CRM: s.CRM, Forms: s.Forms, Users: s.Users, Sheets: s.Sheets, Agents: s.Agents}}
@@ -353,7 +354,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{BrandPages: brandH, BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{BrandPages: brandH, BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants, UploadDir: s.importDir()}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
 	nexusH := &nexus.Handler{BrandPages: brandH, BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,

@@ -218,6 +218,10 @@ type Service struct {
 	// BrandOf returns who issues a tenant's documents (the agency) and
 	// the client's name on them (nil: invoices are not emailed).
 	BrandOf func(ctx context.Context, tenantID int64) (Brand, string, error)
+	// AfterDebit, when set, is called after a recorded usage event was
+	// debited from the tenant's wallet (Payments.AfterDebit: the
+	// auto-recharge).
+	AfterDebit func(ctx context.Context, tenantID int64)
 	// RenderPDF renders an invoice as PDF (invoicepdf; nil: no PDFs).
 	RenderPDF func(inv *Invoice, b Brand, client string) ([]byte, error)
 }
@@ -268,6 +272,9 @@ func (s *Service) Record(ctx context.Context, e *Event) (recorded bool, err erro
 	recorded, err = s.Store.RecordUsage(ctx, e)
 	if err != nil {
 		return false, fmt.Errorf("record usage: %w", err)
+	}
+	if recorded && e.WalletDebitMicros > 0 && s.AfterDebit != nil {
+		s.AfterDebit(ctx, e.TenantID)
 	}
 	return recorded, nil
 }

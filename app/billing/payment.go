@@ -82,6 +82,7 @@ type Charge struct {
 	TenantID        int64
 	InvoiceID       int64
 	PaymentID       int64
+	RechargeID      int64 // a wallet auto-recharge (recharge.go) instead of an invoice
 }
 
 // ChargeResult is the processor's synchronous answer.
@@ -116,6 +117,7 @@ type GatewayEvent struct {
 	TenantID    int64 // from the intent's or session's metadata (0: none)
 	InvoiceID   int64
 	PaymentID   int64
+	RechargeID  int64
 	// A Checkout session's event.
 	SessionID     string
 	SessionMode   string
@@ -158,6 +160,10 @@ type EventEffect struct {
 	Message       string
 	IntentID      string
 	InvoicePaid   bool
+	// Recharge moves to RechargeStatus (with Message and IntentID) unless
+	// it succeeded already; a succeeded one credits the wallet once.
+	RechargeID     int64
+	RechargeStatus string
 	// Card replaces the tenant's card unless a newer event saved one.
 	Card *Card
 	// Result is what the event log says was done.
@@ -194,6 +200,24 @@ type PaymentStore interface {
 	UnchargedInvoices(ctx context.Context, limit int) ([][2]int64, error)
 	// EventSeen reports whether the processor's event was applied.
 	EventSeen(ctx context.Context, eventID string) (bool, error)
+	// SetAutoRecharge saves a tenant's recharge threshold and amount.
+	SetAutoRecharge(ctx context.Context, tenantID, belowMicros, amountMicros int64) error
+	// StartRecharge records a new pending recharge of the tenant's
+	// recharge amount (r gets its id and amount) when, inside the write
+	// transaction, its wallet is under the threshold, no recharge is in
+	// flight and none failed after st.RetryBefore (unless the card or the
+	// settings changed since); or returns the pending one older than
+	// st.StaleBefore (asked again with the same key). started is false
+	// when nothing is to be charged.
+	StartRecharge(ctx context.Context, r *Recharge, st RechargeStart) (started bool, err error)
+	// FinishRecharge records the processor's answer (never moving away
+	// from succeeded); a succeeded recharge credits the wallet in the same
+	// transaction, once.
+	FinishRecharge(ctx context.Context, r *Recharge) error
+	FindRecharges(ctx context.Context, tenantID int64, limit int) ([]*Recharge, error)
+	// FindRecharge and FindRechargeByIntent return ENOTFOUND.
+	FindRecharge(ctx context.Context, tenantID, id int64) (*Recharge, error)
+	FindRechargeByIntent(ctx context.Context, intentID string) (*Recharge, error)
 	// ApplyEvent records ev and applies eff in one transaction; applied
 	// is false (and nothing changes) when ev was recorded before.
 	ApplyEvent(ctx context.Context, ev *GatewayEvent, eff *EventEffect) (applied bool, err error)
@@ -396,6 +420,11 @@ func (p *Payments) HandleEvent(ctx context.Context, payload []byte, signature st
 func (p *Payments) effect(ctx context.Context, ev *GatewayEvent) (*EventEffect, error) {
 	switch ev.Type {
 	case EventPaymentSucceeded, EventPaymentFailed:
+		if r, err := p.rechargeOf(ctx, ev); err != nil {
+			return nil, err
+		} else if r != nil {
+			return p.rechargeEffect(ctx, ev, r) // recharge.go
+		}
 		pay, err := p.Store.FindPaymentByIntent(ctx, ev.IntentID)
 		if app.ErrorCode(err) == app.ENOTFOUND && ev.PaymentID != 0 {
 			// The intent was created but its answer never recorded: the

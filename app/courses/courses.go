@@ -383,6 +383,29 @@ type LessonState struct {
 	Lock      *Lock
 	Started   bool // opened before (progress recorded)
 	Completed bool
+	// Files are the lesson's video and downloads (filled by OpenLesson).
+	Files []*LessonFile
+}
+
+// Video is the lesson's uploaded video (nil: none).
+func (ls *LessonState) Video() *LessonFile {
+	for _, f := range ls.Files {
+		if f.IsVideo() {
+			return f
+		}
+	}
+	return nil
+}
+
+// Downloads are the lesson's downloadable files.
+func (ls *LessonState) Downloads() []*LessonFile {
+	var out []*LessonFile
+	for _, f := range ls.Files {
+		if !f.IsVideo() {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // ModuleState is a module with its lessons' states.

@@ -70,9 +70,11 @@ type Email struct {
 	From       string // address, lower case
 	FromName   string
 	Subject    string
-	Text       string
-	HTML       string // sanitised
-	Date       time.Time
+	// To holds the To and Cc addresses, lower case.
+	To   []string
+	Text string
+	HTML string // sanitised
+	Date time.Time
 	// AutoReply is set by Auto-Submitted (other than "no"), Precedence
 	// bulk/junk/list/auto_reply or X-Autoreply: recorded, never answered.
 	AutoReply   bool
@@ -112,6 +114,15 @@ type Mail struct {
 	Mailer func(ctx context.Context, tenantID int64) (app.Mailer, error)
 	// Every is how often mailboxes are polled (DefaultPoll when 0).
 	Every time.Duration
+
+	// Inbound keeps the tenants' inbox+TOKEN@InboundDomain addresses
+	// (nil: no inbound address), InboundListen is the SMTP listener's
+	// address ("": the listener is off) and Parse reads a raw message
+	// (package imap's Parse).
+	Inbound       InboundStore
+	InboundDomain string
+	InboundListen string
+	Parse         func(raw []byte) *Email
 }
 
 // DefaultMailPoll is how often a mailbox is read.

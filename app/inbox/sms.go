@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"orengen/app"
 )
@@ -72,10 +73,7 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, p map[string]s
 		Phone: phone, Unrouted: unrouted, Source: "SMS",
 		Message: Message{Direction: DirIn, Body: p["Body"], ProviderID: sid, Status: DeliveryReceived}}
 	if n, _ := strconv.Atoi(p["NumMedia"]); n > 0 {
-		for i := 0; i < n && i < 10; i++ {
-			in.Message.Attachments = append(in.Message.Attachments, Attachment{Name: fmt.Sprintf("media %d", i+1), Type: p[fmt.Sprintf("MediaContentType%d", i)],
-				Note: "MMS media stays at Twilio: " + p[fmt.Sprintf("MediaUrl%d", i)]})
-		}
+		in.Message.Attachments = s.mmsMedia(ctx, tenantID, p, min(n, 10))
 	}
 	kw := ""
 	if !agent {
@@ -151,4 +149,56 @@ func (s *Service) SMSStatus(ctx context.Context, tenantID int64, p map[string]st
 	}
 	s.Hub().Publish(Event{Type: EventUpdated, TenantID: tenantID})
 	return nil
+}
+
+// MediaFetcher downloads an inbound MMS's media from the provider
+// (twilio.Client implements it).
+type MediaFetcher interface {
+	FetchMedia(ctx context.Context, mediaURL string, limit int64) (data []byte, ctype string, size int64, err error)
+}
+
+// mmsMedia stores the media of an inbound MMS as the message's
+// attachments (within MaxAttachment, never a program, like an email's);
+// a file that cannot be fetched is listed with its Twilio link and why,
+// so nothing is lost.
+func (s *Service) mmsMedia(ctx context.Context, tenantID int64, p map[string]string, n int) []Attachment {
+	var mf MediaFetcher
+	if s.Telephony != nil {
+		if tel, err := s.Telephony(appliance(ctx), tenantID); err == nil {
+			mf, _ = tel.(MediaFetcher)
+			for u, ok := tel.(interface{ Unwrap() app.Telephony }); mf == nil && ok; u, ok = tel.(interface{ Unwrap() app.Telephony }) {
+				tel = u.Unwrap() // billing's metering wraps the client
+				mf, _ = tel.(MediaFetcher)
+			}
+		}
+	}
+	var out []Attachment
+	for i := 0; i < n; i++ {
+		u, ct := strings.TrimSpace(p[fmt.Sprintf("MediaUrl%d", i)]), strings.TrimSpace(p[fmt.Sprintf("MediaContentType%d", i)])
+		name := fmt.Sprintf("media-%d", i+1)
+		if _, ext, ok := strings.Cut(ct, "/"); ok && ext != "" && len(ext) < 10 && !strings.ContainsAny(ext, "/;+ ") {
+			name += "." + ext
+		}
+		if mf == nil {
+			out = append(out, Attachment{Name: name, Type: ct, Note: "MMS media stays at Twilio: " + u})
+			continue
+		}
+		fctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		data, got, size, err := mf.FetchMedia(fctx, u, MaxAttachment)
+		cancel()
+		if err != nil {
+			s.logger().Warn("inbox: fetch MMS media", "tenant_id", tenantID, "err", err)
+			out = append(out, Attachment{Name: name, Type: ct, Note: "could not be fetched from Twilio (" + truncate(err.Error(), 120) + "): " + u})
+			continue
+		}
+		if got == "" {
+			got = ct
+		}
+		a := KeepAttachment(name, got, size, data)
+		if !a.Stored {
+			a.Note += ": " + u
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -39,6 +39,7 @@ var moduleLicences = map[string]string{
 	"github.com/emersion/go-imap":                                   "MIT",
 	"github.com/emersion/go-message":                                "MIT",
 	"github.com/emersion/go-sasl":                                   "MIT",
+	"github.com/emersion/go-smtp":                                   "MIT",
 	"github.com/emersion/go-webdav":                                 "MIT",
 	"github.com/go-pdf/fpdf":                                        "MIT",
 	"github.com/gobwas/httphead":                                    "MIT",

@@ -31,6 +31,35 @@ type Server struct {
 	messages []url.Values
 	calls    []url.Values
 	notify   chan struct{}
+	media    map[string]media // path of the Media resource
+	fetched  int
+}
+
+type media struct {
+	ctype string
+	data  []byte
+}
+
+// AddMedia serves a file as a media resource of message msgSid and
+// returns its URL as an inbound webhook's MediaUrlN names it. Like
+// Twilio, the resource (basic auth) redirects to the media store, which
+// serves the bytes without auth.
+func (s *Server) AddMedia(msgSid, ctype string, data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.media == nil {
+		s.media = map[string]media{}
+	}
+	p := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s/Media/ME%030d", s.SID, msgSid, len(s.media)+1)
+	s.media[p] = media{ctype, data}
+	return s.URL + p
+}
+
+// MediaFetched is how many media files were downloaded.
+func (s *Server) MediaFetched() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetched
 }
 
 // Start starts a server for one account.
@@ -45,6 +74,21 @@ func Start(sid, token string) *Server {
 func (s *Server) Close() { s.srv.Close() }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/media-store/") { // the redirect's target: no auth
+		s.mu.Lock()
+		m, ok := s.media[strings.TrimPrefix(r.URL.Path, "/media-store")]
+		if ok {
+			s.fetched++
+		}
+		s.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", m.ctype)
+		w.Write(m.data)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if u, p, _ := r.BasicAuth(); u != s.SID || p != s.Token {
 		w.WriteHeader(401)
@@ -84,6 +128,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(201)
 		json.NewEncoder(w).Encode(map[string]any{"sid": fmt.Sprintf("CA%032d", n), "status": "queued", "to": r.PostForm.Get("To"),
 			"from": r.PostForm.Get("From"), "date_created": now})
+	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, base+"/Messages/") && strings.Contains(r.URL.Path, "/Media/"):
+		s.mu.Lock()
+		_, ok := s.media[r.URL.Path]
+		s.mu.Unlock()
+		if !ok {
+			w.WriteHeader(404)
+			fmt.Fprint(w, `{"code":20404,"message":"The requested resource was not found","status":404}`)
+			return
+		}
+		http.Redirect(w, r, "/media-store"+r.URL.Path, http.StatusTemporaryRedirect)
 	case r.Method == "GET" && (r.URL.Path == base+"/Messages.json" || r.URL.Path == base+"/Calls.json"):
 		key, list := "messages", s.Messages()
 		if strings.HasSuffix(r.URL.Path, "/Calls.json") {

@@ -43,6 +43,8 @@ func (s *Handler) registerBillingPaymentRoutes(api fiber.Router) {
 	api.Post("/billing/invoices/:id/payments", web.RequireWriteKey, s.apiBillingPay)
 	api.Get("/billing/invoices/:id/payments", s.apiBillingPayments)
 	api.Post("/billing/card-setup", web.RequireWriteKey, s.apiBillingCardSetup)
+	api.Get("/billing/wallet", s.apiBillingWallet)                                       // billing_recharge.go
+	api.Put("/billing/wallet/recharge", web.RequireWriteKey, s.apiBillingWalletRecharge) // billing_recharge.go
 }
 
 type apiPayment struct {

@@ -32,6 +32,60 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	api.Get("/conversations/:id/attachments/:attachment", s.apiConversationAttachment)
 	api.Get("/inbox-hours", s.apiInboxHours)
 	api.Put("/inbox-hours", web.RequireWriteKey, s.apiInboxHoursSave)
+	api.Get("/inbox-inbound", s.apiInboxInbound)
+	api.Put("/inbox-inbound", web.RequireWriteKey, s.apiInboxInboundSave)
+}
+
+type apiInbound struct {
+	TenantID  int64      `json:"tenant_id"`
+	Enabled   bool       `json:"enabled"`
+	Address   string     `json:"address"`
+	Received  int64      `json:"received"`
+	LastAt    *time.Time `json:"last_at"`
+	Listening bool       `json:"listening"`
+}
+
+func (s *Handler) inboundJSON(a *inbox.InboundAddress) apiInbound {
+	return apiInbound{TenantID: a.TenantID, Enabled: a.Enabled, Address: a.Address, Received: a.Received, LastAt: a.LastAt, Listening: s.Inbox.InboundListening() != ""}
+}
+
+// apiInboxInbound is the tenant's inbound address inbox+TOKEN@DOMAIN.
+func (s *Handler) apiInboxInbound(c *fiber.Ctx) error {
+	tid, err := s.hoursTenant(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.Inbox.InboundSettings(c.UserContext(), tid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": s.inboundJSON(a)})
+}
+
+// apiInboxInboundSave turns it on or off; rotate gives it a new token.
+func (s *Handler) apiInboxInboundSave(c *fiber.Ctx) error {
+	tid, err := s.hoursTenant(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Enabled *bool `json:"enabled"`
+		Rotate  bool  `json:"rotate"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	if in.Enabled == nil {
+		return app.FieldErrorf("enabled", "enabled is required (true or false).")
+	}
+	if in.Rotate && !*in.Enabled {
+		return app.FieldErrorf("rotate", "rotate needs enabled true.")
+	}
+	a, err := s.Inbox.SetInbound(c.UserContext(), tid, *in.Enabled, in.Rotate)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": s.inboundJSON(a)})
 }
 
 type apiHours struct {
@@ -401,6 +455,17 @@ func addConversationAPI(paths, schemas obj, std func(obj, ...string) obj, idPara
 		"get": obj{"summary": "Business hours and the out-of-hours reply of the inbox (the defaults until set)", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("InboxHours")))}, "400")},
 		"put": obj{"summary": "Set the business hours and the out-of-hours reply (the whole object)", "requestBody": jsonBody(ref("InboxHours")),
 			"responses": std(obj{"200": jsonResp("Saved", dataOf(ref("InboxHours")))}, "400", "403")}}
+	schemas["InboxInbound"] = props([]string{"tenant_id", "enabled", "address", "received", "last_at", "listening"}, obj{"tenant_id": integ,
+		"enabled":   obj{"type": "boolean", "description": "mail to the address is received (off: refused with 550)"},
+		"address":   obj{"type": "string", "description": "inbox+TOKEN@DOMAIN (empty until first turned on): write, forward or BCC to it"},
+		"received":  integ,
+		"last_at":   obj{"type": []string{"string", "null"}, "format": "date-time"},
+		"listening": obj{"type": "boolean", "description": "the appliance's mail listener runs (--inbound-smtp-addr); off: nothing is received yet"}})
+	paths["/api/v1/inbox-inbound"] = obj{"parameters": []obj{hoursTenant},
+		"get": obj{"summary": "The inbound email address: mail written, forwarded or BCC'd to it lands in Conversations", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("InboxInbound")))}, "400")},
+		"put": obj{"summary": "Turn the inbound address on or off; rotate gives it a new token (the old address is refused from then on)",
+			"requestBody": jsonBody(props([]string{"enabled"}, obj{"enabled": obj{"type": "boolean"}, "rotate": obj{"type": "boolean", "description": "a new address; needs enabled true"}})),
+			"responses":   std(obj{"200": jsonResp("Saved", dataOf(ref("InboxInbound")))}, "400", "403")}}
 	paths["/api/v1/conversations/{id}/notes"] = obj{"parameters": []obj{idParam},
 		"post": obj{"summary": "Add a private note (never sent, never on the CRM timeline)", "requestBody": text("the note (at most 5000 characters)"),
 			"responses": std(obj{"201": jsonResp("Added", dataOf(ref("InboxMessage")))}, "400", "403", "404")}}

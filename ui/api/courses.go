@@ -31,6 +31,7 @@ func (s *Handler) registerCourseAPIRoutes(api fiber.Router) {
 	api.Get("/courses/:id/engagement", s.apiCourseEngagement)
 	api.Get("/course-members", s.apiCourseMembers)
 	api.Get("/course-members/:id", s.apiCourseMember)
+	s.registerCourseFileAPIRoutes(api) // course_files.go
 }
 
 // courseCtx is the tenant context of a courses API request.
@@ -346,4 +347,29 @@ func addCourseAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj)
 			"responses": std(obj{"200": jsonResp("OK", dataOf(props([]string{"member", "courses"}, obj{"member": ref("CourseMember"),
 				"courses": obj{"type": "array", "items": props([]string{"course_id", "title", "enrolled_at", "lessons_completed", "lessons"}, obj{"course_id": integ, "title": str,
 					"enrolled_at": tstamp, "completed_at": nTime, "lessons_completed": integ, "lessons": integ, "completed_lesson_ids": obj{"type": "array", "items": integ}})}})))}, "404")}}
+	addCourseFileAPI(paths, schemas, std, idParam, tenantParam)
+}
+
+// addCourseFileAPI documents the lesson files API (course_files.go).
+func addCourseFileAPI(paths, schemas obj, std func(obj, ...string) obj, idParam, tenantParam obj) {
+	lessonParam := obj{"name": "lesson", "in": "path", "required": true, "schema": integ}
+	uploadParam := obj{"name": "upload", "in": "path", "required": true, "schema": str}
+	schemas["LessonFile"] = props([]string{"id", "lesson_id", "kind", "name", "content_type", "size", "sha256", "url", "created_at"}, obj{"id": integ, "lesson_id": integ,
+		"kind":         obj{"type": "string", "enum": []string{courses.FileVideo, courses.FileDownload}, "description": "video: shown in the lesson page (one per lesson, an upload replaces it); download: listed under the lesson"},
+		"name":         str,
+		"content_type": obj{"type": "string", "description": "decided from the content (video/mp4, video/webm, application/pdf ...)"}, "size": integ, "sha256": str,
+		"url": obj{"type": "string", "description": "where members with access to the lesson get it, on the tenant's host (a video with range requests)"}, "created_at": tstamp})
+	paths["/api/v1/courses/{id}/lessons/{lesson}/files"] = obj{"parameters": []obj{idParam, lessonParam, tenantParam},
+		"get": obj{"summary": "A lesson's uploaded video and downloadable files", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("LessonFile")))}, "404")}}
+	paths["/api/v1/courses/{id}/lessons/{lesson}/files/{file}"] = obj{"parameters": []obj{idParam, lessonParam, {"name": "file", "in": "path", "required": true, "schema": integ}, tenantParam},
+		"delete": obj{"summary": "Delete a lesson's file", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
+	paths["/api/v1/courses/{id}/lessons/{lesson}/uploads"] = obj{"parameters": []obj{idParam, lessonParam, tenantParam,
+		qparam("kind", "video (MP4 or WebM) or download (PDF, images, text, Office files)", str), qparam("name", "The file's name.", str), qparam("size", "The file's size in bytes (over the kind's cap: 413).", integ)},
+		"post": obj{"summary": "Start a chunked upload of a lesson's video or file", "responses": std(obj{"201": jsonResp("Created", ref("UploadStarted"))}, "400", "403", "404", "413")}}
+	paths["/api/v1/courses/{id}/lessons/{lesson}/uploads/{upload}"] = obj{"parameters": []obj{idParam, lessonParam, uploadParam, tenantParam, qparam("offset", "Bytes already sent: the chunk's start.", integ)},
+		"post": obj{"summary": "Append a chunk (the raw bytes as the body)", "requestBody": obj{"required": true, "content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}}},
+			"responses": std(obj{"200": jsonResp("OK", ref("UploadChunk"))}, "400", "403", "404", "409", "413")}}
+	paths["/api/v1/courses/{id}/lessons/{lesson}/uploads/{upload}/finish"] = obj{"parameters": []obj{idParam, lessonParam, uploadParam, tenantParam},
+		"post": obj{"summary": "Finish the upload: the content is checked (a video must be MP4 or WebM) and stored as the lesson's file",
+			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("LessonFile")))}, "400", "403", "404", "409", "413")}}
 }

@@ -68,6 +68,9 @@ type Handler struct {
 	Payments *billing.Payments
 	// Courses serves the courses API (nil: none).
 	Courses *courses.Service
+	// CourseUploadDir holds lesson file uploads while their chunks
+	// arrive.
+	CourseUploadDir string
 	// Brand serves the brand & press kit API (nil: none; issue #22).
 	Brand *brand.Service
 }

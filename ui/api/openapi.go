@@ -372,6 +372,7 @@ func OpenAPI() []byte {
 		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
 		addBillingAPI(paths, schemas, std, idParam)        // billing.go
 		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
+		addBillingRechargeAPI(paths, schemas, std)         // billing_recharge.go
 		addBillingRevenueAPI(paths, schemas, std)          // billing_revenue.go
 		addCourseAPI(paths, schemas, std, idParam)         // courses.go
 		addCommunityAPI(paths, schemas, std, idParam)      // community.go

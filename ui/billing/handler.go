@@ -54,6 +54,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 		if s.Payments != nil {
 			r.Post("/billing/card", csrf, s.handlePortalCard)
 			r.Post("/billing/invoices/:id/pay", csrf, s.handlePortalPay)
+			r.Post("/billing/wallet/recharge", csrf, s.handlePortalRecharge) // recharge.go
 		}
 		return
 	}
@@ -63,6 +64,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/billing/tenants/:id/invoices/:inv/credit", csrf, s.handleCredit)
 	if s.Payments != nil {
 		r.Post("/billing/tenants/:id/invoices/:inv/pay", csrf, s.handleNexusPay)
+		r.Post("/billing/tenants/:id/recharge", csrf, s.handleNexusRecharge) // recharge.go
 	}
 	r.Post("/billing/tenants/:id/plan", csrf, s.handleAssign)
 	r.Post("/billing/tenants/:id/wallet", csrf, s.handleTopUp)
@@ -93,6 +95,11 @@ type summaryView struct {
 	Payments                  bool
 	Card, PayBase, CardAction string
 	CSRF                      string
+	// Auto-recharge of the wallet (recharge.go): the settings as input
+	// values, whether it is on, the latest recharge's notice (Failed: it
+	// failed), the form's action and its error.
+	RechargeBelow, RechargeAmount, RechargeNotice, RechargeAction, RechargeError string
+	RechargeOn, RechargeFailed                                                   bool
 }
 
 type invoiceView struct {
@@ -139,6 +146,9 @@ func (s *Handler) withInvoices(c *fiber.Ctx, v *summaryView, tenantID int64, bas
 			v.Card = strings.ToUpper(cu.Card.Brand[:min(1, len(cu.Card.Brand))]) + cu.Card.Brand[min(1, len(cu.Card.Brand)):] + " ending in " + cu.Card.Last4
 		}
 		v.PayBase = strings.TrimSuffix(base, "/invoices/") + "/invoices/"
+		if err := s.withRecharge(c, v, tenantID); err != nil { // recharge.go
+			return err
+		}
 	}
 	return nil
 }
@@ -227,7 +237,11 @@ type portalPage struct {
 	Suspended string // why usage is suspended ("" : it is not)
 }
 
-func (s *Handler) handlePortal(c *fiber.Ctx) error {
+func (s *Handler) handlePortal(c *fiber.Ctx) error { return s.renderPortal(c, nil) }
+
+// renderPortal renders the client's billing page; errs are the
+// auto-recharge form's errors (nil: none).
+func (s *Handler) renderPortal(c *fiber.Ctx, errs map[string]string) error {
 	t := web.Tenant(c)
 	if t == nil {
 		return app.Errorf(app.EUNAUTHORIZED, "Sign in.")
@@ -242,6 +256,12 @@ func (s *Handler) handlePortal(c *fiber.Ctx) error {
 	}
 	p.Layout = s.Layout(c, web.HostPortal, "Billing")
 	p.S.CSRF, p.S.CardAction = p.CSRF, "/billing/card"
+	if s.Payments != nil {
+		p.S.RechargeAction = "/billing/wallet/recharge"
+		for _, m := range errs {
+			p.S.RechargeError = m
+		}
+	}
 	if s.Payments != nil {
 		// The card form's answer redirects to Stripe Checkout: the page's
 		// form-action must allow it, or the browser stops the redirect.
@@ -308,6 +328,9 @@ func (s *Handler) renderNexus(c *fiber.Ctx, p *nexusPage) error {
 	p.Layout = s.Layout(c, web.HostNexus, "Billing")
 	for _, r := range p.Rows {
 		r.S.CSRF = p.CSRF
+		if s.Payments != nil {
+			r.S.RechargeAction = "/billing/tenants/" + strconv.FormatInt(r.T.ID, 10) + "/recharge"
+		}
 	}
 	return s.Render(c, "nexus/billing", p)
 }

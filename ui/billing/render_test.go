@@ -25,6 +25,8 @@ func init() {
 	withInv := func() *summaryView {
 		v := view(sum)
 		v.Invoices = []invoiceView{{ID: 3, Number: "INV-000003", Kind: "Invoice", Issued: "Dec 1, 2026", Total: "$1.00", Status: "open", URL: "/billing/invoices/3/pdf", Credit: true}}
+		v.RechargeAction, v.RechargeOn, v.RechargeBelow, v.RechargeAmount = "/billing/wallet/recharge", true, "10", "50"
+		v.RechargeNotice, v.RechargeFailed, v.RechargeError = "Auto-recharge failed", true, "x"
 		return v
 	}
 	pageData["portal/billing"] = func() any { return &portalPage{S: withInv(), Notice: "n", Suspended: "s"} }

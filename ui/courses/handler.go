@@ -19,6 +19,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -42,6 +43,12 @@ type Handler struct {
 	*web.Kit
 	Courses *courses.Service
 	Tenants *app.TenantService
+	// UploadDir holds chunked uploads (lesson videos and files) while
+	// they arrive.
+	UploadDir string
+
+	uploads     *web.Uploads
+	uploadsOnce sync.Once
 }
 
 // On reports whether the members' area is served.
@@ -78,7 +85,8 @@ func (s *Handler) MountMembers(r fiber.Router, csrf fiber.Handler) {
 	g.Post("/lessons/:id/complete", csrf, s.requireMember, s.handleComplete)
 	g.Post("/lessons/:id/quiz", csrf, s.requireMember, s.handleQuiz)
 	g.Get("/c/:slug/certificate", s.requireMember, s.handleCertificate)
-	s.mountCommunity(g, csrf) // community.go
+	g.Get("/files/:id", s.requireMember, s.handleMemberFile) // files.go
+	s.mountCommunity(g, csrf)                                // community.go
 }
 
 // loadMember resolves the member's session and the tenant of the area:

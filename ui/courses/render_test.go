@@ -36,7 +36,10 @@ var pageData = map[string]func() any{
 		return &coursePage{memberLayout: ml, Course: course, View: view, Joined: true, Email: "a@b.test", Description: "<p>d</p>"}
 	},
 	"hosted/learn_lesson": func() any {
-		return &lessonPage{memberLayout: ml, View: view, Lesson: lessonSt, Next: lessonSt, Locked: "", Body: "<p>b</p>", Embed: lesson.Embed()}
+		withFiles := *lessonSt
+		withFiles.Lock = nil
+		withFiles.Files = []*courses.LessonFile{{ID: 7, Kind: courses.FileVideo, Name: "v.mp4", Size: 1 << 20}, {ID: 8, Kind: courses.FileDownload, Name: "s.pdf", Size: 10}}
+		return &lessonPage{memberLayout: ml, View: view, Lesson: &withFiles, Next: lessonSt, Locked: "", Body: "<p>b</p>", Embed: lesson.Embed()}
 	},
 	"portal/courses_list": func() any {
 		return &coursesPage{Courses: []*courses.Course{course}, Form: course, Errors: map[string]string{"title": "x"}, Learn: "/learn"}
@@ -47,7 +50,8 @@ var pageData = map[string]func() any{
 			Engagement: eng, Chart: EngagementChart(eng), Errors: map[string]string{"title": "x"}, Learn: "/learn/c/sales"}
 	},
 	"portal/courses_lesson": func() any {
-		return &lessonEditPage{Course: course, Lesson: lesson, Errors: map[string]string{"video_url": "x"}}
+		return &lessonEditPage{Course: course, Lesson: lesson, Errors: map[string]string{"video_url": "x"}, FileError: "too big",
+			Files: []*courses.LessonFile{{ID: 7, Kind: courses.FileVideo, Name: "v.mp4", Size: 1 << 20}, {ID: 8, Kind: courses.FileDownload, Name: "s.pdf", Size: 10}}}
 	},
 	"portal/courses_members": func() any {
 		return &membersPage{Members: []*courses.Member{mem}, Courses: []*courses.Course{course}, Errors: map[string]string{"email": "x"}}

@@ -10,6 +10,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/courses"
+	"orengen/app/wiki"
 	"orengen/ui/web"
 )
 
@@ -33,6 +34,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/courses/:id/lessons/:lesson", csrf, s.handleLessonUpdate)
 	r.Post("/courses/:id/lessons/:lesson/delete", csrf, s.handleLessonDelete)
 	s.mountCommunityStaff(r, csrf) // community_staff.go
+	s.mountFiles(r, csrf)          // files.go
 }
 
 type coursesPage struct {
@@ -285,6 +287,15 @@ type lessonEditPage struct {
 	Course *courses.Course
 	Lesson *courses.Lesson
 	Errors map[string]string
+	// Files are the lesson's video and downloads; FileError is why an
+	// upload posted whole was refused.
+	Files     []*courses.LessonFile
+	FileError string
+	// MaxVideo and MaxFile are the caps, for the upload forms.
+	MaxVideo, MaxFile string
+	ChunkSize         string
+	AcceptedVideos    string
+	AcceptedFiles     string
 }
 
 func (s *Handler) renderLessonEdit(c *fiber.Ctx, courseID int64, p *lessonEditPage) error {
@@ -293,6 +304,11 @@ func (s *Handler) renderLessonEdit(c *fiber.Ctx, courseID int64, p *lessonEditPa
 		return err
 	}
 	p.Course = cr
+	if p.Files, err = s.Courses.LessonFiles(c.UserContext(), courseID, p.Lesson.ID); err != nil {
+		return err
+	}
+	p.MaxVideo, p.MaxFile = app.FormatBytes(s.Courses.MaxUpload(courses.FileVideo)), app.FormatBytes(s.Courses.MaxUpload(courses.FileDownload))
+	p.ChunkSize, p.AcceptedVideos, p.AcceptedFiles = app.FormatBytes(web.UploadChunkSize), courses.AcceptedVideos, wiki.AcceptedFiles
 	p.Layout = s.Layout(c, web.HostPortal, p.Lesson.Title)
 	return s.Render(c, "portal/courses_lesson", p)
 }

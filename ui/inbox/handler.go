@@ -88,6 +88,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/inbox/mailbox", s.page(sc, s.handleMailbox))
 	r.Post("/inbox/mailbox", csrf, s.page(sc, s.handleMailboxSave))
 	r.Post("/inbox/mailbox/poll", csrf, s.page(sc, s.handleMailboxPoll))
+	r.Post("/inbox/inbound", csrf, s.page(sc, s.handleInbound))
 	r.Get("/inbox/hours", s.page(sc, s.handleHours))
 	r.Post("/inbox/hours", csrf, s.page(sc, s.handleHoursSave))
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
@@ -493,7 +494,13 @@ type mailboxPage struct {
 	TenantList []*app.Tenant
 	Tenant     int64
 	Mailbox    *inbox.Mailbox
-	Errors     map[string]string
+	// Inbound is the tenant's inbox+TOKEN@DOMAIN address (nil: the
+	// appliance has none configured); InboundListen the listener's
+	// address ("": off).
+	Inbound       *inbox.InboundAddress
+	InboundListen string
+	InboundDomain string
+	Errors        map[string]string
 }
 
 func (s *Handler) mailbox(c *fiber.Ctx, sc web.Scope, p *mailboxPage) error {
@@ -511,6 +518,10 @@ func (s *Handler) mailbox(c *fiber.Ctx, sc web.Scope, p *mailboxPage) error {
 		default:
 			return err
 		}
+	}
+	if a, err := s.Inbox.InboundSettings(c.UserContext(), p.Tenant); err == nil {
+		p.Inbound, p.InboundListen = a, s.Inbox.InboundListening()
+		p.InboundDomain = s.Inbox.Mail.InboundDomain
 	}
 	p.Layout = s.Layout(c, sc.Host, "Email mailbox")
 	return s.Render(c, sc.Page("inbox_mailbox"), p)
@@ -551,6 +562,40 @@ func mailboxURL(sc web.Scope, tenantID int64) string {
 		return "/inbox/mailbox?tenant=" + strconv.FormatInt(tenantID, 10)
 	}
 	return "/inbox/mailbox"
+}
+
+// handleInbound turns the tenant's inbound address on or off, or gives
+// it a new token.
+func (s *Handler) handleInbound(c *fiber.Ctx, sc web.Scope) error {
+	if !sc.Nexus() {
+		if err := web.RequireOwner(c, "change the inbound address"); err != nil {
+			return err
+		}
+	}
+	tid, _ := strconv.ParseInt(c.FormValue("tenant_id"), 10, 64)
+	var enabled, rotate bool
+	switch c.FormValue("action") {
+	case "enable":
+		enabled = true
+	case "rotate":
+		enabled, rotate = true, true
+	case "disable":
+	default:
+		return app.FieldErrorf("action", "Action must be enable, rotate or disable.")
+	}
+	a, err := s.Inbox.SetInbound(c.UserContext(), tid, enabled, rotate)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rotate:
+		s.SetFlash(c, "success", "New inbound address: "+a.Address+". Mail to the old one is refused from now on.")
+	case enabled:
+		s.SetFlash(c, "success", "Inbound address on: "+a.Address)
+	default:
+		s.SetFlash(c, "success", "Inbound address off: mail to it is refused.")
+	}
+	return c.Redirect(mailboxURL(sc, a.TenantID)+"#inbound", fiber.StatusSeeOther)
 }
 
 // handleMailboxPoll reads the mailbox now and says what happened.
