@@ -17,6 +17,7 @@ import (
 	"orengen/app/brand"
 	"orengen/app/calendar"
 	"orengen/app/courses"
+	"orengen/app/creators"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -100,6 +101,9 @@ type App struct {
 
 	// Brand is the brand & press kit (brand.go, issue #22).
 	Brand *brand.Service
+	// Creators is creator (UGC) management (creators.go, issue #22).
+	Creators     *creators.Service
+	creatorsDone <-chan struct{}
 
 	// Calendar is the universal calendar: calendars, event types,
 	// availability and bookings.
@@ -314,6 +318,7 @@ func (a *App) open(ctx context.Context) error {
 	a.wireAutomations(smtpDefault, outbox)
 	a.wireBilling()                                          // billing.go: meters the senders wireAutomations built
 	a.wireBrand()                                            // brand.go: the brand & press kit (issue #22)
+	a.wireCreators(ciph.DeriveKey("creator private links"))  // creators.go: creators (UGC, issue #22)
 	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
 	a.wireAgents()
 	a.wireInbox()       // inbox.go
@@ -568,6 +573,9 @@ func (a *App) Start(ctx context.Context) {
 	digestDone := make(chan struct{})
 	a.digestDone = digestDone
 	go func() { a.Courses.RunDigests(ctx); close(digestDone) }() // community email digests (#24)
+	creatorsDone := make(chan struct{})
+	a.creatorsDone = creatorsDone
+	go func() { a.runCreators(ctx); close(creatorsDone) }() // creators.go: usage-rights reminders (#22)
 }
 
 // Stop ends the background work Start began and waits for it, in an order
@@ -583,6 +591,7 @@ func (a *App) Stop() {
 	<-a.billingDone
 	<-a.toolsDone
 	<-a.digestDone
+	<-a.creatorsDone
 	<-a.calendarDone
 	<-a.sitesDone
 	<-a.inboxDone

@@ -1360,6 +1360,50 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|PUT|/api/v1/brand/releases/:id":                   {accAdminKeyW, objBrandRelease},
 	"nexus|DELETE|/api/v1/brand/releases/:id":                {accAdminKeyW, objBrandSpareRelease},
 	"nexus|GET|/api/v1/brand/kit.zip":                        {accAdminKey, ""},
+	// Creators (UGC, issue #22): creators_test.go.
+	"portal|GET|/creators":                                              {accUser, ""},
+	"portal|POST|/creators/profiles":                                    {accOwner, ""},
+	"portal|POST|/creators/campaigns":                                   {accOwner, ""},
+	"portal|GET|/creators/campaigns/:campaign":                          {accUser, objCreatorCampaign},
+	"portal|POST|/creators/campaigns/:campaign":                         {accOwner, objCreatorCampaign},
+	"portal|POST|/creators/campaigns/:campaign/deliverables":            {accOwner, objCreatorCampaign},
+	"portal|GET|/creators/deliverables/:deliverable":                    {accUser, objCreatorDeliverable},
+	"portal|POST|/creators/deliverables/:deliverable/status":            {accOwner, objCreatorDeliverable},
+	"portal|POST|/creators/deliverables/:deliverable/paid":              {accOwner, objCreatorDeliverable},
+	"portal|POST|/creators/deliverables/:deliverable/link":              {accOwner, objCreatorDeliverable},
+	"portal|GET|/creators/deliverables/:deliverable/file":               {accUser, objCreatorDeliverable},
+	"portal|GET|/c/:token":                                              {accPublic, ""},
+	"portal|POST|/c/:token":                                             {accPublic, ""},
+	"nexus|GET|/creators":                                               {accAdmin, ""},
+	"nexus|GET|/creators/tenants/:id":                                   {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/profiles":                         {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/campaigns":                        {accAdmin, objCreatorTenant},
+	"nexus|GET|/creators/tenants/:id/campaigns/:campaign":               {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/campaigns/:campaign":              {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/campaigns/:campaign/deliverables": {accAdmin, objCreatorTenant},
+	"nexus|GET|/creators/tenants/:id/deliverables/:deliverable":         {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/status": {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/paid":   {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/link":   {accAdmin, objCreatorTenant},
+	"nexus|GET|/creators/tenants/:id/deliverables/:deliverable/file":    {accAdmin, objCreatorTenant},
+	"portal|GET|/api/v1/creators":                                       {accTenantKey, ""},
+	"portal|POST|/api/v1/creators":                                      {accTenantKeyW, ""},
+	"portal|GET|/api/v1/creator-campaigns":                              {accTenantKey, ""},
+	"portal|POST|/api/v1/creator-campaigns":                             {accTenantKeyW, ""},
+	"portal|GET|/api/v1/creator-campaigns/:id":                          {accTenantKey, objCreatorCampaign},
+	"portal|POST|/api/v1/creator-campaigns/:id/deliverables":            {accTenantKeyW, objCreatorCampaign},
+	"portal|GET|/api/v1/creator-deliverables/:id":                       {accTenantKey, objCreatorDeliverable},
+	"portal|POST|/api/v1/creator-deliverables/:id/status":               {accTenantKeyW, objCreatorDeliverable},
+	"portal|PUT|/api/v1/creator-deliverables/:id/paid":                  {accTenantKeyW, objCreatorDeliverable},
+	"nexus|GET|/api/v1/creators":                                        {accAdminKey, ""},
+	"nexus|POST|/api/v1/creators":                                       {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/creator-campaigns":                               {accAdminKey, ""},
+	"nexus|POST|/api/v1/creator-campaigns":                              {accAdminKeyW, ""},
+	"nexus|GET|/api/v1/creator-campaigns/:id":                           {accAdminKey, objCreatorCampaign},
+	"nexus|POST|/api/v1/creator-campaigns/:id/deliverables":             {accAdminKeyW, objCreatorCampaign},
+	"nexus|GET|/api/v1/creator-deliverables/:id":                        {accAdminKey, objCreatorDeliverable},
+	"nexus|POST|/api/v1/creator-deliverables/:id/status":                {accAdminKeyW, objCreatorDeliverable},
+	"nexus|PUT|/api/v1/creator-deliverables/:id/paid":                   {accAdminKeyW, objCreatorDeliverable},
 }
 
 type isoRoute struct {
@@ -1461,6 +1505,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:
 		id, p = e.brandFill(r.Line.Obj, p) // brand_test.go
+	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant:
+		id, p = e.creatorFill(r.Line.Obj, p) // creators_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
 	case objBillingInvoice:
@@ -1787,6 +1833,7 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 			e.isoBillingRequest(r, &base) // billing_test.go
 			e.isoBrandRequest(r, &base)   // brand_test.go
+			e.isoCreatorRequest(r, &base) // creators_test.go
 		}
 		e.isoCalendarPage(r, &base)
 		t.Run(name, func(t *testing.T) {

@@ -501,6 +501,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	e.courseFileContractCalls(calls, uploads, rk, wk) // course_files_test.go
 	e.communityContractCalls(calls, rk, wk)           // community_test.go
 	e.brandContractCalls(calls, rk, wk)               // brand_test.go
+	e.creatorContractCalls(calls, rk, wk)             // creators_test.go
 
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)

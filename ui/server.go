@@ -19,6 +19,7 @@ import (
 	brandui "orengen/ui/brand"
 	calui "orengen/ui/calendar"
 	coursesui "orengen/ui/courses"
+	creatorsui "orengen/ui/creators"
 	"orengen/ui/crm"
 	fedui "orengen/ui/federal"
 	"orengen/ui/forms"
@@ -51,6 +52,7 @@ import (
 	"orengen/app/brand"
 	"orengen/app/calendar"
 	"orengen/app/courses"
+	"orengen/app/creators"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -190,6 +192,8 @@ type Server struct {
 	// Brand is the brand & press kit (issue #22): its pages, the public
 	// press pages and its API (nil: none).
 	Brand *brand.Service
+	// Creators is creator (UGC) management (issue #22; nil: none).
+	Creators *creators.Service
 
 	// Extra lets later features register routes on a host without editing
 	// this file: called once per host app while routes are registered.
@@ -256,7 +260,7 @@ func (s *Server) Open() error {
 	}
 	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
 		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
-		inboxui.Templates, coursesui.Templates, billingui.Templates, brandui.Templates)
+		inboxui.Templates, coursesui.Templates, billingui.Templates, brandui.Templates, creatorsui.Templates)
 	if err != nil {
 		return err
 	}
@@ -348,16 +352,18 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	apiH.Billing, apiH.Payments = s.Billing, s.Payments                    // the billing API, Stripe's webhook
 	brandH := &brandui.Handler{Kit: k, Brand: s.Brand, Tenants: s.Tenants} // issue #22
 	apiH.Brand = s.Brand
+	creatorsH := &creatorsui.Handler{Kit: k, Creators: s.Creators, Tenants: s.Tenants, CRM: s.CRM} // issue #22
+	apiH.Creators = s.Creators
 	calH := &calui.Handler{Kit: k, Calendar: s.Calendar, Tenants: s.Tenants, Users: s.Users, Sync: s.CalendarSync}
 	platH := &platui.Handler{Kit: k, FOSS: s.FOSS, Hub: s.Integrations, Tools: s.Tools, Tenants: s.Tenants}
 	s.sites = &sitesui.Handler{Kit: k, Sites: s.Sites, Tenants: s.Tenants, Forms: s.Forms, LeadLimit: leadLimit, Agents: s.Agents}
 	if s.sites.On() {
 		siteH.Builder = s.sites
 	}
-	portalH := &portal.Handler{BrandPages: brandH, BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants, UploadDir: s.importDir()}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{CreatorPages: creatorsH, BrandPages: brandH, BillingPages: billH, CoursePages: &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants, UploadDir: s.importDir()}, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
-	nexusH := &nexus.Handler{BrandPages: brandH, BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
+	nexusH := &nexus.Handler{CreatorPages: creatorsH, BrandPages: brandH, BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav, Transfer: s.Transfer, Snapshots: s.Snapshots, Wizards: s.Wizards,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,

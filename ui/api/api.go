@@ -42,6 +42,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerCourseAPIRoutes(api)    // courses.go
 	s.registerCommunityAPIRoutes(api) // community.go
 	s.registerBrandAPIRoutes(api)     // brand.go (issue #22)
+	s.registerCreatorAPIRoutes(api)   // creators.go (issue #22)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -74,6 +75,7 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerWizardAPIRoutes(api)       // wizard.go (issue #22)
 	s.registerTenantImportAPIRoutes(api) // tenant_import.go (issue #22)
 	s.registerBrandAPIRoutes(api)        // brand.go (issue #22)
+	s.registerCreatorAPIRoutes(api)      // creators.go (issue #22)
 	api.Use(s.apiNoRoute(web.HostNexus))
 }
 

@@ -16,6 +16,7 @@ import (
 	"orengen/app/brand"
 	"orengen/app/calendar"
 	"orengen/app/courses"
+	"orengen/app/creators"
 	"orengen/app/federal"
 	"orengen/app/inbox"
 	"orengen/app/platform"
@@ -73,4 +74,6 @@ type Handler struct {
 	CourseUploadDir string
 	// Brand serves the brand & press kit API (nil: none; issue #22).
 	Brand *brand.Service
+	// Creators serves the creators (UGC) API (nil: none; issue #22).
+	Creators *creators.Service
 }

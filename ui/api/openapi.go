@@ -377,6 +377,7 @@ func OpenAPI() []byte {
 		addCourseAPI(paths, schemas, std, idParam)         // courses.go
 		addCommunityAPI(paths, schemas, std, idParam)      // community.go
 		addBrandAPI(paths, schemas, std, idParam)          // brand.go (issue #22)
+		addCreatorAPI(paths, schemas, std, idParam)        // creators.go (issue #22)
 		addTwentyAPI(paths, schemas, tenantParam)
 		addOperationIDs(paths)
 		tags := addTags(paths) // openapi_tags.go

@@ -36,6 +36,7 @@ var apiTags = []apiTag{
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Brand & press kit", "Logos, colours with their contrast, fonts, boilerplate, founders, press contacts, screenshots, press releases and the downloadable kit (zip with a PDF one-pager).", []string{"brand"}},
+	{"Creators (UGC)", "Creators (CRM people with a creator profile), campaigns with a brief, deliverables with their status, amounts and usage rights, approval and revision requests.", []string{"creators", "creator-campaigns", "creator-deliverables"}},
 	{"Billing", "Plans, a tenant's usage this period, its wallet and plan changes.", []string{"billing"}},
 	{"Tenants", "Client sub-accounts (Nexus only).", []string{"tenants"}},
 	{"Snapshots", "Capture a client's configuration and apply it to another client, with a preview (Nexus only).", []string{"snapshots"}},

@@ -86,6 +86,11 @@ type Handler struct {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
 		On() bool
 	}
+	// CreatorPages is creator (UGC) management (nil or off: none).
+	CreatorPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 	// InboxPages is Conversations (nil or off: none).
 	InboxPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)

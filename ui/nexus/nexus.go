@@ -64,6 +64,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.BrandPages != nil {
 		s.BrandPages.Mount(authed, csrf, web.NexusScope)
 	}
+	if s.CreatorPages != nil {
+		s.CreatorPages.Mount(authed, csrf, web.NexusScope)
+	}
 	s.PlatformPages.MountNexus(authed, csrf)
 }
 
@@ -100,6 +103,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	if s.BillingPages != nil && s.BillingPages.On() {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Billing", Path: "/billing"}, web.NavItem{Label: "Billing › Plans", Path: "/billing/plans"},
 			web.NavItem{Label: "Billing › Revenue", Path: "/billing/revenue"})
+	}
+	if s.CreatorPages != nil && s.CreatorPages.On() {
+		nav[1].Items = append(nav[1].Items, web.NavItem{Label: "Creators", Path: "/creators"})
 	}
 	if s.BrandPages != nil && s.BrandPages.On() {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Brand & press kits", Path: "/brand"})

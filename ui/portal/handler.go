@@ -67,6 +67,13 @@ type Handler struct {
 		MountPublic(r fiber.Router, host string)
 		On() bool
 	}
+	// CreatorPages is creator (UGC) management and the creators' private
+	// pages (nil or off: none).
+	CreatorPages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		MountPublic(r fiber.Router, csrf fiber.Handler)
+		On() bool
+	}
 	// InboxPages is Conversations (nil or off: none).
 	InboxPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
@@ -111,6 +118,9 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		}
 		if s.InboxPages != nil && s.InboxPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Conversations", Path: "/inbox"})
+		}
+		if s.CreatorPages != nil && s.CreatorPages.On() {
+			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Creators", Path: "/creators"})
 		}
 		if s.BrandPages != nil && s.BrandPages.On() {
 			l.Nav[0].Items = append(l.Nav[0].Items, web.NavItem{Label: "Brand & press kit", Path: "/brand"})

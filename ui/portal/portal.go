@@ -47,6 +47,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.BrandPages != nil {
 		s.BrandPages.MountPublic(r, web.HostPortal) // the press page of the domain's tenant
 	}
+	if s.CreatorPages != nil {
+		s.CreatorPages.MountPublic(r, csrf) // a creator's private link (no account)
+	}
 	s.AgentPages.MountChat(r, web.HostPortal)
 	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
@@ -86,6 +89,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	}
 	if s.BrandPages != nil {
 		s.BrandPages.Mount(authed, csrf, web.PortalScope)
+	}
+	if s.CreatorPages != nil {
+		s.CreatorPages.Mount(authed, csrf, web.PortalScope)
 	}
 	if s.CoursePages != nil {
 		s.CoursePages.Mount(authed, csrf, web.PortalScope)

@@ -1,0 +1,460 @@
+// Package creators serves creator (UGC) management (issue #22): in the
+// portal (/creators, the signed-in tenant's; owners change it) and in
+// Nexus (/creators: every client's, at /creators/tenants/:id) the
+// creators, campaigns with their brief, a board per campaign (columns by
+// status, cards moved with buttons that post: no JavaScript needed) and
+// a deliverable's page (submission, comments, approve or ask for a
+// revision, amounts paid, the private link); and the creator's private
+// page (/c/:token on the portal hosts, no account) where a deliverable
+// is submitted as a link or a file. The JSON API is in ui/api.
+//
+// creators imports app, app/creators and ui/web; never a store.
+package creators
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"orengen/app"
+	"orengen/app/creators"
+	"orengen/ui/web"
+)
+
+// Templates are this package's pages.
+//
+//go:embed templates
+var Templates embed.FS
+
+// Handler serves the creators' pages.
+type Handler struct {
+	*web.Kit
+	Creators *creators.Service // nil: no routes
+	Tenants  *app.TenantService
+	CRM      *app.CRMService
+}
+
+// On reports whether creators are wired.
+func (s *Handler) On() bool { return s != nil && s.Creators != nil }
+
+// Mount adds the pages behind the host's sign-in.
+func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
+	if !s.On() {
+		return
+	}
+	base := "/creators"
+	if sc.Nexus() {
+		r.Get("/creators", s.handleNexusIndex)
+		base = "/creators/tenants/:id"
+	}
+	k := func(fn func(c *fiber.Ctx, kc *scope) error) fiber.Handler { return s.route(sc, fn) }
+	r.Get(base, k(s.handleIndex))
+	r.Post(base+"/profiles", csrf, k(s.handleProfileCreate))
+	r.Post(base+"/campaigns", csrf, k(s.handleCampaignCreate))
+	r.Get(base+"/campaigns/:campaign", k(s.handleBoard))
+	r.Post(base+"/campaigns/:campaign", csrf, k(s.handleCampaignUpdate))
+	r.Post(base+"/campaigns/:campaign/deliverables", csrf, k(s.handleDeliverableCreate))
+	r.Get(base+"/deliverables/:deliverable", k(s.handleDeliverable))
+	r.Post(base+"/deliverables/:deliverable/status", csrf, k(s.handleStatus))
+	r.Post(base+"/deliverables/:deliverable/paid", csrf, k(s.handlePaid))
+	r.Post(base+"/deliverables/:deliverable/link", csrf, k(s.handleNewLink))
+	r.Get(base+"/deliverables/:deliverable/file", k(s.handleFile))
+}
+
+type scope struct {
+	ctx    context.Context
+	tenant *app.Tenant
+	base   string
+	sc     web.Scope
+}
+
+func (s *Handler) route(sc web.Scope, fn func(c *fiber.Ctx, kc *scope) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		kc := &scope{ctx: ctx, sc: sc, base: "/creators"}
+		if sc.Nexus() {
+			id, err := web.ParamID(c, "id")
+			if err != nil {
+				return err
+			}
+			t, err := s.Tenants.TenantByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			kc.tenant, kc.ctx = t, app.NewContextWithTenant(ctx, t)
+			kc.base = "/creators/tenants/" + strconv.FormatInt(t.ID, 10)
+			c.SetUserContext(kc.ctx)
+		} else if kc.tenant = app.TenantFromContext(ctx); kc.tenant == nil {
+			return app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
+		}
+		return fn(c, kc)
+	}
+}
+
+func canEdit(c *fiber.Ctx, kc *scope) bool {
+	return kc.sc.Nexus() || web.User(c) != nil && web.User(c).Role == app.UserRoleOwner
+}
+
+func (s *Handler) title(kc *scope, t string) string {
+	if kc.sc.Nexus() {
+		return t + " · " + kc.tenant.BrandName()
+	}
+	return t
+}
+
+type indexPage struct {
+	web.Layout
+	Base      string
+	Profiles  []*creators.Profile
+	Campaigns []*creators.Campaign
+	People    []*app.Person
+	Platforms []string
+	CanEdit   bool
+	Errors    map[string]string
+}
+
+func (s *Handler) handleIndex(c *fiber.Ctx, kc *scope) error { return s.renderIndex(c, kc, nil) }
+
+func (s *Handler) renderIndex(c *fiber.Ctx, kc *scope, errs map[string]string) error {
+	pg := &indexPage{Base: kc.base, Platforms: creators.Platforms, CanEdit: canEdit(c, kc), Errors: errs}
+	var err error
+	if pg.Profiles, err = s.Creators.Profiles(kc.ctx); err != nil {
+		return err
+	}
+	if pg.Campaigns, err = s.Creators.Campaigns(kc.ctx); err != nil {
+		return err
+	}
+	if pg.CanEdit && s.CRM != nil {
+		if pg.People, _, err = s.CRM.FindPeople(kc.ctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 200, Sort: "name"}}); err != nil {
+			return err
+		}
+	}
+	pg.Layout = s.Layout(c, kc.sc.Host, s.title(kc, "Creators"))
+	return s.Render(c, kc.sc.Page("creators"), pg)
+}
+
+func (s *Handler) handleProfileCreate(c *fiber.Ctx, kc *scope) error {
+	g := web.FormGetter(c)
+	pid, _ := strconv.ParseInt(g("person_id"), 10, 64)
+	aud, _ := strconv.ParseInt(strings.ReplaceAll(g("audience"), ",", ""), 10, 64)
+	p := &creators.Profile{PersonID: pid, Audience: aud, Handles: map[string]string{}, Niches: web.SplitList(g("niches")), Samples: strings.Fields(g("samples"))}
+	for _, pl := range creators.Platforms {
+		p.Handles[pl] = g("handle_" + pl)
+	}
+	rate, err := creators.ParseCents("rate", g("rate"))
+	if err == nil {
+		p.RateCents = rate
+		err = s.Creators.CreateProfile(kc.ctx, p)
+	}
+	if err != nil {
+		return web.FormError(c, err, "person_id", func(e map[string]string) error { return s.renderIndex(c, kc, e) })
+	}
+	s.SetFlash(c, "ok", "Creator added.")
+	return c.Redirect(kc.base, fiber.StatusSeeOther)
+}
+
+func (s *Handler) handleCampaignCreate(c *fiber.Ctx, kc *scope) error {
+	g := web.FormGetter(c)
+	cp := &creators.Campaign{Name: g("name"), Brief: g("brief")}
+	if err := s.Creators.SaveCampaign(kc.ctx, cp); err != nil {
+		return web.FormError(c, err, "name", func(e map[string]string) error { return s.renderIndex(c, kc, e) })
+	}
+	s.SetFlash(c, "ok", "Campaign created.")
+	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(cp.ID, 10), fiber.StatusSeeOther)
+}
+
+type boardPage struct {
+	web.Layout
+	Base     string
+	Board    *creators.Board
+	Brief    template.HTML
+	Profiles []*creators.Profile
+	Statuses []string
+	CanEdit  bool
+	Errors   map[string]string
+}
+
+func (s *Handler) handleBoard(c *fiber.Ctx, kc *scope) error { return s.renderBoard(c, kc, nil) }
+
+func (s *Handler) renderBoard(c *fiber.Ctx, kc *scope, errs map[string]string) error {
+	id, err := web.ParamID(c, "campaign")
+	if err != nil {
+		return err
+	}
+	b, err := s.Creators.Board(kc.ctx, id)
+	if err != nil {
+		return err
+	}
+	pg := &boardPage{Base: kc.base, Board: b, Brief: template.HTML(creators.RenderBrief(b.Campaign.Brief)), Statuses: creators.Statuses, CanEdit: canEdit(c, kc), Errors: errs}
+	if pg.CanEdit {
+		if pg.Profiles, err = s.Creators.Profiles(kc.ctx); err != nil {
+			return err
+		}
+	}
+	pg.Layout = s.Layout(c, kc.sc.Host, s.title(kc, b.Campaign.Name))
+	return s.Render(c, kc.sc.Page("creators_board"), pg)
+}
+
+func (s *Handler) handleCampaignUpdate(c *fiber.Ctx, kc *scope) error {
+	id, err := web.ParamID(c, "campaign")
+	if err != nil {
+		return err
+	}
+	cp, err := s.Creators.Campaign(kc.ctx, id)
+	if err != nil {
+		return err
+	}
+	g := web.FormGetter(c)
+	cp.Name, cp.Brief = g("name"), g("brief")
+	if err := s.Creators.SaveCampaign(kc.ctx, cp); err != nil {
+		return web.FormError(c, err, "name", func(e map[string]string) error { return s.renderBoard(c, kc, e) })
+	}
+	s.SetFlash(c, "ok", "Brief saved.")
+	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+}
+
+func (s *Handler) handleDeliverableCreate(c *fiber.Ctx, kc *scope) error {
+	id, err := web.ParamID(c, "campaign")
+	if err != nil {
+		return err
+	}
+	g := web.FormGetter(c)
+	cid, _ := strconv.ParseInt(g("creator_id"), 10, 64)
+	d := &creators.Deliverable{CampaignID: id, CreatorID: cid, Kind: g("kind"), Due: g("due"), UsageUntil: g("usage_until")}
+	d.AmountCents, err = creators.ParseCents("amount", g("amount"))
+	if err == nil {
+		err = s.Creators.AddDeliverable(kc.ctx, d)
+	}
+	if err != nil {
+		return web.FormError(c, err, "kind", func(e map[string]string) error { return s.renderBoard(c, kc, e) })
+	}
+	s.SetFlash(c, "ok", "Deliverable added.")
+	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+}
+
+type deliverablePage struct {
+	web.Layout
+	Base        string
+	D           *creators.Deliverable
+	Campaign    *creators.Campaign
+	Comments    []*creators.Comment
+	Statuses    []string
+	PrivateLink string
+	CanEdit     bool
+	Errors      map[string]string
+}
+
+func (s *Handler) deliverable(c *fiber.Ctx, kc *scope) (*creators.Deliverable, error) {
+	id, err := web.ParamID(c, "deliverable")
+	if err != nil {
+		return nil, err
+	}
+	return s.Creators.Deliverable(kc.ctx, id)
+}
+
+func (s *Handler) handleDeliverable(c *fiber.Ctx, kc *scope) error {
+	return s.renderDeliverable(c, kc, nil)
+}
+
+func (s *Handler) renderDeliverable(c *fiber.Ctx, kc *scope, errs map[string]string) error {
+	d, err := s.deliverable(c, kc)
+	if err != nil {
+		return err
+	}
+	pg := &deliverablePage{Base: kc.base, D: d, Statuses: creators.Statuses, CanEdit: canEdit(c, kc), Errors: errs}
+	if pg.Campaign, err = s.Creators.Campaign(kc.ctx, d.CampaignID); err != nil {
+		return err
+	}
+	if pg.Comments, err = s.Creators.Comments(kc.ctx, d.ID); err != nil {
+		return err
+	}
+	if pg.CanEdit {
+		pg.PrivateLink = s.privateBase(kc) + "/c/" + s.Creators.Token(d)
+	}
+	pg.Layout = s.Layout(c, kc.sc.Host, s.title(kc, d.Kind+" by "+d.CreatorName))
+	return s.Render(c, kc.sc.Page("creators_deliverable"), pg)
+}
+
+// privateBase is where the creator's private page is: the tenant's own
+// domain when it has one, else app.DOMAIN.
+func (s *Handler) privateBase(kc *scope) string {
+	if s.Tenants.Domains != nil {
+		if ds, err := s.Tenants.Domains.DomainsByTenant(kc.ctx, kc.tenant.ID); err == nil && len(ds) > 0 {
+			return s.TenantURL(ds[0])
+		}
+	}
+	return s.URL(web.HostPortal)
+}
+
+func (s *Handler) back(c *fiber.Ctx, kc *scope, d *creators.Deliverable) error {
+	if web.FormGetter(c)("back") == "board" {
+		return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
+	}
+	return c.Redirect(kc.base+"/deliverables/"+strconv.FormatInt(d.ID, 10), fiber.StatusSeeOther)
+}
+
+func (s *Handler) handleStatus(c *fiber.Ctx, kc *scope) error {
+	d, err := s.deliverable(c, kc)
+	if err != nil {
+		return err
+	}
+	g := web.FormGetter(c)
+	if err := s.Creators.Move(kc.ctx, d.ID, g("status"), g("comment")); err != nil {
+		return web.FormError(c, err, "status", func(e map[string]string) error { return s.renderDeliverable(c, kc, e) })
+	}
+	s.SetFlash(c, "ok", "Moved to "+creators.StatusLabel(g("status"))+".")
+	return s.back(c, kc, d)
+}
+
+func (s *Handler) handlePaid(c *fiber.Ctx, kc *scope) error {
+	d, err := s.deliverable(c, kc)
+	if err != nil {
+		return err
+	}
+	paid, err := creators.ParseCents("paid", web.FormGetter(c)("paid"))
+	if err == nil {
+		err = s.Creators.SetPaid(kc.ctx, d.ID, paid)
+	}
+	if err != nil {
+		return web.FormError(c, err, "paid", func(e map[string]string) error { return s.renderDeliverable(c, kc, e) })
+	}
+	s.SetFlash(c, "ok", "Payment recorded.")
+	return s.back(c, kc, d)
+}
+
+func (s *Handler) handleNewLink(c *fiber.Ctx, kc *scope) error {
+	d, err := s.deliverable(c, kc)
+	if err != nil {
+		return err
+	}
+	if err := s.Creators.NewLink(kc.ctx, d.ID); err != nil {
+		return err
+	}
+	s.SetFlash(c, "ok", "New private link made; the old one no longer works.")
+	return s.back(c, kc, d)
+}
+
+func (s *Handler) handleFile(c *fiber.Ctx, kc *scope) error {
+	d, err := s.deliverable(c, kc)
+	if err != nil {
+		return err
+	}
+	d, b, err := s.Creators.DeliverableFile(kc.ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	return web.SendAttachment(c, d.FileName, web.InertType(b), false, b, "private, no-store")
+}
+
+type nexusIndexPage struct {
+	web.Layout
+	Tenants []*app.Tenant
+}
+
+func (s *Handler) handleNexusIndex(c *fiber.Ctx) error {
+	ts, err := s.Tenants.ListTenants(c.UserContext())
+	if err != nil {
+		return err
+	}
+	pg := &nexusIndexPage{Tenants: ts}
+	pg.Layout = s.Layout(c, web.HostNexus, "Creators")
+	return s.Render(c, "nexus/creators_index", pg)
+}
+
+// MountPublic adds the creator's private page on the portal hosts.
+func (s *Handler) MountPublic(r fiber.Router, csrf fiber.Handler) {
+	if !s.On() {
+		return
+	}
+	r.Get("/c/:token", s.handlePrivate)
+	r.Post("/c/:token", csrf, s.handlePrivateSubmit)
+}
+
+type privatePage struct {
+	web.Layout
+	Token    string
+	D        *creators.Deliverable
+	Campaign *creators.Campaign
+	Brief    template.HTML
+	Comments []*creators.Comment
+	Status   string
+	Closed   bool
+	Errors   map[string]string
+}
+
+// private resolves a private link: its tenant (the custom domain's, if
+// the request came on one, must be the same) and deliverable. A wrong,
+// replaced or expired link is refused with its reason.
+func (s *Handler) private(c *fiber.Ctx) (context.Context, *creators.Link, *creators.Deliverable, error) {
+	l, err := s.Creators.ParseToken(utils.CopyString(c.Params("token")))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if dt := web.DomainTenant(c); dt != nil && dt.ID != l.TenantID {
+		return nil, nil, nil, app.Errorf(app.ENOTFOUND, "This link is not valid. Ask for a new one.")
+	}
+	t, err := s.Tenants.TenantByID(c.UserContext(), l.TenantID)
+	if err != nil || !t.Active() {
+		return nil, nil, nil, app.Errorf(app.ENOTFOUND, "This link is not valid. Ask for a new one.")
+	}
+	web.SetSessionTenant(c, t) // the page shows the tenant's brand
+	ctx := app.NewContextWithTenant(app.WithoutValues(c.UserContext()), t)
+	d, err := s.Creators.LinkDeliverable(ctx, l)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ctx, l, d, nil
+}
+
+func (s *Handler) handlePrivate(c *fiber.Ctx) error { return s.renderPrivate(c, nil) }
+
+func (s *Handler) renderPrivate(c *fiber.Ctx, errs map[string]string) error {
+	ctx, _, d, err := s.private(c)
+	if err != nil {
+		return err
+	}
+	pg := &privatePage{Token: utils.CopyString(c.Params("token")), D: d, Status: creators.StatusLabel(d.Status), Errors: errs,
+		Closed: d.Status == creators.Approved || d.Status == creators.Published}
+	if pg.Campaign, err = s.Creators.Campaign(ctx, d.CampaignID); err != nil {
+		return err
+	}
+	pg.Brief = template.HTML(creators.RenderBrief(pg.Campaign.Brief))
+	if pg.Comments, err = s.Creators.Comments(ctx, d.ID); err != nil {
+		return err
+	}
+	pg.Layout = s.Layout(c, web.HostPortal, d.Kind+" for "+pg.Campaign.Name)
+	c.Set("Referrer-Policy", "no-referrer") // the token is in the address
+	return s.Render(c, "portal/creators_private", pg)
+}
+
+func (s *Handler) handlePrivateSubmit(c *fiber.Ctx) error {
+	ctx, l, _, err := s.private(c)
+	if err != nil {
+		return err
+	}
+	g := web.FormGetter(c)
+	sub := &creators.Submission{URL: g("url"), Note: g("note")}
+	if fh, ferr := c.FormFile("file"); ferr == nil && fh.Size > 0 {
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		sub.File, err = io.ReadAll(io.LimitReader(f, creators.MaxFileBytes+1))
+		f.Close()
+		if err != nil {
+			return err
+		}
+		sub.FileName = utils.CopyString(fh.Filename)
+	}
+	if err := s.Creators.Submit(ctx, l, sub); err != nil {
+		return web.FormError(c, err, "url", func(e map[string]string) error { return s.renderPrivate(c, e) })
+	}
+	s.SetFlash(c, "ok", "Thank you: your work was sent for review.")
+	return c.Redirect("/c/"+utils.CopyString(c.Params("token")), fiber.StatusSeeOther)
+}
