@@ -51,6 +51,7 @@ bench: build
 	ORENGEN_BENCH_CALENDAR=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCalendarFigures -v ./app/calendar
 	ORENGEN_BENCH_COURSES=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCoursesFigures -v ./ui/
 	ORENGEN_BENCH_COMMUNITY=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCommunityFigures -v ./ui/
+	ORENGEN_BENCH_BRAND=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestBrandFigures -v ./ui/
 
 ## lint: go vet and shellcheck
 lint:
