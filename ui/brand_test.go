@@ -23,6 +23,7 @@ import (
 	"orengen/app"
 	"orengen/app/brand"
 	"orengen/ui"
+	sitesui "orengen/ui/sites"
 )
 
 // Isolation objects of the brand & press kit (issue #22): B's image,
@@ -372,6 +373,11 @@ func TestBrand_FlowHTTP(t *testing.T) {
 	}
 	if _, css, _ := get("press.alpha.test", "/press/kit.css", nil); !strings.Contains(css, "color:#1f2937") || !strings.Contains(css, "background:#fefce8") || !strings.Contains(css, "Verdana") || !strings.Contains(css, "Georgia") {
 		t.Errorf("press css: %s", css)
+	}
+	// On A's domain that serves its published website, the press page
+	// is there too (before the site's own pages).
+	if st, body, _ := get(sitesui.HostSites, "/press", nil); st != 200 || !strings.Contains(body, "Pipes that never leak") {
+		t.Errorf("press page on the published site's domain: %d", st)
 	}
 	// Nobody's press page on app.DOMAIN without a session; B's domain
 	// shows B's, never A's releases.

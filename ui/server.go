@@ -310,6 +310,7 @@ func (s *Server) Open() error {
 		h.calendar.SiteBooked = s.sites.FunnelBooked // a booking block's booking is its page's conversion
 		h.calendar.MountPublic(a, HostPortal)
 		s.agents.MountChat(a, HostPortal)
+		h.brand.MountPublic(a, HostPortal) // the press page on a domain with a published site (issue #22)
 		s.sites.MountPublic(a)
 	}
 	return nil
