@@ -35,6 +35,7 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	api.Get("/inbox-inbound", s.apiInboxInbound)
 	api.Put("/inbox-inbound", web.RequireWriteKey, s.apiInboxInboundSave)
 	s.registerInboxMailboxAPIRoutes(api) // inbox_mailbox.go
+	s.registerInboxReportAPIRoutes(api)
 }
 
 type apiInbound struct {
