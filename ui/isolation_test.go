@@ -1211,6 +1211,12 @@ var isolationMatrix = map[string]isoLine{
 	"portal|PUT|/api/v1/inbox-inbound":                             {accTenantKeyW, ""},
 	"nexus|GET|/api/v1/inbox-inbound":                              {accAdminKey, ""},
 	"nexus|PUT|/api/v1/inbox-inbound":                              {accAdminKeyW, ""},
+	// Conversations reports (issue #18, convo6): the tenant's own; Nexus
+	// every tenant's or one.
+	"portal|GET|/inbox/reports":        {accUser, ""},
+	"nexus|GET|/inbox/reports":         {accAdmin, ""},
+	"portal|GET|/api/v1/inbox-reports": {accTenantKey, ""},
+	"nexus|GET|/api/v1/inbox-reports":  {accAdminKey, ""},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
