@@ -1211,6 +1211,12 @@ var isolationMatrix = map[string]isoLine{
 	"portal|PUT|/api/v1/inbox-inbound":                             {accTenantKeyW, ""},
 	"nexus|GET|/api/v1/inbox-inbound":                              {accAdminKey, ""},
 	"nexus|PUT|/api/v1/inbox-inbound":                              {accAdminKeyW, ""},
+	"portal|GET|/api/v1/inbox-mailbox":                             {accTenantKey, ""},
+	"portal|PUT|/api/v1/inbox-mailbox":                             {accTenantKeyW, ""},
+	"portal|POST|/api/v1/inbox-mailbox/poll":                       {accTenantKeyW, ""},
+	"nexus|GET|/api/v1/inbox-mailbox":                              {accAdminKey, ""},
+	"nexus|PUT|/api/v1/inbox-mailbox":                              {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/inbox-mailbox/poll":                        {accAdminKeyW, ""},
 	// Conversations reports (issue #18, convo6): the tenant's own; Nexus
 	// every tenant's or one.
 	"portal|GET|/inbox/reports":        {accUser, ""},

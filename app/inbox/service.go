@@ -55,6 +55,10 @@ type Service struct {
 
 	hubOnce sync.Once
 	hub     *Hub
+	// pollLocks (tenant ID → *sync.Mutex) keeps a mailbox's reads in
+	// turn; watches (tenant ID → *mailWatch) are the IDLE goroutines.
+	pollLocks sync.Map
+	watches   sync.Map
 }
 
 func (s *Service) now() time.Time {
@@ -489,7 +493,16 @@ func (s *Service) Start(ctx context.Context) <-chan struct{} {
 			}
 			go func() {
 				defer wg.Done()
-				app.Every(ctx, every, func(ctx context.Context) { s.PollAll(ctx) })
+				w, idle := s.Mail.Fetcher.(MailWatcher)
+				if idle {
+					defer s.stopWatches()
+				}
+				app.Every(ctx, every, func(ctx context.Context) {
+					if idle {
+						s.syncWatches(ctx, w)
+					}
+					s.PollAll(ctx)
+				})
 			}()
 		}
 		app.Every(ctx, 30*time.Second, func(ctx context.Context) {

@@ -554,7 +554,7 @@ func (s *Handler) handleMailboxSave(c *fiber.Ctx, sc web.Scope) error {
 		}
 		return s.mailbox(c, sc, &mailboxPage{Tenant: mb.TenantID, Mailbox: mb, Errors: map[string]string{web.FieldOr(err, "host"): app.ErrorMessage(err)}})
 	}
-	s.SetFlash(c, "success", "Mailbox saved. New mail is read every minute.")
+	s.SetFlash(c, "success", "Mailbox saved. New mail is read as it arrives where the server offers IMAP IDLE, else every minute.")
 	return c.Redirect(mailboxURL(sc, mb.TenantID), fiber.StatusSeeOther)
 }
 
@@ -608,7 +608,7 @@ func (s *Handler) handleMailboxPoll(c *fiber.Ctx, sc web.Scope) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Minute)
 	defer cancel()
-	n, err := s.Inbox.Poll(ctx, mb)
+	n, err := s.Inbox.PollTenant(ctx, mb.TenantID)
 	if err != nil {
 		s.SetFlash(c, "error", "The mailbox could not be read; the error is shown below.")
 	} else {
