@@ -114,6 +114,7 @@ const (
 	objBillingInvoice       = "billinginvoice"
 	objBillingTenantInvoice = "billingtenantinvoice"
 	objInboxEmail           = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
+	objBroadcast            = "broadcast"  // B's broadcast (inbox_broadcast_test.go)
 )
 
 type isoLine struct {
@@ -1211,6 +1212,26 @@ var isolationMatrix = map[string]isoLine{
 	"portal|PUT|/api/v1/inbox-inbound":                             {accTenantKeyW, ""},
 	"nexus|GET|/api/v1/inbox-inbound":                              {accAdminKey, ""},
 	"nexus|PUT|/api/v1/inbox-inbound":                              {accAdminKeyW, ""},
+	// Broadcasts (issue #18, inbox5): the portal's pages, both hosts' API
+	// (admin keys name the tenant), and broadcast emails' signed
+	// unsubscribe link (public: the signature is the key).
+	"portal|GET|/inbox/broadcasts":              {accUser, ""},
+	"portal|GET|/inbox/broadcasts/new":          {accOwner, ""},
+	"portal|POST|/inbox/broadcasts":             {accOwner, ""},
+	"portal|GET|/inbox/broadcasts/:id":          {accUser, objBroadcast},
+	"portal|POST|/inbox/broadcasts/:id/cancel":  {accOwner, objBroadcast},
+	"portal|GET|/unsubscribe":                   {accPublic, ""},
+	"portal|POST|/unsubscribe":                  {accPublic, ""},
+	"portal|GET|/api/v1/broadcasts":             {accTenantKey, ""},
+	"portal|POST|/api/v1/broadcasts":            {accTenantKeyW, ""},
+	"portal|POST|/api/v1/broadcasts/preview":    {accTenantKey, ""},
+	"portal|GET|/api/v1/broadcasts/:id":         {accTenantKey, objBroadcast},
+	"portal|POST|/api/v1/broadcasts/:id/cancel": {accTenantKeyW, objBroadcast},
+	"nexus|GET|/api/v1/broadcasts":              {accAdminKey, ""},
+	"nexus|POST|/api/v1/broadcasts":             {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/broadcasts/preview":     {accAdminKey, ""},
+	"nexus|GET|/api/v1/broadcasts/:id":          {accAdminKey, objBroadcast},
+	"nexus|POST|/api/v1/broadcasts/:id/cancel":  {accAdminKeyW, objBroadcast},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1509,6 +1530,8 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objBroadcast:
+		id = e.isoBroadcastFixture() // inbox_broadcast_test.go
 	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:
 		id, p = e.brandFill(r.Line.Obj, p) // brand_test.go
 	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant:
@@ -1831,6 +1854,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoAgentRequest(r, &base)
 			e.isoToolRequest(r, &base)         // foss_tools_test.go
 			e.isoInboxRequest(r, &base)        // inbox_test.go
+			e.isoBroadcastRequest(r, &base)    // inbox_broadcast_test.go
 			e.isoSnapshotRequest(r, &base)     // snapshot_test.go
 			e.isoWizardRequest(r, &base)       // wizard_test.go
 			e.isoTenantImportRequest(r, &base) // tenant_import_test.go
