@@ -11,13 +11,16 @@ import (
 	"orengen/app/billing"
 )
 
-const planCols = `id, name, interval, price_micros, trial_days, markup_pct, wallet, included, overage, active, created_at, updated_at`
+const planCols = `id, name, interval, price_micros, trial_days, markup_pct, wallet, included, overage, active, created_at, updated_at, modules_off`
 
 func scanPlan(r scanner) (*billing.Plan, error) {
 	var p billing.Plan
-	var inc, over string
-	if err := r.Scan(&p.ID, &p.Name, &p.Interval, &p.PriceMicros, &p.TrialDays, &p.MarkupPct, &p.Wallet, &inc, &over, &p.Active, Time{&p.CreatedAt}, Time{&p.UpdatedAt}); err != nil {
+	var inc, over, off string
+	if err := r.Scan(&p.ID, &p.Name, &p.Interval, &p.PriceMicros, &p.TrialDays, &p.MarkupPct, &p.Wallet, &inc, &over, &p.Active, Time{&p.CreatedAt}, Time{&p.UpdatedAt}, &off); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(off), &p.ModulesOff); err != nil {
+		return nil, fmt.Errorf("plan %d modules: %w", p.ID, err)
 	}
 	if err := json.Unmarshal([]byte(inc), &p.Included); err != nil {
 		return nil, fmt.Errorf("plan %d included: %w", p.ID, err)
@@ -26,6 +29,15 @@ func scanPlan(r scanner) (*billing.Plan, error) {
 		return nil, fmt.Errorf("plan %d overage: %w", p.ID, err)
 	}
 	return &p, nil
+}
+
+// modulesJSON is a plan's switched-off modules as stored.
+func modulesJSON(off []string) string {
+	if len(off) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(off)
+	return string(b)
 }
 
 func planJSON(m map[string]int64) string {
@@ -40,9 +52,9 @@ func planJSON(m map[string]int64) string {
 func (s *BillingStore) CreatePlan(ctx context.Context, p *billing.Plan) error {
 	return s.db.Update(ctx, func(tx *Tx) error {
 		p.CreatedAt, p.UpdatedAt = tx.now, tx.now
-		res, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (name, interval, price_micros, trial_days, markup_pct, wallet, included, overage, active, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Name, p.Interval, p.PriceMicros, p.TrialDays, p.MarkupPct, p.Wallet, planJSON(p.Included), planJSON(p.Overage), p.Active,
-			FormatTime(tx.now), FormatTime(tx.now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO billing_plans (name, interval, price_micros, trial_days, markup_pct, wallet, included, overage, active, created_at, updated_at, modules_off)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Name, p.Interval, p.PriceMicros, p.TrialDays, p.MarkupPct, p.Wallet, planJSON(p.Included), planJSON(p.Overage), p.Active,
+			FormatTime(tx.now), FormatTime(tx.now), modulesJSON(p.ModulesOff))
 		if err != nil {
 			return FormatError(err, "A plan with this name exists.")
 		}
@@ -56,8 +68,8 @@ func (s *BillingStore) UpdatePlan(ctx context.Context, p *billing.Plan) error {
 	return s.db.Update(ctx, func(tx *Tx) error {
 		p.UpdatedAt = tx.now
 		res, err := tx.ExecContext(ctx, `UPDATE billing_plans SET name = ?, interval = ?, price_micros = ?, trial_days = ?, markup_pct = ?, wallet = ?, included = ?, overage = ?,
-			active = ?, updated_at = ? WHERE id = ?`, p.Name, p.Interval, p.PriceMicros, p.TrialDays, p.MarkupPct, p.Wallet, planJSON(p.Included), planJSON(p.Overage), p.Active,
-			FormatTime(tx.now), p.ID)
+			active = ?, updated_at = ?, modules_off = ? WHERE id = ?`, p.Name, p.Interval, p.PriceMicros, p.TrialDays, p.MarkupPct, p.Wallet, planJSON(p.Included), planJSON(p.Overage), p.Active,
+			FormatTime(tx.now), modulesJSON(p.ModulesOff), p.ID)
 		if err != nil {
 			return FormatError(err, "A plan with this name exists.")
 		}

@@ -280,6 +280,9 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 		if err := insertInboxAttachments(ctx, tx, &m); err != nil {
 			return err
 		}
+		if err := episodeMessage(ctx, tx, tid, convID, &m); err != nil {
+			return err
+		}
 		// A message reopens a closed or snoozed thread and counts unread.
 		isIn := m.Direction == inbox.DirIn
 		unread := 0
@@ -595,6 +598,9 @@ func (s *InboxStore) AddMessage(ctx context.Context, tenantID, convID int64, m *
 			_, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET updated_at = ? WHERE id = ?`, FormatTime(tx.now), c.ID)
 			return err
 		}
+		if err := episodeMessage(ctx, tx, c.TenantID, c.ID, m); err != nil {
+			return err
+		}
 		// A reply answers the thread: it is read, and the preview is ours.
 		if _, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET last_message_at = ?, last_preview = ?, last_direction = 'out', unread = 0, updated_at = ? WHERE id = ?`,
 			FormatTime(tx.now), inbox.Preview(m.Body, 140), FormatTime(tx.now), c.ID); err != nil {
@@ -621,6 +627,9 @@ func (s *InboxStore) SetMessageDelivery(ctx context.Context, tenantID, msgID int
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return app.Errorf(app.ENOTFOUND, "Message not found.")
+		}
+		if status == inbox.DeliveryFailed {
+			return episodeFailed(ctx, tx, tenantID, msgID)
 		}
 		return nil
 	})
@@ -683,6 +692,9 @@ func (s *InboxStore) UpdateConversation(ctx context.Context, tenantID, id int64,
 			return fmt.Errorf("update conversation: %w", err)
 		}
 		if c, err = findInboxConv(ctx, tx, old.TenantID, old.ID); err != nil {
+			return err
+		}
+		if err := episodeChange(ctx, tx, old, c); err != nil {
 			return err
 		}
 		if c.Status == inbox.StatusClosed && old.Status != inbox.StatusClosed && c.PersonID != 0 {

@@ -1232,6 +1232,18 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|POST|/api/v1/broadcasts/preview":     {accAdminKey, ""},
 	"nexus|GET|/api/v1/broadcasts/:id":          {accAdminKey, objBroadcast},
 	"nexus|POST|/api/v1/broadcasts/:id/cancel":  {accAdminKeyW, objBroadcast},
+	"portal|GET|/api/v1/inbox-mailbox":          {accTenantKey, ""},
+	"portal|PUT|/api/v1/inbox-mailbox":          {accTenantKeyW, ""},
+	"portal|POST|/api/v1/inbox-mailbox/poll":    {accTenantKeyW, ""},
+	"nexus|GET|/api/v1/inbox-mailbox":           {accAdminKey, ""},
+	"nexus|PUT|/api/v1/inbox-mailbox":           {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/inbox-mailbox/poll":     {accAdminKeyW, ""},
+	// Conversations reports (issue #18, convo6): the tenant's own; Nexus
+	// every tenant's or one.
+	"portal|GET|/inbox/reports":        {accUser, ""},
+	"nexus|GET|/inbox/reports":         {accAdmin, ""},
+	"portal|GET|/api/v1/inbox-reports": {accTenantKey, ""},
+	"nexus|GET|/api/v1/inbox-reports":  {accAdminKey, ""},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},

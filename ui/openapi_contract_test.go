@@ -541,6 +541,14 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getConversationsIdAttachmentsAttachment"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + id(ac) + "/attachments/" + id(aa), rk, "", 200}
 	calls["getInboxHours"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-hours", rk, "", 200}
 	calls["getInboxInbound"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-inbound", rk, "", 200}
+	mailbox := `{"address":"help@contract.test","host":"127.0.0.1","port":1,"security":"none","username":"help","password":"pw","enabled":true}`
+	if st, out, _ := e.do(treq{Host: ui.HostPortal, Method: "PUT", Path: "/api/v1/inbox-mailbox", JSON: mailbox, Bearer: wk}); st != 200 {
+		t.Fatalf("fixture mailbox: %d %s", st, out)
+	}
+	calls["getInboxMailbox"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-mailbox", rk, "", 200}
+	calls["putInboxMailbox"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-mailbox", wk, mailbox, 200}
+	calls["postInboxMailboxPoll"] = contractCall{ui.HostPortal, "POST", "/api/v1/inbox-mailbox/poll", wk, "", 200} // 127.0.0.1 is refused: the error is in the answer
+	calls["getInboxReports"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-reports", rk, "", 200}
 	calls["putInboxInbound"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-inbound", wk, `{"enabled":true,"rotate":true}`, 200}
 	calls["putInboxHours"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-hours", wk, `{"enabled":true,"days":[1,2,3,4,5],"open":"08:30","close":"18:00","away_text":"Closed now; we answer from 8:30."}`, 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}

@@ -269,6 +269,9 @@ func (s *Server) Open() error {
 	}
 	k := &web.Kit{Domain: s.Domain, Secure: s.Secure, PublicPort: s.PublicPort, Version: s.Version, StartedAt: s.StartedAt,
 		Logger: s.Logger, SessionKey: s.SessionKey, BodyLimit: s.BodyLimit, Health: s.Health, Metrics: s.Metrics, HostKind: s.HostKind}
+	if s.Billing != nil {
+		k.ModulesOff = s.Billing.ModulesOff // plan feature switches (portal and tenant API only)
+	}
 	k.SetRenderer(tmpl)
 	s.kit = k
 	h := s.handlers(k)

@@ -39,11 +39,14 @@ type Plan struct {
 	Wallet bool
 	// Included units per period and overage micros per unit, by
 	// category.
-	Included  map[string]int64
-	Overage   map[string]int64
-	Active    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Included map[string]int64
+	Overage  map[string]int64
+	// ModulesOff are the portal modules (Modules keys) a tenant on the
+	// plan does not see; empty: every module.
+	ModulesOff []string
+	Active     bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Validate checks a plan (EINVALID naming the field).
@@ -60,6 +63,11 @@ func (p *Plan) Validate() error {
 		return app.FieldErrorf("trial_days", "Trial days must be between 0 and 365.")
 	case p.MarkupPct < 0 || p.MarkupPct > 1000:
 		return app.FieldErrorf("markup_pct", "Markup must be between 0 and 1000 percent.")
+	}
+	for _, k := range p.ModulesOff {
+		if !ValidModule(k) {
+			return app.FieldErrorf("modules", "Unknown module %q.", k)
+		}
 	}
 	for _, m := range []struct {
 		field string

@@ -65,6 +65,10 @@ type Service struct {
 	hubOnce sync.Once
 	hub     *Hub
 	bcast   sender
+	// pollLocks (tenant ID → *sync.Mutex) keeps a mailbox's reads in
+	// turn; watches (tenant ID → *mailWatch) are the IDLE goroutines.
+	pollLocks sync.Map
+	watches   sync.Map
 }
 
 func (s *Service) now() time.Time {
@@ -499,7 +503,16 @@ func (s *Service) Start(ctx context.Context) <-chan struct{} {
 			}
 			go func() {
 				defer wg.Done()
-				app.Every(ctx, every, func(ctx context.Context) { s.PollAll(ctx) })
+				w, idle := s.Mail.Fetcher.(MailWatcher)
+				if idle {
+					defer s.stopWatches()
+				}
+				app.Every(ctx, every, func(ctx context.Context) {
+					if idle {
+						s.syncWatches(ctx, w)
+					}
+					s.PollAll(ctx)
+				})
 			}()
 		}
 		if s.Broadcasts != nil {

@@ -22,7 +22,7 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.MountTwenty(r, web.HostPortal)
 	s.MountGraphQL(r, web.HostPortal)
 	s.MountMCP(r, web.HostPortal)
-	api := r.Group("/api/v1", s.requireAPIKey(web.HostPortal))
+	api := r.Group("/api/v1", s.requireAPIKey(web.HostPortal), s.ModuleGate) // ModuleGate: the plan's feature switches
 	api.Get("/me", s.handleAPITenantMe)
 	api.Get("/leads", s.handleAPILeads)
 	api.Post("/leads", web.RequireWriteKey, s.handleAPILeadCreate)

@@ -69,9 +69,11 @@ type apiPlan struct {
 	Wallet      bool             `json:"wallet"`
 	Included    map[string]int64 `json:"included"`
 	Overage     map[string]int64 `json:"overage_micros"`
-	Active      bool             `json:"active"`
-	CreatedAt   time.Time        `json:"created_at"`
-	UpdatedAt   time.Time        `json:"updated_at"`
+	// Modules are the portal modules a tenant on the plan sees.
+	Modules   []string  `json:"modules"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func toAPIPlan(p *billing.Plan) apiPlan {
@@ -82,7 +84,7 @@ func toAPIPlan(p *billing.Plan) apiPlan {
 	if over == nil {
 		over = map[string]int64{}
 	}
-	return apiPlan{p.ID, p.Name, p.Interval, p.PriceMicros, p.TrialDays, p.MarkupPct, p.Wallet, inc, over, p.Active, p.CreatedAt, p.UpdatedAt}
+	return apiPlan{p.ID, p.Name, p.Interval, p.PriceMicros, p.TrialDays, p.MarkupPct, p.Wallet, inc, over, p.IncludedModules(), p.Active, p.CreatedAt, p.UpdatedAt}
 }
 
 type apiPlanInput struct {
@@ -94,13 +96,23 @@ type apiPlanInput struct {
 	Wallet      bool             `json:"wallet"`
 	Included    map[string]int64 `json:"included"`
 	Overage     map[string]int64 `json:"overage_micros"`
-	Active      *bool            `json:"active"`
+	// Modules are the portal modules a tenant on the plan sees (omitted:
+	// every module).
+	Modules *[]string `json:"modules"`
+	Active  *bool     `json:"active"`
 }
 
-func (in *apiPlanInput) plan() *billing.Plan {
+// plan returns the plan the input describes. Returns EINVALID naming
+// "modules" for an unknown module.
+func (in *apiPlanInput) plan() (*billing.Plan, error) {
 	p := &billing.Plan{Name: in.Name, Interval: in.Interval, PriceMicros: in.PriceMicros, TrialDays: in.TrialDays, MarkupPct: in.MarkupPct,
 		Wallet: in.Wallet, Included: in.Included, Overage: in.Overage, Active: in.Active == nil || *in.Active}
-	return p
+	if in.Modules != nil {
+		if err := p.SetIncludedModules(*in.Modules); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 func (s *Handler) apiBillingPlans(c *fiber.Ctx) error {
@@ -128,7 +140,10 @@ func (s *Handler) apiBillingPlanCreate(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	p := in.plan()
+	p, err := in.plan()
+	if err != nil {
+		return err
+	}
 	if err := s.Billing.CreatePlan(c.UserContext(), p); err != nil {
 		return err
 	}
@@ -148,7 +163,10 @@ func (s *Handler) apiBillingPlanUpdate(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	p := in.plan()
+	p, err := in.plan()
+	if err != nil {
+		return err
+	}
 	p.ID = id
 	if err := s.Billing.UpdatePlan(c.UserContext(), p); err != nil {
 		return err
@@ -353,7 +371,9 @@ func addBillingAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj
 		"price_micros": obj{"type": "integer", "description": "millionths of a US dollar: 29000000 is $29.00"}, "trial_days": obj{"type": "integer", "minimum": 0, "maximum": 365},
 		"markup_pct": obj{"type": "integer", "minimum": 0, "maximum": 1000, "description": "added to the cost of usage without an overage price"},
 		"wallet":     obj{"type": "boolean", "description": "usage is paid from the prepaid wallet and stops when it is empty"},
-		"included":   perCat("units included per period, by category"), "overage_micros": perCat("price per unit beyond the included ones, by category")}
+		"included":   perCat("units included per period, by category"), "overage_micros": perCat("price per unit beyond the included ones, by category"),
+		"modules": obj{"type": "array", "items": obj{"type": "string", "enum": moduleKeys()},
+			"description": "the portal modules a tenant on the plan sees (feature switches); the others leave its navigation, and their portal pages and tenant API answer 403 naming the module. Omitted in a request: every module. A tenant on no plan sees every module."}}
 	schemas["BillingPlanInput"] = props([]string{"name", "interval"}, func() obj {
 		o := obj{"active": obj{"type": "boolean", "description": "offered (default true)"}}
 		for k, v := range planProps {
@@ -419,4 +439,14 @@ func sendAll[T, U any](c *fiber.Ctx, items []T, shape func(T) U) error {
 		out = append(out, shape(x))
 	}
 	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
+}
+
+// moduleKeys lists the switchable modules' keys (the plans' feature
+// switches).
+func moduleKeys() []string {
+	var out []string
+	for _, m := range billing.Modules {
+		out = append(out, m.Key)
+	}
+	return out
 }

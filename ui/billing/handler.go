@@ -405,6 +405,26 @@ type planForm struct {
 	Name, Interval, Price, TrialDays, Markup string
 	Wallet, Active                           bool
 	Included, Overage                        map[string]string
+	// Modules are the portal modules checked (the plan includes them).
+	Modules map[string]bool
+}
+
+// moduleViews are the plan form's module checkboxes.
+func moduleViews() []categoryView {
+	var out []categoryView
+	for _, m := range billing.Modules {
+		out = append(out, categoryView{m.Key, m.Label})
+	}
+	return out
+}
+
+// allModules is a new plan's modules: every one.
+func allModules() map[string]bool {
+	out := map[string]bool{}
+	for _, m := range billing.Modules {
+		out[m.Key] = true
+	}
+	return out
 }
 
 type categoryView struct{ Key, Label string }
@@ -419,7 +439,10 @@ func categories() []categoryView {
 
 func formOf(p *billing.Plan) planForm {
 	f := planForm{Name: p.Name, Interval: p.Interval, Price: billing.DollarsInput(p.PriceMicros), TrialDays: strconv.Itoa(p.TrialDays),
-		Markup: strconv.Itoa(p.MarkupPct), Wallet: p.Wallet, Active: p.Active, Included: map[string]string{}, Overage: map[string]string{}}
+		Markup: strconv.Itoa(p.MarkupPct), Wallet: p.Wallet, Active: p.Active, Included: map[string]string{}, Overage: map[string]string{}, Modules: map[string]bool{}}
+	for _, m := range p.IncludedModules() {
+		f.Modules[m] = true
+	}
 	for k, v := range p.Included {
 		f.Included[k] = strconv.FormatInt(v, 10)
 	}
@@ -432,8 +455,15 @@ func formOf(p *billing.Plan) planForm {
 func readPlanForm(c *fiber.Ctx) (planForm, *billing.Plan, error) {
 	g := web.FormGetter(c)
 	f := planForm{Name: g("name"), Interval: g("interval"), Price: g("price"), TrialDays: g("trial_days"), Markup: g("markup_pct"),
-		Wallet: g("wallet") == "1", Active: g("active") == "1", Included: map[string]string{}, Overage: map[string]string{}}
+		Wallet: g("wallet") == "1", Active: g("active") == "1", Included: map[string]string{}, Overage: map[string]string{}, Modules: map[string]bool{}}
 	p := &billing.Plan{Name: f.Name, Interval: f.Interval, Wallet: f.Wallet, Active: f.Active, Included: map[string]int64{}, Overage: map[string]int64{}}
+	for _, m := range billing.Modules {
+		if g("module_"+m.Key) == "1" {
+			f.Modules[m.Key] = true
+		} else {
+			p.ModulesOff = append(p.ModulesOff, m.Key)
+		}
+	}
 	var err error
 	if p.PriceMicros, err = billing.ParseDollars("price", f.Price); err != nil {
 		return f, nil, err
@@ -479,6 +509,7 @@ type plansPage struct {
 	Form       planForm
 	Errors     map[string]string
 	Categories []categoryView
+	Modules    []categoryView
 	// Plan is the plan edited (nil: the list with the new-plan form).
 	Plan *planView
 }
@@ -486,7 +517,9 @@ type plansPage struct {
 type planView struct {
 	ID                                             int64
 	Name, Interval, Price, Trial, Markup, Included string
-	Wallet, Active                                 bool
+	// Modules says which portal modules the plan's tenants see.
+	Modules        string
+	Wallet, Active bool
 }
 
 func planViewOf(p *billing.Plan) *planView {
@@ -497,7 +530,25 @@ func planViewOf(p *billing.Plan) *planView {
 		}
 	}
 	return &planView{ID: p.ID, Name: p.Name, Interval: p.Interval, Price: billing.FormatMicros(p.PriceMicros), Trial: strconv.Itoa(p.TrialDays),
-		Markup: strconv.Itoa(p.MarkupPct), Included: strings.Join(inc, ", "), Wallet: p.Wallet, Active: p.Active}
+		Markup: strconv.Itoa(p.MarkupPct), Included: strings.Join(inc, ", "), Modules: modulesText(p), Wallet: p.Wallet, Active: p.Active}
+}
+
+// modulesText says which portal modules a plan includes ("All", or
+// "All but Courses & community, Federal contracting").
+func modulesText(p *billing.Plan) string {
+	if len(p.ModulesOff) == 0 {
+		return "All"
+	}
+	var off []string
+	for _, m := range billing.Modules {
+		if !p.Includes(m.Key) {
+			off = append(off, m.Label)
+		}
+	}
+	if len(off) == len(billing.Modules) {
+		return "Core only (no modules)"
+	}
+	return "All but " + strings.Join(off, ", ")
 }
 
 func (s *Handler) renderPlans(c *fiber.Ctx, p *plansPage) error {
@@ -508,7 +559,7 @@ func (s *Handler) renderPlans(c *fiber.Ctx, p *plansPage) error {
 	for _, pl := range ps {
 		p.Plans = append(p.Plans, planViewOf(pl))
 	}
-	p.Categories = categories()
+	p.Categories, p.Modules = categories(), moduleViews()
 	title := "Billing › Plans"
 	if p.Plan != nil {
 		title = "Plan " + p.Plan.Name
@@ -518,7 +569,7 @@ func (s *Handler) renderPlans(c *fiber.Ctx, p *plansPage) error {
 }
 
 func (s *Handler) handlePlans(c *fiber.Ctx) error {
-	return s.renderPlans(c, &plansPage{Form: planForm{Interval: billing.Month, Active: true, Markup: "20"}})
+	return s.renderPlans(c, &plansPage{Form: planForm{Interval: billing.Month, Active: true, Markup: "20", Modules: allModules()}})
 }
 
 func (s *Handler) handlePlanCreate(c *fiber.Ctx) error {

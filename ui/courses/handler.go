@@ -68,7 +68,7 @@ func (s *Handler) MountMembers(r fiber.Router, csrf fiber.Handler) {
 	if !s.On() {
 		return
 	}
-	g := r.Group("/learn", s.loadMember)
+	g := r.Group("/learn", s.loadMember, s.ModuleGate) // ModuleGate: the tenant's plan may switch courses off
 	pub := s.needTenant
 	g.Get("", pub, s.handleHome)
 	g.Get("/login", pub, s.handleLoginView)

@@ -135,5 +135,6 @@ func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 		if on, _ := s.FederalPages.PortalOn(c); on {
 			l.Nav = append(l.Nav[:2:2], append([]web.NavSection{fedui.PortalNav}, l.Nav[2:]...)...)
 		}
+		l.Nav = s.FilterNav(c, l.Nav) // the plan's feature switches
 	}
 }

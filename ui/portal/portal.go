@@ -60,7 +60,7 @@ func (s *Handler) Mount(r fiber.Router) {
 		s.CoursePages.MountMembers(r, csrf) // the members' area: its own sign-in
 	}
 
-	authed := r.Group("", s.requireUser)
+	authed := r.Group("", s.requireUser, s.ModuleGate) // ModuleGate: the plan's feature switches
 	authed.Get("/", s.handlePortalDashboard)
 	authed.Get("/leads", s.handlePortalLeads)
 	authed.Post("/leads", csrf, s.handlePortalLeadCreate)

@@ -11,6 +11,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -75,6 +76,9 @@ type Kit struct {
 	// session (the nexus package sets it; /healthz shows its details to
 	// admins).
 	SignedInAdmin func(c *fiber.Ctx) bool
+	// ModulesOff returns the portal modules a tenant's plan switches off
+	// (billing's feature switches; nil: every tenant sees every module).
+	ModulesOff func(ctx context.Context, tenantID int64) (map[string]bool, error)
 
 	tmpl *Renderer
 }
