@@ -1385,6 +1385,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/creators/campaigns/:campaign":                          {accUser, objCreatorCampaign},
 	"portal|POST|/creators/campaigns/:campaign":                         {accOwner, objCreatorCampaign},
 	"portal|POST|/creators/campaigns/:campaign/deliverables":            {accOwner, objCreatorCampaign},
+	"portal|POST|/creators/campaigns/:campaign/delete":                  {accOwner, objCreatorCampaign},
+	"portal|POST|/creators/profiles/:profile":                           {accOwner, objCreatorProfile},
+	"portal|POST|/creators/deliverables/:deliverable":                   {accOwner, objCreatorDeliverable},
+	"portal|POST|/creators/deliverables/:deliverable/delete":            {accOwner, objCreatorDeliverable},
 	"portal|GET|/creators/deliverables/:deliverable":                    {accUser, objCreatorDeliverable},
 	"portal|POST|/creators/deliverables/:deliverable/status":            {accOwner, objCreatorDeliverable},
 	"portal|POST|/creators/deliverables/:deliverable/paid":              {accOwner, objCreatorDeliverable},
@@ -1399,6 +1403,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/creators/tenants/:id/campaigns/:campaign":               {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/campaigns/:campaign":              {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/campaigns/:campaign/deliverables": {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/campaigns/:campaign/delete":       {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/profiles/:profile":                {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable":        {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/delete": {accAdmin, objCreatorTenant},
 	"nexus|GET|/creators/tenants/:id/deliverables/:deliverable":         {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/status": {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/paid":   {accAdmin, objCreatorTenant},
@@ -1413,6 +1421,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/api/v1/creator-deliverables/:id":                       {accTenantKey, objCreatorDeliverable},
 	"portal|POST|/api/v1/creator-deliverables/:id/status":               {accTenantKeyW, objCreatorDeliverable},
 	"portal|PUT|/api/v1/creator-deliverables/:id/paid":                  {accTenantKeyW, objCreatorDeliverable},
+	"portal|PUT|/api/v1/creators/:id":                                   {accTenantKeyW, objCreatorProfile},
+	"portal|DELETE|/api/v1/creator-campaigns/:id":                       {accTenantKeyW, objCreatorCampaign},
+	"portal|PUT|/api/v1/creator-deliverables/:id":                       {accTenantKeyW, objCreatorDeliverable},
+	"portal|DELETE|/api/v1/creator-deliverables/:id":                    {accTenantKeyW, objCreatorDeliverable},
 	"nexus|GET|/api/v1/creators":                                        {accAdminKey, ""},
 	"nexus|POST|/api/v1/creators":                                       {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/creator-campaigns":                               {accAdminKey, ""},
@@ -1422,6 +1434,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/creator-deliverables/:id":                        {accAdminKey, objCreatorDeliverable},
 	"nexus|POST|/api/v1/creator-deliverables/:id/status":                {accAdminKeyW, objCreatorDeliverable},
 	"nexus|PUT|/api/v1/creator-deliverables/:id/paid":                   {accAdminKeyW, objCreatorDeliverable},
+	"nexus|PUT|/api/v1/creators/:id":                                    {accAdminKeyW, objCreatorProfile},
+	"nexus|DELETE|/api/v1/creator-campaigns/:id":                        {accAdminKeyW, objCreatorCampaign},
+	"nexus|PUT|/api/v1/creator-deliverables/:id":                        {accAdminKeyW, objCreatorDeliverable},
+	"nexus|DELETE|/api/v1/creator-deliverables/:id":                     {accAdminKeyW, objCreatorDeliverable},
 }
 
 type isoRoute struct {
@@ -1523,7 +1539,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
 	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:
 		id, p = e.brandFill(r.Line.Obj, p) // brand_test.go
-	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant:
+	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant, objCreatorProfile:
 		id, p = e.creatorFill(r.Line.Obj, p) // creators_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
