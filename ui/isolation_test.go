@@ -1406,6 +1406,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/creators/campaigns/:campaign":                          {accUser, objCreatorCampaign},
 	"portal|POST|/creators/campaigns/:campaign":                         {accOwner, objCreatorCampaign},
 	"portal|POST|/creators/campaigns/:campaign/deliverables":            {accOwner, objCreatorCampaign},
+	"portal|POST|/creators/campaigns/:campaign/delete":                  {accOwner, objCreatorCampaign},
+	"portal|POST|/creators/profiles/:profile":                           {accOwner, objCreatorProfile},
+	"portal|POST|/creators/deliverables/:deliverable":                   {accOwner, objCreatorDeliverable},
+	"portal|POST|/creators/deliverables/:deliverable/delete":            {accOwner, objCreatorDeliverable},
 	"portal|GET|/creators/deliverables/:deliverable":                    {accUser, objCreatorDeliverable},
 	"portal|POST|/creators/deliverables/:deliverable/status":            {accOwner, objCreatorDeliverable},
 	"portal|POST|/creators/deliverables/:deliverable/paid":              {accOwner, objCreatorDeliverable},
@@ -1420,6 +1424,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/creators/tenants/:id/campaigns/:campaign":               {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/campaigns/:campaign":              {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/campaigns/:campaign/deliverables": {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/campaigns/:campaign/delete":       {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/profiles/:profile":                {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable":        {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/delete": {accAdmin, objCreatorTenant},
 	"nexus|GET|/creators/tenants/:id/deliverables/:deliverable":         {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/status": {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/paid":   {accAdmin, objCreatorTenant},
@@ -1434,6 +1442,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/api/v1/creator-deliverables/:id":                       {accTenantKey, objCreatorDeliverable},
 	"portal|POST|/api/v1/creator-deliverables/:id/status":               {accTenantKeyW, objCreatorDeliverable},
 	"portal|PUT|/api/v1/creator-deliverables/:id/paid":                  {accTenantKeyW, objCreatorDeliverable},
+	"portal|PUT|/api/v1/creators/:id":                                   {accTenantKeyW, objCreatorProfile},
+	"portal|DELETE|/api/v1/creator-campaigns/:id":                       {accTenantKeyW, objCreatorCampaign},
+	"portal|PUT|/api/v1/creator-deliverables/:id":                       {accTenantKeyW, objCreatorDeliverable},
+	"portal|DELETE|/api/v1/creator-deliverables/:id":                    {accTenantKeyW, objCreatorDeliverable},
 	"nexus|GET|/api/v1/creators":                                        {accAdminKey, ""},
 	"nexus|POST|/api/v1/creators":                                       {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/creator-campaigns":                               {accAdminKey, ""},
@@ -1443,6 +1455,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/creator-deliverables/:id":                        {accAdminKey, objCreatorDeliverable},
 	"nexus|POST|/api/v1/creator-deliverables/:id/status":                {accAdminKeyW, objCreatorDeliverable},
 	"nexus|PUT|/api/v1/creator-deliverables/:id/paid":                   {accAdminKeyW, objCreatorDeliverable},
+	"nexus|PUT|/api/v1/creators/:id":                                    {accAdminKeyW, objCreatorProfile},
+	"nexus|DELETE|/api/v1/creator-campaigns/:id":                        {accAdminKeyW, objCreatorCampaign},
+	"nexus|PUT|/api/v1/creator-deliverables/:id":                        {accAdminKeyW, objCreatorDeliverable},
+	"nexus|DELETE|/api/v1/creator-deliverables/:id":                     {accAdminKeyW, objCreatorDeliverable},
 }
 
 type isoRoute struct {
@@ -1546,7 +1562,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = e.isoBroadcastFixture() // inbox_broadcast_test.go
 	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:
 		id, p = e.brandFill(r.Line.Obj, p) // brand_test.go
-	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant:
+	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant, objCreatorProfile:
 		id, p = e.creatorFill(r.Line.Obj, p) // creators_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
@@ -1557,7 +1573,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, ":inv", e.billingInvoiceFixture())
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
-	case objSpace, objSpaceSlug, objPost:
+	case objSpace, objSpaceSlug, objPost, objEvent:
 		id, p = e.communityFill(r.Line.Obj, p) // community_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)

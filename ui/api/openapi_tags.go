@@ -32,7 +32,7 @@ var apiTags = []apiTag{
 	{"Calendar", "Calendars, bookings and calendar sync.", []string{"calendar"}},
 	{"Websites", "Sites and their pages, redirects and templates.", []string{"sites", "site-templates"}},
 	{"Courses", "Courses, modules and lessons, enrolments, engagement, and members with their progress.", []string{"courses", "course-members"}},
-	{"Community", "Community spaces of the members' area, their posts and comments, moderation (hide, pin, reports, bans), the word filter and the flood limit.", []string{"community"}},
+	{"Community", "Community spaces of the members' area, their posts and comments, moderation (hide, pin, reports, bans), the word filter and the flood limit, and events with the members' answers.", []string{"community"}},
 	{"Webhooks", "Outgoing webhooks and their delivery log.", []string{"webhooks"}},
 	{"Integrations", "Connected outside services.", []string{"integrations"}},
 	{"Brand & press kit", "Logos, colours with their contrast, fonts, boilerplate, founders, press contacts, screenshots, press releases and the downloadable kit (zip with a PDF one-pager).", []string{"brand"}},
