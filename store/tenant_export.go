@@ -96,6 +96,7 @@ var exportSkipped = map[string]string{
 	"billing_suspensions":          "a suspension for an unpaid invoice of this appliance",
 	"billing_subscription_changes": "the history of subscriptions left out (the revenue dashboard's churn)",
 	"billing_recharges":            "wallet auto-recharges charged by this appliance (the balance is left out)",
+	"billing_active_contacts":      "which contacts this appliance counted active for billing this month (the usage ledger keeps the counts)",
 	"dash_daily":                   "dashboard counters, rebuilt by triggers as leads and runs are imported",
 	"tenant_wizards":               "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
 }

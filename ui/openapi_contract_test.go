@@ -502,6 +502,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	e.communityContractCalls(calls, rk, wk)           // community_test.go
 	e.brandContractCalls(calls, rk, wk)               // brand_test.go
 	e.creatorContractCalls(calls, rk, wk)             // creators_test.go
+	e.broadcastContractCalls(calls, rk, wk)           // inbox_broadcast_test.go
 
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)

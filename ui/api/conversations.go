@@ -34,6 +34,7 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	api.Put("/inbox-hours", web.RequireWriteKey, s.apiInboxHoursSave)
 	api.Get("/inbox-inbound", s.apiInboxInbound)
 	api.Put("/inbox-inbound", web.RequireWriteKey, s.apiInboxInboundSave)
+	s.registerBroadcastAPIRoutes(api)    // broadcasts.go
 	s.registerInboxMailboxAPIRoutes(api) // inbox_mailbox.go
 	s.registerInboxReportAPIRoutes(api)
 }

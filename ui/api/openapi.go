@@ -370,6 +370,7 @@ func OpenAPI() []byte {
 		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
+		addBroadcastAPI(paths, schemas, std, idParam)      // broadcasts.go
 		addInboxReportAPI(paths, schemas, std)             // inbox_reports.go
 		addBillingAPI(paths, schemas, std, idParam)        // billing.go
 		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
