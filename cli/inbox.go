@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"orengen/app"
+	"orengen/app/agents"
 	"orengen/app/inbox"
 	"orengen/imap"
 	"orengen/smtpd"
@@ -58,6 +59,15 @@ func (a *App) wireInbox() {
 			InboundDomain: a.Config.Domain,
 			Parse:         imap.Parse,
 		},
+	}
+	// Web chats are threads too: Agent Studio's turns are mirrored, and
+	// a person takes a chat over from the inbox (Chat above).
+	a.Agents.OnTurns = func(ctx context.Context, c *agents.Conversation, turns []*agents.Turn) {
+		ch := inbox.ChatTurns{TenantID: c.TenantID, ConversationID: c.ID, AgentName: c.AgentName, PersonID: c.PersonID, Visitor: c.Visitor}
+		for _, t := range turns {
+			ch.Turns = append(ch.Turns, inbox.ChatTurn{ID: t.ID, Role: t.Role, Text: t.Content, Author: t.Author})
+		}
+		a.Inbox.MirrorChat(ctx, ch)
 	}
 	a.Automations.Inbox = a.Inbox
 	a.Engine.Inbox = a.Inbox // the Conversations workflow steps

@@ -215,6 +215,11 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 		}
 		// The CRM person: found by email, then phone; created when unknown.
 		personID := int64(0)
+		if in.PersonID > 0 && in.Email == "" && in.Phone == "" {
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM crm_people WHERE tenant_id = ? AND id = ?`, tid, in.PersonID).Scan(&personID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("thread person: %w", err)
+			}
+		}
 		if in.Email != "" || in.Phone != "" {
 			ci := app.ContactInput{TenantID: tid, Email: in.Email, Phone: in.Phone, Source: in.Source, Actor: "inbox:" + in.Channel}
 			if n := strings.Fields(in.ContactName); len(n) > 0 {
@@ -772,4 +777,11 @@ func (s *InboxStore) DeleteCanned(ctx context.Context, tenantID, id int64) error
 		}
 		return nil
 	})
+}
+
+// CountThread counts the tenant's threads of channel with key.
+func (s *InboxStore) CountThread(ctx context.Context, tenantID int64, channel, key string) (int, error) {
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM inbox_conversations WHERE tenant_id = ? AND channel = ? AND thread_key = ?`, tenantID, channel, key).Scan(&n)
+	return n, err
 }

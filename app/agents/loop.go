@@ -343,7 +343,14 @@ func (s *Service) commit(ctx context.Context, ss *session, turns []*Turn, usage 
 		s.budgets.add(ss.conv.TenantID, usage[i].CostMicros)
 	}
 	// A visitor's disconnect must not lose what was said.
-	return s.Store.AddTurns(context.WithoutCancel(ctx), ss.conv, turns, usage)
+	ctx = context.WithoutCancel(ctx)
+	if err := s.Store.AddTurns(ctx, ss.conv, turns, usage); err != nil {
+		return err
+	}
+	if s.OnTurns != nil && ss.conv.Channel == ChannelWeb {
+		s.OnTurns(ctx, ss.conv, turns)
+	}
+	return nil
 }
 
 func (s *Service) timeout(ss *session) time.Duration {

@@ -172,6 +172,9 @@ type Service struct {
 	Catalog func(ctx context.Context, tenantID int64) (spaces, sheets []Option, err error)
 	Audit   *app.AuditService
 	Hub     *Hub
+	// OnTurns hears a web chat's new turns once they are stored (the
+	// inbox mirrors them into its threads; nil: nobody).
+	OnTurns func(ctx context.Context, c *Conversation, turns []*Turn)
 	Logger  *slog.Logger
 	Now     func() time.Time
 	// IdleAfter ends web chats and text threads nobody wrote in for so

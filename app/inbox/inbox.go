@@ -181,8 +181,10 @@ type Inbound struct {
 	Address      string
 	LocalAddress string
 	ContactName  string
-	// Email or Phone find (or create) the CRM person.
+	// Email or Phone find (or create) the CRM person; PersonID, when
+	// neither is given, is one the channel knows already (a web chat's).
 	Email, Phone string
+	PersonID     int64
 	// ThreadRefs are the Message-IDs an email refers to (In-Reply-To,
 	// References): a message of a known thread joins it.
 	ThreadRefs []string
@@ -217,6 +219,9 @@ type Store interface {
 	// unread count updated and the person's timeline written. A message
 	// whose ProviderID the tenant already has stores nothing: dup true.
 	Receive(ctx context.Context, in *Inbound) (c *Conversation, m *Message, dup bool, err error)
+	// CountThread counts the tenant's threads of channel with key (0 or
+	// 1).
+	CountThread(ctx context.Context, tenantID int64, channel, key string) (int, error)
 	// AddMessage stores an outbound message or a note of conversation
 	// convID (outbound ones on the person's timeline too).
 	AddMessage(ctx context.Context, tenantID, convID int64, m *Message) error
