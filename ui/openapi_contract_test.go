@@ -541,6 +541,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getInboxHours"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-hours", rk, "", 200}
 	calls["getInboxInbound"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-inbound", rk, "", 200}
 	calls["getInboxReports"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-reports", rk, "", 200}
+	cc, cm := e.callFixture(e.A.T, "a1") // inbox_calls_test.go
+	calls["getConversationsIdRecordingsMessage"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + cc + "/recordings/" + cm, rk, "", 200}
 	calls["putInboxInbound"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-inbound", wk, `{"enabled":true,"rotate":true}`, 200}
 	calls["putInboxHours"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-hours", wk, `{"enabled":true,"days":[1,2,3,4,5],"open":"08:30","close":"18:00","away_text":"Closed now; we answer from 8:30."}`, 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}
