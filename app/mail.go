@@ -23,6 +23,9 @@ type Message struct {
 	MessageID  string
 	InReplyTo  string
 	References string
+	// Headers are further header fields (a broadcast's List-Unsubscribe
+	// and List-Unsubscribe-Post); names are checked by the mailer.
+	Headers map[string]string
 }
 
 // Attachment is a file attached to a Message.

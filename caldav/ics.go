@@ -128,6 +128,12 @@ func (ICS) Feed(name string, events []calendar.FeedEvent) ([]byte, error) {
 		if e.Status != "" {
 			ev.SetStatus(ical.EventStatus(e.Status))
 		}
+		if e.Description != "" {
+			ev.Props.SetText(ical.PropDescription, e.Description)
+		}
+		if e.URL != "" {
+			ev.Props.SetText(ical.PropURL, e.URL)
+		}
 		cal.Children = append(cal.Children, ev.Component)
 	}
 	return encode(cal)

@@ -128,6 +128,12 @@ const billingInterval = time.Hour
 // resumes: what is due is read from the subscriptions and invoices.
 func (a *App) runBilling(ctx context.Context) {
 	app.Every(ctx, billingInterval, func(ctx context.Context) {
+		// Storage and active contacts of yesterday (UTC), once per tenant.
+		if n, err := a.Billing.MeterDay(ctx, time.Now().AddDate(0, 0, -1)); err != nil {
+			a.Logger.Error("billing: daily meter", "err", err)
+		} else if n > 0 {
+			a.Logger.Info("billing: storage and active contacts metered", "tenants", n)
+		}
 		if n, err := a.Billing.CloseDuePeriods(ctx, time.Now()); err != nil {
 			a.Logger.Error("billing: invoice ended periods", "err", err)
 		} else if n > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/courses"
+	"orengen/caldav"
 	"orengen/certpdf"
 	"orengen/store"
 	"orengen/ui"
@@ -27,6 +28,7 @@ func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 			return a.Server.URL(ui.HostPortal)
 		}}
 	a.Courses.Events = a.courseEvent
+	a.Courses.ICS = caldav.ICS{} // community events as .ics
 	if a.Engine != nil {
 		a.Engine.Members = a.Courses // the enrol / grant / revoke access workflow steps
 	}

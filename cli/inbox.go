@@ -34,6 +34,14 @@ func (a *App) wireInbox() {
 		ThreadURL: func(ctx context.Context, tenantID, convID int64) string {
 			return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID}) + fmt.Sprintf("/inbox/%d", convID)
 		},
+		// Broadcasts to saved views, with signed unsubscribe links on the
+		// tenant's portal host under a key of the tenant's in the vault.
+		Broadcasts: st,
+		Audience:   a.CRM,
+		PortalURL: func(ctx context.Context, tenantID int64) string {
+			return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID})
+		},
+		SigningKey: a.unsubscribeKey,
 		Mail: &inbox.Mail{
 			Mailboxes: st,
 			Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},
@@ -95,4 +103,19 @@ func smtpRejection(err error) error {
 		return &smtpd.Rejection{Code: 554, Enhanced: [3]int{5, 6, 0}, Message: app.ErrorMessage(err)}
 	}
 	return err
+}
+
+// unsubscribeKey returns the tenant's key that signs unsubscribe links,
+// made (32 random bytes, in the vault) on first use.
+func (a *App) unsubscribeKey(ctx context.Context, tenantID int64) ([]byte, error) {
+	scope := app.TenantScope(tenantID)
+	k, err := a.Vault.Get(ctx, scope, inbox.SecretUnsubscribeKey)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		k = app.RandomToken(32)
+		err = a.Vault.Put(ctx, scope, inbox.SecretUnsubscribeKey, k)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []byte(k), nil
 }

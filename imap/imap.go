@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -48,7 +49,15 @@ type Fetcher struct {
 	TLS *tls.Config
 }
 
-var _ inbox.MailFetcher = (*Fetcher)(nil)
+var (
+	_ inbox.MailFetcher = (*Fetcher)(nil)
+	_ inbox.MailWatcher = (*Fetcher)(nil)
+)
+
+// IdleRestart is how often a watch ends its IDLE and starts it again
+// (RFC 2177: servers may log out a client idle for 30 minutes); a dead
+// connection is noticed within IdleRestart plus the command timeout.
+var IdleRestart = 9 * time.Minute
 
 func (f *Fetcher) connect(ctx context.Context, mb *inbox.Mailbox) (*client.Client, error) {
 	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
@@ -192,6 +201,75 @@ func (f *Fetcher) Fetch(ctx context.Context, mb *inbox.Mailbox, password string,
 		}
 	}
 	return nil
+}
+
+// Watch implements inbox.MailWatcher: it selects INBOX read-only on its
+// own connection, idles, and calls changed for each mailbox update the
+// server pushes (EXISTS: new mail). It returns inbox.ErrNoIdle when the
+// server does not offer IDLE.
+func (f *Fetcher) Watch(ctx context.Context, mb *inbox.Mailbox, password string, ready, changed func()) error {
+	c, err := f.connect(ctx, mb)
+	if err != nil {
+		return err
+	}
+	updates := make(chan client.Update, 16)
+	c.Updates = updates
+	defer func() {
+		// The client blocks on a full Updates channel: drain it while
+		// logging out.
+		quit := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-updates:
+				case <-quit:
+					return
+				}
+			}
+		}()
+		c.Logout()
+		close(quit)
+	}()
+	stop := context.AfterFunc(ctx, func() { c.Terminate() })
+	defer stop()
+	if err := c.Login(mb.Username, password); err != nil {
+		return fmt.Errorf("imap login as %s: %w", mb.Username, err)
+	}
+	if ok, err := c.Support("IDLE"); err != nil {
+		return fmt.Errorf("imap capability: %w", err)
+	} else if !ok {
+		return inbox.ErrNoIdle
+	}
+	if _, err := c.Select("INBOX", true); err != nil {
+		return fmt.Errorf("imap select INBOX: %w", err)
+	}
+	// Each IDLE command may last until it is restarted: the deadline
+	// (set per command from Timeout) must outlast the restart.
+	c.Timeout = IdleRestart + c.Timeout
+	end := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- c.Idle(end, &client.IdleOptions{LogoutTimeout: IdleRestart, PollInterval: -1}) }()
+	ready()
+	for {
+		select {
+		case u := <-updates:
+			if _, ok := u.(*client.MailboxUpdate); ok {
+				changed()
+			}
+		case err := <-done:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err == nil {
+				err = errors.New("the server ended IDLE")
+			}
+			return fmt.Errorf("imap idle: %w", err)
+		case <-ctx.Done():
+			close(end)
+			<-done
+			return ctx.Err()
+		}
+	}
 }
 
 // MaxText is how much of a body is kept.

@@ -379,3 +379,68 @@ func TestIMAPImportFigures(t *testing.T) {
 	t.Logf("IMAP import of %d messages: %v (%.0f messages/s); fetch and parse alone %v (%.0f/s; ratio %.1f); appending them to Dovecot took %v",
 		n, imp.Round(time.Millisecond), float64(n)/imp.Seconds(), fetchOnly.Round(time.Millisecond), float64(n)/fetchOnly.Seconds(), imp.Seconds()/fetchOnly.Seconds(), appendTook.Round(time.Millisecond))
 }
+
+// TestWatch_DovecotIdle: with the poll an hour apart, a mailbox under
+// IMAP IDLE reads new mail as Dovecot pushes it; when Dovecot restarts
+// the watch says it is reconnecting, comes back by itself, and reads what
+// arrived meanwhile; nothing is stored twice.
+func TestWatch_DovecotIdle(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Mail.Every = time.Hour
+	e.svc.Mail.WatchRetry = 100 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := e.svc.Start(ctx)
+	defer func() { cancel(); <-done }()
+	waitState := func(want string) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if st, ok := e.svc.MailboxWatch(e.t.ID); ok && st.State == want {
+				return
+			} else if time.Now().After(deadline) {
+				t.Fatalf("watch state %+v (%v), want %s", st, ok, want)
+			}
+		}
+	}
+	waitThreads := func(n int) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for deadline := start.Add(20 * time.Second); len(e.threads(t)) < n; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d threads after 20 s, want %d", len(e.threads(t)), n)
+			}
+		}
+		return time.Since(start)
+	}
+	waitState(inbox.WatchLive)
+	var lat []time.Duration
+	for i := range 5 {
+		appendMail(t, e.dove, mailMsg(fmt.Sprintf("idle%d@cust.test", i), fmt.Sprintf("c%d@cust.test", i), "Question", "Are you open today?"))
+		lat = append(lat, waitThreads(i+1))
+	}
+	slices.Sort(lat)
+	t.Logf("IDLE: new mail in the inbox %s after APPEND (median of 5; the poll is an hour apart)", lat[2].Round(time.Millisecond))
+
+	e.dove.Stop()
+	waitState(inbox.WatchReconnecting)
+	if st, _ := e.svc.MailboxWatch(e.t.ID); st.Err == "" {
+		t.Fatalf("reconnecting without a reason: %+v", st)
+	}
+	e.dove.Start()
+	appendMail(t, e.dove, mailMsg("idle-after@cust.test", "late@cust.test", "Still there?", "Hello?"))
+	waitState(inbox.WatchLive)
+	waitThreads(6)
+	appendMail(t, e.dove, mailMsg("idle-last@cust.test", "last@cust.test", "One more", "Hi"))
+	waitThreads(7)
+	time.Sleep(300 * time.Millisecond) // a second read, if any, would land now
+	if n := len(e.threads(t)); n != 7 {
+		t.Fatalf("%d threads, want 7", n)
+	}
+	var msgs int
+	e.db.ReadDB().QueryRow(`SELECT count(*) FROM inbox_messages WHERE tenant_id = ?`, e.t.ID).Scan(&msgs)
+	if msgs != 7 {
+		t.Fatalf("%d messages stored, want 7 (one each)", msgs)
+	}
+	if mb, _ := e.st.FindMailbox(context.Background(), e.t.ID); mb.Imported != 7 {
+		t.Fatalf("imported count %d, want 7", mb.Imported)
+	}
+}

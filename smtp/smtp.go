@@ -137,6 +137,12 @@ func (m *Mailer) send(ctx context.Context, msg *app.Message) error {
 	if msg.References != "" {
 		mm.SetGenHeader(mail.HeaderReferences, msg.References)
 	}
+	for k, v := range msg.Headers {
+		if !headerName(k) || strings.ContainsAny(v, "\r\n") {
+			return fmt.Errorf("email header %q: not a valid header field", k)
+		}
+		mm.SetGenHeader(mail.Header(k), v)
+	}
 	mm.SetDate()
 	mm.SetBodyString(mail.TypeTextPlain, msg.Text)
 	if msg.HTML != "" {
@@ -203,4 +209,22 @@ func (m *Mailer) Ping(ctx context.Context) error {
 		return fmt.Errorf("quit %s:%d: %w", m.Config.Host, m.Config.Port, err)
 	}
 	return nil
+}
+
+// headerName reports whether k is a header field name (RFC 5322: printable
+// ASCII but colon), other than the ones the mailer sets itself.
+func headerName(k string) bool {
+	if k == "" || len(k) > 76 {
+		return false
+	}
+	for _, r := range k {
+		if r <= 32 || r >= 127 || r == ':' {
+			return false
+		}
+	}
+	switch strings.ToLower(k) {
+	case "from", "to", "cc", "bcc", "subject", "message-id", "date", "in-reply-to", "references", "content-type", "mime-version", "content-transfer-encoding":
+		return false
+	}
+	return true
 }

@@ -65,9 +65,12 @@ func (s *CalendarStore) HostStates(ctx context.Context, cals []*calendar.Calenda
 		// joined: stepping and scanning a row per event (thousands for a
 		// month of a busy calendar) was most of a free-slot computation.
 		var joined sql.NullString
-		if err := s.db.read.QueryRowContext(ctx, `SELECT group_concat(unixepoch(start_at) || ' ' || unixepoch(end_at), ' ') FROM calendar_busy
-			WHERE calendar_id = ? AND start_at >= ? AND start_at < ? AND end_at > ?`,
-			c.ID, FormatTime(from.Add(-MaxBusySpan)), t, f).Scan(&joined); err != nil {
+		// Community events on the calendar take its time too.
+		if err := s.db.read.QueryRowContext(ctx, `SELECT group_concat(s || ' ' || e, ' ') FROM (
+			SELECT unixepoch(start_at) AS s, unixepoch(end_at) AS e FROM calendar_busy WHERE calendar_id = ? AND start_at >= ? AND start_at < ? AND end_at > ?
+			UNION ALL SELECT unixepoch(start_at), unixepoch(end_at) FROM community_events
+			WHERE calendar_id = ? AND cancelled_at IS NULL AND start_at >= ? AND start_at < ? AND end_at > ?)`,
+			c.ID, FormatTime(from.Add(-MaxBusySpan)), t, f, c.ID, FormatTime(from.Add(-MaxBusySpan)), t, f).Scan(&joined); err != nil {
 			return nil, fmt.Errorf("host busy: %w", err)
 		}
 		if h.Busy, err = appendEpochPairs(h.Busy, joined.String); err != nil {
@@ -106,8 +109,10 @@ func hostFree(ctx context.Context, tx *Tx, cal, skip, eventTypeID int64, s, e ti
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM calendar_booking_hosts WHERE calendar_id = ? AND active = 1 AND booking_id <> ?
 			AND start_at >= ? AND start_at < ? AND end_at > ?)
-		+ (SELECT count(*) FROM calendar_busy WHERE calendar_id = ? AND start_at >= ? AND start_at < ? AND end_at > ?)`,
+		+ (SELECT count(*) FROM calendar_busy WHERE calendar_id = ? AND start_at >= ? AND start_at < ? AND end_at > ?)
+		+ (SELECT count(*) FROM community_events WHERE calendar_id = ? AND cancelled_at IS NULL AND start_at >= ? AND start_at < ? AND end_at > ?)`,
 		cal, skip, FormatTime(s.Add(-maxBookingSpan)), FormatTime(e), FormatTime(s),
+		cal, FormatTime(s.Add(-MaxBusySpan)), FormatTime(e), FormatTime(s),
 		cal, FormatTime(s.Add(-MaxBusySpan)), FormatTime(e), FormatTime(s)).Scan(&n)
 	if err != nil || n > 0 {
 		return false, err
@@ -472,15 +477,21 @@ func (s *CalendarStore) FindBusy(ctx context.Context, from, to time.Time) ([]cal
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT calendar_id, start_at, end_at, summary FROM calendar_busy
-		WHERE tenant_id = ? AND start_at >= ? AND start_at < ? AND end_at > ? ORDER BY start_at, id LIMIT 5000`,
-		tid, FormatTime(from.Add(-MaxBusySpan)), FormatTime(to), FormatTime(from))
+	// The community events linked to the tenant's calendars show beside
+	// the synced times (course_event.go).
+	f, t := FormatTime(from.Add(-MaxBusySpan)), FormatTime(to)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT calendar_id, start_at, end_at, summary, 0 FROM calendar_busy
+		WHERE tenant_id = ? AND start_at >= ? AND start_at < ? AND end_at > ?
+		UNION ALL SELECT calendar_id, start_at, end_at, title, id FROM community_events
+		WHERE tenant_id = ? AND calendar_id IS NOT NULL AND cancelled_at IS NULL AND start_at >= ? AND start_at < ? AND end_at > ?
+		ORDER BY 2, 5 LIMIT 5000`,
+		tid, f, t, FormatTime(from), tid, f, t, FormatTime(from))
 	if err != nil {
 		return nil, fmt.Errorf("find busy: %w", err)
 	}
 	return scanAll(rows, func(r scanner) (calendar.Busy, error) {
 		var b calendar.Busy
-		err := r.Scan(&b.CalendarID, Time{&b.Start}, Time{&b.End}, &b.Summary)
+		err := r.Scan(&b.CalendarID, Time{&b.Start}, Time{&b.End}, &b.Summary, &b.EventID)
 		return b, err
 	})
 }

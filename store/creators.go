@@ -407,3 +407,61 @@ func (s *CreatorStore) UnclaimReminder(ctx context.Context, tenantID, id int64) 
 		return err
 	})
 }
+
+// UpdateProfile saves a profile's handles, audience, rate, niches and
+// samples. Returns ENOTFOUND.
+func (s *CreatorStore) UpdateProfile(ctx context.Context, p *creators.Profile) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	handles, _ := json.Marshal(p.Handles)
+	return s.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE creator_profiles SET handles = ?, audience = ?, rate_cents = ?, niches = ?, samples = ? WHERE tenant_id = ? AND id = ?`,
+			string(handles), p.Audience, p.RateCents, strings.Join(p.Niches, "\n"), strings.Join(p.Samples, "\n"), tid, p.ID)
+		if err != nil {
+			return fmt.Errorf("update creator: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "Creator not found.")
+		}
+		return nil
+	})
+}
+
+// UpdateDeliverable saves a deliverable's type, due date, amount and
+// usage end; a changed usage end clears the reminder so the new end is
+// reminded. Returns ENOTFOUND.
+func (s *CreatorStore) UpdateDeliverable(ctx context.Context, d *creators.Deliverable) error {
+	return s.updateDeliverable(ctx, d.ID, `kind = ?, due_date = ?, amount_cents = ?,
+		reminded_at = CASE WHEN usage_until = ? THEN reminded_at END, usage_until = ?`, d.Kind, d.Due, d.AmountCents, d.UsageUntil, d.UsageUntil)
+}
+
+// DeleteCampaign deletes a campaign; its deliverables and their comments
+// go with it (foreign keys cascade). Returns ENOTFOUND.
+func (s *CreatorStore) DeleteCampaign(ctx context.Context, id int64) error {
+	return s.deleteCreatorRow(ctx, "creator_campaigns", id, "Campaign not found.")
+}
+
+// DeleteDeliverable deletes a deliverable and its comments. Returns
+// ENOTFOUND.
+func (s *CreatorStore) DeleteDeliverable(ctx context.Context, id int64) error {
+	return s.deleteCreatorRow(ctx, "creator_deliverables", id, "Deliverable not found.")
+}
+
+func (s *CreatorStore) deleteCreatorRow(ctx context.Context, table string, id int64, notFound string) error {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = ? AND id = ?`, tid, id)
+		if err != nil {
+			return fmt.Errorf("delete from %s: %w", table, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "%s", notFound)
+		}
+		return nil
+	})
+}

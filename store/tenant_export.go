@@ -96,6 +96,7 @@ var exportSkipped = map[string]string{
 	"billing_suspensions":          "a suspension for an unpaid invoice of this appliance",
 	"billing_subscription_changes": "the history of subscriptions left out (the revenue dashboard's churn)",
 	"billing_recharges":            "wallet auto-recharges charged by this appliance (the balance is left out)",
+	"billing_active_contacts":      "which contacts this appliance counted active for billing this month (the usage ledger keeps the counts)",
 	"dash_daily":                   "dashboard counters, rebuilt by triggers as leads and runs are imported",
 	"tenant_wizards":               "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
 }
@@ -527,11 +528,7 @@ func (s *TenantTransferStore) ExportTenant(ctx context.Context, tenantID int64, 
 				return fmt.Errorf("export search index: %w", err)
 			}
 		}
-		var files int64
-		if err := c.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM x.wiki_attachment_data) + (SELECT count(*) FROM x.web_files) + (SELECT count(*) FROM x.tenant_logos)`).Scan(&files); err != nil {
-			return err
-		}
-		sum.Files = files
+		sum.Files = transferFiles(sum.Counts)
 		meta := [][2]string{{"format", ExportFormat}, {"format_version", strconv.Itoa(ExportFormatVersion)}, {"schema_version", schemaVersion},
 			{"tenant_id", strconv.FormatInt(t.ID, 10)}, {"tenant_slug", t.Slug}, {"tenant_name", t.Name},
 			{"exported_at", FormatTime(s.db.Now())}, {"rows", strconv.FormatInt(sum.Rows, 10)}, {"tables", strconv.Itoa(len(plan) + 1)}}
@@ -878,7 +875,7 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 	if _, err := c.ExecContext(ctx, `INSERT INTO main.crm_fts (rowid, body) SELECT ((rowid >> 3) + CASE rowid & 7 `+strings.Join(cases, " ")+` ELSE 0 END) * 8 + (rowid & 7), body FROM x.orengen_crm_fts`); err != nil {
 		return nil, fmt.Errorf("import search index: %w", err)
 	}
-	sum.TenantID = newTenant
+	sum.TenantID, sum.Files = newTenant, transferFiles(sum.Counts)
 	if opt.DryRun {
 		if bad := foreignKeyFault(ctx, c); bad != "" {
 			return nil, app.Errorf(app.EINVALID, "The export file's table %s refers to a record the file does not hold.", bad)
@@ -895,6 +892,12 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 	done = true
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// transferFiles counts the files among an export's or import's rows:
+// wiki attachments, site files and logos.
+func transferFiles(counts map[string]int64) int64 {
+	return counts["wiki_attachment_data"] + counts["web_files"] + counts["tenant_logos"]
 }
 
 // foreignKeyFault names a table of this database with a dangling foreign

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"orengen/app/billing"
 )
@@ -117,5 +118,56 @@ func TestBilling_PlanModules(t *testing.T) {
 	sees("A", e.A.Cookie, e.A.KeyRead, true)
 	if st, _ := portal(e.A.Cookie, "/federal"); st != 403 {
 		t.Fatalf("federal after the change: %d", st)
+	}
+}
+
+// TestBilling_DailyMeterShown: the daily meter's storage and active
+// contacts reach the client's Billing page (with what they mean) and its
+// invoice's lines, priced like the other usage.
+func TestBilling_DailyMeterShown(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	p := &billing.Plan{Name: "Metered", Interval: billing.Month, PriceMicros: 10_000_000, MarkupPct: 100, Active: true}
+	if err := e.App.Billing.CreatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Billing.Assign(ctx, e.A.T.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	// $0.50 an active contact (invoices round lines to cents).
+	if err := e.App.Billing.SavePrice(ctx, &billing.Price{Category: billing.Contacts, UnitMicros: 500_000, Per: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// A's CRM fixtures were made today: its people are active today.
+	if _, err := e.App.Billing.MeterDay(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tot := e.billingTotals(e.A.T.ID)[billing.Contacts]
+	if tot.Quantity == 0 || tot.Events != 1 {
+		t.Fatalf("A's active contacts: %+v", tot)
+	}
+	st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/billing", Cookies: map[string]string{"psid": e.A.Cookie}})
+	for _, want := range []string{"Storage (MB-days)", "<td>Active contacts</td><td>" + strconv.FormatInt(tot.Quantity, 10) + "</td>", "each counts once per calendar month"} {
+		if st != 200 || !strings.Contains(body, want) {
+			t.Fatalf("A's billing page lacks %q: %d %.5000s", want, st, body)
+		}
+	}
+	inv, err := e.App.Billing.CloseNow(ctx, e.A.T.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line *billing.InvoiceLine
+	for _, l := range inv.Lines {
+		if l.Category == billing.Contacts {
+			line = l
+		}
+	}
+	// The price table's $0.50 a contact, doubled by the markup.
+	want := tot.Quantity * 500_000 * 2
+	if line == nil || line.Quantity != tot.Quantity || line.AmountMicros != want {
+		for _, l := range inv.Lines {
+			t.Logf("line %+v", *l)
+		}
+		t.Fatalf("invoice lines: want active contacts %d at %d micros", tot.Quantity, want)
 	}
 }

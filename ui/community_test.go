@@ -83,6 +83,13 @@ func (e *tenantEnv) isoCommunityRequest(r isoRoute, req *treq) {
 	case !strings.HasPrefix(r.Path, "/api/v1/community/"):
 		return
 	}
+	if strings.HasPrefix(r.Path, "/api/v1/community/events") {
+		e.isoEventRequest(r, req) // community_events_test.go
+		if r.Host == ui.HostNexus {
+			req.Path += "?tenant=" + e.B.T.Slug
+		}
+		return
+	}
 	e.communityFixture(e.B.T, e.B.Owner)
 	if r.Host == ui.HostNexus {
 		req.Path += "?tenant=" + e.B.T.Slug
@@ -152,6 +159,8 @@ func (e *tenantEnv) communityFill(obj, p string) (string, string) {
 		return strconv.FormatInt(b.Space.ID, 10), p
 	case objSpaceSlug:
 		return "1", strings.ReplaceAll(p, ":slug", b.Space.Slug)
+	case objEvent:
+		return e.eventFill(p) // community_events_test.go
 	}
 	return strconv.FormatInt(b.Post.ID, 10), p
 }
@@ -173,6 +182,7 @@ func (e *tenantEnv) communityContractCalls(calls map[string]contractCall, rk, wk
 	calls["getCommunityReports"] = contractCall{ui.HostPortal, "GET", "/api/v1/community/reports", rk, "", 200}
 	calls["getCommunitySettings"] = contractCall{ui.HostPortal, "GET", "/api/v1/community/settings", rk, "", 200}
 	calls["putCommunitySettings"] = contractCall{ui.HostPortal, "PUT", "/api/v1/community/settings", wk, `{"banned_words":["casino"],"flood_limit":10}`, 200}
+	e.eventContractCalls(calls, rk, wk) // community_events_test.go
 	calls["postCourseMembersIdCommunityBan"] = contractCall{ui.HostPortal, "POST", "/api/v1/course-members/" + strconv.FormatInt(m.ID, 10) + "/community-ban", wk, `{"banned":false}`, 200}
 }
 

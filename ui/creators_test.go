@@ -22,6 +22,7 @@ const (
 	objCreatorCampaign    = "creatorcampaign"
 	objCreatorDeliverable = "creatordeliverable"
 	objCreatorTenant      = "creatortenant"
+	objCreatorProfile     = "creatorprofile"
 )
 
 type creatorFix struct {
@@ -35,17 +36,25 @@ var creatorFixtures sync.Map // [2]any{*tenantEnv, tenant ID} -> *creatorFix
 // and a deliverable (once per env and tenant).
 func (e *tenantEnv) creatorFixture(side *tenantSide) *creatorFix {
 	key := [2]any{e, side.T.ID}
-	if f, ok := creatorFixtures.Load(key); ok {
-		return f.(*creatorFix)
-	}
 	ctx := app.NewContextWithTenant(context.Background(), side.T)
-	p := &app.Person{FirstName: side.T.Name, LastName: "Creator", Emails: []string{"creator@" + side.T.Slug + ".test"}}
-	if err := e.Server.CRM.CreatePerson(ctx, p); err != nil {
-		e.t.Fatal(err)
-	}
-	pr := &creators.Profile{PersonID: p.ID, Handles: map[string]string{"tiktok": "@" + side.T.Slug}}
-	if err := e.App.Creators.CreateProfile(ctx, pr); err != nil {
-		e.t.Fatal(err)
+	var pr *creators.Profile
+	if f, ok := creatorFixtures.Load(key); ok {
+		fx := f.(*creatorFix)
+		if _, err := e.App.Creators.Deliverable(ctx, fx.Deliverable); err == nil {
+			return fx
+		}
+		// A delete route under test took the campaign or the
+		// deliverable: the next route gets new ones.
+		pr = &creators.Profile{ID: fx.Profile}
+	} else {
+		p := &app.Person{FirstName: side.T.Name, LastName: "Creator", Emails: []string{"creator@" + side.T.Slug + ".test"}}
+		if err := e.Server.CRM.CreatePerson(ctx, p); err != nil {
+			e.t.Fatal(err)
+		}
+		pr = &creators.Profile{PersonID: p.ID, Handles: map[string]string{"tiktok": "@" + side.T.Slug}}
+		if err := e.App.Creators.CreateProfile(ctx, pr); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	cp := &creators.Campaign{Name: side.T.Name + " launch", Brief: side.T.Name + " secret brief"}
 	if err := e.App.Creators.SaveCampaign(ctx, cp); err != nil {
@@ -75,7 +84,10 @@ func (e *tenantEnv) creatorFill(obj, p string) (string, string) {
 	s := func(n int64) string { return strconv.FormatInt(n, 10) }
 	p = strings.ReplaceAll(p, ":campaign", s(f.Campaign))
 	p = strings.ReplaceAll(p, ":deliverable", s(f.Deliverable))
+	p = strings.ReplaceAll(p, ":profile", s(f.Profile))
 	switch obj {
+	case objCreatorProfile:
+		return s(f.Profile), p
 	case objCreatorCampaign:
 		return s(f.Campaign), p
 	case objCreatorDeliverable:
@@ -108,6 +120,10 @@ func (e *tenantEnv) isoCreatorRequest(r isoRoute, req *treq) {
 		req.JSON = `{"status":"approved","comment":"ok"}`
 	case "PUT /api/v1/creator-deliverables/:id/paid":
 		req.JSON = `{"paid_cents":100}`
+	case "PUT /api/v1/creators/:id":
+		req.JSON = `{"handles":{"tiktok":"@iso"},"audience":10}`
+	case "PUT /api/v1/creator-deliverables/:id":
+		req.JSON = `{"kind":"reel","due":"2027-02-01","amount_cents":100}`
 	}
 	if r.Host == ui.HostNexus {
 		req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
@@ -133,6 +149,24 @@ func (e *tenantEnv) creatorContractCalls(calls map[string]contractCall, rk, wk s
 	calls["getCreatorDeliverablesId"] = contractCall{ui.HostPortal, "GET", "/api/v1/creator-deliverables/" + s(f.Deliverable), rk, "", 200}
 	calls["postCreatorDeliverablesIdStatus"] = contractCall{ui.HostPortal, "POST", "/api/v1/creator-deliverables/" + s(f.Deliverable) + "/status", wk, `{"status":"revision_requested","comment":"Shorter"}`, 200}
 	calls["putCreatorDeliverablesIdPaid"] = contractCall{ui.HostPortal, "PUT", "/api/v1/creator-deliverables/" + s(f.Deliverable) + "/paid", wk, `{"paid_cents":2500}`, 200}
+	calls["putCreatorsId"] = contractCall{ui.HostPortal, "PUT", "/api/v1/creators/" + s(f.Profile), wk, `{"handles":{"youtube":"@contract"},"audience":3400,"rate_cents":30000,"niches":["travel"],"sample_links":["https://x.test/b"]}`, 200}
+	calls["putCreatorDeliverablesId"] = contractCall{ui.HostPortal, "PUT", "/api/v1/creator-deliverables/" + s(f.Deliverable), wk, `{"kind":"reel","due":"2027-02-01","amount_cents":12000,"usage_until":"2027-08-01"}`, 200}
+	// Deletes run last: a campaign and a deliverable of their own.
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	gone := &creators.Campaign{Name: "To delete"}
+	if err := e.App.Creators.SaveCampaign(ctx, gone); err != nil {
+		e.t.Fatal(err)
+	}
+	d := &creators.Deliverable{CampaignID: gone.ID, CreatorID: f.Profile, Kind: "post"}
+	if err := e.App.Creators.AddDeliverable(ctx, d); err != nil {
+		e.t.Fatal(err)
+	}
+	d2 := &creators.Deliverable{CampaignID: f.Campaign, CreatorID: f.Profile, Kind: "story"}
+	if err := e.App.Creators.AddDeliverable(ctx, d2); err != nil {
+		e.t.Fatal(err)
+	}
+	calls["deleteCreatorCampaignsId"] = contractCall{ui.HostPortal, "DELETE", "/api/v1/creator-campaigns/" + s(gone.ID), wk, "", 204}
+	calls["deleteCreatorDeliverablesId"] = contractCall{ui.HostPortal, "DELETE", "/api/v1/creator-deliverables/" + s(d2.ID), wk, "", 204}
 }
 
 // The whole creators flow through HTTP: a CRM person made a creator, a
@@ -335,5 +369,164 @@ func TestCreators_FlowHTTP(t *testing.T) {
 	st, body, _ = e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/api/v1/creator-campaigns/" + strconv.FormatInt(cid, 10), Bearer: a.KeyRead})
 	if st != 200 || !strings.Contains(body, `"owed_cents":25000`) || !strings.Contains(body, `"paid_cents":10000`) {
 		t.Errorf("API campaign: %d %s", st, body)
+	}
+}
+
+// TestCreators_EditDelete: the owner edits a creator's profile and a
+// deliverable from the pages (bad values refused with the field named,
+// nothing changed), a new usage end is reminded again, and deleting a
+// deliverable or a campaign takes its submissions and comments with it,
+// nothing of another campaign or tenant; the same through the API.
+func TestCreators_EditDelete(t *testing.T) {
+	e := newTenantEnv(t)
+	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
+	f := e.creatorFixture(e.A)
+	fb := e.creatorFixture(e.B)
+	owner := map[string]string{"psid": e.A.Cookie}
+	post := func(path string, form url.Values) (int, string, *http.Response) {
+		return e.do(treq{Host: ui.HostPortal, Method: "POST", Path: path, Form: form, Cookies: owner, CSRF: true})
+	}
+	s := func(n int64) string { return strconv.FormatInt(n, 10) }
+
+	// The profile.
+	prof := url.Values{"handle_instagram": {"ana.makes"}, "handle_tiktok": {""}, "audience": {"12,500"}, "rate": {"$300"}, "niches": {"food, travel"},
+		"samples": {"https://x.test/1\nhttps://x.test/2"}}
+	if st, _, _ := post("/creators/profiles/"+s(f.Profile), prof); st != http.StatusSeeOther {
+		t.Fatalf("profile save: %d", st)
+	}
+	p, err := e.App.Creators.Profile(ctxA, f.Profile)
+	if err != nil || p.Handles["instagram"] != "@ana.makes" || p.Handles["tiktok"] != "" || p.Audience != 12500 || p.RateCents != 30000 ||
+		strings.Join(p.Niches, "|") != "food|travel" || len(p.Samples) != 2 {
+		t.Fatalf("profile after the edit: %+v %v", p, err)
+	}
+	for field, v := range map[string]string{"samples": "ftp://x.test/1", "audience": "lots", "handles": "not a handle!"} {
+		bad := url.Values{}
+		for k, vs := range prof {
+			bad[k] = vs
+		}
+		key := field
+		if field == "handles" {
+			key = "handle_instagram"
+		}
+		bad.Set(key, v)
+		st, _, resp := post("/creators/profiles/"+s(f.Profile), bad)
+		if loc := resp.Header.Get("Location"); st != http.StatusSeeOther || !strings.Contains(loc, "edit="+s(f.Profile)) {
+			t.Fatalf("bad %s: %d %q", field, st, loc)
+		}
+		if q, _ := e.App.Creators.Profile(ctxA, f.Profile); q.Audience != 12500 || len(q.Samples) != 2 || q.Handles["instagram"] != "@ana.makes" {
+			t.Fatalf("a refused %s changed the profile: %+v", field, q)
+		}
+	}
+	if st, _, _ := post("/creators/profiles/"+s(fb.Profile), prof); st != http.StatusNotFound {
+		t.Fatalf("B's creator from A: %d", st)
+	}
+	st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/creators?edit=" + s(f.Profile), Cookies: owner})
+	if st != 200 || !strings.Contains(body, `<details class="creator-edit" open>`) || !strings.Contains(body, `value="@ana.makes"`) {
+		t.Fatalf("edit form: %d %.2000s", st, body)
+	}
+
+	// The deliverable: a reminder was sent for its usage end; a new end
+	// is reminded again, the same end is not.
+	d0, _ := e.App.Creators.Deliverable(ctxA, f.Deliverable)
+	if err := e.App.Creators.UpdateDeliverable(ctxA, f.Deliverable, &creators.Deliverable{Kind: "video", AmountCents: d0.AmountCents, UsageUntil: "2027-01-10"}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := e.App.Creators.Store.ClaimReminders(context.Background(), "2027-01-10", time.Now()); err != nil || len(rs) != 1 || rs[0].Deliverable.ID != f.Deliverable {
+		t.Fatalf("reminder claimed: %v %v", rs, err)
+	}
+	del := url.Values{"kind": {"reel"}, "due": {"2027-02-01"}, "amount": {"150.50"}, "usage_until": {"2027-01-10"}}
+	if st, _, _ := post("/creators/deliverables/"+s(f.Deliverable), del); st != http.StatusSeeOther {
+		t.Fatalf("deliverable save: %d", st)
+	}
+	d, _ := e.App.Creators.Deliverable(ctxA, f.Deliverable)
+	if d.Kind != "reel" || d.Due != "2027-02-01" || d.AmountCents != 15050 || d.Status != d0.Status || d.PaidCents != d0.PaidCents || !d.HasFile || d.RemindedAt == nil {
+		t.Fatalf("deliverable after the edit (same usage end): %+v", d)
+	}
+	del.Set("usage_until", "2027-03-31")
+	post("/creators/deliverables/"+s(f.Deliverable), del)
+	if d, _ = e.App.Creators.Deliverable(ctxA, f.Deliverable); d.UsageUntil != "2027-03-31" || d.RemindedAt != nil {
+		t.Fatalf("a new usage end keeps the old reminder: %+v", d)
+	}
+	bad := url.Values{"kind": {"reel"}, "due": {"31/01/2027"}, "amount": {"150.50"}}
+	st, body, _ = post("/creators/deliverables/"+s(f.Deliverable), bad)
+	if st < 400 || !strings.Contains(body, "due must be a date") {
+		t.Fatalf("bad due date: %d %.1500s", st, body)
+	}
+	if d, _ = e.App.Creators.Deliverable(ctxA, f.Deliverable); d.Due != "2027-02-01" {
+		t.Fatalf("a refused edit changed the due date: %q", d.Due)
+	}
+
+	// Deleting a deliverable takes its comments; the campaign and B stay.
+	if err := e.App.Creators.Move(ctxA, f.Deliverable, creators.RevisionRequested, "Shorter, please"); err != nil {
+		t.Fatal(err)
+	}
+	other := &creators.Deliverable{CampaignID: f.Campaign, CreatorID: f.Profile, Kind: "story"}
+	if err := e.App.Creators.AddDeliverable(ctxA, other); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := post("/creators/deliverables/"+s(fb.Deliverable)+"/delete", nil); st != http.StatusNotFound {
+		t.Fatalf("B's deliverable deleted from A: %d", st)
+	}
+	st, _, resp := post("/creators/deliverables/"+s(f.Deliverable)+"/delete", nil)
+	if st != http.StatusSeeOther || resp.Header.Get("Location") != "/creators/campaigns/"+s(f.Campaign) {
+		t.Fatalf("delete deliverable: %d %q", st, resp.Header.Get("Location"))
+	}
+	if n := e.countRows(t, `SELECT count(*) FROM creator_comments WHERE deliverable_id = ?`, f.Deliverable); n != 0 {
+		t.Fatalf("%d comments of the deleted deliverable left", n)
+	}
+	if _, err := e.App.Creators.Deliverable(ctxA, other.ID); err != nil {
+		t.Fatalf("the other deliverable went too: %v", err)
+	}
+	// Deleting the campaign takes the rest; B's campaign stays.
+	if st, _, _ := post("/creators/campaigns/"+s(f.Campaign)+"/delete", nil); st != http.StatusSeeOther {
+		t.Fatalf("delete campaign: %d", st)
+	}
+	if n := e.countRows(t, `SELECT count(*) FROM creator_deliverables WHERE campaign_id = ?`, f.Campaign); n != 0 {
+		t.Fatalf("%d deliverables of the deleted campaign left", n)
+	}
+	if n := e.countRows(t, `SELECT count(*) FROM creator_deliverables WHERE id = ?`, fb.Deliverable); n != 1 {
+		t.Fatal("tenant B's deliverable went")
+	}
+
+	// The API.
+	api := func(method, path, body string) (int, string) {
+		st, b, _ := e.do(treq{Host: ui.HostPortal, Method: method, Path: path, JSON: body, Bearer: e.A.KeyWrite})
+		return st, b
+	}
+	if st, b := api("PUT", "/api/v1/creators/"+s(f.Profile), `{"audience":"many"}`); st != 400 || !strings.Contains(b, `"field":"audience"`) {
+		t.Fatalf("api audience type: %d %s", st, b)
+	}
+	if st, b := api("PUT", "/api/v1/creators/"+s(f.Profile), `{"handles":{"myspace":"@x"}}`); st != 400 || !strings.Contains(b, `"field":"handles"`) {
+		t.Fatalf("api unknown platform: %d %s", st, b)
+	}
+	if st, b := api("PUT", "/api/v1/creators/"+s(f.Profile), `{"handles":{"youtube":"ana"},"audience":9000,"rate_cents":25000}`); st != 200 ||
+		!strings.Contains(b, `"youtube":"@ana"`) || !strings.Contains(b, `"audience":9000`) || strings.Contains(b, "instagram") {
+		t.Fatalf("api profile: %d %s", st, b)
+	}
+	cp := &creators.Campaign{Name: "Spring"}
+	if err := e.App.Creators.SaveCampaign(ctxA, cp); err != nil {
+		t.Fatal(err)
+	}
+	nd := &creators.Deliverable{CampaignID: cp.ID, CreatorID: f.Profile, Kind: "post"}
+	if err := e.App.Creators.AddDeliverable(ctxA, nd); err != nil {
+		t.Fatal(err)
+	}
+	if st, b := api("PUT", "/api/v1/creator-deliverables/"+s(nd.ID), `{"kind":""}`); st != 400 || !strings.Contains(b, `"field":"kind"`) {
+		t.Fatalf("api empty kind: %d %s", st, b)
+	}
+	if st, b := api("PUT", "/api/v1/creator-deliverables/"+s(nd.ID), `{"kind":"reel","amount_cents":"100"}`); st != 400 || !strings.Contains(b, `"field":"amount_cents"`) {
+		t.Fatalf("api amount type: %d %s", st, b)
+	}
+	if st, b := api("PUT", "/api/v1/creator-deliverables/"+s(nd.ID), `{"kind":"reel","due":"2027-04-01","amount_cents":9900}`); st != 200 || !strings.Contains(b, `"amount_cents":9900`) || !strings.Contains(b, `"due":"2027-04-01"`) {
+		t.Fatalf("api deliverable: %d %s", st, b)
+	}
+	if st, _ := api("DELETE", "/api/v1/creator-campaigns/"+s(fb.Campaign), ""); st != 404 {
+		t.Fatalf("api: B's campaign deleted by A's key: %d", st)
+	}
+	if st, _ := api("DELETE", "/api/v1/creator-campaigns/"+s(cp.ID), ""); st != 204 {
+		t.Fatalf("api delete campaign: %d", st)
+	}
+	if st, _ := api("GET", "/api/v1/creator-deliverables/"+s(nd.ID), ""); st != 404 {
+		t.Fatalf("the deleted campaign's deliverable: %d", st)
 	}
 }

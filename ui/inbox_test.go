@@ -87,12 +87,20 @@ func (e *tenantEnv) inboxTwilio() *twiliotest.Server {
 // isoInboxRequest gives the Conversations API's moves valid bodies (a
 // reply is texted through the fake Twilio).
 func (e *tenantEnv) isoInboxRequest(r isoRoute, req *treq) {
-	if r.Path == "/api/v1/inbox-hours" || r.Path == "/api/v1/inbox-inbound" { // admin keys name the tenant (B)
+	if r.Path == "/api/v1/inbox-hours" || r.Path == "/api/v1/inbox-inbound" || strings.HasPrefix(r.Path, "/api/v1/inbox-mailbox") { // admin keys name the tenant (B)
 		if r.Host == ui.HostNexus {
 			req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
 		}
+		if strings.HasPrefix(r.Path, "/api/v1/inbox-mailbox") && r.Host == ui.HostNexus { // B's mailbox, for the admin key to read
+			if err := e.App.Inbox.Mail.Mailboxes.SaveMailbox(context.Background(), &inbox.Mailbox{TenantID: e.B.T.ID, Host: "127.0.0.1", Port: 1,
+				Security: "none", Username: "help", Address: "help@b.test", Enabled: true}); err != nil {
+				e.t.Fatal(err)
+			}
+		}
 		if r.Method == "PUT" && r.Path == "/api/v1/inbox-hours" {
 			req.JSON = `{"enabled":false,"days":[1,2,3],"open":"09:00","close":"17:00","away_text":""}`
+		} else if r.Method == "PUT" && r.Path == "/api/v1/inbox-mailbox" {
+			req.JSON = `{"enabled":true,"address":"help@iso.test","host":"127.0.0.1","port":1,"security":"none","username":"help"}`
 		} else if r.Method == "PUT" {
 			req.JSON = `{"enabled":true}`
 		}

@@ -115,6 +115,7 @@ const (
 	objBillingTenantInvoice = "billingtenantinvoice"
 	objInboxEmail           = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
 	objInboxCall            = "inboxcall"  // B's call thread; :mid/:message its recorded call (inbox_calls_test.go)
+	objBroadcast            = "broadcast"  // B's broadcast (inbox_broadcast_test.go)
 )
 
 type isoLine struct {
@@ -1212,6 +1213,32 @@ var isolationMatrix = map[string]isoLine{
 	"portal|PUT|/api/v1/inbox-inbound":                             {accTenantKeyW, ""},
 	"nexus|GET|/api/v1/inbox-inbound":                              {accAdminKey, ""},
 	"nexus|PUT|/api/v1/inbox-inbound":                              {accAdminKeyW, ""},
+	// Broadcasts (issue #18, inbox5): the portal's pages, both hosts' API
+	// (admin keys name the tenant), and broadcast emails' signed
+	// unsubscribe link (public: the signature is the key).
+	"portal|GET|/inbox/broadcasts":              {accUser, ""},
+	"portal|GET|/inbox/broadcasts/new":          {accOwner, ""},
+	"portal|POST|/inbox/broadcasts":             {accOwner, ""},
+	"portal|GET|/inbox/broadcasts/:id":          {accUser, objBroadcast},
+	"portal|POST|/inbox/broadcasts/:id/cancel":  {accOwner, objBroadcast},
+	"portal|GET|/unsubscribe":                   {accPublic, ""},
+	"portal|POST|/unsubscribe":                  {accPublic, ""},
+	"portal|GET|/api/v1/broadcasts":             {accTenantKey, ""},
+	"portal|POST|/api/v1/broadcasts":            {accTenantKeyW, ""},
+	"portal|POST|/api/v1/broadcasts/preview":    {accTenantKey, ""},
+	"portal|GET|/api/v1/broadcasts/:id":         {accTenantKey, objBroadcast},
+	"portal|POST|/api/v1/broadcasts/:id/cancel": {accTenantKeyW, objBroadcast},
+	"nexus|GET|/api/v1/broadcasts":              {accAdminKey, ""},
+	"nexus|POST|/api/v1/broadcasts":             {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/broadcasts/preview":     {accAdminKey, ""},
+	"nexus|GET|/api/v1/broadcasts/:id":          {accAdminKey, objBroadcast},
+	"nexus|POST|/api/v1/broadcasts/:id/cancel":  {accAdminKeyW, objBroadcast},
+	"portal|GET|/api/v1/inbox-mailbox":          {accTenantKey, ""},
+	"portal|PUT|/api/v1/inbox-mailbox":          {accTenantKeyW, ""},
+	"portal|POST|/api/v1/inbox-mailbox/poll":    {accTenantKeyW, ""},
+	"nexus|GET|/api/v1/inbox-mailbox":           {accAdminKey, ""},
+	"nexus|PUT|/api/v1/inbox-mailbox":           {accAdminKeyW, ""},
+	"nexus|POST|/api/v1/inbox-mailbox/poll":     {accAdminKeyW, ""},
 	// Conversations reports (issue #18, convo6): the tenant's own; Nexus
 	// every tenant's or one.
 	"portal|GET|/inbox/reports":        {accUser, ""},
@@ -1385,6 +1412,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/creators/campaigns/:campaign":                          {accUser, objCreatorCampaign},
 	"portal|POST|/creators/campaigns/:campaign":                         {accOwner, objCreatorCampaign},
 	"portal|POST|/creators/campaigns/:campaign/deliverables":            {accOwner, objCreatorCampaign},
+	"portal|POST|/creators/campaigns/:campaign/delete":                  {accOwner, objCreatorCampaign},
+	"portal|POST|/creators/profiles/:profile":                           {accOwner, objCreatorProfile},
+	"portal|POST|/creators/deliverables/:deliverable":                   {accOwner, objCreatorDeliverable},
+	"portal|POST|/creators/deliverables/:deliverable/delete":            {accOwner, objCreatorDeliverable},
 	"portal|GET|/creators/deliverables/:deliverable":                    {accUser, objCreatorDeliverable},
 	"portal|POST|/creators/deliverables/:deliverable/status":            {accOwner, objCreatorDeliverable},
 	"portal|POST|/creators/deliverables/:deliverable/paid":              {accOwner, objCreatorDeliverable},
@@ -1399,6 +1430,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/creators/tenants/:id/campaigns/:campaign":               {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/campaigns/:campaign":              {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/campaigns/:campaign/deliverables": {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/campaigns/:campaign/delete":       {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/profiles/:profile":                {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable":        {accAdmin, objCreatorTenant},
+	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/delete": {accAdmin, objCreatorTenant},
 	"nexus|GET|/creators/tenants/:id/deliverables/:deliverable":         {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/status": {accAdmin, objCreatorTenant},
 	"nexus|POST|/creators/tenants/:id/deliverables/:deliverable/paid":   {accAdmin, objCreatorTenant},
@@ -1413,6 +1448,10 @@ var isolationMatrix = map[string]isoLine{
 	"portal|GET|/api/v1/creator-deliverables/:id":                       {accTenantKey, objCreatorDeliverable},
 	"portal|POST|/api/v1/creator-deliverables/:id/status":               {accTenantKeyW, objCreatorDeliverable},
 	"portal|PUT|/api/v1/creator-deliverables/:id/paid":                  {accTenantKeyW, objCreatorDeliverable},
+	"portal|PUT|/api/v1/creators/:id":                                   {accTenantKeyW, objCreatorProfile},
+	"portal|DELETE|/api/v1/creator-campaigns/:id":                       {accTenantKeyW, objCreatorCampaign},
+	"portal|PUT|/api/v1/creator-deliverables/:id":                       {accTenantKeyW, objCreatorDeliverable},
+	"portal|DELETE|/api/v1/creator-deliverables/:id":                    {accTenantKeyW, objCreatorDeliverable},
 	"nexus|GET|/api/v1/creators":                                        {accAdminKey, ""},
 	"nexus|POST|/api/v1/creators":                                       {accAdminKeyW, ""},
 	"nexus|GET|/api/v1/creator-campaigns":                               {accAdminKey, ""},
@@ -1422,6 +1461,10 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/api/v1/creator-deliverables/:id":                        {accAdminKey, objCreatorDeliverable},
 	"nexus|POST|/api/v1/creator-deliverables/:id/status":                {accAdminKeyW, objCreatorDeliverable},
 	"nexus|PUT|/api/v1/creator-deliverables/:id/paid":                   {accAdminKeyW, objCreatorDeliverable},
+	"nexus|PUT|/api/v1/creators/:id":                                    {accAdminKeyW, objCreatorProfile},
+	"nexus|DELETE|/api/v1/creator-campaigns/:id":                        {accAdminKeyW, objCreatorCampaign},
+	"nexus|PUT|/api/v1/creator-deliverables/:id":                        {accAdminKeyW, objCreatorDeliverable},
+	"nexus|DELETE|/api/v1/creator-deliverables/:id":                     {accAdminKeyW, objCreatorDeliverable},
 }
 
 type isoRoute struct {
@@ -1525,9 +1568,11 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		var mid string
 		id, mid = e.inboxCallFixture() // inbox_calls_test.go
 		p = strings.ReplaceAll(strings.ReplaceAll(p, ":mid", mid), ":message", mid)
+	case objBroadcast:
+		id = e.isoBroadcastFixture() // inbox_broadcast_test.go
 	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:
 		id, p = e.brandFill(r.Line.Obj, p) // brand_test.go
-	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant:
+	case objCreatorCampaign, objCreatorDeliverable, objCreatorTenant, objCreatorProfile:
 		id, p = e.creatorFill(r.Line.Obj, p) // creators_test.go
 	case objBillingPlan:
 		id = e.billingPlanFixture() // billing_test.go
@@ -1538,7 +1583,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, ":inv", e.billingInvoiceFixture())
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
-	case objSpace, objSpaceSlug, objPost:
+	case objSpace, objSpaceSlug, objPost, objEvent:
 		id, p = e.communityFill(r.Line.Obj, p) // community_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
@@ -1847,6 +1892,7 @@ func TestIsolationMatrix(t *testing.T) {
 			e.isoAgentRequest(r, &base)
 			e.isoToolRequest(r, &base)         // foss_tools_test.go
 			e.isoInboxRequest(r, &base)        // inbox_test.go
+			e.isoBroadcastRequest(r, &base)    // inbox_broadcast_test.go
 			e.isoSnapshotRequest(r, &base)     // snapshot_test.go
 			e.isoWizardRequest(r, &base)       // wizard_test.go
 			e.isoTenantImportRequest(r, &base) // tenant_import_test.go

@@ -502,6 +502,7 @@ func TestOpenAPI_Contract(t *testing.T) {
 	e.communityContractCalls(calls, rk, wk)           // community_test.go
 	e.brandContractCalls(calls, rk, wk)               // brand_test.go
 	e.creatorContractCalls(calls, rk, wk)             // creators_test.go
+	e.broadcastContractCalls(calls, rk, wk)           // inbox_broadcast_test.go
 
 	conv := "/api/v1/conversations/" + id(e.inboxAPIFixture()) // inbox_test.go
 	snooze := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
@@ -540,6 +541,13 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["getConversationsIdAttachmentsAttachment"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + id(ac) + "/attachments/" + id(aa), rk, "", 200}
 	calls["getInboxHours"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-hours", rk, "", 200}
 	calls["getInboxInbound"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-inbound", rk, "", 200}
+	mailbox := `{"address":"help@contract.test","host":"127.0.0.1","port":1,"security":"none","username":"help","password":"pw","enabled":true}`
+	if st, out, _ := e.do(treq{Host: ui.HostPortal, Method: "PUT", Path: "/api/v1/inbox-mailbox", JSON: mailbox, Bearer: wk}); st != 200 {
+		t.Fatalf("fixture mailbox: %d %s", st, out)
+	}
+	calls["getInboxMailbox"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-mailbox", rk, "", 200}
+	calls["putInboxMailbox"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-mailbox", wk, mailbox, 200}
+	calls["postInboxMailboxPoll"] = contractCall{ui.HostPortal, "POST", "/api/v1/inbox-mailbox/poll", wk, "", 200} // 127.0.0.1 is refused: the error is in the answer
 	calls["getInboxReports"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-reports", rk, "", 200}
 	cc, cm := e.callFixture(e.A.T, "a1") // inbox_calls_test.go
 	calls["getConversationsIdRecordingsMessage"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + cc + "/recordings/" + cm, rk, "", 200}

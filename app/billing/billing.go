@@ -48,7 +48,7 @@ func CategoryLabel(c string) string {
 	case Email:
 		return "Emails"
 	case Storage:
-		return "Storage (MB)"
+		return "Storage (MB-days)"
 	case Contacts:
 		return "Active contacts"
 	}

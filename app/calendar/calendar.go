@@ -411,10 +411,12 @@ type Booking struct {
 func (b *Booking) Active() bool { return b.Status == StatusConfirmed || b.Status == StatusPending }
 
 // Busy is a time a calendar is taken by something other than a booking:
-// a synced CalDAV event or an ICS subscription's event.
+// a synced CalDAV event, an ICS subscription's event, or a community
+// event of the members' area linked to the calendar (EventID).
 type Busy struct {
 	CalendarID int64
 	Start      time.Time
 	End        time.Time
 	Summary    string
+	EventID    int64 // a community event (0: synced)
 }

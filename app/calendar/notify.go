@@ -146,6 +146,10 @@ type FeedEvent struct {
 	Location string
 	Sequence int
 	Status   string // CONFIRMED, TENTATIVE or CANCELLED
+	// Description and URL are optional (a community event's text and
+	// page).
+	Description string
+	URL         string
 }
 
 // Contact is who a host calendar belongs to, for the host's email.

@@ -214,7 +214,11 @@ func (s *Service) digestMessage(ctx context.Context, ds DigestStore, t *app.Tena
 			mentions = append(mentions, mn)
 		}
 	}
-	if len(posts)+len(replies)+len(mentions) == 0 {
+	events, err := s.eventReminders(ctx, m, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if len(posts)+len(replies)+len(mentions)+len(events) == 0 {
 		return nil, nil
 	}
 	base := ""
@@ -237,6 +241,12 @@ func (s *Service) digestMessage(ctx context.Context, ds DigestStore, t *app.Tena
 		b.WriteString(" since yesterday")
 	}
 	b.WriteString(".\n")
+	if len(events) > 0 {
+		b.WriteString("\nYour upcoming events (you are going)\n")
+		for _, e := range events {
+			fmt.Fprintf(&b, "- %s\n  %s/learn/community/events/%d%s\n", eventLine(e, m.Location()), base, e.ID, q)
+		}
+	}
 	if len(mentions) > 0 {
 		b.WriteString("\nMentions of you\n")
 		for _, mn := range mentions {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"orengen/app"
+	"orengen/app/calendar"
 )
 
 // Service runs the members' area: member accounts and sign-in, courses
@@ -40,6 +41,8 @@ type Service struct {
 	// Events receives the members' area's events for workflow triggers
 	// (nil: none).
 	Events func(ctx context.Context, ev Event)
+	// ICS writes community events as iCalendar files (nil: none).
+	ICS    calendar.ICS
 	Logger *slog.Logger
 	Now    func() time.Time
 }

@@ -287,6 +287,16 @@ type Store interface {
 	// deliverable's link nonce is still nonce (EFORBIDDEN otherwise).
 	Submit(ctx context.Context, id int64, nonce string, s *Submission) error
 	SetPaid(ctx context.Context, id int64, paidCents int64) error
+	// UpdateProfile saves a profile's handles, audience, rate, niches and
+	// samples; UpdateDeliverable a deliverable's type, due date, amount
+	// and usage end (a new usage end may be reminded again). Both return
+	// ENOTFOUND.
+	UpdateProfile(ctx context.Context, p *Profile) error
+	UpdateDeliverable(ctx context.Context, d *Deliverable) error
+	// DeleteCampaign deletes a campaign with its deliverables, their
+	// files and comments; DeleteDeliverable one deliverable. ENOTFOUND.
+	DeleteCampaign(ctx context.Context, id int64) error
+	DeleteDeliverable(ctx context.Context, id int64) error
 	SetLink(ctx context.Context, id int64, nonce string, expires time.Time) error
 	FindComments(ctx context.Context, deliverableID int64) ([]*Comment, error)
 	// ClaimReminders marks (every tenant's) deliverables whose usage
@@ -337,6 +347,43 @@ func (s *Service) CreateProfile(ctx context.Context, p *Profile) error {
 		return err
 	}
 	return s.Store.CreateProfile(ctx, p)
+}
+
+// Profile returns a creator's profile, or ENOTFOUND.
+func (s *Service) Profile(ctx context.Context, id int64) (*Profile, error) {
+	return s.Store.FindProfile(ctx, id)
+}
+
+// UpdateProfile replaces a creator's handles, audience, rate, niches and
+// sample links (the CRM person stays). Returns EINVALID, ENOTFOUND,
+// EFORBIDDEN.
+func (s *Service) UpdateProfile(ctx context.Context, id int64, in *Profile) error {
+	if err := canWrite(ctx); err != nil {
+		return err
+	}
+	p, err := s.Store.FindProfile(ctx, id)
+	if err != nil {
+		return err
+	}
+	p.Handles, p.Audience, p.RateCents, p.Niches, p.Samples = in.Handles, in.Audience, in.RateCents, in.Niches, in.Samples
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	*in = *p
+	return s.Store.UpdateProfile(ctx, p)
+}
+
+// DeleteCampaign deletes a campaign with its deliverables, their
+// submissions and comments. Returns ENOTFOUND, EFORBIDDEN.
+func (s *Service) DeleteCampaign(ctx context.Context, id int64) error {
+	if err := canWrite(ctx); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteCampaign(ctx, id); err != nil {
+		return err
+	}
+	s.Audit.Record(ctx, "creators.campaign_delete", "campaign:"+strconv.FormatInt(id, 10), "")
+	return nil
 }
 
 // Campaigns lists campaigns with their totals.
@@ -442,6 +489,41 @@ func (s *Service) AddDeliverable(ctx context.Context, d *Deliverable) error {
 	}
 	d.LinkNonce, d.LinkExpiresAt = nonce(), s.now().Add(LinkTTL).UTC()
 	return s.Store.CreateDeliverable(ctx, d)
+}
+
+// UpdateDeliverable changes a deliverable's type, due date, amount and
+// usage rights' end (its status, payment and submission stay). Returns
+// EINVALID, ENOTFOUND, EFORBIDDEN.
+func (s *Service) UpdateDeliverable(ctx context.Context, id int64, in *Deliverable) error {
+	if err := canWrite(ctx); err != nil {
+		return err
+	}
+	d, err := s.Store.FindDeliverable(ctx, id)
+	if err != nil {
+		return err
+	}
+	d.Kind, d.Due, d.AmountCents, d.UsageUntil = in.Kind, in.Due, in.AmountCents, in.UsageUntil
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if err := s.Store.UpdateDeliverable(ctx, d); err != nil {
+		return err
+	}
+	*in = *d
+	return nil
+}
+
+// DeleteDeliverable deletes a deliverable with its submission and
+// comments. Returns ENOTFOUND, EFORBIDDEN.
+func (s *Service) DeleteDeliverable(ctx context.Context, id int64) error {
+	if err := canWrite(ctx); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteDeliverable(ctx, id); err != nil {
+		return err
+	}
+	s.Audit.Record(ctx, "creators.deliverable_delete", "deliverable:"+strconv.FormatInt(id, 10), "")
+	return nil
 }
 
 // Move sets a deliverable's status with an optional comment; a revision
@@ -691,6 +773,12 @@ func ParseCents(field, v string) (int64, error) {
 func (d *Deliverable) StatusLabel() string { return StatusLabel(d.Status) }
 
 // PaidInput is the amount paid as a form shows it (250.50).
-func (d *Deliverable) PaidInput() string {
-	return strconv.FormatFloat(float64(d.PaidCents)/100, 'f', 2, 64)
-}
+func (d *Deliverable) PaidInput() string { return centsInput(d.PaidCents) }
+
+// AmountInput is the amount as a form shows it.
+func (d *Deliverable) AmountInput() string { return centsInput(d.AmountCents) }
+
+// RateInput is the rate as a form shows it.
+func (p *Profile) RateInput() string { return centsInput(p.RateCents) }
+
+func centsInput(c int64) string { return strconv.FormatFloat(float64(c)/100, 'f', 2, 64) }

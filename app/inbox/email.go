@@ -33,6 +33,9 @@ type Mailbox struct {
 	Imported    int64
 	LastError   string
 	LastPollAt  *time.Time
+	// Watch is how the mailbox is followed now (nil: polled only; not
+	// stored: filled by MailboxSettings from the running watcher).
+	Watch *WatchState
 }
 
 // Validate checks a mailbox's settings. Returns EINVALID naming the
@@ -112,8 +115,13 @@ type Mail struct {
 	SetPassword func(ctx context.Context, tenantID int64, password string) error
 	// Mailer returns the tenant's SMTP mailer.
 	Mailer func(ctx context.Context, tenantID int64) (app.Mailer, error)
-	// Every is how often mailboxes are polled (DefaultPoll when 0).
-	Every time.Duration
+	// Every is how often mailboxes are polled (DefaultPoll when 0). A
+	// Fetcher that is also a MailWatcher keeps each mailbox under IMAP
+	// IDLE besides, so new mail is read as it arrives; WatchRetry is the
+	// first wait before a failed IDLE connection is opened again (2 s
+	// when 0, doubling up to 5 minutes).
+	Every      time.Duration
+	WatchRetry time.Duration
 
 	// Inbound keeps the tenants' inbox+TOKEN@InboundDomain addresses
 	// (nil: no inbound address), InboundListen is the SMTP listener's
@@ -222,7 +230,7 @@ func (s *Service) PollAll(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		_, _ = s.Poll(ctx, mb)
+		_, _ = s.PollTenant(ctx, mb.TenantID)
 	}
 }
 
@@ -239,7 +247,14 @@ func (s *Service) MailboxSettings(ctx context.Context, tenantID int64) (*Mailbox
 	if s.Mail == nil {
 		return nil, app.Errorf(app.ENOTFOUND, "Email is not configured.")
 	}
-	return s.Mail.Mailboxes.FindMailbox(ctx, tid)
+	mb, err := s.Mail.Mailboxes.FindMailbox(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	if w, ok := s.MailboxWatch(mb.TenantID); ok && mb.Enabled {
+		mb.Watch = &w
+	}
+	return mb, nil
 }
 
 // SaveMailbox saves the caller's tenant's mailbox settings (a Nexus

@@ -53,8 +53,22 @@ type Service struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 
+	// Broadcasts keeps broadcasts and Audience reads the saved views
+	// they go to (nil: no broadcasts; broadcast.go). PortalURL is a
+	// tenant's portal address and SigningKey its key for unsubscribe
+	// links (unsubscribe.go).
+	Broadcasts BroadcastStore
+	Audience   Audience
+	PortalURL  func(ctx context.Context, tenantID int64) string
+	SigningKey func(ctx context.Context, tenantID int64) ([]byte, error)
+
 	hubOnce sync.Once
 	hub     *Hub
+	bcast   sender
+	// pollLocks (tenant ID → *sync.Mutex) keeps a mailbox's reads in
+	// turn; watches (tenant ID → *mailWatch) are the IDLE goroutines.
+	pollLocks sync.Map
+	watches   sync.Map
 }
 
 func (s *Service) now() time.Time {
@@ -489,8 +503,21 @@ func (s *Service) Start(ctx context.Context) <-chan struct{} {
 			}
 			go func() {
 				defer wg.Done()
-				app.Every(ctx, every, func(ctx context.Context) { s.PollAll(ctx) })
+				w, idle := s.Mail.Fetcher.(MailWatcher)
+				if idle {
+					defer s.stopWatches()
+				}
+				app.Every(ctx, every, func(ctx context.Context) {
+					if idle {
+						s.syncWatches(ctx, w)
+					}
+					s.PollAll(ctx)
+				})
 			}()
+		}
+		if s.Broadcasts != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.RunBroadcasts(ctx) }() // broadcast.go
 		}
 		app.Every(ctx, 30*time.Second, func(ctx context.Context) {
 			if n, err := s.Store.WakeSnoozed(ctx, s.now()); err != nil && ctx.Err() == nil {

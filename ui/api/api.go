@@ -39,10 +39,11 @@ func (s *Handler) MountTenant(r fiber.Router) {
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
 	s.registerBillingAPIRoutes(api, web.HostPortal)
-	s.registerCourseAPIRoutes(api)    // courses.go
-	s.registerCommunityAPIRoutes(api) // community.go
-	s.registerBrandAPIRoutes(api)     // brand.go (issue #22)
-	s.registerCreatorAPIRoutes(api)   // creators.go (issue #22)
+	s.registerCourseAPIRoutes(api)      // courses.go
+	s.registerCommunityAPIRoutes(api)   // community.go
+	s.registerCommunityEventRoutes(api) // community_events.go
+	s.registerBrandAPIRoutes(api)       // brand.go (issue #22)
+	s.registerCreatorAPIRoutes(api)     // creators.go (issue #22)
 	api.Use(s.apiNoRoute(web.HostPortal))
 }
 
@@ -69,8 +70,9 @@ func (s *Handler) MountAdmin(r fiber.Router) {
 	s.registerWebhookAPIRoutes(api)
 	s.registerConversationAPIRoutes(api)
 	s.registerBillingAPIRoutes(api, web.HostNexus)
-	s.registerCourseAPIRoutes(api)    // courses.go
-	s.registerCommunityAPIRoutes(api) // community.go
+	s.registerCourseAPIRoutes(api)      // courses.go
+	s.registerCommunityAPIRoutes(api)   // community.go
+	s.registerCommunityEventRoutes(api) // community_events.go
 	s.registerSnapshotAPIRoutes(api)
 	s.registerWizardAPIRoutes(api)       // wizard.go (issue #22)
 	s.registerTenantImportAPIRoutes(api) // tenant_import.go (issue #22)

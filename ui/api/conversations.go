@@ -34,6 +34,8 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	api.Put("/inbox-hours", web.RequireWriteKey, s.apiInboxHoursSave)
 	api.Get("/inbox-inbound", s.apiInboxInbound)
 	api.Put("/inbox-inbound", web.RequireWriteKey, s.apiInboxInboundSave)
+	s.registerBroadcastAPIRoutes(api)    // broadcasts.go
+	s.registerInboxMailboxAPIRoutes(api) // inbox_mailbox.go
 	s.registerInboxReportAPIRoutes(api)
 }
 
@@ -465,6 +467,7 @@ func addConversationAPI(paths, schemas obj, std func(obj, ...string) obj, idPara
 		"received":  integ,
 		"last_at":   obj{"type": []string{"string", "null"}, "format": "date-time"},
 		"listening": obj{"type": "boolean", "description": "the appliance's mail listener runs (--inbound-smtp-addr); off: nothing is received yet"}})
+	addInboxMailboxAPI(paths, schemas, std, hoursTenant) // inbox_mailbox.go
 	paths["/api/v1/inbox-inbound"] = obj{"parameters": []obj{hoursTenant},
 		"get": obj{"summary": "The inbound email address: mail written, forwarded or BCC'd to it lands in Conversations", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("InboxInbound")))}, "400")},
 		"put": obj{"summary": "Turn the inbound address on or off; rotate gives it a new token (the old address is refused from then on)",

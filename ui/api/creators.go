@@ -20,11 +20,15 @@ func (s *Handler) registerCreatorAPIRoutes(api fiber.Router) {
 	b := func(fn fiber.Handler) fiber.Handler { return s.brandScope(fn) } // brand.go: ?tenant= for admin keys
 	api.Get("/creators", b(s.apiCreators))
 	api.Post("/creators", web.RequireWriteKey, b(s.apiCreatorCreate))
+	api.Put("/creators/:id", web.RequireWriteKey, b(s.apiCreatorUpdate))
 	api.Get("/creator-campaigns", b(s.apiCreatorCampaigns))
 	api.Post("/creator-campaigns", web.RequireWriteKey, b(s.apiCreatorCampaignCreate))
 	api.Get("/creator-campaigns/:id", b(s.apiCreatorCampaign))
+	api.Delete("/creator-campaigns/:id", web.RequireWriteKey, b(s.apiCreatorCampaignDelete))
 	api.Post("/creator-campaigns/:id/deliverables", web.RequireWriteKey, b(s.apiCreatorDeliverableCreate))
 	api.Get("/creator-deliverables/:id", b(s.apiCreatorDeliverable))
+	api.Put("/creator-deliverables/:id", web.RequireWriteKey, b(s.apiCreatorDeliverableUpdate))
+	api.Delete("/creator-deliverables/:id", web.RequireWriteKey, b(s.apiCreatorDeliverableDelete))
 	api.Post("/creator-deliverables/:id/status", web.RequireWriteKey, b(s.apiCreatorStatus))
 	api.Put("/creator-deliverables/:id/paid", web.RequireWriteKey, b(s.apiCreatorPaid))
 }
@@ -67,17 +71,13 @@ func (s *Handler) apiCreators(c *fiber.Ctx) error {
 
 func (s *Handler) apiCreatorCreate(c *fiber.Ctx) error {
 	var in struct {
-		PersonID  int64             `json:"person_id"`
-		Handles   map[string]string `json:"handles"`
-		Audience  int64             `json:"audience"`
-		RateCents int64             `json:"rate_cents"`
-		Niches    []string          `json:"niches"`
-		Samples   []string          `json:"sample_links"`
+		PersonID int64 `json:"person_id"`
+		creatorIn
 	}
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	p := &creators.Profile{PersonID: in.PersonID, Handles: in.Handles, Audience: in.Audience, RateCents: in.RateCents, Niches: in.Niches, Samples: in.Samples}
+	p := in.profile(in.PersonID)
 	if err := s.Creators.CreateProfile(c.UserContext(), p); err != nil {
 		return err
 	}
@@ -86,6 +86,39 @@ func (s *Handler) apiCreatorCreate(c *fiber.Ctx) error {
 		return err
 	}
 	c.Status(fiber.StatusCreated)
+	return c.JSON(fiber.Map{"data": toAPICreator(p)})
+}
+
+// creatorIn is a creator profile's fields in a request.
+type creatorIn struct {
+	Handles   map[string]string `json:"handles"`
+	Audience  int64             `json:"audience"`
+	RateCents int64             `json:"rate_cents"`
+	Niches    []string          `json:"niches"`
+	Samples   []string          `json:"sample_links"`
+}
+
+func (in creatorIn) profile(personID int64) *creators.Profile {
+	return &creators.Profile{PersonID: personID, Handles: in.Handles, Audience: in.Audience, RateCents: in.RateCents, Niches: in.Niches, Samples: in.Samples}
+}
+
+// apiCreatorUpdate replaces a creator's profile (the person stays).
+func (s *Handler) apiCreatorUpdate(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Creators.Profile(c.UserContext(), id); err != nil {
+		return err
+	}
+	var in creatorIn
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	p := in.profile(0)
+	if err := s.Creators.UpdateProfile(c.UserContext(), id, p); err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"data": toAPICreator(p)})
 }
 
@@ -180,6 +213,60 @@ func (s *Handler) apiCreatorCampaign(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"data": out})
 }
 
+func (s *Handler) apiCreatorCampaignDelete(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Creators.DeleteCampaign(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// deliverableIn is a deliverable's fields in a request.
+type deliverableIn struct {
+	Kind        string `json:"kind"`
+	Due         string `json:"due"`
+	AmountCents int64  `json:"amount_cents"`
+	UsageUntil  string `json:"usage_until"`
+}
+
+func (in deliverableIn) deliverable() *creators.Deliverable {
+	return &creators.Deliverable{Kind: in.Kind, Due: in.Due, AmountCents: in.AmountCents, UsageUntil: in.UsageUntil}
+}
+
+// apiCreatorDeliverableUpdate replaces a deliverable's type, due date,
+// amount and usage end.
+func (s *Handler) apiCreatorDeliverableUpdate(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Creators.Deliverable(c.UserContext(), id); err != nil {
+		return err
+	}
+	var in deliverableIn
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	if err := s.Creators.UpdateDeliverable(c.UserContext(), id, in.deliverable()); err != nil {
+		return err
+	}
+	return s.sendDeliverable(c, id, fiber.StatusOK)
+}
+
+func (s *Handler) apiCreatorDeliverableDelete(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Creators.DeleteDeliverable(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 func (s *Handler) apiCreatorDeliverableCreate(c *fiber.Ctx) error {
 	id, err := web.ParamID(c, "id")
 	if err != nil {
@@ -189,16 +276,14 @@ func (s *Handler) apiCreatorDeliverableCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var in struct {
-		CreatorID   int64  `json:"creator_id"`
-		Kind        string `json:"kind"`
-		Due         string `json:"due"`
-		AmountCents int64  `json:"amount_cents"`
-		UsageUntil  string `json:"usage_until"`
+		CreatorID int64 `json:"creator_id"`
+		deliverableIn
 	}
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	d := &creators.Deliverable{CampaignID: id, CreatorID: in.CreatorID, Kind: in.Kind, Due: in.Due, AmountCents: in.AmountCents, UsageUntil: in.UsageUntil}
+	d := in.deliverable()
+	d.CampaignID, d.CreatorID = id, in.CreatorID
 	if err := s.Creators.AddDeliverable(c.UserContext(), d); err != nil {
 		return err
 	}
@@ -283,8 +368,14 @@ func addCreatorAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj
 	schemas["Creator"] = props([]string{"id", "person_id", "name"}, obj{"id": integ, "person_id": integ, "name": str, "email": str,
 		"handles": obj{"type": "object", "additionalProperties": str, "description": "platform: @handle"}, "audience": integ, "rate_cents": integ,
 		"niches": strs, "sample_links": strs, "created_at": tstamp})
-	schemas["CreatorInput"] = props([]string{"person_id"}, obj{"person_id": integ, "handles": obj{"type": "object", "additionalProperties": str,
-		"propertyNames": obj{"enum": creators.Platforms}}, "audience": integ, "rate_cents": integ, "niches": strs, "sample_links": strs})
+	profile := obj{"handles": obj{"type": "object", "additionalProperties": str,
+		"propertyNames": obj{"enum": creators.Platforms}}, "audience": integ, "rate_cents": integ, "niches": strs, "sample_links": strs}
+	schemas["CreatorProfileInput"] = props(nil, profile)
+	withPerson := obj{"person_id": integ}
+	for k, v := range profile {
+		withPerson[k] = v
+	}
+	schemas["CreatorInput"] = props([]string{"person_id"}, withPerson)
 	comment := props([]string{"author", "body"}, obj{"author": obj{"type": "string", "enum": []string{creators.AuthorOwner, creators.AuthorCreator}}, "body": str, "created_at": tstamp})
 	schemas["CreatorDeliverable"] = props([]string{"id", "campaign_id", "creator_id", "kind", "status"}, obj{"id": integ, "campaign_id": integ, "creator_id": integ,
 		"creator_name": str, "kind": str, "due": date, "status": status, "amount_cents": integ, "paid_cents": integ, "usage_until": date, "reminded_at": nTime,
@@ -296,18 +387,26 @@ func addCreatorAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj
 	paths["/api/v1/creators"] = obj{"parameters": []obj{tenant},
 		"get":  obj{"summary": "Creators: CRM people with a creator profile", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("Creator")))})},
 		"post": obj{"summary": "Make a CRM person a creator", "requestBody": jsonBody(ref("CreatorInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("Creator")))}, "400", "403", "409")}}
+	paths["/api/v1/creators/{id}"] = obj{"parameters": []obj{idParam, tenant},
+		"put": obj{"summary": "Replace a creator's profile: handles, audience, rate, niches, sample links (the CRM person stays)", "requestBody": jsonBody(ref("CreatorProfileInput")),
+			"responses": std(obj{"200": jsonResp("Saved", dataOf(ref("Creator")))}, "400", "403", "404")}}
 	paths["/api/v1/creator-campaigns"] = obj{"parameters": []obj{tenant},
 		"get": obj{"summary": "Campaigns with their totals owed and paid", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("CreatorCampaign")))})},
 		"post": obj{"summary": "Create a campaign with a brief (markdown)", "requestBody": jsonBody(props([]string{"name"}, obj{"name": str, "brief": str})),
 			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("CreatorCampaign")))}, "400", "403")}}
 	paths["/api/v1/creator-campaigns/{id}"] = obj{"parameters": []obj{idParam, tenant},
-		"get": obj{"summary": "A campaign with its deliverables (the board)", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("CreatorCampaign")))}, "404")}}
+		"get":    obj{"summary": "A campaign with its deliverables (the board)", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("CreatorCampaign")))}, "404")},
+		"delete": obj{"summary": "Delete a campaign with its deliverables, their submissions and comments", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
 	paths["/api/v1/creator-campaigns/{id}/deliverables"] = obj{"parameters": []obj{idParam, tenant},
 		"post": obj{"summary": "Add a deliverable (briefed, with a private link for the creator)",
 			"requestBody": jsonBody(props([]string{"creator_id", "kind"}, obj{"creator_id": integ, "kind": str, "due": date, "amount_cents": integ, "usage_until": date})),
 			"responses":   std(obj{"201": jsonResp("Created", dataOf(ref("CreatorDeliverable")))}, "400", "403", "404")}}
 	paths["/api/v1/creator-deliverables/{id}"] = obj{"parameters": []obj{idParam, tenant},
-		"get": obj{"summary": "A deliverable with its submission, comments and private link", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("CreatorDeliverable")))}, "404")}}
+		"get": obj{"summary": "A deliverable with its submission, comments and private link", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("CreatorDeliverable")))}, "404")},
+		"put": obj{"summary": "Replace a deliverable's type, due date, amount and usage rights' end (a new end is reminded again); status, payment and submission stay",
+			"requestBody": jsonBody(props([]string{"kind"}, obj{"kind": str, "due": date, "amount_cents": integ, "usage_until": date})),
+			"responses":   std(obj{"200": jsonResp("Saved", dataOf(ref("CreatorDeliverable")))}, "400", "403", "404")},
+		"delete": obj{"summary": "Delete a deliverable with its submission and comments", "responses": std(obj{"204": obj{"description": "Deleted"}}, "403", "404")}}
 	paths["/api/v1/creator-deliverables/{id}/status"] = obj{"parameters": []obj{idParam, tenant},
 		"post": obj{"summary": "Move a deliverable (approve, ask for a revision: comment required, publish...)",
 			"requestBody": jsonBody(props([]string{"status"}, obj{"status": status, "comment": str})),

@@ -370,6 +370,7 @@ func OpenAPI() []byte {
 		addToolAPI(paths, schemas, std, idParam)
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
+		addBroadcastAPI(paths, schemas, std, idParam)      // broadcasts.go
 		addInboxReportAPI(paths, schemas, std, idParam)    // inbox_reports.go
 		addBillingAPI(paths, schemas, std, idParam)        // billing.go
 		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
@@ -377,6 +378,7 @@ func OpenAPI() []byte {
 		addBillingRevenueAPI(paths, schemas, std)          // billing_revenue.go
 		addCourseAPI(paths, schemas, std, idParam)         // courses.go
 		addCommunityAPI(paths, schemas, std, idParam)      // community.go
+		addCommunityEventAPI(paths, schemas, std, idParam) // community_events.go
 		addBrandAPI(paths, schemas, std, idParam)          // brand.go (issue #22)
 		addCreatorAPI(paths, schemas, std, idParam)        // creators.go (issue #22)
 		addTwentyAPI(paths, schemas, tenantParam)

@@ -159,6 +159,7 @@ type Block struct {
 	Calendar string
 	Key      string // unique on the page (a booking shows once per host)
 	Busy     bool   // a synced event, not a booking
+	Event    int64  // a community event (Busy too): its page
 }
 
 // Cell is one calendar's day.
@@ -276,8 +277,12 @@ func (s *Handler) handleView(r *req) error {
 		if summary == "" {
 			summary = "Busy"
 		}
-		add(bz.CalendarID, bz.Start, Block{Label: lt.Format("15:04") + " " + summary, Title: summary + " (synced), " + lt.Format("15:04") + "–" + bz.End.In(loc).Format("15:04"),
-			Time: lt.Format("15:04"), Busy: true, Calendar: names[bz.CalendarID]})
+		kind := " (synced), "
+		if bz.EventID != 0 {
+			kind = " (community event), "
+		}
+		add(bz.CalendarID, bz.Start, Block{Label: lt.Format("15:04") + " " + summary, Title: summary + kind + lt.Format("15:04") + "–" + bz.End.In(loc).Format("15:04"),
+			Time: lt.Format("15:04"), Busy: true, Calendar: names[bz.CalendarID], Event: bz.EventID, Key: fmt.Sprintf("event-%d", bz.EventID)})
 	}
 	for _, m := range blocks {
 		for _, bl := range m {

@@ -32,6 +32,7 @@ func (s *Handler) mountCommunity(g fiber.Router, csrf fiber.Handler) {
 	g.Post("/community/posts/:id/comments", csrf, s.requireMember, s.handleComment)
 	g.Post("/community/posts/:id/react", csrf, s.requireMember, s.handleReact)
 	g.Post("/community/posts/:id/report", csrf, s.requireMember, s.handleReport)
+	s.mountEvents(g, csrf)       // events.go
 	if s.Courses.Tenant != nil { // the digest is sent
 		g.Get("/unsubscribe", s.needTenant, s.handleUnsubscribeView)
 		g.Post("/unsubscribe", csrf, s.needTenant, s.handleUnsubscribe)
@@ -110,6 +111,7 @@ type communityPage struct {
 	Spaces   []*courses.Space
 	Feed     *courses.Feed
 	Mentions []*courses.Mention
+	Events   []*courses.CommunityEvent
 }
 
 func before(c *fiber.Ctx) (int64, error) {
@@ -140,16 +142,22 @@ func (s *Handler) handleCommunity(c *fiber.Ctx) error {
 	if p.Mentions, err = s.Courses.MyMentions(ctx, m); err != nil {
 		return err
 	}
+	if s.Courses.EventsOn() {
+		if p.Events, err = s.Courses.MemberEvents(ctx, m, nil); err != nil {
+			return err
+		}
+	}
 	return s.Render(c, "hosted/community_home", p)
 }
 
 type spacePage struct {
 	memberLayout
 	postsView
-	Space *courses.Space
-	Feed  *courses.Feed
-	Title string
-	Body  string
+	Space  *courses.Space
+	Feed   *courses.Feed
+	Events []*courses.CommunityEvent
+	Title  string
+	Body   string
 }
 
 func (s *Handler) renderSpace(c *fiber.Ctx, p *spacePage) error {
@@ -162,6 +170,11 @@ func (s *Handler) renderSpace(c *fiber.Ctx, p *spacePage) error {
 		return err
 	}
 	p.Space, p.Feed = sp, f
+	if s.Courses.EventsOn() {
+		if p.Events, err = s.Courses.MemberEvents(c.UserContext(), member(c), sp); err != nil {
+			return err
+		}
+	}
 	p.memberLayout.Layout = s.layout(c, sp.Name)
 	return s.Render(c, "hosted/community_space", p)
 }

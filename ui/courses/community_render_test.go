@@ -1,6 +1,10 @@
 package courses
 
-import "orengen/app/courses"
+import (
+	"time"
+
+	"orengen/app/courses"
+)
 
 // The community's pages and their data (see pageData).
 func init() {
@@ -43,4 +47,32 @@ func init() {
 
 func init() {
 	pageData["hosted/community_unsubscribe"] = func() any { return &unsubscribePage{memberLayout: ml, Token: "t", Done: false} }
+}
+
+func init() {
+	cancelled := now
+	ev := &courses.CommunityEvent{ID: 3, SpaceID: 7, CalendarID: 2, Title: "Live Q&A", Description: "**Bring** questions", Start: now, End: now.Add(time.Hour),
+		TimeZone: "Europe/Paris", Location: "Online", VideoURL: "https://meet.example.com/x", Capacity: 10, Going: 10, SpaceSlug: "general", SpaceName: "General", MyRSVP: courses.RSVPGoing}
+	off := *ev
+	off.CancelledAt, off.MyRSVP, off.Capacity = &cancelled, "", 0
+	cals := []*courses.EventCalendar{{ID: 2, Name: "Team", OwnerKind: "tenant"}}
+	sp := &courses.Space{ID: 7, Slug: "general", Name: "General"}
+	pageData["hosted/community_event"] = func() any {
+		return &eventPage{memberLayout: ml, Event: ev, MemberWhen: "Mon 7 Dec 2026, 12:00–13:00 (UTC)"}
+	}
+	pageData["portal/community_event"] = func() any {
+		return &staffEventPage{Event: &off, RSVPs: []*courses.RSVP{{EventID: 3, MemberID: 5, MemberName: "M", Status: courses.RSVPGoing, UpdatedAt: now}, {EventID: 3, MemberID: 6, Email: "x@y.test", Status: courses.RSVPNotGoing}},
+			Form: formOfEvent(ev), Calendars: cals, Spaces: []*courses.Space{sp}, Errors: map[string]string{"end": "x"}, Zone: "Europe/Paris"}
+	}
+	prevSpace, prevHome := pageData["portal/community_space"], pageData["hosted/community_space"]
+	pageData["portal/community_space"] = func() any {
+		p := prevSpace().(*staffSpacePage)
+		p.Events, p.EventForm, p.Calendars, p.Zone, p.Section = []*courses.CommunityEvent{ev, &off}, formOfEvent(ev), cals, "Europe/Paris", "event"
+		return p
+	}
+	pageData["hosted/community_space"] = func() any {
+		p := prevHome().(*spacePage)
+		p.Events = []*courses.CommunityEvent{ev, &off}
+		return p
+	}
 }

@@ -35,6 +35,7 @@ func (s *Handler) mountCommunityStaff(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/community/posts/:id", s.handleStaffPostView)
 	r.Post("/community/posts/:id/moderate", csrf, s.handleModerate)
 	r.Post("/community/members/:id/ban", csrf, s.handleBan)
+	s.mountEventsStaff(r, csrf) // events.go
 }
 
 type staffCommunityPage struct {
@@ -145,6 +146,12 @@ type staffSpacePage struct {
 	Section string
 	Title   string
 	Body    string
+	// Events of the space (upcoming, cancelled included), the new event's
+	// form and the calendars it may show on.
+	Events    []*courses.CommunityEvent
+	EventForm *eventForm
+	Calendars []*courses.EventCalendar
+	Zone      string
 }
 
 // CourseTitle names a course of the page's list.
@@ -165,6 +172,18 @@ func (s *Handler) renderStaffSpace(c *fiber.Ctx, id int64, p *staffSpacePage) er
 	if p.Form == nil {
 		cp := *p.Space
 		p.Form = &cp
+	}
+	if s.Courses.EventsOn() {
+		if p.Events, err = s.Courses.SpaceEvents(ctx, id, false); err != nil {
+			return err
+		}
+		if p.Calendars, err = s.Courses.EventCalendars(ctx); err != nil {
+			return err
+		}
+		if p.EventForm == nil {
+			p.EventForm = &eventForm{CalendarID: courses.DefaultEventCalendar(p.Calendars), Capacity: "0"}
+		}
+		p.Zone = courses.TenantZone(app.TenantFromContext(ctx)).String()
 	}
 	p.Layout = s.Layout(c, web.HostPortal, p.Space.Name)
 	return s.Render(c, "portal/community_space", p)

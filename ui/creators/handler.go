@@ -56,11 +56,15 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	k := func(fn func(c *fiber.Ctx, kc *scope) error) fiber.Handler { return s.route(sc, fn) }
 	r.Get(base, k(s.handleIndex))
 	r.Post(base+"/profiles", csrf, k(s.handleProfileCreate))
+	r.Post(base+"/profiles/:profile", csrf, k(s.handleProfileUpdate))
 	r.Post(base+"/campaigns", csrf, k(s.handleCampaignCreate))
 	r.Get(base+"/campaigns/:campaign", k(s.handleBoard))
 	r.Post(base+"/campaigns/:campaign", csrf, k(s.handleCampaignUpdate))
+	r.Post(base+"/campaigns/:campaign/delete", csrf, k(s.handleCampaignDelete))
 	r.Post(base+"/campaigns/:campaign/deliverables", csrf, k(s.handleDeliverableCreate))
 	r.Get(base+"/deliverables/:deliverable", k(s.handleDeliverable))
+	r.Post(base+"/deliverables/:deliverable", csrf, k(s.handleDeliverableUpdate))
+	r.Post(base+"/deliverables/:deliverable/delete", csrf, k(s.handleDeliverableDelete))
 	r.Post(base+"/deliverables/:deliverable/status", csrf, k(s.handleStatus))
 	r.Post(base+"/deliverables/:deliverable/paid", csrf, k(s.handlePaid))
 	r.Post(base+"/deliverables/:deliverable/link", csrf, k(s.handleNewLink))
@@ -117,12 +121,15 @@ type indexPage struct {
 	Platforms []string
 	CanEdit   bool
 	Errors    map[string]string
+	// Edit is the profile whose edit form is open (a refused save).
+	Edit int64
 }
 
 func (s *Handler) handleIndex(c *fiber.Ctx, kc *scope) error { return s.renderIndex(c, kc, nil) }
 
 func (s *Handler) renderIndex(c *fiber.Ctx, kc *scope, errs map[string]string) error {
 	pg := &indexPage{Base: kc.base, Platforms: creators.Platforms, CanEdit: canEdit(c, kc), Errors: errs}
+	pg.Edit, _ = strconv.ParseInt(c.Query("edit"), 10, 64)
 	var err error
 	if pg.Profiles, err = s.Creators.Profiles(kc.ctx); err != nil {
 		return err
@@ -139,23 +146,72 @@ func (s *Handler) renderIndex(c *fiber.Ctx, kc *scope, errs map[string]string) e
 	return s.Render(c, kc.sc.Page("creators"), pg)
 }
 
-func (s *Handler) handleProfileCreate(c *fiber.Ctx, kc *scope) error {
+// profileForm reads the profile form (add and edit).
+func profileForm(c *fiber.Ctx) (*creators.Profile, error) {
 	g := web.FormGetter(c)
 	pid, _ := strconv.ParseInt(g("person_id"), 10, 64)
-	aud, _ := strconv.ParseInt(strings.ReplaceAll(g("audience"), ",", ""), 10, 64)
-	p := &creators.Profile{PersonID: pid, Audience: aud, Handles: map[string]string{}, Niches: web.SplitList(g("niches")), Samples: strings.Fields(g("samples"))}
+	p := &creators.Profile{PersonID: pid, Handles: map[string]string{}, Niches: web.SplitList(g("niches")), Samples: strings.Fields(g("samples"))}
+	if v := strings.ReplaceAll(strings.TrimSpace(g("audience")), ",", ""); v != "" {
+		aud, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, app.FieldErrorf("audience", "Audience size must be a whole number, like 12500.")
+		}
+		p.Audience = aud
+	}
 	for _, pl := range creators.Platforms {
 		p.Handles[pl] = g("handle_" + pl)
 	}
 	rate, err := creators.ParseCents("rate", g("rate"))
+	p.RateCents = rate
+	return p, err
+}
+
+func (s *Handler) handleProfileCreate(c *fiber.Ctx, kc *scope) error {
+	p, err := profileForm(c)
 	if err == nil {
-		p.RateCents = rate
 		err = s.Creators.CreateProfile(kc.ctx, p)
 	}
 	if err != nil {
 		return web.FormError(c, err, "person_id", func(e map[string]string) error { return s.renderIndex(c, kc, e) })
 	}
 	s.SetFlash(c, "ok", "Creator added.")
+	return c.Redirect(kc.base, fiber.StatusSeeOther)
+}
+
+// handleProfileUpdate saves a creator's edited profile; a refusal comes
+// back as a flash naming the field, the edit form open.
+func (s *Handler) handleProfileUpdate(c *fiber.Ctx, kc *scope) error {
+	id, err := web.ParamID(c, "profile")
+	if err != nil {
+		return err
+	}
+	p, err := profileForm(c)
+	if err == nil {
+		err = s.Creators.UpdateProfile(kc.ctx, id, p)
+	}
+	if app.ErrorCode(err) == app.EINVALID {
+		s.SetFlash(c, "error", "Creator not saved: "+app.ErrorMessage(err))
+		return c.Redirect(kc.base+"?edit="+strconv.FormatInt(id, 10)+"#creator-"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+	} else if err != nil {
+		return err
+	}
+	s.SetFlash(c, "ok", "Creator "+p.PersonName+" saved.")
+	return c.Redirect(kc.base, fiber.StatusSeeOther)
+}
+
+func (s *Handler) handleCampaignDelete(c *fiber.Ctx, kc *scope) error {
+	id, err := web.ParamID(c, "campaign")
+	if err != nil {
+		return err
+	}
+	cp, err := s.Creators.Campaign(kc.ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.Creators.DeleteCampaign(kc.ctx, id); err != nil {
+		return err
+	}
+	s.SetFlash(c, "ok", "Campaign "+cp.Name+" deleted with its "+strconv.Itoa(cp.Deliverables)+" deliverables.")
 	return c.Redirect(kc.base, fiber.StatusSeeOther)
 }
 
@@ -224,11 +280,9 @@ func (s *Handler) handleDeliverableCreate(c *fiber.Ctx, kc *scope) error {
 	if err != nil {
 		return err
 	}
-	g := web.FormGetter(c)
-	cid, _ := strconv.ParseInt(g("creator_id"), 10, 64)
-	d := &creators.Deliverable{CampaignID: id, CreatorID: cid, Kind: g("kind"), Due: g("due"), UsageUntil: g("usage_until")}
-	d.AmountCents, err = creators.ParseCents("amount", g("amount"))
+	d, err := deliverableForm(c)
 	if err == nil {
+		d.CampaignID = id
 		err = s.Creators.AddDeliverable(kc.ctx, d)
 	}
 	if err != nil {
@@ -297,6 +351,44 @@ func (s *Handler) back(c *fiber.Ctx, kc *scope, d *creators.Deliverable) error {
 		return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
 	}
 	return c.Redirect(kc.base+"/deliverables/"+strconv.FormatInt(d.ID, 10), fiber.StatusSeeOther)
+}
+
+// deliverableForm reads the deliverable form (add and edit).
+func deliverableForm(c *fiber.Ctx) (*creators.Deliverable, error) {
+	g := web.FormGetter(c)
+	cid, _ := strconv.ParseInt(g("creator_id"), 10, 64)
+	d := &creators.Deliverable{CreatorID: cid, Kind: g("kind"), Due: g("due"), UsageUntil: g("usage_until")}
+	var err error
+	d.AmountCents, err = creators.ParseCents("amount", g("amount"))
+	return d, err
+}
+
+func (s *Handler) handleDeliverableUpdate(c *fiber.Ctx, kc *scope) error {
+	d, err := s.deliverable(c, kc)
+	if err != nil {
+		return err
+	}
+	in, err := deliverableForm(c)
+	if err == nil {
+		err = s.Creators.UpdateDeliverable(kc.ctx, d.ID, in)
+	}
+	if err != nil {
+		return web.FormError(c, err, "kind", func(e map[string]string) error { return s.renderDeliverable(c, kc, e) })
+	}
+	s.SetFlash(c, "ok", "Deliverable saved.")
+	return s.back(c, kc, d)
+}
+
+func (s *Handler) handleDeliverableDelete(c *fiber.Ctx, kc *scope) error {
+	d, err := s.deliverable(c, kc)
+	if err != nil {
+		return err
+	}
+	if err := s.Creators.DeleteDeliverable(kc.ctx, d.ID); err != nil {
+		return err
+	}
+	s.SetFlash(c, "ok", d.Kind+" by "+d.CreatorName+" deleted.")
+	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleStatus(c *fiber.Ctx, kc *scope) error {

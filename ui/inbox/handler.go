@@ -91,6 +91,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post("/inbox/inbound", csrf, s.page(sc, s.handleInbound))
 	r.Get("/inbox/hours", s.page(sc, s.handleHours))
 	r.Post("/inbox/hours", csrf, s.page(sc, s.handleHoursSave))
+	s.mountBroadcasts(r, csrf, sc) // broadcast.go: before /inbox/:id
 	s.mountReportsAndCalls(r, sc)
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
 	r.Get("/inbox/:id/messages/:mid/frame", s.page(sc, s.handleMessageFrame))
@@ -554,7 +555,7 @@ func (s *Handler) handleMailboxSave(c *fiber.Ctx, sc web.Scope) error {
 		}
 		return s.mailbox(c, sc, &mailboxPage{Tenant: mb.TenantID, Mailbox: mb, Errors: map[string]string{web.FieldOr(err, "host"): app.ErrorMessage(err)}})
 	}
-	s.SetFlash(c, "success", "Mailbox saved. New mail is read every minute.")
+	s.SetFlash(c, "success", "Mailbox saved. New mail is read as it arrives where the server offers IMAP IDLE, else every minute.")
 	return c.Redirect(mailboxURL(sc, mb.TenantID), fiber.StatusSeeOther)
 }
 
@@ -608,7 +609,7 @@ func (s *Handler) handleMailboxPoll(c *fiber.Ctx, sc web.Scope) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Minute)
 	defer cancel()
-	n, err := s.Inbox.Poll(ctx, mb)
+	n, err := s.Inbox.PollTenant(ctx, mb.TenantID)
 	if err != nil {
 		s.SetFlash(c, "error", "The mailbox could not be read; the error is shown below.")
 	} else {

@@ -77,6 +77,7 @@ type Handler struct {
 	// InboxPages is Conversations (nil or off: none).
 	InboxPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		MountPublic(r fiber.Router) // the unsubscribe page of broadcast emails
 		On() bool
 	}
 	CalendarPages interface {

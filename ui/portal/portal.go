@@ -50,6 +50,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CreatorPages != nil {
 		s.CreatorPages.MountPublic(r, csrf) // a creator's private link (no account)
 	}
+	if s.InboxPages != nil {
+		s.InboxPages.MountPublic(r) // broadcast emails' unsubscribe links
+	}
 	s.AgentPages.MountChat(r, web.HostPortal)
 	s.AgentPages.MountCalls(r)
 	s.API.MountTenant(r)
