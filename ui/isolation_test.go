@@ -1583,7 +1583,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, ":inv", e.billingInvoiceFixture())
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
-	case objSpace, objSpaceSlug, objPost, objEvent:
+	case objSpace, objSpaceSlug, objPost, objEvent, objComment:
 		id, p = e.communityFill(r.Line.Obj, p) // community_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)
