@@ -42,6 +42,7 @@ func (a *App) wireInbox() {
 			return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID})
 		},
 		SigningKey: a.unsubscribeKey,
+		Quiet:      st,
 		Mail: &inbox.Mail{
 			Mailboxes: st,
 			Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},
@@ -61,6 +62,7 @@ func (a *App) wireInbox() {
 	}
 	a.Automations.Inbox = a.Inbox
 	a.Engine.Inbox = a.Inbox // the Conversations workflow steps
+	a.Engine.QuietHours = a.Inbox.QuietUntil
 	a.Server.Inbox = a.Inbox
 }
 

@@ -371,6 +371,7 @@ func OpenAPI() []byte {
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
 		addBroadcastAPI(paths, schemas, std, idParam)      // broadcasts.go
+		addQuietAPI(paths, schemas, std)                   // inbox_quiet.go
 		addInboxReportAPI(paths, schemas, std)             // inbox_reports.go
 		addBillingAPI(paths, schemas, std, idParam)        // billing.go
 		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
