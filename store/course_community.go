@@ -155,18 +155,18 @@ func (s *CourseStore) FindMemberSpaces(ctx context.Context, memberID int64) ([]*
 		ORDER BY lower(sp.name) LIMIT 500`, tid, memberID, now, memberID, memberID, now)
 }
 
-const postCols = `id, tenant_id, space_id, COALESCE(member_id, 0), author_name, title, body, pinned, hidden_at, comments, created_at`
+const postCols = `id, tenant_id, space_id, COALESCE(member_id, 0), author_name, title, body, pinned, hidden_at, comments, created_at, edited_at`
 
 func scanPost(r scanner) (*courses.Post, error) {
 	var p courses.Post
-	var hid NullTime
-	if err := r.Scan(&p.ID, &p.TenantID, &p.SpaceID, &p.MemberID, &p.AuthorName, &p.Title, &p.Body, &p.Pinned, &hid, &p.Comments, Time{&p.CreatedAt}); err != nil {
+	var hid, edited NullTime
+	if err := r.Scan(&p.ID, &p.TenantID, &p.SpaceID, &p.MemberID, &p.AuthorName, &p.Title, &p.Body, &p.Pinned, &hid, &p.Comments, Time{&p.CreatedAt}, &edited); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, app.Errorf(app.ENOTFOUND, "Post not found.")
 		}
 		return nil, err
 	}
-	p.HiddenAt = hid.T
+	p.HiddenAt, p.EditedAt = hid.T, edited.T
 	return &p, nil
 }
 
@@ -380,7 +380,7 @@ func (s *CourseStore) FindComments(ctx context.Context, postID int64, withHidden
 	if !withHidden {
 		hidden = " AND hidden_at IS NULL"
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT id, tenant_id, post_id, COALESCE(member_id, 0), author_name, body, hidden_at, created_at FROM community_comments
+	rows, err := s.db.read.QueryContext(ctx, `SELECT id, tenant_id, post_id, COALESCE(member_id, 0), author_name, body, hidden_at, created_at, edited_at FROM community_comments
 		WHERE post_id = ? AND tenant_id = ?`+hidden+` ORDER BY id LIMIT 1000`, postID, tid)
 	if err != nil {
 		return nil, fmt.Errorf("find comments: %w", err)
@@ -389,11 +389,11 @@ func (s *CourseStore) FindComments(ctx context.Context, postID int64, withHidden
 	var out []*courses.Comment
 	for rows.Next() {
 		var c courses.Comment
-		var hid NullTime
-		if err := rows.Scan(&c.ID, &c.TenantID, &c.PostID, &c.MemberID, &c.AuthorName, &c.Body, &hid, Time{&c.CreatedAt}); err != nil {
+		var hid, edited NullTime
+		if err := rows.Scan(&c.ID, &c.TenantID, &c.PostID, &c.MemberID, &c.AuthorName, &c.Body, &hid, Time{&c.CreatedAt}, &edited); err != nil {
 			return nil, err
 		}
-		c.HiddenAt = hid.T
+		c.HiddenAt, c.EditedAt = hid.T, edited.T
 		out = append(out, &c)
 	}
 	return out, rows.Err()
@@ -485,7 +485,11 @@ func (s *CourseStore) FindOpenReports(ctx context.Context) ([]*courses.Report, e
 		}
 		out = append(out, &r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	cr, err := s.findOpenCommentReports(ctx, tid) // course_moderation.go
+	return append(out, cr...), err
 }
 
 // ResolveReports implements courses.CommunityStore.

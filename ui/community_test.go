@@ -83,6 +83,13 @@ func (e *tenantEnv) isoCommunityRequest(r isoRoute, req *treq) {
 	case !strings.HasPrefix(r.Path, "/api/v1/community/"):
 		return
 	}
+	if strings.HasPrefix(r.Path, "/api/v1/community/comments/") {
+		req.JSON = `{"action":"dismiss"}`
+		if r.Host == ui.HostNexus {
+			req.Path += "?tenant=" + e.B.T.Slug
+		}
+		return
+	}
 	if strings.HasPrefix(r.Path, "/api/v1/community/events") {
 		e.isoEventRequest(r, req) // community_events_test.go
 		if r.Host == ui.HostNexus {
@@ -161,6 +168,8 @@ func (e *tenantEnv) communityFill(obj, p string) (string, string) {
 		return "1", strings.ReplaceAll(p, ":slug", b.Space.Slug)
 	case objEvent:
 		return e.eventFill(p) // community_events_test.go
+	case objComment:
+		return strconv.FormatInt(e.commentFixture(e.B.T, e.B.Owner), 10), p // community_moderation_test.go
 	}
 	return strconv.FormatInt(b.Post.ID, 10), p
 }
@@ -183,6 +192,7 @@ func (e *tenantEnv) communityContractCalls(calls map[string]contractCall, rk, wk
 	calls["getCommunitySettings"] = contractCall{ui.HostPortal, "GET", "/api/v1/community/settings", rk, "", 200}
 	calls["putCommunitySettings"] = contractCall{ui.HostPortal, "PUT", "/api/v1/community/settings", wk, `{"banned_words":["casino"],"flood_limit":10}`, 200}
 	e.eventContractCalls(calls, rk, wk) // community_events_test.go
+	calls["postCommunityCommentsIdModeration"] = contractCall{ui.HostPortal, "POST", "/api/v1/community/comments/" + strconv.FormatInt(e.commentFixture(e.A.T, e.A.Owner), 10) + "/moderation", wk, `{"action":"unhide"}`, 200}
 	calls["postCourseMembersIdCommunityBan"] = contractCall{ui.HostPortal, "POST", "/api/v1/course-members/" + strconv.FormatInt(m.ID, 10) + "/community-ban", wk, `{"banned":false}`, 200}
 }
 

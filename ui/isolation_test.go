@@ -114,6 +114,7 @@ const (
 	objBillingInvoice       = "billinginvoice"
 	objBillingTenantInvoice = "billingtenantinvoice"
 	objInboxEmail           = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
+	objInboxCall            = "inboxcall"  // B's call thread; :mid/:message its recorded call (inbox_calls_test.go)
 	objBroadcast            = "broadcast"  // B's broadcast (inbox_broadcast_test.go)
 )
 
@@ -1251,6 +1252,11 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/inbox/reports":         {accAdmin, ""},
 	"portal|GET|/api/v1/inbox-reports": {accTenantKey, ""},
 	"nexus|GET|/api/v1/inbox-reports":  {accAdminKey, ""},
+	// Calls in threads: a call's recording (issue #18, convo6).
+	"portal|GET|/inbox/:id/recordings/:mid":                    {accUser, objInboxCall},
+	"nexus|GET|/inbox/:id/recordings/:mid":                     {accAdmin, objInboxCall},
+	"portal|GET|/api/v1/conversations/:id/recordings/:message": {accTenantKey, objInboxCall},
+	"nexus|GET|/api/v1/conversations/:id/recordings/:message":  {accAdminKey, objInboxCall},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1565,6 +1571,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objInboxCall:
+		var mid string
+		id, mid = e.inboxCallFixture() // inbox_calls_test.go
+		p = strings.ReplaceAll(strings.ReplaceAll(p, ":mid", mid), ":message", mid)
 	case objBroadcast:
 		id = e.isoBroadcastFixture() // inbox_broadcast_test.go
 	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:
@@ -1580,7 +1590,7 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		p = strings.ReplaceAll(p, ":inv", e.billingInvoiceFixture())
 	case objCourse, objCourseLesson, objCourseMember, objCourseSlug:
 		id, p = e.coursesFill(r.Line.Obj, p) // courses_test.go
-	case objSpace, objSpaceSlug, objPost, objEvent:
+	case objSpace, objSpaceSlug, objPost, objEvent, objComment:
 		id, p = e.communityFill(r.Line.Obj, p) // community_test.go
 	case objWikiShare:
 		id = strconv.FormatInt(e.B.WikiShare.ID, 10)

@@ -133,6 +133,7 @@ type Post struct {
 	HiddenAt   *time.Time
 	Comments   int
 	CreatedAt  time.Time
+	EditedAt   *time.Time // the author changed it (the "edited" mark)
 	// Filled for pages: the space, reaction counts by kind and the
 	// viewer's own reactions.
 	SpaceSlug string
@@ -151,6 +152,7 @@ type Comment struct {
 	Body       string
 	HiddenAt   *time.Time
 	CreatedAt  time.Time
+	EditedAt   *time.Time
 }
 
 // Mention is a member named in a post or comment.
@@ -164,10 +166,13 @@ type Mention struct {
 	CreatedAt time.Time
 }
 
-// Report is a member's report of a post.
+// Report is a member's report of a post, or of one of its comments
+// (CommentID, Comment).
 type Report struct {
 	ID         int64
 	PostID     int64
+	CommentID  int64
+	Comment    *Comment
 	MemberID   int64
 	MemberName string
 	Reason     string
@@ -735,16 +740,12 @@ func (s *Service) canWrite(ctx context.Context, m *Member, fields map[string]str
 	if m.CommunityBanned {
 		return ErrBanned
 	}
+	if err := s.checkWords(ctx, fields); err != nil { // moderation.go
+		return err
+	}
 	st, err := s.Community.FindCommunitySettings(ctx)
 	if err != nil {
 		return err
-	}
-	for _, f := range []string{"title", "body"} {
-		if v, ok := fields[f]; ok {
-			if err := CheckWords(f, v, st.BannedWords); err != nil {
-				return err
-			}
-		}
 	}
 	n, reset, err := s.Limiter.Hit(ctx, fmt.Sprintf("community:flood:%d", m.ID), FloodWindow)
 	if err != nil {

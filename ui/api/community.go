@@ -33,6 +33,7 @@ func (s *Handler) registerCommunityAPIRoutes(api fiber.Router) {
 	api.Get("/community/settings", s.apiCommunitySettings)
 	api.Put("/community/settings", web.RequireWriteKey, s.apiCommunitySettingsSave)
 	api.Post("/course-members/:id/community-ban", web.RequireWriteKey, s.apiCommunityBan)
+	api.Post("/community/comments/:id/moderation", web.RequireWriteKey, s.apiModerateComment)
 }
 
 type apiSpace struct {
@@ -63,6 +64,7 @@ type apiPost struct {
 	Hidden     bool           `json:"hidden"`
 	Comments   int            `json:"comments"`
 	Reactions  map[string]int `json:"reactions"`
+	Edited     bool           `json:"edited"`
 	CreatedAt  time.Time      `json:"created_at"`
 }
 
@@ -71,7 +73,7 @@ func toAPIPost(p *courses.Post) apiPost {
 	if r == nil {
 		r = map[string]int{}
 	}
-	return apiPost{p.ID, p.SpaceID, p.MemberID, p.AuthorName, p.Title, p.Body, p.Pinned, p.HiddenAt != nil, p.Comments, r, p.CreatedAt}
+	return apiPost{p.ID, p.SpaceID, p.MemberID, p.AuthorName, p.Title, p.Body, p.Pinned, p.HiddenAt != nil, p.Comments, r, p.EditedAt != nil, p.CreatedAt}
 }
 
 func (s *Handler) apiSpaces(c *fiber.Ctx) error {
@@ -214,6 +216,7 @@ type apiComment struct {
 	AuthorName string    `json:"author_name"`
 	Body       string    `json:"body"`
 	Hidden     bool      `json:"hidden"`
+	Edited     bool      `json:"edited"`
 	CreatedAt  time.Time `json:"created_at"`
 }
 
@@ -228,7 +231,7 @@ func (s *Handler) apiPost(c *fiber.Ctx) error {
 	}
 	out := make([]apiComment, 0, len(cs))
 	for _, cm := range cs {
-		out = append(out, apiComment{cm.ID, cm.MemberID, cm.AuthorName, cm.Body, cm.HiddenAt != nil, cm.CreatedAt})
+		out = append(out, toAPIComment(cm))
 	}
 	return c.JSON(fiber.Map{"data": fiber.Map{"post": toAPIPost(p), "comments": out}})
 }
@@ -252,13 +255,38 @@ func (s *Handler) apiModerate(c *fiber.Ctx) error {
 }
 
 type apiReport struct {
-	ID         int64     `json:"id"`
-	PostID     int64     `json:"post_id"`
-	MemberID   int64     `json:"member_id"`
-	MemberName string    `json:"member_name"`
-	Reason     string    `json:"reason"`
-	CreatedAt  time.Time `json:"created_at"`
-	Post       apiPost   `json:"post"`
+	ID         int64       `json:"id"`
+	Kind       string      `json:"kind"`
+	PostID     int64       `json:"post_id"`
+	CommentID  int64       `json:"comment_id"`
+	MemberID   int64       `json:"member_id"`
+	MemberName string      `json:"member_name"`
+	Reason     string      `json:"reason"`
+	CreatedAt  time.Time   `json:"created_at"`
+	Post       *apiPost    `json:"post"`
+	Comment    *apiComment `json:"comment"`
+}
+
+func toAPIComment(cm *courses.Comment) apiComment {
+	return apiComment{cm.ID, cm.MemberID, cm.AuthorName, cm.Body, cm.HiddenAt != nil, cm.EditedAt != nil, cm.CreatedAt}
+}
+
+func (s *Handler) apiModerateComment(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Action string `json:"action"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	cm, err := s.Courses.ModerateComment(ctx, id, in.Action)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": toAPIComment(cm)})
 }
 
 func (s *Handler) apiReports(c *fiber.Ctx) error {
@@ -272,7 +300,15 @@ func (s *Handler) apiReports(c *fiber.Ctx) error {
 	}
 	out := make([]apiReport, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, apiReport{r.ID, r.PostID, r.MemberID, r.MemberName, r.Reason, r.CreatedAt, toAPIPost(r.Post)})
+		ar := apiReport{ID: r.ID, Kind: "post", PostID: r.PostID, CommentID: r.CommentID, MemberID: r.MemberID, MemberName: r.MemberName, Reason: r.Reason, CreatedAt: r.CreatedAt}
+		if r.Comment != nil {
+			cm := toAPIComment(r.Comment)
+			ar.Kind, ar.Comment = "comment", &cm
+		} else if r.Post != nil {
+			p := toAPIPost(r.Post)
+			ar.Post = &p
+		}
+		out = append(out, ar)
 	}
 	return c.JSON(fiber.Map{"data": out, "next_cursor": nil})
 }
@@ -358,11 +394,14 @@ func addCommunityAPI(paths, schemas obj, std func(obj, ...string) obj, idParam o
 	schemas["CommunityPost"] = props([]string{"id", "space_id", "author_name", "body", "pinned", "hidden", "comments", "reactions", "created_at"}, obj{
 		"id": integ, "space_id": integ, "member_id": obj{"type": "integer", "description": "the author (0: the team)"}, "author_name": str, "title": str,
 		"body": obj{"type": "string", "description": "Markdown"}, "pinned": boolean, "hidden": obj{"type": "boolean", "description": "hidden from members by the staff"},
-		"comments": integ, "reactions": obj{"type": "object", "additionalProperties": integ, "description": "count per reaction: like, love, celebrate, insightful"}, "created_at": tstamp})
+		"comments": integ, "reactions": obj{"type": "object", "additionalProperties": integ, "description": "count per reaction: like, love, celebrate, insightful"},
+		"edited": obj{"type": "boolean", "description": "changed by its author since it was posted"}, "created_at": tstamp})
 	schemas["CommunitySettings"] = props([]string{"banned_words", "flood_limit"}, obj{
 		"banned_words": obj{"type": "array", "items": str, "description": "words and phrases refused in posts and comments (whole words, any case)"},
 		"flood_limit":  obj{"type": "integer", "minimum": 1, "maximum": 100, "description": "posts and comments a member may write per minute"}})
-	comment := props([]string{"id", "author_name", "body", "hidden", "created_at"}, obj{"id": integ, "member_id": integ, "author_name": str, "body": str, "hidden": boolean, "created_at": tstamp})
+	schemas["CommunityComment"] = props([]string{"id", "author_name", "body", "hidden", "edited", "created_at"}, obj{"id": integ, "member_id": integ, "author_name": str, "body": str,
+		"hidden": boolean, "edited": obj{"type": "boolean", "description": "changed by its author"}, "created_at": tstamp})
+	comment := ref("CommunityComment")
 	paths["/api/v1/community/spaces"] = obj{"parameters": []obj{tenantParam},
 		"get":  obj{"summary": "Community spaces (archived included)", "responses": std(obj{"200": jsonResp("OK", pageOf(ref("CommunitySpace")))}, "400")},
 		"post": obj{"summary": "Create a space", "requestBody": jsonBody(ref("CommunitySpaceInput")), "responses": std(obj{"201": jsonResp("Created", dataOf(ref("CommunitySpace")))}, "400", "403")}}
@@ -382,8 +421,15 @@ func addCommunityAPI(paths, schemas obj, std func(obj, ...string) obj, idParam o
 			"requestBody": jsonBody(props([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{courses.ModHide, courses.ModUnhide, courses.ModPin, courses.ModUnpin, courses.ModDismiss}}})),
 			"responses":   std(obj{"200": jsonResp("OK", dataOf(ref("CommunityPost")))}, "400", "403", "404")}}
 	paths["/api/v1/community/reports"] = obj{"parameters": []obj{tenantParam},
-		"get": obj{"summary": "Open reports of posts by members", "responses": std(obj{"200": jsonResp("OK", pageOf(props([]string{"id", "post_id", "member_id", "reason", "created_at", "post"},
-			obj{"id": integ, "post_id": integ, "member_id": integ, "member_name": str, "reason": str, "created_at": tstamp, "post": ref("CommunityPost")})))}, "400")}}
+		"get": obj{"summary": "Open reports of posts and comments by members", "responses": std(obj{"200": jsonResp("OK", pageOf(props([]string{"id", "kind", "post_id", "member_id", "reason", "created_at"},
+			obj{"id": integ, "kind": obj{"type": "string", "enum": []string{"post", "comment"}}, "post_id": integ, "comment_id": obj{"type": "integer", "description": "0 for a post's report"},
+				"member_id": integ, "member_name": str, "reason": str, "created_at": tstamp,
+				"post":    obj{"description": "the reported post (kind post)", "oneOf": []obj{ref("CommunityPost"), {"type": "null"}}},
+				"comment": obj{"description": "the reported comment (kind comment)", "oneOf": []obj{ref("CommunityComment"), {"type": "null"}}}})))}, "400")}}
+	paths["/api/v1/community/comments/{id}/moderation"] = obj{"parameters": []obj{idParam, tenantParam},
+		"post": obj{"summary": "Hide or show a comment, or dismiss its reports (hiding closes them)",
+			"requestBody": jsonBody(props([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{courses.ModHide, courses.ModUnhide, courses.ModDismiss}}})),
+			"responses":   std(obj{"200": jsonResp("OK", dataOf(ref("CommunityComment")))}, "400", "403", "404")}}
 	paths["/api/v1/community/settings"] = obj{"parameters": []obj{tenantParam},
 		"get": obj{"summary": "The word filter and the flood limit", "responses": std(obj{"200": jsonResp("OK", dataOf(ref("CommunitySettings")))}, "400")},
 		"put": obj{"summary": "Save the word filter and the flood limit", "requestBody": jsonBody(ref("CommunitySettings")),

@@ -32,6 +32,7 @@ func (s *Handler) mountCommunity(g fiber.Router, csrf fiber.Handler) {
 	g.Post("/community/posts/:id/comments", csrf, s.requireMember, s.handleComment)
 	g.Post("/community/posts/:id/react", csrf, s.requireMember, s.handleReact)
 	g.Post("/community/posts/:id/report", csrf, s.requireMember, s.handleReport)
+	s.mountModeration(g, csrf)   // moderation.go
 	s.mountEvents(g, csrf)       // events.go
 	if s.Courses.Tenant != nil { // the digest is sent
 		g.Get("/unsubscribe", s.needTenant, s.handleUnsubscribeView)
@@ -213,6 +214,11 @@ func (s *Handler) renderPost(c *fiber.Ctx, p *postPage) error {
 	if err != nil {
 		return err
 	}
+	return s.renderPostID(c, p, id)
+}
+
+func (s *Handler) renderPostID(c *fiber.Ctx, p *postPage, id int64) error {
+	var err error
 	if p.Post, p.Comments, err = s.Courses.MemberPost(c.UserContext(), member(c), id); err != nil {
 		return err
 	}

@@ -76,3 +76,26 @@ func init() {
 		return p
 	}
 }
+
+func init() {
+	edited := now
+	prevHome, prevPost, prevStaffPost := pageData["portal/community_home"], pageData["hosted/community_post"], pageData["portal/community_post"]
+	cm := &courses.Comment{ID: 11, PostID: 8, MemberID: 5, AuthorName: "M", Body: "c", CreatedAt: now, EditedAt: &edited, HiddenAt: &edited}
+	pageData["portal/community_home"] = func() any {
+		p := prevHome().(*staffCommunityPage)
+		p.Reports = append(p.Reports, &courses.Report{ID: 2, PostID: 8, CommentID: 11, Comment: cm, MemberID: 5, MemberName: "M", Reason: "rude", CreatedAt: now})
+		return p
+	}
+	pageData["hosted/community_post"] = func() any {
+		p := prevPost().(*postPage)
+		own := *p.Post
+		own.MemberID, own.EditedAt = p.Member.ID, &edited
+		p.Post, p.Comments = &own, append(p.Comments, &courses.Comment{ID: 12, PostID: 8, MemberID: p.Member.ID, AuthorName: "Me", Body: "mine", EditedAt: &edited})
+		return p
+	}
+	pageData["portal/community_post"] = func() any {
+		p := prevStaffPost().(*staffPostPage)
+		p.Comments = append(p.Comments, cm)
+		return p
+	}
+}

@@ -35,7 +35,8 @@ func (s *Handler) mountCommunityStaff(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/community/posts/:id", s.handleStaffPostView)
 	r.Post("/community/posts/:id/moderate", csrf, s.handleModerate)
 	r.Post("/community/members/:id/ban", csrf, s.handleBan)
-	s.mountEventsStaff(r, csrf) // events.go
+	r.Post("/community/comments/:id/moderate", csrf, s.handleCommentModerate) // moderation.go
+	s.mountEventsStaff(r, csrf)                                               // events.go
 }
 
 type staffCommunityPage struct {

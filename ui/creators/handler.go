@@ -63,10 +63,10 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Post(base+"/campaigns/:campaign/delete", csrf, k(s.handleCampaignDelete))
 	r.Post(base+"/campaigns/:campaign/deliverables", csrf, k(s.handleDeliverableCreate))
 	r.Get(base+"/deliverables/:deliverable", k(s.handleDeliverable))
-	r.Post(base+"/deliverables/:deliverable", csrf, k(s.handleDeliverableUpdate))
+	r.Post(base+"/deliverables/:deliverable", csrf, k(s.deliverableAction("kind", s.updateDeliverable)))
 	r.Post(base+"/deliverables/:deliverable/delete", csrf, k(s.handleDeliverableDelete))
-	r.Post(base+"/deliverables/:deliverable/status", csrf, k(s.handleStatus))
-	r.Post(base+"/deliverables/:deliverable/paid", csrf, k(s.handlePaid))
+	r.Post(base+"/deliverables/:deliverable/status", csrf, k(s.deliverableAction("status", s.moveDeliverable)))
+	r.Post(base+"/deliverables/:deliverable/paid", csrf, k(s.deliverableAction("paid", s.payDeliverable)))
 	r.Post(base+"/deliverables/:deliverable/link", csrf, k(s.handleNewLink))
 	r.Get(base+"/deliverables/:deliverable/file", k(s.handleFile))
 }
@@ -363,20 +363,30 @@ func deliverableForm(c *fiber.Ctx) (*creators.Deliverable, error) {
 	return d, err
 }
 
-func (s *Handler) handleDeliverableUpdate(c *fiber.Ctx, kc *scope) error {
-	d, err := s.deliverable(c, kc)
-	if err != nil {
-		return err
+// deliverableAction runs a form's action on the deliverable in the path:
+// a refusal shows its page again with the error at field; success
+// flashes the message act returns and goes back (board or page).
+func (s *Handler) deliverableAction(field string, act func(c *fiber.Ctx, kc *scope, d *creators.Deliverable) (string, error)) func(*fiber.Ctx, *scope) error {
+	return func(c *fiber.Ctx, kc *scope) error {
+		d, err := s.deliverable(c, kc)
+		if err != nil {
+			return err
+		}
+		msg, err := act(c, kc, d)
+		if err != nil {
+			return web.FormError(c, err, field, func(e map[string]string) error { return s.renderDeliverable(c, kc, e) })
+		}
+		s.SetFlash(c, "ok", msg)
+		return s.back(c, kc, d)
 	}
+}
+
+func (s *Handler) updateDeliverable(c *fiber.Ctx, kc *scope, d *creators.Deliverable) (string, error) {
 	in, err := deliverableForm(c)
 	if err == nil {
 		err = s.Creators.UpdateDeliverable(kc.ctx, d.ID, in)
 	}
-	if err != nil {
-		return web.FormError(c, err, "kind", func(e map[string]string) error { return s.renderDeliverable(c, kc, e) })
-	}
-	s.SetFlash(c, "ok", "Deliverable saved.")
-	return s.back(c, kc, d)
+	return "Deliverable saved.", err
 }
 
 func (s *Handler) handleDeliverableDelete(c *fiber.Ctx, kc *scope) error {
@@ -391,33 +401,17 @@ func (s *Handler) handleDeliverableDelete(c *fiber.Ctx, kc *scope) error {
 	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
 }
 
-func (s *Handler) handleStatus(c *fiber.Ctx, kc *scope) error {
-	d, err := s.deliverable(c, kc)
-	if err != nil {
-		return err
-	}
+func (s *Handler) moveDeliverable(c *fiber.Ctx, kc *scope, d *creators.Deliverable) (string, error) {
 	g := web.FormGetter(c)
-	if err := s.Creators.Move(kc.ctx, d.ID, g("status"), g("comment")); err != nil {
-		return web.FormError(c, err, "status", func(e map[string]string) error { return s.renderDeliverable(c, kc, e) })
-	}
-	s.SetFlash(c, "ok", "Moved to "+creators.StatusLabel(g("status"))+".")
-	return s.back(c, kc, d)
+	return "Moved to " + creators.StatusLabel(g("status")) + ".", s.Creators.Move(kc.ctx, d.ID, g("status"), g("comment"))
 }
 
-func (s *Handler) handlePaid(c *fiber.Ctx, kc *scope) error {
-	d, err := s.deliverable(c, kc)
-	if err != nil {
-		return err
-	}
+func (s *Handler) payDeliverable(c *fiber.Ctx, kc *scope, d *creators.Deliverable) (string, error) {
 	paid, err := creators.ParseCents("paid", web.FormGetter(c)("paid"))
 	if err == nil {
 		err = s.Creators.SetPaid(kc.ctx, d.ID, paid)
 	}
-	if err != nil {
-		return web.FormError(c, err, "paid", func(e map[string]string) error { return s.renderDeliverable(c, kc, e) })
-	}
-	s.SetFlash(c, "ok", "Payment recorded.")
-	return s.back(c, kc, d)
+	return "Payment recorded.", err
 }
 
 func (s *Handler) handleNewLink(c *fiber.Ctx, kc *scope) error {
