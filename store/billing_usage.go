@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"orengen/app"
 	"orengen/app/billing"
@@ -101,6 +102,27 @@ func (s *BillingStore) DailyUsage(ctx context.Context, tenantID int64, from, to 
 		var d billing.DayUsage
 		err := r.Scan(&d.TenantID, &d.Day, &d.Category, &d.Quantity, &d.CostMicros, &d.Events)
 		return &d, err
+	})
+}
+
+// PeriodUsageTotals implements billing.Store.
+func (s *BillingStore) PeriodUsageTotals(ctx context.Context, tenantID int64, from, to time.Time) ([]*billing.UsageTotal, error) {
+	if tenantID <= 0 {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "No tenant.")
+	}
+	fromDay, toDay := from.UTC().Format("2006-01-02"), to.UTC().Format("2006-01-02")
+	rows, err := s.db.read.QueryContext(ctx, `SELECT category, SUM(q), SUM(c), SUM(n) FROM (
+			SELECT category, quantity AS q, cost_micros AS c, events AS n FROM billing_usage_daily WHERE tenant_id = ?1 AND day > ?2 AND day < ?3
+			UNION ALL
+			SELECT category, quantity, cost_micros, 1 FROM billing_usage_events WHERE tenant_id = ?1 AND day IN (?2, ?3) AND created_at >= ?4 AND created_at < ?5)
+		GROUP BY category ORDER BY category`, tenantID, fromDay, toDay, FormatTime(from), FormatTime(to))
+	if err != nil {
+		return nil, fmt.Errorf("period usage totals: %w", err)
+	}
+	return scanAll(rows, func(r scanner) (*billing.UsageTotal, error) {
+		var u billing.UsageTotal
+		err := r.Scan(&u.Category, &u.Quantity, &u.CostMicros, &u.Events)
+		return &u, err
 	})
 }
 

@@ -152,6 +152,10 @@ func TestBilling_DailyMeterShown(t *testing.T) {
 			t.Fatalf("A's billing page lacks %q: %d %.5000s", want, st, body)
 		}
 	}
+	// The day's meter readings are taken at its end: close the period
+	// after it.
+	e.App.Billing.Now = func() time.Time { return time.Now().AddDate(0, 0, 1) }
+	defer func() { e.App.Billing.Now = nil }()
 	inv, err := e.App.Billing.CloseNow(ctx, e.A.T.ID)
 	if err != nil {
 		t.Fatal(err)

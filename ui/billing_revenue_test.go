@@ -52,8 +52,9 @@ func TestBilling_RevenueDashboard(t *testing.T) {
 	if err := e.App.Payments.Store.FinishPayment(ctx, pay); err != nil {
 		t.Fatal(err)
 	}
-	// More usage in A's new period. The ledger rolls up per day, so the
-	// period that began today counts today's usage: both events.
+	// More usage in A's new period. Its margin counts only this event:
+	// the first one was invoiced with the period that ended (a period is
+	// its instants, not whole days).
 	if _, err := e.App.Billing.Record(ctx, &billing.Event{TenantID: e.A.T.ID, Category: billing.SMS, Source: "test", SourceID: "rev-2", Quantity: 100,
 		CostMicros: 790_000, CostSource: billing.CostProvider}); err != nil {
 		t.Fatal(err)
@@ -100,13 +101,13 @@ func TestBilling_RevenueDashboard(t *testing.T) {
 	var aMargin int64 = -1
 	for _, m := range r.Data.Margins {
 		if m.TenantID == e.A.T.ID {
-			if m.BilledMicros != 2_370_000 || m.CostMicros != 1_580_000 {
-				t.Fatalf("A's margin: %+v, want billed 2370000 (cost + 50%%), cost 1580000", m)
+			if m.BilledMicros != 1_185_000 || m.CostMicros != 790_000 {
+				t.Fatalf("A's margin: %+v, want billed 1185000 (cost + 50%%), cost 790000", m)
 			}
 			aMargin = m.MarginMicros
 		}
 	}
-	if aMargin != 790_000 || len(r.Data.Failed) != 1 || r.Data.Failed[0].Number != inv.Number || !strings.Contains(r.Data.Failed[0].Message, "insufficient_funds") {
+	if aMargin != 395_000 || len(r.Data.Failed) != 1 || r.Data.Failed[0].Number != inv.Number || !strings.Contains(r.Data.Failed[0].Message, "insufficient_funds") {
 		t.Fatalf("margin %d, failed %+v", aMargin, r.Data.Failed)
 	}
 

@@ -160,6 +160,11 @@ type Store interface {
 	DailyUsage(ctx context.Context, tenantID int64, from, to string) ([]*DayUsage, error)
 	// UsageTotals sums a tenant's rollup over [from, to] per category.
 	UsageTotals(ctx context.Context, tenantID int64, from, to string) ([]*UsageTotal, error)
+	// PeriodUsageTotals sums a tenant's usage recorded in the instants
+	// [from, to) per category: the rollup for the whole days inside, the
+	// events themselves for the days the bounds cut, so periods that meet
+	// mid-day never count that day twice.
+	PeriodUsageTotals(ctx context.Context, tenantID int64, from, to time.Time) ([]*UsageTotal, error)
 
 	// CreatePlan returns ECONFLICT when the name is taken.
 	CreatePlan(ctx context.Context, p *Plan) error

@@ -104,7 +104,7 @@ func (s *Service) InvoicePeriod(ctx context.Context, sub *Subscription) (*Invoic
 		inv.Lines = append(inv.Lines, &InvoiceLine{Description: plan.Name + ", " + period, Quantity: 1, AmountMicros: plan.PriceMicros})
 	}
 	if !plan.Wallet {
-		totals, err := s.Store.UsageTotals(ctx, sub.TenantID, day(sub.PeriodStart), day(sub.PeriodEnd.Add(-time.Nanosecond)))
+		totals, err := s.Store.PeriodUsageTotals(ctx, sub.TenantID, sub.PeriodStart, sub.PeriodEnd)
 		if err != nil {
 			return nil, nil, nil, err
 		}

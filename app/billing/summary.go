@@ -78,7 +78,7 @@ func (s *Service) Summary(ctx context.Context, tenantID int64) (*Summary, error)
 		return nil, err
 	}
 	last := out.To.Add(-time.Nanosecond)
-	totals, err := s.UsageTotals(ctx, tenantID, out.From, last)
+	totals, err := s.Store.PeriodUsageTotals(ctx, tenantID, out.From, out.To)
 	if err != nil {
 		return nil, err
 	}
