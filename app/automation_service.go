@@ -95,6 +95,9 @@ type InboxReceiver interface {
 	// number written to, agent true when an AI agent answers it.
 	InboundSMS(ctx context.Context, tenantID int64, params map[string]string, routed, agent bool) error
 	SMSStatus(ctx context.Context, tenantID int64, params map[string]string) error
+	// CallEvent records a call's voice webhook, status or recording
+	// callback in the contact's call thread, idempotent by CallSid.
+	CallEvent(ctx context.Context, tenantID int64, params map[string]string, routed bool) error
 }
 
 // Capture validates a form post and stores the submission, its contact and
@@ -383,6 +386,21 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 	if h.Kind == "status" && s.Inbox != nil && p["MessageSid"] != "" {
 		if err := s.Inbox.SMSStatus(ctx, h.TenantID, p); err != nil {
 			return err
+		}
+	}
+	if h.Kind == "status" && s.Inbox != nil && p["MessageSid"] == "" && p["CallSid"] != "" {
+		// A call's end or its recording: a failure is a 5xx, and
+		// Twilio's retry merges into the same call message.
+		if err := s.Inbox.CallEvent(ctx, h.TenantID, p, h.Routed); err != nil {
+			return err
+		}
+	}
+	if h.Kind == "voice" && s.Inbox != nil && h.Key == "" && p["Digits"] == "" && p["SpeechResult"] == "" && p["CallSid"] != "" {
+		// A new call rings: it shows in the thread now. A failure is
+		// logged; the caller is answered either way, and the status
+		// callback at the end records the call.
+		if err := s.Inbox.CallEvent(ctx, h.TenantID, p, h.Routed); err != nil {
+			slog.Default().Warn("inbox: record a ringing call", "tenant_id", h.TenantID, "err", err)
 		}
 	}
 	// A text, or a new call (not a key pressed in a call we placed),

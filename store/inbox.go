@@ -180,7 +180,10 @@ func (s *InboxStore) FindMessages(ctx context.Context, tenantID, convID int64) (
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, attachCalls(ctx, s.db.read, tenantID, convID, out)
 }
 
 // Receive implements inbox.Store.
@@ -282,6 +285,11 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 		}
 		if err := episodeMessage(ctx, tx, tid, convID, &m); err != nil {
 			return err
+		}
+		if in.Call != nil {
+			if err := insertInboxCall(ctx, tx, &m, in.Call); err != nil {
+				return err
+			}
 		}
 		// A message reopens a closed or snoozed thread and counts unread.
 		isIn := m.Direction == inbox.DirIn

@@ -156,7 +156,31 @@ func (t *Client) FetchMedia(ctx context.Context, mediaURL string, limit int64) (
 	if err != nil || !strings.EqualFold(u.Scheme+"://"+u.Host, t.base) || !strings.HasPrefix(u.Path, prefix) || !strings.Contains(u.Path[len(prefix):], "/Media/") {
 		return nil, "", 0, fmt.Errorf("not a media URL of this Twilio account: %.100q", mediaURL)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	return t.fetch(ctx, u.String(), limit)
+}
+
+// FetchRecording downloads a call's recording (MP3) by its RecordingSid
+// from this account's Recordings resource, with basic auth. It returns at
+// most limit bytes; a larger recording is an error (a cut MP3 would play
+// as if whole).
+func (t *Client) FetchRecording(ctx context.Context, recordingSID string, limit int64) ([]byte, string, error) {
+	if len(recordingSID) != 34 || !strings.HasPrefix(recordingSID, "RE") || strings.Trim(recordingSID[2:], "0123456789abcdefABCDEF") != "" {
+		return nil, "", fmt.Errorf("not a recording SID: %.40q", recordingSID)
+	}
+	data, ctype, size, err := t.fetch(ctx, t.base+"/2010-04-01/Accounts/"+t.cfg.AccountSID+"/Recordings/"+recordingSID+".mp3", limit)
+	if err != nil {
+		return nil, "", err
+	}
+	if size > limit {
+		return nil, "", fmt.Errorf("recording larger than %d bytes", limit)
+	}
+	return data, ctype, nil
+}
+
+// fetch GETs a resource of the account's API with basic auth: at most
+// limit bytes, the declared type and the whole size.
+func (t *Client) fetch(ctx context.Context, u string, limit int64) ([]byte, string, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, "", 0, err
 	}

@@ -114,6 +114,7 @@ const (
 	objBillingInvoice       = "billinginvoice"
 	objBillingTenantInvoice = "billingtenantinvoice"
 	objInboxEmail           = "inboxemail" // B's email thread; :mid its message, :aid/:attachment its file
+	objInboxCall            = "inboxcall"  // B's call thread; :mid/:message its recorded call (inbox_calls_test.go)
 	objBroadcast            = "broadcast"  // B's broadcast (inbox_broadcast_test.go)
 )
 
@@ -1244,6 +1245,11 @@ var isolationMatrix = map[string]isoLine{
 	"nexus|GET|/inbox/reports":         {accAdmin, ""},
 	"portal|GET|/api/v1/inbox-reports": {accTenantKey, ""},
 	"nexus|GET|/api/v1/inbox-reports":  {accAdminKey, ""},
+	// Calls in threads: a call's recording (issue #18, convo6).
+	"portal|GET|/inbox/:id/recordings/:mid":                    {accUser, objInboxCall},
+	"nexus|GET|/inbox/:id/recordings/:mid":                     {accAdmin, objInboxCall},
+	"portal|GET|/api/v1/conversations/:id/recordings/:message": {accTenantKey, objInboxCall},
+	"nexus|GET|/api/v1/conversations/:id/recordings/:message":  {accAdminKey, objInboxCall},
 	// Nexus: Control Room > CRM.
 	"nexus|GET|/crm/pipeline":        {accAdmin, ""},
 	"nexus|GET|/crm/tasks":           {accAdmin, ""},
@@ -1558,6 +1564,10 @@ func (e *tenantEnv) fill(r isoRoute) string {
 		id = strconv.FormatInt(e.B.AgentLive.ID, 10)
 	case objInboxConv, objInboxCanned, objInboxEmail:
 		id = e.inboxFixture(r.Line.Obj) // inbox_test.go
+	case objInboxCall:
+		var mid string
+		id, mid = e.inboxCallFixture() // inbox_calls_test.go
+		p = strings.ReplaceAll(strings.ReplaceAll(p, ":mid", mid), ":message", mid)
 	case objBroadcast:
 		id = e.isoBroadcastFixture() // inbox_broadcast_test.go
 	case objBrandAsset, objBrandSpareAsset, objBrandPerson, objBrandRelease, objBrandSpareRelease, objBrandTenant:

@@ -549,6 +549,8 @@ func TestOpenAPI_Contract(t *testing.T) {
 	calls["putInboxMailbox"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-mailbox", wk, mailbox, 200}
 	calls["postInboxMailboxPoll"] = contractCall{ui.HostPortal, "POST", "/api/v1/inbox-mailbox/poll", wk, "", 200} // 127.0.0.1 is refused: the error is in the answer
 	calls["getInboxReports"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-reports", rk, "", 200}
+	cc, cm := e.callFixture(e.A.T, "a1") // inbox_calls_test.go
+	calls["getConversationsIdRecordingsMessage"] = contractCall{ui.HostPortal, "GET", "/api/v1/conversations/" + cc + "/recordings/" + cm, rk, "", 200}
 	calls["putInboxInbound"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-inbound", wk, `{"enabled":true,"rotate":true}`, 200}
 	calls["putInboxHours"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-hours", wk, `{"enabled":true,"days":[1,2,3,4,5],"open":"08:30","close":"18:00","away_text":"Closed now; we answer from 8:30."}`, 200}
 	calls["getIntegrations"] = contractCall{ui.HostPortal, "GET", "/api/v1/integrations", rk, "", 200}

@@ -144,7 +144,9 @@ type Message struct {
 	Key string
 	// Auto marks an inbound automatic answer (an email's Auto-Submitted,
 	// Precedence or X-Autoreply): no workflow answers it.
-	Auto      bool
+	Auto bool
+	// Call is a call message's call (calls.go); nil for other messages.
+	Call      *Call
 	CreatedAt time.Time
 }
 
@@ -196,6 +198,8 @@ type Inbound struct {
 	Consent *bool
 	// Source names where a new CRM person came from.
 	Source string
+	// Call, for a call message, is stored with it (calls.go).
+	Call *Call
 }
 
 // Canned is a canned reply: Body may hold {{first_name}}, {{last_name}},

@@ -55,6 +55,17 @@ func (s *Server) AddMedia(msgSid, ctype string, data []byte) string {
 	return s.URL + p
 }
 
+// AddRecording serves a call's recording as the account's Recordings
+// resource (RecordingSid recSid, MP3).
+func (s *Server) AddRecording(recSid string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.media == nil {
+		s.media = map[string]media{}
+	}
+	s.media[fmt.Sprintf("/2010-04-01/Accounts/%s/Recordings/%s.mp3", s.SID, recSid)] = media{"audio/mpeg", data}
+}
+
 // MediaFetched is how many media files were downloaded.
 func (s *Server) MediaFetched() int {
 	s.mu.Lock()
@@ -138,6 +149,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Redirect(w, r, "/media-store"+r.URL.Path, http.StatusTemporaryRedirect)
+	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, base+"/Recordings/"):
+		s.mu.Lock()
+		m, ok := s.media[r.URL.Path]
+		if ok {
+			s.fetched++
+		}
+		s.mu.Unlock()
+		if !ok {
+			w.WriteHeader(404)
+			fmt.Fprint(w, `{"code":20404,"message":"The requested resource was not found","status":404}`)
+			return
+		}
+		w.Header().Set("Content-Type", m.ctype)
+		w.Write(m.data)
 	case r.Method == "GET" && (r.URL.Path == base+"/Messages.json" || r.URL.Path == base+"/Calls.json"):
 		key, list := "messages", s.Messages()
 		if strings.HasSuffix(r.URL.Path, "/Calls.json") {

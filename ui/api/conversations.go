@@ -223,6 +223,8 @@ type apiInboxMessage struct {
 	Status         string             `json:"status"`
 	Error          string             `json:"error"`
 	CreatedAt      time.Time          `json:"created_at"`
+	// Call is a call message's call (inbox_reports.go documents it).
+	Call *inbox.Call `json:"call,omitempty"`
 }
 
 func toAPIInboxMessage(m *inbox.Message) apiInboxMessage {
@@ -234,7 +236,7 @@ func toAPIInboxMessage(m *inbox.Message) apiInboxMessage {
 	if created.IsZero() {
 		created = time.Now().UTC()
 	}
-	return apiInboxMessage{m.ID, m.ConversationID, m.Direction, m.Author, m.Subject, m.Body, m.HTML, at, m.ProviderID, m.Status, m.Error, created}
+	return apiInboxMessage{m.ID, m.ConversationID, m.Direction, m.Author, m.Subject, m.Body, m.HTML, at, m.ProviderID, m.Status, m.Error, created, m.Call}
 }
 
 // apiConversations is GET /api/v1/conversations: the list of the inbox
@@ -417,7 +419,8 @@ func addConversationAPI(paths, schemas obj, std func(obj, ...string) obj, idPara
 			"stored": obj{"type": "boolean", "description": "false: over the 10 MB cap, or a program: listed, kept in the mailbox"}, "note": str})},
 		"provider_id": obj{"type": "string", "description": "Twilio's MessageSid or the email's Message-ID"},
 		"status":      obj{"type": "string", "description": "an outbound message's delivery status: queued, sent, delivered, failed..."},
-		"error":       str, "created_at": tstamp})
+		"error":       str, "created_at": tstamp,
+		"call": obj{"allOf": []obj{ref("InboxCall")}, "description": "a call message's call (call threads only)"}})
 	binary := func(desc, media string) obj {
 		return obj{"description": desc, "content": obj{media: obj{"schema": obj{"type": "string", "format": "binary"}}}}
 	}

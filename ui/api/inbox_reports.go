@@ -1,11 +1,14 @@
 package api
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"orengen/app"
 	"orengen/app/inbox"
+	"orengen/ui/web"
 )
 
 // Inbox reports API (issue #18): the report the Conversations reports
@@ -14,6 +17,25 @@ import (
 
 func (s *Handler) registerInboxReportAPIRoutes(api fiber.Router) {
 	api.Get("/inbox-reports", s.apiInboxReport)
+	api.Get("/conversations/:id/recordings/:message", s.apiConversationRecording)
+}
+
+// apiConversationRecording downloads a call message's recording, fetched
+// through the tenant's Twilio account (an inert download).
+func (s *Handler) apiConversationRecording(c *fiber.Ctx) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	mid, err := web.ParamID(c, "message")
+	if err != nil {
+		return err
+	}
+	data, _, err := s.Inbox.Recording(c.UserContext(), id, mid)
+	if err != nil {
+		return err
+	}
+	return web.SendAttachment(c, fmt.Sprintf("call-%d.mp3", mid), web.InertType(data), false, data, "private, no-store")
 }
 
 func (s *Handler) apiInboxReport(c *fiber.Ctx) error {
@@ -35,8 +57,22 @@ func (s *Handler) apiInboxReport(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"data": r})
 }
 
-// addInboxReportAPI documents the inbox reports API.
-func addInboxReportAPI(paths, schemas obj, std func(obj, ...string) obj) {
+// addInboxReportAPI documents the inbox reports API and calls in
+// threads (a call message's call, its recording).
+func addInboxReportAPI(paths, schemas obj, std func(obj, ...string) obj, idParam obj) {
+	secsInt := func(d string) obj { return obj{"type": "integer", "description": d} }
+	schemas["InboxCall"] = props([]string{"sid", "direction", "status", "duration_seconds", "ai"}, obj{
+		"sid":                        obj{"type": "string", "description": "Twilio's CallSid: one message per call, whatever the callbacks"},
+		"direction":                  obj{"type": "string", "enum": []string{inbox.DirIn, inbox.DirOut}},
+		"status":                     obj{"type": "string", "description": "Twilio's: ringing, in-progress, completed, busy, no-answer, failed, canceled (never goes back)"},
+		"duration_seconds":           secsInt("the call's length (0 until it ends)"),
+		"recording_sid":              obj{"type": "string", "description": "the recording at Twilio, when recording is on: GET /api/v1/conversations/{id}/recordings/{message} downloads it"},
+		"recording_duration_seconds": secsInt("the recording's length"),
+		"transcript":                 obj{"type": "string", "description": "an AI agent's call: the caller's and the agent's words as Agent Studio kept them"},
+		"ai":                         obj{"type": "boolean", "description": "an AI agent answered or placed the call"}})
+	paths["/api/v1/conversations/{id}/recordings/{message}"] = obj{"parameters": []obj{idParam, {"name": "message", "in": "path", "required": true, "schema": integ, "description": "the call message's id"}},
+		"get": obj{"summary": "Download a call's recording (MP3), fetched through the tenant's Twilio account; 404 for a message without one",
+			"responses": std(obj{"200": obj{"description": "The recording", "content": obj{"audio/mpeg": obj{"schema": obj{"type": "string", "format": "binary"}}}}}, "404", "409")}}
 	secs := obj{"type": []string{"number", "null"}, "description": "seconds; null when no conversation is measured"}
 	figures := obj{
 		"conversations":                 obj{"type": "integer", "description": "conversations opened in the period (a customer's message on a new or closed thread, or a person reopening it); a thread reopened counts once per opening"},

@@ -371,7 +371,7 @@ func OpenAPI() []byte {
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
 		addBroadcastAPI(paths, schemas, std, idParam)      // broadcasts.go
-		addInboxReportAPI(paths, schemas, std)             // inbox_reports.go
+		addInboxReportAPI(paths, schemas, std, idParam)    // inbox_reports.go
 		addBillingAPI(paths, schemas, std, idParam)        // billing.go
 		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
 		addBillingRechargeAPI(paths, schemas, std)         // billing_recharge.go

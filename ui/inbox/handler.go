@@ -92,7 +92,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/inbox/hours", s.page(sc, s.handleHours))
 	r.Post("/inbox/hours", csrf, s.page(sc, s.handleHoursSave))
 	s.mountBroadcasts(r, csrf, sc) // broadcast.go: before /inbox/:id
-	s.mountReports(r, sc)
+	s.mountReportsAndCalls(r, sc)
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
 	r.Get("/inbox/:id/messages/:mid/frame", s.page(sc, s.handleMessageFrame))
 	r.Get("/inbox/:id/attachments/:aid", s.page(sc, s.handleAttachment))

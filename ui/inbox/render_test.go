@@ -18,7 +18,8 @@ func init() {
 	conv := &inbox.Conversation{ID: 5, TenantID: 2, Channel: "sms", Address: "+15125550142", LocalAddress: "+15125550100", Status: "snoozed", SnoozedUntil: &now,
 		Assignee: "user:a@b.test", Labels: []string{"billing"}, Unread: 2, LastMessageAt: now, LastPreview: "hi", LastDirection: "out", AgentConversationID: 9, Unrouted: true, Subject: "s"}
 	ms := []*inbox.Message{{ID: 1, Direction: "in", Body: "hi", CreatedAt: now, Attachments: []inbox.Attachment{{Name: "a.png", Type: "image/png", Size: 10}}},
-		{ID: 2, Direction: "out", Author: "user:a@b.test", Body: "hello", Status: "failed", Error: "x", CreatedAt: now}, {ID: 3, Direction: "note", Body: "n", CreatedAt: now}}
+		{ID: 2, Direction: "out", Author: "user:a@b.test", Body: "hello", Status: "failed", Error: "x", CreatedAt: now}, {ID: 3, Direction: "note", Body: "n", CreatedAt: now},
+		{ID: 4, Direction: "in", Body: "Inbound call", CreatedAt: now, Call: &inbox.Call{SID: "CA1", Direction: "in", Status: "completed", Duration: 125, RecordingSID: "RE1", RecordingDuration: 120, Transcript: "Caller: hi", AI: true}}}
 	person := &app.Person{ID: 3, FirstName: "Al", Emails: []string{"al@x.test"}, Phones: []string{"+15125550142"}, Tags: []string{"vip"}}
 	for _, host := range []string{"portal", "nexus"} {
 		nexus := host == "nexus"

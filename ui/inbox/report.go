@@ -30,8 +30,30 @@ type reportPage struct {
 	Error      string
 }
 
-func (s *Handler) mountReports(r fiber.Router, sc web.Scope) {
+// mountReportsAndCalls adds the reports page and calls' recordings.
+func (s *Handler) mountReportsAndCalls(r fiber.Router, sc web.Scope) {
 	r.Get("/inbox/reports", s.page(sc, s.handleReports))
+	r.Get("/inbox/:id/recordings/:mid", s.page(sc, s.handleRecording))
+}
+
+// handleRecording plays (or downloads) a call's recording, fetched
+// through the tenant's Twilio account; only an audio type is played
+// inline, anything else is an inert download.
+func (s *Handler) handleRecording(c *fiber.Ctx, sc web.Scope) error {
+	id, err := web.ParamID(c, "id")
+	if err != nil {
+		return err
+	}
+	mid, err := web.ParamID(c, "mid")
+	if err != nil {
+		return err
+	}
+	data, _, err := s.Inbox.Recording(c.UserContext(), id, mid)
+	if err != nil {
+		return err
+	}
+	ctype := web.InertType(data)
+	return web.SendAttachment(c, fmt.Sprintf("call-%d.mp3", mid), ctype, strings.HasPrefix(ctype, "audio/"), data, "private, no-store")
 }
 
 // Duration writes seconds for people: "45 s", "12 min", "3 h 5 min",
