@@ -17,9 +17,12 @@ var _ inbox.CallStore = (*InboxStore)(nil)
 
 const inboxCallCols = `call_sid, direction, status, duration, recording_sid, recording_duration, transcript, ai`
 
-func scanInboxCall(row scanner, k *inbox.Call) error {
-	return row.Scan(&k.SID, &k.Direction, &k.Status, &k.Duration, &k.RecordingSID, &k.RecordingDuration, &k.Transcript, &k.AI)
+// callFields are the destinations of inboxCallCols.
+func callFields(k *inbox.Call) []any {
+	return []any{&k.SID, &k.Direction, &k.Status, &k.Duration, &k.RecordingSID, &k.RecordingDuration, &k.Transcript, &k.AI}
 }
+
+func scanInboxCall(row scanner, k *inbox.Call) error { return row.Scan(callFields(k)...) }
 
 // insertInboxCall stores the call of message m (just inserted in tx).
 func insertInboxCall(ctx context.Context, tx *Tx, m *inbox.Message, k *inbox.Call) error {
@@ -37,7 +40,7 @@ func (s *InboxStore) UpdateCall(ctx context.Context, tenantID int64, k *inbox.Ca
 	err = s.db.Update(ctx, func(tx *Tx) error {
 		var cur inbox.Call
 		err := tx.QueryRowContext(ctx, `SELECT message_id, conversation_id, `+inboxCallCols+` FROM inbox_calls WHERE tenant_id = ? AND call_sid = ?`, tenantID, k.SID).Scan(
-			&msgID, &convID, &cur.SID, &cur.Direction, &cur.Status, &cur.Duration, &cur.RecordingSID, &cur.RecordingDuration, &cur.Transcript, &cur.AI)
+			append([]any{&msgID, &convID}, callFields(&cur)...)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -109,7 +112,7 @@ func attachCalls(ctx context.Context, q *sql.DB, tenantID, convID int64, ms []*i
 	for rows.Next() {
 		var id int64
 		k := &inbox.Call{}
-		if err := rows.Scan(&id, &k.SID, &k.Direction, &k.Status, &k.Duration, &k.RecordingSID, &k.RecordingDuration, &k.Transcript, &k.AI); err != nil {
+		if err := rows.Scan(append([]any{&id}, callFields(k)...)...); err != nil {
 			return fmt.Errorf("scan call: %w", err)
 		}
 		if m := byID[id]; m != nil {

@@ -162,16 +162,7 @@ type MediaFetcher interface {
 // a file that cannot be fetched is listed with its Twilio link and why,
 // so nothing is lost.
 func (s *Service) mmsMedia(ctx context.Context, tenantID int64, p map[string]string, n int) []Attachment {
-	var mf MediaFetcher
-	if s.Telephony != nil {
-		if tel, err := s.Telephony(appliance(ctx), tenantID); err == nil {
-			mf, _ = tel.(MediaFetcher)
-			for u, ok := tel.(interface{ Unwrap() app.Telephony }); mf == nil && ok; u, ok = tel.(interface{ Unwrap() app.Telephony }) {
-				tel = u.Unwrap() // billing's metering wraps the client
-				mf, _ = tel.(MediaFetcher)
-			}
-		}
-	}
+	mf, _ := telephonyAs[MediaFetcher](ctx, s, tenantID)
 	var out []Attachment
 	for i := 0; i < n; i++ {
 		u, ct := strings.TrimSpace(p[fmt.Sprintf("MediaUrl%d", i)]), strings.TrimSpace(p[fmt.Sprintf("MediaContentType%d", i)])

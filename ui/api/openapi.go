@@ -380,6 +380,7 @@ func OpenAPI() []byte {
 		addCourseAPI(paths, schemas, std, idParam)         // courses.go
 		addCommunityAPI(paths, schemas, std, idParam)      // community.go
 		addCommunityEventAPI(paths, schemas, std, idParam) // community_events.go
+		addMemberAccessAPI(paths, std, idParam)            // courses.go
 		addBrandAPI(paths, schemas, std, idParam)          // brand.go (issue #22)
 		addCreatorAPI(paths, schemas, std, idParam)        // creators.go (issue #22)
 		addTwentyAPI(paths, schemas, tenantParam)
