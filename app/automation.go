@@ -805,6 +805,9 @@ type WorkflowStore interface {
 	FinishStep(ctx context.Context, token string, rs *RunStep, next RunAdvance) error
 	// FailStep records the error; retryAt nil fails the run.
 	FailStep(ctx context.Context, token string, rs *RunStep, uncertain bool, retryAt *time.Time) error
+	// HoldRun parks a run at its current step until until (quiet hours):
+	// nothing is recorded for the step, which runs then.
+	HoldRun(ctx context.Context, token string, runID int64, until time.Time, note string) error
 	// ReleaseRun gives the run back (shutdown) without counting an attempt.
 	ReleaseRun(ctx context.Context, token string, runID int64) error
 

@@ -92,6 +92,9 @@ type Engine struct {
 	Inbox InboxSteps
 	// Members runs the members' area steps (nil: they fail).
 	Members MemberSteps
+	// QuietHours reports whether the tenant is in its quiet hours and
+	// when they end: texts and calls wait until then (nil: never quiet).
+	QuietHours func(ctx context.Context, tenantID int64, now time.Time) (until time.Time, quiet bool)
 	// Triggers, when set, runs with the workers (CRM events, schedules,
 	// date fields).
 	Triggers *Triggers
@@ -282,6 +285,17 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 	if prev != nil && prev.Status == StepSucceeded { // recorded, but the run did not move on
 		rs.Status, rs.Output = prev.Status, prev.Output
 		return e.advance(ctx, token, run, rs, next)
+	}
+	// Quiet hours: a text or call the contact would get in the tenant's
+	// quiet window waits, in the database, until it ends (one whose
+	// earlier attempt may have gone out is reconciled first, never held).
+	if e.QuietHours != nil && (st.Type == StepSMS || st.Type == StepCall || st.Type == StepAICall || st.Type == StepAISMS) &&
+		(prev == nil || prev.Status != StepStarted) {
+		if until, quiet := e.QuietHours(ctx, run.TenantID, e.now()); quiet {
+			e.Logger.Info("automation: held for quiet hours", "run_id", run.ID, "step", st.ID, "until", until)
+			return true, e.Store.HoldRun(context.WithoutCancel(ctx), token, run.ID, until,
+				fmt.Sprintf("Held for quiet hours until %s.", until.UTC().Format(time.RFC3339)))
+		}
 	}
 	data, err := e.templateData(ctx, run)
 	if err != nil {

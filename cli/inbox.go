@@ -43,6 +43,7 @@ func (a *App) wireInbox() {
 			return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID})
 		},
 		SigningKey: a.unsubscribeKey,
+		Quiet:      st,
 		Mail: &inbox.Mail{
 			Mailboxes: st,
 			Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},
@@ -71,6 +72,7 @@ func (a *App) wireInbox() {
 	}
 	a.Automations.Inbox = a.Inbox
 	a.Engine.Inbox = a.Inbox // the Conversations workflow steps
+	a.Engine.QuietHours = a.Inbox.QuietUntil
 	a.Server.Inbox = a.Inbox
 }
 

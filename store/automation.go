@@ -429,6 +429,18 @@ func (s *WorkflowStore) FailStep(ctx context.Context, token string, rs *app.RunS
 	return tx.Commit()
 }
 
+// HoldRun implements app.WorkflowStore: the run waits at its step.
+func (s *WorkflowStore) HoldRun(ctx context.Context, token string, runID int64, until time.Time, note string) error {
+	return s.db.Update(ctx, func(tx *Tx) error {
+		if err := holdRun(ctx, tx, token, runID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'waiting', next_attempt_at = ?, error = ?, claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
+			FormatTime(until), note, FormatTime(tx.now), runID)
+		return err
+	})
+}
+
 // ReleaseRun implements app.WorkflowStore.
 func (s *WorkflowStore) ReleaseRun(ctx context.Context, token string, runID int64) error {
 	_, err := s.db.write.ExecContext(ctx, `UPDATE runs SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND claim_token = ? AND status = 'running'`,

@@ -119,11 +119,14 @@ func (s *BillingStore) PeriodUsageTotals(ctx context.Context, tenantID int64, fr
 	if err != nil {
 		return nil, fmt.Errorf("period usage totals: %w", err)
 	}
-	return scanAll(rows, func(r scanner) (*billing.UsageTotal, error) {
-		var u billing.UsageTotal
-		err := r.Scan(&u.Category, &u.Quantity, &u.CostMicros, &u.Events)
-		return &u, err
-	})
+	return scanAll(rows, scanUsageTotal)
+}
+
+// scanUsageTotal reads a (category, quantity, cost, events) row.
+func scanUsageTotal(r scanner) (*billing.UsageTotal, error) {
+	var u billing.UsageTotal
+	err := r.Scan(&u.Category, &u.Quantity, &u.CostMicros, &u.Events)
+	return &u, err
 }
 
 // UsageTotals implements billing.Store.
@@ -136,9 +139,5 @@ func (s *BillingStore) UsageTotals(ctx context.Context, tenantID int64, from, to
 	if err != nil {
 		return nil, fmt.Errorf("usage totals: %w", err)
 	}
-	return scanAll(rows, func(r scanner) (*billing.UsageTotal, error) {
-		var u billing.UsageTotal
-		err := r.Scan(&u.Category, &u.Quantity, &u.CostMicros, &u.Events)
-		return &u, err
-	})
+	return scanAll(rows, scanUsageTotal)
 }

@@ -80,6 +80,12 @@ func (e *tenantEnv) isoCommunityRequest(r isoRoute, req *treq) {
 	case strings.HasSuffix(r.Path, "/community-ban"):
 		req.JSON = `{"banned":false}` // ?tenant= added by isoCourseRequest
 		return
+	case strings.HasSuffix(r.Path, "/course-members/:id/access"):
+		req.JSON = fmt.Sprintf(`{"space_id":%d,"revoke":true}`, e.communityFixture(e.B.T, e.B.Owner).Space.ID)
+		return
+	case strings.HasSuffix(r.Path, "/course-members/:id/digest"):
+		req.JSON = `{"digest":"weekly"}`
+		return
 	case !strings.HasPrefix(r.Path, "/api/v1/community/"):
 		return
 	}
@@ -192,6 +198,9 @@ func (e *tenantEnv) communityContractCalls(calls map[string]contractCall, rk, wk
 	calls["getCommunitySettings"] = contractCall{ui.HostPortal, "GET", "/api/v1/community/settings", rk, "", 200}
 	calls["putCommunitySettings"] = contractCall{ui.HostPortal, "PUT", "/api/v1/community/settings", wk, `{"banned_words":["casino"],"flood_limit":10}`, 200}
 	e.eventContractCalls(calls, rk, wk) // community_events_test.go
+	mid := "/api/v1/course-members/" + strconv.FormatInt(m.ID, 10)
+	calls["postCourseMembersIdAccess"] = contractCall{ui.HostPortal, "POST", mid + "/access", wk, fmt.Sprintf(`{"space_id":%d,"expires_at":%q}`, a.Space.ID, time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)), 200}
+	calls["putCourseMembersIdDigest"] = contractCall{ui.HostPortal, "PUT", mid + "/digest", wk, `{"digest":"daily"}`, 200}
 	calls["postCommunityCommentsIdModeration"] = contractCall{ui.HostPortal, "POST", "/api/v1/community/comments/" + strconv.FormatInt(e.commentFixture(e.A.T, e.A.Owner), 10) + "/moderation", wk, `{"action":"unhide"}`, 200}
 	calls["postCourseMembersIdCommunityBan"] = contractCall{ui.HostPortal, "POST", "/api/v1/course-members/" + strconv.FormatInt(m.ID, 10) + "/community-ban", wk, `{"banned":false}`, 200}
 }

@@ -415,6 +415,15 @@ func (e *tenantEnv) isoBroadcastFixture() string {
 // isoBroadcastRequest names the tenant for admin keys and gives creates
 // a body (B's view from A is a 400: another tenant's view is unknown).
 func (e *tenantEnv) isoBroadcastRequest(r isoRoute, req *treq) {
+	if r.Path == "/api/v1/inbox-quiet-hours" {
+		if r.Host == ui.HostNexus {
+			req.Path += "?tenant=" + strconv.FormatInt(e.B.T.ID, 10)
+		}
+		if r.Method == "PUT" {
+			req.JSON = `{"enabled":false,"start":"21:00","end":"08:00"}`
+		}
+		return
+	}
 	if !strings.HasPrefix(r.Path, "/api/v1/broadcasts") {
 		return
 	}
@@ -589,4 +598,59 @@ func (e *tenantEnv) broadcastContractCalls(calls map[string]contractCall, rk, wk
 	calls["postBroadcastsPreview"] = contractCall{ui.HostPortal, "POST", "/api/v1/broadcasts/preview", rk, in, 200}
 	calls["getBroadcastsId"] = contractCall{ui.HostPortal, "GET", one, rk, "", 200}
 	calls["postBroadcastsIdCancel"] = contractCall{ui.HostPortal, "POST", one + "/cancel", wk, "", 200}
+	calls["getInboxQuietHours"] = contractCall{ui.HostPortal, "GET", "/api/v1/inbox-quiet-hours", rk, "", 200}
+	calls["putInboxQuietHours"] = contractCall{ui.HostPortal, "PUT", "/api/v1/inbox-quiet-hours", wk, `{"enabled":true,"start":"21:30","end":"07:00"}`, 200}
+}
+
+// TestInbox_QuietHours: the owner sets the quiet window on its page (bad
+// input names the field; a member may not); the API reads and sets the
+// same; in the window a thread's reply box warns of it and a reply by
+// hand still goes out; outside it there is no warning.
+func TestInbox_QuietHours(t *testing.T) {
+	tw, e := bcTwilio(t, "+15125550111")
+	ctx := context.Background()
+	a := map[string]string{"psid": e.A.Cookie}
+	if st, page, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/quiet", Form: url.Values{"enabled": {"1"}, "start": {"21:00"}, "end": {"21:00"}}, Cookies: a, CSRF: true}); st != 400 ||
+		!strings.Contains(page, "The window ends when it starts") {
+		t.Fatalf("same start and end: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/quiet", Form: url.Values{"enabled": {"1"}, "start": {"21:00"}, "end": {"08:00"}},
+		Cookies: map[string]string{"psid": e.portalSession(e.A.Member)}, CSRF: true}); st != 403 {
+		t.Fatalf("member sets quiet hours: %d", st)
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/inbox/quiet", Form: url.Values{"enabled": {"1"}, "start": {"21:00"}, "end": {"08:00"}}, Cookies: a, CSRF: true}); st != 303 {
+		t.Fatalf("save: %d", st)
+	}
+	st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/api/v1/inbox-quiet-hours", Bearer: e.A.KeyRead})
+	if st != 200 || !strings.Contains(body, `"enabled":true,"start":"21:00","end":"08:00"`) {
+		t.Fatalf("api: %d %s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/api/v1/inbox-quiet-hours", Bearer: e.B.KeyRead}); st != 200 || !strings.Contains(body, `"enabled":false`) {
+		t.Fatalf("B's quiet hours: %d %s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: "portal", Method: "PUT", Path: "/api/v1/inbox-quiet-hours", Bearer: e.A.KeyWrite, JSON: `{"enabled":true,"start":"9pm","end":"08:00"}`}); st != 400 || !strings.Contains(body, `"field":"start"`) {
+		t.Fatalf("bad start: %d %s", st, body)
+	}
+	// A thread in the window (the tenant's timezone: UTC here) and out of it.
+	if err := e.App.Inbox.InboundSMS(ctx, e.A.T.ID, map[string]string{"From": "+15125550801", "To": "+15125550111", "Body": "Are you open?", "MessageSid": "SMquiet1"}, true, false); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
+	thread := "/inbox/" + strconv.FormatInt(cs[0].ID, 10)
+	loc, _ := time.LoadLocation(e.A.T.Timezone)
+	if loc == nil {
+		loc = time.UTC
+	}
+	night := time.Date(2027, 1, 5, 23, 0, 0, 0, loc)
+	e.App.Inbox.Now = func() time.Time { return night }
+	if _, page, _ := e.do(treq{Host: "portal", Method: "GET", Path: thread, Cookies: a}); !strings.Contains(page, "Quiet hours until Wed 08:00") {
+		t.Fatalf("no quiet warning at night: %.2000s", page)
+	}
+	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: thread + "/reply", Form: url.Values{"text": {"Yes, from 8."}}, Cookies: a, CSRF: true}); st != 303 || len(tw.WaitMessages(1, 3*time.Second)) != 1 {
+		t.Fatalf("a reply by hand at night: %d, %d texts", st, len(tw.Messages()))
+	}
+	e.App.Inbox.Now = func() time.Time { return night.Add(10 * time.Hour) }
+	if _, page, _ := e.do(treq{Host: "portal", Method: "GET", Path: thread, Cookies: a}); strings.Contains(page, "Quiet hours until") {
+		t.Fatal("quiet warning in the day")
+	}
 }

@@ -78,17 +78,7 @@ func TestService_MeterDay(t *testing.T) {
 			t.Fatalf("metered %d tenants", n)
 		}
 	}
-	day := func(tenant int64, d time.Time) map[string]billing.UsageTotal {
-		us, err := s.UsageTotals(ctx, tenant, d, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]billing.UsageTotal{}
-		for _, u := range us {
-			m[u.Category] = *u
-		}
-		return m
-	}
+	day := func(tenant int64, d time.Time) map[string]billing.UsageTotal { return totalsOf(t, s, tenant, d, d) }
 	got := day(acme, d1)
 	if g := got[billing.Storage]; g.Quantity != wantMB || g.Events != 1 {
 		t.Errorf("Acme storage on d1 = %+v, want %d MB in 1 event (%d bytes)", g, wantMB, acmeBytes)

@@ -39,7 +39,13 @@ func openBilling(tb testing.TB) (*billing.Service, *store.DB, []*app.Tenant) {
 
 func totals(t *testing.T, s *billing.Service, tenantID int64) map[string]billing.UsageTotal {
 	t.Helper()
-	us, err := s.UsageTotals(context.Background(), tenantID, testNow.AddDate(0, 0, -31), testNow)
+	return totalsOf(t, s, tenantID, testNow.AddDate(0, 0, -31), testNow)
+}
+
+// totalsOf returns a tenant's usage by category over the days [from, to].
+func totalsOf(t *testing.T, s *billing.Service, tenantID int64, from, to time.Time) map[string]billing.UsageTotal {
+	t.Helper()
+	us, err := s.UsageTotals(context.Background(), tenantID, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,3 +178,64 @@ func (s *Service) AccessStep(ctx context.Context, tenantID int64, email, name, c
 	}
 	return m.ID, err
 }
+
+// MemberAccess grants a member a course (courseID) or a space (spaceID),
+// until expires (nil: for good), or revokes it (staff, the API). A course
+// already granted has its end changed; a revoked course ends now.
+// Returns EINVALID naming the field or ENOTFOUND.
+func (s *Service) MemberAccess(ctx context.Context, memberID, courseID, spaceID int64, expires *time.Time, revoke bool) (*Member, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	as, err := s.access()
+	if err != nil {
+		return nil, err
+	}
+	if (courseID == 0) == (spaceID == 0) {
+		return nil, app.FieldErrorf("course_id", "Give either course_id or space_id.")
+	}
+	if expires != nil && !revoke && !expires.After(s.now()) {
+		return nil, app.FieldErrorf("expires_at", "The end of access must be in the future.")
+	}
+	m, err := s.Store.FindMember(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	if courseID != 0 {
+		c, err := s.Store.FindCourse(ctx, courseID)
+		if err != nil {
+			return nil, app.FieldErrorf("course_id", "Choose one of your courses.")
+		}
+		if revoke {
+			now := s.now()
+			err = as.SetEnrolmentExpiry(ctx, c.ID, m.ID, &now)
+			if app.ErrorCode(err) == app.ENOTFOUND {
+				err = nil // not enrolled: nothing to revoke
+			}
+		} else {
+			_, err = s.grantCourse(ctx, m, c, "api", expires)
+		}
+		return m, err
+	}
+	sp, err := s.Community.FindSpace(ctx, spaceID)
+	if err != nil {
+		return nil, app.FieldErrorf("space_id", "Choose one of your spaces.")
+	}
+	if revoke {
+		return m, as.RevokeSpace(ctx, sp.ID, m.ID)
+	}
+	return m, as.GrantSpace(ctx, sp.ID, m.ID, "api", expires)
+}
+
+// SetMemberDigest sets how often a member gets the community digest
+// (staff, the API). Returns EINVALID or ENOTFOUND.
+func (s *Service) SetMemberDigest(ctx context.Context, memberID int64, freq string) (*Member, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	m, err := s.Store.FindMember(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	return m, s.SetDigest(ctx, m, freq)
+}

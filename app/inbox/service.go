@@ -61,6 +61,8 @@ type Service struct {
 	Audience   Audience
 	PortalURL  func(ctx context.Context, tenantID int64) string
 	SigningKey func(ctx context.Context, tenantID int64) ([]byte, error)
+	// Quiet keeps the tenants' quiet hours (nil: none; quiet.go).
+	Quiet QuietStore
 
 	hubOnce sync.Once
 	hub     *Hub

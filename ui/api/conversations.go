@@ -35,6 +35,7 @@ func (s *Handler) registerConversationAPIRoutes(api fiber.Router) {
 	api.Get("/inbox-inbound", s.apiInboxInbound)
 	api.Put("/inbox-inbound", web.RequireWriteKey, s.apiInboxInboundSave)
 	s.registerBroadcastAPIRoutes(api)    // broadcasts.go
+	s.registerQuietAPIRoutes(api)        // inbox_quiet.go
 	s.registerInboxMailboxAPIRoutes(api) // inbox_mailbox.go
 	s.registerInboxReportAPIRoutes(api)
 }

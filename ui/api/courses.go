@@ -31,6 +31,10 @@ func (s *Handler) registerCourseAPIRoutes(api fiber.Router) {
 	api.Get("/courses/:id/engagement", s.apiCourseEngagement)
 	api.Get("/course-members", s.apiCourseMembers)
 	api.Get("/course-members/:id", s.apiCourseMember)
+	if s.Courses.Community != nil {
+		api.Post("/course-members/:id/access", web.RequireWriteKey, s.apiMemberAccess)
+		api.Put("/course-members/:id/digest", web.RequireWriteKey, s.apiMemberDigest)
+	}
 	s.registerCourseFileAPIRoutes(api) // course_files.go
 }
 
@@ -372,4 +376,57 @@ func addCourseFileAPI(paths, schemas obj, std func(obj, ...string) obj, idParam,
 	paths["/api/v1/courses/{id}/lessons/{lesson}/uploads/{upload}/finish"] = obj{"parameters": []obj{idParam, lessonParam, uploadParam, tenantParam},
 		"post": obj{"summary": "Finish the upload: the content is checked (a video must be MP4 or WebM) and stored as the lesson's file",
 			"responses": std(obj{"201": jsonResp("Created", dataOf(ref("LessonFile")))}, "400", "403", "404", "409", "413")}}
+}
+
+func (s *Handler) apiMemberAccess(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		CourseID  int64      `json:"course_id"`
+		SpaceID   int64      `json:"space_id"`
+		ExpiresAt *time.Time `json:"expires_at"`
+		Revoke    bool       `json:"revoke"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	m, err := s.Courses.MemberAccess(ctx, id, in.CourseID, in.SpaceID, in.ExpiresAt, in.Revoke)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"member": toAPIMember(m), "course_id": in.CourseID, "space_id": in.SpaceID, "expires_at": in.ExpiresAt, "revoked": in.Revoke}})
+}
+
+func (s *Handler) apiMemberDigest(c *fiber.Ctx) error {
+	ctx, id, err := s.apiCourseID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Digest string `json:"digest"`
+	}
+	if err := web.DecodeJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	m, err := s.Courses.SetMemberDigest(ctx, id, in.Digest)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"member": toAPIMember(m), "digest": m.Digest}})
+}
+
+func addMemberAccessAPI(paths obj, std func(obj, ...string) obj, idParam obj) {
+	tenantParam := qparam("tenant", "Nexus (admin keys) only: the tenant, ID or slug (default: the house tenant)", str)
+	paths["/api/v1/course-members/{id}/access"] = obj{"parameters": []obj{idParam, tenantParam},
+		"post": obj{"summary": "Grant a member a course or a space (until expires_at, or for good), or revoke it (revoke: true; a course ends now)",
+			"requestBody": jsonBody(props(nil, obj{"course_id": obj{"type": "integer", "description": "a course (or space_id)"}, "space_id": obj{"type": "integer", "description": "a community space (or course_id)"},
+				"expires_at": obj{"description": "the end of access (RFC 3339; null: for good)", "oneOf": []obj{tstamp, {"type": "null"}}}, "revoke": obj{"type": "boolean"}})),
+			"responses": std(obj{"200": jsonResp("OK", dataOf(props([]string{"member", "course_id", "space_id", "revoked"}, obj{"member": ref("CourseMember"), "course_id": integ, "space_id": integ,
+				"expires_at": nTime, "revoked": obj{"type": "boolean"}})))}, "400", "403", "404")}}
+	paths["/api/v1/course-members/{id}/digest"] = obj{"parameters": []obj{idParam, tenantParam},
+		"put": obj{"summary": "How often the member gets the community email digest",
+			"requestBody": jsonBody(props([]string{"digest"}, obj{"digest": obj{"type": "string", "enum": []string{courses.DigestDaily, courses.DigestWeekly, courses.DigestOff}}})),
+			"responses":   std(obj{"200": jsonResp("OK", dataOf(props([]string{"member", "digest"}, obj{"member": ref("CourseMember"), "digest": str})))}, "400", "403", "404")}}
 }

@@ -371,6 +371,7 @@ func OpenAPI() []byte {
 		addIntegrationAPI(paths, schemas, std)
 		addConversationAPI(paths, schemas, std, idParam)   // conversations.go
 		addBroadcastAPI(paths, schemas, std, idParam)      // broadcasts.go
+		addQuietAPI(paths, schemas, std)                   // inbox_quiet.go
 		addInboxReportAPI(paths, schemas, std, idParam)    // inbox_reports.go
 		addBillingAPI(paths, schemas, std, idParam)        // billing.go
 		addBillingPaymentAPI(paths, schemas, std, idParam) // billing_payments.go
@@ -379,6 +380,7 @@ func OpenAPI() []byte {
 		addCourseAPI(paths, schemas, std, idParam)         // courses.go
 		addCommunityAPI(paths, schemas, std, idParam)      // community.go
 		addCommunityEventAPI(paths, schemas, std, idParam) // community_events.go
+		addMemberAccessAPI(paths, std, idParam)            // courses.go
 		addBrandAPI(paths, schemas, std, idParam)          // brand.go (issue #22)
 		addCreatorAPI(paths, schemas, std, idParam)        // creators.go (issue #22)
 		addTwentyAPI(paths, schemas, tenantParam)

@@ -26,7 +26,7 @@ var apiTags = []apiTag{
 		[]string{"people", "companies", "opportunities", "notes", "tasks", "pipelines", "custom-fields"}},
 	{"Leads", "The inquiries captured from forms and the lead webhook.", []string{"leads"}},
 	{"Agent Studio", "AI agents, their conversations (take over, write, hand back) and usage.", []string{"agents", "agent-conversations", "agent-usage"}},
-	{"Conversations", "The inbox: SMS, email and chat threads, their messages, replies, private notes, status, assignee and labels; business hours and the out-of-hours reply; the inbound email address; the IMAP mailbox; reports of first-response and resolution times; broadcasts to saved views.", []string{"conversations", "inbox-hours", "inbox-inbound", "inbox-mailbox", "inbox-reports", "broadcasts"}},
+	{"Conversations", "The inbox: SMS, email and chat threads, their messages, replies, private notes, status, assignee and labels; business hours and the out-of-hours reply; the inbound email address; the IMAP mailbox; reports of first-response and resolution times; broadcasts to saved views; quiet hours.", []string{"conversations", "inbox-hours", "inbox-inbound", "inbox-mailbox", "inbox-reports", "broadcasts", "inbox-quiet-hours"}},
 	{"Knowledge wiki", "Pages, revisions, attachments, share links, search and zip export and import of a space.", []string{"wiki"}},
 	{"Data & Sheets", "Tables with typed columns and their rows.", []string{"tables"}},
 	{"Calendar", "Calendars, bookings and calendar sync.", []string{"calendar"}},

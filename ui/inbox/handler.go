@@ -92,6 +92,7 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get("/inbox/hours", s.page(sc, s.handleHours))
 	r.Post("/inbox/hours", csrf, s.page(sc, s.handleHoursSave))
 	s.mountBroadcasts(r, csrf, sc) // broadcast.go: before /inbox/:id
+	s.mountQuiet(r, csrf, sc)      // quiet.go
 	s.mountReportsAndCalls(r, sc)
 	r.Get("/inbox/:id", s.page(sc, s.handleThread))
 	r.Get("/inbox/:id/messages/:mid/frame", s.page(sc, s.handleMessageFrame))
@@ -151,8 +152,10 @@ type inboxPage struct {
 	Blocked map[int64]int
 	Person  *app.Person
 	Canned  []cannedView
-	Me      string
-	Error   string
+	// QuietNote warns of the tenant's quiet hours above the reply box.
+	QuietNote string
+	Me        string
+	Error     string
 }
 
 func (s *Handler) tenantNames(c *fiber.Ctx, sc web.Scope, p *inboxPage) {
@@ -255,6 +258,9 @@ func (s *Handler) handleThread(c *fiber.Ctx, sc web.Scope) error {
 		return err
 	}
 	p.Person = s.Inbox.Person(ctx, conv)
+	if conv.Channel == inbox.ChannelSMS {
+		p.QuietNote = s.Inbox.QuietNote(ctx, conv.TenantID) // quiet.go: warned, may still send
+	}
 	if cr, err := s.Inbox.CannedReplies(ctx, conv.TenantID); err == nil {
 		for _, x := range cr {
 			p.Canned = append(p.Canned, cannedView{ID: x.ID, Name: x.Name, Body: inbox.FillCanned(x.Body, conv, p.Person)})
