@@ -52,6 +52,8 @@ bench: build
 	ORENGEN_BENCH_COURSES=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCoursesFigures -v ./ui/
 	ORENGEN_BENCH_COMMUNITY=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestCommunityFigures -v ./ui/
 	ORENGEN_BENCH_BRAND=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestBrandFigures -v ./ui/
+	ORENGEN_BENCH_BILLING=1 $(GO) test -tags '$(TAGS)' -count=1 -run 'TestBillingFigures|TestBillingCaptureFigures' -v ./app/billing
+	ORENGEN_BENCH_BILLING=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestBillingStripeFigures -v ./ui/
 	ORENGEN_BENCH_TRANSFER=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestTransferFigures -v ./cli/
 	ORENGEN_BENCH_INBOX=1 $(GO) test -tags '$(TAGS)' -count=1 -run TestInboxReportFigures -v ./app/inbox
 
