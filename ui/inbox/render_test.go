@@ -21,6 +21,23 @@ func init() {
 		{ID: 2, Direction: "out", Author: "user:a@b.test", Body: "hello", Status: "failed", Error: "x", CreatedAt: now}, {ID: 3, Direction: "note", Body: "n", CreatedAt: now},
 		{ID: 4, Direction: "in", Body: "Inbound call", CreatedAt: now, Call: &inbox.Call{SID: "CA1", Direction: "in", Status: "completed", Duration: 125, RecordingSID: "RE1", RecordingDuration: 120, Transcript: "Caller: hi", AI: true}}}
 	person := &app.Person{ID: 3, FirstName: "Al", Emails: []string{"al@x.test"}, Phones: []string{"+15125550142"}, Tags: []string{"vip"}}
+	// Broadcasts, unsubscribe and quiet hours: the portal's only.
+	b := &inbox.Broadcast{ID: 7, TenantID: 2, ViewID: 3, ViewName: "VIPs", Channel: "email", Subject: "Spring", Body: "Hi {{first_name}}", Rate: 5,
+		Status: "sending", CreatedBy: "user:a@b.test", CreatedAt: now, UpdatedAt: now, FinishedAt: &now,
+		Report: inbox.BroadcastReport{Total: 10, Queued: 2, Sent: 5, Delivered: 4, Failed: 1, Skipped: 2, Replies: 1, OptedOut: 1,
+			Reasons: []inbox.ReasonCount{{Status: "skipped", Reason: "no email", Count: 2}}}}
+	rcpt := []*inbox.Recipient{{ID: 1, BroadcastID: 7, PersonID: 3, Name: "Al", Address: "al@x.test", Status: "failed", Reason: "bounced", ConversationID: 5, SentAt: &now}}
+	pageData["portal/inbox_broadcasts"] = func() any { return &broadcastsPage{Broadcasts: []*inbox.Broadcast{b}} }
+	pageData["portal/inbox_broadcast"] = func() any { return &broadcastPage{Broadcast: b, Failed: rcpt, Skipped: rcpt} }
+	pageData["portal/inbox_broadcast_new"] = func() any {
+		return &broadcastNewPage{Views: []*app.View{{ID: 3, Name: "VIPs", Object: "person"}}, Form: broadcastForm{ViewID: "3", Channel: "sms", Body: "Hi"},
+			Preview: &inbox.BroadcastPreview{ViewName: "VIPs", Total: 10, Send: 8, Skipped: []inbox.ReasonCount{{Reason: "no phone", Count: 2}}, Sample: "Hi Al"},
+			Errors: map[string]string{"body": "x"}, SMSRate: 1, EmailRate: 5, FieldsHint: "{{first_name}}", MaxSMSChars: 1600}
+	}
+	pageData["portal/inbox_unsubscribe"] = func() any { return &unsubscribePage{T: "2", P: "3", S: "sig", Done: true} }
+	pageData["portal/inbox_quiet"] = func() any {
+		return &quietPage{Quiet: &inbox.Quiet{TenantID: 2, Enabled: true, Start: "21:00", End: "08:00"}, Errors: map[string]string{"start": "x"}}
+	}
 	for _, host := range []string{"portal", "nexus"} {
 		nexus := host == "nexus"
 		pageData[host+"/inbox"] = func() any {
