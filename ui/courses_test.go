@@ -82,6 +82,8 @@ var coursesIsolation = map[string]isoLine{
 	"nexus|GET|/api/v1/courses/:id/engagement":        {accAdminKey, objCourse},
 	"nexus|GET|/api/v1/course-members":                {accAdminKey, ""},
 	"nexus|GET|/api/v1/course-members/:id":            {accAdminKey, objCourseMember},
+	"nexus|GET|/courses":                              {accAdmin, ""},
+	"nexus|GET|/courses/tenants/:tenant/courses/:id":  {accAdmin, objCourse},
 }
 
 var isoCourseSeq int
@@ -220,7 +222,7 @@ func (e *tenantEnv) coursesFill(obj, p string) (string, string) {
 		}
 		return strconv.FormatInt(b.Course.ID, 10), strings.ReplaceAll(p, ":lesson", strconv.FormatInt(b.Lessons[0].ID, 10))
 	}
-	return strconv.FormatInt(b.Course.ID, 10), p
+	return strconv.FormatInt(b.Course.ID, 10), strings.ReplaceAll(p, ":tenant", strconv.FormatInt(e.B.T.ID, 10))
 }
 
 // isoMember checks a member route: A's member never reaches B's
@@ -604,5 +606,42 @@ func TestCourses_WorkflowTriggers(t *testing.T) {
 	}
 	if rs := runs(other); len(rs) != 0 {
 		t.Errorf("B's workflow ran %d times on A's member", len(rs))
+	}
+}
+
+// TestNexus_Courses: Nexus > Courses lists every client's courses with
+// their engagement counts, and a course's page shows its drop-off per
+// lesson; a tenant's user never reaches either.
+func TestNexus_Courses(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	b := e.courseFixture(e.B.T, e.B.Owner)
+	// A's member completes the first lesson; B's has started nothing.
+	actx := app.NewContextWithUser(app.NewContextWithTenant(ctx, e.A.T), e.A.Owner)
+	if _, err := e.App.Courses.CompleteLesson(app.NewContextWithTenant(ctx, e.A.T), a.Member, a.Lessons[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.App.Courses.Engagement(actx, a.Course.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := map[string]string{"orengen_session": e.AdminCookie}
+	st, body, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/courses", Cookies: admin})
+	if st != 200 || !strings.Contains(body, a.Course.Title) || !strings.Contains(body, b.Course.Title) || !strings.Contains(body, `href="/courses"`) {
+		t.Fatalf("nexus courses: %d %.3000s", st, body)
+	}
+	row := regexp.MustCompile(`(?s)` + regexp.QuoteMeta(a.Course.Title) + `</a></td><td>Published</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>`).FindStringSubmatch(body)
+	if row == nil || row[1] != strconv.Itoa(want.Enrolled) || row[2] != strconv.Itoa(want.Started) || want.Enrolled < 1 || want.Started != 1 {
+		t.Fatalf("A's course row %v, engagement %+v", row, want)
+	}
+	path := "/courses/tenants/" + strconv.FormatInt(e.A.T.ID, 10) + "/courses/" + strconv.FormatInt(a.Course.ID, 10)
+	st, body, _ = e.do(treq{Host: ui.HostNexus, Method: "GET", Path: path, Cookies: admin})
+	if st != 200 || !strings.Contains(body, `id="course-engagement"`) || !strings.Contains(body, "<svg") || !strings.Contains(body, a.Lessons[0].Title) {
+		t.Fatalf("nexus course page: %d %.3000s", st, body)
+	}
+	// B's course under A's tenant id: not found.
+	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/courses/tenants/" + strconv.FormatInt(e.A.T.ID, 10) + "/courses/" + strconv.FormatInt(b.Course.ID, 10), Cookies: admin}); st != 404 {
+		t.Fatalf("B's course under A: %d", st)
 	}
 }

@@ -442,6 +442,10 @@ type LessonEngagement struct {
 	Completed int
 }
 
+// Stopped is how many started the lesson without completing it (the
+// drop-off).
+func (l LessonEngagement) Stopped() int { return l.Started - l.Completed }
+
 // Engagement is a course's figures: enrolled, started (any lesson),
 // completed (the course) and per lesson.
 type Engagement struct {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"orengen/app"
 	"orengen/app/courses"
 	"orengen/ui/web"
 )
@@ -62,6 +63,13 @@ var pageData = map[string]func() any{
 }
 
 func TestTemplates_EveryPage(t *testing.T) {
+	eng := &courses.Engagement{Enrolled: 4, Started: 3, Completed: 1, Lessons: []courses.LessonEngagement{{LessonID: 2, Title: "L", Started: 3, Completed: 2}}}
+	pageData["nexus/courses_overview"] = func() any {
+		return &nexusCoursesPage{Rows: []nexusCourseRow{{Tenant: &app.Tenant{ID: 2, Name: "Acme"}, Course: course, Engagement: eng}}, Clients: 1}
+	}
+	pageData["nexus/courses_engagement"] = func() any {
+		return &nexusCoursePage{Tenant: &app.Tenant{ID: 2, Name: "Acme"}, Course: course, Engagement: eng, Chart: EngagementChart(eng)}
+	}
 	for _, err := range web.CheckPages(Templates, pageData) {
 		t.Error(err)
 	}

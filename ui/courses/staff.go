@@ -16,7 +16,11 @@ import (
 
 // Mount adds the staff's course pages to the portal's signed-in group.
 func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
-	if !s.On() || sc.Nexus() {
+	if !s.On() {
+		return
+	}
+	if sc.Nexus() {
+		s.mountNexus(r) // nexus.go
 		return
 	}
 	r.Get("/courses", s.handleCourses)

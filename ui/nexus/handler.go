@@ -86,6 +86,12 @@ type Handler struct {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
 		On() bool
 	}
+	// CoursePages is every client's courses and their engagement (nil
+	// or off: none).
+	CoursePages interface {
+		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)
+		On() bool
+	}
 	// CreatorPages is creator (UGC) management (nil or off: none).
 	CreatorPages interface {
 		Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope)

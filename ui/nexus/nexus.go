@@ -67,6 +67,9 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.CreatorPages != nil {
 		s.CreatorPages.Mount(authed, csrf, web.NexusScope)
 	}
+	if s.CoursePages != nil {
+		s.CoursePages.Mount(authed, csrf, web.NexusScope)
+	}
 	s.PlatformPages.MountNexus(authed, csrf)
 }
 
@@ -106,6 +109,9 @@ func (s *Handler) nexusNav() []web.NavSection {
 	}
 	if s.CreatorPages != nil && s.CreatorPages.On() {
 		nav[1].Items = append(nav[1].Items, web.NavItem{Label: "Creators", Path: "/creators"})
+	}
+	if s.CoursePages != nil && s.CoursePages.On() {
+		nav[1].Items = append(nav[1].Items, web.NavItem{Label: "Courses", Path: "/courses"})
 	}
 	if s.BrandPages != nil && s.BrandPages.On() {
 		nav[0].Items = append(nav[0].Items, web.NavItem{Label: "Brand & press kits", Path: "/brand"})
