@@ -32,7 +32,7 @@ func init() {
 	pageData["portal/inbox_broadcast_new"] = func() any {
 		return &broadcastNewPage{Views: []*app.View{{ID: 3, Name: "VIPs", Object: "person"}}, Form: broadcastForm{ViewID: "3", Channel: "sms", Body: "Hi"},
 			Preview: &inbox.BroadcastPreview{ViewName: "VIPs", Total: 10, Send: 8, Skipped: []inbox.ReasonCount{{Reason: "no phone", Count: 2}}, Sample: "Hi Al"},
-			Errors: map[string]string{"body": "x"}, SMSRate: 1, EmailRate: 5, FieldsHint: "{{first_name}}", MaxSMSChars: 1600}
+			Errors:  map[string]string{"body": "x"}, SMSRate: 1, EmailRate: 5, FieldsHint: "{{first_name}}", MaxSMSChars: 1600}
 	}
 	pageData["portal/inbox_unsubscribe"] = func() any { return &unsubscribePage{T: "2", P: "3", S: "sig", Done: true} }
 	pageData["portal/inbox_quiet"] = func() any {
