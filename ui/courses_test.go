@@ -2,9 +2,11 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -643,5 +645,68 @@ func TestNexus_Courses(t *testing.T) {
 	// B's course under A's tenant id: not found.
 	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "GET", Path: "/courses/tenants/" + strconv.FormatInt(e.A.T.ID, 10) + "/courses/" + strconv.FormatInt(b.Course.ID, 10), Cookies: admin}); st != 404 {
 		t.Fatalf("B's course under A: %d", st)
+	}
+}
+
+// TestCourses_FormEnrols: a form grants a course. A workflow on one
+// form's submissions runs "Enrol in a course"; a visitor submits the
+// hosted form and is a member enrolled in the course, with a sign-in
+// link mailed that opens it; another form's submission enrols nobody.
+func TestCourses_FormEnrols(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	a := e.courseFixture(e.A.T, e.A.Owner)
+	actx := app.NewContextWithUser(app.NewContextWithTenant(ctx, e.A.T), e.A.Owner)
+	join := e.newForm(actx, "Join the course")
+	news := e.newForm(actx, "Newsletter")
+	def := fmt.Sprintf(`{"when":{"form":"form-%d"},"steps":[{"id":"c","type":"contact"},{"id":"e","type":"member_enrol","course":"%s"}]}`, join, a.Course.Slug)
+	w, err := e.Server.Automations.SaveDefinition(actx, 0, "Enrol from the form", app.TriggerFormSubmitted, []byte(def), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Server.Automations.SetEnabled(actx, w.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	submit := func(form int64, email string) {
+		t.Helper()
+		st, body, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/f/" + strconv.FormatInt(form, 10),
+			Form: url.Values{"name": {"Sam Student"}, "email": {email}, "_ts": {e.formStamp(form, time.Now().Add(-10*time.Second))}}})
+		if st >= 400 {
+			t.Fatalf("submit form %d: %d %.500s", form, st, body)
+		}
+	}
+	submit(news, "news@alpha.test")
+	submit(join, "sam@alpha.test")
+	for {
+		more, err := e.App.Engine.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !more {
+			break
+		}
+	}
+	tctx := app.NewContextWithTenant(ctx, e.A.T)
+	m, _, err := e.App.Courses.Store.FindMemberByEmail(tctx, "sam@alpha.test")
+	if err != nil {
+		t.Fatalf("the form's visitor is no member: %v", err)
+	}
+	es, err := e.App.Courses.Store.FindCourseEnrolments(tctx, a.Course.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(es, func(x *courses.Enrolment) bool { return x.MemberID == m.ID }) {
+		t.Fatalf("member %d not enrolled: %+v", m.ID, es)
+	}
+	if _, _, err := e.App.Courses.Store.FindMemberByEmail(tctx, "news@alpha.test"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Fatalf("the other form's visitor became a member: %v", err)
+	}
+	sess, _, err := e.App.Courses.RedeemLink(tctx, e.memberToken("sam@alpha.test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/learn?tenant=" + e.A.T.Slug, Cookies: map[string]string{"msid": sess.ID}})
+	if st != 200 || !strings.Contains(body, a.Course.Title) {
+		t.Fatalf("the member's area: %d %.1500s", st, body)
 	}
 }
