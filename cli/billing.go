@@ -144,6 +144,12 @@ func (a *App) runBilling(ctx context.Context) {
 		} else if n > 0 {
 			a.Logger.Info("billing: invoices charged", "payments", n)
 		}
+		// Recharges whose processor event never came: asked.
+		if n, err := a.Payments.SettleRecharges(ctx); err != nil {
+			a.Logger.Error("billing: settle recharges", "err", err)
+		} else if n > 0 {
+			a.Logger.Info("billing: recharges settled", "recharges", n)
+		}
 		// Dunning: retries of failed charges, emails, suspensions.
 		if n, err := a.Payments.RunDunning(ctx, time.Now()); err != nil {
 			a.Logger.Error("billing: dunning", "err", err)

@@ -8,6 +8,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/billing"
+	"time"
 )
 
 // Wallet auto-recharge (billing.PaymentStore): at most one recharge in
@@ -140,4 +141,14 @@ func (s *BillingPaymentStore) FindRechargeByIntent(ctx context.Context, intentID
 		return nil, app.Errorf(app.ENOTFOUND, "Recharge not found.")
 	}
 	return scanRecharge(s.db.read.QueryRowContext(ctx, `SELECT `+rechargeCols+` FROM billing_recharges WHERE intent_ref = ? ORDER BY id DESC LIMIT 1`, intentID))
+}
+
+// FindProcessingRecharges implements billing.PaymentStore.
+func (s *BillingPaymentStore) FindProcessingRecharges(ctx context.Context, before time.Time) ([]*billing.Recharge, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+rechargeCols+` FROM billing_recharges WHERE status = ? AND updated_at < ? ORDER BY id LIMIT 100`,
+		billing.PaymentProcessing, FormatTime(before))
+	if err != nil {
+		return nil, fmt.Errorf("processing recharges: %w", err)
+	}
+	return scanAll(rows, scanRecharge)
 }

@@ -252,18 +252,7 @@ func (c *Client) ParseEvent(ctx context.Context, payload []byte, signature strin
 		if err := json.Unmarshal(e.Data.Raw, &pi); err != nil {
 			return nil, app.Errorf(app.EINVALID, "The event's payment intent does not read: %s", err.Error())
 		}
-		ev.IntentID, ev.AmountCents, ev.Currency = pi.ID, pi.Amount, string(pi.Currency)
-		if pi.AmountReceived > 0 {
-			ev.AmountCents = pi.AmountReceived
-		}
-		if pi.Customer != nil {
-			ev.CustomerID = pi.Customer.ID
-		}
-		if pi.LastPaymentError != nil {
-			ev.Message = cardMessage(pi.LastPaymentError)
-		}
-		ev.TenantID, ev.InvoiceID, ev.PaymentID = metaID(pi.Metadata, "tenant_id"), metaID(pi.Metadata, "invoice_id"), metaID(pi.Metadata, "payment_id")
-		ev.RechargeID = metaID(pi.Metadata, "recharge_id")
+		intentFields(ev, &pi)
 	case billing.EventCheckoutDone:
 		var s stripe.CheckoutSession
 		if err := json.Unmarshal(e.Data.Raw, &s); err != nil {
@@ -277,6 +266,49 @@ func (c *Client) ParseEvent(ctx context.Context, payload []byte, signature strin
 			ev.SetupIntentID = s.SetupIntent.ID
 		}
 		ev.TenantID = metaID(s.Metadata, "tenant_id")
+	}
+	return ev, nil
+}
+
+// intentFields copies what billing reads of a payment intent.
+func intentFields(ev *billing.GatewayEvent, pi *stripe.PaymentIntent) {
+	ev.IntentID, ev.AmountCents, ev.Currency = pi.ID, pi.Amount, string(pi.Currency)
+	if pi.AmountReceived > 0 {
+		ev.AmountCents = pi.AmountReceived
+	}
+	if pi.Customer != nil {
+		ev.CustomerID = pi.Customer.ID
+	}
+	if pi.LastPaymentError != nil {
+		ev.Message = cardMessage(pi.LastPaymentError)
+	}
+	ev.TenantID, ev.InvoiceID, ev.PaymentID = metaID(pi.Metadata, "tenant_id"), metaID(pi.Metadata, "invoice_id"), metaID(pi.Metadata, "payment_id")
+	ev.RechargeID = metaID(pi.Metadata, "recharge_id")
+}
+
+// Intent implements billing.Gateway: the payment intent read now, as
+// the event its state would have sent.
+func (c *Client) Intent(ctx context.Context, intentID string) (*billing.GatewayEvent, error) {
+	b, key, err := c.backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &stripe.PaymentIntentParams{}
+	params(ctx, &p.Params, "")
+	pi, err := paymentintent.Client{B: b, Key: key}.Get(intentID, p)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	ev := &billing.GatewayEvent{ID: "intent:" + pi.ID + ":" + string(pi.Status), Created: time.Now().UTC()}
+	intentFields(ev, pi)
+	switch r := result(pi); r.Status {
+	case billing.PaymentSucceeded:
+		ev.Type = billing.EventPaymentSucceeded
+	case billing.PaymentFailed:
+		ev.Type = billing.EventPaymentFailed
+		if ev.Message == "" {
+			ev.Message = r.Message
+		}
 	}
 	return ev, nil
 }

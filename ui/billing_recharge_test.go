@@ -31,6 +31,9 @@ type intentProxy struct {
 	*stripeRecorder
 	Status atomic.Value // string
 	Delay  time.Duration
+	// Read, when set (map[string]any), overwrites those fields of a
+	// PaymentIntent read back (GET /v1/payment_intents/ID).
+	Read atomic.Value
 }
 
 func startIntentProxy(t *testing.T) *intentProxy {
@@ -42,12 +45,19 @@ func startIntentProxy(t *testing.T) *intentProxy {
 	dir := rp.Director
 	rp.Director = func(r *http.Request) { dir(r); r.Header.Del("Accept-Encoding") }
 	rp.ModifyResponse = func(resp *http.Response) error {
-		if resp.Request.Method != "POST" || resp.Request.URL.Path != "/v1/payment_intents" {
-			return nil
+		over := map[string]any{}
+		switch {
+		case resp.Request.Method == "GET" && strings.HasPrefix(resp.Request.URL.Path, "/v1/payment_intents/"):
+			if r, ok := p.Read.Load().(map[string]any); ok {
+				over = r
+			}
+		case resp.Request.Method == "POST" && resp.Request.URL.Path == "/v1/payment_intents":
+			time.Sleep(p.Delay)
+			if st, _ := p.Status.Load().(string); st != "" {
+				over["status"] = st
+			}
 		}
-		time.Sleep(p.Delay)
-		st, _ := p.Status.Load().(string)
-		if st == "" {
+		if len(over) == 0 {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
@@ -58,7 +68,9 @@ func startIntentProxy(t *testing.T) *intentProxy {
 		if err := json.Unmarshal(body, &m); err != nil {
 			return err
 		}
-		m["status"] = st
+		for k, v := range over {
+			m[k] = v
+		}
 		body, _ = json.Marshal(m)
 		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))

@@ -147,6 +147,11 @@ type Gateway interface {
 	// ParseEvent verifies the signature header and decodes the event
 	// (ErrBadSignature when it is not the processor's).
 	ParseEvent(ctx context.Context, payload []byte, signature string) (*GatewayEvent, error)
+	// Intent reads a payment intent as an event of its state now:
+	// EventPaymentSucceeded, EventPaymentFailed, or Type "" while it is
+	// still processing. ID names the intent and its state, so the same
+	// state applies once.
+	Intent(ctx context.Context, intentID string) (*GatewayEvent, error)
 }
 
 // EventEffect is what one processor event changes, applied in one
@@ -218,6 +223,9 @@ type PaymentStore interface {
 	// FindRecharge and FindRechargeByIntent return ENOTFOUND.
 	FindRecharge(ctx context.Context, tenantID, id int64) (*Recharge, error)
 	FindRechargeByIntent(ctx context.Context, intentID string) (*Recharge, error)
+	// FindProcessingRecharges lists every tenant's recharges still
+	// processing that were last updated before before (at most 100).
+	FindProcessingRecharges(ctx context.Context, before time.Time) ([]*Recharge, error)
 	// ApplyEvent records ev and applies eff in one transaction; applied
 	// is false (and nothing changes) when ev was recorded before.
 	ApplyEvent(ctx context.Context, ev *GatewayEvent, eff *EventEffect) (applied bool, err error)

@@ -152,6 +152,58 @@ func (p *Payments) AutoRecharge(ctx context.Context, tenantID int64) (*Recharge,
 	return r, nil
 }
 
+// RechargeSettleAfter is how long a recharge may stay processing (the
+// processor's event not come) before the processor is asked.
+const RechargeSettleAfter = 30 * time.Minute
+
+// SettleRecharges asks the processor about recharges processing for
+// longer than RechargeSettleAfter (their webhook lost, or the process
+// stopped between the charge and its answer) and applies what it says,
+// as its event would have: a paid one credits the wallet once, a failed
+// one is kept with its reason; one still processing is left. It returns
+// how many changed.
+func (p *Payments) SettleRecharges(ctx context.Context) (int, error) {
+	if !p.On() {
+		return 0, nil
+	}
+	rs, err := p.Store.FindProcessingRecharges(ctx, p.Billing.now().Add(-RechargeSettleAfter))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rs {
+		if r.IntentID == "" {
+			continue
+		}
+		ev, err := p.Gateway.Intent(ctx, r.IntentID)
+		if err != nil {
+			p.warn("billing: settle a recharge", "tenant", r.TenantID, "recharge", r.ID, "err", err)
+			continue
+		}
+		if ev.Type == "" { // still processing
+			continue
+		}
+		if seen, err := p.Store.EventSeen(ctx, ev.ID); err != nil || seen {
+			continue
+		}
+		eff, err := p.rechargeEffect(ctx, ev, r)
+		if err != nil {
+			return n, err
+		}
+		if eff.RechargeID == 0 {
+			p.warn("billing: recharge not settled", "tenant", r.TenantID, "recharge", r.ID, "why", eff.Result)
+			continue
+		}
+		if applied, err := p.Store.ApplyEvent(ctx, ev, eff); err != nil {
+			return n, err
+		} else if applied {
+			n++
+			p.info("billing: recharge settled from the processor", "tenant", r.TenantID, "recharge", r.ID, "status", eff.RechargeStatus)
+		}
+	}
+	return n, nil
+}
+
 // Recharges lists the tenant's latest recharges, newest first.
 func (p *Payments) Recharges(ctx context.Context, tenantID int64, limit int) ([]*Recharge, error) {
 	return p.Store.FindRecharges(ctx, tenantID, limit)
