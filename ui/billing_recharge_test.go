@@ -106,28 +106,22 @@ func (e *tenantEnv) walletLedger(tenantID int64) (balance, sum int64, entries []
 	return w.BalanceMicros, sum, es
 }
 
-// TestBilling_WalletAutoRecharge: a client on a wallet plan sets an
-// auto-recharge (portal form and API; refused without a card, bad input
-// naming the field); usage debits that take the wallet under the
-// threshold charge the card once through Stripe (stripe-mock), even when
-// several debits cross it at the same time while the charge is in flight,
-// with the idempotency key orengen-recharge-<id>; Stripe's signed
-// payment_intent.succeeded credits the wallet exactly once (a replay, or
-// an event after a synchronous success, adds nothing); a failed recharge
-// is shown to the client with why and not retried on the next debit; the
-// wallet's balance is always the sum of its entries; B sees none of A's.
-func TestBilling_WalletAutoRecharge(t *testing.T) {
-	stripe := startIntentProxy(t)
-	e := newTenantEnv(t, "--stripe-api-url", stripe.URL)
+// prepaidWallet is tenant A on a prepaid wallet plan holding $10.00, a
+// text costing $1.00 from the wallet, and Stripe (stripe-mock behind the
+// intent proxy) configured; debit sends n texts' usage.
+func prepaidWallet(t *testing.T) (e *tenantEnv, stripe *intentProxy, aID int64, a string, owner map[string]string, debit func(n int)) {
+	t.Helper()
+	stripe = startIntentProxy(t)
+	e = newTenantEnv(t, "--stripe-api-url", stripe.URL)
 	ctx := context.Background()
 	for k, v := range map[string]string{app.SecretStripeKey: "sk_test_orengen", app.SecretStripeWebhook: testWebhookSecret} {
 		if err := e.App.Vault.Put(ctx, app.GlobalScope, k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	aID := e.A.T.ID
-	a := strconv.FormatInt(aID, 10)
-	owner := map[string]string{"psid": e.A.Cookie}
+	aID = e.A.T.ID
+	a = strconv.FormatInt(aID, 10)
+	owner = map[string]string{"psid": e.A.Cookie}
 	// A text costs $1.00 and the plan pays usage from the wallet at cost.
 	if err := e.App.Billing.SavePrice(ctx, &billing.Price{Category: billing.SMS, UnitMicros: 1_000_000, Per: 1}); err != nil {
 		t.Fatal(err)
@@ -143,7 +137,7 @@ func TestBilling_WalletAutoRecharge(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := 0
-	debit := func(n int) {
+	debit = func(n int) {
 		t.Helper()
 		for range n {
 			texts++
@@ -152,6 +146,22 @@ func TestBilling_WalletAutoRecharge(t *testing.T) {
 			}
 		}
 	}
+	return e, stripe, aID, a, owner, debit
+}
+
+// TestBilling_WalletAutoRecharge: a client on a wallet plan sets an
+// auto-recharge (portal form and API; refused without a card, bad input
+// naming the field); usage debits that take the wallet under the
+// threshold charge the card once through Stripe (stripe-mock), even when
+// several debits cross it at the same time while the charge is in flight,
+// with the idempotency key orengen-recharge-<id>; Stripe's signed
+// payment_intent.succeeded credits the wallet exactly once (a replay, or
+// an event after a synchronous success, adds nothing); a failed recharge
+// is shown to the client with why and not retried on the next debit; the
+// wallet's balance is always the sum of its entries; B sees none of A's.
+func TestBilling_WalletAutoRecharge(t *testing.T) {
+	e, stripe, aID, a, owner, debit := prepaidWallet(t)
+	ctx := context.Background()
 	api := func(bearer, method, path, body string) (int, string) {
 		t.Helper()
 		st, out, _ := e.do(treq{Host: "portal", Method: method, Path: path, Bearer: bearer, JSON: body})

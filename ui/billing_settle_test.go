@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"orengen/app"
 	"orengen/app/billing"
 )
 
@@ -19,39 +18,8 @@ import (
 // kept failed with Stripe's reason and credits nothing. The wallet's
 // balance stays the sum of its entries.
 func TestBilling_SettleStuckRecharge(t *testing.T) {
-	stripe := startIntentProxy(t)
-	e := newTenantEnv(t, "--stripe-api-url", stripe.URL)
+	e, stripe, aID, a, owner, debit := prepaidWallet(t) // billing_recharge_test.go
 	ctx := context.Background()
-	for k, v := range map[string]string{app.SecretStripeKey: "sk_test_orengen", app.SecretStripeWebhook: testWebhookSecret} {
-		if err := e.App.Vault.Put(ctx, app.GlobalScope, k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	aID := e.A.T.ID
-	a := strconv.FormatInt(aID, 10)
-	if err := e.App.Billing.SavePrice(ctx, &billing.Price{Category: billing.SMS, UnitMicros: 1_000_000, Per: 1}); err != nil {
-		t.Fatal(err)
-	}
-	p := &billing.Plan{Name: "Prepaid", Interval: billing.Month, PriceMicros: 10_000_000, Wallet: true, Active: true}
-	if err := e.App.Billing.CreatePlan(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.App.Billing.Assign(ctx, aID, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.App.Billing.TopUp(ctx, aID, 10_000_000, "seed", "opening balance"); err != nil {
-		t.Fatal(err)
-	}
-	texts := 0
-	debit := func(n int) {
-		t.Helper()
-		for range n {
-			texts++
-			if ok, err := e.App.Billing.Record(ctx, &billing.Event{TenantID: aID, Category: billing.SMS, Source: "test", SourceID: "sms-" + strconv.Itoa(texts), Quantity: 1}); err != nil || !ok {
-				t.Fatalf("debit %d: %v %v", texts, ok, err)
-			}
-		}
-	}
 	hook := func(body []byte) {
 		t.Helper()
 		if st, out, _ := e.do(treq{Host: "site", Method: "POST", Path: "/webhooks/stripe", Raw: string(body), ContentType: "application/json",
@@ -59,7 +27,6 @@ func TestBilling_SettleStuckRecharge(t *testing.T) {
 			t.Fatalf("webhook: %d %s", st, out)
 		}
 	}
-	owner := map[string]string{"psid": e.A.Cookie}
 	if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: "/billing/card", CSRF: true, Cookies: owner}); st != 303 {
 		t.Fatalf("card setup: %d", st)
 	}
