@@ -199,16 +199,21 @@ func (s *Handler) handleProfileUpdate(c *fiber.Ctx, kc *scope) error {
 	return c.Redirect(kc.base, fiber.StatusSeeOther)
 }
 
-func (s *Handler) handleCampaignDelete(c *fiber.Ctx, kc *scope) error {
+// campaign is the campaign in the path (ENOTFOUND for another tenant's).
+func (s *Handler) campaign(c *fiber.Ctx, kc *scope) (*creators.Campaign, error) {
 	id, err := web.ParamID(c, "campaign")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cp, err := s.Creators.Campaign(kc.ctx, id)
+	return s.Creators.Campaign(kc.ctx, id)
+}
+
+func (s *Handler) handleCampaignDelete(c *fiber.Ctx, kc *scope) error {
+	cp, err := s.campaign(c, kc)
 	if err != nil {
 		return err
 	}
-	if err := s.Creators.DeleteCampaign(kc.ctx, id); err != nil {
+	if err := s.Creators.DeleteCampaign(kc.ctx, cp.ID); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Campaign "+cp.Name+" deleted with its "+strconv.Itoa(cp.Deliverables)+" deliverables.")
@@ -258,14 +263,11 @@ func (s *Handler) renderBoard(c *fiber.Ctx, kc *scope, errs map[string]string) e
 }
 
 func (s *Handler) handleCampaignUpdate(c *fiber.Ctx, kc *scope) error {
-	id, err := web.ParamID(c, "campaign")
+	cp, err := s.campaign(c, kc)
 	if err != nil {
 		return err
 	}
-	cp, err := s.Creators.Campaign(kc.ctx, id)
-	if err != nil {
-		return err
-	}
+	id := cp.ID
 	g := web.FormGetter(c)
 	cp.Name, cp.Brief = g("name"), g("brief")
 	if err := s.Creators.SaveCampaign(kc.ctx, cp); err != nil {
