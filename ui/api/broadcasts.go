@@ -149,12 +149,18 @@ func (s *Handler) apiBroadcastPreview(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"data": fiber.Map{"view_name": p.ViewName, "total": p.Total, "send": p.Send, "skipped": reasonsJSON(p.Skipped), "sample": p.Sample}})
 }
 
-func (s *Handler) apiBroadcast(c *fiber.Ctx) error {
-	tid, err := s.hoursTenant(c)
-	if err != nil {
-		return err
+// broadcastRef is the tenant (?tenant= of an admin key) and the
+// broadcast of the path.
+func (s *Handler) broadcastRef(c *fiber.Ctx) (tid, id int64, err error) {
+	if tid, err = s.hoursTenant(c); err != nil {
+		return 0, 0, err
 	}
-	id, err := web.ParamID(c, "id")
+	id, err = web.ParamID(c, "id")
+	return tid, id, err
+}
+
+func (s *Handler) apiBroadcast(c *fiber.Ctx) error {
+	tid, id, err := s.broadcastRef(c)
 	if err != nil {
 		return err
 	}
@@ -177,11 +183,7 @@ func (s *Handler) apiBroadcast(c *fiber.Ctx) error {
 }
 
 func (s *Handler) apiBroadcastCancel(c *fiber.Ctx) error {
-	tid, err := s.hoursTenant(c)
-	if err != nil {
-		return err
-	}
-	id, err := web.ParamID(c, "id")
+	tid, id, err := s.broadcastRef(c)
 	if err != nil {
 		return err
 	}
