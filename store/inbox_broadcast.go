@@ -159,16 +159,7 @@ func (s *InboxStore) findBroadcasts(ctx context.Context, q string, args ...any) 
 	if err != nil {
 		return nil, fmt.Errorf("find broadcasts: %w", err)
 	}
-	defer rows.Close()
-	out := []*inbox.Broadcast{}
-	for rows.Next() {
-		b, err := scanBroadcast(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanBroadcast)
 }
 
 // FindBroadcasts implements inbox.BroadcastStore.
@@ -212,16 +203,7 @@ func (s *InboxStore) FindRecipients(ctx context.Context, tenantID, broadcastID i
 	if err != nil {
 		return nil, fmt.Errorf("find recipients: %w", err)
 	}
-	defer rows.Close()
-	out := []*inbox.Recipient{}
-	for rows.Next() {
-		r, err := scanRecipient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanRecipient)
 }
 
 // NextRecipient implements inbox.BroadcastStore.
