@@ -115,16 +115,9 @@ func (s *Service) memberComment(ctx context.Context, ms ModerationStore, m *Memb
 // EditComment changes the member's own comment. Returns EINVALID,
 // ENOTFOUND, EFORBIDDEN or ErrBanned (with the comment, once found).
 func (s *Service) EditComment(ctx context.Context, m *Member, id int64, body string) (*Comment, error) {
-	ms, err := s.moderation()
+	ms, c, err := s.ownComment(ctx, m, id, "change")
 	if err != nil {
-		return nil, err
-	}
-	c, err := s.memberComment(ctx, ms, m, id)
-	if err != nil {
-		return nil, err
-	}
-	if c.MemberID != m.ID {
-		return c, app.Errorf(app.EFORBIDDEN, "You can only change your own comments.")
+		return c, err
 	}
 	if m.CommunityBanned {
 		return c, ErrBanned
@@ -142,18 +135,29 @@ func (s *Service) EditComment(ctx context.Context, m *Member, id int64, body str
 // DeleteComment deletes the member's own comment. Returns ENOTFOUND or
 // EFORBIDDEN.
 func (s *Service) DeleteComment(ctx context.Context, m *Member, id int64) (*Comment, error) {
+	ms, c, err := s.ownComment(ctx, m, id, "delete")
+	if err != nil {
+		return c, err
+	}
+	return c, ms.DeleteComment(ctx, c.ID, m.ID)
+}
+
+// ownComment is a comment the member may see and wrote (EFORBIDDEN,
+// with the comment, when another member wrote it: "You can only verb
+// your own comments").
+func (s *Service) ownComment(ctx context.Context, m *Member, id int64, verb string) (ModerationStore, *Comment, error) {
 	ms, err := s.moderation()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := s.memberComment(ctx, ms, m, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.MemberID != m.ID {
-		return c, app.Errorf(app.EFORBIDDEN, "You can only delete your own comments.")
+		return nil, c, app.Errorf(app.EFORBIDDEN, "You can only %s your own comments.", verb)
 	}
-	return c, ms.DeleteComment(ctx, c.ID, m.ID)
+	return ms, c, nil
 }
 
 // ReportComment reports a comment to the staff. Returns EINVALID
