@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -164,15 +166,21 @@ func TestServe_EndToEnd(t *testing.T) {
 			t.Errorf("%s%s: %d %.120q", tc.host, tc.path, resp.StatusCode, body)
 		}
 	}
-	// 413 for an oversized body (over the real listener: fasthttp enforces it).
-	req, _ := http.NewRequest("POST", "http://"+addr+"/leads", strings.NewReader("first_name="+strings.Repeat("a", 2<<20)))
-	req.Host = "localhost"
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	// With Expect: 100-continue the client waits for the server's answer to
-	// the headers, so it reads the 413 instead of racing the closed socket.
-	req.Header.Set("Expect", "100-continue")
-	if resp, err := (&http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}).Do(req); err != nil || resp.StatusCode != 413 {
-		t.Errorf("oversized body: %v %v", resp, err)
+	// 413 for an oversized body (over the real listener: fasthttp enforces
+	// it from the Content-Length, before the body). The headers go alone
+	// and the answer is read before any of the body is written: a client
+	// that writes the body races the socket the server closes after its
+	// answer (a broken pipe instead of the 413, seen in CI).
+	if conn, err := net.DialTimeout("tcp", addr, 5*time.Second); err != nil {
+		t.Errorf("oversized body: %v", err)
+	} else {
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "POST /leads HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", 2<<20)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || resp.StatusCode != 413 {
+			t.Errorf("oversized body: %v %v", resp, err)
+		}
+		conn.Close()
 	}
 	// The setup link printed at start works.
 	m := regexp.MustCompile(`(http://nexus\.localhost:\d+)(/setup\?token=\S+)`).FindStringSubmatch(stdout.String())
