@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -237,6 +238,12 @@ func (s *Handler) apiPost(c *fiber.Ctx) error {
 }
 
 func (s *Handler) apiModerate(c *fiber.Ctx) error {
+	return moderate(s, c, s.Courses.Moderate, toAPIPost)
+}
+
+// moderate reads {"action": ...} for the post or comment of the path,
+// applies it and answers the moderated record.
+func moderate[T, Out any](s *Handler, c *fiber.Ctx, act func(ctx context.Context, id int64, action string) (T, error), toAPI func(T) Out) error {
 	ctx, id, err := s.apiCourseID(c)
 	if err != nil {
 		return err
@@ -247,11 +254,11 @@ func (s *Handler) apiModerate(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	p, err := s.Courses.Moderate(ctx, id, in.Action)
+	x, err := act(ctx, id, in.Action)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"data": toAPIPost(p)})
+	return c.JSON(fiber.Map{"data": toAPI(x)})
 }
 
 type apiReport struct {
@@ -272,21 +279,7 @@ func toAPIComment(cm *courses.Comment) apiComment {
 }
 
 func (s *Handler) apiModerateComment(c *fiber.Ctx) error {
-	ctx, id, err := s.apiCourseID(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Action string `json:"action"`
-	}
-	if err := web.DecodeJSON(c.Body(), &in); err != nil {
-		return err
-	}
-	cm, err := s.Courses.ModerateComment(ctx, id, in.Action)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"data": toAPIComment(cm)})
+	return moderate(s, c, s.Courses.ModerateComment, toAPIComment)
 }
 
 func (s *Handler) apiReports(c *fiber.Ctx) error {
