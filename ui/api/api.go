@@ -154,7 +154,7 @@ func (s *Handler) requireAPIKey(host string) fiber.Handler {
 			if dt := web.DomainTenant(c); dt != nil && dt.ID != k.TenantID {
 				return bad
 			}
-			t, err := s.Tenants.Store.FindTenantByID(ctx, k.TenantID)
+			t, err := s.Tenants.TenantByID(ctx, k.TenantID)
 			if err != nil {
 				return err
 			}
@@ -308,7 +308,7 @@ func (s *Handler) handleAPILeadDelete(c *fiber.Ctx) error {
 }
 
 func (s *Handler) handleAPITenants(c *fiber.Ctx) error {
-	ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+	ts, err := s.Tenants.ListTenants(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -324,7 +324,7 @@ func (s *Handler) handleAPITenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id)
+	t, err := s.Tenants.TenantByID(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

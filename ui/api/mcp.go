@@ -408,7 +408,7 @@ func (s *Handler) mcpWriteScope(ctx context.Context, recordType string, recordID
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.Tenants.Store.FindTenantByID(actx, tid)
+	t, err := s.Tenants.TenantByID(actx, tid)
 	if err != nil {
 		return nil, err
 	}

@@ -349,7 +349,7 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 	}
 	if nexus {
 		var err error
-		if p.Tenants, err = s.Tenants.Store.FindTenants(ctx); err != nil {
+		if p.Tenants, err = s.Tenants.ListTenants(ctx); err != nil {
 			return err
 		}
 		p.TenantNames = map[int64]string{}
@@ -554,7 +554,7 @@ func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmReco
 		if err != nil {
 			return err
 		}
-		t, err := s.Tenants.Store.FindTenantByID(ctx, tid)
+		t, err := s.Tenants.TenantByID(ctx, tid)
 		if err != nil {
 			return err
 		}
@@ -1036,7 +1036,7 @@ func (s *Handler) nexusWorkIn(c *fiber.Ctx) error {
 		}
 		id = n
 	}
-	t, err := s.Tenants.Store.FindTenantByID(ctx, id)
+	t, err := s.Tenants.TenantByID(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -1126,7 +1126,7 @@ type nexusKanbanPage struct {
 // one) by stage: the portal's board, read-only, one per tenant.
 func (s *Handler) handleNexusCRMKanban(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	tenants, err := s.Tenants.Store.FindTenants(ctx)
+	tenants, err := s.Tenants.ListTenants(ctx)
 	if err != nil {
 		return err
 	}

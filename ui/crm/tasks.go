@@ -36,7 +36,7 @@ var recordSeg = map[string]string{app.RecordPerson: "people", app.RecordCompany:
 
 func (s *Handler) handleNexusCRMTasks(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	tenants, err := s.Tenants.Store.FindTenants(ctx)
+	tenants, err := s.Tenants.ListTenants(ctx)
 	if err != nil {
 		return err
 	}

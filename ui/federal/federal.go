@@ -509,7 +509,7 @@ func (s *Handler) fedTenantName(c *fiber.Ctx) string {
 	if s.Tenants == nil {
 		return ""
 	}
-	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), FedTenant(c))
+	t, err := s.Tenants.TenantByID(c.UserContext(), FedTenant(c))
 	if err != nil {
 		return ""
 	}
@@ -519,7 +519,7 @@ func (s *Handler) fedTenantName(c *fiber.Ctx) string {
 func (s *Handler) renderFederalSettings(c *fiber.Ctx, p *federalSettingsPage) error {
 	p.SetAsides, p.TenantID, p.TenantName = federal.SetAsides, FedTenant(c), s.fedTenantName(c)
 	if s.Tenants != nil && !fedPortal(c) { // the tenant switch is Nexus's
-		ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+		ts, err := s.Tenants.ListTenants(c.UserContext())
 		if err != nil {
 			return err
 		}
@@ -547,7 +547,7 @@ func (s *Handler) handleFederalTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return app.FieldErrorf("tenant", "Choose a tenant.")
 	}
-	if _, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id); err != nil {
+	if _, err := s.Tenants.TenantByID(c.UserContext(), id); err != nil {
 		return err
 	}
 	if id != app.HouseTenantID {

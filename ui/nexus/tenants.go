@@ -53,7 +53,7 @@ func (s *Handler) handleTenants(c *fiber.Ctx) error {
 
 func (s *Handler) renderTenants(c *fiber.Ctx, p *tenantsPage) error {
 	var err error
-	if p.Tenants, err = s.Tenants.Store.FindTenants(c.UserContext()); err != nil {
+	if p.Tenants, err = s.Tenants.ListTenants(c.UserContext()); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Tenants")
@@ -93,7 +93,7 @@ func (s *Handler) tenantParam(c *fiber.Ctx) (*app.Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Tenants.Store.FindTenantByID(c.UserContext(), id)
+	return s.Tenants.TenantByID(c.UserContext(), id)
 }
 
 func (s *Handler) handleTenant(c *fiber.Ctx) error {
@@ -208,10 +208,9 @@ func (s *Handler) handleTenantLogoDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Tenants.Store.SetTenantLogo(c.UserContext(), t.ID, nil); err != nil {
+	if err := s.Tenants.RemoveLogo(c.UserContext(), t); err != nil {
 		return err
 	}
-	s.Audit.Record(c.UserContext(), "tenant.logo_delete", "tenant:"+t.Slug, "")
 	s.SetFlash(c, "ok", "Logo removed.")
 	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
 }

@@ -136,7 +136,7 @@ func (s *Handler) load(ctx context.Context, site *sites.Site) (*bundle, error) {
 	if b != nil && b.rev == site.PublishedRev {
 		return b, nil
 	}
-	t, err := s.Tenants.Store.FindTenantByID(ctx, site.TenantID)
+	t, err := s.Tenants.TenantByID(ctx, site.TenantID)
 	if err != nil {
 		return nil, err
 	}
