@@ -258,7 +258,7 @@ func (s *Handler) handleAPILeads(c *fiber.Ctx) error {
 		}
 		before = cc.ID
 	}
-	leads, err := s.TenantLeads.FindTenantLeadsBefore(c.UserContext(), before, limit+1)
+	leads, err := s.Leads.ListTenantLeadsBefore(c.UserContext(), before, limit+1)
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func (s *Handler) handleAPILead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.TenantLeads.FindTenantLead(c.UserContext(), id)
+	l, err := s.Leads.TenantLead(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (s *Handler) handleAPILeadCreate(c *fiber.Ctx) error {
 	}
 	l := &app.Lead{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Message: in.Message,
 		Source: "api", IP: app.RequestFromContext(c.UserContext()).IP}
-	if err := s.TenantLeads.CreateTenantLead(c.UserContext(), l); err != nil {
+	if err := s.Leads.CreateTenantLead(c.UserContext(), l); err != nil {
 		return err
 	}
 	c.Status(fiber.StatusCreated)
@@ -301,7 +301,7 @@ func (s *Handler) handleAPILeadDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.TenantLeads.DeleteTenantLead(c.UserContext(), id); err != nil {
+	if err := s.Leads.DeleteTenantLead(c.UserContext(), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -305,7 +305,7 @@ type dashboardPage struct {
 }
 
 func (s *Handler) handleDashboard(c *fiber.Ctx) error {
-	leads, total, err := s.Leads.FindLeads(c.UserContext(), 5)
+	leads, total, err := s.Leads.ListLeads(c.UserContext(), 5)
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ type leadsPage struct {
 }
 
 func (s *Handler) handleLeads(c *fiber.Ctx) error {
-	leads, total, err := s.Leads.FindLeads(c.UserContext(), 200)
+	leads, total, err := s.Leads.ListLeads(c.UserContext(), 200)
 	if err != nil {
 		return err
 	}
