@@ -760,17 +760,9 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 // format versions, and returns the slug the tenant is imported under: the
 // one asked for (checked as a new tenant's would be), or the file's.
 func importSlug(meta map[string]string, asked string) (string, error) {
-	migs, err := Migrations()
-	if err != nil {
+	if known, err := knownSchema(meta["schema_version"]); err != nil {
 		return "", err
-	}
-	known := false
-	for _, m := range migs {
-		if m.Name == meta["schema_version"] {
-			known = true
-		}
-	}
-	if !known {
+	} else if !known {
 		return "", app.Errorf(app.EINVALID, "The export comes from a newer schema version (%s) than this appliance knows; upgrade orengen here first.", meta["schema_version"])
 	}
 	if v, _ := strconv.Atoi(meta["format_version"]); v > ExportFormatVersion || v < 1 {
