@@ -83,7 +83,7 @@ func (s *Handler) handleNexusCRMTasks(c *fiber.Ctx) error {
 	}
 	keys := map[string]map[int64]string{}
 	for typ, ids := range want {
-		if keys[typ], err = s.Federal.Store.PursuitKeys(ctx, fedTID, typ == app.RecordGrantPursuit, ids); err != nil {
+		if keys[typ], err = s.Federal.PursuitKeys(ctx, fedTID, typ == app.RecordGrantPursuit, ids); err != nil {
 			return err
 		}
 	}

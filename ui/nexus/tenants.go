@@ -3,7 +3,6 @@ package nexus
 import (
 	"io"
 	"orengen/ui/web"
-	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -124,11 +123,11 @@ func (s *Handler) renderTenant(c *fiber.Ctx, t *app.Tenant, p *tenantPage) error
 		}
 	}
 	if s.Federal != nil && !t.House {
-		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+		on, err := s.Federal.FederalOn(c.UserContext(), t.ID)
 		if err != nil {
 			return err
 		}
-		p.FederalAvailable, p.FederalOn = true, slices.Contains(ids, t.ID)
+		p.FederalAvailable, p.FederalOn = true, on
 	}
 	p.ExportOn = s.Transfer != nil
 	p.Layout = s.Layout(c, web.HostNexus, t.Name)
@@ -273,7 +272,7 @@ func (s *Handler) handleTenantFederal(c *fiber.Ctx) error {
 		return err
 	}
 	on := c.FormValue("federal") == "on"
-	if err := s.Federal.Store.SetFederalEnabled(c.UserContext(), t.ID, on); err != nil {
+	if err := s.Federal.SetFederalEnabled(c.UserContext(), t.ID, on); err != nil {
 		return err
 	}
 	action, msg := "federal.disable", "Federal is off for "+t.Name+": its portal no longer shows the Federal section."
