@@ -426,6 +426,15 @@ func (s *TenantService) SetLogo(ctx context.Context, id int64, data []byte) erro
 	return nil
 }
 
+// RemoveLogo deletes a tenant's logo. Returns ENOTFOUND.
+func (s *TenantService) RemoveLogo(ctx context.Context, t *Tenant) error {
+	if err := s.Store.SetTenantLogo(ctx, t.ID, nil); err != nil {
+		return err
+	}
+	s.Audit.Record(ctx, "tenant.logo_delete", "tenant:"+t.Slug, "")
+	return nil
+}
+
 // ListTenants lists every tenant, the house tenant first.
 func (s *TenantService) ListTenants(ctx context.Context) ([]*Tenant, error) {
 	return s.Store.FindTenants(ctx)

@@ -31,7 +31,7 @@ func TestBrowser_Dashboard(t *testing.T) {
 	}
 	for i, src := range []string{"website", "website", "referral"} {
 		l := &app.Lead{FirstName: "Lead", LastName: string(rune('A' + i)), Email: "lead" + string(rune('a'+i)) + "@x.test", Source: src}
-		if err := sv.Server.TenantLeads.CreateTenantLead(tctx, l); err != nil {
+		if err := sv.Server.Leads.CreateTenantLead(tctx, l); err != nil {
 			t.Fatal(err)
 		}
 	}

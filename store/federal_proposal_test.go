@@ -213,3 +213,39 @@ func TestFederalService_GrantPipeline(t *testing.T) {
 		t.Errorf("other tenant pursue: %v", err)
 	}
 }
+
+// FederalOn is the one check the pages, the portal and MCP make before
+// showing a client's federal work: the house tenant always, a client only
+// while the admin has it on.
+func TestFederalService_FederalOn(t *testing.T) {
+	db := MustOpenDB(t)
+	svc := &federal.Service{Store: store.NewFederalStore(db)}
+	ctx := context.Background()
+	c := &app.Tenant{Name: "Client"}
+	if err := store.NewTenantStore(db).CreateTenant(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	on := func(id int64) bool {
+		t.Helper()
+		got, err := svc.FederalOn(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if !on(app.HouseTenantID) || on(c.ID) {
+		t.Fatalf("before: house %v, client %v; want true, false", on(app.HouseTenantID), on(c.ID))
+	}
+	if err := svc.SetFederalEnabled(ctx, c.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if !on(c.ID) {
+		t.Fatal("client still off after SetFederalEnabled(true)")
+	}
+	if err := svc.SetFederalEnabled(ctx, c.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if on(c.ID) || !on(app.HouseTenantID) {
+		t.Fatalf("after off: client %v, house %v", on(c.ID), on(app.HouseTenantID))
+	}
+}

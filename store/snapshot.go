@@ -248,6 +248,43 @@ func (s *SnapshotStore) ApplySnapshot(ctx context.Context, id, tenantID int64, d
 	if err != nil {
 		return nil, err
 	}
+	data, err := readSnapData(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	a := &snapApply{ctx: ctx, tx: tx, tenantID: tenantID, now: FormatTime(tx.now), p: &app.SnapshotPreview{Snapshot: sn, Tenant: t},
+		maps: map[string]map[int64]int64{}, kept: map[string]map[int64]bool{}}
+	parts := map[string]snapDataPart{}
+	for _, part := range data.Tables {
+		parts[part.Name] = part
+	}
+	for _, st := range snapTables {
+		if part, ok := parts[st.Name]; ok {
+			if err := a.table(st, part); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, b := range a.backs {
+		if _, err := tx.ExecContext(ctx, `UPDATE `+quoteIdent(b.table)+` SET `+quoteIdent(b.col)+` = ? WHERE id = ?`, a.mapID(b.to, b.old), b.id); err != nil {
+			return nil, fmt.Errorf("apply %s: %w", b.table, err)
+		}
+	}
+	p := a.p
+	p.Duration = time.Since(start)
+	if dryRun {
+		return p, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	p.Applied = true
+	return p, nil
+}
+
+// readSnapData reads and checks snapshot id's data: a format and a schema
+// version this appliance knows.
+func readSnapData(ctx context.Context, tx *Tx, id int64) (*snapData, error) {
 	var raw string
 	if err := tx.QueryRowContext(ctx, `SELECT data FROM tenant_snapshots WHERE id = ?`, id).Scan(&raw); err != nil {
 		return nil, err
@@ -261,161 +298,181 @@ func (s *SnapshotStore) ApplySnapshot(ctx context.Context, id, tenantID int64, d
 	if data.Format > SnapshotFormat {
 		return nil, app.Errorf(app.EINVALID, "The snapshot's format %d is newer than this orengen reads; upgrade first.", data.Format)
 	}
-	migs, err := Migrations()
-	if err != nil {
+	if known, err := knownSchema(data.SchemaVersion); err != nil {
 		return nil, err
-	}
-	known := false
-	for _, m := range migs {
-		known = known || m.Name == data.SchemaVersion
-	}
-	if !known {
+	} else if !known {
 		return nil, app.Errorf(app.EINVALID, "The snapshot comes from a newer schema version (%s) than this appliance knows; upgrade orengen here first.", data.SchemaVersion)
 	}
-	p := &app.SnapshotPreview{Snapshot: sn, Tenant: t}
-	parts := map[string]snapDataPart{}
-	for _, part := range data.Tables {
-		parts[part.Name] = part
+	return &data, nil
+}
+
+// knownSchema says whether version names one of this appliance's
+// migrations.
+func knownSchema(version string) (bool, error) {
+	migs, err := Migrations()
+	if err != nil {
+		return false, err
 	}
-	maps := map[string]map[int64]int64{}
-	kept := map[string]map[int64]bool{}
-	mapID := func(table string, old int64) int64 {
-		if n, ok := maps[table][old]; ok {
-			return n
+	for _, m := range migs {
+		if m.Name == version {
+			return true, nil
 		}
-		return old
 	}
-	type backRef struct {
-		table, col, to string
-		id, old        int64
+	return false, nil
+}
+
+// snapApply is one application of a snapshot to a tenant, in tx: the new
+// id of every row copied, the tenant's own items kept, and the references
+// to rows copied later, set at the end.
+type snapApply struct {
+	ctx      context.Context
+	tx       *Tx
+	tenantID int64
+	now      string
+	p        *app.SnapshotPreview
+	maps     map[string]map[int64]int64 // table -> snapshot id -> tenant's id
+	kept     map[string]map[int64]bool  // table -> snapshot ids of the tenant's own items kept
+	backs    []snapBackRef
+}
+
+// snapBackRef is a reference to a row copied later: row id of table gets
+// col set to the new id of snapshot row old of table to.
+type snapBackRef struct {
+	table, col, to string
+	id, old        int64
+}
+
+// mapID is the tenant's id of the snapshot's row old of table (old itself
+// for a row not copied).
+func (a *snapApply) mapID(table string, old int64) int64 {
+	if n, ok := a.maps[table][old]; ok {
+		return n
 	}
-	var backs []backRef
-	now := FormatTime(tx.now)
-	for _, st := range snapTables {
-		part, ok := parts[st.Name]
-		if !ok {
+	return old
+}
+
+// table copies the snapshot's rows of one table: a row whose item the
+// tenant has (by name) is kept as the tenant's, as are its children.
+func (a *snapApply) table(st snapTable, part snapDataPart) error {
+	a.maps[st.Name], a.kept[st.Name] = map[int64]int64{}, map[int64]bool{}
+	have := map[string]bool{}
+	if err := queryEach(a.ctx, a.tx, `SELECT name FROM pragma_table_info(?)`, func(r *sql.Rows) error {
+		var c string
+		if err := r.Scan(&c); err != nil {
+			return err
+		}
+		have[c] = true
+		return nil
+	}, st.Name); err != nil {
+		return err
+	}
+	for _, vals := range part.Rows {
+		if len(vals) != len(part.Columns) {
+			return app.Errorf(app.EINVALID, "The snapshot is damaged: a row of %s has %d values for %d columns.", st.Name, len(vals), len(part.Columns))
+		}
+		row := map[string]any{}
+		for i, c := range part.Columns {
+			row[c] = snapValue(vals[i])
+		}
+		if err := a.row(st, part.Columns, have, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row copies one row of table st, or keeps the tenant's item of its name.
+func (a *snapApply) row(st snapTable, columns []string, have map[string]bool, row map[string]any) error {
+	ctx, tx := a.ctx, a.tx
+	old := asInt(row["id"])
+	if st.Parent != "" && a.kept[st.ParentTable][asInt(row[st.Parent])] {
+		return nil // the tenant's own item is kept whole
+	}
+	if st.Kind != "" {
+		where := []string{`tenant_id = ?`}
+		args := []any{a.tenantID}
+		for _, k := range st.Key {
+			where = append(where, quoteIdent(k)+` = ?`)
+			args = append(args, row[k])
+		}
+		if st.Where != "" {
+			where = append(where, strings.ReplaceAll(st.Where, "t.", ""))
+		}
+		var existing int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM `+quoteIdent(st.Name)+` WHERE `+strings.Join(where, " AND "), args...).Scan(&existing)
+		if err == nil {
+			a.maps[st.Name][old], a.kept[st.Name][old] = existing, true
+			a.p.Changes = append(a.p.Changes, app.SnapshotChange{Kind: st.Kind, Name: fmt.Sprint(row[st.Label]), Action: app.SnapshotExists,
+				Note: "The tenant has one of this name: it is kept as it is."})
+			return nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	var cols, marks []string
+	var args []any
+	for _, c := range columns {
+		if c == "id" || !have[c] {
 			continue
 		}
-		maps[st.Name], kept[st.Name] = map[int64]int64{}, map[int64]bool{}
-		have := map[string]bool{}
-		if err := queryEach(ctx, tx, `SELECT name FROM pragma_table_info(?)`, func(r *sql.Rows) error {
-			var c string
-			if err := r.Scan(&c); err != nil {
-				return err
-			}
-			have[c] = true
-			return nil
-		}, st.Name); err != nil {
-			return nil, err
+		v, err := a.value(st, c, row[c])
+		if err != nil {
+			return err
 		}
-		for _, vals := range part.Rows {
-			if len(vals) != len(part.Columns) {
-				return nil, app.Errorf(app.EINVALID, "The snapshot is damaged: a row of %s has %d values for %d columns.", st.Name, len(vals), len(part.Columns))
-			}
-			row := map[string]any{}
-			for i, c := range part.Columns {
-				row[c] = snapValue(vals[i])
-			}
-			old := asInt(row["id"])
-			if st.Parent != "" {
-				parent := asInt(row[st.Parent])
-				if kept[st.ParentTable][parent] {
-					continue // the tenant's own item is kept whole
-				}
-			}
-			if st.Kind != "" {
-				where := []string{`tenant_id = ?`}
-				args := []any{tenantID}
-				for _, k := range st.Key {
-					where = append(where, quoteIdent(k)+` = ?`)
-					args = append(args, row[k])
-				}
-				if st.Where != "" {
-					where = append(where, strings.ReplaceAll(st.Where, "t.", ""))
-				}
-				var existing int64
-				err := tx.QueryRowContext(ctx, `SELECT id FROM `+quoteIdent(st.Name)+` WHERE `+strings.Join(where, " AND "), args...).Scan(&existing)
-				if err == nil {
-					maps[st.Name][old], kept[st.Name][old] = existing, true
-					p.Changes = append(p.Changes, app.SnapshotChange{Kind: st.Kind, Name: fmt.Sprint(row[st.Label]), Action: app.SnapshotExists,
-						Note: "The tenant has one of this name: it is kept as it is."})
-					continue
-				} else if !errors.Is(err, sql.ErrNoRows) {
-					return nil, err
-				}
-			}
-			var cols, marks []string
-			var args []any
-			for _, c := range part.Columns {
-				if c == "id" || !have[c] {
-					continue
-				}
-				v := row[c]
-				switch {
-				case c == "tenant_id":
-					v = tenantID
-				case c == st.Parent:
-					v = mapID(st.ParentTable, asInt(v))
-				case c == "created_at" || c == "updated_at":
-					v = now
-				case st.Reset[c] != nil:
-					v = st.Reset[c]()
-				case snapBackRefs[st.Name+"."+c] != "":
-					if o := asInt(v); o != 0 {
-						backs = append(backs, backRef{table: st.Name, col: c, to: snapBackRefs[st.Name+"."+c], old: o})
-					}
-					v = 0
-				case st.Name == "workflows" && c == "form_filter":
-					v = shiftFormRef(fmt.Sprint(v), mapID)
-				case st.Name == "workflow_versions" && c == "definition":
-					if v, err = rewriteJSON(fmt.Sprint(v), func(x any) any { return shiftDefinition(x, mapID) }); err != nil {
-						return nil, err
-					}
-				case st.Name == "web_pages" && c == "blocks":
-					if v, err = rewriteJSON(fmt.Sprint(v), func(x any) any { return shiftJSONKey(x, "form_id", "forms", mapID) }); err != nil {
-						return nil, err
-					}
-				}
-				cols, marks, args = append(cols, quoteIdent(c)), append(marks, "?"), append(args, v)
-			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO `+quoteIdent(st.Name)+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`)`, args...)
-			if err != nil {
-				if e := FormatError(err, st.Kind+" "+fmt.Sprint(row[st.Label])+" conflicts with one of the tenant's."); app.ErrorCode(e) != app.EINTERNAL {
-					return nil, e
-				}
-				return nil, fmt.Errorf("apply %s: %w", st.Name, err)
-			}
-			if _, isID := row["id"]; isID {
-				nid, err := res.LastInsertId()
-				if err != nil {
-					return nil, err
-				}
-				maps[st.Name][old] = nid
-				for i := range backs {
-					if backs[i].table == st.Name && backs[i].id == 0 {
-						backs[i].id = nid
-					}
-				}
-			}
-			if st.Kind != "" {
-				p.Changes = append(p.Changes, app.SnapshotChange{Kind: st.Kind, Name: fmt.Sprint(row[st.Label]), Action: app.SnapshotCreate})
+		cols, marks, args = append(cols, quoteIdent(c)), append(marks, "?"), append(args, v)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO `+quoteIdent(st.Name)+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		if e := FormatError(err, st.Kind+" "+fmt.Sprint(row[st.Label])+" conflicts with one of the tenant's."); app.ErrorCode(e) != app.EINTERNAL {
+			return e
+		}
+		return fmt.Errorf("apply %s: %w", st.Name, err)
+	}
+	if _, isID := row["id"]; isID {
+		nid, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		a.maps[st.Name][old] = nid
+		for i := range a.backs {
+			if a.backs[i].table == st.Name && a.backs[i].id == 0 {
+				a.backs[i].id = nid
 			}
 		}
 	}
-	for _, b := range backs {
-		if _, err := tx.ExecContext(ctx, `UPDATE `+quoteIdent(b.table)+` SET `+quoteIdent(b.col)+` = ? WHERE id = ?`, mapID(b.to, b.old), b.id); err != nil {
-			return nil, fmt.Errorf("apply %s: %w", b.table, err)
+	if st.Kind != "" {
+		a.p.Changes = append(a.p.Changes, app.SnapshotChange{Kind: st.Kind, Name: fmt.Sprint(row[st.Label]), Action: app.SnapshotCreate})
+	}
+	return nil
+}
+
+// value is what column c of a row of table st is written as in the
+// tenant: its own tenant, parents and references moved to the tenant's
+// ids, times now, per-tenant values reset.
+func (a *snapApply) value(st snapTable, c string, v any) (any, error) {
+	var err error
+	switch {
+	case c == "tenant_id":
+		v = a.tenantID
+	case c == st.Parent:
+		v = a.mapID(st.ParentTable, asInt(v))
+	case c == "created_at" || c == "updated_at":
+		v = a.now
+	case st.Reset[c] != nil:
+		v = st.Reset[c]()
+	case snapBackRefs[st.Name+"."+c] != "":
+		if o := asInt(v); o != 0 {
+			a.backs = append(a.backs, snapBackRef{table: st.Name, col: c, to: snapBackRefs[st.Name+"."+c], old: o})
 		}
+		v = 0
+	case st.Name == "workflows" && c == "form_filter":
+		v = shiftFormRef(fmt.Sprint(v), a.mapID)
+	case st.Name == "workflow_versions" && c == "definition":
+		v, err = rewriteJSON(fmt.Sprint(v), func(x any) any { return shiftDefinition(x, a.mapID) })
+	case st.Name == "web_pages" && c == "blocks":
+		v, err = rewriteJSON(fmt.Sprint(v), func(x any) any { return shiftJSONKey(x, "form_id", "forms", a.mapID) })
 	}
-	p.Duration = time.Since(start)
-	if dryRun {
-		return p, nil
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
-	p.Applied = true
-	return p, nil
+	return v, err
 }
 
 // snapValue turns a value decoded from the JSON back into one for SQL.

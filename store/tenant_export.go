@@ -669,29 +669,9 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 	if err != nil {
 		return nil, err
 	}
-	migs, err := Migrations()
+	slug, err := importSlug(meta, opt.Slug)
 	if err != nil {
 		return nil, err
-	}
-	known := false
-	for _, m := range migs {
-		if m.Name == meta["schema_version"] {
-			known = true
-		}
-	}
-	if !known {
-		return nil, app.Errorf(app.EINVALID, "The export comes from a newer schema version (%s) than this appliance knows; upgrade orengen here first.", meta["schema_version"])
-	}
-	if v, _ := strconv.Atoi(meta["format_version"]); v > ExportFormatVersion || v < 1 {
-		return nil, app.Errorf(app.EINVALID, "The export file's format version %s is not supported by this orengen.", meta["format_version"])
-	}
-	slug := meta["tenant_slug"]
-	if opt.Slug != "" {
-		slug = strings.ToLower(strings.TrimSpace(opt.Slug))
-		probe := &app.Tenant{Name: "x", Slug: slug}
-		if err := probe.Validate(); err != nil {
-			return nil, err
-		}
 	}
 	sum := &app.TransferSummary{Tenant: slug, SchemaVersion: meta["schema_version"], Counts: map[string]int64{}, DryRun: opt.DryRun}
 
@@ -725,11 +705,88 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 	if n > 0 {
 		return nil, app.Errorf(app.ECONFLICT, "A tenant with the slug %q exists on this appliance; import with --slug NEW.", slug)
 	}
-	// The file's tables are classified by this appliance's schema (the
-	// file's own tables carry no foreign keys); its columns are its own.
-	mplan, err := exportPlan(ctx, c, "")
+	plan, mtables, err := importPlan(ctx, c)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkImportRows(ctx, c, plan); err != nil {
+		return nil, err
+	}
+	offs, err := importOffsets(ctx, c, plan)
+	if err != nil {
+		return nil, err
+	}
+	off := func(t string) int64 { return offs[t] }
+	newTenant := off("tenants") + mustAtoi(meta["tenant_id"])
+	for _, xt := range plan {
+		rows, err := importTable(ctx, c, xt, mtables[xt.Name], off, newTenant, slug)
+		if err != nil {
+			return nil, err
+		}
+		sum.Counts[xt.Name] = rows
+		sum.Rows += rows
+		if opt.Progress != nil {
+			opt.Progress(app.TransferProgress{Table: xt.Name, Done: len(sum.Counts), Total: len(plan), Rows: sum.Rows})
+		}
+	}
+	// References inside JSON: forms in site blocks and workflow
+	// definitions, agents and tables in workflow steps.
+	if err := importRewriteJSON(ctx, c, off); err != nil {
+		return nil, err
+	}
+	if err := importSearchIndex(ctx, c, off); err != nil {
+		return nil, err
+	}
+	sum.TenantID, sum.Files = newTenant, transferFiles(sum.Counts)
+	if opt.DryRun {
+		if bad := foreignKeyFault(ctx, c); bad != "" {
+			return nil, app.Errorf(app.EINVALID, "The export file's table %s refers to a record the file does not hold.", bad)
+		}
+		sum.Duration = time.Since(start)
+		return sum, nil
+	}
+	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
+		if bad := foreignKeyFault(ctx, c); bad != "" {
+			return nil, app.Errorf(app.EINVALID, "The export file's table %s refers to a record the file does not hold.", bad)
+		}
+		return nil, importError("", err)
+	}
+	done = true
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+// importSlug checks that this appliance knows the export's schema and
+// format versions, and returns the slug the tenant is imported under: the
+// one asked for (checked as a new tenant's would be), or the file's.
+func importSlug(meta map[string]string, asked string) (string, error) {
+	if known, err := knownSchema(meta["schema_version"]); err != nil {
+		return "", err
+	} else if !known {
+		return "", app.Errorf(app.EINVALID, "The export comes from a newer schema version (%s) than this appliance knows; upgrade orengen here first.", meta["schema_version"])
+	}
+	if v, _ := strconv.Atoi(meta["format_version"]); v > ExportFormatVersion || v < 1 {
+		return "", app.Errorf(app.EINVALID, "The export file's format version %s is not supported by this orengen.", meta["format_version"])
+	}
+	if asked == "" {
+		return meta["tenant_slug"], nil
+	}
+	slug := strings.ToLower(strings.TrimSpace(asked))
+	probe := &app.Tenant{Name: "x", Slug: slug}
+	if err := probe.Validate(); err != nil {
+		return "", err
+	}
+	return slug, nil
+}
+
+// importPlan lists the attached file's tables in the order they are
+// copied, tenants first, each with the file's own columns, and this
+// appliance's tables by name. The file's tables are classified by this
+// appliance's schema (the file's own tables carry no foreign keys).
+func importPlan(ctx context.Context, c *sql.Conn) ([]*exportTable, map[string]*exportTable, error) {
+	mplan, err := exportPlan(ctx, c, "")
+	if err != nil {
+		return nil, nil, err
 	}
 	mtables := map[string]*exportTable{}
 	for _, t := range mplan {
@@ -744,21 +801,40 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 		xcols[t] = append(xcols[t], col)
 		return nil
 	}); err != nil {
-		return nil, app.Errorf(app.EINVALID, "The export file's tables are not readable: %s.", err.Error())
+		return nil, nil, app.Errorf(app.EINVALID, "The export file's tables are not readable: %s.", err.Error())
 	}
-	var xplan []*exportTable
+	plan := []*exportTable{{Name: "tenants", IntPK: true, Cols: xcols["tenants"]}}
 	for _, mt := range mplan {
 		if cols, ok := xcols[mt.Name]; ok {
-			xplan = append(xplan, &exportTable{Name: mt.Name, Cols: cols, IntPK: mt.IntPK, Scoped: mt.Scoped, FKs: mt.FKs})
+			plan = append(plan, &exportTable{Name: mt.Name, Cols: cols, IntPK: mt.IntPK, Scoped: mt.Scoped, FKs: mt.FKs})
 			delete(xcols, mt.Name)
 		}
 	}
 	for t := range xcols {
 		if t != "tenants" && t != "README" && !strings.HasPrefix(t, "orengen_") {
-			return nil, app.Errorf(app.EINVALID, "The export holds a table %s that this appliance does not import.", t)
+			return nil, nil, app.Errorf(app.EINVALID, "The export holds a table %s that this appliance does not import.", t)
 		}
 	}
-	// Row counts against the manifest: a damaged file fails here.
+	// The tenants table is not in the export plan (it is not scoped by a
+	// tenant); its columns here are read from the schema.
+	tenants := &exportTable{Name: "tenants"}
+	if err := queryEach(ctx, c, `SELECT name FROM pragma_table_info('tenants', 'main')`, func(r *sql.Rows) error {
+		var col string
+		if err := r.Scan(&col); err != nil {
+			return err
+		}
+		tenants.Cols = append(tenants.Cols, col)
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	mtables["tenants"] = tenants
+	return plan, mtables, nil
+}
+
+// checkImportRows fails a damaged file (row counts against its manifest,
+// one tenant) and a file whose unique values exist here already.
+func checkImportRows(ctx context.Context, c *sql.Conn, plan []*exportTable) error {
 	counts := map[string]int64{}
 	if err := queryEach(ctx, c, `SELECT name, rows FROM x.orengen_export_tables`, func(r *sql.Rows) error {
 		var name string
@@ -769,19 +845,20 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 		counts[name] = rows
 		return nil
 	}); err != nil {
-		return nil, app.Errorf(app.EINVALID, "The export file is damaged: %s.", err.Error())
+		return app.Errorf(app.EINVALID, "The export file is damaged: %s.", err.Error())
 	}
-	for _, xt := range append(xplan, &exportTable{Name: "tenants"}) {
+	// The record tables first, then the tenants row.
+	for _, xt := range append(plan[1:len(plan):len(plan)], plan[0]) {
 		var got int64
 		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM x.`+quoteIdent(xt.Name)).Scan(&got); err != nil {
-			return nil, app.Errorf(app.EINVALID, "The export file is damaged: %s.", err.Error())
+			return app.Errorf(app.EINVALID, "The export file is damaged: %s.", err.Error())
 		}
 		if want, ok := counts[xt.Name]; !ok || want != got {
-			return nil, app.Errorf(app.EINVALID, "The export file is damaged: table %s holds %d rows, its manifest says %d.", xt.Name, got, want)
+			return app.Errorf(app.EINVALID, "The export file is damaged: table %s holds %d rows, its manifest says %d.", xt.Name, got, want)
 		}
 	}
 	if counts["tenants"] != 1 {
-		return nil, app.Errorf(app.EINVALID, "The export file holds %d tenants instead of one.", counts["tenants"])
+		return app.Errorf(app.EINVALID, "The export file holds %d tenants instead of one.", counts["tenants"])
 	}
 	// Unique values that must not exist here already.
 	for _, chk := range []struct{ q, what string }{
@@ -791,15 +868,18 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 		var v string
 		err := c.QueryRowContext(ctx, chk.q).Scan(&v)
 		if err == nil {
-			return nil, app.Errorf(app.ECONFLICT, chk.what, v)
+			return app.Errorf(app.ECONFLICT, chk.what, v)
 		} else if !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table") {
-			return nil, err
+			return err
 		}
 	}
-	// Offsets: every id of a table moves by one number, past the ids
-	// (and the AUTOINCREMENT sequence) already in use here.
+	return nil
+}
+
+// importOffsets gives each table with integer ids the number its ids move
+// by: past the ids (and the AUTOINCREMENT sequence) already in use here.
+func importOffsets(ctx context.Context, c *sql.Conn, plan []*exportTable) (map[string]int64, error) {
 	offs := map[string]int64{}
-	plan := append([]*exportTable{{Name: "tenants", IntPK: true, Cols: xcols["tenants"]}}, xplan...)
 	for _, xt := range plan {
 		if !xt.IntPK {
 			continue
@@ -825,73 +905,40 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 		}
 		offs[xt.Name] = mmax + 1 - xmin.Int64
 	}
-	off := func(t string) int64 { return offs[t] }
-	newTenant := off("tenants") + mustAtoi(meta["tenant_id"])
-	for _, xt := range plan {
-		mt := mtables[xt.Name]
-		if xt.Name == "tenants" {
-			mt = &exportTable{Name: "tenants"}
-			if err := queryEach(ctx, c, `SELECT name FROM pragma_table_info('tenants', 'main')`, func(r *sql.Rows) error {
-				var col string
-				if err := r.Scan(&col); err != nil {
-					return err
-				}
-				mt.Cols = append(mt.Cols, col)
-				return nil
-			}); err != nil {
-				return nil, err
-			}
+	return offs, nil
+}
+
+// importTable copies one table of the file into this appliance's table
+// mt, ids and references moved, in one INSERT ... SELECT.
+func importTable(ctx context.Context, c *sql.Conn, xt, mt *exportTable, off func(string) int64, newTenant int64, slug string) (int64, error) {
+	var cols, exprs []string
+	for _, col := range xt.Cols {
+		if !mt.has(col) {
+			return 0, app.Errorf(app.EINVALID, "The export's table %s has a column %s that this appliance does not have.", xt.Name, col)
 		}
-		var cols, exprs []string
-		for _, col := range xt.Cols {
-			if !mt.has(col) {
-				return nil, app.Errorf(app.EINVALID, "The export's table %s has a column %s that this appliance does not have.", xt.Name, col)
-			}
-			cols = append(cols, quoteIdent(col))
-			exprs = append(exprs, importExpr(mt, col, off, newTenant, slug))
-		}
-		res, err := c.ExecContext(ctx, `INSERT INTO main.`+quoteIdent(xt.Name)+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(exprs, ", ")+` FROM x.`+quoteIdent(xt.Name)+` t`)
-		if err != nil {
-			return nil, importError(xt.Name, err)
-		}
-		rows, _ := res.RowsAffected()
-		sum.Counts[xt.Name] = rows
-		sum.Rows += rows
-		if opt.Progress != nil {
-			opt.Progress(app.TransferProgress{Table: xt.Name, Done: len(sum.Counts), Total: len(plan), Rows: sum.Rows})
-		}
+		cols = append(cols, quoteIdent(col))
+		exprs = append(exprs, importExpr(mt, col, off, newTenant, slug))
 	}
-	// References inside JSON: forms in site blocks and workflow
-	// definitions, agents and tables in workflow steps.
-	if err := importRewriteJSON(ctx, c, off); err != nil {
-		return nil, err
+	res, err := c.ExecContext(ctx, `INSERT INTO main.`+quoteIdent(xt.Name)+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(exprs, ", ")+` FROM x.`+quoteIdent(xt.Name)+` t`)
+	if err != nil {
+		return 0, importError(xt.Name, err)
 	}
-	// The CRM search index.
+	rows, _ := res.RowsAffected()
+	return rows, nil
+}
+
+// importSearchIndex copies the file's CRM search index, each rowid moved
+// by its record table's offset (the low 3 bits name the table).
+func importSearchIndex(ctx context.Context, c *sql.Conn, off func(string) int64) error {
 	var cases []string
 	for code, tb := range crmFTSTables {
 		cases = append(cases, fmt.Sprintf("WHEN %d THEN %d", code, off(tb)))
 	}
 	sort.Strings(cases)
 	if _, err := c.ExecContext(ctx, `INSERT INTO main.crm_fts (rowid, body) SELECT ((rowid >> 3) + CASE rowid & 7 `+strings.Join(cases, " ")+` ELSE 0 END) * 8 + (rowid & 7), body FROM x.orengen_crm_fts`); err != nil {
-		return nil, fmt.Errorf("import search index: %w", err)
+		return fmt.Errorf("import search index: %w", err)
 	}
-	sum.TenantID, sum.Files = newTenant, transferFiles(sum.Counts)
-	if opt.DryRun {
-		if bad := foreignKeyFault(ctx, c); bad != "" {
-			return nil, app.Errorf(app.EINVALID, "The export file's table %s refers to a record the file does not hold.", bad)
-		}
-		sum.Duration = time.Since(start)
-		return sum, nil
-	}
-	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
-		if bad := foreignKeyFault(ctx, c); bad != "" {
-			return nil, app.Errorf(app.EINVALID, "The export file's table %s refers to a record the file does not hold.", bad)
-		}
-		return nil, importError("", err)
-	}
-	done = true
-	sum.Duration = time.Since(start)
-	return sum, nil
+	return nil
 }
 
 // transferFiles counts the files among an export's or import's rows:

@@ -17,7 +17,7 @@ func TestDashboards(t *testing.T) {
 	ctx := context.Background()
 	for side, src := range map[*tenantSide]string{e.A: "alphasrc", e.B: "bravosrc"} {
 		l := &app.Lead{FirstName: "Dash", Email: "dash@" + side.T.Slug + ".test", Source: src}
-		if err := e.Server.TenantLeads.CreateTenantLead(app.NewContextWithTenant(ctx, side.T), l); err != nil {
+		if err := e.Server.Leads.CreateTenantLead(app.NewContextWithTenant(ctx, side.T), l); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -59,7 +59,7 @@ func domainsTestServer(t *testing.T) (s *Server, owner, staff string) {
 		Auth:       &app.AuthService{Admins: admins, Sessions: sessions, Limiter: store.NewRateLimiter(kv), Logger: logger},
 		Admins:     admins,
 		Site:       store.NewSiteStore(db),
-		Leads:      store.NewLeadStore(db),
+		Leads:      &app.LeadService{Store: store.NewLeadStore(db)},
 		Domains: &app.DomainService{Store: store.NewDomainStore(db), Resolver: domainsResolver{}, Domain: "agency.test",
 			PublicIPs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}, Logger: logger},
 	}

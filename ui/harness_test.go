@@ -319,7 +319,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		}
 	}
 	s.Lead = &app.Lead{FirstName: name + " Lead", Email: "lead@" + s.T.Slug + ".test", Source: "test"}
-	if err := e.Server.TenantLeads.CreateTenantLead(tctx, s.Lead); err != nil {
+	if err := e.Server.Leads.CreateTenantLead(tctx, s.Lead); err != nil {
 		t.Fatal(err)
 	}
 	var err error

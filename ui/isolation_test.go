@@ -2052,7 +2052,7 @@ func TestIsolationMatrix(t *testing.T) {
 
 	// Nothing of B's was changed by all of the above.
 	ctx := app.NewContextWithTenant(context.Background(), e.B.T)
-	if _, err := e.Server.TenantLeads.FindTenantLead(ctx, e.B.Lead.ID); err != nil {
+	if _, err := e.Server.Leads.TenantLead(ctx, e.B.Lead.ID); err != nil {
 		t.Errorf("B's lead after the isolationMatrix: %v", err)
 	}
 	if u, err := e.Server.Users.Users.FindTenantUser(ctx, e.B.Owner.ID); err != nil || u.Role != app.UserRoleOwner {
@@ -2089,10 +2089,10 @@ func TestTenantScopedStoreNeedsTenant(t *testing.T) {
 	e := newTenantEnv(t)
 	ctx := context.Background()
 	checks := map[string]error{}
-	_, _, checks["FindTenantLeads"] = e.Server.TenantLeads.FindTenantLeads(ctx, 10)
-	_, checks["FindTenantLead"] = e.Server.TenantLeads.FindTenantLead(ctx, e.A.Lead.ID)
-	checks["DeleteTenantLead"] = e.Server.TenantLeads.DeleteTenantLead(ctx, e.A.Lead.ID)
-	checks["CreateTenantLead"] = e.Server.TenantLeads.CreateTenantLead(ctx, &app.Lead{FirstName: "x", Email: "x@x.test"})
+	_, _, checks["FindTenantLeads"] = e.Server.Leads.ListTenantLeads(ctx, 10)
+	_, checks["FindTenantLead"] = e.Server.Leads.TenantLead(ctx, e.A.Lead.ID)
+	checks["DeleteTenantLead"] = e.Server.Leads.DeleteTenantLead(ctx, e.A.Lead.ID)
+	checks["CreateTenantLead"] = e.Server.Leads.CreateTenantLead(ctx, &app.Lead{FirstName: "x", Email: "x@x.test"})
 	_, checks["FindTenantUsers"] = e.Server.Users.Users.FindTenantUsers(ctx)
 	_, checks["FindTenantAPIKeys"] = e.Server.APIKeys.Store.FindTenantAPIKeys(ctx)
 	checks["RevokeTenantAPIKey"] = e.Server.APIKeys.Store.RevokeTenantAPIKey(ctx, e.A.KeyID)

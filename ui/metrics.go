@@ -60,7 +60,7 @@ func (sc *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if sc.s.Leads != nil {
-		if _, n, err := sc.s.Leads.FindLeads(ctx, 0); err == nil {
+		if _, n, err := sc.s.Leads.ListLeads(ctx, 0); err == nil {
 			ch <- prometheus.MustNewConstMetric(sc.leads, prometheus.GaugeValue, float64(n))
 		} else {
 			ch <- prometheus.NewInvalidMetric(sc.leads, err)

@@ -87,7 +87,7 @@ type Server struct {
 	Auth   *app.AuthService
 	Admins app.AdminStore
 	Site   app.SiteStore
-	Leads  app.LeadStore
+	Leads  *app.LeadService
 	Health []HealthCheck
 
 	// Domains manages custom domains (Nexus > Infrastructure > Domains);
@@ -99,16 +99,14 @@ type Server struct {
 	// Backups reports replication and runs restore drills (nil when no
 	// replica is configured).
 	Backups *app.BackupService
-	// Tenants, users, API keys, vault, audit log and outbox. TenantLeads
-	// is the tenant-scoped view of leads used by the portal and its API.
-	Tenants     *app.TenantService
-	Users       *app.UserService
-	APIKeys     *app.APIKeyService
-	Vault       *app.VaultService
-	Audit       *app.AuditService
-	Outbox      *app.OutboxService
-	TenantLeads app.TenantLeadStore
-	AdminTOTP   *app.AdminTOTPService // nil: Nexus without two-factor
+	// Tenants, users, API keys, vault, audit log and outbox.
+	Tenants   *app.TenantService
+	Users     *app.UserService
+	APIKeys   *app.APIKeyService
+	Vault     *app.VaultService
+	Audit     *app.AuditService
+	Outbox    *app.OutboxService
+	AdminTOTP *app.AdminTOTPService // nil: Nexus without two-factor
 	// AdminSessions lists and revokes an admin's own sessions (nil: the
 	// account page shows none).
 	AdminSessions app.AdminSessionLister
@@ -336,7 +334,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		leadLimit.Limiter = s.Auth.Limiter
 	}
 	fed := &fedui.Handler{Kit: k, Federal: s.Federal, CRM: s.CRM, Tenants: s.Tenants, Users: s.Users, Audit: s.Audit}
-	apiH := &api.Handler{Snapshots: s.Snapshots, Wizards: s.Wizards, Transfer: s.Transfer, Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, TenantLeads: s.TenantLeads, CRM: s.CRM, Automations: s.Automations,
+	apiH := &api.Handler{Snapshots: s.Snapshots, Wizards: s.Wizards, Transfer: s.Transfer, Kit: k, APIKeys: s.APIKeys, Tenants: s.Tenants, Leads: s.Leads, CRM: s.CRM, Automations: s.Automations,
 		Federal: s.Federal, FederalPages: fed, Audit: s.Audit, LeadLimit: leadLimit, Wiki: s.Wiki, Sheets: s.Sheets, Twenty: s.Twenty, Calendar: s.Calendar, CalendarSync: s.CalendarSync, FOSS: s.FOSS, Integrations: s.Integrations, Webhooks: s.Webhooks, Agents: s.Agents, Sites: s.Sites}
 	apiH.Tools = s.Tools // the FOSS tool register's API
 	apiH.Inbox = s.Inbox // the Conversations API
@@ -365,7 +363,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		siteH.Builder = s.sites
 	}
 	coursesH := &coursesui.Handler{Kit: k, Courses: s.Courses, Tenants: s.Tenants, UploadDir: s.importDir()}
-	portalH := &portal.Handler{CreatorPages: creatorsH, BrandPages: brandH, BillingPages: billH, CoursePages: coursesH, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, TenantLeads: s.TenantLeads, Automations: s.Automations,
+	portalH := &portal.Handler{CreatorPages: creatorsH, BrandPages: brandH, BillingPages: billH, CoursePages: coursesH, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, Leads: s.Leads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
 	nexusH := &nexus.Handler{CreatorPages: creatorsH, CoursePages: coursesH, BrandPages: brandH, BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
@@ -374,7 +372,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
 		Dashboard: s.Dashboard, AgentPages: s.agents, CalendarPages: calH, PlatformPages: platH, SiteBuilder: s.sites}
 	if s.Providers != nil {
-		nexusH.Onboarding = &app.OnboardingService{Domains: s.Domains, Integrations: s.Providers, Tenants: s.Tenants.Store, Leads: s.Leads,
+		nexusH.Onboarding = &app.OnboardingService{Domains: s.Domains, Integrations: s.Providers, Tenants: s.Tenants.Store, Leads: s.Leads.Store,
 			Backups: s.Backups, ModelKey: s.ModelKey, ModelURL: s.ModelURL}
 	}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}

@@ -255,14 +255,14 @@ func TestServer_LeadForm(t *testing.T) {
 	if resp, _ := post(url.Values{"first_name": {"Bot"}, "email": {"bot@example.com"}, "website": {"http://spam"}}); resp.StatusCode != 400 {
 		t.Fatalf("honeypot: %d", resp.StatusCode)
 	}
-	if _, n, _ := env.Server.Leads.FindLeads(t.Context(), 10); n != 0 {
+	if _, n, _ := env.Server.Leads.ListLeads(t.Context(), 10); n != 0 {
 		t.Fatalf("%d leads written by bad submissions", n)
 	}
 	resp, _ = post(url.Values{"first_name": {"Ann"}, "last_name": {"Lee"}, "email": {"ann@example.com"}, "phone": {"+1 512 555 0100"}})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/thanks" {
 		t.Fatalf("valid: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	leads, n, _ := env.Server.Leads.FindLeads(t.Context(), 10)
+	leads, n, _ := env.Server.Leads.ListLeads(t.Context(), 10)
 	if n != 1 || leads[0].Email != "ann@example.com" {
 		t.Fatalf("leads = %d %+v", n, leads)
 	}

@@ -380,51 +380,11 @@ func (s *Service) Respond(ctx context.Context, c *Conversation, in Input, emit f
 	if !conv.Active() {
 		return nil, app.Errorf(app.ECONFLICT, "This conversation has ended.")
 	}
-	publish := func(ev Event) {
-		ev.ConversationID, ev.TenantID = conv.ID, conv.TenantID
-		s.Hub.Publish(ev)
-		if emit != nil {
-			emit(ev)
-		}
-	}
-	say := func(kind string, why string, extra ...*Turn) *Reply {
-		text := fallbackText[kind]
-		if conv.Channel == ChannelVoice && kind == "model" {
-			text = fallbackText["voice"]
-		}
-		turns := append(extra, &Turn{Role: RoleEvent, Content: why}, &Turn{Role: RoleAssistant, Content: text, Model: "fallback"})
-		if err := s.commit(ctx, ss, turns, nil); err != nil {
-			s.Logger.Error("agents: record a fallback", "conversation_id", conv.ID, "err", err)
-		}
-		ss.history = append(ss.history, Message{Role: "assistant", Content: text})
-		publish(Event{Type: EventMessage, Role: RoleAssistant, Text: text})
-		r := &Reply{Text: text, Fallback: true}
-		if h := ss.agent.Config.Handoff; conv.Channel == ChannelVoice && h.Kind == HandoffPhone {
-			r.Handoff = &HandoffAction{Kind: h.Kind, Target: h.Target, Reason: why}
-			ss.handoff = true
-		} else if kind != "too_long" && kind != "leak" {
-			s.notifyTeam(ctx, ss, why)
-		}
-		return r
-	}
+	r := &respondCall{s: s, ctx: ctx, ss: ss, conv: conv, emit: emit}
 
-	var turns []*Turn
-	text := ""
-	if !in.Opening {
-		if n := utf8.RuneCountInString(in.Text); n > MaxInput {
-			user := &Turn{Role: RoleUser, Content: truncateRunes(cleanInput(in.Text), 300) + " …"}
-			return say("too_long", fmt.Sprintf("Message refused: %d characters, over the limit of %d. Only its start is kept.", n, MaxInput), user), nil
-		}
-		if in.DTMF != "" {
-			text = "(pressed " + in.DTMF + " on the keypad)"
-		} else {
-			text = cleanInput(in.Text)
-		}
-		if text == "" {
-			return nil, app.FieldErrorf("text", "Message required.")
-		}
-		turns = append(turns, &Turn{Role: RoleUser, Content: text})
-		ss.userTurns++
+	turns, text, refused, err := r.input(in)
+	if refused != nil || err != nil {
+		return refused, err
 	}
 	if conv.TakenOverBy != "" {
 		// A person of the team answers: record and show, no model.
@@ -432,7 +392,7 @@ func (s *Service) Respond(ctx context.Context, c *Conversation, in Input, emit f
 			return nil, err
 		}
 		ss.history = append(ss.history, Message{Role: "user", Content: text})
-		publish(Event{Type: EventMessage, Role: RoleUser, Text: text})
+		r.publish(Event{Type: EventMessage, Role: RoleUser, Text: text})
 		return &Reply{}, nil
 	}
 	if text != "" && conv.Channel != ChannelVoice {
@@ -440,10 +400,10 @@ func (s *Service) Respond(ctx context.Context, c *Conversation, in Input, emit f
 	}
 	lim := ss.agent.Config.Limits
 	if conv.Turns+len(turns) >= lim.MaxTurns || conv.TokensIn+conv.TokensOut >= lim.MaxTokens {
-		return say("limit", fmt.Sprintf("Guard rail: the conversation reached its limit (%d turns, %d tokens; limits %d and %d).", conv.Turns, conv.TokensIn+conv.TokensOut, lim.MaxTurns, lim.MaxTokens), turns...), nil
+		return r.say("limit", fmt.Sprintf("Guard rail: the conversation reached its limit (%d turns, %d tokens; limits %d and %d).", conv.Turns, conv.TokensIn+conv.TokensOut, lim.MaxTurns, lim.MaxTokens), turns...), nil
 	}
 	if s.overBudget(ctx, conv.TenantID) {
-		return say("budget", "Guard rail: the tenant's daily AI budget is spent; the model was not asked.", turns...), nil
+		return r.say("budget", "Guard rail: the tenant's daily AI budget is spent; the model was not asked.", turns...), nil
 	}
 	var sources []Source
 	var usage []Usage
@@ -465,173 +425,282 @@ func (s *Service) Respond(ctx context.Context, c *Conversation, in Input, emit f
 		if err := s.commit(ctx, ss, turns, usage); err != nil {
 			return nil, err
 		}
-		publish(Event{Type: EventMessage, Role: RoleUser, Text: text})
+		r.publish(Event{Type: EventMessage, Role: RoleUser, Text: text})
 	}
 	if len(sources) > 0 {
-		publish(Event{Type: EventSources, Sources: sources, Private: true})
+		r.publish(Event{Type: EventSources, Sources: sources, Private: true})
 	}
 	if epErr != nil {
-		return say("model", "Model not asked: "+epErr.Error()), nil
+		return r.say("model", "Model not asked: "+epErr.Error()), nil
 	}
-	system := s.systemPrompt(ss, in.Opening, in.Purpose)
-	out := &Reply{}
-	noTools := false
-	repeats := map[string]int{}
-	toolCalls := 0
+	return r.converse(ep, s.systemPrompt(ss, in.Opening, in.Purpose), sources)
+}
+
+// respondCall is one Respond: the session (locked for the call), its
+// conversation, and where the call's events go.
+type respondCall struct {
+	s    *Service
+	ctx  context.Context
+	ss   *session
+	conv *Conversation
+	emit func(Event)
+
+	// The tool-call guard rails across the call's rounds.
+	noTools   bool
+	repeats   map[string]int
+	toolCalls int
+}
+
+// publish sends an event of the conversation to the hub and the caller.
+func (r *respondCall) publish(ev Event) {
+	ev.ConversationID, ev.TenantID = r.conv.ID, r.conv.TenantID
+	r.s.Hub.Publish(ev)
+	if r.emit != nil {
+		r.emit(ev)
+	}
+}
+
+// say answers with the fallback text of kind, records why (and the
+// extra turns before it), and hands a voice call to a person or tells
+// the team.
+func (r *respondCall) say(kind string, why string, extra ...*Turn) *Reply {
+	s, ss, conv := r.s, r.ss, r.conv
+	text := fallbackText[kind]
+	if conv.Channel == ChannelVoice && kind == "model" {
+		text = fallbackText["voice"]
+	}
+	turns := append(extra, &Turn{Role: RoleEvent, Content: why}, &Turn{Role: RoleAssistant, Content: text, Model: "fallback"})
+	if err := s.commit(r.ctx, ss, turns, nil); err != nil {
+		s.Logger.Error("agents: record a fallback", "conversation_id", conv.ID, "err", err)
+	}
+	ss.history = append(ss.history, Message{Role: "assistant", Content: text})
+	r.publish(Event{Type: EventMessage, Role: RoleAssistant, Text: text})
+	reply := &Reply{Text: text, Fallback: true}
+	if h := ss.agent.Config.Handoff; conv.Channel == ChannelVoice && h.Kind == HandoffPhone {
+		reply.Handoff = &HandoffAction{Kind: h.Kind, Target: h.Target, Reason: why}
+		ss.handoff = true
+	} else if kind != "too_long" && kind != "leak" {
+		s.notifyTeam(r.ctx, ss, why)
+	}
+	return reply
+}
+
+// input reads what the person said (nothing for an opening): the turn to
+// record and its text, or the refusal of a message over the limit.
+func (r *respondCall) input(in Input) (turns []*Turn, text string, refused *Reply, err error) {
+	if in.Opening {
+		return nil, "", nil, nil
+	}
+	if n := utf8.RuneCountInString(in.Text); n > MaxInput {
+		user := &Turn{Role: RoleUser, Content: truncateRunes(cleanInput(in.Text), 300) + " …"}
+		return nil, "", r.say("too_long", fmt.Sprintf("Message refused: %d characters, over the limit of %d. Only its start is kept.", n, MaxInput), user), nil
+	}
+	if in.DTMF != "" {
+		text = "(pressed " + in.DTMF + " on the keypad)"
+	} else {
+		text = cleanInput(in.Text)
+	}
+	if text == "" {
+		return nil, "", nil, app.FieldErrorf("text", "Message required.")
+	}
+	r.ss.userTurns++
+	return []*Turn{{Role: RoleUser, Content: text}}, text, nil, nil
+}
+
+// converse asks the model, runs the tools it calls and asks again, until
+// it answers or a guard rail stops it.
+func (r *respondCall) converse(ep Endpoint, system string, sources []Source) (*Reply, error) {
+	r.repeats = map[string]int{}
 	for round := 0; ; round++ {
 		if round >= 6 {
-			return say("tools", "Guard rail: six rounds of tool calls without an answer; stopped."), nil
+			return r.say("tools", "Guard rail: six rounds of tool calls without an answer; stopped."), nil
 		}
-		msgs := make([]Message, 0, len(ss.history)+2)
+		msgs := make([]Message, 0, len(r.ss.history)+2)
 		msgs = append(msgs, Message{Role: "system", Content: system})
 		if len(sources) > 0 {
 			msgs = append(msgs, Message{Role: "system", Content: knowledgeMessage(sources)})
 		}
-		msgs = append(msgs, ss.history...)
-		req := ModelRequest{Model: ss.agent.Config.Model.Model, Temperature: ss.agent.Config.Model.Temperature, Messages: msgs, MaxTokens: 1024}
-		if !noTools {
-			req.Tools = ss.tools.specs
+		msgs = append(msgs, r.ss.history...)
+		m := r.ss.agent.Config.Model
+		req := ModelRequest{Model: m.Model, Temperature: m.Temperature, Messages: msgs, MaxTokens: 1024}
+		if !r.noTools {
+			req.Tools = r.ss.tools.specs
 		}
-		callCtx, cancel := context.WithCancelCause(ctx)
-		ss.setCancel(cancel)
-		callCtx, cancelT := context.WithTimeout(callCtx, s.timeout(ss))
-		t0 := time.Now()
-		var streamed strings.Builder
-		leaked := false
-		reply, err := s.Model.Stream(callCtx, ep, req, func(p string) error {
-			if ss.guard.feed(p) {
-				leaked = true
-				return errLeak
-			}
-			streamed.WriteString(p)
-			publish(Event{Type: EventToken, Text: p})
-			return nil
-		})
-		cause := context.Cause(callCtx)
-		cancelT()
-		cancel(nil)
-		ss.setCancel(nil)
-		latency := time.Since(t0)
-		if err == nil && reply.Content != "" && ss.guard.finish() {
-			leaked, err = true, &ModelError{Kind: ModelInterrupted, Msg: "leak"}
+		reply, at, u, stop, err := r.ask(ep, req)
+		if stop != nil || err != nil {
+			return stop, err
 		}
-		if err != nil {
-			kind := ModelErrorKind(err)
-			var partial []*Turn
-			if streamed.Len() > 0 {
-				partial = append(partial, &Turn{Role: RoleAssistant, Content: streamed.String(), Model: req.Model, LatencyMS: latency.Milliseconds()})
-			}
-			switch {
-			case leaked:
-				publish(Event{Type: EventReset})
-				return say("leak", "Guard rail: the reply started quoting the instructions; it was cut and withheld."), nil
-			case errors.Is(cause, ErrCallerInterrupted):
-				ev := &Turn{Role: RoleEvent, Content: fmt.Sprintf("The caller interrupted after %d characters of the reply.", streamed.Len())}
-				// Tokens spent until the interrupt, estimated (the
-				// provider reports usage only at the end).
-				u := s.tokenUsage(ctx, conv.TenantID, UsageTokens, req.Model, estimateTokens(msgs), (streamed.Len()+3)/4)
-				if err := s.commit(ctx, ss, append(partial, ev), []Usage{u}); err != nil {
-					return nil, err
-				}
-				if streamed.Len() > 0 {
-					ss.history = append(ss.history, Message{Role: "assistant", Content: streamed.String()})
-				}
-				return &Reply{Text: streamed.String(), Interrupted: true}, nil
-			case ctx.Err() != nil && kind != ModelTimeout:
-				// The channel went away (the visitor left): keep what
-				// was said, no fallback to nobody.
-				ev := &Turn{Role: RoleEvent, Content: "The reply was abandoned: the other side disconnected."}
-				_ = s.commit(ctx, ss, append(partial, ev), nil)
-				return nil, ctx.Err()
-			}
-			if streamed.Len() > 0 {
-				publish(Event{Type: EventReset})
-			}
-			why := "Model failed: " + err.Error()
-			if kind == ModelTimeout {
-				why = fmt.Sprintf("Model failed: no complete answer within %s.", s.timeout(ss))
-			}
-			return say("model", why, partial...), nil
-		}
-		u := s.tokenUsage(ctx, conv.TenantID, UsageTokens, reply.Model, reply.TokensIn, reply.TokensOut)
-		if u.Model == "" {
-			u.Model = req.Model
-			u.CostMicros = s.tokenCost(ctx, req.Model, reply.TokensIn, reply.TokensOut)
-		}
-		first := int64(0)
-		if !reply.FirstToken.IsZero() {
-			first = reply.FirstToken.Sub(t0).Milliseconds()
-		}
-		at := &Turn{Role: RoleAssistant, Content: reply.Content, ToolCalls: reply.ToolCalls, TokensIn: reply.TokensIn, TokensOut: reply.TokensOut,
-			FirstTokenMS: first, LatencyMS: latency.Milliseconds(), Model: u.Model}
 		if round == 0 {
 			at.Sources = sources
 		}
 		if len(reply.ToolCalls) == 0 {
-			if strings.TrimSpace(reply.Content) == "" {
-				return say("model", fmt.Sprintf("Model failed: an empty answer (finish reason %q).", reply.FinishReason)), nil
-			}
-			if noTools && round > 0 && reply.FinishReason == "tool_calls" {
-				return say("tools", "Guard rail: the model kept calling tools after being told to answer."), nil
-			}
-			if err := s.commit(ctx, ss, []*Turn{at}, []Usage{u}); err != nil {
-				return nil, err
-			}
-			ss.history = append(ss.history, Message{Role: "assistant", Content: reply.Content})
-			publish(Event{Type: EventMessage, Role: RoleAssistant, Text: reply.Content, TurnID: at.ID})
-			out.Text = reply.Content
-			return out, nil
+			return r.answer(reply, at, u, round)
 		}
-		if noTools {
-			return say("tools", "Guard rail: the model called tools after the tool-call limit; stopped."), nil
+		if r.noTools {
+			return r.say("tools", "Guard rail: the model called tools after the tool-call limit; stopped."), nil
 		}
-		// Run the calls, in order, inside the agent's tenant.
-		trs := []*Turn{at}
-		msgs2 := []Message{{Role: "assistant", Content: reply.Content, ToolCalls: reply.ToolCalls}}
-		var effects toolEffects
-		for _, call := range reply.ToolCalls {
-			tr := &Turn{Role: RoleTool, ToolCallID: call.ID, ToolName: truncateRunes(call.Name, 64), ToolArgs: truncateRunes(call.Arguments, 16<<10)}
-			key := call.Name + "\x00" + call.Arguments
-			switch {
-			case conv.ToolCalls+toolCalls >= lim.MaxToolCalls:
-				tr.ToolError = fmt.Sprintf("Not executed: the conversation reached its limit of %d tool calls. Answer the person without tools.", lim.MaxToolCalls)
-				noTools = true
-			case repeats[key] >= 2:
-				tr.ToolError = "Not executed: this exact call was already made twice. Answer the person instead of calling it again."
-				noTools = true
-			default:
-				repeats[key]++
-				toolCalls++
-				t1 := time.Now()
-				res, eff, err := s.runTool(ctx, ss, call)
-				tr.DurationMS = time.Since(t1).Milliseconds()
-				if err != nil {
-					tr.ToolError = toolErrorText(err)
-				} else {
-					tr.ToolResult = res
-					effects.merge(eff)
-				}
-			}
-			trs = append(trs, tr)
-			msgs2 = append(msgs2, Message{Role: "tool", ToolCallID: call.ID, Content: toolMessage(tr)})
-			publish(Event{Type: EventTool, Private: true, Tool: &ToolView{Name: tr.ToolName, Arguments: tr.ToolArgs, Result: tr.ToolResult, Error: tr.ToolError, DurationMS: tr.DurationMS}})
-		}
-		if err := s.commit(ctx, ss, trs, []Usage{u}); err != nil {
-			return nil, err
-		}
-		ss.history = append(ss.history, msgs2...)
-		if effects.handoff != nil || effects.end != "" {
-			return s.closeTurn(ctx, ss, reply.Content, effects, publish)
-		}
-		if reply.Content != "" {
-			// Words said before the calls stay said.
-			publish(Event{Type: EventMessage, Role: RoleAssistant, Text: reply.Content, TurnID: at.ID})
+		if stop, err := r.runCalls(reply, at, u); stop != nil || err != nil {
+			return stop, err
 		}
 	}
 }
 
-// estimateTokens guesses a request's prompt tokens (four characters a
-// token) when the provider could not report them.
+// ask streams one model reply, publishing its tokens. It returns the
+// reply with its turn and usage, or what the call ends with when the
+// model failed, leaked its instructions or the person went away.
+func (r *respondCall) ask(ep Endpoint, req ModelRequest) (reply *ModelReply, at *Turn, u Usage, stop *Reply, err error) {
+	s, ss, ctx := r.s, r.ss, r.ctx
+	callCtx, cancel := context.WithCancelCause(ctx)
+	ss.setCancel(cancel)
+	callCtx, cancelT := context.WithTimeout(callCtx, s.timeout(ss))
+	t0 := time.Now()
+	var streamed strings.Builder
+	leaked := false
+	reply, err = s.Model.Stream(callCtx, ep, req, func(p string) error {
+		if ss.guard.feed(p) {
+			leaked = true
+			return errLeak
+		}
+		streamed.WriteString(p)
+		r.publish(Event{Type: EventToken, Text: p})
+		return nil
+	})
+	cause := context.Cause(callCtx)
+	cancelT()
+	cancel(nil)
+	ss.setCancel(nil)
+	latency := time.Since(t0)
+	if err == nil && reply.Content != "" && ss.guard.finish() {
+		leaked, err = true, &ModelError{Kind: ModelInterrupted, Msg: "leak"}
+	}
+	if err != nil {
+		stop, err = r.failed(err, cause, leaked, req, &streamed, latency)
+		return nil, nil, Usage{}, stop, err
+	}
+	u = s.tokenUsage(ctx, r.conv.TenantID, UsageTokens, reply.Model, reply.TokensIn, reply.TokensOut)
+	if u.Model == "" {
+		u.Model = req.Model
+		u.CostMicros = s.tokenCost(ctx, req.Model, reply.TokensIn, reply.TokensOut)
+	}
+	first := int64(0)
+	if !reply.FirstToken.IsZero() {
+		first = reply.FirstToken.Sub(t0).Milliseconds()
+	}
+	at = &Turn{Role: RoleAssistant, Content: reply.Content, ToolCalls: reply.ToolCalls, TokensIn: reply.TokensIn, TokensOut: reply.TokensOut,
+		FirstTokenMS: first, LatencyMS: latency.Milliseconds(), Model: u.Model}
+	return reply, at, u, nil, nil
+}
+
+// failed ends a call whose model reply failed: a leak is withheld, an
+// interrupting caller keeps what was said, a visitor who left gets no
+// fallback, anything else gets the fallback answer.
+func (r *respondCall) failed(err, cause error, leaked bool, req ModelRequest, streamed *strings.Builder, latency time.Duration) (*Reply, error) {
+	s, ss, ctx := r.s, r.ss, r.ctx
+	kind := ModelErrorKind(err)
+	var partial []*Turn
+	if streamed.Len() > 0 {
+		partial = append(partial, &Turn{Role: RoleAssistant, Content: streamed.String(), Model: req.Model, LatencyMS: latency.Milliseconds()})
+	}
+	switch {
+	case leaked:
+		r.publish(Event{Type: EventReset})
+		return r.say("leak", "Guard rail: the reply started quoting the instructions; it was cut and withheld."), nil
+	case errors.Is(cause, ErrCallerInterrupted):
+		ev := &Turn{Role: RoleEvent, Content: fmt.Sprintf("The caller interrupted after %d characters of the reply.", streamed.Len())}
+		// Tokens spent until the interrupt, estimated (the
+		// provider reports usage only at the end).
+		u := s.tokenUsage(ctx, r.conv.TenantID, UsageTokens, req.Model, estimateTokens(req.Messages), (streamed.Len()+3)/4)
+		if err := s.commit(ctx, ss, append(partial, ev), []Usage{u}); err != nil {
+			return nil, err
+		}
+		if streamed.Len() > 0 {
+			ss.history = append(ss.history, Message{Role: "assistant", Content: streamed.String()})
+		}
+		return &Reply{Text: streamed.String(), Interrupted: true}, nil
+	case ctx.Err() != nil && kind != ModelTimeout:
+		// The channel went away (the visitor left): keep what
+		// was said, no fallback to nobody.
+		ev := &Turn{Role: RoleEvent, Content: "The reply was abandoned: the other side disconnected."}
+		_ = s.commit(ctx, ss, append(partial, ev), nil)
+		return nil, ctx.Err()
+	}
+	if streamed.Len() > 0 {
+		r.publish(Event{Type: EventReset})
+	}
+	why := "Model failed: " + err.Error()
+	if kind == ModelTimeout {
+		why = fmt.Sprintf("Model failed: no complete answer within %s.", s.timeout(ss))
+	}
+	return r.say("model", why, partial...), nil
+}
+
+// answer records and shows a reply without tool calls: the call's answer.
+func (r *respondCall) answer(reply *ModelReply, at *Turn, u Usage, round int) (*Reply, error) {
+	if strings.TrimSpace(reply.Content) == "" {
+		return r.say("model", fmt.Sprintf("Model failed: an empty answer (finish reason %q).", reply.FinishReason)), nil
+	}
+	if r.noTools && round > 0 && reply.FinishReason == "tool_calls" {
+		return r.say("tools", "Guard rail: the model kept calling tools after being told to answer."), nil
+	}
+	if err := r.s.commit(r.ctx, r.ss, []*Turn{at}, []Usage{u}); err != nil {
+		return nil, err
+	}
+	r.ss.history = append(r.ss.history, Message{Role: "assistant", Content: reply.Content})
+	r.publish(Event{Type: EventMessage, Role: RoleAssistant, Text: reply.Content, TurnID: at.ID})
+	return &Reply{Text: reply.Content}, nil
+}
+
+// runCalls runs the reply's tool calls, in order, inside the agent's
+// tenant, within the conversation's limits, and records them. A handoff
+// or an end of the conversation ends the call (stop); otherwise the model
+// is asked again.
+func (r *respondCall) runCalls(reply *ModelReply, at *Turn, u Usage) (stop *Reply, err error) {
+	s, ss, ctx := r.s, r.ss, r.ctx
+	lim := ss.agent.Config.Limits
+	trs := []*Turn{at}
+	msgs := []Message{{Role: "assistant", Content: reply.Content, ToolCalls: reply.ToolCalls}}
+	var effects toolEffects
+	for _, call := range reply.ToolCalls {
+		tr := &Turn{Role: RoleTool, ToolCallID: call.ID, ToolName: truncateRunes(call.Name, 64), ToolArgs: truncateRunes(call.Arguments, 16<<10)}
+		key := call.Name + "\x00" + call.Arguments
+		switch {
+		case r.conv.ToolCalls+r.toolCalls >= lim.MaxToolCalls:
+			tr.ToolError = fmt.Sprintf("Not executed: the conversation reached its limit of %d tool calls. Answer the person without tools.", lim.MaxToolCalls)
+			r.noTools = true
+		case r.repeats[key] >= 2:
+			tr.ToolError = "Not executed: this exact call was already made twice. Answer the person instead of calling it again."
+			r.noTools = true
+		default:
+			r.repeats[key]++
+			r.toolCalls++
+			t1 := time.Now()
+			res, eff, err := s.runTool(ctx, ss, call)
+			tr.DurationMS = time.Since(t1).Milliseconds()
+			if err != nil {
+				tr.ToolError = toolErrorText(err)
+			} else {
+				tr.ToolResult = res
+				effects.merge(eff)
+			}
+		}
+		trs = append(trs, tr)
+		msgs = append(msgs, Message{Role: "tool", ToolCallID: call.ID, Content: toolMessage(tr)})
+		r.publish(Event{Type: EventTool, Private: true, Tool: &ToolView{Name: tr.ToolName, Arguments: tr.ToolArgs, Result: tr.ToolResult, Error: tr.ToolError, DurationMS: tr.DurationMS}})
+	}
+	if err := s.commit(ctx, ss, trs, []Usage{u}); err != nil {
+		return nil, err
+	}
+	ss.history = append(ss.history, msgs...)
+	if effects.handoff != nil || effects.end != "" {
+		return s.closeTurn(ctx, ss, reply.Content, effects, r.publish)
+	}
+	if reply.Content != "" {
+		// Words said before the calls stay said.
+		r.publish(Event{Type: EventMessage, Role: RoleAssistant, Text: reply.Content, TurnID: at.ID})
+	}
+	return nil, nil
+}
+
 func estimateTokens(msgs []Message) int {
 	n := 0
 	for _, m := range msgs {

@@ -352,27 +352,79 @@ func (s *Service) Import(ctx context.Context, spaceID int64, r io.ReaderAt, size
 	if err != nil {
 		return nil, err
 	}
-	rep := &ImportReport{Skipped: skipped}
-	// Pages: every .md file; folders without a page of their own get an
-	// empty one, so the tree keeps its shape.
-	type pageInfo struct {
-		idx   int
-		order int
-		has   bool
-		title string
-		body  string
-		path  string // without .md
+	pages, byPath, files, err := zipPages(entries)
+	if err != nil {
+		return nil, err
 	}
-	var pages []*pageInfo
-	byPath := map[string]*pageInfo{}
-	files := map[string][]byte{}
+	z := &zipImport{s: s, ctx: ctx, rep: &ImportReport{Skipped: skipped}, files: files, byPath: byPath,
+		fileRef: map[string]string{}, byBase: map[string]string{}, pageByPath: map[string]*zipPage{}}
+	// Obsidian resolves ![[name]] by file name anywhere in the vault.
+	for fp := range files {
+		if _, dup := z.byBase[strings.ToLower(path.Base(fp))]; !dup {
+			z.byBase[strings.ToLower(path.Base(fp))] = fp
+		}
+	}
+	for _, p := range pages {
+		z.pageByPath[strings.ToLower(p.path)] = p
+	}
+	var imp []ImportPage
+	for _, p := range pages {
+		body := z.body(p)
+		parent := -1
+		if d := path.Dir(p.path); d != "." {
+			if pp := byPath[d]; pp != nil && pp != p {
+				parent = pp.idx
+			}
+		}
+		pg := &Page{Title: p.title, Body: body}
+		if err := pg.Validate(); err != nil {
+			return nil, app.FieldErrorf("file", "%s.md: %s", p.path, app.ErrorMessage(err))
+		}
+		imp = append(imp, ImportPage{Path: p.path, Parent: parent, Title: pg.Title, Body: pg.Body, Links: Links(pg.Body), Chunks: ChunkPage(pg.Body)})
+	}
+	// Files no page references still belong to the space.
+	var rest []string
+	for fp := range files {
+		if _, done := z.fileRef[fp]; !done {
+			rest = append(rest, fp)
+		}
+	}
+	sort.Strings(rest)
+	for _, fp := range rest {
+		z.addFile(fp, 0)
+	}
+	ids, err := s.Store.ImportPages(ctx, spaceID, imp, z.attached)
+	if err != nil {
+		return nil, err
+	}
+	z.rep.Pages, z.rep.Files, z.rep.PageIDs = len(ids), len(z.attached), ids
+	return z.rep, nil
+}
+
+// zipPage is a page of an imported zip: a .md file or a folder.
+type zipPage struct {
+	idx   int
+	order int
+	has   bool
+	title string
+	body  string
+	path  string // without .md
+}
+
+// zipPages reads the zip's pages: every .md file; folders without a page
+// of their own get an empty one, so the tree keeps its shape. They come
+// parents before children, siblings by order, then name; files holds the
+// other entries by path.
+func zipPages(entries []zipEntry) (pages []*zipPage, byPath map[string]*zipPage, files map[string][]byte, err error) {
+	byPath = map[string]*zipPage{}
+	files = map[string][]byte{}
 	for _, e := range entries {
 		ext := strings.ToLower(path.Ext(e.path))
 		if ext != ".md" && ext != ".markdown" {
 			files[e.path] = e.data
 			continue
 		}
-		p := &pageInfo{path: strings.TrimSuffix(e.path, path.Ext(e.path))}
+		p := &zipPage{path: strings.TrimSuffix(e.path, path.Ext(e.path))}
 		title, order, has, body := frontMatter(NormalizeBody(string(e.data)))
 		if title == "" {
 			title = path.Base(p.path)
@@ -398,19 +450,18 @@ func (s *Service) Import(ctx context.Context, spaceID int64, r io.ReaderAt, size
 	for _, p := range slices.Clone(pages) {
 		for dir := path.Dir(p.path); dir != "." && dir != "/"; dir = path.Dir(dir) {
 			if byPath[dir] == nil {
-				fp := &pageInfo{path: dir, title: cleanTitle(path.Base(dir))}
+				fp := &zipPage{path: dir, title: cleanTitle(path.Base(dir))}
 				pages = append(pages, fp)
 				byPath[dir] = fp
 			}
 		}
 	}
 	if len(pages) == 0 {
-		return nil, app.FieldErrorf("file", "The zip has no markdown (.md) files.")
+		return nil, nil, nil, app.FieldErrorf("file", "The zip has no markdown (.md) files.")
 	}
 	if len(pages) > MaxPagesPerSpace {
-		return nil, app.FieldErrorf("file", "The zip has %d pages; a space holds at most %d.", len(pages), MaxPagesPerSpace)
+		return nil, nil, nil, app.FieldErrorf("file", "The zip has %d pages; a space holds at most %d.", len(pages), MaxPagesPerSpace)
 	}
-	// Parents before children; siblings by order, then name.
 	sort.SliceStable(pages, func(i, j int) bool {
 		a, b := pages[i], pages[j]
 		da, db := strings.Count(a.path, "/"), strings.Count(b.path, "/")
@@ -428,138 +479,117 @@ func (s *Service) Import(ctx context.Context, spaceID int64, r io.ReaderAt, size
 	for i, p := range pages {
 		p.idx = i
 	}
-	// Files referenced from pages become attachments of the first page
-	// that references them; unreferenced ones attach to the first page
-	// (they were in the space). Links to other .md files become [[...]].
-	var imp []ImportPage
-	var impFiles []ImportFile
-	fileRef := map[string]string{} // zip path -> placeholder
-	addFile := func(zpath string, page int) (string, bool) {
-		if ref, ok := fileRef[zpath]; ok {
-			return ref, true
-		}
-		data, ok := files[zpath]
-		if !ok {
-			return "", false
-		}
-		a, err := NewAttachment(ctx, path.Base(zpath), data, s.maxAttachment(), s.PDF)
-		if err != nil {
-			rep.Skipped = append(rep.Skipped, zpath+": "+app.ErrorMessage(err))
-			delete(files, zpath)
-			return "", false
-		}
-		ref := fmt.Sprintf("@@file%d@@", len(impFiles))
-		impFiles = append(impFiles, ImportFile{Page: page, Name: a.Name, ContentType: a.ContentType, SHA256: a.SHA256, Data: data, Text: a.Text, Ref: "attachment:" + ref, Chunks: ChunkText(a.Text)})
-		fileRef[zpath] = ref
+	return pages, byPath, files, nil
+}
+
+// zipImport turns an imported zip's links into the wiki's: files
+// referenced from pages become attachments of the first page that
+// references them (unreferenced ones attach to the first page: they were
+// in the space), and links to other .md files become [[...]].
+type zipImport struct {
+	s          *Service
+	ctx        context.Context
+	rep        *ImportReport
+	files      map[string][]byte   // zip path -> data, of the files not yet refused
+	byPath     map[string]*zipPage // page path -> page
+	fileRef    map[string]string   // zip path -> placeholder
+	attached   []ImportFile        // the attachments, in placeholder order
+	byBase     map[string]string   // lowercased file name -> zip path
+	pageByPath map[string]*zipPage // lowercased page path -> page
+}
+
+// addFile makes the zip's file at zpath an attachment of page idx (once)
+// and returns its placeholder; false for no such file or one refused (the
+// report says why).
+func (z *zipImport) addFile(zpath string, page int) (string, bool) {
+	if ref, ok := z.fileRef[zpath]; ok {
 		return ref, true
 	}
-	// Obsidian resolves ![[name]] by file name anywhere in the vault.
-	byBase := map[string]string{}
-	for fp := range files {
-		if _, dup := byBase[strings.ToLower(path.Base(fp))]; !dup {
-			byBase[strings.ToLower(path.Base(fp))] = fp
-		}
+	data, ok := z.files[zpath]
+	if !ok {
+		return "", false
 	}
-	pageByPath := map[string]*pageInfo{}
-	for _, p := range pages {
-		pageByPath[strings.ToLower(p.path)] = p
+	a, err := NewAttachment(z.ctx, path.Base(zpath), data, z.s.maxAttachment(), z.s.PDF)
+	if err != nil {
+		z.rep.Skipped = append(z.rep.Skipped, zpath+": "+app.ErrorMessage(err))
+		delete(z.files, zpath)
+		return "", false
 	}
-	for _, p := range pages {
-		dir := path.Dir(p.path)
-		if byPath[p.path] == p && path.Base(dir) == path.Base(p.path) {
-			dir = p.path // a folder note's links are relative to its folder
-		}
-		body := outsideCode(p.body, func(s string) string {
-			return embedRE.ReplaceAllStringFunc(s, func(m string) string {
-				sm := embedRE.FindStringSubmatch(m)
-				target := strings.TrimSpace(sm[2])
-				fp, ok := byBase[strings.ToLower(path.Base(target))]
-				if !ok {
-					if _, isFile := files[path.Join(dir, target)]; isFile {
-						fp, ok = path.Join(dir, target), true
-					}
+	ref := fmt.Sprintf("@@file%d@@", len(z.attached))
+	z.attached = append(z.attached, ImportFile{Page: page, Name: a.Name, ContentType: a.ContentType, SHA256: a.SHA256, Data: data, Text: a.Text, Ref: "attachment:" + ref, Chunks: ChunkText(a.Text)})
+	z.fileRef[zpath] = ref
+	return ref, true
+}
+
+// body is page p's markdown with its embeds and links to files made
+// attachment links and its links to other pages made [[...]].
+func (z *zipImport) body(p *zipPage) string {
+	dir := path.Dir(p.path)
+	if z.byPath[p.path] == p && path.Base(dir) == path.Base(p.path) {
+		dir = p.path // a folder note's links are relative to its folder
+	}
+	body := outsideCode(p.body, func(s string) string {
+		return embedRE.ReplaceAllStringFunc(s, func(m string) string {
+			sm := embedRE.FindStringSubmatch(m)
+			target := strings.TrimSpace(sm[2])
+			fp, ok := z.byBase[strings.ToLower(path.Base(target))]
+			if !ok {
+				if _, isFile := z.files[path.Join(dir, target)]; isFile {
+					fp, ok = path.Join(dir, target), true
 				}
-				if !ok {
-					return m // a page link: kept as [[...]]
-				}
-				ref, ok := addFile(fp, p.idx)
-				if !ok {
-					return m
-				}
-				label := sm[3]
-				if label == "" {
-					label = path.Base(target)
-				}
-				return sm[1] + "[" + label + "](attachment:" + ref + ")"
-			})
+			}
+			if !ok {
+				return m // a page link: kept as [[...]]
+			}
+			ref, ok := z.addFile(fp, p.idx)
+			if !ok {
+				return m
+			}
+			label := sm[3]
+			if label == "" {
+				label = path.Base(target)
+			}
+			return sm[1] + "[" + label + "](attachment:" + ref + ")"
 		})
-		body = rewriteDestinations(body, func(dest string) (string, bool) {
-			if strings.Contains(dest, "://") || strings.HasPrefix(dest, "#") || strings.HasPrefix(dest, "mailto:") || strings.HasPrefix(dest, "attachment:") {
-				return "", false
+	})
+	body = rewriteDestinations(body, func(dest string) (string, bool) {
+		if strings.Contains(dest, "://") || strings.HasPrefix(dest, "#") || strings.HasPrefix(dest, "mailto:") || strings.HasPrefix(dest, "attachment:") {
+			return "", false
+		}
+		u, err := url.PathUnescape(strings.SplitN(dest, "#", 2)[0])
+		if err != nil {
+			u = dest
+		}
+		target := path.Clean(path.Join(dir, u))
+		if ref, ok := z.addFile(target, p.idx); ok {
+			return "attachment:" + ref, true
+		}
+		return "", false
+	})
+	// [text](Other Page.md) -> [[Other Page|text]]
+	return outsideCode(body, func(s string) string {
+		return mdLinkRE.ReplaceAllStringFunc(s, func(m string) string {
+			sm := mdLinkRE.FindStringSubmatch(m)
+			if strings.HasPrefix(sm[1], "!") {
+				return m
+			}
+			dest := strings.TrimSuffix(strings.TrimPrefix(sm[2], "<"), ">")
+			if strings.Contains(dest, "://") || !strings.HasSuffix(strings.ToLower(strings.SplitN(dest, "#", 2)[0]), ".md") {
+				return m
 			}
 			u, err := url.PathUnescape(strings.SplitN(dest, "#", 2)[0])
 			if err != nil {
-				u = dest
+				return m
 			}
-			target := path.Clean(path.Join(dir, u))
-			if ref, ok := addFile(target, p.idx); ok {
-				return "attachment:" + ref, true
+			target := z.pageByPath[strings.ToLower(strings.TrimSuffix(path.Clean(path.Join(dir, u)), path.Ext(u)))]
+			if target == nil {
+				return m
 			}
-			return "", false
+			text := strings.TrimSuffix(strings.TrimPrefix(sm[1], "["), "](")
+			if text == "" || text == target.title {
+				return "[[" + target.title + "]]"
+			}
+			return "[[" + target.title + "|" + strings.NewReplacer("[", "", "]", "", "|", "-").Replace(text) + "]]"
 		})
-		// [text](Other Page.md) -> [[Other Page|text]]
-		body = outsideCode(body, func(s string) string {
-			return mdLinkRE.ReplaceAllStringFunc(s, func(m string) string {
-				sm := mdLinkRE.FindStringSubmatch(m)
-				if strings.HasPrefix(sm[1], "!") {
-					return m
-				}
-				dest := strings.TrimSuffix(strings.TrimPrefix(sm[2], "<"), ">")
-				if strings.Contains(dest, "://") || !strings.HasSuffix(strings.ToLower(strings.SplitN(dest, "#", 2)[0]), ".md") {
-					return m
-				}
-				u, err := url.PathUnescape(strings.SplitN(dest, "#", 2)[0])
-				if err != nil {
-					return m
-				}
-				target := pageByPath[strings.ToLower(strings.TrimSuffix(path.Clean(path.Join(dir, u)), path.Ext(u)))]
-				if target == nil {
-					return m
-				}
-				text := strings.TrimSuffix(strings.TrimPrefix(sm[1], "["), "](")
-				if text == "" || text == target.title {
-					return "[[" + target.title + "]]"
-				}
-				return "[[" + target.title + "|" + strings.NewReplacer("[", "", "]", "", "|", "-").Replace(text) + "]]"
-			})
-		})
-		parent := -1
-		if d := path.Dir(p.path); d != "." {
-			if pp := byPath[d]; pp != nil && pp != p {
-				parent = pp.idx
-			}
-		}
-		pg := &Page{Title: p.title, Body: body}
-		if err := pg.Validate(); err != nil {
-			return nil, app.FieldErrorf("file", "%s.md: %s", p.path, app.ErrorMessage(err))
-		}
-		imp = append(imp, ImportPage{Path: p.path, Parent: parent, Title: pg.Title, Body: pg.Body, Links: Links(pg.Body), Chunks: ChunkPage(pg.Body)})
-	}
-	// Files no page references still belong to the space.
-	var rest []string
-	for fp := range files {
-		if _, done := fileRef[fp]; !done {
-			rest = append(rest, fp)
-		}
-	}
-	sort.Strings(rest)
-	for _, fp := range rest {
-		addFile(fp, 0)
-	}
-	ids, err := s.Store.ImportPages(ctx, spaceID, imp, impFiles)
-	if err != nil {
-		return nil, err
-	}
-	rep.Pages, rep.Files, rep.PageIDs = len(ids), len(impFiles), ids
-	return rep, nil
+	})
 }

@@ -73,7 +73,7 @@ type chatPage struct {
 
 func (s *Handler) tenantOf(c *fiber.Ctx, a *agents.Agent) *app.Tenant {
 	if s.Tenants != nil {
-		if t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), a.TenantID); err == nil {
+		if t, err := s.Tenants.TenantByID(c.UserContext(), a.TenantID); err == nil {
 			return t
 		}
 	}

@@ -154,7 +154,7 @@ func (s *Handler) requireAPIKey(host string) fiber.Handler {
 			if dt := web.DomainTenant(c); dt != nil && dt.ID != k.TenantID {
 				return bad
 			}
-			t, err := s.Tenants.Store.FindTenantByID(ctx, k.TenantID)
+			t, err := s.Tenants.TenantByID(ctx, k.TenantID)
 			if err != nil {
 				return err
 			}
@@ -258,7 +258,7 @@ func (s *Handler) handleAPILeads(c *fiber.Ctx) error {
 		}
 		before = cc.ID
 	}
-	leads, err := s.TenantLeads.FindTenantLeadsBefore(c.UserContext(), before, limit+1)
+	leads, err := s.Leads.ListTenantLeadsBefore(c.UserContext(), before, limit+1)
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func (s *Handler) handleAPILead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.TenantLeads.FindTenantLead(c.UserContext(), id)
+	l, err := s.Leads.TenantLead(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (s *Handler) handleAPILeadCreate(c *fiber.Ctx) error {
 	}
 	l := &app.Lead{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Message: in.Message,
 		Source: "api", IP: app.RequestFromContext(c.UserContext()).IP}
-	if err := s.TenantLeads.CreateTenantLead(c.UserContext(), l); err != nil {
+	if err := s.Leads.CreateTenantLead(c.UserContext(), l); err != nil {
 		return err
 	}
 	c.Status(fiber.StatusCreated)
@@ -301,14 +301,14 @@ func (s *Handler) handleAPILeadDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.TenantLeads.DeleteTenantLead(c.UserContext(), id); err != nil {
+	if err := s.Leads.DeleteTenantLead(c.UserContext(), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Handler) handleAPITenants(c *fiber.Ctx) error {
-	ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+	ts, err := s.Tenants.ListTenants(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -324,7 +324,7 @@ func (s *Handler) handleAPITenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id)
+	t, err := s.Tenants.TenantByID(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

@@ -204,7 +204,7 @@ func (s *Handler) apiBillingAssign(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	if _, err := s.Tenants.Store.FindTenantByID(c.UserContext(), in.TenantID); err != nil || in.TenantID == app.HouseTenantID {
+	if _, err := s.Tenants.TenantByID(c.UserContext(), in.TenantID); err != nil || in.TenantID == app.HouseTenantID {
 		return app.FieldErrorf("tenant_id", "Unknown client tenant %d.", in.TenantID)
 	}
 	sub, err := s.Billing.Assign(c.UserContext(), in.TenantID, in.PlanID)
@@ -224,7 +224,7 @@ func (s *Handler) apiBillingTopUp(c *fiber.Ctx) error {
 	if err := web.DecodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	if _, err := s.Tenants.Store.FindTenantByID(c.UserContext(), in.TenantID); err != nil || in.TenantID == app.HouseTenantID {
+	if _, err := s.Tenants.TenantByID(c.UserContext(), in.TenantID); err != nil || in.TenantID == app.HouseTenantID {
 		return app.FieldErrorf("tenant_id", "Unknown client tenant %d.", in.TenantID)
 	}
 	if len(in.Ref) > 100 {

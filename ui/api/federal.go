@@ -111,7 +111,7 @@ func (s *Handler) handleAPIFederalOpportunities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ns, next, err := s.Federal.Store.FindNotices(c.UserContext(), app.HouseTenantID, f)
+	ns, next, err := s.Federal.FindNotices(c.UserContext(), app.HouseTenantID, f)
 	if err != nil {
 		return err
 	}
@@ -124,11 +124,11 @@ func (s *Handler) handleAPIFederalOpportunities(c *fiber.Ctx) error {
 
 func (s *Handler) handleAPIFederalOpportunity(c *fiber.Ctx) error {
 	id := s.FederalPages.NoticeID(c)
-	n, err := s.Federal.Store.FindNotice(c.UserContext(), app.HouseTenantID, id)
+	n, err := s.Federal.FindNotice(c.UserContext(), app.HouseTenantID, id)
 	if err != nil {
 		return err
 	}
-	ch, err := s.Federal.Store.FindNoticeChanges(c.UserContext(), app.HouseTenantID, id)
+	ch, err := s.Federal.FindNoticeChanges(c.UserContext(), app.HouseTenantID, id)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func toAPISearch(ss *federal.SavedSearch) apiSearch {
 }
 
 func (s *Handler) handleAPIFederalSearches(c *fiber.Ctx) error {
-	list, err := s.Federal.Store.FindSavedSearches(c.UserContext(), app.HouseTenantID)
+	list, err := s.Federal.FindSavedSearches(c.UserContext(), app.HouseTenantID)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (s *Handler) handleAPIFederalSearchDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Federal.Store.DeleteSavedSearch(c.UserContext(), app.HouseTenantID, id); err != nil {
+	if err := s.Federal.DeleteSavedSearch(c.UserContext(), app.HouseTenantID, id); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.search.delete", "search:"+web.Itoa(int(id)), "")
@@ -270,7 +270,7 @@ func (s *Handler) handleAPIFederalGrants(c *fiber.Ctx) error {
 	if err != nil || limit < 1 || limit > 500 {
 		return app.FieldErrorf("limit", "limit must be a number from 1 to 500.")
 	}
-	gs, next, err := s.Federal.Store.FindGrants(c.UserContext(), app.HouseTenantID, federal.GrantFilter{
+	gs, next, err := s.Federal.FindGrants(c.UserContext(), app.HouseTenantID, federal.GrantFilter{
 		Query: utils.CopyString(c.Query("q")), OpenOnly: c.Query("open") == "1" || c.Query("open") == "true",
 		AgencyCode: utils.CopyString(c.Query("agency")), Cursor: utils.CopyString(c.Query("cursor")), Limit: limit})
 	if err != nil {

@@ -689,7 +689,7 @@ func writeScope(ctx context.Context, o *twenty.Object, ref string) (context.Cont
 	if err != nil {
 		return nil, err
 	}
-	t, err := env.h.Tenants.Store.FindTenantByID(ctx, tid)
+	t, err := env.h.Tenants.TenantByID(ctx, tid)
 	if err != nil {
 		return nil, err
 	}

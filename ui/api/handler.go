@@ -33,7 +33,7 @@ type Handler struct {
 	*web.Kit
 	APIKeys      *app.APIKeyService
 	Tenants      *app.TenantService
-	TenantLeads  app.TenantLeadStore
+	Leads        *app.LeadService
 	CRM          *app.CRMService
 	Automations  *app.AutomationService // nil: no lead capture or Twilio webhooks
 	Federal      *federal.Service       // nil: no federal endpoints

@@ -227,7 +227,7 @@ func (s *Handler) handleTwilio(kind string) fiber.Handler {
 			}
 			name := "us"
 			if s.Tenants != nil {
-				if t, err := s.Tenants.Store.FindTenantByID(ctx, tenantID); err == nil {
+				if t, err := s.Tenants.TenantByID(ctx, tenantID); err == nil {
 					name = t.BrandName()
 				}
 			}

@@ -357,11 +357,11 @@ func (s *Handler) mcpNotices(ctx context.Context, in mcpNoticesIn) (mcpNoticesOu
 	}
 	tid := app.HouseTenantID
 	if k := app.APIKeyFromContext(ctx); !k.Admin() {
-		ids, err := s.Federal.Store.FederalTenants(ctx)
+		on, err := s.Federal.FederalOn(ctx, k.TenantID)
 		if err != nil {
 			return out, err
 		}
-		if !slices.Contains(ids, k.TenantID) {
+		if !on {
 			return out, app.Errorf(app.EFORBIDDEN, "Federal contracting is off for this account; ask your agency to turn it on.")
 		}
 		tid = k.TenantID
@@ -379,7 +379,7 @@ func (s *Handler) mcpNotices(ctx context.Context, in mcpNoticesIn) (mcpNoticesOu
 	if f.MinScore < 0 || f.MinScore > 200 {
 		return out, app.FieldErrorf("min_score", "min_score must be from 0 to 200.")
 	}
-	ns, next, err := s.Federal.Store.FindNotices(ctx, tid, f)
+	ns, next, err := s.Federal.FindNotices(ctx, tid, f)
 	if err != nil {
 		return out, err
 	}
@@ -408,7 +408,7 @@ func (s *Handler) mcpWriteScope(ctx context.Context, recordType string, recordID
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.Tenants.Store.FindTenantByID(actx, tid)
+	t, err := s.Tenants.TenantByID(actx, tid)
 	if err != nil {
 		return nil, err
 	}

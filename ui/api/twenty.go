@@ -134,7 +134,7 @@ func (s *Handler) adminScope(c *fiber.Ctx, ctx context.Context, record string, i
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.Tenants.Store.FindTenantByID(ctx, tid)
+	t, err := s.Tenants.TenantByID(ctx, tid)
 	if err != nil {
 		return nil, err
 	}

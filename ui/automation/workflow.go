@@ -84,7 +84,7 @@ func (s *Handler) tenantNames(c *fiber.Ctx) map[int64]string {
 	if s.Tenants == nil {
 		return out
 	}
-	if ts, err := s.Tenants.Store.FindTenants(c.UserContext()); err == nil {
+	if ts, err := s.Tenants.ListTenants(c.UserContext()); err == nil {
 		for _, t := range ts {
 			out[t.ID] = t.Name
 		}
@@ -320,7 +320,7 @@ func (s *Handler) renderWorkflow(c *fiber.Ctx, sc web.Scope, p *workflowPage) er
 		if p.Workflow != nil && p.Workflow.TenantID != 0 {
 			tid = p.Workflow.TenantID
 		}
-		if t, err := s.Tenants.Store.FindTenantByID(bctx, tid); err == nil {
+		if t, err := s.Tenants.TenantByID(bctx, tid); err == nil {
 			bctx = app.NewContextWithTenant(bctx, t)
 		}
 	}

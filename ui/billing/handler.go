@@ -301,7 +301,7 @@ func (s *Handler) handleNexus(c *fiber.Ctx) error { return s.renderNexus(c, &nex
 
 func (s *Handler) renderNexus(c *fiber.Ctx, p *nexusPage) error {
 	ctx := c.UserContext()
-	ts, err := s.Tenants.Store.FindTenants(ctx)
+	ts, err := s.Tenants.ListTenants(ctx)
 	if err != nil {
 		return err
 	}
@@ -340,7 +340,7 @@ func (s *Handler) tenantParam(c *fiber.Ctx) (*app.Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id)
+	t, err := s.Tenants.TenantByID(c.UserContext(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -626,7 +626,7 @@ func (s *Handler) sendPDF(c *fiber.Ctx, t *app.Tenant, param string) error {
 		return err
 	}
 	ctx := c.UserContext()
-	house, err := s.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+	house, err := s.Tenants.TenantByID(ctx, app.HouseTenantID)
 	if err != nil {
 		return err
 	}

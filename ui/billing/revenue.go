@@ -59,7 +59,7 @@ func (s *Handler) renderRevenue(c *fiber.Ctx, form *dunningForm, errs map[string
 		return err
 	}
 	names := map[int64]string{}
-	if ts, err := s.Tenants.Store.FindTenants(ctx); err == nil {
+	if ts, err := s.Tenants.ListTenants(ctx); err == nil {
 		for _, t := range ts {
 			names[t.ID] = t.BrandName()
 		}

@@ -76,11 +76,11 @@ func (s *Handler) tenant(c *fiber.Ctx, want int64) (context.Context, *app.Tenant
 	var err error
 	switch {
 	case host == web.HostSite:
-		t, err = s.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+		t, err = s.Tenants.TenantByID(ctx, app.HouseTenantID)
 	case web.DomainTenant(c) != nil:
 		t = web.DomainTenant(c)
 	case want != 0:
-		t, err = s.Tenants.Store.FindTenantByID(ctx, want)
+		t, err = s.Tenants.TenantByID(ctx, want)
 	default:
 		ref := utils.CopyString(c.Query("tenant"))
 		if ref == "" {

@@ -143,7 +143,7 @@ type pageBase struct {
 func (s *Handler) base(r *req, title, tab string) pageBase {
 	p := pageBase{Layout: s.Layout(r.c, r.sc.Host, title), Nexus: r.sc.Nexus(), Q: r.Q(), Tab: tab, CanEdit: r.canEdit(), Cal: r.tenant}
 	if r.sc.Nexus() {
-		p.Tenants, _ = s.Tenants.Store.FindTenants(r.ctx)
+		p.Tenants, _ = s.Tenants.ListTenants(r.ctx)
 	}
 	return p
 }

@@ -103,7 +103,7 @@ func (s *Handler) loadMember(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		case web.DomainTenant(c) == nil || web.DomainTenant(c).ID == m.TenantID:
-			if mt, err := s.Tenants.Store.FindTenantByID(ctx, m.TenantID); err == nil && mt.Active() {
+			if mt, err := s.Tenants.TenantByID(ctx, m.TenantID); err == nil && mt.Active() {
 				t = mt
 				keyMember.Set(c, m)
 			}

@@ -361,7 +361,7 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 	}
 	if nexus {
 		var err error
-		if p.Tenants, err = s.Tenants.Store.FindTenants(ctx); err != nil {
+		if p.Tenants, err = s.Tenants.ListTenants(ctx); err != nil {
 			return err
 		}
 		p.TenantNames = map[int64]string{}
@@ -569,7 +569,7 @@ func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmReco
 		if err != nil {
 			return err
 		}
-		t, err := s.Tenants.Store.FindTenantByID(ctx, tid)
+		t, err := s.Tenants.TenantByID(ctx, tid)
 		if err != nil {
 			return err
 		}
@@ -812,7 +812,7 @@ func (s *Handler) handleCRMTaskDone(c *fiber.Ctx) error {
 	// A pursued notice's task returns to the portal's Federal page.
 	if t.RecordType == app.RecordPursuit && s.Federal != nil {
 		if on, _ := s.federalOn(c); on {
-			keys, err := s.Federal.Store.PursuitKeys(c.UserContext(), t.TenantID, false, []int64{t.RecordID})
+			keys, err := s.Federal.PursuitKeys(c.UserContext(), t.TenantID, false, []int64{t.RecordID})
 			if err != nil {
 				return err
 			}
@@ -1053,7 +1053,7 @@ func (s *Handler) nexusWorkIn(c *fiber.Ctx) error {
 		}
 		id = n
 	}
-	t, err := s.Tenants.Store.FindTenantByID(ctx, id)
+	t, err := s.Tenants.TenantByID(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -1143,7 +1143,7 @@ type nexusKanbanPage struct {
 // one) by stage: the portal's board, read-only, one per tenant.
 func (s *Handler) handleNexusCRMKanban(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	tenants, err := s.Tenants.Store.FindTenants(ctx)
+	tenants, err := s.Tenants.ListTenants(ctx)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ var recordSeg = map[string]string{app.RecordPerson: "people", app.RecordCompany:
 
 func (s *Handler) handleNexusCRMTasks(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	tenants, err := s.Tenants.Store.FindTenants(ctx)
+	tenants, err := s.Tenants.ListTenants(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Handler) handleNexusCRMTasks(c *fiber.Ctx) error {
 	}
 	keys := map[string]map[int64]string{}
 	for typ, ids := range want {
-		if keys[typ], err = s.Federal.Store.PursuitKeys(ctx, fedTID, typ == app.RecordGrantPursuit, ids); err != nil {
+		if keys[typ], err = s.Federal.PursuitKeys(ctx, fedTID, typ == app.RecordGrantPursuit, ids); err != nil {
 			return err
 		}
 	}

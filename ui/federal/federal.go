@@ -71,14 +71,12 @@ func FedTenant(c *fiber.Ctx) int64 {
 func (s *Handler) LoadFedTenant(c *fiber.Ctx) error {
 	id := app.HouseTenantID
 	if v, err := strconv.ParseInt(s.Cookie(c, fedTenantCookie), 10, 64); err == nil && v != id {
-		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+		on, err := s.Federal.FederalOn(c.UserContext(), v)
 		if err != nil {
 			return err
 		}
-		for _, x := range ids {
-			if x == v {
-				id = v
-			}
+		if on {
+			id = v
 		}
 	}
 	fedTenantKey.Set(c, id)
@@ -119,7 +117,7 @@ func (s *Handler) federalStatus(c *fiber.Ctx) federalStatus {
 		st.KeyError = federal.ErrorMessage(federal.ErrNoKey)
 	}
 	st.QuotaLimit, st.QuotaUsed, st.KeyType, _ = s.Federal.Quota(ctx)
-	if runs, err := s.Federal.Store.FindScoutRuns(ctx, FedTenant(c), 1); err == nil && len(runs) > 0 {
+	if runs, err := s.Federal.FindScoutRuns(ctx, FedTenant(c), 1); err == nil && len(runs) > 0 {
 		st.LastRun = runs[0]
 	}
 	st.Running = s.Federal.Running(FedTenant(c))
@@ -201,7 +199,7 @@ func (s *Handler) handleFederalOpportunities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ns, next, err := s.Federal.Store.FindNotices(c.UserContext(), FedTenant(c), f)
+	ns, next, err := s.Federal.FindNotices(c.UserContext(), FedTenant(c), f)
 	if err != nil {
 		return err
 	}
@@ -237,20 +235,20 @@ func (s *Handler) NoticeID(c *fiber.Ctx) string {
 func (s *Handler) renderFederalNotice(c *fiber.Ctx, p *federalNoticePage) error {
 	ctx, tid, id := c.UserContext(), FedTenant(c), s.NoticeID(c)
 	var err error
-	if p.Notice, err = s.Federal.Store.FindNotice(ctx, tid, id); err != nil {
+	if p.Notice, err = s.Federal.FindNotice(ctx, tid, id); err != nil {
 		return err
 	}
-	if p.Changes, err = s.Federal.Store.FindNoticeChanges(ctx, tid, id); err != nil {
+	if p.Changes, err = s.Federal.FindNoticeChanges(ctx, tid, id); err != nil {
 		return err
 	}
 	if p.Pipeline == nil {
-		if e, err := s.Federal.Store.FindPipelineEntry(ctx, tid, id); err == nil {
+		if e, err := s.Federal.FindPipelineEntry(ctx, tid, id); err == nil {
 			p.Pipeline = e
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			return err
 		}
 	}
-	if p.Matrix, err = s.Federal.Store.FindMatrix(ctx, tid, id); err != nil {
+	if p.Matrix, err = s.Federal.FindMatrix(ctx, tid, id); err != nil {
 		return err
 	}
 	p.Completeness = federal.Completeness(p.Matrix)
@@ -381,7 +379,7 @@ type federalPipelinePage struct {
 }
 
 func (s *Handler) handleFederalPipeline(c *fiber.Ctx) error {
-	es, err := s.Federal.Store.FindPipeline(c.UserContext(), FedTenant(c))
+	es, err := s.Federal.FindPipeline(c.UserContext(), FedTenant(c))
 	if err != nil {
 		return err
 	}
@@ -416,10 +414,10 @@ func (p *federalSearchesPage) SetAsideSelected(code string) bool {
 
 func (s *Handler) renderFederalSearches(c *fiber.Ctx, p *federalSearchesPage) error {
 	var err error
-	if p.Searches, err = s.Federal.Store.FindSavedSearches(c.UserContext(), FedTenant(c)); err != nil {
+	if p.Searches, err = s.Federal.FindSavedSearches(c.UserContext(), FedTenant(c)); err != nil {
 		return err
 	}
-	if p.Runs, err = s.Federal.Store.FindScoutRuns(c.UserContext(), FedTenant(c), 10); err != nil {
+	if p.Runs, err = s.Federal.FindScoutRuns(c.UserContext(), FedTenant(c), 10); err != nil {
 		return err
 	}
 	p.Status, p.SetAsides = s.federalStatus(c), federal.SetAsides
@@ -477,7 +475,7 @@ func (s *Handler) handleFederalSearchDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Federal.Store.DeleteSavedSearch(c.UserContext(), FedTenant(c), id); err != nil {
+	if err := s.Federal.DeleteSavedSearch(c.UserContext(), FedTenant(c), id); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.search.delete", "search:"+strconv.FormatInt(id, 10), "")
@@ -511,7 +509,7 @@ func (s *Handler) fedTenantName(c *fiber.Ctx) string {
 	if s.Tenants == nil {
 		return ""
 	}
-	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), FedTenant(c))
+	t, err := s.Tenants.TenantByID(c.UserContext(), FedTenant(c))
 	if err != nil {
 		return ""
 	}
@@ -521,13 +519,13 @@ func (s *Handler) fedTenantName(c *fiber.Ctx) string {
 func (s *Handler) renderFederalSettings(c *fiber.Ctx, p *federalSettingsPage) error {
 	p.SetAsides, p.TenantID, p.TenantName = federal.SetAsides, FedTenant(c), s.fedTenantName(c)
 	if s.Tenants != nil && !fedPortal(c) { // the tenant switch is Nexus's
-		ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+		ts, err := s.Tenants.ListTenants(c.UserContext())
 		if err != nil {
 			return err
 		}
 		p.Tenants = ts
 	}
-	ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+	ids, err := s.Federal.FederalTenants(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -549,18 +547,18 @@ func (s *Handler) handleFederalTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return app.FieldErrorf("tenant", "Choose a tenant.")
 	}
-	if _, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id); err != nil {
+	if _, err := s.Tenants.TenantByID(c.UserContext(), id); err != nil {
 		return err
 	}
 	if id != app.HouseTenantID {
 		switch c.FormValue("federal") {
 		case "on":
-			if err := s.Federal.Store.SetFederalEnabled(c.UserContext(), id, true); err != nil {
+			if err := s.Federal.SetFederalEnabled(c.UserContext(), id, true); err != nil {
 				return err
 			}
 			s.Audit.Record(c.UserContext(), "federal.enable", "tenant:"+strconv.FormatInt(id, 10), "")
 		case "off":
-			if err := s.Federal.Store.SetFederalEnabled(c.UserContext(), id, false); err != nil {
+			if err := s.Federal.SetFederalEnabled(c.UserContext(), id, false); err != nil {
 				return err
 			}
 			s.Audit.Record(c.UserContext(), "federal.disable", "tenant:"+strconv.FormatInt(id, 10), "")
@@ -568,13 +566,9 @@ func (s *Handler) handleFederalTenant(c *fiber.Ctx) error {
 			s.SetFlash(c, "ok", "Federal work is off for that client; the pages show the house tenant.")
 			return c.Redirect("/federal/settings", fiber.StatusSeeOther)
 		}
-		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+		on, err := s.Federal.FederalOn(c.UserContext(), id)
 		if err != nil {
 			return err
-		}
-		on := false
-		for _, x := range ids {
-			on = on || x == id
 		}
 		if !on {
 			return app.FieldErrorf("tenant", "Federal work is off for this client: tick “turn federal work on” to enable it.")
@@ -666,7 +660,7 @@ func (f federalProfileForm) profile() (*federal.Profile, error) {
 
 func (s *Handler) handleFederalSettings(c *fiber.Ctx) error {
 	p := &federalSettingsPage{Form: federalProfileForm{SetAsides: map[string]bool{}}}
-	prof, err := s.Federal.Store.FindProfile(c.UserContext(), FedTenant(c))
+	prof, err := s.Federal.FindProfile(c.UserContext(), FedTenant(c))
 	if err == nil {
 		p.Form = profileForm(prof)
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
@@ -722,7 +716,7 @@ type federalGrantsPage struct {
 func (s *Handler) handleFederalGrants(c *fiber.Ctx) error {
 	p := &federalGrantsPage{Q: utils.CopyString(c.Query("q")), Open: c.Query("open") == "1"}
 	var err error
-	p.Grants, p.Next, err = s.Federal.Store.FindGrants(c.UserContext(), FedTenant(c),
+	p.Grants, p.Next, err = s.Federal.FindGrants(c.UserContext(), FedTenant(c),
 		federal.GrantFilter{Query: p.Q, OpenOnly: p.Open, Cursor: utils.CopyString(c.Query("cursor")), Limit: 100})
 	if err != nil {
 		return err
@@ -748,7 +742,7 @@ type federalCompliancePage struct {
 func (s *Handler) handleFederalCompliance(c *fiber.Ctx) error {
 	p := &federalCompliancePage{}
 	now := time.Now().UTC()
-	prof, err := s.Federal.Store.FindProfile(c.UserContext(), FedTenant(c))
+	prof, err := s.Federal.FindProfile(c.UserContext(), FedTenant(c))
 	if err == nil {
 		p.HasProfile = true
 		for _, e := range prof.Expiring(now, 90*24*time.Hour) {
@@ -768,7 +762,7 @@ func (s *Handler) handleFederalCompliance(c *fiber.Ctx) error {
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
 		return err
 	}
-	es, err := s.Federal.Store.FindPipeline(c.UserContext(), FedTenant(c))
+	es, err := s.Federal.FindPipeline(c.UserContext(), FedTenant(c))
 	if err != nil {
 		return err
 	}
@@ -778,7 +772,7 @@ func (s *Handler) handleFederalCompliance(c *fiber.Ctx) error {
 			p.Deadlines = append(p.Deadlines, e)
 		}
 	}
-	if p.Alerts, err = s.Federal.Store.FindAlerts(c.UserContext(), FedTenant(c), federal.AlertFilter{Limit: 50}); err != nil {
+	if p.Alerts, err = s.Federal.FindAlerts(c.UserContext(), FedTenant(c), federal.AlertFilter{Limit: 50}); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Compliance & risk")

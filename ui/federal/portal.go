@@ -2,7 +2,6 @@ package federal
 
 import (
 	"orengen/ui/web"
-	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -51,11 +50,10 @@ func (s *Handler) PortalOn(c *fiber.Ctx) (bool, error) {
 	if s.Federal == nil || t == nil || web.User(c) == nil {
 		return false, nil
 	}
-	ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+	on, err := s.Federal.FederalOn(c.UserContext(), t.ID)
 	if err != nil {
 		return false, err
 	}
-	on := slices.Contains(ids, t.ID)
 	fedOnKey.Set(c, on)
 	return on, nil
 }

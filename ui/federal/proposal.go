@@ -61,19 +61,19 @@ type federalProposalPage struct {
 func (s *Handler) renderFederalProposal(c *fiber.Ctx, p *federalProposalPage) error {
 	ctx, tid, id := c.UserContext(), FedTenant(c), s.NoticeID(c)
 	var err error
-	if p.Notice, err = s.Federal.Store.FindNotice(ctx, tid, id); err != nil {
+	if p.Notice, err = s.Federal.FindNotice(ctx, tid, id); err != nil {
 		return err
 	}
-	if _, err := s.Federal.Store.FindPipelineEntry(ctx, tid, id); err == nil {
+	if _, err := s.Federal.FindPipelineEntry(ctx, tid, id); err == nil {
 		p.Pursued = true
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
 		return err
 	}
-	secs, err := s.Federal.Store.FindSections(ctx, tid, id)
+	secs, err := s.Federal.FindSections(ctx, tid, id)
 	if err != nil {
 		return err
 	}
-	rows, err := s.Federal.Store.FindMatrix(ctx, tid, id)
+	rows, err := s.Federal.FindMatrix(ctx, tid, id)
 	if err != nil {
 		return err
 	}
@@ -158,11 +158,11 @@ func (s *Handler) renderFederalSection(c *fiber.Ctx, p *federalSectionPage) erro
 	if err != nil {
 		return err
 	}
-	if p.Notice, err = s.Federal.Store.FindNotice(ctx, tid, id); err != nil {
+	if p.Notice, err = s.Federal.FindNotice(ctx, tid, id); err != nil {
 		return err
 	}
 	if p.Section == nil {
-		if p.Section, err = s.Federal.Store.FindSection(ctx, tid, id, sid); err != nil {
+		if p.Section, err = s.Federal.FindSection(ctx, tid, id, sid); err != nil {
 			return err
 		}
 	}
@@ -181,7 +181,7 @@ func (s *Handler) handleFederalSectionUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Federal.Store.FindSection(c.UserContext(), FedTenant(c), id, sid); err != nil {
+	if _, err := s.Federal.FindSection(c.UserContext(), FedTenant(c), id, sid); err != nil {
 		return err
 	}
 	sec, err := sectionFromForm(c)
@@ -212,7 +212,7 @@ func (s *Handler) handleFederalSectionDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Federal.Store.DeleteSection(c.UserContext(), FedTenant(c), id, sid); err != nil {
+	if err := s.Federal.DeleteSection(c.UserContext(), FedTenant(c), id, sid); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.proposal.section.delete", "notice:"+id, strconv.FormatInt(sid, 10))
@@ -272,11 +272,11 @@ func (s *Handler) grantID(c *fiber.Ctx) string {
 func (s *Handler) renderFederalGrant(c *fiber.Ctx, p *federalGrantPage) error {
 	ctx, tid, id := c.UserContext(), FedTenant(c), s.grantID(c)
 	var err error
-	if p.Grant, err = s.Federal.Store.FindGrant(ctx, tid, id); err != nil {
+	if p.Grant, err = s.Federal.FindGrant(ctx, tid, id); err != nil {
 		return err
 	}
 	if p.Pipeline == nil {
-		if e, err := s.Federal.Store.FindGrantPipelineEntry(ctx, tid, id); err == nil {
+		if e, err := s.Federal.FindGrantPipelineEntry(ctx, tid, id); err == nil {
 			p.Pipeline = e
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			return err
@@ -315,7 +315,7 @@ func (s *Handler) handleFederalGrantPursue(c *fiber.Ctx) error {
 
 func (s *Handler) handleFederalGrantPipelineSave(c *fiber.Ctx) error {
 	id := s.grantID(c)
-	if _, err := s.Federal.Store.FindGrantPipelineEntry(c.UserContext(), FedTenant(c), id); err != nil {
+	if _, err := s.Federal.FindGrantPipelineEntry(c.UserContext(), FedTenant(c), id); err != nil {
 		return err
 	}
 	e := &federal.GrantPipelineEntry{TenantID: FedTenant(c), GrantID: id, Stage: utils.CopyString(c.FormValue("stage")),
@@ -359,7 +359,7 @@ type federalGrantPipelinePage struct {
 }
 
 func (s *Handler) handleFederalGrantPipeline(c *fiber.Ctx) error {
-	es, err := s.Federal.Store.FindGrantPipeline(c.UserContext(), FedTenant(c))
+	es, err := s.Federal.FindGrantPipeline(c.UserContext(), FedTenant(c))
 	if err != nil {
 		return err
 	}
@@ -396,7 +396,7 @@ func (s *Handler) handleFederalDigest(c *fiber.Ctx) error {
 	}
 	p := &federalDigestPage{Digest: dg, Text: dg.Text(), Day: dg.Day.Format(time.DateOnly),
 		Prev: dg.Day.AddDate(0, 0, -1).Format(time.DateOnly), Next: dg.Day.AddDate(0, 0, 1).Format(time.DateOnly)}
-	if p.History, err = s.Federal.Store.FindAlerts(c.UserContext(), FedTenant(c), federal.AlertFilter{Kind: federal.AlertDigest, Limit: 30}); err != nil {
+	if p.History, err = s.Federal.FindAlerts(c.UserContext(), FedTenant(c), federal.AlertFilter{Kind: federal.AlertDigest, Limit: 30}); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Daily digest")

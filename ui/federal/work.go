@@ -62,14 +62,14 @@ func (s *Handler) pursuitRef(c *fiber.Ctx, grant bool) (typ string, id int64, pa
 	ctx, tid := c.UserContext(), FedTenant(c)
 	if grant {
 		gid := s.grantID(c)
-		e, err := s.Federal.Store.FindGrantPipelineEntry(ctx, tid, gid)
+		e, err := s.Federal.FindGrantPipelineEntry(ctx, tid, gid)
 		if err != nil {
 			return "", 0, "", err
 		}
 		return app.RecordGrantPursuit, e.ID, GrantURL(gid), nil
 	}
 	nid := s.NoticeID(c)
-	e, err := s.Federal.Store.FindPipelineEntry(ctx, tid, nid)
+	e, err := s.Federal.FindPipelineEntry(ctx, tid, nid)
 	if err != nil {
 		return "", 0, "", err
 	}
@@ -129,7 +129,7 @@ func (s *Handler) pursuitWorkFor(c *fiber.Ctx, e *federal.PipelineEntry, g *fede
 	var id int64
 	if e != nil {
 		if e.ID == 0 {
-			found, err := s.Federal.Store.FindPipelineEntry(ctx, tid, e.NoticeID)
+			found, err := s.Federal.FindPipelineEntry(ctx, tid, e.NoticeID)
 			if app.ErrorCode(err) == app.ENOTFOUND {
 				*w = nil
 				return nil
@@ -141,7 +141,7 @@ func (s *Handler) pursuitWorkFor(c *fiber.Ctx, e *federal.PipelineEntry, g *fede
 		typ, id, path = app.RecordPursuit, e.ID, NoticeURL(e.NoticeID)
 	} else {
 		if g.ID == 0 {
-			found, err := s.Federal.Store.FindGrantPipelineEntry(ctx, tid, g.GrantID)
+			found, err := s.Federal.FindGrantPipelineEntry(ctx, tid, g.GrantID)
 			if app.ErrorCode(err) == app.ENOTFOUND {
 				*w = nil
 				return nil

@@ -72,7 +72,7 @@ func (s *Handler) handleAudit(c *fiber.Ctx) error {
 	if p.Entries, p.Total, err = s.Audit.Find(c.UserContext(), f); err != nil {
 		return err
 	}
-	if p.Tenants, err = s.Tenants.Store.FindTenants(c.UserContext()); err != nil {
+	if p.Tenants, err = s.Tenants.ListTenants(c.UserContext()); err != nil {
 		return err
 	}
 	q := url.Values{"action": {p.Action}, "actor": {p.Actor}, "tenant": {p.Tenant}, "since": {p.Since}, "until": {p.Until}}

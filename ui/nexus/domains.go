@@ -75,7 +75,7 @@ func (s *Handler) renderDomains(c *fiber.Ctx, p *domainsPage) error {
 	p.NoIPsHint = len(s.Domains.PublicIPs) == 0
 	names := map[int64]string{}
 	if s.Tenants != nil {
-		ts, err := s.Tenants.Store.FindTenants(c.UserContext())
+		ts, err := s.Tenants.ListTenants(c.UserContext())
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Handler) handleDomainCreate(c *fiber.Ctx) error {
 		if perr != nil || id <= 0 {
 			err = app.FieldErrorf("tenant_id", "Tenant must be a positive number, or empty.")
 		} else if s.Tenants != nil {
-			if _, terr := s.Tenants.Store.FindTenantByID(c.UserContext(), id); app.ErrorCode(terr) == app.ENOTFOUND {
+			if _, terr := s.Tenants.TenantByID(c.UserContext(), id); app.ErrorCode(terr) == app.ENOTFOUND {
 				err = app.FieldErrorf("tenant_id", "No tenant has ID %d.", id)
 			} else if terr != nil {
 				return terr

@@ -44,7 +44,7 @@ type Handler struct {
 	AdminTOTP     *app.AdminTOTPService // nil: Nexus without two-factor
 	AdminSessions app.AdminSessionLister
 	Site          app.SiteStore
-	Leads         app.LeadStore
+	Leads         *app.LeadService
 	Domains       *app.DomainService
 	Certs         Certs
 	Backups       *app.BackupService // nil: no replica configured

@@ -305,7 +305,7 @@ type dashboardPage struct {
 }
 
 func (s *Handler) handleDashboard(c *fiber.Ctx) error {
-	leads, total, err := s.Leads.FindLeads(c.UserContext(), 5)
+	leads, total, err := s.Leads.ListLeads(c.UserContext(), 5)
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ func (s *Handler) handleDashboard(c *fiber.Ctx) error {
 	p := &dashboardPage{Leads: leads, LeadsTotal: total, Admins: n,
 		URLs: map[string]string{"Marketing site": s.URL(web.HostSite), "Client portal": s.URL(web.HostPortal), "Nexus": s.URL(web.HostNexus)}}
 	if s.Federal != nil {
-		if p.FederalAlerts, err = s.Federal.Store.FindAlerts(c.UserContext(), app.HouseTenantID, federal.AlertFilter{Limit: 5}); err != nil {
+		if p.FederalAlerts, err = s.Federal.FindAlerts(c.UserContext(), app.HouseTenantID, federal.AlertFilter{Limit: 5}); err != nil {
 			return err
 		}
 	}
@@ -344,7 +344,7 @@ type leadsPage struct {
 }
 
 func (s *Handler) handleLeads(c *fiber.Ctx) error {
-	leads, total, err := s.Leads.FindLeads(c.UserContext(), 200)
+	leads, total, err := s.Leads.ListLeads(c.UserContext(), 200)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func (s *Handler) renderSnapshots(c *fiber.Ctx, p *snapshotsPage) error {
 	if p.Snapshots, err = s.Snapshots.Snapshots(c.UserContext()); err != nil {
 		return err
 	}
-	if p.Tenants, err = s.Tenants.Store.FindTenants(c.UserContext()); err != nil {
+	if p.Tenants, err = s.Tenants.ListTenants(c.UserContext()); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Snapshots")
@@ -87,7 +87,7 @@ func (s *Handler) handleSnapshot(c *fiber.Ctx) error {
 	if p.Snapshot, err = s.Snapshots.Snapshot(c.UserContext(), id); err != nil {
 		return err
 	}
-	if p.Tenants, err = s.Tenants.Store.FindTenants(c.UserContext()); err != nil {
+	if p.Tenants, err = s.Tenants.ListTenants(c.UserContext()); err != nil {
 		return err
 	}
 	// ?tenant=N: the preview of applying it there.

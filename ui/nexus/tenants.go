@@ -3,7 +3,6 @@ package nexus
 import (
 	"io"
 	"orengen/ui/web"
-	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,7 +53,7 @@ func (s *Handler) handleTenants(c *fiber.Ctx) error {
 
 func (s *Handler) renderTenants(c *fiber.Ctx, p *tenantsPage) error {
 	var err error
-	if p.Tenants, err = s.Tenants.Store.FindTenants(c.UserContext()); err != nil {
+	if p.Tenants, err = s.Tenants.ListTenants(c.UserContext()); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Tenants")
@@ -94,7 +93,7 @@ func (s *Handler) tenantParam(c *fiber.Ctx) (*app.Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Tenants.Store.FindTenantByID(c.UserContext(), id)
+	return s.Tenants.TenantByID(c.UserContext(), id)
 }
 
 func (s *Handler) handleTenant(c *fiber.Ctx) error {
@@ -124,11 +123,11 @@ func (s *Handler) renderTenant(c *fiber.Ctx, t *app.Tenant, p *tenantPage) error
 		}
 	}
 	if s.Federal != nil && !t.House {
-		ids, err := s.Federal.Store.FederalTenants(c.UserContext())
+		on, err := s.Federal.FederalOn(c.UserContext(), t.ID)
 		if err != nil {
 			return err
 		}
-		p.FederalAvailable, p.FederalOn = true, slices.Contains(ids, t.ID)
+		p.FederalAvailable, p.FederalOn = true, on
 	}
 	p.ExportOn = s.Transfer != nil
 	p.Layout = s.Layout(c, web.HostNexus, t.Name)
@@ -209,10 +208,9 @@ func (s *Handler) handleTenantLogoDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Tenants.Store.SetTenantLogo(c.UserContext(), t.ID, nil); err != nil {
+	if err := s.Tenants.RemoveLogo(c.UserContext(), t); err != nil {
 		return err
 	}
-	s.Audit.Record(c.UserContext(), "tenant.logo_delete", "tenant:"+t.Slug, "")
 	s.SetFlash(c, "ok", "Logo removed.")
 	return c.Redirect("/tenants/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
 }
@@ -274,7 +272,7 @@ func (s *Handler) handleTenantFederal(c *fiber.Ctx) error {
 		return err
 	}
 	on := c.FormValue("federal") == "on"
-	if err := s.Federal.Store.SetFederalEnabled(c.UserContext(), t.ID, on); err != nil {
+	if err := s.Federal.SetFederalEnabled(c.UserContext(), t.ID, on); err != nil {
 		return err
 	}
 	action, msg := "federal.disable", "Federal is off for "+t.Name+": its portal no longer shows the Federal section."

@@ -41,7 +41,7 @@ func (s *Handler) renderVault(c *fiber.Ctx, p *vaultPage) error {
 	if p.Secrets, err = s.Vault.ListAll(c.UserContext()); err != nil {
 		return err
 	}
-	if p.AllTen, err = s.Tenants.Store.FindTenants(c.UserContext()); err != nil {
+	if p.AllTen, err = s.Tenants.ListTenants(c.UserContext()); err != nil {
 		return err
 	}
 	p.Tenants = map[int64]string{0: "global"}
@@ -63,7 +63,7 @@ func (s *Handler) vaultScope(c *fiber.Ctx) (app.VaultScope, error) {
 		return app.VaultScope{}, app.FieldErrorf("scope", "Choose global or a tenant.")
 	}
 	if id != 0 {
-		if _, err := s.Tenants.Store.FindTenantByID(c.UserContext(), id); err != nil {
+		if _, err := s.Tenants.TenantByID(c.UserContext(), id); err != nil {
 			return app.VaultScope{}, app.FieldErrorf("scope", "Choose global or a tenant.")
 		}
 	}

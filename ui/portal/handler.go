@@ -32,7 +32,7 @@ type Handler struct {
 	*web.Kit
 	Users       *app.UserService
 	Tenants     *app.TenantService
-	TenantLeads app.TenantLeadStore
+	Leads       *app.LeadService
 	Automations *app.AutomationService
 	Webhooks    *app.WebhookService // nil: no Webhooks page
 	Audit       *app.AuditService

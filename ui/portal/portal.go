@@ -453,7 +453,7 @@ type portalDashboardPage struct {
 
 func (s *Handler) handlePortalDashboard(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	leads, total, err := s.TenantLeads.FindTenantLeads(ctx, 5)
+	leads, total, err := s.Leads.ListTenantLeads(ctx, 5)
 	if err != nil {
 		return err
 	}
@@ -496,7 +496,7 @@ func (s *Handler) handlePortalLeads(c *fiber.Ctx) error {
 
 func (s *Handler) renderPortalLeads(c *fiber.Ctx, p *portalLeadsPage) error {
 	var err error
-	if p.Leads, p.Total, err = s.TenantLeads.FindTenantLeads(c.UserContext(), 200); err != nil {
+	if p.Leads, p.Total, err = s.Leads.ListTenantLeads(c.UserContext(), 200); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostPortal, "Leads")
@@ -511,7 +511,7 @@ func (s *Handler) handlePortalLeadCreate(c *fiber.Ctx) error {
 	}
 	l := &app.Lead{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone, Company: f.Company, Message: f.Message, Source: "portal",
 		IP: app.RequestFromContext(c.UserContext()).IP}
-	if err := s.TenantLeads.CreateTenantLead(c.UserContext(), l); err != nil {
+	if err := s.Leads.CreateTenantLead(c.UserContext(), l); err != nil {
 		if app.ErrorCode(err) != app.EINVALID {
 			return err
 		}
@@ -532,7 +532,7 @@ func (s *Handler) handlePortalLead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.TenantLeads.FindTenantLead(c.UserContext(), id)
+	l, err := s.Leads.TenantLead(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -546,7 +546,7 @@ func (s *Handler) handlePortalLeadDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.TenantLeads.DeleteTenantLead(c.UserContext(), id); err != nil {
+	if err := s.Leads.DeleteTenantLead(c.UserContext(), id); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "lead.delete", fmt.Sprintf("lead:%d", id), "")

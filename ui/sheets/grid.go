@@ -96,7 +96,7 @@ func (s *Handler) renderTables(c *fiber.Ctx, sc web.Scope, p *tablesPage) error 
 		return err
 	}
 	if sc.Nexus() {
-		if p.Tenants, err = s.Tenants.Store.FindTenants(ctx); err != nil {
+		if p.Tenants, err = s.Tenants.ListTenants(ctx); err != nil {
 			return err
 		}
 	}

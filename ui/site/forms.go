@@ -54,7 +54,7 @@ func (s *Handler) hostedForm(c *fiber.Ctx) (*app.Form, *app.Tenant, error) {
 	if err != nil || id <= 0 {
 		return nil, nil, notFound
 	}
-	f, err := s.Forms.Store.FindPublicForm(c.UserContext(), id)
+	f, err := s.Forms.PublicForm(c.UserContext(), id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,7 +65,7 @@ func (s *Handler) hostedForm(c *fiber.Ctx) (*app.Form, *app.Tenant, error) {
 	case web.DomainTenant(c) != nil && web.DomainTenant(c).ID != f.TenantID:
 		return nil, nil, notFound
 	}
-	t, err := s.Tenants.Store.FindTenantByID(c.UserContext(), f.TenantID)
+	t, err := s.Tenants.TenantByID(c.UserContext(), f.TenantID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,7 +23,7 @@ import (
 type Handler struct {
 	*web.Kit
 	Site        app.SiteStore
-	Leads       app.LeadStore
+	Leads       *app.LeadService
 	Tenants     *app.TenantService
 	Automations *app.AutomationService // the capture transaction of hosted forms
 	Forms       *app.FormService       // nil: no hosted forms

@@ -136,7 +136,7 @@ func (s *Handler) load(ctx context.Context, site *sites.Site) (*bundle, error) {
 	if b != nil && b.rev == site.PublishedRev {
 		return b, nil
 	}
-	t, err := s.Tenants.Store.FindTenantByID(ctx, site.TenantID)
+	t, err := s.Tenants.TenantByID(ctx, site.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +342,7 @@ func (s *Handler) handleFormPost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.Forms.Store.FindPublicForm(c.UserContext(), id)
+	f, err := s.Forms.PublicForm(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,54 @@
+package app
+
+import "context"
+
+// LeadService reads and writes leads for ui: the marketing site's form and
+// Nexus (all tenants, Store) and the portal and its API (the tenant in ctx,
+// Tenant).
+type LeadService struct {
+	Store  LeadStore
+	Tenant TenantLeadStore
+}
+
+// CreateLead validates and stores a lead for the tenant it names (the
+// marketing site's form: the house tenant). Returns EINVALID naming the
+// field.
+func (s *LeadService) CreateLead(ctx context.Context, l *Lead) error {
+	return s.Store.CreateLead(ctx, l)
+}
+
+// ListLeads returns the newest leads of every tenant, at most limit, and
+// the total.
+func (s *LeadService) ListLeads(ctx context.Context, limit int) ([]*Lead, int, error) {
+	return s.Store.FindLeads(ctx, limit)
+}
+
+// ListTenantLeads returns the newest leads of the tenant in ctx, at most
+// limit, and its total. Returns EUNAUTHORIZED without a tenant.
+func (s *LeadService) ListTenantLeads(ctx context.Context, limit int) ([]*Lead, int, error) {
+	return s.Tenant.FindTenantLeads(ctx, limit)
+}
+
+// ListTenantLeadsBefore returns at most limit of the tenant's leads newest
+// first, with IDs below before (0: from the newest): the API's pages.
+func (s *LeadService) ListTenantLeadsBefore(ctx context.Context, before int64, limit int) ([]*Lead, error) {
+	return s.Tenant.FindTenantLeadsBefore(ctx, before, limit)
+}
+
+// TenantLead returns one of the tenant's leads; another tenant's is
+// ENOTFOUND.
+func (s *LeadService) TenantLead(ctx context.Context, id int64) (*Lead, error) {
+	return s.Tenant.FindTenantLead(ctx, id)
+}
+
+// CreateTenantLead validates and stores a lead for the tenant in ctx.
+// Returns EINVALID naming the field.
+func (s *LeadService) CreateTenantLead(ctx context.Context, l *Lead) error {
+	return s.Tenant.CreateTenantLead(ctx, l)
+}
+
+// DeleteTenantLead deletes one of the tenant's leads; another tenant's is
+// ENOTFOUND.
+func (s *LeadService) DeleteTenantLead(ctx context.Context, id int64) error {
+	return s.Tenant.DeleteTenantLead(ctx, id)
+}
