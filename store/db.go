@@ -53,6 +53,7 @@ type DB struct {
 	txSeq atomic.Int64 // numbers write transactions (crm_timeline.tx)
 	stmts stmtCache    // the write connection's prepared statements
 	group group        // group commit of small writes (Group)
+	mem   memPool      // in-memory databases for scratch indexes (wiki_snippet.go)
 }
 
 // NewDB returns a DB for the file at path; call Open next.
@@ -166,6 +167,7 @@ func (db *DB) Open(ctx context.Context) error {
 func (db *DB) Close() error {
 	var errs []error
 	db.stmts.close()
+	errs = append(errs, db.mem.close())
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}

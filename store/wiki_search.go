@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,12 +130,9 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 	}); err != nil {
 		return nil, err
 	}
-	snip, err := s.db.read.PrepareContext(ctx, `SELECT snippet(wiki_fts, 2, ?, ?, '…', 24) FROM wiki_fts WHERE wiki_fts MATCH ? AND rowid = ?`)
-	if err != nil {
-		return nil, err
-	}
-	defer snip.Close()
 	out := make([]*wiki.ChunkHit, 0, len(top))
+	var outIDs []int64
+	var outTitles []string
 	seen := map[[2]int64]bool{}
 	for _, t := range top {
 		h := byID[t.id]
@@ -152,22 +147,12 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 			seen[key] = true
 		}
 		h.Score = t.rank
-		// The rowid is known to match: the terms alone place the
-		// highlights, without walking the scope's long doclist again,
-		// and the prefix term becomes the chunk's own words (a prefix
-		// is read by merging its whole doclist, per snippet: 3 ms each
-		// for a word in 80% of 30,000 chunks; by rowid, 0.2 ms).
-		err := snip.QueryRowContext(ctx, wiki.SnippetStart, wiki.SnippetEnd, wiki.SnippetQuery(expr, indexedTitle[t.id]+" "+h.Text), t.id).Scan(&h.Snippet)
-		if errors.Is(err, sql.ErrNoRows) { // matched only through a stem: the prefix as typed
-			err = snip.QueryRowContext(ctx, wiki.SnippetStart, wiki.SnippetEnd, expr, t.id).Scan(&h.Snippet)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("search snippet: %w", err)
-		}
-		if !strings.Contains(h.Snippet, wiki.SnippetStart) { // the title matched: show the text's start
-			h.Snippet = wikiFirstWords(h.Text, 160)
-		}
 		out = append(out, h)
+		outIDs = append(outIDs, t.id)
+		outTitles = append(outTitles, indexedTitle[t.id])
+	}
+	if err := s.wikiSnippets(ctx, expr, out, outIDs, outTitles); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

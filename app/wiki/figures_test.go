@@ -65,6 +65,33 @@ func TestWikiFigures(t *testing.T) {
 	// The same common words with every match ranked (no window), for the
 	// ratio in the same run.
 	queries["common word, all ranked"] = queries["common word"]
+	// Two words and a phrase with their snippets made through wiki_fts
+	// (the path before the hits' own index), for the ratio in the same
+	// run; each gives the same pages and snippets both ways.
+	defer func() { store.WikiSnippetsFromIndex = false }()
+	fromIndex := map[string]bool{"two words, snippets via wiki_fts": true, "quoted phrase, snippets via wiki_fts": true}
+	queries["two words, snippets via wiki_fts"] = queries["two words"]
+	queries["quoted phrase, snippets via wiki_fts"] = queries["quoted phrase"]
+	for _, q := range slices.Concat(queries["two words"], queries["quoted phrase"], queries["common word"], queries["prefix (typing)"]) {
+		store.WikiSnippetsFromIndex = true
+		want, err := e.Svc.SearchPages(e.A, e.SA.ID, q, 20)
+		store.WikiSnippetsFromIndex = false
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Svc.SearchPages(e.A, e.SA.ID, q, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 || len(got) != len(want) {
+			t.Fatalf("%q: %d hits, %d with snippets via wiki_fts", q, len(got), len(want))
+		}
+		for i := range want {
+			if *got[i] != *want[i] {
+				t.Fatalf("%q hit %d: %+v, with snippets via wiki_fts %+v", q, i, got[i], want[i])
+			}
+		}
+	}
 	names := make([]string, 0, len(queries))
 	for n := range queries {
 		names = append(names, n)
@@ -81,6 +108,7 @@ func TestWikiFigures(t *testing.T) {
 			if name == "common word, all ranked" {
 				store.WikiRankWindow = 1 << 30
 			}
+			store.WikiSnippetsFromIndex = fromIndex[name]
 			t0 := time.Now()
 			if name == "agents' retrieval" {
 				c, err := e.Svc.Search(e.A, []int64{e.SA.ID}, q, 8)
@@ -97,11 +125,12 @@ func TestWikiFigures(t *testing.T) {
 			}
 			ds = append(ds, time.Since(t0))
 		}
+		store.WikiSnippetsFromIndex = false
 		if found == 0 {
 			t.Fatalf("%s: no results", name)
 		}
 		p50, p99 := pct(ds, 50), pct(ds, 99)
-		t.Logf("search %-18s p50 %7.2f ms  p99 %7.2f ms", name, ms(p50), ms(p99))
+		t.Logf("search %-36s p50 %7.2f ms  p99 %7.2f ms", name, ms(p50), ms(p99))
 	}
 	// Rendering a page: its links' existence query, goldmark, bluemonday.
 	tree, err := e.Svc.Tree(e.A, e.SA.ID)
