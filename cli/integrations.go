@@ -87,17 +87,8 @@ func (a *App) twilioIntegration() *platform.Integration {
 		Save: a.saveProviders(map[string]string{"base_url": "twilio_api_url"}),
 		Test: func(ctx context.Context, tid int64) (string, error) {
 			tel, err := a.Integrations.Telephony(ctx, tid)
-			if err != nil {
-				return "", err
-			}
-			p, ok := pinger(tel)
-			if !ok {
-				return "", errors.New("this Twilio client has no connection test")
-			}
-			if err := p.Ping(ctx); err != nil {
-				return "", err
-			}
-			return "Twilio accepted the account SID and auth token (listed one message; nothing sent).", nil
+			return pingTest(ctx, tel, err, "this Twilio client has no connection test",
+				"Twilio accepted the account SID and auth token (listed one message; nothing sent).")
 		}}
 }
 
@@ -109,17 +100,8 @@ func (a *App) smtpIntegration() *platform.Integration {
 		Secrets: []platform.SecretSpec{{Vault: app.SecretSMTPURL, Env: "ORENGEN_SMTP_URL", EnvSet: cfg.SMTPURL != ""}},
 		Test: func(ctx context.Context, tid int64) (string, error) {
 			m, err := a.Integrations.Mailer(ctx, tid)
-			if err != nil {
-				return "", err
-			}
-			p, ok := pinger(m)
-			if !ok {
-				return "", errors.New("email is only logged (no SMTP server is configured)")
-			}
-			if err := p.Ping(ctx); err != nil {
-				return "", err
-			}
-			return "The server greeted, signed in where a user is set, and said goodbye (no message sent).", nil
+			return pingTest(ctx, m, err, "email is only logged (no SMTP server is configured)",
+				"The server greeted, signed in where a user is set, and said goodbye (no message sent).")
 		}}
 }
 
@@ -264,10 +246,20 @@ func (a *App) replicaIntegration() *platform.Integration {
 		}}
 }
 
-// pinger is what a client with a connection test (Ping) has.
-func pinger(v any) (interface{ Ping(context.Context) error }, bool) {
-	p, ok := v.(interface{ Ping(context.Context) error })
-	return p, ok
+// pingTest is the connection test of a client (got with err): its Ping,
+// answered with ok; missing says why a client without one is not tested.
+func pingTest(ctx context.Context, client any, err error, missing, ok string) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	p, has := client.(interface{ Ping(context.Context) error })
+	if !has {
+		return "", errors.New(missing)
+	}
+	if err := p.Ping(ctx); err != nil {
+		return "", err
+	}
+	return ok, nil
 }
 
 // redactReplica shows a replica URL without its user information or
