@@ -245,6 +245,29 @@ type FormService struct {
 	}
 }
 
+// ListForms lists the context's tenant's forms.
+func (s *FormService) ListForms(ctx context.Context) ([]*Form, error) {
+	return s.Store.FindForms(ctx)
+}
+
+// Form returns one of the context's tenant's forms; another tenant's is
+// ENOTFOUND.
+func (s *FormService) Form(ctx context.Context, id int64) (*Form, error) {
+	return s.Store.FindForm(ctx, id)
+}
+
+// PublicForm returns any tenant's form, for its hosted page: the caller
+// checks that the host may serve that tenant. Returns ENOTFOUND.
+func (s *FormService) PublicForm(ctx context.Context, id int64) (*Form, error) {
+	return s.Store.FindPublicForm(ctx, id)
+}
+
+// CountSubmissions counts each of the context's tenant's forms'
+// submissions.
+func (s *FormService) CountSubmissions(ctx context.Context) (map[int64]int, error) {
+	return s.Store.CountSubmissions(ctx)
+}
+
 // SaveForm validates and stores f for the context's tenant.
 func (s *FormService) SaveForm(ctx context.Context, f *Form) error {
 	if err := f.Validate(); err != nil {

@@ -28,7 +28,7 @@ func (a *App) wireSites() {
 			if a.Calendar == nil {
 				return nil, nil
 			}
-			ets, err := a.Calendar.Store.FindEventTypes(ctx)
+			ets, err := a.Calendar.FindEventTypes(ctx)
 			if err != nil {
 				return nil, err
 			}

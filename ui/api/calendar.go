@@ -129,7 +129,7 @@ func (s *Handler) apiCalEventTypes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ets, err := s.Calendar.Store.FindEventTypes(ctx)
+	ets, err := s.Calendar.FindEventTypes(ctx)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Handler) apiCalCalendars(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cals, err := s.Calendar.Store.FindCalendars(ctx)
+	cals, err := s.Calendar.FindCalendars(ctx)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (s *Handler) apiCalEventTypeSave(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if e, err = s.Calendar.Store.FindEventType(ctx, id); err != nil {
+		if e, err = s.Calendar.FindEventType(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -250,7 +250,7 @@ func (s *Handler) apiCalAvailability(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.Calendar.Store.FindEventType(ctx, id)
+	e, err := s.Calendar.FindEventType(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (s *Handler) apiCalBookings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	bs, err := s.Calendar.Store.FindBookings(ctx, calendar.BookingFilter{From: from, To: to})
+	bs, err := s.Calendar.FindBookings(ctx, calendar.BookingFilter{From: from, To: to})
 	if err != nil {
 		return err
 	}
@@ -352,7 +352,7 @@ func (s *Handler) apiCalCancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Calendar.Store.FindBooking(ctx, id); err != nil {
+	if _, err := s.Calendar.FindBooking(ctx, id); err != nil {
 		return err
 	}
 	var in struct {
@@ -377,7 +377,7 @@ func (s *Handler) apiCalReschedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Calendar.Store.FindBooking(ctx, id); err != nil {
+	if _, err := s.Calendar.FindBooking(ctx, id); err != nil {
 		return err
 	}
 	var in struct {

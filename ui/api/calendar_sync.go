@@ -60,7 +60,7 @@ func (s *Handler) apiCalSources(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	srcs, err := s.CalendarSync.Store.FindSources(ctx, id)
+	srcs, err := s.CalendarSync.FindSources(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Handler) apiCalSourceCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if src, err = s.CalendarSync.Store.FindSource(ctx, src.ID); err != nil {
+	if src, err = s.CalendarSync.FindSource(ctx, src.ID); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"data": toAPISource(src)})
@@ -114,7 +114,7 @@ func (s *Handler) calendarOf(c *fiber.Ctx) (context.Context, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if _, err := s.Calendar.Store.FindCalendar(ctx, id); err != nil {
+	if _, err := s.Calendar.FindCalendar(ctx, id); err != nil {
 		return nil, 0, err
 	}
 	return ctx, id, nil
@@ -129,7 +129,7 @@ func (s *Handler) calSource(c *fiber.Ctx) (*calendar.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.CalendarSync.Store.FindSource(ctx, id)
+	return s.CalendarSync.FindSource(ctx, id)
 }
 
 func (s *Handler) apiCalSourceChoose(c *fiber.Ctx) error {

@@ -92,9 +92,9 @@ func (s *Handler) builderOptions(ctx context.Context) map[string][]Option {
 			}
 		}
 	}
-	if src.Forms != nil && src.Forms.Store != nil {
+	if src.Forms != nil {
 		out["forms"] = []Option{{"lead-capture", "Lead capture API"}, {"website", "Marketing site form"}}
-		if fs, err := src.Forms.Store.FindForms(ctx); err == nil {
+		if fs, err := src.Forms.ListForms(ctx); err == nil {
 			for _, f := range fs {
 				out["forms"] = append(out["forms"], Option{strconv.FormatInt(f.ID, 10), f.Name})
 			}

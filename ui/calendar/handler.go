@@ -216,7 +216,7 @@ func groupSlots(slots []calendar.Slot, loc *time.Location) []Day {
 }
 
 func (s *Handler) eventType(ctx context.Context, slug string) (*calendar.EventType, error) {
-	e, err := s.Calendar.Store.FindEventTypeBySlug(ctx, slug)
+	e, err := s.Calendar.FindEventTypeBySlug(ctx, slug)
 	if err != nil || !e.Enabled {
 		return nil, app.Errorf(app.ENOTFOUND, "This booking page does not exist.")
 	}
@@ -326,7 +326,7 @@ func (s *Handler) booking(c *fiber.Ctx) (context.Context, *app.Tenant, *calendar
 	if err != nil {
 		return nil, nil, nil, 0, "", err
 	}
-	b, err := s.Calendar.Store.FindBooking(ctx, id)
+	b, err := s.Calendar.FindBooking(ctx, id)
 	if err != nil {
 		return nil, nil, nil, 0, "", err
 	}
@@ -340,7 +340,7 @@ func (s *Handler) renderManage(c *fiber.Ctx, ctx context.Context, t *app.Tenant,
 	}
 	p.Booking, p.Token, p.Zone = b, tok, loc.String()
 	p.When = b.Start.In(loc).Format("Monday 2 January 2006, 15:04") + " to " + b.End.In(loc).Format("15:04 MST")
-	if e, err := s.Calendar.Store.FindEventType(ctx, b.EventTypeID); err == nil {
+	if e, err := s.Calendar.FindEventType(ctx, b.EventTypeID); err == nil {
 		p.Event = e
 		if b.Active() && b.Start.After(time.Now()) {
 			from := time.Now()

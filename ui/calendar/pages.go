@@ -205,7 +205,7 @@ type viewPage struct {
 // first calendar's by default).
 func (s *Handler) handleView(r *req) error {
 	c := r.c
-	cals, err := s.Calendar.Store.FindCalendars(r.ctx)
+	cals, err := s.Calendar.FindCalendars(r.ctx)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func (s *Handler) handleView(r *req) error {
 		p.Prev, p.Next = first.AddDate(0, -1, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly)
 	}
 	p.Date, p.Today = day.Format(time.DateOnly), now.Format(time.DateOnly)
-	bs, err := s.Calendar.Store.FindBookings(r.ctx, calendar.BookingFilter{From: from.UTC(), To: to.UTC(), Active: true, Limit: 5000})
+	bs, err := s.Calendar.FindBookings(r.ctx, calendar.BookingFilter{From: from.UTC(), To: to.UTC(), Active: true, Limit: 5000})
 	if err != nil {
 		return err
 	}
@@ -340,7 +340,7 @@ type bookingsPage struct {
 // handleBookings lists bookings: ?show=upcoming (default), past or
 // cancelled, times in ?tz= (the first calendar's zone by default).
 func (s *Handler) handleBookings(r *req) error {
-	cals, err := s.Calendar.Store.FindCalendars(r.ctx)
+	cals, err := s.Calendar.FindCalendars(r.ctx)
 	if err != nil {
 		return err
 	}
@@ -367,7 +367,7 @@ func (s *Handler) handleBookings(r *req) error {
 	default:
 		p.Show = "upcoming"
 	}
-	bs, err := s.Calendar.Store.FindBookings(r.ctx, f)
+	bs, err := s.Calendar.FindBookings(r.ctx, f)
 	if err != nil {
 		return err
 	}
@@ -424,7 +424,7 @@ func (s *Handler) bookingOf(r *req) (*calendar.Booking, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Calendar.Store.FindBooking(r.ctx, id)
+	return s.Calendar.FindBooking(r.ctx, id)
 }
 
 func actor(r *req) string {
@@ -558,11 +558,11 @@ func (s *Handler) handleSettings(r *req) error {
 }
 
 func (s *Handler) renderSettings(r *req, vals, errs map[string]string) error {
-	cals, err := s.Calendar.Store.FindCalendars(r.ctx)
+	cals, err := s.Calendar.FindCalendars(r.ctx)
 	if err != nil {
 		return err
 	}
-	ets, err := s.Calendar.Store.FindEventTypes(r.ctx)
+	ets, err := s.Calendar.FindEventTypes(r.ctx)
 	if err != nil {
 		return err
 	}
@@ -631,7 +631,7 @@ func (s *Handler) calendarOf(r *req) (*calendar.Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Calendar.Store.FindCalendar(r.ctx, id)
+	return s.Calendar.FindCalendar(r.ctx, id)
 }
 
 func (s *Handler) handleCalendarEdit(r *req) error {
@@ -732,7 +732,7 @@ func (s *Handler) eventTypeOf(r *req) (*calendar.EventType, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Calendar.Store.FindEventType(r.ctx, id)
+	return s.Calendar.FindEventType(r.ctx, id)
 }
 
 func eventTypeValues(e *calendar.EventType) map[string]string {
@@ -763,7 +763,7 @@ func (s *Handler) handleEventTypeEdit(r *req) error {
 }
 
 func (s *Handler) renderEventType(r *req, e *calendar.EventType, vals, errs map[string]string) error {
-	cals, err := s.Calendar.Store.FindCalendars(r.ctx)
+	cals, err := s.Calendar.FindCalendars(r.ctx)
 	if err != nil {
 		return err
 	}
@@ -847,7 +847,7 @@ func (s *Handler) handleEventTypeDelete(r *req) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Calendar.Store.DeleteEventType(r.ctx, e.ID); err != nil {
+	if err := s.Calendar.DeleteEventType(r.ctx, e.ID); err != nil {
 		return s.backError(r, err)
 	}
 	s.SetFlash(r.c, "ok", "Meeting "+e.Title+" deleted.")

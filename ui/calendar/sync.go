@@ -44,7 +44,7 @@ func (s *Handler) syncOf(r *req, cl *calendar.Calendar) (syncView, error) {
 		return v, nil
 	}
 	var err error
-	v.Sources, err = s.Sync.Store.FindSources(r.ctx, cl.ID)
+	v.Sources, err = s.Sync.FindSources(r.ctx, cl.ID)
 	return v, err
 }
 
@@ -92,7 +92,7 @@ func (s *Handler) handleConnectCalDAV(r *req) error {
 	if err != nil {
 		return s.syncResult(r, cl.ID, err, "")
 	}
-	if src, err = s.Sync.Store.FindSource(r.ctx, src.ID); err != nil {
+	if src, err = s.Sync.FindSource(r.ctx, src.ID); err != nil {
 		return err
 	}
 	return s.syncResult(r, cl.ID, nil, "CalDAV account connected "+sourceStatus(src)+". Choose which of its calendars count as busy and which one gets the bookings.")
@@ -130,7 +130,7 @@ func (s *Handler) sourceOf(r *req) (*calendar.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Sync.Store.FindSource(r.ctx, id)
+	return s.Sync.FindSource(r.ctx, id)
 }
 
 func (s *Handler) handleSourceChoose(r *req) error {

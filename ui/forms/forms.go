@@ -49,10 +49,10 @@ func (s *Handler) handleForms(sc web.Scope) fiber.Handler {
 		}
 		p := &formsPage{Base: s.formBase(c, sc)}
 		var err error
-		if p.Forms, err = s.Forms.Store.FindForms(c.UserContext()); err != nil {
+		if p.Forms, err = s.Forms.ListForms(c.UserContext()); err != nil {
 			return err
 		}
-		if p.Counts, err = s.Forms.Store.CountSubmissions(c.UserContext()); err != nil {
+		if p.Counts, err = s.Forms.CountSubmissions(c.UserContext()); err != nil {
 			return err
 		}
 		p.Layout = s.Layout(c, sc.Host, "Forms")
@@ -117,7 +117,7 @@ func (s *Handler) handleFormEdit(sc web.Scope) fiber.Handler {
 			if err != nil {
 				return err
 			}
-			if f, err = s.Forms.Store.FindForm(c.UserContext(), id); err != nil {
+			if f, err = s.Forms.Form(c.UserContext(), id); err != nil {
 				return err
 			}
 		}
@@ -140,7 +140,7 @@ func (s *Handler) handleFormSave(sc web.Scope) fiber.Handler {
 			if err != nil {
 				return err
 			}
-			if f, err = s.Forms.Store.FindForm(ctx, id); err != nil {
+			if f, err = s.Forms.Form(ctx, id); err != nil {
 				return err
 			}
 		}

@@ -54,7 +54,7 @@ func (s *Handler) hostedForm(c *fiber.Ctx) (*app.Form, *app.Tenant, error) {
 	if err != nil || id <= 0 {
 		return nil, nil, notFound
 	}
-	f, err := s.Forms.Store.FindPublicForm(c.UserContext(), id)
+	f, err := s.Forms.PublicForm(c.UserContext(), id)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -578,7 +578,7 @@ func (s *Handler) renderPage(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *si
 	e.Media, _ = s.Sites.Store.FindMedia(c.UserContext(), site.ID)
 	e.Blocks = nil
 	if s.Forms != nil {
-		e.Forms, _ = s.Forms.Store.FindForms(c.UserContext())
+		e.Forms, _ = s.Forms.ListForms(c.UserContext())
 	}
 	chat := s.chatAgents(c.UserContext(), site.TenantID)
 	for i, b := range p.Blocks {

@@ -342,7 +342,7 @@ func (s *Handler) handleFormPost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.Forms.Store.FindPublicForm(c.UserContext(), id)
+	f, err := s.Forms.PublicForm(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
