@@ -88,22 +88,13 @@ func (p *Person) Name() string { return strings.TrimSpace(p.FirstName + " " + p.
 // phones normalised to E.164 (default region US), tags trimmed. Returns
 // EINVALID naming the field at fault.
 func (p *Person) Validate() error {
-	p.FirstName = clean(p.FirstName)
-	p.LastName = clean(p.LastName)
-	p.Title, p.Source = clean(p.Title), clean(p.Source)
-	p.Address = strings.TrimSpace(p.Address)
-	if p.FirstName == "" && p.LastName == "" {
+	if clean(p.FirstName) == "" && clean(p.LastName) == "" {
 		return FieldErrorf("first_name", "First or last name required.")
 	}
-	for _, f := range []struct {
-		name, v string
-		n       int
-	}{{"first_name", p.FirstName, MaxPersonName}, {"last_name", p.LastName, MaxPersonName}, {"title", p.Title, 200}, {"source", p.Source, 100}, {"address", p.Address, 500}} {
-		if len(f.v) > f.n {
-			return FieldErrorf(f.name, "%s must be at most %d characters.", fieldLabel(f.name), f.n)
-		}
+	err := KindPerson.normalize(p)
+	if err != nil {
+		return err
 	}
-	var err error
 	if p.Emails, err = NormalizeEmails("emails", p.Emails); err != nil {
 		return err
 	}
@@ -301,30 +292,16 @@ var companyDomainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.
 // Validate normalises and checks a company. Returns EINVALID naming the
 // field.
 func (c *Company) Validate() error {
-	c.Name, c.Industry, c.Size = clean(c.Name), clean(c.Industry), clean(c.Size)
-	c.Address = strings.TrimSpace(c.Address)
+	if err := KindCompany.normalize(c); err != nil {
+		return err
+	}
 	d := strings.ToLower(strings.TrimSpace(c.Domain))
 	if u, err := url.Parse(d); err == nil && u.Host != "" {
 		d = u.Host
 	}
 	c.Domain = strings.TrimPrefix(strings.TrimSuffix(d, "/"), "www.")
-	if c.Name == "" {
-		return FieldErrorf("name", "Name required.")
-	}
-	if len(c.Name) > 200 {
-		return FieldErrorf("name", "Name must be at most 200 characters.")
-	}
 	if c.Domain != "" && (len(c.Domain) > 253 || !companyDomainRE.MatchString(c.Domain)) {
 		return FieldErrorf("domain", "Domain must look like example.com.")
-	}
-	if len(c.Industry) > 100 {
-		return FieldErrorf("industry", "Industry must be at most 100 characters.")
-	}
-	if c.Size != "" && !slices.Contains(CompanySizes, c.Size) {
-		return FieldErrorf("size", "Size must be one of %s.", strings.Join(CompanySizes, ", "))
-	}
-	if len(c.Address) > 500 {
-		return FieldErrorf("address", "Address must be at most 500 characters.")
 	}
 	var err error
 	c.Tags, err = NormalizeTags("tags", c.Tags)
@@ -851,28 +828,21 @@ type TaskFilter struct {
 
 // PersonUpdate holds the fields to change; nil fields are kept.
 type PersonUpdate struct {
-	FirstName *string   `json:"first_name"`
-	LastName  *string   `json:"last_name"`
-	Emails    *[]string `json:"emails"`
-	Phones    *[]string `json:"phones"`
-	CompanyID *int64    `json:"company_id"`
-	Title     *string   `json:"title"`
-	Address   *string   `json:"address"`
-	Source    *string   `json:"source"`
-	OwnerID   *int64    `json:"owner_id"`
-	Tags      *[]string `json:"tags"`
-	Consent   *Consent  `json:"consent"`
+	// Fields sets the kind's descriptor fields (KindPerson.Fields).
+	Fields    FieldValues `json:"-"`
+	Emails    *[]string   `json:"emails"`
+	Phones    *[]string   `json:"phones"`
+	CompanyID *int64      `json:"company_id"`
+	OwnerID   *int64      `json:"owner_id"`
+	Tags      *[]string   `json:"tags"`
+	Consent   *Consent    `json:"consent"`
 	// Custom sets the given custom values; a null value removes one.
 	Custom map[string]any `json:"custom"`
 }
 
 // Apply copies the set fields onto p.
 func (u PersonUpdate) Apply(p *Person) {
-	setS(&p.FirstName, u.FirstName)
-	setS(&p.LastName, u.LastName)
-	setS(&p.Title, u.Title)
-	setS(&p.Address, u.Address)
-	setS(&p.Source, u.Source)
+	KindPerson.SetFields(p, u.Fields)
 	setI(&p.CompanyID, u.CompanyID)
 	setI(&p.OwnerID, u.OwnerID)
 	if u.Emails != nil {
@@ -894,22 +864,15 @@ func (u PersonUpdate) Apply(p *Person) {
 
 // CompanyUpdate holds the fields to change; nil fields are kept.
 type CompanyUpdate struct {
-	Name     *string        `json:"name"`
-	Domain   *string        `json:"domain"`
-	Industry *string        `json:"industry"`
-	Size     *string        `json:"size"`
-	Address  *string        `json:"address"`
-	Tags     *[]string      `json:"tags"`
-	Custom   map[string]any `json:"custom"`
+	// Fields sets the kind's descriptor fields (KindCompany.Fields).
+	Fields FieldValues    `json:"-"`
+	Tags   *[]string      `json:"tags"`
+	Custom map[string]any `json:"custom"`
 }
 
 // Apply copies the set fields onto c.
 func (u CompanyUpdate) Apply(c *Company) {
-	setS(&c.Name, u.Name)
-	setS(&c.Domain, u.Domain)
-	setS(&c.Industry, u.Industry)
-	setS(&c.Size, u.Size)
-	setS(&c.Address, u.Address)
+	KindCompany.SetFields(c, u.Fields)
 	if u.Tags != nil {
 		c.Tags = slices.Clone(*u.Tags)
 	}
@@ -921,7 +884,8 @@ func (u CompanyUpdate) Apply(c *Company) {
 // DealUpdate holds the fields to change; nil fields are kept. Stage is a
 // stage ID or name in the deal's pipeline.
 type DealUpdate struct {
-	Name          *string
+	// Fields sets the kind's descriptor fields (KindDeal.Fields).
+	Fields        FieldValues
 	Amount        *int64
 	Currency      *string
 	PipelineID    *int64
@@ -937,7 +901,7 @@ type DealUpdate struct {
 
 // Apply copies the set fields onto d.
 func (u DealUpdate) Apply(d *Deal) {
-	setS(&d.Name, u.Name)
+	KindDeal.SetFields(d, u.Fields)
 	setS(&d.Currency, u.Currency)
 	setI(&d.Amount, u.Amount)
 	setI(&d.OwnerID, u.OwnerID)

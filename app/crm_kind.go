@@ -18,6 +18,8 @@ type RecordKind struct {
 	ImportLabel string // the import form's choice
 	// Aliases are other spellings callers use (Twenty's "opportunity").
 	Aliases []string
+	// Fields are the kind's built-in scalar fields (crm_field.go).
+	Fields []*Field
 
 	delete  func(s *CRMService, ctx context.Context, id int64) error
 	setTags func(s *CRMService, ctx context.Context, id int64, tags []string) error
@@ -25,19 +27,19 @@ type RecordKind struct {
 
 // The CRM record kinds with pages, an API and CSV import.
 var (
-	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People",
+	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People", Fields: personFields,
 		delete: (*CRMService).DeletePerson,
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdatePerson(ctx, id, PersonUpdate{Tags: &tags})
 			return err
 		}}
-	KindCompany = &RecordKind{Type: RecordCompany, Plural: "companies", Label: "Company", PluralLabel: "Companies", ImportLabel: "Companies",
+	KindCompany = &RecordKind{Type: RecordCompany, Plural: "companies", Label: "Company", PluralLabel: "Companies", ImportLabel: "Companies", Fields: companyFields,
 		delete: (*CRMService).DeleteCompany,
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdateCompany(ctx, id, CompanyUpdate{Tags: &tags})
 			return err
 		}}
-	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)",
+	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)", Fields: dealFields,
 		Aliases: []string{"opportunity", "opportunities"},
 		delete:  (*CRMService).DeleteDeal,
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {

@@ -270,7 +270,7 @@ func (a *App) open(ctx context.Context) error {
 		ImportDir:  filepath.Join(cfg.DataDir, "imports"), // inside ReadWritePaths when installed
 		Auth:       a.Auth,
 		Admins:     a.Auth.Admins,
-		Site:       store.NewSiteStore(a.DB),
+		Site:       &app.SiteService{Store: store.NewSiteStore(a.DB)},
 		Leads:      &app.LeadService{Store: store.NewLeadStore(a.DB), Tenant: store.NewTenantLeadStore(a.DB)},
 		Tenants:    a.Tenants,
 		Transfer:   a.Transfer,

@@ -77,7 +77,7 @@ func TestTriggers_CRMEvents(t *testing.T) {
 	if err := cs.TagContact(ctx, e.TA.ID, p.ID, "vip", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Phones: &[]string{"+1 512 555 0100"}, Title: ptr("CEO")}); err != nil {
+	if _, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Phones: &[]string{"+1 512 555 0100"}, Fields: app.FieldValues{"title": "CEO"}}); err != nil {
 		t.Fatal(err)
 	}
 	d := &app.Deal{Name: "Site rebuild", PersonIDs: []int64{p.ID}}

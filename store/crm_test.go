@@ -85,7 +85,7 @@ func TestCRMStore_Person(t *testing.T) {
 	t.Run("UpdateWritesTimeline", func(t *testing.T) {
 		p := mustPerson(t, e.S, e.A, "Bob", "bob@x.test")
 		title := "CTO"
-		if _, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Title: &title}); err != nil {
+		if _, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Fields: app.FieldValues{"title": title}}); err != nil {
 			t.Fatal(err)
 		}
 		tl, err := e.S.FindTimeline(e.A, app.RecordPerson, p.ID)
@@ -202,7 +202,7 @@ func TestCRMStore_Search(t *testing.T) {
 	}
 	// The index follows updates and deletes.
 	name := "Zoltan"
-	if _, err := e.S.UpdatePerson(e.A, ann.ID, app.PersonUpdate{FirstName: &name}); err != nil {
+	if _, err := e.S.UpdatePerson(e.A, ann.ID, app.PersonUpdate{Fields: app.FieldValues{"first_name": name}}); err != nil {
 		t.Fatal(err)
 	}
 	if ps, _, _ := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Q: "annabel"}}); len(ps) != 0 {

@@ -58,7 +58,7 @@ func domainsTestServer(t *testing.T) (s *Server, owner, staff string) {
 		SessionKey: []byte(strings.Repeat("k", 32)),
 		Auth:       &app.AuthService{Admins: admins, Sessions: sessions, Limiter: store.NewRateLimiter(kv), Logger: logger},
 		Admins:     admins,
-		Site:       store.NewSiteStore(db),
+		Site:       &app.SiteService{Store: store.NewSiteStore(db)},
 		Leads:      &app.LeadService{Store: store.NewLeadStore(db)},
 		Domains: &app.DomainService{Store: store.NewDomainStore(db), Resolver: domainsResolver{}, Domain: "agency.test",
 			PublicIPs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}, Logger: logger},

@@ -86,7 +86,7 @@ type Server struct {
 
 	Auth   *app.AuthService
 	Admins app.AdminStore
-	Site   app.SiteStore
+	Site   *app.SiteService
 	Leads  *app.LeadService
 	Health []HealthCheck
 

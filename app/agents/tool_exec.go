@@ -155,15 +155,11 @@ func (tr *toolRun) toolUpdatePerson() (string, error) {
 		return "", err
 	}
 	var upd app.PersonUpdate
-	set := func(dst **string, name string) {
+	for _, name := range []string{"first_name", "last_name", "title"} {
 		if v, ok := args[name].(string); ok {
-			v = strings.TrimSpace(v)
-			*dst = &v
+			upd.Fields.Put(name, strings.TrimSpace(v))
 		}
 	}
-	set(&upd.FirstName, "first_name")
-	set(&upd.LastName, "last_name")
-	set(&upd.Title, "title")
 	if e := strings.ToLower(argString(args, "email")); e != "" && !slices.Contains(p.Emails, e) {
 		l := append([]string{e}, p.Emails...)
 		upd.Emails = &l

@@ -594,10 +594,10 @@ func ReadPerson(in Input, isCustom func(string) bool) (*PersonChange, error) {
 	u := &ch.Upd
 	if n := r.obj("name"); n != nil {
 		if v, ok := n.str("firstName"); ok {
-			u.FirstName = &v
+			u.Fields.Put("first_name", v)
 		}
 		if v, ok := n.str("lastName"); ok {
-			u.LastName = &v
+			u.Fields.Put("last_name", v)
 		}
 		if err := n.done(nil); err != nil {
 			return nil, err
@@ -658,13 +658,13 @@ func ReadPerson(in Input, isCustom func(string) bool) (*PersonChange, error) {
 		u.Phones = &phones
 	}
 	if v, ok := r.str("jobTitle"); ok {
-		u.Title = &v
+		u.Fields.Put("title", v)
 	}
 	if v, ok := r.str("city"); ok {
-		u.Address = &v
+		u.Fields.Put("address", v)
 	}
 	if v, ok := r.str("source"); ok {
-		u.Source = &v
+		u.Fields.Put("source", v)
 	}
 	if v, ok := r.strs("tags"); ok {
 		u.Tags = &v
@@ -692,11 +692,11 @@ func ReadCompany(in Input, isCustom func(string) bool) (*CompanyChange, error) {
 	ch := &CompanyChange{}
 	u := &ch.Upd
 	if v, ok := r.str("name"); ok {
-		u.Name = &v
+		u.Fields.Put("name", v)
 	}
 	if d := r.obj("domainName"); d != nil {
 		if v, ok := d.str("primaryLinkUrl"); ok {
-			u.Domain = &v
+			u.Fields.Put("domain", v)
 		}
 		d.has("primaryLinkLabel")
 		d.has("secondaryLinks")
@@ -710,10 +710,10 @@ func ReadCompany(in Input, isCustom func(string) bool) (*CompanyChange, error) {
 			r.fail("employees", "must be a whole number.")
 		}
 		s := app.SizeForEmployees(int(c))
-		u.Size = &s
+		u.Fields.Put("size", s)
 	} else if r.has("employees") && r.null("employees") {
 		s := ""
-		u.Size = &s
+		u.Fields.Put("size", s)
 	}
 	if a := r.obj("address"); a != nil {
 		var parts []string
@@ -728,10 +728,10 @@ func ReadCompany(in Input, isCustom func(string) bool) (*CompanyChange, error) {
 			return nil, err
 		}
 		s := strings.Join(parts, ", ")
-		u.Address = &s
+		u.Fields.Put("address", s)
 	}
 	if v, ok := r.str("industry"); ok {
-		u.Industry = &v
+		u.Fields.Put("industry", v)
 	}
 	if v, ok := r.strs("tags"); ok {
 		u.Tags = &v
@@ -756,7 +756,7 @@ func ReadOpportunity(in Input, isCustom func(string) bool) (*OpportunityChange, 
 	ch := &OpportunityChange{}
 	u := &ch.Upd
 	if v, ok := r.str("name"); ok {
-		u.Name = &v
+		u.Fields.Put("name", v)
 	}
 	if a := r.obj("amount"); a != nil {
 		if n, ok := a.num("amountMicros"); ok {

@@ -136,18 +136,17 @@ func (s *Handler) adminCRMScope(c *fiber.Ctx, call crmCall) (context.Context, er
 
 // ---- JSON shapes ----
 
+// The JSON shapes of people, companies and deals carry their kind's
+// descriptor fields (app.Field) in Fields, written beside the others.
+
 type apiPerson struct {
 	ID          int64          `json:"id"`
 	TenantID    int64          `json:"tenant_id"`
-	FirstName   string         `json:"first_name"`
-	LastName    string         `json:"last_name"`
+	Fields      map[string]any `json:"-"`
 	Emails      []string       `json:"emails"`
 	Phones      []string       `json:"phones"`
 	CompanyID   *int64         `json:"company_id"`
 	CompanyName string         `json:"company_name"`
-	Title       string         `json:"title"`
-	Address     string         `json:"address"`
-	Source      string         `json:"source"`
 	OwnerID     *int64         `json:"owner_id"`
 	Tags        []string       `json:"tags"`
 	Consent     app.Consent    `json:"consent"`
@@ -157,8 +156,78 @@ type apiPerson struct {
 }
 
 func toAPIPerson(p *app.Person) apiPerson {
-	return apiPerson{p.ID, p.TenantID, p.FirstName, p.LastName, nonNil(p.Emails), nonNil(p.Phones), web.OptID(p.CompanyID), p.CompanyName, p.Title, p.Address,
-		p.Source, web.OptID(p.OwnerID), nonNil(p.Tags), p.Consent, customOut(p.Custom), p.CreatedAt, p.UpdatedAt}
+	return apiPerson{p.ID, p.TenantID, fieldsOut(app.KindPerson, p), nonNil(p.Emails), nonNil(p.Phones), web.OptID(p.CompanyID), p.CompanyName,
+		web.OptID(p.OwnerID), nonNil(p.Tags), p.Consent, customOut(p.Custom), p.CreatedAt, p.UpdatedAt}
+}
+
+func (a apiPerson) MarshalJSON() ([]byte, error) {
+	type plain apiPerson
+	return withFields(plain(a), a.Fields)
+}
+
+func (a apiCompany) MarshalJSON() ([]byte, error) {
+	type plain apiCompany
+	return withFields(plain(a), a.Fields)
+}
+
+func (a apiDeal) MarshalJSON() ([]byte, error) {
+	type plain apiDeal
+	return withFields(plain(a), a.Fields)
+}
+
+// fieldsOut is the API form of rec's descriptor fields by key.
+func fieldsOut(k *app.RecordKind, rec any) map[string]any {
+	out := make(map[string]any, len(k.Fields))
+	for _, f := range k.Fields {
+		out[f.Key] = f.JSON(rec)
+	}
+	return out
+}
+
+// withFields writes v (a struct) as a JSON object with fields' members
+// added after its own.
+func withFields(v any, fields map[string]any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(fields) == 0 {
+		return b, err
+	}
+	f, err := json.Marshal(fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > 2 {
+		b[len(b)-1] = ','
+	} else {
+		b = b[:len(b)-1]
+	}
+	return append(b, f[1:]...), nil
+}
+
+// decodeFields reads the kind's descriptor fields present in a JSON
+// object body (null keeps a field). Returns EINVALID naming the field,
+// for a value of the wrong JSON type too.
+func decodeFields(k *app.RecordKind, body []byte) (app.FieldValues, error) {
+	var m map[string]json.RawMessage
+	if err := web.DecodeJSON(body, &m); err != nil {
+		return nil, err
+	}
+	out := app.FieldValues{}
+	for _, f := range k.Fields {
+		raw, ok := m[f.Key]
+		if !ok || string(bytes.TrimSpace(raw)) == "null" {
+			continue
+		}
+		var s string
+		if err := web.DecodeJSONValue(f.Key, raw, &s); err != nil {
+			return nil, err
+		}
+		v, err := f.Parse(s)
+		if err != nil {
+			return nil, err
+		}
+		out[f.Key] = v
+	}
+	return out, nil
 }
 
 func customOut(m map[string]any) map[string]any {
@@ -179,16 +248,11 @@ func nonNil[T any](v []T) []T {
 // shorthands for one-element lists.
 type personIn struct {
 	ID        int64          `json:"id"`
-	FirstName string         `json:"first_name"`
-	LastName  string         `json:"last_name"`
 	Emails    []string       `json:"emails"`
 	Email     string         `json:"email"`
 	Phones    []string       `json:"phones"`
 	Phone     string         `json:"phone"`
 	CompanyID *int64         `json:"company_id"`
-	Title     string         `json:"title"`
-	Address   string         `json:"address"`
-	Source    string         `json:"source"`
 	OwnerID   *int64         `json:"owner_id"`
 	Tags      []string       `json:"tags"`
 	Consent   *app.Consent   `json:"consent"`
@@ -196,8 +260,7 @@ type personIn struct {
 }
 
 func (in personIn) person() *app.Person {
-	p := &app.Person{ID: in.ID, FirstName: in.FirstName, LastName: in.LastName, Emails: in.Emails, Phones: in.Phones, Title: in.Title,
-		Address: in.Address, Source: in.Source, Tags: in.Tags}
+	p := &app.Person{ID: in.ID, Emails: in.Emails, Phones: in.Phones, Tags: in.Tags}
 	if in.Email != "" {
 		p.Emails = append([]string{in.Email}, p.Emails...)
 	}
@@ -220,11 +283,7 @@ func (in personIn) person() *app.Person {
 type apiCompany struct {
 	ID        int64          `json:"id"`
 	TenantID  int64          `json:"tenant_id"`
-	Name      string         `json:"name"`
-	Domain    string         `json:"domain"`
-	Industry  string         `json:"industry"`
-	Size      string         `json:"size"`
-	Address   string         `json:"address"`
+	Fields    map[string]any `json:"-"`
 	Tags      []string       `json:"tags"`
 	Custom    map[string]any `json:"custom"`
 	CreatedAt time.Time      `json:"created_at"`
@@ -232,24 +291,19 @@ type apiCompany struct {
 }
 
 func toAPICompany(c *app.Company) apiCompany {
-	return apiCompany{c.ID, c.TenantID, c.Name, c.Domain, c.Industry, c.Size, c.Address, nonNil(c.Tags), customOut(c.Custom), c.CreatedAt, c.UpdatedAt}
+	return apiCompany{c.ID, c.TenantID, fieldsOut(app.KindCompany, c), nonNil(c.Tags), customOut(c.Custom), c.CreatedAt, c.UpdatedAt}
 }
 
 type companyIn struct {
-	ID       int64          `json:"id"`
-	Name     string         `json:"name"`
-	Domain   string         `json:"domain"`
-	Industry string         `json:"industry"`
-	Size     string         `json:"size"`
-	Address  string         `json:"address"`
-	Tags     []string       `json:"tags"`
-	Custom   map[string]any `json:"custom"`
+	ID     int64          `json:"id"`
+	Tags   []string       `json:"tags"`
+	Custom map[string]any `json:"custom"`
 }
 
 type apiDeal struct {
 	ID            int64          `json:"id"`
 	TenantID      int64          `json:"tenant_id"`
-	Name          string         `json:"name"`
+	Fields        map[string]any `json:"-"`
 	Amount        int64          `json:"amount"`
 	Currency      string         `json:"currency"`
 	PipelineID    int64          `json:"pipeline_id"`
@@ -275,7 +329,7 @@ func optDate(t *time.Time) *string {
 }
 
 func toAPIDeal(d *app.Deal) apiDeal {
-	return apiDeal{d.ID, d.TenantID, d.Name, d.Amount, d.Currency, d.PipelineID, d.StageID, d.Stage, optDate(d.ExpectedClose), d.Probability,
+	return apiDeal{d.ID, d.TenantID, fieldsOut(app.KindDeal, d), d.Amount, d.Currency, d.PipelineID, d.StageID, d.Stage, optDate(d.ExpectedClose), d.Probability,
 		web.OptID(d.OwnerID), web.OptID(d.CompanyID), nonNil(d.PersonIDs), nonNil(d.Tags), customOut(d.Custom), d.CreatedAt, d.UpdatedAt}
 }
 
@@ -283,7 +337,6 @@ func toAPIDeal(d *app.Deal) apiDeal {
 // stage by name or ID.
 type dealIn struct {
 	ID            int64          `json:"id"`
-	Name          *string        `json:"name"`
 	Amount        *int64         `json:"amount"`
 	Currency      *string        `json:"currency"`
 	PipelineID    *int64         `json:"pipeline_id"`
@@ -298,8 +351,8 @@ type dealIn struct {
 	Custom        map[string]any `json:"custom"`
 }
 
-func (in dealIn) update() (app.DealUpdate, error) {
-	u := app.DealUpdate{Name: in.Name, Amount: in.Amount, Currency: in.Currency, PipelineID: in.PipelineID, Stage: in.Stage,
+func (in dealIn) update(vals app.FieldValues) (app.DealUpdate, error) {
+	u := app.DealUpdate{Fields: vals, Amount: in.Amount, Currency: in.Currency, PipelineID: in.PipelineID, Stage: in.Stage,
 		OwnerID: in.OwnerID, CompanyID: in.CompanyID, PersonIDs: in.PersonIDs, Tags: in.Tags, Custom: in.Custom}
 	if in.StageID != nil && in.Stage == nil {
 		s := strconv.FormatInt(*in.StageID, 10)
@@ -319,9 +372,9 @@ func (in dealIn) update() (app.DealUpdate, error) {
 	return u, nil
 }
 
-func (in dealIn) deal() (*app.Deal, error) {
+func (in dealIn) deal(vals app.FieldValues) (*app.Deal, error) {
 	d := &app.Deal{ID: in.ID}
-	u, err := in.update()
+	u, err := in.update(vals)
 	if err != nil {
 		return nil, err
 	}
@@ -620,19 +673,35 @@ func decodeRecord(typ string, body []byte) (any, error) {
 		if err := web.DecodeJSON(body, &in); err != nil {
 			return nil, err
 		}
-		return in.person(), nil
+		vals, err := decodeFields(app.KindPerson, body)
+		if err != nil {
+			return nil, err
+		}
+		p := in.person()
+		app.KindPerson.SetFields(p, vals)
+		return p, nil
 	case app.RecordCompany:
 		var in companyIn
 		if err := web.DecodeJSON(body, &in); err != nil {
 			return nil, err
 		}
-		return &app.Company{ID: in.ID, Name: in.Name, Domain: in.Domain, Industry: in.Industry, Size: in.Size, Address: in.Address, Tags: in.Tags, Custom: in.Custom}, nil
+		vals, err := decodeFields(app.KindCompany, body)
+		if err != nil {
+			return nil, err
+		}
+		c := &app.Company{ID: in.ID, Tags: in.Tags, Custom: in.Custom}
+		app.KindCompany.SetFields(c, vals)
+		return c, nil
 	case app.RecordDeal:
 		var in dealIn
 		if err := web.DecodeJSON(body, &in); err != nil {
 			return nil, err
 		}
-		return in.deal()
+		vals, err := decodeFields(app.KindDeal, body)
+		if err != nil {
+			return nil, err
+		}
+		return in.deal(vals)
 	case app.RecordNote:
 		var in noteIn
 		if err := web.DecodeJSON(body, &in); err != nil {
@@ -700,18 +769,26 @@ func (s *Handler) apiCRMUpdate(c *fiber.Ctx, call crmCall) error {
 	case app.RecordPerson:
 		var u app.PersonUpdate
 		if err = web.DecodeJSON(body, &u); err == nil {
-			_, err = s.CRM.UpdatePerson(call.ctx, call.id, u)
+			if u.Fields, err = decodeFields(app.KindPerson, body); err == nil {
+				_, err = s.CRM.UpdatePerson(call.ctx, call.id, u)
+			}
 		}
 	case app.RecordCompany:
 		var u app.CompanyUpdate
 		if err = web.DecodeJSON(body, &u); err == nil {
-			_, err = s.CRM.UpdateCompany(call.ctx, call.id, u)
+			if u.Fields, err = decodeFields(app.KindCompany, body); err == nil {
+				_, err = s.CRM.UpdateCompany(call.ctx, call.id, u)
+			}
 		}
 	case app.RecordDeal:
 		var in dealIn
+		var vals app.FieldValues
 		if err = web.DecodeJSON(body, &in); err == nil {
+			vals, err = decodeFields(app.KindDeal, body)
+		}
+		if err == nil {
 			var u app.DealUpdate
-			if u, err = in.update(); err == nil {
+			if u, err = in.update(vals); err == nil {
 				_, err = s.CRM.UpdateDeal(call.ctx, call.id, u)
 			}
 		}

@@ -91,38 +91,38 @@ func OpenAPI() []byte {
 				"message": str, "field": obj{"type": "string", "description": "The input field at fault, e.g. email or records[3].phones."},
 			})}),
 			"Consent": props(nil, obj{"email": obj{"type": "boolean"}, "sms": obj{"type": "boolean"}, "calls": obj{"type": "boolean"}}),
-			"Person": props(append(common, "first_name", "last_name", "emails", "phones"), obj{
-				"id": integ, "tenant_id": integ, "first_name": str, "last_name": str,
+			"Person": props(append(common, "first_name", "last_name", "emails", "phones"), fieldSchemas(obj{
+				"id": integ, "tenant_id": integ,
 				"emails":     obj{"type": "array", "items": obj{"type": "string", "format": "email"}},
 				"phones":     obj{"type": "array", "items": obj{"type": "string", "description": "E.164, e.g. +15125550100"}},
-				"company_id": nInt, "company_name": str, "title": str, "address": str, "source": str, "owner_id": nInt,
+				"company_id": nInt, "company_name": str, "owner_id": nInt,
 				"tags": strArr, "consent": ref("Consent"), "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
-			}),
+			}, app.KindPerson, false)),
 			"Custom": obj{"type": "object", "description": "Custom field values by key, checked by the field's type; in PATCH a null value removes one.", "additionalProperties": true},
 			"CustomField": props([]string{"id", "object", "key", "type"}, obj{"id": integ, "object": obj{"type": "string", "enum": []string{"person", "company", "deal"}},
 				"key": obj{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}, "label": str, "type": obj{"type": "string", "enum": app.CustomTypes},
 				"options": strArr, "position": integ, "created_at": tstamp}),
-			"PersonInput": props(nil, obj{
-				"id": obj{"type": "integer", "description": "batch only: replace this person"}, "first_name": str, "last_name": str, "emails": strArr,
+			"PersonInput": props(nil, fieldSchemas(obj{
+				"id": obj{"type": "integer", "description": "batch only: replace this person"}, "emails": strArr,
 				"email": obj{"type": "string", "description": "shorthand for one email"}, "phones": strArr,
 				"phone":      obj{"type": "string", "description": "shorthand for one phone; any format, US by default"},
-				"company_id": nInt, "title": str, "address": str, "source": str, "owner_id": nInt, "tags": tagsIn, "consent": ref("Consent"), "custom": ref("Custom"),
-			}),
-			"Company": props(append(common, "name"), obj{"id": integ, "tenant_id": integ, "name": str, "domain": str, "industry": str,
-				"size": obj{"type": "string", "enum": append([]string{""}, app.CompanySizes...)}, "address": str, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp}),
-			"CompanyInput": props(nil, obj{"id": integ, "name": str, "domain": str, "industry": str, "size": str, "address": str, "tags": tagsIn, "custom": ref("Custom")}),
-			"Opportunity": props(append(common, "name", "amount", "currency", "stage"), obj{
-				"id": integ, "tenant_id": integ, "name": str, "amount": obj{"type": "integer", "description": "integer minor units of the currency (cents): 125000 with USD is 1,250.00 USD, as every page shows it"},
+				"company_id": nInt, "owner_id": nInt, "tags": tagsIn, "consent": ref("Consent"), "custom": ref("Custom"),
+			}, app.KindPerson, true)),
+			"Company": props(append(common, "name"), fieldSchemas(obj{"id": integ, "tenant_id": integ,
+				"tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp}, app.KindCompany, false)),
+			"CompanyInput": props(nil, fieldSchemas(obj{"id": integ, "tags": tagsIn, "custom": ref("Custom")}, app.KindCompany, true)),
+			"Opportunity": props(append(common, "name", "amount", "currency", "stage"), fieldSchemas(obj{
+				"id": integ, "tenant_id": integ, "amount": obj{"type": "integer", "description": "integer minor units of the currency (cents): 125000 with USD is 1,250.00 USD, as every page shows it"},
 				"currency": obj{"type": "string", "pattern": "^[A-Z]{3}$"}, "pipeline_id": integ, "stage_id": integ, "stage": str,
 				"expected_close": obj{"type": []string{"string", "null"}, "format": "date"}, "probability": nInt, "owner_id": nInt, "company_id": nInt,
 				"person_ids": obj{"type": "array", "items": integ}, "tags": strArr, "custom": ref("Custom"), "created_at": tstamp, "updated_at": tstamp,
-			}),
-			"OpportunityInput": props(nil, obj{
-				"id": integ, "name": str, "amount": obj{"type": "integer", "description": "integer minor units of the currency (cents): 125000 with USD is 1,250.00 USD, as every page shows it"}, "currency": str,
+			}, app.KindDeal, false)),
+			"OpportunityInput": props(nil, fieldSchemas(obj{
+				"id": integ, "amount": obj{"type": "integer", "description": "integer minor units of the currency (cents): 125000 with USD is 1,250.00 USD, as every page shows it"}, "currency": str,
 				"pipeline_id": integ, "stage": obj{"type": "string", "description": "stage name or ID in the pipeline"}, "stage_id": integ,
 				"expected_close": obj{"type": "string", "format": "date"}, "probability": integ, "owner_id": nInt, "company_id": nInt,
 				"person_ids": obj{"type": "array", "items": integ}, "tags": tagsIn, "custom": ref("Custom"),
-			}),
+			}, app.KindDeal, true)),
 			"Note": props(append(common, "record_type", "record_id", "body"), obj{"id": integ, "tenant_id": integ,
 				"record_type": linkType, "record_id": integ,
 				"body": obj{"type": "string", "description": "markdown"}, "body_html": obj{"type": "string", "description": "safe HTML (raw HTML escaped)"},
@@ -429,4 +429,24 @@ func addKnowledgeAPI(paths, schemas obj, std func(obj, ...string) obj, tenantPar
 func (s *Handler) handleOpenAPI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Send(OpenAPI())
+}
+
+// fieldSchemas adds the schemas of a kind's descriptor fields to props:
+// as records carry them, or as clients send them (input).
+func fieldSchemas(props obj, k *app.RecordKind, input bool) obj {
+	for _, f := range k.Fields {
+		var sc obj
+		switch {
+		case f.Type == app.ValueDate && input:
+			sc = obj{"type": "string", "format": "date"}
+		case f.Type == app.ValueDate:
+			sc = obj{"type": []string{"string", "null"}, "format": "date"}
+		case f.Type == app.ValueSelect && !input:
+			sc = obj{"type": "string", "enum": append([]string{""}, f.Options...)}
+		default:
+			sc = obj{"type": "string"}
+		}
+		props[f.Key] = sc
+	}
+	return props
 }

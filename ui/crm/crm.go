@@ -207,11 +207,12 @@ type kanbanColumn struct {
 	More   int      // deals not shown
 }
 
-var personFormFields = []string{"first_name", "last_name", "emails", "phones", "company_id", "title", "address", "source", "tags", "consent_email", "consent_sms", "consent_calls"}
-
-var companyFormFields = []string{"name", "domain", "industry", "size", "address", "tags"}
-
-var dealFormFields = []string{"name", "amount", "currency", "pipeline_id", "stage", "expected_close", "probability", "company_id", "tags"}
+// The form fields of each kind: its descriptor fields, then its own.
+var (
+	personFormFields  = app.KindPerson.FieldKeys("emails", "phones", "company_id", "tags", "consent_email", "consent_sms", "consent_calls")
+	companyFormFields = app.KindCompany.FieldKeys("tags")
+	dealFormFields    = app.KindDeal.FieldKeys("amount", "currency", "pipeline_id", "stage", "expected_close", "probability", "company_id", "tags")
+)
 
 func formID(field, s string) (int64, error) {
 	s = strings.TrimSpace(s)
@@ -230,18 +231,20 @@ func personUpdateFromForm(f map[string]string) (app.PersonUpdate, error) {
 	if err != nil {
 		return app.PersonUpdate{}, err
 	}
+	vals, err := app.KindPerson.ParseFields(f)
+	if err != nil {
+		return app.PersonUpdate{}, err
+	}
 	emails, phones, tags := web.SplitList(f["emails"]), web.SplitList(f["phones"]), web.SplitList(f["tags"])
-	u := app.PersonUpdate{FirstName: ptrS(f["first_name"]), LastName: ptrS(f["last_name"]), Emails: &emails, Phones: &phones, CompanyID: &cid,
-		Title: ptrS(f["title"]), Address: ptrS(f["address"]), Source: ptrS(f["source"]), Tags: &tags,
+	u := app.PersonUpdate{Fields: vals, Emails: &emails, Phones: &phones, CompanyID: &cid, Tags: &tags,
 		Consent: &app.Consent{Email: f["consent_email"] != "", SMS: f["consent_sms"] != "", Calls: f["consent_calls"] != ""}}
 	return u, nil
 }
 
-func ptrS(s string) *string { return &s }
-
-func companyUpdateFromForm(f map[string]string) app.CompanyUpdate {
+func companyUpdateFromForm(f map[string]string) (app.CompanyUpdate, error) {
+	vals, err := app.KindCompany.ParseFields(f)
 	tags := web.SplitList(f["tags"])
-	return app.CompanyUpdate{Name: ptrS(f["name"]), Domain: ptrS(f["domain"]), Industry: ptrS(f["industry"]), Size: ptrS(f["size"]), Address: ptrS(f["address"]), Tags: &tags}
+	return app.CompanyUpdate{Fields: vals, Tags: &tags}, err
 }
 
 func dealUpdateFromForm(f map[string]string) (app.DealUpdate, error) {
@@ -257,8 +260,13 @@ func dealUpdateFromForm(f map[string]string) (app.DealUpdate, error) {
 	if err != nil {
 		return app.DealUpdate{}, err
 	}
+	vals, err := app.KindDeal.ParseFields(f)
+	if err != nil {
+		return app.DealUpdate{}, err
+	}
 	tags := web.SplitList(f["tags"])
-	u := app.DealUpdate{Name: ptrS(f["name"]), Amount: &amount, Currency: ptrS(f["currency"]), ExpectedClose: &ec, CompanyID: &cid, Tags: &tags}
+	currency := f["currency"]
+	u := app.DealUpdate{Fields: vals, Amount: &amount, Currency: &currency, ExpectedClose: &ec, CompanyID: &cid, Tags: &tags}
 	if pid, err := formID("pipeline_id", f["pipeline_id"]); err != nil {
 		return u, err
 	} else if pid != 0 {
@@ -288,18 +296,22 @@ func personForm(p *app.Person) map[string]string {
 		}
 		return ""
 	}
-	return map[string]string{"first_name": p.FirstName, "last_name": p.LastName, "emails": strings.Join(p.Emails, ", "), "phones": strings.Join(p.Phones, ", "),
-		"company_id": idStr(p.CompanyID), "title": p.Title, "address": p.Address, "source": p.Source, "tags": strings.Join(p.Tags, ", "),
-		"consent_email": b(p.Consent.Email), "consent_sms": b(p.Consent.SMS), "consent_calls": b(p.Consent.Calls)}
+	m := app.KindPerson.FieldTexts(p)
+	m["emails"], m["phones"], m["company_id"], m["tags"] = strings.Join(p.Emails, ", "), strings.Join(p.Phones, ", "), idStr(p.CompanyID), strings.Join(p.Tags, ", ")
+	m["consent_email"], m["consent_sms"], m["consent_calls"] = b(p.Consent.Email), b(p.Consent.SMS), b(p.Consent.Calls)
+	return m
 }
 
 func companyForm(c *app.Company) map[string]string {
-	return map[string]string{"name": c.Name, "domain": c.Domain, "industry": c.Industry, "size": c.Size, "address": c.Address, "tags": strings.Join(c.Tags, ", ")}
+	m := app.KindCompany.FieldTexts(c)
+	m["tags"] = strings.Join(c.Tags, ", ")
+	return m
 }
 
 func dealForm(d *app.Deal) map[string]string {
-	m := map[string]string{"name": d.Name, "amount": app.FormatMinor(d.Amount), "currency": d.Currency,
-		"pipeline_id": idStr(d.PipelineID), "stage": idStr(d.StageID), "company_id": idStr(d.CompanyID), "tags": strings.Join(d.Tags, ", ")}
+	m := app.KindDeal.FieldTexts(d)
+	m["amount"], m["currency"], m["pipeline_id"], m["stage"] = app.FormatMinor(d.Amount), d.Currency, idStr(d.PipelineID), idStr(d.StageID)
+	m["company_id"], m["tags"] = idStr(d.CompanyID), strings.Join(d.Tags, ", ")
 	if d.ExpectedClose != nil {
 		m["expected_close"] = d.ExpectedClose.Format("2006-01-02")
 	}
@@ -501,8 +513,11 @@ func (s *Handler) handleCRMCreate(seg string) fiber.Handler {
 		case "companies":
 			form = web.FormMap(c, companyFormFields...)
 			x := &app.Company{}
-			u := companyUpdateFromForm(form)
-			if u.Custom, err = s.customForm(c, seg); err == nil {
+			var u app.CompanyUpdate
+			if u, err = companyUpdateFromForm(form); err == nil {
+				u.Custom, err = s.customForm(c, seg)
+			}
+			if err == nil {
 				u.Apply(x)
 				err = s.CRM.CreateCompany(ctx, x)
 				id = x.ID
@@ -655,9 +670,11 @@ func (s *Handler) handleCRMUpdate(seg string) fiber.Handler {
 			}
 		case "companies":
 			form = web.FormMap(c, companyFormFields...)
-			u := companyUpdateFromForm(form)
-			if u.Custom, err = s.customForm(c, seg); err == nil {
-				_, err = s.CRM.UpdateCompany(ctx, id, u)
+			var u app.CompanyUpdate
+			if u, err = companyUpdateFromForm(form); err == nil {
+				if u.Custom, err = s.customForm(c, seg); err == nil {
+					_, err = s.CRM.UpdateCompany(ctx, id, u)
+				}
 			}
 		case "deals":
 			form = web.FormMap(c, dealFormFields...)

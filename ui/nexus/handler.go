@@ -43,7 +43,7 @@ type Handler struct {
 	Admins        app.AdminStore
 	AdminTOTP     *app.AdminTOTPService // nil: Nexus without two-factor
 	AdminSessions app.AdminSessionLister
-	Site          app.SiteStore
+	Site          *app.SiteService
 	Leads         *app.LeadService
 	Domains       *app.DomainService
 	Certs         Certs

@@ -111,3 +111,17 @@ func jsonValueName(v string) string {
 	}
 	return v
 }
+
+// DecodeJSONValue reads one JSON value (an object's member) into v. A
+// type mismatch is EINVALID naming field, as DecodeJSON's are.
+func DecodeJSONValue(field string, raw []byte, v any) error {
+	err := json.Unmarshal(raw, v)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return app.FieldErrorf(field, "%s must be %s, not %s.", field, jsonTypeName(field, te.Type), jsonValueName(te.Value))
+	}
+	if err != nil {
+		return jsonError(err)
+	}
+	return nil
+}

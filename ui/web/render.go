@@ -159,12 +159,36 @@ var Funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02")
 	},
-	"list":         func(v ...any) []any { return v },
-	"join":         strings.Join,
-	"add":          func(a, b int) int { return a + b },
-	"companySizes": func() []string { return app.CompanySizes },
-	"customTypes":  func() []string { return app.CustomTypes },
-	"stagesText":   StagesText,
+	"list": func(v ...any) []any { return v },
+	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
+	// crmFields: the descriptor fields of a CRM kind ("people", ...);
+	// crmListFields those of its list without a view.
+	"crmFields": func(kind string) []*app.Field {
+		if k := app.KindOf(kind); k != nil {
+			return k.Fields
+		}
+		return nil
+	},
+	"crmListFields": func(kind string) []*app.Field {
+		if k := app.KindOf(kind); k != nil {
+			return k.FieldsWhere(func(f *app.Field) bool { return f.List })
+		}
+		return nil
+	},
+	"fieldText": func(f *app.Field, rec any) string { return f.Text(rec) },
+	// fieldInput: the form control of a descriptor field (select, date, text).
+	"fieldInput": func(f *app.Field) string {
+		switch f.Type {
+		case app.ValueSelect:
+			return "select"
+		case app.ValueDate:
+			return "date"
+		}
+		return "text"
+	},
+	"customTypes": func() []string { return app.CustomTypes },
+	"stagesText":  StagesText,
 	"hasString": func(v any, s string) bool {
 		l, _ := v.([]any)
 		for _, x := range l {
