@@ -790,15 +790,17 @@ type PersonFilter struct {
 	CompanyID *int64
 	OwnerID   *int64
 	Tag       *string
-	Source    *string
+	// Fields match descriptor fields with Filter exactly, by key.
+	Fields map[string]string
 }
 
 // CompanyFilter selects companies.
 type CompanyFilter struct {
 	ListOptions
-	Domain   *string
-	Industry *string
-	Tag      *string
+	Domain *string
+	Tag    *string
+	// Fields match descriptor fields with Filter exactly, by key.
+	Fields map[string]string
 }
 
 // DealFilter selects deals. Stage is a stage ID or name.

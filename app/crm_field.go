@@ -247,8 +247,9 @@ var (
 	companyFields = []*Field{
 		strField(Field{Key: "name", Column: "name", Label: "Name", Heading: true, Required: true, Max: 200, List: true,
 			Aliases: []string{"company", "company_name"}}, func(c *Company) *string { return &c.Name }),
-		// The domain is normalised and checked by Company.Validate.
-		strField(Field{Key: "domain", Column: "domain", Label: "Domain", List: true, Filter: true, Sort: true,
+		// The domain is normalised and checked by Company.Validate, and
+		// filtered on by CompanyFilter.Domain (lowercased).
+		strField(Field{Key: "domain", Column: "domain", Label: "Domain", List: true, Sort: true,
 			Aliases: []string{"website", "domain_name", "domain_name_primary_link_url"}}, func(c *Company) *string { return &c.Domain }),
 		strField(Field{Key: "industry", Column: "industry", Label: "Industry", Max: 100, List: true, Filter: true, Sort: true},
 			func(c *Company) *string { return &c.Industry }),
