@@ -262,8 +262,19 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One read of what is applied, so a restart of a current database
+	// opens no write transaction (one per migration cost 2-11 ms for 260
+	// migrations); migrateOne checks again inside its transaction, in
+	// case another process migrated in between.
+	done, err := db.appliedMigrations(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var applied []string
 	for _, m := range all {
+		if done[m.Name] {
+			continue
+		}
 		ok, err := db.migrateOne(ctx, m)
 		if err != nil {
 			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
@@ -273,6 +284,24 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return applied, nil
+}
+
+// appliedMigrations returns the names recorded in schema_migrations.
+func (db *DB) appliedMigrations(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.write.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	done := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		done[n] = true
+	}
+	return done, rows.Err()
 }
 
 func (db *DB) migrateOne(ctx context.Context, m Migration) (bool, error) {

@@ -216,70 +216,14 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 				return nil
 			}
 		}
-		// The CRM person: found by email, then phone; created when unknown.
-		personID := int64(0)
-		if in.PersonID > 0 && in.Email == "" && in.Phone == "" {
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM crm_people WHERE tenant_id = ? AND id = ?`, tid, in.PersonID).Scan(&personID); err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("thread person: %w", err)
-			}
-		}
-		if in.Email != "" || in.Phone != "" {
-			ci := app.ContactInput{TenantID: tid, Email: in.Email, Phone: in.Phone, Source: in.Source, Actor: "inbox:" + in.Channel}
-			if n := strings.Fields(in.ContactName); len(n) > 0 {
-				ci.FirstName = n[0]
-				ci.LastName = strings.Join(n[1:], " ")
-			}
-			if ci.Validate() == nil {
-				id, _, err := upsertPerson(ctx, tx, &ci)
-				if err != nil {
-					return err
-				}
-				personID = id
-			}
-		}
-		// The thread: by key, else (email) by the Message-IDs it refers to.
-		var convID int64
-		if len(in.ThreadRefs) > 0 {
-			ph := strings.TrimSuffix(strings.Repeat("?,", len(in.ThreadRefs)), ",")
-			args := []any{tid}
-			for _, r := range in.ThreadRefs {
-				args = append(args, r)
-			}
-			err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM inbox_messages WHERE tenant_id = ? AND provider_id IN (`+ph+`) ORDER BY id DESC LIMIT 1`, args...).Scan(&convID)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("thread message: %w", err)
-			}
-		}
-		key := in.ThreadKey
-		if key == "" {
-			key = m.ProviderID
-		}
-		if convID == 0 && key != "" {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM inbox_conversations WHERE tenant_id = ? AND channel = ? AND thread_key = ?`, tid, in.Channel, key).Scan(&convID)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("find thread: %w", err)
-			}
+		personID, err := inboundPerson(ctx, tx, in)
+		if err != nil {
+			return err
 		}
 		now := FormatTime(tx.now)
-		created := convID == 0
-		if convID == 0 {
-			if key == "" {
-				key = fmt.Sprintf("msg:%d", tx.seq)
-			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO inbox_conversations (tenant_id, channel, thread_key, address, local_address, contact_name, person_id, subject,
-				last_message_at, agent_conversation_id, unrouted, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				tid, in.Channel, key, in.Address, in.LocalAddress, in.ContactName, nullID(personID), m.Subject, now, nullID(in.AgentConversationID), in.Unrouted, now, now)
-			if err != nil {
-				return FormatError(fmt.Errorf("create conversation: %w", err), "The conversation exists already.")
-			}
-			if convID, err = res.LastInsertId(); err != nil {
-				return err
-			}
-			if in.Unrouted {
-				if _, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET labels = '["unrouted number"]' WHERE id = ?`, convID); err != nil {
-					return err
-				}
-			}
+		convID, created, err := inboundThread(ctx, tx, in, &m, personID)
+		if err != nil {
+			return err
 		}
 		m.ConversationID = convID
 		if err := insertInboxMsg(ctx, tx, &m); err != nil {
@@ -310,7 +254,6 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 			unread, now, inbox.Preview(firstNonEmpty(m.Body, m.Subject), 140), m.Direction, isIn, isIn, nullID(personID), in.ContactName, nullID(in.AgentConversationID), now, convID, tid); err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
-		var err error
 		if c, err = findInboxConv(ctx, tx, tid, convID); err != nil {
 			return err
 		}
@@ -338,6 +281,84 @@ func (s *InboxStore) Receive(ctx context.Context, in *inbox.Inbound) (*inbox.Con
 		return nil, nil, true, nil
 	}
 	return c, &m, false, nil
+}
+
+// inboundPerson is the CRM person of an inbound message: found by email,
+// then phone, created when unknown; the person the message names when it
+// gives neither; 0 for none.
+func inboundPerson(ctx context.Context, tx *Tx, in *inbox.Inbound) (int64, error) {
+	tid := in.TenantID
+	personID := int64(0)
+	if in.PersonID > 0 && in.Email == "" && in.Phone == "" {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM crm_people WHERE tenant_id = ? AND id = ?`, tid, in.PersonID).Scan(&personID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("thread person: %w", err)
+		}
+	}
+	if in.Email != "" || in.Phone != "" {
+		ci := app.ContactInput{TenantID: tid, Email: in.Email, Phone: in.Phone, Source: in.Source, Actor: "inbox:" + in.Channel}
+		if n := strings.Fields(in.ContactName); len(n) > 0 {
+			ci.FirstName = n[0]
+			ci.LastName = strings.Join(n[1:], " ")
+		}
+		if ci.Validate() == nil {
+			id, _, err := upsertPerson(ctx, tx, &ci)
+			if err != nil {
+				return 0, err
+			}
+			personID = id
+		}
+	}
+	return personID, nil
+}
+
+// inboundThread is the thread of an inbound message m: found by the
+// Message-IDs it refers to (email), else by its thread key; created when
+// there is none (created is true).
+func inboundThread(ctx context.Context, tx *Tx, in *inbox.Inbound, m *inbox.Message, personID int64) (convID int64, created bool, err error) {
+	tid := in.TenantID
+	if len(in.ThreadRefs) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(in.ThreadRefs)), ",")
+		args := []any{tid}
+		for _, r := range in.ThreadRefs {
+			args = append(args, r)
+		}
+		err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM inbox_messages WHERE tenant_id = ? AND provider_id IN (`+ph+`) ORDER BY id DESC LIMIT 1`, args...).Scan(&convID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, fmt.Errorf("thread message: %w", err)
+		}
+	}
+	key := in.ThreadKey
+	if key == "" {
+		key = m.ProviderID
+	}
+	if convID == 0 && key != "" {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM inbox_conversations WHERE tenant_id = ? AND channel = ? AND thread_key = ?`, tid, in.Channel, key).Scan(&convID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, fmt.Errorf("find thread: %w", err)
+		}
+	}
+	now := FormatTime(tx.now)
+	created = convID == 0
+	if convID == 0 {
+		if key == "" {
+			key = fmt.Sprintf("msg:%d", tx.seq)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO inbox_conversations (tenant_id, channel, thread_key, address, local_address, contact_name, person_id, subject,
+			last_message_at, agent_conversation_id, unrouted, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			tid, in.Channel, key, in.Address, in.LocalAddress, in.ContactName, nullID(personID), m.Subject, now, nullID(in.AgentConversationID), in.Unrouted, now, now)
+		if err != nil {
+			return 0, false, FormatError(fmt.Errorf("create conversation: %w", err), "The conversation exists already.")
+		}
+		if convID, err = res.LastInsertId(); err != nil {
+			return 0, false, err
+		}
+		if in.Unrouted {
+			if _, err := tx.ExecContext(ctx, `UPDATE inbox_conversations SET labels = '["unrouted number"]' WHERE id = ?`, convID); err != nil {
+				return 0, false, err
+			}
+		}
+	}
+	return convID, created, nil
 }
 
 func insertInboxMsg(ctx context.Context, tx *Tx, m *inbox.Message) error {

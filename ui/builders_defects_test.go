@@ -65,7 +65,7 @@ func TestBuilders_Defects(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("hosted form: %d", st)
 		}
-		settings, err := e.Server.Site.SiteSettings(ctx)
+		settings, err := e.Server.Site.Settings(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

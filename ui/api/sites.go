@@ -62,7 +62,7 @@ func (s *Handler) apiSiteMedia(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.Sites.Store.FindMedia(c.UserContext(), site.ID)
+	ms, err := s.Sites.ListMedia(c.UserContext(), site.ID)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (s *Handler) apiSites(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.Sites.Store.FindSites(ctx)
+	list, err := s.Sites.ListSites(ctx)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (s *Handler) apiSiteFind(c *fiber.Ctx) (*sites.Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Sites.Store.FindSite(ctx, id)
+	return s.Sites.Site(ctx, id)
 }
 
 func (s *Handler) apiSite(c *fiber.Ctx) error {
@@ -218,7 +218,7 @@ func (s *Handler) apiSitePages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pages, err := s.Sites.Store.FindPages(c.UserContext(), site.ID)
+	pages, err := s.Sites.ListPages(c.UserContext(), site.ID)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func (s *Handler) apiSitePageFind(c *fiber.Ctx) (*sites.Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.Sites.Store.FindPage(c.UserContext(), id)
+	p, err := s.Sites.Page(c.UserContext(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +344,7 @@ func (s *Handler) apiSiteRevisions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	revs, err := s.Sites.Store.FindRevisions(c.UserContext(), site.ID)
+	revs, err := s.Sites.ListRevisions(c.UserContext(), site.ID)
 	if err != nil {
 		return err
 	}

@@ -309,7 +309,7 @@ func (s *Handler) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.Admins.CountAdmins(c.UserContext())
+	n, err := s.Auth.CountAdmins(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func (s *Handler) handleAdmins(c *fiber.Ctx) error {
 
 func (s *Handler) renderAdmins(c *fiber.Ctx, p *adminsPage) error {
 	var err error
-	if p.Admins, err = s.Admins.FindAdmins(c.UserContext()); err != nil {
+	if p.Admins, err = s.Auth.ListAdmins(c.UserContext()); err != nil {
 		return err
 	}
 	p.CanWrite = web.Admin(c).Role == app.RoleOwner
@@ -412,7 +412,7 @@ func (s *Handler) handleSiteEditor(c *fiber.Ctx) error {
 	if id, ok := s.SiteBuilder.HouseSiteID(c.UserContext()); ok { // the pages moved into the builder
 		return c.Redirect("/sites/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
 	}
-	pages, err := s.Site.FindPages(c.UserContext())
+	pages, err := s.Site.ListPages(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func (s *Handler) handleSiteEditor(c *fiber.Ctx) error {
 	if slug == "home" {
 		slug = ""
 	}
-	if pg, err := s.Site.FindPageBySlug(c.UserContext(), utils.CopyString(slug)); err == nil {
+	if pg, err := s.Site.PageBySlug(c.UserContext(), utils.CopyString(slug)); err == nil {
 		p.Page = pg
 		b, _ := json.MarshalIndent(pg.Blocks, "", "  ")
 		p.Blocks = string(b)
@@ -452,13 +452,13 @@ func (s *Handler) handleSiteSave(c *fiber.Ctx) error {
 	if err != nil {
 		err = app.FieldErrorf("blocks", "Blocks must be a JSON array of sections: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	} else {
-		err = s.Site.UpsertPage(c.UserContext(), pg)
+		err = s.Site.SavePage(c.UserContext(), pg)
 	}
 	if err != nil {
 		if app.ErrorCode(err) != app.EINVALID {
 			return err
 		}
-		pages, _ := s.Site.FindPages(c.UserContext())
+		pages, _ := s.Site.ListPages(c.UserContext())
 		p := &siteEditorPage{Pages: pages, Page: pg, Blocks: blocks, Errors: map[string]string{app.ErrorField(err): app.ErrorMessage(err)}, SiteURL: s.URL(web.HostSite)}
 		p.Layout = s.Layout(c, web.HostNexus, "Site content")
 		c.Status(fiber.StatusBadRequest)

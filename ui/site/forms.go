@@ -99,7 +99,7 @@ func (s *Handler) hostedLayout(c *fiber.Ctx, f *app.Form, t *app.Tenant, title s
 		// The house tenant's name ("House") is internal: its forms carry
 		// the agency's brand, the marketing site's name (Site settings).
 		b.Name = "OrenGen"
-		if st, err := s.Site.SiteSettings(c.UserContext()); err == nil && st.Name != "" {
+		if st, err := s.Site.Settings(c.UserContext()); err == nil && st.Name != "" {
 			b.Name = st.Name
 		}
 		if t.LogoHash == "" {

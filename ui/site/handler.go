@@ -22,7 +22,7 @@ import (
 // Handler serves the public pages.
 type Handler struct {
 	*web.Kit
-	Site        app.SiteStore
+	Site        *app.SiteService
 	Leads       *app.LeadService
 	Tenants     *app.TenantService
 	Automations *app.AutomationService // the capture transaction of hosted forms
@@ -51,9 +51,9 @@ func (s *Handler) Invalidate() { s.pages.Reset() }
 // the site's settings and its navigation.
 func (s *Handler) FillLayout(c *fiber.Ctx, l *web.Layout) {
 	l.Brand = web.Brand{Name: "OrenGen", LogoURL: assets.URL("img/logo.svg")}
-	if st, err := s.Site.SiteSettings(c.UserContext()); err == nil {
+	if st, err := s.Site.Settings(c.UserContext()); err == nil {
 		l.Site = st
 		l.Brand.Name = st.Name
 	}
-	l.Pages, _ = s.Site.FindPages(c.UserContext())
+	l.Pages, _ = s.Site.ListPages(c.UserContext())
 }

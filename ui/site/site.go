@@ -86,7 +86,7 @@ func (s *Handler) handleSitePage(c *fiber.Ctx) error {
 	slug := c.Params("slug")
 	cp := s.pages.get(slug)
 	if cp == nil {
-		p, err := s.Site.FindPageBySlug(c.UserContext(), utils.CopyString(slug))
+		p, err := s.Site.PageBySlug(c.UserContext(), utils.CopyString(slug))
 		if err != nil {
 			return err
 		}
@@ -140,9 +140,9 @@ func (s *Handler) handleLeadCreate(c *fiber.Ctx) error {
 	err := s.captureLead(c, l)
 	if app.ErrorCode(err) == app.EINVALID {
 		slug := strings.Trim(c.FormValue("page"), "/")
-		p, perr := s.Site.FindPageBySlug(c.UserContext(), utils.CopyString(slug))
+		p, perr := s.Site.PageBySlug(c.UserContext(), utils.CopyString(slug))
 		if perr != nil {
-			p, perr = s.Site.FindPageBySlug(c.UserContext(), "contact")
+			p, perr = s.Site.PageBySlug(c.UserContext(), "contact")
 			if perr != nil {
 				return err
 			}
@@ -209,7 +209,7 @@ func (s *Handler) handleSitemap(c *fiber.Ctx) error {
 	if ok, err := s.serveBuilt(c); ok {
 		return err
 	}
-	pages, err := s.Site.FindPages(c.UserContext())
+	pages, err := s.Site.ListPages(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (s *Handler) handleMedia(c *fiber.Ctx, sc web.Scope) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.Sites.Store.FindMediaFile(c.UserContext(), site.ID, sites.MediaPrefix+c.Params("name"))
+	f, err := s.Sites.MediaFile(c.UserContext(), site.ID, sites.MediaPrefix+c.Params("name"))
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (s *Handler) handleMediaDelete(c *fiber.Ctx, sc web.Scope) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Sites.Store.DeleteMedia(c.UserContext(), site.ID, utils.CopyString(c.FormValue("path"))); err != nil {
+	if err := s.Sites.DeleteMedia(c.UserContext(), site.ID, utils.CopyString(c.FormValue("path"))); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Image deleted. Pages that still show it lose it at the next publish.")
@@ -249,7 +249,7 @@ type sitesPage struct {
 
 func (s *Handler) renderSites(c *fiber.Ctx, sc web.Scope, p *sitesPage) error {
 	var err error
-	if p.Sites, err = s.Sites.Store.FindSites(c.UserContext()); err != nil {
+	if p.Sites, err = s.Sites.ListSites(c.UserContext()); err != nil {
 		return err
 	}
 	p.Domains = s.domains(c, sc)
@@ -337,23 +337,23 @@ func (s *Handler) loadSite(c *fiber.Ctx) (*sites.Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Sites.Store.FindSite(c.UserContext(), id)
+	return s.Sites.Site(c.UserContext(), id)
 }
 
 func (s *Handler) renderSite(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *sitePage) error {
 	ctx := c.UserContext()
 	var err error
 	p.Site = site
-	if p.Pages, err = s.Sites.Store.FindPages(ctx, site.ID); err != nil {
+	if p.Pages, err = s.Sites.ListPages(ctx, site.ID); err != nil {
 		return err
 	}
-	if p.Revisions, err = s.Sites.Store.FindRevisions(ctx, site.ID); err != nil {
+	if p.Revisions, err = s.Sites.ListRevisions(ctx, site.ID); err != nil {
 		return err
 	}
 	p.Domains = s.domains(c, sc)
 	p.ChatAgents = s.chatAgents(ctx, site.TenantID)
 	p.Templates = sites.PageTemplates
-	if p.Media, err = s.Sites.Store.FindMedia(ctx, site.ID); err != nil {
+	if p.Media, err = s.Sites.ListMedia(ctx, site.ID); err != nil {
 		return err
 	}
 	for f := range sites.Fonts {
@@ -562,7 +562,7 @@ func (s *Handler) loadPage(c *fiber.Ctx) (*sites.Site, *sites.Page, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.Sites.Store.FindPage(c.UserContext(), id)
+	p, err := s.Sites.Page(c.UserContext(), id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -575,7 +575,7 @@ func (s *Handler) loadPage(c *fiber.Ctx) (*sites.Site, *sites.Page, error) {
 func (s *Handler) renderPage(c *fiber.Ctx, sc web.Scope, site *sites.Site, p *sites.Page, e *pageEditPage) error {
 	e.Site, e.Page, e.Types, e.Action = site, p, sites.BlockTypes, pageURL(p)
 	e.Today = time.Now().UTC().Format(time.DateOnly)
-	e.Media, _ = s.Sites.Store.FindMedia(c.UserContext(), site.ID)
+	e.Media, _ = s.Sites.ListMedia(c.UserContext(), site.ID)
 	e.Blocks = nil
 	if s.Forms != nil {
 		e.Forms, _ = s.Forms.ListForms(c.UserContext())

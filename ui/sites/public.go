@@ -112,19 +112,10 @@ func (s *Handler) ServeHost(c *fiber.Ctx, host string) (bool, error) {
 // HouseSiteID returns the house tenant's site on the marketing host, when
 // the marketing site moved into the builder.
 func (s *Handler) HouseSiteID(ctx context.Context) (int64, bool) {
-	if !s.On() || s.Sites.HouseDomain == "" {
+	if !s.On() {
 		return 0, false
 	}
-	list, err := s.Sites.Store.FindSites(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}))
-	if err != nil {
-		return 0, false
-	}
-	for _, x := range list {
-		if x.Domain == s.Sites.HouseDomain {
-			return x.ID, true
-		}
-	}
-	return 0, false
+	return s.Sites.HouseSiteID(ctx)
 }
 
 // load returns the site's bundle, reading it when the live revision
@@ -245,7 +236,7 @@ func (s *Handler) handleFile(c *fiber.Ctx) error {
 // sendMedia serves an uploaded image of a site from the store. Its
 // address is its content's hash, so it is cached for good.
 func (s *Handler) sendMedia(c *fiber.Ctx, siteID int64, path string) error {
-	f, err := s.Sites.Store.FindMediaFile(c.UserContext(), siteID, path)
+	f, err := s.Sites.MediaFile(c.UserContext(), siteID, path)
 	if err != nil {
 		return err
 	}
