@@ -42,6 +42,11 @@ func (s *AdminTOTPService) Enabled(ctx context.Context, adminID int64) (bool, er
 	return len(b) > 0, err
 }
 
+// Required reports whether owners must use two-factor sign-in.
+func (s *AdminTOTPService) Required(ctx context.Context) (bool, error) {
+	return s.Store.RequireOwnerTOTP(ctx)
+}
+
 // MustEnrol reports whether a must set up two-factor before using Nexus.
 func (s *AdminTOTPService) MustEnrol(ctx context.Context, a *Admin) (bool, error) {
 	if a == nil || a.Role != RoleOwner {

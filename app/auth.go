@@ -217,6 +217,19 @@ func (s *AuthService) SignIn(ctx context.Context, c Credentials) (*SignIn, error
 	if err != nil {
 		return nil, err
 	}
+	sess, err := s.StartSession(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	s.log().Info("admin login", "admin_id", a.ID, "ip", req.IP, "trusted_browser", gate.Trusted)
+	return &SignIn{Session: sess, Admin: a, Device: device, SecondFactorDone: done}, nil
+}
+
+// StartSession signs a in: a new session from the request in ctx, and
+// the admin's last sign-in time. SignIn calls it after the password; the
+// two-factor step calls it after the code.
+func (s *AuthService) StartSession(ctx context.Context, a *Admin) (*Session, error) {
+	req := RequestFromContext(ctx)
 	now := s.now()
 	sess := &Session{ID: RandomToken(32), AdminID: a.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), IP: req.IP, UserAgent: req.UserAgent}
 	if err := s.Sessions.CreateSession(ctx, sess); err != nil {
@@ -225,8 +238,7 @@ func (s *AuthService) SignIn(ctx context.Context, c Credentials) (*SignIn, error
 	if err := s.Admins.TouchAdminLogin(ctx, a.ID); err != nil {
 		return nil, err
 	}
-	s.log().Info("admin login", "admin_id", a.ID, "ip", req.IP, "trusted_browser", gate.Trusted)
-	return &SignIn{Session: sess, Admin: a, Device: device, SecondFactorDone: done}, nil
+	return sess, nil
 }
 
 // CodeFailed counts a wrong two-factor code at the code step (after a
@@ -367,6 +379,16 @@ func (s *AuthService) SetPassword(ctx context.Context, email, password string) (
 		return nil, err
 	}
 	return a, nil
+}
+
+// CountAdmins returns how many Nexus admins exist.
+func (s *AuthService) CountAdmins(ctx context.Context) (int, error) {
+	return s.Admins.CountAdmins(ctx)
+}
+
+// AdminByID returns ENOTFOUND if no admin has the ID.
+func (s *AuthService) AdminByID(ctx context.Context, id int64) (*Admin, error) {
+	return s.Admins.FindAdminByID(ctx, id)
 }
 
 // ListAdmins lists the Nexus admins by email.

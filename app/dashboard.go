@@ -135,5 +135,22 @@ type DashboardStore interface {
 	Dashboard(ctx context.Context, r DashRange) (*Dashboard, error)
 }
 
+// DashboardService charts the business: Mission Control across every
+// tenant, and each tenant's portal home.
+type DashboardService struct {
+	Store DashboardStore
+}
+
+// TenantDashboard is the dashboard of the tenant in ctx. Returns
+// EUNAUTHORIZED without one.
+func (s *DashboardService) TenantDashboard(ctx context.Context, r DashRange) (*Dashboard, error) {
+	return s.Store.Dashboard(ctx, r)
+}
+
+// MissionControl is the dashboard of every tenant together (Nexus home).
+func (s *DashboardService) MissionControl(ctx context.Context, r DashRange) (*Dashboard, error) {
+	return s.Store.Dashboard(NewContextAcrossTenants(ctx), r)
+}
+
 // MaxDeadlines is how many upcoming federal deadlines a dashboard lists.
 const MaxDeadlines = 10

@@ -658,6 +658,16 @@ func WebhookExcerpt(body []byte, secret string) string {
 	return strings.TrimSpace(t)
 }
 
+// Subscriptions lists the tenant's webhook subscriptions.
+func (s *WebhookService) Subscriptions(ctx context.Context) ([]*WebhookSubscription, error) {
+	return s.Store.FindSubscriptions(ctx)
+}
+
+// RecentDeliveries returns the tenant's newest deliveries, at most limit.
+func (s *WebhookService) RecentDeliveries(ctx context.Context, limit int) ([]*WebhookDelivery, error) {
+	return s.Store.FindDeliveries(ctx, limit)
+}
+
 // Deliveries lists the delivery log (the tenant's, or every tenant's in
 // an admin context across tenants). Returns EINVALID for a bad filter.
 func (s *WebhookService) Deliveries(ctx context.Context, f WebhookDeliveryFilter) ([]*WebhookDelivery, error) {

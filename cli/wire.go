@@ -269,7 +269,6 @@ func (a *App) open(ctx context.Context) error {
 		SessionKey: cfg.SessionKey,                        // serve sets the key file's when unset
 		ImportDir:  filepath.Join(cfg.DataDir, "imports"), // inside ReadWritePaths when installed
 		Auth:       a.Auth,
-		Admins:     a.Auth.Admins,
 		Site:       &app.SiteService{Store: store.NewSiteStore(a.DB)},
 		Leads:      &app.LeadService{Store: store.NewLeadStore(a.DB), Tenant: store.NewTenantLeadStore(a.DB)},
 		Tenants:    a.Tenants,
@@ -281,7 +280,7 @@ func (a *App) open(ctx context.Context) error {
 		Vault:      a.Vault,
 		Audit:      a.Audit,
 		Outbox:     a.Outbox,
-		Dashboard:  store.NewDashboardStore(a.DB),
+		Dashboard:  &app.DashboardService{Store: store.NewDashboardStore(a.DB)},
 		AdminTOTP:  a.AdminTOTP,
 		CRM:        a.CRMService,
 		Webhooks:   a.Webhooks,

@@ -243,29 +243,7 @@ func (r *RelaySession) Serve(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	reads := make(chan relayRead)
-	go func() {
-		defer close(reads)
-		for {
-			b, err := r.Conn.ReadMessage()
-			if err != nil {
-				select {
-				case reads <- relayRead{err: err}:
-				case <-ctx.Done():
-				}
-				return
-			}
-			m, perr := ParseRelay(b)
-			if perr != nil {
-				r.Agent.CallEvent(ctx, r.Conv, "The carrier sent a message the agent does not understand: "+perr.Error())
-				continue
-			}
-			select {
-			case reads <- relayRead{m: m}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	go r.read(ctx, reads)
 	reason := "the carrier closed the connection"
 	defer func() {
 		secs := int(time.Since(r.started).Round(time.Second) / time.Second)
@@ -274,26 +252,9 @@ func (r *RelaySession) Serve(ctx context.Context) error {
 		}
 	}()
 
-	// setup first
-	select {
-	case rd, ok := <-reads:
-		if !ok || rd.err != nil {
-			reason = "the carrier closed before setup"
-			return nil
-		}
-		if rd.m.Type != RelaySetup {
-			reason = "the first message was not setup"
-			return r.end(map[string]string{"reason": "protocol"})
-		}
-		if r.OnSetup != nil {
-			if err := r.OnSetup(rd.m); err != nil {
-				reason = "setup refused: " + app.ErrorMessage(err)
-				return r.end(map[string]string{"reason": "refused"})
-			}
-		}
-	case <-time.After(r.SetupTimeout):
-		reason = "no setup message"
-		return nil
+	if why, ok, err := r.setup(reads); !ok {
+		reason = why
+		return err
 	}
 
 	type result struct {
@@ -399,6 +360,56 @@ func (r *RelaySession) Serve(ctx context.Context) error {
 			}
 			timer.Reset(r.Silence)
 		}
+	}
+}
+
+// read sends the carrier's messages to reads until the connection
+// closes (its error is the last read) or ctx ends; a message that does not
+// parse is noted on the call and skipped.
+func (r *RelaySession) read(ctx context.Context, reads chan<- relayRead) {
+	defer close(reads)
+	for {
+		b, err := r.Conn.ReadMessage()
+		if err != nil {
+			select {
+			case reads <- relayRead{err: err}:
+			case <-ctx.Done():
+			}
+			return
+		}
+		m, perr := ParseRelay(b)
+		if perr != nil {
+			r.Agent.CallEvent(ctx, r.Conv, "The carrier sent a message the agent does not understand: "+perr.Error())
+			continue
+		}
+		select {
+		case reads <- relayRead{m: m}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// setup waits for the carrier's setup message, the first, and hands it to
+// OnSetup. When the call cannot go on (ok false), why says what ended it
+// and err is what ending it returned.
+func (r *RelaySession) setup(reads <-chan relayRead) (why string, ok bool, err error) {
+	select {
+	case rd, open := <-reads:
+		if !open || rd.err != nil {
+			return "the carrier closed before setup", false, nil
+		}
+		if rd.m.Type != RelaySetup {
+			return "the first message was not setup", false, r.end(map[string]string{"reason": "protocol"})
+		}
+		if r.OnSetup != nil {
+			if err := r.OnSetup(rd.m); err != nil {
+				return "setup refused: " + app.ErrorMessage(err), false, r.end(map[string]string{"reason": "refused"})
+			}
+		}
+		return "", true, nil
+	case <-time.After(r.SetupTimeout):
+		return "no setup message", false, nil
 	}
 }
 

@@ -57,7 +57,6 @@ func domainsTestServer(t *testing.T) (s *Server, owner, staff string) {
 		Logger:     logger,
 		SessionKey: []byte(strings.Repeat("k", 32)),
 		Auth:       &app.AuthService{Admins: admins, Sessions: sessions, Limiter: store.NewRateLimiter(kv), Logger: logger},
-		Admins:     admins,
 		Site:       &app.SiteService{Store: store.NewSiteStore(db)},
 		Leads:      &app.LeadService{Store: store.NewLeadStore(db)},
 		Domains: &app.DomainService{Store: store.NewDomainStore(db), Resolver: domainsResolver{}, Domain: "agency.test",

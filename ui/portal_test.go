@@ -415,7 +415,7 @@ func TestNexus_TenantBrandAndLogo(t *testing.T) {
 func TestHeaders_Embeddable(t *testing.T) {
 	e := newTenantEnv(t)
 	s := &ui.Server{Domain: "localhost", SessionKey: e.Key, Site: e.Server.Site, Leads: e.Server.Leads, Tenants: e.Server.Tenants, Users: e.Server.Users,
-		APIKeys: e.Server.APIKeys, Vault: e.Server.Vault, Audit: e.Server.Audit, Outbox: e.Server.Outbox, Auth: e.Server.Auth, Admins: e.Server.Admins,
+		APIKeys: e.Server.APIKeys, Vault: e.Server.Vault, Audit: e.Server.Audit, Outbox: e.Server.Outbox, Auth: e.Server.Auth,
 		Extra: []func(string, fiber.Router){func(h string, r fiber.Router) {
 			if h == ui.HostSite {
 				r.Get("/embed/test", web.Embeddable, func(c *fiber.Ctx) error { return c.SendString("form") })
@@ -473,7 +473,7 @@ func TestNexus_TwoFactor(t *testing.T) {
 	// A second owner without two-factor is held at the account page.
 	hash, _ := app.HashPassword(context.Background(), tenantTestPassword)
 	o2 := &app.Admin{Email: "second@agency.test", Role: app.RoleOwner, PasswordHash: hash}
-	if err := e.Server.Admins.CreateAdmin(context.Background(), o2); err != nil {
+	if err := e.Server.Auth.Admins.CreateAdmin(context.Background(), o2); err != nil {
 		t.Fatal(err)
 	}
 	sid := app.RandomToken(32)

@@ -85,7 +85,6 @@ type Server struct {
 	BodyLimit  int
 
 	Auth   *app.AuthService
-	Admins app.AdminStore
 	Site   *app.SiteService
 	Leads  *app.LeadService
 	Health []HealthCheck
@@ -165,7 +164,7 @@ type Server struct {
 	AgentVoice agentsui.Voice
 	// Dashboard charts Mission Control (Nexus home) and the tenant
 	// dashboard (portal home); nil: the homes show no charts.
-	Dashboard app.DashboardStore
+	Dashboard *app.DashboardService
 	// Twenty is the CRM in Twenty's shapes: /rest and /graphql (nil:
 	// neither).
 	Twenty *twenty.Service
@@ -366,7 +365,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 	portalH := &portal.Handler{CreatorPages: creatorsH, BrandPages: brandH, BillingPages: billH, CoursePages: coursesH, InboxPages: s.inbox, CalendarPages: calH, Kit: k, Users: s.Users, Tenants: s.Tenants, Leads: s.Leads, Automations: s.Automations,
 		Webhooks: s.Webhooks, Audit: s.Audit, API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH,
 		WikiPages: wikiH, SheetPages: s.sheets, Dashboard: s.Dashboard, AgentPages: s.agents, PlatformPages: platH, SiteBuilder: s.sites}
-	nexusH := &nexus.Handler{CreatorPages: creatorsH, CoursePages: coursesH, BrandPages: brandH, BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, Admins: s.Admins, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
+	nexusH := &nexus.Handler{CreatorPages: creatorsH, CoursePages: coursesH, BrandPages: brandH, BillingPages: billH, InboxPages: s.inbox, Kit: k, Auth: s.Auth, AdminTOTP: s.AdminTOTP, AdminSessions: s.AdminSessions, Site: s.Site,
 		Leads: s.Leads, Domains: s.Domains, Certs: serverCerts{s}, Backups: s.Backups, Tenants: s.Tenants, Users: s.Users, APIKeys: s.APIKeys,
 		Vault: s.Vault, Audit: s.Audit, Outbox: s.Outbox, Federal: s.Federal, NexusNav: s.NexusNav, Transfer: s.Transfer, Snapshots: s.Snapshots, Wizards: s.Wizards,
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,

@@ -18,7 +18,7 @@ func (s *Handler) missionControl(c *fiber.Ctx) (*web.DashView, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.Dashboard.Dashboard(app.NewContextAcrossTenants(c.UserContext()), r)
+	d, err := s.Dashboard.MissionControl(c.UserContext(), r)
 	if err != nil {
 		return nil, err
 	}

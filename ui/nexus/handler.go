@@ -40,7 +40,6 @@ type Certs interface {
 type Handler struct {
 	*web.Kit
 	Auth          *app.AuthService
-	Admins        app.AdminStore
 	AdminTOTP     *app.AdminTOTPService // nil: Nexus without two-factor
 	AdminSessions app.AdminSessionLister
 	Site          *app.SiteService
@@ -55,7 +54,7 @@ type Handler struct {
 	Audit         *app.AuditService
 	Outbox        *app.OutboxService
 	Federal       *federal.Service           // nil: no Federal section
-	Dashboard     app.DashboardStore         // nil: Mission Control shows no charts
+	Dashboard     *app.DashboardService      // nil: Mission Control shows no charts
 	Onboarding    *app.OnboardingService     // nil: no first-run checklist
 	Transfer      *app.TenantTransferService // nil: no tenant export
 	Snapshots     *app.SnapshotService       // nil: no snapshots

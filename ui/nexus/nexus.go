@@ -309,7 +309,7 @@ func (s *Handler) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.Admins.CountAdmins(c.UserContext())
+	n, err := s.Auth.CountAdmins(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func (s *Handler) handleAdmins(c *fiber.Ctx) error {
 
 func (s *Handler) renderAdmins(c *fiber.Ctx, p *adminsPage) error {
 	var err error
-	if p.Admins, err = s.Admins.FindAdmins(c.UserContext()); err != nil {
+	if p.Admins, err = s.Auth.ListAdmins(c.UserContext()); err != nil {
 		return err
 	}
 	p.CanWrite = web.Admin(c).Role == app.RoleOwner

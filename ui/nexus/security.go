@@ -98,7 +98,7 @@ func (s *Handler) handleAdminLoginCode(c *fiber.Ctx) error {
 		return fail(expired, false)
 	}
 	ctx := c.UserContext()
-	a, err := s.Admins.FindAdminByID(ctx, id)
+	a, err := s.Auth.AdminByID(ctx, id)
 	if err != nil {
 		return fail(expired, false)
 	}
@@ -123,13 +123,8 @@ func (s *Handler) handleAdminLoginCode(c *fiber.Ctx) error {
 	} else if n > 1 {
 		return fail(expired, false)
 	}
-	req := app.RequestFromContext(ctx)
-	now := time.Now()
-	sess := &app.Session{ID: app.RandomToken(32), AdminID: a.ID, CreatedAt: now, ExpiresAt: now.Add(app.SessionTTL), IP: req.IP, UserAgent: req.UserAgent}
-	if err := s.Auth.Sessions.CreateSession(ctx, sess); err != nil {
-		return err
-	}
-	if err := s.Admins.TouchAdminLogin(ctx, a.ID); err != nil {
+	sess, err := s.Auth.StartSession(ctx, a)
+	if err != nil {
 		return err
 	}
 	s.Audit.Record(app.NewContextWithAdmin(ctx, a), "login", "nexus", "with two-factor")
@@ -178,7 +173,7 @@ func (s *Handler) renderAdminAccount(c *fiber.Ctx, p *adminAccountPage) error {
 	if p.TOTP, err = s.AdminTOTP.Enabled(ctx, web.Admin(c).ID); err != nil {
 		return err
 	}
-	if p.Required, err = s.AdminTOTP.Store.RequireOwnerTOTP(ctx); err != nil {
+	if p.Required, err = s.AdminTOTP.Required(ctx); err != nil {
 		return err
 	}
 	if s.AdminSessions != nil {

@@ -18,7 +18,7 @@ func (s *Handler) tenantDashboard(c *fiber.Ctx) (*web.DashView, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.Dashboard.Dashboard(c.UserContext(), r)
+	d, err := s.Dashboard.TenantDashboard(c.UserContext(), r)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ type Handler struct {
 	Automations *app.AutomationService
 	Webhooks    *app.WebhookService // nil: no Webhooks page
 	Audit       *app.AuditService
-	Dashboard   app.DashboardStore // nil: the home shows no charts
+	Dashboard   *app.DashboardService // nil: the home shows no charts
 
 	API          *api.Handler
 	CRMPages     *crm.Handler

@@ -37,10 +37,10 @@ func (s *Handler) handleWebhooks(c *fiber.Ctx) error {
 
 func (s *Handler) renderWebhooks(c *fiber.Ctx, p *webhooksPage) error {
 	var err error
-	if p.Subscriptions, err = s.Webhooks.Store.FindSubscriptions(c.UserContext()); err != nil {
+	if p.Subscriptions, err = s.Webhooks.Subscriptions(c.UserContext()); err != nil {
 		return err
 	}
-	if p.Deliveries, err = s.Webhooks.Store.FindDeliveries(c.UserContext(), 100); err != nil {
+	if p.Deliveries, err = s.Webhooks.RecentDeliveries(c.UserContext(), 100); err != nil {
 		return err
 	}
 	p.Events = app.WebhookEvents
