@@ -17,7 +17,10 @@ import (
 // sends the request to this server and shows the answer (200 and the
 // key's tenant).
 func TestBrowser_APIExplorer(t *testing.T) {
-	ctx := newBrowser(t)
+	// Swagger UI lays out the whole document (about 300 operations) in
+	// the page; on the 2-core machine under CI's load that alone has taken
+	// most of a minute.
+	ctx := newBrowserFor(t, 3*time.Minute)
 	dir := t.TempDir()
 	bg := context.Background()
 	tn := &app.Tenant{Name: "Explorer Plumbing"}

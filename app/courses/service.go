@@ -309,6 +309,15 @@ func (s *Service) Members(ctx context.Context) ([]*Member, error) {
 	return s.Store.FindMembers(ctx)
 }
 
+// Enrolments lists a course's enrolments (the staff's course page).
+// Returns EUNAUTHORIZED.
+func (s *Service) Enrolments(ctx context.Context, courseID int64) ([]*Enrolment, error) {
+	if err := staff(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.FindCourseEnrolments(ctx, courseID)
+}
+
 // Member returns a member and their progress in each course. Returns
 // ENOTFOUND.
 func (s *Service) Member(ctx context.Context, id int64) (*Member, []*MemberProgress, error) {

@@ -308,9 +308,19 @@ func TestService_MemberIsolation(t *testing.T) {
 	if _, _, err := e.Svc.OpenLesson(e.PB, mb, la[0].ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("B's member on A's lesson: %v", err)
 	}
+	// A course's enrolments are its tenant's members only.
+	if es, err := e.Svc.Enrolments(e.A, ca.ID); err != nil || len(es) != 1 || es[0].MemberID != ma.ID {
+		t.Errorf("A's course enrolments: %+v %v", es, err)
+	}
+	if es, err := e.Svc.Enrolments(e.A, cb.ID); err != nil || len(es) != 0 {
+		t.Errorf("A reads B's course enrolments: %+v %v", es, err)
+	}
 	// A member is not staff.
 	if _, err := e.Svc.Courses(e.PA); app.ErrorCode(err) != app.EUNAUTHORIZED {
 		t.Errorf("member context lists courses: %v", err)
+	}
+	if _, err := e.Svc.Enrolments(e.PA, ca.ID); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("member context lists enrolments: %v", err)
 	}
 	// The same email may be a member of both tenants, separately.
 	if _, err := e.Svc.Invite(e.B, "ann@a.test", "Ann B", 0); err != nil {

@@ -81,7 +81,7 @@ func (s *Handler) apiCreatorCreate(c *fiber.Ctx) error {
 	if err := s.Creators.CreateProfile(c.UserContext(), p); err != nil {
 		return err
 	}
-	p, err := s.Creators.Store.FindProfile(c.UserContext(), p.ID)
+	p, err := s.Creators.Profile(c.UserContext(), p.ID)
 	if err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func (s *Handler) renderCourse(c *fiber.Ctx, id int64, p *courseEditPage) error 
 		return err
 	}
 	p.Chart = EngagementChart(p.Engagement)
-	es, err := s.Courses.Store.FindCourseEnrolments(ctx, id)
+	es, err := s.Courses.Enrolments(ctx, id)
 	if err != nil {
 		return err
 	}
