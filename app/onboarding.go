@@ -37,8 +37,8 @@ func (i ChecklistItem) Done() bool { return i.State == StateDone }
 type OnboardingService struct {
 	Domains      *DomainService
 	Integrations *IntegrationService
-	Tenants      TenantStore
-	Leads        LeadStore
+	Tenants      *TenantService
+	Leads        *LeadService
 	Backups      *BackupService // nil: no replication configured
 	// ModelKey reports whether a model API key is configured (the vault's
 	// openai_api_key or the environment's); nil: never.
@@ -97,7 +97,7 @@ func (s *OnboardingService) Checklist(ctx context.Context) []ChecklistItem {
 	out = append(out, model)
 
 	client := ChecklistItem{Key: "client", Title: "First client", FixURL: "/tenants", FixLabel: "Add a client"}
-	if ts, err := s.Tenants.FindTenants(ctx); err != nil {
+	if ts, err := s.Tenants.ListTenants(ctx); err != nil {
 		client.State, client.Detail = StateProblem, "Could not list the clients."
 	} else if n := len(ts) - 1; n > 0 { // the house tenant is not a client
 		client.State, client.Detail = StateDone, Plural(n, "client", "clients")+"."
@@ -109,7 +109,7 @@ func (s *OnboardingService) Checklist(ctx context.Context) []ChecklistItem {
 	out = append(out, s.backupItem(ctx))
 
 	lead := ChecklistItem{Key: "lead_form", Title: "Test the lead form", FixURL: "/", FixLabel: "Fill in the form on the marketing site"}
-	if _, n, err := s.Leads.FindLeads(ctx, 1); err != nil {
+	if _, n, err := s.Leads.ListLeads(ctx, 1); err != nil {
 		lead.State, lead.Detail = StateProblem, "Could not count the leads."
 	} else if n > 0 {
 		lead.State, lead.Detail = StateDone, Plural(n, "lead", "leads")+" captured."

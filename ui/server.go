@@ -371,7 +371,7 @@ func (s *Server) handlers(k *web.Kit) handlerSet {
 		API: apiH, CRMPages: s.crm, Automation: auto, FormPages: formsH, FederalPages: fed, SitePages: siteH, WikiPages: wikiH, SheetPages: s.sheets,
 		Dashboard: s.Dashboard, AgentPages: s.agents, CalendarPages: calH, PlatformPages: platH, SiteBuilder: s.sites}
 	if s.Providers != nil {
-		nexusH.Onboarding = &app.OnboardingService{Domains: s.Domains, Integrations: s.Providers, Tenants: s.Tenants.Store, Leads: s.Leads.Store,
+		nexusH.Onboarding = &app.OnboardingService{Domains: s.Domains, Integrations: s.Providers, Tenants: s.Tenants, Leads: s.Leads,
 			Backups: s.Backups, ModelKey: s.ModelKey, ModelURL: s.ModelURL}
 	}
 	k.Fill = map[string]func(*fiber.Ctx, *web.Layout){HostSite: siteH.FillLayout, HostPortal: portalH.FillLayout, HostNexus: nexusH.FillLayout}
