@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -226,10 +225,69 @@ var Funcs = template.FuncMap{
 	},
 }
 
-var (
-	reTemplateDefine = regexp.MustCompile(`{{-?\s*(?:define|block)\s+"([^"]+)"`)
-	reTemplateUse    = regexp.MustCompile(`{{-?\s*(?:template|block)\s+"([^"]+)"`)
-)
+// templateNames returns the names of b's actions that open with one of
+// keywords: {{template "name"}} and {{block "name" .}} for the templates
+// a file uses, {{define "name"}} and {{block "name"}} for those it
+// defines. It finds what the regular expression
+// {{-?\s*(?:KEYWORDS)\s+"([^"]+)" finds, without the regexp engine,
+// which took most of listing the pages at every start (it ran at each of
+// the files' many "{{"; TestTemplateNames_AsTheRegexp).
+func templateNames(b []byte, keywords ...string) []string {
+	var out []string
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("{{"))
+		if j < 0 {
+			return out
+		}
+		if name, end, ok := templateAction(b, i+j+2, keywords); ok {
+			out = append(out, name)
+			i = end
+		} else {
+			i += j + 1
+		}
+	}
+}
+
+// templateAction reads `-? space* keyword space+ "name"` at b[i:] and
+// returns the name and where the match ends.
+func templateAction(b []byte, i int, keywords []string) (string, int, bool) {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	for i < len(b) && isTemplateSpace(b[i]) {
+		i++
+	}
+	found := false
+	for _, k := range keywords {
+		if bytes.HasPrefix(b[i:], []byte(k)) {
+			i += len(k)
+			found = true
+			break
+		}
+	}
+	if !found {
+		return "", 0, false
+	}
+	after := i
+	for i < len(b) && isTemplateSpace(b[i]) {
+		i++
+	}
+	if i == after || i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	i++
+	n := bytes.IndexByte(b[i:], '"')
+	if n <= 0 { // no closing quote, or an empty name
+		return "", 0, false
+	}
+	return string(b[i : i+n]), i + n + 1, true
+}
+
+// isTemplateSpace is the regexp's \s: tab, newline, form feed, carriage
+// return and space.
+func isTemplateSpace(c byte) bool {
+	return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '
+}
 
 // NewRenderer lists the page templates of pkgs: each holds
 // templates/<layout>/<page>.html and optionally templates/partials/*.html.
@@ -252,8 +310,8 @@ func NewRenderer(pkgs ...fs.FS) (*Renderer, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, m := range reTemplateDefine.FindAllSubmatch(b, -1) {
-				definedIn[string(m[1])] = tmplFile{fsys, f}
+			for _, name := range templateNames(b, "define", "block") {
+				definedIn[name] = tmplFile{fsys, f}
 			}
 		}
 		files, err := fs.Glob(fsys, "templates/*/*.html")
@@ -282,10 +340,7 @@ func NewRenderer(pkgs ...fs.FS) (*Renderer, error) {
 		if err != nil {
 			return scanned{}, err
 		}
-		sc := scanned{content: bytes.Contains(b, []byte(`{{define "content"}}`))}
-		for _, m := range reTemplateUse.FindAllSubmatch(b, -1) {
-			sc.uses = append(sc.uses, string(m[1]))
-		}
+		sc := scanned{content: bytes.Contains(b, []byte(`{{define "content"}}`)), uses: templateNames(b, "template", "block")}
 		files[f] = sc
 		return sc, nil
 	}
