@@ -173,8 +173,11 @@ func (f *Field) normalize(rec any) error {
 // type (Field.Parse): the changes of an update.
 type FieldValues map[string]any
 
-// Field returns the kind's field with key, or nil.
+// Field returns the kind's field with key, or nil (also for a nil kind).
 func (k *RecordKind) Field(key string) *Field {
+	if k == nil {
+		return nil
+	}
 	for _, f := range k.Fields {
 		if f.Key == key {
 			return f
