@@ -704,10 +704,12 @@ var SortKeys = []string{"created_at", "-created_at", "updated_at", "-updated_at"
 
 // ObjectSortFields are the further fields each object's lists sort by.
 var ObjectSortFields = map[string][]string{
-	RecordPerson:  {"title", "source"},
-	RecordCompany: {"domain", "industry", "size"},
-	RecordDeal:    {"amount", "expected_close", "probability"},
+	RecordPerson:  KindPerson.fieldKeysWhere(nil, sortable),
+	RecordCompany: KindCompany.fieldKeysWhere(nil, sortable),
+	RecordDeal:    KindDeal.fieldKeysWhere(nil, sortable, "amount", "expected_close", "probability"),
 }
+
+func sortable(f *Field) bool { return f.Sort }
 
 // SortKeysFor lists the sort keys of an object's lists ("-" descending).
 func SortKeysFor(object string) []string {
@@ -788,15 +790,17 @@ type PersonFilter struct {
 	CompanyID *int64
 	OwnerID   *int64
 	Tag       *string
-	Source    *string
+	// Fields match descriptor fields with Filter exactly, by key.
+	Fields map[string]string
 }
 
 // CompanyFilter selects companies.
 type CompanyFilter struct {
 	ListOptions
-	Domain   *string
-	Industry *string
-	Tag      *string
+	Domain *string
+	Tag    *string
+	// Fields match descriptor fields with Filter exactly, by key.
+	Fields map[string]string
 }
 
 // DealFilter selects deals. Stage is a stage ID or name.

@@ -52,6 +52,10 @@ type Field struct {
 	// Aliases are further normalised CSV headers that map to the field
 	// (NormalizeHeader); the key always does.
 	Aliases []string
+	// MergeKeeps keeps the record's value when an import's row brings
+	// another (where a person came from); a merge still fills it when
+	// the kept record has none.
+	MergeKeeps bool
 	// FromImport rewrites an imported cell before it is checked (a
 	// company's "42" employees becomes the size "11-50"); nil keeps it.
 	FromImport func(string) string
@@ -237,14 +241,15 @@ var (
 			Aliases: []string{"job_title", "jobtitle", "position"}}, func(p *Person) *string { return &p.Title }),
 		strField(Field{Key: "address", Column: "address", Type: ValueLongText, Label: "Address", ImportLabel: "Address (columns joined)", Max: 500,
 			Aliases: []string{"city", "street"}}, func(p *Person) *string { return &p.Address }),
-		strField(Field{Key: "source", Column: "source", Label: "Source", Max: 100, Filter: true, Sort: true},
+		strField(Field{Key: "source", Column: "source", Label: "Source", Max: 100, Filter: true, Sort: true, MergeKeeps: true},
 			func(p *Person) *string { return &p.Source }),
 	}
 	companyFields = []*Field{
 		strField(Field{Key: "name", Column: "name", Label: "Name", Heading: true, Required: true, Max: 200, List: true,
 			Aliases: []string{"company", "company_name"}}, func(c *Company) *string { return &c.Name }),
-		// The domain is normalised and checked by Company.Validate.
-		strField(Field{Key: "domain", Column: "domain", Label: "Domain", List: true, Filter: true, Sort: true,
+		// The domain is normalised and checked by Company.Validate, and
+		// filtered on by CompanyFilter.Domain (lowercased).
+		strField(Field{Key: "domain", Column: "domain", Label: "Domain", List: true, Sort: true,
 			Aliases: []string{"website", "domain_name", "domain_name_primary_link_url"}}, func(c *Company) *string { return &c.Domain }),
 		strField(Field{Key: "industry", Column: "industry", Label: "Industry", Max: 100, List: true, Filter: true, Sort: true},
 			func(c *Company) *string { return &c.Industry }),
@@ -256,7 +261,8 @@ var (
 				"address_address_state", "address_address_postcode", "address_address_country", "city"}},
 			func(c *Company) *string { return &c.Address }),
 	}
-	// A deal's name is checked by Deal.Validate ("Deal name required").
+	// A deal's name is checked by Deal.Validate ("Deal name required");
+	// an import's row that matched a deal leaves its name.
 	dealFields = []*Field{
 		strField(Field{Key: "name", Column: "name", Label: "Deal name", Heading: true, ColumnLabel: "Name", List: true,
 			Aliases: []string{"deal", "deal_name", "opportunity"}}, func(d *Deal) *string { return &d.Name }),
@@ -305,4 +311,54 @@ func (k *RecordKind) FieldKeys(extra ...string) []string {
 		out = append(out, f.Key)
 	}
 	return append(out, extra...)
+}
+
+// fieldItems returns head, then the kind's fields keep selects as
+// ImportFields labelled by label, then tail.
+func (k *RecordKind) fieldItems(head []ImportField, keep func(*Field) bool, label func(*Field) string, tail ...ImportField) []ImportField {
+	out := slices.Clone(head)
+	for _, f := range k.Fields {
+		if keep == nil || keep(f) {
+			out = append(out, ImportField{f.Key, label(f)})
+		}
+	}
+	return append(out, tail...)
+}
+
+// fieldKeysWhere returns head, then the keys of the kind's fields keep
+// selects, then tail.
+func (k *RecordKind) fieldKeysWhere(head []string, keep func(*Field) bool, tail ...string) []string {
+	out := slices.Clone(head)
+	for _, f := range k.FieldsWhere(keep) {
+		out = append(out, f.Key)
+	}
+	return append(out, tail...)
+}
+
+// mergeFields folds in's fields into m under the merge rule (MergePerson):
+// in's non-empty value wins when inWins, else fills m's empty one; a
+// MergeKeeps field is never replaced by a winning in.
+func (k *RecordKind) mergeFields(m, in any, inWins bool) {
+	for _, f := range k.Fields {
+		switch {
+		case f.IsEmpty(in):
+		case f.MergeKeeps && inWins:
+		case inWins || f.IsEmpty(m):
+			f.Set(m, f.Value(in))
+		}
+	}
+}
+
+// KindOfRecord returns the kind of a *Person, *Company or *Deal; nil for
+// anything else.
+func KindOfRecord(rec any) *RecordKind {
+	switch rec.(type) {
+	case *Person:
+		return KindPerson
+	case *Company:
+		return KindCompany
+	case *Deal:
+		return KindDeal
+	}
+	return nil
 }

@@ -119,16 +119,15 @@ type ImportField struct {
 	Label string
 }
 
+// importFields: each kind's descriptor fields, then its own.
 var importFields = map[string][]ImportField{
-	RecordPerson: {{"first_name", "First name"}, {"last_name", "Last name"}, {"name", "Full name (split at the first space)"},
-		{"emails", "Emails"}, {"phones", "Phones"}, {"phone_code", "Phone calling code (+44)"}, {"company", "Company (name)"},
-		{"title", "Job title"}, {"address", "Address (columns joined)"}, {"source", "Source"}, {"tags", "Tags"},
-		{"consent_email", "Consent: email"}, {"consent_sms", "Consent: SMS"}, {"consent_calls", "Consent: calls"}},
-	RecordCompany: {{"name", "Name"}, {"domain", "Domain"}, {"industry", "Industry"}, {"size", "Size (employees)"},
-		{"address", "Address (columns joined)"}, {"tags", "Tags"}},
-	RecordDeal: {{"name", "Name"}, {"amount", "Amount (decimal)"}, {"amount_micros", "Amount (micros, Twenty)"},
-		{"currency", "Currency"}, {"pipeline", "Pipeline (name)"}, {"stage", "Stage (name)"}, {"expected_close", "Expected close"},
-		{"probability", "Probability (%)"}, {"company", "Company (name)"}, {"tags", "Tags"}},
+	RecordPerson: KindPerson.fieldItems(nil, nil, (*Field).ImportTitle, ImportField{"name", "Full name (split at the first space)"},
+		ImportField{"emails", "Emails"}, ImportField{"phones", "Phones"}, ImportField{"phone_code", "Phone calling code (+44)"}, ImportField{"company", "Company (name)"},
+		ImportField{"tags", "Tags"}, ImportField{"consent_email", "Consent: email"}, ImportField{"consent_sms", "Consent: SMS"}, ImportField{"consent_calls", "Consent: calls"}),
+	RecordCompany: KindCompany.fieldItems(nil, nil, (*Field).ImportTitle, ImportField{"tags", "Tags"}),
+	RecordDeal: KindDeal.fieldItems(nil, nil, (*Field).ImportTitle, ImportField{"amount", "Amount (decimal)"}, ImportField{"amount_micros", "Amount (micros, Twenty)"},
+		ImportField{"currency", "Currency"}, ImportField{"pipeline", "Pipeline (name)"}, ImportField{"stage", "Stage (name)"}, ImportField{"expected_close", "Expected close"},
+		ImportField{"probability", "Probability (%)"}, ImportField{"company", "Company (name)"}, ImportField{"tags", "Tags"}),
 }
 
 // ImportFields lists the fields a column of an object's CSV can map to,
@@ -144,39 +143,41 @@ func ImportFields(object string, defs []*CustomField) []ImportField {
 // importAliases maps normalised headers (lowercase, runs of non-letters
 // as one "_") to fields, per object. Twenty CRM's export headers
 // ("Name / First Name", "Emails / Primary Email", "Amount / Amount
-// Micros", ...) are included; docs/CRM.md lists them.
+// Micros", ...) are included; docs/CRM.md lists them. The descriptor
+// fields' keys and aliases are added (withFieldAliases).
 var importAliases = map[string]map[string]string{
-	RecordPerson: {
-		"first_name": "first_name", "firstname": "first_name", "first": "first_name", "given_name": "first_name", "name_first_name": "first_name",
-		"last_name": "last_name", "lastname": "last_name", "last": "last_name", "surname": "last_name", "family_name": "last_name", "name_last_name": "last_name",
+	RecordPerson: withFieldAliases(KindPerson, map[string]string{
 		"name": "name", "full_name": "name",
 		"email": "emails", "emails": "emails", "e_mail": "emails", "email_address": "emails", "emails_primary_email": "emails", "emails_additional_emails": "emails",
 		"phone": "phones", "phones": "phones", "phone_number": "phones", "mobile": "phones", "telephone": "phones",
 		"phones_primary_phone_number": "phones", "phones_additional_phones": "phones",
 		"phones_primary_phone_calling_code": "phone_code", "phones_primary_phone_country_code": "phone_code",
 		"company": "company", "company_name": "company", "organization": "company", "organisation": "company",
-		"title": "title", "job_title": "title", "jobtitle": "title", "position": "title",
-		"address": "address", "city": "address", "street": "address",
-		"source": "source", "tags": "tags", "tag": "tags",
-		"consent_email": "consent_email", "consent_sms": "consent_sms", "consent_calls": "consent_calls",
-	},
-	RecordCompany: {
-		"name": "name", "company": "name", "company_name": "name",
-		"domain": "domain", "website": "domain", "domain_name": "domain", "domain_name_primary_link_url": "domain",
-		"industry": "industry", "size": "size", "employees": "size",
-		"address": "address", "address_address_street1": "address", "address_address_street2": "address", "address_address_city": "address",
-		"address_address_state": "address", "address_address_postcode": "address", "address_address_country": "address", "city": "address",
 		"tags": "tags", "tag": "tags",
-	},
-	RecordDeal: {
-		"name": "name", "deal": "name", "deal_name": "name", "opportunity": "name",
+		"consent_email": "consent_email", "consent_sms": "consent_sms", "consent_calls": "consent_calls",
+	}),
+	RecordCompany: withFieldAliases(KindCompany, map[string]string{
+		"tags": "tags", "tag": "tags",
+	}),
+	RecordDeal: withFieldAliases(KindDeal, map[string]string{
 		"amount": "amount", "value": "amount", "amount_amount_micros": "amount_micros", "amount_micros": "amount_micros",
 		"currency": "currency", "amount_currency_code": "currency", "currency_code": "currency",
 		"pipeline": "pipeline", "stage": "stage",
 		"close_date": "expected_close", "expected_close": "expected_close", "close": "expected_close",
 		"probability": "probability", "company": "company", "company_name": "company",
 		"tags": "tags", "tag": "tags",
-	},
+	}),
+}
+
+// withFieldAliases adds the headers of the kind's fields (key and
+// aliases) to m.
+func withFieldAliases(k *RecordKind, m map[string]string) map[string]string {
+	for _, f := range k.Fields {
+		for _, a := range append([]string{f.Key}, f.Aliases...) {
+			m[a] = f.Key
+		}
+	}
+	return m
 }
 
 // NormalizeHeader is the key a CSV header is matched by: lowercase, a BOM
@@ -343,26 +344,22 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 	var p *Person
 	var c *Company
 	var d *Deal
+	var rec any
 	switch ic.Object {
 	case RecordPerson:
 		p = &Person{Source: "import"}
-		r.Person = p
+		r.Person, rec = p, p
 	case RecordCompany:
 		c = &Company{}
-		r.Company = c
+		r.Company, rec = c, c
 	case RecordDeal:
 		d = &Deal{}
-		r.Deal = d
+		r.Deal, rec = d, d
 	default:
 		return nil, FieldErrorf("object", "Unknown object %q.", ic.Object)
 	}
+	kind := KindOfRecord(rec)
 	var phoneCode, pipeline, stage, micros string
-	join := func(dst *string, v, sep string) {
-		if *dst != "" {
-			*dst += sep
-		}
-		*dst += v
-	}
 	for i, f := range ic.Mapping {
 		if f == "" || i >= len(row) {
 			continue
@@ -383,14 +380,16 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 			}
 			continue
 		}
+		if fd := kind.Field(f); fd != nil {
+			if err := importField(fd, rec, v); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		var err error
 		switch {
 		case p != nil:
 			switch f {
-			case "first_name":
-				p.FirstName = v
-			case "last_name":
-				p.LastName = v
 			case "name":
 				p.FirstName, p.LastName, _ = strings.Cut(v, " ")
 			case "emails":
@@ -411,12 +410,6 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 				phoneCode = v
 			case "company":
 				r.CompanyName = v
-			case "title":
-				p.Title = v
-			case "address":
-				join(&p.Address, v, ", ")
-			case "source":
-				p.Source = v
 			case "tags":
 				p.Tags = append(p.Tags, strings.Split(v, ",")...)
 			case "consent_email":
@@ -428,23 +421,11 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 			}
 		case c != nil:
 			switch f {
-			case "name":
-				c.Name = v
-			case "domain":
-				c.Domain = v
-			case "industry":
-				c.Industry = v
-			case "size":
-				c.Size = sizeBucket(v)
-			case "address":
-				join(&c.Address, v, ", ")
 			case "tags":
 				c.Tags = append(c.Tags, strings.Split(v, ",")...)
 			}
 		default:
 			switch f {
-			case "name":
-				d.Name = v
 			case "amount":
 				d.Amount, err = ParseAmount("amount", v)
 			case "amount_micros":
@@ -559,4 +540,22 @@ func SizeForEmployees(n int) string {
 // default stages (NEW is Lead, CUSTOMER is Won ...), or "" for another.
 func TwentyStage(stage string) string {
 	return twentyStages[strings.ToLower(strings.TrimSpace(stage))]
+}
+
+// importField sets a descriptor field of rec from a CSV cell: long text
+// from several columns joined with ", ". Returns EINVALID naming the
+// field.
+func importField(f *Field, rec any, v string) error {
+	if f.FromImport != nil {
+		v = f.FromImport(v)
+	}
+	if p, ok := f.Ptr(rec).(*string); ok && f.Type == ValueLongText && *p != "" {
+		v = *p + ", " + v
+	}
+	x, err := f.Parse(v)
+	if err != nil {
+		return err
+	}
+	f.Set(rec, x)
+	return nil
 }

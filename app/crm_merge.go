@@ -7,7 +7,8 @@ import "slices"
 // import's row updating the record it matched (dedupe "update"). The
 // merged values are returned; the caller validates and writes them.
 //
-//   - One-value fields (names, title, address, company, amount, stage...):
+//   - One-value fields (the kind's descriptor fields, company, amount,
+//     stage...):
 //     the winner's non-empty value, else the other's. In an import the
 //     row wins (it is the newer word); in a merge the person kept wins and
 //     the one merged away only fills what it lacks.
@@ -28,17 +29,14 @@ import "slices"
 // ones (the person merged away).
 func MergePerson(base, in *Person, inWins bool) *Person {
 	m := *base
-	for _, f := range []struct{ dst, src *string }{{&m.FirstName, &in.FirstName}, {&m.LastName, &in.LastName},
-		{&m.Title, &in.Title}, {&m.Address, &in.Address}} {
-		*f.dst = pick(*f.dst, *f.src, inWins)
-	}
+	KindPerson.mergeFields(&m, in, inWins)
 	m.CompanyID = pick(m.CompanyID, in.CompanyID, inWins)
 	m.Emails, m.Phones, m.Tags = unite(base.Emails, in.Emails), unite(base.Phones, in.Phones), unite(base.Tags, in.Tags)
 	m.Consent = Consent{Email: base.Consent.Email || in.Consent.Email, SMS: base.Consent.SMS || in.Consent.SMS, Calls: base.Consent.Calls || in.Consent.Calls}
 	if inWins {
 		m.Custom = MergeCustom(base.Custom, in.Custom)
 	} else {
-		m.Source, m.OwnerID = pick(m.Source, in.Source, false), pick(m.OwnerID, in.OwnerID, false)
+		m.OwnerID = pick(m.OwnerID, in.OwnerID, false)
 	}
 	return &m
 }
@@ -47,10 +45,7 @@ func MergePerson(base, in *Person, inWins bool) *Person {
 // (the row wins; see MergePerson).
 func MergeCompany(base, in *Company) *Company {
 	m := *base
-	for _, f := range []struct{ dst, src *string }{{&m.Name, &in.Name}, {&m.Domain, &in.Domain}, {&m.Industry, &in.Industry},
-		{&m.Size, &in.Size}, {&m.Address, &in.Address}} {
-		*f.dst = pick(*f.dst, *f.src, true)
-	}
+	KindCompany.mergeFields(&m, in, true)
 	m.Tags = unite(base.Tags, in.Tags)
 	m.Custom = MergeCustom(base.Custom, in.Custom)
 	return &m
@@ -62,6 +57,7 @@ func MergeCompany(base, in *Company) *Company {
 func MergeDeal(base, in *Deal) *Deal {
 	m := *base
 	m.PersonIDs = slices.Clone(base.PersonIDs)
+	KindDeal.mergeFields(&m, in, true)
 	if in.Amount != 0 {
 		m.Amount, m.Currency = in.Amount, in.Currency
 	}

@@ -109,23 +109,28 @@ type View struct {
 // MaxConditions is the most conditions a view or list takes.
 const MaxConditions = 20
 
+// viewFields: each kind's descriptor fields, with its own around them.
 var viewFields = map[string][]ImportField{
-	RecordPerson: {{"name", "Name"}, {"first_name", "First name"}, {"last_name", "Last name"}, {"email", "Emails"}, {"phone", "Phones"},
-		{"company", "Company"}, {"title", "Job title"}, {"address", "Address"}, {"source", "Source"}, {"tag", "Tags"},
-		{"consent_email", "Consent: email"}, {"consent_sms", "Consent: SMS"}, {"consent_calls", "Consent: calls"},
-		{"created_at", "Created"}, {"updated_at", "Updated"}},
-	RecordCompany: {{"name", "Name"}, {"domain", "Domain"}, {"industry", "Industry"}, {"size", "Size"}, {"address", "Address"}, {"tag", "Tags"},
-		{"created_at", "Created"}, {"updated_at", "Updated"}},
-	RecordDeal: {{"name", "Name"}, {"amount", "Amount"}, {"currency", "Currency"}, {"pipeline", "Pipeline"}, {"stage", "Stage"},
-		{"expected_close", "Expected close"}, {"probability", "Probability"}, {"company", "Company"}, {"tag", "Tags"},
-		{"created_at", "Created"}, {"updated_at", "Updated"}},
+	RecordPerson: KindPerson.fieldItems([]ImportField{{"name", "Name"}}, nil, (*Field).ColumnTitle, ImportField{"email", "Emails"}, ImportField{"phone", "Phones"},
+		ImportField{"company", "Company"}, ImportField{"tag", "Tags"},
+		ImportField{"consent_email", "Consent: email"}, ImportField{"consent_sms", "Consent: SMS"}, ImportField{"consent_calls", "Consent: calls"},
+		ImportField{"created_at", "Created"}, ImportField{"updated_at", "Updated"}),
+	RecordCompany: KindCompany.fieldItems(nil, nil, (*Field).ColumnTitle, ImportField{"tag", "Tags"},
+		ImportField{"created_at", "Created"}, ImportField{"updated_at", "Updated"}),
+	RecordDeal: KindDeal.fieldItems(nil, nil, (*Field).ColumnTitle, ImportField{"amount", "Amount"}, ImportField{"currency", "Currency"},
+		ImportField{"pipeline", "Pipeline"}, ImportField{"stage", "Stage"},
+		ImportField{"expected_close", "Expected close"}, ImportField{"probability", "Probability"}, ImportField{"company", "Company"},
+		ImportField{"tag", "Tags"}, ImportField{"created_at", "Created"}, ImportField{"updated_at", "Updated"}),
 }
 
-// DefaultViewColumns are the columns of an object's table without a view.
+func listed(f *Field) bool { return f.List }
+
+// DefaultViewColumns are the columns of an object's table without a view:
+// its listed descriptor fields among its own.
 var DefaultViewColumns = map[string][]string{
-	RecordPerson:  {"name", "email", "phone", "company", "tag", "created_at"},
-	RecordCompany: {"name", "domain", "industry", "size", "created_at"},
-	RecordDeal:    {"name", "stage", "amount", "expected_close", "updated_at"},
+	RecordPerson:  KindPerson.fieldKeysWhere([]string{"name"}, listed, "email", "phone", "company", "tag", "created_at"),
+	RecordCompany: KindCompany.fieldKeysWhere(nil, listed, "created_at"),
+	RecordDeal:    KindDeal.fieldKeysWhere(nil, listed, "stage", "amount", "expected_close", "updated_at"),
 }
 
 // ViewFields lists the fields of an object a view can show and filter

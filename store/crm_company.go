@@ -11,12 +11,14 @@ import (
 	"orengen/app"
 )
 
-const companyCols = `r.id, r.tenant_id, r.name, r.domain, r.industry, r.size, r.address, r.tags, r.custom, r.created_at, r.updated_at`
+// companyCols: a company's own columns, then its descriptor fields'.
+var companyCols = `r.id, r.tenant_id, r.tags, r.custom, r.created_at, r.updated_at` + fieldCols(app.KindCompany)
 
 func scanCompany(row scanner, extra ...any) (*app.Company, error) {
 	var c app.Company
 	var tags, custom string
-	if err := row.Scan(append([]any{&c.ID, &c.TenantID, &c.Name, &c.Domain, &c.Industry, &c.Size, &c.Address, &tags, &custom, Time{&c.CreatedAt}, Time{&c.UpdatedAt}}, extra...)...); err != nil {
+	dest := []any{&c.ID, &c.TenantID, &tags, &custom, Time{&c.CreatedAt}, Time{&c.UpdatedAt}}
+	if err := row.Scan(joinArgs(dest, fieldDests(app.KindCompany, &c), extra)...); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
@@ -26,8 +28,7 @@ func scanCompany(row scanner, extra ...any) (*app.Company, error) {
 }
 
 func companyFields(c *app.Company) [][2]string {
-	return customFields([][2]string{{"name", c.Name}, {"domain", c.Domain}, {"industry", c.Industry}, {"size", c.Size}, {"address", c.Address},
-		{"tags", strings.Join(c.Tags, ", ")}}, c.Custom)
+	return customFields(append(append(fieldTexts(app.KindCompany, c, true), fieldTexts(app.KindCompany, c, false)...), [2]string{"tags", strings.Join(c.Tags, ", ")}), c.Custom)
 }
 
 func companyFTS(c *app.Company) string {
@@ -48,9 +49,7 @@ func (s *CRMStore) FindCompanies(ctx context.Context, f app.CompanyFilter) ([]*a
 	if f.Domain != nil {
 		l.filter(`r.domain = ?`, strings.ToLower(strings.TrimSpace(*f.Domain)))
 	}
-	if f.Industry != nil {
-		l.filter(`r.industry = ?`, *f.Industry)
-	}
+	fieldFilters(l, app.KindCompany, f.Fields)
 	if f.Tag != nil {
 		l.filter(tagFilter, strings.ToLower(strings.TrimSpace(*f.Tag)))
 	}
@@ -96,9 +95,10 @@ func insertCompany(ctx context.Context, tx *Tx, tid int64, c *app.Company) error
 		return err
 	}
 	c.TenantID, c.CreatedAt, c.UpdatedAt = tid, tx.now, tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO crm_companies (tenant_id, name, name_key, domain, industry, size, address, tags, custom, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, jsonList(c.Tags), customJSON(c.Custom),
-		FormatTime(tx.now), FormatTime(tx.now))
+	k := app.KindCompany
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_companies (tenant_id, name_key, tags, custom, created_at, updated_at`+fieldNames(k)+`)
+		VALUES (?, ?, ?, ?, ?, ?`+fieldMarks(k)+`)`, joinArgs([]any{tid, strings.ToLower(c.Name), jsonList(c.Tags), customJSON(c.Custom),
+		FormatTime(tx.now), FormatTime(tx.now)}, fieldArgs(k, c))...)
 	if err != nil {
 		return FormatError(err, "Company already exists.")
 	}
@@ -116,9 +116,10 @@ func replaceCompany(ctx context.Context, tx *Tx, tid int64, old, c *app.Company)
 		return err
 	}
 	c.ID, c.TenantID, c.CreatedAt, c.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
-	if _, err := tx.ExecContext(ctx, `UPDATE crm_companies SET name = ?, name_key = ?, domain = ?, industry = ?, size = ?, address = ?, tags = ?, custom = ?, updated_at = ?
-		WHERE id = ? AND tenant_id = ?`, c.Name, strings.ToLower(c.Name), c.Domain, c.Industry, c.Size, c.Address, jsonList(c.Tags), customJSON(c.Custom),
-		FormatTime(tx.now), c.ID, tid); err != nil {
+	k := app.KindCompany
+	if _, err := tx.ExecContext(ctx, `UPDATE crm_companies SET `+fieldSets(k)+`name_key = ?, tags = ?, custom = ?, updated_at = ?
+		WHERE id = ? AND tenant_id = ?`, joinArgs(fieldArgs(k, c), []any{strings.ToLower(c.Name), jsonList(c.Tags), customJSON(c.Custom),
+		FormatTime(tx.now), c.ID, tid})...); err != nil {
 		return fmt.Errorf("update company: %w", err)
 	}
 	if err := setFTS(ctx, tx, app.RecordCompany, c.ID, companyFTS(c)); err != nil {

@@ -14,8 +14,9 @@ import (
 	"orengen/app"
 )
 
-const dealCols = `r.id, r.tenant_id, r.name, r.amount, r.currency, r.pipeline_id, r.stage_id, st.name, r.expected_close, r.probability,
-	COALESCE(r.owner_id, 0), COALESCE(r.company_id, 0), r.tags, r.custom, r.created_at, r.updated_at`
+// dealCols: a deal's own columns, then its descriptor fields'.
+var dealCols = `r.id, r.tenant_id, r.amount, r.currency, r.pipeline_id, r.stage_id, st.name, r.expected_close, r.probability,
+	COALESCE(r.owner_id, 0), COALESCE(r.company_id, 0), r.tags, r.custom, r.created_at, r.updated_at` + fieldCols(app.KindDeal)
 
 const dealJoin = ` JOIN crm_stages st ON st.id = r.stage_id`
 
@@ -23,8 +24,9 @@ func scanDeal(row scanner, extra ...any) (*app.Deal, error) {
 	var d app.Deal
 	var prob sql.NullInt64
 	var tags, custom string
-	if err := row.Scan(append([]any{&d.ID, &d.TenantID, &d.Name, &d.Amount, &d.Currency, &d.PipelineID, &d.StageID, &d.Stage, NullTime{}.into(&d.ExpectedClose),
-		&prob, &d.OwnerID, &d.CompanyID, &tags, &custom, Time{&d.CreatedAt}, Time{&d.UpdatedAt}}, extra...)...); err != nil {
+	dest := []any{&d.ID, &d.TenantID, &d.Amount, &d.Currency, &d.PipelineID, &d.StageID, &d.Stage, NullTime{}.into(&d.ExpectedClose),
+		&prob, &d.OwnerID, &d.CompanyID, &tags, &custom, Time{&d.CreatedAt}, Time{&d.UpdatedAt}}
+	if err := row.Scan(joinArgs(dest, fieldDests(app.KindDeal, &d), extra)...); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(tags), &d.Tags); err != nil {
@@ -66,9 +68,11 @@ func dealFields(d *app.Deal) [][2]string {
 	for i, id := range d.PersonIDs {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
-	return customFields([][2]string{{"name", d.Name}, {"amount", strconv.FormatInt(d.Amount, 10)}, {"currency", d.Currency}, {"pipeline_id", idStr(d.PipelineID)},
-		{"stage", d.Stage}, {"expected_close", ec}, {"probability", pr}, {"owner_id", idStr(d.OwnerID)}, {"company_id", idStr(d.CompanyID)},
-		{"person_ids", strings.Join(ids, ", ")}, {"tags", strings.Join(d.Tags, ", ")}}, d.Custom)
+	out := append(fieldTexts(app.KindDeal, d, true), fieldTexts(app.KindDeal, d, false)...)
+	return customFields(append(out, [2]string{"amount", strconv.FormatInt(d.Amount, 10)}, [2]string{"currency", d.Currency},
+		[2]string{"pipeline_id", idStr(d.PipelineID)}, [2]string{"stage", d.Stage}, [2]string{"expected_close", ec}, [2]string{"probability", pr},
+		[2]string{"owner_id", idStr(d.OwnerID)}, [2]string{"company_id", idStr(d.CompanyID)},
+		[2]string{"person_ids", strings.Join(ids, ", ")}, [2]string{"tags", strings.Join(d.Tags, ", ")}), d.Custom)
 }
 
 func dealFTS(d *app.Deal) string {
@@ -247,10 +251,11 @@ func insertDeal(ctx context.Context, tx *Tx, tid int64, d *app.Deal) error {
 		d.PersonIDs = []int64{}
 	}
 	d.TenantID, d.CreatedAt, d.UpdatedAt = tid, tx.now, tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO crm_deals (tenant_id, name, name_key, amount, currency, pipeline_id, stage_id, expected_close, probability,
-		owner_id, company_id, tags, custom, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tid, d.Name, strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
-		nullID(d.OwnerID), nullID(d.CompanyID), jsonList(d.Tags), customJSON(d.Custom), FormatTime(tx.now), FormatTime(tx.now))
+	k := app.KindDeal
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_deals (tenant_id, name_key, amount, currency, pipeline_id, stage_id, expected_close, probability,
+		owner_id, company_id, tags, custom, created_at, updated_at`+fieldNames(k)+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`+fieldMarks(k)+`)`,
+		joinArgs([]any{tid, strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
+			nullID(d.OwnerID), nullID(d.CompanyID), jsonList(d.Tags), customJSON(d.Custom), FormatTime(tx.now), FormatTime(tx.now)}, fieldArgs(k, d))...)
 	if err != nil {
 		return FormatError(err, "Deal already exists.")
 	}
@@ -276,10 +281,11 @@ func replaceDeal(ctx context.Context, tx *Tx, tid int64, old, d *app.Deal) error
 		d.PersonIDs = []int64{}
 	}
 	d.ID, d.TenantID, d.CreatedAt, d.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
-	if _, err := tx.ExecContext(ctx, `UPDATE crm_deals SET name = ?, name_key = ?, amount = ?, currency = ?, pipeline_id = ?, stage_id = ?, expected_close = ?,
+	k := app.KindDeal
+	if _, err := tx.ExecContext(ctx, `UPDATE crm_deals SET `+fieldSets(k)+`name_key = ?, amount = ?, currency = ?, pipeline_id = ?, stage_id = ?, expected_close = ?,
 		probability = ?, owner_id = ?, company_id = ?, tags = ?, custom = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
-		d.Name, strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
-		nullID(d.OwnerID), nullID(d.CompanyID), jsonList(d.Tags), customJSON(d.Custom), FormatTime(tx.now), d.ID, tid); err != nil {
+		joinArgs(fieldArgs(k, d), []any{strings.ToLower(d.Name), d.Amount, d.Currency, d.PipelineID, d.StageID, nullTime(d.ExpectedClose), nullInt(d.Probability),
+			nullID(d.OwnerID), nullID(d.CompanyID), jsonList(d.Tags), customJSON(d.Custom), FormatTime(tx.now), d.ID, tid})...); err != nil {
 		return fmt.Errorf("update deal: %w", err)
 	}
 	if err := writeDealPeople(ctx, tx, d); err != nil {

@@ -12,17 +12,18 @@ import (
 	"orengen/app"
 )
 
-const personCols = `r.id, r.tenant_id, r.first_name, r.last_name, r.emails, r.phones, COALESCE(r.company_id, 0), COALESCE(c.name, ''),
-	r.title, r.address, r.source, COALESCE(r.owner_id, 0), r.tags, r.consent_email, r.consent_sms, r.consent_calls, r.custom, r.created_at, r.updated_at`
+// personCols: a person's own columns, then its descriptor fields'.
+var personCols = `r.id, r.tenant_id, r.emails, r.phones, COALESCE(r.company_id, 0), COALESCE(c.name, ''),
+	COALESCE(r.owner_id, 0), r.tags, r.consent_email, r.consent_sms, r.consent_calls, r.custom, r.created_at, r.updated_at` + fieldCols(app.KindPerson)
 
 const personJoin = ` LEFT JOIN crm_companies c ON c.id = r.company_id`
 
 func scanPerson(row scanner, extra ...any) (*app.Person, error) {
 	var p app.Person
 	var emails, phones, tags, custom string
-	dest := []any{&p.ID, &p.TenantID, &p.FirstName, &p.LastName, &emails, &phones, &p.CompanyID, &p.CompanyName,
-		&p.Title, &p.Address, &p.Source, &p.OwnerID, &tags, &p.Consent.Email, &p.Consent.SMS, &p.Consent.Calls, &custom, Time{&p.CreatedAt}, Time{&p.UpdatedAt}}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
+	dest := []any{&p.ID, &p.TenantID, &emails, &phones, &p.CompanyID, &p.CompanyName,
+		&p.OwnerID, &tags, &p.Consent.Email, &p.Consent.SMS, &p.Consent.Calls, &custom, Time{&p.CreatedAt}, Time{&p.UpdatedAt}}
+	if err := row.Scan(joinArgs(dest, fieldDests(app.KindPerson, &p), extra)...); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
@@ -41,11 +42,12 @@ func scanPerson(row scanner, extra ...any) (*app.Person, error) {
 
 func personFields(p *app.Person) [][2]string {
 	b := func(v bool) string { return strconv.FormatBool(v) }
-	return customFields([][2]string{
-		{"first_name", p.FirstName}, {"last_name", p.LastName}, {"emails", strings.Join(p.Emails, ", ")}, {"phones", strings.Join(p.Phones, ", ")},
-		{"company_id", idStr(p.CompanyID)}, {"title", p.Title}, {"address", p.Address}, {"source", p.Source}, {"owner_id", idStr(p.OwnerID)},
-		{"tags", strings.Join(p.Tags, ", ")}, {"consent.email", b(p.Consent.Email)}, {"consent.sms", b(p.Consent.SMS)}, {"consent.calls", b(p.Consent.Calls)},
-	}, p.Custom)
+	out := append(fieldTexts(app.KindPerson, p, true),
+		[2]string{"emails", strings.Join(p.Emails, ", ")}, [2]string{"phones", strings.Join(p.Phones, ", ")}, [2]string{"company_id", idStr(p.CompanyID)})
+	return customFields(append(append(out, fieldTexts(app.KindPerson, p, false)...), [2]string{"owner_id", idStr(p.OwnerID)},
+		[2]string{"tags", strings.Join(p.Tags, ", ")}, [2]string{"consent.email", b(p.Consent.Email)}, [2]string{"consent.sms", b(p.Consent.SMS)},
+		[2]string{"consent.calls", b(p.Consent.Calls)},
+	), p.Custom)
 }
 
 func idStr(id int64) string {
@@ -101,9 +103,7 @@ func (s *CRMStore) FindPeople(ctx context.Context, f app.PersonFilter) ([]*app.P
 	if f.OwnerID != nil {
 		l.filter(`r.owner_id = ?`, *f.OwnerID)
 	}
-	if f.Source != nil {
-		l.filter(`r.source = ?`, *f.Source)
-	}
+	fieldFilters(l, app.KindPerson, f.Fields)
 	if f.Tag != nil {
 		l.filter(tagFilter, strings.ToLower(strings.TrimSpace(*f.Tag)))
 	}
@@ -180,10 +180,11 @@ func insertPerson(ctx context.Context, tx *Tx, tid int64, p *app.Person) error {
 		return err
 	}
 	p.TenantID, p.CreatedAt, p.UpdatedAt = tid, tx.now, tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO crm_people (tenant_id, first_name, last_name, name_key, emails, phones, company_id, title, address, source,
-		owner_id, tags, consent_email, consent_sms, consent_calls, custom, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tid, p.FirstName, p.LastName, strings.ToLower(p.Name()), jsonList(p.Emails), jsonList(p.Phones), nullID(p.CompanyID), p.Title, p.Address, p.Source,
-		nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, customJSON(p.Custom), FormatTime(tx.now), FormatTime(tx.now))
+	k := app.KindPerson
+	res, err := tx.ExecContext(ctx, `INSERT INTO crm_people (tenant_id, name_key, emails, phones, company_id,
+		owner_id, tags, consent_email, consent_sms, consent_calls, custom, created_at, updated_at`+fieldNames(k)+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`+fieldMarks(k)+`)`,
+		joinArgs([]any{tid, strings.ToLower(p.Name()), jsonList(p.Emails), jsonList(p.Phones), nullID(p.CompanyID),
+			nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, customJSON(p.Custom), FormatTime(tx.now), FormatTime(tx.now)}, fieldArgs(k, p))...)
 	if err != nil {
 		return FormatError(err, "Person already exists.")
 	}
@@ -204,10 +205,11 @@ func replacePerson(ctx context.Context, tx *Tx, tid int64, old, p *app.Person) e
 		return err
 	}
 	p.ID, p.TenantID, p.CreatedAt, p.UpdatedAt = old.ID, tid, old.CreatedAt, tx.now
-	if _, err := tx.ExecContext(ctx, `UPDATE crm_people SET first_name = ?, last_name = ?, name_key = ?, emails = ?, phones = ?, company_id = ?, title = ?,
-		address = ?, source = ?, owner_id = ?, tags = ?, consent_email = ?, consent_sms = ?, consent_calls = ?, custom = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
-		p.FirstName, p.LastName, strings.ToLower(p.Name()), jsonList(p.Emails), jsonList(p.Phones), nullID(p.CompanyID), p.Title, p.Address, p.Source,
-		nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, customJSON(p.Custom), FormatTime(tx.now), p.ID, tid); err != nil {
+	k := app.KindPerson
+	if _, err := tx.ExecContext(ctx, `UPDATE crm_people SET `+fieldSets(k)+`name_key = ?, emails = ?, phones = ?, company_id = ?,
+		owner_id = ?, tags = ?, consent_email = ?, consent_sms = ?, consent_calls = ?, custom = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
+		joinArgs(fieldArgs(k, p), []any{strings.ToLower(p.Name()), jsonList(p.Emails), jsonList(p.Phones), nullID(p.CompanyID),
+			nullID(p.OwnerID), jsonList(p.Tags), p.Consent.Email, p.Consent.SMS, p.Consent.Calls, customJSON(p.Custom), FormatTime(tx.now), p.ID, tid})...); err != nil {
 		return fmt.Errorf("update person: %w", err)
 	}
 	if err := writeContactPoints(ctx, tx, tid, p, false); err != nil {

@@ -22,20 +22,19 @@ var _ app.CRMViewStore = (*CRMStore)(nil)
 // amount, or multi (a condition on any of several values: multiSources).
 var viewExprs = map[string]map[string][2]string{
 	app.RecordPerson: {
-		"name": {"r.name_key", "text"}, "first_name": {"r.first_name", "text"}, "last_name": {"r.last_name", "text"},
+		"name":  {"r.name_key", "text"},
 		"email": {"email", "multi"}, "phone": {"phone", "multi"}, "tag": {"tag", "multi"},
-		"company": {"c.name", "text"}, "title": {"r.title", "text"}, "address": {"r.address", "text"}, "source": {"r.source", "text"},
+		"company":       {"c.name", "text"},
 		"consent_email": {"r.consent_email", "bool"}, "consent_sms": {"r.consent_sms", "bool"}, "consent_calls": {"r.consent_calls", "bool"},
 		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
 		"id": {"r.id", "num"}, "company_id": {"r.company_id", "num"}, "owner_id": {"r.owner_id", "num"},
 	},
 	app.RecordCompany: {
-		"name": {"r.name", "text"}, "domain": {"r.domain", "text"}, "industry": {"r.industry", "text"}, "size": {"r.size", "text"},
-		"address": {"r.address", "text"}, "tag": {"tag", "multi"}, "created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
+		"tag": {"tag", "multi"}, "created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
 		"id": {"r.id", "num"},
 	},
 	app.RecordDeal: {
-		"name": {"r.name", "text"}, "amount": {"r.amount", "amount"}, "currency": {"r.currency", "text"},
+		"amount": {"r.amount", "amount"}, "currency": {"r.currency", "text"},
 		"pipeline":       {"(SELECT name FROM crm_pipelines WHERE id = r.pipeline_id)", "text"},
 		"stage":          {"(SELECT name FROM crm_stages WHERE id = r.stage_id)", "text"},
 		"expected_close": {"r.expected_close", "date"}, "probability": {"r.probability", "num"},
@@ -54,6 +53,19 @@ var viewExprs = map[string]map[string][2]string{
 		"assignee_id": {"r.assignee_id", "num"}, "record_type": {"r.record_type", "text"}, "record_id": {"r.record_id", "num"},
 		"created_at": {"r.created_at", "date"}, "updated_at": {"r.updated_at", "date"},
 	},
+}
+
+func init() {
+	// The descriptor fields of each kind filter on their column.
+	for _, k := range app.RecordKinds {
+		for _, f := range k.Fields {
+			kind := "text"
+			if f.Type == app.ValueDate {
+				kind = "date"
+			}
+			viewExprs[k.Type][f.Key] = [2]string{"r." + f.Column, kind}
+		}
+	}
 }
 
 // multiSources are the value lists of multi fields (one value column).

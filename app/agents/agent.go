@@ -212,7 +212,39 @@ func (c *Config) Normalize() error {
 	if len(c.Greeting) > 500 {
 		return app.FieldErrorf("greeting", "The greeting must be at most 500 characters.")
 	}
-	m := &c.Model
+	if err := c.Model.normalize(); err != nil {
+		return err
+	}
+	if err := c.Voice.normalize(); err != nil {
+		return err
+	}
+	if err := c.normalizeLists(); err != nil {
+		return err
+	}
+	if err := c.Hours.normalize(); err != nil {
+		return err
+	}
+	if err := c.Handoff.normalize(); err != nil {
+		return err
+	}
+	if slices.Contains(c.Tools, ToolTransfer) && c.Handoff.Kind == HandoffNone {
+		return app.FieldErrorf("handoff.kind", "The transfer tool needs a handoff target.")
+	}
+	if err := c.normalizeFields(); err != nil {
+		return err
+	}
+	if err := c.Limits.normalize(); err != nil {
+		return err
+	}
+	if len(c.Sheets) > 10 {
+		return app.FieldErrorf("sheets", "At most 10 sheets.")
+	}
+	return nil
+}
+
+// normalize trims the model settings and fills the defaults; an error
+// names the field.
+func (m *ModelSettings) normalize() error {
 	m.BaseURL = strings.TrimRight(strings.TrimSpace(m.BaseURL), "/")
 	if m.BaseURL != "" {
 		u, err := url.Parse(m.BaseURL)
@@ -238,7 +270,12 @@ func (c *Config) Normalize() error {
 	if m.EmbeddingModel = strings.TrimSpace(m.EmbeddingModel); m.EmbeddingModel != "" && !modelNameRE.MatchString(m.EmbeddingModel) {
 		return app.FieldErrorf("model.embedding_model", "Embedding model must be a model name like text-embedding-3-small.")
 	}
-	v := &c.Voice
+	return nil
+}
+
+// normalize fills the voice defaults and checks them; an error names the
+// field.
+func (v *VoiceSettings) normalize() error {
 	if v.Mode == "" {
 		v.Mode = VoiceRelay
 	}
@@ -260,6 +297,12 @@ func (c *Config) Normalize() error {
 	if len(v.Voice) > 100 || strings.ContainsAny(v.Voice, `"<>&`) {
 		return app.FieldErrorf("voice.voice", "Voice must be a voice name like Polly.Joanna-Neural.")
 	}
+	return nil
+}
+
+// normalizeLists keeps each knowledge source and tool once (tools sorted)
+// and checks them and the workflows the agent may start.
+func (c *Config) normalizeLists() error {
 	seen := map[string]bool{}
 	var ks []string
 	for _, k := range c.Knowledge {
@@ -293,10 +336,12 @@ func (c *Config) Normalize() error {
 	if len(c.Workflows) > 20 {
 		return app.FieldErrorf("workflows", "At most 20 workflows.")
 	}
-	if err := c.Hours.normalize(); err != nil {
-		return err
-	}
-	h := &c.Handoff
+	return nil
+}
+
+// normalize checks the handoff target for its kind (a phone number in
+// E.164, an email address, or none).
+func (h *Handoff) normalize() error {
 	h.Target = strings.TrimSpace(h.Target)
 	switch h.Kind {
 	case HandoffNone:
@@ -315,9 +360,12 @@ func (c *Config) Normalize() error {
 	default:
 		return app.FieldErrorf("handoff.kind", "Handoff must be phone, email, user or none.")
 	}
-	if slices.Contains(c.Tools, ToolTransfer) && h.Kind == HandoffNone {
-		return app.FieldErrorf("handoff.kind", "The transfer tool needs a handoff target.")
-	}
+	return nil
+}
+
+// normalizeFields checks the fields the agent collects: unique keys,
+// labels, and a CRM field each goes to (a note by default).
+func (c *Config) normalizeFields() error {
 	if len(c.Fields) > 30 {
 		return app.FieldErrorf("fields", "At most 30 fields to collect.")
 	}
@@ -348,7 +396,11 @@ func (c *Config) Normalize() error {
 			}
 		}
 	}
-	l := &c.Limits
+	return nil
+}
+
+// normalize checks the limits and fills the defaults of those left 0.
+func (l *Limits) normalize() error {
 	for _, x := range []struct {
 		name string
 		v    *int
@@ -362,9 +414,6 @@ func (c *Config) Normalize() error {
 		if *x.v == 0 {
 			*x.v = x.def
 		}
-	}
-	if len(c.Sheets) > 10 {
-		return app.FieldErrorf("sheets", "At most 10 sheets.")
 	}
 	return nil
 }

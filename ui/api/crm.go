@@ -28,11 +28,30 @@ type crmResource struct {
 }
 
 var crmResources = []crmResource{
-	{"people", app.RecordPerson, []string{"email", "phone", "company_id", "owner_id", "tag", "source"}},
-	{"companies", app.RecordCompany, []string{"domain", "industry", "tag"}},
+	{"people", app.RecordPerson, fieldFilters(app.KindPerson, "email", "phone", "company_id", "owner_id", "tag")},
+	{"companies", app.RecordCompany, fieldFilters(app.KindCompany, "domain", "tag")},
 	{"opportunities", app.RecordDeal, []string{"pipeline_id", "stage", "company_id", "person_id", "owner_id", "tag"}},
 	{"notes", app.RecordNote, []string{"record_type", "record_id"}},
 	{"tasks", app.RecordTask, []string{"done", "assignee_id", "record_type", "record_id"}},
+}
+
+// fieldFilters lists own, then the kind's descriptor fields with Filter.
+func fieldFilters(k *app.RecordKind, own ...string) []string {
+	for _, f := range k.FieldsWhere(func(f *app.Field) bool { return f.Filter }) {
+		own = append(own, f.Key)
+	}
+	return own
+}
+
+// fieldQuery reads the kind's descriptor filters from the query.
+func fieldQuery(c *fiber.Ctx, k *app.RecordKind) map[string]string {
+	out := map[string]string{}
+	for _, f := range k.Fields {
+		if v := c.Query(f.Key); v != "" && f.Filter {
+			out[f.Key] = utils.CopyString(v)
+		}
+	}
+	return out
 }
 
 func (s *Handler) registerCRMAPIRoutes(api fiber.Router, host string) {
@@ -543,7 +562,8 @@ func (s *Handler) apiCRMList(c *fiber.Ctx, call crmCall) error {
 	var next string
 	switch call.res.Record {
 	case app.RecordPerson:
-		f := app.PersonFilter{ListOptions: opts, Email: str("email"), Phone: str("phone"), CompanyID: num("company_id"), OwnerID: num("owner_id"), Tag: str("tag"), Source: str("source")}
+		f := app.PersonFilter{ListOptions: opts, Email: str("email"), Phone: str("phone"), CompanyID: num("company_id"), OwnerID: num("owner_id"), Tag: str("tag"),
+			Fields: fieldQuery(c, app.KindPerson)}
 		if perr != nil {
 			return perr
 		}
@@ -557,7 +577,8 @@ func (s *Handler) apiCRMList(c *fiber.Ctx, call crmCall) error {
 		}
 	case app.RecordCompany:
 		var cs []*app.Company
-		if cs, next, err = s.CRM.FindCompanies(call.ctx, app.CompanyFilter{ListOptions: opts, Domain: str("domain"), Industry: str("industry"), Tag: str("tag")}); err == nil {
+		if cs, next, err = s.CRM.FindCompanies(call.ctx, app.CompanyFilter{ListOptions: opts, Domain: str("domain"), Tag: str("tag"),
+			Fields: fieldQuery(c, app.KindCompany)}); err == nil {
 			out := make([]apiCompany, len(cs))
 			for i, x := range cs {
 				out[i] = toAPICompany(x)

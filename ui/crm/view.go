@@ -201,22 +201,12 @@ func recordCells(rec any, cols []string, names *cellNames) []string {
 				v = strconv.FormatInt(r.ID, 10)
 			case "name":
 				v = r.Name()
-			case "first_name":
-				v = r.FirstName
-			case "last_name":
-				v = r.LastName
 			case "email":
 				v = strings.Join(r.Emails, "; ")
 			case "phone":
 				v = strings.Join(r.Phones, "; ")
 			case "company":
 				v = r.CompanyName
-			case "title":
-				v = r.Title
-			case "address":
-				v = r.Address
-			case "source":
-				v = r.Source
 			case "tag":
 				v = strings.Join(r.Tags, ", ")
 			case "consent_email":
@@ -235,16 +225,6 @@ func recordCells(rec any, cols []string, names *cellNames) []string {
 			switch col {
 			case "id":
 				v = strconv.FormatInt(r.ID, 10)
-			case "name":
-				v = r.Name
-			case "domain":
-				v = r.Domain
-			case "industry":
-				v = r.Industry
-			case "size":
-				v = r.Size
-			case "address":
-				v = r.Address
 			case "tag":
 				v = strings.Join(r.Tags, ", ")
 			case "created_at":
@@ -257,8 +237,6 @@ func recordCells(rec any, cols []string, names *cellNames) []string {
 			switch col {
 			case "id":
 				v = strconv.FormatInt(r.ID, 10)
-			case "name":
-				v = r.Name
 			case "amount":
 				v = fmt.Sprintf("%d.%02d", r.Amount/100, r.Amount%100)
 			case "currency":
@@ -287,6 +265,8 @@ func recordCells(rec any, cols []string, names *cellNames) []string {
 		}
 		if k, ok := strings.CutPrefix(col, "custom."); ok {
 			v = customCell(custom[k])
+		} else if f := app.KindOfRecord(rec).Field(col); f != nil {
+			v = f.Text(rec)
 		}
 		out[i] = v
 	}
