@@ -90,6 +90,10 @@ func TestNexus_TenantWrites(t *testing.T) {
 	if st, _, _ := e.admin("GET", bPath+"/logo", nil); st != 404 {
 		t.Fatalf("logo after delete: %d", st)
 	}
+	if entries, _, err := e.Server.Audit.Store.FindAuditEntries(ctx, app.AuditFilter{Action: "tenant.logo_delete", Limit: 10}); err != nil ||
+		len(entries) != 1 || entries[0].Target != "tenant:"+e.B.T.Slug || entries[0].ActorKind != app.ActorAdmin {
+		t.Fatalf("logo delete audit: %+v %v", entries, err)
+	}
 
 	// A tenant API key: shown once, works on the portal, revoked stops.
 	st, body, _ := e.admin("POST", bPath+"/apikeys", url.Values{"name": {"zapier"}, "scope": {"write"}})

@@ -51,18 +51,50 @@ type FitScore struct {
 // IneligibleCap.
 func Score(p Profile, n Notice, now time.Time) FitScore {
 	var fs FitScore
-	add := func(factor string, pts int, format string, args ...any) {
-		fs.Reasons = append(fs.Reasons, Reason{Factor: factor, Points: pts, Text: fmt.Sprintf(format, args...)})
-		fs.Score += pts
+	fs.scoreNAICS(p, n)
+	fs.scorePSC(p, n)
+	eligible := fs.scoreSetAside(p, n)
+	fs.scoreKeywords(p, n)
+	fs.scorePlace(p, n)
+	expired := fs.scoreDeadline(n, now)
+	// Gates, in fixed order; the first that applies sets the total.
+	switch {
+	case !n.Active:
+		fs.add("status", -fs.Score, "The notice is archived (inactive): score set to 0")
+	case n.IsAward():
+		fs.add("status", -fs.Score, "Award notice: nothing to bid on, score set to 0")
+	case expired:
+		fs.add("deadline", -fs.Score, "The response deadline has passed: score set to 0")
+	case !eligible && fs.Score > IneligibleCap:
+		fs.add("set-aside", IneligibleCap-fs.Score, "Not eligible for the set-aside: score capped at %d (teaming or subcontracting only)", IneligibleCap)
 	}
+	// Registration warnings (no points).
+	if !p.SAMExpires.IsZero() {
+		switch {
+		case !p.SAMExpires.After(now):
+			fs.add("registration", 0, "Your SAM registration expired on %s: renew it before submitting", p.SAMExpires.Format(time.DateOnly))
+		case !n.ResponseDeadline.IsZero() && p.SAMExpires.Before(n.ResponseDeadline):
+			fs.add("registration", 0, "Your SAM registration expires on %s, before this response is due", p.SAMExpires.Format(time.DateOnly))
+		}
+	}
+	return fs
+}
 
-	// NAICS.
+// add adds a factor's points and the reason.
+func (fs *FitScore) add(factor string, pts int, format string, args ...any) {
+	fs.Reasons = append(fs.Reasons, Reason{Factor: factor, Points: pts, Text: fmt.Sprintf(format, args...)})
+	fs.Score += pts
+}
+
+// scoreNAICS scores the notice's NAICS codes against the profile's:
+// primary, other, or the same industry group (first four digits).
+func (fs *FitScore) scoreNAICS(p Profile, n Notice) {
 	codes := n.AllNAICS()
 	switch {
 	case len(codes) == 0:
-		add("naics", 0, "The notice lists no NAICS code")
+		fs.add("naics", 0, "The notice lists no NAICS code")
 	case slices.Contains(codes, p.NAICSPrimary):
-		add("naics", PointsNAICSPrimary, "NAICS %s is your primary NAICS", p.NAICSPrimary)
+		fs.add("naics", PointsNAICSPrimary, "NAICS %s is your primary NAICS", p.NAICSPrimary)
 	default:
 		other, prefix := "", ""
 		for _, c := range codes {
@@ -80,40 +112,49 @@ func Score(p Profile, n Notice, now time.Time) FitScore {
 		}
 		switch {
 		case other != "":
-			add("naics", PointsNAICSOther, "NAICS %s is one of your other NAICS codes", other)
+			fs.add("naics", PointsNAICSOther, "NAICS %s is one of your other NAICS codes", other)
 		case prefix != "":
-			add("naics", PointsNAICSPrefix, "NAICS %s", prefix)
+			fs.add("naics", PointsNAICSPrefix, "NAICS %s", prefix)
 		default:
-			add("naics", 0, "NAICS %s is not among your codes", strings.Join(codes, ", "))
+			fs.add("naics", 0, "NAICS %s is not among your codes", strings.Join(codes, ", "))
 		}
 	}
+}
 
-	// PSC.
+// scorePSC scores the product/service code, when both give one.
+func (fs *FitScore) scorePSC(p Profile, n Notice) {
 	if n.ClassificationCode != "" && len(p.PSCCodes) > 0 {
 		if slices.Contains(p.PSCCodes, strings.ToUpper(n.ClassificationCode)) {
-			add("psc", PointsPSC, "Product/service code %s is one of yours", n.ClassificationCode)
+			fs.add("psc", PointsPSC, "Product/service code %s is one of yours", n.ClassificationCode)
 		} else {
-			add("psc", 0, "Product/service code %s is not among yours", n.ClassificationCode)
+			fs.add("psc", 0, "Product/service code %s is not among yours", n.ClassificationCode)
 		}
 	}
+}
 
-	// Set-aside.
-	eligible := true
+// scoreSetAside scores the set-aside; false when it is one the profile is
+// not eligible for.
+func (fs *FitScore) scoreSetAside(p Profile, n Notice) (eligible bool) {
+	eligible = true
 	switch code, known := CanonicalSetAside(n.SetAside); {
 	case isUnrestricted(n.SetAside):
-		add("set-aside", PointsSetAsideOpen, "No set-aside: open to all offerors")
+		fs.add("set-aside", PointsSetAsideOpen, "No set-aside: open to all offerors")
 	case known && slices.Contains(p.SetAsides, code):
-		add("set-aside", PointsSetAsideFit, "Set aside %s (%s), which you are eligible for", code, setAsideByUpper[strings.ToUpper(code)].Description)
+		fs.add("set-aside", PointsSetAsideFit, "Set aside %s (%s), which you are eligible for", code, setAsideByUpper[strings.ToUpper(code)].Description)
 	case known:
 		eligible = false
-		add("set-aside", 0, "Set aside %s (%s), which you are not eligible for", code, setAsideByUpper[strings.ToUpper(code)].Description)
+		fs.add("set-aside", 0, "Set aside %s (%s), which you are not eligible for", code, setAsideByUpper[strings.ToUpper(code)].Description)
 	default:
-		add("set-aside", 0, "Unrecognised set-aside %q (%s): check eligibility on the notice", n.SetAside, n.SetAsideDesc)
+		fs.add("set-aside", 0, "Unrecognised set-aside %q (%s): check eligibility on the notice", n.SetAside, n.SetAsideDesc)
 	}
+	return eligible
+}
 
-	// Keywords.
+// scoreKeywords scores the profile's keywords found in the title and the
+// description, up to PointsKeywordsMax.
+func (fs *FitScore) scoreKeywords(p Profile, n Notice) {
 	if len(p.Keywords) == 0 {
-		add("keywords", 0, "No keywords in your profile")
+		fs.add("keywords", 0, "No keywords in your profile")
 	} else {
 		title, desc := normalizeWords(n.Title), normalizeWords(PlainText(n.DescriptionText))
 		var inTitle, inDesc []string
@@ -135,9 +176,9 @@ func Score(p Profile, n Notice, now time.Time) FitScore {
 		pts = min(pts, PointsKeywordsMax)
 		switch {
 		case len(inTitle)+len(inDesc) == 0 && n.DescriptionText == "":
-			add("keywords", 0, "None of your keywords is in the title (description not fetched)")
+			fs.add("keywords", 0, "None of your keywords is in the title (description not fetched)")
 		case len(inTitle)+len(inDesc) == 0:
-			add("keywords", 0, "None of your keywords is in the title or description")
+			fs.add("keywords", 0, "None of your keywords is in the title or description")
 		default:
 			var parts []string
 			if len(inTitle) > 0 {
@@ -146,29 +187,33 @@ func Score(p Profile, n Notice, now time.Time) FitScore {
 			if len(inDesc) > 0 {
 				parts = append(parts, "in the description: "+quoteList(inDesc))
 			}
-			add("keywords", pts, "Keywords %s", strings.Join(parts, "; "))
+			fs.add("keywords", pts, "Keywords %s", strings.Join(parts, "; "))
 		}
 	}
+}
 
-	// Place of performance.
+// scorePlace scores the place of performance against the profile's states.
+func (fs *FitScore) scorePlace(p Profile, n Notice) {
 	state, country := placeState(n.PlaceOfPerformance)
 	switch {
 	case len(p.States) == 0:
-		add("place", PointsPlaceUnknown, "No states of interest in your profile")
+		fs.add("place", PointsPlaceUnknown, "No states of interest in your profile")
 	case state == "" && (country == "" || country == "USA" || country == "US"):
-		add("place", PointsPlaceUnknown, "No place of performance state given")
+		fs.add("place", PointsPlaceUnknown, "No place of performance state given")
 	case state == "":
-		add("place", 0, "Performed outside the United States (%s)", country)
+		fs.add("place", 0, "Performed outside the United States (%s)", country)
 	case slices.Contains(p.States, state):
-		add("place", PointsPlaceMatch, "Performed in %s, one of your states", state)
+		fs.add("place", PointsPlaceMatch, "Performed in %s, one of your states", state)
 	default:
-		add("place", 0, "Performed in %s, outside your states (%s)", state, strings.Join(p.States, ", "))
+		fs.add("place", 0, "Performed in %s, outside your states (%s)", state, strings.Join(p.States, ", "))
 	}
+}
 
-	// Time left.
-	expired := false
+// scoreDeadline scores the time left to respond; true when the deadline
+// has passed.
+func (fs *FitScore) scoreDeadline(n Notice, now time.Time) (expired bool) {
 	if n.ResponseDeadline.IsZero() {
-		add("deadline", 0, "No response deadline given")
+		fs.add("deadline", 0, "No response deadline given")
 	} else {
 		left := n.ResponseDeadline.Sub(now)
 		days := int(left.Hours() / 24)
@@ -176,42 +221,20 @@ func Score(p Profile, n Notice, now time.Time) FitScore {
 		switch {
 		case left <= 0:
 			expired = true
-			add("deadline", 0, "Response deadline passed (%s)", due)
+			fs.add("deadline", 0, "Response deadline passed (%s)", due)
 		case days >= 21:
-			add("deadline", PointsDeadlineMax, "%d days left to respond (due %s)", days, due)
+			fs.add("deadline", PointsDeadlineMax, "%d days left to respond (due %s)", days, due)
 		case days >= 14:
-			add("deadline", 12, "%d days left to respond (due %s)", days, due)
+			fs.add("deadline", 12, "%d days left to respond (due %s)", days, due)
 		case days >= 7:
-			add("deadline", 8, "%d days left to respond (due %s): tight", days, due)
+			fs.add("deadline", 8, "%d days left to respond (due %s): tight", days, due)
 		case days >= 3:
-			add("deadline", 4, "Only %d days left to respond (due %s)", days, due)
+			fs.add("deadline", 4, "Only %d days left to respond (due %s)", days, due)
 		default:
-			add("deadline", 1, "Less than 3 days left to respond (due %s)", due)
+			fs.add("deadline", 1, "Less than 3 days left to respond (due %s)", due)
 		}
 	}
-
-	// Gates, in fixed order; the first that applies sets the total.
-	switch {
-	case !n.Active:
-		add("status", -fs.Score, "The notice is archived (inactive): score set to 0")
-	case n.IsAward():
-		add("status", -fs.Score, "Award notice: nothing to bid on, score set to 0")
-	case expired:
-		add("deadline", -fs.Score, "The response deadline has passed: score set to 0")
-	case !eligible && fs.Score > IneligibleCap:
-		add("set-aside", IneligibleCap-fs.Score, "Not eligible for the set-aside: score capped at %d (teaming or subcontracting only)", IneligibleCap)
-	}
-
-	// Registration warnings (no points).
-	if !p.SAMExpires.IsZero() {
-		switch {
-		case !p.SAMExpires.After(now):
-			add("registration", 0, "Your SAM registration expired on %s: renew it before submitting", p.SAMExpires.Format(time.DateOnly))
-		case !n.ResponseDeadline.IsZero() && p.SAMExpires.Before(n.ResponseDeadline):
-			add("registration", 0, "Your SAM registration expires on %s, before this response is due", p.SAMExpires.Format(time.DateOnly))
-		}
-	}
-	return fs
+	return expired
 }
 
 // normalizeWords lower-cases s, turns every non-alphanumeric run into one
