@@ -66,7 +66,8 @@ type Person struct {
 	Title       string
 	Address     string
 	Source      string
-	OwnerID     int64 // a tenant user; 0: none
+	Birthday    *time.Time // a day; nil: unknown
+	OwnerID     int64      // a tenant user; 0: none
 	Tags        []string
 	Consent     Consent
 	Custom      map[string]any // custom field values by key

@@ -173,8 +173,11 @@ func (f *Field) normalize(rec any) error {
 // type (Field.Parse): the changes of an update.
 type FieldValues map[string]any
 
-// Field returns the kind's field with key, or nil.
+// Field returns the kind's field with key, or nil (also for a nil kind).
 func (k *RecordKind) Field(key string) *Field {
+	if k == nil {
+		return nil
+	}
 	for _, f := range k.Fields {
 		if f.Key == key {
 			return f
@@ -243,6 +246,8 @@ var (
 			Aliases: []string{"city", "street"}}, func(p *Person) *string { return &p.Address }),
 		strField(Field{Key: "source", Column: "source", Label: "Source", Max: 100, Filter: true, Sort: true, MergeKeeps: true},
 			func(p *Person) *string { return &p.Source }),
+		dateField(Field{Key: "birthday", Column: "birthday", Label: "Birthday", Sort: true,
+			Aliases: []string{"date_of_birth", "dob", "birth_date", "birthdate"}}, func(p *Person) **time.Time { return &p.Birthday }),
 	}
 	companyFields = []*Field{
 		strField(Field{Key: "name", Column: "name", Label: "Name", Heading: true, Required: true, Max: 200, List: true,

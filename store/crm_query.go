@@ -52,6 +52,12 @@ func (l *list) query(ctx context.Context, db *sql.DB, tid int64, scan func(scann
 	expr := map[string]string{
 		"name": "r.name_key", "expected_close": "COALESCE(r.expected_close, '')", "probability": "COALESCE(r.probability, -1)",
 	}[col]
+	if f := app.KindOf(l.typ).Field(col); expr == "" && f != nil {
+		expr = "r." + f.Column
+		if f.Type == app.ValueDate {
+			expr = "COALESCE(" + expr + ", '')"
+		}
+	}
 	if expr == "" {
 		expr = "r." + col
 	}
