@@ -187,30 +187,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, auth string) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "We could not parse the JSON body of your request.")
 		return
 	}
-	if body.Model == "" || len(body.Messages) == 0 {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "model and messages are required")
+	if msg := checkChat(body); msg != "" {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", msg)
 		return
-	}
-	// Tool messages must answer a call of the assistant message before
-	// them, as the real API insists.
-	open := map[string]bool{}
-	for _, m := range body.Messages {
-		switch m.Role {
-		case "assistant":
-			open = map[string]bool{}
-			for _, c := range m.ToolCalls {
-				open[c.ID] = true
-			}
-		case "tool":
-			if !open[m.ToolCallID] {
-				writeError(w, http.StatusBadRequest, "invalid_request_error", "messages with role 'tool' must be a response to a preceeding message with 'tool_calls'")
-				return
-			}
-		case "system", "user":
-		default:
-			writeError(w, http.StatusBadRequest, "invalid_request_error", "unknown role "+m.Role)
-			return
-		}
 	}
 	rec := &Request{Body: body, Auth: auth, At: at, Stream: body.Stream}
 	s.mu.Lock()
@@ -256,25 +235,79 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, auth string) {
 	if len(reply.ToolCalls) > 0 {
 		finish = "tool_calls"
 	}
+	c := &chatAnswer{id: id, at: at, body: body, reply: reply, rec: rec, finish: finish, usage: usage}
 	if !body.Stream {
-		msg := map[string]any{"role": "assistant", "content": nil}
-		if reply.Text != "" {
-			msg["content"] = reply.Text
-		}
-		if len(reply.ToolCalls) > 0 {
-			var tcs []map[string]any
-			for i, c := range reply.ToolCalls {
-				tcs = append(tcs, map[string]any{"id": fmt.Sprintf("call_%d_%d", at.UnixNano()%1e6, i), "type": "function",
-					"function": map[string]any{"name": c.Name, "arguments": c.Arguments}})
-			}
-			msg["tool_calls"] = tcs
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"id": id, "object": "chat.completion", "created": at.Unix(), "model": body.Model,
-			"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}}, "usage": usage})
-		rec.First = time.Now()
+		s.answer(w, c)
 		return
 	}
+	s.stream(w, r, c)
+}
+
+// checkChat is what the real API answers a request it refuses with (400
+// invalid_request_error), "" for a request it takes: model and messages
+// required, and a tool message must answer a call of the assistant
+// message before it.
+func checkChat(body llm.ChatRequest) string {
+	if body.Model == "" || len(body.Messages) == 0 {
+		return "model and messages are required"
+	}
+	open := map[string]bool{}
+	for _, m := range body.Messages {
+		switch m.Role {
+		case "assistant":
+			open = map[string]bool{}
+			for _, c := range m.ToolCalls {
+				open[c.ID] = true
+			}
+		case "tool":
+			if !open[m.ToolCallID] {
+				return "messages with role 'tool' must be a response to a preceeding message with 'tool_calls'"
+			}
+		case "system", "user":
+		default:
+			return "unknown role " + m.Role
+		}
+	}
+	return ""
+}
+
+// chatAnswer is one chat completion being answered.
+type chatAnswer struct {
+	id     string
+	at     time.Time
+	body   llm.ChatRequest
+	reply  Reply
+	rec    *Request
+	finish string
+	usage  llm.Usage
+}
+
+// answer writes the completion as one JSON object (no stream).
+func (s *Server) answer(w http.ResponseWriter, c *chatAnswer) {
+	id, at, body, reply, rec, finish, usage := c.id, c.at, c.body, c.reply, c.rec, c.finish, c.usage
+	msg := map[string]any{"role": "assistant", "content": nil}
+	if reply.Text != "" {
+		msg["content"] = reply.Text
+	}
+	if len(reply.ToolCalls) > 0 {
+		var tcs []map[string]any
+		for i, c := range reply.ToolCalls {
+			tcs = append(tcs, map[string]any{"id": fmt.Sprintf("call_%d_%d", at.UnixNano()%1e6, i), "type": "function",
+				"function": map[string]any{"name": c.Name, "arguments": c.Arguments}})
+		}
+		msg["tool_calls"] = tcs
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"id": id, "object": "chat.completion", "created": at.Unix(), "model": body.Model,
+		"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}}, "usage": usage})
+	rec.First = time.Now()
+}
+
+// stream writes the completion as server-sent chunks: the text in pieces
+// (ChunkDelay apart), each tool call's arguments in two, the finish reason,
+// the usage when asked for, and [DONE].
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, c *chatAnswer) {
+	id, at, body, reply, rec, finish, usage := c.id, c.at, c.body, c.reply, c.rec, c.finish, c.usage
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	fl, _ := w.(http.Flusher)
