@@ -180,21 +180,10 @@ func Open(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) {
 
 func (a *App) open(ctx context.Context) error {
 	cfg := a.Config
-	a.DB = store.NewDB(cfg.DBPath())
-	if err := a.DB.Open(ctx); err != nil {
-		a.DB = nil
-		return fmt.Errorf("open database: %w", err)
-	}
-	a.KV = store.NewKV(cfg.KVPath())
-	if err := a.KV.Open(); err != nil {
-		a.KV = nil
-		return fmt.Errorf("open redka: %w", err)
-	}
-	ciph, keyFile, err := openVaultKey(ctx, cfg, a.DB) // vault_key.go
+	ciph, err := a.openData(ctx)
 	if err != nil {
 		return err
 	}
-	a.MasterKeyFile = keyFile
 	limiter := store.NewRateLimiter(a.KV)
 	// The admin session store indexes sessions per admin, so admins can
 	// list and revoke theirs.
@@ -258,6 +247,56 @@ func (a *App) open(ctx context.Context) error {
 		Retention: cfg.WebhookRetention, Keep: cfg.WebhookKeep,
 		HTTP: httpx.New(hooks, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1, UserAgent: "webhooks/1"})}
 
+	a.wireServer()
+	a.wireAutomations(smtpDefault, outbox)
+	a.wireBilling()                                          // billing.go: meters the senders wireAutomations built
+	a.wireBrand()                                            // brand.go: the brand & press kit (issue #22)
+	a.wireCreators(ciph.DeriveKey("creator private links"))  // creators.go: creators (UGC, issue #22)
+	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
+	a.wireAgents()
+	a.wireInbox()       // inbox.go
+	a.wireSites()       // sites.go
+	a.wireAgentBooker() // calendar.go
+
+	// courses.go: the members' area (#24).
+	a.wireCourses(limiter, deviceKey)
+
+	if err := a.wireFederal(); err != nil {
+		return err
+	}
+	a.wireIntegrations() // integrations.go: the hub over the integrations above
+	a.wireOps()          // ops.go: /metrics collectors and token, disk health
+	return nil
+}
+
+// openData opens the database, the key-value store (redka) and the
+// vault's master key, which must be the key the database's secrets were
+// sealed with.
+func (a *App) openData(ctx context.Context) (*app.Cipher, error) {
+	cfg := a.Config
+	a.DB = store.NewDB(cfg.DBPath())
+	if err := a.DB.Open(ctx); err != nil {
+		a.DB = nil
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a.KV = store.NewKV(cfg.KVPath())
+	if err := a.KV.Open(); err != nil {
+		a.KV = nil
+		return nil, fmt.Errorf("open redka: %w", err)
+	}
+	ciph, keyFile, err := openVaultKey(ctx, cfg, a.DB) // vault_key.go
+	if err != nil {
+		return nil, err
+	}
+	a.MasterKeyFile = keyFile
+	return ciph, nil
+}
+
+// wireServer builds the HTTP server over the core services (the sites,
+// the portal, Nexus and the API); the wire* steps after it add their
+// modules' handlers.
+func (a *App) wireServer() {
+	cfg := a.Config
 	a.Server = &ui.Server{
 		Domains:    a.Domains,
 		Domain:     cfg.Domain,
@@ -313,25 +352,6 @@ func (a *App) open(ctx context.Context) error {
 		}
 		return a.Server.URL(ui.HostPortal)
 	}
-	a.wireAutomations(smtpDefault, outbox)
-	a.wireBilling()                                          // billing.go: meters the senders wireAutomations built
-	a.wireBrand()                                            // brand.go: the brand & press kit (issue #22)
-	a.wireCreators(ciph.DeriveKey("creator private links"))  // creators.go: creators (UGC, issue #22)
-	a.wireCalendar(ciph.DeriveKey("calendar booking links")) // calendar.go
-	a.wireAgents()
-	a.wireInbox()       // inbox.go
-	a.wireSites()       // sites.go
-	a.wireAgentBooker() // calendar.go
-
-	// courses.go: the members' area (#24).
-	a.wireCourses(limiter, deviceKey)
-
-	if err := a.wireFederal(); err != nil {
-		return err
-	}
-	a.wireIntegrations() // integrations.go: the hub over the integrations above
-	a.wireOps()          // ops.go: /metrics collectors and token, disk health
-	return nil
 }
 
 // wireAutomations builds the integrations, the automation service and its

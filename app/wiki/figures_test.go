@@ -73,24 +73,7 @@ func TestWikiFigures(t *testing.T) {
 	queries["two words, snippets via wiki_fts"] = queries["two words"]
 	queries["quoted phrase, snippets via wiki_fts"] = queries["quoted phrase"]
 	for _, q := range slices.Concat(queries["two words"], queries["quoted phrase"], queries["common word"], queries["prefix (typing)"]) {
-		store.WikiSnippetsFromIndex = true
-		want, err := e.Svc.SearchPages(e.A, e.SA.ID, q, 20)
-		store.WikiSnippetsFromIndex = false
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := e.Svc.SearchPages(e.A, e.SA.ID, q, 20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(want) == 0 || len(got) != len(want) {
-			t.Fatalf("%q: %d hits, %d with snippets via wiki_fts", q, len(got), len(want))
-		}
-		for i := range want {
-			if *got[i] != *want[i] {
-				t.Fatalf("%q hit %d: %+v, with snippets via wiki_fts %+v", q, i, got[i], want[i])
-			}
-		}
+		searchBothWays(t, e, q, 20)
 	}
 	names := make([]string, 0, len(queries))
 	for n := range queries {

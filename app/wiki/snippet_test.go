@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"orengen/app/wiki"
 	"orengen/store"
 )
 
@@ -14,7 +15,6 @@ import (
 // words and title-only matches.
 func TestWikiSnippets_SameAsTheIndex(t *testing.T) {
 	e := newWikiEnv(t)
-	defer func(v bool) { store.WikiSnippetsFromIndex = v }(store.WikiSnippetsFromIndex)
 	e.page(t, e.A, e.SA.ID, 0, "Roofing runbook", "The crew is running late. Runs of shingles, a café visit, and the résumé of the roofer. Flat roofs are inspected yearly.")
 	e.page(t, e.A, e.SA.ID, 0, "Café menu", "Coffee and cakes. Nothing about roofs here except the word roofing once.")
 	e.page(t, e.A, e.SA.ID, 0, "Warranty", "Claims about a leaking roof go to the guarantee desk; the roofer answers within a day.")
@@ -22,24 +22,8 @@ func TestWikiSnippets_SameAsTheIndex(t *testing.T) {
 	queries := []string{"roof", "roo", "running", "run", "cafe", "café", "resume", `"flat roofs"`, "roofer -guarantee", "running costs", "warrant", "menu", "inspect yearly"}
 	marked := 0
 	for _, q := range queries {
-		store.WikiSnippetsFromIndex = true
-		want, err := e.Svc.SearchPages(e.A, e.SA.ID, q, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		store.WikiSnippetsFromIndex = false
-		got, err := e.Svc.SearchPages(e.A, e.SA.ID, q, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(want) == 0 || len(got) != len(want) {
-			t.Fatalf("%q: %d hits, %d through wiki_fts", q, len(got), len(want))
-		}
-		for i := range want {
-			if got[i].PageID != want[i].PageID || got[i].Snippet != want[i].Snippet {
-				t.Errorf("%q hit %d: page %d %q, through wiki_fts page %d %q", q, i, got[i].PageID, got[i].Snippet, want[i].PageID, want[i].Snippet)
-			}
-			if strings.Contains(got[i].Snippet, "<mark>") {
+		for _, h := range searchBothWays(t, e, q, 10) {
+			if strings.Contains(h.Snippet, "<mark>") {
 				marked++
 			}
 		}
@@ -47,4 +31,31 @@ func TestWikiSnippets_SameAsTheIndex(t *testing.T) {
 	if marked < len(queries) {
 		t.Fatalf("only %d snippets with a highlight", marked)
 	}
+}
+
+// searchBothWays searches q in A's space with the snippets made from
+// wiki_fts and from the hits' own index, fails unless both find the same
+// pages with the same snippets, and returns the hits.
+func searchBothWays(t *testing.T, e *wikiEnv, q string, limit int) []*wiki.SearchHit {
+	t.Helper()
+	defer func() { store.WikiSnippetsFromIndex = false }()
+	store.WikiSnippetsFromIndex = true
+	want, err := e.Svc.SearchPages(e.A, e.SA.ID, q, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.WikiSnippetsFromIndex = false
+	got, err := e.Svc.SearchPages(e.A, e.SA.ID, q, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 || len(got) != len(want) {
+		t.Fatalf("%q: %d hits, %d with snippets via wiki_fts", q, len(got), len(want))
+	}
+	for i := range want {
+		if *got[i] != *want[i] {
+			t.Errorf("%q hit %d: %+v, with snippets via wiki_fts %+v", q, i, got[i], want[i])
+		}
+	}
+	return got
 }
