@@ -461,99 +461,7 @@ func (s *TenantTransferStore) ExportTenant(ctx context.Context, tenantID int64, 
 		return nil, err
 	}
 	sum := &app.TransferSummary{Tenant: t.Slug, SchemaVersion: schemaVersion, Counts: map[string]int64{}}
-	err = func() error {
-		// One read transaction: the export is one consistent snapshot.
-		if _, err := c.ExecContext(ctx, `BEGIN`); err != nil {
-			return err
-		}
-		defer c.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
-		plan, err := exportPlan(ctx, c, "")
-		if err != nil {
-			return err
-		}
-		for _, q := range []string{
-			`CREATE TABLE x.orengen_export (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-			`CREATE TABLE x.orengen_export_tables (name TEXT PRIMARY KEY, rows INTEGER NOT NULL, how TEXT NOT NULL)`,
-			`CREATE TABLE x.README (section TEXT NOT NULL, text TEXT NOT NULL)`,
-			`CREATE TABLE x.orengen_crm_fts (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL)`,
-			`CREATE TABLE x.tenants AS SELECT * FROM main.tenants WHERE 0`,
-			`INSERT INTO x.tenants SELECT * FROM main.tenants WHERE id = ?`,
-		} {
-			var args []any
-			if strings.Contains(q, "?") {
-				args = []any{tenantID}
-			}
-			if _, err := c.ExecContext(ctx, q, args...); err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-		}
-		included := map[string]bool{"tenants": true}
-		for _, tb := range plan {
-			included[tb.Name] = true
-		}
-		total := len(plan)
-		for i, tb := range plan {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			qn := quoteIdent(tb.Name)
-			if _, err := c.ExecContext(ctx, `CREATE TABLE x.`+qn+` AS SELECT * FROM main.`+qn+` WHERE 0`); err != nil {
-				return fmt.Errorf("export %s: %w", tb.Name, err)
-			}
-			where, how := exportWhere(tb, included)
-			var args []any
-			if tb.Scoped {
-				args = []any{tenantID}
-			}
-			res, err := c.ExecContext(ctx, `INSERT INTO x.`+qn+` SELECT * FROM main.`+qn+` t WHERE `+where, args...)
-			if err != nil {
-				return fmt.Errorf("export %s: %w", tb.Name, err)
-			}
-			n, _ := res.RowsAffected()
-			sum.Counts[tb.Name] = n
-			sum.Rows += n
-			if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_export_tables (name, rows, how) VALUES (?, ?, ?)`, tb.Name, n, how); err != nil {
-				return err
-			}
-			if progress != nil {
-				progress(app.TransferProgress{Table: tb.Name, Done: i + 1, Total: total, Rows: sum.Rows})
-			}
-		}
-		sum.Counts["tenants"] = 1
-		if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_export_tables (name, rows, how) VALUES ('tenants', 1, 'the tenant itself')`); err != nil {
-			return err
-		}
-		for code, tb := range crmFTSTables {
-			if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_crm_fts (rowid, body) SELECT rowid, body FROM main.crm_fts WHERE rowid IN (SELECT id * 8 + ? FROM x.`+tb+`)`, code); err != nil {
-				return fmt.Errorf("export search index: %w", err)
-			}
-		}
-		sum.Files = transferFiles(sum.Counts)
-		meta := [][2]string{{"format", ExportFormat}, {"format_version", strconv.Itoa(ExportFormatVersion)}, {"schema_version", schemaVersion},
-			{"tenant_id", strconv.FormatInt(t.ID, 10)}, {"tenant_slug", t.Slug}, {"tenant_name", t.Name},
-			{"exported_at", FormatTime(s.db.Now())}, {"rows", strconv.FormatInt(sum.Rows, 10)}, {"tables", strconv.Itoa(len(plan) + 1)}}
-		for _, kv := range meta {
-			if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_export (key, value) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
-				return err
-			}
-		}
-		readme := [][2]string{{"about", exportReadme}}
-		var skipped []string
-		for n := range exportSkipped {
-			skipped = append(skipped, n)
-		}
-		sort.Strings(skipped)
-		for _, n := range skipped {
-			readme = append(readme, [2]string{"left out: " + n, exportSkipped[n]})
-		}
-		for _, kv := range readme {
-			if _, err := c.ExecContext(ctx, `INSERT INTO x.README (section, text) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
-				return err
-			}
-		}
-		_, err = c.ExecContext(ctx, `COMMIT`)
-		return err
-	}()
+	err = s.exportSnapshot(ctx, c, t, sum, progress)
 	if err != nil {
 		os.Remove(part)
 		return nil, err
@@ -576,6 +484,120 @@ func (s *TenantTransferStore) ExportTenant(ctx context.Context, tenantID int64, 
 	}
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// exportSnapshot copies tenant t into the attached export file x in one
+// read transaction (one consistent snapshot): its rows, its part of the
+// CRM search index, the manifest (row counts per table) and the README.
+func (s *TenantTransferStore) exportSnapshot(ctx context.Context, c *sql.Conn, t *app.Tenant, sum *app.TransferSummary, progress func(app.TransferProgress)) error {
+	if _, err := c.ExecContext(ctx, `BEGIN`); err != nil {
+		return err
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+	plan, err := exportPlan(ctx, c, "")
+	if err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`CREATE TABLE x.orengen_export (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+		`CREATE TABLE x.orengen_export_tables (name TEXT PRIMARY KEY, rows INTEGER NOT NULL, how TEXT NOT NULL)`,
+		`CREATE TABLE x.README (section TEXT NOT NULL, text TEXT NOT NULL)`,
+		`CREATE TABLE x.orengen_crm_fts (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL)`,
+		`CREATE TABLE x.tenants AS SELECT * FROM main.tenants WHERE 0`,
+		`INSERT INTO x.tenants SELECT * FROM main.tenants WHERE id = ?`,
+	} {
+		var args []any
+		if strings.Contains(q, "?") {
+			args = []any{t.ID}
+		}
+		if _, err := c.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if err := exportTables(ctx, c, plan, t.ID, sum, progress); err != nil {
+		return err
+	}
+	sum.Counts["tenants"] = 1
+	if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_export_tables (name, rows, how) VALUES ('tenants', 1, 'the tenant itself')`); err != nil {
+		return err
+	}
+	for code, tb := range crmFTSTables {
+		if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_crm_fts (rowid, body) SELECT rowid, body FROM main.crm_fts WHERE rowid IN (SELECT id * 8 + ? FROM x.`+tb+`)`, code); err != nil {
+			return fmt.Errorf("export search index: %w", err)
+		}
+	}
+	sum.Files = transferFiles(sum.Counts)
+	meta := [][2]string{{"format", ExportFormat}, {"format_version", strconv.Itoa(ExportFormatVersion)}, {"schema_version", sum.SchemaVersion},
+		{"tenant_id", strconv.FormatInt(t.ID, 10)}, {"tenant_slug", t.Slug}, {"tenant_name", t.Name},
+		{"exported_at", FormatTime(s.db.Now())}, {"rows", strconv.FormatInt(sum.Rows, 10)}, {"tables", strconv.Itoa(len(plan) + 1)}}
+	for _, kv := range meta {
+		if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_export (key, value) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	if err := writeExportReadme(ctx, c); err != nil {
+		return err
+	}
+	_, err = c.ExecContext(ctx, `COMMIT`)
+	return err
+}
+
+// exportTables copies the tenant's rows of every table of the plan into
+// the export file, counting them in sum and the manifest.
+func exportTables(ctx context.Context, c *sql.Conn, plan []*exportTable, tenantID int64, sum *app.TransferSummary, progress func(app.TransferProgress)) error {
+	included := map[string]bool{"tenants": true}
+	for _, tb := range plan {
+		included[tb.Name] = true
+	}
+	total := len(plan)
+	for i, tb := range plan {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		qn := quoteIdent(tb.Name)
+		if _, err := c.ExecContext(ctx, `CREATE TABLE x.`+qn+` AS SELECT * FROM main.`+qn+` WHERE 0`); err != nil {
+			return fmt.Errorf("export %s: %w", tb.Name, err)
+		}
+		where, how := exportWhere(tb, included)
+		var args []any
+		if tb.Scoped {
+			args = []any{tenantID}
+		}
+		res, err := c.ExecContext(ctx, `INSERT INTO x.`+qn+` SELECT * FROM main.`+qn+` t WHERE `+where, args...)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", tb.Name, err)
+		}
+		n, _ := res.RowsAffected()
+		sum.Counts[tb.Name] = n
+		sum.Rows += n
+		if _, err := c.ExecContext(ctx, `INSERT INTO x.orengen_export_tables (name, rows, how) VALUES (?, ?, ?)`, tb.Name, n, how); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(app.TransferProgress{Table: tb.Name, Done: i + 1, Total: total, Rows: sum.Rows})
+		}
+	}
+	return nil
+}
+
+// writeExportReadme writes the export file's README table: what the file
+// is and what it leaves out.
+func writeExportReadme(ctx context.Context, c *sql.Conn) error {
+	readme := [][2]string{{"about", exportReadme}}
+	var skipped []string
+	for n := range exportSkipped {
+		skipped = append(skipped, n)
+	}
+	sort.Strings(skipped)
+	for _, n := range skipped {
+		readme = append(readme, [2]string{"left out: " + n, exportSkipped[n]})
+	}
+	for _, kv := range readme {
+		if _, err := c.ExecContext(ctx, `INSERT INTO x.README (section, text) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // exportWhere is the row filter of an exported table (alias t) and a
