@@ -23,18 +23,33 @@ type RecordKind struct {
 
 	delete  func(s *CRMService, ctx context.Context, id int64) error
 	setTags func(s *CRMService, ctx context.Context, id int64, tags []string) error
+	find    func(s *CRMService, ctx context.Context, opts ListOptions) ([]any, string, error)
+}
+
+// findAs lists records of one kind by opts with find, as []any.
+func findAs[T any, F any](find func(*CRMService, context.Context, F) ([]T, string, error), filter func(ListOptions) F) func(*CRMService, context.Context, ListOptions) ([]any, string, error) {
+	return func(s *CRMService, ctx context.Context, opts ListOptions) ([]any, string, error) {
+		recs, next, err := find(s, ctx, filter(opts))
+		out := make([]any, len(recs))
+		for i, r := range recs {
+			out[i] = r
+		}
+		return out, next, err
+	}
 }
 
 // The CRM record kinds with pages, an API and CSV import.
 var (
 	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People", Fields: personFields,
 		delete: (*CRMService).DeletePerson,
+		find:   findAs((*CRMService).FindPeople, func(o ListOptions) PersonFilter { return PersonFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdatePerson(ctx, id, PersonUpdate{Tags: &tags})
 			return err
 		}}
 	KindCompany = &RecordKind{Type: RecordCompany, Plural: "companies", Label: "Company", PluralLabel: "Companies", ImportLabel: "Companies", Fields: companyFields,
 		delete: (*CRMService).DeleteCompany,
+		find:   findAs((*CRMService).FindCompanies, func(o ListOptions) CompanyFilter { return CompanyFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdateCompany(ctx, id, CompanyUpdate{Tags: &tags})
 			return err
@@ -42,6 +57,7 @@ var (
 	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)", Fields: dealFields,
 		Aliases: []string{"opportunity", "opportunities"},
 		delete:  (*CRMService).DeleteDeal,
+		find:    findAs((*CRMService).FindDeals, func(o ListOptions) DealFilter { return DealFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdateDeal(ctx, id, DealUpdate{Tags: &tags})
 			return err
@@ -86,4 +102,15 @@ func (s *CRMService) SetRecordTags(ctx context.Context, recordType string, id in
 		return Errorf(ENOTFOUND, "Unknown record type.")
 	}
 	return k.setTags(s, ctx, id, tags)
+}
+
+// FindRecords lists people, companies or deals (recordType any spelling
+// KindOf takes) by opts alone, as *Person, *Company or *Deal. Returns
+// ENOTFOUND for another type, EINVALID for bad options.
+func (s *CRMService) FindRecords(ctx context.Context, recordType string, opts ListOptions) ([]any, string, error) {
+	k := KindOf(recordType)
+	if k == nil {
+		return nil, "", Errorf(ENOTFOUND, "Unknown record type.")
+	}
+	return k.find(s, ctx, opts)
 }

@@ -39,31 +39,7 @@ func (s *Handler) handleCRMExport(seg string) fiber.Handler {
 		}
 		s.Audit.Record(ctx, "crm.export", seg, view)
 		fetch := func(cursor string) ([]any, string, error) {
-			opts := app.ListOptions{Limit: app.MaxPageSize, Sort: sort, Cursor: cursor, Where: where}
-			var out []any
-			var next string
-			var err error
-			switch object {
-			case app.RecordPerson:
-				var ps []*app.Person
-				ps, next, err = s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: opts})
-				for _, p := range ps {
-					out = append(out, p)
-				}
-			case app.RecordCompany:
-				var cs []*app.Company
-				cs, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts})
-				for _, x := range cs {
-					out = append(out, x)
-				}
-			default:
-				var ds []*app.Deal
-				ds, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts})
-				for _, x := range ds {
-					out = append(out, x)
-				}
-			}
-			return out, next, err
+			return s.CRM.FindRecords(ctx, object, app.ListOptions{Limit: app.MaxPageSize, Sort: sort, Cursor: cursor, Where: where})
 		}
 		// Fail before the 200 if the first page cannot be read.
 		first, next, err := fetch("")
