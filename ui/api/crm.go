@@ -493,8 +493,7 @@ type apiTimelineEntry struct {
 
 func (s *Handler) apiCRMList(c *fiber.Ctx, call crmCall) error {
 	allowed := map[string]bool{"limit": true, "cursor": true, "sort": true, "q": true, "tenant": true}
-	switch call.res.Record {
-	case app.RecordPerson, app.RecordCompany, app.RecordDeal:
+	if app.KindOf(call.res.Record) != nil { // people, companies and deals have saved views
 		allowed["view"] = true
 	}
 	for _, f := range call.res.Filter {
@@ -539,99 +538,7 @@ func (s *Handler) apiCRMList(c *fiber.Ctx, call crmCall) error {
 			opts.Sort = v.Sort
 		}
 	}
-	str := func(k string) *string {
-		if v := c.Query(k); v != "" {
-			v = utils.CopyString(v)
-			return &v
-		}
-		return nil
-	}
-	var perr error
-	num := func(k string) *int64 {
-		v := c.Query(k)
-		if v == "" {
-			return nil
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil && perr == nil {
-			perr = app.FieldErrorf(k, "%s must be a number.", k)
-		}
-		return &n
-	}
-	var data any
-	var next string
-	switch call.res.Record {
-	case app.RecordPerson:
-		f := app.PersonFilter{ListOptions: opts, Email: str("email"), Phone: str("phone"), CompanyID: num("company_id"), OwnerID: num("owner_id"), Tag: str("tag"),
-			Fields: fieldQuery(c, app.KindPerson)}
-		if perr != nil {
-			return perr
-		}
-		var ps []*app.Person
-		if ps, next, err = s.CRM.FindPeople(call.ctx, f); err == nil {
-			out := make([]apiPerson, len(ps))
-			for i, p := range ps {
-				out[i] = toAPIPerson(p)
-			}
-			data = out
-		}
-	case app.RecordCompany:
-		var cs []*app.Company
-		if cs, next, err = s.CRM.FindCompanies(call.ctx, app.CompanyFilter{ListOptions: opts, Domain: str("domain"), Tag: str("tag"),
-			Fields: fieldQuery(c, app.KindCompany)}); err == nil {
-			out := make([]apiCompany, len(cs))
-			for i, x := range cs {
-				out[i] = toAPICompany(x)
-			}
-			data = out
-		}
-	case app.RecordDeal:
-		f := app.DealFilter{ListOptions: opts, PipelineID: num("pipeline_id"), Stage: str("stage"), CompanyID: num("company_id"), PersonID: num("person_id"), OwnerID: num("owner_id"), Tag: str("tag")}
-		if perr != nil {
-			return perr
-		}
-		var ds []*app.Deal
-		if ds, next, err = s.CRM.FindDeals(call.ctx, f); err == nil {
-			out := make([]apiDeal, len(ds))
-			for i, x := range ds {
-				out[i] = toAPIDeal(x)
-			}
-			data = out
-		}
-	case app.RecordNote:
-		f := app.NoteFilter{ListOptions: opts, RecordType: str("record_type"), RecordID: num("record_id")}
-		if perr != nil {
-			return perr
-		}
-		var ns []*app.Note
-		if ns, next, err = s.CRM.FindNotes(call.ctx, f); err == nil {
-			out := make([]apiNote, len(ns))
-			for i, x := range ns {
-				out[i] = toAPINote(x)
-			}
-			data = out
-		}
-	case app.RecordTask:
-		f := app.TaskFilter{ListOptions: opts, AssigneeID: num("assignee_id"), RecordType: str("record_type"), RecordID: num("record_id")}
-		if v := c.Query("done"); v != "" {
-			b, berr := strconv.ParseBool(v)
-			if berr != nil {
-				return app.FieldErrorf("done", "done must be true or false.")
-			}
-			f.Done = &b
-		}
-		if perr != nil {
-			return perr
-		}
-		var ts []*app.Task
-		if ts, next, err = s.CRM.FindTasks(call.ctx, f); err == nil {
-			out := make([]apiTask, len(ts))
-			for i, x := range ts {
-				out[i] = toAPITask(x)
-			}
-			data = out
-		}
-	}
+	data, next, err := opsFor(call.res.Record).list(s, call.ctx, opts, &listQuery{c: c})
 	if err != nil {
 		return err
 	}
@@ -644,38 +551,7 @@ func (s *Handler) apiCRMList(c *fiber.Ctx, call crmCall) error {
 
 // findOne returns the API shape of one record.
 func (s *Handler) findOne(ctx context.Context, typ string, id int64) (any, error) {
-	switch typ {
-	case app.RecordPerson:
-		p, err := s.CRM.FindPerson(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return toAPIPerson(p), nil
-	case app.RecordCompany:
-		x, err := s.CRM.FindCompany(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return toAPICompany(x), nil
-	case app.RecordDeal:
-		x, err := s.CRM.FindDeal(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return toAPIDeal(x), nil
-	case app.RecordNote:
-		x, err := s.CRM.FindNote(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return toAPINote(x), nil
-	default:
-		x, err := s.CRM.FindTask(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return toAPITask(x), nil
-	}
+	return opsFor(typ).find(s, ctx, id)
 }
 
 func (s *Handler) apiCRMGet(c *fiber.Ctx, call crmCall) error {
@@ -688,54 +564,7 @@ func (s *Handler) apiCRMGet(c *fiber.Ctx, call crmCall) error {
 
 // decodeRecord reads one record of the resource's type from JSON.
 func decodeRecord(typ string, body []byte) (any, error) {
-	switch typ {
-	case app.RecordPerson:
-		var in personIn
-		if err := web.DecodeJSON(body, &in); err != nil {
-			return nil, err
-		}
-		vals, err := decodeFields(app.KindPerson, body)
-		if err != nil {
-			return nil, err
-		}
-		p := in.person()
-		app.KindPerson.SetFields(p, vals)
-		return p, nil
-	case app.RecordCompany:
-		var in companyIn
-		if err := web.DecodeJSON(body, &in); err != nil {
-			return nil, err
-		}
-		vals, err := decodeFields(app.KindCompany, body)
-		if err != nil {
-			return nil, err
-		}
-		c := &app.Company{ID: in.ID, Tags: in.Tags, Custom: in.Custom}
-		app.KindCompany.SetFields(c, vals)
-		return c, nil
-	case app.RecordDeal:
-		var in dealIn
-		if err := web.DecodeJSON(body, &in); err != nil {
-			return nil, err
-		}
-		vals, err := decodeFields(app.KindDeal, body)
-		if err != nil {
-			return nil, err
-		}
-		return in.deal(vals)
-	case app.RecordNote:
-		var in noteIn
-		if err := web.DecodeJSON(body, &in); err != nil {
-			return nil, err
-		}
-		return &app.Note{ID: in.ID, RecordType: in.RecordType, RecordID: in.RecordID, Body: in.Body}, nil
-	default:
-		var in taskIn
-		if err := web.DecodeJSON(body, &in); err != nil {
-			return nil, err
-		}
-		return in.task()
-	}
+	return opsFor(typ).decode(body)
 }
 
 func (s *Handler) apiCRMCreate(c *fiber.Ctx, call crmCall) error {
@@ -743,32 +572,7 @@ func (s *Handler) apiCRMCreate(c *fiber.Ctx, call crmCall) error {
 	if err != nil {
 		return err
 	}
-	var id int64
-	switch x := rec.(type) {
-	case *app.Person:
-		x.ID = 0
-		if x.Source == "" {
-			x.Source = "api"
-		}
-		err = s.CRM.CreatePerson(call.ctx, x)
-		id = x.ID
-	case *app.Company:
-		x.ID = 0
-		err = s.CRM.CreateCompany(call.ctx, x)
-		id = x.ID
-	case *app.Deal:
-		x.ID = 0
-		err = s.CRM.CreateDeal(call.ctx, x)
-		id = x.ID
-	case *app.Note:
-		x.ID = 0
-		err = s.CRM.CreateNote(call.ctx, x)
-		id = x.ID
-	case *app.Task:
-		x.ID = 0
-		err = s.CRM.CreateTask(call.ctx, x)
-		id = x.ID
-	}
+	id, err := opsFor(call.res.Record).create(s, call.ctx, rec)
 	if err != nil {
 		return err
 	}
@@ -785,48 +589,7 @@ func (s *Handler) apiCRMUpdate(c *fiber.Ctx, call crmCall) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	var err error
-	switch call.res.Record {
-	case app.RecordPerson:
-		var u app.PersonUpdate
-		if err = web.DecodeJSON(body, &u); err == nil {
-			if u.Fields, err = decodeFields(app.KindPerson, body); err == nil {
-				_, err = s.CRM.UpdatePerson(call.ctx, call.id, u)
-			}
-		}
-	case app.RecordCompany:
-		var u app.CompanyUpdate
-		if err = web.DecodeJSON(body, &u); err == nil {
-			if u.Fields, err = decodeFields(app.KindCompany, body); err == nil {
-				_, err = s.CRM.UpdateCompany(call.ctx, call.id, u)
-			}
-		}
-	case app.RecordDeal:
-		var in dealIn
-		var vals app.FieldValues
-		if err = web.DecodeJSON(body, &in); err == nil {
-			vals, err = decodeFields(app.KindDeal, body)
-		}
-		if err == nil {
-			var u app.DealUpdate
-			if u, err = in.update(vals); err == nil {
-				_, err = s.CRM.UpdateDeal(call.ctx, call.id, u)
-			}
-		}
-	case app.RecordNote:
-		var u app.NoteUpdate
-		if err = web.DecodeJSON(body, &u); err == nil {
-			_, err = s.CRM.UpdateNote(call.ctx, call.id, u)
-		}
-	case app.RecordTask:
-		var in taskIn
-		if err = web.DecodeJSON(body, &in); err == nil {
-			var u app.TaskUpdate
-			if u, err = in.update(); err == nil {
-				_, err = s.CRM.UpdateTask(call.ctx, call.id, u)
-			}
-		}
-	}
+	err := opsFor(call.res.Record).update(s, call.ctx, call.id, body)
 	if err != nil {
 		// A record of another tenant is not found before its body is
 		// judged, so a bad body never tells that the ID exists.
@@ -841,19 +604,7 @@ func (s *Handler) apiCRMUpdate(c *fiber.Ctx, call crmCall) error {
 }
 
 func (s *Handler) apiCRMDelete(c *fiber.Ctx, call crmCall) error {
-	var err error
-	switch call.res.Record {
-	case app.RecordPerson:
-		err = s.CRM.DeletePerson(call.ctx, call.id)
-	case app.RecordCompany:
-		err = s.CRM.DeleteCompany(call.ctx, call.id)
-	case app.RecordDeal:
-		err = s.CRM.DeleteDeal(call.ctx, call.id)
-	case app.RecordNote:
-		err = s.CRM.DeleteNote(call.ctx, call.id)
-	case app.RecordTask:
-		err = s.CRM.DeleteTask(call.ctx, call.id)
-	}
+	err := opsFor(call.res.Record).delete(s, call.ctx, call.id)
 	if err != nil {
 		return err
 	}
@@ -872,20 +623,7 @@ func (s *Handler) apiCRMBatch(c *fiber.Ctx, call crmCall) error {
 	if len(in.Records) == 0 || len(in.Records) > app.MaxBatch {
 		return app.FieldErrorf("records", "A batch takes 1 to %d records; this one has %d.", app.MaxBatch, len(in.Records))
 	}
-	var ids []int64
-	var err error
-	switch call.res.Record {
-	case app.RecordPerson:
-		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertPeople, func(r *app.Person) int64 { return r.ID })
-	case app.RecordCompany:
-		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertCompanies, func(r *app.Company) int64 { return r.ID })
-	case app.RecordDeal:
-		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertDeals, func(r *app.Deal) int64 { return r.ID })
-	case app.RecordNote:
-		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertNotes, func(r *app.Note) int64 { return r.ID })
-	case app.RecordTask:
-		ids, err = batchUpsert(call, in.Records, s.CRM.UpsertTasks, func(r *app.Task) int64 { return r.ID })
-	}
+	ids, err := s.batchUpsert(call, in.Records)
 	if err != nil {
 		return err
 	}
@@ -894,23 +632,17 @@ func (s *Handler) apiCRMBatch(c *fiber.Ctx, call crmCall) error {
 
 // batchUpsert decodes every record (a bad one is a BatchError naming its
 // index), upserts them all in one transaction and returns their IDs.
-func batchUpsert[T any](call crmCall, raws []json.RawMessage, upsert func(context.Context, []T) error, id func(T) int64) ([]int64, error) {
-	recs := make([]T, len(raws))
+func (s *Handler) batchUpsert(call crmCall, raws []json.RawMessage) ([]int64, error) {
+	ops := opsFor(call.res.Record)
+	recs := make([]any, len(raws))
 	for i, raw := range raws {
-		v, err := decodeRecord(call.res.Record, raw)
+		v, err := ops.decode(raw)
 		if err != nil {
 			return nil, app.BatchFail(i, err)
 		}
-		recs[i] = v.(T)
+		recs[i] = v
 	}
-	if err := upsert(call.ctx, recs); err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(recs))
-	for i, r := range recs {
-		ids[i] = id(r)
-	}
-	return ids, nil
+	return ops.upsert(s, call.ctx, recs)
 }
 
 func (s *Handler) apiCRMTimeline(c *fiber.Ctx, call crmCall) error {

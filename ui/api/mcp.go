@@ -268,45 +268,7 @@ func (s *Handler) mcpSearch(ctx context.Context, in mcpSearchIn) (mcpRecordsOut,
 
 // findPage lists one page of a record type in its API shape.
 func (s *Handler) findPage(ctx context.Context, typ string, opts app.ListOptions) ([]any, string, error) {
-	recs := []any{}
-	var next string
-	var err error
-	switch typ {
-	case app.RecordPerson:
-		var ps []*app.Person
-		ps, next, err = s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: opts})
-		for _, p := range ps {
-			recs = append(recs, toAPIPerson(p))
-		}
-	case app.RecordCompany:
-		var cs []*app.Company
-		cs, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts})
-		for _, c := range cs {
-			recs = append(recs, toAPICompany(c))
-		}
-	case app.RecordDeal:
-		var ds []*app.Deal
-		ds, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts})
-		for _, d := range ds {
-			recs = append(recs, toAPIDeal(d))
-		}
-	case app.RecordNote:
-		var ns []*app.Note
-		ns, next, err = s.CRM.FindNotes(ctx, app.NoteFilter{ListOptions: opts})
-		for _, n := range ns {
-			recs = append(recs, toAPINote(n))
-		}
-	default:
-		var ts []*app.Task
-		ts, next, err = s.CRM.FindTasks(ctx, app.TaskFilter{ListOptions: opts})
-		for _, t := range ts {
-			recs = append(recs, toAPITask(t))
-		}
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	return recs, next, nil
+	return opsFor(typ).list(s, ctx, opts, &listQuery{})
 }
 
 func (s *Handler) mcpGet(ctx context.Context, in mcpGetIn) (mcpRecordOut, error) {
