@@ -489,52 +489,11 @@ func (s *Handler) crmChoices(ctx context.Context, seg string, companies *[]*app.
 // ---- create ----
 
 func (s *Handler) handleCRMCreate(seg string) fiber.Handler {
+	f := crmForms[seg]
 	return func(c *fiber.Ctx) error {
 		ctx := c.UserContext()
-		var id int64
-		var form map[string]string
-		var err error
-		switch seg {
-		case "people":
-			form = web.FormMap(c, personFormFields...)
-			var u app.PersonUpdate
-			if u, err = personUpdateFromForm(form); err == nil {
-				u.Custom, err = s.customForm(c, seg)
-			}
-			if err == nil {
-				p := &app.Person{Source: "portal"}
-				u.Apply(p)
-				if p.Source == "" {
-					p.Source = "portal"
-				}
-				err = s.CRM.CreatePerson(ctx, p)
-				id = p.ID
-			}
-		case "companies":
-			form = web.FormMap(c, companyFormFields...)
-			x := &app.Company{}
-			var u app.CompanyUpdate
-			if u, err = companyUpdateFromForm(form); err == nil {
-				u.Custom, err = s.customForm(c, seg)
-			}
-			if err == nil {
-				u.Apply(x)
-				err = s.CRM.CreateCompany(ctx, x)
-				id = x.ID
-			}
-		case "deals":
-			form = web.FormMap(c, dealFormFields...)
-			var u app.DealUpdate
-			if u, err = dealUpdateFromForm(form); err == nil {
-				u.Custom, err = s.customForm(c, seg)
-			}
-			if err == nil {
-				d := &app.Deal{}
-				u.Apply(d)
-				err = s.CRM.CreateDeal(ctx, d)
-				id = d.ID
-			}
-		}
+		form := web.FormMap(c, f.fields...)
+		id, err := f.create(s, ctx, form, func() (map[string]any, error) { return s.customForm(c, seg) })
 		if err != nil {
 			if app.ErrorCode(err) != app.EINVALID {
 				return err
@@ -652,39 +611,15 @@ func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmReco
 }
 
 func (s *Handler) handleCRMUpdate(seg string) fiber.Handler {
+	f := crmForms[seg]
 	return func(c *fiber.Ctx) error {
 		id, err := web.ParamID(c, "id")
 		if err != nil {
 			return err
 		}
 		ctx := c.UserContext()
-		var form map[string]string
-		switch seg {
-		case "people":
-			form = web.FormMap(c, personFormFields...)
-			var u app.PersonUpdate
-			if u, err = personUpdateFromForm(form); err == nil {
-				if u.Custom, err = s.customForm(c, seg); err == nil {
-					_, err = s.CRM.UpdatePerson(ctx, id, u)
-				}
-			}
-		case "companies":
-			form = web.FormMap(c, companyFormFields...)
-			var u app.CompanyUpdate
-			if u, err = companyUpdateFromForm(form); err == nil {
-				if u.Custom, err = s.customForm(c, seg); err == nil {
-					_, err = s.CRM.UpdateCompany(ctx, id, u)
-				}
-			}
-		case "deals":
-			form = web.FormMap(c, dealFormFields...)
-			var u app.DealUpdate
-			if u, err = dealUpdateFromForm(form); err == nil {
-				if u.Custom, err = s.customForm(c, seg); err == nil {
-					_, err = s.CRM.UpdateDeal(ctx, id, u)
-				}
-			}
-		}
+		form := web.FormMap(c, f.fields...)
+		err = f.update(s, ctx, id, form, func() (map[string]any, error) { return s.customForm(c, seg) })
 		if err != nil {
 			if app.ErrorCode(err) != app.EINVALID {
 				return err
