@@ -275,11 +275,7 @@ func (s *Handler) handleThread(c *fiber.Ctx, sc web.Scope) error {
 // form, no request but images, and remote ones only with ?images=1),
 // framed only by the inbox's own pages.
 func (s *Handler) handleMessageFrame(c *fiber.Ctx, sc web.Scope) error {
-	id, err := web.ParamID(c, "id")
-	if err != nil {
-		return err
-	}
-	mid, err := web.ParamID(c, "mid")
+	id, mid, err := threadChild(c, "mid")
 	if err != nil {
 		return err
 	}
@@ -300,14 +296,22 @@ func (s *Handler) handleMessageFrame(c *fiber.Ctx, sc web.Scope) error {
 	return c.SendString(doc)
 }
 
+// threadChild reads a thread's ID and one of its message's or file's
+// (child names the path parameter); either one bad is not found.
+func threadChild(c *fiber.Ctx, child string) (id, childID int64, err error) {
+	if id, err = web.ParamID(c, "id"); err != nil {
+		return 0, 0, err
+	}
+	if childID, err = web.ParamID(c, child); err != nil {
+		return 0, 0, err
+	}
+	return id, childID, nil
+}
+
 // handleAttachment downloads a stored file of a thread (as an
 // attachment, inert: web.SendAttachment).
 func (s *Handler) handleAttachment(c *fiber.Ctx, sc web.Scope) error {
-	id, err := web.ParamID(c, "id")
-	if err != nil {
-		return err
-	}
-	aid, err := web.ParamID(c, "aid")
+	id, aid, err := threadChild(c, "aid")
 	if err != nil {
 		return err
 	}

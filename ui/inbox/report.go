@@ -40,11 +40,7 @@ func (s *Handler) mountReportsAndCalls(r fiber.Router, sc web.Scope) {
 // through the tenant's Twilio account; only an audio type is played
 // inline, anything else is an inert download.
 func (s *Handler) handleRecording(c *fiber.Ctx, sc web.Scope) error {
-	id, err := web.ParamID(c, "id")
-	if err != nil {
-		return err
-	}
-	mid, err := web.ParamID(c, "mid")
+	id, mid, err := threadChild(c, "mid")
 	if err != nil {
 		return err
 	}
