@@ -601,7 +601,11 @@ func (in *ContactInput) Validate() error {
 	if len(in.Message) > 5000 {
 		return FieldErrorf("message", "Message must be at most 5000 characters.")
 	}
-	in.FirstName, in.LastName, in.Email, in.Phone, in.Company, in.Source = strings.TrimSpace(in.FirstName), l.LastName, strings.ToLower(l.Email), l.Phone, l.Company, l.Source
+	first := l.FirstName // trimmed and cut to its limit like the others
+	if in.FirstName == "" {
+		first = "" // not the placeholder
+	}
+	in.FirstName, in.LastName, in.Email, in.Phone, in.Company, in.Source = first, l.LastName, strings.ToLower(l.Email), l.Phone, l.Company, l.Source
 	in.Title = clean(in.Title)
 	if len(in.Title) > 200 {
 		return FieldErrorf("title", "Title must be at most 200 characters.")
