@@ -32,7 +32,7 @@ func companyFields(c *app.Company) [][2]string {
 }
 
 func companyFTS(c *app.Company) string {
-	return strings.Join(append([]string{c.Name, c.Domain, c.Industry}, c.Tags...), " ")
+	return strings.Join(append(app.KindCompany.SearchTexts(c), c.Tags...), " ")
 }
 
 // tagFilter is the list condition of the tag filter (people, companies,

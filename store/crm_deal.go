@@ -76,7 +76,7 @@ func dealFields(d *app.Deal) [][2]string {
 }
 
 func dealFTS(d *app.Deal) string {
-	return strings.Join(append([]string{d.Name}, d.Tags...), " ")
+	return strings.Join(append(app.KindDeal.SearchTexts(d), d.Tags...), " ")
 }
 
 func loadDealPeople(ctx context.Context, q querier, ds []*app.Deal) error {
