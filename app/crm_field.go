@@ -49,6 +49,9 @@ type Field struct {
 	List    bool // a column of the kind's list without a view
 	Filter  bool // an API list filter (?key=value, exact match)
 	Sort    bool // a sort key of the kind's lists (key, -key)
+	// Search puts the field's text in the record's full-text search
+	// (the list's ?q= and the global search box).
+	Search bool
 	// Aliases are further normalised CSV headers that map to the field
 	// (NormalizeHeader); the key always does.
 	Aliases []string
@@ -236,27 +239,27 @@ func dateField[T any](f Field, get func(*T) **time.Time) *Field {
 // The built-in scalar fields of each kind, in form order.
 var (
 	personFields = []*Field{
-		strField(Field{Key: "first_name", Column: "first_name", Label: "First name", Heading: true, Max: MaxPersonName,
+		strField(Field{Key: "first_name", Column: "first_name", Label: "First name", Heading: true, Search: true, Max: MaxPersonName,
 			Aliases: []string{"firstname", "first", "given_name", "name_first_name"}}, func(p *Person) *string { return &p.FirstName }),
-		strField(Field{Key: "last_name", Column: "last_name", Label: "Last name", Heading: true, Max: MaxPersonName,
+		strField(Field{Key: "last_name", Column: "last_name", Label: "Last name", Heading: true, Search: true, Max: MaxPersonName,
 			Aliases: []string{"lastname", "last", "surname", "family_name", "name_last_name"}}, func(p *Person) *string { return &p.LastName }),
-		strField(Field{Key: "title", Column: "title", Label: "Title", ColumnLabel: "Job title", Max: 200, Sort: true,
+		strField(Field{Key: "title", Column: "title", Label: "Title", ColumnLabel: "Job title", Max: 200, Sort: true, Search: true,
 			Aliases: []string{"job_title", "jobtitle", "position"}}, func(p *Person) *string { return &p.Title }),
 		strField(Field{Key: "address", Column: "address", Type: ValueLongText, Label: "Address", ImportLabel: "Address (columns joined)", Max: 500,
 			Aliases: []string{"city", "street"}}, func(p *Person) *string { return &p.Address }),
-		strField(Field{Key: "source", Column: "source", Label: "Source", Max: 100, Filter: true, Sort: true, MergeKeeps: true},
+		strField(Field{Key: "source", Column: "source", Label: "Source", Max: 100, Filter: true, Sort: true, Search: true, MergeKeeps: true},
 			func(p *Person) *string { return &p.Source }),
 		dateField(Field{Key: "birthday", Column: "birthday", Label: "Birthday", Sort: true,
 			Aliases: []string{"date_of_birth", "dob", "birth_date", "birthdate"}}, func(p *Person) **time.Time { return &p.Birthday }),
 	}
 	companyFields = []*Field{
-		strField(Field{Key: "name", Column: "name", Label: "Name", Heading: true, Required: true, Max: 200, List: true,
+		strField(Field{Key: "name", Column: "name", Label: "Name", Heading: true, Required: true, Max: 200, List: true, Search: true,
 			Aliases: []string{"company", "company_name"}}, func(c *Company) *string { return &c.Name }),
 		// The domain is normalised and checked by Company.Validate, and
 		// filtered on by CompanyFilter.Domain (lowercased).
-		strField(Field{Key: "domain", Column: "domain", Label: "Domain", List: true, Sort: true,
+		strField(Field{Key: "domain", Column: "domain", Label: "Domain", List: true, Sort: true, Search: true,
 			Aliases: []string{"website", "domain_name", "domain_name_primary_link_url"}}, func(c *Company) *string { return &c.Domain }),
-		strField(Field{Key: "industry", Column: "industry", Label: "Industry", Max: 100, List: true, Filter: true, Sort: true},
+		strField(Field{Key: "industry", Column: "industry", Label: "Industry", Max: 100, List: true, Filter: true, Sort: true, Search: true},
 			func(c *Company) *string { return &c.Industry }),
 		strField(Field{Key: "size", Column: "size", Type: ValueSelect, Label: "Size", FormLabel: "Size (employees)", ImportLabel: "Size (employees)",
 			Options: CompanySizes, List: true, Sort: true, Aliases: []string{"employees"}, FromImport: sizeBucket},
@@ -269,7 +272,7 @@ var (
 	// A deal's name is checked by Deal.Validate ("Deal name required");
 	// an import's row that matched a deal leaves its name.
 	dealFields = []*Field{
-		strField(Field{Key: "name", Column: "name", Label: "Deal name", Heading: true, ColumnLabel: "Name", List: true,
+		strField(Field{Key: "name", Column: "name", Label: "Deal name", Heading: true, ColumnLabel: "Name", List: true, Search: true,
 			Aliases: []string{"deal", "deal_name", "opportunity"}}, func(d *Deal) *string { return &d.Name }),
 	}
 )
@@ -305,6 +308,18 @@ func (k *RecordKind) FieldTexts(rec any) map[string]string {
 	out := make(map[string]string, len(k.Fields))
 	for _, f := range k.Fields {
 		out[f.Key] = f.Text(rec)
+	}
+	return out
+}
+
+// SearchTexts returns the text of rec's Search fields, in field order:
+// the start of the record's full-text search body.
+func (k *RecordKind) SearchTexts(rec any) []string {
+	var out []string
+	for _, f := range k.Fields {
+		if f.Search {
+			out = append(out, f.Text(rec))
+		}
 	}
 	return out
 }
