@@ -40,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	defer a.Close()
+	bs.closeProbe() // the pools hold the database open now
 	if err := bs.afterOpen(ctx, a); err != nil {
 		return err
 	}

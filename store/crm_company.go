@@ -164,5 +164,5 @@ func (s *CRMStore) UpsertCompanies(ctx context.Context, cs []*app.Company) error
 // DeleteCompany deletes a company; its people and deals stay, without a
 // company. Returns ENOTFOUND.
 func (s *CRMStore) DeleteCompany(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordCompany, id)
+	return deleteRecord(ctx, s, companyOps, id)
 }

@@ -336,5 +336,5 @@ func (s *CRMStore) UpsertDeals(ctx context.Context, ds []*app.Deal) error {
 
 // DeleteDeal deletes a deal with its notes and timeline. Returns ENOTFOUND.
 func (s *CRMStore) DeleteDeal(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordDeal, id)
+	return deleteRecord(ctx, s, dealOps, id)
 }
