@@ -20,6 +20,9 @@ type RecordKind struct {
 	Aliases []string
 	// Fields are the kind's built-in scalar fields (crm_field.go).
 	Fields []*Field
+	// TagCount is where a TagCount keeps the number of the kind's records
+	// carrying the tag; nil for a kind without tags.
+	TagCount func(*TagCount) *int
 
 	delete  func(s *CRMService, ctx context.Context, id int64) error
 	setTags func(s *CRMService, ctx context.Context, id int64, tags []string) error
@@ -41,23 +44,26 @@ func findAs[T any, F any](find func(*CRMService, context.Context, F) ([]T, strin
 // The CRM record kinds with pages, an API and CSV import.
 var (
 	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People", Fields: personFields,
-		delete: (*CRMService).DeletePerson,
-		find:   findAs((*CRMService).FindPeople, func(o ListOptions) PersonFilter { return PersonFilter{ListOptions: o} }),
+		TagCount: func(t *TagCount) *int { return &t.People },
+		delete:   (*CRMService).DeletePerson,
+		find:     findAs((*CRMService).FindPeople, func(o ListOptions) PersonFilter { return PersonFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdatePerson(ctx, id, PersonUpdate{Tags: &tags})
 			return err
 		}}
 	KindCompany = &RecordKind{Type: RecordCompany, Plural: "companies", Label: "Company", PluralLabel: "Companies", ImportLabel: "Companies", Fields: companyFields,
-		delete: (*CRMService).DeleteCompany,
-		find:   findAs((*CRMService).FindCompanies, func(o ListOptions) CompanyFilter { return CompanyFilter{ListOptions: o} }),
+		TagCount: func(t *TagCount) *int { return &t.Companies },
+		delete:   (*CRMService).DeleteCompany,
+		find:     findAs((*CRMService).FindCompanies, func(o ListOptions) CompanyFilter { return CompanyFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdateCompany(ctx, id, CompanyUpdate{Tags: &tags})
 			return err
 		}}
 	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)", Fields: dealFields,
-		Aliases: []string{"opportunity", "opportunities"},
-		delete:  (*CRMService).DeleteDeal,
-		find:    findAs((*CRMService).FindDeals, func(o ListOptions) DealFilter { return DealFilter{ListOptions: o} }),
+		Aliases:  []string{"opportunity", "opportunities"},
+		TagCount: func(t *TagCount) *int { return &t.Deals },
+		delete:   (*CRMService).DeleteDeal,
+		find:     findAs((*CRMService).FindDeals, func(o ListOptions) DealFilter { return DealFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdateDeal(ctx, id, DealUpdate{Tags: &tags})
 			return err

@@ -335,6 +335,15 @@ type backupStart struct {
 	points   []backups.RestorePoint // reached before the migrations
 	pending  []string               // migrations about to be applied
 	claimed  bool                   // the replicas record this database
+	probe    *store.Probe           // the reads before the open; closed once the pools are open
+}
+
+// closeProbe closes the connection startBackups read the database with,
+// once the pools are open (or serve gives up).
+func (bs *backupStart) closeProbe() {
+	if bs.probe != nil {
+		bs.probe.Close()
+	}
 }
 
 // forceRestoreCommand is the command that restores the foreign replica
@@ -367,7 +376,7 @@ func (bs *backupStart) claim(ctx context.Context, cfg *Config, logger *slog.Logg
 // startBackups runs restore-if-missing and, when an existing database is
 // about to be migrated, starts the replicator and forces a sync so the
 // upgrade has a restore point. It runs before the databases are opened.
-func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backupStart, error) {
+func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (_ *backupStart, err error) {
 	reps, err := cfg.replicas()
 	if err != nil {
 		return nil, usageError{err}
@@ -377,7 +386,15 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backu
 		logger.Warn("no replica configured: data is not backed up (set --backup-dir or --replica)")
 		return bs, nil
 	}
-	local, err := store.ReadIdentity(ctx, cfg.DBPath())
+	// One connection for every read before the open, kept until the
+	// pools are open (closeProbe).
+	bs.probe = store.NewProbe(cfg.DBPath())
+	defer func() {
+		if err != nil {
+			bs.closeProbe()
+		}
+	}()
+	local, err := bs.probe.Identity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +413,7 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backu
 			logger.Info("restored missing database from replica", "db", r.DB, "replica", r.Replica, "point_in_time", r.PointInTime, "size", r.Size, "integrity", r.Integrity)
 		}
 		if len(res) > 0 {
-			if local, err = store.ReadIdentity(ctx, cfg.DBPath()); err != nil {
+			if local, err = bs.probe.Identity(ctx); err != nil {
 				return nil, err
 			}
 		}
@@ -410,7 +427,7 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backu
 	if err != nil {
 		return nil, err
 	}
-	if bs.pending, err = store.Pending(ctx, cfg.DBPath()); err != nil {
+	if bs.pending, err = bs.probe.Pending(ctx); err != nil {
 		return nil, err
 	}
 	bs.sup = backups.NewSupervisor(exe, replicatorArgs(cfg), os.Environ(), logger.With("proc", "replicate"))
@@ -432,8 +449,8 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (*backu
 	return bs, nil
 }
 
-// afterOpen starts the replicator if it is not running yet, records the
-// restore points in the database and wires the Backups page and health.
+// afterOpen records the restore points in the database and wires the
+// Backups page and health; startReplicator starts the replicator later.
 func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 	if bs.sup == nil {
 		return nil
@@ -446,12 +463,6 @@ func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 		if err := bs.claim(ctx, a.Config, a.Logger, id.ID); err != nil {
 			return err
 		}
-	}
-	if !bs.started {
-		if err := bs.sup.Start(); err != nil {
-			return err
-		}
-		bs.started = true
 	}
 	st := store.NewBackupStore(a.DB)
 	for _, p := range bs.points {
@@ -475,6 +486,24 @@ func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 	return nil
 }
 
+// startReplicator starts the replicator if it is not running yet (an
+// upgrade starts it before migrating). serve calls it once its listener
+// serves, so the child's start-up (its own initialisers, Litestream's)
+// does not compete with serve's for the CPU before the first response.
+// Nothing is lost by the wait: the writes made since the open are in the
+// WAL, which Litestream ships from where its last run stopped (as it
+// already did for the writes made while the child was starting).
+func (bs *backupStart) startReplicator() error {
+	if bs.sup == nil || bs.started {
+		return nil
+	}
+	if err := bs.sup.Start(); err != nil {
+		return err
+	}
+	bs.started = true
+	return nil
+}
+
 // flush ships every committed write to the replicas while the databases
 // are still open (closing the last connection checkpoints the WAL, which
 // the replicator then has to catch up on): serve calls it after draining
@@ -494,6 +523,7 @@ func (bs *backupStart) flush(a *App) {
 // stop stops the replicator last, after the databases are closed; it
 // syncs once more on SIGTERM before it exits.
 func (bs *backupStart) stop(logger *slog.Logger) {
+	bs.closeProbe()
 	if bs.sup == nil {
 		return
 	}

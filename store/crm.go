@@ -249,66 +249,71 @@ func deleteLinked(ctx context.Context, tx *Tx, tid int64, typ string, id int64) 
 	return deleteFTS(ctx, tx, typ, id)
 }
 
-func (s *CRMStore) deleteRecord(ctx context.Context, typ string, id int64) error {
+// deleteRecord deletes record id of ops's type in the tenant of ctx, with
+// what ops.dependents removes first. Returns ENOTFOUND.
+func deleteRecord[T interface{ Validate() error }](ctx context.Context, s *CRMStore, ops recordOps[T], id int64) error {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := checkRecord(ctx, tx, typ, id, tid, ""); err != nil {
+	if err := checkRecord(ctx, tx, ops.typ, id, tid, ""); err != nil {
 		return err
 	}
-	switch typ {
-	case app.RecordPerson, app.RecordCompany, app.RecordDeal:
-		if err := deleteLinked(ctx, tx, tid, typ, id); err != nil {
-			return err
-		}
-	case app.RecordNote:
-		if _, err := tx.ExecContext(ctx, `DELETE FROM crm_timeline WHERE ref_type = 'note' AND ref_id = ? AND tenant_id = ?`, id, tid); err != nil {
-			return err
-		}
-		if err := deleteFTS(ctx, tx, typ, id); err != nil {
-			return err
-		}
-	case app.RecordTask:
-		if err := deleteFTS(ctx, tx, typ, id); err != nil {
-			return err
-		}
+	if err := ops.dependents(ctx, tx, tid, ops.typ, id); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM `+recordTable[typ]+` WHERE id = ? AND tenant_id = ?`, id, tid); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+recordTable[ops.typ]+` WHERE id = ? AND tenant_id = ?`, id, tid); err != nil {
 		return FormatError(err, "The record is in use.")
 	}
 	return tx.Commit()
 }
 
+// deleteNoteLinked removes a note's timeline entry and index entry, in tx.
+func deleteNoteLinked(ctx context.Context, tx *Tx, tid int64, typ string, id int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM crm_timeline WHERE ref_type = 'note' AND ref_id = ? AND tenant_id = ?`, id, tid); err != nil {
+		return err
+	}
+	return deleteFTS(ctx, tx, typ, id)
+}
+
+// deleteTaskLinked removes a task's index entry, in tx.
+func deleteTaskLinked(ctx context.Context, tx *Tx, tid int64, typ string, id int64) error {
+	return deleteFTS(ctx, tx, typ, id)
+}
+
 // DeletePerson deletes a person with their notes and timeline; their tasks
 // stay, unlinked. Returns ENOTFOUND.
 func (s *CRMStore) DeletePerson(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordPerson, id)
+	return deleteRecord(ctx, s, personOps, id)
 }
 
-// recordOps are the per-object pieces the generic CRM writes use.
+// recordOps are the per-object pieces the generic CRM writes use: typ
+// is the record type, dependents removes what hangs off a record before
+// its row is deleted (deleteRecord).
 type recordOps[T interface{ Validate() error }] struct {
-	id      func(T) int64
-	find    func(ctx context.Context, tx *Tx, id, tid int64) (T, error)
-	insert  func(ctx context.Context, tx *Tx, tid int64, r T) error
-	replace func(ctx context.Context, tx *Tx, tid int64, old, r T) error
+	typ        string
+	dependents func(ctx context.Context, tx *Tx, tid int64, typ string, id int64) error
+	id         func(T) int64
+	find       func(ctx context.Context, tx *Tx, id, tid int64) (T, error)
+	insert     func(ctx context.Context, tx *Tx, tid int64, r T) error
+	replace    func(ctx context.Context, tx *Tx, tid int64, old, r T) error
 }
 
 var (
-	personOps = recordOps[*app.Person]{id: func(r *app.Person) int64 { return r.ID }, insert: insertPerson, replace: replacePerson,
+	personOps = recordOps[*app.Person]{typ: app.RecordPerson, dependents: deleteLinked, id: func(r *app.Person) int64 { return r.ID }, insert: insertPerson, replace: replacePerson,
 		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Person, error) {
 			return findPerson(ctx, tx, id, tid)
 		}}
-	companyOps = recordOps[*app.Company]{id: func(r *app.Company) int64 { return r.ID }, insert: insertCompany, replace: replaceCompany,
+	companyOps = recordOps[*app.Company]{typ: app.RecordCompany, dependents: deleteLinked, id: func(r *app.Company) int64 { return r.ID }, insert: insertCompany, replace: replaceCompany,
 		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Company, error) {
 			return findCompany(ctx, tx, id, tid)
 		}}
-	dealOps = recordOps[*app.Deal]{id: func(r *app.Deal) int64 { return r.ID }, insert: insertDeal, replace: replaceDeal,
+	dealOps = recordOps[*app.Deal]{typ: app.RecordDeal, dependents: deleteLinked, id: func(r *app.Deal) int64 { return r.ID }, insert: insertDeal, replace: replaceDeal,
 		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Deal, error) { return findDeal(ctx, tx, id, tid) }}
-	noteOps = recordOps[*app.Note]{id: func(r *app.Note) int64 { return r.ID }, insert: insertNote, replace: replaceNote,
+	noteOps = recordOps[*app.Note]{typ: app.RecordNote, dependents: deleteNoteLinked, id: func(r *app.Note) int64 { return r.ID }, insert: insertNote, replace: replaceNote,
 		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Note, error) { return findNote(ctx, tx, id, tid) }}
-	taskOps = recordOps[*app.Task]{id: func(r *app.Task) int64 { return r.ID }, insert: insertTask, replace: replaceTask,
+	taskOps = recordOps[*app.Task]{typ: app.RecordTask, dependents: deleteTaskLinked, id: func(r *app.Task) int64 { return r.ID }, insert: insertTask, replace: replaceTask,
 		find: func(ctx context.Context, tx *Tx, id, tid int64) (*app.Task, error) { return findTask(ctx, tx, id, tid) }}
 )
 

@@ -32,7 +32,7 @@ func companyFields(c *app.Company) [][2]string {
 }
 
 func companyFTS(c *app.Company) string {
-	return strings.Join(append([]string{c.Name, c.Domain, c.Industry}, c.Tags...), " ")
+	return strings.Join(append(app.KindCompany.SearchTexts(c), c.Tags...), " ")
 }
 
 // tagFilter is the list condition of the tag filter (people, companies,
@@ -164,5 +164,5 @@ func (s *CRMStore) UpsertCompanies(ctx context.Context, cs []*app.Company) error
 // DeleteCompany deletes a company; its people and deals stay, without a
 // company. Returns ENOTFOUND.
 func (s *CRMStore) DeleteCompany(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordCompany, id)
+	return deleteRecord(ctx, s, companyOps, id)
 }

@@ -76,7 +76,7 @@ func dealFields(d *app.Deal) [][2]string {
 }
 
 func dealFTS(d *app.Deal) string {
-	return strings.Join(append([]string{d.Name}, d.Tags...), " ")
+	return strings.Join(append(app.KindDeal.SearchTexts(d), d.Tags...), " ")
 }
 
 func loadDealPeople(ctx context.Context, q querier, ds []*app.Deal) error {
@@ -336,5 +336,5 @@ func (s *CRMStore) UpsertDeals(ctx context.Context, ds []*app.Deal) error {
 
 // DeleteDeal deletes a deal with its notes and timeline. Returns ENOTFOUND.
 func (s *CRMStore) DeleteDeal(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordDeal, id)
+	return deleteRecord(ctx, s, dealOps, id)
 }

@@ -147,5 +147,5 @@ func (s *CRMStore) UpsertNotes(ctx context.Context, ns []*app.Note) error {
 
 // DeleteNote deletes a note and its timeline entry. Returns ENOTFOUND.
 func (s *CRMStore) DeleteNote(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordNote, id)
+	return deleteRecord(ctx, s, noteOps, id)
 }

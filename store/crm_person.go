@@ -58,8 +58,7 @@ func idStr(id int64) string {
 }
 
 func personFTS(p *app.Person) string {
-	parts := []string{p.FirstName, p.LastName, p.Title, p.Source}
-	parts = append(parts, p.Emails...)
+	parts := append(app.KindPerson.SearchTexts(p), p.Emails...)
 	for _, ph := range p.Phones {
 		d := strings.TrimPrefix(ph, "+")
 		parts = append(parts, d)

@@ -11,9 +11,17 @@ import (
 
 var _ app.CRMTagStore = (*CRMStore)(nil)
 
-// taggedObjects are the CRM objects with a tags list, in the order the
-// tags page counts them.
-var taggedObjects = []string{app.RecordPerson, app.RecordCompany, app.RecordDeal}
+// taggedObjects are the CRM kinds with a tags list (app.RecordKind.TagCount),
+// in the order the tags page counts them.
+var taggedObjects = func() []*app.RecordKind {
+	var out []*app.RecordKind
+	for _, k := range app.RecordKinds {
+		if k.TagCount != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}()
 
 // FindTags lists the tenant's tags by name with counts per object.
 // Returns EUNAUTHORIZED without a tenant.
@@ -23,11 +31,13 @@ func (s *CRMStore) FindTags(ctx context.Context) ([]app.TagCount, error) {
 		return nil, err
 	}
 	var parts []string
-	for _, o := range taggedObjects {
-		parts = append(parts, `SELECT j.value AS value, '`+o+`' AS obj FROM `+recordTable[o]+` r, json_each(r.tags) j WHERE r.tenant_id = ?`)
+	var args []any
+	for _, k := range taggedObjects {
+		parts = append(parts, `SELECT j.value AS value, '`+k.Type+`' AS obj FROM `+recordTable[k.Type]+` r, json_each(r.tags) j WHERE r.tenant_id = ?`)
+		args = append(args, tid)
 	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT value, obj, count(*) FROM (`+strings.Join(parts, ` UNION ALL `)+`)
-		GROUP BY value, obj ORDER BY value`, tid, tid, tid)
+		GROUP BY value, obj ORDER BY value`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find tags: %w", err)
 	}
@@ -42,14 +52,8 @@ func (s *CRMStore) FindTags(ctx context.Context) ([]app.TagCount, error) {
 		if len(out) == 0 || out[len(out)-1].Tag != tag {
 			out = append(out, app.TagCount{Tag: tag})
 		}
-		t := &out[len(out)-1]
-		switch obj {
-		case app.RecordPerson:
-			t.People = n
-		case app.RecordCompany:
-			t.Companies = n
-		default:
-			t.Deals = n
+		if k := app.KindOf(obj); k != nil && k.TagCount != nil {
+			*k.TagCount(&out[len(out)-1]) = n
 		}
 	}
 	return out, rows.Err()
@@ -96,8 +100,8 @@ func (s *CRMStore) retag(ctx context.Context, tag string, edit func([]string) []
 	}
 	defer tx.Rollback()
 	n := 0
-	for _, o := range taggedObjects {
-		table := recordTable[o]
+	for _, k := range taggedObjects {
+		o, table := k.Type, recordTable[k.Type]
 		ids, err := tx.QueryContext(ctx, `SELECT id FROM `+table+` r WHERE r.tenant_id = ? AND `+tagFilter+` ORDER BY id`, tid, tag)
 		if err != nil {
 			return 0, fmt.Errorf("retag %s: %w", table, err)
@@ -116,27 +120,9 @@ func (s *CRMStore) retag(ctx context.Context, tag string, edit func([]string) []
 			return 0, err
 		}
 		for _, id := range list {
-			var old []string
-			var fts func([]string) string
-			switch o {
-			case app.RecordPerson:
-				p, err := findPerson(ctx, tx, id, tid)
-				if err != nil {
-					return 0, err
-				}
-				old, fts = p.Tags, func(t []string) string { p.Tags = t; return personFTS(p) }
-			case app.RecordCompany:
-				c, err := findCompany(ctx, tx, id, tid)
-				if err != nil {
-					return 0, err
-				}
-				old, fts = c.Tags, func(t []string) string { c.Tags = t; return companyFTS(c) }
-			default:
-				d, err := findDeal(ctx, tx, id, tid)
-				if err != nil {
-					return 0, err
-				}
-				old, fts = d.Tags, func(t []string) string { d.Tags = t; return dealFTS(d) }
+			old, fts, err := storeKinds[o].tags(ctx, tx, id, tid)
+			if err != nil {
+				return 0, err
 			}
 			cur := edit(old)
 			if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET tags = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,

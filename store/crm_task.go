@@ -183,5 +183,5 @@ func (s *CRMStore) UpsertTasks(ctx context.Context, ts []*app.Task) error {
 
 // DeleteTask deletes a task. Returns ENOTFOUND.
 func (s *CRMStore) DeleteTask(ctx context.Context, id int64) error {
-	return s.deleteRecord(ctx, app.RecordTask, id)
+	return deleteRecord(ctx, s, taskOps, id)
 }

@@ -506,3 +506,96 @@ func TestCRMStore_Pipelines(t *testing.T) {
 		t.Errorf("B updates A's pipeline: %v", err)
 	}
 }
+
+// The full-text search covers exactly the text fields whose descriptor
+// says Search, of every kind, on create and on update: a new field marked
+// Search is found without touching the store.
+func TestCRMStore_SearchFollowsFieldDescriptors(t *testing.T) {
+	e := newCRMEnv(t)
+	type kind struct {
+		k      *app.RecordKind
+		rec    func() any // a valid new record
+		create func(any) error
+		update func(id int64, vals app.FieldValues) error
+		find   func(q string) ([]int64, error)
+		id     func(any) int64
+	}
+	kinds := []kind{
+		{app.KindPerson, func() any { return &app.Person{FirstName: "Pat"} },
+			func(r any) error { return e.S.CreatePerson(e.A, r.(*app.Person)) },
+			func(id int64, v app.FieldValues) error {
+				_, err := e.S.UpdatePerson(e.A, id, app.PersonUpdate{Fields: v})
+				return err
+			},
+			func(q string) ([]int64, error) {
+				rs, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Q: q}})
+				return idsOf(rs, func(r *app.Person) int64 { return r.ID }), err
+			}, func(r any) int64 { return r.(*app.Person).ID }},
+		{app.KindCompany, func() any { return &app.Company{Name: "Co"} },
+			func(r any) error { return e.S.CreateCompany(e.A, r.(*app.Company)) },
+			func(id int64, v app.FieldValues) error {
+				_, err := e.S.UpdateCompany(e.A, id, app.CompanyUpdate{Fields: v})
+				return err
+			},
+			func(q string) ([]int64, error) {
+				rs, _, err := e.S.FindCompanies(e.A, app.CompanyFilter{ListOptions: app.ListOptions{Q: q}})
+				return idsOf(rs, func(r *app.Company) int64 { return r.ID }), err
+			}, func(r any) int64 { return r.(*app.Company).ID }},
+		{app.KindDeal, func() any { return &app.Deal{Name: "Deal"} },
+			func(r any) error { return e.S.CreateDeal(e.A, r.(*app.Deal)) },
+			func(id int64, v app.FieldValues) error {
+				_, err := e.S.UpdateDeal(e.A, id, app.DealUpdate{Fields: v})
+				return err
+			},
+			func(q string) ([]int64, error) {
+				rs, _, err := e.S.FindDeals(e.A, app.DealFilter{ListOptions: app.ListOptions{Q: q}})
+				return idsOf(rs, func(r *app.Deal) int64 { return r.ID }), err
+			}, func(r any) int64 { return r.(*app.Deal).ID }},
+	}
+	searched := 0
+	for _, kd := range kinds {
+		for i, f := range kd.k.Fields {
+			if f.Type != app.ValueText && f.Type != app.ValueLongText {
+				continue // selects and dates hold no free words
+			}
+			word := func(stage string) string { return fmt.Sprintf("zq%s%s%d", stage, kd.k.Type, i) }
+			value := func(w string) string {
+				if f.Key == "domain" {
+					return w + ".test"
+				}
+				return "Word " + w
+			}
+			rec := kd.rec()
+			f.Set(rec, value(word("new")))
+			if err := kd.create(rec); err != nil {
+				t.Fatalf("%s.%s: %v", kd.k.Type, f.Key, err)
+			}
+			if err := kd.update(kd.id(rec), app.FieldValues{f.Key: value(word("upd"))}); err != nil {
+				t.Fatalf("%s.%s update: %v", kd.k.Type, f.Key, err)
+			}
+			for stage, wantFound := range map[string]bool{"new": false, "upd": f.Search} {
+				ids, err := kd.find(word(stage))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if found := slices.Contains(ids, kd.id(rec)); found != wantFound {
+					t.Errorf("%s.%s (Search %v): search for its %s value found it: %v, want %v", kd.k.Type, f.Key, f.Search, stage, found, wantFound)
+				}
+			}
+			if f.Search {
+				searched++
+			}
+		}
+	}
+	if searched < 3 {
+		t.Fatalf("only %d searched fields across the kinds", searched)
+	}
+}
+
+func idsOf[T any](rs []T, id func(T) int64) []int64 {
+	out := make([]int64, len(rs))
+	for i, r := range rs {
+		out[i] = id(r)
+	}
+	return out
+}

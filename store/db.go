@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -211,45 +210,9 @@ func Migrations() ([]Migration, error) {
 // path, without changing it (used to decide whether to record a restore
 // point before an upgrade). A missing file has every migration pending.
 func Pending(ctx context.Context, path string) ([]string, error) {
-	all, err := Migrations()
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(all))
-	for _, m := range all {
-		names = append(names, m.Name)
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return names, nil
-	}
-	r, err := sql.Open("sqlite3", DSN(path, true))
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	applied := map[string]bool{}
-	rows, err := r.QueryContext(ctx, `SELECT name FROM schema_migrations`)
-	if err != nil {
-		if strings.Contains(err.Error(), "no such table") {
-			return names, nil
-		}
-		return nil, fmt.Errorf("read schema_migrations: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		applied[n] = true
-	}
-	var out []string
-	for _, n := range names {
-		if !applied[n] {
-			out = append(out, n)
-		}
-	}
-	return out, rows.Err()
+	p := NewProbe(path)
+	defer p.Close()
+	return p.Pending(ctx)
 }
 
 // Migrate applies pending migrations, each in its own transaction, and

@@ -3,10 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"orengen/app"
 )
@@ -61,19 +58,7 @@ func (s *IdentityStore) HasSealedValues(ctx context.Context) (bool, error) {
 // and without migrating it: before serve opens it, and after a restore.
 // It returns nil when the file is missing or predates identities.
 func ReadIdentity(ctx context.Context, path string) (*app.DatabaseIdentity, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	r, err := sql.Open("sqlite3", DSN(path, true))
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	id, err := scanIdentity(r.QueryRowContext(ctx, identityQuery))
-	if err != nil && strings.Contains(err.Error(), "no such table") {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("read database identity of %s: %w", path, err)
-	}
-	return id, nil
+	p := NewProbe(path)
+	defer p.Close()
+	return p.Identity(ctx)
 }

@@ -607,17 +607,11 @@ func (s *SheetStore) LinkNames(ctx context.Context, recordType string, ids []int
 	if err != nil {
 		return nil, err
 	}
-	expr, table := "", ""
-	switch recordType {
-	case app.RecordPerson:
-		expr, table = "trim(first_name || ' ' || last_name)", "crm_people"
-	case app.RecordCompany:
-		expr, table = "name", "crm_companies"
-	case app.RecordDeal:
-		expr, table = "name", "crm_deals"
-	default:
+	k := storeKinds[recordType]
+	if k == nil {
 		return nil, app.Errorf(app.EINVALID, "Unknown record type %q.", recordType)
 	}
+	expr, table := k.name, recordTable[recordType]
 	out := map[int64]string{}
 	for len(ids) > 0 {
 		k := min(len(ids), 500)
@@ -655,19 +649,11 @@ func (s *SheetStore) ResolveLinks(ctx context.Context, recordType string, refs [
 	if err != nil {
 		return nil, err
 	}
-	var q string
-	switch recordType {
-	case app.RecordPerson:
-		q = `SELECT coalesce((SELECT person_id FROM crm_contact_points WHERE tenant_id = ?1 AND kind = 'email' AND value = ?2 ORDER BY person_id LIMIT 1),
-			(SELECT id FROM crm_people WHERE tenant_id = ?1 AND lower(trim(first_name || ' ' || last_name)) = ?2 ORDER BY id LIMIT 1))`
-	case app.RecordCompany:
-		q = `SELECT id FROM crm_companies WHERE tenant_id = ?1 AND (name_key = ?2 OR lower(domain) = ?2) ORDER BY id LIMIT 1`
-	case app.RecordDeal:
-		q = `SELECT id FROM crm_deals WHERE tenant_id = ?1 AND lower(name) = ?2 ORDER BY id LIMIT 1`
-	default:
+	k := storeKinds[recordType]
+	if k == nil {
 		return nil, app.Errorf(app.EINVALID, "Unknown record type %q.", recordType)
 	}
-	st, err := s.db.read.PrepareContext(ctx, q)
+	st, err := s.db.read.PrepareContext(ctx, k.resolve)
 	if err != nil {
 		return nil, err
 	}

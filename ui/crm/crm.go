@@ -418,26 +418,7 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 			qs, _ = url.ParseQuery(args.String())
 		}
 	}
-	optID := func(k string) *int64 {
-		if v, e := strconv.ParseInt(p.Filter[k], 10, 64); e == nil {
-			return &v
-		}
-		return nil
-	}
-	optStr := func(k string) *string {
-		if v := p.Filter[k]; v != "" {
-			return &v
-		}
-		return nil
-	}
-	switch seg {
-	case "people":
-		p.People, next, err = s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: opts, Tag: optStr("tag"), CompanyID: optID("company_id")})
-	case "companies":
-		p.Companies, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts, Tag: optStr("tag")})
-	case "deals":
-		p.Deals, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts, Stage: optStr("stage"), CompanyID: optID("company_id"), Tag: optStr("tag")})
-	}
+	next, err = crmPages[seg].list(s, ctx, p, opts)
 	if app.ErrorCode(err) == app.EINVALID {
 		// A bad search or cursor in the address bar: show the first page
 		// with the message.
@@ -466,21 +447,37 @@ func (s *Handler) renderCRMList(c *fiber.Ctx, seg string, p *crmListPage, sc web
 	if p.Form == nil {
 		p.Form = map[string]string{"currency": app.DefaultCurrency}
 	}
-	title := map[string]string{"people": "People", "companies": "Companies", "deals": "Deals"}[seg]
-	p.Layout = s.Layout(c, sc.Host, title)
+	p.Layout = s.Layout(c, sc.Host, app.KindOf(seg).PluralLabel)
 	return s.Render(c, sc.Page("crm_list"), p)
+}
+
+// filterID is the list filter k as an ID; nil when absent or not a number.
+func (p *crmListPage) filterID(k string) *int64 {
+	if v, e := strconv.ParseInt(p.Filter[k], 10, 64); e == nil {
+		return &v
+	}
+	return nil
+}
+
+// filterStr is the list filter k; nil when absent.
+func (p *crmListPage) filterStr(k string) *string {
+	if v := p.Filter[k]; v != "" {
+		return &v
+	}
+	return nil
 }
 
 // crmChoices loads the select options of the person and deal forms.
 func (s *Handler) crmChoices(ctx context.Context, seg string, companies *[]*app.Company, pipelines *[]*app.Pipeline) error {
-	if seg == "companies" {
+	k := crmPages[seg]
+	if !k.companies {
 		return nil
 	}
 	var err error
 	if *companies, _, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: app.ListOptions{Limit: app.MaxPageSize, Sort: "name"}}); err != nil {
 		return err
 	}
-	if seg == "deals" {
+	if k.pipelines {
 		*pipelines, err = s.CRM.Pipelines(ctx)
 	}
 	return err
@@ -535,45 +532,9 @@ func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmReco
 		p.TenantName, p.TenantID = t.BrandName(), t.ID
 		ctx = app.NewContextWithTenant(ctx, t)
 	}
-	var err error
-	var title string
-	switch seg {
-	case "people":
-		if p.Person, err = s.CRM.FindPerson(ctx, id); err != nil {
-			return err
-		}
-		title = p.Person.Name()
-		if p.Form == nil {
-			p.Form = personForm(p.Person)
-		}
-		if p.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{PersonID: &id, ListOptions: app.ListOptions{Limit: 50}}); err != nil {
-			return err
-		}
-		if p.Duplicates, err = s.CRM.FindDuplicates(ctx, id); err != nil {
-			return err
-		}
-	case "companies":
-		if p.Company, err = s.CRM.FindCompany(ctx, id); err != nil {
-			return err
-		}
-		title = p.Company.Name
-		if p.Form == nil {
-			p.Form = companyForm(p.Company)
-		}
-		if p.People, _, err = s.CRM.FindPeople(ctx, app.PersonFilter{CompanyID: &id, ListOptions: app.ListOptions{Limit: 50}}); err != nil {
-			return err
-		}
-		if p.Deals, _, err = s.CRM.FindDeals(ctx, app.DealFilter{CompanyID: &id, ListOptions: app.ListOptions{Limit: 50}}); err != nil {
-			return err
-		}
-	case "deals":
-		if p.Deal, err = s.CRM.FindDeal(ctx, id); err != nil {
-			return err
-		}
-		title = p.Deal.Name
-		if p.Form == nil {
-			p.Form = dealForm(p.Deal)
-		}
+	title, err := crmPages[seg].record(s, ctx, id, p)
+	if err != nil {
+		return err
 	}
 	tl, err := s.CRM.FindTimeline(ctx, crmKinds[seg], id)
 	if err != nil {
@@ -597,14 +558,6 @@ func (s *Handler) renderCRMRecord(c *fiber.Ctx, seg string, id int64, p *crmReco
 	}
 	if p.CustomFields, err = s.CRM.FindCustomFields(ctx, crmKinds[seg]); err != nil {
 		return err
-	}
-	switch {
-	case p.Person != nil:
-		p.CustomValues = p.Person.Custom
-	case p.Company != nil:
-		p.CustomValues = p.Company.Custom
-	case p.Deal != nil:
-		p.CustomValues = p.Deal.Custom
 	}
 	p.Layout = s.Layout(c, sc.Host, title)
 	return s.Render(c, sc.Page("crm_record"), p)

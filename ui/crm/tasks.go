@@ -32,7 +32,14 @@ type crmTaskRow struct {
 	About string // what the task is linked to
 }
 
-var recordSeg = map[string]string{app.RecordPerson: "people", app.RecordCompany: "companies", app.RecordDeal: "deals"}
+// recordSeg maps record types to their URL segments (crmKinds reversed).
+var recordSeg = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range app.RecordKinds {
+		m[k.Type] = k.Plural
+	}
+	return m
+}()
 
 func (s *Handler) handleNexusCRMTasks(c *fiber.Ctx) error {
 	ctx := c.UserContext()

@@ -1,0 +1,25 @@
+package store
+
+import (
+	"testing"
+
+	"orengen/app"
+)
+
+// TestStoreKinds_EveryKind: every app.RecordKind has its store side (its
+// table, label, search code and storeKinds value), so a kind added to
+// app without them fails here, not on its first list, link or retag.
+func TestStoreKinds_EveryKind(t *testing.T) {
+	for _, k := range app.RecordKinds {
+		sk := storeKinds[k.Type]
+		if sk == nil || sk.name == "" || sk.resolve == "" || (k.TagCount != nil && sk.tags == nil) {
+			t.Errorf("kind %s: storeKinds = %+v, want name, resolve and tags", k.Type, sk)
+		}
+		if recordTable[k.Type] == "" || linkTable[k.Type] == "" || recordLabel[k.Type] == "" || ftsCode[k.Type] == 0 {
+			t.Errorf("kind %s: table %q, link table %q, label %q, search code %d", k.Type, recordTable[k.Type], linkTable[k.Type], recordLabel[k.Type], ftsCode[k.Type])
+		}
+	}
+	if len(storeKinds) != len(app.RecordKinds) {
+		t.Errorf("storeKinds has %d kinds, app.RecordKinds %d", len(storeKinds), len(app.RecordKinds))
+	}
+}
