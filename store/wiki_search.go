@@ -124,8 +124,15 @@ func (s *WikiStore) rankWikiChunks(ctx context.Context, scope, expr string, cand
 // wikiTitledThenNewest returns, unranked, up to candidates chunks among
 // too many matches: those whose title matches expr, newest first, then
 // the rest of newest (the newest matches, in rowid order descending).
+// The titles are searched in their own index, wiki_title_fts
+// (0281_wiki_title_fts.sql), with the same tokenizer and the same rowids.
 func (s *WikiStore) wikiTitledThenNewest(ctx context.Context, scope, expr string, newest []int64, candidates int) ([]wikiRanked, error) {
-	titled, err := s.wikiMatchIDs(ctx, scope+" AND {title} : ("+expr+")", candidates)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT rowid FROM wiki_title_fts WHERE wiki_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+		scope+" AND {title} : ("+expr+")", candidates)
+	if err != nil {
+		return nil, fmt.Errorf("search wiki: %w", err)
+	}
+	titled, err := scanAll(rows, scanWikiID)
 	if err != nil {
 		return nil, err
 	}
