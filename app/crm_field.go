@@ -59,6 +59,14 @@ type Field struct {
 	// another (where a person came from); a merge still fills it when
 	// the kept record has none.
 	MergeKeeps bool
+	// Twenty is the field's path in Twenty's record shape where
+	// app/twenty maps it by hand (a person's title is "jobTitle", a
+	// company's domain "domainName.primaryLinkUrl"). Empty for a field
+	// Twenty's model lacks: the Twenty-compatible REST API then carries
+	// it at the record's top level under its key in lowerCamelCase (a
+	// person's birthday is "birthday"), reads, filters and sorts it
+	// there, with no code in app/twenty. GraphQL keeps Twenty's schema.
+	Twenty string
 	// FromImport rewrites an imported cell before it is checked (a
 	// company's "42" employees becomes the size "11-50"); nil keeps it.
 	FromImport func(string) string
@@ -239,32 +247,32 @@ func dateField[T any](f Field, get func(*T) **time.Time) *Field {
 // The built-in scalar fields of each kind, in form order.
 var (
 	personFields = []*Field{
-		strField(Field{Key: "first_name", Column: "first_name", Label: "First name", Heading: true, Search: true, Max: MaxPersonName,
+		strField(Field{Key: "first_name", Column: "first_name", Label: "First name", Twenty: "name.firstName", Heading: true, Search: true, Max: MaxPersonName,
 			Aliases: []string{"firstname", "first", "given_name", "name_first_name"}}, func(p *Person) *string { return &p.FirstName }),
-		strField(Field{Key: "last_name", Column: "last_name", Label: "Last name", Heading: true, Search: true, Max: MaxPersonName,
+		strField(Field{Key: "last_name", Column: "last_name", Label: "Last name", Twenty: "name.lastName", Heading: true, Search: true, Max: MaxPersonName,
 			Aliases: []string{"lastname", "last", "surname", "family_name", "name_last_name"}}, func(p *Person) *string { return &p.LastName }),
-		strField(Field{Key: "title", Column: "title", Label: "Title", ColumnLabel: "Job title", Max: 200, Sort: true, Search: true,
+		strField(Field{Key: "title", Column: "title", Label: "Title", Twenty: "jobTitle", ColumnLabel: "Job title", Max: 200, Sort: true, Search: true,
 			Aliases: []string{"job_title", "jobtitle", "position"}}, func(p *Person) *string { return &p.Title }),
-		strField(Field{Key: "address", Column: "address", Type: ValueLongText, Label: "Address", ImportLabel: "Address (columns joined)", Max: 500,
+		strField(Field{Key: "address", Column: "address", Type: ValueLongText, Label: "Address", Twenty: "city", ImportLabel: "Address (columns joined)", Max: 500,
 			Aliases: []string{"city", "street"}}, func(p *Person) *string { return &p.Address }),
-		strField(Field{Key: "source", Column: "source", Label: "Source", Max: 100, Filter: true, Sort: true, Search: true, MergeKeeps: true},
+		strField(Field{Key: "source", Column: "source", Label: "Source", Twenty: "source", Max: 100, Filter: true, Sort: true, Search: true, MergeKeeps: true},
 			func(p *Person) *string { return &p.Source }),
 		dateField(Field{Key: "birthday", Column: "birthday", Label: "Birthday", Sort: true,
 			Aliases: []string{"date_of_birth", "dob", "birth_date", "birthdate"}}, func(p *Person) **time.Time { return &p.Birthday }),
 	}
 	companyFields = []*Field{
-		strField(Field{Key: "name", Column: "name", Label: "Name", Heading: true, Required: true, Max: 200, List: true, Search: true,
+		strField(Field{Key: "name", Column: "name", Label: "Name", Twenty: "name", Heading: true, Required: true, Max: 200, List: true, Search: true,
 			Aliases: []string{"company", "company_name"}}, func(c *Company) *string { return &c.Name }),
 		// The domain is normalised and checked by Company.Validate, and
 		// filtered on by CompanyFilter.Domain (lowercased).
-		strField(Field{Key: "domain", Column: "domain", Label: "Domain", List: true, Sort: true, Search: true,
+		strField(Field{Key: "domain", Column: "domain", Label: "Domain", Twenty: "domainName.primaryLinkUrl", List: true, Sort: true, Search: true,
 			Aliases: []string{"website", "domain_name", "domain_name_primary_link_url"}}, func(c *Company) *string { return &c.Domain }),
-		strField(Field{Key: "industry", Column: "industry", Label: "Industry", Max: 100, List: true, Filter: true, Sort: true, Search: true},
+		strField(Field{Key: "industry", Column: "industry", Label: "Industry", Twenty: "industry", Max: 100, List: true, Filter: true, Sort: true, Search: true},
 			func(c *Company) *string { return &c.Industry }),
-		strField(Field{Key: "size", Column: "size", Type: ValueSelect, Label: "Size", FormLabel: "Size (employees)", ImportLabel: "Size (employees)",
+		strField(Field{Key: "size", Column: "size", Type: ValueSelect, Label: "Size", Twenty: "employees", FormLabel: "Size (employees)", ImportLabel: "Size (employees)",
 			Options: CompanySizes, List: true, Sort: true, Aliases: []string{"employees"}, FromImport: sizeBucket},
 			func(c *Company) *string { return &c.Size }),
-		strField(Field{Key: "address", Column: "address", Type: ValueLongText, Label: "Address", ImportLabel: "Address (columns joined)", Max: 500,
+		strField(Field{Key: "address", Column: "address", Type: ValueLongText, Label: "Address", Twenty: "address.addressStreet1", ImportLabel: "Address (columns joined)", Max: 500,
 			Aliases: []string{"address_address_street1", "address_address_street2", "address_address_city",
 				"address_address_state", "address_address_postcode", "address_address_country", "city"}},
 			func(c *Company) *string { return &c.Address }),
@@ -272,7 +280,7 @@ var (
 	// A deal's name is checked by Deal.Validate ("Deal name required");
 	// an import's row that matched a deal leaves its name.
 	dealFields = []*Field{
-		strField(Field{Key: "name", Column: "name", Label: "Deal name", Heading: true, ColumnLabel: "Name", List: true, Search: true,
+		strField(Field{Key: "name", Column: "name", Label: "Deal name", Twenty: "name", Heading: true, ColumnLabel: "Name", List: true, Search: true,
 			Aliases: []string{"deal", "deal_name", "opportunity"}}, func(d *Deal) *string { return &d.Name }),
 	}
 )

@@ -16,7 +16,8 @@ import (
 // TestCRMField_Birthday follows one built-in field, a person's birthday
 // (a date), through every place the field descriptor feeds: the API
 // (create, read, PATCH, type errors naming it), the record form and info
-// panel, a list's columns and filters, CSV import and CSV export.
+// panel, a list's columns and filters, the Twenty-compatible REST API,
+// CSV import and CSV export.
 func TestCRMField_Birthday(t *testing.T) {
 	e := newTenantEnv(t)
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
@@ -103,6 +104,29 @@ func TestCRMField_Birthday(t *testing.T) {
 	// The API's lists sort by it.
 	if st, p, raw := e.api(ui.HostPortal, "GET", "/api/v1/people?sort=-birthday", k, ""); st != 200 || len(p.Data) < 2 || p.Data[0]["birthday"] != "1990-04-13" || p.Data[1]["birthday"] != "1985-11-02" {
 		t.Errorf("api sort: %d %s", st, raw)
+	}
+
+	// The Twenty-compatible REST API, whose model has no birthday,
+	// carries it at the top level like a custom field: written, read,
+	// filtered, sorted, and a bad value refused naming it.
+	rest := func(method, path, body string) (int, string) {
+		st, out, _ := e.do(treq{Host: ui.HostPortal, Method: method, Path: path, JSON: body, Bearer: k})
+		return st, out
+	}
+	st, raw = rest("POST", "/rest/people", `{"name":{"firstName":"Fay"},"emails":{"primaryEmail":"fay@bday.test"},"birthday":"2001-07-08"}`)
+	if st != 201 || !strings.Contains(raw, `"birthday":"2001-07-08"`) {
+		t.Fatalf("rest create: %d %s", st, raw)
+	}
+	var people struct {
+		Data struct{ People []map[string]any }
+	}
+	st, raw = rest("GET", "/rest/people?order_by=birthday[DescNullsLast]&filter="+url.QueryEscape(`birthday[gte]:"1986-01-01"`), "")
+	json.Unmarshal([]byte(raw), &people)
+	if st != 200 || len(people.Data.People) != 2 || people.Data.People[0]["birthday"] != "2001-07-08" || people.Data.People[1]["birthday"] != "1990-04-13" {
+		t.Fatalf("rest filter and sort: %d %s", st, raw)
+	}
+	if st, raw = rest("PATCH", "/rest/people/"+people.Data.People[0]["id"].(string), `{"birthday":"someday"}`); st != 400 || !strings.Contains(raw, `"field":"birthday"`) {
+		t.Errorf("rest bad birthday: %d %s", st, raw)
 	}
 
 	// CSV import: a "Date of birth" column maps to it by itself.

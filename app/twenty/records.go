@@ -98,6 +98,8 @@ type Person struct {
 	UpdatedAt string         `json:"updatedAt"`
 	DeletedAt *string        `json:"deletedAt"`
 	Custom    map[string]any `json:"-"`
+	// Extra are the CRM fields Twenty lacks, by name (extra.go).
+	Extra map[string]any `json:"-"`
 	// Rec is the CRM record (GraphQL resolves relations from it).
 	Rec *app.Person `json:"-"`
 }
@@ -117,6 +119,7 @@ type Company struct {
 	UpdatedAt            string         `json:"updatedAt"`
 	DeletedAt            *string        `json:"deletedAt"`
 	Custom               map[string]any `json:"-"`
+	Extra                map[string]any `json:"-"`
 	Rec                  *app.Company   `json:"-"`
 }
 
@@ -140,6 +143,7 @@ type Opportunity struct {
 	UpdatedAt      string         `json:"updatedAt"`
 	DeletedAt      *string        `json:"deletedAt"`
 	Custom         map[string]any `json:"-"`
+	Extra          map[string]any `json:"-"`
 	Rec            *app.Deal      `json:"-"`
 }
 
@@ -248,34 +252,34 @@ func jsonKeys(v any) map[string]bool {
 	return out
 }
 
-// MarshalJSON writes the person with its custom fields.
+// MarshalJSON writes the person with its extra and custom fields.
 func (p Person) MarshalJSON() ([]byte, error) {
 	type plain Person
 	b, err := json.Marshal(plain(p))
 	if err != nil {
 		return nil, err
 	}
-	return withCustom(b, p.Custom, personKeys)
+	return withCustom(b, topLevel(p.Extra, p.Custom, personKeys), personKeys)
 }
 
-// MarshalJSON writes the company with its custom fields.
+// MarshalJSON writes the company with its extra and custom fields.
 func (c Company) MarshalJSON() ([]byte, error) {
 	type plain Company
 	b, err := json.Marshal(plain(c))
 	if err != nil {
 		return nil, err
 	}
-	return withCustom(b, c.Custom, companyKeys)
+	return withCustom(b, topLevel(c.Extra, c.Custom, companyKeys), companyKeys)
 }
 
-// MarshalJSON writes the opportunity with its custom fields.
+// MarshalJSON writes the opportunity with its extra and custom fields.
 func (o Opportunity) MarshalJSON() ([]byte, error) {
 	type plain Opportunity
 	b, err := json.Marshal(plain(o))
 	if err != nil {
 		return nil, err
 	}
-	return withCustom(b, o.Custom, dealKeys)
+	return withCustom(b, topLevel(o.Extra, o.Custom, dealKeys), dealKeys)
 }
 
 // splitPhone writes an E.164 number as Twenty does: the national number,
@@ -292,7 +296,8 @@ func splitPhone(e164 string) Phone {
 // ToPerson is p in Twenty's shape.
 func ToPerson(p *app.Person) *Person {
 	out := &Person{ID: FormatID(p.ID), Name: FullName{p.FirstName, p.LastName}, JobTitle: p.Title, City: p.Address, CompanyID: optID(p.CompanyID),
-		Source: p.Source, Tags: nonNil(p.Tags), CreatedAt: Time(p.CreatedAt), UpdatedAt: Time(p.UpdatedAt), Custom: p.Custom, Rec: p}
+		Source: p.Source, Tags: nonNil(p.Tags), CreatedAt: Time(p.CreatedAt), UpdatedAt: Time(p.UpdatedAt), Custom: p.Custom,
+		Extra: extraValues(app.KindPerson, p), Rec: p}
 	out.Emails.AdditionalEmails = []string{}
 	if len(p.Emails) > 0 {
 		out.Emails.PrimaryEmail = p.Emails[0]
@@ -317,7 +322,8 @@ var sizeLow = map[string]int{"1-10": 1, "11-50": 11, "51-200": 51, "201-1000": 2
 // of its size band.
 func ToCompany(c *app.Company) *Company {
 	out := &Company{ID: FormatID(c.ID), Name: c.Name, Industry: c.Industry, Tags: nonNil(c.Tags),
-		Address: Address{AddressStreet1: c.Address}, CreatedAt: Time(c.CreatedAt), UpdatedAt: Time(c.UpdatedAt), Custom: c.Custom, Rec: c}
+		Address: Address{AddressStreet1: c.Address}, CreatedAt: Time(c.CreatedAt), UpdatedAt: Time(c.UpdatedAt), Custom: c.Custom,
+		Extra: extraValues(app.KindCompany, c), Rec: c}
 	out.DomainName.SecondaryLinks = []any{}
 	if c.Domain != "" {
 		out.DomainName.PrimaryLinkURL = "https://" + c.Domain
@@ -332,22 +338,21 @@ func ToCompany(c *app.Company) *Company {
 func ToOpportunity(d *app.Deal) *Opportunity {
 	out := &Opportunity{ID: FormatID(d.ID), Name: d.Name, Amount: Currency{d.Amount * 10000, d.Currency}, CloseDate: optTime(d.ExpectedClose),
 		Stage: Upper(d.Stage), Probability: d.Probability, CompanyID: optID(d.CompanyID), Tags: nonNil(d.Tags),
-		CreatedAt: Time(d.CreatedAt), UpdatedAt: Time(d.UpdatedAt), Custom: d.Custom, Rec: d}
+		CreatedAt: Time(d.CreatedAt), UpdatedAt: Time(d.UpdatedAt), Custom: d.Custom, Extra: extraValues(app.KindDeal, d), Rec: d}
 	if len(d.PersonIDs) > 0 {
 		out.PointOfContactID = optID(d.PersonIDs[0])
 	}
 	return out
 }
 
+// targets links a note or task to its record through the record's
+// object's target field.
 func targets(typ string, id int64) Targets {
 	var t Targets
-	switch typ {
-	case app.RecordPerson:
-		t.PersonID = optID(id)
-	case app.RecordCompany:
-		t.CompanyID = optID(id)
-	case app.RecordDeal:
-		t.OpportunityID = optID(id)
+	for _, o := range Objects {
+		if o.Record == typ && o.target != nil {
+			*o.target(&t) = optID(id)
+		}
 	}
 	return t
 }
@@ -672,6 +677,7 @@ func ReadPerson(in Input, isCustom func(string) bool) (*PersonChange, error) {
 	if id, ok := r.id("companyId", "Company"); ok {
 		u.CompanyID = &id
 	}
+	r.extras(app.KindPerson, &u.Fields)
 	ch.Custom = r.customKeys(isCustom)
 	if err := r.done(isCustom); err != nil {
 		return nil, err
@@ -736,6 +742,7 @@ func ReadCompany(in Input, isCustom func(string) bool) (*CompanyChange, error) {
 	if v, ok := r.strs("tags"); ok {
 		u.Tags = &v
 	}
+	r.extras(app.KindCompany, &u.Fields)
 	u.Custom = r.customKeys(isCustom)
 	if err := r.done(isCustom); err != nil {
 		return nil, err
@@ -807,6 +814,7 @@ func ReadOpportunity(in Input, isCustom func(string) bool) (*OpportunityChange, 
 	if v, ok := r.strs("tags"); ok {
 		u.Tags = &v
 	}
+	r.extras(app.KindDeal, &u.Fields)
 	u.Custom = r.customKeys(isCustom)
 	if err := r.done(isCustom); err != nil {
 		return nil, err

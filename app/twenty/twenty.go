@@ -91,6 +91,9 @@ type Object struct {
 	fields map[string]fieldMap
 	// sorts map Twenty's order_by fields to the CRM's sort keys.
 	sorts map[string]string
+	// target is the field of a note's or task's targets that links to
+	// a record of this object (nil: notes and tasks link to none).
+	target func(*Targets) **string
 }
 
 // fieldMap is how one Twenty field filters: the CRM field and the value
@@ -103,34 +106,37 @@ type fieldMap struct {
 // The objects, by Twenty's plural name.
 var (
 	People = &Object{Singular: "person", Plural: "people", Record: app.RecordPerson, Label: "Person",
-		fields: map[string]fieldMap{
+		fields: withExtraFilters(app.KindPerson, map[string]fieldMap{
 			"id": {"id", "id"}, "name.firstName": {"first_name", ""}, "name.lastName": {"last_name", ""},
 			"emails.primaryEmail": {"email", ""}, "emails.additionalEmails": {"email", ""},
 			"phones.primaryPhoneNumber": {"phone", ""}, "phones.additionalPhones": {"phone", ""},
 			"jobTitle": {"title", ""}, "companyId": {"company_id", "id"}, "createdAt": {"created_at", ""}, "updatedAt": {"updated_at", ""},
 			"source": {"source", ""}, "tags": {"tag", ""}, "city": {"address", ""},
-		},
-		sorts: map[string]string{"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "name.firstName": "name", "name.lastName": "name",
-			"jobTitle": "title", "source": "source", "position": "created_at"},
+		}),
+		sorts: withExtraSorts(app.KindPerson, map[string]string{"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "name.firstName": "name", "name.lastName": "name",
+			"jobTitle": "title", "source": "source", "position": "created_at"}),
+		target: func(t *Targets) **string { return &t.PersonID },
 	}
 	Companies = &Object{Singular: "company", Plural: "companies", Record: app.RecordCompany, Label: "Company",
-		fields: map[string]fieldMap{
+		fields: withExtraFilters(app.KindCompany, map[string]fieldMap{
 			"id": {"id", "id"}, "name": {"name", ""}, "domainName.primaryLinkUrl": {"domain", "domain"}, "domainName": {"domain", "domain"},
 			"employees": {"size", "employees"}, "address.addressStreet1": {"address", ""}, "industry": {"industry", ""}, "tags": {"tag", ""},
 			"createdAt": {"created_at", ""}, "updatedAt": {"updated_at", ""},
-		},
-		sorts: map[string]string{"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "domainName": "domain",
-			"domainName.primaryLinkUrl": "domain", "industry": "industry", "employees": "size", "position": "created_at"},
+		}),
+		sorts: withExtraSorts(app.KindCompany, map[string]string{"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "domainName": "domain",
+			"domainName.primaryLinkUrl": "domain", "industry": "industry", "employees": "size", "position": "created_at"}),
+		target: func(t *Targets) **string { return &t.CompanyID },
 	}
 	Opportunities = &Object{Singular: "opportunity", Plural: "opportunities", Record: app.RecordDeal, Label: "Opportunity",
-		fields: map[string]fieldMap{
+		fields: withExtraFilters(app.KindDeal, map[string]fieldMap{
 			"id": {"id", "id"}, "name": {"name", ""}, "amount.amountMicros": {"amount", "micros"}, "amount.currencyCode": {"currency", ""},
 			"closeDate": {"expected_close", ""}, "stage": {"stage", "stage"}, "probability": {"probability", ""},
 			"companyId": {"company_id", "id"}, "pointOfContactId": {"person_id", "id"}, "tags": {"tag", ""},
 			"createdAt": {"created_at", ""}, "updatedAt": {"updated_at", ""},
-		},
-		sorts: map[string]string{"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "amount": "amount",
-			"amount.amountMicros": "amount", "closeDate": "expected_close", "probability": "probability", "position": "created_at"},
+		}),
+		sorts: withExtraSorts(app.KindDeal, map[string]string{"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "amount": "amount",
+			"amount.amountMicros": "amount", "closeDate": "expected_close", "probability": "probability", "position": "created_at"}),
+		target: func(t *Targets) **string { return &t.OpportunityID },
 	}
 	Notes = &Object{Singular: "note", Plural: "notes", Record: app.RecordNote, Label: "Note",
 		fields: map[string]fieldMap{

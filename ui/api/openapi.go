@@ -318,18 +318,21 @@ func (s *Handler) handleOpenAPI(c *fiber.Ctx) error {
 // as records carry them, or as clients send them (input).
 func fieldSchemas(props obj, k *app.RecordKind, input bool) obj {
 	for _, f := range k.Fields {
-		var sc obj
-		switch {
-		case f.Type == app.ValueDate && input:
-			sc = obj{"type": "string", "format": "date"}
-		case f.Type == app.ValueDate:
-			sc = obj{"type": []string{"string", "null"}, "format": "date"}
-		case f.Type == app.ValueSelect && !input:
-			sc = obj{"type": "string", "enum": append([]string{""}, f.Options...)}
-		default:
-			sc = obj{"type": "string"}
-		}
-		props[f.Key] = sc
+		props[f.Key] = fieldSchema(f, input)
 	}
 	return props
+}
+
+// fieldSchema is the schema of a descriptor field's value: as records
+// carry it, or as clients send it (input).
+func fieldSchema(f *app.Field, input bool) obj {
+	switch {
+	case f.Type == app.ValueDate && input:
+		return obj{"type": "string", "format": "date"}
+	case f.Type == app.ValueDate:
+		return obj{"type": []string{"string", "null"}, "format": "date"}
+	case f.Type == app.ValueSelect && !input:
+		return obj{"type": "string", "enum": append([]string{""}, f.Options...)}
+	}
+	return obj{"type": "string"}
 }

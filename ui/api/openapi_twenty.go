@@ -4,6 +4,20 @@ package api
 // OpenAPI document, so the API reference shows them and the contract
 // test calls every one of them.
 
+import (
+	"orengen/app"
+	"orengen/app/twenty"
+)
+
+// twentyExtras adds the schemas of a kind's fields Twenty lacks (a
+// person's birthday) under their Twenty names.
+func twentyExtras(k *app.RecordKind, p obj) obj {
+	for _, f := range twenty.ExtraFields(k) {
+		p[twenty.ExtraName(f)] = fieldSchema(f, false)
+	}
+	return p
+}
+
 func addTwentyAPI(paths, schemas obj, tenantParam obj) {
 	nStrF := func(format string) obj { return obj{"type": []string{"string", "null"}, "format": format} }
 	num := obj{"type": "number"}
@@ -16,7 +30,7 @@ func addTwentyAPI(paths, schemas obj, tenantParam obj) {
 		o["additionalProperties"] = obj{"description": "custom fields, by key"}
 		return o
 	}
-	schemas["TwentyPerson"] = record([]string{"name", "emails", "phones", "jobTitle", "city", "companyId"}, obj{
+	schemas["TwentyPerson"] = record([]string{"name", "emails", "phones", "jobTitle", "city", "companyId"}, twentyExtras(app.KindPerson, obj{
 		"name":   props([]string{"firstName", "lastName"}, obj{"firstName": str, "lastName": str}),
 		"emails": props([]string{"primaryEmail", "additionalEmails"}, obj{"primaryEmail": str, "additionalEmails": strArr}),
 		"phones": props([]string{"primaryPhoneNumber", "primaryPhoneCountryCode", "primaryPhoneCallingCode", "additionalPhones"}, obj{
@@ -24,21 +38,21 @@ func addTwentyAPI(paths, schemas obj, tenantParam obj) {
 			"additionalPhones": obj{"type": "array", "items": props([]string{"number"}, obj{"number": str, "countryCode": str, "callingCode": str})}}),
 		"jobTitle": str, "city": obj{"type": "string", "description": "the person's address"}, "avatarUrl": str, "companyId": nUUID,
 		"company": ref("TwentyCompany"), "source": str, "tags": strArr,
-	})
-	schemas["TwentyCompany"] = record([]string{"name", "domainName", "employees", "address"}, obj{
+	}))
+	schemas["TwentyCompany"] = record([]string{"name", "domainName", "employees", "address"}, twentyExtras(app.KindCompany, obj{
 		"name":       str,
 		"domainName": props([]string{"primaryLinkUrl"}, obj{"primaryLinkUrl": str, "primaryLinkLabel": str, "secondaryLinks": obj{"type": "array"}}),
 		"employees":  obj{"type": []string{"integer", "null"}, "description": "the smallest head count of the size band"},
 		"address": props([]string{"addressStreet1"}, obj{"addressStreet1": str, "addressStreet2": str, "addressCity": str, "addressPostcode": str,
 			"addressState": str, "addressCountry": str, "addressLat": obj{"type": []string{"number", "null"}}, "addressLng": obj{"type": []string{"number", "null"}}}),
 		"idealCustomerProfile": boolean, "industry": str, "tags": strArr,
-	})
-	schemas["TwentyOpportunity"] = record([]string{"name", "amount", "closeDate", "stage", "companyId", "pointOfContactId"}, obj{
+	}))
+	schemas["TwentyOpportunity"] = record([]string{"name", "amount", "closeDate", "stage", "companyId", "pointOfContactId"}, twentyExtras(app.KindDeal, obj{
 		"name":      str,
 		"amount":    props([]string{"amountMicros", "currencyCode"}, obj{"amountMicros": obj{"type": "integer", "description": "1500000000 is 1500.00"}, "currencyCode": str}),
 		"closeDate": nStrF("date-time"), "stage": obj{"type": "string", "description": "the stage's name in upper case"},
 		"probability": nInt, "companyId": nUUID, "pointOfContactId": nUUID, "company": ref("TwentyCompany"), "pointOfContact": ref("TwentyPerson"), "tags": strArr,
-	})
+	}))
 	richText := props([]string{"markdown"}, obj{"markdown": str, "blocknote": nStr})
 	targets := obj{"personId": nUUID, "companyId": nUUID, "opportunityId": nUUID}
 	note := obj{"title": obj{"type": "string", "description": "a leading \"# Title\" line"}, "bodyV2": richText}
