@@ -449,8 +449,8 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (_ *bac
 	return bs, nil
 }
 
-// afterOpen starts the replicator if it is not running yet, records the
-// restore points in the database and wires the Backups page and health.
+// afterOpen records the restore points in the database and wires the
+// Backups page and health; startReplicator starts the replicator later.
 func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 	if bs.sup == nil {
 		return nil
@@ -463,12 +463,6 @@ func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 		if err := bs.claim(ctx, a.Config, a.Logger, id.ID); err != nil {
 			return err
 		}
-	}
-	if !bs.started {
-		if err := bs.sup.Start(); err != nil {
-			return err
-		}
-		bs.started = true
 	}
 	st := store.NewBackupStore(a.DB)
 	for _, p := range bs.points {
@@ -489,6 +483,24 @@ func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 		Source: &backupSource{cfg: a.Config, replicas: bs.replicas, exe: exe, env: os.Environ()}}
 	a.Server.Backups = a.Backups
 	a.Server.Health = append(a.Server.Health, backupHealth(a.Config, a.Logger))
+	return nil
+}
+
+// startReplicator starts the replicator if it is not running yet (an
+// upgrade starts it before migrating). serve calls it once its listener
+// serves, so the child's start-up (its own initialisers, Litestream's)
+// does not compete with serve's for the CPU before the first response.
+// Nothing is lost by the wait: the writes made since the open are in the
+// WAL, which Litestream ships from where its last run stopped (as it
+// already did for the writes made while the child was starting).
+func (bs *backupStart) startReplicator() error {
+	if bs.sup == nil || bs.started {
+		return nil
+	}
+	if err := bs.sup.Start(); err != nil {
+		return err
+	}
+	bs.started = true
 	return nil
 }
 

@@ -80,12 +80,15 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	}
 	defer sv.Close()
 	f := sv.Federal
-	if _, err := sv.Tenants.TenantByID(ctx, *tenant); err != nil {
+	t, err := sv.Tenants.TenantByID(ctx, *tenant)
+	if err != nil {
 		return fmt.Errorf("--tenant %d: %s", *tenant, app.ErrorMessage(err))
 	}
+	// Federal reads and writes take the tenant from the context.
+	ctx = app.NewContextWithTenant(ctx, t)
 	switch sub {
 	case "enable", "disable":
-		if err := f.Store.SetFederalEnabled(ctx, *tenant, sub == "enable"); err != nil {
+		if err := f.Service.SetFederalEnabled(ctx, *tenant, sub == "enable"); err != nil {
 			return cliError(err)
 		}
 		fmt.Fprintf(stdout, "federal work %sd for tenant %d\n", sub, *tenant)
@@ -107,7 +110,7 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		return nil
 	case "search list":
-		list, err := f.Store.FindSavedSearches(ctx, *tenant)
+		list, err := f.Service.FindSavedSearches(ctx, *tenant)
 		if err != nil {
 			return err
 		}

@@ -187,7 +187,7 @@ func TestFederalCLI_ScoutStoresNoticesOnce(t *testing.T) {
 	if n := countRows(t, db, `SELECT count(*) FROM federal_scout_runs WHERE status = 'ok'`); n != 2 {
 		t.Errorf("%d ok runs recorded, want 2", n)
 	}
-	ss, _ := fs.FindSavedSearches(context.Background(), app.HouseTenantID)
+	ss, _ := fs.FindSavedSearches(fedTenantCtx(context.Background(), app.HouseTenantID))
 	if len(ss) != 1 || ss[0].LastStatus != "ok" || ss[0].LastRunAt == nil {
 		t.Errorf("saved search after runs: %+v", ss[0])
 	}
@@ -212,7 +212,7 @@ func TestFederalCLI_Amendment(t *testing.T) {
 		t.Fatalf("amendment: %s", out)
 	}
 	_, fs := c.db()
-	ch, err := fs.FindNoticeChanges(context.Background(), app.HouseTenantID, "3f6c1a9e2b7d4c08a5e1f0b9d2c4e6a1")
+	ch, err := fs.FindNoticeChanges(fedTenantCtx(context.Background(), app.HouseTenantID), "3f6c1a9e2b7d4c08a5e1f0b9d2c4e6a1")
 	if err != nil || len(ch) != 1 {
 		t.Fatalf("changes: %d %v", len(ch), err)
 	}
@@ -291,7 +291,7 @@ func TestFederalCLI_QuotaAnd429Defer(t *testing.T) {
 		t.Errorf("after 429: exit %d, %d new requests\n%s", code, sam.count()-before, out)
 	}
 	_, fs := c2.db()
-	ss, _ := fs.FindSavedSearches(context.Background(), app.HouseTenantID)
+	ss, _ := fs.FindSavedSearches(fedTenantCtx(context.Background(), app.HouseTenantID))
 	if ss[0].LastStatus != "deferred" {
 		t.Errorf("search status %q, want deferred", ss[0].LastStatus)
 	}
@@ -420,8 +420,8 @@ func TestFederalScheduler(t *testing.T) {
 	done := fed.start(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		runs, _ := fed.Store.FindScoutRuns(context.Background(), app.HouseTenantID, 5)
-		alerts, _ := fed.Store.FindAlerts(context.Background(), app.HouseTenantID, federal.AlertFilter{})
+		runs, _ := fed.Store.FindScoutRuns(fedTenantCtx(context.Background(), app.HouseTenantID), 5)
+		alerts, _ := fed.Store.FindAlerts(fedTenantCtx(context.Background(), app.HouseTenantID), federal.AlertFilter{})
 		if len(runs) > 0 && len(alerts) > 0 {
 			if runs[0].Trigger != "schedule" || runs[0].New != 5 {
 				t.Errorf("scheduled run: %+v", runs[0])
@@ -496,7 +496,7 @@ func TestFederalCLI_SearchFansOut(t *testing.T) {
 	if n := countRows(t, db2, `SELECT count(*) FROM federal_notices WHERE tenant_id = 1`); n != 5 {
 		t.Errorf("%d notices stored after the deferral, want the 5 fetched", n)
 	}
-	if ss, _ := fs2.FindSavedSearches(context.Background(), app.HouseTenantID); len(ss) != 1 || ss[0].LastStatus != "deferred" {
+	if ss, _ := fs2.FindSavedSearches(fedTenantCtx(context.Background(), app.HouseTenantID)); len(ss) != 1 || ss[0].LastStatus != "deferred" {
 		t.Errorf("search after the deferral: %+v", ss)
 	}
 	// A search that can never fit the key's day is refused when saved.
@@ -547,4 +547,10 @@ func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
 	if used, _ := q.Used(ctx, federal.KeySystem, federal.QuotaDay(time.Now())); used != 2 {
 		t.Fatalf("quota counted %d, want 2", used)
 	}
+}
+
+// fedTenantCtx scopes ctx to a tenant: federal store and service methods
+// take it from the context.
+func fedTenantCtx(ctx context.Context, id int64) context.Context {
+	return app.NewContextWithTenant(ctx, &app.Tenant{ID: id})
 }

@@ -96,6 +96,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	} else {
 		go func() { errc <- a.Server.Serve(ln) }()
 	}
+	ph.mark("serve")
+	if err := bs.startReplicator(); err != nil {
+		a.Server.Shutdown(context.Background())
+		stopTLS(context.Background())
+		return err
+	}
+	ph.mark("replicator")
 	if smtpSrv != nil {
 		go func() {
 			if err := smtpSrv.Serve(); err != nil {

@@ -14,8 +14,13 @@ import (
 	"orengen/app/federal"
 )
 
-// FederalStore implements federal.Store on orengen.db. Every method takes
-// the tenant ID and filters by it.
+// FederalStore implements federal.Store on orengen.db. Every method but
+// FederalTenants and SetFederalEnabled (which tenants have federal work:
+// the admin's choice) takes the tenant from ctx (app.TenantIDFromContext,
+// like the CRM's writes) and filters by it; a context without a tenant gets
+// EUNAUTHORIZED, never every tenant's rows. Records passed in (a saved
+// search, a pipeline entry, a section, a run, an alert) are written for
+// the context's tenant, whatever their TenantID says.
 type FederalStore struct{ db *DB }
 
 var _ federal.Store = (*FederalStore)(nil)
@@ -44,11 +49,15 @@ func sortTime(t time.Time) string {
 }
 
 // FindProfile returns the tenant's profile; ENOTFOUND when none is saved.
-func (s *FederalStore) FindProfile(ctx context.Context, tenantID int64) (*federal.Profile, error) {
+func (s *FederalStore) FindProfile(ctx context.Context) (*federal.Profile, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var p federal.Profile
 	var other, psc, sa, kw, st string
 	var exp NullTime
-	err := s.db.read.QueryRowContext(ctx, `SELECT uei, cage, naics_primary, naics_other, psc_codes, set_asides, keywords, states, sam_expires
+	err = s.db.read.QueryRowContext(ctx, `SELECT uei, cage, naics_primary, naics_other, psc_codes, set_asides, keywords, states, sam_expires
 		FROM federal_profiles WHERE tenant_id = ?`, tenantID).Scan(&p.UEI, &p.CAGE, &p.NAICSPrimary, &other, &psc, &sa, &kw, &st, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, app.Errorf(app.ENOTFOUND, "No federal profile yet: fill in Settings > Federal.")
@@ -80,7 +89,11 @@ func (s *FederalStore) FindProfile(ctx context.Context, tenantID int64) (*federa
 
 // SaveProfile replaces the tenant's profile and certifications and
 // re-scores every stored notice against it, in one transaction.
-func (s *FederalStore) SaveProfile(ctx context.Context, tenantID int64, p *federal.Profile, now time.Time) error {
+func (s *FederalStore) SaveProfile(ctx context.Context, p *federal.Profile, now time.Time) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return err
@@ -181,7 +194,11 @@ func saveScore(ctx context.Context, tx *Tx, tenantID int64, fit federal.FitScore
 
 // RescoreNotices re-scores every stored notice of the tenant (deadlines
 // pass, so scores change with time).
-func (s *FederalStore) RescoreNotices(ctx context.Context, tenantID int64, now time.Time) (int, error) {
+func (s *FederalStore) RescoreNotices(ctx context.Context, now time.Time) (int, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return 0, err
+	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return 0, err
@@ -225,7 +242,11 @@ func scanSearch(row interface{ Scan(...any) error }) (*federal.SavedSearch, erro
 }
 
 // FindSavedSearches lists the tenant's saved searches by name.
-func (s *FederalStore) FindSavedSearches(ctx context.Context, tenantID int64) ([]*federal.SavedSearch, error) {
+func (s *FederalStore) FindSavedSearches(ctx context.Context) ([]*federal.SavedSearch, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT `+searchCols+` FROM federal_searches WHERE tenant_id = ? ORDER BY name, id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("find saved searches: %w", err)
@@ -234,7 +255,11 @@ func (s *FederalStore) FindSavedSearches(ctx context.Context, tenantID int64) ([
 }
 
 // FindSavedSearch returns ENOTFOUND for another tenant's or a missing search.
-func (s *FederalStore) FindSavedSearch(ctx context.Context, tenantID, id int64) (*federal.SavedSearch, error) {
+func (s *FederalStore) FindSavedSearch(ctx context.Context, id int64) (*federal.SavedSearch, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ss, err := scanSearch(s.db.read.QueryRowContext(ctx, `SELECT `+searchCols+` FROM federal_searches WHERE tenant_id = ? AND id = ?`, tenantID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, app.Errorf(app.ENOTFOUND, "Saved search not found.")
@@ -245,6 +270,11 @@ func (s *FederalStore) FindSavedSearch(ctx context.Context, tenantID, id int64) 
 // CreateSavedSearch stores ss (already validated). Returns ECONFLICT for a
 // name the tenant already uses.
 func (s *FederalStore) CreateSavedSearch(ctx context.Context, ss *federal.SavedSearch) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	ss.TenantID = tenantID
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return err
@@ -264,7 +294,11 @@ func (s *FederalStore) CreateSavedSearch(ctx context.Context, ss *federal.SavedS
 }
 
 // DeleteSavedSearch returns ENOTFOUND when the tenant has no such search.
-func (s *FederalStore) DeleteSavedSearch(ctx context.Context, tenantID, id int64) error {
+func (s *FederalStore) DeleteSavedSearch(ctx context.Context, id int64) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
 	res, err := s.db.write.ExecContext(ctx, `DELETE FROM federal_searches WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	if err != nil {
 		return fmt.Errorf("delete saved search: %w", err)
@@ -276,8 +310,12 @@ func (s *FederalStore) DeleteSavedSearch(ctx context.Context, tenantID, id int64
 }
 
 // MarkSearchRun records the outcome of a search's latest run.
-func (s *FederalStore) MarkSearchRun(ctx context.Context, tenantID, id int64, at time.Time, status, errMsg string) error {
-	_, err := s.db.write.ExecContext(ctx, `UPDATE federal_searches SET last_run_at = ?, last_status = ?, last_error = ? WHERE tenant_id = ? AND id = ?`,
+func (s *FederalStore) MarkSearchRun(ctx context.Context, id int64, at time.Time, status, errMsg string) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.write.ExecContext(ctx, `UPDATE federal_searches SET last_run_at = ?, last_status = ?, last_error = ? WHERE tenant_id = ? AND id = ?`,
 		FormatTime(at), status, errMsg, tenantID, id)
 	return err
 }
@@ -299,7 +337,11 @@ func firstNonEmpty(v ...string) string {
 }
 
 // UpsertNotices implements federal.Store: one transaction for the batch.
-func (s *FederalStore) UpsertNotices(ctx context.Context, tenantID int64, ns []federal.Notice, now time.Time) (federal.UpsertCounts, error) {
+func (s *FederalStore) UpsertNotices(ctx context.Context, ns []federal.Notice, now time.Time) (federal.UpsertCounts, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return federal.UpsertCounts{}, err
+	}
 	var c federal.UpsertCounts
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
@@ -376,7 +418,11 @@ func (s *FederalStore) UpsertNotices(ctx context.Context, tenantID int64, ns []f
 
 // SetDescription stores a notice's fetched description text and re-scores
 // it (keywords in descriptions count). Returns ENOTFOUND.
-func (s *FederalStore) SetDescription(ctx context.Context, tenantID int64, noticeID, text string) error {
+func (s *FederalStore) SetDescription(ctx context.Context, noticeID, text string) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return err
@@ -458,7 +504,11 @@ func scanNotice(row interface{ Scan(...any) error }, tenantID int64, extra ...an
 
 // FindNotices lists notices by filter and returns the cursor of the next
 // page ("" on the last).
-func (s *FederalStore) FindNotices(ctx context.Context, tenantID int64, f federal.NoticeFilter) ([]*federal.StoredNotice, string, error) {
+func (s *FederalStore) FindNotices(ctx context.Context, f federal.NoticeFilter) ([]*federal.StoredNotice, string, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	sk, ok := noticeSortKey[f.Sort]
 	if f.Sort == "" {
 		sk, ok = noticeSortKey[federal.SortScore], true
@@ -538,7 +588,11 @@ func (s *FederalStore) FindNotices(ctx context.Context, tenantID int64, f federa
 }
 
 // FindNotice returns ENOTFOUND for a notice the tenant does not have.
-func (s *FederalStore) FindNotice(ctx context.Context, tenantID int64, noticeID string) (*federal.StoredNotice, error) {
+func (s *FederalStore) FindNotice(ctx context.Context, noticeID string) (*federal.StoredNotice, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sn, err := scanNotice(s.db.read.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM federal_notices n
 		LEFT JOIN federal_fit_scores f ON f.tenant_id = n.tenant_id AND f.notice_id = n.notice_id
 		LEFT JOIN federal_pipeline p ON p.tenant_id = n.tenant_id AND p.notice_id = n.notice_id
@@ -550,7 +604,11 @@ func (s *FederalStore) FindNotice(ctx context.Context, tenantID int64, noticeID 
 }
 
 // FindNoticeChanges lists a notice's amendments, newest first.
-func (s *FederalStore) FindNoticeChanges(ctx context.Context, tenantID int64, noticeID string) ([]*federal.NoticeChange, error) {
+func (s *FederalStore) FindNoticeChanges(ctx context.Context, noticeID string) ([]*federal.NoticeChange, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT id, notice_id, changed_at, changes FROM federal_notice_changes WHERE tenant_id = ? AND notice_id = ? ORDER BY id DESC`, tenantID, noticeID)
 	if err != nil {
 		return nil, fmt.Errorf("find notice changes: %w", err)
@@ -587,7 +645,11 @@ func scanPipeline(row interface{ Scan(...any) error }) (*federal.PipelineEntry, 
 }
 
 // FindPipeline lists pursued notices in stage order, then by deadline.
-func (s *FederalStore) FindPipeline(ctx context.Context, tenantID int64) ([]*federal.PipelineEntry, error) {
+func (s *FederalStore) FindPipeline(ctx context.Context) ([]*federal.PipelineEntry, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT `+pipelineCols+` FROM federal_pipeline p
 		LEFT JOIN federal_notices n ON n.tenant_id = p.tenant_id AND n.notice_id = p.notice_id
 		WHERE p.tenant_id = ? ORDER BY CASE p.stage WHEN 'triage' THEN 0 WHEN 'bid_decision' THEN 1 WHEN 'capture' THEN 2 WHEN 'proposal' THEN 3
@@ -599,7 +661,11 @@ func (s *FederalStore) FindPipeline(ctx context.Context, tenantID int64) ([]*fed
 }
 
 // FindPipelineEntry returns ENOTFOUND when the notice is not pursued.
-func (s *FederalStore) FindPipelineEntry(ctx context.Context, tenantID int64, noticeID string) (*federal.PipelineEntry, error) {
+func (s *FederalStore) FindPipelineEntry(ctx context.Context, noticeID string) (*federal.PipelineEntry, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	e, err := scanPipeline(s.db.read.QueryRowContext(ctx, `SELECT `+pipelineCols+` FROM federal_pipeline p
 		LEFT JOIN federal_notices n ON n.tenant_id = p.tenant_id AND n.notice_id = p.notice_id
 		WHERE p.tenant_id = ? AND p.notice_id = ?`, tenantID, noticeID))
@@ -612,6 +678,11 @@ func (s *FederalStore) FindPipelineEntry(ctx context.Context, tenantID int64, no
 // SavePipelineEntry creates or updates the entry. Returns ENOTFOUND when
 // the tenant has no such notice.
 func (s *FederalStore) SavePipelineEntry(ctx context.Context, e *federal.PipelineEntry, now time.Time) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	e.TenantID = tenantID
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return err
@@ -635,7 +706,11 @@ func (s *FederalStore) SavePipelineEntry(ctx context.Context, e *federal.Pipelin
 }
 
 // FindMatrix lists a notice's compliance matrix in extraction order.
-func (s *FederalStore) FindMatrix(ctx context.Context, tenantID int64, noticeID string) ([]*federal.MatrixRow, error) {
+func (s *FederalStore) FindMatrix(ctx context.Context, noticeID string) ([]*federal.MatrixRow, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT id, notice_id, section, text, kind, owner, status, answered_in, origin, created_at
 		FROM federal_requirements WHERE tenant_id = ? AND notice_id = ? ORDER BY id`, tenantID, noticeID)
 	if err != nil {
@@ -656,7 +731,11 @@ func (s *FederalStore) FindMatrix(ctx context.Context, tenantID int64, noticeID 
 // AddMatrixRows adds requirements not yet in the matrix (same section and
 // text), in one transaction, and returns how many were added. Returns
 // ENOTFOUND when the tenant has no such notice.
-func (s *FederalStore) AddMatrixRows(ctx context.Context, tenantID int64, noticeID string, reqs []federal.Requirement, now time.Time) (int, error) {
+func (s *FederalStore) AddMatrixRows(ctx context.Context, noticeID string, reqs []federal.Requirement, now time.Time) (int, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return 0, err
+	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return 0, err
@@ -687,7 +766,11 @@ func (s *FederalStore) AddMatrixRows(ctx context.Context, tenantID int64, notice
 }
 
 // UpdateMatrixRow saves owner, status and where-answered. Returns ENOTFOUND.
-func (s *FederalStore) UpdateMatrixRow(ctx context.Context, tenantID int64, r *federal.MatrixRow) error {
+func (s *FederalStore) UpdateMatrixRow(ctx context.Context, r *federal.MatrixRow) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
 	res, err := s.db.write.ExecContext(ctx, `UPDATE federal_requirements SET owner = ?, status = ?, answered_in = ? WHERE tenant_id = ? AND id = ? AND notice_id = ?`,
 		r.Owner, r.Status, r.AnsweredIn, tenantID, r.ID, r.NoticeID)
 	if err != nil {
@@ -701,6 +784,11 @@ func (s *FederalStore) UpdateMatrixRow(ctx context.Context, tenantID int64, r *f
 
 // RecordScoutRun stores r and sets its ID.
 func (s *FederalStore) RecordScoutRun(ctx context.Context, r *federal.ScoutRun) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	r.TenantID = tenantID
 	res, err := s.db.write.ExecContext(ctx, `INSERT INTO federal_scout_runs (tenant_id, trigger, started_at, finished_at, status, searches, requests, new_notices, updated_notices, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.TenantID, r.Trigger, FormatTime(r.StartedAt), FormatTime(r.FinishedAt), r.Status, r.Searches, r.Requests, r.New, r.Updated, r.Error)
 	if err != nil {
@@ -711,7 +799,11 @@ func (s *FederalStore) RecordScoutRun(ctx context.Context, r *federal.ScoutRun) 
 }
 
 // FindScoutRuns lists the latest runs, newest first.
-func (s *FederalStore) FindScoutRuns(ctx context.Context, tenantID int64, limit int) ([]*federal.ScoutRun, error) {
+func (s *FederalStore) FindScoutRuns(ctx context.Context, limit int) ([]*federal.ScoutRun, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT id, tenant_id, trigger, started_at, finished_at, status, searches, requests, new_notices, updated_notices, error
 		FROM federal_scout_runs WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`, tenantID, limit)
 	if err != nil {
@@ -730,7 +822,11 @@ func (s *FederalStore) FindScoutRuns(ctx context.Context, tenantID int64, limit 
 }
 
 // UpsertGrants stores each grant once per tenant, in one transaction.
-func (s *FederalStore) UpsertGrants(ctx context.Context, tenantID int64, gs []federal.Grant, now time.Time) (federal.UpsertCounts, error) {
+func (s *FederalStore) UpsertGrants(ctx context.Context, gs []federal.Grant, now time.Time) (federal.UpsertCounts, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return federal.UpsertCounts{}, err
+	}
 	var c federal.UpsertCounts
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
@@ -768,7 +864,11 @@ func (s *FederalStore) UpsertGrants(ctx context.Context, tenantID int64, gs []fe
 
 // FindGrants lists grants, closing soonest first (open-ended last), with a
 // cursor for the next page.
-func (s *FederalStore) FindGrants(ctx context.Context, tenantID int64, f federal.GrantFilter) ([]*federal.StoredGrant, string, error) {
+func (s *FederalStore) FindGrants(ctx context.Context, f federal.GrantFilter) ([]*federal.StoredGrant, string, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}

@@ -36,7 +36,11 @@ func noticeExists(ctx context.Context, tx *Tx, tenantID int64, noticeID string) 
 }
 
 // FindSections lists a notice's proposal sections in order.
-func (s *FederalStore) FindSections(ctx context.Context, tenantID int64, noticeID string) ([]*federal.ProposalSection, error) {
+func (s *FederalStore) FindSections(ctx context.Context, noticeID string) ([]*federal.ProposalSection, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT `+sectionCols+` FROM federal_proposal_sections
 		WHERE tenant_id = ? AND notice_id = ? ORDER BY position, id`, tenantID, noticeID)
 	if err != nil {
@@ -47,7 +51,11 @@ func (s *FederalStore) FindSections(ctx context.Context, tenantID int64, noticeI
 
 // FindSection returns one section; ENOTFOUND when the tenant's notice has
 // no such section.
-func (s *FederalStore) FindSection(ctx context.Context, tenantID int64, noticeID string, id int64) (*federal.ProposalSection, error) {
+func (s *FederalStore) FindSection(ctx context.Context, noticeID string, id int64) (*federal.ProposalSection, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sec, err := scanSection(s.db.read.QueryRowContext(ctx, `SELECT `+sectionCols+` FROM federal_proposal_sections
 		WHERE tenant_id = ? AND notice_id = ? AND id = ?`, tenantID, noticeID, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -71,6 +79,11 @@ func insertSection(ctx context.Context, tx *Tx, sec *federal.ProposalSection) er
 // CreateSection stores sec and sets its ID. Returns ENOTFOUND for an
 // unknown notice and ECONFLICT for a title the proposal already has.
 func (s *FederalStore) CreateSection(ctx context.Context, sec *federal.ProposalSection) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	sec.TenantID = tenantID
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return err
@@ -89,6 +102,11 @@ func (s *FederalStore) CreateSection(ctx context.Context, sec *federal.ProposalS
 // section takes the compliance-matrix rows answered in it along, in the
 // same transaction. Returns ENOTFOUND or ECONFLICT (duplicate title).
 func (s *FederalStore) UpdateSection(ctx context.Context, sec *federal.ProposalSection) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	sec.TenantID = tenantID
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return err
@@ -118,7 +136,11 @@ func (s *FederalStore) UpdateSection(ctx context.Context, sec *federal.ProposalS
 }
 
 // DeleteSection removes a section. Returns ENOTFOUND.
-func (s *FederalStore) DeleteSection(ctx context.Context, tenantID int64, noticeID string, id int64) error {
+func (s *FederalStore) DeleteSection(ctx context.Context, noticeID string, id int64) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
 	res, err := s.db.write.ExecContext(ctx, `DELETE FROM federal_proposal_sections WHERE tenant_id = ? AND notice_id = ? AND id = ?`, tenantID, noticeID, id)
 	if err != nil {
 		return fmt.Errorf("delete section: %w", err)
@@ -133,7 +155,11 @@ func (s *FederalStore) DeleteSection(ctx context.Context, tenantID int64, notice
 // does not have yet and points each matrix row of their requirement group
 // that has no "where answered" at the section, in one transaction.
 // Returns how many sections were added; ENOTFOUND for an unknown notice.
-func (s *FederalStore) CreateSectionsFromMatrix(ctx context.Context, tenantID int64, noticeID string, secs []*federal.ProposalSection) (int, error) {
+func (s *FederalStore) CreateSectionsFromMatrix(ctx context.Context, noticeID string, secs []*federal.ProposalSection) (int, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return 0, err
+	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return 0, err
@@ -193,7 +219,11 @@ func scanGrant(row interface{ Scan(...any) error }, tenantID int64) (*federal.St
 
 // FindGrant returns one stored grant with its fetched detail, if any.
 // Returns ENOTFOUND.
-func (s *FederalStore) FindGrant(ctx context.Context, tenantID int64, grantID string) (*federal.StoredGrant, error) {
+func (s *FederalStore) FindGrant(ctx context.Context, grantID string) (*federal.StoredGrant, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	g, err := scanGrant(s.db.read.QueryRowContext(ctx, `SELECT `+grantCols+` FROM federal_grants g
 		LEFT JOIN federal_grant_pipeline p ON p.tenant_id = g.tenant_id AND p.grant_id = g.grant_id
 		WHERE g.tenant_id = ? AND g.grant_id = ?`, tenantID, grantID), tenantID)
@@ -205,7 +235,11 @@ func (s *FederalStore) FindGrant(ctx context.Context, tenantID int64, grantID st
 
 // SetGrantDetail stores the fetchOpportunity answer for a grant. Returns
 // ENOTFOUND.
-func (s *FederalStore) SetGrantDetail(ctx context.Context, tenantID int64, grantID string, d federal.Grant) error {
+func (s *FederalStore) SetGrantDetail(ctx context.Context, grantID string, d federal.Grant) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("encode grant detail: %w", err)
@@ -233,7 +267,11 @@ func scanGrantPipeline(row interface{ Scan(...any) error }) (*federal.GrantPipel
 }
 
 // FindGrantPipeline lists pursued grants in stage order, then by close date.
-func (s *FederalStore) FindGrantPipeline(ctx context.Context, tenantID int64) ([]*federal.GrantPipelineEntry, error) {
+func (s *FederalStore) FindGrantPipeline(ctx context.Context) ([]*federal.GrantPipelineEntry, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT `+grantPipelineCols+` FROM federal_grant_pipeline p
 		LEFT JOIN federal_grants g ON g.tenant_id = p.tenant_id AND g.grant_id = p.grant_id
 		WHERE p.tenant_id = ? ORDER BY CASE p.stage WHEN 'triage' THEN 0 WHEN 'eligibility' THEN 1 WHEN 'drafting' THEN 2 WHEN 'submitted' THEN 3
@@ -245,7 +283,11 @@ func (s *FederalStore) FindGrantPipeline(ctx context.Context, tenantID int64) ([
 }
 
 // FindGrantPipelineEntry returns ENOTFOUND when the grant is not pursued.
-func (s *FederalStore) FindGrantPipelineEntry(ctx context.Context, tenantID int64, grantID string) (*federal.GrantPipelineEntry, error) {
+func (s *FederalStore) FindGrantPipelineEntry(ctx context.Context, grantID string) (*federal.GrantPipelineEntry, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	e, err := scanGrantPipeline(s.db.read.QueryRowContext(ctx, `SELECT `+grantPipelineCols+` FROM federal_grant_pipeline p
 		LEFT JOIN federal_grants g ON g.tenant_id = p.tenant_id AND g.grant_id = p.grant_id
 		WHERE p.tenant_id = ? AND p.grant_id = ?`, tenantID, grantID))
@@ -258,6 +300,11 @@ func (s *FederalStore) FindGrantPipelineEntry(ctx context.Context, tenantID int6
 // SaveGrantPipelineEntry creates or updates the entry. Returns ENOTFOUND
 // when the tenant has no such grant.
 func (s *FederalStore) SaveGrantPipelineEntry(ctx context.Context, e *federal.GrantPipelineEntry) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	e.TenantID = tenantID
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return err
@@ -282,6 +329,11 @@ func (s *FederalStore) SaveGrantPipelineEntry(ctx context.Context, e *federal.Gr
 // RecordAlert stores a unless an alert with its key exists, and reports
 // whether it was new (the once-only rule). Sets a.ID and a.CreatedAt.
 func (s *FederalStore) RecordAlert(ctx context.Context, a *federal.FederalAlert) (bool, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return false, err
+	}
+	a.TenantID = tenantID
 	res, err := s.db.write.ExecContext(ctx, `INSERT INTO federal_alerts (tenant_id, key, kind, subject, body, due, days_before, link, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, key) DO NOTHING`,
 		a.TenantID, a.Key, a.Kind, a.Subject, a.Body, optTime(a.Due), a.DaysBefore, a.Link, FormatTime(s.db.Now()))
@@ -298,8 +350,12 @@ func (s *FederalStore) RecordAlert(ctx context.Context, a *federal.FederalAlert)
 
 // MarkAlertDelivered records a delivery attempt: its time, and the error
 // ("" on success).
-func (s *FederalStore) MarkAlertDelivered(ctx context.Context, tenantID, id int64, at time.Time, errMsg string) error {
-	_, err := s.db.write.ExecContext(ctx, `UPDATE federal_alerts SET delivered_at = CASE WHEN ? = '' THEN ? ELSE delivered_at END, delivery_error = ?
+func (s *FederalStore) MarkAlertDelivered(ctx context.Context, id int64, at time.Time, errMsg string) error {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.write.ExecContext(ctx, `UPDATE federal_alerts SET delivered_at = CASE WHEN ? = '' THEN ? ELSE delivered_at END, delivery_error = ?
 		WHERE tenant_id = ? AND id = ?`, errMsg, FormatTime(at), errMsg, tenantID, id)
 	if err != nil {
 		return fmt.Errorf("mark alert delivered: %w", err)
@@ -308,7 +364,11 @@ func (s *FederalStore) MarkAlertDelivered(ctx context.Context, tenantID, id int6
 }
 
 // FindAlerts lists the tenant's alerts, newest first.
-func (s *FederalStore) FindAlerts(ctx context.Context, tenantID int64, f federal.AlertFilter) ([]*federal.FederalAlert, error) {
+func (s *FederalStore) FindAlerts(ctx context.Context, f federal.AlertFilter) ([]*federal.FederalAlert, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
@@ -343,7 +403,11 @@ func (s *FederalStore) FindAlerts(ctx context.Context, tenantID int64, f federal
 
 // FindNoticeActivity returns the notices first seen or amended in
 // [from, to).
-func (s *FederalStore) FindNoticeActivity(ctx context.Context, tenantID int64, from, to time.Time) ([]*federal.StoredNotice, error) {
+func (s *FederalStore) FindNoticeActivity(ctx context.Context, from, to time.Time) ([]*federal.StoredNotice, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	f, t := FormatTime(from), FormatTime(to)
 	rows, err := s.db.read.QueryContext(ctx, `SELECT `+noticeCols+` FROM federal_notices n
 		LEFT JOIN federal_fit_scores f ON f.tenant_id = n.tenant_id AND f.notice_id = n.notice_id
@@ -366,7 +430,11 @@ func (s *FederalStore) FindNoticeActivity(ctx context.Context, tenantID int64, f
 }
 
 // FindNewGrants returns the grants first seen in [from, to).
-func (s *FederalStore) FindNewGrants(ctx context.Context, tenantID int64, from, to time.Time) ([]*federal.StoredGrant, error) {
+func (s *FederalStore) FindNewGrants(ctx context.Context, from, to time.Time) ([]*federal.StoredGrant, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT `+grantCols+` FROM federal_grants g
 		LEFT JOIN federal_grant_pipeline p ON p.tenant_id = g.tenant_id AND p.grant_id = g.grant_id
 		WHERE g.tenant_id = ? AND g.first_seen_at >= ? AND g.first_seen_at < ? ORDER BY g.close_date, g.grant_id LIMIT 1000`,
@@ -388,7 +456,11 @@ func (s *FederalStore) FindNewGrants(ctx context.Context, tenantID int64, from, 
 
 // PursuitKeys maps the tenant's pipeline entry IDs to notice IDs (grant
 // IDs with grants); IDs of other tenants or unknown are left out.
-func (s *FederalStore) PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error) {
+func (s *FederalStore) PursuitKeys(ctx context.Context, grants bool, ids []int64) (map[int64]string, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	q := `SELECT id, notice_id FROM federal_pipeline WHERE tenant_id = ? AND id = ?`
 	if grants {
 		q = `SELECT id, grant_id FROM federal_grant_pipeline WHERE tenant_id = ? AND id = ?`

@@ -36,7 +36,7 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	svc, s, _, _ := newFedService(t)
 	ctx := context.Background()
 	n := mustNotices(t, "sam_notice_a_v1.json")[0]
-	if _, err := s.UpsertNotices(ctx, app.HouseTenantID, []federal.Notice{n}, fedNow); err != nil {
+	if _, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), []federal.Notice{n}, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	id := n.NoticeID
@@ -60,7 +60,7 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	}
 	reqs := []federal.Requirement{{Section: "L.2", Text: "Offerors shall use Arial.", Kind: federal.KindShall},
 		{Section: "L.2", Text: "Files must be PDF.", Kind: federal.KindMust}, {Section: "M.1", Text: "Technical approach is evaluated.", Kind: federal.KindEvaluation}}
-	if _, err := s.AddMatrixRows(ctx, app.HouseTenantID, id, reqs, fedNow); err != nil {
+	if _, err := s.AddMatrixRows(tenantCtx(ctx, app.HouseTenantID), id, reqs, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := svc.CreateSectionsFromMatrix(ctx, app.HouseTenantID, id); err != nil || n != 2 {
@@ -69,11 +69,11 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	if n, err := svc.CreateSectionsFromMatrix(ctx, app.HouseTenantID, id); err != nil || n != 0 {
 		t.Fatalf("from matrix again: %d %v, want 0 added", n, err)
 	}
-	secs, err := s.FindSections(ctx, app.HouseTenantID, id)
+	secs, err := s.FindSections(tenantCtx(ctx, app.HouseTenantID), id)
 	if err != nil || len(secs) != 3 || secs[1].Title != "Response to L.2" || secs[1].Position != 20 || !strings.Contains(secs[1].Body, "- Files must be PDF.") {
 		t.Fatalf("sections: %v %+v", err, secs)
 	}
-	rows, _ := s.FindMatrix(ctx, app.HouseTenantID, id)
+	rows, _ := s.FindMatrix(tenantCtx(ctx, app.HouseTenantID), id)
 	if rows[0].AnsweredIn != "Response to L.2" || rows[2].AnsweredIn != "Response to M.1" {
 		t.Errorf("matrix not pointed at sections: %q %q", rows[0].AnsweredIn, rows[2].AnsweredIn)
 	}
@@ -83,22 +83,22 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	if err := svc.UpdateSection(ctx, l2); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ = s.FindMatrix(ctx, app.HouseTenantID, id)
+	rows, _ = s.FindMatrix(tenantCtx(ctx, app.HouseTenantID), id)
 	if c := federal.Coverage(rows, []*federal.ProposalSection{secs[0], l2, secs[2]}); c.Mapped != 3 || rows[1].AnsweredIn != "Volume I: Instructions" {
 		t.Errorf("after rename: %+v %q", c, rows[1].AnsweredIn)
 	}
 	// Tenant scoping: another tenant sees nothing and cannot edit.
-	if _, err := s.FindSection(ctx, 999, id, l2.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := s.FindSection(tenantCtx(ctx, 999), id, l2.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("other tenant read: %v", err)
 	}
-	if err := s.DeleteSection(ctx, 999, id, l2.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if err := s.DeleteSection(tenantCtx(ctx, 999), id, l2.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("other tenant delete: %v", err)
 	}
 	p, err := svc.Proposal(ctx, app.HouseTenantID, id)
 	if err != nil || len(p.Sections) != 3 || p.Title != n.Title {
 		t.Fatalf("proposal: %v", err)
 	}
-	if err := s.DeleteSection(ctx, app.HouseTenantID, id, l2.ID); err != nil {
+	if err := s.DeleteSection(tenantCtx(ctx, app.HouseTenantID), id, l2.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -112,7 +112,7 @@ func TestFederalService_AlertsFireOnce(t *testing.T) {
 	}
 	prof := &federal.Profile{NAICSPrimary: "541511", SAMExpires: now.AddDate(0, 0, 85),
 		Certifications: []federal.Certification{{Name: "8(a) FAILME", Expires: now.AddDate(0, 0, 5)}, {Name: "ISO", Expires: now.AddDate(0, 0, 200)}}}
-	if err := s.SaveProfile(ctx, app.HouseTenantID, prof, fedNow); err != nil {
+	if err := s.SaveProfile(tenantCtx(ctx, app.HouseTenantID), prof, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := svc.RunAlerts(ctx, app.HouseTenantID); err != nil || n != 2 {
@@ -125,7 +125,7 @@ func TestFederalService_AlertsFireOnce(t *testing.T) {
 	if n, err := svc.RunAlerts(ctx, app.HouseTenantID); err != nil || n != 1 {
 		t.Fatalf("60 days later: %d %v, want 1", n, err)
 	}
-	as, err := s.FindAlerts(ctx, app.HouseTenantID, federal.AlertFilter{})
+	as, err := s.FindAlerts(tenantCtx(ctx, app.HouseTenantID), federal.AlertFilter{})
 	if err != nil || len(as) != 3 {
 		t.Fatalf("alerts: %v %d", err, len(as))
 	}
@@ -141,7 +141,7 @@ func TestFederalService_AlertsFireOnce(t *testing.T) {
 	if failed == nil || failed.DaysBefore != 7 || !strings.Contains(failed.DeliveryError, "smtp down") || !failed.DeliveredAt.IsZero() {
 		t.Errorf("failed delivery not recorded: %+v", failed)
 	}
-	if as, _ := s.FindAlerts(ctx, 999, federal.AlertFilter{}); len(as) != 0 {
+	if as, _ := s.FindAlerts(tenantCtx(ctx, 999), federal.AlertFilter{}); len(as) != 0 {
 		t.Error("another tenant sees the alerts")
 	}
 }
@@ -151,7 +151,7 @@ func TestFederalService_Digest(t *testing.T) {
 	ctx := context.Background()
 	// The store stamps rows with db.Now (2026-11-24 12:00 UTC).
 	ns := mustNotices(t, "sam_search_page1.json")
-	if _, err := s.UpsertNotices(ctx, app.HouseTenantID, ns, fedNow); err != nil {
+	if _, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), ns, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := svc.RunDigest(ctx, app.HouseTenantID); err != nil || ok {
@@ -180,7 +180,7 @@ func TestFederalService_GrantPipeline(t *testing.T) {
 	svc, s, _, _ := newFedService(t)
 	ctx := context.Background()
 	g := federal.Grant{ID: "361874", Number: "HHS-2026-1", Title: "Rural Health", CloseDate: time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)}
-	if _, err := s.UpsertGrants(ctx, app.HouseTenantID, []federal.Grant{g}, fedNow); err != nil {
+	if _, err := s.UpsertGrants(tenantCtx(ctx, app.HouseTenantID), []federal.Grant{g}, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	e, err := svc.PursueGrant(ctx, app.HouseTenantID, g.ID)
@@ -198,10 +198,10 @@ func TestFederalService_GrantPipeline(t *testing.T) {
 	}
 	d := g
 	d.Description, d.EligibilityDesc, d.AwardCeiling = "<p>Funds clinics</p>", "Small businesses", federal.Amount{Cents: 50000000, Valid: true}
-	if err := s.SetGrantDetail(ctx, app.HouseTenantID, g.ID, d); err != nil {
+	if err := s.SetGrantDetail(tenantCtx(ctx, app.HouseTenantID), g.ID, d); err != nil {
 		t.Fatal(err)
 	}
-	sg, err := s.FindGrant(ctx, app.HouseTenantID, g.ID)
+	sg, err := s.FindGrant(tenantCtx(ctx, app.HouseTenantID), g.ID)
 	if err != nil || !sg.Detailed || sg.Stage != federal.GrantDrafting || sg.EligibilityDesc != "Small businesses" || sg.AwardCeiling.Cents != 50000000 || sg.ID != g.ID {
 		t.Fatalf("grant: %v %+v", err, sg)
 	}

@@ -41,11 +41,11 @@ func TestFederalStore_UpsertNotices(t *testing.T) {
 	s := store.NewFederalStore(db)
 	ctx := context.Background()
 	prof := &federal.Profile{NAICSPrimary: "541511", SetAsides: []string{"SBA"}, Keywords: []string{"agile"}}
-	if err := s.SaveProfile(ctx, app.HouseTenantID, prof, fedNow); err != nil {
+	if err := s.SaveProfile(tenantCtx(ctx, app.HouseTenantID), prof, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	page1 := mustNotices(t, "sam_search_page1.json")
-	c, err := s.UpsertNotices(ctx, app.HouseTenantID, page1, fedNow)
+	c, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), page1, fedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,19 +53,19 @@ func TestFederalStore_UpsertNotices(t *testing.T) {
 		t.Fatalf("first upsert: %+v, want 3 new", c)
 	}
 	// The same page again changes nothing and records no amendment.
-	if c, err = s.UpsertNotices(ctx, app.HouseTenantID, page1, fedNow); err != nil || c.Unchanged != 3 {
+	if c, err = s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), page1, fedNow); err != nil || c.Unchanged != 3 {
 		t.Fatalf("second upsert: %+v %v, want 3 unchanged", c, err)
 	}
 	t.Run("Amendment", func(t *testing.T) {
 		v1, v2 := mustNotices(t, "sam_notice_a_v1.json"), mustNotices(t, "sam_notice_a_v2.json")
-		if _, err := s.UpsertNotices(ctx, app.HouseTenantID, v1, fedNow); err != nil {
+		if _, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), v1, fedNow); err != nil {
 			t.Fatal(err)
 		}
-		c, err := s.UpsertNotices(ctx, app.HouseTenantID, v2, fedNow)
+		c, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), v2, fedNow)
 		if err != nil || c.Updated != 1 {
 			t.Fatalf("amendment: %+v %v", c, err)
 		}
-		ch, err := s.FindNoticeChanges(ctx, app.HouseTenantID, v2[0].NoticeID)
+		ch, err := s.FindNoticeChanges(tenantCtx(ctx, app.HouseTenantID), v2[0].NoticeID)
 		if err != nil || len(ch) == 0 {
 			t.Fatalf("changes: %v %v", ch, err)
 		}
@@ -76,7 +76,7 @@ func TestFederalStore_UpsertNotices(t *testing.T) {
 		if !fields["responseDeadLine"] || !fields["resourceLinks"] {
 			t.Errorf("change fields %v, want responseDeadLine and resourceLinks", fields)
 		}
-		n, err := s.FindNotice(ctx, app.HouseTenantID, v2[0].NoticeID)
+		n, err := s.FindNotice(tenantCtx(ctx, app.HouseTenantID), v2[0].NoticeID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,20 +85,20 @@ func TestFederalStore_UpsertNotices(t *testing.T) {
 		}
 	})
 	t.Run("TenantScoped", func(t *testing.T) {
-		if _, err := s.FindNotice(ctx, 999, page1[0].NoticeID); app.ErrorCode(err) != app.ENOTFOUND {
+		if _, err := s.FindNotice(tenantCtx(ctx, 999), page1[0].NoticeID); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("other tenant: %v, want ENOTFOUND", err)
 		}
-		ns, _, err := s.FindNotices(ctx, 999, federal.NoticeFilter{})
+		ns, _, err := s.FindNotices(tenantCtx(ctx, 999), federal.NoticeFilter{})
 		if err != nil || len(ns) != 0 {
 			t.Errorf("other tenant list: %d %v", len(ns), err)
 		}
 	})
 	t.Run("FullTextFindsDescriptionWord", func(t *testing.T) {
 		id := page1[1].NoticeID
-		if err := s.SetDescription(ctx, app.HouseTenantID, id, "Support for the zebrafish laboratory network."); err != nil {
+		if err := s.SetDescription(tenantCtx(ctx, app.HouseTenantID), id, "Support for the zebrafish laboratory network."); err != nil {
 			t.Fatal(err)
 		}
-		ns, _, err := s.FindNotices(ctx, app.HouseTenantID, federal.NoticeFilter{Query: "zebrafish"})
+		ns, _, err := s.FindNotices(tenantCtx(ctx, app.HouseTenantID), federal.NoticeFilter{Query: "zebrafish"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,25 +106,25 @@ func TestFederalStore_UpsertNotices(t *testing.T) {
 			t.Fatalf("fts: %d results", len(ns))
 		}
 		// FTS syntax in user input is only words.
-		if _, _, err := s.FindNotices(ctx, app.HouseTenantID, federal.NoticeFilter{Query: `"AND OR ( NEAR*`}); err != nil {
+		if _, _, err := s.FindNotices(tenantCtx(ctx, app.HouseTenantID), federal.NoticeFilter{Query: `"AND OR ( NEAR*`}); err != nil {
 			t.Errorf("odd query: %v", err)
 		}
 		// A new version keeps the fetched description.
-		if _, err := s.UpsertNotices(ctx, app.HouseTenantID, page1[1:2], fedNow); err != nil {
+		if _, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), page1[1:2], fedNow); err != nil {
 			t.Fatal(err)
 		}
-		if ns, _, _ := s.FindNotices(ctx, app.HouseTenantID, federal.NoticeFilter{Query: "zebrafish"}); len(ns) != 1 {
+		if ns, _, _ := s.FindNotices(tenantCtx(ctx, app.HouseTenantID), federal.NoticeFilter{Query: "zebrafish"}); len(ns) != 1 {
 			t.Errorf("after re-upsert: %d results", len(ns))
 		}
 	})
 	t.Run("CursorPages", func(t *testing.T) {
-		if _, err := s.UpsertNotices(ctx, app.HouseTenantID, mustNotices(t, "sam_search_page2.json"), fedNow); err != nil {
+		if _, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), mustNotices(t, "sam_search_page2.json"), fedNow); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
 		cur, pages, last := "", 0, 1000
 		for {
-			ns, next, err := s.FindNotices(ctx, app.HouseTenantID, federal.NoticeFilter{Limit: 2, Cursor: cur})
+			ns, next, err := s.FindNotices(tenantCtx(ctx, app.HouseTenantID), federal.NoticeFilter{Limit: 2, Cursor: cur})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,21 +147,21 @@ func TestFederalStore_UpsertNotices(t *testing.T) {
 		if len(seen) != 5 || pages != 3 {
 			t.Errorf("%d notices on %d pages, want 5 on 3", len(seen), pages)
 		}
-		if _, _, err := s.FindNotices(ctx, app.HouseTenantID, federal.NoticeFilter{Cursor: "!!"}); app.ErrorCode(err) != app.EINVALID {
+		if _, _, err := s.FindNotices(tenantCtx(ctx, app.HouseTenantID), federal.NoticeFilter{Cursor: "!!"}); app.ErrorCode(err) != app.EINVALID {
 			t.Errorf("bad cursor: %v", err)
 		}
 	})
 	t.Run("ProfileRescores", func(t *testing.T) {
-		before, _ := s.FindNotice(ctx, app.HouseTenantID, page1[1].NoticeID)
+		before, _ := s.FindNotice(tenantCtx(ctx, app.HouseTenantID), page1[1].NoticeID)
 		p2 := &federal.Profile{NAICSPrimary: page1[1].NAICSCode, SetAsides: []string{"SDVOSBC"}, Certifications: []federal.Certification{{Name: "ISO 9001", Expires: fedNow.AddDate(0, 0, 20)}}}
-		if err := s.SaveProfile(ctx, app.HouseTenantID, p2, fedNow); err != nil {
+		if err := s.SaveProfile(tenantCtx(ctx, app.HouseTenantID), p2, fedNow); err != nil {
 			t.Fatal(err)
 		}
-		after, _ := s.FindNotice(ctx, app.HouseTenantID, page1[1].NoticeID)
+		after, _ := s.FindNotice(tenantCtx(ctx, app.HouseTenantID), page1[1].NoticeID)
 		if after.Fit.Score <= before.Fit.Score {
 			t.Errorf("score %d -> %d, want higher after matching NAICS and set-aside", before.Fit.Score, after.Fit.Score)
 		}
-		got, err := s.FindProfile(ctx, app.HouseTenantID)
+		got, err := s.FindProfile(tenantCtx(ctx, app.HouseTenantID))
 		if err != nil || len(got.Certifications) != 1 || !got.Certifications[0].Expires.Equal(fedNow.AddDate(0, 0, 20)) {
 			t.Errorf("profile: %+v %v", got, err)
 		}
@@ -169,33 +169,33 @@ func TestFederalStore_UpsertNotices(t *testing.T) {
 	t.Run("PipelineAndMatrix", func(t *testing.T) {
 		id := page1[0].NoticeID
 		e := &federal.PipelineEntry{TenantID: app.HouseTenantID, NoticeID: id, Stage: federal.StageCapture, EstimatedValueCents: 100000000, WinProbability: 30}
-		if err := s.SavePipelineEntry(ctx, e, fedNow); err != nil {
+		if err := s.SavePipelineEntry(tenantCtx(ctx, e.TenantID), e, fedNow); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SavePipelineEntry(ctx, &federal.PipelineEntry{TenantID: 999, NoticeID: id, Stage: federal.StageTriage}, fedNow); app.ErrorCode(err) != app.ENOTFOUND {
+		if err := s.SavePipelineEntry(tenantCtx(ctx, 999), &federal.PipelineEntry{TenantID: 999, NoticeID: id, Stage: federal.StageTriage}, fedNow); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("other tenant's pursuit: %v", err)
 		}
-		got, err := s.FindPipelineEntry(ctx, app.HouseTenantID, id)
+		got, err := s.FindPipelineEntry(tenantCtx(ctx, app.HouseTenantID), id)
 		if err != nil || got.ProbableValueCents() != 30000000 || got.Title == "" {
 			t.Fatalf("entry: %+v %v", got, err)
 		}
 		ex := federal.ExtractRequirements("SECTION L\nThe offeror shall submit a technical volume. The offeror must be registered in SAM.")
-		n, err := s.AddMatrixRows(ctx, app.HouseTenantID, id, ex.Requirements, fedNow)
+		n, err := s.AddMatrixRows(tenantCtx(ctx, app.HouseTenantID), id, ex.Requirements, fedNow)
 		if err != nil || n != 2 {
 			t.Fatalf("matrix: %d %v", n, err)
 		}
-		if n, _ := s.AddMatrixRows(ctx, app.HouseTenantID, id, ex.Requirements, fedNow); n != 0 {
+		if n, _ := s.AddMatrixRows(tenantCtx(ctx, app.HouseTenantID), id, ex.Requirements, fedNow); n != 0 {
 			t.Errorf("re-extract added %d duplicates", n)
 		}
-		rows, _ := s.FindMatrix(ctx, app.HouseTenantID, id)
+		rows, _ := s.FindMatrix(tenantCtx(ctx, app.HouseTenantID), id)
 		rows[0].Status, rows[0].AnsweredIn = "answered", "Vol I 2.1"
-		if err := s.UpdateMatrixRow(ctx, app.HouseTenantID, rows[0]); err != nil {
+		if err := s.UpdateMatrixRow(tenantCtx(ctx, app.HouseTenantID), rows[0]); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UpdateMatrixRow(ctx, 999, rows[1]); app.ErrorCode(err) != app.ENOTFOUND {
+		if err := s.UpdateMatrixRow(tenantCtx(ctx, 999), rows[1]); app.ErrorCode(err) != app.ENOTFOUND {
 			t.Errorf("other tenant's row: %v", err)
 		}
-		rows, _ = s.FindMatrix(ctx, app.HouseTenantID, id)
+		rows, _ = s.FindMatrix(tenantCtx(ctx, app.HouseTenantID), id)
 		if federal.Completeness(rows) != 50 {
 			t.Errorf("completeness %d, want 50", federal.Completeness(rows))
 		}
@@ -208,16 +208,16 @@ func TestFederalStore_SavedSearches(t *testing.T) {
 	ctx := context.Background()
 	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "sam", Name: "IT", NAICS: []string{"541511", "541512"}, PSC: []string{"D302"},
 		SetAsides: []string{"SBA", "8A"}, PostedDays: 30, ProcurementTypes: []string{"o"}}
-	if err := s.CreateSavedSearch(ctx, ss); err != nil {
+	if err := s.CreateSavedSearch(tenantCtx(ctx, ss.TenantID), ss); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateSavedSearch(ctx, &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "sam", Name: "IT", PostedDays: 30}); app.ErrorCode(err) != app.ECONFLICT {
+	if err := s.CreateSavedSearch(tenantCtx(ctx, app.HouseTenantID), &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "sam", Name: "IT", PostedDays: 30}); app.ErrorCode(err) != app.ECONFLICT {
 		t.Errorf("duplicate name: %v", err)
 	}
-	if err := s.DeleteSavedSearch(ctx, 999, ss.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if err := s.DeleteSavedSearch(tenantCtx(ctx, 999), ss.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("other tenant's delete: %v", err)
 	}
-	got, err := s.FindSavedSearch(ctx, app.HouseTenantID, ss.ID)
+	got, err := s.FindSavedSearch(tenantCtx(ctx, app.HouseTenantID), ss.ID)
 	if err != nil || strings.Join(got.NAICS, " ") != "541511 541512" || strings.Join(got.PSC, " ") != "D302" ||
 		strings.Join(got.SetAsides, " ") != "SBA 8A" || len(got.ProcurementTypes) != 1 {
 		t.Fatalf("%+v %v", got, err)
@@ -231,11 +231,11 @@ func TestFederalStore_SavedSearches(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	all, err := s.FindSavedSearches(ctx, app.HouseTenantID)
+	all, err := s.FindSavedSearches(tenantCtx(ctx, app.HouseTenantID))
 	if err != nil || len(all) != 2 || all[1].Name != "Old" || strings.Join(all[1].NAICS, ",") != "541330" || all[1].PSC != nil || strings.Join(all[1].SetAsides, ",") != "SDVOSBC" {
 		t.Fatalf("old-style row: %+v %v", all, err)
 	}
-	if err := s.DeleteSavedSearch(ctx, app.HouseTenantID, ss.ID); err != nil {
+	if err := s.DeleteSavedSearch(tenantCtx(ctx, app.HouseTenantID), ss.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -270,4 +270,10 @@ func TestSAMQuota_SurvivesReopen(t *testing.T) {
 	if n, _ := store.NewSAMQuota(kv).Used(ctx, federal.KeySystem, day); n != 0 {
 		t.Errorf("other key type: %d", n)
 	}
+}
+
+// tenantCtx scopes ctx to a tenant: federal store methods take it from
+// the context.
+func tenantCtx(ctx context.Context, id int64) context.Context {
+	return app.NewContextWithTenant(ctx, &app.Tenant{ID: id})
 }

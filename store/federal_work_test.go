@@ -15,24 +15,24 @@ func TestCRMStore_PursuitTasksNotes(t *testing.T) {
 	e := newCRMEnv(t)
 	fs := store.NewFederalStore(e.DB)
 	notices := mustNotices(t, "sam_search_page1.json")
-	if _, err := fs.UpsertNotices(e.A, e.TA.ID, notices, fedNow); err != nil {
+	if _, err := fs.UpsertNotices(e.A, notices, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	nid := notices[0].NoticeID
 	if err := fs.SavePipelineEntry(e.A, &federal.PipelineEntry{TenantID: e.TA.ID, NoticeID: nid, Stage: federal.StageTriage}, fedNow); err != nil {
 		t.Fatal(err)
 	}
-	p, err := fs.FindPipelineEntry(e.A, e.TA.ID, nid)
+	p, err := fs.FindPipelineEntry(e.A, nid)
 	if err != nil || p.ID == 0 {
 		t.Fatalf("pipeline entry %+v %v, want an ID", p, err)
 	}
-	if _, err := fs.UpsertGrants(e.A, e.TA.ID, []federal.Grant{{ID: "361874", Number: "HHS-1", Title: "Rural"}}, fedNow); err != nil {
+	if _, err := fs.UpsertGrants(e.A, []federal.Grant{{ID: "361874", Number: "HHS-1", Title: "Rural"}}, fedNow); err != nil {
 		t.Fatal(err)
 	}
 	if err := fs.SaveGrantPipelineEntry(e.A, &federal.GrantPipelineEntry{TenantID: e.TA.ID, GrantID: "361874", Stage: "triage"}); err != nil {
 		t.Fatal(err)
 	}
-	g, err := fs.FindGrantPipelineEntry(e.A, e.TA.ID, "361874")
+	g, err := fs.FindGrantPipelineEntry(e.A, "361874")
 	if err != nil || g.ID == 0 {
 		t.Fatalf("grant pipeline entry %+v %v, want an ID", g, err)
 	}
@@ -106,7 +106,7 @@ func TestCRMStore_PursuitTasksNotes(t *testing.T) {
 		if err != nil || len(ns) != 1 || ns[0].Body != "Call Jane re: teaming" || ns[0].Author != "system" {
 			t.Fatalf("migrated notes %+v %v", ns, err)
 		}
-		if got, _ := fs.FindPipelineEntry(e.A, e.TA.ID, nid); got.Notes != "" || got.ID != p.ID {
+		if got, _ := fs.FindPipelineEntry(e.A, nid); got.Notes != "" || got.ID != p.ID {
 			t.Errorf("after migration: notes %q id %d, want empty and %d", got.Notes, got.ID, p.ID)
 		}
 		// The note is searchable like any CRM note.

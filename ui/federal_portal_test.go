@@ -50,10 +50,10 @@ func TestPortalFederal(t *testing.T) {
 	fs := e.Server.Federal.Store
 	na := federal.Notice{NoticeID: "aaaa0000aaaa0000aaaa0000aaaa0001", Title: "Alpha Cyber Range", PostedDate: time.Now().UTC(), Type: "Solicitation", NAICSCode: "541512"}
 	nb := federal.Notice{NoticeID: "bbbb0000bbbb0000bbbb0000bbbb0001", Title: "Bravo Dredging Works", PostedDate: time.Now().UTC(), Type: "Solicitation"}
-	if _, err := fs.UpsertNotices(ctx, e.A.T.ID, []federal.Notice{na}, time.Now()); err != nil {
+	if _, err := fs.UpsertNotices(fedTenantCtx(ctx, e.A.T.ID), []federal.Notice{na}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fs.UpsertNotices(ctx, e.B.T.ID, []federal.Notice{nb}, time.Now()); err != nil {
+	if _, err := fs.UpsertNotices(fedTenantCtx(ctx, e.B.T.ID), []federal.Notice{nb}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if st, body := portal(e.A, "POST", "/federal/profile", url.Values{"naics_primary": {"541512"}, "keywords": {"cyber"}}); st != 303 {
@@ -105,7 +105,7 @@ func TestPortalFederal(t *testing.T) {
 	if st, _ := portal(e.B, "POST", "/federal/searches", url.Values{"name": {"Bravo marine"}, "naics": {"237990"}}); st != 303 {
 		t.Fatalf("B's search: %d", st)
 	}
-	bs, err := fs.FindSavedSearches(ctx, e.B.T.ID)
+	bs, err := fs.FindSavedSearches(fedTenantCtx(ctx, e.B.T.ID))
 	if err != nil || len(bs) != 1 {
 		t.Fatalf("B's searches %v %v", bs, err)
 	}

@@ -64,7 +64,7 @@ func TestFederalPursuitTasksNotes(t *testing.T) {
 		t.Error("note HTML not escaped")
 	}
 
-	entry, err := e.Server.Federal.Store.FindPipelineEntry(ctx, app.HouseTenantID, e.NoticeID)
+	entry, err := e.Server.Federal.Store.FindPipelineEntry(fedTenantCtx(ctx, app.HouseTenantID), e.NoticeID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,13 +110,13 @@ func TestFederalPursuitTasksNotes(t *testing.T) {
 	// The CRM API lists and accepts the new record types, per tenant.
 	fs := e.Server.Federal.Store
 	n := federal.Notice{NoticeID: "aaaa0000aaaa0000aaaa0000aaaa0001", Title: "Alpha notice", PostedDate: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Type: "Solicitation"}
-	if _, err := fs.UpsertNotices(ctx, e.A.T.ID, []federal.Notice{n}, time.Now()); err != nil {
+	if _, err := fs.UpsertNotices(fedTenantCtx(ctx, e.A.T.ID), []federal.Notice{n}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.SavePipelineEntry(ctx, &federal.PipelineEntry{TenantID: e.A.T.ID, NoticeID: n.NoticeID, Stage: federal.StageTriage}, time.Now()); err != nil {
+	if err := fs.SavePipelineEntry(fedTenantCtx(ctx, e.A.T.ID), &federal.PipelineEntry{TenantID: e.A.T.ID, NoticeID: n.NoticeID, Stage: federal.StageTriage}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	ae, err := fs.FindPipelineEntry(ctx, e.A.T.ID, n.NoticeID)
+	ae, err := fs.FindPipelineEntry(fedTenantCtx(ctx, e.A.T.ID), n.NoticeID)
 	if err != nil {
 		t.Fatal(err)
 	}

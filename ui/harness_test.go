@@ -637,7 +637,7 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := f.Store.UpsertNotices(ctx, app.HouseTenantID, []federal.Notice{n}, time.Now()); err != nil {
+	if _, err := f.Store.UpsertNotices(fedTenantCtx(ctx, app.HouseTenantID), []federal.Notice{n}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.CreateSearch(ctx, &federal.SavedSearch{TenantID: app.HouseTenantID, Name: "Seeded"}); err != nil {
@@ -645,11 +645,11 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 	}
 	// A grant (361874) and a proposal section (ID 1) for the Grant and
 	// Proposal Studio routes.
-	if _, err := f.Store.UpsertGrants(ctx, app.HouseTenantID, []federal.Grant{{ID: "361874", Number: "HHS-SEED-1", Title: "Seeded grant"}}, time.Now()); err != nil {
+	if _, err := f.Store.UpsertGrants(fedTenantCtx(ctx, app.HouseTenantID), []federal.Grant{{ID: "361874", Number: "HHS-SEED-1", Title: "Seeded grant"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	sec := &federal.ProposalSection{TenantID: app.HouseTenantID, NoticeID: n.NoticeID, Title: "Seeded section", Position: 10, Status: "draft"}
-	if err := f.Store.CreateSection(ctx, sec); err != nil || sec.ID != 1 {
+	if err := f.Store.CreateSection(fedTenantCtx(ctx, app.HouseTenantID), sec); err != nil || sec.ID != 1 {
 		t.Fatalf("seed section: %v (id %d)", err, sec.ID)
 	}
 	return n.NoticeID
@@ -714,4 +714,10 @@ func (e *tenantEnv) newCalendarFixtures(tctx context.Context, name string, p *ap
 		ids = append(ids, b.ID)
 	}
 	return et.ID, ids[0], ids[1]
+}
+
+// fedTenantCtx scopes ctx to a tenant: federal store and service methods
+// take it from the context.
+func fedTenantCtx(ctx context.Context, id int64) context.Context {
+	return app.NewContextWithTenant(ctx, &app.Tenant{ID: id})
 }

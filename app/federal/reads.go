@@ -15,55 +15,65 @@ import (
 // FindProfile returns the tenant's company profile (ENOTFOUND when none is
 // saved yet).
 func (s *Service) FindProfile(ctx context.Context, tenantID int64) (*Profile, error) {
-	return s.Store.FindProfile(ctx, tenantID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindProfile(ctx)
 }
 
 // FindSavedSearches lists the tenant's saved searches.
 func (s *Service) FindSavedSearches(ctx context.Context, tenantID int64) ([]*SavedSearch, error) {
-	return s.Store.FindSavedSearches(ctx, tenantID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindSavedSearches(ctx)
 }
 
 // DeleteSavedSearch deletes one of the tenant's saved searches (ENOTFOUND
 // when it is not the tenant's).
 func (s *Service) DeleteSavedSearch(ctx context.Context, tenantID, id int64) error {
-	return s.Store.DeleteSavedSearch(ctx, tenantID, id)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.DeleteSavedSearch(ctx, id)
 }
 
 // FindNotices lists the tenant's notices by f and returns the next page's
 // cursor ("" on the last page).
 func (s *Service) FindNotices(ctx context.Context, tenantID int64, f NoticeFilter) ([]*StoredNotice, string, error) {
-	return s.Store.FindNotices(ctx, tenantID, f)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindNotices(ctx, f)
 }
 
 // FindNotice returns one of the tenant's notices.
 func (s *Service) FindNotice(ctx context.Context, tenantID int64, noticeID string) (*StoredNotice, error) {
-	return s.Store.FindNotice(ctx, tenantID, noticeID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindNotice(ctx, noticeID)
 }
 
 // FindNoticeChanges lists the amendments recorded for a notice.
 func (s *Service) FindNoticeChanges(ctx context.Context, tenantID int64, noticeID string) ([]*NoticeChange, error) {
-	return s.Store.FindNoticeChanges(ctx, tenantID, noticeID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindNoticeChanges(ctx, noticeID)
 }
 
 // FindPipeline lists the tenant's bid pipeline.
 func (s *Service) FindPipeline(ctx context.Context, tenantID int64) ([]*PipelineEntry, error) {
-	return s.Store.FindPipeline(ctx, tenantID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindPipeline(ctx)
 }
 
 // FindPipelineEntry returns a notice's bid pipeline entry (ENOTFOUND when
 // the notice is not pursued).
 func (s *Service) FindPipelineEntry(ctx context.Context, tenantID int64, noticeID string) (*PipelineEntry, error) {
-	return s.Store.FindPipelineEntry(ctx, tenantID, noticeID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindPipelineEntry(ctx, noticeID)
 }
 
 // FindMatrix returns a notice's compliance matrix.
 func (s *Service) FindMatrix(ctx context.Context, tenantID int64, noticeID string) ([]*MatrixRow, error) {
-	return s.Store.FindMatrix(ctx, tenantID, noticeID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindMatrix(ctx, noticeID)
 }
 
 // FindScoutRuns lists the tenant's latest scout runs, newest first.
 func (s *Service) FindScoutRuns(ctx context.Context, tenantID int64, limit int) ([]*ScoutRun, error) {
-	return s.Store.FindScoutRuns(ctx, tenantID, limit)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindScoutRuns(ctx, limit)
 }
 
 // FederalTenants lists the tenants with federal work on (the house tenant
@@ -90,47 +100,56 @@ func (s *Service) SetFederalEnabled(ctx context.Context, tenantID int64, on bool
 // FindGrants lists the tenant's Grants.gov opportunities by f and returns
 // the next page's cursor.
 func (s *Service) FindGrants(ctx context.Context, tenantID int64, f GrantFilter) ([]*StoredGrant, string, error) {
-	return s.Store.FindGrants(ctx, tenantID, f)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindGrants(ctx, f)
 }
 
 // FindGrant returns one of the tenant's grant opportunities.
 func (s *Service) FindGrant(ctx context.Context, tenantID int64, grantID string) (*StoredGrant, error) {
-	return s.Store.FindGrant(ctx, tenantID, grantID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindGrant(ctx, grantID)
 }
 
 // FindSections lists the proposal sections of a notice in order.
 func (s *Service) FindSections(ctx context.Context, tenantID int64, noticeID string) ([]*ProposalSection, error) {
-	return s.Store.FindSections(ctx, tenantID, noticeID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindSections(ctx, noticeID)
 }
 
 // FindSection returns one proposal section of a notice.
 func (s *Service) FindSection(ctx context.Context, tenantID int64, noticeID string, id int64) (*ProposalSection, error) {
-	return s.Store.FindSection(ctx, tenantID, noticeID, id)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindSection(ctx, noticeID, id)
 }
 
 // DeleteSection deletes one proposal section of a notice.
 func (s *Service) DeleteSection(ctx context.Context, tenantID int64, noticeID string, id int64) error {
-	return s.Store.DeleteSection(ctx, tenantID, noticeID, id)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.DeleteSection(ctx, noticeID, id)
 }
 
 // FindGrantPipeline lists the tenant's grant pipeline.
 func (s *Service) FindGrantPipeline(ctx context.Context, tenantID int64) ([]*GrantPipelineEntry, error) {
-	return s.Store.FindGrantPipeline(ctx, tenantID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindGrantPipeline(ctx)
 }
 
 // FindGrantPipelineEntry returns a grant's pipeline entry (ENOTFOUND when
 // the grant is not pursued).
 func (s *Service) FindGrantPipelineEntry(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error) {
-	return s.Store.FindGrantPipelineEntry(ctx, tenantID, grantID)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindGrantPipelineEntry(ctx, grantID)
 }
 
 // PursuitKeys maps pipeline entry IDs (the record IDs tasks and notes
 // link to) to their notice IDs, or with grants to grant IDs.
 func (s *Service) PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error) {
-	return s.Store.PursuitKeys(ctx, tenantID, grants, ids)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.PursuitKeys(ctx, grants, ids)
 }
 
 // FindAlerts lists the tenant's alerts and digests by f, newest first.
 func (s *Service) FindAlerts(ctx context.Context, tenantID int64, f AlertFilter) ([]*FederalAlert, error) {
-	return s.Store.FindAlerts(ctx, tenantID, f)
+	ctx = tenantContext(ctx, tenantID)
+	return s.Store.FindAlerts(ctx, f)
 }

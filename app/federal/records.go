@@ -424,70 +424,72 @@ type GrantFilter struct {
 	AgencyCode string
 }
 
-// Store persists federal data. Every method is scoped to tenantID, so a
-// caller cannot read another tenant's rows.
+// Store persists federal data. Every method but FederalTenants and
+// SetFederalEnabled is scoped to the tenant in ctx (app.NewContextWithTenant),
+// as the CRM store is, so a caller cannot read another tenant's rows; a
+// context without one is refused with EUNAUTHORIZED.
 type Store interface {
-	FindProfile(ctx context.Context, tenantID int64) (*Profile, error)
-	SaveProfile(ctx context.Context, tenantID int64, p *Profile, now time.Time) error
+	FindProfile(ctx context.Context) (*Profile, error)
+	SaveProfile(ctx context.Context, p *Profile, now time.Time) error
 
-	FindSavedSearches(ctx context.Context, tenantID int64) ([]*SavedSearch, error)
+	FindSavedSearches(ctx context.Context) ([]*SavedSearch, error)
 	CreateSavedSearch(ctx context.Context, s *SavedSearch) error
-	DeleteSavedSearch(ctx context.Context, tenantID, id int64) error
-	FindSavedSearch(ctx context.Context, tenantID, id int64) (*SavedSearch, error)
-	MarkSearchRun(ctx context.Context, tenantID, id int64, at time.Time, status, errMsg string) error
+	DeleteSavedSearch(ctx context.Context, id int64) error
+	FindSavedSearch(ctx context.Context, id int64) (*SavedSearch, error)
+	MarkSearchRun(ctx context.Context, id int64, at time.Time, status, errMsg string) error
 
 	// UpsertNotices stores each notice once per tenant in one transaction:
 	// new notices are inserted, changed ones updated with a change row
 	// (DiffNotice) and every one re-scored against the tenant's profile.
-	UpsertNotices(ctx context.Context, tenantID int64, ns []Notice, now time.Time) (UpsertCounts, error)
-	SetDescription(ctx context.Context, tenantID int64, noticeID, text string) error
-	FindNotices(ctx context.Context, tenantID int64, f NoticeFilter) ([]*StoredNotice, string, error)
-	FindNotice(ctx context.Context, tenantID int64, noticeID string) (*StoredNotice, error)
-	FindNoticeChanges(ctx context.Context, tenantID int64, noticeID string) ([]*NoticeChange, error)
-	RescoreNotices(ctx context.Context, tenantID int64, now time.Time) (int, error)
+	UpsertNotices(ctx context.Context, ns []Notice, now time.Time) (UpsertCounts, error)
+	SetDescription(ctx context.Context, noticeID, text string) error
+	FindNotices(ctx context.Context, f NoticeFilter) ([]*StoredNotice, string, error)
+	FindNotice(ctx context.Context, noticeID string) (*StoredNotice, error)
+	FindNoticeChanges(ctx context.Context, noticeID string) ([]*NoticeChange, error)
+	RescoreNotices(ctx context.Context, now time.Time) (int, error)
 
-	FindPipeline(ctx context.Context, tenantID int64) ([]*PipelineEntry, error)
-	FindPipelineEntry(ctx context.Context, tenantID int64, noticeID string) (*PipelineEntry, error)
+	FindPipeline(ctx context.Context) ([]*PipelineEntry, error)
+	FindPipelineEntry(ctx context.Context, noticeID string) (*PipelineEntry, error)
 	SavePipelineEntry(ctx context.Context, e *PipelineEntry, now time.Time) error
 
-	FindMatrix(ctx context.Context, tenantID int64, noticeID string) ([]*MatrixRow, error)
-	AddMatrixRows(ctx context.Context, tenantID int64, noticeID string, reqs []Requirement, now time.Time) (int, error)
-	UpdateMatrixRow(ctx context.Context, tenantID int64, r *MatrixRow) error
+	FindMatrix(ctx context.Context, noticeID string) ([]*MatrixRow, error)
+	AddMatrixRows(ctx context.Context, noticeID string, reqs []Requirement, now time.Time) (int, error)
+	UpdateMatrixRow(ctx context.Context, r *MatrixRow) error
 
 	RecordScoutRun(ctx context.Context, r *ScoutRun) error
-	FindScoutRuns(ctx context.Context, tenantID int64, limit int) ([]*ScoutRun, error)
+	FindScoutRuns(ctx context.Context, limit int) ([]*ScoutRun, error)
 
 	// FederalTenants lists the tenants with federal work on (the house
 	// tenant always); SetFederalEnabled turns it on or off for a client.
 	FederalTenants(ctx context.Context) ([]int64, error)
 	SetFederalEnabled(ctx context.Context, tenantID int64, on bool) error
 
-	UpsertGrants(ctx context.Context, tenantID int64, gs []Grant, now time.Time) (UpsertCounts, error)
-	FindGrants(ctx context.Context, tenantID int64, f GrantFilter) ([]*StoredGrant, string, error)
-	FindGrant(ctx context.Context, tenantID int64, grantID string) (*StoredGrant, error)
-	SetGrantDetail(ctx context.Context, tenantID int64, grantID string, d Grant) error
-	FindNewGrants(ctx context.Context, tenantID int64, from, to time.Time) ([]*StoredGrant, error)
+	UpsertGrants(ctx context.Context, gs []Grant, now time.Time) (UpsertCounts, error)
+	FindGrants(ctx context.Context, f GrantFilter) ([]*StoredGrant, string, error)
+	FindGrant(ctx context.Context, grantID string) (*StoredGrant, error)
+	SetGrantDetail(ctx context.Context, grantID string, d Grant) error
+	FindNewGrants(ctx context.Context, from, to time.Time) ([]*StoredGrant, error)
 
 	// Proposal Studio: markdown sections of a pursued notice.
-	FindSections(ctx context.Context, tenantID int64, noticeID string) ([]*ProposalSection, error)
-	FindSection(ctx context.Context, tenantID int64, noticeID string, id int64) (*ProposalSection, error)
+	FindSections(ctx context.Context, noticeID string) ([]*ProposalSection, error)
+	FindSection(ctx context.Context, noticeID string, id int64) (*ProposalSection, error)
 	CreateSection(ctx context.Context, s *ProposalSection) error
 	UpdateSection(ctx context.Context, s *ProposalSection) error
-	DeleteSection(ctx context.Context, tenantID int64, noticeID string, id int64) error
-	CreateSectionsFromMatrix(ctx context.Context, tenantID int64, noticeID string, ss []*ProposalSection) (int, error)
+	DeleteSection(ctx context.Context, noticeID string, id int64) error
+	CreateSectionsFromMatrix(ctx context.Context, noticeID string, ss []*ProposalSection) (int, error)
 
-	FindGrantPipeline(ctx context.Context, tenantID int64) ([]*GrantPipelineEntry, error)
-	FindGrantPipelineEntry(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error)
+	FindGrantPipeline(ctx context.Context) ([]*GrantPipelineEntry, error)
+	FindGrantPipelineEntry(ctx context.Context, grantID string) (*GrantPipelineEntry, error)
 	SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEntry) error
 	// PursuitKeys maps pipeline entry IDs (the record IDs tasks and
 	// notes link to) to their notice IDs, or with grants to grant IDs.
-	PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error)
+	PursuitKeys(ctx context.Context, grants bool, ids []int64) (map[int64]string, error)
 
 	// Alerts fire once per key; FindNoticeActivity feeds the digest.
 	RecordAlert(ctx context.Context, a *FederalAlert) (bool, error)
-	MarkAlertDelivered(ctx context.Context, tenantID, id int64, at time.Time, errMsg string) error
-	FindAlerts(ctx context.Context, tenantID int64, f AlertFilter) ([]*FederalAlert, error)
-	FindNoticeActivity(ctx context.Context, tenantID int64, from, to time.Time) ([]*StoredNotice, error)
+	MarkAlertDelivered(ctx context.Context, id int64, at time.Time, errMsg string) error
+	FindAlerts(ctx context.Context, f AlertFilter) ([]*FederalAlert, error)
+	FindNoticeActivity(ctx context.Context, from, to time.Time) ([]*StoredNotice, error)
 }
 
 // ParseDollars parses "1,250,000.50" or "$2.5" into cents. "" is 0.

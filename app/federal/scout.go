@@ -187,8 +187,9 @@ var errBudgetSpent = errors.New("this run's share of the daily sam.gov quota is 
 // (errors.Is ErrNoKey / ErrInvalidKey / ErrQuotaExhausted, or a
 // *RateLimitError), and for a failure to record the run.
 func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget int) (*RunResult, error) {
+	ctx = tenantContext(ctx, tenantID)
 	res := &RunResult{Run: ScoutRun{TenantID: tenantID, Trigger: trigger, StartedAt: s.now().UTC(), Status: "ok"}}
-	searches, err := s.Store.FindSavedSearches(ctx, tenantID)
+	searches, err := s.Store.FindSavedSearches(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scout: saved searches: %w", err)
 	}
@@ -275,7 +276,7 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 			msg = sr.Err.Error()
 			s.logger().Warn("federal search", "tenant", tenantID, "search", ss.Name, "status", sr.Status, "err", msg)
 		}
-		if err := s.Store.MarkSearchRun(ctx, tenantID, ss.ID, s.now().UTC(), sr.Status, msg); err != nil {
+		if err := s.Store.MarkSearchRun(ctx, ss.ID, s.now().UTC(), sr.Status, msg); err != nil {
 			return res, fmt.Errorf("scout: mark search %d: %w", ss.ID, err)
 		}
 		res.Searches = append(res.Searches, sr)
@@ -322,6 +323,7 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 // notices fetched are stored in one transaction; on any other error
 // nothing is stored.
 func (s *Scout) runSAM(ctx context.Context, c SAMAPI, tenantID int64, ss *SavedSearch) (SearchSummary, UpsertCounts, error) {
+	ctx = tenantContext(ctx, tenantID)
 	var total SearchSummary
 	var counts UpsertCounts
 	// One request per combination of the search's codes and posted
@@ -366,7 +368,7 @@ func (s *Scout) runSAM(ctx context.Context, c SAMAPI, tenantID int64, ss *SavedS
 	}
 	if len(batch) > 0 {
 		var err error
-		counts, err = s.Store.UpsertNotices(ctx, tenantID, batch, s.now())
+		counts, err = s.Store.UpsertNotices(ctx, batch, s.now())
 		if err != nil {
 			return total, counts, fmt.Errorf("store notices: %w", err)
 		}
@@ -384,12 +386,13 @@ func (s *Scout) runSAM(ctx context.Context, c SAMAPI, tenantID int64, ss *SavedS
 // fetchDescriptions fetches description text for notices that have none
 // yet, one request each, and stores it (the full-text index follows).
 func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, tenantID int64, ns []Notice) (int, error) {
+	ctx = tenantContext(ctx, tenantID)
 	requests := 0
 	for _, n := range ns {
 		if n.DescriptionURL == "" {
 			continue
 		}
-		stored, err := s.Store.FindNotice(ctx, tenantID, n.NoticeID)
+		stored, err := s.Store.FindNotice(ctx, n.NoticeID)
 		if err != nil {
 			return requests, fmt.Errorf("find notice %s: %w", n.NoticeID, err)
 		}
@@ -403,7 +406,7 @@ func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, tenantID int64,
 		} else if err != nil {
 			return requests, fmt.Errorf("description of %s: %w", n.NoticeID, err)
 		}
-		if err := s.Store.SetDescription(ctx, tenantID, n.NoticeID, PlainText(text)); err != nil {
+		if err := s.Store.SetDescription(ctx, n.NoticeID, PlainText(text)); err != nil {
 			return requests, err
 		}
 	}
@@ -411,6 +414,7 @@ func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, tenantID int64,
 }
 
 func (s *Scout) runGrants(ctx context.Context, tenantID int64, ss *SavedSearch) (UpsertCounts, error) {
+	ctx = tenantContext(ctx, tenantID)
 	if s.Grants == nil {
 		return UpsertCounts{}, errors.New("grants.gov client not configured")
 	}
@@ -433,7 +437,7 @@ func (s *Scout) runGrants(ctx context.Context, tenantID int64, ss *SavedSearch) 
 	if len(all) == 0 {
 		return UpsertCounts{}, nil
 	}
-	c, err := s.Store.UpsertGrants(ctx, tenantID, all, s.now())
+	c, err := s.Store.UpsertGrants(ctx, all, s.now())
 	if err != nil {
 		return c, fmt.Errorf("store grants: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"orengen/app"
 )
 
 // Service is what the Nexus pages, the API and the CLI call: validation and
@@ -44,11 +46,12 @@ func (s *Service) now() time.Time {
 // SaveProfile normalizes and validates p, stores it and re-scores the
 // tenant's notices. Returns a *ValidationError naming the field.
 func (s *Service) SaveProfile(ctx context.Context, tenantID int64, p *Profile) error {
+	ctx = tenantContext(ctx, tenantID)
 	p.Normalize()
 	if err := p.Validate(); err != nil {
 		return firstValidation(err)
 	}
-	return s.Store.SaveProfile(ctx, tenantID, p, s.now())
+	return s.Store.SaveProfile(ctx, p, s.now())
 }
 
 // firstValidation returns the first *ValidationError of a joined error.
@@ -64,6 +67,7 @@ func firstValidation(err error) error {
 // *ValidationError naming the field (an unknown set-aside code, a window
 // over one year ...).
 func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
+	ctx = tenantContext(ctx, ss.TenantID)
 	ss.Normalize()
 	if err := ss.Validate(); err != nil {
 		return firstValidation(err)
@@ -82,18 +86,20 @@ func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
 // Pursue puts a notice in the pipeline at Triage (no change if it is
 // already there) and returns the entry.
 func (s *Service) Pursue(ctx context.Context, tenantID int64, noticeID string) (*PipelineEntry, error) {
-	if e, err := s.Store.FindPipelineEntry(ctx, tenantID, noticeID); err == nil {
+	ctx = tenantContext(ctx, tenantID)
+	if e, err := s.Store.FindPipelineEntry(ctx, noticeID); err == nil {
 		return e, nil
 	}
 	e := &PipelineEntry{TenantID: tenantID, NoticeID: noticeID, Stage: StageTriage}
 	if err := s.Store.SavePipelineEntry(ctx, e, s.now()); err != nil {
 		return nil, err
 	}
-	return s.Store.FindPipelineEntry(ctx, tenantID, noticeID)
+	return s.Store.FindPipelineEntry(ctx, noticeID)
 }
 
 // SavePipelineEntry validates and stores e.
 func (s *Service) SavePipelineEntry(ctx context.Context, e *PipelineEntry) error {
+	ctx = tenantContext(ctx, e.TenantID)
 	e.Owner, e.Notes = strings.TrimSpace(e.Owner), strings.TrimSpace(e.Notes)
 	if err := e.Validate(); err != nil {
 		return err
@@ -125,10 +131,11 @@ type ExtractResult struct {
 // rules' result. It adds the requirements not yet in the compliance
 // matrix, each marked with its origin.
 func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, pasted string) (*ExtractResult, error) {
+	ctx = tenantContext(ctx, tenantID)
 	if len(pasted) > MaxRFPText {
 		return nil, invalid("rfpText", "at most %d MB of text", MaxRFPText>>20)
 	}
-	n, err := s.Store.FindNotice(ctx, tenantID, noticeID)
+	n, err := s.Store.FindNotice(ctx, noticeID)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +161,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, p
 	found := res.AddedByLLM
 	if found > 0 {
 		// The model's rows may be in the matrix from an earlier run.
-		rows, err := s.Store.FindMatrix(ctx, tenantID, noticeID)
+		rows, err := s.Store.FindMatrix(ctx, noticeID)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +177,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, p
 			}
 		}
 	}
-	if res.Added, err = s.Store.AddMatrixRows(ctx, tenantID, noticeID, ex.Requirements, s.now()); err != nil {
+	if res.Added, err = s.Store.AddMatrixRows(ctx, noticeID, ex.Requirements, s.now()); err != nil {
 		return nil, err
 	}
 	if res.LLMError == nil && res.LLM != "" {
@@ -198,6 +205,7 @@ func llmMessage(err error) string {
 
 // UpdateMatrixRow validates the status and saves the row.
 func (s *Service) UpdateMatrixRow(ctx context.Context, tenantID int64, r *MatrixRow) error {
+	ctx = tenantContext(ctx, tenantID)
 	if !slices.Contains(RequirementStatuses, r.Status) {
 		return invalid("status", "must be one of %s", strings.Join(RequirementStatuses, ", "))
 	}
@@ -205,7 +213,7 @@ func (s *Service) UpdateMatrixRow(ctx context.Context, tenantID int64, r *Matrix
 	if len(r.Owner) > 200 || len(r.AnsweredIn) > 200 {
 		return invalid("owner", "at most 200 characters")
 	}
-	return s.Store.UpdateMatrixRow(ctx, tenantID, r)
+	return s.Store.UpdateMatrixRow(ctx, r)
 }
 
 // KeyConfigured reports whether a SAM.gov key is set (never the key).
@@ -295,4 +303,10 @@ func ErrorMessage(err error) string {
 		return fmt.Sprintf("SAM.gov is rate limiting this key until %s.", rl.RetryAt.UTC().Format(time.RFC3339))
 	}
 	return err.Error()
+}
+
+// tenantContext scopes ctx to the tenant: Store methods take the tenant
+// from the context (app.TenantIDFromContext), as the CRM's do.
+func tenantContext(ctx context.Context, tenantID int64) context.Context {
+	return app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})
 }

@@ -10,7 +10,8 @@ import (
 // requirePursued returns a *ValidationError when the notice is not in the
 // bid pipeline: proposals are written for pursued opportunities only.
 func (s *Service) requirePursued(ctx context.Context, tenantID int64, noticeID string) error {
-	if _, err := s.Store.FindPipelineEntry(ctx, tenantID, noticeID); err != nil {
+	ctx = tenantContext(ctx, tenantID)
+	if _, err := s.Store.FindPipelineEntry(ctx, noticeID); err != nil {
 		if s.notFound(err) {
 			return invalid("notice", "pursue the opportunity first: proposals are written for notices in the bid pipeline")
 		}
@@ -30,6 +31,7 @@ func (s *Service) notFound(err error) bool {
 // pursued notice, placed last unless a position is given. Returns a
 // *ValidationError naming the field, or the store's ENOTFOUND/ECONFLICT.
 func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error {
+	ctx = tenantContext(ctx, sec.TenantID)
 	sec.Normalize()
 	if err := sec.Validate(); err != nil {
 		return err
@@ -38,7 +40,7 @@ func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error
 		return err
 	}
 	if sec.Position == 0 {
-		secs, err := s.Store.FindSections(ctx, sec.TenantID, sec.NoticeID)
+		secs, err := s.Store.FindSections(ctx, sec.NoticeID)
 		if err != nil {
 			return err
 		}
@@ -52,6 +54,7 @@ func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error
 
 // UpdateSection normalizes, validates and saves a section.
 func (s *Service) UpdateSection(ctx context.Context, sec *ProposalSection) error {
+	ctx = tenantContext(ctx, sec.TenantID)
 	sec.Normalize()
 	if err := sec.Validate(); err != nil {
 		return err
@@ -64,10 +67,11 @@ func (s *Service) UpdateSection(ctx context.Context, sec *ProposalSection) error
 // rows at it. Returns how many sections were added; a *ValidationError
 // when the notice is not pursued or its matrix is empty.
 func (s *Service) CreateSectionsFromMatrix(ctx context.Context, tenantID int64, noticeID string) (int, error) {
+	ctx = tenantContext(ctx, tenantID)
 	if err := s.requirePursued(ctx, tenantID, noticeID); err != nil {
 		return 0, err
 	}
-	rows, err := s.Store.FindMatrix(ctx, tenantID, noticeID)
+	rows, err := s.Store.FindMatrix(ctx, noticeID)
 	if err != nil {
 		return 0, err
 	}
@@ -75,7 +79,7 @@ func (s *Service) CreateSectionsFromMatrix(ctx context.Context, tenantID int64, 
 	if len(secs) == 0 {
 		return 0, invalid("matrix", "the compliance matrix has no open requirements: extract requirements first")
 	}
-	existing, err := s.Store.FindSections(ctx, tenantID, noticeID)
+	existing, err := s.Store.FindSections(ctx, noticeID)
 	if err != nil {
 		return 0, err
 	}
@@ -86,17 +90,18 @@ func (s *Service) CreateSectionsFromMatrix(ctx context.Context, tenantID int64, 
 	for _, sec := range secs {
 		sec.Position += base
 	}
-	return s.Store.CreateSectionsFromMatrix(ctx, tenantID, noticeID, secs)
+	return s.Store.CreateSectionsFromMatrix(ctx, noticeID, secs)
 }
 
 // Proposal gathers a notice's sections for export. Returns a
 // *ValidationError when there are none.
 func (s *Service) Proposal(ctx context.Context, tenantID int64, noticeID string) (*Proposal, error) {
-	n, err := s.Store.FindNotice(ctx, tenantID, noticeID)
+	ctx = tenantContext(ctx, tenantID)
+	n, err := s.Store.FindNotice(ctx, noticeID)
 	if err != nil {
 		return nil, err
 	}
-	secs, err := s.Store.FindSections(ctx, tenantID, noticeID)
+	secs, err := s.Store.FindSections(ctx, noticeID)
 	if err != nil {
 		return nil, err
 	}
@@ -117,18 +122,20 @@ func (s *Service) Proposal(ctx context.Context, tenantID int64, noticeID string)
 // PursueGrant puts a grant in the grant pipeline at Triage (no change if
 // it is there already) and returns the entry.
 func (s *Service) PursueGrant(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error) {
-	if e, err := s.Store.FindGrantPipelineEntry(ctx, tenantID, grantID); err == nil {
+	ctx = tenantContext(ctx, tenantID)
+	if e, err := s.Store.FindGrantPipelineEntry(ctx, grantID); err == nil {
 		return e, nil
 	}
 	e := &GrantPipelineEntry{TenantID: tenantID, GrantID: grantID, Stage: GrantTriage}
 	if err := s.Store.SaveGrantPipelineEntry(ctx, e); err != nil {
 		return nil, err
 	}
-	return s.Store.FindGrantPipelineEntry(ctx, tenantID, grantID)
+	return s.Store.FindGrantPipelineEntry(ctx, grantID)
 }
 
 // SaveGrantPipelineEntry validates and stores e.
 func (s *Service) SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEntry) error {
+	ctx = tenantContext(ctx, e.TenantID)
 	if err := e.Validate(); err != nil {
 		return err
 	}
@@ -138,7 +145,8 @@ func (s *Service) SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEn
 // FetchGrantDetail calls Grants.gov fetchOpportunity for a stored grant
 // and keeps the answer for its detail page.
 func (s *Service) FetchGrantDetail(ctx context.Context, tenantID int64, grantID string) error {
-	if _, err := s.Store.FindGrant(ctx, tenantID, grantID); err != nil {
+	ctx = tenantContext(ctx, tenantID)
+	if _, err := s.Store.FindGrant(ctx, grantID); err != nil {
 		return err
 	}
 	if s.Scout == nil || s.Scout.Grants == nil {
@@ -148,7 +156,7 @@ func (s *Service) FetchGrantDetail(ctx context.Context, tenantID int64, grantID 
 	if err != nil {
 		return fmt.Errorf("fetch grant %s: %w", grantID, err)
 	}
-	return s.Store.SetGrantDetail(ctx, tenantID, grantID, d)
+	return s.Store.SetGrantDetail(ctx, grantID, d)
 }
 
 func (s *Service) sink() AlertSink {
@@ -174,26 +182,27 @@ func (s *Service) deliver(ctx context.Context, a *FederalAlert) (bool, error) {
 	if err := s.sink().Alert(ctx, *a); err != nil {
 		msg = "delivery failed: " + err.Error()
 	}
-	return true, s.Store.MarkAlertDelivered(ctx, a.TenantID, a.ID, s.now(), msg)
+	return true, s.Store.MarkAlertDelivered(ctx, a.ID, s.now(), msg)
 }
 
 // RunAlerts records (once each) the 90/30/7-day alerts due now for the
 // tenant's registration and certification expiries and open pursuit
 // deadlines, delivers the new ones to the sink and returns how many fired.
 func (s *Service) RunAlerts(ctx context.Context, tenantID int64) (int, error) {
+	ctx = tenantContext(ctx, tenantID)
 	now := s.now()
-	prof, err := s.Store.FindProfile(ctx, tenantID)
+	prof, err := s.Store.FindProfile(ctx)
 	if s.notFound(err) {
 		prof, err = nil, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	pipe, err := s.Store.FindPipeline(ctx, tenantID)
+	pipe, err := s.Store.FindPipeline(ctx)
 	if err != nil {
 		return 0, err
 	}
-	grants, err := s.Store.FindGrantPipeline(ctx, tenantID)
+	grants, err := s.Store.FindGrantPipeline(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -213,10 +222,11 @@ func (s *Service) RunAlerts(ctx context.Context, tenantID int64) (int, error) {
 // Digest returns the digest of the UTC day containing day: notices first
 // seen or amended that day (the saved searches found them) and new grants.
 func (s *Service) Digest(ctx context.Context, tenantID int64, day time.Time) (*Digest, error) {
+	ctx = tenantContext(ctx, tenantID)
 	y, m, d := day.UTC().Date()
 	from := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 0, 1)
-	ns, err := s.Store.FindNoticeActivity(ctx, tenantID, from, to)
+	ns, err := s.Store.FindNoticeActivity(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +238,7 @@ func (s *Service) Digest(ctx context.Context, tenantID int64, day time.Time) (*D
 			dg.Changed = append(dg.Changed, n)
 		}
 	}
-	if dg.Grants, err = s.Store.FindNewGrants(ctx, tenantID, from, to); err != nil {
+	if dg.Grants, err = s.Store.FindNewGrants(ctx, from, to); err != nil {
 		return nil, err
 	}
 	return dg, nil
@@ -237,6 +247,7 @@ func (s *Service) Digest(ctx context.Context, tenantID int64, day time.Time) (*D
 // RunDigest records and delivers yesterday's digest (UTC) once, when it
 // is not empty, and reports whether it fired.
 func (s *Service) RunDigest(ctx context.Context, tenantID int64) (bool, error) {
+	ctx = tenantContext(ctx, tenantID)
 	day := s.now().UTC().AddDate(0, 0, -1)
 	dg, err := s.Digest(ctx, tenantID, day)
 	if err != nil || dg.Empty() {
