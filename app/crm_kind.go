@@ -23,16 +23,17 @@ import (
 //     crm_view.go) and sort fields (ObjectSortFields in crm.go);
 //   - store: its recordOps (crm.go: type, find, insert, replace, what a
 //     delete removes first) and storeKinds value (crm_kind.go: name SQL,
-//     link resolve query, tag load); its table, label and search code in
-//     recordTable, linkTable, recordLabel and ftsCode; a migration;
-//   - ui: its crmPages and crmForms values (ui/crm/kinds.go), its list
-//     cells (recordCells in ui/crm/view.go) and its crmOps
+//     link resolve query, tag load, date trigger contact and columns);
+//     its table, label and search code in recordTable, linkTable,
+//     recordLabel and ftsCode; a migration;
+//   - ui: its crmPages and crmForms values (ui/crm/kinds.go), a case in
+//     its list cells (recordCells in ui/crm/view.go) and its crmOps
 //     (ui/api/crm_ops.go).
 //
 // Still written per kind as code rather than values: the import's match
 // and write (store/crm_import.go importMatch, importOne: a branch per
-// ImportRecord field), the date trigger's query (store FireDates), the
-// merge rules (crm_merge.go) and the Twenty mapping (app/twenty).
+// ImportRecord field), the merge rules (crm_merge.go) and the Twenty
+// mapping (app/twenty).
 type RecordKind struct {
 	Type        string // record_type: "person"
 	Plural      string // URL segment and API path: "people"
