@@ -15,11 +15,27 @@ import (
 // (a variable for the tests).
 var WikiRankWindow = 2000
 
-// SearchChunks implements wiki.Store in three steps, so the costly parts
-// run only for the results: the best chunk IDs by rank (FTS5's top-N
-// path: the spaces are limited inside the match expression by their
-// scope tokens), a snippet for each of them, then their pages. Ranked by
-// BM25 with the title column weighted 5 to the body's 1 (0030_wiki.sql).
+// wikiBM25 is wiki_fts's rank function as configured by 0030_wiki.sql:
+// BM25 with the title column weighted 5 to the body's 1, the scope 0
+// (TestWikiStore_BM25IsTheRank keeps the two the same). The ranking
+// query calls it by name instead of ORDER BY rank, FTS5's own sorted
+// path: that path prepares a statement of its own for every search and
+// computes the rank of each match twice (once to sort, once for the rank
+// column), 1.6 times the cost for the same order and scores.
+const wikiBM25 = `bm25(wiki_fts, 0.0, 5.0, 1.0)`
+
+// wikiRanked is a matching chunk's rowid and its BM25 score (0 when the
+// chunk was not ranked).
+type wikiRanked struct {
+	id   int64
+	rank float64
+}
+
+// SearchChunks implements wiki.Store in steps, so the costly parts run
+// only for the results: the spaces of ctx's tenant among spaceIDs, the
+// best chunk IDs (rankWikiChunks), their chunks and pages, one per page
+// or attachment when onePerSource (wikiChunkHits), then a snippet for
+// each (wikiSnippets).
 func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr string, limit int, onePerSource bool) ([]*wiki.ChunkHit, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -28,92 +44,139 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 	if len(spaceIDs) == 0 || expr == "" {
 		return nil, nil
 	}
-	// Only the tenant's spaces: an ID of another tenant's space is left
-	// out here, before it reaches the index.
+	scope, err := s.wikiScope(ctx, tid, spaceIDs)
+	if err != nil || scope == "" {
+		return nil, err
+	}
+	candidates := limit
+	if onePerSource { // a page's best chunks may fill the first places
+		candidates = limit * 4
+	}
+	top, err := s.rankWikiChunks(ctx, scope, expr, candidates)
+	if err != nil || len(top) == 0 {
+		return nil, err
+	}
+	hits, ids, titles, err := s.wikiChunkHits(ctx, tid, top, limit, onePerSource)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.wikiSnippets(ctx, expr, hits, ids, titles); err != nil {
+		return nil, err
+	}
+	return hits, nil
+}
+
+// wikiScope returns the match expression that limits a search to the
+// spaces among spaceIDs that belong to tenant tid, by their scope tokens,
+// or "" when there is none: an ID of another tenant's space is left out
+// here, before it reaches the index.
+func (s *WikiStore) wikiScope(ctx context.Context, tid int64, spaceIDs []int64) (string, error) {
 	args := []any{tid}
 	for _, id := range spaceIDs {
 		args = append(args, id)
 	}
 	rows, err := s.db.read.QueryContext(ctx, `SELECT id FROM wiki_spaces WHERE tenant_id = ? AND id IN (`+placeholders(len(spaceIDs))+`)`, args...)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	own, err := scanAll(rows, func(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) })
+	own, err := scanAll(rows, scanWikiID)
 	if err != nil || len(own) == 0 {
-		return nil, err
+		return "", err
 	}
 	var scope []string
 	for _, id := range own {
 		scope = append(scope, `"`+wiki.ScopeToken(id)+`"`)
 	}
-	match := "scope : (" + strings.Join(scope, " OR ") + ") AND " + expr
-	type ranked struct {
-		id   int64
-		rank float64
-	}
-	candidates := limit
-	if onePerSource { // a page's best chunks may fill the first places
-		candidates = limit * 4
-	}
-	// A query of common words matches most chunks. Ranking them by BM25
-	// costs FTS5 a walk of each term's whole doclist for its IDF, then a
-	// column-size lookup per match: 5-10 ms for a word in 80% of 30,000
-	// chunks, with the machine idle. And such a word carries almost no
-	// weight: FTS5 floors the IDF of a term in over half the rows at
-	// 1e-6. So past WikiRankWindow matches nothing is ranked: the chunks
-	// whose title (the page title and headings) matches come first, then
-	// the newest matches, both found by walking the doclists in rowid
-	// order, which FTS5 does without scoring. At or under the window,
-	// every match is ranked. The first query reads the newest window
-	// and one more: all the matches, or the newest of too many.
-	rows, err = s.db.read.QueryContext(ctx, `SELECT rowid FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rowid DESC LIMIT ?`, match, WikiRankWindow+1)
-	if err != nil {
-		return nil, fmt.Errorf("search wiki: %w", err)
-	}
-	newest, err := scanAll(rows, func(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) })
+	return "scope : (" + strings.Join(scope, " OR ") + ")", nil
+}
+
+// rankWikiChunks returns up to candidates chunks that match scope AND
+// expr, best first.
+//
+// A query of common words matches most chunks. Ranking them by BM25
+// costs FTS5 a walk of each term's whole doclist for its IDF, then a
+// column-size lookup per match: 5-10 ms for a word in 80% of 30,000
+// chunks, with the machine idle. And such a word carries almost no
+// weight: FTS5 floors the IDF of a term in over half the rows at 1e-6.
+// So past WikiRankWindow matches nothing is ranked: the chunks whose
+// title (the page title and headings) matches come first, then the
+// newest matches, both found by walking the doclists in rowid order,
+// which FTS5 does without scoring. At or under the window, every match
+// is ranked. The first query reads the newest window and one more: all
+// the matches, or the newest of too many.
+func (s *WikiStore) rankWikiChunks(ctx context.Context, scope, expr string, candidates int) ([]wikiRanked, error) {
+	match := scope + " AND " + expr
+	newest, err := s.wikiMatchIDs(ctx, match, WikiRankWindow+1)
 	if err != nil || len(newest) == 0 {
 		return nil, err
 	}
-	var top []ranked
 	if len(newest) > WikiRankWindow {
-		rows, err = s.db.read.QueryContext(ctx, `SELECT rowid FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
-			"scope : ("+strings.Join(scope, " OR ")+") AND {title} : ("+expr+")", candidates)
-		if err != nil {
-			return nil, fmt.Errorf("search wiki: %w", err)
-		}
-		titled, err := scanAll(rows, func(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) })
-		if err != nil {
-			return nil, err
-		}
-		taken := map[int64]bool{}
-		for _, id := range slices.Concat(titled, newest) {
-			if len(top) == candidates {
-				break
-			}
-			if !taken[id] {
-				taken[id] = true
-				top = append(top, ranked{id: id}) // rank 0: not ranked
-			}
-		}
-	} else {
-		rows, err = s.db.read.QueryContext(ctx, `SELECT rowid, rank FROM wiki_fts WHERE wiki_fts MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?`, match, newest[len(newest)-1], candidates)
-		if err != nil {
-			return nil, fmt.Errorf("search wiki: %w", err)
-		}
-		if top, err = scanAll(rows, func(r scanner) (ranked, error) { var x ranked; return x, r.Scan(&x.id, &x.rank) }); err != nil || len(top) == 0 {
-			return nil, err
-		}
+		return s.wikiTitledThenNewest(ctx, scope, expr, newest, candidates)
 	}
-	ids := make([]any, 0, len(top)+1)
-	ids = append(ids, tid)
-	for _, t := range top {
-		ids = append(ids, t.id)
-	}
-	rows, err = s.db.read.QueryContext(ctx, `SELECT c.id, c.space_id, c.page_id, p.title, p.slug, c.revision, coalesce(c.attachment_id, 0), coalesce(a.name, ''), c.seq, c.heading, c.body, c.title
-		FROM wiki_chunks c JOIN wiki_pages p ON p.id = c.page_id LEFT JOIN wiki_attachments a ON a.id = c.attachment_id
-		WHERE c.tenant_id = ? AND c.id IN (`+placeholders(len(top))+`)`, ids...)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT rowid, `+wikiBM25+` AS r FROM wiki_fts WHERE wiki_fts MATCH ? AND rowid >= ? ORDER BY r LIMIT ?`,
+		match, newest[len(newest)-1], candidates)
 	if err != nil {
 		return nil, fmt.Errorf("search wiki: %w", err)
+	}
+	return scanAll(rows, func(r scanner) (wikiRanked, error) { var x wikiRanked; return x, r.Scan(&x.id, &x.rank) })
+}
+
+// wikiTitledThenNewest returns, unranked, up to candidates chunks among
+// too many matches: those whose title matches expr, newest first, then
+// the rest of newest (the newest matches, in rowid order descending).
+// The titles are searched in their own index, wiki_title_fts
+// (0281_wiki_title_fts.sql), with the same tokenizer and the same rowids.
+func (s *WikiStore) wikiTitledThenNewest(ctx context.Context, scope, expr string, newest []int64, candidates int) ([]wikiRanked, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT rowid FROM wiki_title_fts WHERE wiki_title_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+		scope+" AND {title} : ("+expr+")", candidates)
+	if err != nil {
+		return nil, fmt.Errorf("search wiki: %w", err)
+	}
+	titled, err := scanAll(rows, scanWikiID)
+	if err != nil {
+		return nil, err
+	}
+	var top []wikiRanked
+	taken := map[int64]bool{}
+	for _, id := range slices.Concat(titled, newest) {
+		if len(top) == candidates {
+			break
+		}
+		if !taken[id] {
+			taken[id] = true
+			top = append(top, wikiRanked{id: id}) // rank 0: not ranked
+		}
+	}
+	return top, nil
+}
+
+// wikiMatchIDs returns the rowids of up to n chunks that match match,
+// newest (highest rowid) first.
+func (s *WikiStore) wikiMatchIDs(ctx context.Context, match string, n int) ([]int64, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT rowid FROM wiki_fts WHERE wiki_fts MATCH ? ORDER BY rowid DESC LIMIT ?`, match, n)
+	if err != nil {
+		return nil, fmt.Errorf("search wiki: %w", err)
+	}
+	return scanAll(rows, scanWikiID)
+}
+
+func scanWikiID(r scanner) (int64, error) { var id int64; return id, r.Scan(&id) }
+
+// wikiChunkHits loads the chunks of top with their pages, in top's order,
+// at most limit, and only the first of each page or attachment when
+// onePerSource. It returns them with their rowids and indexed titles
+// (for the snippets).
+func (s *WikiStore) wikiChunkHits(ctx context.Context, tid int64, top []wikiRanked, limit int, onePerSource bool) ([]*wiki.ChunkHit, []int64, []string, error) {
+	args := make([]any, 0, len(top)+1)
+	args = append(args, tid)
+	for _, t := range top {
+		args = append(args, t.id)
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT c.id, c.space_id, c.page_id, p.title, p.slug, c.revision, coalesce(c.attachment_id, 0), coalesce(a.name, ''), c.seq, c.heading, c.body, c.title
+		FROM wiki_chunks c JOIN wiki_pages p ON p.id = c.page_id LEFT JOIN wiki_attachments a ON a.id = c.attachment_id
+		WHERE c.tenant_id = ? AND c.id IN (`+placeholders(len(top))+`)`, args...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("search wiki: %w", err)
 	}
 	byID := map[int64]*wiki.ChunkHit{}
 	indexedTitle := map[int64]string{}
@@ -128,11 +191,11 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 		indexedTitle[id] = title
 		return &h, nil
 	}); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	out := make([]*wiki.ChunkHit, 0, len(top))
-	var outIDs []int64
-	var outTitles []string
+	out := make([]*wiki.ChunkHit, 0, min(limit, len(top)))
+	var ids []int64
+	var titles []string
 	seen := map[[2]int64]bool{}
 	for _, t := range top {
 		h := byID[t.id]
@@ -148,13 +211,10 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 		}
 		h.Score = t.rank
 		out = append(out, h)
-		outIDs = append(outIDs, t.id)
-		outTitles = append(outTitles, indexedTitle[t.id])
+		ids = append(ids, t.id)
+		titles = append(titles, indexedTitle[t.id])
 	}
-	if err := s.wikiSnippets(ctx, expr, out, outIDs, outTitles); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, ids, titles, nil
 }
 
 // wikiFirstWords returns about n bytes of s, cut at a space.
