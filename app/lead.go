@@ -1,6 +1,9 @@
 package app
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // LeadService reads and writes leads for ui: the marketing site's form and
 // Nexus (all tenants, Store) and the portal and its API (the tenant in ctx,
@@ -8,6 +11,8 @@ import "context"
 type LeadService struct {
 	Store  LeadStore
 	Tenant TenantLeadStore
+	// Audit records deletions, by the portal and the API alike.
+	Audit *AuditService
 }
 
 // CreateLead validates and stores a lead for the tenant it names (the
@@ -47,8 +52,13 @@ func (s *LeadService) CreateTenantLead(ctx context.Context, l *Lead) error {
 	return s.Tenant.CreateTenantLead(ctx, l)
 }
 
-// DeleteTenantLead deletes one of the tenant's leads; another tenant's is
+// DeleteTenantLead deletes one of the tenant's leads and records it in
+// the audit log under the principal in ctx; another tenant's is
 // ENOTFOUND.
 func (s *LeadService) DeleteTenantLead(ctx context.Context, id int64) error {
-	return s.Tenant.DeleteTenantLead(ctx, id)
+	if err := s.Tenant.DeleteTenantLead(ctx, id); err != nil {
+		return err
+	}
+	s.Audit.Record(ctx, "lead.delete", "lead:"+strconv.FormatInt(id, 10), "")
+	return nil
 }

@@ -309,7 +309,7 @@ func (a *App) wireServer() {
 		ImportDir:  filepath.Join(cfg.DataDir, "imports"), // inside ReadWritePaths when installed
 		Auth:       a.Auth,
 		Site:       &app.SiteService{Store: store.NewSiteStore(a.DB)},
-		Leads:      &app.LeadService{Store: store.NewLeadStore(a.DB), Tenant: store.NewTenantLeadStore(a.DB)},
+		Leads:      &app.LeadService{Store: store.NewLeadStore(a.DB), Tenant: store.NewTenantLeadStore(a.DB), Audit: a.Audit},
 		Tenants:    a.Tenants,
 		Transfer:   a.Transfer,
 		Snapshots:  a.Snapshots,

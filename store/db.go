@@ -215,8 +215,8 @@ func Pending(ctx context.Context, path string) ([]string, error) {
 	return p.Pending(ctx)
 }
 
-// Migrate applies pending migrations, each in its own transaction, and
-// returns the names applied.
+// Migrate applies pending migrations, each in its own transaction (on a
+// new database all of them in one), and returns the names applied.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
@@ -232,6 +232,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	done, err := db.appliedMigrations(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(done) == 0 {
+		if applied, ok, err := db.migrateNew(ctx, all); ok || err != nil {
+			return applied, err
+		}
 	}
 	var applied []string
 	for _, m := range all {
@@ -265,6 +270,41 @@ func (db *DB) appliedMigrations(ctx context.Context) (map[string]bool, error) {
 		done[n] = true
 	}
 	return done, rows.Err()
+}
+
+// migrateNew applies every migration to a new database in one
+// transaction; ok is false, with nothing done, when the database is not
+// new after all (another process migrated it since Migrate looked). One
+// transaction instead of one per migration: each commit wrote the
+// schema's pages to the WAL again, a quarter of a new database's open
+// (the first start of an install).
+func (db *DB) migrateNew(ctx context.Context, all []Migration) (applied []string, ok bool, err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return nil, false, err
+	}
+	if n > 0 {
+		return nil, false, nil
+	}
+	now := FormatTime(db.Now())
+	for _, m := range all {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return nil, false, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.Name, now); err != nil {
+			return nil, false, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		applied = append(applied, m.Name)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, false, err
+	}
+	return applied, true, nil
 }
 
 func (db *DB) migrateOne(ctx context.Context, m Migration) (bool, error) {

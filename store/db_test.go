@@ -180,3 +180,95 @@ func TestDB_FilesOwnerOnly(t *testing.T) {
 	defer ldb.Close()
 	check("legacy.db", "legacy.db-wal", "legacy.db-shm")
 }
+
+// A new database takes every migration in one transaction: the schema and
+// the recorded migrations are those of applying them one at a time (a
+// database that has the first migration takes the rest one by one), and
+// the WAL holds each page once instead of once per migration.
+func TestDB_MigrateNewInOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	all, err := store.Migrations()
+	if err != nil || len(all) < 2 {
+		t.Fatalf("migrations: %d, %v", len(all), err)
+	}
+	dir := t.TempDir()
+
+	onePath := filepath.Join(dir, "one.db")
+	w, r, err := store.OpenPools(onePath, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`,
+		all[0].SQL,
+		`INSERT INTO schema_migrations (name, applied_at) VALUES ('` + all[0].Name + `', '2026-11-24T12:00:00.000Z')`,
+	} {
+		if _, err := w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	one := store.NewDB(onePath)
+	if err := one.Open(ctx); err != nil { // the rest one by one
+		t.Fatal(err)
+	}
+	r.Close()
+	w.Close()
+	defer one.Close()
+
+	newPath := filepath.Join(dir, "new.db")
+	fresh := store.NewDB(newPath)
+	fresh.Now = func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }
+	if err := fresh.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+
+	dump := func(db *store.DB, q string) []string {
+		rows, err := db.ReadDB().QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	for _, q := range []string{
+		`SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name`,
+		`SELECT name FROM schema_migrations ORDER BY name`,
+	} {
+		got, want := dump(fresh, q), dump(one, q)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d rows in one transaction, %d one by one", q, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%s: row %d in one transaction %q, one by one %q", q, i, got[i], want[i])
+			}
+		}
+	}
+	if n := len(dump(fresh, `SELECT name FROM schema_migrations`)); n != len(all) {
+		t.Fatalf("%d migrations recorded, want %d", n, len(all))
+	}
+	newWAL, oneWAL := fileSize(t, newPath+"-wal"), fileSize(t, onePath+"-wal")
+	// About half: each page once, against once per migration that
+	// touched it (the schema's pages by every one).
+	if newWAL*4 >= oneWAL*3 {
+		t.Fatalf("WAL of the new database %d bytes, one by one %d: not one transaction", newWAL, oneWAL)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}

@@ -1,11 +1,13 @@
 package ui_test
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 
+	"orengen/app"
 	"orengen/ui"
 )
 
@@ -152,5 +154,41 @@ func TestAPI_LeadsPages(t *testing.T) {
 	}
 	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/api/v1/leads?cursor=garbage", Bearer: e.A.KeyRead}); st != 400 || !strings.Contains(body, `"field":"cursor"`) {
 		t.Fatalf("bad cursor: %d %s", st, body)
+	}
+}
+
+// TestLeadDelete_Audited: deleting a lead leaves an audit entry naming
+// the lead and who deleted it, through the API (the key) as through the
+// portal (the user); a refused delete of another tenant's lead leaves
+// none.
+func TestLeadDelete_Audited(t *testing.T) {
+	e := newTenantEnv(t)
+	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
+	second := &app.Lead{FirstName: "Second", Email: "second@alpha.test", Source: "test"}
+	if err := e.Server.Leads.CreateTenantLead(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "DELETE", Path: "/api/v1/leads/" + strconv.FormatInt(e.B.Lead.ID, 10), Bearer: e.A.KeyWrite}); st != 404 {
+		t.Fatalf("another tenant's lead: %d %s", st, body)
+	}
+	if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "DELETE", Path: "/api/v1/leads/" + strconv.FormatInt(e.A.Lead.ID, 10), Bearer: e.A.KeyWrite}); st != 204 {
+		t.Fatalf("api delete: %d %s", st, body)
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/leads/" + strconv.FormatInt(second.ID, 10) + "/delete", CSRF: true,
+		Cookies: map[string]string{"psid": e.A.Cookie}}); st != 303 {
+		t.Fatalf("portal delete: %d", st)
+	}
+	entries, _, err := e.Server.Audit.Store.FindAuditEntries(context.Background(), app.AuditFilter{Action: "lead.delete", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, en := range entries {
+		got[en.Target] = en.ActorKind
+	}
+	apiTarget, portalTarget := "lead:"+strconv.FormatInt(e.A.Lead.ID, 10), "lead:"+strconv.FormatInt(second.ID, 10)
+	want := map[string]string{apiTarget: app.ActorAPIKey, portalTarget: app.ActorUser}
+	if len(got) != 2 || got[apiTarget] != want[apiTarget] || got[portalTarget] != want[portalTarget] {
+		t.Fatalf("audit entries %v, want %v", got, want)
 	}
 }

@@ -549,7 +549,6 @@ func (s *Handler) handlePortalLeadDelete(c *fiber.Ctx) error {
 	if err := s.Leads.DeleteTenantLead(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.Audit.Record(c.UserContext(), "lead.delete", fmt.Sprintf("lead:%d", id), "")
 	s.SetFlash(c, "ok", "Lead deleted.")
 	return c.Redirect("/leads", fiber.StatusSeeOther)
 }
