@@ -200,18 +200,17 @@ func (w *When) validate(trigger string) error {
 			return bad("minutes", "must be between 0 (at the calendar's reminders) and %d (30 days).", MaxStartsSoonMinutes)
 		}
 	case TriggerDateReached:
-		switch w.Object {
-		case RecordPerson, RecordDeal:
-		default:
-			return bad("object", "must be person or deal.")
+		objects, builtIn, owner := dateTriggerKinds(w.Field)
+		if k := kindOfType(w.Object); k == nil || !k.DateTrigger {
+			return bad("object", "must be %s.", objects)
 		}
 		if w.Field == "" {
-			return bad("field", "name the date field: expected_close (deals) or a custom date field's key.")
+			return bad("field", "name the date field: %s or a custom date field's key.", builtIn)
 		}
-		if w.Field == "expected_close" && w.Object != RecordDeal {
-			return bad("field", "expected_close is a deal field.")
+		if owner != nil && owner.Type != w.Object {
+			return bad("field", "%s is a %s field.", w.Field, owner.Type)
 		}
-		if w.Field != "expected_close" && !customKeyRE.MatchString(w.Field) {
+		if owner == nil && !customKeyRE.MatchString(w.Field) {
 			return bad("field", "%q is not a field key.", w.Field)
 		}
 		if w.OffsetDays < -365 || w.OffsetDays > 365 {
@@ -219,6 +218,27 @@ func (w *When) validate(trigger string) error {
 		}
 	}
 	return nil
+}
+
+// dateTriggerKinds describes the kinds a date_reached trigger watches
+// (RecordKind.DateTrigger): objects their types ("person or deal"),
+// builtIn their built-in date fields ("expected_close (deals)"), owner the
+// kind whose built-in date field field is (nil: none).
+func dateTriggerKinds(field string) (objects, builtIn string, owner *RecordKind) {
+	var types, fields []string
+	for _, k := range RecordKinds {
+		if !k.DateTrigger {
+			continue
+		}
+		types = append(types, k.Type)
+		if len(k.DateTriggerFields) > 0 {
+			fields = append(fields, strings.Join(k.DateTriggerFields, ", ")+" ("+k.Plural+")")
+		}
+		if slices.Contains(k.DateTriggerFields, field) {
+			owner = k
+		}
+	}
+	return orList(types), orList(fields), owner
 }
 
 // Run statuses.

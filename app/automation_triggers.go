@@ -71,11 +71,6 @@ func (ev *CRMEvent) RunsFor(ws []*Workflow) []RunSpec {
 	}
 	first := ev.Entries[0]
 	base := map[string]string{"record_type": first.RecordType, "record_id": strconv.FormatInt(first.RecordID, 10), "actor": first.Actor}
-	type fire struct {
-		trigger string
-		payload map[string]string
-		match   func(When) bool
-	}
 	with := func(kv ...string) map[string]string {
 		m := make(map[string]string, len(base)+len(kv)/2)
 		for k, v := range base {
@@ -86,62 +81,10 @@ func (ev *CRMEvent) RunsFor(ws []*Workflow) []RunSpec {
 		}
 		return m
 	}
-	any := func(When) bool { return true }
-	var fires []fire
+	var fires []eventFire
 	var contactID, dealID int64
-	switch first.RecordType {
-	case RecordPerson:
-		contactID = first.RecordID
-		var fields []string
-		var upd *TimelineEntry
-		for _, e := range ev.Entries {
-			if m := ev.Message; m != nil && e.RefType == RefConversation && e.Field == "in" && e.New == strconv.FormatInt(m.ID, 10) {
-				p := with("conversation_id", strconv.FormatInt(m.ConversationID, 10), "message_id", e.New, "channel", m.Channel,
-					"from", m.From, "subject", m.Subject, "body", m.Body)
-				switch m.Channel {
-				case "sms":
-					p["phone"] = m.From
-				case "email":
-					p["email"] = m.From
-				}
-				fires = append(fires, fire{TriggerMessageReceived, p, func(w When) bool { return m.Matches(w.Channel, w.Contains) }})
-			}
-			if e.RefType == RefConversation && e.Field == ConversationClosedField {
-				channel := e.New
-				fires = append(fires, fire{TriggerConversationClosed, with("conversation_id", strconv.FormatInt(e.RefID, 10), "channel", channel),
-					func(w When) bool { return w.Channel == "" || strings.EqualFold(w.Channel, channel) }})
-			}
-			switch e.Kind {
-			case TimelineCreated:
-				fires = append(fires, fire{TriggerContactCreated, with(), any})
-			case TimelineUpdated:
-				fields, upd = append(fields, e.Field), e
-				if e.Field == "tags" {
-					for _, t := range splitList(e.New) {
-						if !slices.Contains(splitList(e.Old), t) {
-							fires = append(fires, fire{TriggerTagAdded, with("tag", t), func(w When) bool { return w.Tag == "" || w.Tag == t }})
-						}
-					}
-				}
-			}
-		}
-		if len(fields) > 0 {
-			p := with("fields", strings.Join(fields, ","))
-			if len(fields) == 1 {
-				p["field"], p["old"], p["new"] = upd.Field, upd.Old, upd.New
-			}
-			fires = append(fires, fire{TriggerContactUpdated, p, func(w When) bool { return w.Field == "" || slices.Contains(fields, w.Field) }})
-		}
-	case RecordDeal:
-		dealID, contactID = first.RecordID, ev.DealPersonID
-		for _, e := range ev.Entries {
-			if e.Kind == TimelineUpdated && e.Field == "stage" {
-				stage := e.New
-				fires = append(fires, fire{TriggerDealStageChanged,
-					with("deal_id", strconv.FormatInt(dealID, 10), "deal_name", ev.DealName, "old_stage", e.Old, "stage", e.New),
-					func(w When) bool { return w.Stage == "" || strings.EqualFold(w.Stage, stage) }})
-			}
-		}
+	if k := kindOfType(first.RecordType); k != nil && k.fires != nil {
+		fires, contactID, dealID = k.fires(ev, with)
 	}
 	var out []RunSpec
 	for _, w := range ws {
@@ -155,6 +98,80 @@ func (ev *CRMEvent) RunsFor(ws []*Workflow) []RunSpec {
 		}
 	}
 	return out
+}
+
+// eventFire is a trigger a CRM event fires: its payload, and whether a
+// workflow's options match.
+type eventFire struct {
+	trigger string
+	payload map[string]string
+	match   func(When) bool
+}
+
+func matchAny(When) bool { return true }
+
+// personEventFires is what an event on a person fires (KindPerson):
+// contact_created, contact_updated, tag_added, and message_received or
+// conversation_closed for their inbox; the person is the run's contact.
+func personEventFires(ev *CRMEvent, with func(kv ...string) map[string]string) (fires []eventFire, contactID, dealID int64) {
+	contactID = ev.Entries[0].RecordID
+	var fields []string
+	var upd *TimelineEntry
+	for _, e := range ev.Entries {
+		if m := ev.Message; m != nil && e.RefType == RefConversation && e.Field == "in" && e.New == strconv.FormatInt(m.ID, 10) {
+			p := with("conversation_id", strconv.FormatInt(m.ConversationID, 10), "message_id", e.New, "channel", m.Channel,
+				"from", m.From, "subject", m.Subject, "body", m.Body)
+			switch m.Channel {
+			case "sms":
+				p["phone"] = m.From
+			case "email":
+				p["email"] = m.From
+			}
+			fires = append(fires, eventFire{TriggerMessageReceived, p, func(w When) bool { return m.Matches(w.Channel, w.Contains) }})
+		}
+		if e.RefType == RefConversation && e.Field == ConversationClosedField {
+			channel := e.New
+			fires = append(fires, eventFire{TriggerConversationClosed, with("conversation_id", strconv.FormatInt(e.RefID, 10), "channel", channel),
+				func(w When) bool { return w.Channel == "" || strings.EqualFold(w.Channel, channel) }})
+		}
+		switch e.Kind {
+		case TimelineCreated:
+			fires = append(fires, eventFire{TriggerContactCreated, with(), matchAny})
+		case TimelineUpdated:
+			fields, upd = append(fields, e.Field), e
+			if e.Field == "tags" {
+				for _, t := range splitList(e.New) {
+					if !slices.Contains(splitList(e.Old), t) {
+						fires = append(fires, eventFire{TriggerTagAdded, with("tag", t), func(w When) bool { return w.Tag == "" || w.Tag == t }})
+					}
+				}
+			}
+		}
+	}
+	if len(fields) > 0 {
+		p := with("fields", strings.Join(fields, ","))
+		if len(fields) == 1 {
+			p["field"], p["old"], p["new"] = upd.Field, upd.Old, upd.New
+		}
+		fires = append(fires, eventFire{TriggerContactUpdated, p, func(w When) bool { return w.Field == "" || slices.Contains(fields, w.Field) }})
+	}
+	return fires, contactID, 0
+}
+
+// dealEventFires is what an event on a deal fires (KindDeal):
+// deal_stage_changed; the run's deal is the deal, its contact the deal's
+// first person.
+func dealEventFires(ev *CRMEvent, with func(kv ...string) map[string]string) (fires []eventFire, contactID, dealID int64) {
+	dealID, contactID = ev.Entries[0].RecordID, ev.DealPersonID
+	for _, e := range ev.Entries {
+		if e.Kind == TimelineUpdated && e.Field == "stage" {
+			stage := e.New
+			fires = append(fires, eventFire{TriggerDealStageChanged,
+				with("deal_id", strconv.FormatInt(dealID, 10), "deal_name", ev.DealName, "old_stage", e.Old, "stage", e.New),
+				func(w When) bool { return w.Stage == "" || strings.EqualFold(w.Stage, stage) }})
+		}
+	}
+	return fires, contactID, dealID
 }
 
 // splitList splits a timeline value like "a, b" (how list fields are written).

@@ -32,8 +32,18 @@ const (
 	RecordGrantPursuit = "grant_pursuit"
 )
 
-// linkTypesMessage names the record types a note or task links to.
-const linkTypesMessage = "record_type must be person, company, deal, pursuit or grant_pursuit."
+// linkTypes are the record types a note or task links to: every kind's,
+// and pursuits; linkTypesMessage names them.
+var (
+	linkTypes = func() []string {
+		var out []string
+		for _, k := range RecordKinds {
+			out = append(out, k.Type)
+		}
+		return append(out, RecordPursuit, RecordGrantPursuit)
+	}()
+	linkTypesMessage = "record_type must be " + orList(linkTypes) + "."
+)
 
 // CRM limits.
 const (
@@ -510,10 +520,8 @@ func validateLink(typ string, id int64, required bool) error {
 	if typ == "" && id == 0 && !required {
 		return nil
 	}
-	switch typ {
-	case RecordPerson, RecordCompany, RecordDeal, RecordPursuit, RecordGrantPursuit:
-	default:
-		return FieldErrorf("record_type", linkTypesMessage)
+	if !slices.Contains(linkTypes, typ) {
+		return FieldErrorf("record_type", "%s", linkTypesMessage)
 	}
 	if id <= 0 {
 		return FieldErrorf("record_id", "record_id required.")

@@ -340,26 +340,12 @@ func CustomFromText(d *CustomField, v string) (any, error) {
 // the row's line number. Returns EINVALID naming the field at fault.
 func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecord, error) {
 	r := &ImportRecord{Line: line}
-	custom := map[string]any{}
-	var p *Person
-	var c *Company
-	var d *Deal
-	var rec any
-	switch ic.Object {
-	case RecordPerson:
-		p = &Person{Source: "import"}
-		r.Person, rec = p, p
-	case RecordCompany:
-		c = &Company{}
-		r.Company, rec = c, c
-	case RecordDeal:
-		d = &Deal{}
-		r.Deal, rec = d, d
-	default:
+	k, build := kindOfType(ic.Object), importBuilders[ic.Object]
+	if k == nil || build == nil {
 		return nil, FieldErrorf("object", "Unknown object %q.", ic.Object)
 	}
-	kind := KindOfRecord(rec)
-	var phoneCode, pipeline, stage, micros string
+	b := build(r)
+	custom := map[string]any{}
 	for i, f := range ic.Mapping {
 		if f == "" || i >= len(row) {
 			continue
@@ -380,116 +366,176 @@ func (ic *ImportContext) BuildImportRecord(line int, row []string) (*ImportRecor
 			}
 			continue
 		}
-		if fd := kind.Field(f); fd != nil {
-			if err := importField(fd, rec, v); err != nil {
+		if fd := k.Field(f); fd != nil {
+			if err := importField(fd, b.record(), v); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		var err error
-		switch {
-		case p != nil:
-			switch f {
-			case "name":
-				p.FirstName, p.LastName, _ = strings.Cut(v, " ")
-			case "emails":
-				if list, ok := jsonCell(v); ok {
-					p.Emails = append(p.Emails, list...)
-				} else {
-					p.Emails = append(p.Emails, strings.Fields(strings.NewReplacer(",", " ", ";", " ").Replace(v))...)
-				}
-			case "phones":
-				if list, ok := jsonCell(v); ok {
-					p.Phones = append(p.Phones, list...)
-				} else {
-					for _, ph := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
-						p.Phones = append(p.Phones, strings.TrimSpace(ph))
-					}
-				}
-			case "phone_code":
-				phoneCode = v
-			case "company":
-				r.CompanyName = v
-			case "tags":
-				p.Tags = append(p.Tags, strings.Split(v, ",")...)
-			case "consent_email":
-				p.Consent.Email = yes(v)
-			case "consent_sms":
-				p.Consent.SMS = yes(v)
-			case "consent_calls":
-				p.Consent.Calls = yes(v)
-			}
-		case c != nil:
-			switch f {
-			case "tags":
-				c.Tags = append(c.Tags, strings.Split(v, ",")...)
-			}
-		default:
-			switch f {
-			case "amount":
-				d.Amount, err = ParseAmount("amount", v)
-			case "amount_micros":
-				micros = v
-			case "currency":
-				d.Currency = v
-			case "pipeline":
-				pipeline = v
-			case "stage":
-				stage = v
-			case "expected_close":
-				var t *time.Time
-				if t, err = ParseDate("expected_close", v); err == nil {
-					d.ExpectedClose = t
-				}
-			case "probability":
-				n, perr := strconv.Atoi(strings.TrimSuffix(v, "%"))
-				if perr != nil {
-					err = FieldErrorf("probability", "Probability must be a whole number from 0 to 100.")
-				}
-				d.Probability = &n
-			case "company":
-				r.CompanyName = v
-			case "tags":
-				d.Tags = append(d.Tags, strings.Split(v, ",")...)
-			}
-		}
-		if err != nil {
+		if err := b.set(r, f, v); err != nil {
 			return nil, err
-		}
-	}
-	if len(custom) > 0 {
-		if p != nil {
-			p.Custom = custom
-		} else if c != nil {
-			c.Custom = custom
-		} else {
-			d.Custom = custom
 		}
 	}
 	if len(r.CompanyName) > 200 {
 		return nil, FieldErrorf("company", "Company name must be at most 200 characters.")
 	}
-	switch {
-	case p != nil:
-		// Twenty exports the calling code apart from the number.
-		if phoneCode != "" && len(p.Phones) > 0 && !strings.HasPrefix(p.Phones[0], "+") && strings.HasPrefix(phoneCode, "+") {
-			p.Phones[0] = phoneCode + " " + p.Phones[0]
-		}
-		return r, p.Validate()
-	case c != nil:
-		return r, c.Validate()
+	if err := b.finish(ic, custom); err != nil {
+		return nil, err
 	}
-	if micros != "" {
-		n, err := strconv.ParseInt(micros, 10, 64)
+	return r, b.record().Validate()
+}
+
+// recordImport builds one kind's record from a CSV row (BuildImportRecord):
+// the cells of the kind's descriptor fields go in by importField, the
+// others by set; finish sets the custom values (when any) and completes
+// the record, which is then validated.
+type recordImport interface {
+	record() interface{ Validate() error }
+	set(r *ImportRecord, key, v string) error
+	finish(ic *ImportContext, custom map[string]any) error
+}
+
+// importBuilders start the record of each kind's import in r.
+var importBuilders = map[string]func(r *ImportRecord) recordImport{
+	RecordPerson: func(r *ImportRecord) recordImport {
+		r.Person = &Person{Source: "import"}
+		return &personImport{p: r.Person}
+	},
+	RecordCompany: func(r *ImportRecord) recordImport {
+		r.Company = &Company{}
+		return &companyImport{c: r.Company}
+	},
+	RecordDeal: func(r *ImportRecord) recordImport {
+		r.Deal = &Deal{}
+		return &dealImport{d: r.Deal}
+	},
+}
+
+type personImport struct {
+	p         *Person
+	phoneCode string
+}
+
+func (b *personImport) record() interface{ Validate() error } { return b.p }
+
+func (b *personImport) set(r *ImportRecord, key, v string) error {
+	p := b.p
+	switch key {
+	case "name":
+		p.FirstName, p.LastName, _ = strings.Cut(v, " ")
+	case "emails":
+		if list, ok := jsonCell(v); ok {
+			p.Emails = append(p.Emails, list...)
+		} else {
+			p.Emails = append(p.Emails, strings.Fields(strings.NewReplacer(",", " ", ";", " ").Replace(v))...)
+		}
+	case "phones":
+		if list, ok := jsonCell(v); ok {
+			p.Phones = append(p.Phones, list...)
+		} else {
+			for _, ph := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
+				p.Phones = append(p.Phones, strings.TrimSpace(ph))
+			}
+		}
+	case "phone_code":
+		b.phoneCode = v
+	case "company":
+		r.CompanyName = v
+	case "tags":
+		p.Tags = append(p.Tags, strings.Split(v, ",")...)
+	case "consent_email":
+		p.Consent.Email = yes(v)
+	case "consent_sms":
+		p.Consent.SMS = yes(v)
+	case "consent_calls":
+		p.Consent.Calls = yes(v)
+	}
+	return nil
+}
+
+func (b *personImport) finish(_ *ImportContext, custom map[string]any) error {
+	p := b.p
+	if len(custom) > 0 {
+		p.Custom = custom
+	}
+	// Twenty exports the calling code apart from the number.
+	if b.phoneCode != "" && len(p.Phones) > 0 && !strings.HasPrefix(p.Phones[0], "+") && strings.HasPrefix(b.phoneCode, "+") {
+		p.Phones[0] = b.phoneCode + " " + p.Phones[0]
+	}
+	return nil
+}
+
+type companyImport struct{ c *Company }
+
+func (b *companyImport) record() interface{ Validate() error } { return b.c }
+
+func (b *companyImport) set(_ *ImportRecord, key, v string) error {
+	if key == "tags" {
+		b.c.Tags = append(b.c.Tags, strings.Split(v, ",")...)
+	}
+	return nil
+}
+
+func (b *companyImport) finish(_ *ImportContext, custom map[string]any) error {
+	if len(custom) > 0 {
+		b.c.Custom = custom
+	}
+	return nil
+}
+
+type dealImport struct {
+	d                       *Deal
+	pipeline, stage, micros string
+}
+
+func (b *dealImport) record() interface{ Validate() error } { return b.d }
+
+func (b *dealImport) set(r *ImportRecord, key, v string) error {
+	d := b.d
+	var err error
+	switch key {
+	case "amount":
+		d.Amount, err = ParseAmount("amount", v)
+	case "amount_micros":
+		b.micros = v
+	case "currency":
+		d.Currency = v
+	case "pipeline":
+		b.pipeline = v
+	case "stage":
+		b.stage = v
+	case "expected_close":
+		var t *time.Time
+		if t, err = ParseDate("expected_close", v); err == nil {
+			d.ExpectedClose = t
+		}
+	case "probability":
+		n, perr := strconv.Atoi(strings.TrimSuffix(v, "%"))
+		if perr != nil {
+			err = FieldErrorf("probability", "Probability must be a whole number from 0 to 100.")
+		}
+		d.Probability = &n
+	case "company":
+		r.CompanyName = v
+	case "tags":
+		d.Tags = append(d.Tags, strings.Split(v, ",")...)
+	}
+	return err
+}
+
+func (b *dealImport) finish(ic *ImportContext, custom map[string]any) error {
+	d := b.d
+	if len(custom) > 0 {
+		d.Custom = custom
+	}
+	if b.micros != "" {
+		n, err := strconv.ParseInt(b.micros, 10, 64)
 		if err != nil || n < 0 || n%10000 != 0 {
-			return nil, FieldErrorf("amount", "Amount micros must be a whole number of cents times 10,000.")
+			return FieldErrorf("amount", "Amount micros must be a whole number of cents times 10,000.")
 		}
 		d.Amount = n / 10000
 	}
-	if err := ic.resolveStage(d, pipeline, stage); err != nil {
-		return nil, err
-	}
-	return r, d.Validate()
+	return ic.resolveStage(d, b.pipeline, b.stage)
 }
 
 // resolveStage picks the deal's pipeline (by name, default the first) and

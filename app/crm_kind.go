@@ -9,7 +9,30 @@ import (
 // names it: its record type (notes, tasks, timeline, custom fields,
 // imports, views), the URL segment of its pages and API path, its labels,
 // and what is done to any record of it (delete, set tags). Code that
-// would switch on the record type looks its kind up instead (KindOf).
+// would switch on the record type looks its kind up instead (KindOf,
+// kindOfType).
+//
+// A new kind (say "ticket") adds its record type, data type (with
+// Validate and an Update) and store methods, then fills in descriptor
+// values where the existing kinds have theirs, no switch to hunt:
+//   - app: a RecordKind here, in RecordKinds (TagCount, DateTrigger,
+//     fires when its events start workflows); its Fields (crm_field.go)
+//     and a case in KindOfRecord; its import fields, aliases and builder
+//     (importFields, importAliases, importBuilders in crm_import.go); its
+//     view fields and default columns (viewFields, DefaultViewColumns in
+//     crm_view.go) and sort fields (ObjectSortFields in crm.go);
+//   - store: its recordOps (crm.go: type, find, insert, replace, what a
+//     delete removes first) and storeKinds value (crm_kind.go: name SQL,
+//     link resolve query, tag load); its table, label and search code in
+//     recordTable, linkTable, recordLabel and ftsCode; a migration;
+//   - ui: its crmPages and crmForms values (ui/crm/kinds.go), its list
+//     cells (recordCells in ui/crm/view.go) and its crmOps
+//     (ui/api/crm_ops.go).
+//
+// Still written per kind as code rather than values: the import's match
+// and write (store/crm_import.go importMatch, importOne: a branch per
+// ImportRecord field), the date trigger's query (store FireDates), the
+// merge rules (crm_merge.go) and the Twenty mapping (app/twenty).
 type RecordKind struct {
 	Type        string // record_type: "person"
 	Plural      string // URL segment and API path: "people"
@@ -23,6 +46,14 @@ type RecordKind struct {
 	// TagCount is where a TagCount keeps the number of the kind's records
 	// carrying the tag; nil for a kind without tags.
 	TagCount func(*TagCount) *int
+	// DateTrigger: a date_reached workflow can watch the kind's records,
+	// their custom date fields and the built-in DateTriggerFields.
+	DateTrigger       bool
+	DateTriggerFields []string
+
+	// fires lists the workflow triggers an event on one of the kind's
+	// records fires (CRMEvent.RunsFor), with the run's contact and deal.
+	fires func(ev *CRMEvent, with func(kv ...string) map[string]string) (fires []eventFire, contactID, dealID int64)
 
 	delete  func(s *CRMService, ctx context.Context, id int64) error
 	setTags func(s *CRMService, ctx context.Context, id int64, tags []string) error
@@ -61,9 +92,9 @@ func UpsertAs[T any](ctx context.Context, recs []any, upsert func(context.Contex
 // The CRM record kinds with pages, an API and CSV import.
 var (
 	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People", Fields: personFields,
-		TagCount: func(t *TagCount) *int { return &t.People },
-		delete:   (*CRMService).DeletePerson,
-		find:     findAs((*CRMService).FindPeople, func(o ListOptions) PersonFilter { return PersonFilter{ListOptions: o} }),
+		TagCount: func(t *TagCount) *int { return &t.People }, DateTrigger: true, fires: personEventFires,
+		delete: (*CRMService).DeletePerson,
+		find:   findAs((*CRMService).FindPeople, func(o ListOptions) PersonFilter { return PersonFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdatePerson(ctx, id, PersonUpdate{Tags: &tags})
 			return err
@@ -78,9 +109,9 @@ var (
 		}}
 	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)", Fields: dealFields,
 		Aliases:  []string{"opportunity", "opportunities"},
-		TagCount: func(t *TagCount) *int { return &t.Deals },
-		delete:   (*CRMService).DeleteDeal,
-		find:     findAs((*CRMService).FindDeals, func(o ListOptions) DealFilter { return DealFilter{ListOptions: o} }),
+		TagCount: func(t *TagCount) *int { return &t.Deals }, DateTrigger: true, DateTriggerFields: []string{"expected_close"}, fires: dealEventFires,
+		delete: (*CRMService).DeleteDeal,
+		find:   findAs((*CRMService).FindDeals, func(o ListOptions) DealFilter { return DealFilter{ListOptions: o} }),
 		setTags: func(s *CRMService, ctx context.Context, id int64, tags []string) error {
 			_, err := s.UpdateDeal(ctx, id, DealUpdate{Tags: &tags})
 			return err
@@ -105,6 +136,25 @@ func KindOf(name string) *RecordKind {
 		}
 	}
 	return nil
+}
+
+// kindOfType returns the kind of record type typ, spelt exactly; nil for
+// none.
+func kindOfType(typ string) *RecordKind {
+	for _, k := range RecordKinds {
+		if k.Type == typ {
+			return k
+		}
+	}
+	return nil
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // DeleteRecord deletes a person, company or deal (recordType any
