@@ -73,6 +73,23 @@ func findAs[T any, F any](find func(*CRMService, context.Context, F) ([]T, strin
 	}
 }
 
+// UpsertAs upserts records held as []any (each a T, as the APIs decode
+// a batch) in one call of upsert and returns their IDs in order.
+func UpsertAs[T any](ctx context.Context, recs []any, upsert func(context.Context, []T) error, id func(T) int64) ([]int64, error) {
+	typed := make([]T, len(recs))
+	for i, r := range recs {
+		typed[i] = r.(T)
+	}
+	if err := upsert(ctx, typed); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(typed))
+	for i, r := range typed {
+		ids[i] = id(r)
+	}
+	return ids, nil
+}
+
 // The CRM record kinds with pages, an API and CSV import.
 var (
 	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People", Fields: personFields,

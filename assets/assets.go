@@ -178,3 +178,9 @@ func Get(name string) (*File, bool) {
 	f, ok := index().byName[name]
 	return f, ok
 }
+
+// Warm builds the index now (serve calls it in a goroutine as it starts):
+// hashing every file costs ~10 ms, which otherwise fell on whichever
+// came first of the first page served and, on a new database, the
+// marketing site's first publish before the listener opened.
+func Warm() { index() }

@@ -110,7 +110,7 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		return nil
 	case "search list":
-		list, err := f.Service.FindSavedSearches(ctx, *tenant)
+		list, err := f.Service.FindSavedSearches(ctx)
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func runFederal(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		return nil
 	}
-	res, err := f.Scout.Run(ctx, *tenant, "cli", 0)
+	res, err := f.Scout.Run(ctx, "cli", 0)
 	if res != nil {
 		fmt.Fprintf(stdout, "searches run: %d of %d\nrequests used: %d\nnew: %d\nupdated: %d\nstatus: %s\n",
 			res.Run.Searches, len(res.Searches), res.Run.Requests, res.Run.New, res.Run.Updated, res.Run.Status)

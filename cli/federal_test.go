@@ -413,7 +413,7 @@ func TestFederalScheduler(t *testing.T) {
 	fed := m.Federal
 	// The alert job runs at start too: a registration expiring in 20 days
 	// gives its 30-day alert.
-	if err := fed.Service.SaveProfile(context.Background(), app.HouseTenantID, &federal.Profile{NAICSPrimary: "541511", SAMExpires: time.Now().AddDate(0, 0, 20)}); err != nil {
+	if err := fed.Service.SaveProfile(fedTenantCtx(context.Background(), app.HouseTenantID), &federal.Profile{NAICSPrimary: "541511", SAMExpires: time.Now().AddDate(0, 0, 20)}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -528,11 +528,11 @@ func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
 		{TenantID: app.HouseTenantID, Name: "A wide", NAICS: []string{"541511", "541512", "541519"}},
 		{TenantID: app.HouseTenantID, Name: "B narrow", NAICS: []string{"541511"}},
 	} {
-		if err := svc.CreateSearch(ctx, ss); err != nil {
+		if err := svc.CreateSearch(fedTenantCtx(ctx, ss.TenantID), ss); err != nil {
 			t.Fatal(err)
 		}
 	}
-	res, err := sc.Run(ctx, app.HouseTenantID, "schedule", 2)
+	res, err := sc.Run(fedTenantCtx(ctx, app.HouseTenantID), "schedule", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

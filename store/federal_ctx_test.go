@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"orengen/app"
 	"orengen/app/federal"
@@ -275,5 +276,79 @@ func TestFederalStore_TenantIsolation(t *testing.T) {
 		if as, _ := fs.FindAlerts(ctx, federal.AlertFilter{}); len(as) != 1 || as[0].DeliveryError != "" {
 			t.Errorf("alert after the other tenant marked it: %+v", as)
 		}
+	}
+}
+
+// The background jobs that run for every federal tenant scope each run to
+// its tenant: the alert job records each tenant's expiry alert in that
+// tenant, and a job or run started without a tenant is refused.
+func TestFederalService_BackgroundTenantContext(t *testing.T) {
+	e := newCRMEnv(t)
+	fs := store.NewFederalStore(e.DB)
+	now := fedNow
+	sink := &recordingSink{}
+	sc := &federal.Scout{Store: fs}
+	svc := &federal.Service{Store: fs, Scout: sc, Sink: sink, Now: func() time.Time { return now },
+		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
+	for _, ctx := range []context.Context{e.A, e.B} {
+		if err := svc.SaveProfile(ctx, &federal.Profile{NAICSPrimary: "541511", SAMExpires: now.AddDate(0, 0, 20)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bg := context.Background()
+	if _, err := svc.RunAlerts(bg); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("RunAlerts without a tenant: %v, want EUNAUTHORIZED", err)
+	}
+	if _, err := svc.RunDigest(bg); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("RunDigest without a tenant: %v, want EUNAUTHORIZED", err)
+	}
+	if _, err := sc.Run(bg, "cli", 0); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("Scout.Run without a tenant: %v, want EUNAUTHORIZED", err)
+	}
+	if started, err := svc.RunNow(bg, "ui"); started || app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("RunNow without a tenant: %v %v, want false, EUNAUTHORIZED", started, err)
+	}
+	if svc.Running(bg) {
+		t.Error("Running without a tenant: true")
+	}
+	if len(sink.got) != 0 {
+		t.Fatalf("alerts delivered by refused runs: %+v", sink.got)
+	}
+
+	ctx, cancel := context.WithCancel(bg)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.RunAlertScheduler(ctx, time.Hour, func(context.Context) ([]int64, error) { return []int64{e.TA.ID, e.TB.ID}, nil })
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a, _ := fs.FindAlerts(e.A, federal.AlertFilter{})
+		b, _ := fs.FindAlerts(e.B, federal.AlertFilter{})
+		if len(a) > 0 && len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alert job: %d alerts for A, %d for B, want one each", len(a), len(b))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	for name, c := range map[string]struct {
+		ctx context.Context
+		tid int64
+	}{"A": {e.A, e.TA.ID}, "B": {e.B, e.TB.ID}} {
+		as, err := fs.FindAlerts(c.ctx, federal.AlertFilter{})
+		if err != nil || len(as) != 1 || as[0].TenantID != c.tid || as[0].Kind != federal.AlertExpiry {
+			t.Errorf("tenant %s alerts: %+v %v, want its one expiry alert", name, as, err)
+		}
+	}
+	seen := map[int64]int{}
+	for _, a := range sink.got {
+		seen[a.TenantID]++
+	}
+	if len(sink.got) != 2 || seen[e.TA.ID] != 1 || seen[e.TB.ID] != 1 {
+		t.Errorf("delivered: %+v, want one alert per tenant", sink.got)
 	}
 }

@@ -42,20 +42,20 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	id := n.NoticeID
 	sec := &federal.ProposalSection{TenantID: app.HouseTenantID, NoticeID: id, Title: "Executive Summary", Body: "We **win**."}
 	var ve *federal.ValidationError
-	if err := svc.CreateSection(ctx, sec); !errors.As(err, &ve) || ve.Field != "notice" {
+	if err := svc.CreateSection(tenantCtx(ctx, sec.TenantID), sec); !errors.As(err, &ve) || ve.Field != "notice" {
 		t.Fatalf("section for a notice not pursued: %v", err)
 	}
-	if _, err := svc.Pursue(ctx, app.HouseTenantID, id); err != nil {
+	if _, err := svc.Pursue(tenantCtx(ctx, app.HouseTenantID), id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreateSectionsFromMatrix(ctx, app.HouseTenantID, id); !errors.As(err, &ve) || ve.Field != "matrix" {
+	if _, err := svc.CreateSectionsFromMatrix(tenantCtx(ctx, app.HouseTenantID), id); !errors.As(err, &ve) || ve.Field != "matrix" {
 		t.Fatalf("from an empty matrix: %v", err)
 	}
-	if err := svc.CreateSection(ctx, sec); err != nil || sec.ID == 0 || sec.Position != 10 || sec.Status != "draft" {
+	if err := svc.CreateSection(tenantCtx(ctx, sec.TenantID), sec); err != nil || sec.ID == 0 || sec.Position != 10 || sec.Status != "draft" {
 		t.Fatalf("create: %v %+v", err, sec)
 	}
 	dup := &federal.ProposalSection{TenantID: app.HouseTenantID, NoticeID: id, Title: "Executive Summary"}
-	if err := svc.CreateSection(ctx, dup); app.ErrorCode(err) != app.ECONFLICT {
+	if err := svc.CreateSection(tenantCtx(ctx, dup.TenantID), dup); app.ErrorCode(err) != app.ECONFLICT {
 		t.Errorf("duplicate title: %v", err)
 	}
 	reqs := []federal.Requirement{{Section: "L.2", Text: "Offerors shall use Arial.", Kind: federal.KindShall},
@@ -63,10 +63,10 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	if _, err := s.AddMatrixRows(tenantCtx(ctx, app.HouseTenantID), id, reqs, fedNow); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := svc.CreateSectionsFromMatrix(ctx, app.HouseTenantID, id); err != nil || n != 2 {
+	if n, err := svc.CreateSectionsFromMatrix(tenantCtx(ctx, app.HouseTenantID), id); err != nil || n != 2 {
 		t.Fatalf("from matrix: %d %v", n, err)
 	}
-	if n, err := svc.CreateSectionsFromMatrix(ctx, app.HouseTenantID, id); err != nil || n != 0 {
+	if n, err := svc.CreateSectionsFromMatrix(tenantCtx(ctx, app.HouseTenantID), id); err != nil || n != 0 {
 		t.Fatalf("from matrix again: %d %v, want 0 added", n, err)
 	}
 	secs, err := s.FindSections(tenantCtx(ctx, app.HouseTenantID), id)
@@ -80,7 +80,7 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	// Renaming a section moves the rows answered in it.
 	l2 := secs[1]
 	l2.Title = "Volume I: Instructions"
-	if err := svc.UpdateSection(ctx, l2); err != nil {
+	if err := svc.UpdateSection(tenantCtx(ctx, l2.TenantID), l2); err != nil {
 		t.Fatal(err)
 	}
 	rows, _ = s.FindMatrix(tenantCtx(ctx, app.HouseTenantID), id)
@@ -94,7 +94,7 @@ func TestFederalService_ProposalStudio(t *testing.T) {
 	if err := s.DeleteSection(tenantCtx(ctx, 999), id, l2.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("other tenant delete: %v", err)
 	}
-	p, err := svc.Proposal(ctx, app.HouseTenantID, id)
+	p, err := svc.Proposal(tenantCtx(ctx, app.HouseTenantID), id)
 	if err != nil || len(p.Sections) != 3 || p.Title != n.Title {
 		t.Fatalf("proposal: %v", err)
 	}
@@ -107,7 +107,7 @@ func TestFederalService_AlertsFireOnce(t *testing.T) {
 	svc, s, sink, now := newFedService(t)
 	ctx := context.Background()
 	// No profile yet: no alerts, no error.
-	if n, err := svc.RunAlerts(ctx, app.HouseTenantID); err != nil || n != 0 {
+	if n, err := svc.RunAlerts(tenantCtx(ctx, app.HouseTenantID)); err != nil || n != 0 {
 		t.Fatalf("no profile: %d %v", n, err)
 	}
 	prof := &federal.Profile{NAICSPrimary: "541511", SAMExpires: now.AddDate(0, 0, 85),
@@ -115,14 +115,14 @@ func TestFederalService_AlertsFireOnce(t *testing.T) {
 	if err := s.SaveProfile(tenantCtx(ctx, app.HouseTenantID), prof, fedNow); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := svc.RunAlerts(ctx, app.HouseTenantID); err != nil || n != 2 {
+	if n, err := svc.RunAlerts(tenantCtx(ctx, app.HouseTenantID)); err != nil || n != 2 {
 		t.Fatalf("first run: %d %v, want 2", n, err)
 	}
-	if n, err := svc.RunAlerts(ctx, app.HouseTenantID); err != nil || n != 0 || len(sink.got) != 2 {
+	if n, err := svc.RunAlerts(tenantCtx(ctx, app.HouseTenantID)); err != nil || n != 0 || len(sink.got) != 2 {
 		t.Fatalf("second run: %d %v (sink %d), want nothing new", n, err, len(sink.got))
 	}
 	*now = now.AddDate(0, 0, 60) // SAM now 25 days out: the 30-day alert
-	if n, err := svc.RunAlerts(ctx, app.HouseTenantID); err != nil || n != 1 {
+	if n, err := svc.RunAlerts(tenantCtx(ctx, app.HouseTenantID)); err != nil || n != 1 {
 		t.Fatalf("60 days later: %d %v, want 1", n, err)
 	}
 	as, err := s.FindAlerts(tenantCtx(ctx, app.HouseTenantID), federal.AlertFilter{})
@@ -154,10 +154,10 @@ func TestFederalService_Digest(t *testing.T) {
 	if _, err := s.UpsertNotices(tenantCtx(ctx, app.HouseTenantID), ns, fedNow); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := svc.RunDigest(ctx, app.HouseTenantID); err != nil || ok {
+	if ok, err := svc.RunDigest(tenantCtx(ctx, app.HouseTenantID)); err != nil || ok {
 		t.Fatalf("digest of an empty yesterday: %v %v", ok, err)
 	}
-	dg, err := svc.Digest(ctx, app.HouseTenantID, *now)
+	dg, err := svc.Digest(tenantCtx(ctx, app.HouseTenantID), *now)
 	if err != nil || len(dg.New) != len(ns) || len(dg.Changed) != 0 {
 		t.Fatalf("today: %v %+v", err, dg)
 	}
@@ -165,10 +165,10 @@ func TestFederalService_Digest(t *testing.T) {
 		t.Errorf("text:\n%s", txt)
 	}
 	*now = now.AddDate(0, 0, 1)
-	if ok, err := svc.RunDigest(ctx, app.HouseTenantID); err != nil || !ok {
+	if ok, err := svc.RunDigest(tenantCtx(ctx, app.HouseTenantID)); err != nil || !ok {
 		t.Fatalf("next day: %v %v", ok, err)
 	}
-	if ok, _ := svc.RunDigest(ctx, app.HouseTenantID); ok || len(sink.got) != 1 || sink.got[0].Kind != federal.AlertDigest {
+	if ok, _ := svc.RunDigest(tenantCtx(ctx, app.HouseTenantID)); ok || len(sink.got) != 1 || sink.got[0].Kind != federal.AlertDigest {
 		t.Fatalf("digest fired twice or not delivered: %+v", sink.got)
 	}
 	if !strings.Contains(sink.got[0].Body, "Federal digest for Tuesday 24 November 2026") {
@@ -183,17 +183,17 @@ func TestFederalService_GrantPipeline(t *testing.T) {
 	if _, err := s.UpsertGrants(tenantCtx(ctx, app.HouseTenantID), []federal.Grant{g}, fedNow); err != nil {
 		t.Fatal(err)
 	}
-	e, err := svc.PursueGrant(ctx, app.HouseTenantID, g.ID)
+	e, err := svc.PursueGrant(tenantCtx(ctx, app.HouseTenantID), g.ID)
 	if err != nil || e.Stage != federal.GrantTriage || e.Title != "Rural Health" {
 		t.Fatalf("pursue: %v %+v", err, e)
 	}
 	e.Stage = "won"
 	var ve *federal.ValidationError
-	if err := svc.SaveGrantPipelineEntry(ctx, e); !errors.As(err, &ve) || ve.Field != "stage" {
+	if err := svc.SaveGrantPipelineEntry(tenantCtx(ctx, e.TenantID), e); !errors.As(err, &ve) || ve.Field != "stage" {
 		t.Errorf("bad stage: %v", err)
 	}
 	e.Stage = federal.GrantDrafting
-	if err := svc.SaveGrantPipelineEntry(ctx, e); err != nil {
+	if err := svc.SaveGrantPipelineEntry(tenantCtx(ctx, e.TenantID), e); err != nil {
 		t.Fatal(err)
 	}
 	d := g
@@ -206,10 +206,10 @@ func TestFederalService_GrantPipeline(t *testing.T) {
 		t.Fatalf("grant: %v %+v", err, sg)
 	}
 	// The close date 16 days out gives a 30-day deadline alert.
-	if n, err := svc.RunAlerts(ctx, app.HouseTenantID); err != nil || n != 1 {
+	if n, err := svc.RunAlerts(tenantCtx(ctx, app.HouseTenantID)); err != nil || n != 1 {
 		t.Errorf("grant deadline alert: %d %v", n, err)
 	}
-	if _, err := svc.PursueGrant(ctx, 999, g.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := svc.PursueGrant(tenantCtx(ctx, 999), g.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("other tenant pursue: %v", err)
 	}
 }

@@ -305,7 +305,7 @@ func TestFederalRunNow(t *testing.T) {
 	sc.BaseURL, sc.HTTP = samSrv.URL, allowOnly(t, samSrv)
 	f.Scout.Grants = &grants.Client{BaseURL: grantsSrv.URL}
 	f.Scout.Key = func(context.Context) (federal.Secret, error) { return federal.Secret(key), nil }
-	if err := f.CreateSearch(context.Background(), &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "grants", Name: "Grants", Title: "research"}); err != nil {
+	if err := f.CreateSearch(fedTenantCtx(context.Background(), app.HouseTenantID), &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: "grants", Name: "Grants", Title: "research"}); err != nil {
 		t.Fatal(err)
 	}
 	if st, _, resp := e.admin("POST", "/federal/run", nil); st != 303 || resp.Header.Get("Location") != "/federal/searches" {

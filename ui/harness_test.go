@@ -640,7 +640,7 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 	if _, err := f.Store.UpsertNotices(fedTenantCtx(ctx, app.HouseTenantID), []federal.Notice{n}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.CreateSearch(ctx, &federal.SavedSearch{TenantID: app.HouseTenantID, Name: "Seeded"}); err != nil {
+	if err := f.CreateSearch(fedTenantCtx(ctx, app.HouseTenantID), &federal.SavedSearch{TenantID: app.HouseTenantID, Name: "Seeded"}); err != nil {
 		t.Fatal(err)
 	}
 	// A grant (361874) and a proposal section (ID 1) for the Grant and

@@ -6,73 +6,66 @@ import (
 )
 
 // The reads and small writes the pages and the API make, so that ui talks
-// to the Service and never to Store (issue #14). Each takes the tenant
-// explicitly, like the Service's other methods: the Nexus pages work for
-// the tenant the admin picked (a cookie, not the request's tenant), the
-// portal for the signed-in user's tenant, the API for the house tenant or
-// an API key's. Errors are the store's (ENOTFOUND for a missing record).
+// to the Service and never to Store (issue #14). Each works for the tenant
+// in ctx (app.NewContextWithTenant), as the CRM's methods do, and a context
+// without one gets EUNAUTHORIZED: the Nexus pages scope it to the tenant
+// the admin picked (a cookie, not the request's tenant), the portal to the
+// signed-in user's tenant, the API to the house tenant or an API key's.
+// FederalOn and SetFederalEnabled, about which tenants have federal work,
+// take the tenant explicitly. Errors are the store's (ENOTFOUND for a
+// missing record).
 
 // FindProfile returns the tenant's company profile (ENOTFOUND when none is
 // saved yet).
-func (s *Service) FindProfile(ctx context.Context, tenantID int64) (*Profile, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindProfile(ctx context.Context) (*Profile, error) {
 	return s.Store.FindProfile(ctx)
 }
 
 // FindSavedSearches lists the tenant's saved searches.
-func (s *Service) FindSavedSearches(ctx context.Context, tenantID int64) ([]*SavedSearch, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindSavedSearches(ctx context.Context) ([]*SavedSearch, error) {
 	return s.Store.FindSavedSearches(ctx)
 }
 
 // DeleteSavedSearch deletes one of the tenant's saved searches (ENOTFOUND
 // when it is not the tenant's).
-func (s *Service) DeleteSavedSearch(ctx context.Context, tenantID, id int64) error {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) DeleteSavedSearch(ctx context.Context, id int64) error {
 	return s.Store.DeleteSavedSearch(ctx, id)
 }
 
 // FindNotices lists the tenant's notices by f and returns the next page's
 // cursor ("" on the last page).
-func (s *Service) FindNotices(ctx context.Context, tenantID int64, f NoticeFilter) ([]*StoredNotice, string, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindNotices(ctx context.Context, f NoticeFilter) ([]*StoredNotice, string, error) {
 	return s.Store.FindNotices(ctx, f)
 }
 
 // FindNotice returns one of the tenant's notices.
-func (s *Service) FindNotice(ctx context.Context, tenantID int64, noticeID string) (*StoredNotice, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindNotice(ctx context.Context, noticeID string) (*StoredNotice, error) {
 	return s.Store.FindNotice(ctx, noticeID)
 }
 
 // FindNoticeChanges lists the amendments recorded for a notice.
-func (s *Service) FindNoticeChanges(ctx context.Context, tenantID int64, noticeID string) ([]*NoticeChange, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindNoticeChanges(ctx context.Context, noticeID string) ([]*NoticeChange, error) {
 	return s.Store.FindNoticeChanges(ctx, noticeID)
 }
 
 // FindPipeline lists the tenant's bid pipeline.
-func (s *Service) FindPipeline(ctx context.Context, tenantID int64) ([]*PipelineEntry, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindPipeline(ctx context.Context) ([]*PipelineEntry, error) {
 	return s.Store.FindPipeline(ctx)
 }
 
 // FindPipelineEntry returns a notice's bid pipeline entry (ENOTFOUND when
 // the notice is not pursued).
-func (s *Service) FindPipelineEntry(ctx context.Context, tenantID int64, noticeID string) (*PipelineEntry, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindPipelineEntry(ctx context.Context, noticeID string) (*PipelineEntry, error) {
 	return s.Store.FindPipelineEntry(ctx, noticeID)
 }
 
 // FindMatrix returns a notice's compliance matrix.
-func (s *Service) FindMatrix(ctx context.Context, tenantID int64, noticeID string) ([]*MatrixRow, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindMatrix(ctx context.Context, noticeID string) ([]*MatrixRow, error) {
 	return s.Store.FindMatrix(ctx, noticeID)
 }
 
 // FindScoutRuns lists the tenant's latest scout runs, newest first.
-func (s *Service) FindScoutRuns(ctx context.Context, tenantID int64, limit int) ([]*ScoutRun, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindScoutRuns(ctx context.Context, limit int) ([]*ScoutRun, error) {
 	return s.Store.FindScoutRuns(ctx, limit)
 }
 
@@ -99,57 +92,48 @@ func (s *Service) SetFederalEnabled(ctx context.Context, tenantID int64, on bool
 
 // FindGrants lists the tenant's Grants.gov opportunities by f and returns
 // the next page's cursor.
-func (s *Service) FindGrants(ctx context.Context, tenantID int64, f GrantFilter) ([]*StoredGrant, string, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindGrants(ctx context.Context, f GrantFilter) ([]*StoredGrant, string, error) {
 	return s.Store.FindGrants(ctx, f)
 }
 
 // FindGrant returns one of the tenant's grant opportunities.
-func (s *Service) FindGrant(ctx context.Context, tenantID int64, grantID string) (*StoredGrant, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindGrant(ctx context.Context, grantID string) (*StoredGrant, error) {
 	return s.Store.FindGrant(ctx, grantID)
 }
 
 // FindSections lists the proposal sections of a notice in order.
-func (s *Service) FindSections(ctx context.Context, tenantID int64, noticeID string) ([]*ProposalSection, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindSections(ctx context.Context, noticeID string) ([]*ProposalSection, error) {
 	return s.Store.FindSections(ctx, noticeID)
 }
 
 // FindSection returns one proposal section of a notice.
-func (s *Service) FindSection(ctx context.Context, tenantID int64, noticeID string, id int64) (*ProposalSection, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindSection(ctx context.Context, noticeID string, id int64) (*ProposalSection, error) {
 	return s.Store.FindSection(ctx, noticeID, id)
 }
 
 // DeleteSection deletes one proposal section of a notice.
-func (s *Service) DeleteSection(ctx context.Context, tenantID int64, noticeID string, id int64) error {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) DeleteSection(ctx context.Context, noticeID string, id int64) error {
 	return s.Store.DeleteSection(ctx, noticeID, id)
 }
 
 // FindGrantPipeline lists the tenant's grant pipeline.
-func (s *Service) FindGrantPipeline(ctx context.Context, tenantID int64) ([]*GrantPipelineEntry, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindGrantPipeline(ctx context.Context) ([]*GrantPipelineEntry, error) {
 	return s.Store.FindGrantPipeline(ctx)
 }
 
 // FindGrantPipelineEntry returns a grant's pipeline entry (ENOTFOUND when
 // the grant is not pursued).
-func (s *Service) FindGrantPipelineEntry(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindGrantPipelineEntry(ctx context.Context, grantID string) (*GrantPipelineEntry, error) {
 	return s.Store.FindGrantPipelineEntry(ctx, grantID)
 }
 
 // PursuitKeys maps pipeline entry IDs (the record IDs tasks and notes
 // link to) to their notice IDs, or with grants to grant IDs.
-func (s *Service) PursuitKeys(ctx context.Context, tenantID int64, grants bool, ids []int64) (map[int64]string, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) PursuitKeys(ctx context.Context, grants bool, ids []int64) (map[int64]string, error) {
 	return s.Store.PursuitKeys(ctx, grants, ids)
 }
 
 // FindAlerts lists the tenant's alerts and digests by f, newest first.
-func (s *Service) FindAlerts(ctx context.Context, tenantID int64, f AlertFilter) ([]*FederalAlert, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FindAlerts(ctx context.Context, f AlertFilter) ([]*FederalAlert, error) {
 	return s.Store.FindAlerts(ctx, f)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"orengen/app"
 )
 
 // ErrNoKey means no SAM.gov API key is configured. Like ErrInvalidKey it is
@@ -186,8 +188,11 @@ var errBudgetSpent = errors.New("this run's share of the daily sam.gov quota is 
 // The returned error is non-nil for a configuration error or a deferral
 // (errors.Is ErrNoKey / ErrInvalidKey / ErrQuotaExhausted, or a
 // *RateLimitError), and for a failure to record the run.
-func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget int) (*RunResult, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Scout) Run(ctx context.Context, trigger string, budget int) (*RunResult, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	res := &RunResult{Run: ScoutRun{TenantID: tenantID, Trigger: trigger, StartedAt: s.now().UTC(), Status: "ok"}}
 	searches, err := s.Store.FindSavedSearches(ctx)
 	if err != nil {
@@ -235,7 +240,7 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 	for _, ss := range searches {
 		sr := SearchResult{Search: ss, Status: "ok"}
 		if ss.Kind == SearchGrants {
-			sr.Counts, sr.Err = s.runGrants(ctx, tenantID, ss)
+			sr.Counts, sr.Err = s.runGrants(ctx, ss)
 		} else if stopSAM != nil {
 			sr.Err = stopSAM
 		} else if budget > 0 && res.Run.Requests+ss.RequestCount() > budget {
@@ -244,7 +249,7 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 			// them (unused shares add up later in the day).
 			sr.Err = errBudgetSpent
 		} else {
-			sr.Summary, sr.Counts, sr.Err = s.runSAM(ctx, client, tenantID, ss)
+			sr.Summary, sr.Counts, sr.Err = s.runSAM(ctx, client, ss)
 			res.Run.Requests += sr.Summary.Requests
 			if IsConfigError(sr.Err) || IsDeferral(sr.Err) {
 				stopSAM = sr.Err
@@ -322,8 +327,7 @@ func (s *Scout) Run(ctx context.Context, tenantID int64, trigger string, budget 
 // runSAM pages through one saved search. On success or deferral the
 // notices fetched are stored in one transaction; on any other error
 // nothing is stored.
-func (s *Scout) runSAM(ctx context.Context, c SAMAPI, tenantID int64, ss *SavedSearch) (SearchSummary, UpsertCounts, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Scout) runSAM(ctx context.Context, c SAMAPI, ss *SavedSearch) (SearchSummary, UpsertCounts, error) {
 	var total SearchSummary
 	var counts UpsertCounts
 	// One request per combination of the search's codes and posted
@@ -374,7 +378,7 @@ func (s *Scout) runSAM(ctx context.Context, c SAMAPI, tenantID int64, ss *SavedS
 		}
 	}
 	if searchErr == nil && ss.FetchDescriptions {
-		n, err := s.fetchDescriptions(ctx, c, tenantID, batch)
+		n, err := s.fetchDescriptions(ctx, c, batch)
 		total.Requests += n
 		if err != nil {
 			return total, counts, err
@@ -385,8 +389,7 @@ func (s *Scout) runSAM(ctx context.Context, c SAMAPI, tenantID int64, ss *SavedS
 
 // fetchDescriptions fetches description text for notices that have none
 // yet, one request each, and stores it (the full-text index follows).
-func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, tenantID int64, ns []Notice) (int, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, ns []Notice) (int, error) {
 	requests := 0
 	for _, n := range ns {
 		if n.DescriptionURL == "" {
@@ -413,8 +416,7 @@ func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, tenantID int64,
 	return requests, nil
 }
 
-func (s *Scout) runGrants(ctx context.Context, tenantID int64, ss *SavedSearch) (UpsertCounts, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Scout) runGrants(ctx context.Context, ss *SavedSearch) (UpsertCounts, error) {
 	if s.Grants == nil {
 		return UpsertCounts{}, errors.New("grants.gov client not configured")
 	}
@@ -498,7 +500,7 @@ func (s *Scout) tick(ctx context.Context, tenants func(ctx context.Context) ([]i
 		if ctx.Err() != nil {
 			return
 		}
-		res, err := s.Run(ctx, id, "schedule", budget)
+		res, err := s.Run(tenantContext(ctx, id), "schedule", budget)
 		if res != nil {
 			budget = max(0, budget-res.Run.Requests)
 			s.logger().Info("federal scout run", "tenant", id, "status", res.Run.Status, "searches", res.Run.Searches,

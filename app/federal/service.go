@@ -45,8 +45,7 @@ func (s *Service) now() time.Time {
 
 // SaveProfile normalizes and validates p, stores it and re-scores the
 // tenant's notices. Returns a *ValidationError naming the field.
-func (s *Service) SaveProfile(ctx context.Context, tenantID int64, p *Profile) error {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) SaveProfile(ctx context.Context, p *Profile) error {
 	p.Normalize()
 	if err := p.Validate(); err != nil {
 		return firstValidation(err)
@@ -67,7 +66,6 @@ func firstValidation(err error) error {
 // *ValidationError naming the field (an unknown set-aside code, a window
 // over one year ...).
 func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
-	ctx = tenantContext(ctx, ss.TenantID)
 	ss.Normalize()
 	if err := ss.Validate(); err != nil {
 		return firstValidation(err)
@@ -85,12 +83,11 @@ func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
 
 // Pursue puts a notice in the pipeline at Triage (no change if it is
 // already there) and returns the entry.
-func (s *Service) Pursue(ctx context.Context, tenantID int64, noticeID string) (*PipelineEntry, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) Pursue(ctx context.Context, noticeID string) (*PipelineEntry, error) {
 	if e, err := s.Store.FindPipelineEntry(ctx, noticeID); err == nil {
 		return e, nil
 	}
-	e := &PipelineEntry{TenantID: tenantID, NoticeID: noticeID, Stage: StageTriage}
+	e := &PipelineEntry{NoticeID: noticeID, Stage: StageTriage} // the store sets the tenant
 	if err := s.Store.SavePipelineEntry(ctx, e, s.now()); err != nil {
 		return nil, err
 	}
@@ -99,7 +96,6 @@ func (s *Service) Pursue(ctx context.Context, tenantID int64, noticeID string) (
 
 // SavePipelineEntry validates and stores e.
 func (s *Service) SavePipelineEntry(ctx context.Context, e *PipelineEntry) error {
-	ctx = tenantContext(ctx, e.TenantID)
 	e.Owner, e.Notes = strings.TrimSpace(e.Owner), strings.TrimSpace(e.Notes)
 	if err := e.Validate(); err != nil {
 		return err
@@ -130,8 +126,7 @@ type ExtractResult struct {
 // its answer without duplicates; a failed or invalid answer leaves the
 // rules' result. It adds the requirements not yet in the compliance
 // matrix, each marked with its origin.
-func (s *Service) ExtractMatrix(ctx context.Context, tenantID int64, noticeID, pasted string) (*ExtractResult, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) ExtractMatrix(ctx context.Context, noticeID, pasted string) (*ExtractResult, error) {
 	if len(pasted) > MaxRFPText {
 		return nil, invalid("rfpText", "at most %d MB of text", MaxRFPText>>20)
 	}
@@ -204,8 +199,7 @@ func llmMessage(err error) string {
 }
 
 // UpdateMatrixRow validates the status and saves the row.
-func (s *Service) UpdateMatrixRow(ctx context.Context, tenantID int64, r *MatrixRow) error {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) UpdateMatrixRow(ctx context.Context, r *MatrixRow) error {
 	if !slices.Contains(RequirementStatuses, r.Status) {
 		return invalid("status", "must be one of %s", strings.Join(RequirementStatuses, ", "))
 	}
@@ -234,12 +228,17 @@ func (s *Service) Quota(ctx context.Context) (limit, used int, keyType string, e
 	return limit, used, s.Scout.SAM.Bucket(), err
 }
 
-// RunNow runs the tenant's saved searches in the background (the SAM.gov
-// API can take a minute per request) and reports false when a run for the
-// tenant is already going. The run is recorded like a scheduled one.
-func (s *Service) RunNow(tenantID int64, trigger string) bool {
+// RunNow runs the saved searches of the tenant in ctx in the background
+// (the SAM.gov API can take a minute per request) and reports false when
+// a run for the tenant is already going. The run is recorded like a
+// scheduled one. Returns EUNAUTHORIZED when ctx carries no tenant.
+func (s *Service) RunNow(ctx context.Context, trigger string) (bool, error) {
 	if s.Scout == nil {
-		return false
+		return false, nil
+	}
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return false, err
 	}
 	s.mu.Lock()
 	if s.running == nil {
@@ -247,7 +246,7 @@ func (s *Service) RunNow(tenantID int64, trigger string) bool {
 	}
 	if s.running[tenantID] {
 		s.mu.Unlock()
-		return false
+		return false, nil
 	}
 	s.running[tenantID] = true
 	s.wg.Add(1)
@@ -259,13 +258,13 @@ func (s *Service) RunNow(tenantID int64, trigger string) bool {
 		if base == nil {
 			base = context.Background()
 		}
-		ctx, cancel := context.WithTimeout(base, 30*time.Minute)
+		ctx, cancel := context.WithTimeout(tenantContext(base, tenantID), 30*time.Minute)
 		defer cancel()
-		if _, err := s.Scout.Run(ctx, tenantID, trigger, 0); err != nil && !IsConfigError(err) && !IsDeferral(err) {
+		if _, err := s.Scout.Run(ctx, trigger, 0); err != nil && !IsConfigError(err) && !IsDeferral(err) {
 			s.Scout.logger().Error("federal run now", "tenant", tenantID, "err", err)
 		}
 	}()
-	return true
+	return true, nil
 }
 
 // SetContext bounds background runs (RunNow) by ctx: serve passes its own,
@@ -276,8 +275,13 @@ func (s *Service) SetContext(ctx context.Context) {
 	s.mu.Unlock()
 }
 
-// Running reports whether a background run for the tenant is going.
-func (s *Service) Running(tenantID int64) bool {
+// Running reports whether a background run for the tenant in ctx is
+// going (false when ctx carries no tenant).
+func (s *Service) Running(ctx context.Context) bool {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.running[tenantID]
@@ -305,8 +309,11 @@ func ErrorMessage(err error) string {
 	return err.Error()
 }
 
-// tenantContext scopes ctx to the tenant: Store methods take the tenant
-// from the context (app.TenantIDFromContext), as the CRM's do.
+// tenantContext scopes ctx to one tenant for the background jobs that run
+// for every federal tenant (the scout's schedule, alerts, digests, RunNow):
+// Service and Store methods take the tenant from the context
+// (app.TenantIDFromContext), as the CRM's do. Unlike
+// app.NewContextWithTenantID it replaces a tenant already in ctx.
 func tenantContext(ctx context.Context, tenantID int64) context.Context {
 	return app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})
 }

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"orengen/app"
 )
 
 // requirePursued returns a *ValidationError when the notice is not in the
 // bid pipeline: proposals are written for pursued opportunities only.
-func (s *Service) requirePursued(ctx context.Context, tenantID int64, noticeID string) error {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) requirePursued(ctx context.Context, noticeID string) error {
 	if _, err := s.Store.FindPipelineEntry(ctx, noticeID); err != nil {
 		if s.notFound(err) {
 			return invalid("notice", "pursue the opportunity first: proposals are written for notices in the bid pipeline")
@@ -31,12 +32,11 @@ func (s *Service) notFound(err error) bool {
 // pursued notice, placed last unless a position is given. Returns a
 // *ValidationError naming the field, or the store's ENOTFOUND/ECONFLICT.
 func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error {
-	ctx = tenantContext(ctx, sec.TenantID)
 	sec.Normalize()
 	if err := sec.Validate(); err != nil {
 		return err
 	}
-	if err := s.requirePursued(ctx, sec.TenantID, sec.NoticeID); err != nil {
+	if err := s.requirePursued(ctx, sec.NoticeID); err != nil {
 		return err
 	}
 	if sec.Position == 0 {
@@ -54,7 +54,6 @@ func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error
 
 // UpdateSection normalizes, validates and saves a section.
 func (s *Service) UpdateSection(ctx context.Context, sec *ProposalSection) error {
-	ctx = tenantContext(ctx, sec.TenantID)
 	sec.Normalize()
 	if err := sec.Validate(); err != nil {
 		return err
@@ -66,9 +65,8 @@ func (s *Service) UpdateSection(ctx context.Context, sec *ProposalSection) error
 // requirement group the proposal lacks and points the group's unanswered
 // rows at it. Returns how many sections were added; a *ValidationError
 // when the notice is not pursued or its matrix is empty.
-func (s *Service) CreateSectionsFromMatrix(ctx context.Context, tenantID int64, noticeID string) (int, error) {
-	ctx = tenantContext(ctx, tenantID)
-	if err := s.requirePursued(ctx, tenantID, noticeID); err != nil {
+func (s *Service) CreateSectionsFromMatrix(ctx context.Context, noticeID string) (int, error) {
+	if err := s.requirePursued(ctx, noticeID); err != nil {
 		return 0, err
 	}
 	rows, err := s.Store.FindMatrix(ctx, noticeID)
@@ -95,8 +93,7 @@ func (s *Service) CreateSectionsFromMatrix(ctx context.Context, tenantID int64, 
 
 // Proposal gathers a notice's sections for export. Returns a
 // *ValidationError when there are none.
-func (s *Service) Proposal(ctx context.Context, tenantID int64, noticeID string) (*Proposal, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) Proposal(ctx context.Context, noticeID string) (*Proposal, error) {
 	n, err := s.Store.FindNotice(ctx, noticeID)
 	if err != nil {
 		return nil, err
@@ -121,12 +118,11 @@ func (s *Service) Proposal(ctx context.Context, tenantID int64, noticeID string)
 
 // PursueGrant puts a grant in the grant pipeline at Triage (no change if
 // it is there already) and returns the entry.
-func (s *Service) PursueGrant(ctx context.Context, tenantID int64, grantID string) (*GrantPipelineEntry, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) PursueGrant(ctx context.Context, grantID string) (*GrantPipelineEntry, error) {
 	if e, err := s.Store.FindGrantPipelineEntry(ctx, grantID); err == nil {
 		return e, nil
 	}
-	e := &GrantPipelineEntry{TenantID: tenantID, GrantID: grantID, Stage: GrantTriage}
+	e := &GrantPipelineEntry{GrantID: grantID, Stage: GrantTriage} // the store sets the tenant
 	if err := s.Store.SaveGrantPipelineEntry(ctx, e); err != nil {
 		return nil, err
 	}
@@ -135,7 +131,6 @@ func (s *Service) PursueGrant(ctx context.Context, tenantID int64, grantID strin
 
 // SaveGrantPipelineEntry validates and stores e.
 func (s *Service) SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEntry) error {
-	ctx = tenantContext(ctx, e.TenantID)
 	if err := e.Validate(); err != nil {
 		return err
 	}
@@ -144,8 +139,7 @@ func (s *Service) SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEn
 
 // FetchGrantDetail calls Grants.gov fetchOpportunity for a stored grant
 // and keeps the answer for its detail page.
-func (s *Service) FetchGrantDetail(ctx context.Context, tenantID int64, grantID string) error {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) FetchGrantDetail(ctx context.Context, grantID string) error {
 	if _, err := s.Store.FindGrant(ctx, grantID); err != nil {
 		return err
 	}
@@ -188,8 +182,11 @@ func (s *Service) deliver(ctx context.Context, a *FederalAlert) (bool, error) {
 // RunAlerts records (once each) the 90/30/7-day alerts due now for the
 // tenant's registration and certification expiries and open pursuit
 // deadlines, delivers the new ones to the sink and returns how many fired.
-func (s *Service) RunAlerts(ctx context.Context, tenantID int64) (int, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) RunAlerts(ctx context.Context) (int, error) {
+	tenantID, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return 0, err
+	}
 	now := s.now()
 	prof, err := s.Store.FindProfile(ctx)
 	if s.notFound(err) {
@@ -221,8 +218,7 @@ func (s *Service) RunAlerts(ctx context.Context, tenantID int64) (int, error) {
 
 // Digest returns the digest of the UTC day containing day: notices first
 // seen or amended that day (the saved searches found them) and new grants.
-func (s *Service) Digest(ctx context.Context, tenantID int64, day time.Time) (*Digest, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) Digest(ctx context.Context, day time.Time) (*Digest, error) {
 	y, m, d := day.UTC().Date()
 	from := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 0, 1)
@@ -246,15 +242,15 @@ func (s *Service) Digest(ctx context.Context, tenantID int64, day time.Time) (*D
 
 // RunDigest records and delivers yesterday's digest (UTC) once, when it
 // is not empty, and reports whether it fired.
-func (s *Service) RunDigest(ctx context.Context, tenantID int64) (bool, error) {
-	ctx = tenantContext(ctx, tenantID)
+func (s *Service) RunDigest(ctx context.Context) (bool, error) {
 	day := s.now().UTC().AddDate(0, 0, -1)
-	dg, err := s.Digest(ctx, tenantID, day)
+	dg, err := s.Digest(ctx, day)
 	if err != nil || dg.Empty() {
 		return false, err
 	}
 	key := dg.Day.Format(time.DateOnly)
-	a := &FederalAlert{TenantID: tenantID, Kind: AlertDigest, Key: "digest:" + key, Link: "/federal/digest?day=" + key,
+	// The store records the alert for the context's tenant.
+	a := &FederalAlert{Kind: AlertDigest, Key: "digest:" + key, Link: "/federal/digest?day=" + key,
 		Subject: fmt.Sprintf("Federal digest %s: %d new, %d amended, %d new grant(s)", key, len(dg.New), len(dg.Changed), len(dg.Grants)),
 		Body:    dg.Text()}
 	return s.deliver(ctx, a)
@@ -283,10 +279,11 @@ func (s *Service) RunAlertScheduler(ctx context.Context, interval time.Duration,
 			log.Error("federal alerts: tenants", "err", err)
 		}
 		for _, id := range ids {
-			if _, err := s.RunAlerts(ctx, id); err != nil && ctx.Err() == nil {
+			tctx := tenantContext(ctx, id)
+			if _, err := s.RunAlerts(tctx); err != nil && ctx.Err() == nil {
 				log.Error("federal alerts", "tenant", id, "err", err)
 			}
-			if _, err := s.RunDigest(ctx, id); err != nil && ctx.Err() == nil {
+			if _, err := s.RunDigest(tctx); err != nil && ctx.Err() == nil {
 				log.Error("federal digest", "tenant", id, "err", err)
 			}
 		}

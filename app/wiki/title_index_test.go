@@ -3,6 +3,7 @@ package wiki_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"orengen/app/wiki"
@@ -82,5 +83,42 @@ func TestWiki_TitleIndexMigration(t *testing.T) {
 	}
 	if hits, err := e.Svc.SearchPages(e.A, e.SA.ID, "invoice", 1); err != nil || len(hits) != 1 || hits[0].PageID != notes[0].ID {
 		t.Fatalf("search after the saves: %v %+v", err, hits)
+	}
+}
+
+// TestWiki_SearchOnePerPage: a page whose chunks fill the first places
+// is one hit, and the next pages follow, however many chunks it has (the
+// candidates are loaded a batch at a time).
+func TestWiki_SearchOnePerPage(t *testing.T) {
+	e := newWikiEnv(t)
+	var b strings.Builder
+	for i := 0; i < 7; i++ {
+		fmt.Fprintf(&b, "## Part %d\n\nPipes, pipes and more pipes: part %d of the pipes guide.\n\n", i, i)
+	}
+	long := e.page(t, e.A, e.SA.ID, 0, "Pipes", b.String())
+	var others []*wiki.Page
+	for i := 0; i < 3; i++ {
+		others = append(others, e.page(t, e.A, e.SA.ID, 0, fmt.Sprintf("Note %d", i), fmt.Sprintf("Note %d: the van carries pipes among many other things for the week ahead.", i)))
+	}
+	for _, limit := range []int{2, 3, 4} {
+		hits, err := e.Svc.SearchPages(e.A, e.SA.ID, "pipes", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != limit || hits[0].PageID != long.ID {
+			t.Fatalf("limit %d: %+v", limit, hits)
+		}
+		seen := map[int64]bool{}
+		for _, h := range hits {
+			if seen[h.PageID] {
+				t.Fatalf("limit %d: page %d twice: %+v", limit, h.PageID, hits)
+			}
+			seen[h.PageID] = true
+		}
+		for _, o := range others[:limit-1] {
+			if !seen[o.ID] {
+				t.Fatalf("limit %d: note %d missing: %+v", limit, o.ID, hits)
+			}
+		}
 	}
 }

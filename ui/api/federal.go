@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	fedui "orengen/ui/federal"
 	"orengen/ui/web"
@@ -106,12 +107,19 @@ func nextCursor(next string) any {
 	return next
 }
 
+// houseFedContext is the request's context scoped to the house tenant,
+// whose federal work the API serves: the federal service takes the tenant
+// from the context.
+func houseFedContext(c *fiber.Ctx) context.Context {
+	return app.NewContextWithTenant(c.UserContext(), &app.Tenant{ID: app.HouseTenantID})
+}
+
 func (s *Handler) handleAPIFederalOpportunities(c *fiber.Ctx) error {
 	f, err := fedui.NoticeFilterFrom(c)
 	if err != nil {
 		return err
 	}
-	ns, next, err := s.Federal.FindNotices(c.UserContext(), app.HouseTenantID, f)
+	ns, next, err := s.Federal.FindNotices(houseFedContext(c), f)
 	if err != nil {
 		return err
 	}
@@ -124,11 +132,11 @@ func (s *Handler) handleAPIFederalOpportunities(c *fiber.Ctx) error {
 
 func (s *Handler) handleAPIFederalOpportunity(c *fiber.Ctx) error {
 	id := s.FederalPages.NoticeID(c)
-	n, err := s.Federal.FindNotice(c.UserContext(), app.HouseTenantID, id)
+	n, err := s.Federal.FindNotice(houseFedContext(c), id)
 	if err != nil {
 		return err
 	}
-	ch, err := s.Federal.FindNoticeChanges(c.UserContext(), app.HouseTenantID, id)
+	ch, err := s.Federal.FindNoticeChanges(houseFedContext(c), id)
 	if err != nil {
 		return err
 	}
@@ -214,7 +222,7 @@ func toAPISearch(ss *federal.SavedSearch) apiSearch {
 }
 
 func (s *Handler) handleAPIFederalSearches(c *fiber.Ctx) error {
-	list, err := s.Federal.FindSavedSearches(c.UserContext(), app.HouseTenantID)
+	list, err := s.Federal.FindSavedSearches(houseFedContext(c))
 	if err != nil {
 		return err
 	}
@@ -232,7 +240,7 @@ func (s *Handler) handleAPIFederalSearchCreate(c *fiber.Ctx) error {
 	}
 	ss := &federal.SavedSearch{TenantID: app.HouseTenantID, Kind: in.Kind, Name: in.Name, NAICS: in.NAICS, PSC: in.PSC, SetAsides: append(in.SetAsides, in.SetAside...),
 		State: in.State, Title: in.Title, ProcurementTypes: in.ProcurementTypes, PostedDays: in.PostedDays, FetchDescriptions: in.FetchDescriptions}
-	if err := s.Federal.CreateSearch(c.UserContext(), ss); err != nil {
+	if err := s.Federal.CreateSearch(houseFedContext(c), ss); err != nil {
 		return fedui.Err(err)
 	}
 	s.Audit.Record(c.UserContext(), "federal.search.create", "search:"+web.Itoa(int(ss.ID)), ss.Name)
@@ -245,7 +253,7 @@ func (s *Handler) handleAPIFederalSearchDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Federal.DeleteSavedSearch(c.UserContext(), app.HouseTenantID, id); err != nil {
+	if err := s.Federal.DeleteSavedSearch(houseFedContext(c), id); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.search.delete", "search:"+web.Itoa(int(id)), "")
@@ -270,7 +278,7 @@ func (s *Handler) handleAPIFederalGrants(c *fiber.Ctx) error {
 	if err != nil || limit < 1 || limit > 500 {
 		return app.FieldErrorf("limit", "limit must be a number from 1 to 500.")
 	}
-	gs, next, err := s.Federal.FindGrants(c.UserContext(), app.HouseTenantID, federal.GrantFilter{
+	gs, next, err := s.Federal.FindGrants(houseFedContext(c), federal.GrantFilter{
 		Query: utils.CopyString(c.Query("q")), OpenOnly: c.Query("open") == "1" || c.Query("open") == "true",
 		AgencyCode: utils.CopyString(c.Query("agency")), Cursor: utils.CopyString(c.Query("cursor")), Limit: limit})
 	if err != nil {

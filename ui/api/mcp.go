@@ -341,7 +341,7 @@ func (s *Handler) mcpNotices(ctx context.Context, in mcpNoticesIn) (mcpNoticesOu
 	if f.MinScore < 0 || f.MinScore > 200 {
 		return out, app.FieldErrorf("min_score", "min_score must be from 0 to 200.")
 	}
-	ns, next, err := s.Federal.FindNotices(ctx, tid, f)
+	ns, next, err := s.Federal.FindNotices(app.NewContextWithTenant(ctx, &app.Tenant{ID: tid}), f)
 	if err != nil {
 		return out, err
 	}

@@ -700,7 +700,7 @@ func (s *Handler) handleCRMTaskDone(c *fiber.Ctx) error {
 	// A pursued notice's task returns to the portal's Federal page.
 	if t.RecordType == app.RecordPursuit && s.Federal != nil {
 		if on, _ := s.federalOn(c); on {
-			keys, err := s.Federal.PursuitKeys(c.UserContext(), t.TenantID, false, []int64{t.RecordID})
+			keys, err := s.Federal.PursuitKeys(app.NewContextWithTenant(c.UserContext(), &app.Tenant{ID: t.TenantID}), false, []int64{t.RecordID})
 			if err != nil {
 				return err
 			}

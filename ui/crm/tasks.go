@@ -90,7 +90,7 @@ func (s *Handler) handleNexusCRMTasks(c *fiber.Ctx) error {
 	}
 	keys := map[string]map[int64]string{}
 	for typ, ids := range want {
-		if keys[typ], err = s.Federal.PursuitKeys(ctx, fedTID, typ == app.RecordGrantPursuit, ids); err != nil {
+		if keys[typ], err = s.Federal.PursuitKeys(fedui.FedContext(c), typ == app.RecordGrantPursuit, ids); err != nil {
 			return err
 		}
 	}

@@ -21,7 +21,7 @@ import (
 // Federal pages on Nexus. Federal work belongs to the house tenant; the
 // admin can turn it on for a client in Settings > Federal and switch the
 // pages to that client (a cookie, checked against the enabled tenants on
-// every request). Every store call passes FedTenant(c).
+// every request). Every federal call runs in FedContext(c), scoped to FedTenant(c).
 
 func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler) {
 	g := r.Group("/federal", s.RequireFederal)
@@ -117,10 +117,10 @@ func (s *Handler) federalStatus(c *fiber.Ctx) federalStatus {
 		st.KeyError = federal.ErrorMessage(federal.ErrNoKey)
 	}
 	st.QuotaLimit, st.QuotaUsed, st.KeyType, _ = s.Federal.Quota(ctx)
-	if runs, err := s.Federal.FindScoutRuns(ctx, FedTenant(c), 1); err == nil && len(runs) > 0 {
+	if runs, err := s.Federal.FindScoutRuns(FedContext(c), 1); err == nil && len(runs) > 0 {
 		st.LastRun = runs[0]
 	}
-	st.Running = s.Federal.Running(FedTenant(c))
+	st.Running = s.Federal.Running(FedContext(c))
 	st.TenantName = s.fedTenantName(c)
 	return st
 }
@@ -199,7 +199,7 @@ func (s *Handler) handleFederalOpportunities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ns, next, err := s.Federal.FindNotices(c.UserContext(), FedTenant(c), f)
+	ns, next, err := s.Federal.FindNotices(FedContext(c), f)
 	if err != nil {
 		return err
 	}
@@ -233,22 +233,22 @@ func (s *Handler) NoticeID(c *fiber.Ctx) string {
 }
 
 func (s *Handler) renderFederalNotice(c *fiber.Ctx, p *federalNoticePage) error {
-	ctx, tid, id := c.UserContext(), FedTenant(c), s.NoticeID(c)
+	ctx, id := FedContext(c), s.NoticeID(c)
 	var err error
-	if p.Notice, err = s.Federal.FindNotice(ctx, tid, id); err != nil {
+	if p.Notice, err = s.Federal.FindNotice(ctx, id); err != nil {
 		return err
 	}
-	if p.Changes, err = s.Federal.FindNoticeChanges(ctx, tid, id); err != nil {
+	if p.Changes, err = s.Federal.FindNoticeChanges(ctx, id); err != nil {
 		return err
 	}
 	if p.Pipeline == nil {
-		if e, err := s.Federal.FindPipelineEntry(ctx, tid, id); err == nil {
+		if e, err := s.Federal.FindPipelineEntry(ctx, id); err == nil {
 			p.Pipeline = e
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			return err
 		}
 	}
-	if p.Matrix, err = s.Federal.FindMatrix(ctx, tid, id); err != nil {
+	if p.Matrix, err = s.Federal.FindMatrix(ctx, id); err != nil {
 		return err
 	}
 	p.Completeness = federal.Completeness(p.Matrix)
@@ -272,7 +272,7 @@ func (s *Handler) handleFederalNotice(c *fiber.Ctx) error {
 
 func (s *Handler) handleFederalPursue(c *fiber.Ctx) error {
 	id := s.NoticeID(c)
-	if _, err := s.Federal.Pursue(c.UserContext(), FedTenant(c), id); err != nil {
+	if _, err := s.Federal.Pursue(FedContext(c), id); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.pursue", "notice:"+id, "")
@@ -293,7 +293,7 @@ func (s *Handler) handleFederalPipelineSave(c *fiber.Ctx) error {
 		}
 	}
 	if err == nil {
-		err = s.Federal.SavePipelineEntry(c.UserContext(), e)
+		err = s.Federal.SavePipelineEntry(FedContext(c), e)
 	}
 	if err != nil {
 		err = Err(err)
@@ -311,7 +311,7 @@ func (s *Handler) handleFederalPipelineSave(c *fiber.Ctx) error {
 func (s *Handler) handleFederalMatrixExtract(c *fiber.Ctx) error {
 	id := s.NoticeID(c)
 	text := utils.CopyString(c.FormValue("rfp_text"))
-	n, err := s.Federal.ExtractMatrix(c.UserContext(), FedTenant(c), id, text)
+	n, err := s.Federal.ExtractMatrix(FedContext(c), id, text)
 	if err != nil {
 		err = Err(err)
 		if app.ErrorCode(err) != app.EINVALID {
@@ -358,7 +358,7 @@ func (s *Handler) handleFederalMatrixUpdate(c *fiber.Ctx) error {
 	}
 	r := &federal.MatrixRow{ID: rid, NoticeID: id, Owner: utils.CopyString(c.FormValue("owner")),
 		Status: utils.CopyString(c.FormValue("status")), AnsweredIn: utils.CopyString(c.FormValue("answered_in"))}
-	if err := s.Federal.UpdateMatrixRow(c.UserContext(), FedTenant(c), r); err != nil {
+	if err := s.Federal.UpdateMatrixRow(FedContext(c), r); err != nil {
 		err = Err(err)
 		if app.ErrorCode(err) != app.EINVALID {
 			return err
@@ -379,7 +379,7 @@ type federalPipelinePage struct {
 }
 
 func (s *Handler) handleFederalPipeline(c *fiber.Ctx) error {
-	es, err := s.Federal.FindPipeline(c.UserContext(), FedTenant(c))
+	es, err := s.Federal.FindPipeline(FedContext(c))
 	if err != nil {
 		return err
 	}
@@ -414,10 +414,10 @@ func (p *federalSearchesPage) SetAsideSelected(code string) bool {
 
 func (s *Handler) renderFederalSearches(c *fiber.Ctx, p *federalSearchesPage) error {
 	var err error
-	if p.Searches, err = s.Federal.FindSavedSearches(c.UserContext(), FedTenant(c)); err != nil {
+	if p.Searches, err = s.Federal.FindSavedSearches(FedContext(c)); err != nil {
 		return err
 	}
-	if p.Runs, err = s.Federal.FindScoutRuns(c.UserContext(), FedTenant(c), 10); err != nil {
+	if p.Runs, err = s.Federal.FindScoutRuns(FedContext(c), 10); err != nil {
 		return err
 	}
 	p.Status, p.SetAsides = s.federalStatus(c), federal.SetAsides
@@ -454,7 +454,7 @@ func searchFromForm(c *fiber.Ctx, tenantID int64) (federal.SavedSearch, string, 
 func (s *Handler) handleFederalSearchCreate(c *fiber.Ctx) error {
 	ss, pt, err := searchFromForm(c, FedTenant(c))
 	if err == nil {
-		err = s.Federal.CreateSearch(c.UserContext(), &ss)
+		err = s.Federal.CreateSearch(FedContext(c), &ss)
 	}
 	if err != nil {
 		err = Err(err)
@@ -475,7 +475,7 @@ func (s *Handler) handleFederalSearchDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Federal.DeleteSavedSearch(c.UserContext(), FedTenant(c), id); err != nil {
+	if err := s.Federal.DeleteSavedSearch(FedContext(c), id); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.search.delete", "search:"+strconv.FormatInt(id, 10), "")
@@ -486,7 +486,9 @@ func (s *Handler) handleFederalSearchDelete(c *fiber.Ctx) error {
 func (s *Handler) handleFederalRun(c *fiber.Ctx) error {
 	if ok, err := s.Federal.KeyConfigured(c.UserContext()); err == nil && !ok {
 		s.SetFlash(c, "error", federal.ErrorMessage(federal.ErrNoKey))
-	} else if s.Federal.RunNow(FedTenant(c), "ui") {
+	} else if started, err := s.Federal.RunNow(FedContext(c), "ui"); err != nil {
+		return err
+	} else if started {
 		s.SetFlash(c, "ok", "The scout is running every saved search now; reload this page to see the result.")
 	} else {
 		s.SetFlash(c, "ok", "A scout run is already going.")
@@ -660,7 +662,7 @@ func (f federalProfileForm) profile() (*federal.Profile, error) {
 
 func (s *Handler) handleFederalSettings(c *fiber.Ctx) error {
 	p := &federalSettingsPage{Form: federalProfileForm{SetAsides: map[string]bool{}}}
-	prof, err := s.Federal.FindProfile(c.UserContext(), FedTenant(c))
+	prof, err := s.Federal.FindProfile(FedContext(c))
 	if err == nil {
 		p.Form = profileForm(prof)
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
@@ -687,7 +689,7 @@ func (s *Handler) handleFederalSettingsSave(c *fiber.Ctx) error {
 	}
 	prof, err := f.profile()
 	if err == nil {
-		err = s.Federal.SaveProfile(c.UserContext(), FedTenant(c), prof)
+		err = s.Federal.SaveProfile(FedContext(c), prof)
 	}
 	if err != nil {
 		err = Err(err)
@@ -716,7 +718,7 @@ type federalGrantsPage struct {
 func (s *Handler) handleFederalGrants(c *fiber.Ctx) error {
 	p := &federalGrantsPage{Q: utils.CopyString(c.Query("q")), Open: c.Query("open") == "1"}
 	var err error
-	p.Grants, p.Next, err = s.Federal.FindGrants(c.UserContext(), FedTenant(c),
+	p.Grants, p.Next, err = s.Federal.FindGrants(FedContext(c),
 		federal.GrantFilter{Query: p.Q, OpenOnly: p.Open, Cursor: utils.CopyString(c.Query("cursor")), Limit: 100})
 	if err != nil {
 		return err
@@ -742,7 +744,7 @@ type federalCompliancePage struct {
 func (s *Handler) handleFederalCompliance(c *fiber.Ctx) error {
 	p := &federalCompliancePage{}
 	now := time.Now().UTC()
-	prof, err := s.Federal.FindProfile(c.UserContext(), FedTenant(c))
+	prof, err := s.Federal.FindProfile(FedContext(c))
 	if err == nil {
 		p.HasProfile = true
 		for _, e := range prof.Expiring(now, 90*24*time.Hour) {
@@ -762,7 +764,7 @@ func (s *Handler) handleFederalCompliance(c *fiber.Ctx) error {
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
 		return err
 	}
-	es, err := s.Federal.FindPipeline(c.UserContext(), FedTenant(c))
+	es, err := s.Federal.FindPipeline(FedContext(c))
 	if err != nil {
 		return err
 	}
@@ -772,7 +774,7 @@ func (s *Handler) handleFederalCompliance(c *fiber.Ctx) error {
 			p.Deadlines = append(p.Deadlines, e)
 		}
 	}
-	if p.Alerts, err = s.Federal.FindAlerts(c.UserContext(), FedTenant(c), federal.AlertFilter{Limit: 50}); err != nil {
+	if p.Alerts, err = s.Federal.FindAlerts(FedContext(c), federal.AlertFilter{Limit: 50}); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Compliance & risk")

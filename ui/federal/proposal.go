@@ -59,21 +59,21 @@ type federalProposalPage struct {
 }
 
 func (s *Handler) renderFederalProposal(c *fiber.Ctx, p *federalProposalPage) error {
-	ctx, tid, id := c.UserContext(), FedTenant(c), s.NoticeID(c)
+	ctx, id := FedContext(c), s.NoticeID(c)
 	var err error
-	if p.Notice, err = s.Federal.FindNotice(ctx, tid, id); err != nil {
+	if p.Notice, err = s.Federal.FindNotice(ctx, id); err != nil {
 		return err
 	}
-	if _, err := s.Federal.FindPipelineEntry(ctx, tid, id); err == nil {
+	if _, err := s.Federal.FindPipelineEntry(ctx, id); err == nil {
 		p.Pursued = true
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
 		return err
 	}
-	secs, err := s.Federal.FindSections(ctx, tid, id)
+	secs, err := s.Federal.FindSections(ctx, id)
 	if err != nil {
 		return err
 	}
-	rows, err := s.Federal.FindMatrix(ctx, tid, id)
+	rows, err := s.Federal.FindMatrix(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Handler) handleFederalSectionCreate(c *fiber.Ctx) error {
 	sec, err := sectionFromForm(c)
 	sec.TenantID, sec.NoticeID = FedTenant(c), id
 	if err == nil {
-		err = s.Federal.CreateSection(c.UserContext(), &sec)
+		err = s.Federal.CreateSection(FedContext(c), &sec)
 	}
 	if err != nil {
 		err = Err(err)
@@ -129,7 +129,7 @@ func (s *Handler) handleFederalSectionCreate(c *fiber.Ctx) error {
 
 func (s *Handler) handleFederalSectionsFromMatrix(c *fiber.Ctx) error {
 	id := s.NoticeID(c)
-	n, err := s.Federal.CreateSectionsFromMatrix(c.UserContext(), FedTenant(c), id)
+	n, err := s.Federal.CreateSectionsFromMatrix(FedContext(c), id)
 	if err != nil {
 		err = Err(err)
 		if app.ErrorCode(err) != app.EINVALID {
@@ -153,16 +153,16 @@ type federalSectionPage struct {
 }
 
 func (s *Handler) renderFederalSection(c *fiber.Ctx, p *federalSectionPage) error {
-	ctx, tid, id := c.UserContext(), FedTenant(c), s.NoticeID(c)
+	ctx, id := FedContext(c), s.NoticeID(c)
 	sid, err := web.ParamID(c, "id")
 	if err != nil {
 		return err
 	}
-	if p.Notice, err = s.Federal.FindNotice(ctx, tid, id); err != nil {
+	if p.Notice, err = s.Federal.FindNotice(ctx, id); err != nil {
 		return err
 	}
 	if p.Section == nil {
-		if p.Section, err = s.Federal.FindSection(ctx, tid, id, sid); err != nil {
+		if p.Section, err = s.Federal.FindSection(ctx, id, sid); err != nil {
 			return err
 		}
 	}
@@ -181,13 +181,13 @@ func (s *Handler) handleFederalSectionUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Federal.FindSection(c.UserContext(), FedTenant(c), id, sid); err != nil {
+	if _, err := s.Federal.FindSection(FedContext(c), id, sid); err != nil {
 		return err
 	}
 	sec, err := sectionFromForm(c)
 	sec.ID, sec.TenantID, sec.NoticeID = sid, FedTenant(c), id
 	if err == nil {
-		err = s.Federal.UpdateSection(c.UserContext(), &sec)
+		err = s.Federal.UpdateSection(FedContext(c), &sec)
 	}
 	if err != nil {
 		err = Err(err)
@@ -212,7 +212,7 @@ func (s *Handler) handleFederalSectionDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Federal.DeleteSection(c.UserContext(), FedTenant(c), id, sid); err != nil {
+	if err := s.Federal.DeleteSection(FedContext(c), id, sid); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.proposal.section.delete", "notice:"+id, strconv.FormatInt(sid, 10))
@@ -226,7 +226,7 @@ var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // last path segment).
 func (s *Handler) handleFederalProposalExport(c *fiber.Ctx) error {
 	id := s.NoticeID(c)
-	p, err := s.Federal.Proposal(c.UserContext(), FedTenant(c), id)
+	p, err := s.Federal.Proposal(FedContext(c), id)
 	if err != nil {
 		err = Err(err)
 		if app.ErrorCode(err) == app.EINVALID {
@@ -270,13 +270,13 @@ func (s *Handler) grantID(c *fiber.Ctx) string {
 }
 
 func (s *Handler) renderFederalGrant(c *fiber.Ctx, p *federalGrantPage) error {
-	ctx, tid, id := c.UserContext(), FedTenant(c), s.grantID(c)
+	ctx, id := FedContext(c), s.grantID(c)
 	var err error
-	if p.Grant, err = s.Federal.FindGrant(ctx, tid, id); err != nil {
+	if p.Grant, err = s.Federal.FindGrant(ctx, id); err != nil {
 		return err
 	}
 	if p.Pipeline == nil {
-		if e, err := s.Federal.FindGrantPipelineEntry(ctx, tid, id); err == nil {
+		if e, err := s.Federal.FindGrantPipelineEntry(ctx, id); err == nil {
 			p.Pipeline = e
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			return err
@@ -305,7 +305,7 @@ func GrantURL(id string) string { return "/federal/grants/" + url.PathEscape(id)
 
 func (s *Handler) handleFederalGrantPursue(c *fiber.Ctx) error {
 	id := s.grantID(c)
-	if _, err := s.Federal.PursueGrant(c.UserContext(), FedTenant(c), id); err != nil {
+	if _, err := s.Federal.PursueGrant(FedContext(c), id); err != nil {
 		return err
 	}
 	s.Audit.Record(c.UserContext(), "federal.grant.pursue", "grant:"+id, "")
@@ -315,12 +315,12 @@ func (s *Handler) handleFederalGrantPursue(c *fiber.Ctx) error {
 
 func (s *Handler) handleFederalGrantPipelineSave(c *fiber.Ctx) error {
 	id := s.grantID(c)
-	if _, err := s.Federal.FindGrantPipelineEntry(c.UserContext(), FedTenant(c), id); err != nil {
+	if _, err := s.Federal.FindGrantPipelineEntry(FedContext(c), id); err != nil {
 		return err
 	}
 	e := &federal.GrantPipelineEntry{TenantID: FedTenant(c), GrantID: id, Stage: utils.CopyString(c.FormValue("stage")),
 		Owner: strings.TrimSpace(utils.CopyString(c.FormValue("owner")))}
-	if err := s.Federal.SaveGrantPipelineEntry(c.UserContext(), e); err != nil {
+	if err := s.Federal.SaveGrantPipelineEntry(FedContext(c), e); err != nil {
 		err = Err(err)
 		if app.ErrorCode(err) != app.EINVALID {
 			return err
@@ -335,7 +335,7 @@ func (s *Handler) handleFederalGrantPipelineSave(c *fiber.Ctx) error {
 
 func (s *Handler) handleFederalGrantFetch(c *fiber.Ctx) error {
 	id := s.grantID(c)
-	if err := s.Federal.FetchGrantDetail(c.UserContext(), FedTenant(c), id); err != nil {
+	if err := s.Federal.FetchGrantDetail(FedContext(c), id); err != nil {
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return err
 		}
@@ -359,7 +359,7 @@ type federalGrantPipelinePage struct {
 }
 
 func (s *Handler) handleFederalGrantPipeline(c *fiber.Ctx) error {
-	es, err := s.Federal.FindGrantPipeline(c.UserContext(), FedTenant(c))
+	es, err := s.Federal.FindGrantPipeline(FedContext(c))
 	if err != nil {
 		return err
 	}
@@ -390,13 +390,13 @@ func (s *Handler) handleFederalDigest(c *fiber.Ctx) error {
 		}
 		day = t
 	}
-	dg, err := s.Federal.Digest(c.UserContext(), FedTenant(c), day)
+	dg, err := s.Federal.Digest(FedContext(c), day)
 	if err != nil {
 		return err
 	}
 	p := &federalDigestPage{Digest: dg, Text: dg.Text(), Day: dg.Day.Format(time.DateOnly),
 		Prev: dg.Day.AddDate(0, 0, -1).Format(time.DateOnly), Next: dg.Day.AddDate(0, 0, 1).Format(time.DateOnly)}
-	if p.History, err = s.Federal.FindAlerts(c.UserContext(), FedTenant(c), federal.AlertFilter{Kind: federal.AlertDigest, Limit: 30}); err != nil {
+	if p.History, err = s.Federal.FindAlerts(FedContext(c), federal.AlertFilter{Kind: federal.AlertDigest, Limit: 30}); err != nil {
 		return err
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Daily digest")
@@ -404,11 +404,11 @@ func (s *Handler) handleFederalDigest(c *fiber.Ctx) error {
 }
 
 func (s *Handler) handleFederalAlertsRun(c *fiber.Ctx) error {
-	n, err := s.Federal.RunAlerts(c.UserContext(), FedTenant(c))
+	n, err := s.Federal.RunAlerts(FedContext(c))
 	if err != nil {
 		return err
 	}
-	if _, err := s.Federal.RunDigest(c.UserContext(), FedTenant(c)); err != nil {
+	if _, err := s.Federal.RunDigest(FedContext(c)); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", strconv.Itoa(n)+" new alert(s).")

@@ -49,9 +49,10 @@ type pursuitNote struct {
 	HTML template.HTML // rendered like CRM notes: markdown, raw HTML escaped
 }
 
-// fedCRMContext scopes ctx to the tenant the Federal pages work for, so
-// the CRM store checks links and writes rows in that tenant only.
-func fedCRMContext(c *fiber.Ctx) context.Context {
+// FedContext is the request's context scoped to the tenant the Federal
+// pages work for (FedTenant): the federal service and the CRM store take
+// the tenant from it, so they read and write that tenant's rows only.
+func FedContext(c *fiber.Ctx) context.Context {
 	return app.NewContextWithTenant(c.UserContext(), &app.Tenant{ID: FedTenant(c)})
 }
 
@@ -59,17 +60,17 @@ func fedCRMContext(c *fiber.Ctx) context.Context {
 // the page path. Returns ENOTFOUND when the notice or grant is not pursued
 // by the Federal tenant.
 func (s *Handler) pursuitRef(c *fiber.Ctx, grant bool) (typ string, id int64, path string, err error) {
-	ctx, tid := c.UserContext(), FedTenant(c)
+	ctx := FedContext(c)
 	if grant {
 		gid := s.grantID(c)
-		e, err := s.Federal.FindGrantPipelineEntry(ctx, tid, gid)
+		e, err := s.Federal.FindGrantPipelineEntry(ctx, gid)
 		if err != nil {
 			return "", 0, "", err
 		}
 		return app.RecordGrantPursuit, e.ID, GrantURL(gid), nil
 	}
 	nid := s.NoticeID(c)
-	e, err := s.Federal.FindPipelineEntry(ctx, tid, nid)
+	e, err := s.Federal.FindPipelineEntry(ctx, nid)
 	if err != nil {
 		return "", 0, "", err
 	}
@@ -81,7 +82,7 @@ func (s *Handler) loadPursuitWork(c *fiber.Ctx, typ string, id int64, path strin
 	if s.CRM == nil {
 		return nil
 	}
-	ctx := fedCRMContext(c)
+	ctx := FedContext(c)
 	w.Action = path
 	var err error
 	if w.Tasks, _, err = s.CRM.FindTasks(ctx, app.TaskFilter{RecordType: &typ, RecordID: &id, ListOptions: app.ListOptions{Limit: app.MaxPageSize, Sort: "created_at"}}); err != nil {
@@ -124,12 +125,12 @@ func (s *Handler) pursuitWorkFor(c *fiber.Ctx, e *federal.PipelineEntry, g *fede
 		*w = nil
 		return nil
 	}
-	ctx, tid := c.UserContext(), FedTenant(c)
+	ctx := FedContext(c)
 	var typ, path string
 	var id int64
 	if e != nil {
 		if e.ID == 0 {
-			found, err := s.Federal.FindPipelineEntry(ctx, tid, e.NoticeID)
+			found, err := s.Federal.FindPipelineEntry(ctx, e.NoticeID)
 			if app.ErrorCode(err) == app.ENOTFOUND {
 				*w = nil
 				return nil
@@ -141,7 +142,7 @@ func (s *Handler) pursuitWorkFor(c *fiber.Ctx, e *federal.PipelineEntry, g *fede
 		typ, id, path = app.RecordPursuit, e.ID, NoticeURL(e.NoticeID)
 	} else {
 		if g.ID == 0 {
-			found, err := s.Federal.FindGrantPipelineEntry(ctx, tid, g.GrantID)
+			found, err := s.Federal.FindGrantPipelineEntry(ctx, g.GrantID)
 			if app.ErrorCode(err) == app.ENOTFOUND {
 				*w = nil
 				return nil
@@ -183,7 +184,7 @@ func (s *Handler) handleFederalWorkTask(grant bool) fiber.Handler {
 			}
 		}
 		if err == nil {
-			err = s.CRM.CreateTask(fedCRMContext(c), t)
+			err = s.CRM.CreateTask(FedContext(c), t)
 		}
 		if err != nil {
 			if app.ErrorCode(err) != app.EINVALID {
@@ -209,7 +210,7 @@ func (s *Handler) handleFederalWorkTaskDone(grant bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		ctx := fedCRMContext(c)
+		ctx := FedContext(c)
 		t, err := s.CRM.FindTask(ctx, tid)
 		if err != nil {
 			return err
@@ -232,7 +233,7 @@ func (s *Handler) handleFederalWorkNote(grant bool) fiber.Handler {
 			return err
 		}
 		n := &app.Note{RecordType: typ, RecordID: id, Body: utils.CopyString(c.FormValue("body"))}
-		if err := s.CRM.CreateNote(fedCRMContext(c), n); err != nil {
+		if err := s.CRM.CreateNote(FedContext(c), n); err != nil {
 			if app.ErrorCode(err) != app.EINVALID {
 				return err
 			}

@@ -316,7 +316,7 @@ func (s *Handler) handleDashboard(c *fiber.Ctx) error {
 	p := &dashboardPage{Leads: leads, LeadsTotal: total, Admins: n,
 		URLs: map[string]string{"Marketing site": s.URL(web.HostSite), "Client portal": s.URL(web.HostPortal), "Nexus": s.URL(web.HostNexus)}}
 	if s.Federal != nil {
-		if p.FederalAlerts, err = s.Federal.FindAlerts(c.UserContext(), app.HouseTenantID, federal.AlertFilter{Limit: 5}); err != nil {
+		if p.FederalAlerts, err = s.Federal.FindAlerts(app.NewContextWithTenant(c.UserContext(), &app.Tenant{ID: app.HouseTenantID}), federal.AlertFilter{Limit: 5}); err != nil {
 			return err
 		}
 	}
