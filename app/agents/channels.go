@@ -329,119 +329,154 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, from, to, body
 	if err != nil {
 		return false, nil // a short code or an alphanumeric sender: nobody to answer
 	}
-	word := strings.ToUpper(strings.Trim(strings.TrimSpace(body), ".!"))
-	personID, err := s.People.FindPersonByContact(ctx, tenantID, "", phone)
-	if err != nil {
+	in := &smsIn{tenantID: tenantID, agent: a, phone: phone, to: to, body: body}
+	if in.personID, err = s.People.FindPersonByContact(ctx, tenantID, "", phone); err != nil {
 		return false, err
 	}
-	tctx := toolCtx(ctx, &Conversation{TenantID: tenantID, AgentID: a.ID})
-	c, err := s.Store.FindActiveConversation(ctx, tenantID, a.ID, ChannelSMS, phone)
-	if app.ErrorCode(err) == app.ENOTFOUND {
-		c = &Conversation{TenantID: tenantID, AgentID: a.ID, VersionID: a.VersionID, Channel: ChannelSMS, Direction: "inbound", Status: StatusActive,
-			Visitor: phone, ExternalID: "sms:" + phone, PersonID: personID}
-		if err := s.open(ctx, c, &Agent{}); err != nil {
-			return false, err
-		}
-	} else if err != nil {
+	in.tctx = toolCtx(ctx, &Conversation{TenantID: tenantID, AgentID: a.ID})
+	if in.c, err = s.smsConversation(ctx, in); err != nil {
 		return false, err
 	}
 	inSeg := SMSSegments(body)
-	_ = s.Store.AddUsage(ctx, c.ID, []Usage{{TenantID: tenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: inSeg, CostMicros: s.unitCost(ctx, UsageSMS, inSeg)}})
-	consent := func(optIn bool, kw string) error {
-		in := app.ContactInput{TenantID: tenantID, Phone: phone, Source: sourceLabel(ChannelSMS), Actor: fmt.Sprintf("agent:%d", a.ID)}
-		if err := in.Validate(); err != nil {
-			return err
-		}
-		id, _, err := s.Contacts.UpsertContact(tctx, in)
-		if err != nil {
-			return err
-		}
-		p, err := s.CRM.FindPerson(tctx, id)
-		if err != nil {
-			return err
-		}
-		cons := p.Consent
-		cons.SMS = optIn
-		tags := slices.DeleteFunc(slices.Clone(p.Tags), func(t string) bool { return t == OptOutTag })
-		if !optIn {
-			tags = append(tags, OptOutTag)
-		}
-		if _, err := s.CRM.UpdatePerson(tctx, id, app.PersonUpdate{Consent: &cons, Tags: &tags}); err != nil {
-			return err
-		}
-		what := "opted out of texts"
-		if optIn {
-			what = "opted back in to texts"
-		}
-		if err := s.CRM.AddTimelineEntry(tctx, &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: id, Kind: app.TimelineSMS,
-			Body: fmt.Sprintf("Texted %q to %s: %s (SMS consent recorded).", kw, to, what)}); err != nil {
-			return err
-		}
-		if c.PersonID == 0 {
-			_ = s.Store.SetConversationPerson(ctx, tenantID, c.ID, id)
-			c.PersonID = id
-		}
-		ss, err := s.session(ctx, c)
-		if err != nil {
-			return err
-		}
-		ss.mu.Lock()
-		defer ss.mu.Unlock()
-		return s.commit(ctx, ss, []*Turn{{Role: RoleUser, Content: body}, {Role: RoleEvent, Content: fmt.Sprintf("%s: the sender %s; consent recorded on the contact; the agent does not answer.", kw, what)}}, nil)
-	}
+	_ = s.Store.AddUsage(ctx, in.c.ID, []Usage{{TenantID: tenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: inSeg, CostMicros: s.unitCost(ctx, UsageSMS, inSeg)}})
+	word := strings.ToUpper(strings.Trim(strings.TrimSpace(body), ".!"))
 	switch {
 	case slices.Contains(stopWords_, word):
-		if err := consent(false, word); err != nil {
+		if err := s.smsConsent(ctx, in, false, word); err != nil {
 			return true, err
 		}
-		s.endLater(c, OutcomeCompleted, "opted out (STOP)")
+		s.endLater(in.c, OutcomeCompleted, "opted out (STOP)")
 		return true, nil
-	case slices.Contains(startWords, word) && word != "YES" || word == "YES" && s.optedOut(tctx, personID):
-		return true, consent(true, word)
+	case slices.Contains(startWords, word) && word != "YES" || word == "YES" && s.optedOut(in.tctx, in.personID):
+		return true, s.smsConsent(ctx, in, true, word)
 	case slices.Contains(helpWords, word):
-		brand, contact := "", ""
-		if s.Tenants != nil {
-			if t, err := s.Tenants.FindTenantByID(ctx, tenantID); err == nil {
-				brand, contact = t.BrandName(), t.SupportEmail
-			}
-		}
-		help := fmt.Sprintf("%s: this number is answered by an AI assistant. Reply STOP to opt out.", brand)
-		if contact != "" {
-			help += " Help: " + contact
-		}
-		ss, err := s.session(ctx, c)
-		if err != nil {
-			return true, err
-		}
-		ss.mu.Lock()
-		err = s.commit(ctx, ss, []*Turn{{Role: RoleUser, Content: body}, {Role: RoleEvent, Content: "HELP: the help message was sent."}, {Role: RoleAssistant, Content: help, Model: "help"}}, nil)
-		ss.mu.Unlock()
-		if err != nil {
-			return true, err
-		}
-		return true, s.sendSMS(ctx, c, help)
+		return true, s.smsHelp(ctx, in)
 	}
-	if s.optedOut(tctx, personID) {
-		ss, err := s.session(ctx, c)
-		if err != nil {
-			return true, err
-		}
-		ss.mu.Lock()
-		defer ss.mu.Unlock()
-		return true, s.commit(ctx, ss, []*Turn{{Role: RoleUser, Content: body}, {Role: RoleEvent, Content: "Not answered: the sender opted out of texts (STOP) and has not texted START."}}, nil)
+	if s.optedOut(in.tctx, in.personID) {
+		return true, s.commitTurns(ctx, in.c, &Turn{Role: RoleUser, Content: body},
+			&Turn{Role: RoleEvent, Content: "Not answered: the sender opted out of texts (STOP) and has not texted START."})
 	}
-	if c.PersonID == 0 {
-		in := app.ContactInput{TenantID: tenantID, Phone: phone, Source: sourceLabel(ChannelSMS), Actor: fmt.Sprintf("agent:%d", a.ID)}
-		if in.Validate() == nil {
-			if id, _, err := s.Contacts.UpsertContact(tctx, in); err == nil {
-				_ = s.Store.SetConversationPerson(ctx, tenantID, c.ID, id)
-				c.PersonID = id
-			}
-		}
+	if in.c.PersonID == 0 {
+		_, _ = s.smsContact(ctx, in) // the answer does not wait on the CRM
 	}
-	if !s.acquire(c.ID, 5) {
+	if !s.acquire(in.c.ID, 5) {
 		return true, app.Errorf(app.ETOOMANY, "Too many texts waiting for an answer.")
 	}
+	s.answerSMSLater(in.c, body)
+	return true, nil
+}
+
+// smsIn is one inbound text on its way to an agent.
+type smsIn struct {
+	tenantID  int64
+	agent     *Agent
+	phone, to string // the sender (E.164) and the agent's number
+	body      string
+	personID  int64           // the sender's person, 0 when unknown
+	tctx      context.Context // the agent's tools' context
+	c         *Conversation
+}
+
+// smsConversation returns the sender's active SMS conversation with the
+// agent, opening one when there is none.
+func (s *Service) smsConversation(ctx context.Context, in *smsIn) (*Conversation, error) {
+	c, err := s.Store.FindActiveConversation(ctx, in.tenantID, in.agent.ID, ChannelSMS, in.phone)
+	if app.ErrorCode(err) != app.ENOTFOUND {
+		return c, err
+	}
+	c = &Conversation{TenantID: in.tenantID, AgentID: in.agent.ID, VersionID: in.agent.VersionID, Channel: ChannelSMS, Direction: "inbound",
+		Status: StatusActive, Visitor: in.phone, ExternalID: "sms:" + in.phone, PersonID: in.personID}
+	if err := s.open(ctx, c, &Agent{}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// smsContact upserts the sender as a CRM contact (by phone) and links
+// the conversation to it; returns the person's ID.
+func (s *Service) smsContact(ctx context.Context, in *smsIn) (int64, error) {
+	ci := app.ContactInput{TenantID: in.tenantID, Phone: in.phone, Source: sourceLabel(ChannelSMS), Actor: fmt.Sprintf("agent:%d", in.agent.ID)}
+	if err := ci.Validate(); err != nil {
+		return 0, err
+	}
+	id, _, err := s.Contacts.UpsertContact(in.tctx, ci)
+	if err != nil {
+		return 0, err
+	}
+	if in.c.PersonID == 0 {
+		_ = s.Store.SetConversationPerson(ctx, in.tenantID, in.c.ID, id)
+		in.c.PersonID = id
+	}
+	return id, nil
+}
+
+// smsConsent records a STOP (optIn false) or START keyword kw on the
+// sender's contact: its SMS consent, the opt-out tag and a timeline
+// entry; the conversation keeps the text and the event, unanswered.
+func (s *Service) smsConsent(ctx context.Context, in *smsIn, optIn bool, kw string) error {
+	id, err := s.smsContact(ctx, in)
+	if err != nil {
+		return err
+	}
+	p, err := s.CRM.FindPerson(in.tctx, id)
+	if err != nil {
+		return err
+	}
+	cons := p.Consent
+	cons.SMS = optIn
+	tags := slices.DeleteFunc(slices.Clone(p.Tags), func(t string) bool { return t == OptOutTag })
+	if !optIn {
+		tags = append(tags, OptOutTag)
+	}
+	if _, err := s.CRM.UpdatePerson(in.tctx, id, app.PersonUpdate{Consent: &cons, Tags: &tags}); err != nil {
+		return err
+	}
+	what := "opted out of texts"
+	if optIn {
+		what = "opted back in to texts"
+	}
+	if err := s.CRM.AddTimelineEntry(in.tctx, &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: id, Kind: app.TimelineSMS,
+		Body: fmt.Sprintf("Texted %q to %s: %s (SMS consent recorded).", kw, in.to, what)}); err != nil {
+		return err
+	}
+	return s.commitTurns(ctx, in.c, &Turn{Role: RoleUser, Content: in.body},
+		&Turn{Role: RoleEvent, Content: fmt.Sprintf("%s: the sender %s; consent recorded on the contact; the agent does not answer.", kw, what)})
+}
+
+// smsHelp answers HELP with the brand, the opt-out word and the support
+// address.
+func (s *Service) smsHelp(ctx context.Context, in *smsIn) error {
+	brand, contact := "", ""
+	if s.Tenants != nil {
+		if t, err := s.Tenants.FindTenantByID(ctx, in.tenantID); err == nil {
+			brand, contact = t.BrandName(), t.SupportEmail
+		}
+	}
+	help := fmt.Sprintf("%s: this number is answered by an AI assistant. Reply STOP to opt out.", brand)
+	if contact != "" {
+		help += " Help: " + contact
+	}
+	if err := s.commitTurns(ctx, in.c, &Turn{Role: RoleUser, Content: in.body}, &Turn{Role: RoleEvent, Content: "HELP: the help message was sent."},
+		&Turn{Role: RoleAssistant, Content: help, Model: "help"}); err != nil {
+		return err
+	}
+	return s.sendSMS(ctx, in.c, help)
+}
+
+// commitTurns adds turns to a conversation under its session's lock.
+func (s *Service) commitTurns(ctx context.Context, c *Conversation, turns ...*Turn) error {
+	ss, err := s.session(ctx, c)
+	if err != nil {
+		return err
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return s.commit(ctx, ss, turns, nil)
+}
+
+// answerSMSLater has the agent answer body in the background and texts
+// the answer; the caller holds a slot (acquire) that it releases.
+func (s *Service) answerSMSLater(c *Conversation, body string) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -463,7 +498,6 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, from, to, body
 			s.recordEvent(ctx, c, "The answer could not be texted: "+app.ErrorMessage(err))
 		}
 	}()
-	return true, nil
 }
 
 func (s *Service) optedOut(ctx context.Context, personID int64) bool {
