@@ -23,16 +23,17 @@ import (
 //     crm_view.go) and sort fields (ObjectSortFields in crm.go);
 //   - store: its recordOps (crm.go: type, find, insert, replace, what a
 //     delete removes first) and storeKinds value (crm_kind.go: name SQL,
-//     link resolve query, tag load); its table, label and search code in
-//     recordTable, linkTable, recordLabel and ftsCode; a migration;
-//   - ui: its crmPages and crmForms values (ui/crm/kinds.go), its list
-//     cells (recordCells in ui/crm/view.go) and its crmOps
+//     link resolve query, tag load, date trigger contact and columns);
+//     its table, label and search code in recordTable, linkTable,
+//     recordLabel and ftsCode; a migration;
+//   - ui: its crmPages and crmForms values (ui/crm/kinds.go), a case in
+//     its list cells (recordCells in ui/crm/view.go) and its crmOps
 //     (ui/api/crm_ops.go).
 //
 // Still written per kind as code rather than values: the import's match
 // and write (store/crm_import.go importMatch, importOne: a branch per
-// ImportRecord field), the date trigger's query (store FireDates), the
-// merge rules (crm_merge.go) and the Twenty mapping (app/twenty).
+// ImportRecord field), the merge rules (crm_merge.go) and the Twenty
+// mapping (app/twenty).
 type RecordKind struct {
 	Type        string // record_type: "person"
 	Plural      string // URL segment and API path: "people"
@@ -70,6 +71,23 @@ func findAs[T any, F any](find func(*CRMService, context.Context, F) ([]T, strin
 		}
 		return out, next, err
 	}
+}
+
+// UpsertAs upserts records held as []any (each a T, as the APIs decode
+// a batch) in one call of upsert and returns their IDs in order.
+func UpsertAs[T any](ctx context.Context, recs []any, upsert func(context.Context, []T) error, id func(T) int64) ([]int64, error) {
+	typed := make([]T, len(recs))
+	for i, r := range recs {
+		typed[i] = r.(T)
+	}
+	if err := upsert(ctx, typed); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(typed))
+	for i, r := range typed {
+		ids[i] = id(r)
+	}
+	return ids, nil
 }
 
 // The CRM record kinds with pages, an API and CSV import.

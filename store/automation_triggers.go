@@ -216,23 +216,18 @@ func (s *WorkflowStore) FireDates(ctx context.Context, w *app.Workflow, today ti
 	wh := w.WhenOf()
 	target := today.UTC().AddDate(0, 0, -wh.OffsetDays)
 	from, to := target.AddDate(0, 0, -6).Format("2006-01-02"), target.Format("2006-01-02")
-	var q string
-	var args []any
-	switch {
-	case wh.Object == app.RecordDeal && wh.Field == "expected_close":
-		q = `SELECT r.id, substr(r.expected_close, 1, 10) AS d, r.name, coalesce((SELECT min(person_id) FROM crm_deal_people WHERE deal_id = r.id), 0)
-			FROM crm_deals r WHERE r.tenant_id = ? AND r.expected_close IS NOT NULL AND substr(r.expected_close, 1, 10) BETWEEN ? AND ?`
-	case wh.Object == app.RecordDeal:
-		q = `SELECT r.id, substr(json_extract(r.custom, ?), 1, 10) AS d, r.name, coalesce((SELECT min(person_id) FROM crm_deal_people WHERE deal_id = r.id), 0)
-			FROM crm_deals r WHERE r.tenant_id = ? AND substr(json_extract(r.custom, ?), 1, 10) BETWEEN ? AND ?`
-		args = append(args, `$."`+wh.Field+`"`)
-	case wh.Object == app.RecordPerson:
-		q = `SELECT r.id, substr(json_extract(r.custom, ?), 1, 10) AS d, trim(r.first_name || ' ' || r.last_name), r.id
-			FROM crm_people r WHERE r.tenant_id = ? AND substr(json_extract(r.custom, ?), 1, 10) BETWEEN ? AND ?`
-		args = append(args, `$."`+wh.Field+`"`)
-	default:
+	k := storeKinds[wh.Object]
+	if k == nil || k.contact == "" {
 		return 0, app.FieldErrorf("when", "Unknown date trigger object %q.", wh.Object)
 	}
+	// A built-in date column, or a custom date (its JSON path twice: the
+	// select and the condition).
+	date, cond, args := `substr(json_extract(r.custom, ?), 1, 10)`, `substr(json_extract(r.custom, ?), 1, 10) BETWEEN ? AND ?`, []any{`$."` + wh.Field + `"`}
+	if col, ok := k.dateColumns[wh.Field]; ok {
+		date, args = `substr(r.`+col+`, 1, 10)`, nil
+		cond = `r.` + col + ` IS NOT NULL AND ` + date + ` BETWEEN ? AND ?`
+	}
+	q := `SELECT r.id, ` + date + ` AS d, ` + k.name + `, ` + k.contact + ` FROM ` + recordTable[wh.Object] + ` r WHERE r.tenant_id = ? AND ` + cond
 	if len(args) == 1 {
 		args = append(args, w.TenantID, args[0], from, to)
 	} else {

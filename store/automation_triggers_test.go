@@ -434,3 +434,48 @@ func TestCaptureSubmission_FormFilter(t *testing.T) {
 		t.Fatalf("form 42 started %v", got)
 	}
 }
+
+// TestTriggers_DateReachedCustomDeal: a custom date on a deal fires with
+// the deal, its first person as contact and its name; a person's run
+// carries the person's full name.
+func TestTriggers_DateReachedCustomDeal(t *testing.T) {
+	e := newCRMEnv(t)
+	ws := store.NewWorkflowStore(e.DB)
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
+	for _, o := range []string{app.RecordDeal, app.RecordPerson} {
+		if err := e.S.CreateCustomField(e.A, &app.CustomField{Object: o, Key: "signed", Label: "Signed", Type: app.CustomDate}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &app.Person{FirstName: "Ann", LastName: "Lee", Custom: map[string]any{"signed": "2026-11-23"}}
+	if err := e.S.CreatePerson(e.A, p); err != nil {
+		t.Fatal(err)
+	}
+	d := &app.Deal{Name: "Signed deal", PersonIDs: []int64{p.ID}, Custom: map[string]any{"signed": "2026-11-24"}}
+	if err := e.S.CreateDeal(e.A, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.S.CreateDeal(e.A, &app.Deal{Name: "Unsigned"}); err != nil {
+		t.Fatal(err)
+	}
+	deals := triggerWorkflow(t, ws, e.TA.ID, app.TriggerDateReached, &app.When{Object: app.RecordDeal, Field: "signed"})
+	people := triggerWorkflow(t, ws, e.TA.ID, app.TriggerDateReached, &app.When{Object: app.RecordPerson, Field: "signed"})
+	if n, err := tr.Tick(context.Background(), true); err != nil || n != 2 {
+		t.Fatalf("tick: %d %v; runs %+v", n, err, runsOf(t, e.DB))
+	}
+	for _, r := range runsOf(t, e.DB) {
+		switch r.workflow {
+		case deals.ID:
+			if r.deal != d.ID || r.contact != p.ID || !contains(r.payload, `"name":"Signed deal"`) || !contains(r.payload, `"date":"2026-11-24"`) {
+				t.Errorf("deal run %+v", r)
+			}
+		case people.ID:
+			if r.deal != 0 || r.contact != p.ID || !contains(r.payload, `"name":"Ann Lee"`) || !contains(r.payload, `"date":"2026-11-23"`) {
+				t.Errorf("person run %+v", r)
+			}
+		default:
+			t.Errorf("run %+v", r)
+		}
+	}
+}

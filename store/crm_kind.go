@@ -8,7 +8,7 @@ import (
 
 // storeKind is the store's side of one CRM record kind (app.RecordKind,
 // keyed here by its Type): the SQL and loads the kind-generic code uses
-// (sheet links, tags). app says what a kind is; this says how it is kept.
+// (sheet links, tags, the date trigger). app says what a kind is; this says how it is kept.
 // A new kind adds one value to storeKinds, its recordOps (crm.go: find,
 // insert, replace, what a delete removes with it) and its table and
 // search code in recordTable, linkTable, recordLabel and ftsCode.
@@ -18,6 +18,12 @@ type storeKind struct {
 	// resolve finds the record a reference names: ?1 the tenant, ?2 the
 	// lowercased reference; the oldest record wins a tie.
 	resolve string
+	// contact is the SQL of the contact (a person's ID, 0: none) of a
+	// date trigger's run on record r; "" when the trigger does not
+	// watch the kind. dateColumns are the columns of its built-in date
+	// fields (app.RecordKind.DateTriggerFields) by key.
+	contact     string
+	dateColumns map[string]string
 	// tags loads record id's tags, and a function that sets them to
 	// others and returns the record's search text then.
 	tags func(ctx context.Context, tx *Tx, id, tid int64) ([]string, func([]string) string, error)
@@ -25,16 +31,17 @@ type storeKind struct {
 
 // storeKinds are the record kinds by type.
 var storeKinds = map[string]*storeKind{
-	app.RecordPerson: {name: "trim(first_name || ' ' || last_name)",
+	app.RecordPerson: {name: "trim(first_name || ' ' || last_name)", contact: "r.id",
 		resolve: `SELECT coalesce((SELECT person_id FROM crm_contact_points WHERE tenant_id = ?1 AND kind = 'email' AND value = ?2 ORDER BY person_id LIMIT 1),
 			(SELECT id FROM crm_people WHERE tenant_id = ?1 AND lower(trim(first_name || ' ' || last_name)) = ?2 ORDER BY id LIMIT 1))`,
 		tags: tagsOf(personOps, func(p *app.Person) *[]string { return &p.Tags }, personFTS)},
 	app.RecordCompany: {name: "name",
 		resolve: `SELECT id FROM crm_companies WHERE tenant_id = ?1 AND (name_key = ?2 OR lower(domain) = ?2) ORDER BY id LIMIT 1`,
 		tags:    tagsOf(companyOps, func(c *app.Company) *[]string { return &c.Tags }, companyFTS)},
-	app.RecordDeal: {name: "name",
-		resolve: `SELECT id FROM crm_deals WHERE tenant_id = ?1 AND lower(name) = ?2 ORDER BY id LIMIT 1`,
-		tags:    tagsOf(dealOps, func(d *app.Deal) *[]string { return &d.Tags }, dealFTS)},
+	app.RecordDeal: {name: "name", contact: "coalesce((SELECT min(person_id) FROM crm_deal_people WHERE deal_id = r.id), 0)",
+		dateColumns: map[string]string{"expected_close": "expected_close"},
+		resolve:     `SELECT id FROM crm_deals WHERE tenant_id = ?1 AND lower(name) = ?2 ORDER BY id LIMIT 1`,
+		tags:        tagsOf(dealOps, func(d *app.Deal) *[]string { return &d.Tags }, dealFTS)},
 }
 
 // tagsOf is storeKind.tags for records found by ops, their tags list

@@ -306,10 +306,13 @@ func TestInbox_BroadcastThrottle(t *testing.T) {
 		}
 		return last.Sub(first)
 	}
-	fast, slow := span(20), span(5)
-	t.Logf("6 texts at 20/s over %s, at 5/s over %s (ratio %.2f)", fast, slow, float64(slow)/float64(fast))
-	if slow < 950*time.Millisecond { // 5 gaps of 200 ms
-		t.Errorf("at 5 a second 6 texts went out over %s, faster than the rate", slow)
+	fast, slow := span(10), span(2.5)
+	t.Logf("6 texts at 10/s over %s, at 2.5/s over %s (ratio %.2f)", fast, slow, float64(slow)/float64(fast))
+	if fast < 475*time.Millisecond { // 5 gaps of 100 ms
+		t.Errorf("at 10 a second 6 texts went out over %s, faster than the rate", fast)
+	}
+	if slow < 1900*time.Millisecond { // 5 gaps of 400 ms
+		t.Errorf("at 2.5 a second 6 texts went out over %s, faster than the rate", slow)
 	}
 	if float64(slow)/float64(fast) < 2.5 {
 		t.Errorf("a quarter of the rate took %.2f times as long, want about 4", float64(slow)/float64(fast))

@@ -143,62 +143,7 @@ func (s *Service) List(ctx context.Context, o *Object, q Query) (*Page, error) {
 
 // find runs the object's list.
 func (s *Service) find(ctx context.Context, o *Object, opts app.ListOptions, depth int) ([]any, string, error) {
-	var out []any
-	var next string
-	var err error
-	switch o {
-	case People:
-		var ps []*app.Person
-		if ps, next, err = s.CRM.FindPeople(ctx, app.PersonFilter{ListOptions: opts}); err != nil {
-			return nil, "", err
-		}
-		tp := make([]*Person, len(ps))
-		for i, p := range ps {
-			tp[i] = ToPerson(p)
-			out = append(out, tp[i])
-		}
-		if depth > 0 {
-			err = s.embedPeople(ctx, tp)
-		}
-	case Companies:
-		var cs []*app.Company
-		if cs, next, err = s.CRM.FindCompanies(ctx, app.CompanyFilter{ListOptions: opts}); err != nil {
-			return nil, "", err
-		}
-		for _, c := range cs {
-			out = append(out, ToCompany(c))
-		}
-	case Opportunities:
-		var ds []*app.Deal
-		if ds, next, err = s.CRM.FindDeals(ctx, app.DealFilter{ListOptions: opts}); err != nil {
-			return nil, "", err
-		}
-		to := make([]*Opportunity, len(ds))
-		for i, d := range ds {
-			to[i] = ToOpportunity(d)
-			out = append(out, to[i])
-		}
-		if depth > 0 {
-			err = s.embedOpportunities(ctx, to)
-		}
-	case Notes:
-		var ns []*app.Note
-		if ns, next, err = s.CRM.FindNotes(ctx, app.NoteFilter{ListOptions: opts}); err != nil {
-			return nil, "", err
-		}
-		for _, n := range ns {
-			out = append(out, ToNote(n))
-		}
-	case Tasks:
-		var ts []*app.Task
-		if ts, next, err = s.CRM.FindTasks(ctx, app.TaskFilter{ListOptions: opts}); err != nil {
-			return nil, "", err
-		}
-		for _, t := range ts {
-			out = append(out, ToTask(t))
-		}
-	}
-	return out, next, err
+	return opsOf[o].find(s, ctx, opts, depth)
 }
 
 // idsWhere selects records by ID.
@@ -303,45 +248,7 @@ func (s *Service) Get(ctx context.Context, o *Object, ref string, depth int) (an
 }
 
 func (s *Service) get(ctx context.Context, o *Object, id int64, depth int) (any, error) {
-	switch o {
-	case People:
-		p, err := s.CRM.FindPerson(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		tp := ToPerson(p)
-		if depth > 0 {
-			err = s.embedPeople(ctx, []*Person{tp})
-		}
-		return tp, err
-	case Companies:
-		c, err := s.CRM.FindCompany(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return ToCompany(c), nil
-	case Opportunities:
-		d, err := s.CRM.FindDeal(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		to := ToOpportunity(d)
-		if depth > 0 {
-			err = s.embedOpportunities(ctx, []*Opportunity{to})
-		}
-		return to, err
-	case Notes:
-		n, err := s.CRM.FindNote(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return ToNote(n), nil
-	}
-	t, err := s.CRM.FindTask(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return ToTask(t), nil
+	return opsOf[o].get(s, ctx, id, depth)
 }
 
 // RecordID reads an object's record ID (UUID form or number). Returns
@@ -351,7 +258,7 @@ func RecordID(o *Object, ref string) (int64, error) { return ParseID("id", o.Lab
 // customOf returns whether a key is one of the tenant's custom fields of
 // the object.
 func (s *Service) customOf(ctx context.Context, o *Object) (func(string) bool, error) {
-	if o != People && o != Companies && o != Opportunities {
+	if !opsOf[o].custom {
 		return func(string) bool { return false }, nil
 	}
 	defs, err := s.CRM.FindCustomFields(ctx, o.Record)
@@ -389,56 +296,7 @@ func (s *Service) stageRef(ctx context.Context, u *app.DealUpdate) error {
 
 // build reads an input into a new record of the object (not stored).
 func (s *Service) build(ctx context.Context, o *Object, in Input, isCustom func(string) bool) (any, error) {
-	switch o {
-	case People:
-		ch, err := ReadPerson(in, isCustom)
-		if err != nil {
-			return nil, err
-		}
-		p := &app.Person{}
-		ch.Upd.Custom = ch.Custom
-		ch.Upd.Apply(p)
-		return p, nil
-	case Companies:
-		ch, err := ReadCompany(in, isCustom)
-		if err != nil {
-			return nil, err
-		}
-		c := &app.Company{}
-		ch.Upd.Apply(c)
-		return c, nil
-	case Opportunities:
-		ch, err := ReadOpportunity(in, isCustom)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.stageRef(ctx, &ch.Upd); err != nil {
-			return nil, err
-		}
-		d := &app.Deal{}
-		ch.Upd.Apply(d)
-		return d, nil
-	case Notes:
-		ch, err := ReadNote(in)
-		if err != nil {
-			return nil, err
-		}
-		n := &app.Note{RecordType: ch.RecordType, RecordID: ch.RecordID}
-		if ch.Body != nil {
-			n.Body = *ch.Body
-		}
-		if n.RecordType == "" {
-			return nil, app.FieldErrorf("personId", "A note needs the record it is about: personId, companyId or opportunityId.")
-		}
-		return n, nil
-	}
-	ch, err := ReadTask(in)
-	if err != nil {
-		return nil, err
-	}
-	t := &app.Task{RecordType: ch.RecordType, RecordID: ch.RecordID}
-	ch.Upd.Apply(t)
-	return t, nil
+	return opsOf[o].build(s, ctx, in, isCustom)
 }
 
 // Create stores a new record from a Twenty-shaped input and returns it.
@@ -453,24 +311,7 @@ func (s *Service) Create(ctx context.Context, o *Object, in Input) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	var id int64
-	switch r := rec.(type) {
-	case *app.Person:
-		err = s.CRM.CreatePerson(ctx, r)
-		id = r.ID
-	case *app.Company:
-		err = s.CRM.CreateCompany(ctx, r)
-		id = r.ID
-	case *app.Deal:
-		err = s.CRM.CreateDeal(ctx, r)
-		id = r.ID
-	case *app.Note:
-		err = s.CRM.CreateNote(ctx, r)
-		id = r.ID
-	case *app.Task:
-		err = s.CRM.CreateTask(ctx, r)
-		id = r.ID
-	}
+	id, err := opsOf[o].create(s, ctx, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -493,54 +334,7 @@ func (s *Service) CreateMany(ctx context.Context, o *Object, ins []Input) ([]any
 			return nil, app.BatchFail(i, err)
 		}
 	}
-	ids := make([]int64, len(recs))
-	switch o {
-	case People:
-		ps := make([]*app.Person, len(recs))
-		for i, r := range recs {
-			ps[i] = r.(*app.Person)
-		}
-		err = s.CRM.UpsertPeople(ctx, ps)
-		for i, p := range ps {
-			ids[i] = p.ID
-		}
-	case Companies:
-		cs := make([]*app.Company, len(recs))
-		for i, r := range recs {
-			cs[i] = r.(*app.Company)
-		}
-		err = s.CRM.UpsertCompanies(ctx, cs)
-		for i, c := range cs {
-			ids[i] = c.ID
-		}
-	case Opportunities:
-		ds := make([]*app.Deal, len(recs))
-		for i, r := range recs {
-			ds[i] = r.(*app.Deal)
-		}
-		err = s.CRM.UpsertDeals(ctx, ds)
-		for i, d := range ds {
-			ids[i] = d.ID
-		}
-	case Notes:
-		ns := make([]*app.Note, len(recs))
-		for i, r := range recs {
-			ns[i] = r.(*app.Note)
-		}
-		err = s.CRM.UpsertNotes(ctx, ns)
-		for i, n := range ns {
-			ids[i] = n.ID
-		}
-	case Tasks:
-		ts := make([]*app.Task, len(recs))
-		for i, r := range recs {
-			ts[i] = r.(*app.Task)
-		}
-		err = s.CRM.UpsertTasks(ctx, ts)
-		for i, t := range ts {
-			ids[i] = t.ID
-		}
-	}
+	ids, err := opsOf[o].upsert(s, ctx, recs)
 	if err != nil {
 		return nil, err
 	}
@@ -564,59 +358,8 @@ func (s *Service) Update(ctx context.Context, o *Object, ref string, in Input) (
 	if err != nil {
 		return nil, err
 	}
-	switch o {
-	case People:
-		ch, err := ReadPerson(in, isCustom)
-		if err != nil {
-			return nil, err
-		}
-		ch.Upd.Custom = ch.Custom
-		if _, err := s.CRM.UpdatePerson(ctx, id, ch.Upd); err != nil {
-			return nil, err
-		}
-	case Companies:
-		ch, err := ReadCompany(in, isCustom)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := s.CRM.UpdateCompany(ctx, id, ch.Upd); err != nil {
-			return nil, err
-		}
-	case Opportunities:
-		ch, err := ReadOpportunity(in, isCustom)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.stageRef(ctx, &ch.Upd); err != nil {
-			return nil, err
-		}
-		if _, err := s.CRM.UpdateDeal(ctx, id, ch.Upd); err != nil {
-			return nil, err
-		}
-	case Notes:
-		ch, err := ReadNote(in)
-		if err != nil {
-			return nil, err
-		}
-		if ch.RecordType != "" {
-			return nil, app.FieldErrorf("personId", "A note stays with its record: create a new note to link another.")
-		}
-		if ch.Body != nil {
-			if _, err := s.CRM.UpdateNote(ctx, id, app.NoteUpdate{Body: ch.Body}); err != nil {
-				return nil, err
-			}
-		}
-	case Tasks:
-		ch, err := ReadTask(in)
-		if err != nil {
-			return nil, err
-		}
-		if ch.RecordType != "" {
-			return nil, app.FieldErrorf("personId", "A task stays with its record: create a new task to link another.")
-		}
-		if _, err := s.CRM.UpdateTask(ctx, id, ch.Upd); err != nil {
-			return nil, err
-		}
+	if err := opsOf[o].update(s, ctx, id, in, isCustom); err != nil {
+		return nil, err
 	}
 	return s.get(ctx, o, id, 0)
 }
@@ -628,19 +371,7 @@ func (s *Service) Delete(ctx context.Context, o *Object, ref string) (string, er
 	if err != nil {
 		return "", err
 	}
-	switch o {
-	case People:
-		err = s.CRM.DeletePerson(ctx, id)
-	case Companies:
-		err = s.CRM.DeleteCompany(ctx, id)
-	case Opportunities:
-		err = s.CRM.DeleteDeal(ctx, id)
-	case Notes:
-		err = s.CRM.DeleteNote(ctx, id)
-	case Tasks:
-		err = s.CRM.DeleteTask(ctx, id)
-	}
-	if err != nil {
+	if err := opsOf[o].delete(s, ctx, id); err != nil {
 		return "", err
 	}
 	return FormatID(id), nil

@@ -121,18 +121,7 @@ func decodeFieldsInto(k *app.RecordKind, body []byte, in any) (app.FieldValues, 
 // and returns their IDs.
 func upsertAll[T any](upsert func(*Handler) func(context.Context, []T) error, id func(T) int64) func(*Handler, context.Context, []any) ([]int64, error) {
 	return func(s *Handler, ctx context.Context, recs []any) ([]int64, error) {
-		typed := make([]T, len(recs))
-		for i, r := range recs {
-			typed[i] = r.(T)
-		}
-		if err := upsert(s)(ctx, typed); err != nil {
-			return nil, err
-		}
-		ids := make([]int64, len(typed))
-		for i, r := range typed {
-			ids[i] = id(r)
-		}
-		return ids, nil
+		return app.UpsertAs(ctx, recs, upsert(s), id)
 	}
 }
 
