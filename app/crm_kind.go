@@ -28,12 +28,13 @@ import (
 //     recordLabel and ftsCode; a migration;
 //   - ui: its crmPages and crmForms values (ui/crm/kinds.go), a case in
 //     its list cells (recordCells in ui/crm/view.go) and its crmOps
-//     (ui/api/crm_ops.go).
+//     (ui/api/crm_ops.go);
+//   - Twenty, when the kind has a Twenty object: its Object and objectOps
+//     (app/twenty).
 //
 // Still written per kind as code rather than values: the import's match
 // and write (store/crm_import.go importMatch, importOne: a branch per
-// ImportRecord field), the merge rules (crm_merge.go) and the Twenty
-// mapping (app/twenty).
+// ImportRecord field) and the merge rules (crm_merge.go).
 type RecordKind struct {
 	Type        string // record_type: "person"
 	Plural      string // URL segment and API path: "people"

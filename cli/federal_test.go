@@ -522,7 +522,8 @@ func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
 	q := &federal.MemoryQuota{}
 	sc := &federal.Scout{Store: fs, SAM: &sam.Client{BaseURL: srv.URL, Quota: q, KeyType: federal.KeySystem},
 		Key: func(context.Context) (federal.Secret, error) { return "k-123456", nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	svc := &federal.Service{Store: fs, Scout: sc}
+	svc := federal.NewService(fs)
+	svc.Scout = sc
 	ctx := context.Background()
 	for _, ss := range []*federal.SavedSearch{
 		{TenantID: app.HouseTenantID, Name: "A wide", NAICS: []string{"541511", "541512", "541519"}},

@@ -452,13 +452,13 @@ func (a *App) wireFederal() error {
 		Key:    key(app.SecretSAMKey, cfg.SAMAPIKey),
 		Logger: a.Logger,
 	}
-	f.Service = &federal.Service{Store: f.Store, Scout: f.Scout, Writer: export.Proposals{},
-		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND },
-		Sink: &federal.WorkflowSink{Next: federal.LogSink{Logger: a.Logger},
-			Trigger: func(ctx context.Context, tenantID int64, payload []byte) (int, error) {
-				return a.Automations.Trigger(ctx, tenantID, app.TriggerFederalAlert, payload)
-			}},
-	}
+	f.Service = federal.NewService(f.Store)
+	f.Service.Scout, f.Service.Writer = f.Scout, export.Proposals{}
+	f.Service.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }
+	f.Service.Sink = &federal.WorkflowSink{Next: federal.LogSink{Logger: a.Logger},
+		Trigger: func(ctx context.Context, tenantID int64, payload []byte) (int, error) {
+			return a.Automations.Trigger(ctx, tenantID, app.TriggerFederalAlert, payload)
+		}}
 	f.Service.LLM = &federal.LLMExtractor{Key: key(app.SecretOpenAIKey, cfg.OpenAIAPIKey), HTTP: a.outboundClient(httpx.Options{Timeout: federal.DefaultLLMTimeout}, cfg.OpenAIURL),
 		Endpoint: func(ctx context.Context) (string, string) { p := a.Providers.Current(ctx); return p.ModelURL, p.Model }}
 	a.Federal = f

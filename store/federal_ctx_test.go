@@ -288,8 +288,9 @@ func TestFederalService_BackgroundTenantContext(t *testing.T) {
 	now := fedNow
 	sink := &recordingSink{}
 	sc := &federal.Scout{Store: fs}
-	svc := &federal.Service{Store: fs, Scout: sc, Sink: sink, Now: func() time.Time { return now },
-		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
+	svc := federal.NewService(fs)
+	svc.Scout, svc.Sink, svc.Now = sc, sink, func() time.Time { return now }
+	svc.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }
 	for _, ctx := range []context.Context{e.A, e.B} {
 		if err := svc.SaveProfile(ctx, &federal.Profile{NAICSPrimary: "541511", SAMExpires: now.AddDate(0, 0, 20)}); err != nil {
 			t.Fatal(err)

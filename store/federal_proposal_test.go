@@ -27,8 +27,9 @@ func newFedService(t *testing.T) (*federal.Service, *store.FederalStore, *record
 	s := store.NewFederalStore(db)
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	sink := &recordingSink{}
-	svc := &federal.Service{Store: s, Sink: sink, Now: func() time.Time { return now },
-		NotFound: func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }}
+	svc := federal.NewService(s)
+	svc.Sink, svc.Now = sink, func() time.Time { return now }
+	svc.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }
 	return svc, s, sink, &now
 }
 
@@ -219,7 +220,7 @@ func TestFederalService_GrantPipeline(t *testing.T) {
 // while the admin has it on.
 func TestFederalService_FederalOn(t *testing.T) {
 	db := MustOpenDB(t)
-	svc := &federal.Service{Store: store.NewFederalStore(db)}
+	svc := federal.NewService(store.NewFederalStore(db))
 	ctx := context.Background()
 	c := &app.Tenant{Name: "Client"}
 	if err := store.NewTenantStore(db).CreateTenant(ctx, c); err != nil {

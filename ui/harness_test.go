@@ -294,7 +294,7 @@ func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	if e.AdminKeyW, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "w", app.ScopeWrite); err != nil {
 		t.Fatal(err)
 	}
-	e.NoticeID = seedFederal(t, e.Server.Federal)
+	e.NoticeID = seedFederal(t, e.Server.Federal, e.App.Federal.Store)
 	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
 	e.HouseSite, e.HouseSitePage = e.houseSite() // sites_test.go
 	e.ToolID, e.SpareToolID = e.fossTools()      // foss_tools_test.go
@@ -626,7 +626,7 @@ func (stubResolver) LookupTXT(_ context.Context, name string) ([]string, error) 
 
 // seedFederal stores one recorded SAM.gov notice and one saved search for
 // the house tenant and returns the notice ID.
-func seedFederal(t *testing.T, f *federal.Service) string {
+func seedFederal(t *testing.T, f *federal.Service, fs federal.Store) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "app", "federal", "testdata", "sam_notice_a_v1.json"))
 	if err != nil {
@@ -637,7 +637,7 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := f.Store.UpsertNotices(fedTenantCtx(ctx, app.HouseTenantID), []federal.Notice{n}, time.Now()); err != nil {
+	if _, err := fs.UpsertNotices(fedTenantCtx(ctx, app.HouseTenantID), []federal.Notice{n}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.CreateSearch(fedTenantCtx(ctx, app.HouseTenantID), &federal.SavedSearch{TenantID: app.HouseTenantID, Name: "Seeded"}); err != nil {
@@ -645,11 +645,11 @@ func seedFederal(t *testing.T, f *federal.Service) string {
 	}
 	// A grant (361874) and a proposal section (ID 1) for the Grant and
 	// Proposal Studio routes.
-	if _, err := f.Store.UpsertGrants(fedTenantCtx(ctx, app.HouseTenantID), []federal.Grant{{ID: "361874", Number: "HHS-SEED-1", Title: "Seeded grant"}}, time.Now()); err != nil {
+	if _, err := fs.UpsertGrants(fedTenantCtx(ctx, app.HouseTenantID), []federal.Grant{{ID: "361874", Number: "HHS-SEED-1", Title: "Seeded grant"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	sec := &federal.ProposalSection{TenantID: app.HouseTenantID, NoticeID: n.NoticeID, Title: "Seeded section", Position: 10, Status: "draft"}
-	if err := f.Store.CreateSection(fedTenantCtx(ctx, app.HouseTenantID), sec); err != nil || sec.ID != 1 {
+	if err := fs.CreateSection(fedTenantCtx(ctx, app.HouseTenantID), sec); err != nil || sec.ID != 1 {
 		t.Fatalf("seed section: %v (id %d)", err, sec.ID)
 	}
 	return n.NoticeID

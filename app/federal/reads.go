@@ -18,67 +18,67 @@ import (
 // FindProfile returns the tenant's company profile (ENOTFOUND when none is
 // saved yet).
 func (s *Service) FindProfile(ctx context.Context) (*Profile, error) {
-	return s.Store.FindProfile(ctx)
+	return s.store.FindProfile(ctx)
 }
 
 // FindSavedSearches lists the tenant's saved searches.
 func (s *Service) FindSavedSearches(ctx context.Context) ([]*SavedSearch, error) {
-	return s.Store.FindSavedSearches(ctx)
+	return s.store.FindSavedSearches(ctx)
 }
 
 // DeleteSavedSearch deletes one of the tenant's saved searches (ENOTFOUND
 // when it is not the tenant's).
 func (s *Service) DeleteSavedSearch(ctx context.Context, id int64) error {
-	return s.Store.DeleteSavedSearch(ctx, id)
+	return s.store.DeleteSavedSearch(ctx, id)
 }
 
 // FindNotices lists the tenant's notices by f and returns the next page's
 // cursor ("" on the last page).
 func (s *Service) FindNotices(ctx context.Context, f NoticeFilter) ([]*StoredNotice, string, error) {
-	return s.Store.FindNotices(ctx, f)
+	return s.store.FindNotices(ctx, f)
 }
 
 // FindNotice returns one of the tenant's notices.
 func (s *Service) FindNotice(ctx context.Context, noticeID string) (*StoredNotice, error) {
-	return s.Store.FindNotice(ctx, noticeID)
+	return s.store.FindNotice(ctx, noticeID)
 }
 
 // FindNoticeChanges lists the amendments recorded for a notice.
 func (s *Service) FindNoticeChanges(ctx context.Context, noticeID string) ([]*NoticeChange, error) {
-	return s.Store.FindNoticeChanges(ctx, noticeID)
+	return s.store.FindNoticeChanges(ctx, noticeID)
 }
 
 // FindPipeline lists the tenant's bid pipeline.
 func (s *Service) FindPipeline(ctx context.Context) ([]*PipelineEntry, error) {
-	return s.Store.FindPipeline(ctx)
+	return s.store.FindPipeline(ctx)
 }
 
 // FindPipelineEntry returns a notice's bid pipeline entry (ENOTFOUND when
 // the notice is not pursued).
 func (s *Service) FindPipelineEntry(ctx context.Context, noticeID string) (*PipelineEntry, error) {
-	return s.Store.FindPipelineEntry(ctx, noticeID)
+	return s.store.FindPipelineEntry(ctx, noticeID)
 }
 
 // FindMatrix returns a notice's compliance matrix.
 func (s *Service) FindMatrix(ctx context.Context, noticeID string) ([]*MatrixRow, error) {
-	return s.Store.FindMatrix(ctx, noticeID)
+	return s.store.FindMatrix(ctx, noticeID)
 }
 
 // FindScoutRuns lists the tenant's latest scout runs, newest first.
 func (s *Service) FindScoutRuns(ctx context.Context, limit int) ([]*ScoutRun, error) {
-	return s.Store.FindScoutRuns(ctx, limit)
+	return s.store.FindScoutRuns(ctx, limit)
 }
 
 // FederalTenants lists the tenants with federal work on (the house tenant
 // always).
 func (s *Service) FederalTenants(ctx context.Context) ([]int64, error) {
-	return s.Store.FederalTenants(ctx)
+	return s.store.FederalTenants(ctx)
 }
 
 // FederalOn reports whether the tenant has federal work on (the house
 // tenant always has).
 func (s *Service) FederalOn(ctx context.Context, tenantID int64) (bool, error) {
-	ids, err := s.Store.FederalTenants(ctx)
+	ids, err := s.store.FederalTenants(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -87,53 +87,53 @@ func (s *Service) FederalOn(ctx context.Context, tenantID int64) (bool, error) {
 
 // SetFederalEnabled turns a client's federal work on or off.
 func (s *Service) SetFederalEnabled(ctx context.Context, tenantID int64, on bool) error {
-	return s.Store.SetFederalEnabled(ctx, tenantID, on)
+	return s.store.SetFederalEnabled(ctx, tenantID, on)
 }
 
 // FindGrants lists the tenant's Grants.gov opportunities by f and returns
 // the next page's cursor.
 func (s *Service) FindGrants(ctx context.Context, f GrantFilter) ([]*StoredGrant, string, error) {
-	return s.Store.FindGrants(ctx, f)
+	return s.store.FindGrants(ctx, f)
 }
 
 // FindGrant returns one of the tenant's grant opportunities.
 func (s *Service) FindGrant(ctx context.Context, grantID string) (*StoredGrant, error) {
-	return s.Store.FindGrant(ctx, grantID)
+	return s.store.FindGrant(ctx, grantID)
 }
 
 // FindSections lists the proposal sections of a notice in order.
 func (s *Service) FindSections(ctx context.Context, noticeID string) ([]*ProposalSection, error) {
-	return s.Store.FindSections(ctx, noticeID)
+	return s.store.FindSections(ctx, noticeID)
 }
 
 // FindSection returns one proposal section of a notice.
 func (s *Service) FindSection(ctx context.Context, noticeID string, id int64) (*ProposalSection, error) {
-	return s.Store.FindSection(ctx, noticeID, id)
+	return s.store.FindSection(ctx, noticeID, id)
 }
 
 // DeleteSection deletes one proposal section of a notice.
 func (s *Service) DeleteSection(ctx context.Context, noticeID string, id int64) error {
-	return s.Store.DeleteSection(ctx, noticeID, id)
+	return s.store.DeleteSection(ctx, noticeID, id)
 }
 
 // FindGrantPipeline lists the tenant's grant pipeline.
 func (s *Service) FindGrantPipeline(ctx context.Context) ([]*GrantPipelineEntry, error) {
-	return s.Store.FindGrantPipeline(ctx)
+	return s.store.FindGrantPipeline(ctx)
 }
 
 // FindGrantPipelineEntry returns a grant's pipeline entry (ENOTFOUND when
 // the grant is not pursued).
 func (s *Service) FindGrantPipelineEntry(ctx context.Context, grantID string) (*GrantPipelineEntry, error) {
-	return s.Store.FindGrantPipelineEntry(ctx, grantID)
+	return s.store.FindGrantPipelineEntry(ctx, grantID)
 }
 
 // PursuitKeys maps pipeline entry IDs (the record IDs tasks and notes
 // link to) to their notice IDs, or with grants to grant IDs.
 func (s *Service) PursuitKeys(ctx context.Context, grants bool, ids []int64) (map[int64]string, error) {
-	return s.Store.PursuitKeys(ctx, grants, ids)
+	return s.store.PursuitKeys(ctx, grants, ids)
 }
 
 // FindAlerts lists the tenant's alerts and digests by f, newest first.
 func (s *Service) FindAlerts(ctx context.Context, f AlertFilter) ([]*FederalAlert, error) {
-	return s.Store.FindAlerts(ctx, f)
+	return s.store.FindAlerts(ctx, f)
 }

@@ -13,9 +13,11 @@ import (
 )
 
 // Service is what the Nexus pages, the API and the CLI call: validation and
-// orchestration over Store, plus the Scout. Reads go straight to Store.
+// orchestration over its Store, plus the Scout. Reads go straight to the
+// store, which is unexported so that callers go through the Service (make
+// one with NewService).
 type Service struct {
-	Store Store
+	store Store
 	Scout *Scout
 	// LLM, when configured, adds a model's reading to RFP extraction.
 	LLM *LLMExtractor
@@ -36,6 +38,10 @@ type Service struct {
 	wg      sync.WaitGroup
 }
 
+// NewService returns a Service over st; set the optional fields (Scout,
+// LLM, Writer, Now, Sink, NotFound) on the result.
+func NewService(st Store) *Service { return &Service{store: st} }
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -50,7 +56,7 @@ func (s *Service) SaveProfile(ctx context.Context, p *Profile) error {
 	if err := p.Validate(); err != nil {
 		return firstValidation(err)
 	}
-	return s.Store.SaveProfile(ctx, p, s.now())
+	return s.store.SaveProfile(ctx, p, s.now())
 }
 
 // firstValidation returns the first *ValidationError of a joined error.
@@ -78,20 +84,20 @@ func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
 				ss.RequestCount(), s.Scout.SAM.Bucket(), limit))
 		}
 	}
-	return s.Store.CreateSavedSearch(ctx, ss)
+	return s.store.CreateSavedSearch(ctx, ss)
 }
 
 // Pursue puts a notice in the pipeline at Triage (no change if it is
 // already there) and returns the entry.
 func (s *Service) Pursue(ctx context.Context, noticeID string) (*PipelineEntry, error) {
-	if e, err := s.Store.FindPipelineEntry(ctx, noticeID); err == nil {
+	if e, err := s.store.FindPipelineEntry(ctx, noticeID); err == nil {
 		return e, nil
 	}
 	e := &PipelineEntry{NoticeID: noticeID, Stage: StageTriage} // the store sets the tenant
-	if err := s.Store.SavePipelineEntry(ctx, e, s.now()); err != nil {
+	if err := s.store.SavePipelineEntry(ctx, e, s.now()); err != nil {
 		return nil, err
 	}
-	return s.Store.FindPipelineEntry(ctx, noticeID)
+	return s.store.FindPipelineEntry(ctx, noticeID)
 }
 
 // SavePipelineEntry validates and stores e.
@@ -100,7 +106,7 @@ func (s *Service) SavePipelineEntry(ctx context.Context, e *PipelineEntry) error
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	return s.Store.SavePipelineEntry(ctx, e, s.now())
+	return s.store.SavePipelineEntry(ctx, e, s.now())
 }
 
 // MaxRFPText bounds pasted solicitation text (bytes).
@@ -130,7 +136,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, noticeID, pasted string) (*
 	if len(pasted) > MaxRFPText {
 		return nil, invalid("rfpText", "at most %d MB of text", MaxRFPText>>20)
 	}
-	n, err := s.Store.FindNotice(ctx, noticeID)
+	n, err := s.store.FindNotice(ctx, noticeID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +162,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, noticeID, pasted string) (*
 	found := res.AddedByLLM
 	if found > 0 {
 		// The model's rows may be in the matrix from an earlier run.
-		rows, err := s.Store.FindMatrix(ctx, noticeID)
+		rows, err := s.store.FindMatrix(ctx, noticeID)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +178,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, noticeID, pasted string) (*
 			}
 		}
 	}
-	if res.Added, err = s.Store.AddMatrixRows(ctx, noticeID, ex.Requirements, s.now()); err != nil {
+	if res.Added, err = s.store.AddMatrixRows(ctx, noticeID, ex.Requirements, s.now()); err != nil {
 		return nil, err
 	}
 	if res.LLMError == nil && res.LLM != "" {
@@ -207,7 +213,7 @@ func (s *Service) UpdateMatrixRow(ctx context.Context, r *MatrixRow) error {
 	if len(r.Owner) > 200 || len(r.AnsweredIn) > 200 {
 		return invalid("owner", "at most 200 characters")
 	}
-	return s.Store.UpdateMatrixRow(ctx, r)
+	return s.store.UpdateMatrixRow(ctx, r)
 }
 
 // KeyConfigured reports whether a SAM.gov key is set (never the key).
