@@ -35,28 +35,28 @@ type devToolsPage struct {
 }
 
 // MountDevTools serves /developers on a host's signed-in group.
-func (s *Handler) MountDevTools(r fiber.Router, host string, csrf fiber.Handler) {
+func (s *Handler) MountDevTools(r fiber.Router, sc web.Scope, csrf fiber.Handler) {
 	guard := func(c *fiber.Ctx) error {
-		if host == web.HostPortal {
+		if !sc.Nexus() {
 			if err := web.RequireOwner(c, "use the developer tools"); err != nil {
 				return err
 			}
 		}
 		return c.Next()
 	}
-	r.Get("/developers", guard, s.handleDevTools(host))
-	if host == web.HostPortal {
+	r.Get("/developers", guard, s.handleDevTools(sc))
+	if !sc.Nexus() {
 		r.Get("/developers/openapi.json", guard, s.handlePortalOpenAPI)
 	} else {
 		r.Get("/developers/openapi.json", guard, s.handleOpenAPI)
 	}
-	r.Get("/developers/graphql", guard, s.handleGraphiQL(host))
-	s.mountDeliveryLog(r, host, guard, csrf)
+	r.Get("/developers/graphql", guard, s.handleGraphiQL(sc))
+	s.mountDeliveryLog(r, sc, guard, csrf)
 }
 
-func (s *Handler) handleDevTools(host string) fiber.Handler {
+func (s *Handler) handleDevTools(sc web.Scope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		p := &devToolsPage{Portal: host == web.HostPortal, SpecURL: "/developers/openapi.json", Deliveries: s.Webhooks != nil,
+		p := &devToolsPage{Portal: !sc.Nexus(), SpecURL: "/developers/openapi.json", Deliveries: s.Webhooks != nil,
 			SwaggerJS: assets.URL("vendor/swagger-ui/swagger-ui-bundle.js"), SwaggerCSS: assets.URL("vendor/swagger-ui/swagger-ui.css")}
 		var err error
 		if p.Portal {
@@ -78,8 +78,8 @@ func (s *Handler) handleDevTools(host string) fiber.Handler {
 				"genericAuthType": "httpHeaderAuth", "sendBody": true, "specifyBody": "json", "jsonBody": string(body)}}
 		n8n, _ := json.MarshalIndent(map[string]any{"nodes": []any{node}, "connections": map[string]any{}}, "", "  ")
 		p.N8N = string(n8n)
-		p.Layout = s.Layout(c, host, "API & developer tools")
-		return s.Render(c, web.LayoutForHost(host)+"/developers", p)
+		p.Layout = s.Layout(c, sc.Host, "API & developer tools")
+		return s.Render(c, sc.Page("developers"), p)
 	}
 }
 
@@ -93,19 +93,19 @@ type graphiqlPage struct {
 	Schema   string
 }
 
-func (s *Handler) handleGraphiQL(host string) fiber.Handler {
+func (s *Handler) handleGraphiQL(sc web.Scope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p := &graphiqlPage{Endpoint: "/graphql", Schema: GraphQLSchema(),
 			Query: "{\n  people(first: 5, orderBy: [{createdAt: DescNullsLast}]) {\n    totalCount\n    edges { node { id name { firstName lastName } emails { primaryEmail } } }\n  }\n}"}
-		if host == web.HostPortal {
+		if !sc.Nexus() {
 			// The schema's own description speaks of the agency's admin
 			// host: a client's portal shows the types only (white label).
 			if i := strings.Index(p.Schema, "schema {"); i >= 0 {
 				p.Schema = p.Schema[i:]
 			}
 		}
-		p.Layout = s.Layout(c, host, "GraphQL playground")
-		return s.Render(c, web.LayoutForHost(host)+"/graphiql", p)
+		p.Layout = s.Layout(c, sc.Host, "GraphQL playground")
+		return s.Render(c, sc.Page("graphiql"), p)
 	}
 }
 

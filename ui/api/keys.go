@@ -105,7 +105,7 @@ func (s *Handler) MountPortalKeys(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/apikeys", s.handlePortalAPIKeys)
 	r.Post("/apikeys", csrf, s.handlePortalAPIKeyCreate)
 	r.Post("/apikeys/:id/revoke", csrf, s.handlePortalAPIKeyRevoke)
-	s.MountDevTools(r, web.HostPortal, csrf)
+	s.MountDevTools(r, web.PortalScope, csrf)
 }
 
 // MountAdminKeys serves Nexus > API keys (admin keys).
@@ -113,5 +113,5 @@ func (s *Handler) MountAdminKeys(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/apikeys", s.handleAdminAPIKeys)
 	r.Post("/apikeys", csrf, s.handleAdminAPIKeyCreate)
 	r.Post("/apikeys/:id/revoke", csrf, s.handleAdminAPIKeyRevoke)
-	s.MountDevTools(r, web.HostNexus, csrf)
+	s.MountDevTools(r, web.NexusScope, csrf)
 }

@@ -260,18 +260,18 @@ type deliveryPage struct {
 	Payload  string // indented
 }
 
-func (s *Handler) mountDeliveryLog(r fiber.Router, host string, guard, csrf fiber.Handler) {
+func (s *Handler) mountDeliveryLog(r fiber.Router, sc web.Scope, guard, csrf fiber.Handler) {
 	if s.Webhooks == nil {
 		return
 	}
-	r.Get("/developers/webhooks", guard, s.handleDeliveryLog(host))
-	r.Get("/developers/webhooks/:id", guard, s.handleDeliveryView(host))
+	r.Get("/developers/webhooks", guard, s.handleDeliveryLog(sc))
+	r.Get("/developers/webhooks/:id", guard, s.handleDeliveryView(sc))
 	r.Post("/developers/webhooks/:id/redeliver", guard, csrf, s.handleDeliveryRedeliver)
 }
 
-func (s *Handler) handleDeliveryLog(host string) fiber.Handler {
+func (s *Handler) handleDeliveryLog(sc web.Scope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		nexus := host == web.HostNexus
+		nexus := sc.Nexus()
 		p := &deliveriesPage{Nexus: nexus, Events: app.WebhookEvents, Statuses: []string{"pending", "sending", "succeeded", "failed"}, Retention: s.Webhooks.RetentionNote()}
 		f, err := s.deliveryFilter(c, nexus)
 		if err == nil {
@@ -302,12 +302,12 @@ func (s *Handler) handleDeliveryLog(host string) fiber.Handler {
 				return err
 			}
 		}
-		p.Layout = s.Layout(c, host, "Webhook deliveries")
-		return s.Render(c, web.LayoutForHost(host)+"/webhook_deliveries", p)
+		p.Layout = s.Layout(c, sc.Host, "Webhook deliveries")
+		return s.Render(c, sc.Page("webhook_deliveries"), p)
 	}
 }
 
-func (s *Handler) handleDeliveryView(host string) fiber.Handler {
+func (s *Handler) handleDeliveryView(sc web.Scope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := web.ParamID(c, "id")
 		if err != nil {
@@ -317,15 +317,15 @@ func (s *Handler) handleDeliveryView(host string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		p := &deliveryPage{Nexus: host == web.HostNexus, Delivery: d, Payload: d.Payload}
+		p := &deliveryPage{Nexus: sc.Nexus(), Delivery: d, Payload: d.Payload}
 		var v any
 		if json.Unmarshal([]byte(d.Payload), &v) == nil {
 			if b, err := json.MarshalIndent(v, "", "  "); err == nil {
 				p.Payload = string(b)
 			}
 		}
-		p.Layout = s.Layout(c, host, "Delivery #"+strconv.FormatInt(d.ID, 10))
-		return s.Render(c, web.LayoutForHost(host)+"/webhook_delivery", p)
+		p.Layout = s.Layout(c, sc.Host, "Delivery #"+strconv.FormatInt(d.ID, 10))
+		return s.Render(c, sc.Page("webhook_delivery"), p)
 	}
 }
 

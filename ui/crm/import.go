@@ -84,15 +84,6 @@ type importJobPage struct {
 	FormError string
 }
 
-// importHost is the host an import page is drawn for: Nexus when an
-// admin imports into the agency's CRM (nexusHouse), else the portal.
-func importHost(c *fiber.Ctx) string {
-	if _, ok := c.Locals(nexusTenantKey).(*app.Tenant); ok {
-		return web.HostNexus
-	}
-	return web.HostPortal
-}
-
 func (s *Handler) importStore() (*app.CRMService, error) {
 	if s.CRM.Imports == nil {
 		return nil, app.Errorf(app.ENOTFOUND, "Import is not available.")
@@ -123,9 +114,9 @@ func (s *Handler) renderImport(c *fiber.Ctx, p *importPage) error {
 	// A people row is about 80 bytes; the form itself needs a little room.
 	p.MaxUpload, p.MaxRows = app.FormatBytes(int64(s.BodyLimit)), max(s.BodyLimit-4096, 0)/80/1000*1000
 	p.MaxChunked, p.ChunkSize = app.FormatBytes(MaxChunkedUpload), app.FormatBytes(UploadChunkSize)
-	host := importHost(c)
-	p.Layout = s.Layout(c, host, "Import CSV")
-	return s.Render(c, web.LayoutForHost(host)+"/crm_import", p)
+	sc := scopeOf(c)
+	p.Layout = s.Layout(c, sc.Host, "Import CSV")
+	return s.Render(c, sc.Page("crm_import"), p)
 }
 
 // handleCRMImport stores the upload and creates the job (step 1).
@@ -282,9 +273,9 @@ func (s *Handler) renderImportJob(c *fiber.Ctx, j *app.ImportJob, p *importJobPa
 			return err
 		}
 	}
-	host := importHost(c)
-	p.Layout = s.Layout(c, host, "Import "+j.FileName)
-	return s.Render(c, web.LayoutForHost(host)+"/crm_import_job", p)
+	sc := scopeOf(c)
+	p.Layout = s.Layout(c, sc.Host, "Import "+j.FileName)
+	return s.Render(c, sc.Page("crm_import_job"), p)
 }
 
 // handleCRMImportJobUpdate saves the mapping and options; with

@@ -35,15 +35,15 @@ func (s *Handler) MountPortal(r fiber.Router, csrf fiber.Handler) {
 		}
 		return c.Next()
 	}
-	r.Get("/integrations", owner, s.handleIntegrations(web.HostPortal))
-	r.Get("/integrations/:key", owner, s.handleIntegration(web.HostPortal))
-	r.Post("/integrations/:key/test", owner, csrf, s.handleIntegrationTest(web.HostPortal))
+	r.Get("/integrations", owner, s.handleIntegrations(web.PortalScope))
+	r.Get("/integrations/:key", owner, s.handleIntegration(web.PortalScope))
+	r.Post("/integrations/:key/test", owner, csrf, s.handleIntegrationTest(web.PortalScope))
 }
 
 func (s *Handler) mountNexusIntegrations(r fiber.Router, csrf fiber.Handler) {
-	r.Get("/integrations", s.handleIntegrations(web.HostNexus))
-	r.Get("/integrations/:key", s.handleIntegration(web.HostNexus))
-	r.Post("/integrations/:key/test", csrf, s.handleIntegrationTest(web.HostNexus))
+	r.Get("/integrations", s.handleIntegrations(web.NexusScope))
+	r.Get("/integrations/:key", s.handleIntegration(web.NexusScope))
+	r.Post("/integrations/:key/test", csrf, s.handleIntegrationTest(web.NexusScope))
 	r.Post("/integrations/:key/settings", csrf, s.handleIntegrationSettings)
 }
 
@@ -83,35 +83,35 @@ type integrationPage struct {
 	Tested bool
 }
 
-func (s *Handler) handleIntegrations(host string) fiber.Handler {
+func (s *Handler) handleIntegrations(sc web.Scope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		all, err := s.Hub.List(c.UserContext())
 		if err != nil {
 			return err
 		}
-		p := &integrationsPage{Portal: host == web.HostPortal, Integrations: all}
-		p.Layout = s.Layout(c, host, "Integrations")
-		return s.Render(c, web.LayoutForHost(host)+"/integrations", p)
+		p := &integrationsPage{Portal: !sc.Nexus(), Integrations: all}
+		p.Layout = s.Layout(c, sc.Host, "Integrations")
+		return s.Render(c, sc.Page("integrations"), p)
 	}
 }
 
-func (s *Handler) handleIntegration(host string) fiber.Handler {
+func (s *Handler) handleIntegration(sc web.Scope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		st, err := s.Hub.Find(c.UserContext(), utils.CopyString(c.Params("key")))
 		if err != nil {
 			return err
 		}
-		return s.renderIntegration(c, host, st, false)
+		return s.renderIntegration(c, sc, st, false)
 	}
 }
 
-func (s *Handler) renderIntegration(c *fiber.Ctx, host string, st *platform.IntegrationStatus, tested bool) error {
-	p := &integrationPage{Portal: host == web.HostPortal, I: st, Tested: tested}
-	p.Layout = s.Layout(c, host, st.Name)
-	return s.Render(c, web.LayoutForHost(host)+"/integration", p)
+func (s *Handler) renderIntegration(c *fiber.Ctx, sc web.Scope, st *platform.IntegrationStatus, tested bool) error {
+	p := &integrationPage{Portal: !sc.Nexus(), I: st, Tested: tested}
+	p.Layout = s.Layout(c, sc.Host, st.Name)
+	return s.Render(c, sc.Page("integration"), p)
 }
 
-func (s *Handler) handleIntegrationTest(host string) fiber.Handler {
+func (s *Handler) handleIntegrationTest(sc web.Scope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		st, err := s.Hub.Test(c.UserContext(), utils.CopyString(c.Params("key")))
 		if app.ErrorCode(err) == app.EINVALID {
@@ -120,6 +120,6 @@ func (s *Handler) handleIntegrationTest(host string) fiber.Handler {
 		} else if err != nil {
 			return err
 		}
-		return s.renderIntegration(c, host, st, true)
+		return s.renderIntegration(c, sc, st, true)
 	}
 }
