@@ -220,9 +220,13 @@ func decodeVector(b []byte) []float32 {
 	return v
 }
 
-// SaveVectors stores vectors of the tenant's chunks.
-func (s *AgentStore) SaveVectors(ctx context.Context, tenantID int64, model string, vs []agents.ChunkVector) error {
+// SaveVectors stores vectors of the tenant's chunks and the usage that
+// metered them, in one transaction.
+func (s *AgentStore) SaveVectors(ctx context.Context, tenantID int64, model string, vs []agents.ChunkVector, usage agents.Usage) error {
 	return s.db.Update(ctx, func(tx *Tx) error {
+		if _, err := addUsage(ctx, tx, []agents.Usage{usage}); err != nil {
+			return err
+		}
 		for _, v := range vs {
 			// Only a chunk of the tenant takes a vector.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO agent_vectors (chunk_id, model, tenant_id, vector) SELECT id, ?, tenant_id, ? FROM agent_chunks WHERE id = ? AND tenant_id = ?

@@ -103,7 +103,9 @@ type KnowledgeStore interface {
 	// ChunksWithoutVector lists up to limit chunks of the tenant's
 	// documents in scope lacking a vector of model.
 	ChunksWithoutVector(ctx context.Context, tenantID int64, scope KnowledgeScope, model string, limit int) ([]*Chunk, error)
-	SaveVectors(ctx context.Context, tenantID int64, model string, vs []ChunkVector) error
+	// SaveVectors stores vectors of the tenant's chunks and, in the
+	// same transaction, the usage that metered them.
+	SaveVectors(ctx context.Context, tenantID int64, model string, vs []ChunkVector, usage Usage) error
 	// Vectors returns the vectors of model of the tenant's chunks in
 	// scope, with the chunks' IDs.
 	Vectors(ctx context.Context, tenantID int64, scope KnowledgeScope, model string) ([]ChunkVector, error)
@@ -650,11 +652,10 @@ func (s *Service) EmbedKnowledge(ctx context.Context, a *Agent, limit int) (int,
 		for j, c := range batch {
 			out[j] = ChunkVector{ChunkID: c.ID, Vector: vs[j]}
 		}
-		if err := s.Store.SaveVectors(ctx, a.TenantID, model, out); err != nil {
-			return total, err
-		}
+		// The vectors and their metered tokens are written together:
+		// a vector is never stored without its usage.
 		u := s.tokenUsage(ctx, a.TenantID, UsageEmbed, model, n, 0)
-		if err := s.Store.AddUsage(ctx, 0, []Usage{u}); err != nil {
+		if err := s.Store.SaveVectors(ctx, a.TenantID, model, out, u); err != nil {
 			return total, err
 		}
 		s.budgets.add(a.TenantID, u.CostMicros)
