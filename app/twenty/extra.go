@@ -84,18 +84,17 @@ func withExtraSorts(k *app.RecordKind, sorts map[string]string) map[string]strin
 	return sorts
 }
 
-// topLevel is the extra and custom fields a record writes after its own:
-// custom fields under a name the record or an extra field already has
-// are left out.
-func topLevel(extra, custom map[string]any, std map[string]bool) map[string]any {
+// topLevel is the extra and custom fields a record writes after its own;
+// an extra field wins over a custom field of the same name (withCustom
+// leaves out the names the record itself has).
+func topLevel(extra, custom map[string]any) map[string]any {
 	if len(extra) == 0 {
 		return custom
 	}
-	out := maps.Clone(extra)
-	for k, v := range custom {
-		if _, taken := out[k]; !taken && !std[k] {
-			out[k] = v
-		}
+	out := maps.Clone(custom)
+	if out == nil {
+		out = map[string]any{}
 	}
+	maps.Copy(out, extra)
 	return out
 }

@@ -259,7 +259,7 @@ func (p Person) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withCustom(b, topLevel(p.Extra, p.Custom, personKeys), personKeys)
+	return withCustom(b, topLevel(p.Extra, p.Custom), personKeys)
 }
 
 // MarshalJSON writes the company with its extra and custom fields.
@@ -269,7 +269,7 @@ func (c Company) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withCustom(b, topLevel(c.Extra, c.Custom, companyKeys), companyKeys)
+	return withCustom(b, topLevel(c.Extra, c.Custom), companyKeys)
 }
 
 // MarshalJSON writes the opportunity with its extra and custom fields.
@@ -279,7 +279,7 @@ func (o Opportunity) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withCustom(b, topLevel(o.Extra, o.Custom, dealKeys), dealKeys)
+	return withCustom(b, topLevel(o.Extra, o.Custom), dealKeys)
 }
 
 // splitPhone writes an E.164 number as Twenty does: the national number,
