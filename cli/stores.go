@@ -7,5 +7,6 @@ import "orengen/store"
 // check data through these same instances (not through a service), and
 // the ui itself never sees them: it is given the services only.
 type Stores struct {
-	Inbox *store.InboxStore
+	Inbox    *store.InboxStore
+	Calendar *store.CalendarStore // calendars, bookings and the sync sources
 }
