@@ -245,9 +245,11 @@ func (a *App) open(ctx context.Context) error {
 	if cfg.WebhookAllowPrivate {
 		hooks = hooks.AllowAll()
 	}
-	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, Meter: a.Metrics,
-		Retention: cfg.WebhookRetention, Keep: cfg.WebhookKeep,
-		HTTP: httpx.New(hooks, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1, UserAgent: "webhooks/1"})}
+	a.Stores.Webhooks = store.NewWebhookStore(a.DB)
+	a.Webhooks = app.NewWebhookService(a.Stores.Webhooks)
+	a.Webhooks.Vault, a.Webhooks.Logger, a.Webhooks.Meter = a.Vault, a.Logger, a.Metrics
+	a.Webhooks.Retention, a.Webhooks.Keep = cfg.WebhookRetention, cfg.WebhookKeep
+	a.Webhooks.HTTP = httpx.New(hooks, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1, UserAgent: "webhooks/1"})
 
 	a.wireServer()
 	a.wireAutomations(smtpDefault, outbox)
@@ -404,8 +406,9 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		Missing:         a.Integrations.Missing,
 		Sheets:          a.Sheets, // sheet steps' tables and columns are checked on save
 	}
-	a.Forms = &app.FormService{Store: store.NewFormStore(a.DB), Automations: a.Automations, Mailer: a.Mailer,
-		Tenants: a.Tenants.Store, Audit: a.Audit, Logger: a.Logger}
+	a.Stores.Forms = store.NewFormStore(a.DB)
+	a.Forms = app.NewFormService(a.Stores.Forms)
+	a.Forms.Automations, a.Forms.Mailer, a.Forms.Tenants, a.Forms.Audit, a.Forms.Logger = a.Automations, a.Mailer, a.Tenants.Store, a.Audit, a.Logger
 	a.Server.Automations = a.Automations
 	a.Server.Providers = a.Integrations
 	a.Server.ModelKey = func(ctx context.Context) bool {
