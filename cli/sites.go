@@ -55,7 +55,7 @@ func (a *App) wireSites() {
 				}
 				return rc
 			}
-			if t, err := a.Tenants.Store.FindTenantByID(ctx, s.TenantID); err == nil {
+			if t, err := a.Tenants.TenantByID(ctx, s.TenantID); err == nil {
 				if t.ID != app.HouseTenantID {
 					rc.BrandName = t.BrandName()
 				}

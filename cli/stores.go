@@ -11,4 +11,5 @@ type Stores struct {
 	Calendar *store.CalendarStore // calendars, bookings and the sync sources
 	Forms    *store.FormStore     // also the site builder's form blocks
 	Webhooks *store.WebhookStore
+	Tenants  *store.TenantStore // what other services read of a tenant
 }
