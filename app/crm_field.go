@@ -65,7 +65,9 @@ type Field struct {
 	// Twenty's model lacks: the Twenty-compatible REST API then carries
 	// it at the record's top level under its key in lowerCamelCase (a
 	// person's birthday is "birthday"), reads, filters and sorts it
-	// there, with no code in app/twenty. GraphQL keeps Twenty's schema.
+	// there, with no code in app/twenty; GraphQL has it as a field of the
+	// record's type and inputs (ui/api/graphql_extra.go generates it:
+	// run TestGraphQL_ExtraGenerated with -update-graphql).
 	Twenty string
 	// FromImport rewrites an imported cell before it is checked (a
 	// company's "42" employees becomes the size "11-50"); nil keeps it.

@@ -19,16 +19,17 @@ import (
 //     fires when its events start workflows); its Fields (crm_field.go)
 //     and a case in KindOfRecord; its import fields, aliases and builder
 //     (importFields, importAliases, importBuilders in crm_import.go); its
-//     view fields and default columns (viewFields, DefaultViewColumns in
+//     Columns beside its Fields and meta (crm_column.go: the cells of
+//     tables, views and CSV; its view fields follow from them), its
+//     viewFields entry and default columns (DefaultViewColumns in
 //     crm_view.go) and sort fields (ObjectSortFields in crm.go);
 //   - store: its recordOps (crm.go: type, find, insert, replace, what a
 //     delete removes first) and storeKinds value (crm_kind.go: name SQL,
 //     link resolve query, tag load, date trigger contact and columns);
 //     its table, label and search code in recordTable, linkTable,
 //     recordLabel and ftsCode; a migration;
-//   - ui: its crmPages and crmForms values (ui/crm/kinds.go), a case in
-//     its list cells (recordCells in ui/crm/view.go) and its crmOps
-//     (ui/api/crm_ops.go);
+//   - ui: its crmPages and crmForms values (ui/crm/kinds.go) and its
+//     crmOps (ui/api/crm_ops.go);
 //   - Twenty, when the kind has a Twenty object: its Object and objectOps
 //     (app/twenty).
 //
@@ -45,6 +46,9 @@ type RecordKind struct {
 	Aliases []string
 	// Fields are the kind's built-in scalar fields (crm_field.go).
 	Fields []*Field
+	// Columns are the kind's other columns of tables, views and CSV
+	// export (crm_column.go).
+	Columns []*Column
 	// TagCount is where a TagCount keeps the number of the kind's records
 	// carrying the tag; nil for a kind without tags.
 	TagCount func(*TagCount) *int
@@ -53,6 +57,8 @@ type RecordKind struct {
 	DateTrigger       bool
 	DateTriggerFields []string
 
+	// meta reads what every record has (crm_column.go).
+	meta func(rec any) recordMeta
 	// fires lists the workflow triggers an event on one of the kind's
 	// records fires (CRMEvent.RunsFor), with the run's contact and deal.
 	fires func(ev *CRMEvent, with func(kv ...string) map[string]string) (fires []eventFire, contactID, dealID int64)
@@ -93,7 +99,7 @@ func UpsertAs[T any](ctx context.Context, recs []any, upsert func(context.Contex
 
 // The CRM record kinds with pages, an API and CSV import.
 var (
-	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People", Fields: personFields,
+	KindPerson = &RecordKind{Type: RecordPerson, Plural: "people", Label: "Person", PluralLabel: "People", ImportLabel: "People", Fields: personFields, Columns: personColumns, meta: personMeta,
 		TagCount: func(t *TagCount) *int { return &t.People }, DateTrigger: true, fires: personEventFires,
 		delete: (*CRMService).DeletePerson,
 		find:   findAs((*CRMService).FindPeople, func(o ListOptions) PersonFilter { return PersonFilter{ListOptions: o} }),
@@ -101,7 +107,7 @@ var (
 			_, err := s.UpdatePerson(ctx, id, PersonUpdate{Tags: &tags})
 			return err
 		}}
-	KindCompany = &RecordKind{Type: RecordCompany, Plural: "companies", Label: "Company", PluralLabel: "Companies", ImportLabel: "Companies", Fields: companyFields,
+	KindCompany = &RecordKind{Type: RecordCompany, Plural: "companies", Label: "Company", PluralLabel: "Companies", ImportLabel: "Companies", Fields: companyFields, Columns: companyColumns, meta: companyMeta,
 		TagCount: func(t *TagCount) *int { return &t.Companies },
 		delete:   (*CRMService).DeleteCompany,
 		find:     findAs((*CRMService).FindCompanies, func(o ListOptions) CompanyFilter { return CompanyFilter{ListOptions: o} }),
@@ -109,7 +115,7 @@ var (
 			_, err := s.UpdateCompany(ctx, id, CompanyUpdate{Tags: &tags})
 			return err
 		}}
-	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)", Fields: dealFields,
+	KindDeal = &RecordKind{Type: RecordDeal, Plural: "deals", Label: "Deal", PluralLabel: "Deals", ImportLabel: "Deals (opportunities)", Fields: dealFields, Columns: dealColumns, meta: dealMeta,
 		Aliases:  []string{"opportunity", "opportunities"},
 		TagCount: func(t *TagCount) *int { return &t.Deals }, DateTrigger: true, DateTriggerFields: []string{"expected_close"}, fires: dealEventFires,
 		delete: (*CRMService).DeleteDeal,

@@ -65,3 +65,32 @@ func TestImport_UnknownObject(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordKind_CellKeys: every column a view of a kind offers has a
+// cell (a Field or a Column of the kind), and no key is both or twice, so
+// a Column never hides a Field's value.
+func TestRecordKind_CellKeys(t *testing.T) {
+	for _, k := range app.RecordKinds {
+		seen := map[string]bool{}
+		for _, f := range k.Fields {
+			if seen[f.Key] {
+				t.Errorf("%s: field %q twice", k.Type, f.Key)
+			}
+			seen[f.Key] = true
+		}
+		for _, c := range k.Columns {
+			if seen[c.Key] {
+				t.Errorf("%s: column %q is also a field or another column", k.Type, c.Key)
+			}
+			seen[c.Key] = true
+		}
+		if !seen["id"] {
+			t.Errorf("%s: no id column", k.Type)
+		}
+		for _, f := range app.ViewFields(k.Type, nil) {
+			if !seen[f.Key] {
+				t.Errorf("%s: view field %q has no cell", k.Type, f.Key)
+			}
+		}
+	}
+}

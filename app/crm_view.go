@@ -109,18 +109,11 @@ type View struct {
 // MaxConditions is the most conditions a view or list takes.
 const MaxConditions = 20
 
-// viewFields: each kind's descriptor fields, with its own around them.
+// viewFields: each kind's descriptor fields and columns (viewFields).
 var viewFields = map[string][]ImportField{
-	RecordPerson: KindPerson.fieldItems([]ImportField{{"name", "Name"}}, nil, (*Field).ColumnTitle, ImportField{"email", "Emails"}, ImportField{"phone", "Phones"},
-		ImportField{"company", "Company"}, ImportField{"tag", "Tags"},
-		ImportField{"consent_email", "Consent: email"}, ImportField{"consent_sms", "Consent: SMS"}, ImportField{"consent_calls", "Consent: calls"},
-		ImportField{"created_at", "Created"}, ImportField{"updated_at", "Updated"}),
-	RecordCompany: KindCompany.fieldItems(nil, nil, (*Field).ColumnTitle, ImportField{"tag", "Tags"},
-		ImportField{"created_at", "Created"}, ImportField{"updated_at", "Updated"}),
-	RecordDeal: KindDeal.fieldItems(nil, nil, (*Field).ColumnTitle, ImportField{"amount", "Amount"}, ImportField{"currency", "Currency"},
-		ImportField{"pipeline", "Pipeline"}, ImportField{"stage", "Stage"},
-		ImportField{"expected_close", "Expected close"}, ImportField{"probability", "Probability"}, ImportField{"company", "Company"},
-		ImportField{"tag", "Tags"}, ImportField{"created_at", "Created"}, ImportField{"updated_at", "Updated"}),
+	RecordPerson:  KindPerson.viewFields(),
+	RecordCompany: KindCompany.viewFields(),
+	RecordDeal:    KindDeal.viewFields(),
 }
 
 func listed(f *Field) bool { return f.List }

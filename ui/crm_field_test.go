@@ -129,6 +129,52 @@ func TestCRMField_Birthday(t *testing.T) {
 		t.Errorf("rest bad birthday: %d %s", st, raw)
 	}
 
+	// GraphQL: the same, as a Date field of Person and of its inputs.
+	gql := func(query string, vars map[string]any) (int, string) {
+		st, out, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/graphql", JSON: gqlBody(query, vars), Bearer: k})
+		return st, out
+	}
+	st, raw = gql(`mutation($d: PersonCreateInput!) { createPerson(data: $d) { id birthday } }`,
+		map[string]any{"d": map[string]any{"name": map[string]any{"firstName": "Gus"}, "birthday": "1995-03-04"}})
+	var created struct {
+		Data struct{ CreatePerson struct{ ID, Birthday string } }
+	}
+	if json.Unmarshal([]byte(raw), &created); st != 200 || created.Data.CreatePerson.Birthday != "1995-03-04" {
+		t.Fatalf("graphql create: %d %s", st, raw)
+	}
+	st, raw = gql(`{ people(filter: {birthday: {gte: "1990-01-01"}}, orderBy: [{birthday: AscNullsLast}]) { edges { node { name { firstName } birthday } } } }`, nil)
+	var listed struct {
+		Data struct {
+			People struct {
+				Edges []struct {
+					Node struct {
+						Name     struct{ FirstName string }
+						Birthday *string
+					}
+				}
+			}
+		}
+	}
+	json.Unmarshal([]byte(raw), &listed)
+	var got []string
+	for _, ed := range listed.Data.People.Edges {
+		b := "null"
+		if ed.Node.Birthday != nil {
+			b = *ed.Node.Birthday
+		}
+		got = append(got, ed.Node.Name.FirstName+" "+b)
+	}
+	if st != 200 || strings.Join(got, ", ") != "Bea 1990-04-13, Gus 1995-03-04, Fay 2001-07-08" {
+		t.Fatalf("graphql filter and order: %d %v %s", st, got, raw)
+	}
+	upd := `mutation($id: UUID!, $d: PersonUpdateInput!) { updatePerson(id: $id, data: $d) { birthday } }`
+	if st, raw = gql(upd, map[string]any{"id": created.Data.CreatePerson.ID, "d": map[string]any{"birthday": "someday"}}); !strings.Contains(raw, `"field":"birthday"`) || strings.Contains(raw, `"updatePerson":{`) {
+		t.Errorf("graphql bad birthday: %d %s", st, raw)
+	}
+	if st, raw = gql(upd, map[string]any{"id": created.Data.CreatePerson.ID, "d": map[string]any{"birthday": nil}}); st != 200 || !strings.Contains(raw, `"updatePerson":{"birthday":null}`) {
+		t.Errorf("graphql clear birthday: %d %s", st, raw)
+	}
+
 	// CSV import: a "Date of birth" column maps to it by itself.
 	id := e.uploadCSV(e.A.Cookie, app.RecordPerson, "First name,Email,Date of birth\nDee,dee@bday.test,1979-02-03\nEve,eve@bday.test,not a date\n")
 	if st, body = get(fmt.Sprintf("/crm/import/%d", id)); !strings.Contains(body, `<option value="birthday" selected>`) {

@@ -534,34 +534,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // TenantURL returns the public base URL of a tenant's custom domain.
-func (s *Server) TenantURL(domain string) string {
-	scheme := "http"
-	if s.Secure {
-		scheme = "https"
-	}
-	if s.PublicPort != "" {
-		domain = net.JoinHostPort(domain, s.PublicPort)
-	}
-	return scheme + "://" + domain
-}
+func (s *Server) TenantURL(domain string) string { return web.PublicURL(domain, s.Secure, s.PublicPort) }
 
 // URL returns the public base URL of a host kind.
 func (s *Server) URL(kind string) string {
-	scheme := "http"
-	if s.Secure {
-		scheme = "https"
-	}
-	host := s.Domain
-	switch kind {
-	case HostPortal:
-		host = "app." + s.Domain
-	case HostNexus:
-		host = "nexus." + s.Domain
-	}
-	if s.PublicPort != "" {
-		host = net.JoinHostPort(host, s.PublicPort)
-	}
-	return scheme + "://" + host
+	return web.PublicURL(web.KindHost(s.Domain, kind), s.Secure, s.PublicPort)
 }
 
 // TwilioCallbackURL is the status callback URL given to Twilio for a

@@ -30,11 +30,14 @@ import (
 //go:embed graphql.graphqls
 var graphqlSDL string
 
-// GraphQLSchema returns the schema's SDL (the playground's reference).
-func GraphQLSchema() string { return graphqlSDL }
+// GraphQLSchema returns the schema's SDL (the playground's reference):
+// graphql.graphqls and the CRM's extra fields (graphql_extra.go).
+func GraphQLSchema() string { return gqlSDL() }
+
+var gqlSDL = sync.OnceValue(func() string { return graphqlSDL + "\n" + extraSDL() })
 
 var gqlSchema = sync.OnceValues(func() (*graphql.Schema, error) {
-	return graphql.ParseSchema(graphqlSDL, &gqlRoot{}, graphql.UseFieldResolvers(), graphql.MaxParallelism(4),
+	return graphql.ParseSchema(gqlSDL(), &gqlRoot{}, graphql.UseFieldResolvers(), graphql.MaxParallelism(4),
 		graphql.MaxQueryLength(GraphQLMaxQueryLength), graphql.PanicHandler(gqlPanics{}))
 })
 
@@ -237,7 +240,7 @@ type rawIn struct {
 	V   any
 }
 
-var inScalars = map[string]bool{"String": true, "UUID": true, "DateTime": true, "BigFloat": true, "Float": true, "Int": true, "Boolean": true,
+var inScalars = map[string]bool{"String": true, "UUID": true, "DateTime": true, "Date": true, "BigFloat": true, "Float": true, "Int": true, "Boolean": true,
 	"OpportunityStageEnum": true, "TaskStatusEnum": true}
 
 func (rawIn) ImplementsGraphQLType(name string) bool { return inScalars[name] }
@@ -378,6 +381,7 @@ type filterIn struct {
 	And                *[]filterIn `json:"and,omitempty"`
 	Or                 *[]filterIn `json:"or,omitempty"`
 	Not                *filterIn   `json:"not,omitempty"`
+	filterExtraIn
 }
 
 // node turns a filter input into a filter, through its JSON tree.
@@ -404,6 +408,7 @@ type orderIn struct {
 	Probability *string     `json:"probability,omitempty"`
 	DomainName  *subOrderIn `json:"domainName,omitempty"`
 	Amount      *subOrderIn `json:"amount,omitempty"`
+	orderExtraIn
 }
 
 // personOrderIn is PersonOrderByInput: its name orders by a sub-field.
@@ -414,6 +419,7 @@ type personOrderIn struct {
 	JobTitle  *string     `json:"jobTitle,omitempty"`
 	Source    *string     `json:"source,omitempty"`
 	Name      *subOrderIn `json:"name,omitempty"`
+	personOrderExtraIn
 }
 
 type subOrderIn struct {
@@ -489,6 +495,7 @@ type recordIn struct {
 	DueAt                rawIn     `json:"dueAt,omitzero"`
 	Status               rawIn     `json:"status,omitzero"`
 	AssigneeID           rawIn     `json:"assigneeId,omitzero"`
+	recordExtraIn
 }
 
 // gqlPersonIn is PersonCreateInput and PersonUpdateInput.
@@ -501,6 +508,7 @@ type gqlPersonIn struct {
 	CompanyID rawIn     `json:"companyId,omitzero"`
 	Source    rawIn     `json:"source,omitzero"`
 	Tags      *[]string `json:"tags,omitempty"`
+	personExtraIn
 }
 
 // input is a data input as package twenty reads it.

@@ -7,7 +7,6 @@ import (
 	"orengen/ui/web"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -117,7 +116,7 @@ type viewRow struct {
 }
 
 // cellNames resolves names a deal's cells show (company, pipeline),
-// caching them for one page or export.
+// caching them for one page or export (app.CellNames).
 type cellNames struct {
 	ctx       context.Context
 	crm       *app.CRMService
@@ -129,7 +128,7 @@ func newCellNames(ctx context.Context, crm *app.CRMService) *cellNames {
 	return &cellNames{ctx: ctx, crm: crm, companies: map[int64]string{}}
 }
 
-func (n *cellNames) company(id int64) string {
+func (n *cellNames) CompanyName(id int64) string {
 	if id == 0 {
 		return ""
 	}
@@ -144,7 +143,7 @@ func (n *cellNames) company(id int64) string {
 	return name
 }
 
-func (n *cellNames) pipeline(id int64) string {
+func (n *cellNames) PipelineName(id int64) string {
 	if n.pipelines == nil {
 		n.pipelines = map[int64]string{}
 		if ps, err := n.crm.Pipelines(n.ctx); err == nil {
@@ -156,119 +155,13 @@ func (n *cellNames) pipeline(id int64) string {
 	return n.pipelines[id]
 }
 
-func customCell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	case []string:
-		return strings.Join(x, ", ")
-	case []any:
-		parts := make([]string, len(x))
-		for i, p := range x {
-			parts[i] = fmt.Sprint(p)
-		}
-		return strings.Join(parts, ", ")
-	}
-	return fmt.Sprint(v)
-}
-
-func timeCell(t interface{ IsZero() bool }, s string) string {
-	if t.IsZero() {
-		return ""
-	}
-	return s
-}
-
 // recordCells are a record's values for columns, as shown in tables and
-// written to CSV (lists joined with "; " or ", ", amounts as decimals).
+// written to CSV (app.RecordKind.Cell).
 func recordCells(rec any, cols []string, names *cellNames) []string {
+	k := app.KindOfRecord(rec)
 	out := make([]string, len(cols))
-	const ts = "2006-01-02T15:04:05Z"
 	for i, col := range cols {
-		var custom map[string]any
-		var v string
-		switch r := rec.(type) {
-		case *app.Person:
-			custom = r.Custom
-			switch col {
-			case "id":
-				v = strconv.FormatInt(r.ID, 10)
-			case "name":
-				v = r.Name()
-			case "email":
-				v = strings.Join(r.Emails, "; ")
-			case "phone":
-				v = strings.Join(r.Phones, "; ")
-			case "company":
-				v = r.CompanyName
-			case "tag":
-				v = strings.Join(r.Tags, ", ")
-			case "consent_email":
-				v = strconv.FormatBool(r.Consent.Email)
-			case "consent_sms":
-				v = strconv.FormatBool(r.Consent.SMS)
-			case "consent_calls":
-				v = strconv.FormatBool(r.Consent.Calls)
-			case "created_at":
-				v = timeCell(r.CreatedAt, r.CreatedAt.UTC().Format(ts))
-			case "updated_at":
-				v = timeCell(r.UpdatedAt, r.UpdatedAt.UTC().Format(ts))
-			}
-		case *app.Company:
-			custom = r.Custom
-			switch col {
-			case "id":
-				v = strconv.FormatInt(r.ID, 10)
-			case "tag":
-				v = strings.Join(r.Tags, ", ")
-			case "created_at":
-				v = timeCell(r.CreatedAt, r.CreatedAt.UTC().Format(ts))
-			case "updated_at":
-				v = timeCell(r.UpdatedAt, r.UpdatedAt.UTC().Format(ts))
-			}
-		case *app.Deal:
-			custom = r.Custom
-			switch col {
-			case "id":
-				v = strconv.FormatInt(r.ID, 10)
-			case "amount":
-				v = fmt.Sprintf("%d.%02d", r.Amount/100, r.Amount%100)
-			case "currency":
-				v = r.Currency
-			case "pipeline":
-				v = names.pipeline(r.PipelineID)
-			case "stage":
-				v = r.Stage
-			case "expected_close":
-				if r.ExpectedClose != nil {
-					v = r.ExpectedClose.Format("2006-01-02")
-				}
-			case "probability":
-				if r.Probability != nil {
-					v = strconv.Itoa(*r.Probability)
-				}
-			case "company":
-				v = names.company(r.CompanyID)
-			case "tag":
-				v = strings.Join(r.Tags, ", ")
-			case "created_at":
-				v = timeCell(r.CreatedAt, r.CreatedAt.UTC().Format(ts))
-			case "updated_at":
-				v = timeCell(r.UpdatedAt, r.UpdatedAt.UTC().Format(ts))
-			}
-		}
-		if k, ok := strings.CutPrefix(col, "custom."); ok {
-			v = customCell(custom[k])
-		} else if f := app.KindOfRecord(rec).Field(col); f != nil {
-			v = f.Text(rec)
-		}
-		out[i] = v
+		out[i] = k.Cell(rec, col, names)
 	}
 	return out
 }

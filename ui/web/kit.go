@@ -87,34 +87,36 @@ type Kit struct {
 func (k *Kit) SetRenderer(r *Renderer) { k.tmpl = r }
 
 // TenantURL returns the public base URL of a tenant's custom domain.
-func (k *Kit) TenantURL(domain string) string {
-	scheme := "http"
-	if k.Secure {
-		scheme = "https"
-	}
-	if k.PublicPort != "" {
-		domain = net.JoinHostPort(domain, k.PublicPort)
-	}
-	return scheme + "://" + domain
-}
+func (k *Kit) TenantURL(domain string) string { return PublicURL(domain, k.Secure, k.PublicPort) }
 
 // URL returns the public base URL of a host kind.
 func (k *Kit) URL(kind string) string {
+	return PublicURL(KindHost(k.Domain, kind), k.Secure, k.PublicPort)
+}
+
+// PublicURL is the base URL a visitor uses for host: https where TLS
+// terminates here, with the public port when it is not the scheme's.
+func PublicURL(host string, secure bool, port string) string {
 	scheme := "http"
-	if k.Secure {
+	if secure {
 		scheme = "https"
 	}
-	host := k.Domain
-	switch kind {
-	case HostPortal:
-		host = "app." + k.Domain
-	case HostNexus:
-		host = "nexus." + k.Domain
-	}
-	if k.PublicPort != "" {
-		host = net.JoinHostPort(host, k.PublicPort)
+	if port != "" {
+		host = net.JoinHostPort(host, port)
 	}
 	return scheme + "://" + host
+}
+
+// KindHost is the host name of a host kind under domain: the site is
+// the domain itself, the portal app.domain, Nexus nexus.domain.
+func KindHost(domain, kind string) string {
+	switch kind {
+	case HostPortal:
+		return "app." + domain
+	case HostNexus:
+		return "nexus." + domain
+	}
+	return domain
 }
 
 const (

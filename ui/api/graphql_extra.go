@@ -1,0 +1,196 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"reflect"
+	"strings"
+
+	"orengen/app"
+	"orengen/app/twenty"
+)
+
+// Extra fields in GraphQL: the CRM fields Twenty's model lacks (a
+// person's birthday), which the Twenty-compatible REST API carries at the
+// record's top level (app/twenty/extra.go), are fields of the GraphQL
+// types too, read, written, filtered and ordered like Twenty's own.
+//
+// The schema's part is built from the field descriptors when the schema
+// is parsed (extraSDL). graph-gophers binds fields to Go methods and
+// struct fields by reflection, so the Go part (a resolver method per
+// field, a struct field per input) is generated from the same
+// descriptors into graphql_extra_gen.go: a new descriptor field without
+// a regenerated file fails TestGraphQL_ExtraGenerated, which rewrites it
+// with
+//
+//	go test -tags sqlite_fts5 ./ui/api -run TestGraphQL_ExtraGenerated -update-graphql
+
+// gqlKind is a CRM kind served by GraphQL: its type's name, its resolver
+// type, and the Go inputs its data and order arguments decode into.
+type gqlKind struct {
+	kind  *app.RecordKind
+	typ   string // Person: PersonCreateInput, PersonFilterInput ...
+	recv  string // gqlPerson
+	data  string // the extra data struct embedded in its data input
+	order string // the extra order struct embedded in its order input
+}
+
+var gqlKinds = []gqlKind{
+	{app.KindPerson, "Person", "gqlPerson", "personExtraIn", "personOrderExtraIn"},
+	{app.KindCompany, "Company", "gqlCompany", "recordExtraIn", "orderExtraIn"},
+	{app.KindDeal, "Opportunity", "gqlOpportunity", "recordExtraIn", "orderExtraIn"},
+}
+
+// The Go input structs the extra structs are embedded in, by extra
+// struct: a name they already have is not added again.
+var gqlExtraHosts = map[string]any{
+	"personExtraIn": gqlPersonIn{}, "recordExtraIn": recordIn{}, "filterExtraIn": filterIn{},
+	"personOrderExtraIn": personOrderIn{}, "orderExtraIn": orderIn{},
+}
+
+// gqlValueType is an extra field's GraphQL type: a date is a Date
+// (YYYY-MM-DD), the rest a String.
+func gqlValueType(f *app.Field) string {
+	if f.Type == app.ValueDate {
+		return "Date"
+	}
+	return "String"
+}
+
+// gqlFilterType is the filter input of an extra field.
+func gqlFilterType(f *app.Field) string {
+	if f.Type == app.ValueDate {
+		return "DateFilter"
+	}
+	return "StringFilter"
+}
+
+// extraSDL extends the schema's types and inputs with each kind's extra
+// fields.
+func extraSDL() string {
+	var b strings.Builder
+	extend := func(what, name string, fs []*app.Field, typ func(*app.Field) string) {
+		if len(fs) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "extend %s %s {\n", what, name)
+		for _, f := range fs {
+			fmt.Fprintf(&b, "  %q\n  %s: %s\n", f.Label+" (a CRM field Twenty's model lacks).", twenty.ExtraName(f), typ(f))
+		}
+		b.WriteString("}\n\n")
+	}
+	for _, g := range gqlKinds {
+		fs := twenty.ExtraFields(g.kind)
+		extend("type", g.typ, fs, gqlValueType)
+		extend("input", g.typ+"CreateInput", fs, gqlValueType)
+		extend("input", g.typ+"UpdateInput", fs, gqlValueType)
+		extend("input", g.typ+"FilterInput", fs, gqlFilterType)
+		extend("input", g.typ+"OrderByInput", sortable(fs), func(*app.Field) string { return "OrderByDirection" })
+	}
+	return b.String()
+}
+
+func sortable(fs []*app.Field) []*app.Field {
+	var out []*app.Field
+	for _, f := range fs {
+		if f.Sort {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// goName is an extra field's Go name: its GraphQL name capitalised.
+func goName(f *app.Field) string {
+	n := twenty.ExtraName(f)
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+// extraGo returns the source of graphql_extra_gen.go: the extra input
+// structs (one struct field per extra field, skipping names their host
+// input already has) and one resolver method per kind and field.
+func extraGo() ([]byte, error) {
+	fields := map[string][]string{} // extra struct -> its field lines
+	seen := map[string]bool{}       // extra struct + field name
+	add := func(strct string, f *app.Field, typ, omit string) {
+		name := goName(f)
+		if seen[strct+"."+name] || hasOwnField(gqlExtraHosts[strct], name) {
+			return
+		}
+		seen[strct+"."+name] = true
+		fields[strct] = append(fields[strct], fmt.Sprintf("%s %s `json:\"%s,%s\"`", name, typ, twenty.ExtraName(f), omit))
+	}
+	var methods strings.Builder
+	for _, g := range gqlKinds {
+		for _, f := range twenty.ExtraFields(g.kind) {
+			add(g.data, f, "rawIn", "omitzero")
+			add("filterExtraIn", f, "*filterIn", "omitempty")
+			if f.Sort {
+				add(g.order, f, "*string", "omitempty")
+			}
+			get, out := "extraString", "*string"
+			if f.Type == app.ValueDate {
+				get, out = "extraDate", "*dateOut"
+			}
+			fmt.Fprintf(&methods, "\n// %s is the record's %s.\nfunc (r *%s) %s() %s { return %s(r.Extra, %q) }\n",
+				goName(f), strings.ToLower(f.Label), g.recv, goName(f), out, get, twenty.ExtraName(f))
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString("// Code generated by TestGraphQL_ExtraGenerated from the CRM field descriptors (graphql_extra.go); DO NOT EDIT.\n\npackage api\n")
+	for _, strct := range []string{"personExtraIn", "recordExtraIn", "filterExtraIn", "personOrderExtraIn", "orderExtraIn"} {
+		fmt.Fprintf(&b, "\ntype %s struct {\n%s}\n", strct, lines(fields[strct]))
+	}
+	b.WriteString(methods.String())
+	return format.Source(b.Bytes())
+}
+
+// hasOwnField reports whether v's struct declares a field name itself
+// (not through the extra struct it embeds).
+func hasOwnField(v any, name string) bool {
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		if f := t.Field(i); !f.Anonymous && f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func lines(ls []string) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	return strings.Join(ls, "\n") + "\n"
+}
+
+// dateOut is a Date: a calendar day, YYYY-MM-DD.
+type dateOut string
+
+func (dateOut) ImplementsGraphQLType(name string) bool { return name == "Date" }
+func (d *dateOut) UnmarshalGraphQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("a Date is a string")
+	}
+	*d = dateOut(s)
+	return nil
+}
+
+// extraString and extraDate read an extra field's value as the REST API
+// writes it (a string, or nil when unset).
+func extraString(extra map[string]any, name string) *string {
+	if s, ok := extra[name].(string); ok {
+		return &s
+	}
+	return nil
+}
+
+func extraDate(extra map[string]any, name string) *dateOut {
+	if s := extraString(extra, name); s != nil {
+		d := dateOut(*s)
+		return &d
+	}
+	return nil
+}
