@@ -375,6 +375,21 @@ func (db *DB) tenantUpdate(ctx context.Context, fn func(tx *Tx, tid int64) error
 	return db.Update(ctx, func(tx *Tx) error { return fn(tx, tid) })
 }
 
+// tenantTx begins a write transaction for the tenant in ctx
+// (EUNAUTHORIZED without one), for a write that returns more than an
+// error; tenantUpdate is the shorter form.
+func (db *DB) tenantTx(ctx context.Context) (int64, *Tx, error) {
+	tid, err := app.TenantIDFromContext(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return tid, tx, nil
+}
+
 // ReadDB returns the read pool, for queries outside a write transaction.
 func (db *DB) ReadDB() *sql.DB { return db.read }
 

@@ -90,11 +90,7 @@ func (s *FederalStore) FindProfile(ctx context.Context) (*federal.Profile, error
 // SaveProfile replaces the tenant's profile and certifications and
 // re-scores every stored notice against it, in one transaction.
 func (s *FederalStore) SaveProfile(ctx context.Context, p *federal.Profile, now time.Time) error {
-	tenantID, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.BeginTx(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
@@ -195,11 +191,7 @@ func saveScore(ctx context.Context, tx *Tx, tenantID int64, fit federal.FitScore
 // RescoreNotices re-scores every stored notice of the tenant (deadlines
 // pass, so scores change with time).
 func (s *FederalStore) RescoreNotices(ctx context.Context, now time.Time) (int, error) {
-	tenantID, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return 0, err
-	}
-	tx, err := s.db.BeginTx(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -270,15 +262,11 @@ func (s *FederalStore) FindSavedSearch(ctx context.Context, id int64) (*federal.
 // CreateSavedSearch stores ss (already validated). Returns ECONFLICT for a
 // name the tenant already uses.
 func (s *FederalStore) CreateSavedSearch(ctx context.Context, ss *federal.SavedSearch) error {
-	tenantID, err := app.TenantIDFromContext(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
 	ss.TenantID = tenantID
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
 	defer tx.Rollback()
 	ss.CreatedAt = tx.now
 	res, err := tx.ExecContext(ctx, `INSERT INTO federal_searches (tenant_id, kind, name, naics, psc, set_aside, state, title, ptypes, posted_days, fetch_descriptions, created_at)
@@ -419,11 +407,7 @@ func (s *FederalStore) UpsertNotices(ctx context.Context, ns []federal.Notice, n
 // SetDescription stores a notice's fetched description text and re-scores
 // it (keywords in descriptions count). Returns ENOTFOUND.
 func (s *FederalStore) SetDescription(ctx context.Context, noticeID, text string) error {
-	tenantID, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.BeginTx(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
@@ -678,15 +662,11 @@ func (s *FederalStore) FindPipelineEntry(ctx context.Context, noticeID string) (
 // SavePipelineEntry creates or updates the entry. Returns ENOTFOUND when
 // the tenant has no such notice.
 func (s *FederalStore) SavePipelineEntry(ctx context.Context, e *federal.PipelineEntry, now time.Time) error {
-	tenantID, err := app.TenantIDFromContext(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
 	e.TenantID = tenantID
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM federal_notices WHERE tenant_id = ? AND notice_id = ?`, e.TenantID, e.NoticeID).Scan(&n); err != nil {
@@ -732,11 +712,7 @@ func (s *FederalStore) FindMatrix(ctx context.Context, noticeID string) ([]*fede
 // text), in one transaction, and returns how many were added. Returns
 // ENOTFOUND when the tenant has no such notice.
 func (s *FederalStore) AddMatrixRows(ctx context.Context, noticeID string, reqs []federal.Requirement, now time.Time) (int, error) {
-	tenantID, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return 0, err
-	}
-	tx, err := s.db.BeginTx(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -79,15 +79,11 @@ func insertSection(ctx context.Context, tx *Tx, sec *federal.ProposalSection) er
 // CreateSection stores sec and sets its ID. Returns ENOTFOUND for an
 // unknown notice and ECONFLICT for a title the proposal already has.
 func (s *FederalStore) CreateSection(ctx context.Context, sec *federal.ProposalSection) error {
-	tenantID, err := app.TenantIDFromContext(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
 	sec.TenantID = tenantID
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
 	defer tx.Rollback()
 	if err := noticeExists(ctx, tx, sec.TenantID, sec.NoticeID); err != nil {
 		return err
@@ -102,15 +98,11 @@ func (s *FederalStore) CreateSection(ctx context.Context, sec *federal.ProposalS
 // section takes the compliance-matrix rows answered in it along, in the
 // same transaction. Returns ENOTFOUND or ECONFLICT (duplicate title).
 func (s *FederalStore) UpdateSection(ctx context.Context, sec *federal.ProposalSection) error {
-	tenantID, err := app.TenantIDFromContext(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
 	sec.TenantID = tenantID
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
 	defer tx.Rollback()
 	var old string
 	err = tx.QueryRowContext(ctx, `SELECT title FROM federal_proposal_sections WHERE tenant_id = ? AND notice_id = ? AND id = ?`,
@@ -156,11 +148,7 @@ func (s *FederalStore) DeleteSection(ctx context.Context, noticeID string, id in
 // that has no "where answered" at the section, in one transaction.
 // Returns how many sections were added; ENOTFOUND for an unknown notice.
 func (s *FederalStore) CreateSectionsFromMatrix(ctx context.Context, noticeID string, secs []*federal.ProposalSection) (int, error) {
-	tenantID, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return 0, err
-	}
-	tx, err := s.db.BeginTx(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -300,15 +288,11 @@ func (s *FederalStore) FindGrantPipelineEntry(ctx context.Context, grantID strin
 // SaveGrantPipelineEntry creates or updates the entry. Returns ENOTFOUND
 // when the tenant has no such grant.
 func (s *FederalStore) SaveGrantPipelineEntry(ctx context.Context, e *federal.GrantPipelineEntry) error {
-	tenantID, err := app.TenantIDFromContext(ctx)
+	tenantID, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
 	e.TenantID = tenantID
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM federal_grants WHERE tenant_id = ? AND grant_id = ?`, e.TenantID, e.GrantID).Scan(&n); err != nil {

@@ -263,11 +263,7 @@ func (s *TenantLeadStore) CreateTenantLead(ctx context.Context, l *app.Lead) err
 // DeleteTenantLead deletes a lead of the tenant in ctx. Returns ENOTFOUND
 // for an unknown lead or another tenant's.
 func (s *TenantLeadStore) DeleteTenantLead(ctx context.Context, id int64) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.BeginTx(ctx)
+	tid, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}

@@ -106,11 +106,7 @@ func (s *UserStore) CreateTenantUser(ctx context.Context, u *app.User) error {
 }
 
 func (s *UserStore) execTenant(ctx context.Context, what, q string, args ...any) error {
-	tid, err := app.TenantIDFromContext(ctx)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.BeginTx(ctx)
+	tid, tx, err := s.db.tenantTx(ctx)
 	if err != nil {
 		return err
 	}
