@@ -52,10 +52,11 @@ type wikiRanked struct {
 }
 
 // SearchChunks implements wiki.Store in steps, so the costly parts run
-// only for the results: the spaces of ctx's tenant among spaceIDs, the
-// best chunk IDs in that range (rankWikiChunks), their chunks and pages, one per page
-// or attachment when onePerSource (wikiChunkHits), then a snippet for
-// each (wikiSnippets).
+// only for the results: the chunk id range of ctx's tenant's space among
+// spaceIDs (wikiScope), the best chunk IDs in it (rankWikiChunks), their
+// chunks and pages, one per page or attachment when onePerSource
+// (wikiChunkHits), then a snippet for each (wikiSnippets). The last word typed is searched as a whole word
+// when that finds the same (wikiWholeWord).
 func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr string, limit int, onePerSource bool) ([]*wiki.ChunkHit, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -66,6 +67,9 @@ func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr str
 	}
 	scope, ok, err := s.wikiScope(ctx, tid, spaceIDs)
 	if err != nil || !ok {
+		return nil, err
+	}
+	if expr, err = s.wikiWholeWord(ctx, expr); err != nil {
 		return nil, err
 	}
 	candidates := limit

@@ -74,14 +74,14 @@ func TestWikiFigures(t *testing.T) {
 	fromIndex := map[string]bool{"two words, snippets via wiki_fts": true, "quoted phrase, snippets via wiki_fts": true}
 	queries["two words, snippets via wiki_fts"] = queries["two words"]
 	queries["quoted phrase, snippets via wiki_fts"] = queries["quoted phrase"]
-	// Every kind again with its space's scope token in the MATCH (the
-	// path before the chunks' id ranges, 0282), for the ratio in the same
-	// run.
-	defer func() { store.WikiScopeByToken = false }()
-	byToken := map[string]bool{}
+	// Every kind again the old way, for the ratio in the same run: its
+	// space's scope token in the MATCH (before the chunks' id ranges,
+	// 0282) and the last word always a prefix (before wiki_vocab, 0283).
+	defer func() { store.WikiScopeByToken, store.WikiPrefixAsTyped = false, false }()
+	oldWay := map[string]bool{}
 	for _, n := range []string{"rare word", "common word", "two words", "prefix (typing)", "quoted phrase", "agents' retrieval"} {
-		queries[n+", scope token"] = queries[n]
-		byToken[n+", scope token"] = true
+		queries[n+", old way"] = queries[n]
+		oldWay[n+", old way"] = true
 	}
 	for _, q := range slices.Concat(queries["two words"], queries["quoted phrase"], queries["common word"], queries["prefix (typing)"]) {
 		searchBothWays(t, e, q, 20)
@@ -108,7 +108,7 @@ func TestWikiFigures(t *testing.T) {
 				store.WikiRankWindow = 1 << 30
 			}
 			store.WikiSnippetsFromIndex = fromIndex[name]
-			store.WikiScopeByToken = byToken[name]
+			store.WikiScopeByToken, store.WikiPrefixAsTyped = oldWay[name], oldWay[name]
 			for i := 0; i < 40; i++ {
 				q := queries[name][(round*40+i)%len(queries[name])]
 				c0, t0 := threadCPU(t), time.Now()
@@ -122,7 +122,7 @@ func TestWikiFigures(t *testing.T) {
 			}
 		}
 	}
-	store.WikiSnippetsFromIndex, store.WikiScopeByToken, store.WikiRankWindow = false, false, window
+	store.WikiSnippetsFromIndex, store.WikiScopeByToken, store.WikiPrefixAsTyped, store.WikiRankWindow = false, false, false, window
 	for _, name := range names {
 		if found[name] == 0 {
 			t.Fatalf("%s: no results", name)
