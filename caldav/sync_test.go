@@ -50,7 +50,8 @@ func newSyncEnv(t *testing.T, record ...bool) *syncEnv {
 	}
 	e.ctx = app.NewContextWithTenant(context.Background(), tn)
 	cs := store.NewCalendarStore(db)
-	e.svc = &calendar.Service{Store: cs, Now: func() time.Time { return e.now }}
+	e.svc = calendar.NewService(cs)
+	e.svc.Now = func() time.Time { return e.now }
 	ciph, err := app.NewCipher(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,8 @@ func newSyncEnv(t *testing.T, record ...bool) *syncEnv {
 	}
 	e.url = serverURL
 	cl := &caldav.Client{HTTP: httpx.New(g, httpx.Options{Timeout: 10 * time.Second})}
-	e.y = &calendar.Syncer{Service: e.svc, Store: cs, DAV: cl, Feeds: cl, Vault: &app.VaultService{Store: store.NewVaultStore(db), Cipher: ciph}}
+	e.y = calendar.NewSyncer(e.svc, cs)
+	e.y.DAV, e.y.Feeds, e.y.Vault = cl, cl, &app.VaultService{Store: store.NewVaultStore(db), Cipher: ciph}
 	return e
 }
 
@@ -201,7 +203,7 @@ func TestSyncer_Radicale(t *testing.T) {
 	if n := e.y.RunOnce(context.Background()); n != 1 {
 		t.Fatalf("the failed source was not retried: %d", n)
 	}
-	if src, err = e.y.Store.FindSource(e.ctx, src.ID); err != nil || src.LastError != "" {
+	if src, err = e.y.FindSource(e.ctx, src.ID); err != nil || src.LastError != "" {
 		t.Fatalf("after restart: %v %q", err, src.LastError)
 	}
 	want = "10-27 14:00 Standup|10-30 16:00 Lunch|11-03 15:00 Standup|11-10 15:00 Standup"

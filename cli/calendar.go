@@ -21,7 +21,9 @@ import (
 // and the server's booking pages and API.
 func (a *App) wireCalendar(tokenKey []byte) {
 	cs := store.NewCalendarStore(a.DB)
-	a.Calendar = &calendar.Service{Store: cs, Logger: a.Logger, TokenKey: tokenKey}
+	a.Stores.Calendar = cs
+	a.Calendar = calendar.NewService(cs)
+	a.Calendar.Logger, a.Calendar.TokenKey = a.Logger, tokenKey
 	users := store.NewUserStore(a.DB)
 	a.CalendarNotifier = &calendar.Notifier{Service: a.Calendar, Notices: cs, ICS: caldav.ICS{},
 		Mailer: func(ctx context.Context, tenantID int64) (app.Mailer, error) {
@@ -77,7 +79,8 @@ func (a *App) wireCalendar(tokenKey []byte) {
 	a.Calendar.ICS = caldav.ICS{}
 	// Every tenant-configured server is dialled through the guarded client.
 	dav := &caldav.Client{HTTP: a.outboundClient(httpx.Options{Timeout: 60 * time.Second})}
-	a.CalendarSync = &calendar.Syncer{Service: a.Calendar, Store: cs, DAV: dav, Feeds: dav, Vault: a.Vault, Logger: a.Logger}
+	a.CalendarSync = calendar.NewSyncer(a.Calendar, cs)
+	a.CalendarSync.DAV, a.CalendarSync.Feeds, a.CalendarSync.Vault, a.CalendarSync.Logger = dav, dav, a.Vault, a.Logger
 	a.Server.CalendarSync = a.CalendarSync
 }
 

@@ -19,47 +19,46 @@ import (
 // (texts and delivery reports) and in the server's pages.
 func (a *App) wireInbox() {
 	st := store.NewInboxStore(a.DB)
-	a.Inbox = &inbox.Service{
-		Store:     st,
-		Telephony: a.Integrations.Telephony,
-		People:    a.CRM,
-		Tenants:   a.Tenants.Store,
-		Chat:      a.Agents,
-		Logger:    a.Logger,
-		// Round robin and @mentions: the tenant's team, mentions emailed
-		// with a link to the thread in the tenant's portal.
-		Team: func(ctx context.Context, tenantID int64) ([]*app.User, error) {
-			return a.Users.ListUsers(app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID}))
+	a.Stores.Inbox = st
+	a.Inbox = inbox.NewService(st)
+	a.Inbox.Telephony = a.Integrations.Telephony
+	a.Inbox.People = a.CRM
+	a.Inbox.Tenants = a.Tenants.Store
+	a.Inbox.Chat = a.Agents
+	a.Inbox.Logger = a.Logger
+	// Round robin and @mentions: the tenant's team, mentions emailed
+	// with a link to the thread in the tenant's portal.
+	a.Inbox.Team = func(ctx context.Context, tenantID int64) ([]*app.User, error) {
+		return a.Users.ListUsers(app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID}))
+	}
+	a.Inbox.Notify = a.Mailer
+	a.Inbox.ThreadURL = func(ctx context.Context, tenantID, convID int64) string {
+		return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID}) + fmt.Sprintf("/inbox/%d", convID)
+	}
+	// Broadcasts to saved views, with signed unsubscribe links on the
+	// tenant's portal host under a key of the tenant's in the vault.
+	a.Inbox.Broadcasts = st
+	a.Inbox.Audience = a.CRM
+	a.Inbox.PortalURL = func(ctx context.Context, tenantID int64) string {
+		return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID})
+	}
+	a.Inbox.SigningKey = a.unsubscribeKey
+	a.Inbox.Quiet = st
+	a.Inbox.Mail = &inbox.Mail{
+		Mailboxes: st,
+		Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},
+		Password: func(ctx context.Context, tenantID int64) (string, error) {
+			return a.Integrations.Secret(ctx, tenantID, inbox.SecretIMAPPassword), nil
 		},
-		Notify: a.Mailer,
-		ThreadURL: func(ctx context.Context, tenantID, convID int64) string {
-			return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID}) + fmt.Sprintf("/inbox/%d", convID)
+		SetPassword: func(ctx context.Context, tenantID int64, password string) error {
+			return a.Vault.Put(ctx, app.TenantScope(tenantID), inbox.SecretIMAPPassword, password)
 		},
-		// Broadcasts to saved views, with signed unsubscribe links on the
-		// tenant's portal host under a key of the tenant's in the vault.
-		Broadcasts: st,
-		Audience:   a.CRM,
-		PortalURL: func(ctx context.Context, tenantID int64) string {
-			return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID})
-		},
-		SigningKey: a.unsubscribeKey,
-		Quiet:      st,
-		Mail: &inbox.Mail{
-			Mailboxes: st,
-			Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},
-			Password: func(ctx context.Context, tenantID int64) (string, error) {
-				return a.Integrations.Secret(ctx, tenantID, inbox.SecretIMAPPassword), nil
-			},
-			SetPassword: func(ctx context.Context, tenantID int64, password string) error {
-				return a.Vault.Put(ctx, app.TenantScope(tenantID), inbox.SecretIMAPPassword, password)
-			},
-			Mailer: a.Integrations.Mailer,
-			// inbox+TOKEN@DOMAIN through the listener serve starts with
-			// --inbound-smtp-addr (ListenInboundSMTP).
-			Inbound:       st,
-			InboundDomain: a.Config.Domain,
-			Parse:         imap.Parse,
-		},
+		Mailer: a.Integrations.Mailer,
+		// inbox+TOKEN@DOMAIN through the listener serve starts with
+		// --inbound-smtp-addr (ListenInboundSMTP).
+		Inbound:       st,
+		InboundDomain: a.Config.Domain,
+		Parse:         imap.Parse,
 	}
 	// Web chats are threads too: Agent Studio's turns are mirrored, and
 	// a person takes a chat over from the inbox (Chat above).

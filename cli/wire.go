@@ -50,6 +50,8 @@ type App struct {
 	Logger *slog.Logger
 	DB     *store.DB
 	KV     *store.KV
+	// Stores are the stores under the services (stores.go).
+	Stores Stores
 
 	Auth          *app.AuthService
 	Tenants       *app.TenantService

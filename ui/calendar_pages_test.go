@@ -47,7 +47,7 @@ func TestCalendar_Pages(t *testing.T) {
 	}
 	calPath := resp.Header.Get("Location")
 	id, _ := strconv.ParseInt(strings.TrimPrefix(calPath, "/calendar/calendars/"), 10, 64)
-	cl, err := e.App.Calendar.Store.FindCalendar(ctx, id)
+	cl, err := e.App.Calendar.FindCalendar(ctx, id)
 	if err != nil || cl.OwnerKind != calendar.OwnerUser || cl.OwnerID != e.A.Owner.ID || cl.TimeZone != "Europe/Berlin" {
 		t.Fatalf("created calendar %+v (%v)", cl, err)
 	}
@@ -65,13 +65,13 @@ func TestCalendar_Pages(t *testing.T) {
 	if st, body, _ := post(owner, calPath, bad); st != 400 || !strings.Contains(body, `data-field="weekly.tuesday"`) || !strings.Contains(body, "16:00-10:00") {
 		t.Fatalf("bad hours: %d, want 400 naming Tuesday", st)
 	}
-	if c2, _ := e.App.Calendar.Store.FindCalendar(ctx, id); len(c2.Availability.Weekly[time.Tuesday]) != 1 || c2.Availability.Weekly[time.Tuesday][0].Start != 9*60 {
+	if c2, _ := e.App.Calendar.FindCalendar(ctx, id); len(c2.Availability.Weekly[time.Tuesday]) != 1 || c2.Availability.Weekly[time.Tuesday][0].Start != 9*60 {
 		t.Fatalf("a refused form changed the hours: %+v", c2.Availability.Weekly)
 	}
 	if st, _, _ := post(owner, calPath, hours); st != 303 {
 		t.Fatalf("save hours: %d", st)
 	}
-	cl, _ = e.App.Calendar.Store.FindCalendar(ctx, id)
+	cl, _ = e.App.Calendar.FindCalendar(ctx, id)
 	a := cl.Availability
 	if len(a.Weekly[time.Monday]) != 2 || a.Weekly[time.Monday][1] != (calendar.Span{Start: 13 * 60, End: 17 * 60}) || len(a.Weekly[time.Saturday]) != 0 ||
 		len(a.Overrides) != 2 || len(a.Overrides[1].Spans) != 0 || len(a.Holidays) != 1 || a.Holidays[0].Name != "Christmas Day" {
@@ -98,7 +98,7 @@ func TestCalendar_Pages(t *testing.T) {
 		t.Fatalf("create meeting: %d", st)
 	}
 	etID, _ := strconv.ParseInt(strings.TrimPrefix(resp.Header.Get("Location"), "/calendar/event-types/"), 10, 64)
-	et, err := e.App.Calendar.Store.FindEventType(ctx, etID)
+	et, err := e.App.Calendar.FindEventType(ctx, etID)
 	if err != nil || et.BufferAfter != 10 || len(et.Durations) != 2 || et.Durations[1] != 60 || len(et.Questions) != 1 || !et.Questions[0].Required || et.Questions[0].Field != "company" {
 		t.Fatalf("saved meeting %+v (%v)", et, err)
 	}
@@ -132,7 +132,7 @@ func TestCalendar_Pages(t *testing.T) {
 	if st != 303 || resp.Header.Get("Location") != back {
 		t.Fatalf("move: %d to %q", st, resp.Header.Get("Location"))
 	}
-	nb, _ := e.App.Calendar.Store.FindBooking(ctx, b.ID)
+	nb, _ := e.App.Calendar.FindBooking(ctx, b.ID)
 	if !nb.Start.Equal(day.AddDate(0, 0, 1).Add(10*time.Hour)) || nb.Sequence != 1 {
 		t.Fatalf("moved booking at %s seq %d", nb.Start, nb.Sequence)
 	}
@@ -145,7 +145,7 @@ func TestCalendar_Pages(t *testing.T) {
 	if body := e.follow(resp, ui.HostPortal, e.A.Cookie); !strings.Contains(body, "just taken") {
 		t.Errorf("the refused move's message is not shown")
 	}
-	if nb2, _ := e.App.Calendar.Store.FindBooking(ctx, b.ID); !nb2.Start.Equal(nb.Start) {
+	if nb2, _ := e.App.Calendar.FindBooking(ctx, b.ID); !nb2.Start.Equal(nb.Start) {
 		t.Errorf("a refused move changed the booking to %s", nb2.Start)
 	}
 	if st, _, _ := post(owner, "/calendar/bookings/"+strconv.FormatInt(b.ID, 10)+"/reschedule", url.Values{"local": {"soon"}, "tz": {"Mars/Base"}}); st != 303 {
@@ -159,7 +159,7 @@ func TestCalendar_Pages(t *testing.T) {
 	if st, _, _ := post(member, "/calendar/bookings/"+strconv.FormatInt(b.ID, 10)+"/cancel", url.Values{"reason": {"Host ill"}}); st != 303 {
 		t.Fatalf("cancel: %d", st)
 	}
-	if cb, _ := e.App.Calendar.Store.FindBooking(ctx, b.ID); cb.Status != calendar.StatusCancelled || cb.CancelReason != "Host ill" {
+	if cb, _ := e.App.Calendar.FindBooking(ctx, b.ID); cb.Status != calendar.StatusCancelled || cb.CancelReason != "Host ill" {
 		t.Fatalf("cancelled booking %+v", cb)
 	}
 	if st, body := get(owner, "/calendar/bookings?show=cancelled"); st != 200 || !strings.Contains(body, "Vera Visitor") {
@@ -180,7 +180,7 @@ func TestCalendar_Pages(t *testing.T) {
 	if st, _, _ := post(owner, "/calendar/bookings/"+strconv.FormatInt(pb.ID, 10)+"/no-show", url.Values{"no_show": {"1"}}); st != 303 {
 		t.Fatalf("no-show: %d", st)
 	}
-	if nsb, _ := e.App.Calendar.Store.FindBooking(ctx, pb.ID); !nsb.NoShow {
+	if nsb, _ := e.App.Calendar.FindBooking(ctx, pb.ID); !nsb.NoShow {
 		t.Errorf("booking not marked no-show")
 	}
 

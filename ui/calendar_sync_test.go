@@ -38,7 +38,7 @@ func TestCalendar_SyncPanel(t *testing.T) {
 		return st, resp.Header.Get("Location")
 	}
 
-	cl, err := e.App.Calendar.Store.FindCalendar(ctx, e.A.CalendarID)
+	cl, err := e.App.Calendar.FindCalendar(ctx, e.A.CalendarID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,13 +64,13 @@ func TestCalendar_SyncPanel(t *testing.T) {
 	if st, _, _ := get(nil, ui.HostPortal, feed); st != 404 {
 		t.Fatalf("revoked feed: %d, want 404", st)
 	}
-	cl2, _ := e.App.Calendar.Store.FindCalendar(ctx, e.A.CalendarID)
+	cl2, _ := e.App.Calendar.FindCalendar(ctx, e.A.CalendarID)
 	if st, _, _ := get(nil, ui.HostPortal, "/calendar-feed/"+cl2.FeedToken+".ics"); st != 200 || cl2.FeedToken == cl.FeedToken {
 		t.Fatalf("new feed: %d", st)
 	}
 
 	// Refused or malformed addresses: nothing saved.
-	before, _ := e.App.CalendarSync.Store.FindSources(ctx, e.A.CalendarID)
+	before, _ := e.App.CalendarSync.FindSources(ctx, e.A.CalendarID)
 	for _, f := range []url.Values{
 		{"url": {"http://127.0.0.1:1/dav/"}, "username": {"ann"}, "password": {"pw-not-shown"}},
 		{"url": {"ftp://example.test/"}, "username": {"ann"}, "password": {"pw"}},
@@ -83,24 +83,24 @@ func TestCalendar_SyncPanel(t *testing.T) {
 	if st, _ := post(calPath+"/feeds", url.Values{"url": {"http://169.254.169.254/latest.ics"}}); st != 303 {
 		t.Fatalf("metadata feed: %d", st)
 	}
-	if after, _ := e.App.CalendarSync.Store.FindSources(ctx, e.A.CalendarID); len(after) != len(before) {
+	if after, _ := e.App.CalendarSync.FindSources(ctx, e.A.CalendarID); len(after) != len(before) {
 		t.Fatalf("refused connections were saved: %d sources, had %d", len(after), len(before))
 	}
 
 	// A feed that cannot be read: the reason on the page, no slots.
-	et, _ := e.App.Calendar.Store.FindEventType(ctx, e.A.EventTypeID)
+	et, _ := e.App.Calendar.FindEventType(ctx, e.A.EventTypeID)
 	now := time.Now()
 	if slots, err := e.App.Calendar.FreeSlots(ctx, et, 0, now, now.Add(3*24*time.Hour)); err != nil || len(slots) == 0 {
 		t.Fatalf("slots before: %d %v", len(slots), err)
 	}
 	src := &calendar.Source{CalendarID: e.A.CalendarID, Kind: calendar.SourceICS, URL: "http://127.0.0.1:1/feed.ics", NextSyncAt: now.Add(time.Hour)}
-	if err := e.App.CalendarSync.Store.CreateSource(ctx, src); err != nil {
+	if err := e.App.Stores.Calendar.CreateSource(ctx, src); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := post("/calendar/sources/"+strconv.FormatInt(src.ID, 10)+"/sync", nil); st != 303 {
 		t.Fatalf("sync now: %d", st)
 	}
-	got, err := e.App.CalendarSync.Store.FindSource(ctx, src.ID)
+	got, err := e.App.CalendarSync.FindSource(ctx, src.ID)
 	if err != nil || !strings.Contains(got.LastError, "refused") {
 		t.Fatalf("sync of a refused feed: %v %q", err, got.LastError)
 	}
@@ -114,7 +114,7 @@ func TestCalendar_SyncPanel(t *testing.T) {
 	if st, _ := post("/calendar/sources/"+strconv.FormatInt(src.ID, 10)+"/delete", nil); st != 303 {
 		t.Fatalf("disconnect: %d", st)
 	}
-	if _, err := e.App.CalendarSync.Store.FindSource(ctx, src.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := e.App.CalendarSync.FindSource(ctx, src.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatalf("disconnected source still there: %v", err)
 	}
 	if slots, _ := e.App.Calendar.FreeSlots(ctx, et, 0, now, now.Add(3*24*time.Hour)); len(slots) == 0 {

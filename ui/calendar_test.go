@@ -91,7 +91,7 @@ func TestCalendar_PublicBooking(t *testing.T) {
 		t.Fatalf("taken slot: %d (want 409 without the slot)", st)
 	}
 	// The booking is in the CRM with a deal.
-	bs, err := cal.Store.FindBookings(house, calendar.BookingFilter{Active: true})
+	bs, err := cal.FindBookings(house, calendar.BookingFilter{Active: true})
 	if err != nil || len(bs) != 1 || bs[0].PersonID == 0 || bs[0].DealID == 0 {
 		t.Fatalf("bookings %+v (%v)", bs, err)
 	}

@@ -128,7 +128,7 @@ func TestCommunity_Events(t *testing.T) {
 	actx := app.NewContextWithUser(app.NewContextWithTenant(context.Background(), e.A.T), e.A.Owner)
 	// The tenant's shared calendar (made with the tenant), moved to New
 	// York, Monday to Friday 9:00-17:00.
-	cals, err := e.App.Calendar.Store.FindCalendars(actx)
+	cals, err := e.App.Calendar.FindCalendars(actx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -493,7 +493,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	s.SessionKey = app.HashToken(s.Cookie)
 	s.UploadID = e.newUpload(s.Cookie, app.RecordPerson, "upload.csv", 100)
 	s.EventTypeID, s.BookingID, s.SpareBookingID = e.newCalendarFixtures(tctx, name, s.CRM.Person)
-	if et, err := e.App.Calendar.Store.FindEventType(tctx, s.EventTypeID); err == nil {
+	if et, err := e.App.Calendar.FindEventType(tctx, s.EventTypeID); err == nil {
 		s.CalendarID = et.Hosts[0]
 	}
 	if e.App.CalendarSync != nil {
@@ -502,7 +502,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 		src := &calendar.Source{CalendarID: s.CalendarID, Kind: calendar.SourceCalDAV, URL: "http://127.0.0.1:9/dav/" + app.Slugify(name) + "/",
 			Username: "ann", Remotes: []calendar.Remote{{Path: "/dav/work/", Name: "Work", Busy: true, Target: true}, {Path: "/dav/home/", Name: "Home"}},
 			NextSyncAt: time.Now().Add(24 * time.Hour)}
-		if err := e.App.CalendarSync.Store.CreateSource(tctx, src); err != nil {
+		if err := e.App.Stores.Calendar.CreateSource(tctx, src); err != nil {
 			t.Fatal(err)
 		}
 		s.CalendarSourceID = src.ID

@@ -183,11 +183,11 @@ func TestInbox_BroadcastSMS(t *testing.T) {
 	byName := map[string]*inbox.Recipient{}
 	for _, r := range rs {
 		byName[strings.Fields(r.Name)[0]] = r
-		ms, err := e.App.Inbox.Store.FindMessages(ctx, e.A.T.ID, r.ConversationID)
+		ms, err := e.App.Stores.Inbox.FindMessages(ctx, e.A.T.ID, r.ConversationID)
 		if err != nil || len(ms) != 1 || ms[0].Direction != inbox.DirOut || !strings.HasPrefix(ms[0].Body, "Hi "+strings.Fields(r.Name)[0]) || ms[0].ProviderID == "" {
 			t.Fatalf("thread of %s: %+v %v", r.Name, ms, err)
 		}
-		c, _ := e.App.Inbox.Store.FindConversation(ctx, e.A.T.ID, r.ConversationID)
+		c, _ := e.App.Stores.Inbox.FindConversation(ctx, e.A.T.ID, r.ConversationID)
 		if c.PersonID != r.PersonID || c.LocalAddress != numberA {
 			t.Fatalf("thread %+v of recipient %+v", c, r)
 		}
@@ -200,7 +200,7 @@ func TestInbox_BroadcastSMS(t *testing.T) {
 	}
 	for name, f := range map[string]url.Values{"Ann": {"MessageStatus": {"delivered"}}, "Fay": {"MessageStatus": {"undelivered"}, "ErrorCode": {"30003"}}} {
 		r := byName[name]
-		ms, _ := e.App.Inbox.Store.FindMessages(ctx, e.A.T.ID, r.ConversationID)
+		ms, _ := e.App.Stores.Inbox.FindMessages(ctx, e.A.T.ID, r.ConversationID)
 		f.Set("MessageSid", ms[0].ProviderID)
 		cb, _ := url.Parse(e.Server.TwilioCallbackURL(e.A.T.ID, fmt.Sprintf("inbox-%d", ms[0].ID)))
 		if st := text(cb.RequestURI(), f); st != 204 {
@@ -514,7 +514,7 @@ func TestInbox_BroadcastEmailUnsubscribe(t *testing.T) {
 	// Each email is in its person's thread; a reply threads to it.
 	rs, _ := e.App.Inbox.Broadcasts.FindRecipients(ctx, e.A.T.ID, b.ID, inbox.RecipientSent, 10)
 	for _, r := range rs {
-		ms, _ := e.App.Inbox.Store.FindMessages(ctx, e.A.T.ID, r.ConversationID)
+		ms, _ := e.App.Stores.Inbox.FindMessages(ctx, e.A.T.ID, r.ConversationID)
 		if len(ms) != 1 || !strings.HasPrefix(ms[0].Subject, "Spring news for ") || !strings.Contains(ms[0].Body, "/unsubscribe?") || ms[0].Status != inbox.DeliverySent {
 			t.Fatalf("thread of %s: %+v", r.Name, ms)
 		}
@@ -638,7 +638,7 @@ func TestInbox_QuietHours(t *testing.T) {
 	if err := e.App.Inbox.InboundSMS(ctx, e.A.T.ID, map[string]string{"From": "+15125550801", "To": "+15125550111", "Body": "Are you open?", "MessageSid": "SMquiet1"}, true, false); err != nil {
 		t.Fatal(err)
 	}
-	cs, _ := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
+	cs, _ := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
 	thread := "/inbox/" + strconv.FormatInt(cs[0].ID, 10)
 	loc, _ := time.LoadLocation(e.A.T.Timezone)
 	if loc == nil {

@@ -49,13 +49,13 @@ func TestInbox_Calls(t *testing.T) {
 	}
 	callThread := func(phone string) (*inbox.Conversation, []*inbox.Message) {
 		t.Helper()
-		cs, err := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Channel: inbox.ChannelCall, Status: "all", Limit: 10})
+		cs, err := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Channel: inbox.ChannelCall, Status: "all", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range cs {
 			if c.Address == phone {
-				ms, err := e.App.Inbox.Store.FindMessages(ctx, c.TenantID, c.ID)
+				ms, err := e.App.Stores.Inbox.FindMessages(ctx, c.TenantID, c.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -172,11 +172,11 @@ func (e *tenantEnv) callFixture(t *app.Tenant, sid string) (string, string) {
 		"Direction": "inbound", "CallStatus": "completed", "CallDuration": "61", "RecordingSid": rec}, true); err != nil {
 		e.t.Fatal(err)
 	}
-	cs, err := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: t.ID, Channel: inbox.ChannelCall, Status: "all", Limit: 1})
+	cs, err := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: t.ID, Channel: inbox.ChannelCall, Status: "all", Limit: 1})
 	if err != nil || len(cs) != 1 {
 		e.t.Fatalf("call thread: %v %v", cs, err)
 	}
-	ms, err := e.App.Inbox.Store.FindMessages(ctx, t.ID, cs[0].ID)
+	ms, err := e.App.Stores.Inbox.FindMessages(ctx, t.ID, cs[0].ID)
 	if err != nil || len(ms) != 1 || ms[0].Call == nil {
 		e.t.Fatalf("call: %v %v", ms, err)
 	}

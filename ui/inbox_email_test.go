@@ -19,7 +19,7 @@ func TestInbox_EmailHTMLAndAttachments(t *testing.T) {
 	ctx := context.Background()
 	pdf := []byte("%PDF-1.4 Alpha's roof plan")
 	exe := []byte("MZ\x90\x00 a program")
-	c, m, _, err := e.App.Inbox.Store.Receive(ctx, &inbox.Inbound{TenantID: e.A.T.ID, Channel: inbox.ChannelEmail, Address: "dana@example.com", Email: "dana@example.com",
+	c, m, _, err := e.App.Stores.Inbox.Receive(ctx, &inbox.Inbound{TenantID: e.A.T.ID, Channel: inbox.ChannelEmail, Address: "dana@example.com", Email: "dana@example.com",
 		Message: inbox.Message{Direction: inbox.DirIn, Subject: "Roof plan", Body: "Plan attached.", ProviderID: "plan@example.com",
 			HTML:        `<p>Plan <b>attached</b><img src="https://tracker.example/open.gif?u=dana"><a href="https://example.com/x" onclick="steal()">site</a></p>`,
 			Attachments: []inbox.Attachment{inbox.KeepAttachment("plan.pdf", "application/pdf", int64(len(pdf)), pdf), inbox.KeepAttachment("setup.exe", "application/octet-stream", int64(len(exe)), exe)}}})

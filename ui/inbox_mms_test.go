@@ -50,11 +50,11 @@ func TestInbox_MMSMediaStored(t *testing.T) {
 			t.Fatalf("signed MMS: %d", st)
 		}
 	}
-	cs, err := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 10})
+	cs, err := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 10})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("conversations: %v %v", cs, err)
 	}
-	ms, _ := e.App.Inbox.Store.FindMessages(ctx, e.A.T.ID, cs[0].ID)
+	ms, _ := e.App.Stores.Inbox.FindMessages(ctx, e.A.T.ID, cs[0].ID)
 	if len(ms) != 1 || len(ms[0].Attachments) != 3 {
 		t.Fatalf("messages: %+v", ms)
 	}

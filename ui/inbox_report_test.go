@@ -29,7 +29,7 @@ func TestInbox_Reports(t *testing.T) {
 	if err := e.App.Inbox.InboundSMS(ctx, e.B.T.ID, map[string]string{"From": "+15125550173", "To": "+15125550178", "Body": "Teeth?", "MessageSid": "SMrepB"}, true, false); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
+	cs, err := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("A's thread: %v %v", cs, err)
 	}

@@ -25,7 +25,7 @@ func TestInbox_RoundRobinAndMentions(t *testing.T) {
 		if err := e.App.Inbox.InboundSMS(ctx, e.A.T.ID, map[string]string{"From": from, "To": "+15125550190", "Body": "Need a quote", "MessageSid": "SMteam" + strconv.Itoa(i)}, true, false); err != nil {
 			t.Fatal(err)
 		}
-		cs, _ := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
+		cs, _ := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
 		ids = append(ids, cs[0].ID)
 	}
 	var got []string
@@ -34,7 +34,7 @@ func TestInbox_RoundRobinAndMentions(t *testing.T) {
 		if st, _, _ := e.do(treq{Host: "portal", Method: "POST", Path: p, Form: url.Values{"assignee": {"round-robin"}}, Cookies: a, CSRF: true}); st != 303 {
 			t.Fatalf("assign: %d", st)
 		}
-		c, _ := e.App.Inbox.Store.FindConversation(ctx, e.A.T.ID, id)
+		c, _ := e.App.Stores.Inbox.FindConversation(ctx, e.A.T.ID, id)
 		got = append(got, c.Assignee)
 	}
 	want := "user:" + e.A.Member.Email + ",user:" + e.A.Owner.Email + ",user:" + e.A.Member.Email

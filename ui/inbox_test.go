@@ -39,7 +39,7 @@ func (e *tenantEnv) inboxFixture(kind string) string {
 	if err := in.InboundSMS(ctx, e.B.T.ID, map[string]string{"From": "+15125550177", "To": "+15125550178", "Body": e.B.T.Name + " secret service", "MessageSid": "SMisoB"}, true, false); err != nil {
 		e.t.Fatal(err)
 	}
-	cs, err := in.Store.FindConversations(ctx, inbox.Filter{TenantID: e.B.T.ID, Status: "all", Limit: 1})
+	cs, err := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: e.B.T.ID, Status: "all", Limit: 1})
 	if err != nil || len(cs) != 1 {
 		e.t.Fatalf("B's thread: %v %v", cs, err)
 	}
@@ -52,7 +52,7 @@ func (e *tenantEnv) inboxFixture(kind string) string {
 	// B's email thread: an HTML message with a stored file (the frame
 	// and download routes, objInboxEmail with :mid and :aid).
 	pdf := []byte("%PDF-1.4 B's quote")
-	ec, em, _, err := in.Store.Receive(ctx, &inbox.Inbound{TenantID: e.B.T.ID, Channel: inbox.ChannelEmail, Address: "bmail@bravo.test", Email: "bmail@bravo.test",
+	ec, em, _, err := e.App.Stores.Inbox.Receive(ctx, &inbox.Inbound{TenantID: e.B.T.ID, Channel: inbox.ChannelEmail, Address: "bmail@bravo.test", Email: "bmail@bravo.test",
 		Message: inbox.Message{Direction: inbox.DirIn, Subject: "Quote", Body: "See the quote", HTML: `<p>See the <b>quote</b> <img src="https://tracker.example/p.gif"></p>`,
 			ProviderID: "isoB@bravo.test", Attachments: []inbox.Attachment{inbox.KeepAttachment("quote.pdf", "application/pdf", int64(len(pdf)), pdf)}}})
 	if err != nil || len(em.Attachments) != 1 || em.Attachments[0].ID == 0 {
@@ -133,7 +133,7 @@ func (e *tenantEnv) inboxAPIFixture() int64 {
 			e.t.Fatal(err)
 		}
 	}
-	cs, err := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
+	cs, err := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{TenantID: e.A.T.ID, Status: "all", Limit: 1})
 	if err != nil || len(cs) != 1 {
 		e.t.Fatalf("A's thread: %v %v", cs, err)
 	}
@@ -175,7 +175,7 @@ func TestInbox_SMS(t *testing.T) {
 	if st := text("/twilio/sms", f, "wrong-token-0123456789abcdef0123"); st != 403 {
 		t.Fatalf("forged text: %d", st)
 	}
-	if cs, _ := e.App.Inbox.Store.FindConversations(ctx, inbox.Filter{Status: "all", Limit: 10}); len(cs) != 0 {
+	if cs, _ := e.App.Stores.Inbox.FindConversations(ctx, inbox.Filter{Status: "all", Limit: 10}); len(cs) != 0 {
 		t.Fatalf("a forged text was stored: %+v", cs)
 	}
 	for i := 0; i < 2; i++ { // Twilio retries: one message
@@ -214,7 +214,7 @@ func TestInbox_SMS(t *testing.T) {
 		t.Fatalf("sent: %v", sent)
 	}
 	cid, _ := strconv.ParseInt(id, 10, 64)
-	ms, err := e.App.Inbox.Store.FindMessages(ctx, e.A.T.ID, cid)
+	ms, err := e.App.Stores.Inbox.FindMessages(ctx, e.A.T.ID, cid)
 	if err != nil || len(ms) != 2 || ms[1].ProviderID == "" || ms[1].Status != "sent" {
 		t.Fatalf("messages %+v %v", ms, err)
 	}
@@ -236,7 +236,7 @@ func TestInbox_SMS(t *testing.T) {
 			t.Fatalf("%s: %d", p.path, st)
 		}
 	}
-	c, _ := e.App.Inbox.Store.FindConversation(ctx, e.A.T.ID, cid)
+	c, _ := e.App.Stores.Inbox.FindConversation(ctx, e.A.T.ID, cid)
 	if c.Status != "closed" || strings.Join(c.Labels, ",") != "quote,roof" || c.Assignee != "" {
 		t.Fatalf("after the forms: %+v", c)
 	}
@@ -426,7 +426,7 @@ func TestInbox_API(t *testing.T) {
 func (e *tenantEnv) inboxAttachmentFixture() (int64, int64) {
 	e.t.Helper()
 	data := []byte("%PDF-1.4 contract")
-	c, m, _, err := e.App.Inbox.Store.Receive(context.Background(), &inbox.Inbound{TenantID: e.A.T.ID, Channel: inbox.ChannelEmail, Address: "contract@example.com",
+	c, m, _, err := e.App.Stores.Inbox.Receive(context.Background(), &inbox.Inbound{TenantID: e.A.T.ID, Channel: inbox.ChannelEmail, Address: "contract@example.com",
 		Message: inbox.Message{Direction: inbox.DirIn, Subject: "Contract", Body: "File", ProviderID: "contract-file@example.com",
 			Attachments: []inbox.Attachment{inbox.KeepAttachment("c.pdf", "application/pdf", int64(len(data)), data)}}})
 	if err != nil || m.Attachments[0].ID == 0 {

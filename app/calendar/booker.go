@@ -22,7 +22,7 @@ type Booker struct {
 var _ app.Booker = (*Booker)(nil)
 
 func (b *Booker) eventType(ctx context.Context, d time.Duration) (*EventType, error) {
-	ets, err := b.Service.Store.FindEventTypes(ctx)
+	ets, err := b.Service.store.FindEventTypes(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -28,13 +28,13 @@ func (s *Service) Feed(ctx context.Context, token string) (*Calendar, []byte, er
 	if s.ICS == nil {
 		return nil, nil, app.Errorf(app.ENOTFOUND, "Calendar not found.")
 	}
-	c, err := s.Store.FindCalendarByFeedToken(ctx, token)
+	c, err := s.store.FindCalendarByFeedToken(ctx, token)
 	if err != nil {
 		return nil, nil, err
 	}
 	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: c.TenantID})
 	now := s.now()
-	bs, err := s.Store.FindBookings(ctx, BookingFilter{From: now.Add(-FeedPast), To: now.Add(FeedAhead), CalendarIDs: []int64{c.ID}, Limit: 5000})
+	bs, err := s.store.FindBookings(ctx, BookingFilter{From: now.Add(-FeedPast), To: now.Add(FeedAhead), CalendarIDs: []int64{c.ID}, Limit: 5000})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,12 +56,12 @@ func (s *Service) Feed(ctx context.Context, token string) (*Calendar, []byte, er
 // RotateFeedToken gives the calendar a new feed secret: the old feed URL
 // stops working at once. Returns ENOTFOUND.
 func (s *Service) RotateFeedToken(ctx context.Context, id int64) (*Calendar, error) {
-	fs, ok := s.Store.(FeedStore)
+	fs, ok := s.store.(FeedStore)
 	if !ok {
 		return nil, app.Errorf(app.EINTERNAL, "Feed tokens cannot be changed.")
 	}
 	if err := fs.SetFeedToken(ctx, id, NewToken()); err != nil {
 		return nil, err
 	}
-	return s.Store.FindCalendar(ctx, id)
+	return s.store.FindCalendar(ctx, id)
 }

@@ -188,7 +188,7 @@ const MaxNoticeAttempts = 8
 func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: no.TenantID})
 	s := n.Service
-	b, err := s.Store.FindBooking(ctx, no.BookingID)
+	b, err := s.store.FindBooking(ctx, no.BookingID)
 	if err != nil {
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return nil
@@ -216,7 +216,7 @@ func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 	}
 	var hosts []Contact
 	for _, id := range b.Hosts {
-		c, err := s.Store.FindCalendar(ctx, id)
+		c, err := s.store.FindCalendar(ctx, id)
 		if err != nil {
 			continue
 		}
@@ -282,7 +282,7 @@ func (n *Notifier) Send(ctx context.Context, no *Notice) error {
 	for _, h := range hosts {
 		loc := time.UTC
 		for _, id := range b.Hosts {
-			if c, err := s.Store.FindCalendar(ctx, id); err == nil {
+			if c, err := s.store.FindCalendar(ctx, id); err == nil {
 				loc = c.Location()
 				break
 			}

@@ -13,7 +13,6 @@ import (
 	"orengen/app"
 	"orengen/app/calendar"
 	"orengen/caldav"
-	"orengen/store"
 )
 
 type capMailer struct {
@@ -46,7 +45,7 @@ func TestNotifier_Lifecycle(t *testing.T) {
 	c := e.calendar(t, e.Ctx, "Ann", "Europe/Paris")
 	et := e.eventType(t, e.Ctx, &calendar.EventType{Title: "Audit", Slug: "audit", Durations: []int{30}, Hosts: []int64{c.ID}})
 	mail := &capMailer{}
-	cs := e.Svc.Store.(*store.CalendarStore)
+	cs := e.St
 	var triggers []string
 	n := &calendar.Notifier{Service: e.Svc, Notices: cs, ICS: caldav.ICS{},
 		Mailer: func(context.Context, int64) (app.Mailer, error) { return mail, nil },
@@ -169,7 +168,7 @@ func TestNotifier_PendingHostLink(t *testing.T) {
 	inst := e.eventType(t, e.Ctx, &calendar.EventType{Title: "Chat", Slug: "chat", Durations: []int{30}, Hosts: []int64{c.ID}})
 	mail := &capMailer{}
 	var asked []int64
-	n := &calendar.Notifier{Service: e.Svc, Notices: e.Svc.Store.(*store.CalendarStore), ICS: caldav.ICS{},
+	n := &calendar.Notifier{Service: e.Svc, Notices: e.St, ICS: caldav.ICS{},
 		Mailer: func(context.Context, int64) (app.Mailer, error) { return mail, nil },
 		Host: func(context.Context, *calendar.Calendar) (calendar.Contact, error) {
 			return calendar.Contact{Name: "Ann Host", Email: "ann@agency.test"}, nil

@@ -9,53 +9,53 @@ import "context"
 
 // FindCalendar returns one of the tenant's calendars. Returns ENOTFOUND.
 func (s *Service) FindCalendar(ctx context.Context, id int64) (*Calendar, error) {
-	return s.Store.FindCalendar(ctx, id)
+	return s.store.FindCalendar(ctx, id)
 }
 
 // FindCalendars lists the tenant's calendars.
 func (s *Service) FindCalendars(ctx context.Context) ([]*Calendar, error) {
-	return s.Store.FindCalendars(ctx)
+	return s.store.FindCalendars(ctx)
 }
 
 // FindEventType returns one of the tenant's event types. Returns ENOTFOUND.
 func (s *Service) FindEventType(ctx context.Context, id int64) (*EventType, error) {
-	return s.Store.FindEventType(ctx, id)
+	return s.store.FindEventType(ctx, id)
 }
 
 // FindEventTypeBySlug returns the tenant's event type with that slug (its
 // booking page). Returns ENOTFOUND.
 func (s *Service) FindEventTypeBySlug(ctx context.Context, slug string) (*EventType, error) {
-	return s.Store.FindEventTypeBySlug(ctx, slug)
+	return s.store.FindEventTypeBySlug(ctx, slug)
 }
 
 // FindEventTypes lists the tenant's event types.
 func (s *Service) FindEventTypes(ctx context.Context) ([]*EventType, error) {
-	return s.Store.FindEventTypes(ctx)
+	return s.store.FindEventTypes(ctx)
 }
 
 // DeleteEventType deletes one of the tenant's event types. Returns
 // ENOTFOUND.
 func (s *Service) DeleteEventType(ctx context.Context, id int64) error {
-	return s.Store.DeleteEventType(ctx, id)
+	return s.store.DeleteEventType(ctx, id)
 }
 
 // FindBooking returns one of the tenant's bookings. Returns ENOTFOUND.
 func (s *Service) FindBooking(ctx context.Context, id int64) (*Booking, error) {
-	return s.Store.FindBooking(ctx, id)
+	return s.store.FindBooking(ctx, id)
 }
 
 // FindBookings lists the tenant's bookings by f.
 func (s *Service) FindBookings(ctx context.Context, f BookingFilter) ([]*Booking, error) {
-	return s.Store.FindBookings(ctx, f)
+	return s.store.FindBookings(ctx, f)
 }
 
 // FindSource returns one of the tenant's sync sources. Returns ENOTFOUND.
 func (y *Syncer) FindSource(ctx context.Context, id int64) (*Source, error) {
-	return y.Store.FindSource(ctx, id)
+	return y.store.FindSource(ctx, id)
 }
 
 // FindSources lists a calendar's sync sources (calendarID 0: all the
 // tenant's).
 func (y *Syncer) FindSources(ctx context.Context, calendarID int64) ([]*Source, error) {
-	return y.Store.FindSources(ctx, calendarID)
+	return y.store.FindSources(ctx, calendarID)
 }

@@ -31,7 +31,7 @@ func FreeAudit() (*Calendar, *EventType) {
 // calendars, and a deleted free audit, are never touched. It reports
 // whether it created them.
 func (s *Service) SeedFreeAudit(ctx context.Context) (bool, error) {
-	cals, err := s.Store.FindCalendars(ctx)
+	cals, err := s.store.FindCalendars(ctx)
 	if err != nil || len(cals) > 0 {
 		return false, err
 	}

@@ -22,7 +22,7 @@ func TestService_SeedFreeAudit(t *testing.T) {
 	if ok, err := e.Svc.SeedFreeAudit(e.B); err != nil || ok {
 		t.Fatalf("a tenant with its own calendar was seeded: %v %v", ok, err)
 	}
-	et, err := e.Svc.Store.FindEventTypeBySlug(e.Ctx, calendar.FreeAuditSlug)
+	et, err := e.St.FindEventTypeBySlug(e.Ctx, calendar.FreeAuditSlug)
 	if err != nil || !et.Enabled || len(et.Hosts) != 1 {
 		t.Fatalf("free audit %+v %v", et, err)
 	}

@@ -126,7 +126,7 @@ func (e *ConflictError) Unwrap() error { return e.Err }
 
 // Service is the calendar's use cases.
 type Service struct {
-	Store Store
+	store Store
 	Now   func() time.Time
 	// Logger records sync and notification failures.
 	Logger *slog.Logger
@@ -135,6 +135,10 @@ type Service struct {
 	// ICS encodes the calendars' private feeds (Feed).
 	ICS ICS
 }
+
+// NewService returns the calendar on its store; the wiring sets the
+// other fields. The store stays private: callers go through the service.
+func NewService(st Store) *Service { return &Service{store: st} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -158,13 +162,13 @@ func (s *Service) CreateCalendar(ctx context.Context, c *Calendar) error {
 		return err
 	}
 	c.FeedToken = NewToken()
-	return s.Store.CreateCalendar(ctx, c)
+	return s.store.CreateCalendar(ctx, c)
 }
 
 // UpdateCalendar validates and writes c's name, zone and availability.
 // Returns EINVALID or ENOTFOUND.
 func (s *Service) UpdateCalendar(ctx context.Context, c *Calendar) error {
-	old, err := s.Store.FindCalendar(ctx, c.ID)
+	old, err := s.store.FindCalendar(ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -172,7 +176,7 @@ func (s *Service) UpdateCalendar(ctx context.Context, c *Calendar) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return s.Store.UpdateCalendar(ctx, c)
+	return s.store.UpdateCalendar(ctx, c)
 }
 
 // SaveEventType validates and creates (ID 0) or updates e. Returns
@@ -182,9 +186,9 @@ func (s *Service) SaveEventType(ctx context.Context, e *EventType) error {
 		return err
 	}
 	if e.ID == 0 {
-		return s.Store.CreateEventType(ctx, e)
+		return s.store.CreateEventType(ctx, e)
 	}
-	return s.Store.UpdateEventType(ctx, e)
+	return s.store.UpdateEventType(ctx, e)
 }
 
 // hosts loads the event type's calendars and their state in [from, to),
@@ -192,7 +196,7 @@ func (s *Service) SaveEventType(ctx context.Context, e *EventType) error {
 func (s *Service) hosts(ctx context.Context, e *EventType, from, to time.Time) ([]Host, error) {
 	cals := make([]*Calendar, 0, len(e.Hosts))
 	for _, id := range e.Hosts {
-		c, err := s.Store.FindCalendar(ctx, id)
+		c, err := s.store.FindCalendar(ctx, id)
 		if err != nil {
 			if app.ErrorCode(err) == app.ENOTFOUND {
 				continue // deleted since; the others still serve
@@ -205,13 +209,13 @@ func (s *Service) hosts(ctx context.Context, e *EventType, from, to time.Time) (
 		return nil, app.Errorf(app.ENOTFOUND, "This meeting has no host calendar.")
 	}
 	pad := time.Duration(e.BufferBefore+e.BufferAfter)*time.Minute + 26*time.Hour
-	return s.Store.HostStates(ctx, cals, e.ID, from.Add(-pad), to.Add(pad))
+	return s.store.HostStates(ctx, cals, e.ID, from.Add(-pad), to.Add(pad))
 }
 
 // Busy returns the tenant's synced busy times (CalDAV events, ICS
 // subscriptions) overlapping [from, to), for the calendar views.
 func (s *Service) Busy(ctx context.Context, from, to time.Time) ([]Busy, error) {
-	return s.Store.FindBusy(ctx, from, to)
+	return s.store.FindBusy(ctx, from, to)
 }
 
 // MaxSlotRange bounds one availability request.
@@ -302,7 +306,7 @@ func (r *BookRequest) Validate(e *EventType) error {
 // *ConflictError (ECONFLICT) with the next free slots when the time was
 // taken in the meantime.
 func (s *Service) Book(ctx context.Context, r *BookRequest) (*Booking, error) {
-	e, err := s.Store.FindEventType(ctx, r.EventTypeID)
+	e, err := s.store.FindEventType(ctx, r.EventTypeID)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +345,7 @@ func (s *Service) Book(ctx context.Context, r *BookRequest) (*Booking, error) {
 		in.Deal = &app.Deal{Name: fmt.Sprintf("%s: %s", e.Title, r.Name)}
 		in.DealPipeline = e.DealPipeline
 	}
-	if err := s.Store.Book(ctx, in); err != nil {
+	if err := s.store.Book(ctx, in); err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT {
 			return nil, s.conflict(ctx, e, d, start, err)
 		}
@@ -447,11 +451,11 @@ func firstNonEmpty(xs ...string) string {
 // availability or in the past, *ConflictError when taken, ECONFLICT when
 // the booking changed or was cancelled, ENOTFOUND.
 func (s *Service) Reschedule(ctx context.Context, id int64, seq int, start time.Time) (*Booking, error) {
-	b, err := s.Store.FindBooking(ctx, id)
+	b, err := s.store.FindBooking(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.Store.FindEventType(ctx, b.EventTypeID)
+	e, err := s.store.FindEventType(ctx, b.EventTypeID)
 	if err != nil {
 		return nil, err
 	}
@@ -491,7 +495,7 @@ func (s *Service) Reschedule(ctx context.Context, id int64, seq int, start time.
 	in := &RescheduleInput{ID: id, Sequence: seq, Start: start, End: start.Add(d),
 		BufferBefore: time.Duration(e.BufferBefore) * time.Minute, BufferAfter: time.Duration(e.BufferAfter) * time.Minute,
 		DailyLimit: e.DailyLimit, DayBounds: dayBounds(mine, start)}
-	if err := s.Store.Reschedule(ctx, in); err != nil {
+	if err := s.store.Reschedule(ctx, in); err != nil {
 		if app.ErrorMessage(err) == MsgTaken {
 			return nil, s.conflict(ctx, e, d, start, err)
 		}
@@ -506,26 +510,26 @@ func (s *Service) Cancel(ctx context.Context, id int64, seq int, reason, actor s
 	if len(reason) > 1000 {
 		return nil, app.FieldErrorf("reason", "Reason is too long (at most 1000 characters).")
 	}
-	return s.Store.SetBookingStatus(ctx, &StatusChange{ID: id, Sequence: seq, Status: StatusCancelled, Reason: strings.TrimSpace(reason), Actor: actor})
+	return s.store.SetBookingStatus(ctx, &StatusChange{ID: id, Sequence: seq, Status: StatusCancelled, Reason: strings.TrimSpace(reason), Actor: actor})
 }
 
 // Confirm confirms a booking awaiting confirmation. Returns ENOTFOUND or
 // ECONFLICT.
 func (s *Service) Confirm(ctx context.Context, id int64, actor string) (*Booking, error) {
-	return s.Store.SetBookingStatus(ctx, &StatusChange{ID: id, Sequence: -1, Status: StatusConfirmed, Actor: actor})
+	return s.store.SetBookingStatus(ctx, &StatusChange{ID: id, Sequence: -1, Status: StatusConfirmed, Actor: actor})
 }
 
 // MarkNoShow marks (or unmarks) a guest who did not come. Returns
 // ENOTFOUND, or EINVALID for a booking that has not started.
 func (s *Service) MarkNoShow(ctx context.Context, id int64, noShow bool, actor string) (*Booking, error) {
-	b, err := s.Store.FindBooking(ctx, id)
+	b, err := s.store.FindBooking(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if noShow && b.Start.After(s.now()) {
 		return nil, app.FieldErrorf("no_show", "A booking can be marked no-show once it has started.")
 	}
-	return s.Store.SetBookingStatus(ctx, &StatusChange{ID: id, Sequence: -1, NoShow: &noShow, Actor: actor})
+	return s.store.SetBookingStatus(ctx, &StatusChange{ID: id, Sequence: -1, NoShow: &noShow, Actor: actor})
 }
 
 func without(xs []Interval, iv Interval) []Interval {

@@ -17,6 +17,7 @@ import (
 type calEnv struct {
 	DB  *store.DB
 	Svc *calendar.Service
+	St  *store.CalendarStore // the service's store, for set-up and checks
 	CRM *store.CRMStore
 	Ctx context.Context // tenant A
 	B   context.Context // tenant B
@@ -32,7 +33,9 @@ func newCalEnv(tb testing.TB) *calEnv {
 	tb.Cleanup(func() { db.Close() })
 	tenants := store.NewTenantStore(db)
 	e := &calEnv{DB: db, CRM: store.NewCRMStore(db), Now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
-	e.Svc = &calendar.Service{Store: store.NewCalendarStore(db), Now: func() time.Time { return e.Now }}
+	e.St = store.NewCalendarStore(db)
+	e.Svc = calendar.NewService(e.St)
+	e.Svc.Now = func() time.Time { return e.Now }
 	db.Now = func() time.Time { return e.Now }
 	for i, name := range []string{"Alpha", "Bravo"} {
 		t := &app.Tenant{Name: name}
@@ -106,12 +109,12 @@ func TestService_Book_ConcurrentOneSlot(t *testing.T) {
 	if ok != 1 {
 		t.Fatalf("%d of 50 concurrent bookings succeeded, want exactly 1", ok)
 	}
-	bs, err := e.Svc.Store.FindBookings(e.Ctx, calendar.BookingFilter{From: start, To: start.Add(time.Hour), Active: true})
+	bs, err := e.St.FindBookings(e.Ctx, calendar.BookingFilter{From: start, To: start.Add(time.Hour), Active: true})
 	if err != nil || len(bs) != 1 {
 		t.Fatalf("stored bookings %d (%v), want 1", len(bs), err)
 	}
 	// The other tenant sees nothing of it.
-	if _, err := e.Svc.Store.FindBooking(e.B, bs[0].ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := e.St.FindBooking(e.B, bs[0].ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("tenant B reads tenant A's booking: %v", err)
 	}
 }
@@ -144,7 +147,7 @@ func TestService_Book_BadInput(t *testing.T) {
 			}
 		})
 	}
-	bs, _ := e.Svc.Store.FindBookings(e.Ctx, calendar.BookingFilter{})
+	bs, _ := e.St.FindBookings(e.Ctx, calendar.BookingFilter{})
 	if len(bs) != 0 {
 		t.Errorf("%d bookings written by bad requests", len(bs))
 	}
@@ -337,7 +340,7 @@ func TestBooker_Agent(t *testing.T) {
 // before the asked range, and another calendar's events block nothing.
 func TestService_FreeSlots_SyncedBusy(t *testing.T) {
 	e := newCalEnv(t)
-	cs := e.Svc.Store.(*store.CalendarStore)
+	cs := e.St
 	c := e.calendar(t, e.Ctx, "Ann", "UTC")
 	other := e.calendar(t, e.Ctx, "Bob", "UTC")
 	et := e.eventType(t, e.Ctx, &calendar.EventType{Title: "Call", Slug: "call", Durations: []int{30}, Hosts: []int64{c.ID}})

@@ -37,7 +37,7 @@ func TestNotifier_StartsSoonWorkflows(t *testing.T) {
 	c := e.calendar(t, e.Ctx, "Ann", "UTC")
 	et := e.eventType(t, e.Ctx, &calendar.EventType{Title: "Audit", Slug: "audit", Durations: []int{30}, Hosts: []int64{c.ID}})
 	mail := &capMailer{}
-	cs := e.Svc.Store.(*store.CalendarStore)
+	cs := e.St
 	n := &calendar.Notifier{Service: e.Svc, Notices: cs, ICS: caldav.ICS{},
 		Mailer: func(context.Context, int64) (app.Mailer, error) { return mail, nil },
 		Trigger: func(ctx context.Context, tenantID int64, trig string, payload []byte) (int, error) {
@@ -118,7 +118,7 @@ func TestNotifier_StartsSoonExistingBookings(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail := &capMailer{}
-	n := &calendar.Notifier{Service: e.Svc, Notices: e.Svc.Store.(*store.CalendarStore), ICS: caldav.ICS{},
+	n := &calendar.Notifier{Service: e.Svc, Notices: e.St, ICS: caldav.ICS{},
 		Mailer: func(context.Context, int64) (app.Mailer, error) { return mail, nil },
 		Trigger: func(ctx context.Context, tenantID int64, trig string, payload []byte) (int, error) {
 			ids, err := ws.EnqueueTrigger(ctx, tenantID, trig, payload)

@@ -224,7 +224,7 @@ type SyncStore interface {
 // the CalDAV target, in a goroutine of the serving process (Run).
 type Syncer struct {
 	Service *Service
-	Store   SyncStore
+	store   SyncStore
 	DAV     DAV
 	Feeds   FeedReader
 	Vault   app.Vault
@@ -233,6 +233,10 @@ type Syncer struct {
 	Interval time.Duration
 	Logger   *slog.Logger
 }
+
+// NewSyncer returns the syncer of a calendar service on the sources'
+// store; the wiring sets the other fields.
+func NewSyncer(svc *Service, st SyncStore) *Syncer { return &Syncer{Service: svc, store: st} }
 
 // Sync defaults.
 const (
@@ -261,7 +265,7 @@ func scope(tenantID int64) app.VaultScope { return app.TenantScope(tenantID) }
 // (the server's answer when it cannot be reached or refuses the login),
 // ENOTFOUND for a calendar not the tenant's.
 func (y *Syncer) ConnectCalDAV(ctx context.Context, calendarID int64, rawURL, user, password string) (*Source, error) {
-	cal, err := y.Service.Store.FindCalendar(ctx, calendarID)
+	cal, err := y.Service.store.FindCalendar(ctx, calendarID)
 	if err != nil {
 		return nil, err
 	}
@@ -284,11 +288,11 @@ func (y *Syncer) ConnectCalDAV(ctx context.Context, calendarID int64, rawURL, us
 	}
 	src.Remotes = remotes
 	src.NextSyncAt = y.Service.now()
-	if err := y.Store.CreateSource(ctx, src); err != nil {
+	if err := y.store.CreateSource(ctx, src); err != nil {
 		return nil, err
 	}
 	if err := y.Vault.Put(ctx, scope(src.TenantID), src.SecretName(), password); err != nil {
-		_ = y.Store.DeleteSource(context.WithoutCancel(ctx), src.ID)
+		_ = y.store.DeleteSource(context.WithoutCancel(ctx), src.ID)
 		return nil, err
 	}
 	return src, y.SyncSource(ctx, src)
@@ -298,7 +302,7 @@ func (y *Syncer) ConnectCalDAV(ctx context.Context, calendarID int64, rawURL, us
 // first. Returns EINVALID naming "url" when the feed cannot be read or is
 // not iCalendar data.
 func (y *Syncer) AddFeed(ctx context.Context, calendarID int64, rawURL string) (*Source, error) {
-	cal, err := y.Service.Store.FindCalendar(ctx, calendarID)
+	cal, err := y.Service.store.FindCalendar(ctx, calendarID)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +314,7 @@ func (y *Syncer) AddFeed(ctx context.Context, calendarID int64, rawURL string) (
 		return nil, app.FieldErrorf("url", "Could not read the feed: %s", explain(err))
 	}
 	src.NextSyncAt = y.Service.now()
-	if err := y.Store.CreateSource(ctx, src); err != nil {
+	if err := y.store.CreateSource(ctx, src); err != nil {
 		return nil, err
 	}
 	return src, y.SyncSource(ctx, src)
@@ -320,7 +324,7 @@ func (y *Syncer) AddFeed(ctx context.Context, calendarID int64, rawURL string) (
 // one receives bookings (target "" for none). Returns EINVALID naming
 // "target" for a calendar the account does not have, ENOTFOUND.
 func (y *Syncer) Choose(ctx context.Context, id int64, busy []string, target string) (*Source, error) {
-	src, err := y.Store.FindSource(ctx, id)
+	src, err := y.store.FindSource(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +347,7 @@ func (y *Syncer) Choose(ctx context.Context, id int64, busy []string, target str
 		return nil, app.FieldErrorf("target", "The account has no calendar %q.", target)
 	}
 	src.NextSyncAt = y.Service.now()
-	if err := y.Store.UpdateSource(ctx, src); err != nil {
+	if err := y.store.UpdateSource(ctx, src); err != nil {
 		return nil, err
 	}
 	return src, nil
@@ -352,11 +356,11 @@ func (y *Syncer) Choose(ctx context.Context, id int64, busy []string, target str
 // Remove disconnects a source: its busy times and stored password go.
 // Events it wrote out stay in the outside calendar. Returns ENOTFOUND.
 func (y *Syncer) Remove(ctx context.Context, id int64) error {
-	src, err := y.Store.FindSource(ctx, id)
+	src, err := y.store.FindSource(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := y.Store.DeleteSource(ctx, id); err != nil {
+	if err := y.store.DeleteSource(ctx, id); err != nil {
 		return err
 	}
 	if src.Kind == SourceCalDAV {
@@ -370,14 +374,14 @@ func (y *Syncer) Remove(ctx context.Context, id int64) error {
 // SyncNow syncs one of the tenant's sources at once. Returns ENOTFOUND;
 // a failed sync is recorded on the source (LastError), not returned.
 func (y *Syncer) SyncNow(ctx context.Context, id int64) (*Source, error) {
-	src, err := y.Store.FindSource(ctx, id)
+	src, err := y.store.FindSource(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := y.SyncSource(ctx, src); err != nil {
 		return nil, err
 	}
-	return y.Store.FindSource(ctx, id)
+	return y.store.FindSource(ctx, id)
 }
 
 func (y *Syncer) window(c *Calendar) Window {
@@ -406,11 +410,11 @@ func (y *Syncer) SyncSource(ctx context.Context, src *Source) error {
 			y.Logger.Warn("calendar sync", "source", src.ID, "tenant", src.TenantID, "err", msg)
 		}
 	}
-	return y.Store.FinishSync(context.WithoutCancel(ctx), src.ID, now, msg, next)
+	return y.store.FinishSync(context.WithoutCancel(ctx), src.ID, now, msg, next)
 }
 
 func (y *Syncer) sync(ctx context.Context, src *Source, now time.Time) error {
-	cal, err := y.Service.Store.FindCalendar(ctx, src.CalendarID)
+	cal, err := y.Service.store.FindCalendar(ctx, src.CalendarID)
 	if err != nil {
 		return err
 	}
@@ -420,7 +424,7 @@ func (y *Syncer) sync(ctx context.Context, src *Source, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		return y.Store.ReplaceFeed(ctx, src.ID, evs)
+		return y.store.ReplaceFeed(ctx, src.ID, evs)
 	}
 	pw, err := y.Vault.Get(ctx, scope(src.TenantID), src.SecretName())
 	if err != nil {
@@ -443,7 +447,7 @@ func (y *Syncer) sync(ctx context.Context, src *Source, now time.Time) error {
 		if d.Full {
 			fullAt = now
 		}
-		if err := y.Store.ApplyDelta(ctx, src.ID, r.Path, d, fullAt); err != nil {
+		if err := y.store.ApplyDelta(ctx, src.ID, r.Path, d, fullAt); err != nil {
 			return err
 		}
 	}
@@ -469,7 +473,7 @@ func (y *Syncer) export(ctx context.Context, src *Source, acct Account, now time
 	if t := src.Target(); t != nil {
 		target = t.Path
 	}
-	put, drop, err := y.Store.PendingExports(ctx, src, target, now.Add(-24*time.Hour))
+	put, drop, err := y.store.PendingExports(ctx, src, target, now.Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -477,7 +481,7 @@ func (y *Syncer) export(ctx context.Context, src *Source, acct Account, now time
 		if err := y.resolveDelete(ctx, acct, e); err != nil {
 			return fmt.Errorf("delete booking #%d from the calendar: %w", e.BookingID, err)
 		}
-		if err := y.Store.DropExport(ctx, src.ID, e.BookingID); err != nil {
+		if err := y.store.DropExport(ctx, src.ID, e.BookingID); err != nil {
 			return err
 		}
 	}
@@ -495,7 +499,7 @@ func (y *Syncer) export(ctx context.Context, src *Source, acct Account, now time
 		if err != nil {
 			return fmt.Errorf("write booking #%d: %w", b.ID, err)
 		}
-		if err := y.Store.SaveExport(ctx, Export{SourceID: src.ID, BookingID: b.ID, Remote: target, Href: href, ETag: etag, Sequence: b.Sequence}); err != nil {
+		if err := y.store.SaveExport(ctx, Export{SourceID: src.ID, BookingID: b.ID, Remote: target, Href: href, ETag: etag, Sequence: b.Sequence}); err != nil {
 			return err
 		}
 	}
@@ -538,7 +542,7 @@ func (y *Syncer) resolveDelete(ctx context.Context, acct Account, e Export) erro
 
 // RunOnce syncs the sources due now; it returns how many.
 func (y *Syncer) RunOnce(ctx context.Context) int {
-	srcs, err := y.Store.DueSources(ctx, y.Service.now(), 20)
+	srcs, err := y.store.DueSources(ctx, y.Service.now(), 20)
 	if err != nil {
 		if y.Logger != nil {
 			y.Logger.Error("calendar sync: due sources", "err", err)

@@ -60,7 +60,7 @@ func (s *Service) Attachment(ctx context.Context, convID, id int64) (*Attachment
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindAttachment(ctx, c.TenantID, c.ID, id)
+	return s.store.FindAttachment(ctx, c.TenantID, c.ID, id)
 }
 
 // MessageHTML returns an email's HTML as the thread's sandboxed frame

@@ -123,7 +123,7 @@ func (k *Call) RecordingText() string {
 }
 
 func (s *Service) callStore() (CallStore, error) {
-	if cs, ok := s.Store.(CallStore); ok {
+	if cs, ok := s.store.(CallStore); ok {
 		return cs, nil
 	}
 	return nil, app.Errorf(app.EINTERNAL, "inbox calls: the store keeps no calls")
@@ -220,7 +220,7 @@ func (s *Service) newCall(ctx context.Context, tenantID int64, p map[string]stri
 	if in.Unrouted {
 		s.logger().Warn("inbox: call to a number no tenant owns, kept in the house inbox", "to", ours, "sid", k.SID)
 	}
-	c, _, dup, err := s.Store.Receive(ctx, in)
+	c, _, dup, err := s.store.Receive(ctx, in)
 	if err != nil {
 		return 0, err
 	}

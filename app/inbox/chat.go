@@ -90,7 +90,7 @@ func (s *Service) MirrorChat(ctx context.Context, ch ChatTurns) {
 		if m.Direction == DirOut {
 			// Answers join the visitor's thread; before the visitor
 			// wrote there is none to join.
-			if n, err := s.Store.CountThread(ctx, ch.TenantID, ChannelChat, key); err != nil || n == 0 {
+			if n, err := s.store.CountThread(ctx, ch.TenantID, ChannelChat, key); err != nil || n == 0 {
 				continue
 			}
 		}
@@ -100,7 +100,7 @@ func (s *Service) MirrorChat(ctx context.Context, ch ChatTurns) {
 		}
 		in := &Inbound{TenantID: ch.TenantID, Channel: ChannelChat, ThreadKey: key, Address: who, ContactName: who, PersonID: ch.PersonID,
 			AgentConversationID: ch.ConversationID, Source: "Web chat", Message: m}
-		c, msg, dup, err := s.Store.Receive(ctx, in)
+		c, msg, dup, err := s.store.Receive(ctx, in)
 		if err != nil {
 			s.logger().Warn("inbox: mirror a web chat", "tenant_id", ch.TenantID, "agent_conversation_id", ch.ConversationID, "err", err)
 			return

@@ -199,14 +199,14 @@ func (s *Service) receiveEmail(ctx context.Context, mb *Mailbox, validity, uid u
 	if in.Address == "" {
 		in.Address = "unknown sender"
 	}
-	c, m, dup, err := s.Store.Receive(ctx, in)
+	c, m, dup, err := s.store.Receive(ctx, in)
 	if err != nil || dup {
 		return dup, err
 	}
 	if e.AutoReply {
 		ls := append(c.Labels, "auto-reply")
 		if n, err := NormalizeLabels(ls); err == nil {
-			_, _ = s.Store.UpdateConversation(ctx, c.TenantID, c.ID, Update{Labels: &n})
+			_, _ = s.store.UpdateConversation(ctx, c.TenantID, c.ID, Update{Labels: &n})
 		}
 	}
 	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID, Direction: DirIn})
@@ -295,7 +295,7 @@ func (s *Service) replyEmail(ctx context.Context, c *Conversation, text, key str
 	if s.Mail == nil || s.Mail.Mailer == nil {
 		return nil, app.Errorf(app.EINVALID, "Email replies are not configured.")
 	}
-	ms, err := s.Store.FindMessages(ctx, c.TenantID, c.ID)
+	ms, err := s.store.FindMessages(ctx, c.TenantID, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +338,7 @@ func (s *Service) replyEmail(ctx context.Context, c *Conversation, text, key str
 		}
 		m.References = strings.Join(append(refs, "<"+parent.ProviderID+">"), " ")
 	}
-	if err := s.Store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
+	if err := s.store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
 		return nil, err
 	}
 	brand := ""
@@ -353,7 +353,7 @@ func (s *Service) replyEmail(ctx context.Context, c *Conversation, text, key str
 		return m, s.failed(ctx, c, m, "email", err)
 	}
 	m.Status = DeliverySent
-	if err := s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, "", m.Status, ""); err != nil {
+	if err := s.store.SetMessageDelivery(ctx, c.TenantID, m.ID, "", m.Status, ""); err != nil {
 		return m, err
 	}
 	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})

@@ -104,7 +104,7 @@ func (s *Service) HoursSettings(ctx context.Context, tenantID int64) (*Hours, er
 	if tid <= 0 {
 		return nil, app.FieldErrorf("tenant_id", "Choose the tenant.")
 	}
-	h, err := s.Store.FindHours(ctx, tid)
+	h, err := s.store.FindHours(ctx, tid)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return DefaultHours(tid), nil
 	}
@@ -127,7 +127,7 @@ func (s *Service) SaveHours(ctx context.Context, h *Hours) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
-	return s.Store.SaveHours(ctx, h)
+	return s.store.SaveHours(ctx, h)
 }
 
 // awayReply answers a customer's message outside the tenant's business
@@ -138,7 +138,7 @@ func (s *Service) awayReply(ctx context.Context, c *Conversation) {
 		return
 	}
 	ctx = appliance(ctx)
-	h, err := s.Store.FindHours(ctx, c.TenantID)
+	h, err := s.store.FindHours(ctx, c.TenantID)
 	if err != nil || !h.Enabled || h.AwayText == "" {
 		return
 	}
@@ -154,7 +154,7 @@ func (s *Service) awayReply(ctx context.Context, c *Conversation) {
 	if h.IsOpen(now.In(loc)) {
 		return
 	}
-	ms, err := s.Store.FindMessages(ctx, c.TenantID, c.ID)
+	ms, err := s.store.FindMessages(ctx, c.TenantID, c.ID)
 	if err != nil {
 		return
 	}

@@ -251,7 +251,7 @@ func (s *Service) keepBCC(ctx context.Context, mb *Mailbox, e *Email, customers 
 		in := &Inbound{TenantID: mb.TenantID, Channel: ChannelEmail, Address: to, LocalAddress: e.From, Email: to, ThreadRefs: refs, Source: "Email (BCC)",
 			Message: Message{Direction: DirOut, Author: e.From, Subject: e.Subject, Body: e.Text, HTML: e.HTML, Attachments: e.Attachments, ProviderID: pid,
 				InReplyTo: strings.Join(e.InReplyTo, " "), References: strings.Join(e.References, " "), Status: DeliverySent}}
-		c, m, d, err := s.Store.Receive(ctx, in)
+		c, m, d, err := s.store.Receive(ctx, in)
 		if err != nil {
 			return false, err
 		}

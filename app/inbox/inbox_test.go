@@ -33,6 +33,7 @@ type env struct {
 	crm    *store.CRMStore
 	tw     *twiliotest.Server
 	svc    *inbox.Service
+	st     *store.InboxStore // the service's store, for set-up and checks
 	tA, tB *app.Tenant
 	now    time.Time
 }
@@ -60,17 +61,18 @@ func newEnv(t *testing.T) *env {
 	e.crm = store.NewCRMStore(e.db)
 	e.tw = twiliotest.Start(twSID, twToken)
 	t.Cleanup(e.tw.Close)
-	e.svc = &inbox.Service{Store: store.NewInboxStore(e.db), People: e.crm, Tenants: ts,
-		Telephony: func(ctx context.Context, tenantID int64) (app.Telephony, error) {
-			from := numberA
-			if tenantID == app.HouseTenantID {
-				from = houseNo
-			}
-			return twilio.New(twilio.Config{AccountSID: twSID, AuthToken: twToken, From: from, APIURL: e.tw.URL})
-		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return e.now },
+	e.st = store.NewInboxStore(e.db)
+	e.svc = inbox.NewService(e.st)
+	e.svc.People, e.svc.Tenants = e.crm, ts
+	e.svc.Telephony = func(ctx context.Context, tenantID int64) (app.Telephony, error) {
+		from := numberA
+		if tenantID == app.HouseTenantID {
+			from = houseNo
+		}
+		return twilio.New(twilio.Config{AccountSID: twSID, AuthToken: twToken, From: from, APIURL: e.tw.URL})
 	}
+	e.svc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.svc.Now = func() time.Time { return e.now }
 	return e
 }
 

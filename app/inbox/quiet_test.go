@@ -61,7 +61,7 @@ func TestQuiet_Until(t *testing.T) {
 // person replying by hand in quiet hours is warned and may send.
 func TestQuiet_HoldsWorkflowText(t *testing.T) {
 	e := newWFEnv(t)
-	st := e.svc.Store.(*store.InboxStore)
+	st := e.st
 	e.svc.Quiet = st
 	e.db.Now = func() time.Time { return e.now }
 	clock := func() time.Time { return e.now }

@@ -111,7 +111,7 @@ type Report struct {
 // reportStore is the store's report reader (the production store has
 // it; a store without it has no reports).
 func (s *Service) reportStore() (ReportStore, error) {
-	if rs, ok := s.Store.(ReportStore); ok {
+	if rs, ok := s.store.(ReportStore); ok {
 		return rs, nil
 	}
 	return nil, app.Errorf(app.EINTERNAL, "inbox reports: the store keeps no episodes")

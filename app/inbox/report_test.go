@@ -99,7 +99,7 @@ func TestService_Report(t *testing.T) {
 	e.text(e.tA.ID, bob, numberA, "Quote for gutters?", "SMb1")
 	b := convOf(bob)
 	at(11 * time.Minute)
-	if err := e.svc.Store.AddMessage(ctx, e.tA.ID, b, &inbox.Message{Direction: inbox.DirOut, Author: inbox.AwayActor, Body: "We are closed."}); err != nil {
+	if err := e.st.AddMessage(ctx, e.tA.ID, b, &inbox.Message{Direction: inbox.DirOut, Author: inbox.AwayActor, Body: "We are closed."}); err != nil {
 		t.Fatal(err)
 	}
 	firsts = append(firsts, at(40*time.Minute).Sub(t1))
@@ -145,10 +145,10 @@ func TestService_Report(t *testing.T) {
 	d := convOf(dan)
 	at(8*time.Hour + 5*time.Minute)
 	failed := &inbox.Message{Direction: inbox.DirOut, Author: "user:owner@alpha.test", Body: "Yes", Status: inbox.DeliveryQueued}
-	if err := e.svc.Store.AddMessage(ctx, e.tA.ID, d, failed); err != nil {
+	if err := e.st.AddMessage(ctx, e.tA.ID, d, failed); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Store.SetMessageDelivery(ctx, e.tA.ID, failed.ID, "", inbox.DeliveryFailed, "unreachable"); err != nil {
+	if err := e.st.SetMessageDelivery(ctx, e.tA.ID, failed.ID, "", inbox.DeliveryFailed, "unreachable"); err != nil {
 		t.Fatal(err)
 	}
 	firsts = append(firsts, at(8*time.Hour+45*time.Minute).Sub(t5))

@@ -29,7 +29,7 @@ type ChatBridge interface {
 // Service is Conversations' use cases for the portal, Nexus, the API and
 // the channels' webhooks and pollers.
 type Service struct {
-	Store Store
+	store Store
 	// Telephony returns the tenant's Twilio client (an error says what
 	// is missing).
 	Telephony func(ctx context.Context, tenantID int64) (app.Telephony, error)
@@ -72,6 +72,10 @@ type Service struct {
 	pollLocks sync.Map
 	watches   sync.Map
 }
+
+// NewService returns the inbox on its store; the wiring sets the other
+// fields. The store stays private: callers go through the service.
+func NewService(st Store) *Service { return &Service{store: st} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -141,7 +145,7 @@ func (s *Service) Conversations(ctx context.Context, f Filter) ([]*Conversation,
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	return s.Store.FindConversations(ctx, f)
+	return s.store.FindConversations(ctx, f)
 }
 
 // conversation returns a conversation the caller may see (ENOTFOUND for
@@ -151,7 +155,7 @@ func (s *Service) conversation(ctx context.Context, id int64) (*Conversation, er
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindConversation(ctx, tid, id)
+	return s.store.FindConversation(ctx, tid, id)
 }
 
 // Thread returns a conversation with its messages and marks it read.
@@ -161,12 +165,12 @@ func (s *Service) Thread(ctx context.Context, id int64) (*Conversation, []*Messa
 	if err != nil {
 		return nil, nil, err
 	}
-	ms, err := s.Store.FindMessages(ctx, c.TenantID, c.ID)
+	ms, err := s.store.FindMessages(ctx, c.TenantID, c.ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if c.Unread > 0 {
-		if err := s.Store.MarkRead(ctx, c.TenantID, c.ID); err != nil {
+		if err := s.store.MarkRead(ctx, c.TenantID, c.ID); err != nil {
 			return nil, nil, err
 		}
 		c.Unread = 0
@@ -186,7 +190,7 @@ func (s *Service) Messages(ctx context.Context, id int64) ([]*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindMessages(ctx, c.TenantID, c.ID)
+	return s.store.FindMessages(ctx, c.TenantID, c.ID)
 }
 
 // Person returns the CRM person of a thread (nil when none).
@@ -206,7 +210,7 @@ func (s *Service) update(ctx context.Context, id int64, upd Update) (*Conversati
 	if err != nil {
 		return nil, err
 	}
-	c, err = s.Store.UpdateConversation(ctx, c.TenantID, c.ID, upd)
+	c, err = s.store.UpdateConversation(ctx, c.TenantID, c.ID, upd)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +362,7 @@ func (s *Service) Change(ctx context.Context, id int64, ch Change) (*Conversatio
 	if upd == (Update{}) {
 		return nil, app.Errorf(app.EINVALID, "Nothing to change: give status, assignee, add_labels or remove_labels.")
 	}
-	c, err = s.Store.UpdateConversation(ctx, c.TenantID, c.ID, upd)
+	c, err = s.store.UpdateConversation(ctx, c.TenantID, c.ID, upd)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +394,7 @@ func (s *Service) AddNote(ctx context.Context, id int64, text string) (*Message,
 		return nil, err
 	}
 	m := &Message{Direction: DirNote, Author: app.ActorFromContext(ctx), Body: text}
-	if err := s.Store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
+	if err := s.store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
 		return nil, err
 	}
 	s.notifyMentions(ctx, c, m)
@@ -445,7 +449,7 @@ func (s *Service) replySMS(ctx context.Context, c *Conversation, text, key strin
 		return nil, app.Errorf(app.EINVALID, "Texting is not configured for this account.")
 	}
 	m := &Message{Direction: DirOut, Author: app.ActorFromContext(ctx), Body: text, Status: DeliveryQueued, Key: key}
-	if err := s.Store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
+	if err := s.store.AddMessage(ctx, c.TenantID, c.ID, m); err != nil {
 		return nil, err
 	}
 	from := c.LocalAddress
@@ -457,7 +461,7 @@ func (s *Service) replySMS(ctx context.Context, c *Conversation, text, key strin
 		return m, s.failed(ctx, c, m, "text", err)
 	}
 	m.ProviderID, m.Status = sid, DeliverySent
-	if err := s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, sid, m.Status, ""); err != nil {
+	if err := s.store.SetMessageDelivery(ctx, c.TenantID, m.ID, sid, m.Status, ""); err != nil {
 		return m, err
 	}
 	s.Hub().Publish(Event{Type: EventMessage, TenantID: c.TenantID, ConversationID: c.ID, MessageID: m.ID})
@@ -468,7 +472,7 @@ func (s *Service) replySMS(ctx context.Context, c *Conversation, text, key strin
 // on the message, for the thread) and says so as ECONFLICT.
 func (s *Service) failed(ctx context.Context, c *Conversation, m *Message, what string, err error) error {
 	m.Status, m.Error = DeliveryFailed, truncate(err.Error(), 300)
-	if err := s.Store.SetMessageDelivery(ctx, c.TenantID, m.ID, "", m.Status, m.Error); err != nil {
+	if err := s.store.SetMessageDelivery(ctx, c.TenantID, m.ID, "", m.Status, m.Error); err != nil {
 		s.logger().Error("inbox: record a failed send", "message_id", m.ID, "err", err)
 	}
 	s.logger().Warn("inbox: send failed", "tenant_id", c.TenantID, "conversation_id", c.ID, "channel", c.Channel, "err", err)
@@ -522,7 +526,7 @@ func (s *Service) Start(ctx context.Context) <-chan struct{} {
 			go func() { defer wg.Done(); s.RunBroadcasts(ctx) }() // broadcast.go
 		}
 		app.Every(ctx, 30*time.Second, func(ctx context.Context) {
-			if n, err := s.Store.WakeSnoozed(ctx, s.now()); err != nil && ctx.Err() == nil {
+			if n, err := s.store.WakeSnoozed(ctx, s.now()); err != nil && ctx.Err() == nil {
 				s.logger().Warn("inbox: wake snoozed conversations", "err", err)
 			} else if n > 0 {
 				s.Hub().Publish(Event{Type: EventUpdated})
@@ -545,7 +549,7 @@ func (s *Service) CannedReplies(ctx context.Context, tenantID int64) ([]*Canned,
 	if tid == 0 {
 		return nil, nil
 	}
-	return s.Store.FindCanned(ctx, tid)
+	return s.store.FindCanned(ctx, tid)
 }
 
 // SaveCanned adds or replaces (by name) a canned reply of the caller's
@@ -569,7 +573,7 @@ func (s *Service) SaveCanned(ctx context.Context, c *Canned) error {
 	if c.Body == "" || len([]rune(c.Body)) > MaxReply {
 		return app.FieldErrorf("body", "Text required (at most %d characters).", MaxReply)
 	}
-	return s.Store.SaveCanned(ctx, c)
+	return s.store.SaveCanned(ctx, c)
 }
 
 // DeleteCanned removes a canned reply of the caller's tenant.
@@ -581,7 +585,7 @@ func (s *Service) DeleteCanned(ctx context.Context, tenantID, id int64) error {
 	if all {
 		tid = tenantID
 	}
-	return s.Store.DeleteCanned(ctx, tid, id)
+	return s.store.DeleteCanned(ctx, tid, id)
 }
 
 // FillCanned fills a canned reply's fields from the thread's person.

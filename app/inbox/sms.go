@@ -80,7 +80,7 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, p map[string]s
 		optedOut := false
 		if phone != "" {
 			// The person's current consent decides what YES means.
-			if optedOut, err = s.Store.SMSOptedOut(ctx, tenantID, phone); err != nil {
+			if optedOut, err = s.store.SMSOptedOut(ctx, tenantID, phone); err != nil {
 				return err
 			}
 		}
@@ -94,13 +94,13 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, p map[string]s
 			in.Consent = &t
 		}
 	}
-	c, m, dup, err := s.Store.Receive(ctx, in)
+	c, m, dup, err := s.store.Receive(ctx, in)
 	if err != nil || dup {
 		return err
 	}
 	if agent && !slices.Contains(c.Labels, "ai agent") {
 		ls := append(slices.Clone(c.Labels), "ai agent")
-		if c2, err := s.Store.UpdateConversation(ctx, c.TenantID, c.ID, Update{Labels: &ls}); err == nil {
+		if c2, err := s.store.UpdateConversation(ctx, c.TenantID, c.ID, Update{Labels: &ls}); err == nil {
 			c = c2
 		}
 	}
@@ -143,7 +143,7 @@ func (s *Service) SMSStatus(ctx context.Context, tenantID int64, p map[string]st
 	if code := p["ErrorCode"]; code != "" {
 		errText = "Twilio error " + code
 	}
-	ok, err := s.Store.SetDeliveryByProvider(ctx, tenantID, sid, truncate(status, 40), errText)
+	ok, err := s.store.SetDeliveryByProvider(ctx, tenantID, sid, truncate(status, 40), errText)
 	if err != nil || !ok {
 		return err
 	}

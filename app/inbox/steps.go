@@ -22,13 +22,13 @@ func (s *Service) stepConversation(ctx context.Context, tenantID, convID, contac
 	}
 	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})
 	if convID != 0 {
-		c, err := s.Store.FindConversation(ctx, tenantID, convID)
+		c, err := s.store.FindConversation(ctx, tenantID, convID)
 		return ctx, c, err
 	}
 	if contactID == 0 {
 		return ctx, nil, app.Errorf(app.ENOTFOUND, "The run has no conversation and no contact: use the message received trigger, or a contact step first.")
 	}
-	c, err := s.Store.LatestConversation(ctx, tenantID, contactID)
+	c, err := s.store.LatestConversation(ctx, tenantID, contactID)
 	return ctx, c, err
 }
 
@@ -45,7 +45,7 @@ func (s *Service) ReplyStep(ctx context.Context, tenantID, convID, contactID int
 		if key == "" {
 			return 0, 0, app.Errorf(app.EINVALID, "A reply step needs an idempotency key.")
 		}
-		prev, err := s.Store.FindMessageByKey(ctx, c.TenantID, key)
+		prev, err := s.store.FindMessageByKey(ctx, c.TenantID, key)
 		switch {
 		case err == nil && prev.Status == DeliveryQueued:
 			return 0, 0, app.Errorf(app.ECONFLICT, "An earlier attempt of this step recorded reply %d and may have sent it; not sending twice.", prev.ID)

@@ -43,7 +43,7 @@ func (s *Service) roundRobin(ctx context.Context, tenantID int64) (string, error
 	if len(emails) == 0 {
 		return "", app.FieldErrorf("assignee", "Round robin needs team members: invite them in Settings > Team.")
 	}
-	next, err := s.Store.NextRoundRobin(ctx, tenantID, emails)
+	next, err := s.store.NextRoundRobin(ctx, tenantID, emails)
 	if err != nil {
 		return "", err
 	}

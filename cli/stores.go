@@ -1,0 +1,12 @@
+package cli
+
+import "orengen/store"
+
+// Stores are the stores Open built under services that keep theirs
+// private. The wiring hands each to its service; the ui tests set up and
+// check data through these same instances (not through a service), and
+// the ui itself never sees them: it is given the services only.
+type Stores struct {
+	Inbox    *store.InboxStore
+	Calendar *store.CalendarStore // calendars, bookings and the sync sources
+}
