@@ -24,8 +24,10 @@ import (
 //     viewFields entry and default columns (DefaultViewColumns in
 //     crm_view.go) and sort fields (ObjectSortFields in crm.go);
 //   - store: its recordOps (crm.go: type, find, insert, replace, what a
-//     delete removes first) and storeKinds value (crm_kind.go: name SQL,
-//     link resolve query, tag load, date trigger contact and columns);
+//     delete removes first), its importer (crm_import.go: its record in
+//     an import row, duplicate match, merge) and storeKinds value
+//     (crm_kind.go: name SQL, link resolve query, tag load, date trigger
+//     contact and columns, import);
 //     its table, label and search code in recordTable, linkTable,
 //     recordLabel and ftsCode; a migration;
 //   - ui: its crmPages and crmForms values (ui/crm/kinds.go) and its
@@ -33,9 +35,8 @@ import (
 //   - Twenty, when the kind has a Twenty object: its Object and objectOps
 //     (app/twenty).
 //
-// Still written per kind as code rather than values: the import's match
-// and write (store/crm_import.go importMatch, importOne: a branch per
-// ImportRecord field) and the merge rules (crm_merge.go).
+// Still written per kind as code rather than values: the merge rules
+// (crm_merge.go).
 type RecordKind struct {
 	Type        string // record_type: "person"
 	Plural      string // URL segment and API path: "people"

@@ -210,59 +210,29 @@ func importCompanyID(ctx context.Context, tx *Tx, tid int64, name string) (int64
 	return c.ID, nil
 }
 
-// importMatch returns the ID of the existing record a row duplicates, or 0.
-func importMatch(ctx context.Context, tx *Tx, tid int64, r *app.ImportRecord) (int64, error) {
-	var q string
-	var args []any
-	switch {
-	case r.Person != nil:
-		// One indexed lookup per value (value, kind): the oldest match.
-		best := int64(0)
-		look := func(kind, v string) error {
-			var id int64
-			err := tx.QueryRowContext(ctx, `SELECT person_id FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ? LIMIT 1`, v, kind, tid).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("find duplicate: %w", err)
-			}
-			if best == 0 || id < best {
-				best = id
-			}
-			return nil
-		}
-		for _, v := range r.Person.Emails {
-			if err := look("email", v); err != nil {
-				return 0, err
-			}
-		}
-		for _, v := range r.Person.Phones {
-			if err := look("phone", v); err != nil {
-				return 0, err
-			}
-		}
-		return best, nil
-	case r.Company != nil:
-		if r.Company.Domain != "" {
-			q, args = `SELECT id FROM crm_companies WHERE tenant_id = ? AND domain = ? ORDER BY id LIMIT 1`, []any{tid, r.Company.Domain}
-		} else {
-			q, args = `SELECT id FROM crm_companies WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, []any{tid, strings.ToLower(r.Company.Name)}
-		}
-	default:
-		q, args = `SELECT id FROM crm_deals WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, []any{tid, strings.ToLower(r.Deal.Name)}
-	}
-	var id int64
-	if err := tx.QueryRowContext(ctx, q, args...).Scan(&id); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, nil
-		}
-		return 0, fmt.Errorf("find duplicate: %w", err)
-	}
-	return id, nil
+// importer is how an import writes one kind's records (storeKind.imports).
+type importer[T interface{ Validate() error }] struct {
+	ops recordOps[T]
+	// record is the kind's record in an import row; false when the row
+	// holds another kind's.
+	record func(r *app.ImportRecord) (T, bool)
+	// company is the record's company link, set from the row's company
+	// name when the row does not set it; nil for a kind without one.
+	company func(T) *int64
+	// match returns the ID of the oldest record rec duplicates, or 0.
+	match func(ctx context.Context, tx *Tx, tid int64, rec T) (int64, error)
+	// merge folds rec into old, the record it duplicates, and checks the
+	// result.
+	merge func(old, rec T) (T, error)
 }
 
-// importOne writes one record under the dedupe policy.
-func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.ImportRecord, n *app.ImportCounts) error {
+// importOne writes the kind's record of r under the dedupe policy:
+// skipped, created, or merged into the record it duplicates.
+func (im importer[T]) importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.ImportRecord, n *app.ImportCounts) error {
+	rec, ok := im.record(r)
+	if !ok {
+		return fmt.Errorf("import line %d: not a %s", r.Line, im.ops.typ)
+	}
 	companyID := int64(0)
 	if r.CompanyName != "" {
 		var err error
@@ -273,7 +243,7 @@ func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.Imp
 	match := int64(0)
 	if policy != app.DedupeCreate {
 		var err error
-		if match, err = importMatch(ctx, tx, tid, r); err != nil {
+		if match, err = im.match(ctx, tx, tid, rec); err != nil {
 			return err
 		}
 	}
@@ -281,62 +251,97 @@ func importOne(ctx context.Context, tx *Tx, tid int64, policy string, r *app.Imp
 		n.Skipped++
 		return nil
 	}
-	switch {
-	case r.Person != nil:
-		p := r.Person
-		if p.CompanyID == 0 {
-			p.CompanyID = companyID
+	if im.company != nil {
+		if c := im.company(rec); *c == 0 {
+			*c = companyID
 		}
-		if match == 0 {
-			n.Created++
-			return insertPerson(ctx, tx, tid, p)
-		}
-		old, err := findPerson(ctx, tx, match, tid)
-		if err != nil {
-			return err
-		}
-		m := app.MergePerson(old, p, true)
-		if err := m.Validate(); err != nil {
-			return err
-		}
-		n.Updated++
-		return replacePerson(ctx, tx, tid, old, m)
-	case r.Company != nil:
-		c := r.Company
-		if match == 0 {
-			n.Created++
-			return insertCompany(ctx, tx, tid, c)
-		}
-		old, err := findCompany(ctx, tx, match, tid)
-		if err != nil {
-			return err
-		}
-		m := app.MergeCompany(old, c)
-		if err := m.Validate(); err != nil {
-			return err
-		}
-		n.Updated++
-		return replaceCompany(ctx, tx, tid, old, m)
-	}
-	d := r.Deal
-	if d.CompanyID == 0 {
-		d.CompanyID = companyID
 	}
 	if match == 0 {
 		n.Created++
-		return insertDeal(ctx, tx, tid, d)
+		return im.ops.insert(ctx, tx, tid, rec)
 	}
-	old, err := findDeal(ctx, tx, match, tid)
+	old, err := im.ops.find(ctx, tx, match, tid)
 	if err != nil {
 		return err
 	}
-	m := app.MergeDeal(old, d)
-	if len(m.Tags) > 30 {
-		return app.FieldErrorf("tags", "At most 30 tags.")
+	m, err := im.merge(old, rec)
+	if err != nil {
+		return err
 	}
 	n.Updated++
-	return replaceDeal(ctx, tx, tid, old, m)
+	return im.ops.replace(ctx, tx, tid, old, m)
 }
+
+// matchID returns the ID the query q finds, or 0 for none.
+func matchID(ctx context.Context, tx *Tx, q string, args ...any) (int64, error) {
+	var id int64
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("find duplicate: %w", err)
+	}
+	return id, nil
+}
+
+// validMerge checks a merged record.
+func validMerge[T interface{ Validate() error }](m T) (T, error) { return m, m.Validate() }
+
+// The import of each kind: a person duplicates the oldest person sharing
+// an email or phone, a company the oldest with its domain (else its
+// name), a deal the oldest with its name.
+var (
+	personImport = importer[*app.Person]{ops: personOps,
+		record:  func(r *app.ImportRecord) (*app.Person, bool) { return r.Person, r.Person != nil },
+		company: func(p *app.Person) *int64 { return &p.CompanyID },
+		match: func(ctx context.Context, tx *Tx, tid int64, p *app.Person) (int64, error) {
+			// One indexed lookup per value (value, kind): the oldest match.
+			best := int64(0)
+			look := func(kind, v string) error {
+				id, err := matchID(ctx, tx, `SELECT person_id FROM crm_contact_points WHERE value = ? AND kind = ? AND tenant_id = ? LIMIT 1`, v, kind, tid)
+				if err == nil && id != 0 && (best == 0 || id < best) {
+					best = id
+				}
+				return err
+			}
+			for _, v := range p.Emails {
+				if err := look("email", v); err != nil {
+					return 0, err
+				}
+			}
+			for _, v := range p.Phones {
+				if err := look("phone", v); err != nil {
+					return 0, err
+				}
+			}
+			return best, nil
+		},
+		merge: func(old, p *app.Person) (*app.Person, error) { return validMerge(app.MergePerson(old, p, true)) }}
+	companyImport = importer[*app.Company]{ops: companyOps,
+		record: func(r *app.ImportRecord) (*app.Company, bool) { return r.Company, r.Company != nil },
+		match: func(ctx context.Context, tx *Tx, tid int64, c *app.Company) (int64, error) {
+			if c.Domain != "" {
+				return matchID(ctx, tx, `SELECT id FROM crm_companies WHERE tenant_id = ? AND domain = ? ORDER BY id LIMIT 1`, tid, c.Domain)
+			}
+			return matchID(ctx, tx, `SELECT id FROM crm_companies WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, tid, strings.ToLower(c.Name))
+		},
+		merge: func(old, c *app.Company) (*app.Company, error) { return validMerge(app.MergeCompany(old, c)) }}
+	dealImport = importer[*app.Deal]{ops: dealOps,
+		record:  func(r *app.ImportRecord) (*app.Deal, bool) { return r.Deal, r.Deal != nil },
+		company: func(d *app.Deal) *int64 { return &d.CompanyID },
+		match: func(ctx context.Context, tx *Tx, tid int64, d *app.Deal) (int64, error) {
+			return matchID(ctx, tx, `SELECT id FROM crm_deals WHERE tenant_id = ? AND name_key = ? ORDER BY id LIMIT 1`, tid, strings.ToLower(d.Name))
+		},
+		// A deal's merge keeps its checked fields; only the tag count can
+		// grow past its limit.
+		merge: func(old, d *app.Deal) (*app.Deal, error) {
+			m := app.MergeDeal(old, d)
+			if len(m.Tags) > 30 {
+				return nil, app.FieldErrorf("tags", "At most 30 tags.")
+			}
+			return m, nil
+		}}
+)
 
 // ImportBatch writes recs in one transaction under j's dedupe policy and
 // saves j with the batch's counts added, so the job's progress is always
@@ -356,6 +361,7 @@ func (s *CRMStore) ImportBatch(ctx context.Context, j *app.ImportJob, recs []*ap
 		return n, err
 	}
 	defer tx.Rollback()
+	importOne := storeKinds[j.Object].importOne
 	for i, r := range recs {
 		if err := importOne(ctx, tx, tid, j.Dedupe, r, &n); err != nil {
 			return app.ImportCounts{}, app.BatchFail(i, err)
