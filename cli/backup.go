@@ -335,7 +335,7 @@ type backupStart struct {
 	points   []backups.RestorePoint // reached before the migrations
 	pending  []string               // migrations about to be applied
 	claimed  bool                   // the replicas record this database
-	probe    *store.Probe           // the reads before the open; closed once the pools are open
+	probe    *store.Probe           // the reads before the open; its connection becomes the read pool's
 }
 
 // closeProbe closes the connection startBackups read the database with,
@@ -386,8 +386,8 @@ func startBackups(ctx context.Context, cfg *Config, logger *slog.Logger) (_ *bac
 		logger.Warn("no replica configured: data is not backed up (set --backup-dir or --replica)")
 		return bs, nil
 	}
-	// One connection for every read before the open, kept until the
-	// pools are open (closeProbe).
+	// One connection for every read before the open, kept for the read
+	// pool (store.DB.Probe), or closed by closeProbe if serve stops first.
 	bs.probe = store.NewProbe(cfg.DBPath())
 	defer func() {
 		if err != nil {

@@ -37,12 +37,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	defer bs.stop(logger) // after a.Close: deferred calls run last-in first-out
 	ph := phases{last: t0}
 	ph.mark("backups")
-	a, err := Open(ctx, cfg, logger)
+	a, err := openInto(ctx, &App{Config: cfg, Logger: logger, probe: bs.probe}) // the read pool takes the probe's connection
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	bs.closeProbe() // the pools hold the database open now
 	if err := bs.afterOpen(ctx, a); err != nil {
 		return err
 	}

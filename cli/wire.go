@@ -141,6 +141,8 @@ type App struct {
 	// MasterKeyFile is the development key file, or "" when the key came
 	// from ORENGEN_MASTER_KEY.
 	MasterKeyFile string
+	// probe is serve's read of the database before the open (openInto).
+	probe *store.Probe
 
 	// Start's background work, ended by Stop.
 	cancel                             context.CancelFunc
@@ -172,7 +174,12 @@ type Federal struct {
 // error naming its flag. Close releases what Open opened, also after an
 // error.
 func Open(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) {
-	a := &App{Config: cfg, Logger: logger}
+	return openInto(ctx, &App{Config: cfg, Logger: logger})
+}
+
+// openInto is Open for an App serve made with its probe, whose connection
+// the database's read pool takes over (store.DB.Probe).
+func openInto(ctx context.Context, a *App) (*App, error) {
 	if err := a.open(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -276,6 +283,7 @@ func (a *App) open(ctx context.Context) error {
 func (a *App) openData(ctx context.Context) (*app.Cipher, error) {
 	cfg := a.Config
 	a.DB = store.NewDB(cfg.DBPath())
+	a.DB.Probe = a.probe
 	if err := a.DB.Open(ctx); err != nil {
 		a.DB = nil
 		return nil, fmt.Errorf("open database: %w", err)

@@ -46,6 +46,11 @@ type DB struct {
 	Now func() time.Time
 	// ReadConns is the size of the read pool (default: 2 × CPUs, at least 4).
 	ReadConns int
+	// Probe, when set, is the probe that read the file before the open
+	// (serve's): Open takes its connection as the read pool's first, its
+	// schema parsed and the WAL index built, instead of opening another,
+	// and closes the probe.
+	Probe *Probe
 
 	write *sql.DB
 	read  *sql.DB
@@ -84,6 +89,17 @@ func DSN(path string, readOnly bool) string {
 // OpenPools opens a write pool (one connection) and a read pool on path.
 // Redka uses it too, so every database in the process is opened the same way.
 func OpenPools(path string, readConns int) (write, read *sql.DB, err error) {
+	return openPools(path, readConns, nil)
+}
+
+// openPools is OpenPools with read, when not nil, as the read pool: a pool
+// opened with DSN(path, true) (a Probe's), closed if the open fails.
+func openPools(path string, readConns int, read *sql.DB) (write, _ *sql.DB, err error) {
+	defer func() {
+		if err != nil && read != nil {
+			read.Close()
+		}
+	}()
 	if err := ensurePrivate(path); err != nil {
 		return nil, nil, err
 	}
@@ -102,9 +118,11 @@ func OpenPools(path string, readConns int) (write, read *sql.DB, err error) {
 		write.Close()
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if read, err = sql.Open("sqlite3", DSN(path, true)); err != nil {
-		write.Close()
-		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	if read == nil {
+		if read, err = sql.Open("sqlite3", DSN(path, true)); err != nil {
+			write.Close()
+			return nil, nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
 	read.SetMaxOpenConns(readConns)
 	read.SetMaxIdleConns(readConns)
@@ -152,7 +170,7 @@ func (db *DB) Open(ctx context.Context) error {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	var err error
-	if db.write, db.read, err = OpenPools(db.Path, db.ReadConns); err != nil {
+	if db.write, db.read, err = openPools(db.Path, db.ReadConns, db.Probe.release(db.Path)); err != nil {
 		return err
 	}
 	if _, err := db.Migrate(ctx); err != nil {

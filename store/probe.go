@@ -109,6 +109,23 @@ func (p *Probe) Pending(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// release hands the probe's connection, if it has one to path, over to
+// the caller (DB.Open, as its read pool) and closes the probe.
+func (p *Probe) release(path string) *sql.DB {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	r := p.r
+	p.r = nil
+	p.mu.Unlock()
+	if r != nil && p.path != path {
+		r.Close()
+		r = nil
+	}
+	return r
+}
+
 // Close closes the probe's connection; it may be called more than once.
 func (p *Probe) Close() error {
 	p.mu.Lock()

@@ -87,3 +87,53 @@ func TestProbe_OneConnectionUntilClose(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 }
+
+// A DB opened with the probe takes the probe's connection as its read
+// pool's first rather than opening another: after the open and a read,
+// the file has the write connection and that one open, not three; the
+// probe is closed with it, and closing the DB closes both.
+func TestProbe_ReadPoolTakesTheConnection(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("counts open files in /proc/self/fd")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "orengen.db")
+	first := store.NewDB(path)
+	if err := first.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, err := store.NewIdentityStore(first).FindIdentity(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+
+	p := store.NewProbe(path)
+	if id, err := p.Identity(ctx); err != nil || id == nil || id.ID != want.ID {
+		t.Fatalf("probe identity = %+v, %v; want %s", id, err, want.ID)
+	}
+	db := store.NewDB(path)
+	db.Probe = p
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.NewIdentityStore(db).FindIdentity(ctx) // a read on the read pool
+	if err != nil || got.ID != want.ID {
+		t.Fatalf("identity through the read pool = %+v, %v; want %s", got, err, want.ID)
+	}
+	if n := openHandles(t, path); n != 2 {
+		t.Fatalf("%d handles open on the file after the open and a read; want 2 (the write connection and the probe's, now the read pool's)", n)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatalf("closing the probe after the open: %v", err)
+	}
+	if _, err := store.NewIdentityStore(db).FindIdentity(ctx); err != nil {
+		t.Fatalf("a read after the probe's Close: %v (the probe closed the pool's connection)", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := openHandles(t, path); n != 0 {
+		t.Fatalf("%d handles open on the file after closing the database", n)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -159,7 +160,17 @@ var exportRefs = map[string]exportRef{
 	"web_events.form_id":      {Expr: bookingOrForm},
 	"web_daily_forms.form_id": {Expr: bookingOrForm},
 	"wiki_chunks.space_id":    {To: "wiki_spaces"},
-	"wiki_links.space_id":     {To: "wiki_spaces"},
+	// A wiki chunk's id lies in its space's range, the space's id in the
+	// high 32 bits (0282_wiki_chunk_ranges.sql): it moves to the new
+	// space's range, and its scope token (wiki.ScopeToken) names the new
+	// space.
+	"wiki_chunks.id": {Expr: func(off func(string) int64) string {
+		return fmt.Sprintf(`((t.space_id + %d) << 32) + (t.id & %d)`, off("wiki_spaces"), uint32(math.MaxUint32))
+	}},
+	"wiki_chunks.scope": {Expr: func(off func(string) int64) string {
+		return fmt.Sprintf(`'s' || (t.space_id + %d)`, off("wiki_spaces"))
+	}},
+	"wiki_links.space_id": {To: "wiki_spaces"},
 	// A date trigger marks a person or a deal, as its workflow's
 	// when.object says.
 	"automation_date_fired.record_id": {Expr: func(off func(string) int64) string {
@@ -999,6 +1010,9 @@ func importExpr(mt *exportTable, col string, off func(string) int64, newTenant i
 		}
 		return q
 	}
+	if r, ok := exportRefs[mt.Name+"."+col]; ok && r.Expr != nil {
+		return r.Expr(off)
+	}
 	if col == "id" && mt.IntPK {
 		return fmt.Sprintf(`%s + %d`, q, off(mt.Name))
 	}
@@ -1022,8 +1036,6 @@ func importExpr(mt *exportTable, col string, off func(string) int64, newTenant i
 	}
 	if r, ok := exportRefs[mt.Name+"."+col]; ok {
 		switch {
-		case r.Expr != nil:
-			return r.Expr(off)
 		case r.To == "tenants":
 			return strconv.FormatInt(newTenant, 10)
 		case r.To != "":

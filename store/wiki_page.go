@@ -209,9 +209,15 @@ func indexWikiPage(ctx context.Context, tx *Tx, p *wiki.Page, links []string, ch
 	return nil
 }
 
+// insertWikiChunk adds a chunk with the next id of its space's range
+// (wikiChunkRange): one past the space's highest, so the newest chunk
+// has the highest id, as a search's "newest" expects. Past the end of
+// the range, the table's CHECK refuses the insert.
 func insertWikiChunk(ctx context.Context, tx *Tx, tid, spaceID, pageID, attachmentID int64, revision int, c wiki.Chunk, title string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO wiki_chunks (tenant_id, space_id, page_id, attachment_id, revision, seq, heading, scope, title, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tid, spaceID, pageID, nullID(attachmentID), revision, c.Seq, c.Heading, wiki.ScopeToken(spaceID), title, c.Text)
+	lo, hi := wikiChunkRange(spaceID)
+	_, err := tx.ExecContext(ctx, `INSERT INTO wiki_chunks (id, tenant_id, space_id, page_id, attachment_id, revision, seq, heading, scope, title, body)
+		VALUES (coalesce((SELECT id FROM wiki_chunks WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1), ?) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		lo, hi, lo, tid, spaceID, pageID, nullID(attachmentID), revision, c.Seq, c.Heading, wiki.ScopeToken(spaceID), title, c.Text)
 	if err != nil {
 		return fmt.Errorf("insert chunk: %w", err)
 	}

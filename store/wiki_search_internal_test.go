@@ -53,6 +53,12 @@ func TestWikiStore_BM25IsTheRank(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The search is scoped by its space's rowid range; the rank path here
+	// by the scope token, as before 0282: the same chunks and scores.
+	ranged, ok, err := ws.wikiScope(ctx, tenant.ID, []int64{space.ID})
+	if err != nil || !ok || ranged.match != "" {
+		t.Fatalf("scope: %+v %v %v", ranged, ok, err)
+	}
 	scope := `scope : ("` + wiki.ScopeToken(space.ID) + `") AND `
 	for _, q := range []string{"invoice", "warranty claim", "pap", `"the note"`, "desk -paper"} {
 		match := scope + wiki.Query(q)
@@ -66,7 +72,7 @@ func TestWikiStore_BM25IsTheRank(t *testing.T) {
 		}
 		// All of them, and the first few (a top-N sort), ties included.
 		for _, n := range []int{100, 5} {
-			got, err := ws.rankWikiChunks(ctx, scope[:len(scope)-len(" AND ")], wiki.Query(q), n)
+			got, err := ws.rankWikiChunks(ctx, ranged, wiki.Query(q), n)
 			if err != nil {
 				t.Fatal(err)
 			}
