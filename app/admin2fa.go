@@ -22,12 +22,17 @@ type AdminTOTPStore interface {
 // admin, and required for owners once an owner switches the policy on
 // (owners without it must enrol before they can use Nexus).
 type AdminTOTPService struct {
-	Store   AdminTOTPStore
+	store   AdminTOTPStore
 	Secrets TOTPSealer
 	Limiter RateLimiter
 	Audit   *AuditService
 	Now     func() time.Time
 }
+
+// NewAdminTOTPService returns the service of admins' two-factor sign-in
+// on its store; the wiring sets the other fields. The store stays
+// private: callers go through the service.
+func NewAdminTOTPService(st AdminTOTPStore) *AdminTOTPService { return &AdminTOTPService{store: st} }
 
 func (s *AdminTOTPService) now() time.Time {
 	if s.Now != nil {
@@ -38,13 +43,13 @@ func (s *AdminTOTPService) now() time.Time {
 
 // Enabled reports whether the admin signs in with a code.
 func (s *AdminTOTPService) Enabled(ctx context.Context, adminID int64) (bool, error) {
-	b, err := s.Store.FindAdminTOTP(ctx, adminID)
+	b, err := s.store.FindAdminTOTP(ctx, adminID)
 	return len(b) > 0, err
 }
 
 // Required reports whether owners must use two-factor sign-in.
 func (s *AdminTOTPService) Required(ctx context.Context) (bool, error) {
-	return s.Store.RequireOwnerTOTP(ctx)
+	return s.store.RequireOwnerTOTP(ctx)
 }
 
 // MustEnrol reports whether a must set up two-factor before using Nexus.
@@ -52,7 +57,7 @@ func (s *AdminTOTPService) MustEnrol(ctx context.Context, a *Admin) (bool, error
 	if a == nil || a.Role != RoleOwner {
 		return false, nil
 	}
-	on, err := s.Store.RequireOwnerTOTP(ctx)
+	on, err := s.store.RequireOwnerTOTP(ctx)
 	if err != nil || !on {
 		return false, err
 	}
@@ -64,7 +69,7 @@ func (s *AdminTOTPService) MustEnrol(ctx context.Context, a *Admin) (bool, error
 // (a code already used is refused: replays). It counts nothing: sign-in
 // failures are the LoginGuard's (AuthService.CodeFailed).
 func (s *AdminTOTPService) Check(ctx context.Context, a *Admin, code string) (bool, error) {
-	sealed, err := s.Store.FindAdminTOTP(ctx, a.ID)
+	sealed, err := s.store.FindAdminTOTP(ctx, a.ID)
 	if err != nil {
 		return false, err
 	}
@@ -118,7 +123,7 @@ func (s *AdminTOTPService) Enable(ctx context.Context, secret, code string) erro
 	if !ok {
 		return FieldErrorf("code", "That code is not right. Check your authenticator app's clock and try again.")
 	}
-	if err := s.Store.SetAdminTOTP(ctx, a.ID, sealed); err != nil {
+	if err := s.store.SetAdminTOTP(ctx, a.ID, sealed); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "2fa.enable", "admin:"+a.Email, "")
@@ -133,7 +138,7 @@ func (s *AdminTOTPService) Disable(ctx context.Context, password string) error {
 		return Errorf(EUNAUTHORIZED, "Sign in to continue.")
 	}
 	if a.Role == RoleOwner {
-		if on, err := s.Store.RequireOwnerTOTP(ctx); err != nil {
+		if on, err := s.store.RequireOwnerTOTP(ctx); err != nil {
 			return err
 		} else if on {
 			return Errorf(EFORBIDDEN, "Two-factor sign-in is required for owners; switch the requirement off first.")
@@ -146,7 +151,7 @@ func (s *AdminTOTPService) Disable(ctx context.Context, password string) error {
 	if !ok {
 		return FieldErrorf("password", "The password is not right.")
 	}
-	if err := s.Store.SetAdminTOTP(ctx, a.ID, nil); err != nil {
+	if err := s.store.SetAdminTOTP(ctx, a.ID, nil); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "2fa.disable", "admin:"+a.Email, "")
@@ -167,7 +172,7 @@ func (s *AdminTOTPService) SetPolicy(ctx context.Context, on bool) error {
 			return Errorf(EFORBIDDEN, "Turn on two-factor sign-in for your own account first.")
 		}
 	}
-	if err := s.Store.SetRequireOwnerTOTP(ctx, on); err != nil {
+	if err := s.store.SetRequireOwnerTOTP(ctx, on); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "2fa.policy", "nexus", map[bool]string{true: "owners must use two-factor", false: "two-factor optional for owners"}[on])

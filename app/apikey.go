@@ -108,13 +108,18 @@ type APIKeyStore interface {
 
 // APIKeyService issues, checks and revokes API keys.
 type APIKeyService struct {
-	Store APIKeyStore
+	store APIKeyStore
 	Audit *AuditService
 	Now   func() time.Time
 	// Limiter counts requests per key (nil: one with the default limit).
 	Limiter     *KeyLimiter
 	limiterOnce sync.Once
 }
+
+// NewAPIKeyService returns the service of API keys on its store; the wiring
+// sets the other fields. The store stays private: callers go through the
+// service.
+func NewAPIKeyService(st APIKeyStore) *APIKeyService { return &APIKeyService{store: st} }
 
 func (s *APIKeyService) now() time.Time {
 	if s.Now != nil {
@@ -176,7 +181,7 @@ func (s *APIKeyService) create(ctx context.Context, tenantID int64, name, scope,
 	if k.CreatedBy == "" {
 		k.CreatedBy = "cli"
 	}
-	if err := s.Store.CreateAPIKey(ctx, k, HashToken(raw)); err != nil {
+	if err := s.store.CreateAPIKey(ctx, k, HashToken(raw)); err != nil {
 		return "", nil, err
 	}
 	what := "apikey.create"
@@ -202,7 +207,7 @@ func (s *APIKeyService) Authenticate(ctx context.Context, raw string) (*APIKey, 
 	if _, err := ParseAPIKey(raw); err != nil {
 		return nil, err
 	}
-	k, err := s.Store.FindAPIKeyByHash(ctx, HashToken(raw))
+	k, err := s.store.FindAPIKeyByHash(ctx, HashToken(raw))
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(EUNAUTHORIZED, "Invalid API key.")
 	} else if err != nil {
@@ -212,7 +217,7 @@ func (s *APIKeyService) Authenticate(ctx context.Context, raw string) (*APIKey, 
 	// Record use at most once a minute per key, to keep writes off the
 	// hot path of busy integrations.
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
-		if err := s.Store.TouchAPIKey(context.WithoutCancel(ctx), k.ID, now); err != nil {
+		if err := s.store.TouchAPIKey(context.WithoutCancel(ctx), k.ID, now); err != nil {
 			return nil, err
 		}
 	}
@@ -221,7 +226,7 @@ func (s *APIKeyService) Authenticate(ctx context.Context, raw string) (*APIKey, 
 
 // ListTenantKeys lists the keys of the tenant in ctx.
 func (s *APIKeyService) ListTenantKeys(ctx context.Context) ([]*APIKey, error) {
-	ks, err := s.Store.FindTenantAPIKeys(ctx)
+	ks, err := s.store.FindTenantAPIKeys(ctx)
 	return s.withUsage(ks), err
 }
 
@@ -231,7 +236,7 @@ func (s *APIKeyService) RevokeTenantKey(ctx context.Context, id int64) error {
 	if u := UserFromContext(ctx); u != nil && u.Role != UserRoleOwner {
 		return Errorf(EFORBIDDEN, "Only the account owner can revoke API keys.")
 	}
-	if err := s.Store.RevokeTenantAPIKey(ctx, id); err != nil {
+	if err := s.store.RevokeTenantAPIKey(ctx, id); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "apikey.revoke", "apikey:"+itoa64(id), "")
@@ -243,7 +248,7 @@ func (s *APIKeyService) ListAdminKeys(ctx context.Context) ([]*APIKey, error) {
 	if AdminFromContext(ctx) == nil {
 		return nil, Errorf(EFORBIDDEN, "Only Nexus admins can list admin keys.")
 	}
-	ks, err := s.Store.FindAdminAPIKeys(ctx)
+	ks, err := s.store.FindAdminAPIKeys(ctx)
 	return s.withUsage(ks), err
 }
 
@@ -252,7 +257,7 @@ func (s *APIKeyService) RevokeAdminKey(ctx context.Context, id int64) error {
 	if a := AdminFromContext(ctx); a == nil || a.Role != RoleOwner {
 		return Errorf(EFORBIDDEN, "Only Nexus owners can revoke admin API keys.")
 	}
-	if err := s.Store.RevokeAdminAPIKey(ctx, id); err != nil {
+	if err := s.store.RevokeAdminAPIKey(ctx, id); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "apikey.revoke_admin", "apikey:"+itoa64(id), "")

@@ -180,7 +180,7 @@ func (s *APIKeyService) FlushUsage(ctx context.Context) error {
 	if len(us) == 0 {
 		return nil
 	}
-	if err := s.Store.AddAPIKeyUsage(ctx, us); err != nil {
+	if err := s.store.AddAPIKeyUsage(ctx, us); err != nil {
 		s.limiter().putBack(us)
 		return err
 	}
@@ -240,7 +240,7 @@ func (s *APIKeyService) SetTenantKeyLimit(ctx context.Context, id int64, perMinu
 	if err := validLimit(perMinute); err != nil {
 		return err
 	}
-	if err := s.Store.SetAPIKeyRateLimit(ctx, id, tid, perMinute); err != nil {
+	if err := s.store.SetAPIKeyRateLimit(ctx, id, tid, perMinute); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "apikey.rate_limit", "apikey:"+itoa64(id), itoa64(int64(perMinute))+"/min")
@@ -256,7 +256,7 @@ func (s *APIKeyService) SetAdminKeyLimit(ctx context.Context, id int64, perMinut
 	if err := validLimit(perMinute); err != nil {
 		return err
 	}
-	if err := s.Store.SetAPIKeyRateLimit(ctx, id, 0, perMinute); err != nil {
+	if err := s.store.SetAPIKeyRateLimit(ctx, id, 0, perMinute); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "apikey.rate_limit_admin", "apikey:"+itoa64(id), itoa64(int64(perMinute))+"/min")

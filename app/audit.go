@@ -58,7 +58,7 @@ type AuditStore interface {
 // AuditService records security events and admin actions. A nil
 // *AuditService records nothing, so services work without one in tests.
 type AuditService struct {
-	Store     AuditStore
+	store     AuditStore
 	Retention time.Duration // DefaultAuditRetention when zero
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -67,11 +67,16 @@ type AuditService struct {
 	lastPrune time.Time
 }
 
+// NewAuditService returns the service of the audit log on its store; the
+// wiring sets the other fields. The store stays private: callers go
+// through the service.
+func NewAuditService(st AuditStore) *AuditService { return &AuditService{store: st} }
+
 // Record writes an entry for the principal in ctx (admin, tenant user or
 // API key) with the request's IP and user agent. An audit failure is
 // logged, not returned: it must not undo the action it describes.
 func (s *AuditService) Record(ctx context.Context, action, target, detail string) {
-	if s == nil || s.Store == nil {
+	if s == nil || s.store == nil {
 		return
 	}
 	e := &AuditEntry{Action: action, Target: target, Detail: detail, ActorKind: ActorAnonymous}
@@ -82,7 +87,7 @@ func (s *AuditService) Record(ctx context.Context, action, target, detail string
 // RecordAs writes an entry with an explicit actor (for failed logins,
 // where nobody is signed in yet).
 func (s *AuditService) RecordAs(ctx context.Context, e *AuditEntry) {
-	if s == nil || s.Store == nil {
+	if s == nil || s.store == nil {
 		return
 	}
 	r := RequestFromContext(ctx)
@@ -128,7 +133,7 @@ func (s *AuditService) write(ctx context.Context, e *AuditEntry) {
 	}
 	// Audit the action even if the request's context is cancelled.
 	wctx := context.WithoutCancel(ctx)
-	if err := s.Store.CreateAuditEntry(wctx, e); err != nil {
+	if err := s.store.CreateAuditEntry(wctx, e); err != nil {
 		s.log().Error("audit write failed", "action", e.Action, "err", err)
 		return
 	}
@@ -150,7 +155,7 @@ func (s *AuditService) pruneMaybe(ctx context.Context, now time.Time) {
 	if keep <= 0 {
 		keep = DefaultAuditRetention
 	}
-	if n, err := s.Store.PruneAudit(ctx, now.Add(-keep)); err != nil {
+	if n, err := s.store.PruneAudit(ctx, now.Add(-keep)); err != nil {
 		s.log().Error("audit prune failed", "err", err)
 	} else if n > 0 {
 		s.log().Info("audit log pruned", "deleted", n)
@@ -166,7 +171,7 @@ func (s *AuditService) Find(ctx context.Context, f AuditFilter) ([]*AuditEntry, 
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	return s.Store.FindAuditEntries(ctx, f)
+	return s.store.FindAuditEntries(ctx, f)
 }
 
 func (s *AuditService) log() *slog.Logger {

@@ -115,10 +115,11 @@ func newGuardEnv(t *testing.T) *guardEnv {
 		t.Fatal(err)
 	}
 	limiter := store.NewRateLimiter(kv)
-	audit := &app.AuditService{Store: store.NewAuditStore(db)}
+	audit := app.NewAuditService(store.NewAuditStore(db))
 	vault := &app.VaultService{Store: store.NewVaultStore(db), Cipher: ciph, Audit: audit}
 	e := &guardEnv{Audit: audit, Mail: &keptMail{}}
-	e.TOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(db), Secrets: vault, Limiter: limiter, Audit: audit}
+	e.TOTP = app.NewAdminTOTPService(store.NewAdminTOTPStore(db))
+	e.TOTP.Secrets, e.TOTP.Limiter, e.TOTP.Audit = vault, limiter, audit
 	e.Auth = &app.AuthService{Admins: store.NewAdminStore(db), Sessions: store.NewSessionStore(kv), Limiter: limiter,
 		// A long first wait: the tests see a slowed account as slowed
 		// however loaded the machine (TestLoginGuard_Delay times the
@@ -201,7 +202,7 @@ func TestAuthService_LoginRateLimit(t *testing.T) {
 	if m := e.Mail.sent(); len(m) != 1 || m[0].To != "boss@example.com" || !strings.Contains(m[0].Text, "10.0.0.2") {
 		t.Fatalf("alert emails: %+v", m)
 	}
-	if entries, _, _ := e.Audit.Store.FindAuditEntries(context.Background(), app.AuditFilter{Action: "login.slowed", Limit: 10}); len(entries) != 1 {
+	if entries, _, _ := e.Audit.Find(app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1}), app.AuditFilter{Action: "login.slowed", Limit: 10}); len(entries) != 1 {
 		t.Fatalf("audit: %d login.slowed entries, want 1", len(entries))
 	}
 

@@ -203,7 +203,8 @@ func (a *App) open(ctx context.Context) error {
 	deviceKey := ciph.DeriveKey("login device tokens")
 	a.Auth = &app.AuthService{Admins: store.NewAdminStore(a.DB), Sessions: a.AdminSessions, Limiter: limiter, Logger: a.Logger,
 		Guard: &app.LoginGuard{Limiter: limiter, Scope: "admin", Key: deviceKey}}
-	a.Audit = &app.AuditService{Store: store.NewAuditStore(a.DB), Logger: a.Logger}
+	a.Audit = app.NewAuditService(store.NewAuditStore(a.DB))
+	a.Audit.Logger = a.Logger
 	outbox := store.NewOutboxStore(a.DB)
 	a.Outbox = &app.OutboxService{Store: outbox}
 	a.Metrics = ui.NewMetrics()
@@ -233,14 +234,16 @@ func (a *App) open(ctx context.Context) error {
 	// The new-client wizard (issue #22) drives the services above; Users
 	// is set once built (below).
 	a.Wizards = &app.WizardService{Store: store.NewWizardStore(a.DB), Tenants: a.Tenants, Domains: a.Domains, Snapshots: a.Snapshots, Audit: a.Audit}
-	a.APIKeys = &app.APIKeyService{Store: store.NewAPIKeyStore(a.DB), Audit: a.Audit, Limiter: &app.KeyLimiter{Default: cfg.APIRateLimit}}
+	a.APIKeys = app.NewAPIKeyService(store.NewAPIKeyStore(a.DB))
+	a.APIKeys.Audit, a.APIKeys.Limiter = a.Audit, &app.KeyLimiter{Default: cfg.APIRateLimit}
 	a.Users = &app.UserService{
 		Users: store.NewUserStore(a.DB), Tenants: tenants, Sessions: store.NewPortalSessionStore(a.KV),
 		Limiter: limiter, Mailer: a.Mailer, Secrets: a.Vault, Audit: a.Audit, Logger: a.Logger,
 		Guard: &app.LoginGuard{Limiter: limiter, Scope: "portal", Key: deviceKey},
 	}
 	a.Wizards.Users = a.Users
-	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
+	a.AdminTOTP = app.NewAdminTOTPService(store.NewAdminTOTPStore(a.DB))
+	a.AdminTOTP.Secrets, a.AdminTOTP.Limiter, a.AdminTOTP.Audit = a.Vault, limiter, a.Audit
 	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
 	a.CRM = store.NewCRMStores(a.DB)
 	a.CRMService = a.CRM.Service()

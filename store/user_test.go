@@ -115,7 +115,7 @@ func TestPortalSessionStore(t *testing.T) {
 func TestAPIKeyStore(t *testing.T) {
 	db, _ := mustOpenTenantDB(t)
 	ctx := context.Background()
-	svc := &app.APIKeyService{Store: store.NewAPIKeyStore(db)}
+	svc := app.NewAPIKeyService(store.NewAPIKeyStore(db))
 	a, b := mustCreateTenant(t, db, "Alpha"), mustCreateTenant(t, db, "Bravo")
 	actx, bctx := app.NewContextWithTenant(ctx, a), app.NewContextWithTenant(ctx, b)
 	raw, k, err := svc.CreateTenantKey(bctx, "zap", app.ScopeWrite)
@@ -161,7 +161,8 @@ func TestAuditStore_FilterAndPrune(t *testing.T) {
 	s := store.NewAuditStore(db)
 	old := time.Now().Add(-400 * 24 * time.Hour)
 	now := time.Now()
-	svc := &app.AuditService{Store: s, Now: func() time.Time { return old }}
+	svc := app.NewAuditService(s)
+	svc.Now = func() time.Time { return old }
 	svc.RecordAs(ctx, &app.AuditEntry{ActorKind: app.ActorAnonymous, Actor: "x@y.test", Action: "login.failed"})
 	svc.Now = func() time.Time { return now }
 	actx := app.NewContextWithAdmin(app.NewContextWithRequest(ctx, app.RequestInfo{IP: "192.0.2.9", UserAgent: "ua"}), &app.Admin{ID: 3, Email: "boss@agency.test"})

@@ -178,7 +178,7 @@ func TestLeadDelete_Audited(t *testing.T) {
 		Cookies: map[string]string{"psid": e.A.Cookie}}); st != 303 {
 		t.Fatalf("portal delete: %d", st)
 	}
-	entries, _, err := e.Server.Audit.Store.FindAuditEntries(context.Background(), app.AuditFilter{Action: "lead.delete", Limit: 10})
+	entries, _, err := e.Server.Audit.Find(app.NewContextWithAdmin(context.Background(), e.Admin), app.AuditFilter{Action: "lead.delete", Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

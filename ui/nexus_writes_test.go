@@ -90,7 +90,7 @@ func TestNexus_TenantWrites(t *testing.T) {
 	if st, _, _ := e.admin("GET", bPath+"/logo", nil); st != 404 {
 		t.Fatalf("logo after delete: %d", st)
 	}
-	if entries, _, err := e.Server.Audit.Store.FindAuditEntries(ctx, app.AuditFilter{Action: "tenant.logo_delete", Limit: 10}); err != nil ||
+	if entries, _, err := e.Server.Audit.Find(app.NewContextWithAdmin(ctx, e.Admin), app.AuditFilter{Action: "tenant.logo_delete", Limit: 10}); err != nil ||
 		len(entries) != 1 || entries[0].Target != "tenant:"+e.B.T.Slug || entries[0].ActorKind != app.ActorAdmin {
 		t.Fatalf("logo delete audit: %+v %v", entries, err)
 	}
@@ -104,7 +104,7 @@ func TestNexus_TenantWrites(t *testing.T) {
 	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/api/v1/people", Bearer: key, JSON: `{"first_name":"By key"}`}); st != 201 {
 		t.Fatalf("new write key: %d", st)
 	}
-	keys, _ := e.Server.APIKeys.Store.FindTenantAPIKeys(app.NewContextWithTenant(ctx, e.B.T))
+	keys, _ := e.Server.APIKeys.ListTenantKeys(app.NewContextWithTenant(ctx, e.B.T))
 	var kid int64
 	for _, k := range keys {
 		if k.Name == "zapier" {
@@ -212,7 +212,7 @@ func TestNexus_AdminTOTPManagement(t *testing.T) {
 		return on
 	}
 	required := func() bool {
-		on, err := e.Server.AdminTOTP.Store.RequireOwnerTOTP(ctx)
+		on, err := e.Server.AdminTOTP.Required(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +259,7 @@ func TestNexus_AdminTOTPManagement(t *testing.T) {
 	if st, _, _ := e.do(treq{Host: ui.HostNexus, Method: "POST", Path: "/login", CSRF: true, Form: url.Values{"email": {e.Admin.Email}, "password": {tenantTestPassword}}}); st != 303 {
 		t.Fatalf("sign-in with two-factor off: %d", st)
 	}
-	entries, _, _ := e.Server.Audit.Store.FindAuditEntries(ctx, app.AuditFilter{Limit: 100})
+	entries, _, _ := e.Server.Audit.Find(app.NewContextWithAdmin(ctx, e.Admin), app.AuditFilter{Limit: 100})
 	seen := map[string]bool{}
 	for _, en := range entries {
 		seen[en.Action] = true

@@ -188,7 +188,7 @@ func TestPortal_Login(t *testing.T) {
 	if alerts != 1 {
 		t.Errorf("%d alert emails to the member, want 1", alerts)
 	}
-	entries, _, _ := e.Server.Audit.Store.FindAuditEntries(context.Background(), app.AuditFilter{Action: "login", Limit: 100})
+	entries, _, _ := e.Server.Audit.Find(app.NewContextWithAdmin(context.Background(), e.Admin), app.AuditFilter{Action: "login", Limit: 100})
 	var ok, failed int
 	for _, en := range entries {
 		switch en.Action {
