@@ -534,7 +534,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // TenantURL returns the public base URL of a tenant's custom domain.
-func (s *Server) TenantURL(domain string) string { return web.PublicURL(domain, s.Secure, s.PublicPort) }
+func (s *Server) TenantURL(domain string) string {
+	return web.PublicURL(domain, s.Secure, s.PublicPort)
+}
 
 // URL returns the public base URL of a host kind.
 func (s *Server) URL(kind string) string {
