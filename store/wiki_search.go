@@ -55,8 +55,9 @@ type wikiRanked struct {
 // only for the results: the chunk id range of ctx's tenant's space among
 // spaceIDs (wikiScope), the best chunk IDs in it (rankWikiChunks), their
 // chunks and pages, one per page or attachment when onePerSource
-// (wikiChunkHits), then a snippet for each (wikiSnippets). The last word typed is searched as a whole word
-// when that finds the same (wikiWholeWord).
+// (wikiChunkHits), then a snippet for each (wikiSnippets). The last
+// word typed is searched as a whole word when that finds the same
+// (wikiWholeWord).
 func (s *WikiStore) SearchChunks(ctx context.Context, spaceIDs []int64, expr string, limit int, onePerSource bool) ([]*wiki.ChunkHit, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {

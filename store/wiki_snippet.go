@@ -93,15 +93,15 @@ func (s *WikiStore) wikiSnippets(ctx context.Context, expr string, hits []*wiki.
 		return err
 	}
 	defer tx.Rollback() // the hits are never kept
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO wiki_hits (rowid, title, body) VALUES (?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
+	args := make([]any, 0, 3*len(hits))
 	for i, h := range hits {
-		if _, err := ins.ExecContext(ctx, ids[i], titles[i], h.Text); err != nil {
-			return fmt.Errorf("search snippet: %w", err)
-		}
+		args = append(args, ids[i], titles[i], h.Text)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO wiki_hits (rowid, title, body) VALUES `+strings.Repeat(`(?, ?, ?), `, len(hits)-1)+`(?, ?, ?)`, args...); err != nil {
+		return fmt.Errorf("search snippet: %w", err)
+	}
+	if err := wikiSnippetsAtOnce(ctx, tx, expr, hits, ids); err != nil {
+		return err
 	}
 	snip, err := tx.PrepareContext(ctx, `SELECT snippet(wiki_hits, 1, ?, ?, '…', 24) FROM wiki_hits WHERE wiki_hits MATCH ? AND rowid = ?`)
 	if err != nil {
@@ -111,11 +111,56 @@ func (s *WikiStore) wikiSnippets(ctx context.Context, expr string, hits []*wiki.
 	return wikiSnippetsFrom(ctx, snip, expr, hits, ids, titles)
 }
 
+// wikiSnippetsAtOnce sets the snippets of all the hits with one query
+// over the hits' table, when expr has no prefix term: then each hit's
+// snippet expression is expr itself (wiki.SnippetQuery), and a MATCH
+// over the 20 rows costs less than 20 MATCHes of one row each (the
+// expression parsed, the cursor opened and each doclist sought once
+// instead of 20 times). A hit left without a snippet gets it from
+// wikiSnippetsFrom.
+func wikiSnippetsAtOnce(ctx context.Context, tx *sql.Tx, expr string, hits []*wiki.ChunkHit, ids []int64) error {
+	if strings.Contains(expr, `"*`) {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, snippet(wiki_hits, 1, ?, ?, '…', 24) FROM wiki_hits WHERE wiki_hits MATCH ?`, wiki.SnippetStart, wiki.SnippetEnd, expr)
+	if err != nil {
+		return fmt.Errorf("search snippet: %w", err)
+	}
+	defer rows.Close()
+	at := make(map[int64]*wiki.ChunkHit, len(hits))
+	for i, h := range hits {
+		at[ids[i]] = h
+	}
+	for rows.Next() {
+		var id int64
+		var snippet string
+		if err := rows.Scan(&id, &snippet); err != nil {
+			return fmt.Errorf("search snippet: %w", err)
+		}
+		if h := at[id]; h != nil {
+			h.Snippet = wikiSnippetOrStart(h, snippet)
+		}
+	}
+	return rows.Err()
+}
+
+// wikiSnippetOrStart is a hit's snippet: FTS5's, or the text's first
+// words when it marks nothing (the title matched).
+func wikiSnippetOrStart(h *wiki.ChunkHit, snippet string) string {
+	if !strings.Contains(snippet, wiki.SnippetStart) {
+		return wikiFirstWords(h.Text, 160)
+	}
+	return snippet
+}
+
 // wikiSnippetsFrom runs snip (snippet of the body column for a MATCH
-// expression and a rowid) for each hit.
+// expression and a rowid) for each hit that has no snippet yet.
 func wikiSnippetsFrom(ctx context.Context, snip *sql.Stmt, expr string, hits []*wiki.ChunkHit, ids []int64, titles []string) error {
 	start, end := wiki.SnippetStart, wiki.SnippetEnd
 	for i, h := range hits {
+		if h.Snippet != "" {
+			continue
+		}
 		// The rowid is known to match: the terms alone place the
 		// highlights, without the space's scope, and the prefix term
 		// becomes the chunk's own words (wiki.SnippetQuery).
@@ -126,9 +171,7 @@ func wikiSnippetsFrom(ctx context.Context, snip *sql.Stmt, expr string, hits []*
 		if err != nil {
 			return fmt.Errorf("search snippet: %w", err)
 		}
-		if !strings.Contains(h.Snippet, start) { // the title matched: show the text's start
-			h.Snippet = wikiFirstWords(h.Text, 160)
-		}
+		h.Snippet = wikiSnippetOrStart(h, h.Snippet)
 	}
 	return nil
 }
