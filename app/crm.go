@@ -45,6 +45,11 @@ var (
 	linkTypesMessage = "record_type must be " + orList(linkTypes) + "."
 )
 
+// ErrLinkType is the EINVALID naming record_type for a type a note or
+// task cannot link to; its message lists the types that can, so a new
+// kind is named in it.
+func ErrLinkType() error { return FieldErrorf("record_type", "%s", linkTypesMessage) }
+
 // CRM limits.
 const (
 	// MaxPageSize is the largest page a CRM list returns.
@@ -521,7 +526,7 @@ func validateLink(typ string, id int64, required bool) error {
 		return nil
 	}
 	if !slices.Contains(linkTypes, typ) {
-		return FieldErrorf("record_type", "%s", linkTypesMessage)
+		return ErrLinkType()
 	}
 	if id <= 0 {
 		return FieldErrorf("record_id", "record_id required.")

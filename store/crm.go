@@ -135,7 +135,7 @@ func checkRecord(ctx context.Context, q queryer, typ string, id, tid int64, fiel
 	var one int
 	table, ok := linkTable[typ]
 	if !ok {
-		return app.FieldErrorf("record_type", "record_type must be person, company, deal, pursuit or grant_pursuit.")
+		return app.ErrLinkType()
 	}
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = ? AND tenant_id = ?`, id, tid).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -599,3 +599,16 @@ func idsOf[T any](rs []T, id func(T) int64) []int64 {
 	}
 	return out
 }
+
+// TestCRMStore_LinkTypeMessage: a timeline entry on a type nothing links
+// to is refused naming record_type, with the message app's link types
+// give (every kind, then pursuits).
+func TestCRMStore_LinkTypeMessage(t *testing.T) {
+	e := newCRMEnv(t)
+	for _, typ := range []string{"ticket", "people"} {
+		err := e.S.Timeline.AddTimelineEntry(e.A, &app.TimelineEntry{RecordType: typ, RecordID: 1, Kind: "sms", Body: "x"})
+		if app.ErrorField(err) != "record_type" || app.ErrorMessage(err) != "record_type must be person, company, deal, pursuit or grant_pursuit." {
+			t.Errorf("%q: %v", typ, err)
+		}
+	}
+}
