@@ -45,6 +45,11 @@ var (
 	linkTypesMessage = "record_type must be " + orList(linkTypes) + "."
 )
 
+// ErrLinkType is the EINVALID naming record_type for a type a note or
+// task cannot link to; its message lists the types that can, so a new
+// kind is named in it.
+func ErrLinkType() error { return FieldErrorf("record_type", "%s", linkTypesMessage) }
+
 // CRM limits.
 const (
 	// MaxPageSize is the largest page a CRM list returns.
@@ -521,7 +526,7 @@ func validateLink(typ string, id int64, required bool) error {
 		return nil
 	}
 	if !slices.Contains(linkTypes, typ) {
-		return FieldErrorf("record_type", "%s", linkTypesMessage)
+		return ErrLinkType()
 	}
 	if id <= 0 {
 		return FieldErrorf("record_id", "record_id required.")
@@ -979,25 +984,15 @@ func setI[T int64 | int](dst *T, src *T) {
 	}
 }
 
-// CRMStore persists a tenant's CRM: the union of the per-record stores,
-// which store.CRMStore implements in one. Every method is tenant-scoped:
-// writes take the tenant from ctx (EUNAUTHORIZED without one) and reads
-// the tenant from ctx or, for Nexus, every tenant (CRMReadScope). A record
-// of another tenant is ENOTFOUND. Each change writes its timeline entries
-// in the same transaction. Callers outside app use CRMService.
-type CRMStore interface {
-	Timeline
-	CustomFieldStore
-	PersonStore
-	CompanyStore
-	PipelineStore
-	DealStore
-	NoteStore
-	TaskStore
-	RecordOwnerStore
-}
-
-// PersonStore keeps the tenant's people (see CRMStore for the scoping).
+// PersonStore keeps the tenant's people. It is one of the CRM's stores,
+// one per record kind (PersonStore, CompanyStore, PipelineStore,
+// DealStore, NoteStore, TaskStore, Timeline, CustomFieldStore,
+// RecordOwnerStore); CRMService holds one of each. Every method of these
+// is tenant-scoped: writes take the tenant from ctx (EUNAUTHORIZED
+// without one) and reads the tenant from ctx or, for Nexus, every tenant
+// (CRMReadScope). A record of another tenant is ENOTFOUND. Each change
+// writes its timeline entries in the same transaction. Callers outside
+// app use CRMService.
 type PersonStore interface {
 	FindPeople(ctx context.Context, f PersonFilter) ([]*Person, string, error)
 	FindPerson(ctx context.Context, id int64) (*Person, error)

@@ -10,8 +10,8 @@ import "context"
 // are fields that are nil when not wired, and their methods then answer
 // ENOTFOUND, instead of type assertions on one big store.
 //
-// Every method is tenant-scoped as CRMStore says: the tenant comes from
-// ctx.
+// Every method is tenant-scoped as the stores are (PersonStore): the
+// tenant comes from ctx. The wiring fills the fields (store.CRMStores).
 type CRMService struct {
 	Timeline  Timeline
 	Fields    CustomFieldStore
@@ -26,12 +26,6 @@ type CRMService struct {
 	Views   CRMViewStore   // nil: no saved views
 	Tags    CRMTagStore    // nil: no tag administration
 	Imports CRMImportStore // nil: no CSV import
-}
-
-// NewCRMService returns the service on one store that keeps every record
-// kind (store.CRMStore); the optional capabilities are set by the caller.
-func NewCRMService(s CRMStore) *CRMService {
-	return &CRMService{Timeline: s, Fields: s, People: s, Companies: s, Stages: s, Deals: s, Notes: s, Tasks: s, Owners: s}
 }
 
 // The methods below pass one call to the store that keeps the record

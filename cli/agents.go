@@ -37,7 +37,7 @@ func (a *App) wireAgents() {
 		// outbound client, with no overall timeout (each call is bounded
 		// by its context, so a stream is not cut mid-answer).
 		Model:    &llm.AgentModel{HTTP: a.outboundClient(httpx.Options{Timeout: -1}, cfg.OpenAIURL)},
-		CRM:      a.CRM,
+		CRM:      a.CRMService,
 		PDF:      pdftext.Text,
 		Contacts: store.NewContactStore(a.DB),
 		People:   st,

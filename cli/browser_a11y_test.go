@@ -75,10 +75,10 @@ func TestBrowser_Accessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	tctx := app.NewContextWithTenant(bg, tn)
-	if err := sv.CRM.CreateDeal(tctx, &app.Deal{Name: "Roof for the Lees", Amount: 1250000, Currency: "USD"}); err != nil {
+	if err := sv.CRM.Deals.CreateDeal(tctx, &app.Deal{Name: "Roof for the Lees", Amount: 1250000, Currency: "USD"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sv.CRM.CreatePerson(tctx, &app.Person{FirstName: "Lee", LastName: "Park", Emails: []string{"lee@axe.test"}, Source: "test"}); err != nil {
+	if err := sv.CRM.People.CreatePerson(tctx, &app.Person{FirstName: "Lee", LastName: "Park", Emails: []string{"lee@axe.test"}, Source: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	mustNexusOwner(t, sv, "ops@axe.test", "accessibility nexus password")

@@ -75,11 +75,11 @@ func TestBrowser_KanbanDragToWon(t *testing.T) {
 	}
 	deals := []*app.Deal{{Name: "Roof for the Lees", Amount: 1250000, Currency: "USD"}, {Name: "Gutters", Amount: 300000, Currency: "USD"}}
 	for _, d := range deals {
-		if err := sv.CRM.CreateDeal(tctx, d); err != nil {
+		if err := sv.CRM.Deals.CreateDeal(tctx, d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ps, err := sv.CRM.Pipelines(tctx)
+	ps, err := sv.CRM.Stages.Pipelines(tctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestBrowser_KanbanDragToWon(t *testing.T) {
 	m2 := openApp(t, dir)
 	defer m2.Close()
 	for i, want := range []*app.Stage{won, lost} {
-		got, err := m2.CRM.FindDeal(tctx, deals[i].ID)
+		got, err := m2.CRM.Deals.FindDeal(tctx, deals[i].ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,7 @@ func TestBrowser_Dashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []*app.Deal{{Name: "Roof for the Lees", Amount: 1250000, Currency: "USD"}, {Name: "Gutters", Amount: 300000, Currency: "USD"}} {
-		if err := sv.CRM.CreateDeal(tctx, d); err != nil {
+		if err := sv.CRM.Deals.CreateDeal(tctx, d); err != nil {
 			t.Fatal(err)
 		}
 	}

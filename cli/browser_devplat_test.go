@@ -51,7 +51,7 @@ func TestBrowser_WebhookDeliveryLog(t *testing.T) {
 	if _, err := sv.Webhooks.Subscribe(tctx, &app.WebhookSubscription{URL: sink.URL + "/orengen", Events: []string{"person.created"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sv.CRM.CreatePerson(tctx, &app.Person{FirstName: "Otto", LastName: "Ohm", Emails: []string{"otto@ohm.test"}}); err != nil {
+	if err := sv.CRM.People.CreatePerson(tctx, &app.Person{FirstName: "Otto", LastName: "Ohm", Emails: []string{"otto@ohm.test"}}); err != nil {
 		t.Fatal(err)
 	}
 	sv.Close()

@@ -34,7 +34,7 @@ func TestBrowser_TenantImport(t *testing.T) {
 	tctx := app.NewContextWithUser(app.NewContextWithTenant(bg, tn), &app.User{TenantID: tn.ID, Role: app.UserRoleOwner})
 	const people = 40
 	for i := range people {
-		if err := a.CRM.CreatePerson(tctx, &app.Person{FirstName: fmt.Sprintf("Hauler%d", i), Emails: []string{fmt.Sprintf("h%d@haulers.test", i)}}); err != nil {
+		if err := a.CRM.People.CreatePerson(tctx, &app.Person{FirstName: fmt.Sprintf("Hauler%d", i), Emails: []string{fmt.Sprintf("h%d@haulers.test", i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}

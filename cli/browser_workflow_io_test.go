@@ -81,7 +81,7 @@ func TestBrowser_WorkflowExportImport(t *testing.T) {
 	people := map[int64]*app.Person{}
 	for _, c := range []context.Context{actx, bctx} {
 		p := &app.Person{FirstName: "Lee", LastName: "Park", Emails: []string{"lee@park.test"}, Source: "test"}
-		if err := sv.CRM.CreatePerson(c, p); err != nil {
+		if err := sv.CRM.People.CreatePerson(c, p); err != nil {
 			t.Fatal(err)
 		}
 		people[p.TenantID] = p
@@ -173,7 +173,7 @@ func TestBrowser_WorkflowExportImport(t *testing.T) {
 			if tag == "vip" {
 				tags = []string{"newsletter", "vip"}
 			}
-			if _, err := m2.CRM.UpdatePerson(c, p.ID, app.PersonUpdate{Tags: &tags}); err != nil {
+			if _, err := m2.CRM.People.UpdatePerson(c, p.ID, app.PersonUpdate{Tags: &tags}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -207,12 +207,12 @@ func TestBrowser_WorkflowExportImport(t *testing.T) {
 	// Each tenant's own contact got the tag and the task.
 	for tid, p := range people {
 		c := app.NewContextWithTenant(admin, map[int64]*app.Tenant{ta.ID: ta, tb.ID: tb}[tid])
-		got, err := m2.CRM.FindPerson(c, p.ID)
+		got, err := m2.CRM.People.FindPerson(c, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rt := app.RecordPerson
-		tasks, _, err := m2.CRM.FindTasks(c, app.TaskFilter{RecordType: &rt, RecordID: &p.ID})
+		tasks, _, err := m2.CRM.Tasks.FindTasks(c, app.TaskFilter{RecordType: &rt, RecordID: &p.ID})
 		if err != nil {
 			t.Fatal(err)
 		}

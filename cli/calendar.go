@@ -129,7 +129,7 @@ func (a *App) wireAgentBooker() {
 	}
 	a.Agents.Booker = &calendar.Booker{Service: a.Calendar,
 		Person: func(ctx context.Context, tenantID, id int64) (string, string, string, error) {
-			p, err := a.CRM.FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID}), id)
+			p, err := a.CRM.People.FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID}), id)
 			if err != nil {
 				return "", "", "", err
 			}

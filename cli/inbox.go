@@ -22,7 +22,7 @@ func (a *App) wireInbox() {
 	a.Stores.Inbox = st
 	a.Inbox = inbox.NewService(st)
 	a.Inbox.Telephony = a.Integrations.Telephony
-	a.Inbox.People = a.CRM
+	a.Inbox.People = a.CRM.People
 	a.Inbox.Tenants = a.Tenants.Store
 	a.Inbox.Chat = a.Agents
 	a.Inbox.Logger = a.Logger
@@ -38,7 +38,7 @@ func (a *App) wireInbox() {
 	// Broadcasts to saved views, with signed unsubscribe links on the
 	// tenant's portal host under a key of the tenant's in the vault.
 	a.Inbox.Broadcasts = st
-	a.Inbox.Audience = a.CRM
+	a.Inbox.Audience = a.CRMService
 	a.Inbox.PortalURL = func(ctx context.Context, tenantID int64) string {
 		return a.Users.PortalURL(ctx, &app.Tenant{ID: tenantID})
 	}

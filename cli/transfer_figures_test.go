@@ -59,7 +59,7 @@ func TestTransferFigures(t *testing.T) {
 			batch = append(batch, &app.Person{FirstName: fmt.Sprintf("First%d", i), LastName: fmt.Sprintf("Last%d", i),
 				Emails: []string{fmt.Sprintf("p%d@%s.test", i, tn.Slug)}})
 			if len(batch) == cap(batch) || i == n-1 {
-				if err := crm.UpsertPeople(tctx, batch); err != nil {
+				if err := crm.People.UpsertPeople(tctx, batch); err != nil {
 					t.Fatal(err)
 				}
 				batch = batch[:0]

@@ -115,11 +115,11 @@ type App struct {
 	// CalendarSync reads CalDAV calendars and ICS feeds in and writes
 	// bookings out (Start runs it).
 	CalendarSync *calendar.Syncer
-	// CRM is the tenant-scoped CRM store (people, companies, deals,
-	// notes, tasks, timeline).
-	CRM *store.CRMStore
-	// CRMService is the CRM the ui and the commands use: the store's
-	// record kinds and its optional capabilities (views, tags, import).
+	// CRM are the tenant-scoped CRM stores, one per record kind (people,
+	// companies, deals, notes, tasks, timeline, ...).
+	CRM *store.CRMStores
+	// CRMService is the CRM the ui and the commands use: the stores'
+	// record kinds and the optional capabilities (views, tags, import).
 	CRMService *app.CRMService
 	// Backups reports replication and runs restore drills; serve sets it
 	// when a replica is configured (nil otherwise).
@@ -240,9 +240,8 @@ func (a *App) open(ctx context.Context) error {
 	a.Wizards.Users = a.Users
 	a.AdminTOTP = &app.AdminTOTPService{Store: store.NewAdminTOTPStore(a.DB), Secrets: a.Vault, Limiter: limiter, Audit: a.Audit}
 	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
-	a.CRM = store.NewCRMStore(a.DB)
-	a.CRMService = app.NewCRMService(a.CRM)
-	a.CRMService.Views, a.CRMService.Tags, a.CRMService.Imports = a.CRM, a.CRM, a.CRM
+	a.CRM = store.NewCRMStores(a.DB)
+	a.CRMService = a.CRM.Service()
 	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, PDF: pdftext.Text, Logger: a.Logger}
 	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), XLSX: xlsx.Workbooks{}, Logger: a.Logger}
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
@@ -423,7 +422,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	a.Server.Forms = a.Forms
 	// The CRM in Twenty's shapes (/rest, /graphql): createContact upserts
 	// through the engine's contact store, so its triggers fire as a form's.
-	a.Twenty = &twenty.Service{CRM: a.CRM, Contacts: a.Engine.Contacts}
+	a.Twenty = &twenty.Service{CRM: a.CRMService, Contacts: a.Engine.Contacts}
 	a.Server.Twenty = a.Twenty
 }
 

@@ -57,7 +57,7 @@ func mailMsg(id, from, subject, body string, extra ...string) string {
 type env struct {
 	db   *store.DB
 	st   *store.InboxStore
-	crm  *store.CRMStore
+	crm  *store.CRMStores
 	svc  *inbox.Service
 	t    *app.Tenant
 	mb   *inbox.Mailbox
@@ -76,9 +76,9 @@ func newEnv(t *testing.T) *env {
 	if err := store.NewTenantStore(e.db).CreateTenant(context.Background(), e.t); err != nil {
 		t.Fatal(err)
 	}
-	e.st, e.crm = store.NewInboxStore(e.db), store.NewCRMStore(e.db)
+	e.st, e.crm = store.NewInboxStore(e.db), store.NewCRMStores(e.db)
 	e.svc = inbox.NewService(e.st)
-	e.svc.People, e.svc.Logger = e.crm, slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.svc.People, e.svc.Logger = e.crm.People, slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.svc.Mail = &inbox.Mail{Mailboxes: e.st, Fetcher: &imap.Fetcher{MaxMessage: 4000, Timeout: 10 * time.Second},
 		Password: func(ctx context.Context, tenantID int64) (string, error) { return d.Password, nil }}
 	e.mb = &inbox.Mailbox{TenantID: e.t.ID, Host: "127.0.0.1", Port: d.Port, Security: "none", Username: d.User, Address: "help@alpha.test", Enabled: true}
@@ -146,11 +146,11 @@ func TestFetcher_Dovecot(t *testing.T) {
 		t.Fatalf("carol's messages %+v", ms)
 	}
 	tctx := app.NewContextWithTenant(context.Background(), e.t)
-	p, err := e.crm.FindPerson(tctx, carol.PersonID)
+	p, err := e.crm.People.FindPerson(tctx, carol.PersonID)
 	if err != nil || !slices.Contains(p.Emails, "carol@cust.test") || p.FirstName != "Carol" {
 		t.Fatalf("person %+v %v", p, err)
 	}
-	tl, _ := e.crm.FindTimeline(tctx, app.RecordPerson, p.ID)
+	tl, _ := e.crm.Timeline.FindTimeline(tctx, app.RecordPerson, p.ID)
 	if n := len(slices.DeleteFunc(tl, func(x *app.TimelineEntry) bool { return x.Kind != app.TimelineEmail })); n != 2 {
 		t.Fatalf("%d email timeline entries, want 2", n)
 	}

@@ -93,12 +93,12 @@ func TestAgentStore_FinishIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	ta := mustCreateTenant(t, db, "Alpha")
 	tctx := app.NewContextWithTenant(ctx, ta)
-	crm := store.NewCRMStore(db)
-	if err := crm.CreateCustomField(tctx, &app.CustomField{Object: app.RecordPerson, Key: "budget", Label: "Budget", Type: app.CustomNumber}); err != nil {
+	crm := store.NewCRMStores(db)
+	if err := crm.Fields.CreateCustomField(tctx, &app.CustomField{Object: app.RecordPerson, Key: "budget", Label: "Budget", Type: app.CustomNumber}); err != nil {
 		t.Fatal(err)
 	}
 	p := &app.Person{FirstName: "Dana", Emails: []string{"dana@example.com"}}
-	if err := crm.CreatePerson(tctx, p); err != nil {
+	if err := crm.People.CreatePerson(tctx, p); err != nil {
 		t.Fatal(err)
 	}
 	st := store.NewAgentStore(db)
@@ -110,7 +110,7 @@ func TestAgentStore_FinishIsAtomic(t *testing.T) {
 	if err := st.CreateConversation(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := crm.FindTimeline(tctx, app.RecordPerson, p.ID)
+	before, _ := crm.Timeline.FindTimeline(tctx, app.RecordPerson, p.ID)
 	f := &agents.Finish{Outcome: agents.OutcomeQualified, Summary: "s", Collected: map[string]string{"budget": "about five grand"},
 		PersonFields: map[string]string{"custom:budget": "about five grand", "title": "Owner", "phone": "+15125550123"},
 		Timeline:     &app.TimelineEntry{Kind: "ai_chat", Body: "AI chat", RefType: agents.RefConversation, RefID: c.ID, Actor: "agent:1"}}
@@ -119,8 +119,8 @@ func TestAgentStore_FinishIsAtomic(t *testing.T) {
 		t.Fatalf("a non-number budget: %v (field %q)", err, app.ErrorField(err))
 	}
 	got, _ := st.FindConversation(ctx, ta.ID, c.ID)
-	pp, _ := crm.FindPerson(tctx, p.ID)
-	after, _ := crm.FindTimeline(tctx, app.RecordPerson, p.ID)
+	pp, _ := crm.People.FindPerson(tctx, p.ID)
+	after, _ := crm.Timeline.FindTimeline(tctx, app.RecordPerson, p.ID)
 	if got.Status != agents.StatusActive || pp.Title != "" || len(pp.Phones) != 0 || len(after) != len(before) {
 		t.Fatalf("half-written: conversation %s, person %+v, timeline %d -> %d", got.Status, pp, len(before), len(after))
 	}
@@ -128,7 +128,7 @@ func TestAgentStore_FinishIsAtomic(t *testing.T) {
 	if err := st.FinishConversation(ctx, c, f); err != nil {
 		t.Fatal(err)
 	}
-	pp, _ = crm.FindPerson(tctx, p.ID)
+	pp, _ = crm.People.FindPerson(tctx, p.ID)
 	if pp.Title != "Owner" || len(pp.Phones) != 1 || pp.Custom["budget"] == nil || len(pp.Emails) != 1 {
 		t.Fatalf("person %+v", pp)
 	}

@@ -18,13 +18,13 @@ import (
 // timelines like any other CRM write.
 type ContactStore struct {
 	db  *DB
-	crm *CRMStore
+	crm *CRMStores
 }
 
 var _ app.ContactStore = (*ContactStore)(nil)
 
 // NewContactStore returns a ContactStore on db.
-func NewContactStore(db *DB) *ContactStore { return &ContactStore{db: db, crm: NewCRMStore(db)} }
+func NewContactStore(db *DB) *ContactStore { return &ContactStore{db: db, crm: NewCRMStores(db)} }
 
 // tenantCtx scopes ctx to the tenant for the CRM store's methods.
 func tenantCtx(ctx context.Context, tenantID int64) context.Context {
@@ -203,7 +203,7 @@ func (s *ContactStore) TagContact(ctx context.Context, tenantID, id int64, tag s
 func (s *ContactStore) CreateContactDeal(ctx context.Context, tenantID, contactID int64, d *app.Deal, pipeline string) error {
 	ctx = tenantCtx(ctx, tenantID)
 	if pipeline = strings.TrimSpace(pipeline); pipeline != "" {
-		ps, err := s.crm.Pipelines(ctx)
+		ps, err := s.crm.Stages.Pipelines(ctx)
 		if err != nil {
 			return err
 		}
@@ -222,20 +222,20 @@ func (s *ContactStore) CreateContactDeal(ctx context.Context, tenantID, contactI
 			d.CompanyID = p.CompanyID
 		}
 	}
-	return s.crm.CreateDeal(ctx, d)
+	return s.crm.Deals.CreateDeal(ctx, d)
 }
 
 // MoveDeal implements app.ContactStore.
 func (s *ContactStore) MoveDeal(ctx context.Context, tenantID, dealID int64, stage string) (string, error) {
 	ctx = tenantCtx(ctx, tenantID)
-	old, err := s.crm.FindDeal(ctx, dealID)
+	old, err := s.crm.Deals.FindDeal(ctx, dealID)
 	if err != nil {
 		return "", err
 	}
 	if strings.EqualFold(old.Stage, stage) {
 		return old.Stage, nil
 	}
-	if _, err := s.crm.UpdateDeal(ctx, dealID, app.DealUpdate{Stage: &stage}); err != nil {
+	if _, err := s.crm.Deals.UpdateDeal(ctx, dealID, app.DealUpdate{Stage: &stage}); err != nil {
 		return "", err
 	}
 	return old.Stage, nil
@@ -243,10 +243,10 @@ func (s *ContactStore) MoveDeal(ctx context.Context, tenantID, dealID int64, sta
 
 // CreateRecordTask implements app.ContactStore.
 func (s *ContactStore) CreateRecordTask(ctx context.Context, tenantID int64, t *app.Task) error {
-	return s.crm.CreateTask(tenantCtx(ctx, tenantID), t)
+	return s.crm.Tasks.CreateTask(tenantCtx(ctx, tenantID), t)
 }
 
 // RecordActivity implements app.ContactStore.
 func (s *ContactStore) RecordActivity(ctx context.Context, tenantID, contactID int64, kind, body string) error {
-	return s.crm.AddTimelineEntry(tenantCtx(ctx, tenantID), &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: contactID, Kind: kind, Body: body})
+	return s.crm.Timeline.AddTimelineEntry(tenantCtx(ctx, tenantID), &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: contactID, Kind: kind, Body: body})
 }

@@ -394,7 +394,7 @@ func TestCaptureSubmission_ContactCapsNeverLoseALead(t *testing.T) {
 	for i := 1; i <= 12; i++ {
 		office = submit(app.ContactInput{FirstName: "Office", Email: fmt.Sprintf("p%d@example.com", i), Phone: "+15125550100"})
 	}
-	p, err := store.NewCRMStore(db).FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), office.ContactID)
+	p, err := store.NewCRMStores(db).People.FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), office.ContactID)
 	if err != nil {
 		t.Fatal(err)
 	}

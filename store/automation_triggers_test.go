@@ -77,17 +77,17 @@ func TestTriggers_CRMEvents(t *testing.T) {
 	if err := cs.TagContact(ctx, e.TA.ID, p.ID, "vip", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.S.UpdatePerson(e.A, p.ID, app.PersonUpdate{Phones: &[]string{"+1 512 555 0100"}, Fields: app.FieldValues{"title": "CEO"}}); err != nil {
+	if _, err := e.S.People.UpdatePerson(e.A, p.ID, app.PersonUpdate{Phones: &[]string{"+1 512 555 0100"}, Fields: app.FieldValues{"title": "CEO"}}); err != nil {
 		t.Fatal(err)
 	}
 	d := &app.Deal{Name: "Site rebuild", PersonIDs: []int64{p.ID}}
-	if err := e.S.CreateDeal(e.A, d); err != nil {
+	if err := e.S.Deals.CreateDeal(e.A, d); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.S.UpdateDeal(e.A, d.ID, app.DealUpdate{Stage: ptr("Qualified")}); err != nil { // not won
+	if _, err := e.S.Deals.UpdateDeal(e.A, d.ID, app.DealUpdate{Stage: ptr("Qualified")}); err != nil { // not won
 		t.Fatal(err)
 	}
-	if _, err := e.S.UpdateDeal(e.A, d.ID, app.DealUpdate{Stage: ptr("Won")}); err != nil {
+	if _, err := e.S.Deals.UpdateDeal(e.A, d.ID, app.DealUpdate{Stage: ptr("Won")}); err != nil {
 		t.Fatal(err)
 	}
 	// The vip workflow's own tag write (actor workflow:ID) is not a new event for it.
@@ -180,24 +180,24 @@ func TestTriggers_DateReached(t *testing.T) {
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
 	ctx := context.Background()
-	cf := store.NewCRMStore(e.DB)
-	if err := cf.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "renewal", Label: "Renewal", Type: app.CustomDate}); err != nil {
+	cf := store.NewCRMStores(e.DB)
+	if err := cf.Fields.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "renewal", Label: "Renewal", Type: app.CustomDate}); err != nil {
 		t.Fatal(err)
 	}
 	close2 := now.AddDate(0, 0, 2)
 	p := &app.Person{FirstName: "Ann", Custom: map[string]any{"renewal": "2026-11-24"}}
-	if err := e.S.CreatePerson(e.A, p); err != nil {
+	if err := e.S.People.CreatePerson(e.A, p); err != nil {
 		t.Fatal(err)
 	}
 	d := &app.Deal{Name: "Renewal", ExpectedClose: &close2, PersonIDs: []int64{p.ID}}
-	if err := e.S.CreateDeal(e.A, d); err != nil {
+	if err := e.S.Deals.CreateDeal(e.A, d); err != nil {
 		t.Fatal(err)
 	}
 	far := now.AddDate(0, 0, 9)
-	if err := e.S.CreateDeal(e.A, &app.Deal{Name: "Later", ExpectedClose: &far}); err != nil {
+	if err := e.S.Deals.CreateDeal(e.A, &app.Deal{Name: "Later", ExpectedClose: &far}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.S.CreateDeal(e.B, &app.Deal{Name: "B's", ExpectedClose: &close2}); err != nil {
+	if err := e.S.Deals.CreateDeal(e.B, &app.Deal{Name: "B's", ExpectedClose: &close2}); err != nil {
 		t.Fatal(err)
 	}
 	before := triggerWorkflow(t, ws, e.TA.ID, app.TriggerDateReached, &app.When{Object: app.RecordDeal, Field: "expected_close", OffsetDays: -2})
@@ -444,19 +444,19 @@ func TestTriggers_DateReachedCustomDeal(t *testing.T) {
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
 	for _, o := range []string{app.RecordDeal, app.RecordPerson} {
-		if err := e.S.CreateCustomField(e.A, &app.CustomField{Object: o, Key: "signed", Label: "Signed", Type: app.CustomDate}); err != nil {
+		if err := e.S.Fields.CreateCustomField(e.A, &app.CustomField{Object: o, Key: "signed", Label: "Signed", Type: app.CustomDate}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	p := &app.Person{FirstName: "Ann", LastName: "Lee", Custom: map[string]any{"signed": "2026-11-23"}}
-	if err := e.S.CreatePerson(e.A, p); err != nil {
+	if err := e.S.People.CreatePerson(e.A, p); err != nil {
 		t.Fatal(err)
 	}
 	d := &app.Deal{Name: "Signed deal", PersonIDs: []int64{p.ID}, Custom: map[string]any{"signed": "2026-11-24"}}
-	if err := e.S.CreateDeal(e.A, d); err != nil {
+	if err := e.S.Deals.CreateDeal(e.A, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.S.CreateDeal(e.A, &app.Deal{Name: "Unsigned"}); err != nil {
+	if err := e.S.Deals.CreateDeal(e.A, &app.Deal{Name: "Unsigned"}); err != nil {
 		t.Fatal(err)
 	}
 	deals := triggerWorkflow(t, ws, e.TA.ID, app.TriggerDateReached, &app.When{Object: app.RecordDeal, Field: "signed"})

@@ -15,14 +15,13 @@ import (
 // CalendarStore implements calendar.Store on SQLite. Every method takes
 // the tenant from ctx.
 type CalendarStore struct {
-	db  *DB
-	crm *CRMStore
+	db *DB
 }
 
 var _ calendar.Store = (*CalendarStore)(nil)
 
 // NewCalendarStore returns a CalendarStore on db.
-func NewCalendarStore(db *DB) *CalendarStore { return &CalendarStore{db: db, crm: NewCRMStore(db)} }
+func NewCalendarStore(db *DB) *CalendarStore { return &CalendarStore{db: db} }
 
 const calendarCols = `id, tenant_id, owner_kind, owner_id, name, time_zone, availability, feed_token, created_at, updated_at`
 

@@ -14,13 +14,74 @@ import (
 	"orengen/app"
 )
 
-// CRMStore implements app.CRMStore on SQLite.
-type CRMStore struct{ db *DB }
+// The CRM's stores on SQLite: one per record kind (people, companies,
+// pipelines, deals, notes, tasks), the timeline, custom fields, and the
+// saved views, tag administration and CSV import. Each keeps only its
+// kind's methods, on the database they share (crmDB); what one write does
+// to other kinds (a merge moving notes and tasks, an import creating a
+// company, a delete removing notes) it does through this package's
+// helpers in its own one transaction. Every method is tenant-scoped: the
+// tenant comes from ctx (app.TenantIDFromContext).
+type (
+	PersonStore      struct{ crmDB }
+	CompanyStore     struct{ crmDB }
+	PipelineStore    struct{ crmDB }
+	DealStore        struct{ crmDB }
+	NoteStore        struct{ crmDB }
+	TaskStore        struct{ crmDB }
+	TimelineStore    struct{ crmDB } // the timeline and which tenant a record is in
+	CustomFieldStore struct{ crmDB }
+	CRMViewStore     struct{ crmDB }
+	CRMTagStore      struct{ crmDB }
+	CRMImportStore   struct{ crmDB }
+)
 
-var _ app.CRMStore = (*CRMStore)(nil)
+var (
+	_ app.PersonStore      = (*PersonStore)(nil)
+	_ app.CompanyStore     = (*CompanyStore)(nil)
+	_ app.PipelineStore    = (*PipelineStore)(nil)
+	_ app.DealStore        = (*DealStore)(nil)
+	_ app.NoteStore        = (*NoteStore)(nil)
+	_ app.TaskStore        = (*TaskStore)(nil)
+	_ app.Timeline         = (*TimelineStore)(nil)
+	_ app.RecordOwnerStore = (*TimelineStore)(nil)
+	_ app.CustomFieldStore = (*CustomFieldStore)(nil)
+)
 
-// NewCRMStore returns a CRMStore on db.
-func NewCRMStore(db *DB) *CRMStore { return &CRMStore{db: db} }
+// crmDB is what the CRM's stores share: the database and how a write
+// starts (writeScope).
+type crmDB struct{ db *DB }
+
+// CRMStores are the CRM's stores on one database, by what they keep.
+type CRMStores struct {
+	People    *PersonStore
+	Companies *CompanyStore
+	Stages    *PipelineStore
+	Deals     *DealStore
+	Notes     *NoteStore
+	Tasks     *TaskStore
+	Timeline  *TimelineStore
+	Fields    *CustomFieldStore
+	Views     *CRMViewStore
+	Tags      *CRMTagStore
+	Imports   *CRMImportStore
+}
+
+// NewCRMStores returns every CRM store on db.
+func NewCRMStores(db *DB) *CRMStores {
+	c := crmDB{db: db}
+	return &CRMStores{People: &PersonStore{c}, Companies: &CompanyStore{c}, Stages: &PipelineStore{c}, Deals: &DealStore{c},
+		Notes: &NoteStore{c}, Tasks: &TaskStore{c}, Timeline: &TimelineStore{c}, Fields: &CustomFieldStore{c},
+		Views: &CRMViewStore{c}, Tags: &CRMTagStore{c}, Imports: &CRMImportStore{c}}
+}
+
+// Service returns the CRM service on the stores with every capability
+// (saved views, tag administration, CSV import): the one place its
+// fields are filled, for the wiring and the tests.
+func (st *CRMStores) Service() *app.CRMService {
+	return &app.CRMService{Timeline: st.Timeline, Fields: st.Fields, People: st.People, Companies: st.Companies, Stages: st.Stages,
+		Deals: st.Deals, Notes: st.Notes, Tasks: st.Tasks, Owners: st.Timeline, Views: st.Views, Tags: st.Tags, Imports: st.Imports}
+}
 
 // FTS type codes: crm_fts rowid = record id * 8 + code.
 var ftsCode = map[string]int64{app.RecordPerson: 1, app.RecordCompany: 2, app.RecordDeal: 3, app.RecordNote: 4, app.RecordTask: 5}
@@ -56,7 +117,7 @@ func notFound(typ string) error { return app.Errorf(app.ENOTFOUND, "%s not found
 // ---- shared helpers ----
 
 // writeScope begins a write: the tenant from ctx and a transaction.
-func (s *CRMStore) writeScope(ctx context.Context) (int64, *Tx, error) {
+func (s *crmDB) writeScope(ctx context.Context) (int64, *Tx, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -74,7 +135,7 @@ func checkRecord(ctx context.Context, q queryer, typ string, id, tid int64, fiel
 	var one int
 	table, ok := linkTable[typ]
 	if !ok {
-		return app.FieldErrorf("record_type", "record_type must be person, company, deal, pursuit or grant_pursuit.")
+		return app.ErrLinkType()
 	}
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = ? AND tenant_id = ?`, id, tid).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -251,7 +312,7 @@ func deleteLinked(ctx context.Context, tx *Tx, tid int64, typ string, id int64) 
 
 // deleteRecord deletes record id of ops's type in the tenant of ctx, with
 // what ops.dependents removes first. Returns ENOTFOUND.
-func deleteRecord[T interface{ Validate() error }](ctx context.Context, s *CRMStore, ops recordOps[T], id int64) error {
+func deleteRecord[T interface{ Validate() error }](ctx context.Context, s *crmDB, ops recordOps[T], id int64) error {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return err
@@ -280,12 +341,6 @@ func deleteNoteLinked(ctx context.Context, tx *Tx, tid int64, typ string, id int
 // deleteTaskLinked removes a task's index entry, in tx.
 func deleteTaskLinked(ctx context.Context, tx *Tx, tid int64, typ string, id int64) error {
 	return deleteFTS(ctx, tx, typ, id)
-}
-
-// DeletePerson deletes a person with their notes and timeline; their tasks
-// stay, unlinked. Returns ENOTFOUND.
-func (s *CRMStore) DeletePerson(ctx context.Context, id int64) error {
-	return deleteRecord(ctx, s, personOps, id)
 }
 
 // recordOps are the per-object pieces the generic CRM writes use: typ
@@ -319,7 +374,7 @@ var (
 
 // createRecord validates r and inserts it (with its timeline entry) in the
 // tenant of ctx. Returns EUNAUTHORIZED or EINVALID.
-func createRecord[T interface{ Validate() error }](ctx context.Context, s *CRMStore, ops recordOps[T], r T) error {
+func createRecord[T interface{ Validate() error }](ctx context.Context, s *crmDB, ops recordOps[T], r T) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -334,7 +389,7 @@ func createRecord[T interface{ Validate() error }](ctx context.Context, s *CRMSt
 // upsertRecords creates (ID 0) or replaces records in one transaction.
 // Returns a *app.BatchError naming the first bad record; then nothing is
 // written.
-func upsertRecords[T interface{ Validate() error }](ctx context.Context, s *CRMStore, ops recordOps[T], rs []T) error {
+func upsertRecords[T interface{ Validate() error }](ctx context.Context, s *crmDB, ops recordOps[T], rs []T) error {
 	if len(rs) > app.MaxBatch {
 		return app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)
 	}

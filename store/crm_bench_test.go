@@ -43,11 +43,11 @@ func BenchmarkCRM_1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	tctx := app.NewContextWithTenant(ctx, t)
-	crm := store.NewCRMStore(db)
+	crm := store.NewCRMStores(db)
 	var companies []int64
 	for i := range 1000 {
 		c := &app.Company{Name: fmt.Sprintf("Company %04d", i)}
-		if err := crm.CreateCompany(tctx, c); err != nil {
+		if err := crm.Companies.CreateCompany(tctx, c); err != nil {
 			b.Fatal(err)
 		}
 		companies = append(companies, c.ID)
@@ -77,11 +77,11 @@ func BenchmarkCRM_1M(b *testing.B) {
 	b.ResetTimer()
 	tag := "vip"
 	measure("page_name_sorted", 200, func(i int) error {
-		_, _, err := crm.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Sort: "name"}})
+		_, _, err := crm.People.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Sort: "name"}})
 		return err
 	})
 	measure("page_tag_filter_newest", 200, func(i int) error {
-		ps, _, err := crm.FindPeople(tctx, app.PersonFilter{Tag: &tag, ListOptions: app.ListOptions{Limit: 50}})
+		ps, _, err := crm.People.FindPeople(tctx, app.PersonFilter{Tag: &tag, ListOptions: app.ListOptions{Limit: 50}})
 		if err == nil && len(ps) != 50 {
 			err = fmt.Errorf("got %d rows", len(ps))
 		}
@@ -89,12 +89,12 @@ func BenchmarkCRM_1M(b *testing.B) {
 	})
 	measure("page_company_filter", 200, func(i int) error {
 		cid := companies[rng.IntN(len(companies))]
-		_, _, err := crm.FindPeople(tctx, app.PersonFilter{CompanyID: &cid, ListOptions: app.ListOptions{Limit: 50, Sort: "name"}})
+		_, _, err := crm.People.FindPeople(tctx, app.PersonFilter{CompanyID: &cid, ListOptions: app.ListOptions{Limit: 50, Sort: "name"}})
 		return err
 	})
 	measure("page_email_filter", 200, func(i int) error {
 		e := fmt.Sprintf("p%d@example.test", rng.IntN(n))
-		ps, _, err := crm.FindPeople(tctx, app.PersonFilter{Email: &e})
+		ps, _, err := crm.People.FindPeople(tctx, app.PersonFilter{Email: &e})
 		if err == nil && len(ps) != 1 {
 			err = fmt.Errorf("email %s: %d rows", e, len(ps))
 		}
@@ -103,16 +103,16 @@ func BenchmarkCRM_1M(b *testing.B) {
 	// A deep page: the cursor sits half-way through the names.
 	mid := app.Cursor{Sort: "name", Key: "m", ID: 1}.Encode()
 	measure("page_deep_cursor", 200, func(i int) error {
-		_, _, err := crm.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Sort: "name", Cursor: mid}})
+		_, _, err := crm.People.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Sort: "name", Cursor: mid}})
 		return err
 	})
 	measure("fts_search_lastname", 100, func(i int) error {
-		_, _, err := crm.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Q: benchLast(rng.IntN(2000))}})
+		_, _, err := crm.People.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Q: benchLast(rng.IntN(2000))}})
 		return err
 	})
 	measure("fts_search_email", 100, func(i int) error {
 		q := fmt.Sprintf("p%d@example.test", rng.IntN(n))
-		ps, _, err := crm.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Q: q}})
+		ps, _, err := crm.People.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 50, Q: q}})
 		if err == nil && len(ps) == 0 {
 			err = fmt.Errorf("q %s: no rows", q)
 		}
@@ -128,7 +128,7 @@ func BenchmarkCRM_1M(b *testing.B) {
 				Phones: []string{fmt.Sprintf("+1512%03d%04d", 200+k, i)}, Tags: []string{"batch"}}
 		}
 		s := time.Now()
-		if err := crm.UpsertPeople(tctx, ps); err != nil {
+		if err := crm.People.UpsertPeople(tctx, ps); err != nil {
 			b.Fatal(err)
 		}
 		total += time.Since(s)

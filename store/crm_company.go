@@ -40,7 +40,7 @@ func companyFTS(c *app.Company) string {
 const tagFilter = `EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = ?)`
 
 // FindCompanies lists companies in scope.
-func (s *CRMStore) FindCompanies(ctx context.Context, f app.CompanyFilter) ([]*app.Company, string, error) {
+func (s *CompanyStore) FindCompanies(ctx context.Context, f app.CompanyFilter) ([]*app.Company, string, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, "", err
@@ -82,7 +82,7 @@ func findCompany(ctx context.Context, q queryer, id, tid int64) (*app.Company, e
 }
 
 // FindCompany returns ENOTFOUND for an unknown company or another tenant's.
-func (s *CRMStore) FindCompany(ctx context.Context, id int64) (*app.Company, error) {
+func (s *CompanyStore) FindCompany(ctx context.Context, id int64) (*app.Company, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, err
@@ -129,12 +129,12 @@ func replaceCompany(ctx context.Context, tx *Tx, tid int64, old, c *app.Company)
 }
 
 // CreateCompany validates and stores c. Returns EUNAUTHORIZED or EINVALID.
-func (s *CRMStore) CreateCompany(ctx context.Context, c *app.Company) error {
-	return createRecord(ctx, s, companyOps, c)
+func (s *CompanyStore) CreateCompany(ctx context.Context, c *app.Company) error {
+	return createRecord(ctx, &s.crmDB, companyOps, c)
 }
 
 // UpdateCompany applies upd. Returns ENOTFOUND or EINVALID.
-func (s *CRMStore) UpdateCompany(ctx context.Context, id int64, upd app.CompanyUpdate) (*app.Company, error) {
+func (s *CompanyStore) UpdateCompany(ctx context.Context, id int64, upd app.CompanyUpdate) (*app.Company, error) {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
@@ -157,12 +157,12 @@ func (s *CRMStore) UpdateCompany(ctx context.Context, id int64, upd app.CompanyU
 
 // UpsertCompanies creates or replaces companies in one transaction.
 // Returns a *app.BatchError naming the first bad record.
-func (s *CRMStore) UpsertCompanies(ctx context.Context, cs []*app.Company) error {
-	return upsertRecords(ctx, s, companyOps, cs)
+func (s *CompanyStore) UpsertCompanies(ctx context.Context, cs []*app.Company) error {
+	return upsertRecords(ctx, &s.crmDB, companyOps, cs)
 }
 
 // DeleteCompany deletes a company; its people and deals stay, without a
 // company. Returns ENOTFOUND.
-func (s *CRMStore) DeleteCompany(ctx context.Context, id int64) error {
-	return deleteRecord(ctx, s, companyOps, id)
+func (s *CompanyStore) DeleteCompany(ctx context.Context, id int64) error {
+	return deleteRecord(ctx, &s.crmDB, companyOps, id)
 }

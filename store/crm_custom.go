@@ -36,7 +36,7 @@ func findCustomFields(ctx context.Context, q querier, tid int64, object string) 
 
 // FindCustomFields lists the tenant's custom field definitions of object
 // ("" for every object). Returns EUNAUTHORIZED without a tenant.
-func (s *CRMStore) FindCustomFields(ctx context.Context, object string) ([]*app.CustomField, error) {
+func (s *CustomFieldStore) FindCustomFields(ctx context.Context, object string) ([]*app.CustomField, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func (s *CRMStore) FindCustomFields(ctx context.Context, object string) ([]*app.
 
 // CreateCustomField defines a custom field for the tenant in ctx. Returns
 // EINVALID or ECONFLICT when the key is taken for the object.
-func (s *CRMStore) CreateCustomField(ctx context.Context, f *app.CustomField) error {
+func (s *CustomFieldStore) CreateCustomField(ctx context.Context, f *app.CustomField) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *CRMStore) CreateCustomField(ctx context.Context, f *app.CustomField) er
 
 // DeleteCustomField removes a definition and its values from the tenant's
 // records, in one transaction. Returns ENOTFOUND.
-func (s *CRMStore) DeleteCustomField(ctx context.Context, id int64) error {
+func (s *CustomFieldStore) DeleteCustomField(ctx context.Context, id int64) error {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func loadDealPeople(ctx context.Context, q querier, ds []*app.Deal) error {
 }
 
 // FindDeals lists deals in scope. Stage filters by stage ID or name.
-func (s *CRMStore) FindDeals(ctx context.Context, f app.DealFilter) ([]*app.Deal, string, error) {
+func (s *DealStore) FindDeals(ctx context.Context, f app.DealFilter) ([]*app.Deal, string, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, "", err
@@ -168,7 +168,7 @@ func findDeal(ctx context.Context, q querier, id, tid int64) (*app.Deal, error) 
 }
 
 // FindDeal returns ENOTFOUND for an unknown deal or another tenant's.
-func (s *CRMStore) FindDeal(ctx context.Context, id int64) (*app.Deal, error) {
+func (s *DealStore) FindDeal(ctx context.Context, id int64) (*app.Deal, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, err
@@ -300,13 +300,13 @@ func replaceDeal(ctx context.Context, tx *Tx, tid int64, old, d *app.Deal) error
 // CreateDeal validates and stores d in the tenant's pipeline and stage
 // (default pipeline and first stage when unset). Returns EINVALID naming
 // the field (stage, company_id, ...).
-func (s *CRMStore) CreateDeal(ctx context.Context, d *app.Deal) error {
-	return createRecord(ctx, s, dealOps, d)
+func (s *DealStore) CreateDeal(ctx context.Context, d *app.Deal) error {
+	return createRecord(ctx, &s.crmDB, dealOps, d)
 }
 
 // UpdateDeal applies upd (a stage move is a "stage" field change on the
 // timeline). Returns ENOTFOUND or EINVALID.
-func (s *CRMStore) UpdateDeal(ctx context.Context, id int64, upd app.DealUpdate) (*app.Deal, error) {
+func (s *DealStore) UpdateDeal(ctx context.Context, id int64, upd app.DealUpdate) (*app.Deal, error) {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
@@ -330,11 +330,11 @@ func (s *CRMStore) UpdateDeal(ctx context.Context, id int64, upd app.DealUpdate)
 
 // UpsertDeals creates or replaces deals in one transaction. Returns a
 // *app.BatchError naming the first bad record.
-func (s *CRMStore) UpsertDeals(ctx context.Context, ds []*app.Deal) error {
-	return upsertRecords(ctx, s, dealOps, ds)
+func (s *DealStore) UpsertDeals(ctx context.Context, ds []*app.Deal) error {
+	return upsertRecords(ctx, &s.crmDB, dealOps, ds)
 }
 
 // DeleteDeal deletes a deal with its notes and timeline. Returns ENOTFOUND.
-func (s *CRMStore) DeleteDeal(ctx context.Context, id int64) error {
-	return deleteRecord(ctx, s, dealOps, id)
+func (s *DealStore) DeleteDeal(ctx context.Context, id int64) error {
+	return deleteRecord(ctx, &s.crmDB, dealOps, id)
 }

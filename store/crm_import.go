@@ -12,7 +12,7 @@ import (
 	"orengen/app"
 )
 
-var _ app.CRMImportStore = (*CRMStore)(nil)
+var _ app.CRMImportStore = (*CRMImportStore)(nil)
 
 const importJobCols = `id, tenant_id, object, file_name, path, header, mapping, dedupe, continue_bad, status, error, rows, created, updated, skipped, invalid,
 	actor, created_at, updated_at`
@@ -48,7 +48,7 @@ func checkImportJob(j *app.ImportJob) error {
 
 // CreateImportJob stores a new job in the tenant of ctx. Returns
 // EUNAUTHORIZED or EINVALID.
-func (s *CRMStore) CreateImportJob(ctx context.Context, j *app.ImportJob) error {
+func (s *CRMImportStore) CreateImportJob(ctx context.Context, j *app.ImportJob) error {
 	if j.Dedupe == "" {
 		j.Dedupe = app.DedupeSkip
 	}
@@ -80,7 +80,7 @@ func (s *CRMStore) CreateImportJob(ctx context.Context, j *app.ImportJob) error 
 }
 
 // FindImportJob returns a job of the tenant in ctx. Returns ENOTFOUND.
-func (s *CRMStore) FindImportJob(ctx context.Context, id int64) (*app.ImportJob, error) {
+func (s *CRMImportStore) FindImportJob(ctx context.Context, id int64) (*app.ImportJob, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (s *CRMStore) FindImportJob(ctx context.Context, id int64) (*app.ImportJob,
 }
 
 // FindImportJobs lists the tenant's latest jobs, newest first.
-func (s *CRMStore) FindImportJobs(ctx context.Context, limit int) ([]*app.ImportJob, error) {
+func (s *CRMImportStore) FindImportJobs(ctx context.Context, limit int) ([]*app.ImportJob, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func updateImportJob(ctx context.Context, tx *Tx, tid int64, j *app.ImportJob) e
 
 // UpdateImportJob saves j's mapping, policy, state and counts. Returns
 // ENOTFOUND or EINVALID.
-func (s *CRMStore) UpdateImportJob(ctx context.Context, j *app.ImportJob) error {
+func (s *CRMImportStore) UpdateImportJob(ctx context.Context, j *app.ImportJob) error {
 	if err := checkImportJob(j); err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *CRMStore) UpdateImportJob(ctx context.Context, j *app.ImportJob) error 
 
 // AddImportErrors appends bad rows to job jobID's report (a line already
 // reported keeps its first error). Returns ENOTFOUND.
-func (s *CRMStore) AddImportErrors(ctx context.Context, jobID int64, errs []app.ImportRowError) error {
+func (s *CRMImportStore) AddImportErrors(ctx context.Context, jobID int64, errs []app.ImportRowError) error {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return err
@@ -165,7 +165,7 @@ func checkJob(ctx context.Context, q queryer, jobID, tid int64) error {
 
 // FindImportErrors returns the first limit bad rows of job jobID by line.
 // Returns ENOTFOUND.
-func (s *CRMStore) FindImportErrors(ctx context.Context, jobID int64, limit int) ([]app.ImportRowError, error) {
+func (s *CRMImportStore) FindImportErrors(ctx context.Context, jobID int64, limit int) ([]app.ImportRowError, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -348,7 +348,7 @@ var (
 // what is committed. Returns a *app.BatchError naming the first record
 // the store refused (EINVALID, e.g. an unknown custom field); then
 // nothing of the batch is written and j is unchanged.
-func (s *CRMStore) ImportBatch(ctx context.Context, j *app.ImportJob, recs []*app.ImportRecord) (app.ImportCounts, error) {
+func (s *CRMImportStore) ImportBatch(ctx context.Context, j *app.ImportJob, recs []*app.ImportRecord) (app.ImportCounts, error) {
 	var n app.ImportCounts
 	if len(recs) > app.MaxBatch {
 		return n, app.FieldErrorf("records", "A batch takes at most %d records.", app.MaxBatch)

@@ -20,7 +20,7 @@ func scanNote(row scanner, extra ...any) (*app.Note, error) {
 }
 
 // FindNotes lists notes in scope, newest first by default.
-func (s *CRMStore) FindNotes(ctx context.Context, f app.NoteFilter) ([]*app.Note, string, error) {
+func (s *NoteStore) FindNotes(ctx context.Context, f app.NoteFilter) ([]*app.Note, string, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, "", err
@@ -62,7 +62,7 @@ func findNote(ctx context.Context, q queryer, id, tid int64) (*app.Note, error) 
 }
 
 // FindNote returns ENOTFOUND for an unknown note or another tenant's.
-func (s *CRMStore) FindNote(ctx context.Context, id int64) (*app.Note, error) {
+func (s *NoteStore) FindNote(ctx context.Context, id int64) (*app.Note, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, err
@@ -108,12 +108,12 @@ func replaceNote(ctx context.Context, tx *Tx, tid int64, old, n *app.Note) error
 
 // CreateNote stores a note on a record of the tenant, with its timeline
 // entry. Returns EINVALID (record_id names an unknown record).
-func (s *CRMStore) CreateNote(ctx context.Context, n *app.Note) error {
-	return createRecord(ctx, s, noteOps, n)
+func (s *NoteStore) CreateNote(ctx context.Context, n *app.Note) error {
+	return createRecord(ctx, &s.crmDB, noteOps, n)
 }
 
 // UpdateNote changes a note's text. Returns ENOTFOUND or EINVALID.
-func (s *CRMStore) UpdateNote(ctx context.Context, id int64, upd app.NoteUpdate) (*app.Note, error) {
+func (s *NoteStore) UpdateNote(ctx context.Context, id int64, upd app.NoteUpdate) (*app.Note, error) {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
@@ -141,11 +141,11 @@ func setStr(dst, src *string) {
 }
 
 // UpsertNotes creates or replaces notes in one transaction.
-func (s *CRMStore) UpsertNotes(ctx context.Context, ns []*app.Note) error {
-	return upsertRecords(ctx, s, noteOps, ns)
+func (s *NoteStore) UpsertNotes(ctx context.Context, ns []*app.Note) error {
+	return upsertRecords(ctx, &s.crmDB, noteOps, ns)
 }
 
 // DeleteNote deletes a note and its timeline entry. Returns ENOTFOUND.
-func (s *CRMStore) DeleteNote(ctx context.Context, id int64) error {
-	return deleteRecord(ctx, s, noteOps, id)
+func (s *NoteStore) DeleteNote(ctx context.Context, id int64) error {
+	return deleteRecord(ctx, &s.crmDB, noteOps, id)
 }

@@ -71,7 +71,7 @@ func personFTS(p *app.Person) string {
 }
 
 // FindPeople lists people in scope. Returns EINVALID for bad options.
-func (s *CRMStore) FindPeople(ctx context.Context, f app.PersonFilter) ([]*app.Person, string, error) {
+func (s *PersonStore) FindPeople(ctx context.Context, f app.PersonFilter) ([]*app.Person, string, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, "", err
@@ -135,7 +135,7 @@ func findPerson(ctx context.Context, q queryer, id, tid int64) (*app.Person, err
 }
 
 // FindPerson returns ENOTFOUND for an unknown person or another tenant's.
-func (s *CRMStore) FindPerson(ctx context.Context, id int64) (*app.Person, error) {
+func (s *PersonStore) FindPerson(ctx context.Context, id int64) (*app.Person, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, err
@@ -222,13 +222,13 @@ func replacePerson(ctx context.Context, tx *Tx, tid int64, old, p *app.Person) e
 
 // CreatePerson validates and stores p in the tenant of ctx, with its
 // "created" timeline entry. Returns EUNAUTHORIZED or EINVALID.
-func (s *CRMStore) CreatePerson(ctx context.Context, p *app.Person) error {
-	return createRecord(ctx, s, personOps, p)
+func (s *PersonStore) CreatePerson(ctx context.Context, p *app.Person) error {
+	return createRecord(ctx, &s.crmDB, personOps, p)
 }
 
 // UpdatePerson applies upd, writing one timeline entry per changed field.
 // Returns ENOTFOUND or EINVALID.
-func (s *CRMStore) UpdatePerson(ctx context.Context, id int64, upd app.PersonUpdate) (*app.Person, error) {
+func (s *PersonStore) UpdatePerson(ctx context.Context, id int64, upd app.PersonUpdate) (*app.Person, error) {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
@@ -255,13 +255,13 @@ func (s *CRMStore) UpdatePerson(ctx context.Context, id int64, upd app.PersonUpd
 // UpsertPeople creates or replaces people in one transaction. Returns a
 // *app.BatchError (EINVALID or ENOTFOUND) naming the first bad record;
 // then nothing is written.
-func (s *CRMStore) UpsertPeople(ctx context.Context, ps []*app.Person) error {
-	return upsertRecords(ctx, s, personOps, ps)
+func (s *PersonStore) UpsertPeople(ctx context.Context, ps []*app.Person) error {
+	return upsertRecords(ctx, &s.crmDB, personOps, ps)
 }
 
 // FindDuplicates returns the tenant's other people sharing an email or a
 // phone with person id, oldest first. Returns ENOTFOUND.
-func (s *CRMStore) FindDuplicates(ctx context.Context, id int64) ([]*app.Person, error) {
+func (s *PersonStore) FindDuplicates(ctx context.Context, id int64) ([]*app.Person, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, err
@@ -288,9 +288,16 @@ func (s *CRMStore) FindDuplicates(ctx context.Context, id int64) ([]*app.Person,
 	return out, rows.Err()
 }
 
+// DeletePerson deletes a person with their notes and timeline; their tasks
+// stay, unlinked. Returns ENOTFOUND.
+func (s *PersonStore) DeletePerson(ctx context.Context, id int64) error {
+	return deleteRecord(ctx, &s.crmDB, personOps, id)
+}
+
 // MergePeople merges dropID into keepID in one transaction (see
-// app.CRMStore). Returns ENOTFOUND or EINVALID.
-func (s *CRMStore) MergePeople(ctx context.Context, keepID, dropID int64) (*app.Person, error) {
+// app.PersonStore), moving the dropped person's notes, tasks and timeline
+// in it. Returns ENOTFOUND or EINVALID.
+func (s *PersonStore) MergePeople(ctx context.Context, keepID, dropID int64) (*app.Person, error) {
 	if keepID == dropID {
 		return nil, app.FieldErrorf("merge_id", "A person cannot be merged into themselves.")
 	}

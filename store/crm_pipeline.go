@@ -60,7 +60,7 @@ func ensurePipelines(ctx context.Context, tx *Tx, tid int64) ([]*app.Pipeline, e
 // Pipelines returns the tenant's pipelines with their stages, creating the
 // default "Sales" pipeline on first use. Returns EUNAUTHORIZED without a
 // tenant.
-func (s *CRMStore) Pipelines(ctx context.Context) ([]*app.Pipeline, error) {
+func (s *PipelineStore) Pipelines(ctx context.Context) ([]*app.Pipeline, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (s *CRMStore) Pipelines(ctx context.Context) ([]*app.Pipeline, error) {
 
 // StageTotals counts and sums the deals of each stage of a pipeline of
 // the tenant in ctx, per currency. Returns EUNAUTHORIZED without a tenant.
-func (s *CRMStore) StageTotals(ctx context.Context, pipelineID int64) ([]app.StageTotal, error) {
+func (s *PipelineStore) StageTotals(ctx context.Context, pipelineID int64) ([]app.StageTotal, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (s *CRMStore) StageTotals(ctx context.Context, pipelineID int64) ([]app.Sta
 
 // CreatePipeline adds a pipeline with its stages for the tenant in ctx.
 // Returns EINVALID or ECONFLICT.
-func (s *CRMStore) CreatePipeline(ctx context.Context, p *app.Pipeline) error {
+func (s *PipelineStore) CreatePipeline(ctx context.Context, p *app.Pipeline) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -140,8 +140,8 @@ func (s *CRMStore) CreatePipeline(ctx context.Context, p *app.Pipeline) error {
 }
 
 // UpdatePipeline renames a pipeline and replaces its stages (see
-// app.CRMStore). Returns ENOTFOUND or EINVALID.
-func (s *CRMStore) UpdatePipeline(ctx context.Context, id int64, name *string, stages []*app.Stage) (*app.Pipeline, error) {
+// app.PipelineStore). Returns ENOTFOUND or EINVALID.
+func (s *PipelineStore) UpdatePipeline(ctx context.Context, id int64, name *string, stages []*app.Stage) (*app.Pipeline, error) {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err

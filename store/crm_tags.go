@@ -9,7 +9,7 @@ import (
 	"orengen/app"
 )
 
-var _ app.CRMTagStore = (*CRMStore)(nil)
+var _ app.CRMTagStore = (*CRMTagStore)(nil)
 
 // taggedObjects are the CRM kinds with a tags list (app.RecordKind.TagCount),
 // in the order the tags page counts them.
@@ -25,7 +25,7 @@ var taggedObjects = func() []*app.RecordKind {
 
 // FindTags lists the tenant's tags by name with counts per object.
 // Returns EUNAUTHORIZED without a tenant.
-func (s *CRMStore) FindTags(ctx context.Context) ([]app.TagCount, error) {
+func (s *CRMTagStore) FindTags(ctx context.Context) ([]app.TagCount, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (s *CRMStore) FindTags(ctx context.Context) ([]app.TagCount, error) {
 
 // RenameTag renames a tag on every record of the tenant in one
 // transaction (see app.CRMTagStore). Returns EINVALID or ENOTFOUND.
-func (s *CRMStore) RenameTag(ctx context.Context, from, to string) (int, error) {
+func (s *CRMTagStore) RenameTag(ctx context.Context, from, to string) (int, error) {
 	from = strings.ToLower(strings.TrimSpace(from))
 	to, err := app.NormalizeTag("tag", to)
 	if err != nil {
@@ -83,7 +83,7 @@ func (s *CRMStore) RenameTag(ctx context.Context, from, to string) (int, error) 
 
 // DeleteTag removes a tag from every record of the tenant in one
 // transaction. Returns ENOTFOUND when no record carries it.
-func (s *CRMStore) DeleteTag(ctx context.Context, tag string) (int, error) {
+func (s *CRMTagStore) DeleteTag(ctx context.Context, tag string) (int, error) {
 	tag = strings.ToLower(strings.TrimSpace(tag))
 	return s.retag(ctx, tag, func(tags []string) []string {
 		return slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return t == tag })
@@ -93,7 +93,7 @@ func (s *CRMStore) DeleteTag(ctx context.Context, tag string) (int, error) {
 // retag rewrites the tags of every record of the tenant carrying tag with
 // edit, in one transaction: the tags column, the search index and a
 // "tags" field change on the timeline (so webhooks see the update).
-func (s *CRMStore) retag(ctx context.Context, tag string, edit func([]string) []string) (int, error) {
+func (s *CRMTagStore) retag(ctx context.Context, tag string, edit func([]string) []string) (int, error) {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return 0, err

@@ -22,7 +22,7 @@ func scanTask(row scanner, extra ...any) (*app.Task, error) {
 }
 
 // FindTasks lists tasks in scope.
-func (s *CRMStore) FindTasks(ctx context.Context, f app.TaskFilter) ([]*app.Task, string, error) {
+func (s *TaskStore) FindTasks(ctx context.Context, f app.TaskFilter) ([]*app.Task, string, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, "", err
@@ -70,7 +70,7 @@ func findTask(ctx context.Context, q queryer, id, tid int64) (*app.Task, error) 
 }
 
 // FindTask returns ENOTFOUND for an unknown task or another tenant's.
-func (s *CRMStore) FindTask(ctx context.Context, id int64) (*app.Task, error) {
+func (s *TaskStore) FindTask(ctx context.Context, id int64) (*app.Task, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, err
@@ -149,13 +149,13 @@ func replaceTask(ctx context.Context, tx *Tx, tid int64, old, t *app.Task) error
 
 // CreateTask stores a task (linked to a record of the tenant, or not).
 // Returns EINVALID.
-func (s *CRMStore) CreateTask(ctx context.Context, t *app.Task) error {
-	return createRecord(ctx, s, taskOps, t)
+func (s *TaskStore) CreateTask(ctx context.Context, t *app.Task) error {
+	return createRecord(ctx, &s.crmDB, taskOps, t)
 }
 
 // UpdateTask applies upd; marking a linked task done adds a task_done
 // timeline entry. Returns ENOTFOUND or EINVALID.
-func (s *CRMStore) UpdateTask(ctx context.Context, id int64, upd app.TaskUpdate) (*app.Task, error) {
+func (s *TaskStore) UpdateTask(ctx context.Context, id int64, upd app.TaskUpdate) (*app.Task, error) {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return nil, err
@@ -177,11 +177,11 @@ func (s *CRMStore) UpdateTask(ctx context.Context, id int64, upd app.TaskUpdate)
 }
 
 // UpsertTasks creates or replaces tasks in one transaction.
-func (s *CRMStore) UpsertTasks(ctx context.Context, ts []*app.Task) error {
-	return upsertRecords(ctx, s, taskOps, ts)
+func (s *TaskStore) UpsertTasks(ctx context.Context, ts []*app.Task) error {
+	return upsertRecords(ctx, &s.crmDB, taskOps, ts)
 }
 
 // DeleteTask deletes a task. Returns ENOTFOUND.
-func (s *CRMStore) DeleteTask(ctx context.Context, id int64) error {
-	return deleteRecord(ctx, s, taskOps, id)
+func (s *TaskStore) DeleteTask(ctx context.Context, id int64) error {
+	return deleteRecord(ctx, &s.crmDB, taskOps, id)
 }

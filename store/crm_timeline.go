@@ -74,7 +74,7 @@ func diffTimeline(ctx context.Context, tx *Tx, tid int64, typ string, id int64, 
 }
 
 // EINVALID or ENOTFOUND (the record is not the tenant's).
-func (s *CRMStore) AddTimelineEntry(ctx context.Context, e *app.TimelineEntry) error {
+func (s *TimelineStore) AddTimelineEntry(ctx context.Context, e *app.TimelineEntry) error {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return err
@@ -95,7 +95,7 @@ func (s *CRMStore) AddTimelineEntry(ctx context.Context, e *app.TimelineEntry) e
 
 // FindTimeline returns a record's entries, oldest first. Returns
 // ENOTFOUND when the record is not in scope.
-func (s *CRMStore) FindTimeline(ctx context.Context, typ string, id int64) ([]*app.TimelineEntry, error) {
+func (s *TimelineStore) FindTimeline(ctx context.Context, typ string, id int64) ([]*app.TimelineEntry, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func (s *CRMStore) FindTimeline(ctx context.Context, typ string, id int64) ([]*a
 	return out, rows.Err()
 }
 
-func (s *CRMStore) recordTenant(ctx context.Context, typ string, id int64) (int64, error) {
+func (s *TimelineStore) recordTenant(ctx context.Context, typ string, id int64) (int64, error) {
 	table, ok := recordTable[typ]
 	if !ok {
 		return 0, app.Errorf(app.ENOTFOUND, "Record not found.")
@@ -142,7 +142,7 @@ func (s *CRMStore) recordTenant(ctx context.Context, typ string, id int64) (int6
 
 // RecordTenant returns the tenant owning a record, within the read scope
 // of ctx. Returns ENOTFOUND.
-func (s *CRMStore) RecordTenant(ctx context.Context, typ string, id int64) (int64, error) {
+func (s *TimelineStore) RecordTenant(ctx context.Context, typ string, id int64) (int64, error) {
 	scope, err := app.CRMReadScope(ctx)
 	if err != nil {
 		return 0, err

@@ -13,7 +13,7 @@ import (
 	"orengen/app"
 )
 
-var _ app.CRMViewStore = (*CRMStore)(nil)
+var _ app.CRMViewStore = (*CRMViewStore)(nil)
 
 // ---- conditions (views and ?where) ----
 
@@ -307,7 +307,7 @@ func scanView(row scanner) (*app.View, error) {
 }
 
 // FindViews lists the tenant's views of object ("" for all) by name.
-func (s *CRMStore) FindViews(ctx context.Context, object string) ([]*app.View, error) {
+func (s *CRMViewStore) FindViews(ctx context.Context, object string) ([]*app.View, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -320,7 +320,7 @@ func (s *CRMStore) FindViews(ctx context.Context, object string) ([]*app.View, e
 }
 
 // FindView returns a view of the tenant in ctx. Returns ENOTFOUND.
-func (s *CRMStore) FindView(ctx context.Context, id int64) (*app.View, error) {
+func (s *CRMViewStore) FindView(ctx context.Context, id int64) (*app.View, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
 		return nil, err
@@ -330,7 +330,7 @@ func (s *CRMStore) FindView(ctx context.Context, id int64) (*app.View, error) {
 
 // CreateView validates v against the tenant's custom fields and stores
 // it. Returns EINVALID or ECONFLICT (a view of that name exists).
-func (s *CRMStore) CreateView(ctx context.Context, v *app.View) error {
+func (s *CRMViewStore) CreateView(ctx context.Context, v *app.View) error {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return err
@@ -360,7 +360,7 @@ func (s *CRMStore) CreateView(ctx context.Context, v *app.View) error {
 }
 
 // DeleteView deletes a view of the tenant in ctx. Returns ENOTFOUND.
-func (s *CRMStore) DeleteView(ctx context.Context, id int64) error {
+func (s *CRMViewStore) DeleteView(ctx context.Context, id int64) error {
 	tid, tx, err := s.writeScope(ctx)
 	if err != nil {
 		return err

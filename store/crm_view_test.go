@@ -12,11 +12,11 @@ import (
 
 func TestCRMStore_Where(t *testing.T) {
 	e := newCRMEnv(t)
-	if err := e.S.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "budget", Label: "Budget", Type: app.CustomNumber}); err != nil {
+	if err := e.S.Fields.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "budget", Label: "Budget", Type: app.CustomNumber}); err != nil {
 		t.Fatal(err)
 	}
 	co := &app.Company{Name: "Acme"}
-	if err := e.S.CreateCompany(e.A, co); err != nil {
+	if err := e.S.Companies.CreateCompany(e.A, co); err != nil {
 		t.Fatal(err)
 	}
 	mk := func(first, title string, budget float64, tags ...string) *app.Person {
@@ -24,7 +24,7 @@ func TestCRMStore_Where(t *testing.T) {
 		if first == "Cy" {
 			p.CompanyID = co.ID
 		}
-		if err := e.S.CreatePerson(e.A, p); err != nil {
+		if err := e.S.People.CreatePerson(e.A, p); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -35,7 +35,7 @@ func TestCRMStore_Where(t *testing.T) {
 	mustPerson(t, e.S, e.B, "Ann", "ann@b.test") // B's Ann never shows
 	names := func(w app.Where) []string {
 		t.Helper()
-		ps, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: w, Sort: "name"}})
+		ps, _, err := e.S.People.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: w, Sort: "name"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,33 +62,33 @@ func TestCRMStore_Where(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	_, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{{Field: "password", Op: "eq", Value: "x"}}}}})
+	_, _, err := e.S.People.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{{Field: "password", Op: "eq", Value: "x"}}}}})
 	if app.ErrorCode(err) != app.EINVALID {
 		t.Errorf("unknown field: %v", err)
 	}
 
 	// Saved views are per tenant.
 	v := &app.View{Name: "Big CTOs", Object: app.RecordPerson, Columns: []string{"name", "custom.budget"}, Where: app.Where{Conditions: []app.Condition{{Field: "custom.budget", Op: "gt", Value: "100"}}}, Sort: "name"}
-	if err := e.S.CreateView(e.A, v); err != nil {
+	if err := e.S.Views.CreateView(e.A, v); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.S.CreateView(e.A, &app.View{Name: "Big CTOs", Object: app.RecordPerson}); app.ErrorCode(err) != app.ECONFLICT {
+	if err := e.S.Views.CreateView(e.A, &app.View{Name: "Big CTOs", Object: app.RecordPerson}); app.ErrorCode(err) != app.ECONFLICT {
 		t.Errorf("same name: %v", err)
 	}
-	if err := e.S.CreateView(e.A, &app.View{Name: "Bad", Object: app.RecordPerson, Columns: []string{"custom.nope"}}); app.ErrorCode(err) != app.EINVALID {
+	if err := e.S.Views.CreateView(e.A, &app.View{Name: "Bad", Object: app.RecordPerson, Columns: []string{"custom.nope"}}); app.ErrorCode(err) != app.EINVALID {
 		t.Errorf("unknown column: %v", err)
 	}
-	got, err := e.S.FindView(e.A, v.ID)
+	got, err := e.S.Views.FindView(e.A, v.ID)
 	if err != nil || got.Name != "Big CTOs" || !slices.Equal(got.Columns, v.Columns) || got.Where.Conditions[0].Value != "100" || got.Sort != "name" {
 		t.Fatalf("find view: %+v %v", got, err)
 	}
-	if _, err := e.S.FindView(e.B, v.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := e.S.Views.FindView(e.B, v.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("B sees A's view: %v", err)
 	}
-	if err := e.S.DeleteView(e.B, v.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if err := e.S.Views.DeleteView(e.B, v.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("B deletes A's view: %v", err)
 	}
-	if vs, _ := e.S.FindViews(e.A, app.RecordPerson); len(vs) != 1 {
+	if vs, _ := e.S.Views.FindViews(e.A, app.RecordPerson); len(vs) != 1 {
 		t.Errorf("views: %v", vs)
 	}
 	if got := names(v.Where); !slices.Equal(got, []string{"Ann", "Cy"}) {
@@ -108,7 +108,7 @@ func TestCRMStore_SortByObjectFields(t *testing.T) {
 			when := time.Date(2027, 1, 10-i, 0, 0, 0, 0, time.UTC)
 			d.ExpectedClose = &when
 		}
-		if err := s.CreateDeal(ctx, d); err != nil {
+		if err := s.Deals.CreateDeal(ctx, d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,7 +116,7 @@ func TestCRMStore_SortByObjectFields(t *testing.T) {
 		var got []int64
 		cursor := ""
 		for page := 0; page < 5; page++ {
-			ds, next, err := s.FindDeals(ctx, app.DealFilter{ListOptions: app.ListOptions{Limit: 2, Sort: sort, Cursor: cursor}})
+			ds, next, err := s.Deals.FindDeals(ctx, app.DealFilter{ListOptions: app.ListOptions{Limit: 2, Sort: sort, Cursor: cursor}})
 			if err != nil {
 				t.Fatalf("%s: %v", sort, err)
 			}
@@ -135,7 +135,7 @@ func TestCRMStore_SortByObjectFields(t *testing.T) {
 			t.Errorf("%s: order %v", sort, got)
 		}
 	}
-	if _, _, err := s.FindPeople(ctx, app.PersonFilter{ListOptions: app.ListOptions{Sort: "amount"}}); app.ErrorField(err) != "sort" {
+	if _, _, err := s.People.FindPeople(ctx, app.PersonFilter{ListOptions: app.ListOptions{Sort: "amount"}}); app.ErrorField(err) != "sort" {
 		t.Fatalf("people by amount: %v", err)
 	}
 }
@@ -147,7 +147,7 @@ func TestCRMStore_FilterGroups(t *testing.T) {
 	e := newCRMEnv(t)
 	for i, n := range []string{"Ann", "Bob", "Cy", "Dee", "Eve"} {
 		p := &app.Person{FirstName: n, Title: []string{"CTO", "Engineer", "Sales", "CTO", "Intern"}[i], Emails: []string{strings.ToLower(n) + "@x.test"}}
-		if err := e.S.CreatePerson(e.A, p); err != nil {
+		if err := e.S.People.CreatePerson(e.A, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -155,7 +155,7 @@ func TestCRMStore_FilterGroups(t *testing.T) {
 	find := func(w app.Where, opts app.ListOptions) []string {
 		t.Helper()
 		opts.Where, opts.Sort = w, "name"
-		ps, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: opts})
+		ps, _, err := e.S.People.FindPeople(e.A, app.PersonFilter{ListOptions: opts})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func TestCRMStore_FilterGroups(t *testing.T) {
 		deep = app.Where{Groups: []app.Where{deep}}
 	}
 	for name, w := range map[string]app.Where{"deep": deep, "unknown in group": {Groups: []app.Where{{Conditions: []app.Condition{{Field: "password", Op: "eq", Value: "x"}}}}}} {
-		if _, _, err := e.S.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: w}}); app.ErrorCode(err) != app.EINVALID {
+		if _, _, err := e.S.People.FindPeople(e.A, app.PersonFilter{ListOptions: app.ListOptions{Where: w}}); app.ErrorCode(err) != app.EINVALID {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -205,22 +205,22 @@ func TestCRMStore_FilterGroups(t *testing.T) {
 	// Notes and tasks filter on their own fields.
 	p := mustPerson(t, e.S, e.A, "Fay", "fay@x.test")
 	for _, b := range []string{"# Call\nwent well", "lunch"} {
-		if err := e.S.CreateNote(e.A, &app.Note{RecordType: app.RecordPerson, RecordID: p.ID, Body: b}); err != nil {
+		if err := e.S.Notes.CreateNote(e.A, &app.Note{RecordType: app.RecordPerson, RecordID: p.ID, Body: b}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ns, _, err := e.S.FindNotes(e.A, app.NoteFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{
+	ns, _, err := e.S.Notes.FindNotes(e.A, app.NoteFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{
 		{Field: "body", Op: "starts_with", Value: "# "}, {Field: "record_id", Op: "eq", Value: strconv.FormatInt(p.ID, 10)}}}}})
 	if err != nil || len(ns) != 1 || !strings.HasPrefix(ns[0].Body, "# Call") {
 		t.Errorf("notes: %v %v", ns, err)
 	}
-	if err := e.S.CreateTask(e.A, &app.Task{Title: "Done one", Done: true}); err != nil {
+	if err := e.S.Tasks.CreateTask(e.A, &app.Task{Title: "Done one", Done: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.S.CreateTask(e.A, &app.Task{Title: "Open one"}); err != nil {
+	if err := e.S.Tasks.CreateTask(e.A, &app.Task{Title: "Open one"}); err != nil {
 		t.Fatal(err)
 	}
-	ts, _, err := e.S.FindTasks(e.A, app.TaskFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{{Field: "done", Op: "eq", Value: "true"}}}}})
+	ts, _, err := e.S.Tasks.FindTasks(e.A, app.TaskFilter{ListOptions: app.ListOptions{Where: app.Where{Conditions: []app.Condition{{Field: "done", Op: "eq", Value: "true"}}}}})
 	if err != nil || len(ts) != 1 || ts[0].Title != "Done one" {
 		t.Errorf("tasks: %v %v", ts, err)
 	}

@@ -55,9 +55,9 @@ func benchDashboard(b *testing.B, ctx context.Context, db *store.DB, t *app.Tena
 	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
 	}
-	crm := store.NewCRMStore(db)
+	crm := store.NewCRMStores(db)
 	for i := range 200 {
-		if err := crm.CreateDeal(tctx, &app.Deal{Name: fmt.Sprintf("Deal %d", i), Amount: int64(1000 * (i + 1)), Currency: "USD"}); err != nil {
+		if err := crm.Deals.CreateDeal(tctx, &app.Deal{Name: fmt.Sprintf("Deal %d", i), Amount: int64(1000 * (i + 1)), Currency: "USD"}); err != nil {
 			b.Fatal(err)
 		}
 	}

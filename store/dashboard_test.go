@@ -39,13 +39,13 @@ func TestDashboardStore_DailyCountsMatchDirect(t *testing.T) {
 		}
 		tenants = append(tenants, tn)
 	}
-	crm := store.NewCRMStore(db)
+	crm := store.NewCRMStores(db)
 	people := map[int64][]int64{}
 	for i := range 600 {
 		tn := tenants[rng.IntN(len(tenants))]
 		clock = at(420)
 		p := &app.Person{FirstName: "P", LastName: fmt.Sprint(i), Emails: []string{fmt.Sprintf("p%d@dash.test", i)}}
-		if err := crm.CreatePerson(app.NewContextWithTenant(ctx, tn), p); err != nil {
+		if err := crm.People.CreatePerson(app.NewContextWithTenant(ctx, tn), p); err != nil {
 			t.Fatal(err)
 		}
 		people[tn.ID] = append(people[tn.ID], p.ID)
@@ -55,10 +55,10 @@ func TestDashboardStore_DailyCountsMatchDirect(t *testing.T) {
 		tctx, ids := app.NewContextWithTenant(ctx, tn), people[tn.ID]
 		for i := 0; i+1 < len(ids) && i < 40; i += 2 {
 			if i%4 == 0 {
-				if err := crm.DeletePerson(tctx, ids[i]); err != nil {
+				if err := crm.People.DeletePerson(tctx, ids[i]); err != nil {
 					t.Fatal(err)
 				}
-			} else if _, err := crm.MergePeople(tctx, ids[i+1], ids[i]); err != nil {
+			} else if _, err := crm.People.MergePeople(tctx, ids[i+1], ids[i]); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -39,32 +39,32 @@ func TestCRMStore_PursuitTasksNotes(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		task := &app.Task{Title: "Ask the CO about page limits", RecordType: app.RecordPursuit, RecordID: p.ID}
-		if err := e.S.CreateTask(e.A, task); err != nil {
+		if err := e.S.Tasks.CreateTask(e.A, task); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.S.CreateNote(e.A, &app.Note{RecordType: app.RecordGrantPursuit, RecordID: g.ID, Body: "**Eligible**"}); err != nil {
+		if err := e.S.Notes.CreateNote(e.A, &app.Note{RecordType: app.RecordGrantPursuit, RecordID: g.ID, Body: "**Eligible**"}); err != nil {
 			t.Fatal(err)
 		}
 		typ := app.RecordPursuit
-		got, _, err := e.S.FindTasks(e.A, app.TaskFilter{RecordType: &typ, RecordID: &p.ID})
+		got, _, err := e.S.Tasks.FindTasks(e.A, app.TaskFilter{RecordType: &typ, RecordID: &p.ID})
 		if err != nil || len(got) != 1 || got[0].ID != task.ID {
 			t.Fatalf("pursuit tasks %v %v, want the task", got, err)
 		}
 		done := true
-		if _, err := e.S.UpdateTask(e.A, task.ID, app.TaskUpdate{Done: &done}); err != nil {
+		if _, err := e.S.Tasks.UpdateTask(e.A, task.ID, app.TaskUpdate{Done: &done}); err != nil {
 			t.Fatal(err)
 		}
 		// Tenant B sees neither.
-		if got, _, _ := e.S.FindTasks(e.B, app.TaskFilter{RecordType: &typ}); len(got) != 0 {
+		if got, _, _ := e.S.Tasks.FindTasks(e.B, app.TaskFilter{RecordType: &typ}); len(got) != 0 {
 			t.Errorf("tenant B sees %d pursuit tasks", len(got))
 		}
 	})
 	t.Run("ErrOtherTenantsPursuit", func(t *testing.T) {
-		err := e.S.CreateTask(e.B, &app.Task{Title: "x", RecordType: app.RecordPursuit, RecordID: p.ID})
+		err := e.S.Tasks.CreateTask(e.B, &app.Task{Title: "x", RecordType: app.RecordPursuit, RecordID: p.ID})
 		if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), "Unknown pursuit") {
 			t.Fatalf("task on another tenant's pursuit: %v, want Unknown pursuit", err)
 		}
-		err = e.S.CreateNote(e.B, &app.Note{Body: "x", RecordType: app.RecordGrantPursuit, RecordID: g.ID})
+		err = e.S.Notes.CreateNote(e.B, &app.Note{Body: "x", RecordType: app.RecordGrantPursuit, RecordID: g.ID})
 		if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), "Unknown grant pursuit") {
 			t.Fatalf("note on another tenant's grant pursuit: %v", err)
 		}
@@ -72,7 +72,7 @@ func TestCRMStore_PursuitTasksNotes(t *testing.T) {
 		if app.ErrorCode(err) != app.ENOTFOUND {
 			t.Fatalf("CheckRecordTx in tenant B: %v, want ENOTFOUND", err)
 		}
-		err = e.S.CreateTask(e.A, &app.Task{Title: "x", RecordType: "proposal", RecordID: p.ID})
+		err = e.S.Tasks.CreateTask(e.A, &app.Task{Title: "x", RecordType: "proposal", RecordID: p.ID})
 		if app.ErrorCode(err) != app.EINVALID {
 			t.Fatalf("unknown record type: %v, want EINVALID", err)
 		}
@@ -102,7 +102,7 @@ func TestCRMStore_PursuitTasksNotes(t *testing.T) {
 			t.Fatal(err)
 		}
 		typ := app.RecordPursuit
-		ns, _, err := e.S.FindNotes(e.A, app.NoteFilter{RecordType: &typ, RecordID: &p.ID})
+		ns, _, err := e.S.Notes.FindNotes(e.A, app.NoteFilter{RecordType: &typ, RecordID: &p.ID})
 		if err != nil || len(ns) != 1 || ns[0].Body != "Call Jane re: teaming" || ns[0].Author != "system" {
 			t.Fatalf("migrated notes %+v %v", ns, err)
 		}
@@ -110,11 +110,11 @@ func TestCRMStore_PursuitTasksNotes(t *testing.T) {
 			t.Errorf("after migration: notes %q id %d, want empty and %d", got.Notes, got.ID, p.ID)
 		}
 		// The note is searchable like any CRM note.
-		if ns, _, err := e.S.FindNotes(e.A, app.NoteFilter{ListOptions: app.ListOptions{Q: "teaming"}}); err != nil || len(ns) != 1 {
+		if ns, _, err := e.S.Notes.FindNotes(e.A, app.NoteFilter{ListOptions: app.ListOptions{Q: "teaming"}}); err != nil || len(ns) != 1 {
 			t.Errorf("search migrated note: %d %v", len(ns), err)
 		}
 		// The earlier tasks and notes survived the rebuild.
-		if ts, _, _ := e.S.FindTasks(e.A, app.TaskFilter{RecordType: &typ}); len(ts) != 1 || !ts[0].Done {
+		if ts, _, _ := e.S.Tasks.FindTasks(e.A, app.TaskFilter{RecordType: &typ}); len(ts) != 1 || !ts[0].Done {
 			t.Errorf("tasks after rebuild: %+v", ts)
 		}
 	})

@@ -53,10 +53,10 @@ func TestToolStore_Reminders(t *testing.T) {
 		t.Errorf("statuses %v", got)
 	}
 	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
-	crm := store.NewCRMStore(db)
+	crm := store.NewCRMStores(db)
 	tasks := func() []*app.Task {
 		t.Helper()
-		ts, _, err := crm.FindTasks(house, app.TaskFilter{ListOptions: app.ListOptions{Limit: 100}})
+		ts, _, err := crm.Tasks.FindTasks(house, app.TaskFilter{ListOptions: app.ListOptions{Limit: 100}})
 		if err != nil {
 			t.Fatal(err)
 		}

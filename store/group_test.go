@@ -17,7 +17,7 @@ import (
 // number, as if it had its own transaction.
 func TestDB_Group(t *testing.T) {
 	db := MustOpenDB(t)
-	crm := store.NewCRMStore(db)
+	crm := store.NewCRMStores(db)
 	ctx := app.NewContextWithTenant(context.Background(), &app.Tenant{ID: app.HouseTenantID})
 	const n = 64
 	errs := make([]error, n)
@@ -35,7 +35,7 @@ func TestDB_Group(t *testing.T) {
 			case 33:
 				errs[i] = db.Group(ctx, func(ctx context.Context, tx *store.Tx) error { panic("boom") })
 			default:
-				errs[i] = crm.CreatePerson(ctx, &app.Person{FirstName: fmt.Sprint("P", i), Emails: []string{fmt.Sprintf("p%d@example.com", i)}})
+				errs[i] = crm.People.CreatePerson(ctx, &app.Person{FirstName: fmt.Sprint("P", i), Emails: []string{fmt.Sprintf("p%d@example.com", i)}})
 			}
 		})
 	}
@@ -52,7 +52,7 @@ func TestDB_Group(t *testing.T) {
 		t.Errorf("people %d (want %d), ghost companies %d (want 0), timeline transactions %d (want one per person)", people, n-2, ghosts, txs)
 	}
 	// The writer still works after the failures.
-	if err := crm.CreatePerson(ctx, &app.Person{FirstName: "After"}); err != nil {
+	if err := crm.People.CreatePerson(ctx, &app.Person{FirstName: "After"}); err != nil {
 		t.Fatal(err)
 	}
 }

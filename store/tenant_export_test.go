@@ -41,18 +41,18 @@ func seedTransferTenant(tb testing.TB, db *store.DB, slug string, people int) (*
 		tb.Fatal(err)
 	}
 	tctx := app.NewContextWithTenantID(ctx, t.ID)
-	crm := store.NewCRMStore(db)
+	crm := store.NewCRMStores(db)
 	var first int64
 	for i := 0; i < people; i++ {
 		p := &app.Person{FirstName: fmt.Sprintf("Zebulon%d", i), LastName: slug, Emails: []string{fmt.Sprintf("p%d@%s.example", i, slug)}}
-		if err := crm.CreatePerson(tctx, p); err != nil {
+		if err := crm.People.CreatePerson(tctx, p); err != nil {
 			tb.Fatal(err)
 		}
 		if i == 0 {
 			first = p.ID
 		}
 	}
-	if err := crm.CreateNote(tctx, &app.Note{RecordType: app.RecordPerson, RecordID: first, Body: "Met at the " + slug + " fair", Author: "test"}); err != nil {
+	if err := crm.Notes.CreateNote(tctx, &app.Note{RecordType: app.RecordPerson, RecordID: first, Body: "Met at the " + slug + " fair", Author: "test"}); err != nil {
 		tb.Fatal(err)
 	}
 	file := []byte("%PDF-1.4 brochure of " + slug + strings.Repeat("\x00\x01\x02", 1000))
@@ -233,7 +233,7 @@ func TestTenantTransfer_ExportImport(t *testing.T) {
 		t.Fatalf("note of p0: %q %v", note, err)
 	}
 	tctx := app.NewContextWithTenantID(ctx, nt.ID)
-	found, _, err := store.NewCRMStore(b).FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Q: "Zebulon7"}})
+	found, _, err := store.NewCRMStores(b).People.FindPeople(tctx, app.PersonFilter{ListOptions: app.ListOptions{Q: "Zebulon7"}})
 	if err != nil || len(found) != 1 || found[0].LastName != "acme" {
 		t.Fatalf("search in the imported tenant: %v %v", found, err)
 	}

@@ -42,13 +42,13 @@ func (e *tenantEnv) bcAudience(side *tenantSide, tag string, ps []bcPerson) (int
 		if p.Email != "" {
 			ap.Emails = []string{p.Email}
 		}
-		if err := e.App.CRM.CreatePerson(tctx, ap); err != nil {
+		if err := e.App.CRM.People.CreatePerson(tctx, ap); err != nil {
 			e.t.Fatalf("person %s: %v", p.First, err)
 		}
 		out[p.First] = ap
 	}
 	v := &app.View{Name: "List " + tag, Object: app.RecordPerson, Columns: []string{"name"}, Where: app.Where{Conditions: []app.Condition{{Field: "tag", Op: "eq", Value: tag}}}}
-	if err := e.App.CRM.CreateView(tctx, v); err != nil {
+	if err := e.App.CRM.Views.CreateView(tctx, v); err != nil {
 		e.t.Fatal(err)
 	}
 	return v.ID, out
@@ -520,7 +520,7 @@ func TestInbox_BroadcastEmailUnsubscribe(t *testing.T) {
 		}
 	}
 	gus := func() *app.Person {
-		p, err := e.App.CRM.FindPerson(app.NewContextWithTenant(ctx, e.A.T), people["Gus"].ID)
+		p, err := e.App.CRM.People.FindPerson(app.NewContextWithTenant(ctx, e.A.T), people["Gus"].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -545,7 +545,7 @@ func TestInbox_BroadcastEmailUnsubscribe(t *testing.T) {
 			t.Errorf("forged %v: %d", f, st)
 		}
 	}
-	hal, _ := e.App.CRM.FindPerson(app.NewContextWithTenant(ctx, e.A.T), people["Hal"].ID)
+	hal, _ := e.App.CRM.People.FindPerson(app.NewContextWithTenant(ctx, e.A.T), people["Hal"].ID)
 	if slices.Contains(hal.Tags, inbox.EmailOptOutTag) || !hal.Consent.Email {
 		t.Fatal("a forged link unsubscribed Hal")
 	}

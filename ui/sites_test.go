@@ -361,7 +361,7 @@ func TestSites_MarketingMigrated(t *testing.T) {
 		t.Fatalf("lead: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	mia := "mia@example.com"
-	people, _, err := w.App.CRM.FindPeople(house, app.PersonFilter{Email: &mia})
+	people, _, err := w.App.CRM.People.FindPeople(house, app.PersonFilter{Email: &mia})
 	if err != nil || len(people) != 1 {
 		t.Errorf("lead in the CRM: %v %d", err, len(people))
 	}

@@ -247,11 +247,11 @@ func TestInboundSMS(t *testing.T) {
 	if _, err := e.svc.InboundSMS(ctx, e.tA.ID, from, numberA, "Stop"); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := e.crm.FindPerson(e.tenantCtx(e.tA), ps[0].ID)
+	p, _ := e.crm.People.FindPerson(e.tenantCtx(e.tA), ps[0].ID)
 	if p.Consent.SMS || !slices.Contains(p.Tags, agents.OptOutTag) {
 		t.Fatalf("STOP not recorded: %+v", p)
 	}
-	tl, _ := e.crm.FindTimeline(e.tenantCtx(e.tA), app.RecordPerson, p.ID)
+	tl, _ := e.crm.Timeline.FindTimeline(e.tenantCtx(e.tA), app.RecordPerson, p.ID)
 	if !slices.ContainsFunc(tl, func(x *app.TimelineEntry) bool {
 		return strings.Contains(x.Body, `"STOP"`) && strings.Contains(x.Body, "opted out")
 	}) {
@@ -270,7 +270,7 @@ func TestInboundSMS(t *testing.T) {
 	if _, err := e.svc.InboundSMS(ctx, e.tA.ID, from, numberA, "START"); err != nil {
 		t.Fatal(err)
 	}
-	p, _ = e.crm.FindPerson(e.tenantCtx(e.tA), p.ID)
+	p, _ = e.crm.People.FindPerson(e.tenantCtx(e.tA), p.ID)
 	if !p.Consent.SMS || slices.Contains(p.Tags, agents.OptOutTag) {
 		t.Fatalf("START not recorded: %+v", p)
 	}

@@ -101,11 +101,11 @@ func TestConversation_Books(t *testing.T) {
 	if got.TokensIn < 1900 || got.TokensOut < 52 || got.CostMicros <= 0 {
 		t.Fatalf("totals: in %d out %d cost %d", got.TokensIn, got.TokensOut, got.CostMicros)
 	}
-	p, _ := e.crm.FindPerson(e.tenantCtx(e.tA), ps[0].ID)
+	p, _ := e.crm.People.FindPerson(e.tenantCtx(e.tA), ps[0].ID)
 	if p.Title != "Homeowner" {
 		t.Fatalf("the collected job title was not written: %+v", p)
 	}
-	tl, _ := e.crm.FindTimeline(e.tenantCtx(e.tA), app.RecordPerson, p.ID)
+	tl, _ := e.crm.Timeline.FindTimeline(e.tenantCtx(e.tA), app.RecordPerson, p.ID)
 	var entry *app.TimelineEntry
 	for _, x := range tl {
 		if x.Kind == "ai_chat" {
@@ -315,10 +315,10 @@ func TestConversation_ToolsStayInTenant(t *testing.T) {
 	e := newEnv(t)
 	ctxB := e.tenantCtx(e.tB)
 	pb := &app.Person{FirstName: "Bea", Emails: []string{"bea@bravo.test"}, Phones: []string{"+15125550199"}}
-	if err := e.crm.CreatePerson(ctxB, pb); err != nil {
+	if err := e.crm.People.CreatePerson(ctxB, pb); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := e.crm.FindTimeline(ctxB, app.RecordPerson, pb.ID)
+	before, _ := e.crm.Timeline.FindTimeline(ctxB, app.RecordPerson, pb.ID)
 	a := e.mustAgent(e.tA, baseConfig())
 	c := e.mustPlayground(a)
 	e.llm.Push(
@@ -343,13 +343,13 @@ func TestConversation_ToolsStayInTenant(t *testing.T) {
 		}
 	}
 	// B's person is untouched.
-	after, _ := e.crm.FindTimeline(ctxB, app.RecordPerson, pb.ID)
-	pb2, _ := e.crm.FindPerson(ctxB, pb.ID)
+	after, _ := e.crm.Timeline.FindTimeline(ctxB, app.RecordPerson, pb.ID)
+	pb2, _ := e.crm.People.FindPerson(ctxB, pb.ID)
 	if len(after) != len(before) || pb2.Title != "" || len(pb2.Tags) != 0 {
 		t.Fatalf("tenant B's person changed: %+v, timeline %d -> %d", pb2, len(before), len(after))
 	}
-	notes, _, _ := e.crm.FindNotes(ctxB, app.NoteFilter{})
-	deals, _, _ := e.crm.FindDeals(ctxB, app.DealFilter{})
+	notes, _, _ := e.crm.Notes.FindNotes(ctxB, app.NoteFilter{})
+	deals, _, _ := e.crm.Deals.FindDeals(ctxB, app.DealFilter{})
 	if len(notes) != 0 || len(deals) != 0 {
 		t.Fatal("tenant B got a note or a deal")
 	}
@@ -358,7 +358,7 @@ func TestConversation_ToolsStayInTenant(t *testing.T) {
 	if len(ps) != 1 || ps[0].ID == pb.ID || ps[0].Title != "CEO" || !slices.Contains(ps[0].Tags, "vip") {
 		t.Fatalf("tenant A people %+v", ps)
 	}
-	dealsA, _, _ := e.crm.FindDeals(e.tenantCtx(e.tA), app.DealFilter{})
+	dealsA, _, _ := e.crm.Deals.FindDeals(e.tenantCtx(e.tA), app.DealFilter{})
 	if len(dealsA) != 1 || dealsA[0].Amount != 1200000 || !slices.Contains(dealsA[0].PersonIDs, ps[0].ID) {
 		t.Fatalf("tenant A deals %+v", dealsA)
 	}

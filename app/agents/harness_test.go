@@ -33,7 +33,7 @@ type env struct {
 	t      *testing.T
 	db     *store.DB
 	st     *store.AgentStore
-	crm    *store.CRMStore
+	crm    *store.CRMStores
 	llm    *llmtest.Server
 	tw     *twiliotest.Server
 	outbox *store.OutboxStore
@@ -64,14 +64,14 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	e.st = store.NewAgentStore(e.db)
-	e.crm = store.NewCRMStore(e.db)
+	e.crm = store.NewCRMStores(e.db)
 	e.llm = llmtest.Start()
 	t.Cleanup(e.llm.Close)
 	e.tw = twiliotest.Start(twSID, twToken)
 	t.Cleanup(e.tw.Close)
 	e.outbox = store.NewOutboxStore(e.db)
 	e.svc = &agents.Service{
-		Store: e.st, Model: &llm.AgentModel{HTTP: &http.Client{}}, CRM: e.crm, Contacts: store.NewContactStore(e.db), People: e.st, PDF: pdftext.Text,
+		Store: e.st, Model: &llm.AgentModel{HTTP: &http.Client{}}, CRM: e.crm.Service(), Contacts: store.NewContactStore(e.db), People: e.st, PDF: pdftext.Text,
 		Tenants: ts, DefaultBaseURL: func(context.Context) string { return e.llm.URL },
 		Key: func(ctx context.Context, tenantID int64, name string) (string, error) {
 			if name == "openai_api_key" {
@@ -185,7 +185,7 @@ func (e *env) tenantCtx(t *app.Tenant) context.Context {
 
 func (e *env) people(t *app.Tenant) []*app.Person {
 	e.t.Helper()
-	ps, _, err := e.crm.FindPeople(e.tenantCtx(t), app.PersonFilter{})
+	ps, _, err := e.crm.People.FindPeople(e.tenantCtx(t), app.PersonFilter{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func (e *env) people(t *app.Tenant) []*app.Person {
 
 func (e *env) tasks(t *app.Tenant) []*app.Task {
 	e.t.Helper()
-	ts, _, err := e.crm.FindTasks(e.tenantCtx(t), app.TaskFilter{})
+	ts, _, err := e.crm.Tasks.FindTasks(e.tenantCtx(t), app.TaskFilter{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func ModelErrorKind(err error) string {
 	return ""
 }
 
-// CRM is what the tools need of the CRM (app.CRMStore has it). Every call
+// CRM is what the tools need of the CRM (app.CRMService has it). Every call
 // carries the agent's tenant in its context.
 type CRM interface {
 	FindPerson(ctx context.Context, id int64) (*app.Person, error)

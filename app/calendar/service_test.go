@@ -18,7 +18,7 @@ type calEnv struct {
 	DB  *store.DB
 	Svc *calendar.Service
 	St  *store.CalendarStore // the service's store, for set-up and checks
-	CRM *store.CRMStore
+	CRM *store.CRMStores
 	Ctx context.Context // tenant A
 	B   context.Context // tenant B
 	Now time.Time
@@ -32,7 +32,7 @@ func newCalEnv(tb testing.TB) *calEnv {
 	}
 	tb.Cleanup(func() { db.Close() })
 	tenants := store.NewTenantStore(db)
-	e := &calEnv{DB: db, CRM: store.NewCRMStore(db), Now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
+	e := &calEnv{DB: db, CRM: store.NewCRMStores(db), Now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
 	e.St = store.NewCalendarStore(db)
 	e.Svc = calendar.NewService(e.St)
 	e.Svc.Now = func() time.Time { return e.Now }
@@ -151,7 +151,7 @@ func TestService_Book_BadInput(t *testing.T) {
 	if len(bs) != 0 {
 		t.Errorf("%d bookings written by bad requests", len(bs))
 	}
-	ps, _, _ := e.CRM.FindPeople(e.Ctx, app.PersonFilter{})
+	ps, _, _ := e.CRM.People.FindPeople(e.Ctx, app.PersonFilter{})
 	if len(ps) != 0 {
 		t.Errorf("%d CRM people written by bad requests", len(ps))
 	}
@@ -235,18 +235,18 @@ func TestService_Book_CRMAndLifecycle(t *testing.T) {
 	if bk.PersonID == 0 || bk.DealID == 0 || !bk.End.Equal(start.Add(time.Hour)) {
 		t.Fatalf("booking %+v: want a person, a deal and 60 minutes", bk)
 	}
-	p, err := e.CRM.FindPerson(e.Ctx, bk.PersonID)
+	p, err := e.CRM.People.FindPerson(e.Ctx, bk.PersonID)
 	if err != nil || p.Emails[0] != r.Email || p.CompanyName != "Acme Roofing" && p.CompanyID == 0 {
 		t.Fatalf("person %+v (%v)", p, err)
 	}
-	tl, err := e.CRM.FindTimeline(e.Ctx, app.RecordPerson, bk.PersonID)
+	tl, err := e.CRM.Timeline.FindTimeline(e.Ctx, app.RecordPerson, bk.PersonID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !hasKind(tl, store.TimelineAppointment, "Booked: Strategy call") {
 		t.Errorf("timeline has no appointment entry: %+v", tl)
 	}
-	d, err := e.CRM.FindDeal(e.Ctx, bk.DealID)
+	d, err := e.CRM.Deals.FindDeal(e.Ctx, bk.DealID)
 	if err != nil || len(d.PersonIDs) != 1 || d.PersonIDs[0] != bk.PersonID {
 		t.Errorf("deal %+v (%v): want it on the person", d, err)
 	}
@@ -289,7 +289,7 @@ func TestService_Book_CRMAndLifecycle(t *testing.T) {
 	if _, err := e.Svc.Book(e.Ctx, r4); err != nil {
 		t.Errorf("cancelled time not freed: %v", err)
 	}
-	tl, _ = e.CRM.FindTimeline(e.Ctx, app.RecordPerson, bk.PersonID)
+	tl, _ = e.CRM.Timeline.FindTimeline(e.Ctx, app.RecordPerson, bk.PersonID)
 	if !hasKind(tl, store.TimelineAppointment, "Rescheduled: ") || !hasKind(tl, store.TimelineAppointment, "Cancelled: ") {
 		t.Errorf("timeline lacks the reschedule or the cancellation")
 	}

@@ -74,7 +74,7 @@ type env struct {
 	DB     *store.DB
 	Svc    *courses.Service
 	Mail   *mailbox
-	CRM    *store.CRMStore
+	CRM    *store.CRMStores
 	A, B   context.Context // staff of tenant A, B
 	PA, PB context.Context // public (member-area) contexts
 	TA, TB *app.Tenant
@@ -89,7 +89,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{DB: db, Mail: &mailbox{}, CRM: store.NewCRMStore(db), now: time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)}
+	e := &env{DB: db, Mail: &mailbox{}, CRM: store.NewCRMStores(db), now: time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)}
 	tenants := store.NewTenantStore(db)
 	e.TA, e.TB = &app.Tenant{Name: "Alpha"}, &app.Tenant{Name: "Bravo"}
 	for _, tt := range []*app.Tenant{e.TA, e.TB} {
@@ -213,7 +213,7 @@ func TestService_InviteLearnComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The member is a CRM person tagged member.
-	p, err := e.CRM.FindPerson(e.A, m.PersonID)
+	p, err := e.CRM.People.FindPerson(e.A, m.PersonID)
 	if err != nil || len(p.Emails) != 1 || p.Emails[0] != "kim@example.com" || !strings.Contains(strings.Join(p.Tags, ","), "member") {
 		t.Fatalf("person %+v, %v", p, err)
 	}

@@ -167,7 +167,7 @@ func TestWorkflow_ConversationCreatedEvent(t *testing.T) {
 	e.text(e.tA.ID, alice, numberA, "first", "SMc1")
 	e.text(e.tA.ID, alice, numberA, "second", "SMc2")
 	c := e.list(e.owner(e.tA), inbox.Filter{})[0]
-	entries, err := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	entries, err := e.crm.Timeline.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestWorkflow_ConversationClosed(t *testing.T) {
 	if runs[0].Payload["conversation_id"] != itoa(c.ID) || runs[0].Payload["channel"] != "sms" || runs[0].ContactID != c.PersonID {
 		t.Fatalf("payload %v contact %d", runs[0].Payload, runs[0].ContactID)
 	}
-	p, err := store.NewCRMStore(e.db).FindPerson(app.NewContextWithTenant(context.Background(), e.tA), c.PersonID)
+	p, err := store.NewCRMStores(e.db).People.FindPerson(app.NewContextWithTenant(context.Background(), e.tA), c.PersonID)
 	if err != nil || !slices.Contains(p.Tags, "closed-thread") || slices.Contains(p.Tags, "email-closed") {
 		t.Fatalf("person %+v %v", p, err)
 	}
@@ -260,7 +260,7 @@ func TestWorkflow_ConversationClosed(t *testing.T) {
 		t.Fatalf("B's workflow ran: %+v", bRuns)
 	}
 	// Each close is also the webhooks' conversation.closed, naming who.
-	entries, err := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	entries, err := e.crm.Timeline.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
 	if err != nil {
 		t.Fatal(err)
 	}

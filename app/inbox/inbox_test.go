@@ -30,7 +30,7 @@ const (
 type env struct {
 	t      *testing.T
 	db     *store.DB
-	crm    *store.CRMStore
+	crm    *store.CRMStores
 	tw     *twiliotest.Server
 	svc    *inbox.Service
 	st     *store.InboxStore // the service's store, for set-up and checks
@@ -58,12 +58,12 @@ func newEnv(t *testing.T) *env {
 			e.tB = tn
 		}
 	}
-	e.crm = store.NewCRMStore(e.db)
+	e.crm = store.NewCRMStores(e.db)
 	e.tw = twiliotest.Start(twSID, twToken)
 	t.Cleanup(e.tw.Close)
 	e.st = store.NewInboxStore(e.db)
 	e.svc = inbox.NewService(e.st)
-	e.svc.People, e.svc.Tenants = e.crm, ts
+	e.svc.People, e.svc.Tenants = e.crm.People, ts
 	e.svc.Telephony = func(ctx context.Context, tenantID int64) (app.Telephony, error) {
 		from := numberA
 		if tenantID == app.HouseTenantID {
@@ -133,11 +133,11 @@ func TestService_InboundSMS(t *testing.T) {
 	}
 	// The person was created with the phone, and both texts are on their timeline.
 	pctx := app.NewContextWithTenant(context.Background(), e.tA)
-	p, err := e.crm.FindPerson(pctx, c.PersonID)
+	p, err := e.crm.People.FindPerson(pctx, c.PersonID)
 	if err != nil || !slices.Contains(p.Phones, alice) {
 		t.Fatalf("person %+v %v", p, err)
 	}
-	tl, _ := e.crm.FindTimeline(pctx, app.RecordPerson, p.ID)
+	tl, _ := e.crm.Timeline.FindTimeline(pctx, app.RecordPerson, p.ID)
 	n := 0
 	for _, en := range tl {
 		if en.Kind == app.TimelineSMS && en.RefType == "conversation" && en.RefID == c.ID {
@@ -211,7 +211,7 @@ func TestService_ReplySMS(t *testing.T) {
 		t.Fatalf("messages %+v", ms[1])
 	}
 	// The reply is on the person's timeline.
-	tl, _ := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	tl, _ := e.crm.Timeline.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
 	if !slices.ContainsFunc(tl, func(en *app.TimelineEntry) bool {
 		return en.Kind == app.TimelineSMS && strings.Contains(en.Body, "sent to "+alice) && strings.Contains(en.Body, "9am")
 	}) {
@@ -247,7 +247,7 @@ func TestService_SMSConsent(t *testing.T) {
 	e.text(e.tA.ID, alice, numberA, "stop", "SM2")
 	c := e.list(ctx, inbox.Filter{})[0]
 	pctx := app.NewContextWithTenant(context.Background(), e.tA)
-	p, _ := e.crm.FindPerson(pctx, c.PersonID)
+	p, _ := e.crm.People.FindPerson(pctx, c.PersonID)
 	if p.Consent.SMS || !slices.Contains(p.Tags, inbox.OptOutTag) {
 		t.Fatalf("STOP not recorded: %+v %v", p.Consent, p.Tags)
 	}
@@ -259,7 +259,7 @@ func TestService_SMSConsent(t *testing.T) {
 	}
 	// YES from an opted-out sender is START.
 	e.text(e.tA.ID, alice, numberA, "Yes", "SM3")
-	p, _ = e.crm.FindPerson(pctx, c.PersonID)
+	p, _ = e.crm.People.FindPerson(pctx, c.PersonID)
 	if !p.Consent.SMS || slices.Contains(p.Tags, inbox.OptOutTag) {
 		t.Fatalf("START not recorded: %+v %v", p.Consent, p.Tags)
 	}
@@ -282,7 +282,7 @@ func TestService_SMSConsent(t *testing.T) {
 	if len(cs) != 1 || cs[0].Address != "+15125550144" {
 		t.Fatalf("agent thread: %+v", cs)
 	}
-	p2, _ := e.crm.FindPerson(pctx, cs[0].PersonID)
+	p2, _ := e.crm.People.FindPerson(pctx, cs[0].PersonID)
 	if slices.Contains(p2.Tags, inbox.OptOutTag) {
 		t.Fatal("the inbox recorded consent the agent records")
 	}
@@ -333,7 +333,7 @@ func TestService_Workflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Notes stay private: not on the timeline, not sent.
-	tl, _ := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	tl, _ := e.crm.Timeline.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
 	for _, en := range tl {
 		if strings.Contains(en.Body, "voicemail") {
 			t.Fatal("a private note reached the timeline")
@@ -402,7 +402,7 @@ func TestService_WebhookEvents(t *testing.T) {
 	if err != nil || len(ms) != 2 {
 		t.Fatalf("messages %v %v", ms, err)
 	}
-	entries, err := e.crm.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
+	entries, err := e.crm.Timeline.FindTimeline(app.NewContextWithTenant(context.Background(), e.tA), app.RecordPerson, c.PersonID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ type sheetEnv struct {
 	DB     *store.DB
 	Svc    *sheets.Service
 	Store  *store.SheetStore
-	CRM    *store.CRMStore
+	CRM    *store.CRMStores
 	A, B   context.Context
 	TA, TB *app.Tenant
 	Dir    string
@@ -38,7 +38,7 @@ func newSheetEnv(tb testing.TB) *sheetEnv {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	e := &sheetEnv{DB: db, Store: store.NewSheetStore(db), CRM: store.NewCRMStore(db), Dir: dir}
+	e := &sheetEnv{DB: db, Store: store.NewSheetStore(db), CRM: store.NewCRMStores(db), Dir: dir}
 	e.Svc = &sheets.Service{Store: e.Store, ImportDir: dir, XLSX: xlsx.Workbooks{}}
 	ts := store.NewTenantStore(db)
 	e.TA, e.TB = &app.Tenant{Name: "Alpha"}, &app.Tenant{Name: "Bravo"}
@@ -77,7 +77,7 @@ func TestSheets_TypedValidation(t *testing.T) {
 		t.Fatalf("columns: %+v", tb.Columns)
 	}
 	ann := &app.Person{FirstName: "Ann", LastName: "Lee", Emails: []string{"ann@alpha.test"}}
-	if err := e.CRM.CreatePerson(e.A, ann); err != nil {
+	if err := e.CRM.People.CreatePerson(e.A, ann); err != nil {
 		t.Fatal(err)
 	}
 	r, err := e.Svc.CreateRow(e.A, tb, map[string]any{"Service": "Roof repair", "price": "$1,250.50", "hours": 3.5, "since": "2026-03-01",
@@ -122,7 +122,7 @@ func TestSheets_TypedValidation(t *testing.T) {
 	}
 	// Tenant B's person cannot be linked from A, by ID or email.
 	bo := &app.Person{FirstName: "Bo", Emails: []string{"bo@bravo.test"}}
-	if err := e.CRM.CreatePerson(e.B, bo); err != nil {
+	if err := e.CRM.People.CreatePerson(e.B, bo); err != nil {
 		t.Fatal(err)
 	}
 	for _, ref := range []any{bo.ID, "bo@bravo.test"} {
@@ -444,7 +444,7 @@ func TestSheets_CSVAndXLSXRoundTrip(t *testing.T) {
 	e := newSheetEnv(t)
 	src := e.priceTable(t, e.A)
 	ann := &app.Person{FirstName: "Ann", Emails: []string{"ann@alpha.test"}}
-	e.CRM.CreatePerson(e.A, ann)
+	e.CRM.People.CreatePerson(e.A, ann)
 	_, err := e.Svc.SaveRows(e.A, src, []map[string]any{
 		{"service": "Roof, repair \"deluxe\"", "price": "1250.5", "hours": 2.25, "since": "2026-02-28", "active": true, "area": "South", "owner": ann.ID},
 		{"service": "=HYPERLINK(\"x\")", "price": "-3", "hours": -1e6, "active": false},

@@ -20,7 +20,9 @@ const DefaultLimit = 60
 // comes from ctx, as for every CRM call: a tenant key's tenant, or for an
 // admin the one the request names (reads may span every tenant).
 type Service struct {
-	CRM app.CRMStore
+	// CRM is the service the ui uses too: every object's records,
+	// custom fields and pipelines.
+	CRM *app.CRMService
 	// Contacts upserts the createContact alias's person, deduplicated by
 	// email then phone, so its workflows' triggers fire as for a form.
 	Contacts app.ContactUpserter

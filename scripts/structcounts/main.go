@@ -9,8 +9,8 @@
 //     reached through embedding;
 //   - the largest functions (lines from "func" to the closing brace) in the
 //     non-test Go files;
-//   - the method count of every *Store interface in app (CRMStore and its
-//     parts);
+//   - the method count of every *Store interface in app (the CRM's
+//     per-record stores among them);
 //   - the switch statements on a CRM record type: a switch with a case
 //     naming RecordPerson, RecordCompany or RecordDeal, or naming at least
 //     two record kinds as strings ("person"/"people", "company"/
