@@ -233,7 +233,7 @@ type FormStore interface {
 // FormService is the use-case layer of built forms: the editor (tenant
 // scoped) and public submissions.
 type FormService struct {
-	Store       FormStore
+	store       FormStore
 	Automations *AutomationService
 	Mailer      Mailer // notifications; nil sends none
 	Tenants     interface {
@@ -245,27 +245,32 @@ type FormService struct {
 	}
 }
 
+// NewFormService returns the forms' service on its store; the wiring sets
+// the other fields. The store stays private: callers go through the
+// service.
+func NewFormService(st FormStore) *FormService { return &FormService{store: st} }
+
 // ListForms lists the context's tenant's forms.
 func (s *FormService) ListForms(ctx context.Context) ([]*Form, error) {
-	return s.Store.FindForms(ctx)
+	return s.store.FindForms(ctx)
 }
 
 // Form returns one of the context's tenant's forms; another tenant's is
 // ENOTFOUND.
 func (s *FormService) Form(ctx context.Context, id int64) (*Form, error) {
-	return s.Store.FindForm(ctx, id)
+	return s.store.FindForm(ctx, id)
 }
 
 // PublicForm returns any tenant's form, for its hosted page: the caller
 // checks that the host may serve that tenant. Returns ENOTFOUND.
 func (s *FormService) PublicForm(ctx context.Context, id int64) (*Form, error) {
-	return s.Store.FindPublicForm(ctx, id)
+	return s.store.FindPublicForm(ctx, id)
 }
 
 // CountSubmissions counts each of the context's tenant's forms'
 // submissions.
 func (s *FormService) CountSubmissions(ctx context.Context) (map[int64]int, error) {
-	return s.Store.CountSubmissions(ctx)
+	return s.store.CountSubmissions(ctx)
 }
 
 // SaveForm validates and stores f for the context's tenant.
@@ -277,7 +282,7 @@ func (s *FormService) SaveForm(ctx context.Context, f *Form) error {
 	if f.ID == 0 {
 		action = "form.create"
 	}
-	if err := s.Store.SaveForm(ctx, f); err != nil {
+	if err := s.store.SaveForm(ctx, f); err != nil {
 		return err
 	}
 	if s.Audit != nil {
@@ -288,7 +293,7 @@ func (s *FormService) SaveForm(ctx context.Context, f *Form) error {
 
 // DeleteForm deletes the tenant's form (its submissions stay).
 func (s *FormService) DeleteForm(ctx context.Context, id int64) error {
-	if err := s.Store.DeleteForm(ctx, id); err != nil {
+	if err := s.store.DeleteForm(ctx, id); err != nil {
 		return err
 	}
 	if s.Audit != nil {

@@ -335,7 +335,7 @@ const DomainCacheTTL = 30 * time.Second
 
 // TenantService manages tenants and resolves custom domains.
 type TenantService struct {
-	Store   TenantStore
+	store   TenantStore
 	Domains TenantDomains // nil: no custom domains
 	Audit   *AuditService
 	Now     func() time.Time
@@ -343,6 +343,11 @@ type TenantService struct {
 	mu    sync.Mutex
 	cache map[string]domainEntry
 }
+
+// NewTenantService returns the tenants' service on its store; the wiring
+// sets the other fields. The store stays private: callers go through the
+// service.
+func NewTenantService(st TenantStore) *TenantService { return &TenantService{store: st} }
 
 type domainEntry struct {
 	id      int64
@@ -382,7 +387,7 @@ func (s *TenantService) CreateTenant(ctx context.Context, t *Tenant, domain stri
 		}
 		domain = name
 	}
-	if err := s.Store.CreateTenant(ctx, t); err != nil {
+	if err := s.store.CreateTenant(ctx, t); err != nil {
 		return err
 	}
 	if domain != "" {
@@ -400,7 +405,7 @@ func (s *TenantService) UpdateTenant(ctx context.Context, id int64, upd TenantUp
 	if upd.Status != nil && *upd.Status == TenantSuspended && id == HouseTenantID {
 		return nil, FieldErrorf("status", "The house tenant cannot be suspended.")
 	}
-	t, err := s.Store.UpdateTenant(ctx, id, upd)
+	t, err := s.store.UpdateTenant(ctx, id, upd)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +424,7 @@ func (s *TenantService) SetLogo(ctx context.Context, id int64, data []byte) erro
 	if err != nil {
 		return err
 	}
-	if err := s.Store.SetTenantLogo(ctx, id, l); err != nil {
+	if err := s.store.SetTenantLogo(ctx, id, l); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "tenant.logo", fmt.Sprintf("tenant:%d", id), l.ContentType)
@@ -428,40 +433,46 @@ func (s *TenantService) SetLogo(ctx context.Context, id int64, data []byte) erro
 
 // RemoveLogo deletes a tenant's logo. Returns ENOTFOUND.
 func (s *TenantService) RemoveLogo(ctx context.Context, t *Tenant) error {
-	if err := s.Store.SetTenantLogo(ctx, t.ID, nil); err != nil {
+	if err := s.store.SetTenantLogo(ctx, t.ID, nil); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "tenant.logo_delete", "tenant:"+t.Slug, "")
 	return nil
 }
 
+// ClearLogo deletes a tenant's logo with no audit entry (the brand kit's
+// "remove the primary logo"). Returns ENOTFOUND.
+func (s *TenantService) ClearLogo(ctx context.Context, id int64) error {
+	return s.store.SetTenantLogo(ctx, id, nil)
+}
+
 // ListTenants lists every tenant, the house tenant first.
 func (s *TenantService) ListTenants(ctx context.Context) ([]*Tenant, error) {
-	return s.Store.FindTenants(ctx)
+	return s.store.FindTenants(ctx)
 }
 
 // TenantByID returns ENOTFOUND if there is no such tenant.
 func (s *TenantService) TenantByID(ctx context.Context, id int64) (*Tenant, error) {
-	return s.Store.FindTenantByID(ctx, id)
+	return s.store.FindTenantByID(ctx, id)
 }
 
 // TenantBySlug returns ENOTFOUND if there is no such tenant.
 func (s *TenantService) TenantBySlug(ctx context.Context, slug string) (*Tenant, error) {
-	return s.Store.FindTenantBySlug(ctx, slug)
+	return s.store.FindTenantBySlug(ctx, slug)
 }
 
 // TenantByRef returns the tenant with the ID or slug ref (Nexus's
 // ?tenant=). Returns ENOTFOUND.
 func (s *TenantService) TenantByRef(ctx context.Context, ref string) (*Tenant, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return s.Store.FindTenantByID(ctx, id)
+		return s.store.FindTenantByID(ctx, id)
 	}
-	return s.Store.FindTenantBySlug(ctx, ref)
+	return s.store.FindTenantBySlug(ctx, ref)
 }
 
 // Logo returns the tenant's logo, or ENOTFOUND.
 func (s *TenantService) Logo(ctx context.Context, id int64) (*Logo, error) {
-	return s.Store.FindTenantLogo(ctx, id)
+	return s.store.FindTenantLogo(ctx, id)
 }
 
 // TenantByDomain returns the tenant whose custom domain host is, caching
@@ -491,7 +502,7 @@ func (s *TenantService) TenantByDomain(ctx context.Context, host string) (*Tenan
 	if e.id == 0 {
 		return nil, Errorf(ENOTFOUND, "Unknown domain.")
 	}
-	return s.Store.FindTenantByID(ctx, e.id)
+	return s.store.FindTenantByID(ctx, e.id)
 }
 
 // ForgetDomain drops a cached domain answer (after a domain changes).

@@ -302,7 +302,7 @@ func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance 
 
 // WebhookService manages subscriptions and delivers events.
 type WebhookService struct {
-	Store  WebhookStore
+	store  WebhookStore
 	Vault  Vault // signing secrets, one per subscription, in the tenant's vault
 	Logger *slog.Logger
 	// HTTP sends deliveries. It must be the guarded outbound client
@@ -324,6 +324,11 @@ type WebhookService struct {
 	PruneBatch int
 }
 
+// NewWebhookService returns the webhook service on its store; the wiring
+// sets the other fields. The store stays private: callers go through the
+// service.
+func NewWebhookService(st WebhookStore) *WebhookService { return &WebhookService{store: st} }
+
 func webhookSecretName(id int64) string { return fmt.Sprintf("webhook.%d.secret", id) }
 
 // Subscribe stores a subscription for the tenant of ctx and returns its
@@ -337,12 +342,12 @@ func (s *WebhookService) Subscribe(ctx context.Context, w *WebhookSubscription) 
 		return "", err
 	}
 	w.TenantID, w.Active = t.ID, true
-	if err := s.Store.CreateSubscription(ctx, w); err != nil {
+	if err := s.store.CreateSubscription(ctx, w); err != nil {
 		return "", err
 	}
 	secret := "whsec_" + RandomToken(24)
 	if err := s.Vault.Put(ctx, TenantScope(t.ID), webhookSecretName(w.ID), secret); err != nil {
-		_ = s.Store.DeleteSubscription(ctx, w.ID)
+		_ = s.store.DeleteSubscription(ctx, w.ID)
 		return "", err
 	}
 	return secret, nil
@@ -350,7 +355,7 @@ func (s *WebhookService) Subscribe(ctx context.Context, w *WebhookSubscription) 
 
 // Unsubscribe deletes a subscription of the tenant of ctx. ENOTFOUND.
 func (s *WebhookService) Unsubscribe(ctx context.Context, id int64) error {
-	if err := s.Store.DeleteSubscription(ctx, id); err != nil {
+	if err := s.store.DeleteSubscription(ctx, id); err != nil {
 		return err
 	}
 	if t := TenantFromContext(ctx); t != nil {
@@ -442,7 +447,7 @@ func (s *WebhookService) now() time.Time {
 // second. Returns how many deliveries it attempted.
 func (s *WebhookService) Tick(ctx context.Context) (int, error) {
 	for {
-		n, err := s.Store.FanOut(ctx, 500, EventFor)
+		n, err := s.store.FanOut(ctx, 500, EventFor)
 		if err != nil {
 			return 0, fmt.Errorf("webhook fan-out: %w", err)
 		}
@@ -450,7 +455,7 @@ func (s *WebhookService) Tick(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	ds, err := s.Store.ClaimDeliveries(ctx, 20, s.now().Add(WebhookLease))
+	ds, err := s.store.ClaimDeliveries(ctx, 20, s.now().Add(WebhookLease))
 	if err != nil {
 		return 0, fmt.Errorf("webhook claim: %w", err)
 	}
@@ -500,7 +505,7 @@ func (s *WebhookService) Prune(ctx context.Context) (WebhookPruned, error) {
 	if batch <= 0 {
 		batch = WebhookPruneBatch
 	}
-	p, err := s.Store.PruneDeliveries(ctx, s.now().Add(-age), keep, batch)
+	p, err := s.store.PruneDeliveries(ctx, s.now().Add(-age), keep, batch)
 	if err != nil {
 		return p, fmt.Errorf("webhook log retention: %w", err)
 	}
@@ -559,7 +564,7 @@ func (s *WebhookService) deliver(ctx context.Context, d *WebhookDelivery, redeli
 	if a.Outcome == "pending" {
 		a.Outcome = "retry"
 	}
-	if ferr := s.Store.FinishDelivery(context.WithoutCancel(ctx), d, a); ferr != nil {
+	if ferr := s.store.FinishDelivery(context.WithoutCancel(ctx), d, a); ferr != nil {
 		s.log().Error("webhook record", "delivery", d.ID, "err", ferr)
 	}
 	if s.Meter != nil {
@@ -660,12 +665,12 @@ func WebhookExcerpt(body []byte, secret string) string {
 
 // Subscriptions lists the tenant's webhook subscriptions.
 func (s *WebhookService) Subscriptions(ctx context.Context) ([]*WebhookSubscription, error) {
-	return s.Store.FindSubscriptions(ctx)
+	return s.store.FindSubscriptions(ctx)
 }
 
 // RecentDeliveries returns the tenant's newest deliveries, at most limit.
 func (s *WebhookService) RecentDeliveries(ctx context.Context, limit int) ([]*WebhookDelivery, error) {
-	return s.Store.FindDeliveries(ctx, limit)
+	return s.store.FindDeliveries(ctx, limit)
 }
 
 // Deliveries lists the delivery log (the tenant's, or every tenant's in
@@ -674,12 +679,12 @@ func (s *WebhookService) Deliveries(ctx context.Context, f WebhookDeliveryFilter
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	return s.Store.ListDeliveries(ctx, f)
+	return s.store.ListDeliveries(ctx, f)
 }
 
 // Delivery returns one delivery with its attempts. ENOTFOUND.
 func (s *WebhookService) Delivery(ctx context.Context, id int64) (*WebhookDelivery, error) {
-	return s.Store.FindDelivery(ctx, id)
+	return s.store.FindDelivery(ctx, id)
 }
 
 // Redeliver sends a delivery again now, through the same guarded client
@@ -688,7 +693,7 @@ func (s *WebhookService) Delivery(ctx context.Context, id int64) (*WebhookDelive
 // leaves the delivery on the retry schedule with a fresh budget. Returns
 // ENOTFOUND, or ECONFLICT while it is being sent.
 func (s *WebhookService) Redeliver(ctx context.Context, id int64) (*WebhookAttempt, error) {
-	d, err := s.Store.Redeliver(ctx, id, s.now().Add(WebhookLease))
+	d, err := s.store.Redeliver(ctx, id, s.now().Add(WebhookLease))
 	if err != nil {
 		return nil, err
 	}

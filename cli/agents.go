@@ -41,7 +41,7 @@ func (a *App) wireAgents() {
 		PDF:      pdftext.Text,
 		Contacts: store.NewContactStore(a.DB),
 		People:   st,
-		Tenants:  a.Tenants.Store,
+		Tenants:  a.Stores.Tenants,
 		Key: func(ctx context.Context, tenantID int64, name string) (string, error) {
 			v := a.Integrations.Secret(ctx, tenantID, name)
 			if v == "" && name == app.SecretOpenAIKey {

@@ -118,7 +118,7 @@ func TestAgents_WikiAndSheets(t *testing.T) {
 	if err := sv.Vault.Put(ctx, app.GlobalScope, app.SecretOpenAIKey, "sk-test"); err != nil {
 		t.Fatal(err)
 	}
-	house, _ := sv.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+	house, _ := sv.Tenants.TenantByID(ctx, app.HouseTenantID)
 	tctx := app.NewContextWithTenant(ctx, house)
 	sp, err := sv.Wiki.Space(tctx)
 	if err != nil {

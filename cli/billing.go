@@ -49,11 +49,11 @@ func (a *App) wireBilling() {
 	a.Billing.Notify = a.billingNotify
 	a.Billing.BrandOf = func(ctx context.Context, tenantID int64) (billing.Brand, string, error) {
 		ctx = app.WithoutValues(ctx)
-		house, err := a.Tenants.Store.FindTenantByID(ctx, app.HouseTenantID)
+		house, err := a.Tenants.TenantByID(ctx, app.HouseTenantID)
 		if err != nil {
 			return billing.Brand{}, "", err
 		}
-		t, err := a.Tenants.Store.FindTenantByID(ctx, tenantID)
+		t, err := a.Tenants.TenantByID(ctx, tenantID)
 		if err != nil {
 			return billing.Brand{}, "", err
 		}
@@ -65,7 +65,7 @@ func (a *App) wireBilling() {
 // dunning), with a link to the billing page of its portal.
 func (a *App) billingNotify(ctx context.Context, tenantID int64, subject, text string, att []app.Attachment) error {
 	ctx = app.WithoutValues(ctx)
-	t, err := a.Tenants.Store.FindTenantByID(ctx, tenantID)
+	t, err := a.Tenants.TenantByID(ctx, tenantID)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func TestBrowser_CreatorSubmitApprove(t *testing.T) {
 	bg := context.Background()
 	a := openApp(t, dir)
 	mustNexusOwner(t, a, "ops@example.com", "creator browser password")
-	house, err := a.Tenants.Store.FindTenantByID(bg, app.HouseTenantID)
+	house, err := a.Tenants.TenantByID(bg, app.HouseTenantID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (a *App) wireCalendar(tokenKey []byte) {
 				}
 				return calendar.Contact{Name: c.Name, Email: ad.Email}, nil
 			}
-			t, err := a.Tenants.Store.FindTenantByID(ctx, c.TenantID)
+			t, err := a.Tenants.TenantByID(ctx, c.TenantID)
 			if err != nil || t.SupportEmail == "" {
 				if c.TenantID == app.HouseTenantID {
 					return calendar.Contact{Name: c.Name, Email: a.Auth.OwnerEmail(ctx)}, nil
@@ -57,7 +57,7 @@ func (a *App) wireCalendar(tokenKey []byte) {
 			return calendar.Contact{Name: c.Name, Email: t.SupportEmail}, nil
 		},
 		Brand: func(ctx context.Context, tenantID int64) string {
-			if t, err := a.Tenants.Store.FindTenantByID(ctx, tenantID); err == nil {
+			if t, err := a.Tenants.TenantByID(ctx, tenantID); err == nil {
 				return t.BrandName()
 			}
 			return "Bookings"

@@ -33,7 +33,7 @@ func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 		a.Engine.Members = a.Courses // the enrol / grant / revoke access workflow steps
 	}
 	a.Courses.Tenant = func(ctx context.Context, id int64) (*app.Tenant, error) {
-		return a.Tenants.Store.FindTenantByID(ctx, id)
+		return a.Tenants.TenantByID(ctx, id)
 	}
 	a.Server.Courses = a.Courses
 }

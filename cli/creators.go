@@ -27,7 +27,7 @@ func (a *App) wireCreators(tokenKey []byte) {
 		},
 		Owners: func(ctx context.Context, tenantID int64) ([]string, error) {
 			ctx = app.WithoutValues(ctx)
-			t, err := a.Tenants.Store.FindTenantByID(ctx, tenantID)
+			t, err := a.Tenants.TenantByID(ctx, tenantID)
 			if err != nil {
 				return nil, err
 			}

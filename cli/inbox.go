@@ -23,7 +23,7 @@ func (a *App) wireInbox() {
 	a.Inbox = inbox.NewService(st)
 	a.Inbox.Telephony = a.Integrations.Telephony
 	a.Inbox.People = a.CRM.People
-	a.Inbox.Tenants = a.Tenants.Store
+	a.Inbox.Tenants = a.Stores.Tenants
 	a.Inbox.Chat = a.Agents
 	a.Inbox.Logger = a.Logger
 	// Round robin and @mentions: the tenant's team, mentions emailed

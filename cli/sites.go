@@ -18,7 +18,7 @@ import (
 // and name, the countdown script).
 func (a *App) wireSites() {
 	ss := store.NewSiteBuilderStore(a.DB)
-	a.Sites = &sites.Service{Store: ss, Forms: a.Forms.Store, Domains: a.Domains, Analytics: &sites.Recorder{Store: ss, Logger: a.Logger},
+	a.Sites = &sites.Service{Store: ss, Forms: a.Stores.Forms, Domains: a.Domains, Analytics: &sites.Recorder{Store: ss, Logger: a.Logger},
 		Renderer: sites.NewRenderer(), HouseDomain: a.Config.Domain, Logger: a.Logger,
 		ChatAgent: func(ctx context.Context, key string, tenantID int64) error {
 			_, err := a.Agents.WidgetAgent(ctx, key, tenantID)
@@ -55,7 +55,7 @@ func (a *App) wireSites() {
 				}
 				return rc
 			}
-			if t, err := a.Tenants.Store.FindTenantByID(ctx, s.TenantID); err == nil {
+			if t, err := a.Tenants.TenantByID(ctx, s.TenantID); err == nil {
 				if t.ID != app.HouseTenantID {
 					rc.BrandName = t.BrandName()
 				}

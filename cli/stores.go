@@ -9,4 +9,7 @@ import "orengen/store"
 type Stores struct {
 	Inbox    *store.InboxStore
 	Calendar *store.CalendarStore // calendars, bookings and the sync sources
+	Forms    *store.FormStore     // also the site builder's form blocks
+	Webhooks *store.WebhookStore
+	Tenants  *store.TenantStore // what other services read of a tenant
 }

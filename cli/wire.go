@@ -224,7 +224,9 @@ func (a *App) open(ctx context.Context) error {
 	tenants := store.NewTenantStore(a.DB)
 	// A tenant's custom domains are rows of the custom-domains table that
 	// also drives certificates.
-	a.Tenants = &app.TenantService{Store: tenants, Audit: a.Audit, Domains: a.Domains}
+	a.Stores.Tenants = tenants
+	a.Tenants = app.NewTenantService(tenants)
+	a.Tenants.Audit, a.Tenants.Domains = a.Audit, a.Domains
 	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
 		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
 	a.Snapshots = &app.SnapshotService{Store: store.NewSnapshotStore(a.DB), Audit: a.Audit}
@@ -251,9 +253,11 @@ func (a *App) open(ctx context.Context) error {
 	if cfg.WebhookAllowPrivate {
 		hooks = hooks.AllowAll()
 	}
-	a.Webhooks = &app.WebhookService{Store: store.NewWebhookStore(a.DB), Vault: a.Vault, Logger: a.Logger, Meter: a.Metrics,
-		Retention: cfg.WebhookRetention, Keep: cfg.WebhookKeep,
-		HTTP: httpx.New(hooks, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1, UserAgent: "webhooks/1"})}
+	a.Stores.Webhooks = store.NewWebhookStore(a.DB)
+	a.Webhooks = app.NewWebhookService(a.Stores.Webhooks)
+	a.Webhooks.Vault, a.Webhooks.Logger, a.Webhooks.Meter = a.Vault, a.Logger, a.Metrics
+	a.Webhooks.Retention, a.Webhooks.Keep = cfg.WebhookRetention, cfg.WebhookKeep
+	a.Webhooks.HTTP = httpx.New(hooks, httpx.Options{Timeout: app.WebhookTimeout, MaxRedirects: -1, UserAgent: "webhooks/1"})
 
 	a.wireServer()
 	a.wireAutomations(smtpDefault, outbox)
@@ -374,7 +378,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		Defaults: app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
 			StripeAPIURL: strings.TrimRight(cfg.StripeAPIURL, "/")}}
 	a.Integrations = &app.IntegrationService{
-		Vault: a.Vault, Tenants: a.Tenants.Store, DefaultMailer: smtpDefault,
+		Vault: a.Vault, Tenants: a.Stores.Tenants, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {
 			return twilio.New(twilio.Config{
 				AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: a.Providers.Current(ctx).TwilioAPIURL,
@@ -411,8 +415,9 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 		Missing:         a.Integrations.Missing,
 		Sheets:          a.Sheets, // sheet steps' tables and columns are checked on save
 	}
-	a.Forms = &app.FormService{Store: store.NewFormStore(a.DB), Automations: a.Automations, Mailer: a.Mailer,
-		Tenants: a.Tenants.Store, Audit: a.Audit, Logger: a.Logger}
+	a.Stores.Forms = store.NewFormStore(a.DB)
+	a.Forms = app.NewFormService(a.Stores.Forms)
+	a.Forms.Automations, a.Forms.Mailer, a.Forms.Tenants, a.Forms.Audit, a.Forms.Logger = a.Automations, a.Mailer, a.Stores.Tenants, a.Audit, a.Logger
 	a.Server.Automations = a.Automations
 	a.Server.Providers = a.Integrations
 	a.Server.ModelKey = func(ctx context.Context) bool {

@@ -30,7 +30,8 @@ func TestForms_TenantScopeAndSubmit(t *testing.T) {
 	bctx := app.NewContextWithTenant(ctx, tb)
 	saveWorkflow(t, ws, app.Step{Type: app.StepContact})
 	fs := store.NewFormStore(db)
-	svc := &app.FormService{Store: fs, Automations: &app.AutomationService{Store: ws}}
+	svc := app.NewFormService(fs)
+	svc.Automations = &app.AutomationService{Store: ws}
 	f := &app.Form{Name: "Quote", Notify: []string{"ops@example.com"}, Consent: "I agree.", Fields: []app.FormField{
 		{Name: "name", Label: "Name", Type: app.FieldText, Required: true},
 		{Name: "email", Label: "Email", Type: app.FieldEmail, Required: true},

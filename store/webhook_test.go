@@ -166,7 +166,8 @@ func TestWebhookService_Retention(t *testing.T) {
 	day := 24 * time.Hour
 	old := seedDeliveries(t, db, 1, "failed", 31*day, 8)[0]
 	kept := seedDeliveries(t, db, 1, "succeeded", 29*day, 1)[0]
-	svc := &app.WebhookService{Store: store.NewWebhookStore(db), Now: db.Now, Logger: slog.New(slog.DiscardHandler)}
+	svc := app.NewWebhookService(store.NewWebhookStore(db))
+	svc.Now, svc.Logger = db.Now, slog.New(slog.DiscardHandler)
 	if got, want := svc.RetentionNote(), "kept for 30 days (at most the newest 100,000)"; !strings.Contains(got, want) {
 		t.Errorf("note %q lacks %q", got, want)
 	}
@@ -190,7 +191,8 @@ func TestWebhookService_Retention(t *testing.T) {
 	cancel()
 	<-done
 
-	svc = &app.WebhookService{Store: store.NewWebhookStore(db), Now: db.Now, Retention: 7 * day, Keep: 2500}
+	svc = app.NewWebhookService(store.NewWebhookStore(db))
+	svc.Now, svc.Retention, svc.Keep = db.Now, 7*day, 2500
 	if got, want := svc.RetentionNote(), "kept for 7 days (at most the newest 2,500)"; !strings.Contains(got, want) {
 		t.Errorf("note %q lacks %q", got, want)
 	}

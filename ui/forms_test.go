@@ -192,7 +192,7 @@ func TestForms_PortalToSubmission(t *testing.T) {
 	if st, body, _ := e.do(treq{Host: "portal", Method: "GET", Path: "/forms", Cookies: bc}); st != 200 || strings.Contains(body, "Free quote") {
 		t.Errorf("B's list shows A's form")
 	}
-	if f, err := e.Server.Forms.Store.FindPublicForm(ctx, id); err != nil || f.Name != "Free quote" {
+	if f, err := e.Server.Forms.PublicForm(ctx, id); err != nil || f.Name != "Free quote" {
 		t.Fatalf("A's form after B: %v %+v", err, f)
 	}
 
@@ -242,7 +242,7 @@ func TestForms_NexusHouseForms(t *testing.T) {
 		t.Fatalf("nexus create: %d", st)
 	}
 	id, _ := strconv.ParseInt(strings.TrimPrefix(resp.Header.Get("Location"), "/forms/"), 10, 64)
-	f, err := e.Server.Forms.Store.FindPublicForm(context.Background(), id)
+	f, err := e.Server.Forms.PublicForm(context.Background(), id)
 	if err != nil || f.TenantID != app.HouseTenantID {
 		t.Fatalf("nexus form: %v %+v", err, f)
 	}

@@ -365,7 +365,7 @@ func (e *tenantEnv) newSide(name, colour, hash string) *tenantSide {
 	if _, err := e.Server.Webhooks.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := e.Server.Webhooks.Store.FindDeliveries(tctx, 1)
+	ds, err := e.Server.Webhooks.RecentDeliveries(tctx, 1)
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("webhook fixture: %v %v", ds, err)
 	}

@@ -60,10 +60,12 @@ func TestMetrics_Work(t *testing.T) {
 		Form: url.Values{"url": {srv.URL}, "event_person.created": {"1"}}}); st != 200 {
 		t.Fatalf("create webhook: %d", st)
 	}
-	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv), Meter: e.Server.Metrics}
+	svc := app.NewWebhookService(e.App.Stores.Webhooks)
+	svc.Vault, svc.HTTP, svc.Meter = e.Server.Webhooks.Vault, allowOnly(t, srv), e.Server.Metrics
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
 	// Events from before the test go out first, uncounted.
-	flush := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv)}
+	flush := app.NewWebhookService(e.App.Stores.Webhooks)
+	flush.Vault, flush.HTTP = e.Server.Webhooks.Vault, allowOnly(t, srv)
 	if _, err := flush.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestMetrics_Work(t *testing.T) {
 	if got := depth(body, "webhook_deliveries"); got != 2 {
 		t.Errorf("pending deliveries grew by %v, want 2", got)
 	}
-	ds, _ := e.Server.Webhooks.Store.FindDeliveries(ctx, 10)
+	ds, _ := e.Server.Webhooks.RecentDeliveries(ctx, 10)
 	var pending int64
 	for _, d := range ds {
 		if d.Status == "pending" && d.URL == srv.URL {

@@ -36,7 +36,7 @@ func TestNexus_TenantWrites(t *testing.T) {
 	ctx := context.Background()
 
 	st, _, resp := e.admin("POST", "/tenants", url.Values{"name": {"Charlie Dental"}, "slug": {"charlie-dental"}, "primary_color": {"#0f766e"}})
-	created, err := e.Server.Tenants.Store.FindTenantBySlug(ctx, "charlie-dental")
+	created, err := e.Server.Tenants.TenantBySlug(ctx, "charlie-dental")
 	if st != 303 || err != nil || resp.Header.Get("Location") != "/tenants/"+strconv.FormatInt(created.ID, 10) || created.Name != "Charlie Dental" {
 		t.Fatalf("create: %d %q %+v %v", st, resp.Header.Get("Location"), created, err)
 	}
@@ -52,7 +52,7 @@ func TestNexus_TenantWrites(t *testing.T) {
 			t.Errorf("create %v: %d, want the form again with the error", bad.form, st)
 		}
 	}
-	if ts, _ := e.Server.Tenants.Store.FindTenants(ctx); len(ts) != 4 { // house, A, B, Charlie
+	if ts, _ := e.Server.Tenants.ListTenants(ctx); len(ts) != 4 { // house, A, B, Charlie
 		t.Errorf("%d tenants after the refused creates, want 4", len(ts))
 	}
 
@@ -68,7 +68,7 @@ func TestNexus_TenantWrites(t *testing.T) {
 	if st, _, _ := e.admin("POST", bPath+"/status", url.Values{"status": {"vanished"}}); st != 303 {
 		t.Fatalf("bad status: %d", st)
 	}
-	if b, _ := e.Server.Tenants.Store.FindTenantByID(ctx, e.B.T.ID); b.Status != app.TenantSuspended {
+	if b, _ := e.Server.Tenants.TenantByID(ctx, e.B.T.ID); b.Status != app.TenantSuspended {
 		t.Fatalf("a bad status changed the tenant: %s", b.Status)
 	}
 	if st, _, _ := e.admin("POST", bPath+"/status", url.Values{"status": {app.TenantActive}}); st != 303 || me() != 200 {

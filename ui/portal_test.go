@@ -50,7 +50,7 @@ func TestPortal_WhiteLabel(t *testing.T) {
 	if err := e.Server.Tenants.SetLogo(context.Background(), e.A.T.ID, tenantPNG(t, 8)); err != nil {
 		t.Fatal(err)
 	}
-	tn, _ := e.Server.Tenants.Store.FindTenantByID(context.Background(), e.A.T.ID)
+	tn, _ := e.Server.Tenants.TenantByID(context.Background(), e.A.T.ID)
 	pages := 0
 	for _, host := range []string{ui.HostPortal, "portal.alpha.test"} {
 		for _, r := range e.Server.Routes(ui.HostPortal) {
@@ -403,7 +403,7 @@ func TestNexus_TenantBrandAndLogo(t *testing.T) {
 	if st, body := upload("ok.png", tenantPNG(t, 16)); st != http.StatusSeeOther {
 		t.Fatalf("png upload: %d %s", st, body)
 	}
-	tn, _ := e.Server.Tenants.Store.FindTenantByID(context.Background(), e.A.T.ID)
+	tn, _ := e.Server.Tenants.TenantByID(context.Background(), e.A.T.ID)
 	st, _, resp := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/logo?v=" + tn.LogoHash, Cookies: map[string]string{"psid": e.A.Cookie}})
 	if st != 200 || resp.Header.Get("Content-Type") != "image/png" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("logo: %d %q %q", st, resp.Header.Get("Content-Type"), resp.Header.Get("X-Content-Type-Options"))

@@ -108,13 +108,13 @@ func TestSites_PublicServing(t *testing.T) {
 
 	// The form block posts into A's CRM and comes back to its note.
 	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
-	before, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
+	before, _ := e.Server.Forms.CountSubmissions(ctxA)
 	form := url.Values{"_page": {"/"}, "_block": {"quote"}, "name": {"Visitor One"}, "email": {"visitor@example.com"}}
 	st, _, r := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID), Form: form})
 	if st != http.StatusSeeOther || r.Header.Get("Location") != "/#sent-quote" {
 		t.Fatalf("form post: %d %q", st, r.Header.Get("Location"))
 	}
-	after, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
+	after, _ := e.Server.Forms.CountSubmissions(ctxA)
 	if after[e.A.FormID] != before[e.A.FormID]+1 {
 		t.Errorf("submissions %d -> %d", before[e.A.FormID], after[e.A.FormID])
 	}
@@ -125,12 +125,12 @@ func TestSites_PublicServing(t *testing.T) {
 	}
 	// B's form on A's site is not found; nothing is stored for B.
 	ctxB := app.NewContextWithTenant(context.Background(), e.B.T)
-	bBefore, _ := e.Server.Forms.Store.CountSubmissions(ctxB)
+	bBefore, _ := e.Server.Forms.CountSubmissions(ctxB)
 	form.Set("email", "x@example.com")
 	if st, _, _ := e.do(treq{Host: "alpha-plumbing-site.localhost", Method: http.MethodPost, Path: "/_form/" + itoa64(e.B.FormID), Form: form}); st != http.StatusNotFound {
 		t.Errorf("B's form on A's site: %d, want 404", st)
 	}
-	if bAfter, _ := e.Server.Forms.Store.CountSubmissions(ctxB); bAfter[e.B.FormID] != bBefore[e.B.FormID] {
+	if bAfter, _ := e.Server.Forms.CountSubmissions(ctxB); bAfter[e.B.FormID] != bBefore[e.B.FormID] {
 		t.Error("a post on A's site stored a submission of B's form")
 	}
 	// The hosted form of B is not served on A's site either.
@@ -624,13 +624,13 @@ func TestSites_Templates(t *testing.T) {
 		t.Fatalf("opt-in page: %d %.300s", st, body)
 	}
 	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
-	before, _ := e.Server.Forms.Store.CountSubmissions(ctxA)
+	before, _ := e.Server.Forms.CountSubmissions(ctxA)
 	st, _, r := e.do(treq{Host: host, Method: http.MethodPost, Path: "/_form/" + itoa64(e.A.FormID),
 		Form: url.Values{"_page": {"/"}, "_block": {"get-it"}, "name": {"Funnel Visitor"}, "email": {"funnel@example.com"}}})
 	if st != http.StatusSeeOther || r.Header.Get("Location") != "/thank-you" {
 		t.Fatalf("opt-in post: %d %q, want 303 /thank-you", st, r.Header.Get("Location"))
 	}
-	if after, _ := e.Server.Forms.Store.CountSubmissions(ctxA); after[e.A.FormID] != before[e.A.FormID]+1 {
+	if after, _ := e.Server.Forms.CountSubmissions(ctxA); after[e.A.FormID] != before[e.A.FormID]+1 {
 		t.Error("the opt-in stored no submission")
 	}
 	if st, body, _ := e.do(treq{Host: host, Method: http.MethodGet, Path: "/thank-you"}); st != http.StatusOK || !strings.Contains(body, `href="/book-a-call"`) {

@@ -109,7 +109,7 @@ func TestSnapshots_CaptureApplyRuns(t *testing.T) {
 	}
 
 	// The copied form, submitted in the fresh tenant, runs the copied workflow.
-	forms, err := e.Server.Forms.Store.FindForms(fctx)
+	forms, err := e.Server.Forms.ListForms(fctx)
 	if err != nil {
 		t.Fatal(err)
 	}

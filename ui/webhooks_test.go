@@ -74,7 +74,7 @@ func TestWebhooks_PrivateTargetRefused(t *testing.T) {
 	if _, err := e.Server.Webhooks.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ds, _ := e.Server.Webhooks.Store.FindDeliveries(ctx, 20)
+	ds, _ := e.Server.Webhooks.RecentDeliveries(ctx, 20)
 	_, port, _ := strings.Cut(srv.Listener.Addr().String(), ":")
 	want := "refused 127.0.0.1:" + port + ": a loopback address; an admin can allow it with --outbound-allow"
 	seen := 0
@@ -128,7 +128,8 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 		t.Fatalf("member: %d", st)
 	}
 
-	svc := &app.WebhookService{Store: e.Server.Webhooks.Store, Vault: e.Server.Webhooks.Vault, HTTP: allowOnly(t, srv)}
+	svc := app.NewWebhookService(e.App.Stores.Webhooks)
+	svc.Vault, svc.HTTP = e.Server.Webhooks.Vault, allowOnly(t, srv)
 	ctx := app.NewContextWithTenant(context.Background(), e.A.T)
 	if _, err := svc.Tick(ctx); err != nil { // old events are already fanned out
 		t.Fatal(err)
@@ -145,7 +146,7 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 	if _, err := svc.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ds, _ := e.Server.Webhooks.Store.FindDeliveries(ctx, 10)
+	ds, _ := e.Server.Webhooks.RecentDeliveries(ctx, 10)
 	var d *app.WebhookDelivery
 	for _, x := range ds {
 		if x.URL == srv.URL+"/crm" && x.Event == "person.created" && strings.Contains(x.Payload, `"record_id":`+jsonInt(p.ID)) {
@@ -194,7 +195,7 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 	if err := json.Unmarshal(b, &payload); err != nil || payload.Data.RecordID != p.ID || payload.Data.APIPath != "/api/v1/people/"+jsonInt(p.ID) {
 		t.Fatalf("payload %s (%v)", b, err)
 	}
-	ds, _ = e.Server.Webhooks.Store.FindDeliveries(ctx, 10)
+	ds, _ = e.Server.Webhooks.RecentDeliveries(ctx, 10)
 	for _, x := range ds {
 		if x.ID == d.ID && (x.Status != "succeeded" || x.DeliveredAt == nil) {
 			t.Fatalf("after redelivery: %+v", x)
@@ -224,7 +225,7 @@ func TestWebhooks_SignedDeliveryRetryRedeliver(t *testing.T) {
 	// The guarded client refuses private targets not on its allow-list
 	// (B's fixture points at 127.0.0.1:9): no request left the server.
 	bctx := app.NewContextWithTenant(context.Background(), e.B.T)
-	bds, _ := e.Server.Webhooks.Store.FindDeliveries(bctx, 10)
+	bds, _ := e.Server.Webhooks.RecentDeliveries(bctx, 10)
 	if len(bds) == 0 || !strings.Contains(bds[0].LastError, "refused 127.0.0.1:9: a loopback address") {
 		t.Fatalf("B's delivery to 127.0.0.1: %+v", bds)
 	}

@@ -157,7 +157,7 @@ func (s *Service) DeleteLogo(ctx context.Context, variant string) error {
 	}
 	kind := map[string]string{LogoSquare: KindLogoSquare, LogoDark: KindLogoDark}[variant]
 	if variant == LogoPrimary {
-		return s.Tenants.Store.SetTenantLogo(ctx, tid, nil)
+		return s.Tenants.ClearLogo(ctx, tid)
 	}
 	if kind == "" {
 		return app.FieldErrorf("variant", "Logo variant must be primary, square or dark.")
@@ -288,7 +288,7 @@ func (s *Service) Press(ctx context.Context, withData bool) (*Press, error) {
 	}
 	p := &Press{Kit: k, Photos: map[int64]*Asset{}}
 	if k.LogoHash != "" && withData {
-		if l, err := s.Tenants.Store.FindTenantLogo(ctx, k.TenantID); err == nil {
+		if l, err := s.Tenants.Logo(ctx, k.TenantID); err == nil {
 			p.Logo = l
 		} else if app.ErrorCode(err) != app.ENOTFOUND {
 			return nil, err
