@@ -27,7 +27,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	t0 := time.Now()
-	go assets.Warm() // on the other core while the databases open
+	go func() { assets.Warm(); ui.WarmTemplates() }() // on the other core while the databases open
 	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
 	bs, err := startBackups(ctx, cfg, logger)

@@ -236,6 +236,25 @@ type (
 // NewMetrics returns the metrics registry (web.NewMetrics).
 func NewMetrics() *Metrics { return web.NewMetrics() }
 
+// templates lists the page templates of every package and checks them
+// (web.NewRenderer reads and scans all ~450 KB of them), once per process:
+// the templates are the binary's, the same for every Server, which share
+// the result (a page is parsed on its first render by any of them).
+var templates = sync.OnceValues(func() (*web.Renderer, error) {
+	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
+		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
+		inboxui.Templates, coursesui.Templates, billingui.Templates, brandui.Templates, creatorsui.Templates)
+	if err != nil {
+		return nil, err
+	}
+	return tmpl, tmpl.Require("site/page", "site/error", "nexus/error", "portal/error", "nexus/login", "portal/login")
+})
+
+// WarmTemplates lists and checks the templates now (serve calls it in a
+// goroutine as it starts, so Open finds them ready instead of scanning
+// them on the path to the listener).
+func WarmTemplates() { templates() }
+
 // Open parses templates and builds the handlers and routes. It fails if a
 // template is missing or broken, so a bad build fails at boot, not on a
 // request.
@@ -255,13 +274,8 @@ func (s *Server) Open() error {
 	if err := s.openMetrics(); err != nil {
 		return err
 	}
-	tmpl, err := web.NewRenderer(site.Templates, portal.Templates, nexus.Templates, crm.Templates, automation.Templates,
-		forms.Templates, fedui.Templates, api.Templates, wikiui.Templates, sheetsui.Templates, agentsui.Templates, calui.Templates, platui.Templates, sitesui.Templates,
-		inboxui.Templates, coursesui.Templates, billingui.Templates, brandui.Templates, creatorsui.Templates)
+	tmpl, err := templates()
 	if err != nil {
-		return err
-	}
-	if err := tmpl.Require("site/page", "site/error", "nexus/error", "portal/error", "nexus/login", "portal/login"); err != nil {
 		return err
 	}
 	k := &web.Kit{Domain: s.Domain, Secure: s.Secure, PublicPort: s.PublicPort, Version: s.Version, StartedAt: s.StartedAt,
@@ -534,7 +548,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // TenantURL returns the public base URL of a tenant's custom domain.
-func (s *Server) TenantURL(domain string) string { return web.PublicURL(domain, s.Secure, s.PublicPort) }
+func (s *Server) TenantURL(domain string) string {
+	return web.PublicURL(domain, s.Secure, s.PublicPort)
+}
 
 // URL returns the public base URL of a host kind.
 func (s *Server) URL(kind string) string {
