@@ -10,6 +10,15 @@ import (
 	"orengen/store"
 )
 
+// execSQL runs q in a write transaction of db.
+func execSQL(tb testing.TB, db *store.DB, q string) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := db.Update(ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+}
+
 // TestWiki_ChunkRangeMigration: a database whose chunks have the ids of
 // before 0282 (one sequence for every space, a stale scope token left by
 // an import), closed and opened again as a restored replica would be,
@@ -21,12 +30,7 @@ import (
 func TestWiki_ChunkRangeMigration(t *testing.T) {
 	e := newWikiEnv(t)
 	ctx := context.Background()
-	exec := func(db *store.DB, q string) {
-		t.Helper()
-		if err := db.Update(ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := func(db *store.DB, q string) { t.Helper(); execSQL(t, db, q) }
 	// Pages of both spaces, interleaved, some with two chunks and one with
 	// an attachment, one edited and one deleted.
 	var pa []*wiki.Page

@@ -17,12 +17,7 @@ import (
 func TestWiki_TitleIndexMigration(t *testing.T) {
 	e := newWikiEnv(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if err := e.DB.Update(ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := func(q string) { t.Helper(); execSQL(t, e.DB, q) }
 	// The schema before 0281.
 	for _, q := range []string{`DROP TRIGGER wiki_chunks_title_ai`, `DROP TRIGGER wiki_chunks_title_ad`, `DROP TABLE wiki_title_fts`,
 		`DELETE FROM schema_migrations WHERE name = '0281_wiki_title_fts.sql'`} {
