@@ -83,26 +83,36 @@ func (st *CRMStores) Service() *app.CRMService {
 		Deals: st.Deals, Notes: st.Notes, Tasks: st.Tasks, Owners: st.Timeline, Views: st.Views, Tags: st.Tags, Imports: st.Imports}
 }
 
-// FTS type codes: crm_fts rowid = record id * 8 + code.
-var ftsCode = map[string]int64{app.RecordPerson: 1, app.RecordCompany: 2, app.RecordDeal: 3, app.RecordNote: 4, app.RecordTask: 5}
-
-var recordTable = map[string]string{
-	app.RecordPerson: "crm_people", app.RecordCompany: "crm_companies", app.RecordDeal: "crm_deals",
-	app.RecordNote: "crm_notes", app.RecordTask: "crm_tasks",
+// crmRecord is how the store keeps a record type that notes, tasks and
+// the timeline name: its table, its label in messages, and its code in
+// the CRM's full-text index (crm_fts rowid = record id * 8 + code; 0: a
+// type outside the CRM's own records, which notes and tasks may still
+// link to).
+type crmRecord struct {
+	table, label string
+	fts          int64
 }
 
-// linkTable maps the record types a note or task links to (the CRM's own
-// records and pursuits) to their tables; checkRecord reads it.
-var linkTable = map[string]string{
-	app.RecordPerson: "crm_people", app.RecordCompany: "crm_companies", app.RecordDeal: "crm_deals",
-	app.RecordNote: "crm_notes", app.RecordTask: "crm_tasks",
-	app.RecordPursuit: "federal_pipeline", app.RecordGrantPursuit: "federal_grant_pipeline",
+// crmRecords are the record types by type: a new kind is one line here.
+var crmRecords = map[string]crmRecord{
+	app.RecordPerson: {"crm_people", "Person", 1}, app.RecordCompany: {"crm_companies", "Company", 2},
+	app.RecordDeal: {"crm_deals", "Deal", 3}, app.RecordNote: {"crm_notes", "Note", 4}, app.RecordTask: {"crm_tasks", "Task", 5},
+	app.RecordPursuit: {"federal_pipeline", "Pursuit", 0}, app.RecordGrantPursuit: {"federal_grant_pipeline", "Grant pursuit", 0},
 }
 
-var recordLabel = map[string]string{
-	app.RecordPerson: "Person", app.RecordCompany: "Company", app.RecordDeal: "Deal", app.RecordNote: "Note", app.RecordTask: "Task",
-	app.RecordPursuit: "Pursuit", app.RecordGrantPursuit: "Grant pursuit",
-}
+// Read from crmRecords: recordTable and ftsCode hold the CRM's own
+// records; linkTable (what checkRecord accepts) and recordLabel every
+// type.
+var recordTable, linkTable, recordLabel, ftsCode = func() (tables, links, labels map[string]string, codes map[string]int64) {
+	tables, links, labels, codes = map[string]string{}, map[string]string{}, map[string]string{}, map[string]int64{}
+	for typ, r := range crmRecords {
+		links[typ], labels[typ] = r.table, r.label
+		if r.fts != 0 {
+			tables[typ], codes[typ] = r.table, r.fts
+		}
+	}
+	return
+}()
 
 type scanner = interface{ Scan(...any) error }
 

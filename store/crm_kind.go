@@ -11,8 +11,8 @@ import (
 // (sheet links, tags, the date trigger). app says what a kind is; this says how it is kept.
 // A new kind adds one value to storeKinds with its importer
 // (crm_import.go: match, merge), its recordOps (crm.go: find,
-// insert, replace, what a delete removes with it) and its table and
-// search code in recordTable, linkTable, recordLabel and ftsCode.
+// insert, replace, what a delete removes with it) and its table, label
+// and search code in crmRecords (crm.go).
 type storeKind struct {
 	// name is the SQL of a record's display name, on its table.
 	name string

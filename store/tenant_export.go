@@ -384,8 +384,17 @@ func uncoveredIDColumns(plan []*exportTable) []string {
 	return out
 }
 
-// crmFTSTables: crm_fts rowid = id * 8 + code (see ftsCode).
-var crmFTSTables = map[int64]string{1: "crm_people", 2: "crm_companies", 3: "crm_deals", 4: "crm_notes", 5: "crm_tasks"}
+// crmFTSTables are the CRM's tables by their crm_fts code (rowid = id * 8
+// + code; crmRecords).
+var crmFTSTables = func() map[int64]string {
+	m := map[int64]string{}
+	for _, r := range crmRecords {
+		if r.fts != 0 {
+			m[r.fts] = r.table
+		}
+	}
+	return m
+}()
 
 const exportReadme = `This file is the whole data of one client (tenant) of an OrenGen appliance, exported with "orengen tenant export".
 It is a plain SQLite database: open it with any SQLite tool (sqlite3, DB Browser for SQLite, Python's sqlite3).
