@@ -18,53 +18,58 @@ import (
 // and name, the countdown script).
 func (a *App) wireSites() {
 	ss := store.NewSiteBuilderStore(a.DB)
-	a.Sites = &sites.Service{Store: ss, Forms: a.Stores.Forms, Domains: a.Domains, Analytics: &sites.Recorder{Store: ss, Logger: a.Logger},
-		Renderer: sites.NewRenderer(), HouseDomain: a.Config.Domain, Logger: a.Logger,
-		ChatAgent: func(ctx context.Context, key string, tenantID int64) error {
-			_, err := a.Agents.WidgetAgent(ctx, key, tenantID)
-			return err
-		},
-		EventTypes: func(ctx context.Context) ([]string, error) {
-			if a.Calendar == nil {
-				return nil, nil
+	a.Sites = sites.NewService(ss)
+	a.Sites.Forms = a.Stores.Forms
+	a.Sites.Domains = a.Domains
+	a.Sites.Analytics = &sites.Recorder{Store: ss, Logger: a.Logger}
+	a.Sites.Renderer = sites.NewRenderer()
+	a.Sites.HouseDomain = a.Config.Domain
+	a.Sites.Logger = a.Logger
+	a.Sites.ChatAgent = func(ctx context.Context, key string, tenantID int64) error {
+		_, err := a.Agents.WidgetAgent(ctx, key, tenantID)
+		return err
+	}
+	a.Sites.EventTypes = func(ctx context.Context) ([]string, error) {
+		if a.Calendar == nil {
+			return nil, nil
+		}
+		ets, err := a.Calendar.FindEventTypes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, et := range ets {
+			if et.Enabled {
+				out = append(out, et.Slug)
 			}
-			ets, err := a.Calendar.FindEventTypes(ctx)
-			if err != nil {
-				return nil, err
-			}
-			var out []string
-			for _, et := range ets {
-				if et.Enabled {
-					out = append(out, et.Slug)
-				}
-			}
-			return out, nil
-		},
-		Context: func(ctx context.Context, s *sites.Site) sites.RenderContext {
-			rc := sites.RenderContext{Script: assets.URL("js/sites.js")}
-			if s.Domain != "" {
-				rc.BaseURL = a.Server.TenantURL(s.Domain)
-			}
-			if s.TenantID == app.HouseTenantID && s.Domain == a.Config.Domain {
-				// The marketing site: its own style sheet, logo and contact
-				// details (Nexus > Site content's settings).
-				rc.BaseURL = a.Server.URL(ui.HostSite)
-				rc.Stylesheets, rc.OwnCSS, rc.LogoURL = []string{assets.URL("css/site.css")}, true, assets.URL("img/logo.svg")
-				if st, err := store.NewSiteStore(a.DB).SiteSettings(ctx); err == nil {
-					rc.Contact, rc.BrandName = st, st.Name
-				}
-				return rc
-			}
-			if t, err := a.Tenants.TenantByID(ctx, s.TenantID); err == nil {
-				if t.ID != app.HouseTenantID {
-					rc.BrandName = t.BrandName()
-				}
-				if t.LogoHash != "" {
-					rc.LogoURL = "/_logo?v=" + t.LogoHash
-				}
+		}
+		return out, nil
+	}
+	a.Sites.Context = func(ctx context.Context, s *sites.Site) sites.RenderContext {
+		rc := sites.RenderContext{Script: assets.URL("js/sites.js")}
+		if s.Domain != "" {
+			rc.BaseURL = a.Server.TenantURL(s.Domain)
+		}
+		if s.TenantID == app.HouseTenantID && s.Domain == a.Config.Domain {
+			// The marketing site: its own style sheet, logo and contact
+			// details (Nexus > Site content's settings).
+			rc.BaseURL = a.Server.URL(ui.HostSite)
+			rc.Stylesheets, rc.OwnCSS, rc.LogoURL = []string{assets.URL("css/site.css")}, true, assets.URL("img/logo.svg")
+			if st, err := store.NewSiteStore(a.DB).SiteSettings(ctx); err == nil {
+				rc.Contact, rc.BrandName = st, st.Name
 			}
 			return rc
-		}}
+		}
+		if t, err := a.Tenants.TenantByID(ctx, s.TenantID); err == nil {
+			if t.ID != app.HouseTenantID {
+				rc.BrandName = t.BrandName()
+			}
+			if t.LogoHash != "" {
+				rc.LogoURL = "/_logo?v=" + t.LogoHash
+			}
+		}
+		return rc
+	}
 	a.Server.Sites = a.Sites
 	// A site on a subdomain of the agency's domain gets a certificate
 	// while it is published there (ui/tls.go asks DomainService.Decide).
@@ -93,7 +98,7 @@ func (a *App) migrateMarketingSite(ctx context.Context) error {
 // builder, at the same addresses.
 func (a *App) MigrateMarketingSite(ctx context.Context) (bool, error) {
 	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
-	existing, err := a.Sites.Store.FindSites(house)
+	existing, err := a.Sites.ListSites(house)
 	if err != nil {
 		return false, err
 	}

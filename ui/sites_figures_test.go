@@ -95,7 +95,7 @@ func TestSitesFigures(t *testing.T) {
 	// The marketing page as the old renderer served it: the house site
 	// out of the way, "/" on the marketing host is rendered once and kept.
 	house := app.NewContextWithTenant(context.Background(), &app.Tenant{ID: app.HouseTenantID})
-	hs, _ := e.App.Sites.Store.FindSites(house)
+	hs, _ := e.App.Sites.ListSites(house)
 	for _, s := range hs {
 		if s.Domain == "localhost" {
 			if err := e.App.Sites.DeleteSite(house, s.ID); err != nil {
@@ -158,7 +158,7 @@ func TestSitesFigures(t *testing.T) {
 	// Editor save to live: save a draft, publish, first GET that shows it.
 	var lives []time.Duration
 	for i := 0; i < 7; i++ {
-		p, err := e.App.Sites.Store.FindPage(ctx, e.A.SitePage.ID)
+		p, err := e.App.Sites.Page(ctx, e.A.SitePage.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -33,7 +33,7 @@ func (e *tenantEnv) houseSite() (*sites.Site, *sites.Page) {
 	if err := e.App.Sites.CreateSite(ctx, s); err != nil {
 		e.t.Fatal(err)
 	}
-	pages, err := e.App.Sites.Store.FindPages(ctx, s.ID)
+	pages, err := e.App.Sites.ListPages(ctx, s.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func (e *tenantEnv) publishSite(side *tenantSide, host string) (*sites.Site, *si
 	if err := svc.CreateSite(ctx, s); err != nil {
 		e.t.Fatal(err)
 	}
-	pages, err := svc.Store.FindPages(ctx, s.ID)
+	pages, err := svc.ListPages(ctx, s.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestSites_MarketingMigrated(t *testing.T) {
 	env := &testEnv{t: t, Server: w.Server, DB: w.DB, KV: w.KV, Auth: w.Auth}
 	ctx := context.Background()
 	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
-	list, err := w.App.Sites.Store.FindSites(house)
+	list, err := w.App.Sites.ListSites(house)
 	if err != nil || len(list) != 1 || list[0].Domain != "localhost" || list[0].PublishedRev != 1 {
 		t.Fatalf("house site after Seed: %v %+v", err, list)
 	}
@@ -987,7 +987,7 @@ func TestSites_FunnelBooking(t *testing.T) {
 	ctxA := app.NewContextWithTenant(context.Background(), e.A.T)
 	svc := e.App.Sites
 	siteID, _ := strconv.ParseInt(id, 10, 64)
-	site, err := svc.Store.FindSite(ctxA, siteID)
+	site, err := svc.Site(ctxA, siteID)
 	if err != nil {
 		t.Fatal(err)
 	}

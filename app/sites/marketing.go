@@ -58,12 +58,12 @@ func (s *Service) Import(ctx context.Context, site *Site, pages []*Page, note st
 		}
 	}
 	site.salt = newSalt()
-	if err := s.Store.CreateSite(ctx, site); err != nil {
+	if err := s.store.CreateSite(ctx, site); err != nil {
 		return nil, err
 	}
 	for _, p := range pages {
 		p.SiteID = site.ID
-		if err := s.Store.CreatePage(ctx, p); err != nil {
+		if err := s.store.CreatePage(ctx, p); err != nil {
 			return nil, err
 		}
 	}

@@ -55,12 +55,12 @@ func (s *Service) Upload(ctx context.Context, siteID int64, data []byte) (*Media
 	if !ok {
 		return nil, app.FieldErrorf("file", "This file is not a PNG, JPEG, GIF or WebP image (its content reads as %s), whatever its name says.", ct)
 	}
-	if _, err := s.Store.FindSite(ctx, siteID); err != nil {
+	if _, err := s.store.FindSite(ctx, siteID); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
 	f := File{Path: MediaPrefix + hex.EncodeToString(sum[:10]) + ext, ContentType: ct, Body: data}
-	if err := s.Store.SaveMedia(ctx, siteID, f, MaxMediaFiles); err != nil {
+	if err := s.store.SaveMedia(ctx, siteID, f, MaxMediaFiles); err != nil {
 		return nil, err
 	}
 	return &Media{Path: f.Path, ContentType: ct, Size: len(data)}, nil

@@ -75,7 +75,7 @@ func (s *Service) PreviewLink(ctx context.Context, key []byte, siteID, pageID in
 	if ttl < time.Hour || ttl > MaxPreviewTTL {
 		return "", time.Time{}, app.FieldErrorf("hours", "A preview link lasts 1 hour to 30 days (720 hours).")
 	}
-	p, err := s.Store.FindPage(ctx, pageID)
+	p, err := s.store.FindPage(ctx, pageID)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -95,11 +95,11 @@ func (s *Service) SharedPreview(ctx context.Context, key []byte, token, themeURL
 		return nil, err
 	}
 	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: c.TenantID})
-	site, err := s.Store.FindSite(ctx, c.SiteID)
+	site, err := s.store.FindSite(ctx, c.SiteID)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := s.Store.FindPages(ctx, site.ID)
+	pages, err := s.store.FindPages(ctx, site.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -139,5 +139,5 @@ func (s *Service) SharedPreviewMedia(ctx context.Context, key []byte, token, pat
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindMediaFile(ctx, c.SiteID, path)
+	return s.store.FindMediaFile(ctx, c.SiteID, path)
 }

@@ -69,7 +69,7 @@ type TenantDomains interface {
 // Service is the builder's use cases: sites and pages edited as drafts,
 // published as revisions, rolled back, and found by host for serving.
 type Service struct {
-	Store    Store
+	store    Store
 	Forms    app.FormStore // form blocks' forms (nil: form blocks refused)
 	Domains  TenantDomains // a site's domain must be one of its tenant's
 	Renderer *Renderer
@@ -96,6 +96,11 @@ type Service struct {
 	mu    sync.Mutex
 	hosts map[string]hostEntry
 }
+
+// NewService returns the website builder on its store; the wiring sets
+// the other fields. The store stays private: callers go through the
+// service.
+func NewService(st Store) *Service { return &Service{store: st} }
 
 type hostEntry struct {
 	site    *Site
@@ -198,14 +203,14 @@ func (s *Service) CreateSite(ctx context.Context, site *Site) error {
 		return err
 	}
 	site.salt = newSalt()
-	if err := s.Store.CreateSite(ctx, site); err != nil {
+	if err := s.store.CreateSite(ctx, site); err != nil {
 		return err
 	}
 	home := &Page{SiteID: site.ID, Title: site.Name, Blocks: []Block{{ID: "b1", Type: BlockHero, Heading: site.Name}}}
 	if err := home.Validate(); err != nil {
 		return err
 	}
-	return s.Store.CreatePage(ctx, home)
+	return s.store.CreatePage(ctx, home)
 }
 
 func newSalt() string {
@@ -216,7 +221,7 @@ func newSalt() string {
 
 // UpdateSite validates and writes a site's name, domain and settings.
 func (s *Service) UpdateSite(ctx context.Context, site *Site) error {
-	old, err := s.Store.FindSite(ctx, site.ID)
+	old, err := s.store.FindSite(ctx, site.ID)
 	if err != nil {
 		return err
 	}
@@ -232,7 +237,7 @@ func (s *Service) UpdateSite(ctx context.Context, site *Site) error {
 	if err := s.checkChatAgent(ctx, site); err != nil {
 		return err
 	}
-	if err := s.Store.UpdateSite(ctx, site); err != nil {
+	if err := s.store.UpdateSite(ctx, site); err != nil {
 		return err
 	}
 	s.forgetHost(old.Domain)
@@ -243,7 +248,7 @@ func (s *Service) UpdateSite(ctx context.Context, site *Site) error {
 // SetRedirects replaces a site's redirects (published with the site's
 // next publish). Returns EINVALID naming "redirects", ENOTFOUND.
 func (s *Service) SetRedirects(ctx context.Context, siteID int64, rs []Redirect) (*Site, error) {
-	site, err := s.Store.FindSite(ctx, siteID)
+	site, err := s.store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +279,7 @@ func (s *Service) checkPlan(ctx context.Context, site *Site) error {
 	if len(site.Settings.Funnels) == 0 && len(site.Settings.Tests) == 0 && len(site.Settings.Redirects) == 0 {
 		return nil
 	}
-	pages, err := s.Store.FindPages(ctx, site.ID)
+	pages, err := s.store.FindPages(ctx, site.ID)
 	if err != nil {
 		return err
 	}
@@ -287,11 +292,11 @@ func (s *Service) checkPlan(ctx context.Context, site *Site) error {
 
 // DeleteSite removes a site, its pages, revisions and files.
 func (s *Service) DeleteSite(ctx context.Context, id int64) error {
-	site, err := s.Store.FindSite(ctx, id)
+	site, err := s.store.FindSite(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteSite(ctx, id); err != nil {
+	if err := s.store.DeleteSite(ctx, id); err != nil {
 		return err
 	}
 	s.forgetHost(site.Domain)
@@ -305,7 +310,7 @@ func (s *Service) DeleteSite(ctx context.Context, id int64) error {
 // warnings for what was changed to make it safe (custom HTML with
 // script). Returns EINVALID, ENOTFOUND or ECONFLICT (slug taken).
 func (s *Service) SavePage(ctx context.Context, p *Page) ([]string, error) {
-	site, err := s.Store.FindSite(ctx, p.SiteID)
+	site, err := s.store.FindSite(ctx, p.SiteID)
 	if err != nil {
 		return nil, err
 	}
@@ -327,16 +332,16 @@ func (s *Service) SavePage(ctx context.Context, p *Page) ([]string, error) {
 		return nil, err
 	}
 	if p.ID == 0 {
-		return warn, s.Store.CreatePage(ctx, p)
+		return warn, s.store.CreatePage(ctx, p)
 	}
-	old, err := s.Store.FindPage(ctx, p.ID)
+	old, err := s.store.FindPage(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
 	if old.SiteID != p.SiteID {
 		return nil, app.Errorf(app.ENOTFOUND, "Page not found.")
 	}
-	return warn, s.Store.UpdatePage(ctx, p)
+	return warn, s.store.UpdatePage(ctx, p)
 }
 
 // checkForms refuses a form block whose form is not the tenant's.
@@ -360,7 +365,7 @@ func (s *Service) checkForms(ctx context.Context, p *Page) error {
 // DeletePage removes a draft page (the live site keeps it until the next
 // publish).
 func (s *Service) DeletePage(ctx context.Context, id int64) error {
-	return s.Store.DeletePage(ctx, id)
+	return s.store.DeletePage(ctx, id)
 }
 
 // renderContext is the site's render context with the forms its pages
@@ -395,7 +400,7 @@ func (s *Service) renderContext(ctx context.Context, site *Site, pages []*Page) 
 // unsaved state; themeURL is where the draft theme's CSS is served.
 // Returns EINVALID when the page does not validate.
 func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL, mediaBase string) ([]byte, error) {
-	site, err := s.Store.FindSite(ctx, siteID)
+	site, err := s.store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +410,7 @@ func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL, 
 	if err := s.checkForms(ctx, p); err != nil {
 		return nil, err
 	}
-	pages, err := s.Store.FindPages(ctx, site.ID)
+	pages, err := s.store.FindPages(ctx, site.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +424,7 @@ func (s *Service) Preview(ctx context.Context, siteID int64, p *Page, themeURL, 
 
 // ThemeCSS renders the stylesheet of a site's saved theme (for previews).
 func (s *Service) ThemeCSS(ctx context.Context, siteID int64) ([]byte, error) {
-	site, err := s.Store.FindSite(ctx, siteID)
+	site, err := s.store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
@@ -431,11 +436,11 @@ func (s *Service) ThemeCSS(ctx context.Context, siteID int64) ([]byte, error) {
 // so the site is never half published. Returns EINVALID when the site
 // has no home page or a draft no longer validates.
 func (s *Service) Publish(ctx context.Context, siteID int64, note string) (*Revision, error) {
-	site, err := s.Store.FindSite(ctx, siteID)
+	site, err := s.store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := s.Store.FindPages(ctx, siteID)
+	pages, err := s.store.FindPages(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +478,7 @@ func (s *Service) publish(ctx context.Context, snap *Snapshot, note string) (*Re
 	if len(note) > 200 {
 		note = note[:200]
 	}
-	rev, err := s.Store.Publish(ctx, snap.Site.ID, js, note, files)
+	rev, err := s.store.Publish(ctx, snap.Site.ID, js, note, files)
 	if err != nil {
 		return nil, err
 	}
@@ -487,11 +492,11 @@ func (s *Service) publish(ctx context.Context, snap *Snapshot, note string) (*Re
 // Rollback makes revision number live again, as a new revision rendered
 // from its snapshot (the drafts stay as they are). Returns ENOTFOUND.
 func (s *Service) Rollback(ctx context.Context, siteID int64, number int) (*Revision, error) {
-	site, err := s.Store.FindSite(ctx, siteID)
+	site, err := s.store.FindSite(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Store.FindRevision(ctx, siteID, number)
+	r, err := s.store.FindRevision(ctx, siteID, number)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +515,7 @@ func (s *Service) LiveSnapshot(ctx context.Context, site *Site) (*Snapshot, erro
 	if site.PublishedRev == 0 {
 		return nil, app.Errorf(app.ENOTFOUND, "The site is not published.")
 	}
-	r, err := s.Store.FindRevision(ctx, site.ID, site.PublishedRev)
+	r, err := s.store.FindRevision(ctx, site.ID, site.PublishedRev)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +535,7 @@ func (s *Service) SiteByHost(ctx context.Context, host string) (*Site, error) {
 	e, ok := s.hosts[host]
 	s.mu.Unlock()
 	if !ok || now.After(e.expires) {
-		site, err := s.Store.FindSiteByDomain(ctx, host)
+		site, err := s.store.FindSiteByDomain(ctx, host)
 		if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
 			return nil, err
 		}
@@ -562,7 +567,7 @@ func (s *Service) forgetHost(host string) {
 
 // Files returns a published site's files, across tenants.
 func (s *Service) Files(ctx context.Context, siteID int64) ([]File, error) {
-	return s.Store.FindFiles(ctx, siteID)
+	return s.store.FindFiles(ctx, siteID)
 }
 
 // checkPlan checks funnels and split tests against the site's slugs.

@@ -50,8 +50,9 @@ func newSiteEnv(tb testing.TB) *siteEnv {
 			e.B = ctx
 		}
 	}
-	e.Svc = &sites.Service{Store: store.NewSiteBuilderStore(db), Forms: e.Forms, Domains: doms,
-		Published: func(id int64, _ string) { e.pub = append(e.pub, id) }}
+	e.Svc = sites.NewService(store.NewSiteBuilderStore(db))
+	e.Svc.Forms, e.Svc.Domains = e.Forms, doms
+	e.Svc.Published = func(id int64, _ string) { e.pub = append(e.pub, id) }
 	return e
 }
 
@@ -66,7 +67,7 @@ func (e *siteEnv) site(tb testing.TB, ctx context.Context, domain string) *sites
 
 func (e *siteEnv) home(tb testing.TB, ctx context.Context, s *sites.Site) *sites.Page {
 	tb.Helper()
-	pages, err := e.Svc.Store.FindPages(ctx, s.ID)
+	pages, err := e.Svc.ListPages(ctx, s.ID)
 	if err != nil || len(pages) != 1 || pages[0].Slug != "" {
 		tb.Fatalf("pages of a new site: %v %+v", err, pages)
 	}
@@ -144,7 +145,8 @@ func TestService_PublishRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	svc2 := &sites.Service{Store: store.NewSiteBuilderStore(db2), Forms: store.NewFormStore(db2)}
+	svc2 := sites.NewService(store.NewSiteBuilderStore(db2))
+	svc2.Forms = store.NewFormStore(db2)
 	files2, err := svc2.Files(context.Background(), s.ID)
 	if err != nil || len(files2) != len(files) {
 		t.Fatalf("files after restart: %v %d", err, len(files2))
@@ -181,7 +183,7 @@ func TestService_PublishRoundTrip(t *testing.T) {
 	if _, err := svc2.Rollback(e.B, s.ID, 1); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("B rolling back A's site: %v", err)
 	}
-	if _, err := svc2.Store.FindPage(e.B, home.ID); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, err := svc2.Page(e.B, home.ID); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("B reading A's page: %v", err)
 	}
 }
@@ -242,7 +244,7 @@ func TestService_BadInput(t *testing.T) {
 	if err != nil || len(warn) != 1 {
 		t.Fatalf("custom HTML: %v %v", err, warn)
 	}
-	got, _ := e.Svc.Store.FindPage(e.A, home.ID)
+	got, _ := e.Svc.Page(e.A, home.ID)
 	h := got.Blocks[0].HTML
 	if strings.Contains(h, "script") || strings.Contains(h, "onclick") || strings.Contains(h, "javascript") || !strings.Contains(h, `<p class="x">Hi</p>`) {
 		t.Errorf("sanitised HTML: %s", h)

@@ -350,7 +350,7 @@ func (s *Service) CreatePageFromTemplate(ctx context.Context, siteID int64, key,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.FindSite(ctx, siteID); err != nil {
+	if _, err := s.store.FindSite(ctx, siteID); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(title) == "" {
@@ -416,7 +416,7 @@ func (s *Service) CreateSiteFromTemplate(ctx context.Context, site *Site, key st
 		return nil, err
 	}
 	site.salt = newSalt()
-	if err := s.Store.CreateSite(ctx, site); err != nil {
+	if err := s.store.CreateSite(ctx, site); err != nil {
 		return nil, err
 	}
 	pages, err := t.build(site.ID, in)
@@ -425,13 +425,13 @@ func (s *Service) CreateSiteFromTemplate(ctx context.Context, site *Site, key st
 			if err = p.Validate(); err != nil {
 				break
 			}
-			if err = s.Store.CreatePage(ctx, p); err != nil {
+			if err = s.store.CreatePage(ctx, p); err != nil {
 				break
 			}
 		}
 	}
 	if err != nil {
-		if derr := s.Store.DeleteSite(ctx, site.ID); derr != nil {
+		if derr := s.store.DeleteSite(ctx, site.ID); derr != nil {
 			s.logger().Error("site from template: removing the half-made site", "site", site.ID, "err", derr)
 		}
 		return nil, err

@@ -87,11 +87,11 @@ func TestTemplates_Sites(t *testing.T) {
 		t.Fatal(err)
 	}
 	// B has no event type: refused naming event_type, and no site is left.
-	before, _ := e.Svc.Store.FindSites(e.B)
+	before, _ := e.Svc.ListSites(e.B)
 	if _, err := e.Svc.CreateSiteFromTemplate(e.B, &sites.Site{Name: "B funnel"}, "funnel", sites.TemplateInput{}); app.ErrorField(err) != "event_type" {
 		t.Errorf("funnel without an event type: %v", err)
 	}
-	if after, _ := e.Svc.Store.FindSites(e.B); len(after) != len(before) {
+	if after, _ := e.Svc.ListSites(e.B); len(after) != len(before) {
 		t.Error("a refused template left a site")
 	}
 	sb := &sites.Site{Name: "Service"}
