@@ -13,4 +13,5 @@ type Stores struct {
 	Webhooks *store.WebhookStore
 	Tenants  *store.TenantStore // what other services read of a tenant
 	Courses  *store.CourseStore // members, courses, the community
+	Creators *store.CreatorStore
 }
