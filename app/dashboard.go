@@ -138,18 +138,22 @@ type DashboardStore interface {
 // DashboardService charts the business: Mission Control across every
 // tenant, and each tenant's portal home.
 type DashboardService struct {
-	Store DashboardStore
+	store DashboardStore
 }
+
+// NewDashboardService returns the service of dashboards on its store.
+// The store stays private: callers go through the service.
+func NewDashboardService(st DashboardStore) *DashboardService { return &DashboardService{store: st} }
 
 // TenantDashboard is the dashboard of the tenant in ctx. Returns
 // EUNAUTHORIZED without one.
 func (s *DashboardService) TenantDashboard(ctx context.Context, r DashRange) (*Dashboard, error) {
-	return s.Store.Dashboard(ctx, r)
+	return s.store.Dashboard(ctx, r)
 }
 
 // MissionControl is the dashboard of every tenant together (Nexus home).
 func (s *DashboardService) MissionControl(ctx context.Context, r DashRange) (*Dashboard, error) {
-	return s.Store.Dashboard(NewContextAcrossTenants(ctx), r)
+	return s.store.Dashboard(NewContextAcrossTenants(ctx), r)
 }
 
 // MaxDeadlines is how many upcoming federal deadlines a dashboard lists.

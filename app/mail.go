@@ -93,15 +93,19 @@ func (m *LogMailer) Send(ctx context.Context, msg *Message) error {
 
 // OutboxService lets Nexus admins read the outbox.
 type OutboxService struct {
-	Store OutboxStore
+	store OutboxStore
 }
+
+// NewOutboxService returns the service of the outbox on its store.
+// The store stays private: callers go through the service.
+func NewOutboxService(st OutboxStore) *OutboxService { return &OutboxService{store: st} }
 
 // Find lists outbox messages. Returns EFORBIDDEN for anyone but an admin.
 func (s *OutboxService) Find(ctx context.Context, limit int) ([]*OutboxMessage, int, error) {
 	if AdminFromContext(ctx) == nil {
 		return nil, 0, Errorf(EFORBIDDEN, "Only Nexus admins can read the outbox.")
 	}
-	return s.Store.FindOutboxMessages(ctx, limit)
+	return s.store.FindOutboxMessages(ctx, limit)
 }
 
 // FindByID returns one message. Returns EFORBIDDEN or ENOTFOUND.
@@ -109,5 +113,5 @@ func (s *OutboxService) FindByID(ctx context.Context, id int64) (*OutboxMessage,
 	if AdminFromContext(ctx) == nil {
 		return nil, Errorf(EFORBIDDEN, "Only Nexus admins can read the outbox.")
 	}
-	return s.Store.FindOutboxMessageByID(ctx, id)
+	return s.store.FindOutboxMessageByID(ctx, id)
 }

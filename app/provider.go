@@ -30,7 +30,7 @@ type ProviderStore interface {
 // keeps the saved record in memory after the first read: a text sent or
 // a model called does not read the database for it.
 type ProviderService struct {
-	Store    ProviderStore
+	store    ProviderStore
 	Defaults ProviderSettings // from the flags
 	Audit    *AuditService
 	Logger   *slog.Logger
@@ -38,12 +38,16 @@ type ProviderService struct {
 	saved atomic.Pointer[ProviderSettings]
 }
 
+// NewProviderService returns the service of the provider settings on its store.
+// The store stays private: callers go through the service.
+func NewProviderService(st ProviderStore) *ProviderService { return &ProviderService{store: st} }
+
 // Stored returns what an admin saved (empty fields: the defaults apply).
 func (s *ProviderService) Stored(ctx context.Context) (ProviderSettings, error) {
 	if p := s.saved.Load(); p != nil {
 		return *p, nil
 	}
-	p, err := s.Store.FindProviderSettings(ctx)
+	p, err := s.store.FindProviderSettings(ctx)
 	if err != nil {
 		return p, err
 	}
@@ -96,7 +100,7 @@ func (s *ProviderService) Save(ctx context.Context, p ProviderSettings) error {
 	if len(p.Model) > 200 || strings.ContainsAny(p.Model, " \t\r\n") {
 		return FieldErrorf("model", "The model must be one name without spaces, like gpt-4o-mini.")
 	}
-	if err := s.Store.SaveProviderSettings(ctx, p); err != nil {
+	if err := s.store.SaveProviderSettings(ctx, p); err != nil {
 		return err
 	}
 	s.saved.Store(&p)

@@ -78,9 +78,13 @@ type SnapshotStore interface {
 // SnapshotService captures and applies snapshots; Nexus and the admin API
 // call it.
 type SnapshotService struct {
-	Store SnapshotStore
+	store SnapshotStore
 	Audit *AuditService
 }
+
+// NewSnapshotService returns the service of configuration snapshots on its store.
+// The store stays private: callers go through the service.
+func NewSnapshotService(st SnapshotStore) *SnapshotService { return &SnapshotService{store: st} }
 
 // Capture validates the name and captures. Returns EINVALID or ENOTFOUND.
 func (s *SnapshotService) Capture(ctx context.Context, tenantID int64, name, description, by string) (*Snapshot, error) {
@@ -94,7 +98,7 @@ func (s *SnapshotService) Capture(ctx context.Context, tenantID int64, name, des
 	if len(sn.Description) > 2000 {
 		return nil, FieldErrorf("description", "Description must be at most 2000 characters.")
 	}
-	if err := s.Store.CaptureSnapshot(ctx, tenantID, sn); err != nil {
+	if err := s.store.CaptureSnapshot(ctx, tenantID, sn); err != nil {
 		return nil, err
 	}
 	s.Audit.Record(ctx, "snapshot.capture", fmt.Sprintf("%s v%d", sn.Name, sn.Version), fmt.Sprintf("from %s, %d items", sn.SourceName, sn.Items))
@@ -103,22 +107,22 @@ func (s *SnapshotService) Capture(ctx context.Context, tenantID int64, name, des
 
 // Snapshots lists every snapshot, newest first.
 func (s *SnapshotService) Snapshots(ctx context.Context) ([]*Snapshot, error) {
-	return s.Store.FindSnapshots(ctx)
+	return s.store.FindSnapshots(ctx)
 }
 
 // Snapshot returns ENOTFOUND.
 func (s *SnapshotService) Snapshot(ctx context.Context, id int64) (*Snapshot, error) {
-	return s.Store.FindSnapshot(ctx, id)
+	return s.store.FindSnapshot(ctx, id)
 }
 
 // Preview works out what applying does, changing nothing.
 func (s *SnapshotService) Preview(ctx context.Context, id, tenantID int64) (*SnapshotPreview, error) {
-	return s.Store.ApplySnapshot(ctx, id, tenantID, true)
+	return s.store.ApplySnapshot(ctx, id, tenantID, true)
 }
 
 // Apply applies the snapshot to the tenant in one transaction.
 func (s *SnapshotService) Apply(ctx context.Context, id, tenantID int64) (*SnapshotPreview, error) {
-	p, err := s.Store.ApplySnapshot(ctx, id, tenantID, false)
+	p, err := s.store.ApplySnapshot(ctx, id, tenantID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +132,11 @@ func (s *SnapshotService) Apply(ctx context.Context, id, tenantID int64) (*Snaps
 
 // Delete removes a snapshot. Returns ENOTFOUND.
 func (s *SnapshotService) Delete(ctx context.Context, id int64) error {
-	sn, err := s.Store.FindSnapshot(ctx, id)
+	sn, err := s.store.FindSnapshot(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteSnapshot(ctx, id); err != nil {
+	if err := s.store.DeleteSnapshot(ctx, id); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "snapshot.delete", fmt.Sprintf("%s v%d", sn.Name, sn.Version), "")

@@ -206,7 +206,7 @@ func (a *App) open(ctx context.Context) error {
 	a.Audit = app.NewAuditService(store.NewAuditStore(a.DB))
 	a.Audit.Logger = a.Logger
 	outbox := store.NewOutboxStore(a.DB)
-	a.Outbox = &app.OutboxService{Store: outbox}
+	a.Outbox = app.NewOutboxService(outbox)
 	a.Metrics = ui.NewMetrics()
 	var smtpDefault app.Mailer // ORENGEN_SMTP_URL; nil: none
 	if cfg.SMTPURL != "" {
@@ -230,7 +230,8 @@ func (a *App) open(ctx context.Context) error {
 	a.Tenants.Audit, a.Tenants.Domains = a.Audit, a.Domains
 	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
 		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
-	a.Snapshots = &app.SnapshotService{Store: store.NewSnapshotStore(a.DB), Audit: a.Audit}
+	a.Snapshots = app.NewSnapshotService(store.NewSnapshotStore(a.DB))
+	a.Snapshots.Audit = a.Audit
 	// The new-client wizard (issue #22) drives the services above; Users
 	// is set once built (below).
 	a.Wizards = &app.WizardService{Store: store.NewWizardStore(a.DB), Tenants: a.Tenants, Domains: a.Domains, Snapshots: a.Snapshots, Audit: a.Audit}
@@ -335,7 +336,7 @@ func (a *App) wireServer() {
 		Vault:      a.Vault,
 		Audit:      a.Audit,
 		Outbox:     a.Outbox,
-		Dashboard:  &app.DashboardService{Store: store.NewDashboardStore(a.DB)},
+		Dashboard:  app.NewDashboardService(store.NewDashboardStore(a.DB)),
 		AdminTOTP:  a.AdminTOTP,
 		CRM:        a.CRMService,
 		Webhooks:   a.Webhooks,
@@ -377,9 +378,10 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	cfg := a.Config
 	ws := store.NewWorkflowStore(a.DB)
 	twilioHTTP := a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
-	a.Providers = &app.ProviderService{Store: store.NewProviderStore(a.DB), Audit: a.Audit, Logger: a.Logger,
-		Defaults: app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
-			StripeAPIURL: strings.TrimRight(cfg.StripeAPIURL, "/")}}
+	a.Providers = app.NewProviderService(store.NewProviderStore(a.DB))
+	a.Providers.Audit, a.Providers.Logger = a.Audit, a.Logger
+	a.Providers.Defaults = app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
+		StripeAPIURL: strings.TrimRight(cfg.StripeAPIURL, "/")}
 	a.Integrations = &app.IntegrationService{
 		Vault: a.Vault, Tenants: a.Stores.Tenants, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {
