@@ -19,14 +19,21 @@ import (
 // the tenant's portal host.
 func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 	cs := store.NewCourseStore(a.DB)
-	a.Courses = &courses.Service{Store: cs, Community: cs, Files: cs, Mailer: courseMailer{a}, Limiter: limiter, Logger: a.Logger, Certificates: certpdf.Write,
-		Guard: &app.LoginGuard{Limiter: limiter, Scope: "member", Key: deviceKey},
-		BaseURL: func(ctx context.Context, t *app.Tenant) string {
-			if ds, err := a.Domains.DomainsByTenant(ctx, t.ID); err == nil && len(ds) > 0 {
-				return a.Server.TenantURL(ds[0])
-			}
-			return a.Server.URL(ui.HostPortal)
-		}}
+	a.Stores.Courses = cs
+	a.Courses = courses.NewService(cs)
+	a.Courses.Community = cs
+	a.Courses.Files = cs
+	a.Courses.Mailer = courseMailer{a}
+	a.Courses.Limiter = limiter
+	a.Courses.Logger = a.Logger
+	a.Courses.Certificates = certpdf.Write
+	a.Courses.Guard = &app.LoginGuard{Limiter: limiter, Scope: "member", Key: deviceKey}
+	a.Courses.BaseURL = func(ctx context.Context, t *app.Tenant) string {
+		if ds, err := a.Domains.DomainsByTenant(ctx, t.ID); err == nil && len(ds) > 0 {
+			return a.Server.TenantURL(ds[0])
+		}
+		return a.Server.URL(ui.HostPortal)
+	}
 	a.Courses.Events = a.courseEvent
 	a.Courses.ICS = caldav.ICS{} // community events as .ics
 	if a.Engine != nil {

@@ -12,4 +12,6 @@ type Stores struct {
 	Forms    *store.FormStore     // also the site builder's form blocks
 	Webhooks *store.WebhookStore
 	Tenants  *store.TenantStore // what other services read of a tenant
+	Courses  *store.CourseStore // members, courses, the community
+	Creators *store.CreatorStore
 }

@@ -752,7 +752,7 @@ func TestCommunity_AccessSteps(t *testing.T) {
 		}
 	}
 	run(`{"type":"member_enrol","course":"` + a.Course.Slug + `","days":30},{"type":"member_grant","space":"` + vip.Slug + `"}`)
-	if _, _, err := e.App.Courses.Store.FindMemberByEmail(app.NewContextWithTenant(ctx, e.A.T), "buyer@alpha.test"); err != nil {
+	if _, _, err := e.App.Stores.Courses.FindMemberByEmail(app.NewContextWithTenant(ctx, e.A.T), "buyer@alpha.test"); err != nil {
 		t.Fatalf("member not made: %v", err)
 	}
 	sess, _, err := e.App.Courses.RedeemLink(app.NewContextWithTenant(ctx, e.A.T), e.memberToken("buyer@alpha.test"))

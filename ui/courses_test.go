@@ -687,18 +687,18 @@ func TestCourses_FormEnrols(t *testing.T) {
 		}
 	}
 	tctx := app.NewContextWithTenant(ctx, e.A.T)
-	m, _, err := e.App.Courses.Store.FindMemberByEmail(tctx, "sam@alpha.test")
+	m, _, err := e.App.Stores.Courses.FindMemberByEmail(tctx, "sam@alpha.test")
 	if err != nil {
 		t.Fatalf("the form's visitor is no member: %v", err)
 	}
-	es, err := e.App.Courses.Store.FindCourseEnrolments(tctx, a.Course.ID)
+	es, err := e.App.Stores.Courses.FindCourseEnrolments(tctx, a.Course.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(es, func(x *courses.Enrolment) bool { return x.MemberID == m.ID }) {
 		t.Fatalf("member %d not enrolled: %+v", m.ID, es)
 	}
-	if _, _, err := e.App.Courses.Store.FindMemberByEmail(tctx, "news@alpha.test"); app.ErrorCode(err) != app.ENOTFOUND {
+	if _, _, err := e.App.Stores.Courses.FindMemberByEmail(tctx, "news@alpha.test"); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Fatalf("the other form's visitor became a member: %v", err)
 	}
 	sess, _, err := e.App.Courses.RedeemLink(tctx, e.memberToken("sam@alpha.test"))

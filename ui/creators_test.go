@@ -431,7 +431,7 @@ func TestCreators_EditDelete(t *testing.T) {
 	if err := e.App.Creators.UpdateDeliverable(ctxA, f.Deliverable, &creators.Deliverable{Kind: "video", AmountCents: d0.AmountCents, UsageUntil: "2027-01-10"}); err != nil {
 		t.Fatal(err)
 	}
-	if rs, err := e.App.Creators.Store.ClaimReminders(context.Background(), "2027-01-10", time.Now()); err != nil || len(rs) != 1 || rs[0].Deliverable.ID != f.Deliverable {
+	if rs, err := e.App.Stores.Creators.ClaimReminders(context.Background(), "2027-01-10", time.Now()); err != nil || len(rs) != 1 || rs[0].Deliverable.ID != f.Deliverable {
 		t.Fatalf("reminder claimed: %v %v", rs, err)
 	}
 	del := url.Values{"kind": {"reel"}, "due": {"2027-02-01"}, "amount": {"150.50"}, "usage_until": {"2027-01-10"}}

@@ -164,7 +164,7 @@ func (s *Service) sendDigest(ctx context.Context, ds DigestStore, d *DigestDue, 
 		return false, nil
 	}
 	tctx := app.NewContextWithTenant(ctx, t)
-	m, err := s.Store.FindMember(tctx, d.MemberID)
+	m, err := s.store.FindMember(tctx, d.MemberID)
 	if err != nil {
 		return false, err
 	}

@@ -73,6 +73,7 @@ func (m *mailbox) lastToken(t *testing.T, to string) string {
 type env struct {
 	DB     *store.DB
 	Svc    *courses.Service
+	St     *store.CourseStore // the service's store, for set-up and checks
 	Mail   *mailbox
 	CRM    *store.CRMStores
 	A, B   context.Context // staff of tenant A, B
@@ -97,9 +98,12 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	e.Svc = &courses.Service{Store: store.NewCourseStore(db), Mailer: e.Mail, Limiter: &memLimiter{n: map[string]int{}},
-		BaseURL: func(context.Context, *app.Tenant) string { return "https://learn.test" }, Now: func() time.Time { return e.now },
-		Events: func(_ context.Context, ev courses.Event) { e.events = append(e.events, ev) }}
+	e.St = store.NewCourseStore(db)
+	e.Svc = courses.NewService(e.St)
+	e.Svc.Mailer, e.Svc.Limiter = e.Mail, &memLimiter{n: map[string]int{}}
+	e.Svc.BaseURL = func(context.Context, *app.Tenant) string { return "https://learn.test" }
+	e.Svc.Now = func() time.Time { return e.now }
+	e.Svc.Events = func(_ context.Context, ev courses.Event) { e.events = append(e.events, ev) }
 	e.PA = app.NewContextWithTenant(app.NewContextWithRequest(context.Background(), app.RequestInfo{IP: "192.0.2.1"}), e.TA)
 	e.PB = app.NewContextWithTenant(app.NewContextWithRequest(context.Background(), app.RequestInfo{IP: "192.0.2.2"}), e.TB)
 	e.A = app.NewContextWithUser(e.PA, &app.User{ID: 1, TenantID: e.TA.ID, Role: app.UserRoleOwner})
@@ -326,7 +330,7 @@ func TestService_MemberIsolation(t *testing.T) {
 	if _, err := e.Svc.Invite(e.B, "ann@a.test", "Ann B", 0); err != nil {
 		t.Fatal(err)
 	}
-	if m, _, err := e.Svc.Store.FindMemberByEmail(e.PA, "ann@a.test"); err != nil || m.ID != ma.ID || m.Name != "Ann" {
+	if m, _, err := e.St.FindMemberByEmail(e.PA, "ann@a.test"); err != nil || m.ID != ma.ID || m.Name != "Ann" {
 		t.Errorf("A's ann: %+v %v", m, err)
 	}
 }
@@ -342,7 +346,7 @@ func TestService_JoinAndSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Svc.Store.FindEnrolment(e.PA, c.ID, m.ID); err != nil {
+	if _, err := e.St.FindEnrolment(e.PA, c.ID, m.ID); err != nil {
 		t.Errorf("joined but not enrolled: %v", err)
 	}
 	// A closed course refuses joins.
@@ -431,7 +435,7 @@ func TestService_QuizAndCertificate(t *testing.T) {
 	if r, mc, err := e.Svc.SubmitQuiz(e.PA, m, l.ID, [][]int{{1}, {0, 1, 3}, {1}}); err != nil || !r.Passed || mc.Done != 1 {
 		t.Fatalf("passing attempt: %+v %v", r, err)
 	}
-	as, _ := e.Svc.Store.FindQuizAttempts(e.PA, l.ID, m.ID)
+	as, _ := e.St.FindQuizAttempts(e.PA, l.ID, m.ID)
 	if len(as) != 2 || !as[0].Passed || as[1].Passed || as[1].Score != 66 {
 		t.Errorf("attempts %+v", as)
 	}

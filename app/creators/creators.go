@@ -309,7 +309,7 @@ type Store interface {
 
 // Service is the creators' use cases.
 type Service struct {
-	Store    Store
+	store    Store
 	Audit    *app.AuditService
 	TokenKey []byte // signs the private links
 	// Mailer is the tenant's mailer; Owners its owners' addresses and
@@ -319,6 +319,11 @@ type Service struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 }
+
+// NewService returns creator management on its store; the wiring sets
+// the other fields. The store stays private: callers go through the
+// service.
+func NewService(st Store) *Service { return &Service{store: st} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -335,7 +340,7 @@ func canWrite(ctx context.Context) error {
 }
 
 // Profiles lists the tenant's creators.
-func (s *Service) Profiles(ctx context.Context) ([]*Profile, error) { return s.Store.FindProfiles(ctx) }
+func (s *Service) Profiles(ctx context.Context) ([]*Profile, error) { return s.store.FindProfiles(ctx) }
 
 // CreateProfile makes a CRM person a creator. Returns EINVALID,
 // ECONFLICT, EFORBIDDEN.
@@ -346,12 +351,12 @@ func (s *Service) CreateProfile(ctx context.Context, p *Profile) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.Store.CreateProfile(ctx, p)
+	return s.store.CreateProfile(ctx, p)
 }
 
 // Profile returns a creator's profile, or ENOTFOUND.
 func (s *Service) Profile(ctx context.Context, id int64) (*Profile, error) {
-	return s.Store.FindProfile(ctx, id)
+	return s.store.FindProfile(ctx, id)
 }
 
 // UpdateProfile replaces a creator's handles, audience, rate, niches and
@@ -361,7 +366,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, in *Profile) erro
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	p, err := s.Store.FindProfile(ctx, id)
+	p, err := s.store.FindProfile(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -370,7 +375,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, in *Profile) erro
 		return err
 	}
 	*in = *p
-	return s.Store.UpdateProfile(ctx, p)
+	return s.store.UpdateProfile(ctx, p)
 }
 
 // DeleteCampaign deletes a campaign with its deliverables, their
@@ -379,7 +384,7 @@ func (s *Service) DeleteCampaign(ctx context.Context, id int64) error {
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteCampaign(ctx, id); err != nil {
+	if err := s.store.DeleteCampaign(ctx, id); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "creators.campaign_delete", "campaign:"+strconv.FormatInt(id, 10), "")
@@ -388,12 +393,12 @@ func (s *Service) DeleteCampaign(ctx context.Context, id int64) error {
 
 // Campaigns lists campaigns with their totals.
 func (s *Service) Campaigns(ctx context.Context) ([]*Campaign, error) {
-	return s.Store.FindCampaigns(ctx)
+	return s.store.FindCampaigns(ctx)
 }
 
 // Campaign returns a campaign, or ENOTFOUND.
 func (s *Service) Campaign(ctx context.Context, id int64) (*Campaign, error) {
-	return s.Store.FindCampaign(ctx, id)
+	return s.store.FindCampaign(ctx, id)
 }
 
 // SaveCampaign creates (ID 0) or updates a campaign. Returns EINVALID,
@@ -405,7 +410,7 @@ func (s *Service) SaveCampaign(ctx context.Context, c *Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return s.Store.SaveCampaign(ctx, c)
+	return s.store.SaveCampaign(ctx, c)
 }
 
 // Board is a campaign's deliverables by status, in Statuses order.
@@ -422,11 +427,11 @@ type Column struct {
 
 // Board returns a campaign's board. Returns ENOTFOUND.
 func (s *Service) Board(ctx context.Context, campaignID int64) (*Board, error) {
-	c, err := s.Store.FindCampaign(ctx, campaignID)
+	c, err := s.store.FindCampaign(ctx, campaignID)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := s.Store.FindDeliverables(ctx, campaignID)
+	ds, err := s.store.FindDeliverables(ctx, campaignID)
 	if err != nil {
 		return nil, err
 	}
@@ -449,26 +454,26 @@ func (s *Service) Board(ctx context.Context, campaignID int64) (*Board, error) {
 
 // Deliverable returns a deliverable, or ENOTFOUND.
 func (s *Service) Deliverable(ctx context.Context, id int64) (*Deliverable, error) {
-	return s.Store.FindDeliverable(ctx, id)
+	return s.store.FindDeliverable(ctx, id)
 }
 
 // DeliverableFile returns a deliverable's submitted file. Returns
 // ENOTFOUND.
 func (s *Service) DeliverableFile(ctx context.Context, id int64) (*Deliverable, []byte, error) {
-	d, err := s.Store.FindDeliverable(ctx, id)
+	d, err := s.store.FindDeliverable(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !d.HasFile {
 		return nil, nil, app.Errorf(app.ENOTFOUND, "No file was submitted.")
 	}
-	b, err := s.Store.FindDeliverableFile(ctx, id)
+	b, err := s.store.FindDeliverableFile(ctx, id)
 	return d, b, err
 }
 
 // Comments lists a deliverable's comments, oldest first.
 func (s *Service) Comments(ctx context.Context, id int64) ([]*Comment, error) {
-	return s.Store.FindComments(ctx, id)
+	return s.store.FindComments(ctx, id)
 }
 
 func nonce() string {
@@ -488,7 +493,7 @@ func (s *Service) AddDeliverable(ctx context.Context, d *Deliverable) error {
 		return err
 	}
 	d.LinkNonce, d.LinkExpiresAt = nonce(), s.now().Add(LinkTTL).UTC()
-	return s.Store.CreateDeliverable(ctx, d)
+	return s.store.CreateDeliverable(ctx, d)
 }
 
 // UpdateDeliverable changes a deliverable's type, due date, amount and
@@ -498,7 +503,7 @@ func (s *Service) UpdateDeliverable(ctx context.Context, id int64, in *Deliverab
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	d, err := s.Store.FindDeliverable(ctx, id)
+	d, err := s.store.FindDeliverable(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -506,7 +511,7 @@ func (s *Service) UpdateDeliverable(ctx context.Context, id int64, in *Deliverab
 	if err := d.Validate(); err != nil {
 		return err
 	}
-	if err := s.Store.UpdateDeliverable(ctx, d); err != nil {
+	if err := s.store.UpdateDeliverable(ctx, d); err != nil {
 		return err
 	}
 	*in = *d
@@ -519,7 +524,7 @@ func (s *Service) DeleteDeliverable(ctx context.Context, id int64) error {
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteDeliverable(ctx, id); err != nil {
+	if err := s.store.DeleteDeliverable(ctx, id); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "creators.deliverable_delete", "deliverable:"+strconv.FormatInt(id, 10), "")
@@ -547,7 +552,7 @@ func (s *Service) Move(ctx context.Context, id int64, status, comment string) er
 	if comment != "" {
 		c = &Comment{Author: AuthorOwner, Body: comment}
 	}
-	if err := s.Store.SetStatus(ctx, id, status, c); err != nil {
+	if err := s.store.SetStatus(ctx, id, status, c); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "creators.status", "deliverable:"+strconv.FormatInt(id, 10), status)
@@ -563,7 +568,7 @@ func (s *Service) SetPaid(ctx context.Context, id, paidCents int64) error {
 	if paidCents < 0 {
 		return app.FieldErrorf("paid", "The amount paid may not be negative.")
 	}
-	return s.Store.SetPaid(ctx, id, paidCents)
+	return s.store.SetPaid(ctx, id, paidCents)
 }
 
 // NewLink replaces a deliverable's private link (the old one stops
@@ -572,7 +577,7 @@ func (s *Service) NewLink(ctx context.Context, id int64) error {
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	return s.Store.SetLink(ctx, id, nonce(), s.now().Add(LinkTTL).UTC())
+	return s.store.SetLink(ctx, id, nonce(), s.now().Add(LinkTTL).UTC())
 }
 
 // Token is a deliverable's private link token:
@@ -628,7 +633,7 @@ func (s *Service) ParseToken(token string) (*Link, error) {
 // scoped to the link's tenant). A link replaced by a newer one is
 // refused like a wrong one.
 func (s *Service) LinkDeliverable(ctx context.Context, l *Link) (*Deliverable, error) {
-	d, err := s.Store.FindDeliverable(ctx, l.DeliverableID)
+	d, err := s.store.FindDeliverable(ctx, l.DeliverableID)
 	if err != nil || d.LinkNonce != l.Nonce {
 		return nil, app.Errorf(app.ENOTFOUND, "This link is not valid. Ask for a new one.")
 	}
@@ -685,7 +690,7 @@ func (s *Service) Submit(ctx context.Context, l *Link, sub *Submission) error {
 			sub.FileName = "submission"
 		}
 	}
-	return s.Store.Submit(ctx, d.ID, l.Nonce, sub)
+	return s.store.Submit(ctx, d.ID, l.Nonce, sub)
 }
 
 // RenderBrief is a brief's safe HTML (the wiki's renderer).
@@ -697,7 +702,7 @@ func RenderBrief(md string) string { return wiki.Render(md, wiki.Resolver{}) }
 // how many reminders went out.
 func (s *Service) RemindUsage(ctx context.Context) int {
 	now := s.now().UTC()
-	rs, err := s.Store.ClaimReminders(ctx, now.Add(ReminderLead).Format("2006-01-02"), now)
+	rs, err := s.store.ClaimReminders(ctx, now.Add(ReminderLead).Format("2006-01-02"), now)
 	if err != nil {
 		s.log().Error("creators: claim reminders", "err", err)
 		return 0
@@ -707,7 +712,7 @@ func (s *Service) RemindUsage(ctx context.Context) int {
 		d := r.Deliverable
 		if err := s.remind(ctx, r); err != nil {
 			s.log().Error("creators: usage reminder", "tenant", d.TenantID, "deliverable", d.ID, "err", err)
-			if err := s.Store.UnclaimReminder(ctx, d.TenantID, d.ID); err != nil {
+			if err := s.store.UnclaimReminder(ctx, d.TenantID, d.ID); err != nil {
 				s.log().Error("creators: unclaim reminder", "err", err)
 			}
 			continue
