@@ -128,28 +128,32 @@ type SiteStore interface {
 
 // SiteService serves and edits the marketing site's content.
 type SiteService struct {
-	Store SiteStore
+	store SiteStore
 }
+
+// NewSiteService returns the marketing site's service on its store. The
+// store stays private: callers go through the service.
+func NewSiteService(st SiteStore) *SiteService { return &SiteService{store: st} }
 
 // ListPages returns every page ordered by navigation order.
 func (s *SiteService) ListPages(ctx context.Context) ([]*Page, error) {
-	return s.Store.FindPages(ctx)
+	return s.store.FindPages(ctx)
 }
 
 // PageBySlug returns ENOTFOUND if there is no such page.
 func (s *SiteService) PageBySlug(ctx context.Context, slug string) (*Page, error) {
-	return s.Store.FindPageBySlug(ctx, slug)
+	return s.store.FindPageBySlug(ctx, slug)
 }
 
 // SavePage validates p and creates or replaces the page with its slug.
 // Returns EINVALID naming the field.
 func (s *SiteService) SavePage(ctx context.Context, p *Page) error {
-	return s.Store.UpsertPage(ctx, p)
+	return s.store.UpsertPage(ctx, p)
 }
 
 // Settings returns the site-wide content.
 func (s *SiteService) Settings(ctx context.Context) (*SiteSettings, error) {
-	return s.Store.SiteSettings(ctx)
+	return s.store.SiteSettings(ctx)
 }
 
 // Lead is a submission of the marketing site's lead form.

@@ -314,6 +314,7 @@ func (a *App) openData(ctx context.Context) (*app.Cipher, error) {
 // modules' handlers.
 func (a *App) wireServer() {
 	cfg := a.Config
+	a.Stores.Site = store.NewSiteStore(a.DB)
 	a.Server = &ui.Server{
 		Domains:    a.Domains,
 		Domain:     cfg.Domain,
@@ -325,8 +326,8 @@ func (a *App) wireServer() {
 		SessionKey: cfg.SessionKey,                        // serve sets the key file's when unset
 		ImportDir:  filepath.Join(cfg.DataDir, "imports"), // inside ReadWritePaths when installed
 		Auth:       a.Auth,
-		Site:       &app.SiteService{Store: store.NewSiteStore(a.DB)},
-		Leads:      &app.LeadService{Store: store.NewLeadStore(a.DB), Tenant: store.NewTenantLeadStore(a.DB), Audit: a.Audit},
+		Site:       app.NewSiteService(a.Stores.Site),
+		Leads:      app.NewLeadService(store.NewLeadStore(a.DB), store.NewTenantLeadStore(a.DB)),
 		Tenants:    a.Tenants,
 		Transfer:   a.Transfer,
 		Snapshots:  a.Snapshots,
@@ -358,6 +359,7 @@ func (a *App) wireServer() {
 		LeadRateLimit: cfg.LeadRateLimit,
 	}
 	a.Server.AdminSessions = a.AdminSessions
+	a.Server.Leads.Audit = a.Audit
 	if a.Server.LeadRateLimit == 0 {
 		a.Server.LeadRateLimit = -1 // --lead-rate-limit 0: no limit either
 	}

@@ -57,8 +57,8 @@ func domainsTestServer(t *testing.T) (s *Server, owner, staff string) {
 		Logger:     logger,
 		SessionKey: []byte(strings.Repeat("k", 32)),
 		Auth:       &app.AuthService{Admins: admins, Sessions: sessions, Limiter: store.NewRateLimiter(kv), Logger: logger},
-		Site:       &app.SiteService{Store: store.NewSiteStore(db)},
-		Leads:      &app.LeadService{Store: store.NewLeadStore(db)},
+		Site:       app.NewSiteService(store.NewSiteStore(db)),
+		Leads:      app.NewLeadService(store.NewLeadStore(db), nil),
 		Domains: &app.DomainService{Store: store.NewDomainStore(db), Resolver: domainsResolver{}, Domain: "agency.test",
 			PublicIPs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}, Logger: logger},
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"orengen/app"
+	"orengen/cli"
 	"orengen/store"
 	"orengen/ui"
 )
@@ -23,12 +24,13 @@ type testEnv struct {
 	DB     *store.DB
 	KV     *store.KV
 	Auth   *app.AuthService
+	App    *cli.App
 }
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	w := newWired(t)
-	return &testEnv{t: t, Server: w.Server, DB: w.DB, KV: w.KV, Auth: w.Auth}
+	return &testEnv{t: t, Server: w.Server, DB: w.DB, KV: w.KV, Auth: w.Auth, App: w.App}
 }
 
 // reopen rebuilds the server's handlers after a test changed its fields.

@@ -317,7 +317,7 @@ func TestServer_SiteEditor(t *testing.T) {
 
 func TestServer_PanicIs500(t *testing.T) {
 	env := newTestEnv(t)
-	env.Server.Site = &app.SiteService{Store: panicSite{env.Server.Site.Store}}
+	env.Server.Site = app.NewSiteService(panicSite{env.App.Stores.Site})
 	env.reopen()
 	req := httptest.NewRequest("GET", "http://localhost/thanks", nil) // rendered with the site settings' layout
 	req.Host = "localhost"
