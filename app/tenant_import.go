@@ -133,7 +133,7 @@ func moveFile(src, dst string) error {
 // check runs the dry run for slug and records its result on j. Only an
 // internal failure is returned.
 func (s *TenantTransferService) check(ctx context.Context, j *TenantImportJob, slug string) error {
-	sum, err := s.Store.ImportTenant(ctx, j.path, ImportOptions{Slug: slug, DryRun: true})
+	sum, err := s.store.ImportTenant(ctx, j.path, ImportOptions{Slug: slug, DryRun: true})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j.Slug, j.updated = slug, time.Now()

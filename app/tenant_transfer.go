@@ -92,7 +92,7 @@ const DefaultExportKeep = 24 * time.Hour
 // the store through it, and Nexus starts exports in the background and
 // downloads them when done.
 type TenantTransferService struct {
-	Store   TenantTransferStore
+	store   TenantTransferStore
 	Tenants TenantStore
 	Audit   *AuditService
 	// Dir holds the export files Nexus makes (inside the data directory).
@@ -105,6 +105,13 @@ type TenantTransferService struct {
 	imports map[string]*TenantImportJob // tenant_import.go
 }
 
+// NewTenantTransferService returns the service of tenant export and
+// import on its store; the wiring sets the other fields. The store stays
+// private: callers go through the service.
+func NewTenantTransferService(st TenantTransferStore) *TenantTransferService {
+	return &TenantTransferService{store: st}
+}
+
 // Export writes the tenant with slug to path. Returns ENOTFOUND.
 func (s *TenantTransferService) Export(ctx context.Context, slug, path string, progress func(TransferProgress)) (*TransferSummary, error) {
 	t, err := s.Tenants.FindTenantBySlug(ctx, slug)
@@ -114,7 +121,7 @@ func (s *TenantTransferService) Export(ctx context.Context, slug, path string, p
 	if path == "" {
 		return nil, FieldErrorf("output", "Output file required.")
 	}
-	return s.Store.ExportTenant(ctx, t.ID, path, progress)
+	return s.store.ExportTenant(ctx, t.ID, path, progress)
 }
 
 // Import reads an export file as a new tenant (see TenantTransferStore).
@@ -122,7 +129,7 @@ func (s *TenantTransferService) Import(ctx context.Context, path string, opt Imp
 	if path == "" {
 		return nil, FieldErrorf("file", "Export file required.")
 	}
-	sum, err := s.Store.ImportTenant(ctx, path, opt)
+	sum, err := s.store.ImportTenant(ctx, path, opt)
 	if err == nil && !opt.DryRun && s.Audit != nil {
 		s.Audit.Record(ctx, "tenant.import", sum.Tenant, fmt.Sprintf("%d rows from %s", sum.Rows, filepath.Base(path)))
 	}
@@ -159,7 +166,7 @@ func (s *TenantTransferService) StartExport(ctx context.Context, tenantID int64)
 	// The export outlives the request that started it.
 	bg := context.WithoutCancel(ctx)
 	go func() {
-		sum, err := s.Store.ExportTenant(bg, t.ID, j.path, func(p TransferProgress) {
+		sum, err := s.store.ExportTenant(bg, t.ID, j.path, func(p TransferProgress) {
 			s.mu.Lock()
 			j.Progress, j.updatedAt = p, time.Now()
 			s.mu.Unlock()

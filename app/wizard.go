@@ -128,7 +128,7 @@ type WizardStore interface {
 // that records it (the tenant), or is the same when made twice (brand,
 // snapshot apply).
 type WizardService struct {
-	Store     WizardStore
+	store     WizardStore
 	Tenants   *TenantService
 	Users     *UserService
 	Domains   *DomainService   // nil: the domain step can only be skipped
@@ -136,10 +136,15 @@ type WizardService struct {
 	Audit     *AuditService
 }
 
+// NewWizardService returns the service of the new-client wizard on its store; the
+// wiring sets the other fields. The store stays private: callers go
+// through the service.
+func NewWizardService(st WizardStore) *WizardService { return &WizardService{store: st} }
+
 // Start creates a run at its first step.
 func (s *WizardService) Start(ctx context.Context, by string) (*Wizard, error) {
 	w := &Wizard{Step: WizardClient, CreatedBy: by}
-	if err := s.Store.CreateWizard(ctx, w); err != nil {
+	if err := s.store.CreateWizard(ctx, w); err != nil {
 		return nil, err
 	}
 	s.Audit.Record(ctx, "wizard.start", fmt.Sprintf("wizard:%d", w.ID), "")
@@ -148,12 +153,12 @@ func (s *WizardService) Start(ctx context.Context, by string) (*Wizard, error) {
 
 // Wizard returns a run, or ENOTFOUND.
 func (s *WizardService) Wizard(ctx context.Context, id int64) (*Wizard, error) {
-	return s.Store.FindWizard(ctx, id)
+	return s.store.FindWizard(ctx, id)
 }
 
 // Wizards lists runs, newest first.
 func (s *WizardService) Wizards(ctx context.Context) ([]*Wizard, error) {
-	return s.Store.FindWizards(ctx)
+	return s.store.FindWizards(ctx)
 }
 
 // Submit does a step of run id and records it. A step that is done
@@ -162,7 +167,7 @@ func (s *WizardService) Wizards(ctx context.Context) ([]*Wizard, error) {
 // EINVALID naming the field at fault, ECONFLICT or ETOOLARGE; nothing of
 // a refused step is kept.
 func (s *WizardService) Submit(ctx context.Context, id int64, step string, in WizardInput) (*Wizard, error) {
-	w, err := s.Store.FindWizard(ctx, id)
+	w, err := s.store.FindWizard(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +202,7 @@ func (s *WizardService) Submit(ctx context.Context, id int64, step string, in Wi
 		return nil, err
 	}
 	next := nextWizardStep(step)
-	if w, err = s.Store.SaveWizardStep(ctx, id, step, next, inputs, results); err != nil {
+	if w, err = s.store.SaveWizardStep(ctx, id, step, next, inputs, results); err != nil {
 		return nil, err
 	}
 	if next == WizardDone {
@@ -216,7 +221,7 @@ func (s *WizardService) client(ctx context.Context, w *Wizard, in WizardInput) (
 	} else if ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	w, err := s.Store.CreateWizardTenant(ctx, w.ID, t, map[string]string{"name": t.Name, "slug": t.Slug})
+	w, err := s.store.CreateWizardTenant(ctx, w.ID, t, map[string]string{"name": t.Name, "slug": t.Slug})
 	if err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return nil, FieldErrorf("slug", "A client with the slug %s exists already: choose another.", t.Slug)
@@ -348,7 +353,7 @@ func (s *WizardService) snapshot(ctx context.Context, t *Tenant, in WizardInput)
 // do, changing nothing. Returns ENOTFOUND, or EINVALID before the client
 // step is done.
 func (s *WizardService) PreviewSnapshot(ctx context.Context, id, sid int64) (*SnapshotPreview, error) {
-	w, err := s.Store.FindWizard(ctx, id)
+	w, err := s.store.FindWizard(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +402,7 @@ func (s *WizardService) DNSRecords(d *CustomDomain) []DNSRecord {
 // records the result on the domain. Returns EINVALID when the run has no
 // domain.
 func (s *WizardService) CheckDomain(ctx context.Context, id int64) (*CustomDomain, error) {
-	w, err := s.Store.FindWizard(ctx, id)
+	w, err := s.store.FindWizard(ctx, id)
 	if err != nil {
 		return nil, err
 	}

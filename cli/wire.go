@@ -228,13 +228,14 @@ func (a *App) open(ctx context.Context) error {
 	a.Stores.Tenants = tenants
 	a.Tenants = app.NewTenantService(tenants)
 	a.Tenants.Audit, a.Tenants.Domains = a.Audit, a.Domains
-	a.Transfer = &app.TenantTransferService{Store: store.NewTenantTransferStore(a.DB), Tenants: tenants, Audit: a.Audit,
-		Dir: filepath.Join(cfg.DataDir, "exports"), Logger: a.Logger}
+	a.Transfer = app.NewTenantTransferService(store.NewTenantTransferStore(a.DB))
+	a.Transfer.Tenants, a.Transfer.Audit, a.Transfer.Dir, a.Transfer.Logger = tenants, a.Audit, filepath.Join(cfg.DataDir, "exports"), a.Logger
 	a.Snapshots = app.NewSnapshotService(store.NewSnapshotStore(a.DB))
 	a.Snapshots.Audit = a.Audit
 	// The new-client wizard (issue #22) drives the services above; Users
 	// is set once built (below).
-	a.Wizards = &app.WizardService{Store: store.NewWizardStore(a.DB), Tenants: a.Tenants, Domains: a.Domains, Snapshots: a.Snapshots, Audit: a.Audit}
+	a.Wizards = app.NewWizardService(store.NewWizardStore(a.DB))
+	a.Wizards.Tenants, a.Wizards.Domains, a.Wizards.Snapshots, a.Wizards.Audit = a.Tenants, a.Domains, a.Snapshots, a.Audit
 	a.APIKeys = app.NewAPIKeyService(store.NewAPIKeyStore(a.DB))
 	a.APIKeys.Audit, a.APIKeys.Limiter = a.Audit, &app.KeyLimiter{Default: cfg.APIRateLimit}
 	a.Users = &app.UserService{
