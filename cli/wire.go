@@ -249,7 +249,7 @@ func (a *App) open(ctx context.Context) error {
 	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
 	a.CRM = store.NewCRMStores(a.DB)
 	a.CRMService = a.CRM.Service()
-	a.Wiki = wiki.NewService(store.NewWikiStore(a.DB))
+	a.Wiki = wiki.NewService(store.NewWikiStore(a.DB).Stores())
 	a.Wiki.Tenant, a.Wiki.PDF, a.Wiki.Logger = tenants.FindTenantByID, pdftext.Text, a.Logger
 	a.Sheets = sheets.NewService(store.NewSheetStore(a.DB))
 	a.Sheets.Tenant, a.Sheets.ImportDir, a.Sheets.XLSX, a.Sheets.Logger = tenants.FindTenantByID, filepath.Join(cfg.DataDir, "imports"), xlsx.Workbooks{}, a.Logger
