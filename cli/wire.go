@@ -251,7 +251,7 @@ func (a *App) open(ctx context.Context) error {
 	a.CRMService = a.CRM.Service()
 	a.Wiki = wiki.NewService(store.NewWikiStore(a.DB).Stores())
 	a.Wiki.Tenant, a.Wiki.PDF, a.Wiki.Logger = tenants.FindTenantByID, pdftext.Text, a.Logger
-	a.Sheets = sheets.NewService(store.NewSheetStore(a.DB))
+	a.Sheets = sheets.NewService(store.NewSheetStore(a.DB).Stores())
 	a.Sheets.Tenant, a.Sheets.ImportDir, a.Sheets.XLSX, a.Sheets.Logger = tenants.FindTenantByID, filepath.Join(cfg.DataDir, "imports"), xlsx.Workbooks{}, a.Logger
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
 		return usageError{err}

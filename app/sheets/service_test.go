@@ -39,7 +39,7 @@ func newSheetEnv(tb testing.TB) *sheetEnv {
 	}
 	tb.Cleanup(func() { db.Close() })
 	e := &sheetEnv{DB: db, Store: store.NewSheetStore(db), CRM: store.NewCRMStores(db), Dir: dir}
-	e.Svc = sheets.NewService(e.Store)
+	e.Svc = sheets.NewService(e.Store.Stores())
 	e.Svc.ImportDir, e.Svc.XLSX = dir, xlsx.Workbooks{}
 	ts := store.NewTenantStore(db)
 	e.TA, e.TB = &app.Tenant{Name: "Alpha"}, &app.Tenant{Name: "Bravo"}
