@@ -287,7 +287,7 @@ func TestFederalService_BackgroundTenantContext(t *testing.T) {
 	fs := store.NewFederalStore(e.DB)
 	now := fedNow
 	sink := &recordingSink{}
-	sc := &federal.Scout{Store: fs}
+	sc := federal.NewScout(fs)
 	svc := federal.NewService(fs)
 	svc.Scout, svc.Sink, svc.Now = sc, sink, func() time.Time { return now }
 	svc.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }

@@ -294,7 +294,7 @@ func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	if e.AdminKeyW, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "w", app.ScopeWrite); err != nil {
 		t.Fatal(err)
 	}
-	e.NoticeID = seedFederal(t, e.Server.Federal, e.App.Federal.Store)
+	e.NoticeID = seedFederal(t, e.Server.Federal, e.App.Stores.Federal)
 	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
 	e.HouseSite, e.HouseSitePage = e.houseSite() // sites_test.go
 	e.ToolID, e.SpareToolID = e.fossTools()      // foss_tools_test.go
