@@ -520,11 +520,12 @@ func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
 	defer db.Close()
 	fs := store.NewFederalStore(db)
 	q := &federal.MemoryQuota{}
-	sc := federal.NewScout(fs)
+	fst := fs.Stores()
+	sc := federal.NewScout(fst.Searches, fst.Notices, fst.Grants, fst.Runs)
 	sc.SAM = &sam.Client{BaseURL: srv.URL, Quota: q, KeyType: federal.KeySystem}
 	sc.Key = func(context.Context) (federal.Secret, error) { return "k-123456", nil }
 	sc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := federal.NewService(fs)
+	svc := federal.NewService(fst)
 	svc.Scout = sc
 	ctx := context.Background()
 	for _, ss := range []*federal.SavedSearch{

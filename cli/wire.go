@@ -467,11 +467,12 @@ func (a *App) wireFederal() error {
 	a.Stores.Federal = store.NewFederalStore(a.DB)
 	f := &Federal{Quota: store.NewSAMQuota(a.KV)}
 	httpc := a.outboundClient(httpx.Options{Timeout: sam.DefaultTimeout}, cfg.SAMAPIURL, cfg.GrantsAPIURL)
-	f.Scout = federal.NewScout(a.Stores.Federal)
+	fst := a.Stores.Federal.Stores()
+	f.Scout = federal.NewScout(fst.Searches, fst.Notices, fst.Grants, fst.Runs)
 	f.Scout.SAM = &sam.Client{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType}
 	f.Scout.Grants = &grants.Client{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc}
 	f.Scout.Key, f.Scout.Logger = key(app.SecretSAMKey, cfg.SAMAPIKey), a.Logger
-	f.Service = federal.NewService(a.Stores.Federal)
+	f.Service = federal.NewService(fst)
 	f.Service.Scout, f.Service.Writer = f.Scout, export.Proposals{}
 	f.Service.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }
 	f.Service.Sink = &federal.WorkflowSink{Next: federal.LogSink{Logger: a.Logger},

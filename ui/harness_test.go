@@ -626,7 +626,7 @@ func (stubResolver) LookupTXT(_ context.Context, name string) ([]string, error) 
 
 // seedFederal stores one recorded SAM.gov notice and one saved search for
 // the house tenant and returns the notice ID.
-func seedFederal(t *testing.T, f *federal.Service, fs federal.Store) string {
+func seedFederal(t *testing.T, f *federal.Service, fs *store.FederalStore) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "app", "federal", "testdata", "sam_notice_a_v1.json"))
 	if err != nil {
