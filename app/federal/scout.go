@@ -57,6 +57,9 @@ func NewScout(searches SearchStore, notices NoticeStore, grants GrantStore, runs
 type SAMAPI interface {
 	// WithKey returns a copy that sends key.
 	WithKey(key Secret) SAMAPI
+	// Search fetches one page of p (the integration's key test). Errors as
+	// for SearchAll.
+	Search(ctx context.Context, p SearchParams) (Page, error)
 	// SearchAll pages through every result of p, calling fn once per
 	// distinct notice. Errors: *ValidationError, ErrInvalidKey,
 	// ErrQuotaExhausted, *RateLimitError, ErrTimeout, *APIError.
