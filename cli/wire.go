@@ -315,6 +315,8 @@ func (a *App) openData(ctx context.Context) (*app.Cipher, error) {
 func (a *App) wireServer() {
 	cfg := a.Config
 	a.Stores.Site = store.NewSiteStore(a.DB)
+	tools := platform.NewTools(store.NewToolStore(a.DB))
+	tools.Logger = a.Logger
 	a.Server = &ui.Server{
 		Domains:    a.Domains,
 		Domain:     cfg.Domain,
@@ -346,7 +348,7 @@ func (a *App) wireServer() {
 		// The FOSS registry reads the binary's own build info.
 		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
 		// The agency's register of the open-source tools it runs.
-		Tools: &platform.Tools{Store: store.NewToolStore(a.DB), Logger: a.Logger},
+		Tools: tools,
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
