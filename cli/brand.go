@@ -10,7 +10,7 @@ import (
 // tenant service it writes the theme's colours and logo through, and the
 // one-pager renderer.
 func (a *App) wireBrand() {
-	a.Brand = brand.NewService(store.NewBrandStore(a.DB))
+	a.Brand = brand.NewService(store.NewBrandStore(a.DB).Stores())
 	a.Brand.Tenants, a.Brand.Audit = a.Tenants, a.Audit
 	a.Brand.RenderPDF = func(p *brand.Press) ([]byte, error) { return brandpdf.Render(p, false) }
 	a.Server.Brand = a.Brand

@@ -10,16 +10,27 @@ import (
 	"orengen/app/brand"
 )
 
-// BrandStore implements brand.Store: the brand & press kit of the tenant
-// in ctx (issue #22). The theme's fields stay on tenants and
-// tenant_logos; SaveKit writes the tenant's colours and the kit's row in
-// one transaction.
+// BrandStore implements every store of brand.Stores: the brand & press
+// kit of the tenant in ctx (issue #22). The theme's fields stay on
+// tenants and tenant_logos; SaveKit writes the tenant's colours and the
+// kit's row in one transaction.
 type BrandStore struct{ db *DB }
 
-var _ brand.Store = (*BrandStore)(nil)
+var (
+	_ brand.KitStore     = (*BrandStore)(nil)
+	_ brand.AssetStore   = (*BrandStore)(nil)
+	_ brand.PersonStore  = (*BrandStore)(nil)
+	_ brand.ReleaseStore = (*BrandStore)(nil)
+)
 
 // NewBrandStore returns a BrandStore on db.
 func NewBrandStore(db *DB) *BrandStore { return &BrandStore{db: db} }
+
+// Stores returns s as each of the brand & press kit's stores, for
+// brand.NewService.
+func (s *BrandStore) Stores() brand.Stores {
+	return brand.Stores{Kit: s, Assets: s, People: s, Releases: s}
+}
 
 // FindKit returns the kit (defaults when never saved) with the tenant's
 // theme fields.

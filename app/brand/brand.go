@@ -379,15 +379,28 @@ func (r *Release) Validate() error {
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// Store persists kits, scoped to the tenant in ctx (EUNAUTHORIZED
-// without one).
-type Store interface {
+// Stores are where the brand & press kit keeps its data, one small store
+// per kind of record (package store's BrandStore is every one of them),
+// scoped to the tenant in ctx (EUNAUTHORIZED without one).
+type Stores struct {
+	Kit      KitStore
+	Assets   AssetStore
+	People   PersonStore
+	Releases ReleaseStore
+}
+
+// KitStore keeps the kit's own fields and the theme's colours.
+type KitStore interface {
 	// FindKit returns the kit's own fields (defaults when never saved)
 	// with the tenant's theme fields.
 	FindKit(ctx context.Context) (*Kit, error)
 	// SaveKit writes the tenant's primary and accent colours (the theme)
 	// and the kit's fields in one transaction. k is validated.
 	SaveKit(ctx context.Context, k *Kit) error
+}
+
+// AssetStore keeps the kit's images (logos, screenshots).
+type AssetStore interface {
 	// FindAssets lists the kit's images of kind ("" every kind), without
 	// their data.
 	FindAssets(ctx context.Context, kind string) ([]*Asset, error)
@@ -398,12 +411,20 @@ type Store interface {
 	AddAsset(ctx context.Context, a *Asset) error
 	// DeleteAsset returns ENOTFOUND.
 	DeleteAsset(ctx context.Context, id int64) error
+}
+
+// PersonStore keeps the kit's founders and press contacts.
+type PersonStore interface {
 	// FindPeople lists founders and contacts by kind and position.
 	FindPeople(ctx context.Context) ([]*Person, error)
 	// AddPerson inserts p and its photo (nil: none) in one transaction.
 	AddPerson(ctx context.Context, p *Person, photo *Asset) error
 	// DeletePerson deletes a person and its photo. Returns ENOTFOUND.
 	DeletePerson(ctx context.Context, id int64) error
+}
+
+// ReleaseStore keeps press releases.
+type ReleaseStore interface {
 	// FindReleases lists releases, newest first; published only if asked.
 	FindReleases(ctx context.Context, publishedOnly bool) ([]*Release, error)
 	// FindRelease returns ENOTFOUND.
