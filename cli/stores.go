@@ -17,4 +17,7 @@ type Stores struct {
 	Site     *store.SiteStore           // the marketing site's pages and settings
 	Billing  *store.BillingStore        // usage ledger, plans, wallets, invoices
 	Payments *store.BillingPaymentStore // customers, payments, recharges, dunning
+	// Workflows is the one workflow store the automation service, its
+	// engine and the engine's triggers share.
+	Workflows *store.WorkflowStore
 }
