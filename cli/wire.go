@@ -220,7 +220,8 @@ func (a *App) open(ctx context.Context) error {
 	if smtpDefault != nil {
 		a.Mailer = smtpDefault
 	}
-	a.Vault = &app.VaultService{Store: store.NewVaultStore(a.DB), Cipher: ciph, Audit: a.Audit}
+	a.Vault = app.NewVaultService(store.NewVaultStore(a.DB), ciph)
+	a.Vault.Audit = a.Audit
 	a.Domains = newDomainService(cfg, a.DB, a.Logger)
 	tenants := store.NewTenantStore(a.DB)
 	// A tenant's custom domains are rows of the custom-domains table that
@@ -525,7 +526,9 @@ func checkBaseURL(flagName, v string) error {
 // newDomainService returns the custom-domain service, with DNS checks
 // through --dns-resolver when set.
 func newDomainService(cfg *Config, db *store.DB, logger *slog.Logger) *app.DomainService {
-	return &app.DomainService{Store: store.NewDomainStore(db), Resolver: resolver(cfg), Domain: cfg.Domain, PublicIPs: cfg.PublicIPs, Logger: logger}
+	ds := app.NewDomainService(store.NewDomainStore(db))
+	ds.Resolver, ds.Domain, ds.PublicIPs, ds.Logger = resolver(cfg), cfg.Domain, cfg.PublicIPs, logger
+	return ds
 }
 
 // resolver returns the resolver of --dns-resolver, or the system's.
