@@ -143,6 +143,9 @@ type App struct {
 	MasterKeyFile string
 	// probe is serve's read of the database before the open (openInto).
 	probe *store.Probe
+	// replicated: serve runs a replicator, which does the checkpoints
+	// (store.DB.ReplicatorCheckpoints).
+	replicated bool
 
 	// Start's background work, ended by Stop.
 	cancel                             context.CancelFunc
@@ -294,11 +297,13 @@ func (a *App) openData(ctx context.Context) (*app.Cipher, error) {
 	cfg := a.Config
 	a.DB = store.NewDB(cfg.DBPath())
 	a.DB.Probe = a.probe
+	a.DB.ReplicatorCheckpoints = a.replicated
 	if err := a.DB.Open(ctx); err != nil {
 		a.DB = nil
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	a.KV = store.NewKV(cfg.KVPath())
+	a.KV.ReplicatorCheckpoints = a.replicated
 	if err := a.KV.Open(); err != nil {
 		a.KV = nil
 		return nil, fmt.Errorf("open redka: %w", err)
