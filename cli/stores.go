@@ -15,6 +15,7 @@ type Stores struct {
 	Courses  *store.CourseStore // members, courses, the community
 	Creators *store.CreatorStore
 	Site     *store.SiteStore           // the marketing site's pages and settings
+	Federal  *store.FederalStore        // profiles, searches, notices, pursuits, grants, alerts
 	Billing  *store.BillingStore        // usage ledger, plans, wallets, invoices
 	Payments *store.BillingPaymentStore // customers, payments, recharges, dunning
 	// Workflows is the one workflow store the automation service, its
