@@ -257,12 +257,13 @@ func TestReplicate_NewDatabasesAndRestoreIfMissing(t *testing.T) {
 func TestSupervisor_ChildKilled(t *testing.T) {
 	data, local := t.TempDir(), t.TempDir()
 	db := openApp(t, filepath.Join(data, "orengen.db"))
-	// Checkpoints are left to the replicator. With SQLite's automatic
+	// Checkpoints are left to the replicator, as serve leaves them
+	// (store.DB.ReplicatorCheckpoints). With SQLite's automatic
 	// checkpoint on, the writer checkpointed while no replicator ran, and
 	// a restore then lacked rows in the middle of the table, integrity
 	// ok (10 of 22,650 in CI under -race; 3 in 40 runs here against 0 in
-	// 48 with it off). serve still checkpoints by itself: an open fault
-	// (issue #13's "no lost lead"), in the closing note of 2026-12-07.
+	// 48 with it off). cli's TestBackups_ReplicatorKilledUnderLeads checks
+	// serve does the same.
 	if _, err := db.Exec(`PRAGMA wal_autocheckpoint = 0`); err != nil {
 		t.Fatal(err)
 	}

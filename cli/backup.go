@@ -504,6 +504,9 @@ func (bs *backupStart) startReplicator() error {
 	return nil
 }
 
+// running reports whether the replicator child runs now.
+func (bs *backupStart) running() bool { return bs.sup != nil && bs.sup.PID() != 0 }
+
 // flush ships every committed write to the replicas while the databases
 // are still open (closing the last connection checkpoints the WAL, which
 // the replicator then has to catch up on): serve calls it after draining
@@ -529,5 +532,49 @@ func (bs *backupStart) stop(logger *slog.Logger) {
 	}
 	if err := bs.sup.Stop(backups.DefaultStopTimeout); err != nil {
 		logger.Error("stop replicator", "err", err)
+	}
+}
+
+// walValveSize is the WAL size at which serve checkpoints by itself while
+// the replicator is not running: twice Litestream's own truncating
+// checkpoint (~500 MB), so a replicator that runs is never overtaken.
+const walValveSize = 1 << 30
+
+// walValve bounds the WALs while the replicator is down. serve leaves
+// checkpoints to the replicator (store.DB.ReplicatorCheckpoints), so a
+// replicator that keeps failing before its first checkpoint (a crash loop)
+// would let the WALs grow until the disk fills and writes fail. Every
+// interval, a WAL over limit while running reports false is checkpointed
+// and truncated: the replicator, once back, finds the WAL truncated and
+// takes a new snapshot rather than missing the frames it never shipped.
+func (a *App) walValve(ctx context.Context, running func() bool, interval time.Duration, limit int64) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.checkWALs(ctx, running, limit)
+		}
+	}
+}
+
+// checkWALs is one round of walValve.
+func (a *App) checkWALs(ctx context.Context, running func() bool, limit int64) {
+	for _, db := range []struct {
+		path       string
+		checkpoint func(context.Context) error
+	}{{a.DB.Path, a.DB.CheckpointTruncate}, {a.KV.Path, a.KV.CheckpointTruncate}} {
+		fi, err := os.Stat(db.path + "-wal")
+		if err != nil || fi.Size() <= limit || running() {
+			continue
+		}
+		if err := db.checkpoint(ctx); err != nil {
+			a.Logger.Error("the replicator is not running and the WAL keeps growing; checkpoint failed", "db", filepath.Base(db.path), "wal_bytes", fi.Size(), "err", err)
+			continue
+		}
+		a.Logger.Error("the replicator is not running and the WAL outgrew its bound: checkpointed it so the disk does not fill; the replicator takes a new snapshot when it runs again (see the Backups page)",
+			"db", filepath.Base(db.path), "wal_bytes", fi.Size())
 	}
 }

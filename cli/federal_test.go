@@ -420,8 +420,8 @@ func TestFederalScheduler(t *testing.T) {
 	done := fed.start(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		runs, _ := fed.Store.FindScoutRuns(fedTenantCtx(context.Background(), app.HouseTenantID), 5)
-		alerts, _ := fed.Store.FindAlerts(fedTenantCtx(context.Background(), app.HouseTenantID), federal.AlertFilter{})
+		runs, _ := m.Stores.Federal.FindScoutRuns(fedTenantCtx(context.Background(), app.HouseTenantID), 5)
+		alerts, _ := m.Stores.Federal.FindAlerts(fedTenantCtx(context.Background(), app.HouseTenantID), federal.AlertFilter{})
 		if len(runs) > 0 && len(alerts) > 0 {
 			if runs[0].Trigger != "schedule" || runs[0].New != 5 {
 				t.Errorf("scheduled run: %+v", runs[0])
@@ -520,9 +520,12 @@ func TestFederalScout_BudgetHoldsFanOut(t *testing.T) {
 	defer db.Close()
 	fs := store.NewFederalStore(db)
 	q := &federal.MemoryQuota{}
-	sc := &federal.Scout{Store: fs, SAM: &sam.Client{BaseURL: srv.URL, Quota: q, KeyType: federal.KeySystem},
-		Key: func(context.Context) (federal.Secret, error) { return "k-123456", nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	svc := federal.NewService(fs)
+	fst := fs.Stores()
+	sc := federal.NewScout(fst.Searches, fst.Notices, fst.Grants, fst.Runs)
+	sc.SAM = &sam.Client{BaseURL: srv.URL, Quota: q, KeyType: federal.KeySystem}
+	sc.Key = func(context.Context) (federal.Secret, error) { return "k-123456", nil }
+	sc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := federal.NewService(fst)
 	svc.Scout = sc
 	ctx := context.Background()
 	for _, ss := range []*federal.SavedSearch{

@@ -171,14 +171,8 @@ func (a *App) samIntegration() *platform.Integration {
 			if key == "" {
 				return "", errors.New("no SAM.gov API key: add sam_api_key to the vault")
 			}
-			c, ok := a.Federal.Scout.SAM.WithKey(key).(interface {
-				Search(context.Context, federal.SearchParams) (federal.Page, error)
-			})
-			if !ok {
-				return "", errors.New("this SAM.gov client has no one-page search")
-			}
 			today := time.Now().UTC()
-			page, err := c.Search(ctx, federal.SearchParams{PostedFrom: today.AddDate(0, 0, -1).Format("01/02/2006"), PostedTo: today.Format("01/02/2006"), Limit: 1})
+			page, err := a.Federal.Scout.SAM.WithKey(key).Search(ctx, federal.SearchParams{PostedFrom: today.AddDate(0, 0, -1).Format("01/02/2006"), PostedTo: today.Format("01/02/2006"), Limit: 1})
 			if err != nil {
 				return "", err
 			}

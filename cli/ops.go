@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -21,7 +23,7 @@ func (a *App) wireOps() {
 	met := a.Metrics
 	met.Token = a.Config.MetricsToken
 	met.Queues = store.NewQueues(a.DB)
-	if err := met.Register(newPoolCollector(a.DB), newReplicationCollector(a.Config.DataDir)); err != nil {
+	if err := met.Register(newPoolCollector(a.DB), newReplicationCollector(a.Config.DataDir), newWALCollector(a.DB.Path, a.KV.Path)); err != nil {
 		panic(fmt.Sprintf("register metrics: %v", err)) // a duplicate name: a bug, not a runtime condition
 	}
 	a.Server.Metrics = met
@@ -67,6 +69,32 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, float64(st.idle), pool)
 		ch <- prometheus.MustNewConstMetric(c.waitCount, prometheus.CounterValue, float64(st.waits), pool)
 		ch <- prometheus.MustNewConstMetric(c.waitDuration, prometheus.CounterValue, st.waited, pool)
+	}
+}
+
+// walCollector reports the size of each database's WAL. With a replica
+// the replicator runs the checkpoints, so a WAL that keeps growing says
+// the replicator is not checkpointing (serve truncates one past 1 GiB
+// while no replicator runs: walValve).
+type walCollector struct {
+	paths []string
+	size  *prometheus.Desc
+}
+
+func newWALCollector(paths ...string) *walCollector {
+	return &walCollector{paths: paths, size: prometheus.NewDesc("orengen_sqlite_wal_bytes",
+		"Size of the database's write-ahead log file (0 when there is none).", []string{"db"}, nil)}
+}
+
+func (c *walCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.size }
+
+func (c *walCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, p := range c.paths {
+		var n int64
+		if fi, err := os.Stat(p + "-wal"); err == nil {
+			n = fi.Size()
+		}
+		ch <- prometheus.MustNewConstMetric(c.size, prometheus.GaugeValue, float64(n), filepath.Base(p))
 	}
 }
 

@@ -69,6 +69,16 @@ func TestWireOps(t *testing.T) {
 	if _, ok := got["orengen_sqlite_wait_count_total,pool=read"]; !ok {
 		t.Error("read pool stats missing")
 	}
+	// The WAL sizes are the files' sizes.
+	for _, db := range []string{"orengen.db", "redka.db"} {
+		fi, err := os.Stat(filepath.Join(dir, db+"-wal"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := got["orengen_sqlite_wal_bytes,db="+db]; !ok || v != float64(fi.Size()) || v == 0 {
+			t.Errorf("orengen_sqlite_wal_bytes{db=%s} = %v (present %v), want the file's %d bytes", db, v, ok, fi.Size())
+		}
+	}
 	// The disk health item is there and reads the data dir's filesystem.
 	it := m.Server.Health[len(m.Server.Health)-1](ctx)
 	if it.Key != "disk" || it.Value.(map[string]any)["total_bytes"].(uint64) == 0 {

@@ -37,7 +37,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	defer bs.stop(logger) // after a.Close: deferred calls run last-in first-out
 	ph := phases{last: t0}
 	ph.mark("backups")
-	a, err := openInto(ctx, &App{Config: cfg, Logger: logger, probe: bs.probe}) // the read pool takes the probe's connection
+	// The read pool takes the probe's connection; with a replica, the
+	// replicator runs the checkpoints.
+	a, err := openInto(ctx, &App{Config: cfg, Logger: logger, probe: bs.probe, replicated: bs.sup != nil})
 	if err != nil {
 		return err
 	}
@@ -104,6 +106,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	ph.mark("replicator")
+	if bs.sup != nil {
+		go a.walValve(ctx, bs.running, 10*time.Second, walValveSize)
+	}
 	if smtpSrv != nil {
 		go func() {
 			if err := smtpSrv.Serve(); err != nil {

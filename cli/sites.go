@@ -21,7 +21,8 @@ func (a *App) wireSites() {
 	a.Sites = sites.NewService(ss)
 	a.Sites.Forms = a.Stores.Forms
 	a.Sites.Domains = a.Domains
-	a.Sites.Analytics = &sites.Recorder{Store: ss, Logger: a.Logger}
+	a.Sites.Analytics = sites.NewRecorder(ss)
+	a.Sites.Analytics.Logger = a.Logger
 	a.Sites.Renderer = sites.NewRenderer()
 	a.Sites.HouseDomain = a.Config.Domain
 	a.Sites.Logger = a.Logger

@@ -14,5 +14,6 @@ type Stores struct {
 	Tenants  *store.TenantStore // what other services read of a tenant
 	Courses  *store.CourseStore // members, courses, the community
 	Creators *store.CreatorStore
-	Site     *store.SiteStore // the marketing site's pages and settings
+	Site     *store.SiteStore    // the marketing site's pages and settings
+	Federal  *store.FederalStore // profiles, searches, notices, pursuits, grants, alerts
 }

@@ -143,6 +143,9 @@ type App struct {
 	MasterKeyFile string
 	// probe is serve's read of the database before the open (openInto).
 	probe *store.Probe
+	// replicated: serve runs a replicator, which does the checkpoints
+	// (store.DB.ReplicatorCheckpoints).
+	replicated bool
 
 	// Start's background work, ended by Stop.
 	cancel                             context.CancelFunc
@@ -156,11 +159,10 @@ type App struct {
 	billingDone                        <-chan struct{}
 }
 
-// Federal is the federal-contracting part of the graph: the store, the
-// SAM.gov quota, the scout and the service the Nexus pages, the API and
-// the CLI use.
+// Federal is the federal-contracting part of the graph: the SAM.gov
+// quota, the scout and the service the Nexus pages, the API and the CLI
+// use (the store is Stores.Federal).
 type Federal struct {
-	Store   *store.FederalStore
 	Quota   *store.SAMQuota
 	Scout   *federal.Scout
 	Service *federal.Service
@@ -293,11 +295,13 @@ func (a *App) openData(ctx context.Context) (*app.Cipher, error) {
 	cfg := a.Config
 	a.DB = store.NewDB(cfg.DBPath())
 	a.DB.Probe = a.probe
+	a.DB.ReplicatorCheckpoints = a.replicated
 	if err := a.DB.Open(ctx); err != nil {
 		a.DB = nil
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	a.KV = store.NewKV(cfg.KVPath())
+	a.KV.ReplicatorCheckpoints = a.replicated
 	if err := a.KV.Open(); err != nil {
 		a.KV = nil
 		return nil, fmt.Errorf("open redka: %w", err)
@@ -316,6 +320,8 @@ func (a *App) openData(ctx context.Context) (*app.Cipher, error) {
 func (a *App) wireServer() {
 	cfg := a.Config
 	a.Stores.Site = store.NewSiteStore(a.DB)
+	tools := platform.NewTools(store.NewToolStore(a.DB))
+	tools.Logger = a.Logger
 	a.Server = &ui.Server{
 		Domains:    a.Domains,
 		Domain:     cfg.Domain,
@@ -347,7 +353,7 @@ func (a *App) wireServer() {
 		// The FOSS registry reads the binary's own build info.
 		FOSS: &platform.FOSS{Encode: sbom.Encode, Version: buildVersion()},
 		// The agency's register of the open-source tools it runs.
-		Tools: &platform.Tools{Store: store.NewToolStore(a.DB), Logger: a.Logger},
+		Tools: tools,
 		Health: []ui.HealthCheck{func(ctx context.Context) ui.HealthItem {
 			if err := a.DB.Ping(ctx); err != nil {
 				return ui.HealthItem{Key: "database", Value: "error: " + err.Error(), Status: "error"}
@@ -465,16 +471,15 @@ func (a *App) wireFederal() error {
 			return federal.Secret(v), err
 		}
 	}
-	f := &Federal{Store: store.NewFederalStore(a.DB), Quota: store.NewSAMQuota(a.KV)}
+	a.Stores.Federal = store.NewFederalStore(a.DB)
+	f := &Federal{Quota: store.NewSAMQuota(a.KV)}
 	httpc := a.outboundClient(httpx.Options{Timeout: sam.DefaultTimeout}, cfg.SAMAPIURL, cfg.GrantsAPIURL)
-	f.Scout = &federal.Scout{
-		Store:  f.Store,
-		SAM:    &sam.Client{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType},
-		Grants: &grants.Client{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc},
-		Key:    key(app.SecretSAMKey, cfg.SAMAPIKey),
-		Logger: a.Logger,
-	}
-	f.Service = federal.NewService(f.Store)
+	fst := a.Stores.Federal.Stores()
+	f.Scout = federal.NewScout(fst.Searches, fst.Notices, fst.Grants, fst.Runs)
+	f.Scout.SAM = &sam.Client{BaseURL: strings.TrimRight(cfg.SAMAPIURL, "/"), HTTP: httpc, Quota: f.Quota, KeyType: cfg.SAMKeyType}
+	f.Scout.Grants = &grants.Client{BaseURL: strings.TrimRight(cfg.GrantsAPIURL, "/"), HTTP: httpc}
+	f.Scout.Key, f.Scout.Logger = key(app.SecretSAMKey, cfg.SAMAPIKey), a.Logger
+	f.Service = federal.NewService(fst)
 	f.Service.Scout, f.Service.Writer = f.Scout, export.Proposals{}
 	f.Service.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }
 	f.Service.Sink = &federal.WorkflowSink{Next: federal.LogSink{Logger: a.Logger},
@@ -656,11 +661,11 @@ func (f *Federal) start(ctx context.Context) <-chan struct{} {
 	alerts := make(chan struct{})
 	go func() {
 		defer close(alerts)
-		f.Service.RunAlertScheduler(ctx, federal.DefaultAlertInterval, f.Store.FederalTenants)
+		f.Service.RunAlertScheduler(ctx, federal.DefaultAlertInterval, f.Service.FederalTenants)
 	}()
 	go func() {
 		defer close(done)
-		f.Scout.RunScheduler(ctx, f.Store.FederalTenants)
+		f.Scout.RunScheduler(ctx, f.Service.FederalTenants)
 		<-alerts
 		f.Service.Wait()
 	}()

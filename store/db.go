@@ -13,6 +13,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -51,6 +52,13 @@ type DB struct {
 	// schema parsed and the WAL index built, instead of opening another,
 	// and closes the probe.
 	Probe *Probe
+	// ReplicatorCheckpoints turns SQLite's automatic checkpoint off on the
+	// write connection and leaves checkpoints to the replicator (serve sets
+	// it when a replica is configured): a checkpoint the application runs
+	// while no replicator holds its read lock (the child crashed and is
+	// restarting) can restart the WAL under frames Litestream has not
+	// shipped yet, and the replica then lacks those pages.
+	ReplicatorCheckpoints bool
 
 	write *sql.DB
 	read  *sql.DB
@@ -92,12 +100,40 @@ func DSN(path string, readOnly bool) string {
 // OpenPools opens a write pool (one connection) and a read pool on path.
 // Redka uses it too, so every database in the process is opened the same way.
 func OpenPools(path string, readConns int) (write, read *sql.DB, err error) {
-	return openPools(path, readConns, nil)
+	return openPools(path, readConns, nil, false)
+}
+
+// noAutoCheckpoint is the SQLite driver for write connections whose
+// checkpoints the replicator runs (DB.ReplicatorCheckpoints): the pragma
+// runs on every connection the pool opens, a replacement for a broken one
+// included, which a PRAGMA on the pool would not.
+var noAutoCheckpoint = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+	_, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil)
+	return err
+}}
+
+// dsnConnector opens connections to one DSN with a driver value (not a
+// registered name).
+type dsnConnector struct {
+	dsn string
+	drv driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
+
+// openWrite opens the write pool on path, with SQLite's automatic
+// checkpoint off when replicatorCheckpoints.
+func openWrite(path string, replicatorCheckpoints bool) (*sql.DB, error) {
+	if replicatorCheckpoints {
+		return sql.OpenDB(dsnConnector{DSN(path, false), noAutoCheckpoint}), nil
+	}
+	return sql.Open("sqlite3", DSN(path, false))
 }
 
 // openPools is OpenPools with read, when not nil, as the read pool: a pool
 // opened with DSN(path, true) (a Probe's), closed if the open fails.
-func openPools(path string, readConns int, read *sql.DB) (write, _ *sql.DB, err error) {
+func openPools(path string, readConns int, read *sql.DB, replicatorCheckpoints bool) (write, _ *sql.DB, err error) {
 	defer func() {
 		if err != nil && read != nil {
 			read.Close()
@@ -109,7 +145,7 @@ func openPools(path string, readConns int, read *sql.DB) (write, _ *sql.DB, err 
 	if readConns <= 0 {
 		readConns = max(4, 2*runtime.NumCPU())
 	}
-	if write, err = sql.Open("sqlite3", DSN(path, false)); err != nil {
+	if write, err = openWrite(path, replicatorCheckpoints); err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
@@ -173,7 +209,7 @@ func (db *DB) Open(ctx context.Context) error {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	var err error
-	if db.write, db.read, err = openPools(db.Path, db.ReadConns, db.Probe.release(db.Path)); err != nil {
+	if db.write, db.read, err = openPools(db.Path, db.ReadConns, db.Probe.release(db.Path), db.ReplicatorCheckpoints); err != nil {
 		return err
 	}
 	if _, err := db.Migrate(ctx); err != nil {
@@ -195,6 +231,29 @@ func (db *DB) Close() error {
 		errs = append(errs, db.write.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// CheckpointTruncate copies every frame of the WAL into the database file
+// and truncates the WAL to zero bytes, on the write connection. With
+// ReplicatorCheckpoints the replicator runs the checkpoints; serve calls
+// this only when the replicator has stopped running them and the WAL grows
+// without bound. A truncated WAL is one Litestream notices ("wal truncated
+// by another process") and answers with a new snapshot, where a WAL
+// restarted in place may hide frames it never shipped. A reader in the
+// way makes it answer an error, having truncated nothing.
+func (db *DB) CheckpointTruncate(ctx context.Context) error {
+	return checkpointTruncate(ctx, db.write, db.Path)
+}
+
+func checkpointTruncate(ctx context.Context, write *sql.DB, path string) error {
+	var busy, logN, done int
+	if err := write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logN, &done); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", filepath.Base(path), err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint %s: a reader holds the WAL (%d of %d frames copied)", filepath.Base(path), done, logN)
+	}
+	return nil
 }
 
 // Ping checks that the database answers a query.

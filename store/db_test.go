@@ -272,3 +272,75 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestDB_ReplicatorCheckpoints: with ReplicatorCheckpoints the write
+// connection never checkpoints by itself (the replicator does), so 1,500
+// pages of writes with no replicator running leave every frame in the WAL
+// and its header (salts) unchanged; by default SQLite checkpoints at 1,000
+// pages and the next write restarts the WAL under a new salt, which is
+// what lost pages from a replica whose replicator was restarting. Then
+// CheckpointTruncate empties the WAL and keeps every row.
+func TestDB_ReplicatorCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	for _, replicator := range []bool{false, true} {
+		db := store.NewDB(filepath.Join(t.TempDir(), "orengen.db"))
+		db.ReplicatorCheckpoints = replicator
+		if err := db.Open(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var auto string
+		if err := (rowDB{db, true}).QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]string{false: "1000", true: "0"}[replicator]; auto != want {
+			t.Fatalf("replicator=%v: wal_autocheckpoint = %s, want %s", replicator, auto, want)
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			tx, err := db.BeginTx(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec("CREATE TABLE blobs (b BLOB)")
+		walHeader := func() []byte {
+			t.Helper()
+			b, err := os.ReadFile(db.Path + "-wal")
+			if err != nil || len(b) < 32 {
+				t.Fatalf("read WAL: %d bytes, %v", len(b), err)
+			}
+			return b[16:24] // salt-1, salt-2
+		}
+		salt := walHeader()
+		const rows, size = 60, 100_000 // ~25 pages a row: ~1,500 pages in all
+		for i := 0; i < rows; i++ {
+			exec("INSERT INTO blobs VALUES (randomblob(?))", size)
+		}
+		restarted := string(walHeader()) != string(salt)
+		frames := (fileSize(t, db.Path+"-wal") - 32) / (4096 + 24)
+		if replicator && (restarted || frames < rows*size/4096) {
+			t.Errorf("replicator checkpoints: WAL restarted=%v with %d frames after %d pages of writes; want every frame kept", restarted, frames, rows*size/4096)
+		}
+		if !replicator && !restarted {
+			t.Errorf("default: WAL not restarted after %d pages of writes (%d frames); SQLite's automatic checkpoint did not run", rows*size/4096, frames)
+		}
+		if err := db.CheckpointTruncate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := fileSize(t, db.Path+"-wal"); n != 0 {
+			t.Errorf("replicator=%v: WAL is %d bytes after CheckpointTruncate, want 0", replicator, n)
+		}
+		var n int
+		if err := db.ReadDB().QueryRowContext(ctx, "SELECT count(*) FROM blobs WHERE length(b) = ?", size).Scan(&n); err != nil || n != rows {
+			t.Errorf("replicator=%v: %d rows after the checkpoint, want %d (%v)", replicator, n, rows, err)
+		}
+		db.Close()
+	}
+}

@@ -14,7 +14,9 @@ import (
 	"orengen/app/federal"
 )
 
-// FederalStore implements federal.Store on orengen.db. Every method but
+// FederalStore implements the federal stores (federal.Stores) on
+// orengen.db, one type for all: they share the notice and pipeline
+// tables. Every method but
 // FederalTenants and SetFederalEnabled (which tenants have federal work:
 // the admin's choice) takes the tenant from ctx (app.TenantIDFromContext,
 // like the CRM's writes) and filters by it; a context without a tenant gets
@@ -23,10 +25,15 @@ import (
 // the context's tenant, whatever their TenantID says.
 type FederalStore struct{ db *DB }
 
-var _ federal.Store = (*FederalStore)(nil)
-
 // NewFederalStore returns a FederalStore on db.
 func NewFederalStore(db *DB) *FederalStore { return &FederalStore{db: db} }
+
+// Stores returns s as each of the federal stores, for federal.NewService
+// and federal.NewScout.
+func (s *FederalStore) Stores() federal.Stores {
+	return federal.Stores{Profiles: s, Searches: s, Notices: s, Pursuits: s, Matrix: s,
+		Sections: s, Grants: s, Alerts: s, Runs: s, Tenants: s}
+}
 
 func parseList(s string) []string {
 	var v []string
@@ -324,7 +331,7 @@ func firstNonEmpty(v ...string) string {
 	return ""
 }
 
-// UpsertNotices implements federal.Store: one transaction for the batch.
+// UpsertNotices implements federal.NoticeStore: one transaction for the batch.
 func (s *FederalStore) UpsertNotices(ctx context.Context, ns []federal.Notice, now time.Time) (federal.UpsertCounts, error) {
 	tenantID, err := app.TenantIDFromContext(ctx)
 	if err != nil {

@@ -99,11 +99,11 @@ func TestFederalStore_TenantFromContext(t *testing.T) {
 		"FindAlerts":         func(ctx context.Context) error { _, err := fs.FindAlerts(ctx, federal.AlertFilter{}); return err },
 		"FindNoticeActivity": func(ctx context.Context) error { _, err := fs.FindNoticeActivity(ctx, fedNow, fedNow); return err },
 	}
-	// Every tenant-scoped method of federal.Store is listed: the interface
-	// has two more (FederalTenants, SetFederalEnabled), the admin's list
-	// and switch of which tenants have federal work.
-	if got, want := len(calls)+2, reflect.TypeFor[federal.Store]().NumMethod(); got != want {
-		t.Fatalf("%d methods checked, federal.Store has %d: add the new one here", got, want)
+	// Every tenant-scoped method of the federal store is listed: it has
+	// three more (FederalTenants, SetFederalEnabled, the admin's list and
+	// switch of which tenants have federal work, and Stores).
+	if got, want := len(calls)+3, reflect.TypeFor[*store.FederalStore]().NumMethod(); got != want {
+		t.Fatalf("%d methods checked, store.FederalStore has %d: add the new one here", got, want)
 	}
 	admin := app.NewContextAcrossTenants(app.NewContextWithAdmin(context.Background(), &app.Admin{ID: 1}))
 	for name, call := range calls {
@@ -287,8 +287,9 @@ func TestFederalService_BackgroundTenantContext(t *testing.T) {
 	fs := store.NewFederalStore(e.DB)
 	now := fedNow
 	sink := &recordingSink{}
-	sc := &federal.Scout{Store: fs}
-	svc := federal.NewService(fs)
+	fst := fs.Stores()
+	sc := federal.NewScout(fst.Searches, fst.Notices, fst.Grants, fst.Runs)
+	svc := federal.NewService(fst)
 	svc.Scout, svc.Sink, svc.Now = sc, sink, func() time.Time { return now }
 	svc.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }
 	for _, ctx := range []context.Context{e.A, e.B} {

@@ -27,7 +27,7 @@ func newFedService(t *testing.T) (*federal.Service, *store.FederalStore, *record
 	s := store.NewFederalStore(db)
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	sink := &recordingSink{}
-	svc := federal.NewService(s)
+	svc := federal.NewService(s.Stores())
 	svc.Sink, svc.Now = sink, func() time.Time { return now }
 	svc.NotFound = func(err error) bool { return app.ErrorCode(err) == app.ENOTFOUND }
 	return svc, s, sink, &now
@@ -220,7 +220,7 @@ func TestFederalService_GrantPipeline(t *testing.T) {
 // while the admin has it on.
 func TestFederalService_FederalOn(t *testing.T) {
 	db := MustOpenDB(t)
-	svc := federal.NewService(store.NewFederalStore(db))
+	svc := federal.NewService(store.NewFederalStore(db).Stores())
 	ctx := context.Background()
 	c := &app.Tenant{Name: "Client"}
 	if err := store.NewTenantStore(db).CreateTenant(ctx, c); err != nil {

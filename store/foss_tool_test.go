@@ -18,7 +18,8 @@ func TestToolStore_Reminders(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)
-	svc := &platform.Tools{Store: store.NewToolStore(db), Now: func() time.Time { return now }}
+	svc := platform.NewTools(store.NewToolStore(db))
+	svc.Now = func() time.Time { return now }
 	day := func(n int) *time.Time { d := now.AddDate(0, 0, n); return &d }
 	soon := &platform.Tool{Name: "n8n", Version: "1.70.1", Licence: "Sustainable-Use-1.0", Deployed: "hooks.acme.test", UpdateDue: day(3)}
 	late := &platform.Tool{Name: "Grafana", Version: "11.3.0", Licence: "AGPL-3.0-only", UpdateDue: day(30)}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +20,11 @@ import (
 type KV struct {
 	Path string
 	Now  func() time.Time
-	rdb  *redka.DB
+	// ReplicatorCheckpoints: as DB.ReplicatorCheckpoints.
+	ReplicatorCheckpoints bool
+
+	rdb   *redka.DB
+	write *sql.DB
 }
 
 // NewKV returns a KV for the file at path; call Open next.
@@ -27,10 +32,11 @@ func NewKV(path string) *KV { return &KV{Path: path, Now: time.Now} }
 
 // Open opens redka on its own write and read pools.
 func (kv *KV) Open() error {
-	w, r, err := OpenPools(kv.Path, 0)
+	w, r, err := openPools(kv.Path, 0, nil, kv.ReplicatorCheckpoints)
 	if err != nil {
 		return err
 	}
+	kv.write = w
 	// An empty (non-nil) Pragma map stops redka from Exec'ing PRAGMAs on
 	// the pools: ours are in the DSN.
 	kv.rdb, err = redka.OpenDB(w, r, &redka.Options{DriverName: "sqlite3", Pragma: map[string]string{}})
@@ -48,6 +54,12 @@ func (kv *KV) Close() error {
 		return nil
 	}
 	return kv.rdb.Close()
+}
+
+// CheckpointTruncate checkpoints redka.db's WAL and truncates it: see
+// DB.CheckpointTruncate.
+func (kv *KV) CheckpointTruncate(ctx context.Context) error {
+	return checkpointTruncate(ctx, kv.write, kv.Path)
 }
 
 // Redka exposes the redka handle for other stores in this package.

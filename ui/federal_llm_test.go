@@ -81,7 +81,7 @@ func TestFederalExtractWithModel(t *testing.T) {
 		if st != 303 {
 			t.Fatalf("extract: %d", st)
 		}
-		rows, err := e.App.Federal.Store.FindMatrix(fedTenantCtx(t.Context(), app.HouseTenantID), e.NoticeID)
+		rows, err := e.App.Stores.Federal.FindMatrix(fedTenantCtx(t.Context(), app.HouseTenantID), e.NoticeID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestFederalExtractWithModel(t *testing.T) {
 			t.Errorf("flash mentions a model: %s", flash)
 		}
 	})
-	rows, err := e.App.Federal.Store.FindMatrix(fedTenantCtx(t.Context(), app.HouseTenantID), e.NoticeID)
+	rows, err := e.App.Stores.Federal.FindMatrix(fedTenantCtx(t.Context(), app.HouseTenantID), e.NoticeID)
 	if err != nil {
 		t.Fatal(err)
 	}

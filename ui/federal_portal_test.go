@@ -47,7 +47,7 @@ func TestPortalFederal(t *testing.T) {
 	}
 
 	// Each client's own notices.
-	fs := e.App.Federal.Store
+	fs := e.App.Stores.Federal
 	na := federal.Notice{NoticeID: "aaaa0000aaaa0000aaaa0000aaaa0001", Title: "Alpha Cyber Range", PostedDate: time.Now().UTC(), Type: "Solicitation", NAICSCode: "541512"}
 	nb := federal.Notice{NoticeID: "bbbb0000bbbb0000bbbb0000bbbb0001", Title: "Bravo Dredging Works", PostedDate: time.Now().UTC(), Type: "Solicitation"}
 	if _, err := fs.UpsertNotices(fedTenantCtx(ctx, e.A.T.ID), []federal.Notice{na}, time.Now()); err != nil {

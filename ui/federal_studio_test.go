@@ -51,12 +51,12 @@ func TestFederalProposalStudio(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "Response to L.3.1") || !strings.Contains(body, "answered in a section below") || strings.Contains(body, "not in the bid pipeline") {
 		t.Fatalf("proposal: %d %.500s", st, body)
 	}
-	secs, err := e.App.Federal.Store.FindSections(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
+	secs, err := e.App.Stores.Federal.FindSections(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
 	if err != nil || len(secs) < 3 {
 		t.Fatalf("sections: %v %d", err, len(secs))
 	}
 	sec := secs[1]
-	rows, _ := e.App.Federal.Store.FindMatrix(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
+	rows, _ := e.App.Stores.Federal.FindMatrix(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
 	cov := federal.Coverage(rows, secs)
 	if cov.Requirements == 0 || cov.Mapped != cov.Requirements {
 		t.Errorf("every requirement should point at a section: %+v", cov)
@@ -76,7 +76,7 @@ func TestFederalProposalStudio(t *testing.T) {
 	if st, body, _ := e.admin("POST", secURL, bad); st != 400 || !strings.Contains(body, "status") {
 		t.Errorf("bad status: %d", st)
 	}
-	rows, _ = e.App.Federal.Store.FindMatrix(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
+	rows, _ = e.App.Stores.Federal.FindMatrix(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
 	moved := 0
 	for _, r := range rows {
 		if r.AnsweredIn == "Volume I Technical" {
@@ -187,7 +187,7 @@ func TestFederalAlertsAndDigest(t *testing.T) {
 			t.Fatalf("run alerts: %d", st)
 		}
 	}
-	as, err := e.App.Federal.Store.FindAlerts(fedTenantCtx(context.Background(), app.HouseTenantID), federal.AlertFilter{Kind: federal.AlertExpiry})
+	as, err := e.App.Stores.Federal.FindAlerts(fedTenantCtx(context.Background(), app.HouseTenantID), federal.AlertFilter{Kind: federal.AlertExpiry})
 	if err != nil || len(as) != 1 || as[0].DaysBefore != 7 || as[0].DeliveredAt.IsZero() {
 		t.Fatalf("alerts after two runs: %v %+v", err, as)
 	}

@@ -152,7 +152,7 @@ func TestFederalPages(t *testing.T) {
 		if st, _, _ := e.admin("POST", base+"/matrix", url.Values{"rfp_text": {rfp}}); st != 303 {
 			t.Fatalf("extract: %d", st)
 		}
-		rows, err := e.App.Federal.Store.FindMatrix(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
+		rows, err := e.App.Stores.Federal.FindMatrix(fedTenantCtx(context.Background(), app.HouseTenantID), e.NoticeID)
 		if err != nil || len(rows) < 2 {
 			t.Fatalf("matrix rows: %d %v", len(rows), err)
 		}
@@ -184,10 +184,10 @@ func TestFederalAPI(t *testing.T) {
 	if err := json.Unmarshal(samFixture(t, "sam_search_page1.json"), &page); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.Federal.Store.UpsertNotices(fedTenantCtx(ctx, app.HouseTenantID), page.Data[1:], time.Now()); err != nil {
+	if _, err := e.App.Stores.Federal.UpsertNotices(fedTenantCtx(ctx, app.HouseTenantID), page.Data[1:], time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.App.Federal.Store.SetDescription(fedTenantCtx(ctx, app.HouseTenantID), page.Data[2].NoticeID, "Includes a quokka census."); err != nil {
+	if err := e.App.Stores.Federal.SetDescription(fedTenantCtx(ctx, app.HouseTenantID), page.Data[2].NoticeID, "Includes a quokka census."); err != nil {
 		t.Fatal(err)
 	}
 

@@ -64,7 +64,7 @@ func TestFederalPursuitTasksNotes(t *testing.T) {
 		t.Error("note HTML not escaped")
 	}
 
-	entry, err := e.App.Federal.Store.FindPipelineEntry(fedTenantCtx(ctx, app.HouseTenantID), e.NoticeID)
+	entry, err := e.App.Stores.Federal.FindPipelineEntry(fedTenantCtx(ctx, app.HouseTenantID), e.NoticeID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestFederalPursuitTasksNotes(t *testing.T) {
 
 	// A client whose federal work is on sees only its own pursuits: the
 	// house pursuit is not found in its Federal pages.
-	if err := e.App.Federal.Store.SetFederalEnabled(ctx, e.A.T.ID, true); err != nil {
+	if err := e.App.Stores.Federal.SetFederalEnabled(ctx, e.A.T.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	st, _, _ = e.do(treq{Host: ui.HostNexus, Method: "POST", Path: base + "/tasks", Form: url.Values{"title": {"x"}}, CSRF: true,
@@ -108,7 +108,7 @@ func TestFederalPursuitTasksNotes(t *testing.T) {
 	}
 
 	// The CRM API lists and accepts the new record types, per tenant.
-	fs := e.App.Federal.Store
+	fs := e.App.Stores.Federal
 	n := federal.Notice{NoticeID: "aaaa0000aaaa0000aaaa0000aaaa0001", Title: "Alpha notice", PostedDate: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Type: "Solicitation"}
 	if _, err := fs.UpsertNotices(fedTenantCtx(ctx, e.A.T.ID), []federal.Notice{n}, time.Now()); err != nil {
 		t.Fatal(err)

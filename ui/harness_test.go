@@ -294,7 +294,7 @@ func newTenantEnv(t *testing.T, args ...string) *tenantEnv {
 	if e.AdminKeyW, _, err = e.Server.APIKeys.CreateAdminKey(ctx, "w", app.ScopeWrite); err != nil {
 		t.Fatal(err)
 	}
-	e.NoticeID = seedFederal(t, e.Server.Federal, e.App.Federal.Store)
+	e.NoticeID = seedFederal(t, e.Server.Federal, e.App.Stores.Federal)
 	e.HouseFormID = e.newForm(app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID}), "House contact form")
 	e.HouseSite, e.HouseSitePage = e.houseSite() // sites_test.go
 	e.ToolID, e.SpareToolID = e.fossTools()      // foss_tools_test.go
@@ -626,7 +626,7 @@ func (stubResolver) LookupTXT(_ context.Context, name string) ([]string, error) 
 
 // seedFederal stores one recorded SAM.gov notice and one saved search for
 // the house tenant and returns the notice ID.
-func seedFederal(t *testing.T, f *federal.Service, fs federal.Store) string {
+func seedFederal(t *testing.T, f *federal.Service, fs *store.FederalStore) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "app", "federal", "testdata", "sam_notice_a_v1.json"))
 	if err != nil {

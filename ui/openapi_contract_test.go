@@ -203,11 +203,11 @@ type contractCall struct {
 func TestOpenAPI_Contract(t *testing.T) {
 	e := newTenantEnv(t)
 	ctx := context.Background()
-	if _, err := e.App.Federal.Store.UpsertGrants(fedTenantCtx(ctx, app.HouseTenantID), []federal.Grant{{ID: "361874", Number: "NSF-26-501", Title: "Research grant",
+	if _, err := e.App.Stores.Federal.UpsertGrants(fedTenantCtx(ctx, app.HouseTenantID), []federal.Grant{{ID: "361874", Number: "NSF-26-501", Title: "Research grant",
 		AgencyCode: "NSF", AgencyName: "National Science Foundation", OpenDate: time.Now().AddDate(0, 0, -3), Status: "posted", DocType: "synopsis", ALNs: []string{"47.070"}}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	searches, err := e.App.Federal.Store.FindSavedSearches(fedTenantCtx(ctx, app.HouseTenantID))
+	searches, err := e.App.Stores.Federal.FindSavedSearches(fedTenantCtx(ctx, app.HouseTenantID))
 	if err != nil || len(searches) == 0 {
 		t.Fatalf("saved searches: %v %v", searches, err)
 	}

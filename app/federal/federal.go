@@ -6,7 +6,7 @@
 //
 // It imports no other orengen package, holds no SQL and runs no HTTP
 // server. What speaks to the outside is behind interfaces: SAMAPI
-// (package sam), GrantsAPI (package grants); Store is implemented by store. The API behaviour it codes against is
+// (package sam), GrantsAPI (package grants); the stores (Stores) are implemented by store. The API behaviour it codes against is
 // described in /work/shared/federal/SAM_GRANTS_API_NOTES.md.
 //
 // Secrets: the SAM.gov API key is a Secret, whose printing forms redact it.

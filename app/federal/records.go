@@ -424,20 +424,31 @@ type GrantFilter struct {
 	AgencyCode string
 }
 
-// Store persists federal data. Every method but FederalTenants and
-// SetFederalEnabled is scoped to the tenant in ctx (app.NewContextWithTenant),
-// as the CRM store is, so a caller cannot read another tenant's rows; a
-// context without one is refused with EUNAUTHORIZED.
-type Store interface {
+// The federal stores, one per kind of record, each the handful of
+// methods its consumers call (issue #14): the Service takes them all as
+// Stores, the Scout only the four it writes (NewScout). Every method but
+// TenantStore's is scoped to the tenant in ctx (app.NewContextWithTenant),
+// as the CRM's stores are, so a caller cannot read another tenant's rows;
+// a context without one is refused with EUNAUTHORIZED. Package store
+// implements them all on one type (store.FederalStore.Stores).
+
+// ProfileStore keeps the tenant's company profile, which scores notices.
+type ProfileStore interface {
 	FindProfile(ctx context.Context) (*Profile, error)
 	SaveProfile(ctx context.Context, p *Profile, now time.Time) error
+}
 
+// SearchStore keeps the tenant's saved searches and their last run.
+type SearchStore interface {
 	FindSavedSearches(ctx context.Context) ([]*SavedSearch, error)
 	CreateSavedSearch(ctx context.Context, s *SavedSearch) error
 	DeleteSavedSearch(ctx context.Context, id int64) error
-	FindSavedSearch(ctx context.Context, id int64) (*SavedSearch, error)
 	MarkSearchRun(ctx context.Context, id int64, at time.Time, status, errMsg string) error
+}
 
+// NoticeStore keeps the SAM.gov notices the searches found, their
+// amendments and scores.
+type NoticeStore interface {
 	// UpsertNotices stores each notice once per tenant in one transaction:
 	// new notices are inserted, changed ones updated with a change row
 	// (DiffNotice) and every one re-scored against the tenant's profile.
@@ -446,37 +457,17 @@ type Store interface {
 	FindNotices(ctx context.Context, f NoticeFilter) ([]*StoredNotice, string, error)
 	FindNotice(ctx context.Context, noticeID string) (*StoredNotice, error)
 	FindNoticeChanges(ctx context.Context, noticeID string) ([]*NoticeChange, error)
-	RescoreNotices(ctx context.Context, now time.Time) (int, error)
+	// FindNoticeActivity feeds the digest: notices new or changed in
+	// [from, to).
+	FindNoticeActivity(ctx context.Context, from, to time.Time) ([]*StoredNotice, error)
+}
 
+// PursuitStore keeps the bid pipeline (notices pursued) and the grant
+// pipeline.
+type PursuitStore interface {
 	FindPipeline(ctx context.Context) ([]*PipelineEntry, error)
 	FindPipelineEntry(ctx context.Context, noticeID string) (*PipelineEntry, error)
 	SavePipelineEntry(ctx context.Context, e *PipelineEntry, now time.Time) error
-
-	FindMatrix(ctx context.Context, noticeID string) ([]*MatrixRow, error)
-	AddMatrixRows(ctx context.Context, noticeID string, reqs []Requirement, now time.Time) (int, error)
-	UpdateMatrixRow(ctx context.Context, r *MatrixRow) error
-
-	RecordScoutRun(ctx context.Context, r *ScoutRun) error
-	FindScoutRuns(ctx context.Context, limit int) ([]*ScoutRun, error)
-
-	// FederalTenants lists the tenants with federal work on (the house
-	// tenant always); SetFederalEnabled turns it on or off for a client.
-	FederalTenants(ctx context.Context) ([]int64, error)
-	SetFederalEnabled(ctx context.Context, tenantID int64, on bool) error
-
-	UpsertGrants(ctx context.Context, gs []Grant, now time.Time) (UpsertCounts, error)
-	FindGrants(ctx context.Context, f GrantFilter) ([]*StoredGrant, string, error)
-	FindGrant(ctx context.Context, grantID string) (*StoredGrant, error)
-	SetGrantDetail(ctx context.Context, grantID string, d Grant) error
-	FindNewGrants(ctx context.Context, from, to time.Time) ([]*StoredGrant, error)
-
-	// Proposal Studio: markdown sections of a pursued notice.
-	FindSections(ctx context.Context, noticeID string) ([]*ProposalSection, error)
-	FindSection(ctx context.Context, noticeID string, id int64) (*ProposalSection, error)
-	CreateSection(ctx context.Context, s *ProposalSection) error
-	UpdateSection(ctx context.Context, s *ProposalSection) error
-	DeleteSection(ctx context.Context, noticeID string, id int64) error
-	CreateSectionsFromMatrix(ctx context.Context, noticeID string, ss []*ProposalSection) (int, error)
 
 	FindGrantPipeline(ctx context.Context) ([]*GrantPipelineEntry, error)
 	FindGrantPipelineEntry(ctx context.Context, grantID string) (*GrantPipelineEntry, error)
@@ -484,12 +475,69 @@ type Store interface {
 	// PursuitKeys maps pipeline entry IDs (the record IDs tasks and
 	// notes link to) to their notice IDs, or with grants to grant IDs.
 	PursuitKeys(ctx context.Context, grants bool, ids []int64) (map[int64]string, error)
+}
 
-	// Alerts fire once per key; FindNoticeActivity feeds the digest.
+// MatrixStore keeps a pursued notice's compliance matrix.
+type MatrixStore interface {
+	FindMatrix(ctx context.Context, noticeID string) ([]*MatrixRow, error)
+	AddMatrixRows(ctx context.Context, noticeID string, reqs []Requirement, now time.Time) (int, error)
+	UpdateMatrixRow(ctx context.Context, r *MatrixRow) error
+}
+
+// SectionStore keeps Proposal Studio's markdown sections of a pursued
+// notice.
+type SectionStore interface {
+	FindSections(ctx context.Context, noticeID string) ([]*ProposalSection, error)
+	FindSection(ctx context.Context, noticeID string, id int64) (*ProposalSection, error)
+	CreateSection(ctx context.Context, s *ProposalSection) error
+	UpdateSection(ctx context.Context, s *ProposalSection) error
+	DeleteSection(ctx context.Context, noticeID string, id int64) error
+	CreateSectionsFromMatrix(ctx context.Context, noticeID string, ss []*ProposalSection) (int, error)
+}
+
+// GrantStore keeps the Grants.gov opportunities the searches found.
+type GrantStore interface {
+	UpsertGrants(ctx context.Context, gs []Grant, now time.Time) (UpsertCounts, error)
+	FindGrants(ctx context.Context, f GrantFilter) ([]*StoredGrant, string, error)
+	FindGrant(ctx context.Context, grantID string) (*StoredGrant, error)
+	SetGrantDetail(ctx context.Context, grantID string, d Grant) error
+	FindNewGrants(ctx context.Context, from, to time.Time) ([]*StoredGrant, error)
+}
+
+// AlertStore keeps the alerts and digests; each fires once per key.
+type AlertStore interface {
 	RecordAlert(ctx context.Context, a *FederalAlert) (bool, error)
 	MarkAlertDelivered(ctx context.Context, id int64, at time.Time, errMsg string) error
 	FindAlerts(ctx context.Context, f AlertFilter) ([]*FederalAlert, error)
-	FindNoticeActivity(ctx context.Context, from, to time.Time) ([]*StoredNotice, error)
+}
+
+// RunStore keeps the log of scout runs.
+type RunStore interface {
+	RecordScoutRun(ctx context.Context, r *ScoutRun) error
+	FindScoutRuns(ctx context.Context, limit int) ([]*ScoutRun, error)
+}
+
+// TenantStore knows which tenants have federal work, the admin's choice,
+// so its methods take the tenant explicitly: FederalTenants lists them
+// (the house tenant always), SetFederalEnabled turns it on or off for a
+// client.
+type TenantStore interface {
+	FederalTenants(ctx context.Context) ([]int64, error)
+	SetFederalEnabled(ctx context.Context, tenantID int64, on bool) error
+}
+
+// Stores are the federal stores the Service uses, by kind of record.
+type Stores struct {
+	Profiles ProfileStore
+	Searches SearchStore
+	Notices  NoticeStore
+	Pursuits PursuitStore
+	Matrix   MatrixStore
+	Sections SectionStore
+	Grants   GrantStore
+	Alerts   AlertStore
+	Runs     RunStore
+	Tenants  TenantStore
 }
 
 // ParseDollars parses "1,250,000.50" or "$2.5" into cents. "" is 0.

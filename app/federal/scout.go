@@ -25,9 +25,13 @@ const DefaultScoutInterval = time.Hour
 const maxGrantPages = 5
 
 // Scout runs a tenant's saved searches, stores what they find and records
-// the run. It holds no SQL: Store persists.
+// the run. It holds no SQL: its stores persist. Make one with NewScout.
 type Scout struct {
-	Store  Store
+	searches   SearchStore
+	notices    NoticeStore
+	grantStore GrantStore // Grants is the Grants.gov API
+	runs       RunStore
+
 	SAM    SAMAPI    // a run uses SAM.WithKey(Key(ctx))
 	Grants GrantsAPI // nil disables grants searches
 	// Key returns the SAM.gov API key ("" when none is configured).
@@ -40,11 +44,22 @@ type Scout struct {
 	pausedUntil time.Time // after a 429: no SAM.gov request before this
 }
 
+// NewScout returns a Scout over the stores it writes: the saved searches
+// it runs, the notices and grants they find, and the log of runs. Set SAM,
+// Grants, Key and the optional fields (Logger, Now, Interval) on the
+// result.
+func NewScout(searches SearchStore, notices NoticeStore, grants GrantStore, runs RunStore) *Scout {
+	return &Scout{searches: searches, notices: notices, grantStore: grants, runs: runs}
+}
+
 // SAMAPI is the SAM.gov Get Opportunities v2 API as the scout uses it;
 // package sam implements it over HTTP.
 type SAMAPI interface {
 	// WithKey returns a copy that sends key.
 	WithKey(key Secret) SAMAPI
+	// Search fetches one page of p (the integration's key test). Errors as
+	// for SearchAll.
+	Search(ctx context.Context, p SearchParams) (Page, error)
 	// SearchAll pages through every result of p, calling fn once per
 	// distinct notice. Errors: *ValidationError, ErrInvalidKey,
 	// ErrQuotaExhausted, *RateLimitError, ErrTimeout, *APIError.
@@ -194,7 +209,7 @@ func (s *Scout) Run(ctx context.Context, trigger string, budget int) (*RunResult
 		return nil, err
 	}
 	res := &RunResult{Run: ScoutRun{TenantID: tenantID, Trigger: trigger, StartedAt: s.now().UTC(), Status: "ok"}}
-	searches, err := s.Store.FindSavedSearches(ctx)
+	searches, err := s.searches.FindSavedSearches(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scout: saved searches: %w", err)
 	}
@@ -281,7 +296,7 @@ func (s *Scout) Run(ctx context.Context, trigger string, budget int) (*RunResult
 			msg = sr.Err.Error()
 			s.logger().Warn("federal search", "tenant", tenantID, "search", ss.Name, "status", sr.Status, "err", msg)
 		}
-		if err := s.Store.MarkSearchRun(ctx, ss.ID, s.now().UTC(), sr.Status, msg); err != nil {
+		if err := s.searches.MarkSearchRun(ctx, ss.ID, s.now().UTC(), sr.Status, msg); err != nil {
 			return res, fmt.Errorf("scout: mark search %d: %w", ss.ID, err)
 		}
 		res.Searches = append(res.Searches, sr)
@@ -315,7 +330,7 @@ func (s *Scout) Run(ctx context.Context, trigger string, budget int) (*RunResult
 		res.Run.Error = res.Run.Error[:2000]
 	}
 	res.Run.FinishedAt = s.now().UTC()
-	if err := s.Store.RecordScoutRun(context.WithoutCancel(ctx), &res.Run); err != nil {
+	if err := s.runs.RecordScoutRun(context.WithoutCancel(ctx), &res.Run); err != nil {
 		return res, fmt.Errorf("scout: record run: %w", err)
 	}
 	if res.Run.Status == "config" {
@@ -372,7 +387,7 @@ func (s *Scout) runSAM(ctx context.Context, c SAMAPI, ss *SavedSearch) (SearchSu
 	}
 	if len(batch) > 0 {
 		var err error
-		counts, err = s.Store.UpsertNotices(ctx, batch, s.now())
+		counts, err = s.notices.UpsertNotices(ctx, batch, s.now())
 		if err != nil {
 			return total, counts, fmt.Errorf("store notices: %w", err)
 		}
@@ -395,7 +410,7 @@ func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, ns []Notice) (i
 		if n.DescriptionURL == "" {
 			continue
 		}
-		stored, err := s.Store.FindNotice(ctx, n.NoticeID)
+		stored, err := s.notices.FindNotice(ctx, n.NoticeID)
 		if err != nil {
 			return requests, fmt.Errorf("find notice %s: %w", n.NoticeID, err)
 		}
@@ -409,7 +424,7 @@ func (s *Scout) fetchDescriptions(ctx context.Context, c SAMAPI, ns []Notice) (i
 		} else if err != nil {
 			return requests, fmt.Errorf("description of %s: %w", n.NoticeID, err)
 		}
-		if err := s.Store.SetDescription(ctx, n.NoticeID, PlainText(text)); err != nil {
+		if err := s.notices.SetDescription(ctx, n.NoticeID, PlainText(text)); err != nil {
 			return requests, err
 		}
 	}
@@ -439,7 +454,7 @@ func (s *Scout) runGrants(ctx context.Context, ss *SavedSearch) (UpsertCounts, e
 	if len(all) == 0 {
 		return UpsertCounts{}, nil
 	}
-	c, err := s.Store.UpsertGrants(ctx, all, s.now())
+	c, err := s.grantStore.UpsertGrants(ctx, all, s.now())
 	if err != nil {
 		return c, fmt.Errorf("store grants: %w", err)
 	}

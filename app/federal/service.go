@@ -13,11 +13,11 @@ import (
 )
 
 // Service is what the Nexus pages, the API and the CLI call: validation and
-// orchestration over its Store, plus the Scout. Reads go straight to the
-// store, which is unexported so that callers go through the Service (make
-// one with NewService).
+// orchestration over its stores, plus the Scout. Reads go straight to the
+// stores, which are unexported so that callers go through the Service
+// (make one with NewService).
 type Service struct {
-	store Store
+	store Stores
 	Scout *Scout
 	// LLM, when configured, adds a model's reading to RFP extraction.
 	LLM *LLMExtractor
@@ -27,7 +27,7 @@ type Service struct {
 	// Sink delivers alerts and digests; nil logs them (LogSink). Either
 	// way they are stored and shown in Nexus.
 	Sink AlertSink
-	// NotFound reports whether a Store error means "not found" (the
+	// NotFound reports whether a store error means "not found" (the
 	// store's ENOTFOUND). Without it, a missing profile fails the alert
 	// job instead of being read as "no expiries".
 	NotFound func(error) bool
@@ -38,9 +38,9 @@ type Service struct {
 	wg      sync.WaitGroup
 }
 
-// NewService returns a Service over st; set the optional fields (Scout,
-// LLM, Writer, Now, Sink, NotFound) on the result.
-func NewService(st Store) *Service { return &Service{store: st} }
+// NewService returns a Service over the stores st; set the optional
+// fields (Scout, LLM, Writer, Now, Sink, NotFound) on the result.
+func NewService(st Stores) *Service { return &Service{store: st} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -56,7 +56,7 @@ func (s *Service) SaveProfile(ctx context.Context, p *Profile) error {
 	if err := p.Validate(); err != nil {
 		return firstValidation(err)
 	}
-	return s.store.SaveProfile(ctx, p, s.now())
+	return s.store.Profiles.SaveProfile(ctx, p, s.now())
 }
 
 // firstValidation returns the first *ValidationError of a joined error.
@@ -84,20 +84,20 @@ func (s *Service) CreateSearch(ctx context.Context, ss *SavedSearch) error {
 				ss.RequestCount(), s.Scout.SAM.Bucket(), limit))
 		}
 	}
-	return s.store.CreateSavedSearch(ctx, ss)
+	return s.store.Searches.CreateSavedSearch(ctx, ss)
 }
 
 // Pursue puts a notice in the pipeline at Triage (no change if it is
 // already there) and returns the entry.
 func (s *Service) Pursue(ctx context.Context, noticeID string) (*PipelineEntry, error) {
-	if e, err := s.store.FindPipelineEntry(ctx, noticeID); err == nil {
+	if e, err := s.store.Pursuits.FindPipelineEntry(ctx, noticeID); err == nil {
 		return e, nil
 	}
 	e := &PipelineEntry{NoticeID: noticeID, Stage: StageTriage} // the store sets the tenant
-	if err := s.store.SavePipelineEntry(ctx, e, s.now()); err != nil {
+	if err := s.store.Pursuits.SavePipelineEntry(ctx, e, s.now()); err != nil {
 		return nil, err
 	}
-	return s.store.FindPipelineEntry(ctx, noticeID)
+	return s.store.Pursuits.FindPipelineEntry(ctx, noticeID)
 }
 
 // SavePipelineEntry validates and stores e.
@@ -106,7 +106,7 @@ func (s *Service) SavePipelineEntry(ctx context.Context, e *PipelineEntry) error
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	return s.store.SavePipelineEntry(ctx, e, s.now())
+	return s.store.Pursuits.SavePipelineEntry(ctx, e, s.now())
 }
 
 // MaxRFPText bounds pasted solicitation text (bytes).
@@ -136,7 +136,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, noticeID, pasted string) (*
 	if len(pasted) > MaxRFPText {
 		return nil, invalid("rfpText", "at most %d MB of text", MaxRFPText>>20)
 	}
-	n, err := s.store.FindNotice(ctx, noticeID)
+	n, err := s.store.Notices.FindNotice(ctx, noticeID)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, noticeID, pasted string) (*
 	found := res.AddedByLLM
 	if found > 0 {
 		// The model's rows may be in the matrix from an earlier run.
-		rows, err := s.store.FindMatrix(ctx, noticeID)
+		rows, err := s.store.Matrix.FindMatrix(ctx, noticeID)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +178,7 @@ func (s *Service) ExtractMatrix(ctx context.Context, noticeID, pasted string) (*
 			}
 		}
 	}
-	if res.Added, err = s.store.AddMatrixRows(ctx, noticeID, ex.Requirements, s.now()); err != nil {
+	if res.Added, err = s.store.Matrix.AddMatrixRows(ctx, noticeID, ex.Requirements, s.now()); err != nil {
 		return nil, err
 	}
 	if res.LLMError == nil && res.LLM != "" {
@@ -213,7 +213,7 @@ func (s *Service) UpdateMatrixRow(ctx context.Context, r *MatrixRow) error {
 	if len(r.Owner) > 200 || len(r.AnsweredIn) > 200 {
 		return invalid("owner", "at most 200 characters")
 	}
-	return s.store.UpdateMatrixRow(ctx, r)
+	return s.store.Matrix.UpdateMatrixRow(ctx, r)
 }
 
 // KeyConfigured reports whether a SAM.gov key is set (never the key).
@@ -317,7 +317,7 @@ func ErrorMessage(err error) string {
 
 // tenantContext scopes ctx to one tenant for the background jobs that run
 // for every federal tenant (the scout's schedule, alerts, digests, RunNow):
-// Service and Store methods take the tenant from the context
+// Service and store methods take the tenant from the context
 // (app.TenantIDFromContext), as the CRM's do. Unlike
 // app.NewContextWithTenantID it replaces a tenant already in ctx.
 func tenantContext(ctx context.Context, tenantID int64) context.Context {

@@ -12,7 +12,7 @@ import (
 // requirePursued returns a *ValidationError when the notice is not in the
 // bid pipeline: proposals are written for pursued opportunities only.
 func (s *Service) requirePursued(ctx context.Context, noticeID string) error {
-	if _, err := s.store.FindPipelineEntry(ctx, noticeID); err != nil {
+	if _, err := s.store.Pursuits.FindPipelineEntry(ctx, noticeID); err != nil {
 		if s.notFound(err) {
 			return invalid("notice", "pursue the opportunity first: proposals are written for notices in the bid pipeline")
 		}
@@ -40,7 +40,7 @@ func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error
 		return err
 	}
 	if sec.Position == 0 {
-		secs, err := s.store.FindSections(ctx, sec.NoticeID)
+		secs, err := s.store.Sections.FindSections(ctx, sec.NoticeID)
 		if err != nil {
 			return err
 		}
@@ -49,7 +49,7 @@ func (s *Service) CreateSection(ctx context.Context, sec *ProposalSection) error
 		}
 		sec.Position += 10
 	}
-	return s.store.CreateSection(ctx, sec)
+	return s.store.Sections.CreateSection(ctx, sec)
 }
 
 // UpdateSection normalizes, validates and saves a section.
@@ -58,7 +58,7 @@ func (s *Service) UpdateSection(ctx context.Context, sec *ProposalSection) error
 	if err := sec.Validate(); err != nil {
 		return err
 	}
-	return s.store.UpdateSection(ctx, sec)
+	return s.store.Sections.UpdateSection(ctx, sec)
 }
 
 // CreateSectionsFromMatrix adds one section per compliance-matrix
@@ -69,7 +69,7 @@ func (s *Service) CreateSectionsFromMatrix(ctx context.Context, noticeID string)
 	if err := s.requirePursued(ctx, noticeID); err != nil {
 		return 0, err
 	}
-	rows, err := s.store.FindMatrix(ctx, noticeID)
+	rows, err := s.store.Matrix.FindMatrix(ctx, noticeID)
 	if err != nil {
 		return 0, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) CreateSectionsFromMatrix(ctx context.Context, noticeID string)
 	if len(secs) == 0 {
 		return 0, invalid("matrix", "the compliance matrix has no open requirements: extract requirements first")
 	}
-	existing, err := s.store.FindSections(ctx, noticeID)
+	existing, err := s.store.Sections.FindSections(ctx, noticeID)
 	if err != nil {
 		return 0, err
 	}
@@ -88,17 +88,17 @@ func (s *Service) CreateSectionsFromMatrix(ctx context.Context, noticeID string)
 	for _, sec := range secs {
 		sec.Position += base
 	}
-	return s.store.CreateSectionsFromMatrix(ctx, noticeID, secs)
+	return s.store.Sections.CreateSectionsFromMatrix(ctx, noticeID, secs)
 }
 
 // Proposal gathers a notice's sections for export. Returns a
 // *ValidationError when there are none.
 func (s *Service) Proposal(ctx context.Context, noticeID string) (*Proposal, error) {
-	n, err := s.store.FindNotice(ctx, noticeID)
+	n, err := s.store.Notices.FindNotice(ctx, noticeID)
 	if err != nil {
 		return nil, err
 	}
-	secs, err := s.store.FindSections(ctx, noticeID)
+	secs, err := s.store.Sections.FindSections(ctx, noticeID)
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +119,14 @@ func (s *Service) Proposal(ctx context.Context, noticeID string) (*Proposal, err
 // PursueGrant puts a grant in the grant pipeline at Triage (no change if
 // it is there already) and returns the entry.
 func (s *Service) PursueGrant(ctx context.Context, grantID string) (*GrantPipelineEntry, error) {
-	if e, err := s.store.FindGrantPipelineEntry(ctx, grantID); err == nil {
+	if e, err := s.store.Pursuits.FindGrantPipelineEntry(ctx, grantID); err == nil {
 		return e, nil
 	}
 	e := &GrantPipelineEntry{GrantID: grantID, Stage: GrantTriage} // the store sets the tenant
-	if err := s.store.SaveGrantPipelineEntry(ctx, e); err != nil {
+	if err := s.store.Pursuits.SaveGrantPipelineEntry(ctx, e); err != nil {
 		return nil, err
 	}
-	return s.store.FindGrantPipelineEntry(ctx, grantID)
+	return s.store.Pursuits.FindGrantPipelineEntry(ctx, grantID)
 }
 
 // SaveGrantPipelineEntry validates and stores e.
@@ -134,13 +134,13 @@ func (s *Service) SaveGrantPipelineEntry(ctx context.Context, e *GrantPipelineEn
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	return s.store.SaveGrantPipelineEntry(ctx, e)
+	return s.store.Pursuits.SaveGrantPipelineEntry(ctx, e)
 }
 
 // FetchGrantDetail calls Grants.gov fetchOpportunity for a stored grant
 // and keeps the answer for its detail page.
 func (s *Service) FetchGrantDetail(ctx context.Context, grantID string) error {
-	if _, err := s.store.FindGrant(ctx, grantID); err != nil {
+	if _, err := s.store.Grants.FindGrant(ctx, grantID); err != nil {
 		return err
 	}
 	if s.Scout == nil || s.Scout.Grants == nil {
@@ -150,7 +150,7 @@ func (s *Service) FetchGrantDetail(ctx context.Context, grantID string) error {
 	if err != nil {
 		return fmt.Errorf("fetch grant %s: %w", grantID, err)
 	}
-	return s.store.SetGrantDetail(ctx, grantID, d)
+	return s.store.Grants.SetGrantDetail(ctx, grantID, d)
 }
 
 func (s *Service) sink() AlertSink {
@@ -168,7 +168,7 @@ func (s *Service) sink() AlertSink {
 // records the delivery. A sink error is kept on the alert (shown in
 // Nexus), not returned: the alert exists either way.
 func (s *Service) deliver(ctx context.Context, a *FederalAlert) (bool, error) {
-	created, err := s.store.RecordAlert(ctx, a)
+	created, err := s.store.Alerts.RecordAlert(ctx, a)
 	if err != nil || !created {
 		return false, err
 	}
@@ -176,7 +176,7 @@ func (s *Service) deliver(ctx context.Context, a *FederalAlert) (bool, error) {
 	if err := s.sink().Alert(ctx, *a); err != nil {
 		msg = "delivery failed: " + err.Error()
 	}
-	return true, s.store.MarkAlertDelivered(ctx, a.ID, s.now(), msg)
+	return true, s.store.Alerts.MarkAlertDelivered(ctx, a.ID, s.now(), msg)
 }
 
 // RunAlerts records (once each) the 90/30/7-day alerts due now for the
@@ -188,18 +188,18 @@ func (s *Service) RunAlerts(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := s.now()
-	prof, err := s.store.FindProfile(ctx)
+	prof, err := s.store.Profiles.FindProfile(ctx)
 	if s.notFound(err) {
 		prof, err = nil, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	pipe, err := s.store.FindPipeline(ctx)
+	pipe, err := s.store.Pursuits.FindPipeline(ctx)
 	if err != nil {
 		return 0, err
 	}
-	grants, err := s.store.FindGrantPipeline(ctx)
+	grants, err := s.store.Pursuits.FindGrantPipeline(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -222,7 +222,7 @@ func (s *Service) Digest(ctx context.Context, day time.Time) (*Digest, error) {
 	y, m, d := day.UTC().Date()
 	from := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 0, 1)
-	ns, err := s.store.FindNoticeActivity(ctx, from, to)
+	ns, err := s.store.Notices.FindNoticeActivity(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func (s *Service) Digest(ctx context.Context, day time.Time) (*Digest, error) {
 			dg.Changed = append(dg.Changed, n)
 		}
 	}
-	if dg.Grants, err = s.store.FindNewGrants(ctx, from, to); err != nil {
+	if dg.Grants, err = s.store.Grants.FindNewGrants(ctx, from, to); err != nil {
 		return nil, err
 	}
 	return dg, nil

@@ -129,12 +129,17 @@ type ToolStore interface {
 	RemindTools(ctx context.Context, until time.Time, title func(*Tool) string) ([]*Tool, error)
 }
 
-// Tools is the register's service.
+// Tools is the register's service. Its store is unexported so that
+// callers go through the service (make one with NewTools).
 type Tools struct {
-	Store  ToolStore
+	store  ToolStore
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// NewTools returns the register's service over st; set the optional
+// fields (Now, Logger) on the result.
+func NewTools(st ToolStore) *Tools { return &Tools{store: st} }
 
 func (s *Tools) now() time.Time {
 	if s.Now != nil {
@@ -144,10 +149,10 @@ func (s *Tools) now() time.Time {
 }
 
 // List returns every tool, the soonest update first.
-func (s *Tools) List(ctx context.Context) ([]*Tool, error) { return s.Store.FindTools(ctx) }
+func (s *Tools) List(ctx context.Context) ([]*Tool, error) { return s.store.FindTools(ctx) }
 
 // Get returns one tool. ENOTFOUND.
-func (s *Tools) Get(ctx context.Context, id int64) (*Tool, error) { return s.Store.FindTool(ctx, id) }
+func (s *Tools) Get(ctx context.Context, id int64) (*Tool, error) { return s.store.FindTool(ctx, id) }
 
 // Create validates and stores a tool, and reminds at once if its update
 // is already due. Returns EINVALID.
@@ -155,7 +160,7 @@ func (s *Tools) Create(ctx context.Context, t *Tool) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	if err := s.Store.CreateTool(ctx, t); err != nil {
+	if err := s.store.CreateTool(ctx, t); err != nil {
 		return err
 	}
 	_, err := s.Remind(ctx)
@@ -168,7 +173,7 @@ func (s *Tools) Update(ctx context.Context, t *Tool) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	if err := s.Store.UpdateTool(ctx, t); err != nil {
+	if err := s.store.UpdateTool(ctx, t); err != nil {
 		return err
 	}
 	_, err := s.Remind(ctx)
@@ -176,12 +181,12 @@ func (s *Tools) Update(ctx context.Context, t *Tool) error {
 }
 
 // Delete removes a tool (its reminder tasks stay in the CRM). ENOTFOUND.
-func (s *Tools) Delete(ctx context.Context, id int64) error { return s.Store.DeleteTool(ctx, id) }
+func (s *Tools) Delete(ctx context.Context, id int64) error { return s.store.DeleteTool(ctx, id) }
 
 // Remind makes the reminders that are due now: one CRM task in the house
 // tenant per tool and due date, ToolReminderLead before the day.
 func (s *Tools) Remind(ctx context.Context) ([]*Tool, error) {
-	ts, err := s.Store.RemindTools(ctx, s.now().UTC().Truncate(24*time.Hour).Add(ToolReminderLead), (*Tool).ReminderTitle)
+	ts, err := s.store.RemindTools(ctx, s.now().UTC().Truncate(24*time.Hour).Add(ToolReminderLead), (*Tool).ReminderTitle)
 	if err != nil {
 		return nil, fmt.Errorf("tool reminders: %w", err)
 	}

@@ -205,7 +205,7 @@ const DefaultRecorderBuffer = 10000
 // database: Record queues (dropping when the queue is full, counted in
 // Dropped), Run writes batches, Flush writes what waits.
 type Recorder struct {
-	Store  AnalyticsStore
+	store  AnalyticsStore
 	Logger *slog.Logger
 	// Dropped counts events dropped because the queue was full.
 	Dropped atomic.Int64
@@ -218,6 +218,9 @@ type Recorder struct {
 	salt string
 	wmu  sync.Mutex // one batch written at a time
 }
+
+// NewRecorder returns a Recorder writing to st; set Logger on the result.
+func NewRecorder(st AnalyticsStore) *Recorder { return &Recorder{store: st} }
 
 func (r *Recorder) queue() chan Event {
 	r.once.Do(func() {
@@ -239,7 +242,7 @@ func (r *Recorder) Visitor(ctx context.Context, siteID int64, ip, ua string, at 
 	r.mu.Unlock()
 	if salt == "" {
 		var err error
-		if salt, err = r.Store.DailySalt(ctx, day); err != nil {
+		if salt, err = r.store.DailySalt(ctx, day); err != nil {
 			return "", err
 		}
 		r.mu.Lock()
@@ -304,7 +307,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := r.Store.RecordEvents(ctx, batch); err != nil {
+		if err := r.store.RecordEvents(ctx, batch); err != nil {
 			return err
 		}
 	}
@@ -334,5 +337,5 @@ func (r *Recorder) Queue() chan Event { return r.queue() }
 // event can still arrive for it, and a visitor's daily hash is gone with
 // it.
 func (r *Recorder) RollUp(ctx context.Context, now time.Time) (int, error) {
-	return r.Store.RollUp(ctx, now.UTC().AddDate(0, 0, -1).Format(time.DateOnly))
+	return r.store.RollUp(ctx, now.UTC().AddDate(0, 0, -1).Format(time.DateOnly))
 }

@@ -23,7 +23,7 @@ func TestAnalytics_RollUpKeepsEveryFigure(t *testing.T) {
 	s := e.site(t, e.A, "alpha.example.com")
 	other := e.site(t, e.B, "bravo.example.com")
 	st := store.NewSiteBuilderStore(e.DB)
-	rec := &sites.Recorder{Store: st}
+	rec := sites.NewRecorder(st)
 	now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
 	day := func(back int) string { return now.AddDate(0, 0, -back).Format(time.DateOnly) }
 	var evs []sites.Event

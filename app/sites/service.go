@@ -637,7 +637,7 @@ func (s *Service) Report(ctx context.Context, siteID int64, from, to string) (*R
 	if s.Analytics == nil {
 		return nil, app.Errorf(app.ENOTFOUND, "Analytics are not available.")
 	}
-	if s.Analytics.Store == nil {
+	if s.Analytics.store == nil {
 		return nil, app.Errorf(app.ENOTFOUND, "Analytics are not available.")
 	}
 	for _, d := range []struct{ name, v string }{{"from", from}, {"to", to}} {
@@ -648,5 +648,5 @@ func (s *Service) Report(ctx context.Context, siteID int64, from, to string) (*R
 	if from > to {
 		return nil, app.FieldErrorf("from", "from must not be after to.")
 	}
-	return s.Analytics.Store.Report(ctx, siteID, from, to)
+	return s.Analytics.store.Report(ctx, siteID, from, to)
 }

@@ -53,7 +53,9 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 		r.Get("/brand", s.handleNexusIndex)
 		base = "/brand/tenants/:id"
 	}
-	k := func(fn func(c *fiber.Ctx, kc *kitCtx) error) fiber.Handler { return s.kitRoute(sc, fn) }
+	k := func(fn func(c *fiber.Ctx, kc *kitCtx) error) fiber.Handler {
+		return web.TenantRoute(s.Tenants, sc, "/brand", fn)
+	}
 	r.Get(base, k(s.handleKit))
 	r.Post(base, csrf, k(s.handleKitSave))
 	r.Post(base+"/logos/:variant", csrf, k(s.handleLogoUpload))
@@ -72,39 +74,8 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 }
 
 // kitCtx is the kit a request works on: the signed-in tenant's in the
-// portal, the :id tenant's in Nexus (the request's context scoped to it).
-type kitCtx struct {
-	ctx    context.Context
-	tenant *app.Tenant
-	base   string // /brand or /brand/tenants/12
-	sc     web.Scope
-}
-
-func (s *Handler) kitRoute(sc web.Scope, fn func(c *fiber.Ctx, kc *kitCtx) error) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx := c.UserContext()
-		kc := &kitCtx{ctx: ctx, sc: sc, base: "/brand"}
-		if sc.Nexus() {
-			id, err := web.ParamID(c, "id")
-			if err != nil {
-				return err
-			}
-			t, err := s.Tenants.TenantByID(ctx, id)
-			if err != nil {
-				return err
-			}
-			kc.tenant, kc.ctx = t, app.NewContextWithTenant(ctx, t)
-			kc.base = "/brand/tenants/" + strconv.FormatInt(t.ID, 10)
-			c.SetUserContext(kc.ctx)
-		} else {
-			kc.tenant = app.TenantFromContext(ctx)
-			if kc.tenant == nil {
-				return app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
-			}
-		}
-		return fn(c, kc)
-	}
-}
+// portal, the :id tenant's in Nexus.
+type kitCtx = web.TenantPage
 
 // ratioView is a colour pair's contrast as the page shows it.
 type ratioView struct {
@@ -138,17 +109,17 @@ func (s *Handler) handleKit(c *fiber.Ctx, kc *kitCtx) error {
 // renderKit shows the kit; form (after a refused save) replaces the
 // stored kit's fields so the page shows what was typed.
 func (s *Handler) renderKit(c *fiber.Ctx, kc *kitCtx, form *brand.Kit, errs map[string]string) error {
-	p, err := s.Brand.Press(kc.ctx, false)
+	p, err := s.Brand.Press(kc.Ctx, false)
 	if err != nil {
 		return err
 	}
 	k := p.Kit
-	pg := &kitPage{Base: kc.base, Tenant: kc.tenant, Kit: k, Fonts: brand.Fonts, LogoSquare: p.LogoSquare, LogoDark: p.LogoDark,
+	pg := &kitPage{Base: kc.Base, Tenant: kc.Tenant, Kit: k, Fonts: brand.Fonts, LogoSquare: p.LogoSquare, LogoDark: p.LogoDark,
 		Screenshots: p.Screenshots, Founders: p.Founders, Contacts: p.Contacts, Errors: errs}
 	if k.LogoHash != "" {
 		pg.LogoURL = "/logo?v=" + k.LogoHash // the portal's logo route
-		if kc.sc.Nexus() {
-			pg.LogoURL = "/tenants/" + strconv.FormatInt(kc.tenant.ID, 10) + "/logo?v=" + k.LogoHash
+		if kc.Scope.Nexus() {
+			pg.LogoURL = "/tenants/" + strconv.FormatInt(kc.Tenant.ID, 10) + "/logo?v=" + k.LogoHash
 		}
 	}
 	if form != nil {
@@ -160,27 +131,27 @@ func (s *Handler) renderKit(c *fiber.Ctx, kc *kitCtx, form *brand.Kit, errs map[
 			pg.Ratios = append(pg.Ratios, ratioView{What: pr.What, Ratio: brand.FormatRatio(r) + ":1", OK: r >= app.MinContrast})
 		}
 	}
-	if pg.Releases, err = s.Brand.Releases(kc.ctx, false); err != nil {
+	if pg.Releases, err = s.Brand.Releases(kc.Ctx, false); err != nil {
 		return err
 	}
 	pg.PressURL = s.pressURL(c, kc)
-	pg.CanEdit = kc.sc.Nexus() || web.User(c) != nil && web.User(c).Role == app.UserRoleOwner
+	pg.CanEdit = kc.Scope.Nexus() || web.User(c) != nil && web.User(c).Role == app.UserRoleOwner
 	title := "Brand & press kit"
-	if kc.sc.Nexus() {
-		title += " · " + kc.tenant.BrandName()
+	if kc.Scope.Nexus() {
+		title += " · " + kc.Tenant.BrandName()
 	}
-	pg.Layout = s.Layout(c, kc.sc.Host, title)
-	return s.Render(c, kc.sc.Page("brand_kit"), pg)
+	pg.Layout = s.Layout(c, kc.Scope.Host, title)
+	return s.Render(c, kc.Scope.Page("brand_kit"), pg)
 }
 
 // pressURL is where the tenant's public press page is: DOMAIN/press for
 // the agency, the tenant's own domain otherwise ("" when it has none).
 func (s *Handler) pressURL(c *fiber.Ctx, kc *kitCtx) string {
-	if kc.tenant.ID == app.HouseTenantID {
+	if kc.Tenant.ID == app.HouseTenantID {
 		return s.URL(web.HostSite) + "/press"
 	}
 	if s.Tenants.Domains != nil {
-		if ds, err := s.Tenants.Domains.DomainsByTenant(kc.ctx, kc.tenant.ID); err == nil && len(ds) > 0 {
+		if ds, err := s.Tenants.Domains.DomainsByTenant(kc.Ctx, kc.Tenant.ID); err == nil && len(ds) > 0 {
 			return s.TenantURL(ds[0]) + "/press"
 		}
 	}
@@ -202,9 +173,9 @@ func (s *Handler) handleKitSave(c *fiber.Ctx, kc *kitCtx) error {
 			*f.dst = &v
 		}
 	}
-	if _, err := s.Brand.UpdateKit(kc.ctx, upd); err != nil {
+	if _, err := s.Brand.UpdateKit(kc.Ctx, upd); err != nil {
 		return web.FormError(c, err, "primary_color", func(e map[string]string) error {
-			k, ferr := s.Brand.Kit(kc.ctx)
+			k, ferr := s.Brand.Kit(kc.Ctx)
 			if ferr != nil {
 				return ferr
 			}
@@ -213,7 +184,7 @@ func (s *Handler) handleKitSave(c *fiber.Ctx, kc *kitCtx) error {
 		})
 	}
 	s.SetFlash(c, "ok", "Brand kit saved.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 // formFile reads an uploaded file of at most max bytes (+1, so the
@@ -235,21 +206,21 @@ func (s *Handler) handleLogoUpload(c *fiber.Ctx, kc *kitCtx) error {
 	variant := utils.CopyString(c.Params("variant"))
 	data, err := formFile(c, "logo", app.MaxLogoBytes)
 	if err == nil {
-		err = s.Brand.SetLogo(kc.ctx, variant, data)
+		err = s.Brand.SetLogo(kc.Ctx, variant, data)
 	}
 	if err != nil {
 		return web.FormError(c, err, "logo", func(e map[string]string) error { return s.renderKit(c, kc, nil, e) })
 	}
 	s.SetFlash(c, "ok", "Logo saved.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleLogoDelete(c *fiber.Ctx, kc *kitCtx) error {
-	if err := s.Brand.DeleteLogo(kc.ctx, utils.CopyString(c.Params("variant"))); err != nil {
+	if err := s.Brand.DeleteLogo(kc.Ctx, utils.CopyString(c.Params("variant"))); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Logo removed.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 // handleAsset serves an image of the kit (the primary logo is the
@@ -259,7 +230,7 @@ func (s *Handler) handleAsset(c *fiber.Ctx, kc *kitCtx) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.Brand.Asset(kc.ctx, id)
+	a, err := s.Brand.Asset(kc.Ctx, id)
 	if err != nil {
 		return err
 	}
@@ -271,23 +242,23 @@ func (s *Handler) handleAssetDelete(c *fiber.Ctx, kc *kitCtx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Brand.DeleteAsset(kc.ctx, id); err != nil {
+	if err := s.Brand.DeleteAsset(kc.Ctx, id); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Image removed.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleScreenshotAdd(c *fiber.Ctx, kc *kitCtx) error {
 	data, err := formFile(c, "file", brand.MaxImageBytes)
 	if err == nil {
-		_, err = s.Brand.AddScreenshot(kc.ctx, web.FormGetter(c)("caption"), data)
+		_, err = s.Brand.AddScreenshot(kc.Ctx, web.FormGetter(c)("caption"), data)
 	}
 	if err != nil {
 		return web.FormError(c, err, "file", func(e map[string]string) error { return s.renderKit(c, kc, nil, e) })
 	}
 	s.SetFlash(c, "ok", "Screenshot added.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 func (s *Handler) handlePersonAdd(c *fiber.Ctx, kc *kitCtx) error {
@@ -295,7 +266,7 @@ func (s *Handler) handlePersonAdd(c *fiber.Ctx, kc *kitCtx) error {
 	p := &brand.Person{Kind: g("kind"), Name: g("name"), Title: g("title"), Bio: g("bio"), Email: g("email"), Phone: g("phone")}
 	photo, err := formFile(c, "photo", brand.MaxImageBytes)
 	if err == nil {
-		err = s.Brand.AddPerson(kc.ctx, p, photo)
+		err = s.Brand.AddPerson(kc.Ctx, p, photo)
 	}
 	if err != nil {
 		return web.FormError(c, err, "name", func(e map[string]string) error {
@@ -308,7 +279,7 @@ func (s *Handler) handlePersonAdd(c *fiber.Ctx, kc *kitCtx) error {
 		})
 	}
 	s.SetFlash(c, "ok", p.Name+" added.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 func (s *Handler) handlePersonDelete(c *fiber.Ctx, kc *kitCtx) error {
@@ -316,11 +287,11 @@ func (s *Handler) handlePersonDelete(c *fiber.Ctx, kc *kitCtx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Brand.DeletePerson(kc.ctx, id); err != nil {
+	if err := s.Brand.DeletePerson(kc.Ctx, id); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Removed.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 type releasePage struct {
@@ -335,19 +306,19 @@ type releasePage struct {
 }
 
 func (s *Handler) renderRelease(c *fiber.Ctx, kc *kitCtx, r *brand.Release, publish bool, errs map[string]string) error {
-	pg := &releasePage{Base: kc.base, Release: r, Publish: publish, Errors: errs, Preview: template.HTML(brand.RenderMarkdown(r.Body))}
+	pg := &releasePage{Base: kc.Base, Release: r, Publish: publish, Errors: errs, Preview: template.HTML(brand.RenderMarkdown(r.Body))}
 	if r.Published() {
 		if u := s.pressURL(c, kc); u != "" {
 			pg.PressURL = u + "/" + r.Slug
 		}
 	}
-	pg.CanEdit = kc.sc.Nexus() || web.User(c) != nil && web.User(c).Role == app.UserRoleOwner
+	pg.CanEdit = kc.Scope.Nexus() || web.User(c) != nil && web.User(c).Role == app.UserRoleOwner
 	title := "New press release"
 	if r.ID != 0 {
 		title = r.Title
 	}
-	pg.Layout = s.Layout(c, kc.sc.Host, title)
-	return s.Render(c, kc.sc.Page("brand_release"), pg)
+	pg.Layout = s.Layout(c, kc.Scope.Host, title)
+	return s.Render(c, kc.Scope.Page("brand_release"), pg)
 }
 
 func (s *Handler) handleReleaseNew(c *fiber.Ctx, kc *kitCtx) error {
@@ -359,7 +330,7 @@ func (s *Handler) releaseID(c *fiber.Ctx, kc *kitCtx) (*brand.Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Brand.Release(kc.ctx, id)
+	return s.Brand.Release(kc.Ctx, id)
 }
 
 func (s *Handler) handleRelease(c *fiber.Ctx, kc *kitCtx) error {
@@ -379,11 +350,11 @@ func releaseForm(c *fiber.Ctx, r *brand.Release) bool {
 func (s *Handler) handleReleaseCreate(c *fiber.Ctx, kc *kitCtx) error {
 	r := &brand.Release{}
 	publish := releaseForm(c, r)
-	if err := s.Brand.SaveRelease(kc.ctx, r, publish); err != nil {
+	if err := s.Brand.SaveRelease(kc.Ctx, r, publish); err != nil {
 		return web.FormError(c, err, "title", func(e map[string]string) error { r.ID = 0; return s.renderRelease(c, kc, r, publish, e) })
 	}
 	s.SetFlash(c, "ok", "Press release saved.")
-	return c.Redirect(kc.base+"/releases/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
+	return c.Redirect(kc.Base+"/releases/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleReleaseUpdate(c *fiber.Ctx, kc *kitCtx) error {
@@ -392,11 +363,11 @@ func (s *Handler) handleReleaseUpdate(c *fiber.Ctx, kc *kitCtx) error {
 		return err
 	}
 	publish := releaseForm(c, r)
-	if err := s.Brand.SaveRelease(kc.ctx, r, publish); err != nil {
+	if err := s.Brand.SaveRelease(kc.Ctx, r, publish); err != nil {
 		return web.FormError(c, err, "title", func(e map[string]string) error { return s.renderRelease(c, kc, r, publish, e) })
 	}
 	s.SetFlash(c, "ok", "Press release saved.")
-	return c.Redirect(kc.base+"/releases/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
+	return c.Redirect(kc.Base+"/releases/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleReleaseDelete(c *fiber.Ctx, kc *kitCtx) error {
@@ -404,15 +375,15 @@ func (s *Handler) handleReleaseDelete(c *fiber.Ctx, kc *kitCtx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Brand.DeleteRelease(kc.ctx, r.ID); err != nil {
+	if err := s.Brand.DeleteRelease(kc.Ctx, r.ID); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Press release deleted.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleKitZip(c *fiber.Ctx, kc *kitCtx) error {
-	return s.sendZip(c, kc.ctx)
+	return s.sendZip(c, kc.Ctx)
 }
 
 func (s *Handler) sendZip(c *fiber.Ctx, ctx context.Context) error {

@@ -53,7 +53,9 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 		r.Get("/creators", s.handleNexusIndex)
 		base = "/creators/tenants/:id"
 	}
-	k := func(fn func(c *fiber.Ctx, kc *scope) error) fiber.Handler { return s.route(sc, fn) }
+	k := func(fn func(c *fiber.Ctx, kc *scope) error) fiber.Handler {
+		return web.TenantRoute(s.Tenants, sc, "/creators", fn)
+	}
 	r.Get(base, k(s.handleIndex))
 	r.Post(base+"/profiles", csrf, k(s.handleProfileCreate))
 	r.Post(base+"/profiles/:profile", csrf, k(s.handleProfileUpdate))
@@ -71,43 +73,17 @@ func (s *Handler) Mount(r fiber.Router, csrf fiber.Handler, sc web.Scope) {
 	r.Get(base+"/deliverables/:deliverable/file", k(s.handleFile))
 }
 
-type scope struct {
-	ctx    context.Context
-	tenant *app.Tenant
-	base   string
-	sc     web.Scope
-}
-
-func (s *Handler) route(sc web.Scope, fn func(c *fiber.Ctx, kc *scope) error) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx := c.UserContext()
-		kc := &scope{ctx: ctx, sc: sc, base: "/creators"}
-		if sc.Nexus() {
-			id, err := web.ParamID(c, "id")
-			if err != nil {
-				return err
-			}
-			t, err := s.Tenants.TenantByID(ctx, id)
-			if err != nil {
-				return err
-			}
-			kc.tenant, kc.ctx = t, app.NewContextWithTenant(ctx, t)
-			kc.base = "/creators/tenants/" + strconv.FormatInt(t.ID, 10)
-			c.SetUserContext(kc.ctx)
-		} else if kc.tenant = app.TenantFromContext(ctx); kc.tenant == nil {
-			return app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
-		}
-		return fn(c, kc)
-	}
-}
+// scope is the tenant a request works on: the signed-in tenant's in the
+// portal, the :id tenant's in Nexus.
+type scope = web.TenantPage
 
 func canEdit(c *fiber.Ctx, kc *scope) bool {
-	return kc.sc.Nexus() || web.User(c) != nil && web.User(c).Role == app.UserRoleOwner
+	return kc.Scope.Nexus() || web.User(c) != nil && web.User(c).Role == app.UserRoleOwner
 }
 
 func (s *Handler) title(kc *scope, t string) string {
-	if kc.sc.Nexus() {
-		return t + " · " + kc.tenant.BrandName()
+	if kc.Scope.Nexus() {
+		return t + " · " + kc.Tenant.BrandName()
 	}
 	return t
 }
@@ -128,22 +104,22 @@ type indexPage struct {
 func (s *Handler) handleIndex(c *fiber.Ctx, kc *scope) error { return s.renderIndex(c, kc, nil) }
 
 func (s *Handler) renderIndex(c *fiber.Ctx, kc *scope, errs map[string]string) error {
-	pg := &indexPage{Base: kc.base, Platforms: creators.Platforms, CanEdit: canEdit(c, kc), Errors: errs}
+	pg := &indexPage{Base: kc.Base, Platforms: creators.Platforms, CanEdit: canEdit(c, kc), Errors: errs}
 	pg.Edit, _ = strconv.ParseInt(c.Query("edit"), 10, 64)
 	var err error
-	if pg.Profiles, err = s.Creators.Profiles(kc.ctx); err != nil {
+	if pg.Profiles, err = s.Creators.Profiles(kc.Ctx); err != nil {
 		return err
 	}
-	if pg.Campaigns, err = s.Creators.Campaigns(kc.ctx); err != nil {
+	if pg.Campaigns, err = s.Creators.Campaigns(kc.Ctx); err != nil {
 		return err
 	}
 	if pg.CanEdit && s.CRM != nil {
-		if pg.People, _, err = s.CRM.FindPeople(kc.ctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 200, Sort: "name"}}); err != nil {
+		if pg.People, _, err = s.CRM.FindPeople(kc.Ctx, app.PersonFilter{ListOptions: app.ListOptions{Limit: 200, Sort: "name"}}); err != nil {
 			return err
 		}
 	}
-	pg.Layout = s.Layout(c, kc.sc.Host, s.title(kc, "Creators"))
-	return s.Render(c, kc.sc.Page("creators"), pg)
+	pg.Layout = s.Layout(c, kc.Scope.Host, s.title(kc, "Creators"))
+	return s.Render(c, kc.Scope.Page("creators"), pg)
 }
 
 // profileForm reads the profile form (add and edit).
@@ -169,13 +145,13 @@ func profileForm(c *fiber.Ctx) (*creators.Profile, error) {
 func (s *Handler) handleProfileCreate(c *fiber.Ctx, kc *scope) error {
 	p, err := profileForm(c)
 	if err == nil {
-		err = s.Creators.CreateProfile(kc.ctx, p)
+		err = s.Creators.CreateProfile(kc.Ctx, p)
 	}
 	if err != nil {
 		return web.FormError(c, err, "person_id", func(e map[string]string) error { return s.renderIndex(c, kc, e) })
 	}
 	s.SetFlash(c, "ok", "Creator added.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 // handleProfileUpdate saves a creator's edited profile; a refusal comes
@@ -187,16 +163,16 @@ func (s *Handler) handleProfileUpdate(c *fiber.Ctx, kc *scope) error {
 	}
 	p, err := profileForm(c)
 	if err == nil {
-		err = s.Creators.UpdateProfile(kc.ctx, id, p)
+		err = s.Creators.UpdateProfile(kc.Ctx, id, p)
 	}
 	if app.ErrorCode(err) == app.EINVALID {
 		s.SetFlash(c, "error", "Creator not saved: "+app.ErrorMessage(err))
-		return c.Redirect(kc.base+"?edit="+strconv.FormatInt(id, 10)+"#creator-"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+		return c.Redirect(kc.Base+"?edit="+strconv.FormatInt(id, 10)+"#creator-"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
 	} else if err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Creator "+p.PersonName+" saved.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 // campaign is the campaign in the path (ENOTFOUND for another tenant's).
@@ -205,7 +181,7 @@ func (s *Handler) campaign(c *fiber.Ctx, kc *scope) (*creators.Campaign, error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.Creators.Campaign(kc.ctx, id)
+	return s.Creators.Campaign(kc.Ctx, id)
 }
 
 func (s *Handler) handleCampaignDelete(c *fiber.Ctx, kc *scope) error {
@@ -213,21 +189,21 @@ func (s *Handler) handleCampaignDelete(c *fiber.Ctx, kc *scope) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Creators.DeleteCampaign(kc.ctx, cp.ID); err != nil {
+	if err := s.Creators.DeleteCampaign(kc.Ctx, cp.ID); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "Campaign "+cp.Name+" deleted with its "+strconv.Itoa(cp.Deliverables)+" deliverables.")
-	return c.Redirect(kc.base, fiber.StatusSeeOther)
+	return c.Redirect(kc.Base, fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleCampaignCreate(c *fiber.Ctx, kc *scope) error {
 	g := web.FormGetter(c)
 	cp := &creators.Campaign{Name: g("name"), Brief: g("brief")}
-	if err := s.Creators.SaveCampaign(kc.ctx, cp); err != nil {
+	if err := s.Creators.SaveCampaign(kc.Ctx, cp); err != nil {
 		return web.FormError(c, err, "name", func(e map[string]string) error { return s.renderIndex(c, kc, e) })
 	}
 	s.SetFlash(c, "ok", "Campaign created.")
-	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(cp.ID, 10), fiber.StatusSeeOther)
+	return c.Redirect(kc.Base+"/campaigns/"+strconv.FormatInt(cp.ID, 10), fiber.StatusSeeOther)
 }
 
 type boardPage struct {
@@ -248,18 +224,18 @@ func (s *Handler) renderBoard(c *fiber.Ctx, kc *scope, errs map[string]string) e
 	if err != nil {
 		return err
 	}
-	b, err := s.Creators.Board(kc.ctx, id)
+	b, err := s.Creators.Board(kc.Ctx, id)
 	if err != nil {
 		return err
 	}
-	pg := &boardPage{Base: kc.base, Board: b, Brief: template.HTML(creators.RenderBrief(b.Campaign.Brief)), Statuses: creators.Statuses, CanEdit: canEdit(c, kc), Errors: errs}
+	pg := &boardPage{Base: kc.Base, Board: b, Brief: template.HTML(creators.RenderBrief(b.Campaign.Brief)), Statuses: creators.Statuses, CanEdit: canEdit(c, kc), Errors: errs}
 	if pg.CanEdit {
-		if pg.Profiles, err = s.Creators.Profiles(kc.ctx); err != nil {
+		if pg.Profiles, err = s.Creators.Profiles(kc.Ctx); err != nil {
 			return err
 		}
 	}
-	pg.Layout = s.Layout(c, kc.sc.Host, s.title(kc, b.Campaign.Name))
-	return s.Render(c, kc.sc.Page("creators_board"), pg)
+	pg.Layout = s.Layout(c, kc.Scope.Host, s.title(kc, b.Campaign.Name))
+	return s.Render(c, kc.Scope.Page("creators_board"), pg)
 }
 
 func (s *Handler) handleCampaignUpdate(c *fiber.Ctx, kc *scope) error {
@@ -270,11 +246,11 @@ func (s *Handler) handleCampaignUpdate(c *fiber.Ctx, kc *scope) error {
 	id := cp.ID
 	g := web.FormGetter(c)
 	cp.Name, cp.Brief = g("name"), g("brief")
-	if err := s.Creators.SaveCampaign(kc.ctx, cp); err != nil {
+	if err := s.Creators.SaveCampaign(kc.Ctx, cp); err != nil {
 		return web.FormError(c, err, "name", func(e map[string]string) error { return s.renderBoard(c, kc, e) })
 	}
 	s.SetFlash(c, "ok", "Brief saved.")
-	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+	return c.Redirect(kc.Base+"/campaigns/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
 }
 
 func (s *Handler) handleDeliverableCreate(c *fiber.Ctx, kc *scope) error {
@@ -285,13 +261,13 @@ func (s *Handler) handleDeliverableCreate(c *fiber.Ctx, kc *scope) error {
 	d, err := deliverableForm(c)
 	if err == nil {
 		d.CampaignID = id
-		err = s.Creators.AddDeliverable(kc.ctx, d)
+		err = s.Creators.AddDeliverable(kc.Ctx, d)
 	}
 	if err != nil {
 		return web.FormError(c, err, "kind", func(e map[string]string) error { return s.renderBoard(c, kc, e) })
 	}
 	s.SetFlash(c, "ok", "Deliverable added.")
-	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+	return c.Redirect(kc.Base+"/campaigns/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
 }
 
 type deliverablePage struct {
@@ -311,7 +287,7 @@ func (s *Handler) deliverable(c *fiber.Ctx, kc *scope) (*creators.Deliverable, e
 	if err != nil {
 		return nil, err
 	}
-	return s.Creators.Deliverable(kc.ctx, id)
+	return s.Creators.Deliverable(kc.Ctx, id)
 }
 
 func (s *Handler) handleDeliverable(c *fiber.Ctx, kc *scope) error {
@@ -323,25 +299,25 @@ func (s *Handler) renderDeliverable(c *fiber.Ctx, kc *scope, errs map[string]str
 	if err != nil {
 		return err
 	}
-	pg := &deliverablePage{Base: kc.base, D: d, Statuses: creators.Statuses, CanEdit: canEdit(c, kc), Errors: errs}
-	if pg.Campaign, err = s.Creators.Campaign(kc.ctx, d.CampaignID); err != nil {
+	pg := &deliverablePage{Base: kc.Base, D: d, Statuses: creators.Statuses, CanEdit: canEdit(c, kc), Errors: errs}
+	if pg.Campaign, err = s.Creators.Campaign(kc.Ctx, d.CampaignID); err != nil {
 		return err
 	}
-	if pg.Comments, err = s.Creators.Comments(kc.ctx, d.ID); err != nil {
+	if pg.Comments, err = s.Creators.Comments(kc.Ctx, d.ID); err != nil {
 		return err
 	}
 	if pg.CanEdit {
 		pg.PrivateLink = s.privateBase(kc) + "/c/" + s.Creators.Token(d)
 	}
-	pg.Layout = s.Layout(c, kc.sc.Host, s.title(kc, d.Kind+" by "+d.CreatorName))
-	return s.Render(c, kc.sc.Page("creators_deliverable"), pg)
+	pg.Layout = s.Layout(c, kc.Scope.Host, s.title(kc, d.Kind+" by "+d.CreatorName))
+	return s.Render(c, kc.Scope.Page("creators_deliverable"), pg)
 }
 
 // privateBase is where the creator's private page is: the tenant's own
 // domain when it has one, else app.DOMAIN.
 func (s *Handler) privateBase(kc *scope) string {
 	if s.Tenants.Domains != nil {
-		if ds, err := s.Tenants.Domains.DomainsByTenant(kc.ctx, kc.tenant.ID); err == nil && len(ds) > 0 {
+		if ds, err := s.Tenants.Domains.DomainsByTenant(kc.Ctx, kc.Tenant.ID); err == nil && len(ds) > 0 {
 			return s.TenantURL(ds[0])
 		}
 	}
@@ -350,9 +326,9 @@ func (s *Handler) privateBase(kc *scope) string {
 
 func (s *Handler) back(c *fiber.Ctx, kc *scope, d *creators.Deliverable) error {
 	if web.FormGetter(c)("back") == "board" {
-		return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
+		return c.Redirect(kc.Base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
 	}
-	return c.Redirect(kc.base+"/deliverables/"+strconv.FormatInt(d.ID, 10), fiber.StatusSeeOther)
+	return c.Redirect(kc.Base+"/deliverables/"+strconv.FormatInt(d.ID, 10), fiber.StatusSeeOther)
 }
 
 // deliverableForm reads the deliverable form (add and edit).
@@ -386,7 +362,7 @@ func (s *Handler) deliverableAction(field string, act func(c *fiber.Ctx, kc *sco
 func (s *Handler) updateDeliverable(c *fiber.Ctx, kc *scope, d *creators.Deliverable) (string, error) {
 	in, err := deliverableForm(c)
 	if err == nil {
-		err = s.Creators.UpdateDeliverable(kc.ctx, d.ID, in)
+		err = s.Creators.UpdateDeliverable(kc.Ctx, d.ID, in)
 	}
 	return "Deliverable saved.", err
 }
@@ -396,22 +372,22 @@ func (s *Handler) handleDeliverableDelete(c *fiber.Ctx, kc *scope) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Creators.DeleteDeliverable(kc.ctx, d.ID); err != nil {
+	if err := s.Creators.DeleteDeliverable(kc.Ctx, d.ID); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", d.Kind+" by "+d.CreatorName+" deleted.")
-	return c.Redirect(kc.base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
+	return c.Redirect(kc.Base+"/campaigns/"+strconv.FormatInt(d.CampaignID, 10), fiber.StatusSeeOther)
 }
 
 func (s *Handler) moveDeliverable(c *fiber.Ctx, kc *scope, d *creators.Deliverable) (string, error) {
 	g := web.FormGetter(c)
-	return "Moved to " + creators.StatusLabel(g("status")) + ".", s.Creators.Move(kc.ctx, d.ID, g("status"), g("comment"))
+	return "Moved to " + creators.StatusLabel(g("status")) + ".", s.Creators.Move(kc.Ctx, d.ID, g("status"), g("comment"))
 }
 
 func (s *Handler) payDeliverable(c *fiber.Ctx, kc *scope, d *creators.Deliverable) (string, error) {
 	paid, err := creators.ParseCents("paid", web.FormGetter(c)("paid"))
 	if err == nil {
-		err = s.Creators.SetPaid(kc.ctx, d.ID, paid)
+		err = s.Creators.SetPaid(kc.Ctx, d.ID, paid)
 	}
 	return "Payment recorded.", err
 }
@@ -421,7 +397,7 @@ func (s *Handler) handleNewLink(c *fiber.Ctx, kc *scope) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Creators.NewLink(kc.ctx, d.ID); err != nil {
+	if err := s.Creators.NewLink(kc.Ctx, d.ID); err != nil {
 		return err
 	}
 	s.SetFlash(c, "ok", "New private link made; the old one no longer works.")
@@ -433,7 +409,7 @@ func (s *Handler) handleFile(c *fiber.Ctx, kc *scope) error {
 	if err != nil {
 		return err
 	}
-	d, b, err := s.Creators.DeliverableFile(kc.ctx, d.ID)
+	d, b, err := s.Creators.DeliverableFile(kc.Ctx, d.ID)
 	if err != nil {
 		return err
 	}
