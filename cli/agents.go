@@ -31,32 +31,31 @@ import (
 func (a *App) wireAgents() {
 	cfg := a.Config
 	st := store.NewAgentStore(a.DB)
-	a.Agents = &agents.Service{
-		Store: st,
-		// Every request goes to a base URL a tenant may set: the guarded
-		// outbound client, with no overall timeout (each call is bounded
-		// by its context, so a stream is not cut mid-answer).
-		Model:    &llm.AgentModel{HTTP: a.outboundClient(httpx.Options{Timeout: -1}, cfg.OpenAIURL)},
-		CRM:      a.CRMService,
-		PDF:      pdftext.Text,
-		Contacts: store.NewContactStore(a.DB),
-		People:   st,
-		Tenants:  a.Stores.Tenants,
-		Key: func(ctx context.Context, tenantID int64, name string) (string, error) {
-			v := a.Integrations.Secret(ctx, tenantID, name)
-			if v == "" && name == app.SecretOpenAIKey {
-				v = cfg.OpenAIAPIKey
-			}
-			return v, nil
-		},
-		DefaultBaseURL: func(ctx context.Context) string { return a.Providers.Current(ctx).ModelURL },
-		Telephony:      a.Integrations.Telephony,
-		Mailer:         a.Integrations.Mailer,
-		Workflows:      store.NewWorkflowStore(a.DB),
-		Wake:           a.Engine.Wake,
-		Audit:          a.Audit,
-		Logger:         a.Logger,
+	ag := agents.NewService(st.Stores())
+	// Every request goes to a base URL a tenant may set: the guarded
+	// outbound client, with no overall timeout (each call is bounded by
+	// its context, so a stream is not cut mid-answer).
+	ag.Model = &llm.AgentModel{HTTP: a.outboundClient(httpx.Options{Timeout: -1}, cfg.OpenAIURL)}
+	ag.CRM = a.CRMService
+	ag.PDF = pdftext.Text
+	ag.Contacts = store.NewContactStore(a.DB)
+	ag.People = st
+	ag.Tenants = a.Stores.Tenants
+	ag.Key = func(ctx context.Context, tenantID int64, name string) (string, error) {
+		v := a.Integrations.Secret(ctx, tenantID, name)
+		if v == "" && name == app.SecretOpenAIKey {
+			v = cfg.OpenAIAPIKey
+		}
+		return v, nil
 	}
+	ag.DefaultBaseURL = func(ctx context.Context) string { return a.Providers.Current(ctx).ModelURL }
+	ag.Telephony = a.Integrations.Telephony
+	ag.Mailer = a.Integrations.Mailer
+	ag.Workflows = store.NewWorkflowStore(a.DB)
+	ag.Wake = a.Engine.Wake
+	ag.Audit = a.Audit
+	ag.Logger = a.Logger
+	a.Agents = ag
 	a.Agents.TwiML = a.agentTwiML
 	a.Agents.Wiki = wikiKnowledge{a.Wiki}
 	a.Agents.Sheets = sheetLookup{a.Sheets}

@@ -10,7 +10,8 @@ import (
 // tenant service it writes the theme's colours and logo through, and the
 // one-pager renderer.
 func (a *App) wireBrand() {
-	a.Brand = &brand.Service{Store: store.NewBrandStore(a.DB), Tenants: a.Tenants, Audit: a.Audit,
-		RenderPDF: func(p *brand.Press) ([]byte, error) { return brandpdf.Render(p, false) }}
+	a.Brand = brand.NewService(store.NewBrandStore(a.DB))
+	a.Brand.Tenants, a.Brand.Audit = a.Tenants, a.Audit
+	a.Brand.RenderPDF = func(p *brand.Press) ([]byte, error) { return brandpdf.Render(p, false) }
 	a.Server.Brand = a.Brand
 }

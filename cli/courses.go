@@ -20,7 +20,7 @@ import (
 func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 	cs := store.NewCourseStore(a.DB)
 	a.Stores.Courses = cs
-	a.Courses = courses.NewService(cs)
+	a.Courses = courses.NewService(cs.Stores())
 	a.Courses.Community = cs
 	a.Courses.Files = cs
 	a.Courses.Mailer = courseMailer{a}

@@ -252,8 +252,10 @@ func (a *App) open(ctx context.Context) error {
 	a.Auth.TOTP, a.Auth.Mailer, a.Auth.Audit = a.AdminTOTP, a.Mailer, a.Audit
 	a.CRM = store.NewCRMStores(a.DB)
 	a.CRMService = a.CRM.Service()
-	a.Wiki = &wiki.Service{Store: store.NewWikiStore(a.DB), Tenant: tenants.FindTenantByID, PDF: pdftext.Text, Logger: a.Logger}
-	a.Sheets = &sheets.Service{Store: store.NewSheetStore(a.DB), Tenant: tenants.FindTenantByID, ImportDir: filepath.Join(cfg.DataDir, "imports"), XLSX: xlsx.Workbooks{}, Logger: a.Logger}
+	a.Wiki = wiki.NewService(store.NewWikiStore(a.DB).Stores())
+	a.Wiki.Tenant, a.Wiki.PDF, a.Wiki.Logger = tenants.FindTenantByID, pdftext.Text, a.Logger
+	a.Sheets = sheets.NewService(store.NewSheetStore(a.DB).Stores())
+	a.Sheets.Tenant, a.Sheets.ImportDir, a.Sheets.XLSX, a.Sheets.Logger = tenants.FindTenantByID, filepath.Join(cfg.DataDir, "imports"), xlsx.Workbooks{}, a.Logger
 	if a.Outbound, err = httpx.ParseAllow(cfg.OutboundAllow); err != nil {
 		return usageError{err}
 	}

@@ -10,17 +10,34 @@ import (
 	"orengen/app/agents"
 )
 
-// AgentStore implements agents.Store: agents and their versions here,
-// conversations in agent_conversation.go, knowledge in agent_knowledge.go,
-// usage and prices in agent_usage.go.
+// AgentStore implements every store of agents.Stores: agents and their
+// versions here, conversations and turns in agent_conversation.go,
+// documents and chunks in agent_knowledge.go, usage, prices and settings
+// in agent_usage.go. One type, because their writes share transactions
+// (a turn's usage, a finished conversation's CRM updates).
 type AgentStore struct {
 	db *DB
 }
 
-var _ agents.Store = (*AgentStore)(nil)
+var (
+	_ agents.DefinitionStore   = (*AgentStore)(nil)
+	_ agents.ConversationStore = (*AgentStore)(nil)
+	_ agents.TurnStore         = (*AgentStore)(nil)
+	_ agents.DocumentStore     = (*AgentStore)(nil)
+	_ agents.ChunkStore        = (*AgentStore)(nil)
+	_ agents.UsageStore        = (*AgentStore)(nil)
+	_ agents.PriceStore        = (*AgentStore)(nil)
+	_ agents.SettingsStore     = (*AgentStore)(nil)
+)
 
 // NewAgentStore returns an AgentStore on db.
 func NewAgentStore(db *DB) *AgentStore { return &AgentStore{db: db} }
+
+// Stores returns s as each of Agent Studio's stores, for
+// agents.NewService.
+func (s *AgentStore) Stores() agents.Stores {
+	return agents.Stores{Agents: s, Conversations: s, Turns: s, Documents: s, Chunks: s, Usage: s, Prices: s, Settings: s}
+}
 
 const agentCols = `a.id, a.tenant_id, a.name, a.enabled, a.public_key, a.phone, a.version, a.version_id, a.created_at, a.updated_at, v.config`
 

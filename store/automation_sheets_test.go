@@ -17,7 +17,7 @@ import (
 func TestEngine_SheetSteps(t *testing.T) {
 	ctx := context.Background()
 	db, ws, cs, clk := openAutomation(t)
-	svc := &sheets.Service{Store: store.NewSheetStore(db)}
+	svc := sheets.NewService(store.NewSheetStore(db).Stores())
 	house := app.NewContextWithTenant(ctx, &app.Tenant{ID: app.HouseTenantID})
 	prices := &sheets.Table{Name: "Price list", Columns: []sheets.Column{{Name: "Service"}, {Name: "Price", Type: sheets.TypeCurrency},
 		{Name: "Last quoted"}}}

@@ -14,15 +14,31 @@ import (
 	"orengen/app/courses"
 )
 
-// CourseStore implements courses.Store on SQLite: members (linked to CRM
-// people), their links and sessions, courses, enrolments and progress.
-// Every method takes the tenant from ctx, except the session and link
-// lookups, which resolve a secret to its tenant.
+// CourseStore implements every store of courses.Stores on SQLite:
+// members (linked to CRM people), their links and sessions, courses,
+// lessons, enrolments and progress. Every method takes the tenant from
+// ctx, except the session and link lookups, which resolve a secret to its
+// tenant. One type: the community's stores are this type too, and the ui
+// tests read members and courses through the wiring's one instance
+// (cli.App.Stores.Courses).
 type CourseStore struct {
 	db *DB
 }
 
-var _ courses.Store = (*CourseStore)(nil)
+var (
+	_ courses.MemberStore    = (*CourseStore)(nil)
+	_ courses.SignInStore    = (*CourseStore)(nil)
+	_ courses.CourseStore    = (*CourseStore)(nil)
+	_ courses.LessonStore    = (*CourseStore)(nil)
+	_ courses.EnrolmentStore = (*CourseStore)(nil)
+	_ courses.ProgressStore  = (*CourseStore)(nil)
+)
+
+// Stores returns s as each of the members' area's stores, for
+// courses.NewService.
+func (s *CourseStore) Stores() courses.Stores {
+	return courses.Stores{Members: s, SignIns: s, Courses: s, Lessons: s, Enrolments: s, Progress: s}
+}
 
 // NewCourseStore returns a CourseStore on db.
 func NewCourseStore(db *DB) *CourseStore { return &CourseStore{db: db} }
@@ -43,7 +59,7 @@ func scanMember(r scanner, extra ...any) (*courses.Member, error) {
 	return &m, nil
 }
 
-// CreateMember implements courses.Store: the CRM person with the email
+// CreateMember implements courses.MemberStore: the CRM person with the email
 // (found or created, tagged "member") and the member row commit together.
 func (s *CourseStore) CreateMember(ctx context.Context, m *courses.Member) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
@@ -74,7 +90,7 @@ func (s *CourseStore) CreateMember(ctx context.Context, m *courses.Member) error
 	})
 }
 
-// FindMember implements courses.Store.
+// FindMember implements courses.MemberStore.
 func (s *CourseStore) FindMember(ctx context.Context, id int64) (*courses.Member, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -83,7 +99,7 @@ func (s *CourseStore) FindMember(ctx context.Context, id int64) (*courses.Member
 	return scanMember(s.db.read.QueryRowContext(ctx, `SELECT `+memberCols+` FROM course_members WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-// FindMemberByEmail implements courses.Store.
+// FindMemberByEmail implements courses.MemberStore.
 func (s *CourseStore) FindMemberByEmail(ctx context.Context, email string) (*courses.Member, string, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -94,7 +110,7 @@ func (s *CourseStore) FindMemberByEmail(ctx context.Context, email string) (*cou
 	return m, hash, err
 }
 
-// FindMembers implements courses.Store.
+// FindMembers implements courses.MemberStore.
 func (s *CourseStore) FindMembers(ctx context.Context) ([]*courses.Member, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -129,22 +145,22 @@ func (s *CourseStore) exec(ctx context.Context, notFound, q string, args ...any)
 	})
 }
 
-// UpdateMember implements courses.Store (name, time zone, status).
+// UpdateMember implements courses.MemberStore (name, time zone, status).
 func (s *CourseStore) UpdateMember(ctx context.Context, m *courses.Member) error {
 	return s.exec(ctx, "Member not found.", `UPDATE course_members SET name = ?, time_zone = ?, status = ? WHERE id = ? AND tenant_id = ?`, m.Name, m.TimeZone, m.Status, m.ID)
 }
 
-// SetMemberPassword implements courses.Store.
+// SetMemberPassword implements courses.MemberStore.
 func (s *CourseStore) SetMemberPassword(ctx context.Context, id int64, hash string) error {
 	return s.exec(ctx, "Member not found.", `UPDATE course_members SET password_hash = ? WHERE id = ? AND tenant_id = ?`, hash, id)
 }
 
-// TouchMemberLogin implements courses.Store.
+// TouchMemberLogin implements courses.MemberStore.
 func (s *CourseStore) TouchMemberLogin(ctx context.Context, id int64) error {
 	return s.exec(ctx, "", `UPDATE course_members SET last_login_at = ? WHERE id = ? AND tenant_id = ?`, FormatTime(s.db.Now()), id)
 }
 
-// CreateMemberToken implements courses.Store.
+// CreateMemberToken implements courses.SignInStore.
 func (s *CourseStore) CreateMemberToken(ctx context.Context, memberID int64, purpose, tokenHash string, expires time.Time) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO course_member_tokens (token_hash, tenant_id, member_id, purpose, expires_at)
@@ -153,7 +169,7 @@ func (s *CourseStore) CreateMemberToken(ctx context.Context, memberID int64, pur
 	})
 }
 
-// UseMemberToken implements courses.Store: the token is spent in the same
+// UseMemberToken implements courses.SignInStore: the token is spent in the same
 // transaction that reads it, so it works once; a token of another tenant
 // is not touched.
 func (s *CourseStore) UseMemberToken(ctx context.Context, tokenHash string) (*courses.Member, string, error) {
@@ -174,7 +190,7 @@ func (s *CourseStore) UseMemberToken(ctx context.Context, tokenHash string) (*co
 	return m, purpose, err
 }
 
-// CreateMemberSession implements courses.Store.
+// CreateMemberSession implements courses.SignInStore.
 func (s *CourseStore) CreateMemberSession(ctx context.Context, sess *courses.Session, idHash string) error {
 	return s.db.Update(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO course_member_sessions (id_hash, tenant_id, member_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
@@ -183,7 +199,7 @@ func (s *CourseStore) CreateMemberSession(ctx context.Context, sess *courses.Ses
 	})
 }
 
-// FindMemberSession implements courses.Store.
+// FindMemberSession implements courses.SignInStore.
 func (s *CourseStore) FindMemberSession(ctx context.Context, idHash string) (*courses.Member, error) {
 	m, err := scanMember(s.db.read.QueryRowContext(ctx, `SELECT m.id, m.tenant_id, COALESCE(m.person_id, 0), m.email, m.name, m.time_zone, m.status,
 		m.password_hash <> '', m.created_at, m.last_login_at, m.community_banned, m.directory_hidden, m.digest FROM course_member_sessions s JOIN course_members m ON m.id = s.member_id AND m.tenant_id = s.tenant_id
@@ -194,7 +210,7 @@ func (s *CourseStore) FindMemberSession(ctx context.Context, idHash string) (*co
 	return m, err
 }
 
-// DeleteMemberSession implements courses.Store.
+// DeleteMemberSession implements courses.SignInStore.
 func (s *CourseStore) DeleteMemberSession(ctx context.Context, idHash string) error {
 	return s.db.Update(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM course_member_sessions WHERE id_hash = ?`, idHash)
@@ -202,7 +218,7 @@ func (s *CourseStore) DeleteMemberSession(ctx context.Context, idHash string) er
 	})
 }
 
-// DeleteMemberSessions implements courses.Store.
+// DeleteMemberSessions implements courses.SignInStore.
 func (s *CourseStore) DeleteMemberSessions(ctx context.Context, memberID int64) error {
 	return s.exec(ctx, "", `DELETE FROM course_member_sessions WHERE member_id = ? AND tenant_id = ?`, memberID)
 }
@@ -220,7 +236,7 @@ func scanCourse(r scanner) (*courses.Course, error) {
 	return &c, nil
 }
 
-// CreateCourse implements courses.Store.
+// CreateCourse implements courses.CourseStore.
 func (s *CourseStore) CreateCourse(ctx context.Context, c *courses.Course) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO courses (tenant_id, slug, title, summary, description, published, open_enrolment, created_at, updated_at)
@@ -234,7 +250,7 @@ func (s *CourseStore) CreateCourse(ctx context.Context, c *courses.Course) error
 	})
 }
 
-// UpdateCourse implements courses.Store.
+// UpdateCourse implements courses.CourseStore.
 func (s *CourseStore) UpdateCourse(ctx context.Context, c *courses.Course) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE courses SET slug = ?, title = ?, summary = ?, description = ?, published = ?, open_enrolment = ?, updated_at = ?
@@ -250,7 +266,7 @@ func (s *CourseStore) UpdateCourse(ctx context.Context, c *courses.Course) error
 	})
 }
 
-// FindCourse implements courses.Store.
+// FindCourse implements courses.CourseStore.
 func (s *CourseStore) FindCourse(ctx context.Context, id int64) (*courses.Course, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -259,7 +275,7 @@ func (s *CourseStore) FindCourse(ctx context.Context, id int64) (*courses.Course
 	return scanCourse(s.db.read.QueryRowContext(ctx, `SELECT `+courseCols+` FROM courses WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-// FindCourseBySlug implements courses.Store.
+// FindCourseBySlug implements courses.CourseStore.
 func (s *CourseStore) FindCourseBySlug(ctx context.Context, slug string) (*courses.Course, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -268,7 +284,7 @@ func (s *CourseStore) FindCourseBySlug(ctx context.Context, slug string) (*cours
 	return scanCourse(s.db.read.QueryRowContext(ctx, `SELECT `+courseCols+` FROM courses WHERE slug = ? AND tenant_id = ?`, slug, tid))
 }
 
-// FindCourses implements courses.Store.
+// FindCourses implements courses.CourseStore.
 func (s *CourseStore) FindCourses(ctx context.Context, publishedOnly bool) ([]*courses.Course, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -323,7 +339,7 @@ func quizJSON(q *courses.Quiz) string {
 	return string(b)
 }
 
-// Outline implements courses.Store.
+// Outline implements courses.CourseStore.
 func (s *CourseStore) Outline(ctx context.Context, c *courses.Course) error {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -364,7 +380,7 @@ func (s *CourseStore) Outline(ctx context.Context, c *courses.Course) error {
 	return lrows.Err()
 }
 
-// CreateModule implements courses.Store.
+// CreateModule implements courses.LessonStore.
 func (s *CourseStore) CreateModule(ctx context.Context, m *courses.Module) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO course_modules (tenant_id, course_id, position, title)
@@ -380,7 +396,7 @@ func (s *CourseStore) CreateModule(ctx context.Context, m *courses.Module) error
 	})
 }
 
-// CreateLesson implements courses.Store (the module must be the course's
+// CreateLesson implements courses.LessonStore (the module must be the course's
 // and the tenant's).
 func (s *CourseStore) CreateLesson(ctx context.Context, l *courses.Lesson) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
@@ -399,7 +415,7 @@ func (s *CourseStore) CreateLesson(ctx context.Context, l *courses.Lesson) error
 	})
 }
 
-// UpdateLesson implements courses.Store.
+// UpdateLesson implements courses.LessonStore.
 func (s *CourseStore) UpdateLesson(ctx context.Context, l *courses.Lesson) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE course_lessons SET module_id = ?, position = ?, title = ?, body = ?, video_url = ?, drip_days = ?, drip_date = ?,
@@ -418,12 +434,12 @@ func (s *CourseStore) UpdateLesson(ctx context.Context, l *courses.Lesson) error
 	})
 }
 
-// DeleteLesson implements courses.Store.
+// DeleteLesson implements courses.LessonStore.
 func (s *CourseStore) DeleteLesson(ctx context.Context, courseID, id int64) error {
 	return s.exec(ctx, "Lesson not found.", `DELETE FROM course_lessons WHERE id = ? AND course_id = ? AND tenant_id = ?`, id, courseID)
 }
 
-// FindLesson implements courses.Store.
+// FindLesson implements courses.LessonStore.
 func (s *CourseStore) FindLesson(ctx context.Context, id int64) (*courses.Lesson, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -447,7 +463,7 @@ func scanEnrolment(r scanner) (*courses.Enrolment, error) {
 	return &e, nil
 }
 
-// Enrol implements courses.Store: course and member must be the tenant's.
+// Enrol implements courses.EnrolmentStore: course and member must be the tenant's.
 func (s *CourseStore) Enrol(ctx context.Context, e *courses.Enrolment) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO course_enrolments (tenant_id, course_id, member_id, source, enrolled_at, expires_at)
@@ -465,7 +481,7 @@ func (s *CourseStore) Enrol(ctx context.Context, e *courses.Enrolment) error {
 	})
 }
 
-// FindEnrolment implements courses.Store.
+// FindEnrolment implements courses.EnrolmentStore.
 func (s *CourseStore) FindEnrolment(ctx context.Context, courseID, memberID int64) (*courses.Enrolment, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -496,17 +512,17 @@ func (s *CourseStore) enrolments(ctx context.Context, where string, arg int64) (
 	return out, rows.Err()
 }
 
-// FindMemberEnrolments implements courses.Store.
+// FindMemberEnrolments implements courses.EnrolmentStore.
 func (s *CourseStore) FindMemberEnrolments(ctx context.Context, memberID int64) ([]*courses.Enrolment, error) {
 	return s.enrolments(ctx, "member_id", memberID)
 }
 
-// FindCourseEnrolments implements courses.Store.
+// FindCourseEnrolments implements courses.EnrolmentStore.
 func (s *CourseStore) FindCourseEnrolments(ctx context.Context, courseID int64) ([]*courses.Enrolment, error) {
 	return s.enrolments(ctx, "course_id", courseID)
 }
 
-// FindProgress implements courses.Store.
+// FindProgress implements courses.ProgressStore.
 func (s *CourseStore) FindProgress(ctx context.Context, courseID, memberID int64) (map[int64]*courses.Progress, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -531,7 +547,7 @@ func (s *CourseStore) FindProgress(ctx context.Context, courseID, memberID int64
 	return out, rows.Err()
 }
 
-// StartLesson implements courses.Store.
+// StartLesson implements courses.ProgressStore.
 func (s *CourseStore) StartLesson(ctx context.Context, courseID, lessonID, memberID int64) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO course_progress (tenant_id, member_id, lesson_id, course_id, started_at)
@@ -541,7 +557,7 @@ func (s *CourseStore) StartLesson(ctx context.Context, courseID, lessonID, membe
 	})
 }
 
-// CompleteLesson implements courses.Store.
+// CompleteLesson implements courses.ProgressStore.
 func (s *CourseStore) CompleteLesson(ctx context.Context, courseID, lessonID, memberID int64, lessons int) (bool, error) {
 	var courseDone bool
 	err := s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
@@ -575,7 +591,7 @@ func (s *CourseStore) CompleteLesson(ctx context.Context, courseID, lessonID, me
 	return courseDone, err
 }
 
-// Engagement implements courses.Store: one grouped query over the
+// Engagement implements courses.EnrolmentStore: one grouped query over the
 // course's progress, counted per lesson.
 func (s *CourseStore) Engagement(ctx context.Context, c *courses.Course) (*courses.Engagement, error) {
 	tid, err := app.TenantIDFromContext(ctx)
@@ -612,7 +628,7 @@ func (s *CourseStore) Engagement(ctx context.Context, c *courses.Course) (*cours
 	return e, nil
 }
 
-// AddQuizAttempt implements courses.Store.
+// AddQuizAttempt implements courses.ProgressStore.
 func (s *CourseStore) AddQuizAttempt(ctx context.Context, a *courses.Attempt, courseID int64, answers [][]int) error {
 	b, err := json.Marshal(answers)
 	if err != nil {
@@ -634,7 +650,7 @@ func (s *CourseStore) AddQuizAttempt(ctx context.Context, a *courses.Attempt, co
 	})
 }
 
-// FindQuizAttempts implements courses.Store: newest first.
+// FindQuizAttempts implements courses.ProgressStore: newest first.
 func (s *CourseStore) FindQuizAttempts(ctx context.Context, lessonID, memberID int64) ([]*courses.Attempt, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {

@@ -36,7 +36,7 @@ func scanSheetImport(r scanner) (*sheets.ImportJob, error) {
 	return &j, nil
 }
 
-// CreateImport implements sheets.Store.
+// CreateImport implements sheets.ImportStore.
 func (s *SheetStore) CreateImport(ctx context.Context, j *sheets.ImportJob) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		if _, err := lockTable(ctx, tx, j.TableID, tid); err != nil {
@@ -75,7 +75,7 @@ func nonNilRowErrors(v []sheets.RowError) []sheets.RowError {
 	return v
 }
 
-// FindImport implements sheets.Store.
+// FindImport implements sheets.ImportStore.
 func (s *SheetStore) FindImport(ctx context.Context, id int64) (*sheets.ImportJob, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -84,7 +84,7 @@ func (s *SheetStore) FindImport(ctx context.Context, id int64) (*sheets.ImportJo
 	return scanSheetImport(s.db.read.QueryRowContext(ctx, `SELECT `+sheetImportCols+` FROM sheet_imports WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-// FindImports implements sheets.Store: the newest 20.
+// FindImports implements sheets.ImportStore: the newest 20.
 func (s *SheetStore) FindImports(ctx context.Context, tableID int64) ([]*sheets.ImportJob, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *SheetStore) FindImports(ctx context.Context, tableID int64) ([]*sheets.
 	return scanAll(rows, scanSheetImport)
 }
 
-// UpdateImport implements sheets.Store.
+// UpdateImport implements sheets.ImportStore.
 func (s *SheetStore) UpdateImport(ctx context.Context, j *sheets.ImportJob) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		j.UpdatedAt = tx.now
@@ -114,7 +114,7 @@ func (s *SheetStore) UpdateImport(ctx context.Context, j *sheets.ImportJob) erro
 	})
 }
 
-// StageRows implements sheets.Store: rows under table_id = -job.
+// StageRows implements sheets.ImportStore: rows under table_id = -job.
 func (s *SheetStore) StageRows(ctx context.Context, t *sheets.Table, jobID int64, rows []*sheets.Row) error {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *SheetStore) StageRows(ctx context.Context, t *sheets.Table, jobID int64
 	})
 }
 
-// CommitImport implements sheets.Store.
+// CommitImport implements sheets.ImportStore.
 func (s *SheetStore) CommitImport(ctx context.Context, t *sheets.Table, j *sheets.ImportJob) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
@@ -175,7 +175,7 @@ func (s *SheetStore) CommitImport(ctx context.Context, t *sheets.Table, j *sheet
 	})
 }
 
-// DiscardImport implements sheets.Store.
+// DiscardImport implements sheets.ImportStore.
 func (s *SheetStore) DiscardImport(ctx context.Context, jobID int64) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sheet_rows WHERE table_id = ? AND tenant_id = ?`, -jobID, tid)
@@ -183,7 +183,7 @@ func (s *SheetStore) DiscardImport(ctx context.Context, jobID int64) error {
 	})
 }
 
-// FailStaleImports implements sheets.Store (system: every tenant).
+// FailStaleImports implements sheets.ImportStore (system: every tenant).
 func (s *SheetStore) FailStaleImports(ctx context.Context) ([]string, error) {
 	var paths []string
 	err := s.db.Update(ctx, func(tx *Tx) error {

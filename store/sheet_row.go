@@ -188,7 +188,7 @@ func scanSheetRow(r scanner, t *sheets.Table) (*sheets.Row, any, error) {
 	return row, sortV, nil
 }
 
-// FindRows implements sheets.Store. Sorted rows page by keyset (the
+// FindRows implements sheets.RowStore. Sorted rows page by keyset (the
 // cursor holds the last row's sort value and ID; empty values sort last
 // either way); grouped pages and UI pages by offset.
 func (s *SheetStore) FindRows(ctx context.Context, t *sheets.Table, f sheets.Filter) ([]*sheets.Row, string, int, error) {
@@ -269,7 +269,7 @@ func (s *SheetStore) FindRows(ctx context.Context, t *sheets.Table, f sheets.Fil
 	return out, "", total, rs.Err()
 }
 
-// FindRow implements sheets.Store.
+// FindRow implements sheets.RowStore.
 func (s *SheetStore) FindRow(ctx context.Context, t *sheets.Table, id int64) (*sheets.Row, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -346,7 +346,7 @@ func insertSheetRows(ctx context.Context, tx *Tx, t *sheets.Table, tableID int64
 	return nil
 }
 
-// SaveRows implements sheets.Store.
+// SaveRows implements sheets.RowStore.
 func (s *SheetStore) SaveRows(ctx context.Context, t *sheets.Table, rows []*sheets.Row) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
@@ -415,7 +415,7 @@ func sameSlots(a, b *sheets.Table) bool {
 	return true
 }
 
-// UpdateWhere implements sheets.Store.
+// UpdateWhere implements sheets.RowStore.
 func (s *SheetStore) UpdateWhere(ctx context.Context, t *sheets.Table, f sheets.Filter, values map[string]any, limit int) (int, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -460,7 +460,7 @@ func (s *SheetStore) UpdateWhere(ctx context.Context, t *sheets.Table, f sheets.
 	return n, err
 }
 
-// DeleteRows implements sheets.Store.
+// DeleteRows implements sheets.RowStore.
 func (s *SheetStore) DeleteRows(ctx context.Context, t *sheets.Table, ids []int64) (int, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -494,7 +494,7 @@ func (s *SheetStore) DeleteRows(ctx context.Context, t *sheets.Table, ids []int6
 	return n, err
 }
 
-// Groups implements sheets.Store.
+// Groups implements sheets.RowStore.
 func (s *SheetStore) Groups(ctx context.Context, t *sheets.Table, f sheets.Filter, by string) ([]sheets.Group, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -549,7 +549,7 @@ func (s *SheetStore) Groups(ctx context.Context, t *sheets.Table, f sheets.Filte
 	return out, rows.Err()
 }
 
-// Aggregate implements sheets.Store.
+// Aggregate implements sheets.RowStore.
 func (s *SheetStore) Aggregate(ctx context.Context, t *sheets.Table, f sheets.Filter, x, y, agg string, limit int) ([]sheets.Point, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -601,7 +601,7 @@ func (s *SheetStore) Aggregate(ctx context.Context, t *sheets.Table, f sheets.Fi
 	return out, rows.Err()
 }
 
-// LinkNames implements sheets.Store.
+// LinkNames implements sheets.LinkStore.
 func (s *SheetStore) LinkNames(ctx context.Context, recordType string, ids []int64) (map[int64]string, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -641,7 +641,7 @@ func (s *SheetStore) LinkNames(ctx context.Context, recordType string, ids []int
 	return out, nil
 }
 
-// ResolveLinks implements sheets.Store: a person by email or full name, a
+// ResolveLinks implements sheets.LinkStore: a person by email or full name, a
 // company by name or domain, a deal by name (case-insensitive; the
 // oldest record wins a tie). Keys of the answer are lowercased refs.
 func (s *SheetStore) ResolveLinks(ctx context.Context, recordType string, refs []string) (map[string]int64, error) {

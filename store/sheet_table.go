@@ -13,14 +13,27 @@ import (
 	"orengen/app/sheets"
 )
 
-// SheetStore implements sheets.Store on SQLite: column values live in the
-// slot columns v1..v50 of sheet_rows (0031_sheets.sql).
+// SheetStore implements every store of sheets.Stores on SQLite: column
+// values live in the slot columns v1..v50 of sheet_rows
+// (0031_sheets.sql). One type: a table's column changes rewrite its rows,
+// and an import's commit writes rows and its job, in one transaction.
 type SheetStore struct{ db *DB }
 
-var _ sheets.Store = (*SheetStore)(nil)
+var (
+	_ sheets.TableStore  = (*SheetStore)(nil)
+	_ sheets.RowStore    = (*SheetStore)(nil)
+	_ sheets.LinkStore   = (*SheetStore)(nil)
+	_ sheets.ImportStore = (*SheetStore)(nil)
+)
 
 // NewSheetStore returns a SheetStore on db.
 func NewSheetStore(db *DB) *SheetStore { return &SheetStore{db: db} }
+
+// Stores returns s as each of Data & Sheets' stores, for
+// sheets.NewService.
+func (s *SheetStore) Stores() sheets.Stores {
+	return sheets.Stores{Tables: s, Rows: s, Links: s, Imports: s}
+}
 
 const sheetTableCols = `id, tenant_id, name, description, columns, charts, row_count, created_at, updated_at`
 
@@ -42,7 +55,7 @@ func scanSheetTable(r scanner) (*sheets.Table, error) {
 	return &t, nil
 }
 
-// FindTables implements sheets.Store.
+// FindTables implements sheets.TableStore.
 func (s *SheetStore) FindTables(ctx context.Context) ([]*sheets.Table, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -55,7 +68,7 @@ func (s *SheetStore) FindTables(ctx context.Context) ([]*sheets.Table, error) {
 	return scanAll(rows, scanSheetTable)
 }
 
-// FindTable implements sheets.Store.
+// FindTable implements sheets.TableStore.
 func (s *SheetStore) FindTable(ctx context.Context, id int64) (*sheets.Table, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -64,7 +77,7 @@ func (s *SheetStore) FindTable(ctx context.Context, id int64) (*sheets.Table, er
 	return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-// FindTableAcross implements sheets.Store.
+// FindTableAcross implements sheets.TableStore.
 func (s *SheetStore) FindTableAcross(ctx context.Context, id int64) (*sheets.Table, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {
@@ -76,7 +89,7 @@ func (s *SheetStore) FindTableAcross(ctx context.Context, id int64) (*sheets.Tab
 	return scanSheetTable(s.db.read.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ?`, id))
 }
 
-// FindTableByName implements sheets.Store (case-insensitive).
+// FindTableByName implements sheets.TableStore (case-insensitive).
 func (s *SheetStore) FindTableByName(ctx context.Context, name string) (*sheets.Table, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -114,7 +127,7 @@ func assignSlots(cols []sheets.Column) error {
 	return nil
 }
 
-// CreateTable implements sheets.Store.
+// CreateTable implements sheets.TableStore.
 func (s *SheetStore) CreateTable(ctx context.Context, t *sheets.Table) error {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -171,7 +184,7 @@ func lockTable(ctx context.Context, tx *Tx, id, tid int64) (*sheets.Table, error
 	return scanSheetTable(tx.QueryRowContext(ctx, `SELECT `+sheetTableCols+` FROM sheet_tables WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-// UpdateTable implements sheets.Store.
+// UpdateTable implements sheets.TableStore.
 func (s *SheetStore) UpdateTable(ctx context.Context, t *sheets.Table, convert func(from, to *sheets.Column, v any) (any, error)) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		cur, err := lockTable(ctx, tx, t.ID, tid)
@@ -284,7 +297,7 @@ func convertColumn(ctx context.Context, tx *Tx, tableID int64, from, to *sheets.
 	return nil
 }
 
-// DeleteTable implements sheets.Store.
+// DeleteTable implements sheets.TableStore.
 func (s *SheetStore) DeleteTable(ctx context.Context, id int64) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		if _, err := lockTable(ctx, tx, id, tid); err != nil {

@@ -23,7 +23,7 @@ func scanWikiAttachment(r scanner) (*wiki.Attachment, error) {
 	return &a, nil
 }
 
-// CreateAttachment implements wiki.Store.
+// CreateAttachment implements wiki.AttachmentStore.
 func (s *WikiStore) CreateAttachment(ctx context.Context, a *wiki.Attachment, data []byte, chunks []wiki.Chunk) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		var spaceID int64
@@ -58,7 +58,7 @@ func insertWikiAttachment(ctx context.Context, tx *Tx, a *wiki.Attachment, data 
 	return nil
 }
 
-// FindAttachments implements wiki.Store.
+// FindAttachments implements wiki.AttachmentStore.
 func (s *WikiStore) FindAttachments(ctx context.Context, pageID int64) ([]*wiki.Attachment, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -71,7 +71,7 @@ func (s *WikiStore) FindAttachments(ctx context.Context, pageID int64) ([]*wiki.
 	return scanAll(rows, scanWikiAttachment)
 }
 
-// FindSpaceAttachments implements wiki.Store.
+// FindSpaceAttachments implements wiki.AttachmentStore.
 func (s *WikiStore) FindSpaceAttachments(ctx context.Context, spaceID int64) ([]*wiki.Attachment, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -84,7 +84,7 @@ func (s *WikiStore) FindSpaceAttachments(ctx context.Context, spaceID int64) ([]
 	return scanAll(rows, scanWikiAttachment)
 }
 
-// FindAttachment implements wiki.Store.
+// FindAttachment implements wiki.AttachmentStore.
 func (s *WikiStore) FindAttachment(ctx context.Context, id int64) (*wiki.Attachment, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -93,7 +93,7 @@ func (s *WikiStore) FindAttachment(ctx context.Context, id int64) (*wiki.Attachm
 	return scanWikiAttachment(s.db.read.QueryRowContext(ctx, `SELECT `+wikiAttachmentCols+` FROM wiki_attachments WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-// AttachmentData implements wiki.Store.
+// AttachmentData implements wiki.AttachmentStore.
 func (s *WikiStore) AttachmentData(ctx context.Context, id int64) ([]byte, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -107,7 +107,7 @@ func (s *WikiStore) AttachmentData(ctx context.Context, id int64) ([]byte, error
 	return data, err
 }
 
-// DeleteAttachment implements wiki.Store.
+// DeleteAttachment implements wiki.AttachmentStore.
 func (s *WikiStore) DeleteAttachment(ctx context.Context, id int64) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM wiki_attachments WHERE id = ? AND tenant_id = ?`, id, tid)

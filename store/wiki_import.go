@@ -9,7 +9,7 @@ import (
 	"orengen/app/wiki"
 )
 
-// ImportPages implements wiki.Store: every page and file of an import in
+// ImportPages implements wiki.ImportStore: every page and file of an import in
 // one transaction, so a failed import leaves the space as it was.
 func (s *WikiStore) ImportPages(ctx context.Context, spaceID int64, pages []wiki.ImportPage, files []wiki.ImportFile) ([]int64, error) {
 	tid, err := app.TenantIDFromContext(ctx)

@@ -32,7 +32,7 @@ func scanWikiPage(r scanner, withBody bool) (*wiki.Page, error) {
 	return &p, nil
 }
 
-// FindPages implements wiki.Store.
+// FindPages implements wiki.PageStore.
 func (s *WikiStore) FindPages(ctx context.Context, spaceID int64) ([]*wiki.Page, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -48,7 +48,7 @@ func (s *WikiStore) FindPages(ctx context.Context, spaceID int64) ([]*wiki.Page,
 	return scanAll(rows, func(r scanner) (*wiki.Page, error) { return scanWikiPage(r, false) })
 }
 
-// FindPage implements wiki.Store.
+// FindPage implements wiki.PageStore.
 func (s *WikiStore) FindPage(ctx context.Context, id int64) (*wiki.Page, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *WikiStore) FindPage(ctx context.Context, id int64) (*wiki.Page, error) 
 	return scanWikiPage(s.db.read.QueryRowContext(ctx, `SELECT `+wikiPageCols+`, body FROM wiki_pages WHERE id = ? AND tenant_id = ?`, id, tid), true)
 }
 
-// FindPageBySlug implements wiki.Store.
+// FindPageBySlug implements wiki.PageStore.
 func (s *WikiStore) FindPageBySlug(ctx context.Context, spaceID int64, slug string) (*wiki.Page, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *WikiStore) FindPageBySlug(ctx context.Context, spaceID int64, slug stri
 	return scanWikiPage(s.db.read.QueryRowContext(ctx, `SELECT `+wikiPageCols+`, body FROM wiki_pages WHERE space_id = ? AND slug = ? AND tenant_id = ?`, spaceID, slug, tid), true)
 }
 
-// ExistingSlugs implements wiki.Store.
+// ExistingSlugs implements wiki.PageStore.
 func (s *WikiStore) ExistingSlugs(ctx context.Context, spaceID int64, slugs []string) (map[string]bool, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -119,7 +119,7 @@ func uniqueWikiSlug(ctx context.Context, tx *Tx, spaceID int64, slug string, sel
 	}
 }
 
-// CreatePage implements wiki.Store.
+// CreatePage implements wiki.PageStore.
 func (s *WikiStore) CreatePage(ctx context.Context, p *wiki.Page, links []string, chunks []wiki.Chunk) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		if err := checkWikiSpace(ctx, tx, p.SpaceID, tid); err != nil {
@@ -224,7 +224,7 @@ func insertWikiChunk(ctx context.Context, tx *Tx, tid, spaceID, pageID, attachme
 	return nil
 }
 
-// UpdatePage implements wiki.Store.
+// UpdatePage implements wiki.PageStore.
 func (s *WikiStore) UpdatePage(ctx context.Context, id int64, upd wiki.PageUpdate, slug string, links []string, chunks []wiki.Chunk) (*wiki.Page, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -265,7 +265,7 @@ func (s *WikiStore) UpdatePage(ctx context.Context, id int64, upd wiki.PageUpdat
 	return p, nil
 }
 
-// MovePage implements wiki.Store.
+// MovePage implements wiki.PageStore.
 func (s *WikiStore) MovePage(ctx context.Context, id, parentID int64, position int) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		p, err := scanWikiPage(tx.QueryRowContext(ctx, `SELECT `+wikiPageCols+` FROM wiki_pages WHERE id = ? AND tenant_id = ?`, id, tid), false)
@@ -300,7 +300,7 @@ func (s *WikiStore) MovePage(ctx context.Context, id, parentID int64, position i
 	})
 }
 
-// DeletePage implements wiki.Store.
+// DeletePage implements wiki.PageStore.
 func (s *WikiStore) DeletePage(ctx context.Context, id int64) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		p, err := scanWikiPage(tx.QueryRowContext(ctx, `SELECT `+wikiPageCols+` FROM wiki_pages WHERE id = ? AND tenant_id = ?`, id, tid), false)
@@ -344,7 +344,7 @@ func scanWikiRevision(r scanner, withBody bool) (*wiki.Revision, error) {
 	return &v, nil
 }
 
-// FindRevisions implements wiki.Store: newest first.
+// FindRevisions implements wiki.RevisionStore: newest first.
 func (s *WikiStore) FindRevisions(ctx context.Context, pageID int64) ([]*wiki.Revision, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -360,7 +360,7 @@ func (s *WikiStore) FindRevisions(ctx context.Context, pageID int64) ([]*wiki.Re
 	return scanAll(rows, func(r scanner) (*wiki.Revision, error) { return scanWikiRevision(r, false) })
 }
 
-// FindRevision implements wiki.Store.
+// FindRevision implements wiki.RevisionStore.
 func (s *WikiStore) FindRevision(ctx context.Context, pageID int64, number int) (*wiki.Revision, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -369,7 +369,7 @@ func (s *WikiStore) FindRevision(ctx context.Context, pageID int64, number int) 
 	return scanWikiRevision(s.db.read.QueryRowContext(ctx, `SELECT `+wikiRevisionCols+`, body FROM wiki_revisions WHERE page_id = ? AND number = ? AND tenant_id = ?`, pageID, number, tid), true)
 }
 
-// FindBacklinks implements wiki.Store.
+// FindBacklinks implements wiki.PageStore.
 func (s *WikiStore) FindBacklinks(ctx context.Context, spaceID int64, slug string) ([]*wiki.Page, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {

@@ -51,7 +51,7 @@ type wikiRanked struct {
 	rank float64
 }
 
-// SearchChunks implements wiki.Store in steps, so the costly parts run
+// SearchChunks implements wiki.SearchStore in steps, so the costly parts run
 // only for the results: the chunk id range of ctx's tenant's space among
 // spaceIDs (wikiScope), the best chunk IDs in it (rankWikiChunks), their
 // chunks and pages, one per page or attachment when onePerSource

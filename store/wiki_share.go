@@ -25,7 +25,7 @@ func scanWikiShare(r scanner) (*wiki.Share, error) {
 	return &sh, nil
 }
 
-// CreateShare implements wiki.Store.
+// CreateShare implements wiki.ShareStore.
 func (s *WikiStore) CreateShare(ctx context.Context, sh *wiki.Share) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		var one int
@@ -45,7 +45,7 @@ func (s *WikiStore) CreateShare(ctx context.Context, sh *wiki.Share) error {
 	})
 }
 
-// FindShares implements wiki.Store: newest first.
+// FindShares implements wiki.ShareStore: newest first.
 func (s *WikiStore) FindShares(ctx context.Context, pageID int64) ([]*wiki.Share, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *WikiStore) FindShares(ctx context.Context, pageID int64) ([]*wiki.Share
 	return scanAll(rows, scanWikiShare)
 }
 
-// RevokeShare implements wiki.Store.
+// RevokeShare implements wiki.ShareStore.
 func (s *WikiStore) RevokeShare(ctx context.Context, id int64) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE wiki_shares SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND tenant_id = ?`, FormatTime(tx.now), id, tid)
@@ -72,7 +72,7 @@ func (s *WikiStore) RevokeShare(ctx context.Context, id int64) error {
 	})
 }
 
-// SharedPages implements wiki.Store (one link per page: the newest).
+// SharedPages implements wiki.ShareStore (one link per page: the newest).
 func (s *WikiStore) SharedPages(ctx context.Context, spaceID int64) ([]wiki.SharedLink, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *WikiStore) SharedPages(ctx context.Context, spaceID int64) ([]wiki.Shar
 	})
 }
 
-// FindShareByToken implements wiki.Store (public: no tenant in ctx).
+// FindShareByToken implements wiki.ShareStore (public: no tenant in ctx).
 func (s *WikiStore) FindShareByToken(ctx context.Context, token string) (*wiki.Share, *wiki.Page, error) {
 	sh, err := scanWikiShare(s.db.read.QueryRowContext(ctx, `SELECT `+wikiShareCols+` FROM wiki_shares WHERE token = ? AND revoked_at IS NULL`, token))
 	if err != nil {

@@ -10,14 +10,29 @@ import (
 	"orengen/app/wiki"
 )
 
-// WikiStore implements wiki.Store on SQLite. Every method takes the tenant
-// from ctx; the *Across methods need an admin (app.CRMReadScope).
+// WikiStore implements every store of wiki.Stores on SQLite. Every
+// method takes the tenant from ctx; the *Across methods need an admin
+// (app.CRMReadScope). One type: a page's revisions, links, attachments
+// and search chunks are written in the page's transactions.
 type WikiStore struct{ db *DB }
 
-var _ wiki.Store = (*WikiStore)(nil)
+var (
+	_ wiki.SpaceStore      = (*WikiStore)(nil)
+	_ wiki.PageStore       = (*WikiStore)(nil)
+	_ wiki.RevisionStore   = (*WikiStore)(nil)
+	_ wiki.AttachmentStore = (*WikiStore)(nil)
+	_ wiki.ShareStore      = (*WikiStore)(nil)
+	_ wiki.SearchStore     = (*WikiStore)(nil)
+	_ wiki.ImportStore     = (*WikiStore)(nil)
+)
 
 // NewWikiStore returns a WikiStore on db.
 func NewWikiStore(db *DB) *WikiStore { return &WikiStore{db: db} }
+
+// Stores returns s as each of the wiki's stores, for wiki.NewService.
+func (s *WikiStore) Stores() wiki.Stores {
+	return wiki.Stores{Spaces: s, Pages: s, Revisions: s, Attachments: s, Shares: s, Search: s, Import: s}
+}
 
 const wikiSpaceCols = `id, tenant_id, name, shared_with_agency, created_at, updated_at`
 
@@ -32,7 +47,7 @@ func scanWikiSpace(r scanner) (*wiki.Space, error) {
 	return &s, nil
 }
 
-// EnsureSpace implements wiki.Store.
+// EnsureSpace implements wiki.SpaceStore.
 func (s *WikiStore) EnsureSpace(ctx context.Context, name string) (*wiki.Space, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -53,7 +68,7 @@ func (s *WikiStore) EnsureSpace(ctx context.Context, name string) (*wiki.Space, 
 	return scanWikiSpace(s.db.write.QueryRowContext(ctx, `SELECT `+wikiSpaceCols+` FROM wiki_spaces WHERE tenant_id = ?`, tid))
 }
 
-// FindSpace implements wiki.Store.
+// FindSpace implements wiki.SpaceStore.
 func (s *WikiStore) FindSpace(ctx context.Context, id int64) (*wiki.Space, error) {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
@@ -62,7 +77,7 @@ func (s *WikiStore) FindSpace(ctx context.Context, id int64) (*wiki.Space, error
 	return scanWikiSpace(s.db.read.QueryRowContext(ctx, `SELECT `+wikiSpaceCols+` FROM wiki_spaces WHERE id = ? AND tenant_id = ?`, id, tid))
 }
 
-// UpdateSpace implements wiki.Store.
+// UpdateSpace implements wiki.SpaceStore.
 func (s *WikiStore) UpdateSpace(ctx context.Context, id int64, name string, shared bool) error {
 	return s.db.tenantUpdate(ctx, func(tx *Tx, tid int64) error {
 		res, err := tx.ExecContext(ctx, `UPDATE wiki_spaces SET name = ?, shared_with_agency = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`,
@@ -77,7 +92,7 @@ func (s *WikiStore) UpdateSpace(ctx context.Context, id int64, name string, shar
 	})
 }
 
-// FindSpacesAcross implements wiki.Store: every tenant, with its space.
+// FindSpacesAcross implements wiki.SpaceStore: every tenant, with its space.
 func (s *WikiStore) FindSpacesAcross(ctx context.Context) ([]*wiki.SpaceSummary, error) {
 	if tid, err := app.CRMReadScope(ctx); err != nil {
 		return nil, err
@@ -101,7 +116,7 @@ func (s *WikiStore) FindSpacesAcross(ctx context.Context) ([]*wiki.SpaceSummary,
 	})
 }
 
-// FindSpaceAcross implements wiki.Store.
+// FindSpaceAcross implements wiki.SpaceStore.
 func (s *WikiStore) FindSpaceAcross(ctx context.Context, id int64) (*wiki.Space, error) {
 	tid, err := app.CRMReadScope(ctx)
 	if err != nil {

@@ -8,7 +8,8 @@
 // its guard rails (loop.go, guard.go), knowledge retrieval (knowledge.go),
 // usage metering (meter.go) and the use cases the hosts call (service.go).
 // It consumes small interfaces: a Model (the llm package implements it),
-// a Store (the store package), the CRM, telephony and mail of package app.
+// the Stores of agents, conversations, knowledge and usage (the store
+// package), the CRM, telephony and mail of package app.
 //
 // agents imports app and app/wiki (project), and a JSON Schema validator
 // and x/text for tool arguments; never store, ui or an LLM client (the

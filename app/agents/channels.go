@@ -19,7 +19,7 @@ func (s *Service) WidgetAgent(ctx context.Context, key string, hostTenant int64)
 	if !strings.HasPrefix(key, "ag_") || len(key) > 64 {
 		return nil, app.Errorf(app.ENOTFOUND, "Chat not found.")
 	}
-	a, err := s.Store.FindAgentByKey(ctx, key)
+	a, err := s.stores.Agents.FindAgentByKey(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (s *Service) WidgetAgent(ctx context.Context, key string, hostTenant int64)
 // hosted forms: the first enabled one answering web chat with Forms on.
 // Returns ENOTFOUND when there is none.
 func (s *Service) FormsAgent(ctx context.Context, tenantID int64) (*Agent, error) {
-	as, err := s.Store.FindAgents(ctx, Filter{TenantID: tenantID})
+	as, err := s.stores.Agents.FindAgents(ctx, Filter{TenantID: tenantID})
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +68,11 @@ func (s *Service) StartChat(ctx context.Context, a *Agent, page string) (*Conver
 // open creates a conversation and records the agent's greeting.
 func (s *Service) open(ctx context.Context, c *Conversation, a *Agent) error {
 	c.StartedAt = s.now()
-	if err := s.Store.CreateConversation(ctx, c); err != nil {
+	if err := s.stores.Conversations.CreateConversation(ctx, c); err != nil {
 		return err
 	}
 	if g := a.Config.Greeting; g != "" && c.Direction != "outbound" {
-		if err := s.Store.AddTurns(ctx, c, []*Turn{{ConversationID: c.ID, TenantID: c.TenantID, Role: RoleAssistant, Content: g, Model: "greeting", CreatedAt: s.now()}}, nil); err != nil {
+		if err := s.stores.Turns.AddTurns(ctx, c, []*Turn{{ConversationID: c.ID, TenantID: c.TenantID, Role: RoleAssistant, Content: g, Model: "greeting", CreatedAt: s.now()}}, nil); err != nil {
 			return err
 		}
 	}
@@ -83,7 +83,7 @@ func (s *Service) open(ctx context.Context, c *Conversation, a *Agent) error {
 // VisitorConversation returns a web chat of agent a for its visitor's
 // token (one answer for a wrong token or a missing chat).
 func (s *Service) VisitorConversation(ctx context.Context, a *Agent, id int64, token string) (*Conversation, error) {
-	c, err := s.Store.FindConversation(ctx, a.TenantID, id)
+	c, err := s.stores.Conversations.FindConversation(ctx, a.TenantID, id)
 	if err != nil || c.AgentID != a.ID || c.Channel != ChannelWeb {
 		return nil, app.Errorf(app.ENOTFOUND, "Chat not found.")
 	}
@@ -222,7 +222,7 @@ func (s *Service) setTakeover(ctx context.Context, id int64, take bool) error {
 	if !take {
 		by, text, status = "", who+" handed the conversation back to the agent.", "agent"
 	}
-	if err := s.Store.SetTakeover(ctx, c.TenantID, c.ID, by); err != nil {
+	if err := s.stores.Turns.SetTakeover(ctx, c.TenantID, c.ID, by); err != nil {
 		return err
 	}
 	ss.conv.TakenOverBy = by
@@ -289,14 +289,14 @@ func (s *Service) sendSMS(ctx context.Context, c *Conversation, body string) err
 		return app.Errorf(app.EINVALID, "Texting is not configured for this account: %s", app.ErrorMessage(err))
 	}
 	from := tel.From()
-	if a, err := s.Store.FindAgent(ctx, c.TenantID, c.AgentID); err == nil && a.Phone != "" {
+	if a, err := s.stores.Agents.FindAgent(ctx, c.TenantID, c.AgentID); err == nil && a.Phone != "" {
 		from = a.Phone
 	}
 	if _, err := tel.SendSMS(ctx, app.SMS{From: from, To: c.Visitor, Body: body}); err != nil {
 		return fmt.Errorf("send the reply text: %w", err)
 	}
 	seg := SMSSegments(body)
-	return s.Store.AddUsage(ctx, c.ID, []Usage{{TenantID: c.TenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: seg, CostMicros: s.unitCost(ctx, UsageSMS, seg)}})
+	return s.stores.Usage.AddUsage(ctx, c.ID, []Usage{{TenantID: c.TenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: seg, CostMicros: s.unitCost(ctx, UsageSMS, seg)}})
 }
 
 // SMS keywords (CTIA): opt out, opt back in, help.
@@ -316,7 +316,7 @@ const OptOutTag = "sms-opted-out"
 // help message. The reply is sent in the background.
 func (s *Service) InboundSMS(ctx context.Context, tenantID int64, from, to, body string) (bool, error) {
 	s.init()
-	a, err := s.Store.FindAgentByPhone(ctx, tenantID, to)
+	a, err := s.stores.Agents.FindAgentByPhone(ctx, tenantID, to)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return false, nil
 	} else if err != nil {
@@ -338,7 +338,7 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, from, to, body
 		return false, err
 	}
 	inSeg := SMSSegments(body)
-	_ = s.Store.AddUsage(ctx, in.c.ID, []Usage{{TenantID: tenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: inSeg, CostMicros: s.unitCost(ctx, UsageSMS, inSeg)}})
+	_ = s.stores.Usage.AddUsage(ctx, in.c.ID, []Usage{{TenantID: tenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: inSeg, CostMicros: s.unitCost(ctx, UsageSMS, inSeg)}})
 	word := strings.ToUpper(strings.Trim(strings.TrimSpace(body), ".!"))
 	switch {
 	case slices.Contains(stopWords_, word):
@@ -380,7 +380,7 @@ type smsIn struct {
 // smsConversation returns the sender's active SMS conversation with the
 // agent, opening one when there is none.
 func (s *Service) smsConversation(ctx context.Context, in *smsIn) (*Conversation, error) {
-	c, err := s.Store.FindActiveConversation(ctx, in.tenantID, in.agent.ID, ChannelSMS, in.phone)
+	c, err := s.stores.Conversations.FindActiveConversation(ctx, in.tenantID, in.agent.ID, ChannelSMS, in.phone)
 	if app.ErrorCode(err) != app.ENOTFOUND {
 		return c, err
 	}
@@ -404,7 +404,7 @@ func (s *Service) smsContact(ctx context.Context, in *smsIn) (int64, error) {
 		return 0, err
 	}
 	if in.c.PersonID == 0 {
-		_ = s.Store.SetConversationPerson(ctx, in.tenantID, in.c.ID, id)
+		_ = s.stores.Turns.SetConversationPerson(ctx, in.tenantID, in.c.ID, id)
 		in.c.PersonID = id
 	}
 	return id, nil
@@ -544,7 +544,7 @@ type VisitorMessage struct {
 // words, the agent's and the team's; never tool calls, sources or
 // events.
 func (s *Service) VisitorTranscript(ctx context.Context, c *Conversation) ([]VisitorMessage, error) {
-	turns, err := s.Store.FindTurns(ctx, c.TenantID, c.ID)
+	turns, err := s.stores.Turns.FindTurns(ctx, c.TenantID, c.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -199,10 +199,24 @@ type Settings struct {
 	DailyBudgetMicros int64
 }
 
-// Store persists agents, conversations, knowledge and usage. Methods
+// Stores are where the service keeps its data, one small store per kind
+// of record (package store's AgentStore is every one of them). Methods
 // taking a tenantID are scoped to it: another tenant's object is
 // ENOTFOUND.
-type Store interface {
+type Stores struct {
+	Agents        DefinitionStore
+	Conversations ConversationStore
+	Turns         TurnStore
+	Documents     DocumentStore
+	Chunks        ChunkStore
+	Usage         UsageStore
+	Prices        PriceStore
+	Settings      SettingsStore
+}
+
+// DefinitionStore keeps agents and their versions: the editor's
+// reads and writes, and the channels' look-ups of the agent answering.
+type DefinitionStore interface {
 	FindAgents(ctx context.Context, f Filter) ([]*Agent, error)
 	FindAgent(ctx context.Context, tenantID, id int64) (*Agent, error)
 	// FindAgentByKey finds an agent by its public key (any tenant).
@@ -220,7 +234,11 @@ type Store interface {
 	SaveAgent(ctx context.Context, a *Agent) error
 	SetAgentEnabled(ctx context.Context, tenantID, id int64, enabled bool) error
 	DeleteAgent(ctx context.Context, tenantID, id int64) error
+}
 
+// ConversationStore keeps conversations: opened on a channel, found by
+// ID, visitor or call, listed, swept when idle and finished.
+type ConversationStore interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	FindConversation(ctx context.Context, tenantID, id int64) (*Conversation, error)
 	FindConversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
@@ -230,6 +248,18 @@ type Store interface {
 	// FindConversationByExternal finds a conversation by its external ID
 	// (a call SID) in the tenant.
 	FindConversationByExternal(ctx context.Context, tenantID int64, externalID string) (*Conversation, error)
+	// IdleConversations returns active conversations not updated since
+	// before, of channel ("" = any).
+	IdleConversations(ctx context.Context, channel string, before time.Time, limit int) ([]*Conversation, error)
+	// FinishConversation ends an active conversation and writes f, all in
+	// one transaction; ECONFLICT when it had already ended.
+	FinishConversation(ctx context.Context, c *Conversation, f *Finish) error
+}
+
+// TurnStore keeps what a live conversation writes as it goes: its turns
+// and the state the loop and the tools set (the call, the person, the
+// fields collected, who took over).
+type TurnStore interface {
 	FindTurns(ctx context.Context, tenantID, conversationID int64) ([]*Turn, error)
 	// AddTurns appends turns to a conversation (numbered in order) with
 	// the usage they cost, in one transaction, and updates the
@@ -245,25 +275,29 @@ type Store interface {
 	SetCollected(ctx context.Context, tenantID, id int64, collected map[string]string) error
 	// SetTakeover sets who took over ("" hands back to the agent).
 	SetTakeover(ctx context.Context, tenantID, id int64, by string) error
-	// FinishConversation ends an active conversation and writes f, all in
-	// one transaction; ECONFLICT when it had already ended.
-	FinishConversation(ctx context.Context, c *Conversation, f *Finish) error
-	// IdleConversations returns active conversations not updated since
-	// before, of channel ("" = any).
-	IdleConversations(ctx context.Context, channel string, before time.Time, limit int) ([]*Conversation, error)
+}
 
-	KnowledgeStore
-
-	// TodayCost returns the tenant's cost on day (YYYY-MM-DD).
+// UsageStore keeps metered usage: what voice and texts cost outside
+// turns, a tenant's cost of the day (the budget) and the report.
+type UsageStore interface {
+	// DayCost returns the tenant's cost on day (YYYY-MM-DD).
 	DayCost(ctx context.Context, tenantID int64, day string) (int64, error)
 	// AddUsage adds usage that belongs to no turn (voice minutes).
 	AddUsage(ctx context.Context, conversationID int64, u []Usage) error
 	// UsageReport sums usage per tenant, month, kind and model since
 	// since (tenantID 0: every tenant).
 	UsageReport(ctx context.Context, tenantID int64, since time.Time) ([]*UsageRow, error)
+}
+
+// PriceStore keeps the editable price table usage is costed by.
+type PriceStore interface {
 	Prices(ctx context.Context) ([]*Price, error)
 	SavePrice(ctx context.Context, p *Price) error
 	DeletePrice(ctx context.Context, key string) error
+}
+
+// SettingsStore keeps a tenant's Agent Studio settings.
+type SettingsStore interface {
 	FindSettings(ctx context.Context, tenantID int64) (*Settings, error)
 	SaveSettings(ctx context.Context, s *Settings) error
 }

@@ -97,13 +97,13 @@ func (s *Service) End(ctx context.Context, c *Conversation, outcome, reason stri
 		f.Timeline = &app.TimelineEntry{TenantID: conv.TenantID, RecordType: app.RecordPerson, RecordID: conv.PersonID, Kind: timelineKind[conv.Channel],
 			Actor: fmt.Sprintf("agent:%d", conv.AgentID), Body: body, RefType: RefConversation, RefID: conv.ID}
 	}
-	err = s.Store.FinishConversation(ctx, conv, f)
+	err = s.stores.Conversations.FinishConversation(ctx, conv, f)
 	if app.ErrorCode(err) == app.EINVALID && len(f.PersonFields) > 0 {
 		// A collected value the CRM refuses (a custom number field given
 		// words): finish without the person's fields, and say which.
 		f.PersonFields = nil
 		f.Timeline.Body = body + "\nNot written to the contact: " + app.ErrorMessage(err)
-		err = s.Store.FinishConversation(ctx, conv, f)
+		err = s.stores.Conversations.FinishConversation(ctx, conv, f)
 	}
 	if err != nil {
 		return err
@@ -181,7 +181,7 @@ func (s *Service) summarize(ctx context.Context, ss *session, outcome string) st
 		return plain
 	}
 	u := s.tokenUsage(ctx, conv.TenantID, UsageTokens, req.Model, r.TokensIn, r.TokensOut)
-	if err := s.Store.AddUsage(ctx, conv.ID, []Usage{u}); err != nil {
+	if err := s.stores.Usage.AddUsage(ctx, conv.ID, []Usage{u}); err != nil {
 		s.Logger.Warn("agents: meter the summary", "err", err)
 	}
 	return truncateRunes(strings.TrimSpace(r.Content), 1000)

@@ -70,34 +70,33 @@ func newEnv(t *testing.T) *env {
 	e.tw = twiliotest.Start(twSID, twToken)
 	t.Cleanup(e.tw.Close)
 	e.outbox = store.NewOutboxStore(e.db)
-	e.svc = &agents.Service{
-		Store: e.st, Model: &llm.AgentModel{HTTP: &http.Client{}}, CRM: e.crm.Service(), Contacts: store.NewContactStore(e.db), People: e.st, PDF: pdftext.Text,
-		Tenants: ts, DefaultBaseURL: func(context.Context) string { return e.llm.URL },
-		Key: func(ctx context.Context, tenantID int64, name string) (string, error) {
-			if name == "openai_api_key" {
-				return "sk-test", nil
-			}
-			return "", nil
-		},
-		// Like the vault, which keeps the agency's global secrets from a
-		// tenant's person or key: the appliance reads channel settings
-		// in its own name.
-		Telephony: func(ctx context.Context, tenantID int64) (app.Telephony, error) {
-			if app.UserFromContext(ctx) != nil || app.APIKeyFromContext(ctx) != nil {
-				return nil, errors.New("twilio is not configured: the vault keeps the global account from a tenant's person")
-			}
-			return twilio.New(twilio.Config{AccountSID: twSID, AuthToken: twToken, From: numberA, APIURL: e.tw.URL})
-		},
-		Mailer: func(ctx context.Context, tenantID int64) (app.Mailer, error) {
-			if app.UserFromContext(ctx) != nil || app.APIKeyFromContext(ctx) != nil {
-				return nil, errors.New("email is not configured: the vault keeps the global SMTP from a tenant's person")
-			}
-			return &app.LogMailer{Outbox: e.outbox, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil
-		},
-		Workflows: store.NewWorkflowStore(e.db),
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:       func() time.Time { return e.now },
+	e.svc = agents.NewService(e.st.Stores())
+	e.svc.Model, e.svc.CRM, e.svc.Contacts, e.svc.People, e.svc.PDF = &llm.AgentModel{HTTP: &http.Client{}}, e.crm.Service(), store.NewContactStore(e.db), e.st, pdftext.Text
+	e.svc.Tenants, e.svc.DefaultBaseURL = ts, func(context.Context) string { return e.llm.URL }
+	e.svc.Key = func(ctx context.Context, tenantID int64, name string) (string, error) {
+		if name == "openai_api_key" {
+			return "sk-test", nil
+		}
+		return "", nil
 	}
+	// Like the vault, which keeps the agency's global secrets from a
+	// tenant's person or key: the appliance reads channel settings in its
+	// own name.
+	e.svc.Telephony = func(ctx context.Context, tenantID int64) (app.Telephony, error) {
+		if app.UserFromContext(ctx) != nil || app.APIKeyFromContext(ctx) != nil {
+			return nil, errors.New("twilio is not configured: the vault keeps the global account from a tenant's person")
+		}
+		return twilio.New(twilio.Config{AccountSID: twSID, AuthToken: twToken, From: numberA, APIURL: e.tw.URL})
+	}
+	e.svc.Mailer = func(ctx context.Context, tenantID int64) (app.Mailer, error) {
+		if app.UserFromContext(ctx) != nil || app.APIKeyFromContext(ctx) != nil {
+			return nil, errors.New("email is not configured: the vault keeps the global SMTP from a tenant's person")
+		}
+		return &app.LogMailer{Outbox: e.outbox, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil
+	}
+	e.svc.Workflows = store.NewWorkflowStore(e.db)
+	e.svc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.svc.Now = func() time.Time { return e.now }
 	ctx, cancel := context.WithCancel(context.Background())
 	e.svc.Start(ctx)
 	t.Cleanup(func() { cancel(); e.svc.Wait() })

@@ -85,18 +85,24 @@ type ChunkVector struct {
 	Vector  []float32
 }
 
-// KnowledgeStore persists documents, their chunks (indexed by FTS5) and
-// the chunks' vectors.
-type KnowledgeStore interface {
+// DocumentStore keeps the knowledge documents the editor manages (and
+// the wiki's and site's pages indexed as documents) with their chunks.
+type DocumentStore interface {
 	// SaveDocument stores d with its chunks (replacing the chunks of an
 	// existing d.ID or of the tenant's document with the same kind and
 	// ref) and indexes them, in one transaction.
 	SaveDocument(ctx context.Context, d *Document, chunks []string) error
 	FindDocuments(ctx context.Context, tenantID int64) ([]*Document, error)
 	FindDocument(ctx context.Context, tenantID, id int64) (*Document, error)
-	// DocumentText returns a document's chunks in order.
+	// DocumentChunks returns a document's chunks in order.
 	DocumentChunks(ctx context.Context, tenantID, id int64) ([]*Chunk, error)
 	DeleteDocument(ctx context.Context, tenantID, id int64) error
+}
+
+// ChunkStore is retrieval over the documents' chunks (indexed by FTS5)
+// and their vectors: what answering and the embedding loop read and
+// write.
+type ChunkStore interface {
 	// SearchChunks ranks the scope's chunks for an FTS5 query by BM25
 	// (best first; Score is -bm25, higher is better).
 	SearchChunks(ctx context.Context, tenantID int64, scope KnowledgeScope, ftsQuery string, limit int) ([]*Chunk, error)
@@ -267,7 +273,7 @@ func (s *Service) AddDocument(ctx context.Context, tenantID int64, name string, 
 	if len(chunks) == 0 {
 		return nil, app.FieldErrorf("file", "The file has no text.")
 	}
-	if err := s.Store.SaveDocument(ctx, d, chunks); err != nil {
+	if err := s.stores.Documents.SaveDocument(ctx, d, chunks); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, tid, "agent.document", d.Ref, fmt.Sprintf("%d chunks", len(chunks)))
@@ -284,7 +290,7 @@ func (s *Service) IndexPage(ctx context.Context, tenantID int64, slug, title, te
 	sum := sha256.Sum256([]byte(text))
 	ref := "/" + slug
 	d := &Document{TenantID: tenantID, Title: title, Kind: DocSite, Ref: ref, Bytes: len(text), SHA256: hex.EncodeToString(sum[:])}
-	if err := s.Store.SaveDocument(ctx, d, ChunkText(DocText, capText(text))); err != nil {
+	if err := s.stores.Documents.SaveDocument(ctx, d, ChunkText(DocText, capText(text))); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -299,7 +305,7 @@ func (s *Service) Documents(ctx context.Context, tenantID int64) ([]*Document, e
 	if !all {
 		tenantID = tid
 	}
-	return s.Store.FindDocuments(ctx, tenantID)
+	return s.stores.Documents.FindDocuments(ctx, tenantID)
 }
 
 // Document returns a document with its chunks.
@@ -308,11 +314,11 @@ func (s *Service) Document(ctx context.Context, id int64) (*Document, []*Chunk, 
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := s.Store.FindDocument(ctx, tid, id)
+	d, err := s.stores.Documents.FindDocument(ctx, tid, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	cs, err := s.Store.DocumentChunks(ctx, d.TenantID, d.ID)
+	cs, err := s.stores.Documents.DocumentChunks(ctx, d.TenantID, d.ID)
 	return d, cs, err
 }
 
@@ -325,7 +331,7 @@ func (s *Service) DeleteDocument(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteDocument(ctx, d.TenantID, d.ID); err != nil {
+	if err := s.stores.Documents.DeleteDocument(ctx, d.TenantID, d.ID); err != nil {
 		return err
 	}
 	s.audit(ctx, d.TenantID, "agent.document_delete", d.Ref, "")
@@ -406,7 +412,7 @@ func quantize(v []float32, dst []int8) {
 }
 
 func (s *Service) vectorIndex(ctx context.Context, tenantID int64, scope KnowledgeScope, model string) (*vectorIndex, error) {
-	ver, err := s.Store.KnowledgeVersion(ctx, tenantID)
+	ver, err := s.stores.Chunks.KnowledgeVersion(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +428,7 @@ func (s *Service) vectorIndex(ctx context.Context, tenantID int64, scope Knowled
 		ix.used = time.Now()
 		return ix, nil
 	}
-	vs, err := s.Store.Vectors(ctx, tenantID, scope, model)
+	vs, err := s.stores.Chunks.Vectors(ctx, tenantID, scope, model)
 	if err != nil {
 		return nil, err
 	}
@@ -497,7 +503,7 @@ func (s *Service) Retrieve(ctx context.Context, a *Agent, text string, k int, us
 		var fts []*Chunk
 		if q != "" {
 			var err error
-			if fts, err = s.Store.SearchChunks(ctx, a.TenantID, scope, q, 3*k); err != nil {
+			if fts, err = s.stores.Chunks.SearchChunks(ctx, a.TenantID, scope, q, 3*k); err != nil {
 				return nil, 0, err
 			}
 		}
@@ -521,7 +527,7 @@ func (s *Service) Retrieve(ctx context.Context, a *Agent, text string, k int, us
 				}
 			}
 			if len(missing) > 0 {
-				cs, err := s.Store.FindChunks(ctx, a.TenantID, missing)
+				cs, err := s.stores.Chunks.FindChunks(ctx, a.TenantID, missing)
 				if err != nil {
 					return nil, 0, err
 				}
@@ -601,7 +607,7 @@ func (s *Service) vectorSearch(ctx context.Context, a *Agent, scope KnowledgeSco
 // embedPending computes missing vectors for the knowledge of enabled
 // agents with an embedding model, a batch per agent per pass.
 func (s *Service) embedPending(ctx context.Context) {
-	as, err := s.Store.FindAgents(ctx, Filter{})
+	as, err := s.stores.Agents.FindAgents(ctx, Filter{})
 	if err != nil {
 		return
 	}
@@ -627,7 +633,7 @@ func (s *Service) embedPending(ctx context.Context) {
 func (s *Service) EmbedKnowledge(ctx context.Context, a *Agent, limit int) (int, error) {
 	scope, _ := scopeOf(a.Config)
 	model := a.Config.Model.EmbeddingModel
-	cs, err := s.Store.ChunksWithoutVector(ctx, a.TenantID, scope, model, limit)
+	cs, err := s.stores.Chunks.ChunksWithoutVector(ctx, a.TenantID, scope, model, limit)
 	if err != nil || len(cs) == 0 {
 		return 0, err
 	}
@@ -655,7 +661,7 @@ func (s *Service) EmbedKnowledge(ctx context.Context, a *Agent, limit int) (int,
 		// The vectors and their metered tokens are written together:
 		// a vector is never stored without its usage.
 		u := s.tokenUsage(ctx, a.TenantID, UsageEmbed, model, n, 0)
-		if err := s.Store.SaveVectors(ctx, a.TenantID, model, out, u); err != nil {
+		if err := s.stores.Chunks.SaveVectors(ctx, a.TenantID, model, out, u); err != nil {
 			return total, err
 		}
 		s.budgets.add(a.TenantID, u.CostMicros)

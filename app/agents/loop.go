@@ -79,15 +79,15 @@ func (s *Service) session(ctx context.Context, c *Conversation) (*session, error
 	if ss != nil {
 		return ss, nil
 	}
-	conv, err := s.Store.FindConversation(ctx, c.TenantID, c.ID)
+	conv, err := s.stores.Conversations.FindConversation(ctx, c.TenantID, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.Store.FindAgentVersion(ctx, conv.TenantID, conv.VersionID)
+	a, err := s.stores.Agents.FindAgentVersion(ctx, conv.TenantID, conv.VersionID)
 	if err != nil {
 		return nil, err
 	}
-	turns, err := s.Store.FindTurns(ctx, conv.TenantID, conv.ID)
+	turns, err := s.stores.Turns.FindTurns(ctx, conv.TenantID, conv.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +311,7 @@ func (s *Service) detectContact(ctx context.Context, ss *session, text string) {
 }
 
 func (s *Service) linkPerson(ctx context.Context, ss *session, personID int64) {
-	if err := s.Store.SetConversationPerson(ctx, ss.conv.TenantID, ss.conv.ID, personID); err != nil {
+	if err := s.stores.Turns.SetConversationPerson(ctx, ss.conv.TenantID, ss.conv.ID, personID); err != nil {
 		s.Logger.Warn("agents: link the conversation's person", "conversation_id", ss.conv.ID, "err", err)
 		return
 	}
@@ -344,7 +344,7 @@ func (s *Service) commit(ctx context.Context, ss *session, turns []*Turn, usage 
 	}
 	// A visitor's disconnect must not lose what was said.
 	ctx = context.WithoutCancel(ctx)
-	if err := s.Store.AddTurns(ctx, ss.conv, turns, usage); err != nil {
+	if err := s.stores.Turns.AddTurns(ctx, ss.conv, turns, usage); err != nil {
 		return err
 	}
 	if s.OnTurns != nil && ss.conv.Channel == ChannelWeb {
@@ -760,7 +760,7 @@ func (s *Service) closeTurn(ctx context.Context, ss *session, said string, eff t
 	out.Text = text
 	if !out.Ended {
 		// Waiting for a person: the agent stops answering.
-		if err := s.Store.SetTakeover(ctx, conv.TenantID, conv.ID, "handoff"); err != nil {
+		if err := s.stores.Turns.SetTakeover(ctx, conv.TenantID, conv.ID, "handoff"); err != nil {
 			return nil, err
 		}
 		conv.TakenOverBy = "handoff"

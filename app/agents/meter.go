@@ -25,7 +25,7 @@ func (s *Service) price(ctx context.Context, key string) *Price {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.byKey == nil || time.Since(p.loaded) > time.Minute {
-		ps, err := s.Store.Prices(ctx)
+		ps, err := s.stores.Prices.Prices(ctx)
 		if err != nil {
 			s.Logger.Warn("agents: price table", "err", err)
 			return nil
@@ -107,12 +107,12 @@ func (s *Service) overBudget(ctx context.Context, tenantID int64) bool {
 	e, ok := b.m[tenantID]
 	b.mu.Unlock()
 	if !ok || e.day != day || time.Since(e.at) > 10*time.Second {
-		st, err := s.Store.FindSettings(ctx, tenantID)
+		st, err := s.stores.Settings.FindSettings(ctx, tenantID)
 		if err != nil {
 			s.Logger.Warn("agents: budget settings", "err", err)
 			return false
 		}
-		spent, err := s.Store.DayCost(ctx, tenantID, day)
+		spent, err := s.stores.Usage.DayCost(ctx, tenantID, day)
 		if err != nil {
 			s.Logger.Warn("agents: day cost", "err", err)
 			return false

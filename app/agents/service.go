@@ -136,7 +136,7 @@ type Option struct {
 // portal), conversations on every channel, the playground, knowledge and
 // usage.
 type Service struct {
-	Store    Store
+	stores   Stores
 	Model    Model
 	CRM      CRM
 	Contacts app.ContactUpserter
@@ -192,6 +192,11 @@ type Service struct {
 	wg       sync.WaitGroup
 	bg       context.Context
 }
+
+// NewService returns Agent Studio's service over st; the wiring fills the
+// other fields. The stores stay the service's: callers manage agents,
+// conversations, knowledge and usage through its methods.
+func NewService(st Stores) *Service { return &Service{stores: st} }
 
 func (s *Service) init() {
 	s.initOnce.Do(func() {
@@ -275,7 +280,7 @@ func (s *Service) Agents(ctx context.Context) ([]*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindAgents(ctx, Filter{TenantID: tid})
+	return s.stores.Agents.FindAgents(ctx, Filter{TenantID: tid})
 }
 
 // Agent returns one agent. Another tenant's is ENOTFOUND.
@@ -284,7 +289,7 @@ func (s *Service) Agent(ctx context.Context, id int64) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindAgent(ctx, tid, id)
+	return s.stores.Agents.FindAgent(ctx, tid, id)
 }
 
 // AgentVersions lists an agent's versions, newest first.
@@ -293,7 +298,7 @@ func (s *Service) AgentVersions(ctx context.Context, id int64) ([]*Agent, error)
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.AgentVersions(ctx, a.TenantID, a.ID)
+	return s.stores.Agents.AgentVersions(ctx, a.TenantID, a.ID)
 }
 
 // SaveAgent creates an agent (a.ID 0, in a.TenantID for Nexus) or stores a
@@ -323,7 +328,7 @@ func (s *Service) SaveAgent(ctx context.Context, a *Agent) error {
 	if err := s.checkFields(ctx, a); err != nil {
 		return err
 	}
-	if err := s.Store.SaveAgent(ctx, a); err != nil {
+	if err := s.stores.Agents.SaveAgent(ctx, a); err != nil {
 		return err
 	}
 	s.audit(ctx, a.TenantID, "agent.save", fmt.Sprintf("agent %d", a.ID), fmt.Sprintf("%s v%d", a.Name, a.Version))
@@ -367,7 +372,7 @@ func (s *Service) SetAgentEnabled(ctx context.Context, id int64, enabled bool) e
 			return err
 		}
 	}
-	if err := s.Store.SetAgentEnabled(ctx, a.TenantID, id, enabled); err != nil {
+	if err := s.stores.Agents.SetAgentEnabled(ctx, a.TenantID, id, enabled); err != nil {
 		return err
 	}
 	s.audit(ctx, a.TenantID, map[bool]string{true: "agent.enable", false: "agent.disable"}[enabled], fmt.Sprintf("agent %d", id), a.Name)
@@ -383,7 +388,7 @@ func (s *Service) DeleteAgent(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteAgent(ctx, a.TenantID, id); err != nil {
+	if err := s.stores.Agents.DeleteAgent(ctx, a.TenantID, id); err != nil {
 		return err
 	}
 	s.audit(ctx, a.TenantID, "agent.delete", fmt.Sprintf("agent %d", id), a.Name)
@@ -408,7 +413,7 @@ func (s *Service) Conversations(ctx context.Context, f ConversationFilter) ([]*C
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	return s.Store.FindConversations(ctx, f)
+	return s.stores.Conversations.FindConversations(ctx, f)
 }
 
 // Conversation returns a conversation with its transcript.
@@ -417,11 +422,11 @@ func (s *Service) Conversation(ctx context.Context, id int64) (*Conversation, []
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := s.Store.FindConversation(ctx, tid, id)
+	c, err := s.stores.Conversations.FindConversation(ctx, tid, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	turns, err := s.Store.FindTurns(ctx, c.TenantID, c.ID)
+	turns, err := s.stores.Turns.FindTurns(ctx, c.TenantID, c.ID)
 	return c, turns, err
 }
 
@@ -431,7 +436,7 @@ func (s *Service) Settings(ctx context.Context, tenantID int64) (*Settings, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindSettings(ctx, tid)
+	return s.stores.Settings.FindSettings(ctx, tid)
 }
 
 // SaveSettings stores a tenant's settings. Only a Nexus admin sets the
@@ -448,7 +453,7 @@ func (s *Service) SaveSettings(ctx context.Context, st *Settings) error {
 	if st.DailyBudgetMicros < 0 || st.DailyBudgetMicros > 1e13 {
 		return app.FieldErrorf("daily_budget", "The daily budget must be from 0 to 10,000,000.")
 	}
-	if err := s.Store.SaveSettings(ctx, st); err != nil {
+	if err := s.stores.Settings.SaveSettings(ctx, st); err != nil {
 		return err
 	}
 	s.budgets.forget(st.TenantID)
@@ -461,7 +466,7 @@ func (s *Service) Prices(ctx context.Context) ([]*Price, error) {
 	if _, _, err := scope(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Prices(ctx)
+	return s.stores.Prices.Prices(ctx)
 }
 
 // SavePrice stores a line of the price table (Nexus only).
@@ -478,7 +483,7 @@ func (s *Service) SavePrice(ctx context.Context, p *Price) error {
 	if p.InPerMTok < 0 || p.OutPerMTok < 0 || p.Unit < 0 || p.InPerMTok > 1e12 || p.OutPerMTok > 1e12 || p.Unit > 1e12 {
 		return app.FieldErrorf("price", "Prices must be from 0 to 1,000,000.")
 	}
-	if err := s.Store.SavePrice(ctx, p); err != nil {
+	if err := s.stores.Prices.SavePrice(ctx, p); err != nil {
 		return err
 	}
 	s.prices.forget()
@@ -493,7 +498,7 @@ func (s *Service) DeletePrice(ctx context.Context, key string) error {
 	} else if !all {
 		return app.Errorf(app.EFORBIDDEN, "Only the agency edits prices.")
 	}
-	if err := s.Store.DeletePrice(ctx, key); err != nil {
+	if err := s.stores.Prices.DeletePrice(ctx, key); err != nil {
 		return err
 	}
 	s.prices.forget()
@@ -506,7 +511,7 @@ func (s *Service) Usage(ctx context.Context, since time.Time) ([]*UsageRow, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.UsageReport(ctx, tid, since)
+	return s.stores.Usage.UsageReport(ctx, tid, since)
 }
 
 // endpoint returns the agent's model endpoint and key.
@@ -564,7 +569,7 @@ func (s *Service) sweep(ctx context.Context) {
 		ch   string
 		idle time.Duration
 	}{{ChannelWeb, s.IdleWeb}, {ChannelPlayground, s.IdleWeb}, {ChannelSMS, s.IdleSMS}, {ChannelVoice, 2 * time.Hour}} {
-		cs, err := s.Store.IdleConversations(ctx, x.ch, s.now().Add(-x.idle), 100)
+		cs, err := s.stores.Conversations.IdleConversations(ctx, x.ch, s.now().Add(-x.idle), 100)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.Logger.Error("agents: idle conversations", "err", err)

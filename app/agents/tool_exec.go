@@ -347,7 +347,7 @@ func (tr *toolRun) toolSendSMS() (string, error) {
 		return "", app.Errorf(app.EINVALID, "The text could not be sent.")
 	}
 	seg := SMSSegments(body)
-	if err := s.Store.AddUsage(ctx, conv.ID, []Usage{{TenantID: conv.TenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: seg, CostMicros: s.unitCost(ctx, UsageSMS, seg)}}); err != nil {
+	if err := s.stores.Usage.AddUsage(ctx, conv.ID, []Usage{{TenantID: conv.TenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageSMS, Quantity: seg, CostMicros: s.unitCost(ctx, UsageSMS, seg)}}); err != nil {
 		s.Logger.Warn("agents: meter a text", "err", err)
 	}
 	_ = s.CRM.AddTimelineEntry(ctx, &app.TimelineEntry{RecordType: app.RecordPerson, RecordID: p.ID, Kind: app.TimelineSMS, Body: "Text from the AI agent to " + p.Phones[0] + " (" + sid + "): " + body})
@@ -456,7 +456,7 @@ func (tr *toolRun) toolSaveFields() (string, error) {
 	for k, v := range saved {
 		ss.collected[k] = v
 	}
-	if err := s.Store.SetCollected(ctx, conv.TenantID, conv.ID, ss.collected); err != nil {
+	if err := s.stores.Turns.SetCollected(ctx, conv.TenantID, conv.ID, ss.collected); err != nil {
 		return "", err
 	}
 	// An email or phone makes the visitor a contact.

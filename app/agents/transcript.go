@@ -12,7 +12,7 @@ import (
 // over; tool runs and events left out), for the call's message in
 // Conversations. ok is false when no agent answered or placed the call.
 func (s *Service) CallTranscript(ctx context.Context, tenantID int64, callSID string) (string, bool, error) {
-	c, err := s.Store.FindConversationByExternal(ctx, tenantID, callSID)
+	c, err := s.stores.Conversations.FindConversationByExternal(ctx, tenantID, callSID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return "", false, nil
 	}
@@ -22,7 +22,7 @@ func (s *Service) CallTranscript(ctx context.Context, tenantID int64, callSID st
 	if c.Channel != ChannelVoice {
 		return "", false, nil
 	}
-	turns, err := s.Store.FindTurns(ctx, c.TenantID, c.ID)
+	turns, err := s.stores.Turns.FindTurns(ctx, c.TenantID, c.ID)
 	if err != nil {
 		return "", false, err
 	}

@@ -16,7 +16,7 @@ import (
 // AgentForCall returns the tenant's enabled voice agent answering the
 // number to, or ENOTFOUND.
 func (s *Service) AgentForCall(ctx context.Context, tenantID int64, to string) (*Agent, error) {
-	a, err := s.Store.FindAgentByPhone(ctx, tenantID, to)
+	a, err := s.stores.Agents.FindAgentByPhone(ctx, tenantID, to)
 	if err != nil {
 		return nil, err
 	}
@@ -66,14 +66,14 @@ func (s *Service) takePurpose(id int64) string {
 
 // CallConversation returns a voice conversation of the tenant.
 func (s *Service) CallConversation(ctx context.Context, tenantID, id int64) (*Conversation, *Agent, error) {
-	c, err := s.Store.FindConversation(ctx, tenantID, id)
+	c, err := s.stores.Conversations.FindConversation(ctx, tenantID, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if c.Channel != ChannelVoice {
 		return nil, nil, app.Errorf(app.ENOTFOUND, "Call not found.")
 	}
-	a, err := s.Store.FindAgentVersion(ctx, tenantID, c.VersionID)
+	a, err := s.stores.Agents.FindAgentVersion(ctx, tenantID, c.VersionID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,7 +107,7 @@ func (s *Service) CallerSpoke(ctx context.Context, c *Conversation, in Input, em
 func (s *Service) CallEnded(ctx context.Context, c *Conversation, seconds int, reason string) error {
 	if seconds > 0 {
 		u := Usage{TenantID: c.TenantID, Day: s.now().UTC().Format("2006-01-02"), Kind: UsageVoice, Quantity: seconds, CostMicros: s.unitCost(ctx, UsageVoice, seconds)}
-		if err := s.Store.AddUsage(ctx, c.ID, []Usage{u}); err != nil {
+		if err := s.stores.Usage.AddUsage(ctx, c.ID, []Usage{u}); err != nil {
 			return err
 		}
 	}
@@ -183,7 +183,7 @@ func (s *Service) AgentFor(ctx context.Context, tenantID int64, ref, channel str
 		if err != nil {
 			return 0, false, app.FieldErrorf("agent", "agent must be an agent's ID.")
 		}
-		a, err := s.Store.FindAgent(ctx, tenantID, id)
+		a, err := s.stores.Agents.FindAgent(ctx, tenantID, id)
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return 0, false, nil
 		} else if err != nil {
@@ -191,7 +191,7 @@ func (s *Service) AgentFor(ctx context.Context, tenantID int64, ref, channel str
 		}
 		return a.ID, a.Enabled && hasChannel(a, channel) && a.Phone != "", nil
 	}
-	as, err := s.Store.FindAgents(ctx, Filter{TenantID: tenantID})
+	as, err := s.stores.Agents.FindAgents(ctx, Filter{TenantID: tenantID})
 	if err != nil {
 		return 0, false, err
 	}
@@ -224,7 +224,7 @@ func (s *Service) AICall(ctx context.Context, tenantID, agentID, contactID int64
 	if s.Telephony == nil || s.TwiML == nil {
 		return "", &app.PermanentError{Err: fmt.Errorf("calls are not configured")}
 	}
-	a, err := s.Store.FindAgent(ctx, tenantID, agentID)
+	a, err := s.stores.Agents.FindAgent(ctx, tenantID, agentID)
 	if err != nil {
 		return "", &app.PermanentError{Err: fmt.Errorf("agent %d: %s", agentID, app.ErrorMessage(err))}
 	}
@@ -237,7 +237,7 @@ func (s *Service) AICall(ctx context.Context, tenantID, agentID, contactID int64
 		return "", err
 	}
 	if contactID != 0 && c.PersonID == 0 {
-		_ = s.Store.SetConversationPerson(ctx, tenantID, c.ID, contactID)
+		_ = s.stores.Turns.SetConversationPerson(ctx, tenantID, c.ID, contactID)
 	}
 	twiml, err := s.TwiML(c, a)
 	if err != nil {
@@ -253,7 +253,7 @@ func (s *Service) AICall(ctx context.Context, tenantID, agentID, contactID int64
 		s.endLater(c, OutcomeNoAnswer, "call not placed")
 		return "", err
 	}
-	if err := s.Store.SetConversationExternal(ctx, tenantID, c.ID, sid); err != nil {
+	if err := s.stores.Turns.SetConversationExternal(ctx, tenantID, c.ID, sid); err != nil {
 		s.Logger.Warn("agents: record the call SID", "conversation_id", c.ID, "err", err)
 	}
 	return sid, nil
@@ -278,7 +278,7 @@ func (s *Service) TestCall(ctx context.Context, agentID int64, to string) (int64
 	if _, err := s.AICall(ctx, a.TenantID, a.ID, 0, p, "a test call from the playground", "test-"+app.RandomToken(6)); err != nil {
 		return 0, app.Errorf(app.EINVALID, "The call could not be placed: %s", app.ErrorMessage(err))
 	}
-	c, err := s.Store.FindActiveConversation(ctx, a.TenantID, a.ID, ChannelVoice, p)
+	c, err := s.stores.Conversations.FindActiveConversation(ctx, a.TenantID, a.ID, ChannelVoice, p)
 	if err != nil {
 		return 0, err
 	}
@@ -288,7 +288,7 @@ func (s *Service) TestCall(ctx context.Context, agentID int64, to string) (int64
 // AISMS starts a text conversation with the contact: the agent writes the
 // first message (for purpose) and answers the replies.
 func (s *Service) AISMS(ctx context.Context, tenantID, agentID, contactID int64, to, purpose, key string) (string, error) {
-	a, err := s.Store.FindAgent(ctx, tenantID, agentID)
+	a, err := s.stores.Agents.FindAgent(ctx, tenantID, agentID)
 	if err != nil {
 		return "", &app.PermanentError{Err: fmt.Errorf("agent %d: %s", agentID, app.ErrorMessage(err))}
 	}
@@ -296,7 +296,7 @@ func (s *Service) AISMS(ctx context.Context, tenantID, agentID, contactID int64,
 	if err != nil {
 		return "", &app.PermanentError{Err: err}
 	}
-	c, err := s.Store.FindActiveConversation(ctx, tenantID, a.ID, ChannelSMS, phone)
+	c, err := s.stores.Conversations.FindActiveConversation(ctx, tenantID, a.ID, ChannelSMS, phone)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		c = &Conversation{TenantID: tenantID, AgentID: a.ID, VersionID: a.VersionID, Channel: ChannelSMS, Direction: "outbound", Status: StatusActive,
 			Visitor: phone, ExternalID: "sms:" + phone, PersonID: contactID}
@@ -360,7 +360,7 @@ func (s *Service) CallForToken(ctx context.Context, key []byte, tok string) (*Co
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := s.Store.FindConversation(ctx, 0, id)
+	c, err := s.stores.Conversations.FindConversation(ctx, 0, id)
 	if err != nil {
 		return nil, nil, app.Errorf(app.EFORBIDDEN, "Invalid call token.")
 	}

@@ -17,7 +17,7 @@ import (
 // tenant ctx is scoped to (the portal's signed-in tenant, the tenant key's,
 // or the one a Nexus page or admin key names).
 type Service struct {
-	Store   Store
+	store   Store
 	Tenants *app.TenantService
 	Audit   *app.AuditService
 	// RenderPDF renders the kit's one-pager (brandpdf.Render); nil: the
@@ -25,6 +25,11 @@ type Service struct {
 	RenderPDF func(p *Press) ([]byte, error)
 	Now       func() time.Time
 }
+
+// NewService returns the brand & press kit's service over st; the wiring
+// fills the other fields. The store stays the service's: callers read
+// and write the kit through its methods.
+func NewService(st Store) *Service { return &Service{store: st} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -45,7 +50,7 @@ func canWrite(ctx context.Context) error {
 
 // Kit returns the tenant's kit. Returns EUNAUTHORIZED without a tenant.
 func (s *Service) Kit(ctx context.Context) (*Kit, error) {
-	return s.Store.FindKit(ctx)
+	return s.store.FindKit(ctx)
 }
 
 // UpdateKit changes the kit: colours (the primary and accent are the
@@ -56,7 +61,7 @@ func (s *Service) UpdateKit(ctx context.Context, upd KitUpdate) (*Kit, error) {
 	if err := canWrite(ctx); err != nil {
 		return nil, err
 	}
-	k, err := s.Store.FindKit(ctx)
+	k, err := s.store.FindKit(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +69,11 @@ func (s *Service) UpdateKit(ctx context.Context, upd KitUpdate) (*Kit, error) {
 	if err := k.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.Store.SaveKit(ctx, k); err != nil {
+	if err := s.store.SaveKit(ctx, k); err != nil {
 		return nil, err
 	}
 	s.Audit.Record(ctx, "brand.update", fmt.Sprintf("tenant:%d", k.TenantID), k.PrimaryColor+" "+k.AccentColor+" "+k.TextColor+" "+k.BackgroundColor)
-	return s.Store.FindKit(ctx)
+	return s.store.FindKit(ctx)
 }
 
 // SetLogo stores a logo variant: the primary logo is the tenant's own
@@ -99,7 +104,7 @@ func (s *Service) SetLogo(ctx context.Context, variant string, data []byte) erro
 		return err
 	}
 	a.Kind = kind
-	if err := s.Store.AddAsset(ctx, a); err != nil {
+	if err := s.store.AddAsset(ctx, a); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "brand.logo", fmt.Sprintf("tenant:%d", tid), variant)
@@ -121,7 +126,7 @@ func (s *Service) AddScreenshot(ctx context.Context, caption string, data []byte
 		return nil, err
 	}
 	a.Kind, a.Caption = KindScreenshot, caption
-	if err := s.Store.AddAsset(ctx, a); err != nil {
+	if err := s.store.AddAsset(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -129,12 +134,12 @@ func (s *Service) AddScreenshot(ctx context.Context, caption string, data []byte
 
 // Assets lists the kit's images (without data) of kind ("" every kind).
 func (s *Service) Assets(ctx context.Context, kind string) ([]*Asset, error) {
-	return s.Store.FindAssets(ctx, kind)
+	return s.store.FindAssets(ctx, kind)
 }
 
 // Asset returns an image with its data, or ENOTFOUND.
 func (s *Service) Asset(ctx context.Context, id int64) (*Asset, error) {
-	return s.Store.FindAsset(ctx, id)
+	return s.store.FindAsset(ctx, id)
 }
 
 // DeleteAsset removes an image. Returns ENOTFOUND, EFORBIDDEN.
@@ -142,7 +147,7 @@ func (s *Service) DeleteAsset(ctx context.Context, id int64) error {
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	return s.Store.DeleteAsset(ctx, id)
+	return s.store.DeleteAsset(ctx, id)
 }
 
 // DeleteLogo removes a logo variant (the primary one is the tenant's).
@@ -162,12 +167,12 @@ func (s *Service) DeleteLogo(ctx context.Context, variant string) error {
 	if kind == "" {
 		return app.FieldErrorf("variant", "Logo variant must be primary, square or dark.")
 	}
-	as, err := s.Store.FindAssets(ctx, kind)
+	as, err := s.store.FindAssets(ctx, kind)
 	if err != nil {
 		return err
 	}
 	for _, a := range as {
-		if err := s.Store.DeleteAsset(ctx, a.ID); err != nil {
+		if err := s.store.DeleteAsset(ctx, a.ID); err != nil {
 			return err
 		}
 	}
@@ -176,7 +181,7 @@ func (s *Service) DeleteLogo(ctx context.Context, variant string) error {
 
 // People lists founders and press contacts.
 func (s *Service) People(ctx context.Context) ([]*Person, error) {
-	return s.Store.FindPeople(ctx)
+	return s.store.FindPeople(ctx)
 }
 
 // AddPerson adds a founder or press contact with an optional photo
@@ -197,7 +202,7 @@ func (s *Service) AddPerson(ctx context.Context, p *Person, photo []byte) error 
 		}
 		a.Kind, a.Caption = KindPhoto, p.Name
 	}
-	return s.Store.AddPerson(ctx, p, a)
+	return s.store.AddPerson(ctx, p, a)
 }
 
 // DeletePerson removes a founder or contact and its photo. Returns
@@ -206,22 +211,22 @@ func (s *Service) DeletePerson(ctx context.Context, id int64) error {
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	return s.Store.DeletePerson(ctx, id)
+	return s.store.DeletePerson(ctx, id)
 }
 
 // Releases lists the press releases, newest first.
 func (s *Service) Releases(ctx context.Context, publishedOnly bool) ([]*Release, error) {
-	return s.Store.FindReleases(ctx, publishedOnly)
+	return s.store.FindReleases(ctx, publishedOnly)
 }
 
 // Release returns a release, or ENOTFOUND.
 func (s *Service) Release(ctx context.Context, id int64) (*Release, error) {
-	return s.Store.FindRelease(ctx, id)
+	return s.store.FindRelease(ctx, id)
 }
 
 // PublishedRelease returns a published release by slug, or ENOTFOUND.
 func (s *Service) PublishedRelease(ctx context.Context, slug string) (*Release, error) {
-	return s.Store.FindReleaseBySlug(ctx, slug)
+	return s.store.FindReleaseBySlug(ctx, slug)
 }
 
 // SaveRelease creates (ID 0) or updates a release; publish sets or
@@ -236,7 +241,7 @@ func (s *Service) SaveRelease(ctx context.Context, r *Release, publish bool) err
 		return err
 	}
 	if r.ID != 0 {
-		old, err := s.Store.FindRelease(ctx, r.ID)
+		old, err := s.store.FindRelease(ctx, r.ID)
 		if err != nil {
 			return err
 		}
@@ -249,7 +254,7 @@ func (s *Service) SaveRelease(ctx context.Context, r *Release, publish bool) err
 	case !publish:
 		r.PublishedAt = nil
 	}
-	return s.Store.SaveRelease(ctx, r)
+	return s.store.SaveRelease(ctx, r)
 }
 
 // DeleteRelease returns ENOTFOUND, EFORBIDDEN.
@@ -257,7 +262,7 @@ func (s *Service) DeleteRelease(ctx context.Context, id int64) error {
 	if err := canWrite(ctx); err != nil {
 		return err
 	}
-	return s.Store.DeleteRelease(ctx, id)
+	return s.store.DeleteRelease(ctx, id)
 }
 
 // RenderMarkdown is a release's or the boilerplate's safe HTML: the
@@ -282,7 +287,7 @@ type Press struct {
 // Press gathers the kit for the press page (withData false: images
 // without their bytes) or for the zip and PDF (true).
 func (s *Service) Press(ctx context.Context, withData bool) (*Press, error) {
-	k, err := s.Store.FindKit(ctx)
+	k, err := s.store.FindKit(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -294,13 +299,13 @@ func (s *Service) Press(ctx context.Context, withData bool) (*Press, error) {
 			return nil, err
 		}
 	}
-	as, err := s.Store.FindAssets(ctx, "")
+	as, err := s.store.FindAssets(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range as {
 		if withData {
-			if a, err = s.Store.FindAsset(ctx, a.ID); err != nil {
+			if a, err = s.store.FindAsset(ctx, a.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -315,7 +320,7 @@ func (s *Service) Press(ctx context.Context, withData bool) (*Press, error) {
 			p.Screenshots = append(p.Screenshots, a)
 		}
 	}
-	ps, err := s.Store.FindPeople(ctx)
+	ps, err := s.store.FindPeople(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +331,7 @@ func (s *Service) Press(ctx context.Context, withData bool) (*Press, error) {
 			p.Contacts = append(p.Contacts, pe)
 		}
 	}
-	if p.Releases, err = s.Store.FindReleases(ctx, true); err != nil {
+	if p.Releases, err = s.store.FindReleases(ctx, true); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -15,7 +15,7 @@ import (
 // "revoke access" (app.MemberSteps), and expiring access (an enrolment or
 // a space grant with an end; the member sees "access ended on ...").
 
-// AccessStore is what access needs besides Store and CommunityStore.
+// AccessStore is what access needs besides Stores and CommunityStore.
 type AccessStore interface {
 	SetEnrolmentExpiry(ctx context.Context, courseID, memberID int64, expires *time.Time) error
 	GrantSpace(ctx context.Context, spaceID, memberID int64, source string, expires *time.Time) error
@@ -70,11 +70,11 @@ func (s *Service) stepContext(ctx context.Context, tenantID int64) (context.Cont
 func (s *Service) courseByRef(ctx context.Context, ref string) (*Course, error) {
 	ref = strings.TrimSpace(ref)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if c, err := s.store.FindCourse(ctx, id); err == nil {
+		if c, err := s.stores.Courses.FindCourse(ctx, id); err == nil {
 			return c, nil
 		}
 	}
-	c, err := s.store.FindCourseBySlug(ctx, strings.ToLower(ref))
+	c, err := s.stores.Courses.FindCourseBySlug(ctx, strings.ToLower(ref))
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, app.Errorf(app.ENOTFOUND, "No course with the address or ID %q.", ref)
 	}
@@ -114,7 +114,7 @@ func (s *Service) grantCourse(ctx context.Context, m *Member, c *Course, source 
 		return false, err
 	}
 	e := &Enrolment{CourseID: c.ID, MemberID: m.ID, Source: source, EnrolledAt: s.now(), ExpiresAt: expires}
-	if err := s.store.Enrol(ctx, e); err == nil {
+	if err := s.stores.Enrolments.Enrol(ctx, e); err == nil {
 		s.emit(ctx, Event{Kind: EventEnrolled, TenantID: m.TenantID, Member: m, Course: c})
 		return true, nil
 	} else if app.ErrorCode(err) != app.ECONFLICT {
@@ -150,7 +150,7 @@ func (s *Service) AccessStep(ctx context.Context, tenantID int64, email, name, c
 		if err != nil {
 			return 0, err
 		}
-		m, _, err := s.store.FindMemberByEmail(tctx, e)
+		m, _, err := s.stores.Members.FindMemberByEmail(tctx, e)
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return 0, nil // not a member: nothing to revoke
 		} else if err != nil {
@@ -197,12 +197,12 @@ func (s *Service) MemberAccess(ctx context.Context, memberID, courseID, spaceID 
 	if expires != nil && !revoke && !expires.After(s.now()) {
 		return nil, app.FieldErrorf("expires_at", "The end of access must be in the future.")
 	}
-	m, err := s.store.FindMember(ctx, memberID)
+	m, err := s.stores.Members.FindMember(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}
 	if courseID != 0 {
-		c, err := s.store.FindCourse(ctx, courseID)
+		c, err := s.stores.Courses.FindCourse(ctx, courseID)
 		if err != nil {
 			return nil, app.FieldErrorf("course_id", "Choose one of your courses.")
 		}
@@ -233,7 +233,7 @@ func (s *Service) SetMemberDigest(ctx context.Context, memberID int64, freq stri
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	m, err := s.store.FindMember(ctx, memberID)
+	m, err := s.stores.Members.FindMember(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}

@@ -427,7 +427,7 @@ func (s *Service) checkSpace(ctx context.Context, sp *Space) error {
 		return err
 	}
 	if sp.Access == AccessCourse {
-		if _, err := s.store.FindCourse(ctx, sp.CourseID); err != nil {
+		if _, err := s.stores.Courses.FindCourse(ctx, sp.CourseID); err != nil {
 			return app.FieldErrorf("course_id", "Choose one of your courses.")
 		}
 	}
@@ -552,7 +552,7 @@ func (s *Service) BanFromCommunity(ctx context.Context, memberID int64, banned b
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	m, err := s.store.FindMember(ctx, memberID)
+	m, err := s.stores.Members.FindMember(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}
@@ -765,7 +765,7 @@ func (s *Service) mentioned(ctx context.Context, text string, author int64) ([]i
 	if len(hs) == 0 {
 		return nil, nil
 	}
-	ms, err := s.store.FindMembers(ctx)
+	ms, err := s.stores.Members.FindMembers(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -880,7 +880,7 @@ func (s *Service) ReportPost(ctx context.Context, m *Member, postID int64, reaso
 
 // Directory lists the members who did not opt out of the directory.
 func (s *Service) Directory(ctx context.Context, m *Member) ([]*Member, error) {
-	ms, err := s.store.FindMembers(ctx)
+	ms, err := s.stores.Members.FindMembers(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@
 // prerequisites, enrolments and progress, and the engagement figures the
 // staff sees.
 //
-// It imports app only; the store implements Store, ui serves it.
+// It imports app only; the store implements Stores, ui serves it.
 package courses
 
 import (
@@ -464,11 +464,22 @@ type MemberProgress struct {
 	Lessons   []*LessonState
 }
 
-// Store persists the members' area. Methods take the tenant from ctx
-// (EUNAUTHORIZED without one) and answer ENOTFOUND for another tenant's
-// rows, except the few named Any*, which resolve a secret (a session or a
-// link) to its tenant.
-type Store interface {
+// Stores are where the members' area keeps its data, one small store per
+// kind of record (package store's CourseStore is every one of them).
+// Methods take the tenant from ctx (EUNAUTHORIZED without one) and answer
+// ENOTFOUND for another tenant's rows, except the few that resolve a
+// secret (a session or a link) to its tenant.
+type Stores struct {
+	Members    MemberStore
+	SignIns    SignInStore
+	Courses    CourseStore
+	Lessons    LessonStore
+	Enrolments EnrolmentStore
+	Progress   ProgressStore
+}
+
+// MemberStore keeps members (each linked to a CRM person).
+type MemberStore interface {
 	// CreateMember adds a member and links (or creates) the tenant's CRM
 	// person with the email, tagged "member", in one transaction.
 	// Returns ECONFLICT if the email is already a member.
@@ -479,6 +490,10 @@ type Store interface {
 	UpdateMember(ctx context.Context, m *Member) error
 	SetMemberPassword(ctx context.Context, id int64, hash string) error
 	TouchMemberLogin(ctx context.Context, id int64) error
+}
+
+// SignInStore keeps members' emailed links and sessions.
+type SignInStore interface {
 	CreateMemberToken(ctx context.Context, memberID int64, purpose, tokenHash string, expires time.Time) error
 	// UseMemberToken marks an unused, unexpired token of the tenant used
 	// and returns its member and purpose. ENOTFOUND otherwise.
@@ -489,7 +504,10 @@ type Store interface {
 	FindMemberSession(ctx context.Context, idHash string) (*Member, error)
 	DeleteMemberSession(ctx context.Context, idHash string) error
 	DeleteMemberSessions(ctx context.Context, memberID int64) error
+}
 
+// CourseStore keeps courses and reads their outline.
+type CourseStore interface {
 	CreateCourse(ctx context.Context, c *Course) error
 	UpdateCourse(ctx context.Context, c *Course) error
 	FindCourse(ctx context.Context, id int64) (*Course, error)
@@ -497,17 +515,31 @@ type Store interface {
 	FindCourses(ctx context.Context, publishedOnly bool) ([]*Course, error)
 	// Outline fills c.Modules with the modules and their lessons in order.
 	Outline(ctx context.Context, c *Course) error
+}
+
+// LessonStore keeps a course's modules and lessons.
+type LessonStore interface {
 	CreateModule(ctx context.Context, m *Module) error
 	CreateLesson(ctx context.Context, l *Lesson) error
 	UpdateLesson(ctx context.Context, l *Lesson) error
 	DeleteLesson(ctx context.Context, courseID, id int64) error
 	FindLesson(ctx context.Context, id int64) (*Lesson, error)
+}
 
+// EnrolmentStore keeps who is enrolled in which course, and the course's
+// figures.
+type EnrolmentStore interface {
 	// Enrol enrols a member (ECONFLICT if already enrolled).
 	Enrol(ctx context.Context, e *Enrolment) error
 	FindEnrolment(ctx context.Context, courseID, memberID int64) (*Enrolment, error)
 	FindMemberEnrolments(ctx context.Context, memberID int64) ([]*Enrolment, error)
 	FindCourseEnrolments(ctx context.Context, courseID int64) ([]*Enrolment, error)
+	Engagement(ctx context.Context, c *Course) (*Engagement, error)
+}
+
+// ProgressStore keeps a member's progress through a course's lessons and
+// quizzes.
+type ProgressStore interface {
 	FindProgress(ctx context.Context, courseID, memberID int64) (map[int64]*Progress, error)
 	// StartLesson records the first opening of a lesson (no-op after).
 	StartLesson(ctx context.Context, courseID, lessonID, memberID int64) error
@@ -515,7 +547,6 @@ type Store interface {
 	// the course is complete, the enrolment; it reports whether this
 	// call completed the course.
 	CompleteLesson(ctx context.Context, courseID, lessonID, memberID int64, lessons int) (bool, error)
-	Engagement(ctx context.Context, c *Course) (*Engagement, error)
 	AddQuizAttempt(ctx context.Context, a *Attempt, courseID int64, answers [][]int) error
 	// FindQuizAttempts lists a member's attempts at a lesson's quiz,
 	// newest first.

@@ -164,7 +164,7 @@ func (s *Service) sendDigest(ctx context.Context, ds DigestStore, d *DigestDue, 
 		return false, nil
 	}
 	tctx := app.NewContextWithTenant(ctx, t)
-	m, err := s.store.FindMember(tctx, d.MemberID)
+	m, err := s.stores.Members.FindMember(tctx, d.MemberID)
 	if err != nil {
 		return false, err
 	}

@@ -378,7 +378,7 @@ func (s *Service) SetMemberRSVP(ctx context.Context, eventID, memberID int64, st
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	m, err := s.store.FindMember(ctx, memberID)
+	m, err := s.stores.Members.FindMember(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 // Service runs the members' area: member accounts and sign-in, courses
 // for the staff, learning for members.
 type Service struct {
-	store Store
+	stores Stores
 	// Community persists the community (spaces, posts ...); the digest
 	// needs it to be a DigestStore too.
 	Community CommunityStore
@@ -47,9 +47,9 @@ type Service struct {
 	Now    func() time.Time
 }
 
-// NewService returns the members' area on its store; the wiring sets the
-// other fields. The store stays private: callers go through the service.
-func NewService(st Store) *Service { return &Service{store: st} }
+// NewService returns the members' area on its stores; the wiring sets the
+// other fields. The stores stay private: callers go through the service.
+func NewService(st Stores) *Service { return &Service{stores: st} }
 
 // Event kinds for automations.
 const (
@@ -133,7 +133,7 @@ func (s *Service) Courses(ctx context.Context) ([]*Course, error) {
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	return s.store.FindCourses(ctx, false)
+	return s.stores.Courses.FindCourses(ctx, false)
 }
 
 // Course returns a course with its outline. Returns ENOTFOUND.
@@ -141,11 +141,11 @@ func (s *Service) Course(ctx context.Context, id int64) (*Course, error) {
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	c, err := s.store.FindCourse(ctx, id)
+	c, err := s.stores.Courses.FindCourse(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return c, s.store.Outline(ctx, c)
+	return c, s.stores.Courses.Outline(ctx, c)
 }
 
 // CreateCourse adds a course. Returns EINVALID or ECONFLICT (slug).
@@ -156,7 +156,7 @@ func (s *Service) CreateCourse(ctx context.Context, c *Course) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if err := s.store.CreateCourse(ctx, c); err != nil {
+	if err := s.stores.Courses.CreateCourse(ctx, c); err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT {
 			return app.FieldErrorf("slug", "Another course has the address %q; choose another.", c.Slug)
 		}
@@ -174,7 +174,7 @@ func (s *Service) UpdateCourse(ctx context.Context, c *Course) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if err := s.store.UpdateCourse(ctx, c); err != nil {
+	if err := s.stores.Courses.UpdateCourse(ctx, c); err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT {
 			return app.FieldErrorf("slug", "Another course has the address %q; choose another.", c.Slug)
 		}
@@ -196,7 +196,7 @@ func (s *Service) AddModule(ctx context.Context, courseID int64, title string) (
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	return m, s.store.CreateModule(ctx, m)
+	return m, s.stores.Lessons.CreateModule(ctx, m)
 }
 
 // checkLesson validates l within course c: its module and prerequisite
@@ -247,7 +247,7 @@ func (s *Service) AddLesson(ctx context.Context, courseID int64, l *Lesson) erro
 			l.Position = len(m.Lessons) + 1
 		}
 	}
-	return s.store.CreateLesson(ctx, l)
+	return s.stores.Lessons.CreateLesson(ctx, l)
 }
 
 // UpdateLesson saves a lesson. Returns EINVALID or ENOTFOUND.
@@ -256,7 +256,7 @@ func (s *Service) UpdateLesson(ctx context.Context, courseID int64, l *Lesson) e
 	if err != nil {
 		return err
 	}
-	old, err := s.store.FindLesson(ctx, l.ID)
+	old, err := s.stores.Lessons.FindLesson(ctx, l.ID)
 	if err != nil || old.CourseID != c.ID {
 		return app.Errorf(app.ENOTFOUND, "Lesson not found.")
 	}
@@ -271,7 +271,7 @@ func (s *Service) UpdateLesson(ctx context.Context, courseID int64, l *Lesson) e
 	if err := checkLesson(c, l); err != nil {
 		return err
 	}
-	return s.store.UpdateLesson(ctx, l)
+	return s.stores.Lessons.UpdateLesson(ctx, l)
 }
 
 // DeleteLesson removes a lesson and its progress. Returns ENOTFOUND.
@@ -279,7 +279,7 @@ func (s *Service) DeleteLesson(ctx context.Context, courseID, id int64) error {
 	if err := staff(ctx); err != nil {
 		return err
 	}
-	return s.store.DeleteLesson(ctx, courseID, id)
+	return s.stores.Lessons.DeleteLesson(ctx, courseID, id)
 }
 
 // Lesson returns a lesson of a course (staff). Returns ENOTFOUND.
@@ -287,7 +287,7 @@ func (s *Service) Lesson(ctx context.Context, courseID, id int64) (*Lesson, erro
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	l, err := s.store.FindLesson(ctx, id)
+	l, err := s.stores.Lessons.FindLesson(ctx, id)
 	if err != nil || l.CourseID != courseID {
 		return nil, app.Errorf(app.ENOTFOUND, "Lesson not found.")
 	}
@@ -300,7 +300,7 @@ func (s *Service) Engagement(ctx context.Context, courseID int64) (*Engagement, 
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Engagement(ctx, c)
+	return s.stores.Enrolments.Engagement(ctx, c)
 }
 
 // --- Staff: members ---
@@ -310,7 +310,7 @@ func (s *Service) Members(ctx context.Context) ([]*Member, error) {
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	return s.store.FindMembers(ctx)
+	return s.stores.Members.FindMembers(ctx)
 }
 
 // Enrolments lists a course's enrolments (the staff's course page).
@@ -319,7 +319,7 @@ func (s *Service) Enrolments(ctx context.Context, courseID int64) ([]*Enrolment,
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	return s.store.FindCourseEnrolments(ctx, courseID)
+	return s.stores.Enrolments.FindCourseEnrolments(ctx, courseID)
 }
 
 // Member returns a member and their progress in each course. Returns
@@ -328,11 +328,11 @@ func (s *Service) Member(ctx context.Context, id int64) (*Member, []*MemberProgr
 	if err := staff(ctx); err != nil {
 		return nil, nil, err
 	}
-	m, err := s.store.FindMember(ctx, id)
+	m, err := s.stores.Members.FindMember(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	es, err := s.store.FindMemberEnrolments(ctx, m.ID)
+	es, err := s.stores.Enrolments.FindMemberEnrolments(ctx, m.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -358,7 +358,7 @@ func (s *Service) SetMemberStatus(ctx context.Context, id int64, status string) 
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	m, err := s.store.FindMember(ctx, id) // another tenant's: ENOTFOUND first
+	m, err := s.stores.Members.FindMember(ctx, id) // another tenant's: ENOTFOUND first
 	if err != nil {
 		return nil, err
 	}
@@ -366,11 +366,11 @@ func (s *Service) SetMemberStatus(ctx context.Context, id int64, status string) 
 		return nil, app.FieldErrorf("status", "Status must be %s or %s.", MemberActive, MemberBanned)
 	}
 	m.Status = status
-	if err := s.store.UpdateMember(ctx, m); err != nil {
+	if err := s.stores.Members.UpdateMember(ctx, m); err != nil {
 		return nil, err
 	}
 	if status == MemberBanned {
-		if err := s.store.DeleteMemberSessions(ctx, m.ID); err != nil {
+		if err := s.stores.SignIns.DeleteMemberSessions(ctx, m.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -387,7 +387,7 @@ func (s *Service) Invite(ctx context.Context, email, name string, courseID int64
 	var c *Course
 	if courseID != 0 {
 		var err error
-		if c, err = s.store.FindCourse(ctx, courseID); err != nil {
+		if c, err = s.stores.Courses.FindCourse(ctx, courseID); err != nil {
 			return nil, err
 		}
 	}
@@ -413,11 +413,11 @@ func (s *Service) Enrol(ctx context.Context, courseID, memberID int64, source st
 	if err := staff(ctx); err != nil {
 		return nil, err
 	}
-	c, err := s.store.FindCourse(ctx, courseID)
+	c, err := s.stores.Courses.FindCourse(ctx, courseID)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.store.FindMember(ctx, memberID)
+	m, err := s.stores.Members.FindMember(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +429,7 @@ func (s *Service) Enrol(ctx context.Context, courseID, memberID int64, source st
 
 func (s *Service) enrol(ctx context.Context, m *Member, c *Course, source string) (*Enrolment, error) {
 	e := &Enrolment{CourseID: c.ID, MemberID: m.ID, Source: source, EnrolledAt: s.now()}
-	if err := s.store.Enrol(ctx, e); err != nil {
+	if err := s.stores.Enrolments.Enrol(ctx, e); err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT {
 			return nil, app.Errorf(app.ECONFLICT, "%s is already enrolled in %s.", m.DisplayName(), c.Title)
 		}
@@ -448,16 +448,16 @@ func (s *Service) ensureMember(ctx context.Context, email, name, source string) 
 	if name, err = checkName(name); err != nil {
 		return nil, false, err
 	}
-	m, _, err := s.store.FindMemberByEmail(ctx, email)
+	m, _, err := s.stores.Members.FindMemberByEmail(ctx, email)
 	if err == nil {
 		return m, false, nil
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
 		return nil, false, err
 	}
 	m = &Member{Email: email, Name: name, TimeZone: "UTC", Status: MemberActive}
-	if err := s.store.CreateMember(ctx, m); err != nil {
+	if err := s.stores.Members.CreateMember(ctx, m); err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT { // a concurrent join
-			m, _, err = s.store.FindMemberByEmail(ctx, email)
+			m, _, err = s.stores.Members.FindMemberByEmail(ctx, email)
 			return m, false, err
 		}
 		return nil, false, err
@@ -476,7 +476,7 @@ func (s *Service) sendLink(ctx context.Context, m *Member, purpose string, c *Co
 	if purpose == TokenInvite {
 		ttl = InviteTTL
 	}
-	if err := s.store.CreateMemberToken(ctx, m.ID, purpose, app.HashToken(tok), s.now().Add(ttl)); err != nil {
+	if err := s.stores.SignIns.CreateMemberToken(ctx, m.ID, purpose, app.HashToken(tok), s.now().Add(ttl)); err != nil {
 		return err
 	}
 	base := ""
@@ -539,7 +539,7 @@ func max1(d time.Duration) time.Duration { return max(d, time.Second) }
 // answers the same whether or not the email was a member. Returns
 // EINVALID, ENOTFOUND (no such open course) or a *RateLimitError.
 func (s *Service) Join(ctx context.Context, slug, email, name string) error {
-	c, err := s.store.FindCourseBySlug(ctx, slug)
+	c, err := s.stores.Courses.FindCourseBySlug(ctx, slug)
 	if err != nil || !c.Published || !c.OpenEnrolment {
 		return app.Errorf(app.ENOTFOUND, "This course is not open for enrolment.")
 	}
@@ -570,7 +570,7 @@ func (s *Service) Join(ctx context.Context, slug, email, name string) error {
 // JoinSignedIn enrols a signed-in member in an open course. Returns
 // ENOTFOUND or ECONFLICT.
 func (s *Service) JoinSignedIn(ctx context.Context, m *Member, slug string) (*Course, error) {
-	c, err := s.store.FindCourseBySlug(ctx, slug)
+	c, err := s.stores.Courses.FindCourseBySlug(ctx, slug)
 	if err != nil || !c.Published || !c.OpenEnrolment {
 		return nil, app.Errorf(app.ENOTFOUND, "This course is not open for enrolment.")
 	}
@@ -596,7 +596,7 @@ func (s *Service) RequestLink(ctx context.Context, email string) error {
 	if err := s.limit(ctx, 3, fmt.Sprintf("members:link:%d:%s", tid, email)); err != nil {
 		return err
 	}
-	m, _, err := s.store.FindMemberByEmail(ctx, email)
+	m, _, err := s.stores.Members.FindMemberByEmail(ctx, email)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil
 	} else if err != nil {
@@ -621,7 +621,7 @@ func (s *Service) RedeemLink(ctx context.Context, token string) (*Session, *Memb
 	if len(token) < 20 || len(token) > 100 {
 		return nil, nil, errBadLink
 	}
-	m, _, err := s.store.UseMemberToken(ctx, app.HashToken(token))
+	m, _, err := s.stores.SignIns.UseMemberToken(ctx, app.HashToken(token))
 	if app.ErrorCode(err) == app.ENOTFOUND || err == nil && m.TenantID != tid {
 		return nil, nil, errBadLink
 	} else if err != nil {
@@ -637,10 +637,10 @@ func (s *Service) RedeemLink(ctx context.Context, token string) (*Session, *Memb
 func (s *Service) newSession(ctx context.Context, m *Member) (*Session, error) {
 	now := s.now()
 	sess := &Session{ID: app.RandomToken(32), TenantID: m.TenantID, MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
-	if err := s.store.CreateMemberSession(ctx, sess, app.HashToken(sess.ID)); err != nil {
+	if err := s.stores.SignIns.CreateMemberSession(ctx, sess, app.HashToken(sess.ID)); err != nil {
 		return nil, fmt.Errorf("create member session: %w", err)
 	}
-	if err := s.store.TouchMemberLogin(ctx, m.ID); err != nil {
+	if err := s.stores.Members.TouchMemberLogin(ctx, m.ID); err != nil {
 		return nil, err
 	}
 	return sess, nil
@@ -676,7 +676,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, device string) (*
 	if email == "" || password == "" || len(email) > 254 || len(password) > 1024 {
 		return nil, "", fail("empty or oversized credentials")
 	}
-	m, hash, err := s.store.FindMemberByEmail(ctx, email)
+	m, hash, err := s.stores.Members.FindMemberByEmail(ctx, email)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		_, _ = app.VerifyPassword(ctx, dummyHash, password)
 		return nil, "", fail("unknown member")
@@ -715,7 +715,7 @@ func (s *Service) Authenticate(ctx context.Context, sessionID string) (*Member, 
 	if len(sessionID) < 20 || len(sessionID) > 100 {
 		return nil, unauth
 	}
-	m, err := s.store.FindMemberSession(ctx, app.HashToken(sessionID))
+	m, err := s.stores.SignIns.FindMemberSession(ctx, app.HashToken(sessionID))
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, unauth
 	} else if err != nil {
@@ -729,7 +729,7 @@ func (s *Service) Authenticate(ctx context.Context, sessionID string) (*Member, 
 
 // Logout ends a member's session.
 func (s *Service) Logout(ctx context.Context, sessionID string) error {
-	return s.store.DeleteMemberSession(ctx, app.HashToken(sessionID))
+	return s.stores.SignIns.DeleteMemberSession(ctx, app.HashToken(sessionID))
 }
 
 // UpdateProfile saves a member's name and time zone, and a new password
@@ -758,11 +758,11 @@ func (s *Service) UpdateProfile(ctx context.Context, m *Member, name, zone, pass
 	}
 	cp := *m
 	cp.Name, cp.TimeZone = name, zone
-	if err := s.store.UpdateMember(ctx, &cp); err != nil {
+	if err := s.stores.Members.UpdateMember(ctx, &cp); err != nil {
 		return err
 	}
 	if hash != "" {
-		if err := s.store.SetMemberPassword(ctx, m.ID, hash); err != nil {
+		if err := s.stores.Members.SetMemberPassword(ctx, m.ID, hash); err != nil {
 			return err
 		}
 		cp.HasPassword = true
@@ -775,22 +775,22 @@ func (s *Service) UpdateProfile(ctx context.Context, m *Member, name, zone, pass
 
 // Catalog lists the tenant's published courses.
 func (s *Service) Catalog(ctx context.Context) ([]*Course, error) {
-	return s.store.FindCourses(ctx, true)
+	return s.stores.Courses.FindCourses(ctx, true)
 }
 
 // Landing returns a published course by slug for its landing page, with
 // its outline. Returns ENOTFOUND.
 func (s *Service) Landing(ctx context.Context, slug string) (*Course, error) {
-	c, err := s.store.FindCourseBySlug(ctx, slug)
+	c, err := s.stores.Courses.FindCourseBySlug(ctx, slug)
 	if err != nil || !c.Published {
 		return nil, app.Errorf(app.ENOTFOUND, "Course not found.")
 	}
-	return c, s.store.Outline(ctx, c)
+	return c, s.stores.Courses.Outline(ctx, c)
 }
 
 // MyCourses lists a member's courses with progress.
 func (s *Service) MyCourses(ctx context.Context, m *Member) ([]*MemberCourse, error) {
-	es, err := s.store.FindMemberEnrolments(ctx, m.ID)
+	es, err := s.stores.Enrolments.FindMemberEnrolments(ctx, m.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -811,14 +811,14 @@ var ErrNotEnrolled = app.Errorf(app.EFORBIDDEN, "You are not enrolled in this co
 // MemberCourse returns a course as the member sees it. Returns ENOTFOUND
 // or ErrNotEnrolled.
 func (s *Service) MemberCourse(ctx context.Context, m *Member, courseID int64) (*MemberCourse, error) {
-	e, err := s.store.FindEnrolment(ctx, courseID, m.ID)
+	e, err := s.stores.Enrolments.FindEnrolment(ctx, courseID, m.ID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, ErrNotEnrolled
 	} else if err != nil {
 		return nil, err
 	}
 	if e.Ended(s.now()) {
-		c, err := s.store.FindCourse(ctx, courseID)
+		c, err := s.stores.Courses.FindCourse(ctx, courseID)
 		if err != nil {
 			return nil, err
 		}
@@ -828,14 +828,14 @@ func (s *Service) MemberCourse(ctx context.Context, m *Member, courseID int64) (
 }
 
 func (s *Service) memberCourse(ctx context.Context, m *Member, courseID int64, e *Enrolment) (*MemberCourse, error) {
-	c, err := s.store.FindCourse(ctx, courseID)
+	c, err := s.stores.Courses.FindCourse(ctx, courseID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.Outline(ctx, c); err != nil {
+	if err := s.stores.Courses.Outline(ctx, c); err != nil {
 		return nil, err
 	}
-	prog, err := s.store.FindProgress(ctx, c.ID, m.ID)
+	prog, err := s.stores.Progress.FindProgress(ctx, c.ID, m.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -893,7 +893,7 @@ func (e *LockedError) Unwrap() error { return app.Errorf(app.EFORBIDDEN, "%s", e
 // view, for the page around the message). Returns ENOTFOUND or
 // ErrNotEnrolled.
 func (s *Service) OpenLesson(ctx context.Context, m *Member, lessonID int64) (*MemberCourse, *LessonState, error) {
-	l, err := s.store.FindLesson(ctx, lessonID)
+	l, err := s.stores.Lessons.FindLesson(ctx, lessonID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -909,7 +909,7 @@ func (s *Service) OpenLesson(ctx context.Context, m *Member, lessonID int64) (*M
 		return mc, ls, &LockedError{Lock: ls.Lock}
 	}
 	if !ls.Started { // the first view records progress; later views only read
-		if err := s.store.StartLesson(ctx, l.CourseID, l.ID, m.ID); err != nil {
+		if err := s.stores.Progress.StartLesson(ctx, l.CourseID, l.ID, m.ID); err != nil {
 			return nil, nil, err
 		}
 		ls.Started = true
@@ -967,7 +967,7 @@ func (s *Service) complete(ctx context.Context, m *Member, mc *MemberCourse, ls 
 	if ls.Completed {
 		return nil
 	}
-	courseDone, err := s.store.CompleteLesson(ctx, mc.Course.ID, ls.ID, m.ID, mc.Total)
+	courseDone, err := s.stores.Progress.CompleteLesson(ctx, mc.Course.ID, ls.ID, m.ID, mc.Total)
 	if err != nil {
 		return err
 	}
@@ -1007,7 +1007,7 @@ func (s *Service) SubmitQuiz(ctx context.Context, m *Member, lessonID int64, ans
 		return nil, nil, err
 	}
 	a := &Attempt{LessonID: ls.ID, MemberID: m.ID, Score: r.Score, Passed: r.Passed}
-	if err := s.store.AddQuizAttempt(ctx, a, mc.Course.ID, answers); err != nil {
+	if err := s.stores.Progress.AddQuizAttempt(ctx, a, mc.Course.ID, answers); err != nil {
 		return nil, nil, err
 	}
 	if !r.Passed {

@@ -99,7 +99,7 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	e.St = store.NewCourseStore(db)
-	e.Svc = courses.NewService(e.St)
+	e.Svc = courses.NewService(e.St.Stores())
 	e.Svc.Mailer, e.Svc.Limiter = e.Mail, &memLimiter{n: map[string]int{}}
 	e.Svc.BaseURL = func(context.Context, *app.Tenant) string { return "https://learn.test" }
 	e.Svc.Now = func() time.Time { return e.now }

@@ -104,7 +104,7 @@ func (s *Service) ChartData(ctx context.Context, t *Table, c *Chart) ([]Point, e
 	if c.Type == "pie" {
 		limit = 1000
 	}
-	pts, err := s.Store.Aggregate(ctx, t, f, c.X, c.Y, c.Agg, limit)
+	pts, err := s.stores.Rows.Aggregate(ctx, t, f, c.X, c.Y, c.Agg, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (s *Service) ChartData(ctx context.Context, t *Table, c *Chart) ([]Point, e
 				ids = append(ids, id)
 			}
 		}
-		names, err := s.Store.LinkNames(ctx, x.Link, ids)
+		names, err := s.stores.Links.LinkNames(ctx, x.Link, ids)
 		if err != nil {
 			return nil, err
 		}

@@ -19,7 +19,7 @@ func (s *Service) eachRow(ctx context.Context, t *Table, f Filter, fn func(*Row)
 		return err
 	}
 	for {
-		rows, next, _, err := s.Store.FindRows(ctx, t, f)
+		rows, next, _, err := s.stores.Rows.FindRows(ctx, t, f)
 		if err != nil {
 			return err
 		}

@@ -258,7 +258,7 @@ func (s *Service) NewImport(ctx context.Context, t *Table, fileName, path string
 		}
 		j.Mapping = append(j.Mapping, MapEntry{NewType: guessType(sample, i), NewName: h})
 	}
-	if err := s.Store.CreateImport(ctx, j); err != nil {
+	if err := s.stores.Imports.CreateImport(ctx, j); err != nil {
 		return nil, err
 	}
 	return j, nil
@@ -299,7 +299,7 @@ func (s *Service) SetMapping(ctx context.Context, t *Table, j *ImportJob, m []Ma
 		return err
 	}
 	j.Mapping = m
-	return s.Store.UpdateImport(ctx, j)
+	return s.stores.Imports.UpdateImport(ctx, j)
 }
 
 // plannedTable is t with the mapping's new columns added (slots planned in
@@ -507,7 +507,7 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 	}
 	j.Status, j.Phase, j.Checked, j.Written, j.Errors, j.ErrorCount = ImportRunning, "checking", 0, 0, nil, 0
 	save := func() error {
-		if err := s.Store.UpdateImport(context.WithoutCancel(ctx), j); err != nil {
+		if err := s.stores.Imports.UpdateImport(context.WithoutCancel(ctx), j); err != nil {
 			return err
 		}
 		if progress != nil {
@@ -522,7 +522,7 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 		now := s.now()
 		j.Status, j.Message, j.FinishedAt = ImportFailed, msg, &now
 		os.Remove(j.Path)
-		if err := s.Store.DiscardImport(context.WithoutCancel(ctx), j.ID); err != nil {
+		if err := s.stores.Imports.DiscardImport(context.WithoutCancel(ctx), j.ID); err != nil {
 			s.log().Error("sheets: discard import", "job", j.ID, "err", err)
 		}
 		return save()
@@ -567,7 +567,7 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 		for i, v := range batch {
 			rows[i] = &Row{Values: v}
 		}
-		if err := s.Store.StageRows(ctx, nt, j.ID, rows); err != nil {
+		if err := s.stores.Imports.StageRows(ctx, nt, j.ID, rows); err != nil {
 			if app.ErrorCode(err) == app.EINVALID {
 				return app.Errorf(app.EINVALID, "Rows %d to %d: %s", nos[0], nos[len(nos)-1], app.ErrorMessage(err))
 			}
@@ -577,7 +577,7 @@ func (s *Service) RunImport(ctx context.Context, t *Table, j *ImportJob, progres
 		return save()
 	})
 	if err == nil {
-		err = s.Store.CommitImport(ctx, nt, j)
+		err = s.stores.Imports.CommitImport(ctx, nt, j)
 	}
 	if err != nil {
 		switch {
@@ -721,7 +721,7 @@ const importTTL = 24 * time.Hour
 // expireImports fails the table's uploads whose import was never started
 // within importTTL, deleting their files.
 func (s *Service) expireImports(ctx context.Context, tableID int64) error {
-	jobs, err := s.Store.FindImports(ctx, tableID)
+	jobs, err := s.stores.Imports.FindImports(ctx, tableID)
 	if err != nil {
 		return err
 	}
@@ -732,7 +732,7 @@ func (s *Service) expireImports(ctx context.Context, tableID int64) error {
 		now := s.now()
 		j.Status, j.Message, j.FinishedAt = ImportFailed, "Never started; the uploaded file was deleted after a day.", &now
 		os.Remove(j.Path)
-		if err := s.Store.UpdateImport(ctx, j); err != nil {
+		if err := s.stores.Imports.UpdateImport(ctx, j); err != nil {
 			return err
 		}
 	}
@@ -742,7 +742,7 @@ func (s *Service) expireImports(ctx context.Context, tableID int64) error {
 // FailStaleImports fails the imports a restart interrupted (their staged
 // rows go) and deletes their files; returns how many there were.
 func (s *Service) FailStaleImports(ctx context.Context) (int, error) {
-	paths, err := s.Store.FailStaleImports(ctx)
+	paths, err := s.stores.Imports.FailStaleImports(ctx)
 	for _, p := range paths {
 		os.Remove(p)
 	}
@@ -751,10 +751,10 @@ func (s *Service) FailStaleImports(ctx context.Context) (int, error) {
 
 // Import returns an import job. Returns ENOTFOUND.
 func (s *Service) Import(ctx context.Context, id int64) (*ImportJob, error) {
-	return s.Store.FindImport(ctx, id)
+	return s.stores.Imports.FindImport(ctx, id)
 }
 
 // Imports lists a table's recent imports.
 func (s *Service) Imports(ctx context.Context, tableID int64) ([]*ImportJob, error) {
-	return s.Store.FindImports(ctx, tableID)
+	return s.stores.Imports.FindImports(ctx, tableID)
 }

@@ -11,10 +11,10 @@ import (
 	"orengen/app"
 )
 
-// Service is Data & Sheets' use cases over a Store. ctx carries the
+// Service is Data & Sheets' use cases over its Stores. ctx carries the
 // tenant (a portal user, an API key, or Nexus acting in a tenant).
 type Service struct {
-	Store Store
+	stores Stores
 	// ImportDir holds uploaded files while their import runs.
 	ImportDir string
 	// Tenant finds a tenant by ID (AdminTable).
@@ -24,6 +24,11 @@ type Service struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// NewService returns Data & Sheets' service over st; the wiring fills
+// the other fields. The stores stay the service's: callers read and
+// write tables and rows through its methods.
+func NewService(st Stores) *Service { return &Service{stores: st} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -47,7 +52,7 @@ type TenantFinder func(ctx context.Context, id int64) (*app.Tenant, error)
 // key): the table and ctx scoped to its tenant. Returns ENOTFOUND,
 // EUNAUTHORIZED.
 func (s *Service) AdminTable(ctx context.Context, id int64) (context.Context, *Table, error) {
-	t, err := s.Store.FindTableAcross(app.NewContextAcrossTenants(ctx), id)
+	t, err := s.stores.Tables.FindTableAcross(app.NewContextAcrossTenants(ctx), id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -62,11 +67,13 @@ func (s *Service) AdminTable(ctx context.Context, id int64) (context.Context, *T
 }
 
 // Tables lists the tenant's tables by name.
-func (s *Service) Tables(ctx context.Context) ([]*Table, error) { return s.Store.FindTables(ctx) }
+func (s *Service) Tables(ctx context.Context) ([]*Table, error) {
+	return s.stores.Tables.FindTables(ctx)
+}
 
 // Table returns a table with its columns. Returns ENOTFOUND.
 func (s *Service) Table(ctx context.Context, id int64) (*Table, error) {
-	return s.Store.FindTable(ctx, id)
+	return s.stores.Tables.FindTable(ctx, id)
 }
 
 // TableByRef finds a table by ID or name (workflow steps name tables
@@ -74,9 +81,9 @@ func (s *Service) Table(ctx context.Context, id int64) (*Table, error) {
 func (s *Service) TableByRef(ctx context.Context, ref string) (*Table, error) {
 	ref = strings.TrimSpace(ref)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return s.Store.FindTable(ctx, id)
+		return s.stores.Tables.FindTable(ctx, id)
 	}
-	t, err := s.Store.FindTableByName(ctx, ref)
+	t, err := s.stores.Tables.FindTableByName(ctx, ref)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, app.Errorf(app.ENOTFOUND, "No table named %q.", ref)
 	}
@@ -89,7 +96,7 @@ func (s *Service) CreateTable(ctx context.Context, t *Table) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return s.Store.CreateTable(ctx, t)
+	return s.stores.Tables.CreateTable(ctx, t)
 }
 
 // UpdateTable stores a table's new name, description, columns (added,
@@ -105,7 +112,7 @@ func (s *Service) UpdateTable(ctx context.Context, t *Table) error {
 			return app.FieldErrorf(fmt.Sprintf("charts[%d]", i), "%s", app.ErrorMessage(err))
 		}
 	}
-	return s.Store.UpdateTable(ctx, t, ConvertValue)
+	return s.stores.Tables.UpdateTable(ctx, t, ConvertValue)
 }
 
 // ConvertValue converts a stored value to another column type through its
@@ -133,7 +140,7 @@ func ConvertValue(from, to *Column, v any) (any, error) {
 
 // DeleteTable deletes a table and its rows.
 func (s *Service) DeleteTable(ctx context.Context, id int64) error {
-	return s.Store.DeleteTable(ctx, id)
+	return s.stores.Tables.DeleteTable(ctx, id)
 }
 
 // Rows returns a page of rows matching f, with link names filled.
@@ -141,7 +148,7 @@ func (s *Service) Rows(ctx context.Context, t *Table, f Filter) ([]*Row, string,
 	if err := f.Validate(t); err != nil {
 		return nil, "", 0, err
 	}
-	rows, next, total, err := s.Store.FindRows(ctx, t, f)
+	rows, next, total, err := s.stores.Rows.FindRows(ctx, t, f)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -153,7 +160,7 @@ func (s *Service) Rows(ctx context.Context, t *Table, f Filter) ([]*Row, string,
 
 // Row returns one row. Returns ENOTFOUND.
 func (s *Service) Row(ctx context.Context, t *Table, id int64) (*Row, error) {
-	r, err := s.Store.FindRow(ctx, t, id)
+	r, err := s.stores.Rows.FindRow(ctx, t, id)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +170,7 @@ func (s *Service) Row(ctx context.Context, t *Table, id int64) (*Row, error) {
 // LookupRows is the read interface for agents and workflows (see the
 // package doc): rows of table tableID matching f, with link names.
 func (s *Service) LookupRows(ctx context.Context, tableID int64, f Filter) ([]*Row, error) {
-	t, err := s.Store.FindTable(ctx, tableID)
+	t, err := s.stores.Tables.FindTable(ctx, tableID)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +195,7 @@ func (s *Service) fillLinkNames(ctx context.Context, t *Table, rows []*Row) erro
 		if len(ids) == 0 {
 			continue
 		}
-		names, err := s.Store.LinkNames(ctx, c.Link, ids)
+		names, err := s.stores.Links.LinkNames(ctx, c.Link, ids)
 		if err != nil {
 			return err
 		}
@@ -228,7 +235,7 @@ func (s *Service) resolveLinks(ctx context.Context, t *Table, values []map[strin
 		if len(refs) == 0 {
 			continue
 		}
-		found, err := s.Store.ResolveLinks(ctx, c.Link, refs)
+		found, err := s.stores.Links.ResolveLinks(ctx, c.Link, refs)
 		if err != nil {
 			return err
 		}
@@ -269,7 +276,7 @@ func (s *Service) CreateRow(ctx context.Context, t *Table, values map[string]any
 // UpdateRow changes the given columns of a row. Returns EINVALID naming
 // the column, ENOTFOUND.
 func (s *Service) UpdateRow(ctx context.Context, t *Table, id int64, values map[string]any) (*Row, error) {
-	if _, err := s.Store.FindRow(ctx, t, id); err != nil {
+	if _, err := s.stores.Rows.FindRow(ctx, t, id); err != nil {
 		return nil, err
 	}
 	v := map[string]any{"id": id}
@@ -320,7 +327,7 @@ func (s *Service) SaveRows(ctx context.Context, t *Table, records []map[string]a
 		}
 		rows[i] = &Row{ID: ids[i], TableID: t.ID, Values: parsed}
 	}
-	if err := s.Store.SaveRows(ctx, t, rows); err != nil {
+	if err := s.stores.Rows.SaveRows(ctx, t, rows); err != nil {
 		return nil, err
 	}
 	return rows, nil
@@ -354,7 +361,7 @@ func renameField(err error, field string) error {
 
 // DeleteRows deletes rows by ID; returns how many were deleted.
 func (s *Service) DeleteRows(ctx context.Context, t *Table, ids []int64) (int, error) {
-	return s.Store.DeleteRows(ctx, t, ids)
+	return s.stores.Rows.DeleteRows(ctx, t, ids)
 }
 
 // UpdateWhere sets values on the rows matching f (at most limit); used by
@@ -371,7 +378,7 @@ func (s *Service) UpdateWhere(ctx context.Context, t *Table, f Filter, values ma
 	if err != nil {
 		return 0, err
 	}
-	return s.Store.UpdateWhere(ctx, t, f, parsed, limit)
+	return s.stores.Rows.UpdateWhere(ctx, t, f, parsed, limit)
 }
 
 // Groups returns the aggregates of the rows matching f by column by.
@@ -382,7 +389,7 @@ func (s *Service) Groups(ctx context.Context, t *Table, f Filter, by string) ([]
 	if t.ColumnByRef(by) == nil {
 		return nil, app.FieldErrorf("group", "Table %q has no column %q.", t.Name, by)
 	}
-	return s.Store.Groups(ctx, t, f, t.ColumnByRef(by).Key)
+	return s.stores.Rows.Groups(ctx, t, f, t.ColumnByRef(by).Key)
 }
 
 // AddColumn appends a column. Returns EINVALID.

@@ -39,7 +39,8 @@ func newSheetEnv(tb testing.TB) *sheetEnv {
 	}
 	tb.Cleanup(func() { db.Close() })
 	e := &sheetEnv{DB: db, Store: store.NewSheetStore(db), CRM: store.NewCRMStores(db), Dir: dir}
-	e.Svc = &sheets.Service{Store: e.Store, ImportDir: dir, XLSX: xlsx.Workbooks{}}
+	e.Svc = sheets.NewService(e.Store.Stores())
+	e.Svc.ImportDir, e.Svc.XLSX = dir, xlsx.Workbooks{}
 	ts := store.NewTenantStore(db)
 	e.TA, e.TB = &app.Tenant{Name: "Alpha"}, &app.Tenant{Name: "Bravo"}
 	for _, t := range []*app.Tenant{e.TA, e.TB} {

@@ -591,9 +591,19 @@ func (t *Table) ParseRow(values map[string]any, partial bool) (map[string]any, e
 	return out, nil
 }
 
-// Store persists tables and rows. Every method takes the tenant from ctx
-// (app.TenantIDFromContext); another tenant's table or row is ENOTFOUND.
-type Store interface {
+// Stores are where Data & Sheets keeps its data, one small store per kind
+// of record (package store's SheetStore is every one of them). Every
+// method takes the tenant from ctx (app.TenantIDFromContext) unless it
+// says otherwise; another tenant's table or row is ENOTFOUND.
+type Stores struct {
+	Tables  TableStore
+	Rows    RowStore
+	Links   LinkStore
+	Imports ImportStore
+}
+
+// TableStore keeps tables: their names, columns and charts.
+type TableStore interface {
 	FindTables(ctx context.Context) ([]*Table, error)
 	FindTable(ctx context.Context, id int64) (*Table, error)
 	FindTableByName(ctx context.Context, name string) (*Table, error)
@@ -609,7 +619,10 @@ type Store interface {
 	// does not convert is returned as EINVALID naming the row).
 	UpdateTable(ctx context.Context, t *Table, convert func(from, to *Column, v any) (any, error)) error
 	DeleteTable(ctx context.Context, id int64) error
+}
 
+// RowStore keeps a table's rows and reads them grouped and aggregated.
+type RowStore interface {
 	// FindRows lists rows matching f: a page, the next cursor (API) and,
 	// when f.Count, how many rows match.
 	FindRows(ctx context.Context, t *Table, f Filter) (rows []*Row, next string, total int, err error)
@@ -626,13 +639,19 @@ type Store interface {
 	// returns how many changed.
 	UpdateWhere(ctx context.Context, t *Table, f Filter, values map[string]any, limit int) (int, error)
 	DeleteRows(ctx context.Context, t *Table, ids []int64) (int, error)
+}
+
+// LinkStore reads the CRM records link columns point at.
+type LinkStore interface {
 	// LinkNames returns the display names of CRM records by ID.
 	LinkNames(ctx context.Context, recordType string, ids []int64) (map[int64]string, error)
 	// ResolveLinks finds CRM records by reference (ID, a person's email,
 	// a company's name or domain, a deal's name), case-insensitively.
 	ResolveLinks(ctx context.Context, recordType string, refs []string) (map[string]int64, error)
+}
 
-	// Import jobs.
+// ImportStore keeps import jobs and the rows they stage.
+type ImportStore interface {
 	CreateImport(ctx context.Context, j *ImportJob) error
 	FindImport(ctx context.Context, id int64) (*ImportJob, error)
 	FindImports(ctx context.Context, tableID int64) ([]*ImportJob, error)

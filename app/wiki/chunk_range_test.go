@@ -153,7 +153,8 @@ func TestWiki_ChunkRangeMigration(t *testing.T) {
 	if err := db.ReadDB().QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = '0282_wiki_chunk_ranges.sql'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("0282 applied on open: %d %v", n, err)
 	}
-	svc := &wiki.Service{Store: store.NewWikiStore(db), Tenant: store.NewTenantStore(db).FindTenantByID}
+	svc := wiki.NewService(store.NewWikiStore(db).Stores())
+	svc.Tenant = store.NewTenantStore(db).FindTenantByID
 	var outside int
 	if err := db.ReadDB().QueryRowContext(ctx, `SELECT count(*) FROM wiki_chunks WHERE id >> 32 <> space_id OR scope <> 's' || space_id`).Scan(&outside); err != nil || outside != 0 {
 		t.Fatalf("%d chunks outside their space's range or scope (%v)", outside, err)

@@ -14,11 +14,11 @@ import (
 	"orengen/app"
 )
 
-// Service is the wiki's use cases over a Store. Tenant users act in their
+// Service is the wiki's use cases over its Stores. Tenant users act in their
 // tenant's space (ctx carries the tenant); Nexus admins reach a space with
 // AdminSpace, which scopes ctx to the space's tenant.
 type Service struct {
-	Store Store
+	stores Stores
 	// Tenant finds a tenant by ID (Nexus acting in a client's space).
 	Tenant func(ctx context.Context, id int64) (*app.Tenant, error)
 	// MaxAttachment caps an attachment's size (0: DefaultMaxAttachment).
@@ -29,6 +29,11 @@ type Service struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// NewService returns the wiki's service over st; the wiring fills the
+// other fields. The stores stay the service's: callers read and write
+// the wiki through its methods.
+func NewService(st Stores) *Service { return &Service{stores: st} }
 
 // ConflictError is a save that started from an older revision than the
 // page's current one: nothing was written. It carries both versions so
@@ -66,7 +71,7 @@ func (s *Service) Space(ctx context.Context) (*Space, error) {
 	if t.ID == app.HouseTenantID {
 		name = "Internal"
 	}
-	return s.Store.EnsureSpace(ctx, name)
+	return s.stores.Spaces.EnsureSpace(ctx, name)
 }
 
 // Spaces returns the spaces the tenant in ctx may search (its own): what
@@ -89,7 +94,7 @@ func (s *Service) SetShared(ctx context.Context, shared bool) (*Space, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateSpace(ctx, sp.ID, sp.Name, shared); err != nil {
+	if err := s.stores.Spaces.UpdateSpace(ctx, sp.ID, sp.Name, shared); err != nil {
 		return nil, err
 	}
 	sp.SharedWithAgency = shared
@@ -98,14 +103,14 @@ func (s *Service) SetShared(ctx context.Context, shared bool) (*Space, error) {
 
 // SpacesAcross lists every tenant with its space (Nexus).
 func (s *Service) SpacesAcross(ctx context.Context) ([]*SpaceSummary, error) {
-	return s.Store.FindSpacesAcross(app.NewContextAcrossTenants(ctx))
+	return s.stores.Spaces.FindSpacesAcross(app.NewContextAcrossTenants(ctx))
 }
 
 // AdminSpace opens a space for a Nexus admin: the space and ctx scoped to
 // its tenant. A client's space the client has not shared is EFORBIDDEN
 // (saying so); an unknown one ENOTFOUND.
 func (s *Service) AdminSpace(ctx context.Context, spaceID int64) (context.Context, *Space, error) {
-	sp, err := s.Store.FindSpaceAcross(app.NewContextAcrossTenants(ctx), spaceID)
+	sp, err := s.stores.Spaces.FindSpaceAcross(app.NewContextAcrossTenants(ctx), spaceID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,7 +149,7 @@ func (s *Service) AdminOpenTenant(ctx context.Context, tenantID int64) (context.
 
 // Tree returns a space's pages depth first, each with its Depth.
 func (s *Service) Tree(ctx context.Context, spaceID int64) ([]*Page, error) {
-	pages, err := s.Store.FindPages(ctx, spaceID)
+	pages, err := s.stores.Pages.FindPages(ctx, spaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +197,7 @@ func (s *Service) CreatePage(ctx context.Context, spaceID, parentID int64, title
 		return nil, err
 	}
 	if parentID != 0 {
-		parent, err := s.Store.FindPage(ctx, parentID)
+		parent, err := s.stores.Pages.FindPage(ctx, parentID)
 		if err != nil || parent.SpaceID != spaceID {
 			return nil, app.FieldErrorf("parent_id", "Unknown parent page.")
 		}
@@ -205,7 +210,7 @@ func (s *Service) CreatePage(ctx context.Context, spaceID, parentID int64, title
 	p.Slug = Slug(p.Title)
 	actor := app.ActorFromContext(ctx)
 	p.CreatedBy, p.UpdatedBy = actor, actor
-	if err := s.Store.CreatePage(ctx, p, Links(p.Body), ChunkPage(p.Body)); err != nil {
+	if err := s.stores.Pages.CreatePage(ctx, p, Links(p.Body), ChunkPage(p.Body)); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -215,7 +220,7 @@ func (s *Service) CreatePage(ctx context.Context, spaceID, parentID int64, title
 func (s *Service) depth(ctx context.Context, id int64) (int, error) {
 	d := 0
 	for id != 0 && d <= MaxDepth+1 {
-		p, err := s.Store.FindPage(ctx, id)
+		p, err := s.stores.Pages.FindPage(ctx, id)
 		if err != nil {
 			return 0, err
 		}
@@ -229,12 +234,12 @@ func (s *Service) depth(ctx context.Context, id int64) (int, error) {
 
 // Page returns a page with its body. Returns ENOTFOUND.
 func (s *Service) Page(ctx context.Context, id int64) (*Page, error) {
-	return s.Store.FindPage(ctx, id)
+	return s.stores.Pages.FindPage(ctx, id)
 }
 
 // PageBySlug returns the page of the space with slug. Returns ENOTFOUND.
 func (s *Service) PageBySlug(ctx context.Context, spaceID int64, slug string) (*Page, error) {
-	return s.Store.FindPageBySlug(ctx, spaceID, slug)
+	return s.stores.Pages.FindPageBySlug(ctx, spaceID, slug)
 }
 
 // SavePage stores a new revision of a page. A save whose BaseRevision is
@@ -242,7 +247,7 @@ func (s *Service) PageBySlug(ctx context.Context, spaceID int64, slug string) (*
 // *ConflictError (code ECONFLICT) with both versions. A save that changes
 // nothing returns the page unchanged, without a revision.
 func (s *Service) SavePage(ctx context.Context, id int64, upd PageUpdate) (*Page, error) {
-	cur, err := s.Store.FindPage(ctx, id)
+	cur, err := s.stores.Pages.FindPage(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -261,9 +266,9 @@ func (s *Service) SavePage(ctx context.Context, id int64, upd PageUpdate) (*Page
 	if cur.Title != upd.Title {
 		slug = Slug(upd.Title)
 	}
-	saved, err := s.Store.UpdatePage(ctx, id, upd, slug, Links(upd.Body), ChunkPage(upd.Body))
+	saved, err := s.stores.Pages.UpdatePage(ctx, id, upd, slug, Links(upd.Body), ChunkPage(upd.Body))
 	if app.ErrorCode(err) == app.ECONFLICT { // another save won the race since FindPage
-		if now, ferr := s.Store.FindPage(ctx, id); ferr == nil {
+		if now, ferr := s.stores.Pages.FindPage(ctx, id); ferr == nil {
 			return nil, s.conflict(now, upd)
 		}
 	}
@@ -302,12 +307,12 @@ func DisplayActor(a string) string {
 // its new siblings. A page cannot move under itself or its descendants.
 // Returns EINVALID or ENOTFOUND.
 func (s *Service) MovePage(ctx context.Context, id, parentID int64, position int) error {
-	p, err := s.Store.FindPage(ctx, id)
+	p, err := s.stores.Pages.FindPage(ctx, id)
 	if err != nil {
 		return err
 	}
 	if parentID != 0 {
-		parent, err := s.Store.FindPage(ctx, parentID)
+		parent, err := s.stores.Pages.FindPage(ctx, parentID)
 		if err != nil || parent.SpaceID != p.SpaceID {
 			return app.FieldErrorf("parent_id", "Unknown parent page.")
 		}
@@ -319,7 +324,7 @@ func (s *Service) MovePage(ctx context.Context, id, parentID int64, position int
 			if cur.ParentID == 0 {
 				break
 			}
-			if cur, err = s.Store.FindPage(ctx, cur.ParentID); err != nil {
+			if cur, err = s.stores.Pages.FindPage(ctx, cur.ParentID); err != nil {
 				return err
 			}
 		}
@@ -334,12 +339,12 @@ func (s *Service) MovePage(ctx context.Context, id, parentID int64, position int
 	if position < 0 {
 		position = 0
 	}
-	return s.Store.MovePage(ctx, id, parentID, position)
+	return s.stores.Pages.MovePage(ctx, id, parentID, position)
 }
 
 // subtreeHeight is how many levels hang below p.
 func (s *Service) subtreeHeight(ctx context.Context, p *Page) int {
-	pages, err := s.Store.FindPages(ctx, p.SpaceID)
+	pages, err := s.stores.Pages.FindPages(ctx, p.SpaceID)
 	if err != nil {
 		return 0
 	}
@@ -363,25 +368,27 @@ func (s *Service) subtreeHeight(ctx context.Context, p *Page) int {
 
 // DeletePage deletes a page (its revisions, attachments and share links
 // with it); its sub-pages move up to its parent.
-func (s *Service) DeletePage(ctx context.Context, id int64) error { return s.Store.DeletePage(ctx, id) }
+func (s *Service) DeletePage(ctx context.Context, id int64) error {
+	return s.stores.Pages.DeletePage(ctx, id)
+}
 
 // Revisions lists a page's revisions, newest first.
 func (s *Service) Revisions(ctx context.Context, pageID int64) ([]*Revision, error) {
-	return s.Store.FindRevisions(ctx, pageID)
+	return s.stores.Revisions.FindRevisions(ctx, pageID)
 }
 
 // Revision returns one revision with its body. Returns ENOTFOUND.
 func (s *Service) Revision(ctx context.Context, pageID int64, n int) (*Revision, error) {
-	return s.Store.FindRevision(ctx, pageID, n)
+	return s.stores.Revisions.FindRevision(ctx, pageID, n)
 }
 
 // Diff compares revision from with revision to of a page.
 func (s *Service) Diff(ctx context.Context, pageID int64, from, to int) (*DiffResult, error) {
-	a, err := s.Store.FindRevision(ctx, pageID, from)
+	a, err := s.stores.Revisions.FindRevision(ctx, pageID, from)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.Store.FindRevision(ctx, pageID, to)
+	b, err := s.stores.Revisions.FindRevision(ctx, pageID, to)
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +401,7 @@ func (s *Service) Diff(ctx context.Context, pageID int64, from, to int) (*DiffRe
 // (history is never rewritten). baseRevision is the revision the user saw,
 // as for a save.
 func (s *Service) Restore(ctx context.Context, pageID int64, n, baseRevision int) (*Page, error) {
-	r, err := s.Store.FindRevision(ctx, pageID, n)
+	r, err := s.stores.Revisions.FindRevision(ctx, pageID, n)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +410,7 @@ func (s *Service) Restore(ctx context.Context, pageID int64, n, baseRevision int
 
 // Backlinks lists the pages linking to p with [[...]].
 func (s *Service) Backlinks(ctx context.Context, p *Page) ([]*Page, error) {
-	out, err := s.Store.FindBacklinks(ctx, p.SpaceID, p.Slug)
+	out, err := s.stores.Pages.FindBacklinks(ctx, p.SpaceID, p.Slug)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +430,7 @@ type PageURLs struct {
 // pages of its space, to New for missing ones, attachment:ID references
 // to urls.Attachment.
 func (s *Service) Render(ctx context.Context, p *Page, urls PageURLs) (string, error) {
-	exists, err := s.Store.ExistingSlugs(ctx, p.SpaceID, Links(p.Body))
+	exists, err := s.stores.Pages.ExistingSlugs(ctx, p.SpaceID, Links(p.Body))
 	if err != nil {
 		return "", err
 	}
@@ -444,7 +451,7 @@ func (s *Service) Render(ctx context.Context, p *Page, urls PageURLs) (string, e
 // Attach checks and stores a file on a page and indexes its text.
 // Returns EINVALID or ETOOLARGE (field "file") with the reason.
 func (s *Service) Attach(ctx context.Context, pageID int64, name string, data []byte) (*Attachment, error) {
-	p, err := s.Store.FindPage(ctx, pageID)
+	p, err := s.stores.Pages.FindPage(ctx, pageID)
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +460,7 @@ func (s *Service) Attach(ctx context.Context, pageID int64, name string, data []
 		return nil, err
 	}
 	a.PageID, a.SpaceID, a.CreatedBy = p.ID, p.SpaceID, app.ActorFromContext(ctx)
-	if err := s.Store.CreateAttachment(ctx, a, data, ChunkText(a.Text)); err != nil {
+	if err := s.stores.Attachments.CreateAttachment(ctx, a, data, ChunkText(a.Text)); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -464,27 +471,27 @@ func (s *Service) MaxAttachmentBytes() int64 { return s.maxAttachment() }
 
 // Attachments lists a page's files.
 func (s *Service) Attachments(ctx context.Context, pageID int64) ([]*Attachment, error) {
-	return s.Store.FindAttachments(ctx, pageID)
+	return s.stores.Attachments.FindAttachments(ctx, pageID)
 }
 
 // Attachment returns a file's description and content. Returns ENOTFOUND.
 func (s *Service) Attachment(ctx context.Context, id int64) (*Attachment, []byte, error) {
-	a, err := s.Store.FindAttachment(ctx, id)
+	a, err := s.stores.Attachments.FindAttachment(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := s.Store.AttachmentData(ctx, id)
+	data, err := s.stores.Attachments.AttachmentData(ctx, id)
 	return a, data, err
 }
 
 // DeleteAttachment deletes a file and its indexed text.
 func (s *Service) DeleteAttachment(ctx context.Context, id int64) error {
-	return s.Store.DeleteAttachment(ctx, id)
+	return s.stores.Attachments.DeleteAttachment(ctx, id)
 }
 
 // Share creates a public read-only link to a page.
 func (s *Service) Share(ctx context.Context, pageID int64) (*Share, error) {
-	if _, err := s.Store.FindPage(ctx, pageID); err != nil {
+	if _, err := s.stores.Pages.FindPage(ctx, pageID); err != nil {
 		return nil, err
 	}
 	var b [24]byte
@@ -492,7 +499,7 @@ func (s *Service) Share(ctx context.Context, pageID int64) (*Share, error) {
 		return nil, err
 	}
 	sh := &Share{PageID: pageID, Token: base64.RawURLEncoding.EncodeToString(b[:]), CreatedBy: app.ActorFromContext(ctx)}
-	if err := s.Store.CreateShare(ctx, sh); err != nil {
+	if err := s.stores.Shares.CreateShare(ctx, sh); err != nil {
 		return nil, err
 	}
 	return sh, nil
@@ -500,12 +507,12 @@ func (s *Service) Share(ctx context.Context, pageID int64) (*Share, error) {
 
 // Shares lists a page's share links, live and revoked.
 func (s *Service) Shares(ctx context.Context, pageID int64) ([]*Share, error) {
-	return s.Store.FindShares(ctx, pageID)
+	return s.stores.Shares.FindShares(ctx, pageID)
 }
 
 // RevokeShare turns a share link off for good.
 func (s *Service) RevokeShare(ctx context.Context, id int64) error {
-	return s.Store.RevokeShare(ctx, id)
+	return s.stores.Shares.RevokeShare(ctx, id)
 }
 
 // SharedPage returns a live share's page and a ctx scoped to its tenant,
@@ -514,7 +521,7 @@ func (s *Service) SharedPage(ctx context.Context, token string) (context.Context
 	if len(token) < 16 || len(token) > 64 {
 		return nil, nil, nil, app.Errorf(app.ENOTFOUND, "This link does not exist or was revoked.")
 	}
-	sh, p, err := s.Store.FindShareByToken(ctx, token)
+	sh, p, err := s.stores.Shares.FindShareByToken(ctx, token)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -532,7 +539,7 @@ func (s *Service) SharedPage(ctx context.Context, token string) (context.Context
 // shared pages of the space go to their share links, others are text;
 // its own images and files go to fileURL.
 func (s *Service) RenderShared(ctx context.Context, p *Page, shareURL func(token string) string, fileURL func(id int64) string) (string, error) {
-	links, err := s.Store.SharedPages(ctx, p.SpaceID)
+	links, err := s.stores.Shares.SharedPages(ctx, p.SpaceID)
 	if err != nil {
 		return "", err
 	}
@@ -554,7 +561,7 @@ func (s *Service) RenderShared(ctx context.Context, p *Page, shareURL func(token
 // SharedPages lists the space's pages with a live share link (a help
 // center's contents).
 func (s *Service) SharedPages(ctx context.Context, spaceID int64) ([]SharedLink, error) {
-	return s.Store.SharedPages(ctx, spaceID)
+	return s.stores.Shares.SharedPages(ctx, spaceID)
 }
 
 // SearchPages searches a space's pages and files: best first, one hit per
@@ -565,7 +572,7 @@ func (s *Service) SearchPages(ctx context.Context, spaceID int64, q string, limi
 	if query == "" {
 		return nil, nil
 	}
-	hits, err := s.Store.SearchChunks(ctx, []int64{spaceID}, query, limit, true)
+	hits, err := s.stores.Search.SearchChunks(ctx, []int64{spaceID}, query, limit, true)
 	if err != nil {
 		return nil, err
 	}
@@ -595,7 +602,7 @@ func (s *Service) Search(ctx context.Context, spaceIDs []int64, query string, li
 	if q == "" {
 		return nil, nil
 	}
-	hits, err := s.Store.SearchChunks(ctx, spaceIDs, q, limit, false)
+	hits, err := s.stores.Search.SearchChunks(ctx, spaceIDs, q, limit, false)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,8 @@ func newWikiEnv(tb testing.TB) *wikiEnv {
 	tb.Cleanup(func() { db.Close() })
 	tenants := store.NewTenantStore(db)
 	e := &wikiEnv{DB: db}
-	e.Svc = &wiki.Service{Store: store.NewWikiStore(db), Tenant: tenants.FindTenantByID, MaxAttachment: 64 << 10, PDF: pdftext.Text}
+	e.Svc = wiki.NewService(store.NewWikiStore(db).Stores())
+	e.Svc.Tenant, e.Svc.MaxAttachment, e.Svc.PDF = tenants.FindTenantByID, 64<<10, pdftext.Text
 	for _, t := range []**app.Tenant{&e.TA, &e.TB} {
 		*t = &app.Tenant{Name: "Tenant " + strconv.Itoa(len(e.DB.Path))}
 		if t == &e.TB {

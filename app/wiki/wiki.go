@@ -251,11 +251,22 @@ type PageUpdate struct {
 	Note string
 }
 
-// Store persists spaces, pages, revisions, links, attachments, shares and
-// the search index. Every method takes the tenant from ctx
-// (app.TenantIDFromContext) unless it says otherwise; another tenant's
-// object is ENOTFOUND.
-type Store interface {
+// Stores are where the wiki keeps its data, one small store per kind of
+// record (package store's WikiStore is every one of them). Every method
+// takes the tenant from ctx (app.TenantIDFromContext) unless it says
+// otherwise; another tenant's object is ENOTFOUND.
+type Stores struct {
+	Spaces      SpaceStore
+	Pages       PageStore
+	Revisions   RevisionStore
+	Attachments AttachmentStore
+	Shares      ShareStore
+	Search      SearchStore
+	Import      ImportStore
+}
+
+// SpaceStore keeps each tenant's space.
+type SpaceStore interface {
 	// EnsureSpace returns the tenant's space, creating it with name if it
 	// has none.
 	EnsureSpace(ctx context.Context, name string) (*Space, error)
@@ -266,7 +277,10 @@ type Store interface {
 	FindSpacesAcross(ctx context.Context) ([]*SpaceSummary, error)
 	// FindSpaceAcross returns any tenant's space (Nexus; needs an admin).
 	FindSpaceAcross(ctx context.Context, id int64) (*Space, error)
+}
 
+// PageStore keeps a space's pages, their tree and the links between them.
+type PageStore interface {
 	// FindPages lists a space's pages without bodies, by parent and
 	// position.
 	FindPages(ctx context.Context, spaceID int64) ([]*Page, error)
@@ -289,11 +303,18 @@ type Store interface {
 	// DeletePage deletes the page, its revisions, attachments and shares;
 	// its children move up to its parent.
 	DeletePage(ctx context.Context, id int64) error
-	FindRevisions(ctx context.Context, pageID int64) ([]*Revision, error)
-	FindRevision(ctx context.Context, pageID int64, number int) (*Revision, error)
 	// FindBacklinks lists the pages of the space linking to slug.
 	FindBacklinks(ctx context.Context, spaceID int64, slug string) ([]*Page, error)
+}
 
+// RevisionStore reads a page's history (PageStore writes it).
+type RevisionStore interface {
+	FindRevisions(ctx context.Context, pageID int64) ([]*Revision, error)
+	FindRevision(ctx context.Context, pageID int64, number int) (*Revision, error)
+}
+
+// AttachmentStore keeps the files attached to pages.
+type AttachmentStore interface {
 	// CreateAttachment stores the file and its search chunks.
 	CreateAttachment(ctx context.Context, a *Attachment, data []byte, chunks []Chunk) error
 	FindAttachments(ctx context.Context, pageID int64) ([]*Attachment, error)
@@ -302,7 +323,10 @@ type Store interface {
 	DeleteAttachment(ctx context.Context, id int64) error
 	// FindSpaceAttachments lists every attachment of a space (export).
 	FindSpaceAttachments(ctx context.Context, spaceID int64) ([]*Attachment, error)
+}
 
+// ShareStore keeps pages' public share links.
+type ShareStore interface {
 	CreateShare(ctx context.Context, s *Share) error
 	FindShares(ctx context.Context, pageID int64) ([]*Share, error)
 	RevokeShare(ctx context.Context, id int64) error
@@ -313,13 +337,19 @@ type Store interface {
 	// in ctx (public links). Returns ENOTFOUND for an unknown or revoked
 	// token.
 	FindShareByToken(ctx context.Context, token string) (*Share, *Page, error)
+}
 
+// SearchStore searches the chunks pages and attachments are indexed by.
+type SearchStore interface {
 	// SearchChunks runs an FTS5 expression (built by Query) over the
 	// chunks of those of spaceIDs that are the tenant's (others are left
 	// out), best first, with snippets; with onePerSource, only the best
 	// chunk of each page (or attachment).
 	SearchChunks(ctx context.Context, spaceIDs []int64, ftsQuery string, limit int, onePerSource bool) ([]*ChunkHit, error)
+}
 
+// ImportStore writes a whole imported zip.
+type ImportStore interface {
 	// ImportPages creates pages (top-level ones after the space's last)
 	// and attachments read from a zip, all in one transaction; each
 	// file's Ref in the bodies becomes attachment:ID. Returns the new

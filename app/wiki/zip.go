@@ -79,7 +79,7 @@ func (s *Service) Export(ctx context.Context, spaceID int64, w io.Writer) error 
 	if err != nil {
 		return err
 	}
-	atts, err := s.Store.FindSpaceAttachments(ctx, spaceID)
+	atts, err := s.stores.Attachments.FindSpaceAttachments(ctx, spaceID)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *Service) Export(ctx context.Context, spaceID int64, w io.Writer) error 
 		attPath[a.ID] = "attachments/" + uniqueName(usedAtt, strings.TrimSuffix(a.Name, ext), ext)
 	}
 	for _, p := range pages {
-		full, err := s.Store.FindPage(ctx, p.ID)
+		full, err := s.stores.Pages.FindPage(ctx, p.ID)
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func (s *Service) Export(ctx context.Context, spaceID int64, w io.Writer) error 
 		}
 	}
 	for _, a := range atts {
-		data, err := s.Store.AttachmentData(ctx, a.ID)
+		data, err := s.stores.Attachments.AttachmentData(ctx, a.ID)
 		if err != nil {
 			return err
 		}
@@ -345,7 +345,7 @@ func frontMatter(s string) (title string, order int, hasOrder bool, body string)
 // Files that are not accepted attachments are skipped and listed in the
 // report. Returns EINVALID for an unreadable or oversized zip.
 func (s *Service) Import(ctx context.Context, spaceID int64, r io.ReaderAt, size int64) (*ImportReport, error) {
-	if _, err := s.Store.FindSpace(ctx, spaceID); err != nil {
+	if _, err := s.stores.Spaces.FindSpace(ctx, spaceID); err != nil {
 		return nil, err
 	}
 	entries, skipped, err := readZip(r, size, s.maxAttachment())
@@ -393,7 +393,7 @@ func (s *Service) Import(ctx context.Context, spaceID int64, r io.ReaderAt, size
 	for _, fp := range rest {
 		z.addFile(fp, 0)
 	}
-	ids, err := s.Store.ImportPages(ctx, spaceID, imp, z.attached)
+	ids, err := s.stores.Import.ImportPages(ctx, spaceID, imp, z.attached)
 	if err != nil {
 		return nil, err
 	}
