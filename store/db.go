@@ -66,6 +66,9 @@ type DB struct {
 	stmts stmtCache    // the write connection's prepared statements
 	group group        // group commit of small writes (Group)
 	mem   memPool      // in-memory databases for scratch indexes (wiki_snippet.go)
+	// noSnapshot makes a new database run every migration's own SQL
+	// instead of their snapshot (TestNewDatabaseSQL's reference).
+	noSnapshot bool
 }
 
 // NewDB returns a DB for the file at path; call Open next.
@@ -293,7 +296,8 @@ func Pending(ctx context.Context, path string) ([]string, error) {
 }
 
 // Migrate applies pending migrations, each in its own transaction (on a
-// new database all of them in one), and returns the names applied.
+// new database all of them in one, from their snapshot where it covers
+// them: migrate_snapshot.go), and returns the names applied.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
@@ -369,8 +373,16 @@ func (db *DB) migrateNew(ctx context.Context, all []Migration) (applied []string
 		return nil, false, nil
 	}
 	now := FormatTime(db.Now())
-	for _, m := range all {
-		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+	done := 0 // the migrations the snapshot applied (migrate_snapshot.go)
+	if !db.noSnapshot {
+		if done, err = applySnapshot(ctx, tx, newDatabaseSQL, all); err != nil {
+			return nil, false, err
+		}
+	}
+	for i, m := range all {
+		if i < done {
+			// applied by the snapshot
+		} else if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return nil, false, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.Name, now); err != nil {
