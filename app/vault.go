@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -187,7 +188,7 @@ type VaultService struct {
 
 var _ Vault = (*VaultService)(nil)
 
-var secretNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`)
+var secretNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`) })
 
 // MaxSecretBytes caps a secret's value.
 const MaxSecretBytes = 16 << 10
@@ -256,7 +257,7 @@ func (s *VaultService) Put(ctx context.Context, scope VaultScope, name, value st
 		return err
 	}
 	name = strings.TrimSpace(name)
-	if !secretNameRE.MatchString(name) {
+	if !secretNameRE().MatchString(name) {
 		return FieldErrorf("name", "Name may contain lowercase letters, digits, dots, dashes and underscores (at most 100), like twilio_auth_token.")
 	}
 	if value == "" {
