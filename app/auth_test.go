@@ -116,7 +116,8 @@ func newGuardEnv(t *testing.T) *guardEnv {
 	}
 	limiter := store.NewRateLimiter(kv)
 	audit := app.NewAuditService(store.NewAuditStore(db))
-	vault := &app.VaultService{Store: store.NewVaultStore(db), Cipher: ciph, Audit: audit}
+	vault := app.NewVaultService(store.NewVaultStore(db), ciph)
+	vault.Audit = audit
 	e := &guardEnv{Audit: audit, Mail: &keptMail{}}
 	e.TOTP = app.NewAdminTOTPService(store.NewAdminTOTPStore(db))
 	e.TOTP.Secrets, e.TOTP.Limiter, e.TOTP.Audit = vault, limiter, audit

@@ -74,7 +74,7 @@ type HTTPSender interface {
 
 // Engine runs workflow runs from the queue with Workers goroutines.
 type Engine struct {
-	Store    WorkflowStore
+	store    WorkflowStore
 	Contacts ContactStore
 	// Telephony returns the tenant's Twilio client, or an error saying
 	// what is missing.
@@ -119,6 +119,10 @@ type Engine struct {
 	wake chan struct{}
 	wg   sync.WaitGroup
 }
+
+// NewEngine returns a workflow engine over st (the store the
+// AutomationService enqueues runs in); the caller sets the rest.
+func NewEngine(st WorkflowStore) *Engine { return &Engine{store: st} }
 
 func (e *Engine) now() time.Time {
 	if e.Now != nil {
@@ -201,7 +205,7 @@ func (e *Engine) retain(ctx context.Context) {
 	case <-time.After(time.Minute):
 	}
 	for {
-		if n, err := e.Store.DeleteOldRuns(ctx, e.now().Add(-age), keep); err != nil && ctx.Err() == nil {
+		if n, err := e.store.DeleteOldRuns(ctx, e.now().Add(-age), keep); err != nil && ctx.Err() == nil {
 			e.Logger.Error("automation retention", "err", err)
 		} else if n > 0 {
 			e.Logger.Info("automation retention: deleted old runs", "runs", n)
@@ -246,13 +250,13 @@ func (e *Engine) RunOnce(ctx context.Context) (bool, error) {
 		e.Logger = slog.Default()
 	}
 	token := RandomToken(12)
-	run, err := e.Store.ClaimRun(ctx, token, e.Lease)
+	run, err := e.store.ClaimRun(ctx, token, e.Lease)
 	if err != nil || run == nil {
 		return false, err
 	}
 	for {
 		if ctx.Err() != nil {
-			return true, e.Store.ReleaseRun(context.WithoutCancel(ctx), token, run.ID)
+			return true, e.store.ReleaseRun(context.WithoutCancel(ctx), token, run.ID)
 		}
 		done, err := e.step(ctx, token, run)
 		if err != nil || done {
@@ -267,11 +271,11 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 	steps := run.Definition.Steps
 	if run.StepIndex >= len(steps) {
 		rs := &RunStep{RunID: run.ID, StepIndex: run.StepIndex, StepID: "end", Type: "end"}
-		return true, e.Store.FinishStep(ctx, token, rs, RunAdvance{StepIndex: run.StepIndex, Status: RunSucceeded})
+		return true, e.store.FinishStep(ctx, token, rs, RunAdvance{StepIndex: run.StepIndex, Status: RunSucceeded})
 	}
 	st := steps[run.StepIndex]
 	key := fmt.Sprintf("r%d-s%d", run.ID, run.StepIndex)
-	prev, err := e.Store.FindRunStep(ctx, run.ID, run.StepIndex)
+	prev, err := e.store.FindRunStep(ctx, run.ID, run.StepIndex)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return true, err
 	}
@@ -293,7 +297,7 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 		(prev == nil || prev.Status != StepStarted) {
 		if until, quiet := e.QuietHours(ctx, run.TenantID, e.now()); quiet {
 			e.Logger.Info("automation: held for quiet hours", "run_id", run.ID, "step", st.ID, "until", until)
-			return true, e.Store.HoldRun(context.WithoutCancel(ctx), token, run.ID, until,
+			return true, e.store.HoldRun(context.WithoutCancel(ctx), token, run.ID, until,
 				fmt.Sprintf("Held for quiet hours until %s.", until.UTC().Format(time.RFC3339)))
 		}
 	}
@@ -341,7 +345,7 @@ func (e *Engine) step(ctx context.Context, token string, run *Run) (done bool, e
 	switch st.Type {
 	case StepContact, StepTag, StepIf, StepWait, StepDealStage, StepLookupRow:
 	default:
-		if err := e.Store.StartStep(ctx, token, rs, e.now().Add(e.Lease)); err != nil {
+		if err := e.store.StartStep(ctx, token, rs, e.now().Add(e.Lease)); err != nil {
 			return true, err
 		}
 	}
@@ -365,7 +369,7 @@ func (e *Engine) advance(ctx context.Context, token string, run *Run, rs *RunSte
 	if next.StepIndex >= len(run.Definition.Steps) && next.Status == RunRunning {
 		next.Status = RunSucceeded
 	}
-	if err := e.Store.FinishStep(context.WithoutCancel(ctx), token, rs, next); err != nil {
+	if err := e.store.FinishStep(context.WithoutCancel(ctx), token, rs, next); err != nil {
 		return true, err
 	}
 	if e.Meter != nil && (next.Status == RunSucceeded || next.Status == RunFailed) {
@@ -396,7 +400,7 @@ func (e *Engine) fail(ctx context.Context, token string, run *Run, st Step, rs *
 		retryAt = &t
 	}
 	e.Logger.Warn("automation step failed", "run_id", run.ID, "step", st.ID, "attempt", rs.Attempt, "retry", retryAt != nil, "err", err)
-	if err := e.Store.FailStep(context.WithoutCancel(ctx), token, rs, uncertain, retryAt); err != nil {
+	if err := e.store.FailStep(context.WithoutCancel(ctx), token, rs, uncertain, retryAt); err != nil {
 		return err
 	}
 	if e.Meter != nil {

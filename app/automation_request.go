@@ -360,14 +360,14 @@ func (s *AutomationService) tenantAutomation(ctx context.Context, tenantID int64
 	if r.WorkflowID == 0 {
 		return ta, nil
 	}
-	w, err := s.Store.FindWorkflow(ctx, r.WorkflowID)
+	w, err := s.store.FindWorkflow(ctx, r.WorkflowID)
 	if ErrorCode(err) == ENOTFOUND || err == nil && w.TenantID != tenantID {
 		return ta, nil // deleted since
 	} else if err != nil {
 		return nil, err
 	}
 	ta.Workflow = w
-	if ta.Runs, err = s.Store.FindRuns(ctx, RunFilter{TenantID: tenantID, WorkflowID: w.ID, Limit: 20}); err != nil {
+	if ta.Runs, err = s.store.FindRuns(ctx, RunFilter{TenantID: tenantID, WorkflowID: w.ID, Limit: 20}); err != nil {
 		return nil, err
 	}
 	return ta, nil

@@ -56,7 +56,7 @@ func (e *TwilioEvent) DedupeKey() string {
 // AutomationService is the use-case layer of automations: form capture
 // (public), inbound Twilio webhooks, and the Nexus pages (admins only).
 type AutomationService struct {
-	Store WorkflowStore
+	store WorkflowStore
 	// Usage records the usage status callbacks report (billing; nil:
 	// none).
 	Usage  UsageMeter
@@ -85,6 +85,13 @@ type AutomationService struct {
 	// Inbox records texts and their delivery reports in Conversations
 	// (nil: not recorded there).
 	Inbox InboxReceiver
+}
+
+// NewAutomationService returns the automations' use cases over st (the
+// workflow store the wiring also hands to the Engine and its Triggers);
+// the caller sets the optional fields.
+func NewAutomationService(st WorkflowStore) *AutomationService {
+	return &AutomationService{store: st}
 }
 
 // InboxReceiver records verified Twilio texts and delivery reports in
@@ -120,7 +127,7 @@ func (s *AutomationService) capture(ctx context.Context, sub *Submission) error 
 	if len(sub.Payload) > 50 {
 		return FieldErrorf("payload", "A form may have at most 50 fields.")
 	}
-	if err := s.Store.CaptureSubmission(ctx, sub); err != nil {
+	if err := s.store.CaptureSubmission(ctx, sub); err != nil {
 		return err
 	}
 	if len(sub.RunIDs) > 0 && s.Engine != nil {
@@ -171,7 +178,7 @@ func (s *AutomationService) Workflows(ctx context.Context) ([]*Workflow, error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.FindWorkflows(ctx, tid)
+	return s.store.FindWorkflows(ctx, tid)
 }
 
 // Workflow returns one workflow.
@@ -179,7 +186,7 @@ func (s *AutomationService) Workflow(ctx context.Context, id int64) (*Workflow, 
 	if _, err := s.scope(ctx); err != nil {
 		return nil, err
 	}
-	w, err := s.Store.FindWorkflow(ctx, id)
+	w, err := s.store.FindWorkflow(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +232,7 @@ func (s *AutomationService) SaveDefinition(ctx context.Context, id int64, name, 
 	if trigger != "" {
 		w.Trigger = trigger
 	}
-	if err := s.Store.SaveWorkflow(ctx, w); err != nil {
+	if err := s.store.SaveWorkflow(ctx, w); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, "workflow.save", w)
@@ -244,7 +251,7 @@ func (s *AutomationService) SetEnabled(ctx context.Context, id int64, enabled bo
 			return Errorf(EINVALID, "Configure %s before enabling %q.", strings.Join(miss, " and "), w.Name)
 		}
 	}
-	if err := s.Store.SetWorkflowEnabled(ctx, id, enabled); err != nil {
+	if err := s.store.SetWorkflowEnabled(ctx, id, enabled); err != nil {
 		return err
 	}
 	action := "workflow.disable"
@@ -287,7 +294,7 @@ func (s *AutomationService) Runs(ctx context.Context, f RunFilter) ([]*Run, erro
 	if tid != 0 {
 		f.TenantID = tid
 	}
-	return s.Store.FindRuns(ctx, f)
+	return s.store.FindRuns(ctx, f)
 }
 
 // Run returns a run with its step log.
@@ -296,7 +303,7 @@ func (s *AutomationService) Run(ctx context.Context, id int64) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Store.FindRun(ctx, id)
+	r, err := s.store.FindRun(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +318,7 @@ func (s *AutomationService) Replay(ctx context.Context, id int64) error {
 	if _, err := s.Run(ctx, id); err != nil {
 		return err
 	}
-	if err := s.Store.ReplayRun(ctx, id); err != nil {
+	if err := s.store.ReplayRun(ctx, id); err != nil {
 		return err
 	}
 	if s.Audit != nil {
@@ -372,7 +379,7 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 			status = p["CallStatus"]
 		}
 		// Idempotent, so a replay may repeat it.
-		if err := s.Store.RecordProviderStatus(ctx, h.Key, sid, truncate(status, 40)); err != nil {
+		if err := s.store.RecordProviderStatus(ctx, h.Key, sid, truncate(status, 40)); err != nil {
 			return err
 		}
 	}
@@ -435,7 +442,7 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 			return nil
 		}
 	} else if trigger != "" {
-		if ids, err = s.Store.EnqueueTrigger(ctx, h.TenantID, trigger, payload); err != nil {
+		if ids, err = s.store.EnqueueTrigger(ctx, h.TenantID, trigger, payload); err != nil {
 			return err
 		}
 	}
@@ -485,7 +492,7 @@ func (s *AutomationService) AgentCallTwiML(ctx context.Context, h *TwilioWebhook
 // listens for trigger, with payload as its trigger fields, and wakes the
 // workers. It returns how many runs it queued.
 func (s *AutomationService) Trigger(ctx context.Context, tenantID int64, trigger string, payload []byte) (int, error) {
-	ids, err := s.Store.EnqueueTrigger(ctx, tenantID, trigger, payload)
+	ids, err := s.store.EnqueueTrigger(ctx, tenantID, trigger, payload)
 	if err != nil {
 		return 0, err
 	}
@@ -502,7 +509,7 @@ func (s *AutomationService) RunNow(ctx context.Context, id int64) (int64, error)
 	if err != nil {
 		return 0, err
 	}
-	runID, err := s.Store.EnqueueRun(ctx, RunSpec{Workflow: w, Payload: map[string]string{"manual": "true", "by": ActorFromContext(ctx)}})
+	runID, err := s.store.EnqueueRun(ctx, RunSpec{Workflow: w, Payload: map[string]string{"manual": "true", "by": ActorFromContext(ctx)}})
 	if err != nil {
 		return 0, err
 	}
@@ -521,7 +528,7 @@ func HookURLPath(token string) string { return "/hooks/" + token }
 // (the old one stops working) and returns it; only its hash is stored, so
 // the token is shown once.
 func (s *AutomationService) RotateHook(ctx context.Context, id int64) (string, error) {
-	w, err := s.Store.FindWorkflow(ctx, id)
+	w, err := s.store.FindWorkflow(ctx, id)
 	if err != nil {
 		return "", err
 	}
@@ -532,7 +539,7 @@ func (s *AutomationService) RotateHook(ctx context.Context, id int64) (string, e
 		return "", FieldErrorf("trigger", "Only workflows with the webhook trigger have a webhook URL.")
 	}
 	tok := "wh_" + RandomToken(24)
-	if err := s.Store.SetWorkflowHook(ctx, id, HookHash(tok)); err != nil {
+	if err := s.store.SetWorkflowHook(ctx, id, HookHash(tok)); err != nil {
 		return "", err
 	}
 	s.audit(ctx, "workflow.hook_rotate", w)
@@ -546,7 +553,7 @@ func (s *AutomationService) Hook(ctx context.Context, token string, payload map[
 	if !strings.HasPrefix(token, "wh_") || len(token) > 100 {
 		return 0, Errorf(ENOTFOUND, "Not found.")
 	}
-	w, err := s.Store.FindWorkflowByHook(ctx, HookHash(token))
+	w, err := s.store.FindWorkflowByHook(ctx, HookHash(token))
 	if err != nil {
 		return 0, err
 	}
@@ -556,7 +563,7 @@ func (s *AutomationService) Hook(ctx context.Context, token string, payload map[
 	if len(payload) > 50 {
 		return 0, FieldErrorf("body", "A webhook may carry at most 50 fields.")
 	}
-	id, err := s.Store.EnqueueRun(ctx, RunSpec{Workflow: w, Payload: payload})
+	id, err := s.store.EnqueueRun(ctx, RunSpec{Workflow: w, Payload: payload})
 	if err != nil {
 		return 0, err
 	}

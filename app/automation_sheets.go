@@ -113,7 +113,7 @@ func hasSheetSteps(d *Definition, before int) bool {
 // stepResults reads what earlier sheet steps of a run found or made, for
 // templates: step id -> key -> text.
 func (e *Engine) stepResults(ctx context.Context, run *Run) (map[string]map[string]string, error) {
-	full, err := e.Store.FindRun(ctx, run.ID)
+	full, err := e.store.FindRun(ctx, run.ID)
 	if err != nil {
 		return nil, err
 	}

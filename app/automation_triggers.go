@@ -214,7 +214,7 @@ type TriggerStore interface {
 // Triggers runs the triggers that do not come from a request: CRM events
 // (from the timeline), schedules and date fields.
 type Triggers struct {
-	Store  TriggerStore
+	store  TriggerStore
 	Engine *Engine // Wake after an enqueue; may be nil
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -223,6 +223,10 @@ type Triggers struct {
 	// DateEvery is how often date fields are checked (10 min).
 	DateEvery time.Duration
 }
+
+// NewTriggers returns the trigger runner over st (the workflow store in
+// the wiring); the caller sets the rest.
+func NewTriggers(st TriggerStore) *Triggers { return &Triggers{store: st} }
 
 func (t *Triggers) now() time.Time {
 	if t.Now != nil {
@@ -236,7 +240,7 @@ func (t *Triggers) now() time.Time {
 func (t *Triggers) Tick(ctx context.Context, dates bool) (int, error) {
 	runs := 0
 	for {
-		n, err := t.Store.FanOutCRMEvents(ctx, 500, func(ev *CRMEvent, ws []*Workflow) []RunSpec {
+		n, err := t.store.FanOutCRMEvents(ctx, 500, func(ev *CRMEvent, ws []*Workflow) []RunSpec {
 			specs := ev.RunsFor(ws)
 			runs += len(specs)
 			return specs
@@ -248,7 +252,7 @@ func (t *Triggers) Tick(ctx context.Context, dates bool) (int, error) {
 			break
 		}
 	}
-	n, err := t.Store.FireSchedules(ctx, t.now(), func(w *Workflow, at time.Time) (time.Time, error) {
+	n, err := t.store.FireSchedules(ctx, t.now(), func(w *Workflow, at time.Time) (time.Time, error) {
 		wh := w.WhenOf()
 		return wh.NextFire(at)
 	})
@@ -257,12 +261,12 @@ func (t *Triggers) Tick(ctx context.Context, dates bool) (int, error) {
 		return runs, fmt.Errorf("schedules: %w", err)
 	}
 	if dates {
-		ws, err := t.Store.FindTriggered(ctx, TriggerDateReached)
+		ws, err := t.store.FindTriggered(ctx, TriggerDateReached)
 		if err != nil {
 			return runs, err
 		}
 		for _, w := range ws {
-			n, err := t.Store.FireDates(ctx, w, t.now())
+			n, err := t.store.FireDates(ctx, w, t.now())
 			runs += n
 			if err != nil {
 				t.log().Error("date trigger", "workflow_id", w.ID, "err", err)

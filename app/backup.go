@@ -112,13 +112,19 @@ const DrillTimeout = 10 * time.Minute
 
 // BackupService runs restore drills and reports replication state.
 type BackupService struct {
-	Store  BackupStore
+	store  BackupStore
 	Source BackupSource
 	Logger *slog.Logger
 
 	mu      sync.Mutex
 	running bool
 	wg      sync.WaitGroup
+}
+
+// NewBackupService returns the backup service keeping its drills in st
+// and reading replication state from src; the caller sets Logger.
+func NewBackupService(st BackupStore, src BackupSource) *BackupService {
+	return &BackupService{store: st, Source: src}
 }
 
 // Overview returns the replication state.
@@ -149,7 +155,7 @@ func (s *BackupService) StartDrill(ctx context.Context, replica, db string) (*Ba
 	if a := AdminFromContext(ctx); a != nil {
 		d.AdminID = a.ID
 	}
-	if err := s.Store.CreateDrill(ctx, d); err != nil {
+	if err := s.store.CreateDrill(ctx, d); err != nil {
 		s.mu.Lock()
 		s.running = false
 		s.mu.Unlock()
@@ -170,7 +176,7 @@ func (s *BackupService) StartDrill(ctx context.Context, replica, db string) (*Ba
 		if err != nil {
 			d.Status, d.Error = "failed", err.Error()
 		}
-		if ferr := s.Store.FinishDrill(context.Background(), d); ferr != nil {
+		if ferr := s.store.FinishDrill(context.Background(), d); ferr != nil {
 			s.log().Error("record restore drill", "err", ferr)
 		}
 		s.log().Info("restore drill finished", "replica", replica, "db", db, "status", d.Status, "rows", d.Rows, "duration_ms", d.Duration.Milliseconds(), "err", d.Error)
@@ -183,12 +189,12 @@ func (s *BackupService) Wait() { s.wg.Wait() }
 
 // Drills returns the drill history, newest first.
 func (s *BackupService) Drills(ctx context.Context) ([]*BackupDrill, error) {
-	return s.Store.FindDrills(ctx, 50)
+	return s.store.FindDrills(ctx, 50)
 }
 
 // RestorePoints returns recorded restore points, newest first.
 func (s *BackupService) RestorePoints(ctx context.Context) ([]*RestorePoint, error) {
-	return s.Store.FindRestorePoints(ctx, 20)
+	return s.store.FindRestorePoints(ctx, 20)
 }
 
 func (s *BackupService) log() *slog.Logger {

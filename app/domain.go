@@ -198,7 +198,7 @@ type BuiltinHost struct {
 // DomainService manages custom domains and decides, fast, which names may
 // get a certificate during a TLS handshake.
 type DomainService struct {
-	Store    DomainStore
+	store    DomainStore
 	Resolver Resolver
 	// Domain is the appliance's apex domain; its four hosts are built in.
 	Domain string
@@ -229,6 +229,22 @@ type DomainService struct {
 type decision struct {
 	err     error
 	expires time.Time
+}
+
+// NewDomainService returns the custom-domain service over st; the caller
+// sets Resolver, Domain, PublicIPs and the rest. (The doctor's DNS checks
+// build a DomainService without a store: they read no custom domain.)
+func NewDomainService(st DomainStore) *DomainService { return &DomainService{store: st} }
+
+// domainByName returns the custom domain name (ENOTFOUND), for the
+// client wizard's domain step.
+func (s *DomainService) domainByName(ctx context.Context, name string) (*CustomDomain, error) {
+	return s.store.FindDomainByName(ctx, name)
+}
+
+// domainByID returns a custom domain (ENOTFOUND), for the client wizard.
+func (s *DomainService) domainByID(ctx context.Context, id int64) (*CustomDomain, error) {
+	return s.store.FindDomainByID(ctx, id)
 }
 
 func (s *DomainService) now() time.Time {
@@ -262,7 +278,7 @@ func (s *DomainService) IsBuiltin(name string) bool {
 
 // FindDomains lists the custom domains.
 func (s *DomainService) FindDomains(ctx context.Context) ([]*CustomDomain, error) {
-	return s.Store.FindDomains(ctx)
+	return s.store.FindDomains(ctx)
 }
 
 // AddDomain registers a custom domain as pending, with a new verification
@@ -279,7 +295,7 @@ func (s *DomainService) AddDomain(ctx context.Context, d *CustomDomain) error {
 	}
 	d.VerifyToken = RandomToken(24)
 	d.DNSOK, d.DNSError, d.DNSCheckedAt = false, "", nil
-	if err := s.Store.CreateDomain(ctx, d); err != nil {
+	if err := s.store.CreateDomain(ctx, d); err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return Errorf(ECONFLICT, "%s is already registered.", d.Name)
 		}
@@ -293,11 +309,11 @@ func (s *DomainService) AddDomain(ctx context.Context, d *CustomDomain) error {
 // RemoveDomain deletes a custom domain. Returns ENOTFOUND if it does not
 // exist. Its certificate is no longer renewed or issued.
 func (s *DomainService) RemoveDomain(ctx context.Context, id int64) (*CustomDomain, error) {
-	d, err := s.Store.FindDomainByID(ctx, id)
+	d, err := s.store.FindDomainByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.DeleteDomain(ctx, id); err != nil {
+	if err := s.store.DeleteDomain(ctx, id); err != nil {
 		return nil, err
 	}
 	s.forget(d.Name)
@@ -308,7 +324,7 @@ func (s *DomainService) RemoveDomain(ctx context.Context, id int64) (*CustomDoma
 // SetDomainEnabled disables a domain, or enables it again (active if its
 // DNS checked out, pending otherwise). Returns ENOTFOUND.
 func (s *DomainService) SetDomainEnabled(ctx context.Context, id int64, enabled bool) (*CustomDomain, error) {
-	d, err := s.Store.FindDomainByID(ctx, id)
+	d, err := s.store.FindDomainByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +335,7 @@ func (s *DomainService) SetDomainEnabled(ctx context.Context, id int64, enabled 
 			st = DomainActive
 		}
 	}
-	if d, err = s.Store.UpdateDomain(ctx, id, DomainUpdate{Status: &st}); err != nil {
+	if d, err = s.store.UpdateDomain(ctx, id, DomainUpdate{Status: &st}); err != nil {
 		return nil, err
 	}
 	s.forget(d.Name)
@@ -399,7 +415,7 @@ func joinAddrs(as []netip.Addr) string {
 // VerifyDomain checks a custom domain's DNS now and records the result: a
 // pending domain that passes becomes active. Returns ENOTFOUND.
 func (s *DomainService) VerifyDomain(ctx context.Context, id int64) (*CustomDomain, error) {
-	d, err := s.Store.FindDomainByID(ctx, id)
+	d, err := s.store.FindDomainByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +425,7 @@ func (s *DomainService) VerifyDomain(ctx context.Context, id int64) (*CustomDoma
 		st := DomainActive
 		upd.Status = &st
 	}
-	if d, err = s.Store.UpdateDomain(ctx, id, upd); err != nil {
+	if d, err = s.store.UpdateDomain(ctx, id, upd); err != nil {
 		return nil, err
 	}
 	s.forget(d.Name)
@@ -454,7 +470,7 @@ func (s *DomainService) CheckAll(ctx context.Context) (passed, failed int, err e
 	if !isLocalName(s.Domain) {
 		s.CheckBuiltin(ctx)
 	}
-	ds, err := s.Store.FindDomains(ctx)
+	ds, err := s.store.FindDomains(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -514,7 +530,7 @@ func (s *DomainService) Run(ctx context.Context) {
 		if !isLocalName(s.Domain) && s.due(s.Domain) {
 			s.CheckBuiltin(ctx)
 		}
-		if ds, err := s.Store.FindDomains(ctx); err != nil {
+		if ds, err := s.store.FindDomains(ctx); err != nil {
 			if ctx.Err() == nil {
 				s.logger().Error("dns check: list custom domains", "err", err)
 			}
@@ -553,7 +569,7 @@ func (s *DomainService) Decide(ctx context.Context, name string) error {
 	}
 	s.mu.Unlock()
 	var derr error
-	d, err := s.Store.FindDomainByName(ctx, name)
+	d, err := s.store.FindDomainByName(ctx, name)
 	if label, ok := strings.CutSuffix(name, "."+s.Domain); ok && s.Domain != "" && label != "" && !strings.Contains(label, ".") && ErrorCode(err) == ENOTFOUND {
 		// A subdomain of the apex: certified only while a site is on it.
 		claimed := false
@@ -640,7 +656,7 @@ func (s *DomainService) AllowIssuance(name string) error {
 // custom domain: its issuer and expiry, or the error. Names that are not
 // custom domains are ignored.
 func (s *DomainService) RecordCertificate(ctx context.Context, name, issuer string, expiry *time.Time, lastErr string) error {
-	d, err := s.Store.FindDomainByName(ctx, name)
+	d, err := s.store.FindDomainByName(ctx, name)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil
 	} else if err != nil {
@@ -650,7 +666,7 @@ func (s *DomainService) RecordCertificate(ctx context.Context, name, issuer stri
 	if lastErr == "" {
 		upd.CertIssuer, upd.CertExpiry = &issuer, expiry
 	}
-	_, err = s.Store.UpdateDomain(ctx, d.ID, upd)
+	_, err = s.store.UpdateDomain(ctx, d.ID, upd)
 	return err
 }
 
@@ -677,7 +693,7 @@ func (s *DomainService) ValidateDomainName(name string) (string, error) {
 // TenantIDByDomain returns the tenant that owns host, for serving its
 // portal there. A disabled domain or one with no tenant is ENOTFOUND.
 func (s *DomainService) TenantIDByDomain(ctx context.Context, host string) (int64, error) {
-	d, err := s.Store.FindDomainByName(ctx, host)
+	d, err := s.store.FindDomainByName(ctx, host)
 	if err != nil {
 		return 0, err
 	}
@@ -689,7 +705,7 @@ func (s *DomainService) TenantIDByDomain(ctx context.Context, host string) (int6
 
 // DomainsByTenant lists the names of a tenant's custom domains.
 func (s *DomainService) DomainsByTenant(ctx context.Context, tenantID int64) ([]string, error) {
-	all, err := s.Store.FindDomains(ctx)
+	all, err := s.store.FindDomains(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -48,10 +48,10 @@ func newDomainService(t *testing.T) (*app.DomainService, *fakeResolver) {
 	}
 	t.Cleanup(func() { db.Close() })
 	r := &fakeResolver{ips: map[string][]string{}, txt: map[string][]string{}}
-	return &app.DomainService{
-		Store: store.NewDomainStore(db), Resolver: r, Domain: "agency.com",
-		PublicIPs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")},
-	}, r
+	s := app.NewDomainService(store.NewDomainStore(db))
+	s.Resolver, s.Domain = r, "agency.com"
+	s.PublicIPs = []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}
+	return s, r
 }
 
 func TestNormalizeDomainName(t *testing.T) {

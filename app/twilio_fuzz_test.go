@@ -48,9 +48,10 @@ func FuzzTwilioWebhook(f *testing.F) {
 	f.Cleanup(func() { db.Close() })
 	ws := store.NewWorkflowStore(db)
 	const token = "fuzz-twilio-auth-token"
-	svc := &app.AutomationService{Store: ws, Events: ws,
-		TwilioAuthToken: func(context.Context, int64) (string, error) { return token, nil },
-		ValidSignature:  twilio.ValidSignature}
+	svc := app.NewAutomationService(ws)
+	svc.Events = ws
+	svc.TwilioAuthToken = func(context.Context, int64) (string, error) { return token, nil }
+	svc.ValidSignature = twilio.ValidSignature
 	const publicURL = "https://app.example.test/twilio/sms?tenant=1"
 	seq := 0
 	f.Fuzz(func(t *testing.T, kind uint8, body, key string) {

@@ -181,12 +181,18 @@ type Vault interface {
 
 // VaultService implements Vault over a VaultStore and a Cipher.
 type VaultService struct {
-	Store  VaultStore
+	store  VaultStore
 	Cipher *Cipher
 	Audit  *AuditService
 }
 
 var _ Vault = (*VaultService)(nil)
+
+// NewVaultService returns the vault over st, sealing with c; the caller
+// sets Audit.
+func NewVaultService(st VaultStore, c *Cipher) *VaultService {
+	return &VaultService{store: st, Cipher: c}
+}
 
 var secretNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`) })
 
@@ -220,7 +226,7 @@ func (s *VaultService) Get(ctx context.Context, scope VaultScope, name string) (
 	if err := checkScope(ctx, scope); err != nil {
 		return "", err
 	}
-	sec, sealed, err := s.Store.FindSecret(ctx, scope.TenantID, name)
+	sec, sealed, err := s.store.FindSecret(ctx, scope.TenantID, name)
 	if err != nil {
 		return "", err
 	}
@@ -231,7 +237,7 @@ func (s *VaultService) Get(ctx context.Context, scope VaultScope, name string) (
 	if err != nil {
 		return "", fmt.Errorf("vault secret %q (%s): %w", name, scope, err)
 	}
-	if err := s.Store.TouchSecret(context.WithoutCancel(ctx), sec.ID); err != nil {
+	if err := s.store.TouchSecret(context.WithoutCancel(ctx), sec.ID); err != nil {
 		return "", err
 	}
 	return string(plain), nil
@@ -270,7 +276,7 @@ func (s *VaultService) Put(ctx context.Context, scope VaultScope, name, value st
 	if err != nil {
 		return err
 	}
-	if err := s.Store.PutSecret(ctx, &Secret{TenantID: scope.TenantID, Name: name, KeyID: s.Cipher.KeyID()}, sealed); err != nil {
+	if err := s.store.PutSecret(ctx, &Secret{TenantID: scope.TenantID, Name: name, KeyID: s.Cipher.KeyID()}, sealed); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "vault.put", scope.String()+"/"+name, "")
@@ -282,7 +288,7 @@ func (s *VaultService) Delete(ctx context.Context, scope VaultScope, name string
 	if err := checkScope(ctx, scope); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteSecret(ctx, scope.TenantID, name); err != nil {
+	if err := s.store.DeleteSecret(ctx, scope.TenantID, name); err != nil {
 		return err
 	}
 	s.Audit.Record(ctx, "vault.delete", scope.String()+"/"+name, "")
@@ -295,7 +301,7 @@ func (s *VaultService) List(ctx context.Context, scope VaultScope) ([]*Secret, e
 		return nil, err
 	}
 	id := scope.TenantID
-	return s.Store.FindSecrets(ctx, &id)
+	return s.store.FindSecrets(ctx, &id)
 }
 
 // ListAll describes every secret of every scope (Nexus). Returns
@@ -304,14 +310,14 @@ func (s *VaultService) ListAll(ctx context.Context) ([]*Secret, error) {
 	if AdminFromContext(ctx) == nil {
 		return nil, Errorf(EFORBIDDEN, "Only Nexus admins can list the vault.")
 	}
-	return s.Store.FindSecrets(ctx, nil)
+	return s.store.FindSecrets(ctx, nil)
 }
 
 // Rotate re-encrypts every sealed value under next, in one transaction,
 // and returns how many values moved. The service keeps using its old
 // cipher; the caller installs the new key and restarts.
 func (s *VaultService) Rotate(ctx context.Context, next *Cipher) (int, error) {
-	n, err := s.Store.ResealAll(ctx, next.KeyID(), next.Check(), func(v SealedValue) ([]byte, error) {
+	n, err := s.store.ResealAll(ctx, next.KeyID(), next.Check(), func(v SealedValue) ([]byte, error) {
 		plain, err := s.Cipher.Open(v.Data, []byte(v.AD))
 		if err != nil {
 			return nil, fmt.Errorf("%s row %d: %w", v.Table, v.ID, err)

@@ -305,7 +305,7 @@ func (s *WizardService) domain(ctx context.Context, t *Tenant, in WizardInput) (
 	if s.Domains == nil {
 		return nil, nil, FieldErrorf("domain", "Custom domains are not configured on this server; leave the domain empty.")
 	}
-	d, err := s.Domains.Store.FindDomainByName(ctx, name)
+	d, err := s.Domains.domainByName(ctx, name)
 	switch {
 	case err == nil && (d.TenantID == nil || *d.TenantID != t.ID):
 		return nil, nil, FieldErrorf("domain", "%s is registered already for another client.", name)
@@ -373,7 +373,7 @@ func (s *WizardService) Domain(ctx context.Context, w *Wizard) (*CustomDomain, e
 	if did == 0 || s.Domains == nil {
 		return nil, nil
 	}
-	d, err := s.Domains.Store.FindDomainByID(ctx, did)
+	d, err := s.Domains.domainByID(ctx, did)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil // removed since
 	}

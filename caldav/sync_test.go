@@ -65,7 +65,7 @@ func newSyncEnv(t *testing.T, record ...bool) *syncEnv {
 	e.url = serverURL
 	cl := &caldav.Client{HTTP: httpx.New(g, httpx.Options{Timeout: 10 * time.Second})}
 	e.y = calendar.NewSyncer(e.svc, cs)
-	e.y.DAV, e.y.Feeds, e.y.Vault = cl, cl, &app.VaultService{Store: store.NewVaultStore(db), Cipher: ciph}
+	e.y.DAV, e.y.Feeds, e.y.Vault = cl, cl, app.NewVaultService(store.NewVaultStore(db), ciph)
 	return e
 }
 

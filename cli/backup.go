@@ -479,8 +479,8 @@ func (bs *backupStart) afterOpen(ctx context.Context, a *App) error {
 		return err
 	}
 	exe, _ := os.Executable()
-	a.Backups = &app.BackupService{Store: st, Logger: a.Logger,
-		Source: &backupSource{cfg: a.Config, replicas: bs.replicas, exe: exe, env: os.Environ()}}
+	a.Backups = app.NewBackupService(st, &backupSource{cfg: a.Config, replicas: bs.replicas, exe: exe, env: os.Environ()})
+	a.Backups.Logger = a.Logger
 	a.Server.Backups = a.Backups
 	a.Server.Health = append(a.Server.Health, backupHealth(a.Config, a.Logger))
 	return nil

@@ -23,10 +23,12 @@ import (
 // from the vault on each call, its base URL is --stripe-api-url or the
 // admin's setting (Integrations > Stripe).
 func (a *App) wireBilling() {
-	a.Billing = &billing.Service{Store: store.NewBillingStore(a.DB), Logger: a.Logger,
-		RenderPDF: func(inv *billing.Invoice, b billing.Brand, client string) ([]byte, error) {
-			return invoicepdf.Render(inv, b, client, false)
-		}}
+	a.Stores.Billing = store.NewBillingStore(a.DB)
+	a.Billing = billing.NewService(a.Stores.Billing)
+	a.Billing.Logger = a.Logger
+	a.Billing.RenderPDF = func(inv *billing.Invoice, b billing.Brand, client string) ([]byte, error) {
+		return invoicepdf.Render(inv, b, client, false)
+	}
 	a.Integrations.Usage = a.Billing
 	a.Automations.Usage = a.Billing
 	a.Server.Billing = a.Billing
@@ -43,7 +45,9 @@ func (a *App) wireBilling() {
 	a.Stripe = &stripe.Client{APIURL: func(ctx context.Context) string { return a.Providers.Current(ctx).StripeAPIURL },
 		Key: secret(app.SecretStripeKey), WebhookSecret: secret(app.SecretStripeWebhook),
 		HTTP: a.outboundClient(httpx.Options{Timeout: 30 * time.Second}, a.Config.StripeAPIURL)}
-	a.Payments = &billing.Payments{Billing: a.Billing, Store: store.NewBillingPaymentStore(a.DB), Gateway: a.Stripe, Logger: a.Logger}
+	a.Stores.Payments = store.NewBillingPaymentStore(a.DB)
+	a.Payments = billing.NewPayments(a.Stores.Payments)
+	a.Payments.Billing, a.Payments.Gateway, a.Payments.Logger = a.Billing, a.Stripe, a.Logger
 	a.Server.Payments = a.Payments
 	a.Billing.AfterDebit = a.Payments.AfterDebit // wallet auto-recharge
 	a.Billing.Notify = a.billingNotify

@@ -14,6 +14,11 @@ type Stores struct {
 	Tenants  *store.TenantStore // what other services read of a tenant
 	Courses  *store.CourseStore // members, courses, the community
 	Creators *store.CreatorStore
-	Site     *store.SiteStore    // the marketing site's pages and settings
-	Federal  *store.FederalStore // profiles, searches, notices, pursuits, grants, alerts
+	Site     *store.SiteStore           // the marketing site's pages and settings
+	Federal  *store.FederalStore        // profiles, searches, notices, pursuits, grants, alerts
+	Billing  *store.BillingStore        // usage ledger, plans, wallets, invoices
+	Payments *store.BillingPaymentStore // customers, payments, recharges, dunning
+	// Workflows is the one workflow store the automation service, its
+	// engine and the engine's triggers share.
+	Workflows *store.WorkflowStore
 }

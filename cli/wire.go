@@ -222,7 +222,8 @@ func (a *App) open(ctx context.Context) error {
 	if smtpDefault != nil {
 		a.Mailer = smtpDefault
 	}
-	a.Vault = &app.VaultService{Store: store.NewVaultStore(a.DB), Cipher: ciph, Audit: a.Audit}
+	a.Vault = app.NewVaultService(store.NewVaultStore(a.DB), ciph)
+	a.Vault.Audit = a.Audit
 	a.Domains = newDomainService(cfg, a.DB, a.Logger)
 	tenants := store.NewTenantStore(a.DB)
 	// A tenant's custom domains are rows of the custom-domains table that
@@ -387,7 +388,10 @@ func (a *App) wireServer() {
 // automation service's capture transaction.
 func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	cfg := a.Config
-	ws := store.NewWorkflowStore(a.DB)
+	// One workflow store under the automation service, its engine and
+	// the engine's triggers.
+	a.Stores.Workflows = store.NewWorkflowStore(a.DB)
+	ws := a.Stores.Workflows
 	twilioHTTP := a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
 	a.Providers = app.NewProviderService(store.NewProviderStore(a.DB))
 	a.Providers.Audit, a.Providers.Logger = a.Audit, a.Logger
@@ -411,26 +415,28 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 			return &smtp.Mailer{Config: *c, Outbox: outbox, Meter: a.Metrics}, nil
 		},
 	}
-	a.Engine = &app.Engine{
-		Store: ws, Contacts: store.NewContactStore(a.DB), HTTP: &httpx.Sender{Client: a.outboundClient(httpx.Options{})}, Logger: a.Logger, Meter: a.Metrics,
-		Workers: cfg.AutomationWorkers, Lease: cfg.AutomationLease, RunMaxAge: cfg.AutomationRetention, KeepRuns: cfg.AutomationKeepRuns,
-		Telephony: a.Integrations.Telephony,
-		Mailer:    a.Integrations.Mailer,
-		GatherAction: func(tenantID int64, key, forward string) string {
-			return a.Server.TwilioGatherURL(tenantID, key, forward)
-		},
-		AdminEmail: a.Auth.OwnerEmail,
-		Triggers:   &app.Triggers{Store: ws, Logger: a.Logger},
-		Sheets:     a.Sheets,
+	eng := app.NewEngine(ws)
+	eng.Contacts, eng.HTTP, eng.Logger, eng.Meter = store.NewContactStore(a.DB), &httpx.Sender{Client: a.outboundClient(httpx.Options{})}, a.Logger, a.Metrics
+	eng.Workers, eng.Lease, eng.RunMaxAge, eng.KeepRuns = cfg.AutomationWorkers, cfg.AutomationLease, cfg.AutomationRetention, cfg.AutomationKeepRuns
+	eng.Telephony = a.Integrations.Telephony
+	eng.Mailer = a.Integrations.Mailer
+	eng.GatherAction = func(tenantID int64, key, forward string) string {
+		return a.Server.TwilioGatherURL(tenantID, key, forward)
 	}
-	a.Automations = &app.AutomationService{Store: ws, Engine: a.Engine, Events: ws, Audit: a.Audit,
-		ValidSignature:  twilio.ValidSignature,
-		Requests:        store.NewAutomationRequestStore(a.DB), // clients request automations from the catalogue
-		TwilioAuthToken: a.Integrations.TwilioAuthToken,
-		TenantForNumber: a.Integrations.TenantForNumber,
-		Missing:         a.Integrations.Missing,
-		Sheets:          a.Sheets, // sheet steps' tables and columns are checked on save
-	}
+	eng.AdminEmail = a.Auth.OwnerEmail
+	eng.Triggers = app.NewTriggers(ws)
+	eng.Triggers.Logger = a.Logger
+	eng.Sheets = a.Sheets
+	a.Engine = eng
+	as := app.NewAutomationService(ws)
+	as.Engine, as.Events, as.Audit = a.Engine, ws, a.Audit
+	as.ValidSignature = twilio.ValidSignature
+	as.Requests = store.NewAutomationRequestStore(a.DB) // clients request automations from the catalogue
+	as.TwilioAuthToken = a.Integrations.TwilioAuthToken
+	as.TenantForNumber = a.Integrations.TenantForNumber
+	as.Missing = a.Integrations.Missing
+	as.Sheets = a.Sheets // sheet steps' tables and columns are checked on save
+	a.Automations = as
 	a.Stores.Forms = store.NewFormStore(a.DB)
 	a.Forms = app.NewFormService(a.Stores.Forms)
 	a.Forms.Automations, a.Forms.Mailer, a.Forms.Tenants, a.Forms.Audit, a.Forms.Logger = a.Automations, a.Mailer, a.Stores.Tenants, a.Audit, a.Logger
@@ -527,7 +533,9 @@ func checkBaseURL(flagName, v string) error {
 // newDomainService returns the custom-domain service, with DNS checks
 // through --dns-resolver when set.
 func newDomainService(cfg *Config, db *store.DB, logger *slog.Logger) *app.DomainService {
-	return &app.DomainService{Store: store.NewDomainStore(db), Resolver: resolver(cfg), Domain: cfg.Domain, PublicIPs: cfg.PublicIPs, Logger: logger}
+	ds := app.NewDomainService(store.NewDomainStore(db))
+	ds.Resolver, ds.Domain, ds.PublicIPs, ds.Logger = resolver(cfg), cfg.Domain, cfg.PublicIPs, logger
+	return ds
 }
 
 // resolver returns the resolver of --dns-resolver, or the system's.

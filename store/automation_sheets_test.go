@@ -44,7 +44,8 @@ func TestEngine_SheetSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Saving checks the tables and columns named by the steps.
-	as := &app.AutomationService{Store: ws, Sheets: svc}
+	as := app.NewAutomationService(ws)
+	as.Sheets = svc
 	admin := app.NewContextWithAdmin(ctx, &app.Admin{ID: 1, Email: "root@agency.test", Role: app.RoleOwner})
 	bad := `{"steps":[{"id":"find","type":"lookup_row","table":"Price list","field":"colour","value":"x"}]}`
 	if _, err := as.SaveDefinition(admin, 0, "bad", app.TriggerFormSubmitted, []byte(bad), nil); app.ErrorField(err) != "definition" || !strings.Contains(app.ErrorMessage(err), `no column colour`) {

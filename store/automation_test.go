@@ -157,11 +157,12 @@ func (f *fakeTel) FindSent(ctx context.Context, kind, from, to, body string, sin
 }
 
 func newEngine(ws *store.WorkflowStore, cs *store.ContactStore, clk *clock, tel *fakeTel) *app.Engine {
-	return &app.Engine{Store: ws, Contacts: cs, Now: clk.Now, Lease: time.Minute, BackoffBase: 10 * time.Second,
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Telephony: func(context.Context, int64) (app.Telephony, error) { return tel, nil },
-		Mailer:    func(context.Context, int64) (app.Mailer, error) { return nil, errors.New("SMTP is not configured") },
-	}
+	e := app.NewEngine(ws)
+	e.Contacts, e.Now, e.Lease, e.BackoffBase = cs, clk.Now, time.Minute, 10*time.Second
+	e.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.Telephony = func(context.Context, int64) (app.Telephony, error) { return tel, nil }
+	e.Mailer = func(context.Context, int64) (app.Mailer, error) { return nil, errors.New("SMTP is not configured") }
+	return e
 }
 
 func TestEngine_RetryBackoffThenSucceed(t *testing.T) {

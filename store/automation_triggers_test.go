@@ -62,7 +62,7 @@ func countFor(rs []runRow, w *app.Workflow) int {
 func TestTriggers_CRMEvents(t *testing.T) {
 	e := newCRMEnv(t)
 	ws, cs := store.NewWorkflowStore(e.DB), store.NewContactStore(e.DB)
-	tr := &app.Triggers{Store: ws}
+	tr := app.NewTriggers(ws)
 	ctx := context.Background()
 	created := triggerWorkflow(t, ws, e.TA.ID, app.TriggerContactCreated, nil)
 	vip := triggerWorkflow(t, ws, e.TA.ID, app.TriggerTagAdded, &app.When{Tag: "VIP"})
@@ -135,7 +135,8 @@ func TestTriggers_Schedule(t *testing.T) {
 	e := newCRMEnv(t)
 	ws := store.NewWorkflowStore(e.DB)
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
+	tr := app.NewTriggers(ws)
+	tr.Now = func() time.Time { return now }
 	ctx := context.Background()
 	w := triggerWorkflow(t, ws, e.TA.ID, app.TriggerSchedule, &app.When{Cron: "30 9 * * *"})
 	if n, err := tr.Tick(ctx, false); err != nil || n != 0 {
@@ -178,7 +179,8 @@ func TestTriggers_DateReached(t *testing.T) {
 	e := newCRMEnv(t)
 	ws := store.NewWorkflowStore(e.DB)
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
+	tr := app.NewTriggers(ws)
+	tr.Now = func() time.Time { return now }
 	ctx := context.Background()
 	cf := store.NewCRMStores(e.DB)
 	if err := cf.Fields.CreateCustomField(e.A, &app.CustomField{Object: app.RecordPerson, Key: "renewal", Label: "Renewal", Type: app.CustomDate}); err != nil {
@@ -442,7 +444,8 @@ func TestTriggers_DateReachedCustomDeal(t *testing.T) {
 	e := newCRMEnv(t)
 	ws := store.NewWorkflowStore(e.DB)
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-	tr := &app.Triggers{Store: ws, Now: func() time.Time { return now }}
+	tr := app.NewTriggers(ws)
+	tr.Now = func() time.Time { return now }
 	for _, o := range []string{app.RecordDeal, app.RecordPerson} {
 		if err := e.S.Fields.CreateCustomField(e.A, &app.CustomField{Object: o, Key: "signed", Label: "Signed", Type: app.CustomDate}); err != nil {
 			t.Fatal(err)

@@ -17,7 +17,7 @@ func newVault(t *testing.T, db *store.DB, key byte) *app.VaultService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &app.VaultService{Store: store.NewVaultStore(db), Cipher: c}
+	return app.NewVaultService(store.NewVaultStore(db), c)
 }
 
 // After a secret is stored, neither the database file nor its WAL holds

@@ -42,7 +42,7 @@ func TestBackupsPage(t *testing.T) {
 		t.Fatalf("unconfigured page: %.300s", body)
 	}
 	src := &fakeBackupSource{}
-	svc := &app.BackupService{Store: store.NewBackupStore(env.DB), Source: src}
+	svc := app.NewBackupService(store.NewBackupStore(env.DB), src)
 	env.Server.Backups = svc
 	env.reopen()
 	_, body := b.request("GET", "nexus.localhost", "/backups", nil)

@@ -45,11 +45,11 @@ func TestBilling_RevenueDashboard(t *testing.T) {
 	}
 	// A's charge was declined.
 	pay := &billing.Payment{TenantID: e.A.T.ID, InvoiceID: inv.ID, AmountMicros: inv.TotalMicros, Currency: "usd"}
-	if err := e.App.Payments.Store.StartPayment(ctx, pay); err != nil {
+	if err := e.App.Stores.Payments.StartPayment(ctx, pay); err != nil {
 		t.Fatal(err)
 	}
 	pay.IntentID, pay.Status, pay.Message = "pi_declined", billing.PaymentFailed, "Your card was declined. (insufficient_funds)"
-	if err := e.App.Payments.Store.FinishPayment(ctx, pay); err != nil {
+	if err := e.App.Stores.Payments.FinishPayment(ctx, pay); err != nil {
 		t.Fatal(err)
 	}
 	// More usage in A's new period. Its margin counts only this event:

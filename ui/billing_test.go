@@ -172,7 +172,7 @@ func (e *tenantEnv) billingContractFixture(tenantID int64, plan string) string {
 	inv := &billing.Invoice{TenantID: tenantID, Kind: billing.KindInvoice, Currency: "USD", PeriodStart: now.AddDate(0, -2, 0), PeriodEnd: now.AddDate(0, -1, 0), PlanName: "Iso",
 		SubtotalMicros: 10_000_000, TotalMicros: 10_000_000, Status: billing.InvoiceOpen, IssuedAt: now,
 		Lines: []*billing.InvoiceLine{{Description: "Iso plan", Quantity: 1, AmountMicros: 10_000_000}}}
-	if err := e.App.Billing.Store.IssueInvoice(ctx, inv, nil, nil, nil); err != nil {
+	if err := e.App.Stores.Billing.IssueInvoice(ctx, inv, nil, nil, nil); err != nil {
 		e.t.Fatal(err)
 	}
 	return strconv.FormatInt(inv.ID, 10)
@@ -269,7 +269,7 @@ func (e *tenantEnv) billingInvoiceFixture() string {
 	inv := &billing.Invoice{TenantID: e.B.T.ID, Kind: billing.KindInvoice, Currency: "USD", PeriodStart: now.AddDate(0, -1, 0), PeriodEnd: now, PlanName: "Iso",
 		SubtotalMicros: 10_000_000, TotalMicros: 10_000_000, Status: billing.InvoiceOpen, IssuedAt: now,
 		Lines: []*billing.InvoiceLine{{Description: "Iso plan " + e.B.T.Name, Quantity: 1, AmountMicros: 10_000_000}}}
-	if err := e.App.Billing.Store.IssueInvoice(context.Background(), inv, nil, nil, nil); err != nil {
+	if err := e.App.Stores.Billing.IssueInvoice(context.Background(), inv, nil, nil, nil); err != nil {
 		e.t.Fatal(err)
 	}
 	id := strconv.FormatInt(inv.ID, 10)

@@ -59,9 +59,10 @@ func domainsTestServer(t *testing.T) (s *Server, owner, staff string) {
 		Auth:       &app.AuthService{Admins: admins, Sessions: sessions, Limiter: store.NewRateLimiter(kv), Logger: logger},
 		Site:       app.NewSiteService(store.NewSiteStore(db)),
 		Leads:      app.NewLeadService(store.NewLeadStore(db), nil),
-		Domains: &app.DomainService{Store: store.NewDomainStore(db), Resolver: domainsResolver{}, Domain: "agency.test",
-			PublicIPs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}, Logger: logger},
 	}
+	s.Domains = app.NewDomainService(store.NewDomainStore(db))
+	s.Domains.Resolver, s.Domains.Domain, s.Domains.Logger = domainsResolver{}, "agency.test", logger
+	s.Domains.PublicIPs = []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
 	}

@@ -233,7 +233,7 @@ func TestSheetsWorkflowEditor(t *testing.T) {
 	if st != http.StatusSeeOther {
 		t.Fatalf("save: %d", st)
 	}
-	wfs, err := e.App.Automations.Store.FindWorkflows(context.Background(), app.HouseTenantID)
+	wfs, err := e.App.Stores.Workflows.FindWorkflows(context.Background(), app.HouseTenantID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,11 +206,20 @@ type Store interface {
 	FindInvoice(ctx context.Context, tenantID, id int64) (*Invoice, error)
 	// CreditedMicros sums the credit notes of an invoice (positive).
 	CreditedMicros(ctx context.Context, invoiceID int64) (int64, error)
+
+	// FindSuspension returns the tenant's usage suspension for an unpaid
+	// invoice (nil: none).
+	FindSuspension(ctx context.Context, tenantID int64) (*Suspension, error)
+
+	// The daily meter (daily.go) and the revenue dashboard (revenue.go)
+	// read through the same store.
+	MeterStore
+	RevenueStore
 }
 
 // Service is billing's use cases.
 type Service struct {
-	Store  Store
+	store  Store
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -230,6 +239,11 @@ type Service struct {
 	// RenderPDF renders an invoice as PDF (invoicepdf; nil: no PDFs).
 	RenderPDF func(inv *Invoice, b Brand, client string) ([]byte, error)
 }
+
+// NewService returns billing's use cases over st; the caller sets the
+// optional fields (Logger, Now, Gate, Notify, BrandOf, AfterDebit,
+// RenderPDF).
+func NewService(st Store) *Service { return &Service{store: st} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -267,14 +281,14 @@ func (s *Service) Record(ctx context.Context, e *Event) (recorded bool, err erro
 		}
 		e.CostMicros = p.Cost(e.Quantity)
 	}
-	sub, err := s.Store.FindSubscription(ctx, e.TenantID)
+	sub, err := s.store.FindSubscription(ctx, e.TenantID)
 	switch {
 	case err == nil && sub.Plan.Wallet && sub.Status != Cancelled:
 		e.WalletDebitMicros = sub.Plan.UsagePrice(e.Category, e.Quantity, e.CostMicros)
 	case err != nil && app.ErrorCode(err) != app.ENOTFOUND:
 		return false, err
 	}
-	recorded, err = s.Store.RecordUsage(ctx, e)
+	recorded, err = s.store.RecordUsage(ctx, e)
 	if err != nil {
 		return false, fmt.Errorf("record usage: %w", err)
 	}
@@ -287,7 +301,7 @@ func (s *Service) Record(ctx context.Context, e *Event) (recorded bool, err erro
 // price returns the price table's line for category (a zero price when
 // it has none).
 func (s *Service) price(ctx context.Context, category string) (*Price, error) {
-	ps, err := s.Store.Prices(ctx)
+	ps, err := s.store.Prices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("prices: %w", err)
 	}
@@ -301,7 +315,7 @@ func (s *Service) price(ctx context.Context, category string) (*Price, error) {
 
 // Prices returns the price table in category order.
 func (s *Service) Prices(ctx context.Context) ([]*Price, error) {
-	ps, err := s.Store.Prices(ctx)
+	ps, err := s.store.Prices(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -322,17 +336,17 @@ func (s *Service) SavePrice(ctx context.Context, p *Price) error {
 	case p.Per <= 0:
 		return app.FieldErrorf("per", "Units per price must be at least 1.")
 	}
-	return s.Store.SavePrice(ctx, p)
+	return s.store.SavePrice(ctx, p)
 }
 
 // DailyUsage returns a tenant's usage per day and category in [from, to].
 func (s *Service) DailyUsage(ctx context.Context, tenantID int64, from, to time.Time) ([]*DayUsage, error) {
-	return s.Store.DailyUsage(ctx, tenantID, day(from), day(to))
+	return s.store.DailyUsage(ctx, tenantID, day(from), day(to))
 }
 
 // UsageTotals returns a tenant's usage per category in [from, to].
 func (s *Service) UsageTotals(ctx context.Context, tenantID int64, from, to time.Time) ([]*UsageTotal, error) {
-	return s.Store.UsageTotals(ctx, tenantID, day(from), day(to))
+	return s.store.UsageTotals(ctx, tenantID, day(from), day(to))
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

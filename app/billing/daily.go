@@ -36,10 +36,7 @@ type MeterStore interface {
 // distinct active contacts. Both are priced like every other category
 // (price table, plan). It returns how many tenants it metered.
 func (s *Service) MeterDay(ctx context.Context, d time.Time) (int, error) {
-	ms, ok := s.Store.(MeterStore)
-	if !ok {
-		return 0, nil
-	}
+	ms := s.store
 	d = d.UTC()
 	dayStr := day(d)
 	at := time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, time.UTC) // the event's day is d

@@ -91,11 +91,7 @@ type DunningStore interface {
 
 // Dunning returns the settings in force.
 func (p *Payments) Dunning(ctx context.Context) (DunningSettings, error) {
-	ds, ok := p.Store.(DunningStore)
-	if !ok {
-		return DefaultDunning, nil
-	}
-	d, err := ds.DunningSettings(ctx)
+	d, err := p.store.DunningSettings(ctx)
 	if err != nil || d == nil {
 		return DefaultDunning, err
 	}
@@ -105,17 +101,13 @@ func (p *Payments) Dunning(ctx context.Context) (DunningSettings, error) {
 // SaveDunning validates and saves the settings. Returns EINVALID naming
 // the field.
 func (p *Payments) SaveDunning(ctx context.Context, d *DunningSettings) error {
-	ds, ok := p.Store.(DunningStore)
-	if !ok {
-		return app.Errorf(app.ENOTFOUND, "Not available.")
-	}
 	if d.SuspendAfterDays < 0 || d.SuspendAfterDays > 365 {
 		return app.FieldErrorf("suspend_after_days", "Suspend after 0 (never) to 365 days.")
 	}
 	if len(d.RetryDays) > 10 || !slices.IsSorted(d.RetryDays) || slices.Contains(d.RetryDays, 0) {
 		return app.FieldErrorf("retry_days", "Enter the retry days as increasing numbers of days after the first failure, like 3, 5, 7.")
 	}
-	return ds.SaveDunningSettings(ctx, d)
+	return p.store.SaveDunningSettings(ctx, d)
 }
 
 // Notice is a dunning email to a client: the recipients are its owners.
@@ -131,10 +123,10 @@ type Notice struct {
 // failing SuspendAfterDays. Each email is sent at most once per invoice
 // and step. It returns the charges made.
 func (p *Payments) RunDunning(ctx context.Context, now time.Time) (int, error) {
-	ds, ok := p.Store.(DunningStore)
-	if !p.On() || !ok {
+	if !p.On() {
 		return 0, nil
 	}
+	ds := p.store
 	set, err := p.Dunning(ctx)
 	if err != nil {
 		return 0, err
@@ -220,13 +212,7 @@ func (p *Payments) notify(ctx context.Context, ds DunningStore, o *Overdue, step
 // suspended returns the EFORBIDDEN message of a suspended tenant (nil:
 // not suspended).
 func (s *Service) suspended(ctx context.Context, tenantID int64, category string) error {
-	ds, ok := s.Store.(interface {
-		FindSuspension(ctx context.Context, tenantID int64) (*Suspension, error)
-	})
-	if !ok {
-		return nil
-	}
-	sus, err := ds.FindSuspension(ctx, tenantID)
+	sus, err := s.store.FindSuspension(ctx, tenantID)
 	if err != nil || sus == nil {
 		return err
 	}
@@ -236,11 +222,5 @@ func (s *Service) suspended(ctx context.Context, tenantID int64, category string
 
 // Suspension returns the tenant's suspension (nil: none).
 func (s *Service) Suspension(ctx context.Context, tenantID int64) (*Suspension, error) {
-	ds, ok := s.Store.(interface {
-		FindSuspension(ctx context.Context, tenantID int64) (*Suspension, error)
-	})
-	if !ok {
-		return nil, nil
-	}
-	return ds.FindSuspension(ctx, tenantID)
+	return s.store.FindSuspension(ctx, tenantID)
 }

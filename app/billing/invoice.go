@@ -104,7 +104,7 @@ func (s *Service) InvoicePeriod(ctx context.Context, sub *Subscription) (*Invoic
 		inv.Lines = append(inv.Lines, &InvoiceLine{Description: plan.Name + ", " + period, Quantity: 1, AmountMicros: plan.PriceMicros})
 	}
 	if !plan.Wallet {
-		totals, err := s.Store.PeriodUsageTotals(ctx, sub.TenantID, sub.PeriodStart, sub.PeriodEnd)
+		totals, err := s.store.PeriodUsageTotals(ctx, sub.TenantID, sub.PeriodStart, sub.PeriodEnd)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -126,7 +126,7 @@ func (s *Service) InvoicePeriod(ctx context.Context, sub *Subscription) (*Invoic
 			inv.Lines = append(inv.Lines, &InvoiceLine{Description: desc, Category: c, Quantity: l.Billable, AmountMicros: l.PriceMicros})
 		}
 	}
-	adjs, err := s.Store.OpenAdjustments(ctx, sub.TenantID)
+	adjs, err := s.store.OpenAdjustments(ctx, sub.TenantID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -151,7 +151,7 @@ func (s *Service) InvoicePeriod(ctx context.Context, sub *Subscription) (*Invoic
 func (s *Service) CloseDuePeriods(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	for {
-		subs, err := s.Store.DueSubscriptions(ctx, now, 200)
+		subs, err := s.store.DueSubscriptions(ctx, now, 200)
 		if err != nil {
 			return n, err
 		}
@@ -173,7 +173,7 @@ func (s *Service) closePeriod(ctx context.Context, sub *Subscription) (*Invoice,
 		return nil, err
 	}
 	inv.IssuedAt = s.now()
-	if err := s.Store.IssueInvoice(ctx, inv, adj, sub, next); err != nil {
+	if err := s.store.IssueInvoice(ctx, inv, adj, sub, next); err != nil {
 		return nil, err
 	}
 	s.emailIssued(ctx, inv)
@@ -214,7 +214,7 @@ func (s *Service) emailIssued(ctx context.Context, inv *Invoice) {
 // one tenant, e.g. on cancellation) and issues its invoice. Returns
 // ENOTFOUND without a plan.
 func (s *Service) CloseNow(ctx context.Context, tenantID int64) (*Invoice, error) {
-	sub, err := s.Store.FindSubscription(ctx, tenantID)
+	sub, err := s.store.FindSubscription(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (s *Service) CloseNow(ctx context.Context, tenantID int64) (*Invoice, error
 // invoice's tax rate. Returns ENOTFOUND, or EINVALID naming "amount" or
 // "reason".
 func (s *Service) CreditNote(ctx context.Context, tenantID, invoiceID, amountMicros int64, reason string) (*Invoice, error) {
-	orig, err := s.Store.FindInvoice(ctx, tenantID, invoiceID)
+	orig, err := s.store.FindInvoice(ctx, tenantID, invoiceID)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ func (s *Service) CreditNote(ctx context.Context, tenantID, invoiceID, amountMic
 	if reason == "" || len(reason) > 200 {
 		return nil, app.FieldErrorf("reason", "Reason required (at most 200 characters).")
 	}
-	credited, err := s.Store.CreditedMicros(ctx, invoiceID)
+	credited, err := s.store.CreditedMicros(ctx, invoiceID)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func (s *Service) CreditNote(ctx context.Context, tenantID, invoiceID, amountMic
 		PlanName: orig.PlanName, TaxRateBP: orig.TaxRateBP, Status: InvoiceOpen, IssuedAt: s.now(),
 		Lines: []*InvoiceLine{{Description: "Credit for " + orig.Number + ": " + reason, Quantity: 1, AmountMicros: -amountMicros}}}
 	cn.total()
-	if err := s.Store.IssueInvoice(ctx, cn, nil, nil, nil); err != nil {
+	if err := s.store.IssueInvoice(ctx, cn, nil, nil, nil); err != nil {
 		return nil, err
 	}
 	s.emailIssued(ctx, cn)
@@ -263,13 +263,13 @@ func (s *Service) CreditNote(ctx context.Context, tenantID, invoiceID, amountMic
 
 // Invoices lists a tenant's invoices and credit notes, newest first.
 func (s *Service) Invoices(ctx context.Context, tenantID int64) ([]*Invoice, error) {
-	return s.Store.FindInvoices(ctx, tenantID)
+	return s.store.FindInvoices(ctx, tenantID)
 }
 
 // Invoice returns one of the tenant's documents with its lines. Returns
 // ENOTFOUND (also for another tenant's).
 func (s *Service) Invoice(ctx context.Context, tenantID, id int64) (*Invoice, error) {
-	return s.Store.FindInvoice(ctx, tenantID, id)
+	return s.store.FindInvoice(ctx, tenantID, id)
 }
 
 // Brand is who issues an invoice: the agency.
@@ -282,7 +282,7 @@ type Brand struct {
 // InvoicePDF returns one of the tenant's documents as a PDF in brand,
 // addressed to client. Returns ENOTFOUND (also for another tenant's).
 func (s *Service) InvoicePDF(ctx context.Context, tenantID, id int64, b Brand, client string) ([]byte, *Invoice, error) {
-	inv, err := s.Store.FindInvoice(ctx, tenantID, id)
+	inv, err := s.store.FindInvoice(ctx, tenantID, id)
 	if err != nil {
 		return nil, nil, err
 	}

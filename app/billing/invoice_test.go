@@ -7,6 +7,7 @@ import (
 
 	"orengen/app"
 	"orengen/app/billing"
+	"orengen/store"
 )
 
 // Month-end invoicing: the plan, usage beyond what is included (overage
@@ -111,7 +112,7 @@ func TestService_InvoicesTotalsAndNumbering(t *testing.T) {
 	}
 	// Issuing for a period already invoiced is refused and uses no number.
 	dup := &billing.Invoice{TenantID: a, Kind: billing.KindInvoice, Currency: "USD", PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd, Status: billing.InvoiceOpen, IssuedAt: now}
-	if err := s.Store.IssueInvoice(ctx, dup, nil, nil, nil); app.ErrorCode(err) != app.ECONFLICT {
+	if err := store.NewBillingStore(db).IssueInvoice(ctx, dup, nil, nil, nil); app.ErrorCode(err) != app.ECONFLICT {
 		t.Fatalf("second invoice of a period: %v", err)
 	}
 	now = day("2026-12-20T00:00:00Z")

@@ -79,7 +79,7 @@ func (p *Plan) SetIncludedModules(keys []string) error {
 // ModulesOff returns the modules the tenant's plan switches off (none
 // for a tenant on no plan: it sees everything).
 func (s *Service) ModulesOff(ctx context.Context, tenantID int64) (map[string]bool, error) {
-	sub, err := s.Store.FindSubscription(ctx, tenantID)
+	sub, err := s.store.FindSubscription(ctx, tenantID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {

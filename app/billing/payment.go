@@ -229,18 +229,26 @@ type PaymentStore interface {
 	// ApplyEvent records ev and applies eff in one transaction; applied
 	// is false (and nothing changes) when ev was recorded before.
 	ApplyEvent(ctx context.Context, ev *GatewayEvent, eff *EventEffect) (applied bool, err error)
+
+	// Dunning (dunning.go) keeps its settings, notices and suspensions
+	// through the same store.
+	DunningStore
 }
 
 // Payments are billing's payment use cases.
 type Payments struct {
 	Billing *Service
-	Store   PaymentStore
+	store   PaymentStore
 	Gateway Gateway // nil: payments are off
 	Logger  interface {
 		Info(msg string, args ...any)
 		Warn(msg string, args ...any)
 	}
 }
+
+// NewPayments returns the payment use cases over st; the caller sets
+// Billing, Gateway (nil: payments are off) and Logger.
+func NewPayments(st PaymentStore) *Payments { return &Payments{store: st} }
 
 // On reports whether payments are wired.
 func (p *Payments) On() bool { return p != nil && p.Gateway != nil }
@@ -259,7 +267,7 @@ func (p *Payments) warn(msg string, args ...any) {
 
 // Customer returns the tenant's customer (nil, nil when it has none).
 func (p *Payments) Customer(ctx context.Context, tenantID int64) (*Customer, error) {
-	c, err := p.Store.FindCustomer(ctx, tenantID)
+	c, err := p.store.FindCustomer(ctx, tenantID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, nil
 	}
@@ -278,7 +286,7 @@ func (p *Payments) ensureCustomer(ctx context.Context, tenantID int64, name, ema
 		return nil, gatewayError("create the customer", err)
 	}
 	c = &Customer{TenantID: tenantID, CustomerID: id, Currency: strings.ToLower(cur)}
-	if err := p.Store.SaveCustomer(ctx, c); err != nil {
+	if err := p.store.SaveCustomer(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -295,7 +303,7 @@ func (p *Payments) StartCardSetup(ctx context.Context, tenantID int64, name, ema
 	if err != nil {
 		return "", err
 	}
-	id, err := p.Store.CreateCardSetup(ctx, tenantID)
+	id, err := p.store.CreateCardSetup(ctx, tenantID)
 	if err != nil {
 		return "", err
 	}
@@ -304,7 +312,7 @@ func (p *Payments) StartCardSetup(ctx context.Context, tenantID int64, name, ema
 	if err != nil {
 		return "", gatewayError("start the card update", err)
 	}
-	if err := p.Store.SetCardSetupSession(ctx, id, sid); err != nil {
+	if err := p.store.SetCardSetupSession(ctx, id, sid); err != nil {
 		return "", err
 	}
 	return u, nil
@@ -331,7 +339,7 @@ func (p *Payments) PayInvoice(ctx context.Context, tenantID, invoiceID int64) (*
 	case inv.Status != InvoiceOpen:
 		return nil, app.Errorf(app.ECONFLICT, "%s is %s: it cannot be paid.", inv.Number, inv.Status)
 	}
-	credited, err := p.Billing.Store.CreditedMicros(ctx, inv.ID)
+	credited, err := p.Billing.store.CreditedMicros(ctx, inv.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +359,7 @@ func (p *Payments) PayInvoice(ctx context.Context, tenantID, invoiceID int64) (*
 			inv.Number, strings.ToUpper(cur), strings.ToUpper(c.Currency), strings.ToUpper(c.Currency))
 	}
 	pay := &Payment{TenantID: tenantID, InvoiceID: inv.ID, AmountMicros: due, Currency: strings.ToLower(inv.Currency), Status: PaymentPending}
-	if err := p.Store.StartPayment(ctx, pay); err != nil {
+	if err := p.store.StartPayment(ctx, pay); err != nil {
 		return nil, err
 	}
 	res, err := p.Gateway.Charge(ctx, pay.IdempotencyKey(), Charge{CustomerID: c.CustomerID, PaymentMethodID: c.Card.PaymentMethodID,
@@ -362,7 +370,7 @@ func (p *Payments) PayInvoice(ctx context.Context, tenantID, invoiceID int64) (*
 		return nil, gatewayError("charge the card", err)
 	}
 	pay.IntentID, pay.Status, pay.Message = res.IntentID, res.Status, res.Message
-	if err := p.Store.FinishPayment(ctx, pay); err != nil {
+	if err := p.store.FinishPayment(ctx, pay); err != nil {
 		return nil, err
 	}
 	p.info("billing: payment", "tenant", tenantID, "invoice", inv.Number, "status", pay.Status)
@@ -377,7 +385,7 @@ func (p *Payments) ChargeIssued(ctx context.Context) (int, error) {
 	if !p.On() {
 		return 0, nil
 	}
-	due, err := p.Store.UnchargedInvoices(ctx, 500)
+	due, err := p.store.UnchargedInvoices(ctx, 500)
 	if err != nil {
 		return 0, err
 	}
@@ -394,7 +402,7 @@ func (p *Payments) ChargeIssued(ctx context.Context) (int, error) {
 
 // PaymentsOf lists an invoice's payment attempts, latest first.
 func (p *Payments) PaymentsOf(ctx context.Context, tenantID, invoiceID int64) ([]*Payment, error) {
-	return p.Store.FindPayments(ctx, tenantID, invoiceID)
+	return p.store.FindPayments(ctx, tenantID, invoiceID)
 }
 
 // HandleEvent verifies and applies one processor event (the webhook).
@@ -410,7 +418,7 @@ func (p *Payments) HandleEvent(ctx context.Context, payload []byte, signature st
 	if err != nil {
 		return nil, false, err
 	}
-	if seen, err := p.Store.EventSeen(ctx, ev.ID); err != nil || seen {
+	if seen, err := p.store.EventSeen(ctx, ev.ID); err != nil || seen {
 		return ev, false, err
 	}
 	eff, err := p.effect(ctx, ev)
@@ -420,7 +428,7 @@ func (p *Payments) HandleEvent(ctx context.Context, payload []byte, signature st
 	if eff.Result != "" && !strings.HasPrefix(eff.Result, "applied") {
 		p.warn("billing: stripe event not applied", "event", ev.ID, "type", ev.Type, "why", eff.Result)
 	}
-	applied, err = p.Store.ApplyEvent(ctx, ev, eff)
+	applied, err = p.store.ApplyEvent(ctx, ev, eff)
 	return ev, applied, err
 }
 
@@ -433,12 +441,12 @@ func (p *Payments) effect(ctx context.Context, ev *GatewayEvent) (*EventEffect, 
 		} else if r != nil {
 			return p.rechargeEffect(ctx, ev, r) // recharge.go
 		}
-		pay, err := p.Store.FindPaymentByIntent(ctx, ev.IntentID)
+		pay, err := p.store.FindPaymentByIntent(ctx, ev.IntentID)
 		if app.ErrorCode(err) == app.ENOTFOUND && ev.PaymentID != 0 {
 			// The intent was created but its answer never recorded: the
 			// metadata names our attempt.
 			var ps []*Payment
-			if ps, err = p.Store.FindPayments(ctx, ev.TenantID, ev.InvoiceID); err == nil {
+			if ps, err = p.store.FindPayments(ctx, ev.TenantID, ev.InvoiceID); err == nil {
 				err = app.Errorf(app.ENOTFOUND, "Payment not found.")
 				for _, x := range ps {
 					if x.ID == ev.PaymentID {
@@ -477,7 +485,7 @@ func (p *Payments) effect(ctx context.Context, ev *GatewayEvent) (*EventEffect, 
 		if ev.SessionMode != "setup" || ev.SetupIntentID == "" {
 			return &EventEffect{Result: "ignored: not a card setup"}, nil
 		}
-		c, err := p.Store.FindCustomerByID(ctx, ev.CustomerID)
+		c, err := p.store.FindCustomerByID(ctx, ev.CustomerID)
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			return &EventEffect{Result: "ignored: not one of our customers"}, nil
 		} else if err != nil {

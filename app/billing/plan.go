@@ -175,7 +175,7 @@ func (s *Service) CreatePlan(ctx context.Context, p *Plan) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.Store.CreatePlan(ctx, p)
+	return s.store.CreatePlan(ctx, p)
 }
 
 // UpdatePlan saves a plan's fields; tenants on it keep their period and
@@ -185,21 +185,21 @@ func (s *Service) UpdatePlan(ctx context.Context, p *Plan) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.Store.UpdatePlan(ctx, p)
+	return s.store.UpdatePlan(ctx, p)
 }
 
 // Plans lists the plans by name.
-func (s *Service) Plans(ctx context.Context) ([]*Plan, error) { return s.Store.FindPlans(ctx) }
+func (s *Service) Plans(ctx context.Context) ([]*Plan, error) { return s.store.FindPlans(ctx) }
 
 // Plan returns one plan. Returns ENOTFOUND.
 func (s *Service) Plan(ctx context.Context, id int64) (*Plan, error) {
-	return s.Store.FindPlan(ctx, id)
+	return s.store.FindPlan(ctx, id)
 }
 
 // Subscription returns the tenant's subscription with its plan, or
 // ENOTFOUND when it is on none.
 func (s *Service) Subscription(ctx context.Context, tenantID int64) (*Subscription, error) {
-	return s.Store.FindSubscription(ctx, tenantID)
+	return s.store.FindSubscription(ctx, tenantID)
 }
 
 // Assign puts a tenant on a plan at the current time. A first plan
@@ -211,7 +211,7 @@ func (s *Service) Subscription(ctx context.Context, tenantID int64) (*Subscripti
 // nothing. Returns EINVALID naming "plan_id" for an unknown or retired
 // plan.
 func (s *Service) Assign(ctx context.Context, tenantID, planID int64) (*Subscription, error) {
-	plan, err := s.Store.FindPlan(ctx, planID)
+	plan, err := s.store.FindPlan(ctx, planID)
 	if app.ErrorCode(err) == app.ENOTFOUND || err == nil && !plan.Active {
 		return nil, app.FieldErrorf("plan_id", "Choose an active plan.")
 	} else if err != nil {
@@ -219,7 +219,7 @@ func (s *Service) Assign(ctx context.Context, tenantID, planID int64) (*Subscrip
 	}
 	now := s.now()
 	var out *Subscription
-	err = s.Store.ChangeSubscription(ctx, tenantID, func(cur *Subscription) (*Subscription, *Adjustment, error) {
+	err = s.store.ChangeSubscription(ctx, tenantID, func(cur *Subscription) (*Subscription, *Adjustment, error) {
 		next := &Subscription{TenantID: tenantID, PlanID: plan.ID, Status: Active, PeriodStart: now, PeriodEnd: plan.PeriodEnd(now), Plan: plan}
 		if cur == nil {
 			if plan.TrialDays > 0 {
@@ -267,7 +267,7 @@ func (s *Service) SetTaxRate(ctx context.Context, tenantID int64, bp int) error 
 	if bp < 0 || bp > 10000 {
 		return app.FieldErrorf("tax_rate", "Tax rate must be between 0 and 100%%.")
 	}
-	return s.Store.ChangeSubscription(ctx, tenantID, func(cur *Subscription) (*Subscription, *Adjustment, error) {
+	return s.store.ChangeSubscription(ctx, tenantID, func(cur *Subscription) (*Subscription, *Adjustment, error) {
 		if cur == nil {
 			return nil, nil, app.Errorf(app.ENOTFOUND, "The tenant is on no plan.")
 		}
@@ -278,5 +278,5 @@ func (s *Service) SetTaxRate(ctx context.Context, tenantID int64, bp int) error 
 
 // Adjustments returns the tenant's adjustments not yet invoiced.
 func (s *Service) Adjustments(ctx context.Context, tenantID int64) ([]*Adjustment, error) {
-	return s.Store.OpenAdjustments(ctx, tenantID)
+	return s.store.OpenAdjustments(ctx, tenantID)
 }

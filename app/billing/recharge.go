@@ -84,7 +84,7 @@ func (p *Payments) SetAutoRecharge(ctx context.Context, tenantID, belowMicros, a
 			return nil, app.Errorf(app.ECONFLICT, "No card on file: add a card under Billing (Add a card) first, then turn on auto-recharge.")
 		}
 	}
-	if err := p.Store.SetAutoRecharge(ctx, tenantID, belowMicros, amountMicros); err != nil {
+	if err := p.store.SetAutoRecharge(ctx, tenantID, belowMicros, amountMicros); err != nil {
 		return nil, err
 	}
 	if amountMicros == 0 {
@@ -112,7 +112,7 @@ func (p *Payments) AutoRecharge(ctx context.Context, tenantID int64) (*Recharge,
 	if !p.On() {
 		return nil, nil
 	}
-	w, err := p.Billing.Store.FindWallet(ctx, tenantID)
+	w, err := p.Billing.store.FindWallet(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (p *Payments) AutoRecharge(ctx context.Context, tenantID int64) (*Recharge,
 	}
 	now := p.Billing.now()
 	r := &Recharge{TenantID: tenantID, Currency: "usd"}
-	started, err := p.Store.StartRecharge(ctx, r, RechargeStart{Now: now, StaleBefore: now.Add(-rechargeStaleAfter), RetryBefore: now.Add(-RechargeRetryAfter)})
+	started, err := p.store.StartRecharge(ctx, r, RechargeStart{Now: now, StaleBefore: now.Add(-rechargeStaleAfter), RetryBefore: now.Add(-RechargeRetryAfter)})
 	if err != nil || !started {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (p *Payments) AutoRecharge(ctx context.Context, tenantID int64) (*Recharge,
 	}
 	fail := func(msg string) (*Recharge, error) {
 		r.Status, r.Message = PaymentFailed, msg
-		return r, p.Store.FinishRecharge(ctx, r)
+		return r, p.store.FinishRecharge(ctx, r)
 	}
 	switch {
 	case !c.HasCard():
@@ -145,7 +145,7 @@ func (p *Payments) AutoRecharge(ctx context.Context, tenantID int64) (*Recharge,
 		return nil, gatewayError("charge the wallet recharge", err)
 	}
 	r.IntentID, r.Status, r.Message = res.IntentID, res.Status, res.Message
-	if err := p.Store.FinishRecharge(ctx, r); err != nil {
+	if err := p.store.FinishRecharge(ctx, r); err != nil {
 		return nil, err
 	}
 	p.info("billing: auto-recharge", "tenant", tenantID, "amount", FormatMicros(r.AmountMicros), "status", r.Status)
@@ -166,7 +166,7 @@ func (p *Payments) SettleRecharges(ctx context.Context) (int, error) {
 	if !p.On() {
 		return 0, nil
 	}
-	rs, err := p.Store.FindProcessingRecharges(ctx, p.Billing.now().Add(-RechargeSettleAfter))
+	rs, err := p.store.FindProcessingRecharges(ctx, p.Billing.now().Add(-RechargeSettleAfter))
 	if err != nil {
 		return 0, err
 	}
@@ -183,7 +183,7 @@ func (p *Payments) SettleRecharges(ctx context.Context) (int, error) {
 		if ev.Type == "" { // still processing
 			continue
 		}
-		if seen, err := p.Store.EventSeen(ctx, ev.ID); err != nil || seen {
+		if seen, err := p.store.EventSeen(ctx, ev.ID); err != nil || seen {
 			continue
 		}
 		eff, err := p.rechargeEffect(ctx, ev, r)
@@ -194,7 +194,7 @@ func (p *Payments) SettleRecharges(ctx context.Context) (int, error) {
 			p.warn("billing: recharge not settled", "tenant", r.TenantID, "recharge", r.ID, "why", eff.Result)
 			continue
 		}
-		if applied, err := p.Store.ApplyEvent(ctx, ev, eff); err != nil {
+		if applied, err := p.store.ApplyEvent(ctx, ev, eff); err != nil {
 			return n, err
 		} else if applied {
 			n++
@@ -206,17 +206,17 @@ func (p *Payments) SettleRecharges(ctx context.Context) (int, error) {
 
 // Recharges lists the tenant's latest recharges, newest first.
 func (p *Payments) Recharges(ctx context.Context, tenantID int64, limit int) ([]*Recharge, error) {
-	return p.Store.FindRecharges(ctx, tenantID, limit)
+	return p.store.FindRecharges(ctx, tenantID, limit)
 }
 
 // rechargeOf returns the recharge a payment intent's event is about (nil:
 // not a recharge).
 func (p *Payments) rechargeOf(ctx context.Context, ev *GatewayEvent) (*Recharge, error) {
-	r, err := p.Store.FindRechargeByIntent(ctx, ev.IntentID)
+	r, err := p.store.FindRechargeByIntent(ctx, ev.IntentID)
 	if app.ErrorCode(err) == app.ENOTFOUND && ev.RechargeID != 0 && ev.TenantID != 0 {
 		// The intent was created but its answer never recorded: the
 		// metadata names our recharge.
-		r, err = p.Store.FindRecharge(ctx, ev.TenantID, ev.RechargeID)
+		r, err = p.store.FindRecharge(ctx, ev.TenantID, ev.RechargeID)
 	}
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil, nil

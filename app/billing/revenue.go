@@ -71,10 +71,7 @@ type Revenue struct {
 // churned, failed payments), each subscribed client's usage margin this
 // period and the open invoices whose latest charge failed.
 func (s *Service) Revenue(ctx context.Context, months int) (*Revenue, error) {
-	rs, ok := s.Store.(RevenueStore)
-	if !ok {
-		return nil, app.Errorf(app.ENOTFOUND, "Revenue reports are not available.")
-	}
+	rs := s.store
 	now := s.now()
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -(months - 1), 0)
 	out := &Revenue{}
@@ -126,11 +123,8 @@ func (s *Service) Revenue(ctx context.Context, months int) (*Revenue, error) {
 // cancelled, which the revenue dashboard counts as churn. Returns
 // ENOTFOUND without a plan, ECONFLICT when it is cancelled already.
 func (s *Service) Cancel(ctx context.Context, tenantID int64) (*Invoice, error) {
-	rs, ok := s.Store.(RevenueStore)
-	if !ok {
-		return nil, app.Errorf(app.ENOTFOUND, "Not available.")
-	}
-	sub, err := s.Store.FindSubscription(ctx, tenantID)
+	rs := s.store
+	sub, err := s.store.FindSubscription(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -44,13 +44,13 @@ func TestService_MarginCountsPeriodBoundaryOnce(t *testing.T) {
 	}
 	rec("afternoon", boundary.Add(2*time.Hour), 7)
 	invoiced := func() int64 {
-		invs, err := s.Store.FindInvoices(ctx, acme)
+		invs, err := s.Invoices(ctx, acme)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var minutes int64
 		for _, inv := range invs {
-			full, err := s.Store.FindInvoice(ctx, acme, inv.ID)
+			full, err := s.Invoice(ctx, acme, inv.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

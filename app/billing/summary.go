@@ -65,7 +65,7 @@ type Summary struct {
 // Summary returns the tenant's billing for its current period.
 func (s *Service) Summary(ctx context.Context, tenantID int64) (*Summary, error) {
 	out := &Summary{}
-	sub, err := s.Store.FindSubscription(ctx, tenantID)
+	sub, err := s.store.FindSubscription(ctx, tenantID)
 	switch {
 	case err == nil:
 		out.Subscription = sub
@@ -78,7 +78,7 @@ func (s *Service) Summary(ctx context.Context, tenantID int64) (*Summary, error)
 		return nil, err
 	}
 	last := out.To.Add(-time.Nanosecond)
-	totals, err := s.Store.PeriodUsageTotals(ctx, tenantID, out.From, out.To)
+	totals, err := s.store.PeriodUsageTotals(ctx, tenantID, out.From, out.To)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,9 @@ func openBilling(tb testing.TB) (*billing.Service, *store.DB, []*app.Tenant) {
 		}
 		ts = append(ts, t)
 	}
-	return &billing.Service{Store: store.NewBillingStore(db), Now: func() time.Time { return testNow }}, db, ts
+	s := billing.NewService(store.NewBillingStore(db))
+	s.Now = func() time.Time { return testNow }
+	return s, db, ts
 }
 
 func totals(t *testing.T, s *billing.Service, tenantID int64) map[string]billing.UsageTotal {

@@ -55,7 +55,7 @@ func (s *Service) Allow(ctx context.Context, tenantID int64, category string) er
 	if err := s.suspended(ctx, tenantID, category); err != nil { // dunning.go
 		return err
 	}
-	sub, err := s.Store.FindSubscription(ctx, tenantID)
+	sub, err := s.store.FindSubscription(ctx, tenantID)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return nil
 	} else if err != nil {
@@ -64,7 +64,7 @@ func (s *Service) Allow(ctx context.Context, tenantID int64, category string) er
 	if !sub.Plan.Wallet || sub.Status == Cancelled {
 		return nil
 	}
-	w, err := s.Store.FindWallet(ctx, tenantID)
+	w, err := s.store.FindWallet(ctx, tenantID)
 	if err != nil {
 		return err
 	}
@@ -84,17 +84,17 @@ func (s *Service) TopUp(ctx context.Context, tenantID, amountMicros int64, ref, 
 	if ref == "" {
 		ref = randomID()
 	}
-	return s.Store.AddWalletEntry(ctx, &WalletEntry{TenantID: tenantID, Kind: EntryTopUp, AmountMicros: amountMicros, Ref: ref, Note: truncate(note, 200)})
+	return s.store.AddWalletEntry(ctx, &WalletEntry{TenantID: tenantID, Kind: EntryTopUp, AmountMicros: amountMicros, Ref: ref, Note: truncate(note, 200)})
 }
 
 // Wallet returns the tenant's wallet (zero when never used) and its
 // latest entries, newest first.
 func (s *Service) Wallet(ctx context.Context, tenantID int64, limit int) (*Wallet, []*WalletEntry, error) {
-	w, err := s.Store.FindWallet(ctx, tenantID)
+	w, err := s.store.FindWallet(ctx, tenantID)
 	if err != nil {
 		return nil, nil, err
 	}
-	es, err := s.Store.FindWalletEntries(ctx, tenantID, limit)
+	es, err := s.store.FindWalletEntries(ctx, tenantID, limit)
 	return w, es, err
 }
 

@@ -25,9 +25,11 @@ type wfEnv struct {
 func newWFEnv(t *testing.T) *wfEnv {
 	e := &wfEnv{env: newEnv(t)}
 	e.ws = store.NewWorkflowStore(e.db)
-	e.tr = &app.Triggers{Store: e.ws, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	e.eng = &app.Engine{Store: e.ws, Contacts: store.NewContactStore(e.db), Inbox: e.svc, Telephony: e.svc.Telephony,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.tr = app.NewTriggers(e.ws)
+	e.tr.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.eng = app.NewEngine(e.ws)
+	e.eng.Contacts, e.eng.Inbox, e.eng.Telephony = store.NewContactStore(e.db), e.svc, e.svc.Telephony
+	e.eng.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	return e
 }
 

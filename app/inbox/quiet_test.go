@@ -86,8 +86,9 @@ func TestQuiet_HoldsWorkflowText(t *testing.T) {
 	}
 	// A restart: a new engine at 07:59 there still holds it.
 	e.now = time.Date(2027, 1, 5, 12, 59, 0, 0, time.UTC)
-	e.eng = &app.Engine{Store: e.ws, Contacts: store.NewContactStore(e.db), Inbox: e.svc, Telephony: e.svc.Telephony, Now: clock, QuietHours: e.svc.QuietUntil,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.eng = app.NewEngine(e.ws)
+	e.eng.Contacts, e.eng.Inbox, e.eng.Telephony, e.eng.Now, e.eng.QuietHours = store.NewContactStore(e.db), e.svc, e.svc.Telephony, clock, e.svc.QuietUntil
+	e.eng.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.tick()
 	if n := len(e.tw.Messages()); n != 0 {
 		t.Fatalf("%d texts sent before the window ended", n)

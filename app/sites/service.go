@@ -61,9 +61,13 @@ type Store interface {
 	FindMediaFile(ctx context.Context, siteID int64, path string) (*File, error)
 }
 
-// TenantDomains lists a tenant's custom domains (app.DomainService).
+// TenantDomains reads the tenants' custom domains (app.DomainService).
 type TenantDomains interface {
+	// DomainsByTenant lists a tenant's custom domains.
 	DomainsByTenant(ctx context.Context, tenantID int64) ([]string, error)
+	// TenantIDByDomain returns the tenant that registered host as its
+	// custom domain (ENOTFOUND: none).
+	TenantIDByDomain(ctx context.Context, host string) (int64, error)
 }
 
 // Service is the builder's use cases: sites and pages edited as drafts,
@@ -152,10 +156,8 @@ func (s *Service) checkDomain(ctx context.Context, site *Site) error {
 			return app.FieldErrorf("domain", "%s cannot be a site's address: choose another name before .%s (letters, digits and dashes; not %s).",
 				site.Domain, s.HouseDomain, "app, nexus, www, mail or api")
 		}
-		if tl, ok := s.Domains.(interface {
-			TenantIDByDomain(context.Context, string) (int64, error)
-		}); ok {
-			owner, err := tl.TenantIDByDomain(ctx, site.Domain)
+		if s.Domains != nil {
+			owner, err := s.Domains.TenantIDByDomain(ctx, site.Domain)
 			if err == nil && owner != tid {
 				return app.FieldErrorf("domain", "%s is taken: choose another name before .%s.", site.Domain, s.HouseDomain)
 			} else if err != nil && app.ErrorCode(err) != app.ENOTFOUND {

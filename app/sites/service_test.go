@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,6 +25,15 @@ type fakeDomains map[int64][]string
 
 func (f fakeDomains) DomainsByTenant(_ context.Context, id int64) ([]string, error) {
 	return f[id], nil
+}
+
+func (f fakeDomains) TenantIDByDomain(_ context.Context, host string) (int64, error) {
+	for id, ds := range f {
+		if slices.Contains(ds, host) {
+			return id, nil
+		}
+	}
+	return 0, app.Errorf(app.ENOTFOUND, "Domain not found.")
 }
 
 func newSiteEnv(tb testing.TB) *siteEnv {
