@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 	"unicode/utf8"
@@ -210,7 +211,7 @@ func (w *When) validate(trigger string) error {
 		if owner != nil && owner.Type != w.Object {
 			return bad("field", "%s is a %s field.", w.Field, owner.Type)
 		}
-		if owner == nil && !customKeyRE.MatchString(w.Field) {
+		if owner == nil && !customKeyRE().MatchString(w.Field) {
 			return bad("field", "%q is not a field key.", w.Field)
 		}
 		if w.OffsetDays < -365 || w.OffsetDays > 365 {
@@ -383,9 +384,9 @@ type Step struct {
 	Days   int    `json:"days,omitempty"`
 }
 
-var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+var stepIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`) })
 
-var agentRefRE = regexp.MustCompile(`^[1-9][0-9]{0,17}$`)
+var agentRefRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]{0,17}$`) })
 
 // ParseDefinition parses and validates a JSON definition.
 func ParseDefinition(b []byte) (*Definition, error) {
@@ -415,7 +416,7 @@ func (d *Definition) Validate() error {
 		if s.ID == "" {
 			s.ID = fmt.Sprintf("step%d", i+1)
 		}
-		if !stepIDRE.MatchString(s.ID) {
+		if !stepIDRE().MatchString(s.ID) {
 			return FieldErrorf("definition", "Step %d: id %q must be lowercase letters, digits, - or _.", i+1, s.ID)
 		}
 		if _, dup := index[s.ID]; dup {

@@ -303,7 +303,9 @@ type Company struct {
 // CompanySizes are the accepted company sizes (employees).
 var CompanySizes = []string{"1-10", "11-50", "51-200", "201-1000", "1001-5000", "5000+"}
 
-var companyDomainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+var companyDomainRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+})
 
 // Validate normalises and checks a company. Returns EINVALID naming the
 // field.
@@ -316,7 +318,7 @@ func (c *Company) Validate() error {
 		d = u.Host
 	}
 	c.Domain = strings.TrimPrefix(strings.TrimSuffix(d, "/"), "www.")
-	if c.Domain != "" && (len(c.Domain) > 253 || !companyDomainRE.MatchString(c.Domain)) {
+	if c.Domain != "" && (len(c.Domain) > 253 || !companyDomainRE().MatchString(c.Domain)) {
 		return FieldErrorf("domain", "Domain must look like example.com.")
 	}
 	var err error
@@ -419,7 +421,7 @@ type Deal struct {
 	UpdatedAt time.Time
 }
 
-var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+var currencyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{3}$`) })
 
 // Validate normalises and checks a deal. Stage and references are checked
 // by the store, which knows the tenant's pipelines. Returns EINVALID.
@@ -435,7 +437,7 @@ func (d *Deal) Validate() error {
 	if d.Amount < 0 || d.Amount > 1e15 {
 		return FieldErrorf("amount", "Amount must be a whole number of cents from 0 to 10^15.")
 	}
-	if !currencyRE.MatchString(d.Currency) {
+	if !currencyRE().MatchString(d.Currency) {
 		return FieldErrorf("currency", "Currency must be a three-letter ISO 4217 code like USD.")
 	}
 	if d.Probability != nil && (*d.Probability < 0 || *d.Probability > 100) {

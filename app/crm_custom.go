@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,7 +41,7 @@ type CustomField struct {
 	CreatedAt time.Time
 }
 
-var customKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+var customKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`) })
 
 // Validate checks a definition. Returns EINVALID naming the field.
 func (f *CustomField) Validate() error {
@@ -48,7 +49,7 @@ func (f *CustomField) Validate() error {
 	if f.Object != RecordPerson && f.Object != RecordCompany && f.Object != RecordDeal {
 		return FieldErrorf("object", "object must be person, company or deal.")
 	}
-	if !customKeyRE.MatchString(f.Key) {
+	if !customKeyRE().MatchString(f.Key) {
 		return FieldErrorf("key", "key must be lowercase letters, digits and underscores, starting with a letter (at most 40).")
 	}
 	if f.Label == "" {

@@ -1,11 +1,14 @@
 package app
 
-import "regexp"
+import (
+	"regexp"
+	"sync"
+)
 
 // plainNumber is a cell a spreadsheet reads as a number and nothing else:
 // an optional sign, digits, an optional decimal part (an E.164 phone, a
 // negative amount).
-var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
+var plainNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`) })
 
 // CSVCell neutralises formula injection (OWASP "CSV Injection") in a value
 // about to be written to a CSV file: a cell that starts with =, +, -, @,
@@ -20,7 +23,7 @@ func CSVCell(s string) string {
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
-		if plainNumber.MatchString(s) {
+		if plainNumber().MatchString(s) {
 			return s
 		}
 		return "'" + s

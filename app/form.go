@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,7 +56,7 @@ type FormField struct {
 	Options  []string `json:"options,omitempty"` // select only
 }
 
-var formFieldNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+var formFieldNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`) })
 
 // reservedFormFields are names the hosted page uses itself.
 var reservedFormFields = map[string]bool{ConsentField: true, "utm_source": true, "utm_medium": true, "utm_campaign": true,
@@ -134,7 +135,7 @@ func (f *Form) Validate() error {
 	for i := range f.Fields {
 		fd := &f.Fields[i]
 		fd.Label = strings.TrimSpace(fd.Label)
-		if !formFieldNameRE.MatchString(fd.Name) {
+		if !formFieldNameRE().MatchString(fd.Name) {
 			return FieldErrorf("fields", "Field %d: name %q must start with a letter and use lowercase letters, digits or _ (at most 40).", i+1, fd.Name)
 		}
 		if reservedFormFields[fd.Name] {

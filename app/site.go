@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -57,12 +58,12 @@ type Link struct {
 	URL   string `json:"url"`
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
 
 // Validate checks a page before it is stored.
 func (p *Page) Validate() error {
 	p.Slug = strings.TrimSpace(p.Slug)
-	if p.Slug != "" && !slugRE.MatchString(p.Slug) {
+	if p.Slug != "" && !slugRE().MatchString(p.Slug) {
 		return FieldErrorf("slug", "Slug may contain lowercase letters, digits and single dashes.")
 	}
 	if strings.TrimSpace(p.Title) == "" {
@@ -171,7 +172,7 @@ type Lead struct {
 	CreatedAt time.Time
 }
 
-var phoneRE = regexp.MustCompile(`^\+?[0-9 ().-]{7,25}$`)
+var phoneRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9 ().-]{7,25}$`) })
 
 // Validate checks a lead: a name, and an email or a phone.
 func (l *Lead) Validate() error {
@@ -197,7 +198,7 @@ func (l *Lead) Validate() error {
 			return err
 		}
 	}
-	if l.Phone != "" && !phoneRE.MatchString(l.Phone) {
+	if l.Phone != "" && !phoneRE().MatchString(l.Phone) {
 		return FieldErrorf("phone", "Enter a phone number with digits only, like +1 512 555 0100.")
 	}
 	return nil

@@ -10,7 +10,7 @@ type aiAgentStep struct{}
 
 func (aiAgentStep) check(c *stepCheck) (err error) {
 	s, bad := c.s, c.bad
-	if s.Agent != "" && !agentRefRE.MatchString(s.Agent) {
+	if s.Agent != "" && !agentRefRE().MatchString(s.Agent) {
 		err = bad("agent", "must be an agent's ID (or empty for the tenant's first agent).")
 	} else if len(s.Purpose) > 1000 {
 		err = bad("purpose", "must be at most 1000 characters.")

@@ -80,8 +80,8 @@ func (t *Tenant) BrandCSS() string {
 }
 
 var (
-	tenantSlugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	hexColorRE   = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+	tenantSlugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
+	hexColorRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-f]{6}$`) })
 )
 
 // Validate normalises and checks a tenant before it is stored. Returns
@@ -115,7 +115,7 @@ func (t *Tenant) Validate() error {
 	if t.Slug == "" {
 		t.Slug = Slugify(t.Name)
 	}
-	if !tenantSlugRE.MatchString(t.Slug) || len(t.Slug) > 63 {
+	if !tenantSlugRE().MatchString(t.Slug) || len(t.Slug) > 63 {
 		return FieldErrorf("slug", "Slug may contain lowercase letters, digits and single dashes (at most 63).")
 	}
 	if len(t.DisplayName) > 120 {
@@ -133,7 +133,7 @@ func (t *Tenant) Validate() error {
 		return FieldErrorf("timezone", "Timezone must be an IANA name like America/Chicago or UTC.")
 	}
 	for _, c := range []struct{ field, label, v string }{{"primary_color", "Primary colour", t.PrimaryColor}, {"accent_color", "Accent colour", t.AccentColor}} {
-		if !hexColorRE.MatchString(c.v) {
+		if !hexColorRE().MatchString(c.v) {
 			return FieldErrorf(c.field, "%s must be a hex colour like #1d4ed8.", c.label)
 		}
 		// Buttons and links put white text on the colour and the colour on

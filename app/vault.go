@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -193,7 +194,7 @@ func NewVaultService(st VaultStore, c *Cipher) *VaultService {
 	return &VaultService{store: st, Cipher: c}
 }
 
-var secretNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`)
+var secretNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`) })
 
 // MaxSecretBytes caps a secret's value.
 const MaxSecretBytes = 16 << 10
@@ -262,7 +263,7 @@ func (s *VaultService) Put(ctx context.Context, scope VaultScope, name, value st
 		return err
 	}
 	name = strings.TrimSpace(name)
-	if !secretNameRE.MatchString(name) {
+	if !secretNameRE().MatchString(name) {
 		return FieldErrorf("name", "Name may contain lowercase letters, digits, dots, dashes and underscores (at most 100), like twilio_auth_token.")
 	}
 	if value == "" {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 const completionUsage = `Usage: orengen completion bash|zsh
@@ -55,7 +56,7 @@ func runCompletion(ctx context.Context, args []string, stdout, stderr io.Writer,
 
 // flagLine matches a flag in flag.PrintDefaults output: "  -name" for a
 // boolean, "  -name type" for a flag that takes a value.
-var flagLine = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9_-]*)(?: (\S+))?`)
+var flagLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9_-]*)(?: (\S+))?`) })
 
 // completionNodes walks the command table. The flags of each command and
 // subcommand come from its own flag set: its --help output, parsed, so the
@@ -69,7 +70,7 @@ func completionNodes(ctx context.Context) []completionNode {
 		var out bytes.Buffer
 		_ = c.Run(ctx, append(append([]string(nil), path...), "--help"), &out, &out, noEnv)
 		n := completionNode{Key: strings.Join(append([]string{c.Name}, path...), " ")}
-		for _, m := range flagLine.FindAllStringSubmatch(out.String(), -1) {
+		for _, m := range flagLine().FindAllStringSubmatch(out.String(), -1) {
 			n.Words = append(n.Words, "--"+m[1])
 			if m[2] != "" {
 				n.ValueFlags = append(n.ValueFlags, "--"+m[1])

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/httpx"
@@ -296,7 +297,7 @@ func LoadConfig(fs *flag.FlagSet, args []string, env func(string) string, only .
 	return c, nil
 }
 
-var envLine = regexp.MustCompile(`^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$`)
+var envLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$`) })
 
 // readEnvFile reads KEY=value lines; # starts a comment; values may be
 // quoted. A line that is neither names its number in the error.
@@ -313,7 +314,7 @@ func readEnvFile(path string) (map[string]string, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		m := envLine.FindStringSubmatch(line)
+		m := envLine().FindStringSubmatch(line)
 		if m == nil {
 			return nil, fmt.Errorf("--config %s line %d: expected KEY=value", path, n)
 		}

@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app/federal"
@@ -533,7 +534,7 @@ func (c *Client) classify(status int, header http.Header, body []byte) error {
 	return &federal.APIError{Status: status, Code: code, Message: c.APIKey.Scrub(truncate(msg, 500))}
 }
 
-var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+var titleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`) })
 
 // nonJSONMessage describes an HTML or text error body briefly.
 func nonJSONMessage(header http.Header, body []byte) string {
@@ -541,13 +542,13 @@ func nonJSONMessage(header http.Header, body []byte) string {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return "empty body"
 	}
-	if m := titleRE.FindSubmatch(body); m != nil {
+	if m := titleRE().FindSubmatch(body); m != nil {
 		return fmt.Sprintf("non-JSON response (%s): %s", ct, truncate(strings.Join(strings.Fields(string(m[1])), " "), 200))
 	}
 	return fmt.Sprintf("non-JSON response (%s): %s", ct, truncate(strings.Join(strings.Fields(federal.PlainText(string(body))), " "), 200))
 }
 
-var accessAfterRE = regexp.MustCompile(`(?i)after\s+(.+?)\s*$`)
+var accessAfterRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)after\s+(.+?)\s*$`) })
 
 // retryAt picks the time SAM.gov says access resumes.
 func retryAt(eb errorBody, header http.Header, now time.Time) time.Time {
@@ -562,7 +563,7 @@ func retryAt(eb errorBody, header http.Header, now time.Time) time.Time {
 			return t.UTC()
 		}
 	}
-	if m := accessAfterRE.FindStringSubmatch(string(eb.Description)); m != nil {
+	if m := accessAfterRE().FindStringSubmatch(string(eb.Description)); m != nil {
 		if t, err := federal.ParseTime(m[1]); err == nil && !t.IsZero() {
 			return t.UTC()
 		}

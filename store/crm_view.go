@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"orengen/app"
 )
@@ -76,7 +77,7 @@ var multiSources = map[string]string{
 	"deal_person": `SELECT person_id AS value FROM crm_deal_people dp WHERE dp.deal_id = r.id`,
 }
 
-var customKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+var customKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`) })
 
 // cmpArg converts a condition's value for a field kind: amounts to minor
 // units, numbers to numbers, booleans to 1/0. It returns the kind the
@@ -191,7 +192,7 @@ func whereSQL(typ string, w app.Where) (string, []any, error) {
 	walk = func(w *app.Where) error {
 		for _, c := range w.Conditions {
 			if k, ok := strings.CutPrefix(c.Field, "custom."); ok {
-				if !customKeyRE.MatchString(k) {
+				if !customKeyRE().MatchString(k) {
 					return app.FieldErrorf("conditions", "Unknown field %q.", c.Field)
 				}
 				defs = append(defs, &app.CustomField{Key: k})

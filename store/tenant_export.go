@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -689,8 +690,8 @@ func checkExportFile(path string) error {
 }
 
 var (
-	formRefRE = regexp.MustCompile(`^form-([0-9]+)$`)
-	digitsRE  = regexp.MustCompile(`^[0-9]+$`)
+	formRefRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^form-([0-9]+)$`) })
+	digitsRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+$`) })
 )
 
 // ImportTenant reads an export file made by ExportTenant into this
@@ -1167,10 +1168,10 @@ func shiftDefinition(v any, m idMapper) any {
 			if !ok {
 				continue
 			}
-			if s, ok := x["agent"].(string); ok && digitsRE.MatchString(s) {
+			if s, ok := x["agent"].(string); ok && digitsRE().MatchString(s) {
 				x["agent"] = shiftDigits(s, "agents", m)
 			}
-			if s, ok := x["table"].(string); ok && digitsRE.MatchString(s) {
+			if s, ok := x["table"].(string); ok && digitsRE().MatchString(s) {
 				x["table"] = shiftDigits(s, "sheet_tables", m)
 			}
 		}
@@ -1180,10 +1181,10 @@ func shiftDefinition(v any, m idMapper) any {
 
 // shiftFormRef maps a form reference written "form-N" or "N".
 func shiftFormRef(s string, m idMapper) string {
-	if x := formRefRE.FindStringSubmatch(s); x != nil {
+	if x := formRefRE().FindStringSubmatch(s); x != nil {
 		return "form-" + shiftDigits(x[1], "forms", m)
 	}
-	if digitsRE.MatchString(s) {
+	if digitsRE().MatchString(s) {
 		return shiftDigits(s, "forms", m)
 	}
 	return s

@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -188,11 +189,11 @@ type Limits struct {
 }
 
 var (
-	fieldKeyRE  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
-	spanRE      = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$`)
-	secretRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`)
-	modelNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$`)
-	langRE      = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	fieldKeyRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`) })
+	spanRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$`) })
+	secretRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`) })
+	modelNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$`) })
+	langRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`) })
 )
 
 // CRMFields are the person fields a collected field may go to (besides
@@ -256,7 +257,7 @@ func (m *ModelSettings) normalize() error {
 	if m.Model = strings.TrimSpace(m.Model); m.Model == "" {
 		m.Model = DefaultModel
 	}
-	if !modelNameRE.MatchString(m.Model) {
+	if !modelNameRE().MatchString(m.Model) {
 		return app.FieldErrorf("model.model", "Model must be a model name like gpt-4o-mini.")
 	}
 	if m.Temperature < 0 || m.Temperature > 2 {
@@ -265,10 +266,10 @@ func (m *ModelSettings) normalize() error {
 	if m.KeySecret = strings.TrimSpace(m.KeySecret); m.KeySecret == "" {
 		m.KeySecret = DefaultKeySecret
 	}
-	if !secretRE.MatchString(m.KeySecret) {
+	if !secretRE().MatchString(m.KeySecret) {
 		return app.FieldErrorf("model.key_secret", "Key secret must be a vault secret name like openai_api_key.")
 	}
-	if m.EmbeddingModel = strings.TrimSpace(m.EmbeddingModel); m.EmbeddingModel != "" && !modelNameRE.MatchString(m.EmbeddingModel) {
+	if m.EmbeddingModel = strings.TrimSpace(m.EmbeddingModel); m.EmbeddingModel != "" && !modelNameRE().MatchString(m.EmbeddingModel) {
 		return app.FieldErrorf("model.embedding_model", "Embedding model must be a model name like text-embedding-3-small.")
 	}
 	return nil
@@ -292,7 +293,7 @@ func (v *VoiceSettings) normalize() error {
 	if v.Language == "" {
 		v.Language = "en-US"
 	}
-	if !langRE.MatchString(v.Language) {
+	if !langRE().MatchString(v.Language) {
 		return app.FieldErrorf("voice.language", "Language must be a tag like en-US.")
 	}
 	if len(v.Voice) > 100 || strings.ContainsAny(v.Voice, `"<>&`) {
@@ -374,7 +375,7 @@ func (c *Config) normalizeFields() error {
 	for i := range c.Fields {
 		f := &c.Fields[i]
 		f.Key, f.Label, f.Description, f.CRMField = strings.TrimSpace(f.Key), strings.TrimSpace(f.Label), strings.TrimSpace(f.Description), strings.TrimSpace(f.CRMField)
-		if !fieldKeyRE.MatchString(f.Key) {
+		if !fieldKeyRE().MatchString(f.Key) {
 			return app.FieldErrorf("fields", "Field %d: key %q must be lowercase letters, digits and _ (like budget).", i+1, f.Key)
 		}
 		if keys[f.Key] {
@@ -392,7 +393,7 @@ func (c *Config) normalizeFields() error {
 		}
 		if !slices.Contains(CRMFields, f.CRMField) && f.CRMField != "note" {
 			k, ok := strings.CutPrefix(f.CRMField, "custom:")
-			if !ok || !fieldKeyRE.MatchString(k) {
+			if !ok || !fieldKeyRE().MatchString(k) {
 				return app.FieldErrorf("fields", "Field %q: CRM field must be one of %s, custom:KEY or note.", f.Key, strings.Join(CRMFields, ", "))
 			}
 		}
@@ -443,7 +444,7 @@ func (h *Hours) normalize() error {
 	for d := range h.Days {
 		for i, s := range h.Days[d] {
 			s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-			if !spanRE.MatchString(s) || s[6:] <= s[:5] {
+			if !spanRE().MatchString(s) || s[6:] <= s[:5] {
 				return app.FieldErrorf("hours.days", "%s: %q is not a span like 09:00-17:00.", time.Weekday(d), s)
 			}
 			h.Days[d][i] = s

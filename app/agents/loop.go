@@ -277,8 +277,8 @@ func knowledgeMessage(ss []Source) string {
 	return b.String()
 }
 
-var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-var phoneRE = regexp.MustCompile(`\+?\d[\d\s().\-]{6,18}\d`)
+var emailRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`) })
+var phoneRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\+?\d[\d\s().\-]{6,18}\d`) })
 
 // detectContact makes the visitor a CRM person as soon as they write an
 // email address or a phone number.
@@ -288,10 +288,10 @@ func (s *Service) detectContact(ctx context.Context, ss *session, text string) {
 		return
 	}
 	in := app.ContactInput{TenantID: c.TenantID, Source: sourceLabel(c.Channel), Actor: fmt.Sprintf("agent:%d", c.AgentID)}
-	if m := emailRE.FindString(text); m != "" && app.ValidateEmail("email", strings.ToLower(m)) == nil {
+	if m := emailRE().FindString(text); m != "" && app.ValidateEmail("email", strings.ToLower(m)) == nil {
 		in.Email = strings.ToLower(m)
 	}
-	if m := phoneRE.FindString(text); m != "" {
+	if m := phoneRE().FindString(text); m != "" {
 		if p, err := app.NormalizePhone("phone", m); err == nil {
 			in.Phone = p
 		}

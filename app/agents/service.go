@@ -477,7 +477,7 @@ func (s *Service) SavePrice(ctx context.Context, p *Price) error {
 		return app.Errorf(app.EFORBIDDEN, "Only the agency edits prices.")
 	}
 	p.Key = strings.TrimSpace(p.Key)
-	if p.Key == "" || len(p.Key) > 128 || !(p.Key == "voice" || p.Key == "sms" || modelNameRE.MatchString(p.Key)) {
+	if p.Key == "" || len(p.Key) > 128 || !(p.Key == "voice" || p.Key == "sms" || modelNameRE().MatchString(p.Key)) {
 		return app.FieldErrorf("key", "Name a model (like gpt-4o-mini), voice or sms.")
 	}
 	if p.InPerMTok < 0 || p.OutPerMTok < 0 || p.Unit < 0 || p.InPerMTok > 1e12 || p.OutPerMTok > 1e12 || p.Unit > 1e12 {

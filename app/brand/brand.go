@@ -29,6 +29,7 @@ import (
 	"image/png"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -150,7 +151,7 @@ func (u KitUpdate) Apply(k *Kit) {
 	}
 }
 
-var hexColorRE = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+var hexColorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-f]{6}$`) })
 
 // ContrastPair is two colours that are shown one on the other.
 type ContrastPair struct {
@@ -186,7 +187,7 @@ func (k *Kit) Validate() error {
 			s := *c.v
 			*c.v = "#" + string([]byte{s[1], s[1], s[2], s[2], s[3], s[3]})
 		}
-		if !hexColorRE.MatchString(*c.v) {
+		if !hexColorRE().MatchString(*c.v) {
 			return app.FieldErrorf(c.field, "%s must be a hex colour like #1d4ed8.", c.label)
 		}
 	}
@@ -365,7 +366,7 @@ func (r *Release) Validate() error {
 	if r.Slug == "" {
 		r.Slug = app.Slugify(r.Title)
 	}
-	if !slugRE.MatchString(r.Slug) || len(r.Slug) > 80 || r.Slug == "kit.zip" {
+	if !slugRE().MatchString(r.Slug) || len(r.Slug) > 80 || r.Slug == "kit.zip" {
 		return app.FieldErrorf("slug", "Slug may contain lowercase letters, digits and single dashes (at most 80).")
 	}
 	if len(r.Summary) > 500 {
@@ -377,7 +378,7 @@ func (r *Release) Validate() error {
 	return nil
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
 
 // Stores are where the brand & press kit keeps its data, one small store
 // per kind of record (package store's BrandStore is every one of them),

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	// The tz database is embedded so a server without /usr/share/zoneinfo
 	// (a minimal VPS image) still knows every visitor's zone.
@@ -218,7 +219,7 @@ type Question struct {
 // Question fields mapped to the CRM person.
 var questionFields = []string{"", "phone", "company", "title"}
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 // EventType is a bookable meeting.
 type EventType struct {
@@ -280,7 +281,7 @@ func (e *EventType) Validate() error {
 	if e.Title == "" || len(e.Title) > 200 {
 		return app.FieldErrorf("title", "Title required (at most 200 characters).")
 	}
-	if !slugRE.MatchString(e.Slug) {
+	if !slugRE().MatchString(e.Slug) {
 		return app.FieldErrorf("slug", "Slug must be lower-case letters, digits and dashes (like free-audit).")
 	}
 	if len(e.Description) > 5000 {
@@ -335,7 +336,7 @@ func (e *EventType) Validate() error {
 	for i := range e.Questions {
 		q := &e.Questions[i]
 		q.Key, q.Label = strings.TrimSpace(q.Key), strings.TrimSpace(q.Label)
-		if !slugRE.MatchString(strings.ReplaceAll(q.Key, "_", "-")) || keys[q.Key] {
+		if !slugRE().MatchString(strings.ReplaceAll(q.Key, "_", "-")) || keys[q.Key] {
 			return app.FieldErrorf("questions", "Question key %q must be unique lower-case letters, digits and underscores.", q.Key)
 		}
 		keys[q.Key] = true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -93,7 +94,7 @@ func (sp *Space) Validate() error {
 	if sp.Slug == "" {
 		sp.Slug = Slugify(sp.Name)
 	}
-	if !slugRE.MatchString(sp.Slug) || len(sp.Slug) > 60 {
+	if !slugRE().MatchString(sp.Slug) || len(sp.Slug) > 60 {
 		return app.FieldErrorf("slug", "Address must be lower-case letters, digits and dashes (at most 60), like general.")
 	}
 	if err := checkText("description", "Description", sp.Description, MaxSummary, false); err != nil {
@@ -297,14 +298,14 @@ func (m *Member) Handle() string {
 	return strings.Trim(b.String(), ".")
 }
 
-var mentionRE = regexp.MustCompile(`(?:^|[^\pL\pN_.@])@([\pL\pN]+(?:\.[\pL\pN]+)*)`)
+var mentionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[^\pL\pN_.@])@([\pL\pN]+(?:\.[\pL\pN]+)*)`) })
 
 // Mentions returns the distinct @handles in text (lower case), at most
 // MaxMentions.
 func Mentions(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range mentionRE.FindAllStringSubmatch(text, -1) {
+	for _, m := range mentionRE().FindAllStringSubmatch(text, -1) {
 		h := strings.ToLower(m[1])
 		if !seen[h] {
 			seen[h] = true

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -172,7 +173,7 @@ type Progress struct {
 	CompletedAt *time.Time
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`) })
 
 // Slugify makes a URL slug of a title.
 func Slugify(s string) string {
@@ -216,7 +217,7 @@ func (c *Course) Validate() error {
 	if c.Slug == "" {
 		c.Slug = Slugify(c.Title)
 	}
-	if !slugRE.MatchString(c.Slug) || len(c.Slug) > 60 {
+	if !slugRE().MatchString(c.Slug) || len(c.Slug) > 60 {
 		return app.FieldErrorf("slug", "Address must be lower-case letters, digits and dashes (at most 60), like intro-to-sales.")
 	}
 	if err := checkText("summary", "Summary", c.Summary, MaxSummary, false); err != nil {
@@ -238,8 +239,8 @@ var videoHosts = map[string]string{
 }
 
 var (
-	youtubeID = regexp.MustCompile(`^[A-Za-z0-9_-]{6,20}$`)
-	vimeoID   = regexp.MustCompile(`^[0-9]{3,12}$`)
+	youtubeID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{6,20}$`) })
+	vimeoID   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{3,12}$`) })
 )
 
 // EmbedURL returns the player address of a YouTube or Vimeo link, or
@@ -262,13 +263,13 @@ func EmbedURL(raw string) (string, error) {
 		case strings.HasPrefix(u.Path, "/embed/"), strings.HasPrefix(u.Path, "/shorts/"), strings.HasPrefix(u.Path, "/live/"):
 			id = u.Path[strings.LastIndex(u.Path, "/")+1:]
 		}
-		if !youtubeID.MatchString(id) {
+		if !youtubeID().MatchString(id) {
 			return "", bad
 		}
 		return "https://www.youtube-nocookie.com/embed/" + id, nil
 	case "vimeo":
 		id := u.Path[strings.LastIndex(u.Path, "/")+1:]
-		if !vimeoID.MatchString(id) {
+		if !vimeoID().MatchString(id) {
 			return "", bad
 		}
 		return "https://player.vimeo.com/video/" + id, nil

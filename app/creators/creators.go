@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -85,7 +86,7 @@ type Profile struct {
 	CreatedAt   time.Time
 }
 
-var handleRE = regexp.MustCompile(`^@?[A-Za-z0-9._-]{1,60}$`)
+var handleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^@?[A-Za-z0-9._-]{1,60}$`) })
 
 // Validate normalises and checks a profile. Returns EINVALID.
 func (p *Profile) Validate() error {
@@ -105,7 +106,7 @@ func (p *Profile) Validate() error {
 		if !known {
 			return app.FieldErrorf("handles", "Unknown platform %q (one of %s).", k, strings.Join(Platforms, ", "))
 		}
-		if !handleRE.MatchString(v) {
+		if !handleRE().MatchString(v) {
 			return app.FieldErrorf("handles", "The %s handle %q is not a handle.", k, v)
 		}
 		h[k] = "@" + strings.TrimPrefix(v, "@")

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -116,7 +117,7 @@ type llmAnswer struct {
 	} `json:"dates"`
 }
 
-var llmSectionRE = regexp.MustCompile(`^[A-M](\.\d+)*$`)
+var llmSectionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-M](\.\d+)*$`) })
 
 // Extract asks the model about text. Errors: ErrLLMNoKey, ErrLLMKey,
 // *LLMRejectedError for an answer that is not exactly the asked JSON, or
@@ -241,7 +242,7 @@ func parseLLMAnswer(raw []byte) (Extraction, error) {
 			return Extraction{}, &LLMRejectedError{fmt.Sprintf("requirement %d has no text or more than %d characters", i+1, maxLLMReqText)}
 		case r.Kind != KindShall && r.Kind != KindMust && r.Kind != KindEvaluation:
 			return Extraction{}, &LLMRejectedError{fmt.Sprintf("requirement %d has kind %.40q (want shall, must or evaluation)", i+1, r.Kind)}
-		case r.Section != "" && !llmSectionRE.MatchString(r.Section):
+		case r.Section != "" && !llmSectionRE().MatchString(r.Section):
 			return Extraction{}, &LLMRejectedError{fmt.Sprintf("requirement %d has section %.40q (want a section like L.3.2)", i+1, r.Section)}
 		}
 		ex.Requirements = append(ex.Requirements, Requirement{Section: r.Section, Text: r.Text, Kind: r.Kind, Origin: OriginLLM})

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -68,8 +69,8 @@ type RecordingFetcher interface {
 const MaxRecording = 64 << 20
 
 var (
-	callSIDRE      = regexp.MustCompile(`^CA[0-9a-fA-F]{32}$`)
-	recordingSIDRE = regexp.MustCompile(`^RE[0-9a-fA-F]{32}$`)
+	callSIDRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CA[0-9a-fA-F]{32}$`) })
+	recordingSIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^RE[0-9a-fA-F]{32}$`) })
 )
 
 // callRank orders Twilio's call statuses so a late callback never moves
@@ -137,7 +138,7 @@ func (s *Service) callStore() (CallStore, error) {
 // without a CallSid, or with one that is not Twilio's, records nothing.
 func (s *Service) CallEvent(ctx context.Context, tenantID int64, p map[string]string, routed bool) error {
 	sid := strings.TrimSpace(p["CallSid"])
-	if !callSIDRE.MatchString(sid) {
+	if !callSIDRE().MatchString(sid) {
 		return nil
 	}
 	cs, err := s.callStore()
@@ -154,7 +155,7 @@ func (s *Service) CallEvent(ctx context.Context, tenantID int64, p map[string]st
 	if d, err := strconv.Atoi(p["CallDuration"]); err == nil && d > 0 && d < 7*86400 {
 		k.Duration = d
 	}
-	if r := strings.TrimSpace(p["RecordingSid"]); recordingSIDRE.MatchString(r) && (p["RecordingStatus"] == "" || p["RecordingStatus"] == "completed") {
+	if r := strings.TrimSpace(p["RecordingSid"]); recordingSIDRE().MatchString(r) && (p["RecordingStatus"] == "" || p["RecordingStatus"] == "completed") {
 		k.RecordingSID = r
 		if d, err := strconv.Atoi(p["RecordingDuration"]); err == nil && d > 0 && d < 7*86400 {
 			k.RecordingDuration = d

@@ -26,7 +26,7 @@ var (
 		})
 		return p
 	})
-	imgSrcRE = regexp.MustCompile(`(?i)<img[^>]+src\s*=\s*["']?\s*(?:https?:)?//`)
+	imgSrcRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)<img[^>]+src\s*=\s*["']?\s*(?:https?:)?//`) })
 )
 
 func isRemote(u *url.URL) bool {
@@ -45,7 +45,7 @@ func DisplayHTML(stored string, images bool) (doc string, blocked int) {
 	if images {
 		body = policyImages().Sanitize(stored)
 	} else {
-		blocked = len(imgSrcRE.FindAllStringIndex(stored, -1))
+		blocked = len(imgSrcRE().FindAllStringIndex(stored, -1))
 		body = policyBlock().Sanitize(stored)
 	}
 	return `<!doctype html><html><head><meta charset="utf-8"><base target="_blank"><style>body{font:14px/1.45 system-ui,sans-serif;margin:8px;color:#222;overflow-wrap:anywhere}img{max-width:100%;height:auto}img[src="#blocked"]{display:none}</style></head><body>` +

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -171,7 +172,9 @@ func (s *Service) AcceptInbound(ctx context.Context, rcpt string) (*InboundAddre
 
 // forwardedFrom finds the original sender in a forwarded message's body
 // ("From: Name <addr>" under the mail program's forward marker).
-var forwardedFrom = regexp.MustCompile(`(?mi)^[ \t>*]*(?:from|von|de)[ \t]*:[ \t]*\**(.+?)\**[ \t]*$`)
+var forwardedFrom = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?mi)^[ \t>*]*(?:from|von|de)[ \t]*:[ \t]*\**(.+?)\**[ \t]*$`)
+})
 
 // DeliverInbound stores a message the listener received for rcpt:
 //   - from a customer: an inbound email in the customer's thread;
@@ -283,7 +286,7 @@ func (s *Service) teamSet(ctx context.Context, tenantID int64) map[string]bool {
 // originalSender is the first "From:" line of a forwarded body naming an
 // address that is not the team's.
 func originalSender(body string, team map[string]bool) (addr, name string) {
-	for _, m := range forwardedFrom.FindAllStringSubmatch(body, 5) {
+	for _, m := range forwardedFrom().FindAllStringSubmatch(body, 5) {
 		a, err := mail.ParseAddress(strings.TrimSpace(m[1]))
 		if err != nil {
 			continue

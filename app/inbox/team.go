@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"orengen/app"
 )
@@ -51,7 +52,9 @@ func (s *Service) roundRobin(ctx context.Context, tenantID int64) (string, error
 }
 
 // mentionRE finds @mentions: @email@example.com or @name.
-var mentionRE = regexp.MustCompile(`(?:^|[\s(,;])@([\p{L}\p{N}._%+\-]+(?:@[\p{L}\p{N}.\-]+\.[\p{L}]{2,})?)`)
+var mentionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|[\s(,;])@([\p{L}\p{N}._%+\-]+(?:@[\p{L}\p{N}.\-]+\.[\p{L}]{2,})?)`)
+})
 
 // Mentions returns the team members a note names: @ and an email, the
 // part of an email before the @, or a first name that only one of them
@@ -63,7 +66,7 @@ func Mentions(note string, team []*app.User) []*app.User {
 			out = append(out, u)
 		}
 	}
-	for _, m := range mentionRE.FindAllStringSubmatch(note, -1) {
+	for _, m := range mentionRE().FindAllStringSubmatch(note, -1) {
 		tok := strings.ToLower(strings.TrimRight(m[1], "."))
 		var hits []*app.User
 		for _, u := range team {

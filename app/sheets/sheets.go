@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -176,8 +177,8 @@ func (r *Row) Text(t *Table) map[string]string {
 }
 
 var (
-	keyRE      = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
-	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	keyRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`) })
+	currencyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{3}$`) })
 )
 
 // KeyOf derives a column key from a name: lowercase ASCII letters,
@@ -260,7 +261,7 @@ func (c *Column) Validate(field string) error {
 	if c.Key == "" {
 		c.Key = KeyOf(c.Name)
 	}
-	if !keyRE.MatchString(c.Key) || reservedKeys[c.Key] {
+	if !keyRE().MatchString(c.Key) || reservedKeys[c.Key] {
 		return app.FieldErrorf(field+".key", "Column key %q: use lowercase letters, digits and _, starting with a letter (not id, created_at or updated_at).", c.Key)
 	}
 	if c.Type == "" {
@@ -303,7 +304,7 @@ func (c *Column) Validate(field string) error {
 		if c.Currency == "" {
 			c.Currency = "USD"
 		}
-		if !currencyRE.MatchString(c.Currency) {
+		if !currencyRE().MatchString(c.Currency) {
 			return app.FieldErrorf(field+".currency", "Currency must be a three-letter ISO 4217 code like USD or EUR.")
 		}
 	case TypeLink:

@@ -113,8 +113,8 @@ const (
 )
 
 var (
-	eventSlugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	agentKeyRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{4,80}$`)
+	eventSlugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
+	agentKeyRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{4,80}$`) })
 )
 
 // Validate checks a block. Custom HTML is sanitised in place (see
@@ -136,7 +136,7 @@ func (b *Block) Validate() error {
 		// A form's button has a label only (the editor asks for no address).
 		if strings.TrimSpace(b.CTA.Label) == "" {
 			b.CTA = nil
-		} else if b.CTA.URL = "#form"; eventSlugRE.MatchString(b.ID) {
+		} else if b.CTA.URL = "#form"; eventSlugRE().MatchString(b.ID) {
 			b.CTA.URL = "#" + b.ID
 		}
 	}
@@ -182,11 +182,11 @@ func (b *Block) Validate() error {
 			return errf("choose a form.")
 		}
 	case BlockBooking:
-		if !eventSlugRE.MatchString(b.EventType) {
+		if !eventSlugRE().MatchString(b.EventType) {
 			return errf("choose an event type to book.")
 		}
 	case BlockChat:
-		if !agentKeyRE.MatchString(b.AgentKey) {
+		if !agentKeyRE().MatchString(b.AgentKey) {
 			return errf("choose an agent's chat widget.")
 		}
 	case BlockCountdown:
@@ -223,8 +223,8 @@ func SanitizeHTML(s string) (string, bool) {
 }
 
 var (
-	youTubeIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{11}$`)
-	vimeoIDRE   = regexp.MustCompile(`^[0-9]{1,12}$`)
+	youTubeIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{11}$`) })
+	vimeoIDRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{1,12}$`) })
 )
 
 // VideoEmbedURL turns a YouTube or Vimeo address into its embed player's
@@ -246,16 +246,16 @@ func VideoEmbedURL(s string) (string, error) {
 		case strings.HasPrefix(u.Path, "/embed/"), strings.HasPrefix(u.Path, "/shorts/"):
 			id = u.Path[strings.LastIndex(u.Path, "/")+1:]
 		}
-		if youTubeIDRE.MatchString(id) {
+		if youTubeIDRE().MatchString(id) {
 			return "https://www.youtube-nocookie.com/embed/" + id, nil
 		}
 	case "youtu.be":
-		if id = strings.TrimPrefix(u.Path, "/"); youTubeIDRE.MatchString(id) {
+		if id = strings.TrimPrefix(u.Path, "/"); youTubeIDRE().MatchString(id) {
 			return "https://www.youtube-nocookie.com/embed/" + id, nil
 		}
 	case "vimeo.com", "player.vimeo.com":
 		id = u.Path[strings.LastIndex(u.Path, "/")+1:]
-		if vimeoIDRE.MatchString(id) {
+		if vimeoIDRE().MatchString(id) {
 			return "https://player.vimeo.com/video/" + id, nil
 		}
 	}

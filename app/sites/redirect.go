@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"orengen/app"
 )
@@ -22,7 +23,7 @@ const MaxRedirects = 500
 
 // redirectPathRE is a path a redirect may start from or lead to: a
 // leading slash and URL-safe characters (percent-escapes allowed).
-var redirectPathRE = regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+/?$`)
+var redirectPathRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+/?$`) })
 
 // normRedirectPath trims the trailing slash the public host ignores.
 func normRedirectPath(p string) string {
@@ -58,7 +59,7 @@ func (st *Settings) checkRedirects(slugs map[string]bool) error {
 		r := &rs[i]
 		r.From, r.To = normRedirectPath(strings.TrimSpace(r.From)), strings.TrimSpace(r.To)
 		n := i + 1
-		if r.From == "/" || len(r.From) > 500 || !redirectPathRE.MatchString(r.From) || strings.Contains(r.From, "//") {
+		if r.From == "/" || len(r.From) > 500 || !redirectPathRE().MatchString(r.From) || strings.Contains(r.From, "//") {
 			return app.FieldErrorf("redirects", "Redirect %d: %q is not a path to redirect from; write an old address like /old-page (not the home page).", n, r.From)
 		}
 		if strings.HasPrefix(r.From, "/_") || strings.HasPrefix(r.From, "/f/") {
@@ -76,7 +77,7 @@ func (st *Settings) checkRedirects(slugs map[string]bool) error {
 			return app.FieldErrorf("redirects", "Redirect %d: the address to redirect to is too long.", n)
 		case strings.HasPrefix(r.To, "/"):
 			p := localTarget(r.To)
-			if p != "/" && (!redirectPathRE.MatchString(p) || strings.Contains(p, "//")) || strings.ContainsAny(r.To, " \"'<>\\") {
+			if p != "/" && (!redirectPathRE().MatchString(p) || strings.Contains(p, "//")) || strings.ContainsAny(r.To, " \"'<>\\") {
 				return app.FieldErrorf("redirects", "Redirect %d: %q is not a path of the site (like /new-page).", n, r.To)
 			}
 		default:

@@ -152,7 +152,7 @@ func (s *Service) checkDomain(ctx context.Context, site *Site) error {
 		// A subdomain of the agency's domain, first come first served (the
 		// store refuses one another site has), unless it is another
 		// client's registered custom domain.
-		if !subdomainRE.MatchString(label) || reservedSubdomains[label] {
+		if !subdomainRE().MatchString(label) || reservedSubdomains[label] {
 			return app.FieldErrorf("domain", "%s cannot be a site's address: choose another name before .%s (letters, digits and dashes; not %s).",
 				site.Domain, s.HouseDomain, "app, nexus, www, mail or api")
 		}
@@ -176,7 +176,7 @@ func (s *Service) checkDomain(ctx context.Context, site *Site) error {
 }
 
 // subdomainRE is a site's name under the agency's domain (one label).
-var subdomainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+var subdomainRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`) })
 
 // reservedSubdomains are the agency domain's own hosts and names mail
 // and DNS tools expect.
@@ -186,7 +186,7 @@ var reservedSubdomains = map[string]bool{"app": true, "nexus": true, "www": true
 // SubdomainFor is the address under the agency's domain a tenant's site
 // may take without a custom domain ("": none).
 func (s *Service) SubdomainFor(t *app.Tenant) string {
-	if s.HouseDomain == "" || t == nil || t.ID == app.HouseTenantID || !subdomainRE.MatchString(t.Slug) || reservedSubdomains[t.Slug] {
+	if s.HouseDomain == "" || t == nil || t.ID == app.HouseTenantID || !subdomainRE().MatchString(t.Slug) || reservedSubdomains[t.Slug] {
 		return ""
 	}
 	return t.Slug + "." + s.HouseDomain

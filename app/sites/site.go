@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -129,7 +130,7 @@ const (
 	DefaultText       = "#111827"
 )
 
-var hexColorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+var hexColorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-fA-F]{6}$`) })
 
 // Normalize fills the theme's defaults.
 func (t *Theme) Normalize() {
@@ -161,7 +162,7 @@ func (t *Theme) Validate() error {
 		return app.FieldErrorf("heading_font", "Heading font must be one of sans, serif, mono or rounded.")
 	}
 	for _, c := range []struct{ name, v string }{{"primary", t.Primary}, {"background", t.Background}, {"text", t.Text}} {
-		if !hexColorRE.MatchString(c.v) {
+		if !hexColorRE().MatchString(c.v) {
 			return app.FieldErrorf(c.name, "Colour %s must be #rrggbb.", c.name)
 		}
 	}
@@ -204,7 +205,7 @@ func (s *Site) Validate() error {
 	if err := s.Settings.checkRedirects(nil); err != nil {
 		return err
 	}
-	if s.Settings.ChatAgent != "" && !agentKeyRE.MatchString(s.Settings.ChatAgent) {
+	if s.Settings.ChatAgent != "" && !agentKeyRE().MatchString(s.Settings.ChatAgent) {
 		return app.FieldErrorf("chat_agent", "Choose one of your agents for the chat button.")
 	}
 	if l := s.Settings.HeaderCTA; l != nil {
@@ -249,7 +250,7 @@ func (p *Page) Path() string {
 	return "/" + p.Slug
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
 
 // reservedSlugs are paths the public host serves itself (hosted forms,
 // booking pages, the chat widget, assets).
@@ -264,7 +265,7 @@ const MaxBlocks = 60
 // block).
 func (p *Page) Validate() error {
 	p.Slug = strings.Trim(strings.ToLower(strings.TrimSpace(p.Slug)), "/")
-	if p.Slug != "" && (!slugRE.MatchString(p.Slug) || len(p.Slug) > 80) {
+	if p.Slug != "" && (!slugRE().MatchString(p.Slug) || len(p.Slug) > 80) {
 		return app.FieldErrorf("slug", "Slug may contain lowercase letters, digits and single dashes (at most 80), or be empty for the home page.")
 	}
 	if reservedSlugs[p.Slug] {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"orengen/app"
@@ -160,17 +161,19 @@ func relPath(dir, target string) string {
 
 // mdLinkRE finds inline links and images: ![alt](dest "title") or
 // [text](<dest with spaces>).
-var mdLinkRE = regexp.MustCompile(`(!?\[[^\]\n]*\]\()(<[^>\n]+>|[^)\s]+)((?:\s+"[^"\n]*")?\))`)
+var mdLinkRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(!?\[[^\]\n]*\]\()(<[^>\n]+>|[^)\s]+)((?:\s+"[^"\n]*")?\))`)
+})
 
 // embedRE finds Obsidian embeds and links to files: ![[file.png]].
-var embedRE = regexp.MustCompile(`(!?)\[\[([^\]|\n]+?)(?:\|([^\]\n]*))?\]\]`)
+var embedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(!?)\[\[([^\]|\n]+?)(?:\|([^\]\n]*))?\]\]`) })
 
 // rewriteDestinations replaces link and image destinations outside code
 // for which f answers true.
 func rewriteDestinations(body string, f func(dest string) (string, bool)) string {
 	return outsideCode(body, func(s string) string {
-		return mdLinkRE.ReplaceAllStringFunc(s, func(m string) string {
-			sm := mdLinkRE.FindStringSubmatch(m)
+		return mdLinkRE().ReplaceAllStringFunc(s, func(m string) string {
+			sm := mdLinkRE().FindStringSubmatch(m)
 			dest := strings.TrimSuffix(strings.TrimPrefix(sm[2], "<"), ">")
 			if nd, ok := f(dest); ok {
 				return sm[1] + nd + sm[3]
@@ -529,8 +532,8 @@ func (z *zipImport) body(p *zipPage) string {
 		dir = p.path // a folder note's links are relative to its folder
 	}
 	body := outsideCode(p.body, func(s string) string {
-		return embedRE.ReplaceAllStringFunc(s, func(m string) string {
-			sm := embedRE.FindStringSubmatch(m)
+		return embedRE().ReplaceAllStringFunc(s, func(m string) string {
+			sm := embedRE().FindStringSubmatch(m)
 			target := strings.TrimSpace(sm[2])
 			fp, ok := z.byBase[strings.ToLower(path.Base(target))]
 			if !ok {
@@ -568,8 +571,8 @@ func (z *zipImport) body(p *zipPage) string {
 	})
 	// [text](Other Page.md) -> [[Other Page|text]]
 	return outsideCode(body, func(s string) string {
-		return mdLinkRE.ReplaceAllStringFunc(s, func(m string) string {
-			sm := mdLinkRE.FindStringSubmatch(m)
+		return mdLinkRE().ReplaceAllStringFunc(s, func(m string) string {
+			sm := mdLinkRE().FindStringSubmatch(m)
 			if strings.HasPrefix(sm[1], "!") {
 				return m
 			}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -220,7 +221,7 @@ func (s *Handler) handleFederalSectionDelete(c *fiber.Ctx) error {
 	return c.Redirect(proposalURL(id), fiber.StatusSeeOther)
 }
 
-var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var unsafeFileChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
 // handleFederalProposalExport answers the proposal as DOCX or PDF (the
 // last path segment).
@@ -236,7 +237,7 @@ func (s *Handler) handleFederalProposalExport(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	name := "proposal-" + strings.Trim(unsafeFileChars.ReplaceAllString(id, "-"), "-")
+	name := "proposal-" + strings.Trim(unsafeFileChars().ReplaceAllString(id, "-"), "-")
 	if strings.HasSuffix(c.Path(), "/pdf") {
 		err = s.Federal.WriteProposal(&buf, p, federal.FormatPDF)
 		c.Set(fiber.HeaderContentType, "application/pdf")

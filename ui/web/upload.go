@@ -48,7 +48,7 @@ const (
 	UploadTTL = 24 * time.Hour
 )
 
-var uploadIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var uploadIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{32}$`) })
 
 // UploadMeta is what step 1 announced, kept next to the data file.
 type UploadMeta struct {
@@ -75,7 +75,7 @@ func (u *Uploads) paths(ctx context.Context, id string) (dir, data, meta string,
 	if err != nil {
 		return "", "", "", err
 	}
-	if !uploadIDRE.MatchString(id) {
+	if !uploadIDRE().MatchString(id) {
 		return "", "", "", app.Errorf(app.ENOTFOUND, "Upload not found.")
 	}
 	dir = filepath.Join(u.Root, strconv.FormatInt(tid, 10))
