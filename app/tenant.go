@@ -440,8 +440,9 @@ func (s *TenantService) RemoveLogo(ctx context.Context, t *Tenant) error {
 	return nil
 }
 
-// ClearLogo deletes a tenant's logo with no audit entry (the brand kit's
-// "remove the primary logo"). Returns ENOTFOUND.
+// ClearLogo deletes a tenant's logo with no audit entry of its own: the
+// brand kit's "remove the primary logo", which records brand.logo_delete.
+// Returns ENOTFOUND.
 func (s *TenantService) ClearLogo(ctx context.Context, id int64) error {
 	return s.store.SetTenantLogo(ctx, id, nil)
 }

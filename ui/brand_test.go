@@ -465,3 +465,36 @@ func TestBrand_FlowHTTP(t *testing.T) {
 		t.Errorf("admin API zip: %d", st)
 	}
 }
+
+// TestBrand_LogoDeleteAudited: removing a logo from the kit, the primary
+// (the tenant's) or another variant, leaves an audit entry naming the
+// variant, as uploading one does; the primary is gone from the portal.
+func TestBrand_LogoDeleteAudited(t *testing.T) {
+	e := newTenantEnv(t)
+	a := e.A
+	ctxA := app.NewContextWithTenant(context.Background(), a.T)
+	owner := map[string]string{"psid": a.Cookie}
+	for _, v := range []string{"primary", "dark"} {
+		if err := e.App.Brand.SetLogo(ctxA, v, brandPNG(t, 16, 16, color.RGBA{20, 83, 45, 255})); err != nil {
+			t.Fatalf("set %s logo: %v", v, err)
+		}
+		if st, body, _ := e.do(treq{Host: ui.HostPortal, Method: "POST", Path: "/brand/logos/" + v + "/delete", Cookies: owner, CSRF: true}); st != http.StatusSeeOther {
+			t.Fatalf("delete %s logo: %d %.300s", v, st, body)
+		}
+	}
+	if st, _, _ := e.do(treq{Host: ui.HostPortal, Method: "GET", Path: "/logo", Cookies: owner}); st != http.StatusNotFound {
+		t.Errorf("portal logo after the primary was removed: %d, want 404", st)
+	}
+	entries, _, err := e.Server.Audit.Find(app.NewContextWithAdmin(context.Background(), e.Admin), app.AuditFilter{Action: "brand.logo_delete", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, en := range entries {
+		got[en.Detail] = en.Target
+	}
+	want := "tenant:" + strconv.FormatInt(a.T.ID, 10)
+	if len(entries) != 2 || got["primary"] != want || got["dark"] != want {
+		t.Fatalf("audit entries for the two removals: %+v", got)
+	}
+}

@@ -162,20 +162,24 @@ func (s *Service) DeleteLogo(ctx context.Context, variant string) error {
 	}
 	kind := map[string]string{LogoSquare: KindLogoSquare, LogoDark: KindLogoDark}[variant]
 	if variant == LogoPrimary {
-		return s.Tenants.ClearLogo(ctx, tid)
-	}
-	if kind == "" {
-		return app.FieldErrorf("variant", "Logo variant must be primary, square or dark.")
-	}
-	as, err := s.stores.Assets.FindAssets(ctx, kind)
-	if err != nil {
-		return err
-	}
-	for _, a := range as {
-		if err := s.stores.Assets.DeleteAsset(ctx, a.ID); err != nil {
+		if err := s.Tenants.ClearLogo(ctx, tid); err != nil {
 			return err
 		}
+	} else if kind == "" {
+		return app.FieldErrorf("variant", "Logo variant must be primary, square or dark.")
+	} else {
+		as, err := s.stores.Assets.FindAssets(ctx, kind)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if err := s.stores.Assets.DeleteAsset(ctx, a.ID); err != nil {
+				return err
+			}
+		}
 	}
+	// As an upload is (brand.logo, or tenant.logo for the primary).
+	s.Audit.Record(ctx, "brand.logo_delete", fmt.Sprintf("tenant:%d", tid), variant)
 	return nil
 }
 
