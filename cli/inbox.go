@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"orengen/app"
@@ -22,6 +23,15 @@ func (a *App) wireInbox() {
 	a.Stores.Inbox = st
 	a.Inbox = inbox.NewService(st)
 	a.Inbox.Telephony = a.Integrations.Telephony
+	// The MMS media and call recordings at Twilio: fetching them is not
+	// metered, so the unmetered client.
+	a.Inbox.TwilioFiles = func(ctx context.Context, tenantID int64) (inbox.TwilioFiles, error) {
+		acct := a.Integrations.Twilio(ctx, tenantID)
+		if !acct.Complete() {
+			return nil, errors.New("twilio is not configured")
+		}
+		return a.newTwilio(ctx, tenantID, acct)
+	}
 	a.Inbox.People = a.CRM.People
 	a.Inbox.Tenants = a.Stores.Tenants
 	a.Inbox.Chat = a.Agents

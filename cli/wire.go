@@ -143,6 +143,8 @@ type App struct {
 	MasterKeyFile string
 	// probe is serve's read of the database before the open (openInto).
 	probe *store.Probe
+	// twilioHTTP is the outbound client of every tenant's Twilio client.
+	twilioHTTP *http.Client
 	// replicated: serve runs a replicator, which does the checkpoints
 	// (store.DB.ReplicatorCheckpoints).
 	replicated bool
@@ -392,7 +394,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	// the engine's triggers.
 	a.Stores.Workflows = store.NewWorkflowStore(a.DB)
 	ws := a.Stores.Workflows
-	twilioHTTP := a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
+	a.twilioHTTP = a.outboundClient(httpx.Options{}, cfg.TwilioAPIURL)
 	a.Providers = app.NewProviderService(store.NewProviderStore(a.DB))
 	a.Providers.Audit, a.Providers.Logger = a.Audit, a.Logger
 	a.Providers.Defaults = app.ProviderSettings{TwilioAPIURL: strings.TrimRight(cfg.TwilioAPIURL, "/"), ModelURL: strings.TrimRight(cfg.OpenAIURL, "/"), Model: cfg.OpenAIModel,
@@ -400,12 +402,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	a.Integrations = &app.IntegrationService{
 		Vault: a.Vault, Tenants: a.Stores.Tenants, DefaultMailer: smtpDefault,
 		NewTelephony: func(ctx context.Context, tenantID int64, acct app.TwilioAccount) (app.Telephony, error) {
-			return twilio.New(twilio.Config{
-				AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: a.Providers.Current(ctx).TwilioAPIURL,
-				StatusCallback: func(key string) string { return a.Server.TwilioCallbackURL(tenantID, key) },
-				Meter:          a.Metrics,
-				HTTP:           twilioHTTP,
-			})
+			return a.newTwilio(ctx, tenantID, acct)
 		},
 		NewMailer: func(u string) (app.Mailer, error) {
 			c, err := smtp.ParseURL(u)
@@ -694,4 +691,15 @@ func (a *App) Close() error {
 		a.DB = nil
 	}
 	return errors.Join(errs...)
+}
+
+// newTwilio builds the Twilio client of a tenant's complete account, on
+// the provider URL an admin set (else --twilio-api-url).
+func (a *App) newTwilio(ctx context.Context, tenantID int64, acct app.TwilioAccount) (*twilio.Client, error) {
+	return twilio.New(twilio.Config{
+		AccountSID: acct.AccountSID, AuthToken: acct.AuthToken, From: acct.From, APIURL: a.Providers.Current(ctx).TwilioAPIURL,
+		StatusCallback: func(key string) string { return a.Server.TwilioCallbackURL(tenantID, key) },
+		Meter:          a.Metrics,
+		HTTP:           a.twilioHTTP,
+	})
 }

@@ -256,7 +256,7 @@ func (s *Service) Recording(ctx context.Context, convID, msgID int64) ([]byte, s
 	if k.RecordingSID == "" {
 		return nil, "", app.Errorf(app.ENOTFOUND, "This call has no recording.")
 	}
-	rf, ok := telephonyAs[RecordingFetcher](ctx, s, c.TenantID)
+	rf, ok := s.twilioFiles(ctx, c.TenantID)
 	if !ok {
 		return nil, "", app.Errorf(app.EINVALID, "Twilio is not configured for this account: the recording cannot be fetched.")
 	}
@@ -270,23 +270,18 @@ func (s *Service) Recording(ctx context.Context, convID, msgID int64) ([]byte, s
 	return data, ctype, nil
 }
 
-// telephonyAs is the tenant's Twilio client as T (billing's metering
-// wrapper unwrapped); false when there is none or it is no T.
-func telephonyAs[T any](ctx context.Context, s *Service, tenantID int64) (T, bool) {
-	var zero T
-	if s.Telephony == nil {
-		return zero, false
+// TwilioFiles downloads what a tenant's Twilio account keeps: inbound MMS
+// media and call recordings (twilio.Client implements it).
+type TwilioFiles interface {
+	MediaFetcher
+	RecordingFetcher
+}
+
+// twilioFiles is the tenant's TwilioFiles; false when there is none.
+func (s *Service) twilioFiles(ctx context.Context, tenantID int64) (TwilioFiles, bool) {
+	if s.TwilioFiles == nil {
+		return nil, false
 	}
-	tel, err := s.Telephony(appliance(ctx), tenantID)
-	for err == nil && tel != nil {
-		if t, ok := tel.(T); ok {
-			return t, true
-		}
-		u, ok := tel.(interface{ Unwrap() app.Telephony })
-		if !ok {
-			break
-		}
-		tel = u.Unwrap()
-	}
-	return zero, false
+	f, err := s.TwilioFiles(appliance(ctx), tenantID)
+	return f, err == nil && f != nil
 }

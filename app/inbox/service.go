@@ -33,8 +33,13 @@ type Service struct {
 	// Telephony returns the tenant's Twilio client (an error says what
 	// is missing).
 	Telephony func(ctx context.Context, tenantID int64) (app.Telephony, error)
-	People    People
-	Tenants   interface {
+	// TwilioFiles returns the tenant's Twilio account as the source of its
+	// inbound MMS media and call recordings (twilio.Client; an error when
+	// the account is not configured; nil: media stays at Twilio and
+	// recordings are not served).
+	TwilioFiles func(ctx context.Context, tenantID int64) (TwilioFiles, error)
+	People      People
+	Tenants     interface {
 		FindTenantByID(ctx context.Context, id int64) (*app.Tenant, error)
 	}
 	// Chat is Agent Studio (nil: chat threads are read-only).

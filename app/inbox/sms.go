@@ -162,7 +162,10 @@ type MediaFetcher interface {
 // a file that cannot be fetched is listed with its Twilio link and why,
 // so nothing is lost.
 func (s *Service) mmsMedia(ctx context.Context, tenantID int64, p map[string]string, n int) []Attachment {
-	mf, _ := telephonyAs[MediaFetcher](ctx, s, tenantID)
+	var mf MediaFetcher
+	if f, ok := s.twilioFiles(ctx, tenantID); ok {
+		mf = f
+	}
 	var out []Attachment
 	for i := 0; i < n; i++ {
 		u, ct := strings.TrimSpace(p[fmt.Sprintf("MediaUrl%d", i)]), strings.TrimSpace(p[fmt.Sprintf("MediaContentType%d", i)])
