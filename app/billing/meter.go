@@ -118,10 +118,6 @@ func ping(ctx context.Context, next any, what string) error {
 }
 
 // Ping forwards the wrapped client's connection test (nothing metered).
-// Unwrap returns the metered client (what else it can do: download an
-// MMS's media).
-func (m *meteredTelephony) Unwrap() app.Telephony { return m.Telephony }
-
 func (m *meteredTelephony) Ping(ctx context.Context) error { return ping(ctx, m.Telephony, "Twilio") }
 
 // Ping forwards the wrapped mailer's connection test (nothing metered).
