@@ -104,6 +104,9 @@ type Engine struct {
 	// spoken answer) to;
 	// with forward set, pressing 1 connects the callee to that number.
 	GatherAction func(tenantID int64, key, forward string) string
+	// Voice writes a call step's script as the provider's markup
+	// (twilio.Markup); a call step fails without it.
+	Voice VoiceMarkup
 
 	Workers     int
 	Lease       time.Duration
@@ -599,14 +602,16 @@ func fieldValue(field string, d *TemplateData) string {
 // pressing 1 connects to the forward number, through GatherAction); or,
 // without gather, forward at once.
 func (e *Engine) twiml(tenantID int64, key string, st Step, render func(string) (string, error)) (string, error) {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response>`)
+	if e.Voice == nil {
+		return "", &PermanentError{fmt.Errorf("step %s: no voice markup is configured for calls", st.ID)}
+	}
+	var vs VoiceScript
 	if st.Say != "" {
 		s, err := render(st.Say)
 		if err != nil {
 			return "", err
 		}
-		b.WriteString("<Say>" + xmlEscape(s) + "</Say>")
+		vs.Say = s
 	}
 	forward := ""
 	if st.Forward != "" {
@@ -623,21 +628,15 @@ func (e *Engine) twiml(tenantID int64, key string, st Step, render func(string) 
 		if err != nil {
 			return "", err
 		}
-		action := ""
+		vs.Gather, vs.Prompt = true, s
 		if e.GatherAction != nil {
-			action = ` action="` + xmlEscape(e.GatherAction(tenantID, key, forward)) + `" method="POST"`
+			vs.Action = e.GatherAction(tenantID, key, forward)
 		}
-		b.WriteString(`<Gather input="dtmf speech" numDigits="1" timeout="8" speechTimeout="auto"` + action + `><Say>` + xmlEscape(s) + `</Say></Gather>`)
-	} else if forward != "" {
-		b.WriteString("<Dial>" + xmlEscape(forward) + "</Dial>")
+	} else {
+		vs.Dial = forward
 	}
-	b.WriteString("</Response>")
-	return b.String(), nil
+	return e.Voice.Script(vs), nil
 }
-
-var xmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
-
-func xmlEscape(s string) string { return xmlReplacer.Replace(s) }
 
 // LeadCaptureWorkflow is the seeded workflow of the house tenant: form
 // submitted → contact → call the lead (with the AI agent when one

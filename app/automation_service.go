@@ -85,6 +85,18 @@ type AutomationService struct {
 	// Inbox records texts and their delivery reports in Conversations
 	// (nil: not recorded there).
 	Inbox InboxReceiver
+	// Voice writes the answers to Twilio's webhooks (twilio.Markup).
+	Voice VoiceMarkup
+}
+
+// VoiceAnswer is the document answering one of Twilio's webhooks: vs as
+// the provider's markup (an empty script answers a text or a status
+// callback with nothing to do).
+func (s *AutomationService) VoiceAnswer(vs VoiceScript) (string, error) {
+	if s.Voice == nil {
+		return "", Errorf(EINTERNAL, "No voice markup is configured.")
+	}
+	return s.Voice.Script(vs), nil
 }
 
 // NewAutomationService returns the automations' use cases over st (the

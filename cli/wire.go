@@ -420,6 +420,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	eng.GatherAction = func(tenantID int64, key, forward string) string {
 		return a.Server.TwilioGatherURL(tenantID, key, forward)
 	}
+	eng.Voice = twilio.Markup{} // the call step's TwiML
 	eng.AdminEmail = a.Auth.OwnerEmail
 	eng.Triggers = app.NewTriggers(ws)
 	eng.Triggers.Logger = a.Logger
@@ -428,6 +429,7 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	as := app.NewAutomationService(ws)
 	as.Engine, as.Events, as.Audit = a.Engine, ws, a.Audit
 	as.ValidSignature = twilio.ValidSignature
+	as.Voice = twilio.Markup{}                          // the TwiML answering the voice webhook
 	as.Requests = store.NewAutomationRequestStore(a.DB) // clients request automations from the catalogue
 	as.TwilioAuthToken = a.Integrations.TwilioAuthToken
 	as.TenantForNumber = a.Integrations.TenantForNumber

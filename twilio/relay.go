@@ -113,9 +113,37 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// xmlAttr escapes a value for an XML attribute or text.
-func xmlAttr(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)
+// xmlAttr escapes a value for an XML attribute or text: the one XML
+// escaper of every TwiML document orengen writes.
+func xmlAttr(s string) string { return xmlEscaper.Replace(s) }
+
+var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
+
+// Markup writes app.VoiceScripts as TwiML (app.VoiceMarkup): the call
+// step's keypad menu and the answers to the voice webhook.
+type Markup struct{}
+
+var _ app.VoiceMarkup = Markup{}
+
+// Script writes vs: <Say>; then a <Gather> of one key or a spoken answer
+// posted to the action, or a <Dial>.
+func (Markup) Script(vs app.VoiceScript) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Response>`)
+	if vs.Say != "" {
+		b.WriteString("<Say>" + xmlAttr(vs.Say) + "</Say>")
+	}
+	if vs.Gather {
+		action := ""
+		if vs.Action != "" {
+			action = ` action="` + xmlAttr(vs.Action) + `" method="POST"`
+		}
+		b.WriteString(`<Gather input="dtmf speech" numDigits="1" timeout="8" speechTimeout="auto"` + action + `><Say>` + xmlAttr(vs.Prompt) + `</Say></Gather>`)
+	} else if vs.Dial != "" {
+		b.WriteString("<Dial>" + xmlAttr(vs.Dial) + "</Dial>")
+	}
+	b.WriteString("</Response>")
+	return b.String()
 }
 
 // RelayTwiML connects a call to the agent's WebSocket: <Connect> with a

@@ -77,9 +77,11 @@ func (e *tenantEnv) inboxTwilio() *twiliotest.Server {
 	const sid = "AC00000000000000000000000000000iso"
 	tw := twiliotest.Start(sid, testTwilioToken)
 	e.t.Cleanup(tw.Close)
-	e.App.Inbox.Telephony = func(ctx context.Context, tenantID int64) (app.Telephony, error) {
+	client := func() (*twilio.Client, error) {
 		return twilio.New(twilio.Config{AccountSID: sid, AuthToken: testTwilioToken, From: "+15125550100", APIURL: tw.URL})
 	}
+	e.App.Inbox.Telephony = func(ctx context.Context, tenantID int64) (app.Telephony, error) { return client() }
+	e.App.Inbox.TwilioFiles = func(ctx context.Context, tenantID int64) (inbox.TwilioFiles, error) { return client() }
 	ids.Store("twilio", tw)
 	return tw
 }

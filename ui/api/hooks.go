@@ -220,22 +220,34 @@ func (s *Handler) handleTwilio(kind string) fiber.Handler {
 			} else if ok {
 				return c.SendString(twiml)
 			}
+			var vs app.VoiceScript
 			if fwd := app.PhoneDigits(c.Query("forward")); fwd != "" && len(fwd) >= 7 && (params["Digits"] == "1" || saidYes(params["SpeechResult"])) {
-				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now.</Say><Dial>` + xmlText(fwd) + `</Dial></Response>`)
+				vs = app.VoiceScript{Say: "Connecting you now.", Dial: fwd}
 			} else if params["Digits"] != "" || params["SpeechResult"] != "" {
-				return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. Goodbye.</Say></Response>`)
-			}
-			name := "us"
-			if s.Tenants != nil {
-				if t, err := s.Tenants.TenantByID(ctx, tenantID); err == nil {
-					name = t.BrandName()
+				vs.Say = "Thank you. Goodbye."
+			} else {
+				name := "us"
+				if s.Tenants != nil {
+					if t, err := s.Tenants.TenantByID(ctx, tenantID); err == nil {
+						name = t.BrandName()
+					}
 				}
+				vs.Say = "Thank you for calling " + name + ". We will call you back shortly."
 			}
-			return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you for calling ` + xmlText(name) + `. We will call you back shortly.</Say></Response>`)
+			return s.sendVoice(c, vs)
 		}
-		c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
-		return c.SendString(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`)
+		return s.sendVoice(c, app.VoiceScript{})
 	}
+}
+
+// sendVoice answers a Twilio webhook with vs as TwiML.
+func (s *Handler) sendVoice(c *fiber.Ctx, vs app.VoiceScript) error {
+	doc, err := s.Automations.VoiceAnswer(vs)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+	return c.SendString(doc)
 }
 
 // saidYes reads a gather's speech answer (Twilio's transcript) as
@@ -249,7 +261,3 @@ func saidYes(speech string) bool {
 	}
 	return false
 }
-
-var xmlTextReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
-
-func xmlText(s string) string { return xmlTextReplacer.Replace(s) }
