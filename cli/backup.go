@@ -560,6 +560,21 @@ func (a *App) walValve(ctx context.Context, running func() bool, interval time.D
 	}
 }
 
+// startWALValve runs walValve while the replicator is supervised and
+// returns the function that stops it and waits for it (twice is fine).
+func (bs *backupStart) startWALValve(ctx context.Context, a *App) (stop func()) {
+	if bs.sup == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.walValve(ctx, bs.running, 10*time.Second, walValveSize)
+	}()
+	return func() { cancel(); <-done }
+}
+
 // checkWALs is one round of walValve.
 func (a *App) checkWALs(ctx context.Context, running func() bool, limit int64) {
 	for _, db := range []struct {

@@ -106,9 +106,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	ph.mark("replicator")
-	if bs.sup != nil {
-		go a.walValve(ctx, bs.running, 10*time.Second, walValveSize)
-	}
+	stopValve := bs.startWALValve(ctx, a) // stopped before the databases close
+	defer stopValve()                     // an early return: before the deferred a.Close
 	if smtpSrv != nil {
 		go func() {
 			if err := smtpSrv.Serve(); err != nil {
@@ -159,6 +158,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		logger.Error("shutdown tls", "err", err)
 	}
 	a.Stop()
+	stopValve()
 	bs.flush(a) // every write on the replicas while the databases are open
 	if err := a.Close(); err != nil {
 		return fmt.Errorf("close databases: %w", err)
