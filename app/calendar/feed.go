@@ -56,11 +56,7 @@ func (s *Service) Feed(ctx context.Context, token string) (*Calendar, []byte, er
 // RotateFeedToken gives the calendar a new feed secret: the old feed URL
 // stops working at once. Returns ENOTFOUND.
 func (s *Service) RotateFeedToken(ctx context.Context, id int64) (*Calendar, error) {
-	fs, ok := s.store.(FeedStore)
-	if !ok {
-		return nil, app.Errorf(app.EINTERNAL, "Feed tokens cannot be changed.")
-	}
-	if err := fs.SetFeedToken(ctx, id, NewToken()); err != nil {
+	if err := s.feeds.SetFeedToken(ctx, id, NewToken()); err != nil {
 		return nil, err
 	}
 	return s.store.FindCalendar(ctx, id)

@@ -126,6 +126,7 @@ func (e *ConflictError) Unwrap() error { return e.Err }
 
 // Service is the calendar's use cases.
 type Service struct {
+	feeds FeedStore
 	store Store
 	Now   func() time.Time
 	// Logger records sync and notification failures.
@@ -138,7 +139,14 @@ type Service struct {
 
 // NewService returns the calendar on its store; the wiring sets the
 // other fields. The store stays private: callers go through the service.
-func NewService(st Store) *Service { return &Service{store: st} }
+func NewService(st Storage) *Service { return &Service{store: st, feeds: st} }
+
+// Storage is what NewService takes: the calendars and bookings, and the
+// feed tokens (store.CalendarStore keeps both).
+type Storage interface {
+	Store
+	FeedStore
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

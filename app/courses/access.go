@@ -48,11 +48,10 @@ func IsEnded(err error) (string, bool) {
 }
 
 func (s *Service) access() (AccessStore, error) {
-	as, ok := s.Community.(AccessStore)
-	if !ok {
+	if s.Community == nil {
 		return nil, app.Errorf(app.EINTERNAL, "No access store.")
 	}
-	return as, nil
+	return s.Community, nil
 }
 
 // stepContext is the tenant's context for a workflow step.

@@ -73,11 +73,10 @@ type DigestStore interface {
 }
 
 func (s *Service) digests() (DigestStore, error) {
-	ds, ok := s.Community.(DigestStore)
-	if !ok {
+	if s.Community == nil {
 		return nil, app.Errorf(app.EINTERNAL, "No digest store.")
 	}
-	return ds, nil
+	return s.Community, nil
 }
 
 // SetDigest saves how often the member gets the digest. Returns EINVALID.

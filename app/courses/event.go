@@ -227,11 +227,10 @@ type EventStore interface {
 }
 
 func (s *Service) events() (EventStore, error) {
-	es, ok := s.Community.(EventStore)
-	if !ok || s.Community == nil {
+	if s.Community == nil {
 		return nil, app.Errorf(app.EINTERNAL, "No event store.")
 	}
-	return es, nil
+	return s.Community, nil
 }
 
 // EventsOn reports whether community events are kept.

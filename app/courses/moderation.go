@@ -36,11 +36,10 @@ type ModerationStore interface {
 }
 
 func (s *Service) moderation() (ModerationStore, error) {
-	ms, ok := s.Community.(ModerationStore)
-	if !ok {
+	if s.Community == nil {
 		return nil, app.Errorf(app.EINTERNAL, "No moderation store.")
 	}
-	return ms, nil
+	return s.Community, nil
 }
 
 // ownPost returns a post of the member's spaces that they wrote.

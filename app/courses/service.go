@@ -14,13 +14,24 @@ import (
 	"orengen/app/calendar"
 )
 
+// Community is what the community keeps: its spaces and posts, digests,
+// events, moderation and access rules.
+type Community interface {
+	CommunityStore
+	DigestStore
+	EventStore
+	ModerationStore
+	AccessStore
+}
+
 // Service runs the members' area: member accounts and sign-in, courses
 // for the staff, learning for members.
 type Service struct {
 	stores Stores
-	// Community persists the community (spaces, posts ...); the digest
-	// needs it to be a DigestStore too.
-	Community CommunityStore
+	// Community persists the community (spaces, posts ...), its digests,
+	// events, moderation and access rules (store.CourseStore; nil: the
+	// community is off).
+	Community Community
 	// Tenant finds a tenant by ID (the digest loop works across tenants).
 	Tenant  func(ctx context.Context, id int64) (*app.Tenant, error)
 	Mailer  app.Mailer

@@ -124,10 +124,10 @@ func (k *Call) RecordingText() string {
 }
 
 func (s *Service) callStore() (CallStore, error) {
-	if cs, ok := s.store.(CallStore); ok {
-		return cs, nil
+	if s.calls == nil {
+		return nil, app.Errorf(app.EINTERNAL, "inbox calls: the store keeps no calls")
 	}
-	return nil, app.Errorf(app.EINTERNAL, "inbox calls: the store keeps no calls")
+	return s.calls, nil
 }
 
 // CallEvent records a verified Twilio call webhook (p: its parameters)

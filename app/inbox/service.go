@@ -29,7 +29,9 @@ type ChatBridge interface {
 // Service is Conversations' use cases for the portal, Nexus, the API and
 // the channels' webhooks and pollers.
 type Service struct {
-	store Store
+	reports ReportStore
+	calls   CallStore
+	store   Store
 	// Telephony returns the tenant's Twilio client (an error says what
 	// is missing).
 	Telephony func(ctx context.Context, tenantID int64) (app.Telephony, error)
@@ -80,7 +82,15 @@ type Service struct {
 
 // NewService returns the inbox on its store; the wiring sets the other
 // fields. The store stays private: callers go through the service.
-func NewService(st Store) *Service { return &Service{store: st} }
+func NewService(st Storage) *Service { return &Service{store: st, reports: st, calls: st} }
+
+// Storage is what NewService takes: the conversations, their reports
+// and their calls (store.InboxStore keeps all three).
+type Storage interface {
+	Store
+	ReportStore
+	CallStore
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
