@@ -54,9 +54,11 @@ func (a *App) wireInbox() {
 	}
 	a.Inbox.SigningKey = a.unsubscribeKey
 	a.Inbox.Quiet = st
+	fetcher := &imap.Fetcher{Dial: a.Outbound.DialContext}
 	a.Inbox.Mail = &inbox.Mail{
 		Mailboxes: st,
-		Fetcher:   &imap.Fetcher{Dial: a.Outbound.DialContext},
+		Fetcher:   fetcher,
+		Watcher:   fetcher, // IMAP IDLE where the server offers it
 		Password: func(ctx context.Context, tenantID int64) (string, error) {
 			return a.Integrations.Secret(ctx, tenantID, inbox.SecretIMAPPassword), nil
 		},

@@ -79,7 +79,8 @@ func newEnv(t *testing.T) *env {
 	e.st, e.crm = store.NewInboxStore(e.db), store.NewCRMStores(e.db)
 	e.svc = inbox.NewService(e.st)
 	e.svc.People, e.svc.Logger = e.crm.People, slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.svc.Mail = &inbox.Mail{Mailboxes: e.st, Fetcher: &imap.Fetcher{MaxMessage: 4000, Timeout: 10 * time.Second},
+	f := &imap.Fetcher{MaxMessage: 4000, Timeout: 10 * time.Second}
+	e.svc.Mail = &inbox.Mail{Mailboxes: e.st, Fetcher: f, Watcher: f,
 		Password: func(ctx context.Context, tenantID int64) (string, error) { return d.Password, nil }}
 	e.mb = &inbox.Mailbox{TenantID: e.t.ID, Host: "127.0.0.1", Port: d.Port, Security: "none", Username: d.User, Address: "help@alpha.test", Enabled: true}
 	if err := e.st.SaveMailbox(context.Background(), e.mb); err != nil {

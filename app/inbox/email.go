@@ -115,12 +115,14 @@ type Mail struct {
 	SetPassword func(ctx context.Context, tenantID int64, password string) error
 	// Mailer returns the tenant's SMTP mailer.
 	Mailer func(ctx context.Context, tenantID int64) (app.Mailer, error)
-	// Every is how often mailboxes are polled (DefaultPoll when 0). A
-	// Fetcher that is also a MailWatcher keeps each mailbox under IMAP
-	// IDLE besides, so new mail is read as it arrives; WatchRetry is the
-	// first wait before a failed IDLE connection is opened again (2 s
-	// when 0, doubling up to 5 minutes).
+	// Every is how often mailboxes are polled (DefaultPoll when 0).
+	// Watcher keeps each mailbox under IMAP IDLE besides, so new mail is
+	// read as it arrives (package imap's Fetcher, set by the wiring
+	// beside it as Fetcher; nil: poll only); WatchRetry is the first
+	// wait before a failed IDLE connection is opened again (2 s when 0,
+	// doubling up to 5 minutes).
 	Every      time.Duration
+	Watcher    MailWatcher
 	WatchRetry time.Duration
 
 	// Inbound keeps the tenants' inbox+TOKEN@InboundDomain addresses

@@ -60,7 +60,7 @@ func TestWatch_States(t *testing.T) {
 	st := store.NewInboxStore(e.db)
 	f := &fakeIMAP{idle: map[string]bool{"idle.a.test": true}, fail: map[string]int{"idle.a.test": 2},
 		watches: map[string]int{}, fetches: map[string]int{}}
-	e.svc.Mail = &inbox.Mail{Mailboxes: st, Fetcher: f, Every: 50 * time.Millisecond, WatchRetry: 10 * time.Millisecond,
+	e.svc.Mail = &inbox.Mail{Mailboxes: st, Fetcher: f, Watcher: f, Every: 50 * time.Millisecond, WatchRetry: 10 * time.Millisecond,
 		Password: func(context.Context, int64) (string, error) { return "pw", nil }}
 	ctx := context.Background()
 	mbA := &inbox.Mailbox{TenantID: e.tA.ID, Host: "idle.a.test", Port: 993, Security: "tls", Username: "a", Address: "help@alpha.test", Enabled: true}

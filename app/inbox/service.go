@@ -524,7 +524,8 @@ func (s *Service) Start(ctx context.Context) <-chan struct{} {
 			}
 			go func() {
 				defer wg.Done()
-				w, idle := s.Mail.Fetcher.(MailWatcher)
+				w := s.Mail.Watcher
+				idle := w != nil
 				if idle {
 					defer s.stopWatches()
 				}
