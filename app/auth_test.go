@@ -94,6 +94,11 @@ type keptMail struct {
 	msgs []*app.Message
 }
 
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (*keptMail) Ping(context.Context) error {
+	return errors.New("a test's mailer has no connection to test")
+}
+
 func (m *keptMail) Send(_ context.Context, msg *app.Message) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -47,6 +47,9 @@ type Telephony interface {
 	// Returns "" when there is none.
 	FindSent(ctx context.Context, kind, from, to, body string, since time.Time) (sid string, err error)
 	From() string
+	// Ping is the integrations hub's connection test (twilio.Client
+	// lists one message: nothing sent).
+	Pinger
 }
 
 // AIAgents places calls and texts answered by Agent Studio's agents

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -36,9 +37,19 @@ type Attachment struct {
 }
 
 // Mailer sends email. The default LogMailer only records messages in the
-// outbox; the SMTP issue adds a Mailer that delivers them.
+// outbox; smtp.Mailer delivers them. Ping is the integrations hub's
+// connection test.
 type Mailer interface {
 	Send(ctx context.Context, m *Message) error
+	Pinger
+}
+
+// Pinger is a client's connection test (the integrations hub's "Test
+// connection"): a harmless real call that proves the address and the
+// credentials (a read: nothing sent, nothing billed). A client with no
+// connection to test answers an error saying why.
+type Pinger interface {
+	Ping(ctx context.Context) error
 }
 
 // OutboxMessage is a message as recorded in the outbox.
@@ -89,6 +100,11 @@ func (m *LogMailer) Send(ctx context.Context, msg *Message) error {
 	}
 	l.Info("email to "+msg.To+": "+msg.Subject, "outbox_id", om.ID)
 	return nil
+}
+
+// Ping implements Pinger: a LogMailer has no server to test.
+func (m *LogMailer) Ping(context.Context) error {
+	return errors.New("email is only logged (no SMTP server is configured)")
 }
 
 // OutboxService lets Nexus admins read the outbox.

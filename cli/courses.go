@@ -90,6 +90,10 @@ func (m courseMailer) Send(ctx context.Context, msg *app.Message) error {
 	return m.a.Mailer.Send(ctx, msg)
 }
 
+// Ping tests the appliance's mailer: a ping names no tenant (the hub
+// tests each tenant's own).
+func (m courseMailer) Ping(ctx context.Context) error { return m.a.Mailer.Ping(ctx) }
+
 // postedEvent queues the tenant's workflows listening for a member's new
 // community post.
 func (a *App) postedEvent(ctx context.Context, ev courses.Event) {

@@ -129,6 +129,12 @@ type fakeTel struct {
 }
 
 func (f *fakeTel) From() string { return "+15550000000" }
+
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (*fakeTel) Ping(context.Context) error {
+	return errors.New("a test's Twilio has no connection to test")
+}
+
 func (f *fakeTel) SendSMS(ctx context.Context, m app.SMS) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -272,6 +278,11 @@ func TestEngine_FailReplayAndReconcile(t *testing.T) {
 }
 
 type mailFunc func(*app.Message)
+
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (mailFunc) Ping(context.Context) error {
+	return errors.New("a test's mailer has no connection to test")
+}
 
 func (f mailFunc) Send(_ context.Context, m *app.Message) error { f(m); return nil }
 

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -165,6 +166,11 @@ type recordingMailer struct {
 	app.Mailer
 	mu   sync.Mutex
 	sent []*app.Message
+}
+
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (*recordingMailer) Ping(context.Context) error {
+	return errors.New("a test's mailer has no connection to test")
 }
 
 func (r *recordingMailer) Send(ctx context.Context, m *app.Message) error {

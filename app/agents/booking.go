@@ -22,11 +22,6 @@ type TaskBooker struct {
 // TaskTitlePrefix starts the title of every requested-appointment task.
 const TaskTitlePrefix = "Appointment request (confirm it; no calendar connected): "
 
-// taskStore is the read TaskBooker needs to avoid double requests.
-type taskStore interface {
-	FindTasks(ctx context.Context, f app.TaskFilter) ([]*app.Task, string, error)
-}
-
 // FreeSlots lists starts every 30 minutes inside the hours, after now,
 // not overlapping a requested appointment.
 func (b TaskBooker) FreeSlots(ctx context.Context, tenantID int64, from, to time.Time, d time.Duration) ([]app.Slot, error) {
@@ -79,8 +74,8 @@ func (b TaskBooker) inHours(t, end time.Time) bool {
 }
 
 func (b TaskBooker) requested(ctx context.Context, tenantID int64) ([]app.Slot, error) {
-	ts, ok := b.Service.CRM.(taskStore)
-	if !ok {
+	ts := b.Service.CRM
+	if ts == nil {
 		return nil, nil
 	}
 	ctx = app.NewContextWithTenant(ctx, &app.Tenant{ID: tenantID})

@@ -97,6 +97,9 @@ type CRM interface {
 	CreateNote(ctx context.Context, n *app.Note) error
 	CreateDeal(ctx context.Context, d *app.Deal) error
 	CreateTask(ctx context.Context, t *app.Task) error
+	// FindTasks finds the open appointment requests TaskBooker must
+	// not double-book.
+	FindTasks(ctx context.Context, f app.TaskFilter) ([]*app.Task, string, error)
 	AddTimelineEntry(ctx context.Context, e *app.TimelineEntry) error
 	FindCustomFields(ctx context.Context, object string) ([]*app.CustomField, error)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -104,24 +103,9 @@ func (m *meteredTelephony) PlaceCall(ctx context.Context, c app.Call) (string, e
 	return m.Telephony.PlaceCall(ctx, c) // minutes come with the status callback
 }
 
-// pinger is the connection test the integrations hub runs on a client
-// (Twilio's, SMTP's): a metered client forwards it, so wrapping one for
-// billing does not hide it.
-type pinger interface{ Ping(context.Context) error }
-
-func ping(ctx context.Context, next any, what string) error {
-	p, ok := next.(pinger)
-	if !ok {
-		return errors.New("this " + what + " client has no connection test")
-	}
-	return p.Ping(ctx)
-}
-
-// Ping forwards the wrapped client's connection test (nothing metered).
-func (m *meteredTelephony) Ping(ctx context.Context) error { return ping(ctx, m.Telephony, "Twilio") }
-
-// Ping forwards the wrapped mailer's connection test (nothing metered).
-func (m *meteredMailer) Ping(ctx context.Context) error { return ping(ctx, m.next, "mail") }
+// Ping forwards the wrapped mailer's connection test (nothing metered);
+// the metered Telephony forwards its own through the embedded client.
+func (m *meteredMailer) Ping(ctx context.Context) error { return m.next.Ping(ctx) }
 
 // Mailer implements app.UsageMeter.
 func (s *Service) Mailer(tenantID int64, m app.Mailer) app.Mailer {

@@ -110,6 +110,11 @@ func (f *fakeTel) SendSMS(ctx context.Context, m app.SMS) (string, error) {
 
 type fakeMailer struct{ sent int }
 
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (*fakeMailer) Ping(context.Context) error {
+	return errors.New("a test's mailer has no connection to test")
+}
+
 func (f *fakeMailer) Send(ctx context.Context, m *app.Message) error { f.sent++; return nil }
 
 // A text sent through the metered client is recorded under its SID, so

@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,11 @@ import (
 type capMailer struct {
 	mu   sync.Mutex
 	msgs []*app.Message
+}
+
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (*capMailer) Ping(context.Context) error {
+	return errors.New("a test's mailer has no connection to test")
 }
 
 func (m *capMailer) Send(_ context.Context, msg *app.Message) error {

@@ -46,6 +46,11 @@ type mailbox struct {
 	msgs []*app.Message
 }
 
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (*mailbox) Ping(context.Context) error {
+	return errors.New("a test's mailer has no connection to test")
+}
+
 func (m *mailbox) Send(_ context.Context, msg *app.Message) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

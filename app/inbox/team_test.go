@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,11 @@ import (
 type captureMailer struct {
 	mu   sync.Mutex
 	sent []*app.Message
+}
+
+// Ping implements app.Pinger: a test fake has no connection to test.
+func (*captureMailer) Ping(context.Context) error {
+	return errors.New("a test's mailer has no connection to test")
 }
 
 func (m *captureMailer) Send(_ context.Context, msg *app.Message) error {
