@@ -108,21 +108,19 @@ func (c *Client) WithKey(key federal.Secret) federal.SAMAPI {
 	return &cp
 }
 
-// SpendDay records day's quota as used up when the counter can take it
-// (federal.QuotaSetter): SAM.gov answered 429 "quota exceeded" before the
-// local count reached the limit, so later runs, even after a restart,
-// send nothing. Without such a counter, or when the limit is unknown, it
-// does nothing.
+// SpendDay records day's quota as used up in the counter: SAM.gov
+// answered 429 "quota exceeded" before the local count reached the
+// limit, so later runs, even after a restart, send nothing. Without a
+// counter, or when the limit is unknown, it does nothing.
 func (c *Client) SpendDay(ctx context.Context, day string) error {
-	qs, ok := c.Quota.(federal.QuotaSetter)
-	if !ok {
+	if c.Quota == nil {
 		return nil
 	}
 	limit, _, err := c.QuotaStatus(ctx)
 	if err != nil {
 		return nil
 	}
-	return qs.SetUsed(ctx, c.Bucket(), day, limit)
+	return c.Quota.SetUsed(ctx, c.Bucket(), day, limit)
 }
 
 func (c *Client) limits() federal.QuotaPolicy {

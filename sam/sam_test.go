@@ -610,3 +610,23 @@ func TestClient_ConcurrentQuota(t *testing.T) {
 		t.Fatalf("exhausted %d, requests %d; want 7 and 5", exhausted, calls.Load())
 	}
 }
+
+// TestClient_SpendDay: a 429 "quota exceeded" marks the day spent in the
+// counter (the key type's limit, 10 for a personal key), so nothing more
+// is sent that day; without a counter it does nothing.
+func TestClient_SpendDay(t *testing.T) {
+	ctx := context.Background()
+	q := &federal.MemoryQuota{}
+	c := &Client{Quota: q, KeyType: federal.KeyPersonal}
+	day := "2026-01-20"
+	q.Set(federal.KeyPersonal, day, 3)
+	if err := c.SpendDay(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	if used, err := q.Used(ctx, federal.KeyPersonal, day); err != nil || used != 10 {
+		t.Fatalf("used %d %v, want 10", used, err)
+	}
+	if err := (&Client{}).SpendDay(ctx, day); err != nil {
+		t.Fatalf("without a counter: %v", err)
+	}
+}

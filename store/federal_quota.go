@@ -17,10 +17,7 @@ import (
 // so a restart keeps the day's count and old days disappear by themselves.
 type SAMQuota struct{ kv *KV }
 
-var (
-	_ federal.QuotaCounter = (*SAMQuota)(nil)
-	_ federal.QuotaSetter  = (*SAMQuota)(nil)
-)
+var _ federal.QuotaCounter = (*SAMQuota)(nil)
 
 // NewSAMQuota returns a SAMQuota on kv.
 func NewSAMQuota(kv *KV) *SAMQuota { return &SAMQuota{kv: kv} }

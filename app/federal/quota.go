@@ -47,18 +47,22 @@ func (p QuotaPolicy) Limit(keyType string) (int, error) {
 //
 // Take atomically adds one request and returns the new count (it counts
 // refused attempts too, so Used may exceed the limit). Used returns the count
-// without changing it.
+// without changing it. SetUsed sets the count: the day is spent when
+// SAM.gov answered 429 "quota exceeded" before the local count reached
+// the limit, so later runs, even after a restart, send nothing.
 //
 // The production implementation is a redka string counter:
 //
-//	key:    "federal:sam:quota:<keyType>:<day>"   e.g. federal:sam:quota:personal:2026-11-24
-//	Take:   INCR key, then EXPIREAT key <next 00:00 UTC> (set on every Take; idempotent)
-//	Used:   GET key (missing = 0)
+//	key:     "federal:sam:quota:<keyType>:<day>"   e.g. federal:sam:quota:personal:2026-11-24
+//	Take:    INCR key, then EXPIREAT key <next 00:00 UTC> (set on every Take; idempotent)
+//	Used:    GET key (missing = 0)
+//	SetUsed: SET key with the same expiry
 //
 // so counts survive restarts and old days disappear by themselves.
 type QuotaCounter interface {
 	Take(ctx context.Context, keyType, day string) (used int, err error)
 	Used(ctx context.Context, keyType, day string) (used int, err error)
+	SetUsed(ctx context.Context, keyType, day string, used int) error
 }
 
 // QuotaKey returns the redka key QuotaCounter implementations use.
@@ -108,7 +112,17 @@ func (m *MemoryQuota) Used(ctx context.Context, keyType, day string) (int, error
 	return m.counts[QuotaKey(keyType, day)], nil
 }
 
-// Set sets the count for keyType on day (tests; syncing with a 429).
+// SetUsed sets the count for keyType on day (SAM.gov said 429 before the
+// local count reached the limit).
+func (m *MemoryQuota) SetUsed(ctx context.Context, keyType, day string, used int) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("quota set: %w", err)
+	}
+	m.Set(keyType, day, used)
+	return nil
+}
+
+// Set sets the count for keyType on day (tests).
 func (m *MemoryQuota) Set(keyType, day string, used int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -74,9 +74,9 @@ type SAMAPI interface {
 	Bucket() string
 	// Counting reports whether requests are counted against a quota.
 	Counting() bool
-	// SpendDay records day's quota as used up, when the counter can take
-	// it (SAM.gov answered 429 "quota exceeded" before the local count
-	// reached the limit).
+	// SpendDay records day's quota as used up, when a counter counts the
+	// requests (SAM.gov answered 429 "quota exceeded" before the local
+	// count reached the limit).
 	SpendDay(ctx context.Context, day string) error
 }
 
@@ -90,16 +90,9 @@ type GrantsAPI interface {
 	Fetch(ctx context.Context, id string) (Grant, error)
 }
 
-// QuotaSetter is implemented by quota counters that can be told the day is
-// spent (SAM.gov answered 429 "quota exceeded" before the local count
-// reached the limit), so later runs, even after a restart, send nothing.
-type QuotaSetter interface {
-	SetUsed(ctx context.Context, keyType, day string, used int) error
-}
-
 // pause records a 429: no SAM.gov request until rl.RetryAt. A retry time
 // at or after the next 00:00 UTC means the day's quota is spent, which is
-// written to the quota counter when it can take it.
+// written to the quota counter when there is one.
 func (s *Scout) pause(ctx context.Context, c SAMAPI, rl *RateLimitError) {
 	s.mu.Lock()
 	if rl.RetryAt.After(s.pausedUntil) {
