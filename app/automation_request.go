@@ -304,7 +304,7 @@ func (s *AutomationService) RequestAutomation(ctx context.Context, key string, p
 		return nil, err
 	}
 	r := &AutomationRequest{TenantID: t.ID, Template: key, Params: p, Status: RequestPending, CreatedBy: u.ID}
-	if err := s.Requests.CreateAutomationRequest(ctx, r); err != nil {
+	if err := s.requests.CreateAutomationRequest(ctx, r); err != nil {
 		return nil, err
 	}
 	s.Audit.Record(ctx, "automation_request.create", fmt.Sprintf("automation_request %d", r.ID), tpl.Name)
@@ -326,7 +326,7 @@ func (s *AutomationService) TenantAutomations(ctx context.Context) ([]*TenantAut
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.Requests.FindAutomationRequests(ctx, t.ID)
+	rs, err := s.requests.FindAutomationRequests(ctx, t.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +348,7 @@ func (s *AutomationService) TenantAutomation(ctx context.Context, id int64) (*Te
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Requests.FindAutomationRequest(ctx, t.ID, id)
+	r, err := s.requests.FindAutomationRequest(ctx, t.ID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +378,7 @@ func (s *AutomationService) AutomationRequests(ctx context.Context) ([]*Automati
 	if err := requireAdmin(ctx); err != nil {
 		return nil, err
 	}
-	return s.Requests.FindAutomationRequests(ctx, 0)
+	return s.requests.FindAutomationRequests(ctx, 0)
 }
 
 // ApproveRequest creates the requested workflow in the client's tenant
@@ -389,7 +389,7 @@ func (s *AutomationService) ApproveRequest(ctx context.Context, id int64) (w *Wo
 	if err := requireAdmin(ctx); err != nil {
 		return nil, nil, err
 	}
-	r, err := s.Requests.FindAutomationRequest(ctx, 0, id)
+	r, err := s.requests.FindAutomationRequest(ctx, 0, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -410,7 +410,7 @@ func (s *AutomationService) ApproveRequest(ctx context.Context, id int64) (w *Wo
 	missing = s.MissingFor(ctx, w)
 	w.Enabled = len(missing) == 0
 	r.DecidedBy = AdminFromContext(ctx).ID
-	if err := s.Requests.ApproveAutomationRequest(ctx, r, w); err != nil {
+	if err := s.requests.ApproveAutomationRequest(ctx, r, w); err != nil {
 		return nil, nil, err
 	}
 	detail := fmt.Sprintf("%s for tenant %d: workflow %d", tpl.Name, r.TenantID, w.ID)
@@ -430,7 +430,7 @@ func (s *AutomationService) RejectRequest(ctx context.Context, id int64, note st
 	if note == "" || len(note) > 1000 || !utf8.ValidString(note) {
 		return FieldErrorf("note", "Give a reason (at most 1000 characters).")
 	}
-	r, err := s.Requests.FindAutomationRequest(ctx, 0, id)
+	r, err := s.requests.FindAutomationRequest(ctx, 0, id)
 	if err != nil {
 		return err
 	}
@@ -438,7 +438,7 @@ func (s *AutomationService) RejectRequest(ctx context.Context, id int64, note st
 		return Errorf(ECONFLICT, "This request is already %s.", r.Status)
 	}
 	r.Note, r.DecidedBy = note, AdminFromContext(ctx).ID
-	if err := s.Requests.RejectAutomationRequest(ctx, r); err != nil {
+	if err := s.requests.RejectAutomationRequest(ctx, r); err != nil {
 		return err
 	}
 	s.auditRequest(ctx, "automation_request.reject", r, note)

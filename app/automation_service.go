@@ -57,11 +57,16 @@ func (e *TwilioEvent) DedupeKey() string {
 // (public), inbound Twilio webhooks, and the Nexus pages (admins only).
 type AutomationService struct {
 	store WorkflowStore
+	// events stores verified Twilio webhooks and queues their runs in
+	// one transaction (replays are found by SID).
+	events TwilioEventStore
+	// requests holds clients' automation requests (the portal's
+	// Automations page and the Nexus request list).
+	requests AutomationRequestStore
 	// Usage records the usage status callbacks report (billing; nil:
 	// none).
 	Usage  UsageMeter
 	Engine *Engine // Wake after an enqueue; nil in tests without workers
-	Events TwilioEventStore
 	// Missing says which integrations a tenant lacks for its workflows
 	// ("Twilio", "SMTP"); used by the Nexus banner and on enable.
 	Missing func(ctx context.Context, tenantID int64) []string
@@ -76,9 +81,6 @@ type AutomationService struct {
 	Audit           *AuditService
 	// Agents answers texts and calls with AI agents (nil: none).
 	Agents AgentAnswerer
-	// Requests holds clients' automation requests (nil: the portal's
-	// Automations page and the Nexus request list are off).
-	Requests AutomationRequestStore
 	// Sheets checks the tables and columns of sheet steps when a
 	// workflow is saved (nil: workflows with sheet steps are refused).
 	Sheets SheetSteps
@@ -99,11 +101,20 @@ func (s *AutomationService) VoiceAnswer(vs VoiceScript) (string, error) {
 	return s.Voice.Script(vs), nil
 }
 
+// AutomationStorage is what NewAutomationService keeps workflows in: the
+// workflows and runs, and the Twilio events (store.WorkflowStore keeps
+// both).
+type AutomationStorage interface {
+	WorkflowStore
+	TwilioEventStore
+}
+
 // NewAutomationService returns the automations' use cases over st (the
-// workflow store the wiring also hands to the Engine and its Triggers);
-// the caller sets the optional fields.
-func NewAutomationService(st WorkflowStore) *AutomationService {
-	return &AutomationService{store: st}
+// workflow store the wiring also hands to the Engine and its Triggers)
+// and the clients' automation requests; the caller sets the optional
+// fields. The stores stay private: callers go through the service.
+func NewAutomationService(st AutomationStorage, requests AutomationRequestStore) *AutomationService {
+	return &AutomationService{store: st, events: st, requests: requests}
 }
 
 // InboxReceiver records verified Twilio texts and delivery reports in
@@ -437,26 +448,18 @@ func (s *AutomationService) HandleTwilio(ctx context.Context, h *TwilioWebhook) 
 		payload, _ = json.Marshal(map[string]string{"from": p["From"], "to": p["To"], "body": truncate(p["Body"], 2000), "sid": sid, "phone": p["From"],
 			"from_city": p["FromCity"], "from_state": p["FromState"], "from_country": p["FromCountry"]})
 	}
-	var ids []int64
-	var err error
-	if s.Events != nil {
-		ev := &TwilioEvent{TenantID: h.TenantID, Kind: h.Kind, SID: truncate(sid, 64), From: truncate(p["From"], 40), To: truncate(p["To"], 40), Body: truncate(p["Body"], 2000), Params: p}
-		var dup bool
-		if dup, ids, err = s.Events.CreateTwilioEvent(ctx, ev, trigger, payload); err != nil {
-			return err
+	ev := &TwilioEvent{TenantID: h.TenantID, Kind: h.Kind, SID: truncate(sid, 64), From: truncate(p["From"], 40), To: truncate(p["To"], 40), Body: truncate(p["Body"], 2000), Params: p}
+	dup, ids, err := s.events.CreateTwilioEvent(ctx, ev, trigger, payload)
+	if err != nil {
+		return err
+	}
+	if dup { // a replay: stored already, its runs queued already
+		if h.Kind == "sms" && s.Inbox != nil {
+			// The inbox dedupes by MessageSid: this only stores a
+			// text whose first recording failed.
+			return s.Inbox.InboundSMS(ctx, h.TenantID, p, h.Routed, false)
 		}
-		if dup { // a replay: stored already, its runs queued already
-			if h.Kind == "sms" && s.Inbox != nil {
-				// The inbox dedupes by MessageSid: this only stores a
-				// text whose first recording failed.
-				return s.Inbox.InboundSMS(ctx, h.TenantID, p, h.Routed, false)
-			}
-			return nil
-		}
-	} else if trigger != "" {
-		if ids, err = s.store.EnqueueTrigger(ctx, h.TenantID, trigger, payload); err != nil {
-			return err
-		}
+		return nil
 	}
 	if len(ids) > 0 && s.Engine != nil {
 		s.Engine.Wake()

@@ -48,8 +48,7 @@ func FuzzTwilioWebhook(f *testing.F) {
 	f.Cleanup(func() { db.Close() })
 	ws := store.NewWorkflowStore(db)
 	const token = "fuzz-twilio-auth-token"
-	svc := app.NewAutomationService(ws)
-	svc.Events = ws
+	svc := app.NewAutomationService(ws, store.NewAutomationRequestStore(db))
 	svc.TwilioAuthToken = func(context.Context, int64) (string, error) { return token, nil }
 	svc.ValidSignature = twilio.ValidSignature
 	const publicURL = "https://app.example.test/twilio/sms?tenant=1"

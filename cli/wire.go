@@ -426,11 +426,10 @@ func (a *App) wireAutomations(smtpDefault app.Mailer, outbox app.OutboxStore) {
 	eng.Triggers.Logger = a.Logger
 	eng.Sheets = a.Sheets
 	a.Engine = eng
-	as := app.NewAutomationService(ws)
-	as.Engine, as.Events, as.Audit = a.Engine, ws, a.Audit
+	as := app.NewAutomationService(ws, store.NewAutomationRequestStore(a.DB)) // clients request automations from the catalogue
+	as.Engine, as.Audit = a.Engine, a.Audit
 	as.ValidSignature = twilio.ValidSignature
-	as.Voice = twilio.Markup{}                          // the TwiML answering the voice webhook
-	as.Requests = store.NewAutomationRequestStore(a.DB) // clients request automations from the catalogue
+	as.Voice = twilio.Markup{} // the TwiML answering the voice webhook
 	as.TwilioAuthToken = a.Integrations.TwilioAuthToken
 	as.TenantForNumber = a.Integrations.TenantForNumber
 	as.Missing = a.Integrations.Missing

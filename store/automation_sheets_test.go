@@ -44,7 +44,7 @@ func TestEngine_SheetSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Saving checks the tables and columns named by the steps.
-	as := app.NewAutomationService(ws)
+	as := app.NewAutomationService(ws, store.NewAutomationRequestStore(db))
 	as.Sheets = svc
 	admin := app.NewContextWithAdmin(ctx, &app.Admin{ID: 1, Email: "root@agency.test", Role: app.RoleOwner})
 	bad := `{"steps":[{"id":"find","type":"lookup_row","table":"Price list","field":"colour","value":"x"}]}`

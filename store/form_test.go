@@ -31,7 +31,7 @@ func TestForms_TenantScopeAndSubmit(t *testing.T) {
 	saveWorkflow(t, ws, app.Step{Type: app.StepContact})
 	fs := store.NewFormStore(db)
 	svc := app.NewFormService(fs)
-	svc.Automations = app.NewAutomationService(ws)
+	svc.Automations = app.NewAutomationService(ws, store.NewAutomationRequestStore(db))
 	f := &app.Form{Name: "Quote", Notify: []string{"ops@example.com"}, Consent: "I agree.", Fields: []app.FormField{
 		{Name: "name", Label: "Name", Type: app.FieldText, Required: true},
 		{Name: "email", Label: "Email", Type: app.FieldEmail, Required: true},

@@ -28,7 +28,7 @@ func workflowBase(sc web.Scope) string {
 func (s *Handler) MountNexus(r fiber.Router, csrf fiber.Handler) {
 	r.Get("/automations", s.handleWorkflows)
 	s.MountWorkflows(r, csrf, web.NexusScope)
-	if s.Automations != nil && s.Automations.Requests != nil {
+	if s.Automations != nil {
 		s.registerAutomationRequestRoutes(r, csrf)
 	}
 }
@@ -114,20 +114,18 @@ func (s *Handler) handleWorkflows(c *fiber.Ctx) error {
 			}
 		}
 	}
-	if s.Automations.Requests != nil {
-		rs, err := s.Automations.AutomationRequests(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range rs {
-			row := requestRow{AutomationRequest: r}
-			if t := app.FindAutomationTemplate(r.Template); t != nil && r.Status == app.RequestPending {
-				if w, err := t.Instantiate(r.TenantID, r.Params); err == nil {
-					row.Missing = s.Automations.MissingFor(ctx, w)
-				}
+	rs, err := s.Automations.AutomationRequests(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		row := requestRow{AutomationRequest: r}
+		if t := app.FindAutomationTemplate(r.Template); t != nil && r.Status == app.RequestPending {
+			if w, err := t.Instantiate(r.TenantID, r.Params); err == nil {
+				row.Missing = s.Automations.MissingFor(ctx, w)
 			}
-			p.Requests = append(p.Requests, row)
 		}
+		p.Requests = append(p.Requests, row)
 	}
 	p.Layout = s.Layout(c, web.HostNexus, "Automations")
 	return s.Render(c, "nexus/automations", p)

@@ -72,7 +72,7 @@ func (s *Handler) Mount(r fiber.Router) {
 	if s.Webhooks != nil {
 		s.registerOutboundWebhookRoutes(authed, csrf)
 	}
-	if s.Automations != nil && s.Automations.Requests != nil {
+	if s.Automations != nil {
 		s.Automation.MountPortalRequests(authed, csrf)
 		s.Automation.MountWorkflows(authed, csrf, web.PortalScope)
 	}
@@ -462,7 +462,7 @@ func (s *Handler) handlePortalDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	p := &portalDashboardPage{Leads: leads, LeadsTotal: total, Users: len(users)}
-	if u := web.User(c); u.Role == app.UserRoleOwner && s.Automations != nil && s.Automations.Requests != nil {
+	if u := web.User(c); u.Role == app.UserRoleOwner && s.Automations != nil {
 		as, err := s.Automations.TenantAutomations(ctx)
 		if err != nil {
 			return err
