@@ -22,7 +22,6 @@ func (a *App) wireCourses(limiter app.RateLimiter, deviceKey []byte) {
 	a.Stores.Courses = cs
 	a.Courses = courses.NewService(cs.Stores())
 	a.Courses.Community = cs
-	a.Courses.Files = cs
 	a.Courses.Mailer = courseMailer{a}
 	a.Courses.Limiter = limiter
 	a.Courses.Logger = a.Logger

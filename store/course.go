@@ -37,7 +37,7 @@ var (
 // Stores returns s as each of the members' area's stores, for
 // courses.NewService.
 func (s *CourseStore) Stores() courses.Stores {
-	return courses.Stores{Members: s, SignIns: s, Courses: s, Lessons: s, Enrolments: s, Progress: s}
+	return courses.Stores{Members: s, SignIns: s, Courses: s, Lessons: s, Enrolments: s, Progress: s, Files: s}
 }
 
 // NewCourseStore returns a CourseStore on db.

@@ -477,6 +477,7 @@ type Stores struct {
 	Lessons    LessonStore
 	Enrolments EnrolmentStore
 	Progress   ProgressStore
+	Files      FileStore // lesson files: uploaded videos, downloads
 }
 
 // MemberStore keeps members (each linked to a CRM person).

@@ -181,9 +181,6 @@ func (s *Service) AddLessonFile(ctx context.Context, courseID, lessonID int64, k
 	if err != nil {
 		return nil, err
 	}
-	if s.Files == nil {
-		return nil, app.Errorf(app.ENOTFOUND, "Lesson files are not available.")
-	}
 	name = wiki.CleanFileName(name)
 	if name == "" {
 		name = "file"
@@ -193,7 +190,7 @@ func (s *Service) AddLessonFile(ctx context.Context, courseID, lessonID int64, k
 		return nil, err
 	}
 	if kind == FileDownload {
-		fs, err := s.Files.FindLessonFiles(ctx, l.ID)
+		fs, err := s.stores.Files.FindLessonFiles(ctx, l.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -210,7 +207,7 @@ func (s *Service) AddLessonFile(ctx context.Context, courseID, lessonID int64, k
 	f := &LessonFile{CourseID: l.CourseID, LessonID: l.ID, Kind: kind, Name: name, ContentType: ct, Size: size}
 	// Exactly size bytes: a short file is an error, a longer one is cut
 	// (the size was checked against the cap).
-	if err := s.Files.AddLessonFile(ctx, f, &exactReader{r: content, left: size}); err != nil {
+	if err := s.stores.Files.AddLessonFile(ctx, f, &exactReader{r: content, left: size}); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -252,10 +249,7 @@ func (s *Service) LessonFiles(ctx context.Context, courseID, lessonID int64) ([]
 	if err != nil {
 		return nil, err
 	}
-	if s.Files == nil {
-		return nil, nil
-	}
-	return s.Files.FindLessonFiles(ctx, l.ID)
+	return s.stores.Files.FindLessonFiles(ctx, l.ID)
 }
 
 // DeleteLessonFile removes a file of a course's lesson (staff). Returns
@@ -265,14 +259,11 @@ func (s *Service) DeleteLessonFile(ctx context.Context, courseID, lessonID, file
 	if err != nil {
 		return nil, err
 	}
-	if s.Files == nil {
-		return nil, app.Errorf(app.ENOTFOUND, "File not found.")
-	}
-	f, err := s.Files.FindLessonFile(ctx, fileID)
+	f, err := s.stores.Files.FindLessonFile(ctx, fileID)
 	if err != nil || f.LessonID != l.ID {
 		return nil, app.Errorf(app.ENOTFOUND, "File not found.")
 	}
-	return f, s.Files.DeleteLessonFile(ctx, l.ID, f.ID)
+	return f, s.stores.Files.DeleteLessonFile(ctx, l.ID, f.ID)
 }
 
 // MemberFile opens a lesson file for a member: only while the member
@@ -283,10 +274,7 @@ func (s *Service) MemberFile(ctx context.Context, m *Member, fileID int64) (*Les
 	if m == nil {
 		return nil, nil, app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
 	}
-	if s.Files == nil {
-		return nil, nil, app.Errorf(app.ENOTFOUND, "File not found.")
-	}
-	f, err := s.Files.FindLessonFile(ctx, fileID)
+	f, err := s.stores.Files.FindLessonFile(ctx, fileID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -301,5 +289,5 @@ func (s *Service) MemberFile(ctx context.Context, m *Member, fileID int64) (*Les
 	if ls.Lock != nil {
 		return nil, nil, &LockedError{Lock: ls.Lock}
 	}
-	return s.Files.OpenLessonFile(ctx, f.ID)
+	return s.stores.Files.OpenLessonFile(ctx, f.ID)
 }

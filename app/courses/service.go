@@ -42,8 +42,6 @@ type Service struct {
 	// BaseURL is the tenant's portal address for links in email (its
 	// custom domain, else app.DOMAIN).
 	BaseURL func(ctx context.Context, t *app.Tenant) string
-	// Files keeps lesson files (uploaded videos, downloads; nil: none).
-	Files FileStore
 	// MaxVideoBytes and MaxFileBytes cap a lesson's video and each
 	// download (0: DefaultMaxVideoBytes, DefaultMaxFileBytes).
 	MaxVideoBytes, MaxFileBytes int64
@@ -925,10 +923,8 @@ func (s *Service) OpenLesson(ctx context.Context, m *Member, lessonID int64) (*M
 		}
 		ls.Started = true
 	}
-	if s.Files != nil {
-		if ls.Files, err = s.Files.FindLessonFiles(ctx, l.ID); err != nil {
-			return nil, nil, err
-		}
+	if ls.Files, err = s.stores.Files.FindLessonFiles(ctx, l.ID); err != nil {
+		return nil, nil, err
 	}
 	return mc, ls, nil
 }
