@@ -225,6 +225,9 @@ func (e *Engine) retain(ctx context.Context) {
 }
 
 func (e *Engine) work(ctx context.Context) {
+	// Idle polling begins after serve's start delay; an enqueue (Wake)
+	// starts a worker at once.
+	AfterStartDelay(ctx, e.wake)
 	for ctx.Err() == nil {
 		ran, err := e.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {

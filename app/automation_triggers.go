@@ -295,6 +295,9 @@ func (t *Triggers) Run(ctx context.Context) {
 	if dateEvery <= 0 {
 		dateEvery = 10 * time.Minute
 	}
+	if !AfterStartDelay(ctx, nil) {
+		return
+	}
 	tk := time.NewTicker(poll)
 	defer tk.Stop()
 	var lastDates time.Time

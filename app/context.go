@@ -10,6 +10,7 @@ type contextKey int
 const (
 	adminContextKey contextKey = iota + 1
 	requestContextKey
+	startDelayContextKey
 )
 
 // RequestInfo describes where a request came from, for audit and rate limits.
@@ -52,9 +53,41 @@ type noValues struct{ context.Context }
 
 func (noValues) Value(any) any { return nil }
 
-// Every runs f at once and then every interval until ctx is done (the
-// appliance's background jobs: sync, reminders, polling).
+// NewContextWithStartDelay returns a copy of ctx in which Every waits d
+// before its first run: serve starts the background jobs once it takes
+// requests, and their first passes (each a read connection to open, its
+// schema to parse, a table to scan) would otherwise all land on the
+// first requests after a restart.
+func NewContextWithStartDelay(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, startDelayContextKey, d)
+}
+
+// AfterStartDelay waits out the start delay ctx carries (at once without
+// one) and reports whether ctx is still live. A value on wake (work
+// arrived: a run enqueued) ends the wait early.
+func AfterStartDelay(ctx context.Context, wake <-chan struct{}) bool {
+	d, _ := ctx.Value(startDelayContextKey).(time.Duration)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-wake:
+	case <-t.C:
+	}
+	return true
+}
+
+// Every runs f at once (after the start delay ctx carries, if any) and
+// then every interval until ctx is done (the appliance's background jobs:
+// sync, reminders, polling).
 func Every(ctx context.Context, interval time.Duration, f func(context.Context)) {
+	if !AfterStartDelay(ctx, nil) {
+		return
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

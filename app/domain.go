@@ -524,6 +524,9 @@ func (s *DomainService) due(name string) bool {
 // Run checks DNS in the background until ctx ends: everything at start,
 // then each name when its backoff says so. It never stops on an error.
 func (s *DomainService) Run(ctx context.Context) {
+	if !AfterStartDelay(ctx, nil) {
+		return
+	}
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
 	for {

@@ -527,6 +527,9 @@ func (s *WebhookService) Run(ctx context.Context) {
 		})
 	}()
 	defer func() { <-pruned }()
+	if !AfterStartDelay(ctx, nil) {
+		return
+	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {

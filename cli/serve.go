@@ -17,6 +17,13 @@ import (
 	"orengen/ui"
 )
 
+// BackgroundStartDelay is how long serve's periodic background jobs
+// (calendar sync and reminders, inbox polling, billing, digests, the
+// workflow workers' idle polling, ...) wait before their first pass. A
+// run enqueued meanwhile (a lead captured) wakes a worker at once. A
+// variable for the tests only.
+var BackgroundStartDelay = time.Second
+
 // runServe is `orengen serve`: restore-if-missing and the replicator,
 // then the databases and every service (Open), the HTTP(S) servers and
 // the background work, until ctx ends; then an orderly shutdown.
@@ -85,7 +92,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	ph.mark("server")
-	a.Start(ctx)
+	// The periodic jobs' first passes (each a read connection to open,
+	// its schema to parse, a table to scan) wait a moment, so that a
+	// restart answers its first requests first (BackgroundStartDelay).
+	a.Start(app.NewContextWithStartDelay(ctx, BackgroundStartDelay))
 	ph.mark("start")
 	defer a.Stop() // before a.Close; idempotent
 	errc := make(chan error, 3)

@@ -549,6 +549,9 @@ func (s *Service) Start(ctx context.Context) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		if !app.AfterStartDelay(ctx, nil) {
+			return
+		}
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()
 		for {
