@@ -19,11 +19,13 @@ type People interface {
 }
 
 // ChatBridge is Agent Studio seen from the inbox: a person takes over a
-// web chat, hands it back and writes in it (agents.Service).
+// web chat, hands it back and writes in it, and an AI call's transcript
+// comes into the call's message (agents.Service).
 type ChatBridge interface {
 	TakeOver(ctx context.Context, id int64) error
 	HandBack(ctx context.Context, id int64) error
 	HumanMessage(ctx context.Context, id int64, text string) error
+	CallTranscripts
 }
 
 // Service is Conversations' use cases for the portal, Nexus, the API and
@@ -44,7 +46,8 @@ type Service struct {
 	Tenants     interface {
 		FindTenantByID(ctx context.Context, id int64) (*app.Tenant, error)
 	}
-	// Chat is Agent Studio (nil: chat threads are read-only).
+	// Chat is Agent Studio (nil: chat threads are read-only and calls
+	// carry no AI transcript).
 	Chat ChatBridge
 	// Mail is email: mailboxes, the IMAP fetcher, the tenant's SMTP
 	// (nil: no email channel).
