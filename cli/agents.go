@@ -39,7 +39,6 @@ func (a *App) wireAgents() {
 	ag.CRM = a.CRMService
 	ag.PDF = pdftext.Text
 	ag.Contacts = store.NewContactStore(a.DB)
-	ag.People = st
 	ag.Tenants = a.Stores.Tenants
 	ag.Key = func(ctx context.Context, tenantID int64, name string) (string, error) {
 		v := a.Integrations.Secret(ctx, tenantID, name)

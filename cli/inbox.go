@@ -21,7 +21,7 @@ import (
 func (a *App) wireInbox() {
 	st := store.NewInboxStore(a.DB)
 	a.Stores.Inbox = st
-	a.Inbox = inbox.NewService(st)
+	a.Inbox = inbox.NewService(st, a.CRM.People)
 	a.Inbox.Telephony = a.Integrations.Telephony
 	// The MMS media and call recordings at Twilio: fetching them is not
 	// metered, so the unmetered client.
@@ -32,7 +32,6 @@ func (a *App) wireInbox() {
 		}
 		return a.newTwilio(ctx, tenantID, acct)
 	}
-	a.Inbox.People = a.CRM.People
 	a.Inbox.Tenants = a.Stores.Tenants
 	a.Inbox.Chat = a.Agents
 	a.Inbox.Logger = a.Logger

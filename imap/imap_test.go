@@ -77,8 +77,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.st, e.crm = store.NewInboxStore(e.db), store.NewCRMStores(e.db)
-	e.svc = inbox.NewService(e.st)
-	e.svc.People, e.svc.Logger = e.crm.People, slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.svc = inbox.NewService(e.st, e.crm.People)
+	e.svc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	f := &imap.Fetcher{MaxMessage: 4000, Timeout: 10 * time.Second}
 	e.svc.Mail = &inbox.Mail{Mailboxes: e.st, Fetcher: f, Watcher: f,
 		Password: func(ctx context.Context, tenantID int64) (string, error) { return d.Password, nil }}

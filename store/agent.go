@@ -36,7 +36,7 @@ func NewAgentStore(db *DB) *AgentStore { return &AgentStore{db: db} }
 // Stores returns s as each of Agent Studio's stores, for
 // agents.NewService.
 func (s *AgentStore) Stores() agents.Stores {
-	return agents.Stores{Agents: s, Conversations: s, Turns: s, Documents: s, Chunks: s, Usage: s, Prices: s, Settings: s}
+	return agents.Stores{Agents: s, Conversations: s, Turns: s, Documents: s, Chunks: s, Usage: s, Prices: s, Settings: s, People: s}
 }
 
 const agentCols = `a.id, a.tenant_id, a.name, a.enabled, a.public_key, a.phone, a.version, a.version_id, a.created_at, a.updated_at, v.config`

@@ -330,7 +330,7 @@ func (s *Service) InboundSMS(ctx context.Context, tenantID int64, from, to, body
 		return false, nil // a short code or an alphanumeric sender: nobody to answer
 	}
 	in := &smsIn{tenantID: tenantID, agent: a, phone: phone, to: to, body: body}
-	if in.personID, err = s.People.FindPersonByContact(ctx, tenantID, "", phone); err != nil {
+	if in.personID, err = s.stores.People.FindPersonByContact(ctx, tenantID, "", phone); err != nil {
 		return false, err
 	}
 	in.tctx = toolCtx(ctx, &Conversation{TenantID: tenantID, AgentID: a.ID})

@@ -212,6 +212,7 @@ type Stores struct {
 	Usage         UsageStore
 	Prices        PriceStore
 	Settings      SettingsStore
+	People        PersonFinder // the tenant's CRM people, found by email or phone
 }
 
 // DefinitionStore keeps agents and their versions: the editor's

@@ -71,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(e.tw.Close)
 	e.outbox = store.NewOutboxStore(e.db)
 	e.svc = agents.NewService(e.st.Stores())
-	e.svc.Model, e.svc.CRM, e.svc.Contacts, e.svc.People, e.svc.PDF = &llm.AgentModel{HTTP: &http.Client{}}, e.crm.Service(), store.NewContactStore(e.db), e.st, pdftext.Text
+	e.svc.Model, e.svc.CRM, e.svc.Contacts, e.svc.PDF = &llm.AgentModel{HTTP: &http.Client{}}, e.crm.Service(), store.NewContactStore(e.db), pdftext.Text
 	e.svc.Tenants, e.svc.DefaultBaseURL = ts, func(context.Context) string { return e.llm.URL }
 	e.svc.Key = func(ctx context.Context, tenantID int64, name string) (string, error) {
 		if name == "openai_api_key" {

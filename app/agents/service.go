@@ -143,7 +143,6 @@ type Service struct {
 	Model    Model
 	CRM      CRM
 	Contacts app.ContactUpserter
-	People   PersonFinder
 	Tenants  interface {
 		FindTenantByID(ctx context.Context, id int64) (*app.Tenant, error)
 	}

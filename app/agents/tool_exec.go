@@ -110,7 +110,7 @@ func (tr *toolRun) toolFindPerson() (string, error) {
 			return "", err
 		}
 	}
-	id, err := s.People.FindPersonByContact(ctx, conv.TenantID, email, phone)
+	id, err := s.stores.People.FindPersonByContact(ctx, conv.TenantID, email, phone)
 	if err != nil {
 		return "", err
 	}

@@ -33,7 +33,7 @@ func (s *Service) StartCall(ctx context.Context, a *Agent, callSID, other, direc
 		Status: StatusActive, Visitor: other, ExternalID: callSID}
 	if p, err := app.NormalizePhone("from", other); err == nil {
 		c.Visitor = p
-		if id, err := s.People.FindPersonByContact(ctx, a.TenantID, "", p); err == nil && id != 0 {
+		if id, err := s.stores.People.FindPersonByContact(ctx, a.TenantID, "", p); err == nil && id != 0 {
 			c.PersonID = id
 		}
 	}

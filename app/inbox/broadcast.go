@@ -595,12 +595,10 @@ func (s *Service) sendNext(ctx context.Context, b *Broadcast) (sent, more bool) 
 	}
 	// Consent is read again at send time: a person may have texted STOP
 	// or unsubscribed since the broadcast was queued.
-	var p *app.Person
-	if s.People != nil {
-		if p, err = s.People.FindPerson(tctx, r.PersonID); err != nil && app.ErrorCode(err) != app.ENOTFOUND {
-			s.logger().Error("inbox: broadcast recipient", "broadcast_id", b.ID, "err", err)
-			return false, false
-		}
+	p, err := s.people.FindPerson(tctx, r.PersonID)
+	if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+		s.logger().Error("inbox: broadcast recipient", "broadcast_id", b.ID, "err", err)
+		return false, false
 	}
 	if p == nil {
 		finish(RecipientSkipped, "person deleted", "")

@@ -51,7 +51,7 @@ type CallStore interface {
 }
 
 // CallTranscripts is Agent Studio's record of its voice calls
-// (agents.Service; the inbox reaches it as its ChatBridge).
+// (agents.Service; part of the inbox's ChatBridge).
 type CallTranscripts interface {
 	// CallTranscript returns the transcript of the call callSID answered
 	// or placed by an agent; ok false when no agent took part.
@@ -162,8 +162,8 @@ func (s *Service) CallEvent(ctx context.Context, tenantID int64, p map[string]st
 		}
 	}
 	// An AI call: Agent Studio's transcript once the call has ended.
-	if ct, ok := s.Chat.(CallTranscripts); ok && CallRank(k.Status) == 4 {
-		text, ai, err := ct.CallTranscript(appliance(ctx), tenantID, sid)
+	if s.Chat != nil && CallRank(k.Status) == 4 {
+		text, ai, err := s.Chat.CallTranscript(appliance(ctx), tenantID, sid)
 		if err != nil {
 			return err
 		}

@@ -62,8 +62,8 @@ func newEnv(t *testing.T) *env {
 	e.tw = twiliotest.Start(twSID, twToken)
 	t.Cleanup(e.tw.Close)
 	e.st = store.NewInboxStore(e.db)
-	e.svc = inbox.NewService(e.st)
-	e.svc.People, e.svc.Tenants = e.crm.People, ts
+	e.svc = inbox.NewService(e.st, e.crm.People)
+	e.svc.Tenants = ts
 	e.svc.Telephony = func(ctx context.Context, tenantID int64) (app.Telephony, error) {
 		from := numberA
 		if tenantID == app.HouseTenantID {

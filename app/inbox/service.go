@@ -19,11 +19,13 @@ type People interface {
 }
 
 // ChatBridge is Agent Studio seen from the inbox: a person takes over a
-// web chat, hands it back and writes in it (agents.Service).
+// web chat, hands it back and writes in it, and an AI call's transcript
+// comes into the call's message (agents.Service).
 type ChatBridge interface {
 	TakeOver(ctx context.Context, id int64) error
 	HandBack(ctx context.Context, id int64) error
 	HumanMessage(ctx context.Context, id int64, text string) error
+	CallTranscripts
 }
 
 // Service is Conversations' use cases for the portal, Nexus, the API and
@@ -32,6 +34,7 @@ type Service struct {
 	reports ReportStore
 	calls   CallStore
 	store   Store
+	people  People
 	// Telephony returns the tenant's Twilio client (an error says what
 	// is missing).
 	Telephony func(ctx context.Context, tenantID int64) (app.Telephony, error)
@@ -40,11 +43,11 @@ type Service struct {
 	// the account is not configured; nil: media stays at Twilio and
 	// recordings are not served).
 	TwilioFiles func(ctx context.Context, tenantID int64) (TwilioFiles, error)
-	People      People
 	Tenants     interface {
 		FindTenantByID(ctx context.Context, id int64) (*app.Tenant, error)
 	}
-	// Chat is Agent Studio (nil: chat threads are read-only).
+	// Chat is Agent Studio (nil: chat threads are read-only and calls
+	// carry no AI transcript).
 	Chat ChatBridge
 	// Mail is email: mailboxes, the IMAP fetcher, the tenant's SMTP
 	// (nil: no email channel).
@@ -80,9 +83,12 @@ type Service struct {
 	watches   sync.Map
 }
 
-// NewService returns the inbox on its store; the wiring sets the other
-// fields. The store stays private: callers go through the service.
-func NewService(st Storage) *Service { return &Service{store: st, reports: st, calls: st} }
+// NewService returns the inbox on its store and the CRM's people (the
+// person beside a thread, a broadcast's recipients); the wiring sets the
+// other fields. The stores stay private: callers go through the service.
+func NewService(st Storage, people People) *Service {
+	return &Service{store: st, reports: st, calls: st, people: people}
+}
 
 // Storage is what NewService takes: the conversations, their reports
 // and their calls (store.InboxStore keeps all three).
@@ -210,10 +216,10 @@ func (s *Service) Messages(ctx context.Context, id int64) ([]*Message, error) {
 
 // Person returns the CRM person of a thread (nil when none).
 func (s *Service) Person(ctx context.Context, c *Conversation) *app.Person {
-	if c.PersonID == 0 || s.People == nil {
+	if c.PersonID == 0 {
 		return nil
 	}
-	p, err := s.People.FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: c.TenantID}), c.PersonID)
+	p, err := s.people.FindPerson(app.NewContextWithTenant(ctx, &app.Tenant{ID: c.TenantID}), c.PersonID)
 	if err != nil {
 		return nil
 	}
