@@ -127,18 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		logger.Info("inbound mail listener started", "listen", a.Inbox.InboundListening(), "addresses", "inbox+TOKEN@"+cfg.Domain)
 	}
 	logger.Info("orengen ready", "version", buildVersion(), "listen", ln.Addr().String(), "startup_ms", time.Since(t0).Milliseconds(), "phases", ph.String())
-	// One write, so whoever reads the address also sees the setup link.
-	var banner strings.Builder
-	fmt.Fprintf(&banner, "orengen %s listening on %s\n", buildVersion(), ln.Addr())
-	fmt.Fprintf(&banner, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
-		a.Server.URL(ui.HostSite)+"/", a.Server.URL(ui.HostPortal)+"/", a.Server.URL(ui.HostNexus)+"/")
-	// A failure here must not skip the orderly shutdown below.
-	if tok, err := a.Auth.SetupToken(context.WithoutCancel(ctx)); err == nil {
-		fmt.Fprintf(&banner, "  no admin yet: create one at %s/setup?token=%s (valid 24h, works once)\n", a.Server.URL(ui.HostNexus), url.QueryEscape(tok))
-	} else if app.ErrorCode(err) != app.ECONFLICT {
-		logger.Error("create the first-owner setup link (run `orengen user setup-link`)", "err", err)
-	}
-	io.WriteString(stdout, banner.String())
+	a.printBanner(ctx, stdout, ln.Addr())
 	// Hand the start-up's garbage (migrations, seeding, the first pages)
 	// and the mappings of code only the start-up ran back to the system
 	// now rather than over the next minutes; once, off the path to the
@@ -175,6 +164,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// printBanner writes the listening address, the three hosts' addresses
+// and, while there is no admin yet, the first owner's setup link, in one
+// write, so whoever reads the address also sees the link. A failure to
+// make the link is logged: it must not skip serve's orderly shutdown.
+func (a *App) printBanner(ctx context.Context, stdout io.Writer, addr net.Addr) {
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "orengen %s listening on %s\n", buildVersion(), addr)
+	fmt.Fprintf(&banner, "  marketing site: %s\n  client portal:  %s\n  nexus (admin):  %s\n",
+		a.Server.URL(ui.HostSite)+"/", a.Server.URL(ui.HostPortal)+"/", a.Server.URL(ui.HostNexus)+"/")
+	if tok, err := a.Auth.SetupToken(context.WithoutCancel(ctx)); err == nil {
+		fmt.Fprintf(&banner, "  no admin yet: create one at %s/setup?token=%s (valid 24h, works once)\n", a.Server.URL(ui.HostNexus), url.QueryEscape(tok))
+	} else if app.ErrorCode(err) != app.ECONFLICT {
+		a.Logger.Error("create the first-owner setup link (run `orengen user setup-link`)", "err", err)
+	}
+	io.WriteString(stdout, banner.String())
 }
 
 // phases times the steps of start-up for the "ready" log line, so a slow
