@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -270,20 +271,43 @@ type Migration struct {
 
 // Migrations returns the embedded migrations in order.
 func Migrations() ([]Migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	names, err := migrationNames()
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(names)
 	out := make([]Migration, 0, len(names))
 	for _, n := range names {
-		b, err := migrationFS.ReadFile(n)
+		m, err := readMigration(n)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Migration{Name: filepath.Base(n), SQL: string(b)})
+		out = append(out, m)
 	}
 	return out, nil
+}
+
+// migrationNames lists the embedded migrations' names in order, without
+// reading them: a restart of a current database needs only the names
+// (the files are 350 KB, which every start read twice).
+func migrationNames() ([]string, error) {
+	paths, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	for i, p := range paths {
+		paths[i] = path.Base(p)
+	}
+	return paths, nil
+}
+
+// readMigration reads one embedded migration by name.
+func readMigration(name string) (Migration, error) {
+	b, err := migrationFS.ReadFile("migrations/" + name)
+	if err != nil {
+		return Migration{}, err
+	}
+	return Migration{Name: name, SQL: string(b)}, nil
 }
 
 // Pending returns the names of migrations not yet applied to the file at
@@ -302,7 +326,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	all, err := Migrations()
+	names, err := migrationNames()
 	if err != nil {
 		return nil, err
 	}
@@ -315,14 +339,22 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	if len(done) == 0 {
+		all, err := Migrations()
+		if err != nil {
+			return nil, err
+		}
 		if applied, ok, err := db.migrateNew(ctx, all); ok || err != nil {
 			return applied, err
 		}
 	}
 	var applied []string
-	for _, m := range all {
-		if done[m.Name] {
+	for _, n := range names {
+		if done[n] {
 			continue
+		}
+		m, err := readMigration(n)
+		if err != nil {
+			return applied, err
 		}
 		ok, err := db.migrateOne(ctx, m)
 		if err != nil {

@@ -72,13 +72,9 @@ func (p *Probe) Identity(ctx context.Context) (*app.DatabaseIdentity, error) {
 // Pending returns the names of migrations not yet applied; a missing file
 // has every migration pending.
 func (p *Probe) Pending(ctx context.Context) ([]string, error) {
-	all, err := Migrations()
+	names, err := migrationNames()
 	if err != nil {
 		return nil, err
-	}
-	names := make([]string, 0, len(all))
-	for _, m := range all {
-		names = append(names, m.Name)
 	}
 	r, err := p.conn()
 	if err != nil || r == nil {
