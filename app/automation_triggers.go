@@ -295,25 +295,15 @@ func (t *Triggers) Run(ctx context.Context) {
 	if dateEvery <= 0 {
 		dateEvery = 10 * time.Minute
 	}
-	if !AfterStartDelay(ctx, nil) {
-		return
-	}
-	tk := time.NewTicker(poll)
-	defer tk.Stop()
 	var lastDates time.Time
-	for {
+	Every(ctx, poll, func(ctx context.Context) {
 		dates := time.Since(lastDates) >= dateEvery
 		if _, err := t.Tick(ctx, dates); err != nil && ctx.Err() == nil {
 			t.log().Error("automation triggers", "err", err)
 		} else if dates {
 			lastDates = time.Now()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tk.C:
-		}
-	}
+	})
 }
 
 // HookHash is what the store keeps of a webhook trigger's token.

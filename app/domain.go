@@ -524,12 +524,7 @@ func (s *DomainService) due(name string) bool {
 // Run checks DNS in the background until ctx ends: everything at start,
 // then each name when its backoff says so. It never stops on an error.
 func (s *DomainService) Run(ctx context.Context) {
-	if !AfterStartDelay(ctx, nil) {
-		return
-	}
-	tick := time.NewTicker(15 * time.Second)
-	defer tick.Stop()
-	for {
+	Every(ctx, 15*time.Second, func(ctx context.Context) {
 		if !isLocalName(s.Domain) && s.due(s.Domain) {
 			s.CheckBuiltin(ctx)
 		}
@@ -546,12 +541,7 @@ func (s *DomainService) Run(ctx context.Context) {
 				}
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	})
 }
 
 // Decide says whether a certificate may be obtained for name during a TLS

@@ -527,21 +527,11 @@ func (s *WebhookService) Run(ctx context.Context) {
 		})
 	}()
 	defer func() { <-pruned }()
-	if !AfterStartDelay(ctx, nil) {
-		return
-	}
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
+	Every(ctx, time.Second, func(ctx context.Context) {
 		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
 			s.log().Error("webhooks", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 func (s *WebhookService) deliver(ctx context.Context, d *WebhookDelivery, redelivery bool) *WebhookAttempt {

@@ -548,20 +548,10 @@ func (s *Service) Start(ctx context.Context) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if !app.AfterStartDelay(ctx, nil) {
-			return
-		}
-		t := time.NewTicker(30 * time.Second)
-		defer t.Stop()
-		for {
+		app.Every(ctx, 30*time.Second, func(ctx context.Context) {
 			s.sweep(ctx)
 			s.embedPending(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
+		})
 	}()
 }
 
