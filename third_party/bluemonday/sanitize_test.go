@@ -448,7 +448,7 @@ func TestGlobalURLPatternsViaCustomPolicy(t *testing.T) {
 	p := UGCPolicy()
 	// youtube embeds
 	p.AllowElements("iframe")
-	p.AllowAttrs("width", "height", "frameborder").Matching(Integer).OnElements("iframe")
+	p.AllowAttrs("width", "height", "frameborder").Matching(Integer()).OnElements("iframe")
 	p.AllowAttrs("allow").Matching(regexp.MustCompile(`^(([\p{L}\p{N}_-]+)(; )?)+$`)).OnElements("iframe")
 	p.AllowAttrs("allowfullscreen").OnElements("iframe")
 	p.AllowAttrs("src").OnElements("iframe")
@@ -493,7 +493,7 @@ func TestELementURLPatternsMatching(t *testing.T) {
 	p := UGCPolicy()
 	// youtube embeds
 	p.AllowElements("iframe")
-	p.AllowAttrs("width", "height", "frameborder").Matching(Integer).OnElements("iframe")
+	p.AllowAttrs("width", "height", "frameborder").Matching(Integer()).OnElements("iframe")
 	p.AllowAttrs("allow").Matching(regexp.MustCompile(`^(([\p{L}\p{N}_-]+)(; )?)+$`)).OnElements("iframe")
 	p.AllowAttrs("allowfullscreen").OnElements("iframe")
 	p.AllowAttrs("src").Matching(regexp.MustCompile(`^https://www.youtube.com/.*$`)).OnElements("iframe")
@@ -1371,7 +1371,7 @@ func TestAddSpaces(t *testing.T) {
 func TestTargetBlankNoOpener(t *testing.T) {
 	p := UGCPolicy()
 	p.AddTargetBlankToFullyQualifiedLinks(true)
-	p.AllowAttrs("target").Matching(Paragraph).OnElements("a")
+	p.AllowAttrs("target").Matching(Paragraph()).OnElements("a")
 
 	tests := []test{
 		{
@@ -3334,8 +3334,8 @@ func TestIssue3(t *testing.T) {
 func TestIssue9(t *testing.T) {
 
 	p := UGCPolicy()
-	p.AllowAttrs("class").Matching(SpaceSeparatedTokens).OnElements("div", "span")
-	p.AllowAttrs("class", "name").Matching(SpaceSeparatedTokens).OnElements("a")
+	p.AllowAttrs("class").Matching(SpaceSeparatedTokens()).OnElements("div", "span")
+	p.AllowAttrs("class", "name").Matching(SpaceSeparatedTokens()).OnElements("a")
 	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^nofollow$`)).OnElements("a")
 	p.AllowAttrs("aria-hidden").Matching(regexp.MustCompile(`^true$`)).OnElements("a")
 	p.AllowDataURIImages()
@@ -3624,7 +3624,7 @@ func TestIssue85(t *testing.T) {
 	p.AllowAttrs("rel").OnElements("a")
 	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
-	p.AllowAttrs("target").Matching(Paragraph).OnElements("a")
+	p.AllowAttrs("target").Matching(Paragraph()).OnElements("a")
 
 	tests := []test{
 		{
@@ -4094,7 +4094,7 @@ func TestIssue208(t *testing.T) {
 
 	p := NewPolicy()
 	p.AllowElements("span")
-	p.AllowAttrs("title").Matching(Paragraph).Globally()
+	p.AllowAttrs("title").Matching(Paragraph()).Globally()
 	p.AllowAttrs("title").Matching(regexp.MustCompile(`.*`)).Globally()
 
 	input := `<span title="a">b</span>`

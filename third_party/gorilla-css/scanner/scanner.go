@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -99,8 +100,6 @@ var tokenNames = map[tokenType]string{
 // Macros and productions -----------------------------------------------------
 // http://www.w3.org/TR/css3-syntax/#tokenization
 
-var macroRegexp = regexp.MustCompile(`\{[a-z]+\}`)
-
 // macros maps macro names to patterns to be expanded.
 var macros = map[string]string{
 	// must be escaped: `\.+*?()|[]{}^$`
@@ -173,7 +172,13 @@ var matchOrder = []tokenType{
 	TokenCDC,
 }
 
-func init() {
+// orengen: compileMatchers was init; New runs it once (matchersOnce), so a
+// process that never scans CSS never compiles these regexps.
+var matchersOnce sync.Once
+
+func compileMatchers() {
+	// orengen: macroRegexp was a package variable compiled in init.
+	macroRegexp := regexp.MustCompile(`\{[a-z]+\}`)
 	// replace macros and compile regexps for productions.
 	replaceMacro := func(s string) string {
 		return "(?:" + macros[s[1:len(s)-1]] + ")"
@@ -190,6 +195,7 @@ func init() {
 
 // New returns a new CSS scanner for the given input.
 func New(input string) *Scanner {
+	matchersOnce.Do(compileMatchers) // orengen: compiled on first use, not in init
 	// Normalize newlines.
 	// https://www.w3.org/TR/css-syntax-3/#input-preprocessing
 	input = strings.Replace(input, "\r\n", "\n", -1)
