@@ -150,3 +150,7 @@ replace (
 	github.com/gorilla/css v1.0.1 => ./third_party/gorilla-css
 	github.com/microcosm-cc/bluemonday v1.0.27 => ./third_party/bluemonday
 )
+
+// A copy whose regexps and case-folding table are built on first use instead
+// of in init (third_party/goldmark/PATCH.md).
+replace github.com/yuin/goldmark v1.8.7 => ./third_party/goldmark

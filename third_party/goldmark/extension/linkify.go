@@ -3,6 +3,7 @@ package extension
 import (
 	"bytes"
 	"regexp"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -11,9 +12,13 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-var wwwURLRegxp = regexp.MustCompile(`^www\.[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?:[/#?][-a-zA-Z0-9@:%_\+.~#!?&/=\(\);,'">\^{}\[\]` + "`" + `]*)?`) //nolint:lll
+var wwwURLRegxp = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^www\.[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?:[/#?][-a-zA-Z0-9@:%_\+.~#!?&/=\(\);,'">\^{}\[\]` + "`" + `]*)?`)
+}) //nolint:lll // orengen: compiled on first use, not in init
 
-var urlRegexp = regexp.MustCompile(`^(?:http|https|ftp)://[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?::\d+)?(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=\(\);,'">\^{}\[\]` + "`" + `]*)?`) //nolint:lll
+var urlRegexp = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:http|https|ftp)://[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?::\d+)?(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=\(\);,'">\^{}\[\]` + "`" + `]*)?`)
+}) //nolint:lll // orengen: compiled on first use, not in init
 
 // An LinkifyConfig struct is a data structure that holds configuration of the
 // Linkify extension.
@@ -142,17 +147,34 @@ type linkifyParser struct {
 // NewLinkifyParser return a new InlineParser can parse
 // text that seems like a URL.
 func NewLinkifyParser(opts ...LinkifyOption) parser.InlineParser {
+	// orengen: URLRegexp and WWWRegexp stay nil unless an option sets them;
+	// Parse falls back to the defaults (urlRegexp, wwwURLRegxp), compiled on
+	// the first parse instead of here, where goldmark.New at package level
+	// would compile them in init.
 	p := &linkifyParser{
 		LinkifyConfig: LinkifyConfig{
 			AllowedProtocols: nil,
-			URLRegexp:        urlRegexp,
-			WWWRegexp:        wwwURLRegxp,
 		},
 	}
 	for _, o := range opts {
 		o.SetLinkifyOption(&p.LinkifyConfig)
 	}
 	return p
+}
+
+// orengen: urlRe and wwwRe return the configured regexp, or the default.
+func (s *linkifyParser) urlRe() *regexp.Regexp {
+	if s.LinkifyConfig.URLRegexp != nil {
+		return s.LinkifyConfig.URLRegexp
+	}
+	return urlRegexp()
+}
+
+func (s *linkifyParser) wwwRe() *regexp.Regexp {
+	if s.LinkifyConfig.WWWRegexp != nil {
+		return s.LinkifyConfig.WWWRegexp
+	}
+	return wwwURLRegxp()
 }
 
 func (s *linkifyParser) Trigger() []byte {
@@ -187,18 +209,18 @@ func (s *linkifyParser) Parse(parent ast.Node, block text.Reader, pc parser.Cont
 	var typ ast.AutoLinkType = ast.AutoLinkURL
 	if s.LinkifyConfig.AllowedProtocols == nil {
 		if bytes.HasPrefix(line, protoHTTP) || bytes.HasPrefix(line, protoHTTPS) || bytes.HasPrefix(line, protoFTP) {
-			m = s.LinkifyConfig.URLRegexp.FindSubmatchIndex(line)
+			m = s.urlRe().FindSubmatchIndex(line) // orengen: was s.LinkifyConfig.URLRegexp
 		}
 	} else {
 		for _, prefix := range s.LinkifyConfig.AllowedProtocols {
 			if bytes.HasPrefix(line, prefix) {
-				m = s.LinkifyConfig.URLRegexp.FindSubmatchIndex(line)
+				m = s.urlRe().FindSubmatchIndex(line) // orengen: was s.LinkifyConfig.URLRegexp
 				break
 			}
 		}
 	}
 	if m == nil && bytes.HasPrefix(line, domainWWW) {
-		m = s.LinkifyConfig.WWWRegexp.FindSubmatchIndex(line)
+		m = s.wwwRe().FindSubmatchIndex(line) // orengen: was s.LinkifyConfig.WWWRegexp
 		protocol = []byte("http")
 	}
 	if m != nil && m[0] != 0 {
