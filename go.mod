@@ -154,3 +154,7 @@ replace (
 // A copy whose regexps and case-folding table are built on first use instead
 // of in init (third_party/goldmark/PATCH.md).
 replace github.com/yuin/goldmark v1.8.7 => ./third_party/goldmark
+
+// A copy whose glyph-name table is built on first use instead of in init
+// (third_party/ledongthuc-pdf/PATCH.md).
+replace github.com/ledongthuc/pdf v0.0.0-20260907135840-6c8c28e0e8a0 => ./third_party/ledongthuc-pdf
