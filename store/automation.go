@@ -211,11 +211,11 @@ func saveWorkflow(ctx context.Context, tx *Tx, w *app.Workflow) error {
 }
 
 // SeedWorkflow creates w unless the tenant already has the seed w.Seed.
-// It reports whether it created it.
+// It reports whether it created it. Returns EINVALID for an invalid w it
+// would create; w is validated only then: serve seeds at every start, and
+// validating (its steps' templates parsed) took most of a restart's
+// seeding for a workflow it never wrote.
 func (s *WorkflowStore) SeedWorkflow(ctx context.Context, w *app.Workflow) (bool, error) {
-	if err := w.Validate(); err != nil {
-		return false, err
-	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return false, err
@@ -223,6 +223,9 @@ func (s *WorkflowStore) SeedWorkflow(ctx context.Context, w *app.Workflow) (bool
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM workflows WHERE tenant_id = ? AND seed = ?`, w.TenantID, w.Seed).Scan(&n); err != nil || n > 0 {
+		return false, err
+	}
+	if err := w.Validate(); err != nil {
 		return false, err
 	}
 	if err := saveWorkflow(ctx, tx, w); err != nil {

@@ -449,3 +449,30 @@ func TestCaptureSubmission_ContactCapsNeverLoseALead(t *testing.T) {
 		t.Errorf("submission payload %s lacks the email", payload)
 	}
 }
+
+// TestWorkflowStore_SeedWorkflow: a seed is created once; a restart's
+// seeding of one the tenant has is a no-op that does not even validate
+// it; a new seed that is invalid is refused (EINVALID) and not written.
+func TestWorkflowStore_SeedWorkflow(t *testing.T) {
+	ctx := context.Background()
+	_, ws, _, _ := openAutomation(t)
+	created, err := ws.SeedWorkflow(ctx, app.LeadCaptureWorkflow())
+	if err != nil || !created {
+		t.Fatalf("first seed: created %v, %v", created, err)
+	}
+	again := app.LeadCaptureWorkflow()
+	again.Name = "" // invalid, but never looked at: the seed exists
+	if created, err := ws.SeedWorkflow(ctx, again); err != nil || created {
+		t.Fatalf("existing seed: created %v, %v; want false, nil", created, err)
+	}
+	bad := app.LeadCaptureWorkflow()
+	bad.Seed, bad.Name = "other-seed", ""
+	if created, err := ws.SeedWorkflow(ctx, bad); app.ErrorCode(err) != app.EINVALID || created {
+		t.Fatalf("invalid new seed: created %v, %v; want EINVALID", created, err)
+	}
+	good := app.LeadCaptureWorkflow()
+	good.Seed = "other-seed"
+	if created, err := ws.SeedWorkflow(ctx, good); err != nil || !created {
+		t.Fatalf("valid new seed after the invalid one: created %v, %v; want true (nothing was written)", created, err)
+	}
+}

@@ -207,7 +207,7 @@ func (b *Block) Validate() error {
 // URLs) plus classes and ids for the site's own CSS.
 var htmlPolicy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
-	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens).Globally()
+	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens()).Globally()
 	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,60}$`)).Globally()
 	p.AllowElements("section", "article", "aside", "figure", "figcaption", "header", "footer", "span", "div")
 	p.AllowURLSchemes("https", "mailto", "tel")

@@ -36,11 +36,11 @@ var md = goldmark.New(
 // policy is the allow-list of the rendered HTML.
 var policy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
-	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens).OnElements("a", "code", "span", "li", "ul", "ol")
-	p.AllowAttrs("id").Matching(bluemonday.Paragraph).OnElements("h1", "h2", "h3", "h4", "h5", "h6")
-	p.AllowAttrs("align").Matching(bluemonday.CellAlign).OnElements("th", "td")
+	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens()).OnElements("a", "code", "span", "li", "ul", "ol")
+	p.AllowAttrs("id").Matching(bluemonday.Paragraph()).OnElements("h1", "h2", "h3", "h4", "h5", "h6")
+	p.AllowAttrs("align").Matching(bluemonday.CellAlign()).OnElements("th", "td")
 	// Task lists: goldmark renders disabled checkboxes.
-	p.AllowAttrs("type").Matching(bluemonday.Paragraph).OnElements("input")
+	p.AllowAttrs("type").Matching(bluemonday.Paragraph()).OnElements("input")
 	p.AllowAttrs("checked", "disabled").OnElements("input")
 	p.AllowElements("input")
 	p.AllowURLSchemes("http", "https", "mailto")
