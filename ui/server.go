@@ -289,26 +289,9 @@ func (s *Server) Open() error {
 	s.root = fiber.New(s.fiberConfig(""))
 	s.root.Use(s.dispatch)
 	s.apps = map[string]*fiber.App{}
-	hosts := []string{HostSite, HostPortal, HostNexus}
-	for _, host := range hosts {
-		s.apps[host] = fiber.New(s.fiberConfig(host))
-	}
-	// The portal's routes are registered on the other core while this
-	// one registers the site's and Nexus's: ~1,450 handlers each, ~10 ms
-	// of a restart's path to its first response one after the other.
-	// Each host has its own app, built by one goroutine in the same
-	// order as before; mounting only reads the handlers the hosts share
-	// (every ui test opens a server, and make test runs them with -race).
-	portalDone := make(chan struct{})
-	go func() {
-		defer close(portalDone)
-		a := s.apps[HostPortal]
-		k.Common(HostPortal, a)
-		k.Context(a)
-		h.portal.Mount(a)
-	}()
-	for _, host := range []string{HostSite, HostNexus} {
-		a := s.apps[host]
+	for _, host := range []string{HostSite, HostPortal, HostNexus} {
+		a := fiber.New(s.fiberConfig(host))
+		s.apps[host] = a
 		k.Common(host, a)
 		switch host {
 		case HostSite:
@@ -317,17 +300,17 @@ func (s *Server) Open() error {
 			h.calendar.MountPublic(a, HostSite)
 			h.brand.MountPublic(a, HostSite) // the agency's press page (issue #22), before the site's pages
 			h.site.Mount(a)
+		case HostPortal:
+			k.Context(a)
+			h.portal.Mount(a)
 		case HostNexus:
 			k.Context(a)
 			a.Use(h.nexus.LoadSession)
 			a.Get("/metrics", s.handleMetrics)
 			h.nexus.Mount(a)
 		}
-	}
-	<-portalDone
-	for _, host := range hosts {
 		for _, f := range s.Extra {
-			f(host, s.apps[host])
+			f(host, a)
 		}
 	}
 	if s.sites.On() {
