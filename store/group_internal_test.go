@@ -15,12 +15,7 @@ import (
 // 64 KiB in-memory journal) sends no journal to a temporary file. The same
 // batch with a savepoint per write does, which shows the probe sees it.
 func TestGroupCommit_NoSavepointJournal(t *testing.T) {
-	db := NewDB(filepath.Join(t.TempDir(), "orengen.db"))
-	ctx := context.Background()
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, ctx := openGroupDB(t), context.Background()
 	const rows, size = 64, 3000
 	if err := db.Update(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(`CREATE TABLE journal_probe (id INTEGER PRIMARY KEY, n INTEGER, body BLOB)`); err != nil {
@@ -77,12 +72,7 @@ func TestGroupCommit_NoSavepointJournal(t *testing.T) {
 // fails, the others still commit, each once, and the failed one leaves
 // nothing: the batch runs again with a savepoint per write.
 func TestGroupCommit_FailureRunsAgainInSavepoints(t *testing.T) {
-	db := NewDB(filepath.Join(t.TempDir(), "orengen.db"))
-	ctx := context.Background()
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, ctx := openGroupDB(t), context.Background()
 	if err := db.Update(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(`CREATE TABLE grp_probe (name TEXT PRIMARY KEY)`)
 		return err
@@ -124,6 +114,16 @@ func TestGroupCommit_FailureRunsAgainInSavepoints(t *testing.T) {
 	if strings.Join(got, ",") != "a,b,d" {
 		t.Errorf("rows %v, want a,b,d", got)
 	}
+}
+
+func openGroupDB(t *testing.T) *DB {
+	t.Helper()
+	db := NewDB(filepath.Join(t.TempDir(), "orengen.db"))
+	if err := db.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // unnamedFiles counts this process's open files that have no name (SQLite
