@@ -303,9 +303,22 @@ func (b *backupSource) Drill(ctx context.Context, replica, db string, d *app.Bac
 // backupHealth reports replication lag on /healthz: degraded past the
 // threshold, or when the replicator is not reporting.
 func backupHealth(cfg *Config, logger *slog.Logger) ui.HealthCheck {
+	return backupHealthSince(cfg, logger, time.Now())
+}
+
+// backupHealthSince is backupHealth for a serve started at since. Until
+// this serve's replicator has written its first status (it starts once the
+// listener serves) the status file is the previous run's, stopped: for up
+// to backups.StaleAfter that is a replicator starting, reported as such,
+// not a fault (every restart logged "replication lag over threshold" and
+// answered degraded to its first health checks).
+func backupHealthSince(cfg *Config, logger *slog.Logger, since time.Time) ui.HealthCheck {
 	var warned time.Time
 	return func(ctx context.Context) ui.HealthItem {
 		st, err := backups.ReadStatus(cfg.DataDir)
+		if (err == nil || errors.Is(err, backups.ErrNoStatus)) && st.UpdatedAt.Before(since) && time.Since(since) < backups.StaleAfter {
+			return ui.HealthItem{Key: "replication", Value: map[string]any{"starting": true}, Status: "ok"}
+		}
 		if err != nil {
 			return ui.HealthItem{Key: "replication", Value: map[string]any{"error": "no status yet"}, Status: "degraded"}
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"orengen/backups"
+	"orengen/ui"
 )
 
 // startServeProcess runs `orengen serve` (this test binary) as a child
@@ -537,5 +539,50 @@ func TestBackups_SyncIntervalSetting(t *testing.T) {
 	}
 	if r := st.Databases[0].RPO; r.Uploads < 1 || r.MaxSeconds <= 0 || r.P99Seconds > r.MaxSeconds {
 		t.Errorf("recovery point %+v", r)
+	}
+}
+
+// TestBackupHealth_Restart: right after a restart the status file is the
+// previous run's (stopped): /healthz reports the replicator starting, not
+// degraded, and logs nothing; once this run's replicator reports, its
+// status counts; a replicator that never reports is degraded and logged
+// after backups.StaleAfter.
+func TestBackupHealth_Restart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &Config{DataDir: dir}
+	writeStatus := func(st backups.Status) {
+		b, _ := json.Marshal(st)
+		if err := os.WriteFile(filepath.Join(dir, backups.StatusFile), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	previous := time.Now().Add(-time.Hour)
+	writeStatus(backups.Status{PID: 1, StartedAt: previous, UpdatedAt: previous, Stopped: true, Ready: true})
+
+	started := time.Now()
+	check := backupHealthSince(cfg, logger, started)
+	val := func(it ui.HealthItem) map[string]any { v, _ := it.Value.(map[string]any); return v }
+	if it := check(context.Background()); it.Status != "ok" || val(it)["starting"] != true {
+		t.Errorf("just after the restart: %s %v, want ok and starting", it.Status, it.Value)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("logged just after the restart: %s", logs.String())
+	}
+
+	now := time.Now()
+	writeStatus(backups.Status{PID: 2, StartedAt: now, UpdatedAt: now, Ready: true})
+	if it := check(context.Background()); it.Status != "ok" || val(it)["starting"] != nil || val(it)["lag_seconds"] != 0.0 {
+		t.Errorf("this run's replicator reported: %s %v, want ok with its lag", it.Status, it.Value)
+	}
+
+	writeStatus(backups.Status{PID: 1, StartedAt: previous, UpdatedAt: previous, Stopped: true, Ready: true})
+	late := backupHealthSince(cfg, logger, time.Now().Add(-backups.StaleAfter-time.Second))
+	if it := late(context.Background()); it.Status != "degraded" {
+		t.Errorf("no report %s after the start: %s %v, want degraded", backups.StaleAfter, it.Status, it.Value)
+	}
+	if !strings.Contains(logs.String(), "replication lag over threshold") {
+		t.Errorf("no warning once the replicator should have reported: %q", logs.String())
 	}
 }
