@@ -524,7 +524,10 @@ func (s *Service) RunBroadcasts(ctx context.Context) {
 	}
 	s.bcast.once.Do(func() { s.bcast.wake = make(chan struct{}, 1) })
 	if n, err := s.Broadcasts.FailInterrupted(ctx); err != nil {
-		s.logger().Error("inbox: broadcasts interrupted by a restart", "err", err)
+		if ctx.Err() != nil {
+			return // stopped before the first step: a stop, not a fault
+		}
+		s.logger().Error("inbox: could not mark failed the broadcast messages a restart interrupted", "err", err)
 	} else if n > 0 {
 		s.logger().Warn("inbox: broadcast messages interrupted by a restart marked failed (not sent again)", "count", n)
 	}

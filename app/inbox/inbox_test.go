@@ -1,6 +1,7 @@
 package inbox_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -430,5 +431,28 @@ func TestService_WebhookEvents(t *testing.T) {
 	}
 	if !slices.Contains(app.WebhookEvents, "message.received") {
 		t.Fatal("message.received cannot be subscribed to")
+	}
+}
+
+// TestRunBroadcasts_StoppedAtOnce: a serve stopped right after it started
+// cancels the sender's first step (marking failed what a previous run left
+// sending); that is a stop, logged as nothing, not an error ("broadcasts
+// interrupted by a restart ... context canceled" was logged at ERROR).
+func TestRunBroadcasts_StoppedAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Broadcasts = e.st
+	var logs bytes.Buffer
+	e.svc.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan struct{})
+	go func() { e.svc.RunBroadcasts(ctx); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunBroadcasts did not return after its context ended")
+	}
+	if logs.Len() != 0 {
+		t.Errorf("logged when stopped at once: %s", logs.String())
 	}
 }
