@@ -5,9 +5,10 @@ import (
 	"encoding/hex"
 	"mime"
 	"path"
-	"runtime"
 	"strings"
 	"testing"
+
+	"orengen/internal/allocs"
 )
 
 // TestIndex_NoSystemMimeTable: building the index (which serve does as it
@@ -70,16 +71,13 @@ func TestIndex_HashesAreTheBodies(t *testing.T) {
 // for the index, not for each file it hashes: io.Copy's 32 KB buffer
 // per file made it a megabyte (31 files).
 func TestIndex_Garbage(t *testing.T) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	ix := buildIndex()
-	runtime.ReadMemStats(&after)
+	var ix assetIndex
+	got := allocs.Bytes(func() { ix = buildIndex() })
 	n := len(ix.byName)
-	t.Logf("building the index of %d files allocated %d bytes", n, after.TotalAlloc-before.TotalAlloc)
+	t.Logf("building the index of %d files allocated %d bytes", n, got)
 	// The index's own maps, names, URLs and once-functions stay well
 	// under 4 KB a file; one 32 KB buffer more for the hashing.
-	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(n*4<<10+64<<10); got > limit {
+	if limit := uint64(n*4<<10 + 64<<10); got > limit {
 		t.Errorf("building the index of %d files allocated %d bytes, want at most %d", n, got, limit)
 	}
 }

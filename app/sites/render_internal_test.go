@@ -2,21 +2,18 @@ package sites
 
 import (
 	"bytes"
-	"runtime"
 	"sync"
 	"testing"
+
+	"orengen/internal/allocs"
 )
 
 // TestRenderer_ParsesOnFirstRender: NewRenderer (every serve's start)
 // parses nothing; the first renders, several at once, wait for the one
 // parse and all render the page.
 func TestRenderer_ParsesOnFirstRender(t *testing.T) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	r := NewRenderer()
-	runtime.ReadMemStats(&after)
-	if got := after.TotalAlloc - before.TotalAlloc; got > 32<<10 {
+	var r *Renderer
+	if got := allocs.Bytes(func() { r = NewRenderer() }); got > 32<<10 {
 		t.Errorf("NewRenderer allocated %d bytes, want at most 32 KB (parsing took ~220 KB)", got)
 	}
 	site := &Site{Name: "Acme"}

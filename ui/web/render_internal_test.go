@@ -2,10 +2,11 @@ package web
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"orengen/internal/allocs"
 )
 
 // hashableFS is a MapFS the renderer can use as a map key.
@@ -23,15 +24,12 @@ func TestNewRenderer_ReadsIntoOneBuffer(t *testing.T) {
 		pkg[fmt.Sprintf("templates/site/p%d.html", i)] = &fstest.MapFile{Data: []byte(body + "<!--" + strings.Repeat("x", size-len(body)-7) + "-->")}
 	}
 	pkg["templates/partials/shared.html"] = &fstest.MapFile{Data: []byte(`{{define "shared"}}!{{end}}`)}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	r, err := NewRenderer(&hashableFS{pkg}) // embed.FS is a comparable struct, a MapFS a map
-	runtime.ReadMemStats(&after)
+	var r *Renderer
+	var err error
+	got := allocs.Bytes(func() { r, err = NewRenderer(&hashableFS{pkg}) }) // embed.FS is a comparable struct, a MapFS a map
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := after.TotalAlloc - before.TotalAlloc
 	t.Logf("listing %d pages of %d bytes allocated %d bytes", pages, size, got)
 	if limit := uint64(pages * size / 4); got > limit {
 		t.Errorf("listing %d pages of %d bytes allocated %d bytes, want at most %d (a quarter of their size)", pages, size, got, limit)
