@@ -40,9 +40,9 @@ func insertLead(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, error
 }
 
 // CaptureSubmission implements app.WorkflowStore. Submissions that arrive
-// while the writer is busy commit together (DB.Group): each in its own
-// savepoint, so a bad one rolls back alone and the others go in, and
-// every caller returns only after the commit that holds its submission.
+// while the writer is busy commit together (DB.Group): a bad one rolls
+// back alone and the others go in, and every caller returns only after the
+// commit that holds its submission.
 func (s *WorkflowStore) CaptureSubmission(ctx context.Context, sub *app.Submission) error {
 	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error { return captureSubmission(ctx, tx, sub) })
 }

@@ -169,8 +169,9 @@ func pickHosts(ctx context.Context, tx *Tx, candidates []int64, collective bool,
 // Book implements calendar.Store. The check and the insert run in one
 // write transaction on the single write connection (BEGIN IMMEDIATE), so
 // two requests for one slot are serialised and the second sees the first
-// booking: exactly one wins. Concurrent bookings share commits (Group),
-// each in its own savepoint.
+// booking: exactly one wins. Concurrent bookings share commits (Group): a
+// batch in which one loses runs again with each in its own savepoint, in
+// the same order, so the same one wins and the loser leaves nothing.
 func (s *CalendarStore) Book(ctx context.Context, in *calendar.BookInput) error {
 	tid, err := app.TenantIDFromContext(ctx)
 	if err != nil {
