@@ -158,3 +158,8 @@ replace github.com/yuin/goldmark v1.8.7 => ./third_party/goldmark
 // A copy whose glyph-name table is built on first use instead of in init
 // (third_party/ledongthuc-pdf/PATCH.md).
 replace github.com/ledongthuc/pdf v0.0.0-20260907135840-6c8c28e0e8a0 => ./third_party/ledongthuc-pdf
+
+// A copy whose PASSIVE checkpoint copies what it can into the database file
+// before it takes the write lock, so the lock is held only for the frames
+// written since (third_party/litestream/PATCH.md).
+replace github.com/benbjohnson/litestream v0.5.18 => ./third_party/litestream
