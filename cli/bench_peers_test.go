@@ -139,6 +139,16 @@ func TestBenchPeers(t *testing.T) {
 		<-done
 		r.Leads[1] = append(r.Leads[1], runWrk(t, p, script, conns, w, "/api/collections/leads/records", "", "", pbLeadBody))
 	}
+	// Latency below saturation: both at one fixed rate (open loop), after
+	// the closed-loop windows above.
+	r.Rate = float64(envInt("ORENGEN_BENCH_RATE", 1000))
+	r.Paced[0] = runPaced(t, o, conns, r.Rate, "/webhook/lead-capture", "localhost", leadBody)
+	r.Paced[1] = runPaced(t, p, conns, r.Rate, "/api/collections/leads/records", "", pbLeadBody)
+	for i, pr := range r.Paced {
+		if pr.OK < int(r.Rate*pacedWindow.Seconds()*0.95) || pr.Bad > 0 {
+			t.Errorf("%s at %.0f/s: %d created, %d failed, of %.0f sent", peerNames[i], r.Rate, pr.OK, pr.Bad, r.Rate*pacedWindow.Seconds())
+		}
+	}
 	for w := 0; w < 3; w++ {
 		done := profileWindow(fmt.Sprintf("people-%d", w+1))
 		r.People[0] = append(r.People[0], runWrk(t, o, script, conns, 100+w, "/api/v1/people", "app.localhost", "Bearer "+key, personBody))
@@ -153,7 +163,7 @@ func TestBenchPeers(t *testing.T) {
 	r.StoredPeople = [2]int{stored["crm_people"], pbCount(t, p, token, "people")}
 	r.Runs = stored["runs"]
 	for i := 0; i < 2; i++ {
-		acked := sumOK(r.Leads[i])
+		acked := sumOK(r.Leads[i]) + r.Paced[i].OK
 		if r.StoredLeads[i] < acked {
 			t.Errorf("%s: %d leads acknowledged, %d stored", peerNames[i], acked, r.StoredLeads[i])
 		}
@@ -170,8 +180,8 @@ func TestBenchPeers(t *testing.T) {
 			}
 		}
 	}
-	if r.Runs < sumOK(r.Leads[0]) {
-		t.Errorf("orengen: %d leads acknowledged but %d workflow runs enqueued", sumOK(r.Leads[0]), r.Runs)
+	if r.Runs < sumOK(r.Leads[0])+r.Paced[0].OK {
+		t.Errorf("orengen: %d leads acknowledged but %d workflow runs enqueued", sumOK(r.Leads[0])+r.Paced[0].OK, r.Runs)
 	}
 	time.Sleep(5 * time.Second)
 	r.AfterServe, r.AfterChild, r.AfterPB = memOf(o.pid()), memOf(o.childPID()), memOf(p.pid())
@@ -239,6 +249,92 @@ request = function()
   return wrk.format(nil, nil, nil, string.format(fmt, tag, tag, phone))
 end
 `
+
+// pacedWindow is how long runPaced sends.
+const pacedWindow = 10 * time.Second
+
+// pacedResult is an open-loop window: latency percentiles over every
+// request, each counted from the time it was due (a stalled server delays
+// the requests queued behind it, and their wait counts), and the slowest
+// second's p99.
+type pacedResult struct {
+	OK, Bad             int
+	P50, P99, P999, Max time.Duration
+	WorstSecondP99      time.Duration
+}
+
+// runPaced sends rate requests a second for pacedWindow over conns
+// connections, each connection on its own schedule (wrk cannot pace). The
+// bodies are wrkPostScript's formats with phones and emails of their own.
+func runPaced(t *testing.T, s *peerProc, conns int, rate float64, path, host, body string) pacedResult {
+	t.Helper()
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	interval := time.Duration(float64(conns) / rate * float64(time.Second))
+	start := time.Now().Add(100 * time.Millisecond)
+	end := start.Add(pacedWindow)
+	type sample struct{ due, lat time.Duration }
+	var (
+		mu      sync.Mutex
+		samples []sample
+		bad     int
+		wg      sync.WaitGroup
+	)
+	for c := 0; c < conns; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			var mine []sample
+			failed := 0
+			for i, due := 0, start.Add(interval*time.Duration(c)/time.Duration(conns)); due.Before(end); i, due = i+1, due.Add(interval) {
+				time.Sleep(time.Until(due))
+				tag := fmt.Sprintf("p%d-%d", c, i)
+				phone := fmt.Sprintf("+1512%07d", 8000000+c*10000+i)
+				req, _ := http.NewRequest("POST", "http://"+s.addr+path, strings.NewReader(fmt.Sprintf(body, tag, tag, phone)))
+				if host != "" {
+					req.Host = host
+				}
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := cl.Do(req)
+				lat := time.Since(due)
+				if err != nil {
+					failed++
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 {
+					failed++
+					continue
+				}
+				mine = append(mine, sample{due.Sub(start), lat})
+			}
+			mu.Lock()
+			samples, bad = append(samples, mine...), bad+failed
+			mu.Unlock()
+		}(c)
+	}
+	wg.Wait()
+	res := pacedResult{OK: len(samples), Bad: bad}
+	if len(samples) == 0 {
+		return res
+	}
+	pct := func(l []time.Duration, q float64) time.Duration { return l[int(q*float64(len(l)-1))] }
+	all := make([]time.Duration, 0, len(samples))
+	bySecond := map[int][]time.Duration{}
+	for _, x := range samples {
+		all = append(all, x.lat)
+		bySecond[int(x.due/time.Second)] = append(bySecond[int(x.due/time.Second)], x.lat)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	res.P50, res.P99, res.P999, res.Max = pct(all, .5), pct(all, .99), pct(all, .999), all[len(all)-1]
+	for _, l := range bySecond {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		res.WorstSecondP99 = max(res.WorstSecondP99, pct(l, .99))
+	}
+	return res
+}
 
 type wrkResult struct {
 	Window   int
@@ -608,6 +704,8 @@ type peerReport struct {
 	Leads, People                   [2][]wrkResult
 	StoredLeads, StoredPeople       [2]int
 	Runs                            int
+	Rate                            float64
+	Paced                           [2]pacedResult
 }
 
 func ratio(a, b float64) string {
@@ -676,6 +774,11 @@ func (r *peerReport) markdown() string {
 			o.RPS, float64(o.P50)/1e6, float64(o.P99)/1e6, o.CPU.Microseconds(), p.RPS, float64(p.P50)/1e6, float64(p.P99)/1e6, p.CPU.Microseconds(), ratio(o.RPS, p.RPS))
 		before[0] += o.OK
 		before[1] += p.OK
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
+	fmt.Fprintf(&b, "\nLead capture at a fixed %.0f creates/s (open loop, %d connections, %s after the windows above; latency from each request's due time):\n\n| peer | created | failed | p50 | p99 | p99.9 | max | worst second's p99 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n", r.Rate, r.Conns, pacedWindow)
+	for i, pr := range r.Paced {
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s |\n", peerNames[i], pr.OK, pr.Bad, ms(pr.P50), ms(pr.P99), ms(pr.P999), ms(pr.Max), ms(pr.WorstSecondP99))
 	}
 	fmt.Fprintf(&b, "\nStored after the run: orengen %d submissions, %d people, %d workflow runs; PocketBase %d leads, %d people.\n",
 		r.StoredLeads[0], r.StoredPeople[0], r.Runs, r.StoredLeads[1], r.StoredPeople[1])
