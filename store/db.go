@@ -107,10 +107,15 @@ func OpenPools(path string, readConns int) (write, read *sql.DB, err error) {
 // noAutoCheckpoint is the SQLite driver for write connections whose
 // checkpoints the replicator runs (DB.ReplicatorCheckpoints): the pragma
 // runs on every connection the pool opens, a replacement for a broken one
-// included, which a PRAGMA on the pool would not.
+// included, which a PRAGMA on the pool would not. These connections also
+// wait for the write lock with setBusyPoll's handler: the replicator, a
+// second process, takes the lock for its checkpoints (10-45 ms under load)
+// and SQLite's default handler retried only at its 1-100 ms steps.
 var noAutoCheckpoint = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-	_, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil)
-	return err
+	if _, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil); err != nil {
+		return err
+	}
+	return setBusyPoll(c, DefaultBusyTimeout)
 }}
 
 // dsnConnector opens connections to one DSN with a driver value (not a
