@@ -2635,6 +2635,10 @@ func (db *DB) checkpointWithExecutor(ctx context.Context, mode string, exec *syn
 		if mode != CheckpointModePassive {
 			break
 		}
+		// orengen patch: what this copy shipped is published to the
+		// replicas now, not when the checkpoint ends (up to barrierBudget
+		// and BusyTimeout later).
+		db.applySyncExecutor(exec, true)
 
 		// orengen patch: the barrier is awaited briefly, and let go at
 		// once when writers added more frames than the lock should be
