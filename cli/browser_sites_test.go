@@ -52,9 +52,9 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 		}
 	}()
 	var siteURL string
-	if err := chromedp.Run(ctx,
+	if err := chromedp.Run(ctx, retryGone(
 		loginTasks(portal+"/login", "owner@acme-roofing.test", "site builder password"),
-		chromedp.WaitVisible("aside.side", chromedp.ByQuery),
+		waitLoaded("aside.side", chromedp.ByQuery),
 		chromedp.Click(`a[href="/sites"]`, chromedp.ByQuery),
 		waitLoaded("#name", chromedp.ByID),
 		chromedp.SendKeys("#name", "Acme roofs", chromedp.ByID),
@@ -72,7 +72,7 @@ func TestBrowser_SiteBuilder(t *testing.T) {
 		chromedp.SetValue("#add-type", "form", chromedp.ByID),
 		chromedp.Click(`button[name=add]`, chromedp.ByQuery),
 		waitLoaded("#b2_form_id", chromedp.ByID),
-	); err != nil {
+	)); err != nil {
 		t.Fatal(err)
 	}
 	// Fill the blocks' side panels (opened: a block with a heading shows

@@ -504,6 +504,29 @@ func waitLoaded(sel string, opts ...chromedp.QueryOption) chromedp.Action {
 	})
 }
 
+// retryGone runs actions one by one, each again (up to 5 times) when
+// Chromium answers "No node with given id": the page the action's query
+// resolved a node in was replaced (a navigation or a reload still under
+// way) before the action used it. The query fails before the action does
+// anything, so running it again is safe.
+func retryGone(actions ...chromedp.Action) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for _, a := range actions {
+			var err error
+			for try := 0; try < 5; try++ {
+				if err = a.Do(ctx); err == nil || !strings.Contains(err.Error(), "No node with given id") {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // mustNexusOwner adds a Nexus owner who signs in with password.
 func mustNexusOwner(t *testing.T, a *App, email, password string) {
 	t.Helper()
