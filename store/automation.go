@@ -254,28 +254,38 @@ func (s *WorkflowStore) SetWorkflowEnabled(ctx context.Context, id int64, enable
 	})
 }
 
-// ClaimRun implements app.WorkflowStore: one UPDATE ... RETURNING on the
-// single write connection, so two workers never get the same run.
+// ClaimRun implements app.WorkflowStore: one UPDATE ... RETURNING in the
+// write transaction, so two workers never get the same run. Like every
+// write of a worker it goes through the group commit (DB.Group), so the
+// workers' small writes share commits with lead captures.
 func (s *WorkflowStore) ClaimRun(ctx context.Context, token string, lease time.Duration) (*app.Run, error) {
-	now := s.db.Now().UTC()
 	var r app.Run
 	var payload string
-	// Each candidate is one step down its partial index (the earliest due
-	// run, the earliest expired lease), so a claim costs the same with
-	// 100 runs queued or 100,000. Asked as one UNION ALL ... ORDER BY id,
-	// SQLite scanned the whole table for every claim, and a backlog made
-	// every claim, and so every write queued behind it, slower.
-	err := s.db.write.QueryRowContext(ctx, `UPDATE runs SET status = 'running', claim_token = ?, lease_until = ?, updated_at = ?
+	found := false
+	err := s.db.Group(ctx, func(ctx context.Context, tx *Tx) error {
+		now := tx.now
+		// Each candidate is one step down its partial index (the earliest due
+		// run, the earliest expired lease), so a claim costs the same with
+		// 100 runs queued or 100,000. Asked as one UNION ALL ... ORDER BY id,
+		// SQLite scanned the whole table for every claim, and a backlog made
+		// every claim, and so every write queued behind it, slower.
+		err := tx.QueryRowContext(ctx, `UPDATE runs SET status = 'running', claim_token = ?, lease_until = ?, updated_at = ?
 		WHERE id = (SELECT min(id) FROM (
 			SELECT id FROM (SELECT id FROM runs WHERE status IN ('queued', 'waiting') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 1)
 			UNION ALL SELECT id FROM (SELECT id FROM runs WHERE status = 'running' AND lease_until < ? ORDER BY lease_until LIMIT 1)))
 		RETURNING id, tenant_id, workflow_id, version_id, step_index, attempts, payload, contact_id, deal_id, created_at`,
-		token, FormatTime(now.Add(lease)), FormatTime(now), FormatTime(now), FormatTime(now)).
-		Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.StepIndex, &r.Attempts, &payload, &r.ContactID, &r.DealID, Time{&r.CreatedAt})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
+			token, FormatTime(now.Add(lease)), FormatTime(now), FormatTime(now), FormatTime(now)).
+			Scan(&r.ID, &r.TenantID, &r.WorkflowID, &r.VersionID, &r.StepIndex, &r.Attempts, &payload, &r.ContactID, &r.DealID, Time{&r.CreatedAt})
+		found = err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("claim run: %w", err)
+	} else if !found {
+		return nil, nil
 	}
 	r.Status = app.RunRunning
 	_ = json.Unmarshal([]byte(payload), &r.Payload)
@@ -306,9 +316,10 @@ func scanRunStep(row interface{ Scan(...any) error }) (*app.RunStep, error) {
 
 // FindRunStep returns ENOTFOUND when the step never started.
 func (s *WorkflowStore) FindRunStep(ctx context.Context, runID int64, index int) (*app.RunStep, error) {
-	// The write connection: the row may have been written a moment ago by
-	// this worker, and the decision to resend depends on it.
-	rs, err := scanRunStep(s.db.write.QueryRowContext(ctx, `SELECT `+runStepColumns+` FROM run_steps WHERE run_id = ? AND step_index = ?`, runID, index))
+	// The read pool: the row may have been written a moment ago by this
+	// worker, and the decision to resend depends on it, but each of the
+	// worker's writes returned after its commit, which a new read sees.
+	rs, err := scanRunStep(s.db.read.QueryRowContext(ctx, `SELECT `+runStepColumns+` FROM run_steps WHERE run_id = ? AND step_index = ?`, runID, index))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, app.Errorf(app.ENOTFOUND, "Step not started.")
 	}
@@ -350,91 +361,78 @@ func upsertRunStep(ctx context.Context, tx *Tx, rs *app.RunStep, finished bool) 
 
 // StartStep implements app.WorkflowStore.
 func (s *WorkflowStore) StartStep(ctx context.Context, token string, rs *app.RunStep, leaseUntil time.Time) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
+	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
+			return err
+		}
+		rs.Status, rs.Error, rs.Output = app.StepStarted, "", ""
+		if err := upsertRunStep(ctx, tx, rs, false); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET lease_until = ?, attempts = ?, updated_at = ? WHERE id = ?`, FormatTime(leaseUntil), rs.Attempt, FormatTime(tx.now), rs.RunID)
 		return err
-	}
-	defer tx.Rollback()
-	if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
-		return err
-	}
-	rs.Status, rs.Error, rs.Output = app.StepStarted, "", ""
-	if err := upsertRunStep(ctx, tx, rs, false); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE runs SET lease_until = ?, attempts = ?, updated_at = ? WHERE id = ?`, FormatTime(leaseUntil), rs.Attempt, FormatTime(tx.now), rs.RunID); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // FinishStep implements app.WorkflowStore.
 func (s *WorkflowStore) FinishStep(ctx context.Context, token string, rs *app.RunStep, next app.RunAdvance) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
-		return err
-	}
-	if rs.Type != "end" {
-		rs.Status = app.StepSucceeded
-		if err := upsertRunStep(ctx, tx, rs, true); err != nil {
+	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
 			return err
 		}
-	}
-	at := tx.now
-	if !next.At.IsZero() {
-		at = next.At
-	}
-	var tok, lease any = token, "keep"
-	if next.Status != app.RunRunning {
-		tok, lease = nil, nil
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE runs SET step_index = ?, status = ?, next_attempt_at = ?, attempts = 0, error = '',
+		if rs.Type != "end" {
+			rs.Status = app.StepSucceeded
+			if err := upsertRunStep(ctx, tx, rs, true); err != nil {
+				return err
+			}
+		}
+		at := tx.now
+		if !next.At.IsZero() {
+			at = next.At
+		}
+		var tok, lease any = token, "keep"
+		if next.Status != app.RunRunning {
+			tok, lease = nil, nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET step_index = ?, status = ?, next_attempt_at = ?, attempts = 0, error = '',
 		contact_id = CASE WHEN ? <> 0 THEN ? ELSE contact_id END, deal_id = CASE WHEN ? <> 0 THEN ? ELSE deal_id END,
 		claim_token = ?, lease_until = CASE WHEN ? IS NULL THEN NULL ELSE lease_until END, updated_at = ? WHERE id = ?`,
-		next.StepIndex, next.Status, FormatTime(at), next.ContactID, next.ContactID, next.DealID, next.DealID, tok, lease, FormatTime(tx.now), rs.RunID)
-	if err != nil {
-		return fmt.Errorf("advance run: %w", err)
-	}
-	return tx.Commit()
+			next.StepIndex, next.Status, FormatTime(at), next.ContactID, next.ContactID, next.DealID, next.DealID, tok, lease, FormatTime(tx.now), rs.RunID)
+		if err != nil {
+			return fmt.Errorf("advance run: %w", err)
+		}
+		return nil
+	})
 }
 
 // FailStep implements app.WorkflowStore. An uncertain failure keeps the
 // step 'started' so the next attempt reconciles before resending.
 func (s *WorkflowStore) FailStep(ctx context.Context, token string, rs *app.RunStep, uncertain bool, retryAt *time.Time) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
+	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
+			return err
+		}
+		rs.Status = app.StepFailed
+		if uncertain {
+			rs.Status = app.StepStarted
+		}
+		if err := upsertRunStep(ctx, tx, rs, true); err != nil {
+			return err
+		}
+		status, at := app.RunFailed, tx.now
+		if retryAt != nil {
+			status, at = app.RunQueued, *retryAt
+		}
+		msg := fmt.Sprintf("step %s (attempt %d): %s", rs.StepID, rs.Attempt, rs.Error)
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, next_attempt_at = ?, attempts = ?, error = ?, claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
+			status, FormatTime(at), rs.Attempt, msg, FormatTime(tx.now), rs.RunID)
 		return err
-	}
-	defer tx.Rollback()
-	if err := holdRun(ctx, tx, token, rs.RunID); err != nil {
-		return err
-	}
-	rs.Status = app.StepFailed
-	if uncertain {
-		rs.Status = app.StepStarted
-	}
-	if err := upsertRunStep(ctx, tx, rs, true); err != nil {
-		return err
-	}
-	status, at := app.RunFailed, tx.now
-	if retryAt != nil {
-		status, at = app.RunQueued, *retryAt
-	}
-	msg := fmt.Sprintf("step %s (attempt %d): %s", rs.StepID, rs.Attempt, rs.Error)
-	if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, next_attempt_at = ?, attempts = ?, error = ?, claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
-		status, FormatTime(at), rs.Attempt, msg, FormatTime(tx.now), rs.RunID); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // HoldRun implements app.WorkflowStore: the run waits at its step.
 func (s *WorkflowStore) HoldRun(ctx context.Context, token string, runID int64, until time.Time, note string) error {
-	return s.db.Update(ctx, func(tx *Tx) error {
+	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error {
 		if err := holdRun(ctx, tx, token, runID); err != nil {
 			return err
 		}
@@ -446,9 +444,11 @@ func (s *WorkflowStore) HoldRun(ctx context.Context, token string, runID int64, 
 
 // ReleaseRun implements app.WorkflowStore.
 func (s *WorkflowStore) ReleaseRun(ctx context.Context, token string, runID int64) error {
-	_, err := s.db.write.ExecContext(ctx, `UPDATE runs SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND claim_token = ? AND status = 'running'`,
-		FormatTime(s.db.Now()), runID, token)
-	return err
+	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND claim_token = ? AND status = 'running'`,
+			FormatTime(tx.now), runID, token)
+		return err
+	})
 }
 
 const runColumns = `r.id, r.tenant_id, r.workflow_id, w.name, r.version_id, v.version, r.status, r.step_index, r.attempts, r.next_attempt_at, r.lease_until, r.payload, r.contact_id, r.deal_id, r.error, r.created_at, r.updated_at`
