@@ -34,6 +34,7 @@ func (a *App) wireOps() {
 type poolCollector struct {
 	db                                         *store.DB
 	open, inUse, idle, waitCount, waitDuration *prometheus.Desc
+	commits, writes, paced                     *prometheus.Desc
 }
 
 func newPoolCollector(db *store.DB) *poolCollector {
@@ -45,16 +46,23 @@ func newPoolCollector(db *store.DB) *poolCollector {
 		idle:         prometheus.NewDesc("orengen_sqlite_idle_connections", "Idle connections.", l, nil),
 		waitCount:    prometheus.NewDesc("orengen_sqlite_wait_count_total", "Times a caller waited for a connection of the pool.", l, nil),
 		waitDuration: prometheus.NewDesc("orengen_sqlite_wait_duration_seconds_total", "Time callers spent waiting for a connection of the pool.", l, nil),
+		commits:      prometheus.NewDesc("orengen_sqlite_group_commits_total", "Group commits: transactions that committed writes of several callers together.", nil, nil),
+		writes:       prometheus.NewDesc("orengen_sqlite_group_writes_total", "Writes in group commits (divided by the commits: writes per commit).", nil, nil),
+		paced:        prometheus.NewDesc("orengen_sqlite_group_paced_seconds_total", "Time group commits waited to gather writes while the writer was busy.", nil, nil),
 	}
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.open, c.inUse, c.idle, c.waitCount, c.waitDuration} {
+	for _, d := range []*prometheus.Desc{c.open, c.inUse, c.idle, c.waitCount, c.waitDuration, c.commits, c.writes, c.paced} {
 		ch <- d
 	}
 }
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	g := c.db.GroupStats()
+	ch <- prometheus.MustNewConstMetric(c.commits, prometheus.CounterValue, float64(g.Commits))
+	ch <- prometheus.MustNewConstMetric(c.writes, prometheus.CounterValue, float64(g.Writes))
+	ch <- prometheus.MustNewConstMetric(c.paced, prometheus.CounterValue, g.Paced.Seconds())
 	w, r := c.db.Stats()
 	for pool, st := range map[string]struct {
 		open, inUse, idle int

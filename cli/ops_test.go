@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"orengen/backups"
+	"orengen/store"
 )
 
 func TestWireOps(t *testing.T) {
@@ -36,6 +38,18 @@ func TestWireOps(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, backups.StatusFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Three group writes, in one commit or more.
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.DB.Group(ctx, func(ctx context.Context, tx *store.Tx) error { return nil }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 	mfs, err := g.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +82,12 @@ func TestWireOps(t *testing.T) {
 	}
 	if _, ok := got["orengen_sqlite_wait_count_total,pool=read"]; !ok {
 		t.Error("read pool stats missing")
+	}
+	if c, w := got["orengen_sqlite_group_commits_total"], got["orengen_sqlite_group_writes_total"]; w < 3 || c < 1 || c > w {
+		t.Errorf("group commits %v, group writes %v: want at least 3 writes in 1 to 3 commits", c, w)
+	}
+	if _, ok := got["orengen_sqlite_group_paced_seconds_total"]; !ok {
+		t.Error("group commit pacing missing")
 	}
 	// The WAL sizes are the files' sizes.
 	for _, db := range []string{"orengen.db", "redka.db"} {

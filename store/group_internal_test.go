@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestGroupCommit_NoSavepointJournal: a batch whose writes all succeed
@@ -141,4 +143,77 @@ func unnamedFiles(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// TestGroupCommit_PacesUnderLoad: writes that arrive one at a time while
+// the writer is mostly idle commit one by one at once; writes that keep
+// the writer more than paceLoad busy wait for groupPace and commit
+// several to a transaction. Without the pacing, the second phase's
+// commits held 1.2-1.5 writes each.
+// TestGroupCommit_PacesUnderLoad: writes that arrive one at a time while
+// the writer is mostly idle commit one by one at once; right after the
+// writer was busy (a write that held it 150 ms), writes arriving 0.5 ms
+// apart wait for groupPace and share a commit. Without the pacing the
+// five commit one by one.
+func TestGroupCommit_PacesUnderLoad(t *testing.T) {
+	db, ctx := openGroupDB(t), context.Background()
+	if err := db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(`CREATE TABLE pace_probe (id INTEGER PRIMARY KEY, v TEXT)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(hold time.Duration) func(ctx context.Context, tx *Tx) error {
+		return func(ctx context.Context, tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO pace_probe (v) VALUES ('x')`)
+			time.Sleep(hold)
+			return err
+		}
+	}
+
+	// Light: one write every 10 ms.
+	before := db.GroupStats()
+	for i := 0; i < 20; i++ {
+		if err := db.Group(ctx, insert(0)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	light := db.GroupStats()
+	if n, paced := light.Commits-before.Commits, light.Paced-before.Paced; n != 20 || paced != 0 {
+		t.Fatalf("20 writes 10 ms apart: %d commits, %v paced; want 20 commits, none paced", n, paced)
+	}
+
+	// Busy: one write holds the writer 150 ms, then five arrive 0.5 ms
+	// apart.
+	if err := db.Group(ctx, insert(150*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	busy := db.GroupStats()
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- db.Group(ctx, insert(0))
+		}()
+		time.Sleep(500 * time.Microsecond)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := db.GroupStats()
+	commits, writes, paced := after.Commits-busy.Commits, after.Writes-busy.Writes, after.Paced-busy.Paced
+	if writes != 5 || commits > 3 || paced <= 0 {
+		t.Fatalf("5 writes 0.5 ms apart after a busy writer: %d commits of %d writes, %v paced; want at most 3 commits, paced", commits, writes, paced)
+	}
+	var n int
+	if err := db.ReadDB().QueryRow(`SELECT count(*) FROM pace_probe`).Scan(&n); err != nil || n != 26 {
+		t.Fatalf("%d rows stored (%v), want 26", n, err)
+	}
 }
