@@ -176,4 +176,7 @@ func TestStatus_MaxLag(t *testing.T) {
 	if err != nil || got.Databases[0].Replicas[1].LagSeconds != 3.5 {
 		t.Fatalf("round trip: %+v %v", got, err)
 	}
+	if fi, err := os.Stat(filepath.Join(dir, StatusFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("status file mode %v (%v), want 0600 (owner-only, like the databases)", fi.Mode().Perm(), err)
+	}
 }

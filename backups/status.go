@@ -163,7 +163,9 @@ func writeStatus(dataDir string, st Status) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("write backup status: %w", err)
 	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
+	// Owner-only, like the databases: it names the replicas and their
+	// last errors.
+	if err := os.Chmod(f.Name(), 0o600); err != nil {
 		os.Remove(f.Name())
 		return fmt.Errorf("write backup status: %w", err)
 	}
