@@ -161,7 +161,7 @@ func TestBenchPeers(t *testing.T) {
 	stored := orengenCounts(t, odir)
 	r.StoredLeads = [2]int{stored["form_submissions"], pbCount(t, p, token, "leads")}
 	r.StoredPeople = [2]int{stored["crm_people"], pbCount(t, p, token, "people")}
-	r.Runs = stored["runs"]
+	r.Runs, r.RunsDone = stored["runs"], stored["runs_succeeded"]
 	for i := 0; i < 2; i++ {
 		acked := sumOK(r.Leads[i]) + r.Paced[i].OK
 		if r.StoredLeads[i] < acked {
@@ -625,6 +625,11 @@ func orengenCounts(t *testing.T, dir string) map[string]int {
 		}
 		out[tbl] = n
 	}
+	var done int
+	if err := db.QueryRow(`SELECT count(*) FROM runs WHERE status = 'succeeded'`).Scan(&done); err != nil {
+		t.Fatalf("count finished runs: %v", err)
+	}
+	out["runs_succeeded"] = done
 	return out
 }
 
@@ -706,7 +711,7 @@ type peerReport struct {
 	AfterServe, AfterChild, AfterPB memInfo
 	Leads, People                   [2][]wrkResult
 	StoredLeads, StoredPeople       [2]int
-	Runs                            int
+	Runs, RunsDone                  int // workflow runs enqueued, and succeeded by the end of the load
 	Rate                            float64
 	Paced                           [2]pacedResult
 }
@@ -783,8 +788,8 @@ func (r *peerReport) markdown() string {
 	for i, pr := range r.Paced {
 		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s |\n", peerNames[i], pr.OK, pr.Bad, ms(pr.P50), ms(pr.P99), ms(pr.P999), ms(pr.Max), ms(pr.WorstSecondP99))
 	}
-	fmt.Fprintf(&b, "\nStored after the run: orengen %d submissions, %d people, %d workflow runs; PocketBase %d leads, %d people.\n",
-		r.StoredLeads[0], r.StoredPeople[0], r.Runs, r.StoredLeads[1], r.StoredPeople[1])
+	fmt.Fprintf(&b, "\nStored after the run: orengen %d submissions, %d people, %d workflow runs (%d of them run to the end by then); PocketBase %d leads, %d people.\n",
+		r.StoredLeads[0], r.StoredPeople[0], r.Runs, r.RunsDone, r.StoredLeads[1], r.StoredPeople[1])
 	return b.String()
 }
 
