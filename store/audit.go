@@ -109,21 +109,18 @@ func NewOutboxStore(db *DB) *OutboxStore { return &OutboxStore{db: db} }
 
 // CreateOutboxMessage records an outgoing message.
 func (s *OutboxStore) CreateOutboxMessage(ctx context.Context, m *app.OutboxMessage) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
+	// Through the group commit: a workflow's notify and email steps record
+	// one per run, beside the run's own writes.
+	return s.db.Group(ctx, func(ctx context.Context, tx *Tx) error {
+		m.CreatedAt = tx.now
+		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (tenant_id, to_addr, from_name, subject, body, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.TenantID, m.To, m.FromName, m.Subject, m.Body, m.Status, FormatTime(tx.now))
+		if err != nil {
+			return fmt.Errorf("record outgoing email: %w", err)
+		}
+		m.ID, err = res.LastInsertId()
 		return err
-	}
-	defer tx.Rollback()
-	m.CreatedAt = tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (tenant_id, to_addr, from_name, subject, body, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		m.TenantID, m.To, m.FromName, m.Subject, m.Body, m.Status, FormatTime(tx.now))
-	if err != nil {
-		return fmt.Errorf("record outgoing email: %w", err)
-	}
-	if m.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 const outboxColumns = `id, tenant_id, to_addr, from_name, subject, body, status, created_at, sent_at`
