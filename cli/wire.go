@@ -218,7 +218,7 @@ func (a *App) open(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("ORENGEN_SMTP_URL: %w", err)
 		}
-		smtpDefault = &smtp.Mailer{Config: *c, Outbox: outbox, Meter: a.Metrics}
+		smtpDefault = &smtp.Mailer{Config: *c, Outbox: outbox, Meter: a.Metrics, KeepIdle: smtp.DefaultKeepIdle}
 	}
 	a.Mailer = &app.LogMailer{Outbox: outbox, Logger: a.Logger}
 	if smtpDefault != nil {
@@ -656,6 +656,12 @@ func (a *App) Stop() {
 	<-a.webhooksDone
 	<-a.usageDone
 	<-a.federalDone
+	// The workers are done: quit the SMTP sessions kept open for them.
+	if m, ok := a.Mailer.(*smtp.Mailer); ok {
+		if err := m.Close(); err != nil {
+			a.Logger.Warn("quit the SMTP sessions", "err", err)
+		}
+	}
 	a.cancel = nil
 }
 

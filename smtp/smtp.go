@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 
 	"orengen/app"
 )
@@ -83,6 +85,30 @@ type Mailer struct {
 	// against the system roots for Config.Host). Tests set it to trust a
 	// loopback server's own certificate.
 	TLS *tls.Config
+	// KeepIdle, when set, keeps SMTP sessions open for the next messages
+	// (up to maxKept) and reuses one if it was used within KeepIdle; 0
+	// quits each session after its message. A Mailer that keeps sessions
+	// must be Closed.
+	KeepIdle time.Duration
+
+	mu   sync.Mutex
+	kept []*session // sessions kept open between messages, most recent last
+}
+
+// DefaultKeepIdle is serve's KeepIdle for the mailer of ORENGEN_SMTP_URL:
+// servers drop idle sessions after a few minutes (RFC 5321 asks them to
+// wait at least five).
+const DefaultKeepIdle = 30 * time.Second
+
+// maxKept bounds the sessions a Mailer keeps open (one per concurrent
+// sender: the workflow workers).
+const maxKept = 4
+
+// session is an open SMTP session: greeted, upgraded to TLS and signed in.
+type session struct {
+	cl   *mail.Client
+	sc   *gosmtp.Client
+	used time.Time
 }
 
 var _ app.Mailer = (*Mailer)(nil)
@@ -153,16 +179,103 @@ func (m *Mailer) send(ctx context.Context, msg *app.Message) error {
 			return fmt.Errorf("email attachment: %w", err)
 		}
 	}
-	cl, err := m.client()
-	if err != nil {
-		return err
-	}
-	if err := cl.DialAndSendWithContext(ctx, mm); err != nil {
+	if err := m.deliver(ctx, mm); err != nil {
 		// go-mail's errors name the server and the SMTP reply, never the
 		// password.
 		return fmt.Errorf("send email via %s:%d: %w", c.Host, c.Port, err)
 	}
 	return nil
+}
+
+// deliver sends mm on the kept session, or on a new one, and keeps the
+// session for the next message. A workflow's notify step sent each
+// message on a new connection: connect, greet, TLS, sign in, quit, about
+// 4 ms of a run's 7.5 on loopback and a TLS handshake each time with a
+// real provider. A kept session that the server closed fails go-mail's
+// NOOP check before anything is sent, and only then is the message sent
+// on a new one; any later error is returned as is, never sent again.
+func (m *Mailer) deliver(ctx context.Context, mm *mail.Msg) error {
+	if s := m.take(); s != nil {
+		err := s.cl.SendWithSMTPClient(s.sc, mm)
+		if err == nil {
+			m.keep(s)
+			return nil
+		}
+		_ = s.cl.CloseWithSMTPClient(s.sc)
+		var se *mail.SendError
+		if !errors.As(err, &se) || se.Reason != mail.ErrConnCheck {
+			return err
+		}
+	}
+	cl, err := m.client()
+	if err != nil {
+		return err
+	}
+	sc, err := cl.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("dial failed: %w", err)
+	}
+	if err := cl.SendWithSMTPClient(sc, mm); err != nil {
+		_ = cl.CloseWithSMTPClient(sc)
+		return fmt.Errorf("send failed: %w", err)
+	}
+	if m.KeepIdle <= 0 {
+		if err := cl.CloseWithSMTPClient(sc); err != nil {
+			return fmt.Errorf("failed to close connection: %w", err)
+		}
+		return nil
+	}
+	m.keep(&session{cl: cl, sc: sc})
+	return nil
+}
+
+// take returns the most recently used kept session and no longer keeps
+// it (concurrent sends each use their own), or nil; sessions idle longer
+// than KeepIdle are closed.
+func (m *Mailer) take() *session {
+	m.mu.Lock()
+	var s *session
+	var stale []*session
+	for len(m.kept) > 0 && s == nil {
+		s, m.kept = m.kept[len(m.kept)-1], m.kept[:len(m.kept)-1]
+		if time.Since(s.used) > m.KeepIdle {
+			stale, s = append(stale, s), nil
+		}
+	}
+	m.mu.Unlock()
+	for _, x := range stale {
+		_ = x.cl.CloseWithSMTPClient(x.sc)
+	}
+	return s
+}
+
+// keep keeps s for the next message; past maxKept the least recently
+// used session is closed.
+func (m *Mailer) keep(s *session) {
+	s.used = time.Now()
+	m.mu.Lock()
+	m.kept = append(m.kept, s)
+	var old *session
+	if len(m.kept) > maxKept {
+		old, m.kept = m.kept[0], m.kept[1:]
+	}
+	m.mu.Unlock()
+	if old != nil {
+		_ = old.cl.CloseWithSMTPClient(old.sc)
+	}
+}
+
+// Close quits the kept sessions.
+func (m *Mailer) Close() error {
+	m.mu.Lock()
+	kept := m.kept
+	m.kept = nil
+	m.mu.Unlock()
+	var errs []error
+	for _, s := range kept {
+		errs = append(errs, s.cl.CloseWithSMTPClient(s.sc))
+	}
+	return errors.Join(errs...)
 }
 
 // client returns a go-mail client for the configured server.

@@ -3,7 +3,10 @@ package smtp
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -166,5 +169,109 @@ func TestSMTPMailer_Ping(t *testing.T) {
 	}
 	if msgs := srv.Messages(t); len(msgs) != 0 {
 		t.Fatalf("a ping sent %d messages", len(msgs))
+	}
+}
+
+// countingProxy forwards TCP connections to addr and counts them; drop
+// closes the open ones (the server hanging up an idle session).
+type countingProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	n     int
+	conns []net.Conn
+}
+
+func newCountingProxy(t *testing.T, addr string) *countingProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &countingProxy{ln: ln}
+	t.Cleanup(func() { ln.Close(); p.drop() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.n++
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *countingProxy) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
+
+func (p *countingProxy) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
+}
+
+func (p *countingProxy) drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// TestSMTPMailer_KeepsSession: with KeepIdle, messages share one SMTP
+// session (STARTTLS and AUTH once); when the server has dropped it, the
+// next message goes once, on a new session; Close quits; without
+// KeepIdle every message has a session of its own.
+func TestSMTPMailer_KeepsSession(t *testing.T) {
+	srv := realtest.StartSMTP(t, realtest.STARTTLS)
+	px := newCountingProxy(t, fmt.Sprintf("%s:%d", srv.Host, srv.Port))
+	c, err := ParseURL(fmt.Sprintf("smtp://%s:%s@%s:%d?from=bot@example.test", url.PathEscape(srv.Username), url.PathEscape(srv.Password), srv.Host, px.port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	send := func(m *Mailer, subject string) {
+		t.Helper()
+		if err := m.Send(ctx, &app.Message{To: "owner@example.test", Subject: subject, Text: "x"}); err != nil {
+			t.Fatalf("send %s: %v", subject, err)
+		}
+	}
+	kept := &Mailer{Config: *c, TLS: srv.TLS, Timeout: 10 * time.Second, KeepIdle: time.Minute}
+	for _, s := range []string{"one", "two", "three"} {
+		send(kept, s)
+	}
+	if n := px.count(); n != 1 {
+		t.Fatalf("3 messages with KeepIdle took %d connections, want 1", n)
+	}
+	px.drop()
+	send(kept, "four")
+	if n := px.count(); n != 2 {
+		t.Fatalf("after the server dropped the session: %d connections, want 2", n)
+	}
+	if err := kept.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	plain := &Mailer{Config: *c, TLS: srv.TLS, Timeout: 10 * time.Second}
+	send(plain, "five")
+	send(plain, "six")
+	if n := px.count(); n != 4 {
+		t.Fatalf("2 messages without KeepIdle: %d connections in all, want 4", n)
+	}
+	var subjects []string
+	for _, m := range srv.Messages(t) {
+		subjects = append(subjects, m.Subject)
+	}
+	slices.Sort(subjects)
+	if want := []string{"five", "four", "one", "six", "three", "two"}; !slices.Equal(subjects, want) {
+		t.Fatalf("mailpit received %q, want each message once: %q", subjects, want)
 	}
 }
