@@ -137,11 +137,13 @@ func (db *DB) groupLoop() {
 				break fill
 			}
 		}
+		// Counted before the commit: its callers return from Group when it
+		// ends, and may read GroupStats at once.
+		db.group.commits.Add(1)
+		db.group.writes.Add(int64(len(batch)))
 		last = time.Now()
 		db.groupCommit(batch)
 		db.group.load.add(last, time.Now())
-		db.group.commits.Add(1)
-		db.group.writes.Add(int64(len(batch)))
 	}
 }
 
