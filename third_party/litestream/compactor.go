@@ -1,6 +1,7 @@
 package litestream
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -155,15 +156,27 @@ func (c *Compactor) Compact(ctx context.Context, dstLevel int) (*ltx.FileInfo, e
 		return nil, ErrNoCompaction
 	}
 
+	// orengen patch: the inputs are read and the output written through
+	// buffers. LTX decoders read each page as three small pieces and the
+	// encoder writes it so; unbuffered, each was a system call on a local
+	// file.
+	bufRdrs := make([]io.Reader, len(rdrs))
+	for i, rd := range rdrs {
+		bufRdrs[i] = bufio.NewReaderSize(rd, 32<<10)
+	}
 	pr, pw := io.Pipe()
 	go func() {
-		comp, err := ltx.NewCompactor(pw, rdrs)
+		bw := bufio.NewWriterSize(pw, 256<<10)
+		comp, err := ltx.NewCompactor(bw, bufRdrs)
 		if err != nil {
 			_ = pw.CloseWithError(fmt.Errorf("new ltx compactor: %w", err))
 			return
 		}
 		comp.HeaderFlags = ltx.HeaderFlagNoChecksum
-		_ = pw.CloseWithError(comp.Compact(ctx))
+		if err = comp.Compact(ctx); err == nil {
+			err = bw.Flush()
+		}
+		_ = pw.CloseWithError(err)
 	}()
 
 	info, err := c.client.WriteLTXFile(ctx, dstLevel, minTXID, maxTXID, pr)
