@@ -18,6 +18,11 @@ import (
 // batch with a savepoint per write does, which shows the probe sees it.
 func TestGroupCommit_NoSavepointJournal(t *testing.T) {
 	db, ctx := openGroupDB(t), context.Background()
+	// Write connections keep journals in memory (tempInMemory); the probe
+	// needs SQLite's default, a temporary file past 64 KiB, to see one.
+	if _, err := db.write.Exec(`PRAGMA temp_store = FILE`); err != nil {
+		t.Fatal(err)
+	}
 	const rows, size = 64, 3000
 	if err := db.Update(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(`CREATE TABLE journal_probe (id INTEGER PRIMARY KEY, n INTEGER, body BLOB)`); err != nil {
