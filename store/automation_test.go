@@ -476,3 +476,43 @@ func TestWorkflowStore_SeedWorkflow(t *testing.T) {
 		t.Fatalf("valid new seed after the invalid one: created %v, %v; want true (nothing was written)", created, err)
 	}
 }
+
+// TestCaptureSubmission_IndexesEachRead: every index on leads and runs is
+// one a query reads; each costs every lead a write (and, with the
+// dashboard's triggers, a journaled page). A new one goes here with the
+// query that needs it. Before issue #13 leads carried leads_created_at and
+// leads_tenant_created and runs carried runs_tenant_created, which nothing
+// read after the dashboards moved to dash_daily.
+func TestCaptureSubmission_IndexesEachRead(t *testing.T) {
+	db, _, _, _ := openAutomation(t)
+	want := map[string]string{
+		"leads_tenant":  "a tenant's leads, newest first (TenantStore.FindLeads)",
+		"runs_due":      "the next run to claim (ClaimRun), the queue depth",
+		"runs_lease":    "runs whose lease ran out (ClaimRun)",
+		"runs_tenant":   "a tenant's runs (FindRuns)",
+		"runs_workflow": "a workflow's runs",
+		"runs_contact":  "a contact's runs (timeline, GDPR export)",
+		"runs_created":  "run retention (DeleteOldRuns)",
+	}
+	rows, err := db.ReadDB().Query(`SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('leads', 'runs') AND sql IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]bool{}
+	for rows.Next() {
+		var name, tbl string
+		if err := rows.Scan(&name, &tbl); err != nil {
+			t.Fatal(err)
+		}
+		got[name] = true
+		if _, ok := want[name]; !ok {
+			t.Errorf("index %s on %s: which query reads it? Add it here with that query, or drop it", name, tbl)
+		}
+	}
+	for name := range want {
+		if !got[name] {
+			t.Errorf("index %s is gone; its query (%s) now scans", name, want[name])
+		}
+	}
+}

@@ -78,6 +78,7 @@
 -- migration: 0281_wiki_title_fts.sql
 -- migration: 0282_wiki_chunk_ranges.sql
 -- migration: 0283_wiki_vocab.sql
+-- migration: 0284_capture_indexes.sql
 
 -- > table admins
 CREATE TABLE admins (
@@ -134,9 +135,6 @@ CREATE TABLE leads (
 	ip TEXT NOT NULL DEFAULT '',
 	created_at TEXT NOT NULL
 , tenant_id INTEGER NOT NULL DEFAULT 1 REFERENCES tenants (id), tags TEXT NOT NULL DEFAULT '[]', phone_norm TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL DEFAULT '');
-
--- > index leads_created_at
-CREATE INDEX leads_created_at ON leads (created_at);
 
 -- > table certmagic_data
 CREATE TABLE certmagic_data (
@@ -1743,12 +1741,6 @@ CREATE INDEX calendar_busy_cover ON calendar_busy (calendar_id, start_at, end_at
 
 -- > index runs_created
 CREATE INDEX runs_created ON runs (created_at);
-
--- > index runs_tenant_created
-CREATE INDEX runs_tenant_created ON runs (tenant_id, created_at);
-
--- > index leads_tenant_created
-CREATE INDEX leads_tenant_created ON leads (tenant_id, created_at);
 
 -- > index agent_conversations_started
 CREATE INDEX agent_conversations_started ON agent_conversations (started_at);
