@@ -36,6 +36,9 @@ func insertLead(ctx context.Context, tx *Tx, in *app.ContactInput) (int64, error
 	if err != nil {
 		return 0, fmt.Errorf("add lead: %w", err)
 	}
+	if err := countDaily(ctx, tx, "leads", in.TenantID, now, in.Source, 1); err != nil {
+		return 0, err
+	}
 	return res.LastInsertId()
 }
 
@@ -108,7 +111,7 @@ func captureSubmission(ctx context.Context, tx *Tx, sub *app.Submission) error {
 		}
 		sub.RunIDs = append(sub.RunIDs, id)
 	}
-	return nil
+	return countDaily(ctx, tx, "runs", sub.TenantID, now, "queued", len(ws))
 }
 
 const workflowColumns = `w.id, w.tenant_id, w.name, w.trigger, w.enabled, w.version, w.seed, w.created_at, w.updated_at, v.id, v.definition`
@@ -661,5 +664,9 @@ func enqueueTrigger(ctx context.Context, tx *Tx, tenantID int64, trigger string,
 		}
 		ids = append(ids, id)
 	}
-	return ids, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return ids, countDaily(ctx, tx, "runs", tenantID, now, "queued", len(ids))
 }

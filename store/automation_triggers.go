@@ -44,7 +44,7 @@ func insertRun(ctx context.Context, tx *Tx, spec app.RunSpec) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("enqueue run: %w", err)
 	}
-	return id, nil
+	return id, countDaily(ctx, tx, "runs", spec.Workflow.TenantID, now, "queued", 1)
 }
 
 // EnqueueRun implements app.TriggerStore.

@@ -180,3 +180,22 @@ func (s *DashboardStore) usage(ctx context.Context, q *sql.DB, tid int64, r app.
 	}
 	return out, rows.Err()
 }
+
+// countDaily adds n to the dashboard's daily count of metric ('leads',
+// key: the lead's source as stored; 'runs', key: the run's status) for
+// the tenant and the UTC day of at (a FormatTime value), in tx. Every
+// insert of a lead or a run calls it in its transaction; updates and
+// deletes are counted by the triggers of migration 0175. Inserts were
+// too (dash_leads_ai, dash_runs_ai) until issue #13: a table with an
+// insert trigger makes SQLite journal every page each insert changes, and
+// the two triggers took a fifth of a lead capture's writer time.
+func countDaily(ctx context.Context, tx *Tx, metric string, tenantID int64, at, key string, n int) error {
+	if n == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dash_daily (metric, tenant_id, day, key, n) VALUES (?, ?, substr(?, 1, 10), ?, ?)
+		ON CONFLICT DO UPDATE SET n = n + excluded.n`, metric, tenantID, at, key, n); err != nil {
+		return fmt.Errorf("count %s: %w", metric, err)
+	}
+	return nil
+}

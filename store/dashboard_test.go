@@ -64,19 +64,33 @@ func TestDashboardStore_DailyCountsMatchDirect(t *testing.T) {
 		}
 	}
 
+	// Leads as the product writes them: the site's form (the agency's own
+	// tenant), a tenant's lead API and the form capture with its CRM person.
 	var leadIDs []int64
 	sources := []string{"", "unknown", "website", "referral", "ads"}
 	for i := range 400 {
-		var id int64
-		err := db.Update(ctx, func(tx *store.Tx) error {
-			return tx.QueryRowContext(ctx, `INSERT INTO leads (tenant_id, first_name, source, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-				tenants[rng.IntN(len(tenants))].ID, fmt.Sprint("L", i), sources[rng.IntN(len(sources))], store.FormatTime(at(420))).Scan(&id)
-		})
-		if err != nil {
-			t.Fatal(err)
+		tn, src := tenants[rng.IntN(len(tenants))], sources[rng.IntN(len(sources))]
+		clock = at(420)
+		l := &app.Lead{FirstName: fmt.Sprint("L", i), Email: fmt.Sprintf("l%d@dash.test", i), Source: src}
+		var err error
+		switch {
+		case i%3 == 0 && tn.ID == app.HouseTenantID:
+			err = store.NewLeadStore(db).CreateLead(ctx, l)
+		case i%3 == 1:
+			sub := &app.Submission{TenantID: tn.ID, Form: "dash", Contact: app.ContactInput{FirstName: l.FirstName, Email: l.Email, Source: src}}
+			if err = sub.Contact.Validate(); err == nil {
+				err = store.NewWorkflowStore(db).CaptureSubmission(ctx, sub)
+			}
+			db.ReadDB().QueryRow(`SELECT lead_id FROM form_submissions WHERE id = ?`, sub.ID).Scan(&l.ID)
+		default:
+			err = store.NewTenantLeadStore(db).CreateTenantLead(app.NewContextWithTenant(ctx, tn), l)
 		}
-		leadIDs = append(leadIDs, id)
+		if err != nil || l.ID == 0 {
+			t.Fatalf("lead %d: %v (id %d)", i, err, l.ID)
+		}
+		leadIDs = append(leadIDs, l.ID)
 	}
+	clock = base
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if err := db.Update(ctx, func(tx *store.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err }); err != nil {
@@ -95,16 +109,39 @@ func TestDashboardStore_DailyCountsMatchDirect(t *testing.T) {
 		if err := wf.SaveWorkflow(ctx, w); err != nil {
 			t.Fatal(err)
 		}
+		form := &app.Workflow{TenantID: tn.ID, Name: "Dash form", Trigger: app.TriggerFormSubmitted, Enabled: true,
+			Definition: &app.Definition{Steps: []app.Step{{ID: "tag", Type: app.StepTag, Tag: "dash"}}}}
+		if err := wf.SaveWorkflow(ctx, form); err != nil {
+			t.Fatal(err)
+		}
 		for i := range 300 {
-			ts := store.FormatTime(at(420))
+			// Runs as the product queues them: one for a CRM event, every
+			// listening workflow's for a trigger, a form's for its capture.
+			clock = at(420)
 			var id int64
-			err := db.Update(ctx, func(tx *store.Tx) error {
-				return tx.QueryRowContext(ctx, `INSERT INTO runs (tenant_id, workflow_id, version_id, status, next_attempt_at, created_at, updated_at)
-					VALUES (?, ?, (SELECT max(id) FROM workflow_versions WHERE workflow_id = ?), 'queued', ?, ?, ?) RETURNING id`, tn.ID, w.ID, w.ID, ts, ts, ts).Scan(&id)
-			})
-			if err != nil {
-				t.Fatal(err)
+			switch i % 3 {
+			case 0:
+				var err error
+				if id, err = wf.EnqueueRun(ctx, app.RunSpec{Workflow: w}); err != nil {
+					t.Fatal(err)
+				}
+			case 1:
+				ids, err := wf.EnqueueTrigger(ctx, tn.ID, app.TriggerContactCreated, []byte(`{}`))
+				if err != nil || len(ids) != 1 {
+					t.Fatalf("trigger queued %v: %v", ids, err)
+				}
+				id = ids[0]
+			default:
+				sub := &app.Submission{TenantID: tn.ID, Form: "dash", Contact: app.ContactInput{FirstName: "R", Email: fmt.Sprintf("r%d-%d@dash.test", tn.ID, i)}}
+				if err := sub.Contact.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				if err := wf.CaptureSubmission(ctx, sub); err != nil || len(sub.RunIDs) != 1 {
+					t.Fatalf("capture queued %v: %v", sub.RunIDs, err)
+				}
+				id = sub.RunIDs[0]
 			}
+			clock = base
 			// Most runs go on to running and finish; some wait, some stay queued.
 			switch i % 7 {
 			case 0:
@@ -183,16 +220,16 @@ func TestDashboardStore_DailyCountsMatchDirect(t *testing.T) {
 			}
 		}
 	}
-	compare("kept by the triggers")
+	compare("kept by the store and the triggers")
 
 	// A database written before migration 0175: the migration fills the
 	// daily counts from the rows there are.
-	for _, q := range []string{`DROP TRIGGER dash_runs_ai`, `DROP TRIGGER dash_runs_ad`, `DROP TRIGGER dash_runs_au`,
-		`DROP TRIGGER dash_leads_ai`, `DROP TRIGGER dash_leads_ad`, `DROP TRIGGER dash_leads_au`,
-		`DROP TABLE dash_daily`, `DELETE FROM schema_migrations WHERE name IN ('0175_dash_daily.sql', '0176_dash_daily_no_people.sql')`} {
+	// (0285 runs again too: 0175 creates the insert triggers it drops.)
+	for _, q := range []string{`DROP TRIGGER dash_runs_ad`, `DROP TRIGGER dash_runs_au`, `DROP TRIGGER dash_leads_ad`, `DROP TRIGGER dash_leads_au`,
+		`DROP TABLE dash_daily`, `DELETE FROM schema_migrations WHERE name IN ('0175_dash_daily.sql', '0176_dash_daily_no_people.sql', '0285_dash_insert_counts.sql')`} {
 		exec(q)
 	}
-	if applied, err := db.Migrate(ctx); err != nil || len(applied) != 2 {
+	if applied, err := db.Migrate(ctx); err != nil || len(applied) != 3 {
 		t.Fatalf("migrate again: %v %v", applied, err)
 	}
 	compare("filled by the migration")

@@ -79,6 +79,7 @@
 -- migration: 0282_wiki_chunk_ranges.sql
 -- migration: 0283_wiki_vocab.sql
 -- migration: 0284_capture_indexes.sql
+-- migration: 0285_dash_insert_counts.sql
 
 -- > table admins
 CREATE TABLE admins (
@@ -1819,12 +1820,6 @@ CREATE TABLE dash_daily (
 	PRIMARY KEY (metric, tenant_id, day, key)
 ) WITHOUT ROWID;
 
--- > trigger dash_runs_ai
-CREATE TRIGGER dash_runs_ai AFTER INSERT ON runs BEGIN
-	INSERT INTO dash_daily (metric, tenant_id, day, key, n) VALUES ('runs', NEW.tenant_id, substr(NEW.created_at, 1, 10), NEW.status, 1)
-		ON CONFLICT DO UPDATE SET n = n + 1;
-END;
-
 -- > trigger dash_runs_ad
 CREATE TRIGGER dash_runs_ad AFTER DELETE ON runs BEGIN
 	UPDATE dash_daily SET n = n - 1 WHERE metric = 'runs' AND tenant_id = OLD.tenant_id AND day = substr(OLD.created_at, 1, 10) AND key = OLD.status;
@@ -1835,12 +1830,6 @@ CREATE TRIGGER dash_runs_au AFTER UPDATE OF tenant_id, created_at, status ON run
 	WHEN OLD.tenant_id IS NOT NEW.tenant_id OR substr(OLD.created_at, 1, 10) IS NOT substr(NEW.created_at, 1, 10) OR OLD.status IS NOT NEW.status BEGIN
 	UPDATE dash_daily SET n = n - 1 WHERE metric = 'runs' AND tenant_id = OLD.tenant_id AND day = substr(OLD.created_at, 1, 10) AND key = OLD.status;
 	INSERT INTO dash_daily (metric, tenant_id, day, key, n) VALUES ('runs', NEW.tenant_id, substr(NEW.created_at, 1, 10), NEW.status, 1)
-		ON CONFLICT DO UPDATE SET n = n + 1;
-END;
-
--- > trigger dash_leads_ai
-CREATE TRIGGER dash_leads_ai AFTER INSERT ON leads BEGIN
-	INSERT INTO dash_daily (metric, tenant_id, day, key, n) VALUES ('leads', NEW.tenant_id, substr(NEW.created_at, 1, 10), NEW.source, 1)
 		ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 

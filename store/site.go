@@ -180,6 +180,10 @@ func (s *LeadStore) CreateLead(ctx context.Context, l *app.Lead) error {
 	if err != nil {
 		return FormatError(err, "Lead already exists.")
 	}
+	// The column's default tenant: the agency's own.
+	if err := countDaily(ctx, tx, "leads", app.HouseTenantID, FormatTime(tx.now), l.Source, 1); err != nil {
+		return err
+	}
 	if l.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}

@@ -254,6 +254,9 @@ func (s *TenantLeadStore) CreateTenantLead(ctx context.Context, l *app.Lead) err
 	if err != nil {
 		return FormatError(err, "Lead already exists.")
 	}
+	if err := countDaily(ctx, tx, "leads", tid, FormatTime(tx.now), l.Source, 1); err != nil {
+		return err
+	}
 	if l.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ var exportSkipped = map[string]string{
 	"billing_subscription_changes": "the history of subscriptions left out (the revenue dashboard's churn)",
 	"billing_recharges":            "wallet auto-recharges charged by this appliance (the balance is left out)",
 	"billing_active_contacts":      "which contacts this appliance counted active for billing this month (the usage ledger keeps the counts)",
-	"dash_daily":                   "dashboard counters, rebuilt by triggers as leads and runs are imported",
+	"dash_daily":                   "dashboard counters, counted again from the leads and runs imported",
 	"tenant_wizards":               "the agency's onboarding record of the client on this appliance (new-client wizard), not the client's data",
 }
 
@@ -780,6 +780,9 @@ func (s *TenantTransferStore) ImportTenant(ctx context.Context, path string, opt
 	if err := importSearchIndex(ctx, c, off); err != nil {
 		return nil, err
 	}
+	if err := importDashCounts(ctx, c, newTenant); err != nil {
+		return nil, err
+	}
 	sum.TenantID, sum.Files = newTenant, transferFiles(sum.Counts)
 	if opt.DryRun {
 		if bad := foreignKeyFault(ctx, c); bad != "" {
@@ -1275,4 +1278,20 @@ func queryEach(ctx context.Context, c interface {
 		}
 	}
 	return rows.Err()
+}
+
+// importDashCounts counts the imported tenant's leads and runs into the
+// dashboard's daily counts, as their inserts would have (countDaily).
+func importDashCounts(ctx context.Context, c *sql.Conn, tenantID int64) error {
+	for _, q := range []string{
+		`INSERT INTO main.dash_daily (metric, tenant_id, day, key, n) SELECT 'leads', tenant_id, substr(created_at, 1, 10), source, count(*)
+			FROM main.leads WHERE tenant_id = ? GROUP BY 2, 3, 4`,
+		`INSERT INTO main.dash_daily (metric, tenant_id, day, key, n) SELECT 'runs', tenant_id, substr(created_at, 1, 10), status, count(*)
+			FROM main.runs WHERE tenant_id = ? GROUP BY 2, 3, 4`,
+	} {
+		if _, err := c.ExecContext(ctx, q, tenantID); err != nil {
+			return importError("dash_daily", err)
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,55 @@ func seedTransferTenant(tb testing.TB, db *store.DB, slug string, people int) (*
 	return t, file
 }
 
+// captureTransferLeads captures n leads through the tenant's form, which
+// starts a run each.
+func captureTransferLeads(tb testing.TB, db *store.DB, t *app.Tenant, n int) {
+	tb.Helper()
+	var formID int64
+	if err := db.ReadDB().QueryRow(`SELECT id FROM forms WHERE tenant_id = ?`, t.ID).Scan(&formID); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range n {
+		sub := &app.Submission{TenantID: t.ID, Form: fmt.Sprintf("form-%d", formID), Payload: map[string]string{"form_id": fmt.Sprintf("form-%d", formID)},
+			Contact: app.ContactInput{FirstName: "Lead", Email: fmt.Sprintf("lead%d@%s.example", i, t.Slug), Source: "site"}}
+		if err := sub.Contact.Validate(); err != nil {
+			tb.Fatal(err)
+		}
+		if err := store.NewWorkflowStore(db).CaptureSubmission(context.Background(), sub); err != nil || len(sub.RunIDs) != 1 {
+			tb.Fatalf("capture: %v, runs %v", err, sub.RunIDs)
+		}
+	}
+}
+
+// dashCounts is the tenant's daily counts of leads and runs (dash_daily)
+// next to a direct count of its rows, by metric, day and key.
+func dashCounts(tb testing.TB, db *store.DB, tenantID int64) (kept, direct map[string]int64) {
+	tb.Helper()
+	read := func(q string) map[string]int64 {
+		rows, err := db.ReadDB().Query(q, tenantID, tenantID)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer rows.Close()
+		m := map[string]int64{}
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				tb.Fatal(err)
+			}
+			if n != 0 {
+				m[k] = n
+			}
+		}
+		return m
+	}
+	kept = read(`SELECT metric || ' ' || day || ' ' || key, sum(n) FROM dash_daily WHERE tenant_id = ? AND metric IN ('leads', 'runs') AND ? > 0 GROUP BY 1`)
+	direct = read(`SELECT 'leads ' || substr(created_at, 1, 10) || ' ' || source, count(*) FROM leads WHERE tenant_id = ? GROUP BY 1
+		UNION ALL SELECT 'runs ' || substr(created_at, 1, 10) || ' ' || status, count(*) FROM runs WHERE tenant_id = ? GROUP BY 1`)
+	return kept, direct
+}
+
 // tenantCounts counts the tenant's rows in the tables a test compares.
 func tenantCounts(tb testing.TB, db *store.DB, tenantID int64) map[string]int64 {
 	tb.Helper()
@@ -131,8 +181,9 @@ func TestTenantTransfer_ExportImport(t *testing.T) {
 	a := openApplianceDB(t)
 	other, _ := seedTransferTenant(t, a, "other", 3)
 	acme, file := seedTransferTenant(t, a, "acme", 25)
+	captureTransferLeads(t, a, acme, 3)
 	want := tenantCounts(t, a, acme.ID)
-	if want["crm_people"] != 25 || want["wiki_attachment_data"] != 1 {
+	if want["crm_people"] != 28 || want["wiki_attachment_data"] != 1 {
 		t.Fatalf("seed: %v", want)
 	}
 
@@ -219,6 +270,10 @@ func TestTenantTransfer_ExportImport(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s: %d rows after import, %d before export", k, got[k], v)
 		}
+	}
+	// The dashboard counts the imported leads and runs.
+	if kept, direct := dashCounts(t, b, nt.ID); len(direct) == 0 || !reflect.DeepEqual(kept, direct) {
+		t.Errorf("imported tenant's daily counts %v, its rows %v", kept, direct)
 	}
 
 	// A sample of records, and the references between them.
