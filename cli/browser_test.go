@@ -504,8 +504,9 @@ func waitLoaded(sel string, opts ...chromedp.QueryOption) chromedp.Action {
 	})
 }
 
-// retryGone runs actions one by one, each again (up to 5 times) when
-// Chromium answers "No node with given id": the page the action's query
+// retryGone runs actions one by one, each again (up to 10 times, waiting
+// longer each time) when Chromium answers that it has no node with the
+// given id: the page the action's query
 // resolved a node in was replaced (a navigation or a reload still under
 // way) before the action used it. The query fails before the action does
 // anything, so running it again is safe.
@@ -513,11 +514,14 @@ func retryGone(actions ...chromedp.Action) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for _, a := range actions {
 			var err error
-			for try := 0; try < 5; try++ {
-				if err = a.Do(ctx); err == nil || !strings.Contains(err.Error(), "No node with given id") {
+			// Chromium words it "No node with given id found" or "Could not
+			// find node with given id" (a node the page replaced between
+			// the query and the action; nothing was done to it).
+			for try := 0; try < 10; try++ {
+				if err = a.Do(ctx); err == nil || !strings.Contains(err.Error(), "node with given id") {
 					break
 				}
-				time.Sleep(100 * time.Millisecond)
+				time.Sleep(time.Duration(100*(try+1)) * time.Millisecond)
 			}
 			if err != nil {
 				return err
