@@ -127,12 +127,13 @@ var writeDriver = &sqlite3.SQLiteDriver{ConnectHook: tempInMemory}
 
 // tempInMemory keeps a write connection's statement journals in memory
 // (temp_store = MEMORY). A statement that may fail halfway on a table
-// with a trigger (runs and leads keep the dashboard's daily counts so)
-// journals the pages it changes, and SQLite moved the journal to a
-// temporary file once one statement outgrew 64 KiB; every such statement
-// then wrote its pages to that file until the transaction ended. Inside
-// a group commit that was most of the cost of enqueueing a lead's run (40
-// µs of ~45 per insert, against 14 in memory). In memory the journal is
+// with a trigger (a run's status change updates the dashboard's daily
+// counts so) journals the pages it changes, and SQLite moved the journal
+// to a temporary file once one statement outgrew 64 KiB; every such
+// statement then wrote its pages to that file until the transaction
+// ended. Inside a group commit that was most of the cost of enqueueing a
+// lead's run while an insert trigger counted it (40 µs of ~45 per insert,
+// against 14 in memory). In memory the journal is
 // emptied after each statement. Savepoints (DB.Group's retry path), big
 // sorts and temporary tables on the write connection use memory too; the
 // read pool keeps the default.

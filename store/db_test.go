@@ -350,12 +350,12 @@ func TestDB_ReplicatorCheckpoints(t *testing.T) {
 
 // The write connection keeps SQLite's statement journals in memory
 // (temp_store = MEMORY), in both checkpoint modes. A statement on a table
-// with a trigger (runs and leads keep the dashboard's daily counts so)
-// journals the pages it changes; with temp_store at its default the
-// journal moved to a temporary file once it outgrew 64 KiB, and then every
-// such statement wrote its pages there for the rest of the transaction: a
-// run's insert took 40 µs instead of 14 (store/zz figures, 2026-12-08), in
-// every lead a group commit captured. While the transaction is open the
+// with a trigger (a run's status change updates the dashboard's daily
+// counts so) journals the pages it changes; with temp_store at its default
+// the journal moved to a temporary file once it outgrew 64 KiB, and then
+// every such statement wrote its pages there for the rest of the
+// transaction: a run's insert took 40 µs instead of 14 while an insert
+// trigger counted it (2026-12-08), in every lead a group commit captured. While the transaction is open the
 // temporary file would be among the process's open files (an unnamed
 // O_TMPFILE file, "/var/tmp/#inode (deleted)"). A statement that changes
 // many pages (here a multi-row UPDATE) outgrows it.
