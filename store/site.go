@@ -175,12 +175,12 @@ func (s *LeadStore) CreateLead(ctx context.Context, l *app.Lead) error {
 	}
 	defer tx.Rollback()
 	l.CreatedAt = tx.now
-	res, err := tx.ExecContext(ctx, `INSERT INTO leads (first_name, last_name, email, phone, company, message, source, ip, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Message, l.Source, l.IP, FormatTime(tx.now))
+	// The site's leads are the agency's own.
+	res, err := tx.ExecContext(ctx, `INSERT INTO leads (tenant_id, first_name, last_name, email, phone, company, message, source, ip, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		app.HouseTenantID, l.FirstName, l.LastName, l.Email, l.Phone, l.Company, l.Message, l.Source, l.IP, FormatTime(tx.now))
 	if err != nil {
 		return FormatError(err, "Lead already exists.")
 	}
-	// The column's default tenant: the agency's own.
 	if err := countDaily(ctx, tx, "leads", app.HouseTenantID, FormatTime(tx.now), l.Source, 1); err != nil {
 		return err
 	}

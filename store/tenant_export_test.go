@@ -121,8 +121,8 @@ func captureTransferLeads(tb testing.TB, db *store.DB, t *app.Tenant, n int) {
 // next to a direct count of its rows, by metric, day and key.
 func dashCounts(tb testing.TB, db *store.DB, tenantID int64) (kept, direct map[string]int64) {
 	tb.Helper()
-	read := func(q string) map[string]int64 {
-		rows, err := db.ReadDB().Query(q, tenantID, tenantID)
+	read := func(q string, args ...any) map[string]int64 {
+		rows, err := db.ReadDB().Query(q, args...)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -140,9 +140,9 @@ func dashCounts(tb testing.TB, db *store.DB, tenantID int64) (kept, direct map[s
 		}
 		return m
 	}
-	kept = read(`SELECT metric || ' ' || day || ' ' || key, sum(n) FROM dash_daily WHERE tenant_id = ? AND metric IN ('leads', 'runs') AND ? > 0 GROUP BY 1`)
+	kept = read(`SELECT metric || ' ' || day || ' ' || key, sum(n) FROM dash_daily WHERE tenant_id = ? AND metric IN ('leads', 'runs') GROUP BY 1`, tenantID)
 	direct = read(`SELECT 'leads ' || substr(created_at, 1, 10) || ' ' || source, count(*) FROM leads WHERE tenant_id = ? GROUP BY 1
-		UNION ALL SELECT 'runs ' || substr(created_at, 1, 10) || ' ' || status, count(*) FROM runs WHERE tenant_id = ? GROUP BY 1`)
+		UNION ALL SELECT 'runs ' || substr(created_at, 1, 10) || ' ' || status, count(*) FROM runs WHERE tenant_id = ? GROUP BY 1`, tenantID, tenantID)
 	return kept, direct
 }
 
